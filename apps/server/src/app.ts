@@ -1,0 +1,79 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config.ts';
+import type { Database } from './storage/database.ts';
+import type { RateLimitStore } from './http/rate-limit.ts';
+import { errorHandler, routeNotFound } from './http/errors.ts';
+import { apiRouter } from './http/router.ts';
+import { handlers } from './modules/handlers.ts';
+import { docsRouter } from './http/docs.ts';
+import { pagesRouter } from './modules/sessions/pages.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  rateLimit: RateLimitStore;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the HTTP app without listening: tests and main.ts both start from here. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomBytes(8).toString('hex')}`;
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (req, res) => {
+    try {
+      await deps.db.query('SELECT 1');
+      res.json({ status: 'ready', database: deps.db.kind, rate_limit_store: deps.rateLimit.kind });
+    } catch (err) {
+      req.log.warn({ err }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable' });
+    }
+  });
+
+  app.use(docsRouter());
+  app.use(pagesRouter(deps));
+
+  app.use(
+    '/api/v1',
+    express.json({
+      limit: deps.config.GREENLIGHT_BODY_LIMIT,
+      strict: false,
+      // JSON is parsed when declared as JSON, or when a body comes without any Content-Type.
+      type: (req) => {
+        const ct = req.headers['content-type'];
+        return ct === undefined ? Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined : /\bjson\b/i.test(ct);
+      },
+    }),
+  );
+  app.use(apiRouter(deps, handlers));
+  app.use(routeNotFound);
+  app.use(errorHandler);
+  return app;
+}

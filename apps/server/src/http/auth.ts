@@ -1,0 +1,88 @@
+import type { Request } from 'express';
+import type { Scope } from '@greenlight/contract';
+import type { Database } from '../storage/database.ts';
+import { ApiError } from './errors.ts';
+import { API_KEY_PATTERN, sha256Hex } from '../security/tokens.ts';
+
+export interface AuthContext {
+  org: { id: string; slug: string; name: string; emergency_stop: boolean };
+  /** Who acts: a connection acts as itself, a person as the person. */
+  principal: { type: 'connection' | 'user'; id: string; name: string | null };
+  connection: {
+    id: string;
+    name: string;
+    auth_type: 'api_key' | 'oauth';
+    scopes: Scope[];
+    rate_limit: number;
+    created_at: Date;
+  } | null;
+  user: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' } | null;
+  scopes: Scope[];
+  /** The key the rate limiter counts under. */
+  rateLimitKey: string;
+  rateLimit: number;
+}
+
+const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Bearer realm="greenlight"' };
+
+const unauthorized = (message: string, error?: 'invalid_token' | 'invalid_request') =>
+  new ApiError('UNAUTHORIZED', message, undefined, {
+    'WWW-Authenticate': error ? `Bearer realm="greenlight", error="${error}"` : WWW_AUTHENTICATE['WWW-Authenticate'],
+  });
+
+interface ConnectionRow {
+  connection_id: string;
+  connection_name: string;
+  auth_type: 'api_key' | 'oauth';
+  scopes: Scope[];
+  rate_limit: number;
+  connection_created_at: Date;
+  org_id: string;
+  org_slug: string;
+  org_name: string;
+  emergency_stop: boolean;
+}
+
+/**
+ * Resolves the bearer credential of a request. One query per request, so a revoked
+ * key fails on the very next request, on every server process.
+ */
+export async function authenticate(db: Database, req: Request): Promise<AuthContext> {
+  if (typeof req.query.access_token === 'string' || typeof req.query.api_key === 'string') {
+    // RFC 6750 §5.3: credentials in URLs leak into logs and Referer headers.
+    throw unauthorized('credentials in the query string are not accepted; use the Authorization header', 'invalid_request');
+  }
+  const header = req.get('authorization');
+  if (!header) throw unauthorized('missing Authorization header');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw unauthorized('Authorization header must be "Bearer <api key>"', 'invalid_request');
+  const token = match[1];
+  if (!API_KEY_PATTERN.test(token)) throw unauthorized('malformed API key', 'invalid_token');
+
+  const { rows } = await db.query<ConnectionRow>(
+    `SELECT c.id AS connection_id, c.name AS connection_name, c.auth_type, c.scopes, c.rate_limit,
+            c.created_at AS connection_created_at,
+            o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop
+       FROM connections c JOIN orgs o ON o.id = c.org_id
+      WHERE c.key_hash = $1 AND c.revoked_at IS NULL`,
+    [sha256Hex(token)],
+  );
+  const row = rows[0];
+  if (!row) throw unauthorized('invalid or revoked API key', 'invalid_token');
+  return {
+    org: { id: row.org_id, slug: row.org_slug, name: row.org_name, emergency_stop: row.emergency_stop },
+    principal: { type: 'connection', id: row.connection_id, name: row.connection_name },
+    connection: {
+      id: row.connection_id,
+      name: row.connection_name,
+      auth_type: row.auth_type,
+      scopes: row.scopes,
+      rate_limit: row.rate_limit,
+      created_at: row.connection_created_at,
+    },
+    user: null,
+    scopes: row.scopes,
+    rateLimitKey: `conn:${row.connection_id}`,
+    rateLimit: row.rate_limit,
+  };
+}

@@ -1,0 +1,68 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ERROR_STATUS, type ErrorCode } from '@greenlight/contract';
+import { z } from 'zod';
+
+/** The only error type handlers throw; the middleware below turns it into the envelope. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const notFound = (what = 'approval request') => new ApiError('NOT_FOUND', `${what} not found`);
+
+/** "title is required" for a missing field, "priority: Invalid option…" otherwise: the first issue leads. */
+export function validationError(error: z.ZodError, where: 'body' | 'query' | 'params' | 'headers'): ApiError {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
+  const first = error.issues[0];
+  const path = first?.path.join('.') ?? '';
+  let message: string;
+  if (!first) message = `invalid ${where}`;
+  else if (first.code === 'invalid_type' && /received undefined/.test(first.message)) message = `${path} is required`;
+  else if (first.code === 'unrecognized_keys') message = `unknown field${first.keys.length > 1 ? 's' : ''}: ${first.keys.join(', ')}`;
+  else message = path ? `${path}: ${first.message}` : first.message;
+  return new ApiError('VALIDATION_ERROR', message, { location: where, issues });
+}
+
+export const routeNotFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+};
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+/** One error middleware: the envelope for everything, and no stack trace ever leaves the process. */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const requestId = String(req.id ?? '');
+  let apiError: ApiError;
+  const parserError = err as BodyParserError;
+  if (err instanceof ApiError) apiError = err;
+  else if (parserError?.type === 'entity.parse.failed') apiError = new ApiError('INVALID_JSON', 'request body is not valid JSON');
+  else if (parserError?.type === 'entity.too.large') apiError = new ApiError('PAYLOAD_TOO_LARGE', 'request body is too large');
+  else if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported')
+    apiError = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
+  else if (parserError?.status === 400 && typeof parserError.type === 'string')
+    apiError = new ApiError('VALIDATION_ERROR', 'malformed request');
+  else apiError = new ApiError('INTERNAL_ERROR', 'internal error');
+
+  if (apiError.status >= 500) req.log?.error({ err }, 'request failed');
+  if (res.headersSent) return;
+  if (apiError.headers) res.set(apiError.headers);
+  res.status(apiError.status).json({
+    error: {
+      code: apiError.code,
+      message: apiError.message,
+      ...(apiError.details ? { details: apiError.details } : {}),
+      request_id: requestId,
+    },
+  });
+};

@@ -1,0 +1,34 @@
+import type { ApprovalStatus, EventType, Principal } from '@greenlight/contract';
+import type { Queryable } from '../../storage/database.ts';
+import type { AuthContext } from '../../http/auth.ts';
+
+export const SYSTEM_ACTOR: Principal = { type: 'system', id: null, name: 'Greenlight' };
+
+export const actorOf = (auth: AuthContext): Principal => ({
+  type: auth.principal.type,
+  id: auth.principal.id,
+  name: auth.principal.name,
+});
+
+export interface EventInput {
+  orgId: string;
+  approvalId: string | null;
+  type: EventType;
+  actor: Principal;
+  from?: ApprovalStatus | null;
+  to?: ApprovalStatus | null;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Appends one immutable event in the caller's transaction: the audit trail entry and, for
+ * delivery, the outbox row commit together with the change they describe, or not at all.
+ */
+export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id::text AS id`,
+    [e.orgId, e.approvalId, e.type, e.actor.type, e.actor.id, e.actor.name, e.from ?? null, e.to ?? null, JSON.stringify(e.data ?? {})],
+  );
+  return rows[0]!.id;
+}

@@ -1,0 +1,12 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../http/router.ts';
+
+export const getMe: Handler<Routes['getMe']> = async ({ auth }) => ({
+  status: 200,
+  body: {
+    org: auth.org,
+    connection: auth.connection && { ...auth.connection, created_at: auth.connection.created_at.toISOString() },
+    user: auth.user,
+    scopes: auth.scopes,
+  },
+});

@@ -1,0 +1,82 @@
+import type { Database } from '../../storage/database.ts';
+import { randomToken, sha256Hex } from '../../security/tokens.ts';
+import { constraintName, sqlState } from '../../storage/database.ts';
+
+export const SIGN_IN_LINK_TTL_MINUTES = 60;
+
+export class DuplicateError extends Error {}
+
+/** Creates an org and its first admin, and a one-time sign-in link for that admin (no password anywhere). */
+export async function createOrg(db: Database, input: { slug: string; name: string; adminEmail: string }) {
+  const token = randomToken();
+  try {
+    return await db.transaction(async (tx) => {
+      const org = (
+        await tx.query<{ id: string; slug: string; name: string }>(
+          'INSERT INTO orgs (slug, name) VALUES ($1, $2) RETURNING id, slug, name',
+          [input.slug, input.name],
+        )
+      ).rows[0]!;
+      const user = (
+        await tx.query<{ id: string; email: string }>(
+          `INSERT INTO users (email) VALUES ($1)
+           ON CONFLICT ((lower(email))) DO UPDATE SET email = users.email
+           RETURNING id, email`,
+          [input.adminEmail],
+        )
+      ).rows[0]!;
+      await tx.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'admin')`, [org.id, user.id]);
+      await tx.query(
+        `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(mins => $4))`,
+        [sha256Hex(token), user.id, org.id, SIGN_IN_LINK_TTL_MINUTES],
+      );
+      return { org, user, signInToken: token };
+    });
+  } catch (err) {
+    if (sqlState(err) === '23505' && constraintName(err) === 'orgs_slug_key') {
+      throw new DuplicateError(`an org with slug "${input.slug}" already exists`);
+    }
+    throw err;
+  }
+}
+
+/** Adds a member (used by tests and, later, the members API). */
+export async function addMember(db: Database, input: { orgId: string; email: string; role: 'admin' | 'approver' | 'viewer'; name?: string }) {
+  return db.transaction(async (tx) => {
+    const user = (
+      await tx.query<{ id: string; email: string }>(
+        `INSERT INTO users (email, name) VALUES ($1, $2)
+         ON CONFLICT ((lower(email))) DO UPDATE SET email = users.email
+         RETURNING id, email`,
+        [input.email, input.name ?? null],
+      )
+    ).rows[0]!;
+    await tx.query(
+      `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)
+       ON CONFLICT (org_id, user_id) DO UPDATE SET role = EXCLUDED.role`,
+      [input.orgId, user.id, input.role],
+    );
+    return user;
+  });
+}
+
+export async function findOrgBySlug(db: Database, slug: string) {
+  const { rows } = await db.query<{ id: string; slug: string; name: string; emergency_stop: boolean }>(
+    'SELECT id, slug, name, emergency_stop FROM orgs WHERE slug = $1',
+    [slug],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Turns the org's emergency stop on or off. Decisions hold a share lock on the org row,
+ * so a decision in flight either commits before the stop or sees it.
+ */
+export async function setEmergencyStop(db: Database, orgId: string, on: boolean) {
+  const { rows } = await db.query<{ emergency_stop: boolean }>(
+    `UPDATE orgs SET emergency_stop = $2, emergency_stop_changed_at = now() WHERE id = $1 RETURNING emergency_stop`,
+    [orgId, on],
+  );
+  return rows[0] ?? null;
+}

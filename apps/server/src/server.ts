@@ -1,0 +1,58 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createApp, type AppDeps } from './app.ts';
+import { openDatabase } from './storage/open.ts';
+import type { Database } from './storage/database.ts';
+import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
+import { every, type Job } from './jobs/expiry-sweeper.ts';
+import { expireDue } from './modules/approvals/expire-approvals.ts';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, base: { service: 'greenlight' } });
+}
+
+/** Opens storage, starts the HTTP server and the background jobs; `close()` drains and stops them in order. */
+export async function startGreenlight(
+  config: Config,
+  options: { logger?: Logger; db?: Database; rateLimit?: RateLimitStore } = {},
+): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config);
+  const db = options.db ?? (await openDatabase(config));
+  const rateLimit = options.rateLimit ?? (config.REDIS_URL ? await redisRateLimitStore(config.REDIS_URL) : memoryRateLimitStore());
+  const deps: AppDeps = { config, db, logger, rateLimit };
+  const app = createApp(deps);
+  const server = createServer(app);
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+
+  const jobs: Job[] = [every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () => expireDue(db))];
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop taking connections, let in-flight requests finish, then stop jobs and storage.
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await Promise.all(jobs.map((j) => j.stop()));
+      await rateLimit.close();
+      if (!options.db) await db.close();
+    })());
+
+  return { url, server, deps, close };
+}

@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Database } from './database.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/**
+ * Applies pending migrations in file-name order, each in its own transaction. An advisory
+ * lock makes several processes starting together on one Postgres apply each file once.
+ */
+export async function migrate(db: Database): Promise<string[]> {
+  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+  const applied: string[] = [];
+  await db.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  ).catch(async (err) => {
+    // Two processes racing on CREATE TABLE IF NOT EXISTS can collide on the catalog; the loser retries once.
+    if ((err as { code?: string }).code !== '23505') throw err;
+  });
+  for (const name of files) {
+    await db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(7215001)');
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE name = $1', [name]);
+      if (done.rows.length > 0) return;
+      const sql = readFileSync(MIGRATIONS_DIR + name, 'utf8');
+      await tx.exec(sql);
+      await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
+      applied.push(name);
+    });
+  }
+  return applied;
+}

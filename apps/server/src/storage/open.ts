@@ -1,0 +1,21 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from '../config.ts';
+import type { Database } from './database.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+import { migrate } from './migrate.ts';
+
+/** DATABASE_URL → Postgres; otherwise the embedded PGlite in GREENLIGHT_DATA_DIR. Migrations run before anything else. */
+export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'GREENLIGHT_DATA_DIR'>): Promise<Database> {
+  let db: Database;
+  if (config.DATABASE_URL) {
+    db = await openPostgres({ connectionString: config.DATABASE_URL });
+  } else {
+    const dir = resolve(config.GREENLIGHT_DATA_DIR, 'pglite');
+    mkdirSync(dir, { recursive: true });
+    db = await openPglite(dir);
+  }
+  await migrate(db);
+  return db;
+}

@@ -1,0 +1,150 @@
+/**
+ * Test harness: a real Greenlight HTTP server on an ephemeral loopback port, on a real database.
+ * - Default: PGlite in memory (one per test file; start-up costs seconds, so share it across a file).
+ * - GREENLIGHT_TEST_DATABASE_URL set: a fresh database on that Postgres per test file, dropped afterwards.
+ * - GREENLIGHT_TEST_REDIS_URL set: the rate limiter runs on that Redis.
+ * Tenant isolation comes from a fresh org per test (`seedOrg`), not from a fresh database.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import supertest from 'supertest';
+import { SCOPES, type Scope } from '@greenlight/contract';
+import { loadConfig, type Config } from '../config.ts';
+import { startGreenlight, createLogger, type RunningServer } from '../server.ts';
+import type { Database } from '../storage/database.ts';
+import { openPglite } from '../storage/pglite.ts';
+import { openPostgres } from '../storage/postgres.ts';
+import { migrate } from '../storage/migrate.ts';
+import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
+import { addMember, createOrg } from '../modules/orgs/create-org.ts';
+import { createConnection } from '../modules/connections/connections.ts';
+
+export const TEST_DATABASE_URL = process.env.GREENLIGHT_TEST_DATABASE_URL || undefined;
+export const TEST_REDIS_URL = process.env.GREENLIGHT_TEST_REDIS_URL || undefined;
+
+export interface TestDatabase {
+  db: Database;
+  /** Set on Postgres: a URL other processes can use to reach the same database. */
+  url: string | undefined;
+  drop(): Promise<void>;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) {
+    const db = await openPglite();
+    await migrate(db);
+    return { db, url: undefined, drop: () => db.close() };
+  }
+  const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = await openPostgres({ connectionString: url.toString(), max: 30 });
+  await migrate(db);
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    GREENLIGHT_EXPIRY_SWEEP_MS: '3600000',
+    ...overrides,
+  });
+}
+
+export interface TestServer extends RunningServer {
+  db: Database;
+  databaseUrl: string | undefined;
+  /** supertest against the real listening server, with the key as Bearer when given. */
+  http(key?: string): ReturnType<typeof authed>;
+  stop(): Promise<void>;
+}
+
+function authed(url: string, key?: string) {
+  const agent = supertest(url);
+  const wrap = (t: supertest.Test) => (key ? t.set('Authorization', `Bearer ${key}`) : t);
+  return {
+    get: (path: string) => wrap(agent.get(path)),
+    post: (path: string) => wrap(agent.post(path)),
+    patch: (path: string) => wrap(agent.patch(path)),
+    put: (path: string) => wrap(agent.put(path)),
+    delete: (path: string) => wrap(agent.delete(path)),
+  };
+}
+
+export async function startTestServer(options: { config?: Record<string, string>; rateLimit?: RateLimitStore } = {}): Promise<TestServer> {
+  const tdb = await openTestDatabase();
+  const config = testConfig(options.config);
+  const rateLimit = options.rateLimit ?? (TEST_REDIS_URL ? await redisRateLimitStore(TEST_REDIS_URL) : memoryRateLimitStore());
+  const running = await startGreenlight(config, { db: tdb.db, rateLimit, logger: createLogger(config) });
+  return {
+    ...running,
+    db: tdb.db,
+    databaseUrl: tdb.url,
+    http: (key?: string) => authed(running.url, key),
+    async stop() {
+      await running.close();
+      await tdb.drop();
+    },
+  };
+}
+
+let orgCounter = 0;
+
+export interface SeededOrg {
+  org: { id: string; slug: string; name: string };
+  admin: { id: string; email: string };
+  /** An all-scopes API key with a high rate limit, so tests are not throttled by accident. */
+  key: string;
+  connectionId: string;
+  /** Another connection's key (a second principal, for four-eyes). */
+  newKey(options?: { scopes?: readonly Scope[]; rateLimit?: number; name?: string }): Promise<{ key: string; connectionId: string }>;
+  addUser(role: 'admin' | 'approver' | 'viewer', email?: string): Promise<{ id: string; email: string }>;
+}
+
+export async function seedOrg(db: Database, name = 'Acme'): Promise<SeededOrg> {
+  const slug = `org-${process.pid}-${++orgCounter}-${randomBytes(3).toString('hex')}`;
+  const { org, user } = await createOrg(db, { slug, name, adminEmail: `admin-${slug}@example.test` });
+  const newKey: SeededOrg['newKey'] = async (o = {}) => {
+    const { connection, apiKey } = await createConnection(db, {
+      orgId: org.id,
+      name: o.name ?? `conn-${randomBytes(3).toString('hex')}`,
+      scopes: o.scopes ?? SCOPES,
+      rateLimit: o.rateLimit ?? 10_000,
+    });
+    return { key: apiKey, connectionId: connection.id };
+  };
+  const first = await newKey({ name: 'primary' });
+  return {
+    org,
+    admin: user,
+    key: first.key,
+    connectionId: first.connectionId,
+    newKey,
+    addUser: (role, email) => addMember(db, { orgId: org.id, email: email ?? `${role}-${randomBytes(4).toString('hex')}@example.test`, role }),
+  };
+}
+
+/** A valid create body per the spec; override any field. */
+export const approvalBody = (overrides: Record<string, unknown> = {}) => ({
+  title: 'Delete user account #4821',
+  description: 'Permanent deletion requested by user via support ticket',
+  priority: 'high',
+  ...overrides,
+});

@@ -1,0 +1,216 @@
+import { z } from './zod.ts';
+import { Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
+
+export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+export const Priority = z.enum(PRIORITIES).openapi('Priority');
+export type Priority = z.infer<typeof Priority>;
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'cancelled', 'expired'] as const;
+export const ApprovalStatus = z.enum(APPROVAL_STATUSES).openapi('ApprovalStatus');
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+export const Decision = z.enum(['approve', 'reject']).openapi('Decision');
+export type Decision = z.infer<typeof Decision>;
+
+/** Limits that keep one request from exhausting the server (OWASP API4). */
+export const LIMITS = {
+  titleMax: 500,
+  descriptionMax: 20_000,
+  labelMax: 200,
+  keyMax: 255,
+  callbackUrlMax: 2048,
+  callbackHeadersMax: 20,
+  tagsMax: 20,
+  requiredApprovalsMax: 20,
+  stepsMax: 20,
+  commentMax: 10_000,
+} as const;
+
+// RFC 9110 §5.6.2 token characters.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/**
+ * Headers Greenlight sets itself on a callback; a requester may not override them
+ * (Standard Webhooks signature headers, framing headers, credentials of the receiver's own).
+ */
+export const RESERVED_CALLBACK_HEADER = /^(webhook-.*|host|content-type|content-length|transfer-encoding|connection|authorization|user-agent)$/i;
+
+export const CallbackHeaders = z
+  .record(z.string(), z.string().max(4096))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > LIMITS.callbackHeadersMax) {
+      ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.callbackHeadersMax} callback headers are allowed` });
+    }
+    for (const name of names) {
+      const value = headers[name] ?? '';
+      if (!HEADER_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is not a valid HTTP header name` });
+      } else if (RESERVED_CALLBACK_HEADER.test(name)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `"${name}" is set by Greenlight and cannot be overridden` });
+      }
+      if (/[\r\n\0]/.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'header values cannot contain CR, LF or NUL' });
+      }
+    }
+  })
+  .openapi({
+    description: 'Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved.',
+    example: { 'X-Custom-Token': 'your-secret' },
+  });
+
+export const CallbackUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(LIMITS.callbackUrlMax)
+  .openapi({ description: 'URL to POST the decision to', example: 'https://your-app.com/webhooks/greenlight' });
+
+const TAG_KEY = /^[A-Za-z0-9_.\-/]{1,64}$/;
+export const Tags = z
+  .record(z.string().regex(TAG_KEY, 'tag keys are 1–64 letters, digits or _ . - /'), z.string().max(256))
+  .refine((t) => Object.keys(t).length <= LIMITS.tagsMax, { message: `at most ${LIMITS.tagsMax} tags are allowed` })
+  .openapi('Tags', { description: 'Key/value labels, filterable with `tags=key:value`', example: { env: 'production', team: 'platform' } });
+
+export const Changes = z
+  .object({
+    before: z.record(z.string(), z.unknown()).nullable(),
+    after: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .strict()
+  .openapi('Changes', {
+    description: 'The object before and after the action, shown to approvers as a diff',
+    example: { before: { plan: 'pro' }, after: { plan: null } },
+  });
+
+export const Resource = z
+  .object({
+    type: z.string().min(1).max(LIMITS.labelMax),
+    id: z.string().min(1).max(LIMITS.keyMax),
+    name: z.string().max(LIMITS.labelMax).optional(),
+  })
+  .strict()
+  .openapi('Resource', { description: 'The entity the action touches', example: { type: 'user', id: '4821', name: 'Jane Doe' } });
+
+const Metadata = z
+  .record(z.string(), z.unknown())
+  .openapi({ description: 'Arbitrary JSON object passed through to the callback', example: { user_id: '4821', ticket_id: 'SUP-1234' } });
+
+export const CreateApprovalBody = z
+  .strictObject({
+    title: z.string().trim().min(1).max(LIMITS.titleMax).openapi({ description: 'Short description of what needs approval', example: 'Delete user account #4821' }),
+    description: z.string().max(LIMITS.descriptionMax).openapi({ description: 'Detailed context for the approver (markdown)', example: 'Permanent deletion requested by user via support ticket' }),
+    priority: Priority,
+    callback_url: CallbackUrl.optional(),
+    callback_headers: CallbackHeaders.optional(),
+    action_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Custom label for filtering and routing', example: 'user.delete' }),
+    metadata: Metadata.optional(),
+    expires_at: TimestampInput.optional().openapi({ description: 'Auto-expires if no decision by this time; must be in the future' }),
+    required_approvals: z.number().int().min(1).max(LIMITS.requiredApprovalsMax).default(1).openapi({ description: 'Number of distinct approvers needed' }),
+    is_sequential: z.boolean().default(false).openapi({ description: 'If true, steps must be approved in order' }),
+    source: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Name of the integration, for filtering and analytics', example: 'support-bot' }),
+    idempotency_key: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'Prevents duplicate requests within your organization', example: 'del-user-4821-20260324' }),
+    external_id: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'Your own reference, unique within your organization', example: 'SUP-1234' }),
+    tags: Tags.optional(),
+    changes: Changes.optional(),
+    resource: Resource.optional(),
+  })
+  .openapi('CreateApprovalRequest');
+export type CreateApprovalBody = z.infer<typeof CreateApprovalBody>;
+
+export const Approval = z
+  .object({
+    id: z.uuid(),
+    org_id: z.uuid(),
+    connection_id: z.uuid().nullable(),
+    title: z.string(),
+    description: z.string(),
+    status: ApprovalStatus,
+    priority: Priority,
+    action_type: z.string().nullable(),
+    source: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    required_approvals: z.number().int(),
+    current_approvals: z.number().int(),
+    is_sequential: z.boolean(),
+    callback_url: z.string().nullable(),
+    external_id: z.string().nullable(),
+    idempotency_key: z.string().nullable(),
+    tags: z.record(z.string(), z.string()),
+    changes: Changes.nullable(),
+    resource: Resource.nullable(),
+    requested_by: Principal,
+    comments_count: z.number().int(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    expires_at: Timestamp.nullable(),
+    decided_at: Timestamp.nullable(),
+    decided_by: z.uuid().nullable(),
+    decision_comment: z.string().nullable(),
+    cancelled_at: Timestamp.nullable(),
+  })
+  .openapi('Approval');
+export type Approval = z.infer<typeof Approval>;
+
+export const DecideApprovalBody = z
+  .strictObject({
+    decision: Decision,
+    comment: z.string().max(LIMITS.commentMax).optional().openapi({ example: 'Verified with the user. Proceeding with deletion.' }),
+    source: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ example: 'dashboard' }),
+  })
+  .openapi('DecideApprovalRequest');
+export type DecideApprovalBody = z.infer<typeof DecideApprovalBody>;
+
+export const DecisionResult = Approval.extend({
+  callback_delivered: z.boolean().openapi({ description: 'Whether the callback was delivered before this response was sent' }),
+}).openapi('DecisionResult');
+export type DecisionResult = z.infer<typeof DecisionResult>;
+
+export const SORTS = ['created_at', '-created_at', 'updated_at', '-updated_at', 'decided_at', '-decided_at'] as const;
+export const ApprovalSort = z.enum(SORTS).openapi('ApprovalSort');
+
+const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(item).min(1));
+
+export const TagFilter = z
+  .string()
+  .transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    for (const pair of s.split(',')) {
+      const i = pair.indexOf(':');
+      if (i < 1) {
+        ctx.addIssue({ code: 'custom', message: 'tags must be key:value pairs separated by commas' });
+        return z.NEVER;
+      }
+      out[pair.slice(0, i).trim()] = pair.slice(i + 1).trim();
+    }
+    return out;
+  })
+  .openapi({ type: 'string', description: 'key:value pairs, comma-separated; all must match', example: 'env:production' });
+
+export const ListApprovalsQuery = z.object({
+  page: PageQuery,
+  page_size: PageSizeQuery,
+  status: commaList(ApprovalStatus).optional().openapi({ type: 'string', description: 'pending, approved, rejected, cancelled, expired (comma-separated for several)', example: 'pending' }),
+  priority: commaList(Priority).optional().openapi({ type: 'string', description: 'low, medium, high, critical (comma-separated for several)', example: 'high' }),
+  search: z.string().trim().min(1).max(200).optional().openapi({ description: 'Full-text search on title and description', example: 'deploy production' }),
+  external_id: z.string().min(1).max(LIMITS.keyMax).optional(),
+  action_type: z.string().min(1).max(LIMITS.labelMax).optional(),
+  source: z.string().min(1).max(LIMITS.labelMax).optional(),
+  tags: TagFilter.optional(),
+  created_after: TimestampInput.optional(),
+  updated_after: TimestampInput.optional(),
+  decided_after: TimestampInput.optional(),
+  sort: ApprovalSort.default('-created_at'),
+  page_token: z.string().min(1).max(1000).optional().openapi({ description: 'Cursor from `next_page_token`; when given, `page` is ignored' }),
+});
+export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
+
+export const ApprovalList = z
+  .object({
+    data: z.array(Approval),
+    pagination: Pagination,
+    next_page_token: z.string().nullable().openapi({ description: 'Pass as `page_token` for the next page; null on the last page' }),
+  })
+  .openapi('ApprovalList');
+export type ApprovalList = z.infer<typeof ApprovalList>;

@@ -1,0 +1,11 @@
+export { z } from './zod.ts';
+export * from './scopes.ts';
+export * from './errors.ts';
+export * from './common.ts';
+export * from './approvals.ts';
+export * from './comments.ts';
+export * from './steps.ts';
+export * from './events.ts';
+export * from './me.ts';
+export * from './routes.ts';
+export { buildOpenApiDocument } from './openapi.ts';

@@ -1,0 +1,47 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One run, one summary. The server suite runs on PGlite always, and again on Postgres when
+ * GREENLIGHT_TEST_DATABASE_URL is set (CI sets it, with GREENLIGHT_TEST_REDIS_URL for the limiter).
+ */
+const postgres = process.env.GREENLIGHT_TEST_DATABASE_URL;
+const serverTests = ['apps/server/src/**/*.test.ts'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'contract',
+          include: ['packages/contract/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'server:pglite',
+          include: serverTests,
+          env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
+        },
+      },
+      ...(postgres
+        ? [
+            {
+              test: {
+                name: 'server:postgres',
+                include: serverTests,
+                env: { GREENLIGHT_TEST_DATABASE_URL: postgres },
+              },
+            },
+          ]
+        : []),
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/**/*.test.ts'],
+        },
+      },
+    ],
+  },
+});
