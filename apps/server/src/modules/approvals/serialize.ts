@@ -1,0 +1,76 @@
+import type { Approval, ApprovalStatus, Priority } from '@greenlight/contract';
+
+/** The columns every approval query selects; `toApproval` turns one such row into the API shape. */
+export const APPROVAL_COLUMNS = `a.id, a.seq::text AS seq, a.org_id, a.connection_id, a.requested_by_type, a.requested_by_id, a.requested_by_name,
+  a.title, a.description, a.status, a.priority, a.action_type, a.source, a.metadata, a.required_approvals, a.current_approvals,
+  a.is_sequential, a.callback_url, a.external_id, a.idempotency_key, a.tags, a.changes, a.resource, a.comments_count,
+  a.created_at, a.updated_at, a.expires_at, a.decided_at, a.decided_by, a.decision_comment, a.cancelled_at`;
+
+export interface ApprovalRow {
+  id: string;
+  seq: string;
+  org_id: string;
+  connection_id: string | null;
+  requested_by_type: 'connection' | 'user' | 'system';
+  requested_by_id: string | null;
+  requested_by_name: string | null;
+  title: string;
+  description: string;
+  status: ApprovalStatus;
+  priority: Priority;
+  action_type: string | null;
+  source: string | null;
+  metadata: Record<string, unknown>;
+  required_approvals: number;
+  current_approvals: number;
+  is_sequential: boolean;
+  callback_url: string | null;
+  external_id: string | null;
+  idempotency_key: string | null;
+  tags: Record<string, string>;
+  changes: Approval['changes'];
+  resource: Approval['resource'];
+  comments_count: number;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date | null;
+  decided_at: Date | null;
+  decided_by: string | null;
+  decision_comment: string | null;
+  cancelled_at: Date | null;
+}
+
+export const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function toApproval(r: ApprovalRow): Approval {
+  return {
+    id: r.id,
+    org_id: r.org_id,
+    connection_id: r.connection_id,
+    title: r.title,
+    description: r.description,
+    status: r.status,
+    priority: r.priority,
+    action_type: r.action_type,
+    source: r.source,
+    metadata: r.metadata,
+    required_approvals: r.required_approvals,
+    current_approvals: r.current_approvals,
+    is_sequential: r.is_sequential,
+    callback_url: r.callback_url,
+    external_id: r.external_id,
+    idempotency_key: r.idempotency_key,
+    tags: r.tags,
+    changes: r.changes,
+    resource: r.resource,
+    requested_by: { type: r.requested_by_type, id: r.requested_by_id, name: r.requested_by_name },
+    comments_count: r.comments_count,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    expires_at: iso(r.expires_at),
+    decided_at: iso(r.decided_at),
+    decided_by: r.decided_by,
+    decision_comment: r.decision_comment,
+    cancelled_at: iso(r.cancelled_at),
+  };
+}
