@@ -18,14 +18,24 @@ export class ApiError extends Error {
 
 export const notFound = (what = 'approval request') => new ApiError('NOT_FOUND', `${what} not found`);
 
+function valueAt(input: unknown, path: PropertyKey[]): { found: boolean; value?: unknown } {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object' || !(key in cur)) return { found: false };
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return { found: true, value: cur };
+}
+
 /** "title is required" for a missing field, "priority: Invalid option…" otherwise: the first issue leads. */
-export function validationError(error: z.ZodError, where: 'body' | 'query' | 'params' | 'headers'): ApiError {
+export function validationError(error: z.ZodError, where: 'body' | 'query' | 'params' | 'headers', input?: unknown): ApiError {
   const issues = error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
   const first = error.issues[0];
   const path = first?.path.join('.') ?? '';
+  const missing = first !== undefined && first.path.length > 0 && input !== undefined && !valueAt(input, first.path).found;
   let message: string;
   if (!first) message = `invalid ${where}`;
-  else if (first.code === 'invalid_type' && /received undefined/.test(first.message)) message = `${path} is required`;
+  else if (missing || (first.code === 'invalid_type' && /received undefined/.test(first.message))) message = `${path} is required`;
   else if (first.code === 'unrecognized_keys') message = `unknown field${first.keys.length > 1 ? 's' : ''}: ${first.keys.join(', ')}`;
   else message = path ? `${path}: ${first.message}` : first.message;
   return new ApiError('VALIDATION_ERROR', message, { location: where, issues });

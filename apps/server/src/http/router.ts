@@ -34,7 +34,7 @@ function parse<S extends ZodType>(schema: S | undefined, value: unknown, where: 
   if (r.success) return r.data;
   // A malformed id cannot name anything that exists: 404, as for an unknown id.
   if (where === 'params') throw new ApiError('NOT_FOUND', 'resource not found');
-  throw validationError(r.error, where);
+  throw validationError(r.error, where, value);
 }
 
 function setRateLimitHeaders(res: Response, d: { limit: number; remaining: number; resetAt: number }) {

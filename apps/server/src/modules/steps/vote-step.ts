@@ -1,7 +1,8 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../http/router.ts';
+import { decideApprovalStep } from '../approvals/decision.ts';
 
-// PLACEHOLDER: to be implemented.
-export const voteStep: Handler<Routes['voteStep']> = async () => {
-  throw new Error('voteStep is not implemented yet');
+export const voteStep: Handler<Routes['voteStep']> = async ({ params, body, auth, deps }) => {
+  const step = await decideApprovalStep(deps.db, auth, params.id, params.stepId, body);
+  return { status: 200, body: step };
 };
