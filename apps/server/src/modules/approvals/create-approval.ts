@@ -1,7 +1,133 @@
-import type { Routes } from '@greenlight/contract';
+import type { Approval, CreateApprovalBody, Routes } from '@greenlight/contract';
 import type { Handler } from '../../http/router.ts';
+import { emergencyStop } from '../../http/router.ts';
+import { ApiError } from '../../http/errors.ts';
+import type { AuthContext } from '../../http/auth.ts';
+import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
+import { actorOf } from '../events/append-event.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
+import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 
-// PLACEHOLDER: to be implemented.
-export const createApproval: Handler<Routes['createApproval']> = async () => {
-  throw new Error('createApproval is not implemented yet');
+const jsonb = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+/**
+ * One statement, one round trip: the org row is read under a share lock so the emergency stop is
+ * checked atomically with the insert (a stop committed first is seen; a stop pressed later waits
+ * for this insert), the approval row is inserted unless its idempotency key is taken, and its
+ * `approval.created` event is inserted from the same RETURNING, so neither exists without the other.
+ * The foreign key check on approvals.org_id already takes a (weaker, KEY SHARE) lock on that row, so
+ * this adds no lock traffic of its own; it only makes the stop's UPDATE wait for in-flight creates.
+ */
+const INSERT_SQL = `
+WITH o AS (
+  SELECT id FROM orgs WHERE id = $1 AND NOT emergency_stop FOR SHARE
+), ins AS (
+  INSERT INTO approvals (org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
+                         priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
+                         callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource, expires_at)
+  SELECT o.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15::jsonb, $16, $17, $18, $19::jsonb,
+         $20::jsonb, $21::jsonb, $22::timestamptz
+    FROM o
+  ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
+  RETURNING *
+), ev AS (
+  INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
+  SELECT ins.org_id, ins.id, 'approval.created', $3, $4, $5, NULL, 'pending', $23::jsonb FROM ins
+)
+SELECT EXISTS (SELECT 1 FROM o) AS org_open, ${APPROVAL_COLUMNS}
+  FROM (SELECT 1) AS one LEFT JOIN ins AS a ON true`;
+
+type InsertResult = { org_open: boolean } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
+
+type Replayed = { status: 200; body: Approval };
+
+async function findByKey(db: Queryable, orgId: string, key: string) {
+  const { rows } = await db.query<ApprovalRow & { request_fingerprint: string | null }>(
+    `SELECT ${APPROVAL_COLUMNS}, a.request_fingerprint FROM approvals a WHERE a.org_id = $1 AND a.idempotency_key = $2`,
+    [orgId, key],
+  );
+  return rows[0] ?? null;
+}
+
+/** The answer for a key already used in this org: the request as it is now, or a refusal if the bodies differ. */
+function replay(existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Replayed {
+  if (existing.request_fingerprint !== fingerprint) {
+    throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'idempotency_key was already used with a different request body', {
+      approval_id: existing.id,
+    });
+  }
+  return { status: 200, body: toApproval(existing) };
+}
+
+async function insert(db: Queryable, auth: AuthContext, body: CreateApprovalBody, key: string | null, fingerprint: string | null) {
+  const actor = actorOf(auth);
+  const params = [
+    auth.org.id,
+    auth.connection?.id ?? null,
+    actor.type,
+    actor.id,
+    actor.name,
+    body.title,
+    body.description,
+    body.priority,
+    body.action_type ?? null,
+    body.source ?? null,
+    jsonb(body.metadata ?? {}),
+    body.required_approvals,
+    body.is_sequential,
+    body.callback_url ?? null,
+    jsonb(body.callback_headers),
+    body.external_id ?? null,
+    key,
+    fingerprint,
+    jsonb(body.tags ?? {}),
+    jsonb(body.changes),
+    jsonb(body.resource),
+    body.expires_at ?? null,
+    jsonb({ title: body.title, priority: body.priority }),
+  ];
+  const { rows } = await db.query<InsertResult>(INSERT_SQL, params);
+  return rows[0]!;
+}
+
+export const createApproval: Handler<Routes['createApproval']> = async ({ body, headers, auth, deps }) => {
+  const key = idempotencyKeyOf(body, headers);
+  const fingerprint = key === null ? null : requestFingerprint(body);
+
+  if (body.expires_at !== undefined && new Date(body.expires_at).getTime() <= Date.now()) {
+    // A retry that arrives after the deadline it once set still gets the request it created.
+    const existing = key === null ? null : await findByKey(deps.db, auth.org.id, key);
+    if (existing) return replay(existing, fingerprint!);
+    throw new ApiError('VALIDATION_ERROR', 'expires_at must be in the future', {
+      location: 'body',
+      issues: [{ path: 'expires_at', code: 'custom', message: 'must be in the future' }],
+    });
+  }
+
+  let row: InsertResult;
+  try {
+    row = await insert(deps.db, auth, body, key, fingerprint);
+  } catch (err) {
+    if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
+      // A concurrent duplicate with the same key and external_id can trip this index before the key's.
+      const existing = key === null ? null : await findByKey(deps.db, auth.org.id, key);
+      if (existing) return replay(existing, fingerprint!);
+      throw new ApiError('EXTERNAL_ID_CONFLICT', 'external_id is already used by another approval request in this organization', {
+        external_id: body.external_id,
+      });
+    }
+    // NUL in text or JSON: valid JSON, but not storable in Postgres.
+    if (sqlState(err) === '22P05' || sqlState(err) === '22021') {
+      throw new ApiError('VALIDATION_ERROR', 'text fields cannot contain NUL characters', { location: 'body' });
+    }
+    throw err;
+  }
+  if (!row.org_open) throw emergencyStop();
+  if (row.id !== null) return { status: 201, body: toApproval(row as ApprovalRow) };
+
+  // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
+  // (READ COMMITTED) sees it; approvals are never deleted, so it is there.
+  const existing = await findByKey(deps.db, auth.org.id, key!);
+  if (!existing) throw new Error('idempotency conflict without a visible row');
+  return replay(existing, fingerprint!);
 };

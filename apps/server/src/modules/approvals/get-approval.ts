@@ -1,7 +1,15 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../http/router.ts';
+import { notFound } from '../../http/errors.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
 
-// PLACEHOLDER: to be implemented.
-export const getApproval: Handler<Routes['getApproval']> = async () => {
-  throw new Error('getApproval is not implemented yet');
+/** Another org's id answers exactly like an unknown one (OWASP API1: no existence oracle). */
+export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth, deps }) => {
+  const { rows } = await deps.db.query<ApprovalRow>(
+    `SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2`,
+    [params.id, auth.org.id],
+  );
+  const row = rows[0];
+  if (!row) throw notFound();
+  return { status: 200, body: toApproval(row) };
 };
