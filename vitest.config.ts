@@ -13,12 +13,14 @@ export default defineConfig({
     hookTimeout: 60_000,
     projects: [
       {
+        extends: true,
         test: {
           name: 'contract',
           include: ['packages/contract/**/*.test.ts'],
         },
       },
       {
+        extends: true,
         test: {
           name: 'server:pglite',
           include: serverTests,
@@ -28,6 +30,7 @@ export default defineConfig({
       ...(postgres
         ? [
             {
+              extends: true,
               test: {
                 name: 'server:postgres',
                 include: serverTests,
@@ -37,6 +40,7 @@ export default defineConfig({
           ]
         : []),
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],

@@ -1,34 +1,58 @@
 import { z } from 'zod';
 
+/**
+ * Digits only: `Number()` would also take " ", "0x10" and "1e3", and an empty-looking PORT would
+ * silently become 0 (a random port).
+ */
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
+
+/** Checked as a parsed URL, not only by prefix, so "postgres://" followed by garbage is refused too. */
+const urlWithScheme = (schemes: readonly string[]) =>
+  z.string().refine(
+    (s) => URL.canParse(s) && schemes.includes(new URL(s).protocol.slice(0, -1)),
+    `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
+  );
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 const bool = z
-  .enum(['true', 'false', '1', '0'])
+  .enum(['true', 'false', '1', '0'], { error: 'must be true, false, 1 or 0' })
   .transform((v) => v === 'true' || v === '1');
 
 /** Every setting comes from the environment and is checked here, once, at start-up. */
 export const ConfigSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-    .optional(),
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).optional(),
   GREENLIGHT_DATA_DIR: z.string().min(1).default('./data'),
-  REDIS_URL: z
+  REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
+  GREENLIGHT_PUBLIC_URL: urlWithScheme(['http', 'https']).optional(),
+  // Deliberately loose: admin@localhost is a fine address for a local install.
+  GREENLIGHT_ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  GREENLIGHT_EXPIRY_SWEEP_MS: integer(100, 86_400_000).default(5000),
+  GREENLIGHT_BODY_LIMIT: z
     .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .optional(),
-  GREENLIGHT_PUBLIC_URL: z.url().optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  GREENLIGHT_EXPIRY_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
-  GREENLIGHT_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default('256kb'),
+    .regex(/^\d+(kb|mb)$/, 'must be a size in kb or mb, such as 256kb or 1mb')
+    .default('256kb'),
   GREENLIGHT_VALIDATE_RESPONSES: bool.optional(),
   NODE_ENV: z.string().default('development'),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { publicUrl: string; validateResponses: boolean };
 
+/** A bad setting: main.ts prints the message and exits with 78 (EX_CONFIG). */
 export class ConfigError extends Error {}
 
+/**
+ * The message names each bad variable and what it must be, never the value given: a URL may
+ * carry a password.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as shells and .env files usually intend.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));

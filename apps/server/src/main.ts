@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, startGreenlight } from './server.ts';
 import { ensureFirstRun } from './modules/orgs/first-run.ts';
 
-let config;
+let config: ReturnType<typeof loadConfig>;
 try {
   config = loadConfig();
 } catch (err) {
@@ -14,8 +14,15 @@ try {
 }
 
 const logger = createLogger(config);
-const running = await startGreenlight(config, { logger });
-await ensureFirstRun(running.deps);
+let running;
+try {
+  running = await startGreenlight(config, { logger });
+  await ensureFirstRun(running.deps);
+} catch (err) {
+  // Start-up failures (database or Redis unreachable, port taken) are the operator's to fix: say what, not where.
+  console.error(`Greenlight could not start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 logger.info({ url: running.url, database: running.deps.db.kind, rate_limit_store: running.deps.rateLimit.kind }, 'Greenlight is listening');
 
 let shuttingDown = false;

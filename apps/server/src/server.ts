@@ -8,6 +8,7 @@ import type { Database } from './storage/database.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
 import { every, type Job } from './jobs/expiry-sweeper.ts';
 import { expireDue } from './modules/approvals/expire-approvals.ts';
+import { startAdminSocket } from './admin/admin-socket.ts';
 
 export interface RunningServer {
   url: string;
@@ -27,7 +28,7 @@ export async function startGreenlight(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = options.db ?? (await openDatabase(config));
-  const rateLimit = options.rateLimit ?? (config.REDIS_URL ? await redisRateLimitStore(config.REDIS_URL) : memoryRateLimitStore());
+  const rateLimit = options.rateLimit ?? (config.REDIS_URL ? await redisRateLimitStore(config.REDIS_URL, { logger }) : memoryRateLimitStore());
   const deps: AppDeps = { config, db, logger, rateLimit };
   const app = createApp(deps);
   const server = createServer(app);
@@ -40,6 +41,7 @@ export async function startGreenlight(
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
 
   const jobs: Job[] = [every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () => expireDue(db))];
+  jobs.push(await startAdminSocket(deps, { ownsDataDir: !options.db }));
 
   let closing: Promise<void> | undefined;
   const close = () =>

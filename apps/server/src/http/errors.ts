@@ -18,13 +18,15 @@ export class ApiError extends Error {
 
 export const notFound = (what = 'approval request') => new ApiError('NOT_FOUND', `${what} not found`);
 
-function valueAt(input: unknown, path: PropertyKey[]): { found: boolean; value?: unknown } {
+/** A field is missing only when its parent is an object without that key (not when a transform reshaped it). */
+function isMissing(input: unknown, path: PropertyKey[]): boolean {
   let cur: unknown = input;
   for (const key of path) {
-    if (cur === null || typeof cur !== 'object' || !(key in cur)) return { found: false };
+    if (cur === null || typeof cur !== 'object') return false;
+    if (!(key in cur)) return true;
     cur = (cur as Record<PropertyKey, unknown>)[key];
   }
-  return { found: true, value: cur };
+  return false;
 }
 
 /** "title is required" for a missing field, "priority: Invalid option…" otherwise: the first issue leads. */
@@ -32,7 +34,7 @@ export function validationError(error: z.ZodError, where: 'body' | 'query' | 'pa
   const issues = error.issues.map((i) => ({ path: i.path.join('.'), code: i.code, message: i.message }));
   const first = error.issues[0];
   const path = first?.path.join('.') ?? '';
-  const missing = first !== undefined && first.path.length > 0 && input !== undefined && !valueAt(input, first.path).found;
+  const missing = first !== undefined && first.path.length > 0 && input !== undefined && isMissing(input, first.path);
   let message: string;
   if (!first) message = `invalid ${where}`;
   else if (missing || (first.code === 'invalid_type' && /received undefined/.test(first.message))) message = `${path} is required`;

@@ -8,7 +8,7 @@ import { createOrg } from './create-org.ts';
 export async function ensureFirstRun(deps: AppDeps): Promise<void> {
   const { rows } = await deps.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs');
   if ((rows[0]?.n ?? 0) > 0) return;
-  const email = process.env.GREENLIGHT_ADMIN_EMAIL ?? 'admin@localhost';
+  const email = deps.config.GREENLIGHT_ADMIN_EMAIL;
   const { org, signInToken } = await createOrg(deps.db, { slug: 'default', name: 'Default', adminEmail: email });
   const link = `${deps.config.publicUrl}/sign-in/${signInToken}`;
   deps.logger.info({ org: org.slug, admin: email }, 'first run: created org and admin');
