@@ -144,11 +144,14 @@ export const routes = {
     path: '/api/v1/approvals/{id}/comments',
     tag: 'Comments',
     summary: 'Add a comment',
+    description:
+      'Allowed on pending and decided requests alike; appends a `comment.created` event. ' +
+      'A request holds at most 1000 comments; the next one is refused with 409 LIMIT_REACHED.',
     scope: 'comments:write',
     mutating: true,
     request: { params: IdParams, body: CreateCommentBody },
     responses: { 201: { description: 'Created', schema: Comment } },
-    errors: [400, 403, 404, 413, 503],
+    errors: [400, 403, 404, 409, 413, 503],
   }),
   listComments: defineRoute({
     operationId: 'listComments',

@@ -3,6 +3,9 @@ import type { Scope } from '@greenlight/contract';
 import type { Database } from '../storage/database.ts';
 import { ApiError } from './errors.ts';
 import { API_KEY_PATTERN, sha256Hex } from '../security/tokens.ts';
+import { authenticateAccessToken } from '../modules/oauth/access-token.ts';
+import { ACCESS_TOKEN_PATTERN } from '../modules/oauth/settings.ts';
+import { authenticateSession } from '../modules/users/session-auth.ts';
 
 export interface AuthContext {
   org: { id: string; slug: string; name: string; emergency_stop: boolean };
@@ -44,8 +47,9 @@ interface ConnectionRow {
 }
 
 /**
- * Resolves the bearer credential of a request. One query per request, so a revoked
- * key fails on the very next request, on every server process.
+ * Resolves the credential of a request: a `gk_` API key or an OAuth access token as Bearer, or
+ * else the dashboard's session cookie. One query per request, so a revoked key, grant or session
+ * fails on the very next request, on every server process.
  */
 export async function authenticate(db: Database, req: Request): Promise<AuthContext> {
   if (typeof req.query.access_token === 'string' || typeof req.query.api_key === 'string') {
@@ -53,10 +57,22 @@ export async function authenticate(db: Database, req: Request): Promise<AuthCont
     throw unauthorized('credentials in the query string are not accepted; use the Authorization header', 'invalid_request');
   }
   const header = req.get('authorization');
-  if (!header) throw unauthorized('missing Authorization header');
+  if (!header) {
+    const session = await authenticateSession(db, req);
+    if (session.kind === 'ok') return session.auth;
+    if (session.kind === 'csrf') throw new ApiError('FORBIDDEN', 'a signed-in request that changes something must carry the X-CSRF-Token header');
+    if (session.kind === 'invalid') throw unauthorized('the session has expired; sign in again');
+    throw unauthorized('missing Authorization header');
+  }
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) throw unauthorized('Authorization header must be "Bearer <api key>"', 'invalid_request');
   const token = match[1];
+  if (ACCESS_TOKEN_PATTERN.test(token)) {
+    const auth = await authenticateAccessToken(db, token);
+    // RFC 6750 §3.1: the client learns it must refresh (Zapier refreshes on this 401).
+    if (!auth) throw unauthorized('invalid, expired or revoked access token', 'invalid_token');
+    return auth;
+  }
   if (!API_KEY_PATTERN.test(token)) throw unauthorized('malformed API key', 'invalid_token');
 
   const { rows } = await db.query<ConnectionRow>(

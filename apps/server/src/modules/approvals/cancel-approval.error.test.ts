@@ -52,7 +52,7 @@ describe('DELETE /api/v1/approvals/:id — refusals', () => {
     const a = await create(seed, { expires_at: new Date(Date.now() + 300).toISOString() });
     await new Promise((r) => setTimeout(r, 400));
     const res = await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(409);
-    expect(res.body.error).toMatchObject({ code: 'APPROVAL_EXPIRED', message: 'approval request has expired' });
+    expect(res.body.error).toMatchObject({ code: 'APPROVAL_EXPIRED', message: 'approval request has expired and can no longer be cancelled' });
     expect(await state(a.id)).toMatchObject({ status: 'pending', cancelled_at: null, events: 1 });
   });
 

@@ -38,7 +38,12 @@ export interface LockedApproval extends ApprovalRow {
  * shares, in a fixed order: found → emergency stop off → pending → not expired. A request past
  * `expires_at` is refused even when the expiry sweeper has not marked it `expired` yet.
  */
-export async function lockPendingApproval(tx: Queryable, orgId: string, approvalId: string): Promise<LockedApproval> {
+export async function lockPendingApproval(
+  tx: Queryable,
+  orgId: string,
+  approvalId: string,
+  action: 'decided' | 'cancelled' = 'decided',
+): Promise<LockedApproval> {
   const { rows } = await tx.query<LockedApproval>(
     `SELECT ${APPROVAL_COLUMNS}, o.emergency_stop,
             (a.expires_at IS NOT NULL AND a.expires_at <= now()) AS expired
@@ -50,8 +55,10 @@ export async function lockPendingApproval(tx: Queryable, orgId: string, approval
   const row = rows[0];
   if (!row) throw notFound();
   if (row.emergency_stop) throw emergencyStop();
-  if (row.status !== 'pending') throw new ApiError('INVALID_STATUS', `approval request is already ${row.status}`);
-  if (row.expired) throw new ApiError('APPROVAL_EXPIRED', 'approval request has expired and can no longer be decided');
+  if (row.status !== 'pending') {
+    throw new ApiError('INVALID_STATUS', `approval request is already ${row.status}`, { status: row.status });
+  }
+  if (row.expired) throw new ApiError('APPROVAL_EXPIRED', `approval request has expired and can no longer be ${action}`);
   return row;
 }
 
@@ -61,6 +68,11 @@ function assertNotSelfApproval(a: ApprovalRow, auth: AuthContext, decision: Deci
   if (a.requested_by_type === auth.principal.type && a.requested_by_id === auth.principal.id) {
     throw new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it');
   }
+}
+
+/** Roles (issue 4): a person signed in, or acting through an OAuth grant, decides only as admin or approver. */
+function assertMayDecide(auth: AuthContext) {
+  if (auth.user?.role === 'viewer') throw new ApiError('FORBIDDEN', 'viewers cannot approve or reject requests');
 }
 
 /**
@@ -223,6 +235,7 @@ async function decideStep(
  * to the first pending step the caller may decide (with `is_sequential`, that must be the lowest pending one).
  */
 export async function decideApprovalRequest(db: Database, auth: AuthContext, approvalId: string, vote: VoteInput): Promise<Approval> {
+  assertMayDecide(auth);
   const row = await db.transaction(async (tx) => {
     const a = await lockPendingApproval(tx, auth.org.id, approvalId);
     assertNotSelfApproval(a, auth, vote.decision);
@@ -244,6 +257,7 @@ export async function decideApprovalStep(
   stepId: string,
   vote: VoteInput,
 ): Promise<Step> {
+  assertMayDecide(auth);
   const decided = await db.transaction(async (tx) => {
     const a = await lockPendingApproval(tx, auth.org.id, approvalId);
     const steps = await loadSteps(tx, a.id);

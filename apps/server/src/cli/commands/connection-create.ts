@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../storage/database.ts';
+import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
+import { createConnection } from '../../modules/connections/connections.ts';
+import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
+import { failed, ok, type CliResult } from '../result.ts';
+
+export const ConnectionCreateArgs = z.object({
+  org: OrgSlug,
+  name: required().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  scopes: Scopes,
+  'rate-limit': RateLimit,
+  json: Json,
+});
+export type ConnectionCreateArgs = z.output<typeof ConnectionCreateArgs>;
+
+/** Creates an API-key connection and prints its key, the only time it is ever shown. */
+export async function connectionCreateCommand(db: Database, _config: Config, args: ConnectionCreateArgs): Promise<CliResult> {
+  const org = await findOrgBySlug(db, args.org);
+  if (!org) return failed(`org not found: ${args.org}`);
+  const { connection, apiKey } = await createConnection(db, {
+    orgId: org.id,
+    name: args.name,
+    scopes: args.scopes,
+    rateLimit: args['rate-limit'],
+  });
+  if (args.json) {
+    return ok(
+      JSON.stringify({
+        api_key: apiKey,
+        id: connection.id,
+        name: connection.name,
+        scopes: connection.scopes,
+        rate_limit: connection.rate_limit,
+        org: org.slug,
+        created_at: connection.created_at.toISOString(),
+      }),
+    );
+  }
+  return ok(
+    [
+      `Created connection "${connection.name}" in org ${org.slug}.`,
+      `  id:         ${connection.id}`,
+      `  scopes:     ${connection.scopes.join(', ')}`,
+      `  rate limit: ${connection.rate_limit} requests/hour`,
+      '',
+      'API key (shown once; only its SHA-256 is stored, so copy it now):',
+      `  ${apiKey}`,
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../storage/database.ts';
+import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
+import { listConnections } from '../../modules/connections/connections.ts';
+import { Json, OrgSlug } from '../args.ts';
+import { failed, ok, type CliResult } from '../result.ts';
+
+export const ConnectionListArgs = z.object({ org: OrgSlug, json: Json });
+export type ConnectionListArgs = z.output<typeof ConnectionListArgs>;
+
+/** Lists an org's connections, newest first, revoked ones included. Keys are never shown, only their prefix. */
+export async function connectionListCommand(db: Database, _config: Config, args: ConnectionListArgs): Promise<CliResult> {
+  const org = await findOrgBySlug(db, args.org);
+  if (!org) return failed(`org not found: ${args.org}`);
+  const connections = await listConnections(db, org.id);
+  if (args.json) {
+    return ok(
+      JSON.stringify({
+        org: org.slug,
+        data: connections.map((c) => ({
+          id: c.id,
+          name: c.name,
+          auth_type: c.auth_type,
+          key_prefix: c.key_prefix,
+          scopes: c.scopes,
+          rate_limit: c.rate_limit,
+          created_at: c.created_at.toISOString(),
+          revoked_at: c.revoked_at?.toISOString() ?? null,
+        })),
+      }),
+    );
+  }
+  if (connections.length === 0) return ok(`No connections in org ${org.slug}. Create one with: greenlight connection create --org ${org.slug} --name NAME`);
+  const rows = [
+    ['ID', 'NAME', 'KEY', 'SCOPES', 'RATE/H', 'CREATED', 'STATUS'],
+    ...connections.map((c) => [
+      c.id,
+      c.name,
+      c.key_prefix ? `${c.key_prefix}…` : '-',
+      c.scopes.join(','),
+      String(c.rate_limit),
+      c.created_at.toISOString(),
+      c.revoked_at ? `revoked ${c.revoked_at.toISOString()}` : 'active',
+    ]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return ok(rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n'));
+}

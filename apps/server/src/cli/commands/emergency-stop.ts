@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../storage/database.ts';
+import { findOrgBySlug, setEmergencyStop } from '../../modules/orgs/create-org.ts';
+import { OrgSlug, required } from '../args.ts';
+import { failed, ok, type CliResult } from '../result.ts';
+
+export const EmergencyStopArgs = z.object({
+  state: required().pipe(z.enum(['on', 'off'], { error: 'must be "on" or "off"' })),
+  org: OrgSlug,
+});
+export type EmergencyStopArgs = z.output<typeof EmergencyStopArgs>;
+
+/** Turns the org's emergency stop on or off; while on, every mutating approval endpoint answers 503. */
+export async function emergencyStopCommand(db: Database, _config: Config, args: EmergencyStopArgs): Promise<CliResult> {
+  const org = await findOrgBySlug(db, args.org);
+  if (!org) return failed(`org not found: ${args.org}`);
+  await setEmergencyStop(db, org.id, args.state === 'on');
+  return ok(
+    args.state === 'on'
+      ? `Emergency stop is ON for org ${org.slug}: every change to approval requests is refused (503 EMERGENCY_STOP) until it is turned off.`
+      : `Emergency stop is OFF for org ${org.slug}: approval requests can be changed again.`,
+  );
+}

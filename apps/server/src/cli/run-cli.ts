@@ -1,0 +1,123 @@
+import { Command, CommanderError } from 'commander';
+import type { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Database } from '../storage/database.ts';
+import { EXIT, failed, usage, type CliResult } from './result.ts';
+import { InitArgs, initCommand } from './commands/init.ts';
+import { ConnectionCreateArgs, connectionCreateCommand } from './commands/connection-create.ts';
+import { ConnectionListArgs, connectionListCommand } from './commands/connection-list.ts';
+import { ConnectionRevokeArgs, connectionRevokeCommand } from './commands/connection-revoke.ts';
+import { EmergencyStopArgs, emergencyStopCommand } from './commands/emergency-stop.ts';
+
+/**
+ * How a command reaches the database. The CLI process opens it only once the arguments are
+ * valid (and closes it after); the admin socket lends the server's own instance.
+ */
+export type WithDatabase = <T>(fn: (db: Database) => Promise<T>) => Promise<T>;
+
+export interface CliContext {
+  config: Config;
+  withDatabase: WithDatabase;
+}
+
+type CommandFn<S extends z.ZodType> = (db: Database, config: Config, args: z.output<S>) => Promise<CliResult>;
+
+/** How an argument is named in messages: `--org` for options, the placeholder for positional arguments. */
+const label = (key: string, positional: Record<string, string>) => positional[key] ?? `--${key}`;
+
+const fullName = (cmd: Command): string => (cmd.parent ? `${fullName(cmd.parent)} ${cmd.name()}` : cmd.name());
+
+/**
+ * Parses `argv` (without the node and script paths) and runs one command. Never throws and never
+ * touches the process (exit code, stdout): both the CLI process and the admin socket print the result.
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  let result: CliResult | undefined;
+
+  /** Validates what commander collected with the command's zod schema, then runs it against the database. */
+  const action =
+    <S extends z.ZodType>(schema: S, run: CommandFn<S>, collect: (args: string[], opts: Record<string, unknown>) => unknown, positional: Record<string, string> = {}) =>
+    async (...received: unknown[]) => {
+      const cmd = received.at(-1) as Command;
+      const parsed = schema.safeParse(collect(cmd.processedArgs as string[], cmd.opts()));
+      if (!parsed.success) {
+        const lines = parsed.error.issues.map((i) => `error: ${label(String(i.path[0] ?? ''), positional)}: ${i.message}`);
+        result = usage(`${lines.join('\n')}\n(run "${fullName(cmd)} --help" for usage)`);
+        return;
+      }
+      result = await ctx.withDatabase((db) => run(db, ctx.config, parsed.data));
+    };
+
+  const program = new Command('greenlight')
+    .description('Administer Greenlight: orgs, connections (API keys) and the emergency stop.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => {
+        stdout += s;
+      },
+      writeErr: (s) => {
+        stderr += s;
+      },
+    })
+    .showHelpAfterError('(add --help for usage)');
+
+  program
+    .command('init')
+    .description('Create an org and its first admin; prints a one-time sign-in link for that admin')
+    .option('--org <name>', 'display name of the org, e.g. "Acme Corp"')
+    .option('--admin-email <email>', 'email of the first admin')
+    .option('--slug <slug>', 'URL-safe id of the org (default: derived from --org)')
+    .action(action(InitArgs, initCommand, (_args, o) => ({ org: o.org, 'admin-email': o.adminEmail, slug: o.slug })));
+
+  const connection = program.command('connection').description('Manage the API keys automations use');
+  connection
+    .command('create')
+    .description('Create a connection and print its API key (shown once)')
+    .option('--org <slug>', 'org slug')
+    .option('--name <name>', 'what the key is for, e.g. "zapier-prod"')
+    .option('--scopes <list>', 'comma-separated: approvals:read, approvals:write, comments:write (default: all)')
+    .option('--rate-limit <n>', 'requests per hour, 1–10000 (default: 100)')
+    .option('--json', 'print one JSON object (api_key, id, name, scopes, rate_limit, org)')
+    .action(
+      action(ConnectionCreateArgs, connectionCreateCommand, (_args, o) => ({
+        org: o.org,
+        name: o.name,
+        scopes: o.scopes,
+        'rate-limit': o.rateLimit,
+        json: o.json === true,
+      })),
+    );
+  connection
+    .command('list')
+    .description("List an org's connections (keys are never shown again, only their prefix)")
+    .option('--org <slug>', 'org slug')
+    .option('--json', 'print one JSON object {org, data: [...]}')
+    .action(action(ConnectionListArgs, connectionListCommand, (_args, o) => ({ org: o.org, json: o.json === true })));
+  connection
+    .command('revoke')
+    .description('Revoke a connection; its key fails from the next request on')
+    .argument('<id>', 'connection id (see "connection list")')
+    .option('--org <slug>', 'org slug')
+    .action(action(ConnectionRevokeArgs, connectionRevokeCommand, ([id], o) => ({ org: o.org, id }), { id: '<id>' }));
+
+  program
+    .command('emergency-stop')
+    .description('Refuse (on) or allow again (off) every change to approval requests of an org')
+    .argument('<on|off>', '"on" or "off"')
+    .option('--org <slug>', 'org slug')
+    .action(action(EmergencyStopArgs, emergencyStopCommand, ([state], o) => ({ state, org: o.org }), { state: '<on|off>' }));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const shownHelp = err.code === 'commander.helpDisplayed' || (err.code === 'commander.help' && err.exitCode === 0);
+      return { exitCode: shownHelp || err.code === 'commander.version' ? EXIT.ok : EXIT.usage, stdout, stderr };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return { ...failed(message), stdout };
+  }
+  return result ?? { exitCode: EXIT.ok, stdout, stderr };
+}

@@ -1,0 +1,114 @@
+/**
+ * The emergency stop, against every route of the route table: while an org's stop is on, every
+ * mutating route answers 503 EMERGENCY_STOP and changes nothing; every read still answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_LIST, type OperationId, type RouteDef } from '@greenlight/contract';
+import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { setEmergencyStop } from '../modules/orgs/create-org.ts';
+
+let server: TestServer;
+let org: SeededOrg;
+let approver: { key: string };
+let approvalId: string;
+let stepId: string;
+let snapshot: { approval: unknown; events: number; comments: number; steps: unknown };
+
+/** Valid bodies where known, so that nothing but the stop decides the answer; other body routes get `{}`. */
+let bodies: Partial<Record<OperationId, object>>;
+/** What each read answered before the stop was turned on. */
+const before = new Map<string, number>();
+
+async function stateOf(id: string) {
+  const approval = (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
+  const q = async (sql: string) => (await server.db.query<{ n: number }>(sql, [id])).rows[0]!.n;
+  return {
+    approval,
+    events: await q('SELECT count(*)::int AS n FROM events WHERE approval_id = $1'),
+    comments: await q('SELECT count(*)::int AS n FROM comments WHERE approval_id = $1'),
+    steps: (await server.db.query('SELECT id, status, approver_id FROM approval_steps WHERE approval_id = $1 ORDER BY step_order', [id])).rows,
+  };
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await seedOrg(server.db);
+  approver = await org.newKey();
+  const member = await org.addUser('approver');
+  approvalId = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ required_approvals: 1 })).expect(201)).body.id;
+  const steps = await server.http(org.key).post(`/api/v1/approvals/${approvalId}/steps`).send({ steps: [{ approver_id: member.id, step_order: 1 }] }).expect(201);
+  stepId = steps.body.data[0].id;
+  await server.http(org.key).post(`/api/v1/approvals/${approvalId}/comments`).send({ body: 'before the stop' }).expect(201);
+  bodies = {
+    createApproval: approvalBody(),
+    decideApproval: { decision: 'approve' },
+    createComment: { body: 'during the stop' },
+    configureSteps: { steps: [{ approver_id: member.id, step_order: 1 }] },
+    voteStep: { decision: 'approve' },
+  };
+  for (const [n, route] of READS) before.set(n, (await callRoute(route, org.key)).status);
+  snapshot = await stateOf(approvalId);
+  await setEmergencyStop(server.db, org.org.id, true);
+});
+afterAll(() => server.stop());
+
+function callRoute(route: RouteDef, key: string) {
+  const path = route.path.replace('{id}', approvalId).replace('{stepId}', stepId);
+  const req = server.http(key)[route.method](path);
+  return route.request.body ? req.send(bodies[route.operationId as OperationId] ?? {}) : req;
+}
+
+const name = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
+const MUTATING = ROUTE_LIST.filter((r) => r.mutating).map((r) => [name(r), r] as const);
+const READS = ROUTE_LIST.filter((r) => !r.mutating).map((r) => [name(r), r] as const);
+
+it('the table has mutating routes and reads, and every route is one or the other', () => {
+  expect(MUTATING.length).toBeGreaterThanOrEqual(6);
+  expect(READS.length).toBeGreaterThanOrEqual(6);
+  expect(MUTATING.every(([, r]) => r.errors.includes(503))).toBe(true);
+});
+
+describe('with the stop on', () => {
+  it.each(MUTATING)('%s → 503 EMERGENCY_STOP', async (_n, route) => {
+    // The second key is not the creator, so four-eyes cannot be what refuses the decision.
+    const res = await callRoute(route, route.operationId === 'decideApproval' ? approver.key : org.key);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({
+      error: {
+        code: 'EMERGENCY_STOP',
+        message: 'the emergency stop is on for this organization: approval requests cannot be changed until an admin turns it off',
+        request_id: expect.any(String),
+      },
+    });
+  });
+
+  it.each(READS)('%s still answers as before the stop', async (n, route) => {
+    const res = await callRoute(route, org.key);
+    expect(res.status, res.text).toBe(before.get(n));
+    expect(res.status).not.toBe(503);
+    // The reads of the request itself answer 200 with the stop on, as without it.
+    if (route.scope === 'approvals:read' || route.operationId === 'getMe') expect(res.status, res.text).toBe(200);
+  });
+
+  it('nothing changed: the request, its events, comments and steps are as before the stop', async () => {
+    const now = await stateOf(approvalId);
+    expect(now).toEqual(snapshot);
+    const me = await server.http(org.key).get('/api/v1/me').expect(200);
+    expect(me.body.org.emergency_stop).toBe(true);
+  });
+
+  it('another org is not affected', async () => {
+    const other = await seedOrg(server.db);
+    const created = await server.http(other.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+    await server.http(other.key).post(`/api/v1/approvals/${created.body.id}/comments`).send({ body: 'fine here' }).expect(201);
+  });
+});
+
+describe('with the stop off again', () => {
+  it('changes are accepted again', async () => {
+    await setEmergencyStop(server.db, org.org.id, false);
+    await server.http(org.key).post(`/api/v1/approvals/${approvalId}/comments`).send({ body: 'after the stop' }).expect(201);
+    await server.http(approver.key).patch(`/api/v1/approvals/${approvalId}`).send({ decision: 'approve' }).expect(200);
+    await server.http(org.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+  });
+});
