@@ -5,7 +5,6 @@
 // usage: node .ci/summary.mjs <results.json> [vitest exit code]
 // Exits non-zero when a test or a whole test file failed, when no test ran, when the report is
 // missing, or when vitest itself exited non-zero (e.g. an unhandled error outside any test).
-/* global process, console -- a Node script; the lint config declares no environment for .mjs files */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
