@@ -11,6 +11,8 @@ import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
 import { docsRouter } from './http/docs.ts';
 import { pagesRouter } from './modules/sessions/pages.ts';
+import { signInRouter } from './modules/users/sign-in.ts';
+import { oauthRouter } from './modules/oauth/router.ts';
 
 export interface AppDeps {
   config: Config;
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(docsRouter());
   app.use(pagesRouter(deps));
+  app.use(signInRouter(deps));
+  app.use(oauthRouter(deps));
 
   app.use(
     '/api/v1',

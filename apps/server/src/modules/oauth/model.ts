@@ -1,0 +1,329 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import OAuth2Server from '@node-oauth/oauth2-server';
+import { SCOPES, type Scope } from '@greenlight/contract';
+import type { Database, Queryable } from '../../storage/database.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { findActiveClient, secretMatches } from './clients.ts';
+import { ACCESS_TOKEN_PREFIX, OAUTH_SETTINGS, REFRESH_TOKEN_PREFIX } from './settings.ts';
+
+const { InvalidGrantError } = OAuth2Server;
+
+/** The shapes @node-oauth/oauth2-server passes around; `id` is our uuid, `clientId` the public one. */
+export interface ModelClient {
+  id: string;
+  clientId: string;
+  name: string;
+  orgId: string;
+  grants: string[];
+  redirectUris: string[];
+  scopes: Scope[];
+  rateLimit: number;
+}
+export interface ModelUser {
+  id: string;
+  orgId: string;
+}
+
+const opaque = (prefix = '') => `${prefix}${randomBytes(32).toString('base64url')}`;
+
+/** Revokes a grant: its connection and every token of its family, at once. */
+export async function revokeGrant(tx: Queryable, connectionId: string): Promise<void> {
+  await tx.query('UPDATE connections SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [connectionId]);
+  await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE connection_id = $1', [connectionId]);
+}
+
+/**
+ * A second redemption of a code (RFC 6749 §4.1.2): the tokens issued from it are revoked. The flag
+ * also reaches a first redemption still in flight: it checks it under the code's row lock.
+ */
+async function onCodeReuse(db: Database, codeHash: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ connection_id: string | null }>(
+      `UPDATE oauth_codes SET reuse_detected_at = COALESCE(reuse_detected_at, now()) WHERE code_hash = $1 RETURNING connection_id`,
+      [codeHash],
+    );
+    const connectionId = rows[0]?.connection_id;
+    if (connectionId) await revokeGrant(tx, connectionId);
+  });
+}
+
+interface IssuedPair {
+  accessToken: string;
+  accessTokenExpiresAt: string;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+  scope: Scope[];
+}
+
+/**
+ * The successor pair of a rotated refresh token is kept encrypted under a key derived from the old
+ * refresh token itself, which is not stored: only its holder can read the pair back, so the
+ * database at rest still holds no usable token.
+ */
+function sealSuccessor(oldRefreshToken: string, pair: IssuedPair): string {
+  const key = Buffer.from(hkdfSync('sha256', oldRefreshToken, '', 'greenlight refresh successor', 32));
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(pair), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+function openSuccessor(oldRefreshToken: string, sealed: string): IssuedPair {
+  const raw = Buffer.from(sealed, 'base64');
+  const key = Buffer.from(hkdfSync('sha256', oldRefreshToken, '', 'greenlight refresh successor', 32));
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as IssuedPair;
+}
+
+async function insertPair(
+  tx: Queryable,
+  connectionId: string,
+  clientId: string,
+  token: OAuth2Server.Token,
+  scopes: Scope[],
+  revoked: boolean,
+): Promise<void> {
+  const insert = `INSERT INTO oauth_tokens (token_hash, kind, connection_id, client_id, scopes, expires_at, revoked_at)
+                  VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END)`;
+  await tx.query(insert, [sha256Hex(token.accessToken), 'access', connectionId, clientId, scopes, token.accessTokenExpiresAt, revoked]);
+  await tx.query(insert, [sha256Hex(token.refreshToken!), 'refresh', connectionId, clientId, scopes, token.refreshTokenExpiresAt, revoked]);
+}
+
+const toScopes = (scope: string[] | undefined): Scope[] => SCOPES.filter((s) => (scope ?? []).includes(s));
+
+/**
+ * The storage model of @node-oauth/oauth2-server, built per request so that the refresh grant's
+ * `saveToken` knows which refresh token is being rotated (the library does not pass it on).
+ * Tokens and codes are 256 random bits; only their SHA-256 is stored (RFC 6749 §10.10).
+ */
+export function createOAuthModel(db: Database) {
+  let presentedRefreshToken: string | undefined;
+
+  return {
+    generateAccessToken: async () => opaque(ACCESS_TOKEN_PREFIX),
+    generateRefreshToken: async () => opaque(REFRESH_TOKEN_PREFIX),
+    generateAuthorizationCode: async () => opaque(),
+
+    /** `clientSecret === null` is the authorization endpoint asking; the token endpoint must always present the secret. */
+    async getClient(clientId: string, clientSecret: string | null | undefined): Promise<ModelClient | false> {
+      const row = await findActiveClient(db, clientId);
+      if (!row) return false;
+      if (clientSecret !== null && (typeof clientSecret !== 'string' || !secretMatches(row.client_secret_hash, clientSecret))) return false;
+      return {
+        id: row.id,
+        clientId: row.client_id,
+        name: row.name,
+        orgId: row.org_id,
+        grants: ['authorization_code', 'refresh_token'],
+        redirectUris: row.redirect_uris,
+        scopes: row.scopes,
+        rateLimit: row.rate_limit,
+      };
+    },
+
+    /** No scope asked → everything the client may ask for; any scope outside that → invalid_scope. */
+    async validateScope(_user: ModelUser, client: ModelClient, scope?: string[]): Promise<Scope[] | false> {
+      if (!scope || scope.length === 0) return client.scopes;
+      if (!scope.every((s) => (client.scopes as string[]).includes(s))) return false;
+      return toScopes(scope);
+    },
+
+    async validateRedirectUri(redirectUri: string, client: ModelClient): Promise<boolean> {
+      return client.redirectUris.includes(redirectUri);
+    },
+
+    async saveAuthorizationCode(
+      code: Pick<OAuth2Server.AuthorizationCode, 'authorizationCode' | 'expiresAt' | 'redirectUri' | 'scope' | 'codeChallenge' | 'codeChallengeMethod'>,
+      client: ModelClient,
+      user: ModelUser,
+    ): Promise<OAuth2Server.AuthorizationCode> {
+      await db.query(
+        `INSERT INTO oauth_codes (code_hash, client_id, org_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
+        [
+          sha256Hex(code.authorizationCode),
+          client.id,
+          client.orgId,
+          user.id,
+          code.redirectUri,
+          toScopes(code.scope),
+          code.codeChallenge ?? null,
+          code.codeChallenge ? (code.codeChallengeMethod ?? null) : null,
+          OAUTH_SETTINGS.codeTtl,
+        ],
+      );
+      return { ...code, client, user };
+    },
+
+    async getAuthorizationCode(code: string): Promise<OAuth2Server.AuthorizationCode | false> {
+      const codeHash = sha256Hex(code);
+      const { rows } = await db.query<{
+        client_id: string;
+        org_id: string;
+        user_id: string;
+        redirect_uri: string;
+        scopes: Scope[];
+        code_challenge: string | null;
+        code_challenge_method: string | null;
+        expires_at: Date;
+        used: boolean;
+      }>(
+        `SELECT client_id, org_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at,
+                used_at IS NOT NULL AS used
+           FROM oauth_codes WHERE code_hash = $1`,
+        [codeHash],
+      );
+      const row = rows[0];
+      if (!row) return false;
+      if (row.used) {
+        await onCodeReuse(db, codeHash);
+        throw new InvalidGrantError('Invalid grant: authorization code was already used; the tokens issued from it are revoked');
+      }
+      return {
+        authorizationCode: code,
+        expiresAt: row.expires_at,
+        redirectUri: row.redirect_uri,
+        scope: row.scopes,
+        client: { id: row.client_id, grants: [] },
+        user: { id: row.user_id, orgId: row.org_id },
+        ...(row.code_challenge ? { codeChallenge: row.code_challenge, codeChallengeMethod: row.code_challenge_method ?? 'S256' } : {}),
+      };
+    },
+
+    /** The one atomic step that makes a code single-use: the loser of a race learns it here. */
+    async revokeAuthorizationCode(code: OAuth2Server.AuthorizationCode): Promise<boolean> {
+      const codeHash = sha256Hex(code.authorizationCode);
+      const { rowCount } = await db.query(
+        'UPDATE oauth_codes SET used_at = now() WHERE code_hash = $1 AND used_at IS NULL',
+        [codeHash],
+      );
+      if (rowCount === 1) return true;
+      await onCodeReuse(db, codeHash);
+      return false;
+    },
+
+    async getRefreshToken(refreshToken: string): Promise<OAuth2Server.RefreshToken | false> {
+      const { rows } = await db.query<{
+        connection_id: string;
+        client_id: string;
+        scopes: Scope[];
+        expires_at: Date;
+        dead: boolean;
+        replay_after_grace: boolean;
+        user_id: string;
+        org_id: string;
+      }>(
+        `SELECT t.connection_id, t.client_id, t.scopes, t.expires_at,
+                (t.revoked_at IS NOT NULL OR c.revoked_at IS NOT NULL) AS dead,
+                (t.rotated_at IS NOT NULL AND t.rotated_at <= now() - make_interval(secs => $2)) AS replay_after_grace,
+                c.user_id, c.org_id
+           FROM oauth_tokens t JOIN connections c ON c.id = t.connection_id
+          WHERE t.token_hash = $1 AND t.kind = 'refresh'`,
+        [sha256Hex(refreshToken), OAUTH_SETTINGS.refreshGraceSeconds],
+      );
+      const row = rows[0];
+      if (!row || row.dead) return false;
+      if (row.replay_after_grace) {
+        await db.transaction((tx) => revokeGrant(tx, row.connection_id));
+        throw new InvalidGrantError('Invalid grant: refresh token was already used; the connection is revoked');
+      }
+      presentedRefreshToken = refreshToken;
+      return {
+        refreshToken,
+        refreshTokenExpiresAt: row.expires_at,
+        scope: row.scopes,
+        client: { id: row.client_id, grants: [] },
+        user: { id: row.user_id, orgId: row.org_id },
+      };
+    },
+
+    /**
+     * Rotation happens in `saveToken`, under the old token's row lock, so that a concurrent refresh
+     * can wait for it and answer with the same pair; here there is nothing left to do.
+     */
+    async revokeToken(): Promise<boolean> {
+      return true;
+    },
+
+    async saveToken(token: OAuth2Server.Token, client: ModelClient, user: ModelUser): Promise<OAuth2Server.Token> {
+      const scopes = toScopes(token.scope);
+      if (typeof token.authorizationCode === 'string') {
+        const codeHash = sha256Hex(token.authorizationCode);
+        await db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ reused: boolean; scopes: Scope[] }>(
+            'SELECT reuse_detected_at IS NOT NULL AS reused, scopes FROM oauth_codes WHERE code_hash = $1 FOR UPDATE',
+            [codeHash],
+          );
+          const reused = rows[0]?.reused ?? true;
+          const conn = await tx.query<{ id: string }>(
+            `INSERT INTO connections (org_id, name, auth_type, scopes, rate_limit, user_id, revoked_at)
+             VALUES ($1, $2, 'oauth', $3, $4, $5, CASE WHEN $6::boolean THEN now() END) RETURNING id`,
+            [user.orgId, client.name, scopes, client.rateLimit, user.id, reused],
+          );
+          const connectionId = conn.rows[0]!.id;
+          await tx.query('UPDATE oauth_codes SET connection_id = $2 WHERE code_hash = $1', [codeHash, connectionId]);
+          await insertPair(tx, connectionId, client.id, token, scopes, reused);
+        });
+        return { ...token, scope: scopes, client, user };
+      }
+
+      const old = presentedRefreshToken;
+      if (!old) throw new InvalidGrantError('Invalid grant: refresh token is invalid');
+      const outcome = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{
+          connection_id: string;
+          dead: boolean;
+          rotated: boolean;
+          in_grace: boolean;
+          successor_ciphertext: string | null;
+        }>(
+          `SELECT t.connection_id, t.revoked_at IS NOT NULL AS dead, t.rotated_at IS NOT NULL AS rotated,
+                  (t.rotated_at > now() - make_interval(secs => $2)) AS in_grace, t.successor_ciphertext
+             FROM oauth_tokens t WHERE t.token_hash = $1 FOR UPDATE`,
+          [sha256Hex(old), OAUTH_SETTINGS.refreshGraceSeconds],
+        );
+        const row = rows[0];
+        if (!row || row.dead) return { kind: 'invalid' as const };
+        if (!row.rotated) {
+          await insertPair(tx, row.connection_id, client.id, token, scopes, false);
+          const sealed = sealSuccessor(old, {
+            accessToken: token.accessToken,
+            accessTokenExpiresAt: token.accessTokenExpiresAt!.toISOString(),
+            refreshToken: token.refreshToken!,
+            refreshTokenExpiresAt: token.refreshTokenExpiresAt!.toISOString(),
+            scope: scopes,
+          });
+          await tx.query('UPDATE oauth_tokens SET rotated_at = now(), successor_ciphertext = $2 WHERE token_hash = $1', [sha256Hex(old), sealed]);
+          return { kind: 'rotated' as const };
+        }
+        if (row.in_grace && row.successor_ciphertext) return { kind: 'same' as const, pair: openSuccessor(old, row.successor_ciphertext) };
+        return { kind: 'replay' as const, connectionId: row.connection_id };
+      });
+      switch (outcome.kind) {
+        case 'rotated':
+          return { ...token, scope: scopes, client, user };
+        case 'same':
+          return {
+            accessToken: outcome.pair.accessToken,
+            accessTokenExpiresAt: new Date(outcome.pair.accessTokenExpiresAt),
+            refreshToken: outcome.pair.refreshToken,
+            refreshTokenExpiresAt: new Date(outcome.pair.refreshTokenExpiresAt),
+            scope: outcome.pair.scope,
+            client,
+            user,
+          };
+        case 'replay':
+          await db.transaction((tx) => revokeGrant(tx, outcome.connectionId));
+          throw new InvalidGrantError('Invalid grant: refresh token was already used; the connection is revoked');
+        case 'invalid':
+          throw new InvalidGrantError('Invalid grant: refresh token is invalid');
+      }
+    },
+
+    /** Not used: API requests resolve access tokens in http/auth.ts, with the connection and the member's role. */
+    async getAccessToken(): Promise<false> {
+      return false;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { Database } from '../../storage/database.ts';
+import { findOrgBySlug } from '../orgs/create-org.ts';
+import { createOAuthClient, RedirectUri } from './clients.ts';
+// Reused from the CLI package so that arguments read the same as every other command.
+import { Json, OrgSlug, RateLimit, required, Scopes } from '../../cli/args.ts';
+import { failed, ok, type CliResult } from '../../cli/result.ts';
+
+/** `greenlight oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--json]` */
+export const OAuthClientCreateArgs = z.object({
+  org: OrgSlug,
+  name: required().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  'redirect-uri': z
+    .union([z.string(), z.array(z.string())], { error: 'is required' })
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(z.array(RedirectUri).min(1).max(20)),
+  scopes: Scopes,
+  'rate-limit': RateLimit,
+  json: Json,
+});
+export type OAuthClientCreateArgs = z.output<typeof OAuthClientCreateArgs>;
+
+/** Registers an OAuth client and prints its secret, the only time it is ever shown. */
+export async function oauthClientCreateCommand(db: Database, args: OAuthClientCreateArgs): Promise<CliResult> {
+  const org = await findOrgBySlug(db, args.org);
+  if (!org) return failed(`org not found: ${args.org}`);
+  const { client, clientSecret } = await createOAuthClient(db, org.id, {
+    name: args.name,
+    redirect_uris: args['redirect-uri'],
+    scopes: args.scopes,
+    rate_limit: args['rate-limit'],
+  });
+  if (args.json) {
+    return ok(
+      JSON.stringify({
+        id: client.id,
+        client_id: client.client_id,
+        client_secret: clientSecret,
+        name: client.name,
+        redirect_uris: client.redirect_uris,
+        scopes: client.scopes,
+        rate_limit: client.rate_limit,
+        org: org.slug,
+        created_at: client.created_at.toISOString(),
+      }),
+    );
+  }
+  return ok(
+    [
+      `Registered OAuth client "${client.name}" in org ${org.slug}.`,
+      `  client_id:     ${client.client_id}`,
+      `  redirect URIs: ${client.redirect_uris.join(', ')}`,
+      `  scopes:        ${client.scopes.join(', ')}`,
+      '',
+      'Client secret (shown once; only its SHA-256 is stored, so copy it now):',
+      `  ${clientSecret}`,
+    ].join('\n'),
+  );
+}
