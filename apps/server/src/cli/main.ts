@@ -5,6 +5,9 @@ import { adminSocketPath } from '../admin/protocol.ts';
 import { runCli } from './run-cli.ts';
 import { directDatabase } from './direct.ts';
 import type { CliResult } from './result.ts';
+import { dataDirOwner } from '../storage/data-dir-lock.ts';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 async function main(argv: string[]): Promise<CliResult> {
   let config: Config;
@@ -16,11 +19,21 @@ async function main(argv: string[]): Promise<CliResult> {
   }
   // A running server owns its PGlite directory: ask it first. Postgres takes any number of clients.
   if (!config.DATABASE_URL) {
-    try {
-      const viaServer = await sendToAdminSocket(adminSocketPath(config), argv);
-      if (viaServer) return viaServer;
-    } catch (err) {
-      return { exitCode: 1, stdout: '', stderr: `error: ${err instanceof Error ? err.message : String(err)}\n` };
+    // A server that is starting holds the directory's lock before its socket listens: wait for the socket.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        const viaServer = await sendToAdminSocket(adminSocketPath(config), argv);
+        if (viaServer) return viaServer;
+      } catch (err) {
+        return { exitCode: 1, stdout: '', stderr: `error: ${err instanceof Error ? err.message : String(err)}\n` };
+      }
+      const owner = dataDirOwner(resolve(config.GREENLIGHT_DATA_DIR));
+      if (owner === null) break;
+      if (Date.now() > deadline) {
+        return { exitCode: 1, stdout: '', stderr: `error: Greenlight (pid ${owner}) owns ${config.GREENLIGHT_DATA_DIR} but does not answer on its admin socket\n` };
+      }
+      await sleep(250);
     }
   }
   return runCli(argv, { config, withDatabase: directDatabase(config) });

@@ -9,6 +9,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, ErrorEnvelope, ROUTE_LIST, type OperationId, type RouteDef } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { signedIn } from '../testing/session.ts';
 
 let server: TestServer;
 let seed: SeededOrg;
@@ -28,6 +29,12 @@ const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   createComment: { body: 'contract test' },
   configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
   voteStep: { decision: 'approve' },
+  updateOrg: { emergency_stop: false },
+  createOAuthClient: { name: 'Zapier', redirect_uris: ['https://zapier.com/dashboard/auth/oauth/return/App1/'] },
+  addMember: { email: 'contract-test@example.test', role: 'viewer' },
+  updateMember: { role: 'approver' },
+  createConnection: { name: 'contract test' },
+  setPassword: { new_password: 'a long enough password' },
 };
 const bodyFor = (route: RouteDef) => (route.request.body ? (SAMPLE_BODIES[route.operationId as OperationId] ?? {}) : undefined);
 
@@ -79,8 +86,10 @@ describe('the routes served', () => {
       const concrete = path.replace(/\{\w+\}/g, () => randomUUID());
       for (const method of METHODS.filter((m) => !(m in ops))) {
         const res = await send(method, concrete, seed.key, {});
-        expect(res.status, `${method.toUpperCase()} ${path}`).toBe(404);
-        expect(res.body.error.message).toBe(`no route for ${method.toUpperCase()} ${concrete}`);
+        expect(res.status, `${method.toUpperCase()} ${path}`).toBe(405);
+        expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
+        const allowed = Object.keys(ops).map((m) => m.toUpperCase());
+        expect(res.headers.allow.split(', ').filter((m: string) => m !== 'HEAD').sort()).toEqual(allowed.sort());
       }
     }
   });
@@ -98,11 +107,37 @@ describe('the routes served', () => {
     // Reads first, then changes, the cancellation last: each answer still has to be documented.
     const order = [...ROUTE_LIST].sort((a, b) => Number(a.mutating) - Number(b.mutating) || Number(a.method === 'delete') - Number(b.method === 'delete'));
     for (const route of order) {
-      const path = route.path.replace('{id}', created.body.id).replace('{stepId}', randomUUID());
+      const path = route.path.replace('{id}', created.body.id).replace(/\{\w+\}/g, () => randomUUID());
       const res = await send(route.method, path, org.key, bodyFor(route));
       expectDocumentedAnswer(route, res);
       // Everything an approvals:read key may read about the request is there to read.
       if (route.scope === 'approvals:read') expect(res.status, `${route.operationId}: ${res.text}`).toBe(200);
+    }
+  });
+});
+
+describe('the routes of people signed in to the dashboard', () => {
+  it('with an admin session, each answers a documented status with a documented body', async () => {
+    const org = await seedOrg(server.db);
+    const admin = await signedIn(server, org);
+    const ids: Record<string, string> = {
+      revokeOAuthClient: (await admin.http().post('/api/v1/oauth-clients').send(SAMPLE_BODIES.createOAuthClient!).expect(201)).body.id,
+      updateMember: (await org.addUser('viewer')).id,
+      removeMember: (await org.addUser('viewer')).id,
+      revokeConnection: (await org.newKey()).connectionId,
+    };
+    const people = ROUTE_LIST.filter((r) => ['updateOrg', 'listOAuthClients', 'createOAuthClient', 'revokeOAuthClient', 'listMembers', 'addMember', 'updateMember', 'removeMember', 'listConnections', 'createConnection', 'revokeConnection', 'setPassword'].includes(r.operationId));
+    expect(people).toHaveLength(12);
+    for (const route of people) {
+      for (const id of [ids[route.operationId], randomUUID()]) {
+        if (id === undefined) continue;
+        const path = route.path.replace(/\{\w+\}/g, id);
+        const agent = admin.http();
+        const req = agent[route.method](path);
+        const res = await (route.request.body ? req.send(bodyFor(route)!) : req);
+        expectDocumentedAnswer(route, res);
+        expect(res.status, `${route.operationId}: ${res.text}`).toBe(id === ids[route.operationId] || !route.path.includes('{') ? Number(Object.keys(route.responses)[0]) : 404);
+      }
     }
   });
 });

@@ -112,10 +112,13 @@ describe('routes that do not exist', () => {
     ['PUT', `/api/v1/approvals/${randomUUID()}`],
     ['DELETE', `/api/v1/approvals/${randomUUID()}/comments`],
     ['PATCH', `/api/v1/approvals/${randomUUID()}/steps`],
-  ])('a method the route does not serve (%s %s) → 404 JSON envelope', async (method, path) => {
+  ])('a method the route does not serve (%s %s) → 405 with Allow', async (method, path) => {
     const http = server.http(seed.key);
     const res = await (method === 'PUT' ? http.put(path) : method === 'DELETE' ? http.delete(path) : method === 'PATCH' ? http.patch(path) : http.post(path)).send({});
-    expectEnvelope(res, 404, 'NOT_FOUND', `no route for ${method} ${path}`);
+    expectEnvelope(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.body.error.message).toMatch(new RegExp(`^${method} is not allowed on ${path}; allowed: `));
+    expect(res.headers.allow).toBeTruthy();
+    expect(res.headers.allow).not.toContain(method);
   });
 
   it('a malformed id in a known route is a missing resource (404), not a server error', async () => {

@@ -17,10 +17,27 @@ export interface HandlerInput<R extends RouteDef> {
   deps: AppDeps;
   log: Logger;
   requestId: string;
+  /**
+   * Aborted when the client goes away before the answer is complete (long polls and streams stop
+   * waiting). Absent only when a test calls a handler directly.
+   */
+  signal?: AbortSignal;
 }
 
+/**
+ * A streamed answer (`contentType: 'text/event-stream'` in the contract): the router has run every
+ * check; `stream` writes the status, headers and body itself and resolves when the response has ended.
+ */
+export type StreamWriter = (res: Response) => Promise<void>;
+
+type ResultFor<S extends number, D> = D extends { contentType: 'text/event-stream' }
+  ? { status: S; stream: StreamWriter }
+  : D extends { schema: ZodType }
+    ? { status: S; body: z.input<D['schema']> }
+    : never;
+
 export type HandlerResult<R extends RouteDef> = {
-  [S in keyof R['responses'] & number]: { status: S; body: z.input<R['responses'][S]['schema']> };
+  [S in keyof R['responses'] & number]: ResultFor<S, R['responses'][S]>;
 }[keyof R['responses'] & number];
 
 export type Handler<R extends RouteDef> = (input: HandlerInput<R>) => Promise<HandlerResult<R>>;
@@ -55,6 +72,9 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
   for (const [operationId, route] of Object.entries(routes) as [OperationId, RouteDef][]) {
     const handler = handlers[operationId] as unknown as Handler<RouteDef>;
     router[route.method](toExpressPath(route.path), async (req: Request, res: Response) => {
+      // 'close' on the response: finished, or the connection dropped before it was.
+      const abort = new AbortController();
+      res.once('close', () => abort.abort());
       const auth = await authenticate(deps.db, req);
 
       const rl = await deps.rateLimit.consume(auth.rateLimitKey, auth.rateLimit);
@@ -93,8 +113,14 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
         deps,
         log: req.log,
         requestId: String(req.id),
+        signal: abort.signal,
       } as HandlerInput<RouteDef>);
 
+      const streamed = result as { stream?: StreamWriter };
+      if (streamed.stream) {
+        await streamed.stream(res);
+        return;
+      }
       let payload: unknown = result.body;
       if (deps.config.validateResponses) {
         const schema = route.responses[result.status]?.schema;
@@ -107,6 +133,18 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
         payload = check.data;
       }
       res.status(result.status).json(payload);
+    });
+  }
+  // A known path asked with a method it does not serve: 405 with the methods it does (RFC 9110 §15.5.6).
+  const methodsByPath = new Map<string, string[]>();
+  for (const route of Object.values(routes) as RouteDef[]) {
+    const path = toExpressPath(route.path);
+    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), route.method.toUpperCase()]);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
+    router.all(path, (req) => {
+      throw new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, undefined, { Allow: allow });
     });
   }
   return router;

@@ -5,6 +5,7 @@ import type { Database } from './database.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { migrate } from './migrate.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 /** DATABASE_URL → Postgres; otherwise the embedded PGlite in GREENLIGHT_DATA_DIR. Migrations run before anything else. */
 export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'GREENLIGHT_DATA_DIR'>): Promise<Database> {
@@ -12,10 +13,32 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'GREENL
   if (config.DATABASE_URL) {
     db = await openPostgres({ connectionString: config.DATABASE_URL });
   } else {
-    const dir = resolve(config.GREENLIGHT_DATA_DIR, 'pglite');
+    const root = resolve(config.GREENLIGHT_DATA_DIR);
+    const dir = resolve(root, 'pglite');
     mkdirSync(dir, { recursive: true });
-    db = await openPglite(dir);
+    const unlock = lockDataDir(root);
+    try {
+      const pglite = await openPglite(dir);
+      db = {
+        ...pglite,
+        close: async () => {
+          try {
+            await pglite.close();
+          } finally {
+            unlock();
+          }
+        },
+      };
+    } catch (err) {
+      unlock();
+      throw err;
+    }
   }
-  await migrate(db);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return db;
 }
