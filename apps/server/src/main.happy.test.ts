@@ -3,68 +3,15 @@
  * org and sign-in link, health checks, graceful exit on SIGTERM. On the server:postgres project the
  * same runs against a fresh Postgres database through DATABASE_URL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './testing/harness.ts';
+import { spawnServer, type SpawnedServer } from './testing/spawn-server.ts';
 
-const SERVER_DIR = fileURLToPath(new URL('../', import.meta.url));
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  port: number;
-  output(): { stdout: string; stderr: string };
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts main.ts with only the given settings (none inherited from the test run) and waits for /healthz. */
-async function startMain(env: Record<string, string>): Promise<Started> {
-  const port = await freePort();
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|DATABASE_URL|REDIS_URL|GREENLIGHT_|LOG_LEVEL|NODE_OPTIONS)/.test(k)),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: SERVER_DIR,
-    env: { ...inherited, PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`main.ts exited with ${child.exitCode}:\n${stdout}\n${stderr}`);
-    const up = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) return { child, url, port, exited, output: () => ({ stdout, stderr }) };
-    if (Date.now() > until) {
-      child.kill('SIGKILL');
-      throw new Error(`main.ts did not answer /healthz within 45 s:\n${stdout}\n${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+type Started = SpawnedServer;
+const startMain = (env: Record<string, string>) => spawnServer(env, { readyPath: '/healthz' });
 
 let dataDir: string;
 let postgres: TestDatabase | undefined;

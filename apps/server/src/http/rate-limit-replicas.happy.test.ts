@@ -3,12 +3,9 @@
  * `main.ts` processes on one Postgres database and one Redis; requests alternate between them.
  * Runs when GREENLIGHT_TEST_REDIS_URL is set (CI sets it; the server:pglite project clears it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,81 +14,31 @@ import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
 import type { Database } from '../storage/database.ts';
 import { RATE_LIMIT_WINDOW_SECONDS } from './rate-limit.ts';
+import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 
 const REDIS_URL = process.env.GREENLIGHT_TEST_REDIS_URL || undefined;
 const redisAvailable = REDIS_URL !== undefined;
 /** Where to create the shared database when no test Postgres is configured (this machine's default). */
 const FALLBACK_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((r) => probe.close(() => r()));
-  return port;
-}
-
-interface Replica {
-  url: string;
-  child: ChildProcess;
+interface Replica extends SpawnedServer {
   dataDir: string;
-  output(): string;
 }
 
-/** Starts `node --import tsx src/main.ts` as `pnpm start` would, and waits until /readyz answers 200. */
+/** Starts `main.ts` as `pnpm start` would, each with its own data directory as on separate hosts. */
 async function startReplica(env: Record<string, string>): Promise<Replica> {
-  const port = await freePort();
-  // Each replica its own data directory, as on separate hosts; nothing of it is used on Postgres.
   const dataDir = mkdtempSync(join(tmpdir(), 'greenlight-replica-'));
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|DATABASE_URL|REDIS_URL|GREENLIGHT_|LOG_LEVEL|NODE_OPTIONS)/.test(k)),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: SERVER_DIR,
-    env: {
-      ...inherited,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      GREENLIGHT_DATA_DIR: dataDir,
-      GREENLIGHT_EXPIRY_SWEEP_MS: '3600000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 45_000;
-  const fail = (why: string) => {
-    child.kill('SIGKILL');
+  try {
+    const server = await spawnServer({ GREENLIGHT_DATA_DIR: dataDir, GREENLIGHT_EXPIRY_SWEEP_MS: '3600000', ...env });
+    return Object.assign(server, { dataDir });
+  } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
-    return new Error(`${why}:\n${out}`);
-  };
-  for (;;) {
-    if (child.exitCode !== null) throw fail(`server exited with ${child.exitCode} before it was ready`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) return { url, child, dataDir, output: () => out };
-    if (Date.now() > until) throw fail('server not ready after 45 s');
-    await new Promise((r) => setTimeout(r, 150));
+    throw err;
   }
 }
 
 async function stopReplica(r: Replica) {
-  if (r.child.exitCode === null && r.child.signalCode === null) {
-    const exited = new Promise((resolve) => r.child.once('exit', resolve));
-    r.child.kill('SIGTERM');
-    const timer = setTimeout(() => r.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await r.stop();
   rmSync(r.dataDir, { recursive: true, force: true });
 }
 
