@@ -6,12 +6,15 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
+import type { EventBus } from './events/event-bus.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
 import { docsRouter } from './http/docs.ts';
+import { dashboardRouter } from './modules/dashboard/serve-dashboard.ts';
 import { pagesRouter } from './modules/sessions/pages.ts';
 import { signInRouter } from './modules/users/sign-in.ts';
+import { passwordPageRouter } from './modules/users/password-page.ts';
 import { oauthRouter } from './modules/oauth/router.ts';
 
 export interface AppDeps {
@@ -19,6 +22,8 @@ export interface AppDeps {
   db: Database;
   logger: Logger;
   rateLimit: RateLimitStore;
+  /** Wakes long polls and event streams when events commit (one LISTEN per process). */
+  bus: EventBus;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -60,8 +65,11 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(docsRouter());
+  // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
+  app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));
   app.use(signInRouter(deps));
+  app.use(passwordPageRouter(deps));
   app.use(oauthRouter(deps));
 
   app.use(

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_DELIVERY_SCHEDULE, parseSchedule, type Schedule } from './delivery/schedule.ts';
+import { parseAllowCidrs, type Cidr } from './delivery/ssrf.ts';
 
 /**
  * Digits only: `Number()` would also take " ", "0x10" and "1e3", and an empty-looking PORT would
@@ -41,10 +43,43 @@ export const ConfigSchema = z.object({
     .regex(/^\d+(kb|mb)$/, 'must be a size in kb or mb, such as 256kb or 1mb')
     .default('256kb'),
   GREENLIGHT_VALIDATE_RESPONSES: bool.optional(),
+  // Outgoing webhooks (delivery/). The schedule lists the delay before each attempt.
+  GREENLIGHT_DELIVERY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_DELIVERY_SCHEDULE)
+    .superRefine((s, ctx) => {
+      try {
+        parseSchedule(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  GREENLIGHT_DELIVERY_TIMEOUT_MS: integer(100, 60_000).default(15_000),
+  GREENLIGHT_DELIVERY_CONCURRENCY: integer(1, 256).default(16),
+  GREENLIGHT_DELIVERY_SWEEP_MS: integer(50, 3_600_000).default(1000),
+  GREENLIGHT_DELIVERY_WORKER: bool.default(true),
+  /** How long a decision waits for the first attempt of its callback before answering. */
+  GREENLIGHT_CALLBACK_INLINE_MS: integer(0, 10_000).default(2000),
+  /** Networks that deliveries may reach although they are internal, e.g. "10.0.0.0/8,::1/128". Empty: none. */
+  GREENLIGHT_CALLBACK_ALLOW_CIDRS: z
+    .string()
+    .optional()
+    .superRefine((s, ctx) => {
+      try {
+        parseAllowCidrs(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   NODE_ENV: z.string().default('development'),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { publicUrl: string; validateResponses: boolean };
+export type Config = z.infer<typeof ConfigSchema> & {
+  publicUrl: string;
+  validateResponses: boolean;
+  deliverySchedule: Schedule;
+  callbackAllowCidrs: Cidr[];
+};
 
 /** A bad setting: main.ts prints the message and exits with 78 (EX_CONFIG). */
 export class ConfigError extends Error {}
@@ -66,5 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...c,
     publicUrl: (c.GREENLIGHT_PUBLIC_URL ?? `http://${c.HOST === '0.0.0.0' ? 'localhost' : c.HOST}:${c.PORT}`).replace(/\/$/, ''),
     validateResponses: c.GREENLIGHT_VALIDATE_RESPONSES ?? c.NODE_ENV !== 'production',
+    deliverySchedule: parseSchedule(c.GREENLIGHT_DELIVERY_SCHEDULE),
+    callbackAllowCidrs: parseAllowCidrs(c.GREENLIGHT_CALLBACK_ALLOW_CIDRS),
   };
 }

@@ -9,6 +9,9 @@ import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '
 import { every, type Job } from './jobs/expiry-sweeper.ts';
 import { expireDue } from './modules/approvals/expire-approvals.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
+import { EventBus } from './events/event-bus.ts';
+import { DeliveryWorker } from './delivery/worker.ts';
+import { registerDeliveryWorker } from './delivery/registry.ts';
 
 export interface RunningServer {
   url: string;
@@ -29,7 +32,13 @@ export async function startGreenlight(
   const logger = options.logger ?? createLogger(config);
   const db = options.db ?? (await openDatabase(config));
   const rateLimit = options.rateLimit ?? (config.REDIS_URL ? await redisRateLimitStore(config.REDIS_URL, { logger }) : memoryRateLimitStore());
-  const deps: AppDeps = { config, db, logger, rateLimit };
+  // Listening before the first request is served, so no waiter can miss a notification.
+  const bus = new EventBus(db, logger);
+  await bus.start();
+  const deps: AppDeps = { config, db, logger, rateLimit, bus };
+  // Registered before the first request, so a decision's inline callback attempt finds it.
+  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config }) : undefined;
+  if (delivery) registerDeliveryWorker(deps, delivery);
   const app = createApp(deps);
   const server = createServer(app);
   server.keepAliveTimeout = 5_000;
@@ -42,13 +51,19 @@ export async function startGreenlight(
 
   const jobs: Job[] = [every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () => expireDue(db))];
   jobs.push(await startAdminSocket(deps, { ownsDataDir: !options.db }));
+  if (delivery) {
+    await delivery.start();
+    jobs.push(delivery);
+  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      // Stop taking connections, let in-flight requests finish, then stop jobs and storage.
+      // Stop taking connections, let in-flight requests finish, then stop jobs and storage. Closing
+      // the bus ends event streams and answers long polls, which would otherwise hold the close.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
+        bus.close().catch((err: unknown) => logger.warn({ err }, 'closing the event bus failed'));
         server.closeIdleConnections();
       });
       await Promise.all(jobs.map((j) => j.stop()));

@@ -12,6 +12,26 @@ export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 export const Decision = z.enum(['approve', 'reject']).openapi('Decision');
 export type Decision = z.infer<typeof Decision>;
 
+export const ON_EXPIRY = ['expire', 'approve', 'reject'] as const;
+export const OnExpiry = z.enum(ON_EXPIRY).openapi('OnExpiry', {
+  description:
+    'What happens to a request still pending at `expires_at`: `expire` (status `expired`, event `approval.expired`), or an automatic ' +
+    '`approve` / `reject` recorded as decided by the system (`decided_by` null, event `approval.approved` / `approval.rejected` ' +
+    'with the system actor and `reason: "expired"`), delivered like any other decision.',
+});
+export type OnExpiry = z.infer<typeof OnExpiry>;
+
+export const ContentSha256 = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/)
+  .openapi({
+    description:
+      'SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown ' +
+      'to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an ' +
+      'automation can check that what it is about to execute is what was approved.',
+    example: '3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
+  });
+
 /** Limits that keep one request from exhausting the server (OWASP API4). */
 export const LIMITS = {
   titleMax: 500,
@@ -103,6 +123,7 @@ export const CreateApprovalBody = z
     action_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Custom label for filtering and routing', example: 'user.delete' }),
     metadata: Metadata.optional(),
     expires_at: TimestampInput.optional().openapi({ description: 'Auto-expires if no decision by this time; must be in the future' }),
+    on_expiry: OnExpiry.default('expire'),
     required_approvals: z.number().int().min(1).max(LIMITS.requiredApprovalsMax).default(1).openapi({ description: 'Number of distinct approvers needed' }),
     is_sequential: z.boolean().default(false).openapi({ description: 'If true, steps must be approved in order' }),
     source: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Name of the integration, for filtering and analytics', example: 'support-bot' }),
@@ -141,10 +162,12 @@ export const Approval = z
     created_at: Timestamp,
     updated_at: Timestamp,
     expires_at: Timestamp.nullable(),
+    on_expiry: OnExpiry,
     decided_at: Timestamp.nullable(),
     decided_by: z.uuid().nullable(),
     decision_comment: z.string().nullable(),
     cancelled_at: Timestamp.nullable(),
+    approved_content_sha256: ContentSha256,
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;
@@ -195,6 +218,7 @@ export const ListApprovalsQuery = z.object({
   priority: commaList(Priority).optional().openapi({ type: 'string', description: 'low, medium, high, critical (comma-separated for several)', example: 'high' }),
   search: z.string().trim().min(1).max(200).optional().openapi({ description: 'Full-text search on title and description', example: 'deploy production' }),
   external_id: z.string().min(1).max(LIMITS.keyMax).optional(),
+  idempotency_key: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'The request created with this idempotency key, if any' }),
   action_type: z.string().min(1).max(LIMITS.labelMax).optional(),
   source: z.string().min(1).max(LIMITS.labelMax).optional(),
   tags: TagFilter.optional(),

@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'comment.created',
   'steps.configured',
   'step.decided',
+  // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
+  'delivery.failed',
 ] as const;
 export const EventType = z.enum(EVENT_TYPES).openapi('EventType');
 export type EventType = z.infer<typeof EventType>;

@@ -37,7 +37,7 @@ export function buildOpenApiDocument() {
       responses[status] = {
         description: def.description,
         headers: RATE_LIMIT_HEADERS,
-        content: { 'application/json': { schema: def.schema } },
+        content: { [def.contentType ?? 'application/json']: { schema: def.schema } },
       };
     }
     for (const status of [...route.errors, 401, 429, 500]) {

@@ -14,13 +14,38 @@ import {
 import { Comment, CommentList, CreateCommentBody } from './comments.ts';
 import { ConfigureStepsBody, Step, StepList, StepParams, VoteStepBody } from './steps.ts';
 import { ApprovalEventList } from './events.ts';
-import { Me } from './me.ts';
+import { EVENT_STREAM_HEARTBEAT_SECONDS, EventStreamHeaders, EventStreamQuery, WaitApprovalQuery, WaitResult } from './waiting.ts';
+import { WebhookPayload } from './webhooks.ts';
+import { CallbackSecret, CreatedWebhook, CreateWebhookBody, DeletedWebhook, RotatedSecret, Webhook, WebhookList } from './webhooks.ts';
+import { Delivery, DeliveryList, ListDeliveriesQuery } from './deliveries.ts';
+import { Me, Org } from './me.ts';
+import {
+  AddMemberBody,
+  Connection,
+  ConnectionCreated,
+  ConnectionList,
+  CreateConnectionBody,
+  CreateOAuthClientBody,
+  Member,
+  MemberAdded,
+  MemberList,
+  OAuthClient,
+  OAuthClientCreated,
+  OAuthClientList,
+  PasswordSet,
+  SetPasswordBody,
+  UpdateMemberBody,
+  UpdateOrgBody,
+  UserIdParams,
+} from './admin.ts';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 
 export interface ResponseDef {
   description: string;
   schema: ZodType;
+  /** Default JSON. `text/event-stream`: a stream of Server-Sent Events whose `data:` lines each hold one `schema`. */
+  contentType?: 'text/event-stream';
 }
 
 export interface RouteDef {
@@ -138,6 +163,45 @@ export const routes = {
     responses: { 200: { description: 'Events, oldest first', schema: ApprovalEventList } },
     errors: [403, 404],
   }),
+  waitForApproval: defineRoute({
+    operationId: 'waitForApproval',
+    method: 'get',
+    path: '/api/v1/approvals/{id}/wait',
+    tag: 'Approvals',
+    summary: 'Wait for a decision (long poll)',
+    description:
+      'Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request ' +
+      'still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, ' +
+      'whichever server process recorded it. One call counts as one request against the rate limit.',
+    scope: 'approvals:read',
+    mutating: false,
+    request: { params: IdParams, query: WaitApprovalQuery },
+    responses: { 200: { description: 'The request, decided or still pending at the timeout', schema: WaitResult } },
+    errors: [400, 403, 404],
+  }),
+  streamEvents: defineRoute({
+    operationId: 'streamEvents',
+    method: 'get',
+    path: '/api/v1/events',
+    tag: 'Events',
+    summary: "Stream the organization's events (Server-Sent Events)",
+    description:
+      'Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, ' +
+      '`data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the ' +
+      'request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received ' +
+      'as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is ' +
+      'replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of ' +
+      `id order. Events come in id order. A comment line (\`: keep-alive\`) is sent every ${EVENT_STREAM_HEARTBEAT_SECONDS} s ` +
+      'so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, ' +
+      '`approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.',
+    scope: 'approvals:read',
+    mutating: false,
+    request: { query: EventStreamQuery, headers: EventStreamHeaders },
+    responses: {
+      200: { description: 'A stream of events; each `data:` line is one WebhookPayload', schema: WebhookPayload, contentType: 'text/event-stream' },
+    },
+    errors: [400, 403],
+  }),
   createComment: defineRoute({
     operationId: 'createComment',
     method: 'post',
@@ -217,6 +281,299 @@ export const routes = {
     request: {},
     responses: { 200: { description: 'The caller', schema: Me } },
     errors: [403],
+  }),
+  // Organization administration and account routes: people signed in to the dashboard only (a
+  // session; API keys and OAuth tokens get 403), so no scope. None is `mutating`: they change the
+  // org, its members and credentials, never an approval request, and must keep working during the
+  // emergency stop (turning it off, revoking a leaked key).
+  updateOrg: defineRoute({
+    operationId: 'updateOrg',
+    method: 'patch',
+    path: '/api/v1/org',
+    tag: 'Organization',
+    summary: 'Turn the emergency stop on or off',
+    description: 'Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403.',
+    scope: null,
+    mutating: false,
+    request: { body: UpdateOrgBody },
+    responses: { 200: { description: 'The organization', schema: Org } },
+    errors: [400, 403],
+  }),
+  createOAuthClient: defineRoute({
+    operationId: 'createOAuthClient',
+    method: 'post',
+    path: '/api/v1/oauth-clients',
+    tag: 'OAuth clients',
+    summary: 'Register an OAuth client',
+    description: 'Admins only (dashboard session). The client secret is in this response only.',
+    scope: null,
+    mutating: false,
+    request: { body: CreateOAuthClientBody },
+    responses: { 201: { description: 'Registered', schema: OAuthClientCreated } },
+    errors: [400, 403],
+  }),
+  listOAuthClients: defineRoute({
+    operationId: 'listOAuthClients',
+    method: 'get',
+    path: '/api/v1/oauth-clients',
+    tag: 'OAuth clients',
+    summary: 'List the OAuth clients of the organization',
+    description: 'Admins only (dashboard session).',
+    scope: null,
+    mutating: false,
+    request: {},
+    responses: { 200: { description: 'Clients, newest first', schema: OAuthClientList } },
+    errors: [403],
+  }),
+  revokeOAuthClient: defineRoute({
+    operationId: 'revokeOAuthClient',
+    method: 'delete',
+    path: '/api/v1/oauth-clients/{id}',
+    tag: 'OAuth clients',
+    summary: 'Revoke an OAuth client and every grant it holds',
+    description: 'Admins only (dashboard session). Its tokens stop working at once.',
+    scope: null,
+    mutating: false,
+    request: { params: IdParams },
+    responses: { 200: { description: 'The revoked client', schema: OAuthClient } },
+    errors: [403, 404],
+  }),
+  listMembers: defineRoute({
+    operationId: 'listMembers',
+    method: 'get',
+    path: '/api/v1/members',
+    tag: 'Members',
+    summary: 'List the members of the organization and their roles',
+    description: 'Admins only (dashboard session).',
+    scope: null,
+    mutating: false,
+    request: {},
+    responses: { 200: { description: 'Members, oldest first', schema: MemberList } },
+    errors: [403],
+  }),
+  addMember: defineRoute({
+    operationId: 'addMember',
+    method: 'post',
+    path: '/api/v1/members',
+    tag: 'Members',
+    summary: 'Add a member',
+    description:
+      'Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) ' +
+      'after which the member sets a password. 409 ALREADY_MEMBER when the email is already a member.',
+    scope: null,
+    mutating: false,
+    request: { body: AddMemberBody },
+    responses: { 201: { description: 'Added', schema: MemberAdded } },
+    errors: [400, 403, 409],
+  }),
+  updateMember: defineRoute({
+    operationId: 'updateMember',
+    method: 'patch',
+    path: '/api/v1/members/{userId}',
+    tag: 'Members',
+    summary: "Change a member's role",
+    description: 'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.',
+    scope: null,
+    mutating: false,
+    request: { params: UserIdParams, body: UpdateMemberBody },
+    responses: { 200: { description: 'The member', schema: Member } },
+    errors: [400, 403, 404, 409],
+  }),
+  removeMember: defineRoute({
+    operationId: 'removeMember',
+    method: 'delete',
+    path: '/api/v1/members/{userId}',
+    tag: 'Members',
+    summary: 'Remove a member',
+    description:
+      'Admins only (dashboard session). Ends their sessions and revokes their OAuth grants in this organization. ' +
+      'The last admin cannot be removed (409 LAST_ADMIN).',
+    scope: null,
+    mutating: false,
+    request: { params: UserIdParams },
+    responses: { 200: { description: 'The removed member', schema: Member } },
+    errors: [403, 404, 409],
+  }),
+  listConnections: defineRoute({
+    operationId: 'listConnections',
+    method: 'get',
+    path: '/api/v1/connections',
+    tag: 'Connections',
+    summary: 'List active connections',
+    description: "Dashboard session. Admins see every API key and OAuth grant of the organization; others see their own OAuth grants.",
+    scope: null,
+    mutating: false,
+    request: {},
+    responses: { 200: { description: 'Connections, newest first', schema: ConnectionList } },
+    errors: [403],
+  }),
+  createConnection: defineRoute({
+    operationId: 'createConnection',
+    method: 'post',
+    path: '/api/v1/connections',
+    tag: 'Connections',
+    summary: 'Create an API-key connection',
+    description: 'Admins only (dashboard session). The API key is in this response only.',
+    scope: null,
+    mutating: false,
+    request: { body: CreateConnectionBody },
+    responses: { 201: { description: 'Created', schema: ConnectionCreated } },
+    errors: [400, 403],
+  }),
+  revokeConnection: defineRoute({
+    operationId: 'revokeConnection',
+    method: 'delete',
+    path: '/api/v1/connections/{id}',
+    tag: 'Connections',
+    summary: 'Revoke a connection',
+    description:
+      "Dashboard session. Anyone may revoke their own OAuth grants; only admins may revoke others' connections " +
+      '(to anyone else they answer 404). The credential fails from the next request on.',
+    scope: null,
+    mutating: false,
+    request: { params: IdParams },
+    responses: { 200: { description: 'The revoked connection', schema: Connection } },
+    errors: [403, 404],
+  }),
+  setPassword: defineRoute({
+    operationId: 'setPassword',
+    method: 'post',
+    path: '/api/v1/me/password',
+    tag: 'Account',
+    summary: 'Set or change your password',
+    description:
+      'Dashboard session only. `current_password` is required when a password is already set. Your other sessions are signed out. ' +
+      'Limited to 10 attempts per hour.',
+    scope: null,
+    mutating: false,
+    request: { body: SetPasswordBody },
+    responses: { 200: { description: 'The password is set', schema: PasswordSet } },
+    errors: [400, 403],
+  }),
+  // Outgoing webhooks (webhooks.ts documents the format). All take approvals:write: subscription URLs
+  // often embed the receiving platform's credentials, the callback secret lets its holder forge decisions,
+  // and the delivery log shows both kinds of URL. The callback secret lives outside /webhooks/{id}, so no
+  // literal segment competes with an id there.
+  getCallbackSecret: defineRoute({
+    operationId: 'getCallbackSecret',
+    method: 'get',
+    path: '/api/v1/callback-secret',
+    tag: 'Webhooks',
+    summary: 'The secret that signs callback_url deliveries',
+    description:
+      'Every `callback_url` delivery of the organization is signed (Standard Webhooks) with this secret; created on first read. ' +
+      'Verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with it.',
+    scope: 'approvals:write',
+    mutating: false,
+    request: {},
+    responses: { 200: { description: 'The current secret', schema: CallbackSecret } },
+    errors: [403],
+  }),
+  rotateCallbackSecret: defineRoute({
+    operationId: 'rotateCallbackSecret',
+    method: 'post',
+    path: '/api/v1/callback-secret/rotate',
+    tag: 'Webhooks',
+    summary: 'Rotate the callback signing secret',
+    description: 'The previous secret keeps signing, as a second signature, for 24 hours.',
+    scope: 'approvals:write',
+    mutating: false,
+    request: {},
+    responses: { 200: { description: 'The new secret', schema: CallbackSecret } },
+    errors: [403],
+  }),
+  createWebhook: defineRoute({
+    operationId: 'createWebhook',
+    method: 'post',
+    path: '/api/v1/webhooks',
+    tag: 'Webhooks',
+    summary: 'Subscribe to events (REST hook)',
+    description:
+      'The subscribe call of the Zapier, n8n and Make triggers. Answers the stable `id` to unsubscribe with and the signing `secret`, ' +
+      'shown only here. The URL must resolve to a public address. At most 50 subscriptions per organization (409 LIMIT_REACHED).',
+    scope: 'approvals:write',
+    mutating: false,
+    request: { body: CreateWebhookBody },
+    responses: { 201: { description: 'Subscribed', schema: CreatedWebhook } },
+    errors: [400, 403, 409, 413],
+  }),
+  listWebhooks: defineRoute({
+    operationId: 'listWebhooks',
+    method: 'get',
+    path: '/api/v1/webhooks',
+    tag: 'Webhooks',
+    summary: 'List webhook subscriptions',
+    scope: 'approvals:write',
+    mutating: false,
+    request: {},
+    responses: { 200: { description: 'Subscriptions, oldest first', schema: WebhookList } },
+    errors: [403],
+  }),
+  getWebhook: defineRoute({
+    operationId: 'getWebhook',
+    method: 'get',
+    path: '/api/v1/webhooks/{id}',
+    tag: 'Webhooks',
+    summary: 'Get a webhook subscription',
+    scope: 'approvals:write',
+    mutating: false,
+    request: { params: IdParams },
+    responses: { 200: { description: 'The subscription (without its secret)', schema: Webhook } },
+    errors: [403, 404],
+  }),
+  deleteWebhook: defineRoute({
+    operationId: 'deleteWebhook',
+    method: 'delete',
+    path: '/api/v1/webhooks/{id}',
+    tag: 'Webhooks',
+    summary: 'Unsubscribe (REST hook)',
+    description: 'Already deleted or unknown → 404 NOT_FOUND, which integrations treat as success.',
+    scope: 'approvals:write',
+    mutating: false,
+    request: { params: IdParams },
+    responses: { 200: { description: 'Deleted', schema: DeletedWebhook } },
+    errors: [403, 404],
+  }),
+  rotateWebhookSecret: defineRoute({
+    operationId: 'rotateWebhookSecret',
+    method: 'post',
+    path: '/api/v1/webhooks/{id}/rotate-secret',
+    tag: 'Webhooks',
+    summary: "Rotate a subscription's signing secret",
+    description: 'Answers the new secret; the previous one keeps signing, as a second signature, for 24 hours.',
+    scope: 'approvals:write',
+    mutating: false,
+    request: { params: IdParams },
+    responses: { 200: { description: 'The new secret', schema: RotatedSecret } },
+    errors: [403, 404],
+  }),
+  listDeliveries: defineRoute({
+    operationId: 'listDeliveries',
+    method: 'get',
+    path: '/api/v1/deliveries',
+    tag: 'Webhooks',
+    summary: 'The delivery log',
+    description: 'Callback and subscription deliveries of the organization, newest first, each with every attempt (status code, duration, error).',
+    scope: 'approvals:write',
+    mutating: false,
+    request: { query: ListDeliveriesQuery },
+    responses: { 200: { description: 'A page of deliveries', schema: DeliveryList } },
+    errors: [400, 403],
+  }),
+  redeliverDelivery: defineRoute({
+    operationId: 'redeliverDelivery',
+    method: 'post',
+    path: '/api/v1/deliveries/{id}/redeliver',
+    tag: 'Webhooks',
+    summary: 'Deliver again',
+    description:
+      'Queues a delivered, failed or gone delivery for a new attempt now, with the same `webhook-id` and a fresh retry schedule. ' +
+      '409 INVALID_STATUS while it is still queued, or when its subscription was deleted or disabled.',
+    scope: 'approvals:write',
+    mutating: false,
+    request: { params: IdParams },
+    responses: { 202: { description: 'Queued', schema: Delivery } },
+    errors: [403, 404, 409],
   }),
 } as const satisfies Record<string, RouteDef>;
 

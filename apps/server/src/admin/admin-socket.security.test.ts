@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../app.ts';
+import { EventBus } from '../events/event-bus.ts';
 import { memoryRateLimitStore } from '../http/rate-limit.ts';
 import { createLogger } from '../server.ts';
 import { openTestDatabase, seedOrg, testConfig, type TestDatabase } from '../testing/harness.ts';
@@ -28,6 +29,7 @@ function depsFor(dataDir: string, kind: 'pglite' | 'postgres' = 'pglite'): AppDe
     db: { ...tdb.db, kind },
     logger: createLogger(config),
     rateLimit: memoryRateLimitStore(),
+    bus: new EventBus(tdb.db),
   };
 }
 

@@ -8,6 +8,7 @@ import { ConnectionCreateArgs, connectionCreateCommand } from './commands/connec
 import { ConnectionListArgs, connectionListCommand } from './commands/connection-list.ts';
 import { ConnectionRevokeArgs, connectionRevokeCommand } from './commands/connection-revoke.ts';
 import { EmergencyStopArgs, emergencyStopCommand } from './commands/emergency-stop.ts';
+import { OAuthClientCreateArgs, oauthClientCreateCommand } from '../modules/oauth/oauth-client-create-command.ts';
 
 /**
  * How a command reaches the database. The CLI process opens it only once the arguments are
@@ -51,7 +52,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     };
 
   const program = new Command('greenlight')
-    .description('Administer Greenlight: orgs, connections (API keys) and the emergency stop.')
+    .description('Administer Greenlight: orgs, connections (API keys), OAuth clients and the emergency stop.')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => {
@@ -108,6 +109,31 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .argument('<on|off>', '"on" or "off"')
     .option('--org <slug>', 'org slug')
     .action(action(EmergencyStopArgs, emergencyStopCommand, ([state], o) => ({ state, org: o.org }), { state: '<on|off>' }));
+
+  const oauthClient = program.command('oauth-client').description('Register the OAuth clients of Zapier, Make, n8n…');
+  oauthClient
+    .command('create')
+    .description('Register an OAuth client and print its client_id and client_secret (the secret is shown once)')
+    .option('--org <slug>', 'org slug')
+    .option('--name <name>', 'shown to users on the consent page, e.g. "Zapier"')
+    .option('--redirect-uri <uri>', 'exact redirect URI; repeat for several (https, or http for localhost)', (v: string, prev?: string[]) => [...(prev ?? []), v])
+    .option('--scopes <list>', 'comma-separated scopes the client may ask for (default: all)')
+    .option('--rate-limit <n>', 'requests per hour of each grant, 1–10000 (default: 100)')
+    .option('--json', 'print one JSON object (client_id, client_secret, id, name, redirect_uris, scopes, rate_limit, org)')
+    .action(
+      action(
+        OAuthClientCreateArgs,
+        (db, _config, args) => oauthClientCreateCommand(db, args),
+        (_args, o) => ({
+          org: o.org,
+          name: o.name,
+          'redirect-uri': o.redirectUri,
+          scopes: o.scopes,
+          'rate-limit': o.rateLimit,
+          json: o.json === true,
+        }),
+      ),
+    );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -3,11 +3,11 @@
  * added to the contract is covered here without anyone remembering to add it.
  */
 import { randomUUID } from 'node:crypto';
-import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_LIST, routes, SCOPES, type OperationId, type RouteDef } from '@greenlight/contract';
-import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { revokeConnection } from '../modules/connections/connections.ts';
+import { callRoute as callAnyRoute, SAMPLE_BODIES, type RouteResponse } from '../testing/route-calls.ts';
 
 let server: TestServer;
 let seed: SeededOrg;
@@ -18,36 +18,33 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 /**
- * A valid body per operation, so that nothing but the credential decides the answer. A route
- * added later without a sample here is still covered, with an empty object as its body.
+ * Routes for people signed in to the dashboard (modules/users/roles.ts): an API key gets 403
+ * whatever its scopes, so these carry no scope. Who may call each one:
  */
-const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
-  createApproval: approvalBody(),
-  decideApproval: { decision: 'approve' },
-  createComment: { body: 'looks fine' },
-  configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
-  voteStep: { decision: 'approve' },
+const PEOPLE_ONLY: Partial<Record<OperationId, 'an admin' | 'a person'>> = {
+  updateOrg: 'an admin',
+  createOAuthClient: 'an admin',
+  listOAuthClients: 'an admin',
+  revokeOAuthClient: 'an admin',
+  listMembers: 'an admin',
+  addMember: 'an admin',
+  updateMember: 'an admin',
+  removeMember: 'an admin',
+  createConnection: 'an admin',
+  listConnections: 'a person',
+  revokeConnection: 'a person',
+  setPassword: 'a person',
 };
 
-/**
- * Sends one request to a route of the table. `authorization` is the raw header (omitted when
- * undefined); `query` is appended as is.
- */
-function callRoute(route: RouteDef, options: { authorization?: string; query?: string } = {}) {
-  const path = route.path.replace(/\{(\w+)\}/g, () => randomUUID()) + (options.query ? `?${options.query}` : '');
-  const agent = supertest(server.url);
-  let req = agent[route.method](path);
-  if (options.authorization !== undefined) req = req.set('Authorization', options.authorization);
-  if (!route.request.body) return req;
-  return req.send(SAMPLE_BODIES[route.operationId as OperationId] ?? {});
-}
+/** Sends one request to a route of the table (`authorization`: the raw header, omitted when undefined). */
+const callRoute = (route: RouteDef, options: { authorization?: string; query?: string } = {}) => callAnyRoute(server.url, route, options);
 
 const bearer = (key: string) => `Bearer ${key}`;
 const routeName = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
 const ROUTES = ROUTE_LIST.map((r) => [routeName(r), r] as const);
 const SCOPED_ROUTES = ROUTES.filter(([, r]) => r.scope !== null);
 
-function expect401(res: supertest.Response, message: string, wwwAuthenticate: string) {
+function expect401(res: RouteResponse, message: string, wwwAuthenticate: string) {
   expect(res.status).toBe(401);
   expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message, request_id: expect.any(String) } });
   expect(res.headers['www-authenticate']).toBe(wwwAuthenticate);
@@ -58,6 +55,7 @@ it('iterates the whole route table, scoped routes included', () => {
   expect(ROUTES.map(([n]) => n)).toContain('GET /api/v1/me');
   expect(SCOPED_ROUTES.length).toBeGreaterThan(0);
   for (const id of Object.keys(SAMPLE_BODIES)) expect(ROUTE_LIST.map((r) => r.operationId)).toContain(id);
+  for (const id of Object.keys(PEOPLE_ONLY)) expect(ROUTE_LIST.map((r) => r.operationId)).toContain(id);
 });
 
 describe.each(ROUTES)('%s', (_name, route) => {
@@ -105,6 +103,26 @@ describe.each(ROUTES)('%s', (_name, route) => {
     const header = 'Bearer realm="greenlight", error="invalid_request"';
     expect401(await callRoute(route, { query: `${param}=${seed.key}` }), message, header);
     expect401(await callRoute(route, { query: `${param}=${seed.key}`, authorization: bearer(seed.key) }), message, header);
+  });
+});
+
+describe.each(ROUTES.filter(([, r]) => r.operationId in PEOPLE_ONLY))('%s — people only', (_name, route) => {
+  it('carries no scope and is not refused by the emergency stop (it manages the org, not approval requests)', () => {
+    expect(route.scope).toBeNull();
+    expect(route.mutating).toBe(false);
+    expect(route.errors).toContain(403);
+  });
+
+  it('an API key holding every scope → 403 FORBIDDEN', async () => {
+    const res = await callRoute(route, { authorization: bearer(seed.key) });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({
+      error: {
+        code: 'FORBIDDEN',
+        message: `only ${PEOPLE_ONLY[route.operationId as OperationId]} signed in to the dashboard can do this; API keys and OAuth tokens cannot`,
+        request_id: expect.any(String),
+      },
+    });
   });
 });
 

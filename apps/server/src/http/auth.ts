@@ -24,6 +24,8 @@ export interface AuthContext {
   /** The key the rate limiter counts under. */
   rateLimitKey: string;
   rateLimit: number;
+  /** Set for a dashboard session: the SHA-256 of its token (a password change keeps this session, ends the others). */
+  sessionTokenHash?: string;
 }
 
 const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Bearer realm="greenlight"' };

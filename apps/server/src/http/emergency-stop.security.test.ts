@@ -2,10 +2,12 @@
  * The emergency stop, against every route of the route table: while an org's stop is on, every
  * mutating route answers 503 EMERGENCY_STOP and changes nothing; every read still answers.
  */
+import { callRoute as callAnyRoute } from '../testing/route-calls.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_LIST, type OperationId, type RouteDef } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { setEmergencyStop } from '../modules/orgs/create-org.ts';
+import { signedIn } from '../testing/session.ts';
 
 let server: TestServer;
 let org: SeededOrg;
@@ -53,12 +55,27 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 function callRoute(route: RouteDef, key: string) {
-  const path = route.path.replace('{id}', approvalId).replace('{stepId}', stepId);
-  const req = server.http(key)[route.method](path);
-  return route.request.body ? req.send(bodies[route.operationId as OperationId] ?? {}) : req;
+  const path = route.path.replace('{id}', approvalId).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
+  return callAnyRoute(server.url, route, { authorization: `Bearer ${key}`, path, body: bodies[route.operationId as OperationId] ?? {} });
 }
 
 const name = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
+/**
+ * Routes that change the org, its members or its credentials, never an approval request: not
+ * `mutating`, so the stop lets them through (an admin turns the stop off with PATCH /org, and
+ * revokes a leaked key while it is on). An API key gets 403 from them, before and during the stop.
+ */
+const ADMINISTRATION: OperationId[] = [
+  'updateOrg',
+  'createOAuthClient',
+  'revokeOAuthClient',
+  'addMember',
+  'updateMember',
+  'removeMember',
+  'createConnection',
+  'revokeConnection',
+  'setPassword',
+];
 const MUTATING = ROUTE_LIST.filter((r) => r.mutating).map((r) => [name(r), r] as const);
 const READS = ROUTE_LIST.filter((r) => !r.mutating).map((r) => [name(r), r] as const);
 
@@ -97,6 +114,20 @@ describe('with the stop on', () => {
     expect(me.body.org.emergency_stop).toBe(true);
   });
 
+  it.each(ADMINISTRATION.map((id) => [id]))('%s is not refused by the stop', (id) => {
+    const route = ROUTE_LIST.find((r) => r.operationId === id)!;
+    expect(route.mutating).toBe(false);
+    expect(route.errors).not.toContain(503);
+  });
+
+  it('an admin signed in to the dashboard revokes a key and adds a member during the stop', async () => {
+    const admin = await signedIn(server, org);
+    const leaked = await org.newKey();
+    await admin.http().delete(`/api/v1/connections/${leaked.connectionId}`).expect(200);
+    await server.http(leaked.key).get('/api/v1/me').expect(401);
+    await admin.http().post('/api/v1/members').send({ email: `during-stop-${Date.now()}@example.test`, role: 'approver' }).expect(201);
+  });
+
   it('another org is not affected', async () => {
     const other = await seedOrg(server.db);
     const created = await server.http(other.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
@@ -105,8 +136,20 @@ describe('with the stop on', () => {
 });
 
 describe('with the stop off again', () => {
+  it('an approver cannot turn it off; an admin signed in to the dashboard can, with the CSRF token', async () => {
+    const approverSession = await signedIn(server, org, 'approver');
+    const refused = await approverSession.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(403);
+    expect(refused.body.error.message).toBe('only admins can do this; you are approver');
+    const admin = await signedIn(server, org);
+    const noCsrf = await admin.http({ csrf: false }).patch('/api/v1/org').send({ emergency_stop: false }).expect(403);
+    expect(noCsrf.body.error.message).toBe('a signed-in request that changes something must carry the X-CSRF-Token header');
+    expect((await server.http(org.key).get('/api/v1/me').expect(200)).body.org.emergency_stop).toBe(true);
+    const off = await admin.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(200);
+    expect(off.body).toEqual({ id: org.org.id, slug: org.org.slug, name: org.org.name, emergency_stop: false });
+  });
+
   it('changes are accepted again', async () => {
-    await setEmergencyStop(server.db, org.org.id, false);
+    expect((await server.http(org.key).get('/api/v1/me').expect(200)).body.org.emergency_stop).toBe(false);
     await server.http(org.key).post(`/api/v1/approvals/${approvalId}/comments`).send({ body: 'after the stop' }).expect(201);
     await server.http(approver.key).patch(`/api/v1/approvals/${approvalId}`).send({ decision: 'approve' }).expect(200);
     await server.http(org.key).post('/api/v1/approvals').send(approvalBody()).expect(201);

@@ -69,7 +69,29 @@ function setRateLimitHeaders(res: Response, d: { limit: number; remaining: numbe
  */
 export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
   const router = express.Router();
-  for (const [operationId, route] of Object.entries(routes) as [OperationId, RouteDef][]) {
+  // Paths are registered one at a time — its methods, then a 405 for the rest — literal paths before
+  // parametric ones, so `/webhooks/callback-secret` is never taken for `/webhooks/{id}`.
+  const byPath = new Map<string, [OperationId, RouteDef][]>();
+  for (const entry of Object.entries(routes) as [OperationId, RouteDef][]) {
+    byPath.set(entry[1].path, [...(byPath.get(entry[1].path) ?? []), entry]);
+  }
+  const specificity = (path: string) => path.split('/').map((seg) => (seg.startsWith('{') ? '1' : '0')).join('');
+  const paths = [...byPath.keys()].sort((a, b) => specificity(a).localeCompare(specificity(b)));
+  for (const path of paths) {
+    const entries = byPath.get(path)!;
+    for (const [operationId, route] of entries) {
+      register(operationId, route);
+    }
+    // A known path asked with a method it does not serve: 405 with the methods it does (RFC 9110 §15.5.6).
+    const methods = entries.map(([, r]) => r.method.toUpperCase());
+    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
+    router.all(toExpressPath(path), (req) => {
+      throw new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, undefined, { Allow: allow });
+    });
+  }
+  return router;
+
+  function register(operationId: OperationId, route: RouteDef) {
     const handler = handlers[operationId] as unknown as Handler<RouteDef>;
     router[route.method](toExpressPath(route.path), async (req: Request, res: Response) => {
       // 'close' on the response: finished, or the connection dropped before it was.
@@ -135,19 +157,6 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
       res.status(result.status).json(payload);
     });
   }
-  // A known path asked with a method it does not serve: 405 with the methods it does (RFC 9110 §15.5.6).
-  const methodsByPath = new Map<string, string[]>();
-  for (const route of Object.values(routes) as RouteDef[]) {
-    const path = toExpressPath(route.path);
-    methodsByPath.set(path, [...(methodsByPath.get(path) ?? []), route.method.toUpperCase()]);
-  }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
-    router.all(path, (req) => {
-      throw new ApiError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${req.path}; allowed: ${allow}`, undefined, { Allow: allow });
-    });
-  }
-  return router;
 }
 
 export const emergencyStop = () =>

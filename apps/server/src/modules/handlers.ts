@@ -11,6 +11,22 @@ import { listSteps } from './steps/list-steps.ts';
 import { configureSteps } from './steps/configure-steps.ts';
 import { voteStep } from './steps/vote-step.ts';
 import { getMe } from './me/get-me.ts';
+import { waitForApproval } from './stream/wait-approval.ts';
+import { streamEvents } from './stream/stream-events.ts';
+import { updateOrg } from './orgs/update-org.ts';
+import { createOAuthClient, listOAuthClients, revokeOAuthClient } from './oauth/admin-clients.ts';
+import { addMember, listMembers, removeMember, updateMember } from './members/member-handlers.ts';
+import { createConnection, listConnections, revokeConnection } from './connections/connection-handlers.ts';
+import { setPassword } from './users/set-password.ts';
+import { getCallbackSecret } from './webhooks/get-callback-secret.ts';
+import { rotateCallbackSecret } from './webhooks/rotate-callback-secret.ts';
+import { createWebhook } from './webhooks/create-webhook.ts';
+import { listWebhooks } from './webhooks/list-webhooks.ts';
+import { getWebhook } from './webhooks/get-webhook.ts';
+import { deleteWebhook } from './webhooks/delete-webhook.ts';
+import { rotateWebhookSecret } from './webhooks/rotate-webhook-secret.ts';
+import { listDeliveries } from './deliveries/list-deliveries.ts';
+import { redeliverDelivery } from './deliveries/redeliver-delivery.ts';
 
 /** operationId → handler. Adding a route to the contract without a handler here fails the type check. */
 export const handlers: Handlers = {
@@ -20,10 +36,33 @@ export const handlers: Handlers = {
   decideApproval,
   cancelApproval,
   listApprovalEvents,
+  waitForApproval,
+  streamEvents,
   createComment,
   listComments,
   listSteps,
   configureSteps,
   voteStep,
   getMe,
+  updateOrg,
+  createOAuthClient,
+  listOAuthClients,
+  revokeOAuthClient,
+  listMembers,
+  addMember,
+  updateMember,
+  removeMember,
+  listConnections,
+  createConnection,
+  revokeConnection,
+  setPassword,
+  getCallbackSecret,
+  rotateCallbackSecret,
+  createWebhook,
+  listWebhooks,
+  getWebhook,
+  deleteWebhook,
+  rotateWebhookSecret,
+  listDeliveries,
+  redeliverDelivery,
 };

@@ -147,10 +147,12 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       created_at: expect.any(String),
       updated_at: res.body.created_at,
       expires_at: '2099-06-01T10:30:00.000Z',
+      on_expiry: 'expire',
       decided_at: null,
       decided_by: null,
       decision_comment: null,
       cancelled_at: null,
+      approved_content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     expect(got.body).toEqual(res.body);

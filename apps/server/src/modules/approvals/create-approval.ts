@@ -7,6 +7,7 @@ import { constraintName, sqlState, type Queryable } from '../../storage/database
 import { actorOf } from '../events/append-event.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
+import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 
 const jsonb = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
@@ -24,9 +25,10 @@ WITH o AS (
 ), ins AS (
   INSERT INTO approvals (org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
                          priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
-                         callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource, expires_at)
+                         callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource, expires_at,
+                         on_expiry)
   SELECT o.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15::jsonb, $16, $17, $18, $19::jsonb,
-         $20::jsonb, $21::jsonb, $22::timestamptz
+         $20::jsonb, $21::jsonb, $22::timestamptz, $24
     FROM o
   ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
   RETURNING *
@@ -85,12 +87,15 @@ async function insert(db: Queryable, auth: AuthContext, body: CreateApprovalBody
     jsonb(body.resource),
     body.expires_at ?? null,
     jsonb({ title: body.title, priority: body.priority }),
+    body.on_expiry,
   ];
   const { rows } = await db.query<InsertResult>(INSERT_SQL, params);
   return rows[0]!;
 }
 
 export const createApproval: Handler<Routes['createApproval']> = async ({ body, headers, auth, deps }) => {
+  // SSRF guard at creation (delivery checks the target again at every attempt).
+  if (body.callback_url !== undefined) await assertDeliverableUrl(body.callback_url, 'callback_url', deps.config);
   const key = idempotencyKeyOf(body, headers);
   const fingerprint = key === null ? null : requestFingerprint(body);
 

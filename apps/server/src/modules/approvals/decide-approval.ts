@@ -1,10 +1,22 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../http/router.ts';
+import { deliverCallbackNow } from '../../delivery/inline.ts';
+import { deliveryWorkerOf } from '../../delivery/registry.ts';
 import { decideApprovalRequest } from './decision.ts';
 
+/**
+ * After the decision has committed (its callback is then safely in the outbox), the first attempt of
+ * the callback is made inline, for at most GREENLIGHT_CALLBACK_INLINE_MS (~2 s): `callback_delivered`
+ * is true when the receiver answered 2xx within that time. Slower receivers are not waited for; the
+ * attempt carries on and the worker retries as needed. A vote that leaves the request pending has no
+ * callback yet, and answers false.
+ */
 export const decideApproval: Handler<Routes['decideApproval']> = async ({ params, body, auth, deps }) => {
   const approval = await decideApprovalRequest(deps.db, auth, params.id, body);
-  // Callbacks are not delivered yet (outbox delivery arrives with a later issue): no delivery has been
-  // attempted before this response, so the truthful answer is false.
-  return { status: 200, body: { ...approval, callback_delivered: false } };
+  const final = approval.status === 'approved' || approval.status === 'rejected';
+  const delivered =
+    final && approval.callback_url !== null
+      ? await deliverCallbackNow(deps.db, deliveryWorkerOf(deps), approval.id, deps.config.GREENLIGHT_CALLBACK_INLINE_MS)
+      : false;
+  return { status: 200, body: { ...approval, callback_delivered: delivered } };
 };

@@ -5,6 +5,7 @@ import { ApiError, notFound } from '../../http/errors.ts';
 import { emergencyStop } from '../../http/router.ts';
 import { actorOf, appendEvent } from '../events/append-event.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
+import { contentSha256 } from './content-sha256.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../steps/serialize-step.ts';
 
 /**
@@ -18,6 +19,12 @@ import { STEP_COLUMNS, toStep, type StepRow } from '../steps/serialize-step.ts';
  * is an `UPDATE … WHERE status = 'pending' AND not expired`, so even without the lock a second final
  * transition could not happen. The stop is toggled by an UPDATE of the org row, which waits for the
  * share lock: a decision in flight either commits before the stop or sees it.
+ */
+
+/*
+ * Every decision event (a vote, a step decision, the final approval or rejection) carries
+ * `approved_content_sha256` of the request row locked for it (content-sha256.ts): the content the
+ * decision was made on, so an automation can check it executes what was approved.
  */
 
 /** A step vote is the same body without `source`; `source` is recorded on the final event only. */
@@ -158,6 +165,7 @@ async function finalize(
       comment: vote.comment ?? null,
       source: vote.source ?? null,
       current_approvals: currentApprovals,
+      approved_content_sha256: contentSha256(a),
     },
   });
   return updated;
@@ -178,7 +186,7 @@ async function voteOnRequest(tx: Queryable, a: ApprovalRow, auth: AuthContext, v
     approvalId: a.id,
     type: 'approval.vote_recorded',
     actor: actorOf(auth),
-    data: { decision: vote.decision, comment: vote.comment ?? null, current_approvals: current },
+    data: { decision: vote.decision, comment: vote.comment ?? null, current_approvals: current, approved_content_sha256: contentSha256(a) },
   });
   return updated;
 }
@@ -220,7 +228,13 @@ async function decideStep(
     approvalId: a.id,
     type: 'step.decided',
     actor: actorOf(auth),
-    data: { step_id: step.id, step_order: step.step_order, decision: vote.decision, comment: vote.comment ?? null },
+    data: {
+      step_id: step.id,
+      step_order: step.step_order,
+      decision: vote.decision,
+      comment: vote.comment ?? null,
+      approved_content_sha256: contentSha256(a),
+    },
   });
 
   const current = await countApprovals(tx, a.id);

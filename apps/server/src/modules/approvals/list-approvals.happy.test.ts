@@ -135,14 +135,16 @@ describe('GET /api/v1/approvals — filters', () => {
     expect(await search(encodeURIComponent("deploy & ! ( ' :*"))).toEqual([deploy.id, staging.id, described.id].sort());
   });
 
-  it('filters by external_id, action_type and source', async () => {
+  it('filters by external_id, idempotency_key, action_type and source', async () => {
     const seed = await seedOrg(server.db);
-    const a = await create(seed, { external_id: 'SUP-1', action_type: 'user.delete', source: 'support-bot' });
+    const a = await create(seed, { external_id: 'SUP-1', action_type: 'user.delete', source: 'support-bot', idempotency_key: 'run-42' });
     const b = await create(seed, { external_id: 'SUP-2', action_type: 'user.delete', source: 'zapier' });
     const c = await create(seed, { action_type: 'deploy.production', source: 'zapier' });
     const byQuery = async (q: string) => ids((await list(seed, q)).data).sort();
     expect(await byQuery('external_id=SUP-1')).toEqual([a.id]);
     expect(await byQuery('external_id=SUP-3')).toEqual([]);
+    expect(await byQuery('idempotency_key=run-42')).toEqual([a.id]);
+    expect(await byQuery('idempotency_key=run-43')).toEqual([]);
     expect(await byQuery('action_type=user.delete')).toEqual([a.id, b.id].sort());
     expect(await byQuery('source=zapier')).toEqual([b.id, c.id].sort());
     expect(await byQuery('source=zapier&action_type=user.delete')).toEqual([b.id]);

@@ -41,6 +41,7 @@ export function filterConditions(orgId: string, q: ListApprovalsQuery, p: Params
   if (q.priority) where.push(`a.priority = ANY(${p.add(q.priority)}::text[])`);
   if (q.search) where.push(`a.search_vector @@ websearch_to_tsquery('english', ${p.add(q.search)})`);
   if (q.external_id) where.push(`a.external_id = ${p.add(q.external_id)}`);
+  if (q.idempotency_key) where.push(`a.idempotency_key = ${p.add(q.idempotency_key)}`);
   if (q.action_type) where.push(`a.action_type = ${p.add(q.action_type)}`);
   if (q.source) where.push(`a.source = ${p.add(q.source)}`);
   if (q.tags) where.push(`a.tags @> ${p.add(JSON.stringify(q.tags))}::jsonb`);

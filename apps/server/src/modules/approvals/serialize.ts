@@ -1,10 +1,11 @@
-import type { Approval, ApprovalStatus, Priority } from '@greenlight/contract';
+import type { Approval, ApprovalStatus, OnExpiry, Priority } from '@greenlight/contract';
+import { contentSha256 } from './content-sha256.ts';
 
 /** The columns every approval query selects; `toApproval` turns one such row into the API shape. */
 export const APPROVAL_COLUMNS = `a.id, a.seq::text AS seq, a.org_id, a.connection_id, a.requested_by_type, a.requested_by_id, a.requested_by_name,
   a.title, a.description, a.status, a.priority, a.action_type, a.source, a.metadata, a.required_approvals, a.current_approvals,
   a.is_sequential, a.callback_url, a.external_id, a.idempotency_key, a.tags, a.changes, a.resource, a.comments_count,
-  a.created_at, a.updated_at, a.expires_at, a.decided_at, a.decided_by, a.decision_comment, a.cancelled_at`;
+  a.created_at, a.updated_at, a.expires_at, a.on_expiry, a.decided_at, a.decided_by, a.decision_comment, a.cancelled_at`;
 
 export interface ApprovalRow {
   id: string;
@@ -34,6 +35,7 @@ export interface ApprovalRow {
   created_at: Date;
   updated_at: Date;
   expires_at: Date | null;
+  on_expiry: OnExpiry;
   decided_at: Date | null;
   decided_by: string | null;
   decision_comment: string | null;
@@ -68,9 +70,11 @@ export function toApproval(r: ApprovalRow): Approval {
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
     expires_at: iso(r.expires_at),
+    on_expiry: r.on_expiry,
     decided_at: iso(r.decided_at),
     decided_by: r.decided_by,
     decision_comment: r.decision_comment,
     cancelled_at: iso(r.cancelled_at),
+    approved_content_sha256: contentSha256(r),
   };
 }

@@ -10,11 +10,13 @@ export interface ConnectionRecord {
   key_prefix: string | null;
   scopes: Scope[];
   rate_limit: number;
+  /** The person an OAuth grant acts for; null for API keys. */
+  user_id: string | null;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, created_at, revoked_at';
+const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, user_id, created_at, revoked_at';
 
 /** Creates an API-key connection. The key is returned once; only its SHA-256 is stored. */
 export async function createConnection(
@@ -38,12 +40,56 @@ export async function listConnections(db: Database, orgId: string): Promise<Conn
   return rows;
 }
 
-/** Revokes at once: authentication reads the row on every request. Returns null when not found in the org. */
-export async function revokeConnection(db: Database, orgId: string, id: string): Promise<ConnectionRecord | null> {
-  const { rows } = await db.query<ConnectionRecord>(
-    `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
-      WHERE org_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-    [orgId, id],
-  );
-  return rows[0] ?? null;
+/**
+ * Revokes at once: authentication reads the row on every request. An OAuth grant's tokens are
+ * revoked with it, in the same transaction. `ofUser` limits the revocation to that person's own
+ * grants. Returns null when not found in the org (or not theirs).
+ */
+export async function revokeConnection(
+  db: Database,
+  orgId: string,
+  id: string,
+  options: { ofUser?: string } = {},
+): Promise<ConnectionRecord | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ConnectionRecord>(
+      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
+        WHERE org_id = $1 AND id = $2 AND ($3::uuid IS NULL OR user_id = $3) RETURNING ${COLUMNS}`,
+      [orgId, id, options.ofUser ?? null],
+    );
+    const connection = rows[0];
+    if (connection?.auth_type === 'oauth') {
+      await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE connection_id = $1', [id]);
+    }
+    return connection ?? null;
+  });
 }
+
+export interface ConnectionView extends ConnectionRecord {
+  user_email: string | null;
+  user_name: string | null;
+}
+
+/** The active connections of an org for the API, with the person of each grant; `ofUser` keeps only theirs. */
+export async function listActiveConnections(db: Database, orgId: string, options: { ofUser?: string } = {}): Promise<ConnectionView[]> {
+  const { rows } = await db.query<ConnectionView>(
+    `SELECT ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, u.email AS user_email, u.name AS user_name
+       FROM connections c LEFT JOIN users u ON u.id = c.user_id
+      WHERE c.org_id = $1 AND c.revoked_at IS NULL AND ($2::uuid IS NULL OR c.user_id = $2)
+      ORDER BY c.created_at DESC, c.id`,
+    [orgId, options.ofUser ?? null],
+  );
+  return rows;
+}
+
+export const toConnectionJson = (c: ConnectionRecord, user: { email: string; name: string | null } | null) => ({
+  id: c.id,
+  name: c.name,
+  auth_type: c.auth_type,
+  key_prefix: c.key_prefix,
+  scopes: c.scopes,
+  rate_limit: c.rate_limit,
+  user: c.user_id && user ? { id: c.user_id, email: user.email, name: user.name } : null,
+  created_at: c.created_at.toISOString(),
+  revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
+});

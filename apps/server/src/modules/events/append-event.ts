@@ -23,6 +23,13 @@ export interface EventInput {
 /**
  * Appends one immutable event in the caller's transaction: the audit trail entry and, for
  * delivery, the outbox row commit together with the change they describe, or not at all.
+ *
+ * The fan-out happens inside this same INSERT statement: the `events_fan_out` trigger (migration 003)
+ * inserts one `deliveries` row per target (the request's callback_url for its final outcome, each
+ * active subscription to the type) and queues `pg_notify('greenlight_events',
+ * '<org_id>:<event_id>:<approval_id or empty>:<type>')`, delivered on commit. A trigger rather than
+ * CTEs here, because events are also inserted by single statements that do not come through this
+ * function (the create statement, the expiry sweep): every path fans out, with no extra round trip.
  */
 export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(

@@ -27,7 +27,8 @@ const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1
 export const RedirectUri = z
   .string()
   .max(2000)
-  .refine((s) => URL.canParse(s), 'must be an absolute URL')
+  // zod runs every refinement: the first one aborts, so the later ones only see parseable URLs.
+  .refine((s) => URL.canParse(s), { message: 'must be an absolute URL', abort: true })
   .refine((s) => {
     const u = new URL(s);
     return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopback(u.hostname));

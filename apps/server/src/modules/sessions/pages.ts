@@ -1,6 +1,7 @@
 import express, { type Request, type Router } from 'express';
 import type { AppDeps } from '../../app.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
+import { PASSWORD_PAGE } from '../users/password-page.ts';
 
 export const SESSION_COOKIE = 'gl_session';
 const SESSION_TTL_HOURS = 12;
@@ -10,9 +11,8 @@ const escapeHtml = (s: string) =>
 
 const page = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · Greenlight</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem; line-height: 1.5">
-<h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+<title>${escapeHtml(title)} · Greenlight</title><link rel="stylesheet" href="/greenlight.css"></head>
+<body class="gl-page"><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
 
 function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -32,10 +32,10 @@ export function pagesRouter(deps: AppDeps): Router {
   const secure = deps.config.publicUrl.startsWith('https://');
 
   router.get('/sign-in/:token', async (req, res) => {
-    const { rows } = await deps.db.query<{ user_id: string; org_id: string }>(
+    const { rows } = await deps.db.query<{ user_id: string; org_id: string; needs_password: boolean }>(
       `UPDATE sign_in_tokens SET used_at = now()
         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-        RETURNING user_id, org_id`,
+        RETURNING user_id, org_id, (SELECT u.password_hash IS NULL FROM users u WHERE u.id = user_id) AS needs_password`,
       [sha256Hex(String(req.params.token))],
     );
     const link = rows[0];
@@ -49,7 +49,8 @@ export function pagesRouter(deps: AppDeps): Router {
       [sha256Hex(session), link.user_id, link.org_id, SESSION_TTL_HOURS],
     );
     res.cookie(SESSION_COOKIE, session, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_HOURS * 3600_000 });
-    res.redirect(303, '/');
+    // A new account (first run, or an admin's invitation) chooses its password next.
+    res.redirect(303, link.needs_password ? PASSWORD_PAGE : '/');
   });
 
   router.get('/', async (req, res) => {
@@ -66,7 +67,8 @@ export function pagesRouter(deps: AppDeps): Router {
         ).rows[0]
       : undefined;
     const body = who
-      ? `<p>Signed in as <strong>${escapeHtml(who.email)}</strong> (${escapeHtml(who.role)}) in <strong>${escapeHtml(who.org_name)}</strong>.</p>`
+      ? `<p>Signed in as <strong>${escapeHtml(who.email)}</strong> (${escapeHtml(who.role)}) in <strong>${escapeHtml(who.org_name)}</strong>.</p>` +
+        `<p><a href="${PASSWORD_PAGE}">Set or change your password</a></p>`
       : '<p>Greenlight is running.</p>';
     res.type('html').send(page('Greenlight', `${body}<p><a href="/docs">API reference</a></p>`));
   });

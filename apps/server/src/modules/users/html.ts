@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 
 export const escapeHtml = (s: string): string =>
@@ -8,8 +7,8 @@ export const hiddenInput = (name: string, value: string): string =>
   `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
 
 /**
- * Sends a server-rendered page that cannot be framed (clickjacking on a consent page grants access:
- * RFC 9700 §4.11) and runs no script. `formTargets` are the origins a form on the page may end up
+ * Sends a server-rendered page, styled by the dashboard's stylesheet (/greenlight.css), that cannot
+ * be framed (clickjacking on a consent page grants access: RFC 9700 §4.11) and runs no script. `formTargets` are the origins a form on the page may end up
  * at: browsers apply `form-action` to the redirect that follows a POST, so the consent page must
  * allow the client's redirect origin.
  */
@@ -20,10 +19,9 @@ export function sendPage(
   body: string,
   options: { formTargets?: string[] } = {},
 ): void {
-  const nonce = randomBytes(16).toString('base64');
   const formAction = ["'self'", ...(options.formTargets ?? [])].join(' ');
   res.set({
-    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    'Content-Security-Policy': `default-src 'none'; style-src 'self'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     'X-Frame-Options': 'DENY',
     'Cache-Control': 'no-store',
     'Referrer-Policy': 'no-referrer',
@@ -34,8 +32,6 @@ export function sendPage(
     .send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Greenlight</title>
-<style nonce="${nonce}">body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
-label{display:block;margin:.75rem 0}input[type=email],input[type=password]{width:100%;padding:.4rem}
-button{padding:.5rem 1rem;margin-right:.5rem}.error{color:#a00}</style></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`);
+<link rel="stylesheet" href="/greenlight.css"></head>
+<body class="gl-page"><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`);
 }

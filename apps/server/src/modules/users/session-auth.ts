@@ -36,6 +36,7 @@ export async function authenticateSession(db: Database, req: Request): Promise<S
       scopes: [...SCOPES],
       rateLimitKey: `user:${session.user.id}`,
       rateLimit: SESSION_RATE_LIMIT,
+      sessionTokenHash: session.tokenHash,
     },
   };
 }

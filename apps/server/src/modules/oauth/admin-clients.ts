@@ -7,6 +7,7 @@ import { CreateOAuthClientInput, createOAuthClient as registerClient, listOAuthC
 /** `POST /api/v1/oauth-clients`: the secret is answered once. */
 export const createOAuthClient: Handler<Routes['createOAuthClient']> = async ({ auth, body, deps }) => {
   assertSignedInAdmin(auth);
+  // The contract checks the shape; the redirect URI rules (https, no fragment…) live with the clients.
   const input = CreateOAuthClientInput.safeParse(body);
   if (!input.success) throw validationError(input.error, 'body', body);
   const { client, clientSecret } = await registerClient(deps.db, auth.org.id, input.data);
@@ -18,6 +19,7 @@ export const listOAuthClients: Handler<Routes['listOAuthClients']> = async ({ au
   return { status: 200, body: { data: (await listClients(deps.db, auth.org.id)).map(toClientJson) } };
 };
 
+/** `DELETE /api/v1/oauth-clients/{id}`: the client and every grant it holds, at once. */
 export const revokeOAuthClient: Handler<Routes['revokeOAuthClient']> = async ({ auth, params, deps }) => {
   assertSignedInAdmin(auth);
   const client = await revokeClient(deps.db, auth.org.id, params.id);

@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { Database } from '../storage/database.ts';
+import type { AttemptResult, Sender } from './http-sender.ts';
+import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type ClaimedDelivery, type Outcome } from './outbox.ts';
+import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
+import { signatureHeader } from './signer.ts';
+
+/** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
+export interface DeliveryRuntime {
+  db: Database;
+  logger: Logger;
+  sender: Sender;
+  schedule: Schedule;
+  /** How long a claim holds a row: the attempt's timeout plus a margin for recording it. */
+  leaseMs: number;
+  /** host:pid, written on each attempt row. */
+  worker: string;
+}
+
+/** 2xx delivered; 410 gone; else the next step of the schedule (or Retry-After, if later), or failed when none is left. */
+export function outcomeOf(result: AttemptResult, d: Pick<ClaimedDelivery, 'attempt' | 'schedule_base'>, schedule: Schedule): Outcome {
+  const code = result.statusCode;
+  if (code !== null && code >= 200 && code < 300) return { kind: 'delivered' };
+  if (code === 410) return { kind: 'gone' };
+  const delay = delayBefore(schedule, d.attempt - d.schedule_base + 1);
+  if (delay === null) return { kind: 'failed' };
+  const retryAfter = result.retryAfterMs === null ? 0 : Math.min(result.retryAfterMs, MAX_RETRY_AFTER_MS);
+  return { kind: 'retry', delayMs: Math.max(delay, retryAfter) };
+}
+
+/**
+ * One attempt of a claimed row: sign (Standard Webhooks), send, record. Returns the outcome that was
+ * recorded, or null when nothing was sent or the claim had been lost meanwhile.
+ */
+export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal): Promise<Outcome | null> {
+  const signing = await signingState(rt.db, d);
+  if (signing.skip) {
+    await settleWithoutAttempt(rt.db, d, signing.skip.status, signing.skip.reason);
+    return null;
+  }
+  const body = await bodyOf(rt.db, d);
+  const timestamp = Math.floor(Date.now() / 1000);
+  const result = await rt.sender(
+    {
+      url: d.url,
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': d.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signatureHeader(signing.secrets, d.id, timestamp, body),
+        'greenlight-delivery-attempt': String(d.attempt),
+      },
+      extraHeaders: d.target === 'callback' ? d.headers : undefined,
+      body,
+    },
+    signal,
+  );
+  const outcome = outcomeOf(result, d, rt.schedule);
+  const kept = await recordAttempt(rt.db, d, result, outcome, rt.worker);
+  if (!kept) {
+    rt.logger.warn({ delivery_id: d.id, attempt: d.attempt }, 'delivery claim expired before the attempt was recorded');
+    return null;
+  }
+  if (outcome.kind === 'failed') rt.logger.warn({ delivery_id: d.id, attempts: d.attempt }, 'delivery failed for good');
+  return outcome;
+}

@@ -1,0 +1,41 @@
+import type { Database } from '../storage/database.ts';
+import { claimDue } from './outbox.ts';
+import { runAttempt } from './attempt.ts';
+import type { DeliveryWorker } from './worker.ts';
+
+const POLL_MS = 50;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * The first attempt of a decision's callback, made right after the decision commits so that the
+ * response can say whether it arrived (`callback_delivered`). The answer waits at most `waitMs`; an
+ * attempt still running then carries on in the background (the worker's shutdown waits for it) and
+ * later attempts are the worker's. If a worker claimed the row first, its result is watched instead.
+ */
+export async function deliverCallbackNow(db: Database, worker: DeliveryWorker | undefined, approvalId: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM deliveries WHERE approval_id = $1 AND target = 'callback' ORDER BY seq DESC LIMIT 1`,
+    [approvalId],
+  );
+  const id = rows[0]?.id;
+  if (!id) return false;
+
+  if (worker) {
+    const [claimed] = await claimDue(db, 1, worker.runtime.leaseMs, [id]);
+    if (claimed) {
+      const attempt = worker.track(runAttempt(worker.runtime, claimed, worker.signal));
+      const outcome = await Promise.race([attempt, sleep(deadline - Date.now()).then(() => null)]);
+      return outcome?.kind === 'delivered';
+    }
+  }
+  for (;;) {
+    const { rows: now } = await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries WHERE id = $1', [id]);
+    const s = now[0];
+    if (s?.status === 'delivered') return true;
+    // Failed, gone, or waiting for a retry: the first attempt is over and did not deliver.
+    if (!s || s.status === 'failed' || s.status === 'gone' || (s.status === 'pending' && s.attempts > 0)) return false;
+    if (Date.now() + POLL_MS > deadline) return false;
+    await sleep(POLL_MS);
+  }
+}

@@ -1,0 +1,261 @@
+import type { EventType, WebhookPayload } from '@greenlight/contract';
+import type { Database, Queryable } from '../storage/database.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../modules/approvals/serialize.ts';
+import { appendEvent, SYSTEM_ACTOR } from '../modules/events/append-event.ts';
+import { generateSecret } from './signer.ts';
+
+/**
+ * The SQL of the outbox. Rows are created by the `events_fan_out` trigger (migration 003) in the
+ * statement that inserts their event; from there on only this module changes them.
+ *
+ * Claiming (SECURITY.md 36): one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select marks due rows
+ * `delivering`, counts the attempt and sets a lease. Two processes never claim the same row (the
+ * loser skips it, or re-checks it after the winner commits and finds it no longer due), and the
+ * attempt number is fixed by the claim, so the same attempt cannot be made twice. A process killed
+ * mid-attempt leaves its rows `delivering` with `next_attempt_at` = the lease's end; they are claimed
+ * again then, under the next attempt number. The result of an attempt is recorded only by the
+ * claimer that still holds the row (`attempts` unchanged): a claimer whose lease ran out records its
+ * attempt but not the outcome.
+ */
+
+export const NOTIFY_EVENTS = 'greenlight_events';
+/** Wakes workers for rows that were not created by an event (redeliveries). */
+export const NOTIFY_DELIVERIES = 'greenlight_deliveries';
+
+export interface ClaimedDelivery {
+  id: string;
+  attempt: number;
+  schedule_base: number;
+  event_id: string;
+  org_id: string;
+  approval_id: string | null;
+  event_type: EventType;
+  target: 'callback' | 'subscription';
+  subscription_id: string | null;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+const CLAIM_SQL = `
+WITH due AS (
+  SELECT id FROM deliveries
+   WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now() AND ($3::uuid[] IS NULL OR id = ANY ($3::uuid[]))
+   ORDER BY next_attempt_at
+   LIMIT $1
+     FOR UPDATE SKIP LOCKED
+)
+UPDATE deliveries d
+   SET status = 'delivering', attempts = d.attempts + 1, updated_at = now(),
+       lease_until = now() + $2::float8 * interval '1 millisecond', next_attempt_at = now() + $2::float8 * interval '1 millisecond'
+  FROM due
+ WHERE d.id = due.id
+RETURNING d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_id, d.org_id, d.approval_id, d.event_type,
+          d.target, d.subscription_id, d.url, d.headers, d.body`;
+
+/** Claims up to `limit` due rows (or only the given ids, if due) for `leaseMs`. */
+export async function claimDue(db: Queryable, limit: number, leaseMs: number, ids: string[] | null = null): Promise<ClaimedDelivery[]> {
+  const { rows } = await db.query<ClaimedDelivery>(CLAIM_SQL, [limit, leaseMs, ids]);
+  return rows;
+}
+
+interface EventRow {
+  id: string;
+  type: EventType;
+  org_id: string;
+  approval_id: string | null;
+  actor_type: 'connection' | 'user' | 'system';
+  actor_id: string | null;
+  actor_name: string | null;
+  from_status: WebhookPayload['data']['from_status'];
+  to_status: WebhookPayload['data']['to_status'];
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+/**
+ * The body of a delivery, built at its first attempt and stored, so that retries send the same bytes
+ * (COALESCE: if two claimers ever raced here, both send what was stored first).
+ */
+export async function bodyOf(db: Queryable, d: ClaimedDelivery): Promise<string> {
+  if (d.body !== null) return d.body;
+  const { rows: events } = await db.query<EventRow>(
+    `SELECT id::text AS id, type, org_id, approval_id, actor_type, actor_id, actor_name, from_status, to_status, data, created_at
+       FROM events WHERE id = $1`,
+    [d.event_id],
+  );
+  const e = events[0]!;
+  let approval: WebhookPayload['data']['approval'] = null;
+  if (e.approval_id) {
+    const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [e.approval_id]);
+    if (rows[0]) approval = toApproval(rows[0]);
+  }
+  const payload: WebhookPayload = {
+    type: e.type,
+    timestamp: e.created_at.toISOString(),
+    data: {
+      event_id: e.id,
+      org_id: e.org_id,
+      approval_id: e.approval_id,
+      actor: { type: e.actor_type, id: e.actor_id, name: e.actor_name },
+      from_status: e.from_status,
+      to_status: e.to_status,
+      details: e.data,
+      approval,
+    },
+  };
+  const { rows } = await db.query<{ body: string }>(
+    'UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1 RETURNING body',
+    [d.id, JSON.stringify(payload)],
+  );
+  return rows[0]!.body;
+}
+
+export interface SigningState {
+  /** Secrets to sign with, current first. Empty: do not send (see `skip`). */
+  secrets: string[];
+  /** Why the row must not be sent at all: its subscription was deleted or disabled meanwhile. */
+  skip: { status: 'gone' | 'failed'; reason: string } | null;
+}
+
+/**
+ * The org's callback secret, created on first use. Two processes creating it at once: the loser's
+ * INSERT does nothing, and the row of the winner is read back.
+ */
+export async function callbackSecrets(db: Queryable, orgId: string): Promise<{ secret: string; previous: string | null; previous_expires_at: Date | null; rotated_at: Date | null }> {
+  for (;;) {
+    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, generateSecret()]);
+    const { rows } = await db.query<{ secret: string; previous: string | null; previous_expires_at: Date | null; rotated_at: Date | null }>(
+      `SELECT secret,
+              CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous,
+              CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END AS previous_expires_at,
+              rotated_at
+         FROM callback_secrets WHERE org_id = $1`,
+      [orgId],
+    );
+    if (rows[0]) return rows[0];
+  }
+}
+
+export async function signingState(db: Queryable, d: ClaimedDelivery): Promise<SigningState> {
+  if (d.target === 'callback') {
+    const s = await callbackSecrets(db, d.org_id);
+    return { secrets: s.previous ? [s.secret, s.previous] : [s.secret], skip: null };
+  }
+  const { rows } = await db.query<{ status: string; secret: string; previous: string | null; disabled_reason: string | null }>(
+    `SELECT status, secret, CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous, disabled_reason
+       FROM webhook_subscriptions WHERE id = $1`,
+    [d.subscription_id],
+  );
+  const s = rows[0];
+  if (!s || s.status === 'deleted') return { secrets: [], skip: { status: 'gone', reason: 'subscription deleted' } };
+  if (s.status === 'disabled') return { secrets: [], skip: { status: 'failed', reason: `subscription disabled: ${s.disabled_reason ?? 'retries exhausted'}` } };
+  return { secrets: s.previous ? [s.secret, s.previous] : [s.secret], skip: null };
+}
+
+/** Closes a claimed row without an attempt (its subscription went away); the claim's attempt number is given back. */
+export async function settleWithoutAttempt(db: Queryable, d: ClaimedDelivery, status: 'gone' | 'failed', reason: string): Promise<void> {
+  await db.query(
+    `UPDATE deliveries SET status = $3, attempts = attempts - 1, last_error = $4, lease_until = NULL, updated_at = now()
+      WHERE id = $1 AND status = 'delivering' AND attempts = $2`,
+    [d.id, d.attempt, status, reason],
+  );
+}
+
+export interface AttemptRecord {
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export type Outcome =
+  | { kind: 'delivered' }
+  | { kind: 'gone' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' };
+
+/**
+ * Records an attempt and its consequence in one transaction. Returns false when the claim had been
+ * lost (lease ran out and another claimer took the row): the attempt is still logged, the outcome is not.
+ */
+export async function recordAttempt(
+  db: Database,
+  d: ClaimedDelivery,
+  attempt: AttemptRecord,
+  outcome: Outcome,
+  worker: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [d.id, d.attempt, attempt.startedAt, attempt.durationMs, attempt.statusCode, attempt.error?.slice(0, 1000) ?? null, worker],
+    );
+    const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
+    const { rows } = await tx.query<{ attempts: number; url: string }>(
+      `UPDATE deliveries
+          SET status = $3, last_status = $4, last_error = $5, lease_until = NULL, updated_at = now(),
+              next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $6::float8 * interval '1 millisecond' ELSE next_attempt_at END,
+              delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
+        WHERE id = $1 AND status = 'delivering' AND attempts = $2
+        RETURNING attempts, url`,
+      [d.id, d.attempt, status, attempt.statusCode, attempt.error?.slice(0, 1000) ?? null, outcome.kind === 'retry' ? outcome.delayMs : 0],
+    );
+    if (rows.length === 0) return false;
+
+    if (outcome.kind === 'gone' && d.subscription_id) {
+      // Zapier's REST hooks contract (SECURITY.md 17): 410 means "unsubscribe me". Rows still queued for it go too.
+      await tx.query(
+        `UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
+          WHERE id = $1 AND status <> 'deleted'`,
+        [d.subscription_id],
+      );
+      await tx.query(
+        `UPDATE deliveries SET status = 'gone', last_error = 'subscription removed: the receiver answered 410', updated_at = now()
+          WHERE subscription_id = $1 AND status = 'pending'`,
+        [d.subscription_id],
+      );
+    }
+    if (outcome.kind === 'failed') await recordFinalFailure(tx, d, attempt);
+    return true;
+  });
+}
+
+/**
+ * Retries exhausted: the subscription is disabled (its queued rows fail with it) and a
+ * `delivery.failed` event tells the org, through the event log and any subscription to that type.
+ */
+async function recordFinalFailure(tx: Queryable, d: ClaimedDelivery, attempt: AttemptRecord): Promise<void> {
+  if (d.subscription_id) {
+    const reason = `delivery ${d.id} failed after ${d.attempt} attempts: ${attempt.error ?? `status ${attempt.statusCode}`}`.slice(0, 500);
+    const { rowCount } = await tx.query(
+      `UPDATE webhook_subscriptions SET status = 'disabled', disabled_reason = $2, disabled_at = now(), updated_at = now()
+        WHERE id = $1 AND status = 'active'`,
+      [d.subscription_id, reason],
+    );
+    if (rowCount === 0) return;
+    await tx.query(
+      `UPDATE deliveries SET status = 'failed', last_error = 'subscription disabled', updated_at = now()
+        WHERE subscription_id = $1 AND status = 'pending'`,
+      [d.subscription_id],
+    );
+  }
+  await appendEvent(tx, {
+    orgId: d.org_id,
+    approvalId: null,
+    type: 'delivery.failed',
+    actor: SYSTEM_ACTOR,
+    data: {
+      delivery_id: d.id,
+      event_id: d.event_id,
+      event_type: d.event_type,
+      target: d.target,
+      subscription_id: d.subscription_id,
+      url: d.url,
+      attempts: d.attempt,
+      last_status_code: attempt.statusCode,
+      last_error: attempt.error,
+    },
+  });
+}

@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Database } from '../storage/database.ts';
+import { httpSender, type Sender } from './http-sender.ts';
+import { claimDue, NOTIFY_DELIVERIES, NOTIFY_EVENTS } from './outbox.ts';
+import { runAttempt, type DeliveryRuntime } from './attempt.ts';
+import type { HostLookup } from './ssrf.ts';
+
+export interface DeliveryWorkerOptions {
+  db: Database;
+  logger: Logger;
+  config: Pick<
+    Config,
+    | 'deliverySchedule'
+    | 'callbackAllowCidrs'
+    | 'GREENLIGHT_DELIVERY_TIMEOUT_MS'
+    | 'GREENLIGHT_DELIVERY_CONCURRENCY'
+    | 'GREENLIGHT_DELIVERY_SWEEP_MS'
+  >;
+  /** Tests: a recording sender, or a resolver that plays hostile DNS. */
+  sender?: Sender;
+  lookup?: HostLookup;
+}
+
+/** Margin on top of the HTTP timeout for signing and recording an attempt before its claim lapses. */
+const LEASE_MARGIN_MS = 5000;
+/** In-flight attempts get this long to finish on shutdown before they are cut off (and retried by whoever comes next). */
+const STOP_GRACE_MS = 5000;
+
+/**
+ * The delivery worker of one process. It is woken by NOTIFY (an event committed anywhere, on
+ * Postgres by any process; on PGlite by this one) and by a periodic sweep that also picks up retries
+ * that came due and rows whose claimer died. At most `concurrency` attempts run at once; claims are
+ * made only for free slots, so rows are never held by a process that cannot work on them yet.
+ */
+export class DeliveryWorker {
+  readonly runtime: DeliveryRuntime;
+  private readonly concurrency: number;
+  private readonly sweepMs: number;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private sweep: NodeJS.Timeout | undefined;
+  private soon: { at: number; timer: NodeJS.Timeout } | undefined;
+  private unlisten: Array<() => Promise<void>> = [];
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    const { config } = options;
+    this.concurrency = config.GREENLIGHT_DELIVERY_CONCURRENCY;
+    this.sweepMs = config.GREENLIGHT_DELIVERY_SWEEP_MS;
+    this.runtime = {
+      db: options.db,
+      logger: options.logger.child({ component: 'delivery' }),
+      sender:
+        options.sender ??
+        httpSender({ guard: { allowCidrs: config.callbackAllowCidrs, lookup: options.lookup }, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS }),
+      schedule: config.deliverySchedule,
+      leaseMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS + LEASE_MARGIN_MS,
+      worker: `${hostname()}:${process.pid}`,
+    };
+  }
+
+  async start(): Promise<void> {
+    const wake = () => this.wake();
+    this.unlisten.push(await this.options.db.listen(NOTIFY_EVENTS, wake));
+    this.unlisten.push(await this.options.db.listen(NOTIFY_DELIVERIES, wake));
+    this.sweep = setInterval(wake, this.sweepMs);
+    this.sweep.unref();
+    this.wake();
+  }
+
+  /** Looks for due rows now (coalesced: a wake during a pass causes one more pass). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        while (!this.stopped && this.inflight.size < this.concurrency) {
+          const want = this.concurrency - this.inflight.size;
+          const claimed = await claimDue(this.runtime.db, want, this.runtime.leaseMs);
+          for (const d of claimed) this.track(runAttempt(this.runtime, d, this.abort.signal));
+          if (claimed.length < want) break;
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      if (!this.stopped) this.runtime.logger.error({ err }, 'claiming deliveries failed');
+    }
+  }
+
+  /** Keeps count of an attempt; when it ends, its slot is refilled and a near retry gets a timer of its own. */
+  track<T>(attempt: Promise<T>): Promise<T> {
+    const p = attempt.then(
+      (outcome) => {
+        const o = outcome as { kind?: string; delayMs?: number } | null;
+        if (o?.kind === 'retry' && o.delayMs !== undefined) this.wakeIn(o.delayMs);
+        return outcome;
+      },
+      (err: unknown) => {
+        if (!this.stopped) this.runtime.logger.error({ err }, 'delivery attempt failed to run');
+        return undefined as T;
+      },
+    );
+    this.inflight.add(p);
+    void p.finally(() => {
+      this.inflight.delete(p);
+      this.wake();
+    });
+    return p;
+  }
+
+  /** Retries due before the next sweep would otherwise wait for it. */
+  private wakeIn(ms: number): void {
+    if (this.stopped || ms >= this.sweepMs) return;
+    const at = Date.now() + ms;
+    if (this.soon && this.soon.at <= at) return;
+    if (this.soon) clearTimeout(this.soon.timer);
+    const timer = setTimeout(() => {
+      this.soon = undefined;
+      this.wake();
+    }, ms + 5);
+    timer.unref();
+    this.soon = { at, timer };
+  }
+
+  /** In-flight attempts (started here or inline by a decision) — for shutdown and tests. */
+  get busy(): number {
+    return this.inflight.size;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.sweep);
+    if (this.soon) clearTimeout(this.soon.timer);
+    await Promise.all(this.unlisten.map((u) => u().catch(() => {})));
+    // A claim under way finishes first, so the attempts it starts are in `inflight` below.
+    await this.pumping;
+    const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+    await Promise.race([Promise.all(this.inflight), grace]);
+    this.abort.abort();
+    await Promise.all(this.inflight);
+  }
+}

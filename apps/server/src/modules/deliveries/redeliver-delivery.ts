@@ -1,0 +1,39 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../http/router.ts';
+import { ApiError, notFound } from '../../http/errors.ts';
+import { NOTIFY_DELIVERIES } from '../../delivery/outbox.ts';
+import { DELIVERY_SELECT, toDelivery, type DeliveryRow } from './serialize-delivery.ts';
+
+/**
+ * Queues a finished delivery again, now, under the same `webhook-id` (the receiver's dedupe sees it as
+ * the same event), with a fresh retry schedule. Refused while it is still queued or under way, and for
+ * a subscription that was deleted or disabled (deliver to a new subscription instead).
+ */
+export const redeliverDelivery: Handler<Routes['redeliverDelivery']> = async ({ params, auth, deps }) => {
+  const updated = await deps.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ status: string; subscription_status: string | null }>(
+      `SELECT d.status, s.status AS subscription_status
+         FROM deliveries d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
+        WHERE d.id = $1 AND d.org_id = $2
+          FOR UPDATE OF d`,
+      [params.id, auth.org.id],
+    );
+    const d = rows[0];
+    if (!d) throw notFound('delivery');
+    if (d.status === 'pending' || d.status === 'delivering') {
+      throw new ApiError('INVALID_STATUS', `delivery is already ${d.status}`, { status: d.status });
+    }
+    if (d.subscription_status !== null && d.subscription_status !== 'active') {
+      throw new ApiError('INVALID_STATUS', `its webhook subscription is ${d.subscription_status}`, { subscription_status: d.subscription_status });
+    }
+    await tx.query(
+      `UPDATE deliveries SET status = 'pending', schedule_base = attempts, next_attempt_at = now(), updated_at = now()
+        WHERE id = $1`,
+      [params.id],
+    );
+    await tx.query(`SELECT pg_notify('${NOTIFY_DELIVERIES}', $1)`, [params.id]);
+    const { rows: out } = await tx.query<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.id = $1`, [params.id]);
+    return out[0]!;
+  });
+  return { status: 202, body: toDelivery(updated) };
+};

@@ -1,0 +1,141 @@
+import type { Database, Queryable } from '../../storage/database.ts';
+import { randomToken, sha256Hex } from '../../security/tokens.ts';
+import { SIGN_IN_LINK_TTL_MINUTES } from '../orgs/create-org.ts';
+import type { Role } from '../users/sessions.ts';
+
+export interface MemberRecord {
+  user_id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  password_set: boolean;
+  joined_at: Date;
+}
+
+const MEMBER_COLUMNS = `u.id AS user_id, u.email, u.name, m.role, u.password_hash IS NOT NULL AS password_set, m.created_at AS joined_at`;
+
+export class AlreadyMemberError extends Error {}
+export class LastAdminError extends Error {}
+
+export const toMemberJson = (m: MemberRecord) => ({
+  user_id: m.user_id,
+  email: m.email,
+  name: m.name,
+  role: m.role,
+  password_set: m.password_set,
+  joined_at: m.joined_at.toISOString(),
+});
+
+export async function listMembers(db: Database, orgId: string): Promise<MemberRecord[]> {
+  const { rows } = await db.query<MemberRecord>(
+    `SELECT ${MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id
+      WHERE m.org_id = $1 ORDER BY m.created_at, u.id`,
+    [orgId],
+  );
+  return rows;
+}
+
+async function memberOf(tx: Queryable, orgId: string, userId: string): Promise<MemberRecord | null> {
+  const { rows } = await tx.query<MemberRecord>(
+    `SELECT ${MEMBER_COLUMNS} FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2`,
+    [orgId, userId],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * Adds a person to the org, creating their account when the email is new. A one-time sign-in link
+ * is made only for an account nobody can sign in to yet and that belongs to no other org: the link
+ * lets its holder set the first password, and an admin of one org must not be able to take over an
+ * account another org relies on.
+ */
+export async function addMember(
+  db: Database,
+  orgId: string,
+  input: { email: string; name?: string | undefined; role: Role },
+): Promise<{ member: MemberRecord; signInToken: string | null; signInExpiresAt: Date | null }> {
+  return db.transaction(async (tx) => {
+    await tx.query(`INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT ((lower(email))) DO NOTHING`, [input.email, input.name ?? null]);
+    const user = (
+      await tx.query<{ id: string; password_set: boolean; other_orgs: number }>(
+        `SELECT u.id, u.password_hash IS NOT NULL AS password_set,
+                (SELECT count(*)::int FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2) AS other_orgs
+           FROM users u WHERE lower(u.email) = lower($1) FOR UPDATE`,
+        [input.email, orgId],
+      )
+    ).rows[0]!;
+    const inserted = await tx.query(
+      `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (org_id, user_id) DO NOTHING`,
+      [orgId, user.id, input.role],
+    );
+    if (inserted.rowCount !== 1) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
+
+    let signInToken: string | null = null;
+    let signInExpiresAt: Date | null = null;
+    if (!user.password_set && user.other_orgs === 0) {
+      signInToken = randomToken();
+      const { rows } = await tx.query<{ expires_at: Date }>(
+        `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(mins => $4)) RETURNING expires_at`,
+        [sha256Hex(signInToken), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES],
+      );
+      signInExpiresAt = rows[0]!.expires_at;
+    }
+    return { member: (await memberOf(tx, orgId, user.id))!, signInToken, signInExpiresAt };
+  });
+}
+
+/**
+ * Locks the org's admin memberships and the target's, so that two admins demoting or removing each
+ * other at once are serialized: under READ COMMITTED the second re-reads the rows the first changed,
+ * no longer sees that admin, and is refused. Null when the user is not a member.
+ */
+async function lockForChange(tx: Queryable, orgId: string, userId: string) {
+  const { rows } = await tx.query<{ user_id: string; role: Role }>(
+    `SELECT user_id, role FROM memberships WHERE org_id = $1 AND (role = 'admin' OR user_id = $2) ORDER BY user_id FOR UPDATE`,
+    [orgId, userId],
+  );
+  const target = rows.find((r) => r.user_id === userId);
+  if (!target) return null;
+  return { target, admins: rows.filter((r) => r.role === 'admin').length };
+}
+
+const lastAdmin = (what: string) => new LastAdminError(`the last admin cannot be ${what}; make another member admin first`);
+
+export async function changeRole(db: Database, orgId: string, userId: string, role: Role): Promise<MemberRecord | null> {
+  return db.transaction(async (tx) => {
+    const locked = await lockForChange(tx, orgId, userId);
+    if (!locked) return null;
+    if (locked.target.role === 'admin' && role !== 'admin' && locked.admins <= 1) throw lastAdmin('demoted');
+    await tx.query('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, role]);
+    return memberOf(tx, orgId, userId);
+  });
+}
+
+/**
+ * Removes a member and, in the same transaction, everything that let them act in this org: their
+ * sessions, unused sign-in links and OAuth grants (their tokens would fail anyway without the
+ * membership; revoking makes the connection list say so). The account itself stays: it may belong
+ * to other orgs.
+ */
+export async function removeMember(db: Database, orgId: string, userId: string): Promise<MemberRecord | null> {
+  return db.transaction(async (tx) => {
+    const locked = await lockForChange(tx, orgId, userId);
+    if (!locked) return null;
+    if (locked.target.role === 'admin' && locked.admins <= 1) throw lastAdmin('removed');
+    const member = (await memberOf(tx, orgId, userId))!;
+    await tx.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+    await tx.query('DELETE FROM sessions WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+    await tx.query('UPDATE sign_in_tokens SET used_at = now() WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL', [orgId, userId]);
+    await tx.query(
+      `UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now())
+        WHERE connection_id IN (SELECT id FROM connections WHERE org_id = $1 AND user_id = $2)`,
+      [orgId, userId],
+    );
+    await tx.query(
+      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND user_id = $2`,
+      [orgId, userId],
+    );
+    return member;
+  });
+}

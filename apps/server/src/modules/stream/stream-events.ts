@@ -1,0 +1,93 @@
+import { once } from 'node:events';
+import type { Response } from 'express';
+import { EVENT_STREAM_HEARTBEAT_SECONDS, WebhookPayload, type Routes } from '@greenlight/contract';
+import type { Logger } from 'pino';
+import type { Handler } from '../../http/router.ts';
+import type { AppDeps } from '../../app.ts';
+import type { Wakeup } from '../../events/event-bus.ts';
+import { currentPosition, readEvents, toPayloads } from './read-events.ts';
+
+export const STREAM_BATCH = 200;
+const HEARTBEAT_MS = EVENT_STREAM_HEARTBEAT_SECONDS * 1000;
+/** Without any notification, the log is read again this often (a lost notification costs at most this). */
+export const STREAM_RECHECK_MS = 5_000;
+
+interface StreamContext {
+  deps: AppDeps;
+  orgId: string;
+  cursor: string;
+  wakeup: Wakeup;
+  stop: AbortSignal;
+  log: Logger;
+}
+
+/** One SSE frame. JSON.stringify escapes CR and LF, so the data is a single `data:` line. */
+const frame = (p: WebhookPayload) => `id: ${p.data.event_id}\nevent: ${p.type}\ndata: ${JSON.stringify(p)}\n\n`;
+
+async function write(res: Response, chunk: string, stop: AbortSignal): Promise<void> {
+  // A slow reader holds the loop here instead of growing the process's memory.
+  if (!res.write(chunk)) await once(res, 'drain', { signal: stop });
+}
+
+async function pump(res: Response, ctx: StreamContext): Promise<void> {
+  const { deps, orgId, wakeup, stop } = ctx;
+  let cursor = ctx.cursor;
+  let nextHeartbeat = Date.now() + HEARTBEAT_MS;
+  await write(res, ': connected\n\n', stop);
+  while (!stop.aborted) {
+    const events = await readEvents(deps.db, orgId, cursor, STREAM_BATCH);
+    if (events.length > 0) {
+      const payloads = await toPayloads(deps.db, orgId, events);
+      let chunk = '';
+      for (const p of payloads) chunk += frame(deps.config.validateResponses ? WebhookPayload.parse(p) : p);
+      await write(res, chunk, stop);
+      cursor = events[events.length - 1]!.id;
+      if (events.length === STREAM_BATCH) continue;
+    }
+    if (Date.now() >= nextHeartbeat) {
+      await write(res, ': keep-alive\n\n', stop);
+      nextHeartbeat = Date.now() + HEARTBEAT_MS;
+    }
+    await wakeup.next(Math.min(STREAM_RECHECK_MS, Math.max(0, nextHeartbeat - Date.now())), stop);
+  }
+}
+
+/**
+ * `GET /api/v1/events`: the org's events as Server-Sent Events, from the cursor on (see read-events.ts
+ * for why no event is ever skipped). The bus subscription is taken before the starting position is
+ * read, so an event committed in between still wakes the loop. The stream ends when the client
+ * leaves or the server shuts down; a database error ends it too, and the client resumes with
+ * Last-Event-ID.
+ */
+export const streamEvents: Handler<Routes['streamEvents']> = async ({ query, headers, auth, deps, signal, log }) => {
+  const orgId = auth.org.id;
+  const wakeup = deps.bus.watchOrg(orgId);
+  let cursor: string;
+  try {
+    cursor = headers['last-event-id'] ?? query.last_event_id ?? (await currentPosition(deps.db, orgId));
+  } catch (err) {
+    wakeup.close();
+    throw err;
+  }
+  const stop = signal ? AbortSignal.any([signal, deps.bus.signal]) : deps.bus.signal;
+  return {
+    status: 200,
+    stream: async (res) => {
+      res.status(200).set({
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        // nginx and similar proxies buffer responses unless told not to.
+        'X-Accel-Buffering': 'no',
+      });
+      res.flushHeaders();
+      try {
+        await pump(res, { deps, orgId, cursor, wakeup, stop, log });
+      } catch (err) {
+        if (!stop.aborted) log.error({ err }, 'event stream failed; the client resumes with Last-Event-ID');
+      } finally {
+        wakeup.close();
+        res.end();
+      }
+    },
+  };
+};

@@ -1,0 +1,44 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../http/router.ts';
+import { notFound } from '../../http/errors.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../approvals/serialize.ts';
+
+/**
+ * How long a waiter trusts notifications alone before it reads the row again anyway. Notifications
+ * are best-effort (one sent while the LISTEN connection reconnects is lost); this bounds the delay
+ * such a loss can cause, at one cheap indexed read per waiter per interval.
+ */
+export const WAIT_RECHECK_MS = 5_000;
+
+async function load(db: Queryable, orgId: string, id: string): Promise<ApprovalRow | undefined> {
+  const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2`, [id, orgId]);
+  return rows[0];
+}
+
+/**
+ * `GET /approvals/:id/wait`. The waiter is registered on the event bus BEFORE the row is read: a
+ * decision that commits between the read and the wait has already marked the subscription, so the
+ * wait returns at once and the row is read again (no lost wake-up). Every event of the request
+ * (a vote that leaves it pending, a comment) wakes the waiter; it reads again and goes on waiting
+ * while the request is still pending. Another org's id is a 404, as for every read.
+ */
+export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ params, query, auth, deps, signal }) => {
+  const deadline = Date.now() + query.timeout * 1000;
+  const wakeup = deps.bus.watchApproval(params.id);
+  try {
+    for (;;) {
+      const row = await load(deps.db, auth.org.id, params.id);
+      if (!row) throw notFound();
+      const remaining = deadline - Date.now();
+      // Still pending when the client left or the server is shutting down: answer what there is.
+      const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
+      if (row.status !== 'pending' || stop) {
+        return { status: 200, body: { ...toApproval(row), timed_out: row.status === 'pending' } };
+      }
+      await wakeup.next(Math.min(remaining, WAIT_RECHECK_MS), signal);
+    }
+  } finally {
+    wakeup.close();
+  }
+};

@@ -1,0 +1,25 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../http/router.ts';
+import { notFound } from '../../http/errors.ts';
+
+/**
+ * REST-hook unsubscribe. The row is kept (marked deleted) so the delivery log still names it;
+ * deliveries still queued for it are closed as `gone`. A second DELETE answers 404, which Zapier,
+ * n8n and Make treat as "already unsubscribed".
+ */
+export const deleteWebhook: Handler<Routes['deleteWebhook']> = async ({ params, auth, deps }) => {
+  const { rows } = await deps.db.query<{ id: string }>(
+    `WITH del AS (
+       UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
+        WHERE id = $1 AND org_id = $2 AND status <> 'deleted'
+       RETURNING id
+     ), queued AS (
+       UPDATE deliveries d SET status = 'gone', last_error = 'subscription deleted', updated_at = now()
+         FROM del WHERE d.subscription_id = del.id AND d.status = 'pending'
+     )
+     SELECT id FROM del`,
+    [params.id, auth.org.id],
+  );
+  if (!rows[0]) throw notFound('webhook subscription');
+  return { status: 200, body: { id: rows[0].id, deleted: true } };
+};

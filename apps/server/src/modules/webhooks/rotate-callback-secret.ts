@@ -1,0 +1,23 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../http/router.ts';
+import { callbackSecrets } from '../../delivery/outbox.ts';
+import { generateSecret, ROTATION_OVERLAP_MS } from '../../delivery/signer.ts';
+
+/** Like a subscription's rotation: the old callback secret keeps signing for 24 h next to the new one. */
+export const rotateCallbackSecret: Handler<Routes['rotateCallbackSecret']> = async ({ auth, deps }) => {
+  await callbackSecrets(deps.db, auth.org.id);
+  const secret = generateSecret();
+  const { rows } = await deps.db.query<{ previous_secret_expires_at: Date; rotated_at: Date }>(
+    `UPDATE callback_secrets
+        SET previous_secret = secret, secret = $2, rotated_at = now(),
+            previous_secret_expires_at = now() + $3::float8 * interval '1 millisecond'
+      WHERE org_id = $1
+      RETURNING previous_secret_expires_at, rotated_at`,
+    [auth.org.id, secret, ROTATION_OVERLAP_MS],
+  );
+  const r = rows[0]!;
+  return {
+    status: 200,
+    body: { secret, previous_secret_expires_at: r.previous_secret_expires_at.toISOString(), rotated_at: r.rotated_at.toISOString() },
+  };
+};

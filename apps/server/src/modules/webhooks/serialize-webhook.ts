@@ -1,0 +1,34 @@
+import type { EventType, Webhook } from '@greenlight/contract';
+import { iso } from '../approvals/serialize.ts';
+
+/** Never the secret: it is returned once, by create and rotate, and nowhere else (SECURITY.md 26). */
+export const WEBHOOK_COLUMNS = `s.id, s.url, s.events, s.description, s.status, s.disabled_reason, s.created_at, s.updated_at,
+  s.disabled_at, s.secret_rotated_at`;
+
+export interface WebhookRow {
+  id: string;
+  url: string;
+  events: EventType[];
+  description: string | null;
+  status: 'active' | 'disabled';
+  disabled_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  disabled_at: Date | null;
+  secret_rotated_at: Date | null;
+}
+
+export function toWebhook(r: WebhookRow): Webhook {
+  return {
+    id: r.id,
+    url: r.url,
+    events: r.events,
+    description: r.description,
+    status: r.status,
+    disabled_reason: r.disabled_reason,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    disabled_at: iso(r.disabled_at),
+    secret_rotated_at: iso(r.secret_rotated_at),
+  };
+}

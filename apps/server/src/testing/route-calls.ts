@@ -1,0 +1,67 @@
+/**
+ * Calling any route of the contract's route table with a plausible request, for the tests that
+ * iterate the table (auth, emergency stop, contract conformance). Streamed routes (SSE) are read
+ * until their status and headers arrive, then closed: their body never ends on its own.
+ */
+import { randomUUID } from 'node:crypto';
+import supertest from 'supertest';
+import type { OperationId, RouteDef } from '@greenlight/contract';
+import { approvalBody } from './harness.ts';
+
+/** A valid body per operation; a route added later without one here gets `{}`. */
+export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
+  createApproval: approvalBody(),
+  decideApproval: { decision: 'approve' },
+  createComment: { body: 'looks fine' },
+  configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
+  voteStep: { decision: 'approve' },
+  updateOrg: { emergency_stop: false },
+  createOAuthClient: { name: 'Zapier', redirect_uris: ['https://zapier.com/dashboard/auth/oauth/return/App1/'] },
+  addMember: { email: 'new-member@example.test', role: 'viewer' },
+  updateMember: { role: 'approver' },
+  createConnection: { name: 'ci' },
+  setPassword: { new_password: 'a long enough password' },
+  createWebhook: { url: 'https://hooks.example.com/greenlight', events: ['approval.approved'] },
+};
+
+/** A query per operation where the default would make the call slow (a long poll waits 30 s). */
+export const SAMPLE_QUERIES: Partial<Record<OperationId, string>> = {
+  waitForApproval: 'timeout=1',
+};
+
+export const isStreamed = (route: RouteDef) => Object.values(route.responses).some((r) => r.contentType === 'text/event-stream');
+
+export interface RouteResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any route
+  text: string;
+}
+
+export async function callRoute(
+  baseUrl: string,
+  route: RouteDef,
+  options: { authorization?: string; query?: string; path?: string; body?: object } = {},
+): Promise<RouteResponse> {
+  const query = options.query ?? SAMPLE_QUERIES[route.operationId as OperationId];
+  const path = (options.path ?? route.path.replace(/\{(\w+)\}/g, () => randomUUID())) + (query ? `?${query}` : '');
+  if (isStreamed(route)) {
+    const abort = new AbortController();
+    const res = await fetch(baseUrl + path, {
+      method: route.method.toUpperCase(),
+      headers: options.authorization !== undefined ? { authorization: options.authorization } : {},
+      signal: abort.signal,
+    });
+    const headers = Object.fromEntries(res.headers);
+    if (/^text\/event-stream/.test(headers['content-type'] ?? '')) {
+      abort.abort();
+      return { status: res.status, headers, body: {}, text: '' };
+    }
+    const text = await res.text();
+    return { status: res.status, headers, body: text ? JSON.parse(text) : {}, text };
+  }
+  let req = supertest(baseUrl)[route.method](path);
+  if (options.authorization !== undefined) req = req.set('Authorization', options.authorization);
+  const res = route.request.body ? await req.send(options.body ?? SAMPLE_BODIES[route.operationId as OperationId] ?? {}) : await req;
+  return { status: res.status, headers: res.headers as Record<string, string>, body: res.body, text: res.text };
+}

@@ -1,0 +1,129 @@
+import { z } from './zod.ts';
+import { Scope } from './scopes.ts';
+import { Timestamp, Uuid } from './common.ts';
+import { Role } from './me.ts';
+
+/** Admin-only changes to the caller's organization. */
+export const UpdateOrgBody = z
+  .strictObject({
+    emergency_stop: z.boolean().openapi({ description: 'While true, every change to approval requests answers 503 EMERGENCY_STOP' }),
+  })
+  .openapi('UpdateOrgRequest');
+export type UpdateOrgBody = z.infer<typeof UpdateOrgBody>;
+
+/** Exact redirect URIs (compared as strings): https, or http only for localhost; no fragment. */
+export const CreateOAuthClientBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).openapi({ description: 'Shown to users on the consent page', example: 'Zapier' }),
+    redirect_uris: z
+      .array(z.string().max(2000))
+      .min(1)
+      .max(20)
+      .openapi({ example: ['https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/'] }),
+    scopes: z.array(Scope).min(1).optional().openapi({ description: 'Scopes the client may ask for (default: all)' }),
+    rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per hour of each grant (default 100)' }),
+  })
+  .openapi('CreateOAuthClientRequest');
+export type CreateOAuthClientBody = z.infer<typeof CreateOAuthClientBody>;
+
+export const OAuthClient = z
+  .object({
+    id: z.uuid(),
+    client_id: z.string(),
+    name: z.string(),
+    redirect_uris: z.array(z.string()),
+    scopes: z.array(Scope),
+    rate_limit: z.number().int(),
+    created_at: Timestamp,
+    revoked_at: Timestamp.nullable(),
+  })
+  .openapi('OAuthClient');
+
+export const OAuthClientCreated = OAuthClient.extend({
+  client_secret: z.string().openapi({ description: 'Shown once; only its SHA-256 is stored' }),
+}).openapi('OAuthClientCreated');
+
+export const OAuthClientList = z.object({ data: z.array(OAuthClient) }).openapi('OAuthClientList');
+
+export const UserIdParams = z.object({
+  userId: Uuid.openapi({ param: { name: 'userId', in: 'path' }, example: 'b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f' }),
+});
+
+export const Member = z
+  .object({
+    user_id: z.uuid(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: Role,
+    password_set: z.boolean().openapi({ description: 'False until the member has set a password (after their sign-in link)' }),
+    joined_at: Timestamp,
+  })
+  .openapi('Member');
+
+export const MemberList = z.object({ data: z.array(Member) }).openapi('MemberList');
+
+export const AddMemberBody = z
+  .strictObject({
+    email: z.email().max(320).openapi({ example: 'jane@example.com' }),
+    name: z.string().trim().min(1).max(200).optional(),
+    role: Role.default('viewer').openapi({ description: 'Default viewer: the least a member can do' }),
+  })
+  .openapi('AddMemberRequest');
+
+export const MemberAdded = z
+  .object({
+    member: Member,
+    sign_in_url: z.url().nullable().openapi({
+      description:
+        'One-time sign-in link for a new account (works once, for an hour); the member sets a password after it. ' +
+        'Null for an account that already exists elsewhere: it signs in with its own password.',
+    }),
+    sign_in_expires_at: Timestamp.nullable(),
+  })
+  .openapi('MemberAdded');
+
+export const UpdateMemberBody = z.strictObject({ role: Role }).openapi('UpdateMemberRequest');
+
+export const ConnectionUser = z.object({ id: z.uuid(), email: z.string(), name: z.string().nullable() });
+
+export const Connection = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    auth_type: z.enum(['api_key', 'oauth']),
+    key_prefix: z.string().nullable().openapi({ description: 'The start of an API key, to recognise it; null for OAuth grants' }),
+    scopes: z.array(Scope),
+    rate_limit: z.number().int().openapi({ description: 'Requests per hour' }),
+    user: ConnectionUser.nullable().openapi({ description: 'The person an OAuth grant acts for; null for API keys' }),
+    created_at: Timestamp,
+    revoked_at: Timestamp.nullable(),
+  })
+  .openapi('Connection');
+
+export const ConnectionList = z.object({ data: z.array(Connection) }).openapi('ConnectionList');
+
+export const CreateConnectionBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).openapi({ example: 'ci-deploys' }),
+    scopes: z.array(Scope).min(1).optional().openapi({ description: 'Default: every scope' }),
+    rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per hour (default 100)' }),
+  })
+  .openapi('CreateConnectionRequest');
+
+export const ConnectionCreated = Connection.extend({
+  api_key: z.string().openapi({ description: 'Shown once; only its SHA-256 is stored' }),
+}).openapi('ConnectionCreated');
+
+export const SetPasswordBody = z
+  .strictObject({
+    current_password: z.string().min(1).max(1024).optional().openapi({ description: 'Required when a password is already set' }),
+    new_password: z.string().min(12).max(256).openapi({ description: '12 to 256 characters' }),
+  })
+  .openapi('SetPasswordRequest');
+
+export const PasswordSet = z
+  .object({
+    password_set: z.literal(true),
+    other_sessions_ended: z.number().int().min(0).openapi({ description: 'Your other signed-in sessions, signed out' }),
+  })
+  .openapi('PasswordSet');

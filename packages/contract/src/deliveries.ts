@@ -1,0 +1,55 @@
+import { z } from './zod.ts';
+import { PageQuery, PageSizeQuery, Pagination, Timestamp } from './common.ts';
+import { EventType } from './events.ts';
+
+/**
+ * The outbox as the API shows it: one delivery per (event, target), its id being the `webhook-id`
+ * the receiver sees, with every attempt made.
+ */
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'delivered', 'failed', 'gone'] as const;
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi('DeliveryStatus', {
+  description:
+    '`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; ' +
+    '`failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted',
+});
+
+export const DeliveryAttempt = z
+  .object({
+    attempt: z.number().int().min(1),
+    started_at: Timestamp,
+    duration_ms: z.number().int().min(0),
+    status_code: z.number().int().nullable().openapi({ description: 'null when no response came (refused target, network error, timeout)' }),
+    error: z.string().nullable(),
+  })
+  .openapi('DeliveryAttempt');
+
+export const Delivery = z
+  .object({
+    id: z.uuid().openapi({ description: 'The `webhook-id` header of every attempt' }),
+    event_id: z.string(),
+    event_type: EventType,
+    approval_id: z.uuid().nullable(),
+    target: z.enum(['callback', 'subscription']),
+    subscription_id: z.uuid().nullable(),
+    url: z.string(),
+    status: DeliveryStatus,
+    attempt_count: z.number().int().min(0),
+    next_attempt_at: Timestamp.nullable(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    created_at: Timestamp,
+    delivered_at: Timestamp.nullable(),
+    attempts: z.array(DeliveryAttempt).openapi({ description: 'Every attempt, oldest first' }),
+  })
+  .openapi('Delivery');
+export type Delivery = z.infer<typeof Delivery>;
+
+export const ListDeliveriesQuery = z.object({
+  page: PageQuery,
+  page_size: PageSizeQuery,
+  approval_id: z.uuid().optional(),
+  subscription_id: z.uuid().optional(),
+  status: DeliveryStatus.optional(),
+});
+
+export const DeliveryList = z.object({ data: z.array(Delivery), pagination: Pagination }).openapi('DeliveryList');
