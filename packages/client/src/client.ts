@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { WAIT_TIMEOUT } from '@greenlight/contract';
+import { DecisionTimeoutError, NotFoundError } from './errors.ts';
+import { Transport, type ClientOptions } from './transport.ts';
+import type {
+  Approval,
+  BodyOf,
+  CallOptions,
+  Delivery,
+  ListApprovalsQuery,
+  OperationId,
+  QueryOf,
+  RequestInput,
+  ResponseOf,
+  WaitResult,
+} from './types.ts';
+
+type Opts = Omit<CallOptions, 'idempotencyKey'>;
+
+export interface WaitForDecisionOptions {
+  /** Overall limit in seconds (default 300). Each long poll lasts at most 60 s of it. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The Greenlight API. Every operation of the contract is reachable through `request()`; the
+ * resource methods below are the same calls with friendlier arguments.
+ *
+ * ```ts
+ * const gl = new Greenlight({ baseUrl: 'https://greenlight.example.com', apiKey: process.env.GREENLIGHT_API_KEY! });
+ * const req = await gl.approvals.create({ title: 'Deploy v2', description: 'Friday deploy', priority: 'high' });
+ * const decided = await gl.approvals.waitForDecision(req.id, { timeout: 600 });
+ * ```
+ */
+export class Greenlight {
+  private readonly transport: Transport;
+
+  constructor(options: ClientOptions) {
+    this.transport = new Transport(options);
+  }
+
+  /** Any operation of the contract by its operationId, typed from the generated OpenAPI types. */
+  request<K extends OperationId>(operationId: K, input: RequestInput<K>): Promise<ResponseOf<K>> {
+    return this.transport.request(operationId, input);
+  }
+
+  me(options: Opts = {}) {
+    return this.request('getMe', { ...options });
+  }
+
+  readonly approvals = {
+    /**
+     * Creates a request. Without an idempotency key (argument, or `idempotency_key` in the body)
+     * one is generated, so the automatic retries of this call can never create a duplicate.
+     */
+    create: (body: BodyOf<'createApproval'>, options: CallOptions = {}) =>
+      this.request('createApproval', { body, ...options, idempotencyKey: options.idempotencyKey ?? body.idempotency_key ?? randomUUID() }),
+    get: (id: string, options: Opts = {}) => this.request('getApproval', { params: { id }, ...options }),
+    /** One page. */
+    list: (query: ListApprovalsQuery = {}, options: Opts = {}) => this.request('listApprovals', { query, ...options }),
+    /** Every page, following `next_page_token`. */
+    pages: (query: ListApprovalsQuery = {}, options: Opts = {}) => this.pages(query, options),
+    /** Every request matching the query, across all pages: `for await (const a of gl.approvals.all({status: 'pending'}))`. */
+    all: (query: ListApprovalsQuery = {}, options: Opts = {}) => this.all(query, options),
+    findByExternalId: async (externalId: string, options: Opts = {}): Promise<Approval | null> => {
+      const page = await this.request('listApprovals', { query: { external_id: externalId, page_size: 1 }, ...options });
+      return page.data[0] ?? null;
+    },
+    decide: (id: string, body: BodyOf<'decideApproval'>, options: Opts = {}) => this.request('decideApproval', { params: { id }, body, ...options }),
+    approve: (id: string, comment?: string, options: Opts = {}) =>
+      this.request('decideApproval', { params: { id }, body: { decision: 'approve', ...(comment ? { comment } : {}) }, ...options }),
+    reject: (id: string, comment?: string, options: Opts = {}) =>
+      this.request('decideApproval', { params: { id }, body: { decision: 'reject', ...(comment ? { comment } : {}) }, ...options }),
+    cancel: (id: string, options: Opts = {}) => this.request('cancelApproval', { params: { id }, ...options }),
+    events: (id: string, options: Opts = {}) => this.request('listApprovalEvents', { params: { id }, ...options }),
+    /** One long poll: answers when the request leaves `pending`, or after `timeout` seconds with `timed_out: true`. */
+    wait: (id: string, timeout: number = WAIT_TIMEOUT.default, options: Opts = {}) =>
+      this.request('waitForApproval', {
+        params: { id },
+        query: { timeout },
+        ...options,
+        // The server holds the request for up to `timeout` seconds.
+        timeoutMs: options.timeoutMs ?? (timeout + 15) * 1000,
+      }),
+    waitForDecision: (id: string, options: WaitForDecisionOptions = {}) => this.waitForDecision(id, options),
+  };
+
+  readonly comments = {
+    create: (approvalId: string, body: BodyOf<'createComment'>, options: Opts = {}) =>
+      this.request('createComment', { params: { id: approvalId }, body, ...options }),
+    list: (approvalId: string, options: Opts = {}) => this.request('listComments', { params: { id: approvalId }, ...options }),
+  };
+
+  readonly steps = {
+    list: (approvalId: string, options: Opts = {}) => this.request('listSteps', { params: { id: approvalId }, ...options }),
+    configure: (approvalId: string, body: BodyOf<'configureSteps'>, options: Opts = {}) =>
+      this.request('configureSteps', { params: { id: approvalId }, body, ...options }),
+    vote: (approvalId: string, stepId: string, body: BodyOf<'voteStep'>, options: Opts = {}) =>
+      this.request('voteStep', { params: { id: approvalId, stepId }, body, ...options }),
+  };
+
+  readonly webhooks = {
+    /** Subscribe (REST hook). Keep the answer's `id` to unsubscribe and its `secret` to verify deliveries. */
+    create: (body: BodyOf<'createWebhook'>, options: Opts = {}) => this.request('createWebhook', { body, ...options }),
+    list: (options: Opts = {}) => this.request('listWebhooks', { ...options }),
+    get: (id: string, options: Opts = {}) => this.request('getWebhook', { params: { id }, ...options }),
+    delete: (id: string, options: Opts = {}) => this.request('deleteWebhook', { params: { id }, ...options }),
+    /** Unsubscribe; a subscription that is already gone (404) counts as success. Answers whether it existed. */
+    unsubscribe: async (id: string, options: Opts = {}): Promise<boolean> => {
+      try {
+        await this.request('deleteWebhook', { params: { id }, ...options });
+        return true;
+      } catch (err) {
+        if (err instanceof NotFoundError) return false;
+        throw err;
+      }
+    },
+    rotateSecret: (id: string, options: Opts = {}) => this.request('rotateWebhookSecret', { params: { id }, ...options }),
+    callbackSecret: (options: Opts = {}) => this.request('getCallbackSecret', { ...options }),
+    rotateCallbackSecret: (options: Opts = {}) => this.request('rotateCallbackSecret', { ...options }),
+  };
+
+  readonly deliveries = {
+    list: (query: QueryOf<'listDeliveries'> = {}, options: Opts = {}) => this.request('listDeliveries', { query, ...options }),
+    /** Every delivery matching the query, across all pages. */
+    all: (query: QueryOf<'listDeliveries'> = {}, options: Opts = {}) => this.allDeliveries(query, options),
+    redeliver: (id: string, options: Opts = {}) => this.request('redeliverDelivery', { params: { id }, ...options }),
+  };
+
+  private async *pages(query: ListApprovalsQuery, options: Opts) {
+    // The first page by page number drops `page`; every later one follows the keyset cursor.
+    const { page_token: first, ...rest } = query;
+    let token: string | undefined = first;
+    do {
+      const page = await this.request('listApprovals', { query: token ? { ...rest, page_token: token } : rest, ...options });
+      yield page;
+      token = page.next_page_token ?? undefined;
+    } while (token);
+  }
+
+  private async *all(query: ListApprovalsQuery, options: Opts) {
+    for await (const page of this.pages(query, options)) yield* page.data;
+  }
+
+  private async *allDeliveries(query: QueryOf<'listDeliveries'>, options: Opts): AsyncGenerator<Delivery> {
+    for (let page = query.page ?? 1; ; page++) {
+      const res = await this.request('listDeliveries', { query: { ...query, page }, ...options });
+      yield* res.data;
+      if (page >= res.pagination.total_pages) return;
+    }
+  }
+
+  /**
+   * Long-polls until the request leaves `pending` and answers it. Throws DecisionTimeoutError
+   * (with the last state) when `timeout` seconds pass first.
+   */
+  private async waitForDecision(id: string, options: WaitForDecisionOptions): Promise<WaitResult> {
+    const deadline = Date.now() + (options.timeout ?? 300) * 1000;
+    for (;;) {
+      const remaining = Math.ceil((deadline - Date.now()) / 1000);
+      const timeout = Math.min(WAIT_TIMEOUT.max, Math.max(WAIT_TIMEOUT.min, remaining));
+      const result = await this.approvals.wait(id, timeout, options.signal ? { signal: options.signal } : {});
+      if (result.status !== 'pending') return result;
+      if (Date.now() >= deadline) throw new DecisionTimeoutError(id, result);
+    }
+  }
+}

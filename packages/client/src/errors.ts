@@ -1,0 +1,121 @@
+/**
+ * One error class per kind of failure, so callers branch with `instanceof` rather than on numbers.
+ * API errors carry the envelope's `code`, `message`, `details` and `request_id` (quote it to support).
+ */
+
+export interface ApiErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  details?: Record<string, unknown> | undefined;
+  requestId?: string | undefined;
+  headers?: Headers | undefined;
+}
+
+export class GreenlightError extends Error {
+  override name = 'GreenlightError';
+}
+
+/** Any error answered by the API. Subclasses narrow it by status. */
+export class ApiError extends GreenlightError {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown> | undefined;
+  readonly requestId: string | undefined;
+  readonly headers: Headers | undefined;
+  constructor(init: ApiErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.details = init.details;
+    this.requestId = init.requestId;
+    this.headers = init.headers;
+  }
+}
+
+/** 400, 413, 415: the request itself is wrong; sending it again cannot help. */
+export class ValidationError extends ApiError {
+  override name = 'ValidationError';
+}
+/** 401: missing, invalid, expired or revoked credentials. */
+export class AuthenticationError extends ApiError {
+  override name = 'AuthenticationError';
+}
+/** 403: authenticated, but not allowed (scope, role, self-approval, not the step's approver). */
+export class PermissionError extends ApiError {
+  override name = 'PermissionError';
+}
+export class NotFoundError extends ApiError {
+  override name = 'NotFoundError';
+}
+/** 409: the request conflicts with the resource's state (already decided, idempotency key reused…). */
+export class ConflictError extends ApiError {
+  override name = 'ConflictError';
+}
+/** 429, once the client's own retries are spent (or the wait would be too long). */
+export class RateLimitError extends ApiError {
+  override name = 'RateLimitError';
+  /** Seconds until the window resets (Retry-After). */
+  readonly retryAfter: number | undefined;
+  constructor(init: ApiErrorInit & { retryAfter?: number | undefined }) {
+    super(init);
+    this.retryAfter = init.retryAfter;
+  }
+}
+/** 503 EMERGENCY_STOP: an admin stopped all approval activity in the organization. Not retried. */
+export class EmergencyStopError extends ApiError {
+  override name = 'EmergencyStopError';
+}
+/** 5xx other than the emergency stop, once retries are spent. */
+export class ServerError extends ApiError {
+  override name = 'ServerError';
+}
+
+/** No response at all (connection refused, reset, DNS, timeout), once retries are spent. */
+export class NetworkError extends GreenlightError {
+  override name = 'NetworkError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** A response that does not match the contract: the server (or something in between) is not the API this client was built for. */
+export class ContractMismatchError extends GreenlightError {
+  override name = 'ContractMismatchError';
+  constructor(
+    message: string,
+    readonly operationId: string,
+    readonly status: number,
+    /** Where the body differs: zod's issues, or a short reason. */
+    readonly issues: readonly { path: (string | number)[]; message: string }[],
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** `waitForDecision` reached its overall timeout with the request still pending. */
+export class DecisionTimeoutError extends GreenlightError {
+  override name = 'DecisionTimeoutError';
+  constructor(
+    readonly approvalId: string,
+    /** The request as last seen (still pending). */
+    readonly approval: unknown,
+  ) {
+    super(`approval request ${approvalId} is still pending`);
+  }
+}
+
+export function apiErrorFor(init: ApiErrorInit & { retryAfter?: number | undefined }): ApiError {
+  const { status, code } = init;
+  if (status === 429) return new RateLimitError(init);
+  if (code === 'EMERGENCY_STOP') return new EmergencyStopError(init);
+  if (status === 400 || status === 413 || status === 415) return new ValidationError(init);
+  if (status === 401) return new AuthenticationError(init);
+  if (status === 403) return new PermissionError(init);
+  if (status === 404) return new NotFoundError(init);
+  if (status === 409) return new ConflictError(init);
+  if (status >= 500) return new ServerError(init);
+  return new ApiError(init);
+}

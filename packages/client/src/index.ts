@@ -1,0 +1,15 @@
+export { Greenlight, type WaitForDecisionOptions } from './client.ts';
+export { Transport, parseRetryAfter, type ClientOptions } from './transport.ts';
+export * from './errors.ts';
+export { parseWebhook } from './webhooks.ts';
+export type * from './types.ts';
+export type { paths, components, operations } from './generated/openapi.ts';
+export {
+  verifyWebhook,
+  signWebhook,
+  WebhookVerificationError,
+  DEFAULT_TOLERANCE_SECONDS,
+  type VerifyWebhookOptions,
+  type VerifiedWebhook,
+  type HeaderSource,
+} from '@greenlight/triggers';

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { CreateApprovalBody, CreateCommentBody, DecideApprovalBody, ListApprovalsQuery, routes, VoteStepBody, ConfigureStepsBody } from '@greenlight/contract';
+import { ACTIONS, type FieldDescriptor } from './index.ts';
+
+const keysOf = (fields: readonly FieldDescriptor[], where: FieldDescriptor['in']) => fields.filter((f) => f.in === where).map((f) => f.key).sort();
+const all = (fields: readonly FieldDescriptor[]): FieldDescriptor[] => fields.flatMap((f) => [f, ...all(f.children ?? [])]);
+
+describe('action input fields, generated from the contract', () => {
+  it('"Request approval" describes every field of the contract’s create schema, each with a label, help and a type', () => {
+    const fields = ACTIONS.request_approval.fields;
+    expect(keysOf(fields, 'body')).toEqual(Object.keys(CreateApprovalBody.shape).sort());
+    for (const f of all(fields)) {
+      expect(f.label, f.key).toMatch(/\S/);
+      expect(f.help, `help of ${f.key}`).toMatch(/\S/);
+      expect(f.type, f.key).toBeTruthy();
+    }
+  });
+
+  it('"Request approval and wait" has every create field but the callback, which the platform supplies', () => {
+    const expected = Object.keys(CreateApprovalBody.shape).filter((k) => k !== 'callback_url' && k !== 'callback_headers');
+    expect(keysOf(ACTIONS.request_approval_and_wait.fields, 'body')).toEqual(expected.sort());
+  });
+
+  it.each([
+    ['decide', DecideApprovalBody],
+    ['add_comment', CreateCommentBody],
+    ['vote_step', VoteStepBody],
+    ['configure_steps', ConfigureStepsBody],
+  ] as const)('%s describes every body field of its contract schema', (key, schema) => {
+    expect(keysOf(ACTIONS[key].fields, 'body')).toEqual(Object.keys(schema.shape).sort());
+    for (const f of all(ACTIONS[key].fields)) expect(f.help, f.key).toMatch(/\S/);
+  });
+
+  it('list/search offers every list filter of the contract (paging is the platform’s)', () => {
+    const filters = Object.keys(ListApprovalsQuery.shape).filter((k) => k !== 'page' && k !== 'page_token');
+    expect(keysOf(ACTIONS.list_approvals.fields, 'query')).toEqual(filters.sort());
+  });
+
+  it('required, defaults and options come from the contract', () => {
+    const byKey = Object.fromEntries(ACTIONS.request_approval.fields.map((f) => [f.key, f]));
+    expect(byKey.title).toMatchObject({ required: true, type: 'string', maxLength: 500 });
+    expect(byKey.priority).toMatchObject({ required: true, type: 'select' });
+    expect(byKey.priority!.options!.map((o) => o.value)).toEqual(['low', 'medium', 'high', 'critical']);
+    expect(byKey.required_approvals).toMatchObject({ required: false, type: 'integer', default: 1, minimum: 1, maximum: 20 });
+    expect(byKey.on_expiry!.options!.map((o) => o.value)).toEqual(['expire', 'approve', 'reject']);
+    expect(byKey.expires_at!.type).toBe('datetime');
+    expect(byKey.tags!.type).toBe('dictionary');
+    expect(byKey.metadata!.type).toBe('json');
+    expect(byKey.resource!.children!.map((c) => [c.key, c.required])).toEqual([['type', true], ['id', true], ['name', false]]);
+    const status = ACTIONS.list_approvals.fields.find((f) => f.key === 'status')!;
+    expect(status).toMatchObject({ type: 'multiselect', serialize: 'comma' });
+  });
+
+  it('every action names a contract operation with its method and path', () => {
+    for (const action of Object.values(ACTIONS)) {
+      const route = routes[action.operationId as keyof typeof routes];
+      expect(route, action.key).toBeDefined();
+      expect([action.method, action.path]).toEqual([route.method.toUpperCase(), route.path]);
+      const pathParams = [...action.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      expect(keysOf(action.fields, 'path')).toEqual(pathParams.sort());
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import type { Approval } from '@greenlight/contract';
+import { APPROVAL_OUTPUT_FIELDS, type EventType } from '../generated/contract.ts';
+import type { FieldDescriptor } from '../fields.ts';
+import { SAMPLE_DECIDED_APPROVAL } from '../samples.ts';
+import { fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define.ts';
+
+export const OUTCOMES = ['approved', 'rejected', 'expired', 'cancelled'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+export interface DecidedFilters {
+  outcomes: Outcome[];
+}
+
+const EVENT_OF: Record<Outcome, EventType> = {
+  approved: 'approval.approved',
+  rejected: 'approval.rejected',
+  expired: 'approval.expired',
+  cancelled: 'approval.cancelled',
+};
+const OUTCOME_OF = Object.fromEntries(Object.entries(EVENT_OF).map(([o, e]) => [e, o])) as Record<string, Outcome>;
+
+const outcomesField: FieldDescriptor = {
+  key: 'outcomes',
+  label: 'Outcomes',
+  help: 'Only trigger on these outcomes (all four when empty). An automatic decision at expiry (`on_expiry`) counts as approved or rejected.',
+  type: 'multiselect',
+  required: false,
+  in: 'query',
+  options: OUTCOMES.map((o) => ({ value: o, label: o.charAt(0).toUpperCase() + o.slice(1) })),
+  default: [...OUTCOMES],
+};
+
+function parseOutcomes(input?: Record<string, unknown>): DecidedFilters {
+  const raw = input?.outcomes;
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : [];
+  const picked = OUTCOMES.filter((o) => list.map((x) => String(x).trim()).includes(o));
+  return { outcomes: picked.length > 0 ? picked : [...OUTCOMES] };
+}
+
+/**
+ * The moment the request left `pending`. `decided_at` covers approvals and rejections (manual or
+ * automatic at expiry) and `cancelled_at` cancellations; a plain expiry has neither, and its
+ * `expires_at` is only when it became due (the sweeper records it later), so its time is the
+ * `approval.expired` event's, which the sweeper writes in the same transaction.
+ */
+async function decisionTime(a: Approval, request: Parameters<TriggerDefinition<Approval, DecidedFilters>['polling']['expand']>[1]['request']): Promise<number | null> {
+  if (a.decided_at) return Date.parse(a.decided_at);
+  if (a.cancelled_at) return Date.parse(a.cancelled_at);
+  if (a.status !== 'expired') return null;
+  const expired = (await fetchEvents(request, a.id)).find((e) => e.type === 'approval.expired');
+  return expired ? Date.parse(expired.created_at) : null;
+}
+
+/** Fires once per request that reaches a final state; the item is the request as decided. */
+export const approvalDecidedTrigger: TriggerDefinition<Approval, DecidedFilters> = {
+  key: 'approval_decided',
+  label: 'Approval Decided',
+  description: 'Triggers when an approval request is approved, rejected, expires or is cancelled.',
+  eventTypes: Object.values(EVENT_OF),
+  inputFields: [outcomesField],
+  filters: parseOutcomes,
+  polling: {
+    method: 'GET',
+    path: '/api/v1/approvals',
+    // A decision moves `updated_at` forward with it (same transaction); later comments move it again,
+    // which the window and the seen set absorb.
+    sort: '-updated_at',
+    timeField: 'updated_at',
+    afterParam: 'updated_after',
+    dedupeKey: 'id',
+    params: (f) => ({ status: f.outcomes.join(',') }),
+    expand: async (a, { request, filters }) => {
+      if (!(filters.outcomes as string[]).includes(a.status)) return [];
+      const time = await decisionTime(a, request);
+      return time === null ? [] : [{ key: a.id, time, item: a }];
+    },
+  },
+  webhook: {
+    events: (f) => f.outcomes.map((o) => EVENT_OF[o]),
+    subscribe: (url, f, description) => subscribeRequest(url, f.outcomes.map((o) => EVENT_OF[o]), description),
+    unsubscribe: unsubscribeRequest,
+    fromPayload: (p, f) => {
+      const outcome = OUTCOME_OF[p.type];
+      return outcome && f.outcomes.includes(outcome) && p.data.approval ? [p.data.approval] : [];
+    },
+  },
+  sample: SAMPLE_DECIDED_APPROVAL,
+  outputFields: APPROVAL_OUTPUT_FIELDS,
+};

@@ -1,0 +1,82 @@
+import type { Approval, Principal } from '@greenlight/contract';
+import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
+import { SAMPLE_STEP_DECIDED } from '../samples.ts';
+import { fetchEvents, prefixed, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define.ts';
+
+/** One step's decision with its request; the same shape from a poll and from a delivery. */
+export interface StepDecidedItem {
+  /** The step's id: a step is decided once. */
+  id: string;
+  approval_id: string;
+  step_order: number;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  decided_by: Principal;
+  decided_at: string;
+  approval: Approval;
+}
+
+function item(details: Record<string, unknown>, actor: Principal, at: string, approval: Approval): StepDecidedItem | null {
+  const { step_id, step_order, decision, comment } = details;
+  if (typeof step_id !== 'string' || typeof step_order !== 'number' || (decision !== 'approve' && decision !== 'reject')) return null;
+  return {
+    id: step_id,
+    approval_id: approval.id,
+    step_order,
+    decision,
+    comment: typeof comment === 'string' ? comment : null,
+    decided_by: actor,
+    decided_at: at,
+    approval,
+  };
+}
+
+export const stepDecidedTrigger: TriggerDefinition<StepDecidedItem, Record<string, never>> = {
+  key: 'step_decided',
+  label: 'Step Decided',
+  description: 'Triggers when an approver approves or rejects one step of a multi-step approval request.',
+  eventTypes: ['step.decided'],
+  inputFields: [],
+  filters: () => ({}),
+  polling: {
+    method: 'GET',
+    path: '/api/v1/approvals',
+    // A step vote moves its request's `updated_at` to the event's time (same transaction).
+    sort: '-updated_at',
+    timeField: 'updated_at',
+    afterParam: 'updated_after',
+    dedupeKey: 'id',
+    params: () => ({}),
+    expand: async (a, { request }) => {
+      const events = await fetchEvents(request, a.id);
+      return events
+        .filter((e) => e.type === 'step.decided')
+        .reverse()
+        .flatMap((e) => {
+          const it = item(e.data, e.actor, e.created_at, a);
+          return it ? [{ key: it.id, time: Date.parse(e.created_at), item: it }] : [];
+        });
+    },
+  },
+  webhook: {
+    events: () => ['step.decided'],
+    subscribe: (url, _f, description) => subscribeRequest(url, ['step.decided'], description),
+    unsubscribe: unsubscribeRequest,
+    fromPayload: (p) => {
+      if (p.type !== 'step.decided' || !p.data.approval) return [];
+      const it = item(p.data.details, p.data.actor, p.timestamp, p.data.approval);
+      return it ? [it] : [];
+    },
+  },
+  sample: SAMPLE_STEP_DECIDED,
+  outputFields: [
+    { key: 'id', label: 'Step ID', type: 'uuid' },
+    { key: 'approval_id', label: 'Approval Request ID', type: 'uuid' },
+    { key: 'step_order', label: 'Step Order', type: 'integer' },
+    { key: 'decision', label: 'Decision', type: 'select' },
+    { key: 'comment', label: 'Comment', type: 'text' },
+    ...prefixed('decided_by', PRINCIPAL_OUTPUT_FIELDS),
+    { key: 'decided_at', label: 'Decided At', type: 'datetime' },
+    ...prefixed('approval', APPROVAL_OUTPUT_FIELDS),
+  ],
+};

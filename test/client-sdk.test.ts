@@ -1,0 +1,291 @@
+/**
+ * The SDK against the real server in-process: every operation an API key may call, typed errors
+ * with the envelope's code, message and request id, retries after 429 on a rate-limit window the
+ * test controls, an OAuth token refreshed on 401, a webhook subscription delivering to a local
+ * receiver whose signature the SDK verifies, and a typed error for a response of the wrong shape.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harness } from '@greenlight/server';
+import {
+  AuthenticationError,
+  ConflictError,
+  ContractMismatchError,
+  DecisionTimeoutError,
+  EmergencyStopError,
+  Greenlight,
+  NotFoundError,
+  parseWebhook,
+  PermissionError,
+  RateLimitError,
+  ValidationError,
+  WebhookVerificationError,
+  type Approval,
+  type BodyOf,
+} from '@greenlight/client';
+import { newApprovalTrigger } from '@greenlight/triggers';
+import { memoryRateLimitStore } from '../apps/server/src/http/rate-limit.ts';
+import { setEmergencyStop } from '../apps/server/src/modules/orgs/create-org.ts';
+
+let server: harness.TestServer;
+beforeAll(async () => {
+  // Loopback receivers are internal addresses: allowed explicitly, as a self-hoster would.
+  server = await harness.startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '50' } });
+});
+afterAll(() => server?.stop());
+
+const body = (overrides: Partial<BodyOf<'createApproval'>> = {}): BodyOf<'createApproval'> => ({
+  title: 'Deploy v2 to production',
+  description: 'Friday deploy',
+  priority: 'high',
+  ...overrides,
+});
+
+async function setup() {
+  const seed = await harness.seedOrg(server.db, 'SDK');
+  const requester = new Greenlight({ baseUrl: server.url, apiKey: seed.key });
+  const approver = new Greenlight({ baseUrl: server.url, apiKey: (await seed.newKey({ name: 'approver' })).key });
+  return { seed, requester, approver };
+}
+
+describe('every operation', () => {
+  it('me, create (idempotent), get, list, pages, all, find by external id, events', async () => {
+    const { seed, requester } = await setup();
+    const me = await requester.me();
+    expect(me.org.id).toBe(seed.org.id);
+
+    const a = await requester.approvals.create(body({ external_id: 'EXT-1' }), { idempotencyKey: 'deploy-1' });
+    const again = await requester.approvals.create(body({ external_id: 'EXT-1' }), { idempotencyKey: 'deploy-1' });
+    expect(again.id).toBe(a.id);
+    const generated = await requester.approvals.create(body());
+    expect(generated.idempotency_key).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect((await requester.approvals.get(a.id)).title).toBe('Deploy v2 to production');
+    for (let i = 0; i < 3; i++) await requester.approvals.create(body({ title: `more ${i}` }));
+    const page = await requester.approvals.list({ page_size: 2 });
+    expect(page.data).toHaveLength(2);
+    expect(page.next_page_token).toBeTruthy();
+    const pages = [];
+    for await (const p of requester.approvals.pages({ page_size: 2 })) pages.push(p.data.length);
+    expect(pages).toEqual([2, 2, 1]);
+    const all: Approval[] = [];
+    for await (const x of requester.approvals.all({ page_size: 2 })) all.push(x);
+    expect(new Set(all.map((x) => x.id)).size).toBe(5);
+    expect(all.map((x) => x.created_at)).toEqual([...all.map((x) => x.created_at)].sort().reverse());
+
+    expect((await requester.approvals.findByExternalId('EXT-1'))?.id).toBe(a.id);
+    expect(await requester.approvals.findByExternalId('nope')).toBeNull();
+    expect((await requester.approvals.events(a.id)).data.map((e) => e.type)).toEqual(['approval.created']);
+  });
+
+  it('decide, approve, reject, cancel, comments, steps', async () => {
+    const { seed, requester, approver } = await setup();
+    const a = await requester.approvals.create(body());
+    const decided = await approver.approvals.decide(a.id, { decision: 'approve', comment: 'ok' });
+    expect(decided).toMatchObject({ status: 'approved', decision_comment: 'ok' });
+    expect((await approver.approvals.reject((await requester.approvals.create(body())).id, 'no')).status).toBe('rejected');
+    expect((await approver.approvals.approve((await requester.approvals.create(body())).id)).status).toBe('approved');
+    expect((await requester.approvals.cancel((await requester.approvals.create(body())).id)).status).toBe('cancelled');
+
+    const comment = await requester.comments.create(a.id, { body: 'shipped' });
+    expect((await requester.comments.list(a.id)).data.map((c) => c.id)).toEqual([comment.id]);
+
+    const s = await requester.approvals.create(body());
+    const steps = await requester.steps.configure(s.id, { steps: [{ approver_id: seed.admin.id, step_order: 1 }] });
+    expect((await requester.steps.list(s.id)).data.map((x) => x.id)).toEqual(steps.data.map((x) => x.id));
+    const voted = await approver.steps.vote(s.id, steps.data[0]!.id, { decision: 'approve', comment: 'LGTM' });
+    expect(voted).toMatchObject({ status: 'approved', comment: 'LGTM' });
+  });
+
+  it('wait answers a decided request at once; waitForDecision returns when another client decides; a timeout is typed', async () => {
+    const { requester, approver } = await setup();
+    const done = await requester.approvals.create(body());
+    await approver.approvals.approve(done.id);
+    expect(await requester.approvals.wait(done.id, 5)).toMatchObject({ status: 'approved', timed_out: false });
+
+    const pending = await requester.approvals.create(body());
+    const started = Date.now();
+    const waiting = requester.approvals.waitForDecision(pending.id, { timeout: 20 });
+    setTimeout(() => void approver.approvals.reject(pending.id, 'not today'), 300);
+    const result = await waiting;
+    expect(result).toMatchObject({ id: pending.id, status: 'rejected', decision_comment: 'not today' });
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    const never = await requester.approvals.create(body());
+    const err = await requester.approvals.waitForDecision(never.id, { timeout: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DecisionTimeoutError);
+    expect((err as DecisionTimeoutError).approval).toMatchObject({ id: never.id, status: 'pending', timed_out: true });
+  });
+
+  it('webhooks: subscribe, deliver to a local receiver, verify and map the delivery, rotate, unsubscribe (404 is success); deliveries', async () => {
+    const { requester } = await setup();
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: raw });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      const sub = await requester.webhooks.create({ url, events: ['approval.created'], description: 'sdk test' });
+      expect(sub.secret).toMatch(/^whsec_/);
+      expect((await requester.webhooks.get(sub.id)).url).toBe(url);
+      expect((await requester.webhooks.list()).data.map((w) => w.id)).toContain(sub.id);
+
+      const a = await requester.approvals.create(body());
+      for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(received).toHaveLength(1);
+      const delivery = received[0]!;
+      const { payload } = parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body });
+      expect(newApprovalTrigger.webhook.fromPayload(payload, {}).map((x) => x.id)).toEqual([a.id]);
+      expect(() => parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body.replace(a.id, 'x') })).toThrow(WebhookVerificationError);
+
+      const deliveries = await requester.deliveries.list({ subscription_id: sub.id });
+      expect(deliveries.data[0]).toMatchObject({ status: 'delivered', event_type: 'approval.created' });
+      const all = [];
+      for await (const d of requester.deliveries.all({ subscription_id: sub.id })) all.push(d.id);
+      expect(all).toEqual([deliveries.data[0]!.id]);
+      await requester.deliveries.redeliver(deliveries.data[0]!.id);
+
+      const rotated = await requester.webhooks.rotateSecret(sub.id);
+      expect(rotated.secret).not.toBe(sub.secret);
+      const callback = await requester.webhooks.callbackSecret();
+      expect(callback.secret).toMatch(/^whsec_/);
+      expect((await requester.webhooks.rotateCallbackSecret()).secret).not.toBe(callback.secret);
+
+      await requester.webhooks.delete(sub.id);
+      expect(await requester.webhooks.unsubscribe(sub.id)).toBe(false);
+      await expect(requester.webhooks.delete(sub.id)).rejects.toBeInstanceOf(NotFoundError);
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
+  });
+});
+
+describe('typed errors carry the envelope', () => {
+  it.each([
+    ['not found', NotFoundError, 404, 'NOT_FOUND'],
+    ['validation', ValidationError, 400, 'VALIDATION_ERROR'],
+    ['permission', PermissionError, 403, 'INSUFFICIENT_SCOPE'],
+    ['conflict', ConflictError, 409, 'INVALID_STATUS'],
+    ['authentication', AuthenticationError, 401, 'UNAUTHORIZED'],
+    ['emergency stop', EmergencyStopError, 503, 'EMERGENCY_STOP'],
+  ] as const)('%s', async (kind, ErrorClass, status, code) => {
+    const { seed, requester, approver } = await setup();
+    const reader = new Greenlight({ baseUrl: server.url, apiKey: (await seed.newKey({ scopes: ['approvals:read'] })).key });
+    const a = await requester.approvals.create(body());
+    const attempt: Record<string, () => Promise<unknown>> = {
+      'not found': () => requester.approvals.get('00000000-0000-4000-8000-000000000000'),
+      validation: () => requester.approvals.create({ ...body(), priority: 'urgent' } as unknown as BodyOf<'createApproval'>),
+      permission: () => reader.approvals.approve(a.id),
+      conflict: async () => {
+        await approver.approvals.approve(a.id);
+        return approver.approvals.approve(a.id);
+      },
+      authentication: () => new Greenlight({ baseUrl: server.url, apiKey: `gk_${'0'.repeat(64)}` }).me(),
+      'emergency stop': async () => {
+        await setEmergencyStop(server.db, seed.org.id, true);
+        return requester.approvals.create(body());
+      },
+    };
+    const err = await attempt[kind]!().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ErrorClass);
+    expect(err).toMatchObject({ status, code });
+    expect((err as { message: string }).message).toMatch(/\S/);
+    expect((err as { requestId: string }).requestId).toMatch(/\S/);
+  });
+
+  it('an OAuth access token that was refused is refreshed once through the callback, then the call succeeds', async () => {
+    const { seed } = await setup();
+    let refreshes = 0;
+    const client = new Greenlight({
+      baseUrl: server.url,
+      accessToken: 'glat_expired',
+      refreshAccessToken: async () => {
+        refreshes++;
+        return seed.key;
+      },
+    });
+    expect((await client.me()).org.id).toBe(seed.org.id);
+    expect(refreshes).toBe(1);
+  });
+});
+
+describe('429: retried after Retry-After, on a window the test controls', () => {
+  let limited: harness.TestServer;
+  let clock = Date.UTC(2026, 2, 24, 10, 0, 30);
+  beforeAll(async () => {
+    limited = await harness.startTestServer({ rateLimit: memoryRateLimitStore({ windowSeconds: 60, now: () => clock }) });
+  });
+  afterAll(() => limited?.stop());
+
+  it('a create refused with 429 is sent again after Retry-After (same idempotency key) and succeeds once', async () => {
+    const seed = await harness.seedOrg(limited.db, 'Limited');
+    const { key } = await seed.newKey({ rateLimit: 2 });
+    const slept: number[] = [];
+    const client = new Greenlight({
+      baseUrl: limited.url,
+      apiKey: key,
+      random: () => 0,
+      // Sleeping moves the server's clock: the next attempt lands in the next window.
+      sleep: async (ms) => {
+        slept.push(ms);
+        clock += ms;
+      },
+    });
+    await client.me();
+    await client.me();
+    const created = await client.approvals.create(body({ title: 'after the window' }));
+    expect(slept).toEqual([30_000]); // 10:00:30 → the window resets at 10:01:00
+    const { rows } = await limited.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM approvals WHERE org_id = $1`, [seed.org.id]);
+    expect(rows[0]!.n).toBe(1);
+    expect(created.title).toBe('after the window');
+  });
+
+  it('a Retry-After longer than the client will wait is a RateLimitError with retryAfter', async () => {
+    const seed = await harness.seedOrg(limited.db, 'Limited 2');
+    const { key } = await seed.newKey({ rateLimit: 1 });
+    const client = new Greenlight({ baseUrl: limited.url, apiKey: key, maxRetryAfterSeconds: 5, sleep: async () => {} });
+    await client.me();
+    const err = await client.me().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect(err).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect((err as RateLimitError).retryAfter).toBeGreaterThan(5);
+  });
+});
+
+describe('a response that does not match the contract', () => {
+  let fake: Server;
+  let url: string;
+  beforeAll(async () => {
+    // A third party pretending to be Greenlight: wrong shapes on purpose.
+    fake = createServer((req, res) => {
+      if (req.url?.startsWith('/api/v1/me')) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ org: { id: 'not-a-uuid' }, scopes: 'all' }));
+      } else if (req.url?.startsWith('/api/v1/approvals/')) {
+        res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+      } else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>hello</html>');
+    });
+    await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => fake.close(r)));
+
+  it.each([
+    ['a body of the wrong shape', (c: Greenlight) => c.me(), 'getMe', 200, /org\.id|org/],
+    ['a status the contract does not list', (c: Greenlight) => c.approvals.get('00000000-0000-4000-8000-000000000000'), 'getApproval', 202, /202/],
+    ['HTML instead of JSON', (c: Greenlight) => c.approvals.list(), 'listApprovals', 200, /listApprovals/],
+  ] as const)('%s is a ContractMismatchError', async (_name, call, operationId, status, message) => {
+    const client = new Greenlight({ baseUrl: url, apiKey: 'gk_test', maxRetries: 0 });
+    const err = await call(client).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContractMismatchError);
+    expect(err).toMatchObject({ operationId, status });
+    expect((err as Error).message).toMatch(message);
+    expect((err as ContractMismatchError).issues.length).toBeGreaterThan(0);
+  });
+});
