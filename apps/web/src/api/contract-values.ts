@@ -1,0 +1,81 @@
+import type {
+  ApprovalStatus,
+  Delivery,
+  EventType,
+  OperationId,
+  Priority,
+  Role,
+  Routes,
+  Scope,
+  z,
+} from '@greenlight/contract';
+
+/**
+ * The few runtime values the dashboard needs from the contract. Importing the contract's modules at
+ * run time would ship zod and the OpenAPI generator to every phone (≈ 2/3 of the bundle), so only
+ * types are imported and these lists are checked against them by the compiler: a value added to,
+ * removed from or renamed in the contract fails `pnpm typecheck` here until the list follows.
+ */
+type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
+const every =
+  <T>() =>
+  <const L extends readonly T[]>(list: L & ([Missing<T, L>] extends [never] ? unknown : { missing: Missing<T, L> })): L =>
+    list;
+
+export const PRIORITIES = every<Priority>()(['low', 'medium', 'high', 'critical']);
+export const APPROVAL_STATUSES = every<ApprovalStatus>()(['pending', 'approved', 'rejected', 'cancelled', 'expired']);
+export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comments:write']);
+export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
+export const DELIVERY_STATUSES = every<Delivery['status']>()(['pending', 'delivering', 'delivered', 'failed', 'gone']);
+export const EVENT_TYPES = every<EventType>()([
+  'approval.created',
+  'approval.vote_recorded',
+  'approval.approved',
+  'approval.rejected',
+  'approval.cancelled',
+  'approval.expired',
+  'comment.created',
+  'steps.configured',
+  'step.decided',
+  'delivery.failed',
+]);
+
+export const SCOPE_WORDS: Record<Scope, string> = {
+  'approvals:read': 'read requests, their steps, comments and audit trail',
+  'approvals:write': 'create, approve, reject and cancel requests',
+  'comments:write': 'add comments',
+};
+
+type Endpoint<Op extends OperationId> = readonly [Routes[Op]['method'], Routes[Op]['path']];
+const endpoints = <const E extends { [Op in keyof E]: Op extends OperationId ? Endpoint<Op> : never }>(e: E): E => e;
+
+/**
+ * Method and path of each operation the dashboard calls, exactly as the route table has them: the
+ * compiler compares both, so a moved or renamed route fails the typecheck, not the browser.
+ */
+export const ENDPOINTS = endpoints({
+  listApprovals: ['get', '/api/v1/approvals'],
+  getApproval: ['get', '/api/v1/approvals/{id}'],
+  decideApproval: ['patch', '/api/v1/approvals/{id}'],
+  cancelApproval: ['delete', '/api/v1/approvals/{id}'],
+  listApprovalEvents: ['get', '/api/v1/approvals/{id}/events'],
+  createComment: ['post', '/api/v1/approvals/{id}/comments'],
+  listComments: ['get', '/api/v1/approvals/{id}/comments'],
+  listSteps: ['get', '/api/v1/approvals/{id}/steps'],
+  getMe: ['get', '/api/v1/me'],
+  updateOrg: ['patch', '/api/v1/org'],
+  listMembers: ['get', '/api/v1/members'],
+  addMember: ['post', '/api/v1/members'],
+  updateMember: ['patch', '/api/v1/members/{userId}'],
+  removeMember: ['delete', '/api/v1/members/{userId}'],
+  listConnections: ['get', '/api/v1/connections'],
+  createConnection: ['post', '/api/v1/connections'],
+  revokeConnection: ['delete', '/api/v1/connections/{id}'],
+  createWebhook: ['post', '/api/v1/webhooks'],
+  listWebhooks: ['get', '/api/v1/webhooks'],
+  deleteWebhook: ['delete', '/api/v1/webhooks/{id}'],
+  rotateWebhookSecret: ['post', '/api/v1/webhooks/{id}/rotate-secret'],
+  listDeliveries: ['get', '/api/v1/deliveries'],
+  redeliverDelivery: ['post', '/api/v1/deliveries/{id}/redeliver'],
+});
+export type DashboardOp = keyof typeof ENDPOINTS;

@@ -1,0 +1,130 @@
+import { useEffect, useRef } from 'react';
+import { LiveProvider, useLiveState } from './api/live.tsx';
+import { SessionProvider, useSession } from './api/session.tsx';
+import { handleLinkClick, parseRoute, useLocation, type Route } from './lib/router.ts';
+import { ConnectionsPage } from './pages/connections.tsx';
+import { InboxPage } from './pages/inbox.tsx';
+import { RequestPage } from './pages/request-page.tsx';
+import { SettingsPage } from './pages/settings.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
+
+const NAV: { route: Route['name']; href: string; label: string }[] = [
+  { route: 'inbox', href: '/', label: 'Inbox' },
+  { route: 'connections', href: '/connections', label: 'Connections' },
+  { route: 'webhooks', href: '/webhooks', label: 'Webhooks' },
+  { route: 'settings', href: '/settings', label: 'Organization' },
+];
+
+export function App() {
+  return (
+    <SessionProvider>
+      <LiveProvider>
+        <Shell />
+      </LiveProvider>
+    </SessionProvider>
+  );
+}
+
+function Shell() {
+  const location = useLocation();
+  const route = parseRoute(location.pathname);
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // After an in-app navigation, focus goes to the new page (as a full page load would), not the old link.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus();
+  }, [location.pathname]);
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <StopBanner />
+      <TopBar current={route.name} />
+      <main id="main" className="content" ref={main} tabIndex={-1}>
+        <Page route={route} />
+      </main>
+    </>
+  );
+}
+
+function Page({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'inbox':
+      return <InboxPage />;
+    case 'request':
+      return <RequestPage key={route.id} id={route.id} />;
+    case 'connections':
+      return <ConnectionsPage />;
+    case 'webhooks':
+      return <WebhooksPage />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'not-found':
+      return (
+        <>
+          <h1>Not found</h1>
+          <p>
+            There is no such page.{' '}
+            <a href="/" onClick={handleLinkClick}>
+              Back to the inbox
+            </a>
+          </p>
+        </>
+      );
+  }
+}
+
+function StopBanner() {
+  const { emergencyStop } = useSession();
+  if (!emergencyStop) return null;
+  return (
+    <div className="banner stop" role="alert" data-testid="emergency-banner">
+      Emergency stop is on: no approval request can be created, approved, rejected or cancelled.{' '}
+      <a href="/settings" onClick={handleLinkClick} style={{ color: '#fff' }}>
+        Organization settings
+      </a>
+    </div>
+  );
+}
+
+function TopBar({ current }: { current: Route['name'] }) {
+  const { me } = useSession();
+  const live = useLiveState();
+  const active = current === 'request' ? 'inbox' : current;
+  return (
+    <header className="topbar">
+      <a className="brand" href="/" onClick={handleLinkClick}>
+        Greenlight
+      </a>
+      <nav aria-label="Main">
+        <ul>
+          {NAV.map((n) => (
+            <li key={n.route}>
+              <a href={n.href} onClick={handleLinkClick} aria-current={active === n.route ? 'page' : undefined}>
+                {n.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <span className="who">
+        <span className="live-dot" data-state={live} aria-hidden="true" />
+        <span className="visually-hidden">Live updates: </span>
+        <span data-testid="live-state">{live === 'open' ? 'live' : live === 'connecting' ? 'connecting…' : 'offline'}</span>
+        {me?.user && (
+          <>
+            {' · '}
+            {me.user.email} · {me.org.name}
+          </>
+        )}
+      </span>
+    </header>
+  );
+}

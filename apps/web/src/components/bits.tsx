@@ -1,0 +1,123 @@
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import type { Approval } from '@greenlight/contract';
+import { expiryLabel } from '../lib/format.ts';
+import { plainWords } from '../lib/plain-words.ts';
+
+export function PriorityBadge({ priority }: { priority: Approval['priority'] }) {
+  return <span className={`badge priority-${priority}`}>{priority} priority</span>;
+}
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span className={`badge status-${status} state-${status}`}>{status}</span>;
+}
+
+/** Time left before expiry, re-rendered every 30 s so the countdown stays true. */
+export function ExpiryBadge({ expiresAt, status }: { expiresAt: string | null; status: string }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!expiresAt || status !== 'pending') return;
+    const t = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(t);
+  }, [expiresAt, status]);
+  const label = status === 'pending' ? expiryLabel(expiresAt, now) : null;
+  if (!label) return null;
+  return <span className={`badge ${label.soon || label.past ? 'expiring' : ''}`}>{label.text}</span>;
+}
+
+export function ErrorMessage({ error }: { error: unknown }) {
+  if (error === undefined || error === null) return null;
+  const words = plainWords(error);
+  if (!words) return null;
+  return (
+    <p className="alert error" role="alert">
+      {words}
+    </p>
+  );
+}
+
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(text);
+          setCopied(true);
+          setTimeout(() => setCopied(false), 2000);
+        } catch {
+          // Clipboard refused (insecure origin, permissions): the text stays selectable on screen.
+          setCopied(false);
+        }
+      }}
+    >
+      {copied ? 'Copied' : label}
+      <span className="visually-hidden" aria-live="polite">
+        {copied ? 'copied to the clipboard' : ''}
+      </span>
+    </button>
+  );
+}
+
+/**
+ * A confirmation with the native <dialog>: focus moves into it, Escape cancels, and focus returns
+ * to the button that opened it.
+ */
+export function ConfirmButton(props: {
+  children: ReactNode;
+  title: string;
+  body: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  className?: string;
+  disabled?: boolean;
+  onConfirm(): Promise<void> | void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const titleId = useId();
+  return (
+    <>
+      <button
+        type="button"
+        className={props.className}
+        disabled={props.disabled}
+        onClick={() => {
+          setError(undefined);
+          dialog.current?.showModal();
+        }}
+      >
+        {props.children}
+      </button>
+      <dialog ref={dialog} aria-labelledby={titleId}>
+        <h2 id={titleId}>{props.title}</h2>
+        <div>{props.body}</div>
+        <ErrorMessage error={error} />
+        <div className="row" style={{ justifyContent: 'flex-end', marginTop: '1rem' }}>
+          <button type="button" onClick={() => dialog.current?.close()} autoFocus>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className={props.danger ? 'danger' : 'primary'}
+            disabled={busy}
+            onClick={async () => {
+              setBusy(true);
+              try {
+                await props.onConfirm();
+                dialog.current?.close();
+              } catch (err) {
+                setError(err);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            {props.confirmLabel}
+          </button>
+        </div>
+      </dialog>
+    </>
+  );
+}

@@ -1,0 +1,186 @@
+import { useId, useState } from 'react';
+import type { Scope } from '@greenlight/contract';
+import { SCOPE_WORDS, SCOPES } from '../api/contract-values.ts';
+import { api, type ApiOutput } from '../api/client.ts';
+import { useSession } from '../api/session.tsx';
+import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
+import { formatDate, fromNow } from '../lib/format.ts';
+import { useResource } from '../lib/use-resource.ts';
+
+type Connection = ApiOutput<'listConnections'>['data'][number];
+type Created = ApiOutput<'createConnection'>;
+
+export function ConnectionsPage() {
+  const { me } = useSession();
+  const isAdmin = me?.user?.role === 'admin';
+  const list = useResource('connections', (signal) => api('listConnections', {}, { signal }));
+  const [created, setCreated] = useState<Created | null>(null);
+  const all = list.data?.data ?? [];
+  const keys = all.filter((c) => c.auth_type === 'api_key');
+  const grants = all.filter((c) => c.auth_type === 'oauth');
+  const onRevoked = (id: string) => list.set((cur) => cur && { ...cur, data: cur.data.filter((c) => c.id !== id) });
+
+  return (
+    <>
+      <h1>Connections</h1>
+      <p className="muted">
+        Automations reach Greenlight with an API key or through an OAuth connection (Zapier, n8n, Make). Revoking one stops it at its next request.
+      </p>
+      <ErrorMessage error={list.error} />
+      {isAdmin && (
+        <section className="card" aria-labelledby="h-new-key">
+          <h2 id="h-new-key">New API key</h2>
+          {created ? (
+            <NewKey created={created} onDone={() => setCreated(null)} />
+          ) : (
+            <CreateKeyForm
+              onCreated={(c) => {
+                setCreated(c);
+                list.set((cur) => cur && { ...cur, data: [c, ...cur.data] });
+              }}
+            />
+          )}
+        </section>
+      )}
+      {isAdmin && (
+        <section className="card" aria-labelledby="h-keys">
+          <h2 id="h-keys">API keys</h2>
+          <ConnectionTable rows={keys} kind="api_key" onRevoked={onRevoked} loading={list.loading && !list.data} />
+        </section>
+      )}
+      <section className="card" aria-labelledby="h-grants">
+        <h2 id="h-grants">OAuth connections</h2>
+        <p className="small muted">{isAdmin ? 'Every app a member connected to this organization.' : 'Apps you connected to Greenlight.'}</p>
+        <ConnectionTable rows={grants} kind="oauth" onRevoked={onRevoked} loading={list.loading && !list.data} />
+      </section>
+    </>
+  );
+}
+
+function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
+  const id = useId();
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<Scope[]>([...SCOPES]);
+  const [rateLimit, setRateLimit] = useState('100');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  return (
+    <form
+      className="stack"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit) } });
+          setName('');
+          onCreated(c);
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <label htmlFor={`${id}-name`}>
+        Name
+        <input id={`${id}-name`} name="name" required maxLength={200} placeholder="ci-deploys" value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <fieldset>
+        <legend>Permissions</legend>
+        {SCOPES.map((s) => (
+          <label key={s} style={{ fontWeight: 400 }}>
+            <input
+              type="checkbox"
+              name="scopes"
+              value={s}
+              checked={scopes.includes(s)}
+              onChange={(e) => setScopes(e.target.checked ? [...scopes, s] : scopes.filter((x) => x !== s))}
+            />{' '}
+            <span className="mono">{s}</span> — {SCOPE_WORDS[s]}
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor={`${id}-rate`}>
+        Requests per hour
+        <input id={`${id}-rate`} name="rate_limit" type="number" min={1} max={10_000} required value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} />
+      </label>
+      <ErrorMessage error={error} />
+      <div>
+        <button type="submit" className="primary" disabled={busy || scopes.length === 0}>
+          {busy ? 'Creating…' : 'Create key'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function NewKey({ created, onDone }: { created: Created; onDone(): void }) {
+  return (
+    <div className="stack" role="status">
+      <p className="alert warn">
+        This is the only time the key of <strong>{created.name}</strong> is shown. Copy it now and keep it somewhere safe.
+      </p>
+      <div className="secret">
+        <code data-testid="new-api-key">{created.api_key}</code>
+        <CopyButton text={created.api_key} label="Copy key" />
+      </div>
+      <button type="button" onClick={onDone}>
+        Done
+      </button>
+    </div>
+  );
+}
+
+function ConnectionTable({ rows, kind, onRevoked, loading }: { rows: Connection[]; kind: Connection['auth_type']; onRevoked(id: string): void; loading: boolean }) {
+  if (loading) return <p className="muted">Loading…</p>;
+  if (rows.length === 0) return <p className="muted">{kind === 'api_key' ? 'No API keys.' : 'No OAuth connections.'}</p>;
+  return (
+    <div className="table-wrap">
+      <table className="data">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">{kind === 'api_key' ? 'Key' : 'For'}</th>
+            <th scope="col">Permissions</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((c) => (
+            <tr key={c.id} data-id={c.id}>
+              <td>{c.name}</td>
+              <td className="mono">{kind === 'api_key' ? `${c.key_prefix ?? ''}…` : (c.user?.email ?? '—')}</td>
+              <td className="small">
+                {c.scopes.join(', ')}
+                <div className="muted">{c.rate_limit}/hour</div>
+              </td>
+              <td className="small">
+                <time dateTime={c.created_at} title={formatDate(c.created_at)}>
+                  {fromNow(c.created_at)}
+                </time>
+              </td>
+              <td>
+                <ConfirmButton
+                  title={`Revoke ${c.name}?`}
+                  body={<p>Anything using it stops working at its next request. This cannot be undone.</p>}
+                  confirmLabel="Revoke"
+                  danger
+                  onConfirm={async () => {
+                    await api('revokeConnection', { params: { id: c.id } });
+                    onRevoked(c.id);
+                  }}
+                >
+                  Revoke<span className="visually-hidden"> {c.name}</span>
+                </ConfirmButton>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

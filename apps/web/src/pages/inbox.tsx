@@ -1,0 +1,250 @@
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { Approval } from '@greenlight/contract';
+import { APPROVAL_STATUSES, PRIORITIES } from '../api/contract-values.ts';
+import { api } from '../api/client.ts';
+import { useLiveEvents } from '../api/live.tsx';
+import { useSession } from '../api/session.tsx';
+import { ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
+import { DecideDialogButton } from '../components/decision-form.tsx';
+import { canDecide, inboxOrder } from '../lib/decide.ts';
+import { fromNow, principalLabel } from '../lib/format.ts';
+import { handleLinkClick, navigate, useLocation } from '../lib/router.ts';
+import { useResource } from '../lib/use-resource.ts';
+
+const PAGE_SIZE = 20;
+const TEXT_FILTERS = ['search', 'action_type', 'source', 'tags'] as const;
+
+interface Filters {
+  status: string;
+  priority: string;
+  search: string;
+  action_type: string;
+  source: string;
+  tags: string;
+  page: number;
+}
+
+/** The filters live in the URL, so a filtered inbox can be bookmarked, shared and reloaded. */
+function filtersOf(url: URL): Filters {
+  const q = url.searchParams;
+  return {
+    status: q.get('status') ?? 'pending',
+    priority: q.get('priority') ?? '',
+    search: q.get('search') ?? '',
+    action_type: q.get('action_type') ?? '',
+    source: q.get('source') ?? '',
+    tags: q.get('tags') ?? '',
+    page: Math.max(1, Number(q.get('page')) || 1),
+  };
+}
+
+function hrefOf(f: Filters): string {
+  const q = new URLSearchParams();
+  if (f.status !== 'pending') q.set('status', f.status);
+  for (const k of ['priority', ...TEXT_FILTERS] as const) if (f[k]) q.set(k, f[k]);
+  if (f.page > 1) q.set('page', String(f.page));
+  const s = q.toString();
+  return s ? `/?${s}` : '/';
+}
+
+export function InboxPage() {
+  const location = useLocation();
+  const filters = filtersOf(location);
+  const { me } = useSession();
+  const key = hrefOf(filters);
+  // Starts at once, alongside GET /me: the list does not wait for anything.
+  const list = useResource(key, (signal) =>
+    api(
+      'listApprovals',
+      {
+        query: {
+          status: filters.status === 'all' ? undefined : filters.status,
+          priority: filters.priority || undefined,
+          search: filters.search.trim() || undefined,
+          action_type: filters.action_type.trim() || undefined,
+          source: filters.source.trim() || undefined,
+          tags: filters.tags.trim() || undefined,
+          page: filters.page,
+          page_size: PAGE_SIZE,
+        },
+      },
+      { signal },
+    ),
+  );
+  const [announcement, setAnnouncement] = useState('');
+  const refetch = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(refetch.current), []);
+
+  useLiveEvents((event) => {
+    const changed = event.data.approval;
+    if (!changed) return;
+    const shown = list.data?.data.some((a) => a.id === changed.id);
+    if (shown) {
+      list.set((cur) => cur && { ...cur, data: cur.data.map((a) => (a.id === changed.id ? changed : a)) });
+    } else if (event.type === 'approval.created') {
+      setAnnouncement(`New request: ${changed.title}`);
+      // Where it lands depends on filters and paging: ask the server, once per burst of events.
+      clearTimeout(refetch.current);
+      refetch.current = setTimeout(list.reload, 150);
+    }
+  });
+
+  const rows = useMemo(() => inboxOrder(list.data?.data ?? [], me), [list.data, me]);
+  const pagination = list.data?.pagination;
+
+  return (
+    <>
+      <h1>Inbox</h1>
+      <FilterForm filters={filters} />
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
+      <section className="card" aria-labelledby="inbox-results" aria-busy={list.loading}>
+        <h2 id="inbox-results" className="visually-hidden">
+          Requests
+        </h2>
+        <ErrorMessage error={list.error} />
+        {list.data && rows.length === 0 && (
+          <p className="muted">{filters.status === 'pending' ? 'Nothing is waiting for a decision.' : 'No request matches these filters.'}</p>
+        )}
+        {!list.data && list.loading && <p className="muted">Loading…</p>}
+        <ul className="inbox-list" data-testid="inbox">
+          {rows.map((a) => (
+            <InboxRow
+              key={a.id}
+              approval={a}
+              decidable={canDecide(a, me)}
+              onDecided={(r) => list.set((cur) => cur && { ...cur, data: cur.data.map((x) => (x.id === r.id ? r : x)) })}
+            />
+          ))}
+        </ul>
+        {pagination && pagination.total_pages > 1 && (
+          <nav className="pager" aria-label="Pages">
+            <button type="button" disabled={filters.page <= 1} onClick={() => navigate(hrefOf({ ...filters, page: filters.page - 1 }))}>
+              Previous
+            </button>
+            <span className="small muted">
+              Page {pagination.page} of {pagination.total_pages} · {pagination.total} requests
+            </span>
+            <button
+              type="button"
+              disabled={filters.page >= pagination.total_pages}
+              onClick={() => navigate(hrefOf({ ...filters, page: filters.page + 1 }))}
+            >
+              Next
+            </button>
+          </nav>
+        )}
+      </section>
+    </>
+  );
+}
+
+function InboxRow({ approval: a, decidable, onDecided }: { approval: Approval; decidable: boolean; onDecided: Parameters<typeof DecideDialogButton>[0]['onDecided'] }) {
+  const tags = Object.entries(a.tags);
+  return (
+    <li className={`inbox-item${decidable ? ' can-decide' : ''}`} data-id={a.id}>
+      <div className="main">
+        <a className="title" href={`/requests/${a.id}`} onClick={handleLinkClick}>
+          {a.title}
+        </a>
+        <div className="meta">
+          <PriorityBadge priority={a.priority} />
+          {a.status !== 'pending' && <StatusBadge status={a.status} />}
+          <ExpiryBadge expiresAt={a.expires_at} status={a.status} />
+          {a.required_approvals > 1 && (
+            <span>
+              {a.current_approvals}/{a.required_approvals} approvals
+            </span>
+          )}
+          {a.action_type && <span className="mono">{a.action_type}</span>}
+          <span>
+            by {principalLabel(a.requested_by)}
+            {a.source ? ` via ${a.source}` : ''} · <time dateTime={a.created_at}>{fromNow(a.created_at)}</time>
+          </span>
+          {tags.map(([k, v]) => (
+            <span key={k} className="badge">
+              {k}:{v}
+            </span>
+          ))}
+        </div>
+      </div>
+      {decidable && (
+        <div className="actions">
+          <DecideDialogButton approval={a} onDecided={onDecided} />
+        </div>
+      )}
+    </li>
+  );
+}
+
+function FilterForm({ filters }: { filters: Filters }) {
+  const id = useId();
+  const [draft, setDraft] = useState(filters);
+  // Back/forward and links change the URL: the form follows.
+  const key = hrefOf(filters);
+  useEffect(() => setDraft(filtersOf(new URL(key, window.location.origin))), [key]);
+
+  const apply = (next: Filters) => navigate(hrefOf({ ...next, page: 1 }));
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    apply(draft);
+  };
+  const field = (name: (typeof TEXT_FILTERS)[number], label: string, placeholder: string, className = '') => (
+    <label htmlFor={`${id}-${name}`} className={className}>
+      {label}
+      <input
+        id={`${id}-${name}`}
+        name={name}
+        type={name === 'search' ? 'search' : 'text'}
+        placeholder={placeholder}
+        value={draft[name]}
+        onChange={(e) => setDraft({ ...draft, [name]: e.target.value })}
+      />
+    </label>
+  );
+
+  return (
+    <form className="card filters" role="search" aria-label="Filter requests" onSubmit={onSubmit}>
+      {field('search', 'Search', 'Title or description', 'search')}
+      <label htmlFor={`${id}-status`}>
+        Status
+        <select id={`${id}-status`} name="status" value={draft.status} onChange={(e) => apply({ ...draft, status: e.target.value })}>
+          {APPROVAL_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+          <option value="all">any status</option>
+        </select>
+      </label>
+      <details className="more-filters" open={Boolean(draft.priority || draft.action_type || draft.source || draft.tags) || undefined}>
+        <summary>More filters</summary>
+        <div className="filters">
+          <label htmlFor={`${id}-priority`}>
+            Priority
+            <select id={`${id}-priority`} name="priority" value={draft.priority} onChange={(e) => apply({ ...draft, priority: e.target.value })}>
+              <option value="">any priority</option>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          {field('action_type', 'Action type', 'user.delete')}
+          {field('source', 'Source', 'support-bot')}
+          {field('tags', 'Tags', 'env:production')}
+        </div>
+      </details>
+      <div className="row">
+        <button type="submit" className="primary">
+          Apply
+        </button>
+        <button type="button" onClick={() => navigate('/')}>
+          Reset
+        </button>
+      </div>
+    </form>
+  );
+}

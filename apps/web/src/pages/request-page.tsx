@@ -1,0 +1,330 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Approval, ApprovalEvent, Comment, Step } from '@greenlight/contract';
+import { api } from '../api/client.ts';
+import { useLiveEvents } from '../api/live.tsx';
+import { useSession, type Me } from '../api/session.tsx';
+import { ConfirmButton, ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
+import { DecisionForm } from '../components/decision-form.tsx';
+import { DiffView } from '../components/diff-view.tsx';
+import { JsonView } from '../components/json-view.tsx';
+import { Markdown } from '../components/markdown.tsx';
+import { canDecide, isRequester } from '../lib/decide.ts';
+import { formatDate, fromNow, principalLabel } from '../lib/format.ts';
+import { useResource } from '../lib/use-resource.ts';
+
+interface Detail {
+  approval: Approval;
+  comments: Comment[];
+  events: ApprovalEvent[];
+  steps: Step[];
+}
+
+/** The four reads a request page needs, in parallel: one round trip, not four. */
+async function loadDetail(id: string, signal: AbortSignal): Promise<Detail> {
+  const [approval, comments, events, steps] = await Promise.all([
+    api('getApproval', { params: { id } }, { signal }),
+    api('listComments', { params: { id } }, { signal }),
+    api('listApprovalEvents', { params: { id } }, { signal }),
+    api('listSteps', { params: { id } }, { signal }),
+  ]);
+  return { approval, comments: comments.data, events: events.data, steps: steps.data };
+}
+
+export function RequestPage({ id }: { id: string }) {
+  const { me } = useSession();
+  const detail = useResource(id, (signal) => loadDetail(id, signal));
+  const refetch = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(refetch.current), []);
+
+  useLiveEvents((event) => {
+    if (event.data.approval_id !== id) return;
+    clearTimeout(refetch.current);
+    refetch.current = setTimeout(detail.reload, 100);
+  });
+
+  useEffect(() => {
+    if (detail.data) document.title = `${detail.data.approval.title} · Greenlight`;
+    return () => {
+      document.title = 'Greenlight';
+    };
+  }, [detail.data]);
+
+  if (!detail.data) {
+    return detail.error ? <ErrorMessage error={detail.error} /> : <p className="muted">Loading…</p>;
+  }
+  const { approval: a, comments, events, steps } = detail.data;
+  const setApproval = (next: Approval) => {
+    detail.set((cur) => cur && { ...cur, approval: next });
+    detail.reload();
+  };
+
+  return (
+    <article aria-labelledby="request-title">
+      <header className="stack">
+        <h1 id="request-title" style={{ overflowWrap: 'anywhere' }}>
+          {a.title}
+        </h1>
+        <div className="row small">
+          <StatusBadge status={a.status} />
+          <PriorityBadge priority={a.priority} />
+          <ExpiryBadge expiresAt={a.expires_at} status={a.status} />
+          <span className="muted">
+            Requested by {principalLabel(a.requested_by)}
+            {a.source ? ` via ${a.source}` : ''} <time dateTime={a.created_at}>{fromNow(a.created_at)}</time>
+          </span>
+        </div>
+      </header>
+      <div className="request-grid" style={{ marginTop: '1rem' }}>
+        <div>
+          <section className="card" aria-labelledby="h-decision">
+            <h2 id="h-decision">Decision</h2>
+            <Quorum approval={a} />
+            <DecisionArea approval={a} me={me} onChanged={setApproval} />
+          </section>
+          <section className="card" aria-labelledby="h-description">
+            <h2 id="h-description">Description</h2>
+            <Markdown source={a.description} />
+          </section>
+          {a.changes && (
+            <section className="card" aria-labelledby="h-changes">
+              <h2 id="h-changes">Changes</h2>
+              <DiffView before={a.changes.before} after={a.changes.after} />
+            </section>
+          )}
+          <section className="card" aria-labelledby="h-details">
+            <h2 id="h-details">Details</h2>
+            <dl className="small">
+              {a.action_type && <Field label="Action type" value={a.action_type} mono />}
+              {a.resource && <Field label="Resource" value={`${a.resource.type} ${a.resource.id}${a.resource.name ? ` (${a.resource.name})` : ''}`} />}
+              {a.external_id && <Field label="External id" value={a.external_id} mono />}
+              {a.expires_at && <Field label="Expires" value={`${formatDate(a.expires_at)} (then: ${a.on_expiry})`} />}
+              {Object.keys(a.tags).length > 0 && <Field label="Tags" value={Object.entries(a.tags).map(([k, v]) => `${k}:${v}`).join(', ')} />}
+              {a.callback_url && <Field label="Callback" value={a.callback_url} mono />}
+              <Field label="Content hash" value={a.approved_content_sha256} mono />
+            </dl>
+            <h3>Metadata</h3>
+            <JsonView value={a.metadata} label="Metadata as JSON" />
+          </section>
+          <Comments approvalId={a.id} comments={comments} onAdded={detail.reload} />
+        </div>
+        <div>
+          {steps.length > 0 && <Steps steps={steps} sequential={a.is_sequential} me={me} />}
+          <section className="card" aria-labelledby="h-timeline">
+            <h2 id="h-timeline">Audit trail</h2>
+            <Timeline events={events} />
+          </section>
+        </div>
+      </div>
+    </article>
+  );
+}
+
+function Field({ label, value, mono }: { label: string; value: string; mono?: boolean }) {
+  return (
+    <div style={{ marginBottom: '0.4rem' }}>
+      <dt className="muted">{label}</dt>
+      <dd style={{ margin: 0, overflowWrap: 'anywhere' }} className={mono ? 'mono' : undefined}>
+        {value}
+      </dd>
+    </div>
+  );
+}
+
+function Quorum({ approval: a }: { approval: Approval }) {
+  const pct = Math.min(100, Math.round((a.current_approvals / Math.max(1, a.required_approvals)) * 100));
+  return (
+    <div className="stack" style={{ marginBottom: '1rem' }}>
+      <div className="small" id={`quorum-${a.id}`}>
+        {a.current_approvals} of {a.required_approvals} approval{a.required_approvals === 1 ? '' : 's'}
+      </div>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-labelledby={`quorum-${a.id}`}
+        aria-valuemin={0}
+        aria-valuemax={a.required_approvals}
+        aria-valuenow={a.current_approvals}
+      >
+        <span style={{ width: `${pct}%` }} />
+      </div>
+    </div>
+  );
+}
+
+/** Why there is no decision form, in plain words, before anyone clicks and gets refused. */
+function whyNot(a: Approval, me: Me | null): string | null {
+  if (a.status !== 'pending') {
+    const when = a.decided_at ?? a.cancelled_at ?? a.updated_at;
+    return `This request was ${a.status} ${fromNow(when)}${a.decision_comment ? `: “${a.decision_comment}”` : '.'}`;
+  }
+  if (a.expires_at && new Date(a.expires_at).getTime() <= Date.now()) {
+    return 'This request expired before anyone decided, so it can no longer be approved or rejected.';
+  }
+  if (!me?.user) return null;
+  if (me.user.role === 'viewer') return 'You are a viewer in this organization: you can follow requests but not decide them.';
+  if (isRequester(a, me)) return 'You asked for this yourself, so someone else has to approve it (four-eyes rule).';
+  return null;
+}
+
+function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: Me | null; onChanged(a: Approval): void }) {
+  const { emergencyStop } = useSession();
+  const [done, setDone] = useState<string | null>(null);
+  const reason = whyNot(a, me);
+  const cancellable = a.status === 'pending' && (isRequester(a, me) || me?.user?.role === 'admin');
+  return (
+    <div className="stack">
+      {done && (
+        <p className="alert success" role="status">
+          {done}
+        </p>
+      )}
+      {reason && <p className={a.status === 'pending' ? 'alert warn' : 'muted'}>{reason}</p>}
+      {emergencyStop && a.status === 'pending' && (
+        <p className="alert error">The emergency stop is on: decisions are refused until an admin turns it off.</p>
+      )}
+      {canDecide(a, me) && (
+        <DecisionForm
+          approval={a}
+          onDecided={(r) => {
+            setDone(
+              r.status === 'pending'
+                ? `Your approval is recorded (${r.current_approvals} of ${r.required_approvals}).`
+                : `You ${r.status === 'approved' ? 'approved' : 'rejected'} this request.${r.callback_url ? (r.callback_delivered ? ' The automation has been told.' : ' The automation will be told.') : ''}`,
+            );
+            onChanged(r);
+          }}
+        />
+      )}
+      {cancellable && (
+        <ConfirmButton
+          title="Cancel this request?"
+          body={<p>Nobody will be able to approve or reject it any more, and the automation is told it was cancelled.</p>}
+          confirmLabel="Cancel request"
+          danger
+          onConfirm={async () => {
+            const next = await api('cancelApproval', { params: { id: a.id } });
+            setDone('You cancelled this request.');
+            onChanged(next);
+          }}
+        >
+          Cancel request
+        </ConfirmButton>
+      )}
+    </div>
+  );
+}
+
+function Steps({ steps, sequential, me }: { steps: Step[]; sequential: boolean; me: Me | null }) {
+  return (
+    <section className="card" aria-labelledby="h-steps">
+      <h2 id="h-steps">Steps {sequential && <span className="small muted">(in order)</span>}</h2>
+      <ol className="stack" style={{ paddingLeft: '1.25rem' }}>
+        {steps.map((s) => (
+          <li key={s.id}>
+            <div className="row">
+              <span>{s.approver_id === me?.user?.id ? 'You' : <span className="mono small">approver {s.approver_id.slice(0, 8)}</span>}</span>
+              <StatusBadge status={s.status} />
+            </div>
+            {s.decided_at && (
+              <div className="small muted">
+                {s.status} {fromNow(s.decided_at)}
+                {s.comment ? `: “${s.comment}”` : ''}
+              </div>
+            )}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
+  'approval.created': 'requested this',
+  'approval.vote_recorded': 'voted',
+  'approval.approved': 'approved',
+  'approval.rejected': 'rejected',
+  'approval.cancelled': 'cancelled',
+  'approval.expired': 'expired',
+  'comment.created': 'commented',
+  'steps.configured': 'configured the steps',
+  'step.decided': 'decided a step',
+  'delivery.failed': 'delivery failed',
+};
+
+function Timeline({ events }: { events: ApprovalEvent[] }) {
+  if (events.length === 0) return <p className="muted">No events yet.</p>;
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {events.map((e) => {
+        const comment = typeof e.data.comment === 'string' && e.data.comment ? e.data.comment : null;
+        const decision = typeof e.data.decision === 'string' ? e.data.decision : null;
+        return (
+          <li key={e.id} data-type={e.type}>
+            <div>
+              <strong>{e.type === 'approval.expired' ? 'Greenlight' : principalLabel(e.actor)}</strong> {EVENT_WORDS[e.type]}
+              {e.type === 'approval.vote_recorded' && decision ? ` (${decision})` : ''}
+            </div>
+            {comment && <div className="small">“{comment}”</div>}
+            <time className="small muted" dateTime={e.created_at} title={formatDate(e.created_at)}>
+              {fromNow(e.created_at)}
+            </time>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+function Comments({ approvalId, comments, onAdded }: { approvalId: string; comments: Comment[]; onAdded(): void }) {
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  return (
+    <section className="card" aria-labelledby="h-comments">
+      <h2 id="h-comments">Comments ({comments.length})</h2>
+      {comments.length > 0 && (
+        <ul className="comments">
+          {comments.map((c) => (
+            <li key={c.id}>
+              <div className="small">
+                <strong>{principalLabel(c.author)}</strong>{' '}
+                <time className="muted" dateTime={c.created_at}>
+                  {fromNow(c.created_at)}
+                </time>
+              </div>
+              <div style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{c.body}</div>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="stack"
+        style={{ marginTop: '0.75rem' }}
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (!body.trim()) return;
+          setBusy(true);
+          setError(undefined);
+          try {
+            await api('createComment', { params: { id: approvalId }, body: { body } });
+            setBody('');
+            onAdded();
+          } catch (err) {
+            setError(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <label htmlFor="new-comment">Add a comment</label>
+        <textarea id="new-comment" value={body} maxLength={10_000} onChange={(e) => setBody(e.target.value)} />
+        <ErrorMessage error={error} />
+        <div>
+          <button type="submit" disabled={busy || !body.trim()}>
+            {busy ? 'Posting…' : 'Post comment'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
