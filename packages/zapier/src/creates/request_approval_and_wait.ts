@@ -1,0 +1,73 @@
+import { defineCreate, type Bundle, type ZObject } from 'zapier-platform-core';
+import { Approval } from '@greenlight/contract';
+import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, pathOf } from '@greenlight/triggers';
+import { callAction } from '../actions.ts';
+import { parseBody, perform } from '../api.ts';
+import { inputFields, outputFields } from '../fields.ts';
+
+const action = ACTIONS.request_approval_and_wait;
+
+const decided = (a: Approval) => ({ ...a, approved: a.status === 'approved' });
+
+const wantsStop = (bundle: Bundle) => {
+  const v = bundle.inputData.stop_unless_approved;
+  return v === true || /^(true|yes|1)$/i.test(String(v ?? ''));
+};
+
+/**
+ * Creates the request with Zapier's callback URL as `callback_url`; Zapier pauses the Zap until
+ * Greenlight posts the decision there (up to 30 days), then `performResume` continues with it.
+ */
+async function requestAndWait(z: ZObject, bundle: Bundle) {
+  // Testing the step in the Zap editor cannot wait: it creates the request and shows it pending.
+  const callback = bundle.meta?.isLoadingSample ? {} : { callback_url: z.generateCallbackUrl() };
+  const created = parseBody(Approval, (await callAction(z, bundle, action, callback)).data, 'approval request');
+  return decided(created);
+}
+
+/**
+ * The callback only wakes the Zap: the decision is read back from the API with the connection's
+ * own token, so a forged or replayed post to the callback URL cannot make up an outcome.
+ */
+async function resume(z: ZObject, bundle: Bundle) {
+  const id = (bundle.outputData as { id?: string } | undefined)?.id;
+  if (!id) throw new z.errors.Error('The paused step lost its approval request ID', 'NO_APPROVAL', 400);
+  const { data } = await perform(z, { method: 'GET', path: pathOf('/api/v1/approvals/{id}', { id }), successStatuses: [200] });
+  const approval = parseBody(Approval, data, 'approval request');
+  if (approval.status === 'pending') {
+    throw new z.errors.Error(`"${approval.title}" is still pending; the callback was not a decision`, 'STILL_PENDING', 409);
+  }
+  if (approval.status !== 'approved' && wantsStop(bundle)) {
+    const what = approval.status === 'expired' ? 'expired without a decision' : `was ${approval.status}`;
+    const why = approval.decision_comment ? `: ${approval.decision_comment}` : '';
+    throw new z.errors.HaltedError(`"${approval.title}" ${what}${why}. The Zap stops here, as this step is set to.`);
+  }
+  return decided(approval);
+}
+
+export default defineCreate({
+  key: 'request_approval_and_wait',
+  noun: 'Approval Request',
+  display: {
+    label: 'Request Approval and Wait',
+    description: 'Creates an approval request and pauses the Zap until it is approved, rejected, cancelled or expires.',
+  },
+  operation: {
+    inputFields: [
+      ...inputFields(action.fields, { action_type: { dynamic: 'action_type_choices.id.name' } }),
+      {
+        key: 'stop_unless_approved',
+        label: 'Stop the Zap Unless Approved',
+        helpText:
+          'Yes: a rejected, cancelled or expired request stops the Zap here. No: the Zap continues either way; use the **Approved** output in a filter or path. Zapier waits at most 30 days: set **Expires At** to decide what happens sooner.',
+        type: 'boolean',
+        default: 'false',
+        required: false,
+      },
+    ],
+    perform: requestAndWait,
+    performResume: resume,
+    sample: { ...SAMPLE_DECIDED_APPROVAL, approved: true },
+    outputFields: [...outputFields(APPROVAL_OUTPUT_FIELDS), { key: 'approved', label: 'Approved', type: 'boolean' }],
+  },
+});

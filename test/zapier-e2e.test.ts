@@ -1,0 +1,185 @@
+/**
+ * The Zapier app against the real Greenlight server and its real authorization server, run by
+ * Zapier's own runtime (zapier-platform-core): OAuth with PKCE through the sign-in and consent
+ * pages, a refresh once the access token has expired, a REST hook delivered to a local catch URL,
+ * "request approval and wait" resumed by the callback, and unsubscribing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../apps/server/src/testing/harness.ts';
+import { connectInBrowser, memberWithPassword, pkcePair, registerClient } from '../apps/server/src/testing/oauth.ts';
+import { startReceiver, type Received, type TestReceiver } from '../apps/server/src/delivery/test-receiver.ts';
+import { App, createAppHandler, runAt as run } from '../packages/zapier/test/runtime.ts';
+
+const REDIRECT = 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/';
+const handler = createAppHandler(App);
+
+let server: TestServer;
+let receiver: TestReceiver;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    config: {
+      // The catch and callback URLs are on loopback here; in production they are Zapier's public hosts.
+      GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
+      GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms',
+      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+    },
+  });
+  receiver = await startReceiver();
+  process.env.GREENLIGHT_BASE_URL = server.url;
+}, 60_000);
+afterAll(async () => {
+  await receiver?.close();
+  await server?.stop();
+}, 60_000);
+
+type AuthData = { access_token: string; refresh_token: string };
+
+/** Renders the authorize URL as Zapier does: the `{{…}}` template, then PKCE's challenge (enablePkce). */
+function authorizeUrl(state: string, challenge: string): URL {
+  const spec = App.authentication!.oauth2Config!.authorizeUrl as { url: string; params: Record<string, string> };
+  const render = (t: string) =>
+    t
+      .replace('{{process.env.GREENLIGHT_BASE_URL}}', process.env.GREENLIGHT_BASE_URL!)
+      .replace('{{process.env.CLIENT_ID}}', process.env.CLIENT_ID!)
+      .replace('{{bundle.inputData.state}}', state)
+      .replace('{{bundle.inputData.redirect_uri}}', REDIRECT);
+  const url = new URL(render(spec.url));
+  for (const [k, v] of Object.entries(spec.params)) url.searchParams.set(k, render(v));
+  url.searchParams.set('code_challenge', challenge);
+  url.searchParams.set('code_challenge_method', 'S256');
+  return url;
+}
+
+/** A Zapier user connects Greenlight: the whole OAuth dance, then the connection test. */
+async function connect(seed: SeededOrg) {
+  const client = await registerClient(server, seed, { redirectUris: [REDIRECT] });
+  process.env.CLIENT_ID = client.clientId;
+  process.env.CLIENT_SECRET = client.clientSecret;
+  const user = await memberWithPassword(server, seed, 'approver');
+  const { verifier, challenge } = pkcePair(); // Zapier makes these
+  const url = authorizeUrl('zapier-state-123', challenge);
+  expect(url.pathname).toBe('/oauth/authorize');
+  const back = await connectInBrowser(server, user, Object.fromEntries(url.searchParams) as never);
+  expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
+  expect(back.searchParams.get('state')).toBe('zapier-state-123');
+  const authData = await run<AuthData>('authentication.oauth2Config.getAccessToken', {
+    inputData: { code: back.searchParams.get('code'), redirect_uri: REDIRECT, state: 'zapier-state-123', code_verifier: verifier },
+  });
+  return { client, user, authData };
+}
+
+/** A delivery as Zapier hands it to `perform`: headers CGI-style, the raw body and its parsed form. */
+const asZapierRequest = (r: Received) => ({
+  rawRequest: {
+    method: 'POST',
+    headers: Object.fromEntries(
+      Object.entries(r.headers).map(([k, v]) => [`Http-${k.replace(/(^|-)([a-z])/g, (_, d: string, c: string) => d + c.toUpperCase())}`, String(v)]),
+    ),
+    content: r.body,
+    querystring: '',
+  },
+  cleanedRequest: JSON.parse(r.body) as unknown,
+});
+
+const decide = (seed: SeededOrg, id: string, decision: 'approve' | 'reject', comment: string) =>
+  server.http(seed.key).patch(`/api/v1/approvals/${id}`).send({ decision, comment }).expect(200);
+
+describe('Zapier app end to end', () => {
+  it('connects with OAuth + PKCE, tests and labels the connection, and refreshes after the access token expires', async () => {
+    const seed = await seedOrg(server.db);
+    const { client, user, authData } = await connect(seed);
+    expect(authData.access_token).toMatch(/^glat_/);
+    expect(authData.refresh_token).toMatch(/^glrt_/);
+
+    const me = await run<Record<string, unknown>>('authentication.test', { authData });
+    expect(me).toMatchObject({ user: { email: user.email }, org: { id: seed.org.id } });
+    expect(await run('authentication.connectionLabel', { authData, inputData: me })).toBe(`${user.email} (${seed.org.name})`);
+
+    // An hour later: the access token has lapsed.
+    await server.db.exec(`UPDATE oauth_tokens SET expires_at = now() - interval '1 second' WHERE kind = 'access' AND client_id = '${client.id}'`);
+    await expect(run('authentication.test', { authData })).rejects.toMatchObject({ name: 'RefreshAuthError' });
+
+    // What Zapier does on RefreshAuthError: refresh (rotating the pair) and run the step again.
+    const renewed = await run<AuthData>('authentication.oauth2Config.refreshAccessToken', { authData });
+    expect(renewed.access_token).not.toBe(authData.access_token);
+    expect(renewed.refresh_token).not.toBe(authData.refresh_token);
+    expect(await run('authentication.test', { authData: renewed })).toMatchObject({ user: { email: user.email } });
+  });
+
+  it('subscribes a REST hook, maps the signed delivery of a decision, and unsubscribes', async () => {
+    const seed = await seedOrg(server.db);
+    const { authData } = await connect(seed);
+    const targetUrl = `${receiver.url}/hooks/catch/123/decided/`;
+    const subscribeData = await run<{ id: string; secret: string }>('triggers.approval_decided.operation.performSubscribe', {
+      authData,
+      targetUrl,
+      inputData: { outcomes: ['approved'] },
+    });
+    expect(subscribeData.secret).toMatch(/^whsec_/);
+
+    const created = await run<{ id: string; status: string }>('creates.request_approval.operation.perform', {
+      authData,
+      inputData: { title: 'Refund order 1042', description: 'Customer asked twice', priority: 'medium', external_id: `ord-1042-${seed.org.slug}` },
+    });
+    expect(created.status).toBe('pending');
+    await decide(seed, created.id, 'approve', 'Refund it');
+
+    await receiver.until(() => receiver.received.some((r) => r.headers['content-type'] === 'application/json' && JSON.parse(r.body).data?.approval_id === created.id));
+    const delivery = receiver.received.find((r) => JSON.parse(r.body).data?.approval_id === created.id)!;
+    const items = await run<Record<string, unknown>[]>('triggers.approval_decided.operation.perform', {
+      authData,
+      inputData: { outcomes: ['approved'] },
+      subscribeData,
+      ...asZapierRequest(delivery),
+    });
+    expect(items).toEqual([expect.objectContaining({ id: created.id, status: 'approved', decision_comment: 'Refund it' })]);
+
+    // The same decision is what the editor's sample (performList) and the search find.
+    const listed = await run<{ id: string }[]>('triggers.approval_decided.operation.performList', { authData, inputData: { outcomes: ['approved'] } });
+    expect(listed.map((a) => a.id)).toContain(created.id);
+    const found = await run<{ id: string }[]>('searches.find_approval.operation.perform', { authData, inputData: { external_id: `ord-1042-${seed.org.slug}` } });
+    expect(found.map((a) => a.id)).toEqual([created.id]);
+
+    expect(await run('triggers.approval_decided.operation.performUnsubscribe', { authData, subscribeData })).toEqual({ id: subscribeData.id, deleted: true });
+    await server.http(seed.key).get(`/api/v1/webhooks/${subscribeData.id}`).expect(404);
+    // Turning the Zap off twice is harmless: already gone counts as unsubscribed.
+    expect(await run('triggers.approval_decided.operation.performUnsubscribe', { authData, subscribeData })).toEqual({ id: subscribeData.id, deleted: false });
+  });
+
+  it('"request approval and wait": the decision reaches the callback URL and performResume continues with it', async () => {
+    const seed = await seedOrg(server.db);
+    const { authData } = await connect(seed);
+    const callbackUrl = `${receiver.url}/hooks/callback/run-1/`;
+    const bundle = { authData, inputData: { title: 'Deploy v2.4.0', description: 'Production release', priority: 'high', stop_unless_approved: false } };
+
+    const paused = await handler({ command: 'execute', method: 'creates.request_approval_and_wait.operation.perform', bundle, callback_url: callbackUrl });
+    expect(paused.status).toBe('CALLBACK'); // Zapier pauses the Zap here
+    const outputData = paused.results as { id: string; status: string; callback_url: string };
+    expect(outputData).toMatchObject({ status: 'pending', callback_url: callbackUrl, approved: false });
+
+    await decide(seed, outputData.id, 'approve', 'Ship it');
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(outputData.id) && r.body.includes('approval.approved')));
+    const callback = receiver.received.find((r) => r.body.includes(outputData.id) && r.body.includes('approval.approved'))!;
+
+    const resumed = await run<Record<string, unknown>>('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(callback) });
+    expect(resumed).toMatchObject({ id: outputData.id, status: 'approved', approved: true, decision_comment: 'Ship it' });
+  });
+
+  it('"request approval and wait" set to stop: a rejection halts the Zap with the reason', async () => {
+    const seed = await seedOrg(server.db);
+    const { authData } = await connect(seed);
+    const callbackUrl = `${receiver.url}/hooks/callback/run-2/`;
+    const bundle = { authData, inputData: { title: 'Delete account 77', description: 'GDPR request', priority: 'critical', stop_unless_approved: true } };
+    const paused = await handler({ command: 'execute', method: 'creates.request_approval_and_wait.operation.perform', bundle, callback_url: callbackUrl });
+    const outputData = paused.results as { id: string };
+
+    await decide(seed, outputData.id, 'reject', 'Legal hold');
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(outputData.id) && r.body.includes('approval.rejected')));
+    const callback = receiver.received.find((r) => r.body.includes(outputData.id) && r.body.includes('approval.rejected'))!;
+
+    const error = await run('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(callback) }).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'HaltedError' });
+    expect((error as Error).message.split('\n')[0]).toBe('"Delete account 77" was rejected: Legal hold. The Zap stops here, as this step is set to.');
+  });
+});
