@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', 'packages/n8n-nodes-greenlight/**', 'packages/zapier/**', 'packages/make/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', 'packages/n8n-nodes-greenlight/**', 'packages/make/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },

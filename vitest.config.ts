@@ -22,6 +22,13 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'packages',
+          include: ['packages/client/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'server:pglite',
           include: serverTests,
           env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
