@@ -1,6 +1,7 @@
 import type { EventType, WebhookPayload } from '@greenlight/contract';
 import type { Database, Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../modules/approvals/serialize.ts';
+import { EVENT_COLUMNS, toWebhookPayload, type EventRow } from '../modules/events/webhook-payload.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../modules/events/append-event.ts';
 import { generateSecret } from './signer.ts';
 
@@ -59,19 +60,6 @@ export async function claimDue(db: Queryable, limit: number, leaseMs: number, id
   return rows;
 }
 
-interface EventRow {
-  id: string;
-  type: EventType;
-  org_id: string;
-  approval_id: string | null;
-  actor_type: 'connection' | 'user' | 'system';
-  actor_id: string | null;
-  actor_name: string | null;
-  from_status: WebhookPayload['data']['from_status'];
-  to_status: WebhookPayload['data']['to_status'];
-  data: Record<string, unknown>;
-  created_at: Date;
-}
 
 /**
  * The body of a delivery, built at its first attempt and stored, so that retries send the same bytes
@@ -80,8 +68,7 @@ interface EventRow {
 export async function bodyOf(db: Queryable, d: ClaimedDelivery): Promise<string> {
   if (d.body !== null) return d.body;
   const { rows: events } = await db.query<EventRow>(
-    `SELECT id::text AS id, type, org_id, approval_id, actor_type, actor_id, actor_name, from_status, to_status, data, created_at
-       FROM events WHERE id = $1`,
+    `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = $1`,
     [d.event_id],
   );
   const e = events[0]!;
@@ -90,20 +77,7 @@ export async function bodyOf(db: Queryable, d: ClaimedDelivery): Promise<string>
     const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [e.approval_id]);
     if (rows[0]) approval = toApproval(rows[0]);
   }
-  const payload: WebhookPayload = {
-    type: e.type,
-    timestamp: e.created_at.toISOString(),
-    data: {
-      event_id: e.id,
-      org_id: e.org_id,
-      approval_id: e.approval_id,
-      actor: { type: e.actor_type, id: e.actor_id, name: e.actor_name },
-      from_status: e.from_status,
-      to_status: e.to_status,
-      details: e.data,
-      approval,
-    },
-  };
+  const payload = toWebhookPayload(e, approval);
   const { rows } = await db.query<{ body: string }>(
     'UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1 RETURNING body',
     [d.id, JSON.stringify(payload)],

@@ -1,20 +1,9 @@
 import type { Approval, WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../approvals/serialize.ts';
+import { EVENT_COLUMNS, toWebhookPayload, type EventRow } from '../events/webhook-payload.ts';
 
-export interface EventRow {
-  id: string;
-  org_id: string;
-  approval_id: string | null;
-  type: WebhookPayload['type'];
-  actor_type: WebhookPayload['data']['actor']['type'];
-  actor_id: string | null;
-  actor_name: string | null;
-  from_status: WebhookPayload['data']['from_status'];
-  to_status: WebhookPayload['data']['to_status'];
-  data: Record<string, unknown>;
-  created_at: Date;
-}
+export type { EventRow };
 
 /**
  * Reading an org's events by id. Within an org, event ids are taken in commit order (migration 004:
@@ -23,8 +12,7 @@ export interface EventRow {
  * event below it can appear later, none above it has been passed.
  */
 const READ_SQL = `
-SELECT e.id::text AS id, e.org_id, e.approval_id, e.type, e.actor_type, e.actor_id, e.actor_name,
-       e.from_status, e.to_status, e.data, e.created_at
+SELECT ${EVENT_COLUMNS}
   FROM events e
  WHERE e.org_id = $1 AND e.id > $2::bigint
  ORDER BY e.id
@@ -58,18 +46,5 @@ export async function toPayloads(db: Queryable, orgId: string, events: EventRow[
     );
     for (const r of rows) approvals.set(r.id, toApproval(r));
   }
-  return events.map((e) => ({
-    type: e.type,
-    timestamp: e.created_at.toISOString(),
-    data: {
-      event_id: e.id,
-      org_id: e.org_id,
-      approval_id: e.approval_id,
-      actor: { type: e.actor_type, id: e.actor_id, name: e.actor_name },
-      from_status: e.from_status,
-      to_status: e.to_status,
-      details: e.data,
-      approval: e.approval_id ? (approvals.get(e.approval_id) ?? null) : null,
-    },
-  }));
+  return events.map((e) => toWebhookPayload(e, e.approval_id ? (approvals.get(e.approval_id) ?? null) : null));
 }
