@@ -30,8 +30,20 @@ overrides:
   xlsx: 0.18.5
   "@langchain/langgraph-checkpoint": 1.1.5
   "@langchain/protocol": 0.0.19
+# pnpm 12 fails an install whose build scripts are left undecided. Only sqlite3 must build; the
+# others are optional native accelerators (with JS fallbacks) or install-time notices.
 allowBuilds:
   sqlite3: true
+  "@parcel/watcher": false
+  "@scarf/scarf": false
+  "@sentry/node-cpu-profiler": false
+  "@sentry/node-native-stacktrace": false
+  cpu-features: false
+  isolated-vm: false
+  msgpackr-extract: false
+  oracledb: false
+  protobufjs: false
+  ssh2: false
 YAML
 start=$(date +%s)
 # Not frozen: this directory has no committed lockfile; the overrides pin what matters. sqlite3's
