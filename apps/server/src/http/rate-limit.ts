@@ -32,6 +32,12 @@ export interface RedisRateLimitStoreOptions extends RateLimitStoreOptions {
   logger?: Pick<Logger, 'warn' | 'info'>;
   /** A Redis that answers slower than this counts as down for that request. */
   commandTimeoutMs?: number;
+  /**
+   * Separates the counters of one deployment from another's on a shared Redis (default
+   * `greenlight`). Tests give each server its own, so per-IP counters of one test run do not
+   * carry over into the next within the window.
+   */
+  namespace?: string;
 }
 
 /**
@@ -152,7 +158,7 @@ export async function redisRateLimitStore(url: string, options: RedisRateLimitSt
     storeClient: client,
     points: UNBOUNDED,
     duration: windowSeconds + KEY_GRACE_SECONDS,
-    keyPrefix: `greenlight:rl:${windowSeconds}`,
+    keyPrefix: `${options.namespace ?? 'greenlight'}:rl:${windowSeconds}`,
     rejectIfRedisNotReady: true,
     insuranceLimiter: memoryLimiter(windowSeconds),
   });
