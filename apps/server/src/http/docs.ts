@@ -26,7 +26,9 @@ const DOCS_INIT = `window.ui = SwaggerUIBundle({ url: '/api/v1/openapi.json', do
 export function docsRouter(): Router {
   const router = express.Router();
   const document = buildOpenApiDocument();
-  const assets: string = require('swagger-ui-dist').getAbsoluteFSPath();
+  // The package's main module evaluates the whole Swagger UI bundle (~40 MB of heap) only to
+  // answer its own folder; absolute-path.js answers it alone.
+  const assets: string = require('swagger-ui-dist/absolute-path.js')();
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -47,6 +47,17 @@ export const routeNotFound: RequestHandler = (req, _res, next) => {
   next(new ApiError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
 };
 
+/**
+ * The database is restarting or unreachable: a condition to retry (503 + Retry-After), not a bug
+ * (500). SQLSTATE class 08 (connection exception), 57P01–57P03 (admin shutdown, crash shutdown,
+ * cannot connect now), and socket errors of the driver. The pool replaces the broken connections.
+ */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  if (/^08/.test(code) || /^57P0[123]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code)) return true;
+  return err instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message);
+}
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -64,6 +75,8 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
     apiError = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
   else if (parserError?.status === 400 && typeof parserError.type === 'string')
     apiError = new ApiError('VALIDATION_ERROR', 'malformed request');
+  else if (isDatabaseUnavailable(err))
+    apiError = new ApiError('SERVICE_UNAVAILABLE', 'the database is unavailable; retry shortly', undefined, { 'Retry-After': '5' });
   else apiError = new ApiError('INTERNAL_ERROR', 'internal error');
 
   if (apiError.status >= 500) req.log?.error({ err }, 'request failed');
