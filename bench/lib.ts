@@ -1,0 +1,354 @@
+/**
+ * Shared pieces of the benchmarks and fault scripts: a database per run, seeding, real server
+ * processes, the bare-app baselines, load from a separate process (autocannon) and recording.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { openDatabase } from '../apps/server/src/storage/open.ts';
+import { createOrg } from '../apps/server/src/modules/orgs/create-org.ts';
+import { createConnection } from '../apps/server/src/modules/connections/connections.ts';
+import { freePort, spawnServer, type SpawnedServer } from '../apps/server/src/testing/spawn-server.ts';
+import { SCOPES } from '../packages/contract/src/index.ts';
+
+export const HERE = fileURLToPath(new URL('.', import.meta.url));
+export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+export function machine(): string {
+  const cpus = os.cpus();
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}, node ${process.version}, load ${load}`;
+}
+
+/** Appends one JSON line to results/<bench>.jsonl and prints the figures last. */
+export function record(bench: string, figures: Record<string, unknown>, summary: string): void {
+  const row = { at: new Date().toISOString(), bench, machine: machine(), ...figures };
+  mkdirSync(path.join(HERE, 'results'), { recursive: true });
+  appendFileSync(path.join(HERE, 'results', `${bench}.jsonl`), JSON.stringify(row) + '\n');
+  console.log(`\n== ${bench} ==\n${summary}\n${JSON.stringify(figures)}`);
+}
+
+const created = new Set<string>();
+// A script stopped by a signal (a timeout, Ctrl-C) still drops the databases it created.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    const names = [...created];
+    if (names.length === 0) process.exit(130);
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    c.connect()
+      .then(async () => {
+        for (const name of names) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      })
+      .finally(() => c.end().finally(() => process.exit(130)));
+  });
+}
+
+/** A fresh Postgres database for this run; `drop()` removes it. */
+export async function createDatabase(tag: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `bench_${tag}_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  created.add(name);
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+      created.delete(name);
+    },
+  };
+}
+
+export function tempDataDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlight-bench-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Seeded {
+  orgId: string;
+  /** API keys with every scope and the highest hourly limit (10,000): load is spread across them. */
+  keys: string[];
+  /** A second principal's key (the creator cannot decide its own requests). */
+  decider: string;
+}
+
+/** Migrates and seeds storage before the server process opens it (one process owns a PGlite directory). */
+export async function seed(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, keys: number, orgs = 1): Promise<Seeded> {
+  const db = await openDatabase(storage);
+  try {
+    const orgIds: string[] = [];
+    for (let o = 0; o < orgs; o++) {
+      const slug = `bench-${o}-${Date.now().toString(36)}`;
+      orgIds.push((await createOrg(db, { slug, name: `Bench ${o}`, adminEmail: `admin@${slug}.test` })).org.id);
+    }
+    const out: string[] = [];
+    for (let i = 0; i < keys + 1; i++) {
+      // Key 0 (the decider) and key 1 share the first org; further keys go round-robin across orgs.
+      const orgId = orgIds[Math.max(0, i - 1) % orgs]!;
+      const { apiKey } = await createConnection(db, { orgId, name: `bench-${i}`, scopes: [...SCOPES], rateLimit: 10_000 });
+      out.push(apiKey);
+    }
+    return { orgId: orgIds[0]!, keys: out.slice(1), decider: out[0]! };
+  } finally {
+    await db.close();
+  }
+}
+
+export function storageEnv(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }): Record<string, string> {
+  return storage.DATABASE_URL ? { DATABASE_URL: storage.DATABASE_URL } : { GREENLIGHT_DATA_DIR: storage.GREENLIGHT_DATA_DIR };
+}
+
+export function startServer(env: Record<string, string>, port?: number): Promise<SpawnedServer> {
+  return spawnServer({ NODE_ENV: 'production', ...env }, { timeoutMs: 60_000, ...(port ? { port } : {}) });
+}
+
+export interface Child {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs a bench/*.mjs helper process and waits for its first stdout line ("ready <ms>"). */
+export async function startHelper(script: string, args: string[], env: Record<string, string> = {}): Promise<Child & { readyMs: number }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(HERE, script), ...args], {
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const readyMs = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      const m = /ready (\d+(?:\.\d+)?)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    child,
+    readyMs,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export interface LoadFigures {
+  requests: number;
+  rps: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  statuses: Record<string, number>;
+}
+
+export interface LoadOptions {
+  url: string;
+  path?: string;
+  method?: 'GET' | 'POST';
+  keys?: string[];
+  connections: number;
+  seconds: number;
+  /** Requests per second across all connections (open-loop pacing by autocannon). */
+  rate?: number;
+  /** Record every 201's id in this file (fault scripts compare it with the database). */
+  idsFile?: string;
+}
+
+/** autocannon in its own process (cannon.mjs), so load generation never shares the server's CPU time slice accounting. */
+export function load(o: LoadOptions): Promise<LoadFigures> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(HERE, 'cannon.mjs'), JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`cannon.mjs exited with ${code}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadFigures);
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Resident set size of a process in MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2));
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function pgQuery(url: string) {
+  return async <T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query(sql, params)).rows as T[];
+    } finally {
+      await c.end();
+    }
+  };
+}
+
+export function loadAverage(): number {
+  return os.loadavg()[0]!;
+}
+
+export { execFileSync };
+
+/**
+ * Samples what Postgres backends of one database wait on, every 100 ms until `stop()`: the profile
+ * that tells a lock-bound create path (advisory / NOTIFY queue lock) from a CPU- or I/O-bound one.
+ */
+export function sampleWaits(adminUrl: string, database: string): { stop(): Promise<Record<string, number>> } {
+  const counts: Record<string, number> = {};
+  const client = new pg.Client({ connectionString: adminUrl });
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ w: string; n: number }>(
+        `SELECT coalesce(wait_event_type || ':' || wait_event, state) AS w, count(*)::int AS n
+           FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND state <> 'idle' GROUP BY 1`,
+        [database],
+      );
+      for (const r of rows) counts[r.w] = (counts[r.w] ?? 0) + r.n;
+      await sleep(100);
+    }
+    await client.end();
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 6));
+    },
+  };
+}
+
+/**
+ * A loopback webhook receiver in this process: records when each path was first hit (ms,
+ * performance.now()). `setDown(true)` closes the listening socket (senders get ECONNREFUSED) and
+ * `setDown(false)` listens again on the same port.
+ */
+export async function startCallbackReceiver(): Promise<{
+  url: string;
+  arrivals: Map<string, number>;
+  hits: { n: number };
+  setDown(down: boolean): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const { createServer } = await import('node:http');
+  const arrivals = new Map<string, number>();
+  const hits = { n: 0 };
+  const server = createServer((req, res) => {
+    const at = performance.now();
+    req.resume();
+    req.on('end', () => {
+      hits.n++;
+      if (!arrivals.has(req.url!)) arrivals.set(req.url!, at);
+      res.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  const close = () =>
+    new Promise<void>((r) => {
+      if (!server.listening) return r();
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arrivals,
+    hits,
+    async setDown(down) {
+      if (down) await close();
+      else await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    },
+    close,
+  };
+}
+
+/** Creates `n` approvals (16 at a time, keys round-robin); `body(i)` adds fields. Returns the ids in order. */
+export async function createMany(url: string, keys: string[], n: number, body: (i: number) => Record<string, unknown> = () => ({})): Promise<string[]> {
+  const ids: string[] = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < n) {
+        const i = next++;
+        const res = await fetch(`${url}/api/v1/approvals`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${keys[i % keys.length]}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ title: `Bench ${i}`, description: 'seeded', priority: 'low', ...body(i) }),
+        });
+        const json = (await res.json()) as { id: string };
+        if (res.status !== 201) throw new Error(`create answered ${res.status}: ${JSON.stringify(json)}`);
+        ids[i] = json.id;
+      }
+    }),
+  );
+  return ids;
+}
+
+export async function decide(url: string, key: string, id: string): Promise<number> {
+  const res = await fetch(`${url}/api/v1/approvals/${id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ decision: 'approve' }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Linux TcpExt counters (e.g. TCPSynRetrans): a 1 s / 3 s latency tail on loopback is a retransmitted SYN. */
+export function tcpCounter(name: string): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const keys = lines[0]?.split(/\s+/) ?? [];
+  const values = lines[1]?.split(/\s+/) ?? [];
+  const i = keys.indexOf(name);
+  return i < 0 ? 0 : Number(values[i]);
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc, clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The cluster's current WAL position; the difference across a run / its requests = WAL bytes per request (cluster-wide, so other work on the cluster adds to it). */
+export async function walLsn(): Promise<string> {
+  const rows = await pgQuery(PG_ADMIN_URL)<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  return rows[0]!.lsn;
+}
+export async function walBytesSince(lsn: string): Promise<number> {
+  const rows = await pgQuery(PG_ADMIN_URL)<{ n: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS n', [lsn]);
+  return Number(rows[0]!.n);
+}

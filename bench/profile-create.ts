@@ -1,0 +1,66 @@
+/**
+ * CPU profile of the server under create load: `tsx profile-create.ts [pglite|postgres]`. Runs the server
+ * with --cpu-prof, loads it for BENCH_SECONDS, stops it and prints the functions with the most self time
+ * (the .cpuprofile is kept in results/profiles/ for Chrome DevTools). Not part of `pnpm bench`.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { cleanEnv, freePort, MAIN, SERVER_DIR } from '../apps/server/src/testing/spawn-server.ts';
+import { createDatabase, HERE, load, seed, SECONDS, sleep, storageEnv, tempDataDir } from './lib.ts';
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+const kind = process.argv[2] === 'postgres' ? 'postgres' : 'pglite';
+const dir = path.join(HERE, 'results', 'profiles', `${kind}-${Date.now()}`);
+mkdirSync(dir, { recursive: true });
+const pgdb = kind === 'postgres' ? await createDatabase('profile') : undefined;
+const data = tempDataDir();
+try {
+  const storage = { DATABASE_URL: pgdb?.url, GREENLIGHT_DATA_DIR: data.dir };
+  const seeded = await seed(storage, 16);
+  // --cpu-prof is refused in NODE_OPTIONS, so the server is spawned here rather than by spawnServer.
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', MAIN], {
+    cwd: SERVER_DIR,
+    env: { ...cleanEnv(), ...storageEnv(storage), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: 'inherit',
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
+    if (i > 300) throw new Error('server not ready in 60 s');
+    await sleep(200);
+  }
+  const fig = await load({ url, keys: seeded.keys, connections: 64, seconds: SECONDS });
+  child.kill('SIGTERM');
+  await exited;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no profile written');
+  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { nodes: ProfileNode[] };
+  const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
+  const byFn = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const where = n.callFrame.url.replace(/^.*node_modules\/(\.pnpm\/)?/, '').replace(/^file:\/\/\/work\/main\//, '');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + (n.hitCount ?? 0));
+  }
+  console.log(`${kind}: ${fig.rps} req/s during the profile; top self time of ${total} samples:`);
+  for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  // The same samples by where the code lives: tells "inside the database engine" from "in our JavaScript".
+  const byArea = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const u = n.callFrame.url;
+    const fn = n.callFrame.functionName;
+    const area = u.startsWith('wasm://') ? 'PGlite wasm (Postgres itself)'
+      : u.includes('@electric-sql') ? 'PGlite JS glue'
+      : /\/apps\/server\/src\//.test(u) ? 'Greenlight server code'
+      : /node_modules\/\.pnpm\/([^/]+)/.exec(u)?.[1]?.replace(/@[\d.]+.*$/, '') ?? (u.startsWith('node:') ? 'node internals' : fn.startsWith('(') ? fn : `native: ${fn}`);
+    byArea.set(area, (byArea.get(area) ?? 0) + (n.hitCount ?? 0));
+  }
+  console.log('by area:');
+  for (const [k, v] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  console.log(`profile: ${path.join(dir, file)}`);
+} finally {
+  data.remove();
+  await pgdb?.drop();
+}

@@ -1,0 +1,53 @@
+/**
+ * Rewrites the table between the RESULTS markers in README.md from the latest line of each
+ * results/*.jsonl (the latest line per fault and storage for faults.jsonl).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { HERE } from './lib.ts';
+
+type Row = Record<string, unknown> & { at: string; machine: string };
+const lines = (bench: string): Row[] => {
+  const file = path.join(HERE, 'results', `${bench}.jsonl`);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row) : [];
+};
+const latest = (bench: string) => lines(bench).at(-1);
+const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**');
+const n = (v: unknown) => String(v);
+
+const out: string[] = ['| id | measure | figure | target | result | run at (machine load) |', '|---|---|---|---|---|---|'];
+const when = (r: Row) => `${r.at.slice(0, 16).replace('T', ' ')} (${/load ([\d.]+)/.exec(r.machine)?.[1] ?? '?'})`;
+const c = latest('create-postgres');
+if (c) {
+  out.push(`| P1 | create on Postgres, ${n(c.connections)} connections | ${n(c.p1_rps)} req/s vs bare ${n(c.bare_rps)} req/s = **${n(c.p1_ratio)}×** (8 orgs: ${n(c.p1_8orgs_ratio)}×) | ≥ 0.5× | ${verdict(Number(c.p1_ratio) >= 0.5)} | ${when(c)} |`);
+  out.push(`| P2 | create latency at 70 % of P1 (${n(c.p2_rate)} req/s) | p50 ${n(c.p2_p50_ms)} ms, **p99 ${n(c.p2_p99_ms)} ms** | p99 ≤ 50 ms | ${verdict(Number(c.p2_p99_ms) <= 50)} | ${when(c)} |`);
+  out.push(`| P6 | server RSS under P1 load | **${n(c.p6_peak_rss_mb)} MB** peak (at ready ${n(c.ready_rss_mb)} MB) | ≤ 200 MB | ${verdict(Number(c.p6_peak_rss_mb) <= 200)} | ${when(c)} |`);
+}
+const p3 = latest('callback-latency');
+if (p3) {
+  out.push(`| P3 | decision → callback, ${n(p3.rate)}/s for ${n(p3.seconds)} s | **p50 ${n(p3.p50_ms)} ms, p99 ${n(p3.p99_ms)} ms**, lost ${n(p3.lost)} | p50 ≤ 10, p99 ≤ 50, 0 lost | ${verdict(Number(p3.p50_ms) <= 10 && Number(p3.p99_ms) <= 50 && p3.lost === 0)} | ${when(p3)} |`);
+}
+const p4 = latest('list-scale');
+if (p4) {
+  out.push(`| P4 | newest 100 pending, ${n(p4.small_rows)} vs ${n(p4.large_rows)} rows | p50 ${n(p4.small_list_p50_ms)} vs ${n(p4.large_list_p50_ms)} ms = **${n(p4.list_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.list_ratio) <= 1.3)} | ${when(p4)} |`);
+  out.push(`| P4 | full-text search, ${n(p4.large_rows)} rows | selective p50 **${n(p4.search_selective_p50_ms)} ms**, broad p50 **${n(p4.search_broad_p50_ms)} ms** | p50 ≤ 50 ms | ${verdict(Math.max(Number(p4.search_selective_p50_ms), Number(p4.search_broad_p50_ms)) <= 50)} | ${when(p4)} |`);
+}
+const p5 = latest('embedded');
+if (p5) {
+  out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×** | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
+  out.push(`| P5 | cold start to ready | ${n(p5.server_start_ms)} ms vs PGlite ${n(p5.pglite_start_ms)} ms = **${n(p5.start_ratio)}×** | ≤ 1.5× | ${verdict(Number(p5.start_ratio) <= 1.5)} | ${when(p5)} |`);
+}
+const faults = new Map<string, Row>();
+for (const r of lines('faults')) faults.set(`${n(r.fault)} ${n(r.database)}`, r);
+const faultRows = ['| fault | storage | what happened | lost | run at |', '|---|---|---|---|---|'];
+for (const [, r] of [...faults].sort()) {
+  const { at: _at, machine: _m, bench: _b, fault, database, lost, ...rest } = r;
+  faultRows.push(`| ${n(fault)} | ${n(database)} | ${JSON.stringify(rest).replaceAll('|', '/')} | ${lost === undefined ? '—' : `**${n(lost)}**`} | ${when(r)} |`);
+}
+const machine = c?.machine ?? p5?.machine ?? '';
+const block = `<!-- RESULTS:start (written by table.ts) -->\nMachine: ${machine.replace(/, load [\d. ]+$/, '')}\n\n${out.join('\n')}\n\n${faultRows.join('\n')}\n<!-- RESULTS:end -->`;
+const readme = path.join(HERE, 'README.md');
+const text = readFileSync(readme, 'utf8');
+const re = /<!-- RESULTS:start[\s\S]*?<!-- RESULTS:end -->/;
+writeFileSync(readme, re.test(text) ? text.replace(re, block) : `${text}\n${block}\n`);
+console.log(block);
