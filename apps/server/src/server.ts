@@ -6,7 +6,7 @@ import { createApp, type AppDeps } from './app.ts';
 import { openDatabase } from './storage/open.ts';
 import type { Database } from './storage/database.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
-import { every, type Job } from './jobs/expiry-sweeper.ts';
+import { every, type Job } from './jobs/every.ts';
 import { expireDue } from './modules/approvals/expire-approvals.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import type { Database } from '../storage/database.ts';
 
 export interface Job {
   stop(): Promise<void>;
@@ -26,5 +25,3 @@ export function every(intervalMs: number, log: Logger, name: string, tick: () =>
     },
   };
 }
-
-export type { Database };
