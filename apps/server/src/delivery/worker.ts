@@ -27,6 +27,14 @@ export interface DeliveryWorkerOptions {
 const LEASE_MARGIN_MS = 5000;
 /** In-flight attempts get this long to finish on shutdown before they are cut off (and retried by whoever comes next). */
 const STOP_GRACE_MS = 5000;
+/**
+ * Most events produce no delivery (a create with no subscription to it), but the worker cannot tell
+ * from the notification. After a claim that found nothing, the next event-triggered claim waits this
+ * long, coalescing the notifications of a burst into one claim: at most one empty claim per interval
+ * instead of one per event. A decision's callback does not wait for it (the deciding process makes
+ * the first attempt inline); a subscription's first attempt may start this much later.
+ */
+export const EVENT_NUDGE_GAP_MS = 5;
 
 /**
  * The delivery worker of one process. It is woken by NOTIFY (an event committed anywhere, on
@@ -46,6 +54,8 @@ export class DeliveryWorker {
   private sweep: NodeJS.Timeout | undefined;
   private soon: { at: number; timer: NodeJS.Timeout } | undefined;
   private unlisten: Array<() => Promise<void>> = [];
+  private lastEmptyClaimAt = -Infinity;
+  private nudgeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     const { config } = options;
@@ -65,7 +75,7 @@ export class DeliveryWorker {
 
   async start(): Promise<void> {
     const wake = () => this.wake();
-    this.unlisten.push(await this.options.db.listen(NOTIFY_EVENTS, wake));
+    this.unlisten.push(await this.options.db.listen(NOTIFY_EVENTS, () => this.nudge()));
     this.unlisten.push(await this.options.db.listen(NOTIFY_DELIVERIES, wake));
     this.sweep = setInterval(wake, this.sweepMs);
     this.sweep.unref();
@@ -84,6 +94,18 @@ export class DeliveryWorker {
     });
   }
 
+  /** An event was committed somewhere: wake, unless a claim just found nothing (EVENT_NUDGE_GAP_MS). */
+  private nudge(): void {
+    if (this.stopped || this.nudgeTimer) return;
+    const wait = this.lastEmptyClaimAt + EVENT_NUDGE_GAP_MS - performance.now();
+    if (wait <= 0) return this.wake();
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = undefined;
+      this.wake();
+    }, wait);
+    this.nudgeTimer.unref();
+  }
+
   private async pump(): Promise<void> {
     try {
       do {
@@ -92,6 +114,7 @@ export class DeliveryWorker {
           const want = this.concurrency - this.inflight.size;
           const claimed = await claimDue(this.runtime.db, want, this.runtime.leaseMs);
           for (const d of claimed) this.track(runAttempt(this.runtime, d, this.abort.signal));
+          if (claimed.length === 0) this.lastEmptyClaimAt = performance.now();
           if (claimed.length < want) break;
         }
       } while (this.again && !this.stopped);
@@ -148,6 +171,7 @@ export class DeliveryWorker {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.sweep);
+    clearTimeout(this.nudgeTimer);
     if (this.soon) clearTimeout(this.soon.timer);
     await Promise.all(this.unlisten.map((u) => u().catch(() => {})));
     // A claim under way finishes first, so the attempts it starts are in `inflight` below.

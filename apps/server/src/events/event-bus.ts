@@ -1,7 +1,11 @@
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
 
-/** The channel the events trigger (migration 003) notifies on, once per event, when its transaction commits. */
+/**
+ * The channel every event is announced on once its transaction has committed (appendEvent and the
+ * create statement queue it through `Queryable.notify`), waking delivery workers, long polls and
+ * event streams in every process.
+ */
 export const EVENTS_CHANNEL = 'greenlight_events';
 
 export interface BusEvent {
@@ -13,6 +17,9 @@ export interface BusEvent {
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PAYLOAD = new RegExp(`^(${UUID}):(\\d{1,19}):(${UUID})?:([a-z_.]{1,64})$`);
+
+/** The payload announcing one event: `<org_id>:<event_id>:<approval_id or empty>:<type>`. */
+export const notificationOf = (e: BusEvent): string => `${e.orgId}:${e.eventId}:${e.approvalId ?? ''}:${e.type}`;
 
 /** `<org_id>:<event_id>:<approval_id or empty>:<type>`; anything else is ignored (null). */
 export function parseNotification(payload: string): BusEvent | null {

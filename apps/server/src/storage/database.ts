@@ -9,10 +9,29 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared under this name on each connection (Postgres), so repeats skip
+   * parsing and planning. For the few fixed statements on the hottest paths only: every name costs
+   * memory on every pooled connection. Ignored by PGlite.
+   */
+  prepare?: string;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Sends a NOTIFY once what was written through this handle is committed: on a transaction, after
+   * its COMMIT (nothing is sent if it rolls back); on the database itself, whose statements commit
+   * on their own, as soon as possible. Never inside the writer's transaction: a NOTIFY there takes
+   * the cluster's notification queue lock at commit and holds it through the commit's WAL flush,
+   * which makes every notifying transaction of the cluster commit one after another.
+   * Best effort: a notification lost (the process dies between commit and send, the connection
+   * fails) is a wake-up lost, never data; every listener re-reads on a timer of its own.
+   */
+  notify(channel: string, payload: string): void;
 }
 
 export interface Database extends Queryable {

@@ -12,7 +12,21 @@ export async function openPglite(dataDir?: string): Promise<Database> {
 }
 
 export function wrapPglite(pg: PGlite): Database {
-  const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
+  // This process owns the database (one connection, and a data directory no other process opens), so
+  // notifications of committed writes are handed to this process's listeners directly, without a
+  // query. `listen` also LISTENs in PGlite, so a pg_notify run as SQL reaches the same listeners.
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const deliver = (channel: string, payload: string) => {
+    for (const l of listeners.get(channel) ?? []) {
+      try {
+        l(payload);
+      } catch {
+        // A listener's failure is its own; the write it announces has committed.
+      }
+    }
+  };
+  const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>, notify: Queryable['notify']): Queryable => ({
+    notify,
     async exec(sql: string) {
       await q.exec(sql);
     },
@@ -21,15 +35,28 @@ export function wrapPglite(pg: PGlite): Database {
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
   });
-  const base = asQueryable(pg);
+  const base = asQueryable(pg, deliver);
   return {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => pg.transaction((tx) => fn(asQueryable(tx))),
+    notify: base.notify,
+    async transaction(fn) {
+      const afterCommit: Array<[string, string]> = [];
+      const result = await pg.transaction((tx) => fn(asQueryable(tx, (channel, payload) => void afterCommit.push([channel, payload]))));
+      for (const [channel, payload] of afterCommit) deliver(channel, payload);
+      return result;
+    },
     async listen(channel, onMessage) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(onMessage);
       const unlisten = await pg.listen(channel, onMessage);
-      return async () => unlisten();
+      return async () => {
+        set.delete(onMessage);
+        // After close there is nothing left to stop listening to.
+        if (!pg.closed) await unlisten();
+      };
     },
     close: () => pg.close(),
   };

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Queryable } from './database.ts';
+import type { Database, Queryable, QueryOptions } from './database.ts';
 import { RETRYABLE_SQLSTATES, sqlState } from './database.ts';
 
 export interface PostgresOptions {
@@ -30,7 +30,16 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   async function connectListener(): Promise<pg.Client> {
     const client = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
     client.on('notification', (msg) => {
-      for (const l of listeners.get(msg.channel) ?? []) l.onMessage(msg.payload ?? '');
+      const payload = msg.payload ?? '';
+      // The echo of a notification this process sent through queueNotify: already handed out.
+      const key = `${msg.channel}\n${payload}`;
+      const echo = echoes.get(key);
+      if (echo) {
+        if (echo === 1) echoes.delete(key);
+        else echoes.set(key, echo - 1);
+        return;
+      }
+      for (const l of listeners.get(msg.channel) ?? []) l.onMessage(payload);
     });
     // A lost connection emits 'error' (without a listener the process would crash), then 'end'.
     client.on('error', () => {});
@@ -49,6 +58,54 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     return client;
   }
 
+  // Notifications queued by committed writes, sent together: one autocommit statement per channel
+  // per turn of the event loop. That statement takes no transaction id, so its commit writes no WAL
+  // and holds the notification queue lock only for the moment of the send.
+  const outbox = new Map<string, string[]>();
+  // Notifications sent by queueNotify and already handed to this process's listeners, by
+  // channel + payload: their echo through LISTEN is skipped, once each. Only counted while the LISTEN
+  // connection is up (so every one comes back or fails to send); cleared when it reconnects.
+  const echoes = new Map<string, number>();
+  const countEcho = (key: string, by: number) => {
+    const n = (echoes.get(key) ?? 0) + by;
+    if (n > 0) echoes.set(key, n);
+    else echoes.delete(key);
+  };
+  const sending = new Set<Promise<unknown>>();
+  let flushQueued = false;
+  function queueNotify(channel: string, payload: string) {
+    if (closed) return;
+    // This process's listeners learn at once, without the round trip (a revoked key is refused by
+    // the very next request here); other processes learn through the NOTIFY below.
+    const local = listeners.get(channel);
+    for (const l of local ?? []) {
+      try {
+        l.onMessage(payload);
+      } catch {
+        // A listener's failure is its own; the write it announces has committed.
+      }
+    }
+    if (local?.size && listenClient) countEcho(`${channel}\n${payload}`, 1);
+    const list = outbox.get(channel);
+    if (list) list.push(payload);
+    else outbox.set(channel, [payload]);
+    if (flushQueued) return;
+    flushQueued = true;
+    setImmediate(() => {
+      flushQueued = false;
+      for (const [ch, payloads] of outbox) {
+        // Lost if Postgres is unreachable right now: listeners recheck on their own timers.
+        const tracked = listeners.get(ch)?.size && listenClient;
+        const p = pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [ch, payloads]).catch(() => {
+          if (tracked) for (const payload of payloads) countEcho(`${ch}\n${payload}`, -1);
+        });
+        sending.add(p);
+        void p.finally(() => sending.delete(p));
+      }
+      outbox.clear();
+    });
+  }
+
   function reconnect(attempt: number) {
     const timer = setTimeout(() => {
       if (closed || listenClient) return;
@@ -56,6 +113,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         (client) => {
           if (closed) return void client.end().catch(() => {});
           listenClient = client;
+          echoes.clear();
           for (const set of listeners.values()) for (const l of set) l.onReconnect?.();
         },
         () => reconnect(attempt + 1),
@@ -66,22 +124,29 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   return {
     kind: 'postgres',
-    async query<T>(sql: string, params?: unknown[]) {
-      const r = await pool.query(sql, params);
+    async query<T>(sql: string, params?: unknown[], options?: QueryOptions) {
+      const r = await (options?.prepare ? pool.query({ name: options.prepare, text: sql, values: params }) : pool.query(sql, params));
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
     async exec(sql: string) {
       await pool.query(sql);
     },
+    notify: queueNotify,
     async transaction(fn) {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
+        const afterCommit: Array<[string, string]> = [];
         const tx: Queryable = {
+          notify(channel: string, payload: string) {
+            afterCommit.push([channel, payload]);
+          },
           async exec(sql: string) {
             await client.query(sql);
           },
-          async query<T>(sql: string, params?: unknown[]) {
-            const r = await client.query(sql, params);
+          async query<T>(sql: string, params?: unknown[], options?: QueryOptions) {
+            const r = await (options?.prepare
+              ? client.query({ name: options.prepare, text: sql, values: params })
+              : client.query(sql, params));
             return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
           },
         };
@@ -90,6 +155,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
           const result = await fn(tx);
           await client.query('COMMIT');
           client.release();
+          for (const [channel, payload] of afterCommit) queueNotify(channel, payload);
           return result;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});
@@ -125,6 +191,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       };
     },
     async close() {
+      // Notifications of writes already committed go out before the pool closes.
+      await new Promise<void>((r) => setImmediate(r));
+      await Promise.all(sending);
       closed = true;
       const client = listenClient;
       listenClient = undefined;

@@ -5,6 +5,7 @@ import { ApiError } from '../../http/errors.ts';
 import type { AuthContext } from '../../http/auth.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
 import { actorOf } from '../events/append-event.ts';
+import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -35,11 +36,12 @@ WITH o AS (
 ), ev AS (
   INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
   SELECT ins.org_id, ins.id, 'approval.created', $3, $4, $5, NULL, 'pending', $23::jsonb FROM ins
+  RETURNING id
 )
-SELECT EXISTS (SELECT 1 FROM o) AS org_open, ${APPROVAL_COLUMNS}
+SELECT EXISTS (SELECT 1 FROM o) AS org_open, (SELECT id::text FROM ev) AS event_id, ${APPROVAL_COLUMNS}
   FROM (SELECT 1) AS one LEFT JOIN ins AS a ON true`;
 
-type InsertResult = { org_open: boolean } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
+type InsertResult = { org_open: boolean; event_id: string | null } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
 
 type Replayed = { status: 200; body: Approval };
 
@@ -89,7 +91,7 @@ async function insert(db: Queryable, auth: AuthContext, body: CreateApprovalBody
     jsonb({ title: body.title, priority: body.priority }),
     body.on_expiry,
   ];
-  const { rows } = await db.query<InsertResult>(INSERT_SQL, params);
+  const { rows } = await db.query<InsertResult>(INSERT_SQL, params, { prepare: 'create_approval' });
   return rows[0]!;
 }
 
@@ -128,7 +130,11 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     throw err;
   }
   if (!row.org_open) throw emergencyStop();
-  if (row.id !== null) return { status: 201, body: toApproval(row as ApprovalRow) };
+  if (row.id !== null) {
+    // The statement has committed: announce its event (see Queryable.notify).
+    deps.db.notify(EVENTS_CHANNEL, notificationOf({ orgId: auth.org.id, eventId: row.event_id!, approvalId: row.id, type: 'approval.created' }));
+    return { status: 201, body: toApproval(row as ApprovalRow) };
+  }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
   // (READ COMMITTED) sees it; approvals are never deleted, so it is there.

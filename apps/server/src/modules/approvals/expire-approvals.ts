@@ -82,9 +82,7 @@ async function sweepBatch(db: Database): Promise<{ claimed: number; swept: numbe
       AUTO_DECISION_COMMENT.reject,
     ]);
     const outcome = new Map(applied.map((r) => [r.id, r.status]));
-    // Events take a per-org lock (migration 004); taking them in org order keeps two sweepers from deadlocking.
-    const byOrg = [...due].sort((x, y) => (x.org_id < y.org_id ? -1 : x.org_id > y.org_id ? 1 : 0));
-    for (const a of byOrg) {
+    for (const a of due) {
       const to = outcome.get(a.id);
       if (to) await recordOutcome(tx, a, to);
     }

@@ -31,7 +31,7 @@ export const redeliverDelivery: Handler<Routes['redeliverDelivery']> = async ({ 
         WHERE id = $1`,
       [params.id],
     );
-    await tx.query(`SELECT pg_notify('${NOTIFY_DELIVERIES}', $1)`, [params.id]);
+    tx.notify(NOTIFY_DELIVERIES, params.id);
     const { rows: out } = await tx.query<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.id = $1`, [params.id]);
     return out[0]!;
   });

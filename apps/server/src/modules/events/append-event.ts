@@ -1,6 +1,7 @@
 import type { ApprovalStatus, EventType, Principal } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import type { AuthContext } from '../../http/auth.ts';
+import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 
 export const SYSTEM_ACTOR: Principal = { type: 'system', id: null, name: 'Greenlight' };
 
@@ -24,12 +25,12 @@ export interface EventInput {
  * Appends one immutable event in the caller's transaction: the audit trail entry and, for
  * delivery, the outbox row commit together with the change they describe, or not at all.
  *
- * The fan-out happens inside this same INSERT statement: the `events_fan_out` trigger (migration 003)
- * inserts one `deliveries` row per target (the request's callback_url for its final outcome, each
- * active subscription to the type) and queues `pg_notify('greenlight_events',
- * '<org_id>:<event_id>:<approval_id or empty>:<type>')`, delivered on commit. A trigger rather than
- * CTEs here, because events are also inserted by single statements that do not come through this
- * function (the create statement, the expiry sweep): every path fans out, with no extra round trip.
+ * The fan-out happens inside this same INSERT statement: the `events_fan_out` trigger (migrations
+ * 003, 005) inserts one `deliveries` row per target (the request's callback_url for its final
+ * outcome, each active subscription to the type). A trigger rather than CTEs here, because events
+ * are also inserted by a statement that does not come through this function (the create statement):
+ * every path fans out, with no extra round trip. The event is announced on EVENTS_CHANNEL once the
+ * caller's transaction commits (`Queryable.notify`).
  */
 export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
@@ -37,5 +38,7 @@ export async function appendEvent(tx: Queryable, e: EventInput): Promise<string>
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id::text AS id`,
     [e.orgId, e.approvalId, e.type, e.actor.type, e.actor.id, e.actor.name, e.from ?? null, e.to ?? null, JSON.stringify(e.data ?? {})],
   );
-  return rows[0]!.id;
+  const id = rows[0]!.id;
+  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: e.orgId, eventId: id, approvalId: e.approvalId, type: e.type }));
+  return id;
 }

@@ -6,30 +6,91 @@ import { EVENT_COLUMNS, toWebhookPayload, type EventRow } from '../events/webhoo
 export type { EventRow };
 
 /**
- * Reading an org's events by id. Within an org, event ids are taken in commit order (migration 004:
- * a writer takes its ids under a per-org lock held until it commits), so once an id is visible every
- * lower id of the org is committed or will never exist. A cursor (the last id read) is exact: no
- * event below it can appear later, none above it has been passed.
+ * A place in an org's event log: the (transaction id, event id) of the last event read. Clients only
+ * ever see the event id (the SSE `id:`); the transaction id is looked up when they resume.
  */
-const READ_SQL = `
-SELECT ${EVENT_COLUMNS}
-  FROM events e
- WHERE e.org_id = $1 AND e.id > $2::bigint
- ORDER BY e.id
- LIMIT $3`;
+export interface EventPosition {
+  xid: string;
+  id: string;
+}
 
-export async function readEvents(db: Queryable, orgId: string, after: string, limit: number): Promise<EventRow[]> {
-  const { rows } = await db.query<EventRow>(READ_SQL, [orgId, after, limit]);
+export const START: EventPosition = { xid: '0', id: '0' };
+
+/**
+ * Reading an org's events without ever skipping one, while writers commit in any order (migration 005).
+ *
+ * Event ids are taken when a row is inserted, not when its transaction commits, so `id > cursor` is
+ * not safe: transaction A takes id 10, B takes 11 and commits first; a reader that passed 11 would
+ * never see 10. Instead the log is read in (xid, id) order, where xid is the writing transaction's id,
+ * and only below a horizon: the oldest transaction of this database still running when the
+ * statement's snapshot was taken (or, with none, the snapshot's xmax, the first transaction not yet
+ * started then):
+ *   - every transaction of this database below the horizon has ended, and the snapshot sees all that
+ *     committed, so the events below it are final: none can appear there later;
+ *   - any event not yet visible belongs to a transaction at or above the horizon (running, or not yet
+ *     started), so it sorts after every position already read.
+ * Hence a cursor (the position of the last event read) is exact. The price: an event is held back
+ * until every transaction of the database older than its own has ended (a long-running writer delays
+ * the stream, never reorders or drops it), and the order is (xid, id), not plain id order.
+ *
+ * Transaction ids are shared by every database of a Postgres cluster, so the snapshot's running list
+ * also holds other databases' transactions, which never write our events: those that pg_stat_activity
+ * shows connected to another database are left out, so a bulk load next door does not stall the
+ * stream. Anything not known to be elsewhere (ended since the snapshot, not visible to our role,
+ * a background process) counts, which errs on the side of waiting.
+ */
+const HORIZON = `(
+  SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot()))
+    FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+   WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database())
+)`;
+
+const READ_SQL = `
+SELECT ${EVENT_COLUMNS}, e.xid::text AS xid
+  FROM events e
+ WHERE e.org_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < ${HORIZON}
+ ORDER BY e.xid, e.id
+ LIMIT $4`;
+
+export async function readEvents(
+  db: Queryable,
+  orgId: string,
+  after: EventPosition,
+  limit: number,
+): Promise<Array<EventRow & { xid: string }>> {
+  const { rows } = await db.query<EventRow & { xid: string }>(READ_SQL, [orgId, after.xid, after.id, limit]);
   return rows;
 }
 
-/** Where a stream without a cursor starts: the org's newest event (0 when none). */
-export async function currentPosition(db: Queryable, orgId: string): Promise<string> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT coalesce((SELECT max(e.id) FROM events e WHERE e.org_id = $1), 0)::text AS id`,
+/** Where a stream without a cursor starts: after the org's last event below the horizon (START when none). */
+export async function currentPosition(db: Queryable, orgId: string): Promise<EventPosition> {
+  const { rows } = await db.query<EventPosition>(
+    `SELECT e.xid::text AS xid, e.id::text AS id FROM events e
+      WHERE e.org_id = $1 AND e.xid < ${HORIZON}
+      ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
     [orgId],
   );
-  return rows[0]!.id;
+  return rows[0] ?? START;
+}
+
+/**
+ * The position of a client's cursor (an event id it received). `0` is the start. An id that is not
+ * one of the org's events (made up, another org's, from a restored older database) resumes after the
+ * org's last event with a lower id, as near as the log allows to "every event after it".
+ */
+export async function positionOf(db: Queryable, orgId: string, eventId: string): Promise<EventPosition> {
+  if (eventId === '0') return START;
+  const exact = await db.query<EventPosition>(
+    'SELECT e.xid::text AS xid, e.id::text AS id FROM events e WHERE e.id = $2::bigint AND e.org_id = $1',
+    [orgId, eventId],
+  );
+  if (exact.rows[0]) return exact.rows[0];
+  const below = await db.query<EventPosition>(
+    `SELECT e.xid::text AS xid, e.id::text AS id FROM events e
+      WHERE e.org_id = $1 AND e.id < $2::bigint ORDER BY e.id DESC LIMIT 1`,
+    [orgId, eventId],
+  );
+  return below.rows[0] ?? START;
 }
 
 /**

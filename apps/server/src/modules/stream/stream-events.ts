@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Handler } from '../../http/router.ts';
 import type { AppDeps } from '../../app.ts';
 import type { Wakeup } from '../../events/event-bus.ts';
-import { currentPosition, readEvents, toPayloads } from './read-events.ts';
+import { currentPosition, positionOf, readEvents, toPayloads, type EventPosition } from './read-events.ts';
 
 export const STREAM_BATCH = 200;
 const HEARTBEAT_MS = EVENT_STREAM_HEARTBEAT_SECONDS * 1000;
@@ -15,7 +15,7 @@ export const STREAM_RECHECK_MS = 5_000;
 interface StreamContext {
   deps: AppDeps;
   orgId: string;
-  cursor: string;
+  cursor: EventPosition;
   wakeup: Wakeup;
   stop: AbortSignal;
   log: Logger;
@@ -41,7 +41,8 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
       let chunk = '';
       for (const p of payloads) chunk += frame(deps.config.validateResponses ? WebhookPayload.parse(p) : p);
       await write(res, chunk, stop);
-      cursor = events[events.length - 1]!.id;
+      const last = events[events.length - 1]!;
+      cursor = { xid: last.xid, id: last.id };
       if (events.length === STREAM_BATCH) continue;
     }
     if (Date.now() >= nextHeartbeat) {
@@ -62,9 +63,10 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
 export const streamEvents: Handler<Routes['streamEvents']> = async ({ query, headers, auth, deps, signal, log }) => {
   const orgId = auth.org.id;
   const wakeup = deps.bus.watchOrg(orgId);
-  let cursor: string;
+  let cursor: EventPosition;
   try {
-    cursor = headers['last-event-id'] ?? query.last_event_id ?? (await currentPosition(deps.db, orgId));
+    const resumeAfter = headers['last-event-id'] ?? query.last_event_id;
+    cursor = resumeAfter === undefined ? await currentPosition(deps.db, orgId) : await positionOf(deps.db, orgId, resumeAfter);
   } catch (err) {
     wakeup.close();
     throw err;
