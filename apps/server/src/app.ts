@@ -2,11 +2,12 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { EventBus } from './events/event-bus.ts';
+import type { ApiKeyCache } from './http/api-key-cache.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   rateLimit: RateLimitStore;
   /** Wakes long polls and event streams when events commit (one LISTEN per process). */
   bus: EventBus;
+  /** API keys already seen, so a request needs no lookup (absent: one query per request). */
+  apiKeys?: ApiKeyCache;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -32,13 +35,17 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on API answers: they are rarely fetched twice unchanged, and hashing every JSON body
+  // costs CPU on every request (static dashboard files keep theirs: serve-static sets its own).
+  app.disable('etag');
   app.set('query parser', 'simple');
   app.use(
     pinoHttp({
       logger: deps.logger,
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomBytes(8).toString('hex')}`;
+        // randomUUID draws from a buffered pool of random bytes; randomBytes(8) went to the CSPRNG on every request.
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
         res.setHeader('X-Request-Id', id);
         return id;
       },

@@ -10,6 +10,7 @@ import { every, type Job } from './jobs/every.ts';
 import { expireDue } from './modules/approvals/expire-approvals.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
+import { ApiKeyCache } from './http/api-key-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { registerDeliveryWorker } from './delivery/registry.ts';
 
@@ -35,7 +36,9 @@ export async function startGreenlight(
   // Listening before the first request is served, so no waiter can miss a notification.
   const bus = new EventBus(db, logger);
   await bus.start();
-  const deps: AppDeps = { config, db, logger, rateLimit, bus };
+  const apiKeys = new ApiKeyCache();
+  await apiKeys.start(db);
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys };
   // Registered before the first request, so a decision's inline callback attempt finds it.
   const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config }) : undefined;
   if (delivery) registerDeliveryWorker(deps, delivery);
@@ -67,6 +70,7 @@ export async function startGreenlight(
         server.closeIdleConnections();
       });
       await Promise.all(jobs.map((j) => j.stop()));
+      await apiKeys.close();
       await rateLimit.close();
       if (!options.db) await db.close();
     })());

@@ -6,6 +6,7 @@ import { API_KEY_PATTERN, sha256Hex } from '../security/tokens.ts';
 import { authenticateAccessToken } from '../modules/oauth/access-token.ts';
 import { ACCESS_TOKEN_PATTERN } from '../modules/oauth/settings.ts';
 import { authenticateSession } from '../modules/users/session-auth.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 
 export interface AuthContext {
   org: { id: string; slug: string; name: string; emergency_stop: boolean };
@@ -50,10 +51,11 @@ interface ConnectionRow {
 
 /**
  * Resolves the credential of a request: a `gk_` API key or an OAuth access token as Bearer, or
- * else the dashboard's session cookie. One query per request, so a revoked key, grant or session
- * fails on the very next request, on every server process.
+ * else the dashboard's session cookie. Tokens and sessions cost one query per request; API keys come
+ * from `keys` when given (see api-key-cache.ts: dropped the moment a revocation commits), else one
+ * query. Either way a revoked key, grant or session fails on the next request.
  */
-export async function authenticate(db: Database, req: Request): Promise<AuthContext> {
+export async function authenticate(db: Database, req: Request, keys?: ApiKeyCache): Promise<AuthContext> {
   if (typeof req.query.access_token === 'string' || typeof req.query.api_key === 'string') {
     // RFC 6750 §5.3: credentials in URLs leak into logs and Referer headers.
     throw unauthorized('credentials in the query string are not accepted; use the Authorization header', 'invalid_request');
@@ -77,17 +79,21 @@ export async function authenticate(db: Database, req: Request): Promise<AuthCont
   }
   if (!API_KEY_PATTERN.test(token)) throw unauthorized('malformed API key', 'invalid_token');
 
+  const keyHash = sha256Hex(token);
+  const cached = keys?.get(keyHash);
+  if (cached) return cached;
   const { rows } = await db.query<ConnectionRow>(
     `SELECT c.id AS connection_id, c.name AS connection_name, c.auth_type, c.scopes, c.rate_limit,
             c.created_at AS connection_created_at,
             o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop
        FROM connections c JOIN orgs o ON o.id = c.org_id
       WHERE c.key_hash = $1 AND c.revoked_at IS NULL`,
-    [sha256Hex(token)],
+    [keyHash],
+    { prepare: 'authenticate_api_key' },
   );
   const row = rows[0];
   if (!row) throw unauthorized('invalid or revoked API key', 'invalid_token');
-  return {
+  const auth: AuthContext = {
     org: { id: row.org_id, slug: row.org_slug, name: row.org_name, emergency_stop: row.emergency_stop },
     principal: { type: 'connection', id: row.connection_id, name: row.connection_name },
     connection: {
@@ -103,4 +109,14 @@ export async function authenticate(db: Database, req: Request): Promise<AuthCont
     rateLimitKey: `conn:${row.connection_id}`,
     rateLimit: row.rate_limit,
   };
+  if (keys) {
+    // Shared by every request with this key from now on: frozen, so none can change it for the others.
+    Object.freeze(auth.org);
+    Object.freeze(auth.principal);
+    Object.freeze(auth.connection!.scopes);
+    Object.freeze(auth.connection);
+    Object.freeze(auth);
+    keys.set(keyHash, auth);
+  }
+  return auth;
 }

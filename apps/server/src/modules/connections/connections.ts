@@ -1,6 +1,7 @@
 import { SCOPES, type Scope } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
 import { generateApiKey } from '../../security/tokens.ts';
+import { announceAuthChange } from '../../http/api-key-cache.ts';
 
 export interface ConnectionRecord {
   id: string;
@@ -58,6 +59,7 @@ export async function revokeConnection(
       [orgId, id, options.ofUser ?? null],
     );
     const connection = rows[0];
+    if (connection) announceAuthChange(tx, { connectionId: connection.id });
     if (connection?.auth_type === 'oauth') {
       await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE connection_id = $1', [id]);
     }

@@ -2,6 +2,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { SIGN_IN_LINK_TTL_MINUTES } from '../orgs/create-org.ts';
 import type { Role } from '../users/sessions.ts';
+import { announceAuthChange } from '../../http/api-key-cache.ts';
 
 export interface MemberRecord {
   user_id: string;
@@ -136,6 +137,7 @@ export async function removeMember(db: Database, orgId: string, userId: string):
       `UPDATE connections SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND user_id = $2`,
       [orgId, userId],
     );
+    announceAuthChange(tx, { orgId });
     return member;
   });
 }

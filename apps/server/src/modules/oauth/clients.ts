@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SCOPES, type Scope } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
 import { constantTimeEqual, sha256Hex } from '../../security/tokens.ts';
+import { announceAuthChange } from '../../http/api-key-cache.ts';
 
 export interface OAuthClientRecord {
   id: string;
@@ -91,6 +92,7 @@ export async function revokeOAuthClient(db: Database, orgId: string, id: string)
       [id],
     );
     await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE client_id = $1', [id]);
+    announceAuthChange(tx, { orgId });
     return client;
   });
 }

@@ -5,6 +5,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { findActiveClient, secretMatches } from './clients.ts';
 import { ACCESS_TOKEN_PREFIX, OAUTH_SETTINGS, REFRESH_TOKEN_PREFIX } from './settings.ts';
+import { announceAuthChange } from '../../http/api-key-cache.ts';
 
 const { InvalidGrantError } = OAuth2Server;
 
@@ -30,6 +31,7 @@ const opaque = (prefix = '') => `${prefix}${randomBytes(32).toString('base64url'
 export async function revokeGrant(tx: Queryable, connectionId: string): Promise<void> {
   await tx.query('UPDATE connections SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1', [connectionId]);
   await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE connection_id = $1', [connectionId]);
+  announceAuthChange(tx, { connectionId });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Database } from '../../storage/database.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { constraintName, sqlState } from '../../storage/database.ts';
+import { announceAuthChange } from '../../http/api-key-cache.ts';
 
 export const SIGN_IN_LINK_TTL_MINUTES = 60;
 
@@ -78,5 +79,7 @@ export async function setEmergencyStop(db: Database, orgId: string, on: boolean)
     `UPDATE orgs SET emergency_stop = $2, emergency_stop_changed_at = now() WHERE id = $1 RETURNING emergency_stop`,
     [orgId, on],
   );
+  // Committed (one statement): cached API keys carry the org's flag, so they are dropped.
+  if (rows[0]) announceAuthChange(db, { orgId });
   return rows[0] ?? null;
 }

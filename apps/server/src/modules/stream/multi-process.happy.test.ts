@@ -1,6 +1,7 @@
 /**
  * Two real server processes on one Postgres: a long poll and an event stream held by one process
- * answer within 100 ms of a decision made through the other (NOTIFY crosses processes). Postgres only.
+ * answer within 100 ms of a decision made through the other (NOTIFY crosses processes), and an API
+ * key a process has cached stops working there as soon as another process revokes it. Postgres only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -11,6 +12,8 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, openTestDatabase, seedOrg, TEST_DATABASE_URL, type SeededOrg, type TestDatabase } from '../../testing/harness.ts';
 import { openSse, type SseStream } from './sse-client.ts';
+import { revokeConnection } from '../connections/connections.ts';
+import { setEmergencyStop } from '../orgs/create-org.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
 
@@ -99,5 +102,36 @@ describe.skipIf(!TEST_DATABASE_URL)('two server processes on one Postgres', () =
     expect(approved).toMatchObject({ event: 'approval.approved' });
     expect(JSON.parse(approved!.data).data.approval_id).toBe(created.id);
     expect(approved!.at - decidedAt).toBeLessThan(100);
+  });
+
+  /** Polls until `ok` holds, at most `ms`; returns how long it took. */
+  async function within(ms: number, ok: () => Promise<boolean>): Promise<number> {
+    const t0 = performance.now();
+    while (!(await ok())) {
+      if (performance.now() - t0 > ms) throw new Error(`not within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return performance.now() - t0;
+  }
+
+  it('a key cached by both processes is refused by both within 100 ms of its revocation elsewhere', async () => {
+    const { key, connectionId } = await seed.newKey();
+    // Used (and so cached) on both processes.
+    await http(a.url, key).get('/api/v1/me').expect(200);
+    await http(b.url, key).get('/api/v1/me').expect(200);
+    // Revoked by a third party (this test process, its own connection to the database).
+    await revokeConnection(tdb.db, seed.org.id, connectionId);
+    for (const p of [a, b]) {
+      await within(100, async () => (await http(p.url, key).get('/api/v1/me')).status === 401);
+    }
+  });
+
+  it('lifting the emergency stop elsewhere lets a process with the key cached create again within 100 ms', async () => {
+    const { key } = await seed.newKey();
+    await http(a.url, key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+    await setEmergencyStop(tdb.db, seed.org.id, true);
+    await within(100, async () => (await http(a.url, key).post('/api/v1/approvals').send(approvalBody())).status === 503);
+    await setEmergencyStop(tdb.db, seed.org.id, false);
+    await within(100, async () => (await http(a.url, key).post('/api/v1/approvals').send(approvalBody())).status === 201);
   });
 });
