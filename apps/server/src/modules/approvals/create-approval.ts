@@ -13,33 +13,15 @@ import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 const jsonb = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
 /**
- * One statement, one round trip: the org row is read under a share lock so the emergency stop is
- * checked atomically with the insert (a stop committed first is seen; a stop pressed later waits
- * for this insert), the approval row is inserted unless its idempotency key is taken, and its
- * `approval.created` event is inserted from the same RETURNING, so neither exists without the other.
- * The foreign key check on approvals.org_id already takes a (weaker, KEY SHARE) lock on that row, so
- * this adds no lock traffic of its own; it only makes the stop's UPDATE wait for in-flight creates.
+ * One statement, one round trip: `greenlight_create_approval` (migration 007, where the statement and
+ * its locking are explained) inserts the request and its `approval.created` event unless the org is
+ * stopped or the idempotency key is taken. A function so that its plan is kept for the session.
  */
 const INSERT_SQL = `
-WITH o AS (
-  SELECT id FROM orgs WHERE id = $1 AND NOT emergency_stop FOR SHARE
-), ins AS (
-  INSERT INTO approvals (org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
-                         priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
-                         callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource, expires_at,
-                         on_expiry)
-  SELECT o.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15::jsonb, $16, $17, $18, $19::jsonb,
-         $20::jsonb, $21::jsonb, $22::timestamptz, $24
-    FROM o
-  ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
-  RETURNING *
-), ev AS (
-  INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
-  SELECT ins.org_id, ins.id, 'approval.created', $3, $4, $5, NULL, 'pending', $23::jsonb FROM ins
-  RETURNING id
-)
-SELECT EXISTS (SELECT 1 FROM o) AS org_open, (SELECT id::text FROM ev) AS event_id, ${APPROVAL_COLUMNS}
-  FROM (SELECT 1) AS one LEFT JOIN ins AS a ON true`;
+SELECT r.org_open, r.event_id::text AS event_id, ${APPROVAL_COLUMNS}
+  FROM greenlight_create_approval($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                                  $21, $22, $23, $24) AS r
+  LEFT JOIN LATERAL (SELECT (r.approval).*) AS a ON true`;
 
 type InsertResult = { org_open: boolean; event_id: string | null } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
 
