@@ -45,17 +45,26 @@ async function seeded(target: number, budgetMs: number) {
   return { database, storage, key: s.keys[0]!, rows, seedSeconds: Number(((Date.now() - t0) / 1000).toFixed(1)) };
 }
 
+interface Answer {
+  data?: unknown[];
+  pagination?: { total: number; total_exact?: boolean };
+}
+
 async function timed(url: string, key: string, query: string) {
   const lat: number[] = [];
+  let body: Answer = {};
   for (let i = 0; i < SAMPLES + 20; i++) {
     const t = performance.now();
     const res = await fetch(`${url}/api/v1/approvals?${query}`, { headers: { authorization: `Bearer ${key}` } });
-    const body = (await res.json()) as { data?: unknown[] };
+    body = (await res.json()) as Answer;
     if (res.status !== 200) throw new Error(`list answered ${res.status}: ${JSON.stringify(body)}`);
     if (i >= 20) lat.push(performance.now() - t);
   }
   lat.sort((a, b) => a - b);
-  return { p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  // What was answered, so a fast answer cannot hide a short page or a total that is no longer counted.
+  const total = body.pagination?.total ?? null;
+  const exact = body.pagination?.total_exact ?? true;
+  return { p50: percentile(lat, 50), p99: percentile(lat, 99), items: body.data?.length ?? 0, total, exact };
 }
 
 async function measure(target: number, budgetMs: number, search: boolean) {
@@ -75,6 +84,8 @@ async function measure(target: number, budgetMs: number, search: boolean) {
   }
 }
 
+const answer = (t: Awaited<ReturnType<typeof timed>>) => `${t.items} items, total ${t.exact ? '' : '≈'}${t.total}`;
+
 const small = await measure(SMALL, BUDGET_MS, false);
 const large = await measure(LARGE, BUDGET_MS, true);
 const ratio = Number((large.list.p50 / small.list.p50).toFixed(2));
@@ -90,6 +101,11 @@ const f = {
   search_selective_p50_ms: large.selective!.p50,
   search_broad_p50_ms: large.broad!.p50,
   search_broad_p99_ms: large.broad!.p99,
+  // Items on the page and `pagination.total` (exact or estimated) each answered.
+  small_list_answer: answer(small.list),
+  large_list_answer: answer(large.list),
+  search_selective_answer: answer(large.selective!),
+  search_broad_answer: answer(large.broad!),
 };
 const worst = Math.max(f.search_selective_p50_ms, f.search_broad_p50_ms);
 record(
@@ -99,5 +115,6 @@ record(
     `P4 newest 100 pending: ${small.rows} rows p50 ${small.list.p50} ms vs ${large.rows} rows p50 ${large.list.p50} ms = ${ratio}× (target ≤ 1.3) ${ratio <= 1.3 ? 'MET' : 'MISSED'}` +
       (large.rows < LARGE ? ` — only ${large.rows} of ${LARGE} rows could be seeded within ${BUDGET_MS / 1000} s` : ''),
     `P4 search on ${large.rows} rows: selective "svc1234" p50 ${f.search_selective_p50_ms} ms, broad "deploy production" p50 ${f.search_broad_p50_ms} ms (target p50 ≤ 50 ms) ${worst <= 50 ? 'MET' : 'MISSED'}`,
+    `P4 answers: list ${f.small_list_answer} (small), ${f.large_list_answer} (large); selective ${f.search_selective_answer}; broad ${f.search_broad_answer}`,
   ].join('\n'),
 );

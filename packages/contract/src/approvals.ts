@@ -230,10 +230,45 @@ export const ListApprovalsQuery = z.object({
 });
 export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
 
+/**
+ * Counting every match of a large list costs time in proportion to the list, reading a page does
+ * not; so a list's total is counted exactly up to at least this many matches and estimated above.
+ */
+export const EXACT_TOTAL_UP_TO = 1_000;
+const thousands = (x: number) => x.toLocaleString('en-US');
+
+/** The spec's four fields keep their meaning; `total_exact` tells a client whether `total` was counted. */
+export const ApprovalPagination = z
+  .object({
+    page: Pagination.shape.page,
+    page_size: Pagination.shape.page_size,
+    total: z
+      .number()
+      .int()
+      .min(0)
+      .openapi({
+        description:
+          `Requests matching the filters. Counted exactly up to at least ${thousands(EXACT_TOTAL_UP_TO)} (a search and ` +
+          'other filters may be counted further); above that, an estimate from the database statistics, never less than what was counted ' +
+          'nor than the requests this page shows to exist. On the last page of a list reached by page number it is exact again.',
+      }),
+    total_pages: z.number().int().min(0).openapi({ description: '`total` divided by `page_size`, rounded up: an estimate when `total` is one' }),
+    // Optional for clients: a server of the spec's shape, which always counts, does not send it.
+    total_exact: z
+      .boolean()
+      .optional()
+      .openapi({
+        description:
+          'True when `total` and `total_pages` are exact; false when they are estimates (absent: exact). To read a large list to its end, follow `next_page_token` rather than counting pages.',
+      }),
+  })
+  .openapi('ApprovalPagination');
+export type ApprovalPagination = z.infer<typeof ApprovalPagination>;
+
 export const ApprovalList = z
   .object({
     data: z.array(Approval),
-    pagination: Pagination,
+    pagination: ApprovalPagination,
     next_page_token: z.string().nullable().openapi({ description: 'Pass as `page_token` for the next page; null on the last page' }),
   })
   .openapi('ApprovalList');

@@ -191,7 +191,9 @@ export const routes = {
       'request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received ' +
       'as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is ' +
       'replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of ' +
-      `id order. Events come in id order. A comment line (\`: keep-alive\`) is sent every ${EVENT_STREAM_HEARTBEAT_SECONDS} s ` +
+      'order. Events come in the order their transactions wrote them, which is id order except between concurrent ' +
+      'transactions, so resume with the last id received rather than the highest; an event is sent once every transaction ' +
+      `older than its own has ended. A comment line (\`: keep-alive\`) is sent every ${EVENT_STREAM_HEARTBEAT_SECONDS} s ` +
       'so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, ' +
       '`approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.',
     scope: 'approvals:read',

@@ -124,7 +124,10 @@ export function InboxPage() {
               Previous
             </button>
             <span className="small muted">
-              Page {pagination.page} of {pagination.total_pages} · {pagination.total} requests
+              {/* Past a few thousand matches the server estimates the total rather than counting it. */}
+              Page {pagination.page} of {pagination.total_exact === false ? 'about ' : ''}
+              {pagination.total_pages} · {pagination.total_exact === false ? 'about ' : ''}
+              {pagination.total} requests
             </span>
             <button
               type="button"

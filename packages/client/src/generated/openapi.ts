@@ -113,7 +113,7 @@ export interface paths {
         };
         /**
          * Stream the organization's events (Server-Sent Events)
-         * @description Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of id order. Events come in id order. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.
+         * @description Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.
          *
          *     Requires scope `approvals:read`.
          */
@@ -806,15 +806,19 @@ export interface components {
         };
         ApprovalList: {
             data: components["schemas"]["Approval"][];
-            pagination: components["schemas"]["Pagination"];
+            pagination: components["schemas"]["ApprovalPagination"];
             /** @description Pass as `page_token` for the next page; null on the last page */
             next_page_token: string | null;
         };
-        Pagination: {
+        ApprovalPagination: {
             page: number;
             page_size: number;
+            /** @description Requests matching the filters. Counted exactly up to at least 1,000 (a search and other filters may be counted further); above that, an estimate from the database statistics, never less than what was counted nor than the requests this page shows to exist. On the last page of a list reached by page number it is exact again. */
             total: number;
+            /** @description `total` divided by `page_size`, rounded up: an estimate when `total` is one */
             total_pages: number;
+            /** @description True when `total` and `total_pages` are exact; false when they are estimates (absent: exact). To read a large list to its end, follow `next_page_token` rather than counting pages. */
+            total_exact?: boolean;
         };
         /**
          * @default -created_at
@@ -1302,6 +1306,12 @@ export interface components {
             /** @description null when no response came (refused target, network error, timeout) */
             status_code: number | null;
             error: string | null;
+        };
+        Pagination: {
+            page: number;
+            page_size: number;
+            total: number;
+            total_pages: number;
         };
     };
     responses: never;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { listWithBound } from './list-approvals.testing.ts';
+import { estimateSql, planRows } from './query-approvals.ts';
 
 let server: TestServer;
 let seed: SeededOrg;
@@ -96,5 +98,48 @@ describe('GET /api/v1/approvals — invalid page_token', () => {
       .get(`/api/v1/approvals?page_size=1&status=cancelled,pending&priority=low,high&page_token=${listed.body.next_page_token}`)
       .expect(200);
     expect(res.body.pagination.page).toBe(2);
+  });
+});
+
+describe('GET /api/v1/approvals — estimated totals that would contradict the page', () => {
+  const createN = async (org: SeededOrg, n: number) => {
+    for (let i = 0; i < n; i++) await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ title: `item ${i}` })).expect(201);
+  };
+
+  it('raises an estimate below the rows this page shows to exist', async () => {
+    const org = await seedOrg(server.db);
+    // Statistics from before the org had any request: the planner expects next to none.
+    await server.db.query('ANALYZE approvals');
+    await createN(org, 20);
+    const explained = await server.db.query<{ 'QUERY PLAN': unknown }>(estimateSql('a.org_id = $1'), [org.org.id]);
+    const estimate = planRows(explained.rows[0]!['QUERY PLAN']);
+    expect(estimate).toBeLessThan(16);
+
+    // Page 5 of 3 starts after 12 rows, shows 3 and knows of one more: at least 16 exist.
+    const body = await listWithBound(server, org, 2, 'page=5&page_size=3');
+    expect(body.data).toHaveLength(3);
+    expect(body.pagination).toEqual({ page: 5, page_size: 3, total: 16, total_pages: 6, total_exact: false });
+    // Page 1 shows only 4: the bound's floor, 3, is beaten by what it shows.
+    expect((await listWithBound(server, org, 2, 'page_size=3')).pagination.total).toBe(Math.max(estimate, 4));
+  });
+
+  it('claims no total from an empty page past the end of an estimated list', async () => {
+    const org = await seedOrg(server.db);
+    await createN(org, 5);
+    const body = await listWithBound(server, org, 2, 'page=9&page_size=3');
+    expect(body.data).toEqual([]);
+    expect(body.next_page_token).toBeNull();
+    expect(body.pagination.total_exact).toBe(false);
+    // Not 24 (the rows before page 9), which this page cannot prove; never below the bound's floor.
+    expect(body.pagination.total).toBeGreaterThanOrEqual(3);
+    expect(body.pagination.total).toBeLessThan(24);
+  });
+
+  it('reads the planner’s row estimate whichever form the driver hands it in, and nothing from anything else', () => {
+    const doc = [{ Plan: { 'Node Type': 'Seq Scan', 'Plan Rows': 248017 } }];
+    expect(planRows(doc)).toBe(248017);
+    expect(planRows(JSON.stringify(doc))).toBe(248017);
+    expect(planRows([{ Plan: { 'Plan Rows': 12.6 } }])).toBe(13);
+    for (const odd of [undefined, null, [], {}, [{}], [{ Plan: {} }], [{ Plan: { 'Plan Rows': '5' } }], '[]', 'Seq Scan']) expect(planRows(odd)).toBe(0);
   });
 });

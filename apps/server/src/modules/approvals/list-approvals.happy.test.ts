@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Approval, SORTS } from '@greenlight/contract';
+import { Approval, ListApprovalsQuery, SORTS, type ApprovalList } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { listWithBound } from './list-approvals.testing.ts';
+import { servedInOrder, sortSpec } from './query-approvals.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -30,7 +32,7 @@ async function createSeries(seed: SeededOrg, n: number, overrides: (i: number) =
 async function list(seed: SeededOrg, query: string) {
   return (await server.http(seed.key).get(`/api/v1/approvals?${query}`).expect(200)).body as {
     data: Item[];
-    pagination: { page: number; page_size: number; total: number; total_pages: number };
+    pagination: { page: number; page_size: number; total: number; total_pages: number; total_exact: boolean };
     next_page_token: string | null;
   };
 }
@@ -81,7 +83,7 @@ describe('GET /api/v1/approvals — shape', () => {
     const res = await server.http(seed.key).get('/api/v1/approvals').expect(200);
     expect(res.body).toEqual({
       data: [expect.objectContaining({ id: second!.id }), expect.objectContaining({ id: first!.id })],
-      pagination: { page: 1, page_size: 20, total: 2, total_pages: 1 },
+      pagination: { page: 1, page_size: 20, total: 2, total_pages: 1, total_exact: true },
       next_page_token: null,
     });
     // The fields the spec documents for list items, and the whole Approval besides.
@@ -93,7 +95,7 @@ describe('GET /api/v1/approvals — shape', () => {
 
   it('answers an empty page for an org without requests', async () => {
     const seed = await seedOrg(server.db);
-    expect(await list(seed, '')).toEqual({ data: [], pagination: { page: 1, page_size: 20, total: 0, total_pages: 0 }, next_page_token: null });
+    expect(await list(seed, '')).toEqual({ data: [], pagination: { page: 1, page_size: 20, total: 0, total_pages: 0, total_exact: true }, next_page_token: null });
   });
 });
 
@@ -202,7 +204,7 @@ describe('GET /api/v1/approvals — sorting', () => {
     expect(await sorted('-updated_at')).toEqual([a!.id, c!.id, d!.id, b!.id]);
     expect(await sorted('decided_at')).toEqual([c!.id, a!.id]);
     expect(await sorted('-decided_at')).toEqual([a!.id, c!.id]);
-    expect((await list(seed, 'sort=decided_at')).pagination).toEqual({ page: 1, page_size: 20, total: 2, total_pages: 1 });
+    expect((await list(seed, 'sort=decided_at')).pagination).toEqual({ page: 1, page_size: 20, total: 2, total_pages: 1, total_exact: true });
   });
 });
 
@@ -217,7 +219,7 @@ describe('GET /api/v1/approvals — page numbers', () => {
     const p4 = await list(seed, 'page=4&page_size=10');
     expect([p1, p2, p3, p4].map((p) => p.data.length)).toEqual([10, 10, 5, 0]);
     expect([...ids(p1.data), ...ids(p2.data), ...ids(p3.data)]).toEqual(newestFirst);
-    for (const [i, p] of [p1, p2, p3, p4].entries()) expect(p.pagination).toEqual({ page: i + 1, page_size: 10, total: 25, total_pages: 3 });
+    for (const [i, p] of [p1, p2, p3, p4].entries()) expect(p.pagination).toEqual({ page: i + 1, page_size: 10, total: 25, total_pages: 3, total_exact: true });
     expect(p1.next_page_token).not.toBeNull();
     expect(p2.next_page_token).not.toBeNull();
     expect(p3.next_page_token).toBeNull();
@@ -227,8 +229,8 @@ describe('GET /api/v1/approvals — page numbers', () => {
   it('clamps page_size to 100 (the spec example page=2&page_size=50 works)', async () => {
     const seed = await seedOrg(server.db);
     await createSeries(seed, 3);
-    expect((await list(seed, 'page_size=500')).pagination).toEqual({ page: 1, page_size: 100, total: 3, total_pages: 1 });
-    expect((await list(seed, 'page=2&page_size=50')).pagination).toEqual({ page: 2, page_size: 50, total: 3, total_pages: 1 });
+    expect((await list(seed, 'page_size=500')).pagination).toEqual({ page: 1, page_size: 100, total: 3, total_pages: 1, total_exact: true });
+    expect((await list(seed, 'page=2&page_size=50')).pagination).toEqual({ page: 2, page_size: 50, total: 3, total_pages: 1, total_exact: true });
   });
 
   it('hands out a token from a numbered page that continues with the next page', async () => {
@@ -238,7 +240,7 @@ describe('GET /api/v1/approvals — page numbers', () => {
     const viaToken = await list(seed, `page_size=5&page_token=${p2.next_page_token}`);
     const p3 = await list(seed, 'page=3&page_size=5');
     expect(ids(viaToken.data)).toEqual(ids(p3.data));
-    expect(viaToken.pagination).toEqual({ page: 3, page_size: 5, total: 12, total_pages: 3 });
+    expect(viaToken.pagination).toEqual({ page: 3, page_size: 5, total: 12, total_pages: 3, total_exact: true });
     expect(viaToken.next_page_token).toBeNull();
   });
 });
@@ -285,7 +287,7 @@ describe('GET /api/v1/approvals — cursor', () => {
     const created = await createSeries(seed, 21, (i) => ({ tags: { parity: i % 2 ? 'odd' : 'even' }, priority: i % 3 ? 'low' : 'high' }));
     const expected = created.filter((_, i) => i % 2 === 0 && i % 3 !== 0).reverse();
     const first = await list(seed, 'tags=parity:even&priority=low&page_size=3');
-    expect(first.pagination).toEqual({ page: 1, page_size: 3, total: expected.length, total_pages: Math.ceil(expected.length / 3) });
+    expect(first.pagination).toEqual({ page: 1, page_size: 3, total: expected.length, total_pages: Math.ceil(expected.length / 3), total_exact: true });
     const walked = await walk(seed, 'tags=parity:even&priority=low&page_size=3');
     expect(walked.ids).toEqual(ids(expected));
   });
@@ -319,5 +321,125 @@ describe('GET /api/v1/approvals — cursor', () => {
     const p1 = await list(seed, 'page_size=2');
     const rest = await list(seed, `page_size=10&page_token=${p1.next_page_token}`);
     expect([...ids(p1.data), ...ids(rest.data)]).toEqual(ids(created).reverse());
+  });
+});
+
+describe('GET /api/v1/approvals — totals beyond the exact count', () => {
+  it('counts exactly up to the bound and says when the total is an estimate above it', async () => {
+    const seed = await seedOrg(server.db);
+    await createSeries(seed, 10);
+    expect((await listWithBound(server, seed, 10, 'page_size=3')).pagination).toEqual({ page: 1, page_size: 3, total: 10, total_pages: 4, total_exact: true });
+
+    const first = await listWithBound(server, seed, 9, 'page_size=3');
+    expect(first.data).toHaveLength(3);
+    expect(first.next_page_token).not.toBeNull();
+    expect(first.pagination).toMatchObject({ page: 1, page_size: 3, total_exact: false });
+    expect(first.pagination.total).toBeGreaterThanOrEqual(10);
+    expect(first.pagination.total_pages).toBe(Math.ceil(first.pagination.total / 3));
+
+    // A cursor page cannot tell how many rows came before it.
+    const viaToken = await listWithBound(server, seed, 9, `page_size=3&page_token=${first.next_page_token}`);
+    expect(viaToken.pagination).toMatchObject({ page: 2, total_exact: false });
+    expect(viaToken.pagination.total).toBeGreaterThanOrEqual(10);
+  });
+
+  it('knows the total again on the last page reached by number', async () => {
+    const seed = await seedOrg(server.db);
+    const created = await createSeries(seed, 10);
+    const last = await listWithBound(server, seed, 4, 'page=4&page_size=3');
+    expect(ids(last.data)).toEqual([created[0]!.id]);
+    expect(last.pagination).toEqual({ page: 4, page_size: 3, total: 10, total_pages: 4, total_exact: true });
+    // An exactly-full last page too.
+    const full = await listWithBound(server, seed, 4, 'page=2&page_size=5');
+    expect(full.pagination).toEqual({ page: 2, page_size: 5, total: 10, total_pages: 2, total_exact: true });
+    expect(full.next_page_token).toBeNull();
+  });
+
+  it('reports the planner’s estimate above the bound', async () => {
+    const seed = await seedOrg(server.db);
+    await createSeries(seed, 30, (i) => ({ priority: i % 3 ? 'low' : 'critical' }));
+    // Fresh statistics: every org of this small table is in them with its exact share of rows.
+    await server.db.query('ANALYZE approvals');
+    const body = await listWithBound(server, seed, 5, 'page_size=2');
+    expect(body.pagination).toEqual({ page: 1, page_size: 2, total: 30, total_pages: 15, total_exact: false });
+    // Below the bound the count is exact again, whatever the statistics say.
+    expect((await listWithBound(server, seed, 10, 'priority=critical')).pagination).toMatchObject({ total: 10, total_exact: true });
+  });
+
+  it('walks the index without counting further only where an index yields the rows in order with nothing to test', () => {
+    const served = (qs: string) => {
+      const query = ListApprovalsQuery.parse(Object.fromEntries(new URLSearchParams(qs)));
+      return servedInOrder(query, sortSpec(query.sort));
+    };
+    for (const qs of ['', 'sort=created_at', 'sort=-updated_at', 'sort=decided_at', 'status=pending', 'status=approved&sort=created_at', 'page=3&page_size=7',
+      'created_after=2026-01-01T00:00:00Z', 'sort=updated_at&updated_after=2026-01-01T00:00:00Z', 'sort=-decided_at&decided_after=2026-01-01T00:00:00Z']) {
+      expect(served(qs), qs).toBe(true);
+    }
+    for (const qs of ['search=deploy', 'priority=high', 'tags=env:prod', 'source=bot', 'action_type=x', 'external_id=x', 'idempotency_key=x',
+      'status=pending,approved', 'status=pending&sort=-updated_at', 'status=pending&sort=decided_at', 'sort=updated_at&created_after=2026-01-01T00:00:00Z',
+      'decided_after=2026-01-01T00:00:00Z', 'status=pending&search=deploy']) {
+      expect(served(qs), qs).toBe(false);
+    }
+  });
+
+  it('reads the same pages whichever way it finds them: every sort, cursors and page numbers, with and without filters', async () => {
+    const seed = await seedOrg(server.db);
+    const n = 23;
+    await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        create(seed, { title: i % 2 ? `Deploy build ${i} to production` : `Rotate key ${i}`, priority: i % 3 ? 'low' : 'high' }),
+      ),
+    );
+    // Timestamps that collide within a microsecond and a millisecond, as in the cursor test above.
+    await server.db.query(
+      `UPDATE approvals SET created_at = '2026-03-24T10:00:00.123Z'::timestamptz + (seq % 3) * interval '1 microsecond',
+                            updated_at = '2026-03-24T11:00:00.456Z'::timestamptz + (seq % 5) * interval '1 microsecond',
+                            decided_at = CASE WHEN seq % 4 = 0 THEN NULL ELSE '2026-03-24T12:00:00.789Z'::timestamptz + (seq % 2) * interval '1 microsecond' END
+        WHERE org_id = $1`,
+      [seed.org.id],
+    );
+    const filters: [string, string][] = [
+      ['', 'true'],
+      ['search=deploy', `search_vector @@ websearch_to_tsquery('english', 'deploy')`],
+      ['priority=high', `priority = 'high'`],
+    ];
+    // Bound 0: every non-empty list is "many", so the page walks the sort order's index. Bound 1000:
+    // every list here is "few", so the page is sorted from the matches taken first.
+    for (const bound of [0, 1000]) {
+      for (const [filter, where] of filters) {
+        for (const sort of SORTS) {
+          const column = sort.replace('-', '');
+          const dir = sort.startsWith('-') ? 'DESC' : 'ASC';
+          const { rows } = await server.db.query<{ id: string }>(
+            `SELECT id FROM approvals WHERE org_id = $1 AND ${where} ${column === 'decided_at' ? 'AND decided_at IS NOT NULL' : ''}
+              ORDER BY ${column} ${dir}, seq ${dir}`,
+            [seed.org.id],
+          );
+          const expected = ids(rows);
+          const label = `bound ${bound}, ${filter || 'no filter'}, ${sort}`;
+          for (const size of [4, 10]) {
+            const q = `${filter}&sort=${sort}&page_size=${size}`;
+            const byToken: string[] = [];
+            const byNumber: string[] = [];
+            let token: string | null = null;
+            for (let page = 1; page <= Math.ceil(expected.length / size); page++) {
+              const viaToken: ApprovalList = await listWithBound(server, seed, bound, token ? `${q}&page_token=${token}` : q);
+              byToken.push(...ids(viaToken.data));
+              token = viaToken.next_page_token;
+              const numbered = await listWithBound(server, seed, bound, `${q}&page=${page}`);
+              byNumber.push(...ids(numbered.data));
+              // An estimate may be off either way, but never below what the page shows to exist.
+              const { total, total_exact } = numbered.pagination;
+              if (total_exact) expect(total, label).toBe(expected.length);
+              else expect(total, label).toBeGreaterThanOrEqual((page - 1) * size + numbered.data.length + (numbered.next_page_token ? 1 : 0));
+              expect(total_exact, label).toBe(bound > 0 || page === Math.ceil(expected.length / size));
+            }
+            expect(byToken, `${label} by ${size}, tokens`).toEqual(expected);
+            expect(token, label).toBeNull();
+            expect(byNumber, `${label} by ${size}, page numbers`).toEqual(expected);
+          }
+        }
+      }
+    }
   });
 });

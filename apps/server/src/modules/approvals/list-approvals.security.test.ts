@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { revokeConnection } from '../connections/connections.ts';
+import { listWithBound } from './list-approvals.testing.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -22,6 +23,30 @@ describe('GET /api/v1/approvals — tenant isolation', () => {
       const res = await server.http(a.key).get(`/api/v1/approvals?${q}`).expect(200);
       expect(ids(res.body), q).toEqual([mine.body.id]);
       expect(res.body.pagination.total, q).toBe(1);
+    }
+  });
+
+  it('lists only the caller’s org whichever way the page is read, and estimates only its rows', async () => {
+    const a = await seedOrg(server.db);
+    const b = await seedOrg(server.db);
+    const fields = { title: 'Deploy production', tags: { env: 'prod' }, source: 'bot' };
+    const mine: string[] = [];
+    for (let i = 0; i < 2; i++) mine.unshift((await server.http(a.key).post('/api/v1/approvals').send(approvalBody(fields)).expect(201)).body.id);
+    for (let i = 0; i < 6; i++) await server.http(b.key).post('/api/v1/approvals').send(approvalBody(fields)).expect(201);
+    // Statistics that know both orgs' requests: an estimate that counted b's would show here.
+    await server.db.query('ANALYZE approvals');
+    for (const q of ['', 'source=bot', 'status=pending']) {
+      // Bound 0: a's list walks the index past b's rows; bound 1000: a's matches are taken first.
+      for (const bound of [0, 1000]) {
+        const body = await listWithBound(server, a, bound, q);
+        expect(ids(body), `${q} bound ${bound}`).toEqual(mine);
+        expect(body.pagination, `${q} bound ${bound}`).toMatchObject({ total: 2, total_exact: true });
+      }
+      // A cursor page knows nothing of the rows before it: its total is the estimate, a's two, not eight.
+      const first = await listWithBound(server, a, 0, `${q}&page_size=1`);
+      const second = await listWithBound(server, a, 0, `${q}&page_size=1&page_token=${first.next_page_token}`);
+      expect(ids(second), q).toEqual([mine[1]]);
+      expect(second.pagination, q).toMatchObject({ total: 2, total_exact: false });
     }
   });
 

@@ -1,4 +1,5 @@
-import type { Routes } from '@greenlight/contract';
+import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
+import type { Queryable } from '../../storage/database.ts';
 import type { Handler } from '../../http/router.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
 import {
@@ -6,62 +7,107 @@ import {
   afterCursorSql,
   decodePageToken,
   encodePageToken,
+  estimateSql,
   filterConditions,
-  orderBySql,
+  listStatementSql,
+  planRows,
+  servedInOrder,
   sortSpec,
   sortValueSql,
 } from './query-approvals.ts';
 
-type PageRow = { [K in keyof ApprovalRow]: ApprovalRow[K] | null } & { total: number; sort_value: string | null };
+type PageRow = { [K in keyof ApprovalRow]: ApprovalRow[K] | null } & { counted: number; sort_value: string | null };
+
+export interface ListApprovalsOptions {
+  /** How far lists that an index serves in order are counted: the contract's promise. */
+  countUpTo: number;
+  /**
+   * How far other lists are counted. Their count also chooses how the page is read, so it must
+   * reach where reading the matches first stops paying against walking the index: about
+   * sqrt(page × rows), 10,000 for a page of 100 in a million rows. That costs more than counting to
+   * 1,000 (a broad search, some 20 ms on a million rows, most of its time) but a bound of 1,000
+   * leaves lists of a few thousand sparse matches to the walk, which then reads half the table.
+   */
+  countToChooseUpTo: number;
+}
 
 /**
  * Page numbers use OFFSET; a `page_token` continues after the last row of the previous page
  * (keyset), so rows inserted meanwhile neither shift nor repeat items. Either way the response
  * carries a token for the page after it.
+ *
+ * `total` is counted up to a bound (see `listStatementSql`); above it the planner's estimate is
+ * reported with `total_exact: false`, raised to what the page itself shows to exist.
  */
-export const listApprovals: Handler<Routes['listApprovals']> = async ({ query, auth, deps }) => {
-  const sort = sortSpec(query.sort);
-  const cursor = query.page_token === undefined ? null : decodePageToken(query, query.page_token);
-  const page = cursor ? cursor.page : query.page;
-  const pageSize = query.page_size;
+export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes['listApprovals']> {
+  return async ({ query, auth, deps }) => {
+    const sort = sortSpec(query.sort);
+    const cursor = query.page_token === undefined ? null : decodePageToken(query, query.page_token);
+    const page = cursor ? cursor.page : query.page;
+    const pageSize = query.page_size;
 
-  const p = new Params();
-  const filters = filterConditions(auth.org.id, query, p).join(' AND ');
-  const pageWhere = cursor ? `${filters} AND ${afterCursorSql(sort, cursor, p)}` : filters;
-  const offset = cursor ? 0 : (page - 1) * pageSize;
-  // One row more than the page tells whether another page follows, without a second count.
-  const limit = p.add(pageSize + 1);
-  const skip = p.add(offset);
+    const read = servedInOrder(query, sort) ? 'walk' : 'by-count';
+    const countUpTo = read === 'walk' ? options.countUpTo : options.countToChooseUpTo;
+    const p = new Params();
+    const filters = filterConditions(auth.org.id, query, p).join(' AND ');
+    const offset = cursor ? 0 : (page - 1) * pageSize;
+    const { rows } = await deps.db.query<PageRow>(
+      listStatementSql({
+        filters,
+        cursor: cursor ? afterCursorSql(sort, cursor, p) : null,
+        sort,
+        // One row more than the page tells whether another page follows, without a second count.
+        limit: p.add(pageSize + 1),
+        offset: p.add(offset),
+        countUpTo: p.add(countUpTo),
+        columns: `${APPROVAL_COLUMNS}, ${sortValueSql(sort)} AS sort_value`,
+        read,
+      }),
+      p.values,
+    );
 
-  // The total comes from the same statement; the LEFT JOIN keeps it when the page is empty.
-  const { rows } = await deps.db.query<PageRow>(
-    `SELECT t.total, page_rows.*
-       FROM (SELECT count(*)::int AS total FROM approvals a WHERE ${filters}) t
-       LEFT JOIN LATERAL (
-         SELECT ${APPROVAL_COLUMNS}, a.seq AS seq_order, ${sortValueSql(sort)} AS sort_value
-           FROM approvals a
-          WHERE ${pageWhere}
-          ORDER BY ${orderBySql(sort)}
-          LIMIT ${limit} OFFSET ${skip}
-       ) page_rows ON true
-      ORDER BY ${orderBySql(sort, 'page_rows', 'seq_order')}`,
-    p.values,
-  );
+    // The LEFT JOIN keeps the count when the page is empty.
+    const counted = rows[0]?.counted ?? 0;
+    const items = rows.filter((r) => r.id !== null) as unknown as (ApprovalRow & { sort_value: string })[];
+    const hasMore = items.length > pageSize;
+    const data = items.slice(0, pageSize);
+    const last = data[data.length - 1];
+    const next_page_token =
+      hasMore && last ? encodePageToken(query, { value: last.sort_value, seq: last.seq, page: page + 1 }) : null;
 
-  const total = rows[0]?.total ?? 0;
-  const items = rows.filter((r) => r.id !== null) as unknown as (ApprovalRow & { sort_value: string })[];
-  const hasMore = items.length > pageSize;
-  const data = items.slice(0, pageSize);
-  const last = data[data.length - 1];
-  const next_page_token =
-    hasMore && last ? encodePageToken(query, { value: last.sort_value, seq: last.seq, page: page + 1 }) : null;
+    let total = counted;
+    let exact = counted <= countUpTo;
+    if (!exact) {
+      if (!cursor && !hasMore && data.length > 0) {
+        // A numbered page that ends the list knows how many rows came before it.
+        total = offset + data.length;
+        exact = true;
+      } else {
+        // What this page proves to exist; a cursor's page or an empty page past the end proves nothing.
+        const shown = cursor || data.length === 0 ? 0 : offset + data.length + (hasMore ? 1 : 0);
+        total = Math.max(await estimatedMatches(deps.db, auth.org.id, query), countUpTo + 1, shown);
+      }
+    }
 
-  return {
-    status: 200,
-    body: {
-      data: data.map(toApproval),
-      pagination: { page, page_size: pageSize, total, total_pages: Math.ceil(total / pageSize) },
-      next_page_token,
-    },
+    return {
+      status: 200,
+      body: {
+        data: data.map(toApproval),
+        pagination: { page, page_size: pageSize, total, total_pages: Math.ceil(total / pageSize), total_exact: exact },
+        next_page_token,
+      },
+    };
   };
-};
+}
+
+/** The planner's row estimate for the filters: one more planning, no rows read. */
+async function estimatedMatches(db: Queryable, orgId: string, query: ListApprovalsQuery): Promise<number> {
+  const p = new Params();
+  const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(estimateSql(filterConditions(orgId, query, p).join(' AND ')), p.values);
+  return planRows(rows[0]?.['QUERY PLAN']);
+}
+
+/** `countToChooseUpTo` of the server (`countUpTo` is the contract's EXACT_TOTAL_UP_TO). */
+export const COUNT_TO_CHOOSE_UP_TO = 10_000;
+
+export const listApprovals = listApprovalsWith({ countUpTo: EXACT_TOTAL_UP_TO, countToChooseUpTo: COUNT_TO_CHOOSE_UP_TO });

@@ -71,6 +71,116 @@ export function afterCursorSql(s: SortSpec, cursor: Cursor, p: Params): string {
   return `(a.${s.column}, a.seq) ${op} (${p.add(cursor.value)}::timestamptz, ${p.add(cursor.seq)}::bigint)`;
 }
 
+// ── the list statement ──────────────────────────────────────────────────────────────────
+
+/**
+ * Whether an index of approvals (001_init.sql) hands out the list's rows in the list's order with
+ * nothing left to test: the org's rows by created_at, updated_at or decided_at (its partial index
+ * holds exactly the decided ones), or one status's rows by created_at; a range on the sort column
+ * only bounds that walk. Then a page costs its own rows, however many match. Any other filter is
+ * tested row by row during the walk, and a rare match makes that walk long.
+ */
+export function servedInOrder(q: ListApprovalsQuery, s: SortSpec): boolean {
+  // Whatever is not named here (a filter added later included) counts as a filter to test.
+  const { page: _p, page_size: _ps, page_token: _t, sort: _s, status, created_after, updated_after, decided_after, ...tested } = q;
+  if (Object.values(tested).some((v) => v !== undefined)) return false;
+  const ranges = { created_at: created_after, updated_at: updated_after, decided_at: decided_after };
+  if (Object.entries(ranges).some(([column, after]) => after !== undefined && column !== s.column)) return false;
+  return status === undefined || (status.length === 1 && s.column === 'created_at');
+}
+
+export interface ListStatement {
+  /** The filters (org scope included): what `total` counts. */
+  filters: string;
+  /** On a cursor page, the cursor condition (`afterCursorSql`); null on a numbered page. */
+  cursor: string | null;
+  sort: SortSpec;
+  /** Placeholders of the row limit (page size + 1) and the offset. */
+  limit: string;
+  offset: string;
+  /** Placeholder of the counting bound. */
+  countUpTo: string;
+  /** The selected columns, `a.` being the approvals row. */
+  columns: string;
+  /**
+   * `walk`: the sort order's index, always (for lists `servedInOrder`). `by-count`: the page is
+   * sorted from the matches when there are at most `countUpTo`, read by the walk otherwise.
+   */
+  read: 'walk' | 'by-count';
+}
+
+/**
+ * One statement, one snapshot: the total and the page always agree.
+ *
+ * The matches are counted, but only to one past `countUpTo`: beyond it the count would cost time in
+ * proportion to the list (a quarter million pending requests take tens of milliseconds to count,
+ * their first page a fraction of one), and the caller reports an estimate instead.
+ *
+ * With `by-count`, the count also picks how the page is read, because the planner cannot be trusted
+ * to: for a term that is rare but not rare by its statistics it walks the sort index from the
+ * newest row, testing every request of the org until it has found a page (half a million rows for
+ * a term with 200 matches). So `matches` keeps what it counts — sort value and seq, through the
+ * filter's own index (the search GIN, the tags GIN) where there is one — and:
+ * - few matches (all of them counted): sort those few and join the page's rows;
+ * - many matches: walk the sort index, which meets a page of matches after a short distance (with
+ *   more than 10,000 matches, a page of 100 within about 1% of the org's rows).
+ * Each branch is gated on the count by a condition without a row in it, which Postgres decides once
+ * before the branch would start: the branch not chosen is never executed. Both branches apply the
+ * same conditions, order and OFFSET, so the page is the same whichever runs.
+ */
+export function listStatementSql(q: ListStatement): string {
+  const pageWhere = q.cursor ? `${q.filters} AND ${q.cursor}` : q.filters;
+  const walk = (gate: string) => `SELECT ${q.columns}, a.seq AS seq_order
+         FROM approvals a
+        WHERE ${pageWhere}${gate}
+        ORDER BY ${orderBySql(q.sort)}
+        LIMIT ${q.limit} OFFSET ${q.offset}`;
+  const select = `SELECT counted.n AS counted, page_rows.*
+      FROM counted LEFT JOIN page_rows ON true
+     ORDER BY ${orderBySql(q.sort, 'page_rows', 'seq_order')}`;
+  if (q.read === 'walk') {
+    return `WITH counted AS MATERIALIZED (
+        SELECT count(*)::int AS n FROM (SELECT 1 FROM approvals a WHERE ${q.filters} LIMIT ${q.countUpTo}::int + 1) bounded
+      ),
+      page_rows AS (${walk('')})
+      ${select}`;
+  }
+  // The cursor condition names `a`: the matches are read back under that name.
+  return `WITH matches AS MATERIALIZED (
+      SELECT a.${q.sort.column}, a.seq FROM approvals a WHERE ${q.filters} LIMIT ${q.countUpTo}::int + 1
+    ),
+    counted AS MATERIALIZED (SELECT count(*)::int AS n FROM matches),
+    page_rows AS (
+      (${walk(` AND (SELECT n > ${q.countUpTo} FROM counted)`)})
+      UNION ALL
+      (SELECT ${q.columns}, a.seq AS seq_order
+         FROM (SELECT a.seq FROM matches a
+                WHERE ${q.cursor ?? 'true'} AND (SELECT n <= ${q.countUpTo} FROM counted)
+                ORDER BY ${orderBySql(q.sort)} LIMIT ${q.limit} OFFSET ${q.offset}) chosen
+         JOIN approvals a ON a.seq = chosen.seq)
+    )
+    ${select}`;
+}
+
+/** The planner's estimate of how many rows `filters` match, for a total too large to count. */
+export function estimateSql(filters: string): string {
+  return `EXPLAIN (FORMAT JSON) SELECT 1 FROM approvals a WHERE ${filters}`;
+}
+
+/** `Plan Rows` of EXPLAIN's JSON, parsed or not (drivers differ); 0 when it is not there. */
+export function planRows(explained: unknown): number {
+  let doc = explained;
+  if (typeof doc === 'string') {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      return 0;
+    }
+  }
+  const rows = Array.isArray(doc) ? (doc[0] as { Plan?: { 'Plan Rows'?: unknown } } | undefined)?.Plan?.['Plan Rows'] : undefined;
+  return typeof rows === 'number' && Number.isFinite(rows) ? Math.round(rows) : 0;
+}
+
 // ── page tokens ──────────────────────────────────────────────────────────────────────────
 
 const CursorSchema = z

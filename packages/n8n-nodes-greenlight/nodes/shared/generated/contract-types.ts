@@ -91,9 +91,19 @@ export interface components {
         };
         ApprovalList: {
             data: components["schemas"]["Approval"][];
-            pagination: components["schemas"]["Pagination"];
+            pagination: components["schemas"]["ApprovalPagination"];
             /** @description Pass as `page_token` for the next page; null on the last page */
             next_page_token: string | null;
+        };
+        ApprovalPagination: {
+            page: number;
+            page_size: number;
+            /** @description Requests matching the filters. Counted exactly up to at least 1,000 (a search and other filters may be counted further); above that, an estimate from the database statistics, never less than what was counted nor than the requests this page shows to exist. On the last page of a list reached by page number it is exact again. */
+            total: number;
+            /** @description `total` divided by `page_size`, rounded up: an estimate when `total` is one */
+            total_pages: number;
+            /** @description True when `total` and `total_pages` are exact; false when they are estimates (absent: exact). To read a large list to its end, follow `next_page_token` rather than counting pages. */
+            total_exact?: boolean;
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -123,12 +133,6 @@ export interface components {
          * @enum {string}
          */
         OnExpiry: "expire" | "approve" | "reject";
-        Pagination: {
-            page: number;
-            page_size: number;
-            total: number;
-            total_pages: number;
-        };
         /** @description Who did something: a connection (API key or OAuth grant), a person, or Greenlight itself. */
         Principal: {
             /** @enum {string} */

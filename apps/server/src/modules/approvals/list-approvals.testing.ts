@@ -1,0 +1,35 @@
+import { ApprovalList, ListApprovalsQuery } from '@greenlight/contract';
+import type { AuthContext } from '../../http/auth.ts';
+import type { SeededOrg, TestServer } from '../../testing/harness.ts';
+import { listApprovalsWith } from './list-approvals.ts';
+
+/**
+ * Calls the list handler with another counting bound than the server's, so tests reach both sides
+ * of it (and both ways of reading a page) with a few requests instead of thousands. The query goes
+ * through the contract's parser and the answer through the contract's response schema, as over HTTP.
+ */
+export async function listWithBound(server: TestServer, seed: SeededOrg, exactTotalUpTo: number, qs: string): Promise<ApprovalList> {
+  const handler = listApprovalsWith({ countUpTo: exactTotalUpTo, countToChooseUpTo: exactTotalUpTo });
+  const auth: AuthContext = {
+    org: { id: seed.org.id, slug: seed.org.slug, name: seed.org.name, emergency_stop: false },
+    principal: { type: 'connection', id: seed.connectionId, name: 'primary' },
+    connection: null,
+    user: null,
+    scopes: ['approvals:read'],
+    rateLimitKey: 'test',
+    rateLimit: 100,
+  };
+  const query = ListApprovalsQuery.parse(Object.fromEntries(new URLSearchParams(qs)));
+  const result = await handler({
+    params: {},
+    query,
+    body: {},
+    headers: {},
+    auth,
+    deps: server.deps,
+    log: server.deps.logger,
+    requestId: 'req_test',
+  } as Parameters<typeof handler>[0]);
+  if (result.status !== 200) throw new Error(`list answered ${result.status}`);
+  return ApprovalList.parse(result.body);
+}
