@@ -1,14 +1,13 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
-import { randomUUID } from 'node:crypto';
 import type { Config } from './config.ts';
 import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { EventBus } from './events/event-bus.ts';
 import type { ApiKeyCache } from './http/api-key-cache.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
+import { requestLog } from './http/request-log.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
 import { docsRouter } from './http/docs.ts';
@@ -29,8 +28,6 @@ export interface AppDeps {
   apiKeys?: ApiKeyCache;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -39,24 +36,8 @@ export function createApp(deps: AppDeps): Express {
   // costs CPU on every request (static dashboard files keep theirs: serve-static sets its own).
   app.disable('etag');
   app.set('query parser', 'simple');
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        // randomUUID draws from a buffered pool of random bytes; randomBytes(8) went to the CSPRNG on every request.
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use(helmet());
+  app.use(requestLog(deps.logger));
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -72,13 +53,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(docsRouter());
-  // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
-  app.use(dashboardRouter(deps));
-  app.use(pagesRouter(deps));
-  app.use(signInRouter(deps));
-  app.use(passwordPageRouter(deps));
-  app.use(oauthRouter(deps));
-
+  // The API first: its requests are the many, and every router ahead of it is matched against each one.
   app.use(
     '/api/v1',
     express.json({
@@ -92,6 +67,12 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   app.use(apiRouter(deps, handlers));
+  // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
+  app.use(dashboardRouter(deps));
+  app.use(pagesRouter(deps));
+  app.use(signInRouter(deps));
+  app.use(passwordPageRouter(deps));
+  app.use(oauthRouter(deps));
   app.use(routeNotFound);
   app.use(errorHandler);
   return app;
