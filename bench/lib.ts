@@ -109,8 +109,13 @@ export function storageEnv(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR
   return storage.DATABASE_URL ? { DATABASE_URL: storage.DATABASE_URL } : { GREENLIGHT_DATA_DIR: storage.GREENLIGHT_DATA_DIR };
 }
 
-export function startServer(env: Record<string, string>, port?: number): Promise<SpawnedServer> {
-  return spawnServer({ NODE_ENV: 'production', ...env }, { timeoutMs: 60_000, ...(port ? { port } : {}) });
+/**
+ * The server as `pnpm start` runs it: the compiled bundle (built first when stale), in production
+ * mode. BENCH_SERVER=tsx runs the sources through tsx instead, to compare the two.
+ */
+export function startServer(env: Record<string, string>, port?: number, options: { pollMs?: number } = {}): Promise<SpawnedServer> {
+  const compiled = process.env.BENCH_SERVER !== 'tsx';
+  return spawnServer({ NODE_ENV: 'production', ...env }, { compiled, timeoutMs: 60_000, ...options, ...(port ? { port } : {}) });
 }
 
 export interface Child {
@@ -167,7 +172,7 @@ export interface LoadOptions {
   keys?: string[];
   connections: number;
   seconds: number;
-  /** Requests per second across all connections (open-loop pacing by autocannon). */
+  /** Requests per second across all connections, evenly paced (open loop: see cannon.mjs). */
   rate?: number;
   /** Record every 201's id in this file (fault scripts compare it with the database). */
   idsFile?: string;

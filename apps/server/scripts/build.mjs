@@ -1,0 +1,105 @@
+// Compiles the server and the admin CLI to plain JavaScript (dist/main.js, dist/cli.js) for `pnpm start`
+// and `pnpm greenlight`: loading TypeScript through tsx costs about a second and 70 MB at every start.
+// Our workspace packages (@greenlight/contract) are bundled in; npm packages stay external and load
+// from apps/server/node_modules, so every one the bundle imports must be a dependency of this package.
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SERVER = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = join(SERVER, 'dist');
+/** Written last: the files the bundles were built from, for ensure-build.mjs. */
+export const BUILD_INFO = join(DIST, 'build-info.json');
+
+const posix = (p) => p.split(sep).join('/');
+
+/** `@scope/name/sub/path` → `@scope/name`, `name/sub` → `name`. */
+const packageOf = (specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+
+const externalNpmPackages = {
+  name: 'external-npm-packages',
+  setup(b) {
+    // Bare specifiers: ours (@greenlight/*) are bundled from source, everything else is left to Node.
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('@greenlight/') || args.path.startsWith('node:')) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+/**
+ * A module that finds files next to its source (SQL migrations, the web build, packages through
+ * createRequire) does so from `import.meta.url`. In the bundle that URL would be dist/'s, so each
+ * module's `import.meta.url` becomes its source file's URL, computed from the bundle's location at
+ * run time: paths resolve as they do under tsx, and the checkout can still be moved after a build.
+ */
+const sourceUrls = {
+  name: 'import-meta-url-of-source',
+  setup(b) {
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const fromDist = posix(relative(DIST, args.path));
+      return {
+        contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromDist)}, import.meta.url).href`),
+        loader: 'ts',
+      };
+    });
+  },
+};
+
+export async function buildServer() {
+  const started = performance.now();
+  // ensure-build.mjs compares inputs' mtimes with build-info.json's: it gets this time, from before
+  // the sources were read, so an edit made during the build still counts as newer.
+  const readFrom = new Date();
+  const result = await build({
+    absWorkingDir: SERVER,
+    entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
+    outdir: DIST,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Class and function names (in logs and error reports) stay as written.
+    keepNames: true,
+    sourcemap: 'linked',
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+    plugins: [externalNpmPackages, sourceUrls],
+  });
+
+  // An npm package that the bundle imports but this package does not depend on resolves under tsx
+  // (from the workspace package that does) and fails only when the bundle starts: fail here instead.
+  const { dependencies = {} } = JSON.parse(readFileSync(join(SERVER, 'package.json'), 'utf8'));
+  const missing = new Set();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imp of output.imports) {
+      if (imp.external && !imp.path.startsWith('node:') && !(packageOf(imp.path) in dependencies)) missing.add(packageOf(imp.path));
+    }
+  }
+  if (missing.size > 0) {
+    throw new Error(`The server bundle imports ${[...missing].join(', ')}: add ${missing.size === 1 ? 'it' : 'them'} to apps/server/package.json "dependencies"`);
+  }
+
+  // Each file replaced whole (write, then rename), so a server starting during a rebuild never reads half a bundle.
+  mkdirSync(DIST, { recursive: true });
+  const put = (path, contents) => {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, contents);
+    renameSync(tmp, path);
+  };
+  for (const file of result.outputFiles) put(file.path, file.contents);
+  const inputs = Object.keys(result.metafile.inputs).map(posix).sort();
+  put(BUILD_INFO, JSON.stringify({ note: 'Written by scripts/build.mjs; read by scripts/ensure-build.mjs.', inputs }, null, 2) + '\n');
+  utimesSync(BUILD_INFO, readFrom, readFrom);
+  return { ms: Math.round(performance.now() - started), inputs: inputs.length };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { ms, inputs } = await buildServer();
+  // stderr: `pnpm greenlight … --json` prints exactly one JSON line on stdout.
+  console.error(`Built apps/server/dist (main.js, cli.js) from ${inputs} files in ${ms} ms`);
+}
