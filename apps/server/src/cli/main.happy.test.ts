@@ -1,5 +1,5 @@
 /**
- * The real CLI as a child process (`tsx apps/server/src/cli/main.ts …`, what `pnpm greenlight` runs):
+ * The real CLI as a child process, from its sources through tsx (`pnpm greenlight` runs the same code bundled, dist/cli.js):
  * on a PGlite data directory with the server down (the CLI opens the directory itself) and with a
  * server running on it (the CLI goes through the admin socket), and on Postgres via DATABASE_URL.
  */

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -113,6 +112,8 @@ export function memoryRateLimitStore(options: RateLimitStoreOptions = {}): RateL
  */
 export async function redisRateLimitStore(url: string, options: RedisRateLimitStoreOptions = {}): Promise<RateLimitStore> {
   const windowSeconds = options.windowSeconds ?? RATE_LIMIT_WINDOW_SECONDS;
+  // Loaded here, not at the top: without REDIS_URL the client library is never loaded (bench P5).
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     lazyConnect: true,
     // Fail at once while disconnected, so the insurance limiter answers instead of a queue waiting.

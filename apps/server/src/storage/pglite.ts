@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import type { Database, Queryable } from './database.ts';
 
 /**
@@ -7,6 +7,8 @@ import type { Database, Queryable } from './database.ts';
  * `dataDir` undefined → in memory.
  */
 export async function openPglite(dataDir?: string): Promise<Database> {
+  // Loaded here, not at the top: a server on Postgres never loads the embedded engine.
+  const { PGlite } = await import('@electric-sql/pglite');
   const pg = await PGlite.create(dataDir);
   return wrapPglite(pg);
 }

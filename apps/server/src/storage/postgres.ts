@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database, Queryable, QueryOptions } from './database.ts';
 import { RETRYABLE_SQLSTATES, sqlState } from './database.ts';
 
@@ -8,6 +8,8 @@ export interface PostgresOptions {
 }
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
+  // Loaded here, not at the top: a server on PGlite never pays for loading the driver (bench P5).
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 20 });
   // An idle client that loses its server (Postgres restarted) emits here; the pool drops it and
   // the next query takes a fresh connection. Without a listener the process would crash.
