@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../storage/database.ts';
 import { httpSender, type Sender } from './http-sender.ts';
 import { claimDue, NOTIFY_DELIVERIES, NOTIFY_EVENTS } from './outbox.ts';
+import { parseNotification } from '../events/event-bus.ts';
 import { runAttempt, type DeliveryRuntime } from './attempt.ts';
 import type { HostLookup } from './ssrf.ts';
 
@@ -28,11 +29,11 @@ const LEASE_MARGIN_MS = 5000;
 /** In-flight attempts get this long to finish on shutdown before they are cut off (and retried by whoever comes next). */
 const STOP_GRACE_MS = 5000;
 /**
- * Most events produce no delivery (a create with no subscription to it), but the worker cannot tell
- * from the notification. After a claim that found nothing, the next event-triggered claim waits this
- * long, coalescing the notifications of a burst into one claim: at most one empty claim per interval
- * instead of one per event. A decision's callback does not wait for it (the deciding process makes
- * the first attempt inline); a subscription's first attempt may start this much later.
+ * Many events produce no delivery (a comment or a vote nobody subscribed to), and the worker cannot
+ * tell from their announcement (creates can: see start()). After a claim that found nothing, the next
+ * event-triggered claim waits this long, coalescing the announcements of a burst into one claim. A
+ * decision's callback does not wait for it (the deciding process makes the first attempt inline); a
+ * subscription's first attempt may start this much later.
  */
 export const EVENT_NUDGE_GAP_MS = 5;
 
@@ -75,7 +76,13 @@ export class DeliveryWorker {
 
   async start(): Promise<void> {
     const wake = () => this.wake();
-    this.unlisten.push(await this.options.db.listen(NOTIFY_EVENTS, () => this.nudge()));
+    this.unlisten.push(
+      await this.options.db.listen(NOTIFY_EVENTS, (payload) => {
+        // A create that queued a delivery says so on NOTIFY_DELIVERIES (migration 008); the rest,
+        // the great majority under load, have nothing for the worker.
+        if (parseNotification(payload)?.type !== 'approval.created') this.nudge();
+      }),
+    );
     this.unlisten.push(await this.options.db.listen(NOTIFY_DELIVERIES, wake));
     this.sweep = setInterval(wake, this.sweepMs);
     this.sweep.unref();

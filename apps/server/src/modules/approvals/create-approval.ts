@@ -6,6 +6,7 @@ import type { AuthContext } from '../../http/auth.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
 import { actorOf } from '../events/append-event.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
+import { NOTIFY_DELIVERIES } from '../../delivery/outbox.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -18,12 +19,12 @@ const jsonb = (v: unknown): string | null => (v === undefined ? null : JSON.stri
  * stopped or the idempotency key is taken. A function so that its plan is kept for the session.
  */
 const INSERT_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, ${APPROVAL_COLUMNS}
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, ${APPROVAL_COLUMNS}
   FROM greenlight_create_approval($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                                   $21, $22, $23, $24) AS r
   LEFT JOIN LATERAL (SELECT (r.approval).*) AS a ON true`;
 
-type InsertResult = { org_open: boolean; event_id: string | null } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
+type InsertResult = { org_open: boolean; event_id: string | null; fanned_out: boolean } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
 
 type Replayed = { status: 200; body: Approval };
 
@@ -115,6 +116,8 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
   if (row.id !== null) {
     // The statement has committed: announce its event (see Queryable.notify).
     deps.db.notify(EVENTS_CHANNEL, notificationOf({ orgId: auth.org.id, eventId: row.event_id!, approvalId: row.id, type: 'approval.created' }));
+    // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery.
+    if (row.fanned_out) deps.db.notify(NOTIFY_DELIVERIES, `event:${row.event_id}`);
     return { status: 201, body: toApproval(row as ApprovalRow) };
   }
 

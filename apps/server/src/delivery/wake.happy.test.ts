@@ -1,0 +1,70 @@
+/**
+ * What wakes the delivery worker, with its backstop sweep set to ten minutes so that only the wake-ups
+ * are seen: a create whose event queued a delivery (migration 008's flag, announced on
+ * NOTIFY_DELIVERIES), and any other event (announced on the events channel). Creates that queue
+ * nothing do not wake it at all.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
+import { startReceiver, type TestReceiver } from './test-receiver.ts';
+
+let server: TestServer;
+let receiver: TestReceiver;
+beforeAll(async () => {
+  server = await startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '600000' } });
+  receiver = await startReceiver();
+}, 60_000);
+afterAll(async () => {
+  await server.stop();
+  await receiver.close();
+}, 60_000);
+
+describe('waking the delivery worker', () => {
+  it('a create subscribed to approval.created is delivered at once, without the sweep', async () => {
+    const seed = await seedOrg(server.db);
+    await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/created`, events: ['approval.created'] }).expect(201);
+    const before = receiver.received.length;
+    const t0 = performance.now();
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
+    await receiver.until(() => receiver.received.slice(before).some((r) => JSON.parse(r.body).data?.approval_id === created.id), 2_000);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('a comment (announced on the events channel) is delivered at once too', async () => {
+    const seed = await seedOrg(server.db);
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
+    await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/comments`, events: ['comment.created'] }).expect(201);
+    const before = receiver.received.length;
+    await server.http(seed.key).post(`/api/v1/approvals/${created.id}/comments`).send({ body: 'looks fine' }).expect(201);
+    await receiver.until(() => receiver.received.slice(before).some((r) => JSON.parse(r.body).type === 'comment.created'), 2_000);
+  });
+
+  it('creates that queue no delivery never make the worker look', async () => {
+    const seed = await seedOrg(server.db);
+    await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/approved`, events: ['approval.approved'] }).expect(201);
+    const claims = countClaims();
+    try {
+      for (let i = 0; i < 20; i++) await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(claims.n).toBe(0);
+    } finally {
+      claims.restore();
+    }
+  });
+});
+
+/** Counts the worker's claims by watching for the outbox's claim statement (outbox.ts CLAIM_SQL). */
+function countClaims() {
+  const counter = { n: 0, restore: () => {} };
+  const db = server.deps.db;
+  const query = db.query.bind(db);
+  const marker = 'FOR UPDATE SKIP LOCKED';
+  db.query = ((sql: string, params?: unknown[], options?: unknown) => {
+    if (typeof sql === 'string' && sql.includes(marker) && sql.includes('deliveries')) counter.n++;
+    return query(sql, params, options as never);
+  }) as typeof db.query;
+  counter.restore = () => {
+    db.query = query;
+  };
+  return counter;
+}
