@@ -39,6 +39,26 @@ describe('waking the delivery worker', () => {
     await receiver.until(() => receiver.received.slice(before).some((r) => JSON.parse(r.body).type === 'comment.created'), 2_000);
   });
 
+  it("a decision's callback is attempted inline by the deciding request, not claimed from under it by the worker", async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    const claims = countClaims();
+    try {
+      for (let i = 0; i < 5; i++) {
+        const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/inline/${i}` })).expect(201)).body;
+        const res = await server.http(decider.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+        expect(res.body.callback_delivered).toBe(true);
+      }
+      // Every callback went to the inline claim; the worker (woken when each attempt ended, to refill
+      // its slots) found nothing left to take.
+      expect(claims.inline).toBe(5);
+      expect(claims.inlineRows).toBe(5);
+      expect(claims.rows).toBe(0);
+    } finally {
+      claims.restore();
+    }
+  });
+
   it('creates that queue no delivery never make the worker look', async () => {
     const seed = await seedOrg(server.db);
     await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/approved`, events: ['approval.approved'] }).expect(201);
@@ -55,13 +75,27 @@ describe('waking the delivery worker', () => {
 
 /** Counts the worker's claims by watching for the outbox's claim statement (outbox.ts CLAIM_SQL). */
 function countClaims() {
-  const counter = { n: 0, restore: () => {} };
+  // n / rows: the worker's claims of whatever is due, and the rows they took; inline / inlineRows: the
+  // claims of one named delivery (inline.ts).
+  const counter = { n: 0, rows: 0, inline: 0, inlineRows: 0, restore: () => {} };
   const db = server.deps.db;
   const query = db.query.bind(db);
   const marker = 'FOR UPDATE SKIP LOCKED';
   db.query = ((sql: string, params?: unknown[], options?: unknown) => {
-    if (typeof sql === 'string' && sql.includes(marker) && sql.includes('deliveries')) counter.n++;
-    return query(sql, params, options as never);
+    const claim = typeof sql === 'string' && sql.includes(marker) && sql.includes('deliveries');
+    const named = params?.[2] != null;
+    if (claim) {
+      if (named) counter.inline++;
+      else counter.n++;
+    }
+    const result = query(sql, params, options as never);
+    if (claim) {
+      void result.then((r) => {
+        if (named) counter.inlineRows += r.rows.length;
+        else counter.rows += r.rows.length;
+      });
+    }
+    return result;
   }) as typeof db.query;
   counter.restore = () => {
     db.query = query;

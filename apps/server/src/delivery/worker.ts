@@ -56,6 +56,8 @@ export class DeliveryWorker {
   private soon: { at: number; timer: NodeJS.Timeout } | undefined;
   private unlisten: Array<() => Promise<void>> = [];
   private lastEmptyClaimAt = -Infinity;
+  /** Requests whose decision is being made in this process, and whose callback it will attempt inline. */
+  private readonly inline = new Map<string, number>();
   private nudgeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
@@ -80,7 +82,12 @@ export class DeliveryWorker {
       await this.options.db.listen(NOTIFY_EVENTS, (payload) => {
         // A create that queued a delivery says so on NOTIFY_DELIVERIES (migration 008); the rest,
         // the great majority under load, have nothing for the worker.
-        if (parseNotification(payload)?.type !== 'approval.created') this.nudge();
+        const e = parseNotification(payload);
+        if (e?.type === 'approval.created') return;
+        // A decision of this process makes its callback's first attempt itself, right after its commit
+        // (inline.ts): claiming the row first would only make it wait for this worker's attempt.
+        if (e?.approvalId && this.inline.has(e.approvalId)) return;
+        this.nudge();
       }),
     );
     this.unlisten.push(await this.options.db.listen(NOTIFY_DELIVERIES, wake));
@@ -99,6 +106,22 @@ export class DeliveryWorker {
     this.pumping = this.pump().finally(() => {
       this.pumping = null;
     });
+  }
+
+  /**
+   * Runs `fn` (a decision and its inline first attempt) with the request marked as this process's to
+   * attempt: its events do not wake the worker meanwhile. Anything the inline attempt leaves is the
+   * worker's again afterwards (the periodic sweep and retry timers).
+   */
+  async reservingInline<T>(approvalId: string, fn: () => Promise<T>): Promise<T> {
+    this.inline.set(approvalId, (this.inline.get(approvalId) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const n = this.inline.get(approvalId)! - 1;
+      if (n > 0) this.inline.set(approvalId, n);
+      else this.inline.delete(approvalId);
+    }
   }
 
   /** An event was committed somewhere: wake, unless a claim just found nothing (EVENT_NUDGE_GAP_MS). */

@@ -12,11 +12,17 @@ import { decideApprovalRequest } from './decision.ts';
  * callback yet, and answers false.
  */
 export const decideApproval: Handler<Routes['decideApproval']> = async ({ params, body, auth, deps }) => {
-  const approval = await decideApprovalRequest(deps.db, auth, params.id, body);
-  const final = approval.status === 'approved' || approval.status === 'rejected';
-  const delivered =
-    final && approval.callback_url !== null
-      ? await deliverCallbackNow(deps.db, deliveryWorkerOf(deps), approval.id, deps.config.GREENLIGHT_CALLBACK_INLINE_MS)
-      : false;
-  return { status: 200, body: { ...approval, callback_delivered: delivered } };
+  const worker = deliveryWorkerOf(deps);
+  const decideAndDeliver = async () => {
+    const approval = await decideApprovalRequest(deps.db, auth, params.id, body);
+    const final = approval.status === 'approved' || approval.status === 'rejected';
+    const delivered =
+      final && approval.callback_url !== null
+        ? await deliverCallbackNow(deps.db, worker, approval.id, deps.config.GREENLIGHT_CALLBACK_INLINE_MS)
+        : false;
+    return { ...approval, callback_delivered: delivered };
+  };
+  // Reserved before the decision commits, so this process's worker leaves the first attempt to us.
+  const decided = worker ? await worker.reservingInline(params.id, decideAndDeliver) : await decideAndDeliver();
+  return { status: 200, body: decided };
 };
