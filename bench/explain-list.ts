@@ -20,7 +20,7 @@ import {
 } from '../apps/server/src/modules/approvals/query-approvals.ts';
 import { COUNT_TO_CHOOSE_UP_TO } from '../apps/server/src/modules/approvals/list-approvals.ts';
 import { HERE, createDatabase, seed } from './lib.ts';
-// Types only: the server's request augmentations (pino-http's `req.log`), which its error module relies on.
+// Types only: the server's request augmentations (`req.log`, `req.id`: http/request-log.ts), which its error module relies on.
 import type {} from '../apps/server/src/app.ts';
 
 const SEED_SQL = /const SEED_SQL = `([\s\S]*?)`;/.exec(readFileSync(path.join(HERE, 'list-scale.ts'), 'utf8'))![1]!;

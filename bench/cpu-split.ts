@@ -1,0 +1,66 @@
+/**
+ * Diagnostic, not part of `pnpm bench`: where the machine's CPU goes per create, for the bare app and
+ * the server, at one evenly paced rate (default 450/s, `tsx cpu-split.ts 600`): CPU seconds of the
+ * HTTP process and of all Postgres processes per request (from /proc), the machine's busy share,
+ * and the latency. On a 2-core machine that also runs the load generator, this is what bounds P1
+ * and gives P2 its tail.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpuSeconds, createDatabase, load, record, seed, startHelper, startServer, storageEnv } from './lib.ts';
+
+const RATE = Number(process.argv[2] ?? 450);
+const SECS = 10;
+
+/** CPU seconds used so far by every process named `postgres` (backends, WAL writer, checkpointer…). */
+function postgresCpu(): number {
+  let s = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') s += cpuSeconds(Number(pid));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return s;
+}
+
+function machineTicks(): { busy: number; all: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  return { busy: user + nice + system + irq + softirq + steal, all: user + nice + system + idle + iowait + irq + softirq + steal };
+}
+
+const figures: Record<string, unknown> = { rate: RATE, seconds: SECS };
+const lines: string[] = [];
+for (const kind of ['bare', 'server'] as const) {
+  const database = await createDatabase(`split_${kind}`);
+  try {
+    const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
+    const seeded = kind === 'server' ? await seed(storage, 16) : undefined;
+    const proc = kind === 'server' ? await startServer(storageEnv(storage)) : await startHelper('bare-pg.mjs', [], { DATABASE_URL: database.url });
+    try {
+      await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: 2 });
+      const [n0, p0, m0] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
+      const f = await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: SECS, rate: RATE });
+      const [n1, p1, m1] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
+      const n = f.rps * SECS;
+      const row = {
+        http_process_ms_per_request: Math.round((1e6 * (n1 - n0)) / n) / 1000,
+        postgres_ms_per_request: Math.round((1e6 * (p1 - p0)) / n) / 1000,
+        machine_busy_percent: Math.round((100 * (m1.busy - m0.busy)) / (m1.all - m0.all)),
+        p50_ms: f.p50_ms,
+        p99_ms: f.p99_ms,
+      };
+      figures[kind] = row;
+      lines.push(
+        `${kind.padEnd(6)} at ${RATE}/s: HTTP process ${row.http_process_ms_per_request} ms CPU/request, Postgres ${row.postgres_ms_per_request} ms CPU/request, ` +
+          `machine ${row.machine_busy_percent} % busy; p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms`,
+      );
+    } finally {
+      await proc.stop();
+    }
+  } finally {
+    await database.drop();
+  }
+}
+record('cpu-split', figures, lines.join('\n'));
