@@ -1,6 +1,6 @@
 /**
  * What wakes the delivery worker, with its backstop sweep set to ten minutes so that only the wake-ups
- * are seen: a create whose event queued a delivery (migration 008's flag, announced on
+ * are seen: a create whose event queued a delivery (the fan-out flag of migrations 005 and 007, announced on
  * NOTIFY_DELIVERIES), and any other event (announced on the events channel). Creates that queue
  * nothing do not wake it at all.
  */

@@ -80,7 +80,7 @@ export class DeliveryWorker {
     const wake = () => this.wake();
     this.unlisten.push(
       await this.options.db.listen(NOTIFY_EVENTS, (payload) => {
-        // A create that queued a delivery says so on NOTIFY_DELIVERIES (migration 008); the rest,
+        // A create that queued a delivery says so on NOTIFY_DELIVERIES (migrations 005, 007); the rest,
         // the great majority under load, have nothing for the worker.
         const e = parseNotification(payload);
         if (e?.type === 'approval.created') return;

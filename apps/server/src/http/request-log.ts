@@ -3,12 +3,15 @@ import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
-declare module 'node:http' {
-  interface IncomingMessage {
-    /** The request id: the caller's `X-Request-Id` when it is a sane token, else one made here. */
-    id: string;
-    /** A logger bound to this request's id. */
-    log: Logger;
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point for request properties.
+  namespace Express {
+    interface Request {
+      /** The request id: the caller's `X-Request-Id` when it is a sane token, else one made here. */
+      id: string;
+      /** A logger bound to this request's id. */
+      log: Logger;
+    }
   }
 }
 
