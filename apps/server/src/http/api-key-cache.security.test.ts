@@ -115,6 +115,23 @@ describe('the API-key cache', () => {
     expect(short.size).toBe(0);
   });
 
+  it('a lookup that read the key before a revocation committed does not store it after the announcement', async () => {
+    const { key, connectionId } = await seed.newKey();
+    // The lookup's query is held until the revocation has committed and been announced.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = Object.create(tdb.db, {
+      query: { value: async (sql: string, params?: unknown[]) => { const r = await tdb.db.query(sql, params); await held; return r; } },
+    }) as Database;
+    const lookup = authenticate(slow, requestWith(key), cache);
+    await new Promise((r) => setTimeout(r, 50));
+    await revokeConnection(tdb.db, seed.org.id, connectionId);
+    release();
+    await lookup; // it read the key while it was still valid
+    expect(cache.size).toBe(0);
+    await expect(auth(key)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
   it('unknown and malformed keys are never cached', async () => {
     await expect(auth(`gk_${'0'.repeat(64)}`)).rejects.toBeInstanceOf(ApiError);
     await expect(auth('gk_short')).rejects.toBeInstanceOf(ApiError);

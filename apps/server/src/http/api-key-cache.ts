@@ -31,6 +31,12 @@ export function announceAuthChange(tx: Queryable, change: AuthChange): void {
 export class ApiKeyCache {
   private readonly entries = new Map<string, { auth: AuthContext; expires: number }>();
   private unlisten: (() => Promise<void>) | undefined;
+  /**
+   * Bumped by every drop. A lookup notes it before reading the database and may store its result only
+   * if no drop came in between: otherwise a read that began before a revocation committed, and ended
+   * after the announcement, would store the key as it was, valid, for the whole time to live.
+   */
+  private version = 0;
 
   constructor(
     private readonly ttlMs = 10_000,
@@ -55,7 +61,13 @@ export class ApiKeyCache {
     return hit.auth;
   }
 
-  set(keyHash: string, auth: AuthContext): void {
+  /** The version to hand back to `set` with what the lookup read. */
+  get generation(): number {
+    return this.version;
+  }
+
+  set(keyHash: string, auth: AuthContext, readAt: number): void {
+    if (readAt !== this.version) return;
     if (this.entries.size >= this.maxEntries && !this.entries.has(keyHash)) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
@@ -65,6 +77,7 @@ export class ApiKeyCache {
 
   /** `connection:<id>` or `org:<id>`; anything else drops everything (never keep what might be stale). */
   forget(payload: string): void {
+    this.version++;
     const m = /^(connection|org):(.+)$/.exec(payload);
     if (!m) return this.clear();
     const [, kind, id] = m;
@@ -74,6 +87,7 @@ export class ApiKeyCache {
   }
 
   clear(): void {
+    this.version++;
     this.entries.clear();
   }
 

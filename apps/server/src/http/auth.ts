@@ -82,6 +82,7 @@ export async function authenticate(db: Database, req: Request, keys?: ApiKeyCach
   const keyHash = sha256Hex(token);
   const cached = keys?.get(keyHash);
   if (cached) return cached;
+  const readAt = keys?.generation ?? 0;
   const { rows } = await db.query<ConnectionRow>(
     `SELECT c.id AS connection_id, c.name AS connection_name, c.auth_type, c.scopes, c.rate_limit,
             c.created_at AS connection_created_at,
@@ -116,7 +117,7 @@ export async function authenticate(db: Database, req: Request, keys?: ApiKeyCach
     Object.freeze(auth.connection!.scopes);
     Object.freeze(auth.connection);
     Object.freeze(auth);
-    keys.set(keyHash, auth);
+    keys.set(keyHash, auth, readAt);
   }
   return auth;
 }
