@@ -249,6 +249,8 @@ describe.skipIf(!hasChromium && !process.env.CI)('the dashboard in Chromium', ()
     expect(await page.evaluate("getComputedStyle(document.querySelector('main')).borderRadius")).toBe('12px');
     await shot(page, '08-consent');
     await page.getByRole('button', { name: 'Allow' }).click();
+    // The redirect's navigation must have finished: a later page.goto would otherwise interrupt it.
+    await page.waitForURL((url) => url.origin === 'http://127.0.0.1:9', { timeout: 10_000 });
     await expect.poll(() => code, { timeout: 10_000 }).not.toBeNull();
 
     const token = await tokenRequest(server, {
