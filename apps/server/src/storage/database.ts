@@ -47,6 +47,18 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Hands a committed write's notification to one of this process's listeners. A listener's failure is
+ * its own: the write it announces has committed, and the writer must not see an error for it.
+ */
+export function deliverLocally(onMessage: (payload: string) => void, payload: string): void {
+  try {
+    onMessage(payload);
+  } catch {
+    // Nothing to undo: see above.
+  }
+}
+
 /** SQLSTATEs that mean "try the whole transaction again". */
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 

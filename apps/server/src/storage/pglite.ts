@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { Database, Queryable } from './database.ts';
+import { deliverLocally, type Database, type Queryable } from './database.ts';
 
 /**
  * Embedded Postgres. PGlite runs every transaction alone (one connection, a mutex),
@@ -19,13 +19,7 @@ export function wrapPglite(pg: PGlite): Database {
   // query. `listen` also LISTENs in PGlite, so a pg_notify run as SQL reaches the same listeners.
   const listeners = new Map<string, Set<(payload: string) => void>>();
   const deliver = (channel: string, payload: string) => {
-    for (const l of listeners.get(channel) ?? []) {
-      try {
-        l(payload);
-      } catch {
-        // A listener's failure is its own; the write it announces has committed.
-      }
-    }
+    for (const l of listeners.get(channel) ?? []) deliverLocally(l, payload);
   };
   const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>, notify: Queryable['notify']): Queryable => ({
     notify,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Database, Queryable, QueryOptions } from './database.ts';
-import { RETRYABLE_SQLSTATES, sqlState } from './database.ts';
+import { deliverLocally, RETRYABLE_SQLSTATES, sqlState } from './database.ts';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -63,7 +63,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   // Notifications queued by committed writes, sent together: one autocommit statement per channel
   // per turn of the event loop. That statement takes no transaction id, so its commit writes no WAL
   // and holds the notification queue lock only for the moment of the send.
-  const outbox = new Map<string, string[]>();
+  // Each payload with whether its echo is counted (decided when it is queued, undone if the send fails).
+  const outbox = new Map<string, Array<{ payload: string; echo: boolean }>>();
   // Notifications sent by queueNotify and already handed to this process's listeners, by
   // channel + payload: their echo through LISTEN is skipped, once each. Only counted while the LISTEN
   // connection is up (so every one comes back or fails to send); cleared when it reconnects.
@@ -80,26 +81,21 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     // This process's listeners learn at once, without the round trip (a revoked key is refused by
     // the very next request here); other processes learn through the NOTIFY below.
     const local = listeners.get(channel);
-    for (const l of local ?? []) {
-      try {
-        l.onMessage(payload);
-      } catch {
-        // A listener's failure is its own; the write it announces has committed.
-      }
-    }
-    if (local?.size && listenClient) countEcho(`${channel}\n${payload}`, 1);
+    for (const l of local ?? []) deliverLocally(l.onMessage, payload);
+    const echo = Boolean(local?.size && listenClient);
+    if (echo) countEcho(`${channel}\n${payload}`, 1);
     const list = outbox.get(channel);
-    if (list) list.push(payload);
-    else outbox.set(channel, [payload]);
+    if (list) list.push({ payload, echo });
+    else outbox.set(channel, [{ payload, echo }]);
     if (flushQueued) return;
     flushQueued = true;
     setImmediate(() => {
       flushQueued = false;
-      for (const [ch, payloads] of outbox) {
+      for (const [ch, queued] of outbox) {
         // Lost if Postgres is unreachable right now: listeners recheck on their own timers.
-        const tracked = listeners.get(ch)?.size && listenClient;
+        const payloads = queued.map((q) => q.payload);
         const p = pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [ch, payloads]).catch(() => {
-          if (tracked) for (const payload of payloads) countEcho(`${ch}\n${payload}`, -1);
+          for (const q of queued) if (q.echo) countEcho(`${ch}\n${q.payload}`, -1);
         });
         sending.add(p);
         void p.finally(() => sending.delete(p));
@@ -124,12 +120,15 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     timer.unref();
   }
 
+  /** One statement on the pool or on a transaction's client; named (prepared) when asked to. */
+  async function run<T>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) {
+    const r = await (options?.prepare ? on.query({ name: options.prepare, text: sql, values: params }) : on.query(sql, params));
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+
   return {
     kind: 'postgres',
-    async query<T>(sql: string, params?: unknown[], options?: QueryOptions) {
-      const r = await (options?.prepare ? pool.query({ name: options.prepare, text: sql, values: params }) : pool.query(sql, params));
-      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
-    },
+    query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => run<T>(pool, sql, params, options),
     async exec(sql: string) {
       await pool.query(sql);
     },
@@ -145,12 +144,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
           async exec(sql: string) {
             await client.query(sql);
           },
-          async query<T>(sql: string, params?: unknown[], options?: QueryOptions) {
-            const r = await (options?.prepare
-              ? client.query({ name: options.prepare, text: sql, values: params })
-              : client.query(sql, params));
-            return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
-          },
+          query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => run<T>(client, sql, params, options),
         };
         try {
           await client.query('BEGIN');
