@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
 import type { AttemptResult, Sender } from './http-sender.ts';
-import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type ClaimedDelivery, type Outcome } from './outbox.ts';
+import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type BodySource, type ClaimedDelivery, type Outcome } from './outbox.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 import { signatureHeader } from './signer.ts';
 
@@ -29,16 +29,25 @@ export function outcomeOf(result: AttemptResult, d: Pick<ClaimedDelivery, 'attem
 }
 
 /**
+ * What the claimer already read in the statement that claimed a callback (a decision, see
+ * modules/approvals/decision.ts), so the attempt does not read it again.
+ */
+export interface Preloaded {
+  secrets: string[];
+  body: BodySource;
+}
+
+/**
  * One attempt of a claimed row: sign (Standard Webhooks), send, record. Returns the outcome that was
  * recorded, or null when nothing was sent or the claim had been lost meanwhile.
  */
-export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal): Promise<Outcome | null> {
-  const signing = await signingState(rt.db, d);
+export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal, preloaded?: Preloaded): Promise<Outcome | null> {
+  const signing = preloaded ? { secrets: preloaded.secrets, skip: null } : await signingState(rt.db, d);
   if (signing.skip) {
     await settleWithoutAttempt(rt.db, d, signing.skip.status, signing.skip.reason);
     return null;
   }
-  const body = await bodyOf(rt.db, d);
+  const body = await bodyOf(rt.db, d, preloaded?.body);
   const timestamp = Math.floor(Date.now() / 1000);
   const result = await rt.sender(
     {

@@ -1,6 +1,7 @@
 import type { Database } from '../storage/database.ts';
 import { claimDue } from './outbox.ts';
-import { runAttempt } from './attempt.ts';
+import { runAttempt, type Preloaded } from './attempt.ts';
+import type { ClaimedDelivery } from './outbox.ts';
 import type { DeliveryWorker } from './worker.ts';
 
 const POLL_MS = 50;
@@ -10,7 +11,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.
  * The first attempt of a decision's callback, made right after the decision commits so that the
  * response can say whether it arrived (`callback_delivered`). The answer waits at most `waitMs`; an
  * attempt still running then carries on in the background (the worker's shutdown waits for it) and
- * later attempts are the worker's. If a worker claimed the row first, its result is watched instead.
+ * later attempts are the worker's.
+ *
+ * The decision's own statement normally claimed the row already (`attemptClaimed`); this one is for
+ * when it could not: it claims the row if it is still due, or watches the result of whoever did.
  */
 export async function deliverCallbackNow(db: Database, worker: DeliveryWorker | undefined, approvalId: string, waitMs: number): Promise<boolean> {
   const deadline = Date.now() + waitMs;
@@ -38,4 +42,11 @@ export async function deliverCallbackNow(db: Database, worker: DeliveryWorker | 
     if (Date.now() + POLL_MS > deadline) return false;
     await sleep(POLL_MS);
   }
+}
+
+/** The first attempt of a row the decision's statement claimed for this process, with what that statement read. */
+export async function attemptClaimed(worker: DeliveryWorker, claimed: ClaimedDelivery, preloaded: Preloaded, waitMs: number): Promise<boolean> {
+  const attempt = worker.track(runAttempt(worker.runtime, claimed, worker.signal, preloaded));
+  const outcome = await Promise.race([attempt, sleep(waitMs).then(() => null)]);
+  return outcome?.kind === 'delivered';
 }

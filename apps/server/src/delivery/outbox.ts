@@ -61,26 +61,35 @@ export async function claimDue(db: Queryable, limit: number, leaseMs: number, id
 }
 
 
+/** What a delivery's body is built from: its event, and the request as it is when the body is first built. */
+export interface BodySource {
+  event: EventRow;
+  approval: WebhookPayload['data']['approval'];
+}
+
+async function bodySource(db: Queryable, d: ClaimedDelivery): Promise<BodySource> {
+  const { rows: events } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = $1`, [d.event_id]);
+  const event = events[0]!;
+  let approval: WebhookPayload['data']['approval'] = null;
+  if (event.approval_id) {
+    const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [event.approval_id]);
+    if (rows[0]) approval = toApproval(rows[0]);
+  }
+  return { event, approval };
+}
+
 /**
  * The body of a delivery, built at its first attempt and stored, so that retries send the same bytes
  * (COALESCE: if two claimers ever raced here, both send what was stored first).
  */
-export async function bodyOf(db: Queryable, d: ClaimedDelivery): Promise<string> {
+export async function bodyOf(db: Queryable, d: ClaimedDelivery, known?: BodySource): Promise<string> {
   if (d.body !== null) return d.body;
-  const { rows: events } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = $1`,
-    [d.event_id],
-  );
-  const e = events[0]!;
-  let approval: WebhookPayload['data']['approval'] = null;
-  if (e.approval_id) {
-    const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [e.approval_id]);
-    if (rows[0]) approval = toApproval(rows[0]);
-  }
+  const { event: e, approval } = known ?? (await bodySource(db, d));
   const payload = toWebhookPayload(e, approval);
   const { rows } = await db.query<{ body: string }>(
     'UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1 RETURNING body',
     [d.id, JSON.stringify(payload)],
+    { prepare: 'delivery_body' },
   );
   return rows[0]!.body;
 }

@@ -49,14 +49,30 @@ describe('waking the delivery worker', () => {
         const res = await server.http(decider.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
         expect(res.body.callback_delivered).toBe(true);
       }
-      // Every callback went to the inline claim; the worker (woken when each attempt ended, to refill
-      // its slots) found nothing left to take.
-      expect(claims.inline).toBe(5);
-      expect(claims.inlineRows).toBe(5);
+      // Every callback was claimed by its decision's own statement (migration 008) and attempted by the
+      // deciding request; the worker (woken when each attempt ended, to refill its slots) found nothing
+      // left to take, and no separate claim of a named row was needed.
+      expect(claims.byDecision).toBe(5);
+      expect(claims.inline).toBe(0);
       expect(claims.rows).toBe(0);
     } finally {
       claims.restore();
     }
+  });
+
+  it("a decision's subscriptions go out at once beside its inline callback, without the sweep", async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/decided`, events: ['approval.approved'] }).expect(201);
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/cb` })).expect(201)).body;
+    const before = receiver.received.length;
+    const res = await server.http(decider.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    expect(res.body.callback_delivered).toBe(true);
+    // The worker ignores this process's own decision's announcement (the callback is the request's);
+    // the decision's statement says the subscription's row is waiting, and the worker is woken for it.
+    const decided = () => receiver.received.slice(before).filter((r) => JSON.parse(r.body).type === 'approval.approved');
+    await receiver.until(() => decided().length === 2, 2_000);
+    expect(new Set(decided().map((r) => r.id)).size).toBe(2);
   });
 
   it('creates that queue no delivery never make the worker look', async () => {
@@ -76,8 +92,8 @@ describe('waking the delivery worker', () => {
 /** Counts the worker's claims by watching for the outbox's claim statement (outbox.ts CLAIM_SQL). */
 function countClaims() {
   // n / rows: the worker's claims of whatever is due, and the rows they took; inline / inlineRows: the
-  // claims of one named delivery (inline.ts).
-  const counter = { n: 0, rows: 0, inline: 0, inlineRows: 0, restore: () => {} };
+  // claims of one named delivery (inline.ts); byDecision: callbacks claimed by a decision's statement.
+  const counter = { n: 0, rows: 0, inline: 0, inlineRows: 0, byDecision: 0, restore: () => {} };
   const db = server.deps.db;
   const query = db.query.bind(db);
   const marker = 'FOR UPDATE SKIP LOCKED';
@@ -89,6 +105,11 @@ function countClaims() {
       else counter.n++;
     }
     const result = query(sql, params, options as never);
+    if (typeof sql === 'string' && sql.includes('greenlight_decide(')) {
+      void result.then((r) => {
+        counter.byDecision += r.rows.filter((row) => (row as { delivery_id: string | null }).delivery_id !== null).length;
+      });
+    }
     if (claim) {
       void result.then((r) => {
         if (named) counter.inlineRows += r.rows.length;

@@ -1,8 +1,8 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../http/router.ts';
-import { deliverCallbackNow } from '../../delivery/inline.ts';
+import { attemptClaimed, deliverCallbackNow } from '../../delivery/inline.ts';
 import { deliveryWorkerOf } from '../../delivery/registry.ts';
-import { decideApprovalRequest } from './decision.ts';
+import { decideAndClaimCallback } from './decision.ts';
 
 /**
  * After the decision has committed (its callback is then safely in the outbox), the first attempt of
@@ -13,13 +13,17 @@ import { decideApprovalRequest } from './decision.ts';
  */
 export const decideApproval: Handler<Routes['decideApproval']> = async ({ params, body, auth, deps }) => {
   const worker = deliveryWorkerOf(deps);
+  const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
   const decideAndDeliver = async () => {
-    const approval = await decideApprovalRequest(deps.db, auth, params.id, body);
+    // With a worker here, the decision's statement also claims its callback for this process.
+    const { approval, callback } = await decideAndClaimCallback(deps.db, auth, params.id, body, { claimCallbackForMs: worker?.runtime.leaseMs });
     const final = approval.status === 'approved' || approval.status === 'rejected';
-    const delivered =
-      final && approval.callback_url !== null
-        ? await deliverCallbackNow(deps.db, worker, approval.id, deps.config.GREENLIGHT_CALLBACK_INLINE_MS)
-        : false;
+    let delivered = false;
+    if (callback && worker) {
+      delivered = await attemptClaimed(worker, callback.delivery, { secrets: callback.secrets, body: callback }, waitMs);
+    } else if (final && approval.callback_url !== null) {
+      delivered = await deliverCallbackNow(deps.db, worker, approval.id, waitMs);
+    }
     return { ...approval, callback_delivered: delivered };
   };
   // Reserved before the decision commits, so this process's worker leaves the first attempt to us.
