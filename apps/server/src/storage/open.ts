@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import type { Database } from './database.ts';
-import { openPglite } from './pglite.ts';
+import { openPgliteThread } from './pglite-thread.ts';
 import { openPostgres } from './postgres.ts';
 import { migrate } from './migrate.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -18,7 +18,7 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'GREENL
     mkdirSync(dir, { recursive: true });
     const unlock = lockDataDir(root);
     try {
-      const pglite = await openPglite(dir);
+      const pglite = await openPgliteThread(dir);
       db = {
         ...pglite,
         close: async () => {

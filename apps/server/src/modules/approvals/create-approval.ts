@@ -7,7 +7,7 @@ import { constraintName, sqlState, type Queryable } from '../../storage/database
 import { actorOf } from '../events/append-event.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { NOTIFY_DELIVERIES } from '../../delivery/outbox.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, toApproval, type ApprovalRow } from './serialize.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 
@@ -19,12 +19,12 @@ const jsonb = (v: unknown): string | null => (v === undefined ? null : JSON.stri
  * stopped or the idempotency key is taken. A function so that its plan is kept for the session.
  */
 const INSERT_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, ${APPROVAL_COLUMNS}
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, to_json(r.approval) AS approval
   FROM greenlight_create_approval($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                                  $21, $22, $23, $24) AS r
-  LEFT JOIN LATERAL (SELECT (r.approval).*) AS a ON true`;
+                                  $21, $22, $23, $24) AS r`;
 
-type InsertResult = { org_open: boolean; event_id: string | null; fanned_out: boolean } & ({ [K in keyof ApprovalRow]: ApprovalRow[K] | null });
+/** `approval` is the new row as JSON (see approvalFromJson), null when nothing was inserted. */
+type InsertResult = { org_open: boolean; event_id: string | null; fanned_out: boolean; approval: Record<string, unknown> | null };
 
 type Replayed = { status: 200; body: Approval };
 
@@ -113,12 +113,13 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     throw err;
   }
   if (!row.org_open) throw emergencyStop();
-  if (row.id !== null) {
+  if (row.approval !== null) {
+    const approval = approvalFromJson(row.approval);
     // The statement has committed: announce its event (see Queryable.notify).
-    deps.db.notify(EVENTS_CHANNEL, notificationOf({ orgId: auth.org.id, eventId: row.event_id!, approvalId: row.id, type: 'approval.created' }));
+    deps.db.notify(EVENTS_CHANNEL, notificationOf({ orgId: auth.org.id, eventId: row.event_id!, approvalId: approval.id, type: 'approval.created' }));
     // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery.
     if (row.fanned_out) deps.db.notify(NOTIFY_DELIVERIES, `event:${row.event_id}`);
-    return { status: 201, body: toApproval(row as ApprovalRow) };
+    return { status: 201, body: toApproval(approval) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement

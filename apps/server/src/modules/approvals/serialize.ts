@@ -7,6 +7,22 @@ export const APPROVAL_COLUMNS = `a.id, a.seq::text AS seq, a.org_id, a.connectio
   a.is_sequential, a.callback_url, a.external_id, a.idempotency_key, a.tags, a.changes, a.resource, a.comments_count,
   a.created_at, a.updated_at, a.expires_at, a.on_expiry, a.decided_at, a.decided_by, a.decision_comment, a.cancelled_at`;
 
+const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at'] as const;
+
+/**
+ * An ApprovalRow from `to_json` of an `approvals` row. Hot statements return the row as that one JSON
+ * value: a driver parses it much faster than 32 typed columns (on PGlite, whose parser runs on the
+ * database's thread, that was a third of a create's 1.5 ms; bench P5). Timestamps (ISO strings in
+ * JSON, microseconds cut to milliseconds as the drivers do) become Dates and `seq` a string, as in
+ * APPROVAL_COLUMNS; columns the API never shows are left on the object and never read.
+ */
+export function approvalFromJson(json: Record<string, unknown>): ApprovalRow {
+  const row = json as Record<string, unknown>;
+  for (const k of TIMESTAMPS) if (typeof row[k] === 'string') row[k] = new Date(row[k] as string);
+  row.seq = String(row.seq);
+  return row as unknown as ApprovalRow;
+}
+
 export interface ApprovalRow {
   id: string;
   seq: string;

@@ -1,0 +1,130 @@
+import { Worker } from 'node:worker_threads';
+import { deliverLocally, type Database, type Queryable, type QueryResult } from './database.ts';
+
+/**
+ * The embedded database on a thread of its own. PGlite is Postgres compiled to WebAssembly and runs
+ * on the thread that calls it: on the main thread, every query's planning and execution waits for
+ * the server's JavaScript (HTTP parsing, JSON, routing) and the other way round, so one core does all
+ * the work (bench P5). Here PGlite runs in a worker thread (pglite-worker.mjs) and this side turns
+ * the `Database` interface into messages: while the database executes one statement, this thread
+ * parses and answers other requests.
+ *
+ * Same guarantees as on the main thread: one connection, every transaction alone (PGlite's own lock,
+ * taken in the worker), notifications of committed writes handed to this process's listeners
+ * directly. A failure comes back as an Error with the driver's fields (`code`, `detail`, `constraint`).
+ */
+interface Pending {
+  resolve(value: { rows?: unknown[]; rowCount?: number }): void;
+  reject(err: Error): void;
+}
+
+type Request =
+  | { op: 'query'; sql: string; params: unknown[]; tx?: number }
+  | { op: 'exec'; sql: string; tx?: number }
+  | { op: 'begin' | 'commit' | 'rollback'; tx: number }
+  | { op: 'listen' | 'unlisten'; channel: string }
+  | { op: 'close' };
+
+type Reply = { id: number; rows?: unknown[]; rowCount?: number; error?: Record<string, unknown> } | { notify: string; payload: string };
+
+function toError(fields: Record<string, unknown>): Error {
+  const err = new Error(String(fields.message));
+  return Object.assign(err, fields, { stack: err.stack });
+}
+
+export async function openPgliteThread(dataDir?: string): Promise<Database> {
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<string, Set<(payload: string) => void>>();
+  let nextId = 1;
+  let nextTx = 1;
+  let closed = false;
+
+  const deliver = (channel: string, payload: string) => {
+    for (const l of listeners.get(channel) ?? []) deliverLocally(l, payload);
+  };
+
+  const ready = new Promise<void>((resolve, reject) => {
+    pending.set(0, { resolve: () => resolve(), reject });
+  });
+  worker.on('message', (m: Reply) => {
+    if ('notify' in m) return deliver(m.notify, m.payload);
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error) p.reject(toError(m.error));
+    else p.resolve(m);
+  });
+  const failAll = (err: Error) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  worker.on('error', (err) => failAll(err));
+  worker.on('exit', (code) => failAll(new Error(`the embedded database's thread exited (code ${code})`)));
+
+  const send = (request: Request) =>
+    new Promise<{ rows?: unknown[]; rowCount?: number }>((resolve, reject) => {
+      if (closed) return reject(new Error('the database is closed'));
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, ...request });
+    });
+
+  try {
+    await ready;
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+
+  const queryable = (tx: number | undefined, notify: Queryable['notify']): Queryable => ({
+    notify,
+    async exec(sql) {
+      await send({ op: 'exec', sql, tx });
+    },
+    async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
+      const r = await send({ op: 'query', sql, params, tx });
+      return { rows: r.rows as T[], rowCount: r.rowCount! };
+    },
+  });
+  const base = queryable(undefined, deliver);
+
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    notify: base.notify,
+    async transaction(fn) {
+      const tx = nextTx++;
+      await send({ op: 'begin', tx });
+      const afterCommit: Array<[string, string]> = [];
+      let result;
+      try {
+        result = await fn(queryable(tx, (channel, payload) => void afterCommit.push([channel, payload])));
+      } catch (err) {
+        await send({ op: 'rollback', tx });
+        throw err;
+      }
+      await send({ op: 'commit', tx });
+      for (const [channel, payload] of afterCommit) deliver(channel, payload);
+      return result;
+    },
+    async listen(channel, onMessage) {
+      const set = listeners.get(channel) ?? new Set();
+      listeners.set(channel, set);
+      set.add(onMessage);
+      // LISTEN in PGlite too, so a pg_notify run as SQL reaches the same listeners.
+      await send({ op: 'listen', channel });
+      return async () => {
+        set.delete(onMessage);
+        if (set.size === 0 && !closed) await send({ op: 'unlisten', channel });
+      };
+    },
+    async close() {
+      if (closed) return;
+      await send({ op: 'close' });
+      closed = true;
+      await worker.terminate();
+    },
+  };
+}
