@@ -1,5 +1,4 @@
 import type { Database } from '../storage/database.ts';
-import { claimDue } from './outbox.ts';
 import { runAttempt, type Preloaded } from './attempt.ts';
 import type { ClaimedDelivery } from './outbox.ts';
 import type { DeliveryWorker } from './worker.ts';
@@ -8,15 +7,16 @@ const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
- * The first attempt of a decision's callback, made right after the decision commits so that the
+ * The first attempt of a decision's callback is made right after the decision commits, so that the
  * response can say whether it arrived (`callback_delivered`). The answer waits at most `waitMs`; an
  * attempt still running then carries on in the background (the worker's shutdown waits for it) and
  * later attempts are the worker's.
  *
- * The decision's own statement normally claimed the row already (`attemptClaimed`); this one is for
- * when it could not: it claims the row if it is still due, or watches the result of whoever did.
+ * With a delivery worker in this process, the decision's own statement claimed the row for it
+ * (`attemptClaimed`). Without one, another process's worker makes the attempt, and its result is
+ * watched here.
  */
-export async function deliverCallbackNow(db: Database, worker: DeliveryWorker | undefined, approvalId: string, waitMs: number): Promise<boolean> {
+export async function watchFirstAttempt(db: Database, approvalId: string, waitMs: number): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM deliveries WHERE approval_id = $1 AND target = 'callback' ORDER BY seq DESC LIMIT 1`,
@@ -24,15 +24,6 @@ export async function deliverCallbackNow(db: Database, worker: DeliveryWorker | 
   );
   const id = rows[0]?.id;
   if (!id) return false;
-
-  if (worker) {
-    const [claimed] = await claimDue(db, 1, worker.runtime.leaseMs, [id]);
-    if (claimed) {
-      const attempt = worker.track(runAttempt(worker.runtime, claimed, worker.signal));
-      const outcome = await Promise.race([attempt, sleep(deadline - Date.now()).then(() => null)]);
-      return outcome?.kind === 'delivered';
-    }
-  }
   for (;;) {
     const { rows: now } = await db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries WHERE id = $1', [id]);
     const s = now[0];

@@ -16,7 +16,8 @@ import { generateSecret } from './signer.ts';
  * mid-attempt leaves its rows `delivering` with `next_attempt_at` = the lease's end; they are claimed
  * again then, under the next attempt number. The result of an attempt is recorded only by the
  * claimer that still holds the row (`attempts` unchanged): a claimer whose lease ran out records its
- * attempt but not the outcome.
+ * attempt but not the outcome. A final decision's callback row is claimed the same way by the
+ * decision's own statement (migration 008), for the deciding process's first attempt.
  */
 
 export const NOTIFY_EVENTS = 'greenlight_events';
@@ -41,7 +42,7 @@ export interface ClaimedDelivery {
 const CLAIM_SQL = `
 WITH due AS (
   SELECT id FROM deliveries
-   WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now() AND ($3::uuid[] IS NULL OR id = ANY ($3::uuid[]))
+   WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()
    ORDER BY next_attempt_at
    LIMIT $1
      FOR UPDATE SKIP LOCKED
@@ -54,9 +55,9 @@ UPDATE deliveries d
 RETURNING d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_id, d.org_id, d.approval_id, d.event_type,
           d.target, d.subscription_id, d.url, d.headers, d.body`;
 
-/** Claims up to `limit` due rows (or only the given ids, if due) for `leaseMs`. */
-export async function claimDue(db: Queryable, limit: number, leaseMs: number, ids: string[] | null = null): Promise<ClaimedDelivery[]> {
-  const { rows } = await db.query<ClaimedDelivery>(CLAIM_SQL, [limit, leaseMs, ids]);
+/** Claims up to `limit` due rows for `leaseMs`. */
+export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
+  const { rows } = await db.query<ClaimedDelivery>(CLAIM_SQL, [limit, leaseMs]);
   return rows;
 }
 

@@ -50,10 +50,9 @@ describe('waking the delivery worker', () => {
         expect(res.body.callback_delivered).toBe(true);
       }
       // Every callback was claimed by its decision's own statement (migration 008) and attempted by the
-      // deciding request; the worker (woken when each attempt ended, to refill its slots) found nothing
-      // left to take, and no separate claim of a named row was needed.
+      // deciding request; the outbox's claim statement (the worker's, woken when each attempt ended to
+      // refill its slots) found nothing left to take.
       expect(claims.byDecision).toBe(5);
-      expect(claims.inline).toBe(0);
       expect(claims.rows).toBe(0);
     } finally {
       claims.restore();
@@ -91,19 +90,15 @@ describe('waking the delivery worker', () => {
 
 /** Counts the worker's claims by watching for the outbox's claim statement (outbox.ts CLAIM_SQL). */
 function countClaims() {
-  // n / rows: the worker's claims of whatever is due, and the rows they took; inline / inlineRows: the
-  // claims of one named delivery (inline.ts); byDecision: callbacks claimed by a decision's statement.
-  const counter = { n: 0, rows: 0, inline: 0, inlineRows: 0, byDecision: 0, restore: () => {} };
+  // n / rows: the worker's claims of whatever is due, and the rows they took; byDecision: callbacks
+  // claimed by a decision's statement.
+  const counter = { n: 0, rows: 0, byDecision: 0, restore: () => {} };
   const db = server.deps.db;
   const query = db.query.bind(db);
   const marker = 'FOR UPDATE SKIP LOCKED';
   db.query = ((sql: string, params?: unknown[], options?: unknown) => {
     const claim = typeof sql === 'string' && sql.includes(marker) && sql.includes('deliveries');
-    const named = params?.[2] != null;
-    if (claim) {
-      if (named) counter.inline++;
-      else counter.n++;
-    }
+    if (claim) counter.n++;
     const result = query(sql, params, options as never);
     if (typeof sql === 'string' && sql.includes('greenlight_decide(')) {
       void result.then((r) => {
@@ -112,8 +107,7 @@ function countClaims() {
     }
     if (claim) {
       void result.then((r) => {
-        if (named) counter.inlineRows += r.rows.length;
-        else counter.rows += r.rows.length;
+        counter.rows += r.rows.length;
       });
     }
     return result;

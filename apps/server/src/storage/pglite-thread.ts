@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import { deliverLocally, type Database, type Queryable, type QueryResult } from './database.ts';
+import type { Database, Queryable, QueryResult } from './database.ts';
+import { LocalListeners } from './local-listeners.ts';
 
 /**
  * The embedded database on a thread of its own. PGlite is Postgres compiled to WebAssembly and runs
@@ -35,20 +36,16 @@ function toError(fields: Record<string, unknown>): Error {
 export async function openPgliteThread(dataDir?: string): Promise<Database> {
   const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
   const pending = new Map<number, Pending>();
-  const listeners = new Map<string, Set<(payload: string) => void>>();
+  const listeners = new LocalListeners();
   let nextId = 1;
   let nextTx = 1;
   let closed = false;
-
-  const deliver = (channel: string, payload: string) => {
-    for (const l of listeners.get(channel) ?? []) deliverLocally(l, payload);
-  };
 
   const ready = new Promise<void>((resolve, reject) => {
     pending.set(0, { resolve: () => resolve(), reject });
   });
   worker.on('message', (m: Reply) => {
-    if ('notify' in m) return deliver(m.notify, m.payload);
+    if ('notify' in m) return listeners.deliver(m.notify, m.payload);
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
@@ -87,7 +84,7 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
       return { rows: r.rows as T[], rowCount: r.rowCount! };
     },
   });
-  const base = queryable(undefined, deliver);
+  const base = queryable(undefined, listeners.deliver);
 
   return {
     kind: 'pglite',
@@ -97,27 +94,24 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
     async transaction(fn) {
       const tx = nextTx++;
       await send({ op: 'begin', tx });
-      const afterCommit: Array<[string, string]> = [];
-      let result;
-      try {
-        result = await fn(queryable(tx, (channel, payload) => void afterCommit.push([channel, payload])));
-      } catch (err) {
-        await send({ op: 'rollback', tx });
-        throw err;
-      }
-      await send({ op: 'commit', tx });
-      for (const [channel, payload] of afterCommit) deliver(channel, payload);
-      return result;
+      return listeners.afterCommit(async (notify) => {
+        let result;
+        try {
+          result = await fn(queryable(tx, notify));
+        } catch (err) {
+          await send({ op: 'rollback', tx });
+          throw err;
+        }
+        await send({ op: 'commit', tx });
+        return result;
+      });
     },
     async listen(channel, onMessage) {
-      const set = listeners.get(channel) ?? new Set();
-      listeners.set(channel, set);
-      set.add(onMessage);
+      listeners.add(channel, onMessage);
       // LISTEN in PGlite too, so a pg_notify run as SQL reaches the same listeners.
       await send({ op: 'listen', channel });
       return async () => {
-        set.delete(onMessage);
-        if (set.size === 0 && !closed) await send({ op: 'unlisten', channel });
+        if (listeners.remove(channel, onMessage) && !closed) await send({ op: 'unlisten', channel });
       };
     },
     async close() {

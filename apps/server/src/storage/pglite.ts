@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { deliverLocally, type Database, type Queryable } from './database.ts';
+import type { Database, Queryable } from './database.ts';
+import { LocalListeners } from './local-listeners.ts';
 
 /**
  * Embedded Postgres. PGlite runs every transaction alone (one connection, a mutex),
@@ -17,10 +18,7 @@ export function wrapPglite(pg: PGlite): Database {
   // This process owns the database (one connection, and a data directory no other process opens), so
   // notifications of committed writes are handed to this process's listeners directly, without a
   // query. `listen` also LISTENs in PGlite, so a pg_notify run as SQL reaches the same listeners.
-  const listeners = new Map<string, Set<(payload: string) => void>>();
-  const deliver = (channel: string, payload: string) => {
-    for (const l of listeners.get(channel) ?? []) deliverLocally(l, payload);
-  };
+  const listeners = new LocalListeners();
   const asQueryable = (q: Pick<PGlite, 'query' | 'exec'>, notify: Queryable['notify']): Queryable => ({
     notify,
     async exec(sql: string) {
@@ -31,25 +29,20 @@ export function wrapPglite(pg: PGlite): Database {
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
   });
-  const base = asQueryable(pg, deliver);
+  const base = asQueryable(pg, listeners.deliver);
   return {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
     notify: base.notify,
-    async transaction(fn) {
-      const afterCommit: Array<[string, string]> = [];
-      const result = await pg.transaction((tx) => fn(asQueryable(tx, (channel, payload) => void afterCommit.push([channel, payload]))));
-      for (const [channel, payload] of afterCommit) deliver(channel, payload);
-      return result;
+    transaction(fn) {
+      return listeners.afterCommit((notify) => pg.transaction((tx) => fn(asQueryable(tx, notify))));
     },
     async listen(channel, onMessage) {
-      const set = listeners.get(channel) ?? new Set();
-      listeners.set(channel, set);
-      set.add(onMessage);
+      listeners.add(channel, onMessage);
       const unlisten = await pg.listen(channel, onMessage);
       return async () => {
-        set.delete(onMessage);
+        listeners.remove(channel, onMessage);
         // After close there is nothing left to stop listening to.
         if (!pg.closed) await unlisten();
       };

@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../http/router.ts';
-import { attemptClaimed, deliverCallbackNow } from '../../delivery/inline.ts';
+import { attemptClaimed, watchFirstAttempt } from '../../delivery/inline.ts';
 import { deliveryWorkerOf } from '../../delivery/registry.ts';
 import { decideAndClaimCallback } from './decision.ts';
 
@@ -20,9 +20,9 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;
     if (callback && worker) {
-      delivered = await attemptClaimed(worker, callback.delivery, { secrets: callback.secrets, body: callback }, waitMs);
+      delivered = await attemptClaimed(worker, callback.delivery, callback, waitMs);
     } else if (final && approval.callback_url !== null) {
-      delivered = await deliverCallbackNow(deps.db, worker, approval.id, waitMs);
+      delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
     }
     return { ...approval, callback_delivered: delivered };
   };

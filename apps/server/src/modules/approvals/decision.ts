@@ -5,6 +5,7 @@ import { ApiError, notFound } from '../../http/errors.ts';
 import { emergencyStop } from '../../http/router.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { NOTIFY_DELIVERIES, type ClaimedDelivery } from '../../delivery/outbox.ts';
+import type { Preloaded } from '../../delivery/attempt.ts';
 import { generateSecret } from '../../delivery/signer.ts';
 import type { EventRow } from '../events/webhook-payload.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
@@ -86,14 +87,13 @@ function assertMayDecide(auth: AuthContext) {
   if (auth.user?.role === 'viewer') throw new ApiError('FORBIDDEN', 'viewers cannot approve or reject requests');
 }
 
-/** A final decision's callback, claimed for its first attempt by the deciding process (see DecideOptions). */
-export interface ClaimedCallback {
+/**
+ * A final decision's callback, claimed for its first attempt by the deciding process (see
+ * DecideOptions), with what the attempt needs from the same statement: the org's signing secrets
+ * (current first), and the final event and the request as decided, which its body is built from.
+ */
+export interface ClaimedCallback extends Preloaded {
   delivery: ClaimedDelivery;
-  /** The org's signing secrets, current first. */
-  secrets: string[];
-  /** What the callback's body is built from: the final event and the request as decided. */
-  event: EventRow;
-  approval: Approval;
 }
 
 export interface Decided {
@@ -275,20 +275,22 @@ async function decide(
             body: null,
           },
           secrets: r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!],
-          event: {
-            id: r.event_id,
-            org_id: auth.org.id,
-            approval_id: approvalId,
-            type: r.event_type,
-            actor_type: r.event_actor_type,
-            actor_id: r.event_actor_id,
-            actor_name: r.event_actor_name,
-            from_status: r.event_from_status,
-            to_status: r.event_to_status,
-            data: r.event_data,
-            created_at: r.event_created_at,
+          body: {
+            approval,
+            event: {
+              id: r.event_id,
+              org_id: auth.org.id,
+              approval_id: approvalId,
+              type: r.event_type,
+              actor_type: r.event_actor_type,
+              actor_id: r.event_actor_id,
+              actor_name: r.event_actor_name,
+              from_status: r.event_from_status,
+              to_status: r.event_to_status,
+              data: r.event_data,
+              created_at: r.event_created_at,
+            },
           },
-          approval,
         };
   return { approval, step: step && toStep(step), callback };
 }
