@@ -41,7 +41,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         else echoes.set(key, echo - 1);
         return;
       }
-      for (const l of listeners.get(msg.channel) ?? []) l.onMessage(payload);
+      for (const one of payload.split(PAYLOAD_SEPARATOR)) for (const l of listeners.get(msg.channel) ?? []) l.onMessage(one);
     });
     // A lost connection emits 'error' (without a listener the process would crash), then 'end'.
     client.on('error', () => {});
@@ -60,14 +60,20 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     return client;
   }
 
-  // Notifications queued by committed writes, sent together: one autocommit statement per channel
-  // per turn of the event loop. That statement takes no transaction id, so its commit writes no WAL
-  // and holds the notification queue lock only for the moment of the send.
-  // Each payload with whether its echo is counted (decided when it is queued, undone if the send fails).
-  const outbox = new Map<string, Array<{ payload: string; echo: boolean }>>();
-  // Notifications sent by queueNotify and already handed to this process's listeners, by
-  // channel + payload: their echo through LISTEN is skipped, once each. Only counted while the LISTEN
-  // connection is up (so every one comes back or fails to send); cleared when it reconnects.
+  // Notifications queued by committed writes, sent together: one autocommit statement per channel,
+  // at most one round of them every NOTIFY_SPACING_MS (the first after a quiet spell goes out on the
+  // next turn of the event loop), and many payloads joined into one notification (see joinPayloads).
+  // That statement takes no transaction id, so its commit writes no WAL and holds the notification
+  // queue lock only for the moment of the send. Sent one per create, it and its echo through LISTEN
+  // cost the server and Postgres a fifth of a create's CPU at 450 creates/s (bench/README.md, P2);
+  // coalesced, a fraction of that. Other processes hear of a write at most that much later; this
+  // process's listeners hear at once.
+  // Each payload with whether this process's listeners already had it (then its echo is skipped).
+  const outbox = new Map<string, Array<{ payload: string; local: boolean }>>();
+  // Notifications sent by flushNotifications whose payloads were already handed to this process's
+  // listeners, by channel + payload: their echo through LISTEN is skipped, once each. Only counted
+  // while the LISTEN connection is up (so every one comes back or fails to send); cleared when it
+  // reconnects.
   const echoes = new Map<string, number>();
   const countEcho = (key: string, by: number) => {
     const n = (echoes.get(key) ?? 0) + by;
@@ -75,33 +81,55 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     else echoes.delete(key);
   };
   const sending = new Set<Promise<unknown>>();
-  let flushQueued = false;
+  let cancelFlush: (() => void) | undefined;
+  let lastFlush = -Infinity;
   function queueNotify(channel: string, payload: string) {
     if (closed) return;
+    // Greenlight's payloads are ids and type names; one that breaks these rules is a bug of its caller.
+    if (payload.includes(PAYLOAD_SEPARATOR) || Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      throw new Error(`a notification payload has no line break and at most ${MAX_PAYLOAD_BYTES} bytes: ${payload.slice(0, 80)}`);
+    }
     // This process's listeners learn at once, without the round trip (a revoked key is refused by
     // the very next request here); other processes learn through the NOTIFY below.
     const local = listeners.get(channel);
     for (const l of local ?? []) deliverLocally(l.onMessage, payload);
-    const echo = Boolean(local?.size && listenClient);
-    if (echo) countEcho(`${channel}\n${payload}`, 1);
     const list = outbox.get(channel);
-    if (list) list.push({ payload, echo });
-    else outbox.set(channel, [{ payload, echo }]);
-    if (flushQueued) return;
-    flushQueued = true;
-    setImmediate(() => {
-      flushQueued = false;
-      for (const [ch, queued] of outbox) {
-        // Lost if Postgres is unreachable right now: listeners recheck on their own timers.
-        const payloads = queued.map((q) => q.payload);
-        const p = pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [ch, payloads]).catch(() => {
-          for (const q of queued) if (q.echo) countEcho(`${ch}\n${q.payload}`, -1);
+    const item = { payload, local: Boolean(local?.size) };
+    if (list) list.push(item);
+    else outbox.set(channel, [item]);
+    if (cancelFlush) return;
+    const wait = lastFlush + NOTIFY_SPACING_MS - performance.now();
+    if (wait > 0) {
+      const timer = setTimeout(flushNotifications, wait);
+      cancelFlush = () => clearTimeout(timer);
+    } else {
+      const immediate = setImmediate(flushNotifications);
+      cancelFlush = () => clearImmediate(immediate);
+    }
+  }
+
+  function flushNotifications() {
+    cancelFlush = undefined;
+    lastFlush = performance.now();
+    for (const [ch, queued] of outbox) {
+      // The echo of what this process's listeners already had is skipped; the rest comes back to
+      // them through LISTEN like anyone's. Counted only while the LISTEN connection is up.
+      const echoed = Boolean(listenClient);
+      const notifications = [
+        ...joinPayloads(queued.filter((q) => q.local && echoed).map((q) => q.payload)).map((text) => ({ text, echo: true })),
+        ...joinPayloads(queued.filter((q) => !(q.local && echoed)).map((q) => q.payload)).map((text) => ({ text, echo: false })),
+      ];
+      for (const n of notifications) if (n.echo) countEcho(`${ch}\n${n.text}`, 1);
+      // Lost if Postgres is unreachable right now: listeners recheck on their own timers.
+      const p = pool
+        .query({ name: 'notify_many', text: 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', values: [ch, notifications.map((n) => n.text)] })
+        .catch(() => {
+          for (const n of notifications) if (n.echo) countEcho(`${ch}\n${n.text}`, -1);
         });
-        sending.add(p);
-        void p.finally(() => sending.delete(p));
-      }
-      outbox.clear();
-    });
+      sending.add(p);
+      void p.finally(() => sending.delete(p));
+    }
+    outbox.clear();
   }
 
   function reconnect(attempt: number) {
@@ -188,7 +216,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     },
     async close() {
       // Notifications of writes already committed go out before the pool closes.
-      await new Promise<void>((r) => setImmediate(r));
+      if (cancelFlush) {
+        cancelFlush();
+        flushNotifications();
+      }
       await Promise.all(sending);
       closed = true;
       const client = listenClient;
@@ -197,4 +228,29 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await pool.end();
     },
   };
+}
+
+/** At most one round of NOTIFY statements per this many milliseconds (see queueNotify). */
+export const NOTIFY_SPACING_MS = 10;
+/** Joins the payloads of one notification; no payload of Greenlight's contains it (queueNotify refuses one). */
+const PAYLOAD_SEPARATOR = '\n';
+/** Postgres refuses a NOTIFY payload of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7999;
+
+/** Payloads joined into as few notifications as fit Postgres's limit, in order; none when there are none. */
+export function joinPayloads(payloads: string[]): string[] {
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  for (const p of payloads) {
+    const size = Buffer.byteLength(p);
+    if (chunk.length > 0 && bytes + 1 + size > MAX_PAYLOAD_BYTES) {
+      out.push(chunk.join(PAYLOAD_SEPARATOR));
+      chunk = [];
+    }
+    bytes = chunk.length === 0 ? size : bytes + 1 + size;
+    chunk.push(p);
+  }
+  if (chunk.length > 0) out.push(chunk.join(PAYLOAD_SEPARATOR));
+  return out;
 }

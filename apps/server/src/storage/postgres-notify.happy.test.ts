@@ -1,0 +1,113 @@
+/**
+ * Notifications on Postgres are coalesced (postgres.ts, queueNotify): many payloads of one channel
+ * travel in few NOTIFYs, and listeners still get every payload once, in order.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from '../testing/harness.ts';
+import type { Database } from './database.ts';
+import { joinPayloads, NOTIFY_SPACING_MS, openPostgres } from './postgres.ts';
+
+describe('joinPayloads', () => {
+  it('keeps every payload in order and each notification under 8000 bytes', () => {
+    const payloads = Array.from({ length: 400 }, (_, i) => `org:${i}:${'é'.repeat(40)}:approval.created`);
+    const joined = joinPayloads(payloads);
+    expect(joined.length).toBeGreaterThan(1);
+    for (const n of joined) expect(Buffer.byteLength(n)).toBeLessThan(8000);
+    expect(joined.flatMap((n) => n.split('\n'))).toEqual(payloads);
+  });
+
+  it('keeps empty payloads, and makes nothing of nothing', () => {
+    expect(joinPayloads(['', 'a', ''])).toEqual(['\na\n']);
+    expect(joinPayloads([])).toEqual([]);
+    const big = 'x'.repeat(7999);
+    expect(joinPayloads([big, big])).toEqual([big, big]);
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)('notifications on Postgres', () => {
+  const open: Database[] = [];
+  const clients: pg.Client[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((d) => d.close()));
+    await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
+  });
+  const database = async () => {
+    const db = await openPostgres({ connectionString: TEST_DATABASE_URL!, max: 2 });
+    open.push(db);
+    return db;
+  };
+  /** A plain LISTEN connection: counts the NOTIFYs themselves, not the payloads inside. */
+  const rawListener = async (channel: string) => {
+    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    clients.push(c);
+    const got: string[] = [];
+    c.on('notification', (m) => got.push(m.payload ?? ''));
+    await c.query(`LISTEN ${channel}`);
+    return got;
+  };
+  const channel = () => `test_notify_${randomUUID().replaceAll('-', '')}`;
+  const until = async (check: () => boolean, ms = 5_000) => {
+    const end = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > end) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  it('a burst reaches another process complete and in order, in a few NOTIFYs, and this process once', async () => {
+    const ch = channel();
+    const [a, b] = [await database(), await database()];
+    const inA: string[] = [];
+    const inB: string[] = [];
+    await a.listen(ch, (p) => inA.push(p));
+    await b.listen(ch, (p) => inB.push(p));
+    const raw = await rawListener(ch);
+    const payloads = Array.from({ length: 500 }, (_, i) => `${randomUUID()}:${i}:${randomUUID()}:approval.created`);
+    // Spread over turns of the event loop and over more than one spacing interval.
+    for (let i = 0; i < payloads.length; i++) {
+      a.notify(ch, payloads[i]!);
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, NOTIFY_SPACING_MS / 2));
+    }
+    await until(() => inB.length >= payloads.length && raw.flatMap((n) => n.split('\n')).length >= payloads.length);
+    expect(inB).toEqual(payloads);
+    expect(raw.flatMap((n) => n.split('\n'))).toEqual(payloads);
+    expect(raw.length).toBeLessThan(40);
+    // A's own listener had each at once, and its echo through LISTEN is skipped.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(inA).toEqual(payloads);
+  });
+
+  it('a lone notification goes out on the next turn as the payload itself', async () => {
+    const ch = channel();
+    const a = await database();
+    const raw = await rawListener(ch);
+    await new Promise((r) => setTimeout(r, NOTIFY_SPACING_MS * 2));
+    const started = performance.now();
+    a.notify(ch, 'org:1::approval.created');
+    await until(() => raw.length === 1);
+    expect(raw).toEqual(['org:1::approval.created']);
+    // Not held for the spacing interval after a quiet spell (generous bound: loopback on a busy machine).
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('close sends what is still queued', async () => {
+    const ch = channel();
+    const a = await database();
+    const raw = await rawListener(ch);
+    a.notify(ch, 'first');
+    a.notify(ch, 'second');
+    await a.close();
+    open.splice(open.indexOf(a), 1);
+    await until(() => raw.length > 0);
+    expect(raw.flatMap((n) => n.split('\n'))).toEqual(['first', 'second']);
+  });
+
+  it('refuses a payload that cannot travel joined with others', async () => {
+    const a = await database();
+    expect(() => a.notify(channel(), 'a\nb')).toThrow(/line break/);
+    expect(() => a.notify(channel(), 'x'.repeat(8000))).toThrow(/7999 bytes/);
+  });
+});
