@@ -22,16 +22,19 @@ let postgres: TestDatabase | undefined;
 let receiver: TestReceiver;
 const processes: SpawnedServer[] = [];
 
-/** One org subscribed to approval.created, and 1,000 such events in one statement: the trigger queues 1,000 deliveries. */
+/**
+ * One org subscribed to comment.created, and 1,000 such events in one statement: the trigger queues 1,000
+ * deliveries. (Not approval.created: the create statement fans those out itself, migration 009.)
+ */
 async function seed(db: Database, url: string): Promise<void> {
   const { org } = await createOrg(db, { slug: 'crash-test', name: 'Crash test', adminEmail: 'crash@example.test' });
   await db.query(
-    `INSERT INTO webhook_subscriptions (org_id, url, events, secret, created_by_type) VALUES ($1, $2, '{approval.created}', $3, 'user')`,
+    `INSERT INTO webhook_subscriptions (org_id, url, events, secret, created_by_type) VALUES ($1, $2, '{comment.created}', $3, 'user')`,
     [org.id, url, generateSecret()],
   );
   await db.query(
     `INSERT INTO events (org_id, approval_id, type, actor_type, actor_name, data)
-     SELECT $1, NULL, 'approval.created', 'system', 'Greenlight', jsonb_build_object('n', n) FROM generate_series(1, $2::int) AS n`,
+     SELECT $1, NULL, 'comment.created', 'system', 'Greenlight', jsonb_build_object('n', n) FROM generate_series(1, $2::int) AS n`,
     [org.id, EVENTS],
   );
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'pending'`);

@@ -46,13 +46,13 @@ describe.skipIf(!TEST_DATABASE_URL)('two processes on one Postgres', () => {
     const db = postgres.db;
     const { org } = await createOrg(db, { slug: 'replicas', name: 'Replicas', adminEmail: 'replicas@example.test' });
     await db.query(
-      `INSERT INTO webhook_subscriptions (org_id, url, events, secret, created_by_type) VALUES ($1, $2, '{approval.created}', $3, 'user')`,
+      `INSERT INTO webhook_subscriptions (org_id, url, events, secret, created_by_type) VALUES ($1, $2, '{comment.created}', $3, 'user')`,
       [org.id, `${receiver.url}/hook`, generateSecret()],
     );
     // One statement: both processes are woken by the same NOTIFYs and race for the same rows.
     await db.query(
       `INSERT INTO events (org_id, type, actor_type, actor_name, data)
-       SELECT $1, 'approval.created', 'system', 'Greenlight', jsonb_build_object('n', n) FROM generate_series(1, $2::int) AS n`,
+       SELECT $1, 'comment.created', 'system', 'Greenlight', jsonb_build_object('n', n) FROM generate_series(1, $2::int) AS n`,
       [org.id, EVENTS],
     );
     await receiver.until(() => receiver.ids().size === EVENTS, 40_000);

@@ -211,6 +211,32 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
     expect(rows[0]!.created_at.toISOString()).toBe(res.body.created_at);
   });
 
+  it('queues approval.created for active subscriptions to it, in the same write, and for no one else', async () => {
+    const seed = await seedOrg(server.db);
+    const other = await seedOrg(server.db);
+    const subscribe = async (orgId: string, events: string[], status = 'active') =>
+      (
+        await server.db.query<{ id: string }>(
+          `INSERT INTO webhook_subscriptions (org_id, url, events, secret, created_by_type, status)
+           VALUES ($1, 'https://hooks.example.test/x', $2, 'whsec_test', 'user', $3) RETURNING id::text AS id`,
+          [orgId, events, status],
+        )
+      ).rows[0]!.id;
+    const wanted = await subscribe(seed.org.id, ['approval.approved', 'approval.created']);
+    await subscribe(seed.org.id, ['approval.approved']);
+    await subscribe(seed.org.id, ['approval.created'], 'disabled');
+    await subscribe(other.org.id, ['approval.created']);
+    const res = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'https://cb.example.test/x' })).expect(201);
+    const { rows } = await server.db.query<{ subscription_id: string; target: string; event_type: string; event_id: string; org_id: string }>(
+      `SELECT d.subscription_id::text AS subscription_id, d.target, d.event_type, d.event_id::text AS event_id, d.org_id::text AS org_id
+         FROM deliveries d WHERE d.approval_id = $1`,
+      [res.body.id],
+    );
+    const event = await server.db.query<{ id: string }>('SELECT id::text AS id FROM events WHERE approval_id = $1', [res.body.id]);
+    // No callback either: a callback gets only the request's final outcome.
+    expect(rows).toEqual([{ subscription_id: wanted, target: 'subscription', event_type: 'approval.created', event_id: event.rows[0]!.id, org_id: seed.org.id }]);
+  });
+
   it('accepts the same external_id in two orgs', async () => {
     const a = await seedOrg(server.db);
     const b = await seedOrg(server.db);

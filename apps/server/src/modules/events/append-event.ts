@@ -26,10 +26,11 @@ export interface EventInput {
  * delivery, the outbox row commit together with the change they describe, or not at all.
  *
  * The fan-out happens inside this same INSERT statement: the `events_fan_out` trigger (migrations
- * 003, 005) inserts one `deliveries` row per target (the request's callback_url for its final
+ * 003, 005, 009) inserts one `deliveries` row per target (the request's callback_url for its final
  * outcome, each active subscription to the type). A trigger rather than CTEs here, because events
- * are also inserted by a statement that does not come through this function (the create statement):
- * every path fans out, with no extra round trip. The event is announced on EVENTS_CHANNEL once the
+ * are also inserted by statements that do not come through this function (the decision and the
+ * expiry sweep): every path fans out, with no extra round trip. The one exception is
+ * `approval.created`, written only by the create statement, which fans it out itself (009). The event is announced on EVENTS_CHANNEL once the
  * caller's transaction commits (`Queryable.notify`).
  */
 export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
