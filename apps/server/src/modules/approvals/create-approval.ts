@@ -3,28 +3,14 @@ import type { Handler } from '../../http/router.ts';
 import { emergencyStop } from '../../http/router.ts';
 import { ApiError } from '../../http/errors.ts';
 import type { AuthContext } from '../../http/auth.ts';
-import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
+import { constraintName, sqlState, type Database, type Queryable } from '../../storage/database.ts';
+import { createBatcherOf, type CreateResult } from './create-batch.ts';
 import { actorOf } from '../events/append-event.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { NOTIFY_DELIVERIES } from '../../delivery/outbox.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, toApproval, type ApprovalRow } from './serialize.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
-
-const jsonb = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-
-/**
- * One statement, one round trip: `greenlight_create_approval` (migration 007, where the statement and
- * its locking are explained) inserts the request and its `approval.created` event unless the org is
- * stopped or the idempotency key is taken. A function so that its plan is kept for the session.
- */
-const INSERT_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, to_json(r.approval) AS approval
-  FROM greenlight_create_approval($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                                  $21, $22, $23, $24) AS r`;
-
-/** `approval` is the new row as JSON (see approvalFromJson), null when nothing was inserted. */
-type InsertResult = { org_open: boolean; event_id: string | null; fanned_out: boolean; approval: Record<string, unknown> | null };
 
 type Replayed = { status: 200; body: Approval };
 
@@ -46,36 +32,40 @@ function replay(existing: ApprovalRow & { request_fingerprint: string | null }, 
   return { status: 200, body: toApproval(existing) };
 }
 
-async function insert(db: Queryable, auth: AuthContext, body: CreateApprovalBody, key: string | null, fingerprint: string | null) {
+/**
+ * Writes the request and its `approval.created` event in one statement (`greenlight_create_approval`,
+ * migration 007, where the statement and its locking are explained), together with the other creates
+ * waiting at the same moment (create-batch.ts, migration 010), unless the org is stopped or the
+ * idempotency key is taken.
+ */
+function insert(db: Database, auth: AuthContext, body: CreateApprovalBody, key: string | null, fingerprint: string | null) {
   const actor = actorOf(auth);
-  const params = [
-    auth.org.id,
-    auth.connection?.id ?? null,
-    actor.type,
-    actor.id,
-    actor.name,
-    body.title,
-    body.description,
-    body.priority,
-    body.action_type ?? null,
-    body.source ?? null,
-    jsonb(body.metadata ?? {}),
-    body.required_approvals,
-    body.is_sequential,
-    body.callback_url ?? null,
-    jsonb(body.callback_headers),
-    body.external_id ?? null,
+  return createBatcherOf(db).create({
+    org: auth.org.id,
+    connection: auth.connection?.id ?? null,
+    by_type: actor.type,
+    by_id: actor.id,
+    by_name: actor.name,
+    title: body.title,
+    description: body.description,
+    priority: body.priority,
+    action_type: body.action_type ?? null,
+    source: body.source ?? null,
+    metadata: body.metadata ?? {},
+    required: body.required_approvals,
+    sequential: body.is_sequential,
+    callback_url: body.callback_url ?? null,
+    callback_headers: body.callback_headers,
+    external_id: body.external_id ?? null,
     key,
     fingerprint,
-    jsonb(body.tags ?? {}),
-    jsonb(body.changes),
-    jsonb(body.resource),
-    body.expires_at ?? null,
-    jsonb({ title: body.title, priority: body.priority }),
-    body.on_expiry,
-  ];
-  const { rows } = await db.query<InsertResult>(INSERT_SQL, params, { prepare: 'create_approval' });
-  return rows[0]!;
+    tags: body.tags ?? {},
+    changes: body.changes,
+    resource: body.resource,
+    expires_at: body.expires_at ?? null,
+    event_data: { title: body.title, priority: body.priority },
+    on_expiry: body.on_expiry,
+  });
 }
 
 export const createApproval: Handler<Routes['createApproval']> = async ({ body, headers, auth, deps }) => {
@@ -94,7 +84,7 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     });
   }
 
-  let row: InsertResult;
+  let row: CreateResult;
   try {
     row = await insert(deps.db, auth, body, key, fingerprint);
   } catch (err) {

@@ -1,0 +1,136 @@
+/**
+ * Creates waiting together go in one statement (create-batch.ts, migration 010), and each request
+ * still gets its own answer and its own error. Runs on PGlite and on Postgres.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, seedOrg, type TestDatabase } from '../../testing/harness.ts';
+import type { Database } from '../../storage/database.ts';
+import { CreateBatcher, type CreateItem } from './create-batch.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await openTestDatabase();
+}, 60_000);
+afterAll(() => t.drop(), 60_000);
+
+/** The same database, counting the create statements sent to it. */
+function counting(db: Database) {
+  const sent = { one: 0, many: 0 };
+  const counted: Database = {
+    ...db,
+    query: (sql, params, options) => {
+      if (sql.includes('greenlight_create_approvals(')) sent.many++;
+      else if (sql.includes('greenlight_create_approval(')) sent.one++;
+      return db.query(sql, params, options);
+    },
+  };
+  return { db: counted, sent };
+}
+
+const item = (org: string, n: number, over: Partial<CreateItem> = {}): CreateItem => ({
+  org,
+  connection: null,
+  by_type: 'system',
+  by_id: null,
+  by_name: 'batch test',
+  title: `Request ${n}`,
+  description: 'A request of the batch test',
+  priority: 'medium',
+  action_type: null,
+  source: 'test',
+  metadata: { n },
+  required: 1,
+  sequential: false,
+  callback_url: null,
+  callback_headers: undefined,
+  external_id: null,
+  key: null,
+  fingerprint: null,
+  tags: { team: 'ops' },
+  changes: undefined,
+  resource: undefined,
+  expires_at: null,
+  event_data: { title: `Request ${n}`, priority: 'medium' },
+  on_expiry: 'expire',
+  ...over,
+});
+
+async function stored(orgId: string) {
+  const { rows } = await t.db.query<{ title: string; events: number }>(
+    `SELECT a.title, (SELECT count(*)::int FROM events e WHERE e.approval_id = a.id AND e.type = 'approval.created') AS events
+       FROM approvals a WHERE a.org_id = $1 ORDER BY a.seq`,
+    [orgId],
+  );
+  return rows;
+}
+
+describe('CreateBatcher', () => {
+  it('writes creates of the same moment in one statement, each with its own row and event, in order', async () => {
+    const seed = await seedOrg(t.db);
+    const { db, sent } = counting(t.db);
+    const batcher = new CreateBatcher(db, 1, 64);
+    const results = await Promise.all(Array.from({ length: 40 }, (_, n) => batcher.create(item(seed.org.id, n))));
+    expect(sent).toEqual({ one: 0, many: 1 });
+    expect(results.map((r) => (r.approval as { title: string }).title)).toEqual(Array.from({ length: 40 }, (_, n) => `Request ${n}`));
+    expect(new Set(results.map((r) => r.event_id)).size).toBe(40);
+    expect(results.every((r) => r.org_open && !r.fanned_out)).toBe(true);
+    expect(await stored(seed.org.id)).toEqual(Array.from({ length: 40 }, (_, n) => ({ title: `Request ${n}`, events: 1 })));
+  });
+
+  it('sends a create that arrives alone at once, as one statement of its own', async () => {
+    const seed = await seedOrg(t.db);
+    const { db, sent } = counting(t.db);
+    const r = await new CreateBatcher(db).create(item(seed.org.id, 1));
+    expect(sent).toEqual({ one: 1, many: 0 });
+    expect(r.approval).toMatchObject({ title: 'Request 1', org_id: seed.org.id, status: 'pending' });
+  });
+
+  it('queues what arrives while the statements in flight run, and sends it together next', async () => {
+    const seed = await seedOrg(t.db);
+    const { db, sent } = counting(t.db);
+    const batcher = new CreateBatcher(db, 1, 64);
+    const first = batcher.create(item(seed.org.id, 0));
+    await new Promise((r) => setImmediate(r)); // the first is on its way
+    const rest = Array.from({ length: 10 }, (_, n) => batcher.create(item(seed.org.id, n + 1)));
+    await Promise.all([first, ...rest]);
+    expect(sent).toEqual({ one: 1, many: 1 });
+    expect((await stored(seed.org.id)).map((r) => r.title)).toEqual(Array.from({ length: 11 }, (_, n) => `Request ${n}`));
+  });
+
+  it('one bad request in a batch gets its own error; the others are written, and nothing half', async () => {
+    const seed = await seedOrg(t.db);
+    const batcher = new CreateBatcher(t.db, 1, 64);
+    await batcher.create(item(seed.org.id, 0, { external_id: 'TAKEN-1' }));
+    const settled = await Promise.allSettled([
+      batcher.create(item(seed.org.id, 1)),
+      batcher.create(item(seed.org.id, 2, { external_id: 'TAKEN-1' })),
+      batcher.create(item(seed.org.id, 3, { title: 'nul \u0000 inside' })),
+      batcher.create(item(seed.org.id, 4)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(settled[1]).toMatchObject({ reason: { code: '23505', constraint: 'approvals_external_id_key' } });
+    expect((settled[2] as PromiseRejectedResult).reason.code).toMatch(/^(22P05|22021)$/);
+    expect(await stored(seed.org.id)).toEqual([
+      { title: 'Request 0', events: 1 },
+      { title: 'Request 1', events: 1 },
+      { title: 'Request 4', events: 1 },
+    ]);
+  });
+
+  it('a key used twice in one batch makes one request; a stopped org in the batch makes none', async () => {
+    const open = await seedOrg(t.db);
+    const stopped = await seedOrg(t.db);
+    await t.db.query('UPDATE orgs SET emergency_stop = true WHERE id = $1', [stopped.org.id]);
+    const batcher = new CreateBatcher(t.db, 1, 64);
+    const [a, b, c] = await Promise.all([
+      batcher.create(item(open.org.id, 1, { key: 'k-1', fingerprint: 'f' })),
+      batcher.create(item(open.org.id, 2, { key: 'k-1', fingerprint: 'f' })),
+      batcher.create(item(stopped.org.id, 3)),
+    ]);
+    expect(a).toMatchObject({ org_open: true, approval: { title: 'Request 1', idempotency_key: 'k-1' } });
+    expect(b).toMatchObject({ org_open: true, approval: null, event_id: null });
+    expect(c).toMatchObject({ org_open: false, approval: null, event_id: null });
+    expect(await stored(open.org.id)).toEqual([{ title: 'Request 1', events: 1 }]);
+    expect(await stored(stopped.org.id)).toEqual([]);
+  });
+});

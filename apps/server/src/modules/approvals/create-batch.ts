@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../storage/database.ts';
+
+/** One request to write: the parameters of greenlight_create_approval (migration 007), by name. */
+export interface CreateItem {
+  org: string;
+  connection: string | null;
+  by_type: string;
+  by_id: string | null;
+  by_name: string | null;
+  title: string;
+  description: string;
+  priority: string;
+  action_type: string | null;
+  source: string | null;
+  metadata: unknown;
+  required: number;
+  sequential: boolean;
+  callback_url: string | null;
+  callback_headers: unknown;
+  external_id: string | null;
+  key: string | null;
+  fingerprint: string | null;
+  tags: unknown;
+  changes: unknown;
+  resource: unknown;
+  expires_at: string | null;
+  event_data: unknown;
+  on_expiry: string;
+}
+
+/** What the create statement answers for one request; `approval` is the new row as JSON, null when nothing was inserted. */
+export interface CreateResult {
+  org_open: boolean;
+  event_id: string | null;
+  fanned_out: boolean;
+  approval: Record<string, unknown> | null;
+}
+
+const ONE_SQL = `
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, to_json(r.approval) AS approval
+  FROM greenlight_create_approval($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                                  $21, $22, $23, $24) AS r`;
+
+const MANY_SQL = `
+SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval
+  FROM greenlight_create_approvals($1) AS r`;
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+/** One request in one statement (007): the path of a request that arrives alone, and of a batch that failed. */
+export async function createOne(db: Queryable, i: CreateItem): Promise<CreateResult> {
+  const params = [
+    i.org, i.connection, i.by_type, i.by_id, i.by_name, i.title, i.description, i.priority, i.action_type, i.source,
+    json(i.metadata), i.required, i.sequential, i.callback_url, json(i.callback_headers), i.external_id, i.key,
+    i.fingerprint, json(i.tags), json(i.changes), json(i.resource), i.expires_at, json(i.event_data), i.on_expiry,
+  ];
+  const { rows } = await db.query<CreateResult>(ONE_SQL, params, { prepare: 'create_approval' });
+  return rows[0]!;
+}
+
+/** Several requests in one statement (migration 010); rejects as a whole when the statement fails. */
+export async function createMany(db: Queryable, items: CreateItem[]): Promise<CreateResult[]> {
+  const payload = items.map((item, ord) => ({ ...item, ord, id: randomUUID() }));
+  const { rows } = await db.query<CreateResult & { ord: number }>(MANY_SQL, [JSON.stringify(payload)], { prepare: 'create_approvals' });
+  if (rows.length !== items.length) throw new Error(`create batch answered ${rows.length} rows for ${items.length} requests`);
+  return rows;
+}
+
+interface Waiting {
+  item: CreateItem;
+  resolve: (r: CreateResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Gathers the creates that are waiting at the same time into one statement (group commit in the
+ * server): the statement, its executor start, its commit and its round trip are paid once per batch
+ * instead of once per request, which is most of a create's cost on Postgres under load (bench P1:
+ * backend CPU per create 0.43 ms alone, 0.20 ms in fours, 0.13 ms in sixteens).
+ *
+ * Nothing waits on a timer. A create is sent on the next turn of the event loop with whatever else
+ * arrived in the same turn; while MAX_IN_FLIGHT statements are already running, later creates queue
+ * and go together in the next one. So a create that arrives alone is sent at once, as before, and
+ * batches grow only as the database gets busy.
+ *
+ * Each request still gets its own answer and its own error: when a batch's statement fails (an
+ * external_id taken, a text the database refuses), nothing of it was written, and each of its
+ * requests is written again on its own.
+ */
+export class CreateBatcher {
+  private readonly queue: Waiting[] = [];
+  private inFlight = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly maxInFlight = MAX_IN_FLIGHT,
+    private readonly maxBatch = MAX_BATCH,
+  ) {}
+
+  create(item: CreateItem): Promise<CreateResult> {
+    return new Promise<CreateResult>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.drain();
+        });
+      }
+    });
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.write(batch).finally(() => {
+        this.inFlight--;
+        this.drain();
+      });
+    }
+  }
+
+  private async write(batch: Waiting[]): Promise<void> {
+    if (batch.length > 1) {
+      let rows: CreateResult[] | undefined;
+      try {
+        rows = await createMany(this.db, batch.map((w) => w.item));
+      } catch {
+        // Nothing of the batch was written: each request on its own below, with its own answer.
+      }
+      if (rows) {
+        batch.forEach((w, i) => w.resolve(rows[i]!));
+        return;
+      }
+    }
+    await Promise.all(batch.map((w) => createOne(this.db, w.item).then(w.resolve, w.reject)));
+  }
+}
+
+/** Statements of creates running at once; more creates wait and go together in the next one. */
+export const MAX_IN_FLIGHT = 4;
+/** Requests per statement at most (its JSON parameter stays well under a megabyte). */
+export const MAX_BATCH = 64;
+
+const batchers = new WeakMap<Database, CreateBatcher>();
+/** The batcher of a database: one per pool, whatever number of apps share it. */
+export function createBatcherOf(db: Database): CreateBatcher {
+  let b = batchers.get(db);
+  if (!b) {
+    b = new CreateBatcher(db);
+    batchers.set(db, b);
+  }
+  return b;
+}
