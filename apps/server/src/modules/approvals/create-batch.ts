@@ -59,11 +59,10 @@ export async function createOne(db: Queryable, i: CreateItem): Promise<CreateRes
   return rows[0]!;
 }
 
-/** Several requests in one statement (migration 010); rejects as a whole when the statement fails. */
+/** Several requests in one statement (migration 010), one answer row each in their order; rejects as a whole when the statement fails. */
 export async function createMany(db: Queryable, items: CreateItem[]): Promise<CreateResult[]> {
   const payload = items.map((item, ord) => ({ ...item, ord, id: randomUUID() }));
   const { rows } = await db.query<CreateResult & { ord: number }>(MANY_SQL, [JSON.stringify(payload)], { prepare: 'create_approvals' });
-  if (rows.length !== items.length) throw new Error(`create batch answered ${rows.length} rows for ${items.length} requests`);
   return rows;
 }
 
@@ -132,6 +131,13 @@ export class CreateBatcher {
         // Nothing of the batch was written: each request on its own below, with its own answer.
       }
       if (rows) {
+        // One row per request, in order (the statement's ORDER BY ord). Anything else is a bug, and
+        // the batch has committed: an error for each, never a second write.
+        if (rows.length !== batch.length) {
+          const err = new Error(`create batch answered ${rows.length} rows for ${batch.length} requests`);
+          for (const w of batch) w.reject(err);
+          return;
+        }
         batch.forEach((w, i) => w.resolve(rows[i]!));
         return;
       }

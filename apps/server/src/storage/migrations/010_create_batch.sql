@@ -14,8 +14,9 @@
 --
 -- All or nothing, like any statement: an error (an external_id taken, a NUL in a text) writes none of
 -- the batch, and the caller then writes each request on its own, so each gets its own answer.
--- Requests are inserted in (org, idempotency key) order, so two batches that share keys wait for each
--- other in the same order and cannot deadlock on them.
+-- Requests are inserted in the order they arrived (so `seq`, the list order's tie-breaker, follows it).
+-- Two batches that hold the same idempotency keys in opposite orders could deadlock; Postgres then
+-- aborts one statement, and its requests are written one by one like any failed batch.
 CREATE FUNCTION greenlight_create_approvals(p_items jsonb)
 RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -38,7 +39,7 @@ BEGIN
            i.metadata, i.required, i.sequential, i.callback_url, i.callback_headers, i.external_id, i.key, i.fingerprint,
            i.tags, i.changes, i.resource, i.expires_at, i.on_expiry
       FROM items i JOIN o ON o.id = i.org
-     ORDER BY i.org, i.key, i.ord
+     ORDER BY i.ord
     ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
     RETURNING *
   ), ev AS (
