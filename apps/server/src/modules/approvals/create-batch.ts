@@ -148,7 +148,7 @@ export class CreateBatcher {
 
 /** Statements of creates running at once; more creates wait and go together in the next one. */
 export const MAX_IN_FLIGHT = 4;
-/** Requests per statement at most (its JSON parameter stays well under a megabyte). */
+/** Requests per statement at most: bounds its JSON parameter to 64 bodies, each within GREENLIGHT_BODY_LIMIT. */
 export const MAX_BATCH = 64;
 
 const batchers = new WeakMap<Database, CreateBatcher>();
