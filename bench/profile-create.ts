@@ -1,5 +1,6 @@
 /**
- * CPU profile of the server under create load: `tsx profile-create.ts [pglite|postgres]`. Runs the server
+ * CPU profile of the server under create load: `tsx profile-create.ts [pglite|postgres] [RATE]` (RATE paces
+ * the load in requests/s, as P2 does; without it the load is as fast as 64 connections go). Runs the server
  * with --cpu-prof, loads it for BENCH_SECONDS, stops it and prints the functions with the most self time
  * (the .cpuprofile is kept in results/profiles/ for Chrome DevTools). Not part of `pnpm bench`.
  */
@@ -31,7 +32,8 @@ try {
     if (i > 300) throw new Error('server not ready in 60 s');
     await sleep(200);
   }
-  const fig = await load({ url, keys: seeded.keys, connections: 64, seconds: SECONDS });
+  const rate = process.argv[3] ? Number(process.argv[3]) : undefined;
+  const fig = await load({ url, keys: seeded.keys, connections: 64, seconds: SECONDS, rate });
   child.kill('SIGTERM');
   await exited;
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -44,7 +46,7 @@ try {
     const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
     byFn.set(key, (byFn.get(key) ?? 0) + (n.hitCount ?? 0));
   }
-  console.log(`${kind}: ${fig.rps} req/s during the profile; top self time of ${total} samples:`);
+  console.log(`${kind}: ${fig.rps} req/s (p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms) during the profile; top self time of ${total} samples:`);
   for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
   // The same samples by where the code lives: tells "inside the database engine" from "in our JavaScript".
   const byArea = new Map<string, number>();
