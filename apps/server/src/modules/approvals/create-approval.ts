@@ -33,10 +33,9 @@ function replay(existing: ApprovalRow & { request_fingerprint: string | null }, 
 }
 
 /**
- * Writes the request and its `approval.created` event in one statement (`greenlight_create_approval`,
- * migration 007, where the statement and its locking are explained), together with the other creates
- * waiting at the same moment (create-batch.ts, migration 010), unless the org is stopped or the
- * idempotency key is taken.
+ * Writes the request and its `approval.created` event in one statement (`greenlight_create_approvals`,
+ * migration 010, with the locking explained in 007), together with the other creates waiting at the
+ * same moment (create-batch.ts), unless the org is stopped or the idempotency key is taken.
  */
 function insert(db: Database, auth: AuthContext, body: CreateApprovalBody, key: string | null, fingerprint: string | null) {
   const actor = actorOf(auth);

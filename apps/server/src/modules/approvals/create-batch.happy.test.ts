@@ -117,6 +117,51 @@ describe('CreateBatcher', () => {
     ]);
   });
 
+  it('a text the JSON of a batch cannot carry (a lone surrogate) is written by the single path, as U+FFFD', async () => {
+    const seed = await seedOrg(t.db);
+    const { db, sent } = counting(t.db);
+    const batcher = new CreateBatcher(db, 1, 64);
+    const [a, b] = await Promise.all([
+      batcher.create(item(seed.org.id, 1)),
+      batcher.create(item(seed.org.id, 2, { title: 'half \ud800 a pair' })),
+    ]);
+    // The batch statement was refused as a whole; each request was then written on its own.
+    expect(sent).toEqual({ one: 2, many: 1 });
+    expect(a.approval).toMatchObject({ title: 'Request 1' });
+    expect(b.approval).toMatchObject({ title: 'half \ufffd a pair' });
+    expect((await stored(seed.org.id)).map((r) => r.events)).toEqual([1, 1]);
+  });
+
+  it('writes the same row alone as in a batch (one copy of the logic, migration 011)', async () => {
+    const seed = await seedOrg(t.db);
+    const over: Partial<CreateItem> = {
+      callback_url: 'https://example.com/hook',
+      callback_headers: { 'x-a': '1' },
+      external_id: 'EXT-1',
+      key: 'key-1',
+      fingerprint: 'fp',
+      changes: { before: { a: 1 }, after: { a: 2 } },
+      resource: { type: 'invoice', id: 'INV-1' },
+      expires_at: '2099-01-01T00:00:00.123456Z',
+      required: 2,
+      sequential: true,
+      action_type: 'pay',
+    };
+    const alone = await new CreateBatcher(t.db).create(item(seed.org.id, 1, over));
+    const { db, sent } = counting(t.db);
+    const together = new CreateBatcher(db, 1, 64);
+    const [batched] = await Promise.all([
+      together.create(item(seed.org.id, 1, { ...over, external_id: 'EXT-2', key: 'key-2' })),
+      together.create(item(seed.org.id, 2)),
+    ]);
+    expect(sent).toEqual({ one: 0, many: 1 });
+    const differing = ['id', 'seq', 'external_id', 'idempotency_key', 'created_at', 'updated_at'];
+    const strip = (r: Record<string, unknown> | null) => Object.fromEntries(Object.entries(r ?? {}).filter(([k]) => !differing.includes(k)));
+    expect(alone).toMatchObject({ org_open: true, fanned_out: false });
+    expect(strip(alone.approval)).toEqual(strip(batched!.approval));
+    expect(alone.approval).toMatchObject({ external_id: 'EXT-1', idempotency_key: 'key-1', expires_at: '2099-01-01T00:00:00.123456+00:00' });
+  });
+
   it('a key used twice in one batch makes one request; a stopped org in the batch makes none', async () => {
     const open = await seedOrg(t.db);
     const stopped = await seedOrg(t.db);

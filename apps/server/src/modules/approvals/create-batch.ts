@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../../storage/database.ts';
 
-/** One request to write: the parameters of greenlight_create_approval (migration 007), by name. */
+/** One request to write: the parameters of greenlight_create_approval (migrations 007, 011), by name. */
 export interface CreateItem {
   org: string;
   connection: string | null;
@@ -38,7 +38,7 @@ export interface CreateResult {
 }
 
 const ONE_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, to_json(r.approval) AS approval
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval
   FROM greenlight_create_approval($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
                                   $21, $22, $23, $24) AS r`;
 
@@ -48,7 +48,12 @@ SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
 
-/** One request in one statement (007): the path of a request that arrives alone, and of a batch that failed. */
+/**
+ * One request in one statement: the path of a request that arrives alone, and of a batch that failed.
+ * The function (migration 011) writes it through the batch function, so the logic lives once; its text
+ * parameters are why this path stays (a lone UTF-16 surrogate, which the JSON of a batch cannot carry,
+ * reaches Postgres here as U+FFFD, as everywhere else).
+ */
 export async function createOne(db: Queryable, i: CreateItem): Promise<CreateResult> {
   const params = [
     i.org, i.connection, i.by_type, i.by_id, i.by_name, i.title, i.description, i.priority, i.action_type, i.source,
