@@ -90,7 +90,9 @@ interface Waiting {
  *
  * Each request still gets its own answer and its own error: when a batch's statement fails (an
  * external_id taken, a text the database refuses), nothing of it was written, and each of its
- * requests is written again on its own.
+ * requests is written again on its own. Those go at once, side by side, so one bad request costs the
+ * others a round trip rather than a queue; their `seq` then follows the order they commit in, not the
+ * order they arrived in, as for any requests sent at the same moment.
  */
 export class CreateBatcher {
   private readonly queue: Waiting[] = [];
