@@ -6,7 +6,7 @@
  * and gives P2 its tail.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { cpuSeconds, createDatabase, load, record, seed, startHelper, startServer, storageEnv } from './lib.ts';
+import { busyPercent, cpuSeconds, createDatabase, load, machineTicks, record, seed, startHelper, startServer, storageEnv } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 450);
 const SECS = 10;
@@ -22,12 +22,6 @@ function postgresCpu(): number {
     }
   }
   return s;
-}
-
-function machineTicks(): { busy: number; all: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
-  return { busy: user + nice + system + irq + softirq + steal, all: user + nice + system + idle + iowait + irq + softirq + steal };
 }
 
 const figures: Record<string, unknown> = { rate: RATE, seconds: SECS };
@@ -47,7 +41,7 @@ for (const kind of ['bare', 'server'] as const) {
       const row = {
         http_process_ms_per_request: Math.round((1e6 * (n1 - n0)) / n) / 1000,
         postgres_ms_per_request: Math.round((1e6 * (p1 - p0)) / n) / 1000,
-        machine_busy_percent: Math.round((100 * (m1.busy - m0.busy)) / (m1.all - m0.all)),
+        machine_busy_percent: busyPercent(m0, m1),
         p50_ms: f.p50_ms,
         p99_ms: f.p99_ms,
       };

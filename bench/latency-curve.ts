@@ -6,17 +6,10 @@
  * machine's busy share. Shows where each one's latency knee lies on this 2-core machine, which the
  * load generator, the HTTP process and Postgres share: P2 asks for p99 ≤ 50 ms at 0.7.
  */
-import { readFileSync } from 'node:fs';
-import { createDatabase, load, record, seed, SECONDS, startHelper, startServer, storageEnv } from './lib.ts';
+import { busyPercent, createDatabase, load, machineTicks, record, seed, SECONDS, startHelper, startServer, storageEnv } from './lib.ts';
 
 const FRACTIONS = (process.argv[2] ?? '0.5,0.6,0.7,0.8').split(',').map(Number);
 const CONNECTIONS = 64;
-
-function machineTicks(): { busy: number; all: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
-  return { busy: user + nice + system + irq + softirq + steal, all: user + nice + system + idle + iowait + irq + softirq + steal };
-}
 
 interface Point {
   fraction: number;
@@ -51,7 +44,7 @@ try {
           p50_ms: f.p50_ms,
           p99_ms: f.p99_ms,
           non2xx: f.non2xx + f.errors,
-          machine_busy_percent: Math.round((100 * (m1.busy - m0.busy)) / (m1.all - m0.all)),
+          machine_busy_percent: busyPercent(m0, m1),
         });
       }
       figures[kind] = { max_rps: max.rps, points };

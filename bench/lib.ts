@@ -348,6 +348,18 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The machine's CPU time so far, from /proc/stat: busy (user, nice, system, irq, softirq, steal) and all (those plus idle and iowait), in ticks. */
+export function machineTicks(): { busy: number; all: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  return { busy: user + nice + system + irq + softirq + steal, all: user + nice + system + idle + iowait + irq + softirq + steal };
+}
+
+/** The machine's busy share between two machineTicks() readings, in whole percent. */
+export function busyPercent(from: { busy: number; all: number }, to: { busy: number; all: number }): number {
+  return Math.round((100 * (to.busy - from.busy)) / (to.all - from.all));
+}
+
 /** The cluster's current WAL position; the difference across a run / its requests = WAL bytes per request (cluster-wide, so other work on the cluster adds to it). */
 export async function walLsn(): Promise<string> {
   const rows = await pgQuery(PG_ADMIN_URL)<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
