@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp, type AppDeps } from './app.ts';
+import { createExpressServer } from './http/express-server.ts';
 import { openDatabase } from './storage/open.ts';
 import type { Database } from './storage/database.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
@@ -43,7 +44,7 @@ export async function startGreenlight(
   const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config }) : undefined;
   if (delivery) registerDeliveryWorker(deps, delivery);
   const app = createApp(deps);
-  const server = createServer(app);
+  const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
