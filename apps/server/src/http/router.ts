@@ -94,24 +94,11 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
   function register(operationId: OperationId, route: RouteDef) {
     const handler = handlers[operationId] as unknown as Handler<RouteDef>;
     router[route.method](toExpressPath(route.path), async (req: Request, res: Response) => {
-      // 'close' on the response: finished, or the connection dropped before it was. Only a client
-      // that left early aborts the handler's work (an abort builds a DOMException with a stack), and
-      // the controller is made only for a handler that asks for the signal (long polls, streams):
-      // measurable at thousands of requests a second.
-      let abort: AbortController | undefined;
-      let left = false;
+      // 'close' on the response: finished, or the connection dropped before it was.
+      const departure = new Departure();
       res.once('close', () => {
-        if (res.writableFinished) return;
-        left = true;
-        abort?.abort();
+        if (!res.writableFinished) departure.leave();
       });
-      const signal = () => {
-        if (!abort) {
-          abort = new AbortController();
-          if (left) abort.abort();
-        }
-        return abort.signal;
-      };
       const auth = await authenticate(deps.db, req, deps.apiKeys);
 
       const rl = await deps.rateLimit.consume(auth.rateLimitKey, auth.rateLimit);
@@ -141,21 +128,7 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
       }
       const body = parse(route.request.body, req.body, 'body');
 
-      const result = await handler({
-        params,
-        query,
-        body,
-        headers,
-        auth,
-        deps,
-        requestId: String(req.id),
-        get log() {
-          return req.log;
-        },
-        get signal() {
-          return signal();
-        },
-      } as HandlerInput<RouteDef>);
+      const result = await handler(new Input(params, query, body, headers, auth, deps, req, departure) as unknown as HandlerInput<RouteDef>);
 
       const streamed = result as { stream?: StreamWriter };
       if (streamed.stream) {
@@ -175,6 +148,66 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
       }
       res.status(result.status).json(payload);
     });
+  }
+}
+
+/**
+ * Only a client that left early aborts the handler's work (an abort builds a DOMException with a
+ * stack), and the controller is made only for a handler that asks for the signal (long polls,
+ * streams): measurable at thousands of requests a second.
+ */
+class Departure {
+  #controller: AbortController | undefined;
+  #left = false;
+
+  leave(): void {
+    this.#left = true;
+    this.#controller?.abort();
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#left) this.#controller.abort();
+    }
+    return this.#controller.signal;
+  }
+}
+
+/**
+ * A handler's input. A class, so that `log` (made on first use) and `signal` are getters on its
+ * prototype: an object literal with getters is given a hidden class of its own on every request,
+ * which kept the request and its response reachable until a full collection (see http/request-log.ts).
+ */
+class Input {
+  readonly params: unknown;
+  readonly query: unknown;
+  readonly body: unknown;
+  readonly headers: unknown;
+  readonly auth: AuthContext;
+  readonly deps: AppDeps;
+  readonly requestId: string;
+  readonly #req: Request;
+  readonly #departure: Departure;
+
+  constructor(params: unknown, query: unknown, body: unknown, headers: unknown, auth: AuthContext, deps: AppDeps, req: Request, departure: Departure) {
+    this.params = params;
+    this.query = query;
+    this.body = body;
+    this.headers = headers;
+    this.auth = auth;
+    this.deps = deps;
+    this.requestId = String(req.id);
+    this.#req = req;
+    this.#departure = departure;
+  }
+
+  get log(): Logger {
+    return this.#req.log;
+  }
+
+  get signal(): AbortSignal {
+    return this.#departure.signal;
   }
 }
 

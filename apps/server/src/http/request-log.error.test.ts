@@ -1,0 +1,25 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterEach, expect, it } from 'vitest';
+import { createExpressServer } from './express-server.ts';
+import './request-log.ts';
+
+let server: Server | undefined;
+afterEach(() => new Promise((r) => (server ? server.close(r) : r(undefined))));
+
+it('req.log on an app without requestLog fails with an error that says why', async () => {
+  const app = express();
+  app.get('/', (req, res) => {
+    try {
+      req.log.info('never');
+      res.json({ threw: false });
+    } catch (err) {
+      res.json({ threw: true, message: (err as Error).message });
+    }
+  });
+  server = createExpressServer(app);
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  expect(await res.json()).toEqual({ threw: true, message: expect.stringMatching(/requestLog middleware/) });
+});
