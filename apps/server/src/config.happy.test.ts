@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       GREENLIGHT_DATA_DIR: './data',
       LOG_LEVEL: 'info',
       GREENLIGHT_EXPIRY_SWEEP_MS: 5000,
+      GREENLIGHT_INDEX_UPKEEP_MS: 1000,
       GREENLIGHT_BODY_LIMIT: '256kb',
       publicUrl: 'http://127.0.0.1:3000',
       validateResponses: true,
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
       GREENLIGHT_DATA_DIR: '/var/lib/greenlight',
       LOG_LEVEL: 'warn',
       GREENLIGHT_EXPIRY_SWEEP_MS: '1000',
+      GREENLIGHT_INDEX_UPKEEP_MS: '250',
       GREENLIGHT_BODY_LIMIT: '1mb',
       NODE_ENV: 'production',
     });
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       GREENLIGHT_DATA_DIR: '/var/lib/greenlight',
       LOG_LEVEL: 'warn',
       GREENLIGHT_EXPIRY_SWEEP_MS: 1000,
+      GREENLIGHT_INDEX_UPKEEP_MS: 250,
       GREENLIGHT_BODY_LIMIT: '1mb',
       // 0.0.0.0 is where to listen, not an address to hand out in links.
       publicUrl: 'http://localhost:8080',

@@ -38,6 +38,7 @@ export const ConfigSchema = z.object({
   GREENLIGHT_ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   GREENLIGHT_EXPIRY_SWEEP_MS: integer(100, 86_400_000).default(5000),
+  GREENLIGHT_INDEX_UPKEEP_MS: integer(100, 86_400_000).default(1000),
   GREENLIGHT_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'must be a size in kb or mb, such as 256kb or 1mb')

@@ -9,6 +9,7 @@ import type { Database } from './storage/database.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
 import { every, type Job } from './jobs/every.ts';
 import { expireDue } from './modules/approvals/expire-approvals.ts';
+import { startSearchIndexUpkeep } from './modules/approvals/search-index-upkeep.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
@@ -53,7 +54,10 @@ export async function startGreenlight(
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
 
-  const jobs: Job[] = [every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () => expireDue(db))];
+  const jobs: Job[] = [
+    every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () => expireDue(db)),
+    startSearchIndexUpkeep(db, logger, config.GREENLIGHT_INDEX_UPKEEP_MS),
+  ];
   jobs.push(await startAdminSocket(deps, { ownsDataDir: !options.db }));
   if (delivery) {
     await delivery.start();

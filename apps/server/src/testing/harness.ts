@@ -64,6 +64,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PORT: '0',
     HOST: '127.0.0.1',
     GREENLIGHT_EXPIRY_SWEEP_MS: '3600000',
+    // Tests that look at the indexes' pending lists merge them themselves, or start a server that does.
+    GREENLIGHT_INDEX_UPKEEP_MS: '3600000',
     ...overrides,
   });
 }
