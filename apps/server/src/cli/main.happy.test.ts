@@ -8,13 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { pino } from 'pino';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGreenlight, type RunningServer } from '../server.ts';
 import { approvalBody, startTestServer, testConfig, TEST_DATABASE_URL, type TestServer } from '../testing/harness.ts';
+import { captureLogs } from '../testing/capture-logs.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const TSX = join(REPO, 'node_modules/.bin/tsx');
@@ -58,7 +57,7 @@ describe.skipIf(TEST_DATABASE_URL)('greenlight CLI on a PGlite data directory', 
   let dir: string;
   let env: Record<string, string>;
   let server: RunningServer | undefined;
-  const logs: string[] = [];
+  const logs = captureLogs();
   let created: { api_key: string; id: string };
   let signInToken: string;
 
@@ -104,14 +103,8 @@ describe.skipIf(TEST_DATABASE_URL)('greenlight CLI on a PGlite data directory', 
   });
 
   it('a server started on the directory owns it: admin socket 0600, and the key and sign-in link work', async () => {
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    });
     const config = testConfig({ GREENLIGHT_DATA_DIR: dir });
-    server = await startGreenlight(config, { logger: pino({ level: 'info' }, sink) });
+    server = await startGreenlight(config, { logger: logs.logger });
     const sock = await stat(join(dir, 'admin.sock'));
     expect(sock.isSocket()).toBe(true);
     expect(sock.mode & 0o777).toBe(0o600);
@@ -122,11 +115,11 @@ describe.skipIf(TEST_DATABASE_URL)('greenlight CLI on a PGlite data directory', 
   });
 
   it('server up: commands run inside the server through the socket; a new key works at once', async () => {
-    const before = logs.length;
+    const before = logs.lines.length;
     const r = await greenlight(env, 'connection', 'create', '--org', 'acme-corp', '--name', 'via-socket', '--json');
     expect(r.code).toBe(0);
     const key = parseJsonLine(r.stdout);
-    const adminLogs = logs.slice(before).map((l) => JSON.parse(l)).filter((l) => l.msg === 'admin command');
+    const adminLogs = logs.lines.slice(before).filter((l) => l.msg === 'admin command');
     expect(adminLogs.map((l) => l.command)).toEqual(['connection create']);
     // Nothing is logged that came after the command name (emails, names).
     expect(JSON.stringify(adminLogs)).not.toContain('via-socket');

@@ -1,18 +1,23 @@
 import { IncomingMessage, ServerResponse, createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExpressServer } from './express-server.ts';
+import { listenOnLoopback } from '../testing/loopback.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-async function listen(server: Server): Promise<string> {
+function listen(server: Server): Promise<string> {
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listenOnLoopback(server);
+}
+
+function oneRouteApp(): express.Express {
+  const app = express();
+  app.get('/x', (_req, res) => res.json({ ok: true }));
+  return app;
 }
 
 /** The prototypes a request and its response have when Node hands them over, before Express runs. */
@@ -27,8 +32,7 @@ function prototypesAtArrival(server: Server): { req?: object; res?: object } {
 
 describe('createExpressServer', () => {
   it('hands Express requests and responses that already have the app prototypes', async () => {
-    const app = express();
-    app.get('/x', (_req, res) => res.json({ ok: true }));
+    const app = oneRouteApp();
     const server = createExpressServer(app);
     const seen = prototypesAtArrival(server);
     const url = await listen(server);
@@ -38,8 +42,7 @@ describe('createExpressServer', () => {
   });
 
   it('changes what a plain http server would hand over (the reason it exists)', async () => {
-    const app = express();
-    app.get('/x', (_req, res) => res.json({ ok: true }));
+    const app = oneRouteApp();
     const server = createServer(app);
     const seen = prototypesAtArrival(server);
     const url = await listen(server);

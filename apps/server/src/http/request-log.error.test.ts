@@ -1,9 +1,9 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterEach, expect, it } from 'vitest';
 import { createExpressServer } from './express-server.ts';
 import './request-log.ts';
+import { listenOnLoopback } from '../testing/loopback.ts';
 
 let server: Server | undefined;
 afterEach(() => new Promise((r) => (server ? server.close(r) : r(undefined))));
@@ -19,7 +19,6 @@ it('req.log on an app without requestLog fails with an error that says why', asy
     }
   });
   server = createExpressServer(app);
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-  const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+  const res = await fetch(`${await listenOnLoopback(server)}/`);
   expect(await res.json()).toEqual({ threw: true, message: expect.stringMatching(/requestLog middleware/) });
 });

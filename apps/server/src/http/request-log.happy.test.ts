@@ -1,38 +1,25 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import express from 'express';
-import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExpressServer } from './express-server.ts';
 import { requestLog } from './request-log.ts';
+import { captureLogs } from '../testing/capture-logs.ts';
+import { listenOnLoopback } from '../testing/loopback.ts';
 
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
 });
 
-function capture(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
-
-async function serve(app: express.Express): Promise<string> {
+function serve(app: express.Express): Promise<string> {
   const server = createExpressServer(app);
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listenOnLoopback(server);
 }
 
 describe('requestLog', () => {
   it("binds req.log to the request's id, made once, and defines nothing on the request itself", async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const app = express();
     app.use(requestLog(logger));
     app.get('/work', (req, res) => {
@@ -49,7 +36,7 @@ describe('requestLog', () => {
   });
 
   it('gives concurrent requests their own loggers', async () => {
-    const { logger, lines } = capture();
+    const { logger, lines } = captureLogs();
     const app = express();
     app.use(requestLog(logger));
     app.get('/n/:n', async (req, res) => {

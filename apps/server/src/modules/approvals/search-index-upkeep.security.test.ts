@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgres } from '../../storage/postgres.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../testing/harness.ts';
+import { captureLogs } from '../../testing/capture-logs.ts';
 import { mergePendingLists, startSearchIndexUpkeep } from './search-index-upkeep.ts';
 
 // Roles exist on Postgres only; PGlite runs every statement as its one owner.
@@ -39,14 +38,8 @@ it.skipIf(!onPostgres)('a role that does not own the indexes is refused the merg
   const db = await openPostgres({ connectionString: url.toString(), max: 2 });
   try {
     await expect(mergePendingLists(db)).rejects.toMatchObject({ code: '42501' });
-    const lines: { level: number; msg: string }[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _e, done) {
-        lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
-        done();
-      },
-    });
-    const job = startSearchIndexUpkeep(db, pino({ level: 'info' }, sink), 100);
+    const { logger, lines } = captureLogs();
+    const job = startSearchIndexUpkeep(db, logger, 100);
     await new Promise((r) => setTimeout(r, 600));
     await job.stop();
     expect(lines.map((l) => [l.level, l.msg])).toEqual([[40, "this database role may not merge the search indexes' pending lists; inserts will merge them"]]);

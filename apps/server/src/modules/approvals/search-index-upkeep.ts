@@ -3,7 +3,7 @@ import type { Database } from '../../storage/database.ts';
 import { every, type Job } from '../../jobs/every.ts';
 
 /** The approvals table's GIN indexes (migration 001): full-text search and tags. */
-export const GIN_INDEXES = ['approvals_search_idx', 'approvals_tags_idx'] as const;
+const GIN_INDEXES = ['approvals_search_idx', 'approvals_tags_idx'] as const;
 
 /**
  * Merges the pending lists of the approvals table's GIN indexes into the indexes; returns the number
