@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '@greenlight/server';
+import { harness, memoryRateLimitStore, setEmergencyStop } from '@greenlight/server/testing';
 import {
   AuthenticationError,
   ConflictError,
@@ -25,8 +25,6 @@ import {
   type BodyOf,
 } from '@greenlight/client';
 import { newApprovalTrigger } from '@greenlight/triggers';
-import { memoryRateLimitStore } from '../apps/server/src/http/rate-limit.ts';
-import { setEmergencyStop } from '../apps/server/src/modules/orgs/create-org.ts';
 
 let server: harness.TestServer;
 beforeAll(async () => {
@@ -110,12 +108,17 @@ describe('every operation', () => {
     setTimeout(() => void approver.approvals.reject(pending.id, 'not today'), 300);
     const result = await waiting;
     expect(result).toMatchObject({ id: pending.id, status: 'rejected', decision_comment: 'not today' });
+    expect(result.outcome).toBe('rejected');
     expect(Date.now() - started).toBeLessThan(5000);
 
     const never = await requester.approvals.create(body());
     const err = await requester.approvals.waitForDecision(never.id, { timeout: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DecisionTimeoutError);
     expect((err as DecisionTimeoutError).approval).toMatchObject({ id: never.id, status: 'pending', timed_out: true });
+    expect((err as DecisionTimeoutError).outcome).toBe('timed_out');
+    // The same wait without a throw: timed_out is its own outcome, and the request stays pending.
+    expect(await requester.approvals.waitForOutcome(never.id, { timeout: 1 })).toMatchObject({ outcome: 'timed_out', approval: { status: 'pending' } });
+    expect((await requester.approvals.wait(done.id, 1)).outcome).toBe('approved');
   });
 
   it('webhooks: subscribe, deliver to a local receiver, verify and map the delivery, rotate, unsubscribe (404 is success); deliveries', async () => {
@@ -145,7 +148,12 @@ describe('every operation', () => {
       expect(newApprovalTrigger.webhook.fromPayload(payload, {}).map((x) => x.id)).toEqual([a.id]);
       expect(() => parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body.replace(a.id, 'x') })).toThrow(WebhookVerificationError);
 
-      const deliveries = await requester.deliveries.list({ subscription_id: sub.id });
+      // The server records the attempt once the receiver has answered: a moment after it got the body.
+      let deliveries = await requester.deliveries.list({ subscription_id: sub.id });
+      for (let i = 0; i < 100 && deliveries.data[0]?.status === 'delivering'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        deliveries = await requester.deliveries.list({ subscription_id: sub.id });
+      }
       expect(deliveries.data[0]).toMatchObject({ status: 'delivered', event_type: 'approval.created' });
       const all = [];
       for await (const d of requester.deliveries.all({ subscription_id: sub.id })) all.push(d.id);

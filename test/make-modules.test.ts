@@ -4,9 +4,7 @@
  * each module's happy path and how each failure maps to a Make error type.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '@greenlight/server';
-import { connectInBrowser, memberWithPassword, registerClient } from '../apps/server/src/testing/oauth.ts';
-import { setEmergencyStop } from '../apps/server/src/modules/orgs/create-org.ts';
+import { harness, connectInBrowser, memberWithPassword, registerClient, setEmergencyStop } from '@greenlight/server/testing';
 import { MakeError, MakeRuntime, type MakeConnection } from '../packages/make/src/index.ts';
 
 let server: harness.TestServer;

@@ -4,9 +4,7 @@
  * triggers over many events with Make's (date, id) cursor: none missed, none repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '@greenlight/server';
-import { startReceiver, type TestReceiver } from '../apps/server/src/delivery/test-receiver.ts';
-import { expireDue } from '../apps/server/src/modules/approvals/expire-approvals.ts';
+import { harness, startReceiver, type TestReceiver, expireDue } from '@greenlight/server/testing';
 import { MakeRuntime, type MakeConnection, type TriggerState } from '../packages/make/src/index.ts';
 
 let server: harness.TestServer;

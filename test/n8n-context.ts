@@ -29,16 +29,21 @@ export const n8nWorkflow = requireFromPackage('n8n-workflow') as typeof import('
 
 export interface Nodes {
   Greenlight: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/Greenlight/Greenlight.node.js').Greenlight;
-  GreenlightRequestAndWait: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWait.node.js').GreenlightRequestAndWait;
+  /** Version 1 of the versioned node (kept for existing workflows). */
+  GreenlightRequestAndWait: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWaitV1.version.js').GreenlightRequestAndWaitV1;
+  GreenlightRequestAndWaitV2: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWaitV2.version.js').GreenlightRequestAndWaitV2;
   GreenlightTrigger: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightTrigger/GreenlightTrigger.node.js').GreenlightTrigger;
   GreenlightPollingTrigger: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightPollingTrigger/GreenlightPollingTrigger.node.js').GreenlightPollingTrigger;
 }
 
 export function loadNodes(): { [K in keyof Nodes]: InstanceType<Nodes[K]> } {
   const n = (file: string, name: string) => new (loadBuilt<Record<string, new () => unknown>>(file)[name]!)();
+  // What n8n does with a versioned node: one instance, and the version the workflow names.
+  const wait = n('nodes/GreenlightRequestAndWait/GreenlightRequestAndWait.node.js', 'GreenlightRequestAndWait') as { getNodeType(version: number): unknown };
   return {
     Greenlight: n('nodes/Greenlight/Greenlight.node.js', 'Greenlight'),
-    GreenlightRequestAndWait: n('nodes/GreenlightRequestAndWait/GreenlightRequestAndWait.node.js', 'GreenlightRequestAndWait'),
+    GreenlightRequestAndWait: wait.getNodeType(1),
+    GreenlightRequestAndWaitV2: wait.getNodeType(2),
     GreenlightTrigger: n('nodes/GreenlightTrigger/GreenlightTrigger.node.js', 'GreenlightTrigger'),
     GreenlightPollingTrigger: n('nodes/GreenlightPollingTrigger/GreenlightPollingTrigger.node.js', 'GreenlightPollingTrigger'),
   } as never;
@@ -55,14 +60,16 @@ export interface ContextOptions {
   mode?: 'manual' | 'trigger' | 'webhook';
   webhookUrl?: string;
   resumeUrl?: string;
-  /** For webhook(): the incoming request as n8n's body parser leaves it. */
-  request?: { headers: Record<string, string>; rawBody: Buffer };
+  /** For webhook(): the incoming request as n8n's body parser leaves it, and the URL it was called on. */
+  request?: { headers: Record<string, string>; rawBody: Buffer; url?: string; query?: Record<string, string> };
 }
 
 export interface ContextRecord {
   requests: IHttpRequestOptions[];
   waitTill: Date | undefined;
   response: { status?: number; body?: unknown };
+  /** The execution's stack entry for the node (`getExecuteData()`): what n8n passes on at a wait limit. */
+  executeData: { data: { main: INodeExecutionData[][] } };
 }
 
 const NODE: INode = {
@@ -103,9 +110,9 @@ async function httpRequest(options: IHttpRequestOptions, apiKey: string) {
 
 /** One object that serves as IExecuteFunctions, IHookFunctions, IPollFunctions or IWebhookFunctions. */
 export function context(o: ContextOptions): { ctx: never; record: ContextRecord; staticData: IDataObject } {
-  const record: ContextRecord = { requests: [], waitTill: undefined, response: {} };
   const staticData = o.staticData ?? {};
   const items: INodeExecutionData[] = (o.items ?? [{}]).map((json) => ({ json }));
+  const record: ContextRecord = { requests: [], waitTill: undefined, response: {}, executeData: { data: { main: [items] } } };
   const parameter = (name: string, itemIndex: number, fallback?: unknown) => {
     if (!(name in o.parameters)) {
       if (fallback !== undefined) return fallback;
@@ -113,6 +120,14 @@ export function context(o: ContextOptions): { ctx: never; record: ContextRecord;
     }
     const v = o.parameters[name];
     return typeof v === 'function' ? (v as (i: number) => unknown)(itemIndex) : v;
+  };
+  // n8n's body parser keeps the raw bytes and leaves an unparsable body empty.
+  const parsedBody = () => {
+    try {
+      return o.request?.rawBody ? (JSON.parse(o.request.rawBody.toString('utf8')) as IDataObject) : {};
+    } catch {
+      return {};
+    }
   };
   const res = {
     status(code: number) {
@@ -136,13 +151,19 @@ export function context(o: ContextOptions): { ctx: never; record: ContextRecord;
     getWorkflowStaticData: () => staticData,
     getWorkflow: () => ({ id: 'wf-1', name: 'Test workflow', active: true }),
     getNodeWebhookUrl: () => o.webhookUrl,
-    getSignedResumeUrl: () => o.resumeUrl ?? 'https://n8n.example.test/webhook-waiting/1/node?signature=abc',
+    getSignedResumeUrl: (parameters: Record<string, string> = {}) => {
+      const url = new URL(o.resumeUrl ?? 'https://n8n.example.test/webhook-waiting/1/node?signature=abc');
+      for (const [k, v] of Object.entries(parameters)) url.searchParams.set(k, v);
+      return url.toString();
+    },
+    getExecuteData: () => record.executeData,
+    getQueryData: () => o.request?.query ?? {},
     putExecutionToWait: async (date: Date) => {
       record.waitTill = date;
     },
-    getRequestObject: () => ({ headers: o.request?.headers ?? {}, rawBody: o.request?.rawBody, body: o.request?.rawBody ? JSON.parse(o.request.rawBody.toString('utf8')) : {} }),
+    getRequestObject: () => ({ url: o.request?.url, headers: o.request?.headers ?? {}, rawBody: o.request?.rawBody, body: parsedBody() }),
     getResponseObject: () => res,
-    getBodyData: () => (o.request?.rawBody ? JSON.parse(o.request.rawBody.toString('utf8')) : {}),
+    getBodyData: parsedBody,
     getHeaderData: () => o.request?.headers ?? {},
     helpers: {
       httpRequestWithAuthentication: async (credentialType: string, options: IHttpRequestOptions) => {

@@ -6,9 +6,8 @@
  * workflow data → unsubscribe; the polling trigger over many events, none missed or repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '@greenlight/server';
+import { harness, startReceiver, type TestReceiver } from '@greenlight/server/testing';
 import { verifyWebhook } from '@greenlight/triggers';
-import { startReceiver, type TestReceiver } from '../apps/server/src/delivery/test-receiver.ts';
 import { context, loadNodes, n8nWorkflow } from './n8n-context.ts';
 
 let server: harness.TestServer;
@@ -114,7 +113,8 @@ describe('Request and Wait, end to end', () => {
 
     const resumed = context({
       baseUrl: server.url, apiKey: seed.key, parameters: { authentication: 'apiKey', options: {} },
-      request: { headers: delivery.headers as Record<string, string>, rawBody: Buffer.from(delivery.body) },
+      // n8n received it on the resume URL, which is the request's callback_url.
+      request: { url: resumeUrl.slice(receiver.url.length), headers: delivery.headers as Record<string, string>, rawBody: Buffer.from(delivery.body) },
     });
     const result = await nodes.GreenlightRequestAndWait.webhook.call(resumed.ctx);
     const outputs = result.workflowData!;

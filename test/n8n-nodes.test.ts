@@ -4,9 +4,10 @@
  * comes out (items, outputs, pairing, errors) are both asserted.
  */
 import nock from 'nock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, SCOPES, signWebhook } from '@greenlight/triggers';
 import { context, loadBuilt, loadNodes, n8nWorkflow } from './n8n-context.ts';
+import { useNock } from './n8n-nock.ts';
 
 const BASE = 'https://greenlight.example.test';
 const KEY = 'gl_test_key_123';
@@ -17,13 +18,8 @@ const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 let nodes: ReturnType<typeof loadNodes>;
 beforeAll(() => {
   nodes = loadNodes();
-  nock.disableNetConnect();
 });
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
+useNock();
 
 const api = () => nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } });
 const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<typeof context>[0]> = {}) => {
@@ -170,6 +166,8 @@ describe('Greenlight node: errors', () => {
 describe('Request and Wait', () => {
   const parameters = { title: 'Deploy', description: 'Ship it', priority: 'high', additionalFields: {}, limitWaitTime: false, options: {} };
   const resumeUrl = 'https://n8n.example.test/webhook-waiting/42/node-1?signature=tok';
+  // Where n8n received the callback: the path of the request's callback_url (the sample's).
+  const CALLBACK_PATH = `${new URL(SAMPLE_DECIDED_APPROVAL.callback_url!).pathname}?signature=tok`;
 
   it('creates the request with the resume URL as callback and waits indefinitely', async () => {
     api().post('/api/v1/approvals', { title: 'Deploy', description: 'Ship it', priority: 'high', callback_url: resumeUrl }).reply(201, SAMPLE_PENDING_APPROVAL);
@@ -210,7 +208,7 @@ describe('Request and Wait', () => {
   ] as const)('a signed %s resumes on output %i', async (type, output, decision, comment) => {
     api().get('/api/v1/callback-secret').reply(200, { secret: SECRET, previous_secret_expires_at: null, rotated_at: null });
     const body = callback(type, { ...SAMPLE_DECIDED_APPROVAL, decision_comment: comment }, comment ? { decision, comment } : {});
-    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { headers: signed(body), rawBody: Buffer.from(body) } });
+    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { url: CALLBACK_PATH, headers: signed(body), rawBody: Buffer.from(body) } });
     const result = await nodes.GreenlightRequestAndWait.webhook.call(c.ctx);
     const outputs = result.workflowData!;
     expect(outputs.map((o) => o.length)).toEqual([0, 1, 2].map((i) => (i === output ? 1 : 0)));
@@ -233,7 +231,7 @@ describe('Request and Wait', () => {
   ])('%s: 401 and the execution keeps waiting', async (_, headers, reason) => {
     api().get('/api/v1/callback-secret').reply(200, { secret: SECRET, previous_secret_expires_at: null, rotated_at: null });
     const body = callback('approval.approved', SAMPLE_DECIDED_APPROVAL, {});
-    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { headers: headers(body), rawBody: Buffer.from(body) } });
+    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { url: CALLBACK_PATH, headers: headers(body), rawBody: Buffer.from(body) } });
     const result = await nodes.GreenlightRequestAndWait.webhook.call(c.ctx);
     expect(result).toEqual({ noWebhookResponse: true });
     expect(c.record.response).toEqual({ status: 401, body: { error: 'invalid_signature', reason } });
@@ -243,7 +241,7 @@ describe('Request and Wait', () => {
     api().get('/api/v1/callback-secret').reply(200, { secret: SECRET, previous_secret_expires_at: null, rotated_at: null });
     const body = callback('approval.rejected', SAMPLE_DECIDED_APPROVAL, {});
     const forged = body.replace('approval.rejected', 'approval.approved');
-    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { headers: signed(body), rawBody: Buffer.from(forged) } });
+    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { url: CALLBACK_PATH, headers: signed(body), rawBody: Buffer.from(forged) } });
     expect(await nodes.GreenlightRequestAndWait.webhook.call(c.ctx)).toEqual({ noWebhookResponse: true });
   });
 });

@@ -1,20 +1,30 @@
 /**
- * The built package inside a REAL n8n (2.8.4, the newest that runs on Node 20): a workflow that
- * creates, comments on and reads an approval request through the Greenlight node, against a real
- * Greenlight server, run with `n8n import:credentials` + `n8n import:workflow` + `n8n execute --id`.
+ * The built package inside a REAL n8n (2.8.4, the newest that runs on Node 20), against a real
+ * Greenlight server:
  *
+ * - `n8n execute`: a workflow that creates, comments on and reads an approval request through the
+ *   Greenlight node.
+ * - `n8n start`: a published workflow whose webhooks start "Greenlight Request and Wait" chains; each
+ *   outcome (approved, rejected, cancelled by the requester, expired in Greenlight, the node's own
+ *   wait limit, with and without expiring the request, "Continue Only When Approved", version 1 at a
+ *   wait limit) reaches a downstream HTTP Request node (a local receiver standing in for a third
+ *   party) with its decision, exactly once, or not at all where nothing may continue; unsigned,
+ *   forged and replayed calls to a resume URL change nothing.
+ *
+ * One n8n home (SQLite, user folder, custom extension) and one `n8n start` serve every case.
  * Skipped unless GREENLIGHT_N8N_BIN points at the n8n binary: .ci/run installs n8n outside the
  * workspace (packages/n8n-nodes-greenlight/scripts/install-n8n.sh) and sets it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, openSync, readFileSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '@greenlight/server';
-import { freePort } from '../apps/server/src/testing/spawn-server.ts';
+import { harness, freePort, listenOnLoopback } from '@greenlight/server/testing';
+import { signWebhook } from '@greenlight/triggers';
 import { loadBuilt, PACKAGE_DIR } from './n8n-context.ts';
 
 const N8N_BIN = process.env.GREENLIGHT_N8N_BIN;
@@ -42,14 +52,103 @@ function run(bin: string, args: string[], env: Record<string, string>, timeoutMs
   });
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` answers something other than undefined/false, or fails after `timeoutMs`. */
+async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+/** The third party the workflow calls after the wait: records what arrives on each path. */
+async function startDownstream() {
+  const received: { path: string; body: Record<string, unknown> }[] = [];
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        body = { unparsable: raw };
+      }
+      received.push({ path: req.url ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  const url = await listenOnLoopback(server);
+  return { url, received, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const CREDENTIAL_ID = 'GreenlightCred01';
+const EXECUTE_WORKFLOW_ID = 'GreenlightE2E001';
+const WAIT_WORKFLOW_ID = 'GreenlightWait01';
+const credentials = { greenlightApi: { id: CREDENTIAL_ID, name: 'Greenlight' } };
+
+/** The chains of the waiting workflow: webhook path, node version and parameters of the wait node. */
+const CHAINS = {
+  decide: { version: 2, parameters: {} },
+  expire: { version: 2, parameters: { additionalFields: { external_id: '={{ $json.body.external_id }}', expires_at: '={{ $json.body.expires_at }}', on_expiry: 'expire' } } },
+  limit: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'leavePending' } },
+  limitExpire: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'expire' } },
+  onlyApproved: { version: 2, parameters: { options: { onlyApproved: true } } },
+  v1limit: { version: 1, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}' } },
+} as const;
+type Chain = keyof typeof CHAINS;
+
+function waitWorkflow(downstreamUrl: string) {
+  const nodes: Record<string, unknown>[] = [
+    { id: randomUUID(), name: 'Probe', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, -200], webhookId: randomUUID(), parameters: { httpMethod: 'POST', path: 'gl-probe', responseMode: 'onReceived', options: {} } },
+  ];
+  const connections: Record<string, unknown> = {};
+  Object.entries(CHAINS).forEach(([chain, { version, parameters }], row) => {
+    const y = row * 200;
+    const start = `Start ${chain}`;
+    const wait = `Wait ${chain}`;
+    const downstream = `Downstream ${chain}`;
+    nodes.push(
+      { id: randomUUID(), name: start, type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, y], webhookId: randomUUID(), parameters: { httpMethod: 'POST', path: `gl-${chain}`, responseMode: 'onReceived', options: {} } },
+      {
+        id: randomUUID(), name: wait, type: 'CUSTOM.greenlightRequestAndWait', typeVersion: version, position: [250, y], credentials,
+        parameters: {
+          authentication: 'apiKey', title: '={{ $json.body.external_id }}', description: 'Waiting in n8n', priority: 'high',
+          additionalFields: { external_id: '={{ $json.body.external_id }}' }, ...parameters,
+        },
+      },
+      {
+        id: randomUUID(), name: downstream, type: 'n8n-nodes-base.httpRequest', typeVersion: 4.2, position: [500, y],
+        parameters: { method: 'POST', url: `${downstreamUrl}/downstream/${chain}`, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+      },
+    );
+    // Version 1 has three outputs: all of them lead downstream, so anything it passes on shows.
+    const outputs = version === 1 ? 3 : 1;
+    connections[start] = { main: [[{ node: wait, type: 'main', index: 0 }]] };
+    connections[wait] = { main: Array.from({ length: outputs }, () => [{ node: downstream, type: 'main', index: 0 }]) };
+  });
+  return { id: WAIT_WORKFLOW_ID, name: 'Greenlight request and wait', active: false, nodes, connections, settings: { executionOrder: 'v1' } };
+}
+
 describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
   let server: harness.TestServer;
   let home: string;
   let env: Record<string, string>;
+  let seeded: harness.SeededOrg;
+  let approverKey: string;
+  let downstream: Awaited<ReturnType<typeof startDownstream>>;
+  const missing = randomUUID();
+  const externalId = `n8n-${randomUUID()}`;
 
   beforeAll(async () => {
     loadBuilt('nodes/Greenlight/Greenlight.node.js'); // fails early with a clear message when not built
-    server = await harness.startTestServer();
+    // Loopback is an internal address: allowed explicitly, as a self-hoster allows their n8n.
+    server = await harness.startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '100', GREENLIGHT_EXPIRY_SWEEP_MS: '200' } });
+    downstream = await startDownstream();
     home = mkdtempSync(join(tmpdir(), 'greenlight-n8n-'));
     // n8n requires each custom node file by its path, so `require('n8n-workflow')` in the package
     // resolves upwards from it: link n8n's own copy there (a peer dependency is the host's).
@@ -75,25 +174,14 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       N8N_LOG_LEVEL: 'warn',
       DB_TYPE: 'sqlite',
     };
-  }, 120_000);
 
-  afterAll(async () => {
-    await server?.stop();
-    if (home) rmSync(home, { recursive: true, force: true });
-  });
-
-  it('runs a workflow that creates, comments on and reads an approval request', async () => {
-    const seeded = await harness.seedOrg(server.db);
-    const externalId = `n8n-${randomUUID()}`;
-    const credentialId = 'GreenlightCred01';
-    const workflowId = 'GreenlightE2E001';
-    const credentials = { greenlightApi: { id: credentialId, name: 'Greenlight' } };
-    const missing = randomUUID();
+    seeded = await harness.seedOrg(server.db);
+    approverKey = (await seeded.newKey({ name: 'approver' })).key;
     const node = (name: string, x: number, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
       id: randomUUID(), name, type: 'CUSTOM.greenlight', typeVersion: 1, position: [x, 0], parameters, credentials, ...extra,
     });
-    const workflow = {
-      id: workflowId,
+    const executeWorkflow = {
+      id: EXECUTE_WORKFLOW_ID,
       name: 'Greenlight end to end',
       active: false,
       nodes: [
@@ -115,19 +203,36 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       settings: {},
     };
     const credentialFile = join(home, 'credentials.json');
-    const workflowFile = join(home, 'workflow.json');
-    writeFileSync(credentialFile, JSON.stringify([{ id: credentialId, name: 'Greenlight', type: 'greenlightApi', data: { baseUrl: server.url, apiKey: seeded.key } }]));
-    writeFileSync(workflowFile, JSON.stringify(workflow));
+    const workflowFile = join(home, 'workflows.json');
+    writeFileSync(credentialFile, JSON.stringify([{ id: CREDENTIAL_ID, name: 'Greenlight', type: 'greenlightApi', data: { baseUrl: server.url, apiKey: seeded.key } }]));
+    writeFileSync(workflowFile, JSON.stringify([executeWorkflow, waitWorkflow(downstream.url)]));
 
     const started = Date.now();
     const creds = await run(N8N_BIN!, ['import:credentials', `--input=${credentialFile}`], env);
     expect(creds.code, creds.stdout + creds.stderr).toBe(0);
     const imported = await run(N8N_BIN!, ['import:workflow', `--input=${workflowFile}`], env);
     expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+    // publish:workflow exits 0 even when it fails: the list of active workflows is the proof.
+    const published = await run(N8N_BIN!, ['publish:workflow', `--id=${WAIT_WORKFLOW_ID}`], env);
+    expect(published.code, published.stdout + published.stderr).toBe(0);
+    // Both commands print through n8n's logger, at level info.
+    const active = await run(N8N_BIN!, ['list:workflow', '--active=true', '--onlyId'], { ...env, N8N_LOG_LEVEL: 'info' });
+    expect(active.stdout.split(/\s+/), active.stdout + active.stderr).toContain(WAIT_WORKFLOW_ID);
+    console.log(`n8n import + publish took ${Date.now() - started} ms`);
+  }, 600_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await downstream?.close();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('runs a workflow that creates, comments on and reads an approval request', async () => {
+    const started = Date.now();
     // The result is printed through n8n's logger, at level info.
-    const executed = await run(N8N_BIN!, ['execute', `--id=${workflowId}`, '--rawOutput'], { ...env, N8N_LOG_LEVEL: 'info' });
+    const executed = await run(N8N_BIN!, ['execute', `--id=${EXECUTE_WORKFLOW_ID}`, '--rawOutput'], { ...env, N8N_LOG_LEVEL: 'info' });
     expect(executed.code, executed.stdout + executed.stderr).toBe(0);
-    console.log(`n8n import + execute took ${Date.now() - started} ms`);
+    console.log(`n8n execute took ${Date.now() - started} ms`);
 
     // Between n8n's start-up lines and whatever it logs after.
     const json = executed.stdout.slice(executed.stdout.indexOf('{'), executed.stdout.lastIndexOf('}') + 1);
@@ -146,4 +251,178 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
     const stored = await server.http(seeded.key).get(`/api/v1/approvals/${created!.id as string}`);
     expect(stored.body).toMatchObject({ title: 'Deploy from n8n', external_id: externalId, comments_count: 1 });
   }, 400_000);
+
+  describe('Request and Wait in a running n8n (`n8n start`)', () => {
+    let n8n: ChildProcess | undefined;
+    let n8nUrl: string;
+    let log = '';
+    const api = () => server.http(seeded.key);
+
+    beforeAll(async () => {
+      const port = await freePort();
+      n8nUrl = `http://127.0.0.1:${port}`;
+      const started = Date.now();
+      n8n = spawn(N8N_BIN!, ['start'], {
+        env: {
+          ...env,
+          N8N_PORT: String(port),
+          N8N_LISTEN_ADDRESS: '127.0.0.1',
+          // Resume URLs on 127.0.0.1, not `localhost` (which may resolve to ::1).
+          WEBHOOK_URL: `${n8nUrl}/`,
+          N8N_LOG_LEVEL: 'info',
+          N8N_SECURE_COOKIE: 'false',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      n8n.stdout!.on('data', (d) => (log += d));
+      n8n.stderr!.on('data', (d) => (log += d));
+      const exited = new Promise<never>((_, reject) => n8n!.once('exit', (code) => reject(new Error(`n8n start exited with ${code}:\n${log}`))));
+      // /healthz answers before webhooks are registered: the probe webhook is what proves activation.
+      await Promise.race([
+        exited,
+        until('n8n registers the published workflow\'s webhooks', async () => (await fetch(`${n8nUrl}/webhook/gl-probe`, { method: 'POST' })).status === 200, 300_000, 1000),
+      ]).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${log}`);
+      });
+      console.log(`n8n start took ${Date.now() - started} ms`);
+    }, 360_000);
+
+    afterAll(async () => {
+      if (n8n && n8n.exitCode === null) {
+        const gone = new Promise((r) => n8n!.once('exit', r));
+        n8n.kill('SIGTERM');
+        await Promise.race([gone, sleep(20_000)]);
+        if (n8n.exitCode === null) n8n.kill('SIGKILL');
+      }
+    }, 60_000);
+
+    /** Starts a chain through its webhook; answers the Greenlight request it made, once n8n waits on it. */
+    async function startChain(chain: Chain, body: Record<string, unknown> = {}) {
+      const external_id = `${chain}-${randomUUID()}`;
+      const res = await fetch(`${n8nUrl}/webhook/gl-${chain}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ external_id, ...body }) });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const approval = await until(`${chain}: the request reaches Greenlight`, async () => {
+        const page = (await api().get(`/api/v1/approvals?external_id=${external_id}`)).body as { data: Record<string, unknown>[] };
+        return page.data[0];
+      }, 60_000);
+      expect(approval).toMatchObject({ status: 'pending', title: external_id });
+      expect(String(approval.callback_url)).toMatch(new RegExp(`^${n8nUrl}/webhook-waiting/\\d+/`));
+      return { external_id, id: approval.id as string, callbackUrl: approval.callback_url as string };
+    }
+
+    const arrivals = (chain: Chain, externalId: string) =>
+      downstream.received.filter((r) => r.path === `/downstream/${chain}` && (r.body.approval as { external_id?: string } | null)?.external_id === externalId);
+    const arrived = (chain: Chain, externalId: string, timeoutMs = 60_000) =>
+      until(`${chain}: the decision reaches the downstream node`, async () => arrivals(chain, externalId)[0]?.body, timeoutMs);
+
+    /** A delivery as Greenlight signs it, with the org's callback secret (or another). */
+    async function signedDelivery(type: string, approvalId: string, overrides: Record<string, unknown> = {}, secret?: string) {
+      const approval = { ...((await api().get(`/api/v1/approvals/${approvalId}`)).body as Record<string, unknown>), ...overrides };
+      const body = JSON.stringify({
+        type, timestamp: new Date().toISOString(),
+        data: { event_id: randomUUID(), org_id: seeded.org.id, approval_id: approvalId, actor: { type: 'connection', id: seeded.connectionId, name: 'forger' }, from_status: 'pending', to_status: 'approved', details: {}, approval },
+      });
+      const key = secret ?? ((await api().get('/api/v1/callback-secret')).body as { secret: string }).secret;
+      const id = `msg_${randomUUID()}`;
+      const ts = Math.floor(Date.now() / 1000);
+      return { body, headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(key, id, ts, body) } };
+    }
+    const post = (url: string, d: { body: string; headers: Record<string, string> }) => fetch(url, { method: 'POST', headers: d.headers, body: d.body });
+
+    describe.concurrent('each outcome reaches the downstream node with its decision, exactly once', () => {
+      it('approved; a replay of the approval afterwards changes nothing', async () => {
+        const c = await startChain('decide');
+        await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'approve', comment: 'ship it' }).expect(200);
+        expect(await arrived('decide', c.external_id)).toMatchObject({ decision: 'approved', approved: true, comment: 'ship it', approval_id: c.id, decider: { type: 'connection' } });
+        const replay = await post(c.callbackUrl, await signedDelivery('approval.approved', c.id));
+        expect(replay.status).toBeGreaterThanOrEqual(400);
+        await sleep(2000);
+        expect(arrivals('decide', c.external_id)).toHaveLength(1);
+      });
+
+      it('rejected', async () => {
+        const c = await startChain('decide');
+        await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'reject', comment: 'not on a Friday' }).expect(200);
+        expect(await arrived('decide', c.external_id)).toMatchObject({ decision: 'rejected', approved: false, comment: 'not on a Friday', approval_id: c.id });
+        await sleep(2000);
+        expect(arrivals('decide', c.external_id)).toHaveLength(1);
+      });
+
+      it('cancelled by the requester', async () => {
+        const c = await startChain('decide');
+        await api().delete(`/api/v1/approvals/${c.id}`).expect(200);
+        expect(await arrived('decide', c.external_id)).toMatchObject({ decision: 'cancelled', approved: false, approval_id: c.id });
+        await sleep(2000);
+        expect(arrivals('decide', c.external_id)).toHaveLength(1);
+      });
+
+      it('expired in Greenlight (on_expiry: expire)', async () => {
+        const c = await startChain('expire', { expires_at: new Date(Date.now() + 4000).toISOString() });
+        expect(await arrived('expire', c.external_id)).toMatchObject({ decision: 'expired', approved: false, approval_id: c.id });
+        expect((await api().get(`/api/v1/approvals/${c.id}`)).body).toMatchObject({ status: 'expired' });
+        await sleep(2000);
+        expect(arrivals('expire', c.external_id)).toHaveLength(1);
+      });
+
+      it('the node\'s own wait limit: timed_out, the request left pending; version 1 passes nothing on at its limit', async () => {
+        const limit = new Date(Date.now() + 3000).toISOString();
+        const [c, v1] = await Promise.all([startChain('limit', { limit }), startChain('v1limit', { limit })]);
+        // n8n's wait tracker looks for due executions once a minute.
+        expect(await arrived('limit', c.external_id, 150_000)).toMatchObject({ decision: 'timed_out', approved: false, decider: null, approval_id: c.id });
+        expect((await api().get(`/api/v1/approvals/${c.id}`)).body).toMatchObject({ status: 'pending' });
+        // Both executions were due in the same sweep of the tracker: give v1's resume time to show.
+        await sleep(5000);
+        expect(arrivals('limit', c.external_id)).toHaveLength(1);
+        expect(downstream.received.filter((r) => r.path === '/downstream/v1limit')).toEqual([]);
+        expect((await api().get(`/api/v1/approvals/${v1.id}`)).body).toMatchObject({ status: 'pending' });
+      }, 240_000);
+
+      it('the wait limit with "Expire the Request": timed_out, and the request expired in Greenlight', async () => {
+        const c = await startChain('limitExpire', { limit: new Date(Date.now() + 4000).toISOString() });
+        expect(await arrived('limitExpire', c.external_id, 150_000)).toMatchObject({ decision: 'timed_out', approved: false, approval_id: c.id });
+        expect((await api().get(`/api/v1/approvals/${c.id}`)).body).toMatchObject({ status: 'expired', on_expiry: 'expire' });
+        await sleep(2000);
+        expect(arrivals('limitExpire', c.external_id)).toHaveLength(1);
+      }, 240_000);
+
+      it('"Continue Only When Approved": a rejection resumes into nothing', async () => {
+        const c = await startChain('onlyApproved');
+        const decided = await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'reject' }).expect(200);
+        // n8n took the callback (the execution resumed and ended) …
+        if (!(decided.body as { callback_delivered?: boolean }).callback_delivered) {
+          await until('the callback is delivered', async () => ((await api().get(`/api/v1/deliveries?approval_id=${c.id}&status=delivered`)).body as { data: unknown[] }).data.length > 0, 30_000);
+        }
+        // … and nothing after the node ran.
+        await sleep(3000);
+        expect(downstream.received.filter((r) => r.path === '/downstream/onlyApproved')).toEqual([]);
+      });
+
+      it('unsigned, forged and replayed resume calls change nothing; the decision that follows resumes once', async () => {
+        const c = await startChain('decide');
+        // Another request's genuine approval, signed with the org's secret, replayed at this execution.
+        const other = await startChain('decide');
+        const unsigned = await fetch(c.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: (await signedDelivery('approval.approved', c.id, { status: 'approved' })).body });
+        expect(unsigned.status).toBe(401);
+        const forged = await post(c.callbackUrl, await signedDelivery('approval.approved', c.id, { status: 'approved' }, `whsec_${randomBytes(32).toString('base64')}`));
+        expect(forged.status).toBe(401);
+        const replayed = await post(c.callbackUrl, await signedDelivery('approval.approved', other.id, { status: 'approved' }));
+        expect(replayed.status).toBe(409);
+        const stale = await signedDelivery('approval.approved', c.id, { status: 'approved' });
+        const old = Math.floor(Date.now() / 1000) - 3600;
+        const staleHeaders = { ...stale.headers, 'webhook-timestamp': String(old), 'webhook-signature': signWebhook(((await api().get('/api/v1/callback-secret')).body as { secret: string }).secret, stale.headers['webhook-id'], old, stale.body) };
+        expect((await post(c.callbackUrl, { body: stale.body, headers: staleHeaders })).status).toBe(401);
+        await sleep(2000);
+        expect(arrivals('decide', c.external_id)).toEqual([]);
+        expect((await api().get(`/api/v1/approvals/${c.id}`)).body).toMatchObject({ status: 'pending' });
+
+        await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'reject' }).expect(200);
+        expect(await arrived('decide', c.external_id)).toMatchObject({ decision: 'rejected', approved: false });
+        await api().delete(`/api/v1/approvals/${other.id}`).expect(200);
+        expect(await arrived('decide', other.external_id)).toMatchObject({ decision: 'cancelled' });
+        await sleep(2000);
+        expect(arrivals('decide', c.external_id)).toHaveLength(1);
+        expect(arrivals('decide', other.external_id)).toHaveLength(1);
+      });
+    });
+  });
 });

@@ -5,7 +5,7 @@
  * sees exactly what the document promises.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness } from '@greenlight/server';
+import { harness } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
 let requester: string;

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { harness } from '@greenlight/server';
+import { harness, expireDue } from '@greenlight/server/testing';
 import {
   approvalDecidedTrigger,
   newApprovalTrigger,
@@ -18,7 +18,6 @@ import {
   type PollState,
   type TriggerDefinition,
 } from '@greenlight/triggers';
-import { expireDue } from '../apps/server/src/modules/approvals/expire-approvals.ts';
 
 let server: harness.TestServer;
 beforeAll(async () => {

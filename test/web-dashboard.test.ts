@@ -9,11 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { harness } from '@greenlight/server';
-import { startReceiver, type TestReceiver } from '../apps/server/src/delivery/test-receiver.ts';
-import { createOrg } from '../apps/server/src/modules/orgs/create-org.ts';
-import { signedIn } from '../apps/server/src/testing/session.ts';
-import { authorizePath, memberWithPassword, pkcePair, registerClient, tokenRequest } from '../apps/server/src/testing/oauth.ts';
+import { harness, startReceiver, type TestReceiver, createOrg, signedIn, authorizePath, memberWithPassword, pkcePair, registerClient, tokenRequest } from '@greenlight/server/testing';
 
 const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));

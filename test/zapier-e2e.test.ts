@@ -5,9 +5,7 @@
  * "request approval and wait" resumed by the callback, and unsubscribing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../apps/server/src/testing/harness.ts';
-import { connectInBrowser, memberWithPassword, pkcePair, registerClient } from '../apps/server/src/testing/oauth.ts';
-import { startReceiver, type Received, type TestReceiver } from '../apps/server/src/delivery/test-receiver.ts';
+import { seedOrg, startTestServer, type SeededOrg, type TestServer, connectInBrowser, memberWithPassword, pkcePair, registerClient, startReceiver, type Received, type TestReceiver } from '@greenlight/server/testing';
 import { App, createAppHandler, runAt as run } from '../packages/zapier/test/runtime.ts';
 
 const REDIRECT = 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WAIT_TIMEOUT } from '@greenlight/contract';
-import { DecisionTimeoutError, NotFoundError } from './errors.ts';
+import { outcomeOfStatus, type DecisionOutcome, type WaitOutcome } from '@greenlight/triggers';
+import { ContractMismatchError, DecisionTimeoutError, NotFoundError } from './errors.ts';
 import { Transport, type ClientOptions } from './transport.ts';
 import type {
   Approval,
@@ -21,6 +22,28 @@ export interface WaitForDecisionOptions {
   /** Overall limit in seconds (default 300). Each long poll lasts at most 60 s of it. */
   timeout?: number;
   signal?: AbortSignal;
+}
+
+/** One long poll's answer, with what it means: a final outcome, `timed_out` (still pending), or null. */
+export type WaitAnswer = WaitResult & { outcome: WaitOutcome | null };
+
+/** How a wait ended: `timed_out` only when the wait's own limit passed with the request still pending. */
+export type WaitOutcomeResult =
+  | { outcome: DecisionOutcome; approval: WaitResult }
+  | { outcome: 'timed_out'; approval: WaitResult };
+
+/** A decided request, with its outcome (`approved` only for status `approved`). */
+export type Decided = WaitResult & { outcome: DecisionOutcome };
+
+/**
+ * What one long poll's answer means. Only a final status is a decision (through the shared rule of
+ * `@greenlight/triggers`); `pending` at the server's timeout is `timed_out`; `pending` otherwise is
+ * nothing yet.
+ */
+function outcomeOfAnswer(result: WaitResult): WaitOutcome | null {
+  const outcome = outcomeOfStatus(result.status);
+  if (outcome) return outcome;
+  return result.status === 'pending' && result.timed_out ? 'timed_out' : null;
 }
 
 /**
@@ -74,16 +97,24 @@ export class Greenlight {
       this.request('decideApproval', { params: { id }, body: { decision: 'reject', ...(comment ? { comment } : {}) }, ...options }),
     cancel: (id: string, options: Opts = {}) => this.request('cancelApproval', { params: { id }, ...options }),
     events: (id: string, options: Opts = {}) => this.request('listApprovalEvents', { params: { id }, ...options }),
-    /** One long poll: answers when the request leaves `pending`, or after `timeout` seconds with `timed_out: true`. */
-    wait: (id: string, timeout: number = WAIT_TIMEOUT.default, options: Opts = {}) =>
-      this.request('waitForApproval', {
+    /**
+     * One long poll: answers when the request leaves `pending`, or after `timeout` seconds with
+     * `timed_out: true`; `outcome` says which (a final outcome, `timed_out`, or null).
+     */
+    wait: async (id: string, timeout: number = WAIT_TIMEOUT.default, options: Opts = {}): Promise<WaitAnswer> => {
+      const result = await this.request('waitForApproval', {
         params: { id },
         query: { timeout },
         ...options,
         // The server holds the request for up to `timeout` seconds.
         timeoutMs: options.timeoutMs ?? (timeout + 15) * 1000,
-      }),
+      });
+      return { ...result, outcome: outcomeOfAnswer(result) };
+    },
+    /** Waits until the request is decided; throws DecisionTimeoutError (outcome `timed_out`) when `timeout` passes first. */
     waitForDecision: (id: string, options: WaitForDecisionOptions = {}) => this.waitForDecision(id, options),
+    /** Waits until the request is decided or `timeout` passes, and answers which, without throwing on the timeout. */
+    waitForOutcome: (id: string, options: WaitForDecisionOptions = {}) => this.waitForOutcome(id, options),
   };
 
   readonly comments = {
@@ -152,17 +183,27 @@ export class Greenlight {
   }
 
   /**
-   * Long-polls until the request leaves `pending` and answers it. Throws DecisionTimeoutError
-   * (with the last state) when `timeout` seconds pass first.
+   * Long-polls until the request leaves `pending` or `timeout` seconds pass. A status that is neither
+   * pending nor a final outcome is a ContractMismatchError, never a decision.
    */
-  private async waitForDecision(id: string, options: WaitForDecisionOptions): Promise<WaitResult> {
+  private async waitForOutcome(id: string, options: WaitForDecisionOptions): Promise<WaitOutcomeResult> {
     const deadline = Date.now() + (options.timeout ?? 300) * 1000;
     for (;;) {
       const remaining = Math.ceil((deadline - Date.now()) / 1000);
       const timeout = Math.min(WAIT_TIMEOUT.max, Math.max(WAIT_TIMEOUT.min, remaining));
-      const result = await this.approvals.wait(id, timeout, options.signal ? { signal: options.signal } : {});
-      if (result.status !== 'pending') return result;
-      if (Date.now() >= deadline) throw new DecisionTimeoutError(id, result);
+      const { outcome, ...approval } = await this.approvals.wait(id, timeout, options.signal ? { signal: options.signal } : {});
+      if (outcome && outcome !== 'timed_out') return { outcome, approval };
+      if (approval.status !== 'pending') {
+        throw new ContractMismatchError(`approval request ${id} has status ${approval.status}, which is no outcome`, 'waitForApproval', 200, [{ path: ['status'], message: 'not a known final status' }], approval);
+      }
+      if (Date.now() >= deadline) return { outcome: 'timed_out', approval };
     }
+  }
+
+  /** Long-polls until the request is decided and answers it with its outcome; DecisionTimeoutError when `timeout` passes first. */
+  private async waitForDecision(id: string, options: WaitForDecisionOptions): Promise<Decided> {
+    const result = await this.waitForOutcome(id, options);
+    if (result.outcome === 'timed_out') throw new DecisionTimeoutError(id, result.approval);
+    return { ...result.approval, outcome: result.outcome };
   }
 }

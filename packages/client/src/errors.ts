@@ -98,6 +98,8 @@ export class ContractMismatchError extends GreenlightError {
 /** `waitForDecision` reached its overall timeout with the request still pending. */
 export class DecisionTimeoutError extends GreenlightError {
   override name = 'DecisionTimeoutError';
+  /** A wait that ran out is no decision: the request is still pending. */
+  readonly outcome = 'timed_out' as const;
   constructor(
     readonly approvalId: string,
     /** The request as last seen (still pending). */

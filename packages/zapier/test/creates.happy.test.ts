@@ -70,14 +70,14 @@ describe('request_approval_and_wait', () => {
       outputData: { id: ID },
       cleanedRequest: { type: 'approval.approved', data: { approval: SAMPLE_DECIDED_APPROVAL } },
     });
-    expect(out).toEqual({ ...SAMPLE_DECIDED_APPROVAL, approved: true });
+    expect(out).toEqual({ ...SAMPLE_DECIDED_APPROVAL, approved: true, outcome: 'approved' });
   });
 
   it('continues after a rejection unless told to stop', async () => {
     const rejected = { ...SAMPLE_DECIDED_APPROVAL, status: 'rejected', decision_comment: 'Not now' };
     api().get(`/api/v1/approvals/${ID}`).reply(200, rejected);
     const out = await call(`${OP}.performResume`, { authData, inputData: { stop_unless_approved: false }, outputData: { id: ID } });
-    expect(out).toEqual({ ...rejected, approved: false });
+    expect(out).toEqual({ ...rejected, approved: false, outcome: 'rejected' });
   });
 
   it.each([

@@ -14,6 +14,8 @@ import {
   SAMPLE_PENDING_APPROVAL,
   approvalDecidedTrigger,
   newApprovalTrigger,
+  DECISION_OUTCOMES,
+  OUTCOME_SOURCES,
   WEBHOOKS_PATH,
   type ActionKey,
   type FieldDescriptor,
@@ -263,13 +265,47 @@ export const API_KEY_CONNECTION: ConnectionDef = {
 
 const decisionEvents = approvalDecidedTrigger.eventTypes;
 
+/**
+ * `outcomeOf` / `outcomeOfStatus` of @greenlight/triggers written in IML, generated from the same
+ * table so the rule exists once: an event type's outcome (approved only when the request it carries
+ * also says approved), or a status's. Anything else gives ''.
+ */
+function outcomeIml(source: { event?: string; status: string }): string {
+  const test = (o: (typeof DECISION_OUTCOMES)[number]) => {
+    const { event, status } = OUTCOME_SOURCES[o];
+    if (!source.event) return `${source.status} = '${status}'`;
+    return o === 'approved' ? `${source.event} = '${event}' and ${source.status} = '${status}'` : `${source.event} = '${event}'`;
+  };
+  return DECISION_OUTCOMES.reduceRight((rest, o) => `if(${test(o)}, '${o}', ${rest})`, "''");
+}
+
+/**
+ * A decided request as a bundle: every field of the request, plus `outcome` and `approved` (true
+ * only for the outcome approved). Make has no spread, so the fields are listed from the sample,
+ * which a test parses with the contract's schema.
+ */
+function decidedOutput(approval: string, source: { event?: string; status: string }): Record<string, string> {
+  const fields = Object.fromEntries(Object.keys(SAMPLE_DECIDED_APPROVAL).map((k) => [k, `{{${approval}.${k}}}`]));
+  return { ...fields, outcome: `{{${outcomeIml(source)}}}`, approved: `{{${outcomeIml(source)} = 'approved'}}` };
+}
+
+const DELIVERY = { event: 'body.type', status: 'body.data.approval.status' };
+
+/** The fields every decided bundle adds to the request. */
+const DECIDED_INTERFACE: MakeParam[] = [
+  { name: 'outcome', label: 'Outcome', type: 'text', help: 'approved, rejected, cancelled or expired' },
+  { name: 'approved', label: 'Approved', type: 'boolean', help: 'Yes only when the request was approved. Route on this.' },
+];
+const decidedSample = (a: typeof SAMPLE_DECIDED_APPROVAL) => ({ ...a, outcome: a.status, approved: a.status === 'approved' });
+
 export const DECISIONS_WEBHOOK: WebhookDef = {
   id: WEBHOOK_DECISIONS,
   label: 'Greenlight decisions',
   webhookType: 'web',
   // Every delivery (subscription or callback) is a WebhookPayload; the bundle is the request as decided,
-  // the same item the polling "Watch Decisions" gives.
-  communication: { output: '{{body.data.approval}}' },
+  // the same item the polling "Watch Decisions" gives. A body that is no decision (an unknown event,
+  // an approval whose request does not say approved, garbage) makes no bundle: the scenario does not run.
+  communication: { condition: `{{${outcomeIml(DELIVERY)} != ''}}`, output: decidedOutput('body.data.approval', DELIVERY) },
   params: [
     {
       name: 'subscribe',
@@ -597,7 +633,7 @@ const watchDecisions: ModuleDef = {
     response: {
       limit: '{{parameters.limit}}',
       iterate: '{{body.data}}',
-      output: '{{item}}',
+      output: decidedOutput('item', { status: 'item.status' }),
       // Listed by updated_at (which comments move), keyed by the decision time (which they do not):
       // Make must read the whole window and sort, hence `unordered`.
       trigger: { type: 'date', order: 'unordered', id: '{{item.id}}', date: DECISION_TIME_IML },
@@ -618,8 +654,8 @@ const watchDecisions: ModuleDef = {
     LIMIT_PARAM('Maximum number of returned decisions', 10),
   ],
   mappableParams: [],
-  interface: APPROVAL_INTERFACE,
-  samples: approvalDecidedTrigger.sample,
+  interface: [...APPROVAL_INTERFACE, ...DECIDED_INTERFACE],
+  samples: decidedSample(approvalDecidedTrigger.sample),
   scope: ['approvals:read'],
 };
 
@@ -631,8 +667,8 @@ const watchDecisionsInstant: ModuleDef = {
   webhook: WEBHOOK_DECISIONS,
   staticParams: [],
   mappableParams: [],
-  interface: APPROVAL_INTERFACE,
-  samples: SAMPLE_DECIDED_APPROVAL,
+  interface: [...APPROVAL_INTERFACE, ...DECIDED_INTERFACE],
+  samples: decidedSample(SAMPLE_DECIDED_APPROVAL),
 };
 
 export const MODULES: ModuleDef[] = [

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_DIR } from '../app/write.ts';
 import { execute, type ExecResult, type Item, type LogEntry } from './request.ts';
-import { evaluate } from '../iml/evaluate.ts';
+import { evaluate, truthy } from '../iml/evaluate.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -287,6 +287,8 @@ export class MakeRuntime {
     const w = this.component('webhooks', hook.id);
     const comm = w.codes.communication as Obj;
     const scope = this.scope({ parameters: hook.params, body: request.body, headers: request.headers, query: request.query ?? {}, webhook: { url: hook.url, ...hook.data } });
+    // Make's webhook `condition`: when false, the delivery produces no bundle.
+    if (comm.condition !== undefined && !truthy(evaluate(comm.condition, scope))) return [];
     if (comm.iterate !== undefined) {
       const container = evaluate(comm.iterate, scope);
       return (Array.isArray(container) ? container : []).map((item) => JSON.parse(JSON.stringify(evaluate(comm.output, { ...scope, item }))) as unknown);

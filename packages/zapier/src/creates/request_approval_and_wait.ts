@@ -1,13 +1,20 @@
 import { defineCreate, type Bundle, type ZObject } from 'zapier-platform-core';
 import { Approval } from '@greenlight/contract';
-import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, pathOf } from '@greenlight/triggers';
+import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, outcomeOfStatus, pathOf } from '@greenlight/triggers';
 import { callAction } from '../actions.ts';
 import { parseBody, perform } from '../api.ts';
 import { inputFields, outputFields } from '../fields.ts';
 
 const action = ACTIONS.request_approval_and_wait;
 
-const decided = (a: Approval) => ({ ...a, approved: a.status === 'approved' });
+/**
+ * The request with what it means for the Zap: `outcome` (approved, rejected, cancelled, expired; null
+ * while pending) and `approved`, true only for the outcome `approved` (the rule of @greenlight/triggers).
+ */
+const decided = (a: Approval) => {
+  const outcome = outcomeOfStatus(a.status) ?? null;
+  return { ...a, approved: outcome === 'approved', outcome };
+};
 
 const wantsStop = (bundle: Bundle) => {
   const v = bundle.inputData.stop_unless_approved;
@@ -27,17 +34,20 @@ async function requestAndWait(z: ZObject, bundle: Bundle) {
 
 /**
  * The callback only wakes the Zap: the decision is read back from the API with the connection's
- * own token, so a forged or replayed post to the callback URL cannot make up an outcome.
+ * own token, so a forged or replayed post to the callback URL (or one with no body at all) cannot
+ * make up an outcome. A request that is still pending, or whose status is no outcome, stops the step
+ * with an error: nothing but an approved request continues as approved.
  */
 async function resume(z: ZObject, bundle: Bundle) {
   const id = (bundle.outputData as { id?: string } | undefined)?.id;
   if (!id) throw new z.errors.Error('The paused step lost its approval request ID', 'NO_APPROVAL', 400);
   const { data } = await perform(z, { method: 'GET', path: pathOf('/api/v1/approvals/{id}', { id }), successStatuses: [200] });
   const approval = parseBody(Approval, data, 'approval request');
-  if (approval.status === 'pending') {
+  const outcome = outcomeOfStatus(approval.status);
+  if (!outcome) {
     throw new z.errors.Error(`"${approval.title}" is still pending; the callback was not a decision`, 'STILL_PENDING', 409);
   }
-  if (approval.status !== 'approved' && wantsStop(bundle)) {
+  if (outcome !== 'approved' && wantsStop(bundle)) {
     const what = approval.status === 'expired' ? 'expired without a decision' : `was ${approval.status}`;
     const why = approval.decision_comment ? `: ${approval.decision_comment}` : '';
     throw new z.errors.HaltedError(`"${approval.title}" ${what}${why}. The Zap stops here, as this step is set to.`);
@@ -67,7 +77,11 @@ export default defineCreate({
     ],
     perform: requestAndWait,
     performResume: resume,
-    sample: { ...SAMPLE_DECIDED_APPROVAL, approved: true },
-    outputFields: [...outputFields(APPROVAL_OUTPUT_FIELDS), { key: 'approved', label: 'Approved', type: 'boolean' }],
+    sample: { ...SAMPLE_DECIDED_APPROVAL, approved: true, outcome: 'approved' },
+    outputFields: [
+      ...outputFields(APPROVAL_OUTPUT_FIELDS),
+      { key: 'approved', label: 'Approved', type: 'boolean' },
+      { key: 'outcome', label: 'Outcome', type: 'string' },
+    ],
   },
 });

@@ -5,6 +5,7 @@ export * from './request';
 export * from './polling';
 export * from './webhook-signature';
 export * from './samples';
+export * from './outcome';
 export * from './generated/contract';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define';
 export { newApprovalTrigger } from './triggers/new-approval';

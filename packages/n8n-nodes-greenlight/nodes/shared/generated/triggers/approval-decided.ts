@@ -4,21 +4,17 @@ import type { Approval } from '../contract-types';
 import { APPROVAL_OUTPUT_FIELDS, type EventType } from '../generated/contract';
 import type { FieldDescriptor } from '../fields';
 import { SAMPLE_DECIDED_APPROVAL } from '../samples';
+import { OUTCOME_SOURCES, outcomeOf, type DecisionOutcome } from '../outcome';
 import { fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define';
 
-export const OUTCOMES = ['approved', 'rejected', 'expired', 'cancelled'] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+/** The filter's options, in the order the platforms show them. */
+export const OUTCOMES = ['approved', 'rejected', 'expired', 'cancelled'] as const satisfies readonly DecisionOutcome[];
+export type Outcome = DecisionOutcome;
 export interface DecidedFilters {
   outcomes: Outcome[];
 }
 
-const EVENT_OF: Record<Outcome, EventType> = {
-  approved: 'approval.approved',
-  rejected: 'approval.rejected',
-  expired: 'approval.expired',
-  cancelled: 'approval.cancelled',
-};
-const OUTCOME_OF = Object.fromEntries(Object.entries(EVENT_OF).map(([o, e]) => [e, o])) as Record<string, Outcome>;
+const EVENT_OF = Object.fromEntries(OUTCOMES.map((o) => [o, OUTCOME_SOURCES[o].event])) as Record<Outcome, EventType>;
 
 const outcomesField: FieldDescriptor = {
   key: 'outcomes',
@@ -81,7 +77,7 @@ export const approvalDecidedTrigger: TriggerDefinition<Approval, DecidedFilters>
     subscribe: (url, f, description) => subscribeRequest(url, f.outcomes.map((o) => EVENT_OF[o]), description),
     unsubscribe: unsubscribeRequest,
     fromPayload: (p, f) => {
-      const outcome = OUTCOME_OF[p.type];
+      const outcome = outcomeOf({ type: p.type, approval: p.data.approval });
       return outcome && f.outcomes.includes(outcome) && p.data.approval ? [p.data.approval] : [];
     },
   },

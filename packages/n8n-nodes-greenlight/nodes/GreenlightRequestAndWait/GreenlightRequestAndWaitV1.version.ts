@@ -1,0 +1,81 @@
+import type {
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeBaseDescription,
+	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
+} from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+import { decisionItem, OUTPUTS, timedOutItem, V1_OUTPUT } from '../shared/callback';
+import { authentication, credentials } from '../shared/descriptions';
+import { createRequest, receiveCallback, requestBody, requestProperties, setTimeoutOutput, verifySignatureOption, WAITING_WEBHOOKS, waitLimitProperties, waitTill } from '../shared/wait';
+
+const { required, optional } = requestProperties;
+
+/**
+ * Version 1, kept so workflows built with it still load. UNSAFE by design and superseded by
+ * version 2: it has three outputs, but n8n resumes a waiting node on its first output only, so a
+ * rejection, cancellation or expiry resumes into nothing. What it still guarantees: only an
+ * approval continues (on Approved), and a wait limit ends the execution with nothing run after
+ * this node, instead of continuing down Approved with the trigger's item as n8n would by itself.
+ */
+export class GreenlightRequestAndWaitV1 implements INodeType {
+	description: INodeTypeDescription;
+
+	constructor(base: INodeTypeBaseDescription) {
+		this.description = {
+			...base,
+			version: 1,
+			subtitle: '={{$parameter["title"]}}',
+			defaults: { name: 'Request Approval and Wait' },
+			usableAsTool: true,
+			inputs: [NodeConnectionTypes.Main],
+			outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+			outputNames: [...OUTPUTS],
+			credentials,
+			webhooks: WAITING_WEBHOOKS,
+			properties: [
+				authentication,
+				{
+					displayName:
+						'This version is unsafe: only Approved ever continues, and a rejection, cancellation, expiry or wait limit ends the execution here. Replace this node with a new "Greenlight Request and Wait" (version 2), which continues with the decision on one output.',
+					name: 'deprecatedNotice',
+					type: 'notice',
+					default: '',
+				},
+				...required,
+				...(optional ? [optional] : []),
+				...waitLimitProperties('Whether to stop waiting after a while; the execution then ends at this node with nothing after it run, and the request is left pending'),
+				{
+					displayName: 'Options',
+					name: 'options',
+					type: 'collection',
+					placeholder: 'Add Option',
+					default: {},
+					options: [verifySignatureOption],
+				},
+			],
+		};
+	}
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const body = requestBody.call(this);
+		const until = waitTill.call(this);
+		const approval = await createRequest.call(this, body, this.getSignedResumeUrl());
+		// At the wait limit n8n would pass the input item on to Approved: nothing passes instead.
+		setTimeoutOutput.call(this, []);
+		await this.putExecutionToWait(until);
+		// Shown while the execution waits; n8n discards it when the execution resumes.
+		return [[], [], [{ json: timedOutItem(approval), pairedItem: { item: 0 } }]];
+	}
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const received = await receiveCallback.call(this);
+		if (received.kind === 'respond') return received.response;
+		const outputs: INodeExecutionData[][] = OUTPUTS.map(() => []);
+		outputs[V1_OUTPUT[received.decision]]!.push({ json: decisionItem(received.decision, received.payload, received.webhookId), pairedItem: { item: 0 } });
+		return { workflowData: outputs };
+	}
+}

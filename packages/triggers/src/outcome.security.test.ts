@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { WebhookPayload } from '@greenlight/contract';
+import { DECISION_OUTCOMES, OUTCOME_SOURCES, outcomeOf, outcomeOfEvent, outcomeOfStatus, WAIT_OUTCOMES } from './outcome.ts';
+import { approvalDecidedTrigger, OUTCOMES } from './triggers/approval-decided.ts';
+import { SAMPLE_DECIDED_APPROVAL } from './samples.ts';
+
+/** Values that are no final outcome of any kind: each must map to nothing, never to approved. */
+const NOT_OUTCOMES: [string, unknown][] = [
+  ['pending', 'pending'],
+  ['a non-final event', 'approval.created'],
+  ['a comment event', 'comment.created'],
+  ['an unknown string', 'approval.approved_maybe'],
+  ['another case', 'APPROVED'],
+  ['padding', ' approved'],
+  ['the empty string', ''],
+  ['undefined', undefined],
+  ['null', null],
+  ['true', true],
+  ['a number', 1],
+  ['an object', { type: 'approval.approved' }],
+  ['an array', ['approved']],
+  ['an Object.prototype key', 'constructor'],
+  ['__proto__', '__proto__'],
+  ['toString', 'toString'],
+  ['timed_out (only a wait produces it)', 'timed_out'],
+];
+
+describe('outcomeOfEvent and outcomeOfStatus', () => {
+  it.each(DECISION_OUTCOMES.map((o) => [OUTCOME_SOURCES[o].event, OUTCOME_SOURCES[o].status, o]))('%s and %s → %s', (event, status, outcome) => {
+    expect(outcomeOfEvent(event)).toBe(outcome);
+    expect(outcomeOfStatus(status)).toBe(outcome);
+  });
+
+  it('an event type is not a status, nor the reverse', () => {
+    expect(outcomeOfEvent('approved')).toBeUndefined();
+    expect(outcomeOfStatus('approval.approved')).toBeUndefined();
+  });
+
+  it.each(NOT_OUTCOMES)('%s → no outcome, never approved', (_, value) => {
+    expect(outcomeOfEvent(value)).toBeUndefined();
+    expect(outcomeOfStatus(value)).toBeUndefined();
+  });
+
+  it('timed_out is a wait outcome distinct from every decision', () => {
+    expect(WAIT_OUTCOMES).toEqual([...DECISION_OUTCOMES, 'timed_out']);
+    expect(DECISION_OUTCOMES).not.toContain('timed_out');
+  });
+});
+
+describe('outcomeOf a delivery', () => {
+  it.each([
+    [{ type: 'approval.approved', approval: { status: 'approved' } }, 'approved'],
+    [{ type: 'approval.rejected', approval: { status: 'rejected' } }, 'rejected'],
+    [{ type: 'approval.cancelled', approval: { status: 'cancelled' } }, 'cancelled'],
+    [{ type: 'approval.expired', approval: { status: 'expired' } }, 'expired'],
+    [{ type: 'approval.rejected' }, 'rejected'],
+    [{ type: 'approval.expired', approval: null }, 'expired'],
+  ])('%j → %s', (delivery, outcome) => {
+    expect(outcomeOf(delivery)).toBe(outcome);
+  });
+
+  it.each([
+    ['an approval whose request says rejected', { type: 'approval.approved', approval: { status: 'rejected' } }],
+    ['an approval whose request is pending', { type: 'approval.approved', approval: { status: 'pending' } }],
+    ['an approval without its request', { type: 'approval.approved' }],
+    ['an approval with a null request', { type: 'approval.approved', approval: null }],
+    ['a status where the type belongs', { type: 'approved', approval: { status: 'approved' } }],
+    ['no type', { approval: { status: 'approved' } }],
+    ['an empty body', {}],
+    ['null', null],
+    ['undefined', undefined],
+    ...NOT_OUTCOMES.map(([name, type]): [string, unknown] => [`type ${name}`, { type, approval: { status: 'approved' } }]),
+  ])('%s → nothing', (_, delivery) => {
+    expect(outcomeOf(delivery as never)).toBeUndefined();
+  });
+});
+
+describe('the approval_decided trigger uses the same rule', () => {
+  const payload = (type: string, status = SAMPLE_DECIDED_APPROVAL.status): WebhookPayload =>
+    ({
+      type,
+      timestamp: '2026-03-24T10:05:12.000Z',
+      data: { event_id: '1', org_id: SAMPLE_DECIDED_APPROVAL.org_id, approval_id: SAMPLE_DECIDED_APPROVAL.id, actor: { type: 'user', id: 'u', name: 'U' }, from_status: 'pending', to_status: status, details: {}, approval: { ...SAMPLE_DECIDED_APPROVAL, status } },
+    }) as WebhookPayload;
+  const all = { outcomes: [...OUTCOMES] };
+
+  it.each([
+    ['approval.approved', 'approved'],
+    ['approval.rejected', 'rejected'],
+    ['approval.expired', 'expired'],
+    ['approval.cancelled', 'cancelled'],
+  ] as const)('%s is delivered', (type, status) => {
+    expect(approvalDecidedTrigger.webhook.fromPayload(payload(type, status), all)).toHaveLength(1);
+  });
+  it.each(['approval.created', 'constructor', 'approved', ''])('%s is not a decision', (type) => {
+    expect(approvalDecidedTrigger.webhook.fromPayload(payload(type), all)).toEqual([]);
+  });
+  it('an approval event carrying a request that is not approved is not delivered', () => {
+    expect(approvalDecidedTrigger.webhook.fromPayload(payload('approval.approved', 'pending'), all)).toEqual([]);
+  });
+});
