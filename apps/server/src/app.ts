@@ -1,15 +1,11 @@
 import express, { type Express } from 'express';
-import type { Logger } from 'pino';
-import type { Config } from './config.ts';
-import type { Database } from './storage/database.ts';
-import type { RateLimitStore } from './http/rate-limit.ts';
-import type { EventBus } from './events/event-bus.ts';
-import type { ApiKeyCache } from './http/api-key-cache.ts';
+import type { AppDeps } from './context.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
+import { credentials } from './modules/credentials.ts';
 import { docsRouter } from './http/docs.ts';
 import { dashboardRouter } from './modules/dashboard/serve-dashboard.ts';
 import { pagesRouter } from './modules/sessions/pages.ts';
@@ -17,16 +13,6 @@ import { signInRouter } from './modules/users/sign-in.ts';
 import { passwordPageRouter } from './modules/users/password-page.ts';
 import { oauthRouter } from './modules/oauth/router.ts';
 
-export interface AppDeps {
-  config: Config;
-  db: Database;
-  logger: Logger;
-  rateLimit: RateLimitStore;
-  /** Wakes long polls and event streams when events commit (one LISTEN per process). */
-  bus: EventBus;
-  /** API keys already seen, so a request needs no lookup (absent: one query per request). */
-  apiKeys?: ApiKeyCache;
-}
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
 export function createApp(deps: AppDeps): Express {
@@ -66,7 +52,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(apiRouter(deps, handlers));
+  app.use(apiRouter(deps, handlers, credentials(deps.db)));
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
   app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));

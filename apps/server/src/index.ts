@@ -1,4 +1,4 @@
-export { createApp, type AppDeps } from './app.ts';
+export { createApp } from './app.ts';
+export type { AppDeps } from './context.ts';
 export { startGreenlight, createLogger, type RunningServer } from './server.ts';
 export { loadConfig, type Config } from './config.ts';
-export * as harness from './testing/harness.ts';

@@ -14,34 +14,44 @@ try {
 }
 
 const logger = createLogger(config);
-let running;
+
+// Installed before start-up, so a signal that arrives while migrations run or the first-run org is
+// written still ends in an orderly exit (0) rather than Node's default (killed by the signal).
+let running: Awaited<ReturnType<typeof startGreenlight>> | undefined;
+let started = false;
+let shutdownRequested = false;
+function shutDown(signal: string): void {
+  logger.info({ signal }, 'shutting down: finishing in-flight requests');
+  const force = setTimeout(() => {
+    logger.error('shutdown took longer than 15 s; exiting');
+    process.exit(1);
+  }, 15_000);
+  force.unref();
+  (running ? running.close() : Promise.resolve()).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    },
+  );
+}
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (shutdownRequested) return;
+    shutdownRequested = true;
+    // During start-up (migrations, the first-run org) the shutdown waits for it to finish.
+    if (started) shutDown(signal);
+  });
+}
+
 try {
   running = await startGreenlight(config, { logger });
   await ensureFirstRun(running.deps);
+  started = true;
 } catch (err) {
   // Start-up failures (database or Redis unreachable, port taken) are the operator's to fix: say what, not where.
   console.error(`Greenlight could not start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
 logger.info({ url: running.url, database: running.deps.db.kind, rate_limit_store: running.deps.rateLimit.kind }, 'Greenlight is listening');
-
-let shuttingDown = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.error('shutdown took longer than 15 s; exiting');
-      process.exit(1);
-    }, 15_000);
-    force.unref();
-    running.close().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+if (shutdownRequested) shutDown('signal during start-up');

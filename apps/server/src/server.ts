@@ -2,19 +2,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
-import { createApp, type AppDeps } from './app.ts';
+import { createApp } from './app.ts';
+import type { AppDeps, AuthContext } from './context.ts';
 import { createExpressServer } from './http/express-server.ts';
 import { openDatabase } from './storage/open.ts';
 import type { Database } from './storage/database.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
 import { every, type Job } from './jobs/every.ts';
-import { expireDue } from './modules/approvals/expire-approvals.ts';
+import { expireDue } from './core/state-machine.ts';
 import { startSearchIndexUpkeep } from './modules/approvals/search-index-upkeep.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
-import { registerDeliveryWorker } from './delivery/registry.ts';
 
 export interface RunningServer {
   url: string;
@@ -38,12 +38,10 @@ export async function startGreenlight(
   // Listening before the first request is served, so no waiter can miss a notification.
   const bus = new EventBus(db, logger);
   await bus.start();
-  const apiKeys = new ApiKeyCache();
+  const apiKeys = new ApiKeyCache<AuthContext>();
   await apiKeys.start(db);
-  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys };
-  // Registered before the first request, so a decision's inline callback attempt finds it.
   const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config }) : undefined;
-  if (delivery) registerDeliveryWorker(deps, delivery);
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, delivery };
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;

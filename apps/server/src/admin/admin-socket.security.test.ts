@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../context.ts';
 import { EventBus } from '../events/event-bus.ts';
 import { memoryRateLimitStore } from '../http/rate-limit.ts';
 import { createLogger } from '../server.ts';

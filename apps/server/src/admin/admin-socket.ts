@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
 import { chmod, lstat, unlink } from 'node:fs/promises';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../context.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { ADMIN_REQUEST_LIMIT_BYTES, AdminRequest, adminSocketPath, type AdminResponse } from './protocol.ts';
 

@@ -8,7 +8,7 @@ import { ConnectionCreateArgs, connectionCreateCommand } from './commands/connec
 import { ConnectionListArgs, connectionListCommand } from './commands/connection-list.ts';
 import { ConnectionRevokeArgs, connectionRevokeCommand } from './commands/connection-revoke.ts';
 import { EmergencyStopArgs, emergencyStopCommand } from './commands/emergency-stop.ts';
-import { OAuthClientCreateArgs, oauthClientCreateCommand } from '../modules/oauth/oauth-client-create-command.ts';
+import { OAuthClientCreateArgs, oauthClientCreateCommand } from './commands/oauth-client-create.ts';
 
 /**
  * How a command reaches the database. The CLI process opens it only once the arguments are

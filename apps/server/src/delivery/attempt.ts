@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
 import type { AttemptResult, Sender } from './http-sender.ts';
-import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type BodySource, type ClaimedDelivery, type Outcome } from './outbox.ts';
+import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type BodySource, type Outcome } from './outbox.ts';
+import { type ClaimedDelivery } from '../core/events.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 import { signatureHeader } from './signer.ts';
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { startReceiver, type TestReceiver } from './test-receiver.ts';
-import { expireDue } from '../modules/approvals/expire-approvals.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { expireDue } from '../core/state-machine.ts';
 
 let server: TestServer;
 const receivers: TestReceiver[] = [];

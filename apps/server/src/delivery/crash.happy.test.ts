@@ -1,5 +1,5 @@
 /**
- * At-least-once across a crash (SECURITY.md 36): a real server process with 1,000 deliveries pending is
+ * At-least-once across a crash: a real server process with 1,000 deliveries pending is
  * killed with SIGKILL mid-delivery; after a restart every one of the 1,000 events reaches the receiver.
  * Duplicates are allowed (an attempt in flight at the kill is made again); a lost event is not.
  * Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres (a fresh database).
@@ -14,7 +14,7 @@ import { openDatabase } from '../storage/open.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { generateSecret } from './signer.ts';
-import { startReceiver, type TestReceiver } from './test-receiver.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
 
 const EVENTS = 1000;
 let dataDir: string;
@@ -24,7 +24,7 @@ const processes: SpawnedServer[] = [];
 
 /**
  * One org subscribed to comment.created, and 1,000 such events in one statement: the trigger queues 1,000
- * deliveries. (Not approval.created: the create statement fans those out itself, migration 009.)
+ * deliveries. (Not approval.created: the create statement fans those out itself.)
  */
 async function seed(db: Database, url: string): Promise<void> {
   const { org } = await createOrg(db, { slug: 'crash-test', name: 'Crash test', adminEmail: 'crash@example.test' });

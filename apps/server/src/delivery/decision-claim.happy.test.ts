@@ -1,12 +1,13 @@
 /**
- * A decision's statement claims its callback for the deciding process (migration 008). If that process
+ * A decision's statement claims its callback for the deciding process (greenlight_decide). If that process
  * dies before the attempt, nothing is lost: the claim lapses at the lease's end and a worker makes the
  * attempt under the next attempt number, with the same webhook-id and a body built from the database.
  */
+import { generateSecret } from './signer.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
-import { decideAndClaimCallback } from '../modules/approvals/decision.ts';
-import { startReceiver, type TestReceiver } from './test-receiver.ts';
+import { decide } from '../core/state-machine.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -35,7 +36,7 @@ describe("a decision's claim of its callback", () => {
     };
     // A process that decides and claims, then dies before sending: the claim is simply never used.
     const t0 = Date.now();
-    const decided = await decideAndClaimCallback(server.db, auth, created.id, { decision: 'approve' }, { claimCallbackForMs: 600 });
+    const decided = await decide(server.db, auth, created.id, { decision: 'approve' }, { claimCallback: { leaseMs: 600, newSecret: generateSecret() } });
     expect(decided.approval.status).toBe('approved');
     expect(decided.callback).not.toBeNull();
     expect(decided.callback!.delivery).toMatchObject({ attempt: 1, target: 'callback', url: `${receiver.url}/cb` });
@@ -77,12 +78,12 @@ describe("a decision's claim of its callback", () => {
       rateLimitKey: `conn:${a.connectionId}`,
       rateLimit: 10_000,
     };
-    const vote = await decideAndClaimCallback(server.db, auth, withQuorum.id, { decision: 'approve' }, { claimCallbackForMs: 60_000 });
+    const vote = await decide(server.db, auth, withQuorum.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
     expect(vote.approval).toMatchObject({ status: 'pending', current_approvals: 1 });
     expect(vote.callback).toBeNull();
 
     const plain = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
-    const decided = await decideAndClaimCallback(server.db, auth, plain.id, { decision: 'reject' }, { claimCallbackForMs: 60_000 });
+    const decided = await decide(server.db, auth, plain.id, { decision: 'reject' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
     expect(decided.approval.status).toBe('rejected');
     expect(decided.callback).toBeNull();
   });

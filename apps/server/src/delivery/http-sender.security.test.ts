@@ -1,5 +1,5 @@
 /**
- * Unsafe consumption (SECURITY.md 32): a receiver's answer is never trusted to be small or quick.
+ * Unsafe consumption (OWASP API10): a receiver's answer is never trusted to be small or quick.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -31,7 +31,7 @@ export interface HttpSenderOptions {
   guard: GuardOptions;
   /** Whole attempt: resolve, connect, send, and read the (capped) response. */
   timeoutMs: number;
-  /** SECURITY.md 32: a receiver's response is read up to this size, then the connection is dropped. */
+  /** Unsafe consumption (OWASP API10): a receiver's response is read up to this size, then the connection is dropped. */
   maxResponseBytes?: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from '../storage/database.ts';
 import { runAttempt, type Preloaded } from './attempt.ts';
-import type { ClaimedDelivery } from './outbox.ts';
+import type { ClaimedDelivery } from '../core/events.ts';
 import type { DeliveryWorker } from './worker.ts';
 
 const POLL_MS = 50;

@@ -1,66 +1,41 @@
-import type { EventType, WebhookPayload } from '@greenlight/contract';
+import type { WebhookPayload } from '@greenlight/contract';
 import type { Database, Queryable } from '../storage/database.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../modules/approvals/serialize.ts';
-import { EVENT_COLUMNS, toWebhookPayload, type EventRow } from '../modules/events/webhook-payload.ts';
-import { appendEvent, SYSTEM_ACTOR } from '../modules/events/append-event.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
+import { appendEvent, EVENT_COLUMNS, SYSTEM_ACTOR, type ClaimedDelivery, type EventRow } from '../core/events.ts';
+import { toWebhookPayload } from './payload.ts';
 import { generateSecret } from './signer.ts';
 
 /**
- * The SQL of the outbox. Rows are created by the `events_fan_out` trigger (migration 003) in the
- * statement that inserts their event; from there on only this module changes them.
+ * The outbox, from the claim of a row to the record of its attempts. Rows are created by the fan-out
+ * (storage/functions/events_fan_out.sql) in the statement that inserts their event.
  *
- * Claiming (SECURITY.md 36): one UPDATE over a `FOR UPDATE SKIP LOCKED` sub-select marks due rows
- * `delivering`, counts the attempt and sets a lease. Two processes never claim the same row (the
- * loser skips it, or re-checks it after the winner commits and finds it no longer due), and the
- * attempt number is fixed by the claim, so the same attempt cannot be made twice. A process killed
- * mid-attempt leaves its rows `delivering` with `next_attempt_at` = the lease's end; they are claimed
- * again then, under the next attempt number. The result of an attempt is recorded only by the
- * claimer that still holds the row (`attempts` unchanged): a claimer whose lease ran out records its
- * attempt but not the outcome. A final decision's callback row is claimed the same way by the
- * decision's own statement (migration 008), for the deciding process's first attempt.
+ * Claiming: due rows are selected `FOR UPDATE SKIP LOCKED` and claimed by
+ * greenlight_claim_deliveries (marked `delivering`, the attempt counted, a lease set), in one
+ * statement. Two processes never claim the same row (the loser skips it, or re-checks it after the
+ * winner commits and finds it no longer due), and the attempt number is fixed by the claim, so the
+ * same attempt cannot be made twice. A process killed mid-attempt leaves its rows `delivering` with
+ * `next_attempt_at` = the lease's end; they are claimed again then, under the next attempt number.
+ * The result of an attempt is recorded only by the claimer that still holds the row (`attempts`
+ * unchanged): a claimer whose lease ran out records its attempt but not the outcome. A final
+ * decision's callback row is claimed by the decision's own statement, with the same function, for
+ * the deciding process's first attempt.
  */
 
-export const NOTIFY_EVENTS = 'greenlight_events';
-/** Wakes workers for rows that were not created by an event (redeliveries). */
-export const NOTIFY_DELIVERIES = 'greenlight_deliveries';
-
-export interface ClaimedDelivery {
-  id: string;
-  attempt: number;
-  schedule_base: number;
-  event_id: string;
-  org_id: string;
-  approval_id: string | null;
-  event_type: EventType;
-  target: 'callback' | 'subscription';
-  subscription_id: string | null;
-  url: string;
-  headers: Record<string, string>;
-  body: string | null;
-}
-
 const CLAIM_SQL = `
-WITH due AS (
-  SELECT id FROM deliveries
-   WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()
-   ORDER BY next_attempt_at
-   LIMIT $1
-     FOR UPDATE SKIP LOCKED
-)
-UPDATE deliveries d
-   SET status = 'delivering', attempts = d.attempts + 1, updated_at = now(),
-       lease_until = now() + $2::float8 * interval '1 millisecond', next_attempt_at = now() + $2::float8 * interval '1 millisecond'
-  FROM due
- WHERE d.id = due.id
-RETURNING d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_id, d.org_id, d.approval_id, d.event_type,
-          d.target, d.subscription_id, d.url, d.headers, d.body`;
+SELECT d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_id, d.org_id, d.approval_id, d.event_type,
+       d.target, d.subscription_id, d.url, d.headers, d.body
+  FROM greenlight_claim_deliveries(ARRAY(
+         SELECT id FROM deliveries
+          WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()
+          ORDER BY next_attempt_at
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED), $2::float8) AS d`;
 
 /** Claims up to `limit` due rows for `leaseMs`. */
 export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await db.query<ClaimedDelivery>(CLAIM_SQL, [limit, leaseMs]);
   return rows;
 }
-
 
 /** What a delivery's body is built from: its event, and the request as it is when the body is first built. */
 export interface BodySource {
@@ -189,7 +164,7 @@ export async function recordAttempt(
     if (rows.length === 0) return false;
 
     if (outcome.kind === 'gone' && d.subscription_id) {
-      // Zapier's REST hooks contract (SECURITY.md 17): 410 means "unsubscribe me". Rows still queued for it go too.
+      // Zapier's REST hooks contract: 410 means "unsubscribe me". Rows still queued for it go too.
       await tx.query(
         `UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
           WHERE id = $1 AND status <> 'deleted'`,

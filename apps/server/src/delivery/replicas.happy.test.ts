@@ -11,7 +11,7 @@ import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../testi
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { generateSecret } from './signer.ts';
-import { startReceiver, type TestReceiver } from './test-receiver.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
 
 const EVENTS = 500;
 

@@ -1,5 +1,5 @@
 /**
- * SSRF guard (SECURITY.md 16): hostile targets are refused before any connection, a loopback
+ * SSRF guard: hostile targets are refused before any connection, a loopback
  * listener sees none, at creation (API 400) and at delivery (the attempt is logged as failed).
  * Run WITHOUT GREENLIGHT_CALLBACK_ALLOW_CIDRS, except where a test names one on purpose.
  */
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
 import { checkTarget, parseAllowCidrs, TargetRefused, type HostLookup } from './ssrf.ts';
 import { httpSender } from './http-sender.ts';
-import { startReceiver, type TestReceiver } from './test-receiver.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
 
 let v4: TestReceiver;
 let v6: TestReceiver;

@@ -2,7 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 
 /**
- * SSRF guard for every outgoing delivery (OWASP SSRF Prevention Cheat Sheet; SECURITY.md 16).
+ * SSRF guard for every outgoing delivery (OWASP SSRF Prevention Cheat Sheet).
  *
  * - Only http and https URLs.
  * - The host is resolved (A and AAAA, through the system resolver, so /etc/hosts counts too) and

@@ -1,12 +1,12 @@
 /**
  * What wakes the delivery worker, with its backstop sweep set to ten minutes so that only the wake-ups
- * are seen: a create whose event queued a delivery (the fan-out flag of migrations 005 and 007, announced on
- * NOTIFY_DELIVERIES), and any other event (announced on the events channel). Creates that queue
+ * are seen: a create whose event queued a delivery (the create statement's fan-out flag, announced on
+ * DELIVERIES_CHANNEL), and any other event (announced on the events channel). Creates that queue
  * nothing do not wake it at all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
-import { startReceiver, type TestReceiver } from './test-receiver.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -49,7 +49,7 @@ describe('waking the delivery worker', () => {
         const res = await server.http(decider.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
         expect(res.body.callback_delivered).toBe(true);
       }
-      // Every callback was claimed by its decision's own statement (migration 008) and attempted by the
+      // Every callback was claimed by its decision's own statement (greenlight_decide) and attempted by the
       // deciding request; the outbox's claim statement (the worker's, woken when each attempt ended to
       // refill its slots) found nothing left to take.
       expect(claims.byDecision).toBe(5);

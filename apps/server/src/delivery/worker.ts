@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Database } from '../storage/database.ts';
 import { httpSender, type Sender } from './http-sender.ts';
-import { claimDue, NOTIFY_DELIVERIES, NOTIFY_EVENTS } from './outbox.ts';
+import { claimDue } from './outbox.ts';
+import { DELIVERIES_CHANNEL, EVENTS_CHANNEL } from '../events/event-bus.ts';
 import { parseNotification } from '../events/event-bus.ts';
 import { runAttempt, type DeliveryRuntime } from './attempt.ts';
 import type { HostLookup } from './ssrf.ts';
@@ -79,8 +80,8 @@ export class DeliveryWorker {
   async start(): Promise<void> {
     const wake = () => this.wake();
     this.unlisten.push(
-      await this.options.db.listen(NOTIFY_EVENTS, (payload) => {
-        // A create that queued a delivery says so on NOTIFY_DELIVERIES (migrations 005, 007); the rest,
+      await this.options.db.listen(EVENTS_CHANNEL, (payload) => {
+        // A create that queued a delivery says so on DELIVERIES_CHANNEL (core/state-machine.ts); the rest,
         // the great majority under load, have nothing for the worker.
         const e = parseNotification(payload);
         if (e?.type === 'approval.created') return;
@@ -90,7 +91,7 @@ export class DeliveryWorker {
         this.nudge();
       }),
     );
-    this.unlisten.push(await this.options.db.listen(NOTIFY_DELIVERIES, wake));
+    this.unlisten.push(await this.options.db.listen(DELIVERIES_CHANNEL, wake));
     this.sweep = setInterval(wake, this.sweepMs);
     this.sweep.unref();
     this.wake();

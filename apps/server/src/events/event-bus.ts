@@ -8,6 +8,9 @@ import type { Database } from '../storage/database.ts';
  */
 export const EVENTS_CHANNEL = 'greenlight_events';
 
+/** Wakes delivery workers for outbox rows no other announcement covers (a create that queued one, a redelivery). */
+export const DELIVERIES_CHANNEL = 'greenlight_deliveries';
+
 export interface BusEvent {
   orgId: string;
   eventId: string;

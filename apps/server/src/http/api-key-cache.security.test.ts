@@ -8,9 +8,11 @@ import { openTestDatabase, seedOrg, type SeededOrg, type TestDatabase } from '..
 import type { Database } from '../storage/database.ts';
 import { ApiKeyCache } from './api-key-cache.ts';
 import { authenticate } from './auth.ts';
+import { credentials } from '../modules/credentials.ts';
+import type { AuthContext } from '../context.ts';
 import { revokeConnection } from '../modules/connections/connections.ts';
 import { setEmergencyStop } from '../modules/orgs/create-org.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../errors.ts';
 
 const requestWith = (key: string) => ({ query: {}, get: (h: string) => (h.toLowerCase() === 'authorization' ? `Bearer ${key}` : undefined) }) as unknown as Request;
 
@@ -19,7 +21,7 @@ describe('the API-key cache', () => {
   let seed: SeededOrg;
   let queries = 0;
   let counted: Database;
-  let cache: ApiKeyCache;
+  let cache: ApiKeyCache<AuthContext>;
   beforeAll(async () => {
     tdb = await openTestDatabase();
     seed = await seedOrg(tdb.db);
@@ -30,12 +32,12 @@ describe('the API-key cache', () => {
   afterAll(() => tdb.drop());
   beforeEach(async () => {
     await cache?.close();
-    cache = new ApiKeyCache();
+    cache = new ApiKeyCache<AuthContext>();
     await cache.start(tdb.db);
     queries = 0;
   });
 
-  const auth = (key: string, c: ApiKeyCache | null = cache) => authenticate(counted, requestWith(key), c ?? undefined);
+  const auth = (key: string, c: ApiKeyCache<AuthContext> | null = cache) => authenticate(credentials(counted), requestWith(key), c ?? undefined);
 
   it('looks a key up once, then answers from memory with the same frozen context', async () => {
     const first = await auth(seed.key);
@@ -101,7 +103,7 @@ describe('the API-key cache', () => {
   });
 
   it('entries expire, the oldest goes when full, and an unknown announcement drops everything', async () => {
-    const short = new ApiKeyCache(30, 2);
+    const short = new ApiKeyCache<AuthContext>(30, 2);
     const keys = [seed.key, (await seed.newKey()).key, (await seed.newKey()).key];
     for (const k of keys) await auth(k, short);
     expect(short.size).toBe(2);
@@ -123,7 +125,7 @@ describe('the API-key cache', () => {
     const slow = Object.create(tdb.db, {
       query: { value: async (sql: string, params?: unknown[]) => { const r = await tdb.db.query(sql, params); await held; return r; } },
     }) as Database;
-    const lookup = authenticate(slow, requestWith(key), cache);
+    const lookup = authenticate(credentials(slow), requestWith(key), cache);
     await new Promise((r) => setTimeout(r, 50));
     await revokeConnection(tdb.db, seed.org.id, connectionId);
     release();

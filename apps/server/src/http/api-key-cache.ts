@@ -1,5 +1,4 @@
 import type { Database, Queryable } from '../storage/database.ts';
-import type { AuthContext } from './auth.ts';
 
 /** Announces, after commit, that what an API key may do has changed (revoked, org stopped). */
 export const AUTH_CHANNEL = 'greenlight_auth';
@@ -20,7 +19,7 @@ export function announceAuthChange(tx: Queryable, change: AuthChange): void {
  * (benchmark P1: the lookup was one of the two statements of a create).
  *
  * Correctness rests on invalidation, not on the time to live: every write that revokes a key or
- * changes what its AuthContext holds (revocation of the connection, of its OAuth client or its user's
+ * changes what its caller holds (revocation of the connection, of its OAuth client or its user's
  * membership; the org's emergency stop and name) calls announceAuthChange, and the entries go the
  * moment it commits in this process and when its NOTIFY arrives elsewhere (milliseconds). The time to
  * live only bounds the damage of a notification that never arrives (the process that committed died
@@ -28,8 +27,14 @@ export function announceAuthChange(tx: Queryable, change: AuthChange): void {
  * was announced in between is lost. Only keys that authenticated are cached, keyed by their SHA-256,
  * so unknown keys cannot fill the cache; the oldest entry goes when it is full.
  */
-export class ApiKeyCache {
-  private readonly entries = new Map<string, { auth: AuthContext; expires: number }>();
+/** What the cache needs to know of a cached caller: which connection and org it belongs to. */
+interface Cached {
+  org: { id: string };
+  connection: { id: string } | null;
+}
+
+export class ApiKeyCache<T extends Cached = Cached> {
+  private readonly entries = new Map<string, { auth: T; expires: number }>();
   private unlisten: (() => Promise<void>) | undefined;
   /**
    * Bumped by every drop. A lookup notes it before reading the database and may store its result only
@@ -51,7 +56,7 @@ export class ApiKeyCache {
     );
   }
 
-  get(keyHash: string): AuthContext | undefined {
+  get(keyHash: string): T | undefined {
     const hit = this.entries.get(keyHash);
     if (!hit) return undefined;
     if (hit.expires <= performance.now()) {
@@ -66,7 +71,7 @@ export class ApiKeyCache {
     return this.version;
   }
 
-  set(keyHash: string, auth: AuthContext, readAt: number): void {
+  set(keyHash: string, auth: T, readAt: number): void {
     if (readAt !== this.version) return;
     if (this.entries.size >= this.maxEntries && !this.entries.has(keyHash)) {
       const oldest = this.entries.keys().next();

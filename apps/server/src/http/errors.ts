@@ -1,22 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ERROR_STATUS, type ErrorCode } from '@greenlight/contract';
 import { z } from 'zod';
-
-/** The only error type handlers throw; the middleware below turns it into the envelope. */
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-    this.status = ERROR_STATUS[code];
-  }
-}
-
-export const notFound = (what = 'approval request') => new ApiError('NOT_FOUND', `${what} not found`);
+import { ApiError } from '../errors.ts';
 
 /** A field is missing only when its parent is an object without that key (not when a transform reshaped it). */
 function isMissing(input: unknown, path: PropertyKey[]): boolean {

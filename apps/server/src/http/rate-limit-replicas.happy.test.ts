@@ -1,5 +1,5 @@
 /**
- * SECURITY.md 23, issue 2: "with Redis, two server processes share one count". Two real
+ * With Redis, two server processes share one count. Two real
  * `main.ts` processes on one Postgres database and one Redis; requests alternate between them.
  * Runs when GREENLIGHT_TEST_REDIS_URL is set (CI sets it; the server:pglite project clears it).
  */

@@ -1,5 +1,5 @@
 /**
- * Rate limits over HTTP (spec "Rate Limits"; SECURITY.md 22): per connection, fixed window of one
+ * Rate limits over HTTP (the v1 API's "Rate Limits"): per connection, fixed window of one
  * hour, X-RateLimit-* on every authenticated response, 429 RATE_LIMITED with Retry-After.
  * On the server:postgres project the harness puts the limiter on Redis, so this runs on both stores.
  */
@@ -104,7 +104,7 @@ describe('rate limits', { timeout: 90_000 }, () => {
     for (let i = 0; i < 5; i++) await http.get('/api/v1/me').expect(200);
 
     // Written by hand, as an operator would in psql: the change reaches the process's cached key
-    // through migration 006's trigger and its NOTIFY, a moment after the commit.
+    // through the connections trigger (storage/functions/announce_auth_change.sql) and its NOTIFY, a moment after the commit.
     const cached = () => server.deps.apiKeys?.get(sha256Hex(key)) !== undefined;
     const dropped = async () => {
       for (let i = 0; cached(); i++) {

@@ -1,5 +1,5 @@
 /**
- * Rate limits as a protection (OWASP API4, SECURITY.md 22): a refused request does nothing, every
+ * Rate limits as a protection (OWASP API4): a refused request does nothing, every
  * authenticated attempt counts, and one connection's exhaustion is nobody else's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

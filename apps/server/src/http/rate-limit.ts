@@ -100,8 +100,7 @@ export function memoryRateLimitStore(options: RateLimitStoreOptions = {}): RateL
 
 /**
  * One Lua script per request on Redis (SET NX EX + INCRBY, from rate-limiter-flexible): an atomic
- * increment, never read-then-write, so several server processes share one exact count
- * (SECURITY.md 22–23).
+ * increment, never read-then-write, so several server processes share one exact count.
  *
  * When Redis is unreachable, slow (past `commandTimeoutMs`) or reconnecting, each request is counted
  * instead by an in-process insurance limiter, so the API keeps answering and keeps limiting. During

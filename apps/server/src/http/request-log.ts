@@ -28,10 +28,10 @@ interface Logged {
 /**
  * `req.log`, defined once on Express's request prototype: the child logger is made on first use.
  *
- * It used to be an accessor defined on each request with its own getter closure. Each such closure
- * gave the request a map (hidden class) of its own, reachable from the shared map's transitions until
- * a full collection. The closure held the request and its response, so under load about a third of
- * each young generation survived its scavenge and was promoted (bench/README.md, P2).
+ * Not an accessor defined on each request: each such getter closure would give the request a map
+ * (hidden class) of its own, reachable from the shared map's transitions until a full collection.
+ * The closure would hold the request and its response, so under load about a third of each young
+ * generation would survive its scavenge and be promoted (bench/README.md, P2).
  */
 Object.defineProperty(express.request, 'log', {
   configurable: true,

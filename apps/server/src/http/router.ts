@@ -1,47 +1,13 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { z, ZodType } from 'zod';
-import { routes, type OperationId, type RouteDef, type Routes } from '@greenlight/contract';
+import type { ZodType } from 'zod';
+import { routes, type OperationId, type RouteDef } from '@greenlight/contract';
 import type { Logger } from 'pino';
-import { ApiError, validationError } from './errors.ts';
-import { authenticate, type AuthContext } from './auth.ts';
-import type { AppDeps } from '../app.ts';
+import { ApiError, emergencyStop } from '../errors.ts';
+import { validationError } from './errors.ts';
+import type { AppDeps, AuthContext, Handler, HandlerInput, Handlers, StreamWriter } from '../context.ts';
+import { authenticate, type Credentials } from './auth.ts';
 
-type Out<T> = T extends ZodType ? z.output<T> : Record<string, never>;
 
-export interface HandlerInput<R extends RouteDef> {
-  params: Out<R['request']['params']>;
-  query: Out<R['request']['query']>;
-  body: Out<R['request']['body']>;
-  headers: Out<R['request']['headers']>;
-  auth: AuthContext;
-  deps: AppDeps;
-  log: Logger;
-  requestId: string;
-  /**
-   * Aborted when the client goes away before the answer is complete (long polls and streams stop
-   * waiting). Absent only when a test calls a handler directly.
-   */
-  signal?: AbortSignal;
-}
-
-/**
- * A streamed answer (`contentType: 'text/event-stream'` in the contract): the router has run every
- * check; `stream` writes the status, headers and body itself and resolves when the response has ended.
- */
-export type StreamWriter = (res: Response) => Promise<void>;
-
-type ResultFor<S extends number, D> = D extends { contentType: 'text/event-stream' }
-  ? { status: S; stream: StreamWriter }
-  : D extends { schema: ZodType }
-    ? { status: S; body: z.input<D['schema']> }
-    : never;
-
-export type HandlerResult<R extends RouteDef> = {
-  [S in keyof R['responses'] & number]: ResultFor<S, R['responses'][S]>;
-}[keyof R['responses'] & number];
-
-export type Handler<R extends RouteDef> = (input: HandlerInput<R>) => Promise<HandlerResult<R>>;
-export type Handlers = { [K in OperationId]: Handler<Routes[K]> };
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
@@ -67,7 +33,7 @@ function setRateLimitHeaders(res: Response, d: { limit: number; remaining: numbe
  * authenticate → count against the rate limit → scope → emergency stop → validate → handle.
  * A route missing from `handlers` fails the type check, so served routes and the OpenAPI document cannot drift.
  */
-export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
+export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Credentials): Router {
   const router = express.Router();
   // Paths are registered one at a time — its methods, then a 405 for the rest — literal paths before
   // parametric ones, so `/webhooks/callback-secret` is never taken for `/webhooks/{id}`.
@@ -99,7 +65,7 @@ export function apiRouter(deps: AppDeps, handlers: Handlers): Router {
       res.once('close', () => {
         if (!res.writableFinished) departure.leave();
       });
-      const auth = await authenticate(deps.db, req, deps.apiKeys);
+      const auth = await authenticate(credentials, req, deps.apiKeys);
 
       const rl = await deps.rateLimit.consume(auth.rateLimitKey, auth.rateLimit);
       setRateLimitHeaders(res, rl);
@@ -211,5 +177,3 @@ class Input {
   }
 }
 
-export const emergencyStop = () =>
-  new ApiError('EMERGENCY_STOP', 'the emergency stop is on for this organization: approval requests cannot be changed until an admin turns it off');

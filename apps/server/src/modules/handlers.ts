@@ -1,4 +1,4 @@
-import type { Handlers } from '../http/router.ts';
+import type { Handlers } from '../context.ts';
 import { createApproval } from './approvals/create-approval.ts';
 import { listApprovals } from './approvals/list-approvals.ts';
 import { getApproval } from './approvals/get-approval.ts';

@@ -3,15 +3,24 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+const FUNCTIONS_DIR = fileURLToPath(new URL('./functions/', import.meta.url));
+
+const sqlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
 
 /**
- * Applies pending migrations in file-name order, all in one transaction: a database is at one version
- * or the next, never between (and a fresh one is set up in one commit, not one per file: a few
- * hundred milliseconds of the embedded cold start, bench P5). An advisory lock makes several
- * processes starting together on one Postgres apply each file once.
+ * Brings a database to the current schema and functions, all in one transaction: a database is at one
+ * version or the next, never between (and a fresh one is set up in one commit, not one per file: a
+ * few hundred milliseconds of the embedded cold start).
+ *
+ * - Migrations (`migrations/`) hold schema changes only. Each is applied once, in file-name order.
+ * - Functions and triggers (`functions/`, one file per function with its triggers) are the current
+ *   source of the SQL the server calls: every migrate applies them all with CREATE OR REPLACE, after
+ *   the migrations, so a change to one is a change to its file, never a new copy in a migration. A
+ *   change of a function's arguments or result needs a migration that drops the old one first.
+ *
+ * An advisory lock makes several processes starting together on one Postgres do this one at a time.
  */
 export async function migrate(db: Database): Promise<string[]> {
-  const files = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
   const applied: string[] = [];
   await db.query(
     'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
@@ -22,12 +31,13 @@ export async function migrate(db: Database): Promise<string[]> {
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7215001)');
     const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
-    for (const name of files) {
+    for (const name of sqlFiles(MIGRATIONS_DIR)) {
       if (done.has(name)) continue;
       await tx.exec(readFileSync(MIGRATIONS_DIR + name, 'utf8'));
       await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
       applied.push(name);
     }
+    await tx.exec(sqlFiles(FUNCTIONS_DIR).map((name) => readFileSync(FUNCTIONS_DIR + name, 'utf8')).join('\n'));
   });
   return applied;
 }

@@ -1,6 +1,7 @@
 /**
  * Test harness: a real Greenlight HTTP server on an ephemeral loopback port, on a real database.
- * - Default: PGlite in memory (one per test file; start-up costs seconds, so share it across a file).
+ * - Default: PGlite in memory, on its own thread as in production (one per test file; start-up costs
+ *   seconds, so share it across a file).
  * - GREENLIGHT_TEST_DATABASE_URL set: a fresh database on that Postgres per test file, dropped afterwards.
  * - GREENLIGHT_TEST_REDIS_URL set: the rate limiter runs on that Redis.
  * Tenant isolation comes from a fresh org per test (`seedOrg`), not from a fresh database.
@@ -12,7 +13,7 @@ import { SCOPES, type Scope } from '@greenlight/contract';
 import { loadConfig, type Config } from '../config.ts';
 import { startGreenlight, createLogger, type RunningServer } from '../server.ts';
 import type { Database } from '../storage/database.ts';
-import { openPglite } from '../storage/pglite.ts';
+import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
@@ -31,7 +32,8 @@ export interface TestDatabase {
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
-    const db = await openPglite();
+    // The embedded database as the server runs it, on its own thread (in memory here).
+    const db = await openPgliteThread();
     await migrate(db);
     return { db, url: undefined, drop: () => db.close() };
   }

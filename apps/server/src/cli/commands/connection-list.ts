@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
 import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
-import { listConnections } from '../../modules/connections/connections.ts';
+import { listConnections, toConnectionJson } from '../../modules/connections/connections.ts';
 import { Json, OrgSlug } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
 
@@ -18,16 +18,11 @@ export async function connectionListCommand(db: Database, _config: Config, args:
     return ok(
       JSON.stringify({
         org: org.slug,
-        data: connections.map((c) => ({
-          id: c.id,
-          name: c.name,
-          auth_type: c.auth_type,
-          key_prefix: c.key_prefix,
-          scopes: c.scopes,
-          rate_limit: c.rate_limit,
-          created_at: c.created_at.toISOString(),
-          revoked_at: c.revoked_at?.toISOString() ?? null,
-        })),
+        // The API's shape of a connection, without the person of an OAuth grant (the CLI lists keys).
+        data: connections.map((c) => {
+          const { user: _user, ...json } = toConnectionJson(c, null);
+          return json;
+        }),
       }),
     );
   }

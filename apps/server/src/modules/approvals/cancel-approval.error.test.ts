@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import type { AuthContext } from '../../http/auth.ts';
+import type { AuthContext } from '../../context.ts';
 import { cancelApproval } from './cancel-approval.ts';
 
 let server: TestServer;

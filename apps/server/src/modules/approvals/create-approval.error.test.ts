@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import type { AuthContext } from '../../http/auth.ts';
-import { ApiError } from '../../http/errors.ts';
+import type { AuthContext } from '../../context.ts';
+import { ApiError } from '../../errors.ts';
 import { createApproval } from './create-approval.ts';
 
 let server: TestServer;

@@ -34,7 +34,7 @@ describe('POST /api/v1/approvals — the spec examples', () => {
   it('accepts the create example as written and answers 201 with the documented fields', async () => {
     const seed = await seedOrg(server.db);
     const expiresAt = inOneDay();
-    // Copied from spec/okrunit-api-v1.txt, "POST /api/v1/approvals"; only expires_at moved into the future.
+    // The v1 API's documented example of "POST /api/v1/approvals"; only expires_at moved into the future.
     const example = {
       title: 'Delete user account #4821',
       description: 'Permanent deletion requested by user via support ticket',

@@ -1,14 +1,9 @@
-import type { Approval, CreateApprovalBody, Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { emergencyStop } from '../../http/router.ts';
-import { ApiError } from '../../http/errors.ts';
-import type { AuthContext } from '../../http/auth.ts';
-import { constraintName, sqlState, type Database, type Queryable } from '../../storage/database.ts';
-import { createBatcherOf, type CreateResult } from './create-batch.ts';
-import { actorOf } from '../events/append-event.ts';
-import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
-import { NOTIFY_DELIVERIES } from '../../delivery/outbox.ts';
-import { APPROVAL_COLUMNS, approvalFromJson, toApproval, type ApprovalRow } from './serialize.ts';
+import type { Approval, Routes } from '@greenlight/contract';
+import type { Handler } from '../../context.ts';
+import { ApiError, emergencyStop } from '../../errors.ts';
+import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
+import { create, type CreateOutcome } from '../../core/state-machine.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 
@@ -33,40 +28,9 @@ function replay(existing: ApprovalRow & { request_fingerprint: string | null }, 
 }
 
 /**
- * Writes the request and its `approval.created` event in one statement (`greenlight_create_approvals`,
- * migration 010, with the locking explained in 007), together with the other creates waiting at the
- * same moment (create-batch.ts), unless the org is stopped or the idempotency key is taken.
+ * `POST /approvals`: the create transition (core/state-machine.ts), with what only HTTP has: the SSRF
+ * check of `callback_url`, the idempotency key (body or header) and the replay of a key already used.
  */
-function insert(db: Database, auth: AuthContext, body: CreateApprovalBody, key: string | null, fingerprint: string | null) {
-  const actor = actorOf(auth);
-  return createBatcherOf(db).create({
-    org: auth.org.id,
-    connection: auth.connection?.id ?? null,
-    by_type: actor.type,
-    by_id: actor.id,
-    by_name: actor.name,
-    title: body.title,
-    description: body.description,
-    priority: body.priority,
-    action_type: body.action_type ?? null,
-    source: body.source ?? null,
-    metadata: body.metadata ?? {},
-    required: body.required_approvals,
-    sequential: body.is_sequential,
-    callback_url: body.callback_url ?? null,
-    callback_headers: body.callback_headers,
-    external_id: body.external_id ?? null,
-    key,
-    fingerprint,
-    tags: body.tags ?? {},
-    changes: body.changes,
-    resource: body.resource,
-    expires_at: body.expires_at ?? null,
-    event_data: { title: body.title, priority: body.priority },
-    on_expiry: body.on_expiry,
-  });
-}
-
 export const createApproval: Handler<Routes['createApproval']> = async ({ body, headers, auth, deps }) => {
   // SSRF guard at creation (delivery checks the target again at every attempt).
   if (body.callback_url !== undefined) await assertDeliverableUrl(body.callback_url, 'callback_url', deps.config);
@@ -83,9 +47,29 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     });
   }
 
-  let row: CreateResult;
+  let created: CreateOutcome;
   try {
-    row = await insert(deps.db, auth, body, key, fingerprint);
+    created = await create(deps.db, auth, {
+      connection_id: auth.connection?.id ?? null,
+      title: body.title,
+      description: body.description,
+      priority: body.priority,
+      action_type: body.action_type ?? null,
+      source: body.source ?? null,
+      metadata: body.metadata ?? {},
+      required_approvals: body.required_approvals,
+      is_sequential: body.is_sequential,
+      callback_url: body.callback_url ?? null,
+      callback_headers: body.callback_headers ?? null,
+      external_id: body.external_id ?? null,
+      idempotency_key: key,
+      request_fingerprint: fingerprint,
+      tags: body.tags ?? {},
+      changes: body.changes ?? null,
+      resource: body.resource ?? null,
+      expires_at: body.expires_at ?? null,
+      on_expiry: body.on_expiry,
+    });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -101,15 +85,8 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     }
     throw err;
   }
-  if (!row.org_open) throw emergencyStop();
-  if (row.approval !== null) {
-    const approval = approvalFromJson(row.approval);
-    // The statement has committed: announce its event (see Queryable.notify).
-    deps.db.notify(EVENTS_CHANNEL, notificationOf({ orgId: auth.org.id, eventId: row.event_id!, approvalId: approval.id, type: 'approval.created' }));
-    // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery.
-    if (row.fanned_out) deps.db.notify(NOTIFY_DELIVERIES, `event:${row.event_id}`);
-    return { status: 201, body: toApproval(approval) };
-  }
+  if (created.kind === 'stopped') throw emergencyStop();
+  if (created.kind === 'created') return { status: 201, body: toApproval(created.approval) };
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
   // (READ COMMITTED) sees it; approvals are never deleted, so it is there.

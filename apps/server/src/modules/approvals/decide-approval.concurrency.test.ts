@@ -1,10 +1,10 @@
 /**
- * Exactly-once decisions under concurrency (SECURITY.md 33–34). On PGlite transactions run one at a
+ * Exactly-once decisions under concurrency. On PGlite transactions run one at a
  * time; on Postgres (GREENLIGHT_TEST_DATABASE_URL) the requests really race on separate connections.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { approvalRow, createRequest, eventsOf, votesOf } from '../steps/decision-fixtures.ts';
+import { approvalRow, createRequest, eventsOf, votesOf } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {

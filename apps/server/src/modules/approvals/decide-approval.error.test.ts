@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import type { AuthContext } from '../../http/auth.ts';
-import { decideApprovalRequest } from './decision.ts';
-import { approvalRow, createRequest, eventsOf, snapshot, userAuth, votesOf } from '../steps/decision-fixtures.ts';
+import type { AuthContext } from '../../context.ts';
+import { decide } from '../../core/state-machine.ts';
+import { approvalRow, createRequest, eventsOf, snapshot, userAuth, votesOf } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -164,7 +164,7 @@ describe('decision path re-checks under the row lock', () => {
     const auth = await staleAuth(seed, approver);
     await setEmergencyStop(server.db, seed.org.id, true);
 
-    await expect(decideApprovalRequest(server.db, auth, created.id, { decision: 'approve' })).rejects.toMatchObject({
+    await expect(decide(server.db, auth, created.id, { decision: 'approve' }).then((d) => d.approval)).rejects.toMatchObject({
       code: 'EMERGENCY_STOP',
       status: 503,
     });
@@ -178,7 +178,7 @@ describe('decision path re-checks under the row lock', () => {
     const other = await seedOrg(server.db);
     const created = await createRequest(server, other.key);
     const auth = await staleAuth(seed, { connectionId: seed.connectionId });
-    await expect(decideApprovalRequest(server.db, auth, created.id, { decision: 'approve' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(decide(server.db, auth, created.id, { decision: 'approve' }).then((d) => d.approval)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a person cannot approve a request they created, but can reject it', async () => {
@@ -192,8 +192,8 @@ describe('decision path re-checks under the row lock', () => {
     );
     const id = rows[0]!.id;
     const auth = userAuth(seed, user, 'approver');
-    await expect(decideApprovalRequest(server.db, auth, id, { decision: 'approve' })).rejects.toMatchObject({ code: 'SELF_APPROVAL_FORBIDDEN' });
-    const rejected = await decideApprovalRequest(server.db, auth, id, { decision: 'reject' });
+    await expect(decide(server.db, auth, id, { decision: 'approve' }).then((d) => d.approval)).rejects.toMatchObject({ code: 'SELF_APPROVAL_FORBIDDEN' });
+    const rejected = await decide(server.db, auth, id, { decision: 'reject' }).then((d) => d.approval);
     expect(rejected).toMatchObject({ status: 'rejected', decided_by: user.id });
   });
 });

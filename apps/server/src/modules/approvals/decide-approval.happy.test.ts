@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { approvalRow, createRequest, eventsOf, votesOf } from '../steps/decision-fixtures.ts';
+import { approvalRow, createRequest, eventsOf, votesOf } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { revokeConnection } from '../connections/connections.ts';
-import { createRequest, snapshot } from '../steps/decision-fixtures.ts';
+import { createRequest, snapshot } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {

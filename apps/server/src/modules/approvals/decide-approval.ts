@@ -1,10 +1,12 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 import { attemptClaimed, watchFirstAttempt } from '../../delivery/inline.ts';
-import { deliveryWorkerOf } from '../../delivery/registry.ts';
-import { decideAndClaimCallback } from './decision.ts';
+import { decide } from '../../core/state-machine.ts';
+import { generateSecret } from '../../delivery/signer.ts';
 
 /**
+ * `PATCH /approvals/:id`: the decision transition (core/state-machine.ts), then its callback.
+ *
  * After the decision has committed (its callback is then safely in the outbox), the first attempt of
  * the callback is made inline, for at most GREENLIGHT_CALLBACK_INLINE_MS (~2 s): `callback_delivered`
  * is true when the receiver answered 2xx within that time. Slower receivers are not waited for; the
@@ -12,11 +14,12 @@ import { decideAndClaimCallback } from './decision.ts';
  * callback yet, and answers false.
  */
 export const decideApproval: Handler<Routes['decideApproval']> = async ({ params, body, auth, deps }) => {
-  const worker = deliveryWorkerOf(deps);
+  const worker = deps.delivery;
   const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
   const decideAndDeliver = async () => {
     // With a worker here, the decision's statement also claims its callback for this process.
-    const { approval, callback } = await decideAndClaimCallback(deps.db, auth, params.id, body, { claimCallbackForMs: worker?.runtime.leaseMs });
+    const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: generateSecret() };
+    const { approval, callback } = await decide(deps.db, auth, params.id, body, { claimCallback });
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;
     if (callback && worker) {

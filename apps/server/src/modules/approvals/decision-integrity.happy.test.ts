@@ -1,11 +1,11 @@
 /**
- * Issue 3, items 8 and 10: every decision event carries the digest of what was approved, and the
+ * Every decision event carries the digest of what was approved, and the
  * expiry policy decides (or expires) a request that nobody decided in time.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { expireDue } from './expire-approvals.ts';
+import { expireDue } from '../../core/state-machine.ts';
 
 let server: TestServer;
 beforeAll(async () => {

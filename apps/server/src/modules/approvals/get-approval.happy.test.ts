@@ -32,7 +32,7 @@ describe('GET /api/v1/approvals/:id', () => {
       .expect(201);
 
     const res = await server.http(seed.key).get(`/api/v1/approvals/${created.body.id}`).expect(200);
-    // The response documented in spec/okrunit-api-v1.txt, "GET /api/v1/approvals/:id".
+    // The response the v1 API documents for "GET /api/v1/approvals/:id".
     expect(res.body).toMatchObject({
       id: created.body.id,
       title: 'Delete user account #4821',

@@ -1,7 +1,7 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 
 /** Another org's id answers exactly like an unknown one (OWASP API1: no existence oracle). */
 export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth, deps }) => {

@@ -1,6 +1,6 @@
 import type { ApprovalEvent, Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
 
 interface EventRow {
   id: string | null;

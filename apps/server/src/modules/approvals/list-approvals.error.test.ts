@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { listWithBound } from './list-approvals.testing.ts';
+import { listWithBound } from '../../testing/list-approvals.ts';
 import { estimateSql, planRows } from './query-approvals.ts';
 
 let server: TestServer;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Approval, ListApprovalsQuery, SORTS, type ApprovalList } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { listWithBound } from './list-approvals.testing.ts';
+import { listWithBound } from '../../testing/list-approvals.ts';
 import { servedInOrder, sortSpec } from './query-approvals.ts';
 
 let server: TestServer;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { revokeConnection } from '../connections/connections.ts';
-import { listWithBound } from './list-approvals.testing.ts';
+import { listWithBound } from '../../testing/list-approvals.ts';
 
 let server: TestServer;
 beforeAll(async () => {

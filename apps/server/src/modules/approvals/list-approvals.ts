@@ -1,7 +1,7 @@
 import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
-import type { Handler } from '../../http/router.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from './serialize.ts';
+import type { Handler } from '../../context.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import {
   Params,
   afterCursorSql,

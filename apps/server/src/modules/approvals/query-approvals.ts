@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ListApprovalsQuery } from '@greenlight/contract';
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../errors.ts';
 import { sha256OfCanonical } from './idempotency.ts';
 
 /**

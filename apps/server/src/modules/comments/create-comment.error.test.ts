@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import { ApiError } from '../../http/errors.ts';
-import type { AuthContext } from '../../http/auth.ts';
+import { ApiError } from '../../errors.ts';
+import type { AuthContext } from '../../context.ts';
 import { createComment, MAX_COMMENTS_PER_APPROVAL } from './create-comment.ts';
 
 let server: TestServer;

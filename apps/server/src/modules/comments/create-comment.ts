@@ -1,8 +1,8 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { emergencyStop } from '../../http/router.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
-import { actorOf, appendEvent } from '../events/append-event.ts';
+import type { Handler } from '../../context.ts';
+import { emergencyStop } from '../../errors.ts';
+import { ApiError, notFound } from '../../errors.ts';
+import { actorOf, appendEvent } from '../../core/events.ts';
 import { COMMENT_COLUMNS, toComment, type CommentRow } from './serialize-comment.ts';
 
 /**

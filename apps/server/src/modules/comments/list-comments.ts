@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
 import { COMMENT_COLUMNS, toComment, type CommentRow } from './serialize-comment.ts';
 import { MAX_COMMENTS_PER_APPROVAL } from './create-comment.ts';
 

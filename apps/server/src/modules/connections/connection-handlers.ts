@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
 import { assertSignedIn, assertSignedInAdmin } from '../users/roles.ts';
 import * as connections from './connections.ts';
 

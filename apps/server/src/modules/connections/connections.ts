@@ -1,5 +1,6 @@
 import { SCOPES, type Scope } from '@greenlight/contract';
-import type { Database } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
+import type { AuthContext } from '../../context.ts';
 import { generateApiKey } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 
@@ -95,3 +96,58 @@ export const toConnectionJson = (c: ConnectionRecord, user: { email: string; nam
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
 });
+
+/** The columns a credential's caller is built from: its connection and its org (alias `c` and `o`). */
+export interface CallerRow {
+  connection_id: string;
+  connection_name: string;
+  rate_limit: number;
+  connection_created_at: Date;
+  org_id: string;
+  org_slug: string;
+  org_name: string;
+  emergency_stop: boolean;
+}
+
+export const CALLER_COLUMNS = `c.id AS connection_id, c.name AS connection_name, c.rate_limit, c.created_at AS connection_created_at,
+       o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop`;
+
+/** The caller of a connection's credential, with the scopes it holds and the person it acts for, if any. */
+export function callerOf(
+  row: CallerRow,
+  auth_type: 'api_key' | 'oauth',
+  scopes: Scope[],
+  user: NonNullable<AuthContext['user']> | null,
+): AuthContext {
+  return {
+    org: { id: row.org_id, slug: row.org_slug, name: row.org_name, emergency_stop: row.emergency_stop },
+    principal: user
+      ? { type: 'user', id: user.id, name: user.name ?? user.email }
+      : { type: 'connection', id: row.connection_id, name: row.connection_name },
+    connection: {
+      id: row.connection_id,
+      name: row.connection_name,
+      auth_type,
+      scopes,
+      rate_limit: row.rate_limit,
+      created_at: row.connection_created_at,
+    },
+    user,
+    scopes,
+    rateLimitKey: `conn:${row.connection_id}`,
+    rateLimit: row.rate_limit,
+  };
+}
+
+/** The caller an API key stands for, by the key's SHA-256: its connection, acting as itself. Null when unknown or revoked. */
+export async function authenticateApiKey(db: Queryable, keyHash: string): Promise<AuthContext | null> {
+  const { rows } = await db.query<CallerRow & { auth_type: 'api_key' | 'oauth'; scopes: Scope[] }>(
+    `SELECT ${CALLER_COLUMNS}, c.auth_type, c.scopes
+       FROM connections c JOIN orgs o ON o.id = c.org_id
+      WHERE c.key_hash = $1 AND c.revoked_at IS NULL`,
+    [keyHash],
+    { prepare: 'authenticate_api_key' },
+  );
+  const row = rows[0];
+  return row ? callerOf(row, row.auth_type, row.scopes, null) : null;
+}

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { escapeHtml } from '../users/html.ts';
 import { csrfTokenFor, findSession, readCookie, SESSION_COOKIE } from '../users/sessions.ts';
 

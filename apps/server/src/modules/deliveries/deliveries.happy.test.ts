@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Delivery } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { startReceiver, type TestReceiver } from '../../delivery/test-receiver.ts';
+import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;

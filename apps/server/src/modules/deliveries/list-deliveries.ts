@@ -1,5 +1,5 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 import { DELIVERY_SELECT, toDelivery, type DeliveryRow } from './serialize-delivery.ts';
 
 /** The delivery log of the org, newest first, each delivery with every attempt made. */

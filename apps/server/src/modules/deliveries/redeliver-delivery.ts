@@ -1,7 +1,7 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
-import { NOTIFY_DELIVERIES } from '../../delivery/outbox.ts';
+import type { Handler } from '../../context.ts';
+import { ApiError, notFound } from '../../errors.ts';
+import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
 import { DELIVERY_SELECT, toDelivery, type DeliveryRow } from './serialize-delivery.ts';
 
 /**
@@ -31,7 +31,7 @@ export const redeliverDelivery: Handler<Routes['redeliverDelivery']> = async ({ 
         WHERE id = $1`,
       [params.id],
     );
-    tx.notify(NOTIFY_DELIVERIES, params.id);
+    tx.notify(DELIVERIES_CHANNEL, params.id);
     const { rows: out } = await tx.query<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.id = $1`, [params.id]);
     return out[0]!;
   });

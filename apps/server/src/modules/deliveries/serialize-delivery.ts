@@ -1,5 +1,5 @@
 import type { Delivery, EventType } from '@greenlight/contract';
-import { iso } from '../approvals/serialize.ts';
+import { iso } from '../../core/approval-record.ts';
 
 /** The delivery row and its attempts (aggregated oldest first) in one row. */
 export const DELIVERY_SELECT = `

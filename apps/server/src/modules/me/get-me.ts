@@ -1,5 +1,5 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 
 export const getMe: Handler<Routes['getMe']> = async ({ auth }) => ({
   status: 200,

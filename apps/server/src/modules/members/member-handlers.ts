@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { ApiError, notFound } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { ApiError, notFound } from '../../errors.ts';
 import { assertSignedInAdmin } from '../users/roles.ts';
 import { addMember as addToOrg, AlreadyMemberError, changeRole, LastAdminError, listMembers as membersOf, removeMember as removeFromOrg, toMemberJson } from './members.ts';
 

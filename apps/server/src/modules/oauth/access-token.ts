@@ -1,19 +1,12 @@
 import type { Scope } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
-import type { AuthContext } from '../../http/auth.ts';
+import type { AuthContext } from '../../context.ts';
 import { sha256Hex } from '../../security/tokens.ts';
+import { CALLER_COLUMNS, callerOf, type CallerRow } from '../connections/connections.ts';
 
-interface AccessTokenRow {
+interface AccessTokenRow extends CallerRow {
   token_scopes: Scope[];
-  connection_id: string;
-  connection_name: string;
   connection_scopes: Scope[];
-  rate_limit: number;
-  connection_created_at: Date;
-  org_id: string;
-  org_slug: string;
-  org_name: string;
-  emergency_stop: boolean;
   user_id: string;
   email: string;
   user_name: string | null;
@@ -28,9 +21,7 @@ interface AccessTokenRow {
  */
 export async function authenticateAccessToken(db: Database, token: string): Promise<AuthContext | null> {
   const { rows } = await db.query<AccessTokenRow>(
-    `SELECT t.scopes AS token_scopes, c.id AS connection_id, c.name AS connection_name, c.scopes AS connection_scopes,
-            c.rate_limit, c.created_at AS connection_created_at,
-            o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop,
+    `SELECT ${CALLER_COLUMNS}, t.scopes AS token_scopes, c.scopes AS connection_scopes,
             u.id AS user_id, u.email, u.name AS user_name, m.role
        FROM oauth_tokens t
        JOIN connections c ON c.id = t.connection_id
@@ -45,20 +36,5 @@ export async function authenticateAccessToken(db: Database, token: string): Prom
   const r = rows[0];
   if (!r) return null;
   const scopes = r.token_scopes.filter((s) => r.connection_scopes.includes(s));
-  return {
-    org: { id: r.org_id, slug: r.org_slug, name: r.org_name, emergency_stop: r.emergency_stop },
-    principal: { type: 'user', id: r.user_id, name: r.user_name ?? r.email },
-    connection: {
-      id: r.connection_id,
-      name: r.connection_name,
-      auth_type: 'oauth',
-      scopes,
-      rate_limit: r.rate_limit,
-      created_at: r.connection_created_at,
-    },
-    user: { id: r.user_id, email: r.email, name: r.user_name, role: r.role },
-    scopes,
-    rateLimitKey: `conn:${r.connection_id}`,
-    rateLimit: r.rate_limit,
-  };
+  return callerOf(r, 'oauth', scopes, { id: r.user_id, email: r.email, name: r.user_name, role: r.role });
 }

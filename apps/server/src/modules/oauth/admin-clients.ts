@@ -1,6 +1,7 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound, validationError } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
+import { validationError } from '../../http/errors.ts';
 import { assertSignedInAdmin } from '../users/roles.ts';
 import { CreateOAuthClientInput, createOAuthClient as registerClient, listOAuthClients as listClients, revokeOAuthClient as revokeClient, toClientJson } from './clients.ts';
 

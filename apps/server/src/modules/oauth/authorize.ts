@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from '@greenlight/contract';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import type { Database } from '../../storage/database.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, type SessionInfo } from '../users/sessions.ts';

@@ -6,6 +6,7 @@ import { OAUTH_SETTINGS } from './settings.ts';
 import { SIGN_IN_LIMITS } from '../users/sign-in.ts';
 import { assertSignedInAdmin } from '../users/roles.ts';
 import { authenticate } from '../../http/auth.ts';
+import { credentials } from '../credentials.ts';
 import { csrfTokenFor } from '../users/sessions.ts';
 import type { Request } from 'express';
 
@@ -173,7 +174,7 @@ describe('roles', () => {
   it('only an admin signed in to the dashboard may manage the emergency stop and OAuth clients', async () => {
     const seed = await seedOrg(server.db);
     const authOf = async (headers: Record<string, string>, method = 'PATCH') =>
-      authenticate(server.db, { method, query: {}, headers, get: (h: string) => headers[h.toLowerCase()] } as unknown as Request);
+      authenticate(credentials(server.db), { method, query: {}, headers, get: (h: string) => headers[h.toLowerCase()] } as unknown as Request);
     const sessionAuth = async (role: 'admin' | 'approver' | 'viewer') => {
       const u = await memberWithPassword(server, seed, role);
       const b = new Browser(server.url);

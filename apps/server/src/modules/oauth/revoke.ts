@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { findActiveClient, secretMatches } from './clients.ts';
 import { revokeGrant } from './model.ts';

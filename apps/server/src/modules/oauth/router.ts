@@ -1,6 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { SCOPES } from '@greenlight/contract';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { authorizeGet, authorizePost } from './authorize.ts';
 import { SUPPORTED_GRANT_TYPES, tokenEndpoint } from './token.ts';
 import { revokeEndpoint } from './revoke.ts';

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import OAuth2Server from '@node-oauth/oauth2-server';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { createOAuthServer } from './server.ts';
 import { formParams, OAuthProtocolError, presentedClient, sendOAuthError, type OAuthErrorCode } from './protocol.ts';
 import { OAUTH_SETTINGS } from './settings.ts';

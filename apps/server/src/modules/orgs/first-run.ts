@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { createOrg, DuplicateError } from './create-org.ts';
 
 /**

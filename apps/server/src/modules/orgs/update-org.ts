@@ -1,5 +1,5 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 import { assertSignedInAdmin } from '../users/roles.ts';
 import { setEmergencyStop } from './create-org.ts';
 

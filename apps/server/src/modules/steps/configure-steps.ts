@@ -1,11 +1,11 @@
 import type { ConfigureStepsBody, Routes, Step } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import type { AuthContext } from '../../http/auth.ts';
+import type { Handler } from '../../context.ts';
+import type { AuthContext } from '../../context.ts';
 import type { Database } from '../../storage/database.ts';
-import { ApiError } from '../../http/errors.ts';
-import { actorOf, appendEvent } from '../events/append-event.ts';
-import { lockPendingApproval } from '../approvals/decision.ts';
-import { STEP_COLUMNS, toStep, type StepRow } from './serialize-step.ts';
+import { ApiError } from '../../errors.ts';
+import { actorOf, appendEvent } from '../../core/events.ts';
+import { lockPending } from '../../core/state-machine.ts';
+import { STEP_COLUMNS, toStep, type StepRow } from '../../core/step-record.ts';
 
 /**
  * Replaces the step configuration of a pending request in one transaction. The request row is locked
@@ -19,7 +19,7 @@ export async function configureApprovalSteps(
   input: ConfigureStepsBody['steps'],
 ): Promise<Step[]> {
   const rows = await db.transaction(async (tx) => {
-    const a = await lockPendingApproval(tx, auth.org.id, approvalId);
+    const a = await lockPending(tx, auth.org.id, approvalId);
     // A person may only route requests they created, unless they are an admin; otherwise an approver
     // could reassign a request to themselves. Connections act with admin privileges (see decision.ts).
     if (auth.principal.type === 'user' && auth.user?.role !== 'admin' && !(a.requested_by_type === 'user' && a.requested_by_id === auth.principal.id)) {

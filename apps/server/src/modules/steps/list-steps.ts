@@ -1,7 +1,7 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
-import { STEP_COLUMNS, toStep, type StepRow } from './serialize-step.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
+import { STEP_COLUMNS, toStep, type StepRow } from '../../core/step-record.ts';
 
 /**
  * One statement: the request row (filtered by the caller's org) left-joined to its steps, so an

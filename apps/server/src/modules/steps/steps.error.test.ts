@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import { decideApprovalRequest, decideApprovalStep } from '../approvals/decision.ts';
-import { configure, createRequest, snapshot, userAuth } from './decision-fixtures.ts';
+import { decide, decideStep } from '../../core/state-machine.ts';
+import { configure, createRequest, snapshot, userAuth } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -188,7 +188,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     await configure(server, seed.key, created.id, [a.id, b.id]);
-    await expect(decideApprovalRequest(server.db, userAuth(seed, b, 'approver'), created.id, { decision: 'approve' })).rejects.toMatchObject({
+    await expect(decide(server.db, userAuth(seed, b, 'approver'), created.id, { decision: 'approve' }).then((d) => d.approval)).rejects.toMatchObject({
       code: 'STEP_OUT_OF_ORDER',
       message: 'step 2 cannot be decided before step 1',
     });
@@ -264,7 +264,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
     const res = await server.http(voter.key).patch(`/api/v1/approvals/${created.id}/steps/${s1!.id}`).send({ decision: 'approve' }).expect(503);
     expect(res.body.error.code).toBe('EMERGENCY_STOP');
     // userAuth carries emergency_stop: false, as an auth context read just before the stop would.
-    await expect(decideApprovalStep(server.db, userAuth(seed, a, 'approver'), created.id, s1!.id, { decision: 'approve' })).rejects.toMatchObject({
+    await expect(decideStep(server.db, userAuth(seed, a, 'approver'), created.id, s1!.id, { decision: 'approve' })).rejects.toMatchObject({
       code: 'EMERGENCY_STOP',
     });
     expect(await snapshot(server, created.id)).toEqual(before);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { approvalRow, configure, createRequest, eventsOf, userAuth, votesOf } from './decision-fixtures.ts';
-import { decideApprovalRequest, decideApprovalStep } from '../approvals/decision.ts';
+import { approvalRow, configure, createRequest, eventsOf, userAuth, votesOf } from '../../testing/decisions.ts';
+import { decide, decideStep } from '../../core/state-machine.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -230,7 +230,7 @@ describe('voting on steps', () => {
     const created = await createRequest(server, seed.key, { is_sequential: false });
     const [s1, s2] = await configure(server, seed.key, created.id, [a.id, b.id]);
 
-    const viaRequest = await decideApprovalRequest(server.db, userAuth(seed, b, 'approver'), created.id, { decision: 'approve' });
+    const viaRequest = await decide(server.db, userAuth(seed, b, 'approver'), created.id, { decision: 'approve' }).then((d) => d.approval);
     expect(viaRequest).toMatchObject({ status: 'pending', current_approvals: 1 });
     const listed = await server.http(seed.key).get(`/api/v1/approvals/${created.id}/steps`).expect(200);
     expect(listed.body.data.map((s: { id: string; status: string; decided_by: string | null }) => [s.id, s.status, s.decided_by])).toEqual([
@@ -238,7 +238,7 @@ describe('voting on steps', () => {
       [s2!.id, 'approved', b.id],
     ]);
 
-    const step = await decideApprovalStep(server.db, userAuth(seed, a, 'approver'), created.id, s1!.id, { decision: 'approve' });
+    const step = await decideStep(server.db, userAuth(seed, a, 'approver'), created.id, s1!.id, { decision: 'approve' });
     expect(step).toMatchObject({ id: s1!.id, status: 'approved', decided_by: a.id });
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'approved', decided_by: a.id });
     expect((await votesOf(server, created.id)).map((v) => [v.step_order, v.voter_type, v.voter_id])).toEqual([
@@ -252,7 +252,7 @@ describe('voting on steps', () => {
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
-    const step = await decideApprovalStep(server.db, userAuth(seed, seed.admin, 'admin'), created.id, s1!.id, { decision: 'approve' });
+    const step = await decideStep(server.db, userAuth(seed, seed.admin, 'admin'), created.id, s1!.id, { decision: 'approve' });
     expect(step).toMatchObject({ status: 'approved', decided_by: seed.admin.id });
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'approved' });
   });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { decideApprovalRequest, decideApprovalStep } from '../approvals/decision.ts';
+import { decide, decideStep } from '../../core/state-machine.ts';
 import { configureApprovalSteps } from './configure-steps.ts';
-import { configure, createRequest, snapshot, userAuth } from './decision-fixtures.ts';
+import { configure, createRequest, snapshot, userAuth } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -59,7 +59,7 @@ describe('steps — tenant isolation (BOLA)', () => {
 
   it('an admin of org A acting in org A cannot decide a step of org B', async () => {
     const { a, created, step } = await twoOrgsWithSteps();
-    await expect(decideApprovalStep(server.db, userAuth(a, a.admin, 'admin'), created.id, step.id, { decision: 'approve' })).rejects.toMatchObject({
+    await expect(decideStep(server.db, userAuth(a, a.admin, 'admin'), created.id, step.id, { decision: 'approve' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
@@ -109,12 +109,12 @@ describe('steps — who may decide', () => {
     const [step] = await configure(server, seed.key, created.id, [holder.id]);
     const before = await snapshot(server, created.id);
 
-    await expect(decideApprovalStep(server.db, userAuth(seed, outsider, 'approver'), created.id, step!.id, { decision: 'approve' })).rejects.toMatchObject({
+    await expect(decideStep(server.db, userAuth(seed, outsider, 'approver'), created.id, step!.id, { decision: 'approve' })).rejects.toMatchObject({
       code: 'NOT_APPROVER',
       status: 403,
       message: 'only the approver of this step or an admin can decide it',
     });
-    await expect(decideApprovalRequest(server.db, userAuth(seed, outsider, 'approver'), created.id, { decision: 'reject' })).rejects.toMatchObject({
+    await expect(decide(server.db, userAuth(seed, outsider, 'approver'), created.id, { decision: 'reject' }).then((d) => d.approval)).rejects.toMatchObject({
       code: 'NOT_APPROVER',
       message: 'you are not the approver of any pending step of this request',
     });

@@ -1,7 +1,8 @@
 import type { Approval, WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../approvals/serialize.ts';
-import { EVENT_COLUMNS, toWebhookPayload, type EventRow } from '../events/webhook-payload.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
+import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
+import { toWebhookPayload } from '../../delivery/payload.ts';
 
 export type { EventRow };
 
@@ -17,7 +18,7 @@ export interface EventPosition {
 export const START: EventPosition = { xid: '0', id: '0' };
 
 /**
- * Reading an org's events without ever skipping one, while writers commit in any order (migration 005).
+ * Reading an org's events without ever skipping one, while writers commit in any order (storage/migrations/005_parallel_commits.sql).
  *
  * Event ids are taken when a row is inserted, not when its transaction commits, so `id > cursor` is
  * not safe: transaction A takes id 10, B takes 11 and commits first; a reader that passed 11 would

@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import { EVENT_STREAM_HEARTBEAT_SECONDS, WebhookPayload, type Routes } from '@greenlight/contract';
 import type { Logger } from 'pino';
-import type { Handler } from '../../http/router.ts';
-import type { AppDeps } from '../../app.ts';
+import type { Handler } from '../../context.ts';
+import type { AppDeps } from '../../context.ts';
 import type { Wakeup } from '../../events/event-bus.ts';
 import { currentPosition, positionOf, readEvents, toPayloads, type EventPosition } from './read-events.ts';
 

@@ -1,8 +1,8 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
 import type { Queryable } from '../../storage/database.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../approvals/serialize.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 
 /**
  * How long a waiter trusts notifications alone before it reads the row again anyway. Notifications

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { escapeHtml, hiddenInput, sendPage } from './html.ts';
 import { csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, type SessionInfo } from './sessions.ts';
 import { changePassword, CurrentPasswordRequiredError, TooManyAttemptsError, WrongPasswordError } from './change-password.ts';

@@ -1,5 +1,5 @@
-import type { AuthContext } from '../../http/auth.ts';
-import { ApiError } from '../../http/errors.ts';
+import type { AuthContext } from '../../context.ts';
+import { ApiError } from '../../errors.ts';
 
 export type SignedInUser = NonNullable<AuthContext['user']>;
 
@@ -7,7 +7,7 @@ export type SignedInUser = NonNullable<AuthContext['user']>;
  * Account and organization management is for people signed in to the dashboard (a session).
  * API keys and OAuth grants are held by automations: even an admin's grant or an all-scope key
  * cannot change the org, its members or its credentials, so a leaked integration token cannot
- * turn the stop off or mint itself a new key (SECURITY.md 28).
+ * turn the stop off or mint itself a new key.
  */
 export function assertSignedIn(auth: AuthContext, who = 'a person'): SignedInUser {
   if (auth.connection !== null || !auth.user) {

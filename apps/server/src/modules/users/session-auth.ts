@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { SCOPES } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
-import type { AuthContext } from '../../http/auth.ts';
+import type { SessionResult } from '../../http/auth.ts';
 import { CSRF_HEADER, csrfMatches, findSession, readCookie, SESSION_COOKIE } from './sessions.ts';
 
 /** Requests per hour for a signed-in person using the API from the dashboard. */
@@ -9,18 +9,13 @@ export const SESSION_RATE_LIMIT = 1000;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export type SessionAuthResult =
-  | { kind: 'none' }
-  | { kind: 'invalid' }
-  | { kind: 'csrf' }
-  | { kind: 'ok'; auth: AuthContext };
 
 /**
  * A session cookie on /api/v1 (the dashboard). The person holds every scope; their role limits
  * what they may do. A cookie is sent by the browser on its own, so every mutation must also carry
  * the session's CSRF token in `X-CSRF-Token` (SameSite=Lax alone leaves same-site attackers).
  */
-export async function authenticateSession(db: Database, req: Request): Promise<SessionAuthResult> {
+export async function authenticateSession(db: Database, req: Request): Promise<SessionResult> {
   const token = readCookie(req, SESSION_COOKIE);
   if (!token) return { kind: 'none' };
   const session = await findSession(db, token);

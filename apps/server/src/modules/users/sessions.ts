@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { Database } from '../../storage/database.ts';
 import { constantTimeEqual, randomToken, sha256Hex } from '../../security/tokens.ts';
 
-/** Same cookie as the one-time sign-in link of modules/sessions/pages.ts: one session, however it was opened. */
+/** The dashboard session, however it was opened (the sign-in form, or a one-time link of modules/sessions/pages.ts). */
 export const SESSION_COOKIE = 'gl_session';
 export const SESSION_TTL_HOURS = 12;
 /** Double-submit cookie that protects the sign-in form itself (login CSRF), before any session exists. */

@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { ApiError } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { ApiError } from '../../errors.ts';
 import { assertSignedIn } from './roles.ts';
 import { changePassword, CurrentPasswordRequiredError, TooManyAttemptsError, WrongPasswordError } from './change-password.ts';
 

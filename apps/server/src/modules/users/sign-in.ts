@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../../app.ts';
+import type { AppDeps } from '../../context.ts';
 import { constantTimeEqual, randomToken } from '../../security/tokens.ts';
 import { checkCredentials } from './passwords.ts';
 import { escapeHtml, hiddenInput, sendPage } from './html.ts';

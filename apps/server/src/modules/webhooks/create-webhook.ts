@@ -1,6 +1,6 @@
 import { WEBHOOK_LIMITS, type Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { ApiError } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { ApiError } from '../../errors.ts';
 import { generateSecret } from '../../delivery/signer.ts';
 import { assertDeliverableUrl } from './assert-target.ts';
 import { toWebhook, WEBHOOK_COLUMNS, type WebhookRow } from './serialize-webhook.ts';

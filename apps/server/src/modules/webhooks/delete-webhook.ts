@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
-import { notFound } from '../../http/errors.ts';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
 
 /**
  * REST-hook unsubscribe. The row is kept (marked deleted) so the delivery log still names it;

@@ -1,7 +1,7 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 import { callbackSecrets } from '../../delivery/outbox.ts';
-import { iso } from '../approvals/serialize.ts';
+import { iso } from '../../core/approval-record.ts';
 
 /**
  * The secret that signs the org's callback_url deliveries, created on first read. Unlike a

@@ -1,5 +1,5 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 import { toWebhook, WEBHOOK_COLUMNS, type WebhookRow } from './serialize-webhook.ts';
 
 /** Every live subscription of the org, oldest first (at most 50, so no pages). */

@@ -1,5 +1,5 @@
 import type { Routes } from '@greenlight/contract';
-import type { Handler } from '../../http/router.ts';
+import type { Handler } from '../../context.ts';
 import { callbackSecrets } from '../../delivery/outbox.ts';
 import { generateSecret, ROTATION_OVERLAP_MS } from '../../delivery/signer.ts';
 

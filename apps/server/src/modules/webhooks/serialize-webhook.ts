@@ -1,7 +1,7 @@
 import type { EventType, Webhook } from '@greenlight/contract';
-import { iso } from '../approvals/serialize.ts';
+import { iso } from '../../core/approval-record.ts';
 
-/** Never the secret: it is returned once, by create and rotate, and nowhere else (SECURITY.md 26). */
+/** Never the secret: it is returned once, by create and rotate, and nowhere else. */
 export const WEBHOOK_COLUMNS = `s.id, s.url, s.events, s.description, s.status, s.disabled_reason, s.created_at, s.updated_at,
   s.disabled_at, s.secret_rotated_at`;
 

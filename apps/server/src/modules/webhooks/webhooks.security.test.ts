@@ -1,9 +1,9 @@
 /**
- * Tenant isolation (SECURITY.md 24), secrets shown once (26), scopes (28) for webhooks and the delivery log.
+ * Tenant isolation, secrets shown once, and scopes for webhooks and the delivery log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { startReceiver, type TestReceiver } from '../../delivery/test-receiver.ts';
+import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;

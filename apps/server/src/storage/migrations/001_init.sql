@@ -150,7 +150,7 @@ CREATE TABLE comments (
 CREATE INDEX comments_approval_idx ON comments (approval_id, created_at);
 
 -- The event log: audit trail, and the source that delivery, streams and triggers read.
--- Append-only: a trigger refuses UPDATE and DELETE.
+-- Append-only: a trigger refuses UPDATE and DELETE (storage/functions/events_append_only.sql).
 CREATE TABLE events (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   org_id uuid NOT NULL REFERENCES orgs (id),
@@ -166,11 +166,3 @@ CREATE TABLE events (
 );
 CREATE INDEX events_approval_idx ON events (approval_id, id);
 CREATE INDEX events_org_idx ON events (org_id, id);
-
-CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  RAISE EXCEPTION 'events are append-only' USING ERRCODE = 'insufficient_privilege';
-END
-$$;
-CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-  FOR EACH ROW EXECUTE FUNCTION events_append_only();

@@ -1,4 +1,4 @@
--- OAuth 2.0 authorization server (issue 4). A grant is a row of `connections` with
+-- OAuth 2.0 authorization server. A grant is a row of `connections` with
 -- auth_type 'oauth' and user_id set; the tables below hold the clients, the codes and the tokens.
 
 CREATE TABLE oauth_clients (

@@ -33,8 +33,8 @@ CREATE TABLE webhook_subscriptions (
 );
 CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions (org_id, created_at) WHERE status <> 'deleted';
 
--- The outbox: one row per (event, target). Its id is the Standard Webhooks `webhook-id`, stable across
--- retries. `next_attempt_at` is when a worker may next claim the row: for `pending` the scheduled
+-- The outbox: one row per (event, target), inserted by the fan-out (storage/functions/events_fan_out.sql).
+-- Its id is the Standard Webhooks `webhook-id`, stable across retries. `next_attempt_at` is when a worker may next claim the row: for `pending` the scheduled
 -- attempt, for `delivering` the end of the claimer's lease (a killed process's claims come back then).
 CREATE TABLE deliveries (
   id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -81,30 +81,3 @@ CREATE TABLE delivery_attempts (
   worker text NOT NULL,
   PRIMARY KEY (delivery_id, attempt)
 );
-
--- Fan-out, in the statement that inserts the events, whatever code path inserts them (appendEvent,
--- the one-statement create, the expiry sweep): one outbox row per target, and a NOTIFY per event that
--- wakes delivery workers, long polls and event streams on every process once the transaction commits
--- (a rolled-back transaction notifies nobody). Callbacks get a request's final outcome; subscriptions
--- get the types they chose. Payload: "<org_id>:<event_id>:<approval_id or empty>:<type>".
-CREATE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
-  SELECT e.id, e.org_id, e.approval_id, e.type, 'callback', NULL, a.callback_url, COALESCE(a.callback_headers, '{}')
-    FROM new_events e
-    JOIN approvals a ON a.id = e.approval_id
-   WHERE a.callback_url IS NOT NULL
-     AND e.type IN ('approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired')
-  UNION ALL
-  SELECT e.id, e.org_id, e.approval_id, e.type, 'subscription', s.id, s.url, '{}'
-    FROM new_events e
-    JOIN webhook_subscriptions s ON s.org_id = e.org_id AND s.status = 'active' AND e.type = ANY (s.events)
-   ORDER BY 1;
-  PERFORM pg_notify('greenlight_events', e.org_id::text || ':' || e.id::text || ':' || COALESCE(e.approval_id::text, '') || ':' || e.type)
-     FROM new_events e ORDER BY e.id;
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER events_fan_out AFTER INSERT ON events
-  REFERENCING NEW TABLE AS new_events
-  FOR EACH STATEMENT EXECUTE FUNCTION events_fan_out();

@@ -3,8 +3,8 @@
  * Requests are always created through the real API, so the tests exercise what clients send.
  */
 import { expect } from 'vitest';
-import { approvalBody, type TestServer } from '../../testing/harness.ts';
-import type { AuthContext } from '../../http/auth.ts';
+import { approvalBody, type TestServer } from './harness.ts';
+import type { AuthContext } from '../context.ts';
 
 export async function createRequest(server: TestServer, key: string, overrides: Record<string, unknown> = {}) {
   const res = await server.http(key).post('/api/v1/approvals').send(approvalBody(overrides));

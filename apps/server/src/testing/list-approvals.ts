@@ -1,7 +1,7 @@
 import { ApprovalList, ListApprovalsQuery } from '@greenlight/contract';
-import type { AuthContext } from '../../http/auth.ts';
-import type { SeededOrg, TestServer } from '../../testing/harness.ts';
-import { listApprovalsWith } from './list-approvals.ts';
+import type { AuthContext } from '../context.ts';
+import type { SeededOrg, TestServer } from './harness.ts';
+import { listApprovalsWith } from '../modules/approvals/list-approvals.ts';
 
 /**
  * Calls the list handler with another counting bound than the server's, so tests reach both sides

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { Database } from '../../storage/database.ts';
-import { findOrgBySlug } from '../orgs/create-org.ts';
-import { createOAuthClient, RedirectUri } from './clients.ts';
-// Reused from the CLI package so that arguments read the same as every other command.
-import { Json, OrgSlug, RateLimit, required, Scopes } from '../../cli/args.ts';
-import { failed, ok, type CliResult } from '../../cli/result.ts';
+import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
+import { createOAuthClient, RedirectUri } from '../../modules/oauth/clients.ts';
+import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
+import { failed, ok, type CliResult } from '../result.ts';
 
 /** `greenlight oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--json]` */
 export const OAuthClientCreateArgs = z.object({

@@ -1,5 +1,5 @@
 import type { Step } from '@greenlight/contract';
-import { iso } from '../approvals/serialize.ts';
+import { iso } from './approval-record.ts';
 
 /** The columns every step query selects (alias `s`); `toStep` turns one such row into the API shape. */
 export const STEP_COLUMNS = 's.id, s.approval_id, s.org_id, s.step_order, s.approver_id, s.status, s.decided_at, s.decided_by, s.comment';

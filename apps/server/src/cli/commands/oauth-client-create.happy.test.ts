@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { OAuthClientCreateArgs, oauthClientCreateCommand } from './oauth-client-create-command.ts';
-import { findActiveClient, secretMatches } from './clients.ts';
+import { OAuthClientCreateArgs, oauthClientCreateCommand } from './oauth-client-create.ts';
+import { findActiveClient, secretMatches } from '../../modules/oauth/clients.ts';
 
 let server: TestServer;
 beforeAll(async () => {

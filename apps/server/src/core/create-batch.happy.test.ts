@@ -1,10 +1,10 @@
 /**
- * Creates waiting together go in one statement (create-batch.ts, migration 010), and each request
+ * Creates waiting together go in one statement (create-batch.ts), and each request
  * still gets its own answer and its own error. Runs on PGlite and on Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, seedOrg, type TestDatabase } from '../../testing/harness.ts';
-import type { Database } from '../../storage/database.ts';
+import { openTestDatabase, seedOrg, type TestDatabase } from '../testing/harness.ts';
+import type { Database } from '../storage/database.ts';
 import { CreateBatcher, type CreateItem } from './create-batch.ts';
 
 let t: TestDatabase;
@@ -28,29 +28,28 @@ function counting(db: Database) {
 }
 
 const item = (org: string, n: number, over: Partial<CreateItem> = {}): CreateItem => ({
-  org,
-  connection: null,
-  by_type: 'system',
-  by_id: null,
-  by_name: 'batch test',
+  org_id: org,
+  connection_id: null,
+  requested_by_type: 'system',
+  requested_by_id: null,
+  requested_by_name: 'batch test',
   title: `Request ${n}`,
   description: 'A request of the batch test',
   priority: 'medium',
   action_type: null,
   source: 'test',
   metadata: { n },
-  required: 1,
-  sequential: false,
+  required_approvals: 1,
+  is_sequential: false,
   callback_url: null,
-  callback_headers: undefined,
+  callback_headers: null,
   external_id: null,
-  key: null,
-  fingerprint: null,
+  idempotency_key: null,
+  request_fingerprint: null,
   tags: { team: 'ops' },
-  changes: undefined,
-  resource: undefined,
+  changes: null,
+  resource: null,
   expires_at: null,
-  event_data: { title: `Request ${n}`, priority: 'medium' },
   on_expiry: 'expire',
   ...over,
 });
@@ -131,26 +130,26 @@ describe('CreateBatcher', () => {
     expect((await stored(seed.org.id)).map((r) => r.events)).toEqual([1, 1]);
   });
 
-  it('writes the same row alone as in a batch (one copy of the logic, migration 011)', async () => {
+  it('writes the same row alone as in a batch (one copy of the logic)', async () => {
     const seed = await seedOrg(t.db);
     const over: Partial<CreateItem> = {
       callback_url: 'https://example.com/hook',
       callback_headers: { 'x-a': '1' },
       external_id: 'EXT-1',
-      key: 'key-1',
-      fingerprint: 'fp',
+      idempotency_key: 'key-1',
+      request_fingerprint: 'fp',
       changes: { before: { a: 1 }, after: { a: 2 } },
       resource: { type: 'invoice', id: 'INV-1' },
       expires_at: '2099-01-01T00:00:00.123456Z',
-      required: 2,
-      sequential: true,
+      required_approvals: 2,
+      is_sequential: true,
       action_type: 'pay',
     };
     const alone = await new CreateBatcher(t.db).create(item(seed.org.id, 1, over));
     const { db, sent } = counting(t.db);
     const together = new CreateBatcher(db, 1, 64);
     const [batched] = await Promise.all([
-      together.create(item(seed.org.id, 1, { ...over, external_id: 'EXT-2', key: 'key-2' })),
+      together.create(item(seed.org.id, 1, { ...over, external_id: 'EXT-2', idempotency_key: 'key-2' })),
       together.create(item(seed.org.id, 2)),
     ]);
     expect(sent).toEqual({ one: 0, many: 1 });
@@ -167,8 +166,8 @@ describe('CreateBatcher', () => {
     await t.db.query('UPDATE orgs SET emergency_stop = true WHERE id = $1', [stopped.org.id]);
     const batcher = new CreateBatcher(t.db, 1, 64);
     const [a, b, c] = await Promise.all([
-      batcher.create(item(open.org.id, 1, { key: 'k-1', fingerprint: 'f' })),
-      batcher.create(item(open.org.id, 2, { key: 'k-1', fingerprint: 'f' })),
+      batcher.create(item(open.org.id, 1, { idempotency_key: 'k-1', request_fingerprint: 'f' })),
+      batcher.create(item(open.org.id, 2, { idempotency_key: 'k-1', request_fingerprint: 'f' })),
       batcher.create(item(stopped.org.id, 3)),
     ]);
     expect(a).toMatchObject({ org_open: true, approval: { title: 'Request 1', idempotency_key: 'k-1' } });

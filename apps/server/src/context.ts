@@ -1,0 +1,91 @@
+/**
+ * What every handler receives: the app's dependencies, the caller's identity and the parsed request.
+ * This module imports no feature, so features, the HTTP layer and the composition root can all
+ * depend on it without depending on each other.
+ */
+import type { Response } from 'express';
+import type { Logger } from 'pino';
+import type { z, ZodType } from 'zod';
+import type { OperationId, RouteDef, Routes, Scope } from '@greenlight/contract';
+import type { Config } from './config.ts';
+import type { Database } from './storage/database.ts';
+import type { RateLimitStore } from './http/rate-limit.ts';
+import type { ApiKeyCache } from './http/api-key-cache.ts';
+import type { EventBus } from './events/event-bus.ts';
+import type { DeliveryWorker } from './delivery/worker.ts';
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  logger: Logger;
+  rateLimit: RateLimitStore;
+  /** Wakes long polls and event streams when events commit (one LISTEN per process). */
+  bus: EventBus;
+  /** API keys already seen, so a request needs no lookup (absent: one query per request). */
+  apiKeys?: ApiKeyCache<AuthContext>;
+  /**
+   * This process's delivery worker (absent with GREENLIGHT_DELIVERY_WORKER=false): a decision makes its
+   * callback's first attempt through it, so that attempt counts against the same concurrency and is
+   * awaited by the same shutdown.
+   */
+  delivery?: DeliveryWorker;
+}
+
+/** Who is calling: resolved by http/auth.ts from the request's credential. */
+export interface AuthContext {
+  org: { id: string; slug: string; name: string; emergency_stop: boolean };
+  /** Who acts: a connection acts as itself, a person as the person. */
+  principal: { type: 'connection' | 'user'; id: string; name: string | null };
+  connection: {
+    id: string;
+    name: string;
+    auth_type: 'api_key' | 'oauth';
+    scopes: Scope[];
+    rate_limit: number;
+    created_at: Date;
+  } | null;
+  user: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' } | null;
+  scopes: Scope[];
+  /** The key the rate limiter counts under. */
+  rateLimitKey: string;
+  rateLimit: number;
+  /** Set for a dashboard session: the SHA-256 of its token (a password change keeps this session, ends the others). */
+  sessionTokenHash?: string;
+}
+
+type Out<T> = T extends ZodType ? z.output<T> : Record<string, never>;
+
+export interface HandlerInput<R extends RouteDef> {
+  params: Out<R['request']['params']>;
+  query: Out<R['request']['query']>;
+  body: Out<R['request']['body']>;
+  headers: Out<R['request']['headers']>;
+  auth: AuthContext;
+  deps: AppDeps;
+  log: Logger;
+  requestId: string;
+  /**
+   * Aborted when the client goes away before the answer is complete (long polls and streams stop
+   * waiting). Absent only when a test calls a handler directly.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * A streamed answer (`contentType: 'text/event-stream'` in the contract): the router has run every
+ * check; `stream` writes the status, headers and body itself and resolves when the response has ended.
+ */
+export type StreamWriter = (res: Response) => Promise<void>;
+
+type ResultFor<S extends number, D> = D extends { contentType: 'text/event-stream' }
+  ? { status: S; stream: StreamWriter }
+  : D extends { schema: ZodType }
+    ? { status: S; body: z.input<D['schema']> }
+    : never;
+
+export type HandlerResult<R extends RouteDef> = {
+  [S in keyof R['responses'] & number]: ResultFor<S, R['responses'][S]>;
+}[keyof R['responses'] & number];
+
+export type Handler<R extends RouteDef> = (input: HandlerInput<R>) => Promise<HandlerResult<R>>;
+export type Handlers = { [K in OperationId]: Handler<Routes[K]> };

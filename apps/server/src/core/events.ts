@@ -1,0 +1,91 @@
+import type { ApprovalStatus, EventType, Principal, WebhookPayload } from '@greenlight/contract';
+import type { Queryable } from '../storage/database.ts';
+import { EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
+
+export const SYSTEM_ACTOR: Principal = { type: 'system', id: null, name: 'Greenlight' };
+
+/**
+ * Who acts on a request, as the transitions need to know it: the caller's org, the principal the
+ * records name, and the person's role when a person acts (an http AuthContext is one).
+ */
+export interface Caller {
+  org: { id: string };
+  principal: { type: 'connection' | 'user'; id: string; name: string | null };
+  user: { id: string; role: 'admin' | 'approver' | 'viewer' } | null;
+}
+
+export const actorOf = (auth: Caller): Principal => ({
+  type: auth.principal.type,
+  id: auth.principal.id,
+  name: auth.principal.name,
+});
+
+/** One row of `events` as the delivery worker and the event stream read it. */
+export interface EventRow {
+  id: string;
+  org_id: string;
+  approval_id: string | null;
+  type: WebhookPayload['type'];
+  actor_type: WebhookPayload['data']['actor']['type'];
+  actor_id: string | null;
+  actor_name: string | null;
+  from_status: WebhookPayload['data']['from_status'];
+  to_status: WebhookPayload['data']['to_status'];
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** The columns of an EventRow (alias `e`); ids as text, as the two drivers parse int8 differently. */
+export const EVENT_COLUMNS =
+  'e.id::text AS id, e.org_id, e.approval_id, e.type, e.actor_type, e.actor_id, e.actor_name, e.from_status, e.to_status, e.data, e.created_at';
+
+/** An EventRow from `to_json` of an `events` row (what the transitions return). */
+export function eventFromJson(json: Record<string, unknown>): EventRow {
+  return { ...(json as unknown as EventRow), id: String(json.id), created_at: new Date(json.created_at as string) };
+}
+
+/** An outbox row claimed for one attempt (storage/functions/greenlight_claim_deliveries.sql). */
+export interface ClaimedDelivery {
+  id: string;
+  attempt: number;
+  schedule_base: number;
+  event_id: string;
+  org_id: string;
+  approval_id: string | null;
+  event_type: EventType;
+  target: 'callback' | 'subscription';
+  subscription_id: string | null;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+}
+
+export interface EventInput {
+  orgId: string;
+  approvalId: string | null;
+  type: EventType;
+  actor: Principal;
+  from?: ApprovalStatus | null;
+  to?: ApprovalStatus | null;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Appends one immutable event in the caller's transaction: the audit trail entry and, for
+ * delivery, the outbox rows commit together with the change they describe, or not at all.
+ *
+ * The fan-out happens inside this same INSERT (storage/functions/events_fan_out.sql): a trigger
+ * rather than CTEs here, because the transitions of state-machine.ts insert events in their own
+ * statements, and every path must fan out with no extra round trip. The event is announced on
+ * EVENTS_CHANNEL once the caller's transaction commits (`Queryable.notify`).
+ */
+export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>(
+    `INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id::text AS id`,
+    [e.orgId, e.approvalId, e.type, e.actor.type, e.actor.id, e.actor.name, e.from ?? null, e.to ?? null, JSON.stringify(e.data ?? {})],
+  );
+  const id = rows[0]!.id;
+  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: e.orgId, eventId: id, approvalId: e.approvalId, type: e.type }));
+  return id;
+}

@@ -1,0 +1,373 @@
+/**
+ * The approval state machine: every transition of a request, and every rule that decides whether it
+ * may happen. Handlers (modules/approvals, modules/steps) call these; nothing else changes a request's
+ * status. Each transition is one statement (a function in storage/functions/, kept for the session's
+ * plan cache), so a rule is checked under the lock it depends on and a refusal rolls back everything.
+ *
+ *   create      → pending            greenlight_create_approvals / _approval (create-batch.ts)
+ *   vote        pending → pending    greenlight_decide: a vote that completes nothing
+ *               pending → approved   … the last approval needed
+ *               pending → rejected   … any rejection
+ *   step vote   the same, on one step (greenlight_decide with a step)
+ *   cancel      pending → cancelled  greenlight_cancel
+ *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
+ *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
+ *
+ * The rules:
+ * - Guard (greenlight_lock_pending.sql), before any vote, cancellation or step change, in this order:
+ *   the request exists in the caller's org → the org's emergency stop is off → it is still `pending`
+ *   → it is not past `expires_at` (judged by the database clock, even before the sweep marks it).
+ *   The request row is locked and its org row share-locked, so changes of one request queue behind
+ *   each other and the stop either committed first or waits.
+ * - Create: refused while the emergency stop is on (the org row is share-locked by the insert). An
+ *   idempotency key already used in the org makes no second request (the handler replays the first).
+ * - Who may decide: a viewer never; a connection (an automation holding `approvals:write`, trusted by
+ *   the org to decide on its behalf, with no user identity to match `approver_id`) any step; a person
+ *   a step they are the approver of, or any step as admin.
+ * - Four-eyes: whoever created a request cannot approve it, nor any of its steps. Rejecting
+ *   (withdrawing) it is fine.
+ * - Without steps, distinct principals vote until `required_approvals` (one vote each:
+ *   PRIMARY KEY (approval_id, step_order, voter_id)); one rejection rejects.
+ * - With steps, a vote goes to one step: the named one, or else the first pending one the caller may
+ *   decide; with `is_sequential`, only the lowest pending step may be decided. The request is approved
+ *   when every step is; `current_approvals` counts approved votes; `required_approvals` no longer applies.
+ * - Exactly once: the final transition repeats the status and deadline checks in its own WHERE.
+ * - Every decision event carries `approved_content_sha256` (approval-record.ts) of the request: the
+ *   content the decision was made on. The hashed fields never change after creation, so the hash is
+ *   computed from a read before the statement.
+ * - Expiry: a due request is claimed FOR UPDATE SKIP LOCKED (several processes sweep side by side; a
+ *   request locked by a decision or cancellation is left to it, and its own guard refuses it), then
+ *   its `on_expiry` applies: `expire` → expired; `approve` / `reject` → a final decision by the system
+ *   (decided_by null, decided_by_type 'system'), stamped at the sweep, with `reason: 'expired'`.
+ * - Events: every transition writes its events in the same statement; the fan-out trigger queues
+ *   their deliveries (storage/functions/events_fan_out.sql). Once the statement has committed the
+ *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
+ *   queued for it.
+ */
+import type { Approval, ApprovalStatus, DecideApprovalBody, EventType, Step } from '@greenlight/contract';
+import { sqlState, type Database, type Queryable } from '../storage/database.ts';
+import { ApiError, emergencyStop, notFound } from '../errors.ts';
+import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, toApproval, type ApprovalRow } from './approval-record.ts';
+import { appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
+import { toStep, type StepRow } from './step-record.ts';
+import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
+import { wellFormed } from './text.ts';
+
+/** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
+function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
+  if (sqlState(err) !== 'GL001') return null;
+  const code = (err as Error).message;
+  const raw = (err as { detail?: string }).detail;
+  const detail = (raw ? JSON.parse(raw) : {}) as Record<string, string | number | null>;
+  const onStep = detail.subject === 'step';
+  switch (code) {
+    case 'NOT_FOUND':
+      return notFound(onStep ? 'step' : 'approval request');
+    case 'EMERGENCY_STOP':
+      return emergencyStop();
+    case 'INVALID_STATUS':
+      if (onStep) return new ApiError('INVALID_STATUS', `step is already ${detail.status}`);
+      return detail.status
+        ? new ApiError('INVALID_STATUS', `approval request is already ${detail.status}`, { status: detail.status })
+        : new ApiError('INVALID_STATUS', 'approval request is no longer pending');
+    case 'APPROVAL_EXPIRED':
+      return new ApiError('APPROVAL_EXPIRED', `approval request has expired and can no longer be ${action}`);
+    case 'SELF_APPROVAL_FORBIDDEN':
+      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it');
+    case 'NOT_APPROVER':
+      return onStep
+        ? new ApiError('NOT_APPROVER', 'only the approver of this step or an admin can decide it')
+        : new ApiError('NOT_APPROVER', 'you are not the approver of any pending step of this request');
+    case 'ALREADY_VOTED':
+      return new ApiError('ALREADY_VOTED', onStep ? 'you have already voted on this step' : 'you have already voted on this approval request');
+    case 'STEP_OUT_OF_ORDER':
+      return new ApiError('STEP_OUT_OF_ORDER', `step ${detail.step_order} cannot be decided before step ${detail.next_step_order}`, {
+        next_step_id: detail.next_step_id!,
+        next_step_order: detail.next_step_order!,
+      });
+    default:
+      return null;
+  }
+}
+
+/** Announces what a committed statement wrote: its events to every listener, and queued deliveries to the worker. */
+function announce(db: Queryable, orgId: string, approvalId: string, events: { id: string; type: EventType }[], wakeWorker: boolean): void {
+  for (const e of events) db.notify(EVENTS_CHANNEL, notificationOf({ orgId, eventId: e.id, approvalId, type: e.type }));
+  if (wakeWorker && events.length > 0) db.notify(DELIVERIES_CHANNEL, `event:${events.at(-1)!.id}`);
+}
+
+// ——— create ———————————————————————————————————————————————————————————————————————————————————————
+
+/** What the caller asks for; who asks (org, requester) comes from the caller. */
+export type NewRequest = Omit<CreateItem, 'org_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name'>;
+
+export type CreateOutcome =
+  | { kind: 'created'; approval: ApprovalRow }
+  | { kind: 'stopped' }
+  /** The idempotency key is taken in this org: the request that holds it is the answer. */
+  | { kind: 'key-taken' };
+
+/**
+ * Writes a new pending request and its `approval.created` event, together with the other creates
+ * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. Errors
+ * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
+ * 22021) are thrown as the database raised them, for the caller to explain.
+ */
+export async function create(db: Database, caller: Caller, fields: NewRequest): Promise<CreateOutcome> {
+  const r: CreateResult = await createBatcherOf(db).create({
+    ...fields,
+    org_id: caller.org.id,
+    requested_by_type: caller.principal.type,
+    requested_by_id: caller.principal.id,
+    requested_by_name: caller.principal.name,
+  });
+  if (!r.org_open) return { kind: 'stopped' };
+  if (r.approval === null) return { kind: 'key-taken' };
+  const approval = approvalFromJson(r.approval);
+  // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery.
+  announce(db, caller.org.id, approval.id, [{ id: r.event_id!, type: 'approval.created' }], r.fanned_out);
+  return { kind: 'created', approval };
+}
+
+// ——— guard ————————————————————————————————————————————————————————————————————————————————————————
+
+/** The guard (see above) for a change made in the caller's transaction: the request, locked. */
+export async function lockPending(tx: Queryable, orgId: string, approvalId: string): Promise<ApprovalRow> {
+  try {
+    const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM greenlight_lock_pending($1, $2) AS a`, [orgId, approvalId]);
+    return rows[0]!;
+  } catch (err) {
+    throw refusal(err, 'decided') ?? err;
+  }
+}
+
+// ——— vote and step vote —————————————————————————————————————————————————————————————————————————————
+
+/** A step vote is the same body without `source`; `source` is recorded on the final event only. */
+export type VoteInput = DecideApprovalBody;
+
+/**
+ * A final decision's callback, claimed for its first attempt by the deciding process, with what the
+ * attempt needs from the same statement: the org's signing secrets (current first), and the final
+ * event and the request as decided, which its body is built from.
+ */
+export interface ClaimedCallback {
+  delivery: ClaimedDelivery;
+  secrets: string[];
+  body: { event: EventRow; approval: Approval };
+}
+
+export interface Decided {
+  approval: Approval;
+  step: Step | null;
+  callback: ClaimedCallback | null;
+}
+
+export interface DecideOptions {
+  /**
+   * Set when this process runs a delivery worker: a final decision's callback row is claimed for the
+   * caller, for `leaseMs`, in the decision's own statement, and the caller makes the first attempt.
+   * `newSecret` becomes the org's callback signing secret if it has none yet.
+   */
+  claimCallback?: { leaseMs: number; newSecret: string };
+}
+
+interface DecideRow {
+  approval: Record<string, unknown>;
+  step: (Omit<StepRow, 'decided_at'> & { decided_at: string | null }) | null;
+  event: Record<string, unknown>;
+  event_ids: string[];
+  event_types: EventType[];
+  delivery: (Omit<ClaimedDelivery, 'attempt' | 'event_id'> & { attempts: number; event_id: number | string }) | null;
+  secret: string | null;
+  previous_secret: string | null;
+  wake_worker: boolean;
+}
+
+async function vote(db: Database, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
+  // A person signed in, or acting through an OAuth grant, decides only as admin or approver.
+  if (caller.user?.role === 'viewer') throw new ApiError('FORBIDDEN', 'viewers cannot approve or reject requests');
+  const { rows: content } = await db.query<Pick<ApprovalRow, 'title' | 'description' | 'metadata' | 'changes'>>(
+    'SELECT a.title, a.description, a.metadata, a.changes FROM approvals a WHERE a.id = $1 AND a.org_id = $2',
+    [approvalId, caller.org.id],
+    { prepare: 'decision_content' },
+  );
+  if (!content[0]) throw notFound();
+  const claim = options.claimCallback;
+  const input = {
+    org: caller.org.id,
+    approval: approvalId,
+    step: stepId,
+    actor_type: caller.principal.type,
+    actor_id: caller.principal.id,
+    actor_name: wellFormed(caller.principal.name),
+    user_id: caller.user?.id ?? null,
+    user_role: caller.user?.role ?? null,
+    decision: ballot.decision,
+    comment: wellFormed(ballot.comment ?? null),
+    source: wellFormed(ballot.source ?? null),
+    content_sha256: contentSha256(content[0]),
+    lease_ms: claim?.leaseMs ?? null,
+    new_secret: claim?.newSecret ?? null,
+  };
+  let r: DecideRow;
+  try {
+    const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], { prepare: 'decide_approval' });
+    r = rows[0]!;
+  } catch (err) {
+    throw refusal(err, 'decided') ?? err;
+  }
+  announce(db, caller.org.id, approvalId, r.event_ids.map((id, i) => ({ id, type: r.event_types[i]! })), r.wake_worker);
+
+  const approval = toApproval(approvalFromJson(r.approval));
+  const step = r.step && toStep({ ...r.step, decided_at: r.step.decided_at === null ? null : new Date(r.step.decided_at) });
+  const d = r.delivery;
+  const callback: ClaimedCallback | null =
+    d === null
+      ? null
+      : {
+          delivery: {
+            id: d.id,
+            attempt: d.attempts,
+            schedule_base: d.schedule_base,
+            event_id: String(d.event_id),
+            org_id: d.org_id,
+            approval_id: d.approval_id,
+            event_type: d.event_type,
+            target: d.target,
+            subscription_id: d.subscription_id,
+            url: d.url,
+            headers: d.headers ?? {},
+            body: d.body,
+          },
+          secrets: r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!],
+          body: { approval, event: eventFromJson(r.event) },
+        };
+  return { approval, step, callback };
+}
+
+/**
+ * `PATCH /approvals/:id`. Without steps the vote counts towards `required_approvals`; with steps it goes
+ * to the first pending step the caller may decide (with `is_sequential`, that must be the lowest pending one).
+ */
+export function decide(db: Database, caller: Caller, approvalId: string, input: VoteInput, options: DecideOptions = {}): Promise<Decided> {
+  return vote(db, caller, approvalId, null, input, options);
+}
+
+/** `PATCH /approvals/:id/steps/:stepId`: a vote on one named step. */
+export async function decideStep(db: Database, caller: Caller, approvalId: string, stepId: string, input: VoteInput): Promise<Step> {
+  return (await vote(db, caller, approvalId, stepId, input)).step!;
+}
+
+// ——— cancel ———————————————————————————————————————————————————————————————————————————————————————
+
+/** `DELETE /approvals/:id`: pending → cancelled, behind the same guard as a decision. */
+export async function cancel(db: Database, caller: Caller, approvalId: string): Promise<ApprovalRow> {
+  const input = {
+    org: caller.org.id,
+    approval: approvalId,
+    actor_type: caller.principal.type,
+    actor_id: caller.principal.id,
+    actor_name: wellFormed(caller.principal.name),
+  };
+  let r: { approval: Record<string, unknown>; event_id: string };
+  try {
+    const { rows } = await db.query<typeof r>('SELECT r.approval, r.event_id FROM greenlight_cancel($1) AS r', [JSON.stringify(input)]);
+    r = rows[0]!;
+  } catch (err) {
+    throw refusal(err, 'cancelled') ?? err;
+  }
+  // The callback of a cancellation is the worker's: the event's announcement wakes it.
+  announce(db, caller.org.id, approvalId, [{ id: r.event_id, type: 'approval.cancelled' }], false);
+  return approvalFromJson(r.approval);
+}
+
+// ——— expire and auto-decide ———————————————————————————————————————————————————————————————————————
+
+export const EXPIRY_BATCH_SIZE = 500;
+
+export const AUTO_DECISION_COMMENT = {
+  approve: 'automatically approved on expiry',
+  reject: 'automatically rejected on expiry',
+} as const;
+
+/** Due pending requests, claimed for this sweep (see the rules above). */
+const CLAIM_DUE_SQL = `
+SELECT ${APPROVAL_COLUMNS}
+  FROM approvals a
+ WHERE a.status = 'pending' AND a.expires_at IS NOT NULL AND a.expires_at <= now()
+ ORDER BY a.expires_at
+ LIMIT $1
+   FOR UPDATE SKIP LOCKED`;
+
+/** Each claimed request's `on_expiry` policy; FOR UPDATE re-checked `pending` against the latest committed row. */
+const APPLY_SQL = `
+UPDATE approvals a
+   SET status = CASE a.on_expiry WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'expired' END,
+       decided_at = CASE WHEN a.on_expiry = 'expire' THEN NULL ELSE now() END,
+       decided_by = NULL,
+       decided_by_type = CASE WHEN a.on_expiry = 'expire' THEN NULL ELSE 'system' END,
+       decision_comment = CASE a.on_expiry WHEN 'approve' THEN $2 WHEN 'reject' THEN $3 END,
+       updated_at = now()
+ WHERE a.id = ANY ($1::uuid[]) AND a.status = 'pending'
+RETURNING a.id, a.status`;
+
+type Outcome = Extract<ApprovalStatus, 'expired' | 'approved' | 'rejected'>;
+
+const EVENT_OF: Record<Outcome, EventType> = {
+  expired: 'approval.expired',
+  approved: 'approval.approved',
+  rejected: 'approval.rejected',
+};
+
+/**
+ * The event of one swept request, in the shape of a person's decision where it is one (decision,
+ * comment, source, current_approvals, approved_content_sha256), plus `reason: 'expired'` so a
+ * receiver tells the automatic decision apart.
+ */
+async function recordOutcome(tx: Queryable, a: ApprovalRow, to: Outcome): Promise<void> {
+  const expiresAt = a.expires_at!.toISOString();
+  const data: Record<string, unknown> =
+    to === 'expired'
+      ? { expires_at: expiresAt }
+      : {
+          decision: to === 'approved' ? 'approve' : 'reject',
+          comment: AUTO_DECISION_COMMENT[to === 'approved' ? 'approve' : 'reject'],
+          source: null,
+          current_approvals: a.current_approvals,
+          reason: 'expired',
+          expires_at: expiresAt,
+          approved_content_sha256: contentSha256(a),
+        };
+  await appendEvent(tx, { orgId: a.org_id, approvalId: a.id, type: EVENT_OF[to], actor: SYSTEM_ACTOR, from: 'pending', to, data });
+}
+
+/** One batch in one transaction: claim, apply the policy, append the events. */
+async function sweepBatch(db: Database): Promise<{ claimed: number; swept: number }> {
+  return db.transaction(async (tx) => {
+    const { rows: due } = await tx.query<ApprovalRow>(CLAIM_DUE_SQL, [EXPIRY_BATCH_SIZE]);
+    if (due.length === 0) return { claimed: 0, swept: 0 };
+    const { rows: applied } = await tx.query<{ id: string; status: Outcome }>(APPLY_SQL, [
+      due.map((a) => a.id),
+      AUTO_DECISION_COMMENT.approve,
+      AUTO_DECISION_COMMENT.reject,
+    ]);
+    const outcome = new Map(applied.map((r) => [r.id, r.status]));
+    for (const a of due) {
+      const to = outcome.get(a.id);
+      if (to) await recordOutcome(tx, a, to);
+    }
+    return { claimed: due.length, swept: applied.length };
+  });
+}
+
+/** Sweeps every due request, batch after batch; returns how many it expired or decided. */
+export async function expireDue(db: Database): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { claimed, swept } = await sweepBatch(db);
+    total += swept;
+    if (claimed < EXPIRY_BATCH_SIZE) return total;
+  }
+}

@@ -1,0 +1,20 @@
+import { ERROR_STATUS, type ErrorCode } from '@greenlight/contract';
+
+/** The only error type handlers throw; http/errors.ts turns it into the envelope. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const notFound = (what = 'approval request') => new ApiError('NOT_FOUND', `${what} not found`);
+
+export const emergencyStop = () =>
+  new ApiError('EMERGENCY_STOP', 'the emergency stop is on for this organization: approval requests cannot be changed until an admin turns it off');

@@ -1,0 +1,24 @@
+-- The cancel transition (core/state-machine.ts): the requester withdraws a pending request, behind
+-- the same guard as a decision (greenlight_lock_pending), so a concurrent decision, expiry or
+-- emergency stop either committed before it or waits for it. One statement: the request and its
+-- `approval.cancelled` event (and, through the fan-out trigger, its callback) commit together.
+--
+-- p_cancel (JSON): org, approval, actor_type, actor_id, actor_name.
+CREATE OR REPLACE FUNCTION greenlight_cancel(p_cancel jsonb)
+RETURNS TABLE (approval json, event_id text) LANGUAGE plpgsql AS $$
+DECLARE
+  v record;
+  a approvals;
+  ev_id bigint;
+BEGIN
+  SELECT * INTO v FROM jsonb_to_record(p_cancel) AS x(org uuid, approval uuid, actor_type text, actor_id uuid, actor_name text);
+  a := greenlight_lock_pending(v.org, v.approval);
+  UPDATE approvals ap SET status = 'cancelled', cancelled_at = now(), updated_at = now()
+   WHERE ap.id = a.id
+  RETURNING ap.* INTO a;
+  INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
+  VALUES (a.org_id, a.id, 'approval.cancelled', v.actor_type, v.actor_id, v.actor_name, 'pending', 'cancelled', '{}')
+  RETURNING id INTO ev_id;
+  RETURN QUERY SELECT to_json(a), ev_id::text;
+END
+$$;

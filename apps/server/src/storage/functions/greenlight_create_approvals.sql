@@ -1,0 +1,74 @@
+-- The create transition (core/state-machine.ts), for one request or many in one statement.
+--
+-- p_items is a JSON array of new requests, each an object whose keys are the columns of `approvals`
+-- it sets (core/approval-record.ts, NewApproval); `id` is chosen by the caller, so each answer row
+-- finds its request. Columns it leaves out take the table's defaults: a request starts `pending`.
+--
+-- One row comes back per item, in their order (`ord`, from 0): whether its org accepts requests, its
+-- `approval.created` event id, the new request as JSON (NULL when the org is stopped or the
+-- idempotency key was already taken, within this batch too), and whether the event queued a delivery.
+--
+-- One statement, all or nothing:
+-- - the org rows are read under a share lock, so the emergency stop is checked atomically with the
+--   insert (a stop committed first is seen; a stop pressed later waits for this statement);
+-- - a request is inserted unless its idempotency key is taken (ON CONFLICT waits for a concurrent
+--   insert of the same key to commit or roll back);
+-- - its event comes from the same RETURNING, so neither exists without the other, and its
+--   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
+--   out: see events_fan_out.sql).
+-- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
+-- writes each request on its own (core/create-batch.ts). Errors keep their SQLSTATE and constraint.
+-- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
+-- holding the same idempotency keys in opposite orders can deadlock; Postgres then aborts one, and its
+-- requests are written one by one like any failed batch.
+--
+-- PL/pgSQL keeps the statement's plan for the session: a plain statement was parsed and planned on
+-- every call (PGlite's protocol has no named prepared statements). The row comes back as one JSON
+-- value: a driver parses that much faster than the row as typed columns.
+CREATE OR REPLACE FUNCTION greenlight_create_approvals(p_items jsonb)
+RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH items AS (
+    SELECT (i.ordinality - 1)::integer AS ord, i.*
+      FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
+  ), o AS (
+    SELECT orgs.id FROM orgs WHERE orgs.id IN (SELECT items.org_id FROM items) AND NOT orgs.emergency_stop FOR SHARE
+  ), ins AS (
+    INSERT INTO approvals (id, org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
+                           priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
+                           callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
+                           expires_at, on_expiry)
+    SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
+           i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
+           i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
+           i.expires_at, i.on_expiry
+      FROM items i JOIN o ON o.id = i.org_id
+     ORDER BY i.ord
+    ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
+    RETURNING *
+  ), ev AS (
+    -- Whoever asked is the actor; the event names what a list of events shows without the request.
+    INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
+    SELECT ins.org_id, ins.id, 'approval.created', ins.requested_by_type, ins.requested_by_id, ins.requested_by_name,
+           NULL, 'pending', jsonb_build_object('title', ins.title, 'priority', ins.priority)
+      FROM ins JOIN items i ON i.id = ins.id
+     ORDER BY i.ord
+    RETURNING id, org_id, approval_id
+  ), fan AS (
+    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
+    SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'subscription', s.id, s.url, '{}'
+      FROM ev
+      JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
+     ORDER BY ev.id
+    RETURNING approval_id
+  )
+  SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id)
+    FROM items i
+    LEFT JOIN o ON o.id = i.org_id
+    LEFT JOIN ins ON ins.id = i.id
+    LEFT JOIN ev ON ev.approval_id = i.id
+   ORDER BY i.ord;
+END
+$$;

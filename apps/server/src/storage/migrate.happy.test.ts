@@ -1,0 +1,39 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../testing/harness.ts';
+import { migrate } from './migrate.ts';
+
+const FUNCTIONS_DIR = fileURLToPath(new URL('./functions/', import.meta.url));
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await openTestDatabase();
+}, 60_000);
+afterAll(() => t.drop(), 60_000);
+
+/** The functions the files of functions/ define, by name. */
+function definedInFiles(): string[] {
+  return readdirSync(FUNCTIONS_DIR)
+    .filter((f) => f.endsWith('.sql'))
+    .flatMap((f) => [...readFileSync(FUNCTIONS_DIR + f, 'utf8').matchAll(/CREATE OR REPLACE FUNCTION (\w+)\(/g)].map((m) => m[1]!))
+    .sort();
+}
+
+describe('migrate', () => {
+  it('applies each migration once, and the functions of functions/ on every run', async () => {
+    expect(await migrate(t.db)).toEqual([]);
+    // A function changed by hand is put back by the next migrate.
+    await t.db.exec(`CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);
+    await migrate(t.db);
+    const { rows } = await t.db.query<{ body: string }>(`SELECT prosrc AS body FROM pg_proc WHERE proname = 'events_append_only'`);
+    expect(rows.map((r) => r.body.includes('append-only'))).toEqual([true]);
+  });
+
+  it('leaves exactly the functions of functions/, one signature each', async () => {
+    const { rows } = await t.db.query<{ name: string }>(
+      `SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1`,
+    );
+    expect(rows.map((r) => r.name)).toEqual(definedInFiles());
+  });
+});
