@@ -1,6 +1,44 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
+
+const server = 'apps/server/src';
+
+/**
+ * The server's layers, lowest first. A layer may import the ones below it, never one above, type
+ * imports included (they are dependencies of the design if not of the bundle):
+ *   storage, events, security, errors.ts        the database, LISTEN/NOTIFY, tokens, the error type
+ *   core                                        the approval state machine and its records
+ *   delivery                                    the outbox worker, signer, SSRF guard, payloads
+ *   http, context.ts                            routing, authentication, rate limits; what handlers receive
+ *   modules                                     the features: handlers, pages, credential resolvers
+ *   app.ts, server.ts, main.ts, cli, admin      composition
+ * `config.ts` (parsed settings) and `testing/` (test helpers) stand outside the layers.
+ */
+const layers = [
+  { name: 'composition', paths: ['app.ts', 'server.ts', 'main.ts', 'index.ts', 'cli', 'admin'] },
+  { name: 'modules', paths: ['modules'] },
+  { name: 'http', paths: ['http', 'context.ts'] },
+  { name: 'delivery', paths: ['delivery'] },
+  { name: 'core', paths: ['core'] },
+  { name: 'base', paths: ['storage', 'events', 'security', 'errors.ts', 'jobs'] },
+];
+const importSettings = {
+  'import-x/resolver-next': [createNodeResolver()],
+  'import-x/extensions': ['.ts', '.js', '.mjs'],
+  'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+  'import-x/ignore': ['node_modules'],
+};
+const zones = layers.flatMap((lower, i) =>
+  layers.slice(0, i).flatMap((upper) =>
+    lower.paths.map((target) => ({
+      target: `${server}/${target}`,
+      from: upper.paths.map((p) => `${server}/${p}`),
+      message: `the ${lower.name} layer must not depend on ${upper.name} (see eslint.config.js)`,
+    })),
+  ),
+);
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', 'packages/n8n-nodes-greenlight/**', 'packages/make/**'] },
@@ -12,5 +50,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  {
+    files: [`${server}/**/*.ts`],
+    plugins: { 'import-x': importX },
+    settings: importSettings,
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    files: [`${server}/**/*.ts`],
+    ignores: ['**/*.test.ts', `${server}/testing/**`],
+    plugins: { 'import-x': importX },
+    settings: importSettings,
+    rules: { 'import-x/no-restricted-paths': ['error', { zones }] },
   },
 );

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -9,6 +10,9 @@ const serverTests = ['apps/server/src/**/*.test.ts'];
 
 export default defineConfig({
   test: {
+    // Most test files spend their time waiting (servers, databases, timers), not computing: one
+    // worker per core, where vitest's default is one fewer (a single worker on a two-core machine).
+    maxWorkers: availableParallelism(),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
@@ -23,7 +27,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'packages',
-          include: ['packages/client/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts'],
+          include: ['packages/client/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
         },
       },
       {
@@ -51,6 +55,8 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          // The n8n tests load the built n8n package: built here when missing or stale.
+          globalSetup: ['test/build-n8n-package.ts'],
         },
       },
     ],

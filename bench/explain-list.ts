@@ -8,7 +8,7 @@ import pg from 'pg';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EXACT_TOTAL_UP_TO, ListApprovalsQuery } from '../packages/contract/src/index.ts';
-import { APPROVAL_COLUMNS } from '../apps/server/src/modules/approvals/serialize.ts';
+import { APPROVAL_COLUMNS } from '../apps/server/src/core/approval-record.ts';
 import {
   Params,
   estimateSql,
