@@ -8,7 +8,7 @@ const server = 'apps/server/src';
 /**
  * The server's layers, lowest first. A layer may import the ones below it, never one above, type
  * imports included (they are dependencies of the design if not of the bundle):
- *   storage, events, security, errors.ts        the database, LISTEN/NOTIFY, tokens, the error type
+ *   storage, events, security, errors.ts, metrics  the database, LISTEN/NOTIFY, tokens, the error type, counters
  *   core                                        the approval state machine and its records
  *   delivery                                    the outbox worker, signer, SSRF guard, payloads
  *   http, context.ts                            routing, authentication, rate limits; what handlers receive
@@ -22,7 +22,7 @@ const layers = [
   { name: 'http', paths: ['http', 'context.ts'] },
   { name: 'delivery', paths: ['delivery'] },
   { name: 'core', paths: ['core'] },
-  { name: 'base', paths: ['storage', 'events', 'security', 'errors.ts', 'jobs'] },
+  { name: 'base', paths: ['storage', 'events', 'security', 'errors.ts', 'jobs', 'metrics'] },
 ];
 const importSettings = {
   'import-x/resolver-next': [createNodeResolver()],

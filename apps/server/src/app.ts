@@ -22,6 +22,7 @@ export function createApp(deps: AppDeps): Express {
   // costs CPU on every request (static dashboard files keep theirs: serve-static sets its own).
   app.disable('etag');
   app.set('query parser', 'simple');
+  if (deps.metrics) app.use(deps.metrics.httpMiddleware());
   app.use(requestLog(deps.logger));
   app.use(securityHeaders());
 
@@ -37,6 +38,8 @@ export function createApp(deps: AppDeps): Express {
       res.status(503).json({ status: 'unavailable' });
     }
   });
+
+  if (deps.metrics && deps.config.GREENLIGHT_METRICS_TOKEN) app.get('/metrics', deps.metrics.scrapeHandler(deps.config.GREENLIGHT_METRICS_TOKEN));
 
   app.use(docsRouter());
   // The API first: its requests are the many, and every router ahead of it is matched against each one.

@@ -72,6 +72,11 @@ export const ConfigSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  /**
+   * Serves `GET /metrics` (Prometheus text format) to a scraper sending `Authorization: Bearer <token>`.
+   * Unset: no metrics are collected and /metrics answers 404.
+   */
+  GREENLIGHT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   NODE_ENV: z.string().default('development'),
 });
 

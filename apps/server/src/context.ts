@@ -13,6 +13,7 @@ import type { RateLimitStore } from './http/rate-limit.ts';
 import type { ApiKeyCache } from './http/api-key-cache.ts';
 import type { EventBus } from './events/event-bus.ts';
 import type { DeliveryWorker } from './delivery/worker.ts';
+import type { Metrics } from './metrics/metrics.ts';
 
 export interface AppDeps {
   config: Config;
@@ -29,6 +30,8 @@ export interface AppDeps {
    * awaited by the same shutdown.
    */
   delivery?: DeliveryWorker;
+  /** Prometheus metrics (absent unless GREENLIGHT_METRICS_TOKEN is set). */
+  metrics?: Metrics;
 }
 
 /** Who is calling: resolved by http/auth.ts from the request's credential. */

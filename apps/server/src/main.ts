@@ -19,7 +19,7 @@ const logger = createLogger(config);
 // written still ends in an orderly exit (0) rather than Node's default (killed by the signal).
 let running: Awaited<ReturnType<typeof startGreenlight>> | undefined;
 let started = false;
-let shutdownRequested = false;
+let shutdownRequested: string | undefined;
 function shutDown(signal: string): void {
   logger.info({ signal }, 'shutting down: finishing in-flight requests');
   const force = setTimeout(() => {
@@ -38,7 +38,7 @@ function shutDown(signal: string): void {
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
     if (shutdownRequested) return;
-    shutdownRequested = true;
+    shutdownRequested = signal;
     // During start-up (migrations, the first-run org) the shutdown waits for it to finish.
     if (started) shutDown(signal);
   });
@@ -54,4 +54,4 @@ try {
   process.exit(1);
 }
 logger.info({ url: running.url, database: running.deps.db.kind, rate_limit_store: running.deps.rateLimit.kind }, 'Greenlight is listening');
-if (shutdownRequested) shutDown('signal during start-up');
+if (shutdownRequested) shutDown(shutdownRequested);

@@ -15,6 +15,7 @@ import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
+import { Metrics } from './metrics/metrics.ts';
 
 export interface RunningServer {
   url: string;
@@ -40,8 +41,9 @@ export async function startGreenlight(
   await bus.start();
   const apiKeys = new ApiKeyCache<AuthContext>();
   await apiKeys.start(db);
-  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config }) : undefined;
-  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, delivery };
+  const metrics = config.GREENLIGHT_METRICS_TOKEN ? new Metrics(db) : undefined;
+  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics }) : undefined;
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, delivery, metrics };
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
@@ -53,7 +55,9 @@ export async function startGreenlight(
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
 
   const jobs: Job[] = [
-    every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () => expireDue(db)),
+    every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () =>
+      expireDue(db, metrics && ((outcome) => metrics.approvalDecided(outcome))),
+    ),
     startSearchIndexUpkeep(db, logger, config.GREENLIGHT_INDEX_UPKEEP_MS),
   ];
   jobs.push(await startAdminSocket(deps, { ownsDataDir: !options.db }));

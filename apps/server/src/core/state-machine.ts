@@ -162,6 +162,8 @@ export interface Decided {
   approval: Approval;
   step: Step | null;
   callback: ClaimedCallback | null;
+  /** The events this vote committed, in order: a vote, and the final decision when it made one. */
+  events: EventType[];
 }
 
 export interface DecideOptions {
@@ -244,7 +246,7 @@ async function vote(db: Database, caller: Caller, approvalId: string, stepId: st
           secrets: r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!],
           body: { approval, event: eventFromJson(r.event) },
         };
-  return { approval, step, callback };
+  return { approval, step, callback, events: r.event_types };
 }
 
 /**
@@ -256,8 +258,8 @@ export function decide(db: Database, caller: Caller, approvalId: string, input: 
 }
 
 /** `PATCH /approvals/:id/steps/:stepId`: a vote on one named step. */
-export async function decideStep(db: Database, caller: Caller, approvalId: string, stepId: string, input: VoteInput): Promise<Step> {
-  return (await vote(db, caller, approvalId, stepId, input)).step!;
+export async function decideStep(db: Database, caller: Caller, approvalId: string, stepId: string, input: VoteInput): Promise<Decided & { step: Step }> {
+  return (await vote(db, caller, approvalId, stepId, input)) as Decided & { step: Step };
 }
 
 // ——— cancel ———————————————————————————————————————————————————————————————————————————————————————
@@ -313,7 +315,8 @@ UPDATE approvals a
  WHERE a.id = ANY ($1::uuid[]) AND a.status = 'pending'
 RETURNING a.id, a.status`;
 
-type Outcome = Extract<ApprovalStatus, 'expired' | 'approved' | 'rejected'>;
+export type SweepOutcome = Extract<ApprovalStatus, 'expired' | 'approved' | 'rejected'>;
+type Outcome = SweepOutcome;
 
 const EVENT_OF: Record<Outcome, EventType> = {
   expired: 'approval.expired',
@@ -344,10 +347,10 @@ async function recordOutcome(tx: Queryable, a: ApprovalRow, to: Outcome): Promis
 }
 
 /** One batch in one transaction: claim, apply the policy, append the events. */
-async function sweepBatch(db: Database): Promise<{ claimed: number; swept: number }> {
+async function sweepBatch(db: Database): Promise<{ claimed: number; applied: { status: Outcome }[] }> {
   return db.transaction(async (tx) => {
     const { rows: due } = await tx.query<ApprovalRow>(CLAIM_DUE_SQL, [EXPIRY_BATCH_SIZE]);
-    if (due.length === 0) return { claimed: 0, swept: 0 };
+    if (due.length === 0) return { claimed: 0, applied: [] };
     const { rows: applied } = await tx.query<{ id: string; status: Outcome }>(APPLY_SQL, [
       due.map((a) => a.id),
       AUTO_DECISION_COMMENT.approve,
@@ -358,16 +361,20 @@ async function sweepBatch(db: Database): Promise<{ claimed: number; swept: numbe
       const to = outcome.get(a.id);
       if (to) await recordOutcome(tx, a, to);
     }
-    return { claimed: due.length, swept: applied.length };
+    return { claimed: due.length, applied };
   });
 }
 
-/** Sweeps every due request, batch after batch; returns how many it expired or decided. */
-export async function expireDue(db: Database): Promise<number> {
+/**
+ * Sweeps every due request, batch after batch; returns how many it expired or decided, and tells
+ * `onSwept` each committed batch's outcomes (the metrics count them).
+ */
+export async function expireDue(db: Database, onSwept?: (outcome: SweepOutcome) => void): Promise<number> {
   let total = 0;
   for (;;) {
-    const { claimed, swept } = await sweepBatch(db);
-    total += swept;
+    const { claimed, applied } = await sweepBatch(db);
+    total += applied.length;
+    if (onSwept) for (const r of applied) onSwept(r.status);
     if (claimed < EXPIRY_BATCH_SIZE) return total;
   }
 }

@@ -5,6 +5,7 @@ import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type BodySou
 import { type ClaimedDelivery } from '../core/events.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 import { signatureHeader } from './signer.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 /** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
 export interface DeliveryRuntime {
@@ -16,6 +17,7 @@ export interface DeliveryRuntime {
   leaseMs: number;
   /** host:pid, written on each attempt row. */
   worker: string;
+  metrics?: Metrics;
 }
 
 /** 2xx delivered; 410 gone; else the next step of the schedule (or Retry-After, if later), or failed when none is left. */
@@ -71,6 +73,7 @@ export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal
     rt.logger.warn({ delivery_id: d.id, attempt: d.attempt }, 'delivery claim expired before the attempt was recorded');
     return null;
   }
+  rt.metrics?.deliveryAttempted(d.target, outcome.kind);
   if (outcome.kind === 'failed') rt.logger.warn({ delivery_id: d.id, attempts: d.attempt }, 'delivery failed for good');
   return outcome;
 }

@@ -8,6 +8,7 @@ import { DELIVERIES_CHANNEL, EVENTS_CHANNEL } from '../events/event-bus.ts';
 import { parseNotification } from '../events/event-bus.ts';
 import { runAttempt, type DeliveryRuntime } from './attempt.ts';
 import type { HostLookup } from './ssrf.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export interface DeliveryWorkerOptions {
   db: Database;
@@ -20,6 +21,8 @@ export interface DeliveryWorkerOptions {
     | 'GREENLIGHT_DELIVERY_CONCURRENCY'
     | 'GREENLIGHT_DELIVERY_SWEEP_MS'
   >;
+  /** Counts each attempt's outcome (absent: metrics are off). */
+  metrics?: Metrics;
   /** Tests: a recording sender, or a resolver that plays hostile DNS. */
   sender?: Sender;
   lookup?: HostLookup;
@@ -74,6 +77,7 @@ export class DeliveryWorker {
       schedule: config.deliverySchedule,
       leaseMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS + LEASE_MARGIN_MS,
       worker: `${hostname()}:${process.pid}`,
+      metrics: options.metrics,
     };
   }
 

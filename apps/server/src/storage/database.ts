@@ -43,6 +43,8 @@ export interface Database extends Queryable {
    * `onReconnect` runs after the listening connection was lost and is listening again: whatever
    * was notified in between is gone, so the subscriber re-reads what it watches.
    */
+  /** Connections of the pool (Postgres only: PGlite is one connection in a worker thread). */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number };
   listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

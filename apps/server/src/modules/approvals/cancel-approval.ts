@@ -5,5 +5,7 @@ import { toApproval } from '../../core/approval-record.ts';
 
 /** `DELETE /approvals/:id`: the cancel transition (core/state-machine.ts). */
 export const cancelApproval: Handler<Routes['cancelApproval']> = async ({ params, auth, deps }) => {
-  return { status: 200, body: toApproval(await cancel(deps.db, auth, params.id)) };
+  const cancelled = await cancel(deps.db, auth, params.id);
+  deps.metrics?.approvalDecided('cancelled');
+  return { status: 200, body: toApproval(cancelled) };
 };

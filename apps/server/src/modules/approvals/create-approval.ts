@@ -86,7 +86,10 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     throw err;
   }
   if (created.kind === 'stopped') throw emergencyStop();
-  if (created.kind === 'created') return { status: 201, body: toApproval(created.approval) };
+  if (created.kind === 'created') {
+    deps.metrics?.approvalCreated();
+    return { status: 201, body: toApproval(created.approval) };
+  }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
   // (READ COMMITTED) sees it; approvals are never deleted, so it is there.

@@ -2,6 +2,7 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { attemptClaimed, watchFirstAttempt } from '../../delivery/inline.ts';
 import { decide } from '../../core/state-machine.ts';
+import { countDecisions } from '../../metrics/count-decisions.ts';
 import { generateSecret } from '../../delivery/signer.ts';
 
 /**
@@ -19,7 +20,8 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   const decideAndDeliver = async () => {
     // With a worker here, the decision's statement also claims its callback for this process.
     const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: generateSecret() };
-    const { approval, callback } = await decide(deps.db, auth, params.id, body, { claimCallback });
+    const { approval, callback, events } = await decide(deps.db, auth, params.id, body, { claimCallback });
+    countDecisions(deps.metrics, events);
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;
     if (callback && worker) {

@@ -238,7 +238,7 @@ describe('voting on steps', () => {
       [s2!.id, 'approved', b.id],
     ]);
 
-    const step = await decideStep(server.db, userAuth(seed, a, 'approver'), created.id, s1!.id, { decision: 'approve' });
+    const { step } = await decideStep(server.db, userAuth(seed, a, 'approver'), created.id, s1!.id, { decision: 'approve' });
     expect(step).toMatchObject({ id: s1!.id, status: 'approved', decided_by: a.id });
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'approved', decided_by: a.id });
     expect((await votesOf(server, created.id)).map((v) => [v.step_order, v.voter_type, v.voter_id])).toEqual([
@@ -252,7 +252,7 @@ describe('voting on steps', () => {
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
-    const step = await decideStep(server.db, userAuth(seed, seed.admin, 'admin'), created.id, s1!.id, { decision: 'approve' });
+    const { step } = await decideStep(server.db, userAuth(seed, seed.admin, 'admin'), created.id, s1!.id, { decision: 'approve' });
     expect(step).toMatchObject({ status: 'approved', decided_by: seed.admin.id });
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'approved' });
   });

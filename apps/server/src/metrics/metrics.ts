@@ -1,0 +1,161 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ApiError } from '../errors.ts';
+import type { Database } from '../storage/database.ts';
+
+/** How a request, a decision or a delivery attempt ended, as the counters label it. */
+export type DecisionOutcome = 'approved' | 'rejected' | 'cancelled' | 'expired';
+export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
+
+/** Seconds: from a quick read to a long poll's 30 s hold (streams are counted when they end). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * This process's Prometheus metrics (prom-client), served at `GET /metrics` when
+ * GREENLIGHT_METRICS_TOKEN is set. Counters count what this process did (sum them across replicas);
+ * the gauges read from the database (pending requests, outbox) describe the whole installation and
+ * read the same on every replica (take their max).
+ *
+ * One registry per app rather than prom-client's global one: tests run several servers in one process.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly created: Counter;
+  private readonly decided: Counter<'outcome'>;
+  private readonly deliveries: Counter<'target' | 'outcome'>;
+
+  constructor(private readonly db: Database) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'greenlight_' });
+    this.httpRequests = new Counter({
+      name: 'greenlight_http_requests_total',
+      help: 'HTTP requests answered, by route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'greenlight_http_request_duration_seconds',
+      help: 'Time from a request arriving to its answer being sent, by route pattern and status.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.created = new Counter({ name: 'greenlight_approvals_created_total', help: 'Approval requests created by this process.', registers });
+    this.decided = new Counter({
+      name: 'greenlight_approvals_decided_total',
+      help: 'Approval requests that reached a final status in this process, by outcome (expired and auto-decided by the expiry sweep included).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.deliveries = new Counter({
+      name: 'greenlight_delivery_attempts_total',
+      help: 'Delivery attempts made by this process, by target (callback or subscription) and what the attempt led to.',
+      labelNames: ['target', 'outcome'],
+      registers,
+    });
+
+    // Read at scrape time, one statement per table (both served by partial indexes on status), and
+    // shared by the four gauges of one scrape.
+    const database = this.db;
+    let snapshot: { at: number; values: Promise<Record<'pending' | 'oldestPending' | 'backlog' | 'oldestBacklog', number>> } | undefined;
+    const read = () => {
+      if (!snapshot || Date.now() - snapshot.at > 1000) {
+        const values = Promise.all([
+          database.query<{ n: string; age: number | null }>(
+            `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM approvals WHERE status = 'pending'`,
+          ),
+          database.query<{ n: string; age: number | null }>(
+            `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM deliveries WHERE status IN ('pending', 'delivering')`,
+          ),
+        ]).then(([a, d]) => ({
+          pending: Number(a.rows[0]!.n),
+          oldestPending: a.rows[0]!.age ?? 0,
+          backlog: Number(d.rows[0]!.n),
+          oldestBacklog: d.rows[0]!.age ?? 0,
+        }));
+        snapshot = { at: Date.now(), values };
+        // A failed read is not kept: the next scrape tries again.
+        values.catch(() => (snapshot = undefined));
+      }
+      return snapshot.values;
+    };
+    const gauge = (name: string, help: string, key: 'pending' | 'oldestPending' | 'backlog' | 'oldestBacklog') =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.set((await read())[key]);
+        },
+      });
+    gauge('greenlight_approvals_pending', 'Approval requests waiting for a decision (all orgs).', 'pending');
+    gauge('greenlight_approvals_oldest_pending_age_seconds', 'Age of the oldest pending approval request (0 when none is pending).', 'oldestPending');
+    gauge('greenlight_outbox_backlog', 'Deliveries not yet settled (pending or being attempted).', 'backlog');
+    gauge('greenlight_outbox_oldest_age_seconds', 'Age of the oldest unsettled delivery (0 when the outbox is empty).', 'oldestBacklog');
+
+    const pool = this.db.poolStats;
+    if (pool) {
+      const stats = pool.bind(this.db);
+      new Gauge({
+        name: 'greenlight_db_pool_connections',
+        help: 'Database pool connections by state: in use, idle, and the pool maximum; waiting counts queries queued for a connection.',
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const s = stats();
+          this.set({ state: 'in_use' }, s.total - s.idle);
+          this.set({ state: 'idle' }, s.idle);
+          this.set({ state: 'max' }, s.max);
+          this.set({ state: 'waiting' }, s.waiting);
+        },
+      });
+    }
+  }
+
+  approvalCreated(): void {
+    this.created.inc();
+  }
+
+  approvalDecided(outcome: DecisionOutcome, n = 1): void {
+    if (n > 0) this.decided.inc({ outcome }, n);
+  }
+
+  deliveryAttempted(target: 'callback' | 'subscription', outcome: DeliveryOutcome): void {
+    this.deliveries.inc({ target, outcome });
+  }
+
+  /**
+   * Times every request by the route pattern that served it (`/api/v1/approvals/:id`, never the
+   * concrete path, so an id cannot become a label); requests no route took are `unmatched`.
+   */
+  httpMiddleware(): RequestHandler {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const start = process.hrtime.bigint();
+      res.once('finish', () => {
+        const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+        const labels = { method: req.method, route, status: String(res.statusCode) };
+        this.httpRequests.inc(labels);
+        this.httpDuration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+      });
+      next();
+    };
+  }
+
+  /** `GET /metrics`, for a scraper holding `Authorization: Bearer <GREENLIGHT_METRICS_TOKEN>`. */
+  scrapeHandler(token: string): RequestHandler {
+    const expected = Buffer.from(`Bearer ${token}`);
+    return async (req: Request, res: Response) => {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      // Same length first: timingSafeEqual throws on a length mismatch.
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new ApiError('UNAUTHORIZED', 'send the metrics token as Authorization: Bearer <token>', undefined, {
+          'WWW-Authenticate': 'Bearer realm="metrics"',
+        });
+      }
+      res.set('Cache-Control', 'no-store').type(this.registry.contentType).send(await this.registry.metrics());
+    };
+  }
+}
