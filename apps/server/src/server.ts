@@ -71,11 +71,9 @@ export async function startGreenlight(
     (closing ??= (async () => {
       // Stop taking connections, let in-flight requests finish, then stop jobs and storage. Closing
       // the bus ends event streams and answers long polls, which would otherwise hold the close.
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        bus.close().catch((err: unknown) => logger.warn({ err }, 'closing the event bus failed'));
-        server.closeIdleConnections();
-      });
+      const drained = server.drain();
+      bus.close().catch((err: unknown) => logger.warn({ err }, 'closing the event bus failed'));
+      await drained;
       await Promise.all(jobs.map((j) => j.stop()));
       await apiKeys.close();
       await rateLimit.close();

@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Express } from 'express';
 
 /**
@@ -16,7 +17,7 @@ import type { Express } from 'express';
  * finds the prototype already set and changes nothing. Express's own behaviour is unchanged: the
  * objects inherit the same methods and the same `app`, and a router or middleware sees the same `req`.
  */
-export function createExpressServer(app: Express): Server {
+export function createExpressServer(app: Express): ExpressServer {
   class ExpressRequest extends IncomingMessage {}
   class ExpressResponse extends ServerResponse {}
   adopt(ExpressRequest.prototype, app.request);
@@ -24,7 +25,45 @@ export function createExpressServer(app: Express): Server {
   // Express reads `this.request` and `this.response` on every request, so from here it uses these.
   (app as { request: unknown }).request = ExpressRequest.prototype;
   (app as { response: unknown }).response = ExpressResponse.prototype;
-  return createServer({ IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse }, app);
+  const server = createServer({ IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse }, app);
+  return Object.assign(server, { drain: drainer(server) });
+}
+
+/** An Express app's HTTP server, with a graceful close. */
+export type ExpressServer = Server & {
+  /**
+   * Stops taking connections and resolves once every request in flight has been answered. Node's
+   * `server.close()` alone lets a kept-alive connection carry new requests until it has been idle
+   * for `keepAliveTimeout`, so a client polling on one keeps the server open for as long as it
+   * polls. Here every answer still to be sent says `Connection: close`, and idle connections close
+   * at once.
+   */
+  drain(): Promise<void>;
+};
+
+/** Tracks connections (per connection, not per request: the request path stays as Express has it). */
+function drainer(server: Server): () => Promise<void> {
+  const sockets = new Set<Socket>();
+  let draining = false;
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // A request that still arrives on an open connection while draining is served, then the connection closes.
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (draining) res.shouldKeepAlive = false;
+  });
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      draining = true;
+      for (const socket of sockets) {
+        // The response a connection is busy with (Node's own link from a socket to its response).
+        const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+        if (res && !res.headersSent) res.shouldKeepAlive = false;
+      }
+      server.closeIdleConnections();
+    });
 }
 
 /** Makes a class's prototype stand in for Express's: the same parent, the same own properties (`app`). */

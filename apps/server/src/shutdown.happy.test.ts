@@ -1,0 +1,184 @@
+/**
+ * SIGTERM under load, as an orchestrator stops a replica: automations keep creating and deciding,
+ * and a client long-polls on a kept-alive connection. The process must finish what it accepted,
+ * refuse what comes after, and exit 0 without waiting on the polling client; after a restart every
+ * request that was answered is there as answered, and every decided request's callback arrives.
+ * Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres (a fresh database).
+ */
+import { request, Agent } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openTestDatabase, seedOrg, TEST_DATABASE_URL, type TestDatabase } from './testing/harness.ts';
+import { spawnServer, type SpawnedServer } from './testing/spawn-server.ts';
+import { startReceiver, type TestReceiver } from './testing/receiver.ts';
+import { openDatabase } from './storage/open.ts';
+import type { Database } from './storage/database.ts';
+
+let dataDir: string;
+let postgres: TestDatabase | undefined;
+let receiver: TestReceiver;
+let requesterKey: string;
+let approverKey: string;
+const processes: SpawnedServer[] = [];
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  dataDir = mkdtempSync(join(tmpdir(), 'greenlight-shutdown-'));
+  const seed = async (db: Database) => {
+    const org = await seedOrg(db, 'Shutdown');
+    requesterKey = org.key;
+    approverKey = (await org.newKey({ name: 'approver' })).key;
+  };
+  if (TEST_DATABASE_URL) {
+    postgres = await openTestDatabase();
+    await seed(postgres.db);
+  } else {
+    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined });
+    await seed(db);
+    await db.close();
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.kill()));
+  await receiver.close();
+  await postgres?.drop();
+  rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+const env = () => ({
+  GREENLIGHT_DATA_DIR: dataDir,
+  ...(postgres ? { DATABASE_URL: postgres.url! } : {}),
+  GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
+  GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms',
+  GREENLIGHT_DELIVERY_SWEEP_MS: '200',
+});
+
+type Answer = { status: number; body: string } | { error: string };
+
+/** One request; `agent: false` opens a connection for it alone (no reuse race with the closing server). */
+function send(port: number, method: string, path: string, key: string, body?: unknown, agent: Agent | false = false): Promise<Answer> {
+  return new Promise((resolve) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: { authorization: `Bearer ${key}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        res.on('error', (err: NodeJS.ErrnoException) => resolve({ error: `response ${err.code ?? err.message}` }));
+      },
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message }));
+    req.end(payload);
+  });
+}
+
+it('SIGTERM under create, decide and long-poll load: exits 0, loses no answered request and no callback', async () => {
+  const first = await spawnServer(env(), { timeoutMs: 120_000 });
+  processes.push(first);
+
+  const created: string[] = [];
+  const decided: string[] = [];
+  const unanswered: string[] = [];
+  const answeredOther: number[] = [];
+  let stop = false;
+  let n = 0;
+
+  // Automations: create (half with a decision right after), on a new connection each time.
+  const automation = async () => {
+    while (!stop) {
+      const i = ++n;
+      const r = await send(first.port, 'POST', '/api/v1/approvals', requesterKey, {
+        title: `Deploy ${i}`,
+        description: 'Ship it',
+        priority: 'high',
+        external_id: `shutdown-${i}`,
+        callback_url: `${receiver.url}/cb`,
+      });
+      if ('error' in r) {
+        unanswered.push(r.error);
+        await new Promise((res) => setTimeout(res, 20));
+        continue;
+      }
+      if (r.status !== 201) {
+        answeredOther.push(r.status);
+        continue;
+      }
+      const id = (JSON.parse(r.body) as { id: string }).id;
+      created.push(id);
+      if (i % 2 === 0) {
+        const d = await send(first.port, 'PATCH', `/api/v1/approvals/${id}`, approverKey, { decision: 'approve' });
+        if ('error' in d) unanswered.push(d.error);
+        else if (d.status === 200) decided.push(id);
+        else answeredOther.push(d.status);
+      }
+    }
+  };
+
+  // A client long-polling one request that nobody decides, on one kept-alive connection.
+  const pending = await send(first.port, 'POST', '/api/v1/approvals', requesterKey, { title: 'Left pending', description: 'Nobody decides this one', priority: 'low' });
+  const pendingId = (JSON.parse((pending as { body: string }).body) as { id: string }).id;
+  const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+  const polls: Answer[] = [];
+  const poller = async () => {
+    while (!stop) {
+      const r = await send(first.port, 'GET', `/api/v1/approvals/${pendingId}/wait?timeout=30`, requesterKey, undefined, keepAlive);
+      polls.push(r);
+      if ('error' in r) return;
+    }
+  };
+
+  const load = [...Array.from({ length: 6 }, automation), poller()];
+  // Enough load that requests are in flight when the signal lands.
+  const deadline = Date.now() + 60_000;
+  while (created.length < 40 && answeredOther.length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  expect({ answeredOther, created: Math.min(created.length, 40) }).toEqual({ answeredOther: [], created: 40 });
+  first.child.kill('SIGTERM');
+  // Exit code 0: the drain finished; 1 would be the 15 s limit of main.ts, held open by a connection.
+  expect(await first.exited).toEqual({ code: 0, signal: null });
+  stop = true;
+  await Promise.all(load);
+  keepAlive.destroy();
+
+  // Every answer was the expected success: nothing was cut off into an error status.
+  expect(answeredOther).toEqual([]);
+  // What got no answer never reached the app: refused (the listener had closed), or reset before it was read.
+  expect(new Set(unanswered)).toSatisfy((codes: Set<string>) => [...codes].every((c) => c === 'ECONNREFUSED' || c === 'ECONNRESET'));
+  // The long poll in flight was answered (still pending), and the connection it came on was closed after it.
+  const answeredPolls = polls.filter((p): p is { status: number; body: string } => 'status' in p);
+  expect(answeredPolls.length).toBeGreaterThanOrEqual(1);
+  for (const p of answeredPolls) expect(p.status).toBe(200);
+  expect(polls.at(-1)).toEqual({ error: 'ECONNREFUSED' });
+
+  // A restart on the same data: every answered create and decision is there as answered.
+  const second = await spawnServer(env(), { timeoutMs: 120_000 });
+  processes.push(second);
+  for (const id of created) {
+    const r = await send(second.port, 'GET', `/api/v1/approvals/${id}`, requesterKey);
+    expect(r).toMatchObject({ status: 200 });
+    const status = (JSON.parse((r as { body: string }).body) as { status: string }).status;
+    expect(status).toBe(decided.includes(id) ? 'approved' : 'pending');
+  }
+  // …and every decided request's callback reaches the automation (at least once).
+  const calledBack = () =>
+    new Set(
+      receiver.received
+        .map((r) => JSON.parse(r.body) as { type: string; data: { approval_id: string } })
+        .filter((p) => p.type === 'approval.approved')
+        .map((p) => p.data.approval_id),
+    );
+  await receiver.until(() => decided.every((id) => calledBack().has(id)), 60_000);
+  expect(decided.length).toBeGreaterThan(0);
+  await second.stop();
+}, 300_000);
