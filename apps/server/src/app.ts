@@ -22,6 +22,7 @@ export function createApp(deps: AppDeps): Express {
   // costs CPU on every request (static dashboard files keep theirs: serve-static sets its own).
   app.disable('etag');
   app.set('query parser', 'simple');
+  if (deps.config.GREENLIGHT_TRUST_PROXY !== undefined) app.set('trust proxy', deps.config.GREENLIGHT_TRUST_PROXY);
   if (deps.metrics) app.use(deps.metrics.httpMiddleware());
   app.use(requestLog(deps.logger));
   app.use(securityHeaders());

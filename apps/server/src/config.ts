@@ -1,3 +1,4 @@
+import express from 'express';
 import { z } from 'zod';
 import { DEFAULT_DELIVERY_SCHEDULE, parseSchedule, type Schedule } from './delivery/schedule.ts';
 import { parseAllowCidrs, type Cidr } from './delivery/ssrf.ts';
@@ -20,6 +21,26 @@ const urlWithScheme = (schemes: readonly string[]) =>
     `must be a URL starting with ${schemes.map((s) => `${s}://`).join(' or ')}`,
   );
 
+/**
+ * Which proxies' X-Forwarded-For to believe, in Express's terms: a number of hops, or a comma list of
+ * addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal`. Never "everyone": any client
+ * could then choose the address the per-address rate limits count it under. Checked by letting Express
+ * compile it, so a typo stops the start rather than trusting nobody.
+ */
+const trustProxy = z
+  .string()
+  .refine((s) => s.toLowerCase() !== 'true', 'must name the proxies (a hop count or addresses), not "true"')
+  .transform((s, ctx) => {
+    const value: number | string[] = /^\d{1,3}$/.test(s) ? Number(s) : s.split(',').map((p) => p.trim());
+    try {
+      express().set('trust proxy', value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be a hop count or a list of addresses, CIDRs, loopback, linklocal or uniquelocal (${(err as Error).message})` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const bool = z
@@ -34,6 +55,8 @@ export const ConfigSchema = z.object({
   GREENLIGHT_DATA_DIR: z.string().min(1).default('./data'),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
   GREENLIGHT_PUBLIC_URL: urlWithScheme(['http', 'https']).optional(),
+  /** Behind a reverse proxy: whose X-Forwarded-For gives the client's address (see trustProxy). Unset: the peer's address. */
+  GREENLIGHT_TRUST_PROXY: trustProxy.optional(),
   // Deliberately loose: admin@localhost is a fine address for a local install.
   GREENLIGHT_ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),

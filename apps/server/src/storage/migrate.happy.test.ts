@@ -37,3 +37,21 @@ describe('migrate', () => {
     expect(rows.map((r) => r.name)).toEqual(definedInFiles());
   });
 });
+
+describe('migrate, when a newer Greenlight has upgraded the database', () => {
+  it('refuses, names the unknown migration, and leaves the newer functions in place', async () => {
+    const other = await openTestDatabase();
+    try {
+      await other.db.query(`INSERT INTO schema_migrations (name) VALUES ('999_from_a_newer_version.sql')`);
+      // What the newer version's function looks like: an older build must not put its own back.
+      await other.db.exec(`CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`);
+      await expect(migrate(other.db)).rejects.toThrow(
+        /upgraded by a newer Greenlight \(it has migration 999_from_a_newer_version\.sql, which this version does not know\)/,
+      );
+      const { rows } = await other.db.query<{ body: string }>(`SELECT prosrc AS body FROM pg_proc WHERE proname = 'events_append_only'`);
+      expect(rows.map((r) => r.body.includes('append-only'))).toEqual([false]);
+    } finally {
+      await other.drop();
+    }
+  }, 60_000);
+});

@@ -5,6 +5,9 @@ import type { Database } from './database.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL('./functions/', import.meta.url));
 
+/** The database has a migration this build does not have: a newer Greenlight upgraded it. */
+export class NewerDatabaseError extends Error {}
+
 const sqlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
 
 /**
@@ -19,6 +22,11 @@ const sqlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.sq
  *   change of a function's arguments or result needs a migration that drops the old one first.
  *
  * An advisory lock makes several processes starting together on one Postgres do this one at a time.
+ *
+ * A rolling upgrade starts new processes while old ones run. The first new one migrates; the old ones
+ * keep serving (migrations only add, so the schema they read is still there). An old process that
+ * restarts then would put its older functions back over the new ones, so it refuses to start instead:
+ * a database that has a migration this build does not know was upgraded by a newer Greenlight.
  */
 export async function migrate(db: Database): Promise<string[]> {
   const applied: string[] = [];
@@ -31,7 +39,14 @@ export async function migrate(db: Database): Promise<string[]> {
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(7215001)');
     const done = new Set((await tx.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
-    for (const name of sqlFiles(MIGRATIONS_DIR)) {
+    const known = sqlFiles(MIGRATIONS_DIR);
+    const unknown = [...done].filter((name) => !known.includes(name)).sort();
+    if (unknown.length > 0) {
+      throw new NewerDatabaseError(
+        `the database was upgraded by a newer Greenlight (it has migration ${unknown.join(', ')}, which this version does not know): run that version or a later one`,
+      );
+    }
+    for (const name of known) {
       if (done.has(name)) continue;
       await tx.exec(readFileSync(MIGRATIONS_DIR + name, 'utf8'));
       await tx.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
