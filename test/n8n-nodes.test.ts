@@ -5,7 +5,8 @@
  */
 import nock from 'nock';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, SCOPES, signWebhook } from '@greenlight/triggers';
+import { ERROR_CODES, ERROR_STATUS } from '@greenlight/contract';
+import { classifyError, ERROR_KIND, SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, SCOPES, signWebhook, type ErrorKind } from '@greenlight/triggers';
 import { context, loadBuilt, loadNodes, n8nWorkflow } from './n8n-context.ts';
 import { useNock } from './n8n-nock.ts';
 
@@ -140,6 +141,34 @@ describe('Greenlight node: errors', () => {
     expect((error as Error).message).toBe(message);
     expect((error as { httpCode: string }).httpCode).toBe(String(status));
     expect((error as { description: string }).description).toBe(`${code} (request req_1)`);
+  });
+
+  /** n8n's error for each kind: the table in nodes/shared/transport.ts. */
+  const N8N_ERROR: Record<ErrorKind, 'NodeApiError' | 'NodeOperationError'> = {
+    reauthorize: 'NodeApiError', forbidden: 'NodeApiError', throttle: 'NodeApiError', bad_input: 'NodeApiError', duplicate: 'NodeApiError',
+    not_found: 'NodeApiError', conflict: 'NodeApiError', stopped: 'NodeApiError', unavailable: 'NodeApiError',
+  };
+
+  it.each(ERROR_CODES)('every error code of the contract: %s → the shared kind’s n8n error and the shared message', async (code) => {
+    const status = ERROR_STATUS[code];
+    const body = envelope(code, `what the API says about ${code}`);
+    const headers: Record<string, string> = code === 'RATE_LIMITED' ? { 'Retry-After': '17' } : {};
+    api().get(`/api/v1/approvals/${ID}`).reply(status, body, headers);
+    const { exec } = run({ resource: 'approval', operation: 'get', approvalId: ID });
+    const error = await exec().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(n8nWorkflow[N8N_ERROR[ERROR_KIND[code]]]);
+    expect((error as Error).message).toBe(classifyError(status, body, headers).message);
+    expect((error as { httpCode: string }).httpCode).toBe(String(status));
+    expect((error as { description: string }).description).toBe(`${code} (request req_1)`);
+  });
+
+  it('an answer without an error envelope reads as on every platform', async () => {
+    api().get(`/api/v1/approvals/${ID}`).reply(502, '<html>bad gateway</html>');
+    const { exec } = run({ resource: 'approval', operation: 'get', approvalId: ID });
+    const error = await exec().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(n8nWorkflow.NodeApiError);
+    expect((error as Error).message).toBe('Greenlight is unavailable (HTTP 502): <html>bad gateway</html>. Try again later.');
+    expect((error as { description: string }).description).toBe('HTTP_502');
   });
 
   it('continueOnFail: the failing item becomes an error item, the others go on', async () => {

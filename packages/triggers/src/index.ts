@@ -4,6 +4,7 @@ export * from './polling.ts';
 export * from './webhook-signature.ts';
 export * from './samples.ts';
 export * from './outcome.ts';
+export * from './errors.ts';
 export * from './generated/contract.ts';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define.ts';
 export { newApprovalTrigger } from './triggers/new-approval.ts';

@@ -10,9 +10,9 @@ import type {
 import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import type { WebhookPayload } from './generated/contract-types';
 import { ACTIONS } from './generated/generated/contract';
-import { collect, operationProperties } from './properties';
+import { operationProperties } from './properties';
 import { outcomeOf, type WaitOutcome } from './generated/outcome';
-import { greenlightRequest } from './transport';
+import { actionRequest, greenlightRequest } from './transport';
 import { signatureProblem } from './verify';
 
 /**
@@ -55,12 +55,12 @@ export function requestBody(this: IExecuteFunctions): IDataObject {
 	const values: IDataObject = {};
 	for (const field of action.fields) if (field.required) values[field.key] = this.getNodeParameter(field.key, itemIndex) as IDataObject[string];
 	Object.assign(values, this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject);
-	return collect({ node: this.getNode(), itemIndex }, action.fields, values).body;
+	return actionRequest.call(this, action, values, itemIndex).body as IDataObject;
 }
 
 /** Creates the request with the given callback (this execution's resume URL) and answers it. */
 export async function createRequest(this: IExecuteFunctions, body: IDataObject, callbackUrl: string): Promise<IDataObject> {
-	return (await greenlightRequest.call(this, { method: action.method, path: action.path, body: { ...body, callback_url: callbackUrl }, successStatuses: [200, 201] }, 0)) as IDataObject;
+	return (await greenlightRequest.call(this, { ...actionRequest.call(this, action, {}, 0), body: { ...body, callback_url: callbackUrl } }, 0)) as IDataObject;
 }
 
 const UNIT_MS: Record<string, number> = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 };

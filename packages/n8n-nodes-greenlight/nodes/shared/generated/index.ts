@@ -6,6 +6,7 @@ export * from './polling';
 export * from './webhook-signature';
 export * from './samples';
 export * from './outcome';
+export * from './errors';
 export * from './generated/contract';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define';
 export { newApprovalTrigger } from './triggers/new-approval';
