@@ -11,7 +11,7 @@ import { context, loadBuilt, loadNodes, n8nWorkflow } from './n8n-context.ts';
 import { useNock } from './n8n-nock.ts';
 
 const BASE = 'https://greenlight.example.test';
-const KEY = 'gl_test_key_123';
+const KEY = 'gk_test_key_123';
 const ID = SAMPLE_PENDING_APPROVAL.id;
 const STEP = 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6';
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -31,12 +31,14 @@ const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<type
 describe('credentials', () => {
   it('API key: Bearer header, /api/v1/me test, base URL', () => {
     const { GreenlightApi } = loadBuilt<{ GreenlightApi: new () => Record<string, unknown> }>('credentials/GreenlightApi.credentials.js');
-    const c = new GreenlightApi() as { name: string; authenticate: unknown; test: { request: { url: string; baseURL: string } }; properties: { name: string }[] };
+    const c = new GreenlightApi() as { name: string; authenticate: unknown; test: { request: { url: string; baseURL: string } }; properties: { name: string; placeholder?: string }[] };
     expect(c.name).toBe('greenlightApi');
     expect(c.authenticate).toEqual({ type: 'generic', properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } } });
     expect(c.test.request.url).toBe('/api/v1/me');
     expect(c.test.request.baseURL).toContain('$credentials.baseUrl');
     expect(c.properties.map((p) => p.name)).toEqual(['baseUrl', 'apiKey']);
+    // Greenlight's API keys are `gk_` and 64 hex characters.
+    expect(c.properties[1]!.placeholder).toBe('gk_…');
   });
 
   it('OAuth2: extends oAuth2Api, PKCE, URLs from the base URL, every scope', () => {

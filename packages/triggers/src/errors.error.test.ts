@@ -33,7 +33,7 @@ describe('classifyError', () => {
     ],
     [503, envelope('SERVICE_UNAVAILABLE', 'database unavailable'), {}, 'unavailable', 'Greenlight is unavailable (HTTP 503): database unavailable. Try again later.'],
     [502, '<html>bad gateway</html>', {}, 'unavailable', 'Greenlight is unavailable (HTTP 502): <html>bad gateway</html>. Try again later.'],
-    [504, undefined, {}, 'unavailable', 'Greenlight is unavailable (HTTP 504): HTTP 504. Try again later.'],
+    [504, undefined, {}, 'unavailable', 'Greenlight is unavailable (HTTP 504): no details. Try again later.'],
     [418, { unexpected: true }, {}, 'bad_input', '{"unexpected":true}'],
     [404, JSON.stringify(envelope('NOT_FOUND', 'approval request not found')), {}, 'not_found', 'approval request not found'],
   ])('%i %j → %s', (status, body, headers, kind, message) => {

@@ -59,7 +59,7 @@ export function kindOf(status: number, code?: string): ErrorKind {
 
 /**
  * The message of each kind. `{message}` is the API's own message (or, without an error envelope,
- * the start of the body, or `HTTP <status>`), `{status}` the HTTP status and `{retry_after}` the
+ * the start of the body, or `no details`), `{status}` the HTTP status and `{retry_after}` the
  * seconds to wait. Where the API's message already says what to fix, it is the whole message.
  */
 export const ERROR_MESSAGES: Record<ErrorKind, string> = {
@@ -164,7 +164,7 @@ function bodyText(body: unknown): string {
 export function classifyError(status: number, body: unknown, headers: HeaderSource = {}, now: number = Date.now()): ClassifiedError {
   const api = apiErrorOf(body);
   const kind = kindOf(status, api?.code);
-  const detail = (api?.message ?? (bodyText(body) || `HTTP ${status}`)).slice(0, MAX_MESSAGE_LENGTH);
+  const detail = (api?.message ?? (bodyText(body) || 'no details')).slice(0, MAX_MESSAGE_LENGTH);
   const retryAfterSeconds = kind === 'throttle' ? (parseRetryAfter(headerValue(headers, 'retry-after'), now) ?? DEFAULT_RETRY_AFTER_SECONDS) : undefined;
   const slots: Record<MessageSlot, string> = { message: detail, status: String(status), retry_after: String(retryAfterSeconds ?? '') };
   const message = messageParts(kind)

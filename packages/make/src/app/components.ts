@@ -20,6 +20,7 @@ import {
   type ActionKey,
   type FieldDescriptor,
 } from '@greenlight/triggers';
+import { errorDirective } from './errors.ts';
 import { toInterface, toParam, valueIml, type MakeParam } from './params.ts';
 
 export type Json = unknown;
@@ -80,30 +81,11 @@ export interface RpcDef {
 
 const AUTH_HEADER = 'Bearer {{ifempty(connection.accessToken, connection.apiKey)}}';
 
-/** The API's error envelope → Make's error types, so a scenario's error handlers can tell them apart. */
-const errorMessage = "[{{statusCode}}] {{ifempty(body.error.code, 'HTTP_ERROR')}}: {{ifempty(body.error.message, toString(body))}}";
-
 export const BASE = {
   baseUrl: '{{connection.baseUrl}}',
   headers: { authorization: AUTH_HEADER },
-  response: {
-    error: {
-      message: errorMessage,
-      type: 'RuntimeError',
-      '400': { message: errorMessage, type: 'DataError' },
-      '401': { message: errorMessage, type: 'InvalidAccessTokenError' },
-      '403': { message: errorMessage, type: 'InvalidConfigurationError' },
-      '404': { message: errorMessage, type: 'DataError' },
-      '409': {
-        message: errorMessage,
-        type: "{{if(body.error.code = 'EXTERNAL_ID_CONFLICT' or body.error.code = 'IDEMPOTENCY_KEY_REUSED', 'DuplicateDataError', 'DataError')}}",
-      },
-      '413': { message: errorMessage, type: 'DataError' },
-      '429': { message: errorMessage, type: 'RateLimitError' },
-      '500': { message: errorMessage, type: 'ConnectionError' },
-      '503': { message: errorMessage, type: 'ConnectionError' },
-    },
-  },
+  // The API's failures → Make's error types and the message every platform shows (./errors.ts).
+  response: { error: errorDirective() },
   log: { sanitize: ['request.headers.authorization'] },
 };
 
@@ -249,13 +231,13 @@ export const API_KEY_CONNECTION: ConnectionDef = {
     response: {
       uid: '{{body.connection.id}}',
       metadata: { type: 'text', value: '{{body.connection.name}} ({{body.org.name}})' },
-      error: { message: errorMessage, type: 'InvalidAccessTokenError' },
+      error: BASE.response.error,
     },
     log: { sanitize: ['request.headers.authorization'] },
   },
   params: [
     BASE_URL_PARAM,
-    { name: 'apiKey', label: 'API key', type: 'password', required: true, help: 'A Greenlight API key (gl_live_…), from the dashboard or `greenlight connection create`.' },
+    { name: 'apiKey', label: 'API key', type: 'password', required: true, help: 'A Greenlight API key (gk_…), from the dashboard or `greenlight connection create`.' },
   ],
   common: {},
 };
