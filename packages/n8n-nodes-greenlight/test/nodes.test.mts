@@ -7,8 +7,8 @@ import nock from 'nock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES, ERROR_STATUS } from '@greenlight/contract';
 import { classifyError, ERROR_KIND, SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, SCOPES, signWebhook, type ErrorKind } from '@greenlight/triggers';
-import { context, loadBuilt, loadNodes, n8nWorkflow } from './n8n-context.ts';
-import { useNock } from './n8n-nock.ts';
+import { context, loadBuilt, loadNodes, n8nWorkflow } from './context.mts';
+import { useNock } from './nock.mts';
 
 const BASE = 'https://greenlight.example.test';
 const KEY = 'gk_test_key_123';
