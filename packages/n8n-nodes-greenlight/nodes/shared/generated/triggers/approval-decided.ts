@@ -5,7 +5,7 @@ import { APPROVAL_OUTPUT_FIELDS, type EventType } from '../generated/contract';
 import type { FieldDescriptor } from '../fields';
 import { SAMPLE_DECIDED_APPROVAL } from '../samples';
 import { OUTCOME_SOURCES, outcomeOf, type DecisionOutcome } from '../outcome';
-import { fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define';
+import { changedRequests, fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define';
 
 /** The filter's options, in the order the platforms show them. */
 export const OUTCOMES = ['approved', 'rejected', 'expired', 'cancelled'] as const satisfies readonly DecisionOutcome[];
@@ -56,22 +56,14 @@ export const approvalDecidedTrigger: TriggerDefinition<Approval, DecidedFilters>
   eventTypes: Object.values(EVENT_OF),
   inputFields: [outcomesField],
   filters: parseOutcomes,
-  polling: {
-    method: 'GET',
-    path: '/api/v1/approvals',
-    // A decision moves `updated_at` forward with it (same transaction); later comments move it again,
-    // which the window and the seen set absorb.
-    sort: '-updated_at',
-    timeField: 'updated_at',
-    afterParam: 'updated_after',
-    dedupeKey: 'id',
-    params: (f) => ({ status: f.outcomes.join(',') }),
-    expand: async (a, { request, filters }) => {
+  polling: changedRequests(
+    (f) => ({ status: f.outcomes.join(',') }),
+    async (a, { request, filters }) => {
       if (!(filters.outcomes as string[]).includes(a.status)) return [];
       const time = await decisionTime(a, request);
       return time === null ? [] : [{ key: a.id, time, item: a }];
     },
-  },
+  ),
   webhook: {
     events: (f) => f.outcomes.map((o) => EVENT_OF[o]),
     subscribe: (url, f, description) => subscribeRequest(url, f.outcomes.map((o) => EVENT_OF[o]), description),
