@@ -3,11 +3,14 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
+	INodeTypeBaseDescription,
+	INodeTypeDescription,
 	IWebhookDescription,
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { authentication, credentials } from './descriptions';
 import type { WebhookPayload } from './generated/contract-types';
 import { ACTIONS } from './generated/generated/contract';
 import { operationProperties } from './properties';
@@ -48,6 +51,33 @@ export const requestProperties = operationProperties(action.fields, undefined, {
 	displayName: 'Additional Fields',
 	placeholder: 'Add Field',
 });
+
+/**
+ * What both versions of Request and Wait describe alike: the credential, a notice, the request's
+ * fields, then the version's own parameters (`after`); one output per name.
+ */
+export function requestAndWaitDescription(
+	base: INodeTypeBaseDescription,
+	version: number,
+	outputNames: string[],
+	notice: INodeProperties,
+	after: INodeProperties[],
+): INodeTypeDescription {
+	const { required, optional } = requestProperties;
+	return {
+		...base,
+		version,
+		subtitle: '={{$parameter["title"]}}',
+		defaults: { name: 'Request Approval and Wait' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: outputNames.map(() => NodeConnectionTypes.Main),
+		outputNames,
+		credentials,
+		webhooks: WAITING_WEBHOOKS,
+		properties: [authentication, notice, ...required, ...(optional ? [optional] : []), ...after],
+	};
+}
 
 /** The create body from the node's parameters. One request per execution (it has one resume URL): the first item's. */
 export function requestBody(this: IExecuteFunctions): IDataObject {
