@@ -15,6 +15,7 @@ import {
   approvalDecidedTrigger,
   newApprovalTrigger,
   DECISION_OUTCOMES,
+  DECISION_TIME_FIELDS,
   OUTCOME_SOURCES,
   WEBHOOKS_PATH,
   type ActionKey,
@@ -594,8 +595,12 @@ const watchNewApprovals: ModuleDef = {
 
 const outcomeField = approvalDecidedTrigger.inputFields[0]!;
 
-/** When the request left `pending`; never moves afterwards except for a plain expiry (see README). */
-export const DECISION_TIME_IML = '{{ifempty(item.decided_at, ifempty(item.cancelled_at, item.updated_at))}}';
+/**
+ * When the request left `pending`: the fields the trigger layer reads (DECISION_TIME_FIELDS), then,
+ * for a plain expiry, `updated_at`, as a Make poll cannot read the request's `approval.expired`
+ * event the way the other platforms' polls do (see README).
+ */
+export const DECISION_TIME_IML = `{{${DECISION_TIME_FIELDS.reduceRight((rest, f) => `ifempty(item.${f}, ${rest})`, 'item.updated_at')}}}`;
 
 const watchDecisions: ModuleDef = {
   id: 'watchDecisions',

@@ -38,11 +38,16 @@ function parseOutcomes(input?: Record<string, unknown>): DecidedFilters {
  * The moment the request left `pending`. `decided_at` covers approvals and rejections (manual or
  * automatic at expiry) and `cancelled_at` cancellations; a plain expiry has neither, and its
  * `expires_at` is only when it became due (the sweeper records it later), so its time is the
- * `approval.expired` event's, which the sweeper writes in the same transaction.
+ * `approval.expired` event's, which the sweeper writes in the same transaction. A platform that
+ * cannot read events while it polls (Make) reads the fields and then `updated_at`.
  */
+export const DECISION_TIME_FIELDS = ['decided_at', 'cancelled_at'] as const satisfies readonly (keyof Approval)[];
+
 async function decisionTime(a: Approval, request: Parameters<TriggerDefinition<Approval, DecidedFilters>['polling']['expand']>[1]['request']): Promise<number | null> {
-  if (a.decided_at) return Date.parse(a.decided_at);
-  if (a.cancelled_at) return Date.parse(a.cancelled_at);
+  for (const field of DECISION_TIME_FIELDS) {
+    const at = a[field];
+    if (at) return Date.parse(at);
+  }
   if (a.status !== 'expired') return null;
   const expired = (await fetchEvents(request, a.id)).find((e) => e.type === 'approval.expired');
   return expired ? Date.parse(expired.created_at) : null;
