@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  */
 const postgres = process.env.GREENLIGHT_TEST_DATABASE_URL;
 const serverTests = ['apps/server/src/**/*.test.ts'];
+/** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
+const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
 
 export default defineConfig({
   test: {
@@ -53,10 +55,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // ES modules (.mts) in a CommonJS package, and outside n8n's linter, which checks every .ts in it.
+          name: 'n8n',
+          include: ['packages/n8n-nodes-greenlight/test/**/*.test.mts'],
+          // They load the built n8n package: built here when missing or stale.
+          globalSetup: [N8N_BUILD],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
-          // The n8n tests load the built n8n package: built here when missing or stale.
-          globalSetup: ['test/build-n8n-package.ts'],
+          globalSetup: [N8N_BUILD],
         },
       },
     ],

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, startReceiver, type TestReceiver } from '@greenlight/server/testing';
 import { verifyWebhook } from '@greenlight/triggers';
-import { context, loadNodes, n8nWorkflow } from './n8n-context.ts';
+import { context, loadNodes, n8nWorkflow } from '../packages/n8n-nodes-greenlight/test/context.mts';
 
 let server: harness.TestServer;
 let receiver: TestReceiver;

@@ -25,7 +25,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { harness, freePort, listenOnLoopback } from '@greenlight/server/testing';
 import { signWebhook } from '@greenlight/triggers';
-import { loadBuilt, PACKAGE_DIR } from './n8n-context.ts';
+import { loadBuilt, PACKAGE_DIR } from '../packages/n8n-nodes-greenlight/test/context.mts';
 
 const N8N_BIN = process.env.GREENLIGHT_N8N_BIN;
 

@@ -38,7 +38,7 @@ export class GreenlightApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			placeholder: 'gl_live_…',
+			placeholder: 'gk_…',
 			required: true,
 		},
 	];

@@ -14,6 +14,7 @@ import {
   STEP_STATUSES,
   WAIT_TIMEOUT,
   CALLBACK_EVENT_TYPES,
+  ERROR_STATUS,
 } from '@greenlight/contract';
 import type { ActionDescriptor, FieldDescriptor, FieldOption, FieldType, OutputField } from '../src/fields.ts';
 
@@ -323,6 +324,9 @@ export const STEP_STATUSES = ${JSON.stringify(STEP_STATUSES)} as const;
 export const SORTS = ${JSON.stringify(SORTS)} as const;
 export const SCOPES = ${JSON.stringify(SCOPES)} as const;
 export const WAIT_TIMEOUT = ${JSON.stringify(WAIT_TIMEOUT)} as const;
+/** Every error code the API answers with, and the HTTP status it always carries. */
+export const ERROR_STATUS = ${JSON.stringify(ERROR_STATUS, null, 2)} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export type ActionKey = ${Object.keys(actions).map((k) => JSON.stringify(k)).join(' | ')};
 export const ACTIONS: Record<ActionKey, ActionDescriptor> = ${JSON.stringify(actions, null, 2)};

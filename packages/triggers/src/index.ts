@@ -4,10 +4,11 @@ export * from './polling.ts';
 export * from './webhook-signature.ts';
 export * from './samples.ts';
 export * from './outcome.ts';
+export * from './errors.ts';
 export * from './generated/contract.ts';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define.ts';
 export { newApprovalTrigger } from './triggers/new-approval.ts';
-export { approvalDecidedTrigger, OUTCOMES, type Outcome, type DecidedFilters } from './triggers/approval-decided.ts';
+export { approvalDecidedTrigger, DECISION_TIME_FIELDS, OUTCOMES, type Outcome, type DecidedFilters } from './triggers/approval-decided.ts';
 export { newCommentTrigger, type CommentItem } from './triggers/new-comment.ts';
 export { stepDecidedTrigger, type StepDecidedItem } from './triggers/step-decided.ts';
 

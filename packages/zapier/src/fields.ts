@@ -4,7 +4,7 @@ import type { FieldDescriptor, OutputField } from '@greenlight/triggers';
 /**
  * `packages/triggers` decides what each field means (from the contract); this file only says how
  * Zapier draws it. Objects with named sub-fields (`resource`, `changes`) become one input per
- * sub-field, `parent__child`, put back together by `bodyFrom`.
+ * sub-field, `parent__child`, put back together by `nestedInput`.
  */
 const SEP = '__';
 
@@ -68,52 +68,14 @@ export function inputField(f: FieldDescriptor, overrides: Partial<PlainInputFiel
 export const inputFields = (fields: FieldDescriptor[], overrides: Record<string, Partial<PlainInputField>> = {}) =>
   fields.flatMap((f) => inputField(f, overrides[f.key]));
 
-function coerce(f: FieldDescriptor, raw: unknown): unknown {
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  switch (f.type) {
-    case 'integer':
-    case 'number': {
-      const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
-      return Number.isFinite(n) ? n : raw;
-    }
-    case 'boolean':
-      if (typeof raw === 'boolean') return raw;
-      return /^(true|yes|1)$/i.test(String(raw).trim()) ? true : /^(false|no|0)$/i.test(String(raw).trim()) ? false : raw;
-    case 'json':
-      if (typeof raw !== 'string') return raw;
-      try {
-        return JSON.parse(raw);
-      } catch {
-        // The API's validation names the field; sending the text lets it say so.
-        return raw;
-      }
-    case 'dictionary':
-      return typeof raw === 'object' && Object.keys(raw as object).length === 0 ? undefined : raw;
-    case 'multiselect':
-      return Array.isArray(raw) ? raw : String(raw).split(',').map((s) => s.trim()).filter(Boolean);
-    default:
-      return typeof raw === 'string' ? raw : String(raw);
-  }
-}
-
-/** The request body of an action from the Zap's input: only body fields, empty values left out. */
-export function bodyFrom(fields: FieldDescriptor[], input: Record<string, unknown>): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
+/** The Zap's input with each object's sub-fields (`parent__child`) put back together under `parent`. */
+export function nestedInput(fields: FieldDescriptor[], input: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...input };
   for (const f of fields) {
-    if (f.in !== 'body') continue;
-    if (f.type === 'object') {
-      const child: Record<string, unknown> = {};
-      for (const c of f.children ?? []) {
-        const v = coerce(c, input[`${f.key}${SEP}${c.key}`]);
-        if (v !== undefined) child[c.key] = v;
-      }
-      if (Object.keys(child).length > 0) body[f.key] = child;
-      continue;
-    }
-    const v = coerce(f, input[f.key]);
-    if (v !== undefined) body[f.key] = v;
+    if (f.type !== 'object' || !f.children) continue;
+    out[f.key] = Object.fromEntries(f.children.map((c) => [c.key, input[`${f.key}${SEP}${c.key}`]]));
   }
-  return body;
+  return out;
 }
 
 const OUTPUT_TYPE: Record<FieldDescriptor['type'], 'string' | 'number' | 'boolean' | 'datetime' | 'integer' | undefined> = {

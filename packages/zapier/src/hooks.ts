@@ -2,6 +2,7 @@ import type { Bundle, ZObject } from 'zapier-platform-core';
 import { CreatedWebhook, WebhookPayload } from '@greenlight/contract';
 import { latest, verifyWebhook, WebhookVerificationError, type TriggerDefinition } from '@greenlight/triggers';
 import { parseBody, perform, requester } from './api.ts';
+import { inputFields, outputFields } from './fields.ts';
 
 /**
  * Zapier may queue a hook before running `perform`; the signature still proves the body is ours,
@@ -70,3 +71,19 @@ export const recent =
 
 /** A trigger-layer sample as the plain object Zapier's schema types expect. */
 export const sampleOf = <T extends object, F>(trigger: TriggerDefinition<T, F>): Record<string, unknown> => ({ ...(trigger.sample as Record<string, unknown>) });
+
+/**
+ * A REST-hook trigger's operation, all of it from a trigger of @greenlight/triggers: its filters as
+ * input fields (changing them changes the events subscribed to: Zapier resubscribes when the Zap is
+ * turned on again), subscribe, unsubscribe, deliveries, recent items, sample and output fields.
+ */
+export const hookOperation = <T extends object, F>(trigger: TriggerDefinition<T, F>) => ({
+  type: 'hook' as const,
+  inputFields: inputFields(trigger.inputFields),
+  performSubscribe: subscribe(trigger),
+  performUnsubscribe: unsubscribe(trigger),
+  perform: receive(trigger),
+  performList: recent(trigger),
+  sample: sampleOf(trigger),
+  outputFields: outputFields(trigger.outputFields),
+});

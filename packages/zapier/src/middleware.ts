@@ -1,5 +1,5 @@
 import type { AfterResponseMiddleware, BeforeRequestMiddleware, HttpResponse, ZObject } from 'zapier-platform-core';
-import { ErrorEnvelope } from '@greenlight/contract';
+import { classifyError, InputError, type ClassifiedError, type ErrorKind } from '@greenlight/triggers';
 
 /** The OAuth endpoints speak RFC 6749 (`error`, `error_description`); their callers handle them. */
 const isOAuthEndpoint = (url: string | undefined) => !!url && /\/oauth\/(token|revoke)(\?|$)/.test(url);
@@ -29,58 +29,34 @@ export const addBearerToken: BeforeRequestMiddleware = (request, _z, bundle) => 
   return request;
 };
 
-function envelope(response: HttpResponse): { code: string; message: string } | null {
-  let body: unknown = response.data;
-  if (body === undefined || typeof body === 'string') {
-    try {
-      body = JSON.parse(response.content);
-    } catch {
-      return null;
-    }
-  }
-  const parsed = ErrorEnvelope.safeParse(body);
-  return parsed.success ? { code: parsed.data.error.code, message: parsed.data.error.message } : null;
+/** How Zapier raises each kind of failure (the kinds and the messages are packages/triggers'). */
+const RAISE: Record<ErrorKind, (z: ZObject, e: ClassifiedError) => Error> = {
+  // Zapier refreshes the token and retries (autoRefresh); a refresh that fails asks the user to reconnect.
+  reauthorize: (z, e) => new z.errors.RefreshAuthError(e.message),
+  throttle: (z, e) => new z.errors.ThrottledError(e.message, e.retryAfterSeconds),
+  forbidden: appError,
+  bad_input: appError,
+  duplicate: appError,
+  not_found: appError,
+  conflict: appError,
+  stopped: appError,
+  unavailable: appError,
+};
+
+function appError(z: ZObject, e: ClassifiedError): Error {
+  return new z.errors.Error(e.message, e.code, e.status);
 }
 
-function retryAfterSeconds(response: HttpResponse): number {
-  const raw = response.getHeader('retry-after');
-  const seconds = raw === undefined ? NaN : Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
-  const date = raw === undefined ? NaN : Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(1, Math.ceil((date - Date.now()) / 1000)) : 60;
-}
-
-/**
- * What the Zap user should see for a failed API call, or null for a success. Each status tells
- * them what to do: reconnect (401, after Zapier has tried a refresh), wait (429), wait for an admin
- * (emergency stop), or fix the step's input (other 4xx, with the API's own message).
- */
+/** What the Zap user should see for a failed API call, or null for a success. */
 export function errorFor(z: ZObject, response: HttpResponse): Error | null {
-  const { status } = response;
-  if (status < 400) return null;
-  const api = envelope(response);
-  const message = api?.message ?? (response.content ? response.content.slice(0, 500) : `HTTP ${status}`);
-  if (status === 401) {
-    // Core raises this before any app middleware on a 401; kept for requests that opt out of that.
-    // Zapier refreshes the token and retries (autoRefresh); a refresh that fails asks the user to reconnect.
-    return new z.errors.RefreshAuthError(`Greenlight did not accept the access token: ${message}`);
-  }
-  if (status === 429) {
-    const delay = retryAfterSeconds(response);
-    return new z.errors.ThrottledError(`Greenlight's rate limit for this connection was reached; retrying in ${delay} s. ${message}`, delay);
-  }
-  if (status === 503 && api?.code === 'EMERGENCY_STOP') {
-    return new z.errors.Error(
-      'Greenlight’s emergency stop is on for your organization: approval requests cannot be created, decided or cancelled ' +
-        'until an admin turns it off in the Greenlight dashboard. Replay this Zap run afterwards.',
-      'EMERGENCY_STOP',
-      status,
-    );
-  }
-  if (status >= 400 && status < 500) {
-    return new z.errors.Error(message, api?.code ?? `HTTP_${status}`, status);
-  }
-  return new z.errors.Error(`Greenlight is unavailable (HTTP ${status}): ${message}. Zapier will retry.`, api?.code ?? `HTTP_${status}`, status);
+  if (response.status < 400) return null;
+  const e = classifyError(response.status, response.data ?? response.content, response.headers);
+  return RAISE[e.kind](z, e);
+}
+
+/** A value the step's input cannot be (bad JSON, no date, a missing ID), as the API would say it. */
+export function inputErrorFor(z: ZObject, error: unknown): unknown {
+  return error instanceof InputError ? new z.errors.Error(error.message, 'VALIDATION_ERROR', 400) : error;
 }
 
 /** `after` middleware: raises the mapped error unless the caller asked to see the status itself. */

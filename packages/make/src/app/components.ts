@@ -15,11 +15,13 @@ import {
   approvalDecidedTrigger,
   newApprovalTrigger,
   DECISION_OUTCOMES,
+  DECISION_TIME_FIELDS,
   OUTCOME_SOURCES,
   WEBHOOKS_PATH,
   type ActionKey,
   type FieldDescriptor,
 } from '@greenlight/triggers';
+import { errorDirective } from './errors.ts';
 import { toInterface, toParam, valueIml, type MakeParam } from './params.ts';
 
 export type Json = unknown;
@@ -80,30 +82,11 @@ export interface RpcDef {
 
 const AUTH_HEADER = 'Bearer {{ifempty(connection.accessToken, connection.apiKey)}}';
 
-/** The API's error envelope → Make's error types, so a scenario's error handlers can tell them apart. */
-const errorMessage = "[{{statusCode}}] {{ifempty(body.error.code, 'HTTP_ERROR')}}: {{ifempty(body.error.message, toString(body))}}";
-
 export const BASE = {
   baseUrl: '{{connection.baseUrl}}',
   headers: { authorization: AUTH_HEADER },
-  response: {
-    error: {
-      message: errorMessage,
-      type: 'RuntimeError',
-      '400': { message: errorMessage, type: 'DataError' },
-      '401': { message: errorMessage, type: 'InvalidAccessTokenError' },
-      '403': { message: errorMessage, type: 'InvalidConfigurationError' },
-      '404': { message: errorMessage, type: 'DataError' },
-      '409': {
-        message: errorMessage,
-        type: "{{if(body.error.code = 'EXTERNAL_ID_CONFLICT' or body.error.code = 'IDEMPOTENCY_KEY_REUSED', 'DuplicateDataError', 'DataError')}}",
-      },
-      '413': { message: errorMessage, type: 'DataError' },
-      '429': { message: errorMessage, type: 'RateLimitError' },
-      '500': { message: errorMessage, type: 'ConnectionError' },
-      '503': { message: errorMessage, type: 'ConnectionError' },
-    },
-  },
+  // The API's failures → Make's error types and the message every platform shows (./errors.ts).
+  response: { error: errorDirective() },
   log: { sanitize: ['request.headers.authorization'] },
 };
 
@@ -249,13 +232,13 @@ export const API_KEY_CONNECTION: ConnectionDef = {
     response: {
       uid: '{{body.connection.id}}',
       metadata: { type: 'text', value: '{{body.connection.name}} ({{body.org.name}})' },
-      error: { message: errorMessage, type: 'InvalidAccessTokenError' },
+      error: BASE.response.error,
     },
     log: { sanitize: ['request.headers.authorization'] },
   },
   params: [
     BASE_URL_PARAM,
-    { name: 'apiKey', label: 'API key', type: 'password', required: true, help: 'A Greenlight API key (gl_live_…), from the dashboard or `greenlight connection create`.' },
+    { name: 'apiKey', label: 'API key', type: 'password', required: true, help: 'A Greenlight API key (gk_…), from the dashboard or `greenlight connection create`.' },
   ],
   common: {},
 };
@@ -612,8 +595,12 @@ const watchNewApprovals: ModuleDef = {
 
 const outcomeField = approvalDecidedTrigger.inputFields[0]!;
 
-/** When the request left `pending`; never moves afterwards except for a plain expiry (see README). */
-export const DECISION_TIME_IML = '{{ifempty(item.decided_at, ifempty(item.cancelled_at, item.updated_at))}}';
+/**
+ * When the request left `pending`: the fields the trigger layer reads (DECISION_TIME_FIELDS), then,
+ * for a plain expiry, `updated_at`, as a Make poll cannot read the request's `approval.expired`
+ * event the way the other platforms' polls do (see README).
+ */
+export const DECISION_TIME_IML = `{{${DECISION_TIME_FIELDS.reduceRight((rest, f) => `ifempty(item.${f}, ${rest})`, 'item.updated_at')}}}`;
 
 const watchDecisions: ModuleDef = {
   id: 'watchDecisions',

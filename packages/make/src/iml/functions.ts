@@ -97,6 +97,9 @@ export const IML_FUNCTIONS: Record<string, ImlFunction> = {
   }),
   get: f(([obj, path]) => String(path).split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), obj)),
   parseNumber: f(([v]) => Number(v)),
+  /** Make's substring(text; start; end). */
+  substring: f(([text, start, end]) => String(text ?? '').substring(Number(start), end === undefined ? undefined : Number(end))),
+  max: f((args) => Math.max(...args.flat().map(Number))),
 };
 
 function truthyValue(v: unknown): boolean {

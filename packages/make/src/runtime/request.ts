@@ -17,6 +17,7 @@ export class MakeError extends Error {
     message: string,
     readonly statusCode: number,
     readonly body: unknown,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'MakeError';
@@ -120,12 +121,16 @@ async function send(spec: Obj, scope: Scope, log: LogEntry[] | undefined) {
   return { status: res.status, headers: resHeaders, body: parsed };
 }
 
-function raise(response: Obj, scope: Scope, status: number, body: unknown): never {
+/**
+ * The error a communication's `response.error` makes of a failed answer: the entry for its status
+ * (or the default), message and type evaluated with `statusCode`, `body` and `headers` in scope.
+ */
+export function responseError(response: Obj, scope: Scope, status: number, body: unknown, headers: Record<string, string>): MakeError {
   const error = (response.error ?? {}) as Obj;
   const spec = typeof error === 'string' ? { message: error } : ((error[String(status)] as Obj | undefined) ?? error);
   const message = String(evaluate(spec.message ?? `[${status}] request failed`, scope));
   const type = String(evaluate(spec.type ?? (error as Obj).type ?? 'RuntimeError', scope));
-  throw new MakeError(type, message, status, body);
+  return new MakeError(type, message, status, body, headers);
 }
 
 async function runOne(spec0: Obj, scope0: Scope, o: ExecOptions, acc: ExecResult): Promise<void> {
@@ -148,7 +153,7 @@ async function runOne(spec0: Obj, scope0: Scope, o: ExecOptions, acc: ExecResult
     const res = await send(request, scope, o.log);
     const rscope: Scope = { ...scope, body: res.body, headers: res.headers, statusCode: res.status };
     const ok = response.valid === undefined ? res.status >= 200 && res.status < 300 : truthy(evaluate(response.valid, rscope));
-    if (!ok) raise(response, rscope, res.status, res.body);
+    if (!ok) throw responseError(response, rscope, res.status, res.body, res.headers);
     if (response.temp) Object.assign(acc.temp, json(evaluate(response.temp, { ...rscope, temp: acc.temp })));
     const tscope: Scope = { ...rscope, temp: acc.temp };
     acc.lastBody = res.body;

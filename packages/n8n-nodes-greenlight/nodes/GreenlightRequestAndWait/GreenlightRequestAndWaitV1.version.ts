@@ -7,12 +7,8 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes } from 'n8n-workflow';
 import { decisionItem, OUTPUTS, timedOutItem, V1_OUTPUT } from '../shared/callback';
-import { authentication, credentials } from '../shared/descriptions';
-import { createRequest, receiveCallback, requestBody, requestProperties, setTimeoutOutput, verifySignatureOption, WAITING_WEBHOOKS, waitLimitProperties, waitTill } from '../shared/wait';
-
-const { required, optional } = requestProperties;
+import { createRequest, receiveCallback, requestAndWaitDescription, requestBody, setTimeoutOutput, verifySignatureOption, waitLimitProperties, waitTill } from '../shared/wait';
 
 /**
  * Version 1, kept so workflows built with it still load. UNSAFE by design and superseded by
@@ -25,28 +21,18 @@ export class GreenlightRequestAndWaitV1 implements INodeType {
 	description: INodeTypeDescription;
 
 	constructor(base: INodeTypeBaseDescription) {
-		this.description = {
-			...base,
-			version: 1,
-			subtitle: '={{$parameter["title"]}}',
-			defaults: { name: 'Request Approval and Wait' },
-			usableAsTool: true,
-			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-			outputNames: [...OUTPUTS],
-			credentials,
-			webhooks: WAITING_WEBHOOKS,
-			properties: [
-				authentication,
-				{
-					displayName:
-						'This version is unsafe: only Approved ever continues, and a rejection, cancellation, expiry or wait limit ends the execution here. Replace this node with a new "Greenlight Request and Wait" (version 2), which continues with the decision on one output.',
-					name: 'deprecatedNotice',
-					type: 'notice',
-					default: '',
-				},
-				...required,
-				...(optional ? [optional] : []),
+		this.description = requestAndWaitDescription(
+			base,
+			1,
+			[...OUTPUTS],
+			{
+				displayName:
+					'This version is unsafe: only Approved ever continues, and a rejection, cancellation, expiry or wait limit ends the execution here. Replace this node with a new "Greenlight Request and Wait" (version 2), which continues with the decision on one output.',
+				name: 'deprecatedNotice',
+				type: 'notice',
+				default: '',
+			},
+			[
 				...waitLimitProperties('Whether to stop waiting after a while; the execution then ends at this node with nothing after it run, and the request is left pending'),
 				{
 					displayName: 'Options',
@@ -57,7 +43,7 @@ export class GreenlightRequestAndWaitV1 implements INodeType {
 					options: [verifySignatureOption],
 				},
 			],
-		};
+		);
 	}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

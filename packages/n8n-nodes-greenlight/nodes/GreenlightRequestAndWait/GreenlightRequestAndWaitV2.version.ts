@@ -8,12 +8,9 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import { decisionItem, timedOutItem } from '../shared/callback';
-import { authentication, credentials } from '../shared/descriptions';
-import { createRequest, receiveCallback, requestBody, requestProperties, setTimeoutOutput, verifySignatureOption, WAITING_WEBHOOKS, waitLimitProperties, waitTill } from '../shared/wait';
-
-const { required, optional } = requestProperties;
+import { createRequest, receiveCallback, requestAndWaitDescription, requestBody, setTimeoutOutput, verifySignatureOption, waitLimitProperties, waitTill } from '../shared/wait';
 
 /**
  * Requests an approval with this execution's resume URL as its callback, parks the execution, and
@@ -25,28 +22,18 @@ export class GreenlightRequestAndWaitV2 implements INodeType {
 	description: INodeTypeDescription;
 
 	constructor(base: INodeTypeBaseDescription) {
-		this.description = {
-			...base,
-			version: 2,
-			subtitle: '={{$parameter["title"]}}',
-			defaults: { name: 'Request Approval and Wait' },
-			usableAsTool: true,
-			inputs: [NodeConnectionTypes.Main],
-			outputs: [NodeConnectionTypes.Main],
-			outputNames: ['Decision'],
-			credentials,
-			webhooks: WAITING_WEBHOOKS,
-			properties: [
-				authentication,
-				{
-					displayName:
-						'The workflow pauses until the request is decided, expires, is cancelled or the wait limit passes, then continues with "decision" (approved, rejected, cancelled, expired, timed_out) and "approved" (true only when approved). Greenlight must be able to reach this n8n instance (its webhook URL) to resume it.',
-					name: 'notice',
-					type: 'notice',
-					default: '',
-				},
-				...required,
-				...(optional ? [optional] : []),
+		this.description = requestAndWaitDescription(
+			base,
+			2,
+			['Decision'],
+			{
+				displayName:
+					'The workflow pauses until the request is decided, expires, is cancelled or the wait limit passes, then continues with "decision" (approved, rejected, cancelled, expired, timed_out) and "approved" (true only when approved). Greenlight must be able to reach this n8n instance (its webhook URL) to resume it.',
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			[
 				...waitLimitProperties('Whether to stop waiting after a while; the execution then continues with decision "timed_out"'),
 				{
 					displayName: 'At the Wait Limit',
@@ -82,7 +69,7 @@ export class GreenlightRequestAndWaitV2 implements INodeType {
 					],
 				},
 			],
-		};
+		);
 	}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

@@ -1,5 +1,4 @@
-import type { IDataObject, IDisplayOptions, INode, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { IDisplayOptions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 import type { FieldDescriptor } from './generated/fields';
 
 /**
@@ -104,61 +103,4 @@ export function operationProperties(
 					options: optionalFields.map((f) => toProperty(f)).sort((a, b) => a.displayName.localeCompare(b.displayName)),
 				};
 	return { required, optional };
-}
-
-/** Where a parameter value is read, for the error that names it. */
-export interface ValueSource {
-	node: INode;
-	itemIndex: number;
-}
-
-function invalid(source: ValueSource, field: FieldDescriptor, problem: string): NodeOperationError {
-	return new NodeOperationError(source.node, `${field.label} ${problem}`, { itemIndex: source.itemIndex, description: `Parameter: ${field.key}` });
-}
-
-/**
- * One field's parameter value → its wire value: JSON fields parsed, date-times as ISO 8601,
- * comma-separated lists joined; empty optional values left out.
- */
-export function wireValue(source: ValueSource, field: FieldDescriptor, value: unknown): unknown {
-	if (value === undefined || value === null) return undefined;
-	if (JSON_TYPES.has(field.type)) {
-		if (typeof value !== 'string') return value;
-		if (value.trim() === '') return undefined;
-		try {
-			return JSON.parse(value);
-		} catch {
-			throw invalid(source, field, 'is not valid JSON');
-		}
-	}
-	if (field.type === 'multiselect') {
-		const list = Array.isArray(value) ? value.map(String) : String(value).split(',').filter(Boolean);
-		if (list.length === 0) return undefined;
-		return field.serialize === 'comma' ? list.join(',') : list;
-	}
-	if (field.type === 'datetime') {
-		if (value === '') return undefined;
-		const date = new Date(String(value));
-		if (Number.isNaN(date.getTime())) throw invalid(source, field, 'is not a date and time');
-		return date.toISOString();
-	}
-	if (typeof value === 'string' && value === '' && !field.required) return undefined;
-	return value;
-}
-
-/** Splits collected parameter values by where they travel. */
-export function collect(
-	source: ValueSource,
-	fields: FieldDescriptor[],
-	values: IDataObject,
-): { path: Record<string, string>; query: Record<string, string>; body: IDataObject } {
-	const out = { path: {} as Record<string, string>, query: {} as Record<string, string>, body: {} as IDataObject };
-	for (const field of fields) {
-		const value = wireValue(source, field, values[field.key]);
-		if (value === undefined) continue;
-		if (field.in === 'path') out.path[field.key] = String(value);
-		else if (field.in === 'query') out.query[field.key] = String(value);
-		else out.body[field.key] = value as IDataObject[string];
-	}
-	return out;
 }

@@ -3,16 +3,19 @@ import type {
 	IExecuteFunctions,
 	INodeExecutionData,
 	INodeProperties,
+	INodeTypeBaseDescription,
+	INodeTypeDescription,
 	IWebhookDescription,
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
+import { authentication, credentials } from './descriptions';
 import type { WebhookPayload } from './generated/contract-types';
 import { ACTIONS } from './generated/generated/contract';
-import { collect, operationProperties } from './properties';
+import { operationProperties } from './properties';
 import { outcomeOf, type WaitOutcome } from './generated/outcome';
-import { greenlightRequest } from './transport';
+import { actionRequest, greenlightRequest } from './transport';
 import { signatureProblem } from './verify';
 
 /**
@@ -49,18 +52,45 @@ export const requestProperties = operationProperties(action.fields, undefined, {
 	placeholder: 'Add Field',
 });
 
+/**
+ * What both versions of Request and Wait describe alike: the credential, a notice, the request's
+ * fields, then the version's own parameters (`after`); one output per name.
+ */
+export function requestAndWaitDescription(
+	base: INodeTypeBaseDescription,
+	version: number,
+	outputNames: string[],
+	notice: INodeProperties,
+	after: INodeProperties[],
+): INodeTypeDescription {
+	const { required, optional } = requestProperties;
+	return {
+		...base,
+		version,
+		subtitle: '={{$parameter["title"]}}',
+		defaults: { name: 'Request Approval and Wait' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: outputNames.map(() => NodeConnectionTypes.Main),
+		outputNames,
+		credentials,
+		webhooks: WAITING_WEBHOOKS,
+		properties: [authentication, notice, ...required, ...(optional ? [optional] : []), ...after],
+	};
+}
+
 /** The create body from the node's parameters. One request per execution (it has one resume URL): the first item's. */
 export function requestBody(this: IExecuteFunctions): IDataObject {
 	const itemIndex = 0;
 	const values: IDataObject = {};
 	for (const field of action.fields) if (field.required) values[field.key] = this.getNodeParameter(field.key, itemIndex) as IDataObject[string];
 	Object.assign(values, this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject);
-	return collect({ node: this.getNode(), itemIndex }, action.fields, values).body;
+	return actionRequest.call(this, action, values, itemIndex).body as IDataObject;
 }
 
 /** Creates the request with the given callback (this execution's resume URL) and answers it. */
 export async function createRequest(this: IExecuteFunctions, body: IDataObject, callbackUrl: string): Promise<IDataObject> {
-	return (await greenlightRequest.call(this, { method: action.method, path: action.path, body: { ...body, callback_url: callbackUrl }, successStatuses: [200, 201] }, 0)) as IDataObject;
+	return (await greenlightRequest.call(this, { ...actionRequest.call(this, action, {}, 0), body: { ...body, callback_url: callbackUrl } }, 0)) as IDataObject;
 }
 
 const UNIT_MS: Record<string, number> = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 };

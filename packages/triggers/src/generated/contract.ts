@@ -13,6 +13,36 @@ export const STEP_STATUSES = ["pending","approved","rejected"] as const;
 export const SORTS = ["created_at","-created_at","updated_at","-updated_at","decided_at","-decided_at"] as const;
 export const SCOPES = ["approvals:read","approvals:write","comments:write"] as const;
 export const WAIT_TIMEOUT = {"min":1,"max":60,"default":30} as const;
+/** Every error code the API answers with, and the HTTP status it always carries. */
+export const ERROR_STATUS = {
+  "VALIDATION_ERROR": 400,
+  "INVALID_JSON": 400,
+  "INVALID_PAGE_TOKEN": 400,
+  "UNAUTHORIZED": 401,
+  "FORBIDDEN": 403,
+  "INSUFFICIENT_SCOPE": 403,
+  "SELF_APPROVAL_FORBIDDEN": 403,
+  "NOT_APPROVER": 403,
+  "NOT_FOUND": 404,
+  "METHOD_NOT_ALLOWED": 405,
+  "INVALID_STATUS": 409,
+  "APPROVAL_EXPIRED": 409,
+  "ALREADY_VOTED": 409,
+  "STEP_OUT_OF_ORDER": 409,
+  "STEPS_LOCKED": 409,
+  "IDEMPOTENCY_KEY_REUSED": 409,
+  "EXTERNAL_ID_CONFLICT": 409,
+  "LIMIT_REACHED": 409,
+  "LAST_ADMIN": 409,
+  "ALREADY_MEMBER": 409,
+  "PAYLOAD_TOO_LARGE": 413,
+  "UNSUPPORTED_MEDIA_TYPE": 415,
+  "RATE_LIMITED": 429,
+  "INTERNAL_ERROR": 500,
+  "EMERGENCY_STOP": 503,
+  "SERVICE_UNAVAILABLE": 503
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
 
 export type ActionKey = "request_approval" | "request_approval_and_wait" | "decide" | "cancel" | "add_comment" | "get_approval" | "find_by_external_id" | "list_approvals" | "list_comments" | "list_steps" | "configure_steps" | "vote_step";
 export const ACTIONS: Record<ActionKey, ActionDescriptor> = {

@@ -45,6 +45,30 @@ export function unsubscribeRequest(subscriptionId: string): RequestDescriptor {
   return { method: 'DELETE', path: pathOf(`${WEBHOOKS_PATH}/{id}`, { id: subscriptionId }), successStatuses: [200, 404] };
 }
 
+/** A webhook on one event type; `fromPayload` sees only deliveries of that type. */
+export function oneEventWebhook<T>(type: EventType, fromPayload: (payload: WebhookPayload) => T[]): WebhookSpec<T, Record<string, never>> {
+  return {
+    events: () => [type],
+    subscribe: (url, _filters, description) => subscribeRequest(url, [type], description),
+    unsubscribe: unsubscribeRequest,
+    fromPayload: (payload) => (payload.type === type ? fromPayload(payload) : []),
+  };
+}
+
+/**
+ * A poll over requests listed by their last change: every decision, vote, comment and step decision
+ * moves its request's `updated_at` forward to its event's time (same transaction); later changes
+ * move it again, which the window and the seen set absorb.
+ */
+export function changedRequests<T, F>(params: PollingQuery<T, F>['params'], expand: PollingQuery<T, F>['expand']): PollingQuery<T, F> {
+  return { method: 'GET', path: '/api/v1/approvals', sort: '-updated_at', timeField: 'updated_at', afterParam: 'updated_after', dedupeKey: 'id', params, expand };
+}
+
+/** One request's events of one type, newest first. */
+export async function newestEvents(request: JsonRequester, approvalId: string, type: EventType): Promise<ApprovalEvent[]> {
+  return (await fetchEvents(request, approvalId)).filter((e) => e.type === type).reverse();
+}
+
 /** The audit trail of one request, oldest first. */
 export async function fetchEvents(request: JsonRequester, approvalId: string): Promise<ApprovalEvent[]> {
   const body = (await request({

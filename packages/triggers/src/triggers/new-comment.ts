@@ -1,7 +1,7 @@
 import type { Approval, Principal } from '@greenlight/contract';
 import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
 import { SAMPLE_COMMENT } from '../samples.ts';
-import { fetchEvents, prefixed, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define.ts';
+import { changedRequests, newestEvents, oneEventWebhook, prefixed, type TriggerDefinition } from './define.ts';
 
 /** One comment with the request it belongs to; the same shape from a poll and from a delivery. */
 export interface CommentItem {
@@ -22,41 +22,23 @@ export const newCommentTrigger: TriggerDefinition<CommentItem, Record<string, ne
   eventTypes: ['comment.created'],
   inputFields: [],
   filters: () => ({}),
-  polling: {
-    method: 'GET',
-    path: '/api/v1/approvals',
-    // A comment moves its request's `updated_at` to the comment event's time (same transaction).
-    sort: '-updated_at',
-    timeField: 'updated_at',
-    afterParam: 'updated_after',
-    dedupeKey: 'id',
-    params: () => ({}),
-    expand: async (a, { request }) => {
+  polling: changedRequests(
+    () => ({}),
+    async (a, { request }) => {
       if (a.comments_count === 0) return [];
-      const events = await fetchEvents(request, a.id);
-      return events
-        .filter((e) => e.type === 'comment.created')
-        .reverse()
-        .flatMap((e) => {
-          const id = detailString(e.data, 'comment_id');
-          if (!id) return [];
-          const item: CommentItem = { id, approval_id: a.id, body: detailString(e.data, 'body') ?? '', author: e.actor, created_at: e.created_at, approval: a };
-          return [{ key: id, time: Date.parse(e.created_at), item }];
-        });
+      return (await newestEvents(request, a.id, 'comment.created')).flatMap((e) => {
+        const id = detailString(e.data, 'comment_id');
+        if (!id) return [];
+        const item: CommentItem = { id, approval_id: a.id, body: detailString(e.data, 'body') ?? '', author: e.actor, created_at: e.created_at, approval: a };
+        return [{ key: id, time: Date.parse(e.created_at), item }];
+      });
     },
-  },
-  webhook: {
-    events: () => ['comment.created'],
-    subscribe: (url, _f, description) => subscribeRequest(url, ['comment.created'], description),
-    unsubscribe: unsubscribeRequest,
-    fromPayload: (p) => {
-      const id = detailString(p.data.details, 'comment_id');
-      if (p.type !== 'comment.created' || !id || !p.data.approval) return [];
-      return [
-        { id, approval_id: p.data.approval.id, body: detailString(p.data.details, 'body') ?? '', author: p.data.actor, created_at: p.timestamp, approval: p.data.approval },
-      ];
-    },
-  },
+  ),
+  webhook: oneEventWebhook('comment.created', (p) => {
+    const id = detailString(p.data.details, 'comment_id');
+    if (!id || !p.data.approval) return [];
+    return [{ id, approval_id: p.data.approval.id, body: detailString(p.data.details, 'body') ?? '', author: p.data.actor, created_at: p.timestamp, approval: p.data.approval }];
+  }),
   sample: SAMPLE_COMMENT,
   outputFields: [
     { key: 'id', label: 'Comment ID', type: 'uuid' },

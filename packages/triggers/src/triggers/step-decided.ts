@@ -1,7 +1,7 @@
 import type { Approval, Principal } from '@greenlight/contract';
 import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
 import { SAMPLE_STEP_DECIDED } from '../samples.ts';
-import { fetchEvents, prefixed, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define.ts';
+import { changedRequests, newestEvents, oneEventWebhook, prefixed, type TriggerDefinition } from './define.ts';
 
 /** One step's decision with its request; the same shape from a poll and from a delivery. */
 export interface StepDecidedItem {
@@ -38,36 +38,18 @@ export const stepDecidedTrigger: TriggerDefinition<StepDecidedItem, Record<strin
   eventTypes: ['step.decided'],
   inputFields: [],
   filters: () => ({}),
-  polling: {
-    method: 'GET',
-    path: '/api/v1/approvals',
-    // A step vote moves its request's `updated_at` to the event's time (same transaction).
-    sort: '-updated_at',
-    timeField: 'updated_at',
-    afterParam: 'updated_after',
-    dedupeKey: 'id',
-    params: () => ({}),
-    expand: async (a, { request }) => {
-      const events = await fetchEvents(request, a.id);
-      return events
-        .filter((e) => e.type === 'step.decided')
-        .reverse()
-        .flatMap((e) => {
-          const it = item(e.data, e.actor, e.created_at, a);
-          return it ? [{ key: it.id, time: Date.parse(e.created_at), item: it }] : [];
-        });
-    },
-  },
-  webhook: {
-    events: () => ['step.decided'],
-    subscribe: (url, _f, description) => subscribeRequest(url, ['step.decided'], description),
-    unsubscribe: unsubscribeRequest,
-    fromPayload: (p) => {
-      if (p.type !== 'step.decided' || !p.data.approval) return [];
-      const it = item(p.data.details, p.data.actor, p.timestamp, p.data.approval);
-      return it ? [it] : [];
-    },
-  },
+  polling: changedRequests(
+    () => ({}),
+    async (a, { request }) =>
+      (await newestEvents(request, a.id, 'step.decided')).flatMap((e) => {
+        const it = item(e.data, e.actor, e.created_at, a);
+        return it ? [{ key: it.id, time: Date.parse(e.created_at), item: it }] : [];
+      }),
+  ),
+  webhook: oneEventWebhook('step.decided', (p) => {
+    const it = p.data.approval ? item(p.data.details, p.data.actor, p.timestamp, p.data.approval) : null;
+    return it ? [it] : [];
+  }),
   sample: SAMPLE_STEP_DECIDED,
   outputFields: [
     { key: 'id', label: 'Step ID', type: 'uuid' },

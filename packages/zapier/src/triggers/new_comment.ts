@@ -1,20 +1,10 @@
 import { defineTrigger } from 'zapier-platform-core';
 import { newCommentTrigger as t } from '@greenlight/triggers';
-import { outputFields } from '../fields.ts';
-import { receive, recent, sampleOf, subscribe, unsubscribe } from '../hooks.ts';
+import { hookOperation } from '../hooks.ts';
 
 export default defineTrigger({
   key: 'new_comment',
   noun: 'Comment',
   display: { label: t.label, description: t.description },
-  operation: {
-    type: 'hook',
-    inputFields: [],
-    performSubscribe: subscribe(t),
-    performUnsubscribe: unsubscribe(t),
-    perform: receive(t),
-    performList: recent(t),
-    sample: sampleOf(t),
-    outputFields: outputFields(t.outputFields),
-  },
+  operation: hookOperation(t),
 });

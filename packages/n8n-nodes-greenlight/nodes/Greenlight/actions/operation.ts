@@ -1,8 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { ACTIONS, type ActionKey } from '../../shared/generated/generated/contract';
-import { pathOf } from '../../shared/generated/request';
-import { collect, operationProperties } from '../../shared/properties';
-import { greenlightRequest } from '../../shared/transport';
+import { operationProperties } from '../../shared/properties';
+import { actionRequest, greenlightRequest } from '../../shared/transport';
 
 export type Resource = 'approval' | 'comment' | 'step';
 
@@ -59,18 +58,7 @@ export function simpleOperation(o: SimpleOptions): Operation {
 		properties: optional ? [...required, optional] : required,
 		async run(itemIndex) {
 			const values = readValues.call(this, o.actionKey, itemIndex, collection.name);
-			const { path, query, body } = collect({ node: this.getNode(), itemIndex }, action.fields, values);
-			const answer = await greenlightRequest.call(
-				this,
-				{
-					method: action.method,
-					path: pathOf(action.path, path),
-					query,
-					...(action.method === 'POST' || action.method === 'PATCH' ? { body } : {}),
-					successStatuses: o.successStatuses,
-				},
-				itemIndex,
-			);
+			const answer = await greenlightRequest.call(this, actionRequest.call(this, action, values, itemIndex, o.successStatuses), itemIndex);
 			if (o.list) return (answer as { data: IDataObject[] }).data;
 			return [answer as IDataObject];
 		},

@@ -6,10 +6,11 @@ export * from './polling';
 export * from './webhook-signature';
 export * from './samples';
 export * from './outcome';
+export * from './errors';
 export * from './generated/contract';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define';
 export { newApprovalTrigger } from './triggers/new-approval';
-export { approvalDecidedTrigger, OUTCOMES, type Outcome, type DecidedFilters } from './triggers/approval-decided';
+export { approvalDecidedTrigger, DECISION_TIME_FIELDS, OUTCOMES, type Outcome, type DecidedFilters } from './triggers/approval-decided';
 export { newCommentTrigger, type CommentItem } from './triggers/new-comment';
 export { stepDecidedTrigger, type StepDecidedItem } from './triggers/step-decided';
 

@@ -39,7 +39,8 @@ export type HeaderSource =
   | { get(name: string): string | null }
   | Record<string, string | string[] | undefined>;
 
-function header(headers: HeaderSource, name: string): string | undefined {
+/** A header's value by its lower-case name, whatever shape the platform hands headers over in. */
+export function headerValue(headers: HeaderSource, name: string): string | undefined {
   if (typeof (headers as { get?: unknown }).get === 'function') {
     return (headers as { get(name: string): string | null }).get(name) ?? undefined;
   }
@@ -84,9 +85,9 @@ export interface VerifiedWebhook {
 
 /** Throws WebhookVerificationError unless one signature matches and the timestamp is fresh. */
 export function verifyWebhook(options: VerifyWebhookOptions): VerifiedWebhook {
-  const id = header(options.headers, 'webhook-id');
-  const timestampText = header(options.headers, 'webhook-timestamp');
-  const signatures = header(options.headers, 'webhook-signature');
+  const id = headerValue(options.headers, 'webhook-id');
+  const timestampText = headerValue(options.headers, 'webhook-timestamp');
+  const signatures = headerValue(options.headers, 'webhook-signature');
   if (!id || !timestampText || !signatures) {
     throw new WebhookVerificationError('missing_headers', 'webhook-id, webhook-timestamp and webhook-signature are required');
   }

@@ -1,13 +1,14 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 import { ACTIONS } from '../../../shared/generated/generated/contract';
-import { collect, operationProperties } from '../../../shared/properties';
-import { greenlightRequest } from '../../../shared/transport';
+import { operationProperties } from '../../../shared/properties';
+import { actionRequest, greenlightRequest } from '../../../shared/transport';
 import type { Operation } from '../operation';
 
 const action = ACTIONS.list_approvals;
 const show = { resource: ['approval'], operation: ['getAll'] };
 /** The page size is the node's business (from Limit / Return All), not a filter. */
 const filterFields = action.fields.filter((f) => f.key !== 'page_size');
+const filterAction = { ...action, fields: filterFields };
 const pageSizeField = action.fields.find((f) => f.key === 'page_size');
 const MAX_PAGE = pageSizeField?.maximum ?? 100;
 
@@ -49,7 +50,7 @@ export const getAll: Operation = {
 	async run(itemIndex) {
 		const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
 		const limit = returnAll ? Infinity : (this.getNodeParameter('limit', itemIndex, 50) as number);
-		const { query } = collect({ node: this.getNode(), itemIndex }, filterFields, this.getNodeParameter('filters', itemIndex, {}) as IDataObject);
+		const { query } = actionRequest.call(this, filterAction, this.getNodeParameter('filters', itemIndex, {}) as IDataObject, itemIndex);
 		const out: IDataObject[] = [];
 		let token: string | null = null;
 		// The keyset cursor (`page_token`): requests created while paging neither shift nor repeat rows.

@@ -5,7 +5,7 @@ import { APPROVAL_OUTPUT_FIELDS, type EventType } from '../generated/contract';
 import type { FieldDescriptor } from '../fields';
 import { SAMPLE_DECIDED_APPROVAL } from '../samples';
 import { OUTCOME_SOURCES, outcomeOf, type DecisionOutcome } from '../outcome';
-import { fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define';
+import { changedRequests, fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define';
 
 /** The filter's options, in the order the platforms show them. */
 export const OUTCOMES = ['approved', 'rejected', 'expired', 'cancelled'] as const satisfies readonly DecisionOutcome[];
@@ -38,11 +38,16 @@ function parseOutcomes(input?: Record<string, unknown>): DecidedFilters {
  * The moment the request left `pending`. `decided_at` covers approvals and rejections (manual or
  * automatic at expiry) and `cancelled_at` cancellations; a plain expiry has neither, and its
  * `expires_at` is only when it became due (the sweeper records it later), so its time is the
- * `approval.expired` event's, which the sweeper writes in the same transaction.
+ * `approval.expired` event's, which the sweeper writes in the same transaction. A platform that
+ * cannot read events while it polls (Make) reads the fields and then `updated_at`.
  */
+export const DECISION_TIME_FIELDS = ['decided_at', 'cancelled_at'] as const satisfies readonly (keyof Approval)[];
+
 async function decisionTime(a: Approval, request: Parameters<TriggerDefinition<Approval, DecidedFilters>['polling']['expand']>[1]['request']): Promise<number | null> {
-  if (a.decided_at) return Date.parse(a.decided_at);
-  if (a.cancelled_at) return Date.parse(a.cancelled_at);
+  for (const field of DECISION_TIME_FIELDS) {
+    const at = a[field];
+    if (at) return Date.parse(at);
+  }
   if (a.status !== 'expired') return null;
   const expired = (await fetchEvents(request, a.id)).find((e) => e.type === 'approval.expired');
   return expired ? Date.parse(expired.created_at) : null;
@@ -56,22 +61,14 @@ export const approvalDecidedTrigger: TriggerDefinition<Approval, DecidedFilters>
   eventTypes: Object.values(EVENT_OF),
   inputFields: [outcomesField],
   filters: parseOutcomes,
-  polling: {
-    method: 'GET',
-    path: '/api/v1/approvals',
-    // A decision moves `updated_at` forward with it (same transaction); later comments move it again,
-    // which the window and the seen set absorb.
-    sort: '-updated_at',
-    timeField: 'updated_at',
-    afterParam: 'updated_after',
-    dedupeKey: 'id',
-    params: (f) => ({ status: f.outcomes.join(',') }),
-    expand: async (a, { request, filters }) => {
+  polling: changedRequests(
+    (f) => ({ status: f.outcomes.join(',') }),
+    async (a, { request, filters }) => {
       if (!(filters.outcomes as string[]).includes(a.status)) return [];
       const time = await decisionTime(a, request);
       return time === null ? [] : [{ key: a.id, time, item: a }];
     },
-  },
+  ),
   webhook: {
     events: (f) => f.outcomes.map((o) => EVENT_OF[o]),
     subscribe: (url, f, description) => subscribeRequest(url, f.outcomes.map((o) => EVENT_OF[o]), description),

@@ -3,7 +3,7 @@
 import type { Approval } from '../contract-types';
 import { APPROVAL_OUTPUT_FIELDS } from '../generated/contract';
 import { SAMPLE_PENDING_APPROVAL } from '../samples';
-import { subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define';
+import { oneEventWebhook, type TriggerDefinition } from './define';
 
 /** Fires once per new approval request; the item is the request as created. */
 export const newApprovalTrigger: TriggerDefinition<Approval, Record<string, never>> = {
@@ -24,12 +24,7 @@ export const newApprovalTrigger: TriggerDefinition<Approval, Record<string, neve
     // `created_at` never changes: the request's own time is its list time.
     expand: async (a) => [{ key: a.id, time: Date.parse(a.created_at), item: a }],
   },
-  webhook: {
-    events: () => ['approval.created'],
-    subscribe: (url, _f, description) => subscribeRequest(url, ['approval.created'], description),
-    unsubscribe: unsubscribeRequest,
-    fromPayload: (p) => (p.type === 'approval.created' && p.data.approval ? [p.data.approval] : []),
-  },
+  webhook: oneEventWebhook('approval.created', (p) => (p.data.approval ? [p.data.approval] : [])),
   sample: SAMPLE_PENDING_APPROVAL,
   outputFields: APPROVAL_OUTPUT_FIELDS,
 };

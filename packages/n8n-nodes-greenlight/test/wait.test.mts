@@ -8,8 +8,8 @@
 import nock from 'nock';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, signWebhook } from '@greenlight/triggers';
-import { context, loadNodes, n8nWorkflow } from './n8n-context.ts';
-import { useNock } from './n8n-nock.ts';
+import { context, loadNodes, n8nWorkflow } from './context.mts';
+import { useNock } from './nock.mts';
 
 const BASE = 'https://greenlight.example.test';
 const KEY = 'gk_test_key_123';

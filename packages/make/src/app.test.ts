@@ -23,7 +23,7 @@ import {
   PACKAGE_DIR,
   recordingSdk,
   type DeployCall,
-} from '../packages/make/src/index.ts';
+} from './index.ts';
 
 const app = loadApp();
 const makecomapp = app.makecomapp as {

@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { IDataObject, IHttpRequestOptions, INode, INodeExecutionData, JsonObject } from 'n8n-workflow';
 
-export const PACKAGE_DIR = fileURLToPath(new URL('../packages/n8n-nodes-greenlight/', import.meta.url));
+export const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
 const DIST = `${PACKAGE_DIR}dist/`;
 const requireFromPackage = createRequire(`${PACKAGE_DIR}package.json`);
 
@@ -28,12 +28,12 @@ export function loadBuilt<T>(relativePath: string): T {
 export const n8nWorkflow = requireFromPackage('n8n-workflow') as typeof import('n8n-workflow');
 
 export interface Nodes {
-  Greenlight: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/Greenlight/Greenlight.node.js').Greenlight;
+  Greenlight: typeof import('../dist/nodes/Greenlight/Greenlight.node.js').Greenlight;
   /** Version 1 of the versioned node (kept for existing workflows). */
-  GreenlightRequestAndWait: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWaitV1.version.js').GreenlightRequestAndWaitV1;
-  GreenlightRequestAndWaitV2: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWaitV2.version.js').GreenlightRequestAndWaitV2;
-  GreenlightTrigger: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightTrigger/GreenlightTrigger.node.js').GreenlightTrigger;
-  GreenlightPollingTrigger: typeof import('../packages/n8n-nodes-greenlight/dist/nodes/GreenlightPollingTrigger/GreenlightPollingTrigger.node.js').GreenlightPollingTrigger;
+  GreenlightRequestAndWait: typeof import('../dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWaitV1.version.js').GreenlightRequestAndWaitV1;
+  GreenlightRequestAndWaitV2: typeof import('../dist/nodes/GreenlightRequestAndWait/GreenlightRequestAndWaitV2.version.js').GreenlightRequestAndWaitV2;
+  GreenlightTrigger: typeof import('../dist/nodes/GreenlightTrigger/GreenlightTrigger.node.js').GreenlightTrigger;
+  GreenlightPollingTrigger: typeof import('../dist/nodes/GreenlightPollingTrigger/GreenlightPollingTrigger.node.js').GreenlightPollingTrigger;
 }
 
 export function loadNodes(): { [K in keyof Nodes]: InstanceType<Nodes[K]> } {

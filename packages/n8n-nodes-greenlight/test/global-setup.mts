@@ -1,5 +1,5 @@
 /**
- * Vitest global setup of the `e2e` project: the n8n tests load the BUILT n8n package (what n8n
+ * Vitest global setup of the `n8n` and `e2e` projects: the n8n tests load the BUILT n8n package (what n8n
  * loads), so `pnpm test` builds it first when its dist is missing or older than any of its sources.
  * Up to date, this costs one walk over a few dozen files.
  */
@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PACKAGE = join(ROOT, 'packages/n8n-nodes-greenlight');
 const SOURCES = ['nodes', 'credentials', 'package.json', 'tsconfig.json'];
 

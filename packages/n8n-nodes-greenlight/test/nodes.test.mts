@@ -5,12 +5,13 @@
  */
 import nock from 'nock';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, SCOPES, signWebhook } from '@greenlight/triggers';
-import { context, loadBuilt, loadNodes, n8nWorkflow } from './n8n-context.ts';
-import { useNock } from './n8n-nock.ts';
+import { ERROR_CODES, ERROR_STATUS } from '@greenlight/contract';
+import { classifyError, ERROR_KIND, SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL, SCOPES, signWebhook, type ErrorKind } from '@greenlight/triggers';
+import { context, loadBuilt, loadNodes, n8nWorkflow } from './context.mts';
+import { useNock } from './nock.mts';
 
 const BASE = 'https://greenlight.example.test';
-const KEY = 'gl_test_key_123';
+const KEY = 'gk_test_key_123';
 const ID = SAMPLE_PENDING_APPROVAL.id;
 const STEP = 'd1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6';
 const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
@@ -30,12 +31,14 @@ const run = (parameters: Record<string, unknown>, extra: Partial<Parameters<type
 describe('credentials', () => {
   it('API key: Bearer header, /api/v1/me test, base URL', () => {
     const { GreenlightApi } = loadBuilt<{ GreenlightApi: new () => Record<string, unknown> }>('credentials/GreenlightApi.credentials.js');
-    const c = new GreenlightApi() as { name: string; authenticate: unknown; test: { request: { url: string; baseURL: string } }; properties: { name: string }[] };
+    const c = new GreenlightApi() as { name: string; authenticate: unknown; test: { request: { url: string; baseURL: string } }; properties: { name: string; placeholder?: string }[] };
     expect(c.name).toBe('greenlightApi');
     expect(c.authenticate).toEqual({ type: 'generic', properties: { headers: { Authorization: '=Bearer {{$credentials.apiKey}}' } } });
     expect(c.test.request.url).toBe('/api/v1/me');
     expect(c.test.request.baseURL).toContain('$credentials.baseUrl');
     expect(c.properties.map((p) => p.name)).toEqual(['baseUrl', 'apiKey']);
+    // Greenlight's API keys are `gk_` and 64 hex characters.
+    expect(c.properties[1]!.placeholder).toBe('gk_…');
   });
 
   it('OAuth2: extends oAuth2Api, PKCE, URLs from the base URL, every scope', () => {
@@ -140,6 +143,34 @@ describe('Greenlight node: errors', () => {
     expect((error as Error).message).toBe(message);
     expect((error as { httpCode: string }).httpCode).toBe(String(status));
     expect((error as { description: string }).description).toBe(`${code} (request req_1)`);
+  });
+
+  /** n8n's error for each kind: the table in nodes/shared/transport.ts. */
+  const N8N_ERROR: Record<ErrorKind, 'NodeApiError' | 'NodeOperationError'> = {
+    reauthorize: 'NodeApiError', forbidden: 'NodeApiError', throttle: 'NodeApiError', bad_input: 'NodeApiError', duplicate: 'NodeApiError',
+    not_found: 'NodeApiError', conflict: 'NodeApiError', stopped: 'NodeApiError', unavailable: 'NodeApiError',
+  };
+
+  it.each(ERROR_CODES)('every error code of the contract: %s → the shared kind’s n8n error and the shared message', async (code) => {
+    const status = ERROR_STATUS[code];
+    const body = envelope(code, `what the API says about ${code}`);
+    const headers: Record<string, string> = code === 'RATE_LIMITED' ? { 'Retry-After': '17' } : {};
+    api().get(`/api/v1/approvals/${ID}`).reply(status, body, headers);
+    const { exec } = run({ resource: 'approval', operation: 'get', approvalId: ID });
+    const error = await exec().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(n8nWorkflow[N8N_ERROR[ERROR_KIND[code]]]);
+    expect((error as Error).message).toBe(classifyError(status, body, headers).message);
+    expect((error as { httpCode: string }).httpCode).toBe(String(status));
+    expect((error as { description: string }).description).toBe(`${code} (request req_1)`);
+  });
+
+  it('an answer without an error envelope reads as on every platform', async () => {
+    api().get(`/api/v1/approvals/${ID}`).reply(502, '<html>bad gateway</html>');
+    const { exec } = run({ resource: 'approval', operation: 'get', approvalId: ID });
+    const error = await exec().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(n8nWorkflow.NodeApiError);
+    expect((error as Error).message).toBe('Greenlight is unavailable (HTTP 502): <html>bad gateway</html>. Try again later.');
+    expect((error as { description: string }).description).toBe('HTTP_502');
   });
 
   it('continueOnFail: the failing item becomes an error item, the others go on', async () => {
