@@ -1104,6 +1104,13 @@ export interface components {
                 email: string;
                 name: string | null;
             } | null;
+            /** @description The admin who issued an API key (removing them revokes it); for an OAuth grant, its person; null when unknown */
+            created_by: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string | null;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
@@ -1177,7 +1184,7 @@ export interface components {
             events: components["schemas"]["EventType"][];
             description: string | null;
             /**
-             * @description `disabled` after the retries of a delivery were exhausted
+             * @description `disabled` after the retries of a delivery were exhausted, or when its creator was removed or its connection revoked
              * @enum {string}
              */
             status: "active" | "disabled";
@@ -1202,6 +1209,15 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             secret_rotated_at: string | null;
+            /** @description The principal that subscribed: only it or an admin may delete it or rotate its secret */
+            created_by: {
+                /** @enum {string} */
+                type: "connection" | "user";
+                /** Format: uuid */
+                id: string | null;
+                /** @description The connection's name, or the person's name or email */
+                name: string | null;
+            };
         };
         CreateWebhookRequest: {
             /**

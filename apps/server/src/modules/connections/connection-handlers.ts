@@ -11,7 +11,15 @@ export const listConnections: Handler<Routes['listConnections']> = async ({ auth
   const rows = await connections.listActiveConnections(deps.db, auth.org.id, ownedBy ? { ofUser: ownedBy.id } : {});
   return {
     status: 200,
-    body: { data: rows.map((c) => connections.toConnectionJson(c, c.user_email === null ? null : { email: c.user_email, name: c.user_name })) },
+    body: {
+      data: rows.map((c) =>
+        connections.toConnectionJson(
+          c,
+          c.user_email === null ? null : { email: c.user_email, name: c.user_name },
+          c.creator_email === null ? null : { email: c.creator_email, name: c.creator_name },
+        ),
+      ),
+    },
   };
 };
 
@@ -23,11 +31,12 @@ export const createConnection: Handler<Routes['createConnection']> = async ({ au
   const { connection, apiKey } = await connections.createConnection(deps.db, {
     orgId: auth.org.id,
     name: body.name,
+    createdByUserId: auth.user?.id ?? null,
     ...(body.scopes ? { scopes: body.scopes } : {}),
     ...(body.rate_limit ? { rateLimit: body.rate_limit } : {}),
   });
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, connection_id: connection.id }, 'connection created');
-  return { status: 201, body: { ...connections.toConnectionJson(connection, null), api_key: apiKey } };
+  return { status: 201, body: { ...connections.toConnectionJson(connection, null, auth.user), api_key: apiKey } };
 };
 
 /**
@@ -38,8 +47,7 @@ export const revokeConnection: Handler<Routes['revokeConnection']> = async ({ au
   const revoked = await connections.revokeConnection(deps.db, auth.org.id, params.id, ownedBy ? { ofUser: ownedBy.id } : {});
   if (!revoked) throw notFound('connection');
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, connection_id: revoked.id }, 'connection revoked');
-  const owner = revoked.user_id
-    ? ((await deps.db.query<{ email: string; name: string | null }>('SELECT email, name FROM users WHERE id = $1', [revoked.user_id])).rows[0] ?? null)
-    : null;
-  return { status: 200, body: connections.toConnectionJson(revoked, owner) };
+  const person = async (id: string | null) =>
+    id ? ((await deps.db.query<{ email: string; name: string | null }>('SELECT email, name FROM users WHERE id = $1', [id])).rows[0] ?? null) : null;
+  return { status: 200, body: connections.toConnectionJson(revoked, await person(revoked.user_id), await person(revoked.created_by_user_id)) };
 };
