@@ -6,6 +6,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
 import { credentials } from './modules/credentials.ts';
+import { ownerLookups } from './modules/owners.ts';
 import { docsRouter } from './http/docs.ts';
 import { dashboardRouter } from './modules/dashboard/serve-dashboard.ts';
 import { pagesRouter } from './modules/sessions/pages.ts';
@@ -56,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(apiRouter(deps, handlers, credentials(deps.db)));
+  app.use(apiRouter(deps, handlers, credentials(deps.db), ownerLookups(deps.db)));
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
   app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));

@@ -34,6 +34,12 @@ export interface AppDeps {
   metrics?: Metrics;
 }
 
+/** Who acts: a connection acts as itself, a person as the person. */
+export interface Principal {
+  type: 'connection' | 'user';
+  id: string;
+}
+
 /** Who is calling: resolved by http/auth.ts from the request's credential. */
 export interface AuthContext {
   org: { id: string; slug: string; name: string; emergency_stop: boolean };
@@ -64,6 +70,11 @@ export interface HandlerInput<R extends RouteDef> {
   body: Out<R['request']['body']>;
   headers: Out<R['request']['headers']>;
   auth: AuthContext;
+  /**
+   * Set by the router when the route has an ownership rule and the caller is not an admin: the caller
+   * may act only on what this principal holds (a single resource is already checked; a list is limited to it).
+   */
+  ownedBy: Principal | null;
   deps: AppDeps;
   log: Logger;
   requestId: string;

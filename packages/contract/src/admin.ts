@@ -95,6 +95,9 @@ export const Connection = z
     scopes: z.array(Scope),
     rate_limit: z.number().int().openapi({ description: 'Requests per hour' }),
     user: ConnectionUser.nullable().openapi({ description: 'The person an OAuth grant acts for; null for API keys' }),
+    created_by: ConnectionUser.nullable().openapi({
+      description: 'The admin who issued an API key (removing them revokes it); for an OAuth grant, its person; null when unknown',
+    }),
     created_at: Timestamp,
     revoked_at: Timestamp.nullable(),
   })

@@ -1,5 +1,6 @@
 export { z } from './zod.ts';
 export * from './scopes.ts';
+export * from './authorization.ts';
 export * from './errors.ts';
 export * from './common.ts';
 export * from './approvals.ts';

@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { ErrorEnvelope } from './errors.ts';
 import { ROUTE_LIST } from './routes.ts';
 import { SCOPE_DESCRIPTIONS } from './scopes.ts';
+import { describeAuthorization } from './authorization.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Validation error',
@@ -51,11 +52,11 @@ export function buildOpenApiDocument() {
       path: route.path,
       operationId: route.operationId,
       summary: route.summary,
-      description: [route.description, route.scope ? `Requires scope \`${route.scope}\`.` : 'Any authenticated caller.']
+      description: [route.description, `Who may call: ${describeAuthorization(route.authorization)}.`]
         .filter(Boolean)
         .join('\n\n'),
       tags: [route.tag],
-      security: [{ [bearer.name]: route.scope ? [route.scope] : [] }],
+      security: [{ [bearer.name]: route.authorization.scope ? [route.authorization.scope] : [] }],
       request: {
         ...(route.request.params ? { params: route.request.params } : {}),
         ...(route.request.query ? { query: route.request.query } : {}),
@@ -66,8 +67,9 @@ export function buildOpenApiDocument() {
       },
       // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generator's ResponseConfig type is narrower than what it accepts
       responses: responses as any,
-      'x-greenlight-scope': route.scope,
-      'x-greenlight-mutating': route.mutating,
+      'x-greenlight-scope': route.authorization.scope,
+      'x-greenlight-mutating': route.authorization.emergencyStop === 'refused',
+      'x-greenlight-authorization': route.authorization,
     });
   }
 

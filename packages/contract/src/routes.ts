@@ -1,7 +1,7 @@
 import type { ZodObject, ZodType } from 'zod';
 import { z } from './zod.ts';
 import { IdParams } from './common.ts';
-import type { Scope } from './scopes.ts';
+import { ANY_CREDENTIAL, SESSION_ONLY, type Authorization } from './authorization.ts';
 import { ErrorEnvelope } from './errors.ts';
 import {
   Approval,
@@ -56,10 +56,8 @@ export interface RouteDef {
   summary: string;
   description?: string;
   tag: string;
-  /** Scope the caller must hold; null means any authenticated caller. */
-  scope: Scope | null;
-  /** Refused with 503 EMERGENCY_STOP while the org's emergency stop is on. */
-  mutating: boolean;
+  /** Who may call it (authorization.ts); the router enforces exactly this. */
+  authorization: Authorization;
   request: {
     params?: ZodObject;
     query?: ZodObject;
@@ -89,8 +87,7 @@ export const routes = {
     description:
       'Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization ' +
       'and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED.',
-    scope: 'approvals:write',
-    mutating: true,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused' },
     request: { body: CreateApprovalBody, headers: IdempotencyHeaders },
     responses: {
       201: { description: 'Created', schema: Approval },
@@ -105,8 +102,7 @@ export const routes = {
     tag: 'Approvals',
     summary: 'List approval requests',
     description: 'Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work.',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { query: ListApprovalsQuery },
     responses: { 200: { description: 'A page of requests', schema: ApprovalList } },
     errors: [400, 403],
@@ -117,8 +113,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}',
     tag: 'Approvals',
     summary: 'Get an approval request',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'The request', schema: Approval } },
     errors: [403, 404],
@@ -132,8 +127,7 @@ export const routes = {
     description:
       'Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. ' +
       'The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide.',
-    scope: 'approvals:write',
-    mutating: true,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
     request: { params: IdParams, body: DecideApprovalBody },
     responses: { 200: { description: 'The request after the vote', schema: DecisionResult } },
     errors: [400, 403, 404, 409, 503],
@@ -144,8 +138,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}',
     tag: 'Approvals',
     summary: 'Cancel a pending request',
-    scope: 'approvals:write',
-    mutating: true,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'approval', rule: 'requester' } },
     request: { params: IdParams },
     responses: { 200: { description: 'The cancelled request', schema: Approval } },
     errors: [403, 404, 409, 503],
@@ -157,8 +150,7 @@ export const routes = {
     tag: 'Approvals',
     summary: 'The audit trail of a request',
     description: 'Every state change, oldest first. Events are immutable.',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'Events, oldest first', schema: ApprovalEventList } },
     errors: [403, 404],
@@ -173,8 +165,7 @@ export const routes = {
       'Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request ' +
       'still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, ' +
       'whichever server process recorded it. One call counts as one request against the rate limit.',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams, query: WaitApprovalQuery },
     responses: { 200: { description: 'The request, decided or still pending at the timeout', schema: WaitResult } },
     errors: [400, 403, 404],
@@ -196,8 +187,7 @@ export const routes = {
       `older than its own has ended. A comment line (\`: keep-alive\`) is sent every ${EVENT_STREAM_HEARTBEAT_SECONDS} s ` +
       'so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, ' +
       '`approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { query: EventStreamQuery, headers: EventStreamHeaders },
     responses: {
       200: { description: 'A stream of events; each `data:` line is one WebhookPayload', schema: WebhookPayload, contentType: 'text/event-stream' },
@@ -213,8 +203,7 @@ export const routes = {
     description:
       'Allowed on pending and decided requests alike; appends a `comment.created` event. ' +
       'A request holds at most 1000 comments; the next one is refused with 409 LIMIT_REACHED.',
-    scope: 'comments:write',
-    mutating: true,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'comments:write', emergencyStop: 'refused' },
     request: { params: IdParams, body: CreateCommentBody },
     responses: { 201: { description: 'Created', schema: Comment } },
     errors: [400, 403, 404, 409, 413, 503],
@@ -225,8 +214,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}/comments',
     tag: 'Comments',
     summary: 'List comments, oldest first',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'Comments', schema: CommentList } },
     errors: [403, 404],
@@ -237,8 +225,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}/steps',
     tag: 'Steps',
     summary: 'List the approval steps of a request, in order',
-    scope: 'approvals:read',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'Steps in order', schema: StepList } },
     errors: [403, 404],
@@ -250,8 +237,7 @@ export const routes = {
     tag: 'Steps',
     summary: 'Configure the approval steps of a pending request',
     description: 'Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast.',
-    scope: 'approvals:write',
-    mutating: true,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'approval', rule: 'requester' } },
     request: { params: IdParams, body: ConfigureStepsBody },
     responses: { 201: { description: 'The new steps', schema: StepList } },
     errors: [400, 403, 404, 409, 503],
@@ -265,8 +251,7 @@ export const routes = {
     description:
       'The step must be pending; the caller must be its approver, an org admin, or a connection with approvals:write. ' +
       'With `is_sequential`, earlier steps must be approved first.',
-    scope: 'approvals:write',
-    mutating: true,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
     request: { params: StepParams, body: VoteStepBody },
     responses: { 200: { description: 'The step after the vote', schema: Step } },
     errors: [400, 403, 404, 409, 503],
@@ -278,16 +263,15 @@ export const routes = {
     tag: 'Account',
     summary: 'Who am I',
     description: 'The caller’s org, connection or user, and scopes. Integrations use it to test a connection.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The caller', schema: Me } },
     errors: [403],
   }),
   // Organization administration and account routes: people signed in to the dashboard only (a
-  // session; API keys and OAuth tokens get 403), so no scope. None is `mutating`: they change the
-  // org, its members and credentials, never an approval request, and must keep working during the
-  // emergency stop (turning it off, revoking a leaked key).
+  // session; API keys and OAuth tokens get 403), so no scope. The stop does not refuse them: they
+  // change the org, its members and credentials, never an approval request or what automations
+  // receive, and must keep working during the stop (turning it off, revoking a leaked key).
   updateOrg: defineRoute({
     operationId: 'updateOrg',
     method: 'patch',
@@ -295,8 +279,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Turn the emergency stop on or off',
     description: 'Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: UpdateOrgBody },
     responses: { 200: { description: 'The organization', schema: Org } },
     errors: [400, 403],
@@ -308,8 +291,7 @@ export const routes = {
     tag: 'OAuth clients',
     summary: 'Register an OAuth client',
     description: 'Admins only (dashboard session). The client secret is in this response only.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: CreateOAuthClientBody },
     responses: { 201: { description: 'Registered', schema: OAuthClientCreated } },
     errors: [400, 403],
@@ -321,8 +303,7 @@ export const routes = {
     tag: 'OAuth clients',
     summary: 'List the OAuth clients of the organization',
     description: 'Admins only (dashboard session).',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'Clients, newest first', schema: OAuthClientList } },
     errors: [403],
@@ -334,8 +315,7 @@ export const routes = {
     tag: 'OAuth clients',
     summary: 'Revoke an OAuth client and every grant it holds',
     description: 'Admins only (dashboard session). Its tokens stop working at once.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'The revoked client', schema: OAuthClient } },
     errors: [403, 404],
@@ -347,8 +327,7 @@ export const routes = {
     tag: 'Members',
     summary: 'List the members of the organization and their roles',
     description: 'Admins only (dashboard session).',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'Members, oldest first', schema: MemberList } },
     errors: [403],
@@ -362,8 +341,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) ' +
       'after which the member sets a password. 409 ALREADY_MEMBER when the email is already a member.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: AddMemberBody },
     responses: { 201: { description: 'Added', schema: MemberAdded } },
     errors: [400, 403, 409],
@@ -375,8 +353,7 @@ export const routes = {
     tag: 'Members',
     summary: "Change a member's role",
     description: 'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: UserIdParams, body: UpdateMemberBody },
     responses: { 200: { description: 'The member', schema: Member } },
     errors: [400, 403, 404, 409],
@@ -390,8 +367,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Ends their sessions and revokes their OAuth grants in this organization. ' +
       'The last admin cannot be removed (409 LAST_ADMIN).',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: UserIdParams },
     responses: { 200: { description: 'The removed member', schema: Member } },
     errors: [403, 404, 409],
@@ -403,8 +379,7 @@ export const routes = {
     tag: 'Connections',
     summary: 'List active connections',
     description: "Dashboard session. Admins see every API key and OAuth grant of the organization; others see their own OAuth grants.",
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed', owner: { resource: 'connection', rule: 'holder', others: 'hidden' } },
     request: {},
     responses: { 200: { description: 'Connections, newest first', schema: ConnectionList } },
     errors: [403],
@@ -416,8 +391,7 @@ export const routes = {
     tag: 'Connections',
     summary: 'Create an API-key connection',
     description: 'Admins only (dashboard session). The API key is in this response only.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: CreateConnectionBody },
     responses: { 201: { description: 'Created', schema: ConnectionCreated } },
     errors: [400, 403],
@@ -431,8 +405,7 @@ export const routes = {
     description:
       "Dashboard session. Anyone may revoke their own OAuth grants; only admins may revoke others' connections " +
       '(to anyone else they answer 404). The credential fails from the next request on.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed', owner: { resource: 'connection', rule: 'holder', others: 'hidden' } },
     request: { params: IdParams },
     responses: { 200: { description: 'The revoked connection', schema: Connection } },
     errors: [403, 404],
@@ -446,15 +419,16 @@ export const routes = {
     description:
       'Dashboard session only. `current_password` is required when a password is already set. Your other sessions are signed out. ' +
       'Limited to 10 attempts per hour.',
-    scope: null,
-    mutating: false,
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
     request: { body: SetPasswordBody },
     responses: { 200: { description: 'The password is set', schema: PasswordSet } },
     errors: [400, 403],
   }),
-  // Outgoing webhooks (webhooks.ts documents the format). All take approvals:write: subscription URLs
-  // often embed the receiving platform's credentials, the callback secret lets its holder forge decisions,
-  // and the delivery log shows both kinds of URL. The callback secret lives outside /webhooks/{id}, so no
+  // Outgoing webhooks (webhooks.ts documents the format). All take approvals:write and at least the
+  // approver role: subscription URLs often embed the receiving platform's credentials, and the delivery
+  // log shows both kinds of URL. The callback secret lets its holder forge decisions to every receiver:
+  // admins only (and API keys, which only admins issue). During the emergency stop nothing that changes
+  // what automations receive goes through. The callback secret lives outside /webhooks/{id}, so no
   // literal segment competes with an id there.
   getCallbackSecret: defineRoute({
     operationId: 'getCallbackSecret',
@@ -465,8 +439,7 @@ export const routes = {
     description:
       'Every `callback_url` delivery of the organization is signed (Standard Webhooks) with this secret; created on first read. ' +
       'Verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with it.',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'admin', scope: 'approvals:write', emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The current secret', schema: CallbackSecret } },
     errors: [403],
@@ -478,11 +451,10 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'Rotate the callback signing secret',
     description: 'The previous secret keeps signing, as a second signature, for 24 hours.',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'admin', scope: 'approvals:write', emergencyStop: 'refused' },
     request: {},
     responses: { 200: { description: 'The new secret', schema: CallbackSecret } },
-    errors: [403],
+    errors: [403, 503],
   }),
   createWebhook: defineRoute({
     operationId: 'createWebhook',
@@ -493,11 +465,10 @@ export const routes = {
     description:
       'The subscribe call of the Zapier, n8n and Make triggers. Answers the stable `id` to unsubscribe with and the signing `secret`, ' +
       'shown only here. The URL must resolve to a public address. At most 50 subscriptions per organization (409 LIMIT_REACHED).',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused' },
     request: { body: CreateWebhookBody },
     responses: { 201: { description: 'Subscribed', schema: CreatedWebhook } },
-    errors: [400, 403, 409, 413],
+    errors: [400, 403, 409, 413, 503],
   }),
   listWebhooks: defineRoute({
     operationId: 'listWebhooks',
@@ -505,8 +476,7 @@ export const routes = {
     path: '/api/v1/webhooks',
     tag: 'Webhooks',
     summary: 'List webhook subscriptions',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'Subscriptions, oldest first', schema: WebhookList } },
     errors: [403],
@@ -517,8 +487,7 @@ export const routes = {
     path: '/api/v1/webhooks/{id}',
     tag: 'Webhooks',
     summary: 'Get a webhook subscription',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'The subscription (without its secret)', schema: Webhook } },
     errors: [403, 404],
@@ -530,11 +499,10 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'Unsubscribe (REST hook)',
     description: 'Already deleted or unknown → 404 NOT_FOUND, which integrations treat as success.',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'subscription', rule: 'creator' } },
     request: { params: IdParams },
     responses: { 200: { description: 'Deleted', schema: DeletedWebhook } },
-    errors: [403, 404],
+    errors: [403, 404, 503],
   }),
   rotateWebhookSecret: defineRoute({
     operationId: 'rotateWebhookSecret',
@@ -543,11 +511,10 @@ export const routes = {
     tag: 'Webhooks',
     summary: "Rotate a subscription's signing secret",
     description: 'Answers the new secret; the previous one keeps signing, as a second signature, for 24 hours.',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'subscription', rule: 'creator' } },
     request: { params: IdParams },
     responses: { 200: { description: 'The new secret', schema: RotatedSecret } },
-    errors: [403, 404],
+    errors: [403, 404, 503],
   }),
   listDeliveries: defineRoute({
     operationId: 'listDeliveries',
@@ -556,8 +523,7 @@ export const routes = {
     tag: 'Webhooks',
     summary: 'The delivery log',
     description: 'Callback and subscription deliveries of the organization, newest first, each with every attempt (status code, duration, error).',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed' },
     request: { query: ListDeliveriesQuery },
     responses: { 200: { description: 'A page of deliveries', schema: DeliveryList } },
     errors: [400, 403],
@@ -571,11 +537,10 @@ export const routes = {
     description:
       'Queues a delivered, failed or gone delivery for a new attempt now, with the same `webhook-id` and a fresh retry schedule. ' +
       '409 INVALID_STATUS while it is still queued, or when its subscription was deleted or disabled.',
-    scope: 'approvals:write',
-    mutating: false,
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused' },
     request: { params: IdParams },
     responses: { 202: { description: 'Queued', schema: Delivery } },
-    errors: [403, 404, 409],
+    errors: [403, 404, 409, 503],
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -66,12 +66,21 @@ export const Webhook = z
     url: z.string(),
     events: z.array(EventType),
     description: z.string().nullable(),
-    status: z.enum(['active', 'disabled']).openapi({ description: '`disabled` after the retries of a delivery were exhausted' }),
+    status: z.enum(['active', 'disabled']).openapi({
+      description: '`disabled` after the retries of a delivery were exhausted, or when its creator was removed or its connection revoked',
+    }),
     disabled_reason: z.string().nullable(),
     created_at: Timestamp,
     updated_at: Timestamp,
     disabled_at: Timestamp.nullable(),
     secret_rotated_at: Timestamp.nullable(),
+    created_by: z
+      .object({
+        type: z.enum(['connection', 'user']),
+        id: z.uuid().nullable(),
+        name: z.string().nullable().openapi({ description: "The connection's name, or the person's name or email" }),
+      })
+      .openapi({ description: 'The principal that subscribed: only it or an admin may delete it or rotate its secret' }),
   })
   .openapi('Webhook', { description: 'A subscription. The signing secret is shown only when it is created or rotated.' });
 export type Webhook = z.infer<typeof Webhook>;

@@ -188,8 +188,6 @@ interface DecideRow {
 }
 
 async function vote(db: Database, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
-  // A person signed in, or acting through an OAuth grant, decides only as admin or approver.
-  if (caller.user?.role === 'viewer') throw new ApiError('FORBIDDEN', 'viewers cannot approve or reject requests');
   const { rows: content } = await db.query<Pick<ApprovalRow, 'title' | 'description' | 'metadata' | 'changes'>>(
     'SELECT a.title, a.description, a.metadata, a.changes FROM approvals a WHERE a.id = $1 AND a.org_id = $2',
     [approvalId, caller.org.id],

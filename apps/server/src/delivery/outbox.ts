@@ -18,7 +18,7 @@ import { generateSecret } from './signer.ts';
  * The result of an attempt is recorded only by the claimer that still holds the row (`attempts`
  * unchanged): a claimer whose lease ran out records its attempt but not the outcome. A final
  * decision's callback row is claimed by the decision's own statement, with the same function, for
- * the deciding process's first attempt.
+ * the deciding process's first attempt. While an org's emergency stop is on, none of its rows is claimed.
  */
 
 const CLAIM_SQL = `
@@ -27,11 +27,16 @@ SELECT d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_i
   FROM greenlight_claim_deliveries(ARRAY(
          SELECT id FROM deliveries
           WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()
+            AND NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = deliveries.org_id AND o.emergency_stop)
           ORDER BY next_attempt_at
           LIMIT $1
             FOR UPDATE SKIP LOCKED), $2::float8) AS d`;
 
-/** Claims up to `limit` due rows for `leaseMs`. */
+/**
+ * Claims up to `limit` due rows for `leaseMs`. Rows of an org whose emergency stop is on are held, not
+ * dropped: they stay due and are claimed once the stop ends (their schedule is not advanced). What the
+ * stop does not cover: an attempt claimed before the stop committed still goes out.
+ */
 export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await db.query<ClaimedDelivery>(CLAIM_SQL, [limit, leaseMs]);
   return rows;

@@ -42,7 +42,7 @@ const callRoute = (route: RouteDef, options: { authorization?: string; query?: s
 const bearer = (key: string) => `Bearer ${key}`;
 const routeName = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
 const ROUTES = ROUTE_LIST.map((r) => [routeName(r), r] as const);
-const SCOPED_ROUTES = ROUTES.filter(([, r]) => r.scope !== null);
+const SCOPED_ROUTES = ROUTES.filter(([, r]) => r.authorization.scope !== null);
 
 function expect401(res: RouteResponse, message: string, wwwAuthenticate: string) {
   expect(res.status).toBe(401);
@@ -108,8 +108,8 @@ describe.each(ROUTES)('%s', (_name, route) => {
 
 describe.each(ROUTES.filter(([, r]) => r.operationId in PEOPLE_ONLY))('%s — people only', (_name, route) => {
   it('carries no scope and is not refused by the emergency stop (it manages the org, not approval requests)', () => {
-    expect(route.scope).toBeNull();
-    expect(route.mutating).toBe(false);
+    expect(route.authorization.scope).toBeNull();
+    expect(route.authorization.emergencyStop).toBe('allowed');
     expect(route.errors).toContain(403);
   });
 
@@ -127,23 +127,23 @@ describe.each(ROUTES.filter(([, r]) => r.operationId in PEOPLE_ONLY))('%s — pe
 });
 
 describe.each(SCOPED_ROUTES)('%s — scopes', (_name, route) => {
-  it(`a key holding every scope but ${route.scope} → 403 INSUFFICIENT_SCOPE`, async () => {
-    const { key } = await seed.newKey({ scopes: SCOPES.filter((s) => s !== route.scope) });
+  it(`a key holding every scope but ${route.authorization.scope} → 403 INSUFFICIENT_SCOPE`, async () => {
+    const { key } = await seed.newKey({ scopes: SCOPES.filter((s) => s !== route.authorization.scope) });
     const res = await callRoute(route, { authorization: bearer(key) });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({
       error: {
         code: 'INSUFFICIENT_SCOPE',
-        message: `this credential lacks the ${route.scope} scope`,
-        details: { required_scope: route.scope },
+        message: `this credential lacks the ${route.authorization.scope} scope`,
+        details: { required_scope: route.authorization.scope },
         request_id: expect.any(String),
       },
     });
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
 
-  it(`a key holding only ${route.scope} gets past the scope check`, async () => {
-    const { key } = await seed.newKey({ scopes: [route.scope!] });
+  it(`a key holding only ${route.authorization.scope} gets past the scope check`, async () => {
+    const { key } = await seed.newKey({ scopes: [route.authorization.scope!] });
     const res = await callRoute(route, { authorization: bearer(key) });
     expect([401, 403]).not.toContain(res.status);
   });

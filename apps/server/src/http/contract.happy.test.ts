@@ -119,14 +119,14 @@ describe('the routes served', () => {
     const org = await seedOrg(server.db);
     const created = await send('post', '/api/v1/approvals', org.key, approvalBody()).expect(201);
     // Reads first, then changes, the cancellation last: each answer still has to be documented.
-    const order = [...ROUTE_LIST].sort((a, b) => Number(a.mutating) - Number(b.mutating) || Number(a.method === 'delete') - Number(b.method === 'delete'));
+    const order = [...ROUTE_LIST].sort((a, b) => Number(a.authorization.emergencyStop === 'refused') - Number(b.authorization.emergencyStop === 'refused') || Number(a.method === 'delete') - Number(b.method === 'delete'));
     for (const route of order) {
       const path = route.path.replace('{id}', created.body.id).replace(/\{\w+\}/g, () => randomUUID());
       const res = await call(route, path, org.key);
       if (!res) continue;
       expectDocumentedAnswer(route, res);
       // Everything an approvals:read key may read about the request is there to read.
-      if (route.scope === 'approvals:read') expect(res.status, `${route.operationId}: ${res.text}`).toBe(200);
+      if (route.authorization.scope === 'approvals:read') expect(res.status, `${route.operationId}: ${res.text}`).toBe(200);
     }
   });
 });

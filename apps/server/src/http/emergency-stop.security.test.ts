@@ -76,8 +76,8 @@ const ADMINISTRATION: OperationId[] = [
   'revokeConnection',
   'setPassword',
 ];
-const MUTATING = ROUTE_LIST.filter((r) => r.mutating).map((r) => [name(r), r] as const);
-const READS = ROUTE_LIST.filter((r) => !r.mutating).map((r) => [name(r), r] as const);
+const MUTATING = ROUTE_LIST.filter((r) => r.authorization.emergencyStop === 'refused').map((r) => [name(r), r] as const);
+const READS = ROUTE_LIST.filter((r) => r.authorization.emergencyStop !== 'refused').map((r) => [name(r), r] as const);
 
 it('the table has mutating routes and reads, and every route is one or the other', () => {
   expect(MUTATING.length).toBeGreaterThanOrEqual(6);
@@ -104,7 +104,7 @@ describe('with the stop on', () => {
     expect(res.status, res.text).toBe(before.get(n));
     expect(res.status).not.toBe(503);
     // The reads of the request itself answer 200 with the stop on, as without it.
-    if (route.scope === 'approvals:read' || route.operationId === 'getMe') expect(res.status, res.text).toBe(200);
+    if (route.authorization.scope === 'approvals:read' || route.operationId === 'getMe') expect(res.status, res.text).toBe(200);
   });
 
   it('nothing changed: the request, its events, comments and steps are as before the stop', async () => {
@@ -116,7 +116,7 @@ describe('with the stop on', () => {
 
   it.each(ADMINISTRATION.map((id) => [id]))('%s is not refused by the stop', (id) => {
     const route = ROUTE_LIST.find((r) => r.operationId === id)!;
-    expect(route.mutating).toBe(false);
+    expect(route.authorization.emergencyStop).toBe('allowed');
     expect(route.errors).not.toContain(503);
   });
 

@@ -2,12 +2,11 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { ZodType } from 'zod';
 import { routes, type OperationId, type RouteDef } from '@greenlight/contract';
 import type { Logger } from 'pino';
-import { ApiError, emergencyStop } from '../errors.ts';
+import { ApiError } from '../errors.ts';
 import { validationError } from './errors.ts';
-import type { AppDeps, AuthContext, Handler, HandlerInput, Handlers, StreamWriter } from '../context.ts';
+import type { AppDeps, AuthContext, Handler, HandlerInput, Handlers, Principal, StreamWriter } from '../context.ts';
 import { authenticate, type Credentials } from './auth.ts';
-
-
+import { authorizeCaller, authorizeOwnership, type OwnerLookups } from './authorize.ts';
 
 const toExpressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
@@ -29,11 +28,12 @@ function setRateLimitHeaders(res: Response, d: { limit: number; remaining: numbe
 }
 
 /**
- * Binds every route of the contract to its handler. The order of checks is fixed:
- * authenticate → count against the rate limit → scope → emergency stop → validate → handle.
+ * Binds every route of the contract to its handler, and is the one place that enforces the route's
+ * `authorization` (no handler checks roles). The order of checks is fixed: authenticate → count against
+ * the rate limit → principal kind → role → scope → emergency stop → validate → ownership → handle.
  * A route missing from `handlers` fails the type check, so served routes and the OpenAPI document cannot drift.
  */
-export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Credentials): Router {
+export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Credentials, owners: OwnerLookups): Router {
   const router = express.Router();
   // Paths are registered one at a time — its methods, then a 405 for the rest — literal paths before
   // parametric ones, so `/webhooks/callback-secret` is never taken for `/webhooks/{id}`.
@@ -78,13 +78,7 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
         );
       }
 
-      if (route.scope && !auth.scopes.includes(route.scope)) {
-        throw new ApiError('INSUFFICIENT_SCOPE', `this credential lacks the ${route.scope} scope`, {
-          required_scope: route.scope,
-        });
-      }
-      // A fast refusal; the decision path checks the stop again under its row lock.
-      if (route.mutating && auth.org.emergency_stop) throw emergencyStop();
+      authorizeCaller(route.authorization, auth);
 
       const params = parse(route.request.params, req.params, 'params');
       const query = parse(route.request.query, req.query, 'query');
@@ -93,8 +87,9 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
         throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send a JSON body with Content-Type: application/json');
       }
       const body = parse(route.request.body, req.body, 'body');
+      const ownedBy = await authorizeOwnership(route.authorization, auth, params as { id?: string }, owners);
 
-      const result = await handler(new Input(params, query, body, headers, auth, deps, req, departure) as unknown as HandlerInput<RouteDef>);
+      const result = await handler(new Input(params, query, body, headers, auth, ownedBy, deps, req, departure) as unknown as HandlerInput<RouteDef>);
 
       const streamed = result as { stream?: StreamWriter };
       if (streamed.stream) {
@@ -151,17 +146,29 @@ class Input {
   readonly body: unknown;
   readonly headers: unknown;
   readonly auth: AuthContext;
+  readonly ownedBy: Principal | null;
   readonly deps: AppDeps;
   readonly requestId: string;
   readonly #req: Request;
   readonly #departure: Departure;
 
-  constructor(params: unknown, query: unknown, body: unknown, headers: unknown, auth: AuthContext, deps: AppDeps, req: Request, departure: Departure) {
+  constructor(
+    params: unknown,
+    query: unknown,
+    body: unknown,
+    headers: unknown,
+    auth: AuthContext,
+    ownedBy: Principal | null,
+    deps: AppDeps,
+    req: Request,
+    departure: Departure,
+  ) {
     this.params = params;
     this.query = query;
     this.body = body;
     this.headers = headers;
     this.auth = auth;
+    this.ownedBy = ownedBy;
     this.deps = deps;
     this.requestId = String(req.id);
     this.#req = req;

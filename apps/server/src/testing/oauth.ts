@@ -132,3 +132,26 @@ export function tokenRequest(server: TestServer, form: Record<string, string>, b
   const t = supertest(server.url).post('/oauth/token').type('form');
   return (basic ? t.set('Authorization', basic) : t).send(form);
 }
+
+/** An access token of an OAuth grant by `user` (who has a password) to a new client, through the real connect flow. */
+export async function grantAccessToken(server: TestServer, seed: SeededOrg, user: { email: string; password: string }, scopes: readonly Scope[]): Promise<string> {
+  const app = await registerClient(server, seed);
+  const { verifier, challenge } = pkcePair();
+  const back = await connectInBrowser(server, user, {
+    client_id: app.clientId,
+    redirect_uri: app.redirectUri,
+    scope: scopes.join(' '),
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  });
+  const tokens = await tokenRequest(server, {
+    grant_type: 'authorization_code',
+    code: back.searchParams.get('code')!,
+    redirect_uri: app.redirectUri,
+    client_id: app.clientId,
+    client_secret: app.clientSecret,
+    code_verifier: verifier,
+  });
+  expect(tokens.status, tokens.text).toBe(200);
+  return tokens.body.access_token as string;
+}

@@ -41,7 +41,7 @@ export interface RouteResponse {
 export async function callRoute(
   baseUrl: string,
   route: RouteDef,
-  options: { authorization?: string; query?: string; path?: string; body?: object } = {},
+  options: { authorization?: string; query?: string; path?: string; body?: object; headers?: Record<string, string> } = {},
 ): Promise<RouteResponse> {
   const query = options.query ?? SAMPLE_QUERIES[route.operationId as OperationId];
   const path = (options.path ?? route.path.replace(/\{(\w+)\}/g, () => randomUUID())) + (query ? `?${query}` : '');
@@ -49,7 +49,7 @@ export async function callRoute(
     const abort = new AbortController();
     const res = await fetch(baseUrl + path, {
       method: route.method.toUpperCase(),
-      headers: options.authorization !== undefined ? { authorization: options.authorization } : {},
+      headers: { ...options.headers, ...(options.authorization !== undefined ? { authorization: options.authorization } : {}) },
       signal: abort.signal,
     });
     const headers = Object.fromEntries(res.headers);
@@ -62,6 +62,7 @@ export async function callRoute(
   }
   let req = supertest(baseUrl)[route.method](path);
   if (options.authorization !== undefined) req = req.set('Authorization', options.authorization);
+  for (const [name, value] of Object.entries(options.headers ?? {})) req = req.set(name, value);
   const res = route.request.body ? await req.send(options.body ?? SAMPLE_BODIES[route.operationId as OperationId] ?? {}) : await req;
   return { status: res.status, headers: res.headers as Record<string, string>, body: res.body, text: res.text };
 }

@@ -13,7 +13,7 @@ export interface paths {
          * List approval requests
          * @description Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work.
          *
-         *     Requires scope `approvals:read`.
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["listApprovals"];
         put?: never;
@@ -21,7 +21,7 @@ export interface paths {
          * Create an approval request
          * @description Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
         post: operations["createApproval"];
         delete?: never;
@@ -39,14 +39,14 @@ export interface paths {
         };
         /**
          * Get an approval request
-         * @description Requires scope `approvals:read`.
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["getApproval"];
         put?: never;
         post?: never;
         /**
          * Cancel a pending request
-         * @description Requires scope `approvals:write`.
+         * @description Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
          */
         delete: operations["cancelApproval"];
         options?: never;
@@ -55,7 +55,7 @@ export interface paths {
          * Approve or reject a pending request
          * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
         patch: operations["decideApproval"];
         trace?: never;
@@ -71,7 +71,7 @@ export interface paths {
          * The audit trail of a request
          * @description Every state change, oldest first. Events are immutable.
          *
-         *     Requires scope `approvals:read`.
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["listApprovalEvents"];
         put?: never;
@@ -93,7 +93,7 @@ export interface paths {
          * Wait for a decision (long poll)
          * @description Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, whichever server process recorded it. One call counts as one request against the rate limit.
          *
-         *     Requires scope `approvals:read`.
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["waitForApproval"];
         put?: never;
@@ -115,7 +115,7 @@ export interface paths {
          * Stream the organization's events (Server-Sent Events)
          * @description Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.
          *
-         *     Requires scope `approvals:read`.
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -135,7 +135,7 @@ export interface paths {
         };
         /**
          * List comments, oldest first
-         * @description Requires scope `approvals:read`.
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["listComments"];
         put?: never;
@@ -143,7 +143,7 @@ export interface paths {
          * Add a comment
          * @description Allowed on pending and decided requests alike; appends a `comment.created` event. A request holds at most 1000 comments; the next one is refused with 409 LIMIT_REACHED.
          *
-         *     Requires scope `comments:write`.
+         *     Who may call: API key, OAuth grant, session · any member · `comments:write` · refused during the emergency stop.
          */
         post: operations["createComment"];
         delete?: never;
@@ -161,7 +161,7 @@ export interface paths {
         };
         /**
          * List the approval steps of a request, in order
-         * @description Requires scope `approvals:read`.
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["listSteps"];
         put?: never;
@@ -169,7 +169,7 @@ export interface paths {
          * Configure the approval steps of a pending request
          * @description Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
          */
         post: operations["configureSteps"];
         delete?: never;
@@ -195,7 +195,7 @@ export interface paths {
          * Vote on a step
          * @description The step must be pending; the caller must be its approver, an org admin, or a connection with approvals:write. With `is_sequential`, earlier steps must be approved first.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
         patch: operations["voteStep"];
         trace?: never;
@@ -211,7 +211,7 @@ export interface paths {
          * Who am I
          * @description The caller’s org, connection or user, and scopes. Integrations use it to test a connection.
          *
-         *     Any authenticated caller.
+         *     Who may call: API key, OAuth grant, session · any member · no scope.
          */
         get: operations["getMe"];
         put?: never;
@@ -239,7 +239,7 @@ export interface paths {
          * Turn the emergency stop on or off
          * @description Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         patch: operations["updateOrg"];
         trace?: never;
@@ -255,7 +255,7 @@ export interface paths {
          * List the OAuth clients of the organization
          * @description Admins only (dashboard session).
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         get: operations["listOAuthClients"];
         put?: never;
@@ -263,7 +263,7 @@ export interface paths {
          * Register an OAuth client
          * @description Admins only (dashboard session). The client secret is in this response only.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         post: operations["createOAuthClient"];
         delete?: never;
@@ -286,7 +286,7 @@ export interface paths {
          * Revoke an OAuth client and every grant it holds
          * @description Admins only (dashboard session). Its tokens stop working at once.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         delete: operations["revokeOAuthClient"];
         options?: never;
@@ -305,7 +305,7 @@ export interface paths {
          * List the members of the organization and their roles
          * @description Admins only (dashboard session).
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         get: operations["listMembers"];
         put?: never;
@@ -313,7 +313,7 @@ export interface paths {
          * Add a member
          * @description Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) after which the member sets a password. 409 ALREADY_MEMBER when the email is already a member.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         post: operations["addMember"];
         delete?: never;
@@ -336,7 +336,7 @@ export interface paths {
          * Remove a member
          * @description Admins only (dashboard session). Ends their sessions and revokes their OAuth grants in this organization. The last admin cannot be removed (409 LAST_ADMIN).
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         delete: operations["removeMember"];
         options?: never;
@@ -345,7 +345,7 @@ export interface paths {
          * Change a member's role
          * @description Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         patch: operations["updateMember"];
         trace?: never;
@@ -361,7 +361,7 @@ export interface paths {
          * List active connections
          * @description Dashboard session. Admins see every API key and OAuth grant of the organization; others see their own OAuth grants.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · any member · no scope · the person it acts for or an admin; others' are hidden.
          */
         get: operations["listConnections"];
         put?: never;
@@ -369,7 +369,7 @@ export interface paths {
          * Create an API-key connection
          * @description Admins only (dashboard session). The API key is in this response only.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · admin · no scope.
          */
         post: operations["createConnection"];
         delete?: never;
@@ -392,7 +392,7 @@ export interface paths {
          * Revoke a connection
          * @description Dashboard session. Anyone may revoke their own OAuth grants; only admins may revoke others' connections (to anyone else they answer 404). The credential fails from the next request on.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · any member · no scope · the person it acts for or an admin; others' are hidden.
          */
         delete: operations["revokeConnection"];
         options?: never;
@@ -413,7 +413,7 @@ export interface paths {
          * Set or change your password
          * @description Dashboard session only. `current_password` is required when a password is already set. Your other sessions are signed out. Limited to 10 attempts per hour.
          *
-         *     Any authenticated caller.
+         *     Who may call: session · any member · no scope.
          */
         post: operations["setPassword"];
         delete?: never;
@@ -433,7 +433,7 @@ export interface paths {
          * The secret that signs callback_url deliveries
          * @description Every `callback_url` delivery of the organization is signed (Standard Webhooks) with this secret; created on first read. Verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with it.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · admin · `approvals:write`.
          */
         get: operations["getCallbackSecret"];
         put?: never;
@@ -457,7 +457,7 @@ export interface paths {
          * Rotate the callback signing secret
          * @description The previous secret keeps signing, as a second signature, for 24 hours.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
          */
         post: operations["rotateCallbackSecret"];
         delete?: never;
@@ -475,7 +475,7 @@ export interface paths {
         };
         /**
          * List webhook subscriptions
-         * @description Requires scope `approvals:write`.
+         * @description Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
          */
         get: operations["listWebhooks"];
         put?: never;
@@ -483,7 +483,7 @@ export interface paths {
          * Subscribe to events (REST hook)
          * @description The subscribe call of the Zapier, n8n and Make triggers. Answers the stable `id` to unsubscribe with and the signing `secret`, shown only here. The URL must resolve to a public address. At most 50 subscriptions per organization (409 LIMIT_REACHED).
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -501,7 +501,7 @@ export interface paths {
         };
         /**
          * Get a webhook subscription
-         * @description Requires scope `approvals:write`.
+         * @description Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
          */
         get: operations["getWebhook"];
         put?: never;
@@ -510,7 +510,7 @@ export interface paths {
          * Unsubscribe (REST hook)
          * @description Already deleted or unknown → 404 NOT_FOUND, which integrations treat as success.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
          */
         delete: operations["deleteWebhook"];
         options?: never;
@@ -531,7 +531,7 @@ export interface paths {
          * Rotate a subscription's signing secret
          * @description Answers the new secret; the previous one keeps signing, as a second signature, for 24 hours.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -551,7 +551,7 @@ export interface paths {
          * The delivery log
          * @description Callback and subscription deliveries of the organization, newest first, each with every attempt (status code, duration, error).
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
          */
         get: operations["listDeliveries"];
         put?: never;
@@ -575,7 +575,7 @@ export interface paths {
          * Deliver again
          * @description Queues a delivered, failed or gone delivery for a new attempt now, with the same `webhook-id` and a fresh retry schedule. 409 INVALID_STATUS while it is still queued, or when its subscription was deleted or disabled.
          *
-         *     Requires scope `approvals:write`.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
         post: operations["redeliverDelivery"];
         delete?: never;
@@ -1104,6 +1104,13 @@ export interface components {
                 email: string;
                 name: string | null;
             } | null;
+            /** @description The admin who issued an API key (removing them revokes it); for an OAuth grant, its person; null when unknown */
+            created_by: {
+                /** Format: uuid */
+                id: string;
+                email: string;
+                name: string | null;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
@@ -1177,7 +1184,7 @@ export interface components {
             events: components["schemas"]["EventType"][];
             description: string | null;
             /**
-             * @description `disabled` after the retries of a delivery were exhausted
+             * @description `disabled` after the retries of a delivery were exhausted, or when its creator was removed or its connection revoked
              * @enum {string}
              */
             status: "active" | "disabled";
@@ -1202,6 +1209,15 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             secret_rotated_at: string | null;
+            /** @description The principal that subscribed: only it or an admin may delete it or rotate its secret */
+            created_by: {
+                /** @enum {string} */
+                type: "connection" | "user";
+                /** Format: uuid */
+                id: string | null;
+                /** @description The connection's name, or the person's name or email */
+                name: string | null;
+            };
         };
         CreateWebhookRequest: {
             /**
@@ -3585,6 +3601,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listWebhooks: {
@@ -3740,6 +3765,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     getWebhook: {
@@ -3886,6 +3920,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     rotateWebhookSecret: {
@@ -3952,6 +3995,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4114,6 +4166,15 @@ export interface operations {
             };
             /** @description Internal error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -636,7 +636,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "cancel": {
     "key": "cancel",
     "label": "Cancel Approval Request",
-    "description": "Cancel a pending request. Requires scope `approvals:write`.",
+    "description": "Cancel a pending request. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.",
     "operationId": "cancelApproval",
     "method": "DELETE",
     "path": "/api/v1/approvals/{id}",
@@ -685,7 +685,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "get_approval": {
     "key": "get_approval",
     "label": "Get Approval Request",
-    "description": "Get an approval request. Requires scope `approvals:read`.",
+    "description": "Get an approval request. Who may call: API key, OAuth grant, session · any member · `approvals:read`.",
     "operationId": "getApproval",
     "method": "GET",
     "path": "/api/v1/approvals/{id}",
@@ -925,7 +925,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "list_comments": {
     "key": "list_comments",
     "label": "List Comments",
-    "description": "List comments, oldest first. Requires scope `approvals:read`.",
+    "description": "List comments, oldest first. Who may call: API key, OAuth grant, session · any member · `approvals:read`.",
     "operationId": "listComments",
     "method": "GET",
     "path": "/api/v1/approvals/{id}/comments",
@@ -944,7 +944,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "list_steps": {
     "key": "list_steps",
     "label": "List Steps",
-    "description": "List the approval steps of a request, in order. Requires scope `approvals:read`.",
+    "description": "List the approval steps of a request, in order. Who may call: API key, OAuth grant, session · any member · `approvals:read`.",
     "operationId": "listSteps",
     "method": "GET",
     "path": "/api/v1/approvals/{id}/steps",

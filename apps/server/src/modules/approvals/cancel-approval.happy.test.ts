@@ -30,7 +30,8 @@ describe('DELETE /api/v1/approvals/:id', () => {
   it('appends approval.cancelled (pending → cancelled) by the canceller, in the same transaction', async () => {
     const seed = await seedOrg(server.db);
     const other = await seed.newKey({ name: 'n8n' });
-    const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+    // Only the requester (or an admin) may cancel: the n8n key cancels the request it made.
+    const created = await server.http(other.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     const res = await server.http(other.key).delete(`/api/v1/approvals/${created.body.id}`).expect(200);
     const { rows } = await server.db.query<{ type: string; actor_type: string; actor_id: string; actor_name: string; from_status: string; to_status: string; created_at: Date }>(
       'SELECT type, actor_type, actor_id, actor_name, from_status, to_status, created_at FROM events WHERE approval_id = $1 ORDER BY id',

@@ -13,8 +13,9 @@ const ExactEvent = z.strictObject(ApprovalEvent.shape);
 describe('GET /api/v1/approvals/:id/events', () => {
   it('lists created then cancelled, oldest first, with actor and from → to', async () => {
     const seed = await seedOrg(server.db);
+    // The 'make' key makes the request and cancels it: only the requester (or an admin) may cancel.
     const canceller = await seed.newKey({ name: 'make' });
-    const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+    const created = await server.http(canceller.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     const cancelled = await server.http(canceller.key).delete(`/api/v1/approvals/${created.body.id}`).expect(200);
 
     const res = await server.http(seed.key).get(`/api/v1/approvals/${created.body.id}/events`).expect(200);
@@ -24,7 +25,7 @@ describe('GET /api/v1/approvals/:id/events', () => {
           id: expect.stringMatching(/^\d+$/),
           type: 'approval.created',
           approval_id: created.body.id,
-          actor: { type: 'connection', id: seed.connectionId, name: 'primary' },
+          actor: { type: 'connection', id: canceller.connectionId, name: 'make' },
           from_status: null,
           to_status: 'pending',
           data: { title: 'Delete user account #4821', priority: 'high' },

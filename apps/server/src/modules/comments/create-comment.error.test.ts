@@ -163,6 +163,7 @@ describe('comments — emergency stop', () => {
       params: { id },
       body: { body: 'sneaking in' },
       auth,
+      ownedBy: null,
       deps: server.deps,
       log: server.deps.logger,
       requestId: 'req_test',

@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import type { AuthContext } from '../../context.ts';
 import { generateApiKey } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
+import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
 
 export interface ConnectionRecord {
   id: string;
@@ -14,22 +15,24 @@ export interface ConnectionRecord {
   rate_limit: number;
   /** The person an OAuth grant acts for; null for API keys. */
   user_id: string | null;
+  /** The admin who issued an API key (null for grants and keys made outside the API). */
+  created_by_user_id: string | null;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, user_id, created_at, revoked_at';
+const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, user_id, created_by_user_id, created_at, revoked_at';
 
 /** Creates an API-key connection. The key is returned once; only its SHA-256 is stored. */
 export async function createConnection(
   db: Database,
-  input: { orgId: string; name: string; scopes?: readonly Scope[]; rateLimit?: number; userId?: string | null },
+  input: { orgId: string; name: string; scopes?: readonly Scope[]; rateLimit?: number; userId?: string | null; createdByUserId?: string | null },
 ): Promise<{ connection: ConnectionRecord; apiKey: string }> {
   const { key, hash, prefix } = generateApiKey();
   const { rows } = await db.query<ConnectionRecord>(
-    `INSERT INTO connections (org_id, name, key_hash, key_prefix, scopes, rate_limit, user_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-    [input.orgId, input.name, hash, prefix, [...(input.scopes ?? SCOPES)], input.rateLimit ?? 100, input.userId ?? null],
+    `INSERT INTO connections (org_id, name, key_hash, key_prefix, scopes, rate_limit, user_id, created_by_user_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+    [input.orgId, input.name, hash, prefix, [...(input.scopes ?? SCOPES)], input.rateLimit ?? 100, input.userId ?? null, input.createdByUserId ?? null],
   );
   return { connection: rows[0]!, apiKey: key };
 }
@@ -64,6 +67,7 @@ export async function revokeConnection(
     if (connection?.auth_type === 'oauth') {
       await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE connection_id = $1', [id]);
     }
+    if (connection) await disableSubscriptionsOf(tx, orgId, { connectionIds: [connection.id] }, 'its connection was revoked');
     return connection ?? null;
   });
 }
@@ -71,13 +75,16 @@ export async function revokeConnection(
 export interface ConnectionView extends ConnectionRecord {
   user_email: string | null;
   user_name: string | null;
+  creator_email: string | null;
+  creator_name: string | null;
 }
 
 /** The active connections of an org for the API, with the person of each grant; `ofUser` keeps only theirs. */
 export async function listActiveConnections(db: Database, orgId: string, options: { ofUser?: string } = {}): Promise<ConnectionView[]> {
   const { rows } = await db.query<ConnectionView>(
-    `SELECT ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, u.email AS user_email, u.name AS user_name
-       FROM connections c LEFT JOIN users u ON u.id = c.user_id
+    `SELECT ${COLUMNS.split(', ').map((c) => `c.${c}`).join(', ')}, u.email AS user_email, u.name AS user_name,
+            cb.email AS creator_email, cb.name AS creator_name
+       FROM connections c LEFT JOIN users u ON u.id = c.user_id LEFT JOIN users cb ON cb.id = coalesce(c.created_by_user_id, c.user_id)
       WHERE c.org_id = $1 AND c.revoked_at IS NULL AND ($2::uuid IS NULL OR c.user_id = $2)
       ORDER BY c.created_at DESC, c.id`,
     [orgId, options.ofUser ?? null],
@@ -85,7 +92,11 @@ export async function listActiveConnections(db: Database, orgId: string, options
   return rows;
 }
 
-export const toConnectionJson = (c: ConnectionRecord, user: { email: string; name: string | null } | null) => ({
+type Person = { email: string; name: string | null };
+
+const createdBy = (id: string | null, p: Person | null) => (id && p ? { id, email: p.email, name: p.name } : null);
+
+export const toConnectionJson = (c: ConnectionRecord, user: Person | null, creator: Person | null = null) => ({
   id: c.id,
   name: c.name,
   auth_type: c.auth_type,
@@ -93,6 +104,7 @@ export const toConnectionJson = (c: ConnectionRecord, user: { email: string; nam
   scopes: c.scopes,
   rate_limit: c.rate_limit,
   user: c.user_id && user ? { id: c.user_id, email: user.email, name: user.name } : null,
+  created_by: createdBy(c.created_by_user_id ?? c.user_id, c.created_by_user_id ? creator : user),
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
 });

@@ -1,7 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError, notFound } from '../../errors.ts';
-import { assertSignedInAdmin } from '../users/roles.ts';
 import { addMember as addToOrg, AlreadyMemberError, changeRole, LastAdminError, listMembers as membersOf, removeMember as removeFromOrg, toMemberJson } from './members.ts';
 
 /** Turns the domain refusals of members.ts into API errors. */
@@ -16,15 +15,13 @@ async function refusals<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export const listMembers: Handler<Routes['listMembers']> = async ({ auth, deps }) => {
-  assertSignedInAdmin(auth);
   return { status: 200, body: { data: (await membersOf(deps.db, auth.org.id)).map(toMemberJson) } };
 };
 
 /** `POST /api/v1/members`: like `greenlight init`, the new account gets a one-time sign-in link, answered once. */
 export const addMember: Handler<Routes['addMember']> = async ({ auth, body, deps, log }) => {
-  const admin = assertSignedInAdmin(auth);
   const { member, signInToken, signInExpiresAt } = await refusals(() => addToOrg(deps.db, auth.org.id, body));
-  log.info({ org_id: auth.org.id, user_id: admin.id, member_id: member.user_id, role: member.role }, 'member added');
+  log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role }, 'member added');
   return {
     status: 201,
     body: {
@@ -36,17 +33,15 @@ export const addMember: Handler<Routes['addMember']> = async ({ auth, body, deps
 };
 
 export const updateMember: Handler<Routes['updateMember']> = async ({ auth, params, body, deps, log }) => {
-  const admin = assertSignedInAdmin(auth);
   const member = await refusals(() => changeRole(deps.db, auth.org.id, params.userId, body.role));
   if (!member) throw notFound('member');
-  log.info({ org_id: auth.org.id, user_id: admin.id, member_id: member.user_id, role: member.role }, 'member role changed');
+  log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role }, 'member role changed');
   return { status: 200, body: toMemberJson(member) };
 };
 
 export const removeMember: Handler<Routes['removeMember']> = async ({ auth, params, deps, log }) => {
-  const admin = assertSignedInAdmin(auth);
   const member = await refusals(() => removeFromOrg(deps.db, auth.org.id, params.userId));
   if (!member) throw notFound('member');
-  log.info({ org_id: auth.org.id, user_id: admin.id, member_id: member.user_id }, 'member removed');
+  log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id }, 'member removed');
   return { status: 200, body: toMemberJson(member) };
 };

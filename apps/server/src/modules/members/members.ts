@@ -3,6 +3,7 @@ import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { SIGN_IN_LINK_TTL_MINUTES } from '../orgs/create-org.ts';
 import type { Role } from '../users/sessions.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
+import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
 
 export interface MemberRecord {
   user_id: string;
@@ -137,6 +138,14 @@ export async function removeMember(db: Database, orgId: string, userId: string):
       `UPDATE connections SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND user_id = $2`,
       [orgId, userId],
     );
+    // What they made goes with them: the API keys they issued, and every subscription they made or
+    // that was made through one of their credentials.
+    const { rows: theirs } = await tx.query<{ id: string }>(
+      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
+        WHERE org_id = $1 AND (user_id = $2 OR created_by_user_id = $2) RETURNING id`,
+      [orgId, userId],
+    );
+    await disableSubscriptionsOf(tx, orgId, { userId, connectionIds: theirs.map((c) => c.id) }, 'its creator was removed from the organization');
     announceAuthChange(tx, { orgId });
     return member;
   });

@@ -4,13 +4,16 @@ import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer
 import { basicAuth, Browser, connectInBrowser, hiddenFields, memberWithPassword, pkcePair, registerClient, tokenRequest } from '../../testing/oauth.ts';
 import { OAUTH_SETTINGS } from './settings.ts';
 import { SIGN_IN_LIMITS } from '../users/sign-in.ts';
-import { assertSignedInAdmin } from '../users/roles.ts';
+import { routes } from '@greenlight/contract';
+import { authorizeCaller } from '../../http/authorize.ts';
 import { authenticate } from '../../http/auth.ts';
 import { credentials } from '../credentials.ts';
 import { csrfTokenFor } from '../users/sessions.ts';
 import type { Request } from 'express';
 
 let server: TestServer;
+/** The router's check of an admin-only, session-only route. */
+const assertSignedInAdmin = (auth: Parameters<typeof authorizeCaller>[1]) => authorizeCaller(routes.updateOrg.authorization, auth);
 beforeAll(async () => {
   server = await startTestServer();
 });

@@ -2,6 +2,7 @@ import type { Database } from '../../storage/database.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { constraintName, sqlState } from '../../storage/database.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
+import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
 
 export const SIGN_IN_LINK_TTL_MINUTES = 60;
 
@@ -81,5 +82,7 @@ export async function setEmergencyStop(db: Database, orgId: string, on: boolean)
   );
   // Committed (one statement): cached API keys carry the org's flag, so they are dropped.
   if (rows[0]) announceAuthChange(db, { orgId });
+  // Deliveries held during the stop are due: wake the workers rather than wait for their sweep.
+  if (rows[0] && !on) db.notify(DELIVERIES_CHANNEL, orgId);
   return rows[0] ?? null;
 }

@@ -20,12 +20,8 @@ export async function configureApprovalSteps(
 ): Promise<Step[]> {
   const rows = await db.transaction(async (tx) => {
     const a = await lockPending(tx, auth.org.id, approvalId);
-    // A person may only route requests they created, unless they are an admin; otherwise an approver
-    // could reassign a request to themselves. Connections act with admin privileges (see decision.ts).
-    if (auth.principal.type === 'user' && auth.user?.role !== 'admin' && !(a.requested_by_type === 'user' && a.requested_by_id === auth.principal.id)) {
-      throw new ApiError('FORBIDDEN', 'only an admin or the requester can configure the steps of this request');
-    }
-
+    // Who may route this request (its requester or an admin, so that an approver cannot reassign a
+    // request to themselves) is the route table's ownership rule, checked by the router.
     const voted = await tx.query('SELECT 1 FROM approval_votes WHERE approval_id = $1 LIMIT 1', [a.id]);
     if (voted.rows.length > 0) throw new ApiError('STEPS_LOCKED', 'steps cannot be changed once a vote has been cast');
 

@@ -3,6 +3,8 @@ import { seedOrg, startTestServer, type TestServer } from '../../testing/harness
 import { decide, decideStep } from '../../core/state-machine.ts';
 import { configureApprovalSteps } from './configure-steps.ts';
 import { configure, createRequest, snapshot, userAuth } from '../../testing/decisions.ts';
+import { sessionFor } from '../../testing/session.ts';
+import { createSession } from '../users/sessions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -126,10 +128,12 @@ describe('steps — who may decide', () => {
     const [holder, approver] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const before = await snapshot(server, created.id);
-    // An approver could otherwise route the request to themselves.
-    await expect(
-      configureApprovalSteps(server.db, userAuth(seed, approver, 'approver'), created.id, [{ approver_id: approver.id, step_order: 1 }]),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // An approver could otherwise route the request to themselves. The route table's ownership rule
+    // refuses it, in the router: so the call goes through HTTP, as the approver signed in.
+    const asApprover = sessionFor(server, approver, await createSession(server.db, approver.id, seed.org.id));
+    const refused = await asApprover.http().post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: approver.id, step_order: 1 }] });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'FORBIDDEN' });
     expect(await snapshot(server, created.id)).toEqual(before);
 
     const steps = await configureApprovalSteps(server.db, userAuth(seed, seed.admin, 'admin'), created.id, [{ approver_id: holder.id, step_order: 1 }]);

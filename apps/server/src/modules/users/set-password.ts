@@ -1,7 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
-import { assertSignedIn } from './roles.ts';
 import { changePassword, CurrentPasswordRequiredError, TooManyAttemptsError, WrongPasswordError } from './change-password.ts';
 
 const currentPasswordError = (message: string, issue: string) =>
@@ -12,10 +11,9 @@ const currentPasswordError = (message: string, issue: string) =>
  * Never through an API key or an OAuth token: an integration must not be able to take over its user.
  */
 export const setPassword: Handler<Routes['setPassword']> = async ({ auth, body, deps }) => {
-  const user = assertSignedIn(auth);
   try {
     const { otherSessionsEnded } = await changePassword(deps, {
-      userId: user.id,
+      userId: auth.principal.id,
       currentPassword: body.current_password,
       newPassword: body.new_password,
       keepSessionHash: auth.sessionTokenHash,

@@ -28,10 +28,10 @@ export const createWebhook: Handler<Routes['createWebhook']> = async ({ body, au
       });
     }
     const { rows } = await tx.query<WebhookRow>(
-      `INSERT INTO webhook_subscriptions AS s (org_id, url, events, description, secret, created_by_type, created_by_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO webhook_subscriptions AS s (org_id, url, events, description, secret, created_by_type, created_by_id, created_by_connection_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        RETURNING ${WEBHOOK_COLUMNS}`,
-      [auth.org.id, body.url, body.events, body.description || null, secret, auth.principal.type, auth.principal.id],
+      [auth.org.id, body.url, body.events, body.description || null, secret, auth.principal.type, auth.principal.id, auth.connection?.id ?? null],
     );
     return rows[0]!;
   });

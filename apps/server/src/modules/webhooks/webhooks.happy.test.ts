@@ -35,6 +35,7 @@ describe('REST-hook subscriptions', () => {
       updated_at: ISO,
       disabled_at: null,
       secret_rotated_at: null,
+      created_by: { type: 'connection', id: seed.connectionId, name: 'primary' },
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
     const { secret, ...shown } = created.body as Record<string, unknown>;

@@ -1,0 +1,181 @@
+/**
+ * Who may do what, generated from the contract's authorization table: every route of the table is
+ * called as every principal (sessions of each role, another org's admin, an API key per scope, the key
+ * that made the resources, OAuth grants, a removed member, a revoked key), and the exact status is the
+ * one the table says. Each call gets fresh resources, so what one call changes decides nothing for the next.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_LIST, roleAtLeast, SCOPES, type OperationId, type PrincipalKind, type RouteDef, type Scope } from '@greenlight/contract';
+import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { callRoute, SAMPLE_BODIES, type RouteResponse } from '../testing/route-calls.ts';
+import { sessionFor } from '../testing/session.ts';
+import { grantAccessToken, memberWithPassword, registerClient, TEST_PASSWORD } from '../testing/oauth.ts';
+import { createSession, CSRF_HEADER } from '../modules/users/sessions.ts';
+import { revokeConnection } from '../modules/connections/connections.ts';
+import { removeMember } from '../modules/members/members.ts';
+
+type Role = 'admin' | 'approver' | 'viewer';
+
+interface Principal {
+  name: string;
+  kind: PrincipalKind;
+  /** The person's role (sessions and OAuth grants). */
+  role?: Role;
+  /** What a key or grant holds; a session holds every scope. */
+  scopes: readonly Scope[];
+  /** The principal that made every resource the calls act on. */
+  owner?: boolean;
+  otherOrg?: boolean;
+  /** A removed member or a revoked key: no longer anyone. */
+  gone?: boolean;
+  headers: Record<string, string>;
+}
+
+let server: TestServer;
+let org: SeededOrg;
+let other: SeededOrg;
+/** The API key that creates the requests and subscriptions the calls act on. */
+let ownerKey: string;
+let approverUser: { id: string };
+/** A subscription that stays, for the deliveries redeliver acts on. */
+let deliveriesHook: string;
+const principals: Principal[] = [];
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function session(seed: SeededOrg, user: { id: string; email: string }): Promise<Record<string, string>> {
+  const s = sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
+  return { cookie: s.cookie, [CSRF_HEADER]: s.csrf };
+}
+
+beforeAll(async () => {
+  // No worker: deliveries stay where the test puts them.
+  server = await startTestServer({ config: { GREENLIGHT_DELIVERY_WORKER: 'false' } });
+  org = await seedOrg(server.db);
+  other = await seedOrg(server.db, 'Other');
+  ownerKey = org.key;
+  const admin = await memberWithPassword(server, org, 'admin');
+  const approver = await memberWithPassword(server, org, 'approver');
+  const viewer = await memberWithPassword(server, org, 'viewer');
+  approverUser = approver;
+  const otherAdmin = await memberWithPassword(server, other, 'admin');
+  const removed = await memberWithPassword(server, org, 'approver');
+  const removedHeaders = await session(org, removed);
+  await removeMember(server.db, org.org.id, removed.id);
+  const revoked = await org.newKey();
+  await revokeConnection(server.db, org.org.id, revoked.connectionId);
+
+  principals.push(
+    { name: 'admin session', kind: 'session', role: 'admin', scopes: SCOPES, headers: await session(org, admin) },
+    { name: 'approver session', kind: 'session', role: 'approver', scopes: SCOPES, headers: await session(org, approver) },
+    { name: 'viewer session', kind: 'session', role: 'viewer', scopes: SCOPES, headers: await session(org, viewer) },
+    { name: "another org's admin session", kind: 'session', role: 'admin', scopes: SCOPES, otherOrg: true, headers: await session(other, otherAdmin) },
+    { name: 'the API key that made the resources', kind: 'api_key', scopes: SCOPES, owner: true, headers: bearer(ownerKey) },
+    ...(await Promise.all(
+      SCOPES.map(async (scope) => ({
+        name: `an API key with only ${scope}`,
+        kind: 'api_key' as const,
+        scopes: [scope],
+        headers: bearer((await org.newKey({ scopes: [scope] })).key),
+      })),
+    )),
+    { name: "an approver's OAuth grant", kind: 'oauth', role: 'approver', scopes: SCOPES, headers: bearer(await grantAccessToken(server, org, approver, SCOPES)) },
+    { name: "a viewer's OAuth grant", kind: 'oauth', role: 'viewer', scopes: SCOPES, headers: bearer(await grantAccessToken(server, org, viewer, SCOPES)) },
+    { name: 'a removed member', kind: 'session', role: 'approver', scopes: SCOPES, gone: true, headers: removedHeaders },
+    { name: 'a revoked API key', kind: 'api_key', scopes: SCOPES, gone: true, headers: bearer(revoked.key) },
+  );
+  deliveriesHook = (await server.http(ownerKey).post('/api/v1/webhooks').send({ url: 'https://hooks.example.com/deliveries', events: ['approval.created'] }).expect(201)).body.id;
+}, 120_000);
+afterAll(() => server.stop());
+
+const ROUTES = ROUTE_LIST.map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const);
+/** The route's success: a create's 201 (not its idempotent replay's 200), else its one 2xx. */
+const successOf = (route: RouteDef) => (201 in route.responses ? 201 : Math.min(...Object.keys(route.responses).map(Number)));
+
+/** What the table says a principal gets from a route whose resources the owner key made: status and error code. */
+function expected(route: RouteDef, p: Principal): { status: number; code?: string } {
+  const a = route.authorization;
+  if (p.gone) return { status: 401, code: 'UNAUTHORIZED' };
+  if (!a.principals.includes(p.kind)) return { status: 403, code: 'FORBIDDEN' };
+  if (p.role && !roleAtLeast(p.role, a.role)) return { status: 403, code: 'FORBIDDEN' };
+  if (a.scope && !p.scopes.includes(a.scope)) return { status: 403, code: 'INSUFFICIENT_SCOPE' };
+  const onOne = /\{\w+\}/.test(route.path);
+  if (p.otherOrg && onOne) return { status: 404, code: 'NOT_FOUND' };
+  // A list under an ownership rule answers, limited to the caller's own.
+  if (a.owner && onOne && p.role !== 'admin' && !p.owner) return a.owner.others === 'hidden' ? { status: 404, code: 'NOT_FOUND' } : { status: 403, code: 'FORBIDDEN' };
+  return { status: successOf(route) };
+}
+
+async function newApproval(): Promise<string> {
+  return (await server.http(ownerKey).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id;
+}
+
+/** Fresh resources for one call: the path to call and its body. */
+async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string; body?: object; cleanup?: () => Promise<unknown> }> {
+  const body = SAMPLE_BODIES[id];
+  const steps = { steps: [{ approver_id: approverUser.id, step_order: 1 }] };
+  if (route.path.startsWith('/api/v1/approvals/{id}')) {
+    const approval = await newApproval();
+    const path = route.path.replace('{id}', approval);
+    switch (id) {
+      case 'waitForApproval':
+        // Decided already, so the long poll answers at once.
+        await server.http(ownerKey).delete(`/api/v1/approvals/${approval}`).expect(200);
+        return { path };
+      case 'decideApproval':
+        // A rejection: withdrawing one's own request is allowed, so four-eyes decides nothing here.
+        return { path, body: { decision: 'reject' } };
+      case 'configureSteps':
+        return { path, body: steps };
+      case 'voteStep': {
+        const configured = await server.http(ownerKey).post(`/api/v1/approvals/${approval}/steps`).send(steps).expect(201);
+        return { path: path.replace('{stepId}', configured.body.data[0].id), body: { decision: 'reject' } };
+      }
+      default:
+        return { path, body };
+    }
+  }
+  if (route.path.startsWith('/api/v1/webhooks/{id}')) {
+    const hook = (await server.http(ownerKey).post('/api/v1/webhooks').send({ url: 'https://hooks.example.com/x', events: ['approval.approved'] }).expect(201)).body.id;
+    // Deleted afterwards: an org holds at most 50 subscriptions.
+    return { path: route.path.replace('{id}', hook), cleanup: () => server.db.query(`UPDATE webhook_subscriptions SET status = 'deleted' WHERE id = $1`, [hook]) };
+  }
+  if (id === 'redeliverDelivery') {
+    const approval = await newApproval();
+    const { rows } = await server.db.query<{ id: string }>(
+      `UPDATE deliveries SET status = 'failed' WHERE approval_id = $1 AND subscription_id = $2 RETURNING id`,
+      [approval, deliveriesHook],
+    );
+    return { path: route.path.replace('{id}', rows[0]!.id) };
+  }
+  if (route.path.includes('{userId}')) return { path: route.path.replace('{userId}', (await org.addUser('viewer')).id), body };
+  if (id === 'revokeOAuthClient') return { path: route.path.replace('{id}', (await registerClient(server, org)).id) };
+  if (id === 'revokeConnection') return { path: route.path.replace('{id}', (await org.newKey()).connectionId) };
+  if (id === 'addMember') return { path: route.path, body: { email: `member-${randomBytes(4).toString('hex')}@example.test`, role: 'viewer' } };
+  if (id === 'setPassword') return { path: route.path, body: { current_password: TEST_PASSWORD, new_password: TEST_PASSWORD } };
+  return { path: route.path, body };
+}
+
+it('walks every route of the table and every kind of principal', () => {
+  expect(ROUTES.length).toBe(ROUTE_LIST.length);
+  expect(new Set(principals.map((p) => p.kind))).toEqual(new Set(['session', 'api_key', 'oauth']));
+  expect(principals.filter((p) => p.kind === 'api_key' && !p.owner && !p.gone).map((p) => p.scopes[0])).toEqual([...SCOPES]);
+});
+
+describe.each(ROUTES)('%s', (_name, route) => {
+  it('answers each principal exactly what the table says', async () => {
+    const failures: string[] = [];
+    for (const p of principals) {
+      const { path, body, cleanup } = await fixture(route.operationId as OperationId, route);
+      const res: RouteResponse = await callRoute(server.url, route, { path, headers: p.headers, ...(body ? { body } : {}) });
+      await cleanup?.();
+      const want = expected(route, p);
+      const got = { status: res.status, ...(res.status >= 400 ? { code: res.body?.error?.code } : {}) };
+      if (got.status !== want.status || (want.code && got.code !== want.code)) {
+        failures.push(`${p.name}: expected ${want.status} ${want.code ?? ''}, got ${got.status} ${got.code ?? ''} ${res.status >= 400 ? res.text : ''}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});

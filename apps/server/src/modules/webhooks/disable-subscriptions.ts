@@ -1,0 +1,32 @@
+import type { Queryable } from '../../storage/database.ts';
+
+/**
+ * Disables the active subscriptions a principal made: those of a person (made signed in or through
+ * their grants) and those made through the given connections; their queued deliveries are closed as
+ * `gone`. Runs in the transaction that removes the person or revokes the connection, so nothing is
+ * delivered for them after it commits. Answers the ids disabled.
+ */
+export async function disableSubscriptionsOf(
+  tx: Queryable,
+  orgId: string,
+  of: { userId?: string | null; connectionIds?: string[] },
+  reason: string,
+): Promise<string[]> {
+  const { rows } = await tx.query<{ id: string }>(
+    `WITH off AS (
+       UPDATE webhook_subscriptions s
+          SET status = 'disabled', disabled_reason = $4, disabled_at = now(), updated_at = now()
+        WHERE s.org_id = $1 AND s.status = 'active'
+          AND ((s.created_by_type = 'user' AND s.created_by_id = $2::uuid)
+               OR s.created_by_connection_id = ANY ($3::uuid[])
+               OR (s.created_by_type = 'connection' AND s.created_by_id = ANY ($3::uuid[])))
+       RETURNING s.id
+     ), queued AS (
+       UPDATE deliveries d SET status = 'gone', last_error = $4, updated_at = now()
+         FROM off WHERE d.subscription_id = off.id AND d.status = 'pending'
+     )
+     SELECT id FROM off`,
+    [orgId, of.userId ?? null, of.connectionIds ?? [], reason],
+  );
+  return rows.map((r) => r.id);
+}
