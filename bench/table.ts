@@ -35,6 +35,17 @@ if (p4) {
   out.push(`| P4 | newest 100 pending, ${n(p4.small_rows)} vs ${n(p4.large_rows)} rows | p50 ${n(p4.small_list_p50_ms)} vs ${n(p4.large_list_p50_ms)} ms = **${n(p4.list_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.list_ratio) <= 1.3)} | ${when(p4)} |`);
   out.push(`| P4 | full-text search, ${n(p4.large_rows)} rows | selective p50 **${n(p4.search_selective_p50_ms)} ms**, broad p50 **${n(p4.search_broad_p50_ms)} ms** | p50 ≤ 50 ms | ${verdict(Math.max(Number(p4.search_selective_p50_ms), Number(p4.search_broad_p50_ms)) <= 50)} | ${when(p4)} |`);
 }
+if (p4?.writes_ratio !== undefined) {
+  out.push(`| P4 | newest 20 pending under ${n(p4.writes_rate)} creates/s, ${n(p4.writes_large_pending)} vs ${n(p4.writes_small_pending)} pending | p50 ${n(p4.writes_large_p50_ms)} vs ${n(p4.writes_small_p50_ms)} ms = **${n(p4.writes_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.writes_ratio) <= 1.3)} | ${when(p4)} |`);
+}
+const soak = latest('soak');
+if (soak?.sustainable_ratio !== undefined) {
+  out.push(`| S1 | sustainable mixed rate (40 % create, 30 % get, 20 % pending list, 10 % decide) | ${n(soak.sustainable_rps)}/s vs bare ${n(soak.bare_sustainable_rps)}/s = **${n(soak.sustainable_ratio)}×** | ≥ 0.5× | ${verdict(Number(soak.sustainable_ratio) >= 0.5)} | ${when(soak)} |`);
+}
+if (soak?.last_over_first_p99 !== undefined) {
+  const ok = soak.errors === 0 && Number(soak.last_over_first_p99) <= 2 && Number(soak.rss_after_first_minute_spread_percent) <= 15 && soak.callbacks_missing === 0;
+  out.push(`| S2 | mixed load at ${n(soak.rate)}/s for ${n(soak.seconds)} s | errors ${n(soak.errors)}; p99 first ${n(soak.first_p99_ms)} → last ${n(soak.last_p99_ms)} ms = **${n(soak.last_over_first_p99)}×** (bare ${n(soak.bare_first_p99_ms)} → ${n(soak.bare_last_p99_ms)} ms); RSS after 1 min ±${n(soak.rss_after_first_minute_spread_percent)} %; callbacks missing ${n(soak.callbacks_missing)} of ${n(soak.callbacks_expected)} | 0 errors, ≤ 2×, ± 15 %, 0 missing | ${verdict(ok)} | ${when(soak)} |`);
+}
 const p5 = latest('embedded');
 if (p5) {
   out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×**${sp(p5.ratio_spread)} | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
