@@ -3,7 +3,9 @@
  * (bare-pg.mjs), each in its own window of the WAL, read back with pg_walinspect and split by
  * resource manager, record type and relation. Only this run's database counts: records that touch
  * one of its blocks, and the records (commits) of transactions that did. Full-page images are shown
- * apart: how many a create writes depends on how soon after a checkpoint it touches a page.
+ * apart: how many a create writes depends on how soon after a checkpoint it touches a page. The WAL
+ * must still be there when it is read: under heavy writes elsewhere on the cluster a checkpoint may
+ * have removed it (the script then fails with "requested WAL segment … has already been removed").
  * Not in `pnpm bench`. `pnpm exec tsx bench/wal-create.ts [connections]` (default 16).
  */
 import { createDatabase, load, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
@@ -47,11 +49,9 @@ try {
   try {
     await load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: 2 });
     await load({ url: bare.url, connections: CONNECTIONS, seconds: 2 });
-    await q('CHECKPOINT');
     let a = await lsn();
     const s = await load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: SECS });
     const serverWal = await breakdown(a, await lsn(), s.requests);
-    await q('CHECKPOINT');
     a = await lsn();
     const b = await load({ url: bare.url, connections: CONNECTIONS, seconds: SECS });
     const bareWal = await breakdown(a, await lsn(), b.requests);
