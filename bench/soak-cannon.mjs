@@ -145,7 +145,8 @@ console.log(
       served_rps: Math.round(w.served / o.window),
       p50_ms: pct(w.latencies, 50),
       p99_ms: pct(w.latencies, 99),
-      errors: w.errors + (w.offered - w.latencies.length),
+      // Not answered 2xx: error statuses, connection errors and requests still unanswered 60 s after the run.
+      errors: w.offered - w.served,
       statuses: w.statuses,
       ops: Object.fromEntries(Object.entries(w.byOp).map(([op, b]) => [op, { n: b.n, p50_ms: pct(b.latencies, 50), p99_ms: pct(b.latencies, 99) }])),
     })),
