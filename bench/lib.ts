@@ -369,3 +369,20 @@ export async function walBytesSince(lsn: string): Promise<number> {
   const rows = await pgQuery(PG_ADMIN_URL)<{ n: string }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::text AS n', [lsn]);
   return Number(rows[0]!.n);
 }
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return 0;
+  const m = Math.floor(s.length / 2);
+  return Number((s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2).toFixed(2));
+}
+
+/** Min and max of a set of per-round figures: the spread reported beside a median. */
+export function spread(xs: number[]): [number, number] {
+  return [Math.min(...xs), Math.max(...xs)];
+}
+
+/** `uptime`'s load averages (1, 5, 15 min), as recorded beside every figure. */
+export function uptimeLoad(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(', ');
+}

@@ -5,7 +5,7 @@
  * this machine, the largest size reached is used and reported.
  */
 import pg from 'pg';
-import { createDatabase, percentile, record, seed, startServer, storageEnv } from './lib.ts';
+import { createDatabase, load, percentile, record, seed, startServer, storageEnv, uptimeLoad } from './lib.ts';
 
 const SMALL = Number(process.env.BENCH_P4_SMALL ?? 10_000);
 const LARGE = Number(process.env.BENCH_P4_LARGE ?? 1_000_000);
@@ -123,7 +123,71 @@ async function measure(): Promise<{ smallRows: number; largeRows: number; seedSe
   }
 }
 
+const WRITES_SMALL = Number(process.env.BENCH_P4_WRITES_SMALL ?? 100);
+const WRITES_LARGE = Number(process.env.BENCH_P4_WRITES_LARGE ?? 100_000);
+const WRITES_ROWS = Number(process.env.BENCH_P4_WRITES_ROWS ?? 200_000);
+const WRITES_RATE = Number(process.env.BENCH_P4_WRITES_RATE ?? 100);
+
+/**
+ * The pending list while creates run on the same table: two tables of WRITES_ROWS requests, one with
+ * WRITES_SMALL of them pending and one with WRITES_LARGE, the decided ones older (as in a live table,
+ * where the oldest are decided first). Both servers take WRITES_RATE creates a second, evenly paced,
+ * while the list (`status=pending&page_size=20`) is timed on the two in turn, as above.
+ */
+async function underWrites() {
+  const seedOne = async (pending: number) => {
+    const database = await createDatabase(`listw${pending}`);
+    const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
+    const s = await seed(storage, 16);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const decided = WRITES_ROWS - pending;
+    for (let from = 1; from <= WRITES_ROWS; from += CHUNK) {
+      const to = Math.min(WRITES_ROWS, from + CHUNK - 1);
+      await client.query(
+        `INSERT INTO approvals (org_id, connection_id, requested_by_type, title, description, status, priority, created_at, updated_at, decided_at)
+         SELECT $1, NULL, 'system', 'Seeded ' || g, 'seeded', CASE WHEN g <= $4 THEN 'approved' ELSE 'pending' END, 'low',
+                now() - make_interval(secs => ($3::int - g + 60)), now() - make_interval(secs => ($3::int - g + 60)),
+                CASE WHEN g <= $4 THEN now() ELSE NULL END
+           FROM generate_series($2::int, $3::int) AS g`,
+        [s.orgId, from, to, decided],
+      );
+    }
+    await client.query('ANALYZE approvals');
+    await client.end();
+    return { database, storage, keys: s.keys };
+  };
+  const small = await seedOne(WRITES_SMALL);
+  const large = await seedOne(WRITES_LARGE);
+  const smallServer = await startServer(storageEnv(small.storage));
+  const largeServer = await startServer(storageEnv(large.storage));
+  try {
+    const seconds = 30;
+    const writes = Promise.all([
+      load({ url: smallServer.url, keys: small.keys, connections: 16, seconds, rate: WRITES_RATE }),
+      load({ url: largeServer.url, keys: large.keys, connections: 16, seconds, rate: WRITES_RATE }),
+    ]);
+    await new Promise((r) => setTimeout(r, 2000));
+    const [s, l] = (await timedTogether(
+      [
+        { url: smallServer.url, key: small.keys[0]! },
+        { url: largeServer.url, key: large.keys[0]! },
+      ],
+      'status=pending&page_size=20',
+    )) as [Summary, Summary];
+    const [ws, wl] = await writes;
+    return { small: s, large: l, creates: { small: ws, large: wl } };
+  } finally {
+    await smallServer.stop();
+    await largeServer.stop();
+    await small.database.drop();
+    await large.database.drop();
+  }
+}
+
 const m = await measure();
+const w = await underWrites();
+const writesRatio = Number((w.large.p50 / w.small.p50).toFixed(2));
 const ratio = Number((m.large.p50 / m.small.p50).toFixed(2));
 const f = {
   database: 'postgres',
@@ -142,6 +206,18 @@ const f = {
   large_list_answer: answer(m.large),
   search_selective_answer: answer(m.selective),
   search_broad_answer: answer(m.broad),
+  writes_rows: WRITES_ROWS,
+  writes_rate: WRITES_RATE,
+  writes_small_pending: WRITES_SMALL,
+  writes_large_pending: WRITES_LARGE,
+  writes_small_p50_ms: w.small.p50,
+  writes_large_p50_ms: w.large.p50,
+  writes_large_p99_ms: w.large.p99,
+  writes_ratio: writesRatio,
+  writes_small_answer: answer(w.small),
+  writes_large_answer: answer(w.large),
+  writes_creates: { small_rps: w.creates.small.rps, large_rps: w.creates.large.rps, small_p99_ms: w.creates.small.p99_ms, large_p99_ms: w.creates.large.p99_ms },
+  uptime: uptimeLoad(),
 };
 const worst = Math.max(f.search_selective_p50_ms, f.search_broad_p50_ms);
 record(
@@ -152,5 +228,7 @@ record(
       (m.largeRows < LARGE ? ` — only ${m.largeRows} of ${LARGE} rows could be seeded within ${BUDGET_MS / 1000} s` : ''),
     `P4 search on ${m.largeRows} rows: selective "svc1234" p50 ${f.search_selective_p50_ms} ms, broad "deploy production" p50 ${f.search_broad_p50_ms} ms (target p50 ≤ 50 ms) ${worst <= 50 ? 'MET' : 'MISSED'}`,
     `P4 answers: list ${f.small_list_answer} (small), ${f.large_list_answer} (large); selective ${f.search_selective_answer}; broad ${f.search_broad_answer}`,
+    `P4 under ${WRITES_RATE} creates/s, ${WRITES_ROWS} rows: newest 20 pending with ${WRITES_LARGE} pending p50 ${w.large.p50} ms vs ${WRITES_SMALL} pending p50 ${w.small.p50} ms = ${writesRatio}× (target ≤ 1.3) ${writesRatio <= 1.3 ? 'MET' : 'MISSED'}; answers ${f.writes_large_answer} / ${f.writes_small_answer}`,
+    `uptime: ${f.uptime}`,
   ].join('\n'),
 );

@@ -14,28 +14,42 @@ const lines = (bench: string): Row[] => {
 const latest = (bench: string) => lines(bench).at(-1);
 const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**');
 const n = (v: unknown) => String(v);
+// A ratio's spread over the interleaved rounds, when the run recorded one.
+const sp = (v: unknown) => (Array.isArray(v) ? ` (spread ${v.join('–')})` : '');
+const up = (r: Row) => (r.uptime ? `; uptime ${n(r.uptime)}` : "");
 
 const out: string[] = ['| id | measure | figure | target | result | run at (machine load) |', '|---|---|---|---|---|---|'];
-const when = (r: Row) => `${r.at.slice(0, 16).replace('T', ' ')} (${/load ([\d.]+)/.exec(r.machine)?.[1] ?? '?'})`;
+const when = (r: Row) => `${r.at.slice(0, 16).replace('T', ' ')} (${/load ([\d.]+)/.exec(r.machine)?.[1] ?? '?'}${up(r)})`;
 const c = latest('create-postgres');
 if (c) {
-  out.push(`| P1 | create on Postgres, ${n(c.connections)} connections | ${n(c.p1_rps)} req/s vs bare ${n(c.bare_rps)} req/s = **${n(c.p1_ratio)}×** (8 orgs: ${n(c.p1_8orgs_ratio)}×) | ≥ 0.5× | ${verdict(Number(c.p1_ratio) >= 0.5)} | ${when(c)} |`);
-  out.push(`| P2 | create latency at 70 % of P1 (${n(c.p2_rate)} req/s) | p50 ${n(c.p2_p50_ms)} ms, **p99 ${n(c.p2_p99_ms)} ms** | p99 ≤ 50 ms | ${verdict(Number(c.p2_p99_ms) <= 50)} | ${when(c)} |`);
+  out.push(`| P1 | create on Postgres, ${n(c.connections)} connections | ${n(c.p1_rps)} req/s vs bare ${n(c.bare_rps)} req/s = **${n(c.p1_ratio)}×**${sp(c.p1_ratio_spread)} (8 orgs: ${n(c.p1_8orgs_ratio)}×) | ≥ 0.5× | ${verdict(Number(c.p1_ratio) >= 0.5)} | ${when(c)} |`);
+  out.push(`| P2 | create latency at 70 % of P1 (${n(c.p2_rate)} req/s) | p50 ${n(c.p2_p50_ms)} ms, **p99 ${n(c.p2_p99_ms)} ms**${c.bare_at_p2_rate_p99_ms !== undefined ? `; bare app at the same rate p99 ${n(c.bare_at_p2_rate_p99_ms)} ms` : ''}${c.p2_p99_ratio !== undefined ? ` = **${n(c.p2_p99_ratio)}×**${sp(c.p2_p99_ratio_spread)}` : ''} | p99 ≤ 50 ms | ${verdict(Number(c.p2_p99_ms) <= 50)} | ${when(c)} |`);
   out.push(`| P6 | server RSS under P1 load | **${n(c.p6_peak_rss_mb)} MB** peak (at ready ${n(c.ready_rss_mb)} MB) | ≤ 200 MB | ${verdict(Number(c.p6_peak_rss_mb) <= 200)} | ${when(c)} |`);
 }
 const p3 = latest('callback-latency');
 if (p3) {
-  out.push(`| P3 | decision → callback, ${n(p3.rate)}/s for ${n(p3.seconds)} s | **p50 ${n(p3.p50_ms)} ms, p99 ${n(p3.p99_ms)} ms**, lost ${n(p3.lost)} | p50 ≤ 10, p99 ≤ 50, 0 lost | ${verdict(Number(p3.p50_ms) <= 10 && Number(p3.p99_ms) <= 50 && p3.lost === 0)} | ${when(p3)} |`);
+  out.push(`| P3 | decision → callback, ${n(p3.rate)}/s for ${n(p3.seconds)} s | **p50 ${n(p3.p50_ms)} ms, p99 ${n(p3.p99_ms)} ms**, lost ${n(p3.lost)}${p3.bare_p50_ms !== undefined ? `; bare Express + pg p50 ${n(p3.bare_p50_ms)}, p99 ${n(p3.bare_p99_ms)} ms = **${n(p3.p50_ratio)}×**${sp(p3.p50_ratio_spread)} and **${n(p3.p99_ratio)}×**${sp(p3.p99_ratio_spread)}` : ''} | p50 ≤ 10, p99 ≤ 50, 0 lost | ${verdict(Number(p3.p50_ms) <= 10 && Number(p3.p99_ms) <= 50 && p3.lost === 0)} | ${when(p3)} |`);
 }
 const p4 = latest('list-scale');
 if (p4) {
   out.push(`| P4 | newest 100 pending, ${n(p4.small_rows)} vs ${n(p4.large_rows)} rows | p50 ${n(p4.small_list_p50_ms)} vs ${n(p4.large_list_p50_ms)} ms = **${n(p4.list_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.list_ratio) <= 1.3)} | ${when(p4)} |`);
   out.push(`| P4 | full-text search, ${n(p4.large_rows)} rows | selective p50 **${n(p4.search_selective_p50_ms)} ms**, broad p50 **${n(p4.search_broad_p50_ms)} ms** | p50 ≤ 50 ms | ${verdict(Math.max(Number(p4.search_selective_p50_ms), Number(p4.search_broad_p50_ms)) <= 50)} | ${when(p4)} |`);
 }
+if (p4?.writes_ratio !== undefined) {
+  out.push(`| P4 | newest 20 pending under ${n(p4.writes_rate)} creates/s, ${n(p4.writes_large_pending)} vs ${n(p4.writes_small_pending)} pending | p50 ${n(p4.writes_large_p50_ms)} vs ${n(p4.writes_small_p50_ms)} ms = **${n(p4.writes_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.writes_ratio) <= 1.3)} | ${when(p4)} |`);
+}
+const soak = latest('soak');
+if (soak?.sustainable_ratio !== undefined) {
+  out.push(`| S1 | sustainable mixed rate (40 % create, 30 % get, 20 % pending list, 10 % decide) | ${n(soak.sustainable_rps)}/s vs bare ${n(soak.bare_sustainable_rps)}/s = **${n(soak.sustainable_ratio)}×** | ≥ 0.5× | ${verdict(Number(soak.sustainable_ratio) >= 0.5)} | ${when(soak)} |`);
+}
+if (soak?.last_over_first_p99 !== undefined) {
+  const ok = soak.errors === 0 && Number(soak.last_over_first_p99) <= 2 && Number(soak.rss_after_first_minute_spread_percent) <= 15 && soak.callbacks_missing === 0;
+  out.push(`| S2 | mixed load at ${n(soak.rate)}/s for ${n(soak.seconds)} s | errors ${n(soak.errors)}; p99 first ${n(soak.first_p99_ms)} → last ${n(soak.last_p99_ms)} ms = **${n(soak.last_over_first_p99)}×** (bare ${n(soak.bare_first_p99_ms)} → ${n(soak.bare_last_p99_ms)} ms); RSS after 1 min ±${n(soak.rss_after_first_minute_spread_percent)} %; callbacks missing ${n(soak.callbacks_missing)} of ${n(soak.callbacks_expected)} | 0 errors, ≤ 2×, ± 15 %, 0 missing | ${verdict(ok)} | ${when(soak)} |`);
+}
 const p5 = latest('embedded');
 if (p5) {
-  out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×** | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
-  out.push(`| P5 | cold start to ready | ${n(p5.server_start_ms)} ms vs PGlite ${n(p5.pglite_start_ms)} ms = **${n(p5.start_ratio)}×** | ≤ 1.5× | ${verdict(Number(p5.start_ratio) <= 1.5)} | ${when(p5)} |`);
+  out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×**${sp(p5.ratio_spread)} | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
+  out.push(`| P5 | cold start to ready | ${n(p5.server_start_ms)} ms vs PGlite ${n(p5.pglite_start_ms)} ms = **${n(p5.start_ratio)}×**${sp(p5.start_ratio_spread)} | ≤ 1.5× | ${verdict(Number(p5.start_ratio) <= 1.5)} | ${when(p5)} |`);
 }
 const faults = new Map<string, Row>();
 for (const r of lines('faults')) faults.set(`${n(r.fault)} ${n(r.database)}`, r);

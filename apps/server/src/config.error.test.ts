@@ -28,6 +28,8 @@ describe('loadConfig refuses a bad setting', () => {
     ['GREENLIGHT_PUBLIC_URL', 'javascript:alert(1)', 'must be a URL starting with http:// or https://'],
     ['GREENLIGHT_EXPIRY_SWEEP_MS', '50', 'must be a whole number from 100 to 86400000'],
     ['GREENLIGHT_INDEX_UPKEEP_MS', '0', 'must be a whole number from 100 to 86400000'],
+    ['GREENLIGHT_DB_POOL_MAX', '0', 'must be a whole number from 1 to 1000'],
+    ['GREENLIGHT_DB_POOL_IDLE_MS', '-1', 'must be a whole number from 0 to 86400000'],
     ['GREENLIGHT_BODY_LIMIT', '1gb', 'must be a size in kb or mb, such as 256kb or 1mb'],
     ['GREENLIGHT_VALIDATE_RESPONSES', 'yes', 'must be true, false, 1 or 0'],
   ])('%s=%j', (name, value, rule) => {

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       GREENLIGHT_EXPIRY_SWEEP_MS: 5000,
       GREENLIGHT_INDEX_UPKEEP_MS: 1000,
+      GREENLIGHT_DB_POOL_MAX: 20,
+      GREENLIGHT_DB_POOL_IDLE_MS: 300_000,
       GREENLIGHT_BODY_LIMIT: '256kb',
       publicUrl: 'http://127.0.0.1:3000',
       validateResponses: true,
@@ -29,6 +31,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       GREENLIGHT_EXPIRY_SWEEP_MS: '1000',
       GREENLIGHT_INDEX_UPKEEP_MS: '250',
+      GREENLIGHT_DB_POOL_MAX: '40',
+      GREENLIGHT_DB_POOL_IDLE_MS: '0',
       GREENLIGHT_BODY_LIMIT: '1mb',
       NODE_ENV: 'production',
     });
@@ -40,6 +44,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       GREENLIGHT_EXPIRY_SWEEP_MS: 1000,
       GREENLIGHT_INDEX_UPKEEP_MS: 250,
+      GREENLIGHT_DB_POOL_MAX: 40,
+      GREENLIGHT_DB_POOL_IDLE_MS: 0,
       GREENLIGHT_BODY_LIMIT: '1mb',
       // 0.0.0.0 is where to listen, not an address to hand out in links.
       publicUrl: 'http://localhost:8080',

@@ -52,6 +52,9 @@ export const ConfigSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).optional(),
+  // Postgres connections of this process (storage/postgres.ts says how the defaults were chosen).
+  GREENLIGHT_DB_POOL_MAX: integer(1, 1000).default(20),
+  GREENLIGHT_DB_POOL_IDLE_MS: integer(0, 86_400_000).default(300_000),
   GREENLIGHT_DATA_DIR: z.string().min(1).default('./data'),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
   GREENLIGHT_PUBLIC_URL: urlWithScheme(['http', 'https']).optional(),

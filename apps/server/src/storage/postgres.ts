@@ -4,13 +4,32 @@ import { deliverLocally, RETRYABLE_SQLSTATES, sqlState } from './database.ts';
 
 export interface PostgresOptions {
   connectionString: string;
+  /** Most connections the pool opens (GREENLIGHT_DB_POOL_MAX, 20). */
   max?: number;
+  /** How long a connection may sit idle before the pool closes it (GREENLIGHT_DB_POOL_IDLE_MS, 5 min; 0: never). */
+  idleMs?: number;
 }
+
+/**
+ * A Postgres backend keeps its plans for the session: the PL/pgSQL functions' statements and the
+ * named prepared statements are planned once per connection. node-postgres closes a connection idle
+ * for 10 s by default, and under an uneven load (requests arrive in bursts, most of the pool idles
+ * between them) that opened 10–18 new backends every 30 s, each planning everything again. So idle
+ * connections live 5 minutes: as long as a load with pauses lasts, and a quiet process still gives
+ * its connections back. 20 at most: a create statement holds a connection for about a millisecond
+ * and creates go in batches, so 20 covers several thousand requests a second, while several
+ * processes on one Postgres (max_connections is 100 by default) still fit.
+ */
+export const POOL_DEFAULTS = { max: 20, idleMs: 300_000 } as const;
 
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   // Loaded here, not at the top: a server on PGlite never pays for loading the driver (bench P5).
   const { default: pg } = await import('pg');
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 20 });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? POOL_DEFAULTS.max,
+    idleTimeoutMillis: options.idleMs ?? POOL_DEFAULTS.idleMs,
+  });
   // An idle client that loses its server (Postgres restarted) emits here; the pool drops it and
   // the next query takes a fresh connection. Without a listener the process would crash.
   pool.on('error', () => {});

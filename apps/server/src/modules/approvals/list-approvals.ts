@@ -5,6 +5,7 @@ import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/appro
 import {
   Params,
   afterCursorSql,
+  countedByStatus,
   decodePageToken,
   encodePageToken,
   estimateSql,
@@ -47,9 +48,11 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
     const pageSize = query.page_size;
 
     const read = servedInOrder(query, sort) ? 'walk' : 'by-count';
+    const maintained = read === 'walk' && countedByStatus(query, sort);
     const countUpTo = read === 'walk' ? options.countUpTo : options.countToChooseUpTo;
     const p = new Params();
     const filters = filterConditions(auth.org.id, query, p).join(' AND ');
+    const counts = maintained ? { org: p.add(auth.org.id), statuses: p.add(query.status) } : null;
     const offset = cursor ? 0 : (page - 1) * pageSize;
     const { rows } = await deps.db.query<PageRow>(
       listStatementSql({
@@ -59,9 +62,10 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
         // One row more than the page tells whether another page follows, without a second count.
         limit: p.add(pageSize + 1),
         offset: p.add(offset),
-        countUpTo: p.add(countUpTo),
+        countUpTo: maintained ? '' : p.add(countUpTo),
         columns: `${APPROVAL_COLUMNS}, ${sortValueSql(sort)} AS sort_value`,
         read,
+        maintained: counts,
       }),
       p.values,
     );
@@ -82,7 +86,9 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
         // A numbered page that ends the list knows how many rows came before it.
         total = offset + data.length;
         exact = true;
-      } else {
+      } else if (!maintained) {
+        // A maintained count is the total however large and needs no estimate; `total_exact` still
+        // keeps the contract's promise, counted exactly up to the bound.
         // What this page proves to exist; a cursor's page or an empty page past the end proves nothing.
         const shown = cursor || data.length === 0 ? 0 : offset + data.length + (hasMore ? 1 : 0);
         total = Math.max(await estimatedMatches(deps.db, auth.org.id, query), countUpTo + 1, shown);
