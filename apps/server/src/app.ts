@@ -3,6 +3,7 @@ import type { AppDeps } from './context.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { inputLimits } from './http/input-limits.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
 import { credentials } from './modules/credentials.ts';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
         return ct === undefined ? Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined : /\bjson\b/i.test(ct);
       },
     }),
+    inputLimits,
   );
   app.use(apiRouter(deps, handlers, credentials(deps.db)));
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
