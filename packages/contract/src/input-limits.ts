@@ -27,8 +27,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 /** Why a string cannot be accepted, or undefined. */
 function stringProblem(s: string): string | undefined {
   if (s.length > INPUT_LIMITS.jsonStringMax) return `a string is longer than ${INPUT_LIMITS.jsonStringMax} characters`;
-  if (s.includes('\u0000')) return 'text cannot contain NUL (U+0000)';
-  if (LONE_SURROGATE.test(s)) return 'text cannot contain an unpaired UTF-16 surrogate';
+  if (s.includes('\u0000')) return 'text fields cannot contain NUL characters';
+  if (LONE_SURROGATE.test(s)) return 'text fields cannot contain unpaired UTF-16 surrogates';
   return undefined;
 }
 
