@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ROUTE_LIST, type RouteDef } from '@greenlight/contract';
+import { ERROR_STATUS, ROUTE_LIST, type RouteDef } from '@greenlight/contract';
 import type { Database } from '../storage/database.ts';
 
 /** Where fuzzed requests go: the server, a valid all-scopes key, ids that exist (so some requests get past the lookup). */
@@ -141,4 +141,15 @@ export async function rowCounts(db: Database): Promise<Record<string, number>> {
   const tables = ['approvals', 'approval_votes', 'approval_steps', 'comments', 'events', 'connections', 'memberships', 'oauth_clients', 'callback_secrets', 'webhook_subscriptions', 'deliveries'];
   const { rows } = await db.query<Record<string, number>>(`SELECT ${tables.map((t) => `(SELECT count(*)::int FROM ${t}) AS ${t}`).join(', ')}`);
   return rows[0]!;
+}
+
+/** What is wrong with an answer to a fuzzed request: a 5xx, or a 4xx outside the envelope or with another code's status. */
+export function answerProblem(res: FuzzAnswer): string | undefined {
+  if (res.status >= 500) return `answered ${res.status}`;
+  if (res.status < 400) return undefined;
+  const error = (res.body as { error?: { code?: keyof typeof ERROR_STATUS; request_id?: unknown } } | null)?.error;
+  if (!res.contentType.startsWith('application/json') || !error?.code) return `answered ${res.status} without the envelope`;
+  if (ERROR_STATUS[error.code] !== res.status) return `answered ${res.status} with ${error.code}`;
+  if (typeof error.request_id !== 'string') return `answered ${res.status} without a request_id`;
+  return undefined;
 }
