@@ -98,6 +98,11 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzedRequest> {
     });
 }
 
+/** `n` requests of the generator, the same for the same seed (bench/faults.ts). */
+export function sampleFuzzRequests(ctx: FuzzContext, n: number, seed: number): FuzzedRequest[] {
+  return fc.sample(fuzzRequest(ctx), { numRuns: n, seed });
+}
+
 export interface FuzzAnswer {
   status: number;
   contentType: string;
