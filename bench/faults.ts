@@ -1,6 +1,6 @@
 /**
  * Fault scripts. Each prints what it did and what was lost, and appends a line to results/faults.jsonl.
- *   tsx faults.ts [kill-create] [kill-deliveries] [redis-limit] [receiver-down] [pg-restart]   (default: all)
+ *   tsx faults.ts [kill-create] [kill-deliveries] [redis-limit] [receiver-down] [pg-restart] [fuzz]   (default: all)
  * Storage: kill-create and kill-deliveries run on PGlite and on Postgres; the others on Postgres.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../apps/server/src/storage/open.ts';
 import type { SpawnedServer } from '../apps/server/src/testing/spawn-server.ts';
+import { answerProblem, sampleFuzzRequests, sendFuzzed, type FuzzContext } from '../apps/server/src/testing/fuzz.ts';
 import {
   createDatabase, createMany, decide, load, record, REDIS_URL, seed, sleep, startCallbackReceiver, startServer, storageEnv, tempDataDir,
 } from './lib.ts';
@@ -235,6 +236,44 @@ async function pgRestart() {
   });
 }
 
+/**
+ * 10,000 fuzzed requests to every route of the contract (the generator of http/fuzz.security.test.ts),
+ * one at a time: every answer below 500, every 4xx in the envelope, the server healthy afterwards.
+ * Invalid credentials are not rate-limited here, so the run reaches the routes rather than 429s.
+ */
+const FUZZ_REQUESTS = 10_000;
+async function fuzz(kind: Kind) {
+  return withStorage(kind, async (storage) => {
+    const seeded = await seed(storage, 1);
+    const server = await startServer({ ...storageEnv(storage), GREENLIGHT_AUTH_FAILURES_PER_IP: '100000000' });
+    try {
+      const created = await fetch(`${server.url}/api/v1/approvals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${seeded.keys[0]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ title: 'fuzz', description: 'target', priority: 'low' }),
+      });
+      const ctx: FuzzContext = { url: server.url, key: seeded.keys[0]!, ids: [((await created.json()) as { id: string }).id] };
+      const statuses: Record<string, number> = {};
+      const failures: string[] = [];
+      const t0 = Date.now();
+      for (const request of sampleFuzzRequests(ctx, FUZZ_REQUESTS, 20261122)) {
+        const res = await sendFuzzed(ctx, request);
+        const status = res === 'streaming' ? 'stream' : String(res.status);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (res === 'streaming') continue;
+        const problem = answerProblem(res);
+        if (problem) failures.push(`${request.method.toUpperCase()} ${request.path.slice(0, 120)}: ${problem}`);
+      }
+      const seconds = Number(((Date.now() - t0) / 1000).toFixed(1));
+      const healthy = (await fetch(`${server.url}/readyz`)).status === 200;
+      record('faults', { fault: 'fuzz', database: kind, requests: FUZZ_REQUESTS, seconds, statuses, failures: failures.length, healthy, first_failures: failures.slice(0, 5) },
+        `${kind}: ${FUZZ_REQUESTS} fuzzed requests in ${seconds} s, ${failures.length} answered 5xx or without the envelope; healthy afterwards: ${healthy}`);
+    } finally {
+      await server.stop();
+    }
+  });
+}
+
 const FAULTS: Record<string, () => Promise<void>> = {
   'kill-create': async () => {
     await killCreate('pglite');
@@ -247,6 +286,10 @@ const FAULTS: Record<string, () => Promise<void>> = {
   'redis-limit': redisLimit,
   'receiver-down': receiverDown,
   'pg-restart': pgRestart,
+  fuzz: async () => {
+    await fuzz('pglite');
+    await fuzz('postgres');
+  },
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(FAULTS);
 for (const name of chosen) {

@@ -3,6 +3,8 @@ import type { AppDeps } from './context.ts';
 import { errorHandler, routeNotFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { inputLimits } from './http/input-limits.ts';
+import { authFailureLimit } from './http/auth-failures.ts';
 import { apiRouter } from './http/router.ts';
 import { handlers } from './modules/handlers.ts';
 import { credentials } from './modules/credentials.ts';
@@ -56,8 +58,12 @@ export function createApp(deps: AppDeps): Express {
         return ct === undefined ? Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined : /\bjson\b/i.test(ct);
       },
     }),
+    inputLimits,
   );
+  const authFailures = authFailureLimit(deps);
+  app.use('/api/v1', authFailures.before);
   app.use(apiRouter(deps, handlers, credentials(deps.db), ownerLookups(deps.db)));
+  app.use('/api/v1', authFailures.after);
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
   app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));

@@ -70,6 +70,8 @@ export const ConfigSchema = z.object({
     .regex(/^\d+(kb|mb)$/, 'must be a size in kb or mb, such as 256kb or 1mb')
     .default('256kb'),
   GREENLIGHT_VALIDATE_RESPONSES: bool.optional(),
+  /** Requests with an invalid credential one client address may make per hour before it gets 429. */
+  GREENLIGHT_AUTH_FAILURES_PER_IP: integer(1, 100_000_000).default(100),
   // Outgoing webhooks (delivery/). The schedule lists the delay before each attempt.
   GREENLIGHT_DELIVERY_SCHEDULE: z
     .string()

@@ -49,6 +49,12 @@ export const LIMITS = {
 // RFC 9110 §5.6.2 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /**
+ * RFC 9110 §5.5 field-value characters: VCHAR, SP, HTAB and obs-text (%x80–FF, sent by Node as one
+ * Latin-1 byte each). Anything else (an emoji, DEL, a control character) makes Node refuse to send
+ * the header (ERR_INVALID_CHAR), so every delivery of the callback would fail.
+ */
+const FIELD_VALUE_CHARS = /^[\t\x20-\x7e\x80-\xff]*$/;
+/**
  * Headers Greenlight sets itself on a callback; a requester may not override them
  * (Standard Webhooks signature headers, framing headers, credentials of the receiver's own).
  */
@@ -70,11 +76,21 @@ export const CallbackHeaders = z
       }
       if (/[\r\n\0]/.test(value)) {
         ctx.addIssue({ code: 'custom', path: [name], message: 'header values cannot contain CR, LF or NUL' });
+      } else if (!FIELD_VALUE_CHARS.test(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message: 'header values must be RFC 9110 field values: visible ASCII, space, tab or obs-text (U+0080–U+00FF)',
+        });
+      } else if (/^[ \t]|[ \t]$/.test(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'header values cannot start or end with a space or tab' });
       }
     }
   })
   .openapi({
-    description: 'Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved.',
+    description:
+      'Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved. ' +
+      'Names are RFC 9110 tokens; values RFC 9110 field values (visible ASCII, space, tab, U+0080–U+00FF; no leading or trailing whitespace).',
     example: { 'X-Custom-Token': 'your-secret' },
   });
 

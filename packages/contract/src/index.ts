@@ -13,4 +13,5 @@ export * from './webhooks.ts';
 export * from './deliveries.ts';
 export * from './admin.ts';
 export * from './routes.ts';
+export * from './input-limits.ts';
 export { buildOpenApiDocument } from './openapi.ts';

@@ -3,6 +3,7 @@ import { ErrorEnvelope } from './errors.ts';
 import { ROUTE_LIST } from './routes.ts';
 import { SCOPE_DESCRIPTIONS } from './scopes.ts';
 import { describeAuthorization } from './authorization.ts';
+import { INPUT_LIMITS_DESCRIPTION } from './input-limits.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Validation error',
@@ -83,7 +84,8 @@ export function buildOpenApiDocument() {
         'Human approval for automations. Wire-compatible with the OKRunit v1 API.\n\nScopes:\n' +
         Object.entries(SCOPE_DESCRIPTIONS)
           .map(([s, d]) => `- \`${s}\`: ${d}`)
-          .join('\n'),
+          .join('\n') +
+        `\n\nInput limits: ${INPUT_LIMITS_DESCRIPTION}`,
     },
     servers: [{ url: '/' }],
   });

@@ -45,6 +45,7 @@ function isDatabaseUnavailable(err: unknown): boolean {
 interface BodyParserError {
   type?: string;
   status?: number;
+  code?: string;
 }
 
 /** One error middleware: the envelope for everything, and no stack trace ever leaves the process. */
@@ -58,6 +59,16 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   else if (parserError?.type === 'encoding.unsupported' || parserError?.type === 'charset.unsupported')
     apiError = new ApiError('UNSUPPORTED_MEDIA_TYPE', 'unsupported body encoding');
   else if (parserError?.status === 400 && typeof parserError.type === 'string')
+    apiError = new ApiError('VALIDATION_ERROR', 'malformed request');
+  // The router could not percent-decode a path parameter (`/approvals/%ZZ`).
+  else if (err instanceof URIError && parserError.status === 400)
+    apiError = new ApiError('VALIDATION_ERROR', 'malformed percent-encoding in the path');
+  // The body parser could not decompress a body sent with Content-Encoding gzip, deflate or br.
+  // (zlib's errors carry a numeric errno; brotli's codes vary by failure).
+  else if (parserError?.status === 400 && typeof (err as { errno?: unknown }).errno === 'number')
+    apiError = new ApiError('VALIDATION_ERROR', 'request body could not be decoded with its Content-Encoding');
+  // Any other client error another library raised through http-errors (`expose` is set below 500).
+  else if (parserError?.status === 400 && (err as { expose?: unknown }).expose === true)
     apiError = new ApiError('VALIDATION_ERROR', 'malformed request');
   else if (isDatabaseUnavailable(err))
     apiError = new ApiError('SERVICE_UNAVAILABLE', 'the database is unavailable; retry shortly', undefined, { 'Retry-After': '5' });

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 
 /**
@@ -26,6 +28,7 @@ export function createExpressServer(app: Express): ExpressServer {
   (app as { request: unknown }).request = ExpressRequest.prototype;
   (app as { response: unknown }).response = ExpressResponse.prototype;
   const server = createServer({ IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse }, app);
+  server.on('clientError', answerClientError);
   return Object.assign(server, { drain: drainer(server) });
 }
 
@@ -64,6 +67,33 @@ function drainer(server: Server): () => Promise<void> {
       }
       server.closeIdleConnections();
     });
+}
+
+/**
+ * A request Node's HTTP parser refuses never reaches Express (a control character in a header, a
+ * malformed request line or header). Node would answer a bare `400 Bad Request`; this answers 400
+ * in the API's error envelope instead and closes the connection, as Node does. Left to Node's own
+ * answer, without the envelope: 431 (headers larger than --max-http-header-size) and 408 (headers
+ * or body not received within the server's timeouts), whose codes the envelope does not have.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'HPE_HEADER_OVERFLOW' || err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ECONNRESET' || !socket.writable) {
+    // Node's default handling, which this listener replaced.
+    if (socket.writable && err.code === 'HPE_HEADER_OVERFLOW') socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+    else if (socket.writable && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+    return;
+  }
+  const requestId = `req_${randomBytes(8).toString('hex')}`;
+  const body = JSON.stringify({ error: { code: 'VALIDATION_ERROR', message: 'malformed HTTP request', request_id: requestId } });
+  socket.end(
+    'HTTP/1.1 400 Bad Request\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 /** Makes a class's prototype stand in for Express's: the same parent, the same own properties (`app`). */

@@ -67,6 +67,14 @@ export function requestLog(logger: Logger): RequestHandler {
   };
 }
 
+/** Query parameters that carry credentials (RFC 6750 §5.3: they leak into logs), matched case-insensitively. */
+const SECRET_PARAM = /([?&](?:api_key|access_token|refresh_token|token|code|client_secret|password|key)=)[^&#]*/gi;
+
+/** The URL as logged: the values of credential parameters replaced, whatever the route did with them. */
+export function redactUrl(url: string): string {
+  return url.includes('?') ? url.replace(SECRET_PARAM, '$1[REDACTED]') : url;
+}
+
 function logEnd(logger: Logger, url: string, method: string, res: ServerResponse, id: string, started: number): void {
   const finished = res.writableFinished;
   // A client leaving early is routine (event streams and long polls end that way): info, like the rest.
@@ -75,7 +83,7 @@ function logEnd(logger: Logger, url: string, method: string, res: ServerResponse
   logger[level](
     {
       reqId: id,
-      req: { method, url },
+      req: { method, url: redactUrl(url) },
       res: { statusCode: res.statusCode },
       responseTime: Math.round(performance.now() - started),
     },

@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Database, Queryable, QueryResult } from './database.ts';
 import { LocalListeners } from './local-listeners.ts';
@@ -13,6 +14,9 @@ import { LocalListeners } from './local-listeners.ts';
  * Same guarantees as on the main thread: one connection, every transaction alone (PGlite's own lock,
  * taken in the worker), notifications of committed writes handed to this process's listeners
  * directly. A failure comes back as an Error with the driver's fields (`code`, `detail`, `constraint`).
+ * Every request is answered or rejected: messages carry their body serialised apart from their id
+ * (see pglite-worker.mjs), so a body that cannot be serialised or read back on either side rejects
+ * its own request, and JSON columns cross as text, parsed here as node-postgres parses them.
  */
 interface Pending {
   resolve(value: { rows?: unknown[]; rowCount?: number }): void;
@@ -26,7 +30,29 @@ type Request =
   | { op: 'listen' | 'unlisten'; channel: string }
   | { op: 'close' };
 
-type Reply = { id: number; rows?: unknown[]; rowCount?: number; error?: Record<string, unknown> } | { notify: string; payload: string };
+interface Answer {
+  rows?: Record<string, unknown>[];
+  rowCount?: number;
+  /** Columns of type json/jsonb, sent as their text. */
+  json?: string[];
+  error?: Record<string, unknown>;
+}
+
+type Reply = { id: number; body: Uint8Array } | { notify: string; payload: string };
+
+function read(body: Uint8Array): Answer {
+  try {
+    const answer = deserialize(body) as Answer;
+    if (answer.json?.length && answer.rows) {
+      for (const row of answer.rows) {
+        for (const name of answer.json) if (typeof row[name] === 'string') row[name] = JSON.parse(row[name]);
+      }
+    }
+    return answer;
+  } catch (err) {
+    return { error: { message: `the embedded database's answer could not be read: ${(err as Error).message}` } };
+  }
+}
 
 function toError(fields: Record<string, unknown>): Error {
   const err = new Error(String(fields.message));
@@ -49,22 +75,32 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
-    if (m.error) p.reject(toError(m.error));
-    else p.resolve(m);
+    const answer = read(m.body);
+    if (answer.error) p.reject(toError(answer.error));
+    else p.resolve(answer);
   });
   const failAll = (err: Error) => {
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
   worker.on('error', (err) => failAll(err));
+  // Cannot happen with bodies serialised apart; if it did, the dropped message names no request, and
+  // failing every waiting request is better than leaving one waiting forever.
+  worker.on('messageerror', (err) => failAll(err));
   worker.on('exit', (code) => failAll(new Error(`the embedded database's thread exited (code ${code})`)));
 
   const send = (request: Request) =>
     new Promise<{ rows?: unknown[]; rowCount?: number }>((resolve, reject) => {
       if (closed) return reject(new Error('the database is closed'));
+      let body: Buffer;
+      try {
+        body = serialize(request);
+      } catch (err) {
+        return reject(new Error(`the request could not be sent to the embedded database: ${(err as Error).message}`));
+      }
       const id = nextId++;
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, ...request });
+      worker.postMessage({ id, body });
     });
 
   try {

@@ -12,25 +12,82 @@
 //   { id, op: 'close' }                    → { id }
 // A failure answers { id, error } with the error's message and its own fields (SQLSTATE `code`,
 // `detail`, `constraint`…), which the other side turns back into an Error.
+//
+// Every request and every answer crosses as `{ id, body }`, the body serialised by node:v8 on its
+// own: the structured clone of `postMessage` is recursive, and a value it cannot rebuild on the
+// receiving side (an object nested a few thousand deep overflows the receiver's stack) is dropped
+// with a `messageerror` that names no request, so that request would wait forever. Serialised
+// apart, such a failure is caught with its id in hand and answered as that request's error.
+// JSON and JSONB columns cross as text (`json` names them) and are parsed on the other side by
+// JSON.parse, which is not recursive, so any document Postgres stores can be read back.
 import { parentPort, workerData } from 'node:worker_threads';
+import { deserialize, serialize } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 
 const port = parentPort;
-const reply = (message) => port.postMessage(message);
+const reply = (message) => {
+  if ('notify' in message) return port.postMessage(message);
+  const { id, ...rest } = message;
+  let body;
+  try {
+    body = serialize(rest);
+  } catch (err) {
+    body = serialize({ error: failure(err) });
+  }
+  port.postMessage({ id, body });
+};
 const failure = (err) => {
   const e = err instanceof Error ? err : new Error(String(err));
   const fields = {};
   for (const [k, v] of Object.entries(e)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) fields[k] = v;
   return { ...fields, name: e.name, message: e.message };
 };
-const resultOf = (r) => ({ rows: r.rows, rowCount: r.affectedRows ?? r.rows.length });
+const JSON_TYPES = new Set([114, 3802]);
+const asText = (value) => value;
+const resultOf = (r) => ({
+  rows: r.rows,
+  rowCount: r.affectedRows ?? r.rows.length,
+  json: r.fields.filter((f) => JSON_TYPES.has(f.dataTypeID)).map((f) => f.name),
+});
+
+/**
+ * PGlite's parsers recurse without a working stack check in WebAssembly: a JSON parameter nested
+ * about 7,000 deep is acknowledged as written while nothing is stored, and the instance answers
+ * nothing afterwards. Postgres proper refuses such input with "stack depth limit exceeded"; this
+ * refuses it the same way, before it reaches PGlite. The depth counted is that of brackets outside
+ * JSON strings, so a text parameter that merely looks like deep JSON is refused too (the API's own
+ * limits refuse such input long before).
+ */
+const MAX_PARAMETER_DEPTH = 2048;
+function tooDeep(params) {
+  for (const p of params ?? []) {
+    if (typeof p !== 'string' || p.length <= MAX_PARAMETER_DEPTH * 2) continue;
+    let depth = 0;
+    let inString = false;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      if (inString) {
+        if (c === 92) i++; // backslash: skip the escaped character
+        else if (c === 34) inString = false;
+      } else if (c === 34) inString = true;
+      else if (c === 123 || c === 91) {
+        if (++depth > MAX_PARAMETER_DEPTH) return true;
+      } else if (c === 125 || c === 93) depth--;
+    }
+  }
+  return false;
+}
+const tooDeepError = () =>
+  Object.assign(new Error(`stack depth limit exceeded: a parameter is nested deeper than ${MAX_PARAMETER_DEPTH} levels`), {
+    code: '54001',
+  });
 
 /** Ends a transaction's callback so that PGlite rolls it back. */
 class Rollback extends Error {}
 
 let pg;
 try {
-  pg = await PGlite.create(workerData.dataDir);
+  pg = await PGlite.create(workerData.dataDir, { parsers: { 114: asText, 3802: asText } });
 } catch (err) {
   reply({ id: 0, error: failure(err) });
   process.exit(1);
@@ -65,6 +122,7 @@ function openTransaction(id, txId) {
       }
       try {
         if (m.op === 'query') {
+          if (tooDeep(m.params)) throw tooDeepError();
           reply({ id: m.id, ...resultOf(await tx.query(m.sql, m.params)) });
         } else {
           await tx.exec(m.sql);
@@ -87,7 +145,14 @@ function openTransaction(id, txId) {
   );
 }
 
-port.on('message', async (m) => {
+port.on('message', async ({ id, body }) => {
+  let m;
+  try {
+    m = { id, ...deserialize(body) };
+  } catch (err) {
+    reply({ id, error: failure(err) });
+    return;
+  }
   if (m.tx !== undefined && m.op !== 'begin') {
     const t = transactions.get(m.tx);
     if (t) t.push(m);
@@ -97,6 +162,7 @@ port.on('message', async (m) => {
   try {
     switch (m.op) {
       case 'query':
+        if (tooDeep(m.params)) throw tooDeepError();
         reply({ id: m.id, ...resultOf(await pg.query(m.sql, m.params)) });
         break;
       case 'exec':

@@ -68,6 +68,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     GREENLIGHT_EXPIRY_SWEEP_MS: '3600000',
     // Tests that look at the indexes' pending lists merge them themselves, or start a server that does.
     GREENLIGHT_INDEX_UPKEEP_MS: '3600000',
+    // Every test calls from 127.0.0.1: the tests of invalid credentials would share one allowance.
+    // auth-failures.security.test.ts sets the production default.
+    GREENLIGHT_AUTH_FAILURES_PER_IP: '100000000',
     ...overrides,
   });
 }

@@ -735,7 +735,7 @@ export interface components {
              */
             callback_url?: string;
             /**
-             * @description Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved.
+             * @description Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved. Names are RFC 9110 tokens; values RFC 9110 field values (visible ASCII, space, tab, U+0080–U+00FF; no leading or trailing whitespace).
              * @example {
              *       "X-Custom-Token": "your-secret"
              *     }

@@ -117,7 +117,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
       {
         "key": "callback_headers",
         "label": "Callback Headers",
-        "help": "Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved.",
+        "help": "Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved. Names are RFC 9110 tokens; values RFC 9110 field values (visible ASCII, space, tab, U+0080–U+00FF; no leading or trailing whitespace).",
         "type": "dictionary",
         "required": false,
         "in": "body",
