@@ -250,6 +250,10 @@ describe('actions', () => {
       const k = await w.seed.newKey();
       const conn = await w.runtime.connectBasic('greenlightApiKey', { baseUrl: server.url, apiKey: k.key });
       await server.db.query('UPDATE connections SET revoked_at = now() WHERE id = $1', [k.connectionId]);
+      // A revocation made in the database reaches the server's key cache by NOTIFY, a moment later.
+      await expect
+        .poll(async () => (await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${k.key}` } })).status, { timeout: 5_000 })
+        .toBe(401);
       return w.runtime.run('getApproval', conn, { id });
     }, 'InvalidAccessTokenError', 401, 'UNAUTHORIZED'],
     ['a key over its rate limit', async (w, id) => {

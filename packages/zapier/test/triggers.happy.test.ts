@@ -20,6 +20,7 @@ const created = (events: string[]) => ({
   updated_at: '2026-03-24T10:00:00.000Z',
   disabled_at: null,
   secret_rotated_at: null,
+  created_by: { type: 'connection', id: '0c9a4f3e-2b1d-4e5f-8a6b-7c8d9e0f1a2b', name: 'Zapier' },
   secret: SECRET,
 });
 

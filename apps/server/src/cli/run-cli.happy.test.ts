@@ -134,6 +134,8 @@ describe('greenlight connection', () => {
           scopes: a.scopes,
           rate_limit: 100,
           created_at: expect.any(String),
+          // Issued from the command line, not by a person in the dashboard.
+          created_by: null,
           revoked_at: null,
         },
       ],
