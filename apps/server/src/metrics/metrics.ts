@@ -57,15 +57,17 @@ export class Metrics {
       registers,
     });
 
-    // Read at scrape time, one statement per table (both served by partial indexes on status), and
-    // shared by the four gauges of one scrape.
+    // Read at scrape time and shared by the four gauges of one scrape. The pending count is the
+    // maintained per-org count the pending list's total reads (storage/functions/approval_counts.sql),
+    // not a count(*) over every pending row; the outbox's is served by its partial index on status.
     const database = this.db;
     let snapshot: { at: number; values: Promise<Record<'pending' | 'oldestPending' | 'backlog' | 'oldestBacklog', number>> } | undefined;
     const read = () => {
       if (!snapshot || Date.now() - snapshot.at > 1000) {
         const values = Promise.all([
           database.query<{ n: string; age: number | null }>(
-            `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM approvals WHERE status = 'pending'`,
+            `SELECT (SELECT coalesce(sum(c.n), 0) FROM approval_counts c WHERE c.status = 'pending') AS n,
+                    extract(epoch FROM now() - (SELECT min(a.created_at) FROM approvals a WHERE a.status = 'pending'))::float8 AS age`,
           ),
           database.query<{ n: string; age: number | null }>(
             `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM deliveries WHERE status IN ('pending', 'delivering')`,
@@ -119,8 +121,8 @@ export class Metrics {
     this.created.inc();
   }
 
-  approvalDecided(outcome: DecisionOutcome, n = 1): void {
-    if (n > 0) this.decided.inc({ outcome }, n);
+  approvalDecided(outcome: DecisionOutcome): void {
+    this.decided.inc({ outcome });
   }
 
   deliveryAttempted(target: 'callback' | 'subscription', outcome: DeliveryOutcome): void {
