@@ -51,6 +51,10 @@ if (p5) {
   out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×**${sp(p5.ratio_spread)} | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
   out.push(`| P5 | cold start to ready | ${n(p5.server_start_ms)} ms vs PGlite ${n(p5.pglite_start_ms)} ms = **${n(p5.start_ratio)}×**${sp(p5.start_ratio_spread)} | ≤ 1.5× | ${verdict(Number(p5.start_ratio) <= 1.5)} | ${when(p5)} |`);
 }
+const ret = latest('retention');
+for (const r of (ret?.results as Record<string, unknown>[] | undefined) ?? []) {
+  out.push(`| R1 | retention under creates at ${n(r.rate)}/s, ${n(r.kind)}, batches of ${n(r.batch_size)} | longest purge batch ${r.held_max_ms !== undefined ? `holding the database **${n(r.held_max_ms)} ms** (median ${n(r.held_p50_ms)}), ${n(r.batch_max_ms)} ms with its wait for the connection` : `**${n(r.batch_max_ms)} ms**`} (median ${n(r.batch_p50_ms)}; ${n(r.purged_during_load)} removed); creates p99 ${n(r.p99_ms)} ms vs ${n(r.ref_p99_ms)} ms without retention = **${n(r.p99_ratio)}×**, max ${n(r.max_ms)} vs ${n(r.ref_max_ms)} ms = **${n(r.max_ratio)}×** | batch ≤ 50 ms | ${verdict(Number(r.held_max_ms ?? r.batch_max_ms) <= 50)} | ${when(ret!)} |`);
+}
 const faults = new Map<string, Row>();
 for (const r of lines('faults')) faults.set(`${n(r.fault)} ${n(r.database)}`, r);
 const faultRows = ['| fault | storage | what happened | lost | run at |', '|---|---|---|---|---|'];

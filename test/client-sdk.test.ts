@@ -74,6 +74,9 @@ describe('every operation', () => {
 
     expect((await requester.approvals.findByExternalId('EXT-1'))?.id).toBe(a.id);
     expect(await requester.approvals.findByExternalId('nope')).toBeNull();
+    // An exact lookup by idempotency key, however many requests came after it.
+    expect((await requester.approvals.findByIdempotencyKey('deploy-1'))?.id).toBe(a.id);
+    expect(await requester.approvals.findByIdempotencyKey('never-used')).toBeNull();
     expect((await requester.approvals.events(a.id)).data.map((e) => e.type)).toEqual(['approval.created']);
   });
 
@@ -228,19 +231,19 @@ describe('429: retried after Retry-After, on a window the test controls', () => 
   let limited: harness.TestServer;
   let clock = Date.UTC(2026, 2, 24, 10, 0, 30);
   beforeAll(async () => {
-    limited = await harness.startTestServer({ rateLimit: memoryRateLimitStore({ windowSeconds: 60, now: () => clock }) });
+    limited = await harness.startTestServer({ rateLimit: memoryRateLimitStore({ now: () => clock }) });
   });
   afterAll(() => limited?.stop());
 
   it('a create refused with 429 is sent again after Retry-After (same idempotency key) and succeeds once', async () => {
     const seed = await harness.seedOrg(limited.db, 'Limited');
-    const { key } = await seed.newKey({ rateLimit: 2 });
+    const { key } = await seed.newKey({ rateLimit: 2, rateLimitWindow: 'minute' });
     const slept: number[] = [];
     const client = new Greenlight({
       baseUrl: limited.url,
       apiKey: key,
       random: () => 0,
-      // Sleeping moves the server's clock: the next attempt lands in the next window.
+      // Sleeping moves the server's clock: the next attempt comes when the first request has left the window.
       sleep: async (ms) => {
         slept.push(ms);
         clock += ms;
@@ -249,7 +252,7 @@ describe('429: retried after Retry-After, on a window the test controls', () => 
     await client.me();
     await client.me();
     const created = await client.approvals.create(body({ title: 'after the window' }));
-    expect(slept).toEqual([30_000]); // 10:00:30 → the window resets at 10:01:00
+    expect(slept).toEqual([60_000]); // both made at 10:00:30 → a slot frees at 10:01:30
     const { rows } = await limited.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM approvals WHERE org_id = $1`, [seed.org.id]);
     expect(rows[0]!.n).toBe(1);
     expect(created.title).toBe('after the window');

@@ -10,6 +10,9 @@
  *   wait limit) reaches a downstream HTTP Request node (a local receiver standing in for a third
  *   party) with its decision, exactly once, or not at all where nothing may continue; unsigned,
  *   forged and replayed calls to a resume URL change nothing.
+ * - in the same `n8n start`: the Greenlight Trigger (REST hook) and the Greenlight Polling Trigger,
+ *   activated through n8n's public API, each start one execution per new request and per decision
+ *   (read back from n8n's executions), and deactivating removes the subscription in Greenlight.
  *
  * One n8n home (SQLite, user folder, custom extension) and one `n8n start` serve every case.
  * Skipped unless GREENLIGHT_N8N_BIN points at the n8n binary: .ci/run installs n8n outside the
@@ -23,9 +26,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, freePort, listenOnLoopback } from '@greenlight/server/testing';
+import { harness, listenOnLoopback } from '@greenlight/server/testing';
 import { signWebhook } from '@greenlight/triggers';
 import { loadBuilt, PACKAGE_DIR } from '../packages/n8n-nodes-greenlight/test/context.mts';
+import { portForLaterBind } from './ports.ts';
 
 const N8N_BIN = process.env.GREENLIGHT_N8N_BIN;
 
@@ -90,6 +94,39 @@ const CREDENTIAL_ID = 'GreenlightCred01';
 const EXECUTE_WORKFLOW_ID = 'GreenlightE2E001';
 const WAIT_WORKFLOW_ID = 'GreenlightWait01';
 const credentials = { greenlightApi: { id: CREDENTIAL_ID, name: 'Greenlight' } };
+/** The trigger workflows act for an org of their own, so every event in it is one they must see. */
+const TRIGGER_CREDENTIAL_ID = 'GreenlightCred02';
+const HOOK_WORKFLOW_ID = 'GreenlightHook01';
+const POLL_WORKFLOW_ID = 'GreenlightPoll01';
+const TRIGGER_EVENTS = ['new_approval', 'approval_decided'] as const;
+type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
+/**
+ * n8n refuses a poll time whose seconds field has a `*` ("at least a minute"), but runs a custom
+ * six-field cron expression that lists its seconds: every 3 s here, so the test does not wait minutes.
+ */
+const EVERY_THREE_SECONDS = `${Array.from({ length: 20 }, (_, i) => i * 3).join(',')} * * * * *`;
+
+/** One workflow per trigger node type, one node per event; the node's name says which it is. */
+function triggerWorkflows() {
+  const triggerCredentials = { greenlightApi: { id: TRIGGER_CREDENTIAL_ID, name: 'Greenlight (triggers)' } };
+  const nodes = (type: string, extra: (event: TriggerEvent) => Record<string, unknown>) =>
+    TRIGGER_EVENTS.map((event, row) => ({
+      id: randomUUID(), name: `${type} ${event}`, type: `CUSTOM.${type}`, typeVersion: 1, position: [0, row * 200], credentials: triggerCredentials,
+      ...extra(event),
+    }));
+  return [
+    {
+      id: HOOK_WORKFLOW_ID, name: 'Greenlight REST-hook triggers', active: false, connections: {}, settings: { executionOrder: 'v1' },
+      nodes: nodes('greenlightTrigger', (event) => ({ webhookId: randomUUID(), parameters: { authentication: 'apiKey', event } })),
+    },
+    {
+      id: POLL_WORKFLOW_ID, name: 'Greenlight polling triggers', active: false, connections: {}, settings: { executionOrder: 'v1' },
+      nodes: nodes('greenlightPollingTrigger', (event) => ({
+        parameters: { authentication: 'apiKey', event, pollTimes: { item: [{ mode: 'custom', cronExpression: EVERY_THREE_SECONDS }] } },
+      })),
+    },
+  ];
+}
 
 /** The chains of the waiting workflow: webhook path, node version and parameters of the wait node. */
 const CHAINS = {
@@ -140,6 +177,7 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
   let env: Record<string, string>;
   let seeded: harness.SeededOrg;
   let approverKey: string;
+  let triggerOrg: harness.SeededOrg;
   let downstream: Awaited<ReturnType<typeof startDownstream>>;
   const missing = randomUUID();
   const externalId = `n8n-${randomUUID()}`;
@@ -170,13 +208,14 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
       N8N_RUNNERS_ENABLED: 'false',
       // n8n 2.8 opens its task broker even so; not on its fixed default port, which another run may hold.
-      N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+      N8N_RUNNERS_BROKER_PORT: String(await portForLaterBind()),
       N8N_LOG_LEVEL: 'warn',
       DB_TYPE: 'sqlite',
     };
 
     seeded = await harness.seedOrg(server.db);
     approverKey = (await seeded.newKey({ name: 'approver' })).key;
+    triggerOrg = await harness.seedOrg(server.db);
     const node = (name: string, x: number, parameters: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
       id: randomUUID(), name, type: 'CUSTOM.greenlight', typeVersion: 1, position: [x, 0], parameters, credentials, ...extra,
     });
@@ -204,8 +243,11 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
     };
     const credentialFile = join(home, 'credentials.json');
     const workflowFile = join(home, 'workflows.json');
-    writeFileSync(credentialFile, JSON.stringify([{ id: CREDENTIAL_ID, name: 'Greenlight', type: 'greenlightApi', data: { baseUrl: server.url, apiKey: seeded.key } }]));
-    writeFileSync(workflowFile, JSON.stringify([executeWorkflow, waitWorkflow(downstream.url)]));
+    writeFileSync(credentialFile, JSON.stringify([
+      { id: CREDENTIAL_ID, name: 'Greenlight', type: 'greenlightApi', data: { baseUrl: server.url, apiKey: seeded.key } },
+      { id: TRIGGER_CREDENTIAL_ID, name: 'Greenlight (triggers)', type: 'greenlightApi', data: { baseUrl: server.url, apiKey: triggerOrg.key } },
+    ]));
+    writeFileSync(workflowFile, JSON.stringify([executeWorkflow, waitWorkflow(downstream.url), ...triggerWorkflows()]));
 
     const started = Date.now();
     const creds = await run(N8N_BIN!, ['import:credentials', `--input=${credentialFile}`], env);
@@ -252,14 +294,15 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
     expect(stored.body).toMatchObject({ title: 'Deploy from n8n', external_id: externalId, comments_count: 1 });
   }, 400_000);
 
-  describe('Request and Wait in a running n8n (`n8n start`)', () => {
+  describe('a running n8n (`n8n start`)', () => {
     let n8n: ChildProcess | undefined;
     let n8nUrl: string;
     let log = '';
     const api = () => server.http(seeded.key);
 
     beforeAll(async () => {
-      const port = await freePort();
+      // n8n listens only after it has started (seconds): a port no other test's listen(0) can be handed meanwhile.
+      const port = await portForLaterBind();
       n8nUrl = `http://127.0.0.1:${port}`;
       const started = Date.now();
       n8n = spawn(N8N_BIN!, ['start'], {
@@ -280,7 +323,11 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       // /healthz answers before webhooks are registered: the probe webhook is what proves activation.
       await Promise.race([
         exited,
-        until('n8n registers the published workflow\'s webhooks', async () => (await fetch(`${n8nUrl}/webhook/gl-probe`, { method: 'POST' })).status === 200, 300_000, 1000),
+        until('n8n registers the published workflow\'s webhooks', async () => {
+          const probe = await fetch(`${n8nUrl}/webhook/gl-probe`, { method: 'POST' });
+          // n8n's own answer, not whatever else might listen there.
+          return probe.status === 200 && ((await probe.json()) as { message?: string }).message === 'Workflow was started';
+        }, 300_000, 1000),
       ]).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}\n${log}`);
       });
@@ -423,6 +470,111 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         expect(arrivals('decide', c.external_id)).toHaveLength(1);
         expect(arrivals('decide', other.external_id)).toHaveLength(1);
       });
+    });
+
+    /**
+     * After the waiting chains (not beside them: their timing is tight, and polling every few seconds
+     * adds to n8n's load), in an org of their own.
+     */
+    describe('the trigger nodes, activated in n8n', () => {
+      let apiKey: string;
+      /** n8n's public API, with an API key of the instance owner. */
+      const n8nApi = async (method: string, path: string) => {
+        const res = await fetch(`${n8nUrl}/api/v1${path}`, { method, headers: { 'x-n8n-api-key': apiKey, accept: 'application/json' } });
+        const text = await res.text();
+        if (!res.ok) throw new Error(`n8n ${method} ${path}: ${res.status} ${text}`);
+        return JSON.parse(text) as Record<string, unknown>;
+      };
+      type Execution = { id: string; status: string; data?: { resultData: { runData: Record<string, { data?: { main: { json: Record<string, unknown> }[][] } }[]> } } };
+      /** Every execution of a workflow so far, as (status, trigger node, the ids of the items it emitted). */
+      const executions = async (workflowId: string) => {
+        const page = (await n8nApi('GET', `/executions?workflowId=${workflowId}&includeData=true&limit=250`)) as { data: Execution[] };
+        return page.data.map((e) => {
+          const [node, runs] = Object.entries(e.data?.resultData.runData ?? {})[0] ?? ['', []];
+          return { id: e.id, status: e.status, node, ids: (runs[0]?.data?.main[0] ?? []).map((i) => String(i.json.id)) };
+        });
+      };
+      const subscriptions = async () => ((await server.http(triggerOrg.key).get('/api/v1/webhooks').expect(200)).body as { data: { id: string; url: string; events: string[]; status: string }[] }).data;
+
+      beforeAll(async () => {
+        // The owner n8n asks for on first start, then an API key with the scopes this test uses.
+        const setup = await fetch(`${n8nUrl}/rest/owner/setup`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'owner@greenlight.test', firstName: 'Test', lastName: 'Owner', password: `Pw-${randomBytes(8).toString('hex')}` }),
+        });
+        expect(setup.status, await setup.clone().text()).toBe(200);
+        const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
+        const key = await fetch(`${n8nUrl}/rest/api-keys`, {
+          method: 'POST', headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ label: 'greenlight-test', expiresAt: null, scopes: ['workflow:activate', 'workflow:deactivate', 'execution:list', 'execution:read'] }),
+        });
+        expect(key.status, await key.clone().text()).toBe(200);
+        apiKey = ((await key.json()) as { data: { rawApiKey: string } }).data.rawApiKey;
+      }, 60_000);
+
+      it('the REST-hook and polling triggers each start one execution per new request and per decision; deactivating unsubscribes', async () => {
+        expect(await subscriptions()).toEqual([]);
+        await n8nApi('POST', `/workflows/${HOOK_WORKFLOW_ID}/activate`);
+        await n8nApi('POST', `/workflows/${POLL_WORKFLOW_ID}/activate`);
+
+        // Activation subscribed each REST-hook node's webhook URL to its events.
+        const subscribed = await subscriptions();
+        expect(subscribed.map((w) => [...w.events].sort().join(',')).sort()).toEqual(['approval.approved,approval.cancelled,approval.expired,approval.rejected', 'approval.created']);
+        for (const w of subscribed) {
+          expect(w.status).toBe('active');
+          expect(w.url).toMatch(new RegExp(`^${n8nUrl}/webhook/[0-9a-f-]{36}/webhook$`));
+        }
+
+        const api = server.http(triggerOrg.key);
+        const approver = server.http((await triggerOrg.newKey({ name: 'approver' })).key);
+        const create = async (title: string) => ((await api.post('/api/v1/approvals').send({ title, description: 'from the trigger test', priority: 'low' }).expect(201)).body as { id: string }).id;
+        const approved = await create('Approve me');
+        const rejected = await create('Reject me');
+        await approver.patch(`/api/v1/approvals/${approved}`).send({ decision: 'approve' }).expect(200);
+        await approver.patch(`/api/v1/approvals/${rejected}`).send({ decision: 'reject' }).expect(200);
+
+        const both = [approved, rejected].sort();
+        /** The ids each trigger node emitted, over all of its workflow's successful executions. */
+        const emitted = async (workflowId: string, type: string) => {
+          const all = await executions(workflowId);
+          const out = Object.fromEntries(TRIGGER_EVENTS.map((event) => [event, [] as string[]]));
+          for (const e of all) {
+            expect(e.status, JSON.stringify(e)).toBe('success');
+            out[e.node.replace(`${type} `, '')]!.push(...e.ids);
+          }
+          return { executions: all, ids: out as Record<TriggerEvent, string[]> };
+        };
+        const complete = (r: { ids: Record<TriggerEvent, string[]> }) => TRIGGER_EVENTS.every((event) => r.ids[event].length >= 2);
+        const hooks = await until('both REST-hook triggers fire', async () => {
+          const r = await emitted(HOOK_WORKFLOW_ID, 'greenlightTrigger');
+          return complete(r) && r;
+        }, 60_000, 500);
+        const polls = await until('both polling triggers fire', async () => {
+          const r = await emitted(POLL_WORKFLOW_ID, 'greenlightPollingTrigger');
+          return complete(r) && r;
+        }, 60_000, 500);
+        // A delivery is one execution with one item.
+        expect(hooks.executions).toHaveLength(4);
+        expect(hooks.executions.every((e) => e.ids.length === 1)).toBe(true);
+
+        // Two more polls and any retried delivery: still each request once per event, no more.
+        await sleep(7000);
+        for (const [workflowId, type] of [[HOOK_WORKFLOW_ID, 'greenlightTrigger'], [POLL_WORKFLOW_ID, 'greenlightPollingTrigger']] as const) {
+          const r = await emitted(workflowId, type);
+          expect([...r.ids.new_approval].sort(), type).toEqual(both);
+          expect([...r.ids.approval_decided].sort(), type).toEqual(both);
+        }
+        expect(polls.executions.length).toBeGreaterThan(0);
+
+        // Deactivating removes both subscriptions in Greenlight, and nothing fires any more.
+        await n8nApi('POST', `/workflows/${HOOK_WORKFLOW_ID}/deactivate`);
+        await n8nApi('POST', `/workflows/${POLL_WORKFLOW_ID}/deactivate`);
+        expect(await subscriptions()).toEqual([]);
+        await create('After deactivation');
+        await sleep(4000);
+        expect(await executions(HOOK_WORKFLOW_ID)).toHaveLength(4);
+        expect((await executions(POLL_WORKFLOW_ID)).flatMap((e) => e.ids).sort()).toEqual([...both, ...both].sort());
+      }, 180_000);
     });
   });
 });

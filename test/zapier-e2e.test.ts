@@ -145,6 +145,19 @@ describe('Zapier app end to end', () => {
     expect(await run('triggers.approval_decided.operation.performUnsubscribe', { authData, subscribeData })).toEqual({ id: subscribeData.id, deleted: false });
   });
 
+  it('performList of every REST-hook trigger lists what happened (zapier invoke cannot run performList)', async () => {
+    const seed = await seedOrg(server.db);
+    const { authData } = await connect(seed);
+    const created = await run<{ id: string }>('creates.request_approval.operation.perform', { authData, inputData: { title: 'List me', description: 'd', priority: 'low' } });
+    const comment = await run<{ id: string }>('creates.add_comment.operation.perform', { authData, inputData: { id: created.id, body: 'A sample comment' } });
+    await decide(seed, created.id, 'reject', 'No');
+    const list = (key: string, inputData: Record<string, unknown> = {}) => run<{ id: string }[]>(`triggers.${key}.operation.performList`, { authData, inputData });
+    expect(await list('new_approval')).toEqual([expect.objectContaining({ id: created.id, title: 'List me' })]);
+    expect(await list('approval_decided', { outcomes: ['rejected'] })).toEqual([expect.objectContaining({ id: created.id, status: 'rejected', decision_comment: 'No' })]);
+    expect(await list('approval_decided', { outcomes: ['approved'] })).toEqual([]);
+    expect(await list('new_comment')).toEqual([expect.objectContaining({ id: comment.id, body: 'A sample comment' })]);
+  });
+
   it('"request approval and wait": the decision reaches the callback URL and performResume continues with it', async () => {
     const seed = await seedOrg(server.db);
     const { authData } = await connect(seed);

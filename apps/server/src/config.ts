@@ -2,6 +2,7 @@ import express from 'express';
 import { z } from 'zod';
 import { DEFAULT_DELIVERY_SCHEDULE, parseSchedule, type Schedule } from './delivery/schedule.ts';
 import { parseAllowCidrs, type Cidr } from './delivery/ssrf.ts';
+import { parseKey } from './security/sealed.ts';
 
 /**
  * Digits only: `Number()` would also take " ", "0x10" and "1e3", and an empty-looking PORT would
@@ -41,6 +42,16 @@ const trustProxy = z
     return value;
   });
 
+const keyParses = (text: string) => {
+  try {
+    parseKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const secretKey = z.string().refine(keyParses, 'must be 32 bytes, as 64 hex characters or base64 (e.g. `openssl rand -base64 32`)');
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const bool = z
@@ -57,6 +68,13 @@ export const ConfigSchema = z.object({
   GREENLIGHT_DB_POOL_IDLE_MS: integer(0, 86_400_000).default(300_000),
   GREENLIGHT_DATA_DIR: z.string().min(1).default('./data'),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
+  /** Seals signing secrets and callback headers at rest (security/sealed.ts); unset: `<data dir>/secret.key`, made on first start. */
+  GREENLIGHT_SECRET_KEY: secretKey.optional(),
+  /** Keys being rotated out, comma-separated: they still open what they sealed until start-up re-encrypts it. */
+  GREENLIGHT_SECRET_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.split(',').filter((k) => k.trim()).every((k) => keyParses(k)), 'each key must be 32 bytes, as 64 hex characters or base64'),
   GREENLIGHT_PUBLIC_URL: urlWithScheme(['http', 'https']).optional(),
   /** Behind a reverse proxy: whose X-Forwarded-For gives the client's address (see trustProxy). Unset: the peer's address. */
   GREENLIGHT_TRUST_PROXY: trustProxy.optional(),
@@ -65,6 +83,10 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   GREENLIGHT_EXPIRY_SWEEP_MS: integer(100, 86_400_000).default(5000),
   GREENLIGHT_INDEX_UPKEEP_MS: integer(100, 86_400_000).default(1000),
+  // Unset: requests are kept for ever.
+  GREENLIGHT_RETENTION_DAYS: integer(1, 36_500).optional(),
+  GREENLIGHT_RETENTION_BATCH: integer(1, 10_000).default(25),
+  GREENLIGHT_RETENTION_SWEEP_MS: integer(100, 86_400_000).default(60_000),
   GREENLIGHT_BODY_LIMIT: z
     .string()
     .regex(/^\d+(kb|mb)$/, 'must be a size in kb or mb, such as 256kb or 1mb')

@@ -6,7 +6,7 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import type { z, ZodType } from 'zod';
-import type { OperationId, RouteDef, Routes, Scope } from '@greenlight/contract';
+import type { OperationId, RateLimitWindow, RouteDef, Routes, Scope } from '@greenlight/contract';
 import type { Config } from './config.ts';
 import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
@@ -51,6 +51,7 @@ export interface AuthContext {
     auth_type: 'api_key' | 'oauth';
     scopes: Scope[];
     rate_limit: number;
+    rate_limit_window: RateLimitWindow;
     created_at: Date;
   } | null;
   user: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' } | null;
@@ -58,6 +59,8 @@ export interface AuthContext {
   /** The key the rate limiter counts under. */
   rateLimitKey: string;
   rateLimit: number;
+  /** The span `rateLimit` counts over. */
+  rateLimitWindowSeconds: number;
   /** Set for a dashboard session: the SHA-256 of its token (a password change keeps this session, ends the others). */
   sessionTokenHash?: string;
 }
@@ -91,7 +94,7 @@ export interface HandlerInput<R extends RouteDef> {
  */
 export type StreamWriter = (res: Response) => Promise<void>;
 
-type ResultFor<S extends number, D> = D extends { contentType: 'text/event-stream' }
+type ResultFor<S extends number, D> = D extends { contentType: string }
   ? { status: S; stream: StreamWriter }
   : D extends { schema: ZodType }
     ? { status: S; body: z.input<D['schema']> }

@@ -11,11 +11,18 @@ import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '
 import { every, type Job } from './jobs/every.ts';
 import { expireDue } from './core/state-machine.ts';
 import { startSearchIndexUpkeep } from './modules/approvals/search-index-upkeep.ts';
+import { startRetention } from './modules/approvals/retention.ts';
+import { recordPurge } from './modules/approvals/record-purge.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
+import { reencryptSecrets } from './security/reencrypt-secrets.ts';
+
+/** Between two retention batches: requests queued for the database meanwhile go first. */
+const RETENTION_PAUSE_MS = 20;
 
 export interface RunningServer {
   url: string;
@@ -35,6 +42,14 @@ export async function startGreenlight(
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config);
   const db = options.db ?? (await openDatabase(config));
+  // Before anything reads or writes a secret: values stored plain or under a previous key are sealed anew.
+  const keys = loadSecretKeys(config);
+  if (config.DATABASE_URL && !config.GREENLIGHT_SECRET_KEY) {
+    logger.warn('GREENLIGHT_SECRET_KEY is not set: secrets are sealed with this machine\'s data/secret.key, which other replicas do not have; set the same key on every replica');
+  }
+  installSecretKeys(keys);
+  const resealed = await reencryptSecrets(db, keys);
+  if (resealed > 0) logger.info({ values: resealed }, 'secrets sealed with the current key');
   const rateLimit = options.rateLimit ?? (config.REDIS_URL ? await redisRateLimitStore(config.REDIS_URL, { logger }) : memoryRateLimitStore());
   // Listening before the first request is served, so no waiter can miss a notification.
   const bus = new EventBus(db, logger);
@@ -60,6 +75,17 @@ export async function startGreenlight(
     ),
     startSearchIndexUpkeep(db, logger, config.GREENLIGHT_INDEX_UPKEEP_MS),
   ];
+  if (config.GREENLIGHT_RETENTION_DAYS !== undefined) {
+    jobs.push(
+      startRetention(db, logger, {
+        days: config.GREENLIGHT_RETENTION_DAYS,
+        batchSize: config.GREENLIGHT_RETENTION_BATCH,
+        intervalMs: config.GREENLIGHT_RETENTION_SWEEP_MS,
+        pauseMs: RETENTION_PAUSE_MS,
+        record: recordPurge,
+      }),
+    );
+  }
   jobs.push(await startAdminSocket(deps, { ownsDataDir: !options.db }));
   if (delivery) {
     await delivery.start();

@@ -7,12 +7,15 @@ import { InboxPage } from './pages/inbox.tsx';
 import { RequestPage } from './pages/request-page.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
+import { AuditLogPage } from './pages/audit-log.tsx';
+import { csrfToken } from './api/csrf.ts';
 
-const NAV: { route: Route['name']; href: string; label: string }[] = [
+const NAV: { route: Route['name']; href: string; label: string; adminOnly?: boolean }[] = [
   { route: 'inbox', href: '/', label: 'Inbox' },
   { route: 'connections', href: '/connections', label: 'Connections' },
   { route: 'webhooks', href: '/webhooks', label: 'Webhooks' },
   { route: 'settings', href: '/settings', label: 'Organization' },
+  { route: 'audit-log', href: '/audit-log', label: 'Audit log', adminOnly: true },
 ];
 
 export function App() {
@@ -66,6 +69,8 @@ function Page({ route }: { route: Route }) {
       return <WebhooksPage />;
     case 'settings':
       return <SettingsPage />;
+    case 'audit-log':
+      return <AuditLogPage />;
     case 'not-found':
       return (
         <>
@@ -105,7 +110,7 @@ function TopBar({ current }: { current: Route['name'] }) {
       </a>
       <nav aria-label="Main">
         <ul>
-          {NAV.map((n) => (
+          {NAV.filter((n) => !n.adminOnly || me?.user?.role === 'admin').map((n) => (
             <li key={n.route}>
               <a href={n.href} onClick={handleLinkClick} aria-current={active === n.route ? 'page' : undefined}>
                 {n.label}
@@ -121,10 +126,27 @@ function TopBar({ current }: { current: Route['name'] }) {
         {me?.user && (
           <>
             {' · '}
-            {me.user.email} · {me.org.name}
+            {me.user.email} · {me.org.name} <SignOutButton />
           </>
         )}
       </span>
     </header>
+  );
+}
+
+/** Ends this session on the server (not only the cookie), then goes to the sign-in page. */
+function SignOutButton() {
+  return (
+    <button
+      type="button"
+      className="link"
+      data-testid="sign-out"
+      onClick={async () => {
+        await fetch('/sign-out', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': await csrfToken() } });
+        window.location.assign('/sign-in');
+      }}
+    >
+      Sign out
+    </button>
   );
 }

@@ -90,6 +90,11 @@ export class Greenlight {
       const page = await this.request('listApprovals', { query: { external_id: externalId, page_size: 1 }, ...options });
       return page.data[0] ?? null;
     },
+    /** The request created with this idempotency key, however old (an exact lookup, not a scan); null when none. */
+    findByIdempotencyKey: async (key: string, options: Opts = {}): Promise<Approval | null> => {
+      const page = await this.request('listApprovals', { query: { idempotency_key: key, page_size: 1 }, ...options });
+      return page.data[0] ?? null;
+    },
     decide: (id: string, body: BodyOf<'decideApproval'>, options: Opts = {}) => this.request('decideApproval', { params: { id }, body, ...options }),
     approve: (id: string, comment?: string, options: Opts = {}) =>
       this.request('decideApproval', { params: { id }, body: { decision: 'approve', ...(comment ? { comment } : {}) }, ...options }),

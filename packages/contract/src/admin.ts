@@ -1,7 +1,7 @@
 import { z } from './zod.ts';
 import { Scope } from './scopes.ts';
 import { Timestamp, Uuid } from './common.ts';
-import { Role } from './me.ts';
+import { RateLimitWindow, Role } from './me.ts';
 
 /** Admin-only changes to the caller's organization. */
 export const UpdateOrgBody = z
@@ -21,7 +21,8 @@ export const CreateOAuthClientBody = z
       .max(20)
       .openapi({ example: ['https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/'] }),
     scopes: z.array(Scope).min(1).optional().openapi({ description: 'Scopes the client may ask for (default: all)' }),
-    rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per hour of each grant (default 100)' }),
+    rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per `rate_limit_window` of each grant (default 100)' }),
+    rate_limit_window: RateLimitWindow.optional().openapi({ description: 'Default hour' }),
   })
   .openapi('CreateOAuthClientRequest');
 export type CreateOAuthClientBody = z.infer<typeof CreateOAuthClientBody>;
@@ -34,6 +35,7 @@ export const OAuthClient = z
     redirect_uris: z.array(z.string()),
     scopes: z.array(Scope),
     rate_limit: z.number().int(),
+    rate_limit_window: RateLimitWindow,
     created_at: Timestamp,
     revoked_at: Timestamp.nullable(),
   })
@@ -75,8 +77,9 @@ export const MemberAdded = z
     member: Member,
     sign_in_url: z.url().nullable().openapi({
       description:
-        'One-time sign-in link for a new account (works once, for an hour); the member sets a password after it. ' +
-        'Null for an account that already exists elsewhere: it signs in with its own password.',
+        'One-time link (works once, for an hour). For a new account, it signs in and the member sets a password. For an account ' +
+        'that belongs to another organization, it is an invitation: the person, signed in, accepts it, and is a member from then on ' +
+        '(the answer looks the same either way). Null for an account with a password and no other organization.',
     }),
     sign_in_expires_at: Timestamp.nullable(),
   })
@@ -93,7 +96,8 @@ export const Connection = z
     auth_type: z.enum(['api_key', 'oauth']),
     key_prefix: z.string().nullable().openapi({ description: 'The start of an API key, to recognise it; null for OAuth grants' }),
     scopes: z.array(Scope),
-    rate_limit: z.number().int().openapi({ description: 'Requests per hour' }),
+    rate_limit: z.number().int().openapi({ description: 'Requests per `rate_limit_window`' }),
+    rate_limit_window: RateLimitWindow,
     user: ConnectionUser.nullable().openapi({ description: 'The person an OAuth grant acts for; null for API keys' }),
     created_by: ConnectionUser.nullable().openapi({
       description: 'The admin who issued an API key (removing them revokes it); for an OAuth grant, its person; null when unknown',
@@ -109,7 +113,8 @@ export const CreateConnectionBody = z
   .strictObject({
     name: z.string().trim().min(1).max(200).openapi({ example: 'ci-deploys' }),
     scopes: z.array(Scope).min(1).optional().openapi({ description: 'Default: every scope' }),
-    rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per hour (default 100)' }),
+    rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per `rate_limit_window` (default 100)' }),
+    rate_limit_window: RateLimitWindow.optional().openapi({ description: 'Default hour' }),
   })
   .openapi('CreateConnectionRequest');
 
@@ -130,3 +135,18 @@ export const PasswordSet = z
     other_sessions_ended: z.number().int().min(0).openapi({ description: 'Your other signed-in sessions, signed out' }),
   })
   .openapi('PasswordSet');
+
+export const Session = z
+  .object({
+    id: z.string().openapi({ description: 'Names the session in this list; not a credential' }),
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    current: z.boolean().openapi({ description: 'The session this request was made with' }),
+  })
+  .openapi('Session');
+
+export const SessionList = z.object({ data: z.array(Session) }).openapi('SessionList');
+
+export const SessionsEnded = z
+  .object({ ended: z.number().int().min(0).openapi({ description: 'Sessions signed out (every one but the current)' }) })
+  .openapi('SessionsEnded');

@@ -1,5 +1,5 @@
 import { z } from './zod.ts';
-import { Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
+import { BooleanQuery, Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const Priority = z.enum(PRIORITIES).openapi('Priority');
@@ -129,6 +129,26 @@ const Metadata = z
   .record(z.string(), z.unknown())
   .openapi({ description: 'Arbitrary JSON object passed through to the callback', example: { user_id: '4821', ticket_id: 'SUP-1234' } });
 
+/** The actions of an entity-change request: `action_type` spelled as the entity-change APIs spell it. */
+export const ENTITY_ACTIONS = ['create', 'update', 'delete'] as const;
+export const EntityAction = z.enum(ENTITY_ACTIONS).openapi('EntityAction');
+export type EntityAction = z.infer<typeof EntityAction>;
+
+/**
+ * Pairs of fields that are two spellings of one stored value: the first of each is Greenlight's, the
+ * second the peer APIs'. A request may use either spelling, never both.
+ */
+export const CREATE_ALIASES = [
+  ['metadata', 'payload'],
+  ['action_type', 'action'],
+] as const;
+const ENTITY_FIELDS = ['entity_type', 'entity_id', 'entity_name'] as const;
+/**
+ * Request fields that only respell another field (`metadata`, `action_type`, `resource`, `comment`):
+ * accepted from clients written for the peer APIs; Greenlight's own clients send the other spelling.
+ */
+export const ALTERNATE_SPELLINGS = ['payload', 'action', ...ENTITY_FIELDS, 'decision_note'] as const;
+
 export const CreateApprovalBody = z
   .strictObject({
     title: z.string().trim().min(1).max(LIMITS.titleMax).openapi({ description: 'Short description of what needs approval', example: 'Delete user account #4821' }),
@@ -148,6 +168,24 @@ export const CreateApprovalBody = z
     tags: Tags.optional(),
     changes: Changes.optional(),
     resource: Resource.optional(),
+    payload: Metadata.optional().openapi({ description: 'Another name for `metadata` (send one of the two)' }),
+    action: EntityAction.optional().openapi({ description: 'Another name for `action_type`, for entity-change requests (send one of the two)' }),
+    entity_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'With `entity_id` (and optionally `entity_name`): another way to give `resource.type`', example: 'qualificationRule' }),
+    entity_id: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'Another way to give `resource.id`', example: 'qr_001' }),
+    entity_name: z.string().max(LIMITS.labelMax).optional().openapi({ description: 'Another way to give `resource.name`', example: 'Credit Score Rule' }),
+  })
+  .superRefine((body, ctx) => {
+    for (const [ours, theirs] of CREATE_ALIASES) {
+      if (body[ours] !== undefined && body[theirs] !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [theirs], message: `${theirs} is another name for ${ours}: send one of the two` });
+      }
+    }
+    const entity = ENTITY_FIELDS.filter((f) => body[f] !== undefined);
+    if (entity.length > 0 && body.resource !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [entity[0]!], message: `${entity.join(', ')} and resource name the same entity: send one or the other` });
+    } else if (entity.length > 0 && (body.entity_type === undefined || body.entity_id === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [body.entity_type === undefined ? 'entity_type' : 'entity_id'], message: 'entity_type and entity_id go together' });
+    }
   })
   .openapi('CreateApprovalRequest');
 export type CreateApprovalBody = z.infer<typeof CreateApprovalBody>;
@@ -173,6 +211,11 @@ export const Approval = z
     tags: z.record(z.string(), z.string()),
     changes: Changes.nullable(),
     resource: Resource.nullable(),
+    // These respellings are optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
+    entity_type: z.string().nullable().optional().openapi({ description: '`resource.type`, spelled as entity-change APIs spell it' }),
+    entity_id: z.string().nullable().optional().openapi({ description: '`resource.id`' }),
+    entity_name: z.string().nullable().optional().openapi({ description: '`resource.name`' }),
+    action: EntityAction.nullable().optional().openapi({ description: '`action_type` when it is create, update or delete; null otherwise' }),
     requested_by: Principal,
     comments_count: z.number().int(),
     created_at: Timestamp,
@@ -181,8 +224,14 @@ export const Approval = z
     on_expiry: OnExpiry,
     decided_at: Timestamp.nullable(),
     decided_by: z.uuid().nullable(),
+    decided_by_id: z.uuid().nullable().optional().openapi({ description: 'Another name for `decided_by`' }),
     decision_comment: z.string().nullable(),
+    decision_note: z.string().nullable().optional().openapi({ description: 'Another name for `decision_comment`' }),
     cancelled_at: Timestamp.nullable(),
+    expired_at: Timestamp.nullable().openapi({
+      description:
+        'When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.',
+    }),
     approved_content_sha256: ContentSha256,
   })
   .openapi('Approval');
@@ -192,7 +241,12 @@ export const DecideApprovalBody = z
   .strictObject({
     decision: Decision,
     comment: z.string().max(LIMITS.commentMax).optional().openapi({ example: 'Verified with the user. Proceeding with deletion.' }),
+    decision_note: z.string().max(LIMITS.commentMax).optional().openapi({ description: 'Another name for `comment` (send one of the two)' }),
     source: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ example: 'dashboard' }),
+  })
+  .refine((body) => body.comment === undefined || body.decision_note === undefined, {
+    path: ['decision_note'],
+    message: 'decision_note is another name for comment: send one of the two',
   })
   .openapi('DecideApprovalRequest');
 export type DecideApprovalBody = z.infer<typeof DecideApprovalBody>;
@@ -236,6 +290,8 @@ export const ListApprovalsQuery = z.object({
   external_id: z.string().min(1).max(LIMITS.keyMax).optional(),
   idempotency_key: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'The request created with this idempotency key, if any' }),
   action_type: z.string().min(1).max(LIMITS.labelMax).optional(),
+  entity_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Requests whose `resource.type` (`entity_type`) is this' }),
+  entity_id: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'Requests whose `resource.id` (`entity_id`) is this' }),
   source: z.string().min(1).max(LIMITS.labelMax).optional(),
   tags: TagFilter.optional(),
   created_after: TimestampInput.optional(),
@@ -243,6 +299,7 @@ export const ListApprovalsQuery = z.object({
   decided_after: TimestampInput.optional(),
   sort: ApprovalSort.default('-created_at'),
   page_token: z.string().min(1).max(1000).optional().openapi({ description: 'Cursor from `next_page_token`; when given, `page` is ignored' }),
+  reverse: BooleanQuery.openapi({ description: 'true: the same list in the opposite order (`sort` reversed), pages and cursors included' }),
 });
 export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
 

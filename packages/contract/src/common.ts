@@ -34,3 +34,10 @@ export const PageSizeQuery = z.coerce
   .transform((n) => Math.min(n, 100))
   .openapi({ description: 'Results per page (max 100; larger values are clamped)', example: 20 });
 export const PageQuery = z.coerce.number().int().min(1).max(100000).default(1).openapi({ description: 'Page number', example: 1 });
+
+/** `true` or `false` as a query parameter (anything else is refused); absent is false. */
+export const BooleanQuery = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((v) => v === 'true')
+  .openapi({ type: 'boolean' });

@@ -12,6 +12,7 @@ export * from './me.ts';
 export * from './webhooks.ts';
 export * from './deliveries.ts';
 export * from './admin.ts';
+export * from './audit-log.ts';
 export * from './routes.ts';
 export * from './input-limits.ts';
 export { buildOpenApiDocument } from './openapi.ts';

@@ -9,13 +9,22 @@ export const Org = z
   .object({ id: z.uuid(), slug: z.string(), name: z.string(), emergency_stop: z.boolean() })
   .openapi('Org');
 
+/** The span a connection's `rate_limit` counts over: a sliding window of a minute or an hour. */
+export const RATE_LIMIT_WINDOWS = { minute: 60, hour: 3600 } as const;
+export const RateLimitWindow = z.enum(['minute', 'hour']).openapi('RateLimitWindow', {
+  description: '`rate_limit` counts requests in any minute or any hour (a sliding window, not clock-aligned)',
+});
+export type RateLimitWindow = z.infer<typeof RateLimitWindow>;
+
 export const ConnectionInfo = z
   .object({
     id: z.uuid(),
     name: z.string(),
     auth_type: z.enum(['api_key', 'oauth']),
     scopes: z.array(Scope),
-    rate_limit: z.number().int().openapi({ description: 'Requests per hour' }),
+    rate_limit: z.number().int().openapi({ description: 'Requests per `rate_limit_window`' }),
+    // Optional for clients, which also talk to servers of the spec's shape (always per hour); Greenlight sends it.
+    rate_limit_window: RateLimitWindow.optional(),
     created_at: Timestamp,
   })
   .openapi('ConnectionInfo');

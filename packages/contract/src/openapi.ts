@@ -24,7 +24,7 @@ const RATE_LIMIT_HEADERS = {
 };
 
 /** Builds the OpenAPI 3.1 document from the route table; `pnpm generate` writes it to openapi.json. */
-export function buildOpenApiDocument() {
+export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   registry.register('Error', ErrorEnvelope);
   const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', {
@@ -39,7 +39,12 @@ export function buildOpenApiDocument() {
       responses[status] = {
         description: def.description,
         headers: RATE_LIMIT_HEADERS,
-        content: { [def.contentType ?? 'application/json']: { schema: def.schema } },
+        content: {
+          [def.contentType ?? 'application/json']: { schema: def.schema },
+          ...Object.fromEntries(
+            Object.entries(def.alternatives ?? {}).map(([type, description]) => [type, { schema: { type: 'string', description } }]),
+          ),
+        },
       };
     }
     for (const status of [...route.errors, 401, 429, 500]) {

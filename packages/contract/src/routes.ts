@@ -33,19 +33,27 @@ import {
   OAuthClientCreated,
   OAuthClientList,
   PasswordSet,
+  SessionList,
+  SessionsEnded,
   SetPasswordBody,
   UpdateMemberBody,
   UpdateOrgBody,
   UserIdParams,
 } from './admin.ts';
+import { AuditLogPage, AuditEntry, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 
 export interface ResponseDef {
   description: string;
   schema: ZodType;
-  /** Default JSON. `text/event-stream`: a stream of Server-Sent Events whose `data:` lines each hold one `schema`. */
-  contentType?: 'text/event-stream';
+  /**
+   * Default JSON. `text/event-stream`: a stream of Server-Sent Events whose `data:` lines each hold one `schema`.
+   * `application/jsonl`: one `schema` per line. Both are written by the handler as a stream.
+   */
+  contentType?: 'text/event-stream' | 'application/jsonl';
+  /** Other media types the same answer can take (the route's query chooses), described in words: CSV has no schema. */
+  alternatives?: Partial<Record<'text/csv', string>>;
 }
 
 export interface RouteDef {
@@ -340,7 +348,8 @@ export const routes = {
     summary: 'Add a member',
     description:
       'Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) ' +
-      'after which the member sets a password. 409 ALREADY_MEMBER when the email is already a member.',
+      'after which the member sets a password. An account of another organization is invited instead: the link asks the person, ' +
+      'signed in, to accept; the answer does not say which happened. 409 ALREADY_MEMBER when the email is already a member.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: AddMemberBody },
     responses: { 201: { description: 'Added', schema: MemberAdded } },
@@ -423,6 +432,30 @@ export const routes = {
     request: { body: SetPasswordBody },
     responses: { 200: { description: 'The password is set', schema: PasswordSet } },
     errors: [400, 403],
+  }),
+  listSessions: defineRoute({
+    operationId: 'listSessions',
+    method: 'get',
+    path: '/api/v1/me/sessions',
+    tag: 'Account',
+    summary: 'Your signed-in sessions',
+    description: 'Dashboard session only. Every live session of yours in this organization, newest first. `POST /sign-out` ends the current one.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Sessions, newest first', schema: SessionList } },
+    errors: [403],
+  }),
+  endOtherSessions: defineRoute({
+    operationId: 'endOtherSessions',
+    method: 'delete',
+    path: '/api/v1/me/sessions',
+    tag: 'Account',
+    summary: 'Sign out everywhere else',
+    description: 'Dashboard session only. Ends every session of yours in this organization but this one (then `POST /sign-out` ends this one).',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'How many were ended', schema: SessionsEnded } },
+    errors: [403],
   }),
   // Outgoing webhooks (webhooks.ts documents the format). All take approvals:write and at least the
   // approver role: subscription URLs often embed the receiving platform's credentials, and the delivery
@@ -541,6 +574,40 @@ export const routes = {
     request: { params: IdParams },
     responses: { 202: { description: 'Queued', schema: Delivery } },
     errors: [403, 404, 409, 503],
+  }),
+  listAuditLog: defineRoute({
+    operationId: 'listAuditLog',
+    method: 'get',
+    path: '/api/v1/audit-log',
+    tag: 'Organization',
+    summary: 'The org audit log',
+    description:
+      'Every admin action, newest first: members added, invited, changed and removed, keys and OAuth clients created and revoked, ' +
+      'the emergency stop, secret rotations, subscriptions created, deleted and disabled. Entries are never changed or removed. ' +
+      'Admins only (dashboard session).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { query: ListAuditLogQuery },
+    responses: { 200: { description: 'A page of entries, newest first', schema: AuditLogPage } },
+    errors: [400, 403],
+  }),
+  exportAuditLog: defineRoute({
+    operationId: 'exportAuditLog',
+    method: 'get',
+    path: '/api/v1/audit-log/export',
+    tag: 'Organization',
+    summary: 'Export the org audit log',
+    description: 'Every entry matching the filters, oldest first, as JSON Lines (`format=jsonl`) or CSV (`format=csv`). Admins only (dashboard session).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { query: ExportAuditLogQuery },
+    responses: {
+      200: {
+        description: 'The entries, oldest first',
+        schema: AuditEntry,
+        contentType: 'application/jsonl',
+        alternatives: { 'text/csv': 'With `format=csv`: a header row, then one row per entry; `details` as JSON' },
+      },
+    },
+    errors: [400, 403],
   }),
 } as const satisfies Record<string, RouteDef>;
 

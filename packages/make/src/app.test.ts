@@ -110,6 +110,8 @@ describe('IML evaluator', () => {
     temp: { codeVerifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' },
     now: new Date('2026-01-02T03:04:05.678Z'),
     statusCode: 404,
+    1: { id: 'a b', n: 3 },
+    2: { data: [{ id: 1 }, { id: 2 }] },
   };
   it.each<[string, unknown]>([
     ['{{parameters.n}}', 3],
@@ -137,6 +139,10 @@ describe('IML evaluator', () => {
     ["{{replace(replace(replace(sha256(temp.codeVerifier, 'base64'), '/[+]/g', '-'), '/[/]/g', '_'), '/=+$/', '')}}", 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'],
     ["{{sha256('abc')}}", 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'],
     ['{{length(body.data)}}', 2],
+    // A scenario's mapping names modules by number.
+    ['{{1.id}} / {{2.data.2.id}}', 'a b / 2'],
+    ["{{if(1.n > 2, 'many', 'few')}}", 'many'],
+    ['{{1.5 + 1}}', 2.5],
   ])('%s', (template, expected) => {
     expect(evaluate(template, scope)).toEqual(expected);
   });

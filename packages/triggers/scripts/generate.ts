@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  ALTERNATE_SPELLINGS,
   APPROVAL_STATUSES,
   EVENT_TYPES,
   ON_EXPIRY,
@@ -220,7 +221,7 @@ function bodyFields(action: string, op: Operation, drop: readonly string[]): Fie
   const s = resolve(schema);
   const req = new Set(s.required ?? []);
   return Object.entries(s.properties ?? {})
-    .filter(([k]) => !drop.includes(k))
+    .filter(([k]) => !drop.includes(k) && !(ALTERNATE_SPELLINGS as readonly string[]).includes(k))
     .map(([k, v]) => describe(action, k, v, req.has(k), 'body'));
 }
 

@@ -133,13 +133,11 @@ describe('find_approval', () => {
     expect(await call(`${OP}.perform`, { authData, inputData: { external_id: 'SUP-1234' } })).toEqual([approval()]);
   });
 
-  it('finds by idempotency key across pages of recent requests', async () => {
-    api().get('/api/v1/approvals').query({ sort: '-created_at', page_size: '100' }).reply(200, list([approval({ idempotency_key: 'other' })], 'tok2'));
-    api()
-      .get('/api/v1/approvals')
-      .query({ sort: '-created_at', page_size: '100', page_token: 'tok2' })
-      .reply(200, list([approval({ idempotency_key: 'k-1' })]));
+  it('finds by idempotency key with one exact lookup, however old the request', async () => {
+    api().get('/api/v1/approvals').query({ idempotency_key: 'k-1', page_size: '1' }).reply(200, list([approval({ idempotency_key: 'k-1' })]));
     expect(await call(`${OP}.perform`, { authData, inputData: { idempotency_key: 'k-1' } })).toEqual([approval({ idempotency_key: 'k-1' })]);
+    api().get('/api/v1/approvals').query({ idempotency_key: 'never-used', page_size: '1' }).reply(200, list([]));
+    expect(await call(`${OP}.perform`, { authData, inputData: { idempotency_key: 'never-used' } })).toEqual([]);
   });
 
   it('asks for something to search by', async () => {

@@ -1,4 +1,4 @@
-import { SCOPES, type Scope } from '@greenlight/contract';
+import { SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
 import { z } from 'zod';
 
 /** Same rule as the `orgs.slug` CHECK constraint, so a bad slug is refused before the database sees it. */
@@ -32,18 +32,27 @@ export const Scopes = z
     return SCOPES.filter((s) => names.includes(s));
   });
 
+const WINDOW_NAMES: Record<string, RateLimitWindow> = { min: 'minute', minute: 'minute', m: 'minute', hour: 'hour', h: 'hour' };
+
+/** `--rate-limit 60/min`, `1000/hour`, or a bare number of requests per hour. */
 export const RateLimit = z
   .string()
   .optional()
   .transform((value, ctx) => {
-    if (value === undefined) return 100;
-    if (!/^\d+$/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a whole number of requests per hour' });
+    if (value === undefined) return { limit: 100, window: 'hour' as const };
+    const m = /^(\d+)(?:\/(\w+))?$/.exec(value.trim());
+    const window = m ? (m[2] === undefined ? 'hour' : WINDOW_NAMES[m[2].toLowerCase()]) : undefined;
+    if (!m || !window) {
+      ctx.addIssue({ code: 'custom', message: 'must be a whole number of requests per hour, or N/min or N/hour' });
       return z.NEVER;
     }
-    return Number(value);
-  })
-  .pipe(z.number().int().min(1, 'must be at least 1 request per hour').max(10_000, 'must be at most 10000 requests per hour'));
+    const limit = Number(m[1]);
+    if (limit < 1 || limit > 10_000) {
+      ctx.addIssue({ code: 'custom', message: `must be at ${limit < 1 ? 'least 1 request' : 'most 10000 requests'} per ${window}` });
+      return z.NEVER;
+    }
+    return { limit, window };
+  });
 
 export const Json = z.boolean().default(false);
 

@@ -9,7 +9,27 @@ import { dataDirOwner } from '../storage/data-dir-lock.ts';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-async function main(argv: string[]): Promise<CliResult> {
+/**
+ * File arguments made absolute here, where they were typed: the command may run inside the server
+ * (admin socket), whose working directory is its own.
+ */
+function absoluteFileArgs(argv: string[]): string[] {
+  const out = [...argv];
+  if (out[0] === 'backup' || out[0] === 'export') {
+    for (let i = 1; i < out.length; i++) {
+      if (out[i] === '--out' && i + 1 < out.length) out[i + 1] = resolve(out[i + 1]!);
+      else if (out[i]!.startsWith('--out=')) out[i] = `--out=${resolve(out[i]!.slice('--out='.length))}`;
+    }
+  }
+  if (out[0] === 'restore') {
+    const i = out.findIndex((a, n) => n > 0 && !a.startsWith('-'));
+    if (i > 0) out[i] = resolve(out[i]!);
+  }
+  return out;
+}
+
+async function main(rawArgv: string[]): Promise<CliResult> {
+  const argv = absoluteFileArgs(rawArgv);
   let config: Config;
   try {
     config = loadConfig();

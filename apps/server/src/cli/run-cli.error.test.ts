@@ -53,12 +53,12 @@ describe('runCli — invalid arguments exit 2 without touching the database', ()
     [
       'a fractional rate limit',
       ['connection', 'create', '--org', 'acme', '--name', 'zap', '--rate-limit', '1.5'],
-      'error: --rate-limit: must be a whole number of requests per hour',
+      'error: --rate-limit: must be a whole number of requests per hour, or N/min or N/hour',
     ],
     [
       'a non-numeric rate limit',
       ['connection', 'create', '--org', 'acme', '--name', 'zap', '--rate-limit', 'lots'],
-      'error: --rate-limit: must be a whole number of requests per hour',
+      'error: --rate-limit: must be a whole number of requests per hour, or N/min or N/hour',
     ],
     ['connection list without --org', ['connection', 'list'], 'error: --org: is required'],
     [

@@ -80,6 +80,7 @@ describe('greenlight connection', () => {
       name: 'zapier-prod',
       scopes: ['approvals:read', 'approvals:write', 'comments:write'],
       rate_limit: 100,
+      rate_limit_window: 'hour',
       org: slug,
       created_at: expect.any(String),
     });
@@ -96,6 +97,17 @@ describe('greenlight connection', () => {
     expect(me.body.scopes).toEqual(['approvals:read', 'comments:write']);
     expect(me.headers['x-ratelimit-limit']).toBe('2500');
     await server.http(out.api_key).post('/api/v1/approvals').send(approvalBody()).expect(403);
+  });
+
+  it.each([
+    ['60/min', 60, 'minute'],
+    ['1000/hour', 1000, 'hour'],
+  ])('create takes --rate-limit %s', async (option, limit, window) => {
+    const slug = await initOrg();
+    const out = await createKey(slug, '--rate-limit', option);
+    expect(out).toMatchObject({ rate_limit: limit, rate_limit_window: window });
+    const me = await server.http(out.api_key).get('/api/v1/me').expect(200);
+    expect(me.body.connection).toMatchObject({ rate_limit: limit, rate_limit_window: window });
   });
 
   it('create without --json shows the key once, with what it can do', async () => {
@@ -117,8 +129,8 @@ describe('greenlight connection', () => {
     const table = await runCli(['connection', 'list', '--org', slug], ctx);
     expect(table.exitCode).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+KEY\s+SCOPES\s+RATE\/H\s+CREATED\s+STATUS$/);
-    expect(lines[1]).toMatch(new RegExp(`^${a.id}\\s+zapier-prod\\s+${a.api_key.slice(0, 11)}…\\s+approvals:read,approvals:write,comments:write\\s+100\\s+\\S+\\s+active$`));
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+KEY\s+SCOPES\s+RATE LIMIT\s+CREATED\s+STATUS$/);
+    expect(lines[1]).toMatch(new RegExp(`^${a.id}\\s+zapier-prod\\s+${a.api_key.slice(0, 11)}…\\s+approvals:read,approvals:write,comments:write\\s+100/hour\\s+\\S+\\s+active$`));
     expect(table.stdout).not.toContain(a.api_key);
 
     const json = await runCli(['connection', 'list', '--org', slug, '--json'], ctx);
@@ -133,6 +145,7 @@ describe('greenlight connection', () => {
           key_prefix: a.api_key.slice(0, 11),
           scopes: a.scopes,
           rate_limit: 100,
+          rate_limit_window: 'hour',
           created_at: expect.any(String),
           // Issued from the command line, not by a person in the dashboard.
           created_by: null,

@@ -9,6 +9,10 @@ import { ConnectionListArgs, connectionListCommand } from './commands/connection
 import { ConnectionRevokeArgs, connectionRevokeCommand } from './commands/connection-revoke.ts';
 import { EmergencyStopArgs, emergencyStopCommand } from './commands/emergency-stop.ts';
 import { OAuthClientCreateArgs, oauthClientCreateCommand } from './commands/oauth-client-create.ts';
+import { UserSignInLinkArgs, userSignInLinkCommand } from './commands/user-sign-in-link.ts';
+import { BackupArgs, backupCommand } from './commands/backup.ts';
+import { RestoreArgs, restoreCommand } from './commands/restore.ts';
+import { ExportArgs, exportCommand } from './commands/export.ts';
 
 /**
  * How a command reaches the database. The CLI process opens it only once the arguments are
@@ -39,7 +43,12 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
 
   /** Validates what commander collected with the command's zod schema, then runs it against the database. */
   const action =
-    <S extends z.ZodType>(schema: S, run: CommandFn<S>, collect: (args: string[], opts: Record<string, unknown>) => unknown, positional: Record<string, string> = {}) =>
+    <S extends z.ZodType>(
+      schema: S,
+      run: CommandFn<S> | { withoutDatabase: (config: Config, args: z.output<S>) => Promise<CliResult> },
+      collect: (args: string[], opts: Record<string, unknown>) => unknown,
+      positional: Record<string, string> = {},
+    ) =>
     async (...received: unknown[]) => {
       const cmd = received.at(-1) as Command;
       const parsed = schema.safeParse(collect(cmd.processedArgs as string[], cmd.opts()));
@@ -48,7 +57,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         result = usage(`${lines.join('\n')}\n(run "${fullName(cmd)} --help" for usage)`);
         return;
       }
-      result = await ctx.withDatabase((db) => run(db, ctx.config, parsed.data));
+      // A command that makes the database (restore) must not open one first.
+      if (typeof run !== 'function') result = await run.withoutDatabase(ctx.config, parsed.data);
+      else result = await ctx.withDatabase((db) => run(db, ctx.config, parsed.data));
     };
 
   const program = new Command('greenlight')
@@ -79,8 +90,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--org <slug>', 'org slug')
     .option('--name <name>', 'what the key is for, e.g. "zapier-prod"')
     .option('--scopes <list>', 'comma-separated: approvals:read, approvals:write, comments:write (default: all)')
-    .option('--rate-limit <n>', 'requests per hour, 1–10000 (default: 100)')
-    .option('--json', 'print one JSON object (api_key, id, name, scopes, rate_limit, org)')
+    .option('--rate-limit <n>', 'requests per hour, 1–10000, or N/min or N/hour (default: 100/hour)')
+    .option('--json', 'print one JSON object (api_key, id, name, scopes, rate_limit, rate_limit_window, org)')
     .action(
       action(ConnectionCreateArgs, connectionCreateCommand, (_args, o) => ({
         org: o.org,
@@ -110,6 +121,14 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--org <slug>', 'org slug')
     .action(action(EmergencyStopArgs, emergencyStopCommand, ([state], o) => ({ state, org: o.org }), { state: '<on|off>' }));
 
+  const user = program.command('user').description("Help a member back into their account");
+  user
+    .command('sign-in-link')
+    .description('Print a one-time sign-in link for a member who lost their password (the link clears it; they choose a new one)')
+    .option('--org <slug>', 'org slug')
+    .option('--email <email>', "the member's email")
+    .action(action(UserSignInLinkArgs, userSignInLinkCommand, (_args, o) => ({ org: o.org, email: o.email })));
+
   const oauthClient = program.command('oauth-client').description('Register the OAuth clients of Zapier, Make, n8n…');
   oauthClient
     .command('create')
@@ -118,8 +137,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--name <name>', 'shown to users on the consent page, e.g. "Zapier"')
     .option('--redirect-uri <uri>', 'exact redirect URI; repeat for several (https, or http for localhost)', (v: string, prev?: string[]) => [...(prev ?? []), v])
     .option('--scopes <list>', 'comma-separated scopes the client may ask for (default: all)')
-    .option('--rate-limit <n>', 'requests per hour of each grant, 1–10000 (default: 100)')
-    .option('--json', 'print one JSON object (client_id, client_secret, id, name, redirect_uris, scopes, rate_limit, org)')
+    .option('--rate-limit <n>', 'requests per hour of each grant, 1–10000, or N/min or N/hour (default: 100/hour)')
+    .option('--json', 'print one JSON object (client_id, client_secret, id, name, redirect_uris, scopes, rate_limit, rate_limit_window, org)')
     .action(
       action(
         OAuthClientCreateArgs,
@@ -134,6 +153,28 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         }),
       ),
     );
+
+  program
+    .command('backup')
+    .description('Copy the embedded database to a file, consistent while the server runs (PostgreSQL: use pg_dump)')
+    .option('--out <file>', 'where to write the backup')
+    .action(action(BackupArgs, (db, _config, args) => backupCommand(db, args), (_args, o) => ({ out: o.out })));
+
+  program
+    .command('restore')
+    .description('Load a backup into GREENLIGHT_DATA_DIR, which must hold no database yet and no running server')
+    .argument('<file>', 'a file written by "greenlight backup"')
+    .action(
+      action(RestoreArgs, { withoutDatabase: restoreCommand }, ([file]) => ({ file }), { file: '<file>' }),
+    );
+
+  program
+    .command('export')
+    .description("Write an org's requests created since a date, each with its events, as JSON Lines (to archive them before retention removes them)")
+    .option('--org <slug>', 'org slug')
+    .option('--since <date>', 'a date or ISO 8601 time, e.g. 2026-01-01')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(action(ExportArgs, (db, _config, args) => exportCommand(db, args), (_args, o) => ({ org: o.org, since: o.since, out: o.out })));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
-import type { Approval, ApprovalStatus, OnExpiry, Priority } from '@greenlight/contract';
+import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type OnExpiry, type Priority } from '@greenlight/contract';
 
 /**
  * A row of `approvals` (the table is in storage/migrations/001_init.sql), column for column: the one
@@ -26,7 +26,8 @@ export interface ApprovalRecord {
   current_approvals: number;
   is_sequential: boolean;
   callback_url: string | null;
-  callback_headers: Record<string, string> | null;
+  /** Sealed at rest (security/sealed.ts) as one JSON string; plain from before encryption until re-encrypted. */
+  callback_headers: Record<string, string> | string | null;
   external_id: string | null;
   idempotency_key: string | null;
   request_fingerprint: string | null;
@@ -43,6 +44,7 @@ export interface ApprovalRecord {
   decided_by_type: 'connection' | 'user' | 'system' | null;
   decision_comment: string | null;
   cancelled_at: Date | null;
+  expired_at: Date | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -51,6 +53,7 @@ const READ = [
   'status', 'priority', 'action_type', 'source', 'metadata', 'required_approvals', 'current_approvals', 'is_sequential',
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
+  'expired_at',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -69,7 +72,7 @@ export type NewApproval = Pick<
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
 > & { expires_at: string | null };
 
-const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at'] as const;
+const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at'] as const;
 
 /**
  * An ApprovalRow from `to_json` of an `approvals` row. The transitions return the row as that one JSON
@@ -102,6 +105,9 @@ export function contentSha256(a: Pick<ApprovalRecord, 'title' | 'description' | 
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
+const entityAction = (actionType: string | null): EntityAction | null =>
+  (ENTITY_ACTIONS as readonly (string | null)[]).includes(actionType) ? (actionType as EntityAction) : null;
+
 export function toApproval(r: ApprovalRow): Approval {
   return {
     id: r.id,
@@ -123,6 +129,10 @@ export function toApproval(r: ApprovalRow): Approval {
     tags: r.tags,
     changes: r.changes,
     resource: r.resource,
+    entity_type: r.resource?.type ?? null,
+    entity_id: r.resource?.id ?? null,
+    entity_name: r.resource?.name ?? null,
+    action: entityAction(r.action_type),
     requested_by: { type: r.requested_by_type, id: r.requested_by_id, name: r.requested_by_name },
     comments_count: r.comments_count,
     created_at: r.created_at.toISOString(),
@@ -131,8 +141,11 @@ export function toApproval(r: ApprovalRow): Approval {
     on_expiry: r.on_expiry,
     decided_at: iso(r.decided_at),
     decided_by: r.decided_by,
+    decided_by_id: r.decided_by,
     decision_comment: r.decision_comment,
+    decision_note: r.decision_comment,
     cancelled_at: iso(r.cancelled_at),
+    expired_at: iso(r.expired_at),
     approved_content_sha256: contentSha256(r),
   };
 }

@@ -56,7 +56,8 @@ export interface ClaimedDelivery {
   target: 'callback' | 'subscription';
   subscription_id: string | null;
   url: string;
-  headers: Record<string, string>;
+  /** The request's callback headers: sealed (security/sealed.ts) as one JSON string, or plain from before encryption. */
+  headers: Record<string, string> | string;
   body: string | null;
 }
 

@@ -53,6 +53,7 @@ import { appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDeli
 import { toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from './text.ts';
+import { secretKeys } from '../security/sealed.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -170,7 +171,7 @@ export interface DecideOptions {
   /**
    * Set when this process runs a delivery worker: a final decision's callback row is claimed for the
    * caller, for `leaseMs`, in the decision's own statement, and the caller makes the first attempt.
-   * `newSecret` becomes the org's callback signing secret if it has none yet.
+   * `newSecret` (sealed) becomes the org's callback signing secret if it has none yet.
    */
   claimCallback?: { leaseMs: number; newSecret: string };
 }
@@ -241,7 +242,7 @@ async function vote(db: Database, caller: Caller, approvalId: string, stepId: st
             headers: d.headers ?? {},
             body: d.body,
           },
-          secrets: r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!],
+          secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().open(s)),
           body: { approval, event: eventFromJson(r.event) },
         };
   return { approval, step, callback, events: r.event_types };
@@ -306,6 +307,7 @@ const APPLY_SQL = `
 UPDATE approvals a
    SET status = CASE a.on_expiry WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'expired' END,
        decided_at = CASE WHEN a.on_expiry = 'expire' THEN NULL ELSE now() END,
+       expired_at = CASE WHEN a.on_expiry = 'expire' THEN now() END,
        decided_by = NULL,
        decided_by_type = CASE WHEN a.on_expiry = 'expire' THEN NULL ELSE 'system' END,
        decision_comment = CASE a.on_expiry WHEN 'approve' THEN $2 WHEN 'reject' THEN $3 END,

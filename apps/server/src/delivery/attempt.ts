@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
 import type { AttemptResult, Sender } from './http-sender.ts';
-import { bodyOf, recordAttempt, settleWithoutAttempt, signingState, type BodySource, type Outcome } from './outbox.ts';
+import { bodyOf, heldByStop, recordAttempt, settleWithoutAttempt, signingState, type BodySource, type Outcome } from './outbox.ts';
 import { type ClaimedDelivery } from '../core/events.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 import { signatureHeader } from './signer.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { secretKeys } from '../security/sealed.ts';
+
+const openHeaders = (h: Record<string, string> | string): Record<string, string> =>
+  typeof h === 'string' ? (JSON.parse(secretKeys().open(h)) as Record<string, string>) : h;
 
 /** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
 export interface DeliveryRuntime {
@@ -42,7 +46,8 @@ export interface Preloaded {
 
 /**
  * One attempt of a claimed row: sign (Standard Webhooks), send, record. Returns the outcome that was
- * recorded, or null when nothing was sent or the claim had been lost meanwhile.
+ * recorded, or null when nothing was sent (subscription gone, emergency stop on) or the claim had been
+ * lost meanwhile.
  */
 export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal, preloaded?: Preloaded): Promise<Outcome | null> {
   const signing = preloaded ? { secrets: preloaded.secrets, skip: null } : await signingState(rt.db, d);
@@ -51,6 +56,7 @@ export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal
     return null;
   }
   const body = await bodyOf(rt.db, d, preloaded?.body);
+  if (await heldByStop(rt.db, d)) return null;
   const timestamp = Math.floor(Date.now() / 1000);
   const result = await rt.sender(
     {
@@ -62,7 +68,7 @@ export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal
         'webhook-signature': signatureHeader(signing.secrets, d.id, timestamp, body),
         'greenlight-delivery-attempt': String(d.attempt),
       },
-      extraHeaders: d.target === 'callback' ? d.headers : undefined,
+      extraHeaders: d.target === 'callback' ? openHeaders(d.headers) : undefined,
       body,
     },
     signal,

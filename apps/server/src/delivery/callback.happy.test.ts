@@ -48,6 +48,25 @@ const callbackRow = async (approvalId: string) =>
   (await server.db.query<{ id: string; status: string; attempts: number }>(`SELECT id, status, attempts FROM deliveries WHERE approval_id = $1 AND target = 'callback'`, [approvalId])).rows;
 
 describe('callback of a decision', () => {
+  it('carries an entity change in both spellings, and the decision note', async () => {
+    const seed = await seedOrg(server.db);
+    const r = await receiver();
+    const a = await requestWithCallback(seed, `${r.url}/cb`, { entity_type: 'qualificationRule', entity_id: 'qr_001', entity_name: 'Credit Score Rule', action: 'update' });
+    await decide(seed, a.id);
+    expect(r.received).toHaveLength(1);
+    const payload = WebhookPayload.parse(JSON.parse(r.received[0]!.body));
+    expect(payload.data.approval).toMatchObject({
+      resource: { type: 'qualificationRule', id: 'qr_001', name: 'Credit Score Rule' },
+      action_type: 'update',
+      entity_type: 'qualificationRule',
+      entity_id: 'qr_001',
+      entity_name: 'Credit Score Rule',
+      action: 'update',
+      decision_comment: 'ok',
+      decision_note: 'ok',
+    });
+  });
+
   it('arrives with the right headers and body, verifiable with the callback secret; callback_delivered is true', async () => {
     const seed = await seedOrg(server.db);
     const r = await receiver();

@@ -4,6 +4,10 @@ import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval
 import { appendEvent, EVENT_COLUMNS, SYSTEM_ACTOR, type ClaimedDelivery, type EventRow } from '../core/events.ts';
 import { toWebhookPayload } from './payload.ts';
 import { generateSecret } from './signer.ts';
+import { secretKeys } from '../security/sealed.ts';
+import { recordAudit, type AuditActor } from '../core/audit.ts';
+
+const DELIVERY_ACTOR: AuditActor = { type: 'system', name: 'delivery' };
 
 /**
  * The outbox, from the claim of a row to the record of its attempts. Rows are created by the fan-out
@@ -34,8 +38,8 @@ SELECT d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_i
 
 /**
  * Claims up to `limit` due rows for `leaseMs`. Rows of an org whose emergency stop is on are held, not
- * dropped: they stay due and are claimed once the stop ends (their schedule is not advanced). What the
- * stop does not cover: an attempt claimed before the stop committed still goes out.
+ * dropped: they stay due and are claimed once the stop ends (their schedule is not advanced). A row
+ * claimed before the stop committed is given back by heldByStop, right before it would be sent.
  */
 export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   const { rows } = await db.query<ClaimedDelivery>(CLAIM_SQL, [limit, leaseMs]);
@@ -83,12 +87,12 @@ export interface SigningState {
 }
 
 /**
- * The org's callback secret, created on first use. Two processes creating it at once: the loser's
- * INSERT does nothing, and the row of the winner is read back.
+ * The org's callback secret, created on first use, opened (it is sealed at rest). Two processes
+ * creating it at once: the loser's INSERT does nothing, and the row of the winner is read back.
  */
 export async function callbackSecrets(db: Queryable, orgId: string): Promise<{ secret: string; previous: string | null; previous_expires_at: Date | null; rotated_at: Date | null }> {
   for (;;) {
-    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, generateSecret()]);
+    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, secretKeys().seal(generateSecret())]);
     const { rows } = await db.query<{ secret: string; previous: string | null; previous_expires_at: Date | null; rotated_at: Date | null }>(
       `SELECT secret,
               CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous,
@@ -97,7 +101,8 @@ export async function callbackSecrets(db: Queryable, orgId: string): Promise<{ s
          FROM callback_secrets WHERE org_id = $1`,
       [orgId],
     );
-    if (rows[0]) return rows[0];
+    const r = rows[0];
+    if (r) return { ...r, secret: secretKeys().open(r.secret), previous: r.previous === null ? null : secretKeys().open(r.previous) };
   }
 }
 
@@ -114,7 +119,25 @@ export async function signingState(db: Queryable, d: ClaimedDelivery): Promise<S
   const s = rows[0];
   if (!s || s.status === 'deleted') return { secrets: [], skip: { status: 'gone', reason: 'subscription deleted' } };
   if (s.status === 'disabled') return { secrets: [], skip: { status: 'failed', reason: `subscription disabled: ${s.disabled_reason ?? 'retries exhausted'}` } };
-  return { secrets: s.previous ? [s.secret, s.previous] : [s.secret], skip: null };
+  const keys = secretKeys();
+  return { secrets: s.previous ? [keys.open(s.secret), keys.open(s.previous)] : [keys.open(s.secret)], skip: null };
+}
+
+/**
+ * The emergency stop, read again right before sending: a row claimed before the stop committed is given
+ * back (with its attempt number) and stays due, so it is claimed and sent once the stop ends. True when
+ * it was held. What it does not cover: a stop that commits between this statement and the request
+ * leaving the process (the time to open the connection) does not hold that one request.
+ */
+export async function heldByStop(db: Queryable, d: ClaimedDelivery): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, lease_until = NULL, next_attempt_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'delivering' AND attempts = $2
+        AND EXISTS (SELECT 1 FROM orgs WHERE id = $3 AND emergency_stop)
+      RETURNING id`,
+    [d.id, d.attempt, d.org_id],
+  );
+  return rows.length > 0;
 }
 
 /** Closes a claimed row without an attempt (its subscription went away); the claim's attempt number is given back. */
@@ -170,11 +193,20 @@ export async function recordAttempt(
 
     if (outcome.kind === 'gone' && d.subscription_id) {
       // Zapier's REST hooks contract: 410 means "unsubscribe me". Rows still queued for it go too.
-      await tx.query(
+      const removed = await tx.query(
         `UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
           WHERE id = $1 AND status <> 'deleted'`,
         [d.subscription_id],
       );
+      if (removed.rowCount > 0) {
+        await recordAudit(tx, {
+          orgId: d.org_id,
+          actor: DELIVERY_ACTOR,
+          type: 'webhook.deleted',
+          target: { type: 'subscription', id: d.subscription_id },
+          details: { reason: 'the receiver answered 410' },
+        });
+      }
       await tx.query(
         `UPDATE deliveries SET status = 'gone', last_error = 'subscription removed: the receiver answered 410', updated_at = now()
           WHERE subscription_id = $1 AND status = 'pending'`,
@@ -199,6 +231,7 @@ async function recordFinalFailure(tx: Queryable, d: ClaimedDelivery, attempt: At
       [d.subscription_id, reason],
     );
     if (rowCount === 0) return;
+    await recordAudit(tx, { orgId: d.org_id, actor: DELIVERY_ACTOR, type: 'webhook.disabled', target: { type: 'subscription', id: d.subscription_id }, details: { reason } });
     await tx.query(
       `UPDATE deliveries SET status = 'failed', last_error = 'subscription disabled', updated_at = now()
         WHERE subscription_id = $1 AND status = 'pending'`,

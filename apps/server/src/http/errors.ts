@@ -22,7 +22,10 @@ export function validationError(error: z.ZodError, where: 'body' | 'query' | 'pa
   let message: string;
   if (!first) message = `invalid ${where}`;
   else if (missing || (first.code === 'invalid_type' && /received undefined/.test(first.message))) message = `${path} is required`;
-  else if (first.code === 'unrecognized_keys') message = `unknown field${first.keys.length > 1 ? 's' : ''}: ${first.keys.join(', ')}`;
+  else if (first.code === 'unrecognized_keys') {
+    const what = where === 'query' ? 'query parameter' : 'field';
+    message = `unknown ${what}${first.keys.length > 1 ? 's' : ''}: ${first.keys.join(', ')}`;
+  }
   else message = path ? `${path}: ${first.message}` : first.message;
   return new ApiError('VALIDATION_ERROR', message, { location: where, issues });
 }

@@ -122,6 +122,24 @@ describe.runIf(redisAvailable)('rate limits across two server processes on one R
     for (const a of answers.slice(10)) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
   });
 
+  it('holds a per-minute limit of 5 across both: exactly 5 pass, the 6th is told when to retry, in the header and the body alike', async () => {
+    const { key } = await seed.newKey({ rateLimit: 5, rateLimitWindow: 'minute' });
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await getMe(replicas[i % 2]!, key));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    const refused = answers[5]!;
+    const body = (await refused.json()) as { error: { code: string; message: string; details: { retry_after_seconds: number; limit: number } } };
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(body.error).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 5, retry_after_seconds: retryAfter } });
+    expect(body.error.message).toMatch(/^rate limit of 5 requests per minute exceeded/);
+    // The first request leaves the window a minute after it came: not before, and not an hour away.
+    expect(retryAfter).toBeGreaterThanOrEqual(55);
+    expect(retryAfter).toBeLessThanOrEqual(61);
+    // A burst at once, from both, still finds no slot.
+    const burst = await Promise.all(Array.from({ length: 10 }, (_, i) => getMe(replicas[i % 2]!, key).then((r) => r.status)));
+    expect(burst.every((s) => s === 429)).toBe(true);
+  });
+
   it('stays exact when both processes are hit at once', async () => {
     await clearOfWindowEnd();
     const { key } = await seed.newKey({ rateLimit: 10 });

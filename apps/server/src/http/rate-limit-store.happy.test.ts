@@ -80,43 +80,28 @@ for (const { kind, available, make } of kinds) {
       expect(await store.consume(b, 2)).toMatchObject({ allowed: true, remaining: 1 });
     });
 
-    it('ends windows on the clock: Reset is a window boundary and Retry-After reaches it exactly', async () => {
+    it('reports Reset as when the oldest counted request leaves the window, and Retry-After reaching it', async () => {
       const before = Date.now();
       const d = await (await open()).consume(freshKey(), 10);
       const after = Date.now();
-      expect(d.resetAt % RATE_LIMIT_WINDOW_SECONDS).toBe(0);
-      expect(d.resetAt).toBeGreaterThan(after / 1000);
-      expect(d.resetAt).toBeLessThanOrEqual(Math.floor(after / 1000) + RATE_LIMIT_WINDOW_SECONDS);
-      expect(d.retryAfterSeconds).toBeGreaterThanOrEqual(1);
-      expect(d.retryAfterSeconds).toBeLessThanOrEqual(RATE_LIMIT_WINDOW_SECONDS);
+      // One request counted: its slot frees one window after it was made, rounded up to a whole second.
+      expect(d.resetAt).toBeGreaterThanOrEqual(Math.ceil(before / 1000) + RATE_LIMIT_WINDOW_SECONDS - 1);
+      expect(d.resetAt).toBeLessThanOrEqual(Math.ceil(after / 1000) + RATE_LIMIT_WINDOW_SECONDS);
       // The whole second the decision was made in, plus Retry-After, is Reset.
       const decidedAt = d.resetAt - d.retryAfterSeconds;
       expect(decidedAt).toBeGreaterThanOrEqual(Math.floor(before / 1000));
       expect(decidedAt).toBeLessThanOrEqual(Math.floor(after / 1000));
     });
 
-    it('starts a fresh count when the clock crosses into the next window', async () => {
-      const windowSeconds = 60;
-      // A window boundary a little in the past, so Redis key lifetimes stay positive.
-      const boundary = (Math.floor(Date.now() / 60_000) - 1) * 60_000;
-      let now = boundary - 1; // the last millisecond of the window before
-      const store = await open({ windowSeconds, now: () => now });
+    it('counts per minute when asked, apart from the hourly count of the same key', async () => {
+      const store = await open();
       const key = freshKey();
-
-      expect(await store.consume(key, 2)).toMatchObject({ allowed: true, remaining: 1, resetAt: boundary / 1000, retryAfterSeconds: 1 });
-      expect(await store.consume(key, 2)).toMatchObject({ allowed: true, remaining: 0 });
-      expect(await store.consume(key, 2)).toMatchObject({ allowed: false, remaining: 0, resetAt: boundary / 1000, retryAfterSeconds: 1 });
-
-      now = boundary;
-      expect(await store.consume(key, 2)).toMatchObject({
-        allowed: true,
-        remaining: 1,
-        resetAt: boundary / 1000 + windowSeconds,
-        retryAfterSeconds: windowSeconds,
-      });
-      now = boundary + 59_999;
-      expect(await store.consume(key, 2)).toMatchObject({ allowed: true, remaining: 0, retryAfterSeconds: 1 });
-      expect(await store.consume(key, 2)).toMatchObject({ allowed: false });
+      for (let i = 0; i < 3; i++) expect((await store.consume(key, 3, 60)).allowed).toBe(true);
+      const refused = await store.consume(key, 3, 60);
+      expect(refused).toMatchObject({ allowed: false, remaining: 0 });
+      expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(59);
+      expect(refused.retryAfterSeconds).toBeLessThanOrEqual(61);
+      expect(await store.consume(key, 3)).toMatchObject({ allowed: true, remaining: 2 });
     });
 
     it("applies a changed limit to the count already made in the window", async () => {
@@ -125,11 +110,29 @@ for (const { kind, available, make } of kinds) {
       for (let i = 0; i < 5; i++) await store.consume(key, 100);
       // Lowered below what was used: refused at once, not given a fresh allowance.
       expect(await store.consume(key, 3)).toMatchObject({ allowed: false, limit: 3, remaining: 0 });
-      // Raised: the six counted so far (the refused one included) stay counted.
-      expect(await store.consume(key, 10)).toMatchObject({ allowed: true, limit: 10, remaining: 3 });
+      // Raised: the five allowed so far stay counted; the refused one took no slot.
+      expect(await store.consume(key, 10)).toMatchObject({ allowed: true, limit: 10, remaining: 4 });
     });
   });
 }
+
+describe('memory rate-limit store on a moving clock', () => {
+  it('slides: a burst at the end of one minute and another at the start of the next never pass more than the limit', async () => {
+    let now = 1_800_000_000_000 + 59_000; // 59 s into a minute of the clock
+    const store = memoryRateLimitStore({ now: () => now });
+    const burst = async (n: number) => (await Promise.all(Array.from({ length: n }, () => store.consume('k', 5, 60)))).filter((d) => d.allowed).length;
+    expect(await burst(5)).toBe(5);
+    now += 1_500; // into the next minute of the clock: a fixed window would start over here
+    expect(await burst(5)).toBe(0);
+    const refused = await store.consume('k', 5, 60);
+    // The first five leave the window 60 s after they came: 58.5 s from now, rounded up to the second.
+    expect(refused).toMatchObject({ allowed: false, resetAt: Math.ceil((now - 1_500 + 60_000) / 1000), retryAfterSeconds: 59 });
+    now += 58_499;
+    expect(await burst(1)).toBe(0);
+    now += 1;
+    expect(await burst(6)).toBe(5);
+  });
+});
 
 describe.runIf(REDIS_URL !== undefined)('redis rate-limit store across clients', () => {
   it('shares one exact count between two independent stores (as two server processes do)', async () => {
@@ -141,21 +144,41 @@ describe.runIf(REDIS_URL !== undefined)('redis rate-limit store across clients',
     expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
   });
 
-  it('gives every counter key a lifetime that ends shortly after its window', async () => {
+  it('keeps one sorted set per key, living no longer than its window', async () => {
     const store = await redisRateLimitStore(REDIS_URL!);
     opened.push(store);
     const key = freshKey();
-    const d = await store.consume(key, 10);
+    await store.consume(key, 10, 60);
+    await store.consume(key, 10, 60);
     const redis = new Redis(REDIS_URL!);
     try {
-      const window = d.resetAt / RATE_LIMIT_WINDOW_SECONDS - 1;
-      const redisKey = `greenlight:rl:${RATE_LIMIT_WINDOW_SECONDS}:${key}:${window}`;
-      expect(await redis.get(redisKey)).toBe('1');
+      const redisKey = `greenlight:rl:60:${key}`;
+      expect(await redis.zcard(redisKey)).toBe(2);
       const ttlMs = await redis.pttl(redisKey);
-      expect(ttlMs).toBeGreaterThan(d.retryAfterSeconds * 1000 - 2_000);
-      expect(ttlMs).toBeLessThanOrEqual((d.retryAfterSeconds + 60) * 1000);
+      expect(ttlMs).toBeGreaterThan(58_000);
+      expect(ttlMs).toBeLessThanOrEqual(60_000);
     } finally {
       redis.disconnect();
     }
   });
+
+  it('never lets more than the limit through in any window, a burst at its edge included (a 2 s window on the real Redis)', async () => {
+    const a = await redisRateLimitStore(REDIS_URL!);
+    const b = await redisRateLimitStore(REDIS_URL!);
+    opened.push(a, b);
+    const key = freshKey();
+    const windowMs = 2_000;
+    const allowedAt: number[] = [];
+    // Bursts of 8 from two clients every 150 ms for 5 s: the limit of 5 is hit at each edge of every window.
+    const until = Date.now() + 5_000;
+    while (Date.now() < until) {
+      const sent = Date.now();
+      const burst = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).consume(key, 5, windowMs / 1000)));
+      for (const d of burst) if (d.allowed) allowedAt.push(sent);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    // Some got through in every window, but never more than 5 within any 2 s (within the send latency).
+    expect(allowedAt.length).toBeGreaterThanOrEqual(10);
+    for (let i = 0; i + 5 < allowedAt.length; i++) expect(allowedAt[i + 5]! - allowedAt[i]!).toBeGreaterThanOrEqual(windowMs - 200);
+  }, 20_000);
 });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -11,18 +11,24 @@ export interface RateLimitDecision {
   retryAfterSeconds: number;
 }
 
-/** Fixed-window counter per key. Chosen at composition time: in-process, or Redis (exact across processes). */
+/**
+ * A sliding window per key: a request is allowed when fewer than `limit` requests were allowed in
+ * the `windowSeconds` before it, so no interval of that length ever lets more than `limit` through
+ * (a fixed window let twice the limit through across its boundary). Refused requests take no slot:
+ * a client that retries too early is told when to come back, and is not pushed further away.
+ * Chosen at composition time: in-process, or Redis (exact across processes).
+ */
 export interface RateLimitStore {
   readonly kind: 'memory' | 'redis';
-  consume(key: string, limit: number): Promise<RateLimitDecision>;
+  /** `windowSeconds` defaults to an hour (RATE_LIMIT_WINDOW_SECONDS). */
+  consume(key: string, limit: number, windowSeconds?: number): Promise<RateLimitDecision>;
   close(): Promise<void>;
 }
 
 export const RATE_LIMIT_WINDOW_SECONDS = 3600;
 
 export interface RateLimitStoreOptions {
-  windowSeconds?: number;
-  /** Clock in epoch milliseconds; tests move it across window boundaries. */
+  /** Clock in epoch milliseconds, of the memory store; tests move it. Redis uses its own clock. */
   now?: () => number;
 }
 
@@ -40,77 +46,104 @@ export interface RedisRateLimitStoreOptions extends RateLimitStoreOptions {
 }
 
 /**
- * The counter never refuses by itself: it counts, and the store compares the count with the
- * caller's limit. So a connection's limit can differ per request (it is read from the database
- * each time) and a lowered limit applies at once to the count already made in this window.
+ * Reset is when the next slot frees: the request whose leaving the window brings the count below
+ * the limit (the oldest one, unless a lowered limit left more than `limit` in the window), plus the
+ * window, rounded up to a whole second. Retry-After = Reset − the current whole second, so a client
+ * adding it to the response's Date never comes back before the slot is free.
  */
-const UNBOUNDED = Number.MAX_SAFE_INTEGER;
-
-/**
- * Kept a little past their window so a process whose clock runs slightly behind still finds the
- * count; a key is never reused after its window, because the window number is part of it.
- */
-const KEY_GRACE_SECONDS = 60;
-
-/**
- * Windows are aligned to the clock (window n covers [n·w, (n+1)·w) in epoch seconds), not started by
- * the first request. So every process computes the same window and the same X-RateLimit-Reset,
- * the reset is a whole second (the spec's example, 1711296000, is on the hour), and
- * Retry-After = Reset − the current whole second: a client adding Retry-After to the response's
- * Date lands exactly on Reset, never before the count is cleared, and never more than one window away.
- */
-function createStore(
-  kind: RateLimitStore['kind'],
-  limiter: RateLimiterAbstract,
-  options: RateLimitStoreOptions,
-  onClose: () => Promise<void>,
-): RateLimitStore {
-  const windowSeconds = options.windowSeconds ?? RATE_LIMIT_WINDOW_SECONDS;
-  const now = options.now ?? Date.now;
+function decision(allowed: boolean, limit: number, counted: number, resetAt: number, nowMs: number): RateLimitDecision {
   return {
-    kind,
-    async consume(key, limit) {
-      const nowSeconds = Math.floor(now() / 1000);
-      const window = Math.floor(nowSeconds / windowSeconds);
-      const resetAt = (window + 1) * windowSeconds;
-      const retryAfterSeconds = resetAt - nowSeconds;
-      const res: RateLimiterRes = await limiter.consume(`${key}:${window}`, 1, {
-        customDuration: retryAfterSeconds + KEY_GRACE_SECONDS,
-      });
-      return {
-        allowed: res.consumedPoints <= limit,
-        limit,
-        remaining: Math.max(0, limit - res.consumedPoints),
-        resetAt,
-        retryAfterSeconds,
-      };
-    },
-    close: onClose,
+    allowed,
+    limit,
+    remaining: Math.max(0, limit - counted),
+    resetAt,
+    retryAfterSeconds: Math.max(1, resetAt - Math.floor(nowMs / 1000)),
   };
 }
 
-const memoryLimiter = (windowSeconds: number) =>
-  new RateLimiterMemory({ points: UNBOUNDED, duration: windowSeconds + KEY_GRACE_SECONDS, keyPrefix: 'greenlight:rl' });
-
 /** Exact within one process; with several processes each counts alone (use Redis there). */
 export function memoryRateLimitStore(options: RateLimitStoreOptions = {}): RateLimitStore {
-  const windowSeconds = options.windowSeconds ?? RATE_LIMIT_WINDOW_SECONDS;
-  return createStore('memory', memoryLimiter(windowSeconds), options, async () => {});
+  const now = options.now ?? Date.now;
+  // Per key, the times (epoch ms, ascending) of the requests allowed within the window.
+  const logs = new Map<string, number[]>();
+  let calls = 0;
+  return {
+    kind: 'memory',
+    async consume(key, limit, windowSeconds = RATE_LIMIT_WINDOW_SECONDS) {
+      const nowMs = now();
+      const windowMs = windowSeconds * 1000;
+      const mapKey = `${windowSeconds}:${key}`;
+      const log = logs.get(mapKey) ?? [];
+      let expired = 0;
+      while (expired < log.length && log[expired]! <= nowMs - windowMs) expired++;
+      if (expired > 0) log.splice(0, expired);
+      const allowed = log.length < limit;
+      if (allowed) log.push(nowMs);
+      if (log.length > 0) logs.set(mapKey, log);
+      if (++calls % 10_000 === 0) sweep(nowMs);
+      const resetMs = (log[Math.max(0, log.length - limit)] ?? nowMs) + windowMs;
+      return decision(allowed, limit, log.length, Math.ceil(resetMs / 1000), nowMs);
+    },
+    async close() {
+      logs.clear();
+    },
+  };
+
+  /** Forgets keys whose every request has left its window, so idle keys do not accumulate. */
+  function sweep(nowMs: number) {
+    for (const [mapKey, log] of logs) {
+      const windowMs = Number(mapKey.slice(0, mapKey.indexOf(':'))) * 1000;
+      if (log.length === 0 || log[log.length - 1]! <= nowMs - windowMs) logs.delete(mapKey);
+    }
+  }
 }
 
 /**
- * One Lua script per request on Redis (SET NX EX + INCRBY, from rate-limiter-flexible): an atomic
- * increment, never read-then-write, so several server processes share one exact count.
+ * The sliding window on Redis, as rate-limiter-flexible's increment script (ARGV: points to consume,
+ * window in seconds, limit, window in seconds): one sorted set per key, scored by the time of each
+ * allowed request on Redis's own clock (one clock for every process). Expired entries are dropped,
+ * the rest counted, and the request added only when under the limit, all in one atomic script: never
+ * read-then-write. Returns what the library expects, {counted, ms}: the count including this request
+ * when it was allowed (limit + 1 when refused, which the library reports as a refusal), and the
+ * milliseconds until Reset, already rounded to a whole second of Redis's clock so that every process
+ * reports the same Reset.
+ */
+const SLIDING_WINDOW_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local windowMs = tonumber(ARGV[2]) * 1000
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - windowMs)
+local count = redis.call('ZCARD', KEYS[1])
+local allowed = count < limit
+if allowed then
+  local seq = redis.call('INCR', KEYS[1] .. ':seq')
+  redis.call('PEXPIRE', KEYS[1] .. ':seq', windowMs)
+  redis.call('ZADD', KEYS[1], now, now .. ':' .. seq)
+  count = count + 1
+end
+redis.call('PEXPIRE', KEYS[1], windowMs)
+local first = math.max(0, count - limit)
+local oldest = redis.call('ZRANGE', KEYS[1], first, first, 'WITHSCORES')
+local resetMs = now + windowMs
+if oldest[2] then resetMs = tonumber(oldest[2]) + windowMs end
+local resetWhole = math.ceil(resetMs / 1000) * 1000
+if allowed then return {count, resetWhole - now} end
+return {limit + 1, resetWhole - now}
+`;
+
+/**
+ * One Lua script per request on Redis (SLIDING_WINDOW_SCRIPT, run by rate-limiter-flexible), so
+ * several server processes share one exact sliding window.
  *
  * When Redis is unreachable, slow (past `commandTimeoutMs`) or reconnecting, each request is counted
- * instead by an in-process insurance limiter, so the API keeps answering and keeps limiting. During
- * such an outage the limit holds per process, not across processes: N processes may let through up
- * to N times the limit. Requests counted in memory are not added to Redis when it comes back; the
+ * instead by an in-process insurance limiter (a fixed window), so the API keeps answering and keeps
+ * limiting. During such an outage the limit holds per process, not across processes: N processes may
+ * let through up to N times the limit, and the fixed window up to twice it at a window's boundary. Requests counted in memory are not added to Redis when it comes back; the
  * count Redis kept resumes. The first connection must succeed: a REDIS_URL that never answers is a
  * configuration error, reported at start-up rather than hidden behind per-process counting.
  */
 export async function redisRateLimitStore(url: string, options: RedisRateLimitStoreOptions = {}): Promise<RateLimitStore> {
-  const windowSeconds = options.windowSeconds ?? RATE_LIMIT_WINDOW_SECONDS;
   // Loaded here, not at the top: without REDIS_URL the client library is never loaded (bench P5).
   const { Redis } = await import('ioredis');
   const client = new Redis(url, {
@@ -154,16 +187,47 @@ export async function redisRateLimitStore(url: string, options: RedisRateLimitSt
   }
   running = true;
 
-  const limiter = new RateLimiterRedis({
-    storeClient: client,
-    points: UNBOUNDED,
-    duration: windowSeconds + KEY_GRACE_SECONDS,
-    keyPrefix: `${options.namespace ?? 'greenlight'}:rl:${windowSeconds}`,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: memoryLimiter(windowSeconds),
-  });
-  return createStore('redis', limiter, options, async () => {
-    running = false;
-    await client.quit().catch(() => client.disconnect());
-  });
+  // One limiter per (limit, window): the script reads both from the library's arguments.
+  const limiters = new Map<string, RateLimiterRedis>();
+  const limiterFor = (limit: number, windowSeconds: number) => {
+    const id = `${limit}:${windowSeconds}`;
+    let limiter = limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterRedis({
+        storeClient: client,
+        points: limit,
+        duration: windowSeconds,
+        keyPrefix: `${options.namespace ?? 'greenlight'}:rl:${windowSeconds}`,
+        customIncrTtlLuaScript: SLIDING_WINDOW_SCRIPT,
+        rejectIfRedisNotReady: true,
+        // During an outage, a fixed window per process (see above): approximate, and never unlimited.
+        insuranceLimiter: new RateLimiterMemory({ points: limit, duration: windowSeconds, keyPrefix: 'greenlight:rl' }),
+      });
+      limiters.set(id, limiter);
+    }
+    return limiter;
+  };
+  const now = options.now ?? Date.now;
+  return {
+    kind: 'redis',
+    async consume(key, limit, windowSeconds = RATE_LIMIT_WINDOW_SECONDS) {
+      let res: RateLimiterRes;
+      let allowed = true;
+      try {
+        res = await limiterFor(limit, windowSeconds).consume(key, 1);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        res = err;
+        allowed = false;
+      }
+      const nowMs = now();
+      // The script's Reset is a whole second of Redis's clock; rounding takes away the time the answer travelled.
+      const resetAt = Math.round((nowMs + res.msBeforeNext) / 1000);
+      return decision(allowed, limit, allowed ? res.consumedPoints : limit, resetAt, nowMs);
+    },
+    async close() {
+      running = false;
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
 }

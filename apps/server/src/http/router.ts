@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import { routes, type OperationId, type RouteDef } from '@greenlight/contract';
 import type { Logger } from 'pino';
 import { ApiError } from '../errors.ts';
@@ -18,6 +18,13 @@ function parse<S extends ZodType>(schema: S | undefined, value: unknown, where: 
   if (where === 'params') throw new ApiError('NOT_FOUND', 'resource not found');
   throw validationError(r.error, where, value);
 }
+
+/**
+ * A query parameter the route does not define is refused, naming it, as unknown body fields are: a
+ * misspelt filter silently ignored would answer with the unfiltered list.
+ */
+const NO_QUERY = z.strictObject({});
+const strictQuery = (route: RouteDef) => (route.request.query ? route.request.query.strict() : NO_QUERY);
 
 function setRateLimitHeaders(res: Response, d: { limit: number; remaining: number; resetAt: number }) {
   res.set({
@@ -59,6 +66,7 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
 
   function register(operationId: OperationId, route: RouteDef) {
     const handler = handlers[operationId] as unknown as Handler<RouteDef>;
+    const querySchema = strictQuery(route);
     router[route.method](toExpressPath(route.path), async (req: Request, res: Response) => {
       // 'close' on the response: finished, or the connection dropped before it was.
       const departure = new Departure();
@@ -67,13 +75,14 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
       });
       const auth = await authenticate(credentials, req, deps.apiKeys);
 
-      const rl = await deps.rateLimit.consume(auth.rateLimitKey, auth.rateLimit);
+      const rl = await deps.rateLimit.consume(auth.rateLimitKey, auth.rateLimit, auth.rateLimitWindowSeconds);
       setRateLimitHeaders(res, rl);
       if (!rl.allowed) {
+        const per = auth.rateLimitWindowSeconds === 60 ? 'minute' : 'hour';
         throw new ApiError(
           'RATE_LIMITED',
-          `rate limit of ${rl.limit} requests per hour exceeded; retry in ${rl.retryAfterSeconds} s`,
-          { limit: rl.limit, reset: rl.resetAt },
+          `rate limit of ${rl.limit} requests per ${per} exceeded; retry in ${rl.retryAfterSeconds} s`,
+          { limit: rl.limit, reset: rl.resetAt, retry_after_seconds: rl.retryAfterSeconds },
           { 'Retry-After': String(rl.retryAfterSeconds) },
         );
       }
@@ -81,7 +90,7 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
       authorizeCaller(route.authorization, auth);
 
       const params = parse(route.request.params, req.params, 'params');
-      const query = parse(route.request.query, req.query, 'query');
+      const query = parse(querySchema, req.query, 'query');
       const headers = parse(route.request.headers, req.headers, 'headers');
       if (route.request.body && req.body === undefined) {
         throw new ApiError('UNSUPPORTED_MEDIA_TYPE', 'send a JSON body with Content-Type: application/json');

@@ -27,6 +27,9 @@ import { deleteWebhook } from './webhooks/delete-webhook.ts';
 import { rotateWebhookSecret } from './webhooks/rotate-webhook-secret.ts';
 import { listDeliveries } from './deliveries/list-deliveries.ts';
 import { redeliverDelivery } from './deliveries/redeliver-delivery.ts';
+import { listAuditLog } from './audit/list-audit-log.ts';
+import { exportAuditLog } from './audit/export-audit-log.ts';
+import { endOtherSessions, listSessions } from './me/own-sessions.ts';
 
 /** operationId → handler. Adding a route to the contract without a handler here fails the type check. */
 export const handlers: Handlers = {
@@ -65,4 +68,8 @@ export const handlers: Handlers = {
   rotateWebhookSecret,
   listDeliveries,
   redeliverDelivery,
+  listAuditLog,
+  exportAuditLog,
+  listSessions,
+  endOtherSessions,
 };

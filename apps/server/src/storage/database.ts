@@ -46,6 +46,11 @@ export interface Database extends Queryable {
   /** Connections of the pool (Postgres only: PGlite is one connection in a worker thread). */
   poolStats?(): { total: number; idle: number; waiting: number; max: number };
   listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /**
+   * A consistent copy of the embedded database's files (a gzipped tar that PGlite's `loadDataDir`
+   * reads back), taken while it serves: queries wait for the copy. PGlite only; Postgres has pg_dump.
+   */
+  dumpDataDir?(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -14,12 +14,13 @@ import { LocalListeners } from './local-listeners.ts';
  * Same guarantees as on the main thread: one connection, every transaction alone (PGlite's own lock,
  * taken in the worker), notifications of committed writes handed to this process's listeners
  * directly. A failure comes back as an Error with the driver's fields (`code`, `detail`, `constraint`).
- * Every request is answered or rejected: messages carry their body serialised apart from their id
- * (see pglite-worker.mjs), so a body that cannot be serialised or read back on either side rejects
- * its own request, and JSON columns cross as text, parsed here as node-postgres parses them.
+ * Every request is answered or rejected: a message that is not flat carries its body serialised
+ * apart from its id (see pglite-worker.mjs), so a body that cannot be serialised or read back on
+ * either side rejects its own request, and JSON columns cross as text, parsed here as node-postgres
+ * parses them.
  */
 interface Pending {
-  resolve(value: { rows?: unknown[]; rowCount?: number }): void;
+  resolve(value: { rows?: unknown[]; rowCount?: number; dump?: Uint8Array }): void;
   reject(err: Error): void;
 }
 
@@ -28,6 +29,7 @@ type Request =
   | { op: 'exec'; sql: string; tx?: number }
   | { op: 'begin' | 'commit' | 'rollback'; tx: number }
   | { op: 'listen' | 'unlisten'; channel: string }
+  | { op: 'dump' }
   | { op: 'close' };
 
 interface Answer {
@@ -35,14 +37,15 @@ interface Answer {
   rowCount?: number;
   /** Columns of type json/jsonb, sent as their text. */
   json?: string[];
+  dump?: Uint8Array;
   error?: Record<string, unknown>;
 }
 
-type Reply = { id: number; body: Uint8Array } | { notify: string; payload: string };
+type Reply = ({ id: number; body: Uint8Array } | ({ id: number; body?: undefined } & Answer)) | { notify: string; payload: string };
 
-function read(body: Uint8Array): Answer {
+function read(reply: { body: Uint8Array } | ({ body?: undefined } & Answer)): Answer {
   try {
-    const answer = deserialize(body) as Answer;
+    const answer = reply.body === undefined ? reply : (deserialize(reply.body) as Answer);
     if (answer.json?.length && answer.rows) {
       for (const row of answer.rows) {
         for (const name of answer.json) if (typeof row[name] === 'string') row[name] = JSON.parse(row[name]);
@@ -53,6 +56,10 @@ function read(body: Uint8Array): Answer {
     return { error: { message: `the embedded database's answer could not be read: ${(err as Error).message}` } };
   }
 }
+
+/** A value the structured clone copies without recursing into it. */
+const flat = (v: unknown) => v === null || typeof v !== 'object' || v instanceof Date;
+const flatParams = (request: Request) => !('params' in request) || request.params.every((p) => flat(p) || (Array.isArray(p) && p.every(flat)));
 
 function toError(fields: Record<string, unknown>): Error {
   const err = new Error(String(fields.message));
@@ -75,7 +82,7 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
-    const answer = read(m.body);
+    const answer = read(m);
     if (answer.error) p.reject(toError(answer.error));
     else p.resolve(answer);
   });
@@ -90,17 +97,20 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
   worker.on('exit', (code) => failAll(new Error(`the embedded database's thread exited (code ${code})`)));
 
   const send = (request: Request) =>
-    new Promise<{ rows?: unknown[]; rowCount?: number }>((resolve, reject) => {
+    new Promise<{ rows?: unknown[]; rowCount?: number; dump?: Uint8Array }>((resolve, reject) => {
       if (closed) return reject(new Error('the database is closed'));
-      let body: Buffer;
-      try {
-        body = serialize(request);
-      } catch (err) {
-        return reject(new Error(`the request could not be sent to the embedded database: ${(err as Error).message}`));
-      }
+      let message: { id: number; body: Buffer } | ({ id: number } & Request);
       const id = nextId++;
+      if (flatParams(request)) message = { id, ...request };
+      else {
+        try {
+          message = { id, body: serialize(request) };
+        } catch (err) {
+          return reject(new Error(`the request could not be sent to the embedded database: ${(err as Error).message}`));
+        }
+      }
       pending.set(id, { resolve, reject });
-      worker.postMessage({ id, body });
+      worker.postMessage(message);
     });
 
   try {
@@ -149,6 +159,11 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
       return async () => {
         if (listeners.remove(channel, onMessage) && !closed) await send({ op: 'unlisten', channel });
       };
+    },
+    async dumpDataDir() {
+      const r = await send({ op: 'dump' });
+      if (!r.dump) throw new Error('the embedded database answered the dump without data');
+      return r.dump;
     },
     async close() {
       if (closed) return;

@@ -9,17 +9,21 @@
 //   { id, op: 'commit' | 'rollback', tx }  → { id } once it has ended
 //   { id, op: 'listen', channel }          → { id }; then { notify: channel, payload } per NOTIFY
 //   { id, op: 'unlisten', channel }        → { id }
+//   { id, op: 'dump' }                     → { id, dump } a gzipped tar of the data directory
 //   { id, op: 'close' }                    → { id }
 // A failure answers { id, error } with the error's message and its own fields (SQLSTATE `code`,
 // `detail`, `constraint`…), which the other side turns back into an Error.
 //
-// Every request and every answer crosses as `{ id, body }`, the body serialised by node:v8 on its
-// own: the structured clone of `postMessage` is recursive, and a value it cannot rebuild on the
+// The structured clone of `postMessage` is recursive, and a value it cannot rebuild on the
 // receiving side (an object nested a few thousand deep overflows the receiver's stack) is dropped
-// with a `messageerror` that names no request, so that request would wait forever. Serialised
-// apart, such a failure is caught with its id in hand and answered as that request's error.
-// JSON and JSONB columns cross as text (`json` names them) and are parsed on the other side by
-// JSON.parse, which is not recursive, so any document Postgres stores can be read back.
+// with a `messageerror` that names no request, so that request would wait forever. Hence two
+// forms. A message whose values are all flat crosses as it is: an answer's rows always are (JSON
+// and JSONB columns cross as text, `json` naming them, parsed on the other side by JSON.parse,
+// which is not recursive; Postgres arrays have at most six dimensions), and so are the parameters
+// of every query the server sends. Anything else crosses as `{ id, body }`, the body serialised by
+// node:v8 on its own, so that a failure to serialise or to read it back is caught with the id in
+// hand and answered as that request's error. The flat form is the hot path: serialising every
+// message cost both threads a copy and the main thread garbage (bench P5).
 import { parentPort, workerData } from 'node:worker_threads';
 import { deserialize, serialize } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
@@ -27,6 +31,13 @@ import { PGlite } from '@electric-sql/pglite';
 const port = parentPort;
 const reply = (message) => {
   if ('notify' in message) return port.postMessage(message);
+  if (!message.error) {
+    try {
+      return port.postMessage(message);
+    } catch {
+      // not cloneable as it is: the serialised form below answers with the reason
+    }
+  }
   const { id, ...rest } = message;
   let body;
   try {
@@ -145,10 +156,11 @@ function openTransaction(id, txId) {
   );
 }
 
-port.on('message', async ({ id, body }) => {
+port.on('message', async (message) => {
+  const { id, body } = message;
   let m;
   try {
-    m = { id, ...deserialize(body) };
+    m = body === undefined ? message : { id, ...deserialize(body) };
   } catch (err) {
     reply({ id, error: failure(err) });
     return;
@@ -183,6 +195,14 @@ port.on('message', async ({ id, body }) => {
         unlisteners.delete(m.channel);
         if (unlisten && !pg.closed) await unlisten();
         reply({ id: m.id });
+        break;
+      }
+      case 'dump': {
+        // A checkpoint first, so the copy needs no WAL replay; then the copy under the transaction
+        // lock, so no transaction is half-way through it: a consistent snapshot while the server runs.
+        await pg.exec('CHECKPOINT');
+        const file = await pg._runExclusiveTransaction(() => pg.dumpDataDir('gzip'));
+        reply({ id: m.id, dump: new Uint8Array(await file.arrayBuffer()) });
         break;
       }
       case 'close':

@@ -63,6 +63,7 @@ export function userAuth(
     scopes: ['approvals:read', 'approvals:write'],
     rateLimitKey: `user:${user.id}`,
     rateLimit: 10_000,
+    rateLimitWindowSeconds: 3600,
   };
 }
 

@@ -59,6 +59,8 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig({
     NODE_ENV: 'test',
@@ -71,6 +73,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Every test calls from 127.0.0.1: the tests of invalid credentials would share one allowance.
     // auth-failures.security.test.ts sets the production default.
     GREENLIGHT_AUTH_FAILURES_PER_IP: '100000000',
+    // A fixed key, so tests never write a key file; sealed.security.test.ts covers the generated one.
+    GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY,
     ...overrides,
   });
 }
@@ -127,7 +131,7 @@ export interface SeededOrg {
   key: string;
   connectionId: string;
   /** Another connection's key (a second principal, for four-eyes). */
-  newKey(options?: { scopes?: readonly Scope[]; rateLimit?: number; name?: string }): Promise<{ key: string; connectionId: string }>;
+  newKey(options?: { scopes?: readonly Scope[]; rateLimit?: number; rateLimitWindow?: 'minute' | 'hour'; name?: string }): Promise<{ key: string; connectionId: string }>;
   addUser(role: 'admin' | 'approver' | 'viewer', email?: string): Promise<{ id: string; email: string }>;
 }
 
@@ -140,6 +144,7 @@ export async function seedOrg(db: Database, name = 'Acme'): Promise<SeededOrg> {
       name: o.name ?? `conn-${randomBytes(3).toString('hex')}`,
       scopes: o.scopes ?? SCOPES,
       rateLimit: o.rateLimit ?? 10_000,
+      ...(o.rateLimitWindow ? { rateLimitWindow: o.rateLimitWindow } : {}),
     });
     return { key: apiKey, connectionId: connection.id };
   };

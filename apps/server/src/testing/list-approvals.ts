@@ -18,6 +18,7 @@ export async function listWithBound(server: TestServer, seed: SeededOrg, exactTo
     scopes: ['approvals:read'],
     rateLimitKey: 'test',
     rateLimit: 100,
+    rateLimitWindowSeconds: 3600,
   };
   const query = ListApprovalsQuery.parse(Object.fromEntries(new URLSearchParams(qs)));
   const result = await handler({

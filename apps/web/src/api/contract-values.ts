@@ -1,5 +1,6 @@
 import type {
   ApprovalStatus,
+  AuditEventType,
   Delivery,
   EventType,
   OperationId,
@@ -40,6 +41,29 @@ export const EVENT_TYPES = every<EventType>()([
   'delivery.failed',
 ]);
 
+export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
+  'member.added',
+  'member.invited',
+  'member.role_changed',
+  'member.removed',
+  'invitation.accepted',
+  'connection.created',
+  'connection.revoked',
+  'oauth_client.registered',
+  'oauth_client.revoked',
+  'emergency_stop.enabled',
+  'emergency_stop.disabled',
+  'callback_secret.rotated',
+  'webhook.created',
+  'webhook.deleted',
+  'webhook.disabled',
+  'webhook.secret_rotated',
+  'secrets.reencrypted',
+  'session.signed_out_everywhere',
+  'sign_in_link.issued',
+  'retention.purged',
+]);
+
 export const SCOPE_WORDS: Record<Scope, string> = {
   'approvals:read': 'read requests, their steps, comments and audit trail',
   'approvals:write': 'create, approve, reject and cancel requests',
@@ -77,5 +101,11 @@ export const ENDPOINTS = endpoints({
   rotateWebhookSecret: ['post', '/api/v1/webhooks/{id}/rotate-secret'],
   listDeliveries: ['get', '/api/v1/deliveries'],
   redeliverDelivery: ['post', '/api/v1/deliveries/{id}/redeliver'],
+  listAuditLog: ['get', '/api/v1/audit-log'],
+  listSessions: ['get', '/api/v1/me/sessions'],
+  endOtherSessions: ['delete', '/api/v1/me/sessions'],
 });
+
+/** Where the audit log's export is downloaded from (a plain link: the browser saves the file). */
+export const AUDIT_EXPORT_PATH: Routes['exportAuditLog']['path'] = '/api/v1/audit-log/export';
 export type DashboardOp = keyof typeof ENDPOINTS;

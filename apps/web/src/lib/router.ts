@@ -7,6 +7,7 @@ export type Route =
   | { name: 'connections' }
   | { name: 'webhooks' }
   | { name: 'settings' }
+  | { name: 'audit-log' }
   | { name: 'not-found' };
 
 export function parseRoute(pathname: string): Route {
@@ -16,6 +17,7 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/connections') return { name: 'connections' };
   if (pathname === '/webhooks') return { name: 'webhooks' };
   if (pathname === '/settings') return { name: 'settings' };
+  if (pathname === '/audit-log') return { name: 'audit-log' };
   return { name: 'not-found' };
 }
 

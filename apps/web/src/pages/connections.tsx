@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { Scope } from '@greenlight/contract';
+import type { RateLimitWindow, Scope } from '@greenlight/contract';
 import { SCOPE_WORDS, SCOPES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
@@ -62,6 +62,7 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Scope[]>([...SCOPES]);
   const [rateLimit, setRateLimit] = useState('100');
+  const [rateWindow, setRateWindow] = useState<RateLimitWindow>('hour');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   return (
@@ -72,7 +73,7 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
         setBusy(true);
         setError(undefined);
         try {
-          const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit) } });
+          const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit), rate_limit_window: rateWindow } });
           setName('');
           onCreated(c);
         } catch (err) {
@@ -102,8 +103,15 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
         ))}
       </fieldset>
       <label htmlFor={`${id}-rate`}>
-        Requests per hour
+        Rate limit (requests)
         <input id={`${id}-rate`} name="rate_limit" type="number" min={1} max={10_000} required value={rateLimit} onChange={(e) => setRateLimit(e.target.value)} />
+      </label>
+      <label htmlFor={`${id}-window`}>
+        per
+        <select id={`${id}-window`} name="rate_limit_window" value={rateWindow} onChange={(e) => setRateWindow(e.target.value as RateLimitWindow)}>
+          <option value="minute">minute</option>
+          <option value="hour">hour</option>
+        </select>
       </label>
       <ErrorMessage error={error} />
       <div>
@@ -156,7 +164,9 @@ function ConnectionTable({ rows, kind, onRevoked, loading }: { rows: Connection[
               <td className="mono">{kind === 'api_key' ? `${c.key_prefix ?? ''}…` : (c.user?.email ?? '—')}</td>
               <td className="small">
                 {c.scopes.join(', ')}
-                <div className="muted">{c.rate_limit}/hour</div>
+                <div className="muted">
+                  {c.rate_limit}/{c.rate_limit_window}
+                </div>
               </td>
               <td className="small">
                 <time dateTime={c.created_at} title={formatDate(c.created_at)}>

@@ -95,7 +95,7 @@ export function RequestPage({ id }: { id: string }) {
             <h2 id="h-details">Details</h2>
             <dl className="small">
               {a.action_type && <Field label="Action type" value={a.action_type} mono />}
-              {a.resource && <Field label="Resource" value={`${a.resource.type} ${a.resource.id}${a.resource.name ? ` (${a.resource.name})` : ''}`} />}
+              {a.resource && <Field label={a.action ? 'Change' : 'Resource'} value={entityChange(a)} />}
               {a.external_id && <Field label="External id" value={a.external_id} mono />}
               {a.expires_at && <Field label="Expires" value={`${formatDate(a.expires_at)} (then: ${a.on_expiry})`} />}
               {Object.keys(a.tags).length > 0 && <Field label="Tags" value={Object.entries(a.tags).map(([k, v]) => `${k}:${v}`).join(', ')} />}
@@ -327,4 +327,12 @@ function Comments({ approvalId, comments, onAdded }: { approvalId: string; comme
       </form>
     </section>
   );
+}
+
+/** "update of Credit Score Rule (qualificationRule qr_001)"; without an entity action, "user 4821 (Jane Doe)". */
+export function entityChange(a: Pick<Approval, 'resource' | 'action'>): string {
+  const r = a.resource;
+  if (!r) return '';
+  if (!a.action) return `${r.type} ${r.id}${r.name ? ` (${r.name})` : ''}`;
+  return r.name ? `${a.action} of ${r.name} (${r.type} ${r.id})` : `${a.action} of ${r.type} ${r.id}`;
 }

@@ -5,6 +5,7 @@ import { useSession } from '../api/session.tsx';
 import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
 import { fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { csrfToken } from '../api/csrf.ts';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -26,6 +27,7 @@ export function SettingsPage() {
           Set or change your password
         </a>
       </section>
+      <Sessions />
       {isAdmin ? (
         <>
           <EmergencyStop />
@@ -231,5 +233,38 @@ function AddMemberForm({ onAdded }: { onAdded(added: ApiOutput<'addMember'>): vo
       </div>
       <ErrorMessage error={error} />
     </form>
+  );
+}
+
+/** The person's own sessions, and "sign out everywhere": the others end at once, then this one. */
+function Sessions() {
+  const sessions = useResource('sessions', (signal) => api('listSessions', {}, { signal }));
+  return (
+    <section className="card" aria-labelledby="h-sessions">
+      <h2 id="h-sessions">Your sessions</h2>
+      <ErrorMessage error={sessions.error} />
+      <ul data-testid="sessions">
+        {(sessions.data?.data ?? []).map((s) => (
+          <li key={s.id}>
+            Signed in {fromNow(s.created_at)}
+            {s.current ? ' (this one)' : ''}, ends {fromNow(s.expires_at)}
+          </li>
+        ))}
+      </ul>
+      <ConfirmButton
+        className="danger"
+        title="Sign out everywhere?"
+        body={<p>Every session of yours ends, this one too.</p>}
+        confirmLabel="Sign out everywhere"
+        danger
+        onConfirm={async () => {
+          await api('endOtherSessions', {});
+          await fetch('/sign-out', { method: 'POST', credentials: 'same-origin', headers: { 'X-CSRF-Token': await csrfToken() } });
+          window.location.assign('/sign-in');
+        }}
+      >
+        Sign out everywhere
+      </ConfirmButton>
+    </section>
   );
 }

@@ -311,7 +311,7 @@ export interface paths {
         put?: never;
         /**
          * Add a member
-         * @description Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) after which the member sets a password. 409 ALREADY_MEMBER when the email is already a member.
+         * @description Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) after which the member sets a password. An account of another organization is invited instead: the link asks the person, signed in, to accept; the answer does not say which happened. 409 ALREADY_MEMBER when the email is already a member.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -417,6 +417,34 @@ export interface paths {
          */
         post: operations["setPassword"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your signed-in sessions
+         * @description Dashboard session only. Every live session of yours in this organization, newest first. `POST /sign-out` ends the current one.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        /**
+         * Sign out everywhere else
+         * @description Dashboard session only. Ends every session of yours in this organization but this one (then `POST /sign-out` ends this one).
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        delete: operations["endOtherSessions"];
         options?: never;
         head?: never;
         patch?: never;
@@ -584,6 +612,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org audit log
+         * @description Every admin action, newest first: members added, invited, changed and removed, keys and OAuth clients created and revoked, the emergency stop, secret rotations, subscriptions created, deleted and disabled. Entries are never changed or removed. Admins only (dashboard session).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the org audit log
+         * @description Every entry matching the filters, oldest first, as JSON Lines (`format=jsonl`) or CSV (`format=csv`). Admins only (dashboard session).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["exportAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -630,6 +702,17 @@ export interface components {
             };
             changes: components["schemas"]["Changes"];
             resource: components["schemas"]["Resource"];
+            /** @description `resource.type`, spelled as entity-change APIs spell it */
+            entity_type?: string | null;
+            /** @description `resource.id` */
+            entity_id?: string | null;
+            /** @description `resource.name` */
+            entity_name?: string | null;
+            /**
+             * @description `action_type` when it is create, update or delete; null otherwise
+             * @enum {string|null}
+             */
+            action?: "create" | "update" | "delete" | null;
             requested_by: components["schemas"]["Principal"];
             comments_count: number;
             /**
@@ -655,12 +738,25 @@ export interface components {
             decided_at: string | null;
             /** Format: uuid */
             decided_by: string | null;
+            /**
+             * Format: uuid
+             * @description Another name for `decided_by`
+             */
+            decided_by_id?: string | null;
             decision_comment: string | null;
+            /** @description Another name for `decision_comment` */
+            decision_note?: string | null;
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
              */
             cancelled_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expired_at: string | null;
             /**
              * @description SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
@@ -793,6 +889,32 @@ export interface components {
             tags?: components["schemas"]["Tags"];
             changes?: components["schemas"]["Changes"];
             resource?: components["schemas"]["Resource"];
+            /**
+             * @description Another name for `metadata` (send one of the two)
+             * @example {
+             *       "user_id": "4821",
+             *       "ticket_id": "SUP-1234"
+             *     }
+             */
+            payload?: {
+                [key: string]: unknown;
+            };
+            action?: components["schemas"]["EntityAction"];
+            /**
+             * @description With `entity_id` (and optionally `entity_name`): another way to give `resource.type`
+             * @example qualificationRule
+             */
+            entity_type?: string;
+            /**
+             * @description Another way to give `resource.id`
+             * @example qr_001
+             */
+            entity_id?: string;
+            /**
+             * @description Another way to give `resource.name`
+             * @example Credit Score Rule
+             */
+            entity_name?: string;
         };
         /**
          * @description Key/value labels, filterable with `tags=key:value`
@@ -804,6 +926,11 @@ export interface components {
         Tags: {
             [key: string]: string;
         };
+        /**
+         * @description Another name for `action_type`, for entity-change requests (send one of the two)
+         * @enum {string}
+         */
+        EntityAction: "create" | "update" | "delete";
         ApprovalList: {
             data: components["schemas"]["Approval"][];
             pagination: components["schemas"]["ApprovalPagination"];
@@ -833,6 +960,8 @@ export interface components {
             decision: components["schemas"]["Decision"];
             /** @example Verified with the user. Proceeding with deletion. */
             comment?: string;
+            /** @description Another name for `comment` (send one of the two) */
+            decision_note?: string;
             /** @example dashboard */
             source?: string;
         };
@@ -982,8 +1111,9 @@ export interface components {
             /** @enum {string} */
             auth_type: "api_key" | "oauth";
             scopes: components["schemas"]["Scope"][];
-            /** @description Requests per hour */
+            /** @description Requests per `rate_limit_window` */
             rate_limit: number;
+            rate_limit_window?: components["schemas"]["RateLimitWindow"];
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
@@ -992,6 +1122,11 @@ export interface components {
         } | null;
         /** @enum {string} */
         Scope: "approvals:read" | "approvals:write" | "comments:write";
+        /**
+         * @description `rate_limit` counts requests in any minute or any hour (a sliding window, not clock-aligned)
+         * @enum {string}
+         */
+        RateLimitWindow: "minute" | "hour";
         /** @enum {string} */
         Role: "admin" | "approver" | "viewer";
         UpdateOrgRequest: {
@@ -1010,6 +1145,7 @@ export interface components {
             redirect_uris: string[];
             scopes: components["schemas"]["Scope"][];
             rate_limit: number;
+            rate_limit_window: components["schemas"]["RateLimitWindow"];
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
@@ -1035,8 +1171,9 @@ export interface components {
             redirect_uris: string[];
             /** @description Scopes the client may ask for (default: all) */
             scopes?: components["schemas"]["Scope"][];
-            /** @description Requests per hour of each grant (default 100) */
+            /** @description Requests per `rate_limit_window` of each grant (default 100) */
             rate_limit?: number;
+            rate_limit_window?: components["schemas"]["RateLimitWindow"] & unknown;
         };
         OAuthClientList: {
             data: components["schemas"]["OAuthClient"][];
@@ -1062,7 +1199,7 @@ export interface components {
             member: components["schemas"]["Member"];
             /**
              * Format: uri
-             * @description One-time sign-in link for a new account (works once, for an hour); the member sets a password after it. Null for an account that already exists elsewhere: it signs in with its own password.
+             * @description One-time link (works once, for an hour). For a new account, it signs in and the member sets a password. For an account that belongs to another organization, it is an invitation: the person, signed in, accepts it, and is a member from then on (the answer looks the same either way). Null for an account with a password and no other organization.
              */
             sign_in_url: string | null;
             /**
@@ -1095,8 +1232,9 @@ export interface components {
             /** @description The start of an API key, to recognise it; null for OAuth grants */
             key_prefix: string | null;
             scopes: components["schemas"]["Scope"][];
-            /** @description Requests per hour */
+            /** @description Requests per `rate_limit_window` */
             rate_limit: number;
+            rate_limit_window: components["schemas"]["RateLimitWindow"];
             /** @description The person an OAuth grant acts for; null for API keys */
             user: {
                 /** Format: uuid */
@@ -1131,8 +1269,9 @@ export interface components {
             name: string;
             /** @description Default: every scope */
             scopes?: components["schemas"]["Scope"][];
-            /** @description Requests per hour (default 100) */
+            /** @description Requests per `rate_limit_window` (default 100) */
             rate_limit?: number;
+            rate_limit_window?: components["schemas"]["RateLimitWindow"] & unknown;
         };
         PasswordSet: {
             /** @enum {boolean} */
@@ -1145,6 +1284,29 @@ export interface components {
             current_password?: string;
             /** @description 12 to 256 characters */
             new_password: string;
+        };
+        SessionList: {
+            data: components["schemas"]["Session"][];
+        };
+        Session: {
+            /** @description Names the session in this list; not a credential */
+            id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string;
+            /** @description The session this request was made with */
+            current: boolean;
+        };
+        SessionsEnded: {
+            /** @description Sessions signed out (every one but the current) */
+            ended: number;
         };
         /** @description The organization's secret that signs every `callback_url` delivery. Created on first read; a receiver verifies callbacks with it. */
         CallbackSecret: {
@@ -1329,6 +1491,39 @@ export interface components {
             total: number;
             total_pages: number;
         };
+        AuditLogPage: {
+            data: components["schemas"]["AuditEntry"][];
+            /** @description Pass as `page_token` for the next page; null on the last page */
+            next_page_token: string | null;
+        };
+        AuditEntry: {
+            /**
+             * @description Increases with each entry of the organization
+             * @example 1042
+             */
+            id: string;
+            type: components["schemas"]["AuditEventType"];
+            actor: components["schemas"]["Principal"] & unknown;
+            /** @description What it was done to (a member, connection, OAuth client, subscription, the org) */
+            target: {
+                type: string;
+                id: string;
+            } | null;
+            /** @description What changed, by type (e.g. `role`, `previous_role`, `reason`) */
+            details: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+        };
+        /**
+         * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
+         * @enum {string}
+         */
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
     };
     responses: never;
     parameters: never;
@@ -1355,6 +1550,10 @@ export interface operations {
                 /** @description The request created with this idempotency key, if any */
                 idempotency_key?: string;
                 action_type?: string;
+                /** @description Requests whose `resource.type` (`entity_type`) is this */
+                entity_type?: string;
+                /** @description Requests whose `resource.id` (`entity_id`) is this */
+                entity_id?: string;
                 source?: string;
                 /** @description key:value pairs, comma-separated; all must match */
                 tags?: string;
@@ -1364,6 +1563,8 @@ export interface operations {
                 sort?: components["schemas"]["ApprovalSort"];
                 /** @description Cursor from `next_page_token`; when given, `page` is ignored */
                 page_token?: string;
+                /** @description true: the same list in the opposite order (`sort` reversed), pages and cursors included */
+                reverse?: boolean;
             };
             header?: never;
             path?: never;
@@ -3479,6 +3680,130 @@ export interface operations {
             };
         };
     };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sessions, newest first */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many were ended */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionsEnded"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getCallbackSecret: {
         parameters: {
             query?: never;
@@ -4175,6 +4500,173 @@ export interface operations {
             };
             /** @description Emergency stop is active */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditLog: {
+        parameters: {
+            query?: {
+                /** @description Only entries by this person or connection */
+                actor_id?: string;
+                /** @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410. */
+                type?: components["schemas"]["AuditEventType"];
+                /** @description Only entries at or after this time */
+                since?: string;
+                /** @description Only entries before this time */
+                until?: string;
+                /** @description Results per page (max 100; larger values are clamped) */
+                page_size?: number;
+                /** @description Cursor from `next_page_token` */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries, newest first */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLogPage"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAuditLog: {
+        parameters: {
+            query?: {
+                /** @description Only entries by this person or connection */
+                actor_id?: string;
+                /** @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410. */
+                type?: components["schemas"]["AuditEventType"];
+                /** @description Only entries at or after this time */
+                since?: string;
+                /** @description Only entries before this time */
+                until?: string;
+                /** @description `jsonl`: one AuditEntry per line (application/jsonl); `csv`: RFC 4180 with a header row (text/csv) */
+                format?: "jsonl" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries, oldest first */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/jsonl": components["schemas"]["AuditEntry"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -595,12 +595,8 @@ const watchNewApprovals: ModuleDef = {
 
 const outcomeField = approvalDecidedTrigger.inputFields[0]!;
 
-/**
- * When the request left `pending`: the fields the trigger layer reads (DECISION_TIME_FIELDS), then,
- * for a plain expiry, `updated_at`, as a Make poll cannot read the request's `approval.expired`
- * event the way the other platforms' polls do (see README).
- */
-export const DECISION_TIME_IML = `{{${DECISION_TIME_FIELDS.reduceRight((rest, f) => `ifempty(item.${f}, ${rest})`, 'item.updated_at')}}}`;
+/** When the request left `pending`: the first of the fields the trigger layer reads (DECISION_TIME_FIELDS). */
+export const DECISION_TIME_IML = `{{${DECISION_TIME_FIELDS.slice(0, -1).reduceRight((rest, f) => `ifempty(item.${f}, ${rest})`, `item.${DECISION_TIME_FIELDS.at(-1)!}`)}}}`;
 
 const watchDecisions: ModuleDef = {
   id: 'watchDecisions',

@@ -46,6 +46,16 @@ function tokenize(src: string): Token[] {
       i++;
       continue;
     }
+    // A scenario maps a module's output by the module's number (`{{1.id}}`): digits that start a
+    // path and are followed by a property are a name, as Make reads them. `1.5` stays a number, and
+    // so does an index inside a path (`body.data.2.id`, 1-based).
+    const previous = out.at(-1);
+    const moduleRef = previous?.t === 'op' && previous.v === '.' ? null : /^[0-9]+(?=\.[A-Za-z_$])/.exec(src.slice(i));
+    if (moduleRef) {
+      out.push({ t: 'name', v: moduleRef[0] });
+      i += moduleRef[0].length;
+      continue;
+    }
     if (/[0-9]/.test(c)) {
       const m = /^[0-9]+(\.[0-9]+)?/.exec(src.slice(i))!;
       out.push({ t: 'num', v: Number(m[0]) });

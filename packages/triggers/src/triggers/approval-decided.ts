@@ -3,7 +3,7 @@ import { APPROVAL_OUTPUT_FIELDS, type EventType } from '../generated/contract.ts
 import type { FieldDescriptor } from '../fields.ts';
 import { SAMPLE_DECIDED_APPROVAL } from '../samples.ts';
 import { OUTCOME_SOURCES, outcomeOf, type DecisionOutcome } from '../outcome.ts';
-import { changedRequests, fetchEvents, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define.ts';
+import { changedRequests, subscribeRequest, unsubscribeRequest, type TriggerDefinition } from './define.ts';
 
 /** The filter's options, in the order the platforms show them. */
 export const OUTCOMES = ['approved', 'rejected', 'expired', 'cancelled'] as const satisfies readonly DecisionOutcome[];
@@ -33,22 +33,19 @@ function parseOutcomes(input?: Record<string, unknown>): DecidedFilters {
 }
 
 /**
- * The moment the request left `pending`. `decided_at` covers approvals and rejections (manual or
- * automatic at expiry) and `cancelled_at` cancellations; a plain expiry has neither, and its
- * `expires_at` is only when it became due (the sweeper records it later), so its time is the
- * `approval.expired` event's, which the sweeper writes in the same transaction. A platform that
- * cannot read events while it polls (Make) reads the fields and then `updated_at`.
+ * The moment the request left `pending`, one field per way out: `decided_at` for approvals and
+ * rejections (manual or automatic at expiry), `cancelled_at` for cancellations, `expired_at` for a
+ * plain expiry (not `expires_at`, which is only when it became due: the sweeper records it later).
+ * Every platform reads these, in this order, from the request alone.
  */
-export const DECISION_TIME_FIELDS = ['decided_at', 'cancelled_at'] as const satisfies readonly (keyof Approval)[];
+export const DECISION_TIME_FIELDS = ['decided_at', 'cancelled_at', 'expired_at'] as const satisfies readonly (keyof Approval)[];
 
-async function decisionTime(a: Approval, request: Parameters<TriggerDefinition<Approval, DecidedFilters>['polling']['expand']>[1]['request']): Promise<number | null> {
+function decisionTime(a: Approval): number | null {
   for (const field of DECISION_TIME_FIELDS) {
     const at = a[field];
     if (at) return Date.parse(at);
   }
-  if (a.status !== 'expired') return null;
-  const expired = (await fetchEvents(request, a.id)).find((e) => e.type === 'approval.expired');
-  return expired ? Date.parse(expired.created_at) : null;
+  return null;
 }
 
 /** Fires once per request that reaches a final state; the item is the request as decided. */
@@ -61,9 +58,9 @@ export const approvalDecidedTrigger: TriggerDefinition<Approval, DecidedFilters>
   filters: parseOutcomes,
   polling: changedRequests(
     (f) => ({ status: f.outcomes.join(',') }),
-    async (a, { request, filters }) => {
+    async (a, { filters }) => {
       if (!(filters.outcomes as string[]).includes(a.status)) return [];
-      const time = await decisionTime(a, request);
+      const time = decisionTime(a);
       return time === null ? [] : [{ key: a.id, time, item: a }];
     },
   ),

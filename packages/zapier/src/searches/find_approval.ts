@@ -4,13 +4,6 @@ import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_PENDING_APPROVAL, pathOf } from
 import { parseBody, perform, str } from '../api.ts';
 import { inputField, outputFields } from '../fields.ts';
 
-/**
- * The list API has no idempotency-key filter, so a key is looked up among the newest requests:
- * this many pages of 100 (Zapier gives a search 30 s). Keys are meant for retries of a recent
- * create, which this covers.
- */
-export const IDEMPOTENCY_SCAN_PAGES = 5;
-
 const byId = async (z: ZObject, id: string): Promise<Approval[]> => {
   // A malformed ID is a 404 too (the API answers unknown and invalid IDs alike).
   const { status, data } = await perform(z, { method: 'GET', path: pathOf('/api/v1/approvals/{id}', { id }), successStatuses: [200, 404] });
@@ -27,18 +20,15 @@ const byExternalId = async (z: ZObject, externalId: string): Promise<Approval[]>
   return parseBody(ApprovalList, data, 'approval list').data;
 };
 
+/** An exact lookup (`idempotency_key=`): a key is unique within the org, however old its request. */
 const byIdempotencyKey = async (z: ZObject, key: string): Promise<Approval[]> => {
-  let token: string | null = null;
-  for (let page = 0; page < IDEMPOTENCY_SCAN_PAGES; page++) {
-    const query: Record<string, string> = { sort: '-created_at', page_size: '100', ...(token ? { page_token: token } : {}) };
-    const { data } = await perform(z, { method: 'GET', path: '/api/v1/approvals', query, successStatuses: [200] });
-    const list = parseBody(ApprovalList, data, 'approval list');
-    const hit = list.data.find((a) => a.idempotency_key === key);
-    if (hit) return [hit];
-    token = list.next_page_token;
-    if (!token) break;
-  }
-  return [];
+  const { data } = await perform(z, {
+    method: 'GET',
+    path: '/api/v1/approvals',
+    query: { idempotency_key: key, page_size: '1' },
+    successStatuses: [200],
+  });
+  return parseBody(ApprovalList, data, 'approval list').data;
 };
 
 /** The most specific key given wins: ID, then external ID, then idempotency key. */
@@ -69,7 +59,7 @@ export default defineSearch({
       ...inputField(externalIdField, { required: false, helpText: 'Your own reference, given when the request was created.' }),
       ...inputField(keyField, {
         required: false,
-        helpText: `The idempotency key the request was created with; looked up among the ${IDEMPOTENCY_SCAN_PAGES * 100} most recent requests.`,
+        helpText: 'The idempotency key the request was created with.',
       }),
     ],
     perform: find,

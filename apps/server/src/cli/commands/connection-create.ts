@@ -5,6 +5,7 @@ import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { createConnection } from '../../modules/connections/connections.ts';
 import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
+import { CLI_ACTOR } from '../../core/audit.ts';
 
 export const ConnectionCreateArgs = z.object({
   org: OrgSlug,
@@ -23,8 +24,9 @@ export async function connectionCreateCommand(db: Database, _config: Config, arg
     orgId: org.id,
     name: args.name,
     scopes: args.scopes,
-    rateLimit: args['rate-limit'],
-  });
+    rateLimit: args['rate-limit'].limit,
+    rateLimitWindow: args['rate-limit'].window,
+  }, CLI_ACTOR);
   if (args.json) {
     return ok(
       JSON.stringify({
@@ -33,6 +35,7 @@ export async function connectionCreateCommand(db: Database, _config: Config, arg
         name: connection.name,
         scopes: connection.scopes,
         rate_limit: connection.rate_limit,
+        rate_limit_window: connection.rate_limit_window,
         org: org.slug,
         created_at: connection.created_at.toISOString(),
       }),
@@ -43,7 +46,7 @@ export async function connectionCreateCommand(db: Database, _config: Config, arg
       `Created connection "${connection.name}" in org ${org.slug}.`,
       `  id:         ${connection.id}`,
       `  scopes:     ${connection.scopes.join(', ')}`,
-      `  rate limit: ${connection.rate_limit} requests/hour`,
+      `  rate limit: ${connection.rate_limit} requests/${connection.rate_limit_window}`,
       '',
       'API key (shown once; only its SHA-256 is stored, so copy it now):',
       `  ${apiKey}`,

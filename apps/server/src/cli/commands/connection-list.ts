@@ -28,13 +28,13 @@ export async function connectionListCommand(db: Database, _config: Config, args:
   }
   if (connections.length === 0) return ok(`No connections in org ${org.slug}. Create one with: greenlight connection create --org ${org.slug} --name NAME`);
   const rows = [
-    ['ID', 'NAME', 'KEY', 'SCOPES', 'RATE/H', 'CREATED', 'STATUS'],
+    ['ID', 'NAME', 'KEY', 'SCOPES', 'RATE LIMIT', 'CREATED', 'STATUS'],
     ...connections.map((c) => [
       c.id,
       c.name,
       c.key_prefix ? `${c.key_prefix}…` : '-',
       c.scopes.join(','),
-      String(c.rate_limit),
+      `${c.rate_limit}/${c.rate_limit_window === 'minute' ? 'min' : 'hour'}`,
       c.created_at.toISOString(),
       c.revoked_at ? `revoked ${c.revoked_at.toISOString()}` : 'active',
     ]),

@@ -5,6 +5,7 @@ import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { revokeConnection } from '../../modules/connections/connections.ts';
 import { OrgSlug, required } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
+import { CLI_ACTOR } from '../../core/audit.ts';
 
 export const ConnectionRevokeArgs = z.object({
   org: OrgSlug,
@@ -16,7 +17,7 @@ export type ConnectionRevokeArgs = z.output<typeof ConnectionRevokeArgs>;
 export async function connectionRevokeCommand(db: Database, _config: Config, args: ConnectionRevokeArgs): Promise<CliResult> {
   const org = await findOrgBySlug(db, args.org);
   if (!org) return failed(`org not found: ${args.org}`);
-  const connection = await revokeConnection(db, org.id, args.id);
+  const connection = await revokeConnection(db, org.id, args.id, { actor: CLI_ACTOR });
   if (!connection) return failed(`connection not found in org ${org.slug}: ${args.id}`);
   return ok(
     `Revoked connection "${connection.name}" (${connection.id}) at ${connection.revoked_at!.toISOString()}; its key no longer works.`,

@@ -4,6 +4,7 @@ import type { Database } from '../../storage/database.ts';
 import { findOrgBySlug, setEmergencyStop } from '../../modules/orgs/create-org.ts';
 import { OrgSlug, required } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
+import { CLI_ACTOR } from '../../core/audit.ts';
 
 export const EmergencyStopArgs = z.object({
   state: required().pipe(z.enum(['on', 'off'], { error: 'must be "on" or "off"' })),
@@ -15,7 +16,7 @@ export type EmergencyStopArgs = z.output<typeof EmergencyStopArgs>;
 export async function emergencyStopCommand(db: Database, _config: Config, args: EmergencyStopArgs): Promise<CliResult> {
   const org = await findOrgBySlug(db, args.org);
   if (!org) return failed(`org not found: ${args.org}`);
-  await setEmergencyStop(db, org.id, args.state === 'on');
+  await setEmergencyStop(db, org.id, args.state === 'on', CLI_ACTOR);
   return ok(
     args.state === 'on'
       ? `Emergency stop is ON for org ${org.slug}: every change to approval requests is refused (503 EMERGENCY_STOP) until it is turned off.`

@@ -4,6 +4,7 @@ import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { createOAuthClient, RedirectUri } from '../../modules/oauth/clients.ts';
 import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
+import { CLI_ACTOR } from '../../core/audit.ts';
 
 /** `greenlight oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--json]` */
 export const OAuthClientCreateArgs = z.object({
@@ -27,8 +28,9 @@ export async function oauthClientCreateCommand(db: Database, args: OAuthClientCr
     name: args.name,
     redirect_uris: args['redirect-uri'],
     scopes: args.scopes,
-    rate_limit: args['rate-limit'],
-  });
+    rate_limit: args['rate-limit'].limit,
+    rate_limit_window: args['rate-limit'].window,
+  }, CLI_ACTOR);
   if (args.json) {
     return ok(
       JSON.stringify({
@@ -39,6 +41,7 @@ export async function oauthClientCreateCommand(db: Database, args: OAuthClientCr
         redirect_uris: client.redirect_uris,
         scopes: client.scopes,
         rate_limit: client.rate_limit,
+        rate_limit_window: client.rate_limit_window,
         org: org.slug,
         created_at: client.created_at.toISOString(),
       }),

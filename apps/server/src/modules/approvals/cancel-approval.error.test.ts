@@ -82,6 +82,7 @@ describe('DELETE /api/v1/approvals/:id — refusals', () => {
       scopes: ['approvals:write'],
       rateLimitKey: 'test',
       rateLimit: 100,
+      rateLimitWindowSeconds: 3600,
     };
     await setEmergencyStop(server.db, seed.org.id, true);
     const attempt = cancelApproval({

@@ -166,6 +166,7 @@ describe('POST /api/v1/approvals — emergency stop', () => {
       scopes: ['approvals:write'],
       rateLimitKey: 'test',
       rateLimit: 100,
+      rateLimitWindowSeconds: 3600,
     };
     await setEmergencyStop(server.db, org.org.id, true);
     const attempt = createApproval({

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Approval, z } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { secretKeys } from '../../security/sealed.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -11,15 +12,18 @@ afterAll(() => server.stop(), 60_000);
 const inOneDay = () => new Date(Date.now() + 24 * 3600_000).toISOString();
 const ExactApproval = z.strictObject(Approval.shape);
 
+/** The stored row, its callback headers opened (they are sealed at rest). */
 async function storedRow(id: string) {
   const { rows } = await server.db.query<{
-    callback_headers: Record<string, string> | null;
+    callback_headers: string | null;
     request_fingerprint: string | null;
     requested_by_type: string;
     requested_by_id: string | null;
     requested_by_name: string | null;
   }>('SELECT callback_headers, request_fingerprint, requested_by_type, requested_by_id, requested_by_name FROM approvals WHERE id = $1', [id]);
-  return rows[0]!;
+  const row = rows[0]!;
+  expect(row.callback_headers === null || row.callback_headers.startsWith('gl1:')).toBe(true);
+  return { ...row, callback_headers: row.callback_headers === null ? null : (JSON.parse(secretKeys().open(row.callback_headers)) as Record<string, string>) };
 }
 
 async function countRows(orgId: string, where = 'true', params: unknown[] = []) {
@@ -142,6 +146,10 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       tags: body.tags,
       changes: body.changes,
       resource: body.resource,
+      entity_type: 'database',
+      entity_id: 'db-main',
+      entity_name: 'Main cluster',
+      action: null,
       requested_by: { type: 'connection', id: seed.connectionId, name: 'primary' },
       comments_count: 0,
       created_at: expect.any(String),
@@ -150,8 +158,11 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       on_expiry: 'expire',
       decided_at: null,
       decided_by: null,
+      decided_by_id: null,
       decision_comment: null,
+      decision_note: null,
       cancelled_at: null,
+      expired_at: null,
       approved_content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);

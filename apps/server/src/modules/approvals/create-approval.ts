@@ -6,6 +6,7 @@ import { create, type CreateOutcome } from '../../core/state-machine.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
+import { secretKeys } from '../../security/sealed.ts';
 
 type Replayed = { status: 200; body: Approval };
 
@@ -25,6 +26,12 @@ function replay(existing: ApprovalRow & { request_fingerprint: string | null }, 
     });
   }
   return { status: 200, body: toApproval(existing) };
+}
+
+/** `entity_type`, `entity_id` and `entity_name` are `resource` spelled flat (the contract checks they come together). */
+function entityResource(body: Routes['createApproval']['request']['body']['_output']): Approval['resource'] {
+  if (body.entity_type === undefined || body.entity_id === undefined) return null;
+  return { type: body.entity_type, id: body.entity_id, ...(body.entity_name === undefined ? {} : { name: body.entity_name }) };
 }
 
 /**
@@ -54,19 +61,20 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       title: body.title,
       description: body.description,
       priority: body.priority,
-      action_type: body.action_type ?? null,
+      action_type: body.action_type ?? body.action ?? null,
       source: body.source ?? null,
-      metadata: body.metadata ?? {},
+      metadata: body.metadata ?? body.payload ?? {},
       required_approvals: body.required_approvals,
       is_sequential: body.is_sequential,
       callback_url: body.callback_url ?? null,
-      callback_headers: body.callback_headers ?? null,
+      // Sealed at rest: they carry the automation's own credentials.
+      callback_headers: body.callback_headers ? secretKeys().seal(JSON.stringify(body.callback_headers)) : null,
       external_id: body.external_id ?? null,
       idempotency_key: key,
       request_fingerprint: fingerprint,
       tags: body.tags ?? {},
       changes: body.changes ?? null,
-      resource: body.resource ?? null,
+      resource: body.resource ?? entityResource(body),
       expires_at: body.expires_at ?? null,
       on_expiry: body.on_expiry,
     });

@@ -155,6 +155,7 @@ describe('decision path re-checks under the row lock', () => {
     scopes: ['approvals:write'],
     rateLimitKey: `conn:${connection.connectionId}`,
     rateLimit: 10_000,
+    rateLimitWindowSeconds: 3600,
   });
 
   it('an emergency stop pressed after authentication still refuses the decision, writing nothing', async () => {

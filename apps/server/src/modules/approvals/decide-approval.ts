@@ -4,6 +4,7 @@ import { attemptClaimed, watchFirstAttempt } from '../../delivery/inline.ts';
 import { decide } from '../../core/state-machine.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { generateSecret } from '../../delivery/signer.ts';
+import { secretKeys } from '../../security/sealed.ts';
 
 /**
  * `PATCH /approvals/:id`: the decision transition (core/state-machine.ts), then its callback.
@@ -19,8 +20,9 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
   const decideAndDeliver = async () => {
     // With a worker here, the decision's statement also claims its callback for this process.
-    const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: generateSecret() };
-    const { approval, callback, events } = await decide(deps.db, auth, params.id, body, { claimCallback });
+    const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: secretKeys().seal(generateSecret()) };
+    const { decision_note, ...ballot } = body;
+    const { approval, callback, events } = await decide(deps.db, auth, params.id, { ...ballot, comment: body.comment ?? decision_note }, { claimCallback });
     countDecisions(deps.metrics, events);
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;

@@ -40,6 +40,7 @@ async function events(seed: SeededOrg, id: string) {
     from_status: string | null;
     to_status: string | null;
     data: Record<string, unknown>;
+    created_at: string;
   }[];
 }
 
@@ -143,11 +144,11 @@ describe('on_expiry', () => {
     const ev = evs[1]!;
     expect(ev).toMatchObject({ actor: { type: 'system', id: null, name: 'Greenlight' }, from_status: 'pending', to_status: status });
     if (policy === 'expire') {
-      expect(got).toMatchObject({ status, decided_at: null, decided_by: null, decision_comment: null });
+      expect(got).toMatchObject({ status, decided_at: null, decided_by: null, decision_comment: null, expired_at: ev.created_at });
       expect(ev.data).toEqual({ expires_at: got.expires_at });
     } else {
       const comment = `automatically ${status} on expiry`;
-      expect(got).toMatchObject({ status, decided_by: null, decision_comment: comment, current_approvals: 0 });
+      expect(got).toMatchObject({ status, decided_by: null, decision_comment: comment, current_approvals: 0, expired_at: null });
       expect(Date.parse(got.decided_at)).toBeGreaterThanOrEqual(Date.parse(got.expires_at));
       expect(ev.data).toEqual({
         decision: policy,

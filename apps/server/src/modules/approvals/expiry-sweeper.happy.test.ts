@@ -42,7 +42,7 @@ describe('expireDue', () => {
 
     expect(await expireDue(server.db)).toBeGreaterThanOrEqual(1);
     const got = await server.http(seed.key).get(`/api/v1/approvals/${a.id}`).expect(200);
-    expect(got.body).toMatchObject({ status: 'expired', decided_at: null, cancelled_at: null });
+    expect(got.body).toMatchObject({ status: 'expired', decided_at: null, cancelled_at: null, expired_at: got.body.updated_at });
     expect(Date.parse(got.body.updated_at)).toBeGreaterThan(Date.parse(a.updated_at));
 
     const events = await server.http(seed.key).get(`/api/v1/approvals/${a.id}/events`).expect(200);

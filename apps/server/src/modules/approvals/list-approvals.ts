@@ -42,7 +42,7 @@ export interface ListApprovalsOptions {
  */
 export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes['listApprovals']> {
   return async ({ query, auth, deps }) => {
-    const sort = sortSpec(query.sort);
+    const sort = sortSpec(query.sort, query.reverse);
     const cursor = query.page_token === undefined ? null : decodePageToken(query, query.page_token);
     const page = cursor ? cursor.page : query.page;
     const pageSize = query.page_size;

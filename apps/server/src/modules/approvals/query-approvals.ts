@@ -17,12 +17,12 @@ export interface SortSpec {
   descending: boolean;
 }
 
-export function sortSpec(sort: SortKey): SortSpec {
-  const descending = sort.startsWith('-');
-  const name = descending ? sort.slice(1) : sort;
+/** The list's order: `sort`, turned around by `reverse`. */
+export function sortSpec(sort: SortKey, reverse = false): SortSpec {
+  const name = sort.startsWith('-') ? sort.slice(1) : sort;
   const column = SORT_COLUMNS.find((c) => c === name);
   if (!column) throw new Error(`unknown sort ${sort}`);
-  return { column, descending };
+  return { column, descending: sort.startsWith('-') !== reverse };
 }
 
 /** Collects bind parameters and hands back their `$n` placeholders. */
@@ -45,6 +45,8 @@ export function filterConditions(orgId: string, q: ListApprovalsQuery, p: Params
   if (q.external_id) where.push(`a.external_id = ${p.add(q.external_id)}`);
   if (q.idempotency_key) where.push(`a.idempotency_key = ${p.add(q.idempotency_key)}`);
   if (q.action_type) where.push(`a.action_type = ${p.add(q.action_type)}`);
+  if (q.entity_type) where.push(`a.resource->>'type' = ${p.add(q.entity_type)}`);
+  if (q.entity_id) where.push(`a.resource->>'id' = ${p.add(q.entity_id)}`);
   if (q.source) where.push(`a.source = ${p.add(q.source)}`);
   if (q.tags) where.push(`a.tags @> ${p.add(JSON.stringify(q.tags))}::jsonb`);
   if (q.created_after) where.push(`a.created_at > ${p.add(q.created_after)}::timestamptz`);
@@ -84,7 +86,7 @@ export function afterCursorSql(s: SortSpec, cursor: Cursor, p: Params): string {
  */
 export function servedInOrder(q: ListApprovalsQuery, s: SortSpec): boolean {
   // Whatever is not named here (a filter added later included) counts as a filter to test.
-  const { page: _p, page_size: _ps, page_token: _t, sort: _s, status, created_after, updated_after, decided_after, ...tested } = q;
+  const { page: _p, page_size: _ps, page_token: _t, sort: _s, reverse: _r, status, created_after, updated_after, decided_after, ...tested } = q;
   if (Object.values(tested).some((v) => v !== undefined)) return false;
   const ranges = { created_at: created_after, updated_at: updated_after, decided_at: decided_after };
   if (Object.entries(ranges).some(([column, after]) => after !== undefined && column !== s.column)) return false;
@@ -100,7 +102,7 @@ export function servedInOrder(q: ListApprovalsQuery, s: SortSpec): boolean {
  * list leaves out undecided requests, which the counts include.
  */
 export function countedByStatus(q: ListApprovalsQuery, s: SortSpec): boolean {
-  const { page: _p, page_size: _ps, page_token: _t, sort: _s, status, ...others } = q;
+  const { page: _p, page_size: _ps, page_token: _t, sort: _s, reverse: _r, status, ...others } = q;
   return status !== undefined && s.column !== 'decided_at' && Object.values(others).every((v) => v === undefined);
 }
 

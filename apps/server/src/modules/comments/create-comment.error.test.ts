@@ -150,12 +150,14 @@ describe('comments — emergency stop', () => {
         auth_type: 'api_key',
         scopes: ['comments:write'],
         rate_limit: 10_000,
+        rate_limit_window: 'hour',
         created_at: new Date(),
       },
       user: null,
       scopes: ['comments:write'],
       rateLimitKey: `conn:${org.connectionId}`,
       rateLimit: 10_000,
+      rateLimitWindowSeconds: 3600,
     };
     await setEmergencyStop(server.db, org.org.id, true);
 

@@ -2,6 +2,7 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import * as connections from './connections.ts';
+import { actorOf } from '../../core/audit.ts';
 
 /**
  * `GET /api/v1/connections`: an admin sees every active connection of the org (API keys and every
@@ -34,7 +35,8 @@ export const createConnection: Handler<Routes['createConnection']> = async ({ au
     createdByUserId: auth.user?.id ?? null,
     ...(body.scopes ? { scopes: body.scopes } : {}),
     ...(body.rate_limit ? { rateLimit: body.rate_limit } : {}),
-  });
+    ...(body.rate_limit_window ? { rateLimitWindow: body.rate_limit_window } : {}),
+  }, actorOf(auth));
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, connection_id: connection.id }, 'connection created');
   return { status: 201, body: { ...connections.toConnectionJson(connection, null, auth.user), api_key: apiKey } };
 };
@@ -44,7 +46,7 @@ export const createConnection: Handler<Routes['createConnection']> = async ({ au
  * router answers 404 to a non-admin for someone else's, as it is absent from their list).
  */
 export const revokeConnection: Handler<Routes['revokeConnection']> = async ({ auth, ownedBy, params, deps, log }) => {
-  const revoked = await connections.revokeConnection(deps.db, auth.org.id, params.id, ownedBy ? { ofUser: ownedBy.id } : {});
+  const revoked = await connections.revokeConnection(deps.db, auth.org.id, params.id, { ...(ownedBy ? { ofUser: ownedBy.id } : {}), actor: actorOf(auth) });
   if (!revoked) throw notFound('connection');
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, connection_id: revoked.id }, 'connection revoked');
   const person = async (id: string | null) =>

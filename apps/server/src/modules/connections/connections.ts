@@ -1,9 +1,10 @@
-import { SCOPES, type Scope } from '@greenlight/contract';
+import { RATE_LIMIT_WINDOWS, SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import type { AuthContext } from '../../context.ts';
 import { generateApiKey } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
+import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
 
 export interface ConnectionRecord {
   id: string;
@@ -13,6 +14,7 @@ export interface ConnectionRecord {
   key_prefix: string | null;
   scopes: Scope[];
   rate_limit: number;
+  rate_limit_window: RateLimitWindow;
   /** The person an OAuth grant acts for; null for API keys. */
   user_id: string | null;
   /** The admin who issued an API key (null for grants and keys made outside the API). */
@@ -21,20 +23,49 @@ export interface ConnectionRecord {
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, user_id, created_by_user_id, created_at, revoked_at';
+const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, rate_limit_window, user_id, created_by_user_id, created_at, revoked_at';
 
 /** Creates an API-key connection. The key is returned once; only its SHA-256 is stored. */
 export async function createConnection(
   db: Database,
-  input: { orgId: string; name: string; scopes?: readonly Scope[]; rateLimit?: number; userId?: string | null; createdByUserId?: string | null },
+  input: {
+    orgId: string;
+    name: string;
+    scopes?: readonly Scope[];
+    rateLimit?: number;
+    rateLimitWindow?: RateLimitWindow;
+    userId?: string | null;
+    createdByUserId?: string | null;
+  },
+  actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<{ connection: ConnectionRecord; apiKey: string }> {
   const { key, hash, prefix } = generateApiKey();
-  const { rows } = await db.query<ConnectionRecord>(
-    `INSERT INTO connections (org_id, name, key_hash, key_prefix, scopes, rate_limit, user_id, created_by_user_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-    [input.orgId, input.name, hash, prefix, [...(input.scopes ?? SCOPES)], input.rateLimit ?? 100, input.userId ?? null, input.createdByUserId ?? null],
-  );
-  return { connection: rows[0]!, apiKey: key };
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ConnectionRecord>(
+      `INSERT INTO connections (org_id, name, key_hash, key_prefix, scopes, rate_limit, rate_limit_window, user_id, created_by_user_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [
+        input.orgId,
+        input.name,
+        hash,
+        prefix,
+        [...(input.scopes ?? SCOPES)],
+        input.rateLimit ?? 100,
+        input.rateLimitWindow ?? 'hour',
+        input.userId ?? null,
+        input.createdByUserId ?? null,
+      ],
+    );
+    const connection = rows[0]!;
+    await recordAudit(tx, {
+      orgId: input.orgId,
+      actor,
+      type: 'connection.created',
+      target: { type: 'connection', id: connection.id },
+      details: { name: connection.name, auth_type: 'api_key', key_prefix: prefix, scopes: connection.scopes },
+    });
+    return { connection, apiKey: key };
+  });
 }
 
 export async function listConnections(db: Database, orgId: string): Promise<ConnectionRecord[]> {
@@ -54,21 +85,34 @@ export async function revokeConnection(
   db: Database,
   orgId: string,
   id: string,
-  options: { ofUser?: string } = {},
+  options: { ofUser?: string; actor?: AuditActor } = {},
 ): Promise<ConnectionRecord | null> {
+  const actor = options.actor ?? SYSTEM_ACTOR;
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<ConnectionRecord>(
+    // now() is the transaction's start: equal to revoked_at only when this transaction revoked it.
+    const { rows } = await tx.query<ConnectionRecord & { newly_revoked: boolean }>(
       `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
-        WHERE org_id = $1 AND id = $2 AND ($3::uuid IS NULL OR user_id = $3) RETURNING ${COLUMNS}`,
+        WHERE org_id = $1 AND id = $2 AND ($3::uuid IS NULL OR user_id = $3) RETURNING ${COLUMNS}, revoked_at = now() AS newly_revoked`,
       [orgId, id, options.ofUser ?? null],
     );
-    const connection = rows[0];
-    if (connection) announceAuthChange(tx, { connectionId: connection.id });
-    if (connection?.auth_type === 'oauth') {
+    const row = rows[0];
+    if (!row) return null;
+    const { newly_revoked, ...connection } = row;
+    if (newly_revoked) {
+      await recordAudit(tx, {
+        orgId,
+        actor,
+        type: 'connection.revoked',
+        target: { type: 'connection', id },
+        details: { name: connection.name, auth_type: connection.auth_type },
+      });
+    }
+    announceAuthChange(tx, { connectionId: connection.id });
+    if (connection.auth_type === 'oauth') {
       await tx.query('UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE connection_id = $1', [id]);
     }
-    if (connection) await disableSubscriptionsOf(tx, orgId, { connectionIds: [connection.id] }, 'its connection was revoked');
-    return connection ?? null;
+    await disableSubscriptionsOf(tx, orgId, { connectionIds: [connection.id] }, 'its connection was revoked', actor);
+    return connection;
   });
 }
 
@@ -103,6 +147,7 @@ export const toConnectionJson = (c: ConnectionRecord, user: Person | null, creat
   key_prefix: c.key_prefix,
   scopes: c.scopes,
   rate_limit: c.rate_limit,
+  rate_limit_window: c.rate_limit_window,
   user: c.user_id && user ? { id: c.user_id, email: user.email, name: user.name } : null,
   created_by: createdBy(c.created_by_user_id ?? c.user_id, c.created_by_user_id ? creator : user),
   created_at: c.created_at.toISOString(),
@@ -114,6 +159,7 @@ export interface CallerRow {
   connection_id: string;
   connection_name: string;
   rate_limit: number;
+  rate_limit_window: RateLimitWindow;
   connection_created_at: Date;
   org_id: string;
   org_slug: string;
@@ -121,7 +167,7 @@ export interface CallerRow {
   emergency_stop: boolean;
 }
 
-export const CALLER_COLUMNS = `c.id AS connection_id, c.name AS connection_name, c.rate_limit, c.created_at AS connection_created_at,
+export const CALLER_COLUMNS = `c.id AS connection_id, c.name AS connection_name, c.rate_limit, c.rate_limit_window, c.created_at AS connection_created_at,
        o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop`;
 
 /** The caller of a connection's credential, with the scopes it holds and the person it acts for, if any. */
@@ -142,12 +188,14 @@ export function callerOf(
       auth_type,
       scopes,
       rate_limit: row.rate_limit,
+      rate_limit_window: row.rate_limit_window,
       created_at: row.connection_created_at,
     },
     user,
     scopes,
     rateLimitKey: `conn:${row.connection_id}`,
     rateLimit: row.rate_limit,
+    rateLimitWindowSeconds: RATE_LIMIT_WINDOWS[row.rate_limit_window],
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
+import { actorOf } from '../../core/audit.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { addMember as addToOrg, AlreadyMemberError, changeRole, LastAdminError, listMembers as membersOf, removeMember as removeFromOrg, toMemberJson } from './members.ts';
 
@@ -20,7 +21,7 @@ export const listMembers: Handler<Routes['listMembers']> = async ({ auth, deps }
 
 /** `POST /api/v1/members`: like `greenlight init`, the new account gets a one-time sign-in link, answered once. */
 export const addMember: Handler<Routes['addMember']> = async ({ auth, body, deps, log }) => {
-  const { member, signInToken, signInExpiresAt } = await refusals(() => addToOrg(deps.db, auth.org.id, body));
+  const { member, signInToken, signInExpiresAt } = await refusals(() => addToOrg(deps.db, auth.org.id, body, actorOf(auth)));
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role }, 'member added');
   return {
     status: 201,
@@ -33,14 +34,14 @@ export const addMember: Handler<Routes['addMember']> = async ({ auth, body, deps
 };
 
 export const updateMember: Handler<Routes['updateMember']> = async ({ auth, params, body, deps, log }) => {
-  const member = await refusals(() => changeRole(deps.db, auth.org.id, params.userId, body.role));
+  const member = await refusals(() => changeRole(deps.db, auth.org.id, params.userId, body.role, actorOf(auth)));
   if (!member) throw notFound('member');
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role }, 'member role changed');
   return { status: 200, body: toMemberJson(member) };
 };
 
 export const removeMember: Handler<Routes['removeMember']> = async ({ auth, params, deps, log }) => {
-  const member = await refusals(() => removeFromOrg(deps.db, auth.org.id, params.userId));
+  const member = await refusals(() => removeFromOrg(deps.db, auth.org.id, params.userId, actorOf(auth)));
   if (!member) throw notFound('member');
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id }, 'member removed');
   return { status: 200, body: toMemberJson(member) };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { Browser, hiddenFields } from '../../testing/oauth.ts';
+import { Browser, hiddenFields, memberWithPassword } from '../../testing/oauth.ts';
 import { signedIn } from '../../testing/session.ts';
 
 let server: TestServer;
@@ -64,11 +64,46 @@ describe('members API (admin session)', () => {
     expect(res.body.member.role).toBe('viewer');
   });
 
-  it('a person already in another org is added without a link (the link would let this org set their first password)', async () => {
+  it('a person with an account in another org is invited, not added; the answer looks like a new account\'s; they accept while signed in', async () => {
     const seed = await seedOrg(server.db);
     const other = await seedOrg(server.db);
-    const res = await (await signedIn(server, seed)).http().post('/api/v1/members').send({ email: other.admin.email.toUpperCase(), role: 'approver' }).expect(201);
-    expect(res.body).toMatchObject({ member: { user_id: other.admin.id, email: other.admin.email, role: 'approver' }, sign_in_url: null, sign_in_expires_at: null });
+    const elsewhere = await memberWithPassword(server, other, 'viewer');
+    const admin = await signedIn(server, seed);
+    const fresh = await admin.http().post('/api/v1/members').send({ email: `fresh-${Date.now()}@example.test`, role: 'approver' }).expect(201);
+    const invited = await admin.http().post('/api/v1/members').send({ email: elsewhere.email.toUpperCase(), role: 'approver' }).expect(201);
+    // Same shape and kinds of value either way: nothing says the email has an account elsewhere.
+    const shape = (b: Record<string, unknown>) => JSON.stringify(b, (_k, v) => (typeof v === 'object' && v !== null ? v : typeof v));
+    expect(shape(invited.body)).toBe(shape(fresh.body));
+    expect(invited.body.member).toMatchObject({ email: elsewhere.email.toUpperCase(), name: null, role: 'approver', password_set: false });
+    expect(new URL(invited.body.sign_in_url).pathname).toMatch(/^\/sign-in\/[A-Za-z0-9_-]{43}$/);
+    // Not a member until they accept.
+    const members = async () => (await admin.http().get('/api/v1/members').expect(200)).body.data.map((m: { email: string }) => m.email);
+    expect(await members()).not.toContain(elsewhere.email);
+
+    const path = new URL(invited.body.sign_in_url).pathname;
+    const stranger = new Browser(server.url);
+    const toSignIn = await stranger.get(path);
+    expect(toSignIn.status).toBe(303);
+    expect(toSignIn.headers.location).toBe(`/sign-in?return_to=${encodeURIComponent(path)}`);
+    const someoneElse = new Browser(server.url);
+    const otherPerson = await memberWithPassword(server, other, 'viewer');
+    await someoneElse.signIn(otherPerson.email, otherPerson.password);
+    expect((await someoneElse.get(path)).status).toBe(403);
+
+    const person = new Browser(server.url);
+    expect((await person.signIn(elsewhere.email, elsewhere.password)).status).toBe(303);
+    const page = await person.get(path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain(seed.org.name);
+    expect(await members()).not.toContain(elsewhere.email);
+    const accepted = await person.post(path, hiddenFields(page.text));
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.location).toBe('/');
+    expect((await person.get('/api/v1/me')).body).toMatchObject({ org: { id: seed.org.id }, user: { email: elsewhere.email, role: 'approver' } });
+    expect(await members()).toContain(elsewhere.email);
+    expect((await person.get(path)).status).toBe(410);
+    const log = (await admin.http().get('/api/v1/audit-log').expect(200)).body.data.map((e: { type: string }) => e.type);
+    expect(log.slice(0, 2)).toEqual(['invitation.accepted', 'member.invited']);
   });
 
   it('a role change applies at once: a viewer made approver decides on the next request', async () => {

@@ -4,6 +4,7 @@ import { SIGN_IN_LINK_TTL_MINUTES } from '../orgs/create-org.ts';
 import type { Role } from '../users/sessions.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
+import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
 
 export interface MemberRecord {
   user_id: string;
@@ -48,42 +49,78 @@ async function memberOf(tx: Queryable, orgId: string, userId: string): Promise<M
 /**
  * Adds a person to the org, creating their account when the email is new. A one-time sign-in link
  * is made only for an account nobody can sign in to yet and that belongs to no other org: the link
- * lets its holder set the first password, and an admin of one org must not be able to take over an
- * account another org relies on.
+ * lets its holder set the first password. An account another org relies on is not added but invited:
+ * the link then asks its holder, signed in, to accept (modules/sessions/pages.ts). The answer has the
+ * same shape and kinds of value either way (the email, the name given, no password yet, a link), so
+ * it does not tell the admin whether the email has an account elsewhere.
  */
 export async function addMember(
   db: Database,
   orgId: string,
   input: { email: string; name?: string | undefined; role: Role },
+  actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<{ member: MemberRecord; signInToken: string | null; signInExpiresAt: Date | null }> {
   return db.transaction(async (tx) => {
     await tx.query(`INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT ((lower(email))) DO NOTHING`, [input.email, input.name ?? null]);
     const user = (
-      await tx.query<{ id: string; password_set: boolean; other_orgs: number }>(
+      await tx.query<{ id: string; password_set: boolean; other_orgs: number; here: boolean }>(
         `SELECT u.id, u.password_hash IS NOT NULL AS password_set,
-                (SELECT count(*)::int FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2) AS other_orgs
+                (SELECT count(*)::int FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2) AS other_orgs,
+                EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id = $2) AS here
            FROM users u WHERE lower(u.email) = lower($1) FOR UPDATE`,
         [input.email, orgId],
       )
     ).rows[0]!;
-    const inserted = await tx.query(
-      `INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (org_id, user_id) DO NOTHING`,
-      [orgId, user.id, input.role],
-    );
-    if (inserted.rowCount !== 1) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
+    if (user.here) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
 
+    const link = async (inviteRole: Role | null) => {
+      const token = randomToken();
+      const { rows } = await tx.query<{ expires_at: Date; created_at: Date }>(
+        `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at, invite_role)
+         VALUES ($1, $2, $3, now() + make_interval(mins => $4), $5) RETURNING expires_at, created_at`,
+        [sha256Hex(token), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES, inviteRole],
+      );
+      return { token, ...rows[0]! };
+    };
+
+    if (user.other_orgs > 0) {
+      const invitation = await link(input.role);
+      await recordAudit(tx, { orgId, actor, type: 'member.invited', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
+      const member: MemberRecord = { user_id: user.id, email: input.email, name: input.name ?? null, role: input.role, password_set: false, joined_at: invitation.created_at };
+      return { member, signInToken: invitation.token, signInExpiresAt: invitation.expires_at };
+    }
+
+    await tx.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)`, [orgId, user.id, input.role]);
     let signInToken: string | null = null;
     let signInExpiresAt: Date | null = null;
-    if (!user.password_set && user.other_orgs === 0) {
-      signInToken = randomToken();
-      const { rows } = await tx.query<{ expires_at: Date }>(
-        `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(mins => $4)) RETURNING expires_at`,
-        [sha256Hex(signInToken), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES],
-      );
-      signInExpiresAt = rows[0]!.expires_at;
+    if (!user.password_set) {
+      const first = await link(null);
+      signInToken = first.token;
+      signInExpiresAt = first.expires_at;
     }
+    await recordAudit(tx, { orgId, actor, type: 'member.added', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
     return { member: (await memberOf(tx, orgId, user.id))!, signInToken, signInExpiresAt };
+  });
+}
+
+/** Accepts an invitation: the holder of `token`, signed in as `userId`, joins its org. Null when it is not (or no longer) valid for them. */
+export async function acceptInvitation(db: Database, tokenHash: string, userId: string): Promise<{ orgId: string; role: Role } | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ org_id: string; invite_role: Role }>(
+      `UPDATE sign_in_tokens SET used_at = now()
+        WHERE token_hash = $1 AND user_id = $2 AND invite_role IS NOT NULL AND used_at IS NULL AND expires_at > now()
+        RETURNING org_id, invite_role`,
+      [tokenHash, userId],
+    );
+    const invitation = rows[0];
+    if (!invitation) return null;
+    await tx.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT (org_id, user_id) DO NOTHING`, [
+      invitation.org_id,
+      userId,
+      invitation.invite_role,
+    ]);
+    await recordAudit(tx, { orgId: invitation.org_id, actor: { type: 'user', id: userId }, type: 'invitation.accepted', target: { type: 'user', id: userId }, details: { role: invitation.invite_role } });
+    return { orgId: invitation.org_id, role: invitation.invite_role };
   });
 }
 
@@ -104,12 +141,27 @@ async function lockForChange(tx: Queryable, orgId: string, userId: string) {
 
 const lastAdmin = (what: string) => new LastAdminError(`the last admin cannot be ${what}; make another member admin first`);
 
-export async function changeRole(db: Database, orgId: string, userId: string, role: Role): Promise<MemberRecord | null> {
+export async function changeRole(
+  db: Database,
+  orgId: string,
+  userId: string,
+  role: Role,
+  actor: AuditActor = SYSTEM_ACTOR,
+): Promise<MemberRecord | null> {
   return db.transaction(async (tx) => {
     const locked = await lockForChange(tx, orgId, userId);
     if (!locked) return null;
     if (locked.target.role === 'admin' && role !== 'admin' && locked.admins <= 1) throw lastAdmin('demoted');
     await tx.query('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, role]);
+    if (locked.target.role !== role) {
+      await recordAudit(tx, {
+        orgId,
+        actor,
+        type: 'member.role_changed',
+        target: { type: 'user', id: userId },
+        details: { role, previous_role: locked.target.role },
+      });
+    }
     return memberOf(tx, orgId, userId);
   });
 }
@@ -120,12 +172,13 @@ export async function changeRole(db: Database, orgId: string, userId: string, ro
  * membership; revoking makes the connection list say so). The account itself stays: it may belong
  * to other orgs.
  */
-export async function removeMember(db: Database, orgId: string, userId: string): Promise<MemberRecord | null> {
+export async function removeMember(db: Database, orgId: string, userId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<MemberRecord | null> {
   return db.transaction(async (tx) => {
     const locked = await lockForChange(tx, orgId, userId);
     if (!locked) return null;
     if (locked.target.role === 'admin' && locked.admins <= 1) throw lastAdmin('removed');
     const member = (await memberOf(tx, orgId, userId))!;
+    await recordAudit(tx, { orgId, actor, type: 'member.removed', target: { type: 'user', id: userId }, details: { email: member.email, role: member.role } });
     await tx.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
     await tx.query('DELETE FROM sessions WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
     await tx.query('UPDATE sign_in_tokens SET used_at = now() WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL', [orgId, userId]);
@@ -145,7 +198,7 @@ export async function removeMember(db: Database, orgId: string, userId: string):
         WHERE org_id = $1 AND (user_id = $2 OR created_by_user_id = $2) RETURNING id`,
       [orgId, userId],
     );
-    await disableSubscriptionsOf(tx, orgId, { userId, connectionIds: theirs.map((c) => c.id) }, 'its creator was removed from the organization');
+    await disableSubscriptionsOf(tx, orgId, { userId, connectionIds: theirs.map((c) => c.id) }, 'its creator was removed from the organization', actor);
     announceAuthChange(tx, { orgId });
     return member;
   });

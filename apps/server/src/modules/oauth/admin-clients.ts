@@ -1,5 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
+import { actorOf } from '../../core/audit.ts';
 import { notFound } from '../../errors.ts';
 import { validationError } from '../../http/errors.ts';
 import { CreateOAuthClientInput, createOAuthClient as registerClient, listOAuthClients as listClients, revokeOAuthClient as revokeClient, toClientJson } from './clients.ts';
@@ -9,7 +10,7 @@ export const createOAuthClient: Handler<Routes['createOAuthClient']> = async ({ 
   // The contract checks the shape; the redirect URI rules (https, no fragment…) live with the clients.
   const input = CreateOAuthClientInput.safeParse(body);
   if (!input.success) throw validationError(input.error, 'body', body);
-  const { client, clientSecret } = await registerClient(deps.db, auth.org.id, input.data);
+  const { client, clientSecret } = await registerClient(deps.db, auth.org.id, input.data, actorOf(auth));
   return { status: 201, body: { ...toClientJson(client), client_secret: clientSecret } };
 };
 
@@ -19,7 +20,7 @@ export const listOAuthClients: Handler<Routes['listOAuthClients']> = async ({ au
 
 /** `DELETE /api/v1/oauth-clients/{id}`: the client and every grant it holds, at once. */
 export const revokeOAuthClient: Handler<Routes['revokeOAuthClient']> = async ({ auth, params, deps }) => {
-  const client = await revokeClient(deps.db, auth.org.id, params.id);
+  const client = await revokeClient(deps.db, auth.org.id, params.id, actorOf(auth));
   if (!client) throw notFound('OAuth client');
   return { status: 200, body: toClientJson(client) };
 };

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { SCOPES, type Scope } from '@greenlight/contract';
+import { RateLimitWindow, SCOPES, type Scope } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
 import { constantTimeEqual, sha256Hex } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
+import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
 
 export interface OAuthClientRecord {
   id: string;
@@ -13,11 +14,12 @@ export interface OAuthClientRecord {
   redirect_uris: string[];
   scopes: Scope[];
   rate_limit: number;
+  rate_limit_window: RateLimitWindow;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, created_at, revoked_at';
+const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at';
 
 const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
@@ -45,6 +47,7 @@ export const CreateOAuthClientInput = z.object({
   redirect_uris: z.array(RedirectUri).min(1).max(20),
   scopes: z.array(z.enum(SCOPES)).min(1).default([...SCOPES]),
   rate_limit: z.number().int().min(1).max(10_000).default(100),
+  rate_limit_window: RateLimitWindow.default('hour'),
 });
 export type CreateOAuthClientInput = z.input<typeof CreateOAuthClientInput>;
 
@@ -53,17 +56,28 @@ export async function createOAuthClient(
   db: Database,
   orgId: string,
   input: CreateOAuthClientInput,
+  actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<{ client: OAuthClientRecord; clientSecret: string }> {
   const data = CreateOAuthClientInput.parse(input);
   const clientId = `glc_${randomBytes(16).toString('hex')}`;
   const clientSecret = `glcs_${randomBytes(32).toString('base64url')}`;
   const scopes = SCOPES.filter((s) => data.scopes.includes(s));
-  const { rows } = await db.query<OAuthClientRecord>(
-    `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
-    [orgId, clientId, sha256Hex(clientSecret), data.name, [...new Set(data.redirect_uris)], scopes, data.rate_limit],
-  );
-  return { client: rows[0]!, clientSecret };
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<OAuthClientRecord>(
+      `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit, rate_limit_window)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [orgId, clientId, sha256Hex(clientSecret), data.name, [...new Set(data.redirect_uris)], scopes, data.rate_limit, data.rate_limit_window],
+    );
+    const client = rows[0]!;
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      type: 'oauth_client.registered',
+      target: { type: 'oauth_client', id: client.id },
+      details: { name: client.name, client_id: clientId, redirect_uris: client.redirect_uris, scopes },
+    });
+    return { client, clientSecret };
+  });
 }
 
 export async function listOAuthClients(db: Database, orgId: string): Promise<OAuthClientRecord[]> {
@@ -78,14 +92,19 @@ export async function listOAuthClients(db: Database, orgId: string): Promise<OAu
  * Revokes a client and, in the same transaction, every grant it holds: its tokens stop working
  * on the next request. Null when the client is not in the org.
  */
-export async function revokeOAuthClient(db: Database, orgId: string, id: string): Promise<OAuthClientRecord | null> {
+export async function revokeOAuthClient(db: Database, orgId: string, id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<OAuthClientRecord | null> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<OAuthClientRecord>(
-      `UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+    // now() is the transaction's start: equal to revoked_at only when this transaction revoked it.
+    const { rows } = await tx.query<OAuthClientRecord & { newly_revoked: boolean }>(
+      `UPDATE oauth_clients SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND id = $2
+       RETURNING ${COLUMNS}, revoked_at = now() AS newly_revoked`,
       [orgId, id],
     );
-    const client = rows[0];
-    if (!client) return null;
+    if (!rows[0]) return null;
+    const { newly_revoked, ...client } = rows[0];
+    if (newly_revoked) {
+      await recordAudit(tx, { orgId, actor, type: 'oauth_client.revoked', target: { type: 'oauth_client', id }, details: { name: client.name } });
+    }
     await tx.query(
       `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
         WHERE id IN (SELECT DISTINCT connection_id FROM oauth_tokens WHERE client_id = $1)`,
@@ -116,6 +135,7 @@ export const toClientJson = (c: OAuthClientRecord) => ({
   redirect_uris: c.redirect_uris,
   scopes: c.scopes,
   rate_limit: c.rate_limit,
+  rate_limit_window: c.rate_limit_window,
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
 });

@@ -1,11 +1,12 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import OAuth2Server from '@node-oauth/oauth2-server';
-import { SCOPES, type Scope } from '@greenlight/contract';
+import { SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { findActiveClient, secretMatches } from './clients.ts';
 import { ACCESS_TOKEN_PREFIX, OAUTH_SETTINGS, REFRESH_TOKEN_PREFIX } from './settings.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
+import { openWith, sealWith } from '../../security/sealed.ts';
 
 const { InvalidGrantError } = OAuth2Server;
 
@@ -19,6 +20,7 @@ export interface ModelClient {
   redirectUris: string[];
   scopes: Scope[];
   rateLimit: number;
+  rateLimitWindow: RateLimitWindow;
 }
 export interface ModelUser {
   id: string;
@@ -62,20 +64,14 @@ interface IssuedPair {
  * refresh token itself, which is not stored: only its holder can read the pair back, so the
  * database at rest still holds no usable token.
  */
+const successorKey = (oldRefreshToken: string) => Buffer.from(hkdfSync('sha256', oldRefreshToken, '', 'greenlight refresh successor', 32));
+
 function sealSuccessor(oldRefreshToken: string, pair: IssuedPair): string {
-  const key = Buffer.from(hkdfSync('sha256', oldRefreshToken, '', 'greenlight refresh successor', 32));
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([cipher.update(JSON.stringify(pair), 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  return sealWith(successorKey(oldRefreshToken), JSON.stringify(pair));
 }
 
 function openSuccessor(oldRefreshToken: string, sealed: string): IssuedPair {
-  const raw = Buffer.from(sealed, 'base64');
-  const key = Buffer.from(hkdfSync('sha256', oldRefreshToken, '', 'greenlight refresh successor', 32));
-  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8')) as IssuedPair;
+  return JSON.parse(openWith(successorKey(oldRefreshToken), sealed)) as IssuedPair;
 }
 
 async function insertPair(
@@ -121,6 +117,7 @@ export function createOAuthModel(db: Database) {
         redirectUris: row.redirect_uris,
         scopes: row.scopes,
         rateLimit: row.rate_limit,
+        rateLimitWindow: row.rate_limit_window,
       };
     },
 
@@ -259,9 +256,9 @@ export function createOAuthModel(db: Database) {
           );
           const reused = rows[0]?.reused ?? true;
           const conn = await tx.query<{ id: string }>(
-            `INSERT INTO connections (org_id, name, auth_type, scopes, rate_limit, user_id, revoked_at)
-             VALUES ($1, $2, 'oauth', $3, $4, $5, CASE WHEN $6::boolean THEN now() END) RETURNING id`,
-            [user.orgId, client.name, scopes, client.rateLimit, user.id, reused],
+            `INSERT INTO connections (org_id, name, auth_type, scopes, rate_limit, rate_limit_window, user_id, revoked_at)
+             VALUES ($1, $2, 'oauth', $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END) RETURNING id`,
+            [user.orgId, client.name, scopes, client.rateLimit, client.rateLimitWindow, user.id, reused],
           );
           const connectionId = conn.rows[0]!.id;
           await tx.query('UPDATE oauth_codes SET connection_id = $2 WHERE code_hash = $1', [codeHash, connectionId]);

@@ -3,6 +3,7 @@ import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { constraintName, sqlState } from '../../storage/database.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
+import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
 
 export const SIGN_IN_LINK_TTL_MINUTES = 60;
 
@@ -75,14 +76,21 @@ export async function findOrgBySlug(db: Database, slug: string) {
  * Turns the org's emergency stop on or off. Decisions hold a share lock on the org row,
  * so a decision in flight either commits before the stop or sees it.
  */
-export async function setEmergencyStop(db: Database, orgId: string, on: boolean) {
-  const { rows } = await db.query<{ emergency_stop: boolean }>(
-    `UPDATE orgs SET emergency_stop = $2, emergency_stop_changed_at = now() WHERE id = $1 RETURNING emergency_stop`,
-    [orgId, on],
-  );
-  // Committed (one statement): cached API keys carry the org's flag, so they are dropped.
-  if (rows[0]) announceAuthChange(db, { orgId });
-  // Deliveries held during the stop are due: wake the workers rather than wait for their sweep.
-  if (rows[0] && !on) db.notify(DELIVERIES_CHANNEL, orgId);
-  return rows[0] ?? null;
+export async function setEmergencyStop(db: Database, orgId: string, on: boolean, actor: AuditActor = SYSTEM_ACTOR) {
+  return db.transaction(async (tx) => {
+    const before = (await tx.query<{ emergency_stop: boolean }>('SELECT emergency_stop FROM orgs WHERE id = $1 FOR UPDATE', [orgId])).rows[0];
+    if (!before) return null;
+    const { rows } = await tx.query<{ emergency_stop: boolean }>(
+      `UPDATE orgs SET emergency_stop = $2, emergency_stop_changed_at = now() WHERE id = $1 RETURNING emergency_stop`,
+      [orgId, on],
+    );
+    if (before.emergency_stop !== on) {
+      await recordAudit(tx, { orgId, actor, type: on ? 'emergency_stop.enabled' : 'emergency_stop.disabled', target: { type: 'org', id: orgId } });
+    }
+    // Sent once committed: cached API keys carry the org's flag, so they are dropped.
+    announceAuthChange(tx, { orgId });
+    // Deliveries held during the stop are due: wake the workers rather than wait for their sweep.
+    if (!on) tx.notify(DELIVERIES_CHANNEL, orgId);
+    return rows[0] ?? null;
+  });
 }

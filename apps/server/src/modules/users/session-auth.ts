@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { SCOPES } from '@greenlight/contract';
+import { RATE_LIMIT_WINDOWS, SCOPES } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
 import type { SessionResult } from '../../http/auth.ts';
 import { CSRF_HEADER, csrfMatches, findSession, readCookie, SESSION_COOKIE } from './sessions.ts';
@@ -31,6 +31,7 @@ export async function authenticateSession(db: Database, req: Request): Promise<S
       scopes: [...SCOPES],
       rateLimitKey: `user:${session.user.id}`,
       rateLimit: SESSION_RATE_LIMIT,
+      rateLimitWindowSeconds: RATE_LIMIT_WINDOWS.hour,
       sessionTokenHash: session.tokenHash,
     },
   };

@@ -2,7 +2,9 @@ import { WEBHOOK_LIMITS, type Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { generateSecret } from '../../delivery/signer.ts';
+import { secretKeys } from '../../security/sealed.ts';
 import { assertDeliverableUrl } from './assert-target.ts';
+import { actorOf, recordAudit } from '../../core/audit.ts';
 import { toWebhook, WEBHOOK_COLUMNS, type WebhookRow } from './serialize-webhook.ts';
 
 /**
@@ -31,9 +33,17 @@ export const createWebhook: Handler<Routes['createWebhook']> = async ({ body, au
       `INSERT INTO webhook_subscriptions AS s (org_id, url, events, description, secret, created_by_type, created_by_id, created_by_connection_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        RETURNING ${WEBHOOK_COLUMNS}`,
-      [auth.org.id, body.url, body.events, body.description || null, secret, auth.principal.type, auth.principal.id, auth.connection?.id ?? null],
+      [auth.org.id, body.url, body.events, body.description || null, secretKeys().seal(secret), auth.principal.type, auth.principal.id, auth.connection?.id ?? null],
     );
-    return rows[0]!;
+    const created = rows[0]!;
+    await recordAudit(tx, {
+      orgId: auth.org.id,
+      actor: actorOf(auth),
+      type: 'webhook.created',
+      target: { type: 'subscription', id: created.id },
+      details: { url: body.url, events: body.events },
+    });
+    return created;
   });
   return { status: 201, body: { ...toWebhook(row), secret } };
 };

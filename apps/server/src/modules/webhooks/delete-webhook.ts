@@ -1,6 +1,7 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
+import { actorOf, recordAudit } from '../../core/audit.ts';
 
 /**
  * REST-hook unsubscribe. The row is kept (marked deleted) so the delivery log still names it;
@@ -8,7 +9,8 @@ import { notFound } from '../../errors.ts';
  * n8n and Make treat as "already unsubscribed".
  */
 export const deleteWebhook: Handler<Routes['deleteWebhook']> = async ({ params, auth, deps }) => {
-  const { rows } = await deps.db.query<{ id: string }>(
+  const { rows } = await deps.db.transaction(async (tx) => {
+    const deleted = await tx.query<{ id: string }>(
     `WITH del AS (
        UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
         WHERE id = $1 AND org_id = $2 AND status <> 'deleted'
@@ -19,7 +21,12 @@ export const deleteWebhook: Handler<Routes['deleteWebhook']> = async ({ params, 
      )
      SELECT id FROM del`,
     [params.id, auth.org.id],
-  );
+    );
+    if (deleted.rows[0]) {
+      await recordAudit(tx, { orgId: auth.org.id, actor: actorOf(auth), type: 'webhook.deleted', target: { type: 'subscription', id: params.id } });
+    }
+    return deleted;
+  });
   if (!rows[0]) throw notFound('webhook subscription');
   return { status: 200, body: { id: rows[0].id, deleted: true } };
 };

@@ -1,16 +1,19 @@
 import type { Queryable } from '../../storage/database.ts';
+import { recordAudit, type AuditActor } from '../../core/audit.ts';
 
 /**
  * Disables the active subscriptions a principal made: those of a person (made signed in or through
  * their grants) and those made through the given connections; their queued deliveries are closed as
  * `gone`. Runs in the transaction that removes the person or revokes the connection, so nothing is
- * delivered for them after it commits. Answers the ids disabled.
+ * delivered for them after it commits; each one disabled is in the audit log, by the one who removed
+ * or revoked. Answers the ids disabled.
  */
 export async function disableSubscriptionsOf(
   tx: Queryable,
   orgId: string,
   of: { userId?: string | null; connectionIds?: string[] },
   reason: string,
+  actor: AuditActor,
 ): Promise<string[]> {
   const { rows } = await tx.query<{ id: string }>(
     `WITH off AS (
@@ -28,5 +31,8 @@ export async function disableSubscriptionsOf(
      SELECT id FROM off`,
     [orgId, of.userId ?? null, of.connectionIds ?? [], reason],
   );
+  for (const { id } of rows) {
+    await recordAudit(tx, { orgId, actor, type: 'webhook.disabled', target: { type: 'subscription', id }, details: { reason } });
+  }
   return rows.map((r) => r.id);
 }

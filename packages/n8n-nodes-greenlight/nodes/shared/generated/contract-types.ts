@@ -31,6 +31,17 @@ export interface components {
             };
             changes: components["schemas"]["Changes"];
             resource: components["schemas"]["Resource"];
+            /** @description `resource.type`, spelled as entity-change APIs spell it */
+            entity_type?: string | null;
+            /** @description `resource.id` */
+            entity_id?: string | null;
+            /** @description `resource.name` */
+            entity_name?: string | null;
+            /**
+             * @description `action_type` when it is create, update or delete; null otherwise
+             * @enum {string|null}
+             */
+            action?: "create" | "update" | "delete" | null;
             requested_by: components["schemas"]["Principal"];
             comments_count: number;
             /**
@@ -56,12 +67,25 @@ export interface components {
             decided_at: string | null;
             /** Format: uuid */
             decided_by: string | null;
+            /**
+             * Format: uuid
+             * @description Another name for `decided_by`
+             */
+            decided_by_id?: string | null;
             decision_comment: string | null;
+            /** @description Another name for `decision_comment` */
+            decision_note?: string | null;
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
              */
             cancelled_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expired_at: string | null;
             /**
              * @description SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a

@@ -29,6 +29,10 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   tags: { env: 'production', team: 'platform' },
   changes: { before: { plan: 'pro' }, after: { plan: null } },
   resource: { type: 'user', id: '4821', name: 'Jane Doe' },
+  entity_type: 'user',
+  entity_id: '4821',
+  entity_name: 'Jane Doe',
+  action: null,
   requested_by: { type: 'connection', id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a', name: 'Support bot' },
   comments_count: 0,
   created_at: '2026-03-24T10:00:00.000Z',
@@ -37,8 +41,11 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   on_expiry: 'expire',
   decided_at: null,
   decided_by: null,
+  decided_by_id: null,
   decision_comment: null,
+  decision_note: null,
   cancelled_at: null,
+  expired_at: null,
   approved_content_sha256: '3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
 };
 
@@ -50,7 +57,9 @@ export const SAMPLE_DECIDED_APPROVAL: Approval = {
   updated_at: '2026-03-24T10:05:12.000Z',
   decided_at: '2026-03-24T10:05:12.000Z',
   decided_by: 'b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f',
+  decided_by_id: 'b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f',
   decision_comment: 'Verified with the user. Proceeding with deletion.',
+  decision_note: 'Verified with the user. Proceeding with deletion.',
 };
 
 export const SAMPLE_COMMENT: CommentItem = {

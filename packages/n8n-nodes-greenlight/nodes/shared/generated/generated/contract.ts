@@ -843,6 +843,26 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         "maxLength": 200
       },
       {
+        "key": "entity_type",
+        "label": "Entity type",
+        "help": "Requests whose `resource.type` (`entity_type`) is this",
+        "type": "string",
+        "required": false,
+        "in": "query",
+        "minLength": 1,
+        "maxLength": 200
+      },
+      {
+        "key": "entity_id",
+        "label": "Entity ID",
+        "help": "Requests whose `resource.id` (`entity_id`) is this",
+        "type": "string",
+        "required": false,
+        "in": "query",
+        "minLength": 1,
+        "maxLength": 255
+      },
+      {
         "key": "source",
         "label": "Source",
         "help": "Only requests from this integration",
@@ -922,6 +942,14 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
           }
         ],
         "default": "-created_at"
+      },
+      {
+        "key": "reverse",
+        "label": "Reverse",
+        "help": "true: the same list in the opposite order (`sort` reversed), pages and cursors included",
+        "type": "boolean",
+        "required": false,
+        "in": "query"
       }
     ]
   },
@@ -1179,6 +1207,26 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "type": "string"
   },
   {
+    "key": "entity_type",
+    "label": "Entity type",
+    "type": "string"
+  },
+  {
+    "key": "entity_id",
+    "label": "Entity ID",
+    "type": "string"
+  },
+  {
+    "key": "entity_name",
+    "label": "Entity name",
+    "type": "string"
+  },
+  {
+    "key": "action",
+    "label": "Action",
+    "type": "select"
+  },
+  {
     "key": "requested_by.type",
     "label": "Requested by: Type",
     "type": "select"
@@ -1229,13 +1277,28 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "type": "uuid"
   },
   {
+    "key": "decided_by_id",
+    "label": "Decided by ID",
+    "type": "uuid"
+  },
+  {
     "key": "decision_comment",
     "label": "Decision comment",
     "type": "string"
   },
   {
+    "key": "decision_note",
+    "label": "Decision note",
+    "type": "string"
+  },
+  {
     "key": "cancelled_at",
     "label": "Cancelled at",
+    "type": "datetime"
+  },
+  {
+    "key": "expired_at",
+    "label": "Expired at",
     "type": "datetime"
   },
   {

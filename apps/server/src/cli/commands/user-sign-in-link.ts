@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../storage/database.ts';
+import { findOrgBySlug, SIGN_IN_LINK_TTL_MINUTES } from '../../modules/orgs/create-org.ts';
+import { randomToken, sha256Hex } from '../../security/tokens.ts';
+import { CLI_ACTOR, recordAudit } from '../../core/audit.ts';
+import { OrgSlug, required } from '../args.ts';
+import { failed, ok, type CliResult } from '../result.ts';
+
+export const UserSignInLinkArgs = z.object({
+  org: OrgSlug,
+  email: required().pipe(z.email('must be an email address')),
+});
+export type UserSignInLinkArgs = z.output<typeof UserSignInLinkArgs>;
+
+/**
+ * Account recovery without editing the database: a one-time sign-in link (an hour) for a member of
+ * the org. Using it clears the forgotten password (account-wide) and ends the account's sessions,
+ * then asks for a new password. Whoever runs the CLI can already do anything to the data directory or
+ * database; the link is printed to them only, and the audit log records it.
+ */
+export async function userSignInLinkCommand(db: Database, config: Config, args: UserSignInLinkArgs): Promise<CliResult> {
+  const org = await findOrgBySlug(db, args.org);
+  if (!org) return failed(`org not found: ${args.org}`);
+  const token = randomToken();
+  const issued = await db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ user_id: string }>(
+      `SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND lower(u.email) = lower($2)`,
+      [org.id, args.email],
+    );
+    const member = rows[0];
+    if (!member) return false;
+    await tx.query(
+      `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at, resets_password)
+       VALUES ($1, $2, $3, now() + make_interval(mins => $4), true)`,
+      [sha256Hex(token), member.user_id, org.id, SIGN_IN_LINK_TTL_MINUTES],
+    );
+    await recordAudit(tx, { orgId: org.id, actor: CLI_ACTOR, type: 'sign_in_link.issued', target: { type: 'user', id: member.user_id }, details: { email: args.email } });
+    return true;
+  });
+  if (!issued) return failed(`no member with the email ${args.email} in org ${org.slug}`);
+  return ok(
+    [
+      `One-time sign-in link for ${args.email} in ${org.slug} (works once, for ${SIGN_IN_LINK_TTL_MINUTES} minutes; it clears the current password and signs the account out everywhere):`,
+      `  ${config.publicUrl}/sign-in/${token}`,
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { purgeClosedBatch, type PurgedFromOrg, type RecordPurge } from './retention.ts';
+import { recordPurge } from './record-purge.ts';
+import { expireDue } from '../../core/state-machine.ts';
+
+let server: TestServer;
+let seed: SeededOrg;
+let approver: string;
+beforeAll(async () => {
+  // No delivery worker: a callback stays pending until the test settles it.
+  server = await startTestServer({ config: { GREENLIGHT_DELIVERY_WORKER: 'false', GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8' } });
+  seed = await seedOrg(server.db);
+  approver = (await seed.newKey()).key;
+});
+afterAll(() => server.stop());
+
+const DAY = 86_400_000;
+const recorded: { purged: PurgedFromOrg; days: number }[] = [];
+/** What the server records (the org audit log), and a copy the test reads. */
+const record: RecordPurge = async (tx, purged, days) => {
+  recorded.push({ purged, days });
+  await recordPurge(tx, purged, days);
+};
+const purge = async (limit: number) => (await purgeClosedBatch(server.db, { before: new Date(Date.now() - 30 * DAY), limit, olderThanDays: 30, record })).removed;
+
+async function create(overrides: Record<string, unknown> = {}) {
+  const res = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody(overrides)).expect(201);
+  return res.body.id as string;
+}
+const approve = (id: string) => server.http(approver).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+const count = async (table: string, id: string) =>
+  (await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE approval_id = $1`, [id])).rows[0]!.n;
+const backdate = (ids: string[], days: number) =>
+  server.db.query(
+    `UPDATE approvals SET created_at = now() - make_interval(days => $2 + 1), decided_at = CASE WHEN decided_at IS NULL THEN NULL ELSE now() - make_interval(days => $2) END WHERE id = ANY ($1::uuid[])`,
+    [ids, days],
+  );
+
+describe('retention', () => {
+  it('removes closed requests older than the cutoff, oldest first and a batch at a time, with their comments, votes, events and deliveries; keeps the rest', async () => {
+    const [a, b, c, recent, pending] = [await create(), await create(), await create({ callback_url: 'http://127.0.0.1:9/decided' }), await create(), await create()];
+    await server.http(seed.key).post(`/api/v1/approvals/${a}/comments`).send({ body: 'shipping it' }).expect(201);
+    for (const id of [a, b, c, recent]) await approve(id);
+    await backdate([a], 42);
+    await backdate([b, c], 40);
+    await backdate([pending], 60);
+    expect(await count('comments', a)).toBe(1);
+    expect(await count('deliveries', c)).toBeGreaterThan(0);
+
+    // One at a time: the oldest goes first.
+    expect(await purge(1)).toBe(1);
+    await server.http(seed.key).get(`/api/v1/approvals/${a}`).expect(404);
+    await server.http(seed.key).get(`/api/v1/approvals/${b}`).expect(200);
+    for (const table of ['comments', 'approval_votes', 'events', 'deliveries']) expect(await count(table, a)).toBe(0);
+
+    // c still has a callback to deliver: it waits for a later batch.
+    expect(await purge(10)).toBe(1);
+    await server.http(seed.key).get(`/api/v1/approvals/${b}`).expect(404);
+    for (const id of [c, recent, pending]) await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200);
+    expect(await purge(10)).toBe(0);
+
+    // Settled (it failed after an attempt): now it goes, its attempts with it.
+    const [delivery] = (await server.db.query<{ id: string }>("UPDATE deliveries SET status = 'failed', attempts = 1 WHERE approval_id = $1 RETURNING id", [c])).rows;
+    await server.db.query("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, error, worker) VALUES ($1, 1, now(), 5, 'refused', 'test')", [delivery!.id]);
+    expect(await purge(10)).toBe(1);
+    await server.http(seed.key).get(`/api/v1/approvals/${c}`).expect(404);
+    expect(await count('deliveries', c)).toBe(0);
+    expect((await server.db.query('SELECT 1 FROM delivery_attempts WHERE delivery_id = $1', [delivery!.id])).rowCount).toBe(0);
+    for (const id of [recent, pending]) await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200);
+
+    // Each batch said what it removed from which org, and when those requests lived.
+    expect(recorded.map((r) => [r.purged.org_id, r.purged.requests, r.purged.comments, r.days])).toEqual([
+      [seed.org.id, 1, 1, 30],
+      [seed.org.id, 1, 0, 30],
+      [seed.org.id, 1, 0, 30],
+    ]);
+    expect(recorded.every((r) => r.purged.events >= 2)).toBe(true);
+    expect(recorded[2]!.purged.deliveries).toBeGreaterThan(0);
+    expect(recorded[0]!.purged.oldest_created_at.getTime()).toBeLessThan(Date.now() - 42 * DAY);
+    expect(recorded[0]!.purged.newest_closed_at.getTime()).toBeLessThan(Date.now() - 41 * DAY);
+
+    // The org audit log keeps a record that they existed.
+    const audit = await server.db.query<{ actor_type: string; actor_name: string; details: Record<string, unknown> }>(
+      "SELECT actor_type, actor_name, details FROM audit_log WHERE org_id = $1 AND type = 'retention.purged' ORDER BY id",
+      [seed.org.id],
+    );
+    expect(audit.rows.map((r) => [r.actor_type, r.actor_name, r.details.requests, r.details.comments, r.details.older_than_days])).toEqual([
+      ['system', 'retention', 1, 1, 30],
+      ['system', 'retention', 1, 0, 30],
+      ['system', 'retention', 1, 0, 30],
+    ]);
+    expect(audit.rows[0]!.details.oldest_created_at).toBe(recorded[0]!.purged.oldest_created_at.toISOString());
+
+    // The per-status totals the lists read still add up.
+    const listed = await server.http(seed.key).get('/api/v1/approvals?status=approved').expect(200);
+    expect(listed.body.data.map((r: { id: string }) => r.id)).toEqual([recent]);
+    expect(listed.body.pagination.total).toBe(1);
+  });
+
+  it('an expired request counts from when it expired, as its decision time reads everywhere', async () => {
+    const [old, fresh] = [await create({ expires_at: new Date(Date.now() + 60_000).toISOString() }), await create({ expires_at: new Date(Date.now() + 60_000).toISOString() })];
+    await server.db.query(`UPDATE approvals SET expires_at = now() - interval '1 second' WHERE id = ANY ($1::uuid[])`, [[old, fresh]]);
+    await expireDue(server.db);
+    // Both became due 40 days ago; only the first was marked expired then.
+    await server.db.query(`UPDATE approvals SET created_at = now() - interval '41 days', expires_at = now() - interval '40 days' WHERE id = ANY ($1::uuid[])`, [[old, fresh]]);
+    await server.db.query(`UPDATE approvals SET expired_at = now() - interval '40 days' WHERE id = $1`, [old]);
+    while ((await purge(10)) > 0);
+    await server.http(seed.key).get(`/api/v1/approvals/${old}`).expect(404);
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${fresh}`).expect(200)).body.status).toBe('expired');
+  });
+
+  it('the event log still refuses a delete from anyone else', async () => {
+    const id = await create();
+    await expect(server.db.query('DELETE FROM events WHERE approval_id = $1', [id])).rejects.toThrow(/append-only/);
+    await expect(server.db.query("SELECT set_config('greenlight.purging', 'off', false)")).resolves.toBeDefined();
+    await expect(server.db.query('DELETE FROM events WHERE approval_id = $1', [id])).rejects.toThrow(/append-only/);
+  });
+});

@@ -1,0 +1,53 @@
+-- Retention: removes at most p_limit requests that left `pending` (decided, cancelled or expired)
+-- before p_before, oldest first, with everything that refers to them: votes, steps, comments, their
+-- events and those events' deliveries with every attempt. A request with a delivery still pending or
+-- in flight waits for a later batch. Rows another transaction holds are skipped, not waited for.
+--
+-- Returns first, one row per org, what the batch removes (the caller records it in the org's audit
+-- log in the same transaction), then removes it. The events table refuses deletes
+-- (events_append_only.sql) except inside this function, which says so with a transaction-local
+-- setting: that guards against a stray DELETE, not against someone who can drop the trigger.
+CREATE OR REPLACE FUNCTION greenlight_purge_closed(p_before timestamptz, p_limit integer)
+RETURNS TABLE (org_id uuid, requests integer, comments integer, events integer, deliveries integer,
+               oldest_created_at timestamptz, newest_closed_at timestamptz)
+LANGUAGE plpgsql AS $$
+DECLARE
+  ids uuid[];
+  event_ids bigint[];
+  delivery_ids uuid[];
+BEGIN
+  SELECT coalesce(array_agg(a.id), '{}') INTO ids FROM (
+    SELECT r.id FROM approvals r
+     WHERE r.status <> 'pending'
+       AND coalesce(r.decided_at, r.cancelled_at, r.expired_at) < p_before
+       AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.approval_id = r.id AND d.status IN ('pending', 'delivering'))
+     ORDER BY coalesce(r.decided_at, r.cancelled_at, r.expired_at)
+     LIMIT p_limit
+     FOR UPDATE SKIP LOCKED
+  ) a;
+  IF cardinality(ids) = 0 THEN
+    RETURN;
+  END IF;
+  SELECT coalesce(array_agg(e.id), '{}') INTO event_ids FROM events e WHERE e.approval_id = ANY (ids);
+  SELECT coalesce(array_agg(d.id), '{}') INTO delivery_ids FROM deliveries d
+   WHERE d.event_id = ANY (event_ids) OR d.approval_id = ANY (ids);
+
+  RETURN QUERY
+    SELECT r.org_id, count(*)::int,
+           (SELECT count(*)::int FROM comments c WHERE c.approval_id = ANY (ids) AND c.org_id = r.org_id),
+           (SELECT count(*)::int FROM events e WHERE e.id = ANY (event_ids) AND e.org_id = r.org_id),
+           (SELECT count(*)::int FROM deliveries d WHERE d.id = ANY (delivery_ids) AND d.org_id = r.org_id),
+           min(r.created_at), max(coalesce(r.decided_at, r.cancelled_at, r.expired_at))
+      FROM approvals r WHERE r.id = ANY (ids) GROUP BY r.org_id;
+
+  PERFORM set_config('greenlight.purging', 'on', true);
+  DELETE FROM delivery_attempts t WHERE t.delivery_id = ANY (delivery_ids);
+  DELETE FROM deliveries d WHERE d.id = ANY (delivery_ids);
+  DELETE FROM events e WHERE e.id = ANY (event_ids);
+  DELETE FROM comments c WHERE c.approval_id = ANY (ids);
+  DELETE FROM approval_votes v WHERE v.approval_id = ANY (ids);
+  DELETE FROM approval_steps s WHERE s.approval_id = ANY (ids);
+  DELETE FROM approvals r WHERE r.id = ANY (ids);
+  PERFORM set_config('greenlight.purging', 'off', true);
+END
+$$;

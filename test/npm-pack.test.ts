@@ -1,0 +1,154 @@
+/**
+ * Installable without the repository: `npm pack` of each package a user installs, installed with npm
+ * into an empty folder (their own dependencies from the registry). The server starts with
+ * `npx greenlight-server` on the embedded database, prints the first-run sign-in link and answers
+ * /healthz and the dashboard; the SDK imports with its types under TypeScript's node16, nodenext and
+ * bundler module resolution (and runs under Node); the n8n package passes `n8n-node lint` as installed.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error a plain JavaScript build script without types
+import { packServer } from '../apps/server/scripts/pack.mjs';
+// @ts-expect-error a plain JavaScript build script without types
+import { packClient } from '../packages/client/scripts/pack.mjs';
+import { freePort } from '@greenlight/server/testing';
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
+const N8N_PACKAGE = join(REPO, 'packages', 'n8n-nodes-greenlight');
+
+async function emptyProject(name: string): Promise<string> {
+  const dir = join(work, name);
+  await run('mkdir', ['-p', dir]);
+  await writeFile(join(dir, 'package.json'), `{"name":"try-${name}","private":true,"type":"module"}\n`);
+  return dir;
+}
+const npmInstall = (cwd: string, args: string[]) => run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd, timeout: 110_000 });
+let work: string;
+let child: ChildProcess | undefined;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'gl-npm-'));
+});
+afterAll(async () => {
+  if (child && child.exitCode === null && child.pid) {
+    // npx starts the bin in a process group of its own: end the whole group.
+    process.kill(-child.pid, 'SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  }
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('npm packages', { timeout: 180_000 }, () => {
+  it('greenlight-server: packed, installed into an empty folder, started with npx on the embedded database', async () => {
+    const tarball = (await packServer(join(work, 'tarballs'))) as string;
+    const pkg = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as Record<string, unknown>;
+    expect(pkg).toMatchObject({ name: 'greenlight-server', bin: { 'greenlight-server': 'bin/greenlight-server.mjs' }, engines: { node: '>=20.19' } });
+    expect(Object.keys(pkg.dependencies as object).filter((d) => d.startsWith('@greenlight/'))).toEqual([]);
+    const listing = (await run('tar', ['-tzf', tarball])).stdout;
+    for (const f of ['apps/server/dist/main.js', 'apps/server/src/storage/migrations/001_init.sql', 'apps/server/src/storage/functions/greenlight_decide.sql', 'apps/server/src/storage/pglite-worker.mjs', 'apps/web/dist/index.html']) {
+      expect(listing).toContain(`package/${f}`);
+    }
+    expect(listing).not.toMatch(/\.ts\n/);
+
+    const app = await emptyProject('server');
+    await npmInstall(app, [tarball]);
+
+    const port = await freePort();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(PORT|HOST|DATABASE_URL|REDIS_URL|GREENLIGHT_|NODE_OPTIONS|VITEST|npm_)/.test(k)));
+    child = spawn('npx', ['greenlight-server'], {
+      cwd: app,
+      env: { ...env, PORT: String(port), GREENLIGHT_DATA_DIR: join(work, 'data'), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const url = `http://127.0.0.1:${port}`;
+    const until = Date.now() + 40_000;
+    while (!/\/sign-in\/[A-Za-z0-9_-]{43}/.test(out)) {
+      if (Date.now() > until || child.exitCode !== null) throw new Error(`no sign-in link from npx greenlight-server:\n${out}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(out).toContain(`${url}/sign-in/`);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const signIn = await fetch(`${url}/sign-in`);
+    expect(signIn.status).toBe(200);
+    expect(await (await fetch(`${url}/greenlight.css`)).text()).not.toBe('');
+    expect(await readFile(join(app, 'node_modules', 'greenlight-server', 'package.json'), 'utf8')).toContain('"greenlight-server"');
+  });
+
+  it('@greenlight/client: packed with the contract and triggers it imports, typed under node16, nodenext and bundler resolution', async () => {
+    const tarballs = packClient(join(work, 'sdk-tarballs')) as string[];
+    for (const t of tarballs) {
+      const pkg = JSON.parse((await run('tar', ['-xzOf', t, 'package/package.json'])).stdout) as Record<string, unknown>;
+      expect(pkg).toMatchObject({ exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } }, engines: { node: '>=20' } });
+      expect(pkg.private).toBeUndefined();
+      expect(JSON.stringify(pkg)).not.toContain('workspace:');
+    }
+    const app = await emptyProject('sdk');
+    await npmInstall(app, tarballs);
+    await writeFile(
+      join(app, 'use.mts'),
+      [
+        "import { Greenlight, RateLimitError, type Approval } from '@greenlight/client';",
+        "const gl = new Greenlight({ baseUrl: 'http://127.0.0.1:1', apiKey: 'gk_x' });",
+        'export const first = async (): Promise<Approval | undefined> => (await gl.approvals.list({ status: "pending" })).data[0];',
+        '// @ts-expect-error baseUrl is required: the types are real, not `any`',
+        'new Greenlight({});',
+        "console.log(typeof gl.approvals.create, RateLimitError.name);",
+      ].join('\n'),
+    );
+    const resolutions = [
+      ['node16', 'node16'],
+      ['nodenext', 'nodenext'],
+      ['esnext', 'bundler'],
+    ] as const;
+    const checked = await Promise.all(
+      resolutions.map(async ([moduleKind, resolution]) => {
+        const tsconfig = { compilerOptions: { strict: true, noEmit: true, module: moduleKind, moduleResolution: resolution, target: 'es2022', types: [], skipLibCheck: false }, files: ['use.mts'] };
+        await writeFile(join(app, `tsconfig.${resolution}.json`), JSON.stringify(tsconfig));
+        return run(TSC, ['-p', `tsconfig.${resolution}.json`], { cwd: app }).then(
+          () => `${resolution}: ok`,
+          (err: { stdout?: string }) => `${resolution}: ${err.stdout ?? String(err)}`,
+        );
+      }),
+    );
+    expect(checked).toEqual(['node16: ok', 'nodenext: ok', 'bundler: ok']);
+    await writeFile(join(app, 'run.mjs'), "import { Greenlight, RateLimitError } from '@greenlight/client';\nconsole.log(typeof new Greenlight({ baseUrl: 'http://127.0.0.1:1', apiKey: 'gk_x' }).approvals.create, RateLimitError.name);\n");
+    expect((await run(process.execPath, ['run.mjs'], { cwd: app })).stdout).toBe('function RateLimitError\n');
+  });
+
+  it('n8n-nodes-greenlight: packed, installed, and `n8n-node lint` passes on the package as installed', async () => {
+    const out = (await run('npm', ['pack', '--json', '--pack-destination', join(work, 'n8n-tarball')], { cwd: N8N_PACKAGE }).catch(async () => {
+      await run('mkdir', ['-p', join(work, 'n8n-tarball')]);
+      return run('npm', ['pack', '--json', '--pack-destination', join(work, 'n8n-tarball')], { cwd: N8N_PACKAGE });
+    })).stdout;
+    const tarball = join(work, 'n8n-tarball', (JSON.parse(out) as { filename: string }[])[0]!.filename);
+    const pkg = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as { files: string[]; dependencies?: object; n8n: { nodes: string[] } };
+    expect(pkg.dependencies).toBeUndefined();
+    const listing = (await run('tar', ['-tzf', tarball])).stdout;
+    for (const node of pkg.n8n.nodes) expect(listing).toContain(`package/${node}`);
+
+    const app = await emptyProject('n8n');
+    // n8n provides n8n-workflow to the nodes it loads: the peer dependency is not installed here.
+    await npmInstall(app, ['--legacy-peer-deps', tarball]);
+    const installed = join(app, 'node_modules', 'n8n-nodes-greenlight');
+    // The linter and its rules come from this repository (n8n's strict mode wants its default config).
+    await run('ln', ['-s', join(N8N_PACKAGE, 'node_modules'), join(installed, 'node_modules')]);
+    await writeFile(join(installed, 'eslint.config.mjs'), "import { config } from '@n8n/node-cli/eslint';\n\nexport default config;\n");
+    const lint = await run(join(installed, 'node_modules', '.bin', 'n8n-node'), ['lint'], { cwd: installed, timeout: 60_000 }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? -1, out: `${err.stdout}${err.stderr}` }),
+    );
+    expect(lint.out).not.toMatch(/error/);
+    expect(lint.code).toBe(0);
+  });
+});
