@@ -93,6 +93,9 @@ describe('npm packages', { timeout: 180_000 }, () => {
       expect(pkg.private).toBeUndefined();
       expect(JSON.stringify(pkg)).not.toContain('workspace:');
     }
+    const sdk = JSON.parse((await run('tar', ['-xzOf', tarballs.at(-1)!, 'package/package.json'])).stdout) as { exports: Record<string, unknown> };
+    expect(sdk.exports['./ai-sdk']).toEqual({ types: './dist/agents/ai-sdk.d.ts', default: './dist/agents/ai-sdk.js' });
+    expect(sdk.exports['./openai-agents']).toEqual({ types: './dist/agents/openai-agents.d.ts', default: './dist/agents/openai-agents.js' });
     const app = await emptyProject('sdk');
     await npmInstall(app, tarballs);
     await writeFile(
@@ -122,8 +125,17 @@ describe('npm packages', { timeout: 180_000 }, () => {
       }),
     );
     expect(checked).toEqual(['node16: ok', 'nodenext: ok', 'bundler: ok']);
-    await writeFile(join(app, 'run.mjs'), "import { Greenlight, RateLimitError } from '@greenlight/client';\nconsole.log(typeof new Greenlight({ baseUrl: 'http://127.0.0.1:1', apiKey: 'gk_x' }).approvals.create, RateLimitError.name);\n");
-    expect((await run(process.execPath, ['run.mjs'], { cwd: app })).stdout).toBe('function RateLimitError\n');
+    // The adapters load without their frameworks installed: they import only the frameworks' types.
+    await writeFile(
+      join(app, 'run.mjs'),
+      [
+        "import { Greenlight, RateLimitError } from '@greenlight/client';",
+        "import { greenlightToolApproval } from '@greenlight/client/ai-sdk';",
+        "import { resolveInterruptions } from '@greenlight/client/openai-agents';",
+        "console.log(typeof new Greenlight({ baseUrl: 'http://127.0.0.1:1', apiKey: 'gk_x' }).approvals.create, RateLimitError.name, typeof greenlightToolApproval, typeof resolveInterruptions);",
+      ].join('\n'),
+    );
+    expect((await run(process.execPath, ['run.mjs'], { cwd: app })).stdout).toBe('function RateLimitError function function\n');
   });
 
   it('n8n-nodes-greenlight: packed, installed, and `n8n-node lint` passes on the package as installed', async () => {

@@ -56,14 +56,21 @@ function packOne(dir, dest) {
       description: own.description,
       license: 'MIT',
       type: 'module',
-      exports: {
-        '.': { types: './dist/index.d.ts', default: './dist/index.js' },
-        ...(own.exports['./openapi.json'] ? { './openapi.json': './openapi.json' } : {}),
-      },
+      // Each TypeScript entry of the workspace's exports (`./src/x.ts`) as its compiled `./dist/x.js`
+      // with declarations; other files as they are.
+      exports: Object.fromEntries(
+        Object.entries(own.exports).map(([entry, file]) => {
+          if (!file.endsWith('.ts')) return [entry, file];
+          const dist = file.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, '');
+          return [entry, { types: `${dist}.d.ts`, default: `${dist}.js` }];
+        }),
+      ),
       types: './dist/index.d.ts',
       files: ['dist', ...(own.exports['./openapi.json'] ? ['openapi.json'] : []), 'README.md'],
       engines: { node: '>=20' },
       ...(Object.keys(dependencies).length ? { dependencies } : {}),
+      // Optional framework packages an entry point (the agent adapters) imports types from.
+      ...(own.peerDependencies ? { peerDependencies: own.peerDependencies, peerDependenciesMeta: own.peerDependenciesMeta } : {}),
     };
     writeFileSync(join(stage, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', resolve(dest)], { cwd: stage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

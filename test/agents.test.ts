@@ -1,0 +1,208 @@
+/**
+ * The agent-framework adapters end to end: each framework's own package and its own test model (the
+ * AI SDK's MockLanguageModelV4, the Agents SDK's ScriptedModel) drive a tool call, the adapter asks a
+ * real Greenlight server, a second principal decides through the API, and the framework goes on:
+ * approved → the tool runs; rejected, expired or unanswered → it does not, and the model is told why.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { generateText, tool as aiTool, isStepCount } from 'ai';
+import { MockLanguageModelV4 } from 'ai/test';
+import { Agent, run, tool as agentsTool } from '@openai/agents-core';
+import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents-core/testing';
+import { harness } from '@greenlight/server/testing';
+import { Greenlight, type Approval } from '@greenlight/client';
+import { greenlightToolApproval } from '@greenlight/client/ai-sdk';
+import { resolveInterruptions } from '@greenlight/client/openai-agents';
+
+let server: harness.TestServer;
+beforeAll(async () => {
+  // Expiry swept every 200 ms, for the expired-request case.
+  server = await harness.startTestServer({ config: { GREENLIGHT_EXPIRY_SWEEP_MS: '200' } });
+});
+afterAll(() => server?.stop());
+
+async function setup() {
+  const seed = await harness.seedOrg(server.db, 'Agents');
+  const agent = new Greenlight({ baseUrl: server.url, apiKey: seed.key });
+  const reviewer = new Greenlight({ baseUrl: server.url, apiKey: (await seed.newKey({ name: 'reviewer' })).key });
+  return { agent, reviewer };
+}
+
+/** The reviewer's side: waits for the request the adapter makes for a call id, then decides it. */
+async function decideWhenAsked(reviewer: Greenlight, key: string, decision: 'approve' | 'reject', comment?: string): Promise<Approval> {
+  for (let i = 0; i < 400; i++) {
+    const found = await reviewer.approvals.findByIdempotencyKey(key);
+    if (found) {
+      await reviewer.approvals.decide(found.id, { decision, ...(comment ? { comment } : {}) });
+      return found;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no request with idempotency key ${key}`);
+}
+
+const usage = {
+  inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 5, text: 5, reasoning: undefined },
+};
+
+/** A model that calls `deleteAccount` once, then answers with text. */
+function aiModel(callId: string) {
+  return new MockLanguageModelV4({
+    doGenerate: [
+      {
+        content: [{ type: 'tool-call', toolCallId: callId, toolName: 'deleteAccount', input: '{"account":"acme-42"}' }],
+        finishReason: { unified: 'tool-calls', raw: undefined },
+        usage,
+        warnings: [],
+      },
+      { content: [{ type: 'text', text: 'Done.' }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] },
+    ],
+  });
+}
+
+function aiTools(ran: string[]) {
+  return {
+    deleteAccount: aiTool({
+      description: 'Delete a customer account',
+      inputSchema: z.object({ account: z.string() }),
+      execute: async ({ account }) => {
+        ran.push(account);
+        return { deleted: account };
+      },
+    }),
+    lookup: aiTool({ description: 'Read an account', inputSchema: z.object({ account: z.string() }), execute: async () => ({ ok: true }) }),
+  };
+}
+
+describe('Vercel AI SDK: greenlightToolApproval', () => {
+  it('approved: the request carries the tool and its input, the tool runs, the SDK records the approval', async () => {
+    const { agent, reviewer } = await setup();
+    const ran: string[] = [];
+    const [result, asked] = await Promise.all([
+      generateText({ model: aiModel('call-approve'), tools: aiTools(ran), toolApproval: greenlightToolApproval(agent), stopWhen: isStepCount(3), prompt: 'Delete acme-42' }),
+      decideWhenAsked(reviewer, 'ai-sdk:call-approve', 'approve', 'ticket 1234'),
+    ]);
+    expect(ran).toEqual(['acme-42']);
+    expect(result.text).toBe('Done.');
+    expect(asked).toMatchObject({ title: 'Run the tool deleteAccount', action_type: 'tool.deleteAccount', source: 'ai-sdk' });
+    expect(asked.metadata).toMatchObject({ tool: 'deleteAccount', call_id: 'call-approve', input: { account: 'acme-42' } });
+    const response = result.steps[0]!.content.find((p) => p.type === 'tool-approval-response');
+    expect(response).toMatchObject({ approved: true, reason: 'ticket 1234' });
+  });
+
+  it('rejected: the tool does not run and the model receives the reviewer’s reason', async () => {
+    const { agent, reviewer } = await setup();
+    const ran: string[] = [];
+    const model = aiModel('call-reject');
+    await Promise.all([
+      generateText({ model, tools: aiTools(ran), toolApproval: greenlightToolApproval(agent), stopWhen: isStepCount(3), prompt: 'Delete acme-42' }),
+      decideWhenAsked(reviewer, 'ai-sdk:call-reject', 'reject', 'customer has an open invoice'),
+    ]);
+    expect(ran).toEqual([]);
+    // The second model call sees the denied tool result with the reason.
+    const prompt = JSON.stringify(model.doGenerateCalls[1]!.prompt);
+    expect(prompt).toContain('execution-denied');
+    expect(prompt).toContain('A reviewer rejected this tool call in Greenlight: customer has an open invoice');
+  });
+
+  it('a retried step with the same call id asks once and gets the same answer', async () => {
+    const { agent, reviewer } = await setup();
+    const ran: string[] = [];
+    await Promise.all([
+      generateText({ model: aiModel('call-retry'), tools: aiTools(ran), toolApproval: greenlightToolApproval(agent), stopWhen: isStepCount(3), prompt: 'x' }),
+      decideWhenAsked(reviewer, 'ai-sdk:call-retry', 'approve'),
+    ]);
+    await generateText({ model: aiModel('call-retry'), tools: aiTools(ran), toolApproval: greenlightToolApproval(agent), stopWhen: isStepCount(3), prompt: 'x' });
+    expect(ran).toEqual(['acme-42', 'acme-42']);
+    const page = await reviewer.approvals.list({ idempotency_key: 'ai-sdk:call-retry' });
+    expect(page.data).toHaveLength(1);
+    expect((await reviewer.approvals.list({ action_type: 'tool.deleteAccount' })).data).toHaveLength(1);
+  });
+
+  it('fails closed: no decision within the timeout denies the call and leaves the request pending', async () => {
+    const { agent, reviewer } = await setup();
+    const ran: string[] = [];
+    const model = aiModel('call-timeout');
+    await generateText({ model, tools: aiTools(ran), toolApproval: greenlightToolApproval(agent, { timeout: 1 }), stopWhen: isStepCount(3), prompt: 'x' });
+    expect(ran).toEqual([]);
+    expect(JSON.stringify(model.doGenerateCalls[1]!.prompt)).toContain('No decision on this tool call within 1 s');
+    const asked = await reviewer.approvals.findByIdempotencyKey('ai-sdk:call-timeout');
+    expect(asked?.status).toBe('pending');
+  });
+
+  it('an expired request denies the call', async () => {
+    const { agent, reviewer } = await setup();
+    const ran: string[] = [];
+    const model = aiModel('call-expire');
+    const approval = greenlightToolApproval(agent, { request: () => ({ expires_at: new Date(Date.now() + 1500).toISOString() }) });
+    await generateText({ model, tools: aiTools(ran), toolApproval: approval, stopWhen: isStepCount(3), prompt: 'x' });
+    expect(ran).toEqual([]);
+    expect((await reviewer.approvals.findByIdempotencyKey('ai-sdk:call-expire'))?.status).toBe('expired');
+    expect(JSON.stringify(model.doGenerateCalls[1]!.prompt)).toContain('before its approval request expired');
+  });
+
+  it('calls that `when` leaves out run without a request', async () => {
+    const { agent, reviewer } = await setup();
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        {
+          content: [{ type: 'tool-call', toolCallId: 'call-read', toolName: 'lookup', input: '{"account":"acme-42"}' }],
+          finishReason: { unified: 'tool-calls', raw: undefined },
+          usage,
+          warnings: [],
+        },
+        { content: [{ type: 'text', text: 'Read.' }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] },
+      ],
+    });
+    const approval = greenlightToolApproval(agent, { when: (call) => call.toolName !== 'lookup' });
+    const result = await generateText({ model, tools: aiTools([]), toolApproval: approval, stopWhen: isStepCount(3), prompt: 'x' });
+    expect(result.text).toBe('Read.');
+    expect(await reviewer.approvals.findByIdempotencyKey('ai-sdk:call-read')).toBeNull();
+  });
+});
+
+describe('OpenAI Agents SDK: resolveInterruptions', () => {
+  function agentWith(model: ScriptedModel, ran: string[]) {
+    const refund = agentsTool({
+      name: 'refund',
+      description: 'Refund an order',
+      parameters: z.object({ order: z.string(), amount: z.number() }),
+      needsApproval: true,
+      execute: async ({ order }) => {
+        ran.push(order);
+        return `refunded ${order}`;
+      },
+    });
+    return new Agent({ name: 'Support', instructions: 'Help', model, tools: [refund] });
+  }
+
+  it('approved: the interruption becomes a request, the run resumes and the tool runs', async () => {
+    const { agent: gl, reviewer } = await setup();
+    const ran: string[] = [];
+    const model = new ScriptedModel([[functionCall('refund', { order: 'A-1', amount: 30 }, { callId: 'fc-approve' })], [assistantMessage('Refunded.')]]);
+    const agent = agentWith(model, ran);
+    let result = await run(agent, 'Refund order A-1');
+    expect(result.interruptions).toHaveLength(1);
+    const [resolved, asked] = await Promise.all([resolveInterruptions(gl, result), decideWhenAsked(reviewer, 'openai-agents:fc-approve', 'approve')]);
+    expect(asked.metadata).toMatchObject({ tool: 'refund', input: { order: 'A-1', amount: 30 } });
+    expect(resolved.decisions.get('fc-approve')).toMatchObject({ approved: true, outcome: 'approved', approvalId: asked.id });
+    result = await run(agent, resolved.state);
+    expect(ran).toEqual(['A-1']);
+    expect(result.finalOutput).toBe('Refunded.');
+  });
+
+  it('rejected: the tool does not run and the model receives the reviewer’s reason', async () => {
+    const { agent: gl, reviewer } = await setup();
+    const ran: string[] = [];
+    const model = new ScriptedModel([[functionCall('refund', { order: 'B-2', amount: 900 }, { callId: 'fc-reject' })], [assistantMessage('Not refunded.')]]);
+    const agent = agentWith(model, ran);
+    const first = await run(agent, 'Refund order B-2');
+    const [resolved] = await Promise.all([resolveInterruptions(gl, first), decideWhenAsked(reviewer, 'openai-agents:fc-reject', 'reject', 'over the refund limit')]);
+    const result = await run(agent, resolved.state);
+    expect(ran).toEqual([]);
+    expect(result.finalOutput).toBe('Not refunded.');
+    expect(JSON.stringify(model.lastCall!.request.input)).toContain('A reviewer rejected this tool call in Greenlight: over the refund limit');
+  });
+});
