@@ -102,6 +102,9 @@ export class Greenlight {
       this.request('decideApproval', { params: { id }, body: { decision: 'reject', ...(comment ? { comment } : {}) }, ...options }),
     cancel: (id: string, options: Opts = {}) => this.request('cancelApproval', { params: { id }, ...options }),
     events: (id: string, options: Opts = {}) => this.request('listApprovalEvents', { params: { id }, ...options }),
+    /** The execution receipt of an approved request: `started`, then `succeeded` or `failed`. */
+    reportExecution: (id: string, body: BodyOf<'reportExecution'>, options: Opts = {}) =>
+      this.request('reportExecution', { params: { id }, body, ...options }),
     /**
      * One long poll: answers when the request leaves `pending`, or after `timeout` seconds with
      * `timed_out: true`; `outcome` says which (a final outcome, `timed_out`, or null).

@@ -190,6 +190,38 @@ export const CreateApprovalBody = z
   .openapi('CreateApprovalRequest');
 export type CreateApprovalBody = z.infer<typeof CreateApprovalBody>;
 
+/**
+ * Execution receipts: after an approval the automation says what it did with it. `started` may be
+ * followed by `succeeded` or `failed`; those two are final. Reported by the request's requester (or
+ * an admin), only on an approved request.
+ */
+export const EXECUTION_STATUSES = ['started', 'succeeded', 'failed'] as const;
+export const ExecutionStatus = z.enum(EXECUTION_STATUSES).openapi('ExecutionStatus');
+export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
+
+export const Execution = z
+  .object({
+    status: ExecutionStatus,
+    message: z.string().nullable().openapi({ description: 'What the automation said about it' }),
+    url: z.string().nullable().openapi({ description: 'Where to see the result (a run, a log, a ticket)' }),
+    reported_at: Timestamp,
+  })
+  .openapi('Execution', { description: 'The latest execution receipt; every report is also an `approval.execution_reported` event' });
+export type Execution = z.infer<typeof Execution>;
+
+export const ReportExecutionBody = z
+  .strictObject({
+    status: ExecutionStatus,
+    message: z.string().max(LIMITS.commentMax).optional().openapi({ example: 'Deployed v2.3.1 to production' }),
+    url: z
+      .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+      .max(LIMITS.callbackUrlMax)
+      .optional()
+      .openapi({ example: 'https://ci.example.com/runs/4521' }),
+  })
+  .openapi('ReportExecutionRequest');
+export type ReportExecutionBody = z.infer<typeof ReportExecutionBody>;
+
 export const Approval = z
   .object({
     id: z.uuid(),
@@ -233,6 +265,7 @@ export const Approval = z
         'When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.',
     }),
     approved_content_sha256: ContentSha256,
+    execution: Execution.nullable().openapi({ description: 'The latest execution receipt of an approved request; null until one is reported' }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

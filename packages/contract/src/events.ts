@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'comment.created',
   'steps.configured',
   'step.decided',
+  // An approved request's automation reported what it did (data: status, message, url).
+  'approval.execution_reported',
   // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
   'delivery.failed',
 ] as const;

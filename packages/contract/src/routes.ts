@@ -10,6 +10,7 @@ import {
   DecideApprovalBody,
   DecisionResult,
   ListApprovalsQuery,
+  ReportExecutionBody,
 } from './approvals.ts';
 import { Comment, CommentList, CreateCommentBody } from './comments.ts';
 import { ConfigureStepsBody, Step, StepList, StepParams, VoteStepBody } from './steps.ts';
@@ -150,6 +151,22 @@ export const routes = {
     request: { params: IdParams },
     responses: { 200: { description: 'The cancelled request', schema: Approval } },
     errors: [403, 404, 409, 503],
+  }),
+  reportExecution: defineRoute({
+    operationId: 'reportExecution',
+    method: 'post',
+    path: '/api/v1/approvals/{id}/execution',
+    tag: 'Approvals',
+    summary: 'Report what the automation did with an approval',
+    description:
+      'An execution receipt: `started`, then `succeeded` or `failed` (either may also be reported without `started`). Only on an ' +
+      'approved request; after `succeeded` or `failed` the receipt is final (409). Each report is an `approval.execution_reported` ' +
+      'event, shown on the request page and delivered to subscriptions that chose it. Allowed during an emergency stop: it reports ' +
+      'what already happened.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed', owner: { resource: 'approval', rule: 'requester' } },
+    request: { params: IdParams, body: ReportExecutionBody },
+    responses: { 200: { description: 'The request with its receipt', schema: Approval } },
+    errors: [400, 403, 404, 409],
   }),
   listApprovalEvents: defineRoute({
     operationId: 'listApprovalEvents',

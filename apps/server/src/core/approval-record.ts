@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
-import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type OnExpiry, type Priority } from '@greenlight/contract';
+import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type ExecutionStatus, type OnExpiry, type Priority } from '@greenlight/contract';
 
 /**
  * A row of `approvals` (the table is in storage/migrations/001_init.sql), column for column: the one
@@ -45,6 +45,10 @@ export interface ApprovalRecord {
   decision_comment: string | null;
   cancelled_at: Date | null;
   expired_at: Date | null;
+  execution_status: ExecutionStatus | null;
+  execution_message: string | null;
+  execution_url: string | null;
+  execution_reported_at: Date | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -53,7 +57,7 @@ const READ = [
   'status', 'priority', 'action_type', 'source', 'metadata', 'required_approvals', 'current_approvals', 'is_sequential',
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
-  'expired_at',
+  'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -72,7 +76,7 @@ export type NewApproval = Pick<
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
 > & { expires_at: string | null };
 
-const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at'] as const;
+const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at'] as const;
 
 /**
  * An ApprovalRow from `to_json` of an `approvals` row. The transitions return the row as that one JSON
@@ -147,5 +151,8 @@ export function toApproval(r: ApprovalRow): Approval {
     cancelled_at: iso(r.cancelled_at),
     expired_at: iso(r.expired_at),
     approved_content_sha256: contentSha256(r),
+    execution: r.execution_status
+      ? { status: r.execution_status, message: r.execution_message, url: r.execution_url, reported_at: r.execution_reported_at!.toISOString() }
+      : null,
   };
 }

@@ -12,6 +12,7 @@
  *   cancel      pending → cancelled  greenlight_cancel
  *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
  *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
+ *   receipt     approved → approved  reportExecution: the automation's execution receipt
  *
  * The rules:
  * - Guard (greenlight_lock_pending.sql), before any vote, cancellation or step change, in this order:
@@ -44,12 +45,12 @@
  *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
  *   queued for it.
  */
-import type { Approval, ApprovalStatus, DecideApprovalBody, EventType, Step } from '@greenlight/contract';
+import type { Approval, ApprovalStatus, DecideApprovalBody, EventType, ReportExecutionBody, Step } from '@greenlight/contract';
 import { sqlState, type Database, type Queryable } from '../storage/database.ts';
 import { ApiError, emergencyStop, notFound } from '../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, toApproval, type ApprovalRow } from './approval-record.ts';
-import { appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
+import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
 import { toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from './text.ts';
@@ -282,6 +283,47 @@ export async function cancel(db: Database, caller: Caller, approvalId: string): 
   // The callback of a cancellation is the worker's: the event's announcement wakes it.
   announce(db, caller.org.id, approvalId, [{ id: r.event_id, type: 'approval.cancelled' }], false);
   return approvalFromJson(r.approval);
+}
+
+// ——— execution receipt ——————————————————————————————————————————————————————————————————————————————
+
+/**
+ * `POST /approvals/:id/execution`: an approved request's automation reports what it did. No status
+ * change; the receipt moves none → started | succeeded | failed, and started → succeeded | failed.
+ * The request row is locked for the read and the write, so two reports queue and the second sees the
+ * first. Not behind the pending guard: the request is no longer pending, and a report of what already
+ * happened is taken during an emergency stop too.
+ */
+export async function reportExecution(db: Database, caller: Caller, approvalId: string, report: ReportExecutionBody): Promise<ApprovalRow> {
+  // appendEvent announces the event once this commits, which also wakes the delivery worker for a
+  // subscription that chose receipts.
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`, [approvalId, caller.org.id]);
+    const current = rows[0];
+    if (!current) throw notFound();
+    if (current.status !== 'approved') {
+      throw new ApiError('INVALID_STATUS', `execution can be reported only for an approved request; this one is ${current.status}`, { status: current.status });
+    }
+    const was = current.execution_status;
+    if (was === 'succeeded' || was === 'failed' || (was === 'started' && report.status === 'started')) {
+      throw new ApiError('INVALID_STATUS', `execution was already reported ${was}${was === 'started' ? '' : ', which is final'}`, { execution_status: was });
+    }
+    const { rows: updated } = await tx.query<ApprovalRow>(
+      `UPDATE approvals a SET execution_status = $3, execution_message = $4, execution_url = $5, execution_reported_at = now()
+        WHERE a.id = $1 AND a.org_id = $2 RETURNING ${APPROVAL_COLUMNS}`,
+      [approvalId, caller.org.id, report.status, report.message === undefined ? null : wellFormed(report.message), report.url ?? null],
+    );
+    await appendEvent(tx, {
+      orgId: caller.org.id,
+      approvalId,
+      type: 'approval.execution_reported',
+      actor: actorOf(caller),
+      from: 'approved',
+      to: 'approved',
+      data: { status: report.status, message: report.message ?? null, url: report.url ?? null, previous_status: was },
+    });
+    return updated[0]!;
+  });
 }
 
 // ——— expire and auto-decide ———————————————————————————————————————————————————————————————————————

@@ -128,6 +128,12 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
         return { path, body: { decision: 'reject' } };
       case 'configureSteps':
         return { path, body: steps };
+      case 'reportExecution': {
+        // Only an approved request takes a receipt: approved by a second key (four-eyes).
+        const decider = await org.newKey();
+        await server.http(decider.key).patch(`/api/v1/approvals/${approval}`).send({ decision: 'approve' }).expect(200);
+        return { path, body };
+      }
       case 'voteStep': {
         const configured = await server.http(ownerKey).post(`/api/v1/approvals/${approval}/steps`).send(steps).expect(201);
         return { path: path.replace('{stepId}', configured.body.data[0].id), body: { decision: 'reject' } };

@@ -5,6 +5,7 @@ import { getApproval } from './approvals/get-approval.ts';
 import { decideApproval } from './approvals/decide-approval.ts';
 import { cancelApproval } from './approvals/cancel-approval.ts';
 import { listApprovalEvents } from './approvals/list-approval-events.ts';
+import { reportExecution } from './approvals/report-execution.ts';
 import { createComment } from './comments/create-comment.ts';
 import { listComments } from './comments/list-comments.ts';
 import { listSteps } from './steps/list-steps.ts';
@@ -39,6 +40,7 @@ export const handlers: Handlers = {
   decideApproval,
   cancelApproval,
   listApprovalEvents,
+  reportExecution,
   waitForApproval,
   streamEvents,
   createComment,

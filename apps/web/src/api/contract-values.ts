@@ -38,6 +38,7 @@ export const EVENT_TYPES = every<EventType>()([
   'comment.created',
   'steps.configured',
   'step.decided',
+  'approval.execution_reported',
   'delivery.failed',
 ]);
 

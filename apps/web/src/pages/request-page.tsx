@@ -81,6 +81,7 @@ export function RequestPage({ id }: { id: string }) {
             <Quorum approval={a} />
             <DecisionArea approval={a} me={me} onChanged={setApproval} />
           </section>
+          {a.execution && <ExecutionReceipt execution={a.execution} />}
           <section className="card" aria-labelledby="h-description">
             <h2 id="h-description">Description</h2>
             <Markdown source={a.description} />
@@ -116,6 +117,30 @@ export function RequestPage({ id }: { id: string }) {
         </div>
       </div>
     </article>
+  );
+}
+
+/** What the automation reported doing with the approval (its execution receipt). */
+function ExecutionReceipt({ execution }: { execution: NonNullable<Approval['execution']> }) {
+  const words = { started: 'Started', succeeded: 'Succeeded', failed: 'Failed' } as const;
+  return (
+    <section className="card" aria-labelledby="h-execution" data-testid="execution">
+      <h2 id="h-execution">Execution</h2>
+      <p>
+        <strong data-status={execution.status}>{words[execution.status]}</strong>{' '}
+        <time className="small muted" dateTime={execution.reported_at} title={formatDate(execution.reported_at)}>
+          {fromNow(execution.reported_at)}
+        </time>
+      </p>
+      {execution.message && <p className="small">{execution.message}</p>}
+      {execution.url && (
+        <p className="small">
+          <a href={execution.url} target="_blank" rel="noopener noreferrer">
+            See the result
+          </a>
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -248,6 +273,7 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'comment.created': 'commented',
   'steps.configured': 'configured the steps',
   'step.decided': 'decided a step',
+  'approval.execution_reported': 'reported the execution',
   'delivery.failed': 'delivery failed',
 };
 
@@ -263,6 +289,7 @@ function Timeline({ events }: { events: ApprovalEvent[] }) {
             <div>
               <strong>{e.type === 'approval.expired' ? 'Greenlight' : principalLabel(e.actor)}</strong> {EVENT_WORDS[e.type]}
               {e.type === 'approval.vote_recorded' && decision ? ` (${decision})` : ''}
+              {e.type === 'approval.execution_reported' && typeof e.data.status === 'string' ? `: ${e.data.status}` : ''}
             </div>
             {comment && <div className="small">“{comment}”</div>}
             <time className="small muted" dateTime={e.created_at} title={formatDate(e.created_at)}>

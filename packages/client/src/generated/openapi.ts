@@ -60,6 +60,28 @@ export interface paths {
         patch: operations["decideApproval"];
         trace?: never;
     };
+    "/api/v1/approvals/{id}/execution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report what the automation did with an approval
+         * @description An execution receipt: `started`, then `succeeded` or `failed` (either may also be reported without `started`). Only on an approved request; after `succeeded` or `failed` the receipt is final (409). Each report is an `approval.execution_reported` event, shown on the request page and delivered to subscriptions that chose it. Allowed during an emergency stop: it reports what already happened.
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin.
+         */
+        post: operations["reportExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/{id}/events": {
         parameters: {
             query?: never;
@@ -762,6 +784,7 @@ export interface components {
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
              */
             approved_content_sha256: string;
+            execution: components["schemas"]["Execution"];
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -812,6 +835,21 @@ export interface components {
          * @enum {string}
          */
         OnExpiry: "expire" | "approve" | "reject";
+        /** @description The latest execution receipt of an approved request; null until one is reported */
+        Execution: {
+            status: components["schemas"]["ExecutionStatus"];
+            /** @description What the automation said about it */
+            message: string | null;
+            /** @description Where to see the result (a run, a log, a ticket) */
+            url: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            reported_at: string;
+        } | null;
+        /** @enum {string} */
+        ExecutionStatus: "started" | "succeeded" | "failed";
         CreateApprovalRequest: {
             /**
              * @description Short description of what needs approval
@@ -967,6 +1005,16 @@ export interface components {
         };
         /** @enum {string} */
         Decision: "approve" | "reject";
+        ReportExecutionRequest: {
+            status: components["schemas"]["ExecutionStatus"];
+            /** @example Deployed v2.3.1 to production */
+            message?: string;
+            /**
+             * Format: uri
+             * @example https://ci.example.com/runs/4521
+             */
+            url?: string;
+        };
         ApprovalEventList: {
             data: components["schemas"]["ApprovalEvent"][];
         };
@@ -992,7 +1040,7 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "delivery.failed";
         WaitResult: components["schemas"]["Approval"] & {
             /** @description `true` when the timeout passed with the request still `pending`: call again to keep waiting */
             timed_out: boolean;
@@ -2013,6 +2061,101 @@ export interface operations {
             };
             /** @description Emergency stop is active */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportExecutionRequest"];
+            };
+        };
+        responses: {
+            /** @description The request with its receipt */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

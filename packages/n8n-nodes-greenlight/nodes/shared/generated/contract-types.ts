@@ -91,6 +91,7 @@ export interface components {
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
              */
             approved_content_sha256: string;
+            execution: components["schemas"]["Execution"];
         };
         ApprovalEvent: {
             /**
@@ -151,7 +152,22 @@ export interface components {
             } | null;
         } | null;
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "delivery.failed";
+        /** @description The latest execution receipt of an approved request; null until one is reported */
+        Execution: {
+            status: components["schemas"]["ExecutionStatus"];
+            /** @description What the automation said about it */
+            message: string | null;
+            /** @description Where to see the result (a run, a log, a ticket) */
+            url: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            reported_at: string;
+        } | null;
+        /** @enum {string} */
+        ExecutionStatus: "started" | "succeeded" | "failed";
         /**
          * @description What happens to a request still pending at `expires_at`: `expire` (status `expired`, event `approval.expired`), or an automatic `approve` / `reject` recorded as decided by the system (`decided_by` null, event `approval.approved` / `approval.rejected` with the system actor and `reason: "expired"`), delivered like any other decision.
          * @enum {string}

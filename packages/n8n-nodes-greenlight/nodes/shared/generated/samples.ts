@@ -47,6 +47,7 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   cancelled_at: null,
   expired_at: null,
   approved_content_sha256: '3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
+  execution: null,
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {
@@ -60,6 +61,7 @@ export const SAMPLE_DECIDED_APPROVAL: Approval = {
   decided_by_id: 'b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f',
   decision_comment: 'Verified with the user. Proceeding with deletion.',
   decision_note: 'Verified with the user. Proceeding with deletion.',
+  execution: { status: 'succeeded', message: 'Account #4821 deleted', url: null, reported_at: '2026-03-24T10:06:30.000Z' },
 };
 
 export const SAMPLE_COMMENT: CommentItem = {

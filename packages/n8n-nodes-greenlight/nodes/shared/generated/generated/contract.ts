@@ -5,7 +5,7 @@
 // change the contract (or the labels in the script) and run `pnpm generate`.
 import type { ActionDescriptor, OutputField } from '../fields';
 
-export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","delivery.failed"] as const;
+export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","delivery.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired"] as const;
 export const APPROVAL_STATUSES = ["pending","approved","rejected","cancelled","expired"] as const;
@@ -1305,6 +1305,26 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "approved_content_sha256",
     "label": "Approved content SHA-256",
     "type": "string"
+  },
+  {
+    "key": "execution.status",
+    "label": "Execution: Status",
+    "type": "select"
+  },
+  {
+    "key": "execution.message",
+    "label": "Execution: Message",
+    "type": "string"
+  },
+  {
+    "key": "execution.url",
+    "label": "Execution: URL",
+    "type": "string"
+  },
+  {
+    "key": "execution.reported_at",
+    "label": "Execution: Reported at",
+    "type": "datetime"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [

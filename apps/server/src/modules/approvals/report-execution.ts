@@ -1,0 +1,10 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../context.ts';
+import { reportExecution as report } from '../../core/state-machine.ts';
+import { toApproval } from '../../core/approval-record.ts';
+
+/** `POST /approvals/:id/execution`: the execution receipt (core/state-machine.ts). */
+export const reportExecution: Handler<Routes['reportExecution']> = async ({ params, body, auth, deps }) => {
+  const approval = await report(deps.db, auth, params.id, body);
+  return { status: 200, body: toApproval(approval) };
+};
