@@ -44,7 +44,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('npm packages', { timeout: 180_000 }, () => {
+describe('npm packages', { timeout: 300_000 }, () => {
   it('greenlight-server: packed, installed into an empty folder, started with npx on the embedded database', async () => {
     const tarball = (await packServer(join(work, 'tarballs'))) as string;
     const pkg = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as Record<string, unknown>;
