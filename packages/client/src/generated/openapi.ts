@@ -1523,7 +1523,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
     };
     responses: never;
     parameters: never;
