@@ -206,4 +206,40 @@ describe('MCP authorization (RFC 9728, RFC 8707, MCP authorization specification
     expect(get.headers.allow).toBe('POST');
     expect((await supertest(server.url).delete('/mcp')).status).toBe(401);
   });
+
+  // Last: it revokes the client the other tests use.
+  it("an org's admins list the self-registered clients its members authorized and revoke them there", async () => {
+    const adminB = sessionFor(server, orgB.admin, await createSession(server.db, orgB.admin.id, orgB.org.id));
+    const adminA = sessionFor(server, orgA.admin, await createSession(server.db, orgA.admin.id, orgA.org.id));
+    const listB = await adminB.http().get('/api/v1/oauth-clients');
+    expect(listB.status).toBe(200);
+    const mine = (listB.body.data as { id: string; name: string; registration: string; revoked_at: string | null; client_id: string }[]).find(
+      (c) => c.registration === 'dynamic' && c.name === 'Test MCP client',
+    );
+    expect(mine).toMatchObject({ revoked_at: null });
+    const listA = await adminA.http().get('/api/v1/oauth-clients');
+    expect((listA.body.data as { id: string }[]).map((c) => c.id)).not.toContain(mine!.id);
+    // Not org A's to revoke.
+    expect((await adminA.http().delete(`/api/v1/oauth-clients/${mine!.id}`)).status).toBe(404);
+
+    const revoked = await adminB.http().delete(`/api/v1/oauth-clients/${mine!.id}`);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: mine!.id, registration: 'dynamic', revoked_at: expect.any(String) });
+    expect((await mcpPost(tokenB)).status).toBe(401);
+    const audit = await server.db.query<{ type: string; actor_id: string }>(
+      "SELECT type, actor_id FROM audit_log WHERE org_id = $1 AND type = 'oauth_client.revoked' AND target_id = $2",
+      [orgB.org.id, mine!.id],
+    );
+    expect(audit.rows).toEqual([{ type: 'oauth_client.revoked', actor_id: orgB.admin.id }]);
+
+    // A member of org B can no longer authorize it.
+    const { challenge } = pkcePair();
+    const browser = new Browser(server.url);
+    await browser.signIn(memberB.email, memberB.password, '/');
+    const again = await browser.get(
+      authorizePath({ client_id: mine!.client_id, redirect_uri: 'http://localhost:40200/cb', code_challenge: challenge, code_challenge_method: 'S256' }),
+    );
+    expect(again.status).toBe(302);
+    expect(Object.fromEntries(new URL(again.headers.location!).searchParams)).toMatchObject({ error: 'access_denied' });
+  });
 });

@@ -5,7 +5,7 @@ import type { AppDeps } from '../../context.ts';
 import type { Database } from '../../storage/database.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, type SessionInfo } from '../users/sessions.ts';
-import { findActiveClient, type OAuthClientRecord } from './clients.ts';
+import { blockedInOrg, findActiveClient, type OAuthClientRecord } from './clients.ts';
 import { createOAuthServer } from './server.ts';
 import { knownResources } from './resources.ts';
 
@@ -121,6 +121,8 @@ const errorPage = (res: Response, status: number, message: string) =>
  * The org a grant acts in: an admin-registered client's own; for a client that registered itself,
  * the org the person is signed in to (sessions belong to one org), so its tokens see that org only.
  */
+const REVOKED_HERE = 'an admin of your organization has revoked this application';
+
 const grantOrg = (client: OAuthClientRecord, session: SessionInfo): string => client.org_id ?? session.org.id;
 
 async function memberRole(db: Database, orgId: string, userId: string): Promise<string | null> {
@@ -182,6 +184,10 @@ export async function authorizeGet(deps: AppDeps, req: Request, res: Response): 
     res.redirect(302, responseUri(params.redirect_uri, { error: 'access_denied', error_description: 'this account is not a member of the organization of this application', state: params.state, iss }));
     return;
   }
+  if (client.registration === 'dynamic' && (await blockedInOrg(deps.db, session.org.id, client.id))) {
+    res.redirect(302, responseUri(params.redirect_uri, { error: 'access_denied', error_description: REVOKED_HERE, state: params.state, iss }));
+    return;
+  }
   renderConsent(res, client, params, session, csrfTokenFor(token));
 }
 
@@ -209,6 +215,7 @@ export async function authorizePost(deps: AppDeps, req: Request, res: Response):
   if (body.decision !== 'allow') return deny('the user denied access');
   const orgId = grantOrg(client, session);
   if (!(await memberRole(deps.db, orgId, session.user.id))) return deny('this account is not a member of the organization of this application');
+  if (client.registration === 'dynamic' && (await blockedInOrg(deps.db, orgId, client.id))) return deny(REVOKED_HERE);
 
   const request = new OAuth2Server.Request({
     method: 'POST',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { RateLimitWindow, SCOPES, type Scope } from '@greenlight/contract';
-import type { Database } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
 import { constantTimeEqual, sha256Hex } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
@@ -86,12 +86,68 @@ export async function createOAuthClient(
   });
 }
 
-export async function listOAuthClients(db: Database, orgId: string): Promise<OrgOAuthClientRecord[]> {
-  const { rows } = await db.query<OrgOAuthClientRecord>(
-    `SELECT ${COLUMNS} FROM oauth_clients WHERE org_id = $1 ORDER BY created_at DESC, id`,
+const DYNAMIC_COLUMNS = COLUMNS.split(', ')
+  .map((c) => (c === 'revoked_at' ? 'b.created_at AS revoked_at' : `oc.${c}`))
+  .join(', ');
+
+/**
+ * The org's clients: the ones its admins registered, and the self-registered ones its members have
+ * authorized (a code issued in this org), with `revoked_at` the moment an admin revoked one here.
+ */
+export async function listOAuthClients(db: Database, orgId: string): Promise<OAuthClientRecord[]> {
+  const { rows } = await db.query<OAuthClientRecord>(
+    `SELECT ${COLUMNS} FROM oauth_clients WHERE org_id = $1
+     UNION ALL
+     SELECT ${DYNAMIC_COLUMNS}
+       FROM oauth_clients oc LEFT JOIN oauth_client_blocks b ON b.org_id = $1 AND b.client_id = oc.id
+      WHERE oc.registration = 'dynamic' AND oc.id IN (SELECT client_id FROM oauth_codes WHERE org_id = $1)
+     ORDER BY created_at DESC, id`,
     [orgId],
   );
   return rows;
+}
+
+/** Whether an admin of `orgId` revoked this self-registered client there. */
+export async function blockedInOrg(db: Queryable, orgId: string, clientUuid: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM oauth_client_blocks WHERE org_id = $1 AND client_id = $2', [orgId, clientUuid]);
+  return rows.length > 0;
+}
+
+/**
+ * Revokes a self-registered client in one org: every grant it holds there ends, in this transaction,
+ * and consent to it there is refused from now on. Other orgs' grants are theirs. Null when no member
+ * of the org ever authorized it (it is not the org's to see).
+ */
+async function revokeDynamicClientInOrg(db: Database, orgId: string, id: string, actor: AuditActor): Promise<OAuthClientRecord | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<OAuthClientRecord>(
+      `SELECT ${COLUMNS} FROM oauth_clients
+        WHERE id = $2 AND registration = 'dynamic' AND id IN (SELECT client_id FROM oauth_codes WHERE org_id = $1)`,
+      [orgId, id],
+    );
+    const client = rows[0];
+    if (!client) return null;
+    const blocked = await tx.query<{ created_at: Date }>(
+      `INSERT INTO oauth_client_blocks (org_id, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING created_at`,
+      [orgId, id],
+    );
+    if (blocked.rows[0]) {
+      await recordAudit(tx, { orgId, actor, type: 'oauth_client.revoked', target: { type: 'oauth_client', id }, details: { name: client.name, client_id: client.client_id, registration: 'dynamic' } });
+    }
+    await tx.query(
+      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
+        WHERE org_id = $1 AND id IN (SELECT DISTINCT connection_id FROM oauth_tokens WHERE client_id = $2)`,
+      [orgId, id],
+    );
+    await tx.query(
+      `UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now())
+        WHERE client_id = $2 AND connection_id IN (SELECT id FROM connections WHERE org_id = $1)`,
+      [orgId, id],
+    );
+    announceAuthChange(tx, { orgId });
+    const { rows: at } = await tx.query<{ created_at: Date }>('SELECT created_at FROM oauth_client_blocks WHERE org_id = $1 AND client_id = $2', [orgId, id]);
+    return { ...client, revoked_at: at[0]!.created_at };
+  });
 }
 
 /**
@@ -99,6 +155,8 @@ export async function listOAuthClients(db: Database, orgId: string): Promise<Org
  * on the next request. Null when the client is not in the org.
  */
 export async function revokeOAuthClient(db: Database, orgId: string, id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<OAuthClientRecord | null> {
+  const dynamic = await revokeDynamicClientInOrg(db, orgId, id, actor);
+  if (dynamic) return dynamic;
   return db.transaction(async (tx) => {
     // now() is the transaction's start: equal to revoked_at only when this transaction revoked it.
     const { rows } = await tx.query<OAuthClientRecord & { newly_revoked: boolean }>(
@@ -146,6 +204,7 @@ export const toClientJson = (c: OAuthClientRecord) => ({
   rate_limit_window: c.rate_limit_window,
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
+  registration: c.registration,
 });
 
 /**

@@ -3,7 +3,7 @@ import OAuth2Server from '@node-oauth/oauth2-server';
 import { SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { findActiveClient, secretMatches } from './clients.ts';
+import { blockedInOrg, findActiveClient, secretMatches } from './clients.ts';
 import { ACCESS_TOKEN_PREFIX, OAUTH_SETTINGS, REFRESH_TOKEN_PREFIX } from './settings.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { openWith, sealWith } from '../../security/sealed.ts';
@@ -214,6 +214,8 @@ export function createOAuthModel(db: Database, context: OAuthRequestContext = {}
         throw new InvalidGrantError('Invalid grant: authorization code was already used; the tokens issued from it are revoked');
       }
       checkRequestedResource(row.resource);
+      // A code issued just before an admin revoked the client in this org is worth nothing after.
+      if (await blockedInOrg(db, row.org_id, row.client_id)) throw new InvalidGrantError('Invalid grant: this application has been revoked in the organization');
       return {
         authorizationCode: code,
         expiresAt: row.expires_at,

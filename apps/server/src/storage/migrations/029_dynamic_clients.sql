@@ -14,3 +14,14 @@ ALTER TABLE oauth_clients ADD CONSTRAINT oauth_clients_registration_shape CHECK 
 -- the REST API, as for every grant made before resource indicators.
 ALTER TABLE oauth_codes ADD COLUMN resource text;
 ALTER TABLE oauth_tokens ADD COLUMN resource text;
+
+-- An admin revokes a self-registered client in their org only (others may still use it): its grants
+-- there end and consent to it there is refused from then on.
+CREATE TABLE oauth_client_blocks (
+  org_id uuid NOT NULL REFERENCES orgs (id),
+  client_id uuid NOT NULL REFERENCES oauth_clients (id),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (org_id, client_id)
+);
+-- The self-registered clients members of an org have authorized: the admin's list reads them by org.
+CREATE INDEX oauth_codes_org_client_idx ON oauth_codes (org_id, client_id);
