@@ -92,7 +92,7 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
  * the user's API key; the server's `/mcp` endpoint gives it one acting as the OAuth grant of the call.
  */
 export function createGreenlightMcpServer(greenlight: Greenlight, options: GreenlightToolsOptions = {}): McpServer {
-  const progressEvery = Math.max(WAIT_TIMEOUT.min, Math.min(WAIT_TIMEOUT.max, options.progressIntervalSeconds ?? 10));
+  const progressEvery = Math.max(1, options.progressIntervalSeconds ?? 10);
   const server = new McpServer(
     { name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION, title: 'Greenlight' },
     {
@@ -139,30 +139,42 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
     },
     ({ id, timeout_seconds }, extra) =>
       guarded(async () => {
+        // Progress goes out on its own clock while one long poll (up to the API's 60 s) waits, so a
+        // client whose request timeout is reset by progress keeps waiting, and a ten-minute wait costs
+        // ten API calls of the grant's rate limit, not sixty.
         const progressToken = extra._meta?.progressToken;
         const started = Date.now();
         const deadline = started + timeout_seconds * 1000;
-        for (;;) {
-          const remaining = Math.ceil((deadline - Date.now()) / 1000);
-          const poll = Math.max(WAIT_TIMEOUT.min, Math.min(progressEvery, remaining));
-          const { outcome, ...approval } = await greenlight.approvals.wait(id, poll, { signal: extra.signal });
-          if (outcome && outcome !== 'timed_out') {
-            return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.`);
+        const timer =
+          progressToken === undefined
+            ? undefined
+            : setInterval(() => {
+                extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: {
+                      progressToken,
+                      progress: Math.round((Date.now() - started) / 1000),
+                      total: timeout_seconds,
+                      message: `Approval request ${id} is still pending`,
+                    },
+                  })
+                  .catch(() => undefined);
+              }, progressEvery * 1000);
+        try {
+          for (;;) {
+            const remaining = Math.ceil((deadline - Date.now()) / 1000);
+            const poll = Math.max(WAIT_TIMEOUT.min, Math.min(WAIT_TIMEOUT.max, remaining));
+            const { outcome, ...approval } = await greenlight.approvals.wait(id, poll, { signal: extra.signal });
+            if (outcome && outcome !== 'timed_out') {
+              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.`);
+            }
+            if (Date.now() >= deadline) {
+              return ok({ outcome: 'timed_out' as const, approval }, `Approval request ${id} is still pending after ${timeout_seconds} s: call wait_for_decision again.`);
+            }
           }
-          if (Date.now() >= deadline) {
-            return ok({ outcome: 'timed_out' as const, approval }, `Approval request ${id} is still pending after ${timeout_seconds} s: call wait_for_decision again.`);
-          }
-          if (progressToken !== undefined) {
-            await extra.sendNotification({
-              method: 'notifications/progress',
-              params: {
-                progressToken,
-                progress: Math.round((Date.now() - started) / 1000),
-                total: timeout_seconds,
-                message: `Approval request ${id} is still pending`,
-              },
-            });
-          }
+        } finally {
+          clearInterval(timer);
         }
       }),
   );

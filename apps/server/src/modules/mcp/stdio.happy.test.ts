@@ -91,6 +91,14 @@ describe('greenlight-mcp over stdio', () => {
     expect(got.structuredContent).toMatchObject({ approval: { id: approval.id, status: 'rejected' } });
   });
 
+  it('a wait whose time runs out answers timed_out with the request still pending', async () => {
+    const created = await client.callTool({ name: 'request_approval', arguments: { title: 'Purge cache', description: 'CDN', priority: 'medium' } });
+    const id = (created.structuredContent as { approval: { id: string } }).approval.id;
+    const waited = await client.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 1 } });
+    expect(waited.isError).toBeFalsy();
+    expect(waited.structuredContent).toMatchObject({ outcome: 'timed_out', approval: { id, status: 'pending', timed_out: true } });
+  });
+
   it('cancels a request it made; API errors come back as tool errors, not protocol errors', async () => {
     const created = await client.callTool({ name: 'request_approval', arguments: { title: 'Rotate keys', description: 'Quarterly rotation', priority: 'low' } });
     const id = (created.structuredContent as { approval: { id: string } }).approval.id;

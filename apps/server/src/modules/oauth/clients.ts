@@ -5,6 +5,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { constantTimeEqual, sha256Hex } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
+import { OAUTH_SETTINGS } from './settings.ts';
 
 export interface OAuthClientRecord {
   id: string;
@@ -240,9 +241,9 @@ export async function registerDynamicClient(db: Database, metadata: DynamicClien
   const clientId = `glc_${randomBytes(16).toString('hex')}`;
   const scopes = metadata.scope ? SCOPES.filter((s) => metadata.scope!.includes(s)) : [...SCOPES];
   const { rows } = await db.query<OAuthClientRecord>(
-    `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, registration)
-     VALUES (NULL, $1, NULL, $2, $3, $4, 'dynamic') RETURNING ${COLUMNS}`,
-    [clientId, metadata.client_name ?? 'Unnamed application', [...new Set(metadata.redirect_uris)], scopes.length > 0 ? scopes : [...SCOPES]],
+    `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit, rate_limit_window, registration)
+     VALUES (NULL, $1, NULL, $2, $3, $4, $5, 'hour', 'dynamic') RETURNING ${COLUMNS}`,
+    [clientId, metadata.client_name ?? 'Unnamed application', [...new Set(metadata.redirect_uris)], scopes.length > 0 ? scopes : [...SCOPES], OAUTH_SETTINGS.dynamicClientRateLimit],
   );
   return rows[0]!;
 }

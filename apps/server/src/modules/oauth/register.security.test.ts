@@ -30,8 +30,8 @@ describe('dynamic client registration (RFC 7591)', () => {
       response_types: ['code'],
       scope: 'approvals:read approvals:write',
     });
-    const { rows } = await server.db.query('SELECT org_id, client_secret_hash, registration FROM oauth_clients WHERE client_id = $1', [res.body.client_id]);
-    expect(rows).toEqual([{ org_id: null, client_secret_hash: null, registration: 'dynamic' }]);
+    const { rows } = await server.db.query('SELECT org_id, client_secret_hash, registration, rate_limit, rate_limit_window FROM oauth_clients WHERE client_id = $1', [res.body.client_id]);
+    expect(rows).toEqual([{ org_id: null, client_secret_hash: null, registration: 'dynamic', rate_limit: OAUTH_SETTINGS.dynamicClientRateLimit, rate_limit_window: 'hour' }]);
   });
 
   it('a client that leaves token_endpoint_auth_method out is registered as public, and told so', async () => {
