@@ -117,12 +117,12 @@ function responseUri(redirectUri: string, values: Record<string, string | undefi
 const errorPage = (res: Response, status: number, message: string) =>
   sendPage(res, status, 'Cannot connect', `<p>${escapeHtml(message)}</p><p>Go back to the application and try connecting again.</p>`);
 
+const REVOKED_HERE = 'an admin of your organization has revoked this application';
+
 /**
  * The org a grant acts in: an admin-registered client's own; for a client that registered itself,
  * the org the person is signed in to (sessions belong to one org), so its tokens see that org only.
  */
-const REVOKED_HERE = 'an admin of your organization has revoked this application';
-
 const grantOrg = (client: OAuthClientRecord, session: SessionInfo): string => client.org_id ?? session.org.id;
 
 async function memberRole(db: Database, orgId: string, userId: string): Promise<string | null> {
