@@ -15,6 +15,8 @@ import { pagesRouter } from './modules/sessions/pages.ts';
 import { signInRouter } from './modules/users/sign-in.ts';
 import { passwordPageRouter } from './modules/users/password-page.ts';
 import { oauthRouter } from './modules/oauth/router.ts';
+import { mcpRouter } from './modules/mcp/mcp-router.ts';
+import { InternalCalls } from './modules/mcp/internal-calls.ts';
 
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
@@ -62,8 +64,10 @@ export function createApp(deps: AppDeps): Express {
   );
   const authFailures = authFailureLimit(deps);
   app.use('/api/v1', authFailures.before);
-  app.use(apiRouter(deps, handlers, credentials(deps.db), ownerLookups(deps.db)));
+  const mcpCalls = new InternalCalls();
+  app.use(apiRouter(deps, handlers, credentials(deps.db, mcpCalls), ownerLookups(deps.db)));
   app.use('/api/v1', authFailures.after);
+  app.use(mcpRouter(deps, mcpCalls));
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
   app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));

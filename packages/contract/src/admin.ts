@@ -37,7 +37,13 @@ export const OAuthClient = z
     rate_limit: z.number().int(),
     rate_limit_window: RateLimitWindow,
     created_at: Timestamp,
-    revoked_at: Timestamp.nullable(),
+    revoked_at: Timestamp.nullable().openapi({ description: 'For a client that registered itself: when an admin revoked it in this organization' }),
+    registration: z.enum(['admin', 'dynamic']).openapi({
+      description:
+        '`admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that ' +
+        'registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; ' +
+        'revoking it ends its grants here and refuses it in this organization from then on.',
+    }),
   })
   .openapi('OAuthClient');
 

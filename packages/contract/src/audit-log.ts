@@ -15,6 +15,8 @@ export const AUDIT_EVENT_TYPES = [
   'connection.revoked',
   'oauth_client.registered',
   'oauth_client.revoked',
+  // A person granted access to an application that registered itself (RFC 7591): recorded in their org.
+  'oauth_client.authorized',
   'emergency_stop.enabled',
   'emergency_stop.disabled',
   'callback_secret.rotated',

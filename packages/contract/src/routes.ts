@@ -327,7 +327,7 @@ export const routes = {
     path: '/api/v1/oauth-clients',
     tag: 'OAuth clients',
     summary: 'List the OAuth clients of the organization',
-    description: 'Admins only (dashboard session).',
+    description: 'Admins only (dashboard session). The clients admins registered, and the ones that registered themselves and that members have authorized.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'Clients, newest first', schema: OAuthClientList } },
@@ -339,7 +339,8 @@ export const routes = {
     path: '/api/v1/oauth-clients/{id}',
     tag: 'OAuth clients',
     summary: 'Revoke an OAuth client and every grant it holds',
-    description: 'Admins only (dashboard session). Its tokens stop working at once.',
+    description:
+      'Admins only (dashboard session). Its tokens stop working at once. A client that registered itself is revoked in this organization: its grants here end and members can no longer authorize it.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'The revoked client', schema: OAuthClient } },

@@ -52,6 +52,7 @@ export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
   'connection.revoked',
   'oauth_client.registered',
   'oauth_client.revoked',
+  'oauth_client.authorized',
   'emergency_stop.enabled',
   'emergency_stop.disabled',
   'callback_secret.rotated',

@@ -275,7 +275,7 @@ export interface paths {
         };
         /**
          * List the OAuth clients of the organization
-         * @description Admins only (dashboard session).
+         * @description Admins only (dashboard session). The clients admins registered, and the ones that registered themselves and that members have authorized.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -306,7 +306,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an OAuth client and every grant it holds
-         * @description Admins only (dashboard session). Its tokens stop working at once.
+         * @description Admins only (dashboard session). Its tokens stop working at once. A client that registered itself is revoked in this organization: its grants here end and members can no longer authorize it.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -1201,9 +1201,15 @@ export interface components {
             created_at: string;
             /**
              * Format: date-time
+             * @description For a client that registered itself: when an admin revoked it in this organization
              * @example 2026-03-24T10:00:00.000Z
              */
             revoked_at: string | null;
+            /**
+             * @description `admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; revoking it ends its grants here and refuses it in this organization from then on.
+             * @enum {string}
+             */
+            registration: "admin" | "dynamic";
         };
         CreateOAuthClientRequest: {
             /**
@@ -1571,7 +1577,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
     };
     responses: never;
     parameters: never;

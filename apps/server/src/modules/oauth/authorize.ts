@@ -5,8 +5,9 @@ import type { AppDeps } from '../../context.ts';
 import type { Database } from '../../storage/database.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, type SessionInfo } from '../users/sessions.ts';
-import { findActiveClient, type OAuthClientRecord } from './clients.ts';
+import { blockedInOrg, findActiveClient, type OAuthClientRecord } from './clients.ts';
 import { createOAuthServer } from './server.ts';
+import { knownResources } from './resources.ts';
 
 /** The parameters of an authorization request that survive validation, as the consent form carries them. */
 export interface AuthorizationParams {
@@ -17,6 +18,8 @@ export interface AuthorizationParams {
   state: string | undefined;
   code_challenge: string | undefined;
   code_challenge_method: 'S256' | undefined;
+  /** RFC 8707: the resource the tokens will be bound to; absent → the REST API. */
+  resource: string | undefined;
 }
 
 type Parsed =
@@ -34,7 +37,7 @@ const MAX_STATE = 2048;
  * (RFC 9700 §2.1) gets an error page and never a redirect; anything after that redirects back
  * with `error`, the same `state` and `iss` (RFC 9207).
  */
-export async function parseAuthorizationRequest(db: Database, input: Record<string, unknown>): Promise<Parsed> {
+export async function parseAuthorizationRequest(db: Database, input: Record<string, unknown>, resources: readonly string[]): Promise<Parsed> {
   const single = (name: string): string | undefined | null => {
     const v = input[name];
     if (v === undefined || v === '') return undefined;
@@ -69,6 +72,13 @@ export async function parseAuthorizationRequest(db: Database, input: Record<stri
     if (method !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256');
     if (!S256_CHALLENGE.test(challenge)) return fail('invalid_request', 'code_challenge must be a base64url SHA-256 (43 characters)');
   }
+  // A public client has no secret: PKCE is what keeps a stolen code useless (RFC 9700 §2.1.1).
+  if (client.client_secret_hash === null && challenge === undefined) return fail('invalid_request', 'code_challenge is required for this application (PKCE with S256)');
+
+  // RFC 8707 §2: one absolute URI without a fragment, naming a resource this server serves.
+  const resource = single('resource');
+  if (resource === null) return fail('invalid_target', 'resource is repeated: ask for one resource');
+  if (resource !== undefined && !resources.includes(resource)) return fail('invalid_target', `unknown resource; this server serves ${resources.join(', ')}`);
 
   const scopeRaw = single('scope');
   if (scopeRaw === null) return fail('invalid_request', 'scope is repeated');
@@ -92,6 +102,7 @@ export async function parseAuthorizationRequest(db: Database, input: Record<stri
       state,
       code_challenge: challenge,
       code_challenge_method: challenge ? 'S256' : undefined,
+      resource,
     },
   };
 }
@@ -105,6 +116,14 @@ function responseUri(redirectUri: string, values: Record<string, string | undefi
 
 const errorPage = (res: Response, status: number, message: string) =>
   sendPage(res, status, 'Cannot connect', `<p>${escapeHtml(message)}</p><p>Go back to the application and try connecting again.</p>`);
+
+const REVOKED_HERE = 'an admin of your organization has revoked this application';
+
+/**
+ * The org a grant acts in: an admin-registered client's own; for a client that registered itself,
+ * the org the person is signed in to (sessions belong to one org), so its tokens see that org only.
+ */
+const grantOrg = (client: OAuthClientRecord, session: SessionInfo): string => client.org_id ?? session.org.id;
 
 async function memberRole(db: Database, orgId: string, userId: string): Promise<string | null> {
   const { rows } = await db.query<{ role: string }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
@@ -121,7 +140,14 @@ function renderConsent(res: Response, client: OAuthClientRecord, p: Authorizatio
     p.state !== undefined ? hiddenInput('state', p.state) : '',
     p.code_challenge ? hiddenInput('code_challenge', p.code_challenge) : '',
     p.code_challenge_method ? hiddenInput('code_challenge_method', p.code_challenge_method) : '',
+    p.resource ? hiddenInput('resource', p.resource) : '',
   ].join('');
+  // Anyone may register an application under any name: say so, and show exactly where the code goes.
+  const unverified =
+    client.registration === 'dynamic'
+      ? `<p><strong>This application registered itself with Greenlight: its name is not verified.</strong> Allow it only if you
+started connecting it yourself, just now. It will receive access at <code>${escapeHtml(p.redirect_uri)}</code>.</p>`
+      : '';
   const scopes = p.scope.map((s) => `<li><strong>${escapeHtml(s)}</strong>: ${escapeHtml(SCOPE_DESCRIPTIONS[s])}</li>`).join('');
   sendPage(
     res,
@@ -129,7 +155,7 @@ function renderConsent(res: Response, client: OAuthClientRecord, p: Authorizatio
     `Connect ${client.name}`,
     `<p><strong>${escapeHtml(client.name)}</strong> asks to act as <strong>${escapeHtml(session.user.email)}</strong> in Greenlight, with these permissions:</p>
 <ul>${scopes}</ul>
-<p>You will be sent to <code>${escapeHtml(new URL(p.redirect_uri).origin)}</code>. You can revoke this connection at any time.</p>
+${unverified}<p>You will be sent to <code>${escapeHtml(new URL(p.redirect_uri).origin)}</code>. You can revoke this connection at any time.</p>
 <form method="post" action="/oauth/authorize">${fields}
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
@@ -141,7 +167,7 @@ function renderConsent(res: Response, client: OAuthClientRecord, p: Authorizatio
 /** `GET /oauth/authorize`: validate, send to sign-in when there is no session, then show the consent page. */
 export async function authorizeGet(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const iss = deps.config.publicUrl;
-  const parsed = await parseAuthorizationRequest(deps.db, req.query as Record<string, unknown>);
+  const parsed = await parseAuthorizationRequest(deps.db, req.query as Record<string, unknown>, knownResources(iss));
   if (parsed.kind === 'page') return errorPage(res, parsed.status, parsed.message);
   if (parsed.kind === 'redirect') {
     res.redirect(302, responseUri(parsed.redirectUri, { error: parsed.error, error_description: parsed.description, state: parsed.state, iss }));
@@ -154,8 +180,12 @@ export async function authorizeGet(deps: AppDeps, req: Request, res: Response): 
     return;
   }
   const { client, params } = parsed;
-  if (!(await memberRole(deps.db, client.org_id, session.user.id))) {
+  if (!(await memberRole(deps.db, grantOrg(client, session), session.user.id))) {
     res.redirect(302, responseUri(params.redirect_uri, { error: 'access_denied', error_description: 'this account is not a member of the organization of this application', state: params.state, iss }));
+    return;
+  }
+  if (client.registration === 'dynamic' && (await blockedInOrg(deps.db, session.org.id, client.id))) {
+    res.redirect(302, responseUri(params.redirect_uri, { error: 'access_denied', error_description: REVOKED_HERE, state: params.state, iss }));
     return;
   }
   renderConsent(res, client, params, session, csrfTokenFor(token));
@@ -169,7 +199,7 @@ export async function authorizeGet(deps: AppDeps, req: Request, res: Response): 
 export async function authorizePost(deps: AppDeps, req: Request, res: Response): Promise<void> {
   const iss = deps.config.publicUrl;
   const body = (req.body ?? {}) as Record<string, unknown>;
-  const parsed = await parseAuthorizationRequest(deps.db, body);
+  const parsed = await parseAuthorizationRequest(deps.db, body, knownResources(iss));
   if (parsed.kind === 'page') return errorPage(res, parsed.status, parsed.message);
   const token = readCookie(req, SESSION_COOKIE);
   const session = token ? await findSession(deps.db, token) : null;
@@ -183,7 +213,9 @@ export async function authorizePost(deps: AppDeps, req: Request, res: Response):
   const deny = (description: string) =>
     res.redirect(303, responseUri(params.redirect_uri, { error: 'access_denied', error_description: description, state: params.state, iss }));
   if (body.decision !== 'allow') return deny('the user denied access');
-  if (!(await memberRole(deps.db, client.org_id, session.user.id))) return deny('this account is not a member of the organization of this application');
+  const orgId = grantOrg(client, session);
+  if (!(await memberRole(deps.db, orgId, session.user.id))) return deny('this account is not a member of the organization of this application');
+  if (client.registration === 'dynamic' && (await blockedInOrg(deps.db, orgId, client.id))) return deny(REVOKED_HERE);
 
   const request = new OAuth2Server.Request({
     method: 'POST',
@@ -198,9 +230,9 @@ export async function authorizePost(deps: AppDeps, req: Request, res: Response):
       ...(params.code_challenge ? { code_challenge: params.code_challenge, code_challenge_method: 'S256' } : {}),
     },
   });
-  const user = { id: session.user.id, orgId: client.org_id };
+  const user = { id: session.user.id, orgId };
   try {
-    const code = await createOAuthServer(deps.db).authorize(request, new OAuth2Server.Response({}), {
+    const code = await createOAuthServer(deps.db, { authorizedResource: params.resource ?? null }).authorize(request, new OAuth2Server.Response({}), {
       authenticateHandler: { handle: () => user },
     });
     res.redirect(303, responseUri(params.redirect_uri, { code: code.authorizationCode, state: params.state, iss }));

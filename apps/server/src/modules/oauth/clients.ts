@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { RateLimitWindow, SCOPES, type Scope } from '@greenlight/contract';
-import type { Database } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
 import { constantTimeEqual, sha256Hex } from '../../security/tokens.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
+import { OAUTH_SETTINGS } from './settings.ts';
 
 export interface OAuthClientRecord {
   id: string;
-  org_id: string;
+  /** Null for a client that registered itself: it acts in the org of whoever grants it access. */
+  org_id: string | null;
   client_id: string;
   name: string;
   redirect_uris: string[];
@@ -17,9 +19,14 @@ export interface OAuthClientRecord {
   rate_limit_window: RateLimitWindow;
   created_at: Date;
   revoked_at: Date | null;
+  /** `admin`: registered by an admin, confidential. `dynamic`: registered itself (RFC 7591), public. */
+  registration: 'admin' | 'dynamic';
 }
 
-const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at';
+/** An admin-registered client, which always has an org. */
+export type OrgOAuthClientRecord = OAuthClientRecord & { org_id: string };
+
+const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at, registration';
 
 const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
@@ -57,13 +64,13 @@ export async function createOAuthClient(
   orgId: string,
   input: CreateOAuthClientInput,
   actor: AuditActor = SYSTEM_ACTOR,
-): Promise<{ client: OAuthClientRecord; clientSecret: string }> {
+): Promise<{ client: OrgOAuthClientRecord; clientSecret: string }> {
   const data = CreateOAuthClientInput.parse(input);
   const clientId = `glc_${randomBytes(16).toString('hex')}`;
   const clientSecret = `glcs_${randomBytes(32).toString('base64url')}`;
   const scopes = SCOPES.filter((s) => data.scopes.includes(s));
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<OAuthClientRecord>(
+    const { rows } = await tx.query<OrgOAuthClientRecord>(
       `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit, rate_limit_window)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
       [orgId, clientId, sha256Hex(clientSecret), data.name, [...new Set(data.redirect_uris)], scopes, data.rate_limit, data.rate_limit_window],
@@ -80,12 +87,68 @@ export async function createOAuthClient(
   });
 }
 
+const DYNAMIC_COLUMNS = COLUMNS.split(', ')
+  .map((c) => (c === 'revoked_at' ? 'b.created_at AS revoked_at' : `oc.${c}`))
+  .join(', ');
+
+/**
+ * The org's clients: the ones its admins registered, and the self-registered ones its members have
+ * authorized (a code issued in this org), with `revoked_at` the moment an admin revoked one here.
+ */
 export async function listOAuthClients(db: Database, orgId: string): Promise<OAuthClientRecord[]> {
   const { rows } = await db.query<OAuthClientRecord>(
-    `SELECT ${COLUMNS} FROM oauth_clients WHERE org_id = $1 ORDER BY created_at DESC, id`,
+    `SELECT ${COLUMNS} FROM oauth_clients WHERE org_id = $1
+     UNION ALL
+     SELECT ${DYNAMIC_COLUMNS}
+       FROM oauth_clients oc LEFT JOIN oauth_client_blocks b ON b.org_id = $1 AND b.client_id = oc.id
+      WHERE oc.registration = 'dynamic' AND oc.id IN (SELECT client_id FROM oauth_codes WHERE org_id = $1)
+     ORDER BY created_at DESC, id`,
     [orgId],
   );
   return rows;
+}
+
+/** Whether an admin of `orgId` revoked this self-registered client there. */
+export async function blockedInOrg(db: Queryable, orgId: string, clientUuid: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM oauth_client_blocks WHERE org_id = $1 AND client_id = $2', [orgId, clientUuid]);
+  return rows.length > 0;
+}
+
+/**
+ * Revokes a self-registered client in one org: every grant it holds there ends, in this transaction,
+ * and consent to it there is refused from now on. Other orgs' grants are theirs. Null when no member
+ * of the org ever authorized it (it is not the org's to see).
+ */
+async function revokeDynamicClientInOrg(db: Database, orgId: string, id: string, actor: AuditActor): Promise<OAuthClientRecord | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<OAuthClientRecord>(
+      `SELECT ${COLUMNS} FROM oauth_clients
+        WHERE id = $2 AND registration = 'dynamic' AND id IN (SELECT client_id FROM oauth_codes WHERE org_id = $1)`,
+      [orgId, id],
+    );
+    const client = rows[0];
+    if (!client) return null;
+    const blocked = await tx.query<{ created_at: Date }>(
+      `INSERT INTO oauth_client_blocks (org_id, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING created_at`,
+      [orgId, id],
+    );
+    if (blocked.rows[0]) {
+      await recordAudit(tx, { orgId, actor, type: 'oauth_client.revoked', target: { type: 'oauth_client', id }, details: { name: client.name, client_id: client.client_id, registration: 'dynamic' } });
+    }
+    await tx.query(
+      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
+        WHERE org_id = $1 AND id IN (SELECT DISTINCT connection_id FROM oauth_tokens WHERE client_id = $2)`,
+      [orgId, id],
+    );
+    await tx.query(
+      `UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now())
+        WHERE client_id = $2 AND connection_id IN (SELECT id FROM connections WHERE org_id = $1)`,
+      [orgId, id],
+    );
+    announceAuthChange(tx, { orgId });
+    const { rows: at } = await tx.query<{ created_at: Date }>('SELECT created_at FROM oauth_client_blocks WHERE org_id = $1 AND client_id = $2', [orgId, id]);
+    return { ...client, revoked_at: at[0]!.created_at };
+  });
 }
 
 /**
@@ -93,6 +156,8 @@ export async function listOAuthClients(db: Database, orgId: string): Promise<OAu
  * on the next request. Null when the client is not in the org.
  */
 export async function revokeOAuthClient(db: Database, orgId: string, id: string, actor: AuditActor = SYSTEM_ACTOR): Promise<OAuthClientRecord | null> {
+  const dynamic = await revokeDynamicClientInOrg(db, orgId, id, actor);
+  if (dynamic) return dynamic;
   return db.transaction(async (tx) => {
     // now() is the transaction's start: equal to revoked_at only when this transaction revoked it.
     const { rows } = await tx.query<OAuthClientRecord & { newly_revoked: boolean }>(
@@ -116,17 +181,19 @@ export async function revokeOAuthClient(db: Database, orgId: string, id: string,
   });
 }
 
-/** An active client by its public `client_id`. */
-export async function findActiveClient(db: Database, clientId: string): Promise<(OAuthClientRecord & { client_secret_hash: string }) | null> {
+/** An active client by its public `client_id`; `client_secret_hash` is null for a public client. */
+export async function findActiveClient(db: Database, clientId: string): Promise<(OAuthClientRecord & { client_secret_hash: string | null }) | null> {
   if (clientId.length > 200) return null;
-  const { rows } = await db.query<OAuthClientRecord & { client_secret_hash: string }>(
+  const { rows } = await db.query<OAuthClientRecord & { client_secret_hash: string | null }>(
     `SELECT ${COLUMNS}, client_secret_hash FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL`,
     [clientId],
   );
   return rows[0] ?? null;
 }
 
-export const secretMatches = (storedHash: string, presented: string): boolean => constantTimeEqual(storedHash, sha256Hex(presented));
+/** A public client has no secret: nothing matches it (it authenticates with `none`, RFC 7591 §2). */
+export const secretMatches = (storedHash: string | null, presented: string): boolean =>
+  storedHash !== null && constantTimeEqual(storedHash, sha256Hex(presented));
 
 export const toClientJson = (c: OAuthClientRecord) => ({
   id: c.id,
@@ -138,4 +205,45 @@ export const toClientJson = (c: OAuthClientRecord) => ({
   rate_limit_window: c.rate_limit_window,
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
+  registration: c.registration,
 });
+
+/**
+ * RFC 7591 §2 client metadata, as far as Greenlight uses it; other fields are ignored, as §2 asks.
+ * Only public clients register themselves: `token_endpoint_auth_method` is `none` (omitted → `none`,
+ * said so in the answer, §3.2.1), and PKCE is then required of them at the authorization endpoint.
+ * Redirect URIs follow the rules of admin-registered ones (https, or http on loopback; RFC 9700
+ * §2.1 and §4.1.3) and are compared as exact strings.
+ */
+export const DynamicClientMetadata = z.object({
+  redirect_uris: z.array(z.string()).min(1).max(10),
+  token_endpoint_auth_method: z.literal('none', { message: 'only public clients may register: token_endpoint_auth_method must be none' }).default('none'),
+  grant_types: z
+    .array(z.enum(['authorization_code', 'refresh_token'], { message: 'grant_types may hold only authorization_code and refresh_token' }))
+    .min(1)
+    .refine((g) => g.includes('authorization_code'), 'grant_types must include authorization_code')
+    .default(['authorization_code', 'refresh_token']),
+  response_types: z.array(z.literal('code', { message: 'response_types may hold only code' })).min(1).default(['code']),
+  client_name: z.string().trim().min(1).max(200).optional(),
+  scope: z
+    .string()
+    .max(1000)
+    .transform((s) => s.split(' ').filter(Boolean))
+    .refine((asked) => asked.every((x) => (SCOPES as readonly string[]).includes(x)), `scope may hold only ${SCOPES.join(', ')}`)
+    .optional(),
+  software_id: z.string().max(200).optional(),
+  software_version: z.string().max(200).optional(),
+});
+export type DynamicClientMetadata = z.output<typeof DynamicClientMetadata>;
+
+/** Registers a public client with no org; the caller has checked `metadata`. */
+export async function registerDynamicClient(db: Database, metadata: DynamicClientMetadata): Promise<OAuthClientRecord> {
+  const clientId = `glc_${randomBytes(16).toString('hex')}`;
+  const scopes = metadata.scope ? SCOPES.filter((s) => metadata.scope!.includes(s)) : [...SCOPES];
+  const { rows } = await db.query<OAuthClientRecord>(
+    `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit, rate_limit_window, registration)
+     VALUES (NULL, $1, NULL, $2, $3, $4, $5, 'hour', 'dynamic') RETURNING ${COLUMNS}`,
+    [clientId, metadata.client_name ?? 'Unnamed application', [...new Set(metadata.redirect_uris)], scopes.length > 0 ? scopes : [...SCOPES], OAUTH_SETTINGS.dynamicClientRateLimit],
+  );
+  return rows[0]!;
+}

@@ -3,19 +3,33 @@ import OAuth2Server from '@node-oauth/oauth2-server';
 import { SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { findActiveClient, secretMatches } from './clients.ts';
+import { blockedInOrg, findActiveClient, secretMatches } from './clients.ts';
 import { ACCESS_TOKEN_PREFIX, OAUTH_SETTINGS, REFRESH_TOKEN_PREFIX } from './settings.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { openWith, sealWith } from '../../security/sealed.ts';
+import { recordAudit } from '../../core/audit.ts';
 
-const { InvalidGrantError } = OAuth2Server;
+const { InvalidGrantError, OAuthError } = OAuth2Server;
+
+/** RFC 8707 §2: the resource asked for is not the one this grant is for. */
+const invalidTarget = (message: string) => new OAuthError(message, { code: 400, name: 'invalid_target' });
+
+/** What the library does not pass to the model: the resource (RFC 8707) of the request. */
+export interface OAuthRequestContext {
+  /** Authorization endpoint: the resource the person consented to (null: the REST API). */
+  authorizedResource?: string | null;
+  /** Token endpoint: the `resource` parameter, when sent. */
+  requestedResource?: string | null;
+}
 
 /** The shapes @node-oauth/oauth2-server passes around; `id` is our uuid, `clientId` the public one. */
 export interface ModelClient {
   id: string;
   clientId: string;
   name: string;
-  orgId: string;
+  /** Null for a client that registered itself: the grant's org is the consenting person's. */
+  orgId: string | null;
+  registration: 'admin' | 'dynamic';
   grants: string[];
   redirectUris: string[];
   scopes: Scope[];
@@ -81,11 +95,12 @@ async function insertPair(
   token: OAuth2Server.Token,
   scopes: Scope[],
   revoked: boolean,
+  resource: string | null,
 ): Promise<void> {
-  const insert = `INSERT INTO oauth_tokens (token_hash, kind, connection_id, client_id, scopes, expires_at, revoked_at)
-                  VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END)`;
-  await tx.query(insert, [sha256Hex(token.accessToken), 'access', connectionId, clientId, scopes, token.accessTokenExpiresAt, revoked]);
-  await tx.query(insert, [sha256Hex(token.refreshToken!), 'refresh', connectionId, clientId, scopes, token.refreshTokenExpiresAt, revoked]);
+  const insert = `INSERT INTO oauth_tokens (token_hash, kind, connection_id, client_id, scopes, expires_at, revoked_at, resource)
+                  VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END, $8)`;
+  await tx.query(insert, [sha256Hex(token.accessToken), 'access', connectionId, clientId, scopes, token.accessTokenExpiresAt, revoked, resource]);
+  await tx.query(insert, [sha256Hex(token.refreshToken!), 'refresh', connectionId, clientId, scopes, token.refreshTokenExpiresAt, revoked, resource]);
 }
 
 const toScopes = (scope: string[] | undefined): Scope[] => SCOPES.filter((s) => (scope ?? []).includes(s));
@@ -95,24 +110,40 @@ const toScopes = (scope: string[] | undefined): Scope[] => SCOPES.filter((s) => 
  * `saveToken` knows which refresh token is being rotated (the library does not pass it on).
  * Tokens and codes are 256 random bits; only their SHA-256 is stored (RFC 6749 §10.10).
  */
-export function createOAuthModel(db: Database) {
+export function createOAuthModel(db: Database, context: OAuthRequestContext = {}) {
   let presentedRefreshToken: string | undefined;
+
+  /** RFC 8707 §2.2: a `resource` on the token request must be the one the grant was made for. */
+  const checkRequestedResource = (granted: string | null) => {
+    const asked = context.requestedResource ?? null;
+    if (asked !== null && asked !== granted) {
+      throw invalidTarget(granted === null ? 'this grant is for the REST API: send no resource' : `this grant is for the resource ${granted}`);
+    }
+  };
 
   return {
     generateAccessToken: async () => opaque(ACCESS_TOKEN_PREFIX),
     generateRefreshToken: async () => opaque(REFRESH_TOKEN_PREFIX),
     generateAuthorizationCode: async () => opaque(),
 
-    /** `clientSecret === null` is the authorization endpoint asking; the token endpoint must always present the secret. */
+    /**
+     * `clientSecret === null` is the authorization endpoint asking. At the token endpoint a
+     * confidential client must present its secret, and a public client must present none.
+     */
     async getClient(clientId: string, clientSecret: string | null | undefined): Promise<ModelClient | false> {
       const row = await findActiveClient(db, clientId);
       if (!row) return false;
-      if (clientSecret !== null && (typeof clientSecret !== 'string' || !secretMatches(row.client_secret_hash, clientSecret))) return false;
+      if (clientSecret !== null) {
+        const isPublic = row.client_secret_hash === null;
+        const ok = isPublic ? clientSecret === undefined : typeof clientSecret === 'string' && secretMatches(row.client_secret_hash, clientSecret);
+        if (!ok) return false;
+      }
       return {
         id: row.id,
         clientId: row.client_id,
         name: row.name,
         orgId: row.org_id,
+        registration: row.registration,
         grants: ['authorization_code', 'refresh_token'],
         redirectUris: row.redirect_uris,
         scopes: row.scopes,
@@ -138,18 +169,20 @@ export function createOAuthModel(db: Database) {
       user: ModelUser,
     ): Promise<OAuth2Server.AuthorizationCode> {
       await db.query(
-        `INSERT INTO oauth_codes (code_hash, client_id, org_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
+        `INSERT INTO oauth_codes (code_hash, client_id, org_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, resource)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9), $10)`,
         [
           sha256Hex(code.authorizationCode),
           client.id,
-          client.orgId,
+          // The consenting member's org: the client's own, or theirs for a client that registered itself.
+          user.orgId,
           user.id,
           code.redirectUri,
           toScopes(code.scope),
           code.codeChallenge ?? null,
           code.codeChallenge ? (code.codeChallengeMethod ?? null) : null,
           OAUTH_SETTINGS.codeTtl,
+          context.authorizedResource ?? null,
         ],
       );
       return { ...code, client, user };
@@ -167,8 +200,9 @@ export function createOAuthModel(db: Database) {
         code_challenge_method: string | null;
         expires_at: Date;
         used: boolean;
+        resource: string | null;
       }>(
-        `SELECT client_id, org_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at,
+        `SELECT client_id, org_id, user_id, redirect_uri, scopes, code_challenge, code_challenge_method, expires_at, resource,
                 used_at IS NOT NULL AS used
            FROM oauth_codes WHERE code_hash = $1`,
         [codeHash],
@@ -179,6 +213,9 @@ export function createOAuthModel(db: Database) {
         await onCodeReuse(db, codeHash);
         throw new InvalidGrantError('Invalid grant: authorization code was already used; the tokens issued from it are revoked');
       }
+      checkRequestedResource(row.resource);
+      // A code issued just before an admin revoked the client in this org is worth nothing after.
+      if (await blockedInOrg(db, row.org_id, row.client_id)) throw new InvalidGrantError('Invalid grant: this application has been revoked in the organization');
       return {
         authorizationCode: code,
         expiresAt: row.expires_at,
@@ -212,8 +249,9 @@ export function createOAuthModel(db: Database) {
         replay_after_grace: boolean;
         user_id: string;
         org_id: string;
+        resource: string | null;
       }>(
-        `SELECT t.connection_id, t.client_id, t.scopes, t.expires_at,
+        `SELECT t.connection_id, t.client_id, t.scopes, t.expires_at, t.resource,
                 (t.revoked_at IS NOT NULL OR c.revoked_at IS NOT NULL) AS dead,
                 (t.rotated_at IS NOT NULL AND t.rotated_at <= now() - make_interval(secs => $2)) AS replay_after_grace,
                 c.user_id, c.org_id
@@ -227,6 +265,7 @@ export function createOAuthModel(db: Database) {
         await db.transaction((tx) => revokeGrant(tx, row.connection_id));
         throw new InvalidGrantError('Invalid grant: refresh token was already used; the connection is revoked');
       }
+      checkRequestedResource(row.resource);
       presentedRefreshToken = refreshToken;
       return {
         refreshToken,
@@ -250,11 +289,12 @@ export function createOAuthModel(db: Database) {
       if (typeof token.authorizationCode === 'string') {
         const codeHash = sha256Hex(token.authorizationCode);
         await db.transaction(async (tx) => {
-          const { rows } = await tx.query<{ reused: boolean; scopes: Scope[] }>(
-            'SELECT reuse_detected_at IS NOT NULL AS reused, scopes FROM oauth_codes WHERE code_hash = $1 FOR UPDATE',
+          const { rows } = await tx.query<{ reused: boolean; scopes: Scope[]; resource: string | null }>(
+            'SELECT reuse_detected_at IS NOT NULL AS reused, scopes, resource FROM oauth_codes WHERE code_hash = $1 FOR UPDATE',
             [codeHash],
           );
           const reused = rows[0]?.reused ?? true;
+          const resource = rows[0]?.resource ?? null;
           const conn = await tx.query<{ id: string }>(
             `INSERT INTO connections (org_id, name, auth_type, scopes, rate_limit, rate_limit_window, user_id, revoked_at)
              VALUES ($1, $2, 'oauth', $3, $4, $5, $6, CASE WHEN $7::boolean THEN now() END) RETURNING id`,
@@ -262,7 +302,17 @@ export function createOAuthModel(db: Database) {
           );
           const connectionId = conn.rows[0]!.id;
           await tx.query('UPDATE oauth_codes SET connection_id = $2 WHERE code_hash = $1', [codeHash, connectionId]);
-          await insertPair(tx, connectionId, client.id, token, scopes, reused);
+          await insertPair(tx, connectionId, client.id, token, scopes, reused, resource);
+          if (client.registration === 'dynamic' && !reused) {
+            // A client nobody in the org registered now acts in it: the org's admins see who let it in.
+            await recordAudit(tx, {
+              orgId: user.orgId,
+              actor: { type: 'user', id: user.id },
+              type: 'oauth_client.authorized',
+              target: { type: 'oauth_client', id: client.id },
+              details: { name: client.name, client_id: client.clientId, redirect_uris: client.redirectUris, scopes, resource, connection_id: connectionId },
+            });
+          }
         });
         return { ...token, scope: scopes, client, user };
       }
@@ -276,8 +326,9 @@ export function createOAuthModel(db: Database) {
           rotated: boolean;
           in_grace: boolean;
           successor_ciphertext: string | null;
+          resource: string | null;
         }>(
-          `SELECT t.connection_id, t.revoked_at IS NOT NULL AS dead, t.rotated_at IS NOT NULL AS rotated,
+          `SELECT t.connection_id, t.resource, t.revoked_at IS NOT NULL AS dead, t.rotated_at IS NOT NULL AS rotated,
                   (t.rotated_at > now() - make_interval(secs => $2)) AS in_grace, t.successor_ciphertext
              FROM oauth_tokens t WHERE t.token_hash = $1 FOR UPDATE`,
           [sha256Hex(old), OAUTH_SETTINGS.refreshGraceSeconds],
@@ -285,7 +336,7 @@ export function createOAuthModel(db: Database) {
         const row = rows[0];
         if (!row || row.dead) return { kind: 'invalid' as const };
         if (!row.rotated) {
-          await insertPair(tx, row.connection_id, client.id, token, scopes, false);
+          await insertPair(tx, row.connection_id, client.id, token, scopes, false, row.resource);
           const sealed = sealSuccessor(old, {
             accessToken: token.accessToken,
             accessTokenExpiresAt: token.accessTokenExpiresAt!.toISOString(),

@@ -12,7 +12,12 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'unsupported_response_type'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  // RFC 8707 §2: a resource indicator the server does not serve.
+  | 'invalid_target'
+  // RFC 7591 §3.2.2.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata';
 
 /** Errors of the token and revocation endpoints speak RFC 6749 §5.2, not the API envelope. */
 export class OAuthProtocolError extends Error {
@@ -48,11 +53,10 @@ export function formParams(req: Request): Record<string, string> {
   return out;
 }
 
-export interface PresentedClientCredentials {
-  method: 'client_secret_basic' | 'client_secret_post';
-  clientId: string;
-  clientSecret: string;
-}
+export type PresentedClientCredentials =
+  | { method: 'client_secret_basic' | 'client_secret_post'; clientId: string; clientSecret: string }
+  /** A public client (RFC 6749 §2.1) names itself and proves nothing; PKCE binds its codes. */
+  | { method: 'none'; clientId: string };
 
 function decodeFormComponent(s: string): string {
   try {
@@ -66,6 +70,8 @@ function decodeFormComponent(s: string): string {
  * RFC 6749 §2.3.1: `client_secret_basic` (form-encoded id and secret in the Authorization header)
  * or `client_secret_post` (both in the body), never both in one request. A `client_id` in the
  * body next to Basic is tolerated (some clients always send it) but must name the same client.
+ * A `client_id` alone is a public client's `none` (RFC 7591 §2): only a client registered without a
+ * secret is accepted so (model.ts), so a confidential client that leaves its secret out fails.
  */
 export function presentedClient(req: Request, params: Record<string, string>): PresentedClientCredentials {
   const header = req.get('authorization');
@@ -88,5 +94,6 @@ export function presentedClient(req: Request, params: Record<string, string>): P
   if (params.client_id && params.client_secret) {
     return { method: 'client_secret_post', clientId: params.client_id, clientSecret: params.client_secret };
   }
+  if (params.client_id && params.client_secret === undefined) return { method: 'none', clientId: params.client_id };
   throw new OAuthProtocolError('invalid_client', 'client authentication is required (client_secret_basic or client_secret_post)');
 }

@@ -21,7 +21,11 @@ export async function revokeEndpoint(deps: AppDeps, req: Request, res: Response)
     const presented = presentedClient(req, params);
     method = presented.method;
     const client = await findActiveClient(deps.db, presented.clientId);
-    if (!client || !secretMatches(client.client_secret_hash, presented.clientSecret)) {
+    // RFC 7009 §2.1: a public client revokes its own tokens by naming itself.
+    const authenticated =
+      client !== null &&
+      (presented.method === 'none' ? client.client_secret_hash === null : secretMatches(client.client_secret_hash, presented.clientSecret));
+    if (!client || !authenticated) {
       throw new OAuthProtocolError(
         'invalid_client',
         'client authentication failed',

@@ -4,9 +4,11 @@ import type { AppDeps } from '../../context.ts';
 import { authorizeGet, authorizePost } from './authorize.ts';
 import { SUPPORTED_GRANT_TYPES, tokenEndpoint } from './token.ts';
 import { revokeEndpoint } from './revoke.ts';
+import { registerEndpoint } from './register.ts';
 import { sendOAuthError, OAuthProtocolError } from './protocol.ts';
 
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'];
+/** `none`: public clients, which register themselves (RFC 7591) and must use PKCE. */
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 
 /** RFC 8414 metadata: exactly what is implemented, nothing more (no implicit, no password grant, no plain PKCE). */
 export function authorizationServerMetadata(issuer: string) {
@@ -15,6 +17,7 @@ export function authorizationServerMetadata(issuer: string) {
     authorization_endpoint: `${issuer}/oauth/authorize`,
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
+    registration_endpoint: `${issuer}/oauth/register`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: [...SUPPORTED_GRANT_TYPES],
@@ -38,16 +41,19 @@ export function oauthRouter(deps: AppDeps): Router {
   router.post('/oauth/authorize', form, (req, res) => authorizePost(deps, req, res));
   router.post('/oauth/token', form, (req, res) => tokenEndpoint(deps, req, res));
   router.post('/oauth/revoke', form, (req, res) => revokeEndpoint(deps, req, res));
-  // RFC 6749 §3.2: the token endpoint takes POST only.
-  router.all(['/oauth/token', '/oauth/revoke'], (_req, res) => {
+  router.post('/oauth/register', express.json({ limit: '16kb', type: () => true }), (req, res) => registerEndpoint(deps, req, res));
+  // RFC 6749 §3.2: the token endpoint takes POST only (and so do revocation and registration).
+  router.all(['/oauth/token', '/oauth/revoke', '/oauth/register'], (_req, res) => {
     res.set('Allow', 'POST');
     sendOAuthError(res, new OAuthProtocolError('invalid_request', 'use POST', 405));
   });
   // A form that cannot be parsed (too large, bad encoding) is still answered in RFC 6749's format.
   const formError: ErrorRequestHandler = (err, req, res, next) => {
-    if (req.path !== '/oauth/token' && req.path !== '/oauth/revoke') return next(err);
+    if (req.path !== '/oauth/token' && req.path !== '/oauth/revoke' && req.path !== '/oauth/register') return next(err);
     const status = (err as { status?: number }).status === 413 ? 413 : 400;
-    sendOAuthError(res, new OAuthProtocolError('invalid_request', 'the request body cannot be parsed', status));
+    // RFC 7591 §3.2.2 names its own error for a registration that cannot be read.
+    const code = req.path === '/oauth/register' ? 'invalid_client_metadata' : 'invalid_request';
+    sendOAuthError(res, new OAuthProtocolError(code, 'the request body cannot be parsed', status));
   };
   router.use(formError);
   return router;

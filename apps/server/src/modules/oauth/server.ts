@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import OAuth2Server from '@node-oauth/oauth2-server';
 import type { Database } from '../../storage/database.ts';
-import { createOAuthModel } from './model.ts';
+import { createOAuthModel, type OAuthRequestContext } from './model.ts';
 import { OAUTH_SETTINGS } from './settings.ts';
 
 const { InvalidGrantError, InvalidRequestError } = OAuth2Server;
@@ -33,12 +33,13 @@ class StrictAuthorizationCodeGrant extends AuthorizationCodeGrantType {
 }
 
 /**
- * One library server per request, around a per-request model (see model.ts). Only the
+ * One library server per request, around a per-request model (see model.ts) that knows what the
+ * library does not pass on: the resource (RFC 8707) the request is about. Only the
  * authorization_code and refresh_token grants are reachable: clients are given no other grant,
  * so the library's password and client_credentials grants answer `unauthorized_client`.
  */
-export function createOAuthServer(db: Database) {
-  const model = createOAuthModel(db);
+export function createOAuthServer(db: Database, request: OAuthRequestContext = {}) {
+  const model = createOAuthModel(db, request);
   return new OAuth2Server({
     model,
     accessTokenLifetime: OAUTH_SETTINGS.accessTokenTtl,
@@ -47,6 +48,9 @@ export function createOAuthServer(db: Database) {
     allowEmptyState: true,
     allowBearerTokensInQueryString: false,
     alwaysIssueNewRefreshToken: true,
+    // Public clients (registered with `none`) send no secret; model.getClient refuses a confidential
+    // client that leaves its secret out, so this lifts nothing for them.
+    requireClientAuthentication: { authorization_code: false, refresh_token: false },
     extendedGrantTypes: { authorization_code: StrictAuthorizationCodeGrant as unknown as typeof OAuth2Server.AbstractGrantType },
   });
 }

@@ -13,6 +13,13 @@ export const OAUTH_SETTINGS = {
   /** Requests per hour to the token and revocation endpoints (the rate-limit store's window). */
   tokenRequestsPerIp: 1000,
   tokenRequestsPerClient: 20_000,
+  /** Dynamic client registrations (RFC 7591) per client address and hour: a person connects a few clients, not hundreds. */
+  registrationsPerIp: 20,
+  /**
+   * Requests per hour of each grant of a self-registered client (an agent): a request and a
+   * ten-minute wait cost about a dozen; no admin chose a limit for it, as one does for theirs.
+   */
+  dynamicClientRateLimit: 1000,
 } as const;
 
 export const ACCESS_TOKEN_PREFIX = 'glat_';

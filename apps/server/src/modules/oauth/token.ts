@@ -38,7 +38,7 @@ const clientIdHint = (req: Request): string | undefined => {
  */
 export async function tokenEndpoint(deps: AppDeps, req: Request, res: Response): Promise<void> {
   res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-  let method: 'client_secret_basic' | 'client_secret_post' | undefined;
+  let method: 'client_secret_basic' | 'client_secret_post' | 'none' | undefined;
   try {
     await limitTokenRequests(deps, req, clientIdHint(req));
     const params = formParams(req);
@@ -54,10 +54,11 @@ export async function tokenEndpoint(deps: AppDeps, req: Request, res: Response):
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(req.get('content-length') ?? '1') },
       query: {},
-      body: { ...params, client_id: client.clientId, client_secret: client.clientSecret },
+      body: { ...params, client_id: client.clientId, ...(client.method === 'none' ? {} : { client_secret: client.clientSecret }) },
     });
     const response = new OAuth2Server.Response({});
-    await createOAuthServer(deps.db).token(request, response);
+    // RFC 8707 §2.2: the audience the tokens are for; checked against the one the code or refresh token was issued for.
+    await createOAuthServer(deps.db, { requestedResource: params.resource ?? null }).token(request, response);
     res.status(200).json(response.body);
   } catch (err) {
     sendOAuthError(res, toProtocolError(err, method, req));

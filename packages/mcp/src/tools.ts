@@ -1,0 +1,231 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { Approval, ApprovalList, CreateApprovalBody, ListApprovalsQuery, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
+import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
+
+export const MCP_SERVER_NAME = 'greenlight';
+export const MCP_SERVER_VERSION = '0.1.0';
+
+/** The longest one `wait_for_decision` call may wait; a longer wait is several calls. */
+export const MAX_WAIT_SECONDS = 600;
+const DEFAULT_WAIT_SECONDS = 50;
+
+/**
+ * The tools' schemas, each derived from the contract's zod schema of the API call it makes (the SDK
+ * turns them into the JSON Schemas `tools/list` answers and checks arguments and results with them).
+ * `request_approval` takes Greenlight's own spelling of each field: the peer APIs' alternate
+ * spellings would give an agent two ways to say one thing.
+ */
+const createShape = Object.fromEntries(
+  Object.entries(CreateApprovalBody.shape).filter(([k]) => !(ALTERNATE_SPELLINGS as readonly string[]).includes(k)),
+) as Omit<typeof CreateApprovalBody.shape, (typeof ALTERNATE_SPELLINGS)[number]>;
+export const RequestApprovalInput = z.strictObject(createShape);
+
+const ApprovalId = z.strictObject({ id: Approval.shape.id.describe('The id of the approval request') });
+
+export const WaitForDecisionInput = z.strictObject({
+  id: Approval.shape.id.describe('The id of the approval request'),
+  timeout_seconds: z
+    .number()
+    .int()
+    .min(WAIT_TIMEOUT.min)
+    .max(MAX_WAIT_SECONDS)
+    .default(DEFAULT_WAIT_SECONDS)
+    .describe(`Seconds to wait at most (${WAIT_TIMEOUT.min}–${MAX_WAIT_SECONDS}); when they pass with the request still pending the outcome is timed_out: call again`),
+});
+
+export const ListPendingInput = ListApprovalsQuery.pick({
+  page_size: true,
+  page_token: true,
+  priority: true,
+  search: true,
+  action_type: true,
+  source: true,
+}).strict();
+
+const HowToWait = z.object({
+  tool: z.literal('wait_for_decision'),
+  arguments: z.object({ id: Approval.shape.id }),
+  message: z.string(),
+});
+export const RequestApprovalOutput = z.object({ approval: Approval, wait: HowToWait });
+export const WaitForDecisionOutput = z.object({
+  outcome: z.enum(WAIT_OUTCOMES).describe('approved, rejected, cancelled, expired, or timed_out (still pending: call again)'),
+  approval: WaitResult,
+});
+export const ApprovalOutput = z.object({ approval: Approval });
+
+export interface GreenlightToolsOptions {
+  /** How often `wait_for_decision` reports progress while it waits (seconds; default 10). */
+  progressIntervalSeconds?: number;
+}
+
+/** A tool's answer: the structured result and, for clients that read only text, the same as JSON. */
+function ok<T extends object>(structured: T, summary: string): CallToolResult {
+  return { structuredContent: structured as Record<string, unknown>, content: [{ type: 'text', text: `${summary}\n${JSON.stringify(structured)}` }] };
+}
+
+/**
+ * API errors are the tool's result with `isError` (the model reads them and can correct itself),
+ * not protocol errors; anything else (a bug, the server unreachable after retries) is said as plainly.
+ */
+function failed(err: unknown): CallToolResult {
+  if (err instanceof ApiError) {
+    const details = err.details ? ` ${JSON.stringify(err.details)}` : '';
+    return { isError: true, content: [{ type: 'text', text: `${err.code} (HTTP ${err.status}): ${err.message}${details}` }] };
+  }
+  if (err instanceof GreenlightError) return { isError: true, content: [{ type: 'text', text: `${err.name}: ${err.message}` }] };
+  throw err;
+}
+
+async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await run();
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+/**
+ * The Greenlight MCP server: five tools over one API client. The stdio entry gives it a client with
+ * the user's API key; the server's `/mcp` endpoint gives it one acting as the OAuth grant of the call.
+ */
+export function createGreenlightMcpServer(greenlight: Greenlight, options: GreenlightToolsOptions = {}): McpServer {
+  const progressEvery = Math.max(1, options.progressIntervalSeconds ?? 10);
+  const server = new McpServer(
+    { name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION, title: 'Greenlight' },
+    {
+      instructions:
+        'Greenlight asks a human to approve an action. Call request_approval before doing anything risky or irreversible, ' +
+        'then wait_for_decision with the id it returns (again while the outcome is timed_out). Act only when the outcome is ' +
+        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment).',
+    },
+  );
+
+  server.registerTool(
+    'request_approval',
+    {
+      title: 'Request approval',
+      description:
+        'Ask a human to approve an action. Returns at once with the pending request; then call wait_for_decision with its id. ' +
+        'Give an idempotency_key (e.g. your tool call id) so a retried call never asks twice.',
+      inputSchema: RequestApprovalInput,
+      outputSchema: RequestApprovalOutput,
+      annotations: { title: 'Request approval', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    (args) =>
+      guarded(async () => {
+        const approval = await greenlight.approvals.create({ ...args, source: args.source ?? 'mcp' });
+        const wait = {
+          tool: 'wait_for_decision' as const,
+          arguments: { id: approval.id },
+          message: `Pending. Call wait_for_decision with {"id": "${approval.id}"} to wait for the decision.`,
+        };
+        return ok({ approval, wait }, `Approval request ${approval.id} is ${approval.status}. ${wait.message}`);
+      }),
+  );
+
+  server.registerTool(
+    'wait_for_decision',
+    {
+      title: 'Wait for a decision',
+      description:
+        'Wait until a human decides an approval request, up to timeout_seconds (reporting progress while waiting). ' +
+        'The outcome is approved, rejected, cancelled, expired, or timed_out (still pending: call again).',
+      inputSchema: WaitForDecisionInput,
+      outputSchema: WaitForDecisionOutput,
+      annotations: { title: 'Wait for a decision', readOnlyHint: true, idempotentHint: true, openWorldHint: true },
+    },
+    ({ id, timeout_seconds }, extra) =>
+      guarded(async () => {
+        // Progress goes out on its own clock while one long poll (up to the API's 60 s) waits, so a
+        // client whose request timeout is reset by progress keeps waiting, and a ten-minute wait costs
+        // ten API calls of the grant's rate limit, not sixty.
+        const progressToken = extra._meta?.progressToken;
+        const started = Date.now();
+        const deadline = started + timeout_seconds * 1000;
+        const timer =
+          progressToken === undefined
+            ? undefined
+            : setInterval(() => {
+                extra
+                  .sendNotification({
+                    method: 'notifications/progress',
+                    params: {
+                      progressToken,
+                      progress: Math.round((Date.now() - started) / 1000),
+                      total: timeout_seconds,
+                      message: `Approval request ${id} is still pending`,
+                    },
+                  })
+                  .catch(() => undefined);
+              }, progressEvery * 1000);
+        try {
+          for (;;) {
+            const remaining = Math.ceil((deadline - Date.now()) / 1000);
+            const poll = Math.max(WAIT_TIMEOUT.min, Math.min(WAIT_TIMEOUT.max, remaining));
+            const { outcome, ...approval } = await greenlight.approvals.wait(id, poll, { signal: extra.signal });
+            if (outcome && outcome !== 'timed_out') {
+              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.`);
+            }
+            if (Date.now() >= deadline) {
+              return ok({ outcome: 'timed_out' as const, approval }, `Approval request ${id} is still pending after ${timeout_seconds} s: call wait_for_decision again.`);
+            }
+          }
+        } finally {
+          clearInterval(timer);
+        }
+      }),
+  );
+
+  server.registerTool(
+    'get_approval',
+    {
+      title: 'Get an approval request',
+      description: 'Read an approval request as it stands: status, decision, comment.',
+      inputSchema: ApprovalId,
+      outputSchema: ApprovalOutput,
+      annotations: { title: 'Get an approval request', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    ({ id }, extra) =>
+      guarded(async () => {
+        const approval = await greenlight.approvals.get(id, { signal: extra.signal });
+        return ok({ approval }, `Approval request ${id} is ${approval.status}.`);
+      }),
+  );
+
+  server.registerTool(
+    'list_pending',
+    {
+      title: 'List pending approval requests',
+      description: 'The approval requests still waiting for a decision, newest first (one page; follow next_page_token).',
+      inputSchema: ListPendingInput,
+      outputSchema: ApprovalList,
+      annotations: { title: 'List pending approval requests', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    (args, extra) =>
+      guarded(async () => {
+        const page = await greenlight.approvals.list({ ...args, status: 'pending' } as Parameters<Greenlight['approvals']['list']>[0], { signal: extra.signal });
+        return ok(page, `${page.data.length} pending approval request(s) on this page.`);
+      }),
+  );
+
+  server.registerTool(
+    'cancel_approval',
+    {
+      title: 'Cancel an approval request',
+      description: 'Withdraw a pending approval request you made (nobody can decide it afterwards).',
+      inputSchema: ApprovalId,
+      outputSchema: ApprovalOutput,
+      annotations: { title: 'Cancel an approval request', readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+    },
+    ({ id }, extra) =>
+      guarded(async () => {
+        const approval = await greenlight.approvals.cancel(id, { signal: extra.signal });
+        return ok({ approval }, `Approval request ${id} is ${approval.status}.`);
+      }),
+  );
+
+  return server;
+}
