@@ -12,6 +12,7 @@ import { approvalBody } from './harness.ts';
 export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   createApproval: approvalBody(),
   decideApproval: { decision: 'approve' },
+  batchDecideApprovals: { ids: [randomUUID()], decision: 'approve' },
   createComment: { body: 'looks fine' },
   configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
   voteStep: { decision: 'approve' },

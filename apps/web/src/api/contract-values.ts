@@ -81,6 +81,7 @@ export const ENDPOINTS = endpoints({
   listApprovals: ['get', '/api/v1/approvals'],
   getApproval: ['get', '/api/v1/approvals/{id}'],
   decideApproval: ['patch', '/api/v1/approvals/{id}'],
+  batchDecideApprovals: ['post', '/api/v1/approvals/batch-decide'],
   cancelApproval: ['delete', '/api/v1/approvals/{id}'],
   listApprovalEvents: ['get', '/api/v1/approvals/{id}/events'],
   createComment: ['post', '/api/v1/approvals/{id}/comments'],

@@ -60,6 +60,28 @@ export interface paths {
         patch: operations["decideApproval"];
         trace?: never;
     };
+    "/api/v1/approvals/batch-decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject several pending requests
+         * @description One decision (and comment) on 1 to 50 requests. Each is decided on its own, in its own transaction, by exactly the rules of `PATCH /api/v1/approvals/{id}`, in the order given; a refusal of one leaves it unchanged and does not stop the others. The answer is 200 with one result per distinct id: `recorded` with the request after the vote, or `refused` with the status, code, message and details the single decision would have answered (an unknown id and another organization’s both answer NOT_FOUND). Callbacks of the decisions are delivered by the delivery worker (no inline first attempt). The call counts once against the rate limit.
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+         */
+        post: operations["batchDecideApprovals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/{id}/events": {
         parameters: {
             query?: never;
@@ -967,6 +989,63 @@ export interface components {
         };
         /** @enum {string} */
         Decision: "approve" | "reject";
+        BatchDecideResult: {
+            /** @description One result per distinct id, in the order of `ids` */
+            data: components["schemas"]["BatchDecideItem"][];
+            recorded: number;
+            refused: number;
+        };
+        /** @description `recorded`: the vote counted, exactly as `PATCH /api/v1/approvals/{id}` would have recorded it. `refused`: nothing changed on that request, for the reason a single decision would have given (same code, message and details). */
+        BatchDecideItem: components["schemas"]["BatchDecideRecorded"] | components["schemas"]["BatchDecideRefused"];
+        BatchDecideRecorded: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            outcome: "recorded";
+            approval: components["schemas"]["Approval"] & unknown;
+        };
+        BatchDecideRefused: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            outcome: "refused";
+            /**
+             * @description The HTTP status `PATCH /api/v1/approvals/{id}` answers with this error
+             * @example 409
+             */
+            status: number;
+            error: {
+                code: components["schemas"]["ErrorCode"];
+                /** @example approval request is already approved */
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        BatchDecideRequest: {
+            /**
+             * @description 1 to 50 request ids. An id given twice is decided once and answered once, in the place of its first appearance (ids compare case-insensitively).
+             * @example [
+             *       "a1b2c3d4-e5f6-4890-abcd-ef1234567890"
+             *     ]
+             */
+            ids: string[];
+            decision: components["schemas"]["Decision"];
+            /**
+             * @description Recorded with every vote of the batch
+             * @example Checked in bulk
+             */
+            comment?: string;
+            /** @example dashboard */
+            source?: string;
+        };
         ApprovalEventList: {
             data: components["schemas"]["ApprovalEvent"][];
         };
@@ -1986,6 +2065,99 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    batchDecideApprovals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDecideRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per distinct id, in order */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDecideResult"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
