@@ -379,8 +379,11 @@ export const routes = {
     method: 'patch',
     path: '/api/v1/members/{userId}',
     tag: 'Members',
-    summary: "Change a member's role",
-    description: 'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.',
+    summary: "Change a member's role or sensitive-field permission",
+    description:
+      'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). `see_sensitive` grants or withdraws the ' +
+      'permission to see fields marked sensitive unmasked (admins have it by their role). Applies at once, to sessions and OAuth grants; ' +
+      'written to the audit log.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: UserIdParams, body: UpdateMemberBody },
     responses: { 200: { description: 'The member', schema: Member } },

@@ -45,6 +45,8 @@ export interface ApprovalRecord {
   decision_comment: string | null;
   cancelled_at: Date | null;
   expired_at: Date | null;
+  /** Paths of metadata / changes the requester marked sensitive (core/approval-view.ts masks them). */
+  redact: string[];
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -53,7 +55,7 @@ const READ = [
   'status', 'priority', 'action_type', 'source', 'metadata', 'required_approvals', 'current_approvals', 'is_sequential',
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
-  'expired_at',
+  'expired_at', 'redact',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -70,6 +72,7 @@ export type NewApproval = Pick<
   | 'id' | 'org_id' | 'connection_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name' | 'title' | 'description'
   | 'priority' | 'action_type' | 'source' | 'metadata' | 'required_approvals' | 'is_sequential' | 'callback_url'
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
+  | 'redact'
 > & { expires_at: string | null };
 
 const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at'] as const;
@@ -108,6 +111,10 @@ export function contentSha256(a: Pick<ApprovalRecord, 'title' | 'description' | 
 const entityAction = (actionType: string | null): EntityAction | null =>
   (ENTITY_ACTIONS as readonly (string | null)[]).includes(actionType) ? (actionType as EntityAction) : null;
 
+/**
+ * The request in full, as its own automation and the operator see it. Answers to anyone else go
+ * through `forViewer` (core/approval-view.ts), which masks the fields marked sensitive.
+ */
 export function toApproval(r: ApprovalRow): Approval {
   return {
     id: r.id,
@@ -147,5 +154,7 @@ export function toApproval(r: ApprovalRow): Approval {
     cancelled_at: iso(r.cancelled_at),
     expired_at: iso(r.expired_at),
     approved_content_sha256: contentSha256(r),
+    redact: r.redact ?? [],
+    redacted: false,
   };
 }

@@ -45,6 +45,7 @@ export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
   'member.added',
   'member.invited',
   'member.role_changed',
+  'member.permission_changed',
   'member.removed',
   'invitation.accepted',
   'connection.created',

@@ -364,8 +364,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a member's role
-         * @description Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.
+         * Change a member's role or sensitive-field permission
+         * @description Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). `see_sensitive` grants or withdraws the permission to see fields marked sensitive unmasked (admins have it by their role). Applies at once, to sessions and OAuth grants; written to the audit log.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -784,6 +784,10 @@ export interface components {
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
              */
             approved_content_sha256: string;
+            /** @description The paths the requester marked sensitive (see `redact` on create) */
+            redact?: string[];
+            /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
+            redacted?: boolean;
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -937,6 +941,14 @@ export interface components {
              * @example Credit Score Rule
              */
             entity_name?: string;
+            /**
+             * @description Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `"[redacted]"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.
+             * @example [
+             *       "metadata.ssn",
+             *       "changes.after.card"
+             *     ]
+             */
+            redact?: string[];
         };
         /**
          * @description Key/value labels, filterable with `tags=key:value`
@@ -1173,6 +1185,8 @@ export interface components {
                 email: string;
                 name: string | null;
                 role: components["schemas"]["Role"];
+                /** @description Whether this person sees fields marked sensitive unmasked (admins always do) */
+                see_sensitive?: boolean;
             } | null;
             scopes: components["schemas"]["Scope"][];
         };
@@ -1268,6 +1282,8 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description False until the member has set a password (after their sign-in link) */
             password_set: boolean;
+            /** @description The permission to see fields marked sensitive (`redact`) unmasked, granted by admins; admins have it by their role */
+            see_sensitive: boolean;
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
@@ -1297,7 +1313,9 @@ export interface components {
             role?: components["schemas"]["Role"] & unknown;
         };
         UpdateMemberRequest: {
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
+            /** @description Grant or withdraw the permission to see sensitive fields unmasked */
+            see_sensitive?: boolean;
         };
         ConnectionList: {
             data: components["schemas"]["Connection"][];
@@ -1602,7 +1620,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
     };
     responses: never;
     parameters: never;

@@ -5,6 +5,7 @@ import type { Caller } from '../../core/events.ts';
 import { decide } from '../../core/state-machine.ts';
 import { ApiError } from '../../errors.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
+import { forViewer, type Viewer } from '../../core/approval-view.ts';
 
 /** Distinct ids in the order of their first appearance; uuids compare case-insensitively. */
 export const distinctIds = (ids: readonly string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
@@ -20,14 +21,14 @@ export const distinctIds = (ids: readonly string[]): string[] => [...new Set(ids
  * No callback is attempted inline (the single decision waits up to ~2 s for each): the decisions'
  * outbox rows are the delivery worker's, which the transition wakes.
  */
-export async function decideBatch(deps: Pick<AppDeps, 'db' | 'metrics'>, caller: Caller, body: BatchDecideBody, log?: Logger): Promise<BatchDecideResult> {
+export async function decideBatch(deps: Pick<AppDeps, 'db' | 'metrics'>, caller: Caller & Viewer, body: BatchDecideBody, log?: Logger): Promise<BatchDecideResult> {
   const ballot = { decision: body.decision, comment: body.comment, source: body.source };
   const data: BatchDecideItem[] = [];
   for (const id of distinctIds(body.ids)) {
     try {
       const { approval, events } = await decide(deps.db, caller, id, ballot);
       countDecisions(deps.metrics, events);
-      data.push({ id, outcome: 'recorded', approval });
+      data.push({ id, outcome: 'recorded', approval: forViewer(caller, approval) });
     } catch (err) {
       if (!(err instanceof ApiError)) {
         // The request's own transaction rolled back; the others stand, so the answer must still say which did.

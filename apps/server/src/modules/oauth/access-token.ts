@@ -11,6 +11,7 @@ interface AccessTokenRow extends CallerRow {
   email: string;
   user_name: string | null;
   role: 'admin' | 'approver' | 'viewer';
+  see_sensitive: boolean;
 }
 
 /**
@@ -22,7 +23,7 @@ interface AccessTokenRow extends CallerRow {
 export async function authenticateAccessToken(db: Database, token: string): Promise<AuthContext | null> {
   const { rows } = await db.query<AccessTokenRow>(
     `SELECT ${CALLER_COLUMNS}, t.scopes AS token_scopes, c.scopes AS connection_scopes,
-            u.id AS user_id, u.email, u.name AS user_name, m.role
+            u.id AS user_id, u.email, u.name AS user_name, m.role, m.see_sensitive
        FROM oauth_tokens t
        JOIN connections c ON c.id = t.connection_id
        JOIN orgs o ON o.id = c.org_id
@@ -36,5 +37,5 @@ export async function authenticateAccessToken(db: Database, token: string): Prom
   const r = rows[0];
   if (!r) return null;
   const scopes = r.token_scopes.filter((s) => r.connection_scopes.includes(s));
-  return callerOf(r, 'oauth', scopes, { id: r.user_id, email: r.email, name: r.user_name, role: r.role });
+  return callerOf(r, 'oauth', scopes, { id: r.user_id, email: r.email, name: r.user_name, role: r.role, see_sensitive: r.see_sensitive });
 }

@@ -91,6 +91,10 @@ export interface components {
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
              */
             approved_content_sha256: string;
+            /** @description The paths the requester marked sensitive (see `redact` on create) */
+            redact?: string[];
+            /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
+            redacted?: boolean;
         };
         ApprovalEvent: {
             /**
