@@ -99,6 +99,23 @@ describe('every operation', () => {
     expect(voted).toMatchObject({ status: 'approved', comment: 'LGTM' });
   });
 
+  it('batchDecide: one result per distinct id, refusals as results with their error code', async () => {
+    const { requester, approver } = await setup();
+    const [a, b] = [await requester.approvals.create(body()), await requester.approvals.create(body())];
+    await approver.approvals.approve(b.id);
+    const other = await harness.seedOrg(server.db, 'SDK other');
+    const foreign = await new Greenlight({ baseUrl: server.url, apiKey: other.key }).approvals.create(body());
+    const result = await approver.approvals.batchDecide([a.id, b.id, foreign.id, a.id], 'approve', { comment: 'bulk' });
+    expect(result).toMatchObject({ recorded: 1, refused: 2 });
+    expect(result.data.map((r) => [r.id, r.outcome, r.outcome === 'refused' ? r.error.code : r.approval.status])).toEqual([
+      [a.id, 'recorded', 'approved'],
+      [b.id, 'refused', 'INVALID_STATUS'],
+      [foreign.id, 'refused', 'NOT_FOUND'],
+    ]);
+    expect((await requester.approvals.get(a.id)).decision_comment).toBe('bulk');
+    await expect(approver.approvals.batchDecide([], 'approve')).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('wait answers a decided request at once; waitForDecision returns when another client decides; a timeout is typed', async () => {
     const { requester, approver } = await setup();
     const done = await requester.approvals.create(body());

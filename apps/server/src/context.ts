@@ -54,7 +54,8 @@ export interface AuthContext {
     rate_limit_window: RateLimitWindow;
     created_at: Date;
   } | null;
-  user: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' } | null;
+  /** `see_sensitive`: the member permission to see fields marked sensitive unmasked (absent: not granted). */
+  user: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer'; see_sensitive?: boolean } | null;
   scopes: Scope[];
   /** The key the rate limiter counts under. */
   rateLimitKey: string;

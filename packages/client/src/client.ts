@@ -100,6 +100,13 @@ export class Greenlight {
       this.request('decideApproval', { params: { id }, body: { decision: 'approve', ...(comment ? { comment } : {}) }, ...options }),
     reject: (id: string, comment?: string, options: Opts = {}) =>
       this.request('decideApproval', { params: { id }, body: { decision: 'reject', ...(comment ? { comment } : {}) }, ...options }),
+    /**
+     * One decision on up to 50 requests, each decided on its own under the rules of `decide`: answers one
+     * result per distinct id, `recorded` (with the request after the vote) or `refused` (with the error
+     * a single decision would have raised). Refusals are results, not exceptions.
+     */
+    batchDecide: (ids: readonly string[], decision: BodyOf<'batchDecideApprovals'>['decision'], extra: Omit<BodyOf<'batchDecideApprovals'>, 'ids' | 'decision'> = {}, options: Opts = {}) =>
+      this.request('batchDecideApprovals', { body: { ...extra, ids: [...ids], decision }, ...options }),
     cancel: (id: string, options: Opts = {}) => this.request('cancelApproval', { params: { id }, ...options }),
     events: (id: string, options: Opts = {}) => this.request('listApprovalEvents', { params: { id }, ...options }),
     /** The execution receipt of an approved request: `started`, then `succeeded` or `failed`. */

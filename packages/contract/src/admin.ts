@@ -64,6 +64,9 @@ export const Member = z
     name: z.string().nullable(),
     role: Role,
     password_set: z.boolean().openapi({ description: 'False until the member has set a password (after their sign-in link)' }),
+    see_sensitive: z.boolean().openapi({
+      description: 'The permission to see fields marked sensitive (`redact`) unmasked, granted by admins; admins have it by their role',
+    }),
     joined_at: Timestamp,
   })
   .openapi('Member');
@@ -91,7 +94,13 @@ export const MemberAdded = z
   })
   .openapi('MemberAdded');
 
-export const UpdateMemberBody = z.strictObject({ role: Role }).openapi('UpdateMemberRequest');
+export const UpdateMemberBody = z
+  .strictObject({
+    role: Role.optional(),
+    see_sensitive: z.boolean().optional().openapi({ description: 'Grant or withdraw the permission to see sensitive fields unmasked' }),
+  })
+  .refine((b) => b.role !== undefined || b.see_sensitive !== undefined, { message: 'send role, see_sensitive or both' })
+  .openapi('UpdateMemberRequest');
 
 export const ConnectionUser = z.object({ id: z.uuid(), email: z.string(), name: z.string().nullable() });
 

@@ -44,7 +44,41 @@ export const LIMITS = {
   requiredApprovalsMax: 20,
   stepsMax: 20,
   commentMax: 10_000,
+  redactMax: 50,
+  redactPathMax: 200,
 } as const;
+
+/** What a reviewer without the `see_sensitive` permission sees in place of each field marked sensitive. */
+export const REDACTED_VALUE = '[redacted]';
+
+/** A path into the request's `metadata` or `changes.before` / `changes.after`, one key (or array index) per dot-separated segment. */
+const REDACT_PATH = /^(metadata|changes\.(before|after))(\.[^.]+)+$/;
+
+/** The value a redact path names in a create body, or undefined when it names nothing. */
+export function valueAtPath(body: { metadata?: unknown; payload?: unknown; changes?: unknown }, path: string): unknown {
+  const [root, ...rest] = path.split('.');
+  let cur: unknown = root === 'metadata' ? (body.metadata ?? body.payload) : body.changes;
+  for (const key of rest) {
+    if (Array.isArray(cur) && /^(0|[1-9][0-9]*)$/.test(key)) cur = cur[Number(key)];
+    else if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, key)) cur = (cur as Record<string, unknown>)[key];
+    else return undefined;
+  }
+  return cur;
+}
+
+export const RedactPaths = z
+  .array(z.string().max(LIMITS.redactPathMax).regex(REDACT_PATH, 'redact paths start with metadata., changes.before. or changes.after. and name a field'))
+  .max(LIMITS.redactMax)
+  .openapi({
+    description:
+      `Fields of \`metadata\` and \`changes\` that only people with the \`see_sensitive\` permission (and admins, and the requester) see: ` +
+      `paths such as \`metadata.ssn\`, \`metadata.customer.iban\`, \`changes.after.card\` (a dot between keys; a number indexes an array). ` +
+      `Every path must name a field of this request. Others see the value replaced by \`"${REDACTED_VALUE}"\`, in every answer of the API, ` +
+      `the event stream and subscription deliveries; the \`callback_url\` delivery carries the full request, and \`approved_content_sha256\` ` +
+      `is computed over the full content. At most ${LIMITS.redactMax} paths of at most ${LIMITS.redactPathMax} characters.`,
+    example: ['metadata.ssn', 'changes.after.card'],
+  });
+
 
 // RFC 9110 §5.6.2 token characters.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -173,8 +207,15 @@ export const CreateApprovalBody = z
     entity_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'With `entity_id` (and optionally `entity_name`): another way to give `resource.type`', example: 'qualificationRule' }),
     entity_id: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'Another way to give `resource.id`', example: 'qr_001' }),
     entity_name: z.string().max(LIMITS.labelMax).optional().openapi({ description: 'Another way to give `resource.name`', example: 'Credit Score Rule' }),
+    redact: RedactPaths.optional(),
   })
   .superRefine((body, ctx) => {
+    const seen = new Set<string>();
+    body.redact?.forEach((path, i) => {
+      if (seen.has(path)) ctx.addIssue({ code: 'custom', path: ['redact', i], message: `${path} is listed twice` });
+      else if (valueAtPath(body, path) === undefined) ctx.addIssue({ code: 'custom', path: ['redact', i], message: `${path} names no field of this request` });
+      seen.add(path);
+    });
     for (const [ours, theirs] of CREATE_ALIASES) {
       if (body[ours] !== undefined && body[theirs] !== undefined) {
         ctx.addIssue({ code: 'custom', path: [theirs], message: `${theirs} is another name for ${ours}: send one of the two` });
@@ -266,6 +307,12 @@ export const Approval = z
     }),
     approved_content_sha256: ContentSha256,
     execution: Execution.nullable().openapi({ description: 'The latest execution receipt of an approved request; null until one is reported' }),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
+    redact: z.array(z.string()).optional().openapi({ description: 'The paths the requester marked sensitive (see `redact` on create)' }),
+    redacted: z
+      .boolean()
+      .optional()
+      .openapi({ description: `True when this answer shows the sensitive fields as "${REDACTED_VALUE}" (the caller lacks the \`see_sensitive\` permission)` }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -9,6 +9,7 @@ export const AUDIT_EVENT_TYPES = [
   'member.added',
   'member.invited',
   'member.role_changed',
+  'member.permission_changed',
   'member.removed',
   'invitation.accepted',
   'connection.created',

@@ -4,6 +4,7 @@ export * from './authorization.ts';
 export * from './errors.ts';
 export * from './common.ts';
 export * from './approvals.ts';
+export * from './batch-decide.ts';
 export * from './comments.ts';
 export * from './steps.ts';
 export * from './events.ts';

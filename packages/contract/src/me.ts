@@ -33,7 +33,15 @@ export const Me = z
   .object({
     org: Org,
     connection: ConnectionInfo.nullable(),
-    user: z.object({ id: z.uuid(), email: z.string(), name: z.string().nullable(), role: Role }).nullable(),
+    user: z
+      .object({
+        id: z.uuid(),
+        email: z.string(),
+        name: z.string().nullable(),
+        role: Role,
+        see_sensitive: z.boolean().optional().openapi({ description: 'Whether this person sees fields marked sensitive unmasked (admins always do)' }),
+      })
+      .nullable(),
     scopes: z.array(Scope),
   })
   .openapi('Me', { description: 'The caller: its org, and the connection or user it acts as' });

@@ -12,6 +12,7 @@ import {
   ListApprovalsQuery,
   ReportExecutionBody,
 } from './approvals.ts';
+import { BatchDecideBody, BatchDecideResult, BATCH_DECIDE_MAX } from './batch-decide.ts';
 import { Comment, CommentList, CreateCommentBody } from './comments.ts';
 import { ConfigureStepsBody, Step, StepList, StepParams, VoteStepBody } from './steps.ts';
 import { ApprovalEventList } from './events.ts';
@@ -140,6 +141,24 @@ export const routes = {
     request: { params: IdParams, body: DecideApprovalBody },
     responses: { 200: { description: 'The request after the vote', schema: DecisionResult } },
     errors: [400, 403, 404, 409, 503],
+  }),
+  batchDecideApprovals: defineRoute({
+    operationId: 'batchDecideApprovals',
+    method: 'post',
+    path: '/api/v1/approvals/batch-decide',
+    tag: 'Approvals',
+    summary: 'Approve or reject several pending requests',
+    description:
+      `One decision (and comment) on 1 to ${BATCH_DECIDE_MAX} requests. Each is decided on its own, in its own transaction, by ` +
+      'exactly the rules of `PATCH /api/v1/approvals/{id}`, in the order given; a refusal of one leaves it unchanged and does not ' +
+      'stop the others. The answer is 200 with one result per distinct id: `recorded` with the request after the vote, or `refused` ' +
+      'with the status, code, message and details the single decision would have answered (an unknown id and another organization’s ' +
+      'both answer NOT_FOUND). Callbacks of the decisions are delivered by the delivery worker (no inline first attempt). ' +
+      'The call counts once against the rate limit.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
+    request: { body: BatchDecideBody },
+    responses: { 200: { description: 'One result per distinct id, in order', schema: BatchDecideResult } },
+    errors: [400, 403, 413, 503],
   }),
   cancelApproval: defineRoute({
     operationId: 'cancelApproval',
@@ -378,8 +397,11 @@ export const routes = {
     method: 'patch',
     path: '/api/v1/members/{userId}',
     tag: 'Members',
-    summary: "Change a member's role",
-    description: 'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.',
+    summary: "Change a member's role or sensitive-field permission",
+    description:
+      'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). `see_sensitive` grants or withdraws the ' +
+      'permission to see fields marked sensitive unmasked (admins have it by their role). Applies at once, to sessions and OAuth grants; ' +
+      'written to the audit log.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: UserIdParams, body: UpdateMemberBody },
     responses: { 200: { description: 'The member', schema: Member } },

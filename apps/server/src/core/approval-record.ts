@@ -49,6 +49,8 @@ export interface ApprovalRecord {
   execution_message: string | null;
   execution_url: string | null;
   execution_reported_at: Date | null;
+  /** Paths of metadata / changes the requester marked sensitive (core/approval-view.ts masks them). */
+  redact: string[];
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -58,6 +60,7 @@ const READ = [
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
   'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at',
+  'expired_at', 'redact',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -74,6 +77,7 @@ export type NewApproval = Pick<
   | 'id' | 'org_id' | 'connection_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name' | 'title' | 'description'
   | 'priority' | 'action_type' | 'source' | 'metadata' | 'required_approvals' | 'is_sequential' | 'callback_url'
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
+  | 'redact'
 > & { expires_at: string | null };
 
 const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at'] as const;
@@ -112,6 +116,10 @@ export function contentSha256(a: Pick<ApprovalRecord, 'title' | 'description' | 
 const entityAction = (actionType: string | null): EntityAction | null =>
   (ENTITY_ACTIONS as readonly (string | null)[]).includes(actionType) ? (actionType as EntityAction) : null;
 
+/**
+ * The request in full, as its own automation and the operator see it. Answers to anyone else go
+ * through `forViewer` (core/approval-view.ts), which masks the fields marked sensitive.
+ */
 export function toApproval(r: ApprovalRow): Approval {
   return {
     id: r.id,
@@ -154,5 +162,7 @@ export function toApproval(r: ApprovalRow): Approval {
     execution: r.execution_status
       ? { status: r.execution_status, message: r.execution_message, url: r.execution_url, reported_at: r.execution_reported_at!.toISOString() }
       : null,
+    redact: r.redact ?? [],
+    redacted: false,
   };
 }

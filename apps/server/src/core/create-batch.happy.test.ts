@@ -51,6 +51,7 @@ const item = (org: string, n: number, over: Partial<CreateItem> = {}): CreateIte
   resource: null,
   expires_at: null,
   on_expiry: 'expire',
+  redact: [],
   ...over,
 });
 

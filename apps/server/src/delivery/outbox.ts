@@ -6,6 +6,7 @@ import { toWebhookPayload } from './payload.ts';
 import { generateSecret } from './signer.ts';
 import { secretKeys } from '../security/sealed.ts';
 import { recordAudit, type AuditActor } from '../core/audit.ts';
+import { forViewer } from '../core/approval-view.ts';
 
 const DELIVERY_ACTOR: AuditActor = { type: 'system', name: 'delivery' };
 
@@ -70,7 +71,8 @@ async function bodySource(db: Queryable, d: ClaimedDelivery): Promise<BodySource
 export async function bodyOf(db: Queryable, d: ClaimedDelivery, known?: BodySource): Promise<string> {
   if (d.body !== null) return d.body;
   const { event: e, approval } = known ?? (await bodySource(db, d));
-  const payload = toWebhookPayload(e, approval);
+  // The request's own callback gets it in full; a subscription is anyone's, so sensitive fields are masked.
+  const payload = toWebhookPayload(e, d.target === 'callback' || approval === null ? approval : forViewer(null, approval));
   const { rows } = await db.query<{ body: string }>(
     'UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1 RETURNING body',
     [d.id, JSON.stringify(payload)],

@@ -44,6 +44,7 @@ beforeAll(async () => {
   bodies = {
     createApproval: approvalBody(),
     decideApproval: { decision: 'approve' },
+    batchDecideApprovals: { ids: [approvalId], decision: 'approve' },
     createComment: { body: 'during the stop' },
     configureSteps: { steps: [{ approver_id: member.id, step_order: 1 }] },
     voteStep: { decision: 'approve' },
@@ -88,7 +89,7 @@ it('the table has mutating routes and reads, and every route is one or the other
 describe('with the stop on', () => {
   it.each(MUTATING)('%s → 503 EMERGENCY_STOP', async (_n, route) => {
     // The second key is not the creator, so four-eyes cannot be what refuses the decision.
-    const res = await callRoute(route, route.operationId === 'decideApproval' ? approver.key : org.key);
+    const res = await callRoute(route, ['decideApproval', 'batchDecideApprovals'].includes(route.operationId) ? approver.key : org.key);
     expect(res.status).toBe(503);
     expect(res.body).toEqual({
       error: {

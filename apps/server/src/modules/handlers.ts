@@ -4,6 +4,7 @@ import { listApprovals } from './approvals/list-approvals.ts';
 import { getApproval } from './approvals/get-approval.ts';
 import { decideApproval } from './approvals/decide-approval.ts';
 import { cancelApproval } from './approvals/cancel-approval.ts';
+import { batchDecideApprovals } from './approvals/batch-decide-approvals.ts';
 import { listApprovalEvents } from './approvals/list-approval-events.ts';
 import { reportExecution } from './approvals/report-execution.ts';
 import { createComment } from './comments/create-comment.ts';
@@ -38,6 +39,7 @@ export const handlers: Handlers = {
   listApprovals,
   getApproval,
   decideApproval,
+  batchDecideApprovals,
   cancelApproval,
   listApprovalEvents,
   reportExecution,

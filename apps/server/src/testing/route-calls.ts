@@ -13,6 +13,7 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   createApproval: approvalBody(),
   decideApproval: { decision: 'approve' },
   reportExecution: { status: 'started' },
+  batchDecideApprovals: { ids: [randomUUID()], decision: 'approve' },
   createComment: { body: 'looks fine' },
   configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
   voteStep: { decision: 'approve' },

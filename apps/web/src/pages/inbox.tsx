@@ -6,6 +6,7 @@ import { useLiveEvents } from '../api/live.tsx';
 import { useSession } from '../api/session.tsx';
 import { ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
 import { DecideDialogButton } from '../components/decision-form.tsx';
+import { BatchDecideBar } from '../components/batch-decide.tsx';
 import { canDecide, inboxOrder } from '../lib/decide.ts';
 import { fromNow, principalLabel } from '../lib/format.ts';
 import { handleLinkClick, navigate, useLocation } from '../lib/router.ts';
@@ -91,6 +92,22 @@ export function InboxPage() {
 
   const rows = useMemo(() => inboxOrder(list.data?.data ?? [], me), [list.data, me]);
   const pagination = list.data?.pagination;
+  // Selection for "approve / reject selected": ids of rows the person may decide, on this page only.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  useEffect(() => setPicked(new Set()), [key]);
+  const decidable = rows.filter((a) => canDecide(a, me));
+  const selected = decidable.filter((a) => picked.has(a.id));
+  const toggle = (id: string, on: boolean) =>
+    setPicked((cur) => {
+      const next = new Set(cur);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const replace = (changed: Approval[]) => {
+    const byId = new Map(changed.map((a) => [a.id, a]));
+    list.set((cur) => cur && { ...cur, data: cur.data.map((a) => byId.get(a.id) ?? a) });
+  };
 
   return (
     <>
@@ -108,13 +125,39 @@ export function InboxPage() {
           <p className="muted">{filters.status === 'pending' ? 'Nothing is waiting for a decision.' : 'No request matches these filters.'}</p>
         )}
         {!list.data && list.loading && <p className="muted">Loading…</p>}
+        {decidable.length > 0 && (
+          <div className="batch-head">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={selected.length === decidable.length}
+                ref={(el) => {
+                  if (el) el.indeterminate = selected.length > 0 && selected.length < decidable.length;
+                }}
+                onChange={(e) => setPicked(e.target.checked ? new Set(decidable.map((a) => a.id)) : new Set())}
+              />
+              Select all you can decide on this page ({decidable.length})
+            </label>
+            <BatchDecideBar
+              selected={selected}
+              onClear={() => setPicked(new Set())}
+              onDone={(results) => {
+                const recorded = results.flatMap((r) => (r.outcome === 'recorded' ? [r.approval] : []));
+                replace(recorded);
+                setPicked((cur) => new Set([...cur].filter((id) => !recorded.some((a) => a.id === id))));
+              }}
+            />
+          </div>
+        )}
         <ul className="inbox-list" data-testid="inbox">
           {rows.map((a) => (
             <InboxRow
               key={a.id}
               approval={a}
               decidable={canDecide(a, me)}
-              onDecided={(r) => list.set((cur) => cur && { ...cur, data: cur.data.map((x) => (x.id === r.id ? r : x)) })}
+              selected={picked.has(a.id)}
+              onSelect={(on) => toggle(a.id, on)}
+              onDecided={(r) => replace([r])}
             />
           ))}
         </ul>
@@ -143,10 +186,25 @@ export function InboxPage() {
   );
 }
 
-function InboxRow({ approval: a, decidable, onDecided }: { approval: Approval; decidable: boolean; onDecided: Parameters<typeof DecideDialogButton>[0]['onDecided'] }) {
+function InboxRow({
+  approval: a,
+  decidable,
+  selected,
+  onSelect,
+  onDecided,
+}: {
+  approval: Approval;
+  decidable: boolean;
+  selected: boolean;
+  onSelect(on: boolean): void;
+  onDecided: Parameters<typeof DecideDialogButton>[0]['onDecided'];
+}) {
   const tags = Object.entries(a.tags);
   return (
     <li className={`inbox-item${decidable ? ' can-decide' : ''}`} data-id={a.id}>
+      {decidable && (
+        <input type="checkbox" className="select" checked={selected} onChange={(e) => onSelect(e.target.checked)} aria-label={`Select: ${a.title}`} />
+      )}
       <div className="main">
         <a className="title" href={`/requests/${a.id}`} onClick={handleLinkClick}>
           {a.title}

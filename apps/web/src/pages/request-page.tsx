@@ -86,6 +86,13 @@ export function RequestPage({ id }: { id: string }) {
             <h2 id="h-description">Description</h2>
             <Markdown source={a.description} />
           </section>
+          {(a.redact ?? []).length > 0 && (
+            <p className={`alert ${a.redacted ? 'error' : 'success'} small`} data-testid="sensitive-note">
+              {a.redacted
+                ? `The requester marked ${a.redact!.join(', ')} as sensitive: they show as “[redacted]” because you don’t have the permission to see sensitive fields (an admin can grant it).`
+                : `The requester marked ${a.redact!.join(', ')} as sensitive: you see them because you may.`}
+            </p>
+          )}
           {a.changes && (
             <section className="card" aria-labelledby="h-changes">
               <h2 id="h-changes">Changes</h2>

@@ -165,6 +165,23 @@ function MemberRow({ member: m, self, onChanged, onRemoved }: { member: Member; 
             </option>
           ))}
         </select>
+        <label className="small" style={{ display: 'flex', gap: '0.35rem', alignItems: 'center', marginTop: '0.35rem' }}>
+          <input
+            type="checkbox"
+            checked={m.see_sensitive}
+            // Admins see sensitive fields by their role.
+            disabled={m.role === 'admin'}
+            onChange={async (e) => {
+              setError(undefined);
+              try {
+                onChanged(await api('updateMember', { params: { userId: m.user_id }, body: { see_sensitive: e.target.checked } }));
+              } catch (err) {
+                setError(err);
+              }
+            }}
+          />
+          sees sensitive fields<span className="visually-hidden"> ({m.email})</span>
+        </label>
       </td>
       <td className="small">{fromNow(m.joined_at)}</td>
       <td>

@@ -60,6 +60,28 @@ export interface paths {
         patch: operations["decideApproval"];
         trace?: never;
     };
+    "/api/v1/approvals/batch-decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject several pending requests
+         * @description One decision (and comment) on 1 to 50 requests. Each is decided on its own, in its own transaction, by exactly the rules of `PATCH /api/v1/approvals/{id}`, in the order given; a refusal of one leaves it unchanged and does not stop the others. The answer is 200 with one result per distinct id: `recorded` with the request after the vote, or `refused` with the status, code, message and details the single decision would have answered (an unknown id and another organization’s both answer NOT_FOUND). Callbacks of the decisions are delivered by the delivery worker (no inline first attempt). The call counts once against the rate limit.
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+         */
+        post: operations["batchDecideApprovals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/{id}/execution": {
         parameters: {
             query?: never;
@@ -364,8 +386,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change a member's role
-         * @description Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). Applies at once, to sessions and OAuth grants.
+         * Change a member's role or sensitive-field permission
+         * @description Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). `see_sensitive` grants or withdraws the permission to see fields marked sensitive unmasked (admins have it by their role). Applies at once, to sessions and OAuth grants; written to the audit log.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -785,6 +807,10 @@ export interface components {
              */
             approved_content_sha256: string;
             execution: components["schemas"]["Execution"];
+            /** @description The paths the requester marked sensitive (see `redact` on create) */
+            redact?: string[];
+            /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
+            redacted?: boolean;
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -953,6 +979,14 @@ export interface components {
              * @example Credit Score Rule
              */
             entity_name?: string;
+            /**
+             * @description Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `"[redacted]"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.
+             * @example [
+             *       "metadata.ssn",
+             *       "changes.after.card"
+             *     ]
+             */
+            redact?: string[];
         };
         /**
          * @description Key/value labels, filterable with `tags=key:value`
@@ -1005,6 +1039,63 @@ export interface components {
         };
         /** @enum {string} */
         Decision: "approve" | "reject";
+        BatchDecideResult: {
+            /** @description One result per distinct id, in the order of `ids` */
+            data: components["schemas"]["BatchDecideItem"][];
+            recorded: number;
+            refused: number;
+        };
+        /** @description `recorded`: the vote counted, exactly as `PATCH /api/v1/approvals/{id}` would have recorded it. `refused`: nothing changed on that request, for the reason a single decision would have given (same code, message and details). */
+        BatchDecideItem: components["schemas"]["BatchDecideRecorded"] | components["schemas"]["BatchDecideRefused"];
+        BatchDecideRecorded: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            outcome: "recorded";
+            approval: components["schemas"]["Approval"] & unknown;
+        };
+        BatchDecideRefused: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            outcome: "refused";
+            /**
+             * @description The HTTP status `PATCH /api/v1/approvals/{id}` answers with this error
+             * @example 409
+             */
+            status: number;
+            error: {
+                code: components["schemas"]["ErrorCode"];
+                /** @example approval request is already approved */
+                message: string;
+                details?: {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        BatchDecideRequest: {
+            /**
+             * @description 1 to 50 request ids. An id given twice is decided once and answered once, in the place of its first appearance (ids compare case-insensitively).
+             * @example [
+             *       "a1b2c3d4-e5f6-4890-abcd-ef1234567890"
+             *     ]
+             */
+            ids: string[];
+            decision: components["schemas"]["Decision"];
+            /**
+             * @description Recorded with every vote of the batch
+             * @example Checked in bulk
+             */
+            comment?: string;
+            /** @example dashboard */
+            source?: string;
+        };
         ReportExecutionRequest: {
             status: components["schemas"]["ExecutionStatus"];
             /** @example Deployed v2.3.1 to production */
@@ -1142,6 +1233,8 @@ export interface components {
                 email: string;
                 name: string | null;
                 role: components["schemas"]["Role"];
+                /** @description Whether this person sees fields marked sensitive unmasked (admins always do) */
+                see_sensitive?: boolean;
             } | null;
             scopes: components["schemas"]["Scope"][];
         };
@@ -1243,6 +1336,8 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description False until the member has set a password (after their sign-in link) */
             password_set: boolean;
+            /** @description The permission to see fields marked sensitive (`redact`) unmasked, granted by admins; admins have it by their role */
+            see_sensitive: boolean;
             /**
              * Format: date-time
              * @example 2026-03-24T10:00:00.000Z
@@ -1272,7 +1367,9 @@ export interface components {
             role?: components["schemas"]["Role"] & unknown;
         };
         UpdateMemberRequest: {
-            role: components["schemas"]["Role"];
+            role?: components["schemas"]["Role"];
+            /** @description Grant or withdraw the permission to see sensitive fields unmasked */
+            see_sensitive?: boolean;
         };
         ConnectionList: {
             data: components["schemas"]["Connection"][];
@@ -1577,7 +1674,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
     };
     responses: never;
     parameters: never;
@@ -2040,6 +2137,99 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    batchDecideApprovals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchDecideRequest"];
+            };
+        };
+        responses: {
+            /** @description One result per distinct id, in order */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchDecideResult"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

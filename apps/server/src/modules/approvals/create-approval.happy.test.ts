@@ -165,6 +165,8 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       expired_at: null,
       approved_content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       execution: null,
+      redact: [],
+      redacted: false,
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     expect(got.body).toEqual(res.body);

@@ -7,6 +7,7 @@ import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/appro
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import { forViewer, type Viewer } from '../../core/approval-view.ts';
 
 type Replayed = { status: 200; body: Approval };
 
@@ -19,13 +20,13 @@ async function findByKey(db: Queryable, orgId: string, key: string) {
 }
 
 /** The answer for a key already used in this org: the request as it is now, or a refusal if the bodies differ. */
-function replay(existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Replayed {
+function replay(viewer: Viewer, existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Replayed {
   if (existing.request_fingerprint !== fingerprint) {
     throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'idempotency_key was already used with a different request body', {
       approval_id: existing.id,
     });
   }
-  return { status: 200, body: toApproval(existing) };
+  return { status: 200, body: forViewer(viewer, toApproval(existing)) };
 }
 
 /** `entity_type`, `entity_id` and `entity_name` are `resource` spelled flat (the contract checks they come together). */
@@ -47,7 +48,7 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
   if (body.expires_at !== undefined && new Date(body.expires_at).getTime() <= Date.now()) {
     // A retry that arrives after the deadline it once set still gets the request it created.
     const existing = key === null ? null : await findByKey(deps.db, auth.org.id, key);
-    if (existing) return replay(existing, fingerprint!);
+    if (existing) return replay(auth, existing, fingerprint!);
     throw new ApiError('VALIDATION_ERROR', 'expires_at must be in the future', {
       location: 'body',
       issues: [{ path: 'expires_at', code: 'custom', message: 'must be in the future' }],
@@ -77,12 +78,13 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       resource: body.resource ?? entityResource(body),
       expires_at: body.expires_at ?? null,
       on_expiry: body.on_expiry,
+      redact: body.redact ?? [],
     });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
       const existing = key === null ? null : await findByKey(deps.db, auth.org.id, key);
-      if (existing) return replay(existing, fingerprint!);
+      if (existing) return replay(auth, existing, fingerprint!);
       throw new ApiError('EXTERNAL_ID_CONFLICT', 'external_id is already used by another approval request in this organization', {
         external_id: body.external_id,
       });
@@ -96,12 +98,12 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
   if (created.kind === 'stopped') throw emergencyStop();
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
-    return { status: 201, body: toApproval(created.approval) };
+    return { status: 201, body: forViewer(auth, toApproval(created.approval)) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
   // (READ COMMITTED) sees it; approvals are never deleted, so it is there.
   const existing = await findByKey(deps.db, auth.org.id, key!);
   if (!existing) throw new Error('idempotency conflict without a visible row');
-  return replay(existing, fingerprint!);
+  return replay(auth, existing, fingerprint!);
 };

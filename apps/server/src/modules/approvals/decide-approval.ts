@@ -5,6 +5,7 @@ import { decide } from '../../core/state-machine.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { generateSecret } from '../../delivery/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import { forViewer } from '../../core/approval-view.ts';
 
 /**
  * `PATCH /approvals/:id`: the decision transition (core/state-machine.ts), then its callback.
@@ -31,7 +32,7 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     } else if (final && approval.callback_url !== null) {
       delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
     }
-    return { ...approval, callback_delivered: delivered };
+    return { ...forViewer(auth, approval), callback_delivered: delivered };
   };
   // Reserved before the decision commits, so this process's worker leaves the first attempt to us.
   const decided = worker ? await worker.reservingInline(params.id, decideAndDeliver) : await decideAndDeliver();

@@ -1,3 +1,4 @@
+import { forViewer } from '../../core/approval-view.ts';
 import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import type { Handler } from '../../context.ts';
@@ -98,7 +99,7 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
     return {
       status: 200,
       body: {
-        data: data.map(toApproval),
+        data: data.map((r) => forViewer(auth, toApproval(r))),
         pagination: { page, page_size: pageSize, total, total_pages: Math.ceil(total / pageSize), total_exact: exact },
         next_page_token,
       },

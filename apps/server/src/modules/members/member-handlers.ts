@@ -2,7 +2,7 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { actorOf } from '../../core/audit.ts';
 import { ApiError, notFound } from '../../errors.ts';
-import { addMember as addToOrg, AlreadyMemberError, changeRole, LastAdminError, listMembers as membersOf, removeMember as removeFromOrg, toMemberJson } from './members.ts';
+import { addMember as addToOrg, AlreadyMemberError, changeMember, LastAdminError, listMembers as membersOf, removeMember as removeFromOrg, toMemberJson } from './members.ts';
 
 /** Turns the domain refusals of members.ts into API errors. */
 async function refusals<T>(fn: () => Promise<T>): Promise<T> {
@@ -34,9 +34,9 @@ export const addMember: Handler<Routes['addMember']> = async ({ auth, body, deps
 };
 
 export const updateMember: Handler<Routes['updateMember']> = async ({ auth, params, body, deps, log }) => {
-  const member = await refusals(() => changeRole(deps.db, auth.org.id, params.userId, body.role, actorOf(auth)));
+  const member = await refusals(() => changeMember(deps.db, auth.org.id, params.userId, body, actorOf(auth)));
   if (!member) throw notFound('member');
-  log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role }, 'member role changed');
+  log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role, see_sensitive: member.see_sensitive }, 'member changed');
   return { status: 200, body: toMemberJson(member) };
 };
 

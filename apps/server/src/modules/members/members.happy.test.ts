@@ -15,8 +15,8 @@ describe('members API (admin session)', () => {
     const approver = await seed.addUser('approver');
     const res = await (await signedIn(server, seed)).http().get('/api/v1/members').expect(200);
     expect(res.body.data).toEqual([
-      { user_id: seed.admin.id, email: seed.admin.email, name: null, role: 'admin', password_set: false, joined_at: expect.any(String) },
-      { user_id: approver.id, email: approver.email, name: null, role: 'approver', password_set: false, joined_at: expect.any(String) },
+      { user_id: seed.admin.id, email: seed.admin.email, name: null, role: 'admin', password_set: false, see_sensitive: true, joined_at: expect.any(String) },
+      { user_id: approver.id, email: approver.email, name: null, role: 'approver', password_set: false, see_sensitive: false, joined_at: expect.any(String) },
     ]);
   });
 
@@ -26,7 +26,7 @@ describe('members API (admin session)', () => {
     const email = `new-${Date.now()}@example.test`;
     const added = await admin.http().post('/api/v1/members').send({ email, name: 'Nina', role: 'approver' }).expect(201);
     expect(added.body).toEqual({
-      member: { user_id: expect.any(String), email, name: 'Nina', role: 'approver', password_set: false, joined_at: expect.any(String) },
+      member: { user_id: expect.any(String), email, name: 'Nina', role: 'approver', password_set: false, see_sensitive: false, joined_at: expect.any(String) },
       sign_in_url: expect.stringMatching(new RegExp(`^${server.deps.config.publicUrl}/sign-in/[A-Za-z0-9_-]{43}$`)),
       sign_in_expires_at: expect.any(String),
     });

@@ -12,10 +12,11 @@ export interface MemberRecord {
   name: string | null;
   role: Role;
   password_set: boolean;
+  see_sensitive: boolean;
   joined_at: Date;
 }
 
-const MEMBER_COLUMNS = `u.id AS user_id, u.email, u.name, m.role, u.password_hash IS NOT NULL AS password_set, m.created_at AS joined_at`;
+const MEMBER_COLUMNS = `u.id AS user_id, u.email, u.name, m.role, u.password_hash IS NOT NULL AS password_set, m.see_sensitive, m.created_at AS joined_at`;
 
 export class AlreadyMemberError extends Error {}
 export class LastAdminError extends Error {}
@@ -26,6 +27,8 @@ export const toMemberJson = (m: MemberRecord) => ({
   name: m.name,
   role: m.role,
   password_set: m.password_set,
+  // Admins have it by their role, whatever the column says.
+  see_sensitive: m.role === 'admin' || m.see_sensitive,
   joined_at: m.joined_at.toISOString(),
 });
 
@@ -86,7 +89,7 @@ export async function addMember(
     if (user.other_orgs > 0) {
       const invitation = await link(input.role);
       await recordAudit(tx, { orgId, actor, type: 'member.invited', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
-      const member: MemberRecord = { user_id: user.id, email: input.email, name: input.name ?? null, role: input.role, password_set: false, joined_at: invitation.created_at };
+      const member: MemberRecord = { user_id: user.id, email: input.email, name: input.name ?? null, role: input.role, password_set: false, see_sensitive: false, joined_at: invitation.created_at };
       return { member, signInToken: invitation.token, signInExpiresAt: invitation.expires_at };
     }
 
@@ -130,8 +133,8 @@ export async function acceptInvitation(db: Database, tokenHash: string, userId: 
  * no longer sees that admin, and is refused. Null when the user is not a member.
  */
 async function lockForChange(tx: Queryable, orgId: string, userId: string) {
-  const { rows } = await tx.query<{ user_id: string; role: Role }>(
-    `SELECT user_id, role FROM memberships WHERE org_id = $1 AND (role = 'admin' OR user_id = $2) ORDER BY user_id FOR UPDATE`,
+  const { rows } = await tx.query<{ user_id: string; role: Role; see_sensitive: boolean }>(
+    `SELECT user_id, role, see_sensitive FROM memberships WHERE org_id = $1 AND (role = 'admin' OR user_id = $2) ORDER BY user_id FOR UPDATE`,
     [orgId, userId],
   );
   const target = rows.find((r) => r.user_id === userId);
@@ -141,18 +144,34 @@ async function lockForChange(tx: Queryable, orgId: string, userId: string) {
 
 const lastAdmin = (what: string) => new LastAdminError(`the last admin cannot be ${what}; make another member admin first`);
 
-export async function changeRole(
+/** Changes a member's role and/or their `see_sensitive` permission (absent: unchanged), each change audited. */
+export async function changeMember(
   db: Database,
   orgId: string,
   userId: string,
-  role: Role,
+  change: { role?: Role | undefined; see_sensitive?: boolean | undefined },
   actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<MemberRecord | null> {
   return db.transaction(async (tx) => {
     const locked = await lockForChange(tx, orgId, userId);
     if (!locked) return null;
+    const role = change.role ?? locked.target.role;
     if (locked.target.role === 'admin' && role !== 'admin' && locked.admins <= 1) throw lastAdmin('demoted');
-    await tx.query('UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2', [orgId, userId, role]);
+    await tx.query('UPDATE memberships SET role = $3, see_sensitive = COALESCE($4, see_sensitive) WHERE org_id = $1 AND user_id = $2', [
+      orgId,
+      userId,
+      role,
+      change.see_sensitive ?? null,
+    ]);
+    if (change.see_sensitive !== undefined && locked.target.see_sensitive !== change.see_sensitive) {
+      await recordAudit(tx, {
+        orgId,
+        actor,
+        type: 'member.permission_changed',
+        target: { type: 'user', id: userId },
+        details: { permission: 'see_sensitive', granted: change.see_sensitive },
+      });
+    }
     if (locked.target.role !== role) {
       await recordAudit(tx, {
         orgId,

@@ -11,6 +11,7 @@ interface AccessTokenRow extends CallerRow {
   email: string;
   user_name: string | null;
   role: 'admin' | 'approver' | 'viewer';
+  see_sensitive: boolean;
   expires_at: Date;
   public_client_id: string;
   resource: string | null;
@@ -42,7 +43,7 @@ export async function authenticateAccessToken(db: Database, token: string): Prom
 export async function resolveAccessToken(db: Database, token: string, resource: string | null): Promise<ResolvedAccessToken | null> {
   const { rows } = await db.query<AccessTokenRow>(
     `SELECT ${CALLER_COLUMNS}, t.scopes AS token_scopes, c.scopes AS connection_scopes,
-            u.id AS user_id, u.email, u.name AS user_name, m.role,
+            u.id AS user_id, u.email, u.name AS user_name, m.role, m.see_sensitive,
             t.expires_at, oc.client_id AS public_client_id, t.resource
        FROM oauth_tokens t
        JOIN connections c ON c.id = t.connection_id
@@ -57,6 +58,6 @@ export async function resolveAccessToken(db: Database, token: string, resource: 
   const r = rows[0];
   if (!r) return null;
   const scopes = r.token_scopes.filter((s) => r.connection_scopes.includes(s));
-  const auth = callerOf(r, 'oauth', scopes, { id: r.user_id, email: r.email, name: r.user_name, role: r.role });
+  const auth = callerOf(r, 'oauth', scopes, { id: r.user_id, email: r.email, name: r.user_name, role: r.role, see_sensitive: r.see_sensitive });
   return { auth, expiresAt: r.expires_at, clientId: r.public_client_id, resource: r.resource };
 }

@@ -3,6 +3,7 @@ import type { Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
 import { toWebhookPayload } from '../../delivery/payload.ts';
+import { forViewer, type Viewer } from '../../core/approval-view.ts';
 
 export type { EventRow };
 
@@ -96,9 +97,9 @@ export async function positionOf(db: Queryable, orgId: string, eventId: string):
 
 /**
  * The same JSON a subscription receives for the event (contract `WebhookPayload`), its `approval`
- * being the request as it is now. One query loads the requests of a whole batch.
+ * being the request as it is now, as `viewer` may see it. One query loads the requests of a whole batch.
  */
-export async function toPayloads(db: Queryable, orgId: string, events: EventRow[]): Promise<WebhookPayload[]> {
+export async function toPayloads(db: Queryable, orgId: string, events: EventRow[], viewer: Viewer): Promise<WebhookPayload[]> {
   const ids = [...new Set(events.map((e) => e.approval_id).filter((id): id is string => id !== null))];
   const approvals = new Map<string, Approval>();
   if (ids.length > 0) {
@@ -106,7 +107,7 @@ export async function toPayloads(db: Queryable, orgId: string, events: EventRow[
       `SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.org_id = $1 AND a.id = ANY ($2::uuid[])`,
       [orgId, ids],
     );
-    for (const r of rows) approvals.set(r.id, toApproval(r));
+    for (const r of rows) approvals.set(r.id, forViewer(viewer, toApproval(r)));
   }
   return events.map((e) => toWebhookPayload(e, e.approval_id ? (approvals.get(e.approval_id) ?? null) : null));
 }

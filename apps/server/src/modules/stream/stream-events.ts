@@ -6,6 +6,7 @@ import type { Handler } from '../../context.ts';
 import type { AppDeps } from '../../context.ts';
 import type { Wakeup } from '../../events/event-bus.ts';
 import { currentPosition, positionOf, readEvents, toPayloads, type EventPosition } from './read-events.ts';
+import type { Viewer } from '../../core/approval-view.ts';
 
 export const STREAM_BATCH = 200;
 const HEARTBEAT_MS = EVENT_STREAM_HEARTBEAT_SECONDS * 1000;
@@ -15,6 +16,7 @@ export const STREAM_RECHECK_MS = 5_000;
 interface StreamContext {
   deps: AppDeps;
   orgId: string;
+  viewer: Viewer;
   cursor: EventPosition;
   wakeup: Wakeup;
   stop: AbortSignal;
@@ -30,14 +32,14 @@ async function write(res: Response, chunk: string, stop: AbortSignal): Promise<v
 }
 
 async function pump(res: Response, ctx: StreamContext): Promise<void> {
-  const { deps, orgId, wakeup, stop } = ctx;
+  const { deps, orgId, viewer, wakeup, stop } = ctx;
   let cursor = ctx.cursor;
   let nextHeartbeat = Date.now() + HEARTBEAT_MS;
   await write(res, ': connected\n\n', stop);
   while (!stop.aborted) {
     const events = await readEvents(deps.db, orgId, cursor, STREAM_BATCH);
     if (events.length > 0) {
-      const payloads = await toPayloads(deps.db, orgId, events);
+      const payloads = await toPayloads(deps.db, orgId, events, viewer);
       let chunk = '';
       for (const p of payloads) chunk += frame(deps.config.validateResponses ? WebhookPayload.parse(p) : p);
       await write(res, chunk, stop);
@@ -83,7 +85,7 @@ export const streamEvents: Handler<Routes['streamEvents']> = async ({ query, hea
       });
       res.flushHeaders();
       try {
-        await pump(res, { deps, orgId, cursor, wakeup, stop, log });
+        await pump(res, { deps, orgId, viewer: auth, cursor, wakeup, stop, log });
       } catch (err) {
         if (!stop.aborted) log.error({ err }, 'event stream failed; the client resumes with Last-Event-ID');
       } finally {

@@ -3,6 +3,7 @@ import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
+import { forViewer } from '../../core/approval-view.ts';
 
 /**
  * How long a waiter trusts notifications alone before it reads the row again anyway. Notifications
@@ -34,7 +35,7 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
       // Still pending when the client left or the server is shutting down: answer what there is.
       const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
       if (row.status !== 'pending' || stop) {
-        return { status: 200, body: { ...toApproval(row), timed_out: row.status === 'pending' } };
+        return { status: 200, body: { ...forViewer(auth, toApproval(row)), timed_out: row.status === 'pending' } };
       }
       await wakeup.next(Math.min(remaining, WAIT_RECHECK_MS), signal);
     }

@@ -27,7 +27,7 @@ export async function authenticateSession(db: Database, req: Request): Promise<S
       org: session.org,
       principal: { type: 'user', id: session.user.id, name: session.user.name ?? session.user.email },
       connection: null,
-      user: { ...session.user, role: session.role },
+      user: { ...session.user, role: session.role, see_sensitive: session.seeSensitive },
       scopes: [...SCOPES],
       rateLimitKey: `user:${session.user.id}`,
       rateLimit: SESSION_RATE_LIMIT,

@@ -17,6 +17,8 @@ export interface SessionInfo {
   user: { id: string; email: string; name: string | null };
   org: { id: string; slug: string; name: string; emergency_stop: boolean };
   role: Role;
+  /** The member permission to see sensitive fields unmasked. */
+  seeSensitive: boolean;
 }
 
 export function readCookie(req: Request, name: string): string | undefined {
@@ -68,9 +70,10 @@ export async function findSession(db: Database, token: string): Promise<SessionI
     org_name: string;
     emergency_stop: boolean;
     role: Role;
+    see_sensitive: boolean;
   }>(
     `SELECT s.token_hash, u.id AS user_id, u.email, u.name AS user_name,
-            o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop, m.role
+            o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop, m.role, m.see_sensitive
        FROM sessions s
        JOIN users u ON u.id = s.user_id
        JOIN orgs o ON o.id = s.org_id
@@ -85,5 +88,6 @@ export async function findSession(db: Database, token: string): Promise<SessionI
     user: { id: r.user_id, email: r.email, name: r.user_name },
     org: { id: r.org_id, slug: r.org_slug, name: r.org_name, emergency_stop: r.emergency_stop },
     role: r.role,
+    seeSensitive: r.see_sensitive,
   };
 }

@@ -39,11 +39,11 @@ BEGIN
     INSERT INTO approvals (id, org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
                            callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
-                           expires_at, on_expiry)
+                           expires_at, on_expiry, redact)
     SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
            i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
            i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
-           i.expires_at, i.on_expiry
+           i.expires_at, i.on_expiry, COALESCE(i.redact, '{}')
       FROM items i JOIN o ON o.id = i.org_id
      ORDER BY i.ord
     ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING

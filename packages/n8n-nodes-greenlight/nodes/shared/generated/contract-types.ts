@@ -92,6 +92,10 @@ export interface components {
              */
             approved_content_sha256: string;
             execution: components["schemas"]["Execution"];
+            /** @description The paths the requester marked sensitive (see `redact` on create) */
+            redact?: string[];
+            /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
+            redacted?: boolean;
         };
         ApprovalEvent: {
             /**

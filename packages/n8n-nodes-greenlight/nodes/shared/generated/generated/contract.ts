@@ -321,6 +321,18 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "maxLength": 200
           }
         ]
+      },
+      {
+        "key": "redact",
+        "label": "Redact",
+        "help": "Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `\"[redacted]\"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": [
+          "metadata.ssn",
+          "changes.after.card"
+        ]
       }
     ]
   },
@@ -574,6 +586,18 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "in": "body",
             "maxLength": 200
           }
+        ]
+      },
+      {
+        "key": "redact",
+        "label": "Redact",
+        "help": "Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `\"[redacted]\"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": [
+          "metadata.ssn",
+          "changes.after.card"
         ]
       }
     ]
@@ -1325,6 +1349,16 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "execution.reported_at",
     "label": "Execution: Reported at",
     "type": "datetime"
+  },
+  {
+    "key": "redact",
+    "label": "Redact",
+    "type": "json"
+  },
+  {
+    "key": "redacted",
+    "label": "Redacted",
+    "type": "boolean"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [

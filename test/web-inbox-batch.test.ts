@@ -1,0 +1,109 @@
+/**
+ * The inbox's multi-select in a real browser (Debian's Chromium driven by playwright-core) against a
+ * real Greenlight server in this process: select requests, "approve selected", the confirmation that
+ * lists them, then each request's result, refusals in plain words; at desktop and phone width.
+ * Screenshots go to test-results/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { harness, memberWithPassword } from '@greenlight/server/testing';
+
+const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+let server: harness.TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium && !process.env.CI) return;
+  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [server, browser] = await Promise.all([
+    harness.startTestServer(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+
+async function create(key: string, body: Record<string, unknown>) {
+  const res = await server.http(key).post('/api/v1/approvals').send(harness.approvalBody(body));
+  expect(res.status).toBe(201);
+  return res.body as { id: string; title: string };
+}
+
+async function scenario(viewport: { width: number; height: number }, name: string) {
+  const seed = await harness.seedOrg(server.db, 'Batch Org');
+  const me = await memberWithPassword(server, seed, 'approver');
+  const colleague = await seed.addUser('approver');
+  const a = await create(seed.key, { title: 'Rotate the staging database password', priority: 'medium' });
+  const b = await create(seed.key, { title: 'Grant read access to the finance bucket', priority: 'high' });
+  // Waits on a colleague's step: the dashboard cannot tell, the server refuses it.
+  const c = await create(seed.key, { title: 'Delete the legacy billing exports', priority: 'low' });
+  await server
+    .http(seed.key)
+    .post(`/api/v1/approvals/${c.id}/steps`)
+    .send({ steps: [{ approver_id: colleague.id, step_order: 1 }] })
+    .expect(201);
+  const untouched = await create(seed.key, { title: 'Not selected: stays pending' });
+
+  const context = await browser.newContext({ baseURL: server.url, viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Email').fill(me.email);
+  await page.getByLabel('Password').fill(me.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await page.locator(`li[data-id="${untouched.id}"]`).waitFor();
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+
+  for (const r of [a, b, c]) await page.getByRole('checkbox', { name: `Select: ${r.title}` }).check();
+  await expect.poll(() => page.getByRole('toolbar').textContent()).toContain('3 selected');
+  await shot(page, `${name}-selected`);
+
+  await page.getByRole('button', { name: 'Approve selected' }).click();
+  const dialog = page.getByTestId('batch-dialog');
+  await dialog.getByRole('heading', { name: 'Approve 3 requests?' }).waitFor();
+  // The confirmation lists what will happen to each, and nothing has been sent yet.
+  const listed = await dialog.getByRole('list', { name: 'Requests to approve' }).getByRole('listitem').allTextContents();
+  expect(listed).toHaveLength(3);
+  expect(new Set(listed)).toEqual(new Set([a, b, c].map((r) => `Approve · ${r.title}`)));
+  expect((await server.http(seed.key).get(`/api/v1/approvals/${a.id}`)).body.status).toBe('pending');
+  await dialog.getByLabel(/Comment/).fill('checked together');
+  await shot(page, `${name}-confirm`);
+
+  await dialog.getByRole('button', { name: 'Approve 3' }).click();
+  await dialog.getByRole('heading', { name: '2 of 3 approvals recorded' }).waitFor();
+  const results = dialog.getByTestId('batch-results');
+  expect(await results.locator(`li[data-id="${a.id}"]`).textContent()).toContain('Approved');
+  expect(await results.locator(`li[data-id="${b.id}"]`).textContent()).toContain('Approved');
+  expect(await results.locator(`li[data-id="${c.id}"]`).textContent()).toContain('You are not an approver of the step this request is waiting on.');
+  await shot(page, `${name}-results`);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  const status = async (id: string) => (await server.http(seed.key).get(`/api/v1/approvals/${id}`)).body;
+  expect(await status(a.id)).toMatchObject({ status: 'approved', decision_comment: 'checked together', decided_by: me.id });
+  expect((await status(b.id)).status).toBe('approved');
+  expect((await status(c.id)).status).toBe('pending');
+  expect((await status(untouched.id)).status).toBe('pending');
+  // The refused one stays selected, for another try or to clear.
+  await expect.poll(() => page.getByRole('toolbar').textContent()).toContain('1 selected');
+  await context.close();
+}
+
+describe.skipIf(!hasChromium && !process.env.CI)('the inbox: deciding several requests at once', () => {
+  it('desktop: select, confirm the list, approve, see each result', () => scenario({ width: 1280, height: 900 }, '20-batch-desktop'));
+  it('phone width (390×844): the same, nothing wider than the screen', () => scenario({ width: 390, height: 844 }, '21-batch-phone'));
+});

@@ -1,0 +1,86 @@
+/**
+ * Sensitive fields on the dashboard's request page, in a real browser (Debian's Chromium driven by
+ * playwright-core): a reviewer without see_sensitive sees "[redacted]" and a note saying why, never
+ * the value; once an admin grants see_sensitive, the same page shows it.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
+
+const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+let server: harness.TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium && !process.env.CI) return;
+  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [server, browser] = await Promise.all([
+    harness.startTestServer(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const SSN = '123-45-6789';
+const CARD = '4111111111111111';
+
+describe.skipIf(!hasChromium && !process.env.CI)('sensitive fields on the request page', () => {
+  it('masked for a reviewer without see_sensitive, shown once an admin grants it', async () => {
+    const seed = await harness.seedOrg(server.db, 'Redaction Org');
+    const created = await server
+      .http(seed.key)
+      .post('/api/v1/approvals')
+      .send(
+        harness.approvalBody({
+          title: 'Refund order 5521',
+          metadata: { customer: 'Jane Roe', ssn: SSN },
+          changes: { before: { card: null }, after: { card: CARD } },
+          redact: ['metadata.ssn', 'changes.after.card'],
+        }),
+      )
+      .expect(201);
+    const reviewer = await memberWithPassword(server, seed, 'approver');
+    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('Email').fill(reviewer.email);
+    await page.getByLabel('Password').fill(reviewer.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+
+    await page.goto(`/requests/${created.body.id}`);
+    await page.getByRole('heading', { name: 'Refund order 5521' }).waitFor();
+    const note = page.getByTestId('sensitive-note');
+    await expect.poll(() => note.textContent()).toContain('metadata.ssn, changes.after.card');
+    expect(await note.textContent()).toContain('you don’t have the permission');
+    const html = await page.content();
+    expect(html).toContain('[redacted]');
+    expect(html).toContain('Jane Roe');
+    expect(html).not.toContain(SSN);
+    expect(html).not.toContain(CARD);
+    await page.screenshot({ path: `${SCREENSHOTS}22-redacted-request.png`, fullPage: true });
+
+    const admin = await signedIn(server, seed);
+    await admin.http().patch(`/api/v1/members/${reviewer.id}`).send({ see_sensitive: true }).expect(200);
+    await page.reload();
+    await expect.poll(() => note.textContent()).toContain('you see them because you may');
+    const granted = await page.content();
+    expect(granted).toContain(SSN);
+    expect(granted).toContain(CARD);
+    await context.close();
+  });
+});
