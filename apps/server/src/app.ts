@@ -15,6 +15,7 @@ import { pagesRouter } from './modules/sessions/pages.ts';
 import { signInRouter } from './modules/users/sign-in.ts';
 import { passwordPageRouter } from './modules/users/password-page.ts';
 import { oauthRouter } from './modules/oauth/router.ts';
+import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(signInRouter(deps));
   app.use(passwordPageRouter(deps));
   app.use(oauthRouter(deps));
+  app.use(decisionLinkRouter(deps));
   app.use(routeNotFound);
   app.use(errorHandler);
   return app;
