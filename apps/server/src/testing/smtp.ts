@@ -23,14 +23,15 @@ export interface TestSmtpServer {
   received: ReceivedMail[];
   /** Messages whose recipient list includes `address`. */
   to(address: string): ReceivedMail[];
-  /** Resolves when `predicate` holds (checked on every message), or rejects after `timeoutMs`. */
+  /** Resolves when `predicate` holds, or rejects after `timeoutMs`. */
   until(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   /** The server's answer to the next messages: 'accept' (default), or refuse them with this reply. */
   answer(next: 'accept' | { code: number; message: string }): void;
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/** `delayMs`: how long the server takes to answer each message (a slow server keeps attempts in flight). */
+export async function startSmtpServer(options: { delayMs?: number } = {}): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
   let mode: 'accept' | { code: number; message: string } = 'accept';
@@ -41,7 +42,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const current = mode;
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
           if (current !== 'accept') {
             const err = Object.assign(new Error(current.message), { responseCode: current.code });
             callback(err);
@@ -63,6 +65,8 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
         .catch((err: unknown) => callback(err as Error));
     },
   });
+  // A client killed mid-session (the crash tests) resets its connection: routine here, not a failure.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
   return {
@@ -72,14 +76,18 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
     until(predicate, timeoutMs = 15_000) {
       if (predicate()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
+        // Checked on every message, and every 100 ms for conditions on time ("nothing for a while").
         const check = () => {
           if (!predicate()) return;
           waiters.delete(check);
           clearTimeout(timer);
+          clearInterval(poll);
           resolve();
         };
+        const poll = setInterval(check, 100);
         const timer = setTimeout(() => {
           waiters.delete(check);
+          clearInterval(poll);
           reject(new Error(`SMTP test server: condition not met within ${timeoutMs} ms (${received.length} messages received)`));
         }, timeoutMs);
         waiters.add(check);
