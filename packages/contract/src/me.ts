@@ -35,6 +35,12 @@ export const Me = z
     connection: ConnectionInfo.nullable(),
     user: z.object({ id: z.uuid(), email: z.string(), name: z.string().nullable(), role: Role }).nullable(),
     scopes: z.array(Scope),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight sends it.
+    notifications: z
+      .object({
+        email: z.boolean().openapi({ description: 'Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set)' }),
+      })
+      .optional(),
   })
   .openapi('Me', { description: 'The caller: its org, and the connection or user it acts as' });
 export type Me = z.infer<typeof Me>;

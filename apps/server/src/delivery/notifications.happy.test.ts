@@ -97,6 +97,11 @@ it('a new request emails every approver and admin of the org once, never a viewe
   expect(emails.every((d) => d.status === 'delivered' && d.attempts[0]!.status_code === 250)).toBe(true);
 });
 
+it('GET /me says email is on, for the dashboard to show', async () => {
+  const seed = await seedOrg(server.db);
+  expect((await server.http(seed.key).get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true });
+});
+
 it('a request made by a person is not emailed to that person', async () => {
   const seed = await seedOrg(server.db);
   const alice = await seed.addUser('approver');

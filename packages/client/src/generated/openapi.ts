@@ -1096,6 +1096,10 @@ export interface components {
                 role: components["schemas"]["Role"];
             } | null;
             scopes: components["schemas"]["Scope"][];
+            notifications?: {
+                /** @description Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set) */
+                email: boolean;
+            };
         };
         Org: {
             /** Format: uuid */
