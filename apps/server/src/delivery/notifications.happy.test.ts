@@ -203,3 +203,24 @@ it('a request decided before its emails went out is not emailed', async () => {
   // Either asked before the decision (then closed unsent), or worked out after it (nobody to ask).
   for (const r of rows) expect(r).toEqual({ status: 'gone', last_error: 'request already rejected' });
 });
+
+it('a person removed from the org before their email went out is not emailed', async () => {
+  const seed = await seedOrg(server.db);
+  const alice = await seed.addUser('approver');
+  smtp.answer({ code: 451, message: 'try again later' });
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await server.db.query(`SELECT 1 FROM deliveries WHERE approval_id = $1 AND url = $2`, [a.id, `mailto:${alice.email}`]);
+    if (rows.length > 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await server.db.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [seed.org.id, alice.id]);
+  await settled(a.id);
+  smtp.answer('accept');
+  expect(smtp.to(alice.email)).toHaveLength(0);
+  const { rows } = await server.db.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM deliveries WHERE approval_id = $1 AND url = $2`, [
+    a.id,
+    `mailto:${alice.email}`,
+  ]);
+  expect(rows).toEqual([{ status: 'gone', last_error: 'recipient is no longer an approver of the org' }]);
+});

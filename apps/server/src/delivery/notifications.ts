@@ -124,6 +124,14 @@ async function buildApprovalRequest(rt: NotificationRuntime, d: ClaimedDelivery,
   const a = rows[0];
   if (!a) return { skip: 'request removed' };
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  // Removed from the org, or made a viewer, since they were asked: nothing to ask them any more.
+  const { rows: member } = await rt.db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ($3, $4)', [
+    a.org_id,
+    d.recipient_user_id,
+    'approver',
+    'admin',
+  ]);
+  if (member.length === 0) return { skip: 'recipient is no longer an approver of the org' };
   const links = await decisionLinks(rt.db, d, a);
   const rendered = approvalRequestEmail({
     approval: a,

@@ -206,6 +206,19 @@ describe('using a link', () => {
     expect(await snapshot(m.approvalId)).toMatchObject({ status: 'pending', votes: 0, used_links: 0 });
   });
 
+  it.each([
+    ['no token', { comment: 'x' }],
+    ['a token too long to be one', { token: 'A'.repeat(101) }],
+    ['a comment over the limit', { comment: 'x'.repeat(10_001) }],
+  ])('a POST with %s → 400, nothing decided', async (_name, fields) => {
+    const m = await mailedRequest();
+    const body = { token: tokenOf(m.approve), ...fields } as Record<string, string>;
+    if (!('token' in fields) && _name === 'no token') delete body.token;
+    const res = await supertest(server.url).post('/decide').type('form').send(body).expect(400);
+    expect(res.text).toContain('The form was not valid');
+    expect(await snapshot(m.approvalId)).toMatchObject({ status: 'pending', votes: 0, used_links: 0 });
+  });
+
   it('the token authenticates nothing else: not the API, not the dashboard', async () => {
     const m = await mailedRequest();
     const token = tokenOf(m.approve);
