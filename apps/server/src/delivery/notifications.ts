@@ -38,6 +38,12 @@ export interface NotificationRuntime {
 /** A decision link lives as long as its request, and at most this long. */
 export const DECISION_LINK_MAX_MS = 7 * 24 * 3600 * 1000;
 
+/**
+ * Appended to a sign-in link sent by email (modules/sessions/pages.ts): its GET only asks to continue,
+ * so a mail scanner fetching it does not spend it. An invitation's own page is already safe to fetch.
+ */
+export const EMAILED_SIGN_IN_SUFFIX = '/continue';
+
 /** The path of a decision link's page (modules/decision-links/); the token follows it. */
 export const DECISION_LINK_PATH = '/decide';
 
@@ -160,7 +166,7 @@ async function buildAccountEmail(rt: NotificationRuntime, d: ClaimedDelivery, to
   const rendered = accountEmail({
     kind: d.message === 'invitation' ? 'invitation' : 'sign_in_link',
     orgName: rows[0]?.name ?? 'Greenlight',
-    link: `${rt.publicUrl}/sign-in/${payload.token}`,
+    link: `${rt.publicUrl}/sign-in/${payload.token}${d.message === 'invitation' ? '' : EMAILED_SIGN_IN_SUFFIX}`,
     expiresAt,
   });
   return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };

@@ -29,7 +29,7 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-const linkIn = (text: string) => /https:\/\/greenlight\.example\.test(\/sign-in\/[A-Za-z0-9_-]{43})/.exec(text)?.[1];
+const linkIn = (text: string) => /https:\/\/greenlight\.example\.test(\/sign-in\/[A-Za-z0-9_-]{43})(\/continue)?/.exec(text)?.[1];
 
 it('a new member gets their one-time sign-in link by email; it is the link the admin was shown', async () => {
   const seed = await seedOrg(server.db, 'Acme Mail');
@@ -41,10 +41,20 @@ it('a new member gets their one-time sign-in link by email; it is the link the a
   expect(m.subject).toBe('Your sign-in link for Acme Mail on Greenlight');
   const path = linkIn(m.text)!;
   expect(new URL(res.body.sign_in_url).pathname).toBe(path);
-  expect(m.html).toContain(`href="https://greenlight.example.test${path}"`);
-  // The link works: it signs the new member in and asks for a password.
-  const opened = await supertest(server.url).get(path).expect(303);
+  // The emailed link only asks to continue: fetching it (a mail scanner, a preview) spends nothing.
+  expect(m.text).toContain(`Sign in: https://greenlight.example.test${path}/continue`);
+  expect(m.html).toContain(`href="https://greenlight.example.test${path}/continue"`);
+  for (let i = 0; i < 3; i++) {
+    const page = await supertest(server.url).get(`${path}/continue`).expect(200);
+    expect(page.text).toContain(`<form method="post" action="${path}/continue">`);
+    expect(page.headers['set-cookie']).toBeUndefined();
+    await supertest(server.url).head(`${path}/continue`).expect(200);
+  }
+  // Its button works: it signs the new member in and asks for a password; once.
+  const opened = await supertest(server.url).post(`${path}/continue`).expect(303);
   expect(opened.headers.location).toBe('/account/password');
+  expect(opened.headers['set-cookie']).toBeDefined();
+  await supertest(server.url).post(`${path}/continue`).expect(410);
 });
 
 it('an account of another org gets an invitation by email', async () => {
