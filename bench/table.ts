@@ -30,6 +30,10 @@ const p3 = latest('callback-latency');
 if (p3) {
   out.push(`| P3 | decision → callback, ${n(p3.rate)}/s for ${n(p3.seconds)} s | **p50 ${n(p3.p50_ms)} ms, p99 ${n(p3.p99_ms)} ms**, lost ${n(p3.lost)}${p3.bare_p50_ms !== undefined ? `; bare Express + pg p50 ${n(p3.bare_p50_ms)}, p99 ${n(p3.bare_p99_ms)} ms = **${n(p3.p50_ratio)}×**${sp(p3.p50_ratio_spread)} and **${n(p3.p99_ratio)}×**${sp(p3.p99_ratio_spread)}` : ''} | p50 ≤ 10, p99 ≤ 50, 0 lost | ${verdict(Number(p3.p50_ms) <= 10 && Number(p3.p99_ms) <= 50 && p3.lost === 0)} | ${when(p3)} |`);
 }
+const n1 = latest('notify');
+if (n1) {
+  out.push(`| N1 | create → approver's email at the SMTP server, ${n(n1.rate)}/s for ${n(n1.seconds)} s | **p50 ${n(n1.p50_ms)} ms, p99 ${n(n1.p99_ms)} ms**, lost ${n(n1.lost)}; bare Express + pg sending inline p50 ${n(n1.bare_p50_ms)}, p99 ${n(n1.bare_p99_ms)} ms = **${n(n1.p50_ratio)}×**${sp(n1.p50_ratio_spread)} and **${n(n1.p99_ratio)}×**${sp(n1.p99_ratio_spread)} | 0 lost | ${verdict(n1.lost === 0)} | ${when(n1)} |`);
+}
 const p4 = latest('list-scale');
 if (p4) {
   out.push(`| P4 | newest 100 pending, ${n(p4.small_rows)} vs ${n(p4.large_rows)} rows | p50 ${n(p4.small_list_p50_ms)} vs ${n(p4.large_list_p50_ms)} ms = **${n(p4.list_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.list_ratio) <= 1.3)} | ${when(p4)} |`);

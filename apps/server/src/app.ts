@@ -17,6 +17,7 @@ import { passwordPageRouter } from './modules/users/password-page.ts';
 import { oauthRouter } from './modules/oauth/router.ts';
 import { mcpRouter } from './modules/mcp/mcp-router.ts';
 import { InternalCalls } from './modules/mcp/internal-calls.ts';
+import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(signInRouter(deps));
   app.use(passwordPageRouter(deps));
   app.use(oauthRouter(deps));
+  app.use(decisionLinkRouter(deps));
   app.use(routeNotFound);
   app.use(errorHandler);
   return app;

@@ -127,7 +127,17 @@ export const ConfigSchema = z.object({
    * Unset: no metrics are collected and /metrics answers 404.
    */
   GREENLIGHT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Email (delivery/email-sender.ts): an `smtp://` or `smtps://` URL (credentials and options as
+   * nodemailer reads them, e.g. smtps://user:pass@mail.example.com:465) and the From address. Both or
+   * neither: without them no email is queued or sent, and the dashboard says email is off.
+   */
+  GREENLIGHT_SMTP_URL: urlWithScheme(['smtp', 'smtps']).optional(),
+  GREENLIGHT_MAIL_FROM: z.string().regex(/^([^<>\r\n]*<)?[^\s@<>]+@[^\s@<>]+>?$/, 'must be an email address, optionally as "Name <address>"').optional(),
   NODE_ENV: z.string().default('development'),
+}).refine((c) => (c.GREENLIGHT_SMTP_URL === undefined) === (c.GREENLIGHT_MAIL_FROM === undefined), {
+  message: 'set both GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM, or neither',
+  path: ['GREENLIGHT_SMTP_URL'],
 });
 
 export type Config = z.infer<typeof ConfigSchema> & {
@@ -135,6 +145,8 @@ export type Config = z.infer<typeof ConfigSchema> & {
   validateResponses: boolean;
   deliverySchedule: Schedule;
   callbackAllowCidrs: Cidr[];
+  /** Set when email is configured (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM). */
+  mail: { smtpUrl: string; from: string } | null;
 };
 
 /** A bad setting: main.ts prints the message and exits with 78 (EX_CONFIG). */
@@ -159,5 +171,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     validateResponses: c.GREENLIGHT_VALIDATE_RESPONSES ?? c.NODE_ENV !== 'production',
     deliverySchedule: parseSchedule(c.GREENLIGHT_DELIVERY_SCHEDULE),
     callbackAllowCidrs: parseAllowCidrs(c.GREENLIGHT_CALLBACK_ALLOW_CIDRS),
+    mail: c.GREENLIGHT_SMTP_URL && c.GREENLIGHT_MAIL_FROM ? { smtpUrl: c.GREENLIGHT_SMTP_URL, from: c.GREENLIGHT_MAIL_FROM } : null,
   };
 }

@@ -17,6 +17,7 @@ import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
+import { smtpMailer } from './delivery/email-sender.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
 import { reencryptSecrets } from './security/reencrypt-secrets.ts';
@@ -57,7 +58,9 @@ export async function startGreenlight(
   const apiKeys = new ApiKeyCache<AuthContext>();
   await apiKeys.start(db);
   const metrics = config.GREENLIGHT_METRICS_TOKEN ? new Metrics(db) : undefined;
-  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics }) : undefined;
+  // Email is sent by the delivery worker; without one in this process, another replica's worker sends it.
+  const mailer = config.mail && config.GREENLIGHT_DELIVERY_WORKER ? smtpMailer(config.mail, config.GREENLIGHT_DELIVERY_TIMEOUT_MS) : undefined;
+  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics, mailer }) : undefined;
   const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, delivery, metrics };
   const app = createApp(deps);
   const server = createExpressServer(app);
@@ -101,6 +104,7 @@ export async function startGreenlight(
       bus.close().catch((err: unknown) => logger.warn({ err }, 'closing the event bus failed'));
       await drained;
       await Promise.all(jobs.map((j) => j.stop()));
+      mailer?.close();
       await apiKeys.close();
       await rateLimit.close();
       if (!options.db) await db.close();

@@ -10,7 +10,8 @@ export const DELIVERY_STATUSES = ['pending', 'delivering', 'delivered', 'failed'
 export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi('DeliveryStatus', {
   description:
     '`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; ' +
-    '`failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted',
+    '`failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, ' +
+    'or (an email) its request was decided before it was sent',
 });
 
 export const DeliveryAttempt = z
@@ -29,7 +30,11 @@ export const Delivery = z
     event_id: z.string(),
     event_type: EventType,
     approval_id: z.uuid().nullable(),
-    target: z.enum(['callback', 'subscription']),
+    target: z.enum(['callback', 'subscription', 'email']).openapi({
+      description:
+        '`callback`: the request\'s callback_url; `subscription`: a webhook subscription; `email`: a notification to a member ' +
+        '(`url` is `mailto:` + the address, and each attempt\'s `status_code` is the SMTP server\'s reply code)',
+    }),
     subscription_id: z.uuid().nullable(),
     url: z.string(),
     status: DeliveryStatus,

@@ -43,6 +43,12 @@ export const Me = z
       })
       .nullable(),
     scopes: z.array(Scope),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight sends it.
+    notifications: z
+      .object({
+        email: z.boolean().openapi({ description: 'Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set)' }),
+      })
+      .optional(),
   })
   .openapi('Me', { description: 'The caller: its org, and the connection or user it acts as' });
 export type Me = z.infer<typeof Me>;

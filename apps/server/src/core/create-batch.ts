@@ -3,8 +3,12 @@ import type { Database, Queryable } from '../storage/database.ts';
 import type { NewApproval } from './approval-record.ts';
 import { wellFormed } from './text.ts';
 
-/** One request to write: the columns a create sets, without the id (chosen when it is sent). */
-export type CreateItem = Omit<NewApproval, 'id'>;
+/**
+ * One request to write: the columns a create sets, without the id (chosen when it is sent), and
+ * whether the writer sends notifications (the statement then queues the `notify` row that works out
+ * whom to tell; see greenlight_create_approvals.sql).
+ */
+export type CreateItem = Omit<NewApproval, 'id'> & { notify?: boolean };
 
 /** What the create statement answers for one request; `approval` is the new row as JSON, null when nothing was inserted. */
 export interface CreateResult {

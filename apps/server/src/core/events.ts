@@ -49,16 +49,24 @@ export interface ClaimedDelivery {
   id: string;
   attempt: number;
   schedule_base: number;
+  /** Null for an account email (a sign-in link, an invitation): it has no event. */
   event_id: string;
   org_id: string;
   approval_id: string | null;
   event_type: EventType;
-  target: 'callback' | 'subscription';
+  /** `notify` and `email`: notifications (delivery/notifications.ts). */
+  target: 'callback' | 'subscription' | 'notify' | 'email';
   subscription_id: string | null;
   url: string;
-  /** The request's callback headers: sealed (security/sealed.ts) as one JSON string, or plain from before encryption. */
+  /**
+   * The request's callback headers: sealed (security/sealed.ts) as one JSON string, or plain from
+   * before encryption. An account email's sealed link.
+   */
   headers: Record<string, string> | string;
   body: string | null;
+  /** An email's recipient and what it carries. */
+  recipient_user_id: string | null;
+  message: 'approval_request' | 'sign_in_link' | 'invitation' | null;
 }
 
 export interface EventInput {

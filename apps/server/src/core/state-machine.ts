@@ -175,6 +175,8 @@ export interface DecideOptions {
    * `newSecret` (sealed) becomes the org's callback signing secret if it has none yet.
    */
   claimCallback?: { leaseMs: number; newSecret: string };
+  /** The caller sends notifications: a step decided queues the work of telling the next step's approvers. */
+  notify?: boolean;
 }
 
 interface DecideRow {
@@ -183,13 +185,13 @@ interface DecideRow {
   event: Record<string, unknown>;
   event_ids: string[];
   event_types: EventType[];
-  delivery: (Omit<ClaimedDelivery, 'attempt' | 'event_id'> & { attempts: number; event_id: number | string }) | null;
+  delivery: (Omit<ClaimedDelivery, 'attempt' | 'event_id' | 'recipient_user_id' | 'message'> & { attempts: number; event_id: number | string }) | null;
   secret: string | null;
   previous_secret: string | null;
   wake_worker: boolean;
 }
 
-async function vote(db: Database, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
+async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
   const { rows: content } = await db.query<Pick<ApprovalRow, 'title' | 'description' | 'metadata' | 'changes'>>(
     'SELECT a.title, a.description, a.metadata, a.changes FROM approvals a WHERE a.id = $1 AND a.org_id = $2',
     [approvalId, caller.org.id],
@@ -212,6 +214,7 @@ async function vote(db: Database, caller: Caller, approvalId: string, stepId: st
     content_sha256: contentSha256(content[0]),
     lease_ms: claim?.leaseMs ?? null,
     new_secret: claim?.newSecret ?? null,
+    notify: options.notify ?? false,
   };
   let r: DecideRow;
   try {
@@ -242,6 +245,8 @@ async function vote(db: Database, caller: Caller, approvalId: string, stepId: st
             url: d.url,
             headers: d.headers ?? {},
             body: d.body,
+            recipient_user_id: null,
+            message: null,
           },
           secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().open(s)),
           body: { approval, event: eventFromJson(r.event) },
@@ -250,16 +255,18 @@ async function vote(db: Database, caller: Caller, approvalId: string, stepId: st
 }
 
 /**
- * `PATCH /approvals/:id`. Without steps the vote counts towards `required_approvals`; with steps it goes
- * to the first pending step the caller may decide (with `is_sequential`, that must be the lowest pending one).
+ * `PATCH /approvals/:id`, and a decision link's confirmation (modules/decision-links). Without steps the
+ * vote counts towards `required_approvals`; with steps it goes to the first pending step the caller
+ * may decide (with `is_sequential`, that must be the lowest pending one). `db` may be a transaction
+ * the caller holds (a link is used up in the same transaction as its vote).
  */
-export function decide(db: Database, caller: Caller, approvalId: string, input: VoteInput, options: DecideOptions = {}): Promise<Decided> {
+export function decide(db: Queryable, caller: Caller, approvalId: string, input: VoteInput, options: DecideOptions = {}): Promise<Decided> {
   return vote(db, caller, approvalId, null, input, options);
 }
 
 /** `PATCH /approvals/:id/steps/:stepId`: a vote on one named step. */
-export async function decideStep(db: Database, caller: Caller, approvalId: string, stepId: string, input: VoteInput): Promise<Decided & { step: Step }> {
-  return (await vote(db, caller, approvalId, stepId, input)) as Decided & { step: Step };
+export async function decideStep(db: Database, caller: Caller, approvalId: string, stepId: string, input: VoteInput, options: Pick<DecideOptions, 'notify'> = {}): Promise<Decided & { step: Step }> {
+  return (await vote(db, caller, approvalId, stepId, input, options)) as Decided & { step: Step };
 }
 
 // ——— cancel ———————————————————————————————————————————————————————————————————————————————————————

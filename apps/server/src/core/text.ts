@@ -12,3 +12,7 @@ declare global {
  * there: its texts go through this first, so they are stored as they would be as parameters.
  */
 export const wellFormed = <T extends string | null>(s: T): T => (s === null || s.isWellFormed() ? s : (s.toWellFormed() as T));
+
+/** Text as HTML text or attribute value: the five characters that could end either, escaped. */
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

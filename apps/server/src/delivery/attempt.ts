@@ -7,6 +7,8 @@ import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 import { signatureHeader } from './signer.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { secretKeys } from '../security/sealed.ts';
+import { expandNotification, sendEmail } from './notifications.ts';
+import type { Mailer } from './email-sender.ts';
 
 const openHeaders = (h: Record<string, string> | string): Record<string, string> =>
   typeof h === 'string' ? (JSON.parse(secretKeys().open(h)) as Record<string, string>) : h;
@@ -22,6 +24,10 @@ export interface DeliveryRuntime {
   /** host:pid, written on each attempt row. */
   worker: string;
   metrics?: Metrics;
+  /** Sends email (absent: email is off in this process). */
+  mailer?: Mailer;
+  /** Where links in notifications point (GREENLIGHT_PUBLIC_URL). */
+  publicUrl: string;
 }
 
 /** 2xx delivered; 410 gone; else the next step of the schedule (or Retry-After, if later), or failed when none is left. */
@@ -50,6 +56,12 @@ export interface Preloaded {
  * lost meanwhile.
  */
 export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal, preloaded?: Preloaded): Promise<Outcome | null> {
+  if (d.target === 'notify' || d.target === 'email') {
+    const outcome = d.target === 'notify' ? await expandNotification(rt, d) : await sendEmail(rt, d);
+    if (outcome) rt.metrics?.deliveryAttempted(d.target, outcome.kind);
+    if (outcome?.kind === 'failed') rt.logger.warn({ delivery_id: d.id, attempts: d.attempt }, 'email failed for good');
+    return outcome;
+  }
   const signing = preloaded ? { secrets: preloaded.secrets, skip: null } : await signingState(rt.db, d);
   if (signing.skip) {
     await settleWithoutAttempt(rt.db, d, signing.skip.status, signing.skip.reason);

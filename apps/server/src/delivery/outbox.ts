@@ -28,7 +28,7 @@ const DELIVERY_ACTOR: AuditActor = { type: 'system', name: 'delivery' };
 
 const CLAIM_SQL = `
 SELECT d.id, d.attempts AS attempt, d.schedule_base, d.event_id::text AS event_id, d.org_id, d.approval_id, d.event_type,
-       d.target, d.subscription_id, d.url, d.headers, d.body
+       d.target, d.subscription_id, d.url, d.headers, d.body, d.recipient_user_id, d.message
   FROM greenlight_claim_deliveries(ARRAY(
          SELECT id FROM deliveries
           WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()

@@ -9,6 +9,7 @@ import { parseNotification } from '../events/event-bus.ts';
 import { runAttempt, type DeliveryRuntime } from './attempt.ts';
 import type { HostLookup } from './ssrf.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { Mailer } from './email-sender.ts';
 
 export interface DeliveryWorkerOptions {
   db: Database;
@@ -20,7 +21,10 @@ export interface DeliveryWorkerOptions {
     | 'GREENLIGHT_DELIVERY_TIMEOUT_MS'
     | 'GREENLIGHT_DELIVERY_CONCURRENCY'
     | 'GREENLIGHT_DELIVERY_SWEEP_MS'
+    | 'publicUrl'
   >;
+  /** Sends notification emails (absent: email is off). */
+  mailer?: Mailer;
   /** Counts each attempt's outcome (absent: metrics are off). */
   metrics?: Metrics;
   /** Tests: a recording sender, or a resolver that plays hostile DNS. */
@@ -78,6 +82,8 @@ export class DeliveryWorker {
       leaseMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS + LEASE_MARGIN_MS,
       worker: `${hostname()}:${process.pid}`,
       metrics: options.metrics,
+      mailer: options.mailer,
+      publicUrl: config.publicUrl,
     };
   }
 

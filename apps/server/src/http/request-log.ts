@@ -70,9 +70,13 @@ export function requestLog(logger: Logger): RequestHandler {
 /** Query parameters that carry credentials (RFC 6750 §5.3: they leak into logs), matched case-insensitively. */
 const SECRET_PARAM = /([?&](?:api_key|access_token|refresh_token|token|code|client_secret|password|key)=)[^&#]*/gi;
 
+/** Paths whose last segment is a credential: a decision link from an email (modules/decision-links/). */
+const SECRET_PATH = /^(\/decide\/)[^/?#]+/;
+
 /** The URL as logged: the values of credential parameters replaced, whatever the route did with them. */
 export function redactUrl(url: string): string {
-  return url.includes('?') ? url.replace(SECRET_PARAM, '$1[REDACTED]') : url;
+  const path = url.replace(SECRET_PATH, '$1[REDACTED]');
+  return path.includes('?') ? path.replace(SECRET_PARAM, '$1[REDACTED]') : path;
 }
 
 function logEnd(logger: Logger, url: string, method: string, res: ServerResponse, id: string, started: number): void {

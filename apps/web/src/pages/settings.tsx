@@ -28,6 +28,7 @@ export function SettingsPage() {
         </a>
       </section>
       <Sessions />
+      <Notifications email={me?.notifications?.email ?? false} />
       {isAdmin ? (
         <>
           <EmergencyStop />
@@ -37,6 +38,25 @@ export function SettingsPage() {
         me && <p className="muted">Only admins manage members and the emergency stop.</p>
       )}
     </>
+  );
+}
+
+function Notifications({ email }: { email: boolean }) {
+  return (
+    <section className="card" aria-labelledby="h-notifications">
+      <h2 id="h-notifications">Notifications</h2>
+      {email ? (
+        <p>
+          Email is <strong data-testid="email-state">on</strong>: the people asked to decide a request get an email with Approve, Reject and Open in
+          Greenlight links. Approve and Reject ask for a confirmation before anything is decided.
+        </p>
+      ) : (
+        <p>
+          Email is <strong data-testid="email-state">off</strong>: nobody is told of new requests by email. The server operator turns it on by setting{' '}
+          <code>GREENLIGHT_SMTP_URL</code> and <code>GREENLIGHT_MAIL_FROM</code>.
+        </p>
+      )}
+    </section>
   );
 }
 

@@ -1237,6 +1237,10 @@ export interface components {
                 see_sensitive?: boolean;
             } | null;
             scopes: components["schemas"]["Scope"][];
+            notifications?: {
+                /** @description Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set) */
+                email: boolean;
+            };
         };
         Org: {
             /** Format: uuid */
@@ -1592,8 +1596,11 @@ export interface components {
             event_type: components["schemas"]["EventType"];
             /** Format: uuid */
             approval_id: string | null;
-            /** @enum {string} */
-            target: "callback" | "subscription";
+            /**
+             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code)
+             * @enum {string}
+             */
+            target: "callback" | "subscription" | "email";
             /** Format: uuid */
             subscription_id: string | null;
             url: string;
@@ -1620,7 +1627,7 @@ export interface components {
             attempts: components["schemas"]["DeliveryAttempt"][];
         };
         /**
-         * @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted
+         * @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email) its request was decided before it was sent
          * @enum {string}
          */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "failed" | "gone";
@@ -4686,7 +4693,7 @@ export interface operations {
                 page_size?: number;
                 approval_id?: string;
                 subscription_id?: string;
-                /** @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted */
+                /** @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email) its request was decided before it was sent */
                 status?: components["schemas"]["DeliveryStatus"];
             };
             header?: never;

@@ -79,6 +79,7 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       expires_at: body.expires_at ?? null,
       on_expiry: body.on_expiry,
       redact: body.redact ?? [],
+      notify: deps.config.mail !== null,
     });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {

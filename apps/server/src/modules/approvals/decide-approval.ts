@@ -23,7 +23,7 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     // With a worker here, the decision's statement also claims its callback for this process.
     const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: secretKeys().seal(generateSecret()) };
     const { decision_note, ...ballot } = body;
-    const { approval, callback, events } = await decide(deps.db, auth, params.id, { ...ballot, comment: body.comment ?? decision_note }, { claimCallback });
+    const { approval, callback, events } = await decide(deps.db, auth, params.id, { ...ballot, comment: body.comment ?? decision_note }, { claimCallback, notify: deps.config.mail !== null });
     countDecisions(deps.metrics, events);
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;

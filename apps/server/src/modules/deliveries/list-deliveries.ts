@@ -4,7 +4,8 @@ import { DELIVERY_SELECT, toDelivery, type DeliveryRow } from './serialize-deliv
 
 /** The delivery log of the org, newest first, each delivery with every attempt made. */
 export const listDeliveries: Handler<Routes['listDeliveries']> = async ({ query, auth, deps }) => {
-  const where = `d.org_id = $1 AND ($2::uuid IS NULL OR d.approval_id = $2) AND ($3::uuid IS NULL OR d.subscription_id = $3)
+  // Notifications' internal `notify` rows and account emails (no event) are not the org's delivery log.
+  const where = `d.org_id = $1 AND d.target <> 'notify' AND d.event_id IS NOT NULL AND ($2::uuid IS NULL OR d.approval_id = $2) AND ($3::uuid IS NULL OR d.subscription_id = $3)
                  AND ($4::text IS NULL OR d.status = $4)`;
   const params = [auth.org.id, query.approval_id ?? null, query.subscription_id ?? null, query.status ?? null];
   const [{ rows }, { rows: total }] = await Promise.all([

@@ -14,7 +14,7 @@ export const redeliverDelivery: Handler<Routes['redeliverDelivery']> = async ({ 
     const { rows } = await tx.query<{ status: string; subscription_status: string | null }>(
       `SELECT d.status, s.status AS subscription_status
          FROM deliveries d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
-        WHERE d.id = $1 AND d.org_id = $2
+        WHERE d.id = $1 AND d.org_id = $2 AND d.target <> 'notify' AND d.event_id IS NOT NULL
           FOR UPDATE OF d`,
       [params.id, auth.org.id],
     );

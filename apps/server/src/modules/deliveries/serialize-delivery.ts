@@ -19,7 +19,7 @@ export interface DeliveryRow {
   event_id: string;
   event_type: EventType;
   approval_id: string | null;
-  target: 'callback' | 'subscription';
+  target: Delivery['target'];
   subscription_id: string | null;
   url: string;
   status: Delivery['status'];

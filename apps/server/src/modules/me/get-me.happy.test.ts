@@ -16,6 +16,8 @@ describe('GET /api/v1/me', () => {
       connection: { id: seed.connectionId, name: 'primary', auth_type: 'api_key', rate_limit: 10000 },
       user: null,
       scopes: ['approvals:read', 'approvals:write', 'comments:write'],
+      // No GREENLIGHT_SMTP_URL here: the dashboard says email is off.
+      notifications: { email: false },
     });
     expect(res.headers['x-ratelimit-limit']).toBe('10000');
     expect(res.headers['x-ratelimit-remaining']).toBe('9999');

@@ -21,7 +21,7 @@ export const listMembers: Handler<Routes['listMembers']> = async ({ auth, deps }
 
 /** `POST /api/v1/members`: like `greenlight init`, the new account gets a one-time sign-in link, answered once. */
 export const addMember: Handler<Routes['addMember']> = async ({ auth, body, deps, log }) => {
-  const { member, signInToken, signInExpiresAt } = await refusals(() => addToOrg(deps.db, auth.org.id, body, actorOf(auth)));
+  const { member, signInToken, signInExpiresAt } = await refusals(() => addToOrg(deps.db, auth.org.id, body, actorOf(auth), { email: deps.config.mail !== null }));
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, member_id: member.user_id, role: member.role }, 'member added');
   return {
     status: 201,

@@ -5,6 +5,7 @@ import type { Role } from '../users/sessions.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
+import { queueAccountEmail } from '../../delivery/notifications.ts';
 
 export interface MemberRecord {
   user_id: string;
@@ -62,6 +63,7 @@ export async function addMember(
   orgId: string,
   input: { email: string; name?: string | undefined; role: Role },
   actor: AuditActor = SYSTEM_ACTOR,
+  options: { email?: boolean } = {},
 ): Promise<{ member: MemberRecord; signInToken: string | null; signInExpiresAt: Date | null }> {
   return db.transaction(async (tx) => {
     await tx.query(`INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT ((lower(email))) DO NOTHING`, [input.email, input.name ?? null]);
@@ -76,6 +78,7 @@ export async function addMember(
     ).rows[0]!;
     if (user.here) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
 
+    // With email on, the link is also emailed to the person, queued with it (delivery/notifications.ts).
     const link = async (inviteRole: Role | null) => {
       const token = randomToken();
       const { rows } = await tx.query<{ expires_at: Date; created_at: Date }>(
@@ -83,6 +86,9 @@ export async function addMember(
          VALUES ($1, $2, $3, now() + make_interval(mins => $4), $5) RETURNING expires_at, created_at`,
         [sha256Hex(token), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES, inviteRole],
       );
+      if (options.email) {
+        await queueAccountEmail(tx, { orgId, userId: user.id, email: input.email, kind: inviteRole ? 'invitation' : 'sign_in_link', token, expiresAt: rows[0]!.expires_at });
+      }
       return { token, ...rows[0]! };
     };
 

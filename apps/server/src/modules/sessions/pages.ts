@@ -4,6 +4,7 @@ import { sha256Hex } from '../../security/tokens.ts';
 import { PASSWORD_PAGE } from '../users/password-page.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { acceptInvitation } from '../members/members.ts';
+import { EMAILED_SIGN_IN_SUFFIX } from '../../delivery/notifications.ts';
 import { createSession, CSRF_HEADER, csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, setSessionCookie } from '../users/sessions.ts';
 
 /**
@@ -73,8 +74,8 @@ export function pagesRouter(deps: AppDeps): Router {
     res.redirect(303, '/');
   });
 
-  router.get('/sign-in/:token', async (req, res) => {
-    if ((await invitationFor(req, res)) === 'handled') return;
+  /** Uses a (non-invitation) sign-in link: marks it used, opens a session, and moves on. */
+  async function signInWith(req: express.Request, res: express.Response): Promise<void> {
     const link = await deps.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ user_id: string; org_id: string; needs_password: boolean; resets_password: boolean }>(
         `UPDATE sign_in_tokens SET used_at = now()
@@ -98,6 +99,30 @@ export function pagesRouter(deps: AppDeps): Router {
     setSessionCookie(res, await createSession(deps.db, link.user_id, link.org_id), secure);
     // A new account (first run, or an admin's invitation) chooses its password next.
     res.redirect(303, link.needs_password ? PASSWORD_PAGE : '/');
+  }
+
+  router.get('/sign-in/:token', async (req, res) => {
+    if ((await invitationFor(req, res)) === 'handled') return;
+    await signInWith(req, res);
+  });
+
+  /**
+   * The same link as emailed (delivery/notifications.ts): mail scanners and link previews fetch links,
+   * and a GET that used it up would spend it (and, for a recovery link, clear the password). So GET
+   * only shows a button, and its POST uses the link. The token in the path is what a forged
+   * cross-site POST would lack.
+   */
+  router.get(`/sign-in/:token${EMAILED_SIGN_IN_SUFFIX}`, (req, res) => {
+    res.set('X-Robots-Tag', 'noindex, nofollow');
+    sendPage(
+      res,
+      200,
+      'Sign in to Greenlight',
+      `<p>Continue to sign in with this one-time link.</p><form method="post" action="${escapeHtml(req.path)}"><button type="submit" class="primary">Continue</button></form>`,
+    );
+  });
+  router.post(`/sign-in/:token${EMAILED_SIGN_IN_SUFFIX}`, async (req, res) => {
+    await signInWith(req, res);
   });
 
   /**

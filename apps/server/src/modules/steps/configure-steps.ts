@@ -17,9 +17,12 @@ export async function configureApprovalSteps(
   auth: AuthContext,
   approvalId: string,
   input: ConfigureStepsBody['steps'],
+  options: { notify?: boolean } = {},
 ): Promise<Step[]> {
   const rows = await db.transaction(async (tx) => {
     const a = await lockPending(tx, auth.org.id, approvalId);
+    // The new steps change who is asked: the event's fan-out queues the work of telling them.
+    if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
     // Who may route this request (its requester or an admin, so that an approver cannot reassign a
     // request to themselves) is the route table's ownership rule, checked by the router.
     const voted = await tx.query('SELECT 1 FROM approval_votes WHERE approval_id = $1 LIMIT 1', [a.id]);
@@ -71,6 +74,6 @@ export async function configureApprovalSteps(
 }
 
 export const configureSteps: Handler<Routes['configureSteps']> = async ({ params, body, auth, deps }) => {
-  const steps = await configureApprovalSteps(deps.db, auth, params.id, body.steps);
+  const steps = await configureApprovalSteps(deps.db, auth, params.id, body.steps, { notify: deps.config.mail !== null });
   return { status: 201, body: { data: steps } };
 };

@@ -4,7 +4,7 @@ import { decideStep } from '../../core/state-machine.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 
 export const voteStep: Handler<Routes['voteStep']> = async ({ params, body, auth, deps }) => {
-  const { step, events } = await decideStep(deps.db, auth, params.id, params.stepId, body);
+  const { step, events } = await decideStep(deps.db, auth, params.id, params.stepId, body, { notify: deps.config.mail !== null });
   countDecisions(deps.metrics, events);
   return { status: 200, body: step };
 };

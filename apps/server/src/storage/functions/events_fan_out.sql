@@ -1,7 +1,7 @@
 -- Fan-out: one outbox row per target of an event, inserted by the statement that inserts the event,
 -- whatever code path that is (a decision, a cancellation, a comment, the expiry sweep, a failed
 -- delivery), so an event and its deliveries commit together or not at all. A callback gets a
--- request's final outcome; a subscription gets the types it chose.
+-- request's final outcome; a subscription gets the types it chose; a change of steps gets a `notify` row.
 --
 -- `approval.created` is left out by the trigger's WHEN clause: only the create statement writes it
 -- (greenlight_create_approvals), and fans it out itself in the same statement. A create is the
@@ -22,7 +22,13 @@ BEGIN
   UNION ALL
   SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'subscription', s.id, s.url, '{}'
     FROM webhook_subscriptions s
-   WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events);
+   WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)
+  UNION ALL
+  -- Who is asked may have changed: a `notify` row works it out again and tells whoever was not told yet.
+  -- Only when the writer sends notifications (it sets greenlight.notify for its transaction).
+  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', NULL, 'notify:' || NEW.type, '{}'
+   WHERE NEW.type IN ('steps.configured', 'step.decided')
+     AND current_setting('greenlight.notify', true) = 'on';
   IF FOUND THEN
     PERFORM set_config('greenlight.fanned_out', 'on', true);
   END IF;

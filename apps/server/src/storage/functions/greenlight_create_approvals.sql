@@ -15,7 +15,8 @@
 --   insert of the same key to commit or roll back);
 -- - its event comes from the same RETURNING, so neither exists without the other, and its
 --   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
---   out: see events_fan_out.sql).
+--   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends notifications),
+--   the `notify` row that works out whom to tell (delivery/notifications.ts).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
 -- writes each request on its own (core/create-batch.ts). Errors keep their SQLSTATE and constraint.
 -- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
@@ -31,7 +32,8 @@ RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fa
 BEGIN
   RETURN QUERY
   WITH items AS (
-    SELECT (i.ordinality - 1)::integer AS ord, i.*
+    SELECT (i.ordinality - 1)::integer AS ord, i.*,
+           coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify
       FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
   ), o AS (
     SELECT orgs.id FROM orgs WHERE orgs.id IN (SELECT items.org_id FROM items) AND NOT orgs.emergency_stop FOR SHARE
@@ -58,10 +60,16 @@ BEGIN
     RETURNING id, org_id, approval_id
   ), fan AS (
     INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
-    SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'subscription', s.id, s.url, '{}'
-      FROM ev
-      JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
-     ORDER BY ev.id
+    SELECT f.* FROM (
+      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'subscription', s.id, s.url, '{}'::jsonb
+        FROM ev
+        JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
+      UNION ALL
+      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', NULL, 'notify:approval.created', '{}'::jsonb
+        FROM ev JOIN items i ON i.id = ev.approval_id
+       WHERE i.notify
+    ) f (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
+     ORDER BY f.event_id
     RETURNING approval_id
   )
   SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id)

@@ -5,7 +5,8 @@
 --
 -- p_vote (JSON): org, approval, step (null: the request itself), actor_type, actor_id, actor_name,
 -- user_id and user_role (a person's, or null for a connection), decision ('approve' | 'reject'),
--- comment, source, content_sha256 (of the request as decided), lease_ms and new_secret (see below).
+-- comment, source, content_sha256 (of the request as decided), lease_ms and new_secret (see below),
+-- notify (true when the caller sends notifications).
 --
 -- Exactly-once: greenlight_lock_pending locks the request and share-locks its org, and checks the stop,
 -- the status and the deadline under that lock; a vote is inserted against the primary key
@@ -46,8 +47,10 @@ DECLARE
 BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
-    decision text, comment text, source text, content_sha256 text, lease_ms float8, new_secret text);
+    decision text, comment text, source text, content_sha256 text, lease_ms float8, new_secret text, notify boolean);
   PERFORM set_config('greenlight.fanned_out', '', true);
+  -- The caller sends notifications: a step decided queues a `notify` row (events_fan_out.sql).
+  PERFORM set_config('greenlight.notify', CASE WHEN v.notify THEN 'on' ELSE '' END, true);
 
   a := greenlight_lock_pending(v.org, v.approval);
 

@@ -1,0 +1,150 @@
+import express, { type Response, type Router } from 'express';
+import { z } from 'zod';
+import { LIMITS } from '@greenlight/contract';
+import type { AppDeps } from '../../context.ts';
+import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
+import { DECISION_LINK_PATH } from '../../delivery/notifications.ts';
+import type { ApprovalRow } from '../../core/approval-record.ts';
+import { countDecisions } from '../../metrics/count-decisions.ts';
+import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
+
+const Form = z.object({
+  token: z.string().max(100),
+  comment: z.string().max(LIMITS.commentMax).optional(),
+});
+
+const VERB: Record<LinkDecision, { imperative: string; past: string }> = {
+  approve: { imperative: 'Approve', past: 'approved' },
+  reject: { imperative: 'Reject', past: 'rejected' },
+};
+
+const when = (d: Date | null): string => (d ? `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'an unknown time');
+
+function closedSentence(c: Closed): string {
+  const at = when(c.at);
+  switch (c.status) {
+    case 'approved':
+    case 'rejected':
+      return c.by ? `This request was already ${c.status} by ${c.by} at ${at}.` : `This request was already ${c.status} automatically at ${at}.`;
+    case 'cancelled':
+      return c.by ? `This request was cancelled by ${c.by} at ${at}.` : `This request was cancelled at ${at}.`;
+    case 'expired':
+      return `This request expired at ${at}.`;
+  }
+}
+
+function summary(a: ApprovalRow, deps: AppDeps): string {
+  const row = (label: string, value: string) => `<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`;
+  const changes = a.changes
+    ? `<h2>Changes</h2><table><tr><th>Field</th><th>Before</th><th>After</th></tr>${[
+        ...new Set([...Object.keys(a.changes.before ?? {}), ...Object.keys(a.changes.after ?? {})]),
+      ]
+        .map((k) => {
+          const show = (o: Record<string, unknown> | null) => (o && k in o ? JSON.stringify(o[k]) : '—');
+          return `<tr><td>${escapeHtml(k)}</td><td><code>${escapeHtml(show(a.changes!.before))}</code></td><td><code>${escapeHtml(show(a.changes!.after))}</code></td></tr>`;
+        })
+        .join('')}</table>`
+    : '';
+  return `<h2>${escapeHtml(a.title)}</h2>
+<dl>${row('Priority', a.priority)}${row('Requested by', a.requested_by_name ?? 'an automation')}${row('Expires', a.expires_at ? when(a.expires_at) : 'no expiry')}</dl>
+${a.description ? `<pre style="white-space:pre-wrap">${escapeHtml(a.description)}</pre>` : ''}
+${changes}
+<p><a href="${escapeHtml(`${deps.config.publicUrl}/requests/${a.id}`)}">Open in Greenlight</a></p>`;
+}
+
+/** Every page of a link: never cached, never indexed, never framed, no Referer with the token in it (sendPage). */
+function page(res: Response, status: number, title: string, body: string): void {
+  res.set('X-Robots-Tag', 'noindex, nofollow');
+  sendPage(res, status, title, body);
+}
+
+/** The page for a link that cannot be used, saying what happened. */
+function explain(res: Response, state: Exclude<LinkState, { kind: 'open' }>, deps: AppDeps): void {
+  switch (state.kind) {
+    case 'unknown':
+      return page(res, 404, 'Link not valid', '<p>This link is not valid. Open the request in Greenlight instead.</p>');
+    case 'used': {
+      const verb = VERB[state.link.decision].past;
+      const outcome = state.closed ? ` ${closedSentence(state.closed)}` : ' The request is still waiting for other approvals.';
+      return page(res, 200, `You ${verb} this request`, `<p>You ${verb} this request at ${escapeHtml(when(state.link.used_at))} with this link; it cannot be used again.${escapeHtml(outcome)}</p>${summary(state.approval, deps)}`);
+    }
+    case 'closed':
+      return page(res, 200, 'Already decided', `<p>${escapeHtml(closedSentence(state.closed))} Nothing was changed.</p>${summary(state.approval, deps)}`);
+    case 'expired':
+      return page(res, 410, 'Link expired', `<p>This link expired at ${escapeHtml(when(state.link.expires_at))}. Open the request in Greenlight to decide it.</p>${summary(state.approval, deps)}`);
+    case 'voted':
+      return page(res, 200, 'You already voted', `<p>You already ${escapeHtml(VERB[state.vote.decision].past)} this request at ${escapeHtml(when(state.vote.at))}. Nothing was changed.</p>${summary(state.approval, deps)}`);
+  }
+}
+
+/**
+ * The pages of decision links (decision-links.ts). `GET` (and `HEAD`) shows a confirmation page and
+ * changes nothing, whoever fetches it — a mail scanner, a link preview, a person — with cookies or
+ * without. Only the page's `POST` decides; its form carries the token itself, which is what a forged
+ * cross-site POST would lack, and no session or cookie is read or set. After the POST, 303 to the
+ * link's page, which then shows what was done.
+ */
+export function decisionLinkRouter(deps: AppDeps): Router {
+  const router = express.Router();
+
+  router.get(`${DECISION_LINK_PATH}/:token`, async (req, res) => {
+    const token = req.params.token;
+    const state = await describeLink(deps.db, token);
+    if (state.kind !== 'open') return explain(res, state, deps);
+    const verb = VERB[state.link.decision].imperative;
+    page(
+      res,
+      200,
+      `${verb} this request?`,
+      `<p>Nothing is decided until you press <strong>${verb}</strong> below.</p>
+${summary(state.approval, deps)}
+<form method="post" action="${DECISION_LINK_PATH}">
+${hiddenInput('token', token)}
+<label>Comment (optional) <textarea name="comment" maxlength="${LIMITS.commentMax}" rows="3"></textarea></label>
+<button type="submit">${verb}</button>
+</form>`,
+    );
+  });
+
+  router.post(DECISION_LINK_PATH, express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
+    const form = Form.safeParse(req.body ?? {});
+    if (!form.success) return page(res, 400, 'Not decided', '<p>The form was not valid. Open the link from your email again.</p>');
+    const comment = form.data.comment?.trim() || null;
+    const result = await useLink(deps.db, form.data.token, { comment, notify: deps.config.mail !== null });
+    switch (result.kind) {
+      case 'decided':
+        countDecisions(deps.metrics, result.decided.events);
+        return res.redirect(303, `${DECISION_LINK_PATH}/${form.data.token}`);
+      case 'unusable':
+        return result.state.kind === 'open' ? page(res, 409, 'Not decided', '<p>Please try again.</p>') : explain(res, result.state, deps);
+      case 'not-allowed':
+        return page(res, 403, 'Not decided', '<p>You are no longer an approver in this organization.</p>');
+      case 'refused':
+        // Overtaken meanwhile (decided elsewhere, already voted): say what happened rather than why the vote failed.
+        if (result.state.kind !== 'open') return explain(res, result.state, deps);
+        return page(res, result.error.status, 'Not decided', `<p>${escapeHtml(refusalSentence(result.error.code, result.error.message))}</p>${summary(result.state.approval, deps)}`);
+    }
+  });
+
+  return router;
+}
+
+/** The state machine's refusals in plain words. */
+function refusalSentence(code: string, message: string): string {
+  switch (code) {
+    case 'EMERGENCY_STOP':
+      return 'Decisions are paused in this organization (emergency stop). Your link still works once they resume.';
+    case 'APPROVAL_EXPIRED':
+      return 'This request has expired and can no longer be decided.';
+    case 'SELF_APPROVAL_FORBIDDEN':
+      return 'You made this request, so you cannot approve it.';
+    case 'ALREADY_VOTED':
+      return 'You already voted on this request.';
+    case 'NOT_APPROVER':
+      return 'You are not an approver of the step this request is waiting for.';
+    case 'STEP_OUT_OF_ORDER':
+      return 'This request is waiting for an earlier step first.';
+    default:
+      return `Your decision was not recorded: ${message}`;
+  }
+}

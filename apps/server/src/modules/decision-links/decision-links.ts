@@ -1,0 +1,150 @@
+/**
+ * Decision links (SECURITY.md 40–42): what a link in an approval email may do.
+ *
+ * A link's token is 256 random bits; only its SHA-256 finds it. It is bound to one request, one
+ * person and one decision, works once, and expires with its request (at most 7 days: see
+ * delivery/notifications.ts). Reading a link (`describeLink`) changes nothing, whoever reads it. Using
+ * it (`useLink`) is one transaction: the link is marked used and the person's vote goes through the
+ * one decision path (core/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
+ * refused vote rolls the use back with it. The token authenticates this one vote and nothing else:
+ * no session, no cookie, no other request.
+ *
+ * What it does not cover: whoever holds the email holds the link (as with any emailed link); a
+ * person removed from the org or made a viewer since is refused at use.
+ */
+import { ApiError } from '../../errors.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
+import { APPROVAL_COLUMNS, type ApprovalRow } from '../../core/approval-record.ts';
+import { decide, type Decided } from '../../core/state-machine.ts';
+import type { Caller } from '../../core/events.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+
+/** randomToken(): 32 bytes as base64url. Anything else is not a token, and is not looked up. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export type LinkDecision = 'approve' | 'reject';
+
+interface LinkRow {
+  id: string;
+  org_id: string;
+  approval_id: string;
+  user_id: string;
+  decision: LinkDecision;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** How a request that left `pending` ended, as the person is told. */
+export interface Closed {
+  status: Exclude<ApprovalRow['status'], 'pending'>;
+  by: string | null;
+  at: Date | null;
+}
+
+export type LinkState =
+  | { kind: 'unknown' }
+  /** The link was used: by this person, for this decision, at `used_at`. */
+  | { kind: 'used'; link: LinkRow; approval: ApprovalRow; closed: Closed | null }
+  /** The request was decided, cancelled or expired without this link. */
+  | { kind: 'closed'; link: LinkRow; approval: ApprovalRow; closed: Closed }
+  | { kind: 'expired'; link: LinkRow; approval: ApprovalRow }
+  /**
+   * The person already voted on this request (without steps) another way: the dashboard, the API.
+   * With steps a person may be asked again at a later step; the vote itself says then.
+   */
+  | { kind: 'voted'; link: LinkRow; approval: ApprovalRow; vote: { decision: LinkDecision; at: Date } }
+  | { kind: 'open'; link: LinkRow; approval: ApprovalRow };
+
+const FINAL_EVENTS = ['approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired'];
+
+async function closedOf(db: Queryable, a: ApprovalRow): Promise<Closed | null> {
+  if (a.status === 'pending') return null;
+  const { rows } = await db.query<{ actor_name: string | null; actor_type: string; created_at: Date }>(
+    `SELECT actor_name, actor_type, created_at FROM events WHERE approval_id = $1 AND type = ANY ($2::text[]) ORDER BY id DESC LIMIT 1`,
+    [a.id, FINAL_EVENTS],
+  );
+  const e = rows[0];
+  return { status: a.status, by: e && e.actor_type !== 'system' ? e.actor_name : null, at: e?.created_at ?? a.decided_at ?? a.cancelled_at ?? a.expired_at };
+}
+
+async function linkByToken(db: Queryable, token: string): Promise<LinkRow | null> {
+  if (!TOKEN.test(token)) return null;
+  const { rows } = await db.query<LinkRow>(
+    'SELECT id, org_id, approval_id, user_id, decision, expires_at, used_at FROM decision_links WHERE token_hash = $1',
+    [sha256Hex(token)],
+  );
+  return rows[0] ?? null;
+}
+
+/** What a link stands for now. Reads only. */
+export async function describeLink(db: Queryable, token: string): Promise<LinkState> {
+  const link = await linkByToken(db, token);
+  if (!link) return { kind: 'unknown' };
+  const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [link.approval_id]);
+  const approval = rows[0];
+  if (!approval) return { kind: 'unknown' };
+  const closed = await closedOf(db, approval);
+  if (link.used_at) return { kind: 'used', link, approval, closed };
+  if (closed) return { kind: 'closed', link, approval, closed };
+  if (link.expires_at.getTime() <= Date.now()) return { kind: 'expired', link, approval };
+  const { rows: votes } = await db.query<{ decision: LinkDecision; created_at: Date }>(
+    `SELECT decision, created_at FROM approval_votes WHERE approval_id = $1 AND step_order = 0 AND voter_type = 'user' AND voter_id = $2`,
+    [approval.id, link.user_id],
+  );
+  if (votes[0]) return { kind: 'voted', link, approval, vote: { decision: votes[0].decision, at: votes[0].created_at } };
+  return { kind: 'open', link, approval };
+}
+
+export type UseResult =
+  | { kind: 'decided'; decided: Decided }
+  /** Nothing was done: the link is not (or no longer) usable; `state` says why. */
+  | { kind: 'unusable'; state: LinkState }
+  /** The vote was refused by the state machine (stop, expiry, four-eyes…); the link stays unused. */
+  | { kind: 'refused'; error: ApiError; state: LinkState }
+  /** The person is no longer a member who may approve in the request's org. */
+  | { kind: 'not-allowed'; state: LinkState };
+
+/**
+ * Uses a link: marks it used and votes, in one transaction. The state machine's refusals are rolled
+ * back and shown to the person; anything else is a failure, rethrown.
+ */
+export async function useLink(
+  db: Database,
+  token: string,
+  input: { comment: string | null; notify: boolean },
+): Promise<UseResult> {
+  const link = await linkByToken(db, token);
+  if (!link) return { kind: 'unusable', state: { kind: 'unknown' } };
+  const done = await db
+    .transaction(async (tx): Promise<UseResult | null> => {
+      const { rows: claimed } = await tx.query<LinkRow>(
+        `UPDATE decision_links SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()
+          RETURNING id, org_id, approval_id, user_id, decision, expires_at, used_at`,
+        [link.id],
+      );
+      const l = claimed[0];
+      if (!l) return null;
+      const { rows: members } = await tx.query<{ role: 'admin' | 'approver' | 'viewer'; email: string; name: string | null }>(
+        'SELECT m.role, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2',
+        [l.org_id, l.user_id],
+      );
+      const m = members[0];
+      if (!m || m.role === 'viewer') throw new NotAllowed();
+      const caller: Caller = {
+        org: { id: l.org_id },
+        // As a dashboard session names the person (modules/users/session-auth.ts).
+        principal: { type: 'user', id: l.user_id, name: m.name ?? m.email },
+        user: { id: l.user_id, role: m.role },
+      };
+      const decided = await decide(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: 'email' }, { notify: input.notify });
+      return { kind: 'decided', decided };
+    })
+    .catch(async (err: unknown): Promise<UseResult> => {
+      if (err instanceof NotAllowed) return { kind: 'not-allowed', state: await describeLink(db, token) };
+      if (err instanceof ApiError) return { kind: 'refused', error: err, state: await describeLink(db, token) };
+      throw err;
+    });
+  return done ?? { kind: 'unusable', state: await describeLink(db, token) };
+}
+
+class NotAllowed extends Error {}

@@ -1,0 +1,174 @@
+/**
+ * N1: notification latency, request created → its approver's email received by the SMTP server, at a
+ * steady rate (default 20/s for 20 s), against a bare reference in the same run. The SMTP server runs
+ * in this process (smtp-server on loopback) and notes when each message's DATA ends, so both ends use
+ * one clock. Lost = created (201) but no email within 15 s after the last create.
+ *
+ * The server is the real one on Postgres with GREENLIGHT_SMTP_URL pointing here: the create commits a
+ * `notify` outbox row, the worker works out who is asked and queues the email, and the worker sends it.
+ * The reference (`bare-notify.mjs`) is Express 5 + pg committing one INSERT and sending the email
+ * inline before answering — nothing durable about it. Phases alternate (server first in odd rounds,
+ * bare first in even ones) for BENCH_N1_ROUNDS rounds (3); each ratio is the median of the rounds.
+ */
+import { SMTPServer } from 'smtp-server';
+import { createDatabase, loadAverage, median, percentile, record, seed, sleep, spread, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
+
+const RATE = Number(process.env.BENCH_N1_RATE ?? 20);
+const SECS = Number(process.env.BENCH_N1_SECONDS ?? 20);
+const ROUNDS = Number(process.env.BENCH_N1_ROUNDS ?? 3);
+const WARM = 40;
+const N = RATE * SECS;
+
+/** Arrival time of each message, by its subject's request title. */
+const arrivals = new Map<string, number>();
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['STARTTLS', 'AUTH'],
+  logger: false,
+  onData(stream, _session, callback) {
+    let head = '';
+    stream.on('data', (chunk: Buffer) => {
+      if (head.length < 8192) head += chunk.toString('latin1');
+    });
+    stream.on('end', () => {
+      const at = performance.now();
+      const title = /^Subject: .*Approval needed: (\S+)/m.exec(head)?.[1];
+      if (title && !arrivals.has(title)) arrivals.set(title, at);
+      callback();
+    });
+  },
+});
+smtp.on('error', () => {});
+await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
+const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as { port: number }).port}`;
+
+interface Phase {
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  lost: number;
+  statuses: Record<number, number>;
+  load1: number;
+}
+
+async function create(url: string, key: string, title: string): Promise<number> {
+  const res = await fetch(`${url}/api/v1/approvals`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title, description: 'bench', priority: 'low' }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Creates `count` requests titled `<prefix>-<i>` at `rate`/s; latency per create = sent → its email arrived. */
+async function phase(url: string, key: string, prefix: string, from: number, count: number): Promise<Phase> {
+  const sentAt: number[] = new Array(count);
+  const statuses: Record<number, number> = {};
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let j = 0; j < count; j++) {
+    const due = start + (j * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt[j] = performance.now();
+    inflight.push(
+      create(url, key, `${prefix}-${from + j}`)
+        .catch(() => 0)
+        .then((s) => void (statuses[s] = (statuses[s] ?? 0) + 1)),
+    );
+  }
+  await Promise.all(inflight);
+  const arrived = () => {
+    let n = 0;
+    for (let j = 0; j < count; j++) if (arrivals.has(`${prefix}-${from + j}`)) n++;
+    return n;
+  };
+  const deadline = Date.now() + 15_000;
+  while (arrived() < count && Date.now() < deadline) await sleep(50);
+  const lat: number[] = [];
+  let lost = 0;
+  for (let j = 0; j < count; j++) {
+    const at = arrivals.get(`${prefix}-${from + j}`);
+    if (at === undefined) lost++;
+    else lat.push(at - sentAt[j]!);
+  }
+  lat.sort((a, b) => a - b);
+  return { p50_ms: round1(percentile(lat, 50)), p99_ms: round1(percentile(lat, 99)), max_ms: round1(percentile(lat, 100)), lost, statuses, load1: Number(loadAverage().toFixed(2)) };
+}
+
+const database = await createDatabase('notify');
+try {
+  const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
+  const seeded = await seed(storage, 1);
+  const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtpUrl, GREENLIGHT_MAIL_FROM: 'bench@example.test' });
+  const bare = await startHelper('bare-notify.mjs', [], { DATABASE_URL: database.url, SMTP_URL: smtpUrl });
+  try {
+    const key = seeded.keys[0]!;
+    // Unmeasured warm-up of both (JIT, pools, SMTP connections).
+    await phase(server.url, key, 's', 0, WARM);
+    await phase(bare.url, key, 'b', 0, WARM);
+
+    const rounds: { server: Phase; bare: Phase; p50_ratio: number; p99_ratio: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const from = WARM + r * N;
+      const runServer = () => phase(server.url, key, 's', from, N);
+      const runBare = () => phase(bare.url, key, 'b', from, N);
+      let s: Phase;
+      let b: Phase;
+      if (r % 2 === 0) {
+        s = await runServer();
+        b = await runBare();
+      } else {
+        b = await runBare();
+        s = await runServer();
+      }
+      const round = { server: s, bare: b, p50_ratio: ratio(s.p50_ms, b.p50_ms), p99_ratio: ratio(s.p99_ms, b.p99_ms) };
+      rounds.push(round);
+      console.log(`round ${r + 1}: server p50 ${s.p50_ms} p99 ${s.p99_ms} lost ${s.lost}; bare p50 ${b.p50_ms} p99 ${b.p99_ms} lost ${b.lost}; ratios ${round.p50_ratio} / ${round.p99_ratio} (load ${s.load1})`);
+    }
+    const pick = (f: (x: (typeof rounds)[number]) => number) => rounds.map(f);
+    const lost = rounds.reduce((n, x) => n + x.server.lost, 0);
+    const f = {
+      database: 'postgres',
+      rate: RATE,
+      seconds: SECS,
+      rounds: ROUNDS,
+      creates: N * ROUNDS,
+      lost,
+      bare_lost: rounds.reduce((n, x) => n + x.bare.lost, 0),
+      p50_ms: median(pick((x) => x.server.p50_ms)),
+      p99_ms: median(pick((x) => x.server.p99_ms)),
+      bare_p50_ms: median(pick((x) => x.bare.p50_ms)),
+      bare_p99_ms: median(pick((x) => x.bare.p99_ms)),
+      p50_ratio: median(pick((x) => x.p50_ratio)),
+      p50_ratio_spread: spread(pick((x) => x.p50_ratio)),
+      p99_ratio: median(pick((x) => x.p99_ratio)),
+      p99_ratio_spread: spread(pick((x) => x.p99_ratio)),
+      per_round: rounds,
+      uptime: uptimeLoad(),
+    };
+    record(
+      'notify',
+      f,
+      [
+        `N1 create → approver's email at the SMTP server, ${RATE}/s, ${ROUNDS} interleaved rounds of ${SECS} s: server p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (medians), lost ${lost} of ${N * ROUNDS}`,
+        `bare Express + pg (one INSERT, email sent inline): p50 ${f.bare_p50_ms} ms, p99 ${f.bare_p99_ms} ms; ratio p50 ${f.p50_ratio}× (${f.p50_ratio_spread.join('–')}), p99 ${f.p99_ratio}× (${f.p99_ratio_spread.join('–')}); uptime: ${f.uptime}`,
+      ].join('\n'),
+    );
+  } finally {
+    await bare.stop();
+    await server.stop();
+  }
+} finally {
+  await database.drop();
+  await new Promise<void>((r) => smtp.close(() => r()));
+}
+
+function ratio(a: number, b: number): number {
+  return Number((a / Math.max(b, 0.01)).toFixed(2));
+}
+
+function round1(x: number): number {
+  return Number(x.toFixed(1));
+}
