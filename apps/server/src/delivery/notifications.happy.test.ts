@@ -224,3 +224,22 @@ it('a person removed from the org before their email went out is not emailed', a
   ]);
   expect(rows).toEqual([{ status: 'gone', last_error: 'recipient is no longer an approver of the org' }]);
 });
+
+it('fields marked sensitive are masked in the email of a reviewer without see_sensitive, shown to an admin', async () => {
+  const seed = await seedOrg(server.db, 'Mail redact');
+  const alice = await seed.addUser('approver');
+  const body = approvalBody({
+    changes: { before: { card: '4111 1111 1111 1111', plan: 'pro' }, after: { card: '5500 0000 0000 0004', plan: 'team' } },
+    redact: ['changes.before.card', 'changes.after.card'],
+  });
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(body).expect(201)).body as { id: string };
+  await smtp.until(() => [seed.admin.email, alice.email].every((e) => smtp.to(e).length === 1));
+  await settled(a.id);
+  const reviewer = smtp.to(alice.email)[0]!;
+  expect(reviewer.text).toContain('plan: "pro" → "team"');
+  expect(reviewer.text).toContain('[redacted]');
+  expect(`${reviewer.text}${reviewer.html}`).not.toContain('4111 1111');
+  expect(`${reviewer.text}${reviewer.html}`).not.toContain('5500 0000');
+  const admin = smtp.to(seed.admin.email)[0]!;
+  expect(admin.text).toContain('5500 0000 0000 0004');
+});

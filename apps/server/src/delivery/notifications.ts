@@ -16,7 +16,8 @@
  */
 import type { Database, Queryable } from '../storage/database.ts';
 import type { ClaimedDelivery } from '../core/events.ts';
-import { APPROVAL_COLUMNS, type ApprovalRow } from '../core/approval-record.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
+import { forViewer } from '../core/approval-view.ts';
 import { whoIsAsked } from '../core/who-is-asked.ts';
 import { DELIVERIES_CHANNEL } from '../events/event-bus.ts';
 import { secretKeys } from '../security/sealed.ts';
@@ -131,16 +132,17 @@ async function buildApprovalRequest(rt: NotificationRuntime, d: ClaimedDelivery,
   if (!a) return { skip: 'request removed' };
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
   // Removed from the org, or made a viewer, since they were asked: nothing to ask them any more.
-  const { rows: member } = await rt.db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ($3, $4)', [
-    a.org_id,
-    d.recipient_user_id,
-    'approver',
-    'admin',
-  ]);
+  const { rows: member } = await rt.db.query<{ role: 'admin' | 'approver'; see_sensitive: boolean }>(
+    'SELECT role, see_sensitive FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ($3, $4)',
+    [a.org_id, d.recipient_user_id, 'approver', 'admin'],
+  );
   if (member.length === 0) return { skip: 'recipient is no longer an approver of the org' };
+  // The message shows the request as its recipient may see it: fields marked sensitive are masked
+  // for a reviewer without `see_sensitive`, as on the page and in the API.
+  const shown = forViewer({ principal: { type: 'user', id: d.recipient_user_id! }, user: member[0]! }, toApproval(a));
   const links = await decisionLinks(rt.db, d, a);
   const rendered = approvalRequestEmail({
-    approval: a,
+    approval: { ...a, changes: shown.changes },
     orgName: a.org_name,
     links: {
       approve: `${rt.publicUrl}${DECISION_LINK_PATH}/${links.approve}`,
