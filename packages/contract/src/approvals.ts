@@ -43,6 +43,7 @@ export const LIMITS = {
   tagsMax: 20,
   requiredApprovalsMax: 20,
   stepsMax: 20,
+  stepApproversMax: 50,
   commentMax: 10_000,
 } as const;
 

@@ -26,6 +26,11 @@ export const AUDIT_EVENT_TYPES = [
   'session.signed_out_everywhere',
   'sign_in_link.issued',
   'retention.purged',
+  'team.created',
+  'team.renamed',
+  'team.deleted',
+  'team.member_added',
+  'team.member_removed',
 ] as const;
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType', {
   description:

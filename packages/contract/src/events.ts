@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'comment.created',
   'steps.configured',
   'step.decided',
+  // A vote on a step that does not yet complete it (its quorum is not met).
+  'step.vote_recorded',
   // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
   'delivery.failed',
 ] as const;

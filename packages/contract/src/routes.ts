@@ -41,6 +41,7 @@ import {
   UserIdParams,
 } from './admin.ts';
 import { AuditLogPage, AuditEntry, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
+import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 
@@ -608,6 +609,96 @@ export const routes = {
       },
     },
     errors: [400, 403],
+  }),
+  // Teams: anyone in the org may read them (the names on a request's steps); only admins change them.
+  listTeams: defineRoute({
+    operationId: 'listTeams',
+    method: 'get',
+    path: '/api/v1/teams',
+    tag: 'Teams',
+    summary: 'List the teams of the organization',
+    description: 'Every team with its members, by name.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Teams, by name', schema: TeamList } },
+    errors: [403],
+  }),
+  getTeam: defineRoute({
+    operationId: 'getTeam',
+    method: 'get',
+    path: '/api/v1/teams/{id}',
+    tag: 'Teams',
+    summary: 'Get a team',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [403, 404],
+  }),
+  createTeam: defineRoute({
+    operationId: 'createTeam',
+    method: 'post',
+    path: '/api/v1/teams',
+    tag: 'Teams',
+    summary: 'Create a team',
+    description:
+      'Admins only (dashboard session). Names are unique in the organization, ignoring case (409 NAME_TAKEN). ' +
+      '`member_ids` must be members of the organization. At most 200 teams per organization (409 LIMIT_REACHED).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateTeamBody },
+    responses: { 201: { description: 'Created', schema: Team } },
+    errors: [400, 403, 409],
+  }),
+  updateTeam: defineRoute({
+    operationId: 'updateTeam',
+    method: 'patch',
+    path: '/api/v1/teams/{id}',
+    tag: 'Teams',
+    summary: 'Rename a team',
+    description: 'Admins only (dashboard session). 409 NAME_TAKEN when another team has the name.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: UpdateTeamBody },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [400, 403, 404, 409],
+  }),
+  deleteTeam: defineRoute({
+    operationId: 'deleteTeam',
+    method: 'delete',
+    path: '/api/v1/teams/{id}',
+    tag: 'Teams',
+    summary: 'Delete a team',
+    description:
+      'Admins only (dashboard session). Refused with 409 IN_USE while a flow or a step of a pending request names the team ' +
+      '(`details` says which), so nobody is left waiting on a team that no longer exists.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The deleted team', schema: Team } },
+    errors: [403, 404, 409],
+  }),
+  addTeamMember: defineRoute({
+    operationId: 'addTeamMember',
+    method: 'post',
+    path: '/api/v1/teams/{id}/members',
+    tag: 'Teams',
+    summary: 'Add a member to a team',
+    description:
+      'Admins only (dashboard session). The person must be a member of the organization (400); already in the team: 409 ALREADY_MEMBER. ' +
+      'A team member may decide the pending steps that name the team from then on.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: AddTeamMemberBody },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [400, 403, 404, 409],
+  }),
+  removeTeamMember: defineRoute({
+    operationId: 'removeTeamMember',
+    method: 'delete',
+    path: '/api/v1/teams/{id}/members/{userId}',
+    tag: 'Teams',
+    summary: 'Remove a member from a team',
+    description: 'Admins only (dashboard session). 404 when the person is not in the team. Votes already cast stay.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: TeamMemberParams },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [403, 404],
   }),
 } as const satisfies Record<string, RouteDef>;
 

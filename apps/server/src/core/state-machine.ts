@@ -50,7 +50,7 @@ import { ApiError, emergencyStop, notFound } from '../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, toApproval, type ApprovalRow } from './approval-record.ts';
 import { appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
-import { toStep, type StepRow } from './step-record.ts';
+import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from './text.ts';
 import { secretKeys } from '../security/sealed.ts';
@@ -178,7 +178,7 @@ export interface DecideOptions {
 
 interface DecideRow {
   approval: Record<string, unknown>;
-  step: (Omit<StepRow, 'decided_at'> & { decided_at: string | null }) | null;
+  step: { id: string } | null;
   event: Record<string, unknown>;
   event_ids: string[];
   event_types: EventType[];
@@ -186,6 +186,11 @@ interface DecideRow {
   secret: string | null;
   previous_secret: string | null;
   wake_worker: boolean;
+}
+
+async function stepById(db: Queryable, stepId: string): Promise<Step> {
+  const { rows } = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM approval_steps s WHERE s.id = $1`, [stepId]);
+  return toStep(rows[0]!);
 }
 
 async function vote(db: Database, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
@@ -222,7 +227,8 @@ async function vote(db: Database, caller: Caller, approvalId: string, stepId: st
   announce(db, caller.org.id, approvalId, r.event_ids.map((id, i) => ({ id, type: r.event_types[i]! })), r.wake_worker);
 
   const approval = toApproval(approvalFromJson(r.approval));
-  const step = r.step && toStep({ ...r.step, decided_at: r.step.decided_at === null ? null : new Date(r.step.decided_at) });
+  // The step as the API shows it (with the names of whoever it asks), read after the commit.
+  const step = r.step && (await stepById(db, r.step.id));
   const d = r.delivery;
   const callback: ClaimedCallback | null =
     d === null

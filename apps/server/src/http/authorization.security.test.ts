@@ -149,6 +149,15 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
     );
     return { path: route.path.replace('{id}', rows[0]!.id) };
   }
+  if (route.path.startsWith('/api/v1/teams/{id}')) {
+    const member = await org.addUser('approver');
+    const { rows } = await server.db.query<{ id: string }>('INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id', [org.org.id, `team-${randomBytes(4).toString('hex')}`]);
+    await server.db.query('INSERT INTO team_members (team_id, org_id, user_id) VALUES ($1, $2, $3)', [rows[0]!.id, org.org.id, member.id]);
+    const path = route.path.replace('{id}', rows[0]!.id).replace('{userId}', member.id);
+    if (id === 'addTeamMember') return { path, body: { user_id: (await org.addUser('approver')).id } };
+    return { path, body };
+  }
+  if (id === 'createTeam') return { path: route.path, body: { name: `team-${randomBytes(4).toString('hex')}` } };
   if (route.path.includes('{userId}')) return { path: route.path.replace('{userId}', (await org.addUser('viewer')).id), body };
   if (id === 'revokeOAuthClient') return { path: route.path.replace('{id}', (await registerClient(server, org)).id) };
   if (id === 'revokeConnection') return { path: route.path.replace('{id}', (await org.newKey()).connectionId) };

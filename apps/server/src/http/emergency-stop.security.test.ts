@@ -28,7 +28,7 @@ async function stateOf(id: string) {
     approval,
     events: await q('SELECT count(*)::int AS n FROM events WHERE approval_id = $1'),
     comments: await q('SELECT count(*)::int AS n FROM comments WHERE approval_id = $1'),
-    steps: (await server.db.query('SELECT id, status, approver_id FROM approval_steps WHERE approval_id = $1 ORDER BY step_order', [id])).rows,
+    steps: (await server.db.query('SELECT id, status, approver_ids FROM approval_steps WHERE approval_id = $1 ORDER BY step_order', [id])).rows,
   };
 }
 
@@ -48,14 +48,17 @@ beforeAll(async () => {
     configureSteps: { steps: [{ approver_id: member.id, step_order: 1 }] },
     voteStep: { decision: 'approve' },
   };
+  teamId = (await server.db.query<{ id: string }>("INSERT INTO teams (org_id, name) VALUES ($1, 'SRE') RETURNING id", [org.org.id])).rows[0]!.id;
   for (const [n, route] of READS) before.set(n, (await callRoute(route, org.key)).status);
   snapshot = await stateOf(approvalId);
   await setEmergencyStop(server.db, org.org.id, true);
 });
 afterAll(() => server.stop());
+/** A team, for the reads of one by id. */
+let teamId: string;
 
 function callRoute(route: RouteDef, key: string) {
-  const path = route.path.replace('{id}', approvalId).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
+  const path = route.path.replace('{id}', route.path.startsWith('/api/v1/teams/') ? teamId : approvalId).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
   return callAnyRoute(server.url, route, { authorization: `Bearer ${key}`, path, body: bodies[route.operationId as OperationId] ?? {} });
 }
 
@@ -66,6 +69,11 @@ const name = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
  * revokes a leaked key while it is on). An API key gets 403 from them, before and during the stop.
  */
 const ADMINISTRATION: OperationId[] = [
+  'createTeam',
+  'updateTeam',
+  'deleteTeam',
+  'addTeamMember',
+  'removeTeamMember',
   'updateOrg',
   'createOAuthClient',
   'revokeOAuthClient',

@@ -38,6 +38,7 @@ export const EVENT_TYPES = every<EventType>()([
   'comment.created',
   'steps.configured',
   'step.decided',
+  'step.vote_recorded',
   'delivery.failed',
 ]);
 
@@ -62,6 +63,11 @@ export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
   'session.signed_out_everywhere',
   'sign_in_link.issued',
   'retention.purged',
+  'team.created',
+  'team.renamed',
+  'team.deleted',
+  'team.member_added',
+  'team.member_removed',
 ]);
 
 export const SCOPE_WORDS: Record<Scope, string> = {
@@ -102,6 +108,12 @@ export const ENDPOINTS = endpoints({
   listDeliveries: ['get', '/api/v1/deliveries'],
   redeliverDelivery: ['post', '/api/v1/deliveries/{id}/redeliver'],
   listAuditLog: ['get', '/api/v1/audit-log'],
+  listTeams: ['get', '/api/v1/teams'],
+  createTeam: ['post', '/api/v1/teams'],
+  updateTeam: ['patch', '/api/v1/teams/{id}'],
+  deleteTeam: ['delete', '/api/v1/teams/{id}'],
+  addTeamMember: ['post', '/api/v1/teams/{id}/members'],
+  removeTeamMember: ['delete', '/api/v1/teams/{id}/members/{userId}'],
   listSessions: ['get', '/api/v1/me/sessions'],
   endOtherSessions: ['delete', '/api/v1/me/sessions'],
 });

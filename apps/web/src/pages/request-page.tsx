@@ -222,7 +222,15 @@ function Steps({ steps, sequential, me }: { steps: Step[]; sequential: boolean; 
         {steps.map((s) => (
           <li key={s.id}>
             <div className="row">
-              <span>{s.approver_id === me?.user?.id ? 'You' : <span className="mono small">approver {s.approver_id.slice(0, 8)}</span>}</span>
+              <span data-testid="step-approvers">
+                {s.approvers.map((p, i) => (
+                  <span key={`${p.type}:${p.id}`}>
+                    {i > 0 && ', '}
+                    {p.type === 'user' && p.id === me?.user?.id ? 'You' : p.type === 'team' ? `team ${p.name ?? p.id.slice(0, 8)}` : (p.name ?? p.id.slice(0, 8))}
+                  </span>
+                ))}
+                {quorumWords(s)}
+              </span>
               <StatusBadge status={s.status} />
             </div>
             {s.decided_at && (
@@ -238,6 +246,13 @@ function Steps({ steps, sequential, me }: { steps: Step[]; sequential: boolean; 
   );
 }
 
+/** "(2 of them)" / "(all of them)" where a step asks several people; nothing for one person. */
+function quorumWords(s: Step): string {
+  const one = s.approvers.length === 1 && s.approvers[0]!.type === 'user';
+  if (one) return '';
+  return s.quorum === 'all' ? ' (all of them)' : ` (${s.quorum} of them)`;
+}
+
 const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'approval.created': 'requested this',
   'approval.vote_recorded': 'voted',
@@ -248,6 +263,7 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'comment.created': 'commented',
   'steps.configured': 'configured the steps',
   'step.decided': 'decided a step',
+  'step.vote_recorded': 'voted on a step',
   'delivery.failed': 'delivery failed',
 };
 

@@ -43,6 +43,8 @@ DECLARE
   wake boolean := false;
   self_approval boolean;
   may_decide boolean;
+  requester_user uuid;
+  step_done boolean := false;
 BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
@@ -51,8 +53,16 @@ BEGIN
 
   a := greenlight_lock_pending(v.org, v.approval);
 
-  -- Four-eyes: whoever created a request cannot approve it (rejecting, that is withdrawing, is fine).
-  self_approval := v.decision = 'approve' AND COALESCE(a.requested_by_type = v.actor_type AND a.requested_by_id = v.actor_id, false);
+  -- Four-eyes: whoever created a request cannot approve it (rejecting, that is withdrawing, is fine):
+  -- neither the principal that asked nor the person behind it (the person of an OAuth grant), whatever
+  -- credential they vote with and whichever team asks them.
+  requester_user := CASE a.requested_by_type
+                      WHEN 'user' THEN a.requested_by_id
+                      WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id)
+                    END;
+  self_approval := v.decision = 'approve' AND (
+    COALESCE(a.requested_by_type = v.actor_type AND a.requested_by_id = v.actor_id, false)
+    OR COALESCE(v.user_id = requester_user, false));
   IF self_approval AND v.step IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{}';
   END IF;
@@ -63,8 +73,9 @@ BEGIN
     IF s.status = 'pending' AND first_pending.id IS NULL THEN
       first_pending := s;
     END IF;
-    -- A connection decides any step; a person, as admin or as the step's approver.
-    may_decide := v.actor_type = 'connection' OR COALESCE(v.user_role = 'admin' OR s.approver_id = v.user_id, false);
+    -- A connection decides any step; a person, as admin or as one the step asks (named, or through a team).
+    may_decide := v.actor_type = 'connection' OR COALESCE(v.user_role = 'admin', false)
+                  OR (v.user_id IS NOT NULL AND EXISTS (SELECT 1 FROM greenlight_step_people(s) AS p (user_id) WHERE p.user_id = v.user_id));
     IF target.id IS NULL AND (
          (v.step IS NOT NULL AND s.id = v.step) OR (v.step IS NULL AND s.status = 'pending' AND may_decide)
        ) THEN
@@ -85,7 +96,8 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
         DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
     END IF;
-    IF NOT (v.actor_type = 'connection' OR COALESCE(v.user_role = 'admin' OR target.approver_id = v.user_id, false)) THEN
+    IF NOT (v.actor_type = 'connection' OR COALESCE(v.user_role = 'admin', false)
+            OR (v.user_id IS NOT NULL AND EXISTS (SELECT 1 FROM greenlight_step_people(target) AS p (user_id) WHERE p.user_id = v.user_id))) THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = '{"subject":"step"}';
     END IF;
   ELSIF n_steps > 0 AND target.id IS NULL THEN
@@ -94,8 +106,8 @@ BEGIN
 
   IF n_steps = 0 THEN
     -- Without steps: distinct principals until required_approvals; one rejection rejects.
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, decision, comment)
-    VALUES (a.id, 0, v.actor_type, v.actor_id, v.decision, v.comment)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
+    VALUES (a.id, 0, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"approval"}';
@@ -107,23 +119,30 @@ BEGIN
         DETAIL = jsonb_build_object('step_order', target.step_order, 'next_step_id', first_pending.id,
                                     'next_step_order', first_pending.step_order)::text;
     END IF;
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, decision, comment)
-    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.decision, v.comment)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
+    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"step"}';
     END IF;
-    UPDATE approval_steps st
-       SET status = CASE v.decision WHEN 'approve' THEN 'approved' ELSE 'rejected' END, decided_at = now(),
-           decided_by = v.actor_id, comment = v.comment
-     WHERE st.id = target.id AND st.status = 'pending'
-    RETURNING st.* INTO s;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
-        DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
+    -- One rejection rejects the step; approvals complete it once its quorum is met.
+    step_done := v.decision = 'reject' OR greenlight_step_approved(target, requester_user);
+    IF step_done THEN
+      UPDATE approval_steps st
+         SET status = CASE v.decision WHEN 'approve' THEN 'approved' ELSE 'rejected' END, decided_at = now(),
+             decided_by = v.actor_id, comment = v.comment
+       WHERE st.id = target.id AND st.status = 'pending'
+      RETURNING st.* INTO s;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
+          DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
+      END IF;
+    ELSE
+      s := target;
     END IF;
     INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, data)
-    VALUES (a.org_id, a.id, 'step.decided', v.actor_type, v.actor_id, v.actor_name,
+    VALUES (a.org_id, a.id, CASE WHEN step_done THEN 'step.decided' ELSE 'step.vote_recorded' END,
+            v.actor_type, v.actor_id, v.actor_name,
             jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'comment', v.comment,
                                'approved_content_sha256', v.content_sha256))
     RETURNING * INTO ev;
@@ -134,7 +153,7 @@ BEGIN
   SELECT count(*)::int INTO approvals_now FROM approval_votes vt WHERE vt.approval_id = a.id AND vt.decision = 'approve';
   IF v.decision = 'reject' THEN
     final_status := 'rejected';
-  ELSIF (n_steps = 0 AND approvals_now >= a.required_approvals) OR (n_steps > 0 AND all_others_approved) THEN
+  ELSIF (n_steps = 0 AND approvals_now >= a.required_approvals) OR (n_steps > 0 AND step_done AND all_others_approved) THEN
     final_status := 'approved';
   END IF;
 

@@ -151,7 +151,7 @@ export interface components {
             } | null;
         } | null;
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "step.vote_recorded" | "delivery.failed";
         /**
          * @description What happens to a request still pending at `expires_at`: `expire` (status `expired`, event `approval.expired`), or an automatic `approve` / `reject` recorded as decided by the system (`decided_by` null, event `approval.approved` / `approval.rejected` with the system actor and `reason: "expired"`), delivered like any other decision.
          * @enum {string}

@@ -5,7 +5,7 @@
 // change the contract (or the labels in the script) and run `pnpm generate`.
 import type { ActionDescriptor, OutputField } from '../fields';
 
-export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","delivery.failed"] as const;
+export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","step.vote_recorded","delivery.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired"] as const;
 export const APPROVAL_STATUSES = ["pending","approved","rejected","cancelled","expired"] as const;
@@ -38,6 +38,8 @@ export const ERROR_STATUS = {
   "LIMIT_REACHED": 409,
   "LAST_ADMIN": 409,
   "ALREADY_MEMBER": 409,
+  "NAME_TAKEN": 409,
+  "IN_USE": 409,
   "PAYLOAD_TOO_LARGE": 413,
   "UNSUPPORTED_MEDIA_TYPE": 415,
   "RATE_LIMITED": 429,
@@ -1021,9 +1023,25 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "label": "Approver ID",
             "help": "A member of the organization",
             "type": "uuid",
-            "required": true,
+            "required": false,
             "in": "body",
             "example": "b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+          },
+          {
+            "key": "team_id",
+            "label": "Team ID",
+            "help": "A team of the organization, instead of `approver_id`",
+            "type": "uuid",
+            "required": false,
+            "in": "body"
+          },
+          {
+            "key": "quorum",
+            "label": "Quorum",
+            "help": "",
+            "type": "json",
+            "required": false,
+            "in": "body"
           },
           {
             "key": "step_order",
@@ -1374,6 +1392,16 @@ export const STEP_OUTPUT_FIELDS: OutputField[] = [
     "key": "approver_id",
     "label": "Approver ID",
     "type": "uuid"
+  },
+  {
+    "key": "approvers",
+    "label": "Approvers",
+    "type": "list"
+  },
+  {
+    "key": "quorum",
+    "label": "Quorum",
+    "type": "json"
   },
   {
     "key": "status",
