@@ -169,6 +169,11 @@ export const CreateApprovalBody = z
     tags: Tags.optional(),
     changes: Changes.optional(),
     resource: Resource.optional(),
+    flow_id: z.uuid().optional().openapi({
+      description:
+        "Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. " +
+        '`required_approvals` and `is_sequential` then come from the flow.',
+    }),
     payload: Metadata.optional().openapi({ description: 'Another name for `metadata` (send one of the two)' }),
     action: EntityAction.optional().openapi({ description: 'Another name for `action_type`, for entity-change requests (send one of the two)' }),
     entity_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'With `entity_id` (and optionally `entity_name`): another way to give `resource.type`', example: 'qualificationRule' }),
@@ -203,8 +208,8 @@ export const Approval = z
     action_type: z.string().nullable(),
     source: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
-    required_approvals: z.number().int(),
-    current_approvals: z.number().int(),
+    required_approvals: z.number().int().openapi({ description: 'Approvals needed; for a request with steps, the number of steps' }),
+    current_approvals: z.number().int().openapi({ description: 'Approvals so far; for a request with steps, the steps approved' }),
     is_sequential: z.boolean(),
     callback_url: z.string().nullable(),
     external_id: z.string().nullable(),
@@ -234,6 +239,8 @@ export const Approval = z
         'When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.',
     }),
     approved_content_sha256: ContentSha256,
+    flow_id: z.uuid().nullable().optional().openapi({ description: 'The approval flow whose run this request is; null otherwise' }),
+    flow_version: z.number().int().nullable().optional().openapi({ description: 'The version of the flow the run started with' }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -31,6 +31,11 @@ export const AUDIT_EVENT_TYPES = [
   'team.deleted',
   'team.member_added',
   'team.member_removed',
+  'flow.created',
+  'flow.updated',
+  'flow.deleted',
+  'org.settings_changed',
+  'approval.admin_override',
 ] as const;
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType', {
   description:

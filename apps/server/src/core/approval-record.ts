@@ -45,6 +45,9 @@ export interface ApprovalRecord {
   decision_comment: string | null;
   cancelled_at: Date | null;
   expired_at: Date | null;
+  /** The flow and version this request is a run of. */
+  flow_id: string | null;
+  flow_version: number | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -53,7 +56,7 @@ const READ = [
   'status', 'priority', 'action_type', 'source', 'metadata', 'required_approvals', 'current_approvals', 'is_sequential',
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
-  'expired_at',
+  'expired_at', 'flow_id', 'flow_version',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -70,6 +73,7 @@ export type NewApproval = Pick<
   | 'id' | 'org_id' | 'connection_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name' | 'title' | 'description'
   | 'priority' | 'action_type' | 'source' | 'metadata' | 'required_approvals' | 'is_sequential' | 'callback_url'
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
+  | 'flow_id' | 'flow_version'
 > & { expires_at: string | null };
 
 const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at'] as const;
@@ -147,5 +151,7 @@ export function toApproval(r: ApprovalRow): Approval {
     cancelled_at: iso(r.cancelled_at),
     expired_at: iso(r.expired_at),
     approved_content_sha256: contentSha256(r),
+    flow_id: r.flow_id ?? null,
+    flow_version: r.flow_version ?? null,
   };
 }

@@ -68,6 +68,11 @@ export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
   'team.deleted',
   'team.member_added',
   'team.member_removed',
+  'flow.created',
+  'flow.updated',
+  'flow.deleted',
+  'org.settings_changed',
+  'approval.admin_override',
 ]);
 
 export const SCOPE_WORDS: Record<Scope, string> = {
@@ -114,6 +119,9 @@ export const ENDPOINTS = endpoints({
   deleteTeam: ['delete', '/api/v1/teams/{id}'],
   addTeamMember: ['post', '/api/v1/teams/{id}/members'],
   removeTeamMember: ['delete', '/api/v1/teams/{id}/members/{userId}'],
+  listFlows: ['get', '/api/v1/flows'],
+  createFlow: ['post', '/api/v1/flows'],
+  deleteFlow: ['delete', '/api/v1/flows/{id}'],
   listSessions: ['get', '/api/v1/me/sessions'],
   endOtherSessions: ['delete', '/api/v1/me/sessions'],
 });

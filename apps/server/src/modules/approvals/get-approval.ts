@@ -2,6 +2,7 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
+import { runOf } from '../../core/run.ts';
 
 /** Another org's id answers exactly like an unknown one (OWASP API1: no existence oracle). */
 export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth, deps }) => {
@@ -11,5 +12,5 @@ export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth
   );
   const row = rows[0];
   if (!row) throw notFound();
-  return { status: 200, body: toApproval(row) };
+  return { status: 200, body: { ...toApproval(row), ...(await runOf(deps.db, row)) } };
 };

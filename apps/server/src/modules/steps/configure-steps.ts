@@ -23,6 +23,9 @@ export async function configureApprovalSteps(
     const a = await lockPending(tx, auth.org.id, approvalId);
     // Who may route this request (its requester or an admin, so that an approver cannot reassign a
     // request to themselves) is the route table's ownership rule, checked by the router.
+    // A run's steps are its flow version's: they are not replaced by hand.
+    const run = await tx.query<{ flow_id: string | null }>('SELECT flow_id FROM approvals WHERE id = $1', [a.id]);
+    if (run.rows[0]?.flow_id) throw new ApiError('STEPS_LOCKED', 'the steps of a flow run come from its flow and cannot be replaced');
     const voted = await tx.query('SELECT 1 FROM approval_votes WHERE approval_id = $1 LIMIT 1', [a.id]);
     if (voted.rows.length > 0) throw new ApiError('STEPS_LOCKED', 'steps cannot be changed once a vote has been cast');
 
@@ -58,7 +61,8 @@ export async function configureApprovalSteps(
       ],
     );
     const steps = inserted.rows.sort((x, y) => x.step_order - y.step_order);
-    await tx.query('UPDATE approvals SET updated_at = now() WHERE id = $1', [a.id]);
+    // With steps, the counters count steps: none approved yet, of this many.
+    await tx.query('UPDATE approvals SET updated_at = now(), required_approvals = $2, current_approvals = 0 WHERE id = $1', [a.id, steps.length]);
     await appendEvent(tx, {
       orgId: a.org_id,
       approvalId: a.id,

@@ -2,6 +2,7 @@ import { TEAM_LIMITS, type CreateTeamBody, type Team } from '@greenlight/contrac
 import { constraintName, sqlState, type Database, type Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
+import { flowsNamingTeam } from '../flows/flows.ts';
 
 const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -94,10 +95,6 @@ async function usesOf(tx: Queryable, orgId: string, teamId: string): Promise<{ a
   return { approvals: approvals.map((r) => r.id), flows: await flowsNamingTeam(tx, orgId, teamId) };
 }
 
-/** Flows whose current version names the team (none until flows exist). */
-async function flowsNamingTeam(_tx: Queryable, _orgId: string, _teamId: string): Promise<string[]> {
-  return [];
-}
 
 export async function deleteTeam(db: Database, orgId: string, teamId: string, actor: AuditActor): Promise<Team> {
   return db.transaction(async (tx) => {

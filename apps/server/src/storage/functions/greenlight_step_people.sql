@@ -30,3 +30,19 @@ CREATE OR REPLACE FUNCTION greenlight_step_approved(p_step approval_steps, p_req
                               AND v.decision = 'approve' AND v.voter_user_id = p.user_id))
   END
 $$;
+
+-- Whether a caller may decide a step (core/state-machine.ts states the rule): 'asked' when the step
+-- asks them (named, or through a team); otherwise an admin, or an API key (which only admins issue and
+-- which has no person to be asked), 'override' when the org allows the admin override and
+-- 'admin_override_off' when it does not; anyone else 'not_asked'. Under the org's
+-- `resolve_policy = admin_only` admins decide every step and nobody else any.
+CREATE OR REPLACE FUNCTION greenlight_step_access(p_step approval_steps, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN p_admin_only THEN CASE WHEN p_privileged AND p_user IS NOT NULL THEN 'asked' ELSE 'admin_only' END
+    WHEN p_user IS NOT NULL AND EXISTS (SELECT 1 FROM greenlight_step_people(p_step) AS p (user_id) WHERE p.user_id = p_user) THEN 'asked'
+    WHEN p_privileged AND p_override THEN 'override'
+    WHEN p_privileged THEN 'admin_override_off'
+    ELSE 'not_asked'
+  END
+$$;

@@ -20,7 +20,9 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /** @description Approvals needed; for a request with steps, the number of steps */
             required_approvals: number;
+            /** @description Approvals so far; for a request with steps, the steps approved */
             current_approvals: number;
             is_sequential: boolean;
             callback_url: string | null;
@@ -91,6 +93,13 @@ export interface components {
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
              */
             approved_content_sha256: string;
+            /**
+             * Format: uuid
+             * @description The approval flow whose run this request is; null otherwise
+             */
+            flow_id?: string | null;
+            /** @description The version of the flow the run started with */
+            flow_version?: number | null;
         };
         ApprovalEvent: {
             /**

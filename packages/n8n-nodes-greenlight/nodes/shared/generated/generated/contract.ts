@@ -323,6 +323,14 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "maxLength": 200
           }
         ]
+      },
+      {
+        "key": "flow_id",
+        "label": "Flow ID",
+        "help": "Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.",
+        "type": "uuid",
+        "required": false,
+        "in": "body"
       }
     ]
   },
@@ -577,13 +585,21 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "maxLength": 200
           }
         ]
+      },
+      {
+        "key": "flow_id",
+        "label": "Flow ID",
+        "help": "Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.",
+        "type": "uuid",
+        "required": false,
+        "in": "body"
       }
     ]
   },
   "decide": {
     "key": "decide",
     "label": "Approve or Reject",
-    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide.",
+    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).",
     "operationId": "decideApproval",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}",
@@ -1060,7 +1076,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "vote_step": {
     "key": "vote_step",
     "label": "Vote on Step",
-    "description": "Vote on a step. The step must be pending; the caller must be its approver, an org admin, or a connection with approvals:write. With `is_sequential`, earlier steps must be approved first.",
+    "description": "Vote on a step. The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).",
     "operationId": "voteStep",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}/steps/{stepId}",
@@ -1323,6 +1339,16 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "approved_content_sha256",
     "label": "Approved content SHA-256",
     "type": "string"
+  },
+  {
+    "key": "flow_id",
+    "label": "Flow ID",
+    "type": "uuid"
+  },
+  {
+    "key": "flow_version",
+    "label": "Flow version",
+    "type": "integer"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [
