@@ -44,6 +44,8 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   cancelled_at: null,
   expired_at: null,
   approved_content_sha256: '3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
+  flow_id: null,
+  flow_version: null,
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {

@@ -16,7 +16,7 @@ export function TeamsPage() {
   const { me } = useSession();
   const isAdmin = me?.user?.role === 'admin';
   const teams = useResource('teams', (signal) => api('listTeams', {}, { signal }));
-  const members = useResource('team-members', (signal) => (isAdmin ? api('listMembers', {}, { signal }) : Promise.resolve({ data: [] as Member[] })));
+  const members = useResource(isAdmin ? 'team-members' : 'no-team-members', (signal) => (isAdmin ? api('listMembers', {}, { signal }) : Promise.resolve({ data: [] as Member[] })));
   const replace = (t: Team) =>
     teams.set((cur) => cur && { data: [...cur.data.filter((x) => x.id !== t.id), t].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())) });
   return (
@@ -125,7 +125,7 @@ function TeamCard(props: { team: Team; isAdmin: boolean; members: Resource<{ dat
             <label htmlFor={`${id}-add`} className="visually-hidden">
               Add a member to {t.name}
             </label>
-            <select id={`${id}-add`} value={adding} onChange={(e) => setAdding(e.target.value)} style={{ width: 'auto' }}>
+            <select id={`${id}-add`} value={adding} onChange={(e) => setAdding(e.target.value)} style={{ width: 'auto', maxWidth: '100%' }}>
               <option value="">Add a member…</option>
               {candidates.map((m) => (
                 <option key={m.user_id} value={m.user_id}>

@@ -1054,7 +1054,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
           {
             "key": "quorum",
             "label": "Quorum",
-            "help": "",
+            "help": "With a team: how many of its members must approve (a number, or all)",
             "type": "json",
             "required": false,
             "in": "body"
