@@ -92,6 +92,8 @@ describe('every operation', () => {
     const comment = await requester.comments.create(a.id, { body: 'shipped' });
     expect((await requester.comments.list(a.id)).data.map((c) => c.id)).toEqual([comment.id]);
 
+    // The approver key votes on a step that names the admin: through the org's admin override.
+    await server.db.query('UPDATE orgs SET admin_override = true WHERE id = $1', [seed.org.id]);
     const s = await requester.approvals.create(body());
     const steps = await requester.steps.configure(s.id, { steps: [{ approver_id: seed.admin.id, step_order: 1 }] });
     expect((await requester.steps.list(s.id)).data.map((x) => x.id)).toEqual(steps.data.map((x) => x.id));

@@ -139,6 +139,8 @@ describe('the v1 API document, example by example', () => {
   it('steps: configure, list, vote in order', async () => {
     const u1 = await seed.addUser('approver');
     const u2 = await seed.addUser('approver');
+    // The votes below come from API keys, which decide steps only through the org's admin override.
+    await server.db.query('UPDATE orgs SET admin_override = true WHERE id = $1', [seed.org.id]);
     const created = await server.http(requester).post('/api/v1/approvals').send({ title: 'Contract renewal', description: 'Manager then legal', priority: 'medium', is_sequential: true }).expect(201);
     const sid = created.body.id;
     const configured = await server

@@ -8,12 +8,14 @@ import { RequestPage } from './pages/request-page.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
+import { TeamsPage } from './pages/teams.tsx';
 import { csrfToken } from './api/csrf.ts';
 
 const NAV: { route: Route['name']; href: string; label: string; adminOnly?: boolean }[] = [
   { route: 'inbox', href: '/', label: 'Inbox' },
   { route: 'connections', href: '/connections', label: 'Connections' },
   { route: 'webhooks', href: '/webhooks', label: 'Webhooks' },
+  { route: 'teams', href: '/teams', label: 'Teams' },
   { route: 'settings', href: '/settings', label: 'Organization' },
   { route: 'audit-log', href: '/audit-log', label: 'Audit log', adminOnly: true },
 ];
@@ -71,6 +73,8 @@ function Page({ route }: { route: Route }) {
       return <SettingsPage />;
     case 'audit-log':
       return <AuditLogPage />;
+    case 'teams':
+      return <TeamsPage />;
     case 'not-found':
       return (
         <>

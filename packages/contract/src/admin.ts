@@ -1,13 +1,16 @@
 import { z } from './zod.ts';
 import { Scope } from './scopes.ts';
 import { Timestamp, Uuid } from './common.ts';
-import { RateLimitWindow, Role } from './me.ts';
+import { AdminOverride, RateLimitWindow, ResolvePolicy, Role } from './me.ts';
 
 /** Admin-only changes to the caller's organization. */
 export const UpdateOrgBody = z
   .strictObject({
-    emergency_stop: z.boolean().openapi({ description: 'While true, every change to approval requests answers 503 EMERGENCY_STOP' }),
+    emergency_stop: z.boolean().optional().openapi({ description: 'While true, every change to approval requests answers 503 EMERGENCY_STOP' }),
+    admin_override: AdminOverride.optional(),
+    resolve_policy: ResolvePolicy.optional(),
   })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to change' })
   .openapi('UpdateOrgRequest');
 export type UpdateOrgBody = z.infer<typeof UpdateOrgBody>;
 

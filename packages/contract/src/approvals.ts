@@ -43,6 +43,7 @@ export const LIMITS = {
   tagsMax: 20,
   requiredApprovalsMax: 20,
   stepsMax: 20,
+  stepApproversMax: 50,
   commentMax: 10_000,
   redactMax: 50,
   redactPathMax: 200,
@@ -202,6 +203,11 @@ export const CreateApprovalBody = z
     tags: Tags.optional(),
     changes: Changes.optional(),
     resource: Resource.optional(),
+    flow_id: z.uuid().optional().openapi({
+      description:
+        "Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. " +
+        '`required_approvals` and `is_sequential` then come from the flow.',
+    }),
     payload: Metadata.optional().openapi({ description: 'Another name for `metadata` (send one of the two)' }),
     action: EntityAction.optional().openapi({ description: 'Another name for `action_type`, for entity-change requests (send one of the two)' }),
     entity_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'With `entity_id` (and optionally `entity_name`): another way to give `resource.type`', example: 'qualificationRule' }),
@@ -275,8 +281,8 @@ export const Approval = z
     action_type: z.string().nullable(),
     source: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
-    required_approvals: z.number().int(),
-    current_approvals: z.number().int(),
+    required_approvals: z.number().int().openapi({ description: 'Approvals needed; for a request with steps, the number of steps' }),
+    current_approvals: z.number().int().openapi({ description: 'Approvals so far; for a request with steps, the steps approved' }),
     is_sequential: z.boolean(),
     callback_url: z.string().nullable(),
     external_id: z.string().nullable(),
@@ -313,6 +319,8 @@ export const Approval = z
       .boolean()
       .optional()
       .openapi({ description: `True when this answer shows the sensitive fields as "${REDACTED_VALUE}" (the caller lacks the \`see_sensitive\` permission)` }),
+    flow_id: z.uuid().nullable().optional().openapi({ description: 'The approval flow whose run this request is; null otherwise' }),
+    flow_version: z.number().int().nullable().optional().openapi({ description: 'The version of the flow the run started with' }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -29,6 +29,16 @@ export const AUDIT_EVENT_TYPES = [
   'session.signed_out_everywhere',
   'sign_in_link.issued',
   'retention.purged',
+  'team.created',
+  'team.renamed',
+  'team.deleted',
+  'team.member_added',
+  'team.member_removed',
+  'flow.created',
+  'flow.updated',
+  'flow.deleted',
+  'org.settings_changed',
+  'approval.admin_override',
 ] as const;
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType', {
   description:

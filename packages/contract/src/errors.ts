@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   LIMIT_REACHED: 409,
   LAST_ADMIN: 409,
   ALREADY_MEMBER: 409,
+  NAME_TAKEN: 409,
+  IN_USE: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
@@ -34,6 +36,27 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * Why a vote was refused: `error.details.reason` of every refusal of `PATCH /approvals/:id` and
+ * `PATCH /approvals/:id/steps/:stepId` (besides the router's FORBIDDEN / INSUFFICIENT_SCOPE and
+ * EMERGENCY_STOP, which say theirs in the code).
+ */
+export const DECISION_REFUSAL_REASONS = {
+  requester: 'SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks',
+  not_asked: 'NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)',
+  admin_override_off: 'NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override',
+  admin_only: "NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide",
+  step_out_of_order: 'STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)',
+  already_voted: 'ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential',
+  not_pending: 'INVALID_STATUS: the request (or the step) is already decided, cancelled or expired',
+  expired: 'APPROVAL_EXPIRED: the request is past its deadline',
+} as const;
+export type DecisionRefusalReason = keyof typeof DECISION_REFUSAL_REASONS;
+export const describeRefusalReasons = () =>
+  Object.entries(DECISION_REFUSAL_REASONS)
+    .map(([k, v]) => `\`${k}\` (${v})`)
+    .join('; ');
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 export const ErrorCodeSchema = z.enum(ERROR_CODES).openapi('ErrorCode');
 

@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   'step.decided',
   // An approved request's automation reported what it did (data: status, message, url).
   'approval.execution_reported',
+  // A vote on a step that does not yet complete it (its quorum is not met).
+  'step.vote_recorded',
   // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
   'delivery.failed',
 ] as const;

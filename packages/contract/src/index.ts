@@ -14,6 +14,8 @@ export * from './webhooks.ts';
 export * from './deliveries.ts';
 export * from './admin.ts';
 export * from './audit-log.ts';
+export * from './teams.ts';
+export * from './flows.ts';
 export * from './routes.ts';
 export * from './input-limits.ts';
 export { buildOpenApiDocument } from './openapi.ts';

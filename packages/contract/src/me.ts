@@ -5,8 +5,23 @@ import { Timestamp } from './common.ts';
 export const ROLES = ['admin', 'approver', 'viewer'] as const;
 export const Role = z.enum(ROLES).openapi('Role');
 
+export const ResolvePolicy = z.enum(['approvers', 'admin_only']).openapi('ResolvePolicy', {
+  description: '`approvers` (default): the people a request asks decide it; `admin_only`: only admins decide any request',
+});
+export const AdminOverride = z.boolean().openapi({
+  description: 'Whether admins (and API keys) may decide a step that does not ask them; each use is recorded. Default false.',
+});
+
 export const Org = z
-  .object({ id: z.uuid(), slug: z.string(), name: z.string(), emergency_stop: z.boolean() })
+  .object({
+    id: z.uuid(),
+    slug: z.string(),
+    name: z.string(),
+    emergency_stop: z.boolean(),
+    // Optional for clients: `GET /me` leaves them out; `PATCH /org` answers them.
+    admin_override: AdminOverride.optional(),
+    resolve_policy: ResolvePolicy.optional(),
+  })
   .openapi('Org');
 
 /** The span a connection's `rate_limit` counts over: a sliding window of a minute or an hour. */

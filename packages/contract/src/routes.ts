@@ -2,7 +2,7 @@ import type { ZodObject, ZodType } from 'zod';
 import { z } from './zod.ts';
 import { IdParams } from './common.ts';
 import { ANY_CREDENTIAL, SESSION_ONLY, type Authorization } from './authorization.ts';
-import { ErrorEnvelope } from './errors.ts';
+import { describeRefusalReasons, ErrorEnvelope } from './errors.ts';
 import {
   Approval,
   ApprovalList,
@@ -43,6 +43,8 @@ import {
   UserIdParams,
 } from './admin.ts';
 import { AuditLogPage, AuditEntry, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
+import { ApprovalDetail, CreateFlowBody, Flow, FlowList, UpdateFlowBody } from './flows.ts';
+import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 
@@ -125,7 +127,7 @@ export const routes = {
     summary: 'Get an approval request',
     authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams },
-    responses: { 200: { description: 'The request', schema: Approval } },
+    responses: { 200: { description: 'The request, with its run (steps and where they stand) and every reviewer\'s result', schema: ApprovalDetail } },
     errors: [403, 404],
   }),
   decideApproval: defineRoute({
@@ -136,7 +138,10 @@ export const routes = {
     summary: 'Approve or reject a pending request',
     description:
       'Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. ' +
-      'The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide.',
+      'The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: ' +
+      'a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin ' +
+      "override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. " +
+      `Every refusal names its reason in \`error.details.reason\`: ${describeRefusalReasons()}.`,
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
     request: { params: IdParams, body: DecideApprovalBody },
     responses: { 200: { description: 'The request after the vote', schema: DecisionResult } },
@@ -293,8 +298,9 @@ export const routes = {
     tag: 'Steps',
     summary: 'Vote on a step',
     description:
-      'The step must be pending; the caller must be its approver, an org admin, or a connection with approvals:write. ' +
-      'With `is_sequential`, earlier steps must be approved first.',
+      'The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when ' +
+      "the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), " +
+      `earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in \`error.details.reason\`: ${describeRefusalReasons()}.`,
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
     request: { params: StepParams, body: VoteStepBody },
     responses: { 200: { description: 'The step after the vote', schema: Step } },
@@ -321,8 +327,11 @@ export const routes = {
     method: 'patch',
     path: '/api/v1/org',
     tag: 'Organization',
-    summary: 'Turn the emergency stop on or off',
-    description: 'Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403.',
+    summary: 'Turn the emergency stop on or off; who may decide',
+    description:
+      'Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403. ' +
+      '`admin_override` (default false) lets admins and API keys decide steps that do not ask them; `resolve_policy: admin_only` makes only admins decide. ' +
+      'Changes of either are in the audit log.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: UpdateOrgBody },
     responses: { 200: { description: 'The organization', schema: Org } },
@@ -648,6 +657,158 @@ export const routes = {
       },
     },
     errors: [400, 403],
+  }),
+  // Teams: anyone in the org may read them (the names on a request's steps); only admins change them.
+  listTeams: defineRoute({
+    operationId: 'listTeams',
+    method: 'get',
+    path: '/api/v1/teams',
+    tag: 'Teams',
+    summary: 'List the teams of the organization',
+    description: 'Every team with its members, by name.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Teams, by name', schema: TeamList } },
+    errors: [403],
+  }),
+  getTeam: defineRoute({
+    operationId: 'getTeam',
+    method: 'get',
+    path: '/api/v1/teams/{id}',
+    tag: 'Teams',
+    summary: 'Get a team',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [403, 404],
+  }),
+  createTeam: defineRoute({
+    operationId: 'createTeam',
+    method: 'post',
+    path: '/api/v1/teams',
+    tag: 'Teams',
+    summary: 'Create a team',
+    description:
+      'Admins only (dashboard session). Names are unique in the organization, ignoring case (409 NAME_TAKEN). ' +
+      '`member_ids` must be members of the organization. At most 200 teams per organization (409 LIMIT_REACHED).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateTeamBody },
+    responses: { 201: { description: 'Created', schema: Team } },
+    errors: [400, 403, 409],
+  }),
+  updateTeam: defineRoute({
+    operationId: 'updateTeam',
+    method: 'patch',
+    path: '/api/v1/teams/{id}',
+    tag: 'Teams',
+    summary: 'Rename a team',
+    description: 'Admins only (dashboard session). 409 NAME_TAKEN when another team has the name.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: UpdateTeamBody },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [400, 403, 404, 409],
+  }),
+  deleteTeam: defineRoute({
+    operationId: 'deleteTeam',
+    method: 'delete',
+    path: '/api/v1/teams/{id}',
+    tag: 'Teams',
+    summary: 'Delete a team',
+    description:
+      'Admins only (dashboard session). Refused with 409 IN_USE while a flow or a step of a pending request names the team ' +
+      '(`details` says which), so nobody is left waiting on a team that no longer exists.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The deleted team', schema: Team } },
+    errors: [403, 404, 409],
+  }),
+  addTeamMember: defineRoute({
+    operationId: 'addTeamMember',
+    method: 'post',
+    path: '/api/v1/teams/{id}/members',
+    tag: 'Teams',
+    summary: 'Add a member to a team',
+    description:
+      'Admins only (dashboard session). The person must be a member of the organization (400); already in the team: 409 ALREADY_MEMBER. ' +
+      'A team member may decide the pending steps that name the team from then on.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: AddTeamMemberBody },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [400, 403, 404, 409],
+  }),
+  removeTeamMember: defineRoute({
+    operationId: 'removeTeamMember',
+    method: 'delete',
+    path: '/api/v1/teams/{id}/members/{userId}',
+    tag: 'Teams',
+    summary: 'Remove a member from a team',
+    description: 'Admins only (dashboard session). 404 when the person is not in the team. Votes already cast stay.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: TeamMemberParams },
+    responses: { 200: { description: 'The team', schema: Team } },
+    errors: [403, 404],
+  }),
+  // Approval flows: read by anyone in the org (automations name them in `flow_id`); changed by admins.
+  listFlows: defineRoute({
+    operationId: 'listFlows',
+    method: 'get',
+    path: '/api/v1/flows',
+    tag: 'Flows',
+    summary: 'List the approval flows of the organization',
+    description: 'Every flow in its current version, by name.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Flows, by name', schema: FlowList } },
+    errors: [403],
+  }),
+  getFlow: defineRoute({
+    operationId: 'getFlow',
+    method: 'get',
+    path: '/api/v1/flows/{id}',
+    tag: 'Flows',
+    summary: 'Get an approval flow',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The flow in its current version', schema: Flow } },
+    errors: [403, 404],
+  }),
+  createFlow: defineRoute({
+    operationId: 'createFlow',
+    method: 'post',
+    path: '/api/v1/flows',
+    tag: 'Flows',
+    summary: 'Create an approval flow',
+    description:
+      'Admins only (dashboard session). Ordered steps, each asking people and/or teams with a quorum (`1`, a number, or `all`) and an ' +
+      'optional time limit; the run\'s expiry and `on_expiry`. Names are unique ignoring case (409 NAME_TAKEN).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateFlowBody },
+    responses: { 201: { description: 'Created (version 1)', schema: Flow } },
+    errors: [400, 403, 409],
+  }),
+  updateFlow: defineRoute({
+    operationId: 'updateFlow',
+    method: 'patch',
+    path: '/api/v1/flows/{id}',
+    tag: 'Flows',
+    summary: 'Change an approval flow',
+    description: 'Admins only (dashboard session). Makes a new version; runs already started keep the version they began with.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: UpdateFlowBody },
+    responses: { 200: { description: 'The flow in its new version', schema: Flow } },
+    errors: [400, 403, 404, 409],
+  }),
+  deleteFlow: defineRoute({
+    operationId: 'deleteFlow',
+    method: 'delete',
+    path: '/api/v1/flows/{id}',
+    tag: 'Flows',
+    summary: 'Delete an approval flow',
+    description: 'Admins only (dashboard session). New requests can no longer name it; runs already started go on.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The deleted flow', schema: Flow } },
+    errors: [403, 404],
   }),
 } as const satisfies Record<string, RouteDef>;
 

@@ -5,14 +5,34 @@ import { Timestamp } from './common.ts';
 export const STEP_STATUSES = ['pending', 'approved', 'rejected'] as const;
 export const StepStatus = z.enum(STEP_STATUSES).openapi('StepStatus');
 
+export const Quorum = z
+  .union([z.number().int().min(1).max(LIMITS.stepApproversMax), z.literal('all')])
+  .openapi('Quorum', {
+    description:
+      'How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names ' +
+      'and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step.',
+    example: 1,
+  });
+export type Quorum = z.infer<typeof Quorum>;
+
 export const ConfigureStepsBody = z
   .strictObject({
     steps: z
       .array(
-        z.strictObject({
-          approver_id: z.uuid().openapi({ description: 'A member of the organization', example: 'b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f' }),
-          step_order: z.number().int().min(1).max(1000),
-        }),
+        z
+          .strictObject({
+            approver_id: z.uuid().optional().openapi({ description: 'A member of the organization', example: 'b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f' }),
+            team_id: z.uuid().optional().openapi({ description: 'A team of the organization, instead of `approver_id`' }),
+            quorum: Quorum.default(1).openapi({ description: 'With `team_id`: how many of its members must approve (default 1)' }),
+            step_order: z.number().int().min(1).max(1000),
+          })
+          .superRefine((step, ctx) => {
+            if ((step.approver_id === undefined) === (step.team_id === undefined)) {
+              ctx.addIssue({ code: 'custom', path: ['approver_id'], message: 'a step names one approver_id or one team_id' });
+            } else if (step.approver_id !== undefined && step.quorum !== 1 && step.quorum !== 'all') {
+              ctx.addIssue({ code: 'custom', path: ['quorum'], message: 'a step of one approver has a quorum of 1' });
+            }
+          }),
       )
       .min(1)
       .max(LIMITS.stepsMax)
@@ -27,12 +47,23 @@ export const ConfigureStepsBody = z
   .openapi('ConfigureStepsRequest');
 export type ConfigureStepsBody = z.infer<typeof ConfigureStepsBody>;
 
+export const StepApprover = z
+  .object({
+    type: z.enum(['user', 'team']),
+    id: z.uuid(),
+    name: z.string().nullable().openapi({ description: "The person's name (or email), or the team's name; null when it no longer exists" }),
+  })
+  .openapi('StepApprover');
+export type StepApprover = z.infer<typeof StepApprover>;
+
 export const Step = z
   .object({
     id: z.uuid(),
     approval_request_id: z.uuid(),
     step_order: z.number().int(),
-    approver_id: z.uuid(),
+    approver_id: z.uuid().nullable().openapi({ description: 'The approver when the step asks exactly one person and no team; null otherwise (see `approvers`)' }),
+    approvers: z.array(StepApprover).openapi({ description: 'Everyone the step asks: people, then teams' }),
+    quorum: Quorum,
     status: StepStatus,
     decided_at: Timestamp.nullable(),
     decided_by: z.uuid().nullable(),

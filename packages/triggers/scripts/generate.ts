@@ -104,6 +104,8 @@ const LABELS: Record<string, string> = {
   search: 'Search',
   approver_id: 'Approver ID',
   step_order: 'Step Order',
+  team_id: 'Team ID',
+  quorum: 'Quorum',
   body: 'Comment',
 };
 
@@ -126,6 +128,8 @@ const HELP: Record<string, string> = {
   body: 'The comment text (markdown)',
   steps: 'The approvers, one per step; steps are decided in `step_order` when the request is sequential',
   approver_id: 'A member of the organization',
+  team_id: 'A team of the organization, instead of an approver',
+  quorum: 'With a team: how many of its members must approve (a number, or all)',
   step_order: 'Position of the step (1 = first)',
   type: 'Kind of entity, e.g. user, invoice, deployment',
   name: 'Display name of the entity',

@@ -51,6 +51,9 @@ export interface ApprovalRecord {
   execution_reported_at: Date | null;
   /** Paths of metadata / changes the requester marked sensitive (core/approval-view.ts masks them). */
   redact: string[];
+  /** The flow and version this request is a run of. */
+  flow_id: string | null;
+  flow_version: number | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -59,8 +62,7 @@ const READ = [
   'status', 'priority', 'action_type', 'source', 'metadata', 'required_approvals', 'current_approvals', 'is_sequential',
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
-  'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at',
-  'expired_at', 'redact',
+  'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at', 'redact', 'flow_id', 'flow_version',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -77,7 +79,7 @@ export type NewApproval = Pick<
   | 'id' | 'org_id' | 'connection_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name' | 'title' | 'description'
   | 'priority' | 'action_type' | 'source' | 'metadata' | 'required_approvals' | 'is_sequential' | 'callback_url'
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
-  | 'redact'
+  | 'redact' | 'flow_id' | 'flow_version'
 > & { expires_at: string | null };
 
 const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at'] as const;
@@ -164,5 +166,7 @@ export function toApproval(r: ApprovalRow): Approval {
       : null,
     redact: r.redact ?? [],
     redacted: false,
+    flow_id: r.flow_id ?? null,
+    flow_version: r.flow_version ?? null,
   };
 }

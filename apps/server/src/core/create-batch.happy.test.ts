@@ -41,6 +41,8 @@ const item = (org: string, n: number, over: Partial<CreateItem> = {}): CreateIte
   metadata: { n },
   required_approvals: 1,
   is_sequential: false,
+  flow_id: null,
+  flow_version: null,
   callback_url: null,
   callback_headers: null,
   external_id: null,

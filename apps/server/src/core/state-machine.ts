@@ -22,16 +22,29 @@
  *   each other and the stop either committed first or waits.
  * - Create: refused while the emergency stop is on (the org row is share-locked by the insert). An
  *   idempotency key already used in the org makes no second request (the handler replays the first).
- * - Who may decide: a viewer never; a connection (an automation holding `approvals:write`, trusted by
- *   the org to decide on its behalf, with no user identity to match `approver_id`) any step; a person
- *   a step they are the approver of, or any step as admin.
- * - Four-eyes: whoever created a request cannot approve it, nor any of its steps. Rejecting
- *   (withdrawing) it is fine.
+ * - Who may decide (greenlight_step_access): a viewer never. Without steps, any approver, admin or
+ *   connection holding `approvals:write`. With steps, the people the step asks: named, or members of a
+ *   team it names as the team is when they vote (greenlight_step_people). An admin, or an API key (an
+ *   automation trusted by the org, with no person to be asked), decides a step that does not ask them
+ *   only when the org allows the admin override; each use is marked on the step's event
+ *   (`admin_override: true`) and written to the audit log. With the org's `resolve_policy: admin_only`,
+ *   admins decide every request and nobody else any. Each refusal carries its reason
+ *   (DECISION_REFUSAL_REASONS in the contract).
+ * - A step's quorum: `quorum` approving votes (one per person, whatever credential), or every person
+ *   it asks but the requester (null quorum: all); one rejection rejects it (greenlight_step_approved).
+ * - A flow run: its steps are copied from the flow version it starts (greenlight_create_approvals), in
+ *   order; each step's time limit starts when it becomes active and moves `expires_at` (within the run's
+ *   own deadline), so the expiry sweep applies the run's `on_expiry` to a step that waited too long.
+ * - Counters: with steps, `required_approvals` is the number of steps and `current_approvals` the
+ *   steps approved.
+ * - Four-eyes: whoever created a request cannot approve it, nor any of its steps, nor can the person
+ *   behind the credential that created it (their OAuth grant), even when a team of theirs is asked.
+ *   Rejecting (withdrawing) it is fine.
  * - Without steps, distinct principals vote until `required_approvals` (one vote each:
  *   PRIMARY KEY (approval_id, step_order, voter_id)); one rejection rejects.
  * - With steps, a vote goes to one step: the named one, or else the first pending one the caller may
  *   decide; with `is_sequential`, only the lowest pending step may be decided. The request is approved
- *   when every step is; `current_approvals` counts approved votes; `required_approvals` no longer applies.
+ *   when every step is.
  * - Exactly once: the final transition repeats the status and deadline checks in its own WHERE.
  * - Every decision event carries `approved_content_sha256` (approval-record.ts) of the request: the
  *   content the decision was made on. The hashed fields never change after creation, so the hash is
@@ -45,13 +58,13 @@
  *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
  *   queued for it.
  */
-import type { Approval, ApprovalStatus, DecideApprovalBody, EventType, ReportExecutionBody, Step } from '@greenlight/contract';
+import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReason, EventType, ReportExecutionBody, Step } from '@greenlight/contract';
 import { sqlState, type Database, type Queryable } from '../storage/database.ts';
 import { ApiError, emergencyStop, notFound } from '../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, toApproval, type ApprovalRow } from './approval-record.ts';
 import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
-import { toStep, type StepRow } from './step-record.ts';
+import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from './text.ts';
 import { secretKeys } from '../security/sealed.ts';
@@ -69,22 +82,31 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
     case 'EMERGENCY_STOP':
       return emergencyStop();
     case 'INVALID_STATUS':
-      if (onStep) return new ApiError('INVALID_STATUS', `step is already ${detail.status}`);
+      if (onStep) return new ApiError('INVALID_STATUS', `step is already ${detail.status}`, { reason: 'not_pending', status: detail.status });
       return detail.status
-        ? new ApiError('INVALID_STATUS', `approval request is already ${detail.status}`, { status: detail.status })
-        : new ApiError('INVALID_STATUS', 'approval request is no longer pending');
+        ? new ApiError('INVALID_STATUS', `approval request is already ${detail.status}`, { reason: 'not_pending', status: detail.status })
+        : new ApiError('INVALID_STATUS', 'approval request is no longer pending', { reason: 'not_pending' });
     case 'APPROVAL_EXPIRED':
-      return new ApiError('APPROVAL_EXPIRED', `approval request has expired and can no longer be ${action}`);
+      return new ApiError('APPROVAL_EXPIRED', `approval request has expired and can no longer be ${action}`, { reason: 'expired' });
     case 'SELF_APPROVAL_FORBIDDEN':
-      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it');
-    case 'NOT_APPROVER':
-      return onStep
-        ? new ApiError('NOT_APPROVER', 'only the approver of this step or an admin can decide it')
-        : new ApiError('NOT_APPROVER', 'you are not the approver of any pending step of this request');
+      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it', { reason: 'requester' });
+    case 'NOT_APPROVER': {
+      const reason = (detail.reason ?? 'not_asked') as DecisionRefusalReason;
+      const what = onStep ? 'this step' : 'any pending step of this request';
+      const message: Partial<Record<DecisionRefusalReason, string>> = {
+        not_asked: `you are not asked to decide ${what}: neither named nor in a team it names`,
+        admin_override_off: `${what} does not ask you, and this organization does not allow the admin override`,
+        admin_only: 'only admins decide requests in this organization (resolve_policy: admin_only)',
+      };
+      return new ApiError('NOT_APPROVER', message[reason] ?? message.not_asked!, { reason });
+    }
     case 'ALREADY_VOTED':
-      return new ApiError('ALREADY_VOTED', onStep ? 'you have already voted on this step' : 'you have already voted on this approval request');
+      return new ApiError('ALREADY_VOTED', onStep ? 'you have already voted on this step' : 'you have already voted on this approval request', {
+        reason: 'already_voted',
+      });
     case 'STEP_OUT_OF_ORDER':
       return new ApiError('STEP_OUT_OF_ORDER', `step ${detail.step_order} cannot be decided before step ${detail.next_step_order}`, {
+        reason: 'step_out_of_order',
         next_step_id: detail.next_step_id!,
         next_step_order: detail.next_step_order!,
       });
@@ -181,7 +203,7 @@ export interface DecideOptions {
 
 interface DecideRow {
   approval: Record<string, unknown>;
-  step: (Omit<StepRow, 'decided_at'> & { decided_at: string | null }) | null;
+  step: { id: string } | null;
   event: Record<string, unknown>;
   event_ids: string[];
   event_types: EventType[];
@@ -189,6 +211,11 @@ interface DecideRow {
   secret: string | null;
   previous_secret: string | null;
   wake_worker: boolean;
+}
+
+async function stepById(db: Queryable, stepId: string): Promise<Step> {
+  const { rows } = await db.query<StepRow>(`SELECT ${STEP_COLUMNS} FROM approval_steps s WHERE s.id = $1`, [stepId]);
+  return toStep(rows[0]!);
 }
 
 async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
@@ -226,7 +253,8 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
   announce(db, caller.org.id, approvalId, r.event_ids.map((id, i) => ({ id, type: r.event_types[i]! })), r.wake_worker);
 
   const approval = toApproval(approvalFromJson(r.approval));
-  const step = r.step && toStep({ ...r.step, decided_at: r.step.decided_at === null ? null : new Date(r.step.decided_at) });
+  // The step as the API shows it (with the names of whoever it asks), read after the commit.
+  const step = r.step && (await stepById(db, r.step.id));
   const d = r.delivery;
   const callback: ClaimedCallback | null =
     d === null

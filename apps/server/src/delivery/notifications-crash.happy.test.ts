@@ -33,7 +33,7 @@ async function seed(db: Database): Promise<void> {
         connection_id: null, title: `Request ${i + 1}`, description: '', priority: 'medium', action_type: null, source: null,
         metadata: {}, required_approvals: 1, is_sequential: false, callback_url: null, callback_headers: null, external_id: null,
         idempotency_key: null, request_fingerprint: null, tags: {}, changes: null, resource: null, expires_at: null,
-        on_expiry: 'expire', redact: [], notify: true,
+        on_expiry: 'expire', redact: [], flow_id: null, flow_version: null, notify: true,
       }),
     ),
   );

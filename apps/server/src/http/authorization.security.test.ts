@@ -53,12 +53,16 @@ beforeAll(async () => {
   // No worker: deliveries stay where the test puts them.
   server = await startTestServer({ config: { GREENLIGHT_DELIVERY_WORKER: 'false' } });
   org = await seedOrg(server.db);
+  // The table decides who reaches a step vote; who a step asks is the state machine's (flows/, teams/).
+  await server.db.query('UPDATE orgs SET admin_override = true WHERE id = $1', [org.org.id]);
   other = await seedOrg(server.db, 'Other');
   ownerKey = org.key;
   const admin = await memberWithPassword(server, org, 'admin');
   const approver = await memberWithPassword(server, org, 'approver');
   const viewer = await memberWithPassword(server, org, 'viewer');
   approverUser = approver;
+  // A member of the other org too, so a flow naming them can be created there as here.
+  await server.db.query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, 'approver')", [other.org.id, approver.id]);
   const otherAdmin = await memberWithPassword(server, other, 'admin');
   const removed = await memberWithPassword(server, org, 'approver');
   const removedHeaders = await session(org, removed);
@@ -155,6 +159,22 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
     );
     return { path: route.path.replace('{id}', rows[0]!.id) };
   }
+  if (route.path.startsWith('/api/v1/teams/{id}')) {
+    const member = await org.addUser('approver');
+    const { rows } = await server.db.query<{ id: string }>('INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id', [org.org.id, `team-${randomBytes(4).toString('hex')}`]);
+    await server.db.query('INSERT INTO team_members (team_id, org_id, user_id) VALUES ($1, $2, $3)', [rows[0]!.id, org.org.id, member.id]);
+    const path = route.path.replace('{id}', rows[0]!.id).replace('{userId}', member.id);
+    if (id === 'addTeamMember') return { path, body: { user_id: (await org.addUser('approver')).id } };
+    return { path, body };
+  }
+  if (route.path.startsWith('/api/v1/flows/{id}')) {
+    const { rows } = await server.db.query<{ id: string }>('INSERT INTO flows (org_id, name) VALUES ($1, $2) RETURNING id', [org.org.id, `flow-${randomBytes(4).toString('hex')}`]);
+    const definition = { description: null, expires_in_seconds: null, on_expiry: 'expire', steps: [{ name: null, user_ids: [approverUser.id], team_ids: [], quorum: 1, time_limit_seconds: null }] };
+    await server.db.query('INSERT INTO flow_versions (flow_id, version, definition) VALUES ($1, 1, $2)', [rows[0]!.id, JSON.stringify(definition)]);
+    return { path: route.path.replace('{id}', rows[0]!.id), ...(id === 'updateFlow' ? { body: { on_expiry: 'reject' } } : {}) };
+  }
+  if (id === 'createFlow') return { path: route.path, body: { name: `flow-${randomBytes(4).toString('hex')}`, steps: [{ approvers: { user_ids: [approverUser.id] } }] } };
+  if (id === 'createTeam') return { path: route.path, body: { name: `team-${randomBytes(4).toString('hex')}` } };
   if (route.path.includes('{userId}')) return { path: route.path.replace('{userId}', (await org.addUser('viewer')).id), body };
   if (id === 'revokeOAuthClient') return { path: route.path.replace('{id}', (await registerClient(server, org)).id) };
   if (id === 'revokeConnection') return { path: route.path.replace('{id}', (await org.newKey()).connectionId) };

@@ -126,7 +126,10 @@ describe('the routes served', () => {
       if (!res) continue;
       expectDocumentedAnswer(route, res);
       // Everything an approvals:read key may read about the request is there to read.
-      if (route.authorization.scope === 'approvals:read') expect(res.status, `${route.operationId}: ${res.text}`).toBe(200);
+      // (Other resources by id, such as a team, are not this request: a random id is not found.)
+      if (route.authorization.scope === 'approvals:read' && (!route.path.includes('{') || route.path.startsWith('/api/v1/approvals/{id}'))) {
+        expect(res.status, `${route.operationId}: ${res.text}`).toBe(200);
+      }
     }
   });
 });

@@ -28,7 +28,7 @@ async function stateOf(id: string) {
     approval,
     events: await q('SELECT count(*)::int AS n FROM events WHERE approval_id = $1'),
     comments: await q('SELECT count(*)::int AS n FROM comments WHERE approval_id = $1'),
-    steps: (await server.db.query('SELECT id, status, approver_id FROM approval_steps WHERE approval_id = $1 ORDER BY step_order', [id])).rows,
+    steps: (await server.db.query('SELECT id, status, approver_ids FROM approval_steps WHERE approval_id = $1 ORDER BY step_order', [id])).rows,
   };
 }
 
@@ -36,6 +36,8 @@ beforeAll(async () => {
   server = await startTestServer();
   org = await seedOrg(server.db);
   approver = await org.newKey();
+  // The second key decides the request's step after the stop: through the org's admin override.
+  await server.db.query('UPDATE orgs SET admin_override = true WHERE id = $1', [org.org.id]);
   const member = await org.addUser('approver');
   approvalId = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ required_approvals: 1 })).expect(201)).body.id;
   const steps = await server.http(org.key).post(`/api/v1/approvals/${approvalId}/steps`).send({ steps: [{ approver_id: member.id, step_order: 1 }] }).expect(201);
@@ -49,14 +51,20 @@ beforeAll(async () => {
     configureSteps: { steps: [{ approver_id: member.id, step_order: 1 }] },
     voteStep: { decision: 'approve' },
   };
+  flowId = (await server.db.query<{ id: string }>("INSERT INTO flows (org_id, name) VALUES ($1, 'Deploy') RETURNING id", [org.org.id])).rows[0]!.id;
+  await server.db.query(`INSERT INTO flow_versions (flow_id, version, definition) VALUES ($1, 1, '{"description":null,"expires_in_seconds":null,"on_expiry":"expire","steps":[]}')`, [flowId]);
+  teamId = (await server.db.query<{ id: string }>("INSERT INTO teams (org_id, name) VALUES ($1, 'SRE') RETURNING id", [org.org.id])).rows[0]!.id;
   for (const [n, route] of READS) before.set(n, (await callRoute(route, org.key)).status);
   snapshot = await stateOf(approvalId);
   await setEmergencyStop(server.db, org.org.id, true);
 });
 afterAll(() => server.stop());
+/** A team, for the reads of one by id. */
+let teamId: string;
+let flowId: string;
 
 function callRoute(route: RouteDef, key: string) {
-  const path = route.path.replace('{id}', approvalId).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
+  const path = route.path.replace('{id}', route.path.startsWith('/api/v1/teams/') ? teamId : route.path.startsWith('/api/v1/flows/') ? flowId : approvalId).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
   return callAnyRoute(server.url, route, { authorization: `Bearer ${key}`, path, body: bodies[route.operationId as OperationId] ?? {} });
 }
 
@@ -67,6 +75,14 @@ const name = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
  * revokes a leaked key while it is on). An API key gets 403 from them, before and during the stop.
  */
 const ADMINISTRATION: OperationId[] = [
+  'createTeam',
+  'updateTeam',
+  'deleteTeam',
+  'addTeamMember',
+  'removeTeamMember',
+  'createFlow',
+  'updateFlow',
+  'deleteFlow',
   'updateOrg',
   'createOAuthClient',
   'revokeOAuthClient',
@@ -146,7 +162,7 @@ describe('with the stop off again', () => {
     expect(noCsrf.body.error.message).toBe('a signed-in request that changes something must carry the X-CSRF-Token header');
     expect((await server.http(org.key).get('/api/v1/me').expect(200)).body.org.emergency_stop).toBe(true);
     const off = await admin.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(200);
-    expect(off.body).toEqual({ id: org.org.id, slug: org.org.slug, name: org.org.name, emergency_stop: false });
+    expect(off.body).toEqual({ id: org.org.id, slug: org.org.slug, name: org.org.name, emergency_stop: false, admin_override: true, resolve_policy: 'approvers' });
   });
 
   it('changes are accepted again', async () => {

@@ -32,6 +32,8 @@ import { redeliverDelivery } from './deliveries/redeliver-delivery.ts';
 import { listAuditLog } from './audit/list-audit-log.ts';
 import { exportAuditLog } from './audit/export-audit-log.ts';
 import { endOtherSessions, listSessions } from './me/own-sessions.ts';
+import { createFlow, deleteFlow, getFlow, listFlows, updateFlow } from './flows/flow-handlers.ts';
+import { addTeamMember, createTeam, deleteTeam, getTeam, listTeams, removeTeamMember, updateTeam } from './teams/team-handlers.ts';
 
 /** operationId → handler. Adding a route to the contract without a handler here fails the type check. */
 export const handlers: Handlers = {
@@ -76,4 +78,16 @@ export const handlers: Handlers = {
   exportAuditLog,
   listSessions,
   endOtherSessions,
+  listTeams,
+  getTeam,
+  createTeam,
+  updateTeam,
+  deleteTeam,
+  addTeamMember,
+  removeTeamMember,
+  listFlows,
+  getFlow,
+  createFlow,
+  updateFlow,
+  deleteFlow,
 };

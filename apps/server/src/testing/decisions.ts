@@ -76,3 +76,11 @@ export async function configure(server: TestServer, key: string, approvalId: str
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.data as { id: string; step_order: number; approver_id: string; status: string }[];
 }
+
+/**
+ * Lets admins and API keys decide steps that do not ask them (the org's admin override), for the tests
+ * whose subject is the step mechanics rather than who was asked (those are in flows/ and teams/).
+ */
+export async function allowAdminOverride(server: TestServer, orgId: string) {
+  await server.db.query('UPDATE orgs SET admin_override = true WHERE id = $1', [orgId]);
+}

@@ -24,6 +24,11 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   createConnection: { name: 'ci' },
   setPassword: { new_password: 'a long enough password' },
   createWebhook: { url: 'https://hooks.example.com/greenlight', events: ['approval.approved'] },
+  createTeam: { name: 'SRE' },
+  updateTeam: { name: 'Platform' },
+  addTeamMember: { user_id: randomUUID() },
+  createFlow: { name: 'Deploy', steps: [{ approvers: { user_ids: [randomUUID()] } }] },
+  updateFlow: { name: 'Deploy v2' },
 };
 
 /** A query per operation where the default would make the call slow (a long poll waits 30 s). */

@@ -39,6 +39,7 @@ export const EVENT_TYPES = every<EventType>()([
   'steps.configured',
   'step.decided',
   'approval.execution_reported',
+  'step.vote_recorded',
   'delivery.failed',
 ]);
 
@@ -65,6 +66,16 @@ export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
   'session.signed_out_everywhere',
   'sign_in_link.issued',
   'retention.purged',
+  'team.created',
+  'team.renamed',
+  'team.deleted',
+  'team.member_added',
+  'team.member_removed',
+  'flow.created',
+  'flow.updated',
+  'flow.deleted',
+  'org.settings_changed',
+  'approval.admin_override',
 ]);
 
 export const SCOPE_WORDS: Record<Scope, string> = {
@@ -106,6 +117,15 @@ export const ENDPOINTS = endpoints({
   listDeliveries: ['get', '/api/v1/deliveries'],
   redeliverDelivery: ['post', '/api/v1/deliveries/{id}/redeliver'],
   listAuditLog: ['get', '/api/v1/audit-log'],
+  listTeams: ['get', '/api/v1/teams'],
+  createTeam: ['post', '/api/v1/teams'],
+  updateTeam: ['patch', '/api/v1/teams/{id}'],
+  deleteTeam: ['delete', '/api/v1/teams/{id}'],
+  addTeamMember: ['post', '/api/v1/teams/{id}/members'],
+  removeTeamMember: ['delete', '/api/v1/teams/{id}/members/{userId}'],
+  listFlows: ['get', '/api/v1/flows'],
+  createFlow: ['post', '/api/v1/flows'],
+  deleteFlow: ['delete', '/api/v1/flows/{id}'],
   listSessions: ['get', '/api/v1/me/sessions'],
   endOtherSessions: ['delete', '/api/v1/me/sessions'],
 });

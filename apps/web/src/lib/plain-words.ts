@@ -27,6 +27,8 @@ const WORDS: Record<ErrorCode, (message: string) => string> = {
   LIMIT_REACHED: (m) => `A limit was reached: ${m}.`,
   LAST_ADMIN: () => 'The organization needs at least one admin: make someone else admin first.',
   ALREADY_MEMBER: () => 'That person is already a member.',
+  NAME_TAKEN: (m) => `That name is taken: ${m}.`,
+  IN_USE: (m) => `This is still in use: ${m}.`,
   PAYLOAD_TOO_LARGE: () => 'That is too long to save.',
   UNSUPPORTED_MEDIA_TYPE: (m) => m,
   RATE_LIMITED: () => 'Too many requests in a short time. Wait a moment and try again.',

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'webhooks' }
   | { name: 'settings' }
   | { name: 'audit-log' }
+  | { name: 'teams' }
   | { name: 'not-found' };
 
 export function parseRoute(pathname: string): Route {
@@ -18,6 +19,7 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/webhooks') return { name: 'webhooks' };
   if (pathname === '/settings') return { name: 'settings' };
   if (pathname === '/audit-log') return { name: 'audit-log' };
+  if (pathname === '/teams') return { name: 'teams' };
   return { name: 'not-found' };
 }
 

@@ -254,7 +254,15 @@ function Steps({ steps, sequential, me }: { steps: Step[]; sequential: boolean; 
         {steps.map((s) => (
           <li key={s.id}>
             <div className="row">
-              <span>{s.approver_id === me?.user?.id ? 'You' : <span className="mono small">approver {s.approver_id.slice(0, 8)}</span>}</span>
+              <span data-testid="step-approvers">
+                {s.approvers.map((p, i) => (
+                  <span key={`${p.type}:${p.id}`}>
+                    {i > 0 && ', '}
+                    {p.type === 'user' && p.id === me?.user?.id ? 'You' : p.type === 'team' ? `team ${p.name ?? p.id.slice(0, 8)}` : (p.name ?? p.id.slice(0, 8))}
+                  </span>
+                ))}
+                {quorumWords(s)}
+              </span>
               <StatusBadge status={s.status} />
             </div>
             {s.decided_at && (
@@ -270,6 +278,13 @@ function Steps({ steps, sequential, me }: { steps: Step[]; sequential: boolean; 
   );
 }
 
+/** "(2 of them)" / "(all of them)" where a step asks several people; nothing for one person. */
+function quorumWords(s: Step): string {
+  const one = s.approvers.length === 1 && s.approvers[0]!.type === 'user';
+  if (one) return '';
+  return s.quorum === 'all' ? ' (all of them)' : ` (${s.quorum} of them)`;
+}
+
 const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'approval.created': 'requested this',
   'approval.vote_recorded': 'voted',
@@ -281,6 +296,7 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'steps.configured': 'configured the steps',
   'step.decided': 'decided a step',
   'approval.execution_reported': 'reported the execution',
+  'step.vote_recorded': 'voted on a step',
   'delivery.failed': 'delivery failed',
 };
 

@@ -53,7 +53,7 @@ export interface paths {
         head?: never;
         /**
          * Approve or reject a pending request
-         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide.
+         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -237,7 +237,7 @@ export interface paths {
         head?: never;
         /**
          * Vote on a step
-         * @description The step must be pending; the caller must be its approver, an org admin, or a connection with approvals:write. With `is_sequential`, earlier steps must be approved first.
+         * @description The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -280,8 +280,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Turn the emergency stop on or off
-         * @description Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403.
+         * Turn the emergency stop on or off; who may decide
+         * @description Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403. `admin_override` (default false) lets admins and API keys decide steps that do not ask them; `resolve_policy: admin_only` makes only admins decide. Changes of either are in the audit log.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -700,6 +700,170 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the teams of the organization
+         * @description Every team with its members, by name.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["listTeams"];
+        put?: never;
+        /**
+         * Create a team
+         * @description Admins only (dashboard session). Names are unique in the organization, ignoring case (409 NAME_TAKEN). `member_ids` must be members of the organization. At most 200 teams per organization (409 LIMIT_REACHED).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["createTeam"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a team
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getTeam"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a team
+         * @description Admins only (dashboard session). Refused with 409 IN_USE while a flow or a step of a pending request names the team (`details` says which), so nobody is left waiting on a team that no longer exists.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteTeam"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a team
+         * @description Admins only (dashboard session). 409 NAME_TAKEN when another team has the name.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        patch: operations["updateTeam"];
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a member to a team
+         * @description Admins only (dashboard session). The person must be a member of the organization (400); already in the team: 409 ALREADY_MEMBER. A team member may decide the pending steps that name the team from then on.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["addTeamMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/members/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a member from a team
+         * @description Admins only (dashboard session). 404 when the person is not in the team. Votes already cast stay.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["removeTeamMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the approval flows of the organization
+         * @description Every flow in its current version, by name.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["listFlows"];
+        put?: never;
+        /**
+         * Create an approval flow
+         * @description Admins only (dashboard session). Ordered steps, each asking people and/or teams with a quorum (`1`, a number, or `all`) and an optional time limit; the run's expiry and `on_expiry`. Names are unique ignoring case (409 NAME_TAKEN).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["createFlow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/flows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an approval flow
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getFlow"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an approval flow
+         * @description Admins only (dashboard session). New requests can no longer name it; runs already started go on.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteFlow"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an approval flow
+         * @description Admins only (dashboard session). Makes a new version; runs already started keep the version they began with.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        patch: operations["updateFlow"];
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -718,7 +882,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
         Approval: {
             /** Format: uuid */
             id: string;
@@ -735,7 +899,9 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /** @description Approvals needed; for a request with steps, the number of steps */
             required_approvals: number;
+            /** @description Approvals so far; for a request with steps, the steps approved */
             current_approvals: number;
             is_sequential: boolean;
             callback_url: string | null;
@@ -811,6 +977,13 @@ export interface components {
             redact?: string[];
             /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
             redacted?: boolean;
+            /**
+             * Format: uuid
+             * @description The approval flow whose run this request is; null otherwise
+             */
+            flow_id?: string | null;
+            /** @description The version of the flow the run started with */
+            flow_version?: number | null;
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -954,6 +1127,11 @@ export interface components {
             changes?: components["schemas"]["Changes"];
             resource?: components["schemas"]["Resource"];
             /**
+             * Format: uuid
+             * @description Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.
+             */
+            flow_id?: string;
+            /**
              * @description Another name for `metadata` (send one of the two)
              * @example {
              *       "user_id": "4821",
@@ -1024,6 +1202,90 @@ export interface components {
          * @enum {string}
          */
         ApprovalSort: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "decided_at" | "-decided_at";
+        ApprovalDetail: components["schemas"]["Approval"] & {
+            run: components["schemas"]["Run"];
+            /** @description Every vote cast on the request, oldest first */
+            results: components["schemas"]["ReviewerResult"][];
+        };
+        /** @description The steps and where they stand; null for a request without steps */
+        Run: {
+            /**
+             * Format: uuid
+             * @description The flow it runs; null for steps configured on the request itself
+             */
+            flow_id: string | null;
+            flow_version: number | null;
+            status: components["schemas"]["ApprovalStatus"];
+            /** @description The `step_order` of the lowest pending step while the request is pending; null once it is not */
+            active_step: number | null;
+            steps: components["schemas"]["RunStep"][];
+        } | null;
+        RunStep: components["schemas"]["Step"] & {
+            name: string | null;
+            time_limit_seconds: number | null;
+            /** @description Approving votes so far */
+            approvals: number;
+            /** @description Every vote on the step, oldest first */
+            results: components["schemas"]["ReviewerResult"][];
+        };
+        StepApprover: {
+            /** @enum {string} */
+            type: "user" | "team";
+            /** Format: uuid */
+            id: string;
+            /** @description The person's name (or email), or the team's name; null when it no longer exists */
+            name: string | null;
+        };
+        /**
+         * @description How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step.
+         * @example 1
+         */
+        Quorum: number | "all";
+        /** @enum {string} */
+        StepStatus: "pending" | "approved" | "rejected";
+        ReviewerResult: {
+            reviewer: {
+                /** @enum {string} */
+                type: "user" | "connection";
+                /** Format: uuid */
+                id: string;
+                name: string | null;
+            };
+            /** @description The step voted on; null on a request without steps */
+            step_order: number | null;
+            /** @enum {string} */
+            result: "approved" | "rejected";
+            comment: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            decided_at: string;
+        };
+        Step: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            approval_request_id: string;
+            step_order: number;
+            /**
+             * Format: uuid
+             * @description The approver when the step asks exactly one person and no team; null otherwise (see `approvers`)
+             */
+            approver_id: string | null;
+            /** @description Everyone the step asks: people, then teams */
+            approvers: components["schemas"]["StepApprover"][];
+            quorum: components["schemas"]["Quorum"];
+            status: components["schemas"]["StepStatus"];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            decided_at: string | null;
+            /** Format: uuid */
+            decided_by: string | null;
+            comment: string | null;
+        };
         DecisionResult: components["schemas"]["Approval"] & {
             /** @description Whether the callback was delivered before this response was sent */
             callback_delivered: boolean;
@@ -1131,7 +1393,7 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "step.vote_recorded" | "delivery.failed";
         WaitResult: components["schemas"]["Approval"] & {
             /** @description `true` when the timeout passed with the request still `pending`: call again to keep waiting */
             timed_out: boolean;
@@ -1187,26 +1449,6 @@ export interface components {
         StepList: {
             data: components["schemas"]["Step"][];
         };
-        Step: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            approval_request_id: string;
-            step_order: number;
-            /** Format: uuid */
-            approver_id: string;
-            status: components["schemas"]["StepStatus"];
-            /**
-             * Format: date-time
-             * @example 2026-03-24T10:00:00.000Z
-             */
-            decided_at: string | null;
-            /** Format: uuid */
-            decided_by: string | null;
-            comment: string | null;
-        };
-        /** @enum {string} */
-        StepStatus: "pending" | "approved" | "rejected";
         ConfigureStepsRequest: {
             steps: {
                 /**
@@ -1214,7 +1456,13 @@ export interface components {
                  * @description A member of the organization
                  * @example b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f
                  */
-                approver_id: string;
+                approver_id?: string;
+                /**
+                 * Format: uuid
+                 * @description A team of the organization, instead of `approver_id`
+                 */
+                team_id?: string;
+                quorum?: components["schemas"]["Quorum"] & unknown;
                 step_order: number;
             }[];
         };
@@ -1248,7 +1496,15 @@ export interface components {
             slug: string;
             name: string;
             emergency_stop: boolean;
+            /** @description Whether admins (and API keys) may decide a step that does not ask them; each use is recorded. Default false. */
+            admin_override?: boolean;
+            resolve_policy?: components["schemas"]["ResolvePolicy"];
         };
+        /**
+         * @description `approvers` (default): the people a request asks decide it; `admin_only`: only admins decide any request
+         * @enum {string}
+         */
+        ResolvePolicy: "approvers" | "admin_only";
         ConnectionInfo: {
             /** Format: uuid */
             id: string;
@@ -1276,7 +1532,10 @@ export interface components {
         Role: "admin" | "approver" | "viewer";
         UpdateOrgRequest: {
             /** @description While true, every change to approval requests answers 503 EMERGENCY_STOP */
-            emergency_stop: boolean;
+            emergency_stop?: boolean;
+            /** @description Whether admins (and API keys) may decide a step that does not ask them; each use is recorded. Default false. */
+            admin_override?: boolean;
+            resolve_policy?: components["schemas"]["ResolvePolicy"];
         };
         OAuthClientCreated: components["schemas"]["OAuthClient"] & {
             /** @description Shown once; only its SHA-256 is stored */
@@ -1681,7 +1940,144 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "org.settings_changed" | "approval.admin_override";
+        /** @description Teams by name */
+        TeamList: {
+            data: components["schemas"]["Team"][];
+        };
+        Team: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Oldest first */
+            members: components["schemas"]["TeamMember"][];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string;
+        };
+        TeamMember: {
+            /** Format: uuid */
+            user_id: string;
+            /** @description The member's name, or their email when they have none */
+            name: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            added_at: string;
+        };
+        CreateTeamRequest: {
+            /**
+             * @description Unique in the organization, ignoring case
+             * @example SRE
+             */
+            name: string;
+            /**
+             * @description Members of the organization to put in the team at once
+             * @default []
+             */
+            member_ids?: string[];
+        };
+        UpdateTeamRequest: {
+            /**
+             * @description Unique in the organization, ignoring case
+             * @example SRE
+             */
+            name: string;
+        };
+        AddTeamMemberRequest: {
+            /**
+             * Format: uuid
+             * @description A member of the organization
+             */
+            user_id: string;
+        };
+        /** @description Flows by name */
+        FlowList: {
+            data: components["schemas"]["Flow"][];
+        };
+        Flow: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string | null;
+            /** @description Increases with every change; a run names the version it started with */
+            version: number;
+            steps: components["schemas"]["FlowStepDefinition"][];
+            expires_in_seconds: number | null;
+            on_expiry: components["schemas"]["OnExpiry"];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string;
+        };
+        FlowStepDefinition: {
+            name: string | null;
+            approvers: {
+                user_ids: string[];
+                team_ids: string[];
+            };
+            quorum: components["schemas"]["Quorum"];
+            time_limit_seconds: number | null;
+        };
+        CreateFlowRequest: {
+            /**
+             * @description Unique in the organization, ignoring case
+             * @example Production deploy
+             */
+            name: string;
+            description?: string;
+            /** @description In order: each step waits for the one before it */
+            steps: components["schemas"]["FlowStep"][];
+            /** @description A run expires this long after it starts (unless the request gives its own `expires_at`) */
+            expires_in_seconds?: number;
+            on_expiry?: components["schemas"]["OnExpiry"];
+        };
+        FlowStep: {
+            /** @example SRE on call */
+            name?: string;
+            approvers: components["schemas"]["FlowApprovers"];
+            quorum?: components["schemas"]["Quorum"];
+            /** @description How long the step may wait once it is the run's active step; when it passes, the request's `on_expiry` applies as at its expiry */
+            time_limit_seconds?: number;
+        };
+        FlowApprovers: {
+            /**
+             * @description Members of the organization (not viewers)
+             * @default []
+             */
+            user_ids?: string[];
+            /**
+             * @description Teams of the organization
+             * @default []
+             */
+            team_ids?: string[];
+        };
+        UpdateFlowRequest: {
+            /**
+             * @description Unique in the organization, ignoring case
+             * @example Production deploy
+             */
+            name?: string;
+            description?: string | null;
+            /** @description In order: each step waits for the one before it */
+            steps?: components["schemas"]["FlowStep"][];
+            expires_in_seconds?: number | null;
+            on_expiry?: components["schemas"]["OnExpiry"];
+        };
     };
     responses: never;
     parameters: never;
@@ -1923,7 +2319,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The request */
+            /** @description The request, with its run (steps and where they stand) and every reviewer's result */
             200: {
                 headers: {
                     /** @description Requests allowed in the current window */
@@ -1935,7 +2331,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Approval"];
+                    "application/json": components["schemas"]["ApprovalDetail"];
                 };
             };
             /** @description Missing or invalid authentication */
@@ -4995,6 +5391,958 @@ export interface operations {
             };
             /** @description Insufficient permissions */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTeams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Teams, by name */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamList"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTeamRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted team */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateTeam: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTeamRequest"];
+            };
+        };
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddTeamMemberRequest"];
+            };
+        };
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeTeamMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The team */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listFlows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Flows, by name */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlowList"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFlowRequest"];
+            };
+        };
+        responses: {
+            /** @description Created (version 1) */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flow"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The flow in its current version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flow"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deleted flow */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flow"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateFlow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateFlowRequest"];
+            };
+        };
+        responses: {
+            /** @description The flow in its new version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Flow"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,7 @@
 // change the contract (or the labels in the script) and run `pnpm generate`.
 import type { ActionDescriptor, OutputField } from '../fields.ts';
 
-export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","delivery.failed"] as const;
+export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","step.vote_recorded","delivery.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired"] as const;
 export const APPROVAL_STATUSES = ["pending","approved","rejected","cancelled","expired"] as const;
@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   "LIMIT_REACHED": 409,
   "LAST_ADMIN": 409,
   "ALREADY_MEMBER": 409,
+  "NAME_TAKEN": 409,
+  "IN_USE": 409,
   "PAYLOAD_TOO_LARGE": 413,
   "UNSUPPORTED_MEDIA_TYPE": 415,
   "RATE_LIMITED": 429,
@@ -320,6 +322,14 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         ]
       },
       {
+        "key": "flow_id",
+        "label": "Flow ID",
+        "help": "Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.",
+        "type": "uuid",
+        "required": false,
+        "in": "body"
+      },
+      {
         "key": "redact",
         "label": "Redact",
         "help": "Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `\"[redacted]\"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.",
@@ -586,6 +596,14 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         ]
       },
       {
+        "key": "flow_id",
+        "label": "Flow ID",
+        "help": "Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.",
+        "type": "uuid",
+        "required": false,
+        "in": "body"
+      },
+      {
         "key": "redact",
         "label": "Redact",
         "help": "Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `\"[redacted]\"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.",
@@ -602,7 +620,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "decide": {
     "key": "decide",
     "label": "Approve or Reject",
-    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide.",
+    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).",
     "operationId": "decideApproval",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}",
@@ -1042,9 +1060,25 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "label": "Approver ID",
             "help": "A member of the organization",
             "type": "uuid",
-            "required": true,
+            "required": false,
             "in": "body",
             "example": "b7e0c2f4-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+          },
+          {
+            "key": "team_id",
+            "label": "Team ID",
+            "help": "A team of the organization, instead of `approver_id`",
+            "type": "uuid",
+            "required": false,
+            "in": "body"
+          },
+          {
+            "key": "quorum",
+            "label": "Quorum",
+            "help": "With a team: how many of its members must approve (a number, or all)",
+            "type": "json",
+            "required": false,
+            "in": "body"
           },
           {
             "key": "step_order",
@@ -1063,7 +1097,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "vote_step": {
     "key": "vote_step",
     "label": "Vote on Step",
-    "description": "Vote on a step. The step must be pending; the caller must be its approver, an org admin, or a connection with approvals:write. With `is_sequential`, earlier steps must be approved first.",
+    "description": "Vote on a step. The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).",
     "operationId": "voteStep",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}/steps/{stepId}",
@@ -1356,6 +1390,16 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "redacted",
     "label": "Redacted",
     "type": "boolean"
+  },
+  {
+    "key": "flow_id",
+    "label": "Flow ID",
+    "type": "uuid"
+  },
+  {
+    "key": "flow_version",
+    "label": "Flow version",
+    "type": "integer"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [
@@ -1425,6 +1469,16 @@ export const STEP_OUTPUT_FIELDS: OutputField[] = [
     "key": "approver_id",
     "label": "Approver ID",
     "type": "uuid"
+  },
+  {
+    "key": "approvers",
+    "label": "Approvers",
+    "type": "list"
+  },
+  {
+    "key": "quorum",
+    "label": "Quorum",
+    "type": "json"
   },
   {
     "key": "status",

@@ -42,7 +42,7 @@ describe('POST /approvals/batch-decide', () => {
     for (let i = 0; i < 5; i++) {
       const theirs = await plain();
       await configure(server, seed.key, theirs.id, [colleague.id]);
-      add(theirs.id, { outcome: 'refused', http: 403, code: 'NOT_APPROVER', message: 'you are not the approver of any pending step of this request' });
+      add(theirs.id, { outcome: 'refused', http: 403, code: 'NOT_APPROVER', message: 'you are not asked to decide any pending step of this request: neither named nor in a team it names' });
     }
     for (let i = 0; i < 5; i++) {
       add((await createRequest(server, other.key)).id, { outcome: 'refused', http: 404, code: 'NOT_FOUND', message: 'approval request not found' });

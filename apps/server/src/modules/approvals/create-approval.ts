@@ -8,6 +8,7 @@ import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
+import { currentVersion } from '../flows/flows.ts';
 
 type Replayed = { status: 200; body: Approval };
 
@@ -55,6 +56,16 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
     });
   }
 
+  // A run of a flow: its current version's steps (copied by the create statement), in order, and its expiry rule.
+  const flow = body.flow_id === undefined ? null : await currentVersion(deps.db, auth.org.id, body.flow_id);
+  if (body.flow_id !== undefined && !flow) {
+    throw new ApiError('VALIDATION_ERROR', `flow_id: ${body.flow_id} is not a flow of this organization`, {
+      location: 'body',
+      issues: [{ path: 'flow_id', code: 'custom', message: 'not a flow of this organization' }],
+    });
+  }
+  const flowExpiry = flow?.definition.expires_in_seconds ? new Date(Date.now() + flow.definition.expires_in_seconds * 1000).toISOString() : null;
+
   let created: CreateOutcome;
   try {
     created = await create(deps.db, auth, {
@@ -65,8 +76,9 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       action_type: body.action_type ?? body.action ?? null,
       source: body.source ?? null,
       metadata: body.metadata ?? body.payload ?? {},
-      required_approvals: body.required_approvals,
-      is_sequential: body.is_sequential,
+      // With steps the counters count steps.
+      required_approvals: flow ? flow.definition.steps.length : body.required_approvals,
+      is_sequential: flow ? true : body.is_sequential,
       callback_url: body.callback_url ?? null,
       // Sealed at rest: they carry the automation's own credentials.
       callback_headers: body.callback_headers ? secretKeys().seal(JSON.stringify(body.callback_headers)) : null,
@@ -76,8 +88,10 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       tags: body.tags ?? {},
       changes: body.changes ?? null,
       resource: body.resource ?? entityResource(body),
-      expires_at: body.expires_at ?? null,
-      on_expiry: body.on_expiry,
+      expires_at: body.expires_at ?? flowExpiry,
+      on_expiry: flow ? flow.definition.on_expiry : body.on_expiry,
+      flow_id: flow ? body.flow_id! : null,
+      flow_version: flow?.version ?? null,
       redact: body.redact ?? [],
       notify: deps.config.mail !== null,
     });

@@ -94,6 +94,8 @@ describe('approved_content_sha256', () => {
 
     const stepped = await create(seed, { description: 'with steps' });
     const approverUser = await seed.addUser('approver');
+    // An API key votes on the step below: through the org's admin override.
+    await server.db.query('UPDATE orgs SET admin_override = true WHERE id = $1', [seed.org.id]);
     const steps = await server
       .http(seed.key)
       .post(`/api/v1/approvals/${stepped.id}/steps`)

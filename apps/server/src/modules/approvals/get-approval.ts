@@ -3,6 +3,7 @@ import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
+import { runOf } from '../../core/run.ts';
 
 /** Another org's id answers exactly like an unknown one (OWASP API1: no existence oracle). */
 export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth, deps }) => {
@@ -12,5 +13,5 @@ export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth
   );
   const row = rows[0];
   if (!row) throw notFound();
-  return { status: 200, body: forViewer(auth, toApproval(row)) };
+  return { status: 200, body: { ...forViewer(auth, toApproval(row)), ...(await runOf(deps.db, row)) } };
 };

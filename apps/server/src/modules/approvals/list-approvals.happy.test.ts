@@ -90,7 +90,8 @@ describe('GET /api/v1/approvals — shape', () => {
     expect(res.body.data[0]).toMatchObject({ id: second!.id, title: 'item 1', status: 'pending', priority: 'high', created_at: expect.stringMatching(/Z$/) });
     expect(Object.keys(res.body.data[0]).sort()).toEqual(Object.keys(Approval.shape).sort());
     const got = await server.http(seed.key).get(`/api/v1/approvals/${first!.id}`).expect(200);
-    expect(res.body.data[1]).toEqual(got.body);
+    const { run: _run, results: _results, ...approval } = got.body;
+    expect(res.body.data[1]).toEqual(approval);
   });
 
   it('answers an empty page for an org without requests', async () => {

@@ -205,6 +205,7 @@ export async function removeMember(db: Database, orgId: string, userId: string, 
     const member = (await memberOf(tx, orgId, userId))!;
     await recordAudit(tx, { orgId, actor, type: 'member.removed', target: { type: 'user', id: userId }, details: { email: member.email, role: member.role } });
     await tx.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+    await tx.query('DELETE FROM team_members WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
     await tx.query('DELETE FROM sessions WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
     await tx.query('UPDATE sign_in_tokens SET used_at = now() WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL', [orgId, userId]);
     await tx.query(

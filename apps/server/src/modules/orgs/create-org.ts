@@ -1,4 +1,4 @@
-import type { Database } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { constraintName, sqlState } from '../../storage/database.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
@@ -77,20 +77,53 @@ export async function findOrgBySlug(db: Database, slug: string) {
  * so a decision in flight either commits before the stop or sees it.
  */
 export async function setEmergencyStop(db: Database, orgId: string, on: boolean, actor: AuditActor = SYSTEM_ACTOR) {
+  return db.transaction((tx) => applyEmergencyStop(tx, orgId, on, actor));
+}
+
+async function applyEmergencyStop(tx: Queryable, orgId: string, on: boolean, actor: AuditActor) {
+  const before = (await tx.query<{ emergency_stop: boolean }>('SELECT emergency_stop FROM orgs WHERE id = $1 FOR UPDATE', [orgId])).rows[0];
+  if (!before) return null;
+  const { rows } = await tx.query<{ emergency_stop: boolean }>(
+    `UPDATE orgs SET emergency_stop = $2, emergency_stop_changed_at = now() WHERE id = $1 RETURNING emergency_stop`,
+    [orgId, on],
+  );
+  if (before.emergency_stop !== on) {
+    await recordAudit(tx, { orgId, actor, type: on ? 'emergency_stop.enabled' : 'emergency_stop.disabled', target: { type: 'org', id: orgId } });
+  }
+  // Sent once committed: cached API keys carry the org's flag, so they are dropped.
+  announceAuthChange(tx, { orgId });
+  // Deliveries held during the stop are due: wake the workers rather than wait for their sweep.
+  if (!on) tx.notify(DELIVERIES_CHANNEL, orgId);
+  return rows[0] ?? null;
+}
+
+export interface OrgSettings {
+  emergency_stop: boolean;
+  admin_override: boolean;
+  resolve_policy: 'approvers' | 'admin_only';
+}
+
+/**
+ * `PATCH /org`: the emergency stop and who may decide (the admin override, the resolve policy), in one
+ * transaction; each change that changes something is audited. Votes read these under the org row's
+ * share lock (greenlight_decide), so a vote sees the rules before or after a change, never between.
+ */
+export async function updateOrgSettings(db: Database, orgId: string, change: Partial<OrgSettings>, actor: AuditActor): Promise<OrgSettings | null> {
   return db.transaction(async (tx) => {
-    const before = (await tx.query<{ emergency_stop: boolean }>('SELECT emergency_stop FROM orgs WHERE id = $1 FOR UPDATE', [orgId])).rows[0];
+    const before = (await tx.query<OrgSettings>('SELECT emergency_stop, admin_override, resolve_policy FROM orgs WHERE id = $1 FOR UPDATE', [orgId])).rows[0];
     if (!before) return null;
-    const { rows } = await tx.query<{ emergency_stop: boolean }>(
-      `UPDATE orgs SET emergency_stop = $2, emergency_stop_changed_at = now() WHERE id = $1 RETURNING emergency_stop`,
-      [orgId, on],
-    );
-    if (before.emergency_stop !== on) {
-      await recordAudit(tx, { orgId, actor, type: on ? 'emergency_stop.enabled' : 'emergency_stop.disabled', target: { type: 'org', id: orgId } });
+    if (change.emergency_stop !== undefined) await applyEmergencyStop(tx, orgId, change.emergency_stop, actor);
+    const rules = { admin_override: change.admin_override ?? before.admin_override, resolve_policy: change.resolve_policy ?? before.resolve_policy };
+    if (rules.admin_override !== before.admin_override || rules.resolve_policy !== before.resolve_policy) {
+      await tx.query('UPDATE orgs SET admin_override = $2, resolve_policy = $3 WHERE id = $1', [orgId, rules.admin_override, rules.resolve_policy]);
+      await recordAudit(tx, {
+        orgId,
+        actor,
+        type: 'org.settings_changed',
+        target: { type: 'org', id: orgId },
+        details: { from: { admin_override: before.admin_override, resolve_policy: before.resolve_policy }, to: rules },
+      });
     }
-    // Sent once committed: cached API keys carry the org's flag, so they are dropped.
-    announceAuthChange(tx, { orgId });
-    // Deliveries held during the stop are due: wake the workers rather than wait for their sweep.
-    if (!on) tx.notify(DELIVERIES_CHANNEL, orgId);
-    return rows[0] ?? null;
+    return (await tx.query<OrgSettings>('SELECT emergency_stop, admin_override, resolve_policy FROM orgs WHERE id = $1', [orgId])).rows[0]!;
   });
 }

@@ -6,6 +6,7 @@ import { ApiError } from '../../errors.ts';
 import { actorOf, appendEvent } from '../../core/events.ts';
 import { lockPending } from '../../core/state-machine.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../../core/step-record.ts';
+import { approverIssues } from '../../core/approvers.ts';
 
 /**
  * Replaces the step configuration of a pending request in one transaction. The request row is locked
@@ -25,23 +26,20 @@ export async function configureApprovalSteps(
     if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
     // Who may route this request (its requester or an admin, so that an approver cannot reassign a
     // request to themselves) is the route table's ownership rule, checked by the router.
+    // A run's steps are its flow version's: they are not replaced by hand.
+    const run = await tx.query<{ flow_id: string | null }>('SELECT flow_id FROM approvals WHERE id = $1', [a.id]);
+    if (run.rows[0]?.flow_id) throw new ApiError('STEPS_LOCKED', 'the steps of a flow run come from its flow and cannot be replaced');
     const voted = await tx.query('SELECT 1 FROM approval_votes WHERE approval_id = $1 LIMIT 1', [a.id]);
     if (voted.rows.length > 0) throw new ApiError('STEPS_LOCKED', 'steps cannot be changed once a vote has been cast');
 
-    const ids = [...new Set(input.map((s) => s.approver_id))];
-    const members = await tx.query<{ user_id: string; role: 'admin' | 'approver' | 'viewer' }>(
-      'SELECT user_id, role FROM memberships WHERE org_id = $1 AND user_id = ANY($2::uuid[])',
-      [a.org_id, ids],
+    const issues = await approverIssues(tx, a.org_id, input.map((s, i) => ({
+        path: `steps.${i}`,
+        single: true,
+        user_ids: s.approver_id ? [s.approver_id] : [],
+        team_ids: s.team_id ? [s.team_id] : [],
+        quorum: s.quorum,
+      })),
     );
-    const roles = new Map(members.rows.map((m) => [m.user_id, m.role]));
-    const issues = input.flatMap((s, i) => {
-      const role = roles.get(s.approver_id);
-      const path = `steps.${i}.approver_id`;
-      // A user of another org and an unknown id get the same answer: neither reveals the other.
-      if (!role) return [{ path, code: 'custom', message: `approver_id ${s.approver_id} is not a member of this organization` }];
-      if (role === 'viewer') return [{ path, code: 'custom', message: `approver_id ${s.approver_id} is a viewer and cannot approve` }];
-      return [];
-    });
     if (issues.length > 0) {
       throw new ApiError('VALIDATION_ERROR', `${issues[0]!.path}: ${issues[0]!.message}`, { location: 'body', issues });
     }
@@ -49,14 +47,25 @@ export async function configureApprovalSteps(
     const removed = await tx.query('DELETE FROM approval_steps WHERE approval_id = $1', [a.id]);
     const ordered = [...input].sort((x, y) => x.step_order - y.step_order);
     const inserted = await tx.query<StepRow>(
-      `INSERT INTO approval_steps AS s (approval_id, org_id, approver_id, step_order)
-       SELECT $1, $2, u.approver_id, u.step_order
-         FROM unnest($3::uuid[], $4::int[]) AS u (approver_id, step_order)
+      `INSERT INTO approval_steps AS s (approval_id, org_id, step_order, approver_ids, team_ids, quorum)
+       SELECT $1, $2, u.step_order,
+              CASE WHEN u.approver_id IS NULL THEN '{}'::uuid[] ELSE ARRAY[u.approver_id] END,
+              CASE WHEN u.team_id IS NULL THEN '{}'::uuid[] ELSE ARRAY[u.team_id] END,
+              u.quorum
+         FROM unnest($3::int[], $4::uuid[], $5::uuid[], $6::int[]) AS u (step_order, approver_id, team_id, quorum)
        RETURNING ${STEP_COLUMNS}`,
-      [a.id, a.org_id, ordered.map((s) => s.approver_id), ordered.map((s) => s.step_order)],
+      [
+        a.id,
+        a.org_id,
+        ordered.map((s) => s.step_order),
+        ordered.map((s) => s.approver_id ?? null),
+        ordered.map((s) => s.team_id ?? null),
+        ordered.map((s) => (s.quorum === 'all' ? null : s.quorum)),
+      ],
     );
     const steps = inserted.rows.sort((x, y) => x.step_order - y.step_order);
-    await tx.query('UPDATE approvals SET updated_at = now() WHERE id = $1', [a.id]);
+    // With steps, the counters count steps: none approved yet, of this many.
+    await tx.query('UPDATE approvals SET updated_at = now(), required_approvals = $2, current_approvals = 0 WHERE id = $1', [a.id, steps.length]);
     await appendEvent(tx, {
       orgId: a.org_id,
       approvalId: a.id,
@@ -65,7 +74,12 @@ export async function configureApprovalSteps(
       data: {
         is_sequential: a.is_sequential,
         replaced_steps: removed.rowCount,
-        steps: steps.map((s) => ({ id: s.id, step_order: s.step_order, approver_id: s.approver_id })),
+        steps: steps.map(toStep).map((s) => ({
+          id: s.id,
+          step_order: s.step_order,
+          ...(s.approver_id ? { approver_id: s.approver_id } : { approvers: s.approvers.map(({ type, id }) => ({ type, id })) }),
+          quorum: s.quorum,
+        })),
       },
     });
     return steps;

@@ -3,6 +3,7 @@ import { seedOrg, startTestServer, type TestServer } from '../../testing/harness
 import { setEmergencyStop } from '../orgs/create-org.ts';
 import { decide, decideStep } from '../../core/state-machine.ts';
 import { configure, createRequest, snapshot, userAuth } from '../../testing/decisions.ts';
+import { allowAdminOverride } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -33,6 +34,7 @@ describe('POST /api/v1/approvals/:id/steps — malformed bodies', () => {
     ['an unknown top-level field', { steps: [{ approver_id: UNKNOWN, step_order: 1 }], is_sequential: true }, 'unknown field: is_sequential'],
   ])('%s → 400 VALIDATION_ERROR', async (_name, body, message) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const created = await createRequest(server, seed.key);
     const before = await snapshot(server, created.id);
     const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send(body).expect(400);
@@ -48,6 +50,7 @@ describe('POST /api/v1/approvals/:id/steps — approvers must be members', () =>
     ['a viewer', async (seed: Awaited<ReturnType<typeof seedOrg>>) => (await seed.addUser('viewer')).id, 'a viewer and cannot approve'],
   ])('%s → 400 naming the id, nothing written', async (_name, pick, reason) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const member = await seed.addUser('approver');
     const bad = await pick(seed);
     const created = await createRequest(server, seed.key);
@@ -69,6 +72,7 @@ describe('POST /api/v1/approvals/:id/steps — approvers must be members', () =>
 describe('POST /api/v1/approvals/:id/steps — state', () => {
   it('after a step vote → 409 STEPS_LOCKED and the steps stay as they were', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -83,6 +87,7 @@ describe('POST /api/v1/approvals/:id/steps — state', () => {
 
   it('after a vote on a request without steps → 409 STEPS_LOCKED', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key, { required_approvals: 2 });
     const voter = await seed.newKey();
@@ -93,6 +98,7 @@ describe('POST /api/v1/approvals/:id/steps — state', () => {
 
   it.each(['approved', 'rejected', 'cancelled'] as const)('on an %s request → 409 INVALID_STATUS', async (status) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const other = await seed.newKey();
@@ -105,6 +111,7 @@ describe('POST /api/v1/approvals/:id/steps — state', () => {
 
   it('under the emergency stop → 503, nothing written', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     await setEmergencyStop(server.db, seed.org.id, true);
@@ -124,6 +131,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — malformed requests', () 
     ['status smuggled in', { decision: 'approve', status: 'approved' }, 'unknown field: status'],
   ])('%s → 400 VALIDATION_ERROR', async (_name, body, message) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
@@ -140,6 +148,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — malformed requests', () 
     ['an unknown request id', UNKNOWN, 'step'],
   ])('%s → 404 NOT_FOUND', async (_name, id, stepId) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
@@ -153,6 +162,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — malformed requests', () 
     ['POST', 'post', 'a1b2c3d4-...'],
   ] as const)('%s …/steps with a malformed id → 404', async (_name, method, id) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const res = await server.http(seed.key)[method](`/api/v1/approvals/${id}/steps`).send({ steps: [{ approver_id: UNKNOWN, step_order: 1 }] }).expect(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
   });
@@ -161,6 +171,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — malformed requests', () 
 describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
   it('sequential: step 2 before step 1 → 409 STEP_OUT_OF_ORDER; then 1 and 2 approve it', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     const [s1, s2] = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -185,6 +196,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('sequential via PATCH /approvals/:id: a person holding only step 2 → 409 STEP_OUT_OF_ORDER', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -196,6 +208,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('a step of another request of the same org → 404 "step not found"', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const one = await createRequest(server, seed.key);
     const two = await createRequest(server, seed.key);
@@ -208,6 +221,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('a step already decided → 409 INVALID_STATUS', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -221,6 +235,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('the requester approving a step of its own request → 403 SELF_APPROVAL_FORBIDDEN', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
@@ -232,6 +247,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('a request without steps has no step to vote on → 404', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const created = await createRequest(server, seed.key);
     const res = await server.http(seed.key).patch(`/api/v1/approvals/${created.id}/steps/${UNKNOWN}`).send({ decision: 'approve' }).expect(404);
     expect(res.body.error).toMatchObject({ code: 'NOT_FOUND', message: 'step not found' });
@@ -239,6 +255,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('past expires_at → 409 APPROVAL_EXPIRED, before the sweeper has run', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key, { expires_at: new Date(Date.now() + 1_000).toISOString() });
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
@@ -254,6 +271,7 @@ describe('PATCH /api/v1/approvals/:id/steps/:stepId — rules', () => {
 
   it('under the emergency stop → 503, nothing written (also when pressed after authentication)', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);

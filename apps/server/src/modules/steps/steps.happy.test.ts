@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { approvalRow, configure, createRequest, eventsOf, userAuth, votesOf } from '../../testing/decisions.ts';
+import { allowAdminOverride } from '../../testing/decisions.ts';
 import { decide, decideStep } from '../../core/state-machine.ts';
 
 let server: TestServer;
@@ -12,6 +13,7 @@ afterAll(() => server.stop());
 describe('the spec examples, sent as written', () => {
   it('POST, GET and PATCH /api/v1/approvals/:id/steps', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const manager = await seed.addUser('approver');
     const legal = await seed.addUser('approver');
     const created = await createRequest(server, seed.key, { is_sequential: true });
@@ -51,6 +53,8 @@ describe('the spec examples, sent as written', () => {
           approval_request_id: created.id,
           step_order: 1,
           approver_id: manager.id,
+          approvers: [{ type: 'user', id: manager.id, name: manager.email }],
+          quorum: 1,
           status: 'approved',
           decided_at: voted.body.decided_at,
           decided_by: voter.connectionId,
@@ -61,6 +65,8 @@ describe('the spec examples, sent as written', () => {
           approval_request_id: created.id,
           step_order: 2,
           approver_id: legal.id,
+          approvers: [{ type: 'user', id: legal.id, name: legal.email }],
+          quorum: 1,
           status: 'pending',
           decided_at: null,
           decided_by: null,
@@ -73,6 +79,7 @@ describe('the spec examples, sent as written', () => {
 
   it('GET on a request without steps → empty list', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const created = await createRequest(server, seed.key);
     const res = await server.http(seed.key).get(`/api/v1/approvals/${created.id}/steps`).expect(200);
     expect(res.body).toEqual({ data: [] });
@@ -82,6 +89,7 @@ describe('the spec examples, sent as written', () => {
 describe('configuring steps', () => {
   it('answers and lists steps ordered by step_order whatever the order sent', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [u1, u2, u3] = [await seed.addUser('approver'), await seed.addUser('admin'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const res = await server
@@ -106,6 +114,7 @@ describe('configuring steps', () => {
 
   it('replaces the previous configuration and records steps.configured each time', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b, c] = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     const first = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -128,6 +137,7 @@ describe('configuring steps', () => {
 
   it('the same person may hold several steps', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const steps = await configure(server, seed.key, created.id, [a.id, a.id]);
@@ -138,6 +148,7 @@ describe('configuring steps', () => {
 describe('voting on steps', () => {
   it('sequential: step 1 then step 2 approves the request, with one step.decided per vote', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [manager, legal] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     const [s1, s2] = await configure(server, seed.key, created.id, [manager.id, legal.id]);
@@ -155,8 +166,9 @@ describe('voting on steps', () => {
     const events = await eventsOf(server, created.id);
     expect(events.map((e) => e.type)).toEqual(['approval.created', 'steps.configured', 'step.decided', 'step.decided', 'approval.approved']);
     const approved_content_sha256 = (await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.approved_content_sha256;
-    expect(events[2]!.data).toEqual({ step_id: s1!.id, step_order: 1, decision: 'approve', comment: 'manager ok', approved_content_sha256 });
-    expect(events[3]!.data).toEqual({ step_id: s2!.id, step_order: 2, decision: 'approve', comment: null, approved_content_sha256 });
+    // An API key decides steps here through the org's admin override, which each step event records.
+    expect(events[2]!.data).toEqual({ step_id: s1!.id, step_order: 1, decision: 'approve', comment: 'manager ok', approved_content_sha256, admin_override: true });
+    expect(events[3]!.data).toEqual({ step_id: s2!.id, step_order: 2, decision: 'approve', comment: null, approved_content_sha256, admin_override: true });
     expect(events[4]).toMatchObject({ from_status: 'pending', to_status: 'approved', data: { current_approvals: 2 } });
 
     expect((await votesOf(server, created.id)).map((v) => [v.step_order, v.voter_id, v.decision])).toEqual([
@@ -167,6 +179,7 @@ describe('voting on steps', () => {
 
   it('parallel: steps can be approved in any order', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const users = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: false });
     const [s1, s2, s3] = await configure(server, seed.key, created.id, users.map((u) => u.id));
@@ -182,6 +195,7 @@ describe('voting on steps', () => {
 
   it('a rejected step rejects the request at once and leaves later steps pending', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const users = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     const [s1, s2, s3] = await configure(server, seed.key, created.id, users.map((u) => u.id));
@@ -207,6 +221,7 @@ describe('voting on steps', () => {
 
   it('PATCH /approvals/:id votes on the first pending step and answers the whole request', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true, required_approvals: 5 });
     const [s1, s2] = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -226,6 +241,7 @@ describe('voting on steps', () => {
 
   it('a person votes on their own step; PATCH /approvals/:id picks the step they hold', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: false });
     const [s1, s2] = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -249,6 +265,7 @@ describe('voting on steps', () => {
 
   it('an admin may decide any step', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const a = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id]);
@@ -261,6 +278,7 @@ describe('voting on steps', () => {
 describe('parallel votes on steps', () => {
   it('10 parallel votes on one step: exactly one wins, one step.decided event', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const [s1] = await configure(server, seed.key, created.id, [a.id, b.id]);
@@ -279,6 +297,7 @@ describe('parallel votes on steps', () => {
 
   it('parallel PATCH /approvals/:id on a two-step request: each step decided once, one approval', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [a, b] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true });
     await configure(server, seed.key, created.id, [a.id, b.id]);

@@ -3,6 +3,7 @@ import { seedOrg, startTestServer, type TestServer } from '../../testing/harness
 import { decide, decideStep } from '../../core/state-machine.ts';
 import { configureApprovalSteps } from './configure-steps.ts';
 import { configure, createRequest, snapshot, userAuth } from '../../testing/decisions.ts';
+import { allowAdminOverride } from '../../testing/decisions.ts';
 import { sessionFor } from '../../testing/session.ts';
 import { createSession } from '../users/sessions.ts';
 
@@ -15,6 +16,7 @@ afterAll(() => server.stop());
 async function twoOrgsWithSteps() {
   const a = await seedOrg(server.db, 'A');
   const b = await seedOrg(server.db, 'B');
+  await allowAdminOverride(server, b.org.id);
   const approver = await b.addUser('approver');
   const created = await createRequest(server, b.key);
   const [step] = await configure(server, b.key, created.id, [approver.id]);
@@ -70,6 +72,7 @@ describe('steps — tenant isolation (BOLA)', () => {
 describe('steps — scopes', () => {
   it('an approvals:read key can list steps but not configure or vote → 403 INSUFFICIENT_SCOPE', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const u = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [step] = await configure(server, seed.key, created.id, [u.id]);
@@ -86,6 +89,7 @@ describe('steps — scopes', () => {
 
   it('a comments:write-only key cannot even list steps', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const created = await createRequest(server, seed.key);
     const commenter = await seed.newKey({ scopes: ['comments:write'] });
     const res = await server.http(commenter.key).get(`/api/v1/approvals/${created.id}/steps`).expect(403);
@@ -97,6 +101,7 @@ describe('steps — scopes', () => {
     ['POST', 'post'],
   ] as const)('%s …/steps without a key → 401', async (_name, method) => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const created = await createRequest(server, seed.key);
     const res = await server.http()[method](`/api/v1/approvals/${created.id}/steps`).send({}).expect(401);
     expect(res.body.error.code).toBe('UNAUTHORIZED');
@@ -106,6 +111,7 @@ describe('steps — scopes', () => {
 describe('steps — who may decide', () => {
   it('a person who is not the approver of a step → 403 NOT_APPROVER, nothing written', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [holder, outsider] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const [step] = await configure(server, seed.key, created.id, [holder.id]);
@@ -114,17 +120,20 @@ describe('steps — who may decide', () => {
     await expect(decideStep(server.db, userAuth(seed, outsider, 'approver'), created.id, step!.id, { decision: 'approve' })).rejects.toMatchObject({
       code: 'NOT_APPROVER',
       status: 403,
-      message: 'only the approver of this step or an admin can decide it',
+      message: 'you are not asked to decide this step: neither named nor in a team it names',
+      details: { reason: 'not_asked' },
     });
     await expect(decide(server.db, userAuth(seed, outsider, 'approver'), created.id, { decision: 'reject' }).then((d) => d.approval)).rejects.toMatchObject({
       code: 'NOT_APPROVER',
-      message: 'you are not the approver of any pending step of this request',
+      message: 'you are not asked to decide any pending step of this request: neither named nor in a team it names',
+      details: { reason: 'not_asked' },
     });
     expect(await snapshot(server, created.id)).toEqual(before);
   });
 
   it('a person may not configure steps of a request they did not create unless admin → 403 FORBIDDEN', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const [holder, approver] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key);
     const before = await snapshot(server, created.id);
@@ -136,12 +145,13 @@ describe('steps — who may decide', () => {
     expect(refused.body.error).toMatchObject({ code: 'FORBIDDEN' });
     expect(await snapshot(server, created.id)).toEqual(before);
 
-    const steps = await configureApprovalSteps(server.db, userAuth(seed, seed.admin, 'admin'), created.id, [{ approver_id: holder.id, step_order: 1 }]);
+    const steps = await configureApprovalSteps(server.db, userAuth(seed, seed.admin, 'admin'), created.id, [{ approver_id: holder.id, step_order: 1, quorum: 1 }]);
     expect(steps).toMatchObject([{ approver_id: holder.id, status: 'pending' }]);
   });
 
   it('a step vote body cannot set decided_by or status', async () => {
     const seed = await seedOrg(server.db);
+    await allowAdminOverride(server, seed.org.id);
     const u = await seed.addUser('approver');
     const created = await createRequest(server, seed.key);
     const [step] = await configure(server, seed.key, created.id, [u.id]);

@@ -41,15 +41,30 @@ BEGIN
     INSERT INTO approvals (id, org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
                            callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
-                           expires_at, on_expiry, redact)
+                           expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at)
     SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
            i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
            i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
-           i.expires_at, i.on_expiry, COALESCE(i.redact, '{}')
+           -- A run's deadline is the nearer of its own and its first step's time limit (greenlight_decide
+           -- moves it on as each step becomes active).
+           CASE WHEN fv.flow_id IS NULL THEN i.expires_at
+                ELSE LEAST(i.expires_at, now() + make_interval(secs => (fv.definition -> 'steps' -> 0 ->> 'time_limit_seconds')::integer)) END,
+           i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END
       FROM items i JOIN o ON o.id = i.org_id
+      LEFT JOIN flow_versions fv ON fv.flow_id = i.flow_id AND fv.version = i.flow_version
      ORDER BY i.ord
     ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
     RETURNING *
+  ), run_steps AS (
+    -- A run's steps, copied from the flow version it starts: later versions never change them.
+    INSERT INTO approval_steps (approval_id, org_id, step_order, name, approver_ids, team_ids, quorum, time_limit_seconds)
+    SELECT ins.id, ins.org_id, st.ord::integer, st.step ->> 'name',
+           ARRAY(SELECT jsonb_array_elements_text(st.step -> 'user_ids'))::uuid[],
+           ARRAY(SELECT jsonb_array_elements_text(st.step -> 'team_ids'))::uuid[],
+           (st.step ->> 'quorum')::integer, (st.step ->> 'time_limit_seconds')::integer
+      FROM ins JOIN flow_versions fv ON fv.flow_id = ins.flow_id AND fv.version = ins.flow_version,
+           jsonb_array_elements(fv.definition -> 'steps') WITH ORDINALITY AS st (step, ord)
+    RETURNING approval_id
   ), ev AS (
     -- Whoever asked is the actor; the event names what a list of events shows without the request.
     INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)

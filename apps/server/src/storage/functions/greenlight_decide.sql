@@ -44,6 +44,13 @@ DECLARE
   wake boolean := false;
   self_approval boolean;
   may_decide boolean;
+  requester_user uuid;
+  step_done boolean := false;
+  org_rules record;
+  privileged boolean;
+  access text;
+  target_access text;
+  first_access text;
 BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
@@ -54,10 +61,26 @@ BEGIN
 
   a := greenlight_lock_pending(v.org, v.approval);
 
-  -- Four-eyes: whoever created a request cannot approve it (rejecting, that is withdrawing, is fine).
-  self_approval := v.decision = 'approve' AND COALESCE(a.requested_by_type = v.actor_type AND a.requested_by_id = v.actor_id, false);
+  -- Four-eyes: whoever created a request cannot approve it (rejecting, that is withdrawing, is fine):
+  -- neither the principal that asked nor the person behind it (the person of an OAuth grant), whatever
+  -- credential they vote with and whichever team asks them.
+  requester_user := CASE a.requested_by_type
+                      WHEN 'user' THEN a.requested_by_id
+                      WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id)
+                    END;
+  self_approval := v.decision = 'approve' AND (
+    COALESCE(a.requested_by_type = v.actor_type AND a.requested_by_id = v.actor_id, false)
+    OR COALESCE(v.user_id = requester_user, false));
   IF self_approval AND v.step IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{}';
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{"reason":"requester"}';
+  END IF;
+
+  -- Who may decide (the org row is share-locked by the guard, so its rules hold for this vote).
+  -- An admin, or an API key (issued by admins, with no person to be asked), is privileged.
+  SELECT o.resolve_policy = 'admin_only' AS admin_only, o.admin_override INTO org_rules FROM orgs o WHERE o.id = a.org_id;
+  privileged := COALESCE(v.user_role = 'admin', false) OR (v.actor_type = 'connection' AND v.user_id IS NULL);
+  IF org_rules.admin_only AND NOT COALESCE(v.user_role = 'admin', false) THEN
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = '{"subject":"approval","reason":"admin_only"}';
   END IF;
 
   -- The step voted on: the named one, or the first pending one the caller may decide.
@@ -66,12 +89,17 @@ BEGIN
     IF s.status = 'pending' AND first_pending.id IS NULL THEN
       first_pending := s;
     END IF;
-    -- A connection decides any step; a person, as admin or as the step's approver.
-    may_decide := v.actor_type = 'connection' OR COALESCE(v.user_role = 'admin' OR s.approver_id = v.user_id, false);
+    -- Who was asked decides (greenlight_step_access); admins and keys only through the org's override.
+    access := greenlight_step_access(s, v.user_id, privileged, org_rules.admin_only, org_rules.admin_override);
+    may_decide := access IN ('asked', 'override');
+    IF s.id = first_pending.id THEN
+      first_access := access;
+    END IF;
     IF target.id IS NULL AND (
          (v.step IS NOT NULL AND s.id = v.step) OR (v.step IS NULL AND s.status = 'pending' AND may_decide)
        ) THEN
       target := s;
+      target_access := access;
     ELSIF s.status <> 'approved' THEN
       all_others_approved := false;
     END IF;
@@ -82,23 +110,24 @@ BEGIN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_FOUND', DETAIL = '{"subject":"step"}';
     END IF;
     IF self_approval THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{}';
+      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{"reason":"requester"}';
     END IF;
     IF target.status <> 'pending' THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
         DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
     END IF;
-    IF NOT (v.actor_type = 'connection' OR COALESCE(v.user_role = 'admin' OR target.approver_id = v.user_id, false)) THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = '{"subject":"step"}';
+    IF target_access NOT IN ('asked', 'override') THEN
+      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = jsonb_build_object('subject', 'step', 'reason', target_access)::text;
     END IF;
   ELSIF n_steps > 0 AND target.id IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = '{"subject":"approval"}';
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER',
+      DETAIL = jsonb_build_object('subject', 'approval', 'reason', COALESCE(first_access, 'not_asked'))::text;
   END IF;
 
   IF n_steps = 0 THEN
     -- Without steps: distinct principals until required_approvals; one rejection rejects.
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, decision, comment)
-    VALUES (a.id, 0, v.actor_type, v.actor_id, v.decision, v.comment)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
+    VALUES (a.id, 0, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"approval"}';
@@ -110,34 +139,56 @@ BEGIN
         DETAIL = jsonb_build_object('step_order', target.step_order, 'next_step_id', first_pending.id,
                                     'next_step_order', first_pending.step_order)::text;
     END IF;
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, decision, comment)
-    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.decision, v.comment)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
+    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"step"}';
     END IF;
-    UPDATE approval_steps st
-       SET status = CASE v.decision WHEN 'approve' THEN 'approved' ELSE 'rejected' END, decided_at = now(),
-           decided_by = v.actor_id, comment = v.comment
-     WHERE st.id = target.id AND st.status = 'pending'
-    RETURNING st.* INTO s;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
-        DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
+    -- One rejection rejects the step; approvals complete it once its quorum is met.
+    step_done := v.decision = 'reject' OR greenlight_step_approved(target, requester_user);
+    IF step_done THEN
+      UPDATE approval_steps st
+         SET status = CASE v.decision WHEN 'approve' THEN 'approved' ELSE 'rejected' END, decided_at = now(),
+             decided_by = v.actor_id, comment = v.comment
+       WHERE st.id = target.id AND st.status = 'pending'
+      RETURNING st.* INTO s;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
+          DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
+      END IF;
+    ELSE
+      s := target;
     END IF;
     INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, data)
-    VALUES (a.org_id, a.id, 'step.decided', v.actor_type, v.actor_id, v.actor_name,
+    VALUES (a.org_id, a.id, CASE WHEN step_done THEN 'step.decided' ELSE 'step.vote_recorded' END,
+            v.actor_type, v.actor_id, v.actor_name,
             jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'comment', v.comment,
-                               'approved_content_sha256', v.content_sha256))
+                               'approved_content_sha256', v.content_sha256)
+            || CASE WHEN target_access = 'override' THEN '{"admin_override":true}'::jsonb ELSE '{}'::jsonb END)
     RETURNING * INTO ev;
+    -- Each use of the admin override is in the org audit log too, in this statement (the shape of
+    -- core/audit.ts's entries; the actor's name as the vote recorded it).
+    IF target_access = 'override' THEN
+      INSERT INTO audit_log (org_id, type, actor_type, actor_id, actor_name, target_type, target_id, details)
+      VALUES (a.org_id, 'approval.admin_override', CASE WHEN v.user_id IS NULL THEN 'connection' ELSE 'user' END,
+              COALESCE(v.user_id, v.actor_id), v.actor_name, 'approval', a.id::text,
+              jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'event_id', ev.id::text));
+    END IF;
     ids := ids || ev.id::text;
     types := types || ev.type;
   END IF;
 
-  SELECT count(*)::int INTO approvals_now FROM approval_votes vt WHERE vt.approval_id = a.id AND vt.decision = 'approve';
+  -- The counters: approving votes without steps; with steps, the steps approved (required_approvals
+  -- is then the number of steps), so a request half-way through its steps never reads as complete.
+  IF n_steps = 0 THEN
+    SELECT count(*)::int INTO approvals_now FROM approval_votes vt WHERE vt.approval_id = a.id AND vt.decision = 'approve';
+  ELSE
+    SELECT count(*)::int INTO approvals_now FROM approval_steps st WHERE st.approval_id = a.id AND st.status = 'approved';
+  END IF;
   IF v.decision = 'reject' THEN
     final_status := 'rejected';
-  ELSIF (n_steps = 0 AND approvals_now >= a.required_approvals) OR (n_steps > 0 AND all_others_approved) THEN
+  ELSIF (n_steps = 0 AND approvals_now >= a.required_approvals) OR (n_steps > 0 AND step_done AND all_others_approved) THEN
     final_status := 'approved';
   END IF;
 
@@ -156,7 +207,14 @@ BEGIN
                                'current_approvals', approvals_now, 'approved_content_sha256', v.content_sha256))
     RETURNING * INTO ev;
   ELSE
-    UPDATE approvals ap SET current_approvals = approvals_now, updated_at = now()
+    -- A run's next step becomes active: its time limit (if any) starts now, within the run's deadline.
+    UPDATE approvals ap
+       SET current_approvals = approvals_now, updated_at = now(),
+           expires_at = CASE WHEN ap.flow_id IS NOT NULL AND step_done
+                             THEN LEAST(ap.run_expires_at, now() + make_interval(secs => (
+                                    SELECT ns.time_limit_seconds FROM approval_steps ns
+                                     WHERE ns.approval_id = ap.id AND ns.status = 'pending' ORDER BY ns.step_order LIMIT 1)))
+                             ELSE ap.expires_at END
      WHERE ap.id = a.id AND ap.status = 'pending'
     RETURNING ap.* INTO a;
     IF n_steps = 0 THEN

@@ -20,7 +20,9 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /** @description Approvals needed; for a request with steps, the number of steps */
             required_approvals: number;
+            /** @description Approvals so far; for a request with steps, the steps approved */
             current_approvals: number;
             is_sequential: boolean;
             callback_url: string | null;
@@ -96,6 +98,13 @@ export interface components {
             redact?: string[];
             /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
             redacted?: boolean;
+            /**
+             * Format: uuid
+             * @description The approval flow whose run this request is; null otherwise
+             */
+            flow_id?: string | null;
+            /** @description The version of the flow the run started with */
+            flow_version?: number | null;
         };
         ApprovalEvent: {
             /**
@@ -156,7 +165,7 @@ export interface components {
             } | null;
         } | null;
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "step.vote_recorded" | "delivery.failed";
         /** @description The latest execution receipt of an approved request; null until one is reported */
         Execution: {
             status: components["schemas"]["ExecutionStatus"];

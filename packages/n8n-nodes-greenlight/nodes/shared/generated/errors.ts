@@ -43,6 +43,8 @@ export const ERROR_KIND: Record<ErrorCode, ErrorKind> = {
   LIMIT_REACHED: 'conflict',
   LAST_ADMIN: 'conflict',
   ALREADY_MEMBER: 'duplicate',
+  NAME_TAKEN: 'duplicate',
+  IN_USE: 'conflict',
   PAYLOAD_TOO_LARGE: 'bad_input',
   UNSUPPORTED_MEDIA_TYPE: 'bad_input',
   RATE_LIMITED: 'throttle',

@@ -50,6 +50,8 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   execution: null,
   redact: [],
   redacted: false,
+  flow_id: null,
+  flow_version: null,
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {

@@ -1,0 +1,94 @@
+/**
+ * Who is asked to decide: the checks of a step's approvers when they are named (explicit steps, flows),
+ * and the question notifications ask of a request (`approversToAsk`). Who a step asks is one SQL
+ * function (storage/functions/greenlight_step_people.sql), which votes are also judged by.
+ */
+import type { Quorum } from '@greenlight/contract';
+import type { Queryable } from '../storage/database.ts';
+
+export interface NamedApprovers {
+  /** Where the approvers were given, for the error (`steps.0`). */
+  path: string;
+  user_ids: string[];
+  team_ids: string[];
+  quorum?: Quorum;
+  /** A step of the seed API (`approver_id` or `team_id`) rather than a flow step's `approvers` lists. */
+  single?: boolean;
+}
+
+export interface ApproverIssue {
+  path: string;
+  code: 'custom';
+  message: string;
+}
+
+/**
+ * What is wrong with named approvers: a person who is not a member of the org or is a viewer, a team
+ * of another org or none, a quorum larger than the people asked today. Another org's user or team and an
+ * unknown id get the same answer: neither reveals the other.
+ */
+export async function approverIssues(tx: Queryable, orgId: string, items: NamedApprovers[]): Promise<ApproverIssue[]> {
+  const userIds = [...new Set(items.flatMap((i) => i.user_ids))];
+  const teamIds = [...new Set(items.flatMap((i) => i.team_ids))];
+  const { rows: members } = await tx.query<{ user_id: string; role: 'admin' | 'approver' | 'viewer' }>(
+    'SELECT user_id, role FROM memberships WHERE org_id = $1 AND user_id = ANY($2::uuid[])',
+    [orgId, userIds],
+  );
+  const { rows: teams } = await tx.query<{ id: string; people: string[] }>(
+    `SELECT t.id, coalesce(array_agg(tm.user_id) FILTER (WHERE m.role <> 'viewer'), '{}') AS people
+       FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = tm.user_id
+      WHERE t.org_id = $1 AND t.id = ANY($2::uuid[])
+      GROUP BY t.id`,
+    [orgId, teamIds],
+  );
+  const roles = new Map(members.map((m) => [m.user_id, m.role]));
+  const people = new Map(teams.map((t) => [t.id, t.people]));
+  return items.flatMap((item) => {
+    const issues: ApproverIssue[] = [];
+    const add = (path: string, message: string) => issues.push({ path, code: 'custom', message });
+    item.user_ids.forEach((id, i) => {
+      const role = roles.get(id);
+      const path = item.single ? `${item.path}.approver_id` : `${item.path}.approvers.user_ids.${i}`;
+      if (!role) add(path, `approver_id ${id} is not a member of this organization`);
+      else if (role === 'viewer') add(path, `approver_id ${id} is a viewer and cannot approve`);
+    });
+    item.team_ids.forEach((id, i) => {
+      const path = item.single ? `${item.path}.team_id` : `${item.path}.approvers.team_ids.${i}`;
+      if (!people.has(id)) add(path, `team_id ${id} is not a team of this organization`);
+    });
+    if (issues.length === 0 && typeof item.quorum === 'number') {
+      const asked = new Set([...item.user_ids, ...item.team_ids.flatMap((t) => people.get(t) ?? [])]);
+      if (item.quorum > asked.size) add(`${item.path}.quorum`, `quorum ${item.quorum} is more than the ${asked.size} ${asked.size === 1 ? 'person' : 'people'} this step asks`);
+    }
+    return issues;
+  });
+}
+
+/**
+ * Who is asked to decide a pending request now, as user ids: the people its current step asks (the
+ * lowest pending step when the request is sequential, every pending step otherwise), teams expanded as
+ * they are now; without steps, every approver and admin of the org. Never the person who asked for
+ * it (they may not approve it). Empty when the request is not pending or not found.
+ */
+export async function approversToAsk(db: Queryable, approvalId: string): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>(
+    `WITH a AS (
+       SELECT ap.id, ap.org_id, ap.is_sequential,
+              CASE ap.requested_by_type WHEN 'user' THEN ap.requested_by_id
+                   WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = ap.requested_by_id) END AS requester
+         FROM approvals ap WHERE ap.id = $1 AND ap.status = 'pending'
+     )
+     SELECT p.user_id
+       FROM a JOIN approval_steps s ON s.approval_id = a.id, LATERAL greenlight_step_people(s) AS p (user_id)
+      WHERE s.status = 'pending' AND p.user_id IS DISTINCT FROM a.requester
+        AND (NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))
+     UNION
+     SELECT m.user_id
+       FROM a JOIN memberships m ON m.org_id = a.org_id
+      WHERE m.role IN ('approver', 'admin') AND m.user_id IS DISTINCT FROM a.requester
+        AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
+     ORDER BY 1`,
+    [approvalId],
+  );
+  return rows.map((r) => r.user_id);
+}

@@ -1,0 +1,77 @@
+/**
+ * The Teams page in a real browser (Debian's Chromium via playwright-core) against a real server
+ * serving apps/web's build: an admin creates a team, adds a member, sees it listed; the names of a
+ * team step show on the request page. Screenshots at desktop and phone width in test-results/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import { harness, memberWithPassword } from '@greenlight/server/testing';
+
+const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+let server: harness.TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!hasChromium && !process.env.CI) return;
+  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  [server, browser] = await Promise.all([
+    harness.startTestServer(),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    }),
+  ]);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe.skipIf(!hasChromium && !process.env.CI)('the Teams page in Chromium', () => {
+  for (const viewport of [
+    { width: 1280, height: 900, name: 'desktop' },
+    { width: 390, height: 844, name: 'phone' },
+  ]) {
+    it(`an admin creates a team and adds a member; a team step shows the team's name (${viewport.name})`, async () => {
+      const seed = await harness.seedOrg(server.db, 'Teams Org');
+      const admin = await memberWithPassword(server, seed, 'admin');
+      const ann = await seed.addUser('approver', `ann-${viewport.name}-${Date.now()}@example.test`);
+      const context = await browser.newContext({ baseURL: server.url, viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+      const page = await context.newPage();
+      await page.goto('/sign-in');
+      await page.getByLabel('Email').fill(admin.email);
+      await page.getByLabel('Password').fill(admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+
+      await page.goto('/teams');
+      await page.getByRole('heading', { name: 'Teams', exact: true }).waitFor();
+      await page.getByLabel('Name').fill('Finance');
+      await page.getByRole('button', { name: 'Create team' }).click();
+      const card = page.getByTestId('team').filter({ hasText: 'Finance' });
+      await card.waitFor();
+      await card.getByLabel('Add a member to Finance').selectOption(ann.id);
+      await card.getByRole('button', { name: 'Add', exact: true }).click();
+      await card.getByText(ann.email, { exact: true }).waitFor();
+      await page.screenshot({ path: `${SCREENSHOTS}teams-${viewport.name}.png`, fullPage: true });
+
+      const { body: teams } = await server.http(seed.key).get('/api/v1/teams').expect(200);
+      expect(teams.data).toMatchObject([{ name: 'Finance', members: [{ user_id: ann.id }] }]);
+
+      const created = (await server.http(seed.key).post('/api/v1/approvals').send(harness.approvalBody({ title: 'Pay invoice 42' })).expect(201)).body;
+      await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ team_id: teams.data[0].id, step_order: 1 }] }).expect(201);
+      await page.goto(`/requests/${created.id}`);
+      await page.getByTestId('step-approvers').filter({ hasText: 'team Finance' }).waitFor();
+      await page.screenshot({ path: `${SCREENSHOTS}team-step-${viewport.name}.png`, fullPage: true });
+      await context.close();
+    }, 60_000);
+  }
+});
