@@ -1,4 +1,6 @@
-// `pnpm greenlight …`: the admin command line. See run-cli.ts for the commands.
+// `pnpm greenlight …`: the admin command line (run-cli.ts), and the commands for automations that
+// talk to a server over HTTP (request, wait, …), which are @greenlight/client's own implementation.
+import { AUTOMATION_COMMANDS, helpText, isCommandOf, processIo, runCommandLine, type CommandTable } from '@greenlight/client/cli';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { sendToAdminSocket } from '../admin/admin-client.ts';
 import { adminSocketPath } from '../admin/protocol.ts';
@@ -59,7 +61,19 @@ async function main(rawArgv: string[]): Promise<CliResult> {
   return runCli(argv, { config, withDatabase: directDatabase(config) });
 }
 
-const result = await main(process.argv.slice(2));
-process.stdout.write(result.stdout);
-process.stderr.write(result.stderr);
-process.exitCode = result.exitCode;
+/**
+ * Commands that reach a server over HTTP with GREENLIGHT_URL and GREENLIGHT_API_KEY, whatever this
+ * machine's database: they never open it nor its admin socket. A new one is one more entry here.
+ */
+const REMOTE_COMMANDS: CommandTable = { ...AUTOMATION_COMMANDS };
+
+const argv = process.argv.slice(2);
+if (isCommandOf(REMOTE_COMMANDS, argv) || (argv[0] === 'help' && isCommandOf(REMOTE_COMMANDS, argv.slice(1)))) {
+  process.exitCode = await runCommandLine(argv, processIo(), REMOTE_COMMANDS);
+} else {
+  const result = await main(argv);
+  const askedForHelp = argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0]!);
+  process.stdout.write(askedForHelp ? `${result.stdout}\n${helpText(REMOTE_COMMANDS)}` : result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.exitCode;
+}
