@@ -136,6 +136,11 @@ describe('npm packages', { timeout: 300_000 }, () => {
       ].join('\n'),
     );
     expect((await run(process.execPath, ['run.mjs'], { cwd: app })).stdout).toBe('function RateLimitError function function\n');
+    // The automation command line, as npm linked it.
+    const help = await run(join(app, 'node_modules', '.bin', 'greenlight'), ['--help'], { cwd: app });
+    expect(help.stdout).toMatch(/^ {2}request +ask for an approval/m);
+    const unset = await run(join(app, 'node_modules', '.bin', 'greenlight'), ['list'], { cwd: app, env: { PATH: process.env.PATH } }).catch((err: { code: number; stderr: string }) => err);
+    expect(unset).toMatchObject({ code: 4, stderr: expect.stringContaining('set GREENLIGHT_URL and GREENLIGHT_API_KEY') });
   });
 
   it('n8n-nodes-greenlight: packed, installed, and `n8n-node lint` passes on the package as installed', async () => {

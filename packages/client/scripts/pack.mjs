@@ -66,6 +66,8 @@ function packOne(dir, dest) {
         }),
       ),
       types: './dist/index.d.ts',
+      // The automation command line (`npx @greenlight/client request …`); tsc keeps the bin's shebang.
+      ...(dir === 'client' ? { bin: { greenlight: './dist/cli/bin.js' } } : {}),
       files: ['dist', ...(own.exports['./openapi.json'] ? ['openapi.json'] : []), 'README.md'],
       engines: { node: '>=20' },
       ...(Object.keys(dependencies).length ? { dependencies } : {}),

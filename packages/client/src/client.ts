@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { WAIT_TIMEOUT } from '@greenlight/contract';
 import { outcomeOfStatus, type DecisionOutcome, type WaitOutcome } from '@greenlight/triggers';
-import { ContractMismatchError, DecisionTimeoutError, NotFoundError } from './errors.ts';
+import { ContractMismatchError, DecisionTimeoutError, isTransient, NotFoundError } from './errors.ts';
+import { pause } from './pause.ts';
 import { Transport, type ClientOptions } from './transport.ts';
 import type {
   Approval,
@@ -22,7 +23,21 @@ export interface WaitForDecisionOptions {
   /** Overall limit in seconds (default 300). Each long poll lasts at most 60 s of it. */
   timeout?: number;
   signal?: AbortSignal;
+  /**
+   * Keep waiting through what a server restart or a dropped connection looks like (no response, a
+   * 5xx, a 429) once the transport's own retries are spent: reconnect with backoff (up to
+   * `RECONNECT_MAX_DELAY_MS` apart) until `timeout`. Without it such an error ends the wait. Waiting
+   * changes nothing on the server, so asking again is always safe.
+   */
+  reconnect?: boolean;
+  /** Told before each reconnection attempt's pause (to say so to a person). */
+  onReconnect?: (info: { error: Error; attempt: number; delayMs: number }) => void;
+  /** Told when the server answers again after reconnection attempts. */
+  onReconnected?: () => void;
 }
+
+/** The longest pause between two reconnection attempts of a wait: a restarted server is noticed within it. */
+export const RECONNECT_MAX_DELAY_MS = 10_000;
 
 /** One long poll's answer, with what it means: a final outcome, `timed_out` (still pending), or null. */
 export type WaitAnswer = WaitResult & { outcome: WaitOutcome | null };
@@ -203,10 +218,33 @@ export class Greenlight {
    */
   private async waitForOutcome(id: string, options: WaitForDecisionOptions): Promise<WaitOutcomeResult> {
     const deadline = Date.now() + (options.timeout ?? 300) * 1000;
+    let lastSeen: WaitResult | undefined;
+    let failures = 0;
     for (;;) {
       const remaining = Math.ceil((deadline - Date.now()) / 1000);
-      const timeout = Math.min(WAIT_TIMEOUT.max, Math.max(WAIT_TIMEOUT.min, remaining));
-      const { outcome, ...approval } = await this.approvals.wait(id, timeout, options.signal ? { signal: options.signal } : {});
+      // After a failure, a short poll first: the server being back is known (and told) at once, not
+      // when a full long poll ends.
+      const timeout = failures > 0 ? WAIT_TIMEOUT.min : Math.min(WAIT_TIMEOUT.max, Math.max(WAIT_TIMEOUT.min, remaining));
+      let answer: WaitAnswer;
+      try {
+        answer = await this.approvals.wait(id, timeout, options.signal ? { signal: options.signal } : {});
+        if (failures > 0) options.onReconnected?.();
+        failures = 0;
+      } catch (err) {
+        if (!options.reconnect || !isTransient(err) || options.signal?.aborted) throw err;
+        const left = deadline - Date.now();
+        // Out of time while the server is away: the request as last seen, or the error when none was.
+        if (left <= 0) {
+          if (lastSeen) return { outcome: 'timed_out', approval: lastSeen };
+          throw err;
+        }
+        const delayMs = Math.min(left, this.transport.backoff(failures, RECONNECT_MAX_DELAY_MS));
+        options.onReconnect?.({ error: err as Error, attempt: ++failures, delayMs });
+        await pause(delayMs, options.signal);
+        continue;
+      }
+      const { outcome, ...approval } = answer;
+      lastSeen = approval;
       if (outcome && outcome !== 'timed_out') return { outcome, approval };
       if (approval.status !== 'pending') {
         throw new ContractMismatchError(`approval request ${id} has status ${approval.status}, which is no outcome`, 'waitForApproval', 200, [{ path: ['status'], message: 'not a known final status' }], approval);

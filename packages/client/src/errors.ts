@@ -121,3 +121,12 @@ export function apiErrorFor(init: ApiErrorInit & { retryAfter?: number | undefin
   if (status >= 500) return new ServerError(init);
   return new ApiError(init);
 }
+
+/**
+ * What a server restart, a dropped connection or an overloaded server looks like, once the
+ * transport's retries are spent: no response, a 5xx other than the emergency stop, a 429. Asking
+ * again later may succeed; every other error will answer the same.
+ */
+export function isTransient(err: unknown): boolean {
+  return err instanceof NetworkError || err instanceof ServerError || err instanceof RateLimitError;
+}

@@ -1,4 +1,4 @@
-export { Greenlight, type Decided, type WaitAnswer, type WaitForDecisionOptions, type WaitOutcomeResult } from './client.ts';
+export { Greenlight, RECONNECT_MAX_DELAY_MS, type Decided, type WaitAnswer, type WaitForDecisionOptions, type WaitOutcomeResult } from './client.ts';
 export { Transport, parseRetryAfter, type ClientOptions } from './transport.ts';
 export * from './errors.ts';
 export { parseWebhook } from './webhooks.ts';

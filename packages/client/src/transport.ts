@@ -85,8 +85,8 @@ export class Transport {
   }
 
   /** Exponential backoff with jitter: attempt n (from 0) waits in [d/2, d), d = min(max, base·2ⁿ). */
-  backoff(attempt: number): number {
-    const d = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
+  backoff(attempt: number, maxDelayMs = this.options.retryMaxDelayMs): number {
+    const d = Math.min(maxDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
     return d / 2 + (this.random() * d) / 2;
   }
 

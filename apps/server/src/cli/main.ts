@@ -1,4 +1,7 @@
-// `pnpm greenlight …`: the admin command line. See run-cli.ts for the commands.
+// `pnpm greenlight …`: the admin command line (run-cli.ts), and the commands for automations that
+// talk to a server over HTTP (request, wait, …), which are @greenlight/client's own implementation.
+import { AUTOMATION_COMMANDS, helpText, isCommandOf, processIo, runCommandLine, type CommandTable } from '@greenlight/client/cli';
+import { main as runMcp } from '@greenlight/mcp';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { sendToAdminSocket } from '../admin/admin-client.ts';
 import { adminSocketPath } from '../admin/protocol.ts';
@@ -59,7 +62,27 @@ async function main(rawArgv: string[]): Promise<CliResult> {
   return runCli(argv, { config, withDatabase: directDatabase(config) });
 }
 
-const result = await main(process.argv.slice(2));
-process.stdout.write(result.stdout);
-process.stderr.write(result.stderr);
-process.exitCode = result.exitCode;
+/**
+ * Commands that reach a server over HTTP with GREENLIGHT_URL and GREENLIGHT_API_KEY, whatever this
+ * machine's database: they never open it nor its admin socket. A new one is one more entry here.
+ */
+const REMOTE_COMMANDS: CommandTable = {
+  ...AUTOMATION_COMMANDS,
+  mcp: {
+    summary: 'serve the approval tools to an MCP client (Claude Desktop, Claude Code, …) over stdin/stdout',
+    usage: 'Usage: greenlight mcp\n\nThe same server as greenlight-mcp (@greenlight/mcp): MCP messages on stdin/stdout until stdin closes.\n',
+    // MCP speaks over the process's own streams, which the command's io does not wrap.
+    run: (args, io) => runMcp(args, { env: { ...io.env } }),
+  },
+};
+
+const argv = process.argv.slice(2);
+if (isCommandOf(REMOTE_COMMANDS, argv) || (argv[0] === 'help' && isCommandOf(REMOTE_COMMANDS, argv.slice(1)))) {
+  process.exitCode = await runCommandLine(argv, processIo(), REMOTE_COMMANDS);
+} else {
+  const result = await main(argv);
+  const askedForHelp = argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0]!);
+  process.stdout.write(askedForHelp ? `${result.stdout}\n${helpText(REMOTE_COMMANDS)}` : result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.exitCode;
+}

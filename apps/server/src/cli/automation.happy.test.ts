@@ -1,0 +1,184 @@
+/**
+ * `greenlight request|wait|get|list|decide|cancel` against a real server, each run as a child
+ * process with GREENLIGHT_URL and GREENLIGHT_API_KEY, as a script or a CI job runs it: every exit
+ * code from a real decision, one request for one idempotency key across runs, and Ctrl-C with and
+ * without --cancel-on-interrupt. The server restarting under a wait: automation-restart.happy.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, seedOrg, type TestServer, type SeededOrg } from '../testing/harness.ts';
+import { runGreenlight, WAITING_ON } from '../testing/greenlight-cli.ts';
+import { expireDue } from '../core/state-machine.ts';
+
+let server: TestServer;
+let org: SeededOrg;
+let approverKey: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  org = await seedOrg(server.db, 'Automation CLI');
+  approverKey = (await org.newKey({ name: 'approver' })).key;
+});
+afterAll(() => server.stop());
+
+const requester = (args: string[], extra: { entry?: 'client' | 'server'; stdin?: string } = {}) =>
+  runGreenlight(args, { url: server.url, apiKey: org.key, ...extra });
+const approver = (args: string[]) => runGreenlight(args, { url: server.url, apiKey: approverKey });
+
+/** Starts `request --wait` and answers the id of the request it waits on. */
+async function waiting(args: string[], extra: { entry?: 'client' | 'server' } = {}) {
+  const run = requester(['request', '--title', `Deploy ${Math.random().toString(36).slice(2)}`, '--wait', ...args], extra);
+  const id = (await run.printed(WAITING_ON))[1]!;
+  return { run, id };
+}
+
+const statusOf = async (id: string) => (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body.status as string;
+
+describe('request --wait exits with the decision', { timeout: 60_000 }, () => {
+  it('approved → 0, decided with `greenlight decide` by another key; --json prints the outcome and the request', async () => {
+    const { run, id } = await waiting(['--json', '--description', 'Production release', '--priority', 'high', '--action-type', 'deploy.production']);
+    const decided = await approver(['decide', id, 'approve', '--comment', 'Looks good']).exited;
+    expect(decided).toMatchObject({ code: 0 });
+    expect(decided.stdout).toMatch(/^Approved: |status +approved/m);
+
+    const { code, stdout } = await run.exited;
+    expect(code).toBe(0);
+    expect(stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(stdout)).toMatchObject({
+      outcome: 'approved',
+      approval: { id, status: 'approved', priority: 'high', action_type: 'deploy.production', description: 'Production release', source: 'cli', decision_comment: 'Looks good' },
+    });
+  });
+
+  it('rejected → 1, through the server\'s own `greenlight` (the same implementation), printing the reviewer\'s comment', async () => {
+    const { run, id } = await waiting([], { entry: 'server' });
+    await server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'reject', comment: 'Not on a Friday' }).expect(200);
+    const { code, stdout } = await run.exited;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Rejected: Deploy /);
+    expect(stdout).toMatch(/comment +Not on a Friday/);
+    expect(stdout).toContain(`${server.url}/requests/${id}`);
+  });
+
+  it('cancelled → 2, withdrawn with `greenlight cancel` by the key that asked', async () => {
+    const { run, id } = await waiting([]);
+    const cancelled = await requester(['cancel', id, '--json']).exited;
+    expect(cancelled.code).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toMatchObject({ id, status: 'cancelled' });
+    const { code, stdout } = await run.exited;
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/^Cancelled: /);
+  });
+
+  it('expired → 2, when --expires-in passes with nobody deciding', async () => {
+    const { run, id } = await waiting(['--expires-in', '1s', '--json']);
+    const { body } = await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200);
+    while (Date.now() <= Date.parse(body.expires_at as string)) await new Promise((r) => setTimeout(r, 50));
+    await expireDue(server.db);
+    const { code, stdout } = await run.exited;
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'expired', approval: { id, status: 'expired' } });
+  });
+
+  it('timed out waiting → 3, the request left pending; `greenlight wait` then picks it up and exits with the decision', async () => {
+    const first = await requester(['request', '--title', 'Rotate keys', '--wait', '--timeout', '1s', '--json']).exited;
+    expect(first.code).toBe(3);
+    const { outcome, approval } = JSON.parse(first.stdout) as { outcome: string; approval: { id: string; status: string } };
+    expect({ outcome, status: approval.status }).toEqual({ outcome: 'timed_out', status: 'pending' });
+    expect(first.stderr).toContain(`greenlight wait ${approval.id}`);
+
+    const again = requester(['wait', approval.id]);
+    await again.printed(WAITING_ON);
+    await server.http(approverKey).patch(`/api/v1/approvals/${approval.id}`).send({ decision: 'approve' }).expect(200);
+    expect((await again.exited).code).toBe(0);
+  });
+});
+
+describe('idempotency', { timeout: 60_000 }, () => {
+  it('the same command run twice with one --idempotency-key creates one request (also with --expires-in, counted from each run)', async () => {
+    const key = `deploy-${Date.now()}`;
+    const args = ['request', '--title', 'Deploy v2.4.0', '--metadata', '{"sha":"abc123","env":"prod"}', '--expires-in', '30m', '--idempotency-key', key, '--json'];
+    const first = await requester(args).exited;
+    const second = await requester(args).exited;
+    expect([first.code, second.code]).toEqual([0, 0]);
+    expect(JSON.parse(second.stdout).id).toBe(JSON.parse(first.stdout).id);
+    const list = await server.http(org.key).get(`/api/v1/approvals?idempotency_key=${key}`).expect(200);
+    expect(list.body.data).toHaveLength(1);
+    expect(list.body.data[0]).toMatchObject({ idempotency_key: key, metadata: { sha: 'abc123', env: 'prod' } });
+  });
+
+  it('without --idempotency-key each run sends a fresh key: two runs, two requests, each with a key', async () => {
+    const [a, b] = await Promise.all([requester(['request', '--title', 'Twice', '--json']).exited, requester(['request', '--title', 'Twice', '--json']).exited]);
+    const [x, y] = [JSON.parse(a.stdout), JSON.parse(b.stdout)];
+    expect(x.id).not.toBe(y.id);
+    expect(x.idempotency_key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(y.idempotency_key).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('--metadata @file.json and @- (stdin)', async () => {
+    const { writeFile, mkdtemp } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'gl-meta-')), 'meta.json');
+    await writeFile(file, '{"ticket":"SUP-1"}');
+    const fromFile = await requester(['request', '--title', 'From file', '--metadata', `@${file}`, '--json']).exited;
+    expect(JSON.parse(fromFile.stdout).metadata).toEqual({ ticket: 'SUP-1' });
+    const fromStdin = await requester(['request', '--title', 'From stdin', '--metadata', '@-', '--json'], { stdin: '{"ticket":"SUP-2"}' }).exited;
+    expect(JSON.parse(fromStdin.stdout).metadata).toEqual({ ticket: 'SUP-2' });
+  });
+});
+
+describe('Ctrl-C', { timeout: 60_000 }, () => {
+  it('SIGINT stops waiting and leaves the request pending (exit 130)', async () => {
+    const { run, id } = await waiting(['--json']);
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.exited;
+    expect(code).toBe(130);
+    expect(stderr).toContain(`Interrupted: ${id} is left pending`);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'interrupted', signal: 'SIGINT', cancelled: false, approval_id: id });
+    expect(await statusOf(id)).toBe('pending');
+  });
+
+  it('SIGINT with --cancel-on-interrupt cancels the request (exit 130)', async () => {
+    const { run, id } = await waiting(['--cancel-on-interrupt', '--json']);
+    run.child.kill('SIGINT');
+    const { code, stdout, stderr } = await run.exited;
+    expect(code).toBe(130);
+    expect(stderr).toContain(`Interrupted: cancelled ${id}.`);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'interrupted', cancelled: true, approval: { id, status: 'cancelled' } });
+    expect(await statusOf(id)).toBe('cancelled');
+  });
+
+  it('SIGTERM (a CI job cancelled) with --cancel-on-interrupt on `greenlight wait` cancels too (exit 143)', async () => {
+    const { body } = await server.http(org.key).post('/api/v1/approvals').send({ title: 'Waited on', description: '', priority: 'low' }).expect(201);
+    const run = requester(['wait', body.id as string, '--cancel-on-interrupt']);
+    await run.printed(WAITING_ON);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(143);
+    expect(await statusOf(body.id as string)).toBe('cancelled');
+  });
+});
+
+describe('get and list', { timeout: 60_000 }, () => {
+  it('get prints the request; list shows pending requests, filtered', async () => {
+    const created = JSON.parse((await requester(['request', '--title', 'Listed one', '--action-type', 'cli.list-test', '--json']).exited).stdout);
+    const got = await requester(['get', created.id]).exited;
+    expect(got.code).toBe(0);
+    expect(got.stdout).toMatch(/^Listed one\n {2}id +[0-9a-f-]{36}\n {2}status +pending/);
+
+    const listed = await requester(['list', '--action-type', 'cli.list-test']).exited;
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${created.id}  pending  +medium  .*Listed one$`, 'm'));
+    const json = JSON.parse((await requester(['list', '--status', 'all', '--action-type', 'cli.list-test', '--json']).exited).stdout);
+    expect(json.data.map((a: { id: string }) => a.id)).toEqual([created.id]);
+  });
+
+  it('help lists every command, from either entry point', async () => {
+    for (const entry of ['client', 'server'] as const) {
+      const { code, stdout } = await runGreenlight(['--help'], { url: server.url, entry }).exited;
+      expect(code).toBe(0);
+      for (const name of ['request', 'wait', 'get', 'list', 'decide', 'cancel']) expect(stdout).toMatch(new RegExp(`^ {2}${name} +\\S`, 'm'));
+    }
+    const usage = await runGreenlight(['request', '--help'], { url: server.url, entry: 'server' }).exited;
+    expect(usage.stdout).toContain('--cancel-on-interrupt');
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * The `greenlight` automation commands as a user runs them: a child process with GREENLIGHT_URL and
+ * GREENLIGHT_API_KEY in its environment, through either entry point (the SDK package's own bin, or
+ * the server's `greenlight`, which hands these commands to the same implementation), from sources
+ * through tsx. Tests wait on what the command prints, never on the clock.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { cleanEnv } from './spawn-server.ts';
+
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+export const CLIENT_BIN = fileURLToPath(new URL('../../../../packages/client/src/cli/bin.ts', import.meta.url));
+export const SERVER_CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  /** Resolves when stderr (or stdout) has printed a match; rejects if the process exits first. */
+  printed(pattern: RegExp, stream?: 'stdout' | 'stderr'): Promise<RegExpExecArray>;
+}
+
+export function runGreenlight(
+  args: string[],
+  options: { url: string; apiKey?: string; env?: Record<string, string>; stdin?: string; entry?: 'client' | 'server' },
+): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry === 'server' ? SERVER_CLI : CLIENT_BIN, ...args], {
+    cwd: REPO,
+    env: {
+      ...cleanEnv(),
+      GREENLIGHT_URL: options.url,
+      ...(options.apiKey !== undefined ? { GREENLIGHT_API_KEY: options.apiKey } : {}),
+      ...options.env,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((l) => l());
+  child.stdout!.on('data', (d) => {
+    stdout += d;
+    changed();
+  });
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    changed();
+  });
+  child.stdin!.end(options.stdin ?? '');
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code, signal) => {
+      changed();
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  const printed = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stderr') =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(stream === 'stdout' ? stdout : stderr);
+        if (match) {
+          listeners.delete(check);
+          resolve(match);
+        } else if (child.exitCode !== null || child.signalCode !== null) {
+          listeners.delete(check);
+          reject(new Error(`greenlight ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) without printing ${pattern}:\n${stdout}\n${stderr}`));
+        }
+      };
+      listeners.add(check);
+      check();
+    });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited, printed };
+}
+
+/** The id of the request a waiting command announced ("Waiting for a decision on …: URL/requests/ID"). */
+export const WAITING_ON = /Waiting for a decision on .*\/requests\/([0-9a-f-]{36})\n/;

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { CreateApprovalBody, PRIORITIES } from '@greenlight/contract';
+import { ConflictError, isTransient } from '../../errors.ts';
+import { pause } from '../../pause.ts';
+import type { Approval } from '../../types.ts';
+import { EXIT } from '../exit-codes.ts';
+import { describeApproval } from '../format.ts';
+import type { CliIo } from '../io.ts';
+import type { CliCommand } from '../registry.ts';
+import { parse, parseDuration, remoteFrom, UsageError, type Remote } from '../support.ts';
+import { Interrupts, reportFailure, waitAndReport } from '../waiting.ts';
+
+const USAGE = `Usage: greenlight request --title TEXT [options]
+
+Ask for an approval; with --wait, wait for the decision and exit with it.
+
+Options:
+  --title TEXT             what needs approval (required)
+  --description TEXT       context for the approver (markdown)
+  --priority LEVEL         ${PRIORITIES.join(', ')} (default: medium)
+  --action-type LABEL      e.g. deploy.production, for filtering and routing
+  --metadata JSON          a JSON object, @file.json to read it from a file, or @- from stdin
+  --source NAME            what is asking (default: cli)
+  --expires-in DURATION    expire the request if nobody decides within it (90s, 30m, 2h, 1d)
+  --idempotency-key KEY    the same key never creates a second request (default: a new one per run)
+  --wait                   wait for the decision (exit 0 approved, 1 rejected, 2 expired or cancelled, 3 timed out)
+  --timeout DURATION       how long to wait (default: 10m)
+  --cancel-on-interrupt    Ctrl-C cancels the request (default: it stays pending)
+  --json                   print one JSON object on stdout
+  -h, --help
+
+Environment: GREENLIGHT_URL (e.g. https://greenlight.example.com) and GREENLIGHT_API_KEY (gk_…).
+Exit 4 on a usage or API error.
+`;
+
+const OPTIONS = {
+  title: { type: 'string' },
+  description: { type: 'string' },
+  priority: { type: 'string' },
+  'action-type': { type: 'string' },
+  metadata: { type: 'string' },
+  source: { type: 'string' },
+  'expires-in': { type: 'string' },
+  'idempotency-key': { type: 'string' },
+  wait: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'cancel-on-interrupt': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const DEFAULT_TIMEOUT = '10m';
+
+/** `--metadata '{"a":1}'`, `@file.json` or `@-` (stdin): a JSON object. */
+async function readMetadata(io: CliIo, value: string): Promise<unknown> {
+  let text = value;
+  if (value === '@-') text = await io.readStdin();
+  else if (value.startsWith('@')) {
+    try {
+      text = await io.readFile(value.slice(1));
+    } catch (err) {
+      throw new UsageError(`--metadata: cannot read ${value.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`--metadata is not JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--metadata must be a JSON object');
+  return parsed;
+}
+
+const FLAG_OF: Record<string, string> = { action_type: '--action-type', expires_at: '--expires-in', idempotency_key: '--idempotency-key' };
+
+/** JSON with sorted keys, to compare two objects by content. */
+const canonical = (v: unknown): string =>
+  v === null || typeof v !== 'object'
+    ? JSON.stringify(v)
+    : Array.isArray(v)
+      ? `[${v.map(canonical).join(',')}]`
+      : `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+
+/**
+ * Whether an existing request is what this command asks for, but for `expires_at`: `--expires-in` is
+ * counted from each run, so the same command run again with the same key sends a later deadline,
+ * which the server (rightly) calls a different body. Anything else that differs is a key reused for
+ * another request, and attaching to it could report someone else's approval.
+ */
+function sameAsked(existing: Approval, body: CreateApprovalBody): boolean {
+  return (
+    existing.title === body.title &&
+    existing.description === body.description &&
+    existing.priority === body.priority &&
+    existing.action_type === (body.action_type ?? null) &&
+    existing.source === (body.source ?? null) &&
+    canonical(existing.metadata) === canonical(body.metadata ?? {})
+  );
+}
+
+/**
+ * Creates the request, retrying through restarts and dropped connections until the deadline. The
+ * idempotency key is the same on every attempt, and across runs when given: never two requests.
+ */
+async function createOnce(remote: Remote, io: CliIo, body: CreateApprovalBody, key: string, deadline: number, signal: AbortSignal): Promise<Approval> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await remote.client.approvals.create(body, { idempotencyKey: key, signal });
+    } catch (err) {
+      if (err instanceof ConflictError && err.code === 'IDEMPOTENCY_KEY_REUSED' && typeof err.details?.approval_id === 'string') {
+        const existing = await remote.client.approvals.get(err.details.approval_id, { signal });
+        if (sameAsked(existing, body)) {
+          io.stderr(`The idempotency key ${key} already made this request (${existing.id}); using it.\n`);
+          return existing;
+        }
+        throw new UsageError(`--idempotency-key ${key} was already used for a different request: "${existing.title}" (${remote.pageOf(existing.id)})`);
+      }
+      const left = deadline - Date.now();
+      if (!isTransient(err) || signal.aborted || left <= 0) throw err;
+      const delayMs = Math.min(left, Math.min(10_000, 500 * 2 ** attempt));
+      io.stderr(`Greenlight did not answer (${(err as Error).message}); trying again in ${Math.max(1, Math.round(delayMs / 1000))} s…\n`);
+      await pause(delayMs, signal);
+    }
+  }
+}
+
+export const requestCommand: CliCommand = {
+  summary: 'ask for an approval (--wait: and exit with the decision)',
+  usage: USAGE,
+  async run(args, io) {
+    const json = args.includes('--json');
+    const interrupts = new Interrupts(io);
+    let remote: Remote | null = null;
+    let created: Approval | undefined;
+    let key: string | undefined;
+    let opts: ReturnType<typeof parse<typeof OPTIONS>>['values'] | undefined;
+    let deadline: number | undefined;
+    try {
+      opts = parse(args, OPTIONS).values;
+      if (opts.help) {
+        io.stdout(USAGE);
+        return EXIT.ok;
+      }
+      if (opts.title === undefined) throw new UsageError('--title is required');
+      if (opts['cancel-on-interrupt'] && !opts.wait) throw new UsageError('--cancel-on-interrupt goes with --wait');
+      const timeout = parseDuration(opts.timeout ?? DEFAULT_TIMEOUT, '--timeout');
+      const expiresIn = opts['expires-in'] === undefined ? undefined : parseDuration(opts['expires-in'], '--expires-in');
+      const parsed = CreateApprovalBody.safeParse({
+        title: opts.title,
+        description: opts.description ?? '',
+        priority: opts.priority ?? 'medium',
+        ...(opts['action-type'] !== undefined ? { action_type: opts['action-type'] } : {}),
+        ...(opts.metadata !== undefined ? { metadata: await readMetadata(io, opts.metadata) } : {}),
+        source: opts.source ?? 'cli',
+        ...(expiresIn !== undefined ? { expires_at: new Date(Date.now() + expiresIn * 1000).toISOString() } : {}),
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = String(issue.path[0] ?? '');
+        throw new UsageError(`${FLAG_OF[field] ?? `--${field.replaceAll('_', '-')}`}: ${issue.message}`);
+      }
+      key = opts['idempotency-key'] ?? randomUUID();
+      if (key.length > 255) throw new UsageError('--idempotency-key: at most 255 characters');
+      remote = remoteFrom(io.env);
+      deadline = Date.now() + timeout * 1000;
+      created = await createOnce(remote, io, parsed.data, key, deadline, interrupts.signal);
+      if (!opts.wait) {
+        if (json) io.stdout(`${JSON.stringify(created)}\n`);
+        else io.stdout(describeApproval(created, remote.pageOf(created.id)));
+        return EXIT.ok;
+      }
+      return await waitAndReport(remote, io, interrupts, {
+        approval: created,
+        deadline,
+        json,
+        cancelOnInterrupt: opts['cancel-on-interrupt'] === true,
+      });
+    } catch (err) {
+      const known = remote;
+      const k = key;
+      return reportFailure(remote, io, interrupts, err, {
+        command: 'request',
+        json,
+        approvalId: created?.id,
+        find: known && k ? () => known.client.approvals.findByIdempotencyKey(k, { timeoutMs: 10_000 }) : undefined,
+        cancelOnInterrupt: opts?.['cancel-on-interrupt'] === true,
+        deadline,
+      });
+    } finally {
+      interrupts.dispose();
+    }
+  },
+};

@@ -1,0 +1,40 @@
+import type { WaitOutcome } from '@greenlight/triggers';
+import type { Approval, ApprovalList } from '../types.ts';
+
+/** How a person reads an outcome, first word of the summary line. */
+const HEADLINE: Record<WaitOutcome, string> = {
+  approved: 'Approved',
+  rejected: 'Rejected',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
+  timed_out: 'Still pending (stopped waiting)',
+};
+
+/** One request, as `greenlight get` and the end of a wait print it. */
+export function describeApproval(a: Approval, page: string, outcome?: WaitOutcome): string {
+  const rows: [string, string | null][] = [
+    ['id', a.id],
+    ['status', a.status],
+    ['priority', a.priority],
+    ['action', a.action_type],
+    ['created', a.created_at],
+    ['expires', a.expires_at],
+    ['decided', a.decided_at ? `${a.decided_at}${a.decided_by ? ` by ${a.decided_by}` : ' automatically'}` : null],
+    ['cancelled', a.cancelled_at],
+    ['expired', a.expired_at],
+    ['comment', a.decision_comment],
+    ['page', page],
+  ];
+  const headline = outcome ? `${HEADLINE[outcome]}: ${a.title}` : a.title;
+  const body = rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(9)} ${v}`);
+  return `${headline}\n${body.join('\n')}\n`;
+}
+
+/** `greenlight list`: one line per request, newest first. */
+export function describeList(list: ApprovalList): string {
+  if (list.data.length === 0) return 'No requests match.\n';
+  const lines = list.data.map((a) => `${a.id}  ${a.status.padEnd(9)}  ${a.priority.padEnd(8)}  ${a.created_at.slice(0, 19).replace('T', ' ')}  ${a.title}`);
+  const { total, total_exact } = list.pagination;
+  const more = total > list.data.length ? `\n${list.data.length} of ${total_exact === false ? 'about ' : ''}${total} shown (--limit, --page)` : '';
+  return `${lines.join('\n')}${more}\n`;
+}
