@@ -537,7 +537,13 @@ const getApproval: ModuleDef = {
   },
   staticParams: [],
   mappableParams: [approvalIdParam('get_approval', RPC_RECENT)],
-  interface: APPROVAL_INTERFACE,
+  // The one request read by id also carries its run (active step, each step's status) and every
+  // reviewer's result (the contract's ApprovalDetail), shown as they come.
+  interface: [
+    ...APPROVAL_INTERFACE,
+    { name: 'run', label: 'Run (steps and where they stand)', type: 'any' },
+    { name: 'results', label: 'Reviewer results', type: 'array' },
+  ],
   samples: SAMPLE_DECIDED_APPROVAL,
   scope: ['approvals:read'],
 };
