@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Approval, ApprovalList, CreateApprovalBody, ListApprovalsQuery, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
+import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, ListApprovalsQuery, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
 import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
 
 export const MCP_SERVER_NAME = 'greenlight';
@@ -55,6 +55,8 @@ export const WaitForDecisionOutput = z.object({
   approval: WaitResult,
 });
 export const ApprovalOutput = z.object({ approval: Approval });
+/** The request read by id also carries its run and every reviewer's result. */
+export const ApprovalDetailOutput = z.object({ approval: ApprovalDetail });
 
 export interface GreenlightToolsOptions {
   /** How often `wait_for_decision` reports progress while it waits (seconds; default 10). */
@@ -183,9 +185,9 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
     'get_approval',
     {
       title: 'Get an approval request',
-      description: 'Read an approval request as it stands: status, decision, comment.',
+      description: 'Read an approval request as it stands: status, decision, comment, and with steps its run and each reviewer\'s result.',
       inputSchema: ApprovalId,
-      outputSchema: ApprovalOutput,
+      outputSchema: ApprovalDetailOutput,
       annotations: { title: 'Get an approval request', readOnlyHint: true, idempotentHint: true, openWorldHint: false },
     },
     ({ id }, extra) =>

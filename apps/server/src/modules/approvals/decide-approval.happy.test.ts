@@ -57,7 +57,11 @@ describe('PATCH /api/v1/approvals/:id', () => {
     const decided = await server.http(approver.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     const got = await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200);
     const { callback_delivered: _delivered, ...approval } = decided.body;
-    expect(got.body).toEqual(approval);
+    // GET by id also shows the run (none: no steps) and the reviewer's result.
+    const { run, results, ...rest } = got.body;
+    expect(rest).toEqual(approval);
+    expect(run).toBeNull();
+    expect(results).toEqual([expect.objectContaining({ result: 'approved', reviewer: expect.objectContaining({ id: approver.connectionId }) })]);
     const row = await approvalRow(server, created.id);
     expect(row).toMatchObject({ status: 'approved', current_approvals: 1, decided_by: approver.connectionId, decision_comment: null });
     expect(row.decided_at?.toISOString()).toBe(decided.body.decided_at);

@@ -42,7 +42,7 @@ describe('the emergency stop (PATCH /api/v1/org)', () => {
     const seed = await seedOrg(server.db);
     const admin = await signedIn(server, seed);
     const on = await admin.http().patch('/api/v1/org').send({ emergency_stop: true }).expect(200);
-    expect(on.body).toEqual({ id: seed.org.id, slug: seed.org.slug, name: seed.org.name, emergency_stop: true });
+    expect(on.body).toEqual({ id: seed.org.id, slug: seed.org.slug, name: seed.org.name, emergency_stop: true, admin_override: false, resolve_policy: 'approvers' });
     expect(await stopOf(seed)).toBe(true);
     expect((await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(503)).body.error.code).toBe('EMERGENCY_STOP');
     await admin.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(200);
