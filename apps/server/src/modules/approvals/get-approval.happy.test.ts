@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Approval } from '@greenlight/contract';
+import { ApprovalDetail } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 
 let server: TestServer;
@@ -54,12 +54,12 @@ describe('GET /api/v1/approvals/:id', () => {
     expect(res.body.comments_count).toBe(0);
   });
 
-  it('answers the full Approval shape, every key and nothing else', async () => {
+  it('answers the full ApprovalDetail shape (the Approval with its run and results), every key and nothing else', async () => {
     const seed = await seedOrg(server.db);
     const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     const res = await server.http(seed.key).get(`/api/v1/approvals/${created.body.id}`).expect(200);
-    expect(Object.keys(res.body).sort()).toEqual(Object.keys(Approval.shape).sort());
-    expect(res.body).toEqual(created.body);
+    expect(Object.keys(res.body).sort()).toEqual(Object.keys(ApprovalDetail.shape).sort());
+    expect(res.body).toEqual({ ...created.body, run: null, results: [] });
   });
 
   it('shows the current state: a cancelled request reads as cancelled', async () => {
@@ -67,7 +67,7 @@ describe('GET /api/v1/approvals/:id', () => {
     const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     const cancelled = await server.http(seed.key).delete(`/api/v1/approvals/${created.body.id}`).expect(200);
     const res = await server.http(seed.key).get(`/api/v1/approvals/${created.body.id}`).expect(200);
-    expect(res.body).toEqual(cancelled.body);
+    expect(res.body).toEqual({ ...cancelled.body, run: null, results: [] });
     expect(res.body.status).toBe('cancelled');
   });
 
