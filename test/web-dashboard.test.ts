@@ -4,35 +4,23 @@
  * decide, keys, emergency stop, OAuth consent, phone width, and inert hostile markdown.
  * Screenshots go to test-results/screenshots/ (CI keeps them).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
 import { harness, startReceiver, type TestReceiver, createOrg, signedIn, authorizePath, memberWithPassword, pkcePair, registerClient, tokenRequest } from '@greenlight/server/testing';
 
-const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 
 let server: harness.TestServer;
 let receiver: TestReceiver;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!hasChromium && !process.env.CI) return;
-  // The server serves apps/web/dist: build it when missing or older than its sources (≈ 2 s).
-  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!browserTestsRun) return;
+  prepareDashboard();
   [server, receiver, browser] = await Promise.all([
     harness.startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '100' } }),
     startReceiver(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      // Playwright gives every launch a fresh, temporary user-data-dir. The network flags keep
-      // Chromium from calling home, which this machine's closed network refuses noisily.
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
 }, 120_000);
 
@@ -64,7 +52,6 @@ async function signIn(viewport = { width: 1280, height: 900 }): Promise<Signed> 
   return { seed, user, context, page };
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 
 async function createRequest(key: string, body: Record<string, unknown>) {
   const res = await server.http(key).post('/api/v1/approvals').send(harness.approvalBody(body));
@@ -76,7 +63,7 @@ async function createRequest(key: string, body: Record<string, unknown>) {
 const waitLive = (page: Page) => page.getByTestId('live-state').filter({ hasText: /^live$/ }).waitFor();
 
 // Skipped only off CI on a machine without Chromium; CI installs it (.ci/run) and must run these.
-describe.skipIf(!hasChromium && !process.env.CI)('the dashboard in Chromium', () => {
+describe.skipIf(!browserTestsRun)('the dashboard in Chromium', () => {
   it('first run: the one-time sign-in link leads to choosing a password, then to the dashboard', async () => {
     const slug = `first-${Date.now()}`;
     const { signInToken } = await createOrg(server.db, { slug, name: 'First Run', adminEmail: `${slug}@example.test` });
@@ -332,7 +319,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('the dashboard in Chromium', ()
   });
 });
 
-describe.skipIf(!hasChromium && !process.env.CI)('how the server serves the dashboard', () => {
+describe.skipIf(!browserTestsRun)('how the server serves the dashboard', () => {
   it('sends people without a session to the sign-in form and back; unknown paths stay 404 JSON', async () => {
     const id = '3f0a1c9e-5b2d-4f6a-8c7e-9b1d3f5a7c9e';
     const page = await server.http().get(`/requests/${id}?x=1`).redirects(0);

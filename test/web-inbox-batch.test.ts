@@ -4,30 +4,21 @@
  * lists them, then each request's result, refusals in plain words; at desktop and phone width.
  * Screenshots go to test-results/screenshots/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
-const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 
 let server: harness.TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!hasChromium && !process.env.CI) return;
-  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!browserTestsRun) return;
+  prepareDashboard();
   [server, browser] = await Promise.all([
     harness.startTestServer(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
 }, 120_000);
 
@@ -36,7 +27,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
 
 async function create(key: string, body: Record<string, unknown>) {
   const res = await server.http(key).post('/api/v1/approvals').send(harness.approvalBody(body));
@@ -103,7 +93,7 @@ async function scenario(viewport: { width: number; height: number }, name: strin
   await context.close();
 }
 
-describe.skipIf(!hasChromium && !process.env.CI)('the inbox: deciding several requests at once', () => {
+describe.skipIf(!browserTestsRun)('the inbox: deciding several requests at once', () => {
   it('desktop: select, confirm the list, approve, see each result', () => scenario({ width: 1280, height: 900 }, '20-batch-desktop'));
   it('phone width (390×844): the same, nothing wider than the screen', () => scenario({ width: 390, height: 844 }, '21-batch-phone'));
 });

@@ -3,30 +3,21 @@
  * playwright-core): a reviewer without see_sensitive sees "[redacted]" and a note saying why, never
  * the value; once an admin grants see_sensitive, the same page shows it.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
 import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
-const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 
 let server: harness.TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!hasChromium && !process.env.CI) return;
-  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!browserTestsRun) return;
+  prepareDashboard();
   [server, browser] = await Promise.all([
     harness.startTestServer(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
 }, 120_000);
 
@@ -38,7 +29,7 @@ afterAll(async () => {
 const SSN = '123-45-6789';
 const CARD = '4111111111111111';
 
-describe.skipIf(!hasChromium && !process.env.CI)('sensitive fields on the request page', () => {
+describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => {
   it('masked for a reviewer without see_sensitive, shown once an admin grants it', async () => {
     const seed = await harness.seedOrg(server.db, 'Redaction Org');
     const created = await server
@@ -72,7 +63,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('sensitive fields on the reques
     expect(html).toContain('Jane Roe');
     expect(html).not.toContain(SSN);
     expect(html).not.toContain(CARD);
-    await page.screenshot({ path: `${SCREENSHOTS}22-redacted-request.png`, fullPage: true });
+    await shot(page, `22-redacted-request`);
 
     const admin = await signedIn(server, seed);
     await admin.http().patch(`/api/v1/members/${reviewer.id}`).send({ see_sensitive: true }).expect(200);

@@ -3,30 +3,21 @@
  * serving apps/web's build: an admin creates a team, adds a member, sees it listed; the names of a
  * team step show on the request page. Screenshots at desktop and phone width in test-results/screenshots/.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
-const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
-const hasChromium = existsSync(CHROMIUM);
 
 let server: harness.TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!hasChromium && !process.env.CI) return;
-  execFileSync(process.execPath, [fileURLToPath(new URL('../apps/web/scripts/ensure-build.mjs', import.meta.url))], { stdio: 'inherit' });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  if (!browserTestsRun) return;
+  prepareDashboard();
   [server, browser] = await Promise.all([
     harness.startTestServer(),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    }),
+    launchChromium(),
   ]);
 }, 120_000);
 
@@ -35,7 +26,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe.skipIf(!hasChromium && !process.env.CI)('the Teams page in Chromium', () => {
+describe.skipIf(!browserTestsRun)('the Teams page in Chromium', () => {
   for (const viewport of [
     { width: 1280, height: 900, name: 'desktop' },
     { width: 390, height: 844, name: 'phone' },
@@ -61,7 +52,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('the Teams page in Chromium', (
       await card.getByLabel('Add a member to Finance').selectOption(ann.id);
       await card.getByRole('button', { name: 'Add', exact: true }).click();
       await card.getByText(ann.email, { exact: true }).waitFor();
-      await page.screenshot({ path: `${SCREENSHOTS}teams-${viewport.name}.png`, fullPage: true });
+      await shot(page, `teams-${viewport.name}`);
 
       const { body: teams } = await server.http(seed.key).get('/api/v1/teams').expect(200);
       expect(teams.data).toMatchObject([{ name: 'Finance', members: [{ user_id: ann.id }] }]);
@@ -70,7 +61,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('the Teams page in Chromium', (
       await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ team_id: teams.data[0].id, step_order: 1 }] }).expect(201);
       await page.goto(`/requests/${created.id}`);
       await page.getByTestId('step-approvers').filter({ hasText: 'team Finance' }).waitFor();
-      await page.screenshot({ path: `${SCREENSHOTS}team-step-${viewport.name}.png`, fullPage: true });
+      await shot(page, `team-step-${viewport.name}`);
       await context.close();
     }, 60_000);
   }
