@@ -9,7 +9,7 @@
  * in even ones) for BENCH_P3_ROUNDS rounds (3), and each ratio is the median of the rounds with its
  * spread, so one noisy moment of the machine falls on one round, not on one side.
  */
-import { createDatabase, createMany, decide, loadAverage, median, percentile, pgQuery, record, seed, sleep, spread, startCallbackReceiver, startHelper, startServer, storageEnv, tcpCounter, uptimeLoad } from './lib.ts';
+import { createDatabase, createMany, decide, interleavedLatencyRounds, loadAverage, percentile, pgQuery, record, seed, sleep, startCallbackReceiver, startHelper, startServer, storageEnv, tcpCounter, uptimeLoad } from './lib.ts';
 
 const RATE = Number(process.env.BENCH_P3_RATE ?? 100);
 const SECS = Number(process.env.BENCH_P3_SECONDS ?? 30);
@@ -85,44 +85,20 @@ try {
     await phase(bare.url, seeded.decider, bareIds, 'b', 0, WARM, RATE);
 
     const synBefore = tcpCounter('TCPSynRetrans');
-    const rounds: { server: Phase; bare: Phase; p50_ratio: number; p99_ratio: number }[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const from = WARM + r * N;
-      const runServer = () => phase(server.url, seeded.decider, serverIds, 's', from, N, RATE);
-      const runBare = () => phase(bare.url, seeded.decider, bareIds, 'b', from, N, RATE);
-      let s: Phase;
-      let b: Phase;
-      if (r % 2 === 0) {
-        s = await runServer();
-        b = await runBare();
-      } else {
-        b = await runBare();
-        s = await runServer();
-      }
-      const round = { server: s, bare: b, p50_ratio: ratio(s.p50_ms, b.p50_ms), p99_ratio: ratio(s.p99_ms, b.p99_ms) };
-      rounds.push(round);
-      console.log(`round ${r + 1}: server p50 ${s.p50_ms} p99 ${s.p99_ms} lost ${s.lost}; bare p50 ${b.p50_ms} p99 ${b.p99_ms} lost ${b.lost}; ratios ${round.p50_ratio} / ${round.p99_ratio} (load ${s.load1})`);
-    }
+    const summary = await interleavedLatencyRounds(ROUNDS, (app, r) =>
+      app === 'server'
+        ? phase(server.url, seeded.decider, serverIds, 's', WARM + r * N, N, RATE)
+        : phase(bare.url, seeded.decider, bareIds, 'b', WARM + r * N, N, RATE),
+    );
     const synRetrans = tcpCounter('TCPSynRetrans') - synBefore;
-    const pick = (f: (x: (typeof rounds)[number]) => number) => rounds.map(f);
-    const lost = rounds.reduce((n, x) => n + x.server.lost, 0);
+    const lost = summary.lost;
     const f = {
       database: 'postgres',
       rate: RATE,
       seconds: SECS,
       rounds: ROUNDS,
       decisions: N * ROUNDS,
-      lost,
-      bare_lost: rounds.reduce((n, x) => n + x.bare.lost, 0),
-      p50_ms: median(pick((x) => x.server.p50_ms)),
-      p99_ms: median(pick((x) => x.server.p99_ms)),
-      bare_p50_ms: median(pick((x) => x.bare.p50_ms)),
-      bare_p99_ms: median(pick((x) => x.bare.p99_ms)),
-      p50_ratio: median(pick((x) => x.p50_ratio)),
-      p50_ratio_spread: spread(pick((x) => x.p50_ratio)),
-      p99_ratio: median(pick((x) => x.p99_ratio)),
-      p99_ratio_spread: spread(pick((x) => x.p99_ratio)),
-      per_round: rounds,
+      ...summary,
       // Machine-wide SYN retransmissions during the run: each adds 1 s (then 2 s more) to one connection.
       tcp_syn_retrans: synRetrans,
       uptime: uptimeLoad(),
@@ -146,6 +122,3 @@ try {
   await database.drop();
 }
 
-function ratio(a: number, b: number): number {
-  return Number((a / Math.max(b, 0.01)).toFixed(2));
-}

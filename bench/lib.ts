@@ -388,3 +388,53 @@ export function spread(xs: number[]): [number, number] {
 export function uptimeLoad(): string {
   return os.loadavg().map((l) => l.toFixed(2)).join(', ');
 }
+
+/** What one timed phase of a latency benchmark reports (the server's or the bare app's). */
+export interface LatencyPhase {
+  p50_ms: number;
+  p99_ms: number;
+  lost: number;
+  load1: number;
+}
+
+/** a / b to two decimals; a bare figure under 0.01 ms counts as 0.01. */
+export function latencyRatio(a: number, b: number): number {
+  return Number((a / Math.max(b, 0.01)).toFixed(2));
+}
+
+/**
+ * `rounds` rounds of the server and the bare app at the same load, the one to go first alternating
+ * (so the machine's drift within a round falls on both), each round's ratios printed as it ends; then
+ * the figures every latency benchmark records: medians over the rounds, ratio spreads, losses.
+ */
+export async function interleavedLatencyRounds<P extends LatencyPhase>(rounds: number, run: (app: 'server' | 'bare', round: number) => Promise<P>) {
+  const done: { server: P; bare: P; p50_ratio: number; p99_ratio: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let s: P;
+    let b: P;
+    if (r % 2 === 0) {
+      s = await run('server', r);
+      b = await run('bare', r);
+    } else {
+      b = await run('bare', r);
+      s = await run('server', r);
+    }
+    const round = { server: s, bare: b, p50_ratio: latencyRatio(s.p50_ms, b.p50_ms), p99_ratio: latencyRatio(s.p99_ms, b.p99_ms) };
+    done.push(round);
+    console.log(`round ${r + 1}: server p50 ${s.p50_ms} p99 ${s.p99_ms} lost ${s.lost}; bare p50 ${b.p50_ms} p99 ${b.p99_ms} lost ${b.lost}; ratios ${round.p50_ratio} / ${round.p99_ratio} (load ${s.load1})`);
+  }
+  const pick = (f: (x: (typeof done)[number]) => number) => done.map(f);
+  return {
+    lost: done.reduce((n, x) => n + x.server.lost, 0),
+    bare_lost: done.reduce((n, x) => n + x.bare.lost, 0),
+    p50_ms: median(pick((x) => x.server.p50_ms)),
+    p99_ms: median(pick((x) => x.server.p99_ms)),
+    bare_p50_ms: median(pick((x) => x.bare.p50_ms)),
+    bare_p99_ms: median(pick((x) => x.bare.p99_ms)),
+    p50_ratio: median(pick((x) => x.p50_ratio)),
+    p50_ratio_spread: spread(pick((x) => x.p50_ratio)),
+    p99_ratio: median(pick((x) => x.p99_ratio)),
+    p99_ratio_spread: spread(pick((x) => x.p99_ratio)),
+    per_round: done,
+  };
+}

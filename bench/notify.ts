@@ -11,7 +11,7 @@
  * bare first in even ones) for BENCH_N1_ROUNDS rounds (3); each ratio is the median of the rounds.
  */
 import { SMTPServer } from 'smtp-server';
-import { createDatabase, loadAverage, median, percentile, record, seed, sleep, spread, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { createDatabase, interleavedLatencyRounds, loadAverage, percentile, record, seed, sleep, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
 
 const RATE = Number(process.env.BENCH_N1_RATE ?? 20);
 const SECS = Number(process.env.BENCH_N1_SECONDS ?? 20);
@@ -109,45 +109,11 @@ try {
     await phase(server.url, key, 's', 0, WARM);
     await phase(bare.url, key, 'b', 0, WARM);
 
-    const rounds: { server: Phase; bare: Phase; p50_ratio: number; p99_ratio: number }[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const from = WARM + r * N;
-      const runServer = () => phase(server.url, key, 's', from, N);
-      const runBare = () => phase(bare.url, key, 'b', from, N);
-      let s: Phase;
-      let b: Phase;
-      if (r % 2 === 0) {
-        s = await runServer();
-        b = await runBare();
-      } else {
-        b = await runBare();
-        s = await runServer();
-      }
-      const round = { server: s, bare: b, p50_ratio: ratio(s.p50_ms, b.p50_ms), p99_ratio: ratio(s.p99_ms, b.p99_ms) };
-      rounds.push(round);
-      console.log(`round ${r + 1}: server p50 ${s.p50_ms} p99 ${s.p99_ms} lost ${s.lost}; bare p50 ${b.p50_ms} p99 ${b.p99_ms} lost ${b.lost}; ratios ${round.p50_ratio} / ${round.p99_ratio} (load ${s.load1})`);
-    }
-    const pick = (f: (x: (typeof rounds)[number]) => number) => rounds.map(f);
-    const lost = rounds.reduce((n, x) => n + x.server.lost, 0);
-    const f = {
-      database: 'postgres',
-      rate: RATE,
-      seconds: SECS,
-      rounds: ROUNDS,
-      creates: N * ROUNDS,
-      lost,
-      bare_lost: rounds.reduce((n, x) => n + x.bare.lost, 0),
-      p50_ms: median(pick((x) => x.server.p50_ms)),
-      p99_ms: median(pick((x) => x.server.p99_ms)),
-      bare_p50_ms: median(pick((x) => x.bare.p50_ms)),
-      bare_p99_ms: median(pick((x) => x.bare.p99_ms)),
-      p50_ratio: median(pick((x) => x.p50_ratio)),
-      p50_ratio_spread: spread(pick((x) => x.p50_ratio)),
-      p99_ratio: median(pick((x) => x.p99_ratio)),
-      p99_ratio_spread: spread(pick((x) => x.p99_ratio)),
-      per_round: rounds,
-      uptime: uptimeLoad(),
-    };
+    const summary = await interleavedLatencyRounds(ROUNDS, (app, r) =>
+      app === 'server' ? phase(server.url, key, 's', WARM + r * N, N) : phase(bare.url, key, 'b', WARM + r * N, N),
+    );
+    const lost = summary.lost;
+    const f = { database: 'postgres', rate: RATE, seconds: SECS, rounds: ROUNDS, creates: N * ROUNDS, ...summary, uptime: uptimeLoad() };
     record(
       'notify',
       f,
@@ -165,9 +131,6 @@ try {
   await new Promise<void>((r) => smtp.close(() => r()));
 }
 
-function ratio(a: number, b: number): number {
-  return Number((a / Math.max(b, 0.01)).toFixed(2));
-}
 
 function round1(x: number): number {
   return Number(x.toFixed(1));
