@@ -92,7 +92,10 @@ function request(i, due, op) {
       done++;
     });
   });
-  req.on('error', () => {
+  req.on('error', (err) => {
+    // Counted by its code beside the statuses, so a failed step says whether it was the app or the socket.
+    const code = err.code ?? 'error';
+    w.statuses[code] = (w.statuses[code] ?? 0) + 1;
     w.errors++;
     done++;
   });

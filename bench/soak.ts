@@ -149,6 +149,7 @@ if (PARTS.includes('ramp')) {
         const m = await run(app, rate, STEP_S, STEP_S / 3);
         const ok = sustained(m);
         res[app.name] = { ok, p99: m.windows.map((w) => w.p99_ms) };
+        if (!ok) console.log(`ramp ${rate}/s: ${app.name} not held: ${JSON.stringify(m.windows.map((w) => ({ served: w.served_rps, errors: w.errors, statuses: w.statuses })))}`);
         if (ok) best = { ...best, [app.name]: rate };
         // Once a rate is not held, a higher one is not tried: its backlog would only slow the other side's step.
         else alive = { ...alive, [app.name]: false };

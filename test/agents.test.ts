@@ -132,6 +132,34 @@ describe('Vercel AI SDK: greenlightToolApproval', () => {
     expect(asked?.status).toBe('pending');
   });
 
+  it('a revoke window: an approval revoked before the agent acts denies the call; once the tool starts it can no longer be revoked', async () => {
+    const { agent, reviewer } = await setup();
+    const windowed = { timeout: 1, request: () => ({ revocable_for_seconds: 300 }) };
+    const attempt = (callId: string, ran: string[], model = aiModel(callId)) =>
+      generateText({ model, tools: aiTools(ran), toolApproval: greenlightToolApproval(agent, windowed), stopWhen: isStepCount(3), prompt: 'x' }).then(() => model);
+
+    // The first attempt gives up while the request is pending; the reviewer approves, then revokes;
+    // the retried step finds the same request, now a rejection that says it was revoked.
+    const ran: string[] = [];
+    await attempt('call-revoked', ran);
+    const asked = (await reviewer.approvals.findByIdempotencyKey('ai-sdk:call-revoked'))!;
+    await reviewer.approvals.decide(asked.id, { decision: 'approve' });
+    await reviewer.approvals.revoke(asked.id, 'wrong account');
+    const model = await attempt('call-revoked', ran);
+    expect(ran).toEqual([]);
+    expect(JSON.stringify(model.doGenerateCalls[1]!.prompt)).toContain('revoked the approval of this tool call in Greenlight before it ran: wrong account');
+
+    // Approved with the window open: the adapter reports `started` before the tool runs, which closes the window.
+    const ranToo: string[] = [];
+    await attempt('call-claimed', ranToo);
+    const second = (await reviewer.approvals.findByIdempotencyKey('ai-sdk:call-claimed'))!;
+    await reviewer.approvals.decide(second.id, { decision: 'approve' });
+    await attempt('call-claimed', ranToo);
+    expect(ranToo).toEqual(['acme-42']);
+    expect((await reviewer.approvals.get(second.id)).execution).toMatchObject({ status: 'started' });
+    await expect(reviewer.approvals.revoke(second.id)).rejects.toMatchObject({ details: { reason: 'execution_started' } });
+  });
+
   it('an expired request denies the call', async () => {
     const { agent, reviewer } = await setup();
     const ran: string[] = [];

@@ -5,7 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { harness } from '@greenlight/server/testing';
 
 export const CHROMIUM = process.env.GREENLIGHT_CHROMIUM ?? '/usr/bin/chromium';
 export const SCREENSHOTS = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
@@ -29,3 +31,33 @@ export function launchChromium(): Promise<Browser> {
 
 /** A full-page screenshot named `name` in SCREENSHOTS. */
 export const shot = (page: Page, name: string) => page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+
+/** The widths every dashboard page is tried at: a laptop and a phone. */
+export const VIEWPORTS = [
+  { width: 1280, height: 900, name: 'desktop' },
+  { width: 390, height: 844, name: 'phone' },
+] as const;
+
+/** A browser context on the server at a viewport; at a phone's width it is a touch device, as a phone's browser is. */
+export function openContext(browser: Browser, baseURL: string, viewport: { width: number; height: number } = VIEWPORTS[0]): Promise<BrowserContext> {
+  const { width, height } = viewport;
+  return browser.newContext({ baseURL, viewport: { width, height }, ...(width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+}
+
+/**
+ * A test file's server (serving the dashboard's build) and Chromium: started before its tests, handed
+ * to `use`, and stopped after them. Nothing starts where the browser tests are skipped.
+ */
+export function useDashboard(use: (server: harness.TestServer, browser: Browser) => void, options?: Parameters<typeof harness.startTestServer>[0]): void {
+  let started: [harness.TestServer, Browser] | undefined;
+  beforeAll(async () => {
+    if (!browserTestsRun) return;
+    prepareDashboard();
+    started = await Promise.all([harness.startTestServer(options), launchChromium()]);
+    use(...started);
+  }, 120_000);
+  afterAll(async () => {
+    await started?.[1].close();
+    await started?.[0].stop();
+  });
+}

@@ -3,12 +3,14 @@
  * into an empty folder (their own dependencies from the registry). The server starts with
  * `npx greenlight-server` on the embedded database, prints the first-run sign-in link and answers
  * /healthz and the dashboard; the SDK imports with its types under TypeScript's node16, nodenext and
- * bundler module resolution (and runs under Node); the n8n package passes `n8n-node lint` as installed.
+ * bundler module resolution, and runs, under this Node and under Node 22 and 24 (installed by
+ * .ci/install-node.sh; each is skipped with its reason printed when absent); the n8n package passes `n8n-node lint` as installed.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +23,17 @@ import { freePort } from '@greenlight/server/testing';
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
+const TSC_JS = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+/**
+ * Node 22 and 24 binaries installed beside this Node by .ci/install-node.sh. Without one, its test is
+ * skipped and says why: it never passes on the Node that runs the suite.
+ */
+const OTHER_NODES = (['22', '24'] as const).map((major) => {
+  const bin = process.env[`GREENLIGHT_NODE_${major}_BIN`];
+  const missing = !bin ? `GREENLIGHT_NODE_${major}_BIN is not set (.ci/install-node.sh ${major} installs it)` : !existsSync(bin) ? `${bin} does not exist` : undefined;
+  if (missing) console.warn(`npm-pack: the packed SDK under Node ${major} is skipped: ${missing}`);
+  return { major, bin: missing ? undefined : bin };
+});
 const N8N_PACKAGE = join(REPO, 'packages', 'n8n-nodes-greenlight');
 
 async function emptyProject(name: string): Promise<string> {
@@ -31,6 +44,8 @@ async function emptyProject(name: string): Promise<string> {
 }
 const npmInstall = (cwd: string, args: string[]) => run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd, timeout: 110_000 });
 let work: string;
+/** The empty project the packed SDK was installed into, for the other Node release lines. */
+let sdkApp: string | undefined;
 let child: ChildProcess | undefined;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'gl-npm-'));
@@ -96,8 +111,10 @@ describe('npm packages', { timeout: 300_000 }, () => {
     const sdk = JSON.parse((await run('tar', ['-xzOf', tarballs.at(-1)!, 'package/package.json'])).stdout) as { exports: Record<string, unknown> };
     expect(sdk.exports['./ai-sdk']).toEqual({ types: './dist/agents/ai-sdk.d.ts', default: './dist/agents/ai-sdk.js' });
     expect(sdk.exports['./openai-agents']).toEqual({ types: './dist/agents/openai-agents.d.ts', default: './dist/agents/openai-agents.js' });
+    expect(sdk.exports['./claude-code']).toEqual({ types: './dist/agents/claude-code.d.ts', default: './dist/agents/claude-code.js' });
     const app = await emptyProject('sdk');
     await npmInstall(app, tarballs);
+    sdkApp = app;
     await writeFile(
       join(app, 'use.mts'),
       [
@@ -141,7 +158,39 @@ describe('npm packages', { timeout: 300_000 }, () => {
     expect(help.stdout).toMatch(/^ {2}request +ask for an approval/m);
     const unset = await run(join(app, 'node_modules', '.bin', 'greenlight'), ['list'], { cwd: app, env: { PATH: process.env.PATH } }).catch((err: { code: number; stderr: string }) => err);
     expect(unset).toMatchObject({ code: 4, stderr: expect.stringContaining('set GREENLIGHT_URL and GREENLIGHT_API_KEY') });
+    for (const command of ['run', 'execution', 'hook']) expect(help.stdout).toMatch(new RegExp(`^ {2}${command} +`, 'm'));
+    // The Claude Code hook as installed: not set up, it still answers Claude Code, and denies.
+    const hook = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(join(app, 'node_modules', '.bin', 'greenlight'), ['hook', 'claude-code'], { cwd: app, env: { PATH: process.env.PATH } });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.once('close', (code) => resolve({ code, stdout }));
+      child.stdin.end(JSON.stringify({ session_id: 's', tool_name: 'Bash', tool_input: { command: 'ls' }, tool_use_id: 'toolu_1' }));
+    });
+    expect(hook.code).toBe(0);
+    expect(JSON.parse(hook.stdout)).toMatchObject({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny' } });
   });
+
+  for (const { major, bin } of OTHER_NODES) {
+    it.skipIf(!bin)(`@greenlight/client under Node ${major}: imported at run time, and typed by tsc run on that Node under node16, nodenext and bundler resolution`, async () => {
+      const node = bin!;
+      expect((await run(node, ['--version'])).stdout).toMatch(new RegExp(`^v${major}\\.`));
+      expect(sdkApp, 'the packed SDK was installed by the test above').toBeDefined();
+      const app = sdkApp!;
+      expect((await run(node, ['run.mjs'], { cwd: app })).stdout).toBe('function RateLimitError function function\n');
+      const checked = await Promise.all(
+        ['node16', 'nodenext', 'bundler'].map((resolution) =>
+          run(node, [TSC_JS, '-p', `tsconfig.${resolution}.json`], { cwd: app }).then(
+            () => `${resolution}: ok`,
+            (err: { stdout?: string }) => `${resolution}: ${err.stdout ?? String(err)}`,
+          ),
+        ),
+      );
+      expect(checked).toEqual(['node16: ok', 'nodenext: ok', 'bundler: ok']);
+      const help = await run(node, [join(app, 'node_modules', '@greenlight', 'client', 'dist', 'cli', 'bin.js'), '--help'], { cwd: app });
+      expect(help.stdout).toMatch(/^ {2}request +ask for an approval/m);
+    });
+  }
 
   it('n8n-nodes-greenlight: packed, installed, and `n8n-node lint` passes on the package as installed', async () => {
     const out = (await run('npm', ['pack', '--json', '--pack-destination', join(work, 'n8n-tarball')], { cwd: N8N_PACKAGE }).catch(async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
+import { browserTestsRun, launchChromium, openContext, prepareDashboard, shot } from './browser.ts';
 import { harness, startReceiver, type TestReceiver, createOrg, signedIn, authorizePath, memberWithPassword, pkcePair, registerClient, tokenRequest } from '@greenlight/server/testing';
 
 
@@ -41,7 +41,7 @@ interface Signed {
 async function signIn(viewport = { width: 1280, height: 900 }): Promise<Signed> {
   const seed = await harness.seedOrg(server.db, 'Browser Org');
   const user = await memberWithPassword(server, seed, 'admin');
-  const context = await browser.newContext({ baseURL: server.url, viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+  const context = await openContext(browser, server.url, viewport);
   const page = await context.newPage();
   await page.goto('/');
   await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
@@ -210,6 +210,36 @@ describe.skipIf(!browserTestsRun)('the dashboard in Chromium', () => {
     await page.goto('/');
     await page.getByTestId('emergency-banner').waitFor();
     await shot(page, '06-emergency-stop');
+    await context.close();
+  });
+
+  it('Organization says email and Slack are off, connects Slack (secrets never shown again), and turns it off', async () => {
+    const { seed, page, context } = await signIn();
+    await page.getByRole('link', { name: 'Organization' }).click();
+    expect(await page.getByTestId('email-state').textContent()).toBe('off');
+    expect(await page.getByTestId('slack-state').textContent()).toBe('off');
+    expect(await page.getByTestId('slack-configured').textContent()).toBe('not configured');
+    await page.getByLabel('Bot token').fill('xoxb-1111-2222-browserbrowser');
+    await page.getByLabel('Signing secret').fill('browsersecret0123456789');
+    await page.getByLabel('Channel').fill('#approvals');
+    await page.getByLabel('Also send a direct message to each person asked to decide').check();
+    await page.getByRole('button', { name: 'Connect Slack' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(await page.getByTestId('slack-configured').textContent()).toBe('configured');
+    expect(await page.getByTestId('slack-channel').textContent()).toBe('#approvals');
+    // The secrets are write-only: the form is empty again and the page never holds them.
+    expect(await page.getByLabel('Bot token').inputValue()).toBe('');
+    expect(await page.content()).not.toContain('xoxb-1111-2222-browserbrowser');
+    await page.reload();
+    await page.getByTestId('slack-channel').waitFor();
+    expect(await page.getByTestId('slack-state').textContent()).toBe('on');
+    await shot(page, '06b-slack-settings');
+
+    await page.getByRole('button', { name: 'Turn Slack off' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Turn off' }).click();
+    await expect.poll(() => page.getByTestId('slack-configured').textContent()).toBe('not configured');
+    const { rows } = await server.db.query('SELECT 1 FROM slack_settings WHERE org_id = $1', [seed.org.id]);
+    expect(rows).toHaveLength(0);
     await context.close();
   });
 

@@ -4,28 +4,16 @@
  * lists them, then each request's result, refusals in plain words; at desktop and phone width.
  * Screenshots go to test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
+import { browserTestsRun, openContext, shot, useDashboard } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 
 let server: harness.TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!browserTestsRun) return;
-  prepareDashboard();
-  [server, browser] = await Promise.all([
-    harness.startTestServer(),
-    launchChromium(),
-  ]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useDashboard((s, b) => ([server, browser] = [s, b]));
 
 
 async function create(key: string, body: Record<string, unknown>) {
@@ -49,13 +37,18 @@ async function scenario(viewport: { width: number; height: number }, name: strin
     .expect(201);
   const untouched = await create(seed.key, { title: 'Not selected: stays pending' });
 
-  const context = await browser.newContext({ baseURL: server.url, viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+  const context = await openContext(browser, server.url, viewport);
   const page = await context.newPage();
   await page.goto('/');
   await page.getByLabel('Email').fill(me.email);
   await page.getByLabel('Password').fill(me.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  // "Waiting for me" leaves out the request that waits on a colleague's step; "Everything" shows it.
+  await page.locator(`li[data-id="${a.id}"]`).waitFor();
+  expect(await page.locator(`li[data-id="${c.id}"]`).count()).toBe(0);
+  await page.getByTestId('inbox-tabs').getByRole('link', { name: 'Everything' }).click();
+  await page.locator(`li[data-id="${c.id}"]`).waitFor();
   await page.locator(`li[data-id="${untouched.id}"]`).waitFor();
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
 

@@ -3,28 +3,16 @@
  * playwright-core): a reviewer without see_sensitive sees "[redacted]" and a note saying why, never
  * the value; once an admin grants see_sensitive, the same page shows it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
+import { browserTestsRun, shot, useDashboard } from './browser.ts';
 import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
 
 let server: harness.TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!browserTestsRun) return;
-  prepareDashboard();
-  [server, browser] = await Promise.all([
-    harness.startTestServer(),
-    launchChromium(),
-  ]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useDashboard((s, b) => ([server, browser] = [s, b]));
 
 const SSN = '123-45-6789';
 const CARD = '4111111111111111';

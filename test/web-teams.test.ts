@@ -3,39 +3,24 @@
  * serving apps/web's build: an admin creates a team, adds a member, sees it listed; the names of a
  * team step show on the request page. Screenshots at desktop and phone width in test-results/screenshots/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, launchChromium, prepareDashboard, shot } from './browser.ts';
+import { browserTestsRun, openContext, shot, useDashboard, VIEWPORTS } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 
 let server: harness.TestServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!browserTestsRun) return;
-  prepareDashboard();
-  [server, browser] = await Promise.all([
-    harness.startTestServer(),
-    launchChromium(),
-  ]);
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+useDashboard((s, b) => ([server, browser] = [s, b]));
 
 describe.skipIf(!browserTestsRun)('the Teams page in Chromium', () => {
-  for (const viewport of [
-    { width: 1280, height: 900, name: 'desktop' },
-    { width: 390, height: 844, name: 'phone' },
-  ]) {
+  for (const viewport of VIEWPORTS) {
     it(`an admin creates a team and adds a member; a team step shows the team's name (${viewport.name})`, async () => {
       const seed = await harness.seedOrg(server.db, 'Teams Org');
       const admin = await memberWithPassword(server, seed, 'admin');
       const ann = await seed.addUser('approver', `ann-${viewport.name}-${Date.now()}@example.test`);
-      const context = await browser.newContext({ baseURL: server.url, viewport, ...(viewport.width < 500 ? { isMobile: true, hasTouch: true } : {}) });
+      const context = await openContext(browser, server.url, viewport);
       const page = await context.newPage();
       await page.goto('/sign-in');
       await page.getByLabel('Email').fill(admin.email);

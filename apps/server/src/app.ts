@@ -18,6 +18,7 @@ import { oauthRouter } from './modules/oauth/router.ts';
 import { mcpRouter } from './modules/mcp/mcp-router.ts';
 import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
+import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
 
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(passwordPageRouter(deps));
   app.use(oauthRouter(deps));
   app.use(decisionLinkRouter(deps));
+  app.use(slackInteractivityRouter(deps));
   app.use(routeNotFound);
   app.use(errorHandler);
   return app;

@@ -83,6 +83,8 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   GREENLIGHT_EXPIRY_SWEEP_MS: integer(100, 86_400_000).default(5000),
   GREENLIGHT_INDEX_UPKEEP_MS: integer(100, 86_400_000).default(1000),
+  // How often due reminders, escalations and digests are looked for (delivery/timers.ts).
+  GREENLIGHT_TIMER_POLL_MS: integer(100, 3_600_000).default(5000),
   // Unset: requests are kept for ever.
   GREENLIGHT_RETENTION_DAYS: integer(1, 36_500).optional(),
   GREENLIGHT_RETENTION_BATCH: integer(1, 10_000).default(25),
@@ -134,6 +136,11 @@ export const ConfigSchema = z.object({
    */
   GREENLIGHT_SMTP_URL: urlWithScheme(['smtp', 'smtps']).optional(),
   GREENLIGHT_MAIL_FROM: z.string().regex(/^([^<>\r\n]*<)?[^\s@<>]+@[^\s@<>]+>?$/, 'must be an email address, optionally as "Name <address>"').optional(),
+  /**
+   * Where the Slack Web API is reached (@slack/web-api's `slackApiUrl`, ending in `/api/`). Unset:
+   * Slack's own. Tests point it at a local server standing in for Slack.
+   */
+  GREENLIGHT_SLACK_API_URL: urlWithScheme(['http', 'https']).optional(),
   NODE_ENV: z.string().default('development'),
 }).refine((c) => (c.GREENLIGHT_SMTP_URL === undefined) === (c.GREENLIGHT_MAIL_FROM === undefined), {
   message: 'set both GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM, or neither',

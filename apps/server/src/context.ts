@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { ApiKeyCache } from './http/api-key-cache.ts';
+import type { RoutingCache } from './core/routing-cache.ts';
 import type { EventBus } from './events/event-bus.ts';
 import type { DeliveryWorker } from './delivery/worker.ts';
 import type { Metrics } from './metrics/metrics.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   bus: EventBus;
   /** API keys already seen, so a request needs no lookup (absent: one query per request). */
   apiKeys?: ApiKeyCache<AuthContext>;
+  /** Each org's routing rules, compiled, so a create reads none (absent: one query per create). */
+  routing?: RoutingCache;
   /**
    * This process's delivery worker (absent with GREENLIGHT_DELIVERY_WORKER=false): a decision makes its
    * callback's first attempt through it, so that attempt counts against the same concurrency and is

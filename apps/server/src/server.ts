@@ -16,7 +16,9 @@ import { recordPurge } from './modules/approvals/record-purge.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
+import { RoutingCache } from './core/routing-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
+import { timerPoller } from './delivery/timers.ts';
 import { smtpMailer } from './delivery/email-sender.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
@@ -57,11 +59,13 @@ export async function startGreenlight(
   await bus.start();
   const apiKeys = new ApiKeyCache<AuthContext>();
   await apiKeys.start(db);
+  const routing = new RoutingCache();
+  await routing.start(db);
   const metrics = config.GREENLIGHT_METRICS_TOKEN ? new Metrics(db) : undefined;
   // Email is sent by the delivery worker; without one in this process, another replica's worker sends it.
   const mailer = config.mail && config.GREENLIGHT_DELIVERY_WORKER ? smtpMailer(config.mail, config.GREENLIGHT_DELIVERY_TIMEOUT_MS) : undefined;
   const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics, mailer }) : undefined;
-  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, delivery, metrics };
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, delivery, metrics };
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
@@ -77,6 +81,7 @@ export async function startGreenlight(
       expireDue(db, metrics && ((outcome) => metrics.approvalDecided(outcome))),
     ),
     startSearchIndexUpkeep(db, logger, config.GREENLIGHT_INDEX_UPKEEP_MS),
+    every(config.GREENLIGHT_TIMER_POLL_MS, logger, 'timers', timerPoller({ db, notify: config.mail !== null })),
   ];
   if (config.GREENLIGHT_RETENTION_DAYS !== undefined) {
     jobs.push(
@@ -106,6 +111,7 @@ export async function startGreenlight(
       await Promise.all(jobs.map((j) => j.stop()));
       mailer?.close();
       await apiKeys.close();
+      await routing.close();
       await rateLimit.close();
       if (!options.db) await db.close();
     })());

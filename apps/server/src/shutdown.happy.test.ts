@@ -6,18 +6,13 @@
  * Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres (a fresh database).
  */
 import { request, Agent } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTestDatabase, seedOrg, TEST_DATABASE_URL, type TestDatabase } from './testing/harness.ts';
+import { seedOrg } from './testing/harness.ts';
+import { processStorage, type ProcessStorage } from './testing/process-storage.ts';
 import { spawnServer, type SpawnedServer } from './testing/spawn-server.ts';
 import { startReceiver, type TestReceiver } from './testing/receiver.ts';
-import { openDatabase } from './storage/open.ts';
-import type { Database } from './storage/database.ts';
 
-let dataDir: string;
-let postgres: TestDatabase | undefined;
+let storage: ProcessStorage;
 let receiver: TestReceiver;
 let requesterKey: string;
 let approverKey: string;
@@ -25,32 +20,21 @@ const processes: SpawnedServer[] = [];
 
 beforeAll(async () => {
   receiver = await startReceiver();
-  dataDir = mkdtempSync(join(tmpdir(), 'greenlight-shutdown-'));
-  const seed = async (db: Database) => {
+  storage = await processStorage('shutdown', async (db) => {
     const org = await seedOrg(db, 'Shutdown');
     requesterKey = org.key;
     approverKey = (await org.newKey({ name: 'approver' })).key;
-  };
-  if (TEST_DATABASE_URL) {
-    postgres = await openTestDatabase();
-    await seed(postgres.db);
-  } else {
-    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined });
-    await seed(db);
-    await db.close();
-  }
+  });
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill()));
   await receiver.close();
-  await postgres?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage?.drop();
 }, 60_000);
 
 const env = () => ({
-  GREENLIGHT_DATA_DIR: dataDir,
-  ...(postgres ? { DATABASE_URL: postgres.url! } : {}),
+  ...storage.env,
   GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
   GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms',
   GREENLIGHT_DELIVERY_SWEEP_MS: '200',

@@ -9,6 +9,9 @@ import { SettingsPage } from './pages/settings.tsx';
 import { WebhooksPage } from './pages/webhooks.tsx';
 import { AuditLogPage } from './pages/audit-log.tsx';
 import { TeamsPage } from './pages/teams.tsx';
+import { NotificationsPage } from './pages/notifications.tsx';
+import { RoutingRulesPage } from './pages/routing-rules.tsx';
+import { FlowsPage } from './pages/flows.tsx';
 import { csrfToken } from './api/csrf.ts';
 
 const NAV: { route: Route['name']; href: string; label: string; adminOnly?: boolean }[] = [
@@ -16,6 +19,9 @@ const NAV: { route: Route['name']; href: string; label: string; adminOnly?: bool
   { route: 'connections', href: '/connections', label: 'Connections' },
   { route: 'webhooks', href: '/webhooks', label: 'Webhooks' },
   { route: 'teams', href: '/teams', label: 'Teams' },
+  { route: 'notifications', href: '/notifications', label: 'Notifications' },
+  { route: 'routing', href: '/routing', label: 'Routing' },
+  { route: 'flows', href: '/flows', label: 'Flows' },
   { route: 'settings', href: '/settings', label: 'Organization' },
   { route: 'audit-log', href: '/audit-log', label: 'Audit log', adminOnly: true },
 ];
@@ -75,6 +81,12 @@ function Page({ route }: { route: Route }) {
       return <AuditLogPage />;
     case 'teams':
       return <TeamsPage />;
+    case 'notifications':
+      return <NotificationsPage />;
+    case 'routing':
+      return <RoutingRulesPage />;
+    case 'flows':
+      return <FlowsPage />;
     case 'not-found':
       return (
         <>

@@ -128,6 +128,12 @@ export class Greenlight {
     reportExecution: (id: string, body: BodyOf<'reportExecution'>, options: Opts = {}) =>
       this.request('reportExecution', { params: { id }, body, ...options }),
     /**
+     * Rescinds an approval within its revoke window (`revocable_for_seconds` on create), as an approver
+     * who approved it or an admin; the request becomes `rejected` with `revoked_at` set.
+     */
+    revoke: (id: string, reason?: string, options: Opts = {}) =>
+      this.request('revokeApproval', { params: { id }, body: reason === undefined ? {} : { reason }, ...options }),
+    /**
      * One long poll: answers when the request leaves `pending`, or after `timeout` seconds with
      * `timed_out: true`; `outcome` says which (a final outcome, `timed_out`, or null).
      */

@@ -1,4 +1,5 @@
 import { z } from './zod.ts';
+import { ReminderPolicy } from './reminders.ts';
 import { BooleanQuery, Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
@@ -45,6 +46,8 @@ export const LIMITS = {
   stepsMax: 20,
   stepApproversMax: 50,
   commentMax: 10_000,
+  /** The longest revoke window: a day. Past that an approval that can still be taken back is not an answer. */
+  revocableForSecondsMax: 86_400,
   redactMax: 50,
   redactPathMax: 200,
 } as const;
@@ -195,6 +198,18 @@ export const CreateApprovalBody = z
     metadata: Metadata.optional(),
     expires_at: TimestampInput.optional().openapi({ description: 'Auto-expires if no decision by this time; must be in the future' }),
     on_expiry: OnExpiry.default('expire'),
+    revocable_for_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(LIMITS.revocableForSecondsMax)
+      .optional()
+      .openapi({
+        description:
+          'Revoke window, in seconds from the approval (at most 24 h): an approver who approved, or an admin, may rescind the approval ' +
+          'until then, as long as no execution was reported. A revoked request becomes `rejected` (see `revoked_at`).',
+        example: 300,
+      }),
     required_approvals: z.number().int().min(1).max(LIMITS.requiredApprovalsMax).default(1).openapi({ description: 'Number of distinct approvers needed' }),
     is_sequential: z.boolean().default(false).openapi({ description: 'If true, steps must be approved in order' }),
     source: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Name of the integration, for filtering and analytics', example: 'support-bot' }),
@@ -269,6 +284,29 @@ export const ReportExecutionBody = z
   .openapi('ReportExecutionRequest');
 export type ReportExecutionBody = z.infer<typeof ReportExecutionBody>;
 
+/** Which rule routed a request, as it was when it did. */
+export const Routing = z
+  .object({
+    rule_id: z.uuid(),
+    rule_name: z.string(),
+    version: z.number().int().openapi({ description: 'The version of the rule set' }),
+    slack_channel: z.string().nullable().openapi({ description: "The rule's Slack channel, where notifications of the request are posted" }),
+    reminders: ReminderPolicy.nullable().openapi({ description: "The rule's reminders and escalation, for steps whose flow sets none" }),
+  })
+  .openapi('Routing');
+export type Routing = z.infer<typeof Routing>;
+/**
+ * Revoking: an approval rescinded inside its window. The status becomes `rejected`, one of the
+ * statuses every integration already branches on, so a Zap, workflow or scenario that waits for
+ * `approved` never goes ahead on a rescinded approval; `revoked_at` tells a revocation from a rejection.
+ */
+export const RevokeApprovalBody = z
+  .strictObject({
+    reason: z.string().max(LIMITS.commentMax).optional().openapi({ example: 'Wrong customer: do not delete' }),
+  })
+  .openapi('RevokeApprovalRequest');
+export type RevokeApprovalBody = z.infer<typeof RevokeApprovalBody>;
+
 export const Approval = z
   .object({
     id: z.uuid(),
@@ -314,6 +352,13 @@ export const Approval = z
     approved_content_sha256: ContentSha256,
     execution: Execution.nullable().openapi({ description: 'The latest execution receipt of an approved request; null until one is reported' }),
     // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
+    revocable_until: Timestamp.nullable().optional().openapi({
+      description: 'Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval',
+    }),
+    revoked_at: Timestamp.nullable().optional().openapi({ description: 'When the approval was revoked (the status is then `rejected`); null otherwise' }),
+    revoked_by: Principal.nullable().optional().openapi({ description: 'Who revoked it' }),
+    revocation_reason: z.string().nullable().optional(),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
     redact: z.array(z.string()).optional().openapi({ description: 'The paths the requester marked sensitive (see `redact` on create)' }),
     redacted: z
       .boolean()
@@ -321,6 +366,7 @@ export const Approval = z
       .openapi({ description: `True when this answer shows the sensitive fields as "${REDACTED_VALUE}" (the caller lacks the \`see_sensitive\` permission)` }),
     flow_id: z.uuid().nullable().optional().openapi({ description: 'The approval flow whose run this request is; null otherwise' }),
     flow_version: z.number().int().nullable().optional().openapi({ description: 'The version of the flow the run started with' }),
+    routing: Routing.nullable().optional().openapi({ description: 'The routing rule that chose who decides this request; null when none did' }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;
@@ -369,6 +415,16 @@ export const TagFilter = z
   })
   .openapi({ type: 'string', description: 'key:value pairs, comma-separated; all must match', example: 'env:production' });
 
+/** Which requests `GET /approvals?assigned=` lists. */
+export const ASSIGNED_FILTERS = ['me', 'my_teams', 'all'] as const;
+export const AssignedFilter = z.enum(ASSIGNED_FILTERS).openapi('AssignedFilter', {
+  description:
+    '`me`: pending requests that ask the caller now and that they have not voted on: the current step names them, a team of theirs, ' +
+    'or someone they stand in for (delegation); a request without steps asks every approver and admin. `my_teams`: pending requests whose ' +
+    'current step names a team the caller is in. `all` (default): no filter. `me` and `my_teams` need a person (session or OAuth grant).',
+});
+export type AssignedFilter = z.infer<typeof AssignedFilter>;
+
 export const ListApprovalsQuery = z.object({
   page: PageQuery,
   page_size: PageSizeQuery,
@@ -388,6 +444,7 @@ export const ListApprovalsQuery = z.object({
   sort: ApprovalSort.default('-created_at'),
   page_token: z.string().min(1).max(1000).optional().openapi({ description: 'Cursor from `next_page_token`; when given, `page` is ignored' }),
   reverse: BooleanQuery.openapi({ description: 'true: the same list in the opposite order (`sort` reversed), pages and cursors included' }),
+  assigned: AssignedFilter.optional(),
 });
 export type ListApprovalsQuery = z.infer<typeof ListApprovalsQuery>;
 

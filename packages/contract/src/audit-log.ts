@@ -37,8 +37,20 @@ export const AUDIT_EVENT_TYPES = [
   'flow.created',
   'flow.updated',
   'flow.deleted',
+  'routing_rules.updated',
   'org.settings_changed',
+  'slack.configured',
+  'slack.removed',
   'approval.admin_override',
+  // A step waited past its escalation policy and its target was added to the approvers.
+  'approval.escalated',
+  'notification_defaults.changed',
+  'notification_preferences.changed',
+  'delegation.set',
+  'delegation.removed',
+  'approval.step_reassigned',
+  // A delegate decided a step for the person away (details.on_behalf_of).
+  'approval.delegate_vote',
 ] as const;
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType', {
   description:

@@ -11,7 +11,7 @@ export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi('DeliveryStatus'
   description:
     '`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; ' +
     '`failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, ' +
-    'or (an email) its request was decided before it was sent',
+    'or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace',
 });
 
 export const DeliveryAttempt = z
@@ -30,10 +30,12 @@ export const Delivery = z
     event_id: z.string(),
     event_type: EventType,
     approval_id: z.uuid().nullable(),
-    target: z.enum(['callback', 'subscription', 'email']).openapi({
+    target: z.enum(['callback', 'subscription', 'email', 'slack', 'slack_update']).openapi({
       description:
         '`callback`: the request\'s callback_url; `subscription`: a webhook subscription; `email`: a notification to a member ' +
-        '(`url` is `mailto:` + the address, and each attempt\'s `status_code` is the SMTP server\'s reply code)',
+        '(`url` is `mailto:` + the address, and each attempt\'s `status_code` is the SMTP server\'s reply code); ' +
+        '`slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); ' +
+        '`slack_update`: a posted message rewritten with the request\'s outcome (`url` is `slack-message:` + its id)',
     }),
     subscription_id: z.uuid().nullable(),
     url: z.string(),

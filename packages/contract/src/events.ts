@@ -18,8 +18,15 @@ export const EVENT_TYPES = [
   'step.decided',
   // An approved request's automation reported what it did (data: status, message, url).
   'approval.execution_reported',
+  // An approver (or an admin) rescinded an approval within its window: status approved → rejected
+  // (data: reason). Delivered to the callback like a decision, and to subscriptions that chose it.
+  'approval.revoked',
   // A vote on a step that does not yet complete it (its quorum is not met).
   'step.vote_recorded',
+  // A step waited past its escalation policy: data.step_order, data.to, data.added_user_ids, data.added_team_ids.
+  'step.escalated',
+  // A pending step now asks other people or teams (data: step_id, step_order, from, to, comment).
+  'step.reassigned',
   // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
   'delivery.failed',
 ] as const;

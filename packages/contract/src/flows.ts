@@ -2,6 +2,7 @@ import { z } from './zod.ts';
 import { Approval, LIMITS, OnExpiry, ApprovalStatus } from './approvals.ts';
 import { Timestamp, Uuid } from './common.ts';
 import { Quorum, Step } from './steps.ts';
+import { ReminderPolicy } from './reminders.ts';
 
 /**
  * Approval flows: reusable templates of ordered steps. `flow_id` on create starts a run of the flow's
@@ -29,6 +30,7 @@ export const FlowStep = z
       .max(FLOW_LIMITS.timeLimitMaxSeconds)
       .optional()
       .openapi({ description: "How long the step may wait once it is the run's active step; when it passes, the request's `on_expiry` applies as at its expiry" }),
+    reminders: ReminderPolicy.optional().openapi({ description: "Reminders and escalation while the step is the run's active step (default: the org's)" }),
   })
   .openapi('FlowStep');
 
@@ -68,6 +70,7 @@ export const FlowStepOut = z
     approvers: z.object({ user_ids: z.array(z.uuid()), team_ids: z.array(z.uuid()) }),
     quorum: Quorum,
     time_limit_seconds: z.number().int().nullable(),
+    reminders: ReminderPolicy.nullable(),
   })
   .openapi('FlowStepDefinition');
 
@@ -96,6 +99,11 @@ export const ReviewerResult = z
     result: z.enum(['approved', 'rejected']),
     comment: z.string().nullable(),
     decided_at: Timestamp,
+    on_behalf_of: z
+      .object({ id: z.uuid(), name: z.string().nullable() })
+      .nullable()
+      .optional()
+      .openapi({ description: 'The person the reviewer stood in for (their delegate decided while they were away): "reviewer for on_behalf_of"; null otherwise' }),
   })
   .openapi('ReviewerResult');
 export type ReviewerResult = z.infer<typeof ReviewerResult>;

@@ -62,6 +62,7 @@ export const Me = z
     notifications: z
       .object({
         email: z.boolean().openapi({ description: 'Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set)' }),
+        slack: z.boolean().optional().openapi({ description: 'Whether the organization posts requests to Slack (an admin configured its Slack app)' }),
       })
       .optional(),
   })

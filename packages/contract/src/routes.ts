@@ -11,6 +11,7 @@ import {
   DecisionResult,
   ListApprovalsQuery,
   ReportExecutionBody,
+  RevokeApprovalBody,
 } from './approvals.ts';
 import { BatchDecideBody, BatchDecideResult, BATCH_DECIDE_MAX } from './batch-decide.ts';
 import { Comment, CommentList, CreateCommentBody } from './comments.ts';
@@ -44,9 +45,18 @@ import {
 } from './admin.ts';
 import { AuditLogPage, AuditEntry, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
 import { ApprovalDetail, CreateFlowBody, Flow, FlowList, UpdateFlowBody } from './flows.ts';
+import {
+  MyNotificationPreferences,
+  OrgNotificationDefaults,
+  UpdateNotificationPreferencesBody,
+  UpdateOrgNotificationDefaultsBody,
+} from './notification-preferences.ts';
+import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
+import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
+import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ResponseDef {
   description: string;
@@ -113,7 +123,9 @@ export const routes = {
     path: '/api/v1/approvals',
     tag: 'Approvals',
     summary: 'List approval requests',
-    description: 'Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work.',
+    description:
+      'Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer\'s ' +
+      'inbox: what waits for the caller (see AssignedFilter).',
     authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { query: ListApprovalsQuery },
     responses: { 200: { description: 'A page of requests', schema: ApprovalList } },
@@ -190,6 +202,23 @@ export const routes = {
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed', owner: { resource: 'approval', rule: 'requester' } },
     request: { params: IdParams, body: ReportExecutionBody },
     responses: { 200: { description: 'The request with its receipt', schema: Approval } },
+    errors: [400, 403, 404, 409],
+  }),
+  revokeApproval: defineRoute({
+    operationId: 'revokeApproval',
+    method: 'post',
+    path: '/api/v1/approvals/{id}/revoke',
+    tag: 'Approvals',
+    summary: 'Rescind an approval within its revoke window',
+    description:
+      'Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was ' +
+      'reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). ' +
+      'Only an approver who approved the request, or an admin: anyone else gets 403 FORBIDDEN. The request becomes `rejected` with ' +
+      '`revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions ' +
+      'that chose it. Allowed during an emergency stop: stopping is what it is for.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed', refusal: 'revoke approvals' },
+    request: { params: IdParams, body: RevokeApprovalBody },
+    responses: { 200: { description: 'The revoked request', schema: Approval } },
     errors: [400, 403, 404, 409],
   }),
   listApprovalEvents: defineRoute({
@@ -715,7 +744,7 @@ export const routes = {
     tag: 'Teams',
     summary: 'Delete a team',
     description:
-      'Admins only (dashboard session). Refused with 409 IN_USE while a flow or a step of a pending request names the team ' +
+      'Admins only (dashboard session). Refused with 409 IN_USE while a flow, a routing rule or a step of a pending request names the team ' +
       '(`details` says which), so nobody is left waiting on a team that no longer exists.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: IdParams },
@@ -804,11 +833,274 @@ export const routes = {
     path: '/api/v1/flows/{id}',
     tag: 'Flows',
     summary: 'Delete an approval flow',
-    description: 'Admins only (dashboard session). New requests can no longer name it; runs already started go on.',
+    description:
+      'Admins only (dashboard session). New requests can no longer name it; runs already started go on. Refused with 409 IN_USE while a ' +
+      'routing rule starts runs of it (`details.routing_rule_ids`).',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { params: IdParams },
     responses: { 200: { description: 'The deleted flow', schema: Flow } },
+    errors: [403, 404, 409],
+  }),
+  // Routing rules: read by anyone in the org (they say who is asked); changed and replayed by admins.
+  getRoutingRules: defineRoute({
+    operationId: 'getRoutingRules',
+    method: 'get',
+    path: '/api/v1/routing-rules',
+    tag: 'Routing rules',
+    summary: 'Get the routing rule set',
+    description:
+      'The ordered rules of the organization. A new request that names no `flow_id` is routed by the first enabled rule that matches it ' +
+      '(`action_type` and `source` globs, priorities, tags, the connection asking): the rule starts a run of its flow, or a one-step run ' +
+      'asking its approvers with its quorum, and may set the expiry and `on_expiry`. `required_approvals` and `is_sequential` on create do ' +
+      'not opt out of routing (they come from the run, as with `flow_id`). The request records the rule in `routing`, and its ' +
+      '`approval.created` event says so. A request no rule matches is asked of every approver and admin, as without rules.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The rule set in order, with its version', schema: RoutingRuleSet } },
+    errors: [403],
+  }),
+  putRoutingRules: defineRoute({
+    operationId: 'putRoutingRules',
+    method: 'put',
+    path: '/api/v1/routing-rules',
+    tag: 'Routing rules',
+    summary: 'Replace the routing rule set',
+    description:
+      `Admins only (dashboard session). The whole ordered set at once (at most ${ROUTING_LIMITS.rulesMax} rules), in one transaction: ` +
+      'a rule sent with its `id` keeps it, a rule left out is removed. Makes a new version, recorded in the audit log with the set. ' +
+      'Refused with 400 when a flow, team, person or connection is not of the organization, a glob is malformed or a quorum is more ' +
+      'than the people a step asks; with 409 VERSION_CONFLICT when `expected_version` is not the current version.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: PutRoutingRulesBody },
+    responses: { 200: { description: 'The rule set in its new version', schema: RoutingRuleSet } },
+    errors: [400, 403, 409],
+  }),
+  dryRunRoutingRules: defineRoute({
+    operationId: 'dryRunRoutingRules',
+    method: 'post',
+    path: '/api/v1/routing-rules/dry-run',
+    tag: 'Routing rules',
+    summary: 'Replay a candidate rule set against recent requests',
+    description:
+      `Admins only (dashboard session). Nothing is saved. The organization's latest requests (\`limit\`, default ${ROUTING_LIMITS.dryRunDefault}, ` +
+      `at most ${ROUTING_LIMITS.dryRunMax}) are matched against the saved set and against the candidate, by the same matching as create: ` +
+      'for each, the rule each set picks and who it would ask first (names; the requester excepted); and a summary of the moves ' +
+      '(counts per from → to pair, and sentences). The candidate is validated as `PUT` would (400).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: DryRunBody },
+    responses: { 200: { description: 'What would change', schema: DryRunResult } },
+    errors: [400, 403],
+  }),
+  getRoutingRule: defineRoute({
+    operationId: 'getRoutingRule',
+    method: 'get',
+    path: '/api/v1/routing-rules/{id}',
+    tag: 'Routing rules',
+    summary: 'Get a routing rule',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The rule, with its position', schema: RoutingRule } },
     errors: [403, 404],
+  }),
+  deleteRoutingRule: defineRoute({
+    operationId: 'deleteRoutingRule',
+    method: 'delete',
+    path: '/api/v1/routing-rules/{id}',
+    tag: 'Routing rules',
+    summary: 'Remove a routing rule',
+    description: 'Admins only (dashboard session). The rules after it move up; makes a new version of the set, recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The rule set in its new version', schema: RoutingRuleSet } },
+    errors: [403, 404],
+  }),
+  // Notification preferences: each person's own (any role, dashboard session), and the org's defaults (admins change them).
+  getMyNotificationPreferences: defineRoute({
+    operationId: 'getMyNotificationPreferences',
+    method: 'get',
+    path: '/api/v1/me/notification-preferences',
+    tag: 'Account',
+    summary: 'Your notification preferences',
+    description: 'Dashboard session. What applies to you in this organization: your own choices, or the org defaults.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Your preferences', schema: MyNotificationPreferences } },
+    errors: [403],
+  }),
+  updateMyNotificationPreferences: defineRoute({
+    operationId: 'updateMyNotificationPreferences',
+    method: 'patch',
+    path: '/api/v1/me/notification-preferences',
+    tag: 'Account',
+    summary: 'Change your notification preferences',
+    description:
+      'Dashboard session. Channels (`email`, `slack`, `both`, `digest_only`), quiet hours in your time zone (what falls in them is sent when they end) ' +
+      'and the hour of a daily digest. Fields left out keep their value (starting from the org defaults); `use_org_defaults: true` forgets your own. Audit logged.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateNotificationPreferencesBody },
+    responses: { 200: { description: 'Your preferences', schema: MyNotificationPreferences } },
+    errors: [400, 403],
+  }),
+  getOrgNotificationDefaults: defineRoute({
+    operationId: 'getOrgNotificationDefaults',
+    method: 'get',
+    path: '/api/v1/org/notification-defaults',
+    tag: 'Organization',
+    summary: 'Notification defaults and the default reminder policy',
+    description: 'Admins only (dashboard session).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The defaults', schema: OrgNotificationDefaults } },
+    errors: [403],
+  }),
+  updateOrgNotificationDefaults: defineRoute({
+    operationId: 'updateOrgNotificationDefaults',
+    method: 'patch',
+    path: '/api/v1/org/notification-defaults',
+    tag: 'Organization',
+    summary: 'Change the notification defaults and the default reminder policy',
+    description:
+      'Admins only (dashboard session). `preferences` apply to members who chose none of their own; `reminder_policy` to steps without one ' +
+      '(null: none). Changes are in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateOrgNotificationDefaultsBody },
+    responses: { 200: { description: 'The defaults', schema: OrgNotificationDefaults } },
+    errors: [400, 403],
+  }),
+  // Out of office and reassignment: who is asked instead of whom (people.ts).
+  getMyDelegation: defineRoute({
+    operationId: 'getMyDelegation',
+    method: 'get',
+    path: '/api/v1/me/delegation',
+    tag: 'Account',
+    summary: 'Your out-of-office delegation',
+    description: 'Dashboard session only. Your delegation, current or upcoming; null when none is set or it has ended.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Your delegation, or null', schema: DelegationAnswer } },
+    errors: [403],
+  }),
+  setMyDelegation: defineRoute({
+    operationId: 'setMyDelegation',
+    method: 'post',
+    path: '/api/v1/me/delegation',
+    tag: 'Account',
+    summary: 'Set your out-of-office delegate',
+    description:
+      'Dashboard session only; replaces any delegation you had. From `starts_at` (default now) until `ends_at`, whatever asks you ' +
+      '(steps naming you or a team of yours, pending or new) asks the delegate instead, who decides for you (their votes are recorded ' +
+      '"delegate for you": `on_behalf_of`). The delegate must be another member who may decide; a delegate who is away too does not ' +
+      'pass it on (one hop: the assignment stays with you). Nobody approves what they asked for, by delegation neither. Audited.',
+    authorization: { principals: SESSION_ONLY, role: 'approver', scope: null, emergencyStop: 'allowed' },
+    request: { body: SetDelegationBody },
+    responses: { 200: { description: 'The delegation', schema: DelegationAnswer } },
+    errors: [400, 403],
+  }),
+  deleteMyDelegation: defineRoute({
+    operationId: 'deleteMyDelegation',
+    method: 'delete',
+    path: '/api/v1/me/delegation',
+    tag: 'Account',
+    summary: 'End your out-of-office delegation',
+    description: 'Dashboard session only. What asked your delegate for you asks you again. Audited; answers null even when none was set.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'No delegation', schema: DelegationAnswer } },
+    errors: [403],
+  }),
+  getMemberDelegation: defineRoute({
+    operationId: 'getMemberDelegation',
+    method: 'get',
+    path: '/api/v1/members/{userId}/delegation',
+    tag: 'Organization',
+    summary: "A member's out-of-office delegation",
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: MemberDelegationParams },
+    responses: { 200: { description: 'The delegation, or null', schema: DelegationAnswer } },
+    errors: [403, 404],
+  }),
+  setMemberDelegation: defineRoute({
+    operationId: 'setMemberDelegation',
+    method: 'post',
+    path: '/api/v1/members/{userId}/delegation',
+    tag: 'Organization',
+    summary: "Set a member's out-of-office delegate",
+    description: 'Admins only (dashboard session): as `POST /me/delegation`, for a member who could not set it themselves. Audited.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: MemberDelegationParams, body: SetDelegationBody },
+    responses: { 200: { description: 'The delegation', schema: DelegationAnswer } },
+    errors: [400, 403, 404],
+  }),
+  deleteMemberDelegation: defineRoute({
+    operationId: 'deleteMemberDelegation',
+    method: 'delete',
+    path: '/api/v1/members/{userId}/delegation',
+    tag: 'Organization',
+    summary: "End a member's out-of-office delegation",
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: MemberDelegationParams },
+    responses: { 200: { description: 'No delegation', schema: DelegationAnswer } },
+    errors: [403, 404],
+  }),
+  reassignStep: defineRoute({
+    operationId: 'reassignStep',
+    method: 'post',
+    path: '/api/v1/approvals/{id}/steps/{stepId}/reassign',
+    tag: 'Steps',
+    summary: 'Reassign a pending step to other people or teams',
+    description:
+      'The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from ' +
+      'then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. ' +
+      'A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry.',
+    authorization: {
+      principals: ANY_CREDENTIAL,
+      role: 'approver',
+      scope: 'approvals:write',
+      emergencyStop: 'refused',
+      owner: { resource: 'approval', rule: 'requester' },
+    },
+    request: { params: StepParams, body: ReassignStepBody },
+    responses: { 200: { description: 'The step as it is now', schema: Step } },
+    errors: [400, 403, 404, 409, 503],
+  }),
+  getSlackSettings: defineRoute({
+    operationId: 'getSlackSettings',
+    method: 'get',
+    path: '/api/v1/org/slack',
+    tag: 'Organization',
+    summary: "The organization's Slack app",
+    description: 'Admins only (dashboard session). Whether Slack is configured, the channel and the direct-message switch; never the bot token or signing secret.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Slack settings', schema: SlackSettings } },
+    errors: [403],
+  }),
+  updateSlackSettings: defineRoute({
+    operationId: 'updateSlackSettings',
+    method: 'patch',
+    path: '/api/v1/org/slack',
+    tag: 'Organization',
+    summary: 'Configure Slack',
+    description:
+      'Admins only (dashboard session). Sets the bot token and signing secret (stored encrypted, never shown again), the channel requests are posted to, ' +
+      'and whether the people asked get a direct message. The first configuration needs both secrets (400 otherwise). Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateSlackSettingsBody },
+    responses: { 200: { description: 'The Slack settings', schema: SlackSettings } },
+    errors: [400, 403],
+  }),
+  deleteSlackSettings: defineRoute({
+    operationId: 'deleteSlackSettings',
+    method: 'delete',
+    path: '/api/v1/org/slack',
+    tag: 'Organization',
+    summary: 'Turn Slack off',
+    description:
+      'Admins only (dashboard session). Forgets the bot token and signing secret: nothing more is posted, and buttons of messages already posted are refused. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
+    errors: [403],
   }),
 } as const satisfies Record<string, RouteDef>;
 

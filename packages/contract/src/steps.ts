@@ -52,6 +52,11 @@ export const StepApprover = z
     type: z.enum(['user', 'team']),
     id: z.uuid(),
     name: z.string().nullable().openapi({ description: "The person's name (or email), or the team's name; null when it no longer exists" }),
+    delegated_to: z
+      .object({ id: z.uuid(), name: z.string().nullable(), until: Timestamp })
+      .nullable()
+      .optional()
+      .openapi({ description: 'A person who is away: who is asked in their place now, and until when (their delegation); null otherwise' }),
   })
   .openapi('StepApprover');
 export type StepApprover = z.infer<typeof StepApprover>;

@@ -9,6 +9,7 @@ export {
   WaitForDecisionOutput,
   ListPendingInput,
   ApprovalOutput,
+  ReportExecutionInput,
   type GreenlightToolsOptions,
 } from './tools.ts';
 export { main, type MainIo } from './stdio.ts';

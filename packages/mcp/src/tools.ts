@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, ListApprovalsQuery, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
+import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, ListApprovalsQuery, ReportExecutionBody, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
 import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
 
 export const MCP_SERVER_NAME = 'greenlight';
@@ -43,6 +43,12 @@ export const ListPendingInput = ListApprovalsQuery.pick({
   action_type: true,
   source: true,
 }).strict();
+
+/** The receipt's body (the contract's) and the request it is about. */
+export const ReportExecutionInput = z.strictObject({
+  id: Approval.shape.id.describe('The id of the approved request the receipt is about'),
+  ...ReportExecutionBody.shape,
+});
 
 const HowToWait = z.object({
   tool: z.literal('wait_for_decision'),
@@ -90,7 +96,7 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
 }
 
 /**
- * The Greenlight MCP server: five tools over one API client. The stdio entry gives it a client with
+ * The Greenlight MCP server: six tools over one API client. The stdio entry gives it a client with
  * the user's API key; the server's `/mcp` endpoint gives it one acting as the OAuth grant of the call.
  */
 export function createGreenlightMcpServer(greenlight: Greenlight, options: GreenlightToolsOptions = {}): McpServer {
@@ -101,7 +107,8 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       instructions:
         'Greenlight asks a human to approve an action. Call request_approval before doing anything risky or irreversible, ' +
         'then wait_for_decision with the id it returns (again while the outcome is timed_out). Act only when the outcome is ' +
-        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment).',
+        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment). After acting on an ' +
+        'approval, call report_execution (started, then succeeded or failed) so the approvers see what happened.',
     },
   );
 
@@ -226,6 +233,25 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       guarded(async () => {
         const approval = await greenlight.approvals.cancel(id, { signal: extra.signal });
         return ok({ approval }, `Approval request ${id} is ${approval.status}.`);
+      }),
+  );
+
+  server.registerTool(
+    'report_execution',
+    {
+      title: 'Report an execution',
+      description:
+        'After acting on an approved request, tell the approvers what happened: status started, then succeeded or failed ' +
+        '(either may come without started; they are final), with a short message and optionally a url where the result can be seen. ' +
+        'Only on an approved request you made.',
+      inputSchema: ReportExecutionInput,
+      outputSchema: ApprovalOutput,
+      annotations: { title: 'Report an execution', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    ({ id, ...report }, extra) =>
+      guarded(async () => {
+        const approval = await greenlight.approvals.reportExecution(id, report, { signal: extra.signal });
+        return ok({ approval }, `Execution of approval request ${id} reported ${report.status}.`);
       }),
   );
 

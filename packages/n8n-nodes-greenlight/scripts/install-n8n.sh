@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real n8n (2.8.4: the newest that runs on Node 20, shared/DEPENDENCIES.md) for the
+# Installs the real n8n (2.8.4: newer releases need Node 24) for the
 # end-to-end test, in its own directory OUTSIDE the workspace so the repository's lockfile never
 # sees its ~2,000 packages. Prints the path of the n8n binary on its last line.
 # Idempotent: a directory that already holds an n8n installed by this very script is reused; an

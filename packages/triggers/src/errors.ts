@@ -43,6 +43,7 @@ export const ERROR_KIND: Record<ErrorCode, ErrorKind> = {
   ALREADY_MEMBER: 'duplicate',
   NAME_TAKEN: 'duplicate',
   IN_USE: 'conflict',
+  VERSION_CONFLICT: 'conflict',
   PAYLOAD_TOO_LARGE: 'bad_input',
   UNSUPPORTED_MEDIA_TYPE: 'bad_input',
   RATE_LIMITED: 'throttle',

@@ -54,6 +54,9 @@ describe('outcomeOf a delivery', () => {
     [{ type: 'approval.cancelled', approval: { status: 'cancelled' } }, 'cancelled'],
     [{ type: 'approval.expired', approval: { status: 'expired' } }, 'expired'],
     [{ type: 'approval.rejected' }, 'rejected'],
+    // A revoked approval: the request says rejected, and the automation must not act.
+    [{ type: 'approval.revoked', approval: { status: 'rejected' } }, 'rejected'],
+    [{ type: 'approval.revoked' }, 'rejected'],
     [{ type: 'approval.expired', approval: null }, 'expired'],
   ])('%j → %s', (delivery, outcome) => {
     expect(outcomeOf(delivery)).toBe(outcome);

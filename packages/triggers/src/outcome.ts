@@ -8,7 +8,8 @@ import type { ApprovalStatus, EventType } from './generated/contract.ts';
  * The rule: only the literal `approval.approved` event or `approved` status is `approved`. Anything
  * else that is final maps to its own outcome; anything not listed (pending, an unknown event type, a
  * missing or malformed value, a key of Object.prototype) maps to nothing, never to approved. A wait
- * that ends because its own limit passed is `timed_out`, which no event or status produces.
+ * that ends because its own limit passed is `timed_out`, which no event or status produces. An
+ * `approval.revoked` event (an approval rescinded within its window) is `rejected`.
  */
 export const DECISION_OUTCOMES = ['approved', 'rejected', 'cancelled', 'expired'] as const;
 export type DecisionOutcome = (typeof DECISION_OUTCOMES)[number];
@@ -25,7 +26,9 @@ export const OUTCOME_SOURCES = {
 } as const satisfies Record<DecisionOutcome, { event: EventType; status: ApprovalStatus }>;
 
 const lookup = (key: 'event' | 'status') => new Map<string, DecisionOutcome>(DECISION_OUTCOMES.map((o) => [OUTCOME_SOURCES[o][key], o]));
-const BY_EVENT = lookup('event');
+// A revoked approval is a rejection for whoever has not acted yet: the request's status is then
+// `rejected` too, so the event and the status agree.
+const BY_EVENT = new Map<string, DecisionOutcome>([...lookup('event'), ['approval.revoked' satisfies EventType, 'rejected']]);
 const BY_STATUS = lookup('status');
 
 /** The final outcome an event type stands for (`approval.rejected` → rejected), else undefined. */

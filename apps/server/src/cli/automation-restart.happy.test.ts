@@ -5,47 +5,32 @@
  * never creates a second request, and exits with the decision made on the last process.
  * Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres (a fresh database).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTestDatabase, seedOrg, TEST_DATABASE_URL, type TestDatabase } from '../testing/harness.ts';
+import { seedOrg } from '../testing/harness.ts';
+import { processStorage, type ProcessStorage } from '../testing/process-storage.ts';
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { runGreenlight, WAITING_ON } from '../testing/greenlight-cli.ts';
-import { openDatabase } from '../storage/open.ts';
-import type { Database } from '../storage/database.ts';
 
-let dataDir: string;
-let postgres: TestDatabase | undefined;
+let storage: ProcessStorage;
 let requesterKey: string;
 let approverKey: string;
 const processes: SpawnedServer[] = [];
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'greenlight-cli-restart-'));
-  const seed = async (db: Database) => {
+  storage = await processStorage('cli-restart', async (db) => {
     const org = await seedOrg(db, 'Restart');
     requesterKey = org.key;
     approverKey = (await org.newKey({ name: 'approver' })).key;
-  };
-  if (TEST_DATABASE_URL) {
-    postgres = await openTestDatabase();
-    await seed(postgres.db);
-  } else {
-    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined });
-    await seed(db);
-    await db.close();
-  }
+  });
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill()));
-  await postgres?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage?.drop();
 }, 60_000);
 
 const start = async (port?: number) => {
-  const p = await spawnServer({ GREENLIGHT_DATA_DIR: dataDir, ...(postgres ? { DATABASE_URL: postgres.url! } : {}) }, port ? { port } : {});
+  const p = await spawnServer(storage.env, port ? { port } : {});
   processes.push(p);
   return p;
 };

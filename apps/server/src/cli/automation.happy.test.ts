@@ -59,6 +59,20 @@ describe('request --wait exits with the decision', { timeout: 60_000 }, () => {
     expect(stdout).toContain(`${server.url}/requests/${id}`);
   });
 
+  it('revoked → 1: an approval rescinded within its window is a rejection, and says it was revoked', async () => {
+    const created = await server.http(org.key).post('/api/v1/approvals').send({ title: 'Rotate keys', description: '', priority: 'high', revocable_for_seconds: 300 }).expect(201);
+    const id = created.body.id as string;
+    await server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    await server.http(approverKey).post(`/api/v1/approvals/${id}/revoke`).send({ reason: 'Wrong environment' }).expect(200);
+    const { code, stdout } = await requester(['wait', id]).exited;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^Revoked: Rotate keys/);
+    expect(stdout).toMatch(/reason +Wrong environment/);
+    const json = await requester(['wait', id, '--json']).exited;
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ outcome: 'rejected', approval: { id, status: 'rejected', revocation_reason: 'Wrong environment' } });
+  });
+
   it('cancelled → 2, withdrawn with `greenlight cancel` by the key that asked', async () => {
     const { run, id } = await waiting([]);
     const cancelled = await requester(['cancel', id, '--json']).exited;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
-import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type ExecutionStatus, type OnExpiry, type Priority } from '@greenlight/contract';
+import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type ExecutionStatus, type OnExpiry, type Priority, type Routing } from '@greenlight/contract';
 
 /**
  * A row of `approvals` (the table is in storage/migrations/001_init.sql), column for column: the one
@@ -49,11 +49,20 @@ export interface ApprovalRecord {
   execution_message: string | null;
   execution_url: string | null;
   execution_reported_at: Date | null;
+  /** The revoke window after an approval (core/state-machine.ts, revoke), and the revocation. */
+  revocable_for_seconds: number | null;
+  revoked_at: Date | null;
+  revoked_by_type: 'connection' | 'user' | null;
+  revoked_by_id: string | null;
+  revoked_by_name: string | null;
+  revocation_reason: string | null;
   /** Paths of metadata / changes the requester marked sensitive (core/approval-view.ts masks them). */
   redact: string[];
   /** The flow and version this request is a run of. */
   flow_id: string | null;
   flow_version: number | null;
+  /** The routing rule that chose who decides (modules/routing), as it was then; null when none did. */
+  routing: Routing | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -63,6 +72,8 @@ const READ = [
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
   'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decision_comment', 'cancelled_at',
   'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at', 'redact', 'flow_id', 'flow_version',
+  'routing',
+  'revocable_for_seconds', 'revoked_at', 'revoked_by_type', 'revoked_by_id', 'revoked_by_name', 'revocation_reason',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -80,9 +91,10 @@ export type NewApproval = Pick<
   | 'priority' | 'action_type' | 'source' | 'metadata' | 'required_approvals' | 'is_sequential' | 'callback_url'
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
   | 'redact' | 'flow_id' | 'flow_version'
-> & { expires_at: string | null };
+> &
+  Partial<Pick<ApprovalRecord, 'routing'>> & { expires_at: string | null; revocable_for_seconds?: number | null };
 
-const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at'] as const;
+const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at', 'revoked_at'] as const;
 
 /**
  * An ApprovalRow from `to_json` of an `approvals` row. The transitions return the row as that one JSON
@@ -164,9 +176,24 @@ export function toApproval(r: ApprovalRow): Approval {
     execution: r.execution_status
       ? { status: r.execution_status, message: r.execution_message, url: r.execution_url, reported_at: r.execution_reported_at!.toISOString() }
       : null,
+    revocable_until: revocableUntil(r)?.toISOString() ?? null,
+    revoked_at: iso(r.revoked_at),
+    revoked_by: r.revoked_by_type ? { type: r.revoked_by_type, id: r.revoked_by_id, name: r.revoked_by_name } : null,
+    revocation_reason: r.revocation_reason,
     redact: r.redact ?? [],
     redacted: false,
     flow_id: r.flow_id ?? null,
     flow_version: r.flow_version ?? null,
+    routing: r.routing ?? null,
   };
+}
+
+/**
+ * The end of an approval's revoke window: `revocable_for_seconds` after the approval; null without a
+ * window or before an approval. Shown to people; the revoke itself judges it by the database clock.
+ */
+export function revocableUntil(r: Pick<ApprovalRow, 'revocable_for_seconds' | 'decided_at' | 'status' | 'revoked_at'>): Date | null {
+  if (r.revocable_for_seconds === null || r.decided_at === null) return null;
+  if (r.status !== 'approved' && r.revoked_at === null) return null;
+  return new Date(r.decided_at.getTime() + r.revocable_for_seconds * 1000);
 }

@@ -3,7 +3,7 @@
  * and the question notifications ask of a request (`approversToAsk`). Who a step asks is one SQL
  * function (storage/functions/greenlight_step_people.sql), which votes are also judged by.
  */
-import type { Quorum } from '@greenlight/contract';
+import type { Quorum, ReminderPolicy } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
 
 export interface NamedApprovers {
@@ -20,6 +20,16 @@ export interface ApproverIssue {
   path: string;
   code: 'custom';
   message: string;
+}
+
+/**
+ * The escalation target of a reminder policy, to be checked as an approver is (a member who may
+ * decide, or a team of the org) wherever a policy is set: a flow step, a routing rule, the org default.
+ */
+export function escalationTarget(path: string, policy: ReminderPolicy | null | undefined): NamedApprovers[] {
+  const to = policy?.escalate?.to;
+  if (!to || to === 'next_level') return [];
+  return [{ path: `${path}.escalate.to`, single: true, user_ids: 'user_id' in to ? [to.user_id] : [], team_ids: 'team_id' in to ? [to.team_id] : [] }];
 }
 
 /**
@@ -67,8 +77,10 @@ export async function approverIssues(tx: Queryable, orgId: string, items: NamedA
 /**
  * Who is asked to decide a pending request now, as user ids: the people its current step asks (the
  * lowest pending step when the request is sequential, every pending step otherwise), teams expanded as
- * they are now; without steps, every approver and admin of the org. Never the person who asked for
- * it (they may not approve it). Empty when the request is not pending or not found.
+ * they are now, each as whoever stands in for them (an out-of-office delegate: greenlight_step_asked);
+ * without steps, every approver and admin of the org who is not away. Never the person who asked for
+ * it, nor anyone only standing in for them (they may not approve it). Empty when the request is not
+ * pending or not found.
  */
 export async function approversToAsk(db: Queryable, approvalId: string): Promise<string[]> {
   const { rows } = await db.query<{ user_id: string }>(
@@ -79,16 +91,54 @@ export async function approversToAsk(db: Queryable, approvalId: string): Promise
          FROM approvals ap WHERE ap.id = $1 AND ap.status = 'pending'
      )
      SELECT p.user_id
-       FROM a JOIN approval_steps s ON s.approval_id = a.id, LATERAL greenlight_step_people(s) AS p (user_id)
-      WHERE s.status = 'pending' AND p.user_id IS DISTINCT FROM a.requester
+       FROM a JOIN approval_steps s ON s.approval_id = a.id, LATERAL greenlight_step_asked(s) AS p
+      WHERE s.status = 'pending' AND p.user_id IS DISTINCT FROM a.requester AND (p.on_behalf_of IS NULL OR p.on_behalf_of IS DISTINCT FROM a.requester)
         AND (NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))
      UNION
      SELECT m.user_id
        FROM a JOIN memberships m ON m.org_id = a.org_id
       WHERE m.role IN ('approver', 'admin') AND m.user_id IS DISTINCT FROM a.requester
+        AND greenlight_stand_in(a.org_id, m.user_id) = m.user_id
         AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
      ORDER BY 1`,
     [approvalId],
   );
   return rows.map((r) => r.user_id);
 }
+
+/**
+ * Who a request would be asked first if its run began with `firstStep` (null: a request without
+ * steps), by the rule of `approversToAsk`: the people the step asks, teams expanded as they are now
+ * (the same greenlight_step_people), or without steps every approver and admin of the org; never the
+ * requester. For requests not stored that way (the routing dry run): one query for all the steps
+ * given, the requester taken out per request by the caller through `exceptRequester`.
+ */
+export async function peopleAskedFirst(
+  db: Queryable,
+  orgId: string,
+  firstSteps: ({ user_ids: string[]; team_ids: string[] } | null)[],
+): Promise<Map<number, { user_id: string; name: string }[]>> {
+  const { rows } = await db.query<{ ord: number; user_id: string; name: string }>(
+    `SELECT (s.ord - 1)::int AS ord, p.user_id, coalesce(u.name, u.email) AS name
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS s (step, ord)
+            CROSS JOIN LATERAL greenlight_step_people(jsonb_populate_record(NULL::approval_steps, jsonb_build_object(
+              'org_id', $1::uuid, 'approver_ids', s.step -> 'user_ids', 'team_ids', s.step -> 'team_ids'))) AS p (user_id)
+            JOIN users u ON u.id = p.user_id
+      WHERE s.step <> 'null'::jsonb
+     UNION ALL
+     SELECT (s.ord - 1)::int, m.user_id, coalesce(u.name, u.email)
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS s (step, ord)
+       JOIN memberships m ON m.org_id = $1::uuid AND m.role IN ('approver', 'admin')
+       JOIN users u ON u.id = m.user_id
+      WHERE s.step = 'null'::jsonb
+     ORDER BY 1, 3, 2`,
+    [orgId, JSON.stringify(firstSteps)],
+  );
+  const people = new Map<number, { user_id: string; name: string }[]>(firstSteps.map((_, i) => [i, []]));
+  for (const r of rows) people.get(r.ord)!.push({ user_id: r.user_id, name: r.name });
+  return people;
+}
+
+/** The people asked, without the requester (who may not approve their own request). */
+export const exceptRequester = <P extends { user_id: string }>(people: P[], requesterUserId: string | null): P[] =>
+  requesterUserId === null ? people : people.filter((p) => p.user_id !== requesterUserId);

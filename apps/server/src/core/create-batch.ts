@@ -8,7 +8,20 @@ import { wellFormed } from './text.ts';
  * whether the writer sends notifications (the statement then queues the `notify` row that works out
  * whom to tell; see greenlight_create_approvals.sql).
  */
-export type CreateItem = Omit<NewApproval, 'id'> & { notify?: boolean };
+export type CreateItem = Omit<NewApproval, 'id'> & {
+  notify?: boolean;
+  /** A run's steps given with the request (a routing rule's approvers), in a flow definition's shape; a flow's come from its version. */
+  steps?: RunStepDefinition[];
+};
+
+/** One step of a run as flows store it (flow_versions.definition): `quorum` null means all. */
+export interface RunStepDefinition {
+  name: string | null;
+  user_ids: string[];
+  team_ids: string[];
+  quorum: number | null;
+  time_limit_seconds: number | null;
+}
 
 /** What the create statement answers for one request; `approval` is the new row as JSON, null when nothing was inserted. */
 export interface CreateResult {

@@ -54,8 +54,8 @@ export interface ClaimedDelivery {
   org_id: string;
   approval_id: string | null;
   event_type: EventType;
-  /** `notify` and `email`: notifications (delivery/notifications.ts). */
-  target: 'callback' | 'subscription' | 'notify' | 'email';
+  /** `notify` and `email`: notifications (delivery/notifications.ts); `slack` and `slack_update`: delivery/slack-notifications.ts. */
+  target: 'callback' | 'subscription' | 'notify' | 'email' | 'slack' | 'slack_update';
   subscription_id: string | null;
   url: string;
   /**
@@ -66,7 +66,7 @@ export interface ClaimedDelivery {
   body: string | null;
   /** An email's recipient and what it carries. */
   recipient_user_id: string | null;
-  message: 'approval_request' | 'sign_in_link' | 'invitation' | null;
+  message: 'approval_request' | 'sign_in_link' | 'invitation' | 'reminder' | 'digest' | 'execution_receipt' | null;
 }
 
 export interface EventInput {

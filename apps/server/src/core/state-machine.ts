@@ -13,6 +13,8 @@
  *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
  *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
  *   receipt     approved → approved  reportExecution: the automation's execution receipt
+ *   revoke      approved → rejected  revoke: an approver who approved (or an admin) rescinds it within
+ *                                    `revocable_for_seconds` of the approval, before any receipt
  *
  * The rules:
  * - Guard (greenlight_lock_pending.sql), before any vote, cancellation or step change, in this order:
@@ -30,6 +32,14 @@
  *   (`admin_override: true`) and written to the audit log. With the org's `resolve_policy: admin_only`,
  *   admins decide every request and nobody else any. Each refusal carries its reason
  *   (DECISION_REFUSAL_REASONS in the contract).
+ * - Delegation (greenlight_stand_in): while a member's out-of-office window is open, whatever asks them
+ *   asks their delegate instead (a member who may decide and is not away too: one hop, no chain, no
+ *   cycle), pending steps included; the member is not asked meanwhile. A delegate asked only in
+ *   someone's place votes for them (`on_behalf_of` on the vote, its event, the results and the audit
+ *   log); one asked in their own right too votes as themselves. Standing in for the requester never
+ *   lets anyone approve.
+ * - Reassignment (modules/people/reassign-step.ts): the requester or an admin makes a pending step ask
+ *   other people or teams, behind the same guard; votes already cast on it stay and count.
  * - A step's quorum: `quorum` approving votes (one per person, whatever credential), or every person
  *   it asks but the requester (null quorum: all); one rejection rejects it (greenlight_step_approved).
  * - A flow run: its steps are copied from the flow version it starts (greenlight_create_approvals), in
@@ -58,11 +68,11 @@
  *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
  *   queued for it.
  */
-import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReason, EventType, ReportExecutionBody, Step } from '@greenlight/contract';
+import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReason, EventType, ReportExecutionBody, RevokeApprovalBody, Step } from '@greenlight/contract';
 import { sqlState, type Database, type Queryable } from '../storage/database.ts';
 import { ApiError, emergencyStop, notFound } from '../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
-import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, toApproval, type ApprovalRow } from './approval-record.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, revocableUntil, toApproval, type ApprovalRow } from './approval-record.ts';
 import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
@@ -329,14 +339,20 @@ export async function cancel(db: Database, caller: Caller, approvalId: string): 
  * first. Not behind the pending guard: the request is no longer pending, and a report of what already
  * happened is taken during an emergency stop too.
  */
-export async function reportExecution(db: Database, caller: Caller, approvalId: string, report: ReportExecutionBody): Promise<ApprovalRow> {
+export async function reportExecution(db: Database, caller: Caller, approvalId: string, report: ReportExecutionBody, options: { notify?: boolean } = {}): Promise<ApprovalRow> {
   // appendEvent announces the event once this commits, which also wakes the delivery worker for a
-  // subscription that chose receipts.
+  // subscription that chose receipts, and for the `notify` row that tells the approvers (when this
+  // server sends notifications: greenlight.notify, read by the fan-out trigger).
   return db.transaction(async (tx) => {
+    if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
     const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`, [approvalId, caller.org.id]);
     const current = rows[0];
     if (!current) throw notFound();
     if (current.status !== 'approved') {
+      // A revoked approval must not be acted on: the automation is told so in as many words.
+      if (current.revoked_at !== null) {
+        throw new ApiError('INVALID_STATUS', 'the approval was revoked: do not act on it', { status: current.status, reason: 'revoked' });
+      }
       throw new ApiError('INVALID_STATUS', `execution can be reported only for an approved request; this one is ${current.status}`, { status: current.status });
     }
     const was = current.execution_status;
@@ -356,6 +372,71 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
       from: 'approved',
       to: 'approved',
       data: { status: report.status, message: report.message ?? null, url: report.url ?? null, previous_status: was },
+    });
+    return updated[0]!;
+  });
+}
+
+// ——— revoke ——————————————————————————————————————————————————————————————————————————————————————————
+
+/**
+ * `POST /approvals/:id/revoke`: an approval rescinded within its window. The request becomes
+ * `rejected`, a status every integration already treats as "do not go ahead", with `revoked_*` set;
+ * the `approval.revoked` event goes to the callback (events_fan_out.sql) and to subscriptions.
+ *
+ * The row is locked for the checks and the write, so a revoke and an execution receipt queue: the
+ * receipt after a revoke finds the request `rejected` (409), the revoke after `started` finds the
+ * receipt (409). The window is judged by the database clock, like expiry. Allowed: an admin, or a
+ * principal whose approve vote is on the request (the person behind an OAuth grant counts as themself).
+ */
+export async function revoke(db: Database, caller: Caller, approvalId: string, body: RevokeApprovalBody): Promise<ApprovalRow> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean }>(
+      `SELECT ${APPROVAL_COLUMNS},
+              a.decided_at + make_interval(secs => a.revocable_for_seconds) > now() AS window_open,
+              EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.decision = 'approve' AND v.voter_id = ANY ($3::uuid[])) AS approved_by_caller
+         FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`,
+      [approvalId, caller.org.id, [caller.principal.id, ...(caller.user ? [caller.user.id] : [])]],
+    );
+    const current = rows[0];
+    if (!current) throw notFound();
+    if (caller.user?.role !== 'admin' && !current.approved_by_caller) {
+      throw new ApiError('FORBIDDEN', 'only an approver who approved this request, or an admin, can revoke its approval', { reason: 'not_an_approver' });
+    }
+    if (current.status !== 'approved') {
+      const revoked = current.revoked_at !== null;
+      throw new ApiError('INVALID_STATUS', revoked ? 'the approval was already revoked' : `only an approval can be revoked; this request is ${current.status}`, {
+        reason: revoked ? 'already_revoked' : 'not_approved',
+        status: current.status,
+      });
+    }
+    if (current.revocable_for_seconds === null) {
+      throw new ApiError('INVALID_STATUS', 'this request was created without a revoke window (revocable_for_seconds)', { reason: 'not_revocable' });
+    }
+    if (current.execution_status !== null) {
+      throw new ApiError('INVALID_STATUS', `execution was already reported ${current.execution_status}: the approval can no longer be revoked`, {
+        reason: 'execution_started',
+        execution_status: current.execution_status,
+      });
+    }
+    if (!current.window_open) {
+      throw new ApiError('INVALID_STATUS', 'the revoke window has closed', { reason: 'window_closed', revocable_until: revocableUntil(current)?.toISOString() ?? null });
+    }
+    const reason = body.reason === undefined ? null : wellFormed(body.reason);
+    const { rows: updated } = await tx.query<ApprovalRow>(
+      `UPDATE approvals a SET status = 'rejected', revoked_at = now(), revoked_by_type = $3, revoked_by_id = $4, revoked_by_name = $5,
+              revocation_reason = $6, updated_at = now()
+        WHERE a.id = $1 AND a.org_id = $2 RETURNING ${APPROVAL_COLUMNS}`,
+      [approvalId, caller.org.id, caller.principal.type, caller.principal.id, caller.principal.name, reason],
+    );
+    await appendEvent(tx, {
+      orgId: caller.org.id,
+      approvalId,
+      type: 'approval.revoked',
+      actor: actorOf(caller),
+      from: 'approved',
+      to: 'rejected',
+      data: { reason },
     });
     return updated[0]!;
   });

@@ -4,12 +4,19 @@ import { iso } from './approval-record.ts';
 /**
  * Everyone a step asks, with today's names: the people it names (name, or email when they have
  * none), then the teams, each in the order given. A person or team that no longer exists keeps its id.
+ * A person away on a pending step carries `delegated_to`: who is asked in their place, until when
+ * (greenlight_stand_in); the key is absent otherwise.
  */
 const STEP_APPROVERS = `(SELECT coalesce(json_agg(x.j ORDER BY x.k, x.ord), '[]'::json) FROM (
-    SELECT 0 AS k, u.ord, json_build_object('type', 'user', 'id', u.id, 'name', coalesce(us.name, us.email)) AS j
+    SELECT 0 AS k, u.ord, jsonb_build_object('type', 'user', 'id', u.id, 'name', coalesce(us.name, us.email)) || coalesce((
+             SELECT jsonb_build_object('delegated_to', jsonb_build_object('id', d.delegate_id, 'name', coalesce(du.name, du.email),
+                                      'until', to_char(d.ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+               FROM delegations d JOIN users du ON du.id = d.delegate_id
+              WHERE s.status = 'pending' AND d.org_id = s.org_id AND d.user_id = u.id
+                AND greenlight_stand_in(s.org_id, u.id) = d.delegate_id), '{}'::jsonb) AS j
       FROM unnest(s.approver_ids) WITH ORDINALITY AS u (id, ord) LEFT JOIN users us ON us.id = u.id
     UNION ALL
-    SELECT 1, t.ord, json_build_object('type', 'team', 'id', t.id, 'name', tm.name)
+    SELECT 1, t.ord, jsonb_build_object('type', 'team', 'id', t.id, 'name', tm.name)
       FROM unnest(s.team_ids) WITH ORDINALITY AS t (id, ord) LEFT JOIN teams tm ON tm.id = t.id AND tm.org_id = s.org_id
   ) x)`;
 

@@ -30,3 +30,23 @@ export async function whoIsAsked(db: Queryable, approvalId: string): Promise<Ask
   );
   return rows;
 }
+
+/**
+ * Whom an execution receipt is told: the people who approved the request (a vote, through any of
+ * their credentials, or the final decision), still members of the org. An API key that approved has
+ * nobody to tell; the requester is told on the request page, as it reported the receipt itself.
+ */
+export async function whoApproved(db: Queryable, approvalId: string): Promise<Asked[]> {
+  const { rows } = await db.query<Asked>(
+    `SELECT u.id AS "userId", u.email, u.name
+       FROM approvals a
+       JOIN users u ON u.id IN (
+              SELECT v.voter_user_id FROM approval_votes v WHERE v.approval_id = a.id AND v.voter_user_id IS NOT NULL AND v.decision = 'approve'
+              UNION SELECT a.decided_by WHERE a.decided_by_type = 'user' AND a.status = 'approved')
+       JOIN memberships m ON m.org_id = a.org_id AND m.user_id = u.id
+      WHERE a.id = $1
+      ORDER BY u.email`,
+    [approvalId],
+  );
+  return rows;
+}

@@ -9,6 +9,8 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { secretKeys } from '../security/sealed.ts';
 import { expandNotification, sendEmail } from './notifications.ts';
 import type { Mailer } from './email-sender.ts';
+import { postSlackMessage, updateSlackMessage } from './slack-notifications.ts';
+import type { SlackConnection } from './slack-client.ts';
 
 const openHeaders = (h: Record<string, string> | string): Record<string, string> =>
   typeof h === 'string' ? (JSON.parse(secretKeys().open(h)) as Record<string, string>) : h;
@@ -28,6 +30,8 @@ export interface DeliveryRuntime {
   mailer?: Mailer;
   /** Where links in notifications point (GREENLIGHT_PUBLIC_URL). */
   publicUrl: string;
+  /** Where the Slack Web API is, and how long a call may take. */
+  slack: SlackConnection;
 }
 
 /** 2xx delivered; 410 gone; else the next step of the schedule (or Retry-After, if later), or failed when none is left. */
@@ -56,10 +60,17 @@ export interface Preloaded {
  * lost meanwhile.
  */
 export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal, preloaded?: Preloaded): Promise<Outcome | null> {
-  if (d.target === 'notify' || d.target === 'email') {
-    const outcome = d.target === 'notify' ? await expandNotification(rt, d) : await sendEmail(rt, d);
+  if (d.target === 'notify' || d.target === 'email' || d.target === 'slack' || d.target === 'slack_update') {
+    const outcome =
+      d.target === 'notify'
+        ? await expandNotification(rt, d)
+        : d.target === 'email'
+          ? await sendEmail(rt, d)
+          : d.target === 'slack'
+            ? await postSlackMessage(rt, d)
+            : await updateSlackMessage(rt, d);
     if (outcome) rt.metrics?.deliveryAttempted(d.target, outcome.kind);
-    if (outcome?.kind === 'failed') rt.logger.warn({ delivery_id: d.id, attempts: d.attempt }, 'email failed for good');
+    if (outcome?.kind === 'failed') rt.logger.warn({ delivery_id: d.id, attempts: d.attempt, target: d.target }, 'notification failed for good');
     return outcome;
   }
   const signing = preloaded ? { secrets: preloaded.secrets, skip: null } : await signingState(rt.db, d);

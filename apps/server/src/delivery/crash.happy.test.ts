@@ -4,21 +4,16 @@
  * Duplicates are allowed (an attempt in flight at the kill is made again); a lost event is not.
  * Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres (a fresh database).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../testing/harness.ts';
+import { processStorage, type ProcessStorage } from '../testing/process-storage.ts';
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
-import { openDatabase } from '../storage/open.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { generateSecret } from './signer.ts';
 import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
 
 const EVENTS = 1000;
-let dataDir: string;
-let postgres: TestDatabase | undefined;
+let storage: ProcessStorage;
 let receiver: TestReceiver;
 const processes: SpawnedServer[] = [];
 
@@ -44,27 +39,17 @@ async function seed(db: Database, url: string): Promise<void> {
 beforeAll(async () => {
   // Slow enough that many attempts are in flight when the kill lands.
   receiver = await startReceiver(() => ({ status: 200, delayMs: 15 }));
-  dataDir = mkdtempSync(join(tmpdir(), 'greenlight-crash-'));
-  if (TEST_DATABASE_URL) {
-    postgres = await openTestDatabase();
-    await seed(postgres.db, `${receiver.url}/hook`);
-  } else {
-    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined });
-    await seed(db, `${receiver.url}/hook`);
-    await db.close();
-  }
+  storage = await processStorage('crash', (db) => seed(db, `${receiver.url}/hook`));
 }, 60_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill()));
   await receiver.close();
-  await postgres?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage?.drop();
 }, 60_000);
 
 const env = () => ({
-  GREENLIGHT_DATA_DIR: dataDir,
-  ...(postgres ? { DATABASE_URL: postgres.url! } : {}),
+  ...storage.env,
   GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
   GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms',
   GREENLIGHT_DELIVERY_SWEEP_MS: '200',
@@ -100,17 +85,14 @@ it('SIGKILL mid-delivery, restart: every one of the 1,000 events reaches the rec
   expect(Math.max(...numbers)).toBe(EVENTS);
 
   // The outbox agrees: all delivered, and the claims the killed process held came back under a new attempt number.
-  const db = postgres?.db ?? (await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined }));
-  try {
-    const { rows } = await db.query<{ delivered: number; retried: number; attempts_twice: number }>(
+  const { rows } = await storage.read((db) =>
+    db.query<{ delivered: number; retried: number; attempts_twice: number }>(
       `SELECT count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
               count(*) FILTER (WHERE attempts >= 2)::int AS retried,
               (SELECT count(*)::int FROM (SELECT delivery_id, attempt FROM delivery_attempts GROUP BY 1, 2 HAVING count(*) > 1) x) AS attempts_twice
          FROM deliveries`,
-    );
-    expect(rows[0]).toMatchObject({ delivered: EVENTS, attempts_twice: 0 });
-    expect(rows[0]!.retried).toBeGreaterThan(0);
-  } finally {
-    if (!postgres) await db.close();
-  }
+    ),
+  );
+  expect(rows[0]).toMatchObject({ delivered: EVENTS, attempts_twice: 0 });
+  expect(rows[0]!.retried).toBeGreaterThan(0);
 }, 90_000);

@@ -17,12 +17,13 @@ const oneLine = (s: string, max = 150): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
-const when = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** A time as every notification shows it: to the minute, in UTC. */
+export const when = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 const json = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
 
 /** The before/after object as rows of (field, before, after), fields in the order they first appear. */
-function changeRows(changes: ApprovalRow['changes']): { field: string; before: string; after: string; changed: boolean }[] {
+export function changeRows(changes: ApprovalRow['changes']): { field: string; before: string; after: string; changed: boolean }[] {
   if (!changes) return [];
   const before = changes.before ?? {};
   const after = changes.after ?? {};
@@ -54,18 +55,23 @@ export interface ApprovalEmailInput {
   orgName: string;
   links: { approve: string; reject: string; open: string };
   linksExpireAt: Date;
+  /** A reminder of a request that still waits for this person. */
+  reminder?: boolean;
 }
 
-/** The message that asks one person to decide one request. */
+/** The message that asks one person to decide one request, or reminds them that it still waits. */
 export function approvalRequestEmail(input: ApprovalEmailInput): Rendered {
   const a = input.approval;
   const requester = a.requested_by_name ?? 'An automation';
   const expiry = a.expires_at ? when(a.expires_at) : 'no expiry';
   const rows = changeRows(a.changes);
-  const subject = oneLine(`[${a.priority}] Approval needed: ${a.title}`);
+  const subject = oneLine(`[${a.priority}] ${input.reminder ? 'Reminder: approval still needed' : 'Approval needed'}: ${a.title}`);
+  const lead = input.reminder
+    ? `Reminder: ${requester} still waits for your approval in ${input.orgName}.`
+    : `${requester} asks for your approval in ${input.orgName}.`;
 
   const text = [
-    `${requester} asks for your approval in ${input.orgName}.`,
+    lead,
     '',
     a.title,
     `Priority: ${a.priority}`,
@@ -99,7 +105,7 @@ ${rows
 </table>`;
   const html = layout(
     subject,
-    `<p style="margin:0 0 12px;color:#6b7280">${escapeHtml(requester)} asks for your approval in ${escapeHtml(input.orgName)}.</p>
+    `<p style="margin:0 0 12px;color:#6b7280">${escapeHtml(lead)}</p>
 <h1 style="font-size:20px;margin:0 0 12px">${escapeHtml(a.title)}</h1>
 <table style="border-collapse:collapse;font-size:14px;margin-bottom:12px">
 ${detail('Priority', a.priority)}
@@ -113,6 +119,58 @@ ${changesTable}
 ${button(input.links.approve, 'Approve', '#1a7f37')}${button(input.links.reject, 'Reject', '#cf222e')}${button(input.links.open, 'Open in Greenlight', '#57606a')}
 </p>
 <p style="font-size:13px;color:#6b7280;margin:8px 0 0">Approve and Reject ask you to confirm before anything is decided. These links are yours only, work once, and expire ${escapeHtml(when(input.linksExpireAt))}.</p>`,
+  );
+  return { subject, text, html };
+}
+
+export interface ExecutionReceiptEmailInput {
+  approval: Pick<ApprovalRow, 'id' | 'title' | 'action_type' | 'decided_at'>;
+  orgName: string;
+  receipt: { status: 'started' | 'succeeded' | 'failed'; message: string | null; url: string | null; reportedBy: string | null; reportedAt: Date };
+  open: string;
+}
+
+const RECEIPT_HEADLINE = { started: 'Started', succeeded: 'Succeeded', failed: 'Failed' } as const;
+const RECEIPT_COLOR = { started: '#57606a', succeeded: '#1a7f37', failed: '#cf222e' } as const;
+
+/**
+ * An execution receipt, to someone who approved the request: what the automation did with the
+ * approval. The receipt's link is shown as its full address (the automation chose it, so the reader
+ * sees where it goes before following it).
+ */
+export function executionReceiptEmail(input: ExecutionReceiptEmailInput): Rendered {
+  const { approval: a, receipt: r } = input;
+  const by = r.reportedBy ?? 'The automation';
+  const subject = oneLine(`[${r.status}] Execution of: ${a.title}`);
+  const lead = `${by} reported what it did with a request you approved in ${input.orgName}.`;
+  const text = [
+    lead,
+    '',
+    a.title,
+    ...(a.action_type ? [`Action: ${a.action_type}`] : []),
+    ...(a.decided_at ? [`Approved: ${when(a.decided_at)}`] : []),
+    `Execution: ${r.status}`,
+    ...(r.message ? [`Message: ${r.message}`] : []),
+    ...(r.url ? [`Link: ${r.url}`] : []),
+    `Reported: ${when(r.reportedAt)} by ${by}`,
+    '',
+    `Open in Greenlight: ${input.open}`,
+  ].join('\n');
+  const detail = (label: string, value: string) =>
+    `<tr><td style="padding:2px 12px 2px 0;color:#6b7280;white-space:nowrap;vertical-align:top">${escapeHtml(label)}</td><td style="padding:2px 0;word-break:break-word">${value}</td></tr>`;
+  const html = layout(
+    subject,
+    `<p style="margin:0 0 12px;color:#6b7280">${escapeHtml(lead)}</p>
+<h1 style="font-size:20px;margin:0 0 12px">${escapeHtml(a.title)}</h1>
+<p style="margin:0 0 12px"><span style="display:inline-block;padding:4px 10px;border-radius:12px;background:${RECEIPT_COLOR[r.status]};color:#ffffff;font-weight:600">${RECEIPT_HEADLINE[r.status]}</span></p>
+<table style="border-collapse:collapse;font-size:14px;margin-bottom:12px">
+${a.action_type ? detail('Action', escapeHtml(a.action_type)) : ''}
+${a.decided_at ? detail('Approved', escapeHtml(when(a.decided_at))) : ''}
+${r.message ? detail('Message', `<span style="white-space:pre-wrap">${escapeHtml(r.message)}</span>`) : ''}
+${r.url ? detail('Link', `<a href="${escapeHtml(r.url)}" style="color:#0969da">${escapeHtml(r.url)}</a>`) : ''}
+${detail('Reported', escapeHtml(`${when(r.reportedAt)} by ${by}`))}
+</table>
+<p style="margin:20px 0 4px">${button(input.open, 'Open in Greenlight', '#57606a')}</p>`,
   );
   return { subject, text, html };
 }
@@ -139,6 +197,43 @@ export function accountEmail(input: AccountEmailInput): Rendered {
     `<p style="margin:0 0 16px">${escapeHtml(lead)}</p>
 <p style="margin:0 0 16px">${button(input.link, label, '#1a7f37')}</p>
 <p style="font-size:13px;color:#6b7280;margin:0">${escapeHtml(tail)}</p>`,
+  );
+  return { subject, text, html };
+}
+
+export interface DigestEmailInput {
+  orgName: string;
+  items: { title: string; priority: string; requested_by_name: string | null; created_at: Date; expires_at: Date | null; url: string }[];
+  /** How many wait in all (more than `items` when the list was cut). */
+  total: number;
+  inboxUrl: string;
+}
+
+/** The daily digest: what waits for one person, oldest first, each with a link to open it. */
+export function digestEmail(input: DigestEmailInput): Rendered {
+  const n = input.total;
+  const subject = oneLine(`${n} ${n === 1 ? 'request waits' : 'requests wait'} for you in ${input.orgName}`);
+  const line = (i: DigestEmailInput['items'][number]) =>
+    `[${i.priority}] ${i.title} — ${i.requested_by_name ?? 'an automation'}, since ${when(i.created_at)}${i.expires_at ? `, expires ${when(i.expires_at)}` : ''}`;
+  const more = n > input.items.length ? [`…and ${n - input.items.length} more.`] : [];
+  const text = [
+    `Your daily digest of ${input.orgName} on Greenlight: ${n} waiting for your decision.`,
+    '',
+    ...input.items.flatMap((i) => [line(i), `  ${i.url}`]),
+    ...more,
+    '',
+    `Open your inbox: ${input.inboxUrl}`,
+  ].join('\n');
+  const html = layout(
+    subject,
+    `<h1 style="font-size:20px;margin:0 0 12px">${escapeHtml(subject)}</h1>
+<ul style="padding-left:20px;margin:0 0 16px">
+${input.items
+  .map((i) => `<li style="margin:0 0 8px"><a href="${escapeHtml(i.url)}" style="color:#0969da">${escapeHtml(i.title)}</a><br><span style="font-size:13px;color:#6b7280">${escapeHtml(`${i.priority} · ${i.requested_by_name ?? 'an automation'} · since ${when(i.created_at)}`)}</span></li>`)
+  .join('\n')}
+</ul>
+${more.length > 0 ? `<p style="margin:0 0 16px">${escapeHtml(more[0]!)}</p>` : ''}
+<p style="margin:0">${button(input.inboxUrl, 'Open your inbox', '#57606a')}</p>`,
   );
   return { subject, text, html };
 }

@@ -5,21 +5,17 @@
  * a lost one is not. Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openTestDatabase, TEST_DATABASE_URL, TEST_SECRET_KEY, type TestDatabase } from '../testing/harness.ts';
+import { TEST_SECRET_KEY } from '../testing/harness.ts';
+import { processStorage, type ProcessStorage } from '../testing/process-storage.ts';
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
-import { openDatabase } from '../storage/open.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { create } from '../core/state-machine.ts';
 
 const REQUESTS = 500;
-let dataDir: string;
-let postgres: TestDatabase | undefined;
+let storage: ProcessStorage;
 let smtp: TestSmtpServer;
 const processes: SpawnedServer[] = [];
 
@@ -44,27 +40,17 @@ async function seed(db: Database): Promise<void> {
 beforeAll(async () => {
   // Slow enough that many messages are in flight when the kill lands.
   smtp = await startSmtpServer({ delayMs: 15 });
-  dataDir = mkdtempSync(join(tmpdir(), 'greenlight-mail-crash-'));
-  if (TEST_DATABASE_URL) {
-    postgres = await openTestDatabase();
-    await seed(postgres.db);
-  } else {
-    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined });
-    await seed(db);
-    await db.close();
-  }
+  storage = await processStorage('mail-crash', seed);
 }, 120_000);
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.kill()));
   await smtp.close();
-  await postgres?.drop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await storage?.drop();
 }, 60_000);
 
 const env = () => ({
-  GREENLIGHT_DATA_DIR: dataDir,
-  ...(postgres ? { DATABASE_URL: postgres.url! } : {}),
+  ...storage.env,
   GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY,
   GREENLIGHT_SMTP_URL: smtp.url,
   GREENLIGHT_MAIL_FROM: 'greenlight@mail-crash.test',
@@ -90,7 +76,7 @@ it('SIGKILL while sending, restart: every one of the 500 notifications reaches t
   await smtp.until(() => distinct() === REQUESTS, 60_000);
   // Messages cut off by the kill are sent again once their claim's lease (1 s + 5 s) ends: wait until
   // the outbox has nothing left in flight, so what is checked below is settled.
-  const db = postgres?.db;
+  const db = storage.live;
   const outstanding = async (d: Database) =>
     (await d.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('pending', 'delivering')`)).rows[0]!.n;
   if (db) {
@@ -106,17 +92,14 @@ it('SIGKILL while sending, restart: every one of the 500 notifications reaches t
   const titles = new Set(smtp.received.map((m) => m.subject.replace(/^\[medium\] Approval needed: /, '')));
   expect(titles.size).toBe(REQUESTS);
 
-  const check = db ?? (await openDatabase({ GREENLIGHT_DATA_DIR: dataDir, DATABASE_URL: undefined }));
-  try {
-    const { rows } = await check.query<{ emails: number; delivered: number; notify_delivered: number; attempts_twice: number }>(
+  const { rows } = await storage.read((check) =>
+    check.query<{ emails: number; delivered: number; notify_delivered: number; attempts_twice: number }>(
       `SELECT count(*) FILTER (WHERE target = 'email')::int AS emails,
               count(*) FILTER (WHERE target = 'email' AND status = 'delivered')::int AS delivered,
               count(*) FILTER (WHERE target = 'notify' AND status = 'delivered')::int AS notify_delivered,
               (SELECT count(*)::int FROM (SELECT delivery_id, attempt FROM delivery_attempts GROUP BY 1, 2 HAVING count(*) > 1) x) AS attempts_twice
          FROM deliveries`,
-    );
-    expect(rows[0]).toEqual({ emails: REQUESTS, delivered: REQUESTS, notify_delivered: REQUESTS, attempts_twice: 0 });
-  } finally {
-    if (!db) await check.close();
-  }
+    ),
+  );
+  expect(rows[0]).toEqual({ emails: REQUESTS, delivered: REQUESTS, notify_delivered: REQUESTS, attempts_twice: 0 });
 }, 180_000);

@@ -2,10 +2,11 @@
  * Notifications as durable deliveries, against a real SMTP server: who is told, one message per
  * person per request, what a message says, the emergency stop, retries and the delivery log.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
+import { expect, it } from 'vitest';
+import { approvalBody, seedOrg, type TestServer } from '../testing/harness.ts';
 import { signedIn } from '../testing/session.ts';
-import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
+import type { TestSmtpServer } from '../testing/smtp.ts';
+import { useMailServer } from '../testing/mail-world.ts';
 import { setEmergencyStop } from '../modules/orgs/create-org.ts';
 import { whoIsAsked } from '../core/who-is-asked.ts';
 import { allowAdminOverride } from '../testing/decisions.ts';
@@ -13,23 +14,7 @@ import { allowAdminOverride } from '../testing/decisions.ts';
 let server: TestServer;
 let smtp: TestSmtpServer;
 
-beforeAll(async () => {
-  smtp = await startSmtpServer();
-  server = await startTestServer({
-    config: {
-      GREENLIGHT_SMTP_URL: smtp.url,
-      GREENLIGHT_MAIL_FROM: 'Greenlight <greenlight@example.test>',
-      GREENLIGHT_PUBLIC_URL: 'https://greenlight.example.test',
-      GREENLIGHT_DELIVERY_SCHEDULE: '0,100ms,100ms',
-      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
-    },
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await server?.stop();
-  await smtp?.close();
-});
+useMailServer((s, m) => ([server, smtp] = [s, m]));
 
 /** Waits until no email row of the request is pending or being sent. */
 async function settled(approvalId: string): Promise<void> {
@@ -98,9 +83,9 @@ it('a new request emails every approver and admin of the org once, never a viewe
   expect(emails.every((d) => d.status === 'delivered' && d.attempts[0]!.status_code === 250)).toBe(true);
 });
 
-it('GET /me says email is on, for the dashboard to show', async () => {
+it('GET /me says email is on (and Slack off), for the dashboard to show', async () => {
   const seed = await seedOrg(server.db);
-  expect((await server.http(seed.key).get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true });
+  expect((await server.http(seed.key).get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: false });
 });
 
 it('a request made by a person is not emailed to that person', async () => {

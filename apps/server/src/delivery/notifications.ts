@@ -5,10 +5,16 @@
  *
  * - A `notify` row is queued with the event that may change who is asked to decide a request (its
  *   creation, its steps configured or decided). Its attempt works out who is asked now
- *   (core/who-is-asked.ts) and queues one `email` row per person in one transaction, which also
+ *   (core/who-is-asked.ts) and queues one `email` row per person (with email on in this process) and
+ *   the org's Slack posts (delivery/slack-notifications.ts) in one transaction, which also
  *   closes the `notify` row: killed before that commit, the whole attempt is made again. A person is
  *   emailed once per request (a unique index), so a later `notify` row only reaches people who were
- *   not asked before (a new step's approver).
+ *   not asked before (a new step's approver). Each person's preferences decide whether and when
+ *   (core/notification-channels.ts, via queue-emails.ts), and the steps that start waiting start
+ *   their reminder and escalation timers (timers.ts) in the same transaction.
+ * - The `notify` row of an execution receipt (`approval.execution_reported`) queues one
+ *   `execution_receipt` email to each person who approved the request (core/who-is-asked.ts
+ *   `whoApproved`), once per receipt and person (a unique index).
  * - An `email` row is one message to one person. A request's message is not sent once the request
  *   has left `pending` (nothing to ask any more). Its decision links are made at its first attempt and
  *   kept (sealed), so a retry sends the same links; a message sent twice (an attempt cut off after
@@ -18,14 +24,18 @@ import type { Database, Queryable } from '../storage/database.ts';
 import type { ClaimedDelivery } from '../core/events.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
 import { forViewer } from '../core/approval-view.ts';
-import { whoIsAsked } from '../core/who-is-asked.ts';
+import { whoApproved, whoIsAsked, type Asked } from '../core/who-is-asked.ts';
 import { DELIVERIES_CHANNEL } from '../events/event-bus.ts';
 import { secretKeys } from '../security/sealed.ts';
 import { randomToken, sha256Hex } from '../security/tokens.ts';
 import { heldByStop, recordAttempt, settleWithoutAttempt, type Outcome } from './outbox.ts';
 import { delayBefore, type Schedule } from './schedule.ts';
 import type { Mailer, EmailResult, OutgoingEmail } from './email-sender.ts';
-import { accountEmail, approvalRequestEmail } from './email-messages.ts';
+import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail } from './email-messages.ts';
+import { queueEmails } from './queue-emails.ts';
+import { queueSlackPosts } from './slack-notifications.ts';
+import { scheduleStepTimers } from './timers.ts';
+import { approversToAsk } from '../core/approvers.ts';
 
 /** What a notification attempt needs beyond the outbox: the mailer (absent: email is off here) and the URL links point at. */
 export interface NotificationRuntime {
@@ -48,21 +58,36 @@ export const EMAILED_SIGN_IN_SUFFIX = '/continue';
 /** The path of a decision link's page (modules/decision-links/); the token follows it. */
 export const DECISION_LINK_PATH = '/decide';
 
-/** Works out who is asked now and queues their emails; closes the `notify` row. Null when the claim was lost. */
+/** Works out who is asked now and queues their emails and Slack posts; closes the `notify` row. Null when the claim was lost. */
 export async function expandNotification(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Outcome | null> {
   const startedAt = new Date();
   const t0 = performance.now();
   return rt.db.transaction(async (tx) => {
     const { rows: held } = await tx.query('SELECT 1 FROM deliveries WHERE id = $1 AND status = $2 AND attempts = $3 FOR UPDATE', [d.id, 'delivering', d.attempt]);
     if (held.length === 0) return null;
-    const asked = d.approval_id ? await whoIsAsked(tx, d.approval_id) : [];
-    const { rowCount } = await tx.query(
-      `INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, url, recipient_user_id, message)
-       SELECT $1, $2, $3, $4, 'email', 'mailto:' || u.email, u.id, 'approval_request'
-         FROM unnest($5::uuid[], $6::text[]) AS u (id, email)
-       ON CONFLICT (approval_id, recipient_user_id) WHERE message = 'approval_request' DO NOTHING`,
-      [d.event_id, d.org_id, d.approval_id, d.event_type, asked.map((a) => a.userId), asked.map((a) => a.email)],
-    );
+    // Email only where this process sends it: a `notify` row may be queued for Slack alone.
+    let emails = 0;
+    let posts = 0;
+    if (d.event_type === 'approval.execution_reported') {
+      const told: Asked[] = d.approval_id && rt.mailer ? await whoApproved(tx, d.approval_id) : [];
+      ({ rowCount: emails } = await tx.query(
+        `INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, url, recipient_user_id, message)
+         SELECT $1, $2, $3, $4, 'email', 'mailto:' || u.email, u.id, 'execution_receipt'
+           FROM unnest($5::uuid[], $6::text[]) AS u (id, email)
+         ON CONFLICT (event_id, recipient_user_id) WHERE message = 'execution_receipt' DO NOTHING`,
+        [d.event_id, d.org_id, d.approval_id, d.event_type, told.map((a) => a.userId), told.map((a) => a.email)],
+      ));
+    } else {
+      const asked = d.approval_id ? await whoIsAsked(tx, d.approval_id) : [];
+      emails =
+        d.approval_id && rt.mailer
+          ? await queueEmails(tx, { orgId: d.org_id, approvalId: d.approval_id, eventId: d.event_id, eventType: d.event_type, message: 'approval_request', people: asked })
+          : 0;
+      posts = await queueSlackPosts(tx, d, asked);
+      // The steps that start waiting now start their reminder and escalation clocks.
+      if (d.approval_id) await scheduleStepTimers(tx, d.approval_id);
+    }
+    const rowCount = emails + posts;
     await tx.query(
       `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
        VALUES ($1, $2, $3, $4, NULL, NULL, $5) ON CONFLICT DO NOTHING`,
@@ -72,7 +97,7 @@ export async function expandNotification(rt: NotificationRuntime, d: ClaimedDeli
       `UPDATE deliveries SET status = 'delivered', delivered_at = now(), lease_until = NULL, updated_at = now(),
               last_error = $2
         WHERE id = $1`,
-      [d.id, `${rowCount} to notify`],
+      [d.id, `${emails} to email, ${posts} to Slack`],
     );
     if (rowCount > 0) tx.notify(DELIVERIES_CHANNEL, `notify:${d.id}`);
     return { kind: 'delivered' } as const;
@@ -150,6 +175,36 @@ async function buildApprovalRequest(rt: NotificationRuntime, d: ClaimedDelivery,
       open: `${rt.publicUrl}/requests/${a.id}`,
     },
     linksExpireAt: links.expiresAt,
+    reminder: d.message === 'reminder',
+  });
+  return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
+}
+
+/** What a receipt's event says (core/state-machine.ts `reportExecution`). */
+interface ReceiptEvent {
+  data: { status: 'started' | 'succeeded' | 'failed'; message: string | null; url: string | null };
+  actor_name: string | null;
+  created_at: Date;
+}
+
+/** The receipt as its event recorded it (a later receipt does not change what this message says). */
+async function buildExecutionReceipt(rt: NotificationRuntime, d: ClaimedDelivery, to: Recipient): Promise<Built> {
+  const { rows } = await rt.db.query<ApprovalRow & { org_name: string }>(
+    `SELECT ${APPROVAL_COLUMNS}, o.name AS org_name FROM approvals a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`,
+    [d.approval_id],
+  );
+  const a = rows[0];
+  if (!a) return { skip: 'request removed' };
+  const { rows: member } = await rt.db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [a.org_id, d.recipient_user_id]);
+  if (member.length === 0) return { skip: 'recipient is no longer a member of the org' };
+  const { rows: events } = await rt.db.query<ReceiptEvent>('SELECT data, actor_name, created_at FROM events WHERE id = $1', [d.event_id]);
+  const e = events[0];
+  if (!e) return { skip: 'receipt removed' };
+  const rendered = executionReceiptEmail({
+    approval: a,
+    orgName: a.org_name,
+    receipt: { ...e.data, reportedBy: e.actor_name, reportedAt: e.created_at },
+    open: `${rt.publicUrl}/requests/${a.id}`,
   });
   return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
 }
@@ -174,6 +229,35 @@ async function buildAccountEmail(rt: NotificationRuntime, d: ClaimedDelivery, to
   return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
 }
 
+/** The most requests a digest lists; it says how many more wait. */
+export const DIGEST_MAX_ITEMS = 50;
+/** Pending requests of the org a digest looks through, oldest first. */
+const DIGEST_SCAN = 500;
+
+/** What waits for the recipient now, read when the digest is sent; nothing waiting: nothing sent. */
+async function buildDigest(rt: NotificationRuntime, d: ClaimedDelivery, to: Recipient): Promise<Built> {
+  const { rows: member } = await rt.db.query<{ org_name: string }>(
+    `SELECT o.name AS org_name FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role IN ('approver', 'admin')`,
+    [d.org_id, d.recipient_user_id],
+  );
+  if (member.length === 0) return { skip: 'recipient is no longer an approver of the org' };
+  const { rows: pending } = await rt.db.query<{ id: string; title: string; priority: string; requested_by_name: string | null; created_at: Date; expires_at: Date | null }>(
+    `SELECT id, title, priority, requested_by_name, created_at, expires_at FROM approvals
+      WHERE org_id = $1 AND status = 'pending' AND (expires_at IS NULL OR expires_at > now()) ORDER BY created_at LIMIT $2`,
+    [d.org_id, DIGEST_SCAN],
+  );
+  const waiting: typeof pending = [];
+  for (const a of pending) if ((await approversToAsk(rt.db, a.id)).includes(d.recipient_user_id!)) waiting.push(a);
+  if (waiting.length === 0) return { skip: 'nothing waits for the recipient' };
+  const rendered = digestEmail({
+    orgName: member[0]!.org_name,
+    items: waiting.slice(0, DIGEST_MAX_ITEMS).map((a) => ({ ...a, url: `${rt.publicUrl}/requests/${a.id}` })),
+    total: waiting.length,
+    inboxUrl: `${rt.publicUrl}/`,
+  });
+  return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
+}
+
 /** One attempt of an `email` row: build (or skip) the message, send it, record the attempt. */
 export async function sendEmail(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Outcome | null> {
   if (await heldByStop(rt.db, d)) return null;
@@ -188,7 +272,14 @@ export async function sendEmail(rt: NotificationRuntime, d: ClaimedDelivery): Pr
     // Queued by a process with email configured; this one has none (replicas should share settings).
     result = { startedAt: new Date(), durationMs: 0, statusCode: null, error: 'email is not configured on this server', permanent: false };
   } else {
-    const built = d.message === 'approval_request' ? await buildApprovalRequest(rt, d, to) : await buildAccountEmail(rt, d, to);
+    const built =
+      d.message === 'approval_request' || d.message === 'reminder'
+        ? await buildApprovalRequest(rt, d, to)
+        : d.message === 'digest'
+          ? await buildDigest(rt, d, to)
+          : d.message === 'execution_receipt'
+            ? await buildExecutionReceipt(rt, d, to)
+          : await buildAccountEmail(rt, d, to);
     if ('skip' in built) {
       await settleWithoutAttempt(rt.db, d, 'gone', built.skip);
       return null;

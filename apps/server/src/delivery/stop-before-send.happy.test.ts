@@ -33,6 +33,7 @@ it('a delivery claimed before the stop is not sent while the stop is on, and is 
       return { startedAt: new Date(), durationMs: 1, statusCode: 200, error: null, retryAfterMs: null };
     },
     schedule: parseSchedule('0,1s'),
+    slack: { timeoutMs: 1000 },
     publicUrl: 'http://greenlight.test',
     leaseMs: 30_000,
     worker: 'test',

@@ -22,6 +22,7 @@ export interface DeliveryWorkerOptions {
     | 'GREENLIGHT_DELIVERY_CONCURRENCY'
     | 'GREENLIGHT_DELIVERY_SWEEP_MS'
     | 'publicUrl'
+    | 'GREENLIGHT_SLACK_API_URL'
   >;
   /** Sends notification emails (absent: email is off). */
   mailer?: Mailer;
@@ -84,6 +85,7 @@ export class DeliveryWorker {
       metrics: options.metrics,
       mailer: options.mailer,
       publicUrl: config.publicUrl,
+      slack: { apiUrl: config.GREENLIGHT_SLACK_API_URL, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS },
     };
   }
 

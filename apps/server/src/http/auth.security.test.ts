@@ -23,6 +23,9 @@ afterAll(() => server.stop());
  */
 const PEOPLE_ONLY: Partial<Record<OperationId, 'an admin' | 'a person'>> = {
   updateOrg: 'an admin',
+  getSlackSettings: 'an admin',
+  updateSlackSettings: 'an admin',
+  deleteSlackSettings: 'an admin',
   createOAuthClient: 'an admin',
   listOAuthClients: 'an admin',
   revokeOAuthClient: 'an admin',

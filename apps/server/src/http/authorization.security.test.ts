@@ -106,8 +106,12 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   if (a.scope && !p.scopes.includes(a.scope)) return { status: 403, code: 'INSUFFICIENT_SCOPE' };
   const onOne = /\{\w+\}/.test(route.path);
   if (p.otherOrg && onOne) return { status: 404, code: 'NOT_FOUND' };
+  // The fixture's delegate is a member of the fixture's org: to a caller of another org, nobody it knows.
+  if (p.otherOrg && route.operationId === 'setMyDelegation') return { status: 400, code: 'VALIDATION_ERROR' };
   // A list under an ownership rule answers, limited to the caller's own.
   if (a.owner && onOne && p.role !== 'admin' && !p.owner) return a.owner.others === 'hidden' ? { status: 404, code: 'NOT_FOUND' } : { status: 403, code: 'FORBIDDEN' };
+  // Revoking: only the principal that approved (here the owner key) or an admin; any other is refused by the state machine.
+  if (route.operationId === 'revokeApproval' && p.role !== 'admin' && !p.owner) return { status: 403, code: 'FORBIDDEN' };
   return { status: successOf(route) };
 }
 
@@ -132,6 +136,14 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
         return { path, body: { decision: 'reject' } };
       case 'configureSteps':
         return { path, body: steps };
+      case 'revokeApproval': {
+        // Requested by a second key and approved by the owner key: who may revoke is whoever approved
+        // (or an admin), a rule of the request's votes that the state machine applies (see expected()).
+        const requester = await org.newKey();
+        const other = (await server.http(requester.key).post('/api/v1/approvals').send(approvalBody({ revocable_for_seconds: 600 })).expect(201)).body.id;
+        await server.http(ownerKey).patch(`/api/v1/approvals/${other}`).send({ decision: 'approve' }).expect(200);
+        return { path: route.path.replace('{id}', other), body };
+      }
       case 'reportExecution': {
         // Only an approved request takes a receipt: approved by a second key (four-eyes).
         const decider = await org.newKey();
@@ -141,6 +153,10 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
       case 'voteStep': {
         const configured = await server.http(ownerKey).post(`/api/v1/approvals/${approval}/steps`).send(steps).expect(201);
         return { path: path.replace('{stepId}', configured.body.data[0].id), body: { decision: 'reject' } };
+      }
+      case 'reassignStep': {
+        const configured = await server.http(ownerKey).post(`/api/v1/approvals/${approval}/steps`).send(steps).expect(201);
+        return { path: path.replace('{stepId}', configured.body.data[0].id), body: { user_ids: [approverUser.id] } };
       }
       default:
         return { path, body };
@@ -172,6 +188,26 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
     const definition = { description: null, expires_in_seconds: null, on_expiry: 'expire', steps: [{ name: null, user_ids: [approverUser.id], team_ids: [], quorum: 1, time_limit_seconds: null }] };
     await server.db.query('INSERT INTO flow_versions (flow_id, version, definition) VALUES ($1, 1, $2)', [rows[0]!.id, JSON.stringify(definition)]);
     return { path: route.path.replace('{id}', rows[0]!.id), ...(id === 'updateFlow' ? { body: { on_expiry: 'reject' } } : {}) };
+  }
+  if (route.path.startsWith('/api/v1/routing-rules/{id}')) {
+    // A rule that matches none of the requests these tests create, so it routes nothing.
+    await server.db.query(`INSERT INTO routing_rule_sets (org_id, version, updated_by_type) VALUES ($1, 1, 'system') ON CONFLICT (org_id) DO NOTHING`, [org.org.id]);
+    const { rows } = await server.db.query<{ id: string }>(
+      `INSERT INTO routing_rules (org_id, position, name, match, action)
+       SELECT $1, coalesce(max(position), 0) + 1, 'fixture', '{"action_type": "never.matches"}', $2 FROM routing_rules WHERE org_id = $1 RETURNING id`,
+      [org.org.id, JSON.stringify({ approvers: { user_ids: [approverUser.id], team_ids: [] }, quorum: 1 })],
+    );
+    return { path: route.path.replace('{id}', rows[0]!.id) };
+  }
+  if (id === 'setMyDelegation' || id === 'setMemberDelegation') {
+    // A fresh delegate each call; the delegation is ended afterwards, so nobody stays away for the routes after it.
+    const delegate = await org.addUser('approver');
+    const path = route.path.replace('{userId}', (await org.addUser('approver')).id);
+    return {
+      path,
+      body: { delegate_id: delegate.id, ends_at: new Date(Date.now() + 3_600_000).toISOString() },
+      cleanup: () => server.db.query('DELETE FROM delegations WHERE org_id = $1', [org.org.id]),
+    };
   }
   if (id === 'createFlow') return { path: route.path, body: { name: `flow-${randomBytes(4).toString('hex')}`, steps: [{ approvers: { user_ids: [approverUser.id] } }] } };
   if (id === 'createTeam') return { path: route.path, body: { name: `team-${randomBytes(4).toString('hex')}` } };

@@ -31,6 +31,7 @@ const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
   voteStep: { decision: 'approve' },
   updateOrg: { emergency_stop: false },
+  updateSlackSettings: { bot_token: 'xoxb-1111-2222-abcdefghijklmnop', signing_secret: 'abcdefghijklmnop1234', default_channel: '#approvals' },
   createOAuthClient: { name: 'Zapier', redirect_uris: ['https://zapier.com/dashboard/auth/oauth/return/App1/'] },
   addMember: { email: 'contract-test@example.test', role: 'viewer' },
   updateMember: { role: 'approver' },

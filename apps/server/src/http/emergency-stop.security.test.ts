@@ -54,6 +54,13 @@ beforeAll(async () => {
   flowId = (await server.db.query<{ id: string }>("INSERT INTO flows (org_id, name) VALUES ($1, 'Deploy') RETURNING id", [org.org.id])).rows[0]!.id;
   await server.db.query(`INSERT INTO flow_versions (flow_id, version, definition) VALUES ($1, 1, '{"description":null,"expires_in_seconds":null,"on_expiry":"expire","steps":[]}')`, [flowId]);
   teamId = (await server.db.query<{ id: string }>("INSERT INTO teams (org_id, name) VALUES ($1, 'SRE') RETURNING id", [org.org.id])).rows[0]!.id;
+  await server.db.query('INSERT INTO routing_rule_sets (org_id, version, updated_by_type) VALUES ($1, 1, $2)', [org.org.id, 'system']);
+  ruleId = (
+    await server.db.query<{ id: string }>(
+      `INSERT INTO routing_rules (org_id, position, name, match, action) VALUES ($1, 1, 'Everything', '{}', $2) RETURNING id`,
+      [org.org.id, JSON.stringify({ approvers: { user_ids: [member.id], team_ids: [] }, quorum: 1 })],
+    )
+  ).rows[0]!.id;
   for (const [n, route] of READS) before.set(n, (await callRoute(route, org.key)).status);
   snapshot = await stateOf(approvalId);
   await setEmergencyStop(server.db, org.org.id, true);
@@ -62,9 +69,11 @@ afterAll(() => server.stop());
 /** A team, for the reads of one by id. */
 let teamId: string;
 let flowId: string;
+let ruleId: string;
 
 function callRoute(route: RouteDef, key: string) {
-  const path = route.path.replace('{id}', route.path.startsWith('/api/v1/teams/') ? teamId : route.path.startsWith('/api/v1/flows/') ? flowId : approvalId).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
+  const byPath = (p: string) => (p.startsWith('/api/v1/teams/') ? teamId : p.startsWith('/api/v1/flows/') ? flowId : p.startsWith('/api/v1/routing-rules/') ? ruleId : approvalId);
+  const path = route.path.replace('{id}', byPath(route.path)).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
   return callAnyRoute(server.url, route, { authorization: `Bearer ${key}`, path, body: bodies[route.operationId as OperationId] ?? {} });
 }
 
@@ -83,7 +92,14 @@ const ADMINISTRATION: OperationId[] = [
   'createFlow',
   'updateFlow',
   'deleteFlow',
+  'putRoutingRules',
+  'dryRunRoutingRules',
+  'deleteRoutingRule',
   'updateOrg',
+  'updateMyNotificationPreferences',
+  'updateOrgNotificationDefaults',
+  'updateSlackSettings',
+  'deleteSlackSettings',
   'createOAuthClient',
   'revokeOAuthClient',
   'addMember',
@@ -92,6 +108,10 @@ const ADMINISTRATION: OperationId[] = [
   'createConnection',
   'revokeConnection',
   'setPassword',
+  'setMyDelegation',
+  'deleteMyDelegation',
+  'setMemberDelegation',
+  'deleteMemberDelegation',
 ];
 const MUTATING = ROUTE_LIST.filter((r) => r.authorization.emergencyStop === 'refused').map((r) => [name(r), r] as const);
 const READS = ROUTE_LIST.filter((r) => r.authorization.emergencyStop !== 'refused').map((r) => [name(r), r] as const);

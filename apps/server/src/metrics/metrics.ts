@@ -125,7 +125,7 @@ export class Metrics {
     this.decided.inc({ outcome });
   }
 
-  deliveryAttempted(target: 'callback' | 'subscription' | 'notify' | 'email', outcome: DeliveryOutcome): void {
+  deliveryAttempted(target: 'callback' | 'subscription' | 'notify' | 'email' | 'slack' | 'slack_update', outcome: DeliveryOutcome): void {
     this.deliveries.inc({ target, outcome });
   }
 

@@ -7,6 +7,7 @@ import { cancelApproval } from './approvals/cancel-approval.ts';
 import { batchDecideApprovals } from './approvals/batch-decide-approvals.ts';
 import { listApprovalEvents } from './approvals/list-approval-events.ts';
 import { reportExecution } from './approvals/report-execution.ts';
+import { revokeApproval } from './approvals/revoke-approval.ts';
 import { createComment } from './comments/create-comment.ts';
 import { listComments } from './comments/list-comments.ts';
 import { listSteps } from './steps/list-steps.ts';
@@ -33,6 +34,16 @@ import { listAuditLog } from './audit/list-audit-log.ts';
 import { exportAuditLog } from './audit/export-audit-log.ts';
 import { endOtherSessions, listSessions } from './me/own-sessions.ts';
 import { createFlow, deleteFlow, getFlow, listFlows, updateFlow } from './flows/flow-handlers.ts';
+import {
+  getMyNotificationPreferences,
+  getOrgNotificationDefaults,
+  updateMyNotificationPreferences,
+  updateOrgNotificationDefaults,
+} from './notification-preferences/notification-preference-handlers.ts';
+import { deleteRoutingRule, dryRunRoutingRules, getRoutingRule, getRoutingRules, putRoutingRules } from './routing/routing-handlers.ts';
+import { deleteMemberDelegation, deleteMyDelegation, getMemberDelegation, getMyDelegation, setMemberDelegation, setMyDelegation } from './people/delegation-handlers.ts';
+import { reassignStep } from './people/reassign-step.ts';
+import { deleteSlackSettings, getSlackSettings, updateSlackSettings } from './slack/slack-settings-handlers.ts';
 import { addTeamMember, createTeam, deleteTeam, getTeam, listTeams, removeTeamMember, updateTeam } from './teams/team-handlers.ts';
 
 /** operationId → handler. Adding a route to the contract without a handler here fails the type check. */
@@ -45,6 +56,7 @@ export const handlers: Handlers = {
   cancelApproval,
   listApprovalEvents,
   reportExecution,
+  revokeApproval,
   waitForApproval,
   streamEvents,
   createComment,
@@ -90,4 +102,23 @@ export const handlers: Handlers = {
   createFlow,
   updateFlow,
   deleteFlow,
+  getMyNotificationPreferences,
+  updateMyNotificationPreferences,
+  getOrgNotificationDefaults,
+  updateOrgNotificationDefaults,
+  getRoutingRules,
+  putRoutingRules,
+  dryRunRoutingRules,
+  getRoutingRule,
+  deleteRoutingRule,
+  getMyDelegation,
+  setMyDelegation,
+  deleteMyDelegation,
+  getMemberDelegation,
+  setMemberDelegation,
+  deleteMemberDelegation,
+  reassignStep,
+  getSlackSettings,
+  updateSlackSettings,
+  deleteSlackSettings,
 };

@@ -12,6 +12,8 @@ const COLUMNS = [
   { table: 'callback_secrets', key: 'org_id', column: 'previous_secret', json: false },
   { table: 'approvals', key: 'id', column: 'callback_headers', json: true },
   { table: 'deliveries', key: 'id', column: 'headers', json: true },
+  { table: 'slack_settings', key: 'org_id', column: 'bot_token', json: false },
+  { table: 'slack_settings', key: 'org_id', column: 'signing_secret', json: false },
 ] as const;
 
 const BATCH = 500;

@@ -68,6 +68,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PORT: '0',
     HOST: '127.0.0.1',
     GREENLIGHT_EXPIRY_SWEEP_MS: '3600000',
+    // Tests of reminders, escalation and digests poll their timers faster themselves.
+    GREENLIGHT_TIMER_POLL_MS: '3600000',
     // Tests that look at the indexes' pending lists merge them themselves, or start a server that does.
     GREENLIGHT_INDEX_UPKEEP_MS: '3600000',
     // Every test calls from 127.0.0.1: the tests of invalid credentials would share one allowance.

@@ -13,11 +13,13 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   createApproval: approvalBody(),
   decideApproval: { decision: 'approve' },
   reportExecution: { status: 'started' },
+  revokeApproval: { reason: 'changed my mind' },
   batchDecideApprovals: { ids: [randomUUID()], decision: 'approve' },
   createComment: { body: 'looks fine' },
   configureSteps: { steps: [{ approver_id: randomUUID(), step_order: 1 }] },
   voteStep: { decision: 'approve' },
   updateOrg: { emergency_stop: false },
+  updateSlackSettings: { bot_token: 'xoxb-1111-2222-abcdefghijklmnop', signing_secret: 'abcdefghijklmnop1234', default_channel: '#approvals' },
   createOAuthClient: { name: 'Zapier', redirect_uris: ['https://zapier.com/dashboard/auth/oauth/return/App1/'] },
   addMember: { email: 'new-member@example.test', role: 'viewer' },
   updateMember: { role: 'approver' },
@@ -29,6 +31,13 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   addTeamMember: { user_id: randomUUID() },
   createFlow: { name: 'Deploy', steps: [{ approvers: { user_ids: [randomUUID()] } }] },
   updateFlow: { name: 'Deploy v2' },
+  updateMyNotificationPreferences: { channels: 'email' },
+  updateOrgNotificationDefaults: { reminder_policy: null },
+  putRoutingRules: { rules: [] },
+  dryRunRoutingRules: { rules: [] },
+  reassignStep: { user_ids: [randomUUID()] },
+  setMyDelegation: { delegate_id: randomUUID(), ends_at: '2999-01-01T00:00:00.000Z' },
+  setMemberDelegation: { delegate_id: randomUUID(), ends_at: '2999-01-01T00:00:00.000Z' },
 };
 
 /** A query per operation where the default would make the call slow (a long poll waits 30 s). */

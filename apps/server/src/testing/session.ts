@@ -15,6 +15,7 @@ export interface SignedIn {
   http(options?: { csrf?: boolean }): {
     get(path: string): supertest.Test;
     post(path: string): supertest.Test;
+    put(path: string): supertest.Test;
     patch(path: string): supertest.Test;
     delete(path: string): supertest.Test;
   };
@@ -34,6 +35,7 @@ export function sessionFor(server: TestServer, user: { id: string; email: string
       return {
         get: (p) => withCookie(agent.get(p)),
         post: (p) => mutation(agent.post(p)),
+        put: (p) => mutation(agent.put(p)),
         patch: (p) => mutation(agent.patch(p)),
         delete: (p) => mutation(agent.delete(p)),
       };

@@ -3,6 +3,7 @@ import type {
   AuditEventType,
   Delivery,
   EventType,
+  OnExpiry,
   OperationId,
   Priority,
   Role,
@@ -24,6 +25,7 @@ const every =
     list;
 
 export const PRIORITIES = every<Priority>()(['low', 'medium', 'high', 'critical']);
+export const ON_EXPIRY = every<OnExpiry>()(['expire', 'approve', 'reject']);
 export const APPROVAL_STATUSES = every<ApprovalStatus>()(['pending', 'approved', 'rejected', 'cancelled', 'expired']);
 export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comments:write']);
 export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
@@ -39,7 +41,10 @@ export const EVENT_TYPES = every<EventType>()([
   'steps.configured',
   'step.decided',
   'approval.execution_reported',
+  'approval.revoked',
   'step.vote_recorded',
+  'step.escalated',
+  'step.reassigned',
   'delivery.failed',
 ]);
 
@@ -74,8 +79,18 @@ export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
   'flow.created',
   'flow.updated',
   'flow.deleted',
+  'routing_rules.updated',
   'org.settings_changed',
+  'slack.configured',
+  'slack.removed',
   'approval.admin_override',
+  'approval.escalated',
+  'notification_defaults.changed',
+  'notification_preferences.changed',
+  'delegation.set',
+  'delegation.removed',
+  'approval.step_reassigned',
+  'approval.delegate_vote',
 ]);
 
 export const SCOPE_WORDS: Record<Scope, string> = {
@@ -97,12 +112,16 @@ export const ENDPOINTS = endpoints({
   decideApproval: ['patch', '/api/v1/approvals/{id}'],
   batchDecideApprovals: ['post', '/api/v1/approvals/batch-decide'],
   cancelApproval: ['delete', '/api/v1/approvals/{id}'],
+  revokeApproval: ['post', '/api/v1/approvals/{id}/revoke'],
   listApprovalEvents: ['get', '/api/v1/approvals/{id}/events'],
   createComment: ['post', '/api/v1/approvals/{id}/comments'],
   listComments: ['get', '/api/v1/approvals/{id}/comments'],
   listSteps: ['get', '/api/v1/approvals/{id}/steps'],
   getMe: ['get', '/api/v1/me'],
   updateOrg: ['patch', '/api/v1/org'],
+  getSlackSettings: ['get', '/api/v1/org/slack'],
+  updateSlackSettings: ['patch', '/api/v1/org/slack'],
+  deleteSlackSettings: ['delete', '/api/v1/org/slack'],
   listMembers: ['get', '/api/v1/members'],
   addMember: ['post', '/api/v1/members'],
   updateMember: ['patch', '/api/v1/members/{userId}'],
@@ -124,10 +143,22 @@ export const ENDPOINTS = endpoints({
   addTeamMember: ['post', '/api/v1/teams/{id}/members'],
   removeTeamMember: ['delete', '/api/v1/teams/{id}/members/{userId}'],
   listFlows: ['get', '/api/v1/flows'],
+  getRoutingRules: ['get', '/api/v1/routing-rules'],
+  putRoutingRules: ['put', '/api/v1/routing-rules'],
+  dryRunRoutingRules: ['post', '/api/v1/routing-rules/dry-run'],
   createFlow: ['post', '/api/v1/flows'],
+  updateFlow: ['patch', '/api/v1/flows/{id}'],
+  getMyDelegation: ['get', '/api/v1/me/delegation'],
+  setMyDelegation: ['post', '/api/v1/me/delegation'],
+  deleteMyDelegation: ['delete', '/api/v1/me/delegation'],
+  reassignStep: ['post', '/api/v1/approvals/{id}/steps/{stepId}/reassign'],
   deleteFlow: ['delete', '/api/v1/flows/{id}'],
   listSessions: ['get', '/api/v1/me/sessions'],
   endOtherSessions: ['delete', '/api/v1/me/sessions'],
+  getMyNotificationPreferences: ['get', '/api/v1/me/notification-preferences'],
+  updateMyNotificationPreferences: ['patch', '/api/v1/me/notification-preferences'],
+  getOrgNotificationDefaults: ['get', '/api/v1/org/notification-defaults'],
+  updateOrgNotificationDefaults: ['patch', '/api/v1/org/notification-defaults'],
 });
 
 /** Where the audit log's export is downloaded from (a plain link: the browser saves the file). */

@@ -9,6 +9,9 @@ export type Route =
   | { name: 'settings' }
   | { name: 'audit-log' }
   | { name: 'teams' }
+  | { name: 'notifications' }
+  | { name: 'routing' }
+  | { name: 'flows' }
   | { name: 'not-found' };
 
 export function parseRoute(pathname: string): Route {
@@ -20,6 +23,9 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/settings') return { name: 'settings' };
   if (pathname === '/audit-log') return { name: 'audit-log' };
   if (pathname === '/teams') return { name: 'teams' };
+  if (pathname === '/notifications') return { name: 'notifications' };
+  if (pathname === '/routing') return { name: 'routing' };
+  if (pathname === '/flows') return { name: 'flows' };
   return { name: 'not-found' };
 }
 

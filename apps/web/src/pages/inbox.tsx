@@ -15,7 +15,16 @@ import { useResource } from '../lib/use-resource.ts';
 const PAGE_SIZE = 20;
 const TEXT_FILTERS = ['search', 'action_type', 'source', 'tags'] as const;
 
+/** The reviewer's tabs: what waits for me first (the server's `assigned` filter). */
+const TABS = [
+  { assigned: 'me', label: 'Waiting for me' },
+  { assigned: 'my_teams', label: 'Waiting for my teams' },
+  { assigned: 'all', label: 'Everything' },
+] as const;
+type Assigned = (typeof TABS)[number]['assigned'];
+
 interface Filters {
+  assigned: Assigned;
   status: string;
   priority: string;
   search: string;
@@ -28,7 +37,9 @@ interface Filters {
 /** The filters live in the URL, so a filtered inbox can be bookmarked, shared and reloaded. */
 function filtersOf(url: URL): Filters {
   const q = url.searchParams;
+  const assigned = TABS.find((t) => t.assigned === q.get('assigned'))?.assigned ?? 'me';
   return {
+    assigned,
     status: q.get('status') ?? 'pending',
     priority: q.get('priority') ?? '',
     search: q.get('search') ?? '',
@@ -41,6 +52,7 @@ function filtersOf(url: URL): Filters {
 
 function hrefOf(f: Filters): string {
   const q = new URLSearchParams();
+  if (f.assigned !== 'me') q.set('assigned', f.assigned);
   if (f.status !== 'pending') q.set('status', f.status);
   for (const k of ['priority', ...TEXT_FILTERS] as const) if (f[k]) q.set(k, f[k]);
   if (f.page > 1) q.set('page', String(f.page));
@@ -59,7 +71,9 @@ export function InboxPage() {
       'listApprovals',
       {
         query: {
-          status: filters.status === 'all' ? undefined : filters.status,
+          // "Waiting for me / my teams" are pending requests by definition; the status filter applies to "Everything".
+          assigned: filters.assigned === 'all' ? undefined : filters.assigned,
+          status: filters.assigned !== 'all' || filters.status === 'all' ? undefined : filters.status,
           priority: filters.priority || undefined,
           search: filters.search.trim() || undefined,
           action_type: filters.action_type.trim() || undefined,
@@ -112,6 +126,18 @@ export function InboxPage() {
   return (
     <>
       <h1>Inbox</h1>
+      <nav aria-label="Whose requests" className="tabs" data-testid="inbox-tabs">
+        {TABS.map((t) => (
+          <a
+            key={t.assigned}
+            href={hrefOf({ ...filters, assigned: t.assigned, page: 1 })}
+            onClick={handleLinkClick}
+            aria-current={filters.assigned === t.assigned ? 'page' : undefined}
+          >
+            {t.label}
+          </a>
+        ))}
+      </nav>
       <FilterForm filters={filters} />
       <p className="visually-hidden" aria-live="polite">
         {announcement}
@@ -122,7 +148,15 @@ export function InboxPage() {
         </h2>
         <ErrorMessage error={list.error} />
         {list.data && rows.length === 0 && (
-          <p className="muted">{filters.status === 'pending' ? 'Nothing is waiting for a decision.' : 'No request matches these filters.'}</p>
+          <p className="muted">
+            {filters.assigned === 'me'
+              ? 'Nothing is waiting for you.'
+              : filters.assigned === 'my_teams'
+                ? 'Nothing is waiting for your teams.'
+                : filters.status === 'pending'
+                  ? 'Nothing is waiting for a decision.'
+                  : 'No request matches these filters.'}
+          </p>
         )}
         {!list.data && list.loading && <p className="muted">Loading…</p>}
         {decidable.length > 0 && (
@@ -270,7 +304,14 @@ function FilterForm({ filters }: { filters: Filters }) {
       {field('search', 'Search', 'Title or description', 'search')}
       <label htmlFor={`${id}-status`}>
         Status
-        <select id={`${id}-status`} name="status" value={draft.status} onChange={(e) => apply({ ...draft, status: e.target.value })}>
+        <select
+          id={`${id}-status`}
+          name="status"
+          value={draft.assigned === 'all' ? draft.status : 'pending'}
+          disabled={draft.assigned !== 'all'}
+          title={draft.assigned === 'all' ? undefined : 'Only pending requests wait for someone'}
+          onChange={(e) => apply({ ...draft, status: e.target.value })}
+        >
           {APPROVAL_STATUSES.map((s) => (
             <option key={s} value={s}>
               {s}

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Approval, ApprovalEvent, Comment, Step } from '@greenlight/contract';
-import { api } from '../api/client.ts';
+import type { Approval, ApprovalEvent, Comment, Quorum as StepQuorum, Step } from '@greenlight/contract';
+import { api, type ApiOutput } from '../api/client.ts';
 import { useLiveEvents } from '../api/live.tsx';
 import { useSession, type Me } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
@@ -12,22 +12,26 @@ import { canDecide, isRequester } from '../lib/decide.ts';
 import { formatDate, fromNow, principalLabel } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 
+/** The request with its run (steps, active step, per-reviewer results). */
+type ApprovalDetail = ApiOutput<'getApproval'>;
+type Run = NonNullable<ApprovalDetail['run']>;
+type RunStep = Run['steps'][number];
+type ReviewerResult = ApprovalDetail['results'][number];
+
 interface Detail {
-  approval: Approval;
+  approval: ApprovalDetail;
   comments: Comment[];
   events: ApprovalEvent[];
-  steps: Step[];
 }
 
-/** The four reads a request page needs, in parallel: one round trip, not four. */
+/** The three reads a request page needs, in parallel: one round trip, not three. */
 async function loadDetail(id: string, signal: AbortSignal): Promise<Detail> {
-  const [approval, comments, events, steps] = await Promise.all([
+  const [approval, comments, events] = await Promise.all([
     api('getApproval', { params: { id } }, { signal }),
     api('listComments', { params: { id } }, { signal }),
     api('listApprovalEvents', { params: { id } }, { signal }),
-    api('listSteps', { params: { id } }, { signal }),
   ]);
-  return { approval, comments: comments.data, events: events.data, steps: steps.data };
+  return { approval, comments: comments.data, events: events.data };
 }
 
 export function RequestPage({ id }: { id: string }) {
@@ -52,9 +56,9 @@ export function RequestPage({ id }: { id: string }) {
   if (!detail.data) {
     return detail.error ? <ErrorMessage error={detail.error} /> : <p className="muted">Loading…</p>;
   }
-  const { approval: a, comments, events, steps } = detail.data;
+  const { approval: a, comments, events } = detail.data;
   const setApproval = (next: Approval) => {
-    detail.set((cur) => cur && { ...cur, approval: next });
+    detail.set((cur) => cur && { ...cur, approval: { ...cur.approval, ...next } });
     detail.reload();
   };
 
@@ -72,6 +76,11 @@ export function RequestPage({ id }: { id: string }) {
             Requested by {principalLabel(a.requested_by)}
             {a.source ? ` via ${a.source}` : ''} <time dateTime={a.created_at}>{fromNow(a.created_at)}</time>
           </span>
+          {a.routing && (
+            <span className="muted" data-testid="routed-by">
+              · routed by the rule “{a.routing.rule_name}”
+            </span>
+          )}
         </div>
       </header>
       <div className="request-grid" style={{ marginTop: '1rem' }}>
@@ -116,7 +125,7 @@ export function RequestPage({ id }: { id: string }) {
           <Comments approvalId={a.id} comments={comments} onAdded={detail.reload} />
         </div>
         <div>
-          {steps.length > 0 && <Steps steps={steps} sequential={a.is_sequential} me={me} />}
+          {a.run ? <RunView approval={a} run={a.run} me={me} onChanged={detail.reload} /> : a.results.length > 0 && <Results results={a.results} />}
           <section className="card" aria-labelledby="h-timeline">
             <h2 id="h-timeline">Audit trail</h2>
             <Timeline events={events} />
@@ -227,6 +236,7 @@ function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: 
           }}
         />
       )}
+      <RevokeArea approval={a} me={me} onRevoked={(next) => { setDone('You revoked this approval. The automation is told not to act on it.'); onChanged(next); }} />
       {cancellable && (
         <ConfirmButton
           title="Cancel this request?"
@@ -246,35 +256,251 @@ function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: 
   );
 }
 
-function Steps({ steps, sequential, me }: { steps: Step[]; sequential: boolean; me: Me | null }) {
+/**
+ * The revoke window: until when an approval may be taken back, and the button for whoever may (an
+ * admin, or the person whose approval decided it; the server also accepts any other approver who
+ * voted approve). A revoked approval says who revoked it and why.
+ */
+function RevokeArea({ approval: a, me, onRevoked }: { approval: Approval; me: Me | null; onRevoked(a: Approval): void }) {
+  const [reason, setReason] = useState('');
+  if (a.revoked_at) {
+    return (
+      <p className="alert warn" data-testid="revoked">
+        Approval revoked by {a.revoked_by ? principalLabel(a.revoked_by) : 'someone'}{' '}
+        <time dateTime={a.revoked_at} title={formatDate(a.revoked_at)}>{fromNow(a.revoked_at)}</time>
+        {a.revocation_reason ? `: “${a.revocation_reason}”` : ''}. The automation was told not to act on it.
+      </p>
+    );
+  }
+  if (a.status !== 'approved' || !a.revocable_until) return null;
+  const open = Date.parse(a.revocable_until) > Date.now() && a.execution === null;
+  const allowed = me?.user?.role === 'admin' || (me?.user?.id !== undefined && a.decided_by === me.user.id);
   return (
-    <section className="card" aria-labelledby="h-steps">
-      <h2 id="h-steps">Steps {sequential && <span className="small muted">(in order)</span>}</h2>
+    <div className="stack" data-testid="revoke-window">
+      <p className="small muted">
+        {open ? 'Revocable until ' : 'The revoke window closed '}
+        <time dateTime={a.revocable_until} title={formatDate(a.revocable_until)}>{formatDate(a.revocable_until)}</time>
+        {a.execution ? ' (the automation has started)' : ''}
+      </p>
+      {open && allowed && (
+        <ConfirmButton
+          title="Revoke this approval?"
+          body={
+            <label className="stack small">
+              Reason (optional, the automation receives it)
+              <input value={reason} maxLength={10_000} onChange={(e) => setReason(e.target.value)} />
+            </label>
+          }
+          confirmLabel="Revoke approval"
+          danger
+          onConfirm={async () => {
+            const next = await api('revokeApproval', { params: { id: a.id }, body: reason.trim() ? { reason: reason.trim() } : {} });
+            onRevoked(next);
+          }}
+        >
+          Revoke
+        </ConfirmButton>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The request's run: each step with whom it asks (by name; a person away shows who decides for them),
+ * its status, the active step, and every reviewer's result ("Dana for Bob approved …"). The requester
+ * and admins reassign a pending step from here.
+ */
+function RunView({ approval: a, run, me, onChanged }: { approval: ApprovalDetail; run: Run; me: Me | null; onChanged(): void }) {
+  const mayReassign = a.status === 'pending' && (isRequester(a, me) || me?.user?.role === 'admin');
+  return (
+    <section className="card" aria-labelledby="h-steps" data-testid="run">
+      <h2 id="h-steps">
+        Steps {a.is_sequential && <span className="small muted">(in order)</span>}
+        {run.flow_id && <span className="small muted"> · flow version {run.flow_version}</span>}
+      </h2>
       <ol className="stack" style={{ paddingLeft: '1.25rem' }}>
-        {steps.map((s) => (
-          <li key={s.id}>
+        {run.steps.map((s) => (
+          <li key={s.id} data-testid="run-step" data-status={s.status} aria-current={run.active_step === s.step_order ? 'step' : undefined}>
             <div className="row">
+              {s.name && <strong>{s.name}:</strong>}
               <span data-testid="step-approvers">
                 {s.approvers.map((p, i) => (
                   <span key={`${p.type}:${p.id}`}>
                     {i > 0 && ', '}
-                    {p.type === 'user' && p.id === me?.user?.id ? 'You' : p.type === 'team' ? `team ${p.name ?? p.id.slice(0, 8)}` : (p.name ?? p.id.slice(0, 8))}
+                    {p.type === 'user' && p.id === me?.user?.id ? 'You' : p.type === 'team' ? `team ${p.name ?? 'no longer there'}` : (p.name ?? 'a former member')}
                   </span>
                 ))}
                 {quorumWords(s)}
               </span>
               <StatusBadge status={s.status} />
+              {run.active_step === s.step_order && <span className="badge">active</span>}
             </div>
-            {s.decided_at && (
-              <div className="small muted">
-                {s.status} {fromNow(s.decided_at)}
-                {s.comment ? `: “${s.comment}”` : ''}
-              </div>
-            )}
+            {s.approvers
+              .filter((p) => p.type === 'user' && p.delegated_to)
+              .map((p) => (
+                <div className="small muted" key={`away-${p.id}`} data-testid="delegation-note">
+                  {p.name} is away until {formatDate(p.delegated_to!.until)}: {p.delegated_to!.id === me?.user?.id ? 'you decide' : `${p.delegated_to!.name ?? 'their delegate'} decides`} for them.
+                </div>
+              ))}
+            {s.time_limit_seconds && s.status === 'pending' && <div className="small muted">Time limit once active: {Math.round(s.time_limit_seconds / 60)} min</div>}
+            {s.results.length > 0 && <ResultList results={s.results} />}
+            {mayReassign && s.status === 'pending' && <ReassignButton approvalId={a.id} step={s} me={me} onDone={onChanged} />}
           </li>
         ))}
       </ol>
     </section>
+  );
+}
+
+/** Votes on a request without steps. */
+function Results({ results }: { results: ReviewerResult[] }) {
+  return (
+    <section className="card" aria-labelledby="h-results">
+      <h2 id="h-results">Reviewers</h2>
+      <ResultList results={results} />
+    </section>
+  );
+}
+
+export function reviewerWords(r: ReviewerResult): string {
+  const who = principalLabel({ type: r.reviewer.type, name: r.reviewer.name });
+  return r.on_behalf_of ? `${who} for ${r.on_behalf_of.name ?? 'a member'}` : who;
+}
+
+function ResultList({ results }: { results: ReviewerResult[] }) {
+  return (
+    <ul className="result-list" data-testid="results">
+      {results.map((r) => (
+        <li key={`${r.reviewer.id}:${r.step_order}:${r.decided_at}`}>
+          <strong>{reviewerWords(r)}</strong> {r.result}{' '}
+          <time className="muted" dateTime={r.decided_at} title={formatDate(r.decided_at)}>
+            {fromNow(r.decided_at)}
+          </time>
+          {r.comment ? `: “${r.comment}”` : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * Reassign a pending step: to people (admins pick from the members; others from the members of the
+ * teams, the names they can see) and/or teams, with a quorum.
+ */
+function ReassignButton({ approvalId, step, me, onDone }: { approvalId: string; step: RunStep; me: Me | null; onDone(): void }) {
+  const [open, setOpen] = useState(false);
+  const [people, setPeople] = useState<{ id: string; name: string }[]>([]);
+  const [teams, setTeams] = useState<{ id: string; name: string }[]>([]);
+  const [userIds, setUserIds] = useState<string[]>([]);
+  const [teamIds, setTeamIds] = useState<string[]>([]);
+  const [quorum, setQuorum] = useState<string>(String(step.quorum));
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    const ctl = new AbortController();
+    void (async () => {
+      try {
+        const t = await api('listTeams', {}, { signal: ctl.signal });
+        setTeams(t.data.map((x) => ({ id: x.id, name: x.name })));
+        if (me?.user?.role === 'admin') {
+          const m = await api('listMembers', {}, { signal: ctl.signal });
+          setPeople(m.data.filter((x) => x.role !== 'viewer').map((x) => ({ id: x.user_id, name: x.name ?? x.email })));
+        } else {
+          const seen = new Map<string, string>();
+          for (const team of t.data) for (const member of team.members) seen.set(member.user_id, member.name);
+          setPeople([...seen].map(([id, name]) => ({ id, name })));
+        }
+      } catch (err) {
+        if (!ctl.signal.aborted) setError(err);
+      }
+    })();
+    return () => ctl.abort();
+  }, [open, me]);
+  const toggle = (list: string[], set: (v: string[]) => void, id: string, on: boolean) => set(on ? [...list, id] : list.filter((x) => x !== id));
+  if (!open) {
+    return (
+      <div>
+        <button type="button" className="secondary small" onClick={() => setOpen(true)} data-testid="reassign-open">
+          Reassign step {step.step_order}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="stack card"
+      data-testid="reassign-form"
+      aria-label={`Reassign step ${step.step_order}`}
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        try {
+          const q: StepQuorum = quorum === 'all' ? 'all' : Number(quorum);
+          await api('reassignStep', {
+            params: { id: approvalId, stepId: step.id },
+            body: { user_ids: userIds, team_ids: teamIds, quorum: q, ...(comment.trim() ? { comment: comment.trim() } : {}) },
+          });
+          setOpen(false);
+          onDone();
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <fieldset>
+        <legend>People</legend>
+        <div className="pick-list">
+          {people.map((p) => (
+            <label key={p.id} className="check">
+              <input type="checkbox" checked={userIds.includes(p.id)} onChange={(e) => toggle(userIds, setUserIds, p.id, e.target.checked)} />
+              {p.name}
+            </label>
+          ))}
+          {people.length === 0 && <span className="muted small">Nobody to choose from.</span>}
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Teams</legend>
+        <div className="pick-list">
+          {teams.map((t) => (
+            <label key={t.id} className="check">
+              <input type="checkbox" checked={teamIds.includes(t.id)} onChange={(e) => toggle(teamIds, setTeamIds, t.id, e.target.checked)} />
+              {t.name}
+            </label>
+          ))}
+          {teams.length === 0 && <span className="muted small">No teams yet.</span>}
+        </div>
+      </fieldset>
+      <label>
+        How many must approve
+        <select value={quorum} onChange={(e) => setQuorum(e.target.value)}>
+          {['1', '2', '3', '4', '5'].map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+          <option value="all">all of them</option>
+        </select>
+      </label>
+      <label>
+        Why (kept on the request)
+        <input value={comment} maxLength={10_000} onChange={(e) => setComment(e.target.value)} />
+      </label>
+      <ErrorMessage error={error} />
+      <div className="row">
+        <button type="submit" disabled={busy || userIds.length + teamIds.length === 0}>
+          {busy ? 'Reassigning…' : 'Reassign'}
+        </button>
+        <button type="button" className="secondary" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }
 
@@ -284,6 +510,8 @@ function quorumWords(s: Step): string {
   if (one) return '';
   return s.quorum === 'all' ? ' (all of them)' : ` (${s.quorum} of them)`;
 }
+
+const isRouting = (v: unknown): v is { rule_name: string } => typeof v === 'object' && v !== null && typeof (v as { rule_name?: unknown }).rule_name === 'string';
 
 const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'approval.created': 'requested this',
@@ -296,7 +524,10 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'steps.configured': 'configured the steps',
   'step.decided': 'decided a step',
   'approval.execution_reported': 'reported the execution',
+  'approval.revoked': 'revoked the approval',
   'step.vote_recorded': 'voted on a step',
+  'step.escalated': 'escalated a step that waited too long',
+  'step.reassigned': 'reassigned a step',
   'delivery.failed': 'delivery failed',
 };
 
@@ -307,12 +538,18 @@ function Timeline({ events }: { events: ApprovalEvent[] }) {
       {events.map((e) => {
         const comment = typeof e.data.comment === 'string' && e.data.comment ? e.data.comment : null;
         const decision = typeof e.data.decision === 'string' ? e.data.decision : null;
+        const forWhom = (e.data.on_behalf_of as { name?: string | null } | undefined)?.name ?? null;
         return (
           <li key={e.id} data-type={e.type}>
             <div>
-              <strong>{e.type === 'approval.expired' ? 'Greenlight' : principalLabel(e.actor)}</strong> {EVENT_WORDS[e.type]}
+              <strong>
+                {e.type === 'approval.expired' ? 'Greenlight' : principalLabel(e.actor)}
+                {forWhom ? ` for ${forWhom}` : ''}
+              </strong>{' '}
+              {EVENT_WORDS[e.type]}
               {e.type === 'approval.vote_recorded' && decision ? ` (${decision})` : ''}
               {e.type === 'approval.execution_reported' && typeof e.data.status === 'string' ? `: ${e.data.status}` : ''}
+              {e.type === 'approval.created' && isRouting(e.data.routing) ? ` (routed by the rule “${e.data.routing.rule_name}”)` : ''}
             </div>
             {comment && <div className="small">“{comment}”</div>}
             <time className="small muted" dateTime={e.created_at} title={formatDate(e.created_at)}>

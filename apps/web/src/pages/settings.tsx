@@ -1,10 +1,11 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
-import { fromNow } from '../lib/format.ts';
+import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
@@ -28,10 +29,13 @@ export function SettingsPage() {
         </a>
       </section>
       <Sessions />
-      <Notifications email={me?.notifications?.email ?? false} />
+      {me?.user && me.user.role !== 'viewer' && <OutOfOffice selfId={me.user.id} />}
+      <Notifications email={me?.notifications?.email ?? false} slack={me?.notifications?.slack ?? false} isAdmin={isAdmin} />
       {isAdmin ? (
         <>
+          <SlackSettings />
           <EmergencyStop />
+          <WhoDecides />
           <Members selfId={me.user?.id ?? ''} />
         </>
       ) : (
@@ -41,7 +45,7 @@ export function SettingsPage() {
   );
 }
 
-function Notifications({ email }: { email: boolean }) {
+function Notifications({ email, slack, isAdmin }: { email: boolean; slack: boolean; isAdmin: boolean }) {
   return (
     <section className="card" aria-labelledby="h-notifications">
       <h2 id="h-notifications">Notifications</h2>
@@ -55,6 +59,154 @@ function Notifications({ email }: { email: boolean }) {
           Email is <strong data-testid="email-state">off</strong>: nobody is told of new requests by email. The server operator turns it on by setting{' '}
           <code>GREENLIGHT_SMTP_URL</code> and <code>GREENLIGHT_MAIL_FROM</code>.
         </p>
+      )}
+      <p>
+        <a href="/notifications" onClick={handleLinkClick}>
+          Your notification preferences
+        </a>{' '}
+        (channels, quiet hours, a daily digest; admins also set the defaults and reminders).
+      </p>
+      {slack ? (
+        <p>
+          Slack is <strong data-testid="slack-state">on</strong>: requests are posted with Approve and Reject buttons, and every message is updated
+          once the request is decided, cancelled or expires.
+        </p>
+      ) : (
+        <p>
+          Slack is <strong data-testid="slack-state">off</strong>: nothing is posted to Slack.{' '}
+          {isAdmin ? 'Connect your Slack app below to turn it on.' : 'An admin turns it on in these settings.'}
+        </p>
+      )}
+    </section>
+  );
+}
+
+type Slack = ApiOutput<'getSlackSettings'>;
+
+/** The org's Slack app: whether it is configured, its channel and direct messages. Secrets are write-only. */
+function SlackSettings() {
+  const id = useId();
+  const settings = useResource('slack-settings', (signal) => api('getSlackSettings', {}, { signal }));
+  const [botToken, setBotToken] = useState('');
+  const [signingSecret, setSigningSecret] = useState('');
+  const [channel, setChannel] = useState<string | null>(null);
+  const [dm, setDm] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [saved, setSaved] = useState(false);
+  const current: Slack | undefined = settings.data;
+  const shownChannel = channel ?? current?.default_channel ?? '';
+  const shownDm = dm ?? current?.dm_approvers ?? false;
+  const done = (next: Slack) => {
+    settings.set(() => next);
+    setBotToken('');
+    setSigningSecret('');
+    setChannel(null);
+    setDm(null);
+    setSaved(true);
+  };
+  return (
+    <section className="card" aria-labelledby="h-slack">
+      <h2 id="h-slack">Slack</h2>
+      <ErrorMessage error={settings.error} />
+      {current && (
+        <>
+          <p>
+            Slack is <strong data-testid="slack-configured">{current.configured ? 'configured' : 'not configured'}</strong>
+            {current.configured && current.default_channel ? (
+              <>
+                {' '}
+                — requests are posted to <code data-testid="slack-channel">{current.default_channel}</code>
+              </>
+            ) : null}
+            {current.configured ? `; direct messages to the people asked are ${current.dm_approvers ? 'on' : 'off'}.` : '.'}
+          </p>
+          <p className="muted">
+            In your Slack app, set the Interactivity Request URL to <code>{current.interactivity_url}</code> and give the bot the scopes{' '}
+            <code>chat:write</code>, <code>users:read</code> and <code>users:read.email</code>. The bot token and signing secret are stored encrypted
+            and never shown again.
+          </p>
+          <form
+            className="stack"
+            onSubmit={async (e) => {
+              e.preventDefault();
+              setBusy(true);
+              setError(undefined);
+              setSaved(false);
+              try {
+                done(
+                  await api('updateSlackSettings', {
+                    body: {
+                      ...(botToken.trim() ? { bot_token: botToken.trim() } : {}),
+                      ...(signingSecret.trim() ? { signing_secret: signingSecret.trim() } : {}),
+                      default_channel: shownChannel.trim() === '' ? null : shownChannel.trim(),
+                      dm_approvers: shownDm,
+                    },
+                  }),
+                );
+              } catch (err) {
+                setError(err);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            <label htmlFor={`${id}-token`}>
+              Bot token {current.bot_token.configured && <span className="muted">(set; leave empty to keep it)</span>}
+              <input
+                id={`${id}-token`}
+                type="password"
+                autoComplete="off"
+                placeholder="xoxb-…"
+                required={!current.bot_token.configured}
+                value={botToken}
+                onChange={(e) => setBotToken(e.target.value)}
+              />
+            </label>
+            <label htmlFor={`${id}-secret`}>
+              Signing secret {current.signing_secret.configured && <span className="muted">(set; leave empty to keep it)</span>}
+              <input
+                id={`${id}-secret`}
+                type="password"
+                autoComplete="off"
+                required={!current.signing_secret.configured}
+                value={signingSecret}
+                onChange={(e) => setSigningSecret(e.target.value)}
+              />
+            </label>
+            <label htmlFor={`${id}-channel`}>
+              Channel
+              <input id={`${id}-channel`} placeholder="#approvals" value={shownChannel} onChange={(e) => setChannel(e.target.value)} />
+            </label>
+            <label htmlFor={`${id}-dm`} className="checkbox">
+              <input id={`${id}-dm`} type="checkbox" checked={shownDm} onChange={(e) => setDm(e.target.checked)} /> Also send a direct message to each
+              person asked to decide
+            </label>
+            <div>
+              <button type="submit" className="primary" disabled={busy}>
+                {busy ? 'Saving…' : current.configured ? 'Save Slack settings' : 'Connect Slack'}
+              </button>
+            </div>
+            {saved && (
+              <p role="status" className="muted">
+                Saved.
+              </p>
+            )}
+            <ErrorMessage error={error} />
+          </form>
+          {current.configured && (
+            <ConfirmButton
+              className="danger"
+              title="Turn Slack off?"
+              body={<p>Nothing more is posted to Slack, and the buttons of messages already posted stop working.</p>}
+              confirmLabel="Turn off"
+              danger
+              onConfirm={async () => done(await api('deleteSlackSettings', {}))}
+            >
+              Turn Slack off
+            </ConfirmButton>
+          )}
+        </>
       )}
     </section>
   );
@@ -302,6 +454,174 @@ function Sessions() {
       >
         Sign out everywhere
       </ConfirmButton>
+    </section>
+  );
+}
+
+type Delegation = NonNullable<ApiOutput<'getMyDelegation'>['delegation']>;
+
+/** datetime-local wants local time without a zone. */
+const localInput = (d: Date) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+/**
+ * Out of office: while it lasts, whatever asks you asks your delegate, who decides for you. The people
+ * to choose from are the members of the teams (everyone can read those); an admin sees every member.
+ */
+function OutOfOffice({ selfId }: { selfId: string }) {
+  const { me } = useSession();
+  const id = useId();
+  const current = useResource('delegation', (signal) => api('getMyDelegation', {}, { signal }));
+  const people = useResource(`people:${me?.user?.role}`, async (signal) => {
+    if (me?.user?.role === 'admin') {
+      const m = await api('listMembers', {}, { signal });
+      return m.data.filter((x) => x.role !== 'viewer').map((x) => ({ id: x.user_id, name: x.name ?? x.email }));
+    }
+    const t = await api('listTeams', {}, { signal });
+    const seen = new Map<string, string>();
+    for (const team of t.data) for (const member of team.members) seen.set(member.user_id, member.name);
+    return [...seen].map(([uid, name]) => ({ id: uid, name }));
+  });
+  const [delegate, setDelegate] = useState('');
+  const [from, setFrom] = useState(() => localInput(new Date()));
+  const [until, setUntil] = useState(() => localInput(new Date(Date.now() + 7 * 86_400_000)));
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const d: Delegation | null = current.data?.delegation ?? null;
+  const choices = (people.data ?? []).filter((p) => p.id !== selfId);
+  return (
+    <section className="card" aria-labelledby="h-ooo" data-testid="out-of-office">
+      <h2 id="h-ooo">Out of office</h2>
+      {d ? (
+        <p data-testid="delegation-state">
+          {d.active ? 'You are away' : 'You will be away'} from {formatDate(d.starts_at)} until {formatDate(d.ends_at)}:{' '}
+          <strong>{d.delegate.name}</strong> {d.active ? 'decides' : 'will decide'} what asks you meanwhile, for you.
+        </p>
+      ) : (
+        <p className="muted" data-testid="delegation-state">
+          No delegate set: what asks you waits for you.
+        </p>
+      )}
+      <form
+        className="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(undefined);
+          try {
+            const next = await api('setMyDelegation', {
+              body: { delegate_id: delegate, starts_at: new Date(from).toISOString(), ends_at: new Date(until).toISOString() },
+            });
+            current.set(() => next);
+          } catch (err) {
+            setError(err);
+          } finally {
+            setBusy(false);
+          }
+        }}
+      >
+        <label htmlFor={`${id}-delegate`}>
+          Delegate
+          <select id={`${id}-delegate`} required value={delegate} onChange={(e) => setDelegate(e.target.value)}>
+            <option value="">Choose a member…</option>
+            {choices.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="row">
+          <label htmlFor={`${id}-from`}>
+            From
+            <input id={`${id}-from`} type="datetime-local" required value={from} onChange={(e) => setFrom(e.target.value)} />
+          </label>
+          <label htmlFor={`${id}-until`}>
+            Until
+            <input id={`${id}-until`} type="datetime-local" required value={until} onChange={(e) => setUntil(e.target.value)} />
+          </label>
+        </div>
+        <ErrorMessage error={error} />
+        <div className="row">
+          <button type="submit" disabled={busy || !delegate}>
+            {d ? 'Replace delegation' : 'Set delegate'}
+          </button>
+          {d && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={async () => {
+                setError(undefined);
+                try {
+                  current.set(() => ({ delegation: null }));
+                  await api('deleteMyDelegation', {});
+                } catch (err) {
+                  setError(err);
+                } finally {
+                  current.reload();
+                }
+              }}
+            >
+              I am back: end it
+            </button>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** The org's decision settings: the admin override of steps, and whether only admins resolve requests. */
+function WhoDecides() {
+  const { me, reload } = useSession();
+  const [error, setError] = useState<unknown>(undefined);
+  const [saved, setSaved] = useState('');
+  // Shown as chosen at once; the server's answer (or a refusal) then sets them.
+  const [override, setOverride] = useState(me?.org.admin_override ?? false);
+  const [policy, setPolicy] = useState(me?.org.resolve_policy ?? 'approvers');
+  useEffect(() => {
+    setOverride(me?.org.admin_override ?? false);
+    setPolicy(me?.org.resolve_policy ?? 'approvers');
+  }, [me]);
+  const change = async (body: { admin_override?: boolean; resolve_policy?: 'approvers' | 'admin_only' }) => {
+    setError(undefined);
+    setSaved('');
+    if (body.admin_override !== undefined) setOverride(body.admin_override);
+    if (body.resolve_policy !== undefined) setPolicy(body.resolve_policy);
+    try {
+      const org = await api('updateOrg', { body });
+      setOverride(org.admin_override ?? false);
+      setPolicy(org.resolve_policy ?? 'approvers');
+      setSaved('Saved.');
+      void reload();
+    } catch (err) {
+      setError(err);
+      void reload();
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="h-who-decides" data-testid="who-decides">
+      <h2 id="h-who-decides">Who may decide</h2>
+      <label className="check">
+        <input type="checkbox" checked={override} onChange={(e) => void change({ admin_override: e.target.checked })} />
+        Admins (and API keys) may decide a step that does not ask them — each use is recorded in the audit log
+      </label>
+      <fieldset>
+        <legend>Who resolves requests</legend>
+        <label className="check">
+          <input type="radio" name="resolve_policy" checked={policy === 'approvers'} onChange={() => void change({ resolve_policy: 'approvers' })} />
+          The people each request asks
+        </label>
+        <label className="check">
+          <input type="radio" name="resolve_policy" checked={policy === 'admin_only'} onChange={() => void change({ resolve_policy: 'admin_only' })} />
+          Only admins
+        </label>
+      </fieldset>
+      <ErrorMessage error={error} />
+      {saved && (
+        <p className="small muted" role="status">
+          {saved}
+        </p>
+      )}
     </section>
   );
 }

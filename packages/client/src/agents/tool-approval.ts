@@ -1,4 +1,6 @@
+import { outcomeOfStatus } from '@greenlight/triggers';
 import type { Greenlight, WaitOutcomeResult } from '../client.ts';
+import { ConflictError } from '../errors.ts';
 import type { BodyOf } from '../types.ts';
 
 /** A tool call an agent framework wants to run, in the terms every framework has. */
@@ -27,6 +29,12 @@ export interface ToolApprovalOptions {
   signal?: AbortSignal;
   /** Prefix of the idempotency key (default the framework's name), before the framework's call id. */
   keyPrefix?: string;
+  /**
+   * Withdraw the request when the wait runs out (default: leave it pending). Nobody then approves a
+   * call that will never run; a decision that lands as the wait ends is still honoured (an approval
+   * that beat the withdrawal runs the call).
+   */
+  cancelOnTimeout?: boolean;
 }
 
 /** What a person decided about one tool call, in the form every adapter answers its framework with. */
@@ -36,6 +44,8 @@ export interface ToolDecision {
   reason: string | undefined;
   approvalId: string;
   outcome: WaitOutcomeResult['outcome'];
+  /** With `cancelOnTimeout`: the wait ran out and the request was withdrawn. */
+  withdrawn?: boolean;
 }
 
 /**
@@ -58,23 +68,83 @@ export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: 
   };
   const created = await gl.approvals.create(body, { idempotencyKey: key, ...(options.signal ? { signal: options.signal } : {}) });
   const timeout = options.timeout ?? 600;
-  const result = await gl.approvals.waitForOutcome(created.id, { timeout, ...(options.signal ? { signal: options.signal } : {}) });
+  const waited = await gl.approvals.waitForOutcome(created.id, { timeout, ...(options.signal ? { signal: options.signal } : {}) });
+  const { result: settled, withdrawn } =
+    waited.outcome === 'timed_out' && options.cancelOnTimeout ? await withdraw(gl, waited) : { result: waited, withdrawn: false };
+  const result = settled.outcome === 'approved' ? await claimApproval(gl, settled, options.signal) : settled;
   const comment = result.approval.decision_comment ?? undefined;
-  return { approved: result.outcome === 'approved', reason: reasonOf(result, comment, timeout), approvalId: created.id, outcome: result.outcome };
+  return {
+    approved: result.outcome === 'approved',
+    reason: reasonOf(result, comment, timeout, withdrawn),
+    approvalId: created.id,
+    outcome: result.outcome,
+    ...(withdrawn ? { withdrawn } : {}),
+  };
 }
 
-function reasonOf(result: WaitOutcomeResult, comment: string | undefined, timeout: number): string | undefined {
+/**
+ * An approval with an open revoke window may still be taken back until the tool runs. Before the
+ * tool runs, the adapter reports execution `started`: the server takes that or a revoke, never both
+ * (one row lock), so once it is taken the approval stands, and a revoke that came first turns the
+ * approval into a rejection here. Without a window (or once it has closed) the approval is final.
+ */
+async function claimApproval(gl: Greenlight, result: WaitOutcomeResult, signal: AbortSignal | undefined): Promise<WaitOutcomeResult> {
+  const until = result.approval.revocable_until;
+  if (!until || Date.parse(until) <= Date.now()) return result;
+  try {
+    const approval = await gl.approvals.reportExecution(
+      result.approval.id,
+      { status: 'started', message: 'The agent is running the tool' },
+      signal ? { signal } : {},
+    );
+    return { ...result, approval: { ...approval, timed_out: false } };
+  } catch (err) {
+    if (err instanceof ConflictError && err.details?.reason === 'revoked') {
+      const approval = await gl.approvals.get(result.approval.id, signal ? { signal } : {});
+      return { outcome: 'rejected', approval: { ...approval, timed_out: false } };
+    }
+    // The window closed meanwhile, or a receipt was already reported (a retried step): still approved.
+    if (err instanceof ConflictError) return result;
+    throw err;
+  }
+}
+
+/**
+ * Cancels a request whose wait ran out. A 409 means someone decided first: the decision stands and
+ * is answered (an approval included, read back through the one outcome rule).
+ */
+async function withdraw(gl: Greenlight, timedOut: WaitOutcomeResult): Promise<{ result: WaitOutcomeResult; withdrawn: boolean }> {
+  const quick = { timeoutMs: 10_000 };
+  try {
+    const cancelled = await gl.approvals.cancel(timedOut.approval.id, quick);
+    return { result: { outcome: 'timed_out', approval: { ...cancelled, timed_out: true } }, withdrawn: true };
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+    const now = await gl.approvals.get(timedOut.approval.id, quick);
+    const outcome = outcomeOfStatus(now.status);
+    const approval = { ...now, timed_out: false };
+    return { result: outcome ? { outcome, approval } : { outcome: 'timed_out', approval: { ...approval, timed_out: true } }, withdrawn: false };
+  }
+}
+
+function reasonOf(result: WaitOutcomeResult, comment: string | undefined, timeout: number, withdrawn = false): string | undefined {
   const said = comment ? `: ${comment}` : '';
   switch (result.outcome) {
     case 'approved':
       return comment;
     case 'rejected':
+      if (result.approval.revoked_at) {
+        const why = result.approval.revocation_reason ? `: ${result.approval.revocation_reason}` : '';
+        return `A reviewer revoked the approval of this tool call in Greenlight before it ran${why}`;
+      }
       return `A reviewer rejected this tool call in Greenlight${said}`;
     case 'expired':
       return 'Nobody decided on this tool call before its approval request expired; it was not run.';
     case 'cancelled':
       return 'The approval request for this tool call was cancelled; it was not run.';
     case 'timed_out':
-      return `No decision on this tool call within ${timeout} s (approval request ${result.approval.id} is still pending); it was not run.`;
+      return withdrawn
+        ? `No decision on this tool call within ${timeout} s; it was not run, and its approval request ${result.approval.id} was withdrawn.`
+        : `No decision on this tool call within ${timeout} s (approval request ${result.approval.id} is still pending); it was not run.`;
   }
 }

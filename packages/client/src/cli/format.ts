@@ -23,9 +23,17 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
     ['cancelled', a.cancelled_at],
     ['expired', a.expired_at],
     ['comment', a.decision_comment],
+    ['execution', a.execution ? [a.execution.status, a.execution.message, a.execution.url].filter(Boolean).join(' — ') : null],
     ['page', page],
   ];
-  const headline = outcome ? `${HEADLINE[outcome]}: ${a.title}` : a.title;
+  // A revoked approval ends as `rejected` (exit 1); the headline says it was revoked, not refused.
+  const revoked = a.revoked_at !== null && a.revoked_at !== undefined;
+  rows.splice(rows.length - 1, 0, ['revoked', revoked ? `${a.revoked_at}${a.revoked_by?.name ? ` by ${a.revoked_by.name}` : ''}` : null], [
+    'reason',
+    a.revocation_reason ?? null,
+  ]);
+  const word = outcome === 'rejected' && revoked ? 'Revoked' : outcome ? HEADLINE[outcome] : null;
+  const headline = word ? `${word}: ${a.title}` : a.title;
   const body = rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(9)} ${v}`);
   return `${headline}\n${body.join('\n')}\n`;
 }

@@ -1,23 +1,30 @@
 /**
- * The `greenlight` command line for automations: request, get, wait, decide, cancel, list, against a
+ * The `greenlight` command line for automations: request, run, wait, get, list, decide, cancel,
+ * execution and the agent hook (hook claude-code), against a
  * Greenlight server over HTTP (GREENLIGHT_URL, GREENLIGHT_API_KEY). `bin.ts` runs it on its own; the
  * server's `greenlight` CLI hands these commands to the same table.
  */
 import { cancelCommand } from './commands/cancel.ts';
 import { decideCommand } from './commands/decide.ts';
+import { executionCommand } from './commands/execution.ts';
 import { getCommand } from './commands/get.ts';
+import { hookCommand } from './commands/hook.ts';
 import { listCommand } from './commands/list.ts';
 import { requestCommand } from './commands/request.ts';
+import { runCommand } from './commands/run.ts';
 import { waitCommand } from './commands/wait.ts';
 import type { CommandTable } from './registry.ts';
 
 export const AUTOMATION_COMMANDS: CommandTable = {
   request: requestCommand,
+  run: runCommand,
   wait: waitCommand,
   get: getCommand,
   list: listCommand,
   decide: decideCommand,
   cancel: cancelCommand,
+  execution: executionCommand,
+  hook: hookCommand,
 };
 
 export { EXIT, EXIT_ON_SIGNAL, exitCodeOf } from './exit-codes.ts';

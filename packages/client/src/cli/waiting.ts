@@ -1,4 +1,5 @@
 import { ConflictError, isTransient } from '../errors.ts';
+import type { WaitOutcomeResult } from '../client.ts';
 import type { Approval } from '../types.ts';
 import { EXIT, EXIT_ON_SIGNAL, exitCodeOf } from './exit-codes.ts';
 import { describeApproval } from './format.ts';
@@ -41,14 +42,14 @@ export interface WaitPlan {
 
 /**
  * Long-polls through the SDK until the request is decided or the deadline passes, reconnecting
- * through server restarts and dropped connections, then prints the outcome and answers its exit code.
+ * through server restarts and dropped connections; answers how the wait ended.
  */
-export async function waitAndReport(remote: Remote, io: CliIo, interrupts: Interrupts, plan: WaitPlan): Promise<number> {
+export async function waitForOutcome(remote: Remote, io: CliIo, interrupts: Interrupts, plan: Omit<WaitPlan, 'json'>): Promise<WaitOutcomeResult> {
   const { id, title } = plan.approval;
   const onCtrlC = plan.cancelOnInterrupt ? 'cancels the request' : 'stops waiting and leaves the request pending';
   io.stderr(`Waiting for a decision on "${title}": ${remote.pageOf(id)}\n(Ctrl-C ${onCtrlC})\n`);
   const timeout = Math.max(1, Math.ceil((plan.deadline - Date.now()) / 1000));
-  const result = await remote.client.approvals.waitForOutcome(id, {
+  return remote.client.approvals.waitForOutcome(id, {
     timeout,
     signal: interrupts.signal,
     reconnect: true,
@@ -56,11 +57,20 @@ export async function waitAndReport(remote: Remote, io: CliIo, interrupts: Inter
       io.stderr(`Greenlight did not answer (${error.message}); trying again in ${Math.max(1, Math.round(delayMs / 1000))} s…\n`),
     onReconnected: () => io.stderr('Reconnected; still waiting.\n'),
   });
-  const { outcome, approval } = result;
-  if (plan.json) io.stdout(`${JSON.stringify({ outcome, approval })}\n`);
-  else io.stdout(describeApproval(approval, remote.pageOf(id), outcome));
-  if (outcome === 'timed_out') io.stderr(`No decision yet; "greenlight wait ${id}" keeps waiting.\n`);
-  return exitCodeOf(outcome);
+}
+
+/** How a wait ended, for a person (`to`: stdout, or stderr when stdout belongs to a command run after it). */
+export function printOutcome(remote: Remote, io: CliIo, result: WaitOutcomeResult, to: 'stdout' | 'stderr' = 'stdout'): void {
+  io[to](describeApproval(result.approval, remote.pageOf(result.approval.id), result.outcome));
+}
+
+/** Waits (waitForOutcome), prints the outcome, and answers its exit code. */
+export async function waitAndReport(remote: Remote, io: CliIo, interrupts: Interrupts, plan: WaitPlan): Promise<number> {
+  const result = await waitForOutcome(remote, io, interrupts, plan);
+  if (plan.json) io.stdout(`${JSON.stringify({ outcome: result.outcome, approval: result.approval })}\n`);
+  else printOutcome(remote, io, result);
+  if (result.outcome === 'timed_out') io.stderr(`No decision yet; "greenlight wait ${result.approval.id}" keeps waiting.\n`);
+  return exitCodeOf(result.outcome);
 }
 
 export interface FailureContext {

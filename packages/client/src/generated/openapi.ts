@@ -11,7 +11,7 @@ export interface paths {
         };
         /**
          * List approval requests
-         * @description Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work.
+         * @description Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer's inbox: what waits for the caller (see AssignedFilter).
          *
          *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
@@ -98,6 +98,28 @@ export interface paths {
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin.
          */
         post: operations["reportExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rescind an approval within its revoke window
+         * @description Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). Only an approver who approved the request, or an admin: anyone else gets 403 FORBIDDEN. The request becomes `rejected` with `revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions that chose it. Allowed during an emergency stop: stopping is what it is for.
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
+         */
+        post: operations["revokeApproval"];
         delete?: never;
         options?: never;
         head?: never;
@@ -744,7 +766,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a team
-         * @description Admins only (dashboard session). Refused with 409 IN_USE while a flow or a step of a pending request names the team (`details` says which), so nobody is left waiting on a team that no longer exists.
+         * @description Admins only (dashboard session). Refused with 409 IN_USE while a flow, a routing rule or a step of a pending request names the team (`details` says which), so nobody is left waiting on a team that no longer exists.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -848,7 +870,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an approval flow
-         * @description Admins only (dashboard session). New requests can no longer name it; runs already started go on.
+         * @description Admins only (dashboard session). New requests can no longer name it; runs already started go on. Refused with 409 IN_USE while a routing rule starts runs of it (`details.routing_rule_ids`).
          *
          *     Who may call: session · admin · no scope.
          */
@@ -862,6 +884,258 @@ export interface paths {
          *     Who may call: session · admin · no scope.
          */
         patch: operations["updateFlow"];
+        trace?: never;
+    };
+    "/api/v1/routing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the routing rule set
+         * @description The ordered rules of the organization. A new request that names no `flow_id` is routed by the first enabled rule that matches it (`action_type` and `source` globs, priorities, tags, the connection asking): the rule starts a run of its flow, or a one-step run asking its approvers with its quorum, and may set the expiry and `on_expiry`. `required_approvals` and `is_sequential` on create do not opt out of routing (they come from the run, as with `flow_id`). The request records the rule in `routing`, and its `approval.created` event says so. A request no rule matches is asked of every approver and admin, as without rules.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getRoutingRules"];
+        /**
+         * Replace the routing rule set
+         * @description Admins only (dashboard session). The whole ordered set at once (at most 100 rules), in one transaction: a rule sent with its `id` keeps it, a rule left out is removed. Makes a new version, recorded in the audit log with the set. Refused with 400 when a flow, team, person or connection is not of the organization, a glob is malformed or a quorum is more than the people a step asks; with 409 VERSION_CONFLICT when `expected_version` is not the current version.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["putRoutingRules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/routing-rules/dry-run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a candidate rule set against recent requests
+         * @description Admins only (dashboard session). Nothing is saved. The organization's latest requests (`limit`, default 500, at most 2000) are matched against the saved set and against the candidate, by the same matching as create: for each, the rule each set picks and who it would ask first (names; the requester excepted); and a summary of the moves (counts per from → to pair, and sentences). The candidate is validated as `PUT` would (400).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["dryRunRoutingRules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/routing-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a routing rule
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getRoutingRule"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a routing rule
+         * @description Admins only (dashboard session). The rules after it move up; makes a new version of the set, recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteRoutingRule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your notification preferences
+         * @description Dashboard session. What applies to you in this organization: your own choices, or the org defaults.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getMyNotificationPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change your notification preferences
+         * @description Dashboard session. Channels (`email`, `slack`, `both`, `digest_only`), quiet hours in your time zone (what falls in them is sent when they end) and the hour of a daily digest. Fields left out keep their value (starting from the org defaults); `use_org_defaults: true` forgets your own. Audit logged.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        patch: operations["updateMyNotificationPreferences"];
+        trace?: never;
+    };
+    "/api/v1/org/notification-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notification defaults and the default reminder policy
+         * @description Admins only (dashboard session).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getOrgNotificationDefaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change the notification defaults and the default reminder policy
+         * @description Admins only (dashboard session). `preferences` apply to members who chose none of their own; `reminder_policy` to steps without one (null: none). Changes are in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        patch: operations["updateOrgNotificationDefaults"];
+        trace?: never;
+    };
+    "/api/v1/me/delegation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your out-of-office delegation
+         * @description Dashboard session only. Your delegation, current or upcoming; null when none is set or it has ended.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getMyDelegation"];
+        put?: never;
+        /**
+         * Set your out-of-office delegate
+         * @description Dashboard session only; replaces any delegation you had. From `starts_at` (default now) until `ends_at`, whatever asks you (steps naming you or a team of yours, pending or new) asks the delegate instead, who decides for you (their votes are recorded "delegate for you": `on_behalf_of`). The delegate must be another member who may decide; a delegate who is away too does not pass it on (one hop: the assignment stays with you). Nobody approves what they asked for, by delegation neither. Audited.
+         *
+         *     Who may call: session · approver or admin · no scope.
+         */
+        post: operations["setMyDelegation"];
+        /**
+         * End your out-of-office delegation
+         * @description Dashboard session only. What asked your delegate for you asks you again. Audited; answers null even when none was set.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        delete: operations["deleteMyDelegation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/members/{userId}/delegation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's out-of-office delegation
+         * @description Who may call: session · admin · no scope.
+         */
+        get: operations["getMemberDelegation"];
+        put?: never;
+        /**
+         * Set a member's out-of-office delegate
+         * @description Admins only (dashboard session): as `POST /me/delegation`, for a member who could not set it themselves. Audited.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["setMemberDelegation"];
+        /**
+         * End a member's out-of-office delegation
+         * @description Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteMemberDelegation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/approvals/{id}/steps/{stepId}/reassign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reassign a pending step to other people or teams
+         * @description The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry.
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+         */
+        post: operations["reassignStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org/slack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's Slack app
+         * @description Admins only (dashboard session). Whether Slack is configured, the channel and the direct-message switch; never the bot token or signing secret.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getSlackSettings"];
+        put?: never;
+        post?: never;
+        /**
+         * Turn Slack off
+         * @description Admins only (dashboard session). Forgets the bot token and signing secret: nothing more is posted, and buttons of messages already posted are refused. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteSlackSettings"];
+        options?: never;
+        head?: never;
+        /**
+         * Configure Slack
+         * @description Admins only (dashboard session). Sets the bot token and signing secret (stored encrypted, never shown again), the channel requests are posted to, and whether the people asked get a direct message. The first configuration needs both secrets (400 otherwise). Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        patch: operations["updateSlackSettings"];
         trace?: never;
     };
 }
@@ -882,7 +1156,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
         Approval: {
             /** Format: uuid */
             id: string;
@@ -973,6 +1247,27 @@ export interface components {
              */
             approved_content_sha256: string;
             execution: components["schemas"]["Execution"];
+            /**
+             * Format: date-time
+             * @description Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            revocable_until?: string | null;
+            /**
+             * Format: date-time
+             * @description When the approval was revoked (the status is then `rejected`); null otherwise
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            revoked_at?: string | null;
+            /** @description Who revoked it */
+            revoked_by?: {
+                /** @enum {string} */
+                type: "connection" | "user" | "system";
+                /** Format: uuid */
+                id: string | null;
+                name: string | null;
+            } | null;
+            revocation_reason?: string | null;
             /** @description The paths the requester marked sensitive (see `redact` on create) */
             redact?: string[];
             /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
@@ -984,6 +1279,17 @@ export interface components {
             flow_id?: string | null;
             /** @description The version of the flow the run started with */
             flow_version?: number | null;
+            /** @description The routing rule that chose who decides this request; null when none did */
+            routing?: {
+                /** Format: uuid */
+                rule_id: string;
+                rule_name: string;
+                /** @description The version of the rule set */
+                version: number;
+                /** @description The rule's Slack channel, where notifications of the request are posted */
+                slack_channel: string | null;
+                reminders: components["schemas"]["ReminderPolicy"];
+            } | null;
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -1049,6 +1355,41 @@ export interface components {
         } | null;
         /** @enum {string} */
         ExecutionStatus: "started" | "succeeded" | "failed";
+        /** @description The rule's reminders and escalation, for steps whose flow sets none */
+        ReminderPolicy: {
+            remind?: components["schemas"]["RemindPolicy"];
+            escalate?: components["schemas"]["EscalatePolicy"];
+        } | null;
+        /** @description Reminds the step's approvers who have not voted yet */
+        RemindPolicy: {
+            after: components["schemas"]["Duration"];
+            every?: components["schemas"]["Duration"] & unknown;
+            /** @description At most this many reminders in all (default: 1 without `every`, 3 with it) */
+            max?: number;
+        };
+        /**
+         * @description First reminder this long after the step starts waiting
+         * @example 4h
+         */
+        Duration: string;
+        /** @description The target is added to the approvers of the step (and told), may then decide it; recorded as a `step.escalated` event and in the audit log */
+        EscalatePolicy: {
+            after: components["schemas"]["Duration"] & unknown;
+            to: components["schemas"]["EscalationTarget"];
+        };
+        EscalationTarget: {
+            /**
+             * Format: uuid
+             * @description A member of the organization (not a viewer)
+             */
+            user_id: string;
+        } | {
+            /**
+             * Format: uuid
+             * @description A team of the organization
+             */
+            team_id: string;
+        } | "next_level";
         CreateApprovalRequest: {
             /**
              * @description Short description of what needs approval
@@ -1098,6 +1439,11 @@ export interface components {
              */
             expires_at?: string;
             on_expiry?: components["schemas"]["OnExpiry"];
+            /**
+             * @description Revoke window, in seconds from the approval (at most 24 h): an approver who approved, or an admin, may rescind the approval until then, as long as no execution was reported. A revoked request becomes `rejected` (see `revoked_at`).
+             * @example 300
+             */
+            revocable_for_seconds?: number;
             /**
              * @description Number of distinct approvers needed
              * @default 1
@@ -1202,6 +1548,11 @@ export interface components {
          * @enum {string}
          */
         ApprovalSort: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "decided_at" | "-decided_at";
+        /**
+         * @description `me`: pending requests that ask the caller now and that they have not voted on: the current step names them, a team of theirs, or someone they stand in for (delegation); a request without steps asks every approver and admin. `my_teams`: pending requests whose current step names a team the caller is in. `all` (default): no filter. `me` and `my_teams` need a person (session or OAuth grant).
+         * @enum {string}
+         */
+        AssignedFilter: "me" | "my_teams" | "all";
         ApprovalDetail: components["schemas"]["Approval"] & {
             run: components["schemas"]["Run"];
             /** @description Every vote cast on the request, oldest first */
@@ -1235,6 +1586,17 @@ export interface components {
             id: string;
             /** @description The person's name (or email), or the team's name; null when it no longer exists */
             name: string | null;
+            /** @description A person who is away: who is asked in their place now, and until when (their delegation); null otherwise */
+            delegated_to?: {
+                /** Format: uuid */
+                id: string;
+                name: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-24T10:00:00.000Z
+                 */
+                until: string;
+            } | null;
         };
         /**
          * @description How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step.
@@ -1261,6 +1623,12 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             decided_at: string;
+            /** @description The person the reviewer stood in for (their delegate decided while they were away): "reviewer for on_behalf_of"; null otherwise */
+            on_behalf_of?: {
+                /** Format: uuid */
+                id: string;
+                name: string | null;
+            } | null;
         };
         Step: {
             /** Format: uuid */
@@ -1368,6 +1736,10 @@ export interface components {
              */
             url?: string;
         };
+        RevokeApprovalRequest: {
+            /** @example Wrong customer: do not delete */
+            reason?: string;
+        };
         ApprovalEventList: {
             data: components["schemas"]["ApprovalEvent"][];
         };
@@ -1393,7 +1765,7 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "step.vote_recorded" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
         WaitResult: components["schemas"]["Approval"] & {
             /** @description `true` when the timeout passed with the request still `pending`: call again to keep waiting */
             timed_out: boolean;
@@ -1488,6 +1860,8 @@ export interface components {
             notifications?: {
                 /** @description Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set) */
                 email: boolean;
+                /** @description Whether the organization posts requests to Slack (an admin configured its Slack app) */
+                slack?: boolean;
             };
         };
         Org: {
@@ -1856,10 +2230,10 @@ export interface components {
             /** Format: uuid */
             approval_id: string | null;
             /**
-             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code)
+             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id)
              * @enum {string}
              */
-            target: "callback" | "subscription" | "email";
+            target: "callback" | "subscription" | "email" | "slack" | "slack_update";
             /** Format: uuid */
             subscription_id: string | null;
             url: string;
@@ -1886,7 +2260,7 @@ export interface components {
             attempts: components["schemas"]["DeliveryAttempt"][];
         };
         /**
-         * @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email) its request was decided before it was sent
+         * @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace
          * @enum {string}
          */
         DeliveryStatus: "pending" | "delivering" | "delivered" | "failed" | "gone";
@@ -1940,7 +2314,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "org.settings_changed" | "approval.admin_override";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "org.settings_changed" | "slack.configured" | "slack.removed" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.delegate_vote";
         /** @description Teams by name */
         TeamList: {
             data: components["schemas"]["Team"][];
@@ -2032,6 +2406,7 @@ export interface components {
             };
             quorum: components["schemas"]["Quorum"];
             time_limit_seconds: number | null;
+            reminders: components["schemas"]["ReminderPolicy"] & unknown;
         };
         CreateFlowRequest: {
             /**
@@ -2053,6 +2428,7 @@ export interface components {
             quorum?: components["schemas"]["Quorum"];
             /** @description How long the step may wait once it is the run's active step; when it passes, the request's `on_expiry` applies as at its expiry */
             time_limit_seconds?: number;
+            reminders?: components["schemas"]["ReminderPolicy"] & unknown;
         };
         FlowApprovers: {
             /**
@@ -2077,6 +2453,338 @@ export interface components {
             steps?: components["schemas"]["FlowStep"][];
             expires_in_seconds?: number | null;
             on_expiry?: components["schemas"]["OnExpiry"];
+        };
+        RoutingRuleSet: {
+            /** @description Increases with every change; 0 before the first */
+            version: number;
+            rules: components["schemas"]["RoutingRule"][];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+            updated_by: components["schemas"]["Principal"] & (Record<string, never> | null);
+        };
+        RoutingRule: {
+            /** Format: uuid */
+            id: string;
+            /** @description Its place in the set, from 1 */
+            position: number;
+            name: string;
+            enabled: boolean;
+            match: components["schemas"]["RoutingMatch"];
+            action: components["schemas"]["RoutingAction"];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /** @description Every condition given must hold; a rule with no condition matches every request */
+        RoutingMatch: {
+            /**
+             * @description A glob over `action_type` (a request without one never matches)
+             * @example deploy.*
+             */
+            action_type?: string;
+            /** @description One priority or a list of them */
+            priority?: components["schemas"]["Priority"] | components["schemas"]["Priority"][];
+            /**
+             * @description A glob over `source` (a request without one never matches)
+             * @example github-actions
+             */
+            source?: string;
+            tags?: {
+                all?: components["schemas"]["Tags"] & unknown;
+                any?: components["schemas"]["Tags"] & unknown;
+            };
+            /** @description The request is asked by one of these connections (API keys or OAuth grants) of the organization */
+            connection_ids?: string[];
+        };
+        RoutingAction: {
+            /**
+             * Format: uuid
+             * @description Starts a run of this flow (its current version), as `flow_id` on create would
+             */
+            flow_id?: string;
+            approvers?: components["schemas"]["FlowApprovers"] & unknown;
+            quorum?: components["schemas"]["Quorum"] & unknown;
+            /** @description The request expires this long after it is created, unless it gives its own `expires_at` (overrides the flow's) */
+            expires_in_seconds?: number;
+            on_expiry?: components["schemas"]["OnExpiry"] & unknown;
+            /**
+             * @description Where the Slack notification of a routed request is posted
+             * @example #deploys
+             */
+            slack_channel?: string;
+            reminders?: components["schemas"]["ReminderPolicy"] & unknown;
+        };
+        PutRoutingRulesRequest: {
+            /** @description In order: the first enabled rule that matches routes the request */
+            rules: components["schemas"]["RoutingRuleInput"][];
+            /** @description The version this change was made from; another change saved since answers 409 VERSION_CONFLICT */
+            expected_version?: number;
+        };
+        RoutingRuleInput: {
+            /**
+             * Format: uuid
+             * @description A rule of the current set, to keep its id (and so the history of what it routed); leave out for a new rule
+             */
+            id?: string;
+            /** @example Production deploys */
+            name: string;
+            /**
+             * @description A disabled rule is kept in its place but matches nothing
+             * @default true
+             */
+            enabled?: boolean;
+            match?: components["schemas"]["RoutingMatch"];
+            action: components["schemas"]["RoutingAction"];
+        };
+        RoutingDryRunResult: {
+            current_version: number;
+            /** @description Requests replayed: the latest of the organization, newest first */
+            replayed: number;
+            requests: components["schemas"]["DryRunRequest"][];
+            summary: {
+                moved: number;
+                unchanged: number;
+                not_routable: number;
+                approvers_changed: number;
+                /** @description Moves, grouped by (from, to), most first */
+                transitions: components["schemas"]["DryRunTransition"][];
+                /** @description The summary in English, one sentence each */
+                sentences: string[];
+            };
+        };
+        DryRunRequest: {
+            /** Format: uuid */
+            approval_id: string;
+            title: string;
+            action_type: string | null;
+            priority: components["schemas"]["Priority"];
+            source: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /** @description False for a request that named its own `flow_id`: rules never route those */
+            routable: boolean;
+            routed_by: components["schemas"]["Routing"];
+            current: components["schemas"]["DryRunRuleRef"];
+            candidate: components["schemas"]["DryRunRuleRef"] & unknown;
+            /** @description A different rule (or none instead of one) would route it */
+            moved: boolean;
+            /** @description Who the saved set would ask first (no rule: every approver and admin), the requester excepted */
+            current_approvers: components["schemas"]["AskedPerson"][];
+            candidate_approvers: components["schemas"]["AskedPerson"][];
+            approvers_changed: boolean;
+        };
+        /** @description The rule that routed it when it was created */
+        Routing: {
+            /** Format: uuid */
+            rule_id: string;
+            rule_name: string;
+            /** @description The version of the rule set */
+            version: number;
+            /** @description The rule's Slack channel, where notifications of the request are posted */
+            slack_channel: string | null;
+            reminders: components["schemas"]["ReminderPolicy"];
+        } | null;
+        /** @description The rule of the saved set that matches it now; null: none */
+        DryRunRuleRef: {
+            /**
+             * Format: uuid
+             * @description Null for a new rule of the candidate set
+             */
+            id: string | null;
+            name: string;
+            position: number;
+        } | null;
+        AskedPerson: {
+            /** Format: uuid */
+            user_id: string;
+            name: string;
+        };
+        DryRunTransition: {
+            from: components["schemas"]["DryRunRuleRef"];
+            to: components["schemas"]["DryRunRuleRef"];
+            count: number;
+        };
+        RoutingDryRunRequest: {
+            /** @description In order: the first enabled rule that matches routes the request */
+            rules: components["schemas"]["RoutingRuleInput"][];
+            /**
+             * @description How many of the latest requests to replay (default 500, at most 2000)
+             * @default 500
+             */
+            limit?: number;
+        };
+        MyNotificationPreferences: {
+            preferences: components["schemas"]["NotificationPreferences"];
+            /** @description True when these are your own choices; false when they are the org defaults */
+            own: boolean;
+            org_defaults: components["schemas"]["NotificationPreferences"];
+        };
+        /** @description What applies to you now */
+        NotificationPreferences: {
+            channels: components["schemas"]["NotificationChannels"];
+            /** @example Europe/Berlin */
+            time_zone: string;
+            quiet_hours: components["schemas"]["QuietHours"];
+            /** @description Hour of the day (in `time_zone`) of the daily digest; null: no digest */
+            digest_hour: number | null;
+        };
+        /**
+         * @description `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)
+         * @enum {string}
+         */
+        NotificationChannels: "email" | "slack" | "both" | "digest_only";
+        /** @description In `time_zone`; may span midnight (22:00 to 07:00) */
+        QuietHours: {
+            /** @example 22:00 */
+            start: string;
+            /** @example 22:00 */
+            end: string;
+        } | null;
+        UpdateNotificationPreferencesRequest: {
+            channels?: components["schemas"]["NotificationChannels"];
+            /** @example Europe/Berlin */
+            time_zone?: string;
+            quiet_hours?: components["schemas"]["QuietHours"];
+            /** @description Hour of the day (in `time_zone`) of the daily digest; null: no digest */
+            digest_hour?: number | null;
+            /**
+             * @description Forget your own preferences and follow the org defaults
+             * @enum {boolean}
+             */
+            use_org_defaults?: true;
+        };
+        OrgNotificationDefaults: {
+            preferences: components["schemas"]["NotificationPreferences"] & unknown;
+            reminder_policy: components["schemas"]["ReminderPolicy"] & unknown;
+        };
+        UpdateOrgNotificationDefaultsRequest: {
+            preferences?: {
+                channels?: components["schemas"]["NotificationChannels"];
+                /** @example Europe/Berlin */
+                time_zone?: string;
+                quiet_hours?: components["schemas"]["QuietHours"];
+                /** @description Hour of the day (in `time_zone`) of the daily digest; null: no digest */
+                digest_hour?: number | null;
+            };
+            reminder_policy?: components["schemas"]["ReminderPolicy"] & unknown;
+        };
+        DelegationAnswer: {
+            delegation: components["schemas"]["Delegation"];
+        };
+        /** @description Null when none is set (or it has ended) */
+        Delegation: {
+            user: components["schemas"]["PersonRef"];
+            delegate: components["schemas"]["PersonRef"] & unknown;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            ends_at: string;
+            /** @description Whether the window is open now (and the delegate still may decide): assignments go to the delegate */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+        } | null;
+        /** @description Who is away */
+        PersonRef: {
+            /** Format: uuid */
+            id: string;
+            /** @description The person's name, or their email when they have none */
+            name: string | null;
+        };
+        SetDelegationRequest: {
+            /**
+             * Format: uuid
+             * @description A member of the organization who may decide (approver or admin), not the person away
+             */
+            delegate_id: string;
+            /**
+             * Format: date-time
+             * @description Default: now
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            starts_at?: string;
+            /**
+             * Format: date-time
+             * @description After `starts_at`, in the future, at most 366 days after the start
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            ends_at: string;
+        };
+        ReassignStepRequest: {
+            /**
+             * @description Members of the organization (not viewers)
+             * @default []
+             */
+            user_ids?: string[];
+            /**
+             * @description Teams of the organization
+             * @default []
+             */
+            team_ids?: string[];
+            quorum?: components["schemas"]["Quorum"] & unknown;
+            /**
+             * @description Why, kept on the event
+             * @example Alice is on leave
+             */
+            comment?: string;
+        };
+        SlackSettings: {
+            /** @description Whether a bot token and a signing secret are set: without them nothing is posted to Slack */
+            configured: boolean;
+            /** @description The bot token (xoxb-…) is never shown, only whether it is set */
+            bot_token: {
+                configured: boolean;
+            };
+            /** @description The signing secret is never shown, only whether it is set */
+            signing_secret: {
+                configured: boolean;
+            };
+            /** @description Where requests are posted; null: to no channel (direct messages only, if on) */
+            default_channel: string | null;
+            /** @description Whether the people asked to decide also get a direct message (found by their email in Slack) */
+            dm_approvers: boolean;
+            /** @description The Request URL to enter under Interactivity & Shortcuts in the Slack app's settings */
+            interactivity_url: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        /** @description The first configuration needs both secrets; later changes may leave them out. A secret is replaced, never read back. */
+        UpdateSlackSettingsBody: {
+            /** @description The bot token (xoxb-…), with the scopes chat:write, users:read, users:read.email. Left out: the stored one is kept. */
+            bot_token?: string;
+            /** @description The app's signing secret (Basic Information → App Credentials). Left out: the stored one is kept. */
+            signing_secret?: string;
+            /**
+             * @description A channel id (C0123ABCD) or name (#approvals); the app must be a member of it
+             * @example #approvals
+             */
+            default_channel?: string | null;
+            dm_approvers?: boolean;
         };
     };
     responses: never;
@@ -2119,6 +2827,8 @@ export interface operations {
                 page_token?: string;
                 /** @description true: the same list in the opposite order (`sort` reversed), pages and cursors included */
                 reverse?: boolean;
+                /** @description `me`: pending requests that ask the caller now and that they have not voted on: the current step names them, a team of theirs, or someone they stand in for (delegation); a request without steps asks every approver and admin. `my_teams`: pending requests whose current step names a team the caller is in. `all` (default): no filter. `me` and `my_teams` need a person (session or OAuth grant). */
+                assigned?: components["schemas"]["AssignedFilter"];
             };
             header?: never;
             path?: never;
@@ -2685,6 +3395,101 @@ export interface operations {
         };
         responses: {
             /** @description The request with its receipt */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Approval"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeApproval: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevokeApprovalRequest"];
+            };
+        };
+        responses: {
+            /** @description The revoked request */
             200: {
                 headers: {
                     /** @description Requests allowed in the current window */
@@ -5089,7 +5894,7 @@ export interface operations {
                 page_size?: number;
                 approval_id?: string;
                 subscription_id?: string;
-                /** @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email) its request was decided before it was sent */
+                /** @description `pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace */
                 status?: components["schemas"]["DeliveryStatus"];
             };
             header?: never;
@@ -6255,6 +7060,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Rate limit exceeded (see Retry-After) */
             429: {
                 headers: {
@@ -6343,6 +7157,1382 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRoutingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule set in order, with its version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleSet"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRoutingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutRoutingRulesRequest"];
+            };
+        };
+        responses: {
+            /** @description The rule set in its new version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleSet"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    dryRunRoutingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoutingDryRunRequest"];
+            };
+        };
+        responses: {
+            /** @description What would change */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingDryRunResult"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule, with its position */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRule"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteRoutingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule set in its new version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutingRuleSet"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your preferences */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyNotificationPreferences"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMyNotificationPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationPreferencesRequest"];
+            };
+        };
+        responses: {
+            /** @description Your preferences */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyNotificationPreferences"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrgNotificationDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The defaults */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgNotificationDefaults"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateOrgNotificationDefaults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateOrgNotificationDefaultsRequest"];
+            };
+        };
+        responses: {
+            /** @description The defaults */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgNotificationDefaults"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your delegation, or null */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationAnswer"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setMyDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetDelegationRequest"];
+            };
+        };
+        responses: {
+            /** @description The delegation */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationAnswer"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMyDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No delegation */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationAnswer"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMemberDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delegation, or null */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationAnswer"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setMemberDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetDelegationRequest"];
+            };
+        };
+        responses: {
+            /** @description The delegation */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationAnswer"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMemberDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No delegation */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DelegationAnswer"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reassignStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                stepId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReassignStepRequest"];
+            };
+        };
+        responses: {
+            /** @description The step as it is now */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Step"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSlackSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Slack settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSlackSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Slack settings, now not configured */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateSlackSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSlackSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The Slack settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackSettings"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

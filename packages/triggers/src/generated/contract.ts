@@ -2,7 +2,7 @@
 // change the contract (or the labels in the script) and run `pnpm generate`.
 import type { ActionDescriptor, OutputField } from '../fields.ts';
 
-export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","step.vote_recorded","delivery.failed"] as const;
+export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","approval.revoked","step.vote_recorded","step.escalated","step.reassigned","delivery.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired"] as const;
 export const APPROVAL_STATUSES = ["pending","approved","rejected","cancelled","expired"] as const;
@@ -37,6 +37,7 @@ export const ERROR_STATUS = {
   "ALREADY_MEMBER": 409,
   "NAME_TAKEN": 409,
   "IN_USE": 409,
+  "VERSION_CONFLICT": 409,
   "PAYLOAD_TOO_LARGE": 413,
   "UNSUPPORTED_MEDIA_TYPE": 415,
   "RATE_LIMITED": 429,
@@ -177,6 +178,17 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "label": "Reject"
           }
         ]
+      },
+      {
+        "key": "revocable_for_seconds",
+        "label": "Revocable for seconds",
+        "help": "Revoke window, in seconds from the approval (at most 24 h): an approver who approved, or an admin, may rescind the approval until then, as long as no execution was reported. A revoked request becomes `rejected` (see `revoked_at`).",
+        "type": "integer",
+        "required": false,
+        "in": "body",
+        "example": 300,
+        "minimum": 1,
+        "maximum": 86400
       },
       {
         "key": "required_approvals",
@@ -451,6 +463,17 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
             "label": "Reject"
           }
         ]
+      },
+      {
+        "key": "revocable_for_seconds",
+        "label": "Revocable for seconds",
+        "help": "Revoke window, in seconds from the approval (at most 24 h): an approver who approved, or an admin, may rescind the approval until then, as long as no execution was reported. A revoked request becomes `rejected` (see `revoked_at`).",
+        "type": "integer",
+        "required": false,
+        "in": "body",
+        "example": 300,
+        "minimum": 1,
+        "maximum": 86400
       },
       {
         "key": "required_approvals",
@@ -766,7 +789,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "list_approvals": {
     "key": "list_approvals",
     "label": "List / Search Approval Requests",
-    "description": "List approval requests. Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work.",
+    "description": "List approval requests. Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer's inbox: what waits for the caller (see AssignedFilter).",
     "operationId": "listApprovals",
     "method": "GET",
     "path": "/api/v1/approvals",
@@ -989,6 +1012,28 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         "type": "boolean",
         "required": false,
         "in": "query"
+      },
+      {
+        "key": "assigned",
+        "label": "Assigned",
+        "help": "`me`: pending requests that ask the caller now and that they have not voted on: the current step names them, a team of theirs, or someone they stand in for (delegation); a request without steps asks every approver and admin. `my_teams`: pending requests whose current step names a team the caller is in. `all` (default): no filter. `me` and `my_teams` need a person (session or OAuth grant).",
+        "type": "select",
+        "required": false,
+        "in": "query",
+        "options": [
+          {
+            "value": "me",
+            "label": "Me"
+          },
+          {
+            "value": "my_teams",
+            "label": "My teams"
+          },
+          {
+            "value": "all",
+            "label": "All"
+          }
+        ]
       }
     ]
   },
@@ -1382,6 +1427,36 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "type": "datetime"
   },
   {
+    "key": "revocable_until",
+    "label": "Revocable until",
+    "type": "datetime"
+  },
+  {
+    "key": "revoked_at",
+    "label": "Revoked at",
+    "type": "datetime"
+  },
+  {
+    "key": "revoked_by.type",
+    "label": "Revoked by: Type",
+    "type": "select"
+  },
+  {
+    "key": "revoked_by.id",
+    "label": "Revoked by: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "revoked_by.name",
+    "label": "Revoked by: Name",
+    "type": "string"
+  },
+  {
+    "key": "revocation_reason",
+    "label": "Revocation reason",
+    "type": "string"
+  },
+  {
     "key": "redact",
     "label": "Redact",
     "type": "json"
@@ -1400,6 +1475,51 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "flow_version",
     "label": "Flow version",
     "type": "integer"
+  },
+  {
+    "key": "routing.rule_id",
+    "label": "Routing: Rule ID",
+    "type": "uuid"
+  },
+  {
+    "key": "routing.rule_name",
+    "label": "Routing: Rule name",
+    "type": "string"
+  },
+  {
+    "key": "routing.version",
+    "label": "Routing: Version",
+    "type": "integer"
+  },
+  {
+    "key": "routing.slack_channel",
+    "label": "Routing: Slack channel",
+    "type": "string"
+  },
+  {
+    "key": "routing.reminders.remind.after",
+    "label": "Routing reminders remind: After",
+    "type": "string"
+  },
+  {
+    "key": "routing.reminders.remind.every",
+    "label": "Routing reminders remind: Every",
+    "type": "json"
+  },
+  {
+    "key": "routing.reminders.remind.max",
+    "label": "Routing reminders remind: Max",
+    "type": "integer"
+  },
+  {
+    "key": "routing.reminders.escalate.after",
+    "label": "Routing reminders escalate: After",
+    "type": "json"
+  },
+  {
+    "key": "routing.reminders.escalate.to",
+    "label": "Routing reminders escalate: To",
+    "type": "json"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [

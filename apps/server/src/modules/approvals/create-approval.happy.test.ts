@@ -165,10 +165,15 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       expired_at: null,
       approved_content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
       execution: null,
+      revocable_until: null,
+      revoked_at: null,
+      revoked_by: null,
+      revocation_reason: null,
       redact: [],
       redacted: false,
       flow_id: null,
       flow_version: null,
+      routing: null,
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     // The one request read by id also shows its run (none: no steps) and its reviewers' results (none yet).

@@ -9,6 +9,7 @@ import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
+import { routeRequest } from '../routing/route-request.ts';
 
 type Replayed = { status: 200; body: Approval };
 
@@ -64,7 +65,25 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       issues: [{ path: 'flow_id', code: 'custom', message: 'not a flow of this organization' }],
     });
   }
-  const flowExpiry = flow?.definition.expires_in_seconds ? new Date(Date.now() + flow.definition.expires_in_seconds * 1000).toISOString() : null;
+  const actionType = body.action_type ?? body.action ?? null;
+  const tags = body.tags ?? {};
+  // A request that names no flow is routed by the org's rules (modules/routing): the first match
+  // starts a run as a flow would. `required_approvals` and `is_sequential` do not opt out: they say
+  // how many, not who, and automations send them by default.
+  const routed =
+    body.flow_id === undefined
+      ? await routeRequest(deps, auth.org.id, {
+          action_type: actionType,
+          priority: body.priority,
+          source: body.source ?? null,
+          tags,
+          connection_id: auth.connection?.id ?? null,
+        })
+      : null;
+  const run = flow ?? routed?.flow ?? null;
+  const steps = routed?.steps ?? null;
+  const expiresIn = routed?.expiresInSeconds ?? run?.definition.expires_in_seconds ?? null;
+  const runExpiry = expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null;
 
   let created: CreateOutcome;
   try {
@@ -73,26 +92,29 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       title: body.title,
       description: body.description,
       priority: body.priority,
-      action_type: body.action_type ?? body.action ?? null,
+      action_type: actionType,
       source: body.source ?? null,
       metadata: body.metadata ?? body.payload ?? {},
       // With steps the counters count steps.
-      required_approvals: flow ? flow.definition.steps.length : body.required_approvals,
-      is_sequential: flow ? true : body.is_sequential,
+      required_approvals: run ? run.definition.steps.length : steps ? steps.length : body.required_approvals,
+      is_sequential: run || steps ? true : body.is_sequential,
       callback_url: body.callback_url ?? null,
       // Sealed at rest: they carry the automation's own credentials.
       callback_headers: body.callback_headers ? secretKeys().seal(JSON.stringify(body.callback_headers)) : null,
       external_id: body.external_id ?? null,
       idempotency_key: key,
       request_fingerprint: fingerprint,
-      tags: body.tags ?? {},
+      tags,
       changes: body.changes ?? null,
       resource: body.resource ?? entityResource(body),
-      expires_at: body.expires_at ?? flowExpiry,
-      on_expiry: flow ? flow.definition.on_expiry : body.on_expiry,
-      flow_id: flow ? body.flow_id! : null,
-      flow_version: flow?.version ?? null,
+      expires_at: body.expires_at ?? runExpiry,
+      on_expiry: routed?.onExpiry ?? run?.definition.on_expiry ?? body.on_expiry,
+      flow_id: flow ? body.flow_id! : (routed?.flow?.id ?? null),
+      flow_version: run?.version ?? null,
+      ...(steps && { steps }),
+      routing: routed && { rule_id: routed.rule.id, rule_name: routed.rule.name, version: routed.rule.version, slack_channel: routed.slackChannel, reminders: routed.reminders },
       redact: body.redact ?? [],
+      revocable_for_seconds: body.revocable_for_seconds ?? null,
       notify: deps.config.mail !== null,
     });
   } catch (err) {

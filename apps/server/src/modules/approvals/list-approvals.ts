@@ -1,10 +1,11 @@
 import { forViewer } from '../../core/approval-view.ts';
 import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
-import type { Handler } from '../../context.ts';
+import type { AuthContext, Handler } from '../../context.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import {
   Params,
+  type Lister,
   afterCursorSql,
   countedByStatus,
   decodePageToken,
@@ -52,7 +53,8 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
     const maintained = read === 'walk' && countedByStatus(query, sort);
     const countUpTo = read === 'walk' ? options.countUpTo : options.countToChooseUpTo;
     const p = new Params();
-    const filters = filterConditions(auth.org.id, query, p).join(' AND ');
+    const who = listerOf(auth);
+    const filters = filterConditions(auth.org.id, query, p, who).join(' AND ');
     const counts = maintained ? { org: p.add(auth.org.id), statuses: p.add(query.status) } : null;
     const offset = cursor ? 0 : (page - 1) * pageSize;
     const { rows } = await deps.db.query<PageRow>(
@@ -92,7 +94,7 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
         // keeps the contract's promise, counted exactly up to the bound.
         // What this page proves to exist; a cursor's page or an empty page past the end proves nothing.
         const shown = cursor || data.length === 0 ? 0 : offset + data.length + (hasMore ? 1 : 0);
-        total = Math.max(await estimatedMatches(deps.db, auth.org.id, query), countUpTo + 1, shown);
+        total = Math.max(await estimatedMatches(deps.db, auth.org.id, query, who), countUpTo + 1, shown);
       }
     }
 
@@ -107,10 +109,14 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
   };
 }
 
+/** The person behind the caller (signed in, or the person of an OAuth grant); null for an API key. */
+const listerOf = (auth: AuthContext): Lister | null =>
+  auth.user ? { userId: auth.user.id, decides: auth.user.role === 'approver' || auth.user.role === 'admin' } : null;
+
 /** The planner's row estimate for the filters: one more planning, no rows read. */
-async function estimatedMatches(db: Queryable, orgId: string, query: ListApprovalsQuery): Promise<number> {
+async function estimatedMatches(db: Queryable, orgId: string, query: ListApprovalsQuery, who: Lister | null): Promise<number> {
   const p = new Params();
-  const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(estimateSql(filterConditions(orgId, query, p).join(' AND ')), p.values);
+  const { rows } = await db.query<{ 'QUERY PLAN': unknown }>(estimateSql(filterConditions(orgId, query, p, who).join(' AND ')), p.values);
   return planRows(rows[0]?.['QUERY PLAN']);
 }
 

@@ -34,9 +34,70 @@ export class Params {
   }
 }
 
+/** Who lists: the person behind the caller (null for an API key), for `assigned`. */
+export interface Lister {
+  userId: string;
+  /** Whether they may decide requests without steps (an approver or admin). */
+  decides: boolean;
+}
+
+/**
+ * `assigned=me`: the pending requests that ask the lister now and that they have not voted on, as
+ * approversToAsk (core/approvers.ts) answers who is asked: the current step asks them in their own
+ * right or in place of someone away (greenlight_step_asked), never for the requester; a request
+ * without steps asks every approver and admin who is not away. The GIN indexes of pending steps'
+ * people and teams (034_delegation.sql) find the candidates; the one rule then judges each.
+ * `assigned=my_teams`: the current step names a team the lister is in.
+ */
+function assignedConditions(orgParam: string, assigned: 'me' | 'my_teams', who: Lister, p: Params): string[] {
+  const u = `${p.add(who.userId)}::uuid`;
+  const o = `${orgParam}::uuid`;
+  const active = `(NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))`;
+  if (assigned === 'my_teams') {
+    return [
+      `a.status = 'pending'`,
+      `EXISTS (SELECT 1 FROM approval_steps s
+                WHERE s.approval_id = a.id AND s.status = 'pending' AND ${active}
+                  AND s.team_ids && ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ${u}))`,
+    ];
+  }
+  const requester = `(CASE a.requested_by_type WHEN 'user' THEN a.requested_by_id
+                        WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id) END)`;
+  // Whose assignments come to the lister now: their own unless they are away, and those of whoever they stand in for.
+  const people = `ARRAY(SELECT ${u} WHERE greenlight_stand_in(${o}, ${u}) = ${u}
+                   UNION SELECT d.user_id FROM delegations d
+                          WHERE d.org_id = ${o} AND d.delegate_id = ${u} AND greenlight_stand_in(${o}, d.user_id) = ${u})`;
+  const teams = `ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ANY(${people}))`;
+  return [
+    `a.status = 'pending'`,
+    `${u} IS DISTINCT FROM ${requester}`,
+    `((a.id IN (SELECT s.approval_id FROM approval_steps s
+                 WHERE s.org_id = ${o} AND s.status = 'pending' AND (s.approver_ids && ${people} OR s.team_ids && ${teams}))
+       AND EXISTS (SELECT 1 FROM approval_steps s, LATERAL greenlight_step_asked(s) x
+                    WHERE s.approval_id = a.id AND s.status = 'pending' AND ${active}
+                      AND x.user_id = ${u} AND (x.on_behalf_of IS NULL OR x.on_behalf_of IS DISTINCT FROM ${requester})
+                      AND NOT EXISTS (SELECT 1 FROM approval_votes v
+                                       WHERE v.approval_id = a.id AND v.step_order = s.step_order AND v.voter_user_id = ${u})))
+      OR (${who.decides ? 'true' : 'false'}
+          AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
+          AND greenlight_stand_in(${o}, ${u}) = ${u}
+          AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.voter_user_id = ${u})))`,
+  ];
+}
+
 /** The WHERE conditions of the filters (org scope included), shared by the page and its total. */
-export function filterConditions(orgId: string, q: ListApprovalsQuery, p: Params): string[] {
-  const where = [`a.org_id = ${p.add(orgId)}`];
+export function filterConditions(orgId: string, q: ListApprovalsQuery, p: Params, who: Lister | null = null): string[] {
+  const org = p.add(orgId);
+  const where = [`a.org_id = ${org}`];
+  if (q.assigned === 'me' || q.assigned === 'my_teams') {
+    if (!who) {
+      throw new ApiError('VALIDATION_ERROR', `assigned=${q.assigned} lists what waits for a person: sign in, or use an OAuth grant acting for one`, {
+        location: 'query',
+        issues: [{ path: 'assigned', code: 'custom', message: 'an API key is not a person' }],
+      });
+    }
+    where.push(...assignedConditions(org, q.assigned, who, p));
+  }
   // One status as `=`: the planner then reads the (org, status, created_at) index in order. With
   // `= ANY` it cannot, and walked the org's created_at index testing the status of every row.
   if (q.status) where.push(q.status.length === 1 ? `a.status = ${p.add(q.status[0])}::text` : `a.status = ANY(${p.add(q.status)}::text[])`);
@@ -87,7 +148,7 @@ export function afterCursorSql(s: SortSpec, cursor: Cursor, p: Params): string {
 export function servedInOrder(q: ListApprovalsQuery, s: SortSpec): boolean {
   // Whatever is not named here (a filter added later included) counts as a filter to test.
   const { page: _p, page_size: _ps, page_token: _t, sort: _s, reverse: _r, status, created_after, updated_after, decided_after, ...tested } = q;
-  if (Object.values(tested).some((v) => v !== undefined)) return false;
+  if (Object.entries(tested).some(([k, v]) => v !== undefined && !(k === 'assigned' && v === 'all'))) return false;
   const ranges = { created_at: created_after, updated_at: updated_after, decided_at: decided_after };
   if (Object.entries(ranges).some(([column, after]) => after !== undefined && column !== s.column)) return false;
   return status === undefined || (status.length === 1 && s.column === 'created_at');
@@ -103,7 +164,7 @@ export function servedInOrder(q: ListApprovalsQuery, s: SortSpec): boolean {
  */
 export function countedByStatus(q: ListApprovalsQuery, s: SortSpec): boolean {
   const { page: _p, page_size: _ps, page_token: _t, sort: _s, reverse: _r, status, ...others } = q;
-  return status !== undefined && s.column !== 'decided_at' && Object.values(others).every((v) => v === undefined);
+  return status !== undefined && s.column !== 'decided_at' && Object.entries(others).every(([k, v]) => v === undefined || (k === 'assigned' && v === 'all'));
 }
 
 export interface ListStatement {

@@ -1,5 +1,5 @@
 /**
- * Decision links (SECURITY.md 40–42): what a link in an approval email may do.
+ * Decision links: what a link in an approval email may do (RFC 9110 §9.2.1: GET and HEAD are safe).
  *
  * A link's token is 256 random bits; only its SHA-256 finds it. It is bound to one request, one
  * person and one decision, works once, and expires with its request (at most 7 days: see
@@ -18,6 +18,9 @@ import { APPROVAL_COLUMNS, type ApprovalRow } from '../../core/approval-record.t
 import { decide, type Decided } from '../../core/state-machine.ts';
 import type { Caller } from '../../core/events.ts';
 import { sha256Hex } from '../../security/tokens.ts';
+import { closedOf, type Closed } from '../../core/approval-outcome.ts';
+
+export type { Closed };
 
 /** randomToken(): 32 bytes as base64url. Anything else is not a token, and is not looked up. */
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -34,13 +37,6 @@ interface LinkRow {
   used_at: Date | null;
 }
 
-/** How a request that left `pending` ended, as the person is told. */
-export interface Closed {
-  status: Exclude<ApprovalRow['status'], 'pending'>;
-  by: string | null;
-  at: Date | null;
-}
-
 export type LinkState =
   | { kind: 'unknown' }
   /** The link was used: by this person, for this decision, at `used_at`. */
@@ -54,18 +50,6 @@ export type LinkState =
    */
   | { kind: 'voted'; link: LinkRow; approval: ApprovalRow; vote: { decision: LinkDecision; at: Date } }
   | { kind: 'open'; link: LinkRow; approval: ApprovalRow };
-
-const FINAL_EVENTS = ['approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired'];
-
-async function closedOf(db: Queryable, a: ApprovalRow): Promise<Closed | null> {
-  if (a.status === 'pending') return null;
-  const { rows } = await db.query<{ actor_name: string | null; actor_type: string; created_at: Date }>(
-    `SELECT actor_name, actor_type, created_at FROM events WHERE approval_id = $1 AND type = ANY ($2::text[]) ORDER BY id DESC LIMIT 1`,
-    [a.id, FINAL_EVENTS],
-  );
-  const e = rows[0];
-  return { status: a.status, by: e && e.actor_type !== 'system' ? e.actor_name : null, at: e?.created_at ?? a.decided_at ?? a.cancelled_at ?? a.expired_at };
-}
 
 async function linkByToken(db: Queryable, token: string): Promise<LinkRow | null> {
   if (!TOKEN.test(token)) return null;

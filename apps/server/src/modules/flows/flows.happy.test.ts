@@ -49,8 +49,8 @@ describe('approval flows', () => {
       description: null,
       version: 1,
       steps: [
-        { name: 'SRE', approvers: { user_ids: [], team_ids: [team.id] }, quorum: 2, time_limit_seconds: null },
-        { name: 'Engineering management', approvers: { user_ids: [manager.id], team_ids: [] }, quorum: 1, time_limit_seconds: 3600 },
+        { name: 'SRE', approvers: { user_ids: [], team_ids: [team.id] }, quorum: 2, time_limit_seconds: null, reminders: null },
+        { name: 'Engineering management', approvers: { user_ids: [manager.id], team_ids: [] }, quorum: 1, time_limit_seconds: 3600, reminders: null },
       ],
       expires_in_seconds: 86_400,
       on_expiry: 'reject',

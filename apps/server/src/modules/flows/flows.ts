@@ -1,15 +1,17 @@
-import { FLOW_LIMITS, type CreateFlowBody, type Flow, type UpdateFlowBody } from '@greenlight/contract';
+import { FLOW_LIMITS, type CreateFlowBody, type Flow, type ReminderPolicy, type UpdateFlowBody } from '@greenlight/contract';
 import { constraintName, sqlState, type Database, type Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
-import { approverIssues } from '../../core/approvers.ts';
+import { approverIssues, escalationTarget } from '../../core/approvers.ts';
+import { rulesNaming } from '../routing/routing-rules.ts';
 
 /** A flow version as stored (flow_versions.definition): `quorum` null means all. */
 export interface FlowDefinition {
   description: string | null;
   expires_in_seconds: number | null;
   on_expiry: Flow['on_expiry'];
-  steps: { name: string | null; user_ids: string[]; team_ids: string[]; quorum: number | null; time_limit_seconds: number | null }[];
+  /** `reminders` absent in versions stored before steps had a policy. */
+  steps: { name: string | null; user_ids: string[]; team_ids: string[]; quorum: number | null; time_limit_seconds: number | null; reminders?: ReminderPolicy | null }[];
 }
 
 interface FlowRow {
@@ -36,6 +38,7 @@ function toFlow(r: FlowRow): Flow {
       approvers: { user_ids: s.user_ids, team_ids: s.team_ids },
       quorum: s.quorum ?? 'all',
       time_limit_seconds: s.time_limit_seconds,
+      reminders: s.reminders ?? null,
     })),
     expires_in_seconds: d.expires_in_seconds,
     on_expiry: d.on_expiry,
@@ -55,6 +58,7 @@ function definitionOf(body: CreateFlowBody): FlowDefinition {
       team_ids: [...new Set(s.approvers.team_ids)],
       quorum: s.quorum === 'all' ? null : s.quorum,
       time_limit_seconds: s.time_limit_seconds ?? null,
+      reminders: s.reminders ?? null,
     })),
   };
 }
@@ -64,7 +68,10 @@ async function assertApprovers(tx: Queryable, orgId: string, d: FlowDefinition):
   const issues = await approverIssues(
     tx,
     orgId,
-    d.steps.map((s, i) => ({ path: `steps.${i}`, user_ids: s.user_ids, team_ids: s.team_ids, quorum: s.quorum ?? 'all' })),
+    d.steps.flatMap((s, i) => [
+      { path: `steps.${i}`, user_ids: s.user_ids, team_ids: s.team_ids, quorum: s.quorum ?? 'all' } as const,
+      ...escalationTarget(`steps.${i}.reminders`, s.reminders),
+    ]),
   );
   if (issues.length > 0) throw new ApiError('VALIDATION_ERROR', `${issues[0]!.path}: ${issues[0]!.message}`, { location: 'body', issues });
 }
@@ -147,8 +154,14 @@ export async function updateFlow(db: Database, orgId: string, flowId: string, bo
 
 export async function deleteFlow(db: Database, orgId: string, flowId: string, actor: AuditActor): Promise<Flow> {
   return db.transaction(async (tx) => {
+    // The org row, as a routing rule set is saved under it: a rule naming the flow is seen or sees the deletion.
+    await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
     const flow = await getFlow(tx, orgId, flowId);
     if (!flow) throw notFound('flow');
+    const rules = await rulesNaming(tx, orgId, { flowId });
+    if (rules.length > 0) {
+      throw new ApiError('IN_USE', 'routing rules start runs of this flow: change them first', { routing_rule_ids: rules });
+    }
     const { rowCount } = await tx.query('UPDATE flows SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL', [flowId]);
     if (rowCount === 0) throw notFound('flow');
     await recordAudit(tx, { orgId, actor, type: 'flow.deleted', target: { type: 'flow', id: flowId }, details: { name: flow.name, version: flow.version } });

@@ -32,10 +32,10 @@ afterAll(async () => {
 });
 
 describe('greenlight-mcp over stdio', () => {
-  it('lists the five tools with JSON Schemas from the contract and annotations that say what each does', async () => {
+  it('lists the six tools with JSON Schemas from the contract and annotations that say what each does', async () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual(['cancel_approval', 'get_approval', 'list_pending', 'request_approval', 'wait_for_decision']);
+    expect(Object.keys(byName).sort()).toEqual(['cancel_approval', 'get_approval', 'list_pending', 'report_execution', 'request_approval', 'wait_for_decision']);
 
     const request = byName.request_approval!;
     expect(request.inputSchema.required).toEqual(expect.arrayContaining(['title', 'description', 'priority']));
@@ -48,6 +48,12 @@ describe('greenlight-mcp over stdio', () => {
     for (const name of ['wait_for_decision', 'get_approval', 'list_pending']) expect(byName[name]!.annotations?.readOnlyHint).toBe(true);
     expect(byName.cancel_approval!.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: true });
     expect(byName.wait_for_decision!.inputSchema.properties).toMatchObject({ timeout_seconds: { maximum: 600 } });
+    // The receipt's schema is the contract's: its statuses, and a url that must be http(s).
+    const report = byName.report_execution!;
+    expect(report.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    expect(report.inputSchema.required).toEqual(expect.arrayContaining(['id', 'status']));
+    expect(report.inputSchema.properties).toMatchObject({ status: { enum: ['started', 'succeeded', 'failed'] }, message: { type: 'string' }, url: { type: 'string' } });
+    expect(report.outputSchema?.properties).toHaveProperty('approval');
   });
 
   it('requests an approval, reports progress while waiting, and returns the decision an approver makes through the API', async () => {
@@ -97,6 +103,39 @@ describe('greenlight-mcp over stdio', () => {
     const waited = await client.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 1 } });
     expect(waited.isError).toBeFalsy();
     expect(waited.structuredContent).toMatchObject({ outcome: 'timed_out', approval: { id, status: 'pending', timed_out: true } });
+  });
+
+  it('report_execution: the receipts of an approved request, started then succeeded; refused (a tool error) before the approval and once final', async () => {
+    const created = await client.callTool({ name: 'request_approval', arguments: { title: 'Migrate the orders table', description: 'Adds a column', priority: 'high' } });
+    const id = (created.structuredContent as { approval: { id: string } }).approval.id;
+    const early = await client.callTool({ name: 'report_execution', arguments: { id, status: 'started' } });
+    expect(early.isError).toBe(true);
+    expect((early.content as { text: string }[])[0]!.text).toMatch(/INVALID_STATUS \(HTTP 409\).*only for an approved request/);
+
+    const approver = await seed.newKey();
+    await server.http(approver.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    const started = await client.callTool({ name: 'report_execution', arguments: { id, status: 'started', message: 'Running the migration' } });
+    expect(started.isError, JSON.stringify(started.content)).toBeFalsy();
+    expect(started.structuredContent).toMatchObject({ approval: { id, status: 'approved', execution: { status: 'started', message: 'Running the migration', url: null } } });
+    const done = await client.callTool({
+      name: 'report_execution',
+      arguments: { id, status: 'succeeded', message: 'Migrated 1,204 rows', url: 'https://ci.example.com/runs/77' },
+    });
+    expect(done.structuredContent).toMatchObject({ approval: { execution: { status: 'succeeded', message: 'Migrated 1,204 rows', url: 'https://ci.example.com/runs/77' } } });
+    // What the API shows, and its audit trail: one event per receipt.
+    const shown = await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200);
+    expect(shown.body.execution).toMatchObject({ status: 'succeeded', url: 'https://ci.example.com/runs/77' });
+    const events = await server.http(seed.key).get(`/api/v1/approvals/${id}/events`).expect(200);
+    const receipts = (events.body.data as { type: string; data: { status: string } }[]).filter((e) => e.type === 'approval.execution_reported');
+    expect(receipts.map((e) => e.data.status)).toEqual(['started', 'succeeded']);
+
+    const final = await client.callTool({ name: 'report_execution', arguments: { id, status: 'failed' } });
+    expect(final.isError).toBe(true);
+    expect((final.content as { text: string }[])[0]!.text).toMatch(/HTTP 409/);
+    // Arguments outside the contract's schema (a url that is not http(s)) never reach the API.
+    const bad = await client.callTool({ name: 'report_execution', arguments: { id, status: 'succeeded', url: 'javascript:alert(1)' } });
+    expect(bad.isError).toBe(true);
+    expect((bad.content as { text: string }[])[0]!.text).toMatch(/url/);
   });
 
   it('cancels a request it made; API errors come back as tool errors, not protocol errors', async () => {

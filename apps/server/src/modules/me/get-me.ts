@@ -1,13 +1,29 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 
-export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => ({
-  status: 200,
-  body: {
-    org: auth.org,
-    connection: auth.connection && { ...auth.connection, created_at: auth.connection.created_at.toISOString() },
-    user: auth.user,
-    scopes: auth.scopes,
-    notifications: { email: deps.config.mail !== null },
-  },
-});
+/**
+ * The caller. A dashboard session also gets the org's decision settings (`admin_override`,
+ * `resolve_policy`), which its Organization page shows; integrations testing a connection do not need
+ * them, and their calls stay a read of the cached auth context and one indexed lookup.
+ */
+export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => {
+  let settings = {};
+  if (auth.sessionTokenHash) {
+    const { rows } = await deps.db.query<{ admin_override: boolean; resolve_policy: 'approvers' | 'admin_only' }>(
+      'SELECT admin_override, resolve_policy FROM orgs WHERE id = $1',
+      [auth.org.id],
+    );
+    settings = rows[0] ?? {};
+  }
+  const slack = (await deps.db.query('SELECT 1 FROM slack_settings WHERE org_id = $1', [auth.org.id])).rows.length > 0;
+  return {
+    status: 200,
+    body: {
+      org: { ...auth.org, ...settings },
+      connection: auth.connection && { ...auth.connection, created_at: auth.connection.created_at.toISOString() },
+      user: auth.user,
+      scopes: auth.scopes,
+      notifications: { email: deps.config.mail !== null, slack },
+    },
+  };
+};

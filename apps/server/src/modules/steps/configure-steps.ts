@@ -29,6 +29,8 @@ export async function configureApprovalSteps(
     // A run's steps are its flow version's: they are not replaced by hand.
     const run = await tx.query<{ flow_id: string | null }>('SELECT flow_id FROM approvals WHERE id = $1', [a.id]);
     if (run.rows[0]?.flow_id) throw new ApiError('STEPS_LOCKED', 'the steps of a flow run come from its flow and cannot be replaced');
+    // Nor are a routed request's: the organization's routing rule chose them, not the requester.
+    if (a.routing) throw new ApiError('STEPS_LOCKED', `the steps of this request come from the routing rule "${a.routing.rule_name}" and cannot be replaced`);
     const voted = await tx.query('SELECT 1 FROM approval_votes WHERE approval_id = $1 LIMIT 1', [a.id]);
     if (voted.rows.length > 0) throw new ApiError('STEPS_LOCKED', 'steps cannot be changed once a vote has been cast');
 

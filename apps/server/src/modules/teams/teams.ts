@@ -3,6 +3,7 @@ import { constraintName, sqlState, type Database, type Queryable } from '../../s
 import { ApiError, notFound } from '../../errors.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { flowsNamingTeam } from '../flows/flows.ts';
+import { rulesNaming } from '../routing/routing-rules.ts';
 
 const UTC = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -85,25 +86,28 @@ export async function renameTeam(db: Database, orgId: string, teamId: string, na
  * What still names a team: the pending steps of pending requests, and the current version of any
  * flow. Deleting it would leave them waiting on nobody, so the deletion is refused while any does.
  */
-async function usesOf(tx: Queryable, orgId: string, teamId: string): Promise<{ approvals: string[]; flows: string[] }> {
+async function usesOf(tx: Queryable, orgId: string, teamId: string): Promise<{ approvals: string[]; flows: string[]; routing_rules: string[] }> {
   const { rows: approvals } = await tx.query<{ id: string }>(
     `SELECT DISTINCT a.id FROM approval_steps s JOIN approvals a ON a.id = s.approval_id
       WHERE s.org_id = $1 AND $2 = ANY (s.team_ids) AND s.status = 'pending' AND a.status = 'pending'
       ORDER BY a.id LIMIT 20`,
     [orgId, teamId],
   );
-  return { approvals: approvals.map((r) => r.id), flows: await flowsNamingTeam(tx, orgId, teamId) };
+  return { approvals: approvals.map((r) => r.id), flows: await flowsNamingTeam(tx, orgId, teamId), routing_rules: await rulesNaming(tx, orgId, { teamId }) };
 }
 
 
 export async function deleteTeam(db: Database, orgId: string, teamId: string, actor: AuditActor): Promise<Team> {
   return db.transaction(async (tx) => {
+    // The org row too: a routing rule set saved concurrently either sees the deletion or is seen here.
+    await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
     await lockTeam(tx, orgId, teamId);
     const uses = await usesOf(tx, orgId, teamId);
-    if (uses.approvals.length > 0 || uses.flows.length > 0) {
-      throw new ApiError('IN_USE', 'the team is named by pending requests or flows: change them first', {
+    if (uses.approvals.length > 0 || uses.flows.length > 0 || uses.routing_rules.length > 0) {
+      throw new ApiError('IN_USE', 'the team is named by pending requests, flows or routing rules: change them first', {
         approval_ids: uses.approvals,
         flow_ids: uses.flows,
+        routing_rule_ids: uses.routing_rules,
       });
     }
     const team = (await getTeam(tx, orgId, teamId))!;

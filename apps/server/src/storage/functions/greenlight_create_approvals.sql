@@ -15,8 +15,8 @@
 --   insert of the same key to commit or roll back);
 -- - its event comes from the same RETURNING, so neither exists without the other, and its
 --   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
---   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends notifications),
---   the `notify` row that works out whom to tell (delivery/notifications.ts).
+--   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends email) or of an org that
+--   posts to Slack, the `notify` row that works out whom to tell (delivery/notifications.ts).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
 -- writes each request on its own (core/create-batch.ts). Errors keep their SQLSTATE and constraint.
 -- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
@@ -33,7 +33,8 @@ BEGIN
   RETURN QUERY
   WITH items AS (
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
-           coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify
+           coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
+           p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps
       FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
   ), o AS (
     SELECT orgs.id FROM orgs WHERE orgs.id IN (SELECT items.org_id FROM items) AND NOT orgs.emergency_stop FOR SHARE
@@ -41,7 +42,7 @@ BEGIN
     INSERT INTO approvals (id, org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
                            callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
-                           expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at)
+                           expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at, routing, revocable_for_seconds)
     SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
            i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
            i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
@@ -49,27 +50,35 @@ BEGIN
            -- moves it on as each step becomes active).
            CASE WHEN fv.flow_id IS NULL THEN i.expires_at
                 ELSE LEAST(i.expires_at, now() + make_interval(secs => (fv.definition -> 'steps' -> 0 ->> 'time_limit_seconds')::integer)) END,
-           i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END
+           i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END,
+           i.routing, i.revocable_for_seconds
       FROM items i JOIN o ON o.id = i.org_id
       LEFT JOIN flow_versions fv ON fv.flow_id = i.flow_id AND fv.version = i.flow_version
      ORDER BY i.ord
     ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
     RETURNING *
   ), run_steps AS (
-    -- A run's steps, copied from the flow version it starts: later versions never change them.
+    -- A run's steps, copied from the flow version it starts (later versions never change them), or
+    -- given with the item (a routing rule's approvers), in the flow definition's shape.
     INSERT INTO approval_steps (approval_id, org_id, step_order, name, approver_ids, team_ids, quorum, time_limit_seconds)
-    SELECT ins.id, ins.org_id, st.ord::integer, st.step ->> 'name',
+    SELECT r.id, r.org_id, st.ord::integer, st.step ->> 'name',
            ARRAY(SELECT jsonb_array_elements_text(st.step -> 'user_ids'))::uuid[],
            ARRAY(SELECT jsonb_array_elements_text(st.step -> 'team_ids'))::uuid[],
            (st.step ->> 'quorum')::integer, (st.step ->> 'time_limit_seconds')::integer
-      FROM ins JOIN flow_versions fv ON fv.flow_id = ins.flow_id AND fv.version = ins.flow_version,
-           jsonb_array_elements(fv.definition -> 'steps') WITH ORDINALITY AS st (step, ord)
+      FROM (SELECT ins.id, ins.org_id, fv.definition -> 'steps' AS steps
+              FROM ins JOIN flow_versions fv ON fv.flow_id = ins.flow_id AND fv.version = ins.flow_version
+            UNION ALL
+            SELECT ins.id, ins.org_id, i.steps
+              FROM ins JOIN items i ON i.id = ins.id
+             WHERE ins.flow_id IS NULL AND i.steps IS NOT NULL) AS r,
+           jsonb_array_elements(r.steps) WITH ORDINALITY AS st (step, ord)
     RETURNING approval_id
   ), ev AS (
     -- Whoever asked is the actor; the event names what a list of events shows without the request.
     INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
     SELECT ins.org_id, ins.id, 'approval.created', ins.requested_by_type, ins.requested_by_id, ins.requested_by_name,
            NULL, 'pending', jsonb_build_object('title', ins.title, 'priority', ins.priority)
+             || CASE WHEN ins.routing IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('routing', ins.routing) END
       FROM ins JOIN items i ON i.id = ins.id
      ORDER BY i.ord
     RETURNING id, org_id, approval_id
@@ -82,7 +91,7 @@ BEGIN
       UNION ALL
       SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', NULL, 'notify:approval.created', '{}'::jsonb
         FROM ev JOIN items i ON i.id = ev.approval_id
-       WHERE i.notify
+       WHERE i.notify OR EXISTS (SELECT 1 FROM slack_settings ss WHERE ss.org_id = ev.org_id)
     ) f (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
      ORDER BY f.event_id
     RETURNING approval_id

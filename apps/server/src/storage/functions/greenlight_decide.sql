@@ -51,6 +51,9 @@ DECLARE
   access text;
   target_access text;
   first_access text;
+  asked_as record;
+  on_behalf uuid;
+  on_behalf_json jsonb := '{}'::jsonb;
 BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
@@ -124,6 +127,23 @@ BEGIN
       DETAIL = jsonb_build_object('subject', 'approval', 'reason', COALESCE(first_access, 'not_asked'))::text;
   END IF;
 
+  -- A delegate asked only in place of someone away votes for them ("X for Y"); one who is also asked
+  -- in their own right votes as themselves. Standing in for the requester never lets anyone approve.
+  IF target.id IS NOT NULL AND target_access = 'asked' AND v.user_id IS NOT NULL AND NOT COALESCE(org_rules.admin_only, false) THEN
+    SELECT bool_or(x.on_behalf_of IS NULL) AS own,
+           (array_agg(x.on_behalf_of ORDER BY x.on_behalf_of) FILTER (WHERE x.on_behalf_of IS NOT NULL AND x.on_behalf_of IS DISTINCT FROM requester_user))[1] AS for_other
+      INTO asked_as
+      FROM greenlight_step_asked(target) x WHERE x.user_id = v.user_id;
+    IF NOT COALESCE(asked_as.own, false) THEN
+      IF v.decision = 'approve' AND asked_as.for_other IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{"reason":"requester"}';
+      END IF;
+      on_behalf := COALESCE(asked_as.for_other, requester_user);
+      on_behalf_json := jsonb_build_object('on_behalf_of', jsonb_build_object('id', on_behalf,
+        'name', (SELECT coalesce(u.name, u.email) FROM users u WHERE u.id = on_behalf)));
+    END IF;
+  END IF;
+
   IF n_steps = 0 THEN
     -- Without steps: distinct principals until required_approvals; one rejection rejects.
     INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
@@ -139,8 +159,8 @@ BEGIN
         DETAIL = jsonb_build_object('step_order', target.step_order, 'next_step_id', first_pending.id,
                                     'next_step_order', first_pending.step_order)::text;
     END IF;
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
-    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment, on_behalf_of)
+    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment, on_behalf)
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"step"}';
@@ -165,7 +185,8 @@ BEGIN
             v.actor_type, v.actor_id, v.actor_name,
             jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'comment', v.comment,
                                'approved_content_sha256', v.content_sha256)
-            || CASE WHEN target_access = 'override' THEN '{"admin_override":true}'::jsonb ELSE '{}'::jsonb END)
+            || CASE WHEN target_access = 'override' THEN '{"admin_override":true}'::jsonb ELSE '{}'::jsonb END
+            || on_behalf_json)
     RETURNING * INTO ev;
     -- Each use of the admin override is in the org audit log too, in this statement (the shape of
     -- core/audit.ts's entries; the actor's name as the vote recorded it).
@@ -174,6 +195,13 @@ BEGIN
       VALUES (a.org_id, 'approval.admin_override', CASE WHEN v.user_id IS NULL THEN 'connection' ELSE 'user' END,
               COALESCE(v.user_id, v.actor_id), v.actor_name, 'approval', a.id::text,
               jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'event_id', ev.id::text));
+    END IF;
+    -- A vote cast for someone away is in the org audit log too, as the delegate's.
+    IF on_behalf IS NOT NULL THEN
+      INSERT INTO audit_log (org_id, type, actor_type, actor_id, actor_name, target_type, target_id, details)
+      VALUES (a.org_id, 'approval.delegate_vote', 'user', v.user_id, (SELECT u.email FROM users u WHERE u.id = v.user_id), 'approval', a.id::text,
+              jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'event_id', ev.id::text)
+              || on_behalf_json);
     END IF;
     ids := ids || ev.id::text;
     types := types || ev.type;
@@ -204,7 +232,7 @@ BEGIN
     INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
     VALUES (a.org_id, a.id, 'approval.' || final_status, v.actor_type, v.actor_id, v.actor_name, 'pending', final_status,
             jsonb_build_object('decision', v.decision, 'comment', v.comment, 'source', v.source,
-                               'current_approvals', approvals_now, 'approved_content_sha256', v.content_sha256))
+                               'current_approvals', approvals_now, 'approved_content_sha256', v.content_sha256) || on_behalf_json)
     RETURNING * INTO ev;
   ELSE
     -- A run's next step becomes active: its time limit (if any) starts now, within the run's deadline.

@@ -1,6 +1,6 @@
 -- Retention: removes at most p_limit requests that left `pending` (decided, cancelled or expired)
 -- before p_before, oldest first, with everything that refers to them: votes, steps, comments, their
--- events and those events' deliveries with every attempt, and the decision links of its emails. A request with a delivery still pending or
+-- events and those events' deliveries with every attempt, the decision links of its emails and its Slack messages. A request with a delivery still pending or
 -- in flight waits for a later batch. Rows another transaction holds are skipped, not waited for.
 --
 -- Returns first, one row per org, what the batch removes (the caller records it in the org's audit
@@ -42,6 +42,7 @@ BEGIN
 
   PERFORM set_config('greenlight.purging', 'on', true);
   DELETE FROM decision_links l WHERE l.approval_id = ANY (ids);
+  DELETE FROM slack_messages m WHERE m.approval_id = ANY (ids);
   DELETE FROM delivery_attempts t WHERE t.delivery_id = ANY (delivery_ids);
   DELETE FROM deliveries d WHERE d.id = ANY (delivery_ids);
   DELETE FROM events e WHERE e.id = ANY (event_ids);

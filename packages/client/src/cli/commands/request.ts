@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CreateApprovalBody, PRIORITIES } from '@greenlight/contract';
+import { CreateApprovalBody, PRIORITIES, ReportExecutionBody } from '@greenlight/contract';
 import { ConflictError, isTransient } from '../../errors.ts';
 import { pause } from '../../pause.ts';
 import type { Approval } from '../../types.ts';
@@ -8,11 +8,15 @@ import { describeApproval } from '../format.ts';
 import type { CliIo } from '../io.ts';
 import type { CliCommand } from '../registry.ts';
 import { parse, parseDuration, remoteFrom, UsageError, type Remote } from '../support.ts';
+import { runAfterApproval } from '../run-approved.ts';
 import { Interrupts, reportFailure, waitAndReport } from '../waiting.ts';
 
 const USAGE = `Usage: greenlight request --title TEXT [options]
+       greenlight request --title TEXT [options] --run -- COMMAND [ARGS…]
 
-Ask for an approval; with --wait, wait for the decision and exit with it.
+Ask for an approval; with --wait, wait for the decision and exit with it. With --run, run COMMAND
+(no shell) only once approved, and report it to Greenlight: "started" before it starts, then
+"succeeded" or "failed" with its exit code.
 
 Options:
   --title TEXT             what needs approval (required)
@@ -26,11 +30,15 @@ Options:
   --wait                   wait for the decision (exit 0 approved, 1 rejected, 2 expired or cancelled, 3 timed out)
   --timeout DURATION       how long to wait (default: 10m)
   --cancel-on-interrupt    Ctrl-C cancels the request (default: it stays pending)
-  --json                   print one JSON object on stdout
+  --run                    wait, then run the command after -- only if approved (implies --wait)
+  --link URL               with --run: where to see the run (a CI job's page), sent with the receipts
+  --json                   print one JSON object on stdout (with --run: after the command, with
+                           "ran", "exit_code" and the request)
   -h, --help
 
 Environment: GREENLIGHT_URL (e.g. https://greenlight.example.com) and GREENLIGHT_API_KEY (gk_…).
-Exit 4 on a usage or API error.
+Exit 4 on a usage or API error. With --run: the command's own exit code when it ran (it sees the
+request's id in GREENLIGHT_APPROVAL_ID); 1, 2, 3 or 4 as above when it did not (--json says which).
 `;
 
 const OPTIONS = {
@@ -45,6 +53,8 @@ const OPTIONS = {
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   'cancel-on-interrupt': { type: 'boolean' },
+  run: { type: 'boolean' },
+  link: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -129,7 +139,11 @@ export const requestCommand: CliCommand = {
   summary: 'ask for an approval (--wait: and exit with the decision)',
   usage: USAGE,
   async run(args, io) {
-    const json = args.includes('--json');
+    // Everything after `--` is the command of --run, its own options included.
+    const dash = args.indexOf('--');
+    const own = dash < 0 ? args : args.slice(0, dash);
+    const command = dash < 0 ? [] : args.slice(dash + 1);
+    const json = own.includes('--json');
     const interrupts = new Interrupts(io);
     let remote: Remote | null = null;
     let created: Approval | undefined;
@@ -137,13 +151,18 @@ export const requestCommand: CliCommand = {
     let opts: ReturnType<typeof parse<typeof OPTIONS>>['values'] | undefined;
     let deadline: number | undefined;
     try {
-      opts = parse(args, OPTIONS).values;
+      opts = parse(own, OPTIONS).values;
       if (opts.help) {
         io.stdout(USAGE);
         return EXIT.ok;
       }
       if (opts.title === undefined) throw new UsageError('--title is required');
-      if (opts['cancel-on-interrupt'] && !opts.wait) throw new UsageError('--cancel-on-interrupt goes with --wait');
+      if (opts.run && command.length === 0) throw new UsageError('--run needs the command after --, e.g. --run -- ./deploy.sh production');
+      if (!opts.run && dash >= 0) throw new UsageError('a command after -- goes with --run');
+      if (opts.link !== undefined && !opts.run) throw new UsageError('--link goes with --run (or "greenlight execution")');
+      const wait = opts.wait === true || opts.run === true;
+      if (opts['cancel-on-interrupt'] && !wait) throw new UsageError('--cancel-on-interrupt goes with --wait');
+      if (opts.link !== undefined && !ReportExecutionBody.shape.url.safeParse(opts.link).success) throw new UsageError(`--link must be an http(s) URL (got "${opts.link}")`);
       const timeout = parseDuration(opts.timeout ?? DEFAULT_TIMEOUT, '--timeout');
       const expiresIn = opts['expires-in'] === undefined ? undefined : parseDuration(opts['expires-in'], '--expires-in');
       const parsed = CreateApprovalBody.safeParse({
@@ -165,17 +184,14 @@ export const requestCommand: CliCommand = {
       remote = remoteFrom(io.env);
       deadline = Date.now() + timeout * 1000;
       created = await createOnce(remote, io, parsed.data, key, deadline, interrupts.signal);
-      if (!opts.wait) {
+      if (!wait) {
         if (json) io.stdout(`${JSON.stringify(created)}\n`);
         else io.stdout(describeApproval(created, remote.pageOf(created.id)));
         return EXIT.ok;
       }
-      return await waitAndReport(remote, io, interrupts, {
-        approval: created,
-        deadline,
-        json,
-        cancelOnInterrupt: opts['cancel-on-interrupt'] === true,
-      });
+      const plan = { approval: created, deadline, json, cancelOnInterrupt: opts['cancel-on-interrupt'] === true };
+      if (opts.run) return await runAfterApproval(remote, io, interrupts, { ...plan, command, link: opts.link });
+      return await waitAndReport(remote, io, interrupts, plan);
     } catch (err) {
       const known = remote;
       const k = key;

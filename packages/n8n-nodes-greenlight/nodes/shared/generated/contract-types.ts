@@ -94,6 +94,27 @@ export interface components {
              */
             approved_content_sha256: string;
             execution: components["schemas"]["Execution"];
+            /**
+             * Format: date-time
+             * @description Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            revocable_until?: string | null;
+            /**
+             * Format: date-time
+             * @description When the approval was revoked (the status is then `rejected`); null otherwise
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            revoked_at?: string | null;
+            /** @description Who revoked it */
+            revoked_by?: {
+                /** @enum {string} */
+                type: "connection" | "user" | "system";
+                /** Format: uuid */
+                id: string | null;
+                name: string | null;
+            } | null;
+            revocation_reason?: string | null;
             /** @description The paths the requester marked sensitive (see `redact` on create) */
             redact?: string[];
             /** @description True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission) */
@@ -105,6 +126,17 @@ export interface components {
             flow_id?: string | null;
             /** @description The version of the flow the run started with */
             flow_version?: number | null;
+            /** @description The routing rule that chose who decides this request; null when none did */
+            routing?: {
+                /** Format: uuid */
+                rule_id: string;
+                rule_name: string;
+                /** @description The version of the rule set */
+                version: number;
+                /** @description The rule's Slack channel, where notifications of the request are posted */
+                slack_channel: string | null;
+                reminders: components["schemas"]["ReminderPolicy"];
+            } | null;
         };
         ApprovalEvent: {
             /**
@@ -164,8 +196,31 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         } | null;
+        /**
+         * @description First reminder this long after the step starts waiting
+         * @example 4h
+         */
+        Duration: string;
+        /** @description The target is added to the approvers of the step (and told), may then decide it; recorded as a `step.escalated` event and in the audit log */
+        EscalatePolicy: {
+            after: components["schemas"]["Duration"] & unknown;
+            to: components["schemas"]["EscalationTarget"];
+        };
+        EscalationTarget: {
+            /**
+             * Format: uuid
+             * @description A member of the organization (not a viewer)
+             */
+            user_id: string;
+        } | {
+            /**
+             * Format: uuid
+             * @description A team of the organization
+             */
+            team_id: string;
+        } | "next_level";
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "step.vote_recorded" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
         /** @description The latest execution receipt of an approved request; null until one is reported */
         Execution: {
             status: components["schemas"]["ExecutionStatus"];
@@ -196,6 +251,18 @@ export interface components {
         };
         /** @enum {string} */
         Priority: "low" | "medium" | "high" | "critical";
+        /** @description Reminds the step's approvers who have not voted yet */
+        RemindPolicy: {
+            after: components["schemas"]["Duration"];
+            every?: components["schemas"]["Duration"] & unknown;
+            /** @description At most this many reminders in all (default: 1 without `every`, 3 with it) */
+            max?: number;
+        };
+        /** @description The rule's reminders and escalation, for steps whose flow sets none */
+        ReminderPolicy: {
+            remind?: components["schemas"]["RemindPolicy"];
+            escalate?: components["schemas"]["EscalatePolicy"];
+        } | null;
         /**
          * @description The entity the action touches
          * @example {

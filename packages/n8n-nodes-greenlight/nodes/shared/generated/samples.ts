@@ -48,10 +48,15 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   expired_at: null,
   approved_content_sha256: '3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
   execution: null,
+  revocable_until: null,
+  revoked_at: null,
+  revoked_by: null,
+  revocation_reason: null,
   redact: [],
   redacted: false,
   flow_id: null,
   flow_version: null,
+  routing: null,
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {

@@ -1,0 +1,10 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../context.ts';
+import { revoke } from '../../core/state-machine.ts';
+import { toApproval } from '../../core/approval-record.ts';
+
+/** `POST /approvals/:id/revoke`: an approval rescinded within its window (core/state-machine.ts). */
+export const revokeApproval: Handler<Routes['revokeApproval']> = async ({ params, body, auth, deps }) => {
+  const approval = await revoke(deps.db, auth, params.id, body);
+  return { status: 200, body: toApproval(approval) };
+};

@@ -1,0 +1,221 @@
+/**
+ * Slack's interactivity requests: the buttons of a posted request, and the
+ * comment modal. Slack posts them as a form with one field, `payload` (JSON).
+ *
+ * Guard clauses, in order:
+ * 1. The body is read raw (the signature is over its exact bytes) and capped.
+ * 2. The request the payload names (a button's value, the modal's private metadata) selects whose
+ *    signing secret to check with: every org has its own Slack app. Nothing is trusted or done
+ *    before the check; an unknown request or an org without Slack answers as a bad signature does.
+ * 3. The signature and timestamp are verified (verify-signature.ts). Refused: 401, nothing changes.
+ * 4. The Slack user is mapped to a member of the org by the email Slack has verified (users.info).
+ * 5. The vote goes through the one decision path (core/state-machine.ts: four-eyes, steps, quorum,
+ *    expiry, emergency stop), as the person. A refusal is told to that person alone: an ephemeral
+ *    message (a button) or the modal's error (the modal).
+ *
+ * The message itself is rewritten with the outcome by the outbox (delivery/slack-notifications.ts),
+ * as for a decision made anywhere else. Slack waits 3 s for the answer; the work here is one
+ * users.info, one decision and at most one more Web API call.
+ */
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { LIMITS, SLACK_INTERACTIVITY_PATH } from '@greenlight/contract';
+import type { AppDeps } from '../../context.ts';
+import type { Caller } from '../../core/events.ts';
+import { decide } from '../../core/state-machine.ts';
+import { slackAppOf, type SlackApp } from '../../core/slack.ts';
+import { ApiError } from '../../errors.ts';
+import { countDecisions } from '../../metrics/count-decisions.ts';
+import { callSlack, slackClient } from '../../delivery/slack-client.ts';
+import { decisionModal, SLACK_ACTIONS, SLACK_MODAL } from '../../delivery/slack-messages.ts';
+import { verifySlackSignature } from './verify-signature.ts';
+
+const BODY_LIMIT = '256kb';
+
+const Uuid = z.uuid();
+
+const BlockActions = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().min(1).max(64) }),
+  trigger_id: z.string().max(200).optional(),
+  channel: z.object({ id: z.string().min(1).max(64) }).optional(),
+  actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
+});
+
+const ViewSubmission = z.object({
+  type: z.literal('view_submission'),
+  user: z.object({ id: z.string().min(1).max(64) }),
+  view: z.object({
+    callback_id: z.string().max(255),
+    private_metadata: z.string().max(3000),
+    state: z.object({
+      values: z.record(z.string(), z.record(z.string(), z.object({ value: z.string().nullish(), selected_option: z.object({ value: z.string() }).nullish() }))),
+    }),
+  }),
+});
+
+const ModalMetadata = z.object({ approval_id: z.uuid(), channel: z.string().max(64).nullable() });
+
+/** The request a payload is about, read before the signature is checked: it only chooses the secret to check with. */
+function approvalIdOf(payload: unknown): string | null {
+  const p = payload as { type?: unknown; actions?: { value?: unknown }[]; view?: { private_metadata?: unknown } } | null;
+  let candidate: unknown = null;
+  if (p?.type === 'block_actions') candidate = p.actions?.[0]?.value;
+  else if (p?.type === 'view_submission' && typeof p.view?.private_metadata === 'string') {
+    try {
+      candidate = (JSON.parse(p.view.private_metadata) as { approval_id?: unknown }).approval_id;
+    } catch {
+      return null;
+    }
+  }
+  return Uuid.safeParse(candidate).success ? (candidate as string) : null;
+}
+
+type Member = { caller: Caller } | { refusal: string };
+
+/**
+ * The Greenlight member behind a Slack user: the email Slack holds for them, confirmed by Slack
+ * (users.info, scope users:read.email), must be a member of the org who may decide. Bots and
+ * deactivated accounts are refused.
+ */
+async function memberOf(deps: AppDeps, app: SlackApp, slackUserId: string): Promise<Member> {
+  const client = slackClient(app.botToken, { apiUrl: deps.config.GREENLIGHT_SLACK_API_URL, timeoutMs: deps.config.GREENLIGHT_DELIVERY_TIMEOUT_MS });
+  const info = await callSlack(() => client.users.info({ user: slackUserId }));
+  const user = info.value?.user;
+  if (!user) return { refusal: 'Greenlight could not look up your Slack account, so nothing was decided. Try again, or decide in Greenlight.' };
+  const email = user.profile?.email;
+  if (user.is_bot || user.deleted || !email || user.is_email_confirmed === false) {
+    return { refusal: 'Your Slack account has no confirmed email address, so Greenlight cannot tell who you are. Nothing was decided.' };
+  }
+  const { rows } = await deps.db.query<{ id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' }>(
+    `SELECT u.id, u.email, u.name, m.role FROM users u JOIN memberships m ON m.user_id = u.id AND m.org_id = $1
+      WHERE lower(u.email) = lower($2)`,
+    [app.orgId, email],
+  );
+  const m = rows[0];
+  if (!m) return { refusal: `No member of this Greenlight organization has your Slack email address (${email}), so you cannot decide this request.` };
+  if (m.role === 'viewer') return { refusal: 'You are a viewer in this Greenlight organization: viewers cannot approve or reject requests.' };
+  return {
+    caller: {
+      org: { id: app.orgId },
+      // As a dashboard session names the person (modules/users/session-auth.ts).
+      principal: { type: 'user', id: m.id, name: m.name ?? m.email },
+      user: { id: m.id, role: m.role },
+    },
+  };
+}
+
+type VoteResult = { ok: true; message: string | null } | { ok: false; message: string };
+
+/** The vote, through the one decision path; a refusal comes back with its reason. */
+async function vote(deps: AppDeps, caller: Caller, approvalId: string, decision: 'approve' | 'reject', comment: string | null): Promise<VoteResult> {
+  try {
+    const decided = await decide(deps.db, caller, approvalId, { decision, comment: comment ?? undefined, source: 'slack' }, { notify: deps.config.mail !== null });
+    countDecisions(deps.metrics, decided.events);
+    const a = decided.approval;
+    if (a.status === 'pending') {
+      return { ok: true, message: `Your ${decision === 'approve' ? 'approval' : 'rejection'} is recorded. The request still waits for others (${a.current_approvals} of ${a.required_approvals}).` };
+    }
+    return { ok: true, message: null };
+  } catch (err) {
+    if (err instanceof ApiError) return { ok: false, message: `Nothing was decided: ${err.message}.` };
+    throw err;
+  }
+}
+
+export function slackInteractivityRouter(deps: AppDeps): Router {
+  const router = express.Router();
+  const conn = () => ({ apiUrl: deps.config.GREENLIGHT_SLACK_API_URL, timeoutMs: deps.config.GREENLIGHT_DELIVERY_TIMEOUT_MS });
+
+  router.post(SLACK_INTERACTIVITY_PATH, express.raw({ type: () => true, limit: BODY_LIMIT }), async (req, res, next) => {
+    // Slack reads only the status of a button's answer; a modal's answer may carry its field errors.
+    const ack = (): void => {
+      res.status(200).end();
+    };
+    const modalError = (errors: Record<string, string>): void => {
+      res.status(200).json({ response_action: 'errors', errors });
+    };
+    try {
+      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      let payload: unknown;
+      try {
+        payload = JSON.parse(new URLSearchParams(raw).get('payload') ?? '');
+      } catch {
+        return next(new ApiError('VALIDATION_ERROR', 'expected a form with a JSON `payload` field, as Slack sends'));
+      }
+      const approvalId = approvalIdOf(payload);
+      const app = approvalId
+        ? await deps.db
+            .query<{ org_id: string }>('SELECT org_id FROM approvals WHERE id = $1', [approvalId])
+            .then((r) => (r.rows[0] ? slackAppOf(deps.db, r.rows[0].org_id) : null))
+        : null;
+      const verified = app !== null && verifySlackSignature({ signingSecret: app.signingSecret, rawBody: raw, headers: req.headers });
+      if (!app || !verified) {
+        req.log.warn({ approval_id: approvalId }, 'Slack interactivity request refused: signature not verified');
+        return next(new ApiError('UNAUTHORIZED', 'the request is not signed by the Slack app of the organization, or is too old'));
+      }
+
+      const actions = BlockActions.safeParse(payload);
+      if (actions.success) {
+        const p = actions.data;
+        const action = p.actions[0]!;
+        const client = slackClient(app.botToken, conn());
+        const tell = async (text: string) => {
+          if (!p.channel) return;
+          const sent = await callSlack(() => client.chat.postEphemeral({ channel: p.channel!.id, user: p.user.id, text }));
+          if (sent.error) req.log.warn({ error: sent.error }, 'Slack ephemeral message not sent');
+        };
+        const decision = action.action_id === SLACK_ACTIONS.approve ? 'approve' : action.action_id === SLACK_ACTIONS.reject ? 'reject' : null;
+        if (decision === null && action.action_id !== SLACK_ACTIONS.comment) return ack();
+        const member = await memberOf(deps, app, p.user.id);
+        if ('refusal' in member) {
+          await tell(member.refusal);
+          return ack();
+        }
+        if (decision === null) {
+          if (!p.trigger_id) return ack();
+          const { rows } = await deps.db.query<{ id: string; title: string }>('SELECT id, title FROM approvals WHERE id = $1', [approvalId]);
+          const opened = await callSlack(() =>
+            client.views.open({
+              trigger_id: p.trigger_id!,
+              view: decisionModal({ approval: rows[0]!, privateMetadata: JSON.stringify({ approval_id: approvalId, channel: p.channel?.id ?? null }) }) as never,
+            }),
+          );
+          if (opened.error) req.log.warn({ error: opened.error }, 'Slack modal not opened');
+          return ack();
+        }
+        const result = await vote(deps, member.caller, approvalId!, decision, null);
+        if (result.message) await tell(result.message);
+        return ack();
+      }
+
+      const submission = ViewSubmission.safeParse(payload);
+      if (submission.success && submission.data.view.callback_id === SLACK_MODAL.callbackId) {
+        const p = submission.data;
+        const meta = ModalMetadata.safeParse(JSON.parse(p.view.private_metadata));
+        const values = p.view.state.values;
+        const decision = values[SLACK_MODAL.decisionBlock]?.[SLACK_MODAL.decisionAction]?.selected_option?.value;
+        const comment = (values[SLACK_MODAL.commentBlock]?.[SLACK_MODAL.commentAction]?.value ?? '').trim() || null;
+        if (!meta.success || (decision !== 'approve' && decision !== 'reject')) {
+          return modalError({ [SLACK_MODAL.decisionBlock]: 'Choose Approve or Reject.' });
+        }
+        if (comment !== null && comment.length > LIMITS.commentMax) {
+          return modalError({ [SLACK_MODAL.commentBlock]: `At most ${LIMITS.commentMax} characters.` });
+        }
+        const member = await memberOf(deps, app, p.user.id);
+        if ('refusal' in member) return modalError({ [SLACK_MODAL.decisionBlock]: member.refusal });
+        const result = await vote(deps, member.caller, meta.data.approval_id, decision, comment);
+        if (!result.ok) return modalError({ [SLACK_MODAL.decisionBlock]: result.message });
+        if (result.message && meta.data.channel) {
+          const client = slackClient(app.botToken, conn());
+          await callSlack(() => client.chat.postEphemeral({ channel: meta.data.channel!, user: p.user.id, text: result.message! }));
+        }
+        return ack();
+      }
+      return ack();
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,150 @@
+/**
+ * What the Slack tests share: a Greenlight server with email (a real SMTP server) and Slack (a local
+ * stand-in for the Web API), an org whose Slack app is configured through the API, and a signed click.
+ */
+import supertest from 'supertest';
+import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
+import { signedIn, type SignedIn } from './session.ts';
+import { startSmtpServer, type TestSmtpServer } from './smtp.ts';
+import { interactivityBody, slackSignature, startSlackApi, type SlackCall, type TestSlackApi } from './slack.ts';
+
+export const BOT_TOKEN = 'xoxb-1111-2222-abcdefghijklmnop';
+
+export interface SlackWorld {
+  server: TestServer;
+  smtp: TestSmtpServer;
+  slack: TestSlackApi;
+  close(): Promise<void>;
+}
+
+export async function startSlackWorld(): Promise<SlackWorld> {
+  const smtp = await startSmtpServer();
+  const slack = await startSlackApi();
+  const server = await startTestServer({
+    config: {
+      GREENLIGHT_SMTP_URL: smtp.url,
+      GREENLIGHT_MAIL_FROM: 'greenlight@example.test',
+      GREENLIGHT_PUBLIC_URL: 'https://greenlight.example.test',
+      GREENLIGHT_SLACK_API_URL: slack.url,
+      GREENLIGHT_DELIVERY_SCHEDULE: '0,100ms,100ms',
+      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+      GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000',
+    },
+  });
+  return {
+    server,
+    smtp,
+    slack,
+    async close() {
+      await server.stop();
+      await smtp.close();
+      await slack.close();
+    },
+  };
+}
+
+export interface SlackOrg {
+  seed: SeededOrg;
+  admin: SignedIn;
+  secret: string;
+  /** An approver who is in the Slack workspace under the same email. */
+  alice: { id: string; email: string; slackId: string };
+}
+
+let n = 0;
+
+/** A fresh org with Slack configured (channel #approvals-N, direct messages on) and alice, an approver known to Slack. */
+export async function slackOrg(w: SlackWorld, options: { dm?: boolean; channel?: string | null } = {}): Promise<SlackOrg> {
+  const seed = await seedOrg(w.server.db);
+  const admin = await signedIn(w.server, seed);
+  const secret = `secret${++n}${Date.now().toString(36)}abcdefgh`;
+  const alice = await seed.addUser('approver', `alice-${seed.org.slug}@example.test`);
+  const slackId = `UALICE${n}`;
+  w.slack.addUser({ id: slackId, email: alice.email });
+  await admin
+    .http()
+    .patch('/api/v1/org/slack')
+    .send({ bot_token: BOT_TOKEN, signing_secret: secret, default_channel: options.channel === undefined ? `#approvals-${n}` : options.channel, dm_approvers: options.dm ?? true })
+    .expect(200);
+  return { seed, admin, secret, alice: { ...alice, slackId } };
+}
+
+export async function createRequest(w: SlackWorld, org: SlackOrg, body: Record<string, unknown> = {}): Promise<string> {
+  return ((await w.server.http(org.seed.key).post('/api/v1/approvals').send(approvalBody(body)).expect(201)).body as { id: string }).id;
+}
+
+/** The channel message posted for a request. */
+export const channelPost = (w: SlackWorld, approvalId: string): SlackCall[] =>
+  w.slack.of('chat.postMessage', (c) => String(c.args.channel).startsWith('#') && JSON.stringify(c.args.blocks).includes(approvalId));
+
+/** A button click as Slack posts it, signed with `secret` (at `timestamp`, seconds). */
+export function click(
+  w: SlackWorld,
+  input: { secret: string; approvalId: string; slackUserId: string; action: string; channel?: string; timestamp?: number; tamper?: boolean },
+): supertest.Test {
+  const payload = {
+    type: 'block_actions',
+    user: { id: input.slackUserId, username: 'someone' },
+    trigger_id: '1234.5678.abcdef',
+    channel: { id: input.channel ?? 'C_approvals' },
+    container: { type: 'message', message_ts: '1.000100' },
+    response_url: 'http://127.0.0.1:9/unused',
+    actions: [{ action_id: input.action, block_id: 'greenlight_decision', value: input.approvalId, type: 'button' }],
+  };
+  const body = interactivityBody(payload);
+  const headers = slackSignature(input.secret, body, input.timestamp);
+  return supertest(w.server.url)
+    .post('/slack/interactivity')
+    .set(headers)
+    .type('form')
+    .send(input.tamper ? body.replace('greenlight', 'greenlighT') : body);
+}
+
+/** The comment modal submitted, signed. */
+export function submitModal(
+  w: SlackWorld,
+  input: { secret: string; approvalId: string; slackUserId: string; decision: 'approve' | 'reject' | null; comment?: string; channel?: string | null },
+): supertest.Test {
+  const payload = {
+    type: 'view_submission',
+    user: { id: input.slackUserId },
+    view: {
+      id: 'V1',
+      callback_id: 'greenlight_decide',
+      private_metadata: JSON.stringify({ approval_id: input.approvalId, channel: input.channel ?? null }),
+      state: {
+        values: {
+          decision: { decision: { type: 'radio_buttons', selected_option: input.decision ? { value: input.decision } : null } },
+          comment: { comment: { type: 'plain_text_input', value: input.comment ?? null } },
+        },
+      },
+    },
+  };
+  const body = interactivityBody(payload);
+  return supertest(w.server.url).post('/slack/interactivity').set(slackSignature(input.secret, body)).type('form').send(body);
+}
+
+/** Waits until no notification row of the request is pending or in flight. */
+export async function settled(w: SlackWorld, approvalId: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const { rows } = await w.server.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND target IN ('notify', 'email', 'slack', 'slack_update') AND status IN ('pending', 'delivering')`,
+      [approvalId],
+    );
+    if (rows[0]!.n === 0) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('notifications did not settle');
+}
+
+export async function statusOf(w: SlackWorld, approvalId: string): Promise<{ status: string; votes: number; decided_by: string | null }> {
+  const { rows } = await w.server.db.query<{ status: string; votes: number; decided_by: string | null }>(
+    `SELECT a.status, a.decided_by, (SELECT count(*)::int FROM approval_votes v WHERE v.approval_id = a.id) AS votes FROM approvals a WHERE a.id = $1`,
+    [approvalId],
+  );
+  return rows[0]!;
+}
+
+/** Every block of a Slack message of a given type. */
+export const blocksOf = (c: SlackCall, type: string): Record<string, unknown>[] =>
+  (c.args.blocks as Record<string, unknown>[]).filter((b) => b.type === type);

@@ -1,0 +1,289 @@
+import { useId, useState, type ReactNode } from 'react';
+import { api, type ApiInput, type ApiOutput } from '../api/client.ts';
+import { useSession } from '../api/session.tsx';
+import { ErrorMessage } from '../components/bits.tsx';
+import { useResource } from '../lib/use-resource.ts';
+
+type Preferences = ApiOutput<'getMyNotificationPreferences'>['preferences'];
+type Defaults = ApiOutput<'getOrgNotificationDefaults'>;
+type Policy = NonNullable<Defaults['reminder_policy']>;
+type Member = ApiOutput<'listMembers'>['data'][number];
+
+const CHANNELS: { value: Preferences['channels']; label: string; hint: string }[] = [
+  { value: 'email', label: 'Email', hint: 'a message for each request that asks you' },
+  { value: 'slack', label: 'Slack', hint: 'a direct message for each request, where Slack is set up' },
+  { value: 'both', label: 'Email and Slack', hint: 'both of the above' },
+  { value: 'digest_only', label: 'Daily digest only', hint: 'no message per request; one email a day of what waits for you' },
+];
+
+const HOURS = Array.from({ length: 24 }, (_, h) => h);
+const hourLabel = (h: number) => `${String(h).padStart(2, '0')}:00`;
+
+/** Time zones the browser knows, for the picker; the server checks whatever is typed. */
+function timeZones(): string[] {
+  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
+  return intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : ['UTC'];
+}
+
+/**
+ * Notification preferences: how each person is told (channels, quiet hours, a daily digest), and for
+ * admins the org's defaults and its default reminder and escalation policy.
+ */
+export function NotificationsPage() {
+  const { me } = useSession();
+  const isAdmin = me?.user?.role === 'admin';
+  const mine = useResource('my-notification-preferences', (signal) => api('getMyNotificationPreferences', {}, { signal }));
+  return (
+    <>
+      <h1>Notifications</h1>
+      {me?.notifications && !me.notifications.email && (
+        <p className="alert" data-testid="email-off">
+          Email is off on this server: until the operator sets <code>GREENLIGHT_SMTP_URL</code> and <code>GREENLIGHT_MAIL_FROM</code>, nobody is emailed.
+        </p>
+      )}
+      <ErrorMessage error={mine.error} />
+      {mine.data && (
+        <section className="card stack" aria-labelledby="h-mine" data-testid="my-preferences">
+          <h2 id="h-mine">Your preferences</h2>
+          <p className="small muted" data-testid="preferences-source">
+            {mine.data.own ? 'Your own choices.' : 'You follow the organization defaults.'}
+          </p>
+          <PreferencesForm
+            key={String(mine.data.own)}
+            initial={mine.data.preferences}
+            submitLabel="Save my preferences"
+            save={async (p) => {
+              const next = await api('updateMyNotificationPreferences', { body: p });
+              mine.set(() => next);
+            }}
+            extra={
+              mine.data.own ? (
+                <button
+                  type="button"
+                  onClick={async () => {
+                    const next = await api('updateMyNotificationPreferences', { body: { use_org_defaults: true } });
+                    mine.set(() => next);
+                  }}
+                >
+                  Use the organization defaults
+                </button>
+              ) : null
+            }
+          />
+        </section>
+      )}
+      {isAdmin && <OrgDefaults />}
+    </>
+  );
+}
+
+function PreferencesForm(props: {
+  initial: Preferences;
+  submitLabel: string;
+  save(p: Preferences): Promise<void>;
+  extra?: ReactNode;
+}) {
+  const id = useId();
+  const [p, setP] = useState<Preferences>(props.initial);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const zones = timeZones();
+  const digestOn = p.digest_hour !== null || p.channels === 'digest_only';
+  return (
+    <form
+      className="stack"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        setSaved(false);
+        try {
+          await props.save(p);
+          setSaved(true);
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <fieldset className="stack">
+        <legend>How you are told</legend>
+        {CHANNELS.map((c) => (
+          <label key={c.value} className="row">
+            <input type="radio" name={`${id}-channels`} value={c.value} checked={p.channels === c.value} onChange={() => setP({ ...p, channels: c.value })} />
+            <span>
+              {c.label} <span className="small muted">— {c.hint}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor={`${id}-tz`}>Time zone</label>
+      <input id={`${id}-tz`} list={`${id}-zones`} value={p.time_zone} onChange={(e) => setP({ ...p, time_zone: e.target.value })} required maxLength={64} />
+      <datalist id={`${id}-zones`}>
+        {zones.map((z) => (
+          <option key={z} value={z} />
+        ))}
+      </datalist>
+      <fieldset className="stack">
+        <legend>Quiet hours</legend>
+        <label className="row">
+          <input
+            type="checkbox"
+            checked={p.quiet_hours !== null}
+            onChange={(e) => setP({ ...p, quiet_hours: e.target.checked ? { start: '22:00', end: '07:00' } : null })}
+          />
+          <span>Hold messages during quiet hours; they arrive when the quiet hours end</span>
+        </label>
+        {p.quiet_hours && (
+          <div className="row">
+            <label htmlFor={`${id}-qs`}>From</label>
+            <input id={`${id}-qs`} type="time" value={p.quiet_hours.start} onChange={(e) => setP({ ...p, quiet_hours: { ...p.quiet_hours!, start: e.target.value } })} required />
+            <label htmlFor={`${id}-qe`}>to</label>
+            <input id={`${id}-qe`} type="time" value={p.quiet_hours.end} onChange={(e) => setP({ ...p, quiet_hours: { ...p.quiet_hours!, end: e.target.value } })} required />
+          </div>
+        )}
+      </fieldset>
+      <fieldset className="stack">
+        <legend>Daily digest</legend>
+        <label className="row">
+          <input
+            type="checkbox"
+            checked={digestOn}
+            disabled={p.channels === 'digest_only'}
+            onChange={(e) => setP({ ...p, digest_hour: e.target.checked ? 9 : null })}
+          />
+          <span>One email a day listing what waits for you</span>
+        </label>
+        {digestOn && (
+          <div className="row">
+            <label htmlFor={`${id}-dh`}>At</label>
+            <select id={`${id}-dh`} value={p.digest_hour ?? 9} onChange={(e) => setP({ ...p, digest_hour: Number(e.target.value) })}>
+              {HOURS.map((h) => (
+                <option key={h} value={h}>
+                  {hourLabel(h)}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+      </fieldset>
+      <ErrorMessage error={error} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy}>
+          {props.submitLabel}
+        </button>
+        {props.extra}
+        <span role="status" className="small muted">
+          {saved ? 'Saved.' : ''}
+        </span>
+      </div>
+    </form>
+  );
+}
+
+function OrgDefaults() {
+  const defaults = useResource('org-notification-defaults', (signal) => api('getOrgNotificationDefaults', {}, { signal }));
+  const members = useResource('notification-members', (signal) => api('listMembers', {}, { signal }));
+  return (
+    <section className="card stack" aria-labelledby="h-defaults" data-testid="org-defaults">
+      <h2 id="h-defaults">Organization defaults</h2>
+      <p className="small muted">For members who have not chosen their own preferences.</p>
+      <ErrorMessage error={defaults.error} />
+      {defaults.data && (
+        <>
+          <PreferencesForm
+            initial={defaults.data.preferences}
+            submitLabel="Save defaults"
+            save={async (p) => {
+              const next = await api('updateOrgNotificationDefaults', { body: { preferences: p } });
+              defaults.set(() => next);
+            }}
+          />
+          <h3>Reminders and escalation</h3>
+          <p className="small muted">For steps without a policy of their own in their flow.</p>
+          <PolicyForm
+            initial={defaults.data.reminder_policy}
+            members={members.data?.data ?? []}
+            save={async (policy) => {
+              const next = await api('updateOrgNotificationDefaults', { body: { reminder_policy: policy } });
+              defaults.set(() => next);
+            }}
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+type PolicyBody = ApiInput<'updateOrgNotificationDefaults'>['body']['reminder_policy'];
+
+function PolicyForm(props: { initial: Policy | null; members: Member[]; save(p: PolicyBody): Promise<void> }) {
+  const id = useId();
+  const [remindAfter, setRemindAfter] = useState(props.initial?.remind?.after ?? '');
+  const [remindEvery, setRemindEvery] = useState(props.initial?.remind?.every ?? '');
+  const [remindMax, setRemindMax] = useState(props.initial?.remind?.max?.toString() ?? '');
+  const [escalateAfter, setEscalateAfter] = useState(props.initial?.escalate?.after ?? '');
+  const to = props.initial?.escalate?.to;
+  const [escalateTo, setEscalateTo] = useState(to === undefined || to === 'next_level' ? 'next_level' : 'user_id' in to ? to.user_id : 'next_level');
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  return (
+    <form
+      className="stack"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(undefined);
+        setSaved(false);
+        try {
+          const remind = remindAfter ? { after: remindAfter, ...(remindEvery ? { every: remindEvery } : {}), ...(remindMax ? { max: Number(remindMax) } : {}) } : undefined;
+          const escalate = escalateAfter ? { after: escalateAfter, to: escalateTo === 'next_level' ? ('next_level' as const) : { user_id: escalateTo } } : undefined;
+          await props.save(remind || escalate ? { ...(remind ? { remind } : {}), ...(escalate ? { escalate } : {}) } : null);
+          setSaved(true);
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <p className="small muted">Durations such as 30m, 4h or 2d. Leave a field empty to turn that part off.</p>
+      <div className="row">
+        <label htmlFor={`${id}-ra`}>Remind after</label>
+        <input id={`${id}-ra`} value={remindAfter} onChange={(e) => setRemindAfter(e.target.value)} placeholder="4h" size={6} />
+        <label htmlFor={`${id}-re`}>then every</label>
+        <input id={`${id}-re`} value={remindEvery} onChange={(e) => setRemindEvery(e.target.value)} placeholder="1d" size={6} />
+        <label htmlFor={`${id}-rm`}>at most</label>
+        <input id={`${id}-rm`} type="number" min={1} max={20} value={remindMax} onChange={(e) => setRemindMax(e.target.value)} placeholder="3" style={{ width: '5rem' }} />
+        <span>times</span>
+      </div>
+      <div className="row">
+        <label htmlFor={`${id}-ea`}>Escalate after</label>
+        <input id={`${id}-ea`} value={escalateAfter} onChange={(e) => setEscalateAfter(e.target.value)} placeholder="1d" size={6} />
+        <label htmlFor={`${id}-et`}>to</label>
+        <select id={`${id}-et`} value={escalateTo} onChange={(e) => setEscalateTo(e.target.value)}>
+          <option value="next_level">the organization's admins</option>
+          {props.members
+            .filter((m) => m.role !== 'viewer')
+            .map((m) => (
+              <option key={m.user_id} value={m.user_id}>
+                {m.name ?? m.email}
+              </option>
+            ))}
+        </select>
+      </div>
+      <ErrorMessage error={error} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={busy}>
+          Save reminder policy
+        </button>
+        <span role="status" className="small muted">
+          {saved ? 'Saved.' : ''}
+        </span>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * The Notifications page in a real browser (Debian's Chromium via playwright-core) against a real
+ * server serving apps/web's build: a member chooses the daily digest only, quiet hours and a time
+ * zone; an admin sets the org defaults and the default reminder policy. What the page saved is read
+ * back through the API. Screenshots at desktop and phone width in test-results/screenshots/.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { browserTestsRun, openContext, shot, useDashboard, VIEWPORTS } from './browser.ts';
+import { harness, memberWithPassword } from '@greenlight/server/testing';
+
+let server: harness.TestServer;
+let browser: Browser;
+
+useDashboard((s, b) => ([server, browser] = [s, b]));
+
+describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
+  for (const viewport of VIEWPORTS) {
+    it(`a member picks digest only and quiet hours; an admin sets the defaults and reminders (${viewport.name})`, async () => {
+      const seed = await harness.seedOrg(server.db, 'Notify Org');
+      const admin = await memberWithPassword(server, seed, 'admin');
+      const context = await openContext(browser, server.url, viewport);
+      const page = await context.newPage();
+      await page.goto('/sign-in');
+      await page.getByLabel('Email').fill(admin.email);
+      await page.getByLabel('Password').fill(admin.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+
+      await page.goto('/notifications');
+      await page.getByRole('heading', { name: 'Notifications', exact: true }).waitFor();
+      const mine = page.getByTestId('my-preferences');
+      await mine.getByTestId('preferences-source').filter({ hasText: 'You follow the organization defaults.' }).waitFor();
+      await mine.getByLabel(/Daily digest only/).check();
+      await mine.getByLabel('Time zone', { exact: true }).fill('Europe/Berlin');
+      await mine.getByLabel(/Hold messages during quiet hours/).check();
+      await mine.getByLabel('From', { exact: true }).fill('21:00');
+      await mine.getByLabel('to', { exact: true }).fill('06:30');
+      await mine.getByLabel('At', { exact: true }).selectOption('8');
+      await mine.getByRole('button', { name: 'Save my preferences' }).click();
+      await mine.getByTestId('preferences-source').filter({ hasText: 'Your own choices.' }).waitFor();
+
+      const defaults = page.getByTestId('org-defaults');
+      await defaults.getByLabel('Remind after', { exact: true }).fill('4h');
+      await defaults.getByLabel('then every', { exact: true }).fill('1d');
+      await defaults.getByLabel('at most', { exact: true }).fill('3');
+      await defaults.getByLabel('Escalate after', { exact: true }).fill('2d');
+      await defaults.getByRole('button', { name: 'Save reminder policy' }).click();
+      await defaults.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      await shot(page, `notifications-${viewport.name}`);
+
+      // What the page saved, read back as the API has it.
+      const { rows } = await server.db.query<{ preferences: unknown }>('SELECT preferences FROM notification_preferences WHERE org_id = $1 AND user_id = $2', [
+        seed.org.id,
+        admin.id,
+      ]);
+      expect(rows[0]!.preferences).toEqual({ channels: 'digest_only', time_zone: 'Europe/Berlin', quiet_hours: { start: '21:00', end: '06:30' }, digest_hour: 8 });
+      const { rows: org } = await server.db.query<{ reminder_policy: unknown }>('SELECT reminder_policy FROM orgs WHERE id = $1', [seed.org.id]);
+      expect(org[0]!.reminder_policy).toEqual({ remind: { after: '4h', every: '1d', max: 3 }, escalate: { after: '2d', to: 'next_level' } });
+
+      // A bad time zone is refused with the reason on the page, and nothing changes.
+      await mine.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus');
+      await mine.getByRole('button', { name: 'Save my preferences' }).click();
+      await mine.getByRole('alert').waitFor();
+      expect(await mine.getByRole('alert').textContent()).toContain('time zone');
+      await shot(page, `notifications-error-${viewport.name}`);
+      await context.close();
+    }, 60_000);
+  }
+});
