@@ -129,6 +129,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   function flushNotifications() {
     cancelFlush = undefined;
+    // One round on its way at a time: a round sent while the previous one waits for a pooled
+    // connection could take another and overtake it, and listeners would hear payloads out of
+    // order. What is queued meanwhile goes out together once the previous round is sent.
+    if (sending.size) {
+      let cancelled = false;
+      cancelFlush = () => {
+        cancelled = true;
+      };
+      void Promise.allSettled([...sending]).then(() => {
+        if (!cancelled) flushNotifications();
+      });
+      return;
+    }
     lastFlush = performance.now();
     for (const [ch, queued] of outbox) {
       // The echo of what this process's listeners already had is skipped; the rest comes back to
@@ -238,6 +251,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       // Notifications of writes already committed go out before the pool closes.
       if (cancelFlush) {
         cancelFlush();
+        while (sending.size) await Promise.allSettled([...sending]);
         flushNotifications();
       }
       await Promise.all(sending);
