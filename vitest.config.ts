@@ -2,13 +2,42 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * One run, one summary. The server suite runs on PGlite always, and again on Postgres when
- * GREENLIGHT_TEST_DATABASE_URL is set (CI sets it, with GREENLIGHT_TEST_REDIS_URL for the limiter).
+ * One run, one summary. The server suite runs on the embedded database (PGlite) by default. With
+ * GREENLIGHT_TEST_DATABASE_URL set (CI sets it, with GREENLIGHT_TEST_REDIS_URL for the limiter) it
+ * runs on that Postgres, and the files that test the embedded database itself run on PGlite as well:
+ * running all of it twice would double the longest part of CI for code that does not know which
+ * database it talks to (the storage layer is the one place that does).
  */
 const postgres = process.env.GREENLIGHT_TEST_DATABASE_URL;
 const serverTests = ['apps/server/src/**/*.test.ts'];
+const embeddedDatabaseTests = [
+  // The storage layer: PGlite on its thread, migrations, the data directory's lock, notifications.
+  'apps/server/src/storage/**/*.test.ts',
+  // What ships on the embedded database: a start on a data directory, restarts, signals, the bundle.
+  'apps/server/src/main.*.test.ts',
+  'apps/server/src/shutdown.*.test.ts',
+  'apps/server/src/testing/compiled.happy.test.ts',
+  'apps/server/src/security/sealed.security.test.ts',
+  // The admin CLI, which reaches a running embedded database through the server's admin socket.
+  'apps/server/src/admin/**/*.test.ts',
+  'apps/server/src/cli/{backup,export,main,oauth-client,user-sign-in-link}.*.test.ts',
+  'apps/server/src/cli/commands/**/*.test.ts',
+  // Durability on one connection: a crash and a restart lose nothing; the claim of deliveries.
+  'apps/server/src/delivery/{crash,notifications-crash,slack-crash,worker,wake,decision-claim,reminders}.*.test.ts',
+  // Decisions exactly once, retention, the list and search indexes, and tests that say what differs.
+  'apps/server/src/modules/approvals/decide-approval.concurrency.test.ts',
+  'apps/server/src/modules/approvals/{search-index-upkeep,list-approvals,create-approval,retention}.*.test.ts',
+  'apps/server/src/modules/stream/{gap-safety,multi-process}.*.test.ts',
+  'apps/server/src/metrics/metrics.happy.test.ts',
+  'apps/server/src/events/**/*.test.ts',
+  // Every route, and every malformed input, once on each database.
+  'apps/server/src/http/{auth,fuzz}.security.test.ts',
+  'apps/server/src/http/{contract.happy,input-limits.error}.test.ts',
+];
 /** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
+/** One migrated PGlite cluster per run, which every test database on PGlite starts from. */
+const PGLITE_TEMPLATE = 'apps/server/src/testing/pglite-template.ts';
 
 export default defineConfig({
   test: {
@@ -36,7 +65,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'server:pglite',
-          include: serverTests,
+          include: postgres ? embeddedDatabaseTests : serverTests,
+          globalSetup: [PGLITE_TEMPLATE],
           env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
         },
       },
@@ -67,7 +97,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
-          globalSetup: [N8N_BUILD],
+          globalSetup: [N8N_BUILD, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
       },
     ],

@@ -47,10 +47,11 @@ export interface Database extends Queryable {
   poolStats?(): { total: number; idle: number; waiting: number; max: number };
   listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /**
-   * A consistent copy of the embedded database's files (a gzipped tar that PGlite's `loadDataDir`
-   * reads back), taken while it serves: queries wait for the copy. PGlite only; Postgres has pg_dump.
+   * A consistent copy of the embedded database's files (a tar, gzipped unless told otherwise, that
+   * PGlite's `loadDataDir` reads back), taken while it serves: queries wait for the copy. PGlite
+   * only; Postgres has pg_dump.
    */
-  dumpDataDir?(): Promise<Uint8Array>;
+  dumpDataDir?(compression?: 'gzip' | 'none'): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
  * The embedded database on its own thread (pglite-thread.ts + pglite-worker.mjs), as `openDatabase`
  * opens a data directory: the same behaviour as PGlite on the calling thread, across the message boundary.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,28 @@ describe.skipIf(TEST_DATABASE_URL)('PGlite on its own thread', () => {
       const b = await openPgliteThread(other);
       expect((await b.query<{ v: string }>('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
       await b.close();
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('starts as a copy of a dump, in memory or in a directory, and the copies do not share writes', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'greenlight-thread-'));
+    try {
+      await db.exec('CREATE TABLE dumped (v text)');
+      await db.query('INSERT INTO dumped VALUES ($1)', ['in the dump']);
+      const file = join(other, 'dump.tar');
+      writeFileSync(file, await db.dumpDataDir!('none'));
+      const inMemory = await openPgliteThread(undefined, { loadDataDir: file });
+      const onDisk = await openPgliteThread(join(other, 'data'), { loadDataDir: file });
+      await inMemory.query('INSERT INTO dumped VALUES ($1)', ['only in memory']);
+      expect((await inMemory.query<{ v: string }>('SELECT v FROM dumped ORDER BY v')).rows).toEqual([{ v: 'in the dump' }, { v: 'only in memory' }]);
+      expect((await onDisk.query<{ v: string }>('SELECT v FROM dumped')).rows).toEqual([{ v: 'in the dump' }]);
+      await Promise.all([inMemory.close(), onDisk.close()]);
+      // The directory holds a database of its own now: it opens without the dump.
+      const reopened = await openPgliteThread(join(other, 'data'));
+      expect((await reopened.query<{ v: string }>('SELECT v FROM dumped')).rows).toEqual([{ v: 'in the dump' }]);
+      await reopened.close();
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

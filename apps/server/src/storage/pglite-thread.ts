@@ -29,7 +29,7 @@ type Request =
   | { op: 'exec'; sql: string; tx?: number }
   | { op: 'begin' | 'commit' | 'rollback'; tx: number }
   | { op: 'listen' | 'unlisten'; channel: string }
-  | { op: 'dump' }
+  | { op: 'dump'; compression: 'gzip' | 'none' }
   | { op: 'close' };
 
 interface Answer {
@@ -66,8 +66,13 @@ function toError(fields: Record<string, unknown>): Error {
   return Object.assign(err, fields, { stack: err.stack });
 }
 
-export async function openPgliteThread(dataDir?: string): Promise<Database> {
-  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir } });
+/**
+ * `options.loadDataDir`: the path of a dump written by `dumpDataDir`, for a database that starts as a
+ * copy of it (into `dataDir`, which must hold no database yet, or in memory). Starting from a dump
+ * skips creating the cluster, most of PGlite's start-up.
+ */
+export async function openPgliteThread(dataDir?: string, options: { loadDataDir?: string } = {}): Promise<Database> {
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, loadDataDir: options.loadDataDir } });
   const pending = new Map<number, Pending>();
   const listeners = new LocalListeners();
   let nextId = 1;
@@ -160,8 +165,8 @@ export async function openPgliteThread(dataDir?: string): Promise<Database> {
         if (listeners.remove(channel, onMessage) && !closed) await send({ op: 'unlisten', channel });
       };
     },
-    async dumpDataDir() {
-      const r = await send({ op: 'dump' });
+    async dumpDataDir(compression = 'gzip') {
+      const r = await send({ op: 'dump', compression });
       if (!r.dump) throw new Error('the embedded database answered the dump without data');
       return r.dump;
     },

@@ -9,7 +9,7 @@
 //   { id, op: 'commit' | 'rollback', tx }  → { id } once it has ended
 //   { id, op: 'listen', channel }          → { id }; then { notify: channel, payload } per NOTIFY
 //   { id, op: 'unlisten', channel }        → { id }
-//   { id, op: 'dump' }                     → { id, dump } a gzipped tar of the data directory
+//   { id, op: 'dump', compression }        → { id, dump } a tar of the data directory ('gzip' or 'none')
 //   { id, op: 'close' }                    → { id }
 // A failure answers { id, error } with the error's message and its own fields (SQLSTATE `code`,
 // `detail`, `constraint`…), which the other side turns back into an Error.
@@ -24,6 +24,7 @@
 // node:v8 on its own, so that a failure to serialise or to read it back is caught with the id in
 // hand and answered as that request's error. The flat form is the hot path: serialising every
 // message cost both threads a copy and the main thread garbage (bench P5).
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { deserialize, serialize } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
@@ -98,7 +99,9 @@ class Rollback extends Error {}
 
 let pg;
 try {
-  pg = await PGlite.create(workerData.dataDir, { parsers: { 114: asText, 3802: asText } });
+  // `loadDataDir`: the path of a dump (PGlite's dumpDataDir) to start from instead of an empty cluster.
+  const loadDataDir = workerData.loadDataDir ? new Blob([readFileSync(workerData.loadDataDir)]) : undefined;
+  pg = await PGlite.create(workerData.dataDir, { parsers: { 114: asText, 3802: asText }, loadDataDir });
 } catch (err) {
   reply({ id: 0, error: failure(err) });
   process.exit(1);
@@ -201,7 +204,7 @@ port.on('message', async (message) => {
         // A checkpoint first, so the copy needs no WAL replay; then the copy under the transaction
         // lock, so no transaction is half-way through it: a consistent snapshot while the server runs.
         await pg.exec('CHECKPOINT');
-        const file = await pg._runExclusiveTransaction(() => pg.dumpDataDir('gzip'));
+        const file = await pg._runExclusiveTransaction(() => pg.dumpDataDir(m.compression === 'none' ? 'none' : 'gzip'));
         reply({ id: m.id, dump: new Uint8Array(await file.arrayBuffer()) });
         break;
       }

@@ -16,6 +16,7 @@ import type { Database } from '../storage/database.ts';
 import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
+import { PGLITE_TEMPLATE_ENV } from './pglite-template.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
 import { addMember, createOrg } from '../modules/orgs/create-org.ts';
 import { createConnection } from '../modules/connections/connections.ts';
@@ -32,8 +33,9 @@ export interface TestDatabase {
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
-    // The embedded database as the server runs it, on its own thread (in memory here).
-    const db = await openPgliteThread();
+    // The embedded database as the server runs it, on its own thread (in memory here), started from
+    // the run's migrated cluster when the project made one (pglite-template.ts).
+    const db = await openPgliteThread(undefined, { loadDataDir: process.env[PGLITE_TEMPLATE_ENV] || undefined });
     await migrate(db);
     return { db, url: undefined, drop: () => db.close() };
   }
