@@ -1,6 +1,7 @@
 import type { ApprovalStatus, EventType, Principal, WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
+import type { DeliveryTarget } from '../storage/delivery-targets.ts';
 
 export const SYSTEM_ACTOR: Principal = { type: 'system', id: null, name: 'Greenlight' };
 
@@ -54,8 +55,7 @@ export interface ClaimedDelivery {
   org_id: string;
   approval_id: string | null;
   event_type: EventType;
-  /** `notify` and `email`: notifications (delivery/notifications.ts); `slack` and `slack_update`: delivery/slack-notifications.ts. */
-  target: 'callback' | 'subscription' | 'notify' | 'email' | 'slack' | 'slack_update';
+  target: DeliveryTarget;
   subscription_id: string | null;
   url: string;
   /**

@@ -3,6 +3,7 @@ import type { Database } from '../storage/database.ts';
 import type { AttemptResult, Sender } from './http-sender.ts';
 import { bodyOf, heldByStop, recordAttempt, settleWithoutAttempt, signingState, type BodySource, type Outcome } from './outbox.ts';
 import { type ClaimedDelivery } from '../core/events.ts';
+import { isNotificationTarget } from '../storage/delivery-targets.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 import { signatureHeader } from './signer.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -60,7 +61,7 @@ export interface Preloaded {
  * lost meanwhile.
  */
 export async function runAttempt(rt: DeliveryRuntime, d: ClaimedDelivery, signal?: AbortSignal, preloaded?: Preloaded): Promise<Outcome | null> {
-  if (d.target === 'notify' || d.target === 'email' || d.target === 'slack' || d.target === 'slack_update') {
+  if (isNotificationTarget(d.target)) {
     const outcome =
       d.target === 'notify'
         ? await expandNotification(rt, d)

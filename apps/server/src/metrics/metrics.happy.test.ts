@@ -7,6 +7,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, TEST_DATABASE_URL, type TestServer } from '../testing/harness.ts';
 import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { freePort } from '../testing/spawn-server.ts';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 let server: TestServer;
@@ -99,6 +100,37 @@ describe('GET /metrics', () => {
     } else {
       // PGlite is one connection in a worker thread: there is no pool to report.
       expect(m.family('greenlight_db_pool_connections')).toBeUndefined();
+    }
+    expect(m.value('greenlight_notification_backlog')).toBe(0);
+  }, 60_000);
+
+  it('reads the notifications that wait apart from the rest of the outbox', async () => {
+    // An SMTP server that refuses connections: the approver's email is attempted, fails, and waits for its retry.
+    const mail = await startTestServer({
+      config: {
+        GREENLIGHT_METRICS_TOKEN: TOKEN,
+        GREENLIGHT_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+        GREENLIGHT_MAIL_FROM: 'greenlight@example.test',
+        GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+      },
+    });
+    try {
+      const seed = await seedOrg(mail.db);
+      await seed.addUser('approver');
+      await mail.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+      const scrapeMail = async () => {
+        const res = await mail.http().get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+        const families = parsePrometheusTextFormat(res.text);
+        return (name: string, labels: Record<string, string> = {}) =>
+          Number(families.find((f) => f.name === name)?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v))?.value ?? NaN);
+      };
+      await expect.poll(async () => (await scrapeMail())('greenlight_delivery_attempts_total', { target: 'email', outcome: 'retry' }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(async () => (await scrapeMail())('greenlight_notification_oldest_age_seconds'), { timeout: 10_000 }).toBeGreaterThan(0);
+      const value = await scrapeMail();
+      expect(value('greenlight_notification_backlog')).toBeGreaterThanOrEqual(1);
+      expect(value('greenlight_outbox_backlog')).toBeGreaterThanOrEqual(value('greenlight_notification_backlog'));
+    } finally {
+      await mail.stop();
     }
   }, 60_000);
 });

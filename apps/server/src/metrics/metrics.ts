@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ApiError } from '../errors.ts';
 import type { Database } from '../storage/database.ts';
+import { NOTIFICATION_TARGETS, type DeliveryTarget } from '../storage/delivery-targets.ts';
 
 /** How a request, a decision or a delivery attempt ended, as the counters label it. */
 export type DecisionOutcome = 'approved' | 'rejected' | 'cancelled' | 'expired';
@@ -52,16 +53,17 @@ export class Metrics {
     });
     this.deliveries = new Counter({
       name: 'greenlight_delivery_attempts_total',
-      help: 'Delivery attempts made by this process, by target (callback or subscription) and what the attempt led to.',
+      help: 'Delivery attempts made by this process, by target (callback, subscription, or a notification target) and what the attempt led to.',
       labelNames: ['target', 'outcome'],
       registers,
     });
 
-    // Read at scrape time and shared by the four gauges of one scrape. The pending count is the
+    // Read at scrape time and shared by the gauges of one scrape. The pending count is the
     // maintained per-org count the pending list's total reads (storage/functions/approval_counts.sql),
     // not a count(*) over every pending row; the outbox's is served by its partial index on status.
+    type Key = 'pending' | 'oldestPending' | 'backlog' | 'oldestBacklog' | 'notifications' | 'oldestNotification';
     const database = this.db;
-    let snapshot: { at: number; values: Promise<Record<'pending' | 'oldestPending' | 'backlog' | 'oldestBacklog', number>> } | undefined;
+    let snapshot: { at: number; values: Promise<Record<Key, number>> } | undefined;
     const read = () => {
       if (!snapshot || Date.now() - snapshot.at > 1000) {
         const values = Promise.all([
@@ -69,14 +71,20 @@ export class Metrics {
             `SELECT (SELECT coalesce(sum(c.n), 0) FROM approval_counts c WHERE c.status = 'pending') AS n,
                     extract(epoch FROM now() - (SELECT min(a.created_at) FROM approvals a WHERE a.status = 'pending'))::float8 AS age`,
           ),
-          database.query<{ n: string; age: number | null }>(
-            `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age FROM deliveries WHERE status IN ('pending', 'delivering')`,
+          database.query<{ n: string; age: number | null; notifications: string; notification_age: number | null }>(
+            `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age,
+                    count(*) FILTER (WHERE target = ANY ($1::text[])) AS notifications,
+                    extract(epoch FROM now() - min(created_at) FILTER (WHERE target = ANY ($1::text[])))::float8 AS notification_age
+               FROM deliveries WHERE status IN ('pending', 'delivering')`,
+            [NOTIFICATION_TARGETS],
           ),
         ]).then(([a, d]) => ({
           pending: Number(a.rows[0]!.n),
           oldestPending: a.rows[0]!.age ?? 0,
           backlog: Number(d.rows[0]!.n),
           oldestBacklog: d.rows[0]!.age ?? 0,
+          notifications: Number(d.rows[0]!.notifications),
+          oldestNotification: d.rows[0]!.notification_age ?? 0,
         }));
         snapshot = { at: Date.now(), values };
         // A failed read is not kept: the next scrape tries again.
@@ -84,7 +92,7 @@ export class Metrics {
       }
       return snapshot.values;
     };
-    const gauge = (name: string, help: string, key: 'pending' | 'oldestPending' | 'backlog' | 'oldestBacklog') =>
+    const gauge = (name: string, help: string, key: Key) =>
       new Gauge({
         name,
         help,
@@ -97,6 +105,8 @@ export class Metrics {
     gauge('greenlight_approvals_oldest_pending_age_seconds', 'Age of the oldest pending approval request (0 when none is pending).', 'oldestPending');
     gauge('greenlight_outbox_backlog', 'Deliveries not yet settled (pending or being attempted).', 'backlog');
     gauge('greenlight_outbox_oldest_age_seconds', 'Age of the oldest unsettled delivery (0 when the outbox is empty).', 'oldestBacklog');
+    gauge('greenlight_notification_backlog', 'Notifications (email, Slack, and the rows that work out who is told) not yet settled; part of the outbox backlog.', 'notifications');
+    gauge('greenlight_notification_oldest_age_seconds', 'Age of the oldest unsettled notification (0 when none waits).', 'oldestNotification');
 
     const pool = this.db.poolStats;
     if (pool) {
@@ -125,7 +135,7 @@ export class Metrics {
     this.decided.inc({ outcome });
   }
 
-  deliveryAttempted(target: 'callback' | 'subscription' | 'notify' | 'email' | 'slack' | 'slack_update', outcome: DeliveryOutcome): void {
+  deliveryAttempted(target: DeliveryTarget, outcome: DeliveryOutcome): void {
     this.deliveries.inc({ target, outcome });
   }
 
