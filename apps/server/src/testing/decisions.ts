@@ -77,6 +77,13 @@ export async function configure(server: TestServer, key: string, approvalId: str
   return res.body.data as { id: string; step_order: number; approver_id: string; status: string }[];
 }
 
+/** A request made with `key` whose one step asks `userId`: the request's id and the step's. */
+export async function requestAsking(server: TestServer, key: string, userId: string): Promise<{ id: string; stepId: string }> {
+  const created = await createRequest(server, key);
+  const [step] = await configure(server, key, created.id, [userId]);
+  return { id: created.id, stepId: step!.id };
+}
+
 /**
  * Lets admins and API keys decide steps that do not ask them (the org's admin override), for the tests
  * whose subject is the step mechanics rather than who was asked (those are in flows/ and teams/).

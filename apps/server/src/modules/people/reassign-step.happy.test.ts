@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
+import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
 import { approversToAsk } from '../../core/approvers.ts';
 
 let server: TestServer;
@@ -10,8 +9,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-const sessionOf = async (seed: SeededOrg, user: { id: string; email: string }) => sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
 
 describe('reassigning a pending step', () => {
   it('the requester moves a step from a person to a team: who is asked changes at once, recorded on the request and in the audit log', async () => {
@@ -27,7 +24,7 @@ describe('reassigning a pending step', () => {
     expect(res.body).toMatchObject({ id: steps[0].id, status: 'pending', quorum: 2, approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] });
     expect(await approversToAsk(server.db, created.id)).toEqual([carl.id, dana.id].sort());
 
-    const refused = await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
+    const refused = await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.details).toEqual({ reason: 'not_asked' });
 
@@ -49,8 +46,8 @@ describe('reassigning a pending step', () => {
     const trail = (await admin.http().get(`/api/v1/approvals/${created.id}/events`).expect(200)).body.data;
     expect(trail.map((e: { type: string }) => e.type)).toContain('step.reassigned');
 
-    await (await sessionOf(seed, carl)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
-    await (await sessionOf(seed, dana)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, carl)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, dana)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     expect((await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body.status).toBe('approved');
   });
 
@@ -61,11 +58,11 @@ describe('reassigning a pending step', () => {
     const flow = (await admin.http().post('/api/v1/flows').send({ name: 'Two of three', steps: [{ approvers: { user_ids: [ann.id, bob.id] }, quorum: 2 }] }).expect(201)).body;
     const created = await createRequest(server, seed.key, { flow_id: flow.id });
     const stepId = (await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body.run.steps[0].id;
-    await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     // Bob does not answer: the admin asks Eve in his place.
     const res = await admin.http().post(`/api/v1/approvals/${created.id}/steps/${stepId}/reassign`).send({ user_ids: [ann.id, eve.id] }).expect(200);
     expect(res.body.quorum).toBe(2);
-    await (await sessionOf(seed, eve)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, eve)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     const detail = (await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body;
     expect(detail.status).toBe('approved');
     expect(detail.results.map((r: { reviewer: { id: string } }) => r.reviewer.id)).toEqual([ann.id, eve.id]);
