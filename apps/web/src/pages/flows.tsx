@@ -5,6 +5,7 @@ import { useSession } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage } from '../components/bits.tsx';
 import { fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { useSubmit } from '../lib/use-submit.ts';
 
 type Flow = ApiOutput<'listFlows'>['data'][number];
 type Named = { id: string; name: string };
@@ -188,28 +189,18 @@ function FlowForm(props: {
 }) {
   const id = useId();
   const [d, setD] = useState<FlowDraft>(props.initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const setStep = (i: number, patch: Partial<StepDraft>) => setD({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
+  const submit = useSubmit(async () => {
+    await props.onSubmit(d);
+    if (!props.onCancel) setD(emptyFlow());
+  });
   const toggle = (list: string[], value: string, on: boolean) => (on ? [...list, value] : list.filter((x) => x !== value));
+  const setStep = (i: number, patch: Partial<StepDraft>) => setD({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
   return (
     <form
       className="card stack"
       aria-labelledby={`${id}-h`}
       data-testid="flow-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
-          await props.onSubmit(d);
-          if (!props.onCancel) setD(emptyFlow());
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
+      onSubmit={submit.onSubmit}
     >
       <h2 id={`${id}-h`}>{props.title}</h2>
       <label>
@@ -291,9 +282,9 @@ function FlowForm(props: {
           Add a step
         </button>
       </div>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={submit.error} />
       <div className="row">
-        <button type="submit" className="primary" disabled={busy || !d.name.trim()}>
+        <button type="submit" className="primary" disabled={submit.busy || !d.name.trim()}>
           {props.submitLabel}
         </button>
         {props.onCancel && (
