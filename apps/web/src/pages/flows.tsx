@@ -3,6 +3,7 @@ import type { Quorum } from '@greenlight/contract';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage } from '../components/bits.tsx';
+import { PickList, QuorumSelect } from '../components/pickers.tsx';
 import { fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -193,7 +194,6 @@ function FlowForm(props: {
     await props.onSubmit(d);
     if (!props.onCancel) setD(emptyFlow());
   });
-  const toggle = (list: string[], value: string, on: boolean) => (on ? [...list, value] : list.filter((x) => x !== value));
   const setStep = (i: number, patch: Partial<StepDraft>) => setD({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
   return (
     <form
@@ -233,35 +233,13 @@ function FlowForm(props: {
             <input maxLength={200} value={s.name} onChange={(e) => setStep(i, { name: e.target.value })} placeholder="SRE on call" />
           </label>
           <div className="small muted">People</div>
-          <div className="pick-list">
-            {props.people.map((p) => (
-              <label key={p.id} className="check">
-                <input type="checkbox" checked={s.user_ids.includes(p.id)} onChange={(e) => setStep(i, { user_ids: toggle(s.user_ids, p.id, e.target.checked) })} />
-                {p.name}
-              </label>
-            ))}
-          </div>
+          <PickList options={props.people} picked={s.user_ids} onChange={(user_ids) => setStep(i, { user_ids })} />
           <div className="small muted">Teams</div>
-          <div className="pick-list">
-            {props.teams.map((t) => (
-              <label key={t.id} className="check">
-                <input type="checkbox" checked={s.team_ids.includes(t.id)} onChange={(e) => setStep(i, { team_ids: toggle(s.team_ids, t.id, e.target.checked) })} />
-                {t.name}
-              </label>
-            ))}
-            {props.teams.length === 0 && <span className="small muted">No teams yet.</span>}
-          </div>
+          <PickList options={props.teams} picked={s.team_ids} onChange={(team_ids) => setStep(i, { team_ids })} empty="No teams yet." />
           <div className="row">
             <label>
               How many must approve
-              <select value={s.quorum} onChange={(e) => setStep(i, { quorum: e.target.value })}>
-                {['1', '2', '3', '4', '5'].map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-                <option value="all">all of them</option>
-              </select>
+              <QuorumSelect value={s.quorum} onChange={(quorum) => setStep(i, { quorum })} />
             </label>
             <label>
               Time limit once active (minutes, optional)
