@@ -3,7 +3,7 @@
  * Requests are always created through the real API, so the tests exercise what clients send.
  */
 import { expect } from 'vitest';
-import { approvalBody, type TestServer } from './harness.ts';
+import { approvalBody, seedOrg, type TestServer } from './harness.ts';
 import type { AuthContext } from '../context.ts';
 
 export async function createRequest(server: TestServer, key: string, overrides: Record<string, unknown> = {}) {
@@ -82,6 +82,13 @@ export async function requestAsking(server: TestServer, key: string, userId: str
   const created = await createRequest(server, key);
   const [step] = await configure(server, key, created.id, [userId]);
   return { id: created.id, stepId: step!.id };
+}
+
+/** A fresh org with two approvers, Bob and Carl, and a request (by the org's key) whose one step asks Bob. */
+export async function stepAskingBob(server: TestServer) {
+  const seed = await seedOrg(server.db);
+  const [bob, carl] = [await seed.addUser('approver'), await seed.addUser('approver')];
+  return { seed, bob, carl, created: await requestAsking(server, seed.key, bob.id) };
 }
 
 /**

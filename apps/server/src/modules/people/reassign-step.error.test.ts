@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { createRequest, requestAsking, snapshot } from '../../testing/decisions.ts';
+import { createRequest, snapshot, stepAskingBob } from '../../testing/decisions.ts';
 import { sessionOf } from '../../testing/session.ts';
 
 let server: TestServer;
@@ -11,12 +11,10 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 async function pendingStep() {
-  const seed = await seedOrg(server.db);
-  const [bob, carl] = [await seed.addUser('approver'), await seed.addUser('approver')];
-  const viewer = await seed.addUser('viewer');
-  const created = await requestAsking(server, seed.key, bob.id);
+  const c = await stepAskingBob(server);
+  const viewer = await c.seed.addUser('viewer');
   const other = await seedOrg(server.db);
-  return { seed, bob, carl, viewer, created, stepId: created.stepId, stranger: await other.addUser('approver') };
+  return { ...c, viewer, stepId: c.created.stepId, stranger: await other.addUser('approver') };
 }
 type Ctx = Awaited<ReturnType<typeof pendingStep>>;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { sessionOf, signedIn } from '../../testing/session.ts';
-import { createRequest, eventsOf } from '../../testing/decisions.ts';
+import { createRequest, eventsOf, requestAsking } from '../../testing/decisions.ts';
 import { approversToAsk } from '../../core/approvers.ts';
 
 let server: TestServer;
@@ -16,12 +16,11 @@ describe('reassigning a pending step', () => {
     const admin = await signedIn(server, seed);
     const [bob, carl, dana] = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     const team = (await admin.http().post('/api/v1/teams').send({ name: 'Oncall', member_ids: [carl.id, dana.id] }).expect(201)).body;
-    const created = await createRequest(server, seed.key);
-    const steps = (await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201)).body.data;
+    const created = await requestAsking(server, seed.key, bob.id);
 
-    const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps/${steps[0].id}/reassign`).send({ team_ids: [team.id], quorum: 2, comment: 'Bob is on leave' });
+    const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps/${created.stepId}/reassign`).send({ team_ids: [team.id], quorum: 2, comment: 'Bob is on leave' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ id: steps[0].id, status: 'pending', quorum: 2, approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] });
+    expect(res.body).toMatchObject({ id: created.stepId, status: 'pending', quorum: 2, approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] });
     expect(await approversToAsk(server.db, created.id)).toEqual([carl.id, dana.id].sort());
 
     const refused = await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
@@ -31,7 +30,7 @@ describe('reassigning a pending step', () => {
     const reassigned = (await eventsOf(server, created.id)).find((e) => e.type === 'step.reassigned')!;
     expect(reassigned).toMatchObject({ actor_type: 'connection', actor_id: seed.connectionId });
     expect(reassigned.data).toEqual({
-      step_id: steps[0].id,
+      step_id: created.stepId,
       step_order: 1,
       from: { user_ids: [bob.id], team_ids: [], quorum: 1 },
       to: { user_ids: [], team_ids: [team.id], quorum: 2 },
