@@ -44,6 +44,28 @@ export function openContext(browser: Browser, baseURL: string, viewport: { width
   return browser.newContext({ baseURL, viewport: { width, height }, ...(width < 500 ? { isMobile: true, hasTouch: true } : {}) });
 }
 
+/** Signs `user` in through the dashboard's sign-in form, which `page` shows, and waits for the inbox. */
+export async function fillSignIn(page: Page, user: { email: string; password: string }): Promise<void> {
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+}
+
+/** A browser context at `viewport` whose page `user` signed in to through the sign-in form. */
+export async function signedInPage(
+  browser: Browser,
+  baseURL: string,
+  user: { email: string; password: string },
+  viewport?: { width: number; height: number },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await openContext(browser, baseURL, viewport);
+  const page = await context.newPage();
+  await page.goto('/sign-in');
+  await fillSignIn(page, user);
+  return { context, page };
+}
+
 /**
  * A test file's server (serving the dashboard's build) and Chromium: started before its tests, handed
  * to `use`, and stopped after them. Nothing starts where the browser tests are skipped.

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { browserTestsRun, launchChromium, openContext, prepareDashboard, shot } from './browser.ts';
+import { browserTestsRun, fillSignIn, launchChromium, openContext, prepareDashboard, shot } from './browser.ts';
 import { harness, startReceiver, type TestReceiver, createOrg, signedIn, authorizePath, memberWithPassword, pkcePair, registerClient, tokenRequest } from '@greenlight/server/testing';
 
 
@@ -45,10 +45,7 @@ async function signIn(viewport = { width: 1280, height: 900 }): Promise<Signed> 
   const page = await context.newPage();
   await page.goto('/');
   await expect.poll(() => new URL(page.url()).pathname).toBe('/sign-in');
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  await fillSignIn(page, user);
   return { seed, user, context, page };
 }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, openContext, shot, useDashboard } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 
@@ -37,13 +37,7 @@ async function scenario(viewport: { width: number; height: number }, name: strin
     .expect(201);
   const untouched = await create(seed.key, { title: 'Not selected: stays pending' });
 
-  const context = await openContext(browser, server.url, viewport);
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.getByLabel('Email').fill(me.email);
-  await page.getByLabel('Password').fill(me.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+  const { context, page } = await signedInPage(browser, server.url, me, viewport);
   // "Waiting for me" leaves out the request that waits on a colleague's step; "Everything" shows it.
   await page.locator(`li[data-id="${a.id}"]`).waitFor();
   expect(await page.locator(`li[data-id="${c.id}"]`).count()).toBe(0);

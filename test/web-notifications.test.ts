@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, openContext, shot, useDashboard, VIEWPORTS } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
@@ -19,13 +19,7 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
     it(`a member picks digest only and quiet hours; an admin sets the defaults and reminders (${viewport.name})`, async () => {
       const seed = await harness.seedOrg(server.db, 'Notify Org');
       const admin = await memberWithPassword(server, seed, 'admin');
-      const context = await openContext(browser, server.url, viewport);
-      const page = await context.newPage();
-      await page.goto('/sign-in');
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      const { context, page } = await signedInPage(browser, server.url, admin, viewport);
 
       await page.goto('/notifications');
       await page.getByRole('heading', { name: 'Notifications', exact: true }).waitFor();

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, openContext, shot, useDashboard, VIEWPORTS } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
 import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
@@ -25,13 +25,7 @@ describe.skipIf(!browserTestsRun)('flows, delegation, reassignment and the revie
       const seededAdmin = await signedIn(server, seed);
       await seededAdmin.http().post('/api/v1/teams').send({ name: 'Oncall', member_ids: [dana.id] }).expect(201);
 
-      const context = await openContext(browser, server.url, viewport);
-      const page = await context.newPage();
-      await page.goto('/sign-in');
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      const { context, page } = await signedInPage(browser, server.url, admin, viewport);
 
       // A flow of two steps: the Oncall team, then Bob.
       await page.goto('/flows');

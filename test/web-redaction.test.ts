@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, shot, useDashboard } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard } from './browser.ts';
 import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
 
@@ -33,13 +33,7 @@ describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => 
       )
       .expect(201);
     const reviewer = await memberWithPassword(server, seed, 'approver');
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto('/');
-    await page.getByLabel('Email').fill(reviewer.email);
-    await page.getByLabel('Password').fill(reviewer.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    const { context, page } = await signedInPage(browser, server.url, reviewer);
 
     await page.goto(`/requests/${created.body.id}`);
     await page.getByRole('heading', { name: 'Refund order 5521' }).waitFor();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, shot, useDashboard } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
@@ -21,13 +21,7 @@ describe.skipIf(!browserTestsRun)('revoke window on the request page', () => {
     await server.http(approver.key).patch(`/api/v1/approvals/${created.body.id}`).send({ decision: 'approve' }).expect(200);
 
     const admin = await memberWithPassword(server, seed, 'admin');
-    const context = await browser.newContext({ baseURL: server.url, viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto('/');
-    await page.getByLabel('Email').fill(admin.email);
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    const { context, page } = await signedInPage(browser, server.url, admin);
 
     await page.goto(`/requests/${created.body.id}`);
     await page.getByRole('heading', { name: 'Drop table orders' }).waitFor();

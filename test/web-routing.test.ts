@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, openContext, shot, useDashboard, VIEWPORTS } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
@@ -25,13 +25,7 @@ describe.skipIf(!browserTestsRun)('the Routing rules page in Chromium', () => {
       }
       await server.http(seed.key).post('/api/v1/approvals').send(harness.approvalBody({ title: 'Urgent', priority: 'critical' })).expect(201);
 
-      const context = await openContext(browser, server.url, viewport);
-      const page = await context.newPage();
-      await page.goto('/sign-in');
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      const { context, page } = await signedInPage(browser, server.url, admin, viewport);
 
       await page.goto('/routing');
       await page.getByRole('heading', { name: 'Routing rules', exact: true }).waitFor();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, openContext, shot, useDashboard, VIEWPORTS } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
 import { harness, memberWithPassword } from '@greenlight/server/testing';
 
 
@@ -20,13 +20,7 @@ describe.skipIf(!browserTestsRun)('the Teams page in Chromium', () => {
       const seed = await harness.seedOrg(server.db, 'Teams Org');
       const admin = await memberWithPassword(server, seed, 'admin');
       const ann = await seed.addUser('approver', `ann-${viewport.name}-${Date.now()}@example.test`);
-      const context = await openContext(browser, server.url, viewport);
-      const page = await context.newPage();
-      await page.goto('/sign-in');
-      await page.getByLabel('Email').fill(admin.email);
-      await page.getByLabel('Password').fill(admin.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      const { context, page } = await signedInPage(browser, server.url, admin, viewport);
 
       await page.goto('/teams');
       await page.getByRole('heading', { name: 'Teams', exact: true }).waitFor();

@@ -1,57 +1,7 @@
 import { z } from './zod.ts';
 import { PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
+import { AUDIT_EVENT_TYPES } from './event-types.ts';
 
-/**
- * What the org audit log records: every change to who may act in the organization and to what
- * automations receive. Approval requests keep their own trail (their events); this log is the org's.
- */
-export const AUDIT_EVENT_TYPES = [
-  'member.added',
-  'member.invited',
-  'member.role_changed',
-  'member.permission_changed',
-  'member.removed',
-  'invitation.accepted',
-  'connection.created',
-  'connection.revoked',
-  'oauth_client.registered',
-  'oauth_client.revoked',
-  // A person granted access to an application that registered itself (RFC 7591): recorded in their org.
-  'oauth_client.authorized',
-  'emergency_stop.enabled',
-  'emergency_stop.disabled',
-  'callback_secret.rotated',
-  'webhook.created',
-  'webhook.deleted',
-  'webhook.disabled',
-  'webhook.secret_rotated',
-  'secrets.reencrypted',
-  'session.signed_out_everywhere',
-  'sign_in_link.issued',
-  'retention.purged',
-  'team.created',
-  'team.renamed',
-  'team.deleted',
-  'team.member_added',
-  'team.member_removed',
-  'flow.created',
-  'flow.updated',
-  'flow.deleted',
-  'routing_rules.updated',
-  'org.settings_changed',
-  'slack.configured',
-  'slack.removed',
-  'approval.admin_override',
-  // A step waited past its escalation policy and its target was added to the approvers.
-  'approval.escalated',
-  'notification_defaults.changed',
-  'notification_preferences.changed',
-  'delegation.set',
-  'delegation.removed',
-  'approval.step_reassigned',
-  // A delegate decided a step for the person away (details.on_behalf_of).
-  'approval.delegate_vote',
-] as const;
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType', {
   description:
     '`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked ' +

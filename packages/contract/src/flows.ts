@@ -10,6 +10,9 @@ import { ReminderPolicy } from './reminders.ts';
  */
 export const FLOW_LIMITS = { nameMax: 200, descriptionMax: 2000, timeLimitMaxSeconds: 90 * 86_400, flowsMax: 200 } as const;
 
+/** A time limit or expiry of a flow, its steps or a routing rule: from a minute to FLOW_LIMITS.timeLimitMaxSeconds. */
+export const FlowSeconds = z.number().int().min(60).max(FLOW_LIMITS.timeLimitMaxSeconds);
+
 export const FlowApprovers = z
   .strictObject({
     user_ids: z.array(Uuid).max(LIMITS.stepApproversMax).default([]).openapi({ description: 'Members of the organization (not viewers)' }),
@@ -23,13 +26,7 @@ export const FlowStep = z
     name: z.string().trim().min(1).max(FLOW_LIMITS.nameMax).optional().openapi({ example: 'SRE on call' }),
     approvers: FlowApprovers,
     quorum: Quorum.default(1),
-    time_limit_seconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(FLOW_LIMITS.timeLimitMaxSeconds)
-      .optional()
-      .openapi({ description: "How long the step may wait once it is the run's active step; when it passes, the request's `on_expiry` applies as at its expiry" }),
+    time_limit_seconds: FlowSeconds.optional().openapi({ description: "How long the step may wait once it is the run's active step; when it passes, the request's `on_expiry` applies as at its expiry" }),
     reminders: ReminderPolicy.optional().openapi({ description: "Reminders and escalation while the step is the run's active step (default: the org's)" }),
   })
   .openapi('FlowStep');
@@ -38,13 +35,7 @@ const FlowFields = {
   name: z.string().trim().min(1).max(FLOW_LIMITS.nameMax).openapi({ description: 'Unique in the organization, ignoring case', example: 'Production deploy' }),
   description: z.string().max(FLOW_LIMITS.descriptionMax).optional(),
   steps: z.array(FlowStep).min(1).max(LIMITS.stepsMax).openapi({ description: 'In order: each step waits for the one before it' }),
-  expires_in_seconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(FLOW_LIMITS.timeLimitMaxSeconds)
-    .optional()
-    .openapi({ description: 'A run expires this long after it starts (unless the request gives its own `expires_at`)' }),
+  expires_in_seconds: FlowSeconds.optional().openapi({ description: 'A run expires this long after it starts (unless the request gives its own `expires_at`)' }),
   on_expiry: OnExpiry.default('expire'),
 };
 

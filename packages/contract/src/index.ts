@@ -7,6 +7,7 @@ export * from './approvals.ts';
 export * from './batch-decide.ts';
 export * from './comments.ts';
 export * from './steps.ts';
+export * from './event-types.ts';
 export * from './events.ts';
 export * from './waiting.ts';
 export * from './me.ts';

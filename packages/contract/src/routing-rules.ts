@@ -1,7 +1,7 @@
 import { z } from './zod.ts';
 import { LIMITS, OnExpiry, Priority, Routing, Tags } from './approvals.ts';
 import { Principal, Timestamp, Uuid } from './common.ts';
-import { FLOW_LIMITS, FlowApprovers } from './flows.ts';
+import { FLOW_LIMITS, FlowApprovers, FlowSeconds } from './flows.ts';
 import { Quorum } from './steps.ts';
 import { ReminderPolicy } from './reminders.ts';
 
@@ -57,13 +57,9 @@ export const RoutingAction = z
     flow_id: Uuid.optional().openapi({ description: 'Starts a run of this flow (its current version), as `flow_id` on create would' }),
     approvers: FlowApprovers.optional().openapi({ description: 'Or: one step asking these people and/or teams' }),
     quorum: Quorum.optional().openapi({ description: 'With `approvers`: how many of them must approve (default 1)' }),
-    expires_in_seconds: z
-      .number()
-      .int()
-      .min(60)
-      .max(FLOW_LIMITS.timeLimitMaxSeconds)
-      .optional()
-      .openapi({ description: "The request expires this long after it is created, unless it gives its own `expires_at` (overrides the flow's)" }),
+    expires_in_seconds: FlowSeconds.optional().openapi({
+      description: "The request expires this long after it is created, unless it gives its own `expires_at` (overrides the flow's)",
+    }),
     on_expiry: OnExpiry.optional().openapi({ description: "What happens at expiry (overrides the flow's and the request's)" }),
     slack_channel: SlackChannel.optional(),
     reminders: ReminderPolicy.optional().openapi({

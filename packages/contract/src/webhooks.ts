@@ -1,7 +1,8 @@
 import { z } from './zod.ts';
 import { Principal, Timestamp } from './common.ts';
 import { Approval, ApprovalStatus, CallbackUrl } from './approvals.ts';
-import { EVENT_TYPES, EventType } from './events.ts';
+import { EVENT_TYPES } from './event-types.ts';
+import { EventType } from './events.ts';
 
 /**
  * Outgoing webhooks: the request's `callback_url`, and org-level subscriptions (the REST hooks that

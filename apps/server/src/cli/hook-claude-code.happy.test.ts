@@ -4,28 +4,18 @@
  * allows the call, a rejection denies it with the reviewer's words, an edit shows the file before
  * and after, and the same call asked twice (a retried hook) is one request.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, seedOrg, type TestServer, type SeededOrg } from '../testing/harness.ts';
-import { runGreenlight } from '../testing/greenlight-cli.ts';
+import { describe, expect, it } from 'vitest';
+import type { SeededOrg, TestServer } from '../testing/harness.ts';
+import { runGreenlight, useCliWorld } from '../testing/greenlight-cli.ts';
 
 let server: TestServer;
 let org: SeededOrg;
 let approverKey: string;
 let dir: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrg(server.db, 'Claude Code hook');
-  approverKey = (await org.newKey({ name: 'reviewer' })).key;
-  dir = await mkdtemp(join(tmpdir(), 'gl-hook-'));
-});
-afterAll(async () => {
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+useCliWorld('Claude Code hook', (w) => ({ server, org, approverKey, dir } = w));
 
 let calls = 0;
 /** What Claude Code writes on a PreToolUse hook's stdin. */

@@ -3,28 +3,18 @@
  * `greenlight run` / `request --run` asks, waits, runs the command only on an approval, and reports
  * started then succeeded or failed with the exit code. A command that was not approved never runs.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, seedOrg, type TestServer, type SeededOrg } from '../testing/harness.ts';
-import { runGreenlight, WAITING_ON } from '../testing/greenlight-cli.ts';
+import { describe, expect, it } from 'vitest';
+import type { SeededOrg, TestServer } from '../testing/harness.ts';
+import { runGreenlight, useCliWorld, WAITING_ON } from '../testing/greenlight-cli.ts';
 
 let server: TestServer;
 let org: SeededOrg;
 let approverKey: string;
 let dir: string;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrg(server.db, 'Receipts CLI');
-  approverKey = (await org.newKey({ name: 'approver' })).key;
-  dir = await mkdtemp(join(tmpdir(), 'gl-run-'));
-});
-afterAll(async () => {
-  await server.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+useCliWorld('Receipts CLI', (w) => ({ server, org, approverKey, dir } = w));
 
 const cli = (args: string[], extra: { entry?: 'client' | 'server'; apiKey?: string } = {}) =>
   runGreenlight(args, { url: server.url, apiKey: extra.apiKey ?? org.key, ...(extra.entry ? { entry: extra.entry } : {}) });

@@ -9,7 +9,7 @@ import type { ApprovalRow } from '../core/approval-record.ts';
 import { escapeHtml } from '../core/text.ts';
 import type { OutgoingEmail } from './email-sender.ts';
 
-type Rendered = Omit<OutgoingEmail, 'to' | 'messageId'>;
+export type RenderedEmail = Omit<OutgoingEmail, 'to' | 'messageId'>;
 
 /** No line breaks in a subject: they would end the header. */
 const oneLine = (s: string, max = 150): string => {
@@ -60,7 +60,7 @@ export interface ApprovalEmailInput {
 }
 
 /** The message that asks one person to decide one request, or reminds them that it still waits. */
-export function approvalRequestEmail(input: ApprovalEmailInput): Rendered {
+export function approvalRequestEmail(input: ApprovalEmailInput): RenderedEmail {
   const a = input.approval;
   const requester = a.requested_by_name ?? 'An automation';
   const expiry = a.expires_at ? when(a.expires_at) : 'no expiry';
@@ -138,7 +138,7 @@ const RECEIPT_COLOR = { started: '#57606a', succeeded: '#1a7f37', failed: '#cf22
  * approval. The receipt's link is shown as its full address (the automation chose it, so the reader
  * sees where it goes before following it).
  */
-export function executionReceiptEmail(input: ExecutionReceiptEmailInput): Rendered {
+export function executionReceiptEmail(input: ExecutionReceiptEmailInput): RenderedEmail {
   const { approval: a, receipt: r } = input;
   const by = r.reportedBy ?? 'The automation';
   const subject = oneLine(`[${r.status}] Execution of: ${a.title}`);
@@ -183,7 +183,7 @@ export interface AccountEmailInput {
 }
 
 /** A one-time sign-in link (a new member, account recovery) or an invitation to another org. */
-export function accountEmail(input: AccountEmailInput): Rendered {
+export function accountEmail(input: AccountEmailInput): RenderedEmail {
   const invitation = input.kind === 'invitation';
   const subject = oneLine(invitation ? `You are invited to ${input.orgName} on Greenlight` : `Your sign-in link for ${input.orgName} on Greenlight`);
   const lead = invitation
@@ -210,7 +210,7 @@ export interface DigestEmailInput {
 }
 
 /** The daily digest: what waits for one person, oldest first, each with a link to open it. */
-export function digestEmail(input: DigestEmailInput): Rendered {
+export function digestEmail(input: DigestEmailInput): RenderedEmail {
   const n = input.total;
   const subject = oneLine(`${n} ${n === 1 ? 'request waits' : 'requests wait'} for you in ${input.orgName}`);
   const line = (i: DigestEmailInput['items'][number]) =>

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { approvalBody, seedOrg, type TestServer } from '../testing/harness.ts';
 import { signedIn } from '../testing/session.ts';
 import type { TestSmtpServer } from '../testing/smtp.ts';
-import { useMailServer } from '../testing/mail-world.ts';
+import { notificationsSettled, useMailServer } from '../testing/mail-world.ts';
 import { setEmergencyStop } from '../modules/orgs/create-org.ts';
 import { whoIsAsked } from '../core/who-is-asked.ts';
 import { allowAdminOverride } from '../testing/decisions.ts';
@@ -15,19 +15,6 @@ let server: TestServer;
 let smtp: TestSmtpServer;
 
 useMailServer((s, m) => ([server, smtp] = [s, m]));
-
-/** Waits until no email row of the request is pending or being sent. */
-async function settled(approvalId: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { rows } = await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND target IN ('notify', 'email') AND status IN ('pending', 'delivering')`,
-      [approvalId],
-    );
-    if (rows[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('notifications did not settle');
-}
 
 it('a new request emails every approver and admin of the org once, never a viewer, with its details and links', async () => {
   const seed = await seedOrg(server.db, 'Mail & Co');
@@ -43,7 +30,7 @@ it('a new request emails every approver and admin of the org once, never a viewe
   });
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(body).expect(201)).body as { id: string };
   await smtp.until(() => [seed.admin.email, alice.email, bob.email].every((e) => smtp.to(e).length === 1));
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   expect(smtp.to(viewer.email)).toHaveLength(0);
   for (const e of [seed.admin.email, alice.email, bob.email]) expect(smtp.to(e)).toHaveLength(1);
 
@@ -94,7 +81,7 @@ it('a request made by a person is not emailed to that person', async () => {
   const session = await signedIn(server, seed);
   const a = (await session.http().post('/api/v1/approvals').send(approvalBody({ title: 'Mine' })).expect(201)).body as { id: string };
   await smtp.until(() => smtp.to(alice.email).length === 1);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   expect(smtp.to(seed.admin.email)).toHaveLength(0);
 });
 
@@ -103,7 +90,7 @@ it('with steps, the approvers of the current step are told; a later step\'s appr
   const first = await seed.addUser('approver');
   const approver = await seed.newKey();
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ is_sequential: true })).expect(201)).body as { id: string };
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   // Joined after the request was made: not told of it until a step makes them an approver of it.
   const second = await seed.addUser('approver');
   const third = await seed.addUser('approver');
@@ -113,14 +100,14 @@ it('with steps, the approvers of the current step are told; a later step\'s appr
     .send({ steps: [{ step_order: 1, approver_id: first.id }, { step_order: 2, approver_id: second.id }, { step_order: 3, approver_id: third.id }] })
     .expect(201);
   expect((await whoIsAsked(server.db, a.id)).map((x) => x.userId)).toEqual([first.id]);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   expect(smtp.to(second.email)).toHaveLength(0);
 
   // An API key decides the first step here: the org lets keys decide steps that do not name them.
   await allowAdminOverride(server, seed.org.id);
   await server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' }).expect(200);
   await smtp.until(() => smtp.to(second.email).length === 1);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   expect(smtp.to(third.email)).toHaveLength(0);
   // Told once per request, though asked at creation and at step 1.
   expect(smtp.to(first.email)).toHaveLength(1);
@@ -142,7 +129,7 @@ it('while the emergency stop is on, notifications wait; they are sent once it en
   expect(rows[0]!.n + sentBefore).toBeGreaterThanOrEqual(1);
   await setEmergencyStop(server.db, seed.org.id, false);
   await smtp.until(() => smtp.to(alice.email).length === 1);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   expect(smtp.to(alice.email)).toHaveLength(1);
 });
 
@@ -161,7 +148,7 @@ it('a refused message is retried on the schedule, then sent, with every attempt 
   }
   smtp.answer('accept');
   await smtp.until(() => smtp.to(alice.email).length === 1);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   const { rows } = await server.db.query<{ status: string; codes: number[] }>(
     `SELECT d.status, array_agg(t.status_code ORDER BY t.attempt) AS codes
        FROM deliveries d JOIN delivery_attempts t ON t.delivery_id = d.id
@@ -181,7 +168,7 @@ it('a request decided before its emails went out is not emailed', async () => {
   smtp.answer({ code: 451, message: 'try again later' });
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
   await server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision: 'reject' }).expect(200);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   smtp.answer('accept');
   expect(smtp.to(alice.email)).toHaveLength(0);
   const { rows } = await server.db.query<{ status: string; last_error: string }>(
@@ -203,7 +190,7 @@ it('a person removed from the org before their email went out is not emailed', a
     await new Promise((r) => setTimeout(r, 50));
   }
   await server.db.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [seed.org.id, alice.id]);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   smtp.answer('accept');
   expect(smtp.to(alice.email)).toHaveLength(0);
   const { rows } = await server.db.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM deliveries WHERE approval_id = $1 AND url = $2`, [
@@ -222,7 +209,7 @@ it('fields marked sensitive are masked in the email of a reviewer without see_se
   });
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(body).expect(201)).body as { id: string };
   await smtp.until(() => [seed.admin.email, alice.email].every((e) => smtp.to(e).length === 1));
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   const reviewer = smtp.to(alice.email)[0]!;
   expect(reviewer.text).toContain('plan: "pro" → "team"');
   expect(reviewer.text).toContain('[redacted]');

@@ -30,8 +30,8 @@ import { secretKeys } from '../security/sealed.ts';
 import { randomToken, sha256Hex } from '../security/tokens.ts';
 import { heldByStop, recordAttempt, settleWithoutAttempt, type Outcome } from './outbox.ts';
 import { delayBefore, type Schedule } from './schedule.ts';
-import type { Mailer, EmailResult, OutgoingEmail } from './email-sender.ts';
-import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail } from './email-messages.ts';
+import type { Mailer, EmailResult } from './email-sender.ts';
+import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, type RenderedEmail } from './email-messages.ts';
 import { queueEmails } from './queue-emails.ts';
 import { queueSlackPosts } from './slack-notifications.ts';
 import { scheduleStepTimers } from './timers.ts';
@@ -146,14 +146,20 @@ async function decisionLinks(db: Queryable, d: ClaimedDelivery, a: ApprovalRow):
   return { approve: token('approve'), reject: token('reject'), expiresAt: rows[0]!.expires_at };
 }
 
-type Built = { message: OutgoingEmail } | { skip: string };
+/** The message of an `email` row, addressed by sendEmail; or why there is none to send. */
+type Built = { message: RenderedEmail } | { skip: string };
 
-async function buildApprovalRequest(rt: NotificationRuntime, d: ClaimedDelivery, to: Recipient): Promise<Built> {
-  const { rows } = await rt.db.query<ApprovalRow & { org_name: string }>(
+/** The request a message is about, with its org's name; undefined once it is removed. */
+async function requestOf(db: Queryable, approvalId: string | null): Promise<(ApprovalRow & { org_name: string }) | undefined> {
+  const { rows } = await db.query<ApprovalRow & { org_name: string }>(
     `SELECT ${APPROVAL_COLUMNS}, o.name AS org_name FROM approvals a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`,
-    [d.approval_id],
+    [approvalId],
   );
-  const a = rows[0];
+  return rows[0];
+}
+
+async function buildApprovalRequest(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Built> {
+  const a = await requestOf(rt.db, d.approval_id);
   if (!a) return { skip: 'request removed' };
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
   // Removed from the org, or made a viewer, since they were asked: nothing to ask them any more.
@@ -177,7 +183,7 @@ async function buildApprovalRequest(rt: NotificationRuntime, d: ClaimedDelivery,
     linksExpireAt: links.expiresAt,
     reminder: d.message === 'reminder',
   });
-  return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
+  return { message: rendered };
 }
 
 /** What a receipt's event says (core/state-machine.ts `reportExecution`). */
@@ -188,12 +194,8 @@ interface ReceiptEvent {
 }
 
 /** The receipt as its event recorded it (a later receipt does not change what this message says). */
-async function buildExecutionReceipt(rt: NotificationRuntime, d: ClaimedDelivery, to: Recipient): Promise<Built> {
-  const { rows } = await rt.db.query<ApprovalRow & { org_name: string }>(
-    `SELECT ${APPROVAL_COLUMNS}, o.name AS org_name FROM approvals a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`,
-    [d.approval_id],
-  );
-  const a = rows[0];
+async function buildExecutionReceipt(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Built> {
+  const a = await requestOf(rt.db, d.approval_id);
   if (!a) return { skip: 'request removed' };
   const { rows: member } = await rt.db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [a.org_id, d.recipient_user_id]);
   if (member.length === 0) return { skip: 'recipient is no longer a member of the org' };
@@ -206,7 +208,7 @@ async function buildExecutionReceipt(rt: NotificationRuntime, d: ClaimedDelivery
     receipt: { ...e.data, reportedBy: e.actor_name, reportedAt: e.created_at },
     open: `${rt.publicUrl}/requests/${a.id}`,
   });
-  return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
+  return { message: rendered };
 }
 
 /** What an account email's row carries, sealed: the sign-in token and when it expires. */
@@ -215,7 +217,7 @@ interface AccountPayload {
   expires_at: string;
 }
 
-async function buildAccountEmail(rt: NotificationRuntime, d: ClaimedDelivery, to: Recipient): Promise<Built> {
+async function buildAccountEmail(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Built> {
   const payload = JSON.parse(secretKeys().open(d.headers as string)) as AccountPayload;
   const expiresAt = new Date(payload.expires_at);
   if (expiresAt.getTime() <= Date.now()) return { skip: 'the link expired before it could be sent' };
@@ -226,7 +228,7 @@ async function buildAccountEmail(rt: NotificationRuntime, d: ClaimedDelivery, to
     link: `${rt.publicUrl}/sign-in/${payload.token}${d.message === 'invitation' ? '' : EMAILED_SIGN_IN_SUFFIX}`,
     expiresAt,
   });
-  return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
+  return { message: rendered };
 }
 
 /** The most requests a digest lists; it says how many more wait. */
@@ -235,7 +237,7 @@ export const DIGEST_MAX_ITEMS = 50;
 const DIGEST_SCAN = 500;
 
 /** What waits for the recipient now, read when the digest is sent; nothing waiting: nothing sent. */
-async function buildDigest(rt: NotificationRuntime, d: ClaimedDelivery, to: Recipient): Promise<Built> {
+async function buildDigest(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Built> {
   const { rows: member } = await rt.db.query<{ org_name: string }>(
     `SELECT o.name AS org_name FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role IN ('approver', 'admin')`,
     [d.org_id, d.recipient_user_id],
@@ -255,7 +257,7 @@ async function buildDigest(rt: NotificationRuntime, d: ClaimedDelivery, to: Reci
     total: waiting.length,
     inboxUrl: `${rt.publicUrl}/`,
   });
-  return { message: { ...rendered, to: to.email, messageId: `<${d.id}@greenlight>` } };
+  return { message: rendered };
 }
 
 /** One attempt of an `email` row: build (or skip) the message, send it, record the attempt. */
@@ -274,17 +276,17 @@ export async function sendEmail(rt: NotificationRuntime, d: ClaimedDelivery): Pr
   } else {
     const built =
       d.message === 'approval_request' || d.message === 'reminder'
-        ? await buildApprovalRequest(rt, d, to)
+        ? await buildApprovalRequest(rt, d)
         : d.message === 'digest'
-          ? await buildDigest(rt, d, to)
+          ? await buildDigest(rt, d)
           : d.message === 'execution_receipt'
-            ? await buildExecutionReceipt(rt, d, to)
-          : await buildAccountEmail(rt, d, to);
+            ? await buildExecutionReceipt(rt, d)
+          : await buildAccountEmail(rt, d);
     if ('skip' in built) {
       await settleWithoutAttempt(rt.db, d, 'gone', built.skip);
       return null;
     }
-    result = await rt.mailer.send(built.message);
+    result = await rt.mailer.send({ ...built.message, to: to.email, messageId: `<${d.id}@greenlight>` });
   }
   const outcome = emailOutcome(result, d, rt.schedule);
   const kept = await recordAttempt(rt.db, d, result, outcome, rt.worker);

@@ -5,10 +5,9 @@
  */
 import { expect, it } from 'vitest';
 import { approvalBody, seedOrg, type TestServer } from '../testing/harness.ts';
-import { sessionFor, type SignedIn } from '../testing/session.ts';
+import { signedIn } from '../testing/session.ts';
 import type { TestSmtpServer } from '../testing/smtp.ts';
-import { useMailServer } from '../testing/mail-world.ts';
-import { createSession } from '../modules/users/sessions.ts';
+import { notificationsSettled, useMailServer } from '../testing/mail-world.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
@@ -17,29 +16,11 @@ useMailServer((s, m) => ([server, smtp] = [s, m]));
 
 const receipts = (address: string) => smtp.to(address).filter((m) => m.subject.includes('Execution of:'));
 
-/** Waits until no notification of the request is pending or being sent. */
-async function settled(approvalId: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { rows } = await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND target IN ('notify', 'email') AND status IN ('pending', 'delivering')`,
-      [approvalId],
-    );
-    if (rows[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('notifications did not settle');
-}
-
-async function person(seed: Awaited<ReturnType<typeof seedOrg>>, role: 'approver' | 'admin'): Promise<SignedIn> {
-  const user = await seed.addUser(role);
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
-}
-
 it('each receipt (started, then succeeded) emails the people who approved, once each, with its status, message and link; nobody else', async () => {
   const seed = await seedOrg(server.db, 'Receipts & Co');
-  const alice = await person(seed, 'approver');
-  const bob = await person(seed, 'approver');
-  const carol = await person(seed, 'approver');
+  const alice = await signedIn(server, seed, 'approver');
+  const bob = await signedIn(server, seed, 'approver');
+  const carol = await signedIn(server, seed, 'approver');
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'Deploy <v2.4.0>', action_type: 'deploy.production', required_approvals: 2 })).expect(201)).body as {
     id: string;
   };
@@ -53,7 +34,7 @@ it('each receipt (started, then succeeded) emails the people who approved, once 
     .send({ status: 'succeeded', message: 'Deployed to 12 hosts <ok>', url: 'https://ci.example.com/runs/4521' })
     .expect(200);
   await smtp.until(() => [alice, bob].every((p) => receipts(p.user.email).length === 2));
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
 
   // Carol was asked but did not decide; the admin neither: neither hears of the receipts.
   expect(receipts(carol.user.email)).toHaveLength(0);
@@ -87,8 +68,8 @@ it('each receipt (started, then succeeded) emails the people who approved, once 
 it('a request approved by an API key, and a person who left the org, get no receipt email', async () => {
   const seed = await seedOrg(server.db, 'Keys only');
   const approverKey = await seed.newKey();
-  const leaver = await person(seed, 'approver');
-  const stayer = await person(seed, 'approver');
+  const leaver = await signedIn(server, seed, 'approver');
+  const stayer = await signedIn(server, seed, 'approver');
 
   const byKey = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
   await server.http(approverKey.key).patch(`/api/v1/approvals/${byKey.id}`).send({ decision: 'approve' }).expect(200);
@@ -97,13 +78,13 @@ it('a request approved by an API key, and a person who left the org, get no rece
   const byPeople = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ required_approvals: 2 })).expect(201)).body as { id: string };
   await leaver.http().patch(`/api/v1/approvals/${byPeople.id}`).send({ decision: 'approve' }).expect(200);
   await stayer.http().patch(`/api/v1/approvals/${byPeople.id}`).send({ decision: 'approve' }).expect(200);
-  const admin = sessionFor(server, seed.admin, await createSession(server.db, seed.admin.id, seed.org.id));
+  const admin = await signedIn(server, seed);
   await admin.http().delete(`/api/v1/members/${leaver.user.id}`).expect((r) => expect([200, 204]).toContain(r.status));
   await server.http(seed.key).post(`/api/v1/approvals/${byPeople.id}/execution`).send({ status: 'failed', message: 'Rolled back' }).expect(200);
 
   await smtp.until(() => receipts(stayer.user.email).length === 1);
-  await settled(byKey.id);
-  await settled(byPeople.id);
+  await notificationsSettled(server, byKey.id);
+  await notificationsSettled(server, byPeople.id);
   expect(receipts(stayer.user.email)[0]!.subject).toMatch(/^\[failed\] Execution of: /);
   expect(receipts(stayer.user.email)[0]!.text).toContain('Message: Rolled back');
   expect(receipts(leaver.user.email)).toHaveLength(0);

@@ -3,7 +3,7 @@
  * Requests are always created through the real API, so the tests exercise what clients send.
  */
 import { expect } from 'vitest';
-import { approvalBody, type TestServer } from './harness.ts';
+import { approvalBody, seedOrg, type TestServer } from './harness.ts';
 import type { AuthContext } from '../context.ts';
 
 export async function createRequest(server: TestServer, key: string, overrides: Record<string, unknown> = {}) {
@@ -75,6 +75,20 @@ export async function configure(server: TestServer, key: string, approvalId: str
     .send({ steps: approverIds.map((approver_id, i) => ({ approver_id, step_order: i + 1 })) });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.data as { id: string; step_order: number; approver_id: string; status: string }[];
+}
+
+/** A request made with `key` whose one step asks `userId`: the request's id and the step's. */
+export async function requestAsking(server: TestServer, key: string, userId: string): Promise<{ id: string; stepId: string }> {
+  const created = await createRequest(server, key);
+  const [step] = await configure(server, key, created.id, [userId]);
+  return { id: created.id, stepId: step!.id };
+}
+
+/** A fresh org with two approvers, Bob and Carl, and a request (by the org's key) whose one step asks Bob. */
+export async function stepAskingBob(server: TestServer) {
+  const seed = await seedOrg(server.db);
+  const [bob, carl] = [await seed.addUser('approver'), await seed.addUser('approver')];
+  return { seed, bob, carl, created: await requestAsking(server, seed.key, bob.id) };
 }
 
 /**

@@ -5,12 +5,40 @@
  * through tsx. Tests wait on what the command prints, never on the clock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
 import { cleanEnv } from './spawn-server.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLIENT_BIN = fileURLToPath(new URL('../../../../packages/client/src/cli/bin.ts', import.meta.url));
 export const SERVER_CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+
+/** What a file of CLI tests runs against: a server, an org (whose key the automation uses), a second key that decides, a scratch folder. */
+export interface CliWorld {
+  server: TestServer;
+  org: SeededOrg;
+  approverKey: string;
+  dir: string;
+}
+
+/** Makes a CliWorld before the file's tests (handing it to `use`); stops the server and removes the folder after them. */
+export function useCliWorld(orgName: string, use: (w: CliWorld) => void): void {
+  let w: CliWorld | undefined;
+  beforeAll(async () => {
+    const server = await startTestServer();
+    const org = await seedOrg(server.db, orgName);
+    w = { server, org, approverKey: (await org.newKey({ name: 'approver' })).key, dir: await mkdtemp(join(tmpdir(), 'gl-cli-')) };
+    use(w);
+  });
+  afterAll(async () => {
+    await w?.server.stop();
+    if (w) await rm(w.dir, { recursive: true, force: true });
+  });
+}
 
 export interface CliRun {
   child: ChildProcess;

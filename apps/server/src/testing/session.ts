@@ -43,8 +43,12 @@ export function sessionFor(server: TestServer, user: { id: string; email: string
   };
 }
 
+/** A new session of `user`, a member of the seeded org. */
+export async function sessionOf(server: TestServer, seed: SeededOrg, user: { id: string; email: string }): Promise<SignedIn> {
+  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
+}
+
 /** A session for the seeded admin, or for a new member with the given role. */
 export async function signedIn(server: TestServer, seed: SeededOrg, role: 'admin' | 'approver' | 'viewer' | 'seeded-admin' = 'seeded-admin'): Promise<SignedIn> {
-  const user = role === 'seeded-admin' ? seed.admin : await seed.addUser(role);
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
+  return sessionOf(server, seed, role === 'seeded-admin' ? seed.admin : await seed.addUser(role));
 }

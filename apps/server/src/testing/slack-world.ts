@@ -3,9 +3,11 @@
  * stand-in for the Web API), an org whose Slack app is configured through the API, and a signed click.
  */
 import supertest from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
 import { signedIn, type SignedIn } from './session.ts';
 import { startSmtpServer, type TestSmtpServer } from './smtp.ts';
+import { mailConfig, notificationsSettled } from './mail-world.ts';
 import { interactivityBody, slackSignature, startSlackApi, type SlackCall, type TestSlackApi } from './slack.ts';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-abcdefghijklmnop';
@@ -20,17 +22,7 @@ export interface SlackWorld {
 export async function startSlackWorld(): Promise<SlackWorld> {
   const smtp = await startSmtpServer();
   const slack = await startSlackApi();
-  const server = await startTestServer({
-    config: {
-      GREENLIGHT_SMTP_URL: smtp.url,
-      GREENLIGHT_MAIL_FROM: 'greenlight@example.test',
-      GREENLIGHT_PUBLIC_URL: 'https://greenlight.example.test',
-      GREENLIGHT_SLACK_API_URL: slack.url,
-      GREENLIGHT_DELIVERY_SCHEDULE: '0,100ms,100ms',
-      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
-      GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000',
-    },
-  });
+  const server = await startTestServer({ config: mailConfig(smtp, { GREENLIGHT_SLACK_API_URL: slack.url, GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000' }) });
   return {
     server,
     smtp,
@@ -41,6 +33,18 @@ export async function startSlackWorld(): Promise<SlackWorld> {
       await slack.close();
     },
   };
+}
+
+/** Starts the world before the file's tests (handing it to `use`) and closes it after. */
+export function useSlackWorld(use: (w: SlackWorld) => void): void {
+  let w: SlackWorld | undefined;
+  beforeAll(async () => {
+    w = await startSlackWorld();
+    use(w);
+  }, 60_000);
+  afterAll(async () => {
+    await w?.close();
+  });
 }
 
 export interface SlackOrg {
@@ -124,18 +128,8 @@ export function submitModal(
   return supertest(w.server.url).post('/slack/interactivity').set(slackSignature(input.secret, body)).type('form').send(body);
 }
 
-/** Waits until no notification row of the request is pending or in flight. */
-export async function settled(w: SlackWorld, approvalId: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { rows } = await w.server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND target IN ('notify', 'email', 'slack', 'slack_update') AND status IN ('pending', 'delivering')`,
-      [approvalId],
-    );
-    if (rows[0]!.n === 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('notifications did not settle');
-}
+/** Waits until no notification of the request, email or Slack, is pending or in flight. */
+export const settled = (w: SlackWorld, approvalId: string): Promise<void> => notificationsSettled(w.server, approvalId, ['notify', 'email', 'slack', 'slack_update']);
 
 export async function statusOf(w: SlackWorld, approvalId: string): Promise<{ status: string; votes: number; decided_by: string | null }> {
   const { rows } = await w.server.db.query<{ status: string; votes: number; decided_by: string | null }>(

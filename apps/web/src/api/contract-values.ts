@@ -1,8 +1,6 @@
 import type {
   ApprovalStatus,
-  AuditEventType,
   Delivery,
-  EventType,
   OnExpiry,
   OperationId,
   Priority,
@@ -16,7 +14,8 @@ import type {
  * The few runtime values the dashboard needs from the contract. Importing the contract's modules at
  * run time would ship zod and the OpenAPI generator to every phone (≈ 2/3 of the bundle), so only
  * types are imported and these lists are checked against them by the compiler: a value added to,
- * removed from or renamed in the contract fails `pnpm typecheck` here until the list follows.
+ * removed from or renamed in the contract fails `pnpm typecheck` here until the list follows. The
+ * long lists of event types come as values from the contract's zod-free module instead.
  */
 type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
 const every =
@@ -30,68 +29,7 @@ export const APPROVAL_STATUSES = every<ApprovalStatus>()(['pending', 'approved',
 export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comments:write']);
 export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
 export const DELIVERY_STATUSES = every<Delivery['status']>()(['pending', 'delivering', 'delivered', 'failed', 'gone']);
-export const EVENT_TYPES = every<EventType>()([
-  'approval.created',
-  'approval.vote_recorded',
-  'approval.approved',
-  'approval.rejected',
-  'approval.cancelled',
-  'approval.expired',
-  'comment.created',
-  'steps.configured',
-  'step.decided',
-  'approval.execution_reported',
-  'approval.revoked',
-  'step.vote_recorded',
-  'step.escalated',
-  'step.reassigned',
-  'delivery.failed',
-]);
-
-export const AUDIT_EVENT_TYPES = every<AuditEventType>()([
-  'member.added',
-  'member.invited',
-  'member.role_changed',
-  'member.permission_changed',
-  'member.removed',
-  'invitation.accepted',
-  'connection.created',
-  'connection.revoked',
-  'oauth_client.registered',
-  'oauth_client.revoked',
-  'oauth_client.authorized',
-  'emergency_stop.enabled',
-  'emergency_stop.disabled',
-  'callback_secret.rotated',
-  'webhook.created',
-  'webhook.deleted',
-  'webhook.disabled',
-  'webhook.secret_rotated',
-  'secrets.reencrypted',
-  'session.signed_out_everywhere',
-  'sign_in_link.issued',
-  'retention.purged',
-  'team.created',
-  'team.renamed',
-  'team.deleted',
-  'team.member_added',
-  'team.member_removed',
-  'flow.created',
-  'flow.updated',
-  'flow.deleted',
-  'routing_rules.updated',
-  'org.settings_changed',
-  'slack.configured',
-  'slack.removed',
-  'approval.admin_override',
-  'approval.escalated',
-  'notification_defaults.changed',
-  'notification_preferences.changed',
-  'delegation.set',
-  'delegation.removed',
-  'approval.step_reassigned',
-  'approval.delegate_vote',
-]);
+export { AUDIT_EVENT_TYPES, EVENT_TYPES } from '@greenlight/contract/event-types';
 
 export const SCOPE_WORDS: Record<Scope, string> = {
   'approvals:read': 'read requests, their steps, comments and audit trail',

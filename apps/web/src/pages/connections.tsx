@@ -6,6 +6,7 @@ import { useSession } from '../api/session.tsx';
 import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { useSubmit } from '../lib/use-submit.ts';
 
 type Connection = ApiOutput<'listConnections'>['data'][number];
 type Created = ApiOutput<'createConnection'>;
@@ -63,26 +64,13 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
   const [scopes, setScopes] = useState<Scope[]>([...SCOPES]);
   const [rateLimit, setRateLimit] = useState('100');
   const [rateWindow, setRateWindow] = useState<RateLimitWindow>('hour');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(async () => {
+    const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit), rate_limit_window: rateWindow } });
+    setName('');
+    onCreated(c);
+  });
   return (
-    <form
-      className="stack"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
-          const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit), rate_limit_window: rateWindow } });
-          setName('');
-          onCreated(c);
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
+    <form className="stack" onSubmit={submit.onSubmit}>
       <label htmlFor={`${id}-name`}>
         Name
         <input id={`${id}-name`} name="name" required maxLength={200} placeholder="ci-deploys" value={name} onChange={(e) => setName(e.target.value)} />
@@ -113,10 +101,10 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
           <option value="hour">hour</option>
         </select>
       </label>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={submit.error} />
       <div>
-        <button type="submit" className="primary" disabled={busy || scopes.length === 0}>
-          {busy ? 'Creating…' : 'Create key'}
+        <button type="submit" className="primary" disabled={submit.busy || scopes.length === 0}>
+          {submit.busy ? 'Creating…' : 'Create key'}
         </button>
       </div>
     </form>

@@ -3,8 +3,10 @@ import type { Quorum } from '@greenlight/contract';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage } from '../components/bits.tsx';
+import { PickList, QuorumSelect } from '../components/pickers.tsx';
 import { fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { useSubmit } from '../lib/use-submit.ts';
 
 type Flow = ApiOutput<'listFlows'>['data'][number];
 type Named = { id: string; name: string };
@@ -188,28 +190,17 @@ function FlowForm(props: {
 }) {
   const id = useId();
   const [d, setD] = useState<FlowDraft>(props.initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(async () => {
+    await props.onSubmit(d);
+    if (!props.onCancel) setD(emptyFlow());
+  });
   const setStep = (i: number, patch: Partial<StepDraft>) => setD({ ...d, steps: d.steps.map((s, j) => (j === i ? { ...s, ...patch } : s)) });
-  const toggle = (list: string[], value: string, on: boolean) => (on ? [...list, value] : list.filter((x) => x !== value));
   return (
     <form
       className="card stack"
       aria-labelledby={`${id}-h`}
       data-testid="flow-form"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
-          await props.onSubmit(d);
-          if (!props.onCancel) setD(emptyFlow());
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
+      onSubmit={submit.onSubmit}
     >
       <h2 id={`${id}-h`}>{props.title}</h2>
       <label>
@@ -242,35 +233,13 @@ function FlowForm(props: {
             <input maxLength={200} value={s.name} onChange={(e) => setStep(i, { name: e.target.value })} placeholder="SRE on call" />
           </label>
           <div className="small muted">People</div>
-          <div className="pick-list">
-            {props.people.map((p) => (
-              <label key={p.id} className="check">
-                <input type="checkbox" checked={s.user_ids.includes(p.id)} onChange={(e) => setStep(i, { user_ids: toggle(s.user_ids, p.id, e.target.checked) })} />
-                {p.name}
-              </label>
-            ))}
-          </div>
+          <PickList options={props.people} picked={s.user_ids} onChange={(user_ids) => setStep(i, { user_ids })} />
           <div className="small muted">Teams</div>
-          <div className="pick-list">
-            {props.teams.map((t) => (
-              <label key={t.id} className="check">
-                <input type="checkbox" checked={s.team_ids.includes(t.id)} onChange={(e) => setStep(i, { team_ids: toggle(s.team_ids, t.id, e.target.checked) })} />
-                {t.name}
-              </label>
-            ))}
-            {props.teams.length === 0 && <span className="small muted">No teams yet.</span>}
-          </div>
+          <PickList options={props.teams} picked={s.team_ids} onChange={(team_ids) => setStep(i, { team_ids })} empty="No teams yet." />
           <div className="row">
             <label>
               How many must approve
-              <select value={s.quorum} onChange={(e) => setStep(i, { quorum: e.target.value })}>
-                {['1', '2', '3', '4', '5'].map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
-                <option value="all">all of them</option>
-              </select>
+              <QuorumSelect value={s.quorum} onChange={(quorum) => setStep(i, { quorum })} />
             </label>
             <label>
               Time limit once active (minutes, optional)
@@ -291,9 +260,9 @@ function FlowForm(props: {
           Add a step
         </button>
       </div>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={submit.error} />
       <div className="row">
-        <button type="submit" className="primary" disabled={busy || !d.name.trim()}>
+        <button type="submit" className="primary" disabled={submit.busy || !d.name.trim()}>
           {props.submitLabel}
         </button>
         {props.onCancel && (

@@ -3,6 +3,7 @@ import { api, type ApiInput, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ErrorMessage } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
+import { useSubmit, type Submit } from '../lib/use-submit.ts';
 
 type Preferences = ApiOutput<'getMyNotificationPreferences'>['preferences'];
 type Defaults = ApiOutput<'getOrgNotificationDefaults'>;
@@ -85,29 +86,11 @@ function PreferencesForm(props: {
 }) {
   const id = useId();
   const [p, setP] = useState<Preferences>(props.initial);
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(() => props.save(p));
   const zones = timeZones();
   const digestOn = p.digest_hour !== null || p.channels === 'digest_only';
   return (
-    <form
-      className="stack"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        setSaved(false);
-        try {
-          await props.save(p);
-          setSaved(true);
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
+    <form className="stack" onSubmit={submit.onSubmit}>
       <fieldset className="stack">
         <legend>How you are told</legend>
         {CHANNELS.map((c) => (
@@ -169,17 +152,28 @@ function PreferencesForm(props: {
           </div>
         )}
       </fieldset>
-      <ErrorMessage error={error} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          {props.submitLabel}
-        </button>
+      <SaveRow submit={submit} label={props.submitLabel}>
         {props.extra}
+      </SaveRow>
+    </form>
+  );
+}
+
+/** Below a form of this page: its refusal, its submit button, and "Saved." once it saved. */
+function SaveRow(props: { submit: Submit; label: string; children?: ReactNode }) {
+  return (
+    <>
+      <ErrorMessage error={props.submit.error} />
+      <div className="row">
+        <button type="submit" className="primary" disabled={props.submit.busy}>
+          {props.label}
+        </button>
+        {props.children}
         <span role="status" className="small muted">
-          {saved ? 'Saved.' : ''}
+          {props.submit.saved ? 'Saved.' : ''}
         </span>
       </div>
-    </form>
+    </>
   );
 }
 
@@ -227,29 +221,13 @@ function PolicyForm(props: { initial: Policy | null; members: Member[]; save(p: 
   const [escalateAfter, setEscalateAfter] = useState(props.initial?.escalate?.after ?? '');
   const to = props.initial?.escalate?.to;
   const [escalateTo, setEscalateTo] = useState(to === undefined || to === 'next_level' ? 'next_level' : 'user_id' in to ? to.user_id : 'next_level');
-  const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(() => {
+    const remind = remindAfter ? { after: remindAfter, ...(remindEvery ? { every: remindEvery } : {}), ...(remindMax ? { max: Number(remindMax) } : {}) } : undefined;
+    const escalate = escalateAfter ? { after: escalateAfter, to: escalateTo === 'next_level' ? ('next_level' as const) : { user_id: escalateTo } } : undefined;
+    return props.save(remind || escalate ? { ...(remind ? { remind } : {}), ...(escalate ? { escalate } : {}) } : null);
+  });
   return (
-    <form
-      className="stack"
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        setSaved(false);
-        try {
-          const remind = remindAfter ? { after: remindAfter, ...(remindEvery ? { every: remindEvery } : {}), ...(remindMax ? { max: Number(remindMax) } : {}) } : undefined;
-          const escalate = escalateAfter ? { after: escalateAfter, to: escalateTo === 'next_level' ? ('next_level' as const) : { user_id: escalateTo } } : undefined;
-          await props.save(remind || escalate ? { ...(remind ? { remind } : {}), ...(escalate ? { escalate } : {}) } : null);
-          setSaved(true);
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
+    <form className="stack" onSubmit={submit.onSubmit}>
       <p className="small muted">Durations such as 30m, 4h or 2d. Leave a field empty to turn that part off.</p>
       <div className="row">
         <label htmlFor={`${id}-ra`}>Remind after</label>
@@ -275,15 +253,7 @@ function PolicyForm(props: { initial: Policy | null; members: Member[]; save(p: 
             ))}
         </select>
       </div>
-      <ErrorMessage error={error} />
-      <div className="row">
-        <button type="submit" className="primary" disabled={busy}>
-          Save reminder policy
-        </button>
-        <span role="status" className="small muted">
-          {saved ? 'Saved.' : ''}
-        </span>
-      </div>
+      <SaveRow submit={submit} label="Save reminder policy" />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { useSession } from '../api/session.tsx';
 import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 
@@ -91,9 +92,6 @@ function SlackSettings() {
   const [signingSecret, setSigningSecret] = useState('');
   const [channel, setChannel] = useState<string | null>(null);
   const [dm, setDm] = useState<boolean | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [saved, setSaved] = useState(false);
   const current: Slack | undefined = settings.data;
   const shownChannel = channel ?? current?.default_channel ?? '';
   const shownDm = dm ?? current?.dm_approvers ?? false;
@@ -103,8 +101,19 @@ function SlackSettings() {
     setSigningSecret('');
     setChannel(null);
     setDm(null);
-    setSaved(true);
   };
+  const submit = useSubmit(async () =>
+    done(
+      await api('updateSlackSettings', {
+        body: {
+          ...(botToken.trim() ? { bot_token: botToken.trim() } : {}),
+          ...(signingSecret.trim() ? { signing_secret: signingSecret.trim() } : {}),
+          default_channel: shownChannel.trim() === '' ? null : shownChannel.trim(),
+          dm_approvers: shownDm,
+        },
+      }),
+    ),
+  );
   return (
     <section className="card" aria-labelledby="h-slack">
       <h2 id="h-slack">Slack</h2>
@@ -126,54 +135,9 @@ function SlackSettings() {
             <code>chat:write</code>, <code>users:read</code> and <code>users:read.email</code>. The bot token and signing secret are stored encrypted
             and never shown again.
           </p>
-          <form
-            className="stack"
-            onSubmit={async (e) => {
-              e.preventDefault();
-              setBusy(true);
-              setError(undefined);
-              setSaved(false);
-              try {
-                done(
-                  await api('updateSlackSettings', {
-                    body: {
-                      ...(botToken.trim() ? { bot_token: botToken.trim() } : {}),
-                      ...(signingSecret.trim() ? { signing_secret: signingSecret.trim() } : {}),
-                      default_channel: shownChannel.trim() === '' ? null : shownChannel.trim(),
-                      dm_approvers: shownDm,
-                    },
-                  }),
-                );
-              } catch (err) {
-                setError(err);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            <label htmlFor={`${id}-token`}>
-              Bot token {current.bot_token.configured && <span className="muted">(set; leave empty to keep it)</span>}
-              <input
-                id={`${id}-token`}
-                type="password"
-                autoComplete="off"
-                placeholder="xoxb-…"
-                required={!current.bot_token.configured}
-                value={botToken}
-                onChange={(e) => setBotToken(e.target.value)}
-              />
-            </label>
-            <label htmlFor={`${id}-secret`}>
-              Signing secret {current.signing_secret.configured && <span className="muted">(set; leave empty to keep it)</span>}
-              <input
-                id={`${id}-secret`}
-                type="password"
-                autoComplete="off"
-                required={!current.signing_secret.configured}
-                value={signingSecret}
-                onChange={(e) => setSigningSecret(e.target.value)}
-              />
-            </label>
+          <form className="stack" onSubmit={submit.onSubmit}>
+            <SecretField label="Bot token" configured={current.bot_token.configured} placeholder="xoxb-…" value={botToken} onChange={setBotToken} />
+            <SecretField label="Signing secret" configured={current.signing_secret.configured} value={signingSecret} onChange={setSigningSecret} />
             <label htmlFor={`${id}-channel`}>
               Channel
               <input id={`${id}-channel`} placeholder="#approvals" value={shownChannel} onChange={(e) => setChannel(e.target.value)} />
@@ -183,16 +147,16 @@ function SlackSettings() {
               person asked to decide
             </label>
             <div>
-              <button type="submit" className="primary" disabled={busy}>
-                {busy ? 'Saving…' : current.configured ? 'Save Slack settings' : 'Connect Slack'}
+              <button type="submit" className="primary" disabled={submit.busy}>
+                {submit.busy ? 'Saving…' : current.configured ? 'Save Slack settings' : 'Connect Slack'}
               </button>
             </div>
-            {saved && (
+            {submit.saved && (
               <p role="status" className="muted">
                 Saved.
               </p>
             )}
-            <ErrorMessage error={error} />
+            <ErrorMessage error={submit.error} />
           </form>
           {current.configured && (
             <ConfirmButton
@@ -209,6 +173,25 @@ function SlackSettings() {
         </>
       )}
     </section>
+  );
+}
+
+/** A secret the server keeps sealed and never shows again: once set, left empty it stays as it is. */
+function SecretField(props: { label: string; configured: boolean; placeholder?: string; value: string; onChange(value: string): void }) {
+  const id = useId();
+  return (
+    <label htmlFor={id}>
+      {props.label} {props.configured && <span className="muted">(set; leave empty to keep it)</span>}
+      <input
+        id={id}
+        type="password"
+        autoComplete="off"
+        placeholder={props.placeholder}
+        required={!props.configured}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </label>
   );
 }
 
@@ -378,26 +361,12 @@ function AddMemberForm({ onAdded }: { onAdded(added: ApiOutput<'addMember'>): vo
   const id = useId();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('approver');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(async () => {
+    onAdded(await api('addMember', { body: { email: email.trim(), role } }));
+    setEmail('');
+  });
   return (
-    <form
-      className="stack"
-      style={{ marginTop: '1rem' }}
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
-          onAdded(await api('addMember', { body: { email: email.trim(), role } }));
-          setEmail('');
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
+    <form className="stack" style={{ marginTop: '1rem' }} onSubmit={submit.onSubmit}>
       <h3>Add a member</h3>
       <div className="filters">
         <label htmlFor={`${id}-email`}>
@@ -415,12 +384,12 @@ function AddMemberForm({ onAdded }: { onAdded(added: ApiOutput<'addMember'>): vo
           </select>
         </label>
         <div>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add member'}
+          <button type="submit" className="primary" disabled={submit.busy}>
+            {submit.busy ? 'Adding…' : 'Add member'}
           </button>
         </div>
       </div>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={submit.error} />
     </form>
   );
 }
@@ -484,10 +453,14 @@ function OutOfOffice({ selfId }: { selfId: string }) {
   const [delegate, setDelegate] = useState('');
   const [from, setFrom] = useState(() => localInput(new Date()));
   const [until, setUntil] = useState(() => localInput(new Date(Date.now() + 7 * 86_400_000)));
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
   const d: Delegation | null = current.data?.delegation ?? null;
   const choices = (people.data ?? []).filter((p) => p.id !== selfId);
+  const submit = useSubmit(async () => {
+    const next = await api('setMyDelegation', {
+      body: { delegate_id: delegate, starts_at: new Date(from).toISOString(), ends_at: new Date(until).toISOString() },
+    });
+    current.set(() => next);
+  });
   return (
     <section className="card" aria-labelledby="h-ooo" data-testid="out-of-office">
       <h2 id="h-ooo">Out of office</h2>
@@ -501,24 +474,7 @@ function OutOfOffice({ selfId }: { selfId: string }) {
           No delegate set: what asks you waits for you.
         </p>
       )}
-      <form
-        className="stack"
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(undefined);
-          try {
-            const next = await api('setMyDelegation', {
-              body: { delegate_id: delegate, starts_at: new Date(from).toISOString(), ends_at: new Date(until).toISOString() },
-            });
-            current.set(() => next);
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
+      <form className="stack" onSubmit={submit.onSubmit}>
         <label htmlFor={`${id}-delegate`}>
           Delegate
           <select id={`${id}-delegate`} required value={delegate} onChange={(e) => setDelegate(e.target.value)}>
@@ -540,9 +496,9 @@ function OutOfOffice({ selfId }: { selfId: string }) {
             <input id={`${id}-until`} type="datetime-local" required value={until} onChange={(e) => setUntil(e.target.value)} />
           </label>
         </div>
-        <ErrorMessage error={error} />
+        <ErrorMessage error={submit.error} />
         <div className="row">
-          <button type="submit" disabled={busy || !delegate}>
+          <button type="submit" disabled={submit.busy || !delegate}>
             {d ? 'Replace delegation' : 'Set delegate'}
           </button>
           {d && (
@@ -550,12 +506,12 @@ function OutOfOffice({ selfId }: { selfId: string }) {
               type="button"
               className="secondary"
               onClick={async () => {
-                setError(undefined);
+                submit.setError(undefined);
                 try {
                   current.set(() => ({ delegation: null }));
                   await api('deleteMyDelegation', {});
                 } catch (err) {
-                  setError(err);
+                  submit.setError(err);
                 } finally {
                   current.reload();
                 }

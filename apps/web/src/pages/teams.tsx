@@ -4,6 +4,7 @@ import { useSession } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage } from '../components/bits.tsx';
 import { fromNow } from '../lib/format.ts';
 import { useResource, type Resource } from '../lib/use-resource.ts';
+import { useSubmit } from '../lib/use-submit.ts';
 
 type Team = ApiOutput<'listTeams'>['data'][number];
 type Member = ApiOutput<'listMembers'>['data'][number];
@@ -43,32 +44,18 @@ export function TeamsPage() {
 function CreateTeamForm({ onCreated }: { onCreated(t: Team): void }) {
   const id = useId();
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(async () => {
+    onCreated(await api('createTeam', { body: { name } }));
+    setName('');
+  });
   return (
-    <form
-      className="card stack"
-      aria-labelledby={`${id}-h`}
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
-          onCreated(await api('createTeam', { body: { name } }));
-          setName('');
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
+    <form className="card stack" aria-labelledby={`${id}-h`} onSubmit={submit.onSubmit}>
       <h2 id={`${id}-h`}>New team</h2>
       <label htmlFor={`${id}-name`}>Name</label>
       <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={200} placeholder="SRE" />
-      <ErrorMessage error={error} />
+      <ErrorMessage error={submit.error} />
       <div>
-        <button type="submit" className="primary" disabled={busy || !name.trim()}>
+        <button type="submit" className="primary" disabled={submit.busy || !name.trim()}>
           Create team
         </button>
       </div>

@@ -5,6 +5,7 @@ import { api, type ApiOutput } from '../api/client.ts';
 import { ConfirmButton, CopyButton, ErrorMessage, StatusBadge } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
+import { useSubmit } from '../lib/use-submit.ts';
 
 type Webhook = ApiOutput<'listWebhooks'>['data'][number];
 type Delivery = ApiOutput<'listDeliveries'>['data'][number];
@@ -116,28 +117,14 @@ function CreateWebhookForm({ onCreated }: { onCreated(w: ApiOutput<'createWebhoo
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<EventType[]>(['approval.approved', 'approval.rejected']);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const submit = useSubmit(async () => {
+    const w = await api('createWebhook', { body: { url: url.trim(), events, ...(description.trim() ? { description: description.trim() } : {}) } });
+    setUrl('');
+    setDescription('');
+    onCreated(w);
+  });
   return (
-    <form
-      className="stack"
-      style={{ marginTop: '0.75rem' }}
-      onSubmit={async (e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
-          const w = await api('createWebhook', { body: { url: url.trim(), events, ...(description.trim() ? { description: description.trim() } : {}) } });
-          setUrl('');
-          setDescription('');
-          onCreated(w);
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
-      }}
-    >
+    <form className="stack" style={{ marginTop: '0.75rem' }} onSubmit={submit.onSubmit}>
       <label htmlFor={`${id}-url`}>
         URL
         <input id={`${id}-url`} type="url" required placeholder="https://hooks.example.com/greenlight" value={url} onChange={(e) => setUrl(e.target.value)} />
@@ -159,10 +146,10 @@ function CreateWebhookForm({ onCreated }: { onCreated(w: ApiOutput<'createWebhoo
           </label>
         ))}
       </fieldset>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={submit.error} />
       <div>
-        <button type="submit" className="primary" disabled={busy || events.length === 0}>
-          {busy ? 'Subscribing…' : 'Subscribe'}
+        <button type="submit" className="primary" disabled={submit.busy || events.length === 0}>
+          {submit.busy ? 'Subscribing…' : 'Subscribe'}
         </button>
       </div>
     </form>

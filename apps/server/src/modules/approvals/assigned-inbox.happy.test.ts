@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-const sessionOf = async (seed: SeededOrg, user: { id: string; email: string }) => sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
 
 async function withSteps(seed: SeededOrg, steps: Record<string, unknown>[], overrides: Record<string, unknown> = {}) {
   const created = await createRequest(server, seed.key, overrides);
@@ -29,10 +26,10 @@ describe('the reviewer\'s inbox: GET /approvals?assigned=', () => {
     const forTeam = await withSteps(seed, [{ team_id: team.id, step_order: 1 }]);
     const bobThenAnn = await withSteps(seed, [{ approver_id: bob.id, step_order: 1 }, { approver_id: ann.id, step_order: 2 }], { is_sequential: true });
     const decided = await withSteps(seed, [{ approver_id: ann.id, step_order: 1 }]);
-    await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${decided}`).send({ decision: 'reject' }).expect(200);
+    await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${decided}`).send({ decision: 'reject' }).expect(200);
 
     const list = async (who: { id: string; email: string }, assigned: string) => {
-      const res = await (await sessionOf(seed, who)).http().get(`/api/v1/approvals?assigned=${assigned}&page_size=100`);
+      const res = await (await sessionOf(server, seed, who)).http().get(`/api/v1/approvals?assigned=${assigned}&page_size=100`);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.pagination.total).toBe(res.body.data.length);
       return (res.body.data as { id: string }[]).map((a) => a.id).sort();
@@ -44,17 +41,17 @@ describe('the reviewer\'s inbox: GET /approvals?assigned=', () => {
     expect(await list(ann, 'all')).toEqual([plain, forAnn, forTeam, bobThenAnn, decided].sort());
 
     // Ann votes on the plain request (it needs two): it no longer waits for her, still for Bob.
-    await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${plain}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${plain}`).send({ decision: 'approve' }).expect(200);
     expect(await list(ann, 'me')).toEqual([forAnn]);
     expect(await list(bob, 'me')).toContain(plain);
     // Bob approves step 1 of the sequential one: now it waits for Ann, not Bob.
-    await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${bobThenAnn}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${bobThenAnn}`).send({ decision: 'approve' }).expect(200);
     expect(await list(ann, 'me')).toEqual([forAnn, bobThenAnn].sort());
     expect(await list(bob, 'me')).not.toContain(bobThenAnn);
     // Combined with other filters and pages.
-    const paged = await (await sessionOf(seed, ann)).http().get('/api/v1/approvals?assigned=me&page_size=1').expect(200);
+    const paged = await (await sessionOf(server, seed, ann)).http().get('/api/v1/approvals?assigned=me&page_size=1').expect(200);
     expect(paged.body.data).toHaveLength(1);
-    const next = await (await sessionOf(seed, ann)).http().get(`/api/v1/approvals?assigned=me&page_size=1&page_token=${paged.body.next_page_token}`).expect(200);
+    const next = await (await sessionOf(server, seed, ann)).http().get(`/api/v1/approvals?assigned=me&page_size=1&page_token=${paged.body.next_page_token}`).expect(200);
     expect([paged.body.data[0].id, next.body.data[0].id].sort()).toEqual([forAnn, bobThenAnn].sort());
   });
 
@@ -91,13 +88,13 @@ describe('counters of a request with steps', () => {
     const run = (await createRequest(server, seed.key, { flow_id: flow.id })).id;
     for (const id of [explicit, run]) {
       expect((await admin.http().get(`/api/v1/approvals/${id}`).expect(200)).body).toMatchObject({ current_approvals: 0, required_approvals: 2 });
-      await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+      await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
       const detail = (await admin.http().get(`/api/v1/approvals/${id}`).expect(200)).body;
       expect(detail).toMatchObject({ status: 'pending', current_approvals: 1, required_approvals: 2 });
       expect(detail.run).toMatchObject({ active_step: 2, steps: [{ status: 'approved' }, { status: 'pending' }] });
       const listed = (await admin.http().get('/api/v1/approvals?status=pending&page_size=100').expect(200)).body.data.find((a: { id: string }) => a.id === id);
       expect(listed).toMatchObject({ current_approvals: 1, required_approvals: 2 });
-      await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+      await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
       expect((await admin.http().get(`/api/v1/approvals/${id}`).expect(200)).body).toMatchObject({ status: 'approved', current_approvals: 2, required_approvals: 2 });
     }
   });

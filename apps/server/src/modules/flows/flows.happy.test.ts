@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
+import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-async function sessionOf(seed: SeededOrg, user: { id: string; email: string }) {
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
-}
 
 /** An org with a team of three (SRE) and a manager, and a two-step flow: 2 of SRE, then the manager. */
 async function twoStepFlow() {
@@ -82,21 +77,21 @@ describe('approval flows', () => {
     const [step1, step2] = a.run.steps;
 
     // Not asked: refused, and nothing recorded.
-    const refused = await (await sessionOf(seed, outsider)).http().patch(`/api/v1/approvals/${created.id}/steps/${step1.id}`).send({ decision: 'approve' });
+    const refused = await (await sessionOf(server, seed, outsider)).http().patch(`/api/v1/approvals/${created.id}/steps/${step1.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'NOT_APPROVER', details: { reason: 'not_asked' } });
     // Step 2 waits for step 1.
-    const early = await (await sessionOf(seed, manager)).http().patch(`/api/v1/approvals/${created.id}/steps/${step2.id}`).send({ decision: 'approve' });
+    const early = await (await sessionOf(server, seed, manager)).http().patch(`/api/v1/approvals/${created.id}/steps/${step2.id}`).send({ decision: 'approve' });
     expect(early.status).toBe(409);
     expect(early.body.error).toMatchObject({ code: 'STEP_OUT_OF_ORDER', details: { reason: 'step_out_of_order', next_step_order: 1 } });
 
-    await (await sessionOf(seed, sre[0]!)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve', comment: 'first' }).expect(200);
+    await (await sessionOf(server, seed, sre[0]!)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve', comment: 'first' }).expect(200);
     a = await get();
     expect(a.run.active_step).toBe(1);
     expect(a.run.steps[0]).toMatchObject({ status: 'pending', approvals: 1 });
     expect(a.current_approvals).toBe(0);
 
-    await (await sessionOf(seed, sre[2]!)).http().patch(`/api/v1/approvals/${created.id}/steps/${step1.id}`).send({ decision: 'approve', comment: 'second' }).expect(200);
+    await (await sessionOf(server, seed, sre[2]!)).http().patch(`/api/v1/approvals/${created.id}/steps/${step1.id}`).send({ decision: 'approve', comment: 'second' }).expect(200);
     a = await get();
     // Step 1 of 2 approved: one of two, still pending; step 2's hour has started.
     expect(a).toMatchObject({ status: 'pending', current_approvals: 1, required_approvals: 2 });
@@ -105,7 +100,7 @@ describe('approval flows', () => {
     expect(left).toBeGreaterThan(3_000_000);
     expect(left).toBeLessThanOrEqual(3_600_000);
 
-    await (await sessionOf(seed, manager)).http().patch(`/api/v1/approvals/${created.id}/steps/${step2.id}`).send({ decision: 'approve', comment: 'ship it' }).expect(200);
+    await (await sessionOf(server, seed, manager)).http().patch(`/api/v1/approvals/${created.id}/steps/${step2.id}`).send({ decision: 'approve', comment: 'ship it' }).expect(200);
     a = await get();
     expect(a).toMatchObject({ status: 'approved', current_approvals: 2, required_approvals: 2 });
     expect(a.run.active_step).toBeNull();
@@ -148,7 +143,7 @@ describe('approval flows', () => {
     const [ann, bob] = [await seed.addUser('approver'), await seed.addUser('approver')];
     const created = await createRequest(server, seed.key, { is_sequential: true, required_approvals: 1 });
     const steps = (await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: ann.id, step_order: 1 }, { approver_id: bob.id, step_order: 2 }] }).expect(201)).body.data;
-    await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}/steps/${steps[0].id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}/steps/${steps[0].id}`).send({ decision: 'approve' }).expect(200);
     const a = (await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body;
     expect(a).toMatchObject({ status: 'pending', current_approvals: 1, required_approvals: 2 });
     expect(a.run).toMatchObject({ flow_id: null, flow_version: null, active_step: 2 });

@@ -1,18 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, approvalBody, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
+import { seedOrg, startTestServer, approvalBody, type TestServer } from '../../testing/harness.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf, snapshot } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-async function sessionOf(seed: SeededOrg, user: { id: string; email: string }) {
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
-}
 
 /** A request whose one step asks the team Finance (Ann and Bob). */
 async function teamRequest() {
@@ -63,12 +58,12 @@ describe('who may decide is who was asked', () => {
   it('resolve_policy admin_only: a team member who was asked is refused (admin_only); an admin decides', async () => {
     const { seed, admin, ann, created } = await teamRequest();
     await admin.http().patch('/api/v1/org').send({ resolve_policy: 'admin_only' }).expect(200);
-    const refused = await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
+    const refused = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'NOT_APPROVER', details: { reason: 'admin_only' } });
     // Requests without steps too.
     const plain = await createRequest(server, seed.key);
-    const alsoRefused = await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${plain.id}`).send({ decision: 'approve' });
+    const alsoRefused = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${plain.id}`).send({ decision: 'approve' });
     expect(alsoRefused.body.error.details).toEqual({ reason: 'admin_only' });
     await admin.http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     await admin.http().patch(`/api/v1/approvals/${plain.id}`).send({ decision: 'approve' }).expect(200);
@@ -76,11 +71,11 @@ describe('who may decide is who was asked', () => {
 
   it('four-eyes through a team: the member who asked cannot approve; another member can', async () => {
     const { seed, ann, bob, flow } = await teamRequest();
-    const asked = await (await sessionOf(seed, ann)).http().post('/api/v1/approvals').send(approvalBody({ flow_id: flow.id })).expect(201);
-    const own = await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${asked.body.id}`).send({ decision: 'approve' });
+    const asked = await (await sessionOf(server, seed, ann)).http().post('/api/v1/approvals').send(approvalBody({ flow_id: flow.id })).expect(201);
+    const own = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${asked.body.id}`).send({ decision: 'approve' });
     expect(own.status).toBe(403);
     expect(own.body.error).toMatchObject({ code: 'SELF_APPROVAL_FORBIDDEN', details: { reason: 'requester' } });
-    await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${asked.body.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${asked.body.id}`).send({ decision: 'approve' }).expect(200);
   });
 
   it('only admins signed in change who may decide', async () => {

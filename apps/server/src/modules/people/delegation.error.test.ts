@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { sessionFor } from '../../testing/session.ts';
-import { createSession } from '../users/sessions.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -34,7 +33,7 @@ describe('setting a delegation: bad input is refused with the reason, and nothin
 
   it('a delegate who is away during the window is refused (no chains), saying until when; a cycle cannot form', async () => {
     const ctx = await setup();
-    const asDana = sessionFor(server, ctx.dana, await createSession(server.db, ctx.dana.id, ctx.seed.org.id));
+    const asDana = await sessionOf(server, ctx.seed, ctx.dana);
     await asDana.http().post('/api/v1/me/delegation').send({ delegate_id: ctx.bob.id, ends_at: at(HOUR) }).expect(200);
     const res = await ctx.asBob.http().post('/api/v1/me/delegation').send({ delegate_id: ctx.dana.id, ends_at: at(2 * HOUR) });
     expect(res.status).toBe(400);
@@ -46,7 +45,7 @@ describe('setting a delegation: bad input is refused with the reason, and nothin
   it('ending a delegation that does not exist answers null; a member unknown to the org is 404 for an admin', async () => {
     const ctx = await setup();
     await ctx.asBob.http().delete('/api/v1/me/delegation').expect(200, { delegation: null });
-    const asAdmin = sessionFor(server, ctx.seed.admin, await createSession(server.db, ctx.seed.admin.id, ctx.seed.org.id));
+    const asAdmin = await signedIn(server, ctx.seed);
     for (const res of [
       await asAdmin.http().get(`/api/v1/members/${ctx.stranger.id}/delegation`),
       await asAdmin.http().post(`/api/v1/members/${ctx.stranger.id}/delegation`).send({ delegate_id: ctx.dana.id, ends_at: at(HOUR) }),
@@ -64,6 +63,6 @@ async function setup() {
   const other = await seedOrg(server.db);
   const [bob, dana, viewer] = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('viewer')];
   const stranger = await other.addUser('approver');
-  const asBob = sessionFor(server, bob, await createSession(server.db, bob.id, seed.org.id));
+  const asBob = await sessionOf(server, seed, bob);
   return { seed, bob, dana, viewer, stranger, asBob };
 }

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, approvalBody, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
-import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
+import { sessionOf, signedIn, type SignedIn } from '../../testing/session.ts';
+import { createRequest, eventsOf, requestAsking } from '../../testing/decisions.ts';
 import { approversToAsk } from '../../core/approvers.ts';
 
 let server: TestServer;
@@ -11,22 +10,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-async function sessionOf(seed: SeededOrg, user: { id: string; email: string }) {
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
-}
-
 const inFuture = (ms: number) => new Date(Date.now() + ms).toISOString();
 const HOUR = 3_600_000;
 
-/** A request whose one step asks `userId`, made by the org's API key. */
-async function askOf(seed: SeededOrg, userId: string) {
-  const created = await createRequest(server, seed.key);
-  const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: userId, step_order: 1 }] });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return { id: created.id, stepId: res.body.data[0].id as string };
-}
-
-async function inbox(session: Awaited<ReturnType<typeof sessionOf>>, assigned = 'me') {
+async function inbox(session: SignedIn, assigned = 'me') {
   const res = await session.http().get(`/api/v1/approvals?assigned=${assigned}&page_size=100`).expect(200);
   return (res.body.data as { id: string }[]).map((a) => a.id);
 }
@@ -41,13 +28,13 @@ describe('delegation', () => {
     const seed = await seedOrg(server.db);
     const bob = await seed.addUser('approver', `bob-${Date.now()}@example.test`);
     const dana = await seed.addUser('approver');
-    const asBob = await sessionOf(seed, bob);
-    const asDana = await sessionOf(seed, dana);
+    const asBob = await sessionOf(server, seed, bob);
+    const asDana = await sessionOf(server, seed, dana);
 
     // Before the window (it starts in an hour): what is asked of Bob asks Bob.
     const set = await asBob.http().post('/api/v1/me/delegation').send({ delegate_id: dana.id, starts_at: inFuture(HOUR), ends_at: inFuture(2 * HOUR) }).expect(200);
     expect(set.body.delegation).toMatchObject({ user: { id: bob.id }, delegate: { id: dana.id }, active: false });
-    const before = await askOf(seed, bob.id);
+    const before = await requestAsking(server, seed.key, bob.id);
     expect(await approversToAsk(server.db, before.id)).toEqual([bob.id]);
     expect(await inbox(asBob)).toContain(before.id);
     expect(await inbox(asDana)).not.toContain(before.id);
@@ -55,7 +42,7 @@ describe('delegation', () => {
     // Inside the window: a new assignment asks Dana, and so does the one still pending from before.
     await moveWindow(seed, bob.id, new Date(Date.now() - 60_000).toISOString(), inFuture(HOUR));
     expect((await asBob.http().get('/api/v1/me/delegation').expect(200)).body.delegation.active).toBe(true);
-    const inside = await askOf(seed, bob.id);
+    const inside = await requestAsking(server, seed.key, bob.id);
     expect(await approversToAsk(server.db, inside.id)).toEqual([dana.id]);
     expect(await approversToAsk(server.db, before.id)).toEqual([dana.id]);
     expect(await inbox(asDana)).toEqual(expect.arrayContaining([inside.id, before.id]));
@@ -90,7 +77,7 @@ describe('delegation', () => {
 
     // After the window: new assignments ask Bob again, and so does the one still pending.
     await moveWindow(seed, bob.id, new Date(Date.now() - 2 * HOUR).toISOString(), new Date(Date.now() - 60_000).toISOString());
-    const after = await askOf(seed, bob.id);
+    const after = await requestAsking(server, seed.key, bob.id);
     expect(await approversToAsk(server.db, after.id)).toEqual([bob.id]);
     expect(await approversToAsk(server.db, before.id)).toEqual([bob.id]);
     expect((await asBob.http().get('/api/v1/me/delegation').expect(200)).body.delegation).toBeNull();
@@ -101,20 +88,20 @@ describe('delegation', () => {
     const admin = await signedIn(server, seed);
     const [bob, dana, carl] = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     const team = (await admin.http().post('/api/v1/teams').send({ name: 'Ops', member_ids: [bob.id, carl.id] }).expect(201)).body;
-    const asBob = await sessionOf(seed, bob);
+    const asBob = await sessionOf(server, seed, bob);
     await asBob.http().post('/api/v1/me/delegation').send({ delegate_id: dana.id, ends_at: inFuture(HOUR) }).expect(200);
 
     // A team step: Bob's place in it goes to Dana; Carl is asked as himself.
     const created = await createRequest(server, seed.key);
     await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ team_id: team.id, quorum: 'all', step_order: 1 }] }).expect(201);
     expect(await approversToAsk(server.db, created.id)).toEqual([carl.id, dana.id].sort());
-    const asDana = await sessionOf(seed, dana);
+    const asDana = await sessionOf(server, seed, dana);
     expect(await inbox(asDana)).toContain(created.id);
     expect(await inbox(asDana, 'my_teams')).not.toContain(created.id);
 
     // Quorum `all` counts Dana's vote in Bob's place.
     await asDana.http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
-    await (await sessionOf(seed, carl)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, carl)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     const detail = (await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body;
     expect(detail.status).toBe('approved');
     expect(detail.results.map((r: { reviewer: { id: string }; on_behalf_of: unknown }) => [r.reviewer.id, r.on_behalf_of])).toEqual([
@@ -142,12 +129,12 @@ describe('delegation', () => {
     const [bob, dana, eve] = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     await admin.http().post(`/api/v1/members/${bob.id}/delegation`).send({ delegate_id: dana.id, ends_at: inFuture(HOUR) }).expect(200);
     expect((await admin.http().get(`/api/v1/members/${bob.id}/delegation`).expect(200)).body.delegation).toMatchObject({ delegate: { id: dana.id }, active: true });
-    const forBob = await askOf(seed, bob.id);
+    const forBob = await requestAsking(server, seed.key, bob.id);
     expect(await approversToAsk(server.db, forBob.id)).toEqual([dana.id]);
     // Dana goes away too (to Eve): Bob's assignment stays with Bob rather than travelling on to Eve.
-    await (await sessionOf(seed, dana)).http().post('/api/v1/me/delegation').send({ delegate_id: eve.id, ends_at: inFuture(HOUR) }).expect(200);
+    await (await sessionOf(server, seed, dana)).http().post('/api/v1/me/delegation').send({ delegate_id: eve.id, ends_at: inFuture(HOUR) }).expect(200);
     expect(await approversToAsk(server.db, forBob.id)).toEqual([bob.id]);
-    const forDana = await askOf(seed, dana.id);
+    const forDana = await requestAsking(server, seed.key, dana.id);
     expect(await approversToAsk(server.db, forDana.id)).toEqual([eve.id]);
     const { rows } = await server.db.query<{ actor_id: string; target_id: string }>("SELECT actor_id, target_id FROM audit_log WHERE org_id = $1 AND type = 'delegation.set' ORDER BY id", [seed.org.id]);
     expect(rows).toEqual([
@@ -159,8 +146,8 @@ describe('delegation', () => {
   it('four-eyes: a delegate cannot approve, in anyone\'s place, a request they created', async () => {
     const seed = await seedOrg(server.db);
     const [bob, dana] = [await seed.addUser('approver'), await seed.addUser('approver')];
-    await (await sessionOf(seed, bob)).http().post('/api/v1/me/delegation').send({ delegate_id: dana.id, ends_at: inFuture(HOUR) }).expect(200);
-    const asDana = await sessionOf(seed, dana);
+    await (await sessionOf(server, seed, bob)).http().post('/api/v1/me/delegation').send({ delegate_id: dana.id, ends_at: inFuture(HOUR) }).expect(200);
+    const asDana = await sessionOf(server, seed, dana);
     const created = (await asDana.http().post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
     await asDana.http().post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201);
     expect(await approversToAsk(server.db, created.id)).toEqual([]);

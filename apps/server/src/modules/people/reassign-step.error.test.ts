@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { createRequest, snapshot } from '../../testing/decisions.ts';
+import { createRequest, snapshot, stepAskingBob } from '../../testing/decisions.ts';
+import { sessionOf } from '../../testing/session.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,13 +11,10 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 async function pendingStep() {
-  const seed = await seedOrg(server.db);
-  const [bob, carl] = [await seed.addUser('approver'), await seed.addUser('approver')];
-  const viewer = await seed.addUser('viewer');
-  const created = await createRequest(server, seed.key);
-  const steps = (await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201)).body.data;
+  const c = await stepAskingBob(server);
+  const viewer = await c.seed.addUser('viewer');
   const other = await seedOrg(server.db);
-  return { seed, bob, carl, viewer, created, stepId: steps[0].id as string, stranger: await other.addUser('approver') };
+  return { ...c, viewer, stepId: c.created.stepId, stranger: await other.addUser('approver') };
 }
 type Ctx = Awaited<ReturnType<typeof pendingStep>>;
 
@@ -63,9 +61,7 @@ describe('reassigning a step: refusals say why and change nothing', () => {
     const steps = (await server.http(c.seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: c.bob.id, step_order: 1 }, { approver_id: c.carl.id, step_order: 2 }] }).expect(201)).body.data;
     // A vote recorded on step 2 (not sequential) that leaves it pending under a quorum of all of two.
     await server.http(c.seed.key).post(`/api/v1/approvals/${created.id}/steps/${steps[1].id}/reassign`).send({ user_ids: [c.carl.id, c.bob.id], quorum: 'all' }).expect(200);
-    const { sessionFor } = await import('../../testing/session.ts');
-    const { createSession } = await import('../users/sessions.ts');
-    const asCarl = sessionFor(server, c.carl, await createSession(server.db, c.carl.id, c.seed.org.id));
+    const asCarl = await sessionOf(server, c.seed, c.carl);
     await asCarl.http().patch(`/api/v1/approvals/${created.id}/steps/${steps[1].id}`).send({ decision: 'approve' }).expect(200);
     const res = await server.http(c.seed.key).post(`/api/v1/approvals/${created.id}/steps/${steps[1].id}/reassign`).send({ user_ids: [c.bob.id], quorum: 1 });
     expect(res.status).toBe(400);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
-import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
+import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
+import { createRequest, eventsOf, requestAsking } from '../../testing/decisions.ts';
 import { approversToAsk } from '../../core/approvers.ts';
 
 let server: TestServer;
@@ -11,30 +10,27 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const sessionOf = async (seed: SeededOrg, user: { id: string; email: string }) => sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
-
 describe('reassigning a pending step', () => {
   it('the requester moves a step from a person to a team: who is asked changes at once, recorded on the request and in the audit log', async () => {
     const seed = await seedOrg(server.db);
     const admin = await signedIn(server, seed);
     const [bob, carl, dana] = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
     const team = (await admin.http().post('/api/v1/teams').send({ name: 'Oncall', member_ids: [carl.id, dana.id] }).expect(201)).body;
-    const created = await createRequest(server, seed.key);
-    const steps = (await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201)).body.data;
+    const created = await requestAsking(server, seed.key, bob.id);
 
-    const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps/${steps[0].id}/reassign`).send({ team_ids: [team.id], quorum: 2, comment: 'Bob is on leave' });
+    const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps/${created.stepId}/reassign`).send({ team_ids: [team.id], quorum: 2, comment: 'Bob is on leave' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ id: steps[0].id, status: 'pending', quorum: 2, approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] });
+    expect(res.body).toMatchObject({ id: created.stepId, status: 'pending', quorum: 2, approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] });
     expect(await approversToAsk(server.db, created.id)).toEqual([carl.id, dana.id].sort());
 
-    const refused = await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
+    const refused = await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.details).toEqual({ reason: 'not_asked' });
 
     const reassigned = (await eventsOf(server, created.id)).find((e) => e.type === 'step.reassigned')!;
     expect(reassigned).toMatchObject({ actor_type: 'connection', actor_id: seed.connectionId });
     expect(reassigned.data).toEqual({
-      step_id: steps[0].id,
+      step_id: created.stepId,
       step_order: 1,
       from: { user_ids: [bob.id], team_ids: [], quorum: 1 },
       to: { user_ids: [], team_ids: [team.id], quorum: 2 },
@@ -49,8 +45,8 @@ describe('reassigning a pending step', () => {
     const trail = (await admin.http().get(`/api/v1/approvals/${created.id}/events`).expect(200)).body.data;
     expect(trail.map((e: { type: string }) => e.type)).toContain('step.reassigned');
 
-    await (await sessionOf(seed, carl)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
-    await (await sessionOf(seed, dana)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, carl)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, dana)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     expect((await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body.status).toBe('approved');
   });
 
@@ -61,11 +57,11 @@ describe('reassigning a pending step', () => {
     const flow = (await admin.http().post('/api/v1/flows').send({ name: 'Two of three', steps: [{ approvers: { user_ids: [ann.id, bob.id] }, quorum: 2 }] }).expect(201)).body;
     const created = await createRequest(server, seed.key, { flow_id: flow.id });
     const stepId = (await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body.run.steps[0].id;
-    await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     // Bob does not answer: the admin asks Eve in his place.
     const res = await admin.http().post(`/api/v1/approvals/${created.id}/steps/${stepId}/reassign`).send({ user_ids: [ann.id, eve.id] }).expect(200);
     expect(res.body.quorum).toBe(2);
-    await (await sessionOf(seed, eve)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, eve)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     const detail = (await admin.http().get(`/api/v1/approvals/${created.id}`).expect(200)).body;
     expect(detail.status).toBe('approved');
     expect(detail.results.map((r: { reviewer: { id: string } }) => r.reviewer.id)).toEqual([ann.id, eve.id]);

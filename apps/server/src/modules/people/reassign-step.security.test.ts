@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { signedIn } from '../../testing/session.ts';
-import { createRequest, snapshot } from '../../testing/decisions.ts';
+import { snapshot, stepAskingBob } from '../../testing/decisions.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,11 +10,8 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 async function pendingStep() {
-  const seed = await seedOrg(server.db);
-  const [bob, carl] = [await seed.addUser('approver'), await seed.addUser('approver')];
-  const created = await createRequest(server, seed.key);
-  const steps = (await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201)).body.data;
-  return { seed, bob, carl, created, path: `/api/v1/approvals/${created.id}/steps/${steps[0].id}/reassign` };
+  const c = await stepAskingBob(server);
+  return { ...c, path: `/api/v1/approvals/${c.created.id}/steps/${c.created.stepId}/reassign` };
 }
 
 describe('who may reassign', () => {

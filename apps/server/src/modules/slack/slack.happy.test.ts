@@ -5,7 +5,7 @@
  * the request ended (Slack, the API, an email link, a cancellation, the expiry sweep).
  */
 import supertest from 'supertest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { REDACTED_VALUE } from '@greenlight/contract';
 import { expireDue } from '../../core/state-machine.ts';
 import {
@@ -16,21 +16,15 @@ import {
   createRequest,
   settled,
   slackOrg,
-  startSlackWorld,
   statusOf,
   submitModal,
+  useSlackWorld,
   type SlackWorld,
 } from '../../testing/slack-world.ts';
 
 let w: SlackWorld;
 
-beforeAll(async () => {
-  w = await startSlackWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await w?.close();
-});
+useSlackWorld((world) => (w = world));
 
 it('settings: admins set the bot token and signing secret (sealed, never shown again), the channel and direct messages; audit logged', async () => {
   const org = await slackOrg(w);

@@ -5,24 +5,18 @@
  * And the settings: admins only, signed in; secrets never shown.
  */
 import supertest from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setEmergencyStop } from '../orgs/create-org.ts';
 import { SYSTEM_ACTOR } from '../../core/audit.ts';
 import { signedIn } from '../../testing/session.ts';
 import { approvalBody } from '../../testing/harness.ts';
 import { interactivityBody, slackSignature } from '../../testing/slack.ts';
-import { channelPost, click, createRequest, slackOrg, startSlackWorld, statusOf, type SlackWorld } from '../../testing/slack-world.ts';
+import { channelPost, click, createRequest, slackOrg, statusOf, useSlackWorld, type SlackWorld } from '../../testing/slack-world.ts';
 import { verifySlackSignature } from './verify-signature.ts';
 
 let w: SlackWorld;
 
-beforeAll(async () => {
-  w = await startSlackWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await w?.close();
-});
+useSlackWorld((world) => (w = world));
 
 describe('the signature check', () => {
   // Slack's documented example ("Verifying requests from Slack").

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { sessionFor, signedIn } from '../../testing/session.ts';
+import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { createSession } from '../users/sessions.ts';
 import { approversToAsk } from '../../core/approvers.ts';
 
 let server: TestServer;
@@ -10,10 +9,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.stop());
-
-async function sessionOf(seed: SeededOrg, user: { id: string; email: string }) {
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
-}
 
 async function auditTypes(orgId: string) {
   const { rows } = await server.db.query<{ type: string; actor_id: string; details: Record<string, unknown> }>(
@@ -99,12 +94,12 @@ describe('a team named as a step', () => {
     const stepId = configured.body.data[0].id;
     expect(await approversToAsk(server.db, created.id)).toEqual([ann.id, bob.id, cid.id].sort());
 
-    const first = await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}/steps/${stepId}`).send({ decision: 'approve', comment: 'one' }).expect(200);
+    const first = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}/steps/${stepId}`).send({ decision: 'approve', comment: 'one' }).expect(200);
     expect(first.body).toMatchObject({ status: 'pending', decided_at: null });
     // The same person again, by another credential route, counts once.
-    const again = await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
+    const again = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
     expect(again.status).toBe(409);
-    const second = await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${created.id}/steps/${stepId}`).send({ decision: 'approve', comment: 'two' }).expect(200);
+    const second = await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${created.id}/steps/${stepId}`).send({ decision: 'approve', comment: 'two' }).expect(200);
     expect(second.body).toMatchObject({ status: 'approved', decided_by: bob.id, comment: 'two' });
     expect((await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.status).toBe('approved');
     expect((await eventsOf(server, created.id)).map((e) => e.type)).toEqual([
@@ -128,13 +123,13 @@ describe('a team named as a step', () => {
     ).body.data;
     expect(step.quorum).toBe('all');
 
-    const refused = await (await sessionOf(seed, outsider)).http().patch(`/api/v1/approvals/${created.id}/steps/${step.id}`).send({ decision: 'approve' });
+    const refused = await (await sessionOf(server, seed, outsider)).http().patch(`/api/v1/approvals/${created.id}/steps/${step.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('NOT_APPROVER');
 
-    await (await sessionOf(seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     expect((await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.status).toBe('pending');
-    await (await sessionOf(seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
+    await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     expect((await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.status).toBe('approved');
   });
 });

@@ -2,8 +2,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { Browser, connectInBrowser, hiddenFields, memberWithPassword, pkcePair, registerClient, tokenRequest } from '../../testing/oauth.ts';
-import { sessionFor, signedIn, type SignedIn } from '../../testing/session.ts';
-import { createSession } from './sessions.ts';
+import { sessionOf, signedIn, type SignedIn } from '../../testing/session.ts';
 import { PASSWORD_CHANGES_PER_HOUR } from './change-password.ts';
 import { TEST_PASSWORD } from '../../testing/oauth.ts';
 
@@ -16,7 +15,7 @@ afterAll(() => server.stop());
 async function withPassword(): Promise<SignedIn> {
   const seed = await seedOrg(server.db);
   const user = await memberWithPassword(server, seed, 'approver');
-  return sessionFor(server, user, await createSession(server.db, user.id, seed.org.id));
+  return sessionOf(server, seed, user);
 }
 
 describe('POST /api/v1/me/password errors', () => {

@@ -1,0 +1,84 @@
+/**
+ * The lists of event types as plain values, importing nothing: the dashboard takes them at run time
+ * from here (`@greenlight/contract/event-types`) without loading zod and the OpenAPI generator.
+ */
+
+/**
+ * Every state change of a request appends one immutable event (events.ts): these are their types.
+ */
+export const EVENT_TYPES = [
+  'approval.created',
+  'approval.vote_recorded',
+  'approval.approved',
+  'approval.rejected',
+  'approval.cancelled',
+  'approval.expired',
+  'comment.created',
+  'steps.configured',
+  'step.decided',
+  // An approved request's automation reported what it did (data: status, message, url).
+  'approval.execution_reported',
+  // An approver (or an admin) rescinded an approval within its window: status approved → rejected
+  // (data: reason). Delivered to the callback like a decision, and to subscriptions that chose it.
+  'approval.revoked',
+  // A vote on a step that does not yet complete it (its quorum is not met).
+  'step.vote_recorded',
+  // A step waited past its escalation policy: data.step_order, data.to, data.added_user_ids, data.added_team_ids.
+  'step.escalated',
+  // A pending step now asks other people or teams (data: step_id, step_order, from, to, comment).
+  'step.reassigned',
+  // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
+  'delivery.failed',
+] as const;
+
+/**
+ * What the org audit log records: every change to who may act in the organization and to what
+ * automations receive. Approval requests keep their own trail (their events); this log is the org's.
+ */
+export const AUDIT_EVENT_TYPES = [
+  'member.added',
+  'member.invited',
+  'member.role_changed',
+  'member.permission_changed',
+  'member.removed',
+  'invitation.accepted',
+  'connection.created',
+  'connection.revoked',
+  'oauth_client.registered',
+  'oauth_client.revoked',
+  // A person granted access to an application that registered itself (RFC 7591): recorded in their org.
+  'oauth_client.authorized',
+  'emergency_stop.enabled',
+  'emergency_stop.disabled',
+  'callback_secret.rotated',
+  'webhook.created',
+  'webhook.deleted',
+  'webhook.disabled',
+  'webhook.secret_rotated',
+  'secrets.reencrypted',
+  'session.signed_out_everywhere',
+  'sign_in_link.issued',
+  'retention.purged',
+  'team.created',
+  'team.renamed',
+  'team.deleted',
+  'team.member_added',
+  'team.member_removed',
+  'flow.created',
+  'flow.updated',
+  'flow.deleted',
+  'routing_rules.updated',
+  'org.settings_changed',
+  'slack.configured',
+  'slack.removed',
+  'approval.admin_override',
+  // A step waited past its escalation policy and its target was added to the approvers.
+  'approval.escalated',
+  'notification_defaults.changed',
+  'notification_preferences.changed',
+  'delegation.set',
+  'delegation.removed',
+  'approval.step_reassigned',
+  // A delegate decided a step for the person away (details.on_behalf_of).
+  'approval.delegate_vote',
+] as const;
