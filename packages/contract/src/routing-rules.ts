@@ -4,12 +4,13 @@ import { Principal, Timestamp, Uuid } from './common.ts';
 import { FLOW_LIMITS, FlowApprovers, FlowSeconds } from './flows.ts';
 import { Quorum } from './steps.ts';
 import { ReminderPolicy } from './reminders.ts';
+import { SlackChannel } from './slack.ts';
 
 /**
  * Routing rules: an ordered rule set per organization; the first enabled rule whose every condition
  * holds routes a new request that names no `flow_id`, by starting a run exactly as a flow would.
  */
-export const ROUTING_LIMITS = { rulesMax: 100, connectionsMax: 50, dryRunDefault: 500, dryRunMax: 2000, slackChannelMax: 80 } as const;
+export const ROUTING_LIMITS = { rulesMax: 100, connectionsMax: 50, dryRunDefault: 500, dryRunMax: 2000 } as const;
 
 const Glob = z
   .string()
@@ -46,11 +47,7 @@ export const RoutingMatch = z
   .openapi('RoutingMatch', { description: 'Every condition given must hold; a rule with no condition matches every request' });
 export type RoutingMatch = z.infer<typeof RoutingMatch>;
 
-const SlackChannel = z
-  .string()
-  .max(ROUTING_LIMITS.slackChannelMax)
-  .regex(/^(#?[a-z0-9_][a-z0-9._-]*|[CGD][A-Z0-9]{6,})$/, 'a Slack channel name (lowercase, digits, - _ .; with or without #) or a channel id (C0123ABCD)')
-  .openapi({ description: 'Where the Slack notification of a routed request is posted', example: '#deploys' });
+const RoutedSlackChannel = SlackChannel.openapi({ description: 'Where the Slack notification of a routed request is posted', example: '#deploys' });
 
 export const RoutingAction = z
   .strictObject({
@@ -61,7 +58,7 @@ export const RoutingAction = z
       description: "The request expires this long after it is created, unless it gives its own `expires_at` (overrides the flow's)",
     }),
     on_expiry: OnExpiry.optional().openapi({ description: "What happens at expiry (overrides the flow's and the request's)" }),
-    slack_channel: SlackChannel.optional(),
+    slack_channel: RoutedSlackChannel.optional(),
     reminders: ReminderPolicy.optional().openapi({
       description: "Reminders and escalation of the request's steps; a flow step's own policy wins, and the org's default applies without either",
     }),

@@ -8,12 +8,16 @@ import { Timestamp } from './common.ts';
  */
 export const SLACK_INTERACTIVITY_PATH = '/slack/interactivity';
 
-/** A channel as chat.postMessage takes it: an id (C0123ABCD) or a name (#approvals). */
+/**
+ * A channel as chat.postMessage takes it: an id (C0123ABCD; G and D for private channels and direct
+ * messages) or a name as Slack allows one (lowercase letters, digits, `-`, `_`, `.`; at most 80),
+ * with or without its `#`.
+ */
 export const SlackChannel = z
   .string()
   .min(1)
-  .max(80)
-  .regex(/^#?[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a channel id (C0123ABCD) or name (#approvals)')
+  .max(81)
+  .regex(/^(#?[a-z0-9_][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{6,})$/, 'must be a channel id (C0123ABCD) or a channel name (lowercase letters, digits, - _ .; with or without #)')
   .openapi({ description: 'A channel id (C0123ABCD) or name (#approvals); the app must be a member of it', example: '#approvals' });
 
 export const SlackSettings = z

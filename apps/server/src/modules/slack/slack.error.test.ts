@@ -25,6 +25,8 @@ it.each([
   ['a token that is not a bot token', { bot_token: 'ghp_abcdefghijklmnopqrstuvwxyz', signing_secret: SECRET }, 'bot_token'],
   ['a signing secret with other characters', { bot_token: TOKEN, signing_secret: 'not a secret!' }, 'signing_secret'],
   ['a channel with spaces', { bot_token: TOKEN, signing_secret: SECRET, default_channel: '#my channel' }, 'default_channel'],
+  ['a channel name in capitals (Slack has none)', { bot_token: TOKEN, signing_secret: SECRET, default_channel: '#Approvals' }, 'default_channel'],
+  ['a channel name longer than Slack allows', { bot_token: TOKEN, signing_secret: SECRET, default_channel: `#${'a'.repeat(81)}` }, 'default_channel'],
   ['dm_approvers not a boolean', { bot_token: TOKEN, signing_secret: SECRET, dm_approvers: 'yes' }, 'dm_approvers'],
   ['an unknown field', { bot_token: TOKEN, signing_secret: SECRET, webhook_url: 'https://example.test' }, ''],
 ])('%s → 400 VALIDATION_ERROR', async (_, body, field) => {
