@@ -11,7 +11,7 @@ import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '
 import { every, type Job } from './jobs/every.ts';
 import { expireDue } from './core/state-machine.ts';
 import { startSearchIndexUpkeep } from './modules/approvals/search-index-upkeep.ts';
-import { startRetention } from './modules/approvals/retention.ts';
+import { startRetention, warmUpRetention } from './modules/approvals/retention.ts';
 import { recordPurge } from './modules/approvals/record-purge.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
@@ -69,6 +69,7 @@ export async function startGreenlight(
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
+  if (config.GREENLIGHT_RETENTION_DAYS !== undefined) await warmUpRetention(db, { days: config.GREENLIGHT_RETENTION_DAYS, record: recordPurge });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { purgeClosedBatch, type PurgedFromOrg, type RecordPurge } from './retention.ts';
+import { BATCH_TARGET_MS, nextBatchSize, purgeClosedBatch, type PurgedFromOrg, type RecordPurge } from './retention.ts';
 import { recordPurge } from './record-purge.ts';
 import { expireDue } from '../../core/state-machine.ts';
 
@@ -115,5 +115,48 @@ describe('retention', () => {
     await expect(server.db.query('DELETE FROM events WHERE approval_id = $1', [id])).rejects.toThrow(/append-only/);
     await expect(server.db.query("SELECT set_config('greenlight.purging', 'off', false)")).resolves.toBeDefined();
     await expect(server.db.query('DELETE FROM events WHERE approval_id = $1', [id])).rejects.toThrow(/append-only/);
+  });
+});
+
+describe('retention batch size', () => {
+  it.each([
+    ['a batch on target keeps its size', 25, BATCH_TARGET_MS, 25],
+    ['a batch four times too slow is quartered', 24, 4 * BATCH_TARGET_MS, 6],
+    ['a very slow batch still removes one request', 25, 100 * BATCH_TARGET_MS, 1],
+    ['a fast batch grows back, at most twofold', 5, BATCH_TARGET_MS / 10, 10],
+    ['never above the configured size', 20, BATCH_TARGET_MS / 10, 25],
+    ['a batch timed at zero goes back to the configured size, twofold at most', 20, 0, 25],
+  ])('%s', (_what, size, heldMs, next) => {
+    expect(nextBatchSize(size, heldMs, 25)).toBe(next);
+  });
+});
+
+describe('the retention job of a running server', () => {
+  it('sweeps in batches that start at one request and double up to GREENLIGHT_RETENTION_BATCH, each recorded', async () => {
+    const s = await startTestServer({ config: { GREENLIGHT_RETENTION_DAYS: '30', GREENLIGHT_RETENTION_BATCH: '4', GREENLIGHT_RETENTION_SWEEP_MS: '100' } });
+    try {
+      const org = await seedOrg(s.db);
+      const decider = (await org.newKey()).key;
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push((await s.http(org.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id);
+      for (const id of ids) await s.http(decider).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+      await s.db.query(
+        `UPDATE approvals SET created_at = now() - interval '41 days', decided_at = now() - interval '40 days' WHERE id = ANY ($1::uuid[])`,
+        [ids],
+      );
+      const batches = async () =>
+        (await s.db.query<{ n: number }>("SELECT (details->>'requests')::int AS n FROM audit_log WHERE org_id = $1 AND type = 'retention.purged' ORDER BY id", [org.org.id])).rows.map((r) => r.n);
+      const deadline = Date.now() + 10_000;
+      while ((await batches()).reduce((a, b) => a + b, 0) < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // 1, 2, 4, 4, 1 when every batch stays under its 20 ms; a slower one makes the next smaller.
+      const sizes = await batches();
+      expect(sizes[0]).toBe(1);
+      expect(sizes[1]).toBeLessThanOrEqual(2);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(12);
+      for (const id of ids) await s.http(org.key).get(`/api/v1/approvals/${id}`).expect(404);
+    } finally {
+      await s.stop();
+    }
   });
 });
