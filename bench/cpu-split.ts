@@ -6,7 +6,7 @@
  * and gives P2 its tail.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { busyPercent, cpuSeconds, createDatabase, load, machineTicks, record, seed, startHelper, startServer, storageEnv } from './lib.ts';
+import { busyPercent, cpuSeconds, createDatabase, load, machineTicks, record, seed, startHelper, startServer, storageEnv, LOAD_KEYS } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 450);
 const SECS = 10;
@@ -30,7 +30,7 @@ for (const kind of ['bare', 'server'] as const) {
   const database = await createDatabase(`split_${kind}`);
   try {
     const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-    const seeded = kind === 'server' ? await seed(storage, 16) : undefined;
+    const seeded = kind === 'server' ? await seed(storage, LOAD_KEYS) : undefined;
     const proc = kind === 'server' ? await startServer(storageEnv(storage)) : await startHelper('bare-pg.mjs', [], { DATABASE_URL: database.url });
     try {
       await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: 2 });

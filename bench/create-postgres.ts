@@ -5,7 +5,7 @@
  * alternate for BENCH_ROUNDS rounds (3; the bare app first in odd rounds, the server first in even
  * ones), and each ratio is the median of the rounds with its spread (min–max). Load comes from cannon.mjs.
  */
-import { walLsn, walBytesSince, cpuSeconds, PG_ADMIN_URL, sampleWaits, createDatabase, load, median, record, rssMb, seed, SECONDS, spread, startHelper, startServer, storageEnv, sleep, uptimeLoad, loadAverage, type LoadFigures } from './lib.ts';
+import { walLsn, walBytesSince, cpuSeconds, PG_ADMIN_URL, sampleWaits, createDatabase, load, median, record, rssMb, seed, SECONDS, spread, startHelper, startServer, storageEnv, sleep, uptimeLoad, loadAverage, type LoadFigures, LOAD_KEYS } from './lib.ts';
 
 const CONNECTIONS = 64;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -14,9 +14,9 @@ const dbName = new URL(database.url).pathname.slice(1);
 try {
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
   // 10,000 creates per key and hour: enough keys that no request of the run is refused.
-  const seeded = await seed(storage, 16);
+  const seeded = await seed(storage, LOAD_KEYS);
   // Diagnostic: the same load spread over 8 organizations (each org's creates serialize at commit).
-  const multiOrg = await seed(storage, 16, 8);
+  const multiOrg = await seed(storage, LOAD_KEYS, 8);
 
   const bare = await startHelper('bare-pg.mjs', [], { DATABASE_URL: database.url });
   const server = await startServer({ ...storageEnv(storage), GREENLIGHT_DELIVERY_WORKER: 'true' });

@@ -4,7 +4,7 @@
  * process (process start → first query answered). Both apps and both starts are measured in this run.
  */
 import { ensureCompiled } from '../apps/server/src/testing/spawn-server.ts';
-import { load, loadAverage, median, record, seed, SECONDS, spread, startHelper, startServer, tempDataDir, uptimeLoad } from './lib.ts';
+import { load, loadAverage, median, record, seed, SECONDS, spread, startHelper, startServer, tempDataDir, uptimeLoad, LOAD_KEYS } from './lib.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_P5_CONNECTIONS ?? 64);
 const STARTS = 3;
@@ -39,7 +39,7 @@ const bareDir = tempDataDir();
 const bare = await startHelper('bare-pglite.mjs', [], { DATA_DIR: bareDir.dir });
 const dir = tempDataDir();
 const storage = { GREENLIGHT_DATA_DIR: dir.dir };
-const seeded = await seed(storage, 16);
+const seeded = await seed(storage, LOAD_KEYS);
 const server = await startServer(storage);
 const rounds: { load1: number; bare_rps: number; rps: number; ratio: number; p50_ms: number; p99_ms: number; non2xx: number }[] = [];
 try {

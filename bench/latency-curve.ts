@@ -6,7 +6,7 @@
  * machine's busy share. Shows where each one's latency knee lies on this 2-core machine, which the
  * load generator, the HTTP process and Postgres share: P2 asks for p99 ≤ 50 ms at 0.7.
  */
-import { busyPercent, createDatabase, load, machineTicks, record, seed, SECONDS, startHelper, startServer, storageEnv } from './lib.ts';
+import { busyPercent, createDatabase, load, machineTicks, record, seed, SECONDS, startHelper, startServer, storageEnv, LOAD_KEYS } from './lib.ts';
 
 const FRACTIONS = (process.argv[2] ?? '0.5,0.6,0.7,0.8').split(',').map(Number);
 const CONNECTIONS = 64;
@@ -25,7 +25,7 @@ const lines: string[] = [];
 const database = await createDatabase('curve');
 try {
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-  const seeded = await seed(storage, 16);
+  const seeded = await seed(storage, LOAD_KEYS);
   for (const kind of ['bare', 'server'] as const) {
     const proc = kind === 'server' ? await startServer(storageEnv(storage)) : await startHelper('bare-pg.mjs', [], { DATABASE_URL: database.url });
     const keys = kind === 'server' ? seeded.keys : undefined;

@@ -5,7 +5,7 @@
  * this machine, the largest size reached is used and reported.
  */
 import pg from 'pg';
-import { createDatabase, load, percentile, record, seed, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { createDatabase, load, percentile, record, seed, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
 
 const SMALL = Number(process.env.BENCH_P4_SMALL ?? 10_000);
 const LARGE = Number(process.env.BENCH_P4_LARGE ?? 1_000_000);
@@ -138,7 +138,7 @@ async function underWrites() {
   const seedOne = async (pending: number) => {
     const database = await createDatabase(`listw${pending}`);
     const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-    const s = await seed(storage, 16);
+    const s = await seed(storage, LOAD_KEYS);
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     const decided = WRITES_ROWS - pending;

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { cleanEnv, freePort, MAIN, SERVER_DIR } from '../apps/server/src/testing/spawn-server.ts';
-import { createDatabase, HERE, load, seed, SECONDS, sleep, storageEnv, tempDataDir } from './lib.ts';
+import { createDatabase, HERE, load, seed, SECONDS, sleep, storageEnv, tempDataDir, LOAD_KEYS } from './lib.ts';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'pglite';
@@ -18,7 +18,7 @@ const pgdb = kind === 'postgres' ? await createDatabase('profile') : undefined;
 const data = tempDataDir();
 try {
   const storage = { DATABASE_URL: pgdb?.url, GREENLIGHT_DATA_DIR: data.dir };
-  const seeded = await seed(storage, 16);
+  const seeded = await seed(storage, LOAD_KEYS);
   // --cpu-prof is refused in NODE_OPTIONS, so the server is spawned here rather than by spawnServer.
   const port = await freePort();
   const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', MAIN], {

@@ -7,7 +7,7 @@
  * transaction; on PGlite every request waits behind it, on Postgres only those touching its rows),
  * and the creates' p99 and maximum latency with purging vs without, as ratios.
  */
-import { createDatabase, load, median, record, seed, startServer, storageEnv, tempDataDir, SECONDS, uptimeLoad, type LoadFigures } from './lib.ts';
+import { createDatabase, load, median, percentile, record, seed, startServer, storageEnv, tempDataDir, SECONDS, uptimeLoad, type LoadFigures } from './lib.ts';
 import { openDatabase } from '../apps/server/src/storage/open.ts';
 
 const BACKLOG = Number(process.env.BENCH_RETENTION_BACKLOG ?? 20_000);
@@ -53,15 +53,17 @@ async function run(kind: 'pglite' | 'postgres') {
         const figures = await load({ url: server.url, keys: seeded.keys, connections: 16, seconds: SECONDS, rate: RATE });
         const batches: number[] = [];
         const held: number[] = [];
+        const limits: number[] = [];
         let purged = 0;
         for (const line of server.output().stdout.split('\n')) {
           if (!line.includes('"retention batch"')) continue;
-          const entry = JSON.parse(line) as { ms: number; held_ms: number; requests: number };
+          const entry = JSON.parse(line) as { ms: number; held_ms: number; requests: number; limit: number };
           batches.push(entry.ms);
           held.push(entry.held_ms);
+          limits.push(entry.limit);
           purged += entry.requests;
         }
-        return { figures, batches, held, purged };
+        return { figures, batches, held, limits, purged };
       } finally {
         await server.stop();
       }
@@ -80,6 +82,12 @@ async function run(kind: 'pglite' | 'postgres') {
       batch_max_ms: maxBatch,
       held_p50_ms: median(purging.held),
       held_max_ms: Math.max(0, ...purging.held),
+      held_p99_ms: percentile([...purging.held].sort((a, b) => a - b), 99),
+      // The target's measure: batches whose statements held the database past 50 ms.
+      held_over_50_ms: purging.held.filter((ms) => ms > 50).length,
+      held_over_50_at: purging.held.flatMap((ms, i) => (ms > 50 ? [i] : [])),
+      // The server shrinks a batch after a slow one (modules/approvals/retention.ts): the smallest it went to.
+      smallest_batch: Math.min(...purging.limits),
       p99_ms: purging.figures.p99_ms,
       max_ms: purging.figures.max_ms,
       ref_p99_ms: reference.figures.p99_ms,
@@ -100,8 +108,8 @@ for (const kind of KINDS) results.push(await run(kind));
 const summary = results
   .map(
     (r) =>
-      `${r.kind}: ${r.purged_during_load} of ${r.backlog} old requests removed in ${r.batches} batches of ${r.batch_size} during ${SECONDS} s of creates at ${r.rate}/s; ` +
-      `longest batch ${r.batch_max_ms} ms (median ${r.batch_p50_ms}), of which its statements ${r.held_max_ms} ms (median ${r.held_p50_ms}); creates p99 ${r.p99_ms} ms, max ${r.max_ms} ms vs ${r.ref_p99_ms} / ${r.ref_max_ms} ms without retention = ${r.p99_ratio}× / ${r.max_ratio}×; failed ${r.non2xx}`,
+      `${r.kind}: ${r.purged_during_load} of ${r.backlog} old requests removed in ${r.batches} batches of at most ${r.batch_size} (smallest ${r.smallest_batch}) during ${SECONDS} s of creates at ${r.rate}/s; ` +
+      `longest batch ${r.batch_max_ms} ms (median ${r.batch_p50_ms}), of which its statements ${r.held_max_ms} ms (median ${r.held_p50_ms}, p99 ${r.held_p99_ms}; ${r.held_over_50_ms} over 50 ms); creates p99 ${r.p99_ms} ms, max ${r.max_ms} ms vs ${r.ref_p99_ms} / ${r.ref_max_ms} ms without retention = ${r.p99_ratio}× / ${r.max_ratio}×; failed ${r.non2xx}`,
   )
   .join('\n');
 record('retention', { seconds: SECONDS, uptime: uptimeLoad(), results }, summary);

@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createDatabase, HERE, pgQuery, record, rssMb, seed, sleep, startHelper, startServer, storageEnv, uptimeLoad, type Child } from './lib.ts';
+import { createDatabase, HERE, pgQuery, record, rssMb, seed, sleep, startHelper, startServer, storageEnv, uptimeLoad, type Child, LOAD_KEYS } from './lib.ts';
 
 const PARTS = (process.env.BENCH_SOAK_PARTS ?? 'ramp,soak').split(',');
 const RAMP = (process.env.BENCH_SOAK_RAMP ?? '100,200,300,400,600,800').split(',').map(Number);
@@ -76,7 +76,7 @@ async function startApp(name: App['name'], tag: string): Promise<App> {
   const database = await createDatabase(`soak_${tag}`);
   const dbName = new URL(database.url).pathname.slice(1);
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-  const seeded = await seed(storage, 16);
+  const seeded = await seed(storage, LOAD_KEYS);
   let child: Child | Awaited<ReturnType<typeof startServer>>;
   if (name === 'server') {
     child = await startServer({ ...storageEnv(storage), GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8' });

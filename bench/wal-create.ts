@@ -8,7 +8,7 @@
  * have removed it (the script then fails with "requested WAL segment … has already been removed").
  * Not in `pnpm bench`. `pnpm exec tsx bench/wal-create.ts [connections]` (default 16).
  */
-import { createDatabase, load, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { createDatabase, load, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
 
 const CONNECTIONS = Number(process.argv[2] ?? 16);
 const SECS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -18,7 +18,7 @@ try {
   await q('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
   const oid = (await q<{ oid: string }>('SELECT oid::text FROM pg_database WHERE datname = current_database()'))[0]!.oid;
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-  const seeded = await seed(storage, 16);
+  const seeded = await seed(storage, LOAD_KEYS);
   const bare = await startHelper('bare-pg.mjs', [], { DATABASE_URL: database.url });
   const server = await startServer({ ...storageEnv(storage), GREENLIGHT_DELIVERY_WORKER: 'true' });
   const lsn = async () => (await q<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l'))[0]!.l;
