@@ -42,10 +42,13 @@ if (p4) {
 if (p4?.writes_ratio !== undefined) {
   out.push(`| P4 | newest 20 pending under ${n(p4.writes_rate)} creates/s, ${n(p4.writes_large_pending)} vs ${n(p4.writes_small_pending)} pending | p50 ${n(p4.writes_large_p50_ms)} vs ${n(p4.writes_small_p50_ms)} ms = **${n(p4.writes_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.writes_ratio) <= 1.3)} | ${when(p4)} |`);
 }
-const soak = latest('soak');
+// A soak run may be its ramp alone or its long run alone (BENCH_SOAK_PARTS): each row from the latest run that had it.
+const soakRuns = lines('soak');
+let soak = soakRuns.findLast((r) => r.sustainable_ratio !== undefined);
 if (soak?.sustainable_ratio !== undefined) {
   out.push(`| S1 | sustainable mixed rate (40 % create, 30 % get, 20 % pending list, 10 % decide) | ${n(soak.sustainable_rps)}/s vs bare ${n(soak.bare_sustainable_rps)}/s = **${n(soak.sustainable_ratio)}×** | ≥ 0.5× | ${verdict(Number(soak.sustainable_ratio) >= 0.5)} | ${when(soak)} |`);
 }
+soak = soakRuns.findLast((r) => r.last_over_first_p99 !== undefined);
 if (soak?.last_over_first_p99 !== undefined) {
   const ok = soak.errors === 0 && Number(soak.last_over_first_p99) <= 2 && Number(soak.rss_after_first_minute_spread_percent) <= 15 && soak.callbacks_missing === 0;
   out.push(`| S2 | mixed load at ${n(soak.rate)}/s for ${n(soak.seconds)} s | errors ${n(soak.errors)}; p99 first ${n(soak.first_p99_ms)} → last ${n(soak.last_p99_ms)} ms = **${n(soak.last_over_first_p99)}×** (bare ${n(soak.bare_first_p99_ms)} → ${n(soak.bare_last_p99_ms)} ms); RSS after 1 min ±${n(soak.rss_after_first_minute_spread_percent)} %; callbacks missing ${n(soak.callbacks_missing)} of ${n(soak.callbacks_expected)} | 0 errors, ≤ 2×, ± 15 %, 0 missing | ${verdict(ok)} | ${when(soak)} |`);
@@ -57,7 +60,7 @@ if (p5) {
 }
 const ret = latest('retention');
 for (const r of (ret?.results as Record<string, unknown>[] | undefined) ?? []) {
-  out.push(`| R1 | retention under creates at ${n(r.rate)}/s, ${n(r.kind)}, batches of ${n(r.batch_size)} | longest purge batch ${r.held_max_ms !== undefined ? `holding the database **${n(r.held_max_ms)} ms** (median ${n(r.held_p50_ms)}), ${n(r.batch_max_ms)} ms with its wait for the connection` : `**${n(r.batch_max_ms)} ms**`} (median ${n(r.batch_p50_ms)}; ${n(r.purged_during_load)} removed); creates p99 ${n(r.p99_ms)} ms vs ${n(r.ref_p99_ms)} ms without retention = **${n(r.p99_ratio)}×**, max ${n(r.max_ms)} vs ${n(r.ref_max_ms)} ms = **${n(r.max_ratio)}×** | batch ≤ 50 ms | ${verdict(Number(r.held_max_ms ?? r.batch_max_ms) <= 50)} | ${when(ret!)} |`);
+  out.push(`| R1 | retention under creates at ${n(r.rate)}/s, ${n(r.kind)}, batches of ${r.smallest_batch !== undefined ? `${n(r.smallest_batch)}–` : ''}${n(r.batch_size)} | ${r.held_over_50_ms !== undefined ? `${n(r.held_over_50_ms)} of ${n(r.batches)} batches over 50 ms; ` : ''}longest purge batch ${r.held_max_ms !== undefined ? `holding the database **${n(r.held_max_ms)} ms** (median ${n(r.held_p50_ms)}), ${n(r.batch_max_ms)} ms with its wait for the connection` : `**${n(r.batch_max_ms)} ms**`} (median ${n(r.batch_p50_ms)}; ${n(r.purged_during_load)} removed); creates p99 ${n(r.p99_ms)} ms vs ${n(r.ref_p99_ms)} ms without retention = **${n(r.p99_ratio)}×**, max ${n(r.max_ms)} vs ${n(r.ref_max_ms)} ms = **${n(r.max_ratio)}×** | batch ≤ 50 ms | ${verdict(Number(r.held_max_ms ?? r.batch_max_ms) <= 50)} | ${when(ret!)} |`);
 }
 const faults = new Map<string, Row>();
 for (const r of lines('faults')) faults.set(`${n(r.fault)} ${n(r.database)}`, r);
