@@ -42,7 +42,10 @@ export interface WaitPlan {
 
 /**
  * Long-polls through the SDK until the request is decided or the deadline passes, reconnecting
- * through server restarts and dropped connections; answers how the wait ended.
+ * through server restarts and dropped connections; answers how the wait ended. An approval with an
+ * open revoke window is not yet an approval to a script: the command cannot know when the script
+ * acts on its exit code, so it cannot claim the approval for it (as `run` and the agent adapters do
+ * with a `started` receipt). It waits the window out instead, and a revoke within it is a rejection.
  */
 export async function waitForOutcome(remote: Remote, io: CliIo, interrupts: Interrupts, plan: Omit<WaitPlan, 'json'>): Promise<WaitOutcomeResult> {
   const { id, title } = plan.approval;
@@ -56,6 +59,8 @@ export async function waitForOutcome(remote: Remote, io: CliIo, interrupts: Inte
     onReconnect: ({ error, delayMs }) =>
       io.stderr(`Greenlight did not answer (${error.message}); trying again in ${Math.max(1, Math.round(delayMs / 1000))} s…\n`),
     onReconnected: () => io.stderr('Reconnected; still waiting.\n'),
+    revokeWindow: 'wait',
+    onRevokeWindow: ({ until }) => io.stderr(`Approved; the approval may be revoked until ${until}: waiting for that window to close.\n`),
   });
 }
 
