@@ -94,7 +94,9 @@ export interface FailureContext {
 export async function reportFailure(remote: Remote | null, io: CliIo, interrupts: Interrupts, err: unknown, ctx: FailureContext): Promise<number> {
   if (interrupts.stoppedBy && remote) return reportInterrupt(remote, io, interrupts.stoppedBy, ctx);
   if (ctx.deadline !== undefined && ctx.approvalId && isTransient(err) && Date.now() >= ctx.deadline) {
-    io.stderr(`Stopped waiting: Greenlight has not answered (${(err as Error).message}); the request ${ctx.approvalId} was pending when last seen.\n`);
+    // Pending when last seen, or approved inside a revoke window that could not be seen to close: either
+    // way not an approval to act on.
+    io.stderr(`Stopped waiting: Greenlight has not answered (${(err as Error).message}); the request ${ctx.approvalId} had no final answer when last seen ("greenlight wait ${ctx.approvalId}" asks again).\n`);
     if (ctx.json) io.stdout(`${JSON.stringify({ outcome: 'timed_out', approval: null, approval_id: ctx.approvalId })}\n`);
     return EXIT.timedOut;
   }
