@@ -233,4 +233,34 @@ describe('OpenAI Agents SDK: resolveInterruptions', () => {
     expect(result.finalOutput).toBe('Not refunded.');
     expect(JSON.stringify(model.lastCall!.request.input)).toContain('A reviewer rejected this tool call in Greenlight: over the refund limit');
   });
+
+  it("a revoke window: with revokeWindow 'wait' a revoke within it rejects the call; by default the approval is claimed (`started`) before the tool runs", async () => {
+    const { agent: gl, reviewer } = await setup();
+    const ran: string[] = [];
+    const windowed = { request: () => ({ revocable_for_seconds: 300 }) };
+    const model = new ScriptedModel([[functionCall('refund', { order: 'C-3', amount: 50 }, { callId: 'fc-revoked' })], [assistantMessage('Not refunded.')]]);
+    const agent = agentWith(model, ran);
+    const resolving = resolveInterruptions(gl, await run(agent, 'Refund order C-3'), { ...windowed, revokeWindow: 'wait' });
+    const asked = await decideWhenAsked(reviewer, 'openai-agents:fc-revoked', 'approve');
+    // The adapter waits the window out rather than claiming the approval, so the revoke is in time.
+    await reviewer.approvals.revoke(asked.id, 'refunded by phone already');
+    const resolved = await resolving;
+    expect(resolved.decisions.get('fc-revoked')).toMatchObject({ approved: false, outcome: 'rejected', approvalId: asked.id });
+    const result = await run(agent, resolved.state);
+    expect(ran).toEqual([]);
+    expect(result.finalOutput).toBe('Not refunded.');
+    expect(JSON.stringify(model.lastCall!.request.input)).toContain('revoked the approval of this tool call in Greenlight before it ran: refunded by phone already');
+
+    const claimedModel = new ScriptedModel([[functionCall('refund', { order: 'D-4', amount: 20 }, { callId: 'fc-claimed' })], [assistantMessage('Refunded.')]]);
+    const claimedAgent = agentWith(claimedModel, ran);
+    const [claimed, second] = await Promise.all([
+      resolveInterruptions(gl, await run(claimedAgent, 'Refund order D-4'), windowed),
+      decideWhenAsked(reviewer, 'openai-agents:fc-claimed', 'approve'),
+    ]);
+    expect(claimed.decisions.get('fc-claimed')).toMatchObject({ approved: true, outcome: 'approved' });
+    await run(claimedAgent, claimed.state);
+    expect(ran).toEqual(['D-4']);
+    expect((await reviewer.approvals.get(second.id)).execution).toMatchObject({ status: 'started' });
+    await expect(reviewer.approvals.revoke(second.id)).rejects.toMatchObject({ details: { reason: 'execution_started' } });
+  });
 });

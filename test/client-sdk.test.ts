@@ -143,6 +143,48 @@ describe('every operation', () => {
     expect((await requester.approvals.wait(done.id, 1)).outcome).toBe('approved');
   });
 
+  it('reportExecution: started then succeeded with a link, shown as `execution`; a third receipt is a ConflictError; revoke', async () => {
+    const { requester, approver } = await setup();
+    const made = await requester.approvals.create(body());
+    await expect(requester.approvals.reportExecution(made.id, { status: 'started' })).rejects.toBeInstanceOf(ConflictError);
+    await approver.approvals.approve(made.id);
+    expect(await requester.approvals.reportExecution(made.id, { status: 'started', message: 'Deploying' })).toMatchObject({ execution: { status: 'started', message: 'Deploying' } });
+    const done = await requester.approvals.reportExecution(made.id, { status: 'succeeded', message: 'Deployed', url: 'https://ci.example.com/runs/5' });
+    expect(done.execution).toMatchObject({ status: 'succeeded', url: 'https://ci.example.com/runs/5' });
+    const again = await requester.approvals.reportExecution(made.id, { status: 'failed' }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(ConflictError);
+    expect((again as ConflictError).details).toMatchObject({ execution_status: 'succeeded' });
+    expect((await requester.approvals.events(made.id)).data.filter((e) => e.type === 'approval.execution_reported')).toHaveLength(2);
+
+    const windowed = await requester.approvals.create(body({ revocable_for_seconds: 60 }));
+    await approver.approvals.approve(windowed.id);
+    expect(await approver.approvals.revoke(windowed.id, 'not yet')).toMatchObject({ status: 'rejected', revocation_reason: 'not yet', revoked_at: expect.any(String) });
+    const late = await requester.approvals.reportExecution(windowed.id, { status: 'started' }).catch((e: unknown) => e);
+    expect((late as ConflictError).details).toMatchObject({ reason: 'revoked' });
+  });
+
+  it("revokeWindow 'wait': an approval in its window is a rejection once revoked, an approval once the window has closed; by default it is answered at once", async () => {
+    const { requester, approver } = await setup();
+    const revoked = await requester.approvals.create(body({ revocable_for_seconds: 300 }));
+    await approver.approvals.approve(revoked.id);
+    // Without the option the approval is answered at once, window open.
+    const atOnce = await requester.approvals.waitForOutcome(revoked.id, { timeout: 5 });
+    expect(atOnce).toMatchObject({ outcome: 'approved', approval: { revocable_until: expect.any(String) } });
+    const windows: string[] = [];
+    const waiting = requester.approvals.waitForOutcome(revoked.id, { timeout: 5, revokeWindow: 'wait', onRevokeWindow: ({ until }) => windows.push(until) });
+    while (windows.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await approver.approvals.revoke(revoked.id, 'wrong tenant');
+    expect(await waiting).toMatchObject({ outcome: 'rejected', approval: { id: revoked.id, status: 'rejected', revocation_reason: 'wrong tenant' } });
+    expect(windows).toEqual([atOnce.approval.revocable_until]);
+
+    const standing = await requester.approvals.create(body({ revocable_for_seconds: 1 }));
+    await approver.approvals.approve(standing.id);
+    const decided = await requester.approvals.waitForDecision(standing.id, { timeout: 5, revokeWindow: 'wait' });
+    expect(decided).toMatchObject({ outcome: 'approved', status: 'approved' });
+    expect(Date.now()).toBeGreaterThan(Date.parse(decided.revocable_until!));
+    await expect(approver.approvals.revoke(standing.id)).rejects.toMatchObject({ details: { reason: 'window_closed' } });
+  });
+
   it('webhooks: subscribe, deliver to a local receiver, verify and map the delivery, rotate, unsubscribe (404 is success); deliveries', async () => {
     const { requester } = await setup();
     const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packServer } from '../apps/server/scripts/pack.mjs';
 // @ts-expect-error a plain JavaScript build script without types
 import { packClient } from '../packages/client/scripts/pack.mjs';
-import { freePort } from '@greenlight/server/testing';
+import { freePort, harness } from '@greenlight/server/testing';
 
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -169,6 +169,29 @@ describe('npm packages', { timeout: 300_000 }, () => {
     });
     expect(hook.code).toBe(0);
     expect(JSON.parse(hook.stdout)).toMatchObject({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny' } });
+    // The installed command against a real server, as a CI job runs it: exit codes from real decisions.
+    const server = await harness.startTestServer();
+    try {
+      const seed = await harness.seedOrg(server.db, 'Packed CLI');
+      const approverKey = (await seed.newKey({ name: 'approver' })).key;
+      const greenlight = (args: string[]) =>
+        run(join(app, 'node_modules', '.bin', 'greenlight'), args, { cwd: app, env: { PATH: process.env.PATH, GREENLIGHT_URL: server.url, GREENLIGHT_API_KEY: seed.key } }).then(
+          (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+          (err: { code: number; stdout: string; stderr: string }) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+        );
+      const pending = await greenlight(['request', '--title', 'Packed deploy', '--idempotency-key', 'packed-1', '--wait', '--timeout', '1s', '--json']);
+      expect(pending.code, pending.stderr).toBe(3);
+      const id = (JSON.parse(pending.stdout) as { approval: { id: string } }).approval.id;
+      await server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve', comment: 'go' }).expect(200);
+      const again = await greenlight(['request', '--title', 'Packed deploy', '--idempotency-key', 'packed-1', '--wait', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'approved', approval: { id, decision_comment: 'go' } });
+      const other = JSON.parse((await greenlight(['request', '--title', 'Packed purge', '--json'])).stdout) as { id: string };
+      await server.http(approverKey).patch(`/api/v1/approvals/${other.id}`).send({ decision: 'reject' }).expect(200);
+      expect((await greenlight(['wait', other.id])).code).toBe(1);
+    } finally {
+      await server.stop();
+    }
   });
 
   for (const { major, bin } of OTHER_NODES) {

@@ -34,10 +34,30 @@ export interface WaitForDecisionOptions {
   onReconnect?: (info: { error: Error; attempt: number; delayMs: number }) => void;
   /** Told when the server answers again after reconnection attempts. */
   onReconnected?: () => void;
+  /**
+   * An approval whose request has a revoke window (`revocable_until` still ahead) can become a
+   * rejection until the window closes or an execution is reported. `'wait'`: the wait goes on
+   * through the window, answering `rejected` as soon as the approval is revoked and `approved` once a
+   * read after the window's end still finds it approved; this part is not bounded by `timeout` (which
+   * is about a person deciding), since the requester chose the window's length. `'return'` (default):
+   * the approval is answered at once, and a caller about to act reports execution `started` first,
+   * which closes the window (a 409 with `reason: "revoked"` means the revoke came first).
+   */
+  revokeWindow?: 'return' | 'wait';
+  /** Told once, when a wait with `revokeWindow: 'wait'` starts waiting out an approval's window. */
+  onRevokeWindow?: (info: { until: string }) => void;
 }
 
 /** The longest pause between two reconnection attempts of a wait: a restarted server is noticed within it. */
 export const RECONNECT_MAX_DELAY_MS = 10_000;
+
+/**
+ * How long after a revoke window's end (by this machine's clock) an approval is read as final: room
+ * for this clock to run ahead of the server's, which decides whether a revoke is still in time.
+ */
+export const REVOKE_WINDOW_MARGIN_MS = 2_000;
+/** How often a request inside its revoke window is read again: a revoke ends the wait within it. */
+export const REVOKE_WINDOW_POLL_MS = 5_000;
 
 /** One long poll's answer, with what it means: a final outcome, `timed_out` (still pending), or null. */
 export type WaitAnswer = WaitResult & { outcome: WaitOutcome | null };
@@ -251,11 +271,54 @@ export class Greenlight {
       }
       const { outcome, ...approval } = answer;
       lastSeen = approval;
+      if (outcome === 'approved' && options.revokeWindow === 'wait') return this.throughRevokeWindow(approval, deadline, options);
       if (outcome && outcome !== 'timed_out') return { outcome, approval };
       if (approval.status !== 'pending') {
         throw new ContractMismatchError(`approval request ${id} has status ${approval.status}, which is no outcome`, 'waitForApproval', 200, [{ path: ['status'], message: 'not a known final status' }], approval);
       }
       if (Date.now() >= deadline) return { outcome: 'timed_out', approval };
+    }
+  }
+
+  /**
+   * Waits out the revoke window of an approval (see `revokeWindow`): reads the request every few
+   * seconds until it is revoked (answers `rejected`) or a read begun after the window's end finds it
+   * still approved. A reported execution closes the window on the server, so it ends the wait too.
+   * With `reconnect`, an unreachable server is asked again until the later of `deadline` and the
+   * window's end; the approval is never answered as final without a read after the window.
+   */
+  private async throughRevokeWindow(approved: WaitResult, deadline: number, options: WaitForDecisionOptions): Promise<WaitOutcomeResult> {
+    const opts = options.signal ? { signal: options.signal } : {};
+    let approval = approved;
+    let readAt = Date.now();
+    let told = false;
+    let failures = 0;
+    for (;;) {
+      const outcome = outcomeOfStatus(approval.status);
+      if (outcome !== 'approved') {
+        if (outcome) return { outcome, approval };
+        throw new ContractMismatchError(`approval request ${approval.id} has status ${approval.status} after its approval`, 'getApproval', 200, [{ path: ['status'], message: 'not a known final status' }], approval);
+      }
+      const until = approval.revocable_until ? Date.parse(approval.revocable_until) : Number.NaN;
+      const closesAt = until + REVOKE_WINDOW_MARGIN_MS;
+      if (Number.isNaN(until) || approval.execution || readAt >= closesAt) return { outcome: 'approved', approval };
+      if (!told) {
+        options.onRevokeWindow?.({ until: approval.revocable_until! });
+        told = true;
+      }
+      await pause(Math.max(0, Math.min(closesAt - Date.now(), REVOKE_WINDOW_POLL_MS)), options.signal);
+      const started = Date.now();
+      try {
+        approval = { ...(await this.approvals.get(approval.id, opts)), timed_out: false };
+        readAt = started;
+        if (failures > 0) options.onReconnected?.();
+        failures = 0;
+      } catch (err) {
+        if (!options.reconnect || !isTransient(err) || options.signal?.aborted || Date.now() >= Math.max(deadline, closesAt)) throw err;
+        const delayMs = this.transport.backoff(failures, RECONNECT_MAX_DELAY_MS);
+        options.onReconnect?.({ error: err as Error, attempt: ++failures, delayMs });
+        await pause(delayMs, options.signal);
+      }
     }
   }
 

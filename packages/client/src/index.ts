@@ -1,4 +1,13 @@
-export { Greenlight, RECONNECT_MAX_DELAY_MS, type Decided, type WaitAnswer, type WaitForDecisionOptions, type WaitOutcomeResult } from './client.ts';
+export {
+  Greenlight,
+  RECONNECT_MAX_DELAY_MS,
+  REVOKE_WINDOW_MARGIN_MS,
+  REVOKE_WINDOW_POLL_MS,
+  type Decided,
+  type WaitAnswer,
+  type WaitForDecisionOptions,
+  type WaitOutcomeResult,
+} from './client.ts';
 export { Transport, parseRetryAfter, type ClientOptions } from './transport.ts';
 export * from './errors.ts';
 export { parseWebhook } from './webhooks.ts';

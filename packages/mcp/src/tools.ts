@@ -107,8 +107,10 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       instructions:
         'Greenlight asks a human to approve an action. Call request_approval before doing anything risky or irreversible, ' +
         'then wait_for_decision with the id it returns (again while the outcome is timed_out). Act only when the outcome is ' +
-        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment). After acting on an ' +
-        'approval, call report_execution (started, then succeeded or failed) so the approvers see what happened.',
+        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment). An approval may be ' +
+        'revoked while its revocable_until lies ahead: call report_execution with status started just before acting, and if it ' +
+        'answers that the approval was revoked, do not act (it is a rejection). After acting on an approval, call ' +
+        'report_execution (started, then succeeded or failed) so the approvers see what happened.',
     },
   );
 
@@ -176,7 +178,12 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
             const poll = Math.max(WAIT_TIMEOUT.min, Math.min(WAIT_TIMEOUT.max, remaining));
             const { outcome, ...approval } = await greenlight.approvals.wait(id, poll, { signal: extra.signal });
             if (outcome && outcome !== 'timed_out') {
-              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.`);
+              // An approval still revocable is claimed by the `started` receipt, which the server takes or refuses
+              // atomically against a revoke: the agent is told so where it reads the outcome.
+              const revocable = outcome === 'approved' && approval.revocable_until && !approval.execution
+                ? ` It may be revoked until ${approval.revocable_until}: call report_execution with status started before acting; if that says it was revoked, do not act.`
+                : '';
+              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.${revocable}`);
             }
             if (Date.now() >= deadline) {
               return ok({ outcome: 'timed_out' as const, approval }, `Approval request ${id} is still pending after ${timeout_seconds} s: call wait_for_decision again.`);

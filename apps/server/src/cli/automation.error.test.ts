@@ -26,6 +26,8 @@ describe.concurrent('usage errors: exit 4, nothing sent', { timeout: 60_000 }, (
     [['request', '--title', 'x', '--priority', 'urgent'], 'error: --priority: Invalid option: expected one of "low"|"medium"|"high"|"critical"'],
     [['request', '--title', 'x', '--expires-in', 'soon'], 'error: --expires-in must be a duration such as 90s, 30m, 1h30m or 2d (got "soon")'],
     [['request', '--title', 'x', '--wait', '--timeout', '0'], 'error: --timeout must be a duration'],
+    [['request', '--title', 'x', '--revocable-for', 'a bit'], 'error: --revocable-for must be a duration'],
+    [['request', '--title', 'x', '--revocable-for', '2d'], 'error: --revocable-for: Too big'],
     [['request', '--title', 'x', '--metadata', '[1,2]'], 'error: --metadata must be a JSON object'],
     [['request', '--title', 'x', '--metadata', '{oops'], 'error: --metadata is not JSON'],
     [['request', '--title', 'x', '--metadata', '@/nonexistent/meta.json'], 'error: --metadata: cannot read /nonexistent/meta.json: ENOENT'],

@@ -73,6 +73,32 @@ describe('request --wait exits with the decision', { timeout: 60_000 }, () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ outcome: 'rejected', approval: { id, status: 'rejected', revocation_reason: 'Wrong environment' } });
   });
 
+  it('--revocable-for: an approval is waited out through its window; revoked within it → 1, the window closed → 0', async () => {
+    const { run, id } = await waiting(['--revocable-for', '5m']);
+    const { rows } = await server.db.query<{ s: number }>('SELECT revocable_for_seconds AS s FROM approvals WHERE id = $1', [id]);
+    expect(rows[0]!.s).toBe(300);
+    await server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    await run.printed(/Approved; the approval may be revoked until \S+: waiting for that window to close\.\n/);
+    await server.http(approverKey).post(`/api/v1/approvals/${id}/revoke`).send({ reason: 'Wrong region' }).expect(200);
+    const revoked = await run.exited;
+    expect(revoked.code).toBe(1);
+    expect(revoked.stdout).toMatch(/^Revoked: Deploy /);
+    expect(revoked.stdout).toMatch(/reason +Wrong region/);
+
+    const closing = await waiting(['--revocable-for', '1s', '--json']);
+    await server.http(approverKey).patch(`/api/v1/approvals/${closing.id}`).send({ decision: 'approve' }).expect(200);
+    await closing.run.printed(/Approved; the approval may be revoked until/);
+    const { code, stdout } = await closing.run.exited;
+    expect(code).toBe(0);
+    const { outcome, approval } = JSON.parse(stdout) as { outcome: string; approval: { status: string; revocable_until: string } };
+    expect({ outcome, status: approval.status }).toEqual({ outcome: 'approved', status: 'approved' });
+    // Exit 0 came only once the window was over: a revoke now is refused.
+    expect(Date.now()).toBeGreaterThan(Date.parse(approval.revocable_until));
+    const late = await server.http(approverKey).post(`/api/v1/approvals/${closing.id}/revoke`).send({});
+    expect(late.status).toBe(409);
+    expect(late.body.error.details).toMatchObject({ reason: 'window_closed' });
+  });
+
   it('cancelled → 2, withdrawn with `greenlight cancel` by the key that asked', async () => {
     const { run, id } = await waiting([]);
     const cancelled = await requester(['cancel', id, '--json']).exited;

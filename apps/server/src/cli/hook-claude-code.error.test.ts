@@ -75,8 +75,10 @@ describe.concurrent('fails closed: "deny" on stdout, exit 0', { timeout: 60_000 
     ['a bad --timeout', { args: ['--timeout', 'forever'] }, /--timeout \(GREENLIGHT_HOOK_TIMEOUT\) must be a duration/],
     ['a bad --tools pattern', { args: ['--tools', 'Bash|('] }, /--tools \(GREENLIGHT_HOOK_TOOLS\) is not a regular expression/],
     ['a bad --on-error', { args: ['--on-error', 'allow'] }, /--on-error \(GREENLIGHT_HOOK_ON_ERROR\) is deny or ask, not "allow"/],
+    ['a bad --revocable-for', { args: ['--revocable-for', 'a while'] }, /--revocable-for \(GREENLIGHT_HOOK_REVOCABLE_FOR\) must be a duration/],
+    ['a revoke window past the API\'s day', { env: { GREENLIGHT_HOOK_REVOCABLE_FOR: '2d' } }, /--revocable-for \(GREENLIGHT_HOOK_REVOCABLE_FOR\): Too big/],
   ] as const)('%s', async (_, options, reason) => {
-    const a = await answer(call(), options as { apiKey?: null; args?: string[] });
+    const a = await answer(call(), options as { apiKey?: null; args?: string[]; env?: Record<string, string> });
     expect(a.permissionDecision).toBe('deny');
     expect(a.permissionDecisionReason).toMatch(reason);
   });

@@ -145,6 +145,28 @@ describe('greenlight hook claude-code', { timeout: 60_000 }, () => {
     expect(answerOf((await gated.exited).stdout).hookSpecificOutput.permissionDecision).toBe('allow');
   });
 
+  it('--revocable-for: "allow" only once the window has closed; an approval revoked within it answers "deny" with the reason', async () => {
+    const input = hookInput('Bash', { command: 'kubectl delete namespace staging' });
+    const run = hook(input, ['--revocable-for', '5m']);
+    const request = await requestOf(input);
+    await server.http(approverKey).patch(`/api/v1/approvals/${request.id}`).send({ decision: 'approve' }).expect(200);
+    await server.http(approverKey).post(`/api/v1/approvals/${request.id}/revoke`).send({ reason: 'staging is being demoed' }).expect(200);
+    const { code, stdout } = await run.exited;
+    expect(code).toBe(0);
+    const answer = answerOf(stdout).hookSpecificOutput;
+    expect(answer.permissionDecision).toBe('deny');
+    expect(answer.permissionDecisionReason).toContain('A reviewer revoked the approval of this tool call in Greenlight before it ran: staging is being demoed');
+
+    const standing = hookInput('Bash', { command: 'kubectl rollout restart deploy/web' });
+    const allowed = hook(standing, [], { GREENLIGHT_HOOK_REVOCABLE_FOR: '1s' });
+    const asked = await requestOf(standing);
+    await server.http(approverKey).patch(`/api/v1/approvals/${asked.id}`).send({ decision: 'approve' }).expect(200);
+    const done = await allowed.exited;
+    expect(answerOf(done.stdout).hookSpecificOutput.permissionDecision).toBe('allow');
+    const shown = (await server.http(org.key).get(`/api/v1/approvals/${asked.id}`).expect(200)).body as { revocable_until: string };
+    expect(Date.now()).toBeGreaterThan(Date.parse(shown.revocable_until));
+  });
+
   it('a wait that runs out answers "deny" and withdraws the request, so nobody approves a call that will never run', async () => {
     const input = hookInput('Bash', { command: 'rm -rf build/' });
     const { code, stdout } = await hook(input, ['--timeout', '1s']).exited;

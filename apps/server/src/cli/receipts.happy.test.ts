@@ -127,6 +127,38 @@ describe('greenlight run / request --run', { timeout: 60_000 }, () => {
     expect(await receiptsOf(id)).toEqual([]);
   });
 
+  it('--revocable-for: the command waits for the window to close; revoked within it → it never runs, no receipt, exit 1', async () => {
+    const run = cli(['run', '--title', 'Purge the CDN', '--revocable-for', '5m', '--json', '--', ...marker('purge.log')]);
+    const id = (await run.printed(WAITING_ON))[1]!;
+    await decide(id, 'approve');
+    await run.printed(/Approved; the approval may be revoked until \S+: waiting for that window to close\.\n/);
+    expect(await ranLines('purge.log')).toEqual([]);
+    await server.http(approverKey).post(`/api/v1/approvals/${id}/revoke`).send({ reason: 'Peak traffic' }).expect(200);
+    const { code, stdout, stderr } = await run.exited;
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ outcome: 'rejected', ran: false, approval: { id, status: 'rejected', revocation_reason: 'Peak traffic' } });
+    expect(stderr).toMatch(/Not running .*: the request is rejected\./);
+    expect(await ranLines('purge.log')).toEqual([]);
+    expect(await receiptsOf(id)).toEqual([]);
+  });
+
+  it('--revocable-for: once the window has closed with the approval standing, the command runs with its receipts', async () => {
+    const run = cli(['run', '--title', 'Reindex search', '--revocable-for', '1s', '--', ...marker('reindex.log')]);
+    const id = (await run.printed(WAITING_ON))[1]!;
+    await decide(id, 'approve');
+    await run.printed(/Approved; the approval may be revoked until/);
+    const { code, stderr } = await run.exited;
+    expect(code, stderr).toBe(0);
+    expect(await ranLines('reindex.log')).toEqual([`ran ${id}`]);
+    const shown = (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body as { revocable_until: string };
+    const started = (await server.http(org.key).get(`/api/v1/approvals/${id}/events`).expect(200)).body.data.find(
+      (e: { type: string; data: { status: string } }) => e.type === 'approval.execution_reported' && e.data.status === 'started',
+    ) as { created_at: string };
+    // `started` was reported only after the window's end.
+    expect(Date.parse(started.created_at)).toBeGreaterThan(Date.parse(shown.revocable_until));
+    expect((await receiptsOf(id)).map((r) => r.status)).toEqual(['started', 'succeeded']);
+  });
+
   it('timed out: the command never runs, exit 3; a command that cannot be found is reported failed, exit 127', async () => {
     const timedOut = await cli(['run', '--title', 'Nobody answers', '--timeout', '1s', '--', ...marker('late.log')]).exited;
     expect(timedOut.code).toBe(3);

@@ -60,6 +60,13 @@ export interface ClaudeCodeHookOptions {
   tools?: RegExp;
   /** What an error (server unreachable, bad input) answers: deny (default) or ask, never allow. */
   onError?: 'deny' | 'ask';
+  /**
+   * A revoke window for each request, in seconds: a reviewer who approved may take the approval back
+   * for that long. The hook answers "allow" only once the window has closed with the approval
+   * standing (Claude Code runs the tool as soon as it is allowed, so the hook cannot claim the
+   * approval later); a revoke within it answers "deny".
+   */
+  revocableFor?: number;
   signal?: AbortSignal;
 }
 
@@ -252,7 +259,8 @@ export async function runClaudeCodeHook(
   try {
     const request = await requestOfToolCall(input);
     const decision = await decideToolCall(gl, toolCallOf(input, options.newId), 'claude-code', {
-      request: () => request,
+      request: () => (options.revocableFor === undefined ? request : { ...request, revocable_for_seconds: options.revocableFor }),
+      ...(options.revocableFor === undefined ? {} : { revokeWindow: 'wait' as const }),
       timeout: options.timeout,
       cancelOnTimeout: true,
       ...(options.signal ? { signal: options.signal } : {}),

@@ -35,6 +35,13 @@ export interface ToolApprovalOptions {
    * that beat the withdrawal runs the call).
    */
   cancelOnTimeout?: boolean;
+  /**
+   * An approval with an open revoke window (`revocable_for_seconds` on the request): `'claim'`
+   * (default) runs the tool at once, reporting execution `started` first, which closes the window (a
+   * revoke that came first denies the call); `'wait'` gives the reviewers the whole window, and runs
+   * the tool only once it has closed with the approval standing.
+   */
+  revokeWindow?: 'claim' | 'wait';
 }
 
 /** What a person decided about one tool call, in the form every adapter answers its framework with. */
@@ -68,7 +75,11 @@ export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: 
   };
   const created = await gl.approvals.create(body, { idempotencyKey: key, ...(options.signal ? { signal: options.signal } : {}) });
   const timeout = options.timeout ?? 600;
-  const waited = await gl.approvals.waitForOutcome(created.id, { timeout, ...(options.signal ? { signal: options.signal } : {}) });
+  const waited = await gl.approvals.waitForOutcome(created.id, {
+    timeout,
+    ...(options.revokeWindow === 'wait' ? { revokeWindow: 'wait' as const } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const { result: settled, withdrawn } =
     waited.outcome === 'timed_out' && options.cancelOnTimeout ? await withdraw(gl, waited) : { result: waited, withdrawn: false };
   const result = settled.outcome === 'approved' ? await claimApproval(gl, settled, options.signal) : settled;

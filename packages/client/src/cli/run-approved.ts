@@ -75,9 +75,10 @@ function runChild(command: string[], env: CliIo['env'], approvalId: string, inte
 }
 
 /**
- * `request --run` / `greenlight run`: waits for the decision and runs the command only on an
- * approval, with receipts: `started` is recorded before the command starts (a request that can no
- * longer be acted on, or a server that cannot record it, means the command does not run), then
+ * `request --run` / `greenlight run`: waits for the decision (an approval's revoke window included:
+ * waitForOutcome) and runs the command only on an approval, with receipts: `started` is recorded
+ * before the command starts (a revoked approval is a rejection; a request that can no longer be
+ * acted on otherwise, or a server that cannot record it, means the command does not run), then
  * `succeeded` or `failed` with its exit code. Exits with the command's own exit code when it ran;
  * otherwise 1 rejected, 2 expired or cancelled, 3 timed out, 4 error. Stdout is the command's: what
  * this command says goes to stderr, and `--json` prints one object on stdout after the command ends.
@@ -92,13 +93,23 @@ export async function runAfterApproval(remote: Remote, io: CliIo, interrupts: In
     io.stderr(`Not running ${shown}: the request is ${result.outcome === 'timed_out' ? 'still pending' : result.outcome}.\n`);
     return exitCodeOf(result.outcome);
   }
-  if (!plan.json) printOutcome(remote, io, result, 'stderr');
   try {
     await report(remote, id, 'started', `Running: ${shown}`, plan.link, interrupts.signal);
   } catch (err) {
+    // The revoke window was waited out, but by this machine's clock: a revoke the server still took
+    // in time is a rejection, as if the wait had seen it.
+    if (err instanceof ConflictError && err.details?.reason === 'revoked') {
+      const revoked = { outcome: 'rejected' as const, approval: { ...(await remote.client.approvals.get(id, { timeoutMs: 15_000 })), timed_out: false } };
+      if (plan.json) io.stdout(`${JSON.stringify({ ...revoked, ran: false })}\n`);
+      else printOutcome(remote, io, revoked, 'stderr');
+      io.stderr(`Not running ${shown}: the approval was revoked.\n`);
+      return exitCodeOf('rejected');
+    }
+    if (!plan.json) printOutcome(remote, io, result, 'stderr');
     io.stderr(`Not running ${shown}: Greenlight did not record its start.\n`);
     throw err;
   }
+  if (!plan.json) printOutcome(remote, io, result, 'stderr');
   io.stderr(`Running ${shown}\n`);
   const ended = await runChild(plan.command, io.env, id, interrupts);
   let approval: Approval | null = null;

@@ -42,7 +42,10 @@ export interface WaitPlan {
 
 /**
  * Long-polls through the SDK until the request is decided or the deadline passes, reconnecting
- * through server restarts and dropped connections; answers how the wait ended.
+ * through server restarts and dropped connections; answers how the wait ended. An approval with an
+ * open revoke window is not yet an approval to a script: the command cannot know when the script
+ * acts on its exit code, so it cannot claim the approval for it (as `run` and the agent adapters do
+ * with a `started` receipt). It waits the window out instead, and a revoke within it is a rejection.
  */
 export async function waitForOutcome(remote: Remote, io: CliIo, interrupts: Interrupts, plan: Omit<WaitPlan, 'json'>): Promise<WaitOutcomeResult> {
   const { id, title } = plan.approval;
@@ -56,6 +59,8 @@ export async function waitForOutcome(remote: Remote, io: CliIo, interrupts: Inte
     onReconnect: ({ error, delayMs }) =>
       io.stderr(`Greenlight did not answer (${error.message}); trying again in ${Math.max(1, Math.round(delayMs / 1000))} s…\n`),
     onReconnected: () => io.stderr('Reconnected; still waiting.\n'),
+    revokeWindow: 'wait',
+    onRevokeWindow: ({ until }) => io.stderr(`Approved; the approval may be revoked until ${until}: waiting for that window to close.\n`),
   });
 }
 
@@ -89,7 +94,9 @@ export interface FailureContext {
 export async function reportFailure(remote: Remote | null, io: CliIo, interrupts: Interrupts, err: unknown, ctx: FailureContext): Promise<number> {
   if (interrupts.stoppedBy && remote) return reportInterrupt(remote, io, interrupts.stoppedBy, ctx);
   if (ctx.deadline !== undefined && ctx.approvalId && isTransient(err) && Date.now() >= ctx.deadline) {
-    io.stderr(`Stopped waiting: Greenlight has not answered (${(err as Error).message}); the request ${ctx.approvalId} was pending when last seen.\n`);
+    // Pending when last seen, or approved inside a revoke window that could not be seen to close: either
+    // way not an approval to act on.
+    io.stderr(`Stopped waiting: Greenlight has not answered (${(err as Error).message}); the request ${ctx.approvalId} had no final answer when last seen ("greenlight wait ${ctx.approvalId}" asks again).\n`);
     if (ctx.json) io.stdout(`${JSON.stringify({ outcome: 'timed_out', approval: null, approval_id: ctx.approvalId })}\n`);
     return EXIT.timedOut;
   }

@@ -108,6 +108,9 @@ describe('MCP authorization (RFC 9728, RFC 8707, MCP authorization specification
     expect((cancel.content as { text: string }[])[0]!.text).toMatch(/HTTP 404/);
     const wait = await clientB.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 1 } });
     expect(wait.isError).toBe(true);
+    const receipt = await clientB.callTool({ name: 'report_execution', arguments: { id, status: 'started' } });
+    expect(receipt.isError).toBe(true);
+    expect((receipt.content as { text: string }[])[0]!.text).toMatch(/NOT_FOUND \(HTTP 404\)/);
     const list = await clientB.callTool({ name: 'list_pending', arguments: { page_size: 100 } });
     expect((list.structuredContent as { data: { id: string; org_id: string }[] }).data.every((a) => a.org_id === orgB.org.id)).toBe(true);
     expect((list.structuredContent as { data: { id: string }[] }).data.map((a) => a.id)).not.toContain(id);

@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { SERVER_CLI } from '../../testing/greenlight-cli.ts';
 
 /** The package's bin, as an MCP client configured with `"command": "greenlight-mcp"` starts it. */
 const BIN = fileURLToPath(new URL('../../../../../packages/mcp/bin/greenlight-mcp.mjs', import.meta.url));
@@ -136,6 +137,48 @@ describe('greenlight-mcp over stdio', () => {
     const bad = await client.callTool({ name: 'report_execution', arguments: { id, status: 'succeeded', url: 'javascript:alert(1)' } });
     expect(bad.isError).toBe(true);
     expect((bad.content as { text: string }[])[0]!.text).toMatch(/url/);
+  });
+
+  it('a revocable approval: the wait says to claim it with started first; revoked before that, report_execution refuses and the wait answers rejected', async () => {
+    const created = await client.callTool({
+      name: 'request_approval',
+      arguments: { title: 'Wire the refund', description: 'EUR 4,000 to ACME', priority: 'critical', revocable_for_seconds: 300 },
+    });
+    const id = (created.structuredContent as { approval: { id: string } }).approval.id;
+    const approver = await seed.newKey();
+    await server.http(approver.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    const approved = await client.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 5 } });
+    expect(approved.structuredContent).toMatchObject({ outcome: 'approved', approval: { id, revocable_until: expect.any(String) } });
+    expect((approved.content as { text: string }[])[0]!.text).toMatch(/may be revoked until \S+: call report_execution with status started before acting/);
+
+    await server.http(approver.key).post(`/api/v1/approvals/${id}/revoke`).send({ reason: 'Wrong IBAN' }).expect(200);
+    const claim = await client.callTool({ name: 'report_execution', arguments: { id, status: 'started' } });
+    expect(claim.isError).toBe(true);
+    expect((claim.content as { text: string }[])[0]!.text).toMatch(/INVALID_STATUS \(HTTP 409\): the approval was revoked: do not act on it.*"reason":"revoked"/);
+    const after = await client.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 5 } });
+    expect(after.structuredContent).toMatchObject({ outcome: 'rejected', approval: { id, status: 'rejected', revocation_reason: 'Wrong IBAN' } });
+  });
+
+  it('`greenlight mcp`, the server\'s own command line, is the same server with the key from the environment', async () => {
+    const viaCli = new Client({ name: 'greenlight-mcp-cli-test', version: '1.0.0' });
+    await viaCli.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', SERVER_CLI, 'mcp'],
+        cwd: fileURLToPath(new URL('../../../../../', import.meta.url)),
+        env: { PATH: process.env.PATH ?? '', GREENLIGHT_URL: server.url, GREENLIGHT_API_KEY: seed.key },
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      expect((await viaCli.listTools()).tools.map((t) => t.name).sort()).toEqual(['cancel_approval', 'get_approval', 'list_pending', 'report_execution', 'request_approval', 'wait_for_decision']);
+      const created = await viaCli.callTool({ name: 'request_approval', arguments: { title: 'Via greenlight mcp', description: '', priority: 'low' } });
+      const id = (created.structuredContent as { approval: { id: string } }).approval.id;
+      // Made with the environment's key: the org's own key reads it.
+      expect((await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body).toMatchObject({ title: 'Via greenlight mcp', source: 'mcp' });
+    } finally {
+      await viaCli.close();
+    }
   });
 
   it('cancels a request it made; API errors come back as tool errors, not protocol errors', async () => {

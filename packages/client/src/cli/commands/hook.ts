@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CreateApprovalBody } from '@greenlight/contract';
 import { hookOutput, runClaudeCodeHook, type ClaudeCodeHookOutput } from '../../agents/claude-code.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CliIo } from '../io.ts';
@@ -9,7 +10,7 @@ import { Interrupts } from '../waiting.ts';
 /** Below Claude Code's default hook timeout (600 s), which lets the call through when it passes. */
 export const DEFAULT_HOOK_TIMEOUT = '9m';
 
-const USAGE = `Usage: greenlight hook claude-code [--tools REGEX] [--timeout DURATION] [--on-error deny|ask]
+const USAGE = `Usage: greenlight hook claude-code [--tools REGEX] [--timeout DURATION] [--revocable-for DURATION] [--on-error deny|ask]
 
 A Claude Code PreToolUse hook: reads the tool call Claude Code writes on stdin, asks Greenlight
 (the tool, its input, and for Edit, MultiEdit and Write the file before and after), waits for the
@@ -25,6 +26,9 @@ Options (each also from the environment):
   --tools REGEX          tools to ask about, e.g. "Bash|Write|Edit|MultiEdit|mcp__.*" (GREENLIGHT_HOOK_TOOLS;
                          default: every tool the settings' matcher sends); others get no answer
   --timeout DURATION     how long to wait for a decision (GREENLIGHT_HOOK_TIMEOUT; default ${DEFAULT_HOOK_TIMEOUT})
+  --revocable-for DURATION  a revoke window (GREENLIGHT_HOOK_REVOCABLE_FOR): an approval is answered "allow"
+                         only once the window has closed, and a revoke within it answers "deny"; keep
+                         --timeout plus the window below the hook's "timeout"
   --on-error deny|ask    the answer when Greenlight cannot be asked (GREENLIGHT_HOOK_ON_ERROR; default deny)
 
 Environment: GREENLIGHT_URL and GREENLIGHT_API_KEY (a key with approvals:read and approvals:write).
@@ -33,6 +37,7 @@ Environment: GREENLIGHT_URL and GREENLIGHT_API_KEY (a key with approvals:read an
 const OPTIONS = {
   tools: { type: 'string' },
   timeout: { type: 'string' },
+  'revocable-for': { type: 'string' },
   'on-error': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -53,7 +58,11 @@ function settingsOf(args: string[], env: CliIo['env']) {
     }
   }
   const timeout = parseDuration(values.timeout ?? (env.GREENLIGHT_HOOK_TIMEOUT?.trim() || DEFAULT_HOOK_TIMEOUT), '--timeout (GREENLIGHT_HOOK_TIMEOUT)');
-  return { help: values.help === true, onError: onError as 'deny' | 'ask', tools: pattern, timeout };
+  const revocable = values['revocable-for'] ?? (env.GREENLIGHT_HOOK_REVOCABLE_FOR?.trim() || undefined);
+  const revocableFor = revocable === undefined ? undefined : parseDuration(revocable, '--revocable-for (GREENLIGHT_HOOK_REVOCABLE_FOR)');
+  const window = CreateApprovalBody.shape.revocable_for_seconds.safeParse(revocableFor);
+  if (!window.success) throw new UsageError(`--revocable-for (GREENLIGHT_HOOK_REVOCABLE_FOR): ${window.error.issues[0]!.message}`);
+  return { help: values.help === true, onError: onError as 'deny' | 'ask', tools: pattern, timeout, revocableFor };
 }
 
 async function claudeCode(args: string[], io: CliIo): Promise<number> {
@@ -76,6 +85,7 @@ async function claudeCode(args: string[], io: CliIo): Promise<number> {
       await runClaudeCodeHook(remote.client, raw, {
         timeout: settings.timeout,
         ...(settings.tools ? { tools: settings.tools } : {}),
+        ...(settings.revocableFor !== undefined ? { revocableFor: settings.revocableFor } : {}),
         onError,
         signal: interrupts.signal,
         pageOf: remote.pageOf,

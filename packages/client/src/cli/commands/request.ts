@@ -27,6 +27,8 @@ Options:
   --source NAME            what is asking (default: cli)
   --expires-in DURATION    expire the request if nobody decides within it (90s, 30m, 2h, 1d)
   --idempotency-key KEY    the same key never creates a second request (default: a new one per run)
+  --revocable-for DURATION let an approver revoke the approval for this long after it (at most 1d);
+                           --wait and --run then wait that window out, and a revoke in it is a rejection
   --wait                   wait for the decision (exit 0 approved, 1 rejected, 2 expired or cancelled, 3 timed out)
   --timeout DURATION       how long to wait (default: 10m)
   --cancel-on-interrupt    Ctrl-C cancels the request (default: it stays pending)
@@ -50,6 +52,7 @@ const OPTIONS = {
   source: { type: 'string' },
   'expires-in': { type: 'string' },
   'idempotency-key': { type: 'string' },
+  'revocable-for': { type: 'string' },
   wait: { type: 'boolean' },
   timeout: { type: 'string' },
   'cancel-on-interrupt': { type: 'boolean' },
@@ -82,7 +85,12 @@ async function readMetadata(io: CliIo, value: string): Promise<unknown> {
   return parsed;
 }
 
-const FLAG_OF: Record<string, string> = { action_type: '--action-type', expires_at: '--expires-in', idempotency_key: '--idempotency-key' };
+const FLAG_OF: Record<string, string> = {
+  action_type: '--action-type',
+  expires_at: '--expires-in',
+  idempotency_key: '--idempotency-key',
+  revocable_for_seconds: '--revocable-for',
+};
 
 /** JSON with sorted keys, to compare two objects by content. */
 const canonical = (v: unknown): string =>
@@ -165,6 +173,7 @@ export const requestCommand: CliCommand = {
       if (opts.link !== undefined && !ReportExecutionBody.shape.url.safeParse(opts.link).success) throw new UsageError(`--link must be an http(s) URL (got "${opts.link}")`);
       const timeout = parseDuration(opts.timeout ?? DEFAULT_TIMEOUT, '--timeout');
       const expiresIn = opts['expires-in'] === undefined ? undefined : parseDuration(opts['expires-in'], '--expires-in');
+      const revocableFor = opts['revocable-for'] === undefined ? undefined : parseDuration(opts['revocable-for'], '--revocable-for');
       const parsed = CreateApprovalBody.safeParse({
         title: opts.title,
         description: opts.description ?? '',
@@ -173,6 +182,7 @@ export const requestCommand: CliCommand = {
         ...(opts.metadata !== undefined ? { metadata: await readMetadata(io, opts.metadata) } : {}),
         source: opts.source ?? 'cli',
         ...(expiresIn !== undefined ? { expires_at: new Date(Date.now() + expiresIn * 1000).toISOString() } : {}),
+        ...(revocableFor !== undefined ? { revocable_for_seconds: revocableFor } : {}),
       });
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
