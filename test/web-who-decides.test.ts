@@ -91,7 +91,9 @@ describe.skipIf(!browserTestsRun)('who may decide, the counters of a run and the
       const created = log.locator('tr').filter({ hasText: 'team.created' });
       expect(await created.textContent()).toMatch(new RegExp(`member_ids: (${ann.user.email}|${ben.user.email}), (${ann.user.email}|${ben.user.email})`));
       const text = (await log.textContent())!;
-      for (const id of [ann.user.id, ben.user.id, manager.user.id, admin.id, team.id, flow.id, seed.org.id]) expect(text).not.toContain(id);
+      expect(text).toContain('connection primary');
+      for (const id of [ann.user.id, ben.user.id, manager.user.id, admin.id, team.id, flow.id, seed.org.id, seed.connectionId]) expect(text).not.toContain(id);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
       await shot(page, `audit-log-names-${viewport.name}`);
       await context.close();
     }, 90_000);

@@ -41,10 +41,12 @@ export function AuditLogPage() {
   const members = useResource('members', (signal) => api('listMembers', {}, { signal }));
   const teams = useResource('audit-teams', (signal) => api('listTeams', {}, { signal }));
   const flows = useResource('audit-flows', (signal) => api('listFlows', {}, { signal }));
+  const connections = useResource('audit-connections', (signal) => api('listConnections', {}, { signal }));
   const names: Names = new Map([
     ...(members.data?.data ?? []).map((m) => [m.user_id, m.name ?? m.email] as const),
     ...(teams.data?.data ?? []).map((t) => [t.id, `team ${t.name}`] as const),
     ...(flows.data?.data ?? []).map((f) => [f.id, `flow ${f.name}`] as const),
+    ...(connections.data?.data ?? []).map((c) => [c.id, `connection ${c.name}`] as const),
     ...(me ? [[me.org.id, `the organization ${me.org.name}`] as const] : []),
   ]);
 
@@ -116,32 +118,35 @@ export function AuditLogPage() {
           Nothing recorded{key === JSON.stringify({ type: '', actor_id: '', since: '', until: '' }) ? ' yet' : ' that matches'}.
         </p>
       ) : (
-        <table className="data" data-testid="audit-log">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">Who</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
-                </td>
-                <td>
-                  <code>{e.type}</code>
-                </td>
-                <td>{e.actor.type === 'system' ? `Greenlight (${e.actor.name ?? 'system'})` : principalLabel(e.actor)}</td>
-                <td className="small">
-                  <Described entry={e} names={names} />
-                </td>
+        <div className="table-wrap">
+          {/* Emails and recorded values can be long words: they wrap rather than widen the page. */}
+          <table className="data" data-testid="audit-log" style={{ overflowWrap: 'anywhere' }}>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">Who</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
+                  </td>
+                  <td>
+                    <code>{e.type}</code>
+                  </td>
+                  <td>{e.actor.type === 'system' ? `Greenlight (${e.actor.name ?? 'system'})` : principalLabel(e.actor)}</td>
+                  <td className="small">
+                    <Described entry={e} names={names} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {token && (
         <button
@@ -167,7 +172,7 @@ export function AuditLogPage() {
   );
 }
 
-/** Members, teams and flows of the org by id: what the log names instead of showing ids. */
+/** Members, teams, flows and connections of the org by id: what the log names instead of showing ids. */
 type Names = Map<string, string>;
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
