@@ -61,7 +61,8 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
         .toEqual({ after: '2d', to: { team_id: oncall.id } });
       await page.reload();
       const select = page.getByTestId('org-defaults').getByLabel('to', { exact: true });
-      await expect.poll(() => select.evaluate((el) => (el as HTMLSelectElement).selectedOptions[0]?.textContent)).toBe('team Oncall');
+      await expect.poll(() => select.inputValue()).toBe(`team:${oncall.id}`);
+      expect(await select.locator(`option[value="team:${oncall.id}"]`).textContent()).toBe('team Oncall');
 
       // A bad time zone is refused with the reason on the page, and nothing changes.
       await mine.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus');
