@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
-import { harness, memberWithPassword } from '@greenlight/server/testing';
+import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
 let browser: Browser;
@@ -19,6 +19,7 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
     it(`a member picks digest only and quiet hours; an admin sets the defaults and reminders (${viewport.name})`, async () => {
       const seed = await harness.seedOrg(server.db, 'Notify Org');
       const admin = await memberWithPassword(server, seed, 'admin');
+      const oncall = (await (await signedIn(server, seed)).http().post('/api/v1/teams').send({ name: 'Oncall' }).expect(201)).body;
       const { context, page } = await signedInPage(browser, server.url, admin, viewport);
 
       await page.goto('/notifications');
@@ -51,6 +52,17 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
       expect(rows[0]!.preferences).toEqual({ channels: 'digest_only', time_zone: 'Europe/Berlin', quiet_hours: { start: '21:00', end: '06:30' }, digest_hour: 8 });
       const { rows: org } = await server.db.query<{ reminder_policy: unknown }>('SELECT reminder_policy FROM orgs WHERE id = $1', [seed.org.id]);
       expect(org[0]!.reminder_policy).toEqual({ remind: { after: '4h', every: '1d', max: 3 }, escalate: { after: '2d', to: 'next_level' } });
+
+      // Escalation may ask a team, as any step may; the page shows it again after a reload rather than losing it.
+      await defaults.getByLabel('to', { exact: true }).selectOption({ label: 'team Oncall' });
+      await defaults.getByRole('button', { name: 'Save reminder policy' }).click();
+      await expect
+        .poll(async () => (await server.db.query<{ reminder_policy: { escalate: unknown } }>('SELECT reminder_policy FROM orgs WHERE id = $1', [seed.org.id])).rows[0]!.reminder_policy.escalate)
+        .toEqual({ after: '2d', to: { team_id: oncall.id } });
+      await page.reload();
+      const select = page.getByTestId('org-defaults').getByLabel('to', { exact: true });
+      await expect.poll(() => select.inputValue()).toBe(`team:${oncall.id}`);
+      expect(await select.locator(`option[value="team:${oncall.id}"]`).textContent()).toBe('team Oncall');
 
       // A bad time zone is refused with the reason on the page, and nothing changes.
       await mine.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus');

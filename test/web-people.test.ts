@@ -73,7 +73,10 @@ describe.skipIf(!browserTestsRun)('flows, delegation, reassignment and the revie
       await reassign.getByLabel(/Why/).fill('Oncall is short-handed today');
       await reassign.getByRole('button', { name: 'Reassign' }).click();
       await steps.nth(0).getByTestId('step-approvers').filter({ hasText: dana.email }).waitFor();
-      await page.getByTestId('timeline').getByText('reassigned a step').waitFor();
+      // The trail names who it asked before and after, never their ids.
+      await page.getByTestId('timeline').getByText(`reassigned step 1 from team Oncall to ${dana.email}`).waitFor();
+      expect(await page.getByTestId('quorum').textContent()).toBe('0 of 2 steps approved');
+      expect(await page.getByTestId('timeline').textContent()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
       await shot(page, `reassigned-${viewport.name}`);
 
       // A step that asks the admin while away: Bob is asked and decides for them.

@@ -1,11 +1,11 @@
 /**
  * Sensitive fields on the dashboard's request page, in a real browser (Debian's Chromium driven by
  * playwright-core): a reviewer without see_sensitive sees "[redacted]" and a note saying why, never
- * the value; once an admin grants see_sensitive, the same page shows it.
+ * the value; once an admin grants see_sensitive, the same page shows it. At desktop and phone width.
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { browserTestsRun, shot, signedInPage, useDashboard } from './browser.ts';
+import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
 import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
 
@@ -18,7 +18,7 @@ const SSN = '123-45-6789';
 const CARD = '4111111111111111';
 
 describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => {
-  it('masked for a reviewer without see_sensitive, shown once an admin grants it', async () => {
+  for (const viewport of VIEWPORTS) it(`masked for a reviewer without see_sensitive, shown once an admin grants it (${viewport.name})`, async () => {
     const seed = await harness.seedOrg(server.db, 'Redaction Org');
     const created = await server
       .http(seed.key)
@@ -33,7 +33,7 @@ describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => 
       )
       .expect(201);
     const reviewer = await memberWithPassword(server, seed, 'approver');
-    const { context, page } = await signedInPage(browser, server.url, reviewer);
+    const { context, page } = await signedInPage(browser, server.url, reviewer, viewport);
 
     await page.goto(`/requests/${created.body.id}`);
     await page.getByRole('heading', { name: 'Refund order 5521' }).waitFor();
@@ -45,7 +45,8 @@ describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => 
     expect(html).toContain('Jane Roe');
     expect(html).not.toContain(SSN);
     expect(html).not.toContain(CARD);
-    await shot(page, `22-redacted-request`);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
+    await shot(page, `22-redacted-request-${viewport.name}`);
 
     const admin = await signedIn(server, seed);
     await admin.http().patch(`/api/v1/members/${reviewer.id}`).send({ see_sensitive: true }).expect(200);
@@ -55,5 +56,5 @@ describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => 
     expect(granted).toContain(SSN);
     expect(granted).toContain(CARD);
     await context.close();
-  });
+  }, 60_000);
 });

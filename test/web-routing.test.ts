@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { browserTestsRun, shot, signedInPage, useDashboard, VIEWPORTS } from './browser.ts';
-import { harness, memberWithPassword } from '@greenlight/server/testing';
+import { harness, memberWithPassword, signedIn } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
 let browser: Browser;
@@ -74,8 +74,28 @@ describe.skipIf(!browserTestsRun)('the Routing rules page in Chromium', () => {
       expect(routed.routing).toMatchObject({ rule_name: 'Deploys', version: 1 });
       await page.goto(`/requests/${routed.id}`);
       await page.getByTestId('routed-by').filter({ hasText: 'Deploys' }).waitFor();
+      // The request's audit trail says which rule routed it.
+      await page.getByTestId('timeline').getByText('requested this (routed by the rule “Deploys”)').waitFor();
       await shot(page, `routing-routed-request-${viewport.name}`);
+      // Steps its requester names afterwards take the rule's place, and the trail says so.
+      await server.http(seed.key).post(`/api/v1/approvals/${routed.id}/steps`).send({ steps: [{ approver_id: admin.id, step_order: 1 }] }).expect(201);
+      await page.reload();
+      await page.getByTestId('timeline').getByText('configured the steps, in place of the rule “Deploys”').waitFor();
+      expect(await page.getByTestId('routed-by').count()).toBe(0);
       await context.close();
+
+      // A member who is not an admin reads the rules: what each matches and whom it asks, by name
+      // (the people they can see through a team).
+      await (await signedIn(server, seed)).http().post('/api/v1/teams').send({ name: 'Deployers', member_ids: [ann.id] }).expect(201);
+      const reader = await memberWithPassword(server, seed, 'approver');
+      const other = await signedInPage(browser, server.url, reader, viewport);
+      await other.page.goto('/routing');
+      const list = other.page.getByTestId('rule-list');
+      await list.getByRole('listitem').filter({ hasText: 'Deploys' }).getByTestId('rule-asks').filter({ hasText: `asks ${ann.email}` }).waitFor();
+      await list.getByRole('listitem').filter({ hasText: 'Critical' }).getByTestId('rule-asks').filter({ hasText: 'asks 1 other person' }).waitFor();
+      expect(await list.textContent()).not.toContain(ann.id);
+      await shot(other.page, `routing-read-only-${viewport.name}`);
+      await other.context.close();
     }, 90_000);
   }
 });

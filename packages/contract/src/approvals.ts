@@ -366,7 +366,7 @@ export const Approval = z
       .openapi({ description: `True when this answer shows the sensitive fields as "${REDACTED_VALUE}" (the caller lacks the \`see_sensitive\` permission)` }),
     flow_id: z.uuid().nullable().optional().openapi({ description: 'The approval flow whose run this request is; null otherwise' }),
     flow_version: z.number().int().nullable().optional().openapi({ description: 'The version of the flow the run started with' }),
-    routing: Routing.nullable().optional().openapi({ description: 'The routing rule that chose who decides this request; null when none did' }),
+    routing: Routing.nullable().optional().openapi({ description: 'The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps' }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -5,6 +5,7 @@ import {
   CreateApprovalBody,
   CreateCommentBody,
   DecideApprovalBody,
+  DryRunBody,
   ListApprovalsQuery,
   ROUTE_LIST,
   VoteStepBody,
@@ -53,6 +54,8 @@ describe('the contract', () => {
     expect(ListApprovalsQuery.parse({ page_size: '500' }).page_size).toBe(100);
     expect(ListApprovalsQuery.parse({ status: 'pending,approved' }).status).toEqual(['pending', 'approved']);
     expect(ListApprovalsQuery.parse({ tags: 'env:prod,team:ops' }).tags).toEqual({ env: 'prod', team: 'ops' });
+    // A routing dry run replays the latest 500 requests unless told otherwise.
+    expect(DryRunBody.parse({ rules: [] }).limit).toBe(500);
   });
 
   it('names each route by its key and serves each method+path once', () => {

@@ -314,7 +314,10 @@ export const routes = {
     path: '/api/v1/approvals/{id}/steps',
     tag: 'Steps',
     summary: 'Configure the approval steps of a pending request',
-    description: 'Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast.',
+    description:
+      'Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast, and for the run of a flow the request named. ' +
+      'A routed request takes the steps given instead of its rule\'s (or its rule\'s flow run) and is no longer routed (`routing` becomes null; ' +
+      'the `steps.configured` event names the rule in `unrouted`).',
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'approval', rule: 'requester' } },
     request: { params: IdParams, body: ConfigureStepsBody },
     responses: { 201: { description: 'The new steps', schema: StepList } },

@@ -169,7 +169,7 @@ export const DryRunRequest = z
     priority: Priority,
     source: z.string().nullable(),
     created_at: Timestamp,
-    routable: z.boolean().openapi({ description: 'False for a request that named its own `flow_id`: rules never route those' }),
+    routable: z.boolean().openapi({ description: 'False for a request that named its own `flow_id` or steps: rules never route those' }),
     routed_by: Routing.nullable().openapi({ description: 'The rule that routed it when it was created' }),
     current: DryRunRuleRef.nullable().openapi({ description: 'The rule of the saved set that matches it now; null: none' }),
     candidate: DryRunRuleRef.nullable().openapi({ description: 'The rule of the candidate set that matches it; null: none' }),

@@ -5,6 +5,7 @@ import { api, queryString, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ErrorMessage } from '../components/bits.tsx';
 import { formatDate, principalLabel } from '../lib/format.ts';
+import { handleLinkClick } from '../lib/router.ts';
 import { useResource } from '../lib/use-resource.ts';
 
 type Entry = ApiOutput<'listAuditLog'>['data'][number];
@@ -38,6 +39,16 @@ export function AuditLogPage() {
   const key = JSON.stringify(filters);
   const first = useResource(`audit-log:${key}`, (signal) => api('listAuditLog', { query: { ...toQuery(filters), page_size: 50 } }, { signal }));
   const members = useResource('members', (signal) => api('listMembers', {}, { signal }));
+  const teams = useResource('audit-teams', (signal) => api('listTeams', {}, { signal }));
+  const flows = useResource('audit-flows', (signal) => api('listFlows', {}, { signal }));
+  const connections = useResource('audit-connections', (signal) => api('listConnections', {}, { signal }));
+  const names: Names = new Map([
+    ...(members.data?.data ?? []).map((m) => [m.user_id, m.name ?? m.email] as const),
+    ...(teams.data?.data ?? []).map((t) => [t.id, `team ${t.name}`] as const),
+    ...(flows.data?.data ?? []).map((f) => [f.id, `flow ${f.name}`] as const),
+    ...(connections.data?.data ?? []).map((c) => [c.id, `connection ${c.name}`] as const),
+    ...(me ? [[me.org.id, `the organization ${me.org.name}`] as const] : []),
+  ]);
 
   if (me && me.user?.role !== 'admin') return <p className="muted">Only admins can read the audit log.</p>;
 
@@ -51,7 +62,7 @@ export function AuditLogPage() {
   return (
     <>
       <h1>Audit log</h1>
-      <p className="muted">Every change to members, keys, OAuth clients, the emergency stop, secrets and subscriptions, with who made it. Entries cannot be changed or removed.</p>
+      <p className="muted">Every change to members, keys, OAuth clients, teams, flows, routing rules, who may decide, delegations, the emergency stop, secrets and subscriptions, and every admin override, reassignment and vote cast for someone away, with who made it. Entries cannot be changed or removed.</p>
       <section className="card" aria-labelledby={`${id}-filters`}>
         <h2 id={`${id}-filters`} className="visually-hidden">
           Filters
@@ -107,30 +118,35 @@ export function AuditLogPage() {
           Nothing recorded{key === JSON.stringify({ type: '', actor_id: '', since: '', until: '' }) ? ' yet' : ' that matches'}.
         </p>
       ) : (
-        <table className="data" data-testid="audit-log">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">What</th>
-              <th scope="col">Who</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
-                </td>
-                <td>
-                  <code>{e.type}</code>
-                </td>
-                <td>{e.actor.type === 'system' ? `Greenlight (${e.actor.name ?? 'system'})` : principalLabel(e.actor)}</td>
-                <td className="small">{describe(e)}</td>
+        <div className="table-wrap">
+          {/* Emails and recorded values can be long words: they wrap rather than widen the page. */}
+          <table className="data" data-testid="audit-log" style={{ overflowWrap: 'anywhere' }}>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">What</th>
+                <th scope="col">Who</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {entries.map((e) => (
+                <tr key={e.id}>
+                  <td>
+                    <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
+                  </td>
+                  <td>
+                    <code>{e.type}</code>
+                  </td>
+                  <td>{e.actor.type === 'system' ? `Greenlight (${e.actor.name ?? 'system'})` : principalLabel(e.actor)}</td>
+                  <td className="small">
+                    <Described entry={e} names={names} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {token && (
         <button
@@ -156,9 +172,49 @@ export function AuditLogPage() {
   );
 }
 
-/** The target and the details, in one line. */
-function describe(e: Entry): string {
-  const parts = Object.entries(e.details).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  if (e.target) parts.unshift(`${e.target.type} ${e.target.id}`);
-  return parts.join(' · ');
+/** Members, teams, flows and connections of the org by id: what the log names instead of showing ids. */
+type Names = Map<string, string>;
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+/** Ids of rows that have no name of their own; the entry says enough without them (the step's number, …). */
+const UNNAMED_KEYS = new Set(['step_id', 'event_id']);
+
+/**
+ * A detail's value in words: ids of known members, teams and flows as their names, lists joined, a
+ * person recorded with their name by that name, and the approvers a step asked before and after a
+ * reassignment by the names recorded with them.
+ */
+function valueWords(v: unknown, names: Names): string {
+  if (typeof v === 'string') return v.replace(UUID, (id) => names.get(id.toLowerCase()) ?? id);
+  if (Array.isArray(v)) return v.length === 0 ? 'none' : v.map((x) => valueWords(x, names)).join(', ');
+  // Someone recorded with their name ("on_behalf_of": {id, name}).
+  if (v !== null && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string' && typeof (v as { id?: unknown }).id === 'string') {
+    return (v as { name: string }).name;
+  }
+  if (v !== null && typeof v === 'object' && Array.isArray((v as { approvers?: unknown }).approvers)) {
+    const side = v as { approvers: { type: string; id: string; name: string | null }[]; quorum?: unknown };
+    const who = side.approvers.map((p) => (p.type === 'team' ? `team ${p.name ?? p.id}` : (p.name ?? names.get(p.id) ?? p.id))).join(', ') || 'nobody';
+    return side.quorum === undefined || side.approvers.length < 2 ? who : `${who} (${String(side.quorum)} of them)`;
+  }
+  return valueWords(JSON.stringify(v), names);
+}
+
+/** The target and the details, in one line; a request is a link to its page. */
+function Described({ entry: e, names }: { entry: Entry; names: Names }) {
+  const parts = Object.entries(e.details)
+    .filter(([k]) => !UNNAMED_KEYS.has(k))
+    .map(([k, v]) => `${k}: ${valueWords(v, names)}`);
+  const target = e.target;
+  if (target?.type === 'approval') {
+    return (
+      <>
+        <a href={`/requests/${target.id}`} onClick={handleLinkClick}>
+          the request
+        </a>
+        {parts.length > 0 && ` · ${parts.join(' · ')}`}
+      </>
+    );
+  }
+  if (target) parts.unshift(names.get(target.id) ?? `${target.type} ${target.id}`);
+  return <>{parts.join(' · ')}</>;
 }

@@ -9,6 +9,7 @@ type Preferences = ApiOutput<'getMyNotificationPreferences'>['preferences'];
 type Defaults = ApiOutput<'getOrgNotificationDefaults'>;
 type Policy = NonNullable<Defaults['reminder_policy']>;
 type Member = ApiOutput<'listMembers'>['data'][number];
+type Team = ApiOutput<'listTeams'>['data'][number];
 
 const CHANNELS: { value: Preferences['channels']; label: string; hint: string }[] = [
   { value: 'email', label: 'Email', hint: 'a message for each request that asks you' },
@@ -180,6 +181,7 @@ function SaveRow(props: { submit: Submit; label: string; children?: ReactNode })
 function OrgDefaults() {
   const defaults = useResource('org-notification-defaults', (signal) => api('getOrgNotificationDefaults', {}, { signal }));
   const members = useResource('notification-members', (signal) => api('listMembers', {}, { signal }));
+  const teams = useResource('notification-teams', (signal) => api('listTeams', {}, { signal }));
   return (
     <section className="card stack" aria-labelledby="h-defaults" data-testid="org-defaults">
       <h2 id="h-defaults">Organization defaults</h2>
@@ -200,6 +202,7 @@ function OrgDefaults() {
           <PolicyForm
             initial={defaults.data.reminder_policy}
             members={members.data?.data ?? []}
+            teams={teams.data?.data ?? []}
             save={async (policy) => {
               const next = await api('updateOrgNotificationDefaults', { body: { reminder_policy: policy } });
               defaults.set(() => next);
@@ -213,17 +216,23 @@ function OrgDefaults() {
 
 type PolicyBody = ApiInput<'updateOrgNotificationDefaults'>['body']['reminder_policy'];
 
-function PolicyForm(props: { initial: Policy | null; members: Member[]; save(p: PolicyBody): Promise<void> }) {
+/** Whom escalation asks, as the select's value: `next_level`, `user:<id>` or `team:<id>`. */
+type EscalationTarget = NonNullable<Policy['escalate']>['to'];
+const targetValue = (to: EscalationTarget | undefined): string =>
+  to === undefined || to === 'next_level' ? 'next_level' : 'user_id' in to ? `user:${to.user_id}` : `team:${to.team_id}`;
+const targetOf = (value: string): EscalationTarget =>
+  value.startsWith('user:') ? { user_id: value.slice(5) } : value.startsWith('team:') ? { team_id: value.slice(5) } : 'next_level';
+
+function PolicyForm(props: { initial: Policy | null; members: Member[]; teams: Team[]; save(p: PolicyBody): Promise<void> }) {
   const id = useId();
   const [remindAfter, setRemindAfter] = useState(props.initial?.remind?.after ?? '');
   const [remindEvery, setRemindEvery] = useState(props.initial?.remind?.every ?? '');
   const [remindMax, setRemindMax] = useState(props.initial?.remind?.max?.toString() ?? '');
   const [escalateAfter, setEscalateAfter] = useState(props.initial?.escalate?.after ?? '');
-  const to = props.initial?.escalate?.to;
-  const [escalateTo, setEscalateTo] = useState(to === undefined || to === 'next_level' ? 'next_level' : 'user_id' in to ? to.user_id : 'next_level');
+  const [escalateTo, setEscalateTo] = useState(targetValue(props.initial?.escalate?.to));
   const submit = useSubmit(() => {
     const remind = remindAfter ? { after: remindAfter, ...(remindEvery ? { every: remindEvery } : {}), ...(remindMax ? { max: Number(remindMax) } : {}) } : undefined;
-    const escalate = escalateAfter ? { after: escalateAfter, to: escalateTo === 'next_level' ? ('next_level' as const) : { user_id: escalateTo } } : undefined;
+    const escalate = escalateAfter ? { after: escalateAfter, to: targetOf(escalateTo) } : undefined;
     return props.save(remind || escalate ? { ...(remind ? { remind } : {}), ...(escalate ? { escalate } : {}) } : null);
   });
   return (
@@ -247,10 +256,15 @@ function PolicyForm(props: { initial: Policy | null; members: Member[]; save(p: 
           {props.members
             .filter((m) => m.role !== 'viewer')
             .map((m) => (
-              <option key={m.user_id} value={m.user_id}>
+              <option key={m.user_id} value={`user:${m.user_id}`}>
                 {m.name ?? m.email}
               </option>
             ))}
+          {props.teams.map((t) => (
+            <option key={t.id} value={`team:${t.id}`}>
+              team {t.name}
+            </option>
+          ))}
         </select>
       </div>
       <SaveRow submit={submit} label="Save reminder policy" />

@@ -171,12 +171,16 @@ function Field({ label, value, mono }: { label: string; value: string; mono?: bo
   );
 }
 
-function Quorum({ approval: a }: { approval: Approval }) {
+/** With steps the counters count steps ("1 of 2 steps approved"), otherwise approvals. */
+function Quorum({ approval: a }: { approval: ApprovalDetail }) {
   const pct = Math.min(100, Math.round((a.current_approvals / Math.max(1, a.required_approvals)) * 100));
+  const plural = a.required_approvals === 1 ? '' : 's';
   return (
     <div className="stack" style={{ marginBottom: '1rem' }}>
-      <div className="small" id={`quorum-${a.id}`}>
-        {a.current_approvals} of {a.required_approvals} approval{a.required_approvals === 1 ? '' : 's'}
+      <div className="small" id={`quorum-${a.id}`} data-testid="quorum">
+        {a.run
+          ? `${a.current_approvals} of ${a.required_approvals} step${plural} approved`
+          : `${a.current_approvals} of ${a.required_approvals} approval${plural}`}
       </div>
       <div
         className="progress"
@@ -513,6 +517,28 @@ function quorumWords(s: Step): string {
 
 const isRouting = (v: unknown): v is { rule_name: string } => typeof v === 'object' && v !== null && typeof (v as { rule_name?: unknown }).rule_name === 'string';
 
+/** "Bob, team Oncall" from the names a step event recorded; null when it recorded none. */
+function askedWords(side: unknown): string | null {
+  const approvers = (side as { approvers?: { type: string; name: string | null }[] } | null)?.approvers;
+  if (!Array.isArray(approvers)) return null;
+  return approvers.map((p) => (p.type === 'team' ? `team ${p.name ?? 'no longer there'}` : (p.name ?? 'a former member'))).join(', ') || 'nobody';
+}
+
+/** What an event says; a step's also which step, how, and for a reassignment from whom to whom. */
+function eventWords(e: ApprovalEvent): string {
+  const order = typeof e.data.step_order === 'number' ? ` ${e.data.step_order}` : '';
+  const decision = typeof e.data.decision === 'string' ? e.data.decision : null;
+  const override = e.data.admin_override === true ? ' (admin override)' : '';
+  if (e.type === 'step.vote_recorded') return `voted on step${order}${decision ? ` (${decision})` : ''}${override}`;
+  if (e.type === 'step.decided') return `${decision === 'reject' ? 'rejected' : 'approved'} step${order}${override}`;
+  if (e.type === 'steps.configured' && isRouting(e.data.unrouted)) return `configured the steps, in place of the rule “${e.data.unrouted.rule_name}”`;
+  if (e.type === 'step.reassigned') {
+    const [from, to] = [askedWords(e.data.from), askedWords(e.data.to)];
+    return `reassigned step${order}${from !== null && to !== null ? ` from ${from} to ${to}` : ''}`;
+  }
+  return EVENT_WORDS[e.type];
+}
+
 const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'approval.created': 'requested this',
   'approval.vote_recorded': 'voted',
@@ -546,7 +572,7 @@ function Timeline({ events }: { events: ApprovalEvent[] }) {
                 {e.type === 'approval.expired' ? 'Greenlight' : principalLabel(e.actor)}
                 {forWhom ? ` for ${forWhom}` : ''}
               </strong>{' '}
-              {EVENT_WORDS[e.type]}
+              {eventWords(e)}
               {e.type === 'approval.vote_recorded' && decision ? ` (${decision})` : ''}
               {e.type === 'approval.execution_reported' && typeof e.data.status === 'string' ? `: ${e.data.status}` : ''}
               {e.type === 'approval.created' && isRouting(e.data.routing) ? ` (routed by the rule “${e.data.routing.rule_name}”)` : ''}

@@ -141,14 +141,31 @@ export function RoutingRulesPage() {
   );
 }
 
+/** The rules as everyone reads them: what each matches and whom it asks, by name (people a member can see through the teams). */
 function RuleList({ set }: { set: RuleSet }) {
+  const flows = useResource('rule-list-flows', (signal) => api('listFlows', {}, { signal }));
+  const teams = useResource('rule-list-teams', (signal) => api('listTeams', {}, { signal }));
   if (set.rules.length === 0) return <p className="muted">No rules: every approver and admin is asked about every request.</p>;
+  const flowName = new Map((flows.data?.data ?? []).map((f) => [f.id, f.name]));
+  const teamName = new Map((teams.data?.data ?? []).map((t) => [t.id, t.name]));
+  const personName = new Map((teams.data?.data ?? []).flatMap((t) => t.members.map((m) => [m.user_id, m.name] as const)));
+  const asks = (r: Rule): string => {
+    if (r.action.flow_id) return `starts the flow “${flowName.get(r.action.flow_id) ?? 'no longer there'}”`;
+    const a = r.action.approvers ?? { user_ids: [], team_ids: [] };
+    const people = a.user_ids.map((id) => personName.get(id)).filter((n): n is string => n !== undefined);
+    const others = a.user_ids.length - people.length;
+    const names = [...people, ...(others > 0 ? [others === 1 ? '1 other person' : `${others} other people`] : []), ...a.team_ids.map((id) => `team ${teamName.get(id) ?? 'no longer there'}`)];
+    return `asks ${names.join(', ')}${a.user_ids.length + a.team_ids.length > 1 || a.team_ids.length > 0 ? ` (${r.action.quorum ?? 1} of them)` : ''}`;
+  };
   return (
     <ol className="stack" data-testid="rule-list">
       {set.rules.map((r) => (
         <li key={r.id} className="card">
           <strong>{r.name}</strong> {!r.enabled && <span className="badge">disabled</span>}
           <div className="small muted mono">{describeMatch(r)}</div>
+          <div className="small" data-testid="rule-asks">
+            {asks(r)}
+          </div>
         </li>
       ))}
     </ol>

@@ -233,7 +233,7 @@ export interface paths {
         put?: never;
         /**
          * Configure the approval steps of a pending request
-         * @description Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast.
+         * @description Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast, and for the run of a flow the request named. A routed request takes the steps given instead of its rule's (or its rule's flow run) and is no longer routed (`routing` becomes null; the `steps.configured` event names the rule in `unrouted`).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
          */
@@ -1279,7 +1279,7 @@ export interface components {
             flow_id?: string | null;
             /** @description The version of the flow the run started with */
             flow_version?: number | null;
-            /** @description The routing rule that chose who decides this request; null when none did */
+            /** @description The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps */
             routing?: {
                 /** Format: uuid */
                 rule_id: string;
@@ -2574,7 +2574,7 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             created_at: string;
-            /** @description False for a request that named its own `flow_id`: rules never route those */
+            /** @description False for a request that named its own `flow_id` or steps: rules never route those */
             routable: boolean;
             routed_by: components["schemas"]["Routing"];
             current: components["schemas"]["DryRunRuleRef"];

@@ -1078,7 +1078,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "configure_steps": {
     "key": "configure_steps",
     "label": "Configure Steps",
-    "description": "Configure the approval steps of a pending request. Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast.",
+    "description": "Configure the approval steps of a pending request. Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast, and for the run of a flow the request named. A routed request takes the steps given instead of its rule's (or its rule's flow run) and is no longer routed (`routing` becomes null; the `steps.configured` event names the rule in `unrouted`).",
     "operationId": "configureSteps",
     "method": "POST",
     "path": "/api/v1/approvals/{id}/steps",

@@ -10,7 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { Approval, REDACTED_VALUE, WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
-import { signedIn, type SignedIn } from '../../testing/session.ts';
+import { sessionOf, signedIn, type SignedIn } from '../../testing/session.ts';
 import { openSse } from '../stream/sse-client.ts';
 import { contentSha256 } from '../../core/approval-record.ts';
 
@@ -137,6 +137,41 @@ describe('a reviewer without see_sensitive', () => {
     } finally {
       await hookReceiver.close();
     }
+  });
+});
+
+describe('the audit trail and the org audit log', () => {
+  it('carry no sensitive value through steps, a reassignment, a vote for someone away and an admin override; the reviewer reads the trail masked', async () => {
+    const w = await world();
+    const admin = await signedIn(server, w.seed);
+    await admin.http().patch('/api/v1/org').send({ admin_override: true }).expect(200);
+    const [bob, carl, dana] = [await w.seed.addUser('approver'), await w.seed.addUser('approver'), await w.seed.addUser('approver')];
+    const steps = (
+      await server
+        .http(w.seed.key)
+        .post(`/api/v1/approvals/${w.id}/steps`)
+        .send({ steps: [{ approver_id: bob.id, step_order: 1 }, { approver_id: carl.id, step_order: 2 }] })
+        .expect(201)
+    ).body.data;
+    await server.http(w.seed.key).post(`/api/v1/approvals/${w.id}/steps/${steps[0].id}/reassign`).send({ user_ids: [w.reviewer.user.id], comment: 'Bob is out' }).expect(200);
+    // Step 1 (now the reviewer's) by the admin override; step 2 (Carl's) by Dana, who stands in for him.
+    await admin.http().patch(`/api/v1/approvals/${w.id}`).send({ decision: 'approve', comment: 'override' }).expect(200);
+    await admin.http().post(`/api/v1/members/${carl.id}/delegation`).send({ delegate_id: dana.id, ends_at: new Date(Date.now() + 3_600_000).toISOString() }).expect(200);
+    const asDana = await sessionOf(server, w.seed, dana);
+    expect((await asDana.http().get(`/api/v1/approvals/${w.id}`).expect(200)).body).toMatchObject({ ...masked, redacted: true });
+    const decided = (await asDana.http().patch(`/api/v1/approvals/${w.id}`).send({ decision: 'approve' }).expect(200)).body;
+    expect(decided).toMatchObject({ status: 'approved', ...masked, redacted: true });
+
+    const trail = (await w.reviewer.http().get(`/api/v1/approvals/${w.id}/events`).expect(200)).body.data;
+    expect(trail.map((e: { type: string }) => e.type)).toEqual(['approval.created', 'steps.configured', 'step.reassigned', 'step.decided', 'step.decided', 'approval.approved']);
+    expect(leaks(trail)).toEqual([]);
+    const audit = await admin.http().get('/api/v1/audit-log/export?format=jsonl').expect(200);
+    expect(audit.text).toContain('approval.admin_override');
+    expect(audit.text).toContain('approval.step_reassigned');
+    expect(audit.text).toContain('approval.delegate_vote');
+    expect(leaks(audit.text)).toEqual([]);
+    const csv = await admin.http().get('/api/v1/audit-log/export?format=csv').expect(200);
+    expect(leaks(csv.text)).toEqual([]);
   });
 });
 

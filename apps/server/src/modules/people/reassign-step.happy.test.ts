@@ -32,8 +32,9 @@ describe('reassigning a pending step', () => {
     expect(reassigned.data).toEqual({
       step_id: created.stepId,
       step_order: 1,
-      from: { user_ids: [bob.id], team_ids: [], quorum: 1 },
-      to: { user_ids: [], team_ids: [team.id], quorum: 2 },
+      // Names beside the ids, as they were: the trail reads "from Bob to team Oncall".
+      from: { user_ids: [bob.id], team_ids: [], quorum: 1, approvers: [{ type: 'user', id: bob.id, name: bob.email }] },
+      to: { user_ids: [], team_ids: [team.id], quorum: 2, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] },
       comment: 'Bob is on leave',
     });
     const { rows } = await server.db.query<{ actor_id: string; target_id: string; details: Record<string, unknown> }>(
@@ -41,6 +42,7 @@ describe('reassigning a pending step', () => {
       [seed.org.id],
     );
     expect(rows).toEqual([expect.objectContaining({ actor_id: seed.connectionId, target_id: created.id })]);
+    expect(rows[0]!.details).toMatchObject({ from: reassigned.data.from, to: reassigned.data.to });
     // The request's own trail (GET events) shows it too.
     const trail = (await admin.http().get(`/api/v1/approvals/${created.id}/events`).expect(200)).body.data;
     expect(trail.map((e: { type: string }) => e.type)).toContain('step.reassigned');

@@ -59,8 +59,11 @@ export async function reassignApprovalStep(
       [step.id, userIds, teamIds, quorum === 'all' ? null : quorum],
     );
     await tx.query('UPDATE approvals SET updated_at = now() WHERE id = $1', [a.id]);
-    const from = { user_ids: step.approver_ids_raw, team_ids: step.team_ids_raw, quorum: step.quorum === null ? 'all' : step.quorum };
-    const to = { user_ids: userIds, team_ids: teamIds, quorum };
+    // The names as they are now, beside the ids: the trail reads "from Bob to team Oncall" even after
+    // someone leaves or a team is renamed, as events keep their actor's name.
+    const named = (approvers: StepRow['approvers']) => approvers.map(({ type, id, name }) => ({ type, id, name }));
+    const from = { user_ids: step.approver_ids_raw, team_ids: step.team_ids_raw, quorum: step.quorum === null ? 'all' : step.quorum, approvers: named(step.approvers) };
+    const to = { user_ids: userIds, team_ids: teamIds, quorum, approvers: named(updated[0]!.approvers) };
     const comment = body.comment === undefined ? null : wellFormed(body.comment);
     const eventId = await appendEvent(tx, {
       orgId: a.org_id,

@@ -14,6 +14,7 @@ interface ReplayedRow {
   connection_id: string | null;
   flow_id: string | null;
   routing: Routing | null;
+  has_steps: boolean;
   requester: string | null;
   created_at: Date;
 }
@@ -30,8 +31,8 @@ const named = (r: DryRunRuleRef) => `rule ${r.position} “${r.name}”`;
  * Replays the org's latest requests against the saved rule set and a candidate, with the matching
  * create uses (core/routing.ts `firstMatch`), and says who each would ask first. Reads only.
  *
- * A request that named its own `flow_id` is never routed, under either set: it is listed, not counted
- * as staying or moving. "Now" is the saved set as it is now, which may differ from the rule that
+ * A request that named its own `flow_id`, or its own steps (configured after the create, which replaced
+ * any rule's), is never routed, under either set: it is listed, not counted as staying or moving. "Now" is the saved set as it is now, which may differ from the rule that
  * routed the request when it was created (`routed_by`).
  */
 export async function dryRun(deps: Pick<AppDeps, 'db' | 'routing'>, orgId: string, body: DryRunBody): Promise<DryRunResult> {
@@ -46,6 +47,7 @@ export async function dryRun(deps: Pick<AppDeps, 'db' | 'routing'>, orgId: strin
 
   const { rows } = await db.query<ReplayedRow>(
     `SELECT a.id, a.title, a.action_type, a.priority, a.source, a.tags, a.connection_id, a.flow_id, a.routing, a.created_at,
+            EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id) AS has_steps,
             CASE a.requested_by_type WHEN 'user' THEN a.requested_by_id
                  WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id) END AS requester
        FROM approvals a
@@ -82,7 +84,8 @@ export async function dryRun(deps: Pick<AppDeps, 'db' | 'routing'>, orgId: strin
   let notRoutable = 0;
   let approversChanged = 0;
   const replayed = rows.map((a) => {
-    const routable = !(a.flow_id !== null && a.routing === null);
+    // Routed, or neither a flow nor steps of its own (a routed request's flow run or step is the rule's).
+    const routable = a.routing !== null || (a.flow_id === null && !a.has_steps);
     const request = { action_type: a.action_type, priority: a.priority, source: a.source, tags: a.tags ?? {}, connection_id: a.connection_id };
     const now = routable ? firstMatch(current, request) : null;
     const next = routable ? firstMatch(candidate, request) : null;
@@ -131,7 +134,9 @@ export async function dryRun(deps: Pick<AppDeps, 'db' | 'routing'>, orgId: strin
     }),
   ];
   if (approversChanged > 0) sentences.push(`${requests(approversChanged)} would stay with the same rule but ask different people.`);
-  if (notRoutable > 0) sentences.push(notRoutable === 1 ? '1 request named its own flow: rules never route it.' : `${notRoutable} requests named their own flow: rules never route them.`);
+  if (notRoutable > 0) {
+    sentences.push(notRoutable === 1 ? '1 request named its own flow or steps: rules never route it.' : `${notRoutable} requests named their own flow or steps: rules never route them.`);
+  }
   return {
     current_version: current.version,
     replayed: rows.length,

@@ -194,7 +194,7 @@ describe('routing rules', () => {
     expect(audit.rows[1]!.details.changed.sort()).toEqual([ruleId.Critical, ruleId['Production deploys'], ruleId.Invoices].sort());
   }, 120_000);
 
-  it('a request that names its flow, or a replayed idempotency key, is not routed again; routed steps are locked', async () => {
+  it('a request that names its flow, or a replayed idempotency key, is not routed again; steps named after the create replace a routed run', async () => {
     const o = await routedOrg();
     const own = await createRequest(server, o.seed.key, { action_type: 'deploy.production', flow_id: o.invoiceFlow.id });
     const a = (await server.http(o.seed.key).get(`/api/v1/approvals/${own.id}`).expect(200)).body;
@@ -208,7 +208,18 @@ describe('routing rules', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(again.body.routing).toMatchObject({ rule_name: 'Production deploys', version: 1 });
 
-    const locked = await server.http(o.seed.key).post(`/api/v1/approvals/${first.body.id}/steps`).send({ steps: [{ approver_id: o.director.id, step_order: 1 }] });
+    // Steps named after the create, as clients of the spec's API name them, replace the rule's flow run:
+    // the request is no longer routed, and its trail says whose steps gave way.
+    const steps = await server.http(o.seed.key).post(`/api/v1/approvals/${first.body.id}/steps`).send({ steps: [{ approver_id: o.director.id, step_order: 1 }] });
+    expect(steps.status, JSON.stringify(steps.body)).toBe(201);
+    const named = (await server.http(o.seed.key).get(`/api/v1/approvals/${first.body.id}`).expect(200)).body;
+    expect(named).toMatchObject({ status: 'pending', routing: null, flow_id: null, flow_version: null, required_approvals: 1, current_approvals: 0, expires_at: null });
+    expect(named.run.steps).toMatchObject([{ step_order: 1, approvers: [{ type: 'user', id: o.director.id }] }]);
+    expect(await approversToAsk(server.db, first.body.id)).toEqual([o.director.id]);
+    const configured = (await eventsOf(server, first.body.id)).find((e) => e.type === 'steps.configured')!;
+    expect(configured.data).toMatchObject({ replaced_steps: 2, unrouted: { rule_id: expect.any(String), rule_name: 'Production deploys', version: 1 } });
+    // A run of a flow the request named itself keeps its steps.
+    const locked = await server.http(o.seed.key).post(`/api/v1/approvals/${own.id}/steps`).send({ steps: [{ approver_id: o.director.id, step_order: 1 }] });
     expect(locked.status).toBe(409);
     expect(locked.body.error).toMatchObject({ code: 'STEPS_LOCKED' });
 
@@ -217,13 +228,9 @@ describe('routing rules', () => {
     expect((await server.http(o.seed.key).get(`/api/v1/approvals/${plain.id}`).expect(200)).body.routing).toBeNull();
     const dry = (await o.admin.http().post('/api/v1/routing-rules/dry-run').send({ rules: [] }).expect(200)).body;
     expect(dry.requests.find((r: { approval_id: string }) => r.approval_id === own.id)).toMatchObject({ routable: false, moved: false });
-    expect(dry.requests.find((r: { approval_id: string }) => r.approval_id === first.body.id)).toMatchObject({
-      routable: true,
-      routed_by: { rule_name: 'Production deploys', version: 1 },
-      current: null,
-      candidate: null,
-    });
-    expect(dry.summary.sentences).toContain('1 request named its own flow: rules never route it.');
+    expect(dry.requests.find((r: { approval_id: string }) => r.approval_id === first.body.id)).toMatchObject({ routable: false, routed_by: null, moved: false });
+    expect(dry.requests.find((r: { approval_id: string }) => r.approval_id === plain.id)).toMatchObject({ routable: true, routed_by: null, current: null, candidate: null });
+    expect(dry.summary.sentences).toContain('2 requests named their own flow or steps: rules never route them.');
   });
 
   it('matches on source and tag globs, tags any/all and the connection asking; disabled rules are skipped', async () => {

@@ -26,11 +26,15 @@ export async function configureApprovalSteps(
     if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
     // Who may route this request (its requester or an admin, so that an approver cannot reassign a
     // request to themselves) is the route table's ownership rule, checked by the router.
-    // A run's steps are its flow version's: they are not replaced by hand.
+    // The run of a flow the request named keeps its flow version's steps: they are not replaced by hand.
+    // A routed request's give way: routing chooses who is asked when the requester names nobody, and a
+    // request that names its steps is not routed. Clients of the spec's API name them only after the
+    // create, so the rule's steps (or the run of the rule's flow) give way here; the request is no
+    // longer routed, and the event says whose steps were replaced (the create's event keeps which rule
+    // routed it first).
+    const unrouted = a.routing ? { rule_id: a.routing.rule_id, rule_name: a.routing.rule_name, version: a.routing.version } : null;
     const run = await tx.query<{ flow_id: string | null }>('SELECT flow_id FROM approvals WHERE id = $1', [a.id]);
-    if (run.rows[0]?.flow_id) throw new ApiError('STEPS_LOCKED', 'the steps of a flow run come from its flow and cannot be replaced');
-    // Nor are a routed request's: the organization's routing rule chose them, not the requester.
-    if (a.routing) throw new ApiError('STEPS_LOCKED', `the steps of this request come from the routing rule "${a.routing.rule_name}" and cannot be replaced`);
+    if (run.rows[0]?.flow_id && !unrouted) throw new ApiError('STEPS_LOCKED', 'the steps of a flow run come from its flow and cannot be replaced');
     const voted = await tx.query('SELECT 1 FROM approval_votes WHERE approval_id = $1 LIMIT 1', [a.id]);
     if (voted.rows.length > 0) throw new ApiError('STEPS_LOCKED', 'steps cannot be changed once a vote has been cast');
 
@@ -67,7 +71,14 @@ export async function configureApprovalSteps(
     );
     const steps = inserted.rows.sort((x, y) => x.step_order - y.step_order);
     // With steps, the counters count steps: none approved yet, of this many.
-    await tx.query('UPDATE approvals SET updated_at = now(), required_approvals = $2, current_approvals = 0 WHERE id = $1', [a.id, steps.length]);
+    // A run of the rule's flow ends with its steps: its steps' time limits no longer cut the deadline,
+    // which is the run's own again.
+    await tx.query(
+      `UPDATE approvals SET updated_at = now(), required_approvals = $2, current_approvals = 0, routing = NULL,
+              flow_id = NULL, flow_version = NULL, expires_at = CASE WHEN flow_id IS NULL THEN expires_at ELSE run_expires_at END, run_expires_at = NULL
+        WHERE id = $1`,
+      [a.id, steps.length],
+    );
     await appendEvent(tx, {
       orgId: a.org_id,
       approvalId: a.id,
@@ -76,6 +87,7 @@ export async function configureApprovalSteps(
       data: {
         is_sequential: a.is_sequential,
         replaced_steps: removed.rowCount,
+        ...(unrouted ? { unrouted } : {}),
         steps: steps.map(toStep).map((s) => ({
           id: s.id,
           step_order: s.step_order,

@@ -126,7 +126,7 @@ export interface components {
             flow_id?: string | null;
             /** @description The version of the flow the run started with */
             flow_version?: number | null;
-            /** @description The routing rule that chose who decides this request; null when none did */
+            /** @description The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps */
             routing?: {
                 /** Format: uuid */
                 rule_id: string;
