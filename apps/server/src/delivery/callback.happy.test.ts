@@ -97,14 +97,21 @@ describe('callback of a decision', () => {
     expect(await callbackRow(a.id)).toEqual([{ id: got.id, status: 'delivered', attempts: 1 }]);
   });
 
-  it('a slow receiver (> 2 s): the decision answers within ~2 s with callback_delivered false, and the callback still arrives', async () => {
+  it('a slow receiver: the decision gives the inline attempt its ~2 s, answers callback_delivered false without waiting for the receiver, and the callback still arrives', async () => {
     const seed = await seedOrg(server.db);
-    const r = await receiver(() => ({ status: 200, delayMs: 2600 }));
+    // The receiver answers only once the decision has: a decision that waited for it would answer
+    // when its attempt timed out (GREENLIGHT_DELIVERY_TIMEOUT_MS, 5 s), never before.
+    let release!: () => void;
+    const held = new Promise<void>((res) => (release = res));
+    const r = await receiver(() => ({ status: 200, until: held }));
     const a = await requestWithCallback(seed, `${r.url}/slow`);
     const { body, ms } = await decide(seed, a.id, 'reject');
+    const answeredFirst = r.received.length === 1 && !r.received[0]!.answered;
+    release();
     expect(body).toMatchObject({ status: 'rejected', callback_delivered: false });
+    expect(answeredFirst).toBe(true);
     expect(ms).toBeGreaterThanOrEqual(1900);
-    expect(ms).toBeLessThan(2500);
+    expect(ms).toBeLessThan(5000);
     for (let i = 0; i < 80 && (await callbackRow(a.id))[0]?.status !== 'delivered'; i++) await new Promise((res) => setTimeout(res, 50));
     expect(await callbackRow(a.id)).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })]);
     expect(r.received).toHaveLength(1);

@@ -20,6 +20,8 @@ export interface Received {
 export interface Reply {
   status?: number;
   delayMs?: number;
+  /** The answer waits until this settles (a receiver held open for as long as a test needs). */
+  until?: Promise<unknown>;
   headers?: Record<string, string>;
   body?: string;
 }
@@ -86,7 +88,8 @@ export async function startReceiver(
         res.writeHead(out.status ?? 200, out.headers ?? {});
         res.end(out.body ?? '');
       };
-      if (out.delayMs) setTimeout(send, out.delayMs);
+      if (out.until) void out.until.finally(send);
+      else if (out.delayMs) setTimeout(send, out.delayMs);
       else send();
     });
   });
