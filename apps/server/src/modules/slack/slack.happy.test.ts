@@ -21,6 +21,7 @@ import {
   useSlackWorld,
   type SlackWorld,
 } from '../../testing/slack-world.ts';
+import { confirmationForm } from '../../testing/decision-links.ts';
 
 let w: SlackWorld;
 
@@ -181,11 +182,13 @@ it('across channels: decided in Slack, the email link says it was already decide
   // Slack first: alice's unused email link then answers what happened.
   const first = await createRequest(w, org);
   const link = await linkOf(first, 'Reject');
+  // Her confirmation page, opened before the click and submitted after it.
+  const form = await confirmationForm(w.server.url, link);
   await w.slack.until(() => channelPost(w, first).length === 1);
   await click(w, { secret: org.secret, approvalId: first, slackUserId: org.alice.slackId, action: 'greenlight_approve' }).expect(200);
   const page = await supertest(w.server.url).get(link).expect(200);
   expect(page.text).toContain('already approved by');
-  await supertest(w.server.url).post('/decide').type('form').send({ token: link.split('/').at(-1)! });
+  expect((await form.submit().expect(200)).text).toContain('already approved by');
   expect(await statusOf(w, first)).toMatchObject({ status: 'approved', votes: 1 });
 
   // The email link first: the Slack messages are rewritten.
@@ -193,7 +196,7 @@ it('across channels: decided in Slack, the email link says it was already decide
   const approve = await linkOf(second, 'Approve');
   await w.slack.until(() => channelPost(w, second).length === 1);
   await settled(w, second);
-  await supertest(w.server.url).post('/decide').type('form').send({ token: approve.split('/').at(-1)! }).expect(303);
+  await (await confirmationForm(w.server.url, approve)).submit().expect(303);
   expect(await statusOf(w, second)).toMatchObject({ status: 'approved' });
   const channelTs = (await w.server.db.query<{ ts: string }>(`SELECT ts FROM slack_messages WHERE approval_id = $1 AND recipient_user_id IS NULL`, [second])).rows[0]!.ts;
   await w.slack.until(() => w.slack.of('chat.update', (c) => c.args.ts === channelTs).length === 1);
