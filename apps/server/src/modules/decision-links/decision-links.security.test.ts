@@ -132,6 +132,28 @@ describe('reading a link changes nothing', () => {
     expect(fresh.cookie).not.toBe(first.cookie);
   });
 
+  it('fields marked sensitive are masked on the page for a holder who may not see them, before and after use; shown to an admin', async () => {
+    const m = await mailedRequest({
+      changes: { before: { card: '4111 1111 1111 1111', plan: 'pro' }, after: { card: '5500 0000 0000 0004', plan: 'team' } },
+      redact: ['changes.before.card', 'changes.after.card'],
+    });
+    const check = (text: string) => {
+      expect(text).toContain('[redacted]');
+      expect(text).toContain('&quot;team&quot;');
+      expect(text).not.toContain('4111 1111');
+      expect(text).not.toContain('5500 0000');
+    };
+    // The admin is asked too (no routing), and may see them.
+    await smtp.until(() => smtp.to(m.seed.admin.email).length === 1);
+    const form = await confirmationForm(server.url, m.approve);
+    check((await supertest(server.url).get(m.approve).expect(200)).text);
+    await form.submit().expect(303);
+    check((await supertest(server.url).get(m.approve).expect(200)).text);
+    check((await supertest(server.url).get(m.reject).expect(200)).text);
+    const adminPage = await supertest(server.url).get(linkIn(smtp.to(m.seed.admin.email)[0]!.text, 'Reject')).expect(200);
+    expect(adminPage.text).toContain('5500 0000 0000 0004');
+  });
+
   it('an unknown or malformed token is not valid, and looks the same either way', async () => {
     const a = await supertest(server.url).get(`/decide/${'A'.repeat(43)}`).expect(404);
     const b = await supertest(server.url).get('/decide/not-a-token').expect(404);
