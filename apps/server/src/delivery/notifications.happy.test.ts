@@ -50,6 +50,9 @@ it('a new request emails every approver and admin of the org once, never a viewe
   // HTML: the same, every value escaped: no markup from the request survives as markup.
   expect(m.html).toContain('Delete &lt;b&gt;user&lt;/b&gt; #4821');
   expect(m.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  // The description's markdown is rendered; its link is shown as text with its address, never as a link.
+  expect(m.html).toContain('<strong>Permanent</strong> deletion.');
+  expect(m.html).toContain('click (javascript:alert(1))');
   expect(m.html).not.toContain('<script');
   expect(m.html).not.toMatch(/href="javascript:/i);
   expect(m.html).toContain('Mail &amp; Co');
