@@ -4,6 +4,8 @@ import { LIMITS } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { DECISION_LINK_PATH } from '../../delivery/notifications.ts';
+// The email's rendering: the page, like the email, shows nothing from the request that links or loads.
+import { descriptionHtml } from '../../delivery/email-markdown.ts';
 import type { ApprovalRow } from '../../core/approval-record.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
@@ -58,7 +60,7 @@ function summary(a: ApprovalRow, deps: AppDeps): string {
     : '';
   return `<h2>${escapeHtml(a.title)}</h2>
 <dl>${row('Priority', a.priority)}${row('Requested by', a.requested_by_name ?? 'an automation')}${row('Expires', a.expires_at ? when(a.expires_at) : 'no expiry')}</dl>
-${a.description ? `<pre style="white-space:pre-wrap">${escapeHtml(a.description)}</pre>` : ''}
+${a.description ? `<div>${descriptionHtml(a.description)}</div>` : ''}
 ${changes}
 <p><a href="${escapeHtml(`${deps.config.publicUrl}/requests/${a.id}`)}">Open in Greenlight</a></p>`;
 }

@@ -93,10 +93,19 @@ describe('reading a link changes nothing', () => {
   });
 
   it('the confirmation page: the request, a form with the token and a per-render CSRF value, its cookie, and headers that keep it private and unframed', async () => {
-    const m = await mailedRequest({ title: 'Rotate <keys>', changes: { before: { n: 1 }, after: { n: 2 } } });
+    const m = await mailedRequest({
+      title: 'Rotate <keys>',
+      description: '**All** keys\n<script>alert(1)</script>\n[click](javascript:alert(1)) ![x](https://evil.test/p.gif)',
+      changes: { before: { n: 1 }, after: { n: 2 } },
+    });
     const res = await supertest(server.url).get(m.approve).expect(200);
     expect(res.text).toContain('Approve this request?');
     expect(res.text).toContain('Rotate &lt;keys&gt;');
+    // The description rendered as in the email: nothing from it links, loads or runs.
+    expect(res.text).toContain('<strong>All</strong> keys');
+    expect(res.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.text).toContain('click (javascript:alert(1)) [image: x]');
+    expect(res.text).not.toMatch(/<script|<img|href="javascript/i);
     expect(res.text).toContain('<form method="post" action="/decide">');
     expect(res.text).toContain(`name="token" value="${tokenOf(m.approve)}"`);
     expect(res.text).toMatch(/name="csrf" value="\d+\.[A-Za-z0-9_-]{43}"/);
