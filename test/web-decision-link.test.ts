@@ -102,7 +102,7 @@ describe.skipIf(!browserTestsRun)('a decision link in Chromium', () => {
     const framed = page.frames().find((f) => f !== page.mainFrame());
     expect(framed).toBeDefined();
     // Refused, the frame holds the browser's error page (which a script of ours may not read).
-    const text = framed ? await framed.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
+    const text = framed ? await framed.evaluate<string>("document.body ? document.body.innerText : ''").catch(() => '') : '';
     expect(text).not.toContain('Approve this request?');
     await context.close();
   }, 60_000);
