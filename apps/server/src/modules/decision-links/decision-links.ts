@@ -7,7 +7,8 @@
  * it (`useLink`) is one transaction: the link is marked used and the person's vote goes through the
  * one decision path (core/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
  * refused vote rolls the use back with it. The token authenticates this one vote and nothing else:
- * no session, no cookie, no other request.
+ * no session, no cookie that grants anything (the confirmation page's own cookie only ties its POST
+ * to its render: confirmation-csrf.ts), no other request.
  *
  * What it does not cover: whoever holds the email holds the link (as with any emailed link); a
  * person removed from the org or made a viewer since is refused at use.
