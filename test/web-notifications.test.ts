@@ -1,8 +1,8 @@
 /**
  * The Notifications page in a real browser (Debian's Chromium via playwright-core) against a real
  * server serving apps/web's build: a member chooses the daily digest only, quiet hours and a time
- * zone; an admin sets the org defaults and the default reminder policy. What the page saved is read
- * back through the API. Screenshots at desktop and phone width in test-results/screenshots/.
+ * zone; an admin sets the org defaults (channel, quiet hours) and the default reminder policy, which a
+ * member who chose nothing then sees as theirs. What the page saved is read back from the database. Screenshots at desktop and phone width in test-results/screenshots/.
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -36,6 +36,11 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
       await mine.getByTestId('preferences-source').filter({ hasText: 'Your own choices.' }).waitFor();
 
       const defaults = page.getByTestId('org-defaults');
+      // The org's channel default: Slack only, with quiet hours, for members who chose nothing.
+      await defaults.getByLabel(/^Slack — /).check();
+      await defaults.getByLabel(/Hold messages during quiet hours/).check();
+      await defaults.getByRole('button', { name: 'Save defaults' }).click();
+      await defaults.getByRole('status').filter({ hasText: 'Saved.' }).first().waitFor();
       await defaults.getByLabel('Remind after', { exact: true }).fill('4h');
       await defaults.getByLabel('then every', { exact: true }).fill('1d');
       await defaults.getByLabel('at most', { exact: true }).fill('3');
@@ -50,8 +55,21 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
         admin.id,
       ]);
       expect(rows[0]!.preferences).toEqual({ channels: 'digest_only', time_zone: 'Europe/Berlin', quiet_hours: { start: '21:00', end: '06:30' }, digest_hour: 8 });
-      const { rows: org } = await server.db.query<{ reminder_policy: unknown }>('SELECT reminder_policy FROM orgs WHERE id = $1', [seed.org.id]);
+      const { rows: org } = await server.db.query<{ reminder_policy: unknown; notification_defaults: unknown }>(
+        'SELECT reminder_policy, notification_defaults FROM orgs WHERE id = $1',
+        [seed.org.id],
+      );
       expect(org[0]!.reminder_policy).toEqual({ remind: { after: '4h', every: '1d', max: 3 }, escalate: { after: '2d', to: 'next_level' } });
+      expect(org[0]!.notification_defaults).toEqual({ channels: 'slack', time_zone: 'UTC', quiet_hours: { start: '22:00', end: '07:00' }, digest_hour: null });
+      // A member who chose nothing is shown the defaults as what applies to them.
+      const member = await memberWithPassword(server, seed, 'approver');
+      const asMember = await signedInPage(browser, server.url, member, viewport);
+      await asMember.page.goto('/notifications');
+      const theirs = asMember.page.getByTestId('my-preferences');
+      await theirs.getByTestId('preferences-source').filter({ hasText: 'You follow the organization defaults.' }).waitFor();
+      expect(await theirs.getByLabel(/^Slack — /).isChecked()).toBe(true);
+      expect(await asMember.page.getByTestId('org-defaults').count()).toBe(0);
+      await asMember.context.close();
 
       // Escalation may ask a team, as any step may; the page shows it again after a reload rather than losing it.
       await defaults.getByLabel('to', { exact: true }).selectOption({ label: 'team Oncall' });

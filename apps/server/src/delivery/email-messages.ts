@@ -1,13 +1,14 @@
 /**
  * The emails Greenlight sends, each as a plain-text and an HTML part. Every value that came from a
- * request or a person is escaped in the HTML part (escapeHtml): a request's description is shown as
- * its markdown source, line breaks kept, never as markup, so nothing in it can become a link, an
- * image that reports the open, or a form. The HTML is a single column of at most 600 px with inline
- * styles only (mail clients drop style sheets), readable on a phone.
+ * request or a person is escaped in the HTML part (escapeHtml); a request's description is its
+ * markdown rendered with nothing that can link, load or run (email-markdown.ts), and stays as
+ * written in the plain-text part. The HTML is a single column of at most 600 px with inline styles
+ * only (mail clients drop style sheets), readable on a phone.
  */
 import type { ApprovalRow } from '../core/approval-record.ts';
 import { escapeHtml } from '../core/text.ts';
 import type { OutgoingEmail } from './email-sender.ts';
+import { descriptionHtml } from './email-markdown.ts';
 
 export type RenderedEmail = Omit<OutgoingEmail, 'to' | 'messageId'>;
 
@@ -113,7 +114,7 @@ ${detail('Requested by', requester)}
 ${a.action_type ? detail('Action', a.action_type) : ''}
 ${detail('Expires', expiry)}
 </table>
-${a.description ? `<div style="white-space:pre-wrap;word-break:break-word;background:#f6f8fa;border-radius:6px;padding:12px;font-size:14px">${escapeHtml(a.description)}</div>` : ''}
+${a.description ? `<div style="word-break:break-word;background:#f6f8fa;border-radius:6px;padding:4px 12px;font-size:14px">${descriptionHtml(a.description)}</div>` : ''}
 ${changesTable}
 <p style="margin:20px 0 4px">
 ${button(input.links.approve, 'Approve', '#1a7f37')}${button(input.links.reject, 'Reject', '#cf222e')}${button(input.links.open, 'Open in Greenlight', '#57606a')}

@@ -2,9 +2,11 @@
  * Notifications as durable deliveries, against a real SMTP server: who is told, one message per
  * person per request, what a message says, the emergency stop, retries and the delivery log.
  */
+import supertest from 'supertest';
 import { expect, it } from 'vitest';
 import { approvalBody, seedOrg, type TestServer } from '../testing/harness.ts';
-import { signedIn } from '../testing/session.ts';
+import { sessionOf, signedIn } from '../testing/session.ts';
+import { confirmationForm, linkIn } from '../testing/decision-links.ts';
 import type { TestSmtpServer } from '../testing/smtp.ts';
 import { notificationsSettled, useMailServer } from '../testing/mail-world.ts';
 import { setEmergencyStop } from '../modules/orgs/create-org.ts';
@@ -50,6 +52,9 @@ it('a new request emails every approver and admin of the org once, never a viewe
   // HTML: the same, every value escaped: no markup from the request survives as markup.
   expect(m.html).toContain('Delete &lt;b&gt;user&lt;/b&gt; #4821');
   expect(m.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  // The description's markdown is rendered; its link is shown as text with its address, never as a link.
+  expect(m.html).toContain('<strong>Permanent</strong> deletion.');
+  expect(m.html).toContain('click (javascript:alert(1))');
   expect(m.html).not.toContain('<script');
   expect(m.html).not.toMatch(/href="javascript:/i);
   expect(m.html).toContain('Mail &amp; Co');
@@ -217,4 +222,48 @@ it('fields marked sensitive are masked in the email of a reviewer without see_se
   expect(`${reviewer.text}${reviewer.html}`).not.toContain('5500 0000');
   const admin = smtp.to(seed.admin.email)[0]!;
   expect(admin.text).toContain('5500 0000 0000 0004');
+});
+
+it('a routed request emails each person its rule asks once (named, through a team, a delegate for someone away), and each one\'s links decide as that person', async () => {
+  const seed = await seedOrg(server.db, 'Routed mail');
+  const admin = await signedIn(server, seed);
+  const alice = await seed.addUser('approver');
+  const bob = await seed.addUser('approver');
+  const carol = await seed.addUser('approver');
+  const dana = await seed.addUser('approver');
+  const eve = await seed.addUser('approver');
+  const team = (await admin.http().post('/api/v1/teams').send({ name: 'SRE', member_ids: [bob.id, carol.id] }).expect(201)).body as { id: string };
+  await admin
+    .http()
+    .put('/api/v1/routing-rules')
+    .send({ rules: [{ name: 'Deploys', match: { action_type: 'deploy.*' }, action: { approvers: { user_ids: [alice.id], team_ids: [team.id] }, quorum: 2 } }] })
+    .expect(200);
+  // Bob is away: Dana decides in his place.
+  await (await sessionOf(server, seed, bob)).http().post('/api/v1/me/delegation').send({ delegate_id: dana.id, ends_at: new Date(Date.now() + 3600_000).toISOString() }).expect(200);
+
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'deploy.production' })).expect(201)).body as { id: string; routing: { rule_name: string } };
+  expect(a.routing.rule_name).toBe('Deploys');
+  await smtp.until(() => [alice, carol, dana].every((p) => smtp.to(p.email).length === 1));
+  await notificationsSettled(server, a.id);
+  for (const p of [alice, carol, dana]) expect(smtp.to(p.email)).toHaveLength(1);
+  for (const p of [bob, eve, seed.admin]) expect(smtp.to(p.email)).toHaveLength(0);
+
+  // Every link is its holder's own: alice's approval counts as hers, dana's as hers for bob.
+  const linkOf = (p: { email: string }, label: 'Approve' | 'Reject') => linkIn(smtp.to(p.email)[0]!.text, label);
+  await (await confirmationForm(server.url, linkOf(alice, 'Approve'))).submit().expect(303);
+  expect((await server.http(seed.key).get(`/api/v1/approvals/${a.id}`).expect(200)).body).toMatchObject({ status: 'pending', current_approvals: 0 });
+  await (await confirmationForm(server.url, linkOf(dana, 'Approve'))).submit({ comment: 'for Bob' }).expect(303);
+  const done = (await server.http(seed.key).get(`/api/v1/approvals/${a.id}`).expect(200)).body;
+  expect(done).toMatchObject({ status: 'approved', decided_by: dana.id });
+  const results = done.run.steps[0].results as { reviewer: { id: string }; on_behalf_of: { id: string } | null }[];
+  expect(results.map((r) => [r.reviewer.id, r.on_behalf_of?.id ?? null])).toEqual(
+    expect.arrayContaining([
+      [alice.id, null],
+      [dana.id, bob.id],
+    ]),
+  );
+  // Carol's links, unused, say what happened.
+  const page = await supertest(server.url).get(linkOf(carol, 'Reject')).expect(200);
+  expect(page.text).toContain('already approved by');
+  expect(page.text).not.toContain('<form');
 });

@@ -12,6 +12,7 @@ import { mailConfig } from '../testing/mail-world.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import type { Database } from '../storage/database.ts';
 import { fireDueTimers } from './timers.ts';
+import { confirmationForm, linkIn } from '../testing/decision-links.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
@@ -204,4 +205,42 @@ it("a routed request follows its rule's policy: the rule's reminders for its app
   expect(reminders(alice.user.email)).toHaveLength(2);
   expect(reminders(carol.user.email)).toHaveLength(1);
   expect((await timersOf(deploy.id)).map((t) => t.outcome)).toEqual(['reminded 1', 'reminded 1']);
+});
+
+it('an escalation to a team, or to the next level (the admins): the newly asked are told, may decide, and it is in the trail', async () => {
+  const seed = await seedOrg(server.db);
+  const admin = await signedIn(server, seed);
+  const alice = await signedIn(server, seed, 'approver');
+  const bob = await seed.addUser('approver');
+  const carol = await seed.addUser('approver');
+  const team = (await admin.http().post('/api/v1/teams').send({ name: 'Backup', member_ids: [bob.id, carol.id] }).expect(201)).body as { id: string };
+  const toTeam = await flowWith(seed, admin, alice.user.id, { escalate: { after: '1s', to: { team_id: team.id } } });
+  const toAdmins = await flowWith(seed, admin, alice.user.id, { escalate: { after: '1s', to: 'next_level' } });
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'To the team', flow_id: toTeam })).expect(201)).body as { id: string };
+  const b = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'To the admins', flow_id: toAdmins })).expect(201)).body as { id: string };
+  const about = (address: string, title: string) => requests(address).filter((m) => m.subject.endsWith(`: ${title}`));
+
+  await smtp.until(() => about(bob.email, 'To the team').length === 1 && about(carol.email, 'To the team').length === 1 && about(seed.admin.email, 'To the admins').length === 1);
+  const firedOnce = async (id: string) => (await timersOf(id)).filter((t) => t.fired).length === 1;
+  await until(async () => (await firedOnce(a.id)) && (await firedOnce(b.id)));
+  await new Promise((r) => setTimeout(r, 1000));
+  // Each escalation told only the people it added, once.
+  expect(about(bob.email, 'To the team')).toHaveLength(1);
+  expect(about(carol.email, 'To the team')).toHaveLength(1);
+  expect(about(seed.admin.email, 'To the team')).toHaveLength(0);
+  expect(about(seed.admin.email, 'To the admins')).toHaveLength(1);
+  expect(about(bob.email, 'To the admins')).toHaveLength(0);
+
+  const trail = async (id: string) =>
+    ((await server.http(seed.key).get(`/api/v1/approvals/${id}/events`).expect(200)).body.data as { type: string; data: Record<string, unknown> }[]).filter((e) => e.type === 'step.escalated');
+  expect((await trail(a.id)).map((e) => e.data)).toEqual([expect.objectContaining({ to: { team_id: team.id }, added_team_ids: [team.id], added_user_ids: [] })]);
+  expect((await trail(b.id)).map((e) => e.data)).toEqual([expect.objectContaining({ to: 'next_level', added_user_ids: [seed.admin.id] })]);
+  const audit = (await admin.http().get('/api/v1/audit-log?type=approval.escalated').expect(200)).body.data as { target: { id: string } }[];
+  expect(audit.map((e) => e.target.id).sort()).toEqual([a.id, b.id].sort());
+
+  // Carol decides from her email's link; the admin from the dashboard.
+  await (await confirmationForm(server.url, linkIn(about(carol.email, 'To the team')[0]!.text, 'Approve'))).submit().expect(303);
+  expect((await server.http(seed.key).get(`/api/v1/approvals/${a.id}`).expect(200)).body).toMatchObject({ status: 'approved', decided_by: carol.id });
+  await admin.http().patch(`/api/v1/approvals/${b.id}`).send({ decision: 'reject', comment: 'escalated to me' }).expect(200);
+  expect((await server.http(seed.key).get(`/api/v1/approvals/${b.id}`).expect(200)).body).toMatchObject({ status: 'rejected', decided_by: seed.admin.id });
 });

@@ -1,13 +1,16 @@
 /**
  * The server's test helpers, for tests outside this package (`@greenlight/server/testing`): a real
- * server on a real database, a real webhook receiver, a browser-like client for the sign-in and
- * OAuth pages, and the few server operations a cross-package test drives directly.
+ * server on a real database, a real webhook receiver, a real SMTP server, a browser-like client for
+ * the sign-in and OAuth pages, and the few server operations a cross-package test drives directly.
  */
 export * as harness from './harness.ts';
 export { seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
 export { authorizePath, connectInBrowser, memberWithPassword, pkcePair, registerClient, tokenRequest } from './oauth.ts';
 export { signedIn } from './session.ts';
 export { startReceiver, type Received, type TestReceiver } from './receiver.ts';
+export { startSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp.ts';
+export { mailConfig } from './mail-world.ts';
+export { linkIn } from './decision-links.ts';
 export { freePort } from './spawn-server.ts';
 export { listenOnLoopback } from './loopback.ts';
 export { expireDue } from '../core/state-machine.ts';

@@ -4,14 +4,27 @@ import { LIMITS } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { DECISION_LINK_PATH } from '../../delivery/notifications.ts';
+// The email's rendering: the page, like the email, shows nothing from the request that links or loads.
+import { descriptionHtml } from '../../delivery/email-markdown.ts';
 import type { ApprovalRow } from '../../core/approval-record.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
+import { checkConfirmationCsrf, issueConfirmationCsrf, type CsrfCheck } from './confirmation-csrf.ts';
 
 const Form = z.object({
   token: z.string().max(100),
   comment: z.string().max(LIMITS.commentMax).optional(),
+  // Missing or malformed is a CSRF refusal (403, below), not an invalid form.
+  csrf: z.string().max(200).optional(),
 });
+
+/** Why a confirmation was not accepted, in words the person can act on. */
+const CSRF_REFUSAL: Record<Exclude<CsrfCheck, 'ok'>, string> = {
+  no_cookie:
+    'Your browser did not send back the cookie this page set, so Greenlight cannot tell that you pressed the button on it. Allow cookies for this site, open the link from your email again and press the button there.',
+  stale: 'This confirmation page was open for more than an hour. Open the link from your email again and press the button there.',
+  mismatch: 'This confirmation did not come from the page Greenlight showed for this link. Open the link from your email again and press the button there.',
+};
 
 const VERB: Record<LinkDecision, { imperative: string; past: string }> = {
   approve: { imperative: 'Approve', past: 'approved' },
@@ -47,7 +60,7 @@ function summary(a: ApprovalRow, deps: AppDeps): string {
     : '';
   return `<h2>${escapeHtml(a.title)}</h2>
 <dl>${row('Priority', a.priority)}${row('Requested by', a.requested_by_name ?? 'an automation')}${row('Expires', a.expires_at ? when(a.expires_at) : 'no expiry')}</dl>
-${a.description ? `<pre style="white-space:pre-wrap">${escapeHtml(a.description)}</pre>` : ''}
+${a.description ? `<div>${descriptionHtml(a.description)}</div>` : ''}
 ${changes}
 <p><a href="${escapeHtml(`${deps.config.publicUrl}/requests/${a.id}`)}">Open in Greenlight</a></p>`;
 }
@@ -79,13 +92,14 @@ function explain(res: Response, state: Exclude<LinkState, { kind: 'open' }>, dep
 
 /**
  * The pages of decision links (decision-links.ts). `GET` (and `HEAD`) shows a confirmation page and
- * changes nothing, whoever fetches it — a mail scanner, a link preview, a person — with cookies or
- * without. Only the page's `POST` decides; its form carries the token itself, which is what a forged
- * cross-site POST would lack, and no session or cookie is read or set. After the POST, 303 to the
- * link's page, which then shows what was done.
+ * changes nothing in Greenlight, whoever fetches it — a mail scanner, a link preview, a person — with
+ * cookies or without. Only the page's `POST` decides, and only with the page's per-render CSRF value
+ * and the cookie that goes with it (confirmation-csrf.ts); no session is read or set. After the POST,
+ * 303 to the link's page, which then shows what was done.
  */
 export function decisionLinkRouter(deps: AppDeps): Router {
   const router = express.Router();
+  const secure = deps.config.publicUrl.startsWith('https://');
 
   router.get(`${DECISION_LINK_PATH}/:token`, async (req, res) => {
     const token = req.params.token;
@@ -100,6 +114,7 @@ export function decisionLinkRouter(deps: AppDeps): Router {
 ${summary(state.approval, deps)}
 <form method="post" action="${DECISION_LINK_PATH}">
 ${hiddenInput('token', token)}
+${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
 <label>Comment (optional) <textarea name="comment" maxlength="${LIMITS.commentMax}" rows="3"></textarea></label>
 <button type="submit">${verb}</button>
 </form>`,
@@ -109,6 +124,8 @@ ${hiddenInput('token', token)}
   router.post(DECISION_LINK_PATH, express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
     const form = Form.safeParse(req.body ?? {});
     if (!form.success) return page(res, 400, 'Not decided', '<p>The form was not valid. Open the link from your email again.</p>');
+    const csrf = checkConfirmationCsrf(req, form.data.token, form.data.csrf, secure);
+    if (csrf !== 'ok') return page(res, 403, 'Not decided', `<p>Nothing was decided. ${escapeHtml(CSRF_REFUSAL[csrf])}</p>`);
     const comment = form.data.comment?.trim() || null;
     const result = await useLink(deps.db, form.data.token, { comment, notify: deps.config.mail !== null });
     switch (result.kind) {

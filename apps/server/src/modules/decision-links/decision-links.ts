@@ -7,14 +7,16 @@
  * it (`useLink`) is one transaction: the link is marked used and the person's vote goes through the
  * one decision path (core/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
  * refused vote rolls the use back with it. The token authenticates this one vote and nothing else:
- * no session, no cookie, no other request.
+ * no session, no cookie that grants anything (the confirmation page's own cookie only ties its POST
+ * to its render: confirmation-csrf.ts), no other request.
  *
  * What it does not cover: whoever holds the email holds the link (as with any emailed link); a
  * person removed from the org or made a viewer since is refused at use.
  */
 import { ApiError } from '../../errors.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
-import { APPROVAL_COLUMNS, type ApprovalRow } from '../../core/approval-record.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
+import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { decide, type Decided } from '../../core/state-machine.ts';
 import type { Caller } from '../../core/events.ts';
 import { sha256Hex } from '../../security/tokens.ts';
@@ -37,6 +39,11 @@ interface LinkRow {
   used_at: Date | null;
 }
 
+/**
+ * Every `approval` of a LinkState is the request as the link's holder may see it: the fields marked
+ * sensitive masked unless they may see them (core/approval-view.ts), as in their email and on the
+ * dashboard; masked for someone no longer an approver of the org.
+ */
 export type LinkState =
   | { kind: 'unknown' }
   /** The link was used: by this person, for this decision, at `used_at`. */
@@ -60,13 +67,24 @@ async function linkByToken(db: Queryable, token: string): Promise<LinkRow | null
   return rows[0] ?? null;
 }
 
+/** The request with what the link's holder may not see masked. */
+async function asHolderSees(db: Queryable, link: LinkRow, a: ApprovalRow): Promise<ApprovalRow> {
+  const { rows } = await db.query<{ role: 'admin' | 'approver'; see_sensitive: boolean }>(
+    `SELECT role, see_sensitive FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ('approver', 'admin')`,
+    [link.org_id, link.user_id],
+  );
+  const viewer: Viewer | null = rows[0] ? { principal: { type: 'user', id: link.user_id }, user: rows[0] } : null;
+  return { ...a, changes: forViewer(viewer, toApproval(a)).changes };
+}
+
 /** What a link stands for now. Reads only. */
 export async function describeLink(db: Queryable, token: string): Promise<LinkState> {
   const link = await linkByToken(db, token);
   if (!link) return { kind: 'unknown' };
   const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [link.approval_id]);
-  const approval = rows[0];
-  if (!approval) return { kind: 'unknown' };
+  const row = rows[0];
+  if (!row) return { kind: 'unknown' };
+  const approval = await asHolderSees(db, link, row);
   const closed = await closedOf(db, approval);
   if (link.used_at) return { kind: 'used', link, approval, closed };
   if (closed) return { kind: 'closed', link, approval, closed };

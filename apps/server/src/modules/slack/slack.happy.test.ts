@@ -21,6 +21,8 @@ import {
   useSlackWorld,
   type SlackWorld,
 } from '../../testing/slack-world.ts';
+import { confirmationForm, linkIn } from '../../testing/decision-links.ts';
+import { sessionOf } from '../../testing/session.ts';
 
 let w: SlackWorld;
 
@@ -181,11 +183,13 @@ it('across channels: decided in Slack, the email link says it was already decide
   // Slack first: alice's unused email link then answers what happened.
   const first = await createRequest(w, org);
   const link = await linkOf(first, 'Reject');
+  // Her confirmation page, opened before the click and submitted after it.
+  const form = await confirmationForm(w.server.url, link);
   await w.slack.until(() => channelPost(w, first).length === 1);
   await click(w, { secret: org.secret, approvalId: first, slackUserId: org.alice.slackId, action: 'greenlight_approve' }).expect(200);
   const page = await supertest(w.server.url).get(link).expect(200);
   expect(page.text).toContain('already approved by');
-  await supertest(w.server.url).post('/decide').type('form').send({ token: link.split('/').at(-1)! });
+  expect((await form.submit().expect(200)).text).toContain('already approved by');
   expect(await statusOf(w, first)).toMatchObject({ status: 'approved', votes: 1 });
 
   // The email link first: the Slack messages are rewritten.
@@ -193,11 +197,77 @@ it('across channels: decided in Slack, the email link says it was already decide
   const approve = await linkOf(second, 'Approve');
   await w.slack.until(() => channelPost(w, second).length === 1);
   await settled(w, second);
-  await supertest(w.server.url).post('/decide').type('form').send({ token: approve.split('/').at(-1)! }).expect(303);
+  await (await confirmationForm(w.server.url, approve)).submit().expect(303);
   expect(await statusOf(w, second)).toMatchObject({ status: 'approved' });
   const channelTs = (await w.server.db.query<{ ts: string }>(`SELECT ts FROM slack_messages WHERE approval_id = $1 AND recipient_user_id IS NULL`, [second])).rows[0]!.ts;
   await w.slack.until(() => w.slack.of('chat.update', (c) => c.args.ts === channelTs).length === 1);
   expect(JSON.stringify(w.slack.of('chat.update', (c) => c.args.ts === channelTs)[0]!.args.blocks)).toContain('Approved');
+});
+
+it("a routed request goes to its rule's channel, not the org's; decided on the dashboard, every message is rewritten and the email links say so", async () => {
+  const org = await slackOrg(w);
+  await org.admin
+    .http()
+    .put('/api/v1/routing-rules')
+    .send({ rules: [{ name: 'Incidents', match: { priority: 'critical' }, action: { approvers: { user_ids: [org.alice.id] }, slack_channel: '#incidents' } }] })
+    .expect(200);
+  const id = await createRequest(w, org, { priority: 'critical' });
+  const about = (c: { args: Record<string, unknown> }) => JSON.stringify(c.args.blocks).includes(id);
+  await w.slack.until(
+    () =>
+      w.slack.of('chat.postMessage', (c) => c.args.channel === '#incidents' && about(c)).length === 1 &&
+      w.slack.of('chat.postMessage', (c) => c.args.channel === org.alice.slackId && about(c)).length === 1,
+  );
+  await settled(w, id);
+  // The rule's channel only, and a direct message only to the person the rule asks.
+  expect(w.slack.of('chat.postMessage', about)).toHaveLength(2);
+  await w.smtp.until(() => w.smtp.to(org.alice.email).some((m) => m.text.includes(id)));
+  const form = await confirmationForm(w.server.url, linkIn(w.smtp.to(org.alice.email).find((m) => m.text.includes(id))!.text, 'Reject'));
+
+  const alice = await sessionOf(w.server, org.seed, org.alice);
+  await alice.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve', comment: 'from the dashboard' }).expect(200);
+  const { rows } = await w.server.db.query<{ ts: string }>('SELECT ts FROM slack_messages WHERE approval_id = $1', [id]);
+  expect(rows).toHaveLength(2);
+  await w.slack.until(() => rows.every((m) => w.slack.of('chat.update', (c) => c.args.ts === m.ts).length === 1));
+  for (const m of rows) expect(JSON.stringify(w.slack.of('chat.update', (c) => c.args.ts === m.ts)[0]!.args.blocks)).toContain('Approved');
+  // Her email's confirmation page, open before, now says what happened and decides nothing.
+  expect((await form.submit().expect(200)).text).toContain(`already approved by ${org.alice.email}`);
+  expect(await statusOf(w, id)).toMatchObject({ status: 'approved', votes: 1 });
+});
+
+it('each person is told by the channels they chose (email, Slack, both, the digest only), else by the org defaults', async () => {
+  const org = await slackOrg(w, { channel: null });
+  const member = async (channels: 'email' | 'slack' | 'both' | 'digest_only' | null, n: number) => {
+    const user = await org.seed.addUser('approver');
+    const slackId = `UPREF${n}${org.seed.org.id.slice(0, 8)}`;
+    w.slack.addUser({ id: slackId, email: user.email });
+    if (channels) await (await sessionOf(w.server, org.seed, user)).http().patch('/api/v1/me/notification-preferences').send({ channels }).expect(200);
+    return { ...user, slackId };
+  };
+  const people = {
+    email: await member('email', 1),
+    slack: await member('slack', 2),
+    both: await member('both', 3),
+    digest: await member('digest_only', 4),
+    // Chose nothing: the org defaults (Slack only, set below) apply, as they do to alice and the admin.
+    defaults: await member(null, 5),
+  };
+  await org.admin.http().patch('/api/v1/org/notification-defaults').send({ preferences: { channels: 'slack' } }).expect(200);
+  const id = await createRequest(w, org);
+  await w.slack.until(() => [people.slack, people.both, people.defaults, org.alice].every((p) => w.slack.of('chat.postMessage', (c) => c.args.channel === p.slackId).length === 1));
+  await w.smtp.until(() => [people.email, people.both].every((p) => w.smtp.to(p.email).length === 1));
+  await settled(w, id);
+  const dms = (p: { slackId: string }) => w.slack.of('chat.postMessage', (c) => c.args.channel === p.slackId && JSON.stringify(c.args.blocks).includes(id)).length;
+  const emails = (p: { email: string }) => w.smtp.to(p.email).filter((m) => m.text.includes(id)).length;
+  expect(Object.fromEntries(Object.entries({ ...people, alice: org.alice }).map(([k, p]) => [k, { email: emails(p), slack: dms(p) }]))).toEqual({
+    email: { email: 1, slack: 0 },
+    slack: { email: 0, slack: 1 },
+    both: { email: 1, slack: 1 },
+    digest: { email: 0, slack: 0 },
+    defaults: { email: 0, slack: 1 },
+    alice: { email: 0, slack: 1 },
+  });
+  expect(w.smtp.to(org.seed.admin.email).filter((m) => m.text.includes(id))).toHaveLength(0);
 });
 
 it('cancelled or expired (the sweeper): the messages say so', async () => {
