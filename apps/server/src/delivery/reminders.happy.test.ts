@@ -244,3 +244,40 @@ it('an escalation to a team, or to the next level (the admins): the newly asked 
   await admin.http().patch(`/api/v1/approvals/${b.id}`).send({ decision: 'reject', comment: 'escalated to me' }).expect(200);
   expect((await server.http(seed.key).get(`/api/v1/approvals/${b.id}`).expect(200)).body).toMatchObject({ status: 'rejected', decided_by: seed.admin.id });
 });
+
+it('steps named after the create replace what the request waits on: the replaced timers go, the new step is reminded, the people no longer asked are not', async () => {
+  const seed = await seedOrg(server.db);
+  const admin = await signedIn(server, seed);
+  const alice = await seed.addUser('approver');
+  const bob = await seed.addUser('approver');
+  const carol = await seed.addUser('approver');
+  await admin
+    .http()
+    .patch('/api/v1/org/notification-defaults')
+    .send({ reminder_policy: { remind: { after: '1s', every: '1s', max: 20 } } })
+    .expect(200);
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
+  // No steps: everyone who may decide is reminded (step 0).
+  await smtp.until(() => reminders(alice.email).length >= 1);
+
+  // Steps named now: bob's step 1. Step 0's timers stop; bob is reminded, alice no longer.
+  await server.http(seed.key).post(`/api/v1/approvals/${a.id}/steps`).send({ steps: [{ step_order: 1, approver_id: bob.id }] }).expect(201);
+  await smtp.until(() => reminders(bob.email).length >= 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const aliceAfterSteps = reminders(alice.email).length;
+  const rows = await server.db.query<{ step_order: number; fired: boolean; outcome: string | null }>(
+    'SELECT step_order, fired_at IS NOT NULL AS fired, outcome FROM timers WHERE approval_id = $1 AND cancelled_at IS NULL AND fired_at IS NULL',
+    [a.id],
+  );
+  expect(rows.rows.map((t) => t.step_order)).toEqual([1]);
+
+  // Step 1 replaced again, now asking carol: bob's timers (fired ones too) go with his step, carol's step 1 is reminded.
+  await server.http(seed.key).post(`/api/v1/approvals/${a.id}/steps`).send({ steps: [{ step_order: 1, approver_id: carol.id }] }).expect(201);
+  await smtp.until(() => reminders(carol.email).length >= 2);
+  await new Promise((r) => setTimeout(r, 300));
+  const bobAfter = reminders(bob.email).length;
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(reminders(bob.email)).toHaveLength(bobAfter);
+  expect(reminders(alice.email)).toHaveLength(aliceAfterSteps);
+  await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(200);
+});

@@ -19,3 +19,21 @@ CREATE OR REPLACE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON appr
   FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') EXECUTE FUNCTION timers_cancel();
 CREATE OR REPLACE TRIGGER approval_steps_timers_cancel AFTER UPDATE OF status ON approval_steps
   FOR EACH ROW WHEN (OLD.status = 'pending' AND NEW.status <> 'pending') EXECUTE FUNCTION timers_cancel();
+
+-- Steps configured again (POST /approvals/:id/steps, before any vote) replace what the request waits
+-- on. A replaced step takes its timers with it, fired ones included, so that the new step of the same
+-- order is reminded and escalated as a step of its own (timers are unique per step order and kind);
+-- and a request that had no steps stops its whole-request timers (step 0): its steps are asked now.
+CREATE OR REPLACE FUNCTION timers_follow_steps() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM timers WHERE approval_id = OLD.approval_id AND step_order = OLD.step_order;
+  ELSE
+    UPDATE timers SET cancelled_at = now(), outcome = 'steps configured'
+     WHERE approval_id = NEW.approval_id AND step_order = 0 AND fired_at IS NULL AND cancelled_at IS NULL;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER approval_steps_timers_follow AFTER INSERT OR DELETE ON approval_steps
+  FOR EACH ROW EXECUTE FUNCTION timers_follow_steps();
