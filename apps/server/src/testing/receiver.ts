@@ -6,6 +6,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface Received {
+  /** GET, POST, HEAD… (a waiter probe is a HEAD). */
+  method: string;
   id: string;
   timestamp: string;
   signature: string;
@@ -69,6 +71,7 @@ export async function startReceiver(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const rec: Received = {
+        method: req.method ?? '',
         id: String(req.headers['webhook-id'] ?? ''),
         timestamp: String(req.headers['webhook-timestamp'] ?? ''),
         signature: String(req.headers['webhook-signature'] ?? ''),
