@@ -82,6 +82,20 @@ describe('waiter probes', () => {
     expect(t.received.filter((r) => r.method === 'HEAD')).toHaveLength(3);
   });
 
+  it('are claimed once: two replicas probing at the same time make one probe per due request', async () => {
+    const t = await receiver(() => ({ status: 200 }));
+    const seed = await seedOrg(server.db);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/r/${i}` })).expect(201)).body.id as string);
+    }
+    await server.db.query('UPDATE waiter_probes SET next_probe_at = now() WHERE approval_id = ANY ($1::uuid[])', [ids]);
+    await Promise.all([probeDueWaiters(runtime()), probeDueWaiters(runtime())]);
+    expect(t.received.map((r) => `${r.method} ${r.path}`).sort()).toEqual(ids.map((_, i) => `HEAD /r/${i}`));
+    const { rows } = await server.db.query<{ probes: number }>('SELECT probes FROM waiter_probes WHERE approval_id = ANY ($1::uuid[])', [ids]);
+    expect(rows.map((r) => r.probes)).toEqual(Array(6).fill(1));
+  });
+
   it('go through the SSRF guard: a target it refuses is never connected to, and counts as no answer', async () => {
     const t = await receiver();
     const seed = await seedOrg(server.db);
