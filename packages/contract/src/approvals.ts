@@ -320,7 +320,13 @@ export type WaiterState = z.infer<typeof WaiterState>;
 export const Waiter = z
   .object({
     state: WaiterState.openapi({ description: '`unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer' }),
-    reason: z.string().nullable().openapi({ description: 'Why the waiter is taken for gone (or was last seen), in plain words', example: 'the callback target answered 410 Gone' }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)',
+        example: 'the callback target answered 410 Gone',
+      }),
     since: Timestamp.nullable().openapi({ description: 'Since when the state holds (for an unreachable target: since it stopped answering)' }),
     checked_at: Timestamp.nullable().openapi({ description: 'When the target was last probed' }),
   })

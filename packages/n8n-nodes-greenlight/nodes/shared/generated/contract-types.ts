@@ -281,7 +281,7 @@ export interface components {
         Waiter: {
             state: components["schemas"]["WaiterState"];
             /**
-             * @description Why the waiter is taken for gone (or was last seen), in plain words
+             * @description In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
              * @example the callback target answered 410 Gone
              */
             reason: string | null;
