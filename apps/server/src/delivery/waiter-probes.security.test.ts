@@ -96,6 +96,34 @@ describe('waiter probes', () => {
     expect(rows.map((r) => r.probes)).toEqual(Array(6).fill(1));
   });
 
+  it('are never lost: a probe cut off before its result was recorded (a process killed) is made again once its lease ends', async () => {
+    const t = await receiver(() => ({ status: 410 }));
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/cut` })).expect(201)).body.id as string;
+    await server.db.query('UPDATE waiter_probes SET next_probe_at = now() WHERE approval_id = $1', [id]);
+    // This "process" claims the probe and dies before it can send or record anything.
+    const dying = new AbortController();
+    const hanging: WaiterProbeRuntime = {
+      ...runtime(),
+      sender: (_d, signal) =>
+        new Promise((resolve) => signal!.addEventListener('abort', () => resolve({ startedAt: new Date(), durationMs: 0, statusCode: null, error: 'killed', retryAfterMs: null }))),
+    };
+    const cut = probeDueWaiters(hanging, dying.signal);
+    await new Promise((r) => setTimeout(r, 200));
+    dying.abort();
+    expect(await cut).toBe(0);
+    // Held by its lease: another replica does not probe it meanwhile…
+    await probeDueWaiters(runtime());
+    expect(t.received.filter((r) => r.path === '/cut')).toHaveLength(0);
+    // …and takes it up when the lease ends, as the next probe (the claim counted the lost one).
+    await server.db.query(`UPDATE waiter_probes SET lease_until = now(), next_probe_at = now() WHERE approval_id = $1 AND lease_until IS NOT NULL`, [id]);
+    await probeDueWaiters(runtime());
+    expect(t.received.filter((r) => r.path === '/cut')).toHaveLength(1);
+    const { rows } = await server.db.query<{ probes: number }>('SELECT probes FROM waiter_probes WHERE approval_id = $1', [id]);
+    expect(rows[0]!.probes).toBe(2);
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body.waiter.state).toBe('gone');
+  });
+
   it('go through the SSRF guard: a target it refuses is never connected to, and counts as no answer', async () => {
     const t = await receiver();
     const seed = await seedOrg(server.db);
