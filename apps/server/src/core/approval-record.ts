@@ -197,9 +197,12 @@ export function toApproval(r: ApprovalRow): Approval {
   };
 }
 
-/** The request's `waiter`: null without a callback; `unknown` until a probe or the callback answered. */
+/**
+ * The request's `waiter`: `unknown` until a probe or the callback answered; null without a callback
+ * until someone waited on it by long poll.
+ */
 function waiterOf(r: Pick<ApprovalRow, 'callback_url' | 'waiter_state' | 'waiter_reason' | 'waiter_since' | 'waiter_checked_at'>): Approval['waiter'] {
-  if (r.callback_url === null) return null;
+  if (r.callback_url === null && !r.waiter_state) return null;
   // A row from before waiter detection (or written by an older process) has no waiter columns.
   if (!r.waiter_state) return { state: 'unknown', reason: r.waiter_reason ?? null, since: null, checked_at: iso(r.waiter_checked_at ?? null) };
   return { state: r.waiter_state, reason: r.waiter_reason, since: iso(r.waiter_since), checked_at: iso(r.waiter_checked_at) };

@@ -187,6 +187,29 @@ describe('a pending request whose waiter is gone', () => {
     expect(events.map((e) => e.type)).toEqual(['approval.created', 'approval.waiter_gone', 'approval.waiter_returned']);
   });
 
+  it('without a callback, waited on by long poll: flagged once nobody has waited past the threshold; a wait that comes back clears it', async () => {
+    const { key, dana } = await orgWithRequester();
+    const id = (await server.http(key).post('/api/v1/approvals').send(approvalBody({ title: 'Run the migration' })).expect(201)).body.id as string;
+    expect(await waiterOf(key, id)).toBeNull();
+    const waited = await server.http(key).get(`/api/v1/approvals/${id}/wait?timeout=1`).expect(200);
+    expect(waited.body).toMatchObject({ timed_out: true, waiter: { state: 'present', reason: 'waited on by long poll' } });
+    const left = Date.now();
+
+    const gone = await waitFor(async () => {
+      const w = await waiterOf(key, id);
+      return w?.state === 'gone' ? w : undefined;
+    });
+    expect(Date.now() - left).toBeGreaterThanOrEqual(GONE_AFTER_MS - 100);
+    expect(gone.reason).toMatch(/^nobody has waited for the answer by long poll since \S+$/);
+    await smtp.until(() => goneMail(dana.email).some((m) => m.subject === 'Nobody is waiting for this answer: Run the migration'));
+
+    // The script comes back and waits again: the flag is cleared.
+    const again = await server.http(key).get(`/api/v1/approvals/${id}/wait?timeout=1`).expect(200);
+    expect(again.body.waiter).toMatchObject({ state: 'present' });
+    const events = (await server.http(key).get(`/api/v1/approvals/${id}/events`).expect(200)).body.data as { type: string }[];
+    expect(events.map((e) => e.type)).toEqual(['approval.created', 'approval.waiter_gone', 'approval.waiter_returned']);
+  });
+
   it("a decision's callback answered 410 says on the request that nobody was waiting (no email: it is decided)", async () => {
     const { seed, key, dana } = await orgWithRequester();
     const t = await receiver((r) => ({ status: r.method === 'POST' ? 410 : 200 }));

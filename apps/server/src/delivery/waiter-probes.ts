@@ -19,6 +19,9 @@
  * - Telling: the request's `waiter` shows the state; becoming gone appends `approval.waiter_gone`
  *   (delivered to subscriptions that chose it, never to the callback) and queues one email to the
  *   person behind the request (delivery/notifications.ts), or to the org's admins when no person is.
+ * - Long polls: a pending request without a callback that someone waited on (GET …/wait) is watched
+ *   through its waits (notePollWait): nobody waiting for longer than the threshold flags it gone the
+ *   same way; a wait that comes back clears it.
  * - Schedule: first probe GREENLIGHT_WAITER_PROBE_AFTER_MS after the create, then doubling up to
  *   GREENLIGHT_WAITER_PROBE_MAX_MS; while the target does not answer, the next probe is also due no
  *   later than the moment the threshold passes. Probing stops when the request leaves `pending`.
@@ -41,6 +44,8 @@ export interface WaiterProbeRuntime {
 interface ClaimedProbe {
   approval_id: string;
   org_id: string;
+  kind: 'callback' | 'poll';
+  last_waited_at: Date | null;
   probes: number;
   unreachable_since: Date | null;
   status: string;
@@ -68,7 +73,7 @@ UPDATE waiter_probes p
           ORDER BY w.next_probe_at
           LIMIT $1
             FOR UPDATE SKIP LOCKED)
-RETURNING p.approval_id, p.org_id, p.probes, p.unreachable_since, a.status, a.callback_url, a.callback_headers`;
+RETURNING p.approval_id, p.org_id, p.kind, p.last_waited_at, p.probes, p.unreachable_since, a.status, a.callback_url, a.callback_headers`;
 
 const openHeaders = (h: ClaimedProbe['callback_headers']): Record<string, string> | undefined =>
   h === null ? undefined : typeof h === 'string' ? (JSON.parse(secretKeys().open(h)) as Record<string, string>) : h;
@@ -228,16 +233,85 @@ async function recordProbe(rt: WaiterProbeRuntime, p: ClaimedProbe, result: Atte
   });
 }
 
+/**
+ * A long-poll row came due: nobody started a wait for (timeout + threshold) nor ended one for the
+ * threshold (each wait pushes the row out: notePollWait). Unless a wait came in since the claim, the
+ * waiter is gone since the last wait ended; the row is then parked until the next wait.
+ */
+async function recordPollSilence(rt: WaiterProbeRuntime, p: ClaimedProbe): Promise<Verdict | null> {
+  return rt.db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1 FOR UPDATE', [p.approval_id]);
+    if (rows[0]?.status !== 'pending') {
+      await tx.query('UPDATE waiter_probes SET done_at = now(), lease_until = NULL WHERE approval_id = $1', [p.approval_id]);
+      return null;
+    }
+    const { rows: silent } = await tx.query<{ since: Date }>(
+      `UPDATE waiter_probes SET lease_until = NULL, next_probe_at = 'infinity', last_probed_at = now()
+        WHERE approval_id = $1 AND probes = $2 AND done_at IS NULL AND last_waited_at <= now() - $3::float8 * interval '1 millisecond'
+        RETURNING last_waited_at AS since`,
+      [p.approval_id, p.probes, rt.config.GREENLIGHT_WAITER_GONE_AFTER_MS],
+    );
+    if (silent.length === 0) return null; // someone waits again (their wait moved the row on), or the claim was lost
+    const since = silent[0]!.since;
+    const verdict: Verdict = { kind: 'gone', reason: `nobody has waited for the answer by long poll since ${since.toISOString()}`, since };
+    await markWaiterGone(tx, { approvalId: p.approval_id, reason: verdict.reason, since, statusCode: null, error: null, tell: rt.mail });
+    return verdict;
+  });
+}
+
+/**
+ * A long poll (GET /approvals/:id/wait) on a pending request without a callback: `start` when it
+ * begins, `end` when it answers. The request's poll row is written (never a callback request's: its
+ * probes say more), due only once nobody waited for `GREENLIGHT_WAITER_GONE_AFTER_MS`; a request
+ * flagged gone is cleared by the wait that comes back (`approval.waiter_returned`), one not yet
+ * known is marked present. One or two small writes per wait, none while it waits.
+ */
+export async function notePollWait(
+  db: Database,
+  input: { approvalId: string; orgId: string; phase: 'start' | 'end'; timeoutMs: number; goneAfterMs: number },
+): Promise<void> {
+  if (input.phase === 'end') {
+    await db.query(
+      `UPDATE waiter_probes SET last_waited_at = now(), next_probe_at = now() + $2::float8 * interval '1 millisecond'
+        WHERE approval_id = $1 AND kind = 'poll' AND done_at IS NULL`,
+      [input.approvalId, input.goneAfterMs],
+    );
+    return;
+  }
+  await db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO waiter_probes (approval_id, org_id, kind, last_waited_at, next_probe_at)
+       VALUES ($1, $2, 'poll', now(), now() + $3::float8 * interval '1 millisecond')
+       ON CONFLICT (approval_id) DO UPDATE SET last_waited_at = now(), next_probe_at = EXCLUDED.next_probe_at
+        WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
+      [input.approvalId, input.orgId, input.timeoutMs + input.goneAfterMs],
+    );
+    const { rows } = await tx.query<{ was: 'present' | 'gone' | null }>(
+      `UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+         FROM (SELECT id, waiter_state AS was FROM approvals WHERE id = $1 FOR UPDATE) b
+        WHERE a.id = b.id AND a.status = 'pending' AND a.callback_url IS NULL AND a.waiter_state IS DISTINCT FROM 'present'
+        RETURNING b.was`,
+      [input.approvalId],
+    );
+    if (rows[0]?.was === 'gone') {
+      await appendEvent(tx, { orgId: input.orgId, approvalId: input.approvalId, type: 'approval.waiter_returned', actor: SYSTEM_ACTOR, data: { status_code: null, long_poll: true } });
+    }
+  });
+}
+
 /** One probe of a claimed row; a request that is no longer pending is closed without a probe. */
 async function probe(rt: WaiterProbeRuntime, p: ClaimedProbe, signal?: AbortSignal): Promise<Verdict | null> {
-  if (p.status !== 'pending' || p.callback_url === null) {
-    await rt.db.query('UPDATE waiter_probes SET done_at = now(), lease_until = NULL WHERE approval_id = $1 AND probes = $2', [p.approval_id, p.probes]);
-    return null;
-  }
+  if (p.kind === 'poll') return p.status === 'pending' ? recordPollSilence(rt, p) : closeProbe(rt, p);
+  if (p.status !== 'pending' || p.callback_url === null) return closeProbe(rt, p);
   const result = await rt.sender({ method: 'HEAD', url: p.callback_url, headers: {}, extraHeaders: openHeaders(p.callback_headers), body: '' }, signal);
   // Cut off by a shutdown: no verdict; the row is due again when its lease ends.
   if (signal?.aborted) return null;
   return recordProbe(rt, p, result);
+}
+
+async function closeProbe(rt: WaiterProbeRuntime, p: ClaimedProbe): Promise<null> {
+  await rt.db.query('UPDATE waiter_probes SET done_at = now(), lease_until = NULL WHERE approval_id = $1 AND probes = $2', [p.approval_id, p.probes]);
+  return null;
 }
 
 /** Probes every due waiter, batch after batch (each batch's probes at once); returns how many were probed. */

@@ -4,9 +4,14 @@
 -- two replicas never probe it at once and one killed mid-probe leaves it due again when the lease ends.
 -- `unreachable_since`: the first of the probes in a row that got no answer (null once one answers).
 -- `done_at`: the request left `pending`; nothing is probed any more.
+-- `kind` 'poll': a request without a callback that someone waited on by long poll (GET …/wait): its row
+-- is written by the waits themselves (`last_waited_at`), and due only once nobody has waited for longer
+-- than the threshold; then no request is made, the silence is the verdict.
 CREATE TABLE waiter_probes (
   approval_id uuid PRIMARY KEY REFERENCES approvals (id) ON DELETE CASCADE,
   org_id uuid NOT NULL REFERENCES orgs (id),
+  kind text NOT NULL DEFAULT 'callback' CHECK (kind IN ('callback', 'poll')),
+  last_waited_at timestamptz,
   next_probe_at timestamptz NOT NULL,
   lease_until timestamptz,
   probes integer NOT NULL DEFAULT 0,
