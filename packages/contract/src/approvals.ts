@@ -332,7 +332,8 @@ export const Waiter = z
   })
   .openapi('Waiter', {
     description:
-      'Who waits for the answer at `callback_url`. Null for a request without a callback. A pending request whose waiter is `gone` ' +
+      'Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone ' +
+      'waited so). A pending request whose waiter is `gone` ' +
       'can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email).',
   });
 export type Waiter = z.infer<typeof Waiter>;
