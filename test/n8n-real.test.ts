@@ -185,7 +185,14 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
   beforeAll(async () => {
     loadBuilt('nodes/Greenlight/Greenlight.node.js'); // fails early with a clear message when not built
     // Loopback is an internal address: allowed explicitly, as a self-hoster allows their n8n.
-    server = await harness.startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '100', GREENLIGHT_EXPIRY_SWEEP_MS: '200' } });
+    // Waiter probes every second or two: every waiting chain below is probed while it waits, and must
+    // still resume exactly as it would without them.
+    server = await harness.startTestServer({
+      config: {
+        GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '100', GREENLIGHT_EXPIRY_SWEEP_MS: '200',
+        GREENLIGHT_WAITER_PROBE_AFTER_MS: '500', GREENLIGHT_WAITER_PROBE_MAX_MS: '2000', GREENLIGHT_WAITER_POLL_MS: '200',
+      },
+    });
     downstream = await startDownstream();
     home = mkdtempSync(join(tmpdir(), 'greenlight-n8n-'));
     // n8n requires each custom node file by its path, so `require('n8n-workflow')` in the package
@@ -442,6 +449,27 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         // … and nothing after the node ran.
         await sleep(3000);
         expect(downstream.received.filter((r) => r.path === '/downstream/onlyApproved')).toEqual([]);
+      });
+
+      it('waiter probes: n8n answers HEAD 404 while the execution waits and once it is gone, 409 once it finished; probing resumes nothing', async () => {
+        const c = await startChain('decide');
+        const head = async (url: string) => (await fetch(url, { method: 'HEAD' })).status;
+        const waiting = await head(c.callbackUrl);
+        const missing = await head(c.callbackUrl.replace(/\/webhook-waiting\/\d+\//, '/webhook-waiting/987654321/'));
+        // Greenlight's own probes reached it too, and said what they can: nothing, so "unknown", with why.
+        const waiter = await until('the server probed the resume URL', async () => {
+          const w = ((await api().get(`/api/v1/approvals/${c.id}`)).body as { waiter: { state: string; reason: string | null; checked_at: string | null } }).waiter;
+          return w.checked_at ? w : undefined;
+        }, 30_000);
+        expect(waiter).toMatchObject({ state: 'unknown', reason: 'n8n answers 404 to a probe both while the execution waits and once it was deleted' });
+        await sleep(2500);
+        expect(arrivals('decide', c.external_id)).toEqual([]);
+        await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'approve' }).expect(200);
+        expect(await arrived('decide', c.external_id)).toMatchObject({ decision: 'approved' });
+        const finished = await head(c.callbackUrl);
+        expect({ waiting, missing, finished }).toEqual({ waiting: 404, missing: 404, finished: 409 });
+        await sleep(2000);
+        expect(arrivals('decide', c.external_id)).toHaveLength(1);
       });
 
       it('unsigned, forged and replayed resume calls change nothing; the decision that follows resumes once', async () => {

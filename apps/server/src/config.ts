@@ -113,6 +113,17 @@ export const ConfigSchema = z.object({
   GREENLIGHT_DELIVERY_WORKER: bool.default(true),
   /** How long a decision waits for the first attempt of its callback before answering. */
   GREENLIGHT_CALLBACK_INLINE_MS: integer(0, 10_000).default(2000),
+  /**
+   * Dead-waiter detection (delivery/waiter-probes.ts): a pending request's callback target is probed
+   * with HEAD, first PROBE_AFTER after the create, then at doubling intervals up to PROBE_MAX; a target
+   * that gives no answer at all for longer than GONE_AFTER is taken for gone (404 and 410 at once).
+   */
+  GREENLIGHT_WAITER_PROBES: bool.default(true),
+  GREENLIGHT_WAITER_PROBE_AFTER_MS: integer(100, 86_400_000).default(300_000),
+  GREENLIGHT_WAITER_PROBE_MAX_MS: integer(100, 86_400_000).default(3_600_000),
+  GREENLIGHT_WAITER_GONE_AFTER_MS: integer(100, 604_800_000).default(3_600_000),
+  /** How often due probes are looked for. */
+  GREENLIGHT_WAITER_POLL_MS: integer(50, 3_600_000).default(5000),
   /** Networks that deliveries may reach although they are internal, e.g. "10.0.0.0/8,::1/128". Empty: none. */
   GREENLIGHT_CALLBACK_ALLOW_CIDRS: z
     .string()

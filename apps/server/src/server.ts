@@ -19,6 +19,7 @@ import { ApiKeyCache } from './http/api-key-cache.ts';
 import { RoutingCache } from './core/routing-cache.ts';
 import { DeliveryWorker } from './delivery/worker.ts';
 import { timerPoller } from './delivery/timers.ts';
+import { probeDueWaiters } from './delivery/waiter-probes.ts';
 import { smtpMailer } from './delivery/email-sender.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
@@ -99,6 +100,10 @@ export async function startGreenlight(
   if (delivery) {
     await delivery.start();
     jobs.push(delivery);
+    if (config.GREENLIGHT_WAITER_PROBES) {
+      const probes = { db, sender: delivery.runtime.sender, mail: mailer !== undefined, config };
+      jobs.push(every(config.GREENLIGHT_WAITER_POLL_MS, logger, 'waiter-probes', () => probeDueWaiters(probes, delivery.signal)));
+    }
   }
 
   let closing: Promise<void> | undefined;

@@ -307,6 +307,37 @@ export const RevokeApprovalBody = z
   .openapi('RevokeApprovalRequest');
 export type RevokeApprovalBody = z.infer<typeof RevokeApprovalBody>;
 
+/**
+ * Dead-waiter detection: whether anyone still waits for a request's answer at its `callback_url`.
+ * While the request is pending its callback target is probed with `HEAD` (a safe method: it never
+ * resumes a waiting workflow); 404 or 410 means gone at once, no answer at all (refused, DNS, timeout)
+ * for longer than the server's threshold means gone too, and any other answer means someone is there.
+ */
+export const WAITER_STATES = ['unknown', 'present', 'gone'] as const;
+export const WaiterState = z.enum(WAITER_STATES).openapi('WaiterState');
+export type WaiterState = z.infer<typeof WaiterState>;
+
+export const Waiter = z
+  .object({
+    state: WaiterState.openapi({ description: '`unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer' }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({
+        description: 'In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)',
+        example: 'the callback target answered 410 Gone',
+      }),
+    since: Timestamp.nullable().openapi({ description: 'Since when the state holds (for an unreachable target: since it stopped answering)' }),
+    checked_at: Timestamp.nullable().openapi({ description: 'When the target was last probed' }),
+  })
+  .openapi('Waiter', {
+    description:
+      'Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone ' +
+      'waited so). A pending request whose waiter is `gone` ' +
+      'can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email).',
+  });
+export type Waiter = z.infer<typeof Waiter>;
+
 export const Approval = z
   .object({
     id: z.uuid(),
@@ -367,6 +398,8 @@ export const Approval = z
     flow_id: z.uuid().nullable().optional().openapi({ description: 'The approval flow whose run this request is; null otherwise' }),
     flow_version: z.number().int().nullable().optional().openapi({ description: 'The version of the flow the run started with' }),
     routing: Routing.nullable().optional().openapi({ description: 'The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps' }),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
+    waiter: Waiter.nullable().optional(),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -21,6 +21,12 @@ export const EVENT_TYPES = [
   // An approver (or an admin) rescinded an approval within its window: status approved → rejected
   // (data: reason). Delivered to the callback like a decision, and to subscriptions that chose it.
   'approval.revoked',
+  // Nobody waits for the answer of a pending request any more: its callback target answered 404 or 410,
+  // or stayed unreachable past the threshold (data: reason, since, status_code, error). Also recorded when
+  // the decision's own callback is answered 404 or 410. Never sent to the callback itself.
+  'approval.waiter_gone',
+  // The callback target of a request flagged waiter_gone answers again (data: status_code).
+  'approval.waiter_returned',
   // A vote on a step that does not yet complete it (its quorum is not met).
   'step.vote_recorded',
   // A step waited past its escalation policy: data.step_order, data.to, data.added_user_ids, data.added_team_ids.

@@ -54,6 +54,7 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   flow_id: null,
   flow_version: null,
   routing: null,
+  waiter: { state: 'present', reason: 'the callback target answered 200', since: '2026-03-24T10:05:00.000Z', checked_at: '2026-03-24T10:05:00.000Z' },
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {

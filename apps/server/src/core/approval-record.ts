@@ -63,6 +63,11 @@ export interface ApprovalRecord {
   flow_version: number | null;
   /** The routing rule that chose who decides (modules/routing), as it was then; null when none did. */
   routing: Routing | null;
+  /** Whether anyone waits for the answer at callback_url (delivery/waiter-probes.ts); null until known. */
+  waiter_state: 'present' | 'gone' | null;
+  waiter_reason: string | null;
+  waiter_since: Date | null;
+  waiter_checked_at: Date | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -74,6 +79,7 @@ const READ = [
   'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at', 'redact', 'flow_id', 'flow_version',
   'routing',
   'revocable_for_seconds', 'revoked_at', 'revoked_by_type', 'revoked_by_id', 'revoked_by_name', 'revocation_reason',
+  'waiter_state', 'waiter_reason', 'waiter_since', 'waiter_checked_at',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -94,7 +100,9 @@ export type NewApproval = Pick<
 > &
   Partial<Pick<ApprovalRecord, 'routing'>> & { expires_at: string | null; revocable_for_seconds?: number | null };
 
-const TIMESTAMPS = ['created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at', 'revoked_at'] as const;
+const TIMESTAMPS = [
+  'created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at', 'revoked_at', 'waiter_since', 'waiter_checked_at',
+] as const;
 
 /**
  * An ApprovalRow from `to_json` of an `approvals` row. The transitions return the row as that one JSON
@@ -185,7 +193,19 @@ export function toApproval(r: ApprovalRow): Approval {
     flow_id: r.flow_id ?? null,
     flow_version: r.flow_version ?? null,
     routing: r.routing ?? null,
+    waiter: waiterOf(r),
   };
+}
+
+/**
+ * The request's `waiter`: `unknown` until a probe or the callback answered; null without a callback
+ * until someone waited on it by long poll.
+ */
+function waiterOf(r: Pick<ApprovalRow, 'callback_url' | 'waiter_state' | 'waiter_reason' | 'waiter_since' | 'waiter_checked_at'>): Approval['waiter'] {
+  if (r.callback_url === null && !r.waiter_state) return null;
+  // A row from before waiter detection (or written by an older process) has no waiter columns.
+  if (!r.waiter_state) return { state: 'unknown', reason: r.waiter_reason ?? null, since: null, checked_at: iso(r.waiter_checked_at ?? null) };
+  return { state: r.waiter_state, reason: r.waiter_reason, since: iso(r.waiter_since), checked_at: iso(r.waiter_checked_at) };
 }
 
 /**

@@ -10,6 +10,8 @@ import { wellFormed } from './text.ts';
  */
 export type CreateItem = Omit<NewApproval, 'id'> & {
   notify?: boolean;
+  /** A request with a callback_url: its waiter is first probed this long after creation (delivery/waiter-probes.ts); absent: never. */
+  probe_after_ms?: number;
   /** A run's steps given with the request (a routing rule's approvers), in a flow definition's shape; a flow's come from its version. */
   steps?: RunStepDefinition[];
 };

@@ -66,7 +66,7 @@ export interface ClaimedDelivery {
   body: string | null;
   /** An email's recipient and what it carries. */
   recipient_user_id: string | null;
-  message: 'approval_request' | 'sign_in_link' | 'invitation' | 'reminder' | 'digest' | 'execution_receipt' | null;
+  message: 'approval_request' | 'sign_in_link' | 'invitation' | 'reminder' | 'digest' | 'execution_receipt' | 'waiter_gone' | null;
 }
 
 export interface EventInput {

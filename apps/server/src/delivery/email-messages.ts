@@ -176,6 +176,50 @@ ${detail('Reported', escapeHtml(`${when(r.reportedAt)} by ${by}`))}
   return { subject, text, html };
 }
 
+export interface WaiterGoneEmailInput {
+  approval: Pick<ApprovalRow, 'id' | 'title' | 'action_type' | 'created_at'>;
+  orgName: string;
+  reason: string;
+  since: Date;
+  open: string;
+}
+
+/**
+ * To the requester: the automation that asked no longer waits for the answer (its callback target is
+ * gone), so deciding it would reach nobody; cancel it, or restart whatever waits.
+ */
+export function waiterGoneEmail(input: WaiterGoneEmailInput): RenderedEmail {
+  const a = input.approval;
+  const subject = oneLine(`Nobody is waiting for this answer: ${a.title}`);
+  const lead = `The automation behind your request in ${input.orgName} no longer waits for its answer: ${input.reason}.`;
+  const advice = 'A decision would reach nobody. Cancel the request if it is no longer needed, or restart the automation that should wait for it.';
+  const text = [
+    lead,
+    '',
+    a.title,
+    ...(a.action_type ? [`Action: ${a.action_type}`] : []),
+    `Requested: ${when(a.created_at)}`,
+    `Nobody waiting since: ${when(input.since)}`,
+    '',
+    advice,
+    '',
+    `Open (and cancel) in Greenlight: ${input.open}`,
+  ].join('\n');
+  const html = layout(
+    subject,
+    `<p style="margin:0 0 12px;color:#6b7280">${escapeHtml(lead)}</p>
+<h1 style="font-size:20px;margin:0 0 12px">${escapeHtml(a.title)}</h1>
+<table style="border-collapse:collapse;font-size:14px;margin-bottom:12px">
+${a.action_type ? `<tr><td style="padding:2px 12px 2px 0;color:#6b7280">Action</td><td>${escapeHtml(a.action_type)}</td></tr>` : ''}
+<tr><td style="padding:2px 12px 2px 0;color:#6b7280">Requested</td><td>${escapeHtml(when(a.created_at))}</td></tr>
+<tr><td style="padding:2px 12px 2px 0;color:#6b7280">Nobody waiting since</td><td>${escapeHtml(when(input.since))}</td></tr>
+</table>
+<p style="margin:0 0 12px">${escapeHtml(advice)}</p>
+<p style="margin:20px 0 4px">${button(input.open, 'Open and cancel in Greenlight', '#57606a')}</p>`,
+  );
+  return { subject, text, html };
+}
+
 export interface AccountEmailInput {
   kind: 'sign_in_link' | 'invitation';
   orgName: string;

@@ -6,6 +6,8 @@ import { checkTarget, TargetRefused, type GuardOptions } from './ssrf.ts';
 import { retryAfterMs } from './schedule.ts';
 
 export interface OutgoingDelivery {
+  /** POST (a delivery, the default) or HEAD (a waiter probe: RFC 9110 §9.2.1 safe, it carries no body and must change nothing). */
+  method?: 'POST' | 'HEAD';
   url: string;
   /** Greenlight's own headers (content-type, webhook-*): always win. */
   headers: Record<string, string>;
@@ -91,14 +93,17 @@ export function httpSender(options: HttpSenderOptions): Sender {
         else cb(null, target.address, target.family);
       };
       const secure = target.url.protocol === 'https:';
+      const method = delivery.method ?? 'POST';
       const headers = mergeHeaders(
-        { ...delivery.headers, 'user-agent': USER_AGENT, 'content-length': String(Buffer.byteLength(delivery.body)) },
+        method === 'HEAD'
+          ? { ...delivery.headers, 'user-agent': USER_AGENT }
+          : { ...delivery.headers, 'user-agent': USER_AGENT, 'content-length': String(Buffer.byteLength(delivery.body)) },
         delivery.extraHeaders,
       );
       const { statusCode, retryAfter, location } = await new Promise<{ statusCode: number; retryAfter: string | undefined; location: string | undefined }>(
         (resolve, reject) => {
           const req = (secure ? https : http).request({
-            method: 'POST',
+            method,
             hostname: target.hostname,
             port: target.url.port || (secure ? 443 : 80),
             path: `${target.url.pathname}${target.url.search}`,
@@ -128,7 +133,8 @@ export function httpSender(options: HttpSenderOptions): Sender {
             res.once('end', finish);
             res.once('error', (err) => (read > maxBytes ? finish() : reject(err)));
           });
-          req.end(delivery.body);
+          if (method === 'HEAD') req.end();
+          else req.end(delivery.body);
         },
       );
       const retry = retryAfterMs(retryAfter);

@@ -15,6 +15,7 @@
  * - The `notify` row of an execution receipt (`approval.execution_reported`) queues one
  *   `execution_receipt` email to each person who approved the request (core/who-is-asked.ts
  *   `whoApproved`), once per receipt and person (a unique index).
+ * - An `approval.waiter_gone` event queues its `waiter_gone` emails itself (delivery/waiter-probes.ts).
  * - An `email` row is one message to one person. A request's message is not sent once the request
  *   has left `pending` (nothing to ask any more). Its decision links are made at its first attempt and
  *   kept (sealed), so a retry sends the same links; a message sent twice (an attempt cut off after
@@ -31,7 +32,7 @@ import { randomToken, sha256Hex } from '../security/tokens.ts';
 import { heldByStop, recordAttempt, settleWithoutAttempt, type Outcome } from './outbox.ts';
 import { delayBefore, type Schedule } from './schedule.ts';
 import type { Mailer, EmailResult } from './email-sender.ts';
-import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, type RenderedEmail } from './email-messages.ts';
+import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
 import { queueEmails } from './queue-emails.ts';
 import { queueSlackPosts } from './slack-notifications.ts';
 import { scheduleStepTimers } from './timers.ts';
@@ -211,6 +212,20 @@ async function buildExecutionReceipt(rt: NotificationRuntime, d: ClaimedDelivery
   return { message: rendered };
 }
 
+/**
+ * Nobody waits for the answer of the recipient's request (delivery/waiter-probes.ts): why, since when,
+ * and where to cancel it. Not sent once the request has left `pending` or its waiter came back.
+ */
+async function buildWaiterGone(rt: NotificationRuntime, d: ClaimedDelivery): Promise<Built> {
+  const a = await requestOf(rt.db, d.approval_id);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  if (a.waiter_state !== 'gone') return { skip: 'the waiter answers again' };
+  const { rows: member } = await rt.db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [a.org_id, d.recipient_user_id]);
+  if (member.length === 0) return { skip: 'recipient is no longer a member of the org' };
+  return { message: waiterGoneEmail({ approval: a, orgName: a.org_name, reason: a.waiter_reason ?? 'nobody answers at its callback', since: a.waiter_since ?? new Date(), open: `${rt.publicUrl}/requests/${a.id}` }) };
+}
+
 /** What an account email's row carries, sealed: the sign-in token and when it expires. */
 interface AccountPayload {
   token: string;
@@ -281,7 +296,9 @@ export async function sendEmail(rt: NotificationRuntime, d: ClaimedDelivery): Pr
           ? await buildDigest(rt, d)
           : d.message === 'execution_receipt'
             ? await buildExecutionReceipt(rt, d)
-          : await buildAccountEmail(rt, d);
+            : d.message === 'waiter_gone'
+              ? await buildWaiterGone(rt, d)
+              : await buildAccountEmail(rt, d);
     if ('skip' in built) {
       await settleWithoutAttempt(rt.db, d, 'gone', built.skip);
       return null;

@@ -7,6 +7,7 @@ import { generateSecret } from './signer.ts';
 import { secretKeys } from '../security/sealed.ts';
 import { recordAudit, type AuditActor } from '../core/audit.ts';
 import { forViewer } from '../core/approval-view.ts';
+import { markWaiterGone } from './waiter-probes.ts';
 
 const DELIVERY_ACTOR: AuditActor = { type: 'system', name: 'delivery' };
 
@@ -216,6 +217,18 @@ export async function recordAttempt(
       );
     }
     if (outcome.kind === 'failed') await recordFinalFailure(tx, d, attempt);
+    // The decision's own callback found nobody at its address: the request says so, like a probe's verdict.
+    if (d.target === 'callback' && d.approval_id && (attempt.statusCode === 404 || attempt.statusCode === 410)) {
+      const code = attempt.statusCode;
+      await markWaiterGone(tx, {
+        approvalId: d.approval_id,
+        reason: `the callback target answered ${code} ${code === 410 ? 'Gone' : 'Not Found'} to the ${d.event_type} callback`,
+        since: attempt.startedAt,
+        statusCode: code,
+        error: attempt.error,
+        tell: false,
+      });
+    }
     return true;
   });
 }

@@ -6,6 +6,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface Received {
+  /** GET, POST, HEAD… (a waiter probe is a HEAD), and the path with its query. */
+  method: string;
+  path: string;
   id: string;
   timestamp: string;
   signature: string;
@@ -71,6 +74,8 @@ export async function startReceiver(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const rec: Received = {
+        method: req.method ?? '',
+        path: req.url ?? '',
         id: String(req.headers['webhook-id'] ?? ''),
         timestamp: String(req.headers['webhook-timestamp'] ?? ''),
         signature: String(req.headers['webhook-signature'] ?? ''),

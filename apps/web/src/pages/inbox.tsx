@@ -247,6 +247,11 @@ function InboxRow({
           <PriorityBadge priority={a.priority} />
           {a.status !== 'pending' && <StatusBadge status={a.status} />}
           <ExpiryBadge expiresAt={a.expires_at} status={a.status} />
+          {a.status === 'pending' && a.waiter?.state === 'gone' && (
+            <span className="badge warn" data-testid="waiter-gone-badge" title={a.waiter.reason ?? undefined}>
+              Nobody waiting
+            </span>
+          )}
           {a.required_approvals > 1 && (
             <span>
               {a.current_approvals}/{a.required_approvals} approvals

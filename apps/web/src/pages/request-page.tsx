@@ -83,6 +83,7 @@ export function RequestPage({ id }: { id: string }) {
           )}
         </div>
       </header>
+      <WaiterGone approval={a} me={me} onCancelled={setApproval} />
       <div className="request-grid" style={{ marginTop: '1rem' }}>
         <div>
           <section className="card" aria-labelledby="h-decision">
@@ -133,6 +134,65 @@ export function RequestPage({ id }: { id: string }) {
         </div>
       </div>
     </article>
+  );
+}
+
+/**
+ * Nobody waits for this answer any more (its callback target is gone): why, since when, and, for
+ * whoever may cancel the request (its requester, an admin), one click that cancels it. A decided
+ * request whose callback found nobody says so too, without the button.
+ */
+function WaiterGone({ approval: a, me, onCancelled }: { approval: Approval; me: Me | null; onCancelled(a: Approval): void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  if (a.waiter?.state !== 'gone') return null;
+  const since = a.waiter.since;
+  const mayCancel = a.status === 'pending' && (isRequester(a, me) || me?.user?.role === 'admin');
+  return (
+    <div className="alert warn stack" role="status" data-testid="waiter-gone" style={{ marginTop: '1rem' }}>
+      <p style={{ margin: 0 }}>
+        <strong>{a.status === 'pending' ? 'Nobody is waiting for this answer.' : 'Nobody was waiting for this answer.'}</strong>{' '}
+        {a.waiter.reason ? `${a.waiter.reason.charAt(0).toUpperCase()}${a.waiter.reason.slice(1)}` : 'Its automation no longer answers'}
+        {since && (
+          <>
+            {' '}
+            — since{' '}
+            <time dateTime={since} title={formatDate(since)}>
+              {formatDate(since)}
+            </time>
+          </>
+        )}
+        .
+      </p>
+      {a.status === 'pending' && (
+        <p className="small" style={{ margin: 0 }}>
+          A decision would reach no one. {mayCancel ? 'Cancel it unless the automation is being restarted.' : 'The requester or an admin can cancel it.'}
+        </p>
+      )}
+      {mayCancel && (
+        <div className="row">
+          <button
+            type="button"
+            className="danger"
+            disabled={busy}
+            onClick={async () => {
+              setBusy(true);
+              setError(null);
+              try {
+                onCancelled(await api('cancelApproval', { params: { id: a.id } }));
+              } catch (err) {
+                setError(err);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            Cancel this request
+          </button>
+        </div>
+      )}
+      {error !== null && <ErrorMessage error={error} />}
+    </div>
   );
 }
 
@@ -551,6 +611,8 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'step.decided': 'decided a step',
   'approval.execution_reported': 'reported the execution',
   'approval.revoked': 'revoked the approval',
+  'approval.waiter_gone': 'found nobody waiting for the answer',
+  'approval.waiter_returned': 'found the automation waiting again',
   'step.vote_recorded': 'voted on a step',
   'step.escalated': 'escalated a step that waited too long',
   'step.reassigned': 'reassigned a step',

@@ -1290,6 +1290,7 @@ export interface components {
                 slack_channel: string | null;
                 reminders: components["schemas"]["ReminderPolicy"];
             } | null;
+            waiter?: components["schemas"]["Waiter"];
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -1390,6 +1391,32 @@ export interface components {
              */
             team_id: string;
         } | "next_level";
+        /** @description Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email). */
+        Waiter: {
+            state: components["schemas"]["WaiterState"];
+            /**
+             * @description In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
+             * @example the callback target answered 410 Gone
+             */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description Since when the state holds (for an unreachable target: since it stopped answering)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            since: string | null;
+            /**
+             * Format: date-time
+             * @description When the target was last probed
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            checked_at: string | null;
+        } | null;
+        /**
+         * @description `unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer
+         * @enum {string}
+         */
+        WaiterState: "unknown" | "present" | "gone";
         CreateApprovalRequest: {
             /**
              * @description Short description of what needs approval
@@ -1765,7 +1792,7 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "approval.waiter_gone" | "approval.waiter_returned" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
         WaitResult: components["schemas"]["Approval"] & {
             /** @description `true` when the timeout passed with the request still `pending`: call again to keep waiting */
             timed_out: boolean;

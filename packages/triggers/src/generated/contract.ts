@@ -2,7 +2,7 @@
 // change the contract (or the labels in the script) and run `pnpm generate`.
 import type { ActionDescriptor, OutputField } from '../fields.ts';
 
-export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","approval.revoked","step.vote_recorded","step.escalated","step.reassigned","delivery.failed"] as const;
+export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","approval.revoked","approval.waiter_gone","approval.waiter_returned","step.vote_recorded","step.escalated","step.reassigned","delivery.failed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired"] as const;
 export const APPROVAL_STATUSES = ["pending","approved","rejected","cancelled","expired"] as const;
@@ -1520,6 +1520,26 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "routing.reminders.escalate.to",
     "label": "Routing reminders escalate: To",
     "type": "json"
+  },
+  {
+    "key": "waiter.state",
+    "label": "Waiter: State",
+    "type": "select"
+  },
+  {
+    "key": "waiter.reason",
+    "label": "Waiter: Reason",
+    "type": "string"
+  },
+  {
+    "key": "waiter.since",
+    "label": "Waiter: Since",
+    "type": "datetime"
+  },
+  {
+    "key": "waiter.checked_at",
+    "label": "Waiter: Checked at",
+    "type": "datetime"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [

@@ -174,6 +174,8 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       flow_id: null,
       flow_version: null,
       routing: null,
+      // A callback: who waits there is not known before the first probe.
+      waiter: { state: 'unknown', reason: null, since: null, checked_at: null },
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     // The one request read by id also shows its run (none: no steps) and its reviewers' results (none yet).

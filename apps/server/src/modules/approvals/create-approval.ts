@@ -116,6 +116,7 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       redact: body.redact ?? [],
       revocable_for_seconds: body.revocable_for_seconds ?? null,
       notify: deps.config.mail !== null,
+      ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
     });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {

@@ -4,6 +4,7 @@ import { notFound } from '../../errors.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
+import { notePollWait } from '../../delivery/waiter-probes.ts';
 
 /**
  * How long a waiter trusts notifications alone before it reads the row again anyway. Notifications
@@ -27,10 +28,16 @@ async function load(db: Queryable, orgId: string, id: string): Promise<ApprovalR
 export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ params, query, auth, deps, signal }) => {
   const deadline = Date.now() + query.timeout * 1000;
   const wakeup = deps.bus.watchApproval(params.id);
+  // A pending request without a callback is watched through its waits (dead-waiter detection).
+  let noted: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number } | null = null;
   try {
     for (;;) {
       const row = await load(deps.db, auth.org.id, params.id);
       if (!row) throw notFound();
+      if (noted === null && row.status === 'pending' && row.callback_url === null && deps.config.GREENLIGHT_WAITER_PROBES) {
+        noted = { approvalId: row.id, orgId: row.org_id, timeoutMs: query.timeout * 1000, goneAfterMs: deps.config.GREENLIGHT_WAITER_GONE_AFTER_MS };
+        await notePollWait(deps.db, { ...noted, phase: 'start' });
+      }
       const remaining = deadline - Date.now();
       // Still pending when the client left or the server is shutting down: answer what there is.
       const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
@@ -41,5 +48,7 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
     }
   } finally {
     wakeup.close();
+    // The waiter leaves: the silence is counted from now. Not worth failing the answer for.
+    if (noted) await notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
   }
 };

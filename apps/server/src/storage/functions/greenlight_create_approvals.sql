@@ -16,7 +16,9 @@
 -- - its event comes from the same RETURNING, so neither exists without the other, and its
 --   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
 --   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends email) or of an org that
---   posts to Slack, the `notify` row that works out whom to tell (delivery/notifications.ts).
+--   posts to Slack, the `notify` row that works out whom to tell (delivery/notifications.ts);
+-- - a request with a callback_url and an item's `probe_after_ms` gets its waiter probe row, first due
+--   that long after now (delivery/waiter-probes.ts).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
 -- writes each request on its own (core/create-batch.ts). Errors keep their SQLSTATE and constraint.
 -- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
@@ -34,6 +36,7 @@ BEGIN
   WITH items AS (
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
            coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
+           (p_items -> (i.ordinality - 1)::integer ->> 'probe_after_ms')::float8 AS probe_after_ms,
            p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps
       FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
   ), o AS (
@@ -95,6 +98,11 @@ BEGIN
     ) f (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
      ORDER BY f.event_id
     RETURNING approval_id
+  ), probes AS (
+    INSERT INTO waiter_probes (approval_id, org_id, next_probe_at)
+    SELECT ins.id, ins.org_id, now() + i.probe_after_ms * interval '1 millisecond'
+      FROM ins JOIN items i ON i.id = ins.id
+     WHERE ins.callback_url IS NOT NULL AND i.probe_after_ms IS NOT NULL
   )
   SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id)
     FROM items i

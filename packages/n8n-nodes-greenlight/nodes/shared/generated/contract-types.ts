@@ -137,6 +137,7 @@ export interface components {
                 slack_channel: string | null;
                 reminders: components["schemas"]["ReminderPolicy"];
             } | null;
+            waiter?: components["schemas"]["Waiter"];
         };
         ApprovalEvent: {
             /**
@@ -220,7 +221,7 @@ export interface components {
             team_id: string;
         } | "next_level";
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "approval.waiter_gone" | "approval.waiter_returned" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
         /** @description The latest execution receipt of an approved request; null until one is reported */
         Execution: {
             status: components["schemas"]["ExecutionStatus"];
@@ -276,6 +277,32 @@ export interface components {
             id: string;
             name?: string;
         } | null;
+        /** @description Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email). */
+        Waiter: {
+            state: components["schemas"]["WaiterState"];
+            /**
+             * @description In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
+             * @example the callback target answered 410 Gone
+             */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description Since when the state holds (for an unreachable target: since it stopped answering)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            since: string | null;
+            /**
+             * Format: date-time
+             * @description When the target was last probed
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            checked_at: string | null;
+        } | null;
+        /**
+         * @description `unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer
+         * @enum {string}
+         */
+        WaiterState: "unknown" | "present" | "gone";
         /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}. */
         WebhookPayload: {
             type: components["schemas"]["EventType"];

@@ -1,0 +1,172 @@
+/**
+ * What a waiter probe must never do: resume or disturb the waiter (only HEAD, no body, no signature,
+ * no POST while the request is pending), reach a target the SSRF guard refuses, or tell another org
+ * anything. The server's own probe job is slowed down here: each test probes by calling the job's
+ * function, with the sender the case needs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
+import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { signedIn } from '../testing/session.ts';
+import { httpSender } from './http-sender.ts';
+import { parseAllowCidrs } from './ssrf.ts';
+import { probeDueWaiters, type WaiterProbeRuntime } from './waiter-probes.ts';
+
+let server: TestServer;
+const receivers: TestReceiver[] = [];
+beforeAll(async () => {
+  server = await startTestServer({
+    config: {
+      GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
+      GREENLIGHT_WAITER_PROBE_AFTER_MS: '100',
+      GREENLIGHT_WAITER_PROBE_MAX_MS: '100',
+      GREENLIGHT_WAITER_POLL_MS: '3600000',
+      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await server.stop();
+  await Promise.all(receivers.map((r) => r.close()));
+}, 60_000);
+
+async function receiver(reply?: TestReceiver['reply']) {
+  const r = await startReceiver(reply);
+  receivers.push(r);
+  return r;
+}
+
+function runtime(allowCidrs = '127.0.0.0/8'): WaiterProbeRuntime {
+  return {
+    db: server.db,
+    sender: httpSender({ guard: { allowCidrs: parseAllowCidrs(allowCidrs) }, timeoutMs: 2000 }),
+    mail: false,
+    config: server.deps.config,
+  };
+}
+
+/** Makes the request's probe due now and runs the job once. */
+async function probeNow(id: string, rt = runtime()): Promise<void> {
+  await server.db.query('UPDATE waiter_probes SET next_probe_at = now() WHERE approval_id = $1', [id]);
+  await probeDueWaiters(rt);
+}
+
+describe('waiter probes', () => {
+  it('are HEADs without a body or a signature: a waiting receiver never gets a POST while the request is pending', async () => {
+    const t = await receiver(() => ({ status: 200 }));
+    const seed = await seedOrg(server.db);
+    const id = (
+      await server
+        .http(seed.key)
+        .post('/api/v1/approvals')
+        .send(approvalBody({ callback_url: `${t.url}/resume?execution=9`, callback_headers: { 'X-Resume-Token': 'tok' }, metadata: { secret_plan: 'x' } }))
+        .expect(201)
+    ).body.id as string;
+    for (let i = 0; i < 3; i++) await probeNow(id);
+    expect(t.received).toHaveLength(3);
+    for (const r of t.received) {
+      expect(r.method).toBe('HEAD');
+      expect(r.body).toBe('');
+      expect(r.headers['content-length']).toBeUndefined();
+      expect(r.headers['webhook-signature']).toBeUndefined();
+      expect(r.headers['webhook-id']).toBeUndefined();
+      expect(r.headers['x-resume-token']).toBe('tok');
+    }
+    expect(t.received.filter((r) => r.method === 'POST')).toHaveLength(0);
+
+    // Only the request's end reaches it as a POST: its one callback.
+    await server.http(seed.key).delete(`/api/v1/approvals/${id}`).expect(200);
+    await t.until(() => t.received.some((r) => r.method === 'POST'));
+    await probeNow(id);
+    expect(t.received.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(t.received.filter((r) => r.method === 'HEAD')).toHaveLength(3);
+  });
+
+  it('are claimed once: two replicas probing at the same time make one probe per due request', async () => {
+    const t = await receiver(() => ({ status: 200 }));
+    const seed = await seedOrg(server.db);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      ids.push((await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/r/${i}` })).expect(201)).body.id as string);
+    }
+    await server.db.query('UPDATE waiter_probes SET next_probe_at = now() WHERE approval_id = ANY ($1::uuid[])', [ids]);
+    await Promise.all([probeDueWaiters(runtime()), probeDueWaiters(runtime())]);
+    expect(t.received.map((r) => `${r.method} ${r.path}`).sort()).toEqual(ids.map((_, i) => `HEAD /r/${i}`));
+    const { rows } = await server.db.query<{ probes: number }>('SELECT probes FROM waiter_probes WHERE approval_id = ANY ($1::uuid[])', [ids]);
+    expect(rows.map((r) => r.probes)).toEqual(Array(6).fill(1));
+  });
+
+  it('are never lost: a probe cut off before its result was recorded (a process killed) is made again once its lease ends', async () => {
+    const t = await receiver(() => ({ status: 410 }));
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/cut` })).expect(201)).body.id as string;
+    await server.db.query('UPDATE waiter_probes SET next_probe_at = now() WHERE approval_id = $1', [id]);
+    // This "process" claims the probe and dies before it can send or record anything.
+    const dying = new AbortController();
+    const hanging: WaiterProbeRuntime = {
+      ...runtime(),
+      sender: (_d, signal) =>
+        new Promise((resolve) => signal!.addEventListener('abort', () => resolve({ startedAt: new Date(), durationMs: 0, statusCode: null, error: 'killed', retryAfterMs: null }))),
+    };
+    const cut = probeDueWaiters(hanging, dying.signal);
+    await new Promise((r) => setTimeout(r, 200));
+    dying.abort();
+    expect(await cut).toBe(0);
+    // Held by its lease: another replica does not probe it meanwhile…
+    await probeDueWaiters(runtime());
+    expect(t.received.filter((r) => r.path === '/cut')).toHaveLength(0);
+    // …and takes it up when the lease ends, as the next probe (the claim counted the lost one).
+    await server.db.query(`UPDATE waiter_probes SET lease_until = now(), next_probe_at = now() WHERE approval_id = $1 AND lease_until IS NOT NULL`, [id]);
+    await probeDueWaiters(runtime());
+    expect(t.received.filter((r) => r.path === '/cut')).toHaveLength(1);
+    const { rows } = await server.db.query<{ probes: number }>('SELECT probes FROM waiter_probes WHERE approval_id = $1', [id]);
+    expect(rows[0]!.probes).toBe(2);
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body.waiter.state).toBe('gone');
+  });
+
+  it('go through the SSRF guard: a target it refuses is never connected to, and counts as no answer', async () => {
+    const t = await receiver();
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/hook` })).expect(201)).body.id as string;
+    // The operator narrowed the allow-list since the request was made: loopback is refused again.
+    await probeNow(id, runtime(''));
+    expect(t.connections).toBe(0);
+    const { rows } = await server.db.query<{ last_error: string; unreachable: boolean }>(
+      'SELECT last_error, unreachable_since IS NOT NULL AS unreachable FROM waiter_probes WHERE approval_id = $1',
+      [id],
+    );
+    expect(rows[0]).toEqual({ last_error: 'target refused: 127.0.0.1 is a loopback address; Greenlight does not deliver to internal networks', unreachable: true });
+  });
+
+  it("show another org nothing: the flagged request, its events and its cancel are 404 to them, and their subscriptions get none of it", async () => {
+    const t = await receiver(() => ({ status: 410 }));
+    const a = await seedOrg(server.db, 'Org A');
+    const b = await seedOrg(server.db, 'Org B');
+    const hooksB = await receiver();
+    await server.http(b.key).post('/api/v1/webhooks').send({ url: `${hooksB.url}/b`, events: ['approval.waiter_gone'] }).expect(201);
+    const id = (await server.http(a.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/x` })).expect(201)).body.id as string;
+    await probeNow(id);
+    expect((await server.http(a.key).get(`/api/v1/approvals/${id}`).expect(200)).body.waiter.state).toBe('gone');
+
+    await server.http(b.key).get(`/api/v1/approvals/${id}`).expect(404);
+    await server.http(b.key).get(`/api/v1/approvals/${id}/events`).expect(404);
+    await server.http(b.key).delete(`/api/v1/approvals/${id}`).expect(404);
+    const listB = (await server.http(b.key).get('/api/v1/approvals').expect(200)).body.data as { id: string }[];
+    expect(listB.map((x) => x.id)).not.toContain(id);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hooksB.received).toHaveLength(0);
+    expect((await server.http(a.key).get(`/api/v1/approvals/${id}`).expect(200)).body.status).toBe('pending');
+  });
+
+  it('leave cancelling to the cancel rules: an approver who did not ask cannot cancel a request whose waiter is gone', async () => {
+    const t = await receiver(() => ({ status: 410 }));
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/x` })).expect(201)).body.id as string;
+    await probeNow(id);
+    const approver = await signedIn(server, seed, 'approver');
+    expect((await approver.http().get(`/api/v1/approvals/${id}`).expect(200)).body.waiter.state).toBe('gone');
+    await approver.http().delete(`/api/v1/approvals/${id}`).expect(403);
+    const admin = await signedIn(server, seed);
+    await admin.http().delete(`/api/v1/approvals/${id}`).expect(200);
+  });
+});
