@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { receiverPool } from '../testing/receiver.ts';
 import { expireDue } from '../core/state-machine.ts';
 
 let server: TestServer;
-const receivers: TestReceiver[] = [];
+const { receiver, closeReceivers } = receiverPool();
 beforeAll(async () => {
   server = await startTestServer({
     config: {
@@ -23,14 +23,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await server.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeReceivers();
 }, 60_000);
 
-async function receiver(reply?: TestReceiver['reply']) {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
 
 async function requestWithCallback(seed: SeededOrg, url: string, extra: Record<string, unknown> = {}) {
   const res = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: url, ...extra })).expect(201);

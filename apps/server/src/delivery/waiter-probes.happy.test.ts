@@ -11,14 +11,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Approval, WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { notificationsSettled, useMailServer } from '../testing/mail-world.ts';
-import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { receiverPool, startReceiver, type TestReceiver } from '../testing/receiver.ts';
 import { sessionOf } from '../testing/session.ts';
 import type { TestSmtpServer } from '../testing/smtp.ts';
 import { createConnection } from '../modules/connections/connections.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
-const receivers: TestReceiver[] = [];
+const { receiver, closeReceivers } = receiverPool();
 
 const GONE_AFTER_MS = 1500;
 useMailServer((s, m) => ([server, smtp] = [s, m]), {
@@ -30,14 +30,9 @@ useMailServer((s, m) => ([server, smtp] = [s, m]), {
   GREENLIGHT_DELIVERY_TIMEOUT_MS: '1000',
 });
 afterAll(async () => {
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeReceivers();
 });
 
-async function receiver(reply?: TestReceiver['reply']) {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
 
 async function waitFor<T>(f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {

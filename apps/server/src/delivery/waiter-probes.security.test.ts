@@ -6,14 +6,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
-import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { receiverPool } from '../testing/receiver.ts';
 import { signedIn } from '../testing/session.ts';
 import { httpSender } from './http-sender.ts';
 import { parseAllowCidrs } from './ssrf.ts';
 import { probeDueWaiters, type WaiterProbeRuntime } from './waiter-probes.ts';
 
 let server: TestServer;
-const receivers: TestReceiver[] = [];
+const { receiver, closeReceivers } = receiverPool();
 beforeAll(async () => {
   server = await startTestServer({
     config: {
@@ -27,14 +27,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await server.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeReceivers();
 }, 60_000);
 
-async function receiver(reply?: TestReceiver['reply']) {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
 
 function runtime(allowCidrs = '127.0.0.0/8'): WaiterProbeRuntime {
   return {

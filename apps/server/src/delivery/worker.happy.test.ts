@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { startReceiver, type TestReceiver } from '../testing/receiver.ts';
+import { receiverPool, startReceiver } from '../testing/receiver.ts';
 
 let server: TestServer;
-const receivers: TestReceiver[] = [];
+const { receiver, closeReceivers } = receiverPool();
 beforeAll(async () => {
   server = await startTestServer({
     config: {
@@ -22,14 +22,9 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await server.stop();
-  await Promise.all(receivers.map((r) => r.close()));
+  await closeReceivers();
 }, 60_000);
 
-async function receiver(reply?: TestReceiver['reply']) {
-  const r = await startReceiver(reply);
-  receivers.push(r);
-  return r;
-}
 
 async function subscribe(seed: SeededOrg, url: string, events: string[]) {
   const res = await server.http(seed.key).post('/api/v1/webhooks').send({ url, events }).expect(201);
@@ -106,8 +101,7 @@ describe('retries', () => {
     expect(failed.every((d) => d.n_attempts >= 2 && d.status !== 'delivered')).toBe(true);
 
     // The receiver comes back where it was.
-    const revived = await startReceiver(undefined, '127.0.0.1', port);
-    receivers.push(revived);
+    const revived = await receiver(undefined, '127.0.0.1', port);
     await revived.until(() => revived.ids().size === 5);
     const titles = revived.received.map((x) => (JSON.parse(x.body) as WebhookPayload).data.approval!.title).sort();
     expect(titles).toEqual(['outage 0', 'outage 1', 'outage 2', 'outage 3', 'outage 4']);

@@ -108,3 +108,21 @@ export async function startReceiver(
   r.url = `http://${host}:${r.port}`;
   return r;
 }
+
+/**
+ * The receivers one test file starts, closed together when it ends:
+ * `const { receiver, closeReceivers } = receiverPool()`, then `receiver(reply)` wherever a test needs one.
+ */
+export function receiverPool(): { receiver: typeof startReceiver; closeReceivers: () => Promise<void> } {
+  const started: TestReceiver[] = [];
+  return {
+    async receiver(...args) {
+      const r = await startReceiver(...args);
+      started.push(r);
+      return r;
+    },
+    async closeReceivers() {
+      await Promise.all(started.map((r) => r.close()));
+    },
+  };
+}
