@@ -45,8 +45,10 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
       await defaults.getByLabel('then every', { exact: true }).fill('1d');
       await defaults.getByLabel('at most', { exact: true }).fill('3');
       await defaults.getByLabel('Escalate after', { exact: true }).fill('2d');
-      await defaults.getByRole('button', { name: 'Save reminder policy' }).click();
-      await defaults.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+      // The defaults card holds two forms, each with its own "Saved.": this one's.
+      const policyForm = defaults.locator('form').filter({ has: page.getByRole('button', { name: 'Save reminder policy' }) });
+      await policyForm.getByRole('button', { name: 'Save reminder policy' }).click();
+      await policyForm.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
       await shot(page, `notifications-${viewport.name}`);
 
       // What the page saved, read back as the API has it.
@@ -72,13 +74,13 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
       await asMember.context.close();
 
       // Escalation may ask a team, as any step may; the page shows it again after a reload rather than losing it.
-      await defaults.getByLabel('to', { exact: true }).selectOption({ label: 'team Oncall' });
+      await defaults.getByRole('combobox', { name: 'to', exact: true }).selectOption({ label: 'team Oncall' });
       await defaults.getByRole('button', { name: 'Save reminder policy' }).click();
       await expect
         .poll(async () => (await server.db.query<{ reminder_policy: { escalate: unknown } }>('SELECT reminder_policy FROM orgs WHERE id = $1', [seed.org.id])).rows[0]!.reminder_policy.escalate)
         .toEqual({ after: '2d', to: { team_id: oncall.id } });
       await page.reload();
-      const select = page.getByTestId('org-defaults').getByLabel('to', { exact: true });
+      const select = page.getByTestId('org-defaults').getByRole('combobox', { name: 'to', exact: true });
       await expect.poll(() => select.inputValue()).toBe(`team:${oncall.id}`);
       expect(await select.locator(`option[value="team:${oncall.id}"]`).textContent()).toBe('team Oncall');
 
