@@ -59,7 +59,7 @@ describe.skipIf(!browserTestsRun)('the Routing rules page in Chromium', () => {
       expect((await server.http(seed.key).get('/api/v1/routing-rules').expect(200)).body.version).toBe(0);
 
       await save.click();
-      await page.getByText('Saved.').waitFor();
+      await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
       await shot(page, `routing-saved-${viewport.name}`);
       const { body: set } = await server.http(seed.key).get('/api/v1/routing-rules').expect(200);
       expect(set).toMatchObject({

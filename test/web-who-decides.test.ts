@@ -49,6 +49,8 @@ describe.skipIf(!browserTestsRun)('who may decide, the counters of a run and the
       await page.reload();
       expect(await who.getByLabel(/Admins \(and API keys\) may decide/).isChecked()).toBe(true);
       expect(await who.getByLabel('The people each request asks').isChecked()).toBe(true);
+      // Measured once every card of the page has loaded (members, sessions, Slack…), not mid-way.
+      await page.waitForLoadState('networkidle');
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
       await shot(page, `who-decides-${viewport.name}`);
 
