@@ -50,6 +50,9 @@ export function AuditLogPage() {
     ...(me ? [[me.org.id, `the organization ${me.org.name}`] as const] : []),
   ]);
 
+  // The log waits for the names it shows instead of ids, so it never flashes raw ids (a source that failed shows ids).
+  const namesLoading = [members, teams, flows, connections].some((r) => r.loading && !r.data && !r.error);
+
   if (me && me.user?.role !== 'admin') return <p className="muted">Only admins can read the audit log.</p>;
 
   const entries = [...(first.data?.data ?? []), ...(more?.entries ?? [])];
@@ -111,7 +114,7 @@ export function AuditLogPage() {
         </p>
       </section>
       <ErrorMessage error={first.error ?? moreError} />
-      {first.loading && !first.data ? (
+      {(first.loading && !first.data) || namesLoading ? (
         <p className="muted">Loading…</p>
       ) : entries.length === 0 ? (
         <p className="muted" data-testid="audit-empty">
