@@ -44,6 +44,8 @@ describe('main.ts', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${s.url}/readyz`)).json()).toEqual({ status: 'ready', database: expectedDatabase, rate_limit_store: 'memory' });
 
+    // The first-run link is printed once the server listens, so /healthz may answer a moment before it.
+    for (let i = 0; i < 200 && !s.output().stdout.includes('First run'); i++) await new Promise((r) => setTimeout(r, 50));
     const { stdout } = s.output();
     expect(stdout).toContain('First run: org "default" created with admin ops@example.test.');
     expect(stdout).toMatch(new RegExp(`^  http://127\\.0\\.0\\.1:${s.port}/sign-in/[A-Za-z0-9_-]{43}$`, 'm'));
