@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
+import type { Queryable } from '../storage/database.ts';
 import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type ExecutionStatus, type OnExpiry, type Priority, type Routing } from '@greenlight/contract';
 
 /**
@@ -86,6 +87,25 @@ export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
 
 /** The select list of an ApprovalRow from `approvals a`. */
 export const APPROVAL_COLUMNS = READ.map((c) => (c === 'seq' ? 'a.seq::text AS seq' : `a.${c}`)).join(', ');
+
+/**
+ * The condition "this request, in this org" for a statement kept prepared (a named statement, or one
+ * inside a PL/pgSQL function): `$id` and `$org` are its parameters. Postgres plans such a statement
+ * once per connection for any parameters (a generic plan), and a connection opened on a new
+ * database, when `approvals` is still nearly empty and never analyzed, found an index that starts with
+ * `org_id` as cheap as the primary key and kept that plan: every read of one request then walked all
+ * of its org's requests (1.4 ms instead of 0.05 under bench S1's load, growing with the table until
+ * autovacuum analyzed it). `IS NOT DISTINCT FROM` is the same test for these non-null values but no
+ * index can serve it, so the primary key is the only way in and the org is checked on the row found.
+ * storage/functions/greenlight_lock_pending.sql writes the same condition for the same reason.
+ */
+export const IN_ORG = (id: string, org: string) => `a.id = ${id} AND a.org_id IS NOT DISTINCT FROM ${org}`;
+
+/** A request by id, if it is in the org: what `GET /approvals/:id` and a long poll read, prepared on each connection. */
+export async function approvalInOrg(db: Queryable, orgId: string, id: string): Promise<ApprovalRow | undefined> {
+  const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE ${IN_ORG('$1', '$2')}`, [id, orgId], { prepare: 'approval_in_org' });
+  return rows[0];
+}
 
 /**
  * What a create writes (storage/functions/greenlight_create_approvals.sql takes these keys as JSON);

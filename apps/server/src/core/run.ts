@@ -36,6 +36,7 @@ export async function runOf(
       WHERE v.approval_id = $1
       ORDER BY v.created_at, v.step_order, v.voter_id`,
     [a.id],
+    { prepare: 'run_votes' },
   );
   const results: ReviewerResult[] = votes.map((v) => ({
     reviewer: { type: v.voter_type, id: v.voter_id, name: v.name },
@@ -48,6 +49,7 @@ export async function runOf(
   const { rows: steps } = await db.query<StepRow & { name: string | null; time_limit_seconds: number | null }>(
     `SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = $1 ORDER BY s.step_order`,
     [a.id],
+    { prepare: 'run_steps' },
   );
   if (steps.length === 0) return { run: null, results };
   const pending = steps.find((s) => s.status === 'pending');

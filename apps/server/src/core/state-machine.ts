@@ -72,7 +72,7 @@ import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReaso
 import { sqlState, type Database, type Queryable } from '../storage/database.ts';
 import { ApiError, emergencyStop, notFound } from '../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
-import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, revocableUntil, toApproval, type ApprovalRow } from './approval-record.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from './approval-record.ts';
 import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
@@ -230,7 +230,7 @@ async function stepById(db: Queryable, stepId: string): Promise<Step> {
 
 async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
   const { rows: content } = await db.query<Pick<ApprovalRow, 'title' | 'description' | 'metadata' | 'changes'>>(
-    'SELECT a.title, a.description, a.metadata, a.changes FROM approvals a WHERE a.id = $1 AND a.org_id = $2',
+    `SELECT a.title, a.description, a.metadata, a.changes FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
     [approvalId, caller.org.id],
     { prepare: 'decision_content' },
   );

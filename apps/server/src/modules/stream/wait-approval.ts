@@ -1,8 +1,7 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
-import type { Queryable } from '../../storage/database.ts';
-import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
+import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { notePollWait } from '../../delivery/waiter-probes.ts';
 
@@ -12,11 +11,6 @@ import { notePollWait } from '../../delivery/waiter-probes.ts';
  * such a loss can cause, at one cheap indexed read per waiter per interval.
  */
 export const WAIT_RECHECK_MS = 5_000;
-
-async function load(db: Queryable, orgId: string, id: string): Promise<ApprovalRow | undefined> {
-  const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2`, [id, orgId]);
-  return rows[0];
-}
 
 /**
  * `GET /approvals/:id/wait`. The waiter is registered on the event bus BEFORE the row is read: a
@@ -32,7 +26,7 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
   let noted: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number } | null = null;
   try {
     for (;;) {
-      const row = await load(deps.db, auth.org.id, params.id);
+      const row = await approvalInOrg(deps.db, auth.org.id, params.id);
       if (!row) throw notFound();
       if (noted === null && row.status === 'pending' && row.callback_url === null && deps.config.GREENLIGHT_WAITER_PROBES) {
         noted = { approvalId: row.id, orgId: row.org_id, timeoutMs: query.timeout * 1000, goneAfterMs: deps.config.GREENLIGHT_WAITER_GONE_AFTER_MS };

@@ -19,7 +19,9 @@ BEGIN
   SELECT ap AS row, o.emergency_stop AS stopped, (ap.expires_at IS NOT NULL AND ap.expires_at <= now()) AS expired
     INTO locked
     FROM approvals ap JOIN orgs o ON o.id = ap.org_id
-   WHERE ap.id = p_approval AND ap.org_id = p_org
+   -- Not `ap.org_id = p_org`: the function's plan is kept for the session, and one made while the
+   -- table was nearly empty read the request through an org_id index (core/approval-record.ts, IN_ORG).
+   WHERE ap.id = p_approval AND ap.org_id IS NOT DISTINCT FROM p_org
      FOR UPDATE OF ap FOR SHARE OF o;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_FOUND', DETAIL = '{"subject":"approval"}';
