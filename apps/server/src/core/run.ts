@@ -1,5 +1,6 @@
 import type { ApprovalStatus, ReviewerResult, Run } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
+import { APPROVAL_COLUMNS, IN_ORG, type ApprovalRow } from './approval-record.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 
 interface VoteRow {
@@ -9,48 +10,65 @@ interface VoteRow {
   name: string | null;
   decision: 'approve' | 'reject';
   comment: string | null;
-  created_at: Date;
+  /** A timestamp as JSON writes it. */
+  created_at: string;
   on_behalf_of: string | null;
   on_behalf_name: string | null;
 }
 
+type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; name: string | null; time_limit_seconds: number | null };
+
 /**
- * A request's run and its reviewers' results, as `GET /approvals/:id` shows them: every vote, oldest
- * first, with the voter's current name (a person's name or email, a connection's name) and whom a
- * delegate voted for; and, when the
- * request has steps, each step with its votes and the active step (the lowest pending one while the
- * request is pending).
+ * A request with its run, in one statement: `GET /approvals/:id` is among the most frequent calls
+ * (every polling automation makes it), and its votes and steps read apart were two more round trips.
+ * Votes come oldest first, with the voter's current name (a person's name or email, a connection's
+ * name) and whom a delegate voted for; steps in their order. Prepared on each connection: every part
+ * is found by the request's primary key (IN_ORG says why that matters for a kept plan).
  */
-export async function runOf(
-  db: Queryable,
-  a: { id: string; status: ApprovalStatus; flow_id: string | null; flow_version: number | null },
-): Promise<{ run: Run | null; results: ReviewerResult[] }> {
-  const { rows: votes } = await db.query<VoteRow>(
-    `SELECT v.step_order, v.voter_type, v.voter_id, v.decision, v.comment, v.created_at, v.on_behalf_of,
-            CASE v.voter_type WHEN 'user' THEN coalesce(u.name, u.email) ELSE c.name END AS name,
-            coalesce(ob.name, ob.email) AS on_behalf_name
-       FROM approval_votes v
-       LEFT JOIN users u ON v.voter_type = 'user' AND u.id = v.voter_id
-       LEFT JOIN users ob ON ob.id = v.on_behalf_of
-       LEFT JOIN connections c ON v.voter_type = 'connection' AND c.id = v.voter_id
-      WHERE v.approval_id = $1
-      ORDER BY v.created_at, v.step_order, v.voter_id`,
-    [a.id],
-    { prepare: 'run_votes' },
+export async function approvalWithRun(db: Queryable, orgId: string, id: string): Promise<(ApprovalRow & { run_votes: VoteRow[]; run_steps: RunStepRow[] }) | undefined> {
+  const { rows } = await db.query<ApprovalRow & { run_votes: VoteRow[]; run_steps: RunStepRow[] }>(
+    `SELECT ${APPROVAL_COLUMNS},
+            (SELECT coalesce(json_agg(json_build_object(
+                      'step_order', v.step_order, 'voter_type', v.voter_type, 'voter_id', v.voter_id, 'decision', v.decision,
+                      'comment', v.comment, 'created_at', v.created_at, 'on_behalf_of', v.on_behalf_of,
+                      'name', CASE v.voter_type WHEN 'user' THEN coalesce(u.name, u.email) ELSE c.name END,
+                      'on_behalf_name', coalesce(ob.name, ob.email))
+                    ORDER BY v.created_at, v.step_order, v.voter_id), '[]'::json)
+               FROM approval_votes v
+               LEFT JOIN users u ON v.voter_type = 'user' AND u.id = v.voter_id
+               LEFT JOIN users ob ON ob.id = v.on_behalf_of
+               LEFT JOIN connections c ON v.voter_type = 'connection' AND c.id = v.voter_id
+              WHERE v.approval_id = a.id) AS run_votes,
+            (SELECT coalesce(json_agg(to_json(x) ORDER BY x.step_order), '[]'::json)
+               FROM (SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = a.id) x) AS run_steps
+       FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
+    [id, orgId],
+    { prepare: 'approval_with_run' },
   );
-  const results: ReviewerResult[] = votes.map((v) => ({
+  return rows[0];
+}
+
+/**
+ * A request's run and its reviewers' results, as `GET /approvals/:id` shows them, from what
+ * approvalWithRun read: every vote, and, when the request has steps, each step with its votes and the
+ * active step (the lowest pending one while the request is pending).
+ */
+export function runOf(a: {
+  status: ApprovalStatus;
+  flow_id: string | null;
+  flow_version: number | null;
+  run_votes: VoteRow[];
+  run_steps: RunStepRow[];
+}): { run: Run | null; results: ReviewerResult[] } {
+  const results: ReviewerResult[] = a.run_votes.map((v) => ({
     reviewer: { type: v.voter_type, id: v.voter_id, name: v.name },
     step_order: v.step_order === 0 ? null : v.step_order,
     result: v.decision === 'approve' ? 'approved' : 'rejected',
     comment: v.comment,
-    decided_at: v.created_at.toISOString(),
+    decided_at: new Date(v.created_at).toISOString(),
     on_behalf_of: v.on_behalf_of ? { id: v.on_behalf_of, name: v.on_behalf_name } : null,
   }));
-  const { rows: steps } = await db.query<StepRow & { name: string | null; time_limit_seconds: number | null }>(
-    `SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = $1 ORDER BY s.step_order`,
-    [a.id],
-    { prepare: 'run_steps' },
-  );
+  const steps = a.run_steps;
   if (steps.length === 0) return { run: null, results };
   const pending = steps.find((s) => s.status === 'pending');
   return {
@@ -63,7 +81,7 @@ export async function runOf(
       steps: steps.map((s) => {
         const own = results.filter((r) => r.step_order === s.step_order);
         return {
-          ...toStep(s),
+          ...toStep({ ...s, decided_at: s.decided_at === null ? null : new Date(s.decided_at) }),
           name: s.name,
           time_limit_seconds: s.time_limit_seconds,
           approvals: own.filter((r) => r.result === 'approved').length,

@@ -1,13 +1,13 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
-import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
+import { toApproval } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
-import { runOf } from '../../core/run.ts';
+import { approvalWithRun, runOf } from '../../core/run.ts';
 
 /** Another org's id answers exactly like an unknown one (OWASP API1: no existence oracle). */
 export const getApproval: Handler<Routes['getApproval']> = async ({ params, auth, deps }) => {
-  const row = await approvalInOrg(deps.db, auth.org.id, params.id);
+  const row = await approvalWithRun(deps.db, auth.org.id, params.id);
   if (!row) throw notFound();
-  return { status: 200, body: { ...forViewer(auth, toApproval(row)), ...(await runOf(deps.db, row)) } };
+  return { status: 200, body: { ...forViewer(auth, toApproval(row)), ...runOf(row) } };
 };
