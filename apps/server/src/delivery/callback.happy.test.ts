@@ -2,29 +2,19 @@
  * A request's callback_url: the decision's callback arrives signed with the org's callback secret,
  * and `callback_delivered` in the PATCH answer tells whether the inline first attempt (≤ ~2 s) got a 2xx.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { WebhookPayload } from '@greenlight/contract';
-import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { receiverPool } from '../testing/receiver.ts';
+import { approvalBody, seedOrg, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { useCallbackServer } from '../testing/callback-world.ts';
 import { expireDue } from '../core/state-machine.ts';
 
 let server: TestServer;
-const { receiver, closeReceivers } = receiverPool();
-beforeAll(async () => {
-  server = await startTestServer({
-    config: {
-      GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
-      GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms',
-      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
-      GREENLIGHT_DELIVERY_TIMEOUT_MS: '5000',
-    },
-  });
-}, 60_000);
-afterAll(async () => {
-  await server.stop();
-  await closeReceivers();
-}, 60_000);
+const { receiver } = useCallbackServer((s) => (server = s), {
+  GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms',
+  GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+  GREENLIGHT_DELIVERY_TIMEOUT_MS: '5000',
+});
 
 
 async function requestWithCallback(seed: SeededOrg, url: string, extra: Record<string, unknown> = {}) {

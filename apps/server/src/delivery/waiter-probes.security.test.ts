@@ -4,31 +4,21 @@
  * anything. The server's own probe job is slowed down here: each test probes by calling the job's
  * function, with the sender the case needs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
-import { receiverPool } from '../testing/receiver.ts';
+import { describe, expect, it } from 'vitest';
+import { approvalBody, seedOrg, type TestServer } from '../testing/harness.ts';
+import { useCallbackServer } from '../testing/callback-world.ts';
 import { signedIn } from '../testing/session.ts';
 import { httpSender } from './http-sender.ts';
 import { parseAllowCidrs } from './ssrf.ts';
 import { probeDueWaiters, type WaiterProbeRuntime } from './waiter-probes.ts';
 
 let server: TestServer;
-const { receiver, closeReceivers } = receiverPool();
-beforeAll(async () => {
-  server = await startTestServer({
-    config: {
-      GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
-      GREENLIGHT_WAITER_PROBE_AFTER_MS: '100',
-      GREENLIGHT_WAITER_PROBE_MAX_MS: '100',
-      GREENLIGHT_WAITER_POLL_MS: '3600000',
-      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
-    },
-  });
-}, 60_000);
-afterAll(async () => {
-  await server.stop();
-  await closeReceivers();
-}, 60_000);
+const { receiver } = useCallbackServer((s) => (server = s), {
+  GREENLIGHT_WAITER_PROBE_AFTER_MS: '100',
+  GREENLIGHT_WAITER_PROBE_MAX_MS: '100',
+  GREENLIGHT_WAITER_POLL_MS: '3600000',
+  GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+});
 
 
 function runtime(allowCidrs = '127.0.0.0/8'): WaiterProbeRuntime {

@@ -2,28 +2,19 @@
  * The outbox worker against real receivers on 127.0.0.1 (allowed by GREENLIGHT_CALLBACK_ALLOW_CIDRS),
  * with a retry schedule shortened by configuration.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { WebhookPayload } from '@greenlight/contract';
-import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { receiverPool, startReceiver } from '../testing/receiver.ts';
+import { approvalBody, seedOrg, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { useCallbackServer } from '../testing/callback-world.ts';
+import { startReceiver } from '../testing/receiver.ts';
 
 let server: TestServer;
-const { receiver, closeReceivers } = receiverPool();
-beforeAll(async () => {
-  server = await startTestServer({
-    config: {
-      GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
-      GREENLIGHT_DELIVERY_SCHEDULE: '0,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms',
-      GREENLIGHT_DELIVERY_SWEEP_MS: '100',
-      GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000',
-    },
-  });
-}, 60_000);
-afterAll(async () => {
-  await server.stop();
-  await closeReceivers();
-}, 60_000);
+const { receiver } = useCallbackServer((s) => (server = s), {
+  GREENLIGHT_DELIVERY_SCHEDULE: '0,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms,150ms',
+  GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+  GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000',
+});
 
 
 async function subscribe(seed: SeededOrg, url: string, events: string[]) {
