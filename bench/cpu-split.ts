@@ -5,24 +5,10 @@
  * and the latency. On a 2-core machine that also runs the load generator, this is what bounds P1
  * and gives P2 its tail.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { busyPercent, cpuSeconds, createDatabase, load, machineTicks, record, seed, startHelper, startServer, storageEnv, LOAD_KEYS } from './lib.ts';
+import { busyPercent, cpuSeconds, postgresCpu, createDatabase, load, machineTicks, record, seed, startHelper, startServer, storageEnv, LOAD_KEYS } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 450);
 const SECS = 10;
-
-/** CPU seconds used so far by every process named `postgres` (backends, WAL writer, checkpointer…). */
-function postgresCpu(): number {
-  let s = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') s += cpuSeconds(Number(pid));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return s;
-}
 
 const figures: Record<string, unknown> = { rate: RATE, seconds: SECS };
 const lines: string[] = [];

@@ -3,7 +3,7 @@
  * processes, the bare-app baselines, load from a separate process (autocannon) and recording.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -354,6 +354,19 @@ export function tcpCounter(name: string): number {
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used so far by every process named `postgres` (backends, WAL writer, checkpointer…). */
+export function postgresCpu(): number {
+  let s = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') s += cpuSeconds(Number(pid));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return s;
 }
 
 /** The machine's CPU time so far, from /proc/stat: busy (user, nice, system, irq, softirq, steal) and all (those plus idle and iowait), in ticks. */

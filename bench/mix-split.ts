@@ -10,26 +10,12 @@
  * BENCH_MIX_KEEP=1 keeps the databases for EXPLAIN afterwards.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { busyPercent, cpuSeconds, createDatabase, HERE, machineTicks, PG_ADMIN_URL, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
+import { busyPercent, cpuSeconds, postgresCpu, createDatabase, HERE, machineTicks, PG_ADMIN_URL, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 600);
 const SECS = Number(process.argv[3] ?? 20);
 const KINDS = (process.env.BENCH_MIX_KINDS ?? 'bare,server').split(',') as ('bare' | 'server')[];
-
-/** CPU seconds used so far by every process named `postgres` (backends, WAL writer, checkpointer…). */
-function postgresCpu(): number {
-  let s = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') s += cpuSeconds(Number(pid));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return s;
-}
 
 interface CannonResult {
   sent: number;

@@ -43,7 +43,7 @@ async function run(kind: 'pglite' | 'postgres') {
   try {
     const seeded = await seed(storage, 4);
     await seedBacklog(storage, seeded.orgId);
-    const phase = async (retention: boolean): Promise<{ figures: LoadFigures; batches: number[]; held: number[]; purged: number }> => {
+    const phase = async (retention: boolean): Promise<{ figures: LoadFigures; batches: number[]; held: number[]; limits: number[]; purged: number }> => {
       const server = await startServer({
         ...storageEnv(storage),
         LOG_LEVEL: 'debug',
