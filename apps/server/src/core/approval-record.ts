@@ -101,7 +101,7 @@ export const APPROVAL_COLUMNS = READ.map((c) => (c === 'seq' ? 'a.seq::text AS s
  */
 export const IN_ORG = (id: string, org: string) => `a.id = ${id} AND a.org_id IS NOT DISTINCT FROM ${org}`;
 
-/** A request by id, if it is in the org: what `GET /approvals/:id` and a long poll read, prepared on each connection. */
+/** A request by id, if it is in the org: what a long poll reads again on each wake-up, prepared on each connection (`GET /approvals/:id` reads it with its run: core/run.ts). */
 export async function approvalInOrg(db: Queryable, orgId: string, id: string): Promise<ApprovalRow | undefined> {
   const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE ${IN_ORG('$1', '$2')}`, [id, orgId], { prepare: 'approval_in_org' });
   return rows[0];
