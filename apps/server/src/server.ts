@@ -12,7 +12,6 @@ import { every, type Job } from './jobs/every.ts';
 import { expireDue } from './core/state-machine.ts';
 import { startSearchIndexUpkeep } from './modules/approvals/search-index-upkeep.ts';
 import { startRetention, warmUpRetention } from './modules/approvals/retention.ts';
-import { recordPurge } from './modules/approvals/record-purge.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
@@ -70,7 +69,7 @@ export async function startGreenlight(
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
-  if (config.GREENLIGHT_RETENTION_DAYS !== undefined) await warmUpRetention(db, { days: config.GREENLIGHT_RETENTION_DAYS, record: recordPurge });
+  if (config.GREENLIGHT_RETENTION_DAYS !== undefined) await warmUpRetention(db, { days: config.GREENLIGHT_RETENTION_DAYS });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());
@@ -92,7 +91,6 @@ export async function startGreenlight(
         batchSize: config.GREENLIGHT_RETENTION_BATCH,
         intervalMs: config.GREENLIGHT_RETENTION_SWEEP_MS,
         pauseMs: RETENTION_PAUSE_MS,
-        record: recordPurge,
       }),
     );
   }

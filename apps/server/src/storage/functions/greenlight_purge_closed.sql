@@ -1,15 +1,23 @@
 -- Retention: removes at most p_limit requests that left `pending` (decided, cancelled or expired)
 -- before p_before, oldest first, with everything that refers to them: votes, steps, comments, their
--- events and those events' deliveries with every attempt, the decision links of its emails and its Slack messages. A request with a delivery still pending or
--- in flight waits for a later batch. Rows another transaction holds are skipped, not waited for.
+-- events and those events' deliveries with every attempt, the decision links of its emails and its
+-- Slack messages. A request with a delivery still pending or in flight waits for a later batch. Rows
+-- another transaction holds are skipped, not waited for.
 --
--- Returns first, one row per org, what the batch removes (the caller records it in the org's audit
--- log in the same transaction), then removes it. The events table refuses deletes
--- (events_append_only.sql) except inside this function, which says so with a transaction-local
--- setting: that guards against a stray DELETE, not against someone who can drop the trigger.
-CREATE OR REPLACE FUNCTION greenlight_purge_closed(p_before timestamptz, p_limit integer)
-RETURNS TABLE (org_id uuid, requests integer, comments integer, events integer, deliveries integer,
-               oldest_created_at timestamptz, newest_closed_at timestamptz)
+-- Each org whose requests go gets one `retention.purged` entry in its audit log (the shape of
+-- core/audit.ts's entries, actor the system named `retention`): how many requests, comments, events
+-- and deliveries, when the oldest was created and the newest closed, and p_older_than_days. Returns
+-- one row per such org with how many requests it lost.
+--
+-- A batch is this one statement: removed and recorded in its own transaction, or neither, and on the
+-- embedded database (one connection) it holds the database for this statement alone, with no round
+-- trip to the server's thread in between (modules/approvals/retention.ts sizes batches by that time).
+--
+-- The events table refuses deletes (events_append_only.sql) except inside this function, which says
+-- so with a transaction-local setting: that guards against a stray DELETE, not against someone who
+-- can drop the trigger.
+CREATE OR REPLACE FUNCTION greenlight_purge_closed(p_before timestamptz, p_limit integer, p_older_than_days integer)
+RETURNS TABLE (org_id uuid, requests integer)
 LANGUAGE plpgsql AS $$
 DECLARE
   ids uuid[];
@@ -33,12 +41,18 @@ BEGIN
    WHERE d.event_id = ANY (event_ids) OR d.approval_id = ANY (ids);
 
   RETURN QUERY
-    SELECT r.org_id, count(*)::int,
-           (SELECT count(*)::int FROM comments c WHERE c.approval_id = ANY (ids) AND c.org_id = r.org_id),
-           (SELECT count(*)::int FROM events e WHERE e.id = ANY (event_ids) AND e.org_id = r.org_id),
-           (SELECT count(*)::int FROM deliveries d WHERE d.id = ANY (delivery_ids) AND d.org_id = r.org_id),
-           min(r.created_at), max(coalesce(r.decided_at, r.cancelled_at, r.expired_at))
-      FROM approvals r WHERE r.id = ANY (ids) GROUP BY r.org_id;
+    INSERT INTO audit_log (org_id, type, actor_type, actor_name, details)
+    SELECT r.org_id, 'retention.purged', 'system', 'retention',
+           jsonb_build_object(
+             'requests', count(*),
+             'comments', (SELECT count(*) FROM comments c WHERE c.approval_id = ANY (ids) AND c.org_id = r.org_id),
+             'events', (SELECT count(*) FROM events e WHERE e.id = ANY (event_ids) AND e.org_id = r.org_id),
+             'deliveries', (SELECT count(*) FROM deliveries d WHERE d.id = ANY (delivery_ids) AND d.org_id = r.org_id),
+             'oldest_created_at', to_char(min(r.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'newest_closed_at', to_char(max(coalesce(r.decided_at, r.cancelled_at, r.expired_at)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'older_than_days', p_older_than_days)
+      FROM approvals r WHERE r.id = ANY (ids) GROUP BY r.org_id
+    RETURNING audit_log.org_id, (audit_log.details->>'requests')::int;
 
   PERFORM set_config('greenlight.purging', 'on', true);
   DELETE FROM decision_links l WHERE l.approval_id = ANY (ids);
