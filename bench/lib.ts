@@ -369,16 +369,25 @@ export function postgresCpu(): number {
   return s;
 }
 
-/** The machine's CPU time so far, from /proc/stat: busy (user, nice, system, irq, softirq, steal) and all (those plus idle and iowait), in ticks. */
-export function machineTicks(): { busy: number; all: number } {
+/**
+ * The machine's CPU time so far, from /proc/stat: busy (user, nice, system, irq, softirq, steal) and
+ * all (those plus idle and iowait), in ticks; and steal apart, the time the hypervisor gave this
+ * machine's CPUs to someone else, which stalls every process here at random.
+ */
+export function machineTicks(): { busy: number; all: number; steal: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
-  return { busy: user + nice + system + irq + softirq + steal, all: user + nice + system + idle + iowait + irq + softirq + steal };
+  return { busy: user + nice + system + irq + softirq + steal, all: user + nice + system + idle + iowait + irq + softirq + steal, steal };
 }
 
 /** The machine's busy share between two machineTicks() readings, in whole percent. */
 export function busyPercent(from: { busy: number; all: number }, to: { busy: number; all: number }): number {
   return Math.round((100 * (to.busy - from.busy)) / (to.all - from.all));
+}
+
+/** The share of the machine's CPU time stolen by the hypervisor between two machineTicks() readings, in whole percent. */
+export function stealPercent(from: { steal: number; all: number }, to: { steal: number; all: number }): number {
+  return Math.round((100 * (to.steal - from.steal)) / (to.all - from.all));
 }
 
 /** The cluster's current WAL position; the difference across a run / its requests = WAL bytes per request (cluster-wide, so other work on the cluster adds to it). */
