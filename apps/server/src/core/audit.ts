@@ -28,7 +28,9 @@ export interface AuditRecord {
 
 /**
  * Appends one entry to the org audit log. Call it with the transaction that makes the change, so the
- * entry commits with it or not at all; the table refuses updates and deletes.
+ * entry commits with it or not at all; the table refuses updates and deletes. Two SQL functions write
+ * entries of this shape inside their own statement: greenlight_decide.sql (an admin override, a
+ * delegate's vote) and greenlight_purge_closed.sql (retention).
  */
 export async function recordAudit(tx: Queryable, entry: AuditRecord): Promise<void> {
   const actorId = entry.actor.type === 'system' ? null : entry.actor.id;
