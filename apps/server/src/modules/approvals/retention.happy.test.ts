@@ -143,7 +143,7 @@ describe('retention batch size', () => {
 });
 
 describe('the retention job of a running server', () => {
-  it('sweeps in batches that start at one request and double up to GREENLIGHT_RETENTION_BATCH, each recorded', async () => {
+  it('sweeps in batches that start at one request and grow up to GREENLIGHT_RETENTION_BATCH, each recorded', async () => {
     const s = await startTestServer({ config: { GREENLIGHT_RETENTION_DAYS: '30', GREENLIGHT_RETENTION_BATCH: '4', GREENLIGHT_RETENTION_SWEEP_MS: '100' } });
     try {
       const org = await seedOrg(s.db);
