@@ -29,10 +29,11 @@ for (const kind of KINDS) {
   try {
     const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
     const seeded = await seed(storage, LOAD_KEYS);
+    const nodeOptions: Record<string, string> = process.env.BENCH_MIX_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_MIX_NODE_OPTIONS } : {};
     const proc =
       kind === 'server'
-        ? await startServer({ ...storageEnv(storage), GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', ...(process.env.BENCH_MIX_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_MIX_NODE_OPTIONS } : {}) })
-        : await startHelper('bare-soak.mjs', [], { DATABASE_URL: database.url, ...(process.env.BENCH_MIX_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_MIX_NODE_OPTIONS } : {}) });
+        ? await startServer({ ...storageEnv(storage), GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', ...nodeOptions })
+        : await startHelper('bare-soak.mjs', [], { DATABASE_URL: database.url, ...nodeOptions });
     try {
       const statements = process.env.BENCH_MIX_STATEMENTS === '1' && kind === 'server';
       if (statements) await pgQuery(PG_ADMIN_URL)('SELECT pg_stat_statements_reset()');

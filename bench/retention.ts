@@ -22,7 +22,7 @@ const BATCH = process.env.BENCH_RETENTION_BATCH ?? '25';
 const WARMUP = Number(process.env.BENCH_RETENTION_WARMUP ?? 3);
 
 interface Batch {
-  /** When it asked for its transaction, by the server's clock (the machine's, as this process's). */
+  /** When it asked for the database, by the server's clock (the machine's, as this process's). */
   startedAt: number;
   ms: number;
   limit: number;

@@ -17,6 +17,7 @@ interface VoteRow {
 }
 
 type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; name: string | null; time_limit_seconds: number | null };
+type ApprovalWithRunRow = ApprovalRow & { run_votes: VoteRow[]; run_steps: RunStepRow[] };
 
 /**
  * A request with its run, in one statement: `GET /approvals/:id` is among the most frequent calls
@@ -25,8 +26,8 @@ type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; nam
  * name) and whom a delegate voted for; steps in their order. Prepared on each connection: every part
  * is found by the request's primary key (IN_ORG says why that matters for a kept plan).
  */
-export async function approvalWithRun(db: Queryable, orgId: string, id: string): Promise<(ApprovalRow & { run_votes: VoteRow[]; run_steps: RunStepRow[] }) | undefined> {
-  const { rows } = await db.query<ApprovalRow & { run_votes: VoteRow[]; run_steps: RunStepRow[] }>(
+export async function approvalWithRun(db: Queryable, orgId: string, id: string): Promise<ApprovalWithRunRow | undefined> {
+  const { rows } = await db.query<ApprovalWithRunRow>(
     `SELECT ${APPROVAL_COLUMNS},
             (SELECT coalesce(json_agg(json_build_object(
                       'step_order', v.step_order, 'voter_type', v.voter_type, 'voter_id', v.voter_id, 'decision', v.decision,
