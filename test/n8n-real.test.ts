@@ -454,7 +454,13 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       it('waiter probes: n8n answers HEAD 404 while the execution waits and once it is gone, 409 once it finished; probing resumes nothing', async () => {
         const c = await startChain('decide');
         const head = async (url: string) => (await fetch(url, { method: 'HEAD' })).status;
-        const waiting = await head(c.callbackUrl);
+        // The request reaches Greenlight while n8n is still running the node that sent it, and n8n
+        // answers 409 for a running execution: wait until the execution has been put to wait. A 409
+        // that never ends times out here; any other answer is checked below.
+        const waiting = await until('n8n has put the execution to wait', async () => {
+          const status = await head(c.callbackUrl);
+          return status === 409 ? undefined : status;
+        }, 30_000);
         const missing = await head(c.callbackUrl.replace(/\/webhook-waiting\/\d+\//, '/webhook-waiting/987654321/'));
         // Greenlight's own probes reached it too, and said what they can: nothing, so "unknown", with why.
         const waiter = await until('the server probed the resume URL', async () => {
