@@ -10,6 +10,13 @@
  *   stands in for Make's webhook gateway); B's next run turns the delivery into the trigger's bundle
  *   (the webhook's `communication`), then runs its other modules once per bundle with their fields
  *   mapped from earlier modules' outputs (`{{1.id}}`, `{{2.body}}`).
+ *
+ * And the waiting pattern with a callback (packages/make/README.md): A's Request Approval names B's
+ * webhook address as its callback and stores the request's id in a Make data store; B continues only
+ * for an id it finds there, reads the decision back from Greenlight (Make cannot check the callback's
+ * signature), and removes the id once decided. Any request may name B's address: another key's
+ * request, approved, reaches B and continues nothing; a forged body naming A's request changes
+ * nothing; A's own decision then continues B once.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,24 +35,41 @@ afterAll(async () => {
 }, 60_000);
 
 type Bundle = Record<string, unknown>;
-/** A module after the first: which module, with which connection, and its fields as mapped in the scenario editor. */
-interface Step {
-  module: string;
-  connection: MakeConnection;
-  mapper: Record<string, unknown>;
+/**
+ * A module after the first, with its fields as mapped in the scenario editor: one of the app's (run
+ * with a connection), or one of Make's own (a data store's). `filter`: Make's filter on the route into
+ * this module, evaluated over the earlier modules' outputs; false ends that bundle's route.
+ */
+type Step = { mapper: Record<string, unknown>; filter?: string } & (
+  | { module: string; connection: MakeConnection }
+  | { builtin: (fields: Record<string, unknown>) => Bundle }
+);
+
+/**
+ * Make's data store, as its built-in modules use it (Add/replace a record, Check the existence of a
+ * record, Delete a record): records by key, shared by the scenarios of the account.
+ */
+class DataStore {
+  private readonly records = new Map<string, Bundle>();
+  readonly add = (f: Record<string, unknown>): Bundle => (this.records.set(String(f.key), (f.data ?? {}) as Bundle), { key: f.key });
+  readonly exists = (f: Record<string, unknown>): Bundle => ({ exists: this.records.has(String(f.key)) });
+  readonly delete = (f: Record<string, unknown>): Bundle => (this.records.delete(String(f.key)), {});
 }
 
 /**
  * One run of a scenario as Make executes it: each bundle of module 1 (the trigger) goes through the
  * later modules in order; module n's fields are evaluated over the outputs of modules 1…n−1, and a
- * module that outputs nothing ends that bundle's route. Returns each bundle's outputs by module number.
+ * module that outputs nothing, or a filter that does not pass, ends that bundle's route. Returns each
+ * bundle's outputs by module number.
  */
 async function runScenario(runtime: MakeRuntime, triggerBundles: unknown[], steps: Step[]): Promise<Record<number, Bundle>[]> {
   const runs: Record<number, Bundle>[] = [];
   for (const bundle of triggerBundles) {
     const outputs: Record<number, Bundle> = { 1: bundle as Bundle };
     for (const [i, step] of steps.entries()) {
-      const [out] = (await runtime.run(step.module, step.connection, evaluate(step.mapper, outputs) as Record<string, unknown>)) as Bundle[];
+      if (step.filter !== undefined && evaluate(step.filter, outputs) !== true) break;
+      const fields = evaluate(step.mapper, outputs) as Record<string, unknown>;
+      const [out] = 'builtin' in step ? [step.builtin(fields)] : ((await runtime.run(step.module, step.connection, fields)) as Bundle[]);
       if (out === undefined) break;
       outputs[i + 2] = out;
     }
@@ -129,5 +153,67 @@ describe('a Make scenario requests approval; another, on Watch Decisions (instan
     // Scenario B is switched off: detach deletes the subscription.
     expect(await runtime.detach(hook, requester)).toEqual({ skipped: false });
     await server.http(apiKey).get(`/api/v1/webhooks/${String(hook.data.externalHookId)}`).expect(404);
+  });
+});
+
+describe('the waiting pattern with a callback: B continues only for a request A made', () => {
+  it('another key’s request naming B’s address, approved, continues nothing; A’s own decision continues B once', async () => {
+    const seed = await harness.seedOrg(server.db);
+    const runtime = new MakeRuntime();
+    const requester = await runtime.connectBasic('greenlightApiKey', { baseUrl: server.url, apiKey: seed.key });
+    const approverKey = (await seed.newKey({ name: 'approver' })).key;
+    const store = new DataStore();
+
+    // Scenario B is switched on with "Subscribe to every decision" off: its webhook receives callbacks only.
+    const hookUrl = `${gateway.url}/make/${randomUUID()}`;
+    const hook = await runtime.attach(runtime.app.modules.watchDecisionsInstant!.meta.webhook!, requester, hookUrl, { subscribe: false });
+    const scenarioB: Step[] = [
+      // 2: Data store › Check the existence of a record, keyed by the request's id: is it one A made?
+      { builtin: store.exists, mapper: { key: '{{1.id}}' } },
+      // 3: Get Approval Request, past the filter "2. exists": the decision as Greenlight holds it.
+      { module: 'getApproval', connection: requester, mapper: { id: '{{1.id}}' }, filter: '{{2.exists}}' },
+      // 4: Data store › Delete a record, once it is decided: each request of A's continues B once.
+      { builtin: store.delete, mapper: { key: '{{1.id}}' }, filter: '{{3.status != "pending"}}' },
+      // 5: what B is for, on the status read back.
+      { module: 'addComment', connection: requester, mapper: { id: '{{1.id}}', body: 'Refund {{if(3.status = "approved", "issued", "not issued")}} ({{3.status}})' } },
+    ];
+
+    // Scenario A: Request Approval with B's address as the callback (2), then Data store › Add/replace a record (3).
+    const scenarioA = await runScenario(runtime, [{ order: 77 }], [
+      { module: 'requestApproval', connection: requester, mapper: { title: 'Refund order #{{1.order}}', description: 'Asked twice', priority: 'high', callback_url: hookUrl } },
+      { builtin: store.add, mapper: { key: '{{2.id}}', data: { order: '{{1.order}}' } } },
+    ]);
+    const mine = scenarioA[0]![2]!.id as string;
+    expect(store.exists({ key: mine })).toEqual({ exists: true });
+
+    // Someone else in the org names B's address on a request of their own, and it is approved.
+    const other = (await server.http((await seed.newKey({ name: 'other' })).key).post('/api/v1/approvals').send({ title: 'x', description: 'x', priority: 'low', callback_url: hookUrl }).expect(201)).body.id as string;
+    await server.http(approverKey).patch(`/api/v1/approvals/${other}`).send({ decision: 'approve' }).expect(200);
+    const deliveriesOf = (id: string) => gateway.received.filter((r) => r.path === new URL(hookUrl).pathname && (JSON.parse(r.body) as { data?: { approval_id?: string } }).data?.approval_id === id);
+    await gateway.until(() => deliveriesOf(other).length > 0);
+    const [hijacked] = await runScenario(runtime, runtime.receive(hook, asWebhookRequest(deliveriesOf(other)[0]!)), scenarioB);
+    // B's trigger took it (it is a decision, approved, signed by Greenlight), but its route ended at the filter.
+    expect(hijacked![1]).toMatchObject({ id: other, approved: true });
+    expect(Object.keys(hijacked!)).toEqual(['1', '2']);
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${other}`).expect(200)).body.comments_count).toBe(0);
+
+    // Anyone who knows B's address can post to it, unsigned: a made-up approval of A's own request.
+    const pending = (await server.http(seed.key).get(`/api/v1/approvals/${mine}`).expect(200)).body as Bundle;
+    const forged = { type: 'approval.approved', timestamp: new Date().toISOString(), data: { event_id: '1', org_id: seed.org.id, approval_id: mine, actor: { type: 'user', id: null, name: 'x' }, from_status: 'pending', to_status: 'approved', details: {}, approval: { ...pending, status: 'approved' } } };
+    const [made] = await runScenario(runtime, runtime.receive(hook, { body: forged, headers: { 'content-type': 'application/json' } }), scenarioB);
+    expect(made![1]).toMatchObject({ id: mine, approved: true });
+    // Greenlight says pending: the route ends there, and A's id stays for its real decision.
+    expect(made![3]).toMatchObject({ id: mine, status: 'pending' });
+    expect(Object.keys(made!)).toEqual(['1', '2', '3']);
+    expect(store.exists({ key: mine })).toEqual({ exists: true });
+
+    await server.http(approverKey).patch(`/api/v1/approvals/${mine}`).send({ decision: 'approve' }).expect(200);
+    await gateway.until(() => deliveriesOf(mine).length > 0);
+    const [own] = await runScenario(runtime, runtime.receive(hook, asWebhookRequest(deliveriesOf(mine)[0]!)), scenarioB);
+    expect(own![5]).toMatchObject({ body: 'Refund issued (approved)' });
+    // Its record is gone: the same delivery again (a retry, a replay) continues nothing.
+    const [again] = await runScenario(runtime, runtime.receive(hook, asWebhookRequest(deliveriesOf(mine)[0]!)), scenarioB);
+    expect(Object.keys(again!)).toEqual(['1', '2']);
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${mine}`).expect(200)).body.comments_count).toBe(1);
   });
 });

@@ -2,7 +2,7 @@
  * The built n8n package against the REAL Greenlight server (in-process, on a loopback port), with
  * mocked n8n contexts: every operation of the Greenlight node; "request and wait" from creation,
  * through a decision, to the signed callback reaching a local receiver standing in for n8n's resume
- * URL, then the node's webhook() choosing the branch; the REST-hook trigger's subscribe → event →
+ * URL, then the node's webhook() continuing on Approved or failing the execution (it binds the request it made); the REST-hook trigger's subscribe → event →
  * workflow data → unsubscribe; the polling trigger over many events, none missed or repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,10 +89,10 @@ describe('Greenlight node against the server', () => {
 
 describe('Request and Wait, end to end', () => {
   it.each([
-    ['approve', 0, 'approved', 'ship it'],
-    ['reject', 1, 'rejected', 'not on a Friday'],
-    ['cancel', 2, 'cancelled', null],
-  ] as const)('%s → the signed callback reaches the resume URL and webhook() continues on output %i', async (action, output, decision, comment) => {
+    ['approve', 'approved', 'ship it', null],
+    ['reject', 'rejected', 'not on a Friday', 'Rejected by approver: not on a Friday'],
+    ['cancel', 'cancelled', null, 'Cancelled by primary'],
+  ] as const)('version 1, %s → the signed callback reaches the resume URL; webhook() continues on Approved, or n8n runs the node again to fail', async (action, decision, comment, failure) => {
     const { approverKey, seed } = await setup();
     const resumeUrl = `${receiver.url}/webhook-waiting/${Math.floor(Math.random() * 1e9)}/node-1?signature=tok`;
     const c = context({
@@ -115,13 +115,20 @@ describe('Request and Wait, end to end', () => {
 
     const resumed = context({
       baseUrl: server.url, apiKey: seed.key, parameters: { authentication: 'apiKey', options: {} },
-      // n8n received it on the resume URL, which is the request's callback_url.
+      // n8n received it on the resume URL, which is the request's callback_url; the same execution, with the id execute() kept.
       request: { url: resumeUrl.slice(receiver.url.length), headers: delivery.headers as Record<string, string>, rawBody: Buffer.from(delivery.body) },
+      customData: c.record.customData,
     });
+    expect(c.record.customData).toEqual({ greenlight_approval_id: created.approval_id });
     const result = await nodes.GreenlightRequestAndWait.webhook.call(resumed.ctx);
     const outputs = result.workflowData!;
-    expect(outputs.map((o) => o.length)).toEqual([0, 1, 2].map((i) => (i === output ? 1 : 0)));
-    const item = outputs[output]![0]!.json as Record<string, unknown>;
+    // n8n passes on the first output only: Approved, or the decision for the node it runs again.
+    expect(outputs.map((o) => o.length)).toEqual(failure ? [1] : [1, 0, 0]);
+    const item = outputs[0]![0]!.json as Record<string, unknown>;
+    if (failure) {
+      const rerun = context({ baseUrl: server.url, apiKey: seed.key, parameters: {}, executeData: resumed.record.executeData });
+      await expect(nodes.GreenlightRequestAndWait.execute.call(rerun.ctx)).rejects.toMatchObject({ message: failure });
+    }
     const final = (await server.http(seed.key).get(`/api/v1/approvals/${created.approval_id}`)).body as Record<string, unknown>;
     expect(item).toMatchObject({ decision, comment, approval_id: created.approval_id, approved_content_sha256: final.approved_content_sha256 });
     expect(item.decider).toMatchObject({ type: 'connection' });

@@ -9,7 +9,12 @@
  *   wait limit, with and without expiring the request, "Continue Only When Approved", version 1 at a
  *   wait limit) reaches a downstream HTTP Request node (a local receiver standing in for a third
  *   party) with its decision, exactly once, or not at all where nothing may continue; unsigned,
- *   forged and replayed calls to a resume URL change nothing.
+ *   forged and replayed calls to a resume URL change nothing. The hijack, for version 1, version 2
+ *   and "Continue Only When Approved": another request naming the resume URL as its callback,
+ *   approved by expiry and signed by Greenlight, is refused (410); the execution keeps waiting and
+ *   resumes once on its own decision. With "Continue Only When Approved" each refusal is an
+ *   execution n8n lists as failed, with the reason (read back from n8n's public API), except a
+ *   limit of n8n's own timer, which runs no node code (listed as succeeded, nothing run after it).
  * - in the same `n8n start`: the Greenlight Trigger (REST hook) and the Greenlight Polling Trigger,
  *   activated through n8n's public API, each start one execution per new request and per decision
  *   (read back from n8n's executions), and deactivating removes the subscription in Greenlight.
@@ -135,6 +140,13 @@ const CHAINS = {
   limit: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'leavePending' } },
   limitExpire: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'expire' } },
   onlyApproved: { version: 2, parameters: { options: { onlyApproved: true } } },
+  onlyApprovedExpire: {
+    version: 2,
+    parameters: { options: { onlyApproved: true }, additionalFields: { external_id: '={{ $json.body.external_id }}', expires_at: '={{ $json.body.expires_at }}', on_expiry: 'expire' } },
+  },
+  onlyApprovedLimit: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'leavePending', options: { onlyApproved: true } } },
+  onlyApprovedLimitExpire: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'expire', options: { onlyApproved: true } } },
+  v1: { version: 1, parameters: {} },
   v1limit: { version: 1, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}' } },
 } as const;
 type Chain = keyof typeof CHAINS;
@@ -306,6 +318,14 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
     let n8nUrl: string;
     let log = '';
     const api = () => server.http(seeded.key);
+    let apiKey: string;
+    /** n8n's public API, with an API key of the instance owner. */
+    const n8nApi = async (method: string, path: string) => {
+      const res = await fetch(`${n8nUrl}/api/v1${path}`, { method, headers: { 'x-n8n-api-key': apiKey, accept: 'application/json' } });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`n8n ${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as Record<string, unknown>;
+    };
 
     beforeAll(async () => {
       // n8n listens only after it has started (seconds): a port no other test's listen(0) can be handed meanwhile.
@@ -339,6 +359,19 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         throw new Error(`${(error as Error).message}\n${log}`);
       });
       console.log(`n8n start took ${Date.now() - started} ms`);
+      // The owner n8n asks for on first start, then an API key with the scopes this test uses.
+      const setup = await fetch(`${n8nUrl}/rest/owner/setup`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'owner@greenlight.test', firstName: 'Test', lastName: 'Owner', password: `Pw-${randomBytes(8).toString('hex')}` }),
+      });
+      expect(setup.status, await setup.clone().text()).toBe(200);
+      const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const key = await fetch(`${n8nUrl}/rest/api-keys`, {
+        method: 'POST', headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ label: 'greenlight-test', expiresAt: null, scopes: ['workflow:activate', 'workflow:deactivate', 'execution:list', 'execution:read'] }),
+      });
+      expect(key.status, await key.clone().text()).toBe(200);
+      apiKey = ((await key.json()) as { data: { rawApiKey: string } }).data.rawApiKey;
     }, 360_000);
 
     afterAll(async () => {
@@ -383,6 +416,45 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
     }
     const post = (url: string, d: { body: string; headers: Record<string, string> }) => fetch(url, { method: 'POST', headers: d.headers, body: d.body });
 
+    type WaitExecution = {
+      id: string;
+      status: string;
+      data?: { resultData: { error?: { message?: string }; runData: Record<string, { data?: { main: { json: Record<string, unknown> }[][] } }[]> } };
+    };
+    /**
+     * The execution a chain started (its id is in the resume URL it handed to Greenlight), from n8n's
+     * public API: its status, its error, the nodes that ran. (n8n's list leaves out executions that
+     * wait; one read by id shows them.)
+     */
+    async function executionOf(c: { callbackUrl: string }) {
+      const id = /\/webhook-waiting\/(\d+)\//.exec(c.callbackUrl)![1]!;
+      const e = (await n8nApi('GET', `/executions/${id}?includeData=true`)) as WaitExecution;
+      return { status: e.status, error: e.data?.resultData.error?.message ?? null, ran: Object.keys(e.data?.resultData.runData ?? {}).sort() };
+    }
+    const ended = (chain: Chain, c: { callbackUrl: string }, timeoutMs = 60_000) =>
+      until(`${chain}: the execution ends`, async () => {
+        const e = await executionOf(c);
+        return !['new', 'running', 'waiting'].includes(e.status) ? e : undefined;
+      }, timeoutMs, 500);
+
+    /**
+     * The attack: a request made with the requester's own key (which may not approve the waiting
+     * request), naming the execution's resume URL as its callback, approved by the expiry sweep three
+     * seconds later; Greenlight signs its callback correctly. Answers the request, once the node has
+     * refused its callback: 410, so Greenlight sends it no more and marks its waiter gone.
+     */
+    async function hijack(callbackUrl: string) {
+      const body = { title: 'x', description: 'x', priority: 'low', callback_url: callbackUrl, expires_at: new Date(Date.now() + 3000).toISOString(), on_expiry: 'approve' };
+      const { id } = (await api().post('/api/v1/approvals').send(body).expect(201)).body as { id: string };
+      type Delivery = { target: string; status: string; last_status_code: number | null };
+      const refused = await until('the hijacking approval reaches the resume URL', async () => {
+        const page = (await api().get(`/api/v1/deliveries?approval_id=${id}`)).body as { data: Delivery[] };
+        return page.data.find((d) => d.target === 'callback' && d.last_status_code !== null);
+      }, 30_000);
+      expect(refused).toMatchObject({ status: 'gone', last_status_code: 410 });
+      return id;
+    }
+
     describe.concurrent('each outcome reaches the downstream node with its decision, exactly once', () => {
       it('approved; a replay of the approval afterwards changes nothing', async () => {
         const c = await startChain('decide');
@@ -418,9 +490,9 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         expect(arrivals('expire', c.external_id)).toHaveLength(1);
       });
 
-      it('the node\'s own wait limit: timed_out, the request left pending; version 1 passes nothing on at its limit', async () => {
+      it('the node\'s own wait limit: timed_out, the request left pending; version 1 and "Continue Only When Approved" pass nothing on at it', async () => {
         const limit = new Date(Date.now() + 3000).toISOString();
-        const [c, v1] = await Promise.all([startChain('limit', { limit }), startChain('v1limit', { limit })]);
+        const [c, v1, only] = await Promise.all([startChain('limit', { limit }), startChain('v1limit', { limit }), startChain('onlyApprovedLimit', { limit })]);
         // n8n's wait tracker looks for due executions once a minute.
         expect(await arrived('limit', c.external_id, 150_000)).toMatchObject({ decision: 'timed_out', approved: false, decider: null, approval_id: c.id });
         expect((await api().get(`/api/v1/approvals/${c.id}`)).body).toMatchObject({ status: 'pending' });
@@ -429,6 +501,10 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         expect(arrivals('limit', c.external_id)).toHaveLength(1);
         expect(downstream.received.filter((r) => r.path === '/downstream/v1limit')).toEqual([]);
         expect((await api().get(`/api/v1/approvals/${v1.id}`)).body).toMatchObject({ status: 'pending' });
+        // The limit of n8n's own timer runs no code of the node, so it cannot fail the execution: it ends
+        // at the node, listed as succeeded (with "Expire the Request" Greenlight's expiry fails it, above).
+        expect(downstream.received.filter((r) => r.path === '/downstream/onlyApprovedLimit')).toEqual([]);
+        expect(await ended('onlyApprovedLimit', only)).toMatchObject({ status: 'success', ran: ['Start onlyApprovedLimit', 'Wait onlyApprovedLimit'] });
       }, 240_000);
 
       it('the wait limit with "Expire the Request": timed_out, and the request expired in Greenlight', async () => {
@@ -439,16 +515,41 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         expect(arrivals('limitExpire', c.external_id)).toHaveLength(1);
       }, 240_000);
 
-      it('"Continue Only When Approved": a rejection resumes into nothing', async () => {
-        const c = await startChain('onlyApproved');
-        const decided = await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'reject' }).expect(200);
-        // n8n took the callback (the execution resumed and ended) …
-        if (!(decided.body as { callback_delivered?: boolean }).callback_delivered) {
-          await until('the callback is delivered', async () => ((await api().get(`/api/v1/deliveries?approval_id=${c.id}&status=delivered`)).body as { data: unknown[] }).data.length > 0, 30_000);
-        }
-        // … and nothing after the node ran.
-        await sleep(3000);
-        expect(downstream.received.filter((r) => r.path === '/downstream/onlyApproved')).toEqual([]);
+      it.each(['decide', 'v1', 'onlyApproved'] as const)(
+        'the hijack (%s): another request’s signed approval at the resume URL changes nothing; the execution keeps waiting, then resumes once on its own decision',
+        async (chain) => {
+          const c = await startChain(chain);
+          const other = await hijack(c.callbackUrl);
+          expect((await api().get(`/api/v1/approvals/${other}`)).body).toMatchObject({ status: 'approved', waiter: { state: 'gone' } });
+          await sleep(2000);
+          expect(arrivals(chain, c.external_id)).toEqual([]);
+          expect(await executionOf(c)).toMatchObject({ status: 'waiting' });
+          expect((await api().get(`/api/v1/approvals/${c.id}`)).body).toMatchObject({ status: 'pending' });
+
+          await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'approve', comment: 'mine' }).expect(200);
+          expect(await arrived(chain, c.external_id)).toMatchObject({ decision: 'approved', approved: true, comment: 'mine', approval_id: c.id });
+          expect(await ended(chain, c)).toMatchObject({ status: 'success', error: null });
+          await sleep(2000);
+          expect(arrivals(chain, c.external_id)).toHaveLength(1);
+        },
+      );
+
+      it.each([
+        ['a rejection', 'onlyApproved', {}, (id: string) => server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'reject', comment: 'not on a Friday' }).expect(200), /^Rejected by approver: not on a Friday$/],
+        ['a cancellation by the requester', 'onlyApproved', {}, (id: string) => api().delete(`/api/v1/approvals/${id}`).expect(200), /^Cancelled by primary$/],
+        ['an expiry in Greenlight', 'onlyApprovedExpire', { expires_at: 4000 }, null, /^Expired without a decision at \d{4}-/],
+        ['the wait limit, with "Expire the Request"', 'onlyApprovedLimitExpire', { limit: 4000 }, null, /^Timed out after [345] s$/],
+        ['a version 1 rejection', 'v1', {}, (id: string) => server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'reject' }).expect(200), /^Rejected by approver$/],
+      ] as const)('"Continue Only When Approved", %s: the execution fails with the reason, and nothing after the node runs', async (_, chain, times, decide, message) => {
+        const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+        const c = await startChain(chain, Object.fromEntries(Object.entries(times).map(([k, ms]) => [k, at(ms)])));
+        if (decide) await decide(c.id);
+        const execution = await ended(chain, c);
+        expect(execution).toMatchObject({ status: 'error', error: expect.stringMatching(message) });
+        // The node ran again to fail; the node after it never ran.
+        expect(execution.ran).toEqual([`Start ${chain}`, `Wait ${chain}`]);
+        await sleep(2000);
+        expect(arrivals(chain, c.external_id)).toEqual([]);
       });
 
       it('waiter probes: n8n answers HEAD 404 while the execution waits and once it is gone, 409 once it finished; probing resumes nothing', async () => {
@@ -487,7 +588,7 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         const forged = await post(c.callbackUrl, await signedDelivery('approval.approved', c.id, { status: 'approved' }, `whsec_${randomBytes(32).toString('base64')}`));
         expect(forged.status).toBe(401);
         const replayed = await post(c.callbackUrl, await signedDelivery('approval.approved', other.id, { status: 'approved' }));
-        expect(replayed.status).toBe(409);
+        expect(replayed.status).toBe(410);
         const stale = await signedDelivery('approval.approved', c.id, { status: 'approved' });
         const old = Math.floor(Date.now() / 1000) - 3600;
         const staleHeaders = { ...stale.headers, 'webhook-timestamp': String(old), 'webhook-signature': signWebhook(((await api().get('/api/v1/callback-secret')).body as { secret: string }).secret, stale.headers['webhook-id'], old, stale.body) };
@@ -511,14 +612,6 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
      * adds to n8n's load), in an org of their own.
      */
     describe('the trigger nodes, activated in n8n', () => {
-      let apiKey: string;
-      /** n8n's public API, with an API key of the instance owner. */
-      const n8nApi = async (method: string, path: string) => {
-        const res = await fetch(`${n8nUrl}/api/v1${path}`, { method, headers: { 'x-n8n-api-key': apiKey, accept: 'application/json' } });
-        const text = await res.text();
-        if (!res.ok) throw new Error(`n8n ${method} ${path}: ${res.status} ${text}`);
-        return JSON.parse(text) as Record<string, unknown>;
-      };
       type Execution = { id: string; status: string; data?: { resultData: { runData: Record<string, { data?: { main: { json: Record<string, unknown> }[][] } }[]> } } };
       /** Every execution of a workflow so far, as (status, trigger node, the ids of the items it emitted). */
       const executions = async (workflowId: string) => {
@@ -530,21 +623,6 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       };
       const subscriptions = async () => ((await server.http(triggerOrg.key).get('/api/v1/webhooks').expect(200)).body as { data: { id: string; url: string; events: string[]; status: string }[] }).data;
 
-      beforeAll(async () => {
-        // The owner n8n asks for on first start, then an API key with the scopes this test uses.
-        const setup = await fetch(`${n8nUrl}/rest/owner/setup`, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ email: 'owner@greenlight.test', firstName: 'Test', lastName: 'Owner', password: `Pw-${randomBytes(8).toString('hex')}` }),
-        });
-        expect(setup.status, await setup.clone().text()).toBe(200);
-        const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
-        const key = await fetch(`${n8nUrl}/rest/api-keys`, {
-          method: 'POST', headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify({ label: 'greenlight-test', expiresAt: null, scopes: ['workflow:activate', 'workflow:deactivate', 'execution:list', 'execution:read'] }),
-        });
-        expect(key.status, await key.clone().text()).toBe(200);
-        apiKey = ((await key.json()) as { data: { rawApiKey: string } }).data.rawApiKey;
-      }, 60_000);
 
       it('the REST-hook and polling triggers each start one execution per new request and per decision; deactivating unsubscribes', async () => {
         expect(await subscriptions()).toEqual([]);

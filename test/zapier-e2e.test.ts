@@ -2,7 +2,8 @@
  * The Zapier app against the real Greenlight server and its real authorization server, run by
  * Zapier's own runtime (zapier-platform-core): OAuth with PKCE through the sign-in and consent
  * pages, a refresh once the access token has expired, a REST hook delivered to a local catch URL,
- * "request approval and wait" resumed by the callback, and unsubscribing.
+ * "request approval and wait" resumed by the callback (and not by another request's, sent to the
+ * same callback URL), and unsubscribing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer, connectInBrowser, memberWithPassword, pkcePair, registerClient, startReceiver, type Received, type TestReceiver } from '@greenlight/server/testing';
@@ -21,6 +22,7 @@ beforeAll(async () => {
       GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8',
       GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms',
       GREENLIGHT_DELIVERY_SWEEP_MS: '100',
+      GREENLIGHT_EXPIRY_SWEEP_MS: '200',
     },
   });
   receiver = await startReceiver();
@@ -175,6 +177,36 @@ describe('Zapier app end to end', () => {
 
     const resumed = await run<Record<string, unknown>>('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(callback) });
     expect(resumed).toMatchObject({ id: outputData.id, status: 'approved', approved: true, decision_comment: 'Ship it' });
+  });
+
+  it('"request approval and wait" and the hijack: another request’s signed approval at the callback URL continues nothing as approved', async () => {
+    const seed = await seedOrg(server.db);
+    const { authData } = await connect(seed);
+    const callbackUrl = `${receiver.url}/hooks/callback/run-3/`;
+    const bundle = { authData, inputData: { title: 'Wire 40k EUR', description: 'Vendor invoice', priority: 'high', stop_unless_approved: false } };
+    const paused = await handler({ command: 'execute', method: 'creates.request_approval_and_wait.operation.perform', bundle, callback_url: callbackUrl });
+    const outputData = paused.results as { id: string };
+
+    // Another key of the org names the Zap's callback URL on a request of its own, approved by expiry.
+    const other = await server.http(seed.key).post('/api/v1/approvals')
+      .send({ title: 'x', description: 'x', priority: 'low', callback_url: callbackUrl, expires_at: new Date(Date.now() + 1500).toISOString(), on_expiry: 'approve' })
+      .expect(201);
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(other.body.id as string) && r.body.includes('approval.approved')), 30_000);
+    const hijack = receiver.received.find((r) => r.body.includes(other.body.id as string) && r.body.includes('approval.approved'))!;
+    expect(hijack.path).toBe('/hooks/callback/run-3/');
+
+    // Zapier wakes the step with it: performResume reads its own request back, which is still pending.
+    const error = await run('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(hijack) }).catch((e: Error) => e);
+    // Zapier's runtime hands the step's error on as JSON (message, code, status).
+    expect(JSON.parse((error as Error).message.split('\n')[0]!)).toMatchObject({ code: 'NOT_THIS_REQUEST', status: 409, message: expect.stringContaining(`another request (${other.body.id as string})`) });
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${outputData.id}`).expect(200)).body).toMatchObject({ status: 'pending' });
+
+    // Its own decision is what a resume continues with.
+    await decide(seed, outputData.id, 'reject', 'Not this vendor');
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(outputData.id) && r.body.includes('approval.rejected')));
+    const own = receiver.received.find((r) => r.body.includes(outputData.id) && r.body.includes('approval.rejected'))!;
+    const resumed = await run<Record<string, unknown>>('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(own) });
+    expect(resumed).toMatchObject({ id: outputData.id, status: 'rejected', approved: false, outcome: 'rejected' });
   });
 
   it('"request approval and wait" set to stop: a rejection halts the Zap with the reason', async () => {

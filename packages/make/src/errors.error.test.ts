@@ -62,4 +62,12 @@ describe('answers without an envelope, and Retry-After', () => {
     expect(e.message).toBe(classifyError(429, envelope('RATE_LIMITED', 'slow down'), { 'retry-after': 'Sun, 22 Nov 2026 12:00:30 GMT' }, now.getTime()).message);
     expect(e.message).toContain('try again in 30 s.');
   });
+
+  it('an HTTP-date already past is no wait, as on every platform', () => {
+    const now = new Date('2026-11-22T12:00:00.000Z');
+    const past = { 'retry-after': 'Sun, 22 Nov 2026 11:00:00 GMT' };
+    const e = fail(429, envelope('RATE_LIMITED', 'slow down'), past, now);
+    expect(e.message).toBe(classifyError(429, envelope('RATE_LIMITED', 'slow down'), past, now.getTime()).message);
+    expect(e.message).toContain('try again in 0 s.');
+  });
 });

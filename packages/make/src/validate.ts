@@ -19,10 +19,9 @@ interface Mapping {
 /** VS Code's fileMatch: a pattern without a slash matches the file name, `**` any folders. */
 function globToRegExp(pattern: string): RegExp {
   const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*\*\//g, '\u0000')
-    .replace(/\*/g, '[^/]*')
-    .replace(/\u0000/g, '(?:.*/)?');
+    .split('**/')
+    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+    .join('(?:.*/)?');
   return new RegExp(`^${body}$`);
 }
 

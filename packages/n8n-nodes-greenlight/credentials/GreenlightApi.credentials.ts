@@ -7,7 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 /**
- * An API key made in Greenlight (Settings → API keys, or `greenlight connection create`), sent as
+ * An API key made in Greenlight (Settings → API keys, or `greenlight-admin connection create`), sent as
  * a Bearer token. The test asks `/api/v1/me`, which any valid key may read whatever its scopes.
  */
 export class GreenlightApi implements ICredentialType {

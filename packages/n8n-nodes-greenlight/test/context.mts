@@ -62,6 +62,14 @@ export interface ContextOptions {
   resumeUrl?: string;
   /** For webhook(): the incoming request as n8n's body parser leaves it, and the URL it was called on. */
   request?: { headers: Record<string, string>; rawBody: Buffer; url?: string; query?: Record<string, string> };
+  /** The execution's custom data (`$execution.customData`), shared by execute() and the webhook() of one execution. */
+  customData?: Record<string, string>;
+  /** How many custom data keys n8n keeps (n8n 2.x: 10; a key past it is dropped silently). */
+  customDataLimit?: number;
+  /** The execution's stack entry: what execute() left for a wait limit, and what webhook() resumes from. */
+  executeData?: ContextRecord['executeData'];
+  /** The webhook context has no stack entry (an n8n that does not keep it there). */
+  noStackEntry?: boolean;
 }
 
 export interface ContextRecord {
@@ -69,7 +77,8 @@ export interface ContextRecord {
   waitTill: Date | undefined;
   response: { status?: number; body?: unknown };
   /** The execution's stack entry for the node (`getExecuteData()`): what n8n passes on at a wait limit. */
-  executeData: { data: { main: INodeExecutionData[][] } };
+  executeData: { data: { main: INodeExecutionData[][] }; node: INode } & Record<string, unknown>;
+  customData: Record<string, string>;
 }
 
 const NODE: INode = {
@@ -112,7 +121,34 @@ async function httpRequest(options: IHttpRequestOptions, apiKey: string) {
 export function context(o: ContextOptions): { ctx: never; record: ContextRecord; staticData: IDataObject } {
   const staticData = o.staticData ?? {};
   const items: INodeExecutionData[] = (o.items ?? [{}]).map((json) => ({ json }));
-  const record: ContextRecord = { requests: [], waitTill: undefined, response: {}, executeData: { data: { main: [items] } } };
+  const customData = o.customData ?? {};
+  const record: ContextRecord = {
+    requests: [],
+    waitTill: undefined,
+    response: {},
+    executeData: o.executeData ?? { data: { main: [items] }, node: { ...NODE, disabled: true } },
+    customData,
+  };
+  // n8n 2.8's `$execution.customData` (n8n-core's execution-metadata): at most `limit` keys, a new key past it is dropped.
+  const limit = o.customDataLimit ?? 10;
+  const custom = {
+    set: (key: string, value: string) => {
+      if (!(key in customData) && Object.keys(customData).length >= limit) return;
+      customData[key] = String(value);
+    },
+    get: (key: string) => customData[key],
+  };
+  // The two expressions a webhook context is asked for, evaluated as n8n would over this execution.
+  const evaluateExpression = (expression: string) => {
+    const kept = /^\{\{ \$execution\.customData\.get\("([A-Za-z0-9_]+)"\) \}\}$/.exec(expression);
+    if (kept) return custom.get(kept[1]!);
+    if (expression === '{{ $json.approval_id }}') {
+      const first = record.executeData.data.main[0]?.[0];
+      if (!first) throw new Error("Can't get data for expression");
+      return first.json.approval_id;
+    }
+    throw new Error(`the test context does not evaluate ${expression}`);
+  };
   const parameter = (name: string, itemIndex: number, fallback?: unknown) => {
     if (!(name in o.parameters)) {
       if (fallback !== undefined) return fallback;
@@ -157,6 +193,10 @@ export function context(o: ContextOptions): { ctx: never; record: ContextRecord;
       return url.toString();
     },
     getExecuteData: () => record.executeData,
+    getWorkflowDataProxy: () => ({ $execution: { customData: custom } }),
+    evaluateExpression,
+    // n8n-core's WebhookContext holds the stack entry it resumes from in this (unpublished) field.
+    ...(o.noStackEntry ? {} : { executeData: record.executeData }),
     getQueryData: () => o.request?.query ?? {},
     putExecutionToWait: async (date: Date) => {
       record.waitTill = date;

@@ -232,19 +232,25 @@ describe('Request and Wait', () => {
   };
 
   it.each([
-    ['approval.approved', 0, 'approved', 'Verified'],
-    ['approval.rejected', 1, 'rejected', 'Not now'],
-    ['approval.expired', 2, 'expired', null],
-    ['approval.cancelled', 2, 'cancelled', null],
-  ] as const)('a signed %s resumes on output %i', async (type, output, decision, comment) => {
+    ['approval.approved', 'approved', 'Verified', true],
+    ['approval.rejected', 'rejected', 'Not now', false],
+    ['approval.expired', 'expired', null, false],
+    ['approval.cancelled', 'cancelled', null, false],
+  ] as const)('a signed %s of its own request: Approved, or the node runs again to fail (test/wait.test.mts)', async (type, decision, comment, approved) => {
     api().get('/api/v1/callback-secret').reply(200, { secret: SECRET, previous_secret_expires_at: null, rotated_at: null });
     const body = callback(type, { ...SAMPLE_DECIDED_APPROVAL, decision_comment: comment }, comment ? { decision, comment } : {});
-    const c = context({ baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { url: CALLBACK_PATH, headers: signed(body), rawBody: Buffer.from(body) } });
+    const c = context({
+      baseUrl: BASE, apiKey: KEY, parameters: { authentication: 'apiKey', options: {} }, request: { url: CALLBACK_PATH, headers: signed(body), rawBody: Buffer.from(body) },
+      customData: { greenlight_approval_id: ID },
+    });
     const result = await nodes.GreenlightRequestAndWait.webhook.call(c.ctx);
     const outputs = result.workflowData!;
-    expect(outputs.map((o) => o.length)).toEqual([0, 1, 2].map((i) => (i === output ? 1 : 0)));
-    expect(outputs[output]![0]!.json).toMatchObject({
+    // n8n passes on the first output only: Approved, for an approval; the refusal for n8n to run the node on.
+    expect(outputs.map((o) => o.length)).toEqual(approved ? [1, 0, 0] : [1]);
+    expect(c.record.executeData.node.disabled).toBe(approved);
+    expect(outputs[0]![0]!.json).toMatchObject({
       decision,
+      approved,
       comment,
       decider: { type: 'user', id: 'u1', name: 'Dana' },
       approved_content_sha256: SAMPLE_DECIDED_APPROVAL.approved_content_sha256,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, ERROR_STATUS } from '@greenlight/contract';
 import { ACTIONS } from './generated/contract.ts';
-import { apiErrorOf, classifyError, ERROR_KIND, ERROR_KINDS, kindOf, messageParts, parseRetryAfter } from './errors.ts';
+import { apiErrorOf, classifyError, ERROR_KIND, ERROR_KINDS, kindOf, messageParts } from './errors.ts';
 import { InputError, toRequest, wireValue } from './request.ts';
 
 const envelope = (code: string, message: string) => ({ error: { code, message, request_id: 'req_1' } });
@@ -68,26 +68,6 @@ describe('classifyError', () => {
   it('every template splits into text and known slots', () => {
     for (const kind of ERROR_KINDS) for (const p of messageParts(kind)) if (typeof p !== 'string') expect(['message', 'status', 'retry_after']).toContain(p.slot);
     expect(messageParts('throttle')).toEqual(["Greenlight's rate limit for this connection was reached; try again in ", { slot: 'retry_after' }, ' s. ', { slot: 'message' }]);
-  });
-});
-
-describe('parseRetryAfter (RFC 9110)', () => {
-  const now = Date.parse('2026-11-22T12:00:00Z');
-  it.each([
-    ['17', 17],
-    [' 0 ', 0],
-    ['Sun, 22 Nov 2026 12:00:30 GMT', 30],
-    ['Sunday, 22-Nov-26 12:00:30 GMT', 30],
-    ['Sun, 22 Nov 2026 11:00:00 GMT', 1],
-    ['', undefined],
-    ['-5', undefined],
-    ['1.5', undefined],
-    ['2026-11-22T12:00:30Z', undefined],
-    ['soon', undefined],
-    [undefined, undefined],
-    [null, undefined],
-  ])('%j → %j', (value, seconds) => {
-    expect(parseRetryAfter(value, now)).toBe(seconds);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { ErrorCode } from './generated/contract.ts';
 import { headerValue, type HeaderSource } from './webhook-signature.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
 /**
  * What a failed API call means for the person whose automation made it, decided once for n8n,
@@ -127,20 +128,6 @@ export function parseJsonBody(body: unknown): unknown {
   } catch {
     return body;
   }
-}
-
-/**
- * Seconds to wait from a `Retry-After` value (RFC 9110 §10.2.3): delta-seconds, or an HTTP-date
- * (at least 1 s when the date is reached or past). Undefined when absent or neither.
- */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  // An HTTP-date names its weekday and zone ("Sun, 06 Nov 1994 08:49:37 GMT"); no bare number or ISO text.
-  if (!/^[A-Za-z]{3,9},? /.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(1, Math.ceil((at - now) / 1000));
 }
 
 export interface ClassifiedError {

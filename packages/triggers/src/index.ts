@@ -5,12 +5,14 @@ export * from './webhook-signature.ts';
 export * from './samples.ts';
 export * from './outcome.ts';
 export * from './errors.ts';
+export * from './retry-after.ts';
 export * from './generated/contract.ts';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define.ts';
 export { newApprovalTrigger } from './triggers/new-approval.ts';
 export { approvalDecidedTrigger, DECISION_TIME_FIELDS, OUTCOMES, type Outcome, type DecidedFilters } from './triggers/approval-decided.ts';
-export { newCommentTrigger, type CommentItem } from './triggers/new-comment.ts';
-export { stepDecidedTrigger, type StepDecidedItem } from './triggers/step-decided.ts';
+export type { CommentItem, StepDecidedItem } from './items.ts';
+export { newCommentTrigger } from './triggers/new-comment.ts';
+export { stepDecidedTrigger } from './triggers/step-decided.ts';
 
 import { newApprovalTrigger } from './triggers/new-approval.ts';
 import { approvalDecidedTrigger } from './triggers/approval-decided.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { WebhookPayload } from '@greenlight/contract';
-import { DECISION_OUTCOMES, OUTCOME_SOURCES, outcomeOf, outcomeOfEvent, outcomeOfStatus, WAIT_OUTCOMES } from './outcome.ts';
+import { DECISION_OUTCOMES, isAboutRequest, OUTCOME_SOURCES, outcomeOf, outcomeOfEvent, outcomeOfStatus, WAIT_OUTCOMES } from './outcome.ts';
 import { approvalDecidedTrigger, OUTCOMES } from './triggers/approval-decided.ts';
 import { SAMPLE_DECIDED_APPROVAL } from './samples.ts';
 
@@ -100,5 +100,25 @@ describe('the approval_decided trigger uses the same rule', () => {
   });
   it('an approval event carrying a request that is not approved is not delivered', () => {
     expect(approvalDecidedTrigger.webhook.fromPayload(payload('approval.approved', 'pending'), all)).toEqual([]);
+  });
+});
+
+describe('isAboutRequest: whose decision a delivery is', () => {
+  const ID = '7c1e2a4b-0d5f-4f8e-9a3c-2b1d0e9f8a7c';
+  const OTHER = '0b9d8c7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e';
+  it.each([
+    ['its id, with its request', { data: { approval_id: ID, approval: { id: ID } } }, ID, true],
+    ['its id, without the request', { data: { approval_id: ID, approval: null } }, ID, true],
+    ['another request', { data: { approval_id: OTHER, approval: { id: OTHER } } }, ID, false],
+    ['its id, carrying another request', { data: { approval_id: ID, approval: { id: OTHER } } }, ID, false],
+    ['another id, carrying this request', { data: { approval_id: OTHER, approval: { id: ID } } }, ID, false],
+    ['no approval id (an org event)', { data: { approval_id: null, approval: null } }, ID, false],
+    ['no data', { type: 'approval.approved' }, ID, false],
+    ['nothing', null, ID, false],
+    ['an id that is a number', { data: { approval_id: 1, approval: { id: 1 } } }, '1', false],
+    ['no expected id', { data: { approval_id: ID, approval: { id: ID } } }, '', false],
+    ['an undefined expected id', { data: { approval_id: undefined, approval: null } }, undefined, false],
+  ] as const)('%s → %s', (_, delivery, expected, about) => {
+    expect(isAboutRequest(delivery as never, expected)).toBe(about);
   });
 });

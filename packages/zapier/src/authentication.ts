@@ -1,5 +1,6 @@
 import type { Authentication, Bundle, ZObject } from 'zapier-platform-core';
 import { Me, SCOPES, z as zod } from '@greenlight/contract';
+import { DEFAULT_RETRY_AFTER_SECONDS, parseRetryAfter } from '@greenlight/triggers';
 import { apiUrl, baseUrl, parseBody } from './api.ts';
 
 /** RFC 6749 §5.1; `expires_in` lets Zapier know when the access token lapses. */
@@ -47,8 +48,8 @@ async function tokenCall(z: ZObject, form: Record<string, string>) {
   const refused = TokenError.safeParse(data);
   const reason = refused.success ? `${refused.data.error}${refused.data.error_description ? `: ${refused.data.error_description}` : ''}` : `HTTP ${response.status}`;
   if (response.status === 429) {
-    const retry = Number(response.getHeader('retry-after'));
-    throw new z.errors.ThrottledError(`Greenlight's token endpoint is rate limited (${reason})`, Number.isFinite(retry) ? retry : 60);
+    const retry = parseRetryAfter(response.getHeader('retry-after')) ?? DEFAULT_RETRY_AFTER_SECONDS;
+    throw new z.errors.ThrottledError(`Greenlight's token endpoint is rate limited (${reason})`, retry);
   }
   throw new z.errors.Error(`Greenlight refused the ${form.grant_type === 'refresh_token' ? 'token refresh' : 'sign-in'}: ${reason}`, 'OAUTH_ERROR', response.status);
 }

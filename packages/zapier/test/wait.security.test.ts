@@ -85,6 +85,28 @@ describe('a resume without a decision stops the step, never as approved', () => 
   });
 });
 
+describe('another request’s callback sent to this step’s callback URL (any request may name it)', () => {
+  const OTHER = '0b9d8c7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e';
+  const hijack = { type: 'approval.approved', data: { approval_id: OTHER, approval: { ...SAMPLE_DECIDED_APPROVAL, id: OTHER, status: 'approved' } } };
+
+  it.each([true, false])('this request still pending (stop %s): NOT_THIS_REQUEST, never approved', async (stop) => {
+    api().get(`/api/v1/approvals/${ID}`).reply(200, SAMPLE_PENDING_APPROVAL);
+    const err = await failure(resume('approved', stop, hijack));
+    expect(err).toMatchObject({ code: 'NOT_THIS_REQUEST', status: 409 });
+    expect(String(err.message)).toContain(OTHER);
+  });
+
+  it('this request already decided: its own outcome, whatever the other said', async () => {
+    api().get(`/api/v1/approvals/${ID}`).reply(200, asApi('rejected'));
+    expect(await resume('rejected', false, hijack)).toMatchObject({ id: ID, outcome: 'rejected', approved: false });
+  });
+
+  it('the API answers about another request: an error, never its outcome', async () => {
+    api().get(`/api/v1/approvals/${ID}`).reply(200, { ...asApi('approved'), id: OTHER });
+    expect(await failure(resume('approved', false, undefined))).toMatchObject({ code: 'NOT_THIS_REQUEST' });
+  });
+});
+
 describe('while Zapier waits for the callback', () => {
   it('the step holds the pending request, not approved and with no outcome', async () => {
     api().post('/api/v1/approvals').reply(201, approval());

@@ -209,7 +209,7 @@ export const OAUTH_CONNECTION: ConnectionDef = {
       label: 'Client ID',
       type: 'text',
       required: true,
-      help: 'From `greenlight oauth-client create --name Make --redirect-uri https://www.make.com/oauth/cb/app`, or the dashboard (OAuth clients).',
+      help: 'From `greenlight-admin oauth-client create --name Make --redirect-uri https://www.make.com/oauth/cb/app`, or the dashboard (OAuth clients).',
     },
     { name: 'clientSecret', label: 'Client Secret', type: 'password', required: true, help: 'Shown once when the client is created.' },
   ],
@@ -238,7 +238,7 @@ export const API_KEY_CONNECTION: ConnectionDef = {
   },
   params: [
     BASE_URL_PARAM,
-    { name: 'apiKey', label: 'API key', type: 'password', required: true, help: 'A Greenlight API key (gk_…), from the dashboard or `greenlight connection create`.' },
+    { name: 'apiKey', label: 'API key', type: 'password', required: true, help: 'A Greenlight API key (gk_…), from the dashboard or `greenlight-admin connection create`.' },
   ],
   common: {},
 };

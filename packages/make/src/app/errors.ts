@@ -33,11 +33,11 @@ export const MAKE_ERROR: Record<ErrorKind, string> = {
 };
 
 const RETRY_AFTER = "get(headers, 'retry-after')";
-/** `parseRetryAfter`: delta-seconds, or an HTTP-date (at least 1 s), else the default. */
+/** The trigger layer's `parseRetryAfter` in IML, as far as Make's date parser goes: delay-seconds, or an IMF-fixdate (past: 0), else the default. */
 const RETRY_AFTER_IML =
   `if(replace(ifempty(${RETRY_AFTER}, 'none'), '/^ *[0-9]+ *$/', '') = '', parseNumber(${RETRY_AFTER}), ` +
   `if(replace(ifempty(${RETRY_AFTER}, 'none'), '/^[A-Za-z]{3,9},? .*$/', '') = '', ` +
-  `max(1, parseNumber(formatDate(parseDate(${RETRY_AFTER}, 'ddd, DD MMM YYYY HH:mm:ss [GMT]'), 'X')) - parseNumber(formatDate(now, 'X'))), ` +
+  `max(0, parseNumber(formatDate(parseDate(${RETRY_AFTER}, 'ddd, DD MMM YYYY HH:mm:ss [GMT]'), 'X')) - parseNumber(formatDate(now, 'X'))), ` +
   `${DEFAULT_RETRY_AFTER_SECONDS}))`;
 
 const SLOT_IML: Record<MessageSlot, string> = {

@@ -10,7 +10,19 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError, WAIT_INDEFINITELY } from 'n8n-workflow';
 import { decisionItem, timedOutItem } from '../shared/callback';
-import { createRequest, receiveCallback, requestAndWaitDescription, requestBody, setTimeoutOutput, verifySignatureOption, waitLimitProperties, waitTill } from '../shared/wait';
+import {
+	createRequest,
+	endRefused,
+	EXPIRY_CALLBACK_GRACE_MS,
+	failIfRefused,
+	receiveCallback,
+	requestAndWaitDescription,
+	requestBody,
+	setTimeoutOutput,
+	verifySignatureOption,
+	waitLimitProperties,
+	waitTill,
+} from '../shared/wait';
 
 /**
  * Requests an approval with this execution's resume URL as its callback, parks the execution, and
@@ -63,7 +75,7 @@ export class GreenlightRequestAndWaitV2 implements INodeType {
 							type: 'boolean',
 							default: false,
 							description:
-								'Whether a rejection, cancellation, expiry or timeout ends the execution at this node, with nothing after it run. Off: every decision continues and the next nodes route on "approved".',
+								'Whether a rejection, cancellation, expiry or timeout ends the execution at this node as failed, with the reason (e.g. "Rejected by Ann: …"), and nothing after it run. A wait limit that leaves the request pending ends it with nothing run but listed as succeeded (n8n runs no node code then): choose Expire the Request, or turn this off and send "approved" false through an IF node to Stop and Error. Off: every decision continues and the next nodes route on "approved".',
 						},
 						verifySignatureOption,
 					],
@@ -73,10 +85,13 @@ export class GreenlightRequestAndWaitV2 implements INodeType {
 	}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const refused = failIfRefused.call(this, 1);
+		if (refused) return refused;
 		const body = requestBody.call(this);
 		const until = waitTill.call(this);
 		const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 		let resumeUrl = this.getSignedResumeUrl();
+		let wakeAt = until;
 		if (until !== WAIT_INDEFINITELY && this.getNodeParameter('onWaitLimit', 0, 'leavePending') === 'expire') {
 			if (until.getTime() <= Date.now()) throw new NodeOperationError(this.getNode(), 'The wait limit has already passed');
 			const own = typeof body.expires_at === 'string' ? Date.parse(body.expires_at) : Number.NaN;
@@ -86,12 +101,15 @@ export class GreenlightRequestAndWaitV2 implements INodeType {
 				body.on_expiry = 'expire';
 				// Tells webhook() that an expiry at exactly this moment is the wait limit.
 				resumeUrl = this.getSignedResumeUrl({ wait_limit: until.toISOString() });
+				// Greenlight's expiry callback is the limit (so "Continue Only When Approved" can fail the
+				// execution, which n8n's own timer cannot); the timer stays as the fallback.
+				wakeAt = new Date(until.getTime() + EXPIRY_CALLBACK_GRACE_MS);
 			}
 		}
 		const approval = await createRequest.call(this, body, resumeUrl);
 		const timedOut: INodeExecutionData = { json: timedOutItem(approval), pairedItem: { item: 0 } };
 		setTimeoutOutput.call(this, options.onlyApproved === true ? [] : [timedOut]);
-		await this.putExecutionToWait(until);
+		await this.putExecutionToWait(wakeAt);
 		// Shown while the execution waits; n8n discards it when the execution resumes.
 		return [[{ json: { decision: null, approved: false, approval_id: approval.id ?? null, approval }, pairedItem: { item: 0 } }]];
 	}
@@ -100,10 +118,10 @@ export class GreenlightRequestAndWaitV2 implements INodeType {
 		const received = await receiveCallback.call(this);
 		if (received.kind === 'respond') return received.response;
 		const options = this.getNodeParameter('options', {}) as IDataObject;
+		const item = decisionItem(received.decision, received.payload, received.webhookId);
 		if (received.decision !== 'approved' && options.onlyApproved === true) {
-			// Resumes with nothing: the execution ends here. (n8n cannot fail an execution while resuming it.)
-			return { workflowData: [[]] };
+			return endRefused.call(this, received, item, '"Continue Only When Approved" ends the workflow here: nothing after this node ran.');
 		}
-		return { workflowData: [[{ json: decisionItem(received.decision, received.payload, received.webhookId), pairedItem: { item: 0 } }]] };
+		return { workflowData: [[{ json: item, pairedItem: { item: 0 } }]] };
 	}
 }

@@ -1,17 +1,7 @@
-import type { Approval, Principal } from '@greenlight/contract';
 import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
+import type { CommentItem } from '../items.ts';
 import { SAMPLE_COMMENT } from '../samples.ts';
 import { changedRequests, newestEvents, oneEventWebhook, prefixed, type TriggerDefinition } from './define.ts';
-
-/** One comment with the request it belongs to; the same shape from a poll and from a delivery. */
-export interface CommentItem {
-  id: string;
-  approval_id: string;
-  body: string;
-  author: Principal;
-  created_at: string;
-  approval: Approval;
-}
 
 const detailString = (details: Record<string, unknown>, key: string) => (typeof details[key] === 'string' ? (details[key] as string) : null);
 

@@ -1,20 +1,8 @@
 import type { Approval, Principal } from '@greenlight/contract';
 import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
+import type { StepDecidedItem } from '../items.ts';
 import { SAMPLE_STEP_DECIDED } from '../samples.ts';
 import { changedRequests, newestEvents, oneEventWebhook, prefixed, type TriggerDefinition } from './define.ts';
-
-/** One step's decision with its request; the same shape from a poll and from a delivery. */
-export interface StepDecidedItem {
-  /** The step's id: a step is decided once. */
-  id: string;
-  approval_id: string;
-  step_order: number;
-  decision: 'approve' | 'reject';
-  comment: string | null;
-  decided_by: Principal;
-  decided_at: string;
-  approval: Approval;
-}
 
 function item(details: Record<string, unknown>, actor: Principal, at: string, approval: Approval): StepDecidedItem | null {
   const { step_id, step_order, decision, comment } = details;

@@ -1,6 +1,6 @@
 import { defineCreate, type Bundle, type ZObject } from 'zapier-platform-core';
 import { Approval } from '@greenlight/contract';
-import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, outcomeOfStatus, pathOf } from '@greenlight/triggers';
+import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, isAboutRequest, outcomeOfStatus, pathOf } from '@greenlight/triggers';
 import { callAction } from '../actions.ts';
 import { parseBody, perform } from '../api.ts';
 import { inputFields, outputFields } from '../fields.ts';
@@ -33,18 +33,31 @@ async function requestAndWait(z: ZObject, bundle: Bundle) {
 }
 
 /**
- * The callback only wakes the Zap: the decision is read back from the API with the connection's
- * own token, so a forged or replayed post to the callback URL (or one with no body at all) cannot
- * make up an outcome. A request that is still pending, or whose status is no outcome, stops the step
- * with an error: nothing but an approved request continues as approved.
+ * The callback only wakes the Zap: the decision is read back from the API, by the id of the request
+ * this step made (kept by Zapier in `outputData`), with the connection's own token. So a forged or
+ * replayed post to the callback URL (or one with no body at all), or another request's genuine
+ * callback sent here (any request may name any callback URL), cannot make up an outcome: only this
+ * request's status counts. A request that is still pending, or whose status is no outcome, stops the
+ * step with an error; Zapier has no way to go back to waiting, so a callback about another request
+ * ends the run too (NOT_THIS_REQUEST), never as approved.
  */
 async function resume(z: ZObject, bundle: Bundle) {
   const id = (bundle.outputData as { id?: string } | undefined)?.id;
   if (!id) throw new z.errors.Error('The paused step lost its approval request ID', 'NO_APPROVAL', 400);
   const { data } = await perform(z, { method: 'GET', path: pathOf('/api/v1/approvals/{id}', { id }), successStatuses: [200] });
   const approval = parseBody(Approval, data, 'approval request');
+  if (approval.id !== id) throw new z.errors.Error(`Greenlight answered about request ${approval.id}, not ${id}`, 'NOT_THIS_REQUEST', 409);
   const outcome = outcomeOfStatus(approval.status);
   if (!outcome) {
+    const body = bundle.cleanedRequest as Parameters<typeof isAboutRequest>[0];
+    const other = body?.data?.approval_id;
+    if (typeof other === 'string' && !isAboutRequest(body, id)) {
+      throw new z.errors.Error(
+        `"${approval.title}" is still pending; the callback was about another request (${other}), which changes nothing here`,
+        'NOT_THIS_REQUEST',
+        409,
+      );
+    }
     throw new z.errors.Error(`"${approval.title}" is still pending; the callback was not a decision`, 'STILL_PENDING', 409);
   }
   if (outcome !== 'approved' && wantsStop(bundle)) {

@@ -25,7 +25,10 @@ export interface components {
             /** @description Approvals so far; for a request with steps, the steps approved */
             current_approvals: number;
             is_sequential: boolean;
+            /** @description Where the decision is POSTed. A capability (whoever holds a resume URL can try to resume what waits there), so only the principal that created the request and admins see it; everyone else sees null here and `has_callback`. The callback delivery itself carries it in full. */
             callback_url: string | null;
+            /** @description Whether the request has a `callback_url`, shown or not */
+            has_callback?: boolean;
             external_id: string | null;
             idempotency_key: string | null;
             tags: {
@@ -138,6 +141,7 @@ export interface components {
                 reminders: components["schemas"]["ReminderPolicy"];
             } | null;
             waiter?: components["schemas"]["Waiter"];
+            created_via?: components["schemas"]["CreatedVia"];
         };
         ApprovalEvent: {
             /**
@@ -198,6 +202,11 @@ export interface components {
             } | null;
         } | null;
         /**
+         * @description The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.
+         * @enum {string}
+         */
+        CreatedVia: "v1" | "human-approval" | "kaireon";
+        /**
          * @description First reminder this long after the step starts waiting
          * @example 4h
          */
@@ -221,7 +230,7 @@ export interface components {
             team_id: string;
         } | "next_level";
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "approval.waiter_gone" | "approval.waiter_returned" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "approval.waiter_gone" | "approval.waiter_returned" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed" | "emergency_stop.changed";
         /** @description The latest execution receipt of an approved request; null until one is reported */
         Execution: {
             status: components["schemas"]["ExecutionStatus"];
@@ -303,7 +312,7 @@ export interface components {
          * @enum {string}
          */
         WaiterState: "unknown" | "present" | "gone";
-        /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}. */
+        /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}. */
         WebhookPayload: {
             type: components["schemas"]["EventType"];
             /**

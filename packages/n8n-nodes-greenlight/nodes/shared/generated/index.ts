@@ -7,12 +7,14 @@ export * from './webhook-signature';
 export * from './samples';
 export * from './outcome';
 export * from './errors';
+export * from './retry-after';
 export * from './generated/contract';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define';
 export { newApprovalTrigger } from './triggers/new-approval';
 export { approvalDecidedTrigger, DECISION_TIME_FIELDS, OUTCOMES, type Outcome, type DecidedFilters } from './triggers/approval-decided';
-export { newCommentTrigger, type CommentItem } from './triggers/new-comment';
-export { stepDecidedTrigger, type StepDecidedItem } from './triggers/step-decided';
+export type { CommentItem, StepDecidedItem } from './items';
+export { newCommentTrigger } from './triggers/new-comment';
+export { stepDecidedTrigger } from './triggers/step-decided';
 
 import { newApprovalTrigger } from './triggers/new-approval';
 import { approvalDecidedTrigger } from './triggers/approval-decided';

@@ -53,3 +53,22 @@ export function outcomeOf(delivery: { type?: unknown; approval?: { status?: unkn
   if (outcome === 'approved' && outcomeOfStatus(delivery?.approval?.status) !== 'approved') return undefined;
   return outcome;
 }
+
+/**
+ * Whether a delivery is about the request `approvalId`: the id its data names and, when it carries
+ * the request, that request's id. The other half of "only an approval continues": only a decision of
+ * *the request the waiter made* does. A request's `callback_url` is no proof of whose decision
+ * arrives there: any request may name any receiver (many share one), and Greenlight signs every
+ * callback of the organization with the same secret, so a valid signature says only that Greenlight
+ * sent it. Every waiter (the n8n node, the Zapier app, the SDK's `parseWebhook`, the Make pattern)
+ * keeps the id it created and compares it here; an empty or missing id matches nothing.
+ */
+export function isAboutRequest(
+  delivery: { data?: { approval_id?: unknown; approval?: { id?: unknown } | null } | null } | null | undefined,
+  approvalId: string | null | undefined,
+): boolean {
+  if (typeof approvalId !== 'string' || approvalId === '') return false;
+  const data = delivery?.data;
+  if (!data || typeof data !== 'object' || data.approval_id !== approvalId) return false;
+  return data.approval === undefined || data.approval === null || data.approval.id === approvalId;
+}

@@ -2,8 +2,7 @@
 // Do not edit: change packages/triggers and run `pnpm generate`.
 /* eslint-disable @n8n/community-nodes/no-hardcoded-secrets */
 import type { Approval } from './contract-types';
-import type { CommentItem } from './triggers/new-comment';
-import type { StepDecidedItem } from './triggers/step-decided';
+import type { CommentItem, StepDecidedItem } from './items';
 
 /**
  * What each trigger shows before a real item exists (Zapier's `sample`, Make's `samples`, n8n's
@@ -24,6 +23,7 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   current_approvals: 0,
   is_sequential: false,
   callback_url: 'https://your-app.com/webhooks/greenlight',
+  has_callback: true,
   external_id: 'SUP-1234',
   idempotency_key: 'del-user-4821-20260324',
   tags: { env: 'production', team: 'platform' },
@@ -58,6 +58,7 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   flow_version: null,
   routing: null,
   waiter: { state: 'present', reason: 'the callback target answered 200', since: '2026-03-24T10:05:00.000Z', checked_at: '2026-03-24T10:05:00.000Z' },
+  created_via: 'v1',
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {

@@ -5,9 +5,9 @@
 // change the contract (or the labels in the script) and run `pnpm generate`.
 import type { ActionDescriptor, OutputField } from '../fields';
 
-export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","approval.revoked","approval.waiter_gone","approval.waiter_returned","step.vote_recorded","step.escalated","step.reassigned","delivery.failed"] as const;
+export const EVENT_TYPES = ["approval.created","approval.vote_recorded","approval.approved","approval.rejected","approval.cancelled","approval.expired","comment.created","steps.configured","step.decided","approval.execution_reported","approval.revoked","approval.waiter_gone","approval.waiter_returned","step.vote_recorded","step.escalated","step.reassigned","delivery.failed","emergency_stop.changed"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
-export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired"] as const;
+export const CALLBACK_EVENT_TYPES = ["approval.approved","approval.rejected","approval.cancelled","approval.expired","approval.revoked"] as const;
 export const APPROVAL_STATUSES = ["pending","approved","rejected","cancelled","expired"] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 export const PRIORITIES = ["low","medium","high","critical"] as const;
@@ -110,7 +110,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
       {
         "key": "callback_url",
         "label": "Callback URL",
-        "help": "URL to POST the decision to",
+        "help": "URL to POST the decision to, signed with the organization's callback secret. Many requests may name one receiver, and anyone in the organization can name yours: the receiver must check that the delivery's `data.approval_id` is the request it waits for (docs/getting-the-decision-back.md). Shown afterwards only to you and to admins.",
         "type": "url",
         "required": false,
         "in": "body",
@@ -1270,6 +1270,11 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "type": "string"
   },
   {
+    "key": "has_callback",
+    "label": "Has callback",
+    "type": "boolean"
+  },
+  {
     "key": "external_id",
     "label": "External ID",
     "type": "string"
@@ -1543,6 +1548,11 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "waiter.checked_at",
     "label": "Waiter: Checked at",
     "type": "datetime"
+  },
+  {
+    "key": "created_via",
+    "label": "Created via",
+    "type": "select"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [
