@@ -10,19 +10,27 @@ const server = 'apps/server/src';
  * imports included (they are dependencies of the design if not of the bundle):
  *   storage, events, security, errors.ts, metrics  the database, LISTEN/NOTIFY, tokens, the error type, counters
  *   core                                        the approval state machine and its records
- *   delivery                                    the outbox worker, signer, SSRF guard, payloads
+ *   delivery                                    the outbox: claim, lease, retry schedule, stop-hold, attempt log (no channel)
+ *   channels                                    the ways out, one folder each (webhook, email, slack), registered once
+ *   notify                                      who is told what, when, through each person's channels
+ *   jobs                                        the periodic jobs (expiry, timers, probes, retention, upkeep)
  *   http, context.ts                            routing, authentication, rate limits; what handlers receive
  *   modules                                     the features: handlers, pages, credential resolvers
+ *   dialects                                    the peer APIs, translated onto the modules' handlers
  *   app.ts, server.ts, main.ts, cli, admin      composition
  * `config.ts` (parsed settings) and `testing/` (test helpers) stand outside the layers.
  */
 const layers = [
   { name: 'composition', paths: ['app.ts', 'server.ts', 'main.ts', 'index.ts', 'cli', 'admin'] },
+  { name: 'dialects', paths: ['dialects'] },
   { name: 'modules', paths: ['modules'] },
   { name: 'http', paths: ['http', 'context.ts'] },
+  { name: 'jobs', paths: ['jobs'] },
+  { name: 'notify', paths: ['notify'] },
+  { name: 'channels', paths: ['channels'] },
   { name: 'delivery', paths: ['delivery'] },
   { name: 'core', paths: ['core'] },
-  { name: 'base', paths: ['storage', 'events', 'security', 'errors.ts', 'jobs', 'metrics'] },
+  { name: 'base', paths: ['storage', 'events', 'security', 'errors.ts', 'metrics'] },
 ];
 const importSettings = {
   'import-x/resolver-next': [createNodeResolver()],
@@ -41,7 +49,7 @@ const zones = layers.flatMap((lower, i) =>
 );
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', 'packages/n8n-nodes-greenlight/**', 'packages/make/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/data/**', 'packages/n8n-nodes-greenlight/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.{js,mjs,cjs}'], languageOptions: { globals: globals.node } },

@@ -23,10 +23,13 @@ const embeddedDatabaseTests = [
   'apps/server/src/cli/{backup,export,main,oauth-client,user-sign-in-link}.*.test.ts',
   'apps/server/src/cli/commands/**/*.test.ts',
   // Durability on one connection: a crash and a restart lose nothing; the claim of deliveries.
-  'apps/server/src/delivery/{crash,notifications-crash,slack-crash,worker,wake,decision-claim,reminders}.*.test.ts',
+  'apps/server/src/delivery/outbox/{crash,worker,wake,decision-claim}.*.test.ts',
+  'apps/server/src/notify/{notifications-crash,reminders}.*.test.ts',
+  'apps/server/src/channels/slack/slack-crash.*.test.ts',
   // Decisions exactly once, retention, the list and search indexes, and tests that say what differs.
   'apps/server/src/modules/approvals/decide-approval.concurrency.test.ts',
-  'apps/server/src/modules/approvals/{search-index-upkeep,list-approvals,create-approval,retention}.*.test.ts',
+  'apps/server/src/modules/approvals/{list-approvals,create-approval}.*.test.ts',
+  'apps/server/src/jobs/{search-index-upkeep,retention}.*.test.ts',
   'apps/server/src/modules/stream/{gap-safety,multi-process}.*.test.ts',
   'apps/server/src/metrics/metrics.happy.test.ts',
   'apps/server/src/events/**/*.test.ts',
@@ -58,7 +61,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'packages',
-          include: ['packages/client/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
+          include: ['packages/client/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
+          // The command line's and the MCP server's tests run a real server (@greenlight/server/testing).
+          globalSetup: postgres ? [] : [PGLITE_TEMPLATE],
         },
       },
       {

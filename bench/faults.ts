@@ -261,7 +261,7 @@ async function fuzz(kind: Kind) {
         const status = res === 'streaming' ? 'stream' : String(res.status);
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (res === 'streaming') continue;
-        const problem = answerProblem(res);
+        const problem = answerProblem(res, request);
         if (problem) failures.push(`${request.method.toUpperCase()} ${request.path.slice(0, 120)}: ${problem}`);
       }
       const seconds = Number(((Date.now() - t0) / 1000).toFixed(1));

@@ -5,7 +5,8 @@
  * one clock. Lost = created (201) but no email within 15 s after the last create.
  *
  * The server is the real one on Postgres with GREENLIGHT_SMTP_URL pointing here: the create commits a
- * `notify` outbox row, the worker works out who is asked and queues the email, and the worker sends it.
+ * `notify` outbox row, the worker works out who is asked and queues the email, and the worker sends it
+ * (GREENLIGHT_NOTIFY_GRACE_MS=0: the requests name nobody, and the grace is not what is measured).
  * The reference (`bare-notify.mjs`) is Express 5 + pg committing one INSERT and sending the email
  * inline before answering — nothing durable about it. Phases alternate (server first in odd rounds,
  * bare first in even ones) for BENCH_N1_ROUNDS rounds (3); each ratio is the median of the rounds.
@@ -101,7 +102,9 @@ const database = await createDatabase('notify');
 try {
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
   const seeded = await seed(storage, 1);
-  const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtpUrl, GREENLIGHT_MAIL_FROM: 'bench@example.test' });
+  // The requests name nobody (everyone is asked): without this their notifications would first wait
+  // out the grace a requester has to name steps (GREENLIGHT_NOTIFY_GRACE_MS), which is not what N1 measures.
+  const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtpUrl, GREENLIGHT_MAIL_FROM: 'bench@example.test', GREENLIGHT_NOTIFY_GRACE_MS: '0' });
   const bare = await startHelper('bare-notify.mjs', [], { DATABASE_URL: database.url, SMTP_URL: smtpUrl });
   try {
     const key = seeded.keys[0]!;

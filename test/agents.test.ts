@@ -3,6 +3,7 @@
  * AI SDK's MockLanguageModelV4, the Agents SDK's ScriptedModel) drive a tool call, the adapter asks a
  * real Greenlight server, a second principal decides through the API, and the framework goes on:
  * approved → the tool runs; rejected, expired or unanswered → it does not, and the model is told why.
+ * An approval of another request (a gateway that mixes answers up) never runs a tool.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { generateText, tool as aiTool, isStepCount } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { Agent, run, tool as agentsTool } from '@openai/agents-core';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents-core/testing';
-import { harness } from '@greenlight/server/testing';
+import { harness, startMisroutingProxy } from '@greenlight/server/testing';
 import { Greenlight, type Approval } from '@greenlight/client';
 import { greenlightToolApproval } from '@greenlight/client/ai-sdk';
 import { resolveInterruptions } from '@greenlight/client/openai-agents';
@@ -119,6 +120,27 @@ describe('Vercel AI SDK: greenlightToolApproval', () => {
     const page = await reviewer.approvals.list({ idempotency_key: 'ai-sdk:call-retry' });
     expect(page.data).toHaveLength(1);
     expect((await reviewer.approvals.list({ action_type: 'tool.deleteAccount' })).data).toHaveLength(1);
+  });
+
+  it('an approval of another request, answered to its wait by a gateway that mixes answers up: the tool does not run', async () => {
+    const seed = await harness.seedOrg(server.db, 'Agents');
+    const reviewer = new Greenlight({ baseUrl: server.url, apiKey: (await seed.newKey({ name: 'reviewer' })).key });
+    const other = await new Greenlight({ baseUrl: server.url, apiKey: seed.key }).approvals.create({ title: 'Another call', description: 'x', priority: 'low' });
+    await reviewer.approvals.approve(other.id);
+    const proxy = await startMisroutingProxy(server.url, (path) => path.replace(/\/api\/v1\/approvals\/[^/?]+\/wait/, `/api/v1/approvals/${other.id}/wait`));
+    try {
+      const through = new Greenlight({ baseUrl: proxy.url, apiKey: seed.key, maxRetries: 0 });
+      const ran: string[] = [];
+      const outcome = await generateText({ model: aiModel('call-misrouted'), tools: aiTools(ran), toolApproval: greenlightToolApproval(through, { timeout: 5 }), stopWhen: isStepCount(3), prompt: 'x' })
+        .then(() => 'answered')
+        .catch((e: Error) => e.name);
+      expect(ran).toEqual([]);
+      // The adapter does not catch it: the step fails, as it does when Greenlight cannot be asked.
+      expect(outcome).toBe('WrongRequestError');
+      expect((await reviewer.approvals.findByIdempotencyKey('ai-sdk:call-misrouted'))?.status).toBe('pending');
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('fails closed: no decision within the timeout denies the call and leaves the request pending', async () => {

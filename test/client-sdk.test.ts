@@ -3,11 +3,13 @@
  * with the envelope's code, message and request id, retries after 429 on a rate-limit window the
  * test controls, an OAuth token refreshed on 401, a webhook subscription delivering to a local
  * receiver whose signature the SDK verifies, and a typed error for a response of the wrong shape.
+ * Whose decision it is: a callback receiver refuses another request's signed callback sent to it, and
+ * a wait through a proxy that mixes answers up never takes another request's approval for its own.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, memoryRateLimitStore, setEmergencyStop } from '@greenlight/server/testing';
+import { harness, memoryRateLimitStore, setEmergencyStop, startMisroutingProxy, startReceiver } from '@greenlight/server/testing';
 import {
   AuthenticationError,
   ConflictError,
@@ -21,6 +23,7 @@ import {
   RateLimitError,
   ValidationError,
   WebhookVerificationError,
+  WrongRequestError,
   type Approval,
   type BodyOf,
 } from '@greenlight/client';
@@ -208,9 +211,9 @@ describe('every operation', () => {
       for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect(received).toHaveLength(1);
       const delivery = received[0]!;
-      const { payload } = parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body });
+      const { payload } = parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body, anyRequest: true });
       expect(newApprovalTrigger.webhook.fromPayload(payload, {}).map((x) => x.id)).toEqual([a.id]);
-      expect(() => parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body.replace(a.id, 'x') })).toThrow(WebhookVerificationError);
+      expect(() => parseWebhook({ secret: sub.secret, headers: delivery.headers, body: delivery.body.replace(a.id, 'x'), anyRequest: true })).toThrow(WebhookVerificationError);
 
       // The server records the attempt once the receiver has answered: a moment after it got the body.
       let deliveries = await requester.deliveries.list({ subscription_id: sub.id });
@@ -359,5 +362,60 @@ describe('a response that does not match the contract', () => {
     expect(err).toMatchObject({ operationId, status });
     expect((err as Error).message).toMatch(message);
     expect((err as ContractMismatchError).issues.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a waiter continues only on the decision of the request it made', () => {
+  it('a callback receiver: another request’s signed approval, sent to the same receiver, is refused; its own is taken', async () => {
+    const { seed, requester, approver } = await setup();
+    const receiver = await startReceiver();
+    try {
+      const url = `${receiver.url}/greenlight/deploys`;
+      const mine = await requester.approvals.create(body({ callback_url: url }));
+      // Another key of the org names the same receiver (its URL is no secret to the key that made it), and it is approved.
+      const other = await new Greenlight({ baseUrl: server.url, apiKey: (await seed.newKey({ name: 'other' })).key }).approvals.create(body({ title: 'x', callback_url: url }));
+      await approver.approvals.approve(other.id);
+      await receiver.until(() => receiver.received.some((r) => r.body.includes(other.id)));
+      const { secret } = await requester.webhooks.callbackSecret();
+      const hijack = receiver.received.find((r) => r.body.includes(other.id))!;
+      // Signed by Greenlight: the signature holds, the request does not.
+      expect(() => parseWebhook({ secret, headers: hijack.headers, body: hijack.body, anyRequest: true })).not.toThrow();
+      let refused: unknown;
+      try {
+        parseWebhook({ secret, headers: hijack.headers, body: hijack.body, approvalId: mine.id });
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).toBeInstanceOf(WrongRequestError);
+      expect(refused).toMatchObject({ expected: mine.id, received: other.id });
+      expect((await requester.approvals.get(mine.id)).status).toBe('pending');
+
+      await approver.approvals.reject(mine.id, 'not today');
+      await receiver.until(() => receiver.received.some((r) => r.body.includes(mine.id)));
+      const own = receiver.received.find((r) => r.body.includes(mine.id))!;
+      const { payload } = parseWebhook({ secret, headers: own.headers, body: own.body, approvalId: mine.id });
+      expect(payload).toMatchObject({ type: 'approval.rejected', data: { approval_id: mine.id, approval: { status: 'rejected' } } });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a long poll answered about another request (a gateway that mixes answers up): WrongRequestError, never its approval', async () => {
+    const { requester, approver, seed } = await setup();
+    const mine = await requester.approvals.create(body());
+    const other = await requester.approvals.create(body({ title: 'other' }));
+    await approver.approvals.approve(other.id);
+    const proxy = await startMisroutingProxy(server.url, (path) => path.replace(mine.id, other.id));
+    try {
+      const through = new Greenlight({ baseUrl: proxy.url, apiKey: seed.key, maxRetries: 0 });
+      for (const wait of [() => through.approvals.waitForDecision(mine.id, { timeout: 5 }), () => through.approvals.waitForOutcome(mine.id, { timeout: 5, reconnect: true }), () => through.approvals.get(mine.id)]) {
+        const err = await wait().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(WrongRequestError);
+        expect(err).toMatchObject({ expected: mine.id, received: other.id });
+      }
+    } finally {
+      await proxy.close();
+    }
+    expect((await requester.approvals.get(mine.id)).status).toBe('pending');
   });
 });

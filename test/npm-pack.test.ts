@@ -63,7 +63,9 @@ describe('npm packages', { timeout: 300_000 }, () => {
   it('greenlight-server: packed, installed into an empty folder, started with npx on the embedded database', async () => {
     const tarball = (await packServer(join(work, 'tarballs'))) as string;
     const pkg = JSON.parse((await run('tar', ['-xzOf', tarball, 'package/package.json'])).stdout) as Record<string, unknown>;
-    expect(pkg).toMatchObject({ name: 'greenlight-server', bin: { 'greenlight-server': 'bin/greenlight-server.mjs' }, engines: { node: '>=20.19' } });
+    expect(pkg).toMatchObject({ name: 'greenlight-server', engines: { node: '>=20.19' } });
+    // One name per program: `greenlight` is the SDK package's command for automations.
+    expect(pkg.bin).toEqual({ 'greenlight-server': 'bin/greenlight-server.mjs', 'greenlight-admin': 'bin/greenlight-admin.mjs' });
     expect(Object.keys(pkg.dependencies as object).filter((d) => d.startsWith('@greenlight/'))).toEqual([]);
     const listing = (await run('tar', ['-tzf', tarball])).stdout;
     for (const f of ['apps/server/dist/main.js', 'apps/server/src/storage/migrations/001_init.sql', 'apps/server/src/storage/functions/greenlight_decide.sql', 'apps/server/src/storage/pglite-worker.mjs', 'apps/web/dist/index.html']) {

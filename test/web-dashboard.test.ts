@@ -210,6 +210,18 @@ describe.skipIf(!browserTestsRun)('the dashboard in Chromium', () => {
     await context.close();
   });
 
+  it('the banner follows the emergency stop live: another admin turns it on and off, and the open page shows it without a reload', async () => {
+    const { seed, page, context } = await signIn();
+    await waitLive(page);
+    expect(await page.getByTestId('emergency-banner').count()).toBe(0);
+    const otherAdmin = await signedIn(server, seed);
+    await otherAdmin.http().patch('/api/v1/org').send({ emergency_stop: true }).expect(200);
+    await page.getByTestId('emergency-banner').waitFor();
+    await otherAdmin.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(200);
+    await page.getByTestId('emergency-banner').waitFor({ state: 'detached' });
+    await context.close();
+  });
+
   it('Organization says email and Slack are off, connects Slack (secrets never shown again), and turns it off', async () => {
     const { seed, page, context } = await signIn();
     await page.getByRole('link', { name: 'Organization' }).click();

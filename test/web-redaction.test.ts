@@ -2,6 +2,7 @@
  * Sensitive fields on the dashboard's request page, in a real browser (Debian's Chromium driven by
  * playwright-core): a reviewer without see_sensitive sees "[redacted]" and a note saying why, never
  * the value; once an admin grants see_sensitive, the same page shows it. At desktop and phone width.
+ * The request's callback address likewise: a reviewer sees that one is set, an admin where it goes.
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -56,5 +57,27 @@ describe.skipIf(!browserTestsRun)('sensitive fields on the request page', () => 
     expect(granted).toContain(SSN);
     expect(granted).toContain(CARD);
     await context.close();
+  }, 60_000);
+
+  it('the callback address: a reviewer (even one who sees sensitive fields) sees that one is set, not where; an admin sees it', async () => {
+    const seed = await harness.seedOrg(server.db, 'Callback Org');
+    const callback = 'https://n8n.example.com/webhook-waiting/4242/node-1?signature=capability';
+    const created = await server.http(seed.key).post('/api/v1/approvals').send(harness.approvalBody({ title: 'Rotate the keys', callback_url: callback })).expect(201);
+    const admin = await signedIn(server, seed);
+    const reviewer = await memberWithPassword(server, seed, 'approver');
+    await admin.http().patch(`/api/v1/members/${reviewer.id}`).send({ see_sensitive: true }).expect(200);
+    const { context, page } = await signedInPage(browser, server.url, reviewer);
+    await page.goto(`/requests/${created.body.id}`);
+    await page.getByRole('heading', { name: 'Rotate the keys' }).waitFor();
+    await expect.poll(() => page.content()).toContain('its address is shown to the requester and admins only');
+    expect(await page.content()).not.toContain('webhook-waiting');
+    await context.close();
+
+    const adminUser = await memberWithPassword(server, seed, 'admin');
+    const asAdmin = await signedInPage(browser, server.url, adminUser);
+    await asAdmin.page.goto(`/requests/${created.body.id}`);
+    await asAdmin.page.getByRole('heading', { name: 'Rotate the keys' }).waitFor();
+    await expect.poll(() => asAdmin.page.content()).toContain('webhook-waiting/4242/node-1');
+    await asAdmin.context.close();
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 // Compiles the server and the admin CLI to plain JavaScript (dist/main.js, dist/cli.js) for `pnpm start`
-// and `pnpm greenlight`: loading TypeScript through tsx costs about a second and 70 MB at every start.
+// and `pnpm greenlight-admin`: loading TypeScript through tsx costs about a second and 70 MB at every start.
 // Our workspace packages (@greenlight/contract) are bundled in; npm packages stay external and load
 // from apps/server/node_modules, so every one the bundle imports must be a dependency of this package.
 import { build } from 'esbuild';
@@ -100,6 +100,6 @@ export async function buildServer() {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { ms, inputs } = await buildServer();
-  // stderr: `pnpm greenlight … --json` prints exactly one JSON line on stdout.
+  // stderr: `pnpm greenlight-admin … --json` prints exactly one JSON line on stdout.
   console.error(`Built apps/server/dist (main.js, cli.js) from ${inputs} files in ${ms} ms`);
 }

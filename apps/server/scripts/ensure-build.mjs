@@ -1,4 +1,4 @@
-// `pnpm start` and `pnpm greenlight` run this first: it rebuilds dist/ (scripts/build.mjs) when a bundle
+// `pnpm start` and `pnpm greenlight-admin` run this first: it rebuilds dist/ (scripts/build.mjs) when a bundle
 // is missing or older than any file it was built from, so a fresh clone, or a checkout with edited
 // sources, never runs stale JavaScript. Up to date, it costs a few milliseconds of stat calls.
 // Messages go to stderr: the CLI's stdout is for its own output (one JSON line with --json).

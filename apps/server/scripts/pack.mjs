@@ -34,7 +34,7 @@ export async function packServer(dest) {
     mkdirSync(join(stage, 'bin'));
     // npm links bins as they are: each needs its shebang. The start script's heap options (package.json)
     // do not reach an imported bundle; they are a tuning, not a requirement.
-    for (const [name, target] of [['greenlight-server.mjs', 'main.js'], ['greenlight.mjs', 'cli.js']]) {
+    for (const [name, target] of [['greenlight-server.mjs', 'main.js'], ['greenlight-admin.mjs', 'cli.js']]) {
       writeFileSync(join(stage, 'bin', name), `#!/usr/bin/env node\nimport '../apps/server/dist/${target}';\n`);
       chmodSync(join(stage, 'bin', name), 0o755);
     }
@@ -45,7 +45,7 @@ export async function packServer(dest) {
       description: 'Greenlight, the human-approval gateway for automations: API, dashboard, delivery workers and the admin CLI, on an embedded database or PostgreSQL.',
       license: 'MIT',
       type: 'module',
-      bin: { 'greenlight-server': 'bin/greenlight-server.mjs', greenlight: 'bin/greenlight.mjs' },
+      bin: { 'greenlight-server': 'bin/greenlight-server.mjs', 'greenlight-admin': 'bin/greenlight-admin.mjs' },
       files: ['bin', 'apps', 'README.md'],
       engines: { node: '>=20.19' },
       dependencies,

@@ -19,6 +19,7 @@ import { mcpRouter } from './modules/mcp/mcp-router.ts';
 import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
+import { DIALECT_MOUNTS, dialectErrorHandlers, dialectHandlers } from './dialects/index.ts';
 
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
@@ -50,9 +51,11 @@ export function createApp(deps: AppDeps): Express {
   if (deps.metrics && deps.config.GREENLIGHT_METRICS_TOKEN) app.get('/metrics', deps.metrics.scrapeHandler(deps.config.GREENLIGHT_METRICS_TOKEN));
 
   app.use(docsRouter());
-  // The API first: its requests are the many, and every router ahead of it is matched against each one.
+  // The API (and the peer APIs it also speaks: dialects/) first: its requests are the many, and every
+  // router ahead of it is matched against each one.
+  const api = ['/api/v1', ...DIALECT_MOUNTS];
   app.use(
-    '/api/v1',
+    api,
     express.json({
       limit: deps.config.GREENLIGHT_BODY_LIMIT,
       strict: false,
@@ -65,10 +68,10 @@ export function createApp(deps: AppDeps): Express {
     inputLimits,
   );
   const authFailures = authFailureLimit(deps);
-  app.use('/api/v1', authFailures.before);
+  app.use(api, authFailures.before);
   const mcpCalls = new InternalCalls();
-  app.use(apiRouter(deps, handlers, credentials(deps.db, mcpCalls), ownerLookups(deps.db)));
-  app.use('/api/v1', authFailures.after);
+  app.use(apiRouter(deps, { ...handlers, ...dialectHandlers }, credentials(deps.db, mcpCalls), ownerLookups(deps.db)));
+  app.use(api, authFailures.after);
   app.use(mcpRouter(deps, mcpCalls));
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
   app.use(dashboardRouter(deps));
@@ -79,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(decisionLinkRouter(deps));
   app.use(slackInteractivityRouter(deps));
   app.use(routeNotFound);
+  for (const [mount, handler] of dialectErrorHandlers()) app.use(mount, handler);
   app.use(errorHandler);
   return app;
 }

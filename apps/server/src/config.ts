@@ -1,7 +1,8 @@
 import express from 'express';
 import { z } from 'zod';
-import { DEFAULT_DELIVERY_SCHEDULE, parseSchedule, type Schedule } from './delivery/schedule.ts';
-import { parseAllowCidrs, type Cidr } from './delivery/ssrf.ts';
+import { EmailAddress } from '@greenlight/contract';
+import { DEFAULT_DELIVERY_SCHEDULE, parseSchedule, type Schedule } from './delivery/outbox/schedule.ts';
+import { parseAllowCidrs, type Cidr } from './channels/webhook/ssrf.ts';
 import { parseKey } from './security/sealed.ts';
 
 /**
@@ -78,13 +79,20 @@ export const ConfigSchema = z.object({
   GREENLIGHT_PUBLIC_URL: urlWithScheme(['http', 'https']).optional(),
   /** Behind a reverse proxy: whose X-Forwarded-For gives the client's address (see trustProxy). Unset: the peer's address. */
   GREENLIGHT_TRUST_PROXY: trustProxy.optional(),
-  // Deliberately loose: admin@localhost is a fine address for a local install.
-  GREENLIGHT_ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
+  // The contract's one rule for an address (admin@localhost, the default, is one), as the CLI and the API apply it.
+  GREENLIGHT_ADMIN_EMAIL: EmailAddress.default('admin@localhost'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   GREENLIGHT_EXPIRY_SWEEP_MS: integer(100, 86_400_000).default(5000),
   GREENLIGHT_INDEX_UPKEEP_MS: integer(100, 86_400_000).default(1000),
-  // How often due reminders, escalations and digests are looked for (delivery/timers.ts).
+  // How often due reminders, escalations and digests are looked for (jobs/timers.ts).
   GREENLIGHT_TIMER_POLL_MS: integer(100, 3_600_000).default(5000),
+  /**
+   * How long a new request that names nobody to ask (no steps, flow or routing rule's approvers: the
+   * "ask everyone" fallback) waits before everyone who may decide is told (notify/notify-channel.ts):
+   * its requester may still set its steps meanwhile, and then only the people they name are asked.
+   * A request that names its approvers is told at once. 0: no wait.
+   */
+  GREENLIGHT_NOTIFY_GRACE_MS: integer(0, 600_000).default(10_000),
   // Unset: requests are kept for ever.
   GREENLIGHT_RETENTION_DAYS: integer(1, 36_500).optional(),
   GREENLIGHT_RETENTION_BATCH: integer(1, 10_000).default(25),
@@ -96,7 +104,7 @@ export const ConfigSchema = z.object({
   GREENLIGHT_VALIDATE_RESPONSES: bool.optional(),
   /** Requests with an invalid credential one client address may make per hour before it gets 429. */
   GREENLIGHT_AUTH_FAILURES_PER_IP: integer(1, 100_000_000).default(100),
-  // Outgoing webhooks (delivery/). The schedule lists the delay before each attempt.
+  // The outbox (delivery/outbox/): every channel's retries follow this schedule, the delay before each attempt.
   GREENLIGHT_DELIVERY_SCHEDULE: z
     .string()
     .default(DEFAULT_DELIVERY_SCHEDULE)
@@ -114,7 +122,7 @@ export const ConfigSchema = z.object({
   /** How long a decision waits for the first attempt of its callback before answering. */
   GREENLIGHT_CALLBACK_INLINE_MS: integer(0, 10_000).default(2000),
   /**
-   * Dead-waiter detection (delivery/waiter-probes.ts): a pending request's callback target is probed
+   * Dead-waiter detection (jobs/waiter-probes.ts): a pending request's callback target is probed
    * with HEAD, first PROBE_AFTER after the create, then at doubling intervals up to PROBE_MAX; a target
    * that gives no answer at all for longer than GONE_AFTER is taken for gone (404 and 410 at once).
    */
@@ -141,7 +149,7 @@ export const ConfigSchema = z.object({
    */
   GREENLIGHT_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
-   * Email (delivery/email-sender.ts): an `smtp://` or `smtps://` URL (credentials and options as
+   * Email (channels/email/email-sender.ts): an `smtp://` or `smtps://` URL (credentials and options as
    * nodemailer reads them, e.g. smtps://user:pass@mail.example.com:465) and the From address. Both or
    * neither: without them no email is queued or sent, and the dashboard says email is off.
    */

@@ -13,7 +13,8 @@ import type { RateLimitStore } from './http/rate-limit.ts';
 import type { ApiKeyCache } from './http/api-key-cache.ts';
 import type { RoutingCache } from './core/routing-cache.ts';
 import type { EventBus } from './events/event-bus.ts';
-import type { DeliveryWorker } from './delivery/worker.ts';
+import type { DeliveryWorker } from './delivery/outbox/worker.ts';
+import type { RegisteredChannel } from './delivery/outbox/attempt.ts';
 import type { Metrics } from './metrics/metrics.ts';
 
 export interface AppDeps {
@@ -33,6 +34,8 @@ export interface AppDeps {
    * awaited by the same shutdown.
    */
   delivery?: DeliveryWorker;
+  /** The outbox's channels in this process (channels/index.ts, and notify/): the delivery log reads its rows through them. */
+  channels: readonly RegisteredChannel[];
   /** Prometheus metrics (absent unless GREENLIGHT_METRICS_TOKEN is set). */
   metrics?: Metrics;
 }
@@ -69,6 +72,12 @@ export interface AuthContext {
   sessionTokenHash?: string;
 }
 
+/**
+ * The person behind the caller of a route the contract admits sessions only to (the router enforces
+ * it before the handler runs): there always is one.
+ */
+export const personOf = (auth: AuthContext): string => auth.user!.id;
+
 type Out<T> = T extends ZodType ? z.output<T> : Record<string, never>;
 
 export interface HandlerInput<R extends RouteDef> {
@@ -90,6 +99,12 @@ export interface HandlerInput<R extends RouteDef> {
    * waiting). Absent only when a test calls a handler directly.
    */
   signal?: AbortSignal;
+  /**
+   * Whether the request's credential still stands for the same caller (a session not ended, a key or
+   * grant not revoked): a stream asks before it sends more, so it never outlives a sign-out or a
+   * revocation. Absent only when a test calls a handler directly.
+   */
+  stillAuthenticated?: () => Promise<boolean>;
 }
 
 /**

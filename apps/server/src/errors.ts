@@ -8,8 +8,10 @@ export class ApiError extends Error {
     message: string,
     readonly details?: Record<string, unknown>,
     readonly headers?: Record<string, string>,
+    /** What was refused, in full (a ZodError for a validation error): a dialect words its refusals from it. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.status = ERROR_STATUS[code];
   }
 }

@@ -9,17 +9,23 @@ import { openDatabase } from './storage/open.ts';
 import type { Database } from './storage/database.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from './http/rate-limit.ts';
 import { every, type Job } from './jobs/every.ts';
-import { expireDue } from './core/state-machine.ts';
-import { startSearchIndexUpkeep } from './modules/approvals/search-index-upkeep.ts';
-import { startRetention, warmUpRetention } from './modules/approvals/retention.ts';
+import { startExpirySweep } from './jobs/expiry.ts';
+import { startSearchIndexUpkeep } from './jobs/search-index-upkeep.ts';
+import { startRetention, warmUpRetention } from './jobs/retention.ts';
+import { startUnauthorizedClientPurge } from './modules/oauth/purge-unauthorized-clients.ts';
+import { OAUTH_SETTINGS } from './modules/oauth/settings.ts';
 import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { RoutingCache } from './core/routing-cache.ts';
-import { DeliveryWorker } from './delivery/worker.ts';
-import { timerPoller } from './delivery/timers.ts';
-import { probeDueWaiters } from './delivery/waiter-probes.ts';
-import { smtpMailer } from './delivery/email-sender.ts';
+import { DeliveryWorker } from './delivery/outbox/worker.ts';
+import { register } from './delivery/outbox/attempt.ts';
+import { channels } from './channels/index.ts';
+import { httpSender } from './channels/webhook/http-sender.ts';
+import { smtpMailer } from './channels/email/email-sender.ts';
+import { notifyChannel } from './notify/notify-channel.ts';
+import { timerPoller } from './jobs/timers.ts';
+import { probeDueWaiters } from './jobs/waiter-probes.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
 import { reencryptSecrets } from './security/reencrypt-secrets.ts';
@@ -31,7 +37,12 @@ export interface RunningServer {
   url: string;
   server: Server;
   deps: AppDeps;
-  close(): Promise<void>;
+  /**
+   * Drains and stops. Idle kept-alive connections are waited for by default (see ExpressServer's
+   * drain: closing one under a request on its way resets it); `idleConnections: 'close'` closes them
+   * at once, for a server whose only clients are the tests in its own process.
+   */
+  close(options?: { idleConnections?: 'wait' | 'close' }): Promise<void>;
 }
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
@@ -64,8 +75,12 @@ export async function startGreenlight(
   const metrics = config.GREENLIGHT_METRICS_TOKEN ? new Metrics(db) : undefined;
   // Email is sent by the delivery worker; without one in this process, another replica's worker sends it.
   const mailer = config.mail && config.GREENLIGHT_DELIVERY_WORKER ? smtpMailer(config.mail, config.GREENLIGHT_DELIVERY_TIMEOUT_MS) : undefined;
-  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics, mailer }) : undefined;
-  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, delivery, metrics };
+  // Webhooks and waiter probes leave through the same SSRF-guarded sender.
+  const sender = httpSender({ guard: { allowCidrs: config.callbackAllowCidrs }, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS });
+  const ways = channels({ config, sender, mailer });
+  const outbox = [...ways, register(notifyChannel({ channels: ways, graceMs: config.GREENLIGHT_NOTIFY_GRACE_MS }))];
+  const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics, channels: outbox }) : undefined;
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, delivery, channels: outbox, metrics };
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
@@ -78,11 +93,10 @@ export async function startGreenlight(
   const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
 
   const jobs: Job[] = [
-    every(config.GREENLIGHT_EXPIRY_SWEEP_MS, logger, 'expiry-sweeper', () =>
-      expireDue(db, metrics && ((outcome) => metrics.approvalDecided(outcome))),
-    ),
+    startExpirySweep(db, logger, config.GREENLIGHT_EXPIRY_SWEEP_MS, metrics),
     startSearchIndexUpkeep(db, logger, config.GREENLIGHT_INDEX_UPKEEP_MS),
     every(config.GREENLIGHT_TIMER_POLL_MS, logger, 'timers', timerPoller({ db, notify: config.mail !== null })),
+    startUnauthorizedClientPurge(db, logger, OAUTH_SETTINGS.unauthorizedClientPurgeEvery * 1000),
   ];
   if (config.GREENLIGHT_RETENTION_DAYS !== undefined) {
     jobs.push(
@@ -99,17 +113,17 @@ export async function startGreenlight(
     await delivery.start();
     jobs.push(delivery);
     if (config.GREENLIGHT_WAITER_PROBES) {
-      const probes = { db, sender: delivery.runtime.sender, mail: mailer !== undefined, config };
+      const probes = { db, sender, mail: mailer !== undefined, config };
       jobs.push(every(config.GREENLIGHT_WAITER_POLL_MS, logger, 'waiter-probes', () => probeDueWaiters(probes, delivery.signal)));
     }
   }
 
   let closing: Promise<void> | undefined;
-  const close = () =>
+  const close = ({ idleConnections = 'wait' }: { idleConnections?: 'wait' | 'close' } = {}) =>
     (closing ??= (async () => {
       // Stop taking connections, let in-flight requests finish, then stop jobs and storage. Closing
       // the bus ends event streams and answers long polls, which would otherwise hold the close.
-      const drained = server.drain();
+      const drained = server.drain({ idle: idleConnections });
       bus.close().catch((err: unknown) => logger.warn({ err }, 'closing the event bus failed'));
       await drained;
       await Promise.all(jobs.map((j) => j.stop()));

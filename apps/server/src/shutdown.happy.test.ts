@@ -4,6 +4,10 @@
  * refuse what comes after, and exit 0 without waiting on the polling client; after a restart every
  * request that was answered is there as answered, and every decided request's callback arrives.
  * Runs on PGlite (a data directory, as `pnpm start` uses it) and on Postgres (a fresh database).
+ *
+ * And SIGTERM under keep-alive load, as clients behind a connection pool send: every request written
+ * to a kept-alive connection is answered (the last one on each connection with `Connection: close`),
+ * and a client that comes back after the drain finds the port closed, never a connection reset.
  */
 import { request, Agent } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -165,4 +169,47 @@ it('SIGTERM under create, decide and long-poll load: exits 0, loses no answered 
   await receiver.until(() => decided.every((id) => calledBack().has(id)), 60_000);
   expect(decided.length).toBeGreaterThan(0);
   await second.stop();
+}, 300_000);
+
+it('SIGTERM under keep-alive load: every request sent on a kept-alive connection is answered, none is reset', async () => {
+  const server = await spawnServer(env(), { timeoutMs: 120_000 });
+  processes.push(server);
+  // Pools as HTTP clients keep them: a few connections each, reused request after request.
+  const pools = Array.from({ length: 3 }, () => new Agent({ keepAlive: true, maxSockets: 4 }));
+  const answers: number[] = [];
+  const failures: string[] = [];
+  let stop = false;
+  let n = 0;
+  const client = async (pool: Agent) => {
+    while (!stop) {
+      const i = ++n;
+      const r =
+        i % 3 === 0
+          ? await send(server.port, 'POST', '/api/v1/approvals', requesterKey, { title: `Keep-alive ${i}`, description: 'Pooled', priority: 'low' }, pool)
+          : await send(server.port, 'GET', '/api/v1/approvals?page_size=1', requesterKey, undefined, pool);
+      if ('error' in r) {
+        failures.push(r.error);
+        // Refused: the listener is closed, and so is every connection the pool had. This client is done.
+        if (r.error === 'ECONNREFUSED') return;
+        continue;
+      }
+      answers.push(r.status);
+    }
+  };
+  const load = pools.flatMap((pool) => Array.from({ length: 4 }, () => client(pool)));
+  const deadline = Date.now() + 60_000;
+  while (answers.length < 300 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 20));
+  expect(answers.length).toBeGreaterThanOrEqual(300);
+  const before = answers.length;
+  server.child.kill('SIGTERM');
+  expect(await server.exited).toEqual({ code: 0, signal: null });
+  stop = true;
+  await Promise.all(load);
+  for (const pool of pools) pool.destroy();
+
+  // Requests kept arriving on the open connections while the server drained, and each was answered.
+  expect(answers.length).toBeGreaterThan(before);
+  expect(answers.filter((s) => s !== 200 && s !== 201)).toEqual([]);
+  // Nothing was cut off: the only failure is the port refusing a new connection after the exit.
+  expect(failures.filter((f) => f !== 'ECONNREFUSED')).toEqual([]);
 }, 300_000);

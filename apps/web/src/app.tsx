@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { LiveProvider, useLiveState } from './api/live.tsx';
+import { LiveProvider, useLiveEvents, useLiveState } from './api/live.tsx';
 import { SessionProvider, useSession } from './api/session.tsx';
 import { handleLinkClick, parseRoute, useLocation, type Route } from './lib/router.ts';
 import { ConnectionsPage } from './pages/connections.tsx';
@@ -102,8 +102,20 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+/**
+ * Shown while the org's emergency stop is on, in every open tab: whoever turns it on or off (another
+ * admin, the CLI), its event comes down the live stream. When the stream (re)opens, the org is read
+ * again, so a change made before the stream began is not missed either.
+ */
 function StopBanner() {
-  const { emergencyStop } = useSession();
+  const { emergencyStop, setEmergencyStop, reload } = useSession();
+  const live = useLiveState();
+  useLiveEvents((e) => {
+    if (e.type === 'emergency_stop.changed') setEmergencyStop(e.data.details.emergency_stop === true);
+  });
+  useEffect(() => {
+    if (live === 'open') reload().catch(() => undefined);
+  }, [live, reload]);
   if (!emergencyStop) return null;
   return (
     <div className="banner stop" role="alert" data-testid="emergency-banner">

@@ -95,6 +95,27 @@ export class ContractMismatchError extends GreenlightError {
   }
 }
 
+/**
+ * An answer or a delivery about another request than the one asked about or waited for. Never an
+ * outcome: a waiter continues only on the decision of the request it made. From the API (a proxy or
+ * cache that mixed answers up), or from `parseWebhook` (another request's callback sent to this
+ * receiver: any request may name any callback URL; answer it 410 so Greenlight stops sending it).
+ */
+export class WrongRequestError extends ContractMismatchError {
+  override name = 'WrongRequestError';
+  constructor(
+    /** The request asked about or waited for. */
+    readonly expected: string,
+    /** The id the answer or delivery named instead (as it came: possibly missing). */
+    readonly received: unknown,
+    operationId: string,
+    status: number,
+    body: unknown,
+  ) {
+    super(`${operationId === 'webhook' ? 'the delivery' : operationId} is about request ${String(received)}, not ${expected}`, operationId, status, [{ path: ['id'], message: `not ${expected}` }], body);
+  }
+}
+
 /** `waitForDecision` reached its overall timeout with the request still pending. */
 export class DecisionTimeoutError extends GreenlightError {
   override name = 'DecisionTimeoutError';

@@ -8,9 +8,11 @@ export {
   type WaitForDecisionOptions,
   type WaitOutcomeResult,
 } from './client.ts';
-export { Transport, parseRetryAfter, type ClientOptions } from './transport.ts';
+export { Transport, type ClientOptions } from './transport.ts';
+// Retry-After as every Greenlight package reads it (the trigger layer's, RFC 9110 §10.2.3).
+export { parseRetryAfter } from '@greenlight/triggers';
 export * from './errors.ts';
-export { parseWebhook } from './webhooks.ts';
+export { parseWebhook, type ParseWebhookOptions } from './webhooks.ts';
 export type * from './types.ts';
 export type { paths, components, operations } from './generated/openapi.ts';
 export {

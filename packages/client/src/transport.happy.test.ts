@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Greenlight } from './client.ts';
-import { parseRetryAfter } from './transport.ts';
+import { parseRetryAfter } from './index.ts';
 import { SAMPLE_PENDING_APPROVAL } from '@greenlight/triggers';
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | Error;

@@ -1,5 +1,6 @@
 import { ErrorEnvelope, routes, type RouteDef } from '@greenlight/contract';
-import { apiErrorFor, ContractMismatchError, NetworkError, type ApiError } from './errors.ts';
+import { parseRetryAfter } from '@greenlight/triggers';
+import { apiErrorFor, ContractMismatchError, NetworkError, WrongRequestError, type ApiError } from './errors.ts';
 import type { OperationId, RequestInput, ResponseOf } from './types.ts';
 
 export interface ClientOptions {
@@ -28,14 +29,6 @@ export interface ClientOptions {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Retry-After is delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
-}
 
 function serializeQuery(query: Record<string, unknown> | undefined): string {
   if (!query) return '';
@@ -137,7 +130,7 @@ export class Transport {
       }
 
       const payload = await readBody(res);
-      if (res.ok) return validate(route, res.status, payload) as ResponseOf<K>;
+      if (res.ok) return sameRequest(route, params, res.status, validate(route, res.status, payload)) as ResponseOf<K>;
 
       const error = toApiError(res, payload);
       if (error.status === 401 && this.options.refreshAccessToken && !this.options.apiKey && !refreshed) {
@@ -195,6 +188,28 @@ function validate(route: RouteDef, status: number, body: unknown): unknown {
     );
   }
   // The body as received: fields a newer server added are kept, not stripped.
+  return body;
+}
+
+/** Operations that answer the request named by `{id}` in their path (the request itself, as it now stands). */
+const ANSWERS_THE_REQUEST: ReadonlySet<string> = new Set([
+  'getApproval',
+  'waitForApproval',
+  'decideApproval',
+  'cancelApproval',
+  'revokeApproval',
+  'reportExecution',
+] satisfies OperationId[]);
+
+/**
+ * An answer about another request than the one in the path is refused (WrongRequestError): whatever
+ * waits on `wait`, `get` or a decision continues only on the request it asked about.
+ */
+function sameRequest(route: RouteDef, params: Record<string, unknown> | undefined, status: number, body: unknown): unknown {
+  const asked = params?.id;
+  if (!ANSWERS_THE_REQUEST.has(route.operationId) || typeof asked !== 'string') return body;
+  const id = (body as { id?: unknown } | null)?.id;
+  if (id !== asked) throw new WrongRequestError(asked, id, route.operationId, status, body);
   return body;
 }
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_DECIDED_APPROVAL, SAMPLE_PENDING_APPROVAL } from '@greenlight/triggers';
 import { Greenlight } from './client.ts';
-import { ContractMismatchError, DecisionTimeoutError } from './errors.ts';
+import { ContractMismatchError, DecisionTimeoutError, WrongRequestError } from './errors.ts';
 
 const ID = SAMPLE_PENDING_APPROVAL.id;
 
@@ -35,6 +35,43 @@ describe('a final status is its outcome, on every wait path', () => {
     const { client, calls } = answering(PENDING_AT_TIMEOUT, PENDING_AT_TIMEOUT, answer('rejected'));
     expect((await client.approvals.waitForOutcome(ID, { timeout: 120 })).outcome).toBe('rejected');
     expect(calls()).toBe(3);
+  });
+});
+
+describe('an answer about another request is an error, never its outcome', () => {
+  const OTHER = '0b9d8c7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e';
+  const others = { approved: answer('approved', { id: OTHER }), pending: { ...PENDING_AT_TIMEOUT, id: OTHER } };
+
+  it.each(Object.entries(others))('another request, %s: every wait path throws WrongRequestError', async (_, body) => {
+    for (const wait of [
+      (c: Greenlight) => c.approvals.wait(ID, 5),
+      (c: Greenlight) => c.approvals.waitForOutcome(ID, { timeout: 5 }),
+      (c: Greenlight) => c.approvals.waitForDecision(ID, { timeout: 5 }),
+    ]) {
+      const err = await wait(answering(body).client).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WrongRequestError);
+      expect(err).toMatchObject({ expected: ID, received: OTHER });
+    }
+  });
+
+  it('get, decide, cancel: an answer about another request is an error too', async () => {
+    const other = { ...SAMPLE_DECIDED_APPROVAL, id: OTHER };
+    const calls: [(c: Greenlight) => Promise<unknown>, object][] = [
+      [(c) => c.approvals.get(ID), { ...other, run: null, results: [] }],
+      [(c) => c.approvals.approve(ID), { ...other, callback_delivered: false }],
+      [(c) => c.approvals.cancel(ID), { ...other, status: 'cancelled' }],
+    ];
+    for (const [call, body] of calls) expect(await call(answering(body).client).catch((e: unknown) => e)).toBeInstanceOf(WrongRequestError);
+  });
+
+  it('pending answers about this request, then an approval of another: still an error', async () => {
+    const err = await answering(PENDING_AT_TIMEOUT, others.approved).client.approvals.waitForOutcome(ID, { timeout: 120 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WrongRequestError);
+  });
+
+  it('an answer with no id at all', async () => {
+    const { id: _, ...noId } = answer('approved');
+    expect(await answering(noId).client.approvals.wait(ID, 5).catch((e: unknown) => e)).toBeInstanceOf(ContractMismatchError);
   });
 });
 

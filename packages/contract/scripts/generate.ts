@@ -1,4 +1,4 @@
-// Writes packages/contract/openapi.json and the README's API table from the route table. CI runs it and fails on a diff.
+// Writes packages/contract/openapi.json and docs/api.md's API table from the route table. CI runs it and fails on a diff.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildOpenApiDocument } from '../src/openapi.ts';
@@ -8,6 +8,6 @@ const target = fileURLToPath(new URL('../openapi.json', import.meta.url));
 writeFileSync(target, JSON.stringify(buildOpenApiDocument(), null, 2) + '\n');
 console.log(`wrote ${target}`);
 
-const readme = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const readme = fileURLToPath(new URL('../../../docs/api.md', import.meta.url));
 writeFileSync(readme, withAuthorizationTable(readFileSync(readme, 'utf8')));
 console.log(`wrote the API table of ${readme}`);

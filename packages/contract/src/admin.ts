@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { Scope } from './scopes.ts';
-import { Timestamp, Uuid } from './common.ts';
+import { EmailAddress, Timestamp, Uuid } from './common.ts';
 import { AdminOverride, RateLimitWindow, ResolvePolicy, Role } from './me.ts';
 
 /** Admin-only changes to the caller's organization. */
@@ -78,7 +78,7 @@ export const MemberList = z.object({ data: z.array(Member) }).openapi('MemberLis
 
 export const AddMemberBody = z
   .strictObject({
-    email: z.email().max(320).openapi({ example: 'jane@example.com' }),
+    email: EmailAddress.openapi({ example: 'jane@example.com' }),
     name: z.string().trim().min(1).max(200).optional(),
     role: Role.default('viewer').openapi({ description: 'Default viewer: the least a member can do' }),
   })

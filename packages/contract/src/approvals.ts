@@ -1,6 +1,7 @@
 import { z } from './zod.ts';
 import { ReminderPolicy } from './reminders.ts';
 import { BooleanQuery, Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
+import type { DialectId } from './dialect-ids.ts';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const Priority = z.enum(PRIORITIES).openapi('Priority');
@@ -192,7 +193,13 @@ export const CreateApprovalBody = z
     title: z.string().trim().min(1).max(LIMITS.titleMax).openapi({ description: 'Short description of what needs approval', example: 'Delete user account #4821' }),
     description: z.string().max(LIMITS.descriptionMax).openapi({ description: 'Detailed context for the approver (markdown)', example: 'Permanent deletion requested by user via support ticket' }),
     priority: Priority,
-    callback_url: CallbackUrl.optional(),
+    callback_url: CallbackUrl.optional().openapi({
+      description:
+        'URL to POST the decision to, signed with the organization\'s callback secret. Many requests may name one receiver, and anyone ' +
+        'in the organization can name yours: the receiver must check that the delivery\'s `data.approval_id` is the request it waits for ' +
+        '(docs/getting-the-decision-back.md). Shown afterwards only to you and to admins.',
+      example: 'https://your-app.com/webhooks/greenlight',
+    }),
     callback_headers: CallbackHeaders.optional(),
     action_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Custom label for filtering and routing', example: 'user.delete' }),
     metadata: Metadata.optional(),
@@ -338,6 +345,18 @@ export const Waiter = z
   });
 export type Waiter = z.infer<typeof Waiter>;
 
+/**
+ * Which API a request was created through: `v1` (Greenlight's own, and everything built on it: the
+ * dashboard, the SDKs, MCP, the platform apps), or a dialect that creates requests (dialects.ts).
+ */
+export const CREATED_VIA = ['v1', 'human-approval', 'kaireon'] as const satisfies readonly ('v1' | DialectId)[];
+export const CreatedVia = z.enum(CREATED_VIA).openapi('CreatedVia', {
+  description:
+    'The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), ' +
+    '`human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.',
+});
+export type CreatedVia = z.infer<typeof CreatedVia>;
+
 export const Approval = z
   .object({
     id: z.uuid(),
@@ -353,7 +372,14 @@ export const Approval = z
     required_approvals: z.number().int().openapi({ description: 'Approvals needed; for a request with steps, the number of steps' }),
     current_approvals: z.number().int().openapi({ description: 'Approvals so far; for a request with steps, the steps approved' }),
     is_sequential: z.boolean(),
-    callback_url: z.string().nullable(),
+    callback_url: z.string().nullable().openapi({
+      description:
+        'Where the decision is POSTed. A capability (whoever holds a resume URL can try to resume what waits there), so only the ' +
+        'principal that created the request and admins see it; everyone else sees null here and `has_callback`. The callback ' +
+        'delivery itself carries it in full.',
+    }),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
+    has_callback: z.boolean().optional().openapi({ description: 'Whether the request has a `callback_url`, shown or not' }),
     external_id: z.string().nullable(),
     idempotency_key: z.string().nullable(),
     tags: z.record(z.string(), z.string()),
@@ -400,6 +426,8 @@ export const Approval = z
     routing: Routing.nullable().optional().openapi({ description: 'The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps' }),
     // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
     waiter: Waiter.nullable().optional(),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
+    created_via: CreatedVia.optional(),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

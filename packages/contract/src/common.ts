@@ -1,6 +1,16 @@
 import { z } from './zod.ts';
 
 export const Uuid = z.uuid();
+
+/**
+ * An email address, as every part of Greenlight takes one: the API (adding a member), the admin CLI
+ * (`init`, `user sign-in-link`) and the configuration (GREENLIGHT_ADMIN_EMAIL). The WHATWG HTML rule
+ * of `<input type="email">`, which the dashboard's browser applies too: a host without a dot is
+ * allowed, so the default first-run admin `admin@localhost` is an address like any other; no spaces,
+ * quotes, commas or angle brackets, so an address is never read as a list or a display name.
+ * At most 320 characters (RFC 5321's 64 + 1 + 255).
+ */
+export const EmailAddress = z.email({ pattern: z.regexes.html5Email, error: 'must be an email address' }).max(320, 'must be at most 320 characters');
 export const Timestamp = z.iso.datetime().openapi({ example: '2026-03-24T10:00:00.000Z' });
 /** Accepts `Z` and numeric offsets; always answered back in UTC. */
 export const TimestampInput = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-25T10:00:00.000Z' });

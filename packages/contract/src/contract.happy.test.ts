@@ -10,7 +10,14 @@ import {
   ROUTE_LIST,
   VoteStepBody,
   buildOpenApiDocument,
+  errorBodyOf,
   routes,
+  roleAtLeast,
+  DIALECT_IDS,
+  DIALECTS,
+  ErrorEnvelope,
+  HumanApprovalError,
+  type RouteDef,
 } from './index.ts';
 
 // The request examples of the OKRunit v1 API document, as written there.
@@ -72,5 +79,57 @@ describe('the contract', () => {
       const op = committed.paths[route.path]?.[route.method];
       expect(op?.operationId, `${route.method} ${route.path}`).toBe(route.operationId);
     }
+  });
+});
+
+describe('the peer APIs (dialects)', () => {
+  const dialectRoutes = ROUTE_LIST.filter((r) => r.dialect);
+  const v1 = (id: string) => (routes as Record<string, RouteDef>)[id]!;
+
+  it('every dialect has routes, under its tag and its mount, and only there', () => {
+    for (const id of DIALECT_IDS) {
+      const own = dialectRoutes.filter((r) => r.dialect!.id === id);
+      expect(own.length, id).toBeGreaterThan(0);
+      for (const r of own) {
+        expect(r.tag).toBe(DIALECTS[id].tag);
+        expect(r.path.startsWith(`${DIALECTS[id].mount}/`), r.path).toBe(true);
+      }
+    }
+    for (const r of ROUTE_LIST.filter((x) => !x.dialect)) {
+      for (const id of DIALECT_IDS) expect(r.path.startsWith(`${DIALECTS[id].mount}/`), r.path).toBe(false);
+    }
+  });
+
+  it('a dialect route keeps the authorization of the v1 operations it translates onto: the same credentials, scope and stop, a role no weaker', () => {
+    for (const r of dialectRoutes) {
+      expect(r.dialect!.translates.length).toBeGreaterThan(0);
+      for (const id of r.dialect!.translates) {
+        const a = v1(id).authorization;
+        expect(v1(id).dialect, id).toBeUndefined();
+        expect(r.authorization.principals, `${r.operationId} → ${id}`).toEqual(a.principals);
+        expect(roleAtLeast(r.authorization.role, a.role), `${r.operationId} → ${id}`).toBe(true);
+        // An operation that reads first and then changes (resolve: decide, then get) takes the stricter.
+        if (r.authorization.scope === a.scope) continue;
+        expect(a.scope, `${r.operationId} → ${id}`).toBe('approvals:read');
+      }
+      const changes = r.dialect!.translates.some((id) => v1(id).authorization.emergencyStop === 'refused');
+      expect(r.authorization.emergencyStop, r.operationId).toBe(changes ? 'refused' : 'allowed');
+    }
+  });
+
+  it("KaireonAI's resolve is admin only, as its document's role table says", () => {
+    expect(routes.resolveKaireonApproval.authorization.role).toBe('admin');
+  });
+
+  it('errors: Human Approval answers its own format, the others (whose documents define none) the envelope', () => {
+    expect(errorBodyOf(routes.getHumanApprovalRequest)).toBe(HumanApprovalError);
+    expect(errorBodyOf(routes.getKaireonApproval)).toBe(ErrorEnvelope);
+    expect(errorBodyOf(routes.getApprovalRun)).toBe(ErrorEnvelope);
+    expect(errorBodyOf(routes.getApproval)).toBe(ErrorEnvelope);
+    const doc = buildOpenApiDocument();
+    expect(doc.paths?.['/human-approval/api/v1/requests']?.post?.responses?.['400']).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/HumanApprovalError' } } },
+    });
+    expect(doc.tags!.map((t) => t.name)).toEqual(expect.arrayContaining(DIALECT_IDS.map((id) => DIALECTS[id].tag)));
   });
 });

@@ -38,7 +38,9 @@ export const Delivery = z
         '`slack_update`: a posted message rewritten with the request\'s outcome (`url` is `slack-message:` + its id)',
     }),
     subscription_id: z.uuid().nullable(),
-    url: z.string(),
+    url: z.string().nullable().openapi({
+      description: "Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url`",
+    }),
     status: DeliveryStatus,
     attempt_count: z.number().int().min(0),
     next_attempt_at: Timestamp.nullable(),

@@ -35,6 +35,9 @@ export const EVENT_TYPES = [
   'step.reassigned',
   // Org-level, approval_id null: a delivery exhausted its retries (its subscription is disabled).
   'delivery.failed',
+  // Org-level, approval_id null: an admin turned the emergency stop on or off (data: emergency_stop).
+  // The dashboard's banner follows it live.
+  'emergency_stop.changed',
 ] as const;
 
 /**

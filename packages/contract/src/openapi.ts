@@ -1,9 +1,10 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { ErrorEnvelope } from './errors.ts';
-import { ROUTE_LIST } from './routes.ts';
+import { errorBodyOf, ROUTE_LIST } from './routes.ts';
 import { SCOPE_DESCRIPTIONS } from './scopes.ts';
 import { describeAuthorization } from './authorization.ts';
 import { INPUT_LIMITS_DESCRIPTION } from './input-limits.ts';
+import { DIALECT_IDS, DIALECTS } from './dialects.ts';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Validation error',
@@ -47,10 +48,11 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
         },
       };
     }
+    const errorBody = errorBodyOf(route);
     for (const status of [...route.errors, 401, 429, 500]) {
       responses[String(status)] = {
         description: STATUS_TEXT[status] ?? 'Error',
-        content: { 'application/json': { schema: ErrorEnvelope } },
+        content: { 'application/json': { schema: errorBody } },
       };
     }
     registry.registerPath({
@@ -76,6 +78,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
       'x-greenlight-scope': route.authorization.scope,
       'x-greenlight-mutating': route.authorization.emergencyStop === 'refused',
       'x-greenlight-authorization': route.authorization,
+      ...(route.dialect ? { 'x-greenlight-dialect': route.dialect.id } : {}),
     });
   }
 
@@ -93,5 +96,16 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
         `\n\nInput limits: ${INPUT_LIMITS_DESCRIPTION}`,
     },
     servers: [{ url: '/' }],
+    // Every tag in the order its routes come; the peer APIs' say the base URL their clients are pointed at.
+    tags: [...new Set(ROUTE_LIST.map((r) => r.tag))].map((name) => {
+      const d = DIALECT_IDS.map((id) => DIALECTS[id]).find((x) => x.tag === name);
+      if (!d) return { name };
+      return {
+        name,
+        description:
+          `The ${d.name} API, as its document (${d.document}) writes it: point a client of it at \`<Greenlight URL>${d.baseUrlPath}\`. ` +
+          "Its requests are the v1 API's requests, under the same rules; docs/compatibility.md says what Greenlight does differently.",
+      };
+    }),
   });
 }

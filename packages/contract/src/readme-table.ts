@@ -11,7 +11,7 @@ const OWNER: Record<NonNullable<Authorization['owner']>['rule'], string> = {
   holder: 'own, or admin (others hidden)',
 };
 
-/** The README's API table: every route with exactly what the router enforces for it. */
+/** docs/api.md's API table: every route with exactly what the router enforces for it. */
 export function authorizationTableMarkdown(): string {
   const rows = ROUTE_LIST.map((r) => {
     const a = r.authorization;
@@ -30,6 +30,6 @@ export function authorizationTableMarkdown(): string {
 export function withAuthorizationTable(readme: string): string {
   const start = readme.indexOf(README_TABLE_START);
   const end = readme.indexOf(README_TABLE_END);
-  if (start < 0 || end < start) throw new Error('README.md lacks the authorization table markers');
+  if (start < 0 || end < start) throw new Error('docs/api.md lacks the authorization table markers');
   return `${readme.slice(0, start + README_TABLE_START.length)}\n${authorizationTableMarkdown()}\n${readme.slice(end)}`;
 }

@@ -55,6 +55,25 @@ import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingR
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
+import {
+  ApprovalRun,
+  ApprovalRunPage,
+  ApprovalRunParams,
+  ApprovalRunsParams,
+  ApprovalRunsQuery,
+  HumanApprovalCreateBody,
+  HumanApprovalRequest,
+  KAIREON_LIST_MAX,
+  KaireonApproval,
+  KaireonApprovalList,
+  KaireonCreateBody,
+  KaireonHeaders,
+  KaireonListQuery,
+  KaireonResolution,
+  KaireonResolveBody,
+  DIALECTS,
+  type DialectId,
+} from './dialects.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -89,6 +108,11 @@ export interface RouteDef {
   responses: Record<number, ResponseDef>;
   /** Error statuses this route can answer, besides 401, 429 and 500 which every route can. */
   errors: number[];
+  /**
+   * A route of a peer API (dialects.ts): its paths, fields and error body are that API's, and it
+   * `translates` onto these v1 operations, whose authorization it keeps (a dialect may only be stricter).
+   */
+  dialect?: { id: DialectId; translates: readonly string[] };
 }
 
 const defineRoute = <const R extends RouteDef>(route: R): R => route;
@@ -532,7 +556,9 @@ export const routes = {
     path: '/api/v1/me/sessions',
     tag: 'Account',
     summary: 'Sign out everywhere else',
-    description: 'Dashboard session only. Ends every session of yours in this organization but this one (then `POST /sign-out` ends this one).',
+    description:
+      'Dashboard session only. Ends every session of yours but this one, in every organization you belong to; an event stream ' +
+      'opened with one of them ends too (then `POST /sign-out` ends this one).',
     authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'How many were ended', schema: SessionsEnded } },
@@ -1105,10 +1131,130 @@ export const routes = {
     responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
     errors: [403],
   }),
+  // The peer APIs (dialects.ts; docs/compatibility.md): each route translates onto the v1 operations it
+  // names and keeps their authorization. Their handlers are the server's dialects/<id>/.
+  createHumanApprovalRequest: defineRoute({
+    operationId: 'createHumanApprovalRequest',
+    method: 'post',
+    path: '/human-approval/api/v1/requests',
+    tag: DIALECTS['human-approval'].tag,
+    summary: 'Submit a request for human approval',
+    description:
+      'Human Approval\'s `POST /requests`: a pending request, as `POST /api/v1/approvals` creates it (routing, notifications, ' +
+      'subscriptions), with `payload` as its metadata, priority `medium`, and the title "Approval request" when none is given. ' +
+      'Refusals answer `{error, errors}`; an `external_id` already used in the organization is refused (400, `errors.external_id`).',
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused' },
+    request: { body: HumanApprovalCreateBody },
+    responses: { 201: { description: 'Created', schema: HumanApprovalRequest } },
+    errors: [400, 403, 413, 503],
+    dialect: { id: 'human-approval', translates: ['createApproval'] },
+  }),
+  getHumanApprovalRequest: defineRoute({
+    operationId: 'getHumanApprovalRequest',
+    method: 'get',
+    path: '/human-approval/api/v1/requests/{id}',
+    tag: DIALECTS['human-approval'].tag,
+    summary: 'Check the status of a request',
+    description: 'Any request of the organization, whichever API created it.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The request', schema: HumanApprovalRequest } },
+    errors: [403, 404],
+    dialect: { id: 'human-approval', translates: ['getApproval'] },
+  }),
+  listKaireonApprovals: defineRoute({
+    operationId: 'listKaireonApprovals',
+    method: 'get',
+    path: '/kaireon/api/v1/approvals',
+    tag: DIALECTS.kaireon.tag,
+    summary: 'List approval requests filtered by status',
+    description: `A bare array, newest first, of at most ${KAIREON_LIST_MAX} requests of the organization (whichever API created them) with the status asked (default \`pending\`).`,
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { query: KaireonListQuery, headers: KaireonHeaders },
+    responses: { 200: { description: 'The requests', schema: KaireonApprovalList } },
+    errors: [400, 403],
+    dialect: { id: 'kaireon', translates: ['listApprovals'] },
+  }),
+  createKaireonApproval: defineRoute({
+    operationId: 'createKaireonApproval',
+    method: 'post',
+    path: '/kaireon/api/v1/approvals',
+    tag: DIALECTS.kaireon.tag,
+    summary: 'Create a new approval request',
+    description:
+      'A pending request about the entity, as `POST /api/v1/approvals` creates it with `entity_type`, `entity_id`, `entity_name`, `action` and ' +
+      '`payload` (its metadata): titled "<action> <entityType> <entityName>", priority `medium`. Greenlight applies nothing to the entity on approval: ' +
+      'your automation does, once it learns the decision.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused' },
+    request: { body: KaireonCreateBody, headers: KaireonHeaders },
+    responses: { 201: { description: 'Created', schema: KaireonApproval } },
+    errors: [400, 403, 413, 503],
+    dialect: { id: 'kaireon', translates: ['createApproval'] },
+  }),
+  getKaireonApproval: defineRoute({
+    operationId: 'getKaireonApproval',
+    method: 'get',
+    path: '/kaireon/api/v1/approvals/{id}',
+    tag: DIALECTS.kaireon.tag,
+    summary: 'Get a single approval request',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: IdParams, headers: KaireonHeaders },
+    responses: { 200: { description: 'The request', schema: KaireonApproval } },
+    errors: [403, 404],
+    dialect: { id: 'kaireon', translates: ['getApproval'] },
+  }),
+  resolveKaireonApproval: defineRoute({
+    operationId: 'resolveKaireonApproval',
+    method: 'post',
+    path: '/kaireon/api/v1/approvals/{id}',
+    tag: DIALECTS.kaireon.tag,
+    summary: 'Resolve an approval request (approve or reject)',
+    description:
+      'Admins only (and API keys, which only admins issue): one vote, exactly as `PATCH /api/v1/approvals/{id}` records it, so the ' +
+      "request's steps, quorum, four-eyes and resolve policy apply, and its callback and subscriptions are delivered. Refusals name " +
+      `their reason in \`error.details.reason\`: ${describeRefusalReasons()}.`,
+    authorization: { principals: ANY_CREDENTIAL, role: 'admin', scope: 'approvals:write', emergencyStop: 'refused' },
+    request: { params: IdParams, body: KaireonResolveBody, headers: KaireonHeaders },
+    responses: { 200: { description: 'The request after the vote', schema: KaireonResolution } },
+    errors: [400, 403, 404, 409, 503],
+    dialect: { id: 'kaireon', translates: ['decideApproval', 'getApproval'] },
+  }),
+  listApprovalRuns: defineRoute({
+    operationId: 'listApprovalRuns',
+    method: 'get',
+    path: '/organizations/{organizationId}/approvals/{approvalId}/runs',
+    tag: DIALECTS['approval-runs'].tag,
+    summary: 'List the runs of an approval',
+    description:
+      'The runs of an approval flow (the requests started from it, newest first; `reverse=true` for oldest first), or the one run of a ' +
+      "single request. `organizationId` is the caller's organization (its id or slug); any other answers 404.",
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: ApprovalRunsParams, query: ApprovalRunsQuery },
+    responses: { 200: { description: 'A page of runs', schema: ApprovalRunPage } },
+    errors: [400, 403, 404],
+    dialect: { id: 'approval-runs', translates: ['getApproval'] },
+  }),
+  getApprovalRun: defineRoute({
+    operationId: 'getApprovalRun',
+    method: 'get',
+    path: '/organizations/{organizationId}/approvals/{approvalId}/runs/{approvalRunId}',
+    tag: DIALECTS['approval-runs'].tag,
+    summary: 'Get a run of an approval',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { params: ApprovalRunParams },
+    responses: { 200: { description: 'The run', schema: ApprovalRun } },
+    errors: [403, 404],
+    dialect: { id: 'approval-runs', translates: ['getApproval'] },
+  }),
 } as const satisfies Record<string, RouteDef>;
 
 export type Routes = typeof routes;
 export type OperationId = keyof Routes;
+/** The operations of the peer APIs (a `dialect` in the table), served by the server's dialects/. */
+export type DialectOperationId = { [K in OperationId]: Routes[K] extends { dialect: object } ? K : never }[OperationId];
 export const ROUTE_LIST: RouteDef[] = Object.values(routes);
+
+/** The body of a route's error answers: its peer API's own when its document defines one, else the envelope. */
+export const errorBodyOf = (route: RouteDef): ZodType => (route.dialect && DIALECTS[route.dialect.id].errorBody) || ErrorEnvelope;
 
 export { ErrorEnvelope };

@@ -27,8 +27,16 @@ import { EventType } from './events.ts';
  * After the last failure a subscription is disabled and a `delivery.failed` event is recorded.
  */
 
-/** Events sent to a request's `callback_url`: its final outcome. Subscriptions choose from every event type. */
-export const CALLBACK_EVENT_TYPES = ['approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired'] as const;
+/**
+ * Events sent to a request's `callback_url` (the server's fan-out sends from this list): its final
+ * outcome, and the revocation of its approval. A revocation is sent because the callback is the one
+ * place a waiter that was told `approved` learns it must not act after all: a receiver that resumed on
+ * the approval and has not yet reported `started` (the report closes the window) reads
+ * `approval.revoked` as `rejected` (`outcomeOf` in @greenlight/triggers); one that has already acted
+ * ignores it; a waiter that is gone (an n8n execution that already resumed) answers it as it answers any
+ * late call (410 Gone ends the delivery at once). Subscriptions choose from every event type.
+ */
+export const CALLBACK_EVENT_TYPES = ['approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired', 'approval.revoked'] as const;
 
 export const WEBHOOK_LIMITS = {
   /** Subscriptions per organization (OWASP API4: unrestricted resource consumption). */
@@ -136,6 +144,6 @@ export const WebhookPayload = z
       '`approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; ' +
       '`approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; ' +
       '`step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, ' +
-      'subscription_id, url, attempts, last_status_code, last_error}.',
+      'subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}.',
   });
 export type WebhookPayload = z.infer<typeof WebhookPayload>;

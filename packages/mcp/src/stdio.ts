@@ -25,7 +25,7 @@ export interface MainIo {
 }
 
 /**
- * `greenlight-mcp` (also `greenlight mcp`): serves the tools on stdin/stdout until stdin closes.
+ * `greenlight-mcp`: serves the tools on stdin/stdout until stdin closes.
  * Resolves with the exit code: 0 after a clean close, 4 for a usage or configuration error (the
  * automation CLI's code for those). Nothing but MCP messages is ever written to stdout.
  */

@@ -30,6 +30,7 @@ function depsFor(dataDir: string, kind: 'pglite' | 'postgres' = 'pglite'): AppDe
     logger: createLogger(config),
     rateLimit: memoryRateLimitStore(),
     bus: new EventBus(tdb.db),
+    channels: [],
   };
 }
 

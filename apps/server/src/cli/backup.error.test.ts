@@ -19,7 +19,7 @@ afterAll(async () => {
 const run = (argv: string[], config = testConfig({ GREENLIGHT_DATA_DIR: join(work, 'data') })) =>
   runCli(argv, { config, withDatabase: (fn) => fn(tdb.db) });
 
-describe('greenlight backup / restore refusals', () => {
+describe('greenlight-admin backup / restore refusals', () => {
   it.each([
     [['backup'], 2, /^error: --out: is required/],
     [['backup', '--out', 'relative.backup'], 2, /^error: --out: must be an absolute path/],

@@ -23,7 +23,7 @@ function greenlight(env: Record<string, string>, cwd: string, ...args: string[])
   });
 }
 
-describe.skipIf(TEST_DATABASE_URL)('greenlight backup / restore (embedded database)', { timeout: 180_000 }, () => {
+describe.skipIf(TEST_DATABASE_URL)('greenlight-admin backup / restore (embedded database)', { timeout: 180_000 }, () => {
   let work: string;
   const servers: SpawnedServer[] = [];
   beforeAll(async () => {

@@ -28,7 +28,7 @@ afterAll(async () => {
 const run = (...argv: string[]) => runCli(argv, { config: testConfig(), withDatabase: (fn) => fn(server.db) });
 const lines = (text: string) => text.trimEnd().split('\n').map((l) => JSON.parse(l) as { approval: { id: string; status: string }; events: { type: string }[] });
 
-describe('greenlight export', () => {
+describe('greenlight-admin export', () => {
   it('writes the org’s requests created since the date, in creation order, each with its events, as JSON Lines', async () => {
     const r = await run('export', '--org', seed.org.slug, '--since', '2021-01-01');
     expect(r.stderr).toBe('');

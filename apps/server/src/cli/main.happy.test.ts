@@ -1,5 +1,5 @@
 /**
- * The real CLI as a child process, from its sources through tsx (`pnpm greenlight` runs the same code bundled, dist/cli.js):
+ * The real CLI as a child process, from its sources through tsx (`pnpm greenlight-admin` runs the same code bundled, dist/cli.js):
  * on a PGlite data directory with the server down (the CLI opens the directory itself) and with a
  * server running on it (the CLI goes through the admin socket), and on Postgres via DATABASE_URL.
  */
@@ -51,6 +51,16 @@ const http = (url: string, key?: string) => {
   const auth = (t: supertest.Test) => (key ? t.set('Authorization', `Bearer ${key}`) : t);
   return { get: (p: string) => auth(agent.get(p)), post: (p: string) => auth(agent.post(p)) };
 };
+
+it('is greenlight-admin, not the command line for automations: their commands are refused, naming greenlight', async () => {
+  const r = await greenlight({}, 'request', '--title', 'Deploy');
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(/^error: "request" is a command of greenlight, the command line for automations .*not of greenlight-admin\n$/);
+  const help = await greenlight({}, '--help');
+  expect(help.stdout).toMatch(/^Usage: greenlight-admin /);
+  expect(help.stdout).not.toMatch(/^ {2}request /m);
+});
 
 // Each direct run starts PGlite in a fresh process (seconds on a busy machine).
 describe.skipIf(TEST_DATABASE_URL)('greenlight CLI on a PGlite data directory', { timeout: 60_000 }, () => {

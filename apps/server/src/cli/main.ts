@@ -1,13 +1,12 @@
-// `pnpm greenlight …`: the admin command line (run-cli.ts), and the commands for automations that
-// talk to a server over HTTP (request, wait, …), which are @greenlight/client's own implementation.
-import { AUTOMATION_COMMANDS, helpText, isCommandOf, processIo, runCommandLine, type CommandTable } from '@greenlight/client/cli';
-import { main as runMcp } from '@greenlight/mcp';
+// `greenlight-admin …` (`pnpm greenlight-admin …` in the repository): the admin command line of a
+// Greenlight install (run-cli.ts). Automations have their own program, `greenlight` (@greenlight/client).
+import { AUTOMATION_COMMANDS, isCommandOf } from '@greenlight/client/cli';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { sendToAdminSocket } from '../admin/admin-client.ts';
 import { adminSocketPath } from '../admin/protocol.ts';
 import { runCli } from './run-cli.ts';
 import { directDatabase } from './direct.ts';
-import type { CliResult } from './result.ts';
+import { EXIT, type CliResult } from './result.ts';
 import { dataDirOwner } from '../storage/data-dir-lock.ts';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,27 +61,16 @@ async function main(rawArgv: string[]): Promise<CliResult> {
   return runCli(argv, { config, withDatabase: directDatabase(config) });
 }
 
-/**
- * Commands that reach a server over HTTP with GREENLIGHT_URL and GREENLIGHT_API_KEY, whatever this
- * machine's database: they never open it nor its admin socket. A new one is one more entry here.
- */
-const REMOTE_COMMANDS: CommandTable = {
-  ...AUTOMATION_COMMANDS,
-  mcp: {
-    summary: 'serve the approval tools to an MCP client (Claude Desktop, Claude Code, …) over stdin/stdout',
-    usage: 'Usage: greenlight mcp\n\nThe same server as greenlight-mcp (@greenlight/mcp): MCP messages on stdin/stdout until stdin closes.\n',
-    // MCP speaks over the process's own streams, which the command's io does not wrap.
-    run: (args, io) => runMcp(args, { env: { ...io.env } }),
-  },
-};
-
 const argv = process.argv.slice(2);
-if (isCommandOf(REMOTE_COMMANDS, argv) || (argv[0] === 'help' && isCommandOf(REMOTE_COMMANDS, argv.slice(1)))) {
-  process.exitCode = await runCommandLine(argv, processIo(), REMOTE_COMMANDS);
+// The automation CLI is another program, `greenlight` (@greenlight/client): one name per program.
+if (isCommandOf(AUTOMATION_COMMANDS, argv)) {
+  process.stderr.write(
+    `error: "${argv[0]}" is a command of greenlight, the command line for automations (@greenlight/client; \`pnpm greenlight ${argv[0]}\` in the repository), not of greenlight-admin\n`,
+  );
+  process.exitCode = EXIT.usage;
 } else {
   const result = await main(argv);
-  const askedForHelp = argv.length === 1 && ['--help', '-h', 'help'].includes(argv[0]!);
-  process.stdout.write(askedForHelp ? `${result.stdout}\n${helpText(REMOTE_COMMANDS)}` : result.stdout);
+  process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
   process.exitCode = result.exitCode;
 }

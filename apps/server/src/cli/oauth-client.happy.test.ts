@@ -1,5 +1,5 @@
 /**
- * `greenlight oauth-client create`: in process (runCli, as the CLI and the admin socket run it) and
+ * `greenlight-admin oauth-client create`: in process (runCli, as the CLI and the admin socket run it) and
  * once as the real child process, whose client then completes the connect flow.
  */
 import { execFile } from 'node:child_process';
@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-describe('greenlight oauth-client create (in process)', () => {
+describe('greenlight-admin oauth-client create (in process)', () => {
   it('--json prints one object with the secret; the stored client matches it', async () => {
     const seed = await seedOrg(server.db);
     const r = await runCli(
@@ -90,7 +90,7 @@ function greenlight(env: Record<string, string>, ...args: string[]): Promise<{ c
   });
 }
 
-describe('greenlight oauth-client create (child process)', { timeout: 60_000 }, () => {
+describe('greenlight-admin oauth-client create (child process)', { timeout: 60_000 }, () => {
   it('registers a client that a user then connects with, end to end', async () => {
     // On PGlite a server owns the data directory and the CLI goes through its admin socket; on Postgres it connects itself.
     const dir = await mkdtemp(join(tmpdir(), 'gl-oauth-cli-'));

@@ -14,7 +14,7 @@ describe('runCli — invalid arguments exit 2 without touching the database', ()
   it.each([
     ['init without --org', ['init', '--admin-email', 'a@example.test'], 'error: --org: is required'],
     ['init without --admin-email', ['init', '--org', 'Acme'], 'error: --admin-email: is required'],
-    ['init with a bad email', ['init', '--org', 'Acme', '--admin-email', 'not-an-email'], 'error: --admin-email: must be a valid email address'],
+    ['init with a bad email', ['init', '--org', 'Acme', '--admin-email', 'not-an-email'], 'error: --admin-email: must be an email address'],
     ['init with an empty name', ['init', '--org', '  ', '--admin-email', 'a@example.test'], 'error: --org: must not be empty'],
     [
       'init with a bad slug',
@@ -95,7 +95,7 @@ describe('runCli — invalid arguments exit 2 without touching the database', ()
         'error: --name: is required',
         'error: --scopes: unknown scope "nope"; known scopes: approvals:read, approvals:write, comments:write',
         'error: --rate-limit: must be at least 1 request per hour',
-        '(run "greenlight connection create --help" for usage)',
+        '(run "greenlight-admin connection create --help" for usage)',
         '',
       ].join('\n'),
     });
@@ -104,14 +104,14 @@ describe('runCli — invalid arguments exit 2 without touching the database', ()
   it('with no command at all, shows the usage on stderr and exits 2', async () => {
     const result = await runCli([], { config, withDatabase: noDatabase });
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/^Usage: greenlight \[options\] \[command\]/);
+    expect(result.stderr).toMatch(/^Usage: greenlight-admin \[options\] \[command\]/);
   });
 
   it('--help shows the usage on stdout and exits 0', async () => {
     const result = await runCli(['connection', 'create', '--help'], { config, withDatabase: noDatabase });
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/^Usage: greenlight connection create \[options\]/);
+    expect(result.stdout).toMatch(/^Usage: greenlight-admin connection create \[options\]/);
     expect(result.stdout).toContain('--rate-limit <n>');
   });
 });

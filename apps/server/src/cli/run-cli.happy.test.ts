@@ -26,7 +26,7 @@ async function createKey(slug: string, ...extra: string[]) {
   return JSON.parse(r.stdout) as { api_key: string; id: string; name: string; scopes: string[]; rate_limit: number; org: string };
 }
 
-describe('greenlight init', () => {
+describe('greenlight-admin init', () => {
   it('creates the org and its admin, and prints a sign-in link that works once', async () => {
     const slug = uniqueSlug();
     const r = await runCli(['init', '--org', 'Acme Corp', '--admin-email', 'Jane@Example.test', '--slug', slug], ctx);
@@ -67,7 +67,7 @@ describe('greenlight init', () => {
   });
 });
 
-describe('greenlight connection', () => {
+describe('greenlight-admin connection', () => {
   it('create --json prints exactly one JSON object, and the key authenticates', async () => {
     const slug = await initOrg();
     const r = await runCli(['connection', 'create', '--org', slug, '--name', 'zapier-prod', '--json'], ctx);
@@ -161,7 +161,7 @@ describe('greenlight connection', () => {
     const r = await runCli(['connection', 'list', '--org', slug], ctx);
     expect(r).toEqual({
       exitCode: 0,
-      stdout: `No connections in org ${slug}. Create one with: greenlight connection create --org ${slug} --name NAME\n`,
+      stdout: `No connections in org ${slug}. Create one with: greenlight-admin connection create --org ${slug} --name NAME\n`,
       stderr: '',
     });
   });
@@ -183,7 +183,7 @@ describe('greenlight connection', () => {
   });
 });
 
-describe('greenlight emergency-stop', () => {
+describe('greenlight-admin emergency-stop', () => {
   it('on refuses changes with 503 while reads work; off allows them again', async () => {
     const slug = await initOrg();
     const a = await createKey(slug);

@@ -9,6 +9,7 @@ import { ConnectionListArgs, connectionListCommand } from './commands/connection
 import { ConnectionRevokeArgs, connectionRevokeCommand } from './commands/connection-revoke.ts';
 import { EmergencyStopArgs, emergencyStopCommand } from './commands/emergency-stop.ts';
 import { OAuthClientCreateArgs, oauthClientCreateCommand } from './commands/oauth-client-create.ts';
+import { OAuthClientListArgs, oauthClientListCommand } from './commands/oauth-client-list.ts';
 import { UserSignInLinkArgs, userSignInLinkCommand } from './commands/user-sign-in-link.ts';
 import { BackupArgs, backupCommand } from './commands/backup.ts';
 import { RestoreArgs, restoreCommand } from './commands/restore.ts';
@@ -62,7 +63,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
       else result = await ctx.withDatabase((db) => run(db, ctx.config, parsed.data));
     };
 
-  const program = new Command('greenlight')
+  const program = new Command('greenlight-admin')
     .description('Administer Greenlight: orgs, connections (API keys), OAuth clients and the emergency stop.')
     .exitOverride()
     .configureOutput({
@@ -153,6 +154,19 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         }),
       ),
     );
+  oauthClient
+    .command('list')
+    .description("List an org's OAuth clients, or the self-registered ones nobody has authorized yet (in no org; deleted after a day)")
+    .option('--org <slug>', 'org slug: its clients, as its admins see them')
+    .option('--unauthorized', 'instead: every client that registered itself and that no member has authorized yet')
+    .option('--json', 'print one JSON object {data: [...]}')
+    .action(
+      action(
+        OAuthClientListArgs,
+        (db, _config, args) => oauthClientListCommand(db, args),
+        (_args, o) => ({ org: o.org, unauthorized: o.unauthorized === true, json: o.json === true }),
+      ),
+    );
 
   program
     .command('backup')
@@ -163,7 +177,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   program
     .command('restore')
     .description('Load a backup into GREENLIGHT_DATA_DIR, which must hold no database yet and no running server')
-    .argument('<file>', 'a file written by "greenlight backup"')
+    .argument('<file>', 'a file written by "greenlight-admin backup"')
     .action(
       action(RestoreArgs, { withoutDatabase: restoreCommand }, ([file]) => ({ file }), { file: '<file>' }),
     );

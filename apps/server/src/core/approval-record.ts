@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
 import type { Queryable } from '../storage/database.ts';
-import { ENTITY_ACTIONS, type Approval, type ApprovalStatus, type EntityAction, type ExecutionStatus, type OnExpiry, type Priority, type Routing } from '@greenlight/contract';
+import {
+  ENTITY_ACTIONS,
+  type Approval,
+  type ApprovalStatus,
+  type CreatedVia,
+  type EntityAction,
+  type ExecutionStatus,
+  type OnExpiry,
+  type Priority,
+  type Routing,
+} from '@greenlight/contract';
 
 /**
  * A row of `approvals` (the table is in storage/migrations/001_init.sql), column for column: the one
@@ -64,11 +74,13 @@ export interface ApprovalRecord {
   flow_version: number | null;
   /** The routing rule that chose who decides (modules/routing), as it was then; null when none did. */
   routing: Routing | null;
-  /** Whether anyone waits for the answer at callback_url (delivery/waiter-probes.ts); null until known. */
+  /** Whether anyone waits for the answer at callback_url (jobs/waiter-probes.ts); null until known. */
   waiter_state: 'present' | 'gone' | null;
   waiter_reason: string | null;
   waiter_since: Date | null;
   waiter_checked_at: Date | null;
+  /** The API the request was created through: v1, or a peer API (dialects/). */
+  created_via: CreatedVia;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -80,7 +92,7 @@ const READ = [
   'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at', 'redact', 'flow_id', 'flow_version',
   'routing',
   'revocable_for_seconds', 'revoked_at', 'revoked_by_type', 'revoked_by_id', 'revoked_by_name', 'revocation_reason',
-  'waiter_state', 'waiter_reason', 'waiter_since', 'waiter_checked_at',
+  'waiter_state', 'waiter_reason', 'waiter_since', 'waiter_checked_at', 'created_via',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -118,7 +130,7 @@ export type NewApproval = Pick<
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
   | 'redact' | 'flow_id' | 'flow_version'
 > &
-  Partial<Pick<ApprovalRecord, 'routing'>> & { expires_at: string | null; revocable_for_seconds?: number | null };
+  Partial<Pick<ApprovalRecord, 'routing' | 'created_via'>> & { expires_at: string | null; revocable_for_seconds?: number | null };
 
 const TIMESTAMPS = [
   'created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at', 'revoked_at', 'waiter_since', 'waiter_checked_at',
@@ -159,8 +171,9 @@ const entityAction = (actionType: string | null): EntityAction | null =>
   (ENTITY_ACTIONS as readonly (string | null)[]).includes(actionType) ? (actionType as EntityAction) : null;
 
 /**
- * The request in full, as its own automation and the operator see it. Answers to anyone else go
- * through `forViewer` (core/approval-view.ts), which masks the fields marked sensitive.
+ * The request in full, as its own callback and the operator see it. Answers to anyone else go
+ * through `forViewer` (core/approval-view.ts), which hides the callback and masks the fields marked
+ * sensitive from those who may not see them.
  */
 export function toApproval(r: ApprovalRow): Approval {
   return {
@@ -178,6 +191,7 @@ export function toApproval(r: ApprovalRow): Approval {
     current_approvals: r.current_approvals,
     is_sequential: r.is_sequential,
     callback_url: r.callback_url,
+    has_callback: r.callback_url !== null,
     external_id: r.external_id,
     idempotency_key: r.idempotency_key,
     tags: r.tags,
@@ -214,6 +228,7 @@ export function toApproval(r: ApprovalRow): Approval {
     flow_version: r.flow_version ?? null,
     routing: r.routing ?? null,
     waiter: waiterOf(r),
+    created_via: r.created_via,
   };
 }
 

@@ -21,6 +21,20 @@ export function seesSensitive(viewer: Viewer | null, a: Pick<Approval, 'requeste
   return a.requested_by.type === viewer.principal.type && a.requested_by.id === viewer.principal.id;
 }
 
+/**
+ * Whether the viewer sees where a request's callback goes (`callback_url`): the principal that
+ * created the request (to find its own receiver again) and admins. A callback URL is a capability
+ * (an n8n resume URL, a Zapier callback, a Make webhook address: whoever holds it can call what
+ * waits there), so other members, other keys and subscriptions see only that one exists
+ * (`has_callback`). Waiters do not rely on this: each checks that a callback names the request it
+ * made (`isAboutRequest` of @greenlight/triggers), since one receiver may serve many requests.
+ */
+export function seesCallback(viewer: Viewer | null, a: Pick<Approval, 'requested_by'>): boolean {
+  if (viewer === null) return false;
+  if (viewer.user?.role === 'admin') return true;
+  return a.requested_by.type === viewer.principal.type && a.requested_by.id === viewer.principal.id;
+}
+
 /** A copy of `value` with the value at `path` (segments below the root) replaced by the mask; untouched when the path names nothing. */
 function maskAt(value: unknown, path: string[]): unknown {
   if (path.length === 0) return REDACTED_VALUE;
@@ -52,10 +66,13 @@ export function maskSensitive(a: Approval): Approval {
 
 /**
  * The request as `viewer` may see it: every answer that shows a request to someone goes through
- * here (handlers, the event stream, subscription deliveries). Only a request's own callback and the
- * operator's export use the full `toApproval` output.
+ * here (handlers, long polls, the event stream, subscription deliveries, email and Slack). It hides
+ * the callback from those who may not see it (`seesCallback`) and masks the fields marked sensitive
+ * (`seesSensitive`). Only a request's own callback and the operator's export use the full
+ * `toApproval` output.
  */
 export function forViewer(viewer: Viewer | null, a: Approval): Approval {
-  if ((a.redact ?? []).length === 0 || seesSensitive(viewer, a)) return a;
-  return maskSensitive(a);
+  const shown = a.callback_url === null || seesCallback(viewer, a) ? a : { ...a, callback_url: null };
+  if ((shown.redact ?? []).length === 0 || seesSensitive(viewer, shown)) return shown;
+  return maskSensitive(shown);
 }

@@ -1,7 +1,6 @@
 import type { ApprovalStatus, EventType, Principal, WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
-import type { DeliveryTarget } from '../storage/delivery-targets.ts';
 
 export const SYSTEM_ACTOR: Principal = { type: 'system', id: null, name: 'Greenlight' };
 
@@ -43,30 +42,6 @@ export const EVENT_COLUMNS =
 /** An EventRow from `to_json` of an `events` row (what the transitions return). */
 export function eventFromJson(json: Record<string, unknown>): EventRow {
   return { ...(json as unknown as EventRow), id: String(json.id), created_at: new Date(json.created_at as string) };
-}
-
-/** An outbox row claimed for one attempt (storage/functions/greenlight_claim_deliveries.sql). */
-export interface ClaimedDelivery {
-  id: string;
-  attempt: number;
-  schedule_base: number;
-  /** Null for an account email (a sign-in link, an invitation): it has no event. */
-  event_id: string;
-  org_id: string;
-  approval_id: string | null;
-  event_type: EventType;
-  target: DeliveryTarget;
-  subscription_id: string | null;
-  url: string;
-  /**
-   * The request's callback headers: sealed (security/sealed.ts) as one JSON string, or plain from
-   * before encryption. An account email's sealed link.
-   */
-  headers: Record<string, string> | string;
-  body: string | null;
-  /** An email's recipient and what it carries. */
-  recipient_user_id: string | null;
-  message: 'approval_request' | 'sign_in_link' | 'invitation' | 'reminder' | 'digest' | 'execution_receipt' | 'waiter_gone' | null;
 }
 
 export interface EventInput {

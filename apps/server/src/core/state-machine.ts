@@ -73,7 +73,7 @@ import { sqlState, type Database, type Queryable } from '../storage/database.ts'
 import { ApiError, emergencyStop, notFound } from '../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from './approval-record.ts';
-import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type ClaimedDelivery, type EventRow } from './events.ts';
+import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type EventRow } from './events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from './text.ts';
@@ -187,7 +187,8 @@ export type VoteInput = DecideApprovalBody;
  * event and the request as decided, which its body is built from.
  */
 export interface ClaimedCallback {
-  delivery: ClaimedDelivery;
+  /** The outbox row as the statement claimed it (delivery/outbox reads it: claimedFromJson). */
+  delivery: Record<string, unknown>;
   secrets: string[];
   body: { event: EventRow; approval: Approval };
 }
@@ -217,7 +218,7 @@ interface DecideRow {
   event: Record<string, unknown>;
   event_ids: string[];
   event_types: EventType[];
-  delivery: (Omit<ClaimedDelivery, 'attempt' | 'event_id' | 'recipient_user_id' | 'message'> & { attempts: number; event_id: number | string }) | null;
+  delivery: Record<string, unknown> | null;
   secret: string | null;
   previous_secret: string | null;
   wake_worker: boolean;
@@ -270,22 +271,7 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
     d === null
       ? null
       : {
-          delivery: {
-            id: d.id,
-            attempt: d.attempts,
-            schedule_base: d.schedule_base,
-            event_id: String(d.event_id),
-            org_id: d.org_id,
-            approval_id: d.approval_id,
-            event_type: d.event_type,
-            target: d.target,
-            subscription_id: d.subscription_id,
-            url: d.url,
-            headers: d.headers ?? {},
-            body: d.body,
-            recipient_user_id: null,
-            message: null,
-          },
+          delivery: d,
           secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().open(s)),
           body: { approval, event: eventFromJson(r.event) },
         };

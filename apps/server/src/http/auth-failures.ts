@@ -9,7 +9,7 @@ const MEMO_PRUNE_AT = 10_000;
 
 /**
  * Guessing credentials from one address (OWASP API2, "authentication: rate limit"): every /api/v1
- * request that presents a credential (an `Authorization` header) and is answered 401 counts against
+ * request (and every request of the peer APIs, dialects/) that presents a credential (an `Authorization` header) and is answered 401 counts against
  * `auth-failures:ip:<address>` in the rate-limit store (GREENLIGHT_AUTH_FAILURES_PER_IP an hour), so the count is exact across replicas on
  * Redis. Over the limit that answer becomes 429 with Retry-After, and until the window ends this
  * process answers 429 to the address before looking a credential up, also for a valid key: a correct

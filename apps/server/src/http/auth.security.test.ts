@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_LIST, routes, SCOPES, type OperationId, type RouteDef } from '@greenlight/contract';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { revokeConnection } from '../modules/connections/connections.ts';
-import { callRoute as callAnyRoute, SAMPLE_BODIES, type RouteResponse } from '../testing/route-calls.ts';
+import { callRoute as callAnyRoute, errorBody, SAMPLE_BODIES, type RouteResponse } from '../testing/route-calls.ts';
 
 let server: TestServer;
 let seed: SeededOrg;
@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 /**
- * Routes for people signed in to the dashboard (modules/users/roles.ts): an API key gets 403
+ * Routes for people signed in to the dashboard (SESSION_ONLY in packages/contract/src/authorization.ts): an API key gets 403
  * whatever its scopes, so these carry no scope. Who may call each one:
  */
 const PEOPLE_ONLY: Partial<Record<OperationId, 'an admin' | 'a person'>> = {
@@ -47,9 +47,9 @@ const routeName = (r: RouteDef) => `${r.method.toUpperCase()} ${r.path}`;
 const ROUTES = ROUTE_LIST.map((r) => [routeName(r), r] as const);
 const SCOPED_ROUTES = ROUTES.filter(([, r]) => r.authorization.scope !== null);
 
-function expect401(res: RouteResponse, message: string, wwwAuthenticate: string) {
+function expect401(route: RouteDef, res: RouteResponse, message: string, wwwAuthenticate: string) {
   expect(res.status).toBe(401);
-  expect(res.body).toEqual({ error: { code: 'UNAUTHORIZED', message, request_id: expect.any(String) } });
+  expect(res.body).toEqual(errorBody(route, 'UNAUTHORIZED', message));
   expect(res.headers['www-authenticate']).toBe(wwwAuthenticate);
 }
 
@@ -63,7 +63,7 @@ it('iterates the whole route table, scoped routes included', () => {
 
 describe.each(ROUTES)('%s', (_name, route) => {
   it('without an Authorization header → 401', async () => {
-    expect401(await callRoute(route), 'missing Authorization header', 'Bearer realm="greenlight"');
+    expect401(route, await callRoute(route), 'missing Authorization header', 'Bearer realm="greenlight"');
   });
 
   it.each([
@@ -73,6 +73,7 @@ describe.each(ROUTES)('%s', (_name, route) => {
     ['two tokens', `Bearer gk_${'a'.repeat(64)} extra`],
   ])('with %s → 401 invalid_request', async (_case, header) => {
     expect401(
+      route,
       await callRoute(route, { authorization: header }),
       'Authorization header must be "Bearer <api key>"',
       'Bearer realm="greenlight", error="invalid_request"',
@@ -85,12 +86,12 @@ describe.each(ROUTES)('%s', (_name, route) => {
     ['a key with upper-case hex', `gk_${'A'.repeat(64)}`],
     ['an OAuth-looking token', 'eyJhbGciOiJIUzI1NiJ9.e30.sig'],
   ])('with %s → 401 malformed', async (_case, key) => {
-    expect401(await callRoute(route, { authorization: bearer(key) }), 'malformed API key', 'Bearer realm="greenlight", error="invalid_token"');
+    expect401(route, await callRoute(route, { authorization: bearer(key) }), 'malformed API key', 'Bearer realm="greenlight", error="invalid_token"');
   });
 
   it('with a well-formed key nobody holds → 401', async () => {
     const key = `gk_${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`;
-    expect401(await callRoute(route, { authorization: bearer(key) }), 'invalid or revoked API key', 'Bearer realm="greenlight", error="invalid_token"');
+    expect401(route, await callRoute(route, { authorization: bearer(key) }), 'invalid or revoked API key', 'Bearer realm="greenlight", error="invalid_token"');
   });
 
   it('with a revoked key → 401 on the very next request', async () => {
@@ -98,14 +99,14 @@ describe.each(ROUTES)('%s', (_name, route) => {
     const before = await callRoute(route, { authorization: bearer(key) });
     expect(before.status).not.toBe(401);
     await revokeConnection(server.db, seed.org.id, connectionId);
-    expect401(await callRoute(route, { authorization: bearer(key) }), 'invalid or revoked API key', 'Bearer realm="greenlight", error="invalid_token"');
+    expect401(route, await callRoute(route, { authorization: bearer(key) }), 'invalid or revoked API key', 'Bearer realm="greenlight", error="invalid_token"');
   });
 
   it.each(['api_key', 'access_token'])('with a valid key in ?%s= → 401, even alongside a valid header', async (param) => {
     const message = 'credentials in the query string are not accepted; use the Authorization header';
     const header = 'Bearer realm="greenlight", error="invalid_request"';
-    expect401(await callRoute(route, { query: `${param}=${seed.key}` }), message, header);
-    expect401(await callRoute(route, { query: `${param}=${seed.key}`, authorization: bearer(seed.key) }), message, header);
+    expect401(route, await callRoute(route, { query: `${param}=${seed.key}` }), message, header);
+    expect401(route, await callRoute(route, { query: `${param}=${seed.key}`, authorization: bearer(seed.key) }), message, header);
   });
 });
 
@@ -134,14 +135,9 @@ describe.each(SCOPED_ROUTES)('%s — scopes', (_name, route) => {
     const { key } = await seed.newKey({ scopes: SCOPES.filter((s) => s !== route.authorization.scope) });
     const res = await callRoute(route, { authorization: bearer(key) });
     expect(res.status).toBe(403);
-    expect(res.body).toEqual({
-      error: {
-        code: 'INSUFFICIENT_SCOPE',
-        message: `this credential lacks the ${route.authorization.scope} scope`,
-        details: { required_scope: route.authorization.scope },
-        request_id: expect.any(String),
-      },
-    });
+    expect(res.body).toEqual(
+      errorBody(route, 'INSUFFICIENT_SCOPE', `this credential lacks the ${route.authorization.scope} scope`, { required_scope: route.authorization.scope }),
+    );
     expect(res.headers['www-authenticate']).toBeUndefined();
   });
 

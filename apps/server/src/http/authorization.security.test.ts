@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_LIST, roleAtLeast, SCOPES, type OperationId, type PrincipalKind, type RouteDef, type Scope } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { callRoute, SAMPLE_BODIES, type RouteResponse } from '../testing/route-calls.ts';
+import { callRoute, errorsCarryCodes, SAMPLE_BODIES, type RouteResponse } from '../testing/route-calls.ts';
 import { sessionFor } from '../testing/session.ts';
 import { grantAccessToken, memberWithPassword, registerClient, TEST_PASSWORD } from '../testing/oauth.ts';
 import { createSession, CSRF_HEADER } from '../modules/users/sessions.ts';
@@ -123,6 +123,13 @@ async function newApproval(): Promise<string> {
 async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string; body?: object; cleanup?: () => Promise<unknown> }> {
   const body = SAMPLE_BODIES[id];
   const steps = { steps: [{ approver_id: approverUser.id, step_order: 1 }] };
+  if (route.dialect && route.path.includes('{')) {
+    // A peer API's route on a fresh request of the org (for the runs API, the request as an approval with one run).
+    const approval = await newApproval();
+    const path = route.path.replace('{organizationId}', org.org.id).replace(/\{(id|approvalId|approvalRunId)\}/g, approval);
+    // A rejection, as for decideApproval: four-eyes decides nothing here.
+    return { path, body: id === 'resolveKaireonApproval' ? { action: 'reject' } : body };
+  }
   if (route.path.startsWith('/api/v1/approvals/{id}')) {
     const approval = await newApproval();
     const path = route.path.replace('{id}', approval);
@@ -170,7 +177,7 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
   if (id === 'redeliverDelivery') {
     const approval = await newApproval();
     const { rows } = await server.db.query<{ id: string }>(
-      `UPDATE deliveries SET status = 'failed' WHERE approval_id = $1 AND subscription_id = $2 RETURNING id`,
+      `UPDATE deliveries SET status = 'failed' WHERE approval_id = $1 AND payload ->> 'subscription_id' = $2 RETURNING id`,
       [approval, deliveriesHook],
     );
     return { path: route.path.replace('{id}', rows[0]!.id) };
@@ -234,7 +241,8 @@ describe.each(ROUTES)('%s', (_name, route) => {
       await cleanup?.();
       const want = expected(route, p);
       const got = { status: res.status, ...(res.status >= 400 ? { code: res.body?.error?.code } : {}) };
-      if (got.status !== want.status || (want.code && got.code !== want.code)) {
+      // A peer API whose error format has no code (dialects/) is judged by the status alone.
+      if (got.status !== want.status || (want.code && errorsCarryCodes(route) && got.code !== want.code)) {
         failures.push(`${p.name}: expected ${want.status} ${want.code ?? ''}, got ${got.status} ${got.code ?? ''} ${res.status >= 400 ? res.text : ''}`);
       }
     }

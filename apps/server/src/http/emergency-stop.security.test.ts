@@ -2,7 +2,7 @@
  * The emergency stop, against every route of the route table: while an org's stop is on, every
  * mutating route answers 503 EMERGENCY_STOP and changes nothing; every read still answers.
  */
-import { callRoute as callAnyRoute } from '../testing/route-calls.ts';
+import { callRoute as callAnyRoute, errorBody } from '../testing/route-calls.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_LIST, type OperationId, type RouteDef } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
@@ -73,7 +73,13 @@ let ruleId: string;
 
 function callRoute(route: RouteDef, key: string) {
   const byPath = (p: string) => (p.startsWith('/api/v1/teams/') ? teamId : p.startsWith('/api/v1/flows/') ? flowId : p.startsWith('/api/v1/routing-rules/') ? ruleId : approvalId);
-  const path = route.path.replace('{id}', byPath(route.path)).replace('{stepId}', stepId).replace('{userId}', org.admin.id);
+  // The runs API's approval is the request itself: an approval with one run.
+  const path = route.path
+    .replace('{id}', byPath(route.path))
+    .replace('{stepId}', stepId)
+    .replace('{userId}', org.admin.id)
+    .replace('{organizationId}', org.org.id)
+    .replace(/\{(approvalId|approvalRunId)\}/g, approvalId);
   return callAnyRoute(server.url, route, { authorization: `Bearer ${key}`, path, body: bodies[route.operationId as OperationId] ?? {} });
 }
 
@@ -125,15 +131,11 @@ it('the table has mutating routes and reads, and every route is one or the other
 describe('with the stop on', () => {
   it.each(MUTATING)('%s → 503 EMERGENCY_STOP', async (_n, route) => {
     // The second key is not the creator, so four-eyes cannot be what refuses the decision.
-    const res = await callRoute(route, ['decideApproval', 'batchDecideApprovals'].includes(route.operationId) ? approver.key : org.key);
+    const res = await callRoute(route, ['decideApproval', 'batchDecideApprovals', 'resolveKaireonApproval'].includes(route.operationId) ? approver.key : org.key);
     expect(res.status).toBe(503);
-    expect(res.body).toEqual({
-      error: {
-        code: 'EMERGENCY_STOP',
-        message: 'the emergency stop is on for this organization: approval requests cannot be changed until an admin turns it off',
-        request_id: expect.any(String),
-      },
-    });
+    expect(res.body).toEqual(
+      errorBody(route, 'EMERGENCY_STOP', 'the emergency stop is on for this organization: approval requests cannot be changed until an admin turns it off'),
+    );
   });
 
   it.each(READS)('%s still answers as before the stop', async (n, route) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 
@@ -35,13 +35,20 @@ export function createExpressServer(app: Express): ExpressServer {
 /** An Express app's HTTP server, with a graceful close. */
 export type ExpressServer = Server & {
   /**
-   * Stops taking connections and resolves once every request in flight has been answered. Node's
-   * `server.close()` alone lets a kept-alive connection carry new requests until it has been idle
-   * for `keepAliveTimeout`, so a client polling on one keeps the server open for as long as it
-   * polls. Here every answer still to be sent says `Connection: close`, and idle connections close
-   * at once.
+   * Stops taking connections and resolves once every connection has ended. Every answer still to be
+   * sent says `Connection: close`, so a kept-alive connection carries no request after the one it is
+   * busy with (a client polling on one cannot hold the server open).
+   *
+   * A connection idle between two requests cannot be told anything but by closing it, and a request
+   * may be on its way over it at that moment: closed under it, the request meets a reset, neither
+   * answered nor known to be unanswered. So by default (`idle: 'wait'`) an idle connection is left to
+   * end as any idle connection does, after `keepAliveTimeout`, which every answer announced
+   * (`Keep-Alive: timeout=N`; Node's agent, for one, stops reusing a connection a second before it);
+   * a request that arrives on it meanwhile is answered with `Connection: close`. The drain then takes
+   * up to `keepAliveTimeout` longer. `idle: 'close'` closes idle connections at once (Node's own
+   * `server.close()`), for a process whose clients are its own tests.
    */
-  drain(): Promise<void>;
+  drain(options?: { idle?: 'wait' | 'close' }): Promise<void>;
 };
 
 /** Tracks connections (per connection, not per request: the request path stays as Express has it). */
@@ -56,17 +63,33 @@ function drainer(server: Server): () => Promise<void> {
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (draining) res.shouldKeepAlive = false;
   });
-  return () =>
+  return ({ idle = 'wait' } = {}) =>
     new Promise<void>((resolve) => {
-      server.close(() => resolve());
       draining = true;
       for (const socket of sockets) {
         // The response a connection is busy with (Node's own link from a socket to its response).
         const res = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
         if (res && !res.headersSent) res.shouldKeepAlive = false;
       }
-      server.closeIdleConnections();
+      if (idle === 'close') {
+        server.close(() => resolve());
+        return;
+      }
+      // net.Server's close only stops listening; http.Server's would also close idle connections now.
+      NetServer.prototype.close.call(server, () => {
+        stopConnectionChecks(server);
+        resolve();
+      });
     });
+}
+
+/**
+ * What http.Server's close does besides closing idle connections: stop its timer that checks
+ * connections for request timeouts (it holds the server until cleared).
+ */
+function stopConnectionChecks(server: Server): void {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
+  if (key) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[key]);
 }
 
 /**

@@ -3,7 +3,7 @@ import { findInputProblem } from '@greenlight/contract';
 import { ApiError } from '../errors.ts';
 
 /**
- * Holds every /api/v1 request to the contract's INPUT_LIMITS before routing, authentication or a
+ * Holds every /api/v1 request (and the peer APIs', dialects/) to the contract's INPUT_LIMITS before routing, authentication or a
  * handler sees it: the body (once parsed) and the query string. Runs ahead of authentication, like
  * the JSON parser's own refusals, because what it refuses is malformed whoever sends it; it decides
  * nothing about who may do what.

@@ -98,7 +98,7 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
       const body = parse(route.request.body, req.body, 'body');
       const ownedBy = await authorizeOwnership(route.authorization, auth, params as { id?: string }, owners);
 
-      const result = await handler(new Input(params, query, body, headers, auth, ownedBy, deps, req, departure) as unknown as HandlerInput<RouteDef>);
+      const result = await handler(new Input(params, query, body, headers, auth, ownedBy, deps, req, departure, credentials) as unknown as HandlerInput<RouteDef>);
 
       const streamed = result as { stream?: StreamWriter };
       if (streamed.stream) {
@@ -120,6 +120,10 @@ export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Creden
     });
   }
 }
+
+/** The same principal of the same org, by the same kind of credential (a session, a connection). */
+const sameCaller = (a: AuthContext, b: AuthContext) =>
+  a.org.id === b.org.id && a.principal.type === b.principal.type && a.principal.id === b.principal.id && a.connection?.id === b.connection?.id && a.sessionTokenHash === b.sessionTokenHash;
 
 /**
  * Only a client that left early aborts the handler's work (an abort builds a DOMException with a
@@ -160,6 +164,7 @@ class Input {
   readonly requestId: string;
   readonly #req: Request;
   readonly #departure: Departure;
+  readonly #credentials: Credentials;
 
   constructor(
     params: unknown,
@@ -171,6 +176,7 @@ class Input {
     deps: AppDeps,
     req: Request,
     departure: Departure,
+    credentials: Credentials,
   ) {
     this.params = params;
     this.query = query;
@@ -181,6 +187,7 @@ class Input {
     this.deps = deps;
     this.requestId = String(req.id);
     this.#req = req;
+    this.#credentials = credentials;
     this.#departure = departure;
   }
 
@@ -190,6 +197,15 @@ class Input {
 
   get signal(): AbortSignal {
     return this.#departure.signal;
+  }
+
+  /** The request's credential resolved again, as on a new request: still this caller? */
+  get stillAuthenticated(): () => Promise<boolean> {
+    return () =>
+      authenticate(this.#credentials, this.#req, this.deps.apiKeys).then(
+        (now) => sameCaller(now, this.auth),
+        () => false,
+      );
   }
 }
 

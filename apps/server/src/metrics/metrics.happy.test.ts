@@ -61,7 +61,7 @@ describe('GET /metrics', () => {
 
     // The sweep runs every 100 ms, and the callback's attempt is recorded after the receiver answered.
     await expect.poll(async () => (await scrape()).value('greenlight_approvals_decided_total', { outcome: 'expired' }), { timeout: 10_000 }).toBe(1);
-    await expect.poll(async () => (await scrape()).value('greenlight_delivery_attempts_total', { target: 'callback', outcome: 'delivered' }), { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await scrape()).value('greenlight_delivery_attempts_total', { channel: 'webhook', kind: 'callback', outcome: 'delivered' }), { timeout: 10_000 }).toBe(1);
     expect(receiver.received).toHaveLength(1);
 
     let m = await scrape();
@@ -124,7 +124,7 @@ describe('GET /metrics', () => {
         return (name: string, labels: Record<string, string> = {}) =>
           Number(families.find((f) => f.name === name)?.metrics.find((x) => Object.entries(labels).every(([k, v]) => x.labels?.[k] === v))?.value ?? NaN);
       };
-      await expect.poll(async () => (await scrapeMail())('greenlight_delivery_attempts_total', { target: 'email', outcome: 'retry' }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(async () => (await scrapeMail())('greenlight_delivery_attempts_total', { channel: 'email', kind: 'approval_request', outcome: 'retry' }), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
       await expect.poll(async () => (await scrapeMail())('greenlight_notification_oldest_age_seconds'), { timeout: 10_000 }).toBeGreaterThan(0);
       const value = await scrapeMail();
       expect(value('greenlight_notification_backlog')).toBeGreaterThanOrEqual(1);

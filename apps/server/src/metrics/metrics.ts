@@ -3,7 +3,6 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ApiError } from '../errors.ts';
 import type { Database } from '../storage/database.ts';
-import { NOTIFICATION_TARGETS, type DeliveryTarget } from '../storage/delivery-targets.ts';
 
 /** How a request, a decision or a delivery attempt ended, as the counters label it. */
 export type DecisionOutcome = 'approved' | 'rejected' | 'cancelled' | 'expired';
@@ -26,7 +25,7 @@ export class Metrics {
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly created: Counter;
   private readonly decided: Counter<'outcome'>;
-  private readonly deliveries: Counter<'target' | 'outcome'>;
+  private readonly deliveries: Counter<'channel' | 'kind' | 'outcome'>;
 
   constructor(private readonly db: Database) {
     const registers = [this.registry];
@@ -53,8 +52,8 @@ export class Metrics {
     });
     this.deliveries = new Counter({
       name: 'greenlight_delivery_attempts_total',
-      help: 'Delivery attempts made by this process, by target (callback, subscription, or a notification target) and what the attempt led to.',
-      labelNames: ['target', 'outcome'],
+      help: 'Outbox attempts made by this process, by channel (webhook, email, slack, notify…), kind of message (callback, subscription, approval_request…) and what the attempt led to.',
+      labelNames: ['channel', 'kind', 'outcome'],
       registers,
     });
 
@@ -73,10 +72,9 @@ export class Metrics {
           ),
           database.query<{ n: string; age: number | null; notifications: string; notification_age: number | null }>(
             `SELECT count(*) AS n, extract(epoch FROM now() - min(created_at))::float8 AS age,
-                    count(*) FILTER (WHERE target = ANY ($1::text[])) AS notifications,
-                    extract(epoch FROM now() - min(created_at) FILTER (WHERE target = ANY ($1::text[])))::float8 AS notification_age
+                    count(*) FILTER (WHERE channel <> 'webhook') AS notifications,
+                    extract(epoch FROM now() - min(created_at) FILTER (WHERE channel <> 'webhook'))::float8 AS notification_age
                FROM deliveries WHERE status IN ('pending', 'delivering')`,
-            [NOTIFICATION_TARGETS],
           ),
         ]).then(([a, d]) => ({
           pending: Number(a.rows[0]!.n),
@@ -105,7 +103,7 @@ export class Metrics {
     gauge('greenlight_approvals_oldest_pending_age_seconds', 'Age of the oldest pending approval request (0 when none is pending).', 'oldestPending');
     gauge('greenlight_outbox_backlog', 'Deliveries not yet settled (pending or being attempted).', 'backlog');
     gauge('greenlight_outbox_oldest_age_seconds', 'Age of the oldest unsettled delivery (0 when the outbox is empty).', 'oldestBacklog');
-    gauge('greenlight_notification_backlog', 'Notifications (email, Slack, and the rows that work out who is told) not yet settled; part of the outbox backlog.', 'notifications');
+    gauge('greenlight_notification_backlog', 'Notifications (every channel but webhooks, and the rows that work out who is told) not yet settled; part of the outbox backlog.', 'notifications');
     gauge('greenlight_notification_oldest_age_seconds', 'Age of the oldest unsettled notification (0 when none waits).', 'oldestNotification');
 
     const pool = this.db.poolStats;
@@ -135,8 +133,8 @@ export class Metrics {
     this.decided.inc({ outcome });
   }
 
-  deliveryAttempted(target: DeliveryTarget, outcome: DeliveryOutcome): void {
-    this.deliveries.inc({ target, outcome });
+  deliveryAttempted(channel: string, kind: string, outcome: DeliveryOutcome): void {
+    this.deliveries.inc({ channel, kind, outcome });
   }
 
   /**

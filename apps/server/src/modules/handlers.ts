@@ -1,3 +1,4 @@
+import type { DialectOperationId } from '@greenlight/contract';
 import type { Handlers } from '../context.ts';
 import { createApproval } from './approvals/create-approval.ts';
 import { listApprovals } from './approvals/list-approvals.ts';
@@ -14,12 +15,19 @@ import { listSteps } from './steps/list-steps.ts';
 import { configureSteps } from './steps/configure-steps.ts';
 import { voteStep } from './steps/vote-step.ts';
 import { getMe } from './me/get-me.ts';
-import { waitForApproval } from './stream/wait-approval.ts';
+import { waitForApproval } from './stream/wait-for-approval.ts';
 import { streamEvents } from './stream/stream-events.ts';
 import { updateOrg } from './orgs/update-org.ts';
-import { createOAuthClient, listOAuthClients, revokeOAuthClient } from './oauth/admin-clients.ts';
-import { addMember, listMembers, removeMember, updateMember } from './members/member-handlers.ts';
-import { createConnection, listConnections, revokeConnection } from './connections/connection-handlers.ts';
+import { createOAuthClient } from './oauth/create-oauth-client.ts';
+import { listOAuthClients } from './oauth/list-oauth-clients.ts';
+import { revokeOAuthClient } from './oauth/revoke-oauth-client.ts';
+import { addMember } from './members/add-member.ts';
+import { listMembers } from './members/list-members.ts';
+import { removeMember } from './members/remove-member.ts';
+import { updateMember } from './members/update-member.ts';
+import { createConnection } from './connections/create-connection.ts';
+import { listConnections } from './connections/list-connections.ts';
+import { revokeConnection } from './connections/revoke-connection.ts';
 import { setPassword } from './users/set-password.ts';
 import { getCallbackSecret } from './webhooks/get-callback-secret.ts';
 import { rotateCallbackSecret } from './webhooks/rotate-callback-secret.ts';
@@ -32,22 +40,45 @@ import { listDeliveries } from './deliveries/list-deliveries.ts';
 import { redeliverDelivery } from './deliveries/redeliver-delivery.ts';
 import { listAuditLog } from './audit/list-audit-log.ts';
 import { exportAuditLog } from './audit/export-audit-log.ts';
-import { endOtherSessions, listSessions } from './me/own-sessions.ts';
-import { createFlow, deleteFlow, getFlow, listFlows, updateFlow } from './flows/flow-handlers.ts';
-import {
-  getMyNotificationPreferences,
-  getOrgNotificationDefaults,
-  updateMyNotificationPreferences,
-  updateOrgNotificationDefaults,
-} from './notification-preferences/notification-preference-handlers.ts';
-import { deleteRoutingRule, dryRunRoutingRules, getRoutingRule, getRoutingRules, putRoutingRules } from './routing/routing-handlers.ts';
-import { deleteMemberDelegation, deleteMyDelegation, getMemberDelegation, getMyDelegation, setMemberDelegation, setMyDelegation } from './people/delegation-handlers.ts';
+import { endOtherSessions } from './me/end-other-sessions.ts';
+import { listSessions } from './me/list-sessions.ts';
+import { createFlow } from './flows/create-flow.ts';
+import { deleteFlow } from './flows/delete-flow.ts';
+import { getFlow } from './flows/get-flow.ts';
+import { listFlows } from './flows/list-flows.ts';
+import { updateFlow } from './flows/update-flow.ts';
+import { getMyNotificationPreferences } from './notification-preferences/get-my-notification-preferences.ts';
+import { getOrgNotificationDefaults } from './notification-preferences/get-org-notification-defaults.ts';
+import { updateMyNotificationPreferences } from './notification-preferences/update-my-notification-preferences.ts';
+import { updateOrgNotificationDefaults } from './notification-preferences/update-org-notification-defaults.ts';
+import { deleteRoutingRule } from './routing/delete-routing-rule.ts';
+import { dryRunRoutingRules } from './routing/dry-run-routing-rules.ts';
+import { getRoutingRule } from './routing/get-routing-rule.ts';
+import { getRoutingRules } from './routing/get-routing-rules.ts';
+import { putRoutingRules } from './routing/put-routing-rules.ts';
+import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
+import { deleteMyDelegation } from './people/delete-my-delegation.ts';
+import { getMemberDelegation } from './people/get-member-delegation.ts';
+import { getMyDelegation } from './people/get-my-delegation.ts';
+import { setMemberDelegation } from './people/set-member-delegation.ts';
+import { setMyDelegation } from './people/set-my-delegation.ts';
 import { reassignStep } from './people/reassign-step.ts';
-import { deleteSlackSettings, getSlackSettings, updateSlackSettings } from './slack/slack-settings-handlers.ts';
-import { addTeamMember, createTeam, deleteTeam, getTeam, listTeams, removeTeamMember, updateTeam } from './teams/team-handlers.ts';
+import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
+import { getSlackSettings } from './slack/get-slack-settings.ts';
+import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { addTeamMember } from './teams/add-team-member.ts';
+import { createTeam } from './teams/create-team.ts';
+import { deleteTeam } from './teams/delete-team.ts';
+import { getTeam } from './teams/get-team.ts';
+import { listTeams } from './teams/list-teams.ts';
+import { removeTeamMember } from './teams/remove-team-member.ts';
+import { updateTeam } from './teams/update-team.ts';
 
-/** operationId → handler. Adding a route to the contract without a handler here fails the type check. */
-export const handlers: Handlers = {
+/**
+ * operationId → handler. Adding a route to the contract without a handler here fails the type check.
+ * The peer APIs' operations are the dialects' (dialects/index.ts), a layer above: app.ts joins the two.
+ */
+export const handlers: Omit<Handlers, DialectOperationId> = {
   createApproval,
   listApprovals,
   getApproval,

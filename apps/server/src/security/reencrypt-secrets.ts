@@ -11,7 +11,7 @@ const COLUMNS = [
   { table: 'callback_secrets', key: 'org_id', column: 'secret', json: false },
   { table: 'callback_secrets', key: 'org_id', column: 'previous_secret', json: false },
   { table: 'approvals', key: 'id', column: 'callback_headers', json: true },
-  { table: 'deliveries', key: 'id', column: 'headers', json: true },
+  { table: 'deliveries', key: 'id', column: 'sealed', json: true },
   { table: 'slack_settings', key: 'org_id', column: 'bot_token', json: false },
   { table: 'slack_settings', key: 'org_id', column: 'signing_secret', json: false },
 ] as const;

@@ -3,7 +3,7 @@ import { deliverLocally, type Queryable } from './database.ts';
 /**
  * The listeners of a database that this process alone writes to (PGlite, on the calling thread or on
  * its own): a committed write's notification is handed to them directly, without a round trip
- * through SQL. Shared by pglite.ts and pglite-thread.ts.
+ * through SQL. Used by pglite-thread.ts, the one PGlite the server opens.
  */
 export class LocalListeners {
   private readonly byChannel = new Map<string, Set<(payload: string) => void>>();

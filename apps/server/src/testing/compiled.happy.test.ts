@@ -1,5 +1,5 @@
 /**
- * The compiled bundle that `pnpm start` and `pnpm greenlight` run (apps/server/dist, built by
+ * The compiled bundle that `pnpm start` and `pnpm greenlight-admin` run (apps/server/dist, built by
  * scripts/build.mjs when missing or stale), not the TypeScript sources the rest of the suite loads
  * through tsx. What the bundle can get wrong is what it finds at run time: npm packages that must
  * resolve from dist/ (a contract dependency this package forgot), and files located from a module's
@@ -52,7 +52,7 @@ describe('the compiled server and CLI (apps/server/dist)', () => {
   it('dist/cli.js answers --help without a database', async () => {
     const run = await cli({ GREENLIGHT_DATA_DIR: join(dataDir, 'unused') }, '--help');
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toMatch(/^Usage: greenlight /);
+    expect(run.stdout).toMatch(/^Usage: greenlight-admin /);
     expect(run.stdout).toContain('connection');
   });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ERROR_STATUS, ROUTE_LIST, type RouteDef } from '@greenlight/contract';
+import { ERROR_STATUS, ErrorEnvelope, errorBodyOf, ROUTE_LIST, type RouteDef } from '@greenlight/contract';
+import type { ZodType } from 'zod';
 import type { Database } from '../storage/database.ts';
 
 /** Where fuzzed requests go: the server, a valid all-scopes key, ids that exist (so some requests get past the lookup). */
@@ -15,6 +16,8 @@ export interface FuzzedRequest {
   headers: Record<string, string>;
   body?: string;
   streaming: boolean;
+  /** What its errors look like: the envelope, or the route's peer API's own format (dialects/). */
+  errorBody: ZodType;
 }
 
 /** Routes that answer with a stream or a long poll: a request they accept is left after a moment. */
@@ -94,6 +97,7 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzedRequest> {
         headers,
         ...(body !== undefined && route.method !== 'get' ? { body } : {}),
         streaming: STREAMING.has(route.path),
+        errorBody: errorBodyOf(route),
       };
     });
 }
@@ -148,13 +152,91 @@ export async function rowCounts(db: Database): Promise<Record<string, number>> {
   return rows[0]!;
 }
 
-/** What is wrong with an answer to a fuzzed request: a 5xx, or a 4xx outside the envelope or with another code's status. */
-export function answerProblem(res: FuzzAnswer): string | undefined {
+/**
+ * What is wrong with an answer to a fuzzed request: a 5xx, or a 4xx outside the envelope or with
+ * another code's status; for a peer API with an error format of its own, a 4xx outside that format.
+ */
+export function answerProblem(res: FuzzAnswer, request: Pick<FuzzedRequest, 'errorBody'>): string | undefined {
   if (res.status >= 500) return `answered ${res.status}`;
   if (res.status < 400) return undefined;
+  if (request.errorBody !== ErrorEnvelope) {
+    if (!res.contentType.startsWith('application/json') || !request.errorBody.safeParse(res.body).success) return `answered ${res.status} outside its API's error format`;
+    return undefined;
+  }
   const error = (res.body as { error?: { code?: keyof typeof ERROR_STATUS; request_id?: unknown } } | null)?.error;
   if (!res.contentType.startsWith('application/json') || !error?.code) return `answered ${res.status} without the envelope`;
   if (ERROR_STATUS[error.code] !== res.status) return `answered ${res.status} with ${error.code}`;
   if (typeof error.request_id !== 'string') return `answered ${res.status} without a request_id`;
   return undefined;
+}
+
+/** A route the app serves outside the contract's table: the server's own pages and protocol endpoints. */
+export interface PageRoute {
+  method: string;
+  /** Express's path, `:token` and all. */
+  path: string;
+}
+
+interface RouterLayer {
+  route?: { path: string | RegExp | (string | RegExp)[]; methods: Record<string, boolean> };
+  handle?: { stack?: RouterLayer[] };
+}
+
+/**
+ * Every route the app serves that takes a body and is not the API's (`/api/v1`, fuzzed from the
+ * contract): read from the app's own router, so a page added later is fuzzed without being listed.
+ */
+export function ownBodyRoutes(app: { router: { stack: RouterLayer[] } }): PageRoute[] {
+  const routes: PageRoute[] = [];
+  const walk = (stack: RouterLayer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const methods = Object.keys(layer.route.methods).filter((m) => m === 'post' || m === 'put' || m === 'patch' || m === '_all');
+        // A pattern route (the dashboard's pages, once apps/web is built) is a GET: no form to send it.
+        for (const path of [layer.route.path].flat()) {
+          if (typeof path !== 'string' || path.startsWith('/api/v1')) continue;
+          for (const m of methods) routes.push({ method: m === '_all' ? 'post' : m, path });
+        }
+      } else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk(app.router.stack);
+  const seen = new Set<string>();
+  return routes.filter((r) => !seen.has(`${r.method} ${r.path}`) && seen.add(`${r.method} ${r.path}`));
+}
+
+/** `n` fields `f0=v…`, url-encoded: body-parser's urlencoded parser allows 1,000 by default. */
+export const formOfFields = (n: number, value = 'v') => Array.from({ length: n }, (_, i) => `f${i}=${value}`).join('&');
+
+const formBody = fc.oneof(
+  fc.integer({ min: 990, max: 5_000 }).map((n) => formOfFields(n)),
+  fc.integer({ min: 40, max: 60 }).map((n) => formOfFields(n)),
+  fc.integer({ min: 15_000, max: 300_000 }).map((size) => `csrf=x&email=${'a'.repeat(size)}`),
+  fc.dictionary(fc.constantFrom('csrf', 'email', 'password', 'token', 'decision', 'comment', 'client_id', 'redirect_uri', 'state', 'code', 'grant_type', 'payload', 'new_password'), oddText).map((d) =>
+    Object.entries(d)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v.isWellFormed() ? v : 'x')}`)
+      .join('&'),
+  ),
+  fc.constantFrom('%', 'a=%ZZ', 'a=%E0%A4%A', '&&&', '=', 'a[b][c]=1', 'a=1&a=2&a=3', 'csrf=%00'),
+);
+
+/** One malformed form (too many fields, too large, odd text) to one of the app's own routes. */
+export function fuzzPageRequest(routes: PageRoute[], ids: string[]): fc.Arbitrary<FuzzedRequest> {
+  return fc
+    .record({
+      route: fc.constantFrom(...routes),
+      segment: segment(ids),
+      body: formBody,
+      contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded; charset=latin1', 'application/json', 'text/plain'),
+      contentEncoding: fc.constantFrom(undefined, undefined, undefined, 'gzip', 'identity'),
+    })
+    .map(({ route, segment: seg, body, contentType, contentEncoding }) => ({
+      method: route.method as FuzzedRequest['method'],
+      path: route.path.replace(/:\w+/g, seg),
+      headers: { 'content-type': contentType, ...(contentEncoding ? { 'content-encoding': contentEncoding } : {}) },
+      body,
+      streaming: false,
+      // The server's own pages answer in the API's envelope.
+      errorBody: ErrorEnvelope,
+    }));
 }

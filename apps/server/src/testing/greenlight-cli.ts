@@ -1,8 +1,6 @@
 /**
- * The `greenlight` automation commands as a user runs them: a child process with GREENLIGHT_URL and
- * GREENLIGHT_API_KEY in its environment, through either entry point (the SDK package's own bin, or
- * the server's `greenlight`, which hands these commands to the same implementation), from sources
- * through tsx. Tests wait on what the command prints, never on the clock.
+ * The `greenlight` automation commands as a user runs them: a child process of the SDK package's
+ * bin with GREENLIGHT_URL and GREENLIGHT_API_KEY in its environment, from sources through tsx. Tests wait on what the command prints, never on the clock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +13,6 @@ import { cleanEnv } from './spawn-server.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLIENT_BIN = fileURLToPath(new URL('../../../../packages/client/src/cli/bin.ts', import.meta.url));
-export const SERVER_CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 
 /** What a file of CLI tests runs against: a server, an org (whose key the automation uses), a second key that decides, a scratch folder. */
 export interface CliWorld {
@@ -52,9 +49,9 @@ export interface CliRun {
 
 export function runGreenlight(
   args: string[],
-  options: { url: string; apiKey?: string; env?: Record<string, string>; stdin?: string; entry?: 'client' | 'server' },
+  options: { url: string; apiKey?: string; env?: Record<string, string>; stdin?: string },
 ): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry === 'server' ? SERVER_CLI : CLIENT_BIN, ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLIENT_BIN, ...args], {
     cwd: REPO,
     env: {
       ...cleanEnv(),

@@ -1,7 +1,8 @@
 /**
  * The server's test helpers, for tests outside this package (`@greenlight/server/testing`): a real
  * server on a real database, a real webhook receiver, a real SMTP server, a browser-like client for
- * the sign-in and OAuth pages, and the few server operations a cross-package test drives directly.
+ * the sign-in and OAuth pages, server processes, the `greenlight` command line run as a user runs it,
+ * and the few server operations a cross-package test drives directly.
  */
 export * as harness from './harness.ts';
 export { seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
@@ -11,8 +12,11 @@ export { startReceiver, type Received, type TestReceiver } from './receiver.ts';
 export { startSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp.ts';
 export { mailConfig } from './mail-world.ts';
 export { linkIn } from './decision-links.ts';
-export { freePort } from './spawn-server.ts';
+export { freePort, spawnServer, type SpawnedServer } from './spawn-server.ts';
+export { processStorage, type ProcessStorage } from './process-storage.ts';
+export { runGreenlight, useCliWorld, WAITING_ON, type CliRun, type CliWorld } from './greenlight-cli.ts';
 export { listenOnLoopback } from './loopback.ts';
+export { startMisroutingProxy } from './misrouting-proxy.ts';
 export { expireDue } from '../core/state-machine.ts';
 export { createOrg, setEmergencyStop } from '../modules/orgs/create-org.ts';
 export { memoryRateLimitStore } from '../http/rate-limit.ts';

@@ -33,12 +33,12 @@ export function useMailServer(use: (server: TestServer, smtp: TestSmtpServer) =>
   });
 }
 
-/** Waits until no delivery of the request to one of `targets` (by default its emails) is pending or being sent. */
-export async function notificationsSettled(server: TestServer, approvalId: string, targets: readonly string[] = ['notify', 'email']): Promise<void> {
+/** Waits until no outbox row of the request of one of `channels` (by default its emails) is pending or being sent. */
+export async function notificationsSettled(server: TestServer, approvalId: string, channels: readonly string[] = ['notify', 'email']): Promise<void> {
   for (let i = 0; i < 300; i++) {
     const { rows } = await server.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND target = ANY($2::text[]) AND status IN ('pending', 'delivering')`,
-      [approvalId, targets],
+      `SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND channel = ANY($2::text[]) AND status IN ('pending', 'delivering')`,
+      [approvalId, channels],
     );
     if (rows[0]!.n === 0) return;
     await new Promise((r) => setTimeout(r, 50));

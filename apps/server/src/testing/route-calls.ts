@@ -5,8 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
-import type { OperationId, RouteDef } from '@greenlight/contract';
+import { expect } from 'vitest';
+import type { ErrorCode, OperationId, RouteDef } from '@greenlight/contract';
 import { approvalBody } from './harness.ts';
+import { ApiError } from '../errors.ts';
+import { dialectErrorRenderer } from '../dialects/index.ts';
 
 /** A valid body per operation; a route added later without one here gets `{}`. */
 export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
@@ -38,6 +41,9 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   reassignStep: { user_ids: [randomUUID()] },
   setMyDelegation: { delegate_id: randomUUID(), ends_at: '2999-01-01T00:00:00.000Z' },
   setMemberDelegation: { delegate_id: randomUUID(), ends_at: '2999-01-01T00:00:00.000Z' },
+  createHumanApprovalRequest: { payload: { any: 'custom data you need' } },
+  createKaireonApproval: { entityType: 'qualificationRule', entityId: 'qr_001', entityName: 'Credit Score Rule', action: 'update' },
+  resolveKaireonApproval: { action: 'approve' },
 };
 
 /** A query per operation where the default would make the call slow (a long poll waits 30 s). */
@@ -82,3 +88,16 @@ export async function callRoute(
   const res = route.request.body ? await req.send(options.body ?? SAMPLE_BODIES[route.operationId as OperationId] ?? {}) : await req;
   return { status: res.status, headers: res.headers as Record<string, string>, body: res.body, text: res.text };
 }
+
+/**
+ * The body a route answers an error with: the envelope (any request id), or, for a peer API whose
+ * document defines its own error format (dialects/), that format as the server renders it.
+ */
+export function errorBody(route: RouteDef, code: ErrorCode, message: string, details?: Record<string, unknown>): unknown {
+  const render = route.dialect && dialectErrorRenderer(route.dialect.id);
+  if (render) return render(new ApiError(code, message, details), '').body;
+  return { error: { code, message, ...(details && { details }), request_id: expect.any(String) } };
+}
+
+/** Whether a route's errors carry the envelope's code (a peer API's own format may not). */
+export const errorsCarryCodes = (route: RouteDef): boolean => !(route.dialect && dialectErrorRenderer(route.dialect.id));

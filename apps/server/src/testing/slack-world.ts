@@ -58,7 +58,7 @@ export interface SlackOrg {
 let n = 0;
 
 /** A fresh org with Slack configured (channel #approvals-N, direct messages on) and alice, an approver known to Slack. */
-export async function slackOrg(w: SlackWorld, options: { dm?: boolean; channel?: string | null } = {}): Promise<SlackOrg> {
+export async function slackOrg(w: Pick<SlackWorld, 'server' | 'slack'>, options: { dm?: boolean; channel?: string | null } = {}): Promise<SlackOrg> {
   const seed = await seedOrg(w.server.db);
   const admin = await signedIn(w.server, seed);
   const secret = `secret${++n}${Date.now().toString(36)}abcdefgh`;
@@ -73,7 +73,7 @@ export async function slackOrg(w: SlackWorld, options: { dm?: boolean; channel?:
   return { seed, admin, secret, alice: { ...alice, slackId } };
 }
 
-export async function createRequest(w: SlackWorld, org: SlackOrg, body: Record<string, unknown> = {}): Promise<string> {
+export async function createRequest(w: Pick<SlackWorld, 'server'>, org: SlackOrg, body: Record<string, unknown> = {}): Promise<string> {
   return ((await w.server.http(org.seed.key).post('/api/v1/approvals').send(approvalBody(body)).expect(201)).body as { id: string }).id;
 }
 
@@ -129,7 +129,7 @@ export function submitModal(
 }
 
 /** Waits until no notification of the request, email or Slack, is pending or in flight. */
-export const settled = (w: SlackWorld, approvalId: string): Promise<void> => notificationsSettled(w.server, approvalId, ['notify', 'email', 'slack', 'slack_update']);
+export const settled = (w: Pick<SlackWorld, 'server'>, approvalId: string): Promise<void> => notificationsSettled(w.server, approvalId, ['notify', 'email', 'slack']);
 
 export async function statusOf(w: SlackWorld, approvalId: string): Promise<{ status: string; votes: number; decided_by: string | null }> {
   const { rows } = await w.server.db.query<{ status: string; votes: number; decided_by: string | null }>(

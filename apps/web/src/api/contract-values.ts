@@ -1,5 +1,6 @@
 import type {
   ApprovalStatus,
+  CreatedVia,
   Delivery,
   OnExpiry,
   OperationId,
@@ -30,6 +31,13 @@ export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comm
 export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
 export const DELIVERY_STATUSES = every<Delivery['status']>()(['pending', 'delivering', 'delivered', 'failed', 'gone']);
 export { AUDIT_EVENT_TYPES, EVENT_TYPES } from '@greenlight/contract/event-types';
+
+/** Which API a request was created through, as the request page says it. */
+export const CREATED_VIA_WORDS: Record<CreatedVia, string> = {
+  v1: 'Greenlight API',
+  'human-approval': 'Human Approval API',
+  kaireon: 'KaireonAI approvals API',
+};
 
 export const SCOPE_WORDS: Record<Scope, string> = {
   'approvals:read': 'read requests, their steps, comments and audit trail',

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Approval, ApprovalEvent, Comment, Quorum as StepQuorum, Step } from '@greenlight/contract';
 import { api, type ApiOutput } from '../api/client.ts';
+import { CREATED_VIA_WORDS } from '../api/contract-values.ts';
 import { useLiveEvents } from '../api/live.tsx';
 import { useSession, type Me } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
@@ -115,9 +116,14 @@ export function RequestPage({ id }: { id: string }) {
               {a.action_type && <Field label="Action type" value={a.action_type} mono />}
               {a.resource && <Field label={a.action ? 'Change' : 'Resource'} value={entityChange(a)} />}
               {a.external_id && <Field label="External id" value={a.external_id} mono />}
+              {a.created_via && <Field label="Created through" value={CREATED_VIA_WORDS[a.created_via]} testId="created-via" />}
               {a.expires_at && <Field label="Expires" value={`${formatDate(a.expires_at)} (then: ${a.on_expiry})`} />}
               {Object.keys(a.tags).length > 0 && <Field label="Tags" value={Object.entries(a.tags).map(([k, v]) => `${k}:${v}`).join(', ')} />}
-              {a.callback_url && <Field label="Callback" value={a.callback_url} mono />}
+              {a.callback_url ? (
+                <Field label="Callback" value={a.callback_url} mono />
+              ) : (
+                a.has_callback && <Field label="Callback" value="set (its address is shown to the requester and admins only)" />
+              )}
               <Field label="Content hash" value={a.approved_content_sha256} mono />
             </dl>
             <h3>Metadata</h3>
@@ -220,9 +226,9 @@ function ExecutionReceipt({ execution }: { execution: NonNullable<Approval['exec
   );
 }
 
-function Field({ label, value, mono }: { label: string; value: string; mono?: boolean }) {
+function Field({ label, value, mono, testId }: { label: string; value: string; mono?: boolean; testId?: string }) {
   return (
-    <div style={{ marginBottom: '0.4rem' }}>
+    <div style={{ marginBottom: '0.4rem' }} data-testid={testId}>
       <dt className="muted">{label}</dt>
       <dd style={{ margin: 0, overflowWrap: 'anywhere' }} className={mono ? 'mono' : undefined}>
         {value}
@@ -294,7 +300,7 @@ function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: 
             setDone(
               r.status === 'pending'
                 ? `Your approval is recorded (${r.current_approvals} of ${r.required_approvals}).`
-                : `You ${r.status === 'approved' ? 'approved' : 'rejected'} this request.${r.callback_url ? (r.callback_delivered ? ' The automation has been told.' : ' The automation will be told.') : ''}`,
+                : `You ${r.status === 'approved' ? 'approved' : 'rejected'} this request.${(r.has_callback ?? r.callback_url !== null) ? (r.callback_delivered ? ' The automation has been told.' : ' The automation will be told.') : ''}`,
             );
             onChanged(r);
           }}
@@ -617,6 +623,7 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
   'step.escalated': 'escalated a step that waited too long',
   'step.reassigned': 'reassigned a step',
   'delivery.failed': 'delivery failed',
+  'emergency_stop.changed': 'turned the emergency stop on or off',
 };
 
 function Timeline({ events }: { events: ApprovalEvent[] }) {

@@ -229,7 +229,7 @@ function DeliveryRow({ delivery: d, onChanged }: { delivery: Delivery; onChanged
         <div>
           <StatusBadge status={d.status} /> <span className="mono small">{d.event_type}</span>{' '}
           <span className="small muted">
-            → {d.target.replace('_', ' ')} <span className="mono">{d.url}</span>
+            → {d.target.replace('_', ' ')} {d.url === null ? <span>(address shown to the requester and admins only)</span> : <span className="mono">{d.url}</span>}
           </span>
           <div className="small muted">
             {d.attempt_count} attempt{d.attempt_count === 1 ? '' : 's'}

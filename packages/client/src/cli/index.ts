@@ -1,8 +1,9 @@
 /**
  * The `greenlight` command line for automations: request, run, wait, get, list, decide, cancel,
  * execution and the agent hook (hook claude-code), against a
- * Greenlight server over HTTP (GREENLIGHT_URL, GREENLIGHT_API_KEY). `bin.ts` runs it on its own; the
- * server's `greenlight` CLI hands these commands to the same table.
+ * Greenlight server over HTTP (GREENLIGHT_URL, GREENLIGHT_API_KEY). `bin.ts` runs it (the packed
+ * package's `greenlight` bin; `pnpm greenlight` in the repository). The server's admin CLI is another
+ * program, `greenlight-admin`.
  */
 import { cancelCommand } from './commands/cancel.ts';
 import { decideCommand } from './commands/decide.ts';

@@ -506,7 +506,7 @@ export interface paths {
         post?: never;
         /**
          * Sign out everywhere else
-         * @description Dashboard session only. Ends every session of yours in this organization but this one (then `POST /sign-out` ends this one).
+         * @description Dashboard session only. Ends every session of yours but this one, in every organization you belong to; an event stream opened with one of them ends too (then `POST /sign-out` ends this one).
          *
          *     Who may call: session · any member · no scope.
          */
@@ -1138,6 +1138,146 @@ export interface paths {
         patch: operations["updateSlackSettings"];
         trace?: never;
     };
+    "/human-approval/api/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit a request for human approval
+         * @description Human Approval's `POST /requests`: a pending request, as `POST /api/v1/approvals` creates it (routing, notifications, subscriptions), with `payload` as its metadata, priority `medium`, and the title "Approval request" when none is given. Refusals answer `{error, errors}`; an `external_id` already used in the organization is refused (400, `errors.external_id`).
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+         */
+        post: operations["createHumanApprovalRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/human-approval/api/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check the status of a request
+         * @description Any request of the organization, whichever API created it.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getHumanApprovalRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kaireon/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List approval requests filtered by status
+         * @description A bare array, newest first, of at most 100 requests of the organization (whichever API created them) with the status asked (default `pending`).
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["listKaireonApprovals"];
+        put?: never;
+        /**
+         * Create a new approval request
+         * @description A pending request about the entity, as `POST /api/v1/approvals` creates it with `entity_type`, `entity_id`, `entity_name`, `action` and `payload` (its metadata): titled "<action> <entityType> <entityName>", priority `medium`. Greenlight applies nothing to the entity on approval: your automation does, once it learns the decision.
+         *
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+         */
+        post: operations["createKaireonApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kaireon/api/v1/approvals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a single approval request
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getKaireonApproval"];
+        put?: never;
+        /**
+         * Resolve an approval request (approve or reject)
+         * @description Admins only (and API keys, which only admins issue): one vote, exactly as `PATCH /api/v1/approvals/{id}` records it, so the request's steps, quorum, four-eyes and resolve policy apply, and its callback and subscriptions are delivered. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
+         *
+         *     Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
+         */
+        post: operations["resolveKaireonApproval"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{organizationId}/approvals/{approvalId}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the runs of an approval
+         * @description The runs of an approval flow (the requests started from it, newest first; `reverse=true` for oldest first), or the one run of a single request. `organizationId` is the caller's organization (its id or slug); any other answers 404.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["listApprovalRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{organizationId}/approvals/{approvalId}/runs/{approvalRunId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a run of an approval
+         * @description Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getApprovalRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1178,7 +1318,10 @@ export interface components {
             /** @description Approvals so far; for a request with steps, the steps approved */
             current_approvals: number;
             is_sequential: boolean;
+            /** @description Where the decision is POSTed. A capability (whoever holds a resume URL can try to resume what waits there), so only the principal that created the request and admins see it; everyone else sees null here and `has_callback`. The callback delivery itself carries it in full. */
             callback_url: string | null;
+            /** @description Whether the request has a `callback_url`, shown or not */
+            has_callback?: boolean;
             external_id: string | null;
             idempotency_key: string | null;
             tags: {
@@ -1291,6 +1434,7 @@ export interface components {
                 reminders: components["schemas"]["ReminderPolicy"];
             } | null;
             waiter?: components["schemas"]["Waiter"];
+            created_via?: components["schemas"]["CreatedVia"];
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -1417,6 +1561,11 @@ export interface components {
          * @enum {string}
          */
         WaiterState: "unknown" | "present" | "gone";
+        /**
+         * @description The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.
+         * @enum {string}
+         */
+        CreatedVia: "v1" | "human-approval" | "kaireon";
         CreateApprovalRequest: {
             /**
              * @description Short description of what needs approval
@@ -1431,7 +1580,7 @@ export interface components {
             priority: components["schemas"]["Priority"];
             /**
              * Format: uri
-             * @description URL to POST the decision to
+             * @description URL to POST the decision to, signed with the organization's callback secret. Many requests may name one receiver, and anyone in the organization can name yours: the receiver must check that the delivery's `data.approval_id` is the request it waits for (docs/getting-the-decision-back.md). Shown afterwards only to you and to admins.
              * @example https://your-app.com/webhooks/greenlight
              */
             callback_url?: string;
@@ -1792,12 +1941,12 @@ export interface components {
             created_at: string;
         };
         /** @enum {string} */
-        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "approval.waiter_gone" | "approval.waiter_returned" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed";
+        EventType: "approval.created" | "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "approval.cancelled" | "approval.expired" | "comment.created" | "steps.configured" | "step.decided" | "approval.execution_reported" | "approval.revoked" | "approval.waiter_gone" | "approval.waiter_returned" | "step.vote_recorded" | "step.escalated" | "step.reassigned" | "delivery.failed" | "emergency_stop.changed";
         WaitResult: components["schemas"]["Approval"] & {
             /** @description `true` when the timeout passed with the request still `pending`: call again to keep waiting */
             timed_out: boolean;
         };
-        /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}. */
+        /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}. */
         WebhookPayload: {
             type: components["schemas"]["EventType"];
             /**
@@ -2263,7 +2412,8 @@ export interface components {
             target: "callback" | "subscription" | "email" | "slack" | "slack_update";
             /** Format: uuid */
             subscription_id: string | null;
-            url: string;
+            /** @description Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url` */
+            url: string | null;
             status: components["schemas"]["DeliveryStatus"];
             attempt_count: number;
             /**
@@ -2812,6 +2962,260 @@ export interface components {
              */
             default_channel?: string | null;
             dm_approvers?: boolean;
+        };
+        HumanApprovalRequest: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["ApprovalStatus"] & unknown;
+            title: string;
+            description: string;
+            external_id: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            inserted_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            decided_at: string | null;
+            /**
+             * Format: uuid
+             * @description The person or API connection that decided; null while pending, and for an automatic decision at expiry
+             */
+            decided_by_id: string | null;
+            decision_note: string | null;
+        };
+        /** @description Every error of the Human Approval API has this shape. */
+        HumanApprovalError: {
+            /** @example payload can't be blank */
+            error: string;
+            /**
+             * @example {
+             *       "payload": [
+             *         "can't be blank"
+             *       ]
+             *     }
+             */
+            errors: {
+                [key: string]: string[];
+            };
+        };
+        HumanApprovalCreateRequest: {
+            /**
+             * @description Short summary shown in the dashboard (default: "Approval request", with the external_id when given)
+             * @example Brief description of what needs approval
+             */
+            title?: string;
+            /**
+             * @description Longer explanation (markdown)
+             * @example Optional longer description
+             */
+            description?: string;
+            /**
+             * @description Your own reference ID, unique within your organization
+             * @example your-reference-id
+             */
+            external_id?: string;
+            /**
+             * @description Any JSON data you need to include
+             * @example {
+             *       "any": "custom data you need"
+             *     }
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @description When the request automatically expires; must be in the future
+             * @example 2026-01-20T12:00:00Z
+             */
+            expires_at?: string;
+        };
+        /** @description Newest first, at most 100 */
+        KaireonApprovalList: components["schemas"]["KaireonApprovalSummary"][];
+        KaireonApprovalSummary: {
+            /** Format: uuid */
+            id: string;
+            /** @description null for a request made through another API without an entity */
+            entityType: string | null;
+            entityId: string | null;
+            entityName: string | null;
+            action: components["schemas"]["EntityAction"] & (string | null);
+            status: components["schemas"]["ApprovalStatus"];
+            /**
+             * Format: uuid
+             * @description The person or API connection that asked
+             */
+            requesterId: string | null;
+            requesterName: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            createdAt: string;
+        };
+        KaireonApproval: {
+            /** Format: uuid */
+            id: string;
+            /** @description null for a request made through another API without an entity */
+            entityType: string | null;
+            entityId: string | null;
+            entityName: string | null;
+            action: components["schemas"]["EntityAction"] & (string | null);
+            status: components["schemas"]["ApprovalStatus"];
+            /**
+             * Format: uuid
+             * @description The person or API connection that asked
+             */
+            requesterId: string | null;
+            requesterName: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @description Who decided; null while pending and for an automatic decision at expiry
+             */
+            approverId: string | null;
+            approverName: string | null;
+            comments: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            resolvedAt: string | null;
+        };
+        KaireonCreateApprovalRequest: {
+            /** @example qualificationRule */
+            entityType: string;
+            /** @example qr_001 */
+            entityId: string;
+            /** @example Credit Score Rule */
+            entityName: string;
+            action: components["schemas"]["EntityAction"];
+            /**
+             * @description The proposed changes
+             * @example {
+             *       "config": {
+             *         "threshold": 650
+             *       }
+             *     }
+             */
+            payload?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description The request after the vote: still `pending` (with null approver fields) while more approvals are needed */
+        KaireonResolution: {
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["ApprovalStatus"];
+            /**
+             * Format: uuid
+             * @description Who decided; null while pending and for an automatic decision at expiry
+             */
+            approverId: string | null;
+            approverName: string | null;
+            comments: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            resolvedAt: string | null;
+        };
+        KaireonResolveApprovalRequest: {
+            action: components["schemas"]["Decision"];
+            /** @example Looks good, deploying to production */
+            comments?: string;
+        };
+        ApprovalRunPage: {
+            results: components["schemas"]["ApprovalRun"][];
+            /** @description Pass as `pageToken` for the next page; absent on the last page */
+            nextPageToken?: string;
+        };
+        ApprovalRun: {
+            /**
+             * Format: uuid
+             * @description The request's id
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The approval flow the request is a run of; null for a request without a flow
+             */
+            approvalFlowId: string | null;
+            /** Format: uuid */
+            organizationId: string;
+            /**
+             * Format: uuid
+             * @description Greenlight has no workspaces: the organization's id
+             */
+            workspaceId: string;
+            status: components["schemas"]["ApprovalStatus"];
+            /** @description The step waiting now (from 1; a request without steps has one); null once the run is not pending */
+            activeStep: number | null;
+            /** @description `changes.before` of the request; {} when none */
+            previousObject: {
+                [key: string]: unknown;
+            };
+            /** @description `changes.after` of the request; {} when none */
+            object: {
+                [key: string]: unknown;
+            };
+            /** @description Who asked */
+            invoker: {
+                /**
+                 * @description A person, an API connection, or Greenlight itself
+                 * @enum {string}
+                 */
+                type: "user" | "connection" | "system";
+                /** Format: uuid */
+                id: string | null;
+            };
+            tags: {
+                key: string;
+                value: string;
+            }[];
+            results: {
+                reviewer: {
+                    /** @enum {string} */
+                    type: "user" | "connection";
+                    /** Format: uuid */
+                    id: string | null;
+                };
+                /** @enum {string} */
+                result: "approved" | "rejected";
+                comment: string | null;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updatedAt: string;
         };
     };
     responses: never;
@@ -8560,6 +8964,698 @@ export interface operations {
             };
             /** @description Insufficient permissions */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createHumanApprovalRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HumanApprovalCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalRequest"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+        };
+    };
+    getHumanApprovalRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalRequest"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HumanApprovalError"];
+                };
+            };
+        };
+    };
+    listKaireonApprovals: {
+        parameters: {
+            query?: {
+                /** @description pending (default), approved, rejected; also cancelled and expired */
+                status?: components["schemas"]["ApprovalStatus"] & unknown;
+            };
+            header?: {
+                /** @description The tenant: optional, since the credential names the organization; when sent it must be that organization's slug or id (403 otherwise) */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The requests */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KaireonApprovalList"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createKaireonApproval: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: optional, since the credential names the organization; when sent it must be that organization's slug or id (403 otherwise) */
+                "x-tenant-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KaireonCreateApprovalRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KaireonApproval"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getKaireonApproval: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: optional, since the credential names the organization; when sent it must be that organization's slug or id (403 otherwise) */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KaireonApproval"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resolveKaireonApproval: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The tenant: optional, since the credential names the organization; when sent it must be that organization's slug or id (403 otherwise) */
+                "x-tenant-id"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KaireonResolveApprovalRequest"];
+            };
+        };
+        responses: {
+            /** @description The request after the vote */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KaireonResolution"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Emergency stop is active */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApprovalRuns: {
+        parameters: {
+            query?: {
+                /** @description Pagination token that keeps track of the current position in the list (`nextPageToken`) */
+                pageToken?: string;
+                /** @description Limits the number of results to return */
+                limit?: number;
+                /** @description Order in which to retrieve the results: newest first by default, oldest first when true */
+                reverse?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id or slug */
+                organizationId: string;
+                /** @description An approval flow (its runs: the requests started from it), or a single request (its one run) */
+                approvalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRunPage"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApprovalRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id or slug */
+                organizationId: string;
+                /** @description An approval flow (its runs: the requests started from it), or a single request (its one run) */
+                approvalId: string;
+                /** @description The run: the request's id */
+                approvalRunId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalRun"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

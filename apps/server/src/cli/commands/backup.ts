@@ -38,5 +38,5 @@ export async function backupCommand(db: Database, args: BackupArgs): Promise<Cli
     throw err;
   }
   const ms = Math.round(performance.now() - started);
-  return ok(`Backup written to ${args.out} (${dump.byteLength} bytes, ${ms} ms). Restore it with: greenlight restore ${args.out}`);
+  return ok(`Backup written to ${args.out} (${dump.byteLength} bytes, ${ms} ms). Restore it with: greenlight-admin restore ${args.out}`);
 }

@@ -26,7 +26,7 @@ export async function connectionListCommand(db: Database, _config: Config, args:
       }),
     );
   }
-  if (connections.length === 0) return ok(`No connections in org ${org.slug}. Create one with: greenlight connection create --org ${org.slug} --name NAME`);
+  if (connections.length === 0) return ok(`No connections in org ${org.slug}. Create one with: greenlight-admin connection create --org ${org.slug} --name NAME`);
   const rows = [
     ['ID', 'NAME', 'KEY', 'SCOPES', 'RATE LIMIT', 'CREATED', 'STATUS'],
     ...connections.map((c) => [

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EmailAddress } from '@greenlight/contract';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
 import { createOrg, DuplicateError, SIGN_IN_LINK_TTL_MINUTES } from '../../modules/orgs/create-org.ts';
@@ -8,7 +9,7 @@ import { failed, ok, type CliResult } from '../result.ts';
 export const InitArgs = z
   .object({
     org: required().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-    'admin-email': required().trim().pipe(z.email('must be a valid email address').max(320)),
+    'admin-email': required().trim().pipe(EmailAddress),
     slug: z.string().regex(SLUG_PATTERN, 'must be 1–63 lowercase letters, digits or dashes, starting with a letter or digit').optional(),
   })
   .transform((a, ctx) => {

@@ -6,7 +6,7 @@ import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
 import { CLI_ACTOR } from '../../core/audit.ts';
 
-/** `greenlight oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--json]` */
+/** `greenlight-admin oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--json]` */
 export const OAuthClientCreateArgs = z.object({
   org: OrgSlug,
   name: required().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),

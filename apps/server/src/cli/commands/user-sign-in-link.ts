@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { EmailAddress } from '@greenlight/contract';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
 import { findOrgBySlug, SIGN_IN_LINK_TTL_MINUTES } from '../../modules/orgs/create-org.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { CLI_ACTOR, recordAudit } from '../../core/audit.ts';
-import { queueAccountEmail } from '../../delivery/notifications.ts';
+import { queueAccountEmail } from '../../channels/email/account-email.ts';
 import { OrgSlug, required } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
 
 export const UserSignInLinkArgs = z.object({
   org: OrgSlug,
-  email: required().pipe(z.email('must be an email address')),
+  email: required().trim().pipe(EmailAddress),
 });
 export type UserSignInLinkArgs = z.output<typeof UserSignInLinkArgs>;
 
@@ -38,7 +39,7 @@ export async function userSignInLinkCommand(db: Database, config: Config, args: 
     );
     // With email on, the link also goes to the person's address (the server's delivery worker sends it).
     if (config.mail) {
-      await queueAccountEmail(tx, { orgId: org.id, userId: member.user_id, email: member.email, kind: 'sign_in_link', token, expiresAt: link[0]!.expires_at });
+      await queueAccountEmail(tx, { orgId: org.id, userId: member.user_id, kind: 'sign_in_link', token, expiresAt: link[0]!.expires_at });
     }
     await recordAudit(tx, { orgId: org.id, actor: CLI_ACTOR, type: 'sign_in_link.issued', target: { type: 'user', id: member.user_id }, details: { email: args.email } });
     return true;

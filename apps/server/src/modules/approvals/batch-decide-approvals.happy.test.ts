@@ -132,7 +132,7 @@ describe('POST /approvals/batch-decide', () => {
     expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['approval.created', 'approval.approved']);
     expect(events.body.data[1].data).toMatchObject({ decision: 'approve', source: 'bulk', approved_content_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const { rows } = await server.db.query<{ target: string; event_type: string }>(
-      `SELECT target, event_type FROM deliveries WHERE approval_id = $1 ORDER BY id`,
+      `SELECT kind AS target, event_type FROM deliveries WHERE approval_id = $1 ORDER BY id`,
       [a.id],
     );
     expect(rows).toEqual([{ target: 'callback', event_type: 'approval.approved' }]);

@@ -141,6 +141,7 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       current_approvals: 0,
       is_sequential: true,
       callback_url: body.callback_url,
+      has_callback: true,
       external_id: 'OPS-77',
       idempotency_key: 'rotate-2099-06-01',
       tags: body.tags,
@@ -176,6 +177,7 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       routing: null,
       // A callback: who waits there is not known before the first probe.
       waiter: { state: 'unknown', reason: null, since: null, checked_at: null },
+      created_via: 'v1',
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     // The one request read by id also shows its run (none: no steps) and its reviewers' results (none yet).
@@ -252,7 +254,7 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
     await subscribe(other.org.id, ['approval.created']);
     const res = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'https://cb.example.test/x' })).expect(201);
     const { rows } = await server.db.query<{ subscription_id: string; target: string; event_type: string; event_id: string; org_id: string }>(
-      `SELECT d.subscription_id::text AS subscription_id, d.target, d.event_type, d.event_id::text AS event_id, d.org_id::text AS org_id
+      `SELECT d.payload ->> 'subscription_id' AS subscription_id, d.kind AS target, d.event_type, d.event_id::text AS event_id, d.org_id::text AS org_id
          FROM deliveries d WHERE d.approval_id = $1`,
       [res.body.id],
     );

@@ -1,4 +1,4 @@
-import type { Approval, Routes } from '@greenlight/contract';
+import type { Approval, CreatedVia, Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
@@ -40,8 +40,9 @@ function entityResource(body: Routes['createApproval']['request']['body']['_outp
 /**
  * `POST /approvals`: the create transition (core/state-machine.ts), with what only HTTP has: the SSRF
  * check of `callback_url`, the idempotency key (body or header) and the replay of a key already used.
+ * `via`: the API the request is created through (a peer API's dialect creates through this too).
  */
-export const createApproval: Handler<Routes['createApproval']> = async ({ body, headers, auth, deps }) => {
+export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApproval']> => async ({ body, headers, auth, deps }) => {
   // SSRF guard at creation (delivery checks the target again at every attempt).
   if (body.callback_url !== undefined) await assertDeliverableUrl(body.callback_url, 'callback_url', deps.config);
   const key = idempotencyKeyOf(body, headers);
@@ -115,6 +116,7 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
       routing: routed && { rule_id: routed.rule.id, rule_name: routed.rule.name, version: routed.rule.version, slack_channel: routed.slackChannel, reminders: routed.reminders },
       redact: body.redact ?? [],
       revocable_for_seconds: body.revocable_for_seconds ?? null,
+      created_via: via,
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
     });
@@ -145,3 +147,5 @@ export const createApproval: Handler<Routes['createApproval']> = async ({ body, 
   if (!existing) throw new Error('idempotency conflict without a visible row');
   return replay(auth, existing, fingerprint!);
 };
+
+export const createApproval = createApprovalVia('v1');

@@ -1,9 +1,10 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
-import { attemptClaimed, watchFirstAttempt } from '../../delivery/inline.ts';
+import { attemptClaimed, watchFirstAttempt } from '../../channels/webhook/inline.ts';
+import { claimedFromJson } from '../../delivery/outbox/outbox.ts';
 import { decide } from '../../core/state-machine.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
-import { generateSecret } from '../../delivery/signer.ts';
+import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer } from '../../core/approval-view.ts';
 
@@ -28,7 +29,7 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;
     if (callback && worker) {
-      delivered = await attemptClaimed(worker, callback.delivery, callback, waitMs);
+      delivered = await attemptClaimed(worker, claimedFromJson(callback.delivery), callback, waitMs);
     } else if (final && approval.callback_url !== null) {
       delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
     }

@@ -174,7 +174,7 @@ describe('on_expiry', () => {
     await sleep(400);
     await expireDue(server.db);
     const { rows } = await server.db.query<{ event_type: string; target: string; url: string }>(
-      'SELECT event_type, target, url FROM deliveries WHERE approval_id = $1',
+      `SELECT event_type, kind AS target, payload ->> 'url' AS url FROM deliveries WHERE approval_id = $1`,
       [a.id],
     );
     expect(rows).toEqual([{ event_type: 'approval.rejected', target: 'callback', url: 'https://hooks.example.com/greenlight' }]);

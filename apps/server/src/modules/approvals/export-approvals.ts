@@ -37,7 +37,7 @@ export async function exportApprovals(db: Queryable, orgId: string, since: Date,
     const byApproval = new Map<string, ApprovalEvent[]>();
     for (const e of events.rows) byApproval.set(e.approval_id, [...(byApproval.get(e.approval_id) ?? []), toApprovalEvent(e)]);
     for (const r of rows) {
-      // The operator's archive: in full, sensitive fields included.
+      // The operator's archive (the admin CLI, on the database itself): in full, sensitive fields and callbacks included.
       await write({ approval: toApproval(r), events: byApproval.get(r.id) ?? [] });
       n++;
     }

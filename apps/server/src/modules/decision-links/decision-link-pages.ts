@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { LIMITS } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
-import { DECISION_LINK_PATH } from '../../delivery/notifications.ts';
+import { DECISION_LINK_PATH } from '../../channels/email/email-channel.ts';
 // The email's rendering: the page, like the email, shows nothing from the request that links or loads.
-import { descriptionHtml } from '../../delivery/email-markdown.ts';
+import { descriptionHtml } from '../../channels/email/email-markdown.ts';
 import type { ApprovalRow } from '../../core/approval-record.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';

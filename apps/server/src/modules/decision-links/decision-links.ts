@@ -3,7 +3,7 @@
  *
  * A link's token is 256 random bits; only its SHA-256 finds it. It is bound to one request, one
  * person and one decision, works once, and expires with its request (at most 7 days: see
- * delivery/notifications.ts). Reading a link (`describeLink`) changes nothing, whoever reads it. Using
+ * channels/email/email-channel.ts). Reading a link (`describeLink`) changes nothing, whoever reads it. Using
  * it (`useLink`) is one transaction: the link is marked used and the person's vote goes through the
  * one decision path (core/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
  * refused vote rolls the use back with it. The token authenticates this one vote and nothing else:

@@ -1,8 +1,8 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError, notFound } from '../../errors.ts';
-import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
-import { DELIVERY_SELECT, toDelivery, type DeliveryRow } from './serialize-delivery.ts';
+import { requeue } from '../../delivery/outbox/outbox.ts';
+import { DELIVERY_SELECT, IN_DELIVERY_LOG, toDelivery, type DeliveryRow } from './serialize-delivery.ts';
 
 /**
  * Queues a finished delivery again, now, under the same `webhook-id` (the receiver's dedupe sees it as
@@ -13,8 +13,8 @@ export const redeliverDelivery: Handler<Routes['redeliverDelivery']> = async ({ 
   const updated = await deps.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ status: string; subscription_status: string | null }>(
       `SELECT d.status, s.status AS subscription_status
-         FROM deliveries d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
-        WHERE d.id = $1 AND d.org_id = $2 AND d.target <> 'notify' AND d.event_id IS NOT NULL
+         FROM deliveries d LEFT JOIN webhook_subscriptions s ON d.channel = 'webhook' AND d.kind = 'subscription' AND s.id = (d.payload ->> 'subscription_id')::uuid
+        WHERE d.id = $1 AND d.org_id = $2 AND ${IN_DELIVERY_LOG}
           FOR UPDATE OF d`,
       [params.id, auth.org.id],
     );
@@ -26,14 +26,9 @@ export const redeliverDelivery: Handler<Routes['redeliverDelivery']> = async ({ 
     if (d.subscription_status !== null && d.subscription_status !== 'active') {
       throw new ApiError('INVALID_STATUS', `its webhook subscription is ${d.subscription_status}`, { subscription_status: d.subscription_status });
     }
-    await tx.query(
-      `UPDATE deliveries SET status = 'pending', schedule_base = attempts, next_attempt_at = now(), updated_at = now()
-        WHERE id = $1`,
-      [params.id],
-    );
-    tx.notify(DELIVERIES_CHANNEL, params.id);
+    await requeue(tx, params.id);
     const { rows: out } = await tx.query<DeliveryRow>(`${DELIVERY_SELECT} WHERE d.id = $1`, [params.id]);
     return out[0]!;
   });
-  return { status: 202, body: toDelivery(updated) };
+  return { status: 202, body: toDelivery(deps.channels, updated, auth) };
 };

@@ -16,7 +16,7 @@ let redirectedTo: URL;
 beforeAll(async () => {
   // The protected-resource metadata names the public URL, which the SDK checks against the URL it connects to.
   const port = await freePort();
-  server = await startTestServer({ config: { PORT: String(port) } });
+  server = await startTestServer({ config: { PORT: String(port), GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8' } });
   seed = await seedOrg(server.db);
   member = await memberWithPassword(server, seed, 'approver');
   ({ client, provider, redirectedTo } = await connectMcpOverHttp(server, member));
@@ -96,6 +96,22 @@ describe('/mcp over Streamable HTTP, connected by an MCP client never configured
 
     const got = await client.callTool({ name: 'get_approval', arguments: { id: approval.id } });
     expect(got.structuredContent).toMatchObject({ approval: { status: 'approved' } });
+  });
+
+  it('a request someone else made with a callback: every tool shows that a callback is set, never where it goes', async () => {
+    const callback = 'http://127.0.0.1:9/webhook-waiting/31/node?signature=capability';
+    const { id } = (await server.http(seed.key).post('/api/v1/approvals').send({ title: 'Resize the cluster', description: 'x', priority: 'low', callback_url: callback }).expect(201)).body as { id: string };
+    const answers = await Promise.all([
+      client.callTool({ name: 'get_approval', arguments: { id } }),
+      client.callTool({ name: 'list_pending', arguments: { page_size: 100 } }),
+      client.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 1 } }),
+    ]);
+    expect(answers[0]!.structuredContent).toMatchObject({ approval: { id, callback_url: null, has_callback: true } });
+    expect((answers[1]!.structuredContent as { data: { id: string }[] }).data.find((a) => a.id === id)).toMatchObject({ callback_url: null, has_callback: true });
+    expect(answers[2]!.structuredContent).toMatchObject({ outcome: 'timed_out', approval: { id, callback_url: null } });
+    expect(JSON.stringify(answers)).not.toContain('webhook-waiting');
+    // The key that made it reads it back.
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body).toMatchObject({ callback_url: callback });
   });
 
   it('cancels and lists what is pending, as the member', async () => {

@@ -69,7 +69,7 @@ it('an account of another org gets an invitation by email', async () => {
   expect(m.text).toContain('Accept the invitation: https://greenlight.example.test/sign-in/');
 });
 
-it('greenlight user sign-in-link emails the recovery link too', async () => {
+it('greenlight-admin user sign-in-link emails the recovery link too', async () => {
   const seed = await seedOrg(server.db);
   const member = await seed.addUser('approver');
   const result = await runCli(['user', 'sign-in-link', '--org', seed.org.slug, '--email', member.email], {

@@ -19,7 +19,7 @@ async function setup() {
 
 describe('members API errors', () => {
   it.each<[string, (s: Setup) => Promise<import('supertest').Response>, number, string, string]>([
-    ['an invalid email', (s) => s.admin.http().post('/api/v1/members').send({ email: 'not-an-email', role: 'viewer' }), 400, 'VALIDATION_ERROR', 'email: Invalid email address'],
+    ['an invalid email', (s) => s.admin.http().post('/api/v1/members').send({ email: 'not-an-email', role: 'viewer' }), 400, 'VALIDATION_ERROR', 'email: must be an email address'],
     ['an unknown role', (s) => s.admin.http().post('/api/v1/members').send({ email: 'x@example.test', role: 'owner' }), 400, 'VALIDATION_ERROR', 'role: Invalid option: expected one of "admin"|"approver"|"viewer"'],
     ['an unknown field', (s) => s.admin.http().post('/api/v1/members').send({ email: 'x@example.test', org_id: randomUUID() }), 400, 'VALIDATION_ERROR', 'unknown field: org_id'],
     ['an existing member (any case)', (s) => s.admin.http().post('/api/v1/members').send({ email: s.approver.email.toUpperCase(), role: 'admin' }), 409, 'ALREADY_MEMBER', ''],

@@ -5,7 +5,7 @@ import type { Role } from '../users/sessions.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
-import { queueAccountEmail } from '../../delivery/notifications.ts';
+import { queueAccountEmail } from '../../channels/email/account-email.ts';
 
 export interface MemberRecord {
   user_id: string;
@@ -78,7 +78,7 @@ export async function addMember(
     ).rows[0]!;
     if (user.here) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
 
-    // With email on, the link is also emailed to the person, queued with it (delivery/notifications.ts).
+    // With email on, the link is also emailed to the person, queued with it (channels/email/account-email.ts).
     const link = async (inviteRole: Role | null) => {
       const token = randomToken();
       const { rows } = await tx.query<{ expires_at: Date; created_at: Date }>(
@@ -87,7 +87,7 @@ export async function addMember(
         [sha256Hex(token), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES, inviteRole],
       );
       if (options.email) {
-        await queueAccountEmail(tx, { orgId, userId: user.id, email: input.email, kind: inviteRole ? 'invitation' : 'sign_in_link', token, expiresAt: rows[0]!.expires_at });
+        await queueAccountEmail(tx, { orgId, userId: user.id, kind: inviteRole ? 'invitation' : 'sign_in_link', token, expiresAt: rows[0]!.expires_at });
       }
       return { token, ...rows[0]! };
     };

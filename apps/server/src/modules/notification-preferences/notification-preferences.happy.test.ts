@@ -11,7 +11,7 @@ import type { TestSmtpServer } from '../../testing/smtp.ts';
 import { useMailServer } from '../../testing/mail-world.ts';
 import { openPostgres } from '../../storage/postgres.ts';
 import type { Database } from '../../storage/database.ts';
-import { fireDueTimers, scheduleDigests } from '../../delivery/timers.ts';
+import { fireDueTimers, scheduleDigests } from '../../jobs/timers.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
@@ -22,7 +22,8 @@ const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 
 async function emailRows(approvalId: string) {
   const { rows } = await server.db.query<{ url: string; status: string; next_attempt_at: Date }>(
-    `SELECT url, status, next_attempt_at FROM deliveries WHERE approval_id = $1 AND target = 'email' ORDER BY url`,
+    `SELECT 'mailto:' || u.email AS url, d.status, d.next_attempt_at FROM deliveries d JOIN users u ON u.id = d.recipient_user_id
+      WHERE d.approval_id = $1 AND d.channel = 'email' ORDER BY 1`,
     [approvalId],
   );
   return rows;
@@ -98,7 +99,7 @@ it('digest_only gets no message per request; quiet hours hold a message until th
   expect(Math.abs(held.next_attempt_at.getTime() - end.getTime())).toBeLessThan(60_000);
 
   // The quiet hours end (the row's time is brought forward: the test cannot wait ten minutes).
-  await server.db.query(`UPDATE deliveries SET next_attempt_at = now() WHERE url = $1`, [`mailto:${quiet.user.email}`]);
+  await server.db.query(`UPDATE deliveries SET next_attempt_at = now() WHERE channel = 'email' AND recipient_user_id = $1`, [quiet.user.id]);
   await smtp.until(() => smtp.to(quiet.user.email).length === 1);
   expect(smtp.to(quiet.user.email)[0]!.subject).toContain('Approval needed');
 });

@@ -1,7 +1,7 @@
 /**
  * Notification preferences as the API reads and changes them: a member's own (per org) and the
  * org's defaults, with the org's default reminder policy. Which channels and when follows from them
- * in one place, core/notification-channels.ts. Every change is in the audit log.
+ * in one place, notify/preferences.ts. Every change is in the audit log.
  */
 import {
   DEFAULT_NOTIFICATION_PREFERENCES,
@@ -15,7 +15,7 @@ import {
 import type { Database, Queryable } from '../../storage/database.ts';
 import { approverIssues, escalationTarget } from '../../core/approvers.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
-import { parsePreferences } from '../../core/notification-channels.ts';
+import { parsePreferences } from '../../notify/preferences.ts';
 import { ApiError } from '../../errors.ts';
 
 async function orgDefaults(db: Queryable, orgId: string, lock = false): Promise<OrgNotificationDefaults> {

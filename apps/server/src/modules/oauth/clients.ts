@@ -181,14 +181,39 @@ export async function revokeOAuthClient(db: Database, orgId: string, id: string,
   });
 }
 
-/** An active client by its public `client_id`; `client_secret_hash` is null for a public client. */
+/**
+ * A self-registered client no member has authorized: one with no code issued to it, ever (codes are
+ * kept; tokens and an org's block of it come after one). `c` is the oauth_clients row.
+ */
+export const NEVER_AUTHORIZED = `c.registration = 'dynamic' AND NOT EXISTS (SELECT 1 FROM oauth_codes WHERE client_id = c.id)`;
+
+/**
+ * An active client by its public `client_id`; `client_secret_hash` is null for a public client. A
+ * self-registered client nobody authorized within OAUTH_SETTINGS.unauthorizedClientTtl is expired:
+ * not found, whether or not the purge has removed it yet.
+ */
 export async function findActiveClient(db: Database, clientId: string): Promise<(OAuthClientRecord & { client_secret_hash: string | null }) | null> {
   if (clientId.length > 200) return null;
   const { rows } = await db.query<OAuthClientRecord & { client_secret_hash: string | null }>(
-    `SELECT ${COLUMNS}, client_secret_hash FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL`,
-    [clientId],
+    `SELECT ${COLUMNS}, client_secret_hash FROM oauth_clients c
+      WHERE client_id = $1 AND revoked_at IS NULL
+        AND NOT (c.created_at <= now() - make_interval(secs => $2) AND ${NEVER_AUTHORIZED})`,
+    [clientId, OAUTH_SETTINGS.unauthorizedClientTtl],
   );
   return rows[0] ?? null;
+}
+
+/** A self-registered client nobody has authorized yet, with the moment it expires. */
+export type UnauthorizedClient = OAuthClientRecord & { expires_at: Date };
+
+/** Every self-registered client nobody has authorized yet, install-wide (they belong to no org), oldest first. */
+export async function listUnauthorizedClients(db: Queryable): Promise<UnauthorizedClient[]> {
+  const { rows } = await db.query<UnauthorizedClient>(
+    `SELECT ${COLUMNS}, created_at + make_interval(secs => $1) AS expires_at FROM oauth_clients c
+      WHERE ${NEVER_AUTHORIZED} ORDER BY created_at, id`,
+    [OAUTH_SETTINGS.unauthorizedClientTtl],
+  );
+  return rows;
 }
 
 /** A public client has no secret: nothing matches it (it authenticates with `none`, RFC 7591 §2). */

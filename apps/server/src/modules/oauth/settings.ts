@@ -20,6 +20,15 @@ export const OAUTH_SETTINGS = {
    * ten-minute wait cost about a dozen; no admin chose a limit for it, as one does for theirs.
    */
   dynamicClientRateLimit: 1000,
+  /**
+   * A client that registered itself and that no member has authorized within this time (a day) is
+   * expired: refused from then on, and deleted by the purge job (purge-unauthorized-clients.ts). An
+   * MCP client registers right before it asks for access, so a day is ample; open registration
+   * leaves nothing behind for longer. One that was authorized is kept (its grants are its own).
+   */
+  unauthorizedClientTtl: 86_400,
+  /** How often the purge job looks for expired ones. */
+  unauthorizedClientPurgeEvery: 3600,
 } as const;
 
 export const ACCESS_TOKEN_PREFIX = 'glat_';

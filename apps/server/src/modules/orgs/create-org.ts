@@ -4,6 +4,7 @@ import { constraintName, sqlState } from '../../storage/database.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
+import { appendEvent } from '../../core/events.ts';
 
 export const SIGN_IN_LINK_TTL_MINUTES = 60;
 
@@ -89,6 +90,14 @@ async function applyEmergencyStop(tx: Queryable, orgId: string, on: boolean, act
   );
   if (before.emergency_stop !== on) {
     await recordAudit(tx, { orgId, actor, type: on ? 'emergency_stop.enabled' : 'emergency_stop.disabled', target: { type: 'org', id: orgId } });
+    // On the org's event stream too, so every open dashboard shows (or clears) the banner at once.
+    await appendEvent(tx, {
+      orgId,
+      approvalId: null,
+      type: 'emergency_stop.changed',
+      actor: actor.type === 'system' ? { type: 'system', id: null, name: actor.name } : { type: actor.type, id: actor.id, name: null },
+      data: { emergency_stop: on },
+    });
   }
   // Sent once committed: cached API keys carry the org's flag, so they are dropped.
   announceAuthChange(tx, { orgId });

@@ -4,11 +4,11 @@ import { sha256Hex } from '../../security/tokens.ts';
 import { PASSWORD_PAGE } from '../users/password-page.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { acceptInvitation } from '../members/members.ts';
-import { EMAILED_SIGN_IN_SUFFIX } from '../../delivery/notifications.ts';
+import { EMAILED_SIGN_IN_SUFFIX } from '../../channels/email/email-channel.ts';
 import { createSession, CSRF_HEADER, csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, setSessionCookie } from '../users/sessions.ts';
 
 /**
- * The one-time sign-in link printed by `greenlight init`, and the landing page.
+ * The one-time sign-in link printed by `greenlight-admin init`, and the landing page.
  * The link is single-use and short-lived; it opens the same session as the sign-in form
  * (modules/users/sessions.ts).
  */
@@ -107,7 +107,7 @@ export function pagesRouter(deps: AppDeps): Router {
   });
 
   /**
-   * The same link as emailed (delivery/notifications.ts): mail scanners and link previews fetch links,
+   * The same link as emailed (channels/email/email-channel.ts): mail scanners and link previews fetch links,
    * and a GET that used it up would spend it (and, for a recovery link, clear the password). So GET
    * only shows a button, and its POST uses the link. The token in the path is what a forged
    * cross-site POST would lack.

@@ -1,7 +1,10 @@
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { signedIn } from '../../testing/session.ts';
+import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { sessionFor, sessionOf, signedIn } from '../../testing/session.ts';
+import { addMember } from '../orgs/create-org.ts';
+import { createSession } from '../users/sessions.ts';
+import { openSse } from '../stream/sse-client.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -57,5 +60,31 @@ describe('your sessions', () => {
     await someoneElse.http().get('/api/v1/me').expect(200);
     const log = await here.http().get('/api/v1/audit-log?type=session.signed_out_everywhere').expect(200);
     expect(log.body.data.map((e: { details: unknown }) => e.details)).toEqual([{ ended: 1 }]);
+  });
+});
+
+describe('sign out everywhere', () => {
+  it('leaves no other session of the person answering: in another org they belong to, nor an event stream already open', async () => {
+    const seed = await seedOrg(server.db);
+    const other = await seedOrg(server.db, 'Other');
+    // The same person, a member of a second org too: a session is opened in one org at a time.
+    await addMember(server.db, { orgId: other.org.id, email: seed.admin.email, role: 'approver' });
+    const here = await signedIn(server, seed);
+    const laptop = await sessionOf(server, seed, seed.admin);
+    const inOtherOrg = sessionFor(server, seed.admin, await createSession(server.db, seed.admin.id, other.org.id));
+    await inOtherOrg.http().get('/api/v1/me').expect(200);
+    const stream = await openSse(`${server.url}/api/v1/events`, { cookie: laptop.cookie });
+    expect(stream.status).toBe(200);
+
+    expect((await here.http().delete('/api/v1/me/sessions').expect(200)).body).toEqual({ ended: 2 });
+    await laptop.http().get('/api/v1/me').expect(401);
+    await inOtherOrg.http().get('/api/v1/me').expect(401);
+    await inOtherOrg.http().get('/api/v1/approvals').expect(401);
+    await here.http().get('/api/v1/me').expect(200);
+
+    // The next event of the org would go down the open stream: it ends instead, having sent nothing.
+    await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+    await stream.untilEnded(10_000);
+    expect(stream.messages).toEqual([]);
   });
 });

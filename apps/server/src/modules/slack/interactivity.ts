@@ -13,7 +13,7 @@
  *    expiry, emergency stop), as the person. A refusal is told to that person alone: an ephemeral
  *    message (a button) or the modal's error (the modal).
  *
- * The message itself is rewritten with the outcome by the outbox (delivery/slack-notifications.ts),
+ * The message itself is rewritten with the outcome by the outbox (channels/slack/slack-channel.ts),
  * as for a decision made anywhere else. Slack waits 3 s for the answer; the work here is one
  * users.info, one decision and at most one more Web API call.
  */
@@ -26,8 +26,8 @@ import { decide } from '../../core/state-machine.ts';
 import { slackAppOf, type SlackApp } from '../../core/slack.ts';
 import { ApiError } from '../../errors.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
-import { callSlack, slackClient } from '../../delivery/slack-client.ts';
-import { decisionModal, SLACK_ACTIONS, SLACK_MODAL } from '../../delivery/slack-messages.ts';
+import { callSlack, slackClient } from '../../channels/slack/slack-client.ts';
+import { decisionModal, SLACK_ACTIONS, SLACK_MODAL } from '../../channels/slack/slack-messages.ts';
 import { verifySlackSignature } from './verify-signature.ts';
 
 const BODY_LIMIT = '256kb';

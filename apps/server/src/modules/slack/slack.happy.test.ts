@@ -118,7 +118,7 @@ it('a new request is posted to the channel and to each person asked, as Block Ki
   expect(slackRows.find((d) => d.url === `slack:dm:${org.alice.email}`)!.status).toBe('delivered');
   // Nobody in Slack has the admin's address: nobody to message, not retried.
   expect(slackRows.find((d) => d.url === `slack:dm:${org.seed.admin.email}`)).toMatchObject({ status: 'gone', last_error: 'slack: users_not_found' });
-  const { rows } = await w.server.db.query<{ channel: string; ts: string }>('SELECT channel, ts FROM slack_messages WHERE approval_id = $1 ORDER BY channel', [id]);
+  const { rows } = await w.server.db.query<{ channel: string; ts: string }>(`SELECT address ->> 'channel' AS channel, address ->> 'ts' AS ts FROM sent_messages WHERE approval_id = $1 ORDER BY 1`, [id]);
   expect(rows).toHaveLength(2);
 });
 
@@ -145,7 +145,7 @@ it('a signed Approve click decides as the person, and every message of the reque
   const events = (await w.server.http(org.seed.key).get(`/api/v1/approvals/${id}/events`).expect(200)).body as { data: { type: string; data: { source?: string } }[] };
   expect(events.data.find((e) => e.type === 'approval.approved')!.data.source).toBe('slack');
 
-  const { rows } = await w.server.db.query<{ channel: string; ts: string }>('SELECT channel, ts FROM slack_messages WHERE approval_id = $1', [id]);
+  const { rows } = await w.server.db.query<{ channel: string; ts: string }>(`SELECT address ->> 'channel' AS channel, address ->> 'ts' AS ts FROM sent_messages WHERE approval_id = $1`, [id]);
   expect(rows.length).toBe(2);
   await w.slack.until(() => rows.every((m) => w.slack.of('chat.update', (c) => c.args.channel === m.channel && c.args.ts === m.ts).length === 1));
   for (const m of rows) {
@@ -167,7 +167,7 @@ it('decided elsewhere (the API): the Slack messages are updated', async () => {
   await settled(w, id);
   const other = await org.seed.newKey();
   await w.server.http(other.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'reject', comment: 'no' }).expect(200);
-  const { rows } = await w.server.db.query<{ channel: string; ts: string }>('SELECT channel, ts FROM slack_messages WHERE approval_id = $1', [id]);
+  const { rows } = await w.server.db.query<{ channel: string; ts: string }>(`SELECT address ->> 'channel' AS channel, address ->> 'ts' AS ts FROM sent_messages WHERE approval_id = $1`, [id]);
   await w.slack.until(() => rows.every((m) => w.slack.of('chat.update', (c) => c.args.ts === m.ts).length === 1));
   expect(JSON.stringify(w.slack.of('chat.update', (c) => c.args.ts === rows[0]!.ts)[0]!.args.blocks)).toContain('Rejected');
 });
@@ -199,7 +199,7 @@ it('across channels: decided in Slack, the email link says it was already decide
   await settled(w, second);
   await (await confirmationForm(w.server.url, approve)).submit().expect(303);
   expect(await statusOf(w, second)).toMatchObject({ status: 'approved' });
-  const channelTs = (await w.server.db.query<{ ts: string }>(`SELECT ts FROM slack_messages WHERE approval_id = $1 AND recipient_user_id IS NULL`, [second])).rows[0]!.ts;
+  const channelTs = (await w.server.db.query<{ ts: string }>(`SELECT address ->> 'ts' AS ts FROM sent_messages WHERE approval_id = $1 AND recipient_user_id IS NULL`, [second])).rows[0]!.ts;
   await w.slack.until(() => w.slack.of('chat.update', (c) => c.args.ts === channelTs).length === 1);
   expect(JSON.stringify(w.slack.of('chat.update', (c) => c.args.ts === channelTs)[0]!.args.blocks)).toContain('Approved');
 });
@@ -226,7 +226,7 @@ it("a routed request goes to its rule's channel, not the org's; decided on the d
 
   const alice = await sessionOf(w.server, org.seed, org.alice);
   await alice.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve', comment: 'from the dashboard' }).expect(200);
-  const { rows } = await w.server.db.query<{ ts: string }>('SELECT ts FROM slack_messages WHERE approval_id = $1', [id]);
+  const { rows } = await w.server.db.query<{ ts: string }>(`SELECT address ->> 'ts' AS ts FROM sent_messages WHERE approval_id = $1`, [id]);
   expect(rows).toHaveLength(2);
   await w.slack.until(() => rows.every((m) => w.slack.of('chat.update', (c) => c.args.ts === m.ts).length === 1));
   for (const m of rows) expect(JSON.stringify(w.slack.of('chat.update', (c) => c.args.ts === m.ts)[0]!.args.blocks)).toContain('Approved');
@@ -280,7 +280,7 @@ it('cancelled or expired (the sweeper): the messages say so', async () => {
   await w.server.http(org.seed.key).delete(`/api/v1/approvals/${cancelled}`).expect(200);
   await new Promise((r) => setTimeout(r, 1600));
   await expireDue(w.server.db);
-  const tsOf = async (id: string) => (await w.server.db.query<{ ts: string }>('SELECT ts FROM slack_messages WHERE approval_id = $1', [id])).rows[0]!.ts;
+  const tsOf = async (id: string) => (await w.server.db.query<{ ts: string }>(`SELECT address ->> 'ts' AS ts FROM sent_messages WHERE approval_id = $1`, [id])).rows[0]!.ts;
   const [c, e] = [await tsOf(cancelled), await tsOf(expiring)];
   await w.slack.until(() => w.slack.of('chat.update', (x) => x.args.ts === c).length === 1 && w.slack.of('chat.update', (x) => x.args.ts === e).length === 1);
   expect(JSON.stringify(w.slack.of('chat.update', (x) => x.args.ts === c)[0]!.args.blocks)).toContain('Cancelled');
@@ -346,7 +346,7 @@ it('an org without Slack posts nothing and its requests queue no Slack rows', as
   const id = await createRequest(w, org);
   await w.smtp.until(() => w.smtp.to(org.alice.email).some((m) => m.text.includes(id)));
   await settled(w, id);
-  const { rows } = await w.server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND target LIKE 'slack%'`, [id]);
+  const { rows } = await w.server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND channel = 'slack'`, [id]);
   expect(rows[0]!.n).toBe(0);
   expect(w.slack.calls.slice(before).filter((c) => JSON.stringify(c.args).includes(id))).toHaveLength(0);
 });

@@ -15,7 +15,7 @@ import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
 import { openSse, type SseStream } from './sse-client.ts';
 import { revokeConnection } from '../connections/connections.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import { WAIT_RECHECK_MS } from './wait-approval.ts';
+import { WAIT_RECHECK_MS } from './wait-for-approval.ts';
 import { STREAM_RECHECK_MS } from './stream-events.ts';
 
 /** Sooner than any safety net (5 s rechecks, 10 s cache entries): only a notification explains it. */

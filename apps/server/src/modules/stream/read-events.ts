@@ -2,7 +2,7 @@ import type { Approval, WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
-import { toWebhookPayload } from '../../delivery/payload.ts';
+import { toWebhookPayload } from '../../channels/webhook/payload.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 
 export type { EventRow };

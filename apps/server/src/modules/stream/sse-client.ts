@@ -22,12 +22,15 @@ export interface SseStream {
   waitFor(count: number, timeoutMs?: number): Promise<SseMessage[]>;
   /** True once the server ended the response. */
   ended: boolean;
+  /** Resolves when the server has ended the response; rejects after `timeoutMs`. */
+  untilEnded(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
-export function openSse(url: string, options: { key: string; lastEventId?: string }): Promise<SseStream> {
+/** A stream opened with an API key, or with a dashboard session's cookie. */
+export function openSse(url: string, options: ({ key: string } | { cookie: string }) & { lastEventId?: string }): Promise<SseStream> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { Authorization: `Bearer ${options.key}`, Accept: 'text/event-stream' };
+    const headers: Record<string, string> = { Accept: 'text/event-stream', ...('key' in options ? { Authorization: `Bearer ${options.key}` } : { Cookie: options.cookie }) };
     if (options.lastEventId !== undefined) headers['Last-Event-ID'] = options.lastEventId;
     let req: ClientRequest | undefined = undefined;
     req = request(url, { headers }, (res) => {
@@ -39,6 +42,8 @@ export function openSse(url: string, options: { key: string; lastEventId?: strin
       let event = '';
       let id: string | undefined;
       let lastId: string | undefined;
+      let endedNow: () => void = () => undefined;
+      const endedPromise = new Promise<void>((ok) => (endedNow = ok));
       const stream: SseStream = {
         status: res.statusCode ?? 0,
         headers: res.headers,
@@ -61,6 +66,13 @@ export function openSse(url: string, options: { key: string; lastEventId?: strin
             waiters.add(check);
             check();
           });
+        },
+        untilEnded(timeoutMs = 5_000) {
+          let timer: NodeJS.Timeout | undefined;
+          const late = new Promise<never>((_, fail) => {
+            timer = setTimeout(() => fail(new Error(`the stream did not end within ${timeoutMs} ms`)), timeoutMs);
+          });
+          return Promise.race([endedPromise, late]).finally(() => clearTimeout(timer));
         },
         close() {
           req?.destroy();
@@ -104,9 +116,11 @@ export function openSse(url: string, options: { key: string; lastEventId?: strin
       });
       res.on('end', () => {
         stream.ended = true;
+        endedNow();
       });
       res.on('error', () => {
         stream.ended = true;
+        endedNow();
       });
       resolve(stream);
     });

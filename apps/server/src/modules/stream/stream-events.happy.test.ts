@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { signedIn } from '../../testing/session.ts';
 import { openSse, type SseMessage, type SseStream } from './sse-client.ts';
 
 let server: TestServer;
@@ -73,6 +74,23 @@ describe('GET /api/v1/events', () => {
       },
     });
     expect(parsed(created!).data.details).toEqual({ title: approvalBody().title, priority: 'high' });
+  });
+
+  it('carries the org’s emergency stop as it is turned on and off, once per change, with who did it', async () => {
+    const seed = await seedOrg(server.db);
+    const s = await open(seed.key);
+    const admin = await signedIn(server, seed);
+    await admin.http().patch('/api/v1/org').send({ emergency_stop: true }).expect(200);
+    // Already on: no change, no event.
+    await admin.http().patch('/api/v1/org').send({ emergency_stop: true }).expect(200);
+    await admin.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(200);
+    const [on, off] = (await s.waitFor(2)).map(parsed);
+    expect(on).toMatchObject({
+      type: 'emergency_stop.changed',
+      data: { org_id: seed.org.id, approval_id: null, actor: { type: 'user', id: seed.admin.id }, details: { emergency_stop: true }, approval: null },
+    });
+    expect(off).toMatchObject({ type: 'emergency_stop.changed', data: { details: { emergency_stop: false } } });
+    expect((await logOf(seed.org.id)).map((e) => e.type)).toEqual(['emergency_stop.changed', 'emergency_stop.changed']);
   });
 
   it('resumes with Last-Event-ID: exactly the events missed, in order, no duplicates, then live again', async () => {

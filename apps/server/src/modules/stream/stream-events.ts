@@ -21,6 +21,8 @@ interface StreamContext {
   wakeup: Wakeup;
   stop: AbortSignal;
   log: Logger;
+  /** The request's credential, resolved again: a stream ends rather than outlive a sign-out or a revocation. */
+  stillAuthenticated: (() => Promise<boolean>) | undefined;
 }
 
 /** One SSE frame. JSON.stringify escapes CR and LF, so the data is a single `data:` line. */
@@ -38,6 +40,9 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
   await write(res, ': connected\n\n', stop);
   while (!stop.aborted) {
     const events = await readEvents(deps.db, orgId, cursor, STREAM_BATCH);
+    // Before anything more is sent (events, or a heartbeat that keeps the stream open): the session
+    // may have ended, the key or grant been revoked, since the stream began.
+    if ((events.length > 0 || Date.now() >= nextHeartbeat) && ctx.stillAuthenticated && !(await ctx.stillAuthenticated())) return;
     if (events.length > 0) {
       const payloads = await toPayloads(deps.db, orgId, events, viewer);
       let chunk = '';
@@ -59,10 +64,11 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
  * `GET /api/v1/events`: the org's events as Server-Sent Events, from the cursor on (see read-events.ts
  * for why no event is ever skipped). The bus subscription is taken before the starting position is
  * read, so an event committed in between still wakes the loop. The stream ends when the client
- * leaves or the server shuts down; a database error ends it too, and the client resumes with
- * Last-Event-ID.
+ * leaves or the server shuts down, and before it would send anything once its credential no longer
+ * holds (a session signed out, a key or grant revoked); a database error ends it too, and the client
+ * resumes with Last-Event-ID.
  */
-export const streamEvents: Handler<Routes['streamEvents']> = async ({ query, headers, auth, deps, signal, log }) => {
+export const streamEvents: Handler<Routes['streamEvents']> = async ({ query, headers, auth, deps, signal, log, stillAuthenticated }) => {
   const orgId = auth.org.id;
   const wakeup = deps.bus.watchOrg(orgId);
   let cursor: EventPosition;
@@ -85,7 +91,7 @@ export const streamEvents: Handler<Routes['streamEvents']> = async ({ query, hea
       });
       res.flushHeaders();
       try {
-        await pump(res, { deps, orgId, viewer: auth, cursor, wakeup, stop, log });
+        await pump(res, { deps, orgId, viewer: auth, cursor, wakeup, stop, log, stillAuthenticated });
       } catch (err) {
         if (!stop.aborted) log.error({ err }, 'event stream failed; the client resumes with Last-Event-ID');
       } finally {

@@ -38,7 +38,7 @@ describe('POST /api/v1/me/password', () => {
 });
 
 describe('the password page after a one-time sign-in link', () => {
-  it('greenlight init → link → set a password → sign in with it; the page then asks for the current one', async () => {
+  it('greenlight-admin init → link → set a password → sign in with it; the page then asks for the current one', async () => {
     const slug = `pw-${process.pid}-${Date.now().toString(36)}`;
     const ctx = { config: server.deps.config, withDatabase: <T>(fn: (db: typeof server.db) => Promise<T>) => fn(server.db) };
     const init = await runCli(['init', '--org', 'Password Co', '--admin-email', `admin@${slug}.test`, '--slug', slug], ctx);

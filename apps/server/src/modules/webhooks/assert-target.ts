@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts';
 import { ApiError } from '../../errors.ts';
-import { checkTarget, TargetRefused, type HostLookup } from '../../delivery/ssrf.ts';
+import { checkTarget, TargetRefused, type HostLookup } from '../../channels/webhook/ssrf.ts';
 
 /**
  * The SSRF guard at creation (callback_url, webhook url): refuses now what delivery would refuse

@@ -1,7 +1,7 @@
 import { WEBHOOK_LIMITS, type Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
-import { generateSecret } from '../../delivery/signer.ts';
+import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { assertDeliverableUrl } from './assert-target.ts';
 import { actorOf, recordAudit } from '../../core/audit.ts';

@@ -2,6 +2,8 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import { actorOf, recordAudit } from '../../core/audit.ts';
+import { closeQueued } from '../../delivery/outbox/outbox.ts';
+import { WEBHOOK } from '../../channels/webhook/webhook-channel.ts';
 
 /**
  * REST-hook unsubscribe. The row is kept (marked deleted) so the delivery log still names it;
@@ -11,18 +13,13 @@ import { actorOf, recordAudit } from '../../core/audit.ts';
 export const deleteWebhook: Handler<Routes['deleteWebhook']> = async ({ params, auth, deps }) => {
   const { rows } = await deps.db.transaction(async (tx) => {
     const deleted = await tx.query<{ id: string }>(
-    `WITH del AS (
-       UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
+      `UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now()
         WHERE id = $1 AND org_id = $2 AND status <> 'deleted'
-       RETURNING id
-     ), queued AS (
-       UPDATE deliveries d SET status = 'gone', last_error = 'subscription deleted', updated_at = now()
-         FROM del WHERE d.subscription_id = del.id AND d.status = 'pending'
-     )
-     SELECT id FROM del`,
-    [params.id, auth.org.id],
+       RETURNING id`,
+      [params.id, auth.org.id],
     );
     if (deleted.rows[0]) {
+      await closeQueued(tx, WEBHOOK, 'subscription', { subscription_id: params.id }, 'gone', 'subscription deleted');
       await recordAudit(tx, { orgId: auth.org.id, actor: actorOf(auth), type: 'webhook.deleted', target: { type: 'subscription', id: params.id } });
     }
     return deleted;

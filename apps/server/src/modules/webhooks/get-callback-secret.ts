@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
-import { callbackSecrets } from '../../delivery/outbox.ts';
+import { callbackSecrets } from '../../channels/webhook/webhook-channel.ts';
 import { iso } from '../../core/approval-record.ts';
 
 /**

@@ -46,7 +46,7 @@ it("a removed member's subscriptions and the keys they issued are disabled; a re
   expect((await server.http(seed.key).get(`/api/v1/webhooks/${byKey.id}`).expect(200)).body.status).toBe('active');
 
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
-  const targets = await server.db.query<{ subscription_id: string }>(`SELECT subscription_id FROM deliveries WHERE approval_id = $1 AND target = 'subscription'`, [a.id]);
+  const targets = await server.db.query<{ subscription_id: string }>(`SELECT payload ->> 'subscription_id' AS subscription_id FROM deliveries WHERE approval_id = $1 AND kind = 'subscription'`, [a.id]);
   expect(targets.rows.map((r) => r.subscription_id)).toEqual([byKey.id]);
 
   // Revoking the key that made a subscription disables it.

@@ -1,8 +1,8 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
-import { callbackSecrets } from '../../delivery/outbox.ts';
+import { callbackSecrets } from '../../channels/webhook/webhook-channel.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { generateSecret, ROTATION_OVERLAP_MS } from '../../delivery/signer.ts';
+import { generateSecret, ROTATION_OVERLAP_MS } from '../../channels/webhook/signer.ts';
 import { actorOf, recordAudit } from '../../core/audit.ts';
 
 /** Like a subscription's rotation: the old callback secret keeps signing for 24 h next to the new one. */

@@ -3,7 +3,7 @@ import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { actorOf, recordAudit } from '../../core/audit.ts';
-import { generateSecret, ROTATION_OVERLAP_MS } from '../../delivery/signer.ts';
+import { generateSecret, ROTATION_OVERLAP_MS } from '../../channels/webhook/signer.ts';
 
 /**
  * A new signing secret; the current one becomes the previous and keeps signing (second signature in

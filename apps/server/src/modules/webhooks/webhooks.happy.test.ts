@@ -58,7 +58,7 @@ describe('REST-hook subscriptions', () => {
     const hook = (await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/del`, events: ['approval.created'] }).expect(201)).body;
     await server.http(seed.key).delete(`/api/v1/webhooks/${hook.id}`).expect(200);
     await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
-    const { rows } = await server.db.query('SELECT 1 FROM deliveries WHERE subscription_id = $1', [hook.id]);
+    const { rows } = await server.db.query(`SELECT 1 FROM deliveries WHERE payload ->> 'subscription_id' = $1`, [hook.id]);
     expect(rows).toHaveLength(0);
   });
 

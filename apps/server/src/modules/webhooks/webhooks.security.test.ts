@@ -28,7 +28,7 @@ describe("another org's webhooks and deliveries", () => {
     const hook = await subscribed(a);
     await server.http(a.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     await receiver.until(() => receiver.received.some((r) => JSON.parse(r.body).data.org_id === a.org.id));
-    const { rows } = await server.db.query<{ id: string }>('SELECT id FROM deliveries WHERE subscription_id = $1', [hook.id]);
+    const { rows } = await server.db.query<{ id: string }>(`SELECT id FROM deliveries WHERE payload ->> 'subscription_id' = $1`, [hook.id]);
     const deliveryId = rows[0]!.id;
     for (;;) {
       const d = await server.db.query<{ status: string }>('SELECT status FROM deliveries WHERE id = $1', [deliveryId]);
@@ -62,7 +62,7 @@ describe("another org's webhooks and deliveries", () => {
     const hookB = await subscribed(b);
     await server.http(a.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     await new Promise((r) => setTimeout(r, 300));
-    const { rows } = await server.db.query('SELECT 1 FROM deliveries WHERE subscription_id = $1', [hookB.id]);
+    const { rows } = await server.db.query(`SELECT 1 FROM deliveries WHERE payload ->> 'subscription_id' = $1`, [hookB.id]);
     expect(rows).toHaveLength(0);
   });
 });

@@ -1,9 +1,17 @@
--- Fan-out: one outbox row per target of an event, inserted by the statement that inserts the event,
--- whatever code path that is (a decision, a cancellation, a comment, the expiry sweep, a failed
--- delivery), so an event and its deliveries commit together or not at all. A callback gets a
--- request's final outcome, and a revocation of its approval (the waiter must not act on it); a subscription gets the types it
--- chose; a change of steps, or an execution receipt (told to the people who approved), gets a `notify` row; the end of a
--- request, or the revocation of its approval, gets a `slack_update` row per Slack message posted for it.
+-- Fan-out: the outbox rows of an event, inserted by the statement that inserts the event, whatever
+-- code path that is (a decision, a cancellation, a comment, the expiry sweep, a failed delivery), so
+-- an event and its deliveries commit together or not at all (delivery/outbox/). Each row names its
+-- channel and kind (storage/migrations/050_typed_outbox.sql):
+--
+-- - webhook/callback: the request's callback_url gets the events of the contract's
+--   CALLBACK_EVENT_TYPES (greenlight_callback_event_types, generated from it), with the request's
+--   callback headers, still sealed;
+-- - webhook/subscription: each active subscription of the org that chose the type;
+-- - notify: an event that may change who is told something (greenlight_notification_kind) gets the
+--   row that works it out when it is sent (notify/), when someone can be told: the writer sends email
+--   (it sets greenlight.notify for its transaction) or the org has a chat channel (greenlight_org_chats);
+-- - an event that ends the request (greenlight_final_event_types) rewrites every message posted for
+--   it, whatever channel posted it (greenlight_queue_message_updates).
 --
 -- `approval.created` is left out by the trigger's WHEN clause: only the create statement writes it
 -- (greenlight_create_approvals), and fans it out itself in the same statement. A create is the
@@ -14,33 +22,30 @@
 -- No NOTIFY here: a NOTIFY takes the cluster's notification lock at commit and holds it through the
 -- WAL flush, serializing every notifying commit; the server notifies after commit instead.
 CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  queued boolean;
 BEGIN
-  INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'callback', NULL, a.callback_url, COALESCE(a.callback_headers, '{}')
+  INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed)
+  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'callback', jsonb_build_object('url', a.callback_url),
+         NULLIF(a.callback_headers, '{}'::jsonb)
     FROM approvals a
    WHERE a.id = NEW.approval_id
      AND a.callback_url IS NOT NULL
-     AND NEW.type IN ('approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired', 'approval.revoked')
+     AND NEW.type = ANY (greenlight_callback_event_types())
   UNION ALL
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'subscription', s.id, s.url, '{}'
+  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id), NULL
     FROM webhook_subscriptions s
    WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)
   UNION ALL
-  -- Who is asked may have changed: a `notify` row works it out again and tells whoever was not told yet.
-  -- Only when the writer sends email (it sets greenlight.notify for its transaction) or the org posts to Slack.
-  -- A receipt: a `notify` row tells the people who approved, by email only.
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', NULL, 'notify:' || NEW.type, '{}'
-   WHERE (NEW.type IN ('steps.configured', 'step.decided', 'step.escalated', 'step.reassigned')
-          AND (current_setting('greenlight.notify', true) = 'on' OR EXISTS (SELECT 1 FROM slack_settings ss WHERE ss.org_id = NEW.org_id)))
-      OR (NEW.type = 'approval.execution_reported' AND current_setting('greenlight.notify', true) = 'on')
-  UNION ALL
-  -- The request ended: every Slack message posted for it is rewritten with the outcome. A message
-  -- posted after this commits is rewritten by its sender (delivery/slack-notifications.ts).
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'slack_update', NULL, 'slack-message:' || m.id, '{}'
-    FROM slack_messages m
-   WHERE m.approval_id = NEW.approval_id
-     AND NEW.type IN ('approval.approved', 'approval.rejected', 'approval.cancelled', 'approval.expired', 'approval.revoked');
-  IF FOUND THEN
+  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', greenlight_notification_kind(NEW.type), '{}'::jsonb, NULL
+   WHERE greenlight_notification_kind(NEW.type) IS NOT NULL
+     AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id));
+  queued := FOUND;
+  IF NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_final_event_types())
+     AND EXISTS (SELECT 1 FROM sent_messages m WHERE m.approval_id = NEW.approval_id) THEN
+    queued := greenlight_queue_message_updates(NEW.approval_id, NULL, NEW.id) > 0 OR queued;
+  END IF;
+  IF queued THEN
     PERFORM set_config('greenlight.fanned_out', 'on', true);
   END IF;
   RETURN NULL;

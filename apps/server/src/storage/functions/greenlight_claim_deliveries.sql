@@ -1,5 +1,5 @@
 -- Claims outbox rows for one attempt each: the one definition of a claim, used by the delivery
--- worker for due rows (delivery/outbox.ts) and by a final decision for its callback's first attempt
+-- worker for due rows (delivery/outbox/outbox.ts) and by a final decision for its callback's first attempt
 -- (greenlight_decide.sql). The caller chooses the rows and holds their locks (FOR UPDATE SKIP LOCKED
 -- for the worker; a row its own transaction just inserted for a decision).
 --

@@ -15,10 +15,10 @@
 --   insert of the same key to commit or roll back);
 -- - its event comes from the same RETURNING, so neither exists without the other, and its
 --   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
---   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends email) or of an org that
---   posts to Slack, the `notify` row that works out whom to tell (delivery/notifications.ts);
+--   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends email) or of an org with
+--   a chat channel (greenlight_org_chats), the `notify` row that works out whom to tell when it is sent (notify/);
 -- - a request with a callback_url and an item's `probe_after_ms` gets its waiter probe row, first due
---   that long after now (delivery/waiter-probes.ts).
+--   that long after now (jobs/waiter-probes.ts).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
 -- writes each request on its own (core/create-batch.ts). Errors keep their SQLSTATE and constraint.
 -- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
@@ -45,7 +45,8 @@ BEGIN
     INSERT INTO approvals (id, org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
                            callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
-                           expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at, routing, revocable_for_seconds)
+                           expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at, routing, revocable_for_seconds,
+                           created_via)
     SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
            i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
            i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
@@ -54,7 +55,7 @@ BEGIN
            CASE WHEN fv.flow_id IS NULL THEN i.expires_at
                 ELSE LEAST(i.expires_at, now() + make_interval(secs => (fv.definition -> 'steps' -> 0 ->> 'time_limit_seconds')::integer)) END,
            i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END,
-           i.routing, i.revocable_for_seconds
+           i.routing, i.revocable_for_seconds, COALESCE(i.created_via, 'v1')
       FROM items i JOIN o ON o.id = i.org_id
       LEFT JOIN flow_versions fv ON fv.flow_id = i.flow_id AND fv.version = i.flow_version
      ORDER BY i.ord
@@ -86,16 +87,16 @@ BEGIN
      ORDER BY i.ord
     RETURNING id, org_id, approval_id
   ), fan AS (
-    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
+    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload)
     SELECT f.* FROM (
-      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'subscription', s.id, s.url, '{}'::jsonb
+      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id)
         FROM ev
         JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
       UNION ALL
-      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', NULL, 'notify:approval.created', '{}'::jsonb
+      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', greenlight_notification_kind('approval.created'), '{}'::jsonb
         FROM ev JOIN items i ON i.id = ev.approval_id
-       WHERE i.notify OR EXISTS (SELECT 1 FROM slack_settings ss WHERE ss.org_id = ev.org_id)
-    ) f (event_id, org_id, approval_id, event_type, target, subscription_id, url, headers)
+       WHERE i.notify OR greenlight_org_chats(ev.org_id)
+    ) f (event_id, org_id, approval_id, event_type, channel, kind, payload)
      ORDER BY f.event_id
     RETURNING approval_id
   ), probes AS (

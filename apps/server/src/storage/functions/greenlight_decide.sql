@@ -262,7 +262,7 @@ BEGIN
   IF final_status IS NOT NULL AND a.callback_url IS NOT NULL AND v.lease_ms IS NOT NULL THEN
     SELECT * INTO d FROM greenlight_claim_deliveries(ARRAY(
       SELECT dl.id FROM deliveries dl
-       WHERE dl.approval_id = a.id AND dl.event_id = ev.id AND dl.target = 'callback' AND dl.status = 'pending'), v.lease_ms);
+       WHERE dl.approval_id = a.id AND dl.event_id = ev.id AND dl.channel = 'webhook' AND dl.kind = 'callback' AND dl.status = 'pending'), v.lease_ms);
     IF d.id IS NOT NULL THEN
       INSERT INTO callback_secrets (org_id, secret) VALUES (a.org_id, v.new_secret) ON CONFLICT (org_id) DO NOTHING;
       SELECT cs.secret, CASE WHEN cs.previous_secret_expires_at > now() THEN cs.previous_secret END

@@ -1,7 +1,7 @@
 -- Retention: removes at most p_limit requests that left `pending` (decided, cancelled or expired)
 -- before p_before, oldest first, with everything that refers to them: votes, steps, comments, their
 -- events and those events' deliveries with every attempt, the decision links of its emails and its
--- Slack messages. A request with a delivery still pending or in flight waits for a later batch. Rows
+-- sent messages. A request with a delivery still pending or in flight waits for a later batch. Rows
 -- another transaction holds are skipped, not waited for.
 --
 -- Each org whose requests go gets one `retention.purged` entry in its audit log (the shape of
@@ -56,7 +56,7 @@ BEGIN
 
   PERFORM set_config('greenlight.purging', 'on', true);
   DELETE FROM decision_links l WHERE l.approval_id = ANY (ids);
-  DELETE FROM slack_messages m WHERE m.approval_id = ANY (ids);
+  DELETE FROM sent_messages m WHERE m.approval_id = ANY (ids);
   DELETE FROM delivery_attempts t WHERE t.delivery_id = ANY (delivery_ids);
   DELETE FROM deliveries d WHERE d.id = ANY (delivery_ids);
   DELETE FROM events e WHERE e.id = ANY (event_ids);

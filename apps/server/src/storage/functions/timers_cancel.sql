@@ -1,8 +1,8 @@
 -- A request or a step that stops waiting (decided, cancelled, expired, from any path) cancels its
 -- unfired timers in the transaction that changes it: no reminder or escalation fires after it. A timer
 -- claimed by a process before the change commits is safe too: its claim share-locks the request
--- (delivery/timers.ts), so the change waits for it, and its emails are not sent once the request is
--- no longer pending (delivery/notifications.ts).
+-- (jobs/timers.ts), so the change waits for it, and its messages are not sent once the request is
+-- no longer pending (each channel checks when it sends: channels/notification-content.ts).
 CREATE OR REPLACE FUNCTION timers_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_TABLE_NAME = 'approvals' THEN

@@ -1,4 +1,4 @@
--- Notifications are deliveries of the outbox (delivery/notifications.ts):
+-- Notifications are deliveries of the outbox (notify/, channels/email/):
 -- - `notify`: one row per event that may change who is asked to decide a request (its creation, its
 --   steps configured or decided). Its attempt works out who is asked (core/who-is-asked.ts) and
 --   queues one `email` row per person, in one transaction.

@@ -1,4 +1,4 @@
--- Slack (modules/slack/, delivery/slack-notifications.ts).
+-- Slack (modules/slack/, channels/slack/slack-channel.ts).
 --
 -- An org's Slack app: its bot token and signing secret, sealed (security/sealed.ts); the channel
 -- requests are posted to; whether the people asked also get a direct message.

@@ -1,4 +1,4 @@
--- Durable timers (delivery/timers.ts): a reminder or an escalation of one step of a request, or a
+-- Durable timers (jobs/timers.ts): a reminder or an escalation of one step of a request, or a
 -- member's daily digest. A timer is claimed FOR UPDATE SKIP LOCKED by whichever process polls first,
 -- in the transaction that writes what it causes (emails, the escalation), and marked fired there: it
 -- fires once across replicas, and one due while every process was down fires when one comes back.
@@ -28,7 +28,7 @@ CREATE UNIQUE INDEX timers_digest_key ON timers (org_id, user_id, digest_day) WH
 CREATE INDEX timers_due_idx ON timers (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
 CREATE INDEX timers_waiting_idx ON timers (approval_id) WHERE fired_at IS NULL AND cancelled_at IS NULL;
 
--- Notification preferences (core/notification-channels.ts): a member's own per org, else the org's
+-- Notification preferences (notify/preferences.ts): a member's own per org, else the org's
 -- defaults, else the built-in ones. Stored as the contract's NotificationPreferences.
 CREATE TABLE notification_preferences (
   org_id uuid NOT NULL REFERENCES orgs (id),

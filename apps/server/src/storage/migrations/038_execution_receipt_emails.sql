@@ -1,4 +1,4 @@
--- Execution receipts are told to the people who approved the request (delivery/notifications.ts):
+-- Execution receipts are told to the people who approved the request (notify/):
 -- the `notify` row of an `approval.execution_reported` event queues one `execution_receipt` email per
 -- such person. One message per person per receipt: the partial unique index below.
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_message_check;

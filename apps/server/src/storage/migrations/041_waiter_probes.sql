@@ -1,4 +1,4 @@
--- Dead-waiter detection (delivery/waiter-probes.ts). One probe row per pending request with a
+-- Dead-waiter detection (jobs/waiter-probes.ts). One probe row per pending request with a
 -- callback_url, written by the create statement: while the request is pending its callback target is
 -- probed with HEAD at `next_probe_at`, claimed FOR UPDATE SKIP LOCKED with a lease like a delivery, so
 -- two replicas never probe it at once and one killed mid-probe leaves it due again when the lease ends.

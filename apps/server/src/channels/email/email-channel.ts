@@ -1,0 +1,219 @@
+/**
+ * Email: one row is one message to one person (`recipient_user_id`), whose address is read when it is
+ * sent. People are told through it (notify/) when they chose email and the server has SMTP configured;
+ * account emails (a sign-in link, an invitation) are queued directly (account-email.ts).
+ *
+ * - A message about a request is not sent once the request has left `pending` (nothing to ask any
+ *   more), nor to someone no longer an approver of the org; what it shows follows the recipient's
+ *   right to see sensitive fields (channels/notification-content.ts).
+ * - A request's decision links are made at its first attempt and kept (sealed), so a retry sends the
+ *   same links; a message sent twice (an attempt cut off after the server accepted it) carries the
+ *   same Message-ID and the same links, so the copy is harmless.
+ * - An accepted message is delivered; a 5xx reply is final (an unknown mailbox…); anything else is
+ *   retried on the outbox's schedule.
+ */
+import { z } from 'zod';
+import type { Queryable } from '../../storage/database.ts';
+import { secretKeys } from '../../security/sealed.ts';
+import { randomToken, sha256Hex } from '../../security/tokens.ts';
+import type { ApprovalRow } from '../../core/approval-record.ts';
+import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
+import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { askingAbout, digestFor, receiptFor, waiterGoneFor } from '../notification-content.ts';
+import type { EmailResult, Mailer } from './email-sender.ts';
+import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
+
+/** What an account email carries, sealed until it is sent: the sign-in token and when it expires. */
+const AccountLink = z.object({ token: z.string().min(1), expires_at: z.iso.datetime() });
+const Nothing = z.object({});
+
+export const EMAIL = {
+  name: 'email',
+  kinds: {
+    approval_request: { payload: Nothing },
+    reminder: { payload: Nothing },
+    digest: { payload: Nothing },
+    execution_receipt: { payload: Nothing },
+    waiter_gone: { payload: Nothing },
+    sign_in_link: { payload: Nothing, sealed: AccountLink },
+    invitation: { payload: Nothing, sealed: AccountLink },
+  },
+} as const satisfies ChannelSpec;
+
+type Kinds = typeof EMAIL.kinds;
+type EmailMessage = Message<Kinds>;
+
+/** A decision link lives as long as its request, and at most this long. */
+export const DECISION_LINK_MAX_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Appended to a sign-in link sent by email (modules/sessions/pages.ts): its GET only asks to continue,
+ * so a mail scanner fetching it does not spend it. An invitation's own page is already safe to fetch.
+ */
+export const EMAILED_SIGN_IN_SUFFIX = '/continue';
+
+/** The path of a decision link's page (modules/decision-links/); the token follows it. */
+export const DECISION_LINK_PATH = '/decide';
+
+/** The approve and reject links of one email, made once (two claimers racing: both read the first one's). */
+async function decisionLinks(db: Queryable, msg: EmailMessage, a: ApprovalRow): Promise<{ approve: string; reject: string; expiresAt: Date }> {
+  const cap = Date.now() + DECISION_LINK_MAX_MS;
+  const expiresAt = new Date(a.expires_at ? Math.min(a.expires_at.getTime(), cap) : cap);
+  const tokens = { approve: randomToken(), reject: randomToken() };
+  await db.query(
+    `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at)
+     SELECT u.hash, u.sealed, $1, $2, $3, u.decision, $4, $5
+       FROM unnest($6::text[], $7::text[], $8::text[]) AS u (decision, hash, sealed)
+     ON CONFLICT (delivery_id, decision) DO NOTHING`,
+    [
+      msg.org_id,
+      a.id,
+      msg.recipient_user_id,
+      msg.id,
+      expiresAt,
+      ['approve', 'reject'],
+      [sha256Hex(tokens.approve), sha256Hex(tokens.reject)],
+      [secretKeys().seal(tokens.approve), secretKeys().seal(tokens.reject)],
+    ],
+  );
+  const { rows } = await db.query<{ decision: 'approve' | 'reject'; token_sealed: string; expires_at: Date }>(
+    'SELECT decision, token_sealed, expires_at FROM decision_links WHERE delivery_id = $1',
+    [msg.id],
+  );
+  const token = (decision: 'approve' | 'reject') => secretKeys().open(rows.find((r) => r.decision === decision)!.token_sealed);
+  return { approve: token('approve'), reject: token('reject'), expiresAt: rows[0]!.expires_at };
+}
+
+type Built = { message: RenderedEmail } | { skip: string };
+
+/** The message of a row, as it is now; or why there is none to send. */
+async function build(db: Queryable, publicUrl: string, msg: EmailMessage, userId: string): Promise<Built> {
+  const open = (id: string) => `${publicUrl}/requests/${id}`;
+  switch (msg.kind) {
+    case 'approval_request':
+    case 'reminder': {
+      const asking = await askingAbout(db, msg.approval_id, userId);
+      if ('skip' in asking) return asking;
+      const a = asking.request;
+      const links = await decisionLinks(db, msg, a);
+      return {
+        message: approvalRequestEmail({
+          approval: a,
+          orgName: a.org_name,
+          links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: open(a.id) },
+          linksExpireAt: links.expiresAt,
+          reminder: msg.kind === 'reminder',
+        }),
+      };
+    }
+    case 'execution_receipt': {
+      const r = await receiptFor(db, msg.approval_id, msg.event_id, userId);
+      if ('skip' in r) return r;
+      return { message: executionReceiptEmail({ approval: r.request, orgName: r.request.org_name, receipt: r.receipt, open: open(r.request.id) }) };
+    }
+    case 'waiter_gone': {
+      const w = await waiterGoneFor(db, msg.approval_id, userId);
+      if ('skip' in w) return w;
+      return { message: waiterGoneEmail({ approval: w.request, orgName: w.request.org_name, reason: w.reason, since: w.since, open: open(w.request.id) }) };
+    }
+    case 'digest': {
+      const d = await digestFor(db, msg.org_id, userId);
+      if ('skip' in d) return d;
+      return { message: digestEmail({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` }) };
+    }
+    case 'sign_in_link':
+    case 'invitation': {
+      const link = msg.sealed!;
+      const expiresAt = new Date(link.expires_at);
+      if (expiresAt.getTime() <= Date.now()) return { skip: 'the link expired before it could be sent' };
+      const { rows } = await db.query<{ name: string }>('SELECT name FROM orgs WHERE id = $1', [msg.org_id]);
+      return {
+        message: accountEmail({
+          kind: msg.kind,
+          orgName: rows[0]?.name ?? 'Greenlight',
+          link: `${publicUrl}/sign-in/${link.token}${msg.kind === 'invitation' ? '' : EMAILED_SIGN_IN_SUFFIX}`,
+          expiresAt,
+        }),
+      };
+    }
+  }
+}
+
+/** What people are told by email about `note`, one row each; a request's first message to a person goes once. */
+const dedupeKey = (note: Notification, userId: string): string | null => {
+  switch (note.kind) {
+    case 'approval_request':
+      return `approval_request:${note.approvalId}:${userId}`;
+    case 'execution_receipt':
+    case 'waiter_gone':
+      return `${note.kind}:${note.eventId}:${userId}`;
+    case 'reminder':
+    case 'digest':
+      return `${note.kind}:${note.occasion}:${userId}`;
+  }
+};
+
+export interface EmailChannelDeps {
+  /** Sends the messages (absent: this process sends no email; its rows wait for a process that does). */
+  mailer?: Mailer;
+  /** The server has SMTP configured: people who chose email are told by it. */
+  enabled: boolean;
+  /** Where links point (GREENLIGHT_PUBLIC_URL). */
+  publicUrl: string;
+}
+
+export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: RenderedEmail; to: string }, EmailResult> {
+  return {
+    spec: EMAIL,
+
+    async prepare(ctx, msg) {
+      const { rows } = await ctx.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [msg.recipient_user_id]);
+      const to = rows[0];
+      if (!to) return { skip: { status: 'gone', reason: 'recipient removed' } };
+      if (!deps.mailer) {
+        // Queued by a process with email configured; this one has none (replicas should share settings).
+        return { answered: { startedAt: new Date(), durationMs: 0, statusCode: null, error: 'email is not configured on this server', permanent: false } };
+      }
+      const built = await build(ctx.db, deps.publicUrl, msg, msg.recipient_user_id!);
+      if ('skip' in built) return { skip: { status: 'gone', reason: built.skip } };
+      return { send: { message: built.message, to: to.email } };
+    },
+
+    send(_ctx, msg, { message, to }) {
+      return deps.mailer!.send({ ...message, to, messageId: `<${msg.id}@greenlight>` });
+    },
+
+    meaning(answer) {
+      if (answer.error === null) return { kind: 'delivered' };
+      return answer.permanent ? { kind: 'failed' } : { kind: 'retry' };
+    },
+
+    describe(msg) {
+      return { target: 'email', url: `mailto:${msg.recipient_email ?? ''}` };
+    },
+
+    people: {
+      preference: 'email',
+      async reaches() {
+        return deps.enabled;
+      },
+      tell(tx, note, people: Recipient[]) {
+        return enqueue(
+          tx,
+          EMAIL,
+          note.kind,
+          people.map((p) => ({
+            orgId: note.orgId,
+            approvalId: note.approvalId,
+            eventId: note.eventId,
+            eventType: note.eventType,
+            recipientUserId: p.userId,
+            dedupeKey: dedupeKey(note, p.userId),
+            notBefore: p.at,
+            payload: {},
+          })),
+        );
+      },
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The channels of the outbox, registered once: each is a folder here implementing the one interface
+ * of delivery/outbox/channel.ts (what it sends for a message kind, how it sends it, what an answer
+ * means), and a channel that tells people says so (`people`), so notify/ tells people through it by
+ * their preferences. A new channel is one folder and one line below.
+ */
+import type { Config } from '../config.ts';
+import { register, type RegisteredChannel } from '../delivery/outbox/attempt.ts';
+import { webhookChannel } from './webhook/webhook-channel.ts';
+import { emailChannel } from './email/email-channel.ts';
+import { slackChannel } from './slack/slack-channel.ts';
+import type { Sender } from './webhook/http-sender.ts';
+import type { Mailer } from './email/email-sender.ts';
+
+/** What the channels of one process are built with. */
+export interface ChannelDeps {
+  config: Pick<Config, 'publicUrl' | 'mail' | 'GREENLIGHT_SLACK_API_URL' | 'GREENLIGHT_DELIVERY_TIMEOUT_MS'>;
+  /** How webhooks leave the process (HTTP through the SSRF guard; recording in some tests). */
+  sender: Sender;
+  /** Sends email (absent: this process sends none). */
+  mailer?: Mailer;
+}
+
+export function channels(deps: ChannelDeps): RegisteredChannel[] {
+  const { config } = deps;
+  return [
+    register(webhookChannel({ sender: deps.sender })),
+    register(emailChannel({ mailer: deps.mailer, enabled: config.mail !== null, publicUrl: config.publicUrl })),
+    register(slackChannel({ publicUrl: config.publicUrl, slack: { apiUrl: config.GREENLIGHT_SLACK_API_URL, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS } })),
+  ];
+}

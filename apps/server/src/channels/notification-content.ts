@@ -1,0 +1,132 @@
+/**
+ * What a notification to a person says, read when it is sent: the same facts for every channel that
+ * tells people (email, Slack, the next ones), so that two channels never disagree on what a message
+ * may show or whether it is still worth sending. Each channel only lays it out.
+ */
+import type { Queryable } from '../storage/database.ts';
+import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
+import { forViewer, type Viewer } from '../core/approval-view.ts';
+import { approversToAsk } from '../core/approvers.ts';
+
+/** A request with its org's name, as messages show it. */
+export type RequestShown = ApprovalRow & { org_name: string };
+
+/** The request a message is about, with its org's name; null once it is removed. */
+export async function requestOf(db: Queryable, approvalId: string | null): Promise<RequestShown | null> {
+  if (approvalId === null) return null;
+  const { rows } = await db.query<RequestShown>(`SELECT ${APPROVAL_COLUMNS}, o.name AS org_name FROM approvals a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`, [
+    approvalId,
+  ]);
+  return rows[0] ?? null;
+}
+
+/**
+ * The person a message about a request is for, as a viewer of it (their role and permission to see
+ * sensitive fields), or null when they are no longer an approver or admin of the org: nothing to ask them.
+ */
+export async function approverViewer(db: Queryable, orgId: string, userId: string): Promise<Viewer | null> {
+  const { rows } = await db.query<{ role: 'admin' | 'approver'; see_sensitive: boolean }>(
+    'SELECT role, see_sensitive FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ($3, $4)',
+    [orgId, userId, 'approver', 'admin'],
+  );
+  return rows[0] ? { principal: { type: 'user', id: userId }, user: rows[0] } : null;
+}
+
+export async function isMember(db: Queryable, orgId: string, userId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  return rows.length > 0;
+}
+
+/**
+ * The request as `viewer` may see it (null: anyone, as in a chat channel): fields marked sensitive are
+ * masked for a reviewer without `see_sensitive`, as on the page and in the API.
+ */
+export function shownTo(viewer: Viewer | null, a: RequestShown): RequestShown {
+  return { ...a, changes: forViewer(viewer, toApproval(a)).changes };
+}
+
+export type Asking = { request: RequestShown; viewer: Viewer } | { skip: string };
+
+/** A request to ask (or remind) a person about: still pending, and they still an approver of the org. */
+export async function askingAbout(db: Queryable, approvalId: string | null, userId: string): Promise<Asking> {
+  const a = await requestOf(db, approvalId);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  // Removed from the org, or made a viewer, since they were asked: nothing to ask them any more.
+  const viewer = await approverViewer(db, a.org_id, userId);
+  if (!viewer) return { skip: 'recipient is no longer an approver of the org' };
+  return { request: shownTo(viewer, a), viewer };
+}
+
+/** What a receipt's event says (core/state-machine.ts `reportExecution`), as it recorded it: a later receipt does not change this message. */
+export interface Receipt {
+  status: 'started' | 'succeeded' | 'failed';
+  message: string | null;
+  url: string | null;
+  reportedBy: string | null;
+  reportedAt: Date;
+}
+
+export type Receipted = { request: RequestShown; receipt: Receipt } | { skip: string };
+
+export async function receiptFor(db: Queryable, approvalId: string | null, eventId: string | null, userId: string): Promise<Receipted> {
+  const a = await requestOf(db, approvalId);
+  if (!a) return { skip: 'request removed' };
+  if (!(await isMember(db, a.org_id, userId))) return { skip: 'recipient is no longer a member of the org' };
+  const { rows } = await db.query<{ data: Omit<Receipt, 'reportedBy' | 'reportedAt'>; actor_name: string | null; created_at: Date }>(
+    'SELECT data, actor_name, created_at FROM events WHERE id = $1',
+    [eventId],
+  );
+  const e = rows[0];
+  if (!e) return { skip: 'receipt removed' };
+  return { request: a, receipt: { status: e.data.status, message: e.data.message, url: e.data.url, reportedBy: e.actor_name, reportedAt: e.created_at } };
+}
+
+export type WaiterGone = { request: RequestShown; reason: string; since: Date } | { skip: string };
+
+/**
+ * Nobody waits for the answer of the recipient's request (jobs/waiter-probes.ts): why and since when.
+ * Not sent once the request has left `pending` or its waiter came back.
+ */
+export async function waiterGoneFor(db: Queryable, approvalId: string | null, userId: string): Promise<WaiterGone> {
+  const a = await requestOf(db, approvalId);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  if (a.waiter_state !== 'gone') return { skip: 'the waiter answers again' };
+  if (!(await isMember(db, a.org_id, userId))) return { skip: 'recipient is no longer a member of the org' };
+  return { request: a, reason: a.waiter_reason ?? 'nobody answers at its callback', since: a.waiter_since ?? new Date() };
+}
+
+/** The most requests a digest lists; it says how many more wait. */
+export const DIGEST_MAX_ITEMS = 50;
+/** Pending requests of the org a digest looks through, oldest first. */
+const DIGEST_SCAN = 500;
+
+export interface DigestItem {
+  id: string;
+  title: string;
+  priority: string;
+  requested_by_name: string | null;
+  created_at: Date;
+  expires_at: Date | null;
+}
+
+export type Digest = { orgName: string; items: DigestItem[]; total: number } | { skip: string };
+
+/** What waits for the recipient now (asked by core/approvers.ts), read when the digest is sent; nothing waiting: nothing sent. */
+export async function digestFor(db: Queryable, orgId: string, userId: string): Promise<Digest> {
+  const { rows: member } = await db.query<{ org_name: string }>(
+    `SELECT o.name AS org_name FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role IN ('approver', 'admin')`,
+    [orgId, userId],
+  );
+  if (member.length === 0) return { skip: 'recipient is no longer an approver of the org' };
+  const { rows: pending } = await db.query<DigestItem>(
+    `SELECT id, title, priority, requested_by_name, created_at, expires_at FROM approvals
+      WHERE org_id = $1 AND status = 'pending' AND (expires_at IS NULL OR expires_at > now()) ORDER BY created_at LIMIT $2`,
+    [orgId, DIGEST_SCAN],
+  );
+  const waiting: DigestItem[] = [];
+  for (const a of pending) if ((await approversToAsk(db, a.id)).includes(userId)) waiting.push(a);
+  if (waiting.length === 0) return { skip: 'nothing waits for the recipient' };
+  return { orgName: member[0]!.org_name, items: waiting.slice(0, DIGEST_MAX_ITEMS), total: waiting.length };
+}

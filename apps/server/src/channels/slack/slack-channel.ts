@@ -1,0 +1,251 @@
+/**
+ * Slack: an org's Slack app (modules/slack/) posts a request to the request's channel (core/slack.ts,
+ * slackChannelFor) and, when the org lets it message people, tells each person who chose Slack by a
+ * direct message: the request with its buttons, reminders, receipts, the daily digest, a gone waiter.
+ * People are told through it by notify/.
+ *
+ * - A message with buttons is recorded once posted (sent_messages, before the attempt itself), so it
+ *   is rewritten with the outcome when the request ends (a `decision_update` row per message, queued
+ *   with the event that ends it: storage/functions/greenlight_queue_message_updates.sql); one recorded
+ *   after the end is given its update by its sender (delivery/outbox/sent-messages.ts). Found at a
+ *   later attempt, the record means the message is already posted: it is not posted again. What it
+ *   does not cover: a process killed between Slack accepting the message and the record committing
+ *   posts it again at the next attempt (the copy has the same buttons, which decide the same request once).
+ * - A direct message goes to the Slack user found by the person's email address when it is sent; a
+ *   person Slack does not know (under that address) is nobody to message: `gone`, not a failure.
+ * - Slack's own errors that a retry cannot fix fail the row for good; the rest (rate limits with their
+ *   Retry-After, Slack's failures, timeouts) are retried on the outbox's schedule.
+ */
+import { z } from 'zod';
+import type { WebClient } from '@slack/web-api';
+import type { Queryable } from '../../storage/database.ts';
+import { closedOf } from '../../core/approval-outcome.ts';
+import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
+import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
+import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { approverViewer, askingAbout, digestFor, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
+import { callSlack, slackClient, type SlackCallResult, type SlackConnection } from './slack-client.ts';
+import { approvalMessage, digestMessage, receiptMessage, reminderReply, waiterGoneMessage, type SlackMessage } from './slack-messages.ts';
+
+const Person = z.object({ to: z.literal('person') });
+/** A Slack channel (a name such as #approvals, or an id). */
+const InChannel = z.object({ to: z.literal('channel'), channel: z.string().min(1).max(200) });
+
+export const SLACK = {
+  name: 'slack',
+  kinds: {
+    approval_request: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
+    /** To a person: the request again, with its buttons; in a channel: a reply in the thread of the request's post there. */
+    reminder: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
+    digest: { payload: Person },
+    execution_receipt: { payload: Person },
+    waiter_gone: { payload: Person },
+    /** A posted message rewritten with the request's outcome, without buttons. */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
+  },
+} as const satisfies ChannelSpec;
+
+type Kinds = typeof SLACK.kinds;
+type SlackRow = Message<Kinds>;
+
+/** One Web API call to make: post (to a channel, a thread, or a person found by address) or rewrite. */
+type Call =
+  | { method: 'post'; to: { channel: string } | { email: string }; threadTs?: string; message: SlackMessage; record: boolean }
+  | { method: 'update'; channel: string; ts: string; message: SlackMessage };
+
+type Prepared = { client: WebClient; call: Call };
+type Answer = SlackCallResult<unknown>;
+
+const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+
+/** The address of a person, read when their message is sent. */
+async function emailOf(db: Queryable, userId: string | null): Promise<string | null> {
+  const { rows } = await db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
+  return rows[0]?.email ?? null;
+}
+
+/** The request's post in a channel (the parent of a reminder's thread). */
+async function channelPostOf(db: Queryable, approvalId: string | null, channel: string): Promise<{ channel: string; ts: string } | null> {
+  const { rows } = await db.query<{ address: { channel: string; ts: string } }>(
+    `SELECT m.address FROM sent_messages m JOIN deliveries d ON d.id = m.delivery_id
+      WHERE m.approval_id = $1 AND m.channel = 'slack' AND m.recipient_user_id IS NULL AND d.kind = 'approval_request' AND d.payload ->> 'channel' = $2
+      ORDER BY m.created_at LIMIT 1`,
+    [approvalId, channel],
+  );
+  return rows[0]?.address ?? null;
+}
+
+/** What a row of a request (asking, reminding) posts, and where; or why nothing is. */
+async function requestCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
+  const open = (id: string) => `${publicUrl}/requests/${id}`;
+  if (row.payload.to === 'channel') {
+    const a = await requestOf(db, row.approval_id);
+    if (!a) return { skip: 'request removed' };
+    if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+    if (row.kind === 'reminder') {
+      const post = await channelPostOf(db, a.id, row.payload.channel);
+      if (!post) return { skip: 'the request was not posted to the channel' };
+      return { method: 'post', to: { channel: post.channel }, threadTs: post.ts, message: reminderReply({ approval: a, openUrl: open(a.id) }), record: false };
+    }
+    // Anyone in a channel sees it: sensitive fields masked, as for a subscription.
+    const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: open(a.id) });
+    return { method: 'post', to: { channel: row.payload.channel }, message, record: true };
+  }
+  const asking = await askingAbout(db, row.approval_id, row.recipient_user_id!);
+  if ('skip' in asking) return asking;
+  const email = await emailOf(db, row.recipient_user_id);
+  if (!email) return { skip: 'recipient removed' };
+  const a = asking.request;
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: open(a.id), reminder: row.kind === 'reminder' });
+  return { method: 'post', to: { email }, message, record: true };
+}
+
+/** What a row to one person that is not about deciding (a receipt, a gone waiter, the digest) posts. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: 'digest' | 'execution_receipt' | 'waiter_gone' }>): Promise<Call | { skip: string }> {
+  const open = (id: string) => `${publicUrl}/requests/${id}`;
+  const userId = row.recipient_user_id!;
+  const email = await emailOf(db, userId);
+  if (!email) return { skip: 'recipient removed' };
+  let message: SlackMessage;
+  if (row.kind === 'execution_receipt') {
+    const r = await receiptFor(db, row.approval_id, row.event_id, userId);
+    if ('skip' in r) return r;
+    message = receiptMessage({ approval: r.request, orgName: r.request.org_name, receipt: r.receipt, openUrl: open(r.request.id) });
+  } else if (row.kind === 'waiter_gone') {
+    const w = await waiterGoneFor(db, row.approval_id, userId);
+    if ('skip' in w) return w;
+    message = waiterGoneMessage({ approval: w.request, orgName: w.request.org_name, reason: w.reason, since: w.since, openUrl: open(w.request.id) });
+  } else {
+    const d = await digestFor(db, row.org_id, userId);
+    if ('skip' in d) return d;
+    message = digestMessage({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` });
+  }
+  return { method: 'post', to: { email }, message, record: false };
+}
+
+/** The rewrite of a posted message with the request's outcome, as its recipient may see it. */
+async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
+  const { rows } = await db.query<{ address: { channel: string; ts: string }; recipient_user_id: string | null; approval_id: string }>(
+    'SELECT address, recipient_user_id, approval_id FROM sent_messages WHERE id = $1',
+    [messageId],
+  );
+  const posted = rows[0];
+  const a = posted ? await requestOf(db, posted.approval_id) : null;
+  if (!posted || !a) return { skip: 'message or request removed' };
+  const viewer = posted.recipient_user_id === null ? null : await approverViewer(db, a.org_id, posted.recipient_user_id);
+  const message = approvalMessage({ approval: shownTo(viewer, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: await closedOf(db, a) });
+  return { method: 'update', channel: posted.address.channel, ts: posted.address.ts, message };
+}
+
+const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, slackError: null, permanent: false, retryAfterMs: null });
+
+/** What Slack rows a note queues: per person, and (a request's post, a reminder in its thread) per channel. */
+const personKey = (note: Notification, userId: string): string | null =>
+  note.kind === 'approval_request'
+    ? `approval_request:${note.approvalId}:${userId}`
+    : note.kind === 'execution_receipt' || note.kind === 'waiter_gone'
+      ? `${note.kind}:${note.eventId}:${userId}`
+      : `${note.kind}:${note.occasion}:${userId}`;
+
+export interface SlackChannelDeps {
+  /** Where links point (GREENLIGHT_PUBLIC_URL). */
+  publicUrl: string;
+  /** Where the Slack Web API is, and how long a call may take. */
+  slack: SlackConnection;
+}
+
+export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, Answer> {
+  return {
+    spec: SLACK,
+
+    async prepare(ctx, row) {
+      const app = await slackAppOf(ctx.db, row.org_id);
+      if (!app) return skip('Slack is not configured for the organization');
+      if (row.kind !== 'decision_update') {
+        const { rows: posted } = await ctx.db.query('SELECT 1 FROM sent_messages WHERE delivery_id = $1', [row.id]);
+        // Posted by an attempt that was cut off before it was recorded: done, not posted again.
+        if (posted.length > 0) return { answered: ok() };
+      }
+      const call =
+        row.kind === 'decision_update'
+          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
+          : row.kind === 'approval_request' || row.kind === 'reminder'
+            ? await requestCall(ctx.db, deps.publicUrl, row)
+            : await personCall(ctx.db, deps.publicUrl, row);
+      if ('skip' in call) return skip(call.skip);
+      return { send: { client: slackClient(app.botToken, deps.slack), call } };
+    },
+
+    async send(ctx, row, { client, call }) {
+      if (call.method === 'update') {
+        return callSlack(() => client.chat.update({ channel: call.channel, ts: call.ts, text: call.message.text, blocks: call.message.blocks as never }));
+      }
+      let channel: string;
+      if ('email' in call.to) {
+        // A direct message goes to the person's Slack user id, found by the address Greenlight has.
+        const found = await callSlack(() => client.users.lookupByEmail({ email: (call.to as { email: string }).email }));
+        if (found.error !== null) return found;
+        if (!found.value?.user?.id) return { ...found, error: 'slack: no user id', permanent: true };
+        channel = found.value.user.id;
+      } else {
+        channel = call.to.channel;
+      }
+      const result = await callSlack(() =>
+        client.chat.postMessage({
+          channel,
+          text: call.message.text,
+          blocks: call.message.blocks as never,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(call.threadTs ? { thread_ts: call.threadTs } : {}),
+        }),
+      );
+      if (call.record && result.error === null && result.value?.channel && result.value.ts) {
+        await recordSentMessage(ctx.db, row, { channel: result.value.channel, ts: result.value.ts });
+      }
+      return result;
+    },
+
+    meaning(answer) {
+      if (answer.error === null) return { kind: 'delivered' };
+      // Not in the workspace (under this address): nobody to message, which is not a failure to report.
+      if (answer.slackError === 'users_not_found') return { kind: 'gone' };
+      if (answer.permanent) return { kind: 'failed' };
+      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+    },
+
+    describe(row) {
+      if (row.kind === 'decision_update') return { target: 'slack_update', url: `slack-message:${row.payload.message_id}` };
+      return { target: 'slack', url: row.payload.to === 'channel' ? `slack:channel:${row.payload.channel}` : `slack:dm:${row.recipient_email ?? ''}` };
+    },
+
+    people: {
+      preference: 'slack',
+      async reaches(tx, orgId) {
+        const { rows } = await tx.query<{ dm_approvers: boolean }>('SELECT dm_approvers FROM slack_settings WHERE org_id = $1', [orgId]);
+        return rows[0]?.dm_approvers ?? false;
+      },
+      async tell(tx, note, people: Recipient[]) {
+        const { rows } = await tx.query('SELECT 1 FROM slack_settings WHERE org_id = $1', [note.orgId]);
+        if (rows.length === 0) return 0;
+        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
+        let queued = await enqueue(
+          tx,
+          SLACK,
+          note.kind,
+          people.map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personKey(note, p.userId), notBefore: p.at, payload: { to: 'person' as const } })),
+        );
+        // The request's channel: its post, and a reminder in the post's thread.
+        if ((note.kind === 'approval_request' || note.kind === 'reminder') && note.approvalId) {
+          const channel = await slackChannelFor(tx, note.approvalId);
+          if (channel) {
+            const dedupeKey = note.kind === 'approval_request' ? `approval_request:${note.approvalId}:channel:${channel}` : `reminder:${note.occasion}:channel`;
+            queued += await enqueue(tx, SLACK, note.kind, [{ ...base, dedupeKey, payload: { to: 'channel', channel } }]);
+          }
+        }
+        return queued;
+      },
+    },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The Slack messages Greenlight posts (Block Kit). Every value that came from a request or a person is
+ * escaped for Slack's mrkdwn (`&`, `<`, `>`), so nothing in a request becomes a link, a mention or a
+ * broadcast (`<!channel>`); a request's description is shown as text, not rendered. Texts are cut to
+ * Block Kit's limits, so a large request still makes a valid message.
+ */
+import type { ApprovalRow } from '../../core/approval-record.ts';
+import type { Closed } from '../../core/approval-outcome.ts';
+import type { DigestItem, Receipt } from '../notification-content.ts';
+import { changeRows, when } from '../email/email-messages.ts';
+
+/** action_id of each button; the interactivity endpoint (modules/slack/interactivity.ts) reads them. */
+export const SLACK_ACTIONS = {
+  approve: 'greenlight_approve',
+  reject: 'greenlight_reject',
+  comment: 'greenlight_comment',
+  open: 'greenlight_open',
+} as const;
+
+/** callback_id of the comment modal, and the ids of its inputs. */
+export const SLACK_MODAL = {
+  callbackId: 'greenlight_decide',
+  decisionBlock: 'decision',
+  decisionAction: 'decision',
+  commentBlock: 'comment',
+  commentAction: 'comment',
+} as const;
+
+/** Slack's mrkdwn control characters (its "escaping text" rules). */
+export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+type Block = Record<string, unknown>;
+
+export type SlackApproval = Pick<ApprovalRow, 'id' | 'title' | 'description' | 'priority' | 'requested_by_name' | 'expires_at' | 'changes' | 'action_type'>;
+
+export interface SlackMessageInput {
+  approval: SlackApproval;
+  orgName: string;
+  openUrl: string;
+  /** Set once the request has ended: the message shows it, and no button to decide. */
+  closed?: Closed | null;
+  /** A reminder of a request that still waits for the person. */
+  reminder?: boolean;
+}
+
+export interface SlackMessage {
+  /** The notification's plain text (and what clients without blocks show). */
+  text: string;
+  blocks: Block[];
+}
+
+const PRIORITY_MARK: Record<ApprovalRow['priority'], string> = { low: '⚪', medium: '🔵', high: '🟠', critical: '🔴' };
+
+/** How a request ended, in one line. */
+export function outcomeLine(c: Closed): string {
+  const at = c.at ? when(c.at) : 'an unknown time';
+  const by = c.by ? ` by ${escapeMrkdwn(c.by)}` : c.status === 'expired' ? '' : ' automatically';
+  switch (c.status) {
+    case 'approved':
+      return `✅ *Approved*${by} at ${at}`;
+    case 'rejected':
+      return `❌ *Rejected*${by} at ${at}`;
+    case 'cancelled':
+      return `🚫 *Cancelled*${c.by ? ` by ${escapeMrkdwn(c.by)}` : ''} at ${at}`;
+    case 'expired':
+      return `⌛ *Expired* at ${at}`;
+  }
+}
+
+/** A request as a Slack message: asking for a decision, or (closed) showing how it ended. */
+export function approvalMessage(input: SlackMessageInput): SlackMessage {
+  const a = input.approval;
+  const requester = a.requested_by_name ?? 'An automation';
+  const expiry = a.expires_at ? when(a.expires_at) : 'no expiry';
+  const title = cut(a.title.replace(/[\r\n]+/g, ' '), 150);
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: title, emoji: false } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Priority*\n${PRIORITY_MARK[a.priority]} ${a.priority}` },
+        { type: 'mrkdwn', text: `*Requested by*\n${cut(escapeMrkdwn(requester), 500)}` },
+        { type: 'mrkdwn', text: `*Expires*\n${expiry}` },
+        ...(a.action_type ? [{ type: 'mrkdwn', text: `*Action*\n${cut(escapeMrkdwn(a.action_type), 500)}` }] : []),
+      ],
+    },
+  ];
+  if (a.description) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: cut(escapeMrkdwn(a.description), 3000) } });
+  }
+  const rows = changeRows(a.changes);
+  if (rows.length > 0) {
+    // A code block shows the values as they are; only the characters mrkdwn reads are escaped.
+    const lines = rows.map((r) => `${r.changed ? '•' : ' '} ${r.field}: ${r.before} → ${r.after}`).join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Changes (before → after)*\n\`\`\`${cut(escapeMrkdwn(lines), 2900)}\`\`\`` } });
+  }
+  // A link button still sends Slack's interactivity request, which must be acknowledged: its value
+  // names the request, so the endpoint can verify it like any other.
+  const open = { type: 'button', action_id: SLACK_ACTIONS.open, text: { type: 'plain_text', text: 'Open in Greenlight' }, url: input.openUrl, value: a.id };
+  if (input.closed) {
+    blocks.push({ type: 'section', block_id: 'greenlight_outcome', text: { type: 'mrkdwn', text: outcomeLine(input.closed) } });
+    blocks.push({ type: 'actions', block_id: 'greenlight_links', elements: [open] });
+  } else {
+    blocks.push({
+      type: 'actions',
+      block_id: 'greenlight_decision',
+      elements: [
+        { type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: a.id },
+        { type: 'button', action_id: SLACK_ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: a.id },
+        { type: 'button', action_id: SLACK_ACTIONS.comment, text: { type: 'plain_text', text: 'Decide with a comment…' }, value: a.id },
+        open,
+      ],
+    });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Greenlight · ${cut(escapeMrkdwn(input.orgName), 200)}` }] });
+  if (input.reminder && !input.closed) {
+    blocks.splice(1, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: '⏰ *Reminder:* this request still waits for your decision.' }] });
+  }
+  const state = input.closed ? `[${input.closed.status}] ` : `[${a.priority}] ${input.reminder ? 'Reminder: approval still needed' : 'Approval needed'}: `;
+  // The top-level text is mrkdwn too (it is what notifications show): escaped like the rest.
+  return { text: cut(`${state}${escapeMrkdwn(a.title.replace(/[\r\n]+/g, ' '))}`, 300), blocks };
+}
+
+/** The modal of "Decide with a comment…": approve or reject, and a comment. */
+export function decisionModal(input: { approval: Pick<ApprovalRow, 'id' | 'title'>; privateMetadata: string }): Record<string, unknown> {
+  return {
+    type: 'modal',
+    callback_id: SLACK_MODAL.callbackId,
+    private_metadata: input.privateMetadata,
+    title: { type: 'plain_text', text: 'Decide' },
+    submit: { type: 'plain_text', text: 'Submit' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${cut(escapeMrkdwn(input.approval.title.replace(/[\r\n]+/g, ' ')), 2900)}*` } },
+      {
+        type: 'input',
+        block_id: SLACK_MODAL.decisionBlock,
+        label: { type: 'plain_text', text: 'Decision' },
+        element: {
+          type: 'radio_buttons',
+          action_id: SLACK_MODAL.decisionAction,
+          options: [
+            { text: { type: 'plain_text', text: 'Approve' }, value: 'approve' },
+            { text: { type: 'plain_text', text: 'Reject' }, value: 'reject' },
+          ],
+        },
+      },
+      {
+        type: 'input',
+        block_id: SLACK_MODAL.commentBlock,
+        optional: true,
+        label: { type: 'plain_text', text: 'Comment' },
+        element: { type: 'plain_text_input', action_id: SLACK_MODAL.commentAction, multiline: true, max_length: 2000 },
+      },
+    ],
+  };
+}
+
+const link = (url: string, label: string): string => `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(label)}>`;
+const oneLine = (s: string, max: number): string => cut(escapeMrkdwn(s.replace(/[\r\n]+/g, ' ')), max);
+
+/** A reminder in the thread of a request posted to a channel: it still waits (the buttons are on the request's own message). */
+export function reminderReply(input: { approval: Pick<ApprovalRow, 'title' | 'priority'>; openUrl: string }): SlackMessage {
+  const text = `⏰ Reminder: "${oneLine(input.approval.title, 200)}" still waits for a decision.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text} ${link(input.openUrl, 'Open in Greenlight')}` } }] };
+}
+
+const RECEIPT_MARK = { started: '▶️', succeeded: '✅', failed: '❌' } as const;
+
+/** An execution receipt, to someone who approved the request. The receipt's link is shown as its full address. */
+export function receiptMessage(input: { approval: Pick<ApprovalRow, 'title'>; orgName: string; receipt: Receipt; openUrl: string }): SlackMessage {
+  const r = input.receipt;
+  const by = r.reportedBy ?? 'The automation';
+  const lines = [
+    `${RECEIPT_MARK[r.status]} *Execution ${r.status}*: ${oneLine(input.approval.title, 200)}`,
+    `${cut(escapeMrkdwn(by), 200)} reported what it did with a request you approved in ${cut(escapeMrkdwn(input.orgName), 200)} (${when(r.reportedAt)}).`,
+    ...(r.message ? [cut(escapeMrkdwn(r.message), 2000)] : []),
+    ...(r.url ? [`Link: ${cut(escapeMrkdwn(r.url), 500)}`] : []),
+    link(input.openUrl, 'Open in Greenlight'),
+  ];
+  return { text: cut(`[${r.status}] Execution of: ${escapeMrkdwn(input.approval.title.replace(/[\r\n]+/g, ' '))}`, 300), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut(lines.join('\n'), 3000) } }] };
+}
+
+/** To the person behind a request: the automation that asked no longer waits for the answer. */
+export function waiterGoneMessage(input: { approval: Pick<ApprovalRow, 'title'>; orgName: string; reason: string; since: Date; openUrl: string }): SlackMessage {
+  const lines = [
+    `⚠️ *Nobody is waiting for this answer:* ${oneLine(input.approval.title, 200)}`,
+    `The automation behind your request in ${cut(escapeMrkdwn(input.orgName), 200)} no longer waits for its answer (since ${when(input.since)}): ${cut(escapeMrkdwn(input.reason), 500)}.`,
+    'A decision would reach nobody. Cancel the request if it is no longer needed, or restart the automation that should wait for it.',
+    link(input.openUrl, 'Open and cancel in Greenlight'),
+  ];
+  return { text: cut(`Nobody is waiting for this answer: ${escapeMrkdwn(input.approval.title.replace(/[\r\n]+/g, ' '))}`, 300), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] };
+}
+
+/** The daily digest: what waits for one person, oldest first, each linked. */
+export function digestMessage(input: { orgName: string; items: (DigestItem & { url: string })[]; total: number; inboxUrl: string }): SlackMessage {
+  const n = input.total;
+  const head = `${n} ${n === 1 ? 'request waits' : 'requests wait'} for you in ${cut(escapeMrkdwn(input.orgName), 200)}`;
+  const lines = input.items.map((i) => `• ${PRIORITY_MARK[i.priority as ApprovalRow['priority']] ?? ''} ${link(i.url, cut(i.title.replace(/[\r\n]+/g, ' '), 150))} — ${cut(escapeMrkdwn(i.requested_by_name ?? 'an automation'), 100)}, since ${when(i.created_at)}`);
+  const more = n > input.items.length ? [`…and ${n - input.items.length} more.`] : [];
+  return {
+    text: head,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${head}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: cut([...lines, ...more].join('\n'), 3000) } },
+      { type: 'section', text: { type: 'mrkdwn', text: link(input.inboxUrl, 'Open your inbox') } },
+    ],
+  };
+}

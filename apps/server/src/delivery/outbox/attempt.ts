@@ -1,0 +1,158 @@
+import type { Logger } from 'pino';
+import type { Database, Queryable } from '../../storage/database.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
+import { secretKeys } from '../../security/sealed.ts';
+import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
+import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Verdict } from './channel.ts';
+import { deferRow, heldByStop, recordAttempt, settleWithoutAttempt } from './outbox.ts';
+import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
+
+/** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
+export interface OutboxRuntime {
+  db: Database;
+  logger: Logger;
+  schedule: Schedule;
+  /** How long a claim holds a row: the longest attempt plus a margin for recording it. */
+  leaseMs: number;
+  /** host:pid, written on each attempt row. */
+  worker: string;
+  metrics?: Metrics;
+  /** Every channel this process sends through, by name. */
+  channels: ReadonlyMap<string, RegisteredChannel>;
+}
+
+/** A channel as the outbox holds it: its types erased behind the one attempt algorithm (register). */
+export interface RegisteredChannel {
+  readonly spec: ChannelSpec;
+  /** One attempt of a row claimed for this channel; the outcome recorded, or null when none was (see attempt). */
+  attempt(rt: OutboxRuntime, row: ClaimedRow, signal?: AbortSignal, hint?: unknown): Promise<Outcome | null>;
+  /** How the delivery log shows a row of this channel; null when the row does not read as one. */
+  describe(row: ClaimedRow & { recipient_email: string | null }): Described | null;
+  readonly people?: PeopleChannel;
+}
+
+/** The verdict with the retry schedule applied: a retry waits for the schedule's next step (or longer, if the answer asked), else the row has failed. */
+export function outcomeOf(verdict: Verdict, row: Pick<ClaimedRow, 'attempt' | 'schedule_base'>, schedule: Schedule): Outcome {
+  if (verdict.kind !== 'retry') return verdict;
+  const delay = delayBefore(schedule, row.attempt - row.schedule_base + 1);
+  if (delay === null) return { kind: 'failed' };
+  const notBefore = verdict.notBeforeMs == null ? 0 : Math.min(verdict.notBeforeMs, MAX_RETRY_AFTER_MS);
+  return { kind: 'retry', delayMs: Math.max(delay, notBefore) };
+}
+
+type Read<K extends Record<string, MessageSpec>> = { message: Message<K> } | { invalid: string };
+
+/** A claimed row as its channel reads it: its kind known, its payload and sealed part checked against the kind's schema. */
+function read<K extends Record<string, MessageSpec>>(spec: ChannelSpec<K>, row: ClaimedRow): Read<K> {
+  const kind = Object.hasOwn(spec.kinds, row.kind) ? spec.kinds[row.kind] : undefined;
+  if (!kind) return { invalid: `${spec.name} sends no message of kind ${row.kind}` };
+  const payload = kind.payload.safeParse(row.payload);
+  if (!payload.success) return { invalid: `payload of ${spec.name}/${row.kind} does not fit its schema: ${payload.error.message}`.slice(0, 500) };
+  let sealed: unknown = null;
+  if (row.sealed !== null && row.sealed !== undefined) {
+    // Sealed: a JSON string of the sealed JSON text; plain (from before encryption): the value itself.
+    const opened = typeof row.sealed === 'string' ? (JSON.parse(secretKeys().open(row.sealed)) as unknown) : row.sealed;
+    const checked = kind.sealed?.safeParse(opened);
+    if (!checked?.success) return { invalid: `sealed part of ${spec.name}/${row.kind} does not fit its schema` };
+    sealed = checked.data;
+  }
+  return { message: { ...row, payload: payload.data, sealed } as Message<K> };
+}
+
+/**
+ * Registers a channel with the outbox: the one attempt algorithm, typed by the channel's messages.
+ *
+ * An attempt: read the row (a row its channel cannot read fails at once: nothing is sent that its
+ * schema does not describe) → prepare (skip: closed without an attempt; defer: given back, due then) →
+ * the emergency stop, read again right before sending (held: given back, due once the stop ends) →
+ * send → meaning, with the retry schedule → record the attempt, and in the same transaction what the
+ * outcome changes besides (`settled`). Returns the recorded outcome, or null when nothing was recorded
+ * (skipped, deferred, held, or the claim was lost meanwhile).
+ */
+export function register<K extends Record<string, MessageSpec>, M, A extends Answer>(channel: Channel<K, M, A>): RegisteredChannel {
+  const spec = channel.spec;
+  return {
+    spec,
+    people: channel.people,
+    describe(row) {
+      const r = read(spec, row);
+      return 'message' in r && channel.describe ? channel.describe({ ...r.message, recipient_email: row.recipient_email }) : null;
+    },
+    async attempt(rt, row, signal, hint) {
+      const r = read(spec, row);
+      if ('invalid' in r) {
+        await settleWithoutAttempt(rt.db, row, 'failed', r.invalid);
+        rt.logger.error({ delivery_id: row.id, channel: row.channel, kind: row.kind, reason: r.invalid }, 'outbox row not readable by its channel');
+        return null;
+      }
+      const msg = r.message;
+      const ctx: AttemptContext = { db: rt.db, logger: rt.logger, signal };
+      const prepared = await channel.prepare(ctx, msg, hint);
+      if ('skip' in prepared) {
+        await settleWithoutAttempt(rt.db, row, prepared.skip.status, prepared.skip.reason);
+        return null;
+      }
+      if ('defer' in prepared) {
+        await deferRow(rt.db, row, prepared.defer);
+        return null;
+      }
+      let answer: A;
+      if ('answered' in prepared) {
+        answer = prepared.answered as A;
+      } else {
+        if (await heldByStop(rt.db, row)) return null;
+        answer = await channel.send(ctx, msg, prepared.send);
+      }
+      const outcome = outcomeOf(channel.meaning(answer, msg), row, rt.schedule);
+      const kept = await recordAttempt(rt.db, row, answer, outcome, rt.worker, async (tx) => {
+        await channel.settled?.(tx, msg, outcome, answer);
+        if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
+      });
+      if (!kept) {
+        rt.logger.warn({ delivery_id: row.id, attempt: row.attempt }, 'delivery claim expired before the attempt was recorded');
+        return null;
+      }
+      rt.metrics?.deliveryAttempted(row.channel, row.kind, outcome.kind);
+      if (outcome.kind === 'failed') rt.logger.warn({ delivery_id: row.id, attempts: row.attempt, channel: row.channel, kind: row.kind }, 'delivery failed for good');
+      return outcome;
+    },
+  };
+}
+
+/**
+ * A row failed for good (its channel's schedule exhausted, or an answer that a retry cannot change):
+ * a `delivery.failed` event tells the org, through the event log and any subscription to that type,
+ * naming the row as the delivery log does.
+ */
+async function recordFailure(tx: Queryable, row: ClaimedRow, answer: Answer, describe: (recipientEmail: string | null) => Described | null): Promise<void> {
+  const { rows } = row.recipient_user_id === null ? { rows: [] } : await tx.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [row.recipient_user_id]);
+  const described = describe(rows[0]?.email ?? null);
+  await appendEvent(tx, {
+    orgId: row.org_id,
+    approvalId: null,
+    type: 'delivery.failed',
+    actor: SYSTEM_ACTOR,
+    data: {
+      delivery_id: row.id,
+      event_id: row.event_id,
+      event_type: row.event_type,
+      target: described?.target ?? row.channel,
+      subscription_id: described?.subscription_id ?? null,
+      url: described?.url ?? null,
+      attempts: row.attempt,
+      last_status_code: answer.statusCode,
+      last_error: answer.error,
+    },
+  });
+}
+
+/** One attempt of a claimed row, by its channel. A row of a channel this process does not have is given back for a minute (another replica may have it). */
+export async function runAttempt(rt: OutboxRuntime, row: ClaimedRow, signal?: AbortSignal, hint?: unknown): Promise<Outcome | null> {
+  const channel = rt.channels.get(row.channel);
+  if (!channel) {
+    rt.logger.warn({ delivery_id: row.id, channel: row.channel }, 'no such channel in this process: the row is left for a minute');
+    await deferRow(rt.db, row, new Date(Date.now() + 60_000));
+    return null;
+  }
+  return channel.attempt(rt, row, signal, hint);
+}

@@ -1,0 +1,154 @@
+/**
+ * The one interface a channel implements to send through the outbox (outbox.ts): a way out of
+ * Greenlight (webhook, email, Slack, …), each in its own folder under channels/ and registered once
+ * (channels/index.ts). The outbox knows no channel: it claims a row, checks its payload with the
+ * schema the row's channel gives for the row's kind, asks the channel to prepare the message, holds
+ * it if the org's emergency stop is on, lets the channel send it, asks the channel what the answer
+ * means, and records the attempt with its consequence on its retry schedule.
+ *
+ *   spec      what the channel sends: each message kind with the zod schema of its rows' payload
+ *             (and of what they carry sealed), checked when a row is written and when it is claimed;
+ *   prepare   the message as it is now, built from the row and the database (no effect outside):
+ *             or why none is sent (`skip`), or not yet (`defer`), or that an earlier attempt already
+ *             got its answer (`answered`);
+ *   send      the attempt's one effect outside (an HTTP request, an SMTP transaction, a Slack call);
+ *   meaning   what the answer means: delivered, gone (nobody to send it to any more), failed for
+ *             good, or worth a retry (not before `notBeforeMs`, when the answer said so);
+ *   settled   optional: what the outcome changes besides the row, in the transaction that records it;
+ *   describe  how the delivery log shows a row (its target and address), when it is one;
+ *   people    optional: a channel that tells people queues their messages here (notify/).
+ */
+import type { Logger } from 'pino';
+import type { Delivery } from '@greenlight/contract';
+import type { z } from 'zod';
+import type { Database, Queryable } from '../../storage/database.ts';
+
+/** A kind of message and what its rows carry: `payload` in the clear, `sealed` sealed at rest (security/sealed.ts). */
+export interface MessageSpec<P extends z.ZodType = z.ZodType, S extends z.ZodType = z.ZodType> {
+  payload: P;
+  sealed?: S;
+}
+
+/** A channel's name and its kinds of message: what the outbox checks its rows against. */
+export interface ChannelSpec<K extends Record<string, MessageSpec> = Record<string, MessageSpec>> {
+  /** The name stored in each of its rows (lower case, digits, `_`). */
+  readonly name: string;
+  readonly kinds: K;
+}
+
+/** An outbox row as a claim returns it (storage/functions/greenlight_claim_deliveries.sql). */
+export interface ClaimedRow {
+  id: string;
+  /** The number of this attempt, fixed by the claim. */
+  attempt: number;
+  /** `attempt` at the last manual redelivery: the retry schedule restarts from there. */
+  schedule_base: number;
+  org_id: string;
+  approval_id: string | null;
+  /** The event the row was queued for; null for a message of no event (a sign-in link, a digest). */
+  event_id: string | null;
+  event_type: string | null;
+  channel: string;
+  kind: string;
+  payload: unknown;
+  /** As stored: a sealed JSON string, a plain object (written before encryption), or null. */
+  sealed: unknown;
+  /** What the first attempt sent, when its channel keeps it so that every retry sends the same bytes. */
+  body: string | null;
+  /** The person the message is for; null for an automation (a webhook) or a chat channel. */
+  recipient_user_id: string | null;
+}
+
+/** A claimed row as its channel sees it: the payload checked by the kind's schema, the sealed part opened and checked. */
+export type Message<K extends Record<string, MessageSpec>> = {
+  [Kind in keyof K & string]: Omit<ClaimedRow, 'kind' | 'payload' | 'sealed'> & {
+    kind: Kind;
+    payload: z.output<K[Kind]['payload']>;
+    sealed: K[Kind]['sealed'] extends z.ZodType ? z.output<K[Kind]['sealed']> | null : null;
+  };
+}[keyof K & string];
+
+/** What one attempt learned, for the attempt log; channels add what their `meaning` reads. */
+export interface Answer {
+  startedAt: Date;
+  durationMs: number;
+  /** The other side's status (HTTP, SMTP reply code), null when none came. */
+  statusCode: number | null;
+  /** Why it did not go through; null when it did. */
+  error: string | null;
+}
+
+export type Prepared<M> =
+  | { send: M }
+  | { skip: { status: 'gone' | 'failed'; reason: string } }
+  | { defer: Date }
+  | { answered: Answer };
+
+export type Verdict = { kind: 'delivered' } | { kind: 'gone' } | { kind: 'failed' } | { kind: 'retry'; notBeforeMs?: number | null };
+
+/** What an attempt came to, with the schedule applied: a retry knows its delay. */
+export type Outcome = { kind: 'delivered' } | { kind: 'gone' } | { kind: 'failed' } | { kind: 'retry'; delayMs: number };
+
+/** What the outbox lends a channel for an attempt. */
+export interface AttemptContext {
+  db: Database;
+  logger: Logger;
+  /** Cut off by a shutdown. */
+  signal?: AbortSignal;
+}
+
+/** How the delivery log names a row (the contract's Delivery `target`, `url` and `subscription_id`). */
+export interface Described {
+  target: Delivery['target'];
+  url: string;
+  subscription_id?: string | null;
+}
+
+/** A person told through a channel, and from when (quiet hours defer, never drop). */
+export interface Recipient {
+  userId: string;
+  email: string;
+  name: string | null;
+  at: Date;
+}
+
+/** What a person is told about: a request (or none, for a digest), by an event or an occasion. */
+export interface Notification {
+  kind: NotificationKind;
+  orgId: string;
+  approvalId: string | null;
+  /** The event that causes it (a new request, a receipt…); null for a reminder or a digest. */
+  eventId: string | null;
+  eventType: string | null;
+  /** What makes a reminder or a digest one of its kind: the timer that fired it. */
+  occasion: string | null;
+}
+
+/** What people are told, by every channel that tells people (the notify channel expands its rows into these). */
+export const NOTIFICATION_KINDS = ['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** The part of a channel that tells people (notify/tell.ts). */
+export interface PeopleChannel {
+  /** The name people choose the channel by in their notification preferences (notify/preferences.ts): `email`, `slack`. */
+  readonly preference: string;
+  /** Whether the channel can reach the org's people one by one now (email configured, the org's Slack app set to message people). */
+  reaches(tx: Queryable, orgId: string): Promise<boolean>;
+  /**
+   * Queues, in the caller's transaction, what this channel sends for `note` to `people` (those who
+   * chose it and whom it reaches; maybe none), and anything it sends for the note to no one person
+   * (a request posted to a Slack channel). Returns how many rows it queued.
+   */
+  tell(tx: Queryable, note: Notification, people: Recipient[]): Promise<number>;
+}
+
+export interface Channel<K extends Record<string, MessageSpec> = Record<string, MessageSpec>, M = unknown, A extends Answer = Answer> {
+  readonly spec: ChannelSpec<K>;
+  prepare(ctx: AttemptContext, msg: Message<K>, hint?: unknown): Promise<Prepared<M>>;
+  send(ctx: AttemptContext, msg: Message<K>, message: M): Promise<A>;
+  meaning(answer: A, msg: Message<K>): Verdict;
+  settled?(tx: Queryable, msg: Message<K>, outcome: Outcome, answer: A): Promise<void>;
+  /** Absent: its rows are not deliveries of the log (the notify channel's). */
+  describe?(msg: Message<K> & { recipient_email: string | null }): Described;
+  readonly people?: PeopleChannel;
+}

@@ -1,0 +1,91 @@
+/**
+ * A decision's statement claims its callback for the deciding process (greenlight_decide). If that process
+ * dies before the attempt, nothing is lost: the claim lapses at the lease's end and a worker makes the
+ * attempt under the next attempt number, with the same webhook-id and a body built from the database.
+ */
+import { generateSecret } from '../../channels/webhook/signer.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { claimedFromJson } from './outbox.ts';
+import { decide } from '../../core/state-machine.ts';
+import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
+
+let server: TestServer;
+let receiver: TestReceiver;
+beforeAll(async () => {
+  server = await startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_DELIVERY_SWEEP_MS: '100' } });
+  receiver = await startReceiver();
+}, 60_000);
+afterAll(async () => {
+  await server.stop();
+  await receiver.close();
+}, 60_000);
+
+describe("a decision's claim of its callback", () => {
+  it('is held for the lease, then taken over by the worker when the claimer never attempts', async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/cb` })).expect(201)).body;
+    const auth = {
+      org: { ...seed.org, emergency_stop: false },
+      principal: { type: 'connection' as const, id: decider.connectionId, name: 'decider' },
+      connection: null,
+      user: null,
+      scopes: ['approvals:write' as const],
+      rateLimitKey: `conn:${decider.connectionId}`,
+      rateLimit: 10_000,
+    };
+    // A process that decides and claims, then dies before sending: the claim is simply never used.
+    const t0 = Date.now();
+    const decided = await decide(server.db, auth, created.id, { decision: 'approve' }, { claimCallback: { leaseMs: 600, newSecret: generateSecret() } });
+    expect(decided.approval.status).toBe('approved');
+    expect(decided.callback).not.toBeNull();
+    expect(claimedFromJson(decided.callback!.delivery)).toMatchObject({ attempt: 1, channel: 'webhook', kind: 'callback', payload: { url: `${receiver.url}/cb` } });
+    expect(decided.callback!.secrets).toHaveLength(1);
+
+    const { rows } = await server.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries WHERE id = $1', [
+      decided.callback!.delivery.id,
+    ]);
+    expect(rows[0]).toEqual({ status: 'delivering', attempts: 1 });
+
+    // The sweep runs every 100 ms, but the row is the claimer's until its lease ends.
+    await receiver.until(() => receiver.received.some((r) => r.id === decided.callback!.delivery.id), 5_000);
+    const got = receiver.received.find((r) => r.id === decided.callback!.delivery.id)!;
+    expect(got.at - t0).toBeGreaterThanOrEqual(550);
+    expect(got.attempt).toBe(2);
+    const body = JSON.parse(got.body);
+    expect(body).toMatchObject({ type: 'approval.approved', data: { approval_id: created.id, approval: { status: 'approved' } } });
+    expect(body.data.details.approved_content_sha256).toBe(created.approved_content_sha256);
+    // The worker's attempt is recorded as the second (just after the receiver answered), and the row is settled.
+    const settled = async () =>
+      (
+        await server.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries WHERE id = $1', [
+          decided.callback!.delivery.id,
+        ])
+      ).rows[0];
+    await expect.poll(settled, { timeout: 2_000 }).toEqual({ status: 'delivered', attempts: 2 });
+  });
+
+  it('is not made when the decision leaves the request pending, and nothing is claimed for a request without callback_url', async () => {
+    const seed = await seedOrg(server.db);
+    const a = await seed.newKey();
+    const withQuorum = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/q`, required_approvals: 2 })).expect(201)).body;
+    const auth = {
+      org: { ...seed.org, emergency_stop: false },
+      principal: { type: 'connection' as const, id: a.connectionId, name: 'a' },
+      connection: null,
+      user: null,
+      scopes: ['approvals:write' as const],
+      rateLimitKey: `conn:${a.connectionId}`,
+      rateLimit: 10_000,
+    };
+    const vote = await decide(server.db, auth, withQuorum.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
+    expect(vote.approval).toMatchObject({ status: 'pending', current_approvals: 1 });
+    expect(vote.callback).toBeNull();
+
+    const plain = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
+    const decided = await decide(server.db, auth, plain.id, { decision: 'reject' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
+    expect(decided.approval.status).toBe('rejected');
+    expect(decided.callback).toBeNull();
+  });
+});

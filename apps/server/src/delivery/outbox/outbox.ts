@@ -1,0 +1,240 @@
+/**
+ * The outbox (the `deliveries` table), from the write of a row to the record of its attempts: the one
+ * writer of the table in TypeScript. Rows are also written by SQL that commits them with their event
+ * (storage/functions/events_fan_out.sql, greenlight_create_approvals.sql,
+ * greenlight_queue_message_updates.sql) and claimed by greenlight_claim_deliveries.sql; nothing else
+ * writes them (delivery/outbox/one-writer.security.test.ts). It knows no channel: a row names its
+ * channel and kind, and its payload is checked by that channel's schema (channel.ts).
+ *
+ * Claiming: due rows are selected `FOR UPDATE SKIP LOCKED` and claimed by
+ * greenlight_claim_deliveries (marked `delivering`, the attempt counted, a lease set), in one
+ * statement. Two processes never claim the same row (the loser skips it, or re-checks it after the
+ * winner commits and finds it no longer due), and the attempt number is fixed by the claim, so the
+ * same attempt cannot be made twice. A process killed mid-attempt leaves its rows `delivering` with
+ * `next_attempt_at` = the lease's end; they are claimed again then, under the next attempt number.
+ * The result of an attempt is recorded only by the claimer that still holds the row (`attempts`
+ * unchanged): a claimer whose lease ran out records its attempt but not the outcome. A final
+ * decision's callback row is claimed by the decision's own statement, with the same function, for
+ * the deciding process's first attempt. While an org's emergency stop is on, none of its rows is claimed.
+ */
+import type { z } from 'zod';
+import type { Database, Queryable } from '../../storage/database.ts';
+import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
+import { secretKeys } from '../../security/sealed.ts';
+import type { Answer, ChannelSpec, ClaimedRow, MessageSpec, Outcome } from './channel.ts';
+
+/** The columns of a claimed row (alias `d`); ids as text, as the two drivers parse int8 differently. */
+export const CLAIMED_COLUMNS = `d.id, d.attempts AS attempt, d.schedule_base, d.org_id, d.approval_id, d.event_id::text AS event_id, d.event_type,
+       d.channel, d.kind, d.payload, d.sealed, d.body, d.recipient_user_id`;
+
+const CLAIM_SQL = `
+SELECT ${CLAIMED_COLUMNS}
+  FROM greenlight_claim_deliveries(ARRAY(
+         SELECT id FROM deliveries
+          WHERE status IN ('pending', 'delivering') AND next_attempt_at <= now()
+            AND NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = deliveries.org_id AND o.emergency_stop)
+          ORDER BY next_attempt_at
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED), $2::float8) AS d`;
+
+/**
+ * Claims up to `limit` due rows for `leaseMs`. Rows of an org whose emergency stop is on are held, not
+ * dropped: they stay due and are claimed once the stop ends (their schedule is not advanced). A row
+ * claimed before the stop committed is given back by heldByStop, right before it would be sent.
+ */
+export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
+  const { rows } = await db.query<ClaimedRow>(CLAIM_SQL, [limit, leaseMs]);
+  return rows;
+}
+
+/** A row claimed by a statement of its own (greenlight_decide returns the row as JSON), as a claim returns it. */
+export function claimedFromJson(d: Record<string, unknown>): ClaimedRow {
+  return {
+    id: d.id as string,
+    attempt: d.attempts as number,
+    schedule_base: d.schedule_base as number,
+    org_id: d.org_id as string,
+    approval_id: (d.approval_id as string | null) ?? null,
+    event_id: d.event_id === null || d.event_id === undefined ? null : String(d.event_id),
+    event_type: (d.event_type as string | null) ?? null,
+    channel: d.channel as string,
+    kind: d.kind as string,
+    payload: d.payload,
+    sealed: d.sealed ?? null,
+    body: (d.body as string | null) ?? null,
+    recipient_user_id: (d.recipient_user_id as string | null) ?? null,
+  };
+}
+
+/** One row to queue; `payload` and `sealed` are checked by the channel's schema for the kind. */
+export interface NewRow<P = unknown, S = unknown> {
+  orgId: string;
+  approvalId?: string | null;
+  eventId?: string | null;
+  eventType?: string | null;
+  recipientUserId?: string | null;
+  /** Queued once: a second row with the same key (in this channel) is not queued. */
+  dedupeKey?: string | null;
+  /** Not sent before then (quiet hours); now when absent. */
+  notBefore?: Date;
+  payload: P;
+  sealed?: S;
+}
+
+type PayloadIn<M extends MessageSpec> = z.input<M['payload']>;
+type SealedIn<M extends MessageSpec> = M['sealed'] extends z.ZodType ? z.input<M['sealed']> : never;
+
+/**
+ * Queues rows of one channel and kind in the caller's transaction, so they commit with whatever
+ * caused them, and wakes the delivery workers once it commits. A row whose dedupe key is taken is
+ * skipped. Throws when a payload does not fit the kind's schema (a programming error: nothing is
+ * queued that the channel could not read). Returns how many were queued.
+ */
+export async function enqueue<K extends Record<string, MessageSpec>, Kind extends keyof K & string>(
+  tx: Queryable,
+  spec: ChannelSpec<K>,
+  kind: Kind,
+  rows: NewRow<PayloadIn<K[Kind]>, SealedIn<K[Kind]>>[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const message = spec.kinds[kind]!;
+  const sealedOf = (r: NewRow): string | null => {
+    if (r.sealed === undefined || r.sealed === null) return null;
+    if (!message.sealed) throw new Error(`${spec.name}/${kind} carries nothing sealed`);
+    return JSON.stringify(secretKeys().seal(JSON.stringify(message.sealed.parse(r.sealed))));
+  };
+  const now = new Date();
+  const { rowCount } = await tx.query(
+    `INSERT INTO deliveries (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at, payload, sealed)
+     SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key, u.at, u.payload::jsonb, u.sealed::jsonb
+       FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+            AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed)
+     ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
+    [
+      spec.name,
+      kind,
+      rows.map((r) => r.orgId),
+      rows.map((r) => r.approvalId ?? null),
+      rows.map((r) => r.eventId ?? null),
+      rows.map((r) => r.eventType ?? null),
+      rows.map((r) => r.recipientUserId ?? null),
+      rows.map((r) => r.dedupeKey ?? null),
+      rows.map((r) => (r.notBefore ?? now).toISOString()),
+      rows.map((r) => JSON.stringify(message.payload.parse(r.payload))),
+      rows.map(sealedOf),
+    ],
+  );
+  if (rowCount > 0) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
+  return rowCount;
+}
+
+/**
+ * What a row carries, as the first attempt fixed it, so that retries send the same bytes (COALESCE:
+ * if two claimers ever raced here, both send what was stored first).
+ */
+export async function keepBody(db: Queryable, row: Pick<ClaimedRow, 'id' | 'body'>, body: string): Promise<string> {
+  if (row.body !== null) return row.body;
+  const { rows } = await db.query<{ body: string }>('UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1 RETURNING body', [row.id, body], {
+    prepare: 'delivery_body',
+  });
+  return rows[0]!.body;
+}
+
+/**
+ * The emergency stop, read again right before sending: a row claimed before the stop committed is given
+ * back (with its attempt number) and stays due, so it is claimed and sent once the stop ends. True when
+ * it was held. What it does not cover: a stop that commits between this statement and the message
+ * leaving the process (the time to open the connection) does not hold that one message.
+ */
+export async function heldByStop(db: Queryable, row: ClaimedRow): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, lease_until = NULL, next_attempt_at = now(), updated_at = now()
+      WHERE id = $1 AND status = 'delivering' AND attempts = $2
+        AND EXISTS (SELECT 1 FROM orgs WHERE id = $3 AND emergency_stop)
+      RETURNING id`,
+    [row.id, row.attempt, row.org_id],
+  );
+  return rows.length > 0;
+}
+
+/** Gives a claimed row back without an attempt, due again at `at` (its channel says: not yet). */
+export async function deferRow(db: Queryable, row: ClaimedRow, at: Date): Promise<void> {
+  await db.query(
+    `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, lease_until = NULL, next_attempt_at = $3, updated_at = now()
+      WHERE id = $1 AND status = 'delivering' AND attempts = $2`,
+    [row.id, row.attempt, at],
+  );
+}
+
+/** Closes a claimed row without an attempt (nothing to send any more); the claim's attempt number is given back. */
+export async function settleWithoutAttempt(db: Queryable, row: ClaimedRow, status: 'gone' | 'failed', reason: string): Promise<void> {
+  await db.query(
+    `UPDATE deliveries SET status = $3, attempts = attempts - 1, last_error = $4, lease_until = NULL, updated_at = now()
+      WHERE id = $1 AND status = 'delivering' AND attempts = $2`,
+    [row.id, row.attempt, status, reason.slice(0, 1000)],
+  );
+}
+
+/**
+ * Records an attempt and its consequence in one transaction, and there, when the claim still held,
+ * whatever else the outcome changes (`then`: the channel's `settled`). Returns false when the claim had
+ * been lost (lease ran out and another claimer took the row): the attempt is still logged, the outcome is not.
+ */
+export async function recordAttempt(
+  db: Database,
+  row: ClaimedRow,
+  answer: Answer,
+  outcome: Outcome,
+  worker: string,
+  then?: (tx: Queryable) => Promise<void>,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await tx.query(
+      `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [row.id, row.attempt, answer.startedAt, answer.durationMs, answer.statusCode, answer.error?.slice(0, 1000) ?? null, worker],
+    );
+    const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
+    const { rows } = await tx.query<{ id: string }>(
+      `UPDATE deliveries
+          SET status = $3, last_status = $4, last_error = $5, lease_until = NULL, updated_at = now(),
+              next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $6::float8 * interval '1 millisecond' ELSE next_attempt_at END,
+              delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
+        WHERE id = $1 AND status = 'delivering' AND attempts = $2
+        RETURNING id`,
+      [row.id, row.attempt, status, answer.statusCode, answer.error?.slice(0, 1000) ?? null, outcome.kind === 'retry' ? outcome.delayMs : 0],
+    );
+    if (rows.length === 0) return false;
+    await then?.(tx);
+    return true;
+  });
+}
+
+/**
+ * Closes the rows of a channel and kind still queued whose payload contains `match` (a subscription's,
+ * when it is deleted or disabled), as `status` with `reason`. Returns how many.
+ */
+export async function closeQueued(
+  tx: Queryable,
+  spec: Pick<ChannelSpec, 'name'>,
+  kind: string,
+  match: Record<string, unknown>,
+  status: 'gone' | 'failed',
+  reason: string,
+): Promise<number> {
+  const { rowCount } = await tx.query(
+    `UPDATE deliveries SET status = $4, last_error = $5, updated_at = now()
+      WHERE channel = $1 AND kind = $2 AND payload @> $3::jsonb AND status = 'pending'`,
+    [spec.name, kind, JSON.stringify(match), status, reason],
+  );
+  return rowCount;
+}
+
+/**
+ * Queues a settled row again, now, with a fresh retry schedule (a manual redelivery); the caller has
+ * checked that it may be. Wakes the delivery workers once the caller's transaction commits.
+ */
+export async function requeue(tx: Queryable, id: string): Promise<void> {
+  await tx.query(`UPDATE deliveries SET status = 'pending', schedule_base = attempts, next_attempt_at = now(), updated_at = now() WHERE id = $1`, [id]);
+  tx.notify(DELIVERIES_CHANNEL, id);
+}

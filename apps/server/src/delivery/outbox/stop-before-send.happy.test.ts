@@ -1,0 +1,60 @@
+/**
+ * An attempt claimed before the emergency stop committed does not go out: the sender looks at the stop
+ * right before sending, and gives the claim back, so the row is sent once the stop ends.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
+import { claimDue } from './outbox.ts';
+import { register, runAttempt, type OutboxRuntime } from './attempt.ts';
+import { webhookChannel } from '../../channels/webhook/webhook-channel.ts';
+import type { OutgoingDelivery } from '../../channels/webhook/http-sender.ts';
+import { parseSchedule } from './schedule.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  // No worker: the test claims and attempts by hand.
+  server = await startTestServer({ config: { GREENLIGHT_DELIVERY_WORKER: 'false' } });
+}, 60_000);
+afterAll(() => server.stop());
+
+it('a delivery claimed before the stop is not sent while the stop is on, and is sent once after it ends', async () => {
+  const seed = await seedOrg(server.db);
+  const approver = await seed.newKey();
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'https://automation.example.com/cb' })).expect(201)).body;
+  await server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' }).expect(200);
+
+  const sent: OutgoingDelivery[] = [];
+  const webhook = register(
+    webhookChannel({
+      sender: async (d) => {
+        sent.push(d);
+        return { startedAt: new Date(), durationMs: 1, statusCode: 200, error: null, retryAfterMs: null };
+      },
+    }),
+  );
+  const rt: OutboxRuntime = {
+    db: server.db,
+    logger: pino({ level: 'silent' }),
+    schedule: parseSchedule('0,1s'),
+    leaseMs: 30_000,
+    worker: 'test',
+    channels: new Map([[webhook.spec.name, webhook]]),
+  };
+  const claimed = (await claimDue(server.db, 100, 30_000)).filter((d) => d.approval_id === a.id);
+  expect(claimed).toHaveLength(1);
+  await setEmergencyStop(server.db, seed.org.id, true);
+
+  expect(await runAttempt(rt, claimed[0]!)).toBeNull();
+  expect(sent).toEqual([]);
+  const { rows: held } = await server.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries WHERE id = $1', [claimed[0]!.id]);
+  expect(held[0]).toEqual({ status: 'pending', attempts: 0 });
+  expect((await claimDue(server.db, 100, 30_000)).filter((d) => d.approval_id === a.id)).toEqual([]);
+
+  await setEmergencyStop(server.db, seed.org.id, false);
+  const again = (await claimDue(server.db, 100, 30_000)).filter((d) => d.approval_id === a.id);
+  expect(again.map((d) => d.attempt)).toEqual([1]);
+  expect(await runAttempt(rt, again[0]!)).toEqual({ kind: 'delivered' });
+  expect(sent.map((d) => d.headers['webhook-id'])).toEqual([claimed[0]!.id]);
+});

@@ -1,0 +1,207 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import type { Database } from '../../storage/database.ts';
+import { claimDue } from './outbox.ts';
+import { DELIVERIES_CHANNEL, EVENTS_CHANNEL } from '../../events/event-bus.ts';
+import { parseNotification } from '../../events/event-bus.ts';
+import { runAttempt, type OutboxRuntime, type RegisteredChannel } from './attempt.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
+
+export interface DeliveryWorkerOptions {
+  db: Database;
+  logger: Logger;
+  config: Pick<Config, 'deliverySchedule' | 'GREENLIGHT_DELIVERY_TIMEOUT_MS' | 'GREENLIGHT_DELIVERY_CONCURRENCY' | 'GREENLIGHT_DELIVERY_SWEEP_MS'>;
+  /** The channels this process sends through (channels/index.ts, and notify/). */
+  channels: readonly RegisteredChannel[];
+  /** Counts each attempt's outcome (absent: metrics are off). */
+  metrics?: Metrics;
+}
+
+/** Margin on top of an attempt's timeout (every channel's calls are bounded by it) for recording it before its claim lapses. */
+const LEASE_MARGIN_MS = 5000;
+/** In-flight attempts get this long to finish on shutdown before they are cut off (and retried by whoever comes next). */
+const STOP_GRACE_MS = 5000;
+/**
+ * Many events produce no delivery (a comment or a vote nobody subscribed to), and the worker cannot
+ * tell from their announcement (creates can: see start()). After a claim that found nothing, the next
+ * event-triggered claim waits this long, coalescing the announcements of a burst into one claim. A
+ * decision's callback does not wait for it (the deciding process makes the first attempt inline); a
+ * subscription's first attempt may start this much later.
+ */
+export const EVENT_NUDGE_GAP_MS = 5;
+
+/**
+ * The delivery worker of one process. It is woken by NOTIFY (an event committed anywhere, on
+ * Postgres by any process; on PGlite by this one) and by a periodic sweep that also picks up retries
+ * that came due and rows whose claimer died. At most `concurrency` attempts run at once; claims are
+ * made only for free slots, so rows are never held by a process that cannot work on them yet.
+ */
+export class DeliveryWorker {
+  readonly runtime: OutboxRuntime;
+  private readonly concurrency: number;
+  private readonly sweepMs: number;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+  private sweep: NodeJS.Timeout | undefined;
+  private soon: { at: number; timer: NodeJS.Timeout } | undefined;
+  private unlisten: Array<() => Promise<void>> = [];
+  private lastEmptyClaimAt = -Infinity;
+  /** Requests whose decision is being made in this process, and whose callback it will attempt inline. */
+  private readonly inline = new Map<string, number>();
+  private nudgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    const { config } = options;
+    this.concurrency = config.GREENLIGHT_DELIVERY_CONCURRENCY;
+    this.sweepMs = config.GREENLIGHT_DELIVERY_SWEEP_MS;
+    this.runtime = {
+      db: options.db,
+      logger: options.logger.child({ component: 'delivery' }),
+      schedule: config.deliverySchedule,
+      leaseMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS + LEASE_MARGIN_MS,
+      worker: `${hostname()}:${process.pid}`,
+      metrics: options.metrics,
+      channels: new Map(options.channels.map((c) => [c.spec.name, c])),
+    };
+  }
+
+  async start(): Promise<void> {
+    const wake = () => this.wake();
+    this.unlisten.push(
+      await this.options.db.listen(EVENTS_CHANNEL, (payload) => {
+        // A create that queued a delivery says so on DELIVERIES_CHANNEL (core/state-machine.ts); the rest,
+        // the great majority under load, have nothing for the worker.
+        const e = parseNotification(payload);
+        if (e?.type === 'approval.created') return;
+        // A decision of this process makes its callback's first attempt itself, right after its commit
+        // (channels/webhook/inline.ts): claiming the row first would only make it wait for this worker's attempt.
+        if (e?.approvalId && this.inline.has(e.approvalId)) return;
+        this.nudge();
+      }),
+    );
+    this.unlisten.push(await this.options.db.listen(DELIVERIES_CHANNEL, wake));
+    this.sweep = setInterval(wake, this.sweepMs);
+    this.sweep.unref();
+    this.wake();
+  }
+
+  /** Looks for due rows now (coalesced: a wake during a pass causes one more pass). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+    });
+  }
+
+  /**
+   * Runs `fn` (a decision and its inline first attempt) with the request marked as this process's to
+   * attempt: its events do not wake the worker meanwhile. Anything the inline attempt leaves is the
+   * worker's again afterwards (the periodic sweep and retry timers).
+   */
+  async reservingInline<T>(approvalId: string, fn: () => Promise<T>): Promise<T> {
+    this.inline.set(approvalId, (this.inline.get(approvalId) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const n = this.inline.get(approvalId)! - 1;
+      if (n > 0) this.inline.set(approvalId, n);
+      else this.inline.delete(approvalId);
+    }
+  }
+
+  /** An event was committed somewhere: wake, unless a claim just found nothing (EVENT_NUDGE_GAP_MS). */
+  private nudge(): void {
+    if (this.stopped || this.nudgeTimer) return;
+    const wait = this.lastEmptyClaimAt + EVENT_NUDGE_GAP_MS - performance.now();
+    if (wait <= 0) return this.wake();
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = undefined;
+      this.wake();
+    }, wait);
+    this.nudgeTimer.unref();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        while (!this.stopped && this.inflight.size < this.concurrency) {
+          const want = this.concurrency - this.inflight.size;
+          const claimed = await claimDue(this.runtime.db, want, this.runtime.leaseMs);
+          for (const d of claimed) this.track(runAttempt(this.runtime, d, this.abort.signal));
+          if (claimed.length === 0) this.lastEmptyClaimAt = performance.now();
+          if (claimed.length < want) break;
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      if (!this.stopped) this.runtime.logger.error({ err }, 'claiming deliveries failed');
+    }
+  }
+
+  /** Keeps count of an attempt; when it ends, its slot is refilled and a near retry gets a timer of its own. */
+  track<T>(attempt: Promise<T>): Promise<T> {
+    const p = attempt.then(
+      (outcome) => {
+        const o = outcome as { kind?: string; delayMs?: number } | null;
+        if (o?.kind === 'retry' && o.delayMs !== undefined) this.wakeIn(o.delayMs);
+        return outcome;
+      },
+      (err: unknown) => {
+        if (!this.stopped) this.runtime.logger.error({ err }, 'delivery attempt failed to run');
+        return undefined as T;
+      },
+    );
+    this.inflight.add(p);
+    void p.finally(() => {
+      this.inflight.delete(p);
+      this.wake();
+    });
+    return p;
+  }
+
+  /** Retries due before the next sweep would otherwise wait for it. */
+  private wakeIn(ms: number): void {
+    if (this.stopped || ms >= this.sweepMs) return;
+    const at = Date.now() + ms;
+    if (this.soon && this.soon.at <= at) return;
+    if (this.soon) clearTimeout(this.soon.timer);
+    const timer = setTimeout(() => {
+      this.soon = undefined;
+      this.wake();
+    }, ms + 5);
+    timer.unref();
+    this.soon = { at, timer };
+  }
+
+  /** In-flight attempts (started here or inline by a decision) — for shutdown and tests. */
+  get busy(): number {
+    return this.inflight.size;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.sweep);
+    clearTimeout(this.nudgeTimer);
+    if (this.soon) clearTimeout(this.soon.timer);
+    await Promise.all(this.unlisten.map((u) => u().catch(() => {})));
+    // A claim under way finishes first, so the attempts it starts are in `inflight` below.
+    await this.pumping;
+    const grace = new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+    await Promise.race([Promise.all(this.inflight), grace]);
+    this.abort.abort();
+    await Promise.all(this.inflight);
+  }
+}

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
+import { EXPIRY_BATCH_SIZE, expireDue } from '../core/state-machine.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 60_000);
+afterAll(() => server.stop(), 60_000);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function create(seed: SeededOrg, overrides: Record<string, unknown> = {}) {
+  const res = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody(overrides)).expect(201);
+  return res.body as { id: string; updated_at: string };
+}
+
+const soon = (ms = 300) => new Date(Date.now() + ms).toISOString();
+
+async function statuses(orgId: string) {
+  const { rows } = await server.db.query<{ id: string; status: string }>('SELECT id, status FROM approvals WHERE org_id = $1', [orgId]);
+  return Object.fromEntries(rows.map((r) => [r.id, r.status]));
+}
+
+async function expiredEvents(orgId: string) {
+  const { rows } = await server.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM events WHERE org_id = $1 AND type = 'approval.expired'`,
+    [orgId],
+  );
+  return rows[0]!.n;
+}
+
+describe('expireDue', () => {
+  it('expires a due request with a system-actor event; it can no longer be cancelled', async () => {
+    const seed = await seedOrg(server.db);
+    const a = await create(seed, { expires_at: soon() });
+    await sleep(400);
+
+    // Past its deadline but not yet swept: refused as expired.
+    const early = await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(409);
+    expect(early.body.error.code).toBe('APPROVAL_EXPIRED');
+
+    expect(await expireDue(server.db)).toBeGreaterThanOrEqual(1);
+    const got = await server.http(seed.key).get(`/api/v1/approvals/${a.id}`).expect(200);
+    expect(got.body).toMatchObject({ status: 'expired', decided_at: null, cancelled_at: null, expired_at: got.body.updated_at });
+    expect(Date.parse(got.body.updated_at)).toBeGreaterThan(Date.parse(a.updated_at));
+
+    const events = await server.http(seed.key).get(`/api/v1/approvals/${a.id}/events`).expect(200);
+    expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['approval.created', 'approval.expired']);
+    expect(events.body.data[1]).toMatchObject({
+      actor: { type: 'system', id: null, name: 'Greenlight' },
+      from_status: 'pending',
+      to_status: 'expired',
+      data: { expires_at: got.body.expires_at },
+      created_at: got.body.updated_at,
+    });
+
+    const after = await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(409);
+    expect(after.body.error).toMatchObject({ code: 'INVALID_STATUS', message: 'approval request is already expired' });
+  });
+
+  it('leaves alone requests not yet due, without expiry, or no longer pending', async () => {
+    const seed = await seedOrg(server.db);
+    const due = await create(seed, { expires_at: soon() });
+    const later = await create(seed, { expires_at: soon(3_600_000) });
+    const never = await create(seed);
+    const cancelled = await create(seed, { expires_at: soon() });
+    await server.http(seed.key).delete(`/api/v1/approvals/${cancelled.id}`).expect(200);
+    await sleep(400);
+
+    await expireDue(server.db);
+    expect(await statuses(seed.org.id)).toEqual({ [due.id]: 'expired', [later.id]: 'pending', [never.id]: 'pending', [cancelled.id]: 'cancelled' });
+    expect(await expiredEvents(seed.org.id)).toBe(1);
+
+    // A second sweep finds nothing more to do.
+    await expireDue(server.db);
+    expect(await expiredEvents(seed.org.id)).toBe(1);
+  });
+
+  it(`works through more than one batch of ${EXPIRY_BATCH_SIZE}`, async () => {
+    const seed = await seedOrg(server.db);
+    const n = EXPIRY_BATCH_SIZE * 2 + 7;
+    // Bulk setup straight in SQL: a thousand HTTP creates would only slow the test down.
+    await server.db.query(
+      `INSERT INTO approvals (org_id, requested_by_type, title, description, priority, expires_at)
+       SELECT $1, 'system', 'bulk ' || g, 'd', 'low', now() - interval '1 minute'
+         FROM generate_series(1, $2) g`,
+      [seed.org.id, n],
+    );
+    expect(await expireDue(server.db)).toBeGreaterThanOrEqual(n);
+    const { rows } = await server.db.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM approvals WHERE org_id = $1 GROUP BY status',
+      [seed.org.id],
+    );
+    expect(rows).toEqual([{ status: 'expired', n }]);
+    expect(await expiredEvents(seed.org.id)).toBe(n);
+  });
+
+  it('expires each request exactly once when several sweepers run at the same time', async () => {
+    const seed = await seedOrg(server.db);
+    const n = 300;
+    await server.db.query(
+      `INSERT INTO approvals (org_id, requested_by_type, title, description, priority, expires_at)
+       SELECT $1, 'system', 'race ' || g, 'd', 'low', now() - interval '1 second'
+         FROM generate_series(1, $2) g`,
+      [seed.org.id, n],
+    );
+    const counts = await Promise.all([expireDue(server.db), expireDue(server.db), expireDue(server.db), expireDue(server.db)]);
+    expect(counts.reduce((s, c) => s + c, 0)).toBeGreaterThanOrEqual(n);
+    expect(Object.values(await statuses(seed.org.id)).every((s) => s === 'expired')).toBe(true);
+    expect(await expiredEvents(seed.org.id)).toBe(n);
+  });
+});

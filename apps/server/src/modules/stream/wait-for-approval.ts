@@ -1,0 +1,48 @@
+import type { Routes } from '@greenlight/contract';
+import type { Handler } from '../../context.ts';
+import { notFound } from '../../errors.ts';
+import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
+import { forViewer } from '../../core/approval-view.ts';
+import { notePollWait } from '../../jobs/waiter-probes.ts';
+
+/**
+ * How long a waiter trusts notifications alone before it reads the row again anyway. Notifications
+ * are best-effort (one sent while the LISTEN connection reconnects is lost); this bounds the delay
+ * such a loss can cause, at one cheap indexed read per waiter per interval.
+ */
+export const WAIT_RECHECK_MS = 5_000;
+
+/**
+ * `GET /approvals/:id/wait`. The waiter is registered on the event bus BEFORE the row is read: a
+ * decision that commits between the read and the wait has already marked the subscription, so the
+ * wait returns at once and the row is read again (no lost wake-up). Every event of the request
+ * (a vote that leaves it pending, a comment) wakes the waiter; it reads again and goes on waiting
+ * while the request is still pending. Another org's id is a 404, as for every read.
+ */
+export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ params, query, auth, deps, signal }) => {
+  const deadline = Date.now() + query.timeout * 1000;
+  const wakeup = deps.bus.watchApproval(params.id);
+  // A pending request without a callback is watched through its waits (dead-waiter detection).
+  let noted: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number } | null = null;
+  try {
+    for (;;) {
+      const row = await approvalInOrg(deps.db, auth.org.id, params.id);
+      if (!row) throw notFound();
+      if (noted === null && row.status === 'pending' && row.callback_url === null && deps.config.GREENLIGHT_WAITER_PROBES) {
+        noted = { approvalId: row.id, orgId: row.org_id, timeoutMs: query.timeout * 1000, goneAfterMs: deps.config.GREENLIGHT_WAITER_GONE_AFTER_MS };
+        await notePollWait(deps.db, { ...noted, phase: 'start' });
+      }
+      const remaining = deadline - Date.now();
+      // Still pending when the client left or the server is shutting down: answer what there is.
+      const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
+      if (row.status !== 'pending' || stop) {
+        return { status: 200, body: { ...forViewer(auth, toApproval(row)), timed_out: row.status === 'pending' } };
+      }
+      await wakeup.next(Math.min(remaining, WAIT_RECHECK_MS), signal);
+    }
+  } finally {
+    wakeup.close();
+    // The waiter leaves: the silence is counted from now. Not worth failing the answer for.
+    if (noted) await notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
+  }
+};

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_NOTIFICATION_PREFERENCES as D, type NotificationPreferences } from '@greenlight/contract';
+import { channelsFor, digestHourOf, localClock, quietUntil } from './preferences.ts';
+
+const at = new Date('2026-01-15T21:30:20.000Z');
+const prefs = (p: Partial<NotificationPreferences>): NotificationPreferences => ({ ...D, ...p });
+
+describe('channelsFor', () => {
+  it.each([
+    ['email', ['email']],
+    ['slack', ['slack']],
+    ['both', ['email', 'slack']],
+    ['digest_only', []],
+  ] as const)('%s → %j, now', (channels, expected) => {
+    const got = channelsFor(prefs({ channels }), at);
+    expect(Object.keys(got)).toEqual(expected);
+    for (const when of Object.values(got)) expect(when).toEqual(at);
+  });
+
+  it('in quiet hours every channel waits for their end, in the member time zone', () => {
+    // 21:30 UTC is 22:30 in Berlin (winter): inside 22:00–07:00, which ends at 06:00 UTC.
+    const got = channelsFor(prefs({ channels: 'both', time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } }), at);
+    expect(got).toEqual({ email: new Date('2026-01-16T06:00:00.000Z'), slack: new Date('2026-01-16T06:00:00.000Z') });
+  });
+});
+
+describe('quietUntil', () => {
+  it.each([
+    ['21:00', '22:00', '2026-01-15T22:00:00.000Z'],
+    ['21:30', '21:31', '2026-01-15T21:31:00.000Z'],
+    ['20:00', '01:00', '2026-01-16T01:00:00.000Z'],
+    ['22:00', '07:00', null],
+    ['08:00', '21:30', null],
+    ['21:30', '21:29', '2026-01-16T21:29:00.000Z'],
+  ])('%s–%s in UTC at 21:30 → %s', (start, end, expected) => {
+    const got = quietUntil(prefs({ quiet_hours: { start, end } }), at);
+    expect(got?.toISOString() ?? null).toBe(expected);
+  });
+});
+
+it('localClock reads the date and minute in a time zone; the digest hour defaults only for digest_only', () => {
+  expect(localClock(at, 'UTC')).toEqual({ date: '2026-01-15', minute: 21 * 60 + 30 });
+  expect(localClock(at, 'Asia/Tokyo')).toEqual({ date: '2026-01-16', minute: 6 * 60 + 30 });
+  expect(digestHourOf(prefs({}))).toBeNull();
+  expect(digestHourOf(prefs({ channels: 'digest_only' }))).toBe(9);
+  expect(digestHourOf(prefs({ channels: 'digest_only', digest_hour: 17 }))).toBe(17);
+});

@@ -1,0 +1,94 @@
+/**
+ * Reminders and escalations: when they are due (durable timers, storage/migrations/036_reminders.sql,
+ * fired by jobs/timers.ts) and what a reminder tells.
+ *
+ * - When a step starts waiting, the expansion that tells its approvers (notify-channel.ts) writes its
+ *   timers from its policy. A later expansion for the same step adds nothing (unique per step).
+ * - A reminder that fires queues a `notify` row (notify-channel.ts) that works out, when it is sent,
+ *   whom it reminds (who-is-told.ts, whoToRemind) and tells them through their channels; and it
+ *   writes the step's next reminder while the policy wants more.
+ */
+import { durationSeconds, ReminderPolicy, remindersMax } from '@greenlight/contract';
+import type { Queryable } from '../storage/database.ts';
+import { enqueue } from '../delivery/outbox/outbox.ts';
+import { NOTIFY } from './notify-spec.ts';
+
+const parsePolicy = (stored: unknown): ReminderPolicy | null => {
+  const r = ReminderPolicy.safeParse(stored);
+  return r.success ? r.data : null;
+};
+
+/**
+ * The reminder policy of one step of a request (step 0: a request without steps): its flow step's,
+ * else the routing rule's the request was routed by, else the org's default. A flow step stored
+ * without one holds JSON null, which `nullif` turns into SQL NULL so that the next one applies.
+ */
+export async function reminderPolicy(tx: Queryable, approvalId: string, stepOrder: number): Promise<ReminderPolicy | null> {
+  const { rows } = await tx.query<{ policy: unknown }>(
+    `SELECT coalesce(nullif(fv.definition -> 'steps' -> ($2::int - 1) -> 'reminders', 'null'), nullif(a.routing -> 'reminders', 'null'), o.reminder_policy) AS policy
+       FROM approvals a JOIN orgs o ON o.id = a.org_id
+       LEFT JOIN approval_steps s ON s.approval_id = a.id AND s.step_order = $2
+       LEFT JOIN flow_versions fv ON fv.flow_id = a.flow_id AND fv.version = a.flow_version AND s.step_order IS NOT NULL
+      WHERE a.id = $1`,
+    [approvalId, stepOrder],
+  );
+  return parsePolicy(rows[0]?.policy);
+}
+
+/**
+ * The steps a pending request waits on now: the lowest pending step of a sequential request, every
+ * pending step otherwise (who is asked: core/approvers.ts), or the request itself (step 0) when it has no steps.
+ */
+const WAITING_STEPS_SQL = `
+SELECT a.org_id, coalesce(s.step_order, 0) AS step_order
+  FROM approvals a
+  LEFT JOIN approval_steps s ON s.approval_id = a.id AND s.status = 'pending'
+       AND (NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))
+ WHERE a.id = $1 AND a.status = 'pending'
+   AND (s.step_order IS NOT NULL OR NOT EXISTS (SELECT 1 FROM approval_steps x WHERE x.approval_id = a.id))`;
+
+/** Writes the first reminder and the escalation of each step the request waits on now, once per step. */
+export async function scheduleStepTimers(tx: Queryable, approvalId: string): Promise<void> {
+  const { rows } = await tx.query<{ org_id: string; step_order: number }>(WAITING_STEPS_SQL, [approvalId]);
+  for (const r of rows) {
+    const policy = await reminderPolicy(tx, approvalId, r.step_order);
+    // Requests without steps have nobody to escalate to: everyone who may decide is already asked.
+    const due: { kind: 'remind' | 'escalate'; seconds: number }[] = [];
+    if (policy?.remind) due.push({ kind: 'remind', seconds: durationSeconds(policy.remind.after) });
+    if (policy?.escalate && r.step_order > 0) due.push({ kind: 'escalate', seconds: durationSeconds(policy.escalate.after) });
+    if (due.length === 0) continue;
+    await tx.query(
+      `INSERT INTO timers (kind, org_id, approval_id, step_order, seq, fire_at)
+       SELECT u.kind, $1, $2, $3, 1, now() + u.seconds * interval '1 second' FROM unnest($4::text[], $5::int[]) AS u (kind, seconds)
+       ON CONFLICT (approval_id, step_order, kind, seq) WHERE approval_id IS NOT NULL DO NOTHING`,
+      [r.org_id, approvalId, r.step_order, due.map((d) => d.kind), due.map((d) => d.seconds)],
+    );
+  }
+}
+
+/** A reminder timer of one step (jobs/timers.ts). */
+export interface ReminderTimer {
+  id: string;
+  org_id: string;
+  approval_id: string;
+  step_order: number;
+  seq: number;
+}
+
+/**
+ * Fires a reminder, in the timer's transaction: queues the reminder (its people are worked out when it
+ * is sent) and the step's next reminder while the policy wants more. Returns what the timer records.
+ */
+export async function fireReminder(tx: Queryable, t: ReminderTimer): Promise<string> {
+  await enqueue(tx, NOTIFY, 'reminder', [{ orgId: t.org_id, approvalId: t.approval_id, dedupeKey: `reminder:${t.id}`, payload: { step_order: t.step_order } }]);
+  const remind = (await reminderPolicy(tx, t.approval_id, t.step_order))?.remind;
+  if (remind?.every && t.seq < remindersMax(remind)) {
+    await tx.query(
+      `INSERT INTO timers (kind, org_id, approval_id, step_order, seq, fire_at)
+       VALUES ('remind', $1, $2, $3, $4, now() + $5 * interval '1 second')
+       ON CONFLICT (approval_id, step_order, kind, seq) WHERE approval_id IS NOT NULL DO NOTHING`,
+      [t.org_id, t.approval_id, t.step_order, t.seq + 1, durationSeconds(remind.every)],
+    );
+  }
+  return 'reminder queued';
+}

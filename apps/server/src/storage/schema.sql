@@ -1,0 +1,719 @@
+-- The schema as storage/migrations/ leave it, generated from a migrated database by
+-- apps/server/scripts/generate-schema.ts (`pnpm generate`). Do not edit: write a migration, then
+-- run `pnpm generate` and commit this file with it (CI fails when they differ). Functions and their
+-- triggers are current source in storage/functions/; only their signatures are listed here.
+
+CREATE TABLE approval_counts (
+  org_id uuid NOT NULL,
+  status text NOT NULL,
+  n bigint NOT NULL
+);
+CREATE INDEX approval_counts_org_status_idx ON approval_counts USING btree (org_id, status);
+
+CREATE TABLE approval_steps (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  approval_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  step_order integer NOT NULL,
+  status text DEFAULT 'pending'::text NOT NULL,
+  decided_at timestamp with time zone,
+  decided_by uuid,
+  comment text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  approver_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+  team_ids uuid[] DEFAULT '{}'::uuid[] NOT NULL,
+  quorum integer DEFAULT 1,
+  name text,
+  time_limit_seconds integer,
+  CONSTRAINT approval_steps_pkey PRIMARY KEY (id),
+  CONSTRAINT approval_steps_approval_id_step_order_key UNIQUE (approval_id, step_order),
+  CONSTRAINT approval_steps_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT approval_steps_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT approval_steps_has_approvers CHECK ((cardinality(approver_ids) + cardinality(team_ids)) >= 1),
+  CONSTRAINT approval_steps_quorum_check CHECK (quorum IS NULL OR quorum >= 1),
+  CONSTRAINT approval_steps_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text])),
+  CONSTRAINT approval_steps_step_order_check CHECK (step_order >= 1)
+);
+CREATE INDEX approval_steps_pending_people_idx ON approval_steps USING gin (approver_ids) WHERE (status = 'pending'::text);
+CREATE INDEX approval_steps_pending_teams_idx ON approval_steps USING gin (team_ids) WHERE (status = 'pending'::text);
+CREATE TRIGGER approval_steps_timers_cancel AFTER UPDATE OF status ON approval_steps FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION timers_cancel();
+CREATE TRIGGER approval_steps_timers_follow AFTER INSERT OR DELETE ON approval_steps FOR EACH ROW EXECUTE FUNCTION timers_follow_steps();
+
+CREATE TABLE approval_votes (
+  approval_id uuid NOT NULL,
+  step_order integer DEFAULT 0 NOT NULL,
+  voter_type text NOT NULL,
+  voter_id uuid NOT NULL,
+  decision text NOT NULL,
+  comment text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  voter_user_id uuid,
+  on_behalf_of uuid,
+  CONSTRAINT approval_votes_pkey PRIMARY KEY (approval_id, step_order, voter_id),
+  CONSTRAINT approval_votes_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT approval_votes_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text])),
+  CONSTRAINT approval_votes_voter_type_check CHECK (voter_type = ANY (ARRAY['connection'::text, 'user'::text]))
+);
+CREATE UNIQUE INDEX approval_votes_person_key ON approval_votes USING btree (approval_id, step_order, voter_user_id) WHERE (voter_user_id IS NOT NULL);
+
+CREATE TABLE approvals (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  org_id uuid NOT NULL,
+  connection_id uuid,
+  requested_by_type text NOT NULL,
+  requested_by_id uuid,
+  requested_by_name text,
+  title text NOT NULL,
+  description text NOT NULL,
+  status text DEFAULT 'pending'::text NOT NULL,
+  priority text NOT NULL,
+  action_type text,
+  source text,
+  metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+  required_approvals integer DEFAULT 1 NOT NULL,
+  current_approvals integer DEFAULT 0 NOT NULL,
+  is_sequential boolean DEFAULT false NOT NULL,
+  callback_url text,
+  callback_headers jsonb,
+  external_id text,
+  idempotency_key text,
+  request_fingerprint text,
+  tags jsonb DEFAULT '{}'::jsonb NOT NULL,
+  changes jsonb,
+  resource jsonb,
+  comments_count integer DEFAULT 0 NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  expires_at timestamp with time zone,
+  decided_at timestamp with time zone,
+  decided_by uuid,
+  decided_by_type text,
+  decision_comment text,
+  cancelled_at timestamp with time zone,
+  search_vector tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, description), 'B'::"char")) STORED,
+  on_expiry text DEFAULT 'expire'::text NOT NULL,
+  expired_at timestamp with time zone,
+  flow_id uuid,
+  flow_version integer,
+  run_expires_at timestamp with time zone,
+  redact text[] DEFAULT '{}'::text[] NOT NULL,
+  routing jsonb,
+  execution_status text,
+  execution_message text,
+  execution_url text,
+  execution_reported_at timestamp with time zone,
+  revocable_for_seconds integer,
+  revoked_at timestamp with time zone,
+  revoked_by_type text,
+  revoked_by_id uuid,
+  revoked_by_name text,
+  revocation_reason text,
+  waiter_state text,
+  waiter_reason text,
+  waiter_since timestamp with time zone,
+  waiter_checked_at timestamp with time zone,
+  created_via text DEFAULT 'v1'::text NOT NULL,
+  CONSTRAINT approvals_pkey PRIMARY KEY (id),
+  CONSTRAINT approvals_external_id_key UNIQUE (org_id, external_id),
+  CONSTRAINT approvals_idempotency_key UNIQUE (org_id, idempotency_key),
+  CONSTRAINT approvals_seq_key UNIQUE (seq),
+  CONSTRAINT approvals_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
+  CONSTRAINT approvals_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id),
+  CONSTRAINT approvals_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT approvals_execution_status_check CHECK (execution_status = ANY (ARRAY['started'::text, 'succeeded'::text, 'failed'::text])),
+  CONSTRAINT approvals_on_expiry_check CHECK (on_expiry = ANY (ARRAY['expire'::text, 'approve'::text, 'reject'::text])),
+  CONSTRAINT approvals_priority_check CHECK (priority = ANY (ARRAY['low'::text, 'medium'::text, 'high'::text, 'critical'::text])),
+  CONSTRAINT approvals_requested_by_type_check CHECK (requested_by_type = ANY (ARRAY['connection'::text, 'user'::text, 'system'::text])),
+  CONSTRAINT approvals_required_approvals_check CHECK (required_approvals >= 1),
+  CONSTRAINT approvals_revocable_for_seconds_check CHECK (revocable_for_seconds >= 1 AND revocable_for_seconds <= 86400),
+  CONSTRAINT approvals_revoked_by_type_check CHECK (revoked_by_type = ANY (ARRAY['connection'::text, 'user'::text])),
+  CONSTRAINT approvals_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'cancelled'::text, 'expired'::text])),
+  CONSTRAINT approvals_waiter_state_check CHECK (waiter_state = ANY (ARRAY['present'::text, 'gone'::text]))
+);
+CREATE INDEX approvals_closed_idx ON approvals USING btree (COALESCE(decided_at, cancelled_at, expired_at)) WHERE (status <> 'pending'::text);
+CREATE INDEX approvals_created_idx ON approvals USING btree (org_id, created_at DESC, seq DESC);
+CREATE INDEX approvals_decided_idx ON approvals USING btree (org_id, decided_at DESC, seq DESC) WHERE (decided_at IS NOT NULL);
+CREATE INDEX approvals_entity_idx ON approvals USING btree (org_id, ((resource ->> 'type'::text)), ((resource ->> 'id'::text)), created_at DESC) WHERE (resource IS NOT NULL);
+CREATE INDEX approvals_expiry_idx ON approvals USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL));
+CREATE INDEX approvals_flow_runs_idx ON approvals USING btree (flow_id, seq) WHERE (flow_id IS NOT NULL);
+CREATE INDEX approvals_search_idx ON approvals USING gin (search_vector);
+CREATE INDEX approvals_status_created_idx ON approvals USING btree (org_id, status, created_at DESC, seq DESC);
+CREATE INDEX approvals_tags_idx ON approvals USING gin (tags jsonb_path_ops);
+CREATE INDEX approvals_updated_idx ON approvals USING btree (org_id, updated_at DESC, seq DESC);
+CREATE TRIGGER approval_counts_delete AFTER DELETE ON approvals REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_delete();
+CREATE TRIGGER approval_counts_insert AFTER INSERT ON approvals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_insert();
+CREATE TRIGGER approval_counts_truncate AFTER TRUNCATE ON approvals FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_truncate();
+CREATE TRIGGER approval_counts_update AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION approval_counts_update();
+CREATE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION timers_cancel();
+
+CREATE TABLE audit_log (
+  id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  org_id uuid NOT NULL,
+  type text NOT NULL,
+  actor_type text NOT NULL,
+  actor_id uuid,
+  actor_name text,
+  target_type text,
+  target_id text,
+  details jsonb DEFAULT '{}'::jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT audit_log_pkey PRIMARY KEY (id),
+  CONSTRAINT audit_log_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT audit_log_actor_type_check CHECK (actor_type = ANY (ARRAY['user'::text, 'connection'::text, 'system'::text])),
+  CONSTRAINT audit_log_check CHECK ((actor_type = 'system'::text) = (actor_id IS NULL)),
+  CONSTRAINT audit_log_type_check CHECK (length(type) >= 1 AND length(type) <= 100)
+);
+CREATE INDEX audit_log_actor_idx ON audit_log USING btree (org_id, actor_id, id DESC) WHERE (actor_id IS NOT NULL);
+CREATE INDEX audit_log_org_idx ON audit_log USING btree (org_id, id DESC);
+CREATE INDEX audit_log_type_idx ON audit_log USING btree (org_id, type, id DESC);
+CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+CREATE TABLE callback_secrets (
+  org_id uuid NOT NULL,
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_expires_at timestamp with time zone,
+  rotated_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT callback_secrets_pkey PRIMARY KEY (org_id),
+  CONSTRAINT callback_secrets_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
+CREATE TABLE comments (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  approval_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  author_type text NOT NULL,
+  user_id uuid,
+  connection_id uuid,
+  author_name text,
+  body text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT comments_pkey PRIMARY KEY (id),
+  CONSTRAINT comments_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT comments_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT comments_author_type_check CHECK (author_type = ANY (ARRAY['connection'::text, 'user'::text]))
+);
+CREATE INDEX comments_approval_idx ON comments USING btree (approval_id, created_at);
+
+CREATE TABLE connections (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  name text NOT NULL,
+  auth_type text DEFAULT 'api_key'::text NOT NULL,
+  key_hash text,
+  key_prefix text,
+  scopes text[] NOT NULL,
+  rate_limit integer DEFAULT 100 NOT NULL,
+  user_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  revoked_at timestamp with time zone,
+  created_by_user_id uuid,
+  rate_limit_window text DEFAULT 'hour'::text NOT NULL,
+  CONSTRAINT connections_pkey PRIMARY KEY (id),
+  CONSTRAINT connections_key_hash_key UNIQUE (key_hash),
+  CONSTRAINT connections_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
+  CONSTRAINT connections_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT connections_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT connections_auth_type_check CHECK (auth_type = ANY (ARRAY['api_key'::text, 'oauth'::text])),
+  CONSTRAINT connections_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
+  CONSTRAINT connections_rate_limit_check CHECK (rate_limit >= 1 AND rate_limit <= 10000),
+  CONSTRAINT connections_rate_limit_window_check CHECK (rate_limit_window = ANY (ARRAY['minute'::text, 'hour'::text]))
+);
+CREATE INDEX connections_created_by_idx ON connections USING btree (org_id, created_by_user_id) WHERE (revoked_at IS NULL);
+CREATE INDEX connections_org_idx ON connections USING btree (org_id, created_at DESC);
+CREATE TRIGGER connections_auth_change AFTER DELETE OR UPDATE ON connections FOR EACH ROW EXECUTE FUNCTION announce_auth_change('connection');
+
+CREATE TABLE decision_links (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  token_hash text NOT NULL,
+  token_sealed text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  decision text NOT NULL,
+  delivery_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT decision_links_pkey PRIMARY KEY (id),
+  CONSTRAINT decision_links_delivery_id_decision_key UNIQUE (delivery_id, decision),
+  CONSTRAINT decision_links_token_hash_key UNIQUE (token_hash),
+  CONSTRAINT decision_links_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT decision_links_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES deliveries(id),
+  CONSTRAINT decision_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT decision_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT decision_links_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text]))
+);
+CREATE INDEX decision_links_approval_idx ON decision_links USING btree (approval_id);
+
+CREATE TABLE delegations (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  delegate_id uuid NOT NULL,
+  starts_at timestamp with time zone NOT NULL,
+  ends_at timestamp with time zone NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT delegations_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT delegations_delegate_id_fkey FOREIGN KEY (delegate_id) REFERENCES users(id),
+  CONSTRAINT delegations_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT delegations_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT delegations_check CHECK (delegate_id <> user_id),
+  CONSTRAINT delegations_check1 CHECK (ends_at > starts_at)
+);
+CREATE INDEX delegations_delegate_idx ON delegations USING btree (org_id, delegate_id);
+
+CREATE TABLE deliveries (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  seq bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  event_id bigint,
+  org_id uuid NOT NULL,
+  approval_id uuid,
+  event_type text,
+  sealed jsonb,
+  body text,
+  status text DEFAULT 'pending'::text NOT NULL,
+  attempts integer DEFAULT 0 NOT NULL,
+  schedule_base integer DEFAULT 0 NOT NULL,
+  next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+  lease_until timestamp with time zone,
+  last_status integer,
+  last_error text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  delivered_at timestamp with time zone,
+  recipient_user_id uuid,
+  channel text NOT NULL,
+  kind text NOT NULL,
+  payload jsonb DEFAULT '{}'::jsonb NOT NULL,
+  dedupe_key text,
+  CONSTRAINT deliveries_pkey PRIMARY KEY (id),
+  CONSTRAINT deliveries_seq_key UNIQUE (seq),
+  CONSTRAINT deliveries_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT deliveries_event_id_fkey FOREIGN KEY (event_id) REFERENCES events(id),
+  CONSTRAINT deliveries_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT deliveries_recipient_user_id_fkey FOREIGN KEY (recipient_user_id) REFERENCES users(id),
+  CONSTRAINT deliveries_channel_check CHECK (channel ~ '^[a-z][a-z0-9_]{0,31}$'::text),
+  CONSTRAINT deliveries_event_type_check CHECK ((event_id IS NULL) = (event_type IS NULL)),
+  CONSTRAINT deliveries_kind_check CHECK (kind ~ '^[a-z][a-z0-9_]{0,63}$'::text),
+  CONSTRAINT deliveries_status_check CHECK (status = ANY (ARRAY['pending'::text, 'delivering'::text, 'delivered'::text, 'failed'::text, 'gone'::text]))
+);
+CREATE INDEX deliveries_approval_idx ON deliveries USING btree (approval_id, seq DESC) WHERE (approval_id IS NOT NULL);
+CREATE UNIQUE INDEX deliveries_dedupe_key ON deliveries USING btree (channel, dedupe_key) WHERE (dedupe_key IS NOT NULL);
+CREATE INDEX deliveries_due_idx ON deliveries USING btree (next_attempt_at) WHERE (status = ANY (ARRAY['pending'::text, 'delivering'::text]));
+CREATE INDEX deliveries_event_idx ON deliveries USING btree (event_id);
+CREATE INDEX deliveries_org_idx ON deliveries USING btree (org_id, seq DESC);
+CREATE INDEX deliveries_subscription_idx ON deliveries USING btree ((((payload ->> 'subscription_id'::text))::uuid), seq DESC) WHERE ((channel = 'webhook'::text) AND (kind = 'subscription'::text));
+
+CREATE TABLE delivery_attempts (
+  delivery_id uuid NOT NULL,
+  attempt integer NOT NULL,
+  started_at timestamp with time zone NOT NULL,
+  duration_ms integer NOT NULL,
+  status_code integer,
+  error text,
+  worker text NOT NULL,
+  CONSTRAINT delivery_attempts_pkey PRIMARY KEY (delivery_id, attempt),
+  CONSTRAINT delivery_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES deliveries(id),
+  CONSTRAINT delivery_attempts_attempt_check CHECK (attempt >= 1)
+);
+
+CREATE TABLE events (
+  id bigint DEFAULT nextval('events_id_seq'::regclass) NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid,
+  type text NOT NULL,
+  actor_type text NOT NULL,
+  actor_id uuid,
+  actor_name text,
+  from_status text,
+  to_status text,
+  data jsonb DEFAULT '{}'::jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  xid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+  CONSTRAINT events_pkey PRIMARY KEY (id),
+  CONSTRAINT events_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT events_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT events_actor_type_check CHECK (actor_type = ANY (ARRAY['connection'::text, 'user'::text, 'system'::text]))
+);
+CREATE INDEX events_approval_idx ON events USING btree (approval_id, id);
+CREATE INDEX events_org_xid_idx ON events USING btree (org_id, xid, id);
+CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only();
+CREATE TRIGGER events_fan_out AFTER INSERT ON events FOR EACH ROW WHEN ((new.type <> 'approval.created'::text)) EXECUTE FUNCTION events_fan_out();
+
+CREATE TABLE flow_versions (
+  flow_id uuid NOT NULL,
+  version integer NOT NULL,
+  definition jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT flow_versions_pkey PRIMARY KEY (flow_id, version),
+  CONSTRAINT flow_versions_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id)
+);
+
+CREATE TABLE flows (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  name text NOT NULL,
+  version integer DEFAULT 1 NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  deleted_at timestamp with time zone,
+  CONSTRAINT flows_pkey PRIMARY KEY (id),
+  CONSTRAINT flows_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT flows_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
+);
+CREATE UNIQUE INDEX flows_org_name_key ON flows USING btree (org_id, lower(name)) WHERE (deleted_at IS NULL);
+
+CREATE TABLE memberships (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  role text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  see_sensitive boolean DEFAULT false NOT NULL,
+  CONSTRAINT memberships_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT memberships_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT memberships_role_check CHECK (role = ANY (ARRAY['admin'::text, 'approver'::text, 'viewer'::text]))
+);
+
+CREATE TABLE notification_preferences (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  preferences jsonb NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT notification_preferences_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT notification_preferences_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT notification_preferences_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE oauth_client_blocks (
+  org_id uuid NOT NULL,
+  client_id uuid NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT oauth_client_blocks_pkey PRIMARY KEY (org_id, client_id),
+  CONSTRAINT oauth_client_blocks_client_id_fkey FOREIGN KEY (client_id) REFERENCES oauth_clients(id),
+  CONSTRAINT oauth_client_blocks_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
+CREATE TABLE oauth_clients (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid,
+  client_id text NOT NULL,
+  client_secret_hash text,
+  name text NOT NULL,
+  redirect_uris text[] NOT NULL,
+  scopes text[] NOT NULL,
+  rate_limit integer DEFAULT 100 NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  revoked_at timestamp with time zone,
+  rate_limit_window text DEFAULT 'hour'::text NOT NULL,
+  registration text DEFAULT 'admin'::text NOT NULL,
+  CONSTRAINT oauth_clients_pkey PRIMARY KEY (id),
+  CONSTRAINT oauth_clients_client_id_key UNIQUE (client_id),
+  CONSTRAINT oauth_clients_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT oauth_clients_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
+  CONSTRAINT oauth_clients_rate_limit_check CHECK (rate_limit >= 1 AND rate_limit <= 10000),
+  CONSTRAINT oauth_clients_rate_limit_window_check CHECK (rate_limit_window = ANY (ARRAY['minute'::text, 'hour'::text])),
+  CONSTRAINT oauth_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 20),
+  CONSTRAINT oauth_clients_registration_check CHECK (registration = ANY (ARRAY['admin'::text, 'dynamic'::text])),
+  CONSTRAINT oauth_clients_registration_shape CHECK (registration = 'admin'::text AND org_id IS NOT NULL AND client_secret_hash IS NOT NULL OR registration = 'dynamic'::text AND org_id IS NULL AND client_secret_hash IS NULL)
+);
+CREATE INDEX oauth_clients_dynamic_created_idx ON oauth_clients USING btree (created_at) WHERE (registration = 'dynamic'::text);
+CREATE INDEX oauth_clients_org_idx ON oauth_clients USING btree (org_id, created_at DESC);
+
+CREATE TABLE oauth_codes (
+  code_hash text NOT NULL,
+  client_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  redirect_uri text NOT NULL,
+  scopes text[] NOT NULL,
+  code_challenge text,
+  code_challenge_method text,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  reuse_detected_at timestamp with time zone,
+  connection_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  resource text,
+  CONSTRAINT oauth_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT oauth_codes_client_id_fkey FOREIGN KEY (client_id) REFERENCES oauth_clients(id),
+  CONSTRAINT oauth_codes_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
+  CONSTRAINT oauth_codes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT oauth_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT oauth_codes_code_challenge_method_check CHECK (code_challenge_method = 'S256'::text)
+);
+CREATE INDEX oauth_codes_client_idx ON oauth_codes USING btree (client_id);
+CREATE INDEX oauth_codes_org_client_idx ON oauth_codes USING btree (org_id, client_id);
+
+CREATE TABLE oauth_tokens (
+  token_hash text NOT NULL,
+  kind text NOT NULL,
+  connection_id uuid NOT NULL,
+  client_id uuid NOT NULL,
+  scopes text[] NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  revoked_at timestamp with time zone,
+  rotated_at timestamp with time zone,
+  successor_ciphertext text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  resource text,
+  CONSTRAINT oauth_tokens_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT oauth_tokens_client_id_fkey FOREIGN KEY (client_id) REFERENCES oauth_clients(id),
+  CONSTRAINT oauth_tokens_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
+  CONSTRAINT oauth_tokens_kind_check CHECK (kind = ANY (ARRAY['access'::text, 'refresh'::text]))
+);
+CREATE INDEX oauth_tokens_connection_idx ON oauth_tokens USING btree (connection_id);
+
+CREATE TABLE orgs (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  slug text NOT NULL,
+  name text NOT NULL,
+  emergency_stop boolean DEFAULT false NOT NULL,
+  emergency_stop_changed_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  admin_override boolean DEFAULT false NOT NULL,
+  resolve_policy text DEFAULT 'approvers'::text NOT NULL,
+  notification_defaults jsonb,
+  reminder_policy jsonb,
+  CONSTRAINT orgs_pkey PRIMARY KEY (id),
+  CONSTRAINT orgs_slug_key UNIQUE (slug),
+  CONSTRAINT orgs_resolve_policy_check CHECK (resolve_policy = ANY (ARRAY['approvers'::text, 'admin_only'::text])),
+  CONSTRAINT orgs_slug_check CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text)
+);
+CREATE TRIGGER orgs_auth_change AFTER DELETE OR UPDATE ON orgs FOR EACH ROW EXECUTE FUNCTION announce_auth_change('org');
+
+CREATE TABLE routing_rule_sets (
+  org_id uuid NOT NULL,
+  version integer NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_by_type text NOT NULL,
+  updated_by_id uuid,
+  CONSTRAINT routing_rule_sets_pkey PRIMARY KEY (org_id),
+  CONSTRAINT routing_rule_sets_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT routing_rule_sets_updated_by_type_check CHECK (updated_by_type = ANY (ARRAY['user'::text, 'connection'::text, 'system'::text])),
+  CONSTRAINT routing_rule_sets_version_check CHECK (version >= 1)
+);
+
+CREATE TABLE routing_rules (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  position integer NOT NULL,
+  name text NOT NULL,
+  enabled boolean DEFAULT true NOT NULL,
+  match jsonb NOT NULL,
+  action jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT routing_rules_pkey PRIMARY KEY (id),
+  CONSTRAINT routing_rules_org_id_position_key UNIQUE (org_id, "position"),
+  CONSTRAINT routing_rules_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT routing_rules_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
+  CONSTRAINT routing_rules_position_check CHECK ("position" >= 1)
+);
+
+CREATE TABLE schema_migrations (
+  name text NOT NULL,
+  applied_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT schema_migrations_pkey PRIMARY KEY (name)
+);
+
+CREATE TABLE sent_messages (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  delivery_id uuid NOT NULL,
+  recipient_user_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  address jsonb NOT NULL,
+  channel text NOT NULL,
+  CONSTRAINT sent_messages_pkey PRIMARY KEY (id),
+  CONSTRAINT sent_messages_delivery_id_key UNIQUE (delivery_id),
+  CONSTRAINT slack_messages_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
+  CONSTRAINT slack_messages_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES deliveries(id),
+  CONSTRAINT slack_messages_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT slack_messages_recipient_user_id_fkey FOREIGN KEY (recipient_user_id) REFERENCES users(id)
+);
+CREATE UNIQUE INDEX sent_messages_address_key ON sent_messages USING btree (channel, address);
+CREATE INDEX sent_messages_approval_idx ON sent_messages USING btree (approval_id);
+
+CREATE TABLE sessions (
+  token_hash text NOT NULL,
+  user_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT sessions_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT sessions_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+);
+
+CREATE TABLE sign_in_tokens (
+  token_hash text NOT NULL,
+  user_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  resets_password boolean DEFAULT false NOT NULL,
+  invite_role text,
+  CONSTRAINT sign_in_tokens_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT sign_in_tokens_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT sign_in_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT sign_in_tokens_invite_role_check CHECK (invite_role = ANY (ARRAY['admin'::text, 'approver'::text, 'viewer'::text]))
+);
+
+CREATE TABLE slack_settings (
+  org_id uuid NOT NULL,
+  bot_token text NOT NULL,
+  signing_secret text NOT NULL,
+  default_channel text,
+  dm_approvers boolean DEFAULT false NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT slack_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT slack_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
+CREATE TABLE team_members (
+  team_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  added_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT team_members_pkey PRIMARY KEY (team_id, user_id),
+  CONSTRAINT team_members_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT team_members_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams(id) ON DELETE CASCADE,
+  CONSTRAINT team_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+);
+CREATE INDEX team_members_user_idx ON team_members USING btree (org_id, user_id);
+
+CREATE TABLE teams (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  name text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT teams_pkey PRIMARY KEY (id),
+  CONSTRAINT teams_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT teams_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
+);
+CREATE UNIQUE INDEX teams_org_name_key ON teams USING btree (org_id, lower(name));
+
+CREATE TABLE timers (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  kind text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid,
+  step_order integer DEFAULT 0 NOT NULL,
+  seq integer DEFAULT 1 NOT NULL,
+  user_id uuid,
+  digest_day date,
+  fire_at timestamp with time zone NOT NULL,
+  fired_at timestamp with time zone,
+  cancelled_at timestamp with time zone,
+  outcome text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT timers_pkey PRIMARY KEY (id),
+  CONSTRAINT timers_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT timers_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT timers_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT timers_check CHECK ((kind = 'digest'::text) = (approval_id IS NULL)),
+  CONSTRAINT timers_check1 CHECK ((kind = 'digest'::text) = (user_id IS NOT NULL AND digest_day IS NOT NULL)),
+  CONSTRAINT timers_kind_check CHECK (kind = ANY (ARRAY['remind'::text, 'escalate'::text, 'digest'::text]))
+);
+CREATE UNIQUE INDEX timers_digest_key ON timers USING btree (org_id, user_id, digest_day) WHERE (kind = 'digest'::text);
+CREATE INDEX timers_due_idx ON timers USING btree (fire_at) WHERE ((fired_at IS NULL) AND (cancelled_at IS NULL));
+CREATE UNIQUE INDEX timers_step_key ON timers USING btree (approval_id, step_order, kind, seq) WHERE (approval_id IS NOT NULL);
+CREATE INDEX timers_waiting_idx ON timers USING btree (approval_id) WHERE ((fired_at IS NULL) AND (cancelled_at IS NULL));
+
+CREATE TABLE users (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  email text NOT NULL,
+  name text,
+  password_hash text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT users_pkey PRIMARY KEY (id)
+);
+CREATE UNIQUE INDEX users_email_key ON users USING btree (lower(email));
+
+CREATE TABLE waiter_probes (
+  approval_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  kind text DEFAULT 'callback'::text NOT NULL,
+  last_waited_at timestamp with time zone,
+  next_probe_at timestamp with time zone NOT NULL,
+  lease_until timestamp with time zone,
+  probes integer DEFAULT 0 NOT NULL,
+  unreachable_since timestamp with time zone,
+  last_status integer,
+  last_error text,
+  last_probed_at timestamp with time zone,
+  done_at timestamp with time zone,
+  CONSTRAINT waiter_probes_pkey PRIMARY KEY (approval_id),
+  CONSTRAINT waiter_probes_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT waiter_probes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT waiter_probes_kind_check CHECK (kind = ANY (ARRAY['callback'::text, 'poll'::text]))
+);
+CREATE INDEX waiter_probes_due_idx ON waiter_probes USING btree (next_probe_at) WHERE (done_at IS NULL);
+
+CREATE TABLE webhook_subscriptions (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  url text NOT NULL,
+  events text[] NOT NULL,
+  description text,
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_expires_at timestamp with time zone,
+  secret_rotated_at timestamp with time zone,
+  status text DEFAULT 'active'::text NOT NULL,
+  disabled_reason text,
+  created_by_type text NOT NULL,
+  created_by_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  disabled_at timestamp with time zone,
+  deleted_at timestamp with time zone,
+  created_by_connection_id uuid,
+  CONSTRAINT webhook_subscriptions_pkey PRIMARY KEY (id),
+  CONSTRAINT webhook_subscriptions_created_by_connection_id_fkey FOREIGN KEY (created_by_connection_id) REFERENCES connections(id),
+  CONSTRAINT webhook_subscriptions_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT webhook_subscriptions_created_by_type_check CHECK (created_by_type = ANY (ARRAY['connection'::text, 'user'::text])),
+  CONSTRAINT webhook_subscriptions_events_check CHECK (cardinality(events) >= 1),
+  CONSTRAINT webhook_subscriptions_status_check CHECK (status = ANY (ARRAY['active'::text, 'disabled'::text, 'deleted'::text]))
+);
+CREATE INDEX webhook_subscriptions_connection_idx ON webhook_subscriptions USING btree (created_by_connection_id) WHERE (status = 'active'::text);
+CREATE INDEX webhook_subscriptions_creator_idx ON webhook_subscriptions USING btree (org_id, created_by_id) WHERE (status = 'active'::text);
+CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree (org_id, created_at) WHERE (status <> 'deleted'::text);
+
+-- Functions (source: storage/functions/):
+--   announce_auth_change() → trigger
+--   approval_counts_delete() → trigger
+--   approval_counts_insert() → trigger
+--   approval_counts_truncate() → trigger
+--   approval_counts_update() → trigger
+--   audit_log_append_only() → trigger
+--   events_append_only() → trigger
+--   events_fan_out() → trigger
+--   greenlight_callback_event_types() → text[]
+--   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
+--   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
+--   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean)
+--   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean)
+--   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)
+--   greenlight_final_event_types() → text[]
+--   greenlight_fold_approval_counts() → integer
+--   greenlight_lock_pending(p_org uuid, p_approval uuid) → approvals
+--   greenlight_notification_kind(p_event_type text) → text
+--   greenlight_org_chats(p_org uuid) → boolean
+--   greenlight_purge_closed(p_before timestamp with time zone, p_limit integer, p_older_than_days integer) → TABLE(org_id uuid, requests integer)
+--   greenlight_queue_message_updates(p_approval uuid, p_message uuid, p_event bigint) → integer
+--   greenlight_stand_in(p_org uuid, p_user uuid) → uuid
+--   greenlight_step_access(p_step approval_steps, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → text
+--   greenlight_step_approved(p_step approval_steps, p_requester_user uuid) → boolean
+--   greenlight_step_asked(p_step approval_steps) → TABLE(user_id uuid, on_behalf_of uuid)
+--   greenlight_step_people(p_step approval_steps) → SETOF uuid
+--   timers_cancel() → trigger
+--   timers_follow_steps() → trigger
