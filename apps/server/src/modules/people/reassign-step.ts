@@ -4,7 +4,7 @@ import type { Database } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { actorOf as eventActor, appendEvent } from '../../core/events.ts';
 import { actorOf as auditActor, recordAudit } from '../../core/audit.ts';
-import { lockPending } from '../../core/state-machine.ts';
+import { lockPending } from '../../core/approvals/index.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../../core/step-record.ts';
 import { approverIssues } from '../../core/approvers.ts';
 import { wellFormed } from '../../core/text.ts';

@@ -4,7 +4,7 @@ import type { AuthContext } from '../../context.ts';
 import type { Database } from '../../storage/database.ts';
 import { ApiError } from '../../errors.ts';
 import { actorOf, appendEvent } from '../../core/events.ts';
-import { lockPending } from '../../core/state-machine.ts';
+import { lockPending } from '../../core/approvals/index.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../../core/step-record.ts';
 import { approverIssues } from '../../core/approvers.ts';
 

@@ -69,15 +69,15 @@
  *   queued for it.
  */
 import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReason, EventType, ReportExecutionBody, RevokeApprovalBody, Step } from '@greenlight/contract';
-import { sqlState, type Database, type Queryable } from '../storage/database.ts';
-import { ApiError, emergencyStop, notFound } from '../errors.ts';
-import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
-import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from './approval-record.ts';
-import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type EventRow } from './events.ts';
-import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
+import { sqlState, type Database, type Queryable } from '../../storage/database.ts';
+import { ApiError, emergencyStop, notFound } from '../../errors.ts';
+import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
+import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
+import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
-import { wellFormed } from './text.ts';
-import { secretKeys } from '../security/sealed.ts';
+import { wellFormed } from '../text.ts';
+import { secretKeys } from '../../security/sealed.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
