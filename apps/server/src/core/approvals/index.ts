@@ -2,18 +2,29 @@
  * The request's life: every transition of an approval request, and the only import surface of
  * core/approvals. Nothing outside this folder (and storage/functions/, the SQL it runs) writes the
  * approval tables (approvals, approval_steps, approval_votes, approval_counts): eslint.config.js
- * refuses an INSERT, UPDATE or DELETE of them anywhere else in apps/server/src but tests.
+ * refuses an INSERT, UPDATE or DELETE of them, or a call of a transition's SQL function, anywhere
+ * else in apps/server/src but tests (lint.security.test.ts), and an import of any other file here.
  *
- * Each transition, where it is written, and the SQL function it runs (storage/functions/<name>.sql):
+ * Each transition, the function to call, and the SQL function it runs (storage/functions/<name>.sql;
+ * "-" where its statements are in the TypeScript itself):
  *
- *   create            state-machine.ts `create` → create-batch.ts   greenlight_create_approvals, greenlight_create_approval
- *   guard             state-machine.ts `lockPending`                greenlight_lock_pending (before cancel, steps, reassign)
- *   vote, decide      state-machine.ts `decide`                     greenlight_decide
- *   step vote         state-machine.ts `decideStep`                 greenlight_decide (with a step)
- *   cancel            state-machine.ts `cancel`                     greenlight_cancel
- *   execution receipt state-machine.ts `reportExecution`           (none: its own UPDATE)
- *   revoke            state-machine.ts `revoke`                     (none: its own UPDATE)
- *   expire, auto-decide state-machine.ts `expireDue`               (none: its own UPDATE)
+ *   transition               function (go to its definition)                  file               SQL function
+ *   create                   {@link create}                                   state-machine.ts   greenlight_create_approvals, greenlight_create_approval (create-batch.ts)
+ *   guard of every change    {@link lockPending}                              state-machine.ts   greenlight_lock_pending
+ *   vote, decide             {@link decide}                                   state-machine.ts   greenlight_decide
+ *   vote on a named step     {@link decideStep}                               state-machine.ts   greenlight_decide
+ *   cancel                   {@link cancel}                                   state-machine.ts   greenlight_cancel
+ *   execution receipt        {@link reportExecution}                          state-machine.ts   -
+ *   revoke                   {@link revoke}                                   state-machine.ts   -
+ *   expire, auto-decide      {@link expireDue}                                state-machine.ts   -
+ *   configure steps          {@link configureApprovalSteps}                   steps.ts           greenlight_lock_pending
+ *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_lock_pending
+ *   escalate a step          {@link escalateStep}                             escalate.ts        -
+ *   flag a waiter gone       {@link markWaiterGone}                           waiter.ts          -
+ *   … present, returned      {@link markWaiterPresent}, {@link markWaitedOnByLongPoll}, {@link markWaiterInconclusive}
+ *   … looked at, unprobed    {@link noteWaiterChecked}, {@link noteWaiterUnprobed}
+ *   count a comment          {@link countComment}                             comments.ts        -
+ *   purge closed requests    {@link purgeClosed}                              purge.ts           greenlight_purge_closed
  *
  * state-machine.ts states the rules each transition checks. Triggers keep what follows from these
  * writes: approval_counts.sql (the per-org counters), events_fan_out.sql (deliveries of the events),
@@ -39,3 +50,8 @@ export {
   type VoteInput,
 } from './state-machine.ts';
 export type { CreateItem, RunStepDefinition } from './create-batch.ts';
+export { configureApprovalSteps, reassignApprovalStep } from './steps.ts';
+export { escalateStep } from './escalate.ts';
+export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';
+export { countComment } from './comments.ts';
+export { purgeClosed } from './purge.ts';
