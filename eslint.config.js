@@ -38,7 +38,7 @@ const layers = [
  * functions it runs (storage/functions/) write these tables; tests may seed rows.
  */
 const approvalWrite = String.raw`\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(approvals|approval_steps|approval_votes|approval_counts)\b`;
-const transitionCall = String.raw`\bgreenlight_(create_approvals?|lock_pending|decide|cancel|purge_closed)\s*\(`;
+const transitionCall = String.raw`\bgreenlight_(create_approvals?|lock_pending|decide|cancel|purge_closed|fold_approval_counts)\s*\(`;
 const approvalWritesMessage =
   'only core/approvals writes the approval tables (approvals, approval_steps, approval_votes, approval_counts) or runs their transitions: call a transition from core/approvals/index.ts';
 export const approvalWriteSelectors = [approvalWrite, transitionCall].flatMap((re) => [

@@ -25,6 +25,7 @@
  *   … looked at, unprobed    {@link noteWaiterChecked}, {@link noteWaiterUnprobed}
  *   count a comment          {@link countComment}                             comments.ts        -
  *   purge closed requests    {@link purgeClosed}                              purge.ts           greenlight_purge_closed
+ *   fold the list counters   {@link foldApprovalCounts}                       counts.ts          greenlight_fold_approval_counts
  *
  * state-machine.ts states the rules each transition checks. Triggers keep what follows from these
  * writes: approval_counts.sql (the per-org counters), events_fan_out.sql (deliveries of the events),
@@ -55,3 +56,4 @@ export { escalateStep } from './escalate.ts';
 export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';
 export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
+export { foldApprovalCounts } from './counts.ts';
