@@ -9,7 +9,7 @@ const server = 'apps/server/src';
  * The server's layers, lowest first. A layer may import the ones below it, never one above, type
  * imports included (they are dependencies of the design if not of the bundle):
  *   storage, events, security, errors.ts, metrics  the database, LISTEN/NOTIFY, tokens, the error type, counters
- *   core                                        the approval state machine and its records
+ *   core                                        the request's transitions (core/approvals) and its records
  *   delivery                                    the outbox: claim, lease, retry schedule, stop-hold, attempt log (no channel)
  *   channels                                    the ways out, one folder each (webhook, email, slack), registered once
  *   notify                                      who is told what, when, through each person's channels
@@ -32,6 +32,20 @@ const layers = [
   { name: 'core', paths: ['core'] },
   { name: 'base', paths: ['storage', 'events', 'security', 'errors.ts', 'metrics'] },
 ];
+/**
+ * Writes of the approval tables, and calls of the transitions' SQL functions, in a string or a
+ * template. Only core/approvals (the one module of every transition of a request) and the SQL
+ * functions it runs (storage/functions/) write these tables; tests may seed rows.
+ */
+const approvalWrite = String.raw`\b(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(approvals|approval_steps|approval_votes|approval_counts)\b`;
+const transitionCall = String.raw`\bgreenlight_(create_approvals?|lock_pending|decide|cancel|purge_closed|fold_approval_counts)\s*\(`;
+const approvalWritesMessage =
+  'only core/approvals writes the approval tables (approvals, approval_steps, approval_votes, approval_counts) or runs their transitions: call a transition from core/approvals/index.ts';
+export const approvalWriteSelectors = [approvalWrite, transitionCall].flatMap((re) => [
+  { selector: `Literal[value=/${re}/i]`, message: approvalWritesMessage },
+  { selector: `TemplateElement[value.raw=/${re}/i]`, message: approvalWritesMessage },
+]);
+
 const importSettings = {
   'import-x/resolver-next': [createNodeResolver()],
   'import-x/extensions': ['.ts', '.js', '.mjs'],
@@ -71,5 +85,14 @@ export default tseslint.config(
     plugins: { 'import-x': importX },
     settings: importSettings,
     rules: { 'import-x/no-restricted-paths': ['error', { zones }] },
+  },
+  {
+    files: [`${server}/**/*.ts`],
+    ignores: ['**/*.test.ts', `${server}/testing/**`, `${server}/core/approvals/**`],
+    rules: {
+      'no-restricted-syntax': ['error', ...approvalWriteSelectors],
+      // core/approvals is reached through its index.ts only, so its surface is the list of transitions.
+      'no-restricted-imports': ['error', { patterns: [{ regex: String.raw`core/approvals/(?!index\.ts$)`, message: 'import core/approvals through its index.ts' }] }],
+    },
   },
 );

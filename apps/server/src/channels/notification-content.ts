@@ -58,7 +58,7 @@ export async function askingAbout(db: Queryable, approvalId: string | null, user
   return { request: shownTo(viewer, a), viewer };
 }
 
-/** What a receipt's event says (core/state-machine.ts `reportExecution`), as it recorded it: a later receipt does not change this message. */
+/** What a receipt's event says (core/approvals/state-machine.ts `reportExecution`), as it recorded it: a later receipt does not change this message. */
 export interface Receipt {
   status: 'started' | 'succeeded' | 'failed';
   message: string | null;

@@ -60,7 +60,7 @@ export interface ApprovalRecord {
   execution_message: string | null;
   execution_url: string | null;
   execution_reported_at: Date | null;
-  /** The revoke window after an approval (core/state-machine.ts, revoke), and the revocation. */
+  /** The revoke window after an approval (core/approvals/state-machine.ts, revoke), and the revocation. */
   revocable_for_seconds: number | null;
   revoked_at: Date | null;
   revoked_by_type: 'connection' | 'user' | null;

@@ -59,7 +59,7 @@ export interface EventInput {
  * delivery, the outbox rows commit together with the change they describe, or not at all.
  *
  * The fan-out happens inside this same INSERT (storage/functions/events_fan_out.sql): a trigger
- * rather than CTEs here, because the transitions of state-machine.ts insert events in their own
+ * rather than CTEs here, because the transitions of approvals/state-machine.ts insert events in their own
  * statements, and every path must fan out with no extra round trip. The event is announced on
  * EVENTS_CHANNEL once the caller's transaction commits (`Queryable.notify`).
  */

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
 import { listWithBound } from '../testing/list-approvals.ts';
-import { expireDue } from '../core/state-machine.ts';
-import { foldApprovalCounts } from './search-index-upkeep.ts';
+import { expireDue, foldApprovalCounts } from '../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {

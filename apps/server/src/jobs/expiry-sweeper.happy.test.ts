@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
-import { EXPIRY_BATCH_SIZE, expireDue } from '../core/state-machine.ts';
+import { EXPIRY_BATCH_SIZE, expireDue } from '../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { BATCH_TARGET_MS, nextBatchSize, purgeClosedBatch } from './retention.ts';
-import { expireDue } from '../core/state-machine.ts';
+import { expireDue } from '../core/approvals/index.ts';
 
 let server: TestServer;
 let seed: SeededOrg;

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
+import { purgeClosed } from '../core/approvals/index.ts';
 import { every, type Job } from './every.ts';
 
 /**
  * One batch of retention: at most `limit` requests closed before `before`, with what refers to them,
  * removed, and each org's share recorded in its audit log, by one statement in its own transaction
- * (storage/functions/greenlight_purge_closed.sql). Returns how many requests it removed, and how long
+ * (core/approvals/purge.ts). Returns how many requests it removed, and how long
  * it took from asking for the database to its commit: at least as long as it held the database, which
  * a request arriving meanwhile waits for (on the embedded database, the time it waited for the
  * connection is counted too, so the figure errs on the long side).
@@ -15,12 +16,8 @@ export async function purgeClosedBatch(
   options: { before: Date; limit: number; olderThanDays: number },
 ): Promise<{ removed: number; heldMs: number }> {
   const started = performance.now();
-  const { rows } = await db.query<{ requests: number }>('SELECT requests FROM greenlight_purge_closed($1, $2, $3)', [
-    options.before,
-    options.limit,
-    options.olderThanDays,
-  ]);
-  return { removed: rows.reduce((n, r) => n + r.requests, 0), heldMs: performance.now() - started };
+  const removed = await purgeClosed(db, options);
+  return { removed, heldMs: performance.now() - started };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
+import { foldApprovalCounts } from '../core/approvals/index.ts';
 import { every, type Job } from './every.ts';
 
 /** The approvals table's GIN indexes (migration 001): full-text search and tags. */
@@ -25,16 +26,6 @@ export async function mergePendingLists(db: Database): Promise<number> {
     [GIN_INDEXES],
   );
   return rows[0]?.pages ?? 0;
-}
-
-/**
- * Folds the rows that writers added to approval_counts (one per statement) into one per org and
- * status (storage/functions/approval_counts.sql), so a list's total sums a handful of rows, not a
- * row per create since the last fold. Returns how many rows it folded.
- */
-export async function foldApprovalCounts(db: Database): Promise<number> {
-  const { rows } = await db.query<{ folded: number }>('SELECT greenlight_fold_approval_counts() AS folded');
-  return rows[0]?.folded ?? 0;
 }
 
 const FOLDED_ROWS_PER_VACUUM = 2000;

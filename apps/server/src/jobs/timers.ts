@@ -14,10 +14,9 @@
  *   whose digest hour has come in their time zone, one per member, org and local day (a unique
  *   index), and it fires like the others. A digest hour during which no process ran is skipped.
  */
-import { DEFAULT_NOTIFICATION_PREFERENCES, type EscalationTarget } from '@greenlight/contract';
+import { DEFAULT_NOTIFICATION_PREFERENCES } from '@greenlight/contract';
 import type { Database, Queryable } from '../storage/database.ts';
-import { recordAudit } from '../core/audit.ts';
-import { appendEvent, SYSTEM_ACTOR } from '../core/events.ts';
+import { escalateStep } from '../core/approvals/index.ts';
 import { fireReminder, reminderPolicy } from '../notify/reminders.ts';
 import { fireDigest } from '../notify/digests.ts';
 import { digestHourOf, localClock, parsePreferences } from '../notify/preferences.ts';
@@ -96,47 +95,13 @@ export async function fireDueTimers(rt: TimerRuntime): Promise<number> {
   }
 }
 
-/** Who an escalation adds: a person (still an approver or admin of the org), a team of the org, or the org's admins. */
-async function escalationTargets(tx: Queryable, orgId: string, to: EscalationTarget): Promise<{ userIds: string[]; teamIds: string[] }> {
-  if (to === 'next_level') {
-    const { rows } = await tx.query<{ user_id: string }>(`SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin' ORDER BY user_id`, [orgId]);
-    return { userIds: rows.map((r) => r.user_id), teamIds: [] };
-  }
-  if ('user_id' in to) {
-    const { rows } = await tx.query(`SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ('approver', 'admin')`, [orgId, to.user_id]);
-    return { userIds: rows.length > 0 ? [to.user_id] : [], teamIds: [] };
-  }
-  const { rows } = await tx.query('SELECT 1 FROM teams WHERE org_id = $1 AND id = $2', [orgId, to.team_id]);
-  return { userIds: [], teamIds: rows.length > 0 ? [to.team_id] : [] };
-}
-
-/**
- * Adds the policy's target to the approvers of the step, so that they may decide it; records a
- * `step.escalated` event (which, like a step change, has the newly asked told) and an audit entry.
- */
+/** Adds the step's escalation policy target to whoever it asks (core/approvals/escalate.ts). */
 async function fireEscalation(tx: Queryable, t: TimerRow, notify: boolean): Promise<string> {
   const escalate = (await reminderPolicy(tx, t.approval_id!, t.step_order))?.escalate;
   if (!escalate) return 'no escalation policy';
-  const target = await escalationTargets(tx, t.org_id, escalate.to);
-  const { rows } = await tx.query<{ id: string; added_users: string[]; added_teams: string[] }>(
-    `WITH before AS (SELECT id, approver_ids, team_ids FROM approval_steps WHERE approval_id = $1 AND step_order = $2)
-     UPDATE approval_steps s
-        SET approver_ids = ARRAY(SELECT DISTINCT x FROM unnest(s.approver_ids || $3::uuid[]) AS x),
-            team_ids = ARRAY(SELECT DISTINCT x FROM unnest(s.team_ids || $4::uuid[]) AS x)
-       FROM before b
-      WHERE s.id = b.id
-     RETURNING s.id,
-       ARRAY(SELECT x FROM unnest($3::uuid[]) AS x WHERE NOT x = ANY (b.approver_ids)) AS added_users,
-       ARRAY(SELECT x FROM unnest($4::uuid[]) AS x WHERE NOT x = ANY (b.team_ids)) AS added_teams`,
-    [t.approval_id, t.step_order, target.userIds, target.teamIds],
-  );
-  const step = rows[0];
-  if (!step) return 'step removed';
-  const details = { step_order: t.step_order, to: escalate.to, added_user_ids: step.added_users, added_team_ids: step.added_teams };
-  if (notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
-  await appendEvent(tx, { orgId: t.org_id, approvalId: t.approval_id, type: 'step.escalated', actor: SYSTEM_ACTOR, data: { step_id: step.id, ...details } });
-  await recordAudit(tx, { orgId: t.org_id, actor: { type: 'system', name: 'escalation' }, type: 'approval.escalated', target: { type: 'approval', id: t.approval_id! }, details });
-  return `escalated: ${step.added_users.length} people, ${step.added_teams.length} teams added`;
+  const added = await escalateStep(tx, { orgId: t.org_id, approvalId: t.approval_id!, stepOrder: t.step_order, to: escalate.to, notify });
+  if (!added) return 'step removed';
+  return `escalated: ${added.userIds.length} people, ${added.teamIds.length} teams added`;
 }
 
 /**

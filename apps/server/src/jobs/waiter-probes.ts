@@ -25,7 +25,7 @@
  *   the flag (`approval.waiter_returned`). n8n's resume URLs answer HEAD differently (N8N_WAITING):
  *   404 there tells nothing, 409 means the execution is over.
  * - Telling: the request's `waiter` shows the state; becoming gone appends `approval.waiter_gone`
- *   (core/waiter.ts: delivered to subscriptions that chose it, never to the callback), and the person
+ *   (core/approvals/waiter.ts: delivered to subscriptions that chose it, never to the callback), and the person
  *   behind the request is told through their channels (notify/), or the org's admins when no person is.
  * - Long polls: a pending request without a callback that someone waited on (GET …/wait) is watched
  *   through its waits (notePollWait): nobody waiting for longer than the threshold flags it gone the
@@ -36,8 +36,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../storage/database.ts';
-import { appendEvent, SYSTEM_ACTOR } from '../core/events.ts';
-import { markWaiterGone } from '../core/waiter.ts';
+import { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from '../core/approvals/index.ts';
 import { secretKeys } from '../security/sealed.ts';
 import type { AttemptResult, Sender } from '../channels/webhook/http-sender.ts';
 
@@ -191,34 +190,16 @@ async function recordProbe(rt: WaiterProbeRuntime, p: ClaimedProbe, result: Atte
     if (verdict.kind === 'gone') {
       await tellByEmail(tx, rt);
       const flagged = await markWaiterGone(tx, { approvalId: p.approval_id, reason: verdict.reason, since: verdict.since, statusCode: result.statusCode, error: result.error });
-      if (!flagged) await tx.query('UPDATE approvals SET waiter_checked_at = now() WHERE id = $1', [p.approval_id]);
+      if (!flagged) await noteWaiterChecked(tx, p.approval_id);
     } else if (verdict.kind === 'present') {
-      await tx.query(
-        `UPDATE approvals SET waiter_state = 'present', waiter_reason = $2, waiter_checked_at = now(),
-                waiter_since = CASE WHEN waiter_state = 'present' THEN waiter_since ELSE now() END
-          WHERE id = $1`,
-        [p.approval_id, verdict.reason],
-      );
-      if (a.waiter_state === 'gone') {
-        await appendEvent(tx, { orgId: a.org_id, approvalId: p.approval_id, type: 'approval.waiter_returned', actor: SYSTEM_ACTOR, data: { status_code: result.statusCode } });
-      }
+      await markWaiterPresent(tx, { approvalId: p.approval_id, orgId: a.org_id, reason: verdict.reason, wasGone: a.waiter_state === 'gone', statusCode: result.statusCode });
     } else if (verdict.kind === 'inconclusive') {
       // The target answers but cannot say whether anyone waits. A flag raised because it had fallen
       // silent is cleared (it answers again: it may well wait); one raised on its own word stays.
-      const silenceCleared = a.waiter_state === 'gone' && p.unreachable_since !== null;
-      await tx.query(
-        `UPDATE approvals SET waiter_checked_at = now(),
-                waiter_state = CASE WHEN $3 THEN NULL ELSE waiter_state END,
-                waiter_since = CASE WHEN $3 THEN NULL ELSE waiter_since END,
-                waiter_reason = CASE WHEN $3 OR waiter_state IS NULL THEN $2 ELSE waiter_reason END
-          WHERE id = $1`,
-        [p.approval_id, verdict.reason, silenceCleared],
-      );
-      if (silenceCleared) {
-        await appendEvent(tx, { orgId: a.org_id, approvalId: p.approval_id, type: 'approval.waiter_returned', actor: SYSTEM_ACTOR, data: { status_code: result.statusCode } });
-      }
+      const clearSilence = a.waiter_state === 'gone' && p.unreachable_since !== null;
+      await markWaiterInconclusive(tx, { approvalId: p.approval_id, orgId: a.org_id, reason: verdict.reason, clearSilence, statusCode: result.statusCode });
     } else {
-      await tx.query('UPDATE approvals SET waiter_checked_at = now() WHERE id = $1', [p.approval_id]);
+      await noteWaiterChecked(tx, p.approval_id);
     }
     return verdict;
   });
@@ -278,16 +259,7 @@ export async function notePollWait(
         WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
       [input.approvalId, input.orgId, input.timeoutMs + input.goneAfterMs],
     );
-    const { rows } = await tx.query<{ was: 'present' | 'gone' | null }>(
-      `UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
-         FROM (SELECT id, waiter_state AS was FROM approvals WHERE id = $1 FOR UPDATE) b
-        WHERE a.id = b.id AND a.status = 'pending' AND a.callback_url IS NULL AND a.waiter_state IS DISTINCT FROM 'present'
-        RETURNING b.was`,
-      [input.approvalId],
-    );
-    if (rows[0]?.was === 'gone') {
-      await appendEvent(tx, { orgId: input.orgId, approvalId: input.approvalId, type: 'approval.waiter_returned', actor: SYSTEM_ACTOR, data: { status_code: null, long_poll: true } });
-    }
+    await markWaitedOnByLongPoll(tx, { approvalId: input.approvalId, orgId: input.orgId });
   });
 }
 
@@ -318,7 +290,7 @@ async function closeProbe(rt: WaiterProbeRuntime, p: ClaimedProbe, reason?: stri
   await rt.db.transaction(async (tx) => {
     const { rowCount } = await tx.query('UPDATE waiter_probes SET done_at = now(), lease_until = NULL WHERE approval_id = $1 AND probes = $2', [p.approval_id, p.probes]);
     if (rowCount > 0 && reason) {
-      await tx.query(`UPDATE approvals SET waiter_reason = $2 WHERE id = $1 AND status = 'pending' AND waiter_state IS NULL`, [p.approval_id, reason]);
+      await noteWaiterUnprobed(tx, p.approval_id, reason);
     }
   });
   return null;

@@ -12,7 +12,7 @@ import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
-import { create } from '../core/state-machine.ts';
+import { create } from '../core/approvals/index.ts';
 
 const REQUESTS = 500;
 let storage: ProcessStorage;

@@ -17,6 +17,6 @@ export { processStorage, type ProcessStorage } from './process-storage.ts';
 export { runGreenlight, useCliWorld, WAITING_ON, type CliRun, type CliWorld } from './greenlight-cli.ts';
 export { listenOnLoopback } from './loopback.ts';
 export { startMisroutingProxy } from './misrouting-proxy.ts';
-export { expireDue } from '../core/state-machine.ts';
+export { expireDue } from '../core/approvals/index.ts';
 export { createOrg, setEmergencyStop } from '../modules/orgs/create-org.ts';
 export { memoryRateLimitStore } from '../http/rate-limit.ts';

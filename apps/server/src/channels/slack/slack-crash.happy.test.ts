@@ -12,7 +12,7 @@ import { spawnServer, type SpawnedServer } from '../../testing/spawn-server.ts';
 import { startSlackApi, type TestSlackApi } from '../../testing/slack.ts';
 import type { Database } from '../../storage/database.ts';
 import { createOrg } from '../../modules/orgs/create-org.ts';
-import { create } from '../../core/state-machine.ts';
+import { create } from '../../core/approvals/index.ts';
 import { installSecretKeys, parseKey, SecretKeys, secretKeys } from '../../security/sealed.ts';
 
 const REQUESTS = 100;

@@ -9,7 +9,7 @@ import { CALLBACK_EVENT_TYPES, type WebhookPayload } from '@greenlight/contract'
 import { approvalBody, seedOrg, type TestServer } from '../../testing/harness.ts';
 import { useCallbackServer } from '../../testing/callback-world.ts';
 import { signedIn } from '../../testing/session.ts';
-import { expireDue } from '../../core/state-machine.ts';
+import { expireDue } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 const { receiver } = useCallbackServer((s) => (server = s), { GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms', GREENLIGHT_DELIVERY_SWEEP_MS: '100' });

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { useCallbackServer } from '../../testing/callback-world.ts';
-import { expireDue } from '../../core/state-machine.ts';
+import { expireDue } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 const { receiver } = useCallbackServer((s) => (server = s), {

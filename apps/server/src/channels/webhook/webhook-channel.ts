@@ -12,7 +12,7 @@
  * - 2xx delivered; 410 gone (a subscription is removed: Zapier's REST hooks contract); anything else is
  *   retried on the outbox's schedule, or later when the receiver's Retry-After asks.
  * - Retries exhausted: the subscription is disabled (its queued rows fail with it). The decision's own
- *   callback answered 404 or 410: nobody waits at its address, and the request says so (core/waiter.ts).
+ *   callback answered 404 or 410: nobody waits at its address, and the request says so (core/approvals/waiter.ts).
  */
 import { z } from 'zod';
 import type { WebhookPayload } from '@greenlight/contract';
@@ -21,7 +21,7 @@ import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/appro
 import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
-import { markWaiterGone } from '../../core/waiter.ts';
+import { markWaiterGone } from '../../core/approvals/index.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
 import { closeQueued, keepBody } from '../../delivery/outbox/outbox.ts';

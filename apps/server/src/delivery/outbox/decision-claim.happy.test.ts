@@ -7,7 +7,7 @@ import { generateSecret } from '../../channels/webhook/signer.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { claimedFromJson } from './outbox.ts';
-import { decide } from '../../core/state-machine.ts';
+import { decide } from '../../core/approvals/index.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 
 let server: TestServer;

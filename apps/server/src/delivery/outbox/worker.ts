@@ -73,7 +73,7 @@ export class DeliveryWorker {
     const wake = () => this.wake();
     this.unlisten.push(
       await this.options.db.listen(EVENTS_CHANNEL, (payload) => {
-        // A create that queued a delivery says so on DELIVERIES_CHANNEL (core/state-machine.ts); the rest,
+        // A create that queued a delivery says so on DELIVERIES_CHANNEL (core/approvals/state-machine.ts); the rest,
         // the great majority under load, have nothing for the worker.
         const e = parseNotification(payload);
         if (e?.type === 'approval.created') return;

@@ -2,7 +2,7 @@ import type { BatchDecideBody, BatchDecideItem, BatchDecideResult, Routes } from
 import type { Logger } from 'pino';
 import type { AppDeps, Handler } from '../../context.ts';
 import type { Caller } from '../../core/events.ts';
-import { decide } from '../../core/state-machine.ts';
+import { decide } from '../../core/approvals/index.ts';
 import { ApiError } from '../../errors.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
@@ -11,7 +11,7 @@ import { forViewer, type Viewer } from '../../core/approval-view.ts';
 export const distinctIds = (ids: readonly string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
 
 /**
- * Decides each request in turn through the one decision transition (core/state-machine.ts `decide`):
+ * Decides each request in turn through the one decision transition (core/approvals/state-machine.ts `decide`):
  * each call is one statement, so one transaction per request, with every guard of a single decision
  * (found in the caller's org, emergency stop, pending, expiry, four-eyes, who may decide, one vote
  * each) checked under that request's lock. A refusal rolls back only its own request and is answered

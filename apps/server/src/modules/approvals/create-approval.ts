@@ -2,7 +2,7 @@ import type { Approval, CreatedVia, Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
-import { create, type CreateOutcome } from '../../core/state-machine.ts';
+import { create, type CreateOutcome } from '../../core/approvals/index.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -38,7 +38,7 @@ function entityResource(body: Routes['createApproval']['request']['body']['_outp
 }
 
 /**
- * `POST /approvals`: the create transition (core/state-machine.ts), with what only HTTP has: the SSRF
+ * `POST /approvals`: the create transition (core/approvals/state-machine.ts), with what only HTTP has: the SSRF
  * check of `callback_url`, the idempotency key (body or header) and the replay of a key already used.
  * `via`: the API the request is created through (a peer API's dialect creates through this too).
  */

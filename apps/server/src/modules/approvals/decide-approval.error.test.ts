@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
 import type { AuthContext } from '../../context.ts';
-import { decide } from '../../core/state-machine.ts';
+import { decide } from '../../core/approvals/index.ts';
 import { approvalRow, createRequest, eventsOf, snapshot, userAuth, votesOf } from '../../testing/decisions.ts';
 
 let server: TestServer;

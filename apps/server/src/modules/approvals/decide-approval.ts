@@ -2,14 +2,14 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { attemptClaimed, watchFirstAttempt } from '../../channels/webhook/inline.ts';
 import { claimedFromJson } from '../../delivery/outbox/outbox.ts';
-import { decide } from '../../core/state-machine.ts';
+import { decide } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer } from '../../core/approval-view.ts';
 
 /**
- * `PATCH /approvals/:id`: the decision transition (core/state-machine.ts), then its callback.
+ * `PATCH /approvals/:id`: the decision transition (core/approvals/state-machine.ts), then its callback.
  *
  * After the decision has committed (its callback is then safely in the outbox), the first attempt of
  * the callback is made inline, for at most GREENLIGHT_CALLBACK_INLINE_MS (~2 s): `callback_delivered`

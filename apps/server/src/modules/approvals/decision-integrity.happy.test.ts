@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import { expireDue } from '../../core/state-machine.ts';
+import { expireDue } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -3,6 +3,7 @@ import type { Handler } from '../../context.ts';
 import { emergencyStop } from '../../errors.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { actorOf, appendEvent } from '../../core/events.ts';
+import { countComment } from '../../core/approvals/index.ts';
 import { COMMENT_COLUMNS, toComment, type CommentRow } from './serialize-comment.ts';
 
 /**
@@ -54,7 +55,7 @@ export const createComment: Handler<Routes['createComment']> = async ({ params, 
       ],
     );
     const row = inserted.rows[0]!;
-    await tx.query(`UPDATE approvals SET comments_count = comments_count + 1, updated_at = now() WHERE id = $1`, [params.id]);
+    await countComment(tx, params.id);
     await appendEvent(tx, {
       orgId: auth.org.id,
       approvalId: params.id,

@@ -11,7 +11,7 @@ import { sessionFor } from '../../testing/session.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../testing/smtp.ts';
 import { createSession, SESSION_COOKIE } from '../users/sessions.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import { expireDue } from '../../core/state-machine.ts';
+import { expireDue } from '../../core/approvals/index.ts';
 import { confirmationForm, linkIn, type ConfirmationForm } from '../../testing/decision-links.ts';
 import { checkConfirmationCsrf, confirmationCsrfValue, FORM_MAX_AGE_MS } from './confirmation-csrf.ts';
 

@@ -5,7 +5,7 @@
  * person and one decision, works once, and expires with its request (at most 7 days: see
  * channels/email/email-channel.ts). Reading a link (`describeLink`) changes nothing, whoever reads it. Using
  * it (`useLink`) is one transaction: the link is marked used and the person's vote goes through the
- * one decision path (core/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
+ * one decision path (core/approvals/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
  * refused vote rolls the use back with it. The token authenticates this one vote and nothing else:
  * no session, no cookie that grants anything (the confirmation page's own cookie only ties its POST
  * to its render: confirmation-csrf.ts), no other request.
@@ -17,7 +17,7 @@ import { ApiError } from '../../errors.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
-import { decide, type Decided } from '../../core/state-machine.ts';
+import { decide, type Decided } from '../../core/approvals/index.ts';
 import type { Caller } from '../../core/events.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { closedOf, type Closed } from '../../core/approval-outcome.ts';

@@ -1,6 +1,6 @@
 import type { OnExpiry, ReminderPolicy } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
-import type { RunStepDefinition } from '../../core/create-batch.ts';
+import type { RunStepDefinition } from '../../core/approvals/index.ts';
 import { firstMatch, type RoutableRequest } from '../../core/routing.ts';
 import { currentVersion, type FlowDefinition } from '../flows/flows.ts';
 import { ruleSetFor } from './routing-rules.ts';

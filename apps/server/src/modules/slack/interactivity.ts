@@ -9,7 +9,7 @@
  *    before the check; an unknown request or an org without Slack answers as a bad signature does.
  * 3. The signature and timestamp are verified (verify-signature.ts). Refused: 401, nothing changes.
  * 4. The Slack user is mapped to a member of the org by the email Slack has verified (users.info).
- * 5. The vote goes through the one decision path (core/state-machine.ts: four-eyes, steps, quorum,
+ * 5. The vote goes through the one decision path (core/approvals/state-machine.ts: four-eyes, steps, quorum,
  *    expiry, emergency stop), as the person. A refusal is told to that person alone: an ephemeral
  *    message (a button) or the modal's error (the modal).
  *
@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { LIMITS, SLACK_INTERACTIVITY_PATH } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import type { Caller } from '../../core/events.ts';
-import { decide } from '../../core/state-machine.ts';
+import { decide } from '../../core/approvals/index.ts';
 import { slackAppOf, type SlackApp } from '../../core/slack.ts';
 import { ApiError } from '../../errors.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';

@@ -7,7 +7,7 @@
 import supertest from 'supertest';
 import { expect, it } from 'vitest';
 import { REDACTED_VALUE } from '@greenlight/contract';
-import { expireDue } from '../../core/state-machine.ts';
+import { expireDue } from '../../core/approvals/index.ts';
 import {
   BOT_TOKEN,
   blocksOf,

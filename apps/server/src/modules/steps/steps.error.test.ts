@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
-import { decide, decideStep } from '../../core/state-machine.ts';
+import { decide, decideStep } from '../../core/approvals/index.ts';
 import { configure, createRequest, snapshot, userAuth } from '../../testing/decisions.ts';
 import { allowAdminOverride } from '../../testing/decisions.ts';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { approvalRow, configure, createRequest, eventsOf, userAuth, votesOf } from '../../testing/decisions.ts';
 import { allowAdminOverride } from '../../testing/decisions.ts';
-import { decide, decideStep } from '../../core/state-machine.ts';
+import { decide, decideStep } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {

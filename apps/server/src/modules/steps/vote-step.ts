@@ -1,6 +1,6 @@
 import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
-import { decideStep } from '../../core/state-machine.ts';
+import { decideStep } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 
 export const voteStep: Handler<Routes['voteStep']> = async ({ params, body, auth, deps }) => {

@@ -108,7 +108,7 @@ describe('GET /approvals/:id/wait', () => {
     const waiting = startWait(seed.key, a.id);
     await waitersAbove(before);
     await sleep(400);
-    const { expireDue } = await import('../../core/state-machine.ts');
+    const { expireDue } = await import('../../core/approvals/index.ts');
     await expireDue(server.db);
     const sweptAt = performance.now();
     const { res, at } = await waiting;

@@ -1,4 +1,4 @@
--- The cancel transition (core/state-machine.ts): the requester withdraws a pending request, behind
+-- The cancel transition (core/approvals/state-machine.ts): the requester withdraws a pending request, behind
 -- the same guard as a decision (greenlight_lock_pending), so a concurrent decision, expiry or
 -- emergency stop either committed before it or waits for it. One statement: the request and its
 -- `approval.cancelled` event (and, through the fan-out trigger, its callback) commit together.

@@ -1,5 +1,5 @@
 -- One request: a create that arrives alone, or one written again after its batch failed
--- (core/create-batch.ts). The same transition as a batch of one; its own name keeps its own
+-- (core/approvals/create-batch.ts). The same transition as a batch of one; its own name keeps its own
 -- prepared statement and makes the single path visible in the database's statistics.
 CREATE OR REPLACE FUNCTION greenlight_create_approval(p_item jsonb)
 RETURNS TABLE (org_open boolean, event_id bigint, approval json, fanned_out boolean) LANGUAGE plpgsql AS $$

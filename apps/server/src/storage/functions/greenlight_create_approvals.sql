@@ -1,4 +1,4 @@
--- The create transition (core/state-machine.ts), for one request or many in one statement.
+-- The create transition (core/approvals/state-machine.ts), for one request or many in one statement.
 --
 -- p_items is a JSON array of new requests, each an object whose keys are the columns of `approvals`
 -- it sets (core/approval-record.ts, NewApproval); `id` is chosen by the caller, so each answer row
@@ -20,7 +20,7 @@
 -- - a request with a callback_url and an item's `probe_after_ms` gets its waiter probe row, first due
 --   that long after now (jobs/waiter-probes.ts).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
--- writes each request on its own (core/create-batch.ts). Errors keep their SQLSTATE and constraint.
+-- writes each request on its own (core/approvals/create-batch.ts). Errors keep their SQLSTATE and constraint.
 -- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
 -- holding the same idempotency keys in opposite orders can deadlock; Postgres then aborts one, and its
 -- requests are written one by one like any failed batch.

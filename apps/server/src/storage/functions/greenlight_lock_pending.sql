@@ -11,7 +11,7 @@
 -- consistent.
 --
 -- Refusals raise SQLSTATE GL001 with the API error code as the message and its details as JSON in
--- DETAIL (core/state-machine.ts maps them); anything the caller's statement wrote is rolled back.
+-- DETAIL (core/approvals/state-machine.ts maps them); anything the caller's statement wrote is rolled back.
 CREATE OR REPLACE FUNCTION greenlight_lock_pending(p_org uuid, p_approval uuid) RETURNS approvals LANGUAGE plpgsql AS $$
 DECLARE
   locked record;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../storage/database.ts';
-import type { NewApproval } from './approval-record.ts';
-import { wellFormed } from './text.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
+import type { NewApproval } from '../approval-record.ts';
+import { wellFormed } from '../text.ts';
 
 /**
  * One request to write: the columns a create sets, without the id (chosen when it is sent), and

@@ -1,8 +1,9 @@
 /**
  * The approval state machine: every transition of a request, and every rule that decides whether it
- * may happen. Handlers (modules/approvals, modules/steps) call these; nothing else changes a request's
- * status. Each transition is one statement (a function in storage/functions/, kept for the session's
- * plan cache), so a rule is checked under the lock it depends on and a refusal rolls back everything.
+ * may happen. Handlers (modules/approvals, modules/steps) call these through index.ts, which lists
+ * every transition of core/approvals; nothing else changes a request's status. Each transition is
+ * one statement (a function in storage/functions/, kept for the session's plan cache), so a rule is
+ * checked under the lock it depends on and a refusal rolls back everything.
  *
  *   create      → pending            greenlight_create_approvals / _approval (create-batch.ts)
  *   vote        pending → pending    greenlight_decide: a vote that completes nothing
@@ -38,7 +39,7 @@
  *   someone's place votes for them (`on_behalf_of` on the vote, its event, the results and the audit
  *   log); one asked in their own right too votes as themselves. Standing in for the requester never
  *   lets anyone approve.
- * - Reassignment (modules/people/reassign-step.ts): the requester or an admin makes a pending step ask
+ * - Reassignment (steps.ts, reassignApprovalStep): the requester or an admin makes a pending step ask
  *   other people or teams, behind the same guard; votes already cast on it stay and count.
  * - A step's quorum: `quorum` approving votes (one per person, whatever credential), or every person
  *   it asks but the requester (null quorum: all); one rejection rejects it (greenlight_step_approved).
@@ -69,15 +70,15 @@
  *   queued for it.
  */
 import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReason, EventType, ReportExecutionBody, RevokeApprovalBody, Step } from '@greenlight/contract';
-import { sqlState, type Database, type Queryable } from '../storage/database.ts';
-import { ApiError, emergencyStop, notFound } from '../errors.ts';
-import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
-import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from './approval-record.ts';
-import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type EventRow } from './events.ts';
-import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
+import { sqlState, type Database, type Queryable } from '../../storage/database.ts';
+import { ApiError, emergencyStop, notFound } from '../../errors.ts';
+import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
+import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
+import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
-import { wellFormed } from './text.ts';
-import { secretKeys } from '../security/sealed.ts';
+import { wellFormed } from '../text.ts';
+import { secretKeys } from '../../security/sealed.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {

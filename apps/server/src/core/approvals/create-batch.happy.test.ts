@@ -3,8 +3,8 @@
  * still gets its own answer and its own error. Runs on PGlite and on Postgres.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, seedOrg, type TestDatabase } from '../testing/harness.ts';
-import type { Database } from '../storage/database.ts';
+import { openTestDatabase, seedOrg, type TestDatabase } from '../../testing/harness.ts';
+import type { Database } from '../../storage/database.ts';
 import { CreateBatcher, type CreateItem } from './create-batch.ts';
 
 let t: TestDatabase;

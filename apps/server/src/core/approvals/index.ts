@@ -1,0 +1,59 @@
+/**
+ * The request's life: every transition of an approval request, and the only import surface of
+ * core/approvals. Nothing outside this folder (and storage/functions/, the SQL it runs) writes the
+ * approval tables (approvals, approval_steps, approval_votes, approval_counts): eslint.config.js
+ * refuses an INSERT, UPDATE or DELETE of them, or a call of a transition's SQL function, anywhere
+ * else in apps/server/src but tests (lint.security.test.ts), and an import of any other file here.
+ *
+ * Each transition, the function to call, and the SQL function it runs (storage/functions/<name>.sql;
+ * "-" where its statements are in the TypeScript itself):
+ *
+ *   transition               function (go to its definition)                  file               SQL function
+ *   create                   {@link create}                                   state-machine.ts   greenlight_create_approvals, greenlight_create_approval (create-batch.ts)
+ *   guard of every change    {@link lockPending}                              state-machine.ts   greenlight_lock_pending
+ *   vote, decide             {@link decide}                                   state-machine.ts   greenlight_decide
+ *   vote on a named step     {@link decideStep}                               state-machine.ts   greenlight_decide
+ *   cancel                   {@link cancel}                                   state-machine.ts   greenlight_cancel
+ *   execution receipt        {@link reportExecution}                          state-machine.ts   -
+ *   revoke                   {@link revoke}                                   state-machine.ts   -
+ *   expire, auto-decide      {@link expireDue}                                state-machine.ts   -
+ *   configure steps          {@link configureApprovalSteps}                   steps.ts           greenlight_lock_pending
+ *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_lock_pending
+ *   escalate a step          {@link escalateStep}                             escalate.ts        -
+ *   flag a waiter gone       {@link markWaiterGone}                           waiter.ts          -
+ *   … present, returned      {@link markWaiterPresent}, {@link markWaitedOnByLongPoll}, {@link markWaiterInconclusive}
+ *   … looked at, unprobed    {@link noteWaiterChecked}, {@link noteWaiterUnprobed}
+ *   count a comment          {@link countComment}                             comments.ts        -
+ *   purge closed requests    {@link purgeClosed}                              purge.ts           greenlight_purge_closed
+ *   fold the list counters   {@link foldApprovalCounts}                       counts.ts          greenlight_fold_approval_counts
+ *
+ * state-machine.ts states the rules each transition checks. Triggers keep what follows from these
+ * writes: approval_counts.sql (the per-org counters), events_fan_out.sql (deliveries of the events),
+ * timers_cancel.sql (timers of a request or step that stopped waiting).
+ */
+export {
+  AUTO_DECISION_COMMENT,
+  cancel,
+  create,
+  decide,
+  decideStep,
+  expireDue,
+  EXPIRY_BATCH_SIZE,
+  lockPending,
+  reportExecution,
+  revoke,
+  type ClaimedCallback,
+  type CreateOutcome,
+  type Decided,
+  type DecideOptions,
+  type NewRequest,
+  type SweepOutcome,
+  type VoteInput,
+} from './state-machine.ts';
+export type { CreateItem, RunStepDefinition } from './create-batch.ts';
+export { configureApprovalSteps, reassignApprovalStep } from './steps.ts';
+export { escalateStep } from './escalate.ts';
+export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';
+export { countComment } from './comments.ts';
+export { purgeClosed } from './purge.ts';
+export { foldApprovalCounts } from './counts.ts';

@@ -1,0 +1,103 @@
+import type { Queryable } from '../../storage/database.ts';
+import { appendEvent, SYSTEM_ACTOR } from '../events.ts';
+
+/**
+ * What the request says about whoever waits for its answer (`waiter_*` of approvals), as waiter
+ * probes (jobs/waiter-probes.ts), long polls and a callback's own answer find it. Each function runs
+ * in the caller's transaction, which holds the request's row lock where it read the request first.
+ */
+
+/**
+ * Flags the request's waiter as gone (once: a request already flagged is left as it is), with an
+ * `approval.waiter_gone` event: its fan-out has the person behind the request told, when it is still
+ * pending (notify/). The verdict comes from a waiter probe (jobs/waiter-probes.ts) or from the
+ * decision's own callback answered 404 or 410 (channels/webhook/). In the caller's transaction, which
+ * holds the request's row lock. Returns whether it was flagged now.
+ */
+export async function markWaiterGone(
+  tx: Queryable,
+  input: { approvalId: string; reason: string; since: Date; statusCode: number | null; error: string | null },
+): Promise<boolean> {
+  const { rows } = await tx.query<{ org_id: string; status: string }>(
+    `UPDATE approvals SET waiter_state = 'gone', waiter_reason = $2, waiter_since = $3, waiter_checked_at = now()
+      WHERE id = $1 AND waiter_state IS DISTINCT FROM 'gone'
+      RETURNING org_id, status`,
+    [input.approvalId, input.reason, input.since],
+  );
+  const a = rows[0];
+  if (!a) return false;
+  await appendEvent(tx, {
+    orgId: a.org_id,
+    approvalId: input.approvalId,
+    type: 'approval.waiter_gone',
+    actor: SYSTEM_ACTOR,
+    data: { reason: input.reason, since: input.since.toISOString(), status_code: input.statusCode, error: input.error, request_status: a.status },
+  });
+  return true;
+}
+
+/** A probe that says nothing new: only when the waiter was last looked at. */
+export async function noteWaiterChecked(tx: Queryable, approvalId: string): Promise<void> {
+  await tx.query('UPDATE approvals SET waiter_checked_at = now() WHERE id = $1', [approvalId]);
+}
+
+/**
+ * Someone answered at the callback: the waiter is present (since the first such answer), and a
+ * waiter flagged gone before has returned (`approval.waiter_returned`).
+ */
+export async function markWaiterPresent(
+  tx: Queryable,
+  input: { approvalId: string; orgId: string; reason: string; wasGone: boolean; statusCode: number | null },
+): Promise<void> {
+  await tx.query(
+    `UPDATE approvals SET waiter_state = 'present', waiter_reason = $2, waiter_checked_at = now(),
+            waiter_since = CASE WHEN waiter_state = 'present' THEN waiter_since ELSE now() END
+      WHERE id = $1`,
+    [input.approvalId, input.reason],
+  );
+  if (input.wasGone) await waiterReturned(tx, input.orgId, input.approvalId, { status_code: input.statusCode });
+}
+
+/**
+ * The target answers but cannot say whether anyone waits. With `clearSilence` (a flag raised because
+ * it had fallen silent) the flag is cleared and the waiter has returned; otherwise a flag raised on
+ * its own word stays, and a waiter not known yet says why.
+ */
+export async function markWaiterInconclusive(
+  tx: Queryable,
+  input: { approvalId: string; orgId: string; reason: string; clearSilence: boolean; statusCode: number | null },
+): Promise<void> {
+  await tx.query(
+    `UPDATE approvals SET waiter_checked_at = now(),
+            waiter_state = CASE WHEN $3 THEN NULL ELSE waiter_state END,
+            waiter_since = CASE WHEN $3 THEN NULL ELSE waiter_since END,
+            waiter_reason = CASE WHEN $3 OR waiter_state IS NULL THEN $2 ELSE waiter_reason END
+      WHERE id = $1`,
+    [input.approvalId, input.reason, input.clearSilence],
+  );
+  if (input.clearSilence) await waiterReturned(tx, input.orgId, input.approvalId, { status_code: input.statusCode });
+}
+
+/**
+ * A long poll began on a pending request without a callback: its waiter is present, and one flagged
+ * gone has returned. Locks the request's row itself.
+ */
+export async function markWaitedOnByLongPoll(tx: Queryable, input: { approvalId: string; orgId: string }): Promise<void> {
+  const { rows } = await tx.query<{ was: 'present' | 'gone' | null }>(
+    `UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+       FROM (SELECT id, waiter_state AS was FROM approvals WHERE id = $1 FOR UPDATE) b
+      WHERE a.id = b.id AND a.status = 'pending' AND a.callback_url IS NULL AND a.waiter_state IS DISTINCT FROM 'present'
+      RETURNING b.was`,
+    [input.approvalId],
+  );
+  if (rows[0]?.was === 'gone') await waiterReturned(tx, input.orgId, input.approvalId, { status_code: null, long_poll: true });
+}
+
+/** A pending request whose waiter is not known yet says why it never will be (its callback is not probed). */
+export async function noteWaiterUnprobed(tx: Queryable, approvalId: string, reason: string): Promise<void> {
+  await tx.query(`UPDATE approvals SET waiter_reason = $2 WHERE id = $1 AND status = 'pending' AND waiter_state IS NULL`, [approvalId, reason]);
+}
+
+function waiterReturned(tx: Queryable, orgId: string, approvalId: string, data: Record<string, unknown>): Promise<string> {
+  return appendEvent(tx, { orgId, approvalId, type: 'approval.waiter_returned', actor: SYSTEM_ACTOR, data });
+}
