@@ -193,7 +193,9 @@ export const NEVER_AUTHORIZED = `c.registration = 'dynamic' AND NOT EXISTS (SELE
  * not found, whether or not the purge has removed it yet.
  */
 export async function findActiveClient(db: Database, clientId: string): Promise<(OAuthClientRecord & { client_secret_hash: string | null }) | null> {
-  if (clientId.length > 200) return null;
+  // Visible ASCII only (RFC 6749 §A.1: VSCHAR): a NUL, which Postgres refuses in text, or any other
+  // control character names no client, and never reaches the query.
+  if (!/^[\x20-\x7e]{1,200}$/.test(clientId)) return null;
   const { rows } = await db.query<OAuthClientRecord & { client_secret_hash: string | null }>(
     `SELECT ${COLUMNS}, client_secret_hash FROM oauth_clients c
       WHERE client_id = $1 AND revoked_at IS NULL

@@ -41,6 +41,8 @@ const base = (): AuthorizeParams => ({
 describe('authorization endpoint: unknown client or redirect URI → an error page, never a redirect', () => {
   it.each([
     ['unknown client', { client_id: 'glc_nope' }],
+    ['a client_id with a NUL (Postgres refuses it in text)', { client_id: 'glc_\u0000' }],
+    ['a client_id with a control character', { client_id: 'glc_\u0007x' }],
     ['extra path', { redirect_uri: `${'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/'}x` }],
     ['no trailing slash', { redirect_uri: 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI' }],
     ['extra query', { redirect_uri: 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/?a=1' }],
