@@ -1779,8 +1779,11 @@ export interface components {
          * @example 1
          */
         Quorum: number | "all";
-        /** @enum {string} */
-        StepStatus: "pending" | "approved" | "rejected";
+        /**
+         * @description `pending`: waiting for its votes, or, in a sequential request, for the steps before it. `approved` / `rejected`: decided by its votes. Once the request ends, no step is left `pending`: `expired`, the request's time ran out while this step was asked (the step's time limit or the request's deadline: the active step of a sequential request, every open step of a parallel one); `skipped`, the request ended otherwise (decided on another step, cancelled, or expired before this step was reached) before this step was decided.
+         * @enum {string}
+         */
+        StepStatus: "pending" | "approved" | "rejected" | "expired" | "skipped";
         ReviewerResult: {
             reviewer: {
                 /** @enum {string} */
@@ -1823,6 +1826,7 @@ export interface components {
             status: components["schemas"]["StepStatus"];
             /**
              * Format: date-time
+             * @description When the step was decided, or when its time ran out (`expired`); null while pending and when skipped
              * @example 2026-03-24T10:00:00.000Z
              */
             decided_at: string | null;

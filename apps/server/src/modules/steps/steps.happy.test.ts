@@ -193,7 +193,7 @@ describe('voting on steps', () => {
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'approved', current_approvals: 3 });
   });
 
-  it('a rejected step rejects the request at once and leaves later steps pending', async () => {
+  it('a rejected step rejects the request at once and skips the later steps', async () => {
     const seed = await seedOrg(server.db);
     await allowAdminOverride(server, seed.org.id);
     const users = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
@@ -211,7 +211,7 @@ describe('voting on steps', () => {
 
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'rejected', current_approvals: 1, decision_comment: 'legal says no' });
     const listed = await server.http(seed.key).get(`/api/v1/approvals/${created.id}/steps`).expect(200);
-    expect(listed.body.data.map((s: { status: string }) => s.status)).toEqual(['approved', 'rejected', 'pending']);
+    expect(listed.body.data.map((s: { status: string }) => s.status)).toEqual(['approved', 'rejected', 'skipped']);
     const events = await eventsOf(server, created.id);
     expect(events.map((e) => e.type).slice(-2)).toEqual(['step.decided', 'approval.rejected']);
 

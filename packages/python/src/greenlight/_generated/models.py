@@ -381,6 +381,7 @@ class RunStep(TypedDict):
     approvers: List[StepApprover]
     quorum: Quorum
     status: StepStatus
+    #: When the step was decided, or when its time ran out (`expired`); null while pending and when skipped
     decided_at: Optional[str]
     decided_by: Optional[str]
     comment: Optional[str]
@@ -447,6 +448,7 @@ class Step(TypedDict):
     approvers: List[StepApprover]
     quorum: Quorum
     status: StepStatus
+    #: When the step was decided, or when its time ran out (`expired`); null while pending and when skipped
     decided_at: Optional[str]
     decided_by: Optional[str]
     comment: Optional[str]
@@ -1817,7 +1819,8 @@ AssignedFilter = Literal["me", "my_teams", "all"]
 Quorum = Union[int, Literal["all"]]
 """How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step."""
 
-StepStatus = Literal["pending", "approved", "rejected"]
+StepStatus = Literal["pending", "approved", "rejected", "expired", "skipped"]
+"""`pending`: waiting for its votes, or, in a sequential request, for the steps before it. `approved` / `rejected`: decided by its votes. Once the request ends, no step is left `pending`: `expired`, the request's time ran out while this step was asked (the step's time limit or the request's deadline: the active step of a sequential request, every open step of a parallel one); `skipped`, the request ended otherwise (decided on another step, cancelled, or expired before this step was reached) before this step was decided."""
 
 Decision = Literal["approve", "reject"]
 
