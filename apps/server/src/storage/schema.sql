@@ -49,6 +49,7 @@ CREATE TABLE approval_votes (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   voter_user_id uuid,
   on_behalf_of uuid,
+  source text,
   CONSTRAINT approval_votes_pkey PRIMARY KEY (approval_id, step_order, voter_id),
   CONSTRAINT approval_votes_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
   CONSTRAINT approval_votes_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text])),

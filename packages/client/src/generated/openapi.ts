@@ -1500,6 +1500,11 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             decided_at: string;
+            /**
+             * @description Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
+             * @example slack
+             */
+            source: string | null;
             /** @description The person the reviewer stood in for (their delegate decided while they were away): "reviewer for on_behalf_of"; null otherwise */
             on_behalf_of?: {
                 /** Format: uuid */

@@ -254,6 +254,8 @@ class _ReviewerResultRequired(TypedDict):
     result: Literal["approved", "rejected"]
     comment: Optional[str]
     decided_at: str
+    #: Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
+    source: Optional[str]
 
 
 class ReviewerResult(_ReviewerResultRequired, total=False):
