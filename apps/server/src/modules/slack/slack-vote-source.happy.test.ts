@@ -5,6 +5,7 @@
 import { expect, it } from 'vitest';
 import { channelPost, click, createRequest, slackOrg, statusOf, submitModal, useSlackWorld, type SlackWorld } from '../../testing/slack-world.ts';
 import { sessionOf } from '../../testing/session.ts';
+import { eventsOf } from '../../testing/decisions.ts';
 
 let w: SlackWorld;
 
@@ -43,6 +44,13 @@ it('a Slack vote records its channel: a click that completes nothing is kept as 
   expect((await resultsOf(org.seed.key, id)).map((r) => r.source)).toEqual(['slack', 'dashboard', 'api']);
   expect(await storedSources(id)).toEqual(['slack', 'dashboard', 'api']);
   expect(await statusOf(w, id)).toMatchObject({ status: 'approved', votes: 3 });
+  // The trail says so too: each vote's event, and the decision's as the API caller gave it (nothing: null).
+  const events = (await eventsOf(w.server, id)).filter((e) => e.type !== 'approval.created');
+  expect(events.map((e) => [e.type, e.data.source])).toEqual([
+    ['approval.vote_recorded', 'slack'],
+    ['approval.vote_recorded', 'dashboard'],
+    ['approval.approved', null],
+  ]);
 });
 
 it('a vote from the Slack modal on a step of a run is recorded as slack on the step', async () => {
@@ -58,4 +66,5 @@ it('a vote from the Slack modal on a step of a run is recorded as slack on the s
   const a = (await w.server.http(org.seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
   expect(a.status).toBe('pending');
   expect(a.run.steps[0].results).toEqual([expect.objectContaining({ reviewer: expect.objectContaining({ id: org.alice.id }), comment: 'fine by me', source: 'slack' })]);
+  expect((await eventsOf(w.server, id)).find((e) => e.type === 'step.decided')!.data).toMatchObject({ step_order: 1, source: 'slack' });
 });

@@ -5,8 +5,8 @@
 --
 -- p_vote (JSON): org, approval, step (null: the request itself), actor_type, actor_id, actor_name,
 -- user_id and user_role (a person's, or null for a connection), decision ('approve' | 'reject'),
--- comment, source (where the vote was cast: kept on the vote, `api` when the caller said nothing, and
--- on the final event as given), content_sha256 (of the request as decided), lease_ms and new_secret
+-- comment, source (where the vote was cast: kept on the vote, `api` when the caller said nothing; on
+-- its events as given), content_sha256 (of the request as decided), lease_ms and new_secret
 -- (see below), notify (true when the caller sends notifications).
 --
 -- Exactly-once: greenlight_lock_pending locks the request and share-locks its org, and checks the stop,
@@ -185,7 +185,7 @@ BEGIN
     VALUES (a.org_id, a.id, CASE WHEN step_done THEN 'step.decided' ELSE 'step.vote_recorded' END,
             v.actor_type, v.actor_id, v.actor_name,
             jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'comment', v.comment,
-                               'approved_content_sha256', v.content_sha256)
+                               'source', v.source, 'approved_content_sha256', v.content_sha256)
             || CASE WHEN target_access = 'override' THEN '{"admin_override":true}'::jsonb ELSE '{}'::jsonb END
             || on_behalf_json)
     RETURNING * INTO ev;
@@ -249,7 +249,7 @@ BEGIN
     IF n_steps = 0 THEN
       INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, data)
       VALUES (a.org_id, a.id, 'approval.vote_recorded', v.actor_type, v.actor_id, v.actor_name,
-              jsonb_build_object('decision', v.decision, 'comment', v.comment, 'current_approvals', approvals_now,
+              jsonb_build_object('decision', v.decision, 'comment', v.comment, 'source', v.source, 'current_approvals', approvals_now,
                                  'approved_content_sha256', v.content_sha256))
       RETURNING * INTO ev;
     END IF;
