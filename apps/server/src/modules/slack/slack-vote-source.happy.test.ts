@@ -1,11 +1,13 @@
 /**
  * Every vote records where it was cast, not only the one that finishes the request: a Slack click or
- * modal that leaves the request pending is recorded as `slack`, beside votes cast through the API.
+ * modal that leaves the request pending is recorded as `slack`, beside votes cast through the API and
+ * by an email link.
  */
 import { expect, it } from 'vitest';
 import { channelPost, click, createRequest, slackOrg, statusOf, submitModal, useSlackWorld, type SlackWorld } from '../../testing/slack-world.ts';
 import { sessionOf } from '../../testing/session.ts';
 import { eventsOf } from '../../testing/decisions.ts';
+import { confirmationForm, linkIn } from '../../testing/decision-links.ts';
 
 let w: SlackWorld;
 
@@ -67,4 +69,15 @@ it('a vote from the Slack modal on a step of a run is recorded as slack on the s
   expect(a.status).toBe('pending');
   expect(a.run.steps[0].results).toEqual([expect.objectContaining({ reviewer: expect.objectContaining({ id: org.alice.id }), comment: 'fine by me', source: 'slack' })]);
   expect((await eventsOf(w.server, id)).find((e) => e.type === 'step.decided')!.data).toMatchObject({ step_order: 1, source: 'slack' });
+});
+
+it('a vote by an email link that completes nothing is recorded as email', async () => {
+  const org = await slackOrg(w, { dm: false });
+  const id = await createRequest(w, org, { required_approvals: 2 });
+  await w.smtp.until(() => w.smtp.to(org.alice.email).some((m) => m.text.includes(id)));
+  const mail = w.smtp.to(org.alice.email).find((m) => m.text.includes(id))!;
+  await (await confirmationForm(w.server.url, linkIn(mail.text, 'Approve'))).submit().expect(303);
+  expect(await statusOf(w, id)).toMatchObject({ status: 'pending', votes: 1 });
+  expect((await resultsOf(org.seed.key, id)).map((r) => r.source)).toEqual(['email']);
+  expect((await eventsOf(w.server, id)).find((e) => e.type === 'approval.vote_recorded')!.data).toMatchObject({ source: 'email' });
 });
