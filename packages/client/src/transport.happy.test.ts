@@ -30,7 +30,7 @@ describe('transport', () => {
     const { fetch, calls } = scripted([
       { status: 500, body: envelope('INTERNAL_ERROR') },
       { status: 503, body: envelope('SERVICE_UNAVAILABLE') },
-      { status: 201, body: SAMPLE_PENDING_APPROVAL },
+      { status: 201, body: { ...SAMPLE_PENDING_APPROVAL, run: null, results: [] } },
     ]);
     const slept: number[] = [];
     const created = await client(fetch, slept).approvals.create({ title: 't', description: 'd', priority: 'low' });

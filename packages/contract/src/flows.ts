@@ -90,6 +90,12 @@ export const ReviewerResult = z
     result: z.enum(['approved', 'rejected']),
     comment: z.string().nullable(),
     decided_at: Timestamp,
+    source: z.string().nullable().openapi({
+      description:
+        'Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API ' +
+        "(the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source",
+      example: 'slack',
+    }),
     on_behalf_of: z
       .object({ id: z.uuid(), name: z.string().nullable() })
       .nullable()

@@ -136,8 +136,8 @@ export const routes = {
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused' },
     request: { body: CreateApprovalBody, headers: IdempotencyHeaders },
     responses: {
-      201: { description: 'Created', schema: Approval },
-      200: { description: 'The existing request for this idempotency key', schema: Approval },
+      201: { description: 'Created, with its run as `GET /approvals/{id}` shows it (null without steps)', schema: ApprovalDetail },
+      200: { description: 'The existing request for this idempotency key, as it is now, with its run', schema: ApprovalDetail },
     },
     errors: [400, 403, 409, 413, 503],
   }),

@@ -2,8 +2,14 @@ import { z } from './zod.ts';
 import { Decision, LIMITS } from './approvals.ts';
 import { Timestamp } from './common.ts';
 
-export const STEP_STATUSES = ['pending', 'approved', 'rejected'] as const;
-export const StepStatus = z.enum(STEP_STATUSES).openapi('StepStatus');
+export const STEP_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'skipped'] as const;
+export const StepStatus = z.enum(STEP_STATUSES).openapi('StepStatus', {
+  description:
+    '`pending`: waiting for its votes, or, in a sequential request, for the steps before it. `approved` / `rejected`: decided by its votes. ' +
+    "Once the request ends, no step is left `pending`: `expired`, the request's time ran out while this step was asked (the step's " +
+    "time limit or the request's deadline: the active step of a sequential request, every open step of a parallel one); `skipped`, " +
+    'the request ended otherwise (decided on another step, cancelled, or expired before this step was reached) before this step was decided.',
+});
 
 export const Quorum = z
   .union([z.number().int().min(1).max(LIMITS.stepApproversMax), z.literal('all')])
@@ -70,7 +76,7 @@ export const Step = z
     approvers: z.array(StepApprover).openapi({ description: 'Everyone the step asks: people, then teams' }),
     quorum: Quorum,
     status: StepStatus,
-    decided_at: Timestamp.nullable(),
+    decided_at: Timestamp.nullable().openapi({ description: 'When the step was decided, or when its time ran out (`expired`); null while pending and when skipped' }),
     decided_by: z.uuid().nullable(),
     comment: z.string().nullable(),
   })

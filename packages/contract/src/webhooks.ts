@@ -140,10 +140,11 @@ export const WebhookPayload = z
   .openapi('WebhookPayload', {
     description:
       'The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: ' +
-      '`approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; ' +
+      '`approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, source, current_approvals}; ' +
       '`approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; ' +
       '`approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; ' +
-      '`step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, ' +
-      'subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}.',
+      '`step.decided` and `step.vote_recorded` {step_id, step_order, decision, comment, source}; `delivery.failed` {delivery_id, event_id, event_type, target, ' +
+      'subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}. ' +
+      '`source` of a vote or decision: where it was cast, `slack`, `email` (a decision link), or as the API caller said; null when it said nothing.',
   });
 export type WebhookPayload = z.infer<typeof WebhookPayload>;

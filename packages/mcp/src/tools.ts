@@ -55,7 +55,7 @@ const HowToWait = z.object({
   arguments: z.object({ id: Approval.shape.id }),
   message: z.string(),
 });
-export const RequestApprovalOutput = z.object({ approval: Approval, wait: HowToWait });
+export const RequestApprovalOutput = z.object({ approval: ApprovalDetail, wait: HowToWait });
 export const WaitForDecisionOutput = z.object({
   outcome: z.enum(WAIT_OUTCOMES).describe('approved, rejected, cancelled, expired, or timed_out (still pending: call again)'),
   approval: WaitResult,

@@ -14,6 +14,7 @@ interface VoteRow {
   created_at: string;
   on_behalf_of: string | null;
   on_behalf_name: string | null;
+  source: string | null;
 }
 
 type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; name: string | null; time_limit_seconds: number | null };
@@ -23,7 +24,7 @@ type ApprovalWithRunRow = ApprovalRow & { run_votes: VoteRow[]; run_steps: RunSt
  * A request with its run, in one statement: `GET /approvals/:id` is among the most frequent calls
  * (every polling automation makes it), and its votes and steps read apart were two more round trips.
  * Votes come oldest first, with the voter's current name (a person's name or email, a connection's
- * name) and whom a delegate voted for; steps in their order. Prepared on each connection: every part
+ * name), whom a delegate voted for and where the vote was cast; steps in their order. Prepared on each connection: every part
  * is found by the request's primary key (IN_ORG says why that matters for a kept plan).
  */
 export async function approvalWithRun(db: Queryable, orgId: string, id: string): Promise<ApprovalWithRunRow | undefined> {
@@ -31,7 +32,7 @@ export async function approvalWithRun(db: Queryable, orgId: string, id: string):
     `SELECT ${APPROVAL_COLUMNS},
             (SELECT coalesce(json_agg(json_build_object(
                       'step_order', v.step_order, 'voter_type', v.voter_type, 'voter_id', v.voter_id, 'decision', v.decision,
-                      'comment', v.comment, 'created_at', v.created_at, 'on_behalf_of', v.on_behalf_of,
+                      'comment', v.comment, 'created_at', v.created_at, 'on_behalf_of', v.on_behalf_of, 'source', v.source,
                       'name', CASE v.voter_type WHEN 'user' THEN coalesce(u.name, u.email) ELSE c.name END,
                       'on_behalf_name', coalesce(ob.name, ob.email))
                     ORDER BY v.created_at, v.step_order, v.voter_id), '[]'::json)
@@ -67,6 +68,7 @@ export function runOf(a: {
     result: v.decision === 'approve' ? 'approved' : 'rejected',
     comment: v.comment,
     decided_at: new Date(v.created_at).toISOString(),
+    source: v.source,
     on_behalf_of: v.on_behalf_of ? { id: v.on_behalf_of, name: v.on_behalf_name } : null,
   }));
   const steps = a.run_steps;

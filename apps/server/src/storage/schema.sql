@@ -31,7 +31,7 @@ CREATE TABLE approval_steps (
   CONSTRAINT approval_steps_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT approval_steps_has_approvers CHECK ((cardinality(approver_ids) + cardinality(team_ids)) >= 1),
   CONSTRAINT approval_steps_quorum_check CHECK (quorum IS NULL OR quorum >= 1),
-  CONSTRAINT approval_steps_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text])),
+  CONSTRAINT approval_steps_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'expired'::text, 'skipped'::text])),
   CONSTRAINT approval_steps_step_order_check CHECK (step_order >= 1)
 );
 CREATE INDEX approval_steps_pending_people_idx ON approval_steps USING gin (approver_ids) WHERE (status = 'pending'::text);
@@ -49,6 +49,7 @@ CREATE TABLE approval_votes (
   created_at timestamp with time zone DEFAULT now() NOT NULL,
   voter_user_id uuid,
   on_behalf_of uuid,
+  source text,
   CONSTRAINT approval_votes_pkey PRIMARY KEY (approval_id, step_order, voter_id),
   CONSTRAINT approval_votes_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id),
   CONSTRAINT approval_votes_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text])),
@@ -145,6 +146,7 @@ CREATE TRIGGER approval_counts_delete AFTER DELETE ON approvals REFERENCING OLD 
 CREATE TRIGGER approval_counts_insert AFTER INSERT ON approvals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_insert();
 CREATE TRIGGER approval_counts_truncate AFTER TRUNCATE ON approvals FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_truncate();
 CREATE TRIGGER approval_counts_update AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION approval_counts_update();
+CREATE TRIGGER approvals_close_steps AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION greenlight_close_steps();
 CREATE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION timers_cancel();
 
 CREATE TABLE audit_log (
@@ -700,6 +702,7 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   greenlight_callback_event_types() → text[]
 --   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
+--   greenlight_close_steps() → trigger
 --   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean)
 --   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean)
 --   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)

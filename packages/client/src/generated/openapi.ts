@@ -1297,6 +1297,246 @@ export interface components {
         };
         /** @enum {string} */
         ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
+        ApprovalDetail: components["schemas"]["Approval"] & {
+            run: components["schemas"]["Run"];
+            /** @description Every vote cast on the request, oldest first */
+            results: components["schemas"]["ReviewerResult"][];
+        };
+        /** @enum {string} */
+        ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+        /** @enum {string} */
+        Priority: "low" | "medium" | "high" | "critical";
+        /**
+         * @description The object before and after the action, shown to approvers as a diff
+         * @example {
+         *       "before": {
+         *         "plan": "pro"
+         *       },
+         *       "after": {
+         *         "plan": null
+         *       }
+         *     }
+         */
+        Changes: {
+            before: {
+                [key: string]: unknown;
+            } | null;
+            after: {
+                [key: string]: unknown;
+            } | null;
+        } | null;
+        /**
+         * @description The entity the action touches
+         * @example {
+         *       "type": "user",
+         *       "id": "4821",
+         *       "name": "Jane Doe"
+         *     }
+         */
+        Resource: {
+            type: string;
+            id: string;
+            name?: string;
+        } | null;
+        /** @description Who did something: a connection (API key or OAuth grant), a person, or Greenlight itself. */
+        Principal: {
+            /** @enum {string} */
+            type: "connection" | "user" | "system";
+            /** Format: uuid */
+            id: string | null;
+            name: string | null;
+        };
+        /**
+         * @description What happens to a request still pending at `expires_at`: `expire` (status `expired`, event `approval.expired`), or an automatic `approve` / `reject` recorded as decided by the system (`decided_by` null, event `approval.approved` / `approval.rejected` with the system actor and `reason: "expired"`), delivered like any other decision.
+         * @enum {string}
+         */
+        OnExpiry: "expire" | "approve" | "reject";
+        /** @description The latest execution receipt of an approved request; null until one is reported */
+        Execution: {
+            status: components["schemas"]["ExecutionStatus"];
+            /** @description What the automation said about it */
+            message: string | null;
+            /** @description Where to see the result (a run, a log, a ticket) */
+            url: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            reported_at: string;
+        } | null;
+        /** @enum {string} */
+        ExecutionStatus: "started" | "succeeded" | "failed";
+        /** @description The rule's reminders and escalation, for steps whose flow sets none */
+        ReminderPolicy: {
+            remind?: components["schemas"]["RemindPolicy"];
+            escalate?: components["schemas"]["EscalatePolicy"];
+        } | null;
+        /** @description Reminds the step's approvers who have not voted yet */
+        RemindPolicy: {
+            after: components["schemas"]["Duration"];
+            every?: components["schemas"]["Duration"] & unknown;
+            /** @description At most this many reminders in all (default: 1 without `every`, 3 with it) */
+            max?: number;
+        };
+        /**
+         * @description First reminder this long after the step starts waiting
+         * @example 4h
+         */
+        Duration: string;
+        /** @description The target is added to the approvers of the step (and told), may then decide it; recorded as a `step.escalated` event and in the audit log */
+        EscalatePolicy: {
+            after: components["schemas"]["Duration"] & unknown;
+            to: components["schemas"]["EscalationTarget"];
+        };
+        EscalationTarget: {
+            /**
+             * Format: uuid
+             * @description A member of the organization (not a viewer)
+             */
+            user_id: string;
+        } | {
+            /**
+             * Format: uuid
+             * @description A team of the organization
+             */
+            team_id: string;
+        } | "next_level";
+        /** @description Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email). */
+        Waiter: {
+            state: components["schemas"]["WaiterState"];
+            /**
+             * @description In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
+             * @example the callback target answered 410 Gone
+             */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description Since when the state holds (for an unreachable target: since it stopped answering)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            since: string | null;
+            /**
+             * Format: date-time
+             * @description When the target was last probed
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            checked_at: string | null;
+        } | null;
+        /**
+         * @description `unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer
+         * @enum {string}
+         */
+        WaiterState: "unknown" | "present" | "gone";
+        /**
+         * @description The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.
+         * @enum {string}
+         */
+        CreatedVia: "v1" | "human-approval" | "kaireon";
+        /** @description The steps and where they stand; null for a request without steps */
+        Run: {
+            /**
+             * Format: uuid
+             * @description The flow it runs; null for steps configured on the request itself
+             */
+            flow_id: string | null;
+            flow_version: number | null;
+            status: components["schemas"]["ApprovalStatus"];
+            /** @description The `step_order` of the lowest pending step while the request is pending; null once it is not */
+            active_step: number | null;
+            steps: components["schemas"]["RunStep"][];
+        } | null;
+        RunStep: components["schemas"]["Step"] & {
+            name: string | null;
+            time_limit_seconds: number | null;
+            /** @description Approving votes so far */
+            approvals: number;
+            /** @description Every vote on the step, oldest first */
+            results: components["schemas"]["ReviewerResult"][];
+        };
+        StepApprover: {
+            /** @enum {string} */
+            type: "user" | "team";
+            /** Format: uuid */
+            id: string;
+            /** @description The person's name (or email), or the team's name; null when it no longer exists */
+            name: string | null;
+            /** @description A person who is away: who is asked in their place now, and until when (their delegation); null otherwise */
+            delegated_to?: {
+                /** Format: uuid */
+                id: string;
+                name: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-24T10:00:00.000Z
+                 */
+                until: string;
+            } | null;
+        };
+        /**
+         * @description How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step.
+         * @example 1
+         */
+        Quorum: number | "all";
+        /**
+         * @description `pending`: waiting for its votes, or, in a sequential request, for the steps before it. `approved` / `rejected`: decided by its votes. Once the request ends, no step is left `pending`: `expired`, the request's time ran out while this step was asked (the step's time limit or the request's deadline: the active step of a sequential request, every open step of a parallel one); `skipped`, the request ended otherwise (decided on another step, cancelled, or expired before this step was reached) before this step was decided.
+         * @enum {string}
+         */
+        StepStatus: "pending" | "approved" | "rejected" | "expired" | "skipped";
+        ReviewerResult: {
+            reviewer: {
+                /** @enum {string} */
+                type: "user" | "connection";
+                /** Format: uuid */
+                id: string;
+                name: string | null;
+            };
+            /** @description The step voted on; null on a request without steps */
+            step_order: number | null;
+            /** @enum {string} */
+            result: "approved" | "rejected";
+            comment: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            decided_at: string;
+            /**
+             * @description Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
+             * @example slack
+             */
+            source: string | null;
+            /** @description The person the reviewer stood in for (their delegate decided while they were away): "reviewer for on_behalf_of"; null otherwise */
+            on_behalf_of?: {
+                /** Format: uuid */
+                id: string;
+                name: string | null;
+            } | null;
+        };
+        Step: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            approval_request_id: string;
+            step_order: number;
+            /**
+             * Format: uuid
+             * @description The approver when the step asks exactly one person and no team; null otherwise (see `approvers`)
+             */
+            approver_id: string | null;
+            /** @description Everyone the step asks: people, then teams */
+            approvers: components["schemas"]["StepApprover"][];
+            quorum: components["schemas"]["Quorum"];
+            status: components["schemas"]["StepStatus"];
+            /**
+             * Format: date-time
+             * @description When the step was decided, or when its time ran out (`expired`); null while pending and when skipped
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            decided_at: string | null;
+            /** Format: uuid */
+            decided_by: string | null;
+            comment: string | null;
+        };
         Approval: {
             /** Format: uuid */
             id: string;
@@ -1436,136 +1676,6 @@ export interface components {
             waiter?: components["schemas"]["Waiter"];
             created_via?: components["schemas"]["CreatedVia"];
         };
-        /** @enum {string} */
-        ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
-        /** @enum {string} */
-        Priority: "low" | "medium" | "high" | "critical";
-        /**
-         * @description The object before and after the action, shown to approvers as a diff
-         * @example {
-         *       "before": {
-         *         "plan": "pro"
-         *       },
-         *       "after": {
-         *         "plan": null
-         *       }
-         *     }
-         */
-        Changes: {
-            before: {
-                [key: string]: unknown;
-            } | null;
-            after: {
-                [key: string]: unknown;
-            } | null;
-        } | null;
-        /**
-         * @description The entity the action touches
-         * @example {
-         *       "type": "user",
-         *       "id": "4821",
-         *       "name": "Jane Doe"
-         *     }
-         */
-        Resource: {
-            type: string;
-            id: string;
-            name?: string;
-        } | null;
-        /** @description Who did something: a connection (API key or OAuth grant), a person, or Greenlight itself. */
-        Principal: {
-            /** @enum {string} */
-            type: "connection" | "user" | "system";
-            /** Format: uuid */
-            id: string | null;
-            name: string | null;
-        };
-        /**
-         * @description What happens to a request still pending at `expires_at`: `expire` (status `expired`, event `approval.expired`), or an automatic `approve` / `reject` recorded as decided by the system (`decided_by` null, event `approval.approved` / `approval.rejected` with the system actor and `reason: "expired"`), delivered like any other decision.
-         * @enum {string}
-         */
-        OnExpiry: "expire" | "approve" | "reject";
-        /** @description The latest execution receipt of an approved request; null until one is reported */
-        Execution: {
-            status: components["schemas"]["ExecutionStatus"];
-            /** @description What the automation said about it */
-            message: string | null;
-            /** @description Where to see the result (a run, a log, a ticket) */
-            url: string | null;
-            /**
-             * Format: date-time
-             * @example 2026-03-24T10:00:00.000Z
-             */
-            reported_at: string;
-        } | null;
-        /** @enum {string} */
-        ExecutionStatus: "started" | "succeeded" | "failed";
-        /** @description The rule's reminders and escalation, for steps whose flow sets none */
-        ReminderPolicy: {
-            remind?: components["schemas"]["RemindPolicy"];
-            escalate?: components["schemas"]["EscalatePolicy"];
-        } | null;
-        /** @description Reminds the step's approvers who have not voted yet */
-        RemindPolicy: {
-            after: components["schemas"]["Duration"];
-            every?: components["schemas"]["Duration"] & unknown;
-            /** @description At most this many reminders in all (default: 1 without `every`, 3 with it) */
-            max?: number;
-        };
-        /**
-         * @description First reminder this long after the step starts waiting
-         * @example 4h
-         */
-        Duration: string;
-        /** @description The target is added to the approvers of the step (and told), may then decide it; recorded as a `step.escalated` event and in the audit log */
-        EscalatePolicy: {
-            after: components["schemas"]["Duration"] & unknown;
-            to: components["schemas"]["EscalationTarget"];
-        };
-        EscalationTarget: {
-            /**
-             * Format: uuid
-             * @description A member of the organization (not a viewer)
-             */
-            user_id: string;
-        } | {
-            /**
-             * Format: uuid
-             * @description A team of the organization
-             */
-            team_id: string;
-        } | "next_level";
-        /** @description Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email). */
-        Waiter: {
-            state: components["schemas"]["WaiterState"];
-            /**
-             * @description In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
-             * @example the callback target answered 410 Gone
-             */
-            reason: string | null;
-            /**
-             * Format: date-time
-             * @description Since when the state holds (for an unreachable target: since it stopped answering)
-             * @example 2026-03-24T10:00:00.000Z
-             */
-            since: string | null;
-            /**
-             * Format: date-time
-             * @description When the target was last probed
-             * @example 2026-03-24T10:00:00.000Z
-             */
-            checked_at: string | null;
-        } | null;
-        /**
-         * @description `unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer
-         * @enum {string}
-         */
-        WaiterState: "unknown" | "present" | "gone";
-        /**
-         * @description The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.
-         * @enum {string}
-         */
-        CreatedVia: "v1" | "human-approval" | "kaireon";
         CreateApprovalRequest: {
             /**
              * @description Short description of what needs approval
@@ -1729,107 +1839,6 @@ export interface components {
          * @enum {string}
          */
         AssignedFilter: "me" | "my_teams" | "all";
-        ApprovalDetail: components["schemas"]["Approval"] & {
-            run: components["schemas"]["Run"];
-            /** @description Every vote cast on the request, oldest first */
-            results: components["schemas"]["ReviewerResult"][];
-        };
-        /** @description The steps and where they stand; null for a request without steps */
-        Run: {
-            /**
-             * Format: uuid
-             * @description The flow it runs; null for steps configured on the request itself
-             */
-            flow_id: string | null;
-            flow_version: number | null;
-            status: components["schemas"]["ApprovalStatus"];
-            /** @description The `step_order` of the lowest pending step while the request is pending; null once it is not */
-            active_step: number | null;
-            steps: components["schemas"]["RunStep"][];
-        } | null;
-        RunStep: components["schemas"]["Step"] & {
-            name: string | null;
-            time_limit_seconds: number | null;
-            /** @description Approving votes so far */
-            approvals: number;
-            /** @description Every vote on the step, oldest first */
-            results: components["schemas"]["ReviewerResult"][];
-        };
-        StepApprover: {
-            /** @enum {string} */
-            type: "user" | "team";
-            /** Format: uuid */
-            id: string;
-            /** @description The person's name (or email), or the team's name; null when it no longer exists */
-            name: string | null;
-            /** @description A person who is away: who is asked in their place now, and until when (their delegation); null otherwise */
-            delegated_to?: {
-                /** Format: uuid */
-                id: string;
-                name: string | null;
-                /**
-                 * Format: date-time
-                 * @example 2026-03-24T10:00:00.000Z
-                 */
-                until: string;
-            } | null;
-        };
-        /**
-         * @description How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step.
-         * @example 1
-         */
-        Quorum: number | "all";
-        /** @enum {string} */
-        StepStatus: "pending" | "approved" | "rejected";
-        ReviewerResult: {
-            reviewer: {
-                /** @enum {string} */
-                type: "user" | "connection";
-                /** Format: uuid */
-                id: string;
-                name: string | null;
-            };
-            /** @description The step voted on; null on a request without steps */
-            step_order: number | null;
-            /** @enum {string} */
-            result: "approved" | "rejected";
-            comment: string | null;
-            /**
-             * Format: date-time
-             * @example 2026-03-24T10:00:00.000Z
-             */
-            decided_at: string;
-            /** @description The person the reviewer stood in for (their delegate decided while they were away): "reviewer for on_behalf_of"; null otherwise */
-            on_behalf_of?: {
-                /** Format: uuid */
-                id: string;
-                name: string | null;
-            } | null;
-        };
-        Step: {
-            /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            approval_request_id: string;
-            step_order: number;
-            /**
-             * Format: uuid
-             * @description The approver when the step asks exactly one person and no team; null otherwise (see `approvers`)
-             */
-            approver_id: string | null;
-            /** @description Everyone the step asks: people, then teams */
-            approvers: components["schemas"]["StepApprover"][];
-            quorum: components["schemas"]["Quorum"];
-            status: components["schemas"]["StepStatus"];
-            /**
-             * Format: date-time
-             * @example 2026-03-24T10:00:00.000Z
-             */
-            decided_at: string | null;
-            /** Format: uuid */
-            decided_by: string | null;
-            comment: string | null;
-        };
         DecisionResult: components["schemas"]["Approval"] & {
             /** @description Whether the callback was delivered before this response was sent */
             callback_delivered: boolean;
@@ -1946,7 +1955,7 @@ export interface components {
             /** @description `true` when the timeout passed with the request still `pending`: call again to keep waiting */
             timed_out: boolean;
         };
-        /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}. */
+        /** @description The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, source, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` and `step.vote_recorded` {step_id, step_order, decision, comment, source}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}. `source` of a vote or decision: where it was cast, `slack`, `email` (a decision link), or as the API caller said; null when it said nothing. */
         WebhookPayload: {
             type: components["schemas"]["EventType"];
             /**
@@ -3345,7 +3354,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The existing request for this idempotency key */
+            /** @description The existing request for this idempotency key, as it is now, with its run */
             200: {
                 headers: {
                     /** @description Requests allowed in the current window */
@@ -3357,10 +3366,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Approval"];
+                    "application/json": components["schemas"]["ApprovalDetail"];
                 };
             };
-            /** @description Created */
+            /** @description Created, with its run as `GET /approvals/{id}` shows it (null without steps) */
             201: {
                 headers: {
                     /** @description Requests allowed in the current window */
@@ -3372,7 +3381,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Approval"];
+                    "application/json": components["schemas"]["ApprovalDetail"];
                 };
             };
             /** @description Validation error */

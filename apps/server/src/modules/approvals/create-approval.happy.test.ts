@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Approval, z } from '@greenlight/contract';
+import { ApprovalDetail, z } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { secretKeys } from '../../security/sealed.ts';
 
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => server.stop(), 60_000);
 
 const inOneDay = () => new Date(Date.now() + 24 * 3600_000).toISOString();
-const ExactApproval = z.strictObject(Approval.shape);
+const ExactApproval = z.strictObject(ApprovalDetail.shape);
 
 /** The stored row, its callback headers opened (they are sealed at rest). */
 async function storedRow(id: string) {
@@ -178,10 +178,12 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       // A callback: who waits there is not known before the first probe.
       waiter: { state: 'unknown', reason: null, since: null, checked_at: null },
       created_via: 'v1',
+      // Its run (none: no steps) and its reviewers' results (none yet), as the request read by id shows them.
+      run: null,
+      results: [],
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
-    // The one request read by id also shows its run (none: no steps) and its reviewers' results (none yet).
-    expect(got.body).toEqual({ ...res.body, run: null, results: [] });
+    expect(got.body).toEqual(res.body);
 
     const row = await storedRow(res.body.id);
     expect(row.callback_headers).toEqual(body.callback_headers);

@@ -1,4 +1,4 @@
-import type { Approval, CreatedVia, Routes } from '@greenlight/contract';
+import type { Approval, ApprovalDetail, CreatedVia, Routes, z } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
@@ -10,8 +10,21 @@ import { secretKeys } from '../../security/sealed.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
+import { approvalWithRun, runOf } from '../../core/run.ts';
 
-type Replayed = { status: 200; body: Approval };
+type Detail = z.infer<typeof ApprovalDetail>;
+type Replayed = { status: 200; body: Detail };
+
+/**
+ * A request as `GET /approvals/:id` shows it (its run and every reviewer's result), for the viewer.
+ * `fresh`: the request was just created without steps, so it has neither steps nor votes to read.
+ */
+async function detailOf(db: Queryable, viewer: Viewer, a: ApprovalRow, fresh = false): Promise<Detail> {
+  if (fresh) return { ...forViewer(viewer, toApproval(a)), run: null, results: [] };
+  const row = await approvalWithRun(db, a.org_id, a.id);
+  if (!row) throw new Error(`approval ${a.id} not found right after it was written`);
+  return { ...forViewer(viewer, toApproval(row)), ...runOf(row) };
+}
 
 async function findByKey(db: Queryable, orgId: string, key: string) {
   const { rows } = await db.query<ApprovalRow & { request_fingerprint: string | null }>(
@@ -22,13 +35,13 @@ async function findByKey(db: Queryable, orgId: string, key: string) {
 }
 
 /** The answer for a key already used in this org: the request as it is now, or a refusal if the bodies differ. */
-function replay(viewer: Viewer, existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Replayed {
+async function replay(db: Queryable, viewer: Viewer, existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Promise<Replayed> {
   if (existing.request_fingerprint !== fingerprint) {
     throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'idempotency_key was already used with a different request body', {
       approval_id: existing.id,
     });
   }
-  return { status: 200, body: forViewer(viewer, toApproval(existing)) };
+  return { status: 200, body: await detailOf(db, viewer, existing) };
 }
 
 /** `entity_type`, `entity_id` and `entity_name` are `resource` spelled flat (the contract checks they come together). */
@@ -51,7 +64,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   if (body.expires_at !== undefined && new Date(body.expires_at).getTime() <= Date.now()) {
     // A retry that arrives after the deadline it once set still gets the request it created.
     const existing = key === null ? null : await findByKey(deps.db, auth.org.id, key);
-    if (existing) return replay(auth, existing, fingerprint!);
+    if (existing) return replay(deps.db, auth, existing, fingerprint!);
     throw new ApiError('VALIDATION_ERROR', 'expires_at must be in the future', {
       location: 'body',
       issues: [{ path: 'expires_at', code: 'custom', message: 'must be in the future' }],
@@ -124,7 +137,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
       const existing = key === null ? null : await findByKey(deps.db, auth.org.id, key);
-      if (existing) return replay(auth, existing, fingerprint!);
+      if (existing) return replay(deps.db, auth, existing, fingerprint!);
       throw new ApiError('EXTERNAL_ID_CONFLICT', 'external_id is already used by another approval request in this organization', {
         external_id: body.external_id,
       });
@@ -138,14 +151,15 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   if (created.kind === 'stopped') throw emergencyStop();
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
-    return { status: 201, body: forViewer(auth, toApproval(created.approval)) };
+    // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
+    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
   // (READ COMMITTED) sees it; approvals are never deleted, so it is there.
   const existing = await findByKey(deps.db, auth.org.id, key!);
   if (!existing) throw new Error('idempotency conflict without a visible row');
-  return replay(auth, existing, fingerprint!);
+  return replay(deps.db, auth, existing, fingerprint!);
 };
 
 export const createApproval = createApprovalVia('v1');

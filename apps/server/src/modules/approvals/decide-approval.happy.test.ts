@@ -97,7 +97,7 @@ describe('PATCH /api/v1/approvals/:id', () => {
       ['approval.rejected', 'pending', 'rejected'],
     ]);
     const approved_content_sha256 = (await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.approved_content_sha256;
-    expect(events[1]!.data).toEqual({ decision: 'approve', comment: null, current_approvals: 1, approved_content_sha256 });
+    expect(events[1]!.data).toEqual({ decision: 'approve', comment: null, source: null, current_approvals: 1, approved_content_sha256 });
     expect(events[2]!.data).toEqual({ decision: 'reject', comment: 'Not without legal', source: 'slack', current_approvals: 1, approved_content_sha256 });
 
     // Decided means decided: a third approver cannot revive it.

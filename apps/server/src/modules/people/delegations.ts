@@ -45,15 +45,18 @@ export async function setDelegation(db: Database, orgId: string, userId: string,
     const { rows: delegate } = await tx.query<{ role: string }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, body.delegate_id]);
     if (!delegate[0]) throw invalid('delegate_id', `user ${body.delegate_id} is not a member of this organization`);
     if (delegate[0].role === 'viewer') throw invalid('delegate_id', 'the delegate is a viewer and cannot decide: choose an approver or admin');
-    const startsAt = body.starts_at ?? new Date().toISOString();
+    // Without a start the window opens at the database's now, the clock `active` and who-is-asked read:
+    // this process's clock is ahead of the transaction's now, and a start taken from it would not have
+    // begun yet when the answer is read in the same transaction.
+    const startsAt = body.starts_at ?? null;
     const { rows: away } = await tx.query<{ ends_at: string }>(
       `SELECT ${UTC('d.ends_at')} AS ends_at FROM delegations d
-        WHERE d.org_id = $1 AND d.user_id = $2 AND d.starts_at < $4::timestamptz AND d.ends_at > $3::timestamptz`,
+        WHERE d.org_id = $1 AND d.user_id = $2 AND d.starts_at < $4::timestamptz AND d.ends_at > coalesce($3::timestamptz, now())`,
       [orgId, body.delegate_id, startsAt, body.ends_at],
     );
     if (away[0]) throw invalid('delegate_id', `the delegate is away themselves until ${away[0].ends_at} (delegations do not chain): choose someone else`);
     await tx.query(
-      `INSERT INTO delegations (org_id, user_id, delegate_id, starts_at, ends_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO delegations (org_id, user_id, delegate_id, starts_at, ends_at) VALUES ($1, $2, $3, coalesce($4::timestamptz, now()), $5)
        ON CONFLICT (org_id, user_id) DO UPDATE SET delegate_id = EXCLUDED.delegate_id, starts_at = EXCLUDED.starts_at,
                                                  ends_at = EXCLUDED.ends_at, created_at = now()`,
       [orgId, userId, body.delegate_id, startsAt, body.ends_at],

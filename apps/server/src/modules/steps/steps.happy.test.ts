@@ -167,8 +167,8 @@ describe('voting on steps', () => {
     expect(events.map((e) => e.type)).toEqual(['approval.created', 'steps.configured', 'step.decided', 'step.decided', 'approval.approved']);
     const approved_content_sha256 = (await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.approved_content_sha256;
     // An API key decides steps here through the org's admin override, which each step event records.
-    expect(events[2]!.data).toEqual({ step_id: s1!.id, step_order: 1, decision: 'approve', comment: 'manager ok', approved_content_sha256, admin_override: true });
-    expect(events[3]!.data).toEqual({ step_id: s2!.id, step_order: 2, decision: 'approve', comment: null, approved_content_sha256, admin_override: true });
+    expect(events[2]!.data).toEqual({ step_id: s1!.id, step_order: 1, decision: 'approve', comment: 'manager ok', source: null, approved_content_sha256, admin_override: true });
+    expect(events[3]!.data).toEqual({ step_id: s2!.id, step_order: 2, decision: 'approve', comment: null, source: null, approved_content_sha256, admin_override: true });
     expect(events[4]).toMatchObject({ from_status: 'pending', to_status: 'approved', data: { current_approvals: 2 } });
 
     expect((await votesOf(server, created.id)).map((v) => [v.step_order, v.voter_id, v.decision])).toEqual([
@@ -193,7 +193,7 @@ describe('voting on steps', () => {
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'approved', current_approvals: 3 });
   });
 
-  it('a rejected step rejects the request at once and leaves later steps pending', async () => {
+  it('a rejected step rejects the request at once and skips the later steps', async () => {
     const seed = await seedOrg(server.db);
     await allowAdminOverride(server, seed.org.id);
     const users = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
@@ -211,7 +211,7 @@ describe('voting on steps', () => {
 
     expect(await approvalRow(server, created.id)).toMatchObject({ status: 'rejected', current_approvals: 1, decision_comment: 'legal says no' });
     const listed = await server.http(seed.key).get(`/api/v1/approvals/${created.id}/steps`).expect(200);
-    expect(listed.body.data.map((s: { status: string }) => s.status)).toEqual(['approved', 'rejected', 'pending']);
+    expect(listed.body.data.map((s: { status: string }) => s.status)).toEqual(['approved', 'rejected', 'skipped']);
     const events = await eventsOf(server, created.id);
     expect(events.map((e) => e.type).slice(-2)).toEqual(['step.decided', 'approval.rejected']);
 

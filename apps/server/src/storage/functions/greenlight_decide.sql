@@ -5,8 +5,9 @@
 --
 -- p_vote (JSON): org, approval, step (null: the request itself), actor_type, actor_id, actor_name,
 -- user_id and user_role (a person's, or null for a connection), decision ('approve' | 'reject'),
--- comment, source, content_sha256 (of the request as decided), lease_ms and new_secret (see below),
--- notify (true when the caller sends notifications).
+-- comment, source (where the vote was cast: kept on the vote, `api` when the caller said nothing; on
+-- its events as given), content_sha256 (of the request as decided), lease_ms and new_secret
+-- (see below), notify (true when the caller sends notifications).
 --
 -- Exactly-once: greenlight_lock_pending locks the request and share-locks its org, and checks the stop,
 -- the status and the deadline under that lock; a vote is inserted against the primary key
@@ -146,8 +147,8 @@ BEGIN
 
   IF n_steps = 0 THEN
     -- Without steps: distinct principals until required_approvals; one rejection rejects.
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment)
-    VALUES (a.id, 0, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment, source)
+    VALUES (a.id, 0, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment, COALESCE(v.source, 'api'))
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"approval"}';
@@ -159,8 +160,8 @@ BEGIN
         DETAIL = jsonb_build_object('step_order', target.step_order, 'next_step_id', first_pending.id,
                                     'next_step_order', first_pending.step_order)::text;
     END IF;
-    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment, on_behalf_of)
-    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment, on_behalf)
+    INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment, on_behalf_of, source)
+    VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment, on_behalf, COALESCE(v.source, 'api'))
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"step"}';
@@ -184,7 +185,7 @@ BEGIN
     VALUES (a.org_id, a.id, CASE WHEN step_done THEN 'step.decided' ELSE 'step.vote_recorded' END,
             v.actor_type, v.actor_id, v.actor_name,
             jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'comment', v.comment,
-                               'approved_content_sha256', v.content_sha256)
+                               'source', v.source, 'approved_content_sha256', v.content_sha256)
             || CASE WHEN target_access = 'override' THEN '{"admin_override":true}'::jsonb ELSE '{}'::jsonb END
             || on_behalf_json)
     RETURNING * INTO ev;
@@ -248,7 +249,7 @@ BEGIN
     IF n_steps = 0 THEN
       INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, data)
       VALUES (a.org_id, a.id, 'approval.vote_recorded', v.actor_type, v.actor_id, v.actor_name,
-              jsonb_build_object('decision', v.decision, 'comment', v.comment, 'current_approvals', approvals_now,
+              jsonb_build_object('decision', v.decision, 'comment', v.comment, 'source', v.source, 'current_approvals', approvals_now,
                                  'approved_content_sha256', v.content_sha256))
       RETURNING * INTO ev;
     END IF;

@@ -22,14 +22,14 @@ class SyncOperations:
     def _stream(self, operation_id: str, *, query: Optional[Mapping[str, Any]] = None, request_timeout: Optional[float] = None) -> Any:
         raise NotImplementedError
 
-    def create_approval(self, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> models.Approval:
+    def create_approval(self, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> models.ApprovalDetail:
         """Create an approval request.
 
         Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
 
         `POST /api/v1/approvals` (`createApproval`).
         """
-        return cast("models.Approval", self._invoke("createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
+        return cast("models.ApprovalDetail", self._invoke("createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
 
     def list_approvals(self, *, page: Optional[int] = None, page_size: Optional[int] = None, status: Optional[str] = None, priority: Optional[str] = None, search: Optional[str] = None, external_id: Optional[str] = None, idempotency_key: Optional[str] = None, action_type: Optional[str] = None, entity_type: Optional[str] = None, entity_id: Optional[str] = None, source: Optional[str] = None, tags: Optional[str] = None, created_after: Optional[str] = None, updated_after: Optional[str] = None, decided_after: Optional[str] = None, sort: Optional[models.ApprovalSort] = None, page_token: Optional[str] = None, reverse: Optional[bool] = None, assigned: Optional[models.AssignedFilter] = None, request_timeout: Optional[float] = None) -> models.ApprovalList:
         """List approval requests.
@@ -329,14 +329,14 @@ class AsyncOperations:
     def _stream(self, operation_id: str, *, query: Optional[Mapping[str, Any]] = None, request_timeout: Optional[float] = None) -> Any:
         raise NotImplementedError
 
-    async def create_approval(self, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> models.Approval:
+    async def create_approval(self, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> models.ApprovalDetail:
         """Create an approval request.
 
         Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
 
         `POST /api/v1/approvals` (`createApproval`).
         """
-        return cast("models.Approval", await self._invoke("createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
+        return cast("models.ApprovalDetail", await self._invoke("createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
 
     async def list_approvals(self, *, page: Optional[int] = None, page_size: Optional[int] = None, status: Optional[str] = None, priority: Optional[str] = None, search: Optional[str] = None, external_id: Optional[str] = None, idempotency_key: Optional[str] = None, action_type: Optional[str] = None, entity_type: Optional[str] = None, entity_id: Optional[str] = None, source: Optional[str] = None, tags: Optional[str] = None, created_after: Optional[str] = None, updated_after: Optional[str] = None, decided_after: Optional[str] = None, sort: Optional[models.ApprovalSort] = None, page_token: Optional[str] = None, reverse: Optional[bool] = None, assigned: Optional[models.AssignedFilter] = None, request_timeout: Optional[float] = None) -> models.ApprovalList:
         """List approval requests.

@@ -21,248 +21,6 @@ class ErrorError(_ErrorErrorRequired, total=False):
     details: Dict[str, Any]
 
 
-class _ApprovalRequired(TypedDict):
-    id: str
-    org_id: str
-    connection_id: Optional[str]
-    title: str
-    description: str
-    status: ApprovalStatus
-    priority: Priority
-    action_type: Optional[str]
-    source: Optional[str]
-    metadata: Dict[str, Any]
-    #: Approvals needed; for a request with steps, the number of steps
-    required_approvals: int
-    #: Approvals so far; for a request with steps, the steps approved
-    current_approvals: int
-    is_sequential: bool
-    #: Where the decision is POSTed. A capability (whoever holds a resume URL can try to resume what waits there), so only the principal that created the request and admins see it; everyone else sees null here and `has_callback`. The callback delivery itself carries it in full.
-    callback_url: Optional[str]
-    external_id: Optional[str]
-    idempotency_key: Optional[str]
-    tags: Dict[str, str]
-    changes: Optional[Changes]
-    resource: Optional[Resource]
-    requested_by: Principal
-    comments_count: int
-    created_at: str
-    updated_at: str
-    expires_at: Optional[str]
-    on_expiry: OnExpiry
-    decided_at: Optional[str]
-    decided_by: Optional[str]
-    decision_comment: Optional[str]
-    cancelled_at: Optional[str]
-    #: When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
-    expired_at: Optional[str]
-    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
-    approved_content_sha256: str
-    execution: Optional[Execution]
-
-
-class Approval(_ApprovalRequired, total=False):
-    #: Whether the request has a `callback_url`, shown or not
-    has_callback: bool
-    #: `resource.type`, spelled as entity-change APIs spell it
-    entity_type: Optional[str]
-    #: `resource.id`
-    entity_id: Optional[str]
-    #: `resource.name`
-    entity_name: Optional[str]
-    #: `action_type` when it is create, update or delete; null otherwise
-    action: Optional[Literal["create", "update", "delete"]]
-    #: Another name for `decided_by`
-    decided_by_id: Optional[str]
-    #: Another name for `decision_comment`
-    decision_note: Optional[str]
-    #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
-    revocable_until: Optional[str]
-    #: When the approval was revoked (the status is then `rejected`); null otherwise
-    revoked_at: Optional[str]
-    #: Who revoked it
-    revoked_by: Optional[ApprovalRevokedBy]
-    revocation_reason: Optional[str]
-    #: The paths the requester marked sensitive (see `redact` on create)
-    redact: List[str]
-    #: True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission)
-    redacted: bool
-    #: The approval flow whose run this request is; null otherwise
-    flow_id: Optional[str]
-    #: The version of the flow the run started with
-    flow_version: Optional[int]
-    #: The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps
-    routing: Optional[ApprovalRouting]
-    waiter: Optional[Waiter]
-    created_via: CreatedVia
-
-
-class ApprovalRevokedBy(TypedDict):
-    """Who revoked it"""
-    type: Literal["connection", "user", "system"]
-    id: Optional[str]
-    name: Optional[str]
-
-
-class ApprovalRouting(TypedDict):
-    """The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps"""
-    rule_id: str
-    rule_name: str
-    #: The version of the rule set
-    version: int
-    #: The rule's Slack channel, where notifications of the request are posted
-    slack_channel: Optional[str]
-    reminders: Optional[ReminderPolicy]
-
-
-class Changes(TypedDict):
-    """The object before and after the action, shown to approvers as a diff"""
-    before: Optional[Dict[str, Any]]
-    after: Optional[Dict[str, Any]]
-
-
-class _ResourceRequired(TypedDict):
-    type: str
-    id: str
-
-
-class Resource(_ResourceRequired, total=False):
-    """The entity the action touches"""
-    name: str
-
-
-class Principal(TypedDict):
-    """Who did something: a connection (API key or OAuth grant), a person, or Greenlight itself."""
-    type: Literal["connection", "user", "system"]
-    id: Optional[str]
-    name: Optional[str]
-
-
-class Execution(TypedDict):
-    """The latest execution receipt of an approved request; null until one is reported"""
-    status: ExecutionStatus
-    #: What the automation said about it
-    message: Optional[str]
-    #: Where to see the result (a run, a log, a ticket)
-    url: Optional[str]
-    reported_at: str
-
-
-class ReminderPolicy(TypedDict, total=False):
-    """The rule's reminders and escalation, for steps whose flow sets none"""
-    remind: RemindPolicy
-    escalate: EscalatePolicy
-
-
-class _RemindPolicyRequired(TypedDict):
-    after: Duration
-
-
-class RemindPolicy(_RemindPolicyRequired, total=False):
-    """Reminds the step's approvers who have not voted yet"""
-    every: Any
-    #: At most this many reminders in all (default: 1 without `every`, 3 with it)
-    max: int
-
-
-class EscalatePolicy(TypedDict):
-    """The target is added to the approvers of the step (and told), may then decide it; recorded as a `step.escalated` event and in the audit log"""
-    after: Any
-    to: EscalationTarget
-
-
-class EscalationTarget1(TypedDict):
-    #: A member of the organization (not a viewer)
-    user_id: str
-
-
-class EscalationTarget2(TypedDict):
-    #: A team of the organization
-    team_id: str
-
-
-class Waiter(TypedDict):
-    """Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email)."""
-    state: WaiterState
-    #: In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
-    reason: Optional[str]
-    #: Since when the state holds (for an unreachable target: since it stopped answering)
-    since: Optional[str]
-    #: When the target was last probed
-    checked_at: Optional[str]
-
-
-class _CreateApprovalRequestRequired(TypedDict):
-    #: Short description of what needs approval
-    title: str
-    #: Detailed context for the approver (markdown)
-    description: str
-    priority: Priority
-
-
-class CreateApprovalRequest(_CreateApprovalRequestRequired, total=False):
-    #: URL to POST the decision to, signed with the organization's callback secret. Many requests may name one receiver, and anyone in the organization can name yours: the receiver must check that the delivery's `data.approval_id` is the request it waits for (docs/getting-the-decision-back.md). Shown afterwards only to you and to admins.
-    callback_url: str
-    #: Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved. Names are RFC 9110 tokens; values RFC 9110 field values (visible ASCII, space, tab, U+0080–U+00FF; no leading or trailing whitespace).
-    callback_headers: Dict[str, str]
-    #: Custom label for filtering and routing
-    action_type: str
-    #: Arbitrary JSON object passed through to the callback
-    metadata: Dict[str, Any]
-    #: Auto-expires if no decision by this time; must be in the future
-    expires_at: str
-    on_expiry: OnExpiry
-    #: Revoke window, in seconds from the approval (at most 24 h): an approver who approved, or an admin, may rescind the approval until then, as long as no execution was reported. A revoked request becomes `rejected` (see `revoked_at`).
-    revocable_for_seconds: int
-    #: Number of distinct approvers needed
-    required_approvals: int
-    #: If true, steps must be approved in order
-    is_sequential: bool
-    #: Name of the integration, for filtering and analytics
-    source: str
-    #: Prevents duplicate requests within your organization
-    idempotency_key: str
-    #: Your own reference, unique within your organization
-    external_id: str
-    tags: Tags
-    changes: Optional[Changes]
-    resource: Optional[Resource]
-    #: Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.
-    flow_id: str
-    #: Another name for `metadata` (send one of the two)
-    payload: Dict[str, Any]
-    action: EntityAction
-    #: With `entity_id` (and optionally `entity_name`): another way to give `resource.type`
-    entity_type: str
-    #: Another way to give `resource.id`
-    entity_id: str
-    #: Another way to give `resource.name`
-    entity_name: str
-    #: Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `"[redacted]"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.
-    redact: List[str]
-
-
-class ApprovalList(TypedDict):
-    data: List[Approval]
-    pagination: ApprovalPagination
-    #: Pass as `page_token` for the next page; null on the last page
-    next_page_token: Optional[str]
-
-
-class _ApprovalPaginationRequired(TypedDict):
-    page: int
-    page_size: int
-    #: Requests matching the filters. Counted exactly up to at least 1,000 (a search and other filters may be counted further); above that, an estimate from the database statistics, never less than what was counted nor than the requests this page shows to exist. On the last page of a list reached by page number it is exact again.
-    total: int
-    #: `total` divided by `page_size`, rounded up: an estimate when `total` is one
-    total_pages: int
-
-
-class ApprovalPagination(_ApprovalPaginationRequired, total=False):
-    #: True when `total` and `total_pages` are exact; false when they are estimates (absent: exact). To read a large list to its end, follow `next_page_token` rather than counting pages.
-    total_exact: bool
-
-
 class _ApprovalDetailRequired(TypedDict):
     id: str
     org_id: str
@@ -360,6 +118,83 @@ class ApprovalDetailRouting(TypedDict):
     reminders: Optional[ReminderPolicy]
 
 
+class Changes(TypedDict):
+    """The object before and after the action, shown to approvers as a diff"""
+    before: Optional[Dict[str, Any]]
+    after: Optional[Dict[str, Any]]
+
+
+class _ResourceRequired(TypedDict):
+    type: str
+    id: str
+
+
+class Resource(_ResourceRequired, total=False):
+    """The entity the action touches"""
+    name: str
+
+
+class Principal(TypedDict):
+    """Who did something: a connection (API key or OAuth grant), a person, or Greenlight itself."""
+    type: Literal["connection", "user", "system"]
+    id: Optional[str]
+    name: Optional[str]
+
+
+class Execution(TypedDict):
+    """The latest execution receipt of an approved request; null until one is reported"""
+    status: ExecutionStatus
+    #: What the automation said about it
+    message: Optional[str]
+    #: Where to see the result (a run, a log, a ticket)
+    url: Optional[str]
+    reported_at: str
+
+
+class ReminderPolicy(TypedDict, total=False):
+    """The rule's reminders and escalation, for steps whose flow sets none"""
+    remind: RemindPolicy
+    escalate: EscalatePolicy
+
+
+class _RemindPolicyRequired(TypedDict):
+    after: Duration
+
+
+class RemindPolicy(_RemindPolicyRequired, total=False):
+    """Reminds the step's approvers who have not voted yet"""
+    every: Any
+    #: At most this many reminders in all (default: 1 without `every`, 3 with it)
+    max: int
+
+
+class EscalatePolicy(TypedDict):
+    """The target is added to the approvers of the step (and told), may then decide it; recorded as a `step.escalated` event and in the audit log"""
+    after: Any
+    to: EscalationTarget
+
+
+class EscalationTarget1(TypedDict):
+    #: A member of the organization (not a viewer)
+    user_id: str
+
+
+class EscalationTarget2(TypedDict):
+    #: A team of the organization
+    team_id: str
+
+
+class Waiter(TypedDict):
+    """Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email)."""
+    state: WaiterState
+    #: In plain words: why the waiter is taken for gone, what its target last answered, or why it cannot be told (`unknown`)
+    reason: Optional[str]
+    #: Since when the state holds (for an unreachable target: since it stopped answering)
+    since: Optional[str]
+    #: When the target was last probed
+    checked_at: Optional[str]
+
+
 class Run(TypedDict):
     """The steps and where they stand; null for a request without steps"""
     #: The flow it runs; null for steps configured on the request itself
@@ -381,6 +216,7 @@ class RunStep(TypedDict):
     approvers: List[StepApprover]
     quorum: Quorum
     status: StepStatus
+    #: When the step was decided, or when its time ran out (`expired`); null while pending and when skipped
     decided_at: Optional[str]
     decided_by: Optional[str]
     comment: Optional[str]
@@ -418,6 +254,8 @@ class _ReviewerResultRequired(TypedDict):
     result: Literal["approved", "rejected"]
     comment: Optional[str]
     decided_at: str
+    #: Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
+    source: Optional[str]
 
 
 class ReviewerResult(_ReviewerResultRequired, total=False):
@@ -447,9 +285,175 @@ class Step(TypedDict):
     approvers: List[StepApprover]
     quorum: Quorum
     status: StepStatus
+    #: When the step was decided, or when its time ran out (`expired`); null while pending and when skipped
     decided_at: Optional[str]
     decided_by: Optional[str]
     comment: Optional[str]
+
+
+class _ApprovalRequired(TypedDict):
+    id: str
+    org_id: str
+    connection_id: Optional[str]
+    title: str
+    description: str
+    status: ApprovalStatus
+    priority: Priority
+    action_type: Optional[str]
+    source: Optional[str]
+    metadata: Dict[str, Any]
+    #: Approvals needed; for a request with steps, the number of steps
+    required_approvals: int
+    #: Approvals so far; for a request with steps, the steps approved
+    current_approvals: int
+    is_sequential: bool
+    #: Where the decision is POSTed. A capability (whoever holds a resume URL can try to resume what waits there), so only the principal that created the request and admins see it; everyone else sees null here and `has_callback`. The callback delivery itself carries it in full.
+    callback_url: Optional[str]
+    external_id: Optional[str]
+    idempotency_key: Optional[str]
+    tags: Dict[str, str]
+    changes: Optional[Changes]
+    resource: Optional[Resource]
+    requested_by: Principal
+    comments_count: int
+    created_at: str
+    updated_at: str
+    expires_at: Optional[str]
+    on_expiry: OnExpiry
+    decided_at: Optional[str]
+    decided_by: Optional[str]
+    decision_comment: Optional[str]
+    cancelled_at: Optional[str]
+    #: When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
+    expired_at: Optional[str]
+    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
+    approved_content_sha256: str
+    execution: Optional[Execution]
+
+
+class Approval(_ApprovalRequired, total=False):
+    #: Whether the request has a `callback_url`, shown or not
+    has_callback: bool
+    #: `resource.type`, spelled as entity-change APIs spell it
+    entity_type: Optional[str]
+    #: `resource.id`
+    entity_id: Optional[str]
+    #: `resource.name`
+    entity_name: Optional[str]
+    #: `action_type` when it is create, update or delete; null otherwise
+    action: Optional[Literal["create", "update", "delete"]]
+    #: Another name for `decided_by`
+    decided_by_id: Optional[str]
+    #: Another name for `decision_comment`
+    decision_note: Optional[str]
+    #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
+    revocable_until: Optional[str]
+    #: When the approval was revoked (the status is then `rejected`); null otherwise
+    revoked_at: Optional[str]
+    #: Who revoked it
+    revoked_by: Optional[ApprovalRevokedBy]
+    revocation_reason: Optional[str]
+    #: The paths the requester marked sensitive (see `redact` on create)
+    redact: List[str]
+    #: True when this answer shows the sensitive fields as "[redacted]" (the caller lacks the `see_sensitive` permission)
+    redacted: bool
+    #: The approval flow whose run this request is; null otherwise
+    flow_id: Optional[str]
+    #: The version of the flow the run started with
+    flow_version: Optional[int]
+    #: The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps
+    routing: Optional[ApprovalRouting]
+    waiter: Optional[Waiter]
+    created_via: CreatedVia
+
+
+class ApprovalRevokedBy(TypedDict):
+    """Who revoked it"""
+    type: Literal["connection", "user", "system"]
+    id: Optional[str]
+    name: Optional[str]
+
+
+class ApprovalRouting(TypedDict):
+    """The routing rule that chose who decides this request; null when none did, or when the requester then named its own steps"""
+    rule_id: str
+    rule_name: str
+    #: The version of the rule set
+    version: int
+    #: The rule's Slack channel, where notifications of the request are posted
+    slack_channel: Optional[str]
+    reminders: Optional[ReminderPolicy]
+
+
+class _CreateApprovalRequestRequired(TypedDict):
+    #: Short description of what needs approval
+    title: str
+    #: Detailed context for the approver (markdown)
+    description: str
+    priority: Priority
+
+
+class CreateApprovalRequest(_CreateApprovalRequestRequired, total=False):
+    #: URL to POST the decision to, signed with the organization's callback secret. Many requests may name one receiver, and anyone in the organization can name yours: the receiver must check that the delivery's `data.approval_id` is the request it waits for (docs/getting-the-decision-back.md). Shown afterwards only to you and to admins.
+    callback_url: str
+    #: Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved. Names are RFC 9110 tokens; values RFC 9110 field values (visible ASCII, space, tab, U+0080–U+00FF; no leading or trailing whitespace).
+    callback_headers: Dict[str, str]
+    #: Custom label for filtering and routing
+    action_type: str
+    #: Arbitrary JSON object passed through to the callback
+    metadata: Dict[str, Any]
+    #: Auto-expires if no decision by this time; must be in the future
+    expires_at: str
+    on_expiry: OnExpiry
+    #: Revoke window, in seconds from the approval (at most 24 h): an approver who approved, or an admin, may rescind the approval until then, as long as no execution was reported. A revoked request becomes `rejected` (see `revoked_at`).
+    revocable_for_seconds: int
+    #: Number of distinct approvers needed
+    required_approvals: int
+    #: If true, steps must be approved in order
+    is_sequential: bool
+    #: Name of the integration, for filtering and analytics
+    source: str
+    #: Prevents duplicate requests within your organization
+    idempotency_key: str
+    #: Your own reference, unique within your organization
+    external_id: str
+    tags: Tags
+    changes: Optional[Changes]
+    resource: Optional[Resource]
+    #: Starts a run of this approval flow (its current version): its steps, in order, and, unless `expires_at` is given, its expiry and `on_expiry`. `required_approvals` and `is_sequential` then come from the flow.
+    flow_id: str
+    #: Another name for `metadata` (send one of the two)
+    payload: Dict[str, Any]
+    action: EntityAction
+    #: With `entity_id` (and optionally `entity_name`): another way to give `resource.type`
+    entity_type: str
+    #: Another way to give `resource.id`
+    entity_id: str
+    #: Another way to give `resource.name`
+    entity_name: str
+    #: Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `"[redacted]"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.
+    redact: List[str]
+
+
+class ApprovalList(TypedDict):
+    data: List[Approval]
+    pagination: ApprovalPagination
+    #: Pass as `page_token` for the next page; null on the last page
+    next_page_token: Optional[str]
+
+
+class _ApprovalPaginationRequired(TypedDict):
+    page: int
+    page_size: int
+    #: Requests matching the filters. Counted exactly up to at least 1,000 (a search and other filters may be counted further); above that, an estimate from the database statistics, never less than what was counted nor than the requests this page shows to exist. On the last page of a list reached by page number it is exact again.
+    total: int
+    #: `total` divided by `page_size`, rounded up: an estimate when `total` is one
+    total_pages: int
+
+
+class ApprovalPagination(_ApprovalPaginationRequired, total=False):
+    #: True when `total` and `total_pages` are exact; false when they are estimates (absent: exact). To read a large list to its end, follow `next_page_token` rather than counting pages.
+    total_exact: bool
 
 
 class _DecisionResultRequired(TypedDict):
@@ -727,7 +731,7 @@ class WaitResultRouting(TypedDict):
 
 
 class WebhookPayload(TypedDict):
-    """The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` {step_id, step_order, decision, comment}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}."""
+    """The JSON body of every callback and subscription delivery (identical on every retry). `details` by type: `approval.created` {title, priority}; `approval.vote_recorded` {decision, comment, source, current_approvals}; `approval.approved` / `approval.rejected` {decision, comment, source, current_approvals}; `approval.cancelled` {}; `approval.expired` {expires_at}; `comment.created` {comment_id, …}; `steps.configured` {steps}; `step.decided` and `step.vote_recorded` {step_id, step_order, decision, comment, source}; `delivery.failed` {delivery_id, event_id, event_type, target, subscription_id, url, attempts, last_status_code, last_error}; `emergency_stop.changed` {emergency_stop}. `source` of a vote or decision: where it was cast, `slack`, `email` (a decision link), or as the API caller said; null when it said nothing."""
     type: EventType
     #: When the event happened
     timestamp: str
@@ -1803,6 +1807,12 @@ WaiterState = Literal["unknown", "present", "gone"]
 CreatedVia = Literal["v1", "human-approval", "kaireon"]
 """The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere."""
 
+Quorum = Union[int, Literal["all"]]
+"""How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step."""
+
+StepStatus = Literal["pending", "approved", "rejected", "expired", "skipped"]
+"""`pending`: waiting for its votes, or, in a sequential request, for the steps before it. `approved` / `rejected`: decided by its votes. Once the request ends, no step is left `pending`: `expired`, the request's time ran out while this step was asked (the step's time limit or the request's deadline: the active step of a sequential request, every open step of a parallel one); `skipped`, the request ended otherwise (decided on another step, cancelled, or expired before this step was reached) before this step was decided."""
+
 Tags = Dict[str, str]
 """Key/value labels, filterable with `tags=key:value`"""
 
@@ -1813,11 +1823,6 @@ ApprovalSort = Literal["created_at", "-created_at", "updated_at", "-updated_at",
 
 AssignedFilter = Literal["me", "my_teams", "all"]
 """`me`: pending requests that ask the caller now and that they have not voted on: the current step names them, a team of theirs, or someone they stand in for (delegation); a request without steps asks every approver and admin. `my_teams`: pending requests whose current step names a team the caller is in. `all` (default): no filter. `me` and `my_teams` need a person (session or OAuth grant)."""
-
-Quorum = Union[int, Literal["all"]]
-"""How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step."""
-
-StepStatus = Literal["pending", "approved", "rejected"]
 
 Decision = Literal["approve", "reject"]
 

@@ -15,7 +15,7 @@ OPERATIONS: Dict[str, Route] = {
         query_params=(),
         headers=("idempotency-key",),
         body="CreateApprovalRequest",
-        responses={200: "Approval", 201: "Approval"},
+        responses={200: "ApprovalDetail", 201: "ApprovalDetail"},
         stream=False,
         bearer=True,
     ),
