@@ -432,12 +432,26 @@ export const Approval = z
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;
 
+/**
+ * The sources Greenlight itself records for a vote cast in one of its channels (a Slack button, a
+ * decision link in an email). An API caller may not claim them, so a vote's source is evidence.
+ */
+export const CHANNEL_VOTE_SOURCES = ['slack', 'email'] as const;
+
 export const DecideApprovalBody = z
   .strictObject({
     decision: Decision,
     comment: z.string().max(LIMITS.commentMax).optional().openapi({ example: 'Verified with the user. Proceeding with deletion.' }),
     decision_note: z.string().max(LIMITS.commentMax).optional().openapi({ description: 'Another name for `comment` (send one of the two)' }),
-    source: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ example: 'dashboard' }),
+    source: z
+      .string()
+      .min(1)
+      .max(LIMITS.labelMax)
+      .refine((s) => !(CHANNEL_VOTE_SOURCES as readonly string[]).includes(s.toLowerCase()), {
+        message: `${CHANNEL_VOTE_SOURCES.join(', ')} are recorded by Greenlight for votes cast in those channels: name your integration instead`,
+      })
+      .optional()
+      .openapi({ description: 'Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)', example: 'dashboard' }),
   })
   .refine((body) => body.comment === undefined || body.decision_note === undefined, {
     path: ['decision_note'],

@@ -92,7 +92,7 @@ export const ReviewerResult = z
     decided_at: Timestamp,
     source: z.string().nullable().openapi({
       description:
-        'Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API ' +
+        'Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (which may not claim slack or email) ' +
         "(the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source",
       example: 'slack',
     }),

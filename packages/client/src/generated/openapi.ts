@@ -1501,7 +1501,7 @@ export interface components {
              */
             decided_at: string;
             /**
-             * @description Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
+             * @description Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (which may not claim slack or email) (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
              * @example slack
              */
             source: string | null;
@@ -1849,7 +1849,10 @@ export interface components {
             comment?: string;
             /** @description Another name for `comment` (send one of the two) */
             decision_note?: string;
-            /** @example dashboard */
+            /**
+             * @description Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)
+             * @example dashboard
+             */
             source?: string;
         };
         /** @enum {string} */

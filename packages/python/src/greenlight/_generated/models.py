@@ -254,7 +254,7 @@ class _ReviewerResultRequired(TypedDict):
     result: Literal["approved", "rejected"]
     comment: Optional[str]
     decided_at: str
-    #: Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
+    #: Where the vote was cast: `slack` (a Slack button or modal), `email` (a decision link), or as the caller said through the API (which may not claim slack or email) (the dashboard sends `dashboard`, the CLI `cli`); `api` when it said nothing. Null for votes recorded before votes kept their source
     source: Optional[str]
 
 
@@ -560,6 +560,7 @@ class DecideApprovalRequest(_DecideApprovalRequestRequired, total=False):
     comment: str
     #: Another name for `comment` (send one of the two)
     decision_note: str
+    #: Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)
     source: str
 
 

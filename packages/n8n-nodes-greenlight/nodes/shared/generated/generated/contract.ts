@@ -691,7 +691,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
       {
         "key": "source",
         "label": "Source",
-        "help": "Where the decision was made, for the audit trail",
+        "help": "Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)",
         "type": "string",
         "required": false,
         "in": "body",
