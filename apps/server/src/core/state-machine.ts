@@ -78,6 +78,7 @@ import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from './text.ts';
 import { secretKeys } from '../security/sealed.ts';
+import { approvedBySql } from './approvals/rules.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -86,6 +87,8 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
   const raw = (err as { detail?: string }).detail;
   const detail = (raw ? JSON.parse(raw) : {}) as Record<string, string | number | null>;
   const onStep = detail.subject === 'step';
+  // The refusal in the words viewer_can showed beforehand (greenlight_vote_refusal), when it has them.
+  const said = typeof detail.text === 'string' ? { text: detail.text } : {};
   switch (code) {
     case 'NOT_FOUND':
       return notFound(onStep ? 'step' : 'approval request');
@@ -99,7 +102,7 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
     case 'APPROVAL_EXPIRED':
       return new ApiError('APPROVAL_EXPIRED', `approval request has expired and can no longer be ${action}`, { reason: 'expired' });
     case 'SELF_APPROVAL_FORBIDDEN':
-      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it', { reason: 'requester' });
+      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it', { reason: 'requester', ...said });
     case 'NOT_APPROVER': {
       const reason = (detail.reason ?? 'not_asked') as DecisionRefusalReason;
       const what = onStep ? 'this step' : 'any pending step of this request';
@@ -108,17 +111,19 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
         admin_override_off: `${what} does not ask you, and this organization does not allow the admin override`,
         admin_only: 'only admins decide requests in this organization (resolve_policy: admin_only)',
       };
-      return new ApiError('NOT_APPROVER', message[reason] ?? message.not_asked!, { reason });
+      return new ApiError('NOT_APPROVER', message[reason] ?? message.not_asked!, { reason, ...said });
     }
     case 'ALREADY_VOTED':
       return new ApiError('ALREADY_VOTED', onStep ? 'you have already voted on this step' : 'you have already voted on this approval request', {
         reason: 'already_voted',
+        ...said,
       });
     case 'STEP_OUT_OF_ORDER':
       return new ApiError('STEP_OUT_OF_ORDER', `step ${detail.step_order} cannot be decided before step ${detail.next_step_order}`, {
         reason: 'step_out_of_order',
         next_step_id: detail.next_step_id!,
         next_step_order: detail.next_step_order!,
+        ...said,
       });
     default:
       return null;
@@ -373,16 +378,19 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
  * The row is locked for the checks and the write, so a revoke and an execution receipt queue: the
  * receipt after a revoke finds the request `rejected` (409), the revoke after `started` finds the
  * receipt (409). The window is judged by the database clock, like expiry. Allowed: an admin, or a
- * principal whose approve vote is on the request (the person behind an OAuth grant counts as themself).
+ * principal whose approve vote is on the request (the person behind an OAuth grant counts as themself:
+ * greenlight_approved_by). Every approving vote is consent the approval rests on, so any of its
+ * voters may withdraw it, not only the one whose vote completed it (`decided_by`); viewer_can shows
+ * the same rule (greenlight_viewer_can).
  */
 export async function revoke(db: Database, caller: Caller, approvalId: string, body: RevokeApprovalBody): Promise<ApprovalRow> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean }>(
       `SELECT ${APPROVAL_COLUMNS},
               a.decided_at + make_interval(secs => a.revocable_for_seconds) > now() AS window_open,
-              EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.decision = 'approve' AND v.voter_id = ANY ($3::uuid[])) AS approved_by_caller
+              ${approvedBySql('a.id', '$3::uuid', '$4::uuid')} AS approved_by_caller
          FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`,
-      [approvalId, caller.org.id, [caller.principal.id, ...(caller.user ? [caller.user.id] : [])]],
+      [approvalId, caller.org.id, caller.principal.id, caller.user?.id ?? null],
     );
     const current = rows[0];
     if (!current) throw notFound();

@@ -1435,6 +1435,7 @@ export interface components {
             } | null;
             waiter?: components["schemas"]["Waiter"];
             created_via?: components["schemas"]["CreatedVia"];
+            viewer_can?: components["schemas"]["ViewerCan"];
         };
         /** @enum {string} */
         ApprovalStatus: "pending" | "approved" | "rejected" | "cancelled" | "expired";
@@ -1566,6 +1567,25 @@ export interface components {
          * @enum {string}
          */
         CreatedVia: "v1" | "human-approval" | "kaireon";
+        /** @description What the caller may do with the request (absent in callbacks and subscription deliveries) */
+        ViewerCan: {
+            /** @description Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text` */
+            decide: components["schemas"]["ViewerPermission"] & {
+                /** @description The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps */
+                steps: string[];
+                approve: components["schemas"]["ViewerPermission"];
+            };
+            cancel: components["schemas"]["ViewerPermission"];
+            revoke: components["schemas"]["ViewerPermission"] & unknown;
+            reassign: components["schemas"]["ViewerPermission"] & unknown;
+            comment: components["schemas"]["ViewerPermission"];
+        };
+        /** @description Whether the decision may be an approval: a requester may reject (withdraw) but never approve */
+        ViewerPermission: {
+            allowed: boolean;
+            /** @description Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed */
+            reason?: string;
+        };
         CreateApprovalRequest: {
             /**
              * @description Short description of what needs approval
