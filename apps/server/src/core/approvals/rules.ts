@@ -6,7 +6,6 @@
  */
 import { ViewerCan, type Approval } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
-import type { AuthContext } from '../../context.ts';
 
 /** Who asks what the viewer may do: the principal, the person behind it (null for an API key), and what the credential may do. */
 export interface Asker {
@@ -44,7 +43,7 @@ export async function viewerCan(db: Queryable, who: Asker, approvalId: string): 
 }
 
 /** The requests with what the caller may do with each (`viewer_can`), read in one statement. */
-export async function withViewerCan<A extends Approval>(db: Queryable, auth: AuthContext, approvals: A[]): Promise<A[]> {
+export async function withViewerCan<A extends Approval>(db: Queryable, auth: Asker, approvals: A[]): Promise<A[]> {
   const can = await viewerCanMany(db, auth, approvals.map((a) => a.id));
   return approvals.map((a) => {
     const c = can.get(a.id);
@@ -53,7 +52,7 @@ export async function withViewerCan<A extends Approval>(db: Queryable, auth: Aut
 }
 
 /** {@link withViewerCan} of one request. */
-export async function oneWithViewerCan<A extends Approval>(db: Queryable, auth: AuthContext, approval: A): Promise<A> {
+export async function oneWithViewerCan<A extends Approval>(db: Queryable, auth: Asker, approval: A): Promise<A> {
   return (await withViewerCan(db, auth, [approval]))[0]!;
 }
 
