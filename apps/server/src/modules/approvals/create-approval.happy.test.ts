@@ -181,7 +181,8 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     // The one request read by id also shows its run (none: no steps) and its reviewers' results (none yet).
-    expect(got.body).toEqual({ ...res.body, run: null, results: [] });
+    // …and what the caller may do with it (viewer_can, which the create answer leaves out).
+    expect(got.body).toEqual({ ...res.body, run: null, results: [], viewer_can: expect.any(Object) });
 
     const row = await storedRow(res.body.id);
     expect(row.callback_headers).toEqual(body.callback_headers);
