@@ -155,6 +155,14 @@ describe('viewer_can on lists', () => {
     const inbox = (await (await sessionOf(server, seed, bob)).http().get('/api/v1/approvals?assigned=me').expect(200)).body.data as { id: string; viewer_can: ViewerCan }[];
     expect(inbox.map((a) => [a.id, a.viewer_can.decide.allowed])).toEqual([[asked.id, true]]);
   });
+
+  it('each request a batch decision recorded carries what the caller may do next', async () => {
+    const seed = await seedOrg(server.db);
+    const ann = await seed.addUser('approver');
+    const req = await createRequest(server, seed.key, { required_approvals: 2 });
+    const res = await (await sessionOf(server, seed, ann)).http().post('/api/v1/approvals/batch-decide').send({ ids: [req.id], decision: 'approve' }).expect(200);
+    expect(res.body.data[0]).toMatchObject({ outcome: 'recorded', approval: { viewer_can: { decide: { allowed: false, reason: 'You already voted' } } } });
+  });
 });
 
 describe('revoke: any approver whose approving vote the approval rests on, or an admin', () => {
