@@ -722,6 +722,7 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   greenlight_step_people(p_step approval_steps) → SETOF uuid
 --   greenlight_viewer_can(p_approval uuid, p_principal_type text, p_principal_id uuid, p_user uuid, p_role text, p_may_write boolean, p_may_comment boolean) → jsonb
 --   greenlight_vote_refusal(p_vote jsonb, p_path text[]) → text
+--   greenlight_vote_step(p_approval uuid, p_step uuid, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → TABLE(target approval_steps, target_access text, first_pending approval_steps, first_access text, n_steps integer, all_others_approved boolean)
 --   greenlight_waiting_for(p_approval uuid) → text
 --   timers_cancel() → trigger
 --   timers_follow_steps() → trigger

@@ -43,15 +43,14 @@ DECLARE
   prev text;
   wake boolean := false;
   self_approval boolean;
-  may_decide boolean;
   requester_user uuid;
   step_done boolean := false;
   org_rules record;
   privileged boolean;
-  access text;
   target_access text;
   first_access text;
   asked_as record;
+  pick record;
   on_behalf uuid;
   on_behalf_json jsonb := '{}'::jsonb;
 BEGIN
@@ -83,27 +82,14 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = jsonb_build_object('subject', 'approval', 'reason', 'admin_only', 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
   END IF;
 
-  -- The step voted on: the named one, or the first pending one the caller may decide.
-  FOR s IN SELECT * FROM approval_steps st WHERE st.approval_id = a.id ORDER BY st.step_order LOOP
-    n_steps := n_steps + 1;
-    IF s.status = 'pending' AND first_pending.id IS NULL THEN
-      first_pending := s;
-    END IF;
-    -- Who was asked decides (greenlight_step_access); admins and keys only through the org's override.
-    access := greenlight_step_access(s, v.user_id, privileged, org_rules.admin_only, org_rules.admin_override);
-    may_decide := access IN ('asked', 'override');
-    IF s.id = first_pending.id THEN
-      first_access := access;
-    END IF;
-    IF target.id IS NULL AND (
-         (v.step IS NOT NULL AND s.id = v.step) OR (v.step IS NULL AND s.status = 'pending' AND may_decide)
-       ) THEN
-      target := s;
-      target_access := access;
-    ELSIF s.status <> 'approved' THEN
-      all_others_approved := false;
-    END IF;
-  END LOOP;
+  -- The step voted on: the named one, or the first pending one the caller may decide (greenlight_vote_step).
+  SELECT * INTO pick FROM greenlight_vote_step(a.id, v.step, v.user_id, privileged, org_rules.admin_only, org_rules.admin_override);
+  target := pick.target;
+  target_access := pick.target_access;
+  first_pending := pick.first_pending;
+  first_access := pick.first_access;
+  n_steps := pick.n_steps;
+  all_others_approved := pick.all_others_approved;
 
   IF v.step IS NOT NULL THEN
     IF target.id IS NULL THEN

@@ -132,6 +132,43 @@ CREATE OR REPLACE FUNCTION greenlight_approved_by(p_approval uuid, p_principal u
                     AND (v.voter_id = p_principal OR (p_user IS NOT NULL AND (v.voter_id = p_user OR v.voter_user_id = p_user))))
 $$;
 
+-- Which step a vote goes to (greenlight_decide casts it; greenlight_viewer_can foretells it): the named
+-- step (p_step), or without one the first pending step the caller may decide (greenlight_step_access:
+-- 'asked' or 'override'). Also the lowest pending step and the caller's access to it (the refusal's
+-- reason when no step takes the vote, and the order of a sequential request), how many steps there
+-- are, and whether every step but the target is approved (the vote then may complete the request).
+CREATE OR REPLACE FUNCTION greenlight_vote_step(p_approval uuid, p_step uuid, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean)
+RETURNS TABLE (target approval_steps, target_access text, first_pending approval_steps, first_access text, n_steps integer, all_others_approved boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  s approval_steps;
+  access text;
+BEGIN
+  n_steps := 0;
+  all_others_approved := true;
+  FOR s IN SELECT * FROM approval_steps st WHERE st.approval_id = p_approval ORDER BY st.step_order LOOP
+    n_steps := n_steps + 1;
+    IF s.status = 'pending' AND (first_pending).id IS NULL THEN
+      first_pending := s;
+    END IF;
+    -- Who was asked decides; admins and keys only through the org's override.
+    access := greenlight_step_access(s, p_user, p_privileged, p_admin_only, p_override);
+    IF s.id = (first_pending).id THEN
+      first_access := access;
+    END IF;
+    IF (target).id IS NULL AND (
+         (p_step IS NOT NULL AND s.id = p_step) OR (p_step IS NULL AND s.status = 'pending' AND access IN ('asked', 'override'))
+       ) THEN
+      target := s;
+      target_access := access;
+    ELSIF s.status <> 'approved' THEN
+      all_others_approved := false;
+    END IF;
+  END LOOP;
+  RETURN NEXT;
+END
+$$;
+
 -- "Waiting for …": whom a request waits for, in words: the people and teams its active steps name,
 -- a person away as their stand-in "for" them. Shown when a viewer may not decide.
 CREATE OR REPLACE FUNCTION greenlight_waiting_for(p_approval uuid) RETURNS text LANGUAGE sql STABLE AS $$
@@ -178,8 +215,7 @@ DECLARE
   s approval_steps;
   first_pending approval_steps;
   target approval_steps;
-  first_access text;
-  access text;
+  pick record;
   n_steps integer := 0;
   votable jsonb := '[]'::jsonb;
   asked_as record;
@@ -214,24 +250,16 @@ BEGIN
     IF o.resolve_policy = 'admin_only' AND NOT admin THEN
       decide_reason := 'Only admins decide requests in this organization';
     ELSE
-      FOR s IN SELECT * FROM approval_steps st WHERE st.approval_id = a.id ORDER BY st.step_order LOOP
-        n_steps := n_steps + 1;
-        CONTINUE WHEN s.status <> 'pending';
-        IF first_pending.id IS NULL THEN
-          first_pending := s;
-        END IF;
-        access := greenlight_step_access(s, p_user, privileged, o.resolve_policy = 'admin_only', o.admin_override);
-        IF s.id = first_pending.id THEN
-          first_access := access;
-        END IF;
-        IF access IN ('asked', 'override') THEN
-          IF target.id IS NULL THEN
-            target := s;
-          END IF;
-          IF (NOT a.is_sequential OR s.id = first_pending.id)
-             AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.step_order = s.step_order AND v.voter_id = p_principal_id) THEN
-            votable := votable || to_jsonb(s.id);
-          END IF;
+      SELECT * INTO pick FROM greenlight_vote_step(a.id, NULL, p_user, privileged, o.resolve_policy = 'admin_only', o.admin_override);
+      n_steps := pick.n_steps;
+      target := pick.target;
+      first_pending := pick.first_pending;
+      -- The steps a vote may name: pending, deciding them is the caller's, in order, not voted on yet.
+      FOR s IN SELECT * FROM approval_steps st WHERE st.approval_id = a.id AND st.status = 'pending' ORDER BY st.step_order LOOP
+        IF greenlight_step_access(s, p_user, privileged, o.resolve_policy = 'admin_only', o.admin_override) IN ('asked', 'override')
+           AND (NOT a.is_sequential OR s.id = first_pending.id)
+           AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.step_order = s.step_order AND v.voter_id = p_principal_id) THEN
+          votable := votable || to_jsonb(s.id);
         END IF;
       END LOOP;
       IF n_steps = 0 THEN
