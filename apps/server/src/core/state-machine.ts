@@ -13,10 +13,12 @@
  *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
  *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
  *   receipt     approved → approved  reportExecution: the automation's execution receipt
- *   revoke      approved → rejected  revoke: an approver who approved (or an admin) rescinds it within
- *                                    `revocable_for_seconds` of the approval, before any receipt
+ *   revoke      approved → rejected  revoke: an approver who approved (any approving vote, not only the
+ *                                    one that completed it; greenlight_approved_by) or an admin rescinds
+ *                                    it within `revocable_for_seconds` of the approval, before any receipt
  *
- * The rules:
+ * The rules (each written once in storage/functions/greenlight_rules.sql, whose greenlight_viewer_can
+ * tells a viewer beforehand what these allow them, as `viewer_can`; core/approvals/rules.ts calls them):
  * - Guard (greenlight_lock_pending.sql), before any vote, cancellation or step change, in this order:
  *   the request exists in the caller's org → the org's emergency stop is off → it is still `pending`
  *   → it is not past `expires_at` (judged by the database clock, even before the sweep marks it).

@@ -1,7 +1,8 @@
 -- The approval's rules, each written once (core/approvals/rules.ts is their TypeScript face, and
 -- core/state-machine.ts states them in words): the person behind the requester, whom a person's
--- assignments go to (delegation), who a step asks (teams), the active steps, who is asked now, who
--- approved, and what a viewer may do with a request, with the reason in plain words when not.
+-- assignments go to (delegation), who a step asks (teams), the active steps, who is asked now, which
+-- step a vote goes to, who approved (who may revoke), and what a viewer may do with a request, with the
+-- reason in plain words when not.
 -- greenlight_decide, greenlight_cancel, revoke, the notifier (notify/who-is-told.ts) and the
 -- reviewer's inbox (assigned=me) call these; nothing else restates them.
 
