@@ -372,6 +372,35 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
 
 // ——— revoke ——————————————————————————————————————————————————————————————————————————————————————————
 
+/** Which part of the revoke rule refused, as the API has always answered it, in the rule's words (`details.text`). */
+function revokeRefusal(current: ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean }, caller: Caller, text: string): ApiError {
+  if (caller.user?.role !== 'admin' && !current.approved_by_caller) {
+    return new ApiError('FORBIDDEN', 'only an approver who approved this request, or an admin, can revoke its approval', { reason: 'not_an_approver', text });
+  }
+  if (current.status !== 'approved') {
+    const revoked = current.revoked_at !== null;
+    return new ApiError('INVALID_STATUS', revoked ? 'the approval was already revoked' : `only an approval can be revoked; this request is ${current.status}`, {
+      reason: revoked ? 'already_revoked' : 'not_approved',
+      status: current.status,
+      text,
+    });
+  }
+  if (current.revocable_for_seconds === null) {
+    return new ApiError('INVALID_STATUS', 'this request was created without a revoke window (revocable_for_seconds)', { reason: 'not_revocable', text });
+  }
+  if (current.execution_status !== null) {
+    return new ApiError('INVALID_STATUS', `execution was already reported ${current.execution_status}: the approval can no longer be revoked`, {
+      reason: 'execution_started',
+      execution_status: current.execution_status,
+      text,
+    });
+  }
+  if (!current.window_open) {
+    return new ApiError('INVALID_STATUS', 'the revoke window has closed', { reason: 'window_closed', revocable_until: revocableUntil(current)?.toISOString() ?? null, text });
+  }
+  return new ApiError('FORBIDDEN', text, { text });
+}
+
 /**
  * `POST /approvals/:id/revoke`: an approval rescinded within its window. The request becomes
  * `rejected`, a status every integration already treats as "do not go ahead", with `revoked_*` set;
@@ -387,37 +416,19 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
  */
 export async function revoke(db: Database, caller: Caller, approvalId: string, body: RevokeApprovalBody): Promise<ApprovalRow> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean }>(
+    // Whether the caller may revoke is the rule's answer (greenlight_viewer_can, which shows it
+    // beforehand as viewer_can.revoke); the refusal's code and details say which part refused.
+    const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean; rule: { allowed: boolean; reason?: string } }>(
       `SELECT ${APPROVAL_COLUMNS},
               a.decided_at + make_interval(secs => a.revocable_for_seconds) > now() AS window_open,
-              ${approvedBySql('a.id', '$3::uuid', '$4::uuid')} AS approved_by_caller
+              ${approvedBySql('a.id', '$3::uuid', '$4::uuid')} AS approved_by_caller,
+              greenlight_viewer_can(a.id, $5, $3::uuid, $4::uuid, $6) -> 'revoke' AS rule
          FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`,
-      [approvalId, caller.org.id, caller.principal.id, caller.user?.id ?? null],
+      [approvalId, caller.org.id, caller.principal.id, caller.user?.id ?? null, caller.principal.type, caller.user?.role ?? null],
     );
     const current = rows[0];
     if (!current) throw notFound();
-    if (caller.user?.role !== 'admin' && !current.approved_by_caller) {
-      throw new ApiError('FORBIDDEN', 'only an approver who approved this request, or an admin, can revoke its approval', { reason: 'not_an_approver' });
-    }
-    if (current.status !== 'approved') {
-      const revoked = current.revoked_at !== null;
-      throw new ApiError('INVALID_STATUS', revoked ? 'the approval was already revoked' : `only an approval can be revoked; this request is ${current.status}`, {
-        reason: revoked ? 'already_revoked' : 'not_approved',
-        status: current.status,
-      });
-    }
-    if (current.revocable_for_seconds === null) {
-      throw new ApiError('INVALID_STATUS', 'this request was created without a revoke window (revocable_for_seconds)', { reason: 'not_revocable' });
-    }
-    if (current.execution_status !== null) {
-      throw new ApiError('INVALID_STATUS', `execution was already reported ${current.execution_status}: the approval can no longer be revoked`, {
-        reason: 'execution_started',
-        execution_status: current.execution_status,
-      });
-    }
-    if (!current.window_open) {
-      throw new ApiError('INVALID_STATUS', 'the revoke window has closed', { reason: 'window_closed', revocable_until: revocableUntil(current)?.toISOString() ?? null });
-    }
+    if (!current.rule.allowed) throw revokeRefusal(current, caller, current.rule.reason ?? 'not allowed');
     const reason = body.reason === undefined ? null : wellFormed(body.reason);
     const { rows: updated } = await tx.query<ApprovalRow>(
       `UPDATE approvals a SET status = 'rejected', revoked_at = now(), revoked_by_type = $3, revoked_by_id = $4, revoked_by_name = $5,

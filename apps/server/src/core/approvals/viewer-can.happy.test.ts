@@ -177,7 +177,8 @@ describe('revoke: any approver whose approving vote the approval rests on, or an
     expect(decided.body).toMatchObject({ status: 'approved', decided_by: bob.id, viewer_can: { revoke: { allowed: true } } });
 
     expect((await canOf(asCarl, req.id)).revoke).toEqual({ allowed: false, reason: 'Only an approver who approved this, or an admin, can revoke it' });
-    await asCarl.http().post(`/api/v1/approvals/${req.id}/revoke`).send({}).expect(403);
+    const refused = await asCarl.http().post(`/api/v1/approvals/${req.id}/revoke`).send({}).expect(403);
+    expect(refused.body.error.details).toMatchObject({ reason: 'not_an_approver', text: 'Only an approver who approved this, or an admin, can revoke it' });
 
     // Ann is not decided_by, but her approval is one the request rests on.
     expect((await canOf(asAnn, req.id)).revoke).toEqual({ allowed: true });
