@@ -25,10 +25,10 @@ async function create(key: string, body: Record<string, unknown>) {
 async function scenario(viewport: { width: number; height: number }, name: string) {
   const seed = await harness.seedOrg(server.db, 'Batch Org');
   const me = await memberWithPassword(server, seed, 'approver');
-  const colleague = await seed.addUser('approver');
+  const colleague = await seed.addUser('approver', `colleague-${name}@example.test`);
   const a = await create(seed.key, { title: 'Rotate the staging database password', priority: 'medium' });
   const b = await create(seed.key, { title: 'Grant read access to the finance bucket', priority: 'high' });
-  // Waits on a colleague's step: the dashboard cannot tell, the server refuses it.
+  // Waits on a colleague's step: the server says so (viewer_can), so it cannot be selected.
   const c = await create(seed.key, { title: 'Delete the legacy billing exports', priority: 'low' });
   await server
     .http(seed.key)
@@ -46,37 +46,41 @@ async function scenario(viewport: { width: number; height: number }, name: strin
   await page.locator(`li[data-id="${untouched.id}"]`).waitFor();
   expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
 
-  for (const r of [a, b, c]) await page.getByRole('checkbox', { name: `Select: ${r.title}` }).check();
-  await expect.poll(() => page.getByRole('toolbar').textContent()).toContain('3 selected');
+  const waiting = page.locator(`li[data-id="${c.id}"]`);
+  expect(await waiting.getByRole('checkbox').count()).toBe(0);
+  expect(await waiting.getByTestId('decide-refusal').textContent()).toBe(`Waiting for colleague-${name}@example.test`);
+  for (const r of [a, b]) await page.getByRole('checkbox', { name: `Select: ${r.title}` }).check();
+  await expect.poll(() => page.getByRole('toolbar').textContent()).toContain('2 selected');
   await shot(page, `${name}-selected`);
 
   await page.getByRole('button', { name: 'Approve selected' }).click();
   const dialog = page.getByTestId('batch-dialog');
-  await dialog.getByRole('heading', { name: 'Approve 3 requests?' }).waitFor();
+  await dialog.getByRole('heading', { name: 'Approve 2 requests?' }).waitFor();
   // The confirmation lists what will happen to each, and nothing has been sent yet.
   const listed = await dialog.getByRole('list', { name: 'Requests to approve' }).getByRole('listitem').allTextContents();
-  expect(listed).toHaveLength(3);
-  expect(new Set(listed)).toEqual(new Set([a, b, c].map((r) => `Approve · ${r.title}`)));
+  expect(listed).toHaveLength(2);
+  expect(new Set(listed)).toEqual(new Set([a, b].map((r) => `Approve · ${r.title}`)));
   expect((await server.http(seed.key).get(`/api/v1/approvals/${a.id}`)).body.status).toBe('pending');
   await dialog.getByLabel(/Comment/).fill('checked together');
   await shot(page, `${name}-confirm`);
 
-  await dialog.getByRole('button', { name: 'Approve 3' }).click();
-  await dialog.getByRole('heading', { name: '2 of 3 approvals recorded' }).waitFor();
+  // Meanwhile the requester withdraws one: its refusal comes back in plain words.
+  await server.http(seed.key).patch(`/api/v1/approvals/${b.id}`).send({ decision: 'reject' }).expect(200);
+  await dialog.getByRole('button', { name: 'Approve 2' }).click();
+  await dialog.getByRole('heading', { name: '1 of 2 approvals recorded' }).waitFor();
   const results = dialog.getByTestId('batch-results');
   expect(await results.locator(`li[data-id="${a.id}"]`).textContent()).toContain('Approved');
-  expect(await results.locator(`li[data-id="${b.id}"]`).textContent()).toContain('Approved');
-  expect(await results.locator(`li[data-id="${c.id}"]`).textContent()).toContain('You are not an approver of the step this request is waiting on.');
+  expect(await results.locator(`li[data-id="${b.id}"]`).textContent()).toContain('This can’t be done any more');
   await shot(page, `${name}-results`);
   await dialog.getByRole('button', { name: 'Close' }).click();
 
   const status = async (id: string) => (await server.http(seed.key).get(`/api/v1/approvals/${id}`)).body;
   expect(await status(a.id)).toMatchObject({ status: 'approved', decision_comment: 'checked together', decided_by: me.id });
-  expect((await status(b.id)).status).toBe('approved');
+  expect((await status(b.id)).status).toBe('rejected');
   expect((await status(c.id)).status).toBe('pending');
   expect((await status(untouched.id)).status).toBe('pending');
-  // The refused one stays selected, for another try or to clear.
-  await expect.poll(() => page.getByRole('toolbar').textContent()).toContain('1 selected');
+  // The refused one is decided now (viewer_can says so), so it leaves the selection too.
+  await expect.poll(() => page.getByRole('toolbar').textContent()).toContain('0 selected');
   await context.close();
 }
 

@@ -357,6 +357,33 @@ export const CreatedVia = z.enum(CREATED_VIA).openapi('CreatedVia', {
 });
 export type CreatedVia = z.infer<typeof CreatedVia>;
 
+/** One thing a viewer may or may not do with a request, with the reason in plain words when not. */
+export const ViewerPermission = z
+  .object({
+    allowed: z.boolean(),
+    reason: z.string().optional().openapi({ description: 'Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed' }),
+  })
+  .openapi('ViewerPermission');
+export type ViewerPermission = z.infer<typeof ViewerPermission>;
+
+export const ViewerCan = z
+  .object({
+    decide: ViewerPermission.extend({
+      steps: z.array(z.uuid()).openapi({ description: 'The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps' }),
+      approve: ViewerPermission.openapi({ description: 'Whether the decision may be an approval: a requester may reject (withdraw) but never approve' }),
+    }).openapi({ description: 'Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text`' }),
+    cancel: ViewerPermission,
+    revoke: ViewerPermission.openapi({ description: 'Rescind an approval: an approver whose approving vote is on it, or an admin, within the revoke window' }),
+    reassign: ViewerPermission.openapi({ description: "Reassign a pending step (the requester or an admin)" }),
+    comment: ViewerPermission,
+  })
+  .openapi('ViewerCan', {
+    description:
+      'What the caller may do with this request now, computed by the server from the same rules that enforce it ' +
+      "(storage/functions/greenlight_rules.sql, greenlight_viewer_can): show only what is allowed, and the reason otherwise.",
+  });
+export type ViewerCan = z.infer<typeof ViewerCan>;
+
 export const Approval = z
   .object({
     id: z.uuid(),
@@ -428,6 +455,8 @@ export const Approval = z
     waiter: Waiter.nullable().optional(),
     // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
     created_via: CreatedVia.optional(),
+    // Absent where nobody asks (callbacks, subscriptions, exports); Greenlight sends it on every answer to a caller.
+    viewer_can: ViewerCan.optional().openapi({ description: 'What the caller may do with the request (absent in callbacks and subscription deliveries)' }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -237,7 +237,9 @@ export const routes = {
     description:
       'Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was ' +
       'reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). ' +
-      'Only an approver who approved the request, or an admin: anyone else gets 403 FORBIDDEN. The request becomes `rejected` with ' +
+      'Only an approver who approved the request (any approving vote it rests on, not only the one that completed it: `decided_by`), ' +
+      'or an admin: anyone else gets 403 FORBIDDEN; `viewer_can.revoke` says beforehand. Every refusal carries the words of ' +
+      '`viewer_can.revoke.reason` as `details.text`. The request becomes `rejected` with ' +
       '`revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions ' +
       'that chose it. Allowed during an emergency stop: stopping is what it is for.',
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'allowed', refusal: 'revoke approvals' },

@@ -118,6 +118,9 @@ describe('greenlight-mcp over stdio', () => {
 
     const got = await client.callTool({ name: 'get_approval', arguments: { id: approval.id } });
     expect(got.structuredContent).toMatchObject({ approval: { id: approval.id, status: 'rejected' } });
+    // What this caller may do is in the result, and said in words for clients that read only text.
+    expect(got.structuredContent).toMatchObject({ approval: { viewer_can: { decide: { allowed: false, reason: 'Already rejected' }, comment: { allowed: true } } } });
+    expect((got.content as { text: string }[])[0]!.text).toMatch(/This caller may: comment\. It cannot decide it: Already rejected\./);
   });
 
   it('a wait whose time runs out answers timed_out with the request still pending', async () => {

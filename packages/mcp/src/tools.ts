@@ -69,6 +69,25 @@ export interface GreenlightToolsOptions {
   progressIntervalSeconds?: number;
 }
 
+/**
+ * What the caller may do with a request, in a sentence, from the server's `viewer_can` (also in the
+ * structured result): the model then neither offers a decision it would be refused nor guesses why.
+ */
+export function youMay(a: Approval): string {
+  const can = a.viewer_can;
+  if (!can) return '';
+  const actions = [
+    ['approve', can.decide.allowed ? can.decide.approve : can.decide],
+    ['reject', can.decide],
+    ['cancel', can.cancel],
+    ['revoke', can.revoke],
+    ['comment', can.comment],
+  ] as const;
+  const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
+  const decide = can.decide.allowed ? '' : ` It cannot decide it: ${can.decide.reason ?? 'not allowed'}.`;
+  return ` This caller may: ${allowed.length > 0 ? allowed.join(', ') : 'nothing'}.${decide}`;
+}
+
 /** A tool's answer: the structured result and, for clients that read only text, the same as JSON. */
 function ok<T extends object>(structured: T, summary: string): CallToolResult {
   return { structuredContent: structured as Record<string, unknown>, content: [{ type: 'text', text: `${summary}\n${JSON.stringify(structured)}` }] };
@@ -207,7 +226,7 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
     ({ id }, extra) =>
       guarded(async () => {
         const approval = await greenlight.approvals.get(id, { signal: extra.signal });
-        return ok({ approval }, `Approval request ${id} is ${approval.status}.`);
+        return ok({ approval }, `Approval request ${id} is ${approval.status}.${youMay(approval)}`);
       }),
   );
 
@@ -239,7 +258,7 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
     ({ id }, extra) =>
       guarded(async () => {
         const approval = await greenlight.approvals.cancel(id, { signal: extra.signal });
-        return ok({ approval }, `Approval request ${id} is ${approval.status}.`);
+        return ok({ approval }, `Approval request ${id} is ${approval.status}.${youMay(approval)}`);
       }),
   );
 

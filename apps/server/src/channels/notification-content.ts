@@ -6,7 +6,7 @@
 import type { Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
 import { forViewer, type Viewer } from '../core/approval-view.ts';
-import { approversToAsk } from '../core/approvers.ts';
+import { askedNow } from '../core/approvals/index.ts';
 
 /** A request with its org's name, as messages show it. */
 export type RequestShown = ApprovalRow & { org_name: string };
@@ -126,7 +126,7 @@ export async function digestFor(db: Queryable, orgId: string, userId: string): P
     [orgId, DIGEST_SCAN],
   );
   const waiting: DigestItem[] = [];
-  for (const a of pending) if ((await approversToAsk(db, a.id)).includes(userId)) waiting.push(a);
+  for (const a of pending) if ((await askedNow(db, a.id)).includes(userId)) waiting.push(a);
   if (waiting.length === 0) return { skip: 'nothing waits for the recipient' };
   return { orgName: member[0]!.org_name, items: waiting.slice(0, DIGEST_MAX_ITEMS), total: waiting.length };
 }

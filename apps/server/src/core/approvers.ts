@@ -1,7 +1,7 @@
 /**
  * Who is asked to decide: the checks of a step's approvers when they are named (explicit steps, flows),
- * and the question notifications ask of a request (`approversToAsk`). Who a step asks is one SQL
- * function (storage/functions/greenlight_step_people.sql), which votes are also judged by.
+ * and who a request not stored would ask first (the routing dry run). Who a stored request asks now
+ * is core/approvals/rules.ts (askedNow); the rules are storage/functions/greenlight_rules.sql.
  */
 import type { Quorum, ReminderPolicy } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
@@ -75,42 +75,10 @@ export async function approverIssues(tx: Queryable, orgId: string, items: NamedA
 }
 
 /**
- * Who is asked to decide a pending request now, as user ids: the people its current step asks (the
- * lowest pending step when the request is sequential, every pending step otherwise), teams expanded as
- * they are now, each as whoever stands in for them (an out-of-office delegate: greenlight_step_asked);
- * without steps, every approver and admin of the org who is not away. Never the person who asked for
- * it, nor anyone only standing in for them (they may not approve it). Empty when the request is not
- * pending or not found.
- */
-export async function approversToAsk(db: Queryable, approvalId: string): Promise<string[]> {
-  const { rows } = await db.query<{ user_id: string }>(
-    `WITH a AS (
-       SELECT ap.id, ap.org_id, ap.is_sequential,
-              CASE ap.requested_by_type WHEN 'user' THEN ap.requested_by_id
-                   WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = ap.requested_by_id) END AS requester
-         FROM approvals ap WHERE ap.id = $1 AND ap.status = 'pending'
-     )
-     SELECT p.user_id
-       FROM a JOIN approval_steps s ON s.approval_id = a.id, LATERAL greenlight_step_asked(s) AS p
-      WHERE s.status = 'pending' AND p.user_id IS DISTINCT FROM a.requester AND (p.on_behalf_of IS NULL OR p.on_behalf_of IS DISTINCT FROM a.requester)
-        AND (NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))
-     UNION
-     SELECT m.user_id
-       FROM a JOIN memberships m ON m.org_id = a.org_id
-      WHERE m.role IN ('approver', 'admin') AND m.user_id IS DISTINCT FROM a.requester
-        AND greenlight_stand_in(a.org_id, m.user_id) = m.user_id
-        AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
-     ORDER BY 1`,
-    [approvalId],
-  );
-  return rows.map((r) => r.user_id);
-}
-
-/**
  * Who a request would be asked first if its run began with `firstStep` (null: a request without
- * steps), by the rule of `approversToAsk`: the people the step asks, teams expanded as they are now
- * (the same greenlight_step_people), or without steps every approver and admin of the org; never the
- * requester. For requests not stored that way (the routing dry run): one query for all the steps
+ * steps), by the rules of greenlight_asked_now: the people the step asks, teams and delegation as they
+ * are now (greenlight_step_people), or without steps every approver and admin of the org not away
+ * (greenlight_org_deciders); never the requester. For requests not stored that way (the routing dry run): one query for all the steps
  * given, the requester taken out per request by the caller through `exceptRequester`.
  */
 export async function peopleAskedFirst(
@@ -126,10 +94,10 @@ export async function peopleAskedFirst(
             JOIN users u ON u.id = p.user_id
       WHERE s.step <> 'null'::jsonb
      UNION ALL
-     SELECT (s.ord - 1)::int, m.user_id, coalesce(u.name, u.email)
+     SELECT (s.ord - 1)::int, d.user_id, coalesce(u.name, u.email)
        FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS s (step, ord)
-       JOIN memberships m ON m.org_id = $1::uuid AND m.role IN ('approver', 'admin')
-       JOIN users u ON u.id = m.user_id
+            CROSS JOIN LATERAL greenlight_org_deciders($1::uuid) AS d (user_id)
+       JOIN users u ON u.id = d.user_id
       WHERE s.step = 'null'::jsonb
      ORDER BY 1, 3, 2`,
     [orgId, JSON.stringify(firstSteps)],

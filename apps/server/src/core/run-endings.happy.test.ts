@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { sessionOf, signedIn } from '../testing/session.ts';
 import { createRequest } from '../testing/decisions.ts';
-import { expireDue } from './state-machine.ts';
+import { expireDue } from './approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import type { Queryable } from '../storage/database.ts';
-import { approversToAsk } from './approvers.ts';
+import { askedNow } from './approvals/index.ts';
 
 /** A person asked to decide a request, as notifications address them. */
 export interface Asked {
@@ -9,15 +9,15 @@ export interface Asked {
 }
 
 /**
- * Whom notifications tell about a pending request: the people `approversToAsk` (core/approvers.ts,
- * the one definition of who is asked) names, with the address to reach them, and only while they are
+ * Whom notifications tell about a pending request: the people `askedNow` (core/approvals/rules.ts:
+ * greenlight_asked_now, the one definition of who is asked) names, with the address to reach them, and only while they are
  * still an approver or admin of the org.
  *
  * The state machine (greenlight_decide.sql) decides who *may* vote; this says whom to tell, which is
  * narrower (an admin with the override may decide any step, but is told only of the steps that are theirs).
  */
 export async function whoIsAsked(db: Queryable, approvalId: string): Promise<Asked[]> {
-  const ids = await approversToAsk(db, approvalId);
+  const ids = await askedNow(db, approvalId);
   if (ids.length === 0) return [];
   const { rows } = await db.query<Asked>(
     `SELECT u.id AS "userId", u.email, u.name

@@ -36,14 +36,13 @@ export async function reminderPolicy(tx: Queryable, approvalId: string, stepOrde
 }
 
 /**
- * The steps a pending request waits on now: the lowest pending step of a sequential request, every
- * pending step otherwise (who is asked: core/approvers.ts), or the request itself (step 0) when it has no steps.
+ * The steps a pending request waits on now: its active steps (greenlight_active_steps), or the
+ * request itself (step 0) when it has no steps.
  */
 const WAITING_STEPS_SQL = `
 SELECT a.org_id, coalesce(s.step_order, 0) AS step_order
   FROM approvals a
-  LEFT JOIN approval_steps s ON s.approval_id = a.id AND s.status = 'pending'
-       AND (NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))
+  LEFT JOIN LATERAL greenlight_active_steps(a.id) s ON true
  WHERE a.id = $1 AND a.status = 'pending'
    AND (s.step_order IS NOT NULL OR NOT EXISTS (SELECT 1 FROM approval_steps x WHERE x.approval_id = a.id))`;
 

@@ -38,7 +38,7 @@ export async function requesterPeople(tx: Queryable, approvalId: string): Promis
        FROM approvals a
        LEFT JOIN connections c ON a.requested_by_type = 'connection' AND c.id = a.requested_by_id
        JOIN memberships m ON m.org_id = a.org_id
-        AND m.user_id = CASE WHEN a.requested_by_type = 'user' THEN a.requested_by_id ELSE coalesce(c.user_id, c.created_by_user_id) END
+        AND m.user_id = coalesce(greenlight_requester_person(a.requested_by_type, a.requested_by_id), c.created_by_user_id)
        JOIN users u ON u.id = m.user_id
       WHERE a.id = $1 AND a.status = 'pending'`,
     [approvalId],

@@ -699,6 +699,9 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   audit_log_append_only() → trigger
 --   events_append_only() → trigger
 --   events_fan_out() → trigger
+--   greenlight_active_steps(p_approval uuid) → SETOF approval_steps
+--   greenlight_approved_by(p_approval uuid, p_principal uuid, p_user uuid) → boolean
+--   greenlight_asked_now(p_approval uuid, p_only uuid) → TABLE(user_id uuid, on_behalf_of uuid, step_order integer)
 --   greenlight_callback_event_types() → text[]
 --   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
@@ -708,15 +711,22 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)
 --   greenlight_final_event_types() → text[]
 --   greenlight_fold_approval_counts() → integer
+--   greenlight_front_steps(p_approval uuid) → SETOF approval_steps
 --   greenlight_lock_pending(p_org uuid, p_approval uuid) → approvals
 --   greenlight_notification_kind(p_event_type text) → text
 --   greenlight_org_chats(p_org uuid) → boolean
+--   greenlight_org_deciders(p_org uuid) → SETOF uuid
 --   greenlight_purge_closed(p_before timestamp with time zone, p_limit integer, p_older_than_days integer) → TABLE(org_id uuid, requests integer)
 --   greenlight_queue_message_updates(p_approval uuid, p_message uuid, p_event bigint) → integer
+--   greenlight_requester_person(p_type text, p_id uuid) → uuid
 --   greenlight_stand_in(p_org uuid, p_user uuid) → uuid
 --   greenlight_step_access(p_step approval_steps, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → text
 --   greenlight_step_approved(p_step approval_steps, p_requester_user uuid) → boolean
 --   greenlight_step_asked(p_step approval_steps) → TABLE(user_id uuid, on_behalf_of uuid)
 --   greenlight_step_people(p_step approval_steps) → SETOF uuid
+--   greenlight_viewer_can(p_approval uuid, p_principal_type text, p_principal_id uuid, p_user uuid, p_role text, p_may_write boolean, p_may_comment boolean) → jsonb
+--   greenlight_vote_refusal(p_vote jsonb, p_path text[]) → text
+--   greenlight_vote_step(p_approval uuid, p_step uuid, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → TABLE(target approval_steps, target_access text, first_pending approval_steps, first_access text, n_steps integer, all_others_approved boolean)
+--   greenlight_waiting_for(p_approval uuid) → text
 --   timers_cancel() → trigger
 --   timers_follow_steps() → trigger

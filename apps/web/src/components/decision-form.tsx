@@ -6,7 +6,18 @@ import { ErrorMessage } from './bits.tsx';
 export type DecisionResult = ApiOutput<'decideApproval'>;
 
 /** Approve or reject with an optional comment: one PATCH /api/v1/approvals/:id. */
-export function DecisionForm({ approval, onDecided, autoFocus }: { approval: Approval; onDecided(result: DecisionResult): void; autoFocus?: boolean }) {
+export function DecisionForm({
+  approval,
+  onDecided,
+  autoFocus,
+  canApprove = true,
+}: {
+  approval: Approval;
+  onDecided(result: DecisionResult): void;
+  autoFocus?: boolean;
+  /** False when the viewer may reject but not approve (viewer_can: the requester withdrawing their own request). */
+  canApprove?: boolean;
+}) {
   const id = useId();
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState<Decision | null>(null);
@@ -44,9 +55,11 @@ export function DecisionForm({ approval, onDecided, autoFocus }: { approval: App
       />
       <ErrorMessage error={error} />
       <div className="decision-bar">
-        <button type="button" className="primary" disabled={busy !== null} onClick={() => decide('approve')}>
-          {busy === 'approve' ? 'Approving…' : 'Approve'}
-        </button>
+        {canApprove && (
+          <button type="button" className="primary" disabled={busy !== null} onClick={() => decide('approve')}>
+            {busy === 'approve' ? 'Approving…' : 'Approve'}
+          </button>
+        )}
         <button type="button" className="danger" disabled={busy !== null} onClick={() => decide('reject')}>
           {busy === 'reject' ? 'Rejecting…' : 'Reject'}
         </button>

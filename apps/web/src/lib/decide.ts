@@ -1,24 +1,21 @@
-import type { Approval } from '@greenlight/contract';
-import type { Me } from '../api/session.tsx';
+import type { Approval, ViewerPermission } from '@greenlight/contract';
 
 /**
- * Whether the signed-in person may vote on this request as far as the dashboard can tell without
- * asking: pending, not expired, not a viewer, not their own request (four-eyes). The server checks
- * again, with steps, under its lock; a refusal comes back in plain words.
+ * What the signed-in person may do with a request is the server's answer (`viewer_can`, computed by
+ * the rules that enforce it: greenlight_viewer_can); the dashboard never guesses. A request shown
+ * without it (an event pushed live) offers nothing until the server is asked again.
  */
-export function canDecide(a: Approval, me: Me | null, now = Date.now()): boolean {
-  const user = me?.user;
-  if (!user || user.role === 'viewer' || a.status !== 'pending') return false;
-  if (a.expires_at && new Date(a.expires_at).getTime() <= now) return false;
-  return !(a.requested_by.type === 'user' && a.requested_by.id === user.id);
-}
+const REFUSED: ViewerPermission = { allowed: false };
 
-export const isRequester = (a: Approval, me: Me | null): boolean =>
-  !!me?.user && a.requested_by.type === 'user' && a.requested_by.id === me.user.id;
+export const mayDecide = (a: Approval): ViewerPermission => a.viewer_can?.decide ?? REFUSED;
+export const mayApprove = (a: Approval): ViewerPermission => a.viewer_can?.decide.approve ?? REFUSED;
+export const mayCancel = (a: Approval): ViewerPermission => a.viewer_can?.cancel ?? REFUSED;
+export const mayRevoke = (a: Approval): ViewerPermission => a.viewer_can?.revoke ?? REFUSED;
+export const mayReassign = (a: Approval): ViewerPermission => a.viewer_can?.reassign ?? REFUSED;
 
-/** Pending first, and among those the ones I can decide; otherwise the server's order (newest first). */
-export function inboxOrder(list: Approval[], me: Me | null): Approval[] {
-  const rank = (a: Approval) => (canDecide(a, me) ? 0 : a.status === 'pending' ? 1 : 2);
+/** Pending first, and among those the ones I may decide (viewer_can); otherwise the server's order (newest first). */
+export function inboxOrder(list: Approval[]): Approval[] {
+  const rank = (a: Approval) => (mayDecide(a).allowed ? 0 : a.status === 'pending' ? 1 : 2);
   return list
     .map((a, i) => ({ a, i }))
     .sort((x, y) => rank(x.a) - rank(y.a) || x.i - y.i)

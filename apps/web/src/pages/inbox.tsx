@@ -3,11 +3,10 @@ import type { Approval } from '@greenlight/contract';
 import { APPROVAL_STATUSES, PRIORITIES } from '../api/contract-values.ts';
 import { api } from '../api/client.ts';
 import { useLiveEvents } from '../api/live.tsx';
-import { useSession } from '../api/session.tsx';
 import { ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
 import { DecideDialogButton } from '../components/decision-form.tsx';
 import { BatchDecideBar } from '../components/batch-decide.tsx';
-import { canDecide, inboxOrder } from '../lib/decide.ts';
+import { inboxOrder, mayDecide } from '../lib/decide.ts';
 import { fromNow, principalLabel } from '../lib/format.ts';
 import { handleLinkClick, navigate, useLocation } from '../lib/router.ts';
 import { useResource } from '../lib/use-resource.ts';
@@ -63,7 +62,6 @@ function hrefOf(f: Filters): string {
 export function InboxPage() {
   const location = useLocation();
   const filters = filtersOf(location);
-  const { me } = useSession();
   const key = hrefOf(filters);
   // Starts at once, alongside GET /me: the list does not wait for anything.
   const list = useResource(key, (signal) =>
@@ -95,7 +93,11 @@ export function InboxPage() {
     if (!changed) return;
     const shown = list.data?.data.some((a) => a.id === changed.id);
     if (shown) {
+      // The pushed request has no viewer_can (what I may do is the server's answer to me): shown at
+      // once, then read again, once per burst of events.
       list.set((cur) => cur && { ...cur, data: cur.data.map((a) => (a.id === changed.id ? changed : a)) });
+      clearTimeout(refetch.current);
+      refetch.current = setTimeout(list.reload, 150);
     } else if (event.type === 'approval.created') {
       setAnnouncement(`New request: ${changed.title}`);
       // Where it lands depends on filters and paging: ask the server, once per burst of events.
@@ -104,12 +106,12 @@ export function InboxPage() {
     }
   });
 
-  const rows = useMemo(() => inboxOrder(list.data?.data ?? [], me), [list.data, me]);
+  const rows = useMemo(() => inboxOrder(list.data?.data ?? []), [list.data]);
   const pagination = list.data?.pagination;
   // Selection for "approve / reject selected": ids of rows the person may decide, on this page only.
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   useEffect(() => setPicked(new Set()), [key]);
-  const decidable = rows.filter((a) => canDecide(a, me));
+  const decidable = rows.filter((a) => mayDecide(a).allowed);
   const selected = decidable.filter((a) => picked.has(a.id));
   const toggle = (id: string, on: boolean) =>
     setPicked((cur) => {
@@ -188,7 +190,7 @@ export function InboxPage() {
             <InboxRow
               key={a.id}
               approval={a}
-              decidable={canDecide(a, me)}
+              decidable={mayDecide(a).allowed}
               selected={picked.has(a.id)}
               onSelect={(on) => toggle(a.id, on)}
               onDecided={(r) => replace([r])}
@@ -267,6 +269,11 @@ function InboxRow({
               {k}:{v}
             </span>
           ))}
+          {a.status === 'pending' && !decidable && mayDecide(a).reason && (
+            <span className="muted" data-testid="decide-refusal">
+              {mayDecide(a).reason}
+            </span>
+          )}
         </div>
       </div>
       {decidable && (

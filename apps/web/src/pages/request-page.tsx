@@ -9,7 +9,7 @@ import { DecisionForm } from '../components/decision-form.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { JsonView } from '../components/json-view.tsx';
 import { Markdown } from '../components/markdown.tsx';
-import { canDecide, isRequester } from '../lib/decide.ts';
+import { mayApprove, mayCancel, mayDecide, mayReassign, mayRevoke } from '../lib/decide.ts';
 import { formatDate, fromNow, principalLabel } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 
@@ -84,13 +84,13 @@ export function RequestPage({ id }: { id: string }) {
           )}
         </div>
       </header>
-      <WaiterGone approval={a} me={me} onCancelled={setApproval} />
+      <WaiterGone approval={a} onCancelled={setApproval} />
       <div className="request-grid" style={{ marginTop: '1rem' }}>
         <div>
           <section className="card" aria-labelledby="h-decision">
             <h2 id="h-decision">Decision</h2>
             <Quorum approval={a} />
-            <DecisionArea approval={a} me={me} onChanged={setApproval} />
+            <DecisionArea approval={a} onChanged={setApproval} />
           </section>
           {a.execution && <ExecutionReceipt execution={a.execution} />}
           <section className="card" aria-labelledby="h-description">
@@ -148,12 +148,12 @@ export function RequestPage({ id }: { id: string }) {
  * whoever may cancel the request (its requester, an admin), one click that cancels it. A decided
  * request whose callback found nobody says so too, without the button.
  */
-function WaiterGone({ approval: a, me, onCancelled }: { approval: Approval; me: Me | null; onCancelled(a: Approval): void }) {
+function WaiterGone({ approval: a, onCancelled }: { approval: Approval; onCancelled(a: Approval): void }) {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   if (a.waiter?.state !== 'gone') return null;
   const since = a.waiter.since;
-  const mayCancel = a.status === 'pending' && (isRequester(a, me) || me?.user?.role === 'admin');
+  const cancel = mayCancel(a).allowed;
   return (
     <div className="alert warn stack" role="status" data-testid="waiter-gone" style={{ marginTop: '1rem' }}>
       <p style={{ margin: 0 }}>
@@ -172,10 +172,10 @@ function WaiterGone({ approval: a, me, onCancelled }: { approval: Approval; me: 
       </p>
       {a.status === 'pending' && (
         <p className="small" style={{ margin: 0 }}>
-          A decision would reach no one. {mayCancel ? 'Cancel it unless the automation is being restarted.' : 'The requester or an admin can cancel it.'}
+          A decision would reach no one. {cancel ? 'Cancel it unless the automation is being restarted.' : 'The requester or an admin can cancel it.'}
         </p>
       )}
-      {mayCancel && (
+      {cancel && (
         <div className="row">
           <button
             type="button"
@@ -262,26 +262,22 @@ function Quorum({ approval: a }: { approval: ApprovalDetail }) {
   );
 }
 
-/** Why there is no decision form, in plain words, before anyone clicks and gets refused. */
-function whyNot(a: Approval, me: Me | null): string | null {
+/** Why there is no decision form, in plain words, before anyone clicks: the server's reason (viewer_can). */
+function whyNot(a: Approval): string | null {
   if (a.status !== 'pending') {
     const when = a.decided_at ?? a.cancelled_at ?? a.updated_at;
     return `This request was ${a.status} ${fromNow(when)}${a.decision_comment ? `: “${a.decision_comment}”` : '.'}`;
   }
-  if (a.expires_at && new Date(a.expires_at).getTime() <= Date.now()) {
-    return 'This request expired before anyone decided, so it can no longer be approved or rejected.';
-  }
-  if (!me?.user) return null;
-  if (me.user.role === 'viewer') return 'You are a viewer in this organization: you can follow requests but not decide them.';
-  if (isRequester(a, me)) return 'You asked for this yourself, so someone else has to approve it (four-eyes rule).';
-  return null;
+  const decide = mayDecide(a);
+  return decide.allowed ? null : (decide.reason ?? null);
 }
 
-function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: Me | null; onChanged(a: Approval): void }) {
+function DecisionArea({ approval: a, onChanged }: { approval: Approval; onChanged(a: Approval): void }) {
   const { emergencyStop } = useSession();
   const [done, setDone] = useState<string | null>(null);
-  const reason = whyNot(a, me);
-  const cancellable = a.status === 'pending' && (isRequester(a, me) || me?.user?.role === 'admin');
+  const reason = whyNot(a);
+  const approve = mayApprove(a);
+  const cancellable = mayCancel(a).allowed;
   return (
     <div className="stack">
       {done && (
@@ -289,13 +285,23 @@ function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: 
           {done}
         </p>
       )}
-      {reason && <p className={a.status === 'pending' ? 'alert warn' : 'muted'}>{reason}</p>}
+      {reason && (
+        <p className={a.status === 'pending' ? 'alert warn' : 'muted'} data-testid="decide-refusal">
+          {reason}
+        </p>
+      )}
       {emergencyStop && a.status === 'pending' && (
         <p className="alert error">The emergency stop is on: decisions are refused until an admin turns it off.</p>
       )}
-      {canDecide(a, me) && (
+      {mayDecide(a).allowed && !approve.allowed && approve.reason && (
+        <p className="small muted" data-testid="approve-refusal">
+          {approve.reason}: you may reject it, not approve it.
+        </p>
+      )}
+      {mayDecide(a).allowed && (
         <DecisionForm
           approval={a}
+          canApprove={approve.allowed}
           onDecided={(r) => {
             setDone(
               r.status === 'pending'
@@ -306,7 +312,7 @@ function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: 
           }}
         />
       )}
-      <RevokeArea approval={a} me={me} onRevoked={(next) => { setDone('You revoked this approval. The automation is told not to act on it.'); onChanged(next); }} />
+      <RevokeArea approval={a} onRevoked={(next) => { setDone('You revoked this approval. The automation is told not to act on it.'); onChanged(next); }} />
       {cancellable && (
         <ConfirmButton
           title="Cancel this request?"
@@ -328,10 +334,10 @@ function DecisionArea({ approval: a, me, onChanged }: { approval: Approval; me: 
 
 /**
  * The revoke window: until when an approval may be taken back, and the button for whoever may (an
- * admin, or the person whose approval decided it; the server also accepts any other approver who
- * voted approve). A revoked approval says who revoked it and why.
+ * admin, or any approver whose approving vote it rests on: viewer_can). A revoked approval says who
+ * revoked it and why.
  */
-function RevokeArea({ approval: a, me, onRevoked }: { approval: Approval; me: Me | null; onRevoked(a: Approval): void }) {
+function RevokeArea({ approval: a, onRevoked }: { approval: Approval; onRevoked(a: Approval): void }) {
   const [reason, setReason] = useState('');
   if (a.revoked_at) {
     return (
@@ -344,7 +350,7 @@ function RevokeArea({ approval: a, me, onRevoked }: { approval: Approval; me: Me
   }
   if (a.status !== 'approved' || !a.revocable_until) return null;
   const open = Date.parse(a.revocable_until) > Date.now() && a.execution === null;
-  const allowed = me?.user?.role === 'admin' || (me?.user?.id !== undefined && a.decided_by === me.user.id);
+  const allowed = mayRevoke(a).allowed;
   return (
     <div className="stack" data-testid="revoke-window">
       <p className="small muted">
@@ -381,7 +387,7 @@ function RevokeArea({ approval: a, me, onRevoked }: { approval: Approval; me: Me
  * and admins reassign a pending step from here.
  */
 function RunView({ approval: a, run, me, onChanged }: { approval: ApprovalDetail; run: Run; me: Me | null; onChanged(): void }) {
-  const mayReassign = a.status === 'pending' && (isRequester(a, me) || me?.user?.role === 'admin');
+  const reassign = mayReassign(a).allowed;
   return (
     <section className="card" aria-labelledby="h-steps" data-testid="run">
       <h2 id="h-steps">
@@ -414,7 +420,7 @@ function RunView({ approval: a, run, me, onChanged }: { approval: ApprovalDetail
               ))}
             {s.time_limit_seconds && s.status === 'pending' && <div className="small muted">Time limit once active: {Math.round(s.time_limit_seconds / 60)} min</div>}
             {s.results.length > 0 && <ResultList results={s.results} />}
-            {mayReassign && s.status === 'pending' && <ReassignButton approvalId={a.id} step={s} me={me} onDone={onChanged} />}
+            {reassign && s.status === 'pending' && <ReassignButton approvalId={a.id} step={s} me={me} onDone={onChanged} />}
           </li>
         ))}
       </ol>

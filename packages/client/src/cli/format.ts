@@ -24,6 +24,7 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
     ['expired', a.expired_at],
     ['comment', a.decision_comment],
     ['execution', a.execution ? [a.execution.status, a.execution.message, a.execution.url].filter(Boolean).join(' — ') : null],
+    ...whatYouMay(a.viewer_can),
     ['page', page],
   ];
   // A revoked approval ends as `rejected` (exit 1); the headline says it was revoked, not refused.
@@ -36,6 +37,32 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
   const headline = word ? `${word}: ${a.title}` : a.title;
   const body = rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(9)} ${v}`);
   return `${headline}\n${body.join('\n')}\n`;
+}
+
+type ViewerCan = NonNullable<Approval['viewer_can']>;
+
+/**
+ * What the caller may do with the request, as the server answers it (`viewer_can`): what is allowed,
+ * and what is not with the server's reason, refusals with one reason grouped ("approve, reject:
+ * Waiting for team Oncall"). Nothing when the server did not say.
+ */
+export function whatYouMay(can: ViewerCan | undefined): [string, string | null][] {
+  if (!can) return [];
+  const actions: [string, { allowed: boolean; reason?: string }][] = [
+    ['approve', can.decide.allowed ? can.decide.approve : can.decide],
+    ['reject', can.decide],
+    ['cancel', can.cancel],
+    ['revoke', can.revoke],
+    ['reassign', can.reassign],
+    ['comment', can.comment],
+  ];
+  const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
+  const refused = new Map<string, string[]>();
+  for (const [name, p] of actions) if (!p.allowed) refused.set(p.reason ?? 'not allowed', [...(refused.get(p.reason ?? 'not allowed') ?? []), name]);
+  return [
+    ['you may', allowed.length > 0 ? allowed.join(', ') : 'nothing'],
+    ['not', refused.size > 0 ? [...refused].map(([reason, names]) => `${names.join(', ')}: ${reason}`).join('; ') : null],
+  ];
 }
 
 /** `greenlight list`: one line per request, newest first. */

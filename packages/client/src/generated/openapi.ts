@@ -115,7 +115,7 @@ export interface paths {
         put?: never;
         /**
          * Rescind an approval within its revoke window
-         * @description Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). Only an approver who approved the request, or an admin: anyone else gets 403 FORBIDDEN. The request becomes `rejected` with `revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions that chose it. Allowed during an emergency stop: stopping is what it is for.
+         * @description Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). Only an approver who approved the request (any approving vote it rests on, not only the one that completed it: `decided_by`), or an admin: anyone else gets 403 FORBIDDEN; `viewer_can.revoke` says beforehand. Every refusal carries the words of `viewer_can.revoke.reason` as `details.text`. The request becomes `rejected` with `revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions that chose it. Allowed during an emergency stop: stopping is what it is for.
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
          */
@@ -1432,6 +1432,25 @@ export interface components {
          * @enum {string}
          */
         CreatedVia: "v1" | "human-approval" | "kaireon";
+        /** @description What the caller may do with the request (absent in callbacks and subscription deliveries) */
+        ViewerCan: {
+            /** @description Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text` */
+            decide: components["schemas"]["ViewerPermission"] & {
+                /** @description The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps */
+                steps: string[];
+                approve: components["schemas"]["ViewerPermission"];
+            };
+            cancel: components["schemas"]["ViewerPermission"];
+            revoke: components["schemas"]["ViewerPermission"] & unknown;
+            reassign: components["schemas"]["ViewerPermission"] & unknown;
+            comment: components["schemas"]["ViewerPermission"];
+        };
+        /** @description Whether the decision may be an approval: a requester may reject (withdraw) but never approve */
+        ViewerPermission: {
+            allowed: boolean;
+            /** @description Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed */
+            reason?: string;
+        };
         /** @description The steps and where they stand; null for a request without steps */
         Run: {
             /**
@@ -1675,6 +1694,7 @@ export interface components {
             } | null;
             waiter?: components["schemas"]["Waiter"];
             created_via?: components["schemas"]["CreatedVia"];
+            viewer_can?: components["schemas"]["ViewerCan"];
         };
         CreateApprovalRequest: {
             /**

@@ -27,6 +27,10 @@
  *   purge closed requests    {@link purgeClosed}                              purge.ts           greenlight_purge_closed
  *   fold the list counters   {@link foldApprovalCounts}                       counts.ts          greenlight_fold_approval_counts
  *
+ * Who may do what (the requester's person, the active steps, who is asked now, viewer_can) is one SQL
+ * file, storage/functions/greenlight_rules.sql, that the transitions' SQL and every reader call; rules.ts
+ * ({@link viewerCan}, {@link askedNow}) is its TypeScript face.
+ *
  * state-machine.ts states the rules each transition checks. Triggers keep what follows from these
  * writes: approval_counts.sql (the per-org counters), events_fan_out.sql (deliveries of the events),
  * timers_cancel.sql (timers of a request or step that stopped waiting).
@@ -57,3 +61,4 @@ export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWai
 export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
 export { foldApprovalCounts } from './counts.ts';
+export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';

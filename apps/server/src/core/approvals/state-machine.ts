@@ -14,10 +14,12 @@
  *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
  *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
  *   receipt     approved → approved  reportExecution: the automation's execution receipt
- *   revoke      approved → rejected  revoke: an approver who approved (or an admin) rescinds it within
- *                                    `revocable_for_seconds` of the approval, before any receipt
+ *   revoke      approved → rejected  revoke: an approver who approved (any approving vote, not only the
+ *                                    one that completed it; greenlight_approved_by) or an admin rescinds
+ *                                    it within `revocable_for_seconds` of the approval, before any receipt
  *
- * The rules:
+ * The rules (each written once in storage/functions/greenlight_rules.sql, whose greenlight_viewer_can
+ * tells a viewer beforehand what these allow them, as `viewer_can`; core/approvals/rules.ts calls them):
  * - Guard (greenlight_lock_pending.sql), before any vote, cancellation or step change, in this order:
  *   the request exists in the caller's org → the org's emergency stop is off → it is still `pending`
  *   → it is not past `expires_at` (judged by the database clock, even before the sweep marks it).
@@ -79,6 +81,7 @@ import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import { approvedBySql } from './rules.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -87,6 +90,8 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
   const raw = (err as { detail?: string }).detail;
   const detail = (raw ? JSON.parse(raw) : {}) as Record<string, string | number | null>;
   const onStep = detail.subject === 'step';
+  // The refusal in the words viewer_can showed beforehand (greenlight_vote_refusal), when it has them.
+  const said = typeof detail.text === 'string' ? { text: detail.text } : {};
   switch (code) {
     case 'NOT_FOUND':
       return notFound(onStep ? 'step' : 'approval request');
@@ -100,7 +105,7 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
     case 'APPROVAL_EXPIRED':
       return new ApiError('APPROVAL_EXPIRED', `approval request has expired and can no longer be ${action}`, { reason: 'expired' });
     case 'SELF_APPROVAL_FORBIDDEN':
-      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it', { reason: 'requester' });
+      return new ApiError('SELF_APPROVAL_FORBIDDEN', 'the principal that created this request cannot approve it', { reason: 'requester', ...said });
     case 'NOT_APPROVER': {
       const reason = (detail.reason ?? 'not_asked') as DecisionRefusalReason;
       const what = onStep ? 'this step' : 'any pending step of this request';
@@ -109,17 +114,19 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
         admin_override_off: `${what} does not ask you, and this organization does not allow the admin override`,
         admin_only: 'only admins decide requests in this organization (resolve_policy: admin_only)',
       };
-      return new ApiError('NOT_APPROVER', message[reason] ?? message.not_asked!, { reason });
+      return new ApiError('NOT_APPROVER', message[reason] ?? message.not_asked!, { reason, ...said });
     }
     case 'ALREADY_VOTED':
       return new ApiError('ALREADY_VOTED', onStep ? 'you have already voted on this step' : 'you have already voted on this approval request', {
         reason: 'already_voted',
+        ...said,
       });
     case 'STEP_OUT_OF_ORDER':
       return new ApiError('STEP_OUT_OF_ORDER', `step ${detail.step_order} cannot be decided before step ${detail.next_step_order}`, {
         reason: 'step_out_of_order',
         next_step_id: detail.next_step_id!,
         next_step_order: detail.next_step_order!,
+        ...said,
       });
     default:
       return null;
@@ -366,6 +373,35 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
 
 // ——— revoke ——————————————————————————————————————————————————————————————————————————————————————————
 
+/** Which part of the revoke rule refused, as the API has always answered it, in the rule's words (`details.text`). */
+function revokeRefusal(current: ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean }, caller: Caller, text: string): ApiError {
+  if (caller.user?.role !== 'admin' && !current.approved_by_caller) {
+    return new ApiError('FORBIDDEN', 'only an approver who approved this request, or an admin, can revoke its approval', { reason: 'not_an_approver', text });
+  }
+  if (current.status !== 'approved') {
+    const revoked = current.revoked_at !== null;
+    return new ApiError('INVALID_STATUS', revoked ? 'the approval was already revoked' : `only an approval can be revoked; this request is ${current.status}`, {
+      reason: revoked ? 'already_revoked' : 'not_approved',
+      status: current.status,
+      text,
+    });
+  }
+  if (current.revocable_for_seconds === null) {
+    return new ApiError('INVALID_STATUS', 'this request was created without a revoke window (revocable_for_seconds)', { reason: 'not_revocable', text });
+  }
+  if (current.execution_status !== null) {
+    return new ApiError('INVALID_STATUS', `execution was already reported ${current.execution_status}: the approval can no longer be revoked`, {
+      reason: 'execution_started',
+      execution_status: current.execution_status,
+      text,
+    });
+  }
+  if (!current.window_open) {
+    return new ApiError('INVALID_STATUS', 'the revoke window has closed', { reason: 'window_closed', revocable_until: revocableUntil(current)?.toISOString() ?? null, text });
+  }
+  return new ApiError('FORBIDDEN', text, { text });
+}
+
 /**
  * `POST /approvals/:id/revoke`: an approval rescinded within its window. The request becomes
  * `rejected`, a status every integration already treats as "do not go ahead", with `revoked_*` set;
@@ -374,41 +410,26 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
  * The row is locked for the checks and the write, so a revoke and an execution receipt queue: the
  * receipt after a revoke finds the request `rejected` (409), the revoke after `started` finds the
  * receipt (409). The window is judged by the database clock, like expiry. Allowed: an admin, or a
- * principal whose approve vote is on the request (the person behind an OAuth grant counts as themself).
+ * principal whose approve vote is on the request (the person behind an OAuth grant counts as themself:
+ * greenlight_approved_by). Every approving vote is consent the approval rests on, so any of its
+ * voters may withdraw it, not only the one whose vote completed it (`decided_by`); viewer_can shows
+ * the same rule (greenlight_viewer_can).
  */
 export async function revoke(db: Database, caller: Caller, approvalId: string, body: RevokeApprovalBody): Promise<ApprovalRow> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean }>(
+    // Whether the caller may revoke is the rule's answer (greenlight_viewer_can, which shows it
+    // beforehand as viewer_can.revoke); the refusal's code and details say which part refused.
+    const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean; rule: { allowed: boolean; reason?: string } }>(
       `SELECT ${APPROVAL_COLUMNS},
               a.decided_at + make_interval(secs => a.revocable_for_seconds) > now() AS window_open,
-              EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.decision = 'approve' AND v.voter_id = ANY ($3::uuid[])) AS approved_by_caller
+              ${approvedBySql('a.id', '$3::uuid', '$4::uuid')} AS approved_by_caller,
+              greenlight_viewer_can(a.id, $5, $3::uuid, $4::uuid, $6) -> 'revoke' AS rule
          FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`,
-      [approvalId, caller.org.id, [caller.principal.id, ...(caller.user ? [caller.user.id] : [])]],
+      [approvalId, caller.org.id, caller.principal.id, caller.user?.id ?? null, caller.principal.type, caller.user?.role ?? null],
     );
     const current = rows[0];
     if (!current) throw notFound();
-    if (caller.user?.role !== 'admin' && !current.approved_by_caller) {
-      throw new ApiError('FORBIDDEN', 'only an approver who approved this request, or an admin, can revoke its approval', { reason: 'not_an_approver' });
-    }
-    if (current.status !== 'approved') {
-      const revoked = current.revoked_at !== null;
-      throw new ApiError('INVALID_STATUS', revoked ? 'the approval was already revoked' : `only an approval can be revoked; this request is ${current.status}`, {
-        reason: revoked ? 'already_revoked' : 'not_approved',
-        status: current.status,
-      });
-    }
-    if (current.revocable_for_seconds === null) {
-      throw new ApiError('INVALID_STATUS', 'this request was created without a revoke window (revocable_for_seconds)', { reason: 'not_revocable' });
-    }
-    if (current.execution_status !== null) {
-      throw new ApiError('INVALID_STATUS', `execution was already reported ${current.execution_status}: the approval can no longer be revoked`, {
-        reason: 'execution_started',
-        execution_status: current.execution_status,
-      });
-    }
-    if (!current.window_open) {
-      throw new ApiError('INVALID_STATUS', 'the revoke window has closed', { reason: 'window_closed', revocable_until: revocableUntil(current)?.toISOString() ?? null });
-    }
+    if (!current.rule.allowed) throw revokeRefusal(current, caller, current.rule.reason ?? 'not allowed');
     const reason = body.reason === undefined ? null : wellFormed(body.reason);
     const { rows: updated } = await tx.query<ApprovalRow>(
       `UPDATE approvals a SET status = 'rejected', revoked_at = now(), revoked_by_type = $3, revoked_by_id = $4, revoked_by_name = $5,

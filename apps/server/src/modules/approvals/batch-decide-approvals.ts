@@ -6,6 +6,7 @@ import { decide } from '../../core/approvals/index.ts';
 import { ApiError } from '../../errors.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
+import { withViewerCan } from '../../core/approvals/index.ts';
 
 /** Distinct ids in the order of their first appearance; uuids compare case-insensitively. */
 export const distinctIds = (ids: readonly string[]): string[] => [...new Set(ids.map((id) => id.toLowerCase()))];
@@ -44,7 +45,11 @@ export async function decideBatch(deps: Pick<AppDeps, 'db' | 'metrics'>, caller:
 }
 
 /** `POST /approvals/batch-decide`. */
-export const batchDecideApprovals: Handler<Routes['batchDecideApprovals']> = async ({ body, auth, deps, log }) => ({
-  status: 200,
-  body: await decideBatch(deps, auth, body, log),
-});
+export const batchDecideApprovals: Handler<Routes['batchDecideApprovals']> = async ({ body, auth, deps, log }) => {
+  const result = await decideBatch(deps, auth, body, log);
+  // What the caller may do with each recorded request now, in one statement for all of them.
+  const shown = await withViewerCan(deps.db, auth, result.data.flatMap((r) => (r.outcome === 'recorded' ? [r.approval] : [])));
+  const byId = new Map(shown.map((a) => [a.id, a]));
+  const data = result.data.map((r) => (r.outcome === 'recorded' ? { ...r, approval: byId.get(r.approval.id) ?? r.approval } : r));
+  return { status: 200, body: { ...result, data } };
+};

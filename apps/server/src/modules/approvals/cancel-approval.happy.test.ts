@@ -19,8 +19,10 @@ describe('DELETE /api/v1/approvals/:id', () => {
     expect(res.body.updated_at).toBe(res.body.cancelled_at);
     expect(Date.parse(res.body.cancelled_at)).toBeGreaterThanOrEqual(Date.parse(created.body.created_at));
     // Everything else is as it was (the create answer also carries the run and results, as GET does).
-    const { status: _s, cancelled_at: _c, updated_at: _u, ...rest } = res.body;
-    const { status: _s2, cancelled_at: _c2, updated_at: _u2, run: _r, results: _rs, ...before } = created.body;
+    // What the caller may do changed with it (viewer_can: nothing but comment now).
+    expect(res.body.viewer_can).toMatchObject({ decide: { allowed: false, reason: 'Already cancelled' }, cancel: { allowed: false }, comment: { allowed: true } });
+    const { status: _s, cancelled_at: _c, updated_at: _u, viewer_can: _v, ...rest } = res.body;
+    const { status: _s2, cancelled_at: _c2, updated_at: _u2, viewer_can: _v2, run: _r, results: _rs, ...before } = created.body;
     expect(rest).toEqual(before);
 
     const got = await server.http(seed.key).get(`/api/v1/approvals/${created.body.id}`).expect(200);

@@ -181,6 +181,14 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       // Its run (none: no steps) and its reviewers' results (none yet), as the request read by id shows them.
       run: null,
       results: [],
+      // What its creator may do: cancel it or reject it, never approve its own request (four-eyes).
+      viewer_can: {
+        decide: { allowed: true, steps: [], approve: { allowed: false, reason: 'You requested this' } },
+        cancel: { allowed: true },
+        revoke: { allowed: false, reason: 'Not approved yet' },
+        reassign: { allowed: false, reason: 'No step waits to be reassigned' },
+        comment: { allowed: true },
+      },
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);
     expect(got.body).toEqual(res.body);

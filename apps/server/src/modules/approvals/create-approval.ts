@@ -2,7 +2,7 @@ import type { Approval, ApprovalDetail, CreatedVia, Routes, z } from '@greenligh
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
-import { create, type CreateOutcome } from '../../core/approvals/index.ts';
+import { create, oneWithViewerCan, type Asker, type CreateOutcome } from '../../core/approvals/index.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -19,11 +19,11 @@ type Replayed = { status: 200; body: Detail };
  * A request as `GET /approvals/:id` shows it (its run and every reviewer's result), for the viewer.
  * `fresh`: the request was just created without steps, so it has neither steps nor votes to read.
  */
-async function detailOf(db: Queryable, viewer: Viewer, a: ApprovalRow, fresh = false): Promise<Detail> {
-  if (fresh) return { ...forViewer(viewer, toApproval(a)), run: null, results: [] };
+async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false): Promise<Detail> {
+  if (fresh) return oneWithViewerCan(db, viewer, { ...forViewer(viewer, toApproval(a)), run: null, results: [] });
   const row = await approvalWithRun(db, a.org_id, a.id);
   if (!row) throw new Error(`approval ${a.id} not found right after it was written`);
-  return { ...forViewer(viewer, toApproval(row)), ...runOf(row) };
+  return oneWithViewerCan(db, viewer, { ...forViewer(viewer, toApproval(row)), ...runOf(row) });
 }
 
 async function findByKey(db: Queryable, orgId: string, key: string) {
@@ -35,7 +35,7 @@ async function findByKey(db: Queryable, orgId: string, key: string) {
 }
 
 /** The answer for a key already used in this org: the request as it is now, or a refusal if the bodies differ. */
-async function replay(db: Queryable, viewer: Viewer, existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Promise<Replayed> {
+async function replay(db: Queryable, viewer: Viewer & Asker, existing: ApprovalRow & { request_fingerprint: string | null }, fingerprint: string): Promise<Replayed> {
   if (existing.request_fingerprint !== fingerprint) {
     throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'idempotency_key was already used with a different request body', {
       approval_id: existing.id,

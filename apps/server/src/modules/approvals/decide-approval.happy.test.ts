@@ -56,9 +56,12 @@ describe('PATCH /api/v1/approvals/:id', () => {
     const approver = await seed.newKey();
     const decided = await server.http(approver.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     const got = await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200);
-    const { callback_delivered: _delivered, ...approval } = decided.body;
+    const { callback_delivered: _delivered, viewer_can: deciderCan, ...approval } = decided.body;
+    // The decider approved it, so may revoke it but for the missing window; the requester did not vote.
+    expect(deciderCan.revoke).toEqual({ allowed: false, reason: 'Created without a revoke window' });
     // GET by id also shows the run (none: no steps) and the reviewer's result.
-    const { run, results, ...rest } = got.body;
+    const { run, results, viewer_can: requesterCan, ...rest } = got.body;
+    expect(requesterCan.revoke).toEqual({ allowed: false, reason: 'Only an approver who approved this, or an admin, can revoke it' });
     expect(rest).toEqual(approval);
     expect(run).toBeNull();
     expect(results).toEqual([expect.objectContaining({ result: 'approved', reviewer: expect.objectContaining({ id: approver.connectionId }) })]);
@@ -79,7 +82,7 @@ describe('PATCH /api/v1/approvals/:id', () => {
     const rejected = await server
       .http(second.key)
       .patch(`/api/v1/approvals/${created.id}`)
-      .send({ decision: 'reject', comment: 'Not without legal', source: 'slack' })
+      .send({ decision: 'reject', comment: 'Not without legal', source: 'ops-bot' })
       .expect(200);
     expect(rejected.body).toMatchObject({
       status: 'rejected',
@@ -98,7 +101,7 @@ describe('PATCH /api/v1/approvals/:id', () => {
     ]);
     const approved_content_sha256 = (await server.http(seed.key).get(`/api/v1/approvals/${created.id}`).expect(200)).body.approved_content_sha256;
     expect(events[1]!.data).toEqual({ decision: 'approve', comment: null, source: null, current_approvals: 1, approved_content_sha256 });
-    expect(events[2]!.data).toEqual({ decision: 'reject', comment: 'Not without legal', source: 'slack', current_approvals: 1, approved_content_sha256 });
+    expect(events[2]!.data).toEqual({ decision: 'reject', comment: 'Not without legal', source: 'ops-bot', current_approvals: 1, approved_content_sha256 });
 
     // Decided means decided: a third approver cannot revive it.
     const third = await seed.newKey();

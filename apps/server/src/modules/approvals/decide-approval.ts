@@ -7,6 +7,7 @@ import { countDecisions } from '../../metrics/count-decisions.ts';
 import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer } from '../../core/approval-view.ts';
+import { oneWithViewerCan } from '../../core/approvals/index.ts';
 
 /**
  * `PATCH /approvals/:id`: the decision transition (core/approvals/state-machine.ts), then its callback.
@@ -37,5 +38,5 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   };
   // Reserved before the decision commits, so this process's worker leaves the first attempt to us.
   const decided = worker ? await worker.reservingInline(params.id, decideAndDeliver) : await decideAndDeliver();
-  return { status: 200, body: decided };
+  return { status: 200, body: await oneWithViewerCan(deps.db, auth, decided) };
 };

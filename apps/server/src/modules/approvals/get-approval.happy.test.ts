@@ -59,7 +59,7 @@ describe('GET /api/v1/approvals/:id', () => {
     const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
     const res = await server.http(seed.key).get(`/api/v1/approvals/${created.body.id}`).expect(200);
     expect(Object.keys(res.body).sort()).toEqual(Object.keys(ApprovalDetail.shape).sort());
-    expect(res.body).toEqual({ ...created.body, run: null, results: [] });
+    expect(res.body).toEqual({ ...created.body, run: null, results: [], viewer_can: expect.any(Object) });
   });
 
   it('shows the current state: a cancelled request reads as cancelled', async () => {

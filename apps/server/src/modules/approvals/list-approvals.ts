@@ -1,4 +1,5 @@
 import { forViewer } from '../../core/approval-view.ts';
+import { withViewerCan } from '../../core/approvals/index.ts';
 import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import type { AuthContext, Handler } from '../../context.ts';
@@ -101,7 +102,8 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
     return {
       status: 200,
       body: {
-        data: data.map((r) => forViewer(auth, toApproval(r))),
+        // What the caller may do with each, in one statement for the page.
+        data: await withViewerCan(deps.db, auth, data.map((r) => forViewer(auth, toApproval(r)))),
         pagination: { page, page_size: pageSize, total, total_pages: Math.ceil(total / pageSize), total_exact: exact },
         next_page_token,
       },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ListApprovalsQuery } from '@greenlight/contract';
 import { ApiError } from '../../errors.ts';
 import { sha256OfCanonical } from './idempotency.ts';
+import { askedNowAndNotVotedSql } from '../../core/approvals/index.ts';
 
 /**
  * SQL pieces for listing approvals. Every value travels as a bind parameter; the only text
@@ -42,46 +43,31 @@ export interface Lister {
 }
 
 /**
- * `assigned=me`: the pending requests that ask the lister now and that they have not voted on, as
- * approversToAsk (core/approvers.ts) answers who is asked: the current step asks them in their own
- * right or in place of someone away (greenlight_step_asked), never for the requester; a request
- * without steps asks every approver and admin who is not away. The GIN indexes of pending steps'
- * people and teams (034_delegation.sql) find the candidates; the one rule then judges each.
- * `assigned=my_teams`: the current step names a team the lister is in.
+ * `assigned=me`: the pending requests that ask the lister now and that they have not voted on, by the
+ * one rule of who is asked now (greenlight_asked_now, through core/approvals/rules.ts). The GIN indexes
+ * of pending steps' people and teams (034_delegation.sql) find the candidates with steps, so the rule
+ * judges only those and the requests without steps.
+ * `assigned=my_teams`: an active step (greenlight_active_steps) names a team the lister is in.
  */
 function assignedConditions(orgParam: string, assigned: 'me' | 'my_teams', who: Lister, p: Params): string[] {
   const u = `${p.add(who.userId)}::uuid`;
   const o = `${orgParam}::uuid`;
-  const active = `(NOT a.is_sequential OR s.step_order = (SELECT min(q.step_order) FROM approval_steps q WHERE q.approval_id = a.id AND q.status = 'pending'))`;
   if (assigned === 'my_teams') {
     return [
       `a.status = 'pending'`,
-      `EXISTS (SELECT 1 FROM approval_steps s
-                WHERE s.approval_id = a.id AND s.status = 'pending' AND ${active}
-                  AND s.team_ids && ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ${u}))`,
+      `EXISTS (SELECT 1 FROM greenlight_active_steps(a.id) s
+                WHERE s.team_ids && ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ${u}))`,
     ];
   }
-  const requester = `(CASE a.requested_by_type WHEN 'user' THEN a.requested_by_id
-                        WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id) END)`;
-  // Whose assignments come to the lister now: their own unless they are away, and those of whoever they stand in for.
-  const people = `ARRAY(SELECT ${u} WHERE greenlight_stand_in(${o}, ${u}) = ${u}
-                   UNION SELECT d.user_id FROM delegations d
-                          WHERE d.org_id = ${o} AND d.delegate_id = ${u} AND greenlight_stand_in(${o}, d.user_id) = ${u})`;
+  // Candidates only: whose assignments may come to the lister (their own, and those of whoever they may stand in for).
+  const people = `ARRAY(SELECT ${u} UNION SELECT d.user_id FROM delegations d WHERE d.org_id = ${o} AND d.delegate_id = ${u})`;
   const teams = `ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ANY(${people}))`;
   return [
     `a.status = 'pending'`,
-    `${u} IS DISTINCT FROM ${requester}`,
-    `((a.id IN (SELECT s.approval_id FROM approval_steps s
-                 WHERE s.org_id = ${o} AND s.status = 'pending' AND (s.approver_ids && ${people} OR s.team_ids && ${teams}))
-       AND EXISTS (SELECT 1 FROM approval_steps s, LATERAL greenlight_step_asked(s) x
-                    WHERE s.approval_id = a.id AND s.status = 'pending' AND ${active}
-                      AND x.user_id = ${u} AND (x.on_behalf_of IS NULL OR x.on_behalf_of IS DISTINCT FROM ${requester})
-                      AND NOT EXISTS (SELECT 1 FROM approval_votes v
-                                       WHERE v.approval_id = a.id AND v.step_order = s.step_order AND v.voter_user_id = ${u})))
-      OR (${who.decides ? 'true' : 'false'}
-          AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
-          AND greenlight_stand_in(${o}, ${u}) = ${u}
-          AND NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = a.id AND v.voter_user_id = ${u})))`,
+    `(a.id IN (SELECT s.approval_id FROM approval_steps s
+                WHERE s.org_id = ${o} AND s.status = 'pending' AND (s.approver_ids && ${people} OR s.team_ids && ${teams}))
+      OR (${who.decides ? 'true' : 'false'} AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)))`,
+    askedNowAndNotVotedSql('a.id', u),
   ];
 }
 

@@ -7,6 +7,7 @@ import { DECISION_LINK_PATH } from '../../channels/email/email-channel.ts';
 // The email's rendering: the page, like the email, shows nothing from the request that links or loads.
 import { descriptionHtml } from '../../channels/email/email-markdown.ts';
 import type { ApprovalRow } from '../../core/approval-record.ts';
+import { viewerCan } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
 import { checkConfirmationCsrf, issueConfirmationCsrf, type CsrfCheck } from './confirmation-csrf.ts';
@@ -105,6 +106,9 @@ export function decisionLinkRouter(deps: AppDeps): Router {
     const token = req.params.token;
     const state = await describeLink(deps.db, token);
     if (state.kind !== 'open') return explain(res, state, deps);
+    // No button the rules would refuse: the holder reads why instead (viewer_can, as on the dashboard).
+    const refused = await holderRefusal(deps, state.link);
+    if (refused) return page(res, 200, 'Not yours to decide now', `<p>${escapeHtml(refused)}</p>${summary(state.approval, deps)}`);
     const verb = VERB[state.link.decision].imperative;
     page(
       res,
@@ -144,6 +148,19 @@ ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
   });
 
   return router;
+}
+
+/**
+ * Why the link's holder may not cast its decision now (greenlight_viewer_can, through rules.ts), or
+ * null when they may. Nothing to say for someone no longer a member: pressing the button tells them.
+ */
+async function holderRefusal(deps: AppDeps, link: { org_id: string; approval_id: string; user_id: string; decision: 'approve' | 'reject' }): Promise<string | null> {
+  const { rows } = await deps.db.query<{ role: 'admin' | 'approver' | 'viewer' }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [link.org_id, link.user_id]);
+  const role = rows[0]?.role;
+  if (!role) return null;
+  const can = await viewerCan(deps.db, { principal: { type: 'user', id: link.user_id }, user: { id: link.user_id, role }, scopes: ['approvals:write'] }, link.approval_id);
+  const may = link.decision === 'approve' ? can?.decide.approve : can?.decide;
+  return may && !may.allowed ? (may.reason ?? null) : null;
 }
 
 /** The state machine's refusals in plain words. */

@@ -389,3 +389,17 @@ describe('using a link', () => {
     await supertest(server.url).get(`/api/v1/approvals/${m.approvalId}`).set('Cookie', form.cookie).expect(401);
   });
 });
+
+describe('a link the rules would refuse offers no button', () => {
+  it('after the request is given steps that ask someone else, her link says whom it waits for instead of offering Approve', async () => {
+    const m = await mailedRequest();
+    const bob = await m.seed.addUser('approver', `bob-${m.seed.org.slug}@example.test`);
+    await server.http(m.seed.key).post(`/api/v1/approvals/${m.approvalId}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201);
+    const before = await snapshot(m.approvalId);
+    const res = await supertest(server.url).get(m.approve).expect(200);
+    expect(res.text).toContain(`Waiting for bob-${m.seed.org.slug}@example.test`);
+    expect(res.text).not.toContain('<button');
+    expect(await snapshot(m.approvalId)).toEqual(before);
+  });
+});
+

@@ -64,7 +64,7 @@ describe('who may decide is who was asked', () => {
     // Requests without steps too.
     const plain = await createRequest(server, seed.key);
     const alsoRefused = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${plain.id}`).send({ decision: 'approve' });
-    expect(alsoRefused.body.error.details).toEqual({ reason: 'admin_only' });
+    expect(alsoRefused.body.error.details).toEqual({ reason: 'admin_only', text: 'Only admins decide requests in this organization' });
     await admin.http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
     await admin.http().patch(`/api/v1/approvals/${plain.id}`).send({ decision: 'approve' }).expect(200);
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, approvalBody, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { sessionOf, signedIn, type SignedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf, requestAsking } from '../../testing/decisions.ts';
-import { approversToAsk } from '../../core/approvers.ts';
+import { askedNow } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -35,7 +35,7 @@ describe('delegation', () => {
     const set = await asBob.http().post('/api/v1/me/delegation').send({ delegate_id: dana.id, starts_at: inFuture(HOUR), ends_at: inFuture(2 * HOUR) }).expect(200);
     expect(set.body.delegation).toMatchObject({ user: { id: bob.id }, delegate: { id: dana.id }, active: false });
     const before = await requestAsking(server, seed.key, bob.id);
-    expect(await approversToAsk(server.db, before.id)).toEqual([bob.id]);
+    expect(await askedNow(server.db, before.id)).toEqual([bob.id]);
     expect(await inbox(asBob)).toContain(before.id);
     expect(await inbox(asDana)).not.toContain(before.id);
 
@@ -43,8 +43,8 @@ describe('delegation', () => {
     await moveWindow(seed, bob.id, new Date(Date.now() - 60_000).toISOString(), inFuture(HOUR));
     expect((await asBob.http().get('/api/v1/me/delegation').expect(200)).body.delegation.active).toBe(true);
     const inside = await requestAsking(server, seed.key, bob.id);
-    expect(await approversToAsk(server.db, inside.id)).toEqual([dana.id]);
-    expect(await approversToAsk(server.db, before.id)).toEqual([dana.id]);
+    expect(await askedNow(server.db, inside.id)).toEqual([dana.id]);
+    expect(await askedNow(server.db, before.id)).toEqual([dana.id]);
     expect(await inbox(asDana)).toEqual(expect.arrayContaining([inside.id, before.id]));
     expect(await inbox(asBob)).not.toContain(inside.id);
     // The request page says who stands in for Bob.
@@ -54,7 +54,8 @@ describe('delegation', () => {
     // Bob is not asked meanwhile; Dana decides for him, recorded as "Dana for Bob".
     const refused = await asBob.http().patch(`/api/v1/approvals/${inside.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
-    expect(refused.body.error.details).toEqual({ reason: 'not_asked' });
+    // In the words viewer_can shows: the person asked in Bob's place.
+    expect(refused.body.error.details).toEqual({ reason: 'not_asked', text: expect.stringMatching(/^Waiting for .+ \(for .+\)$/) });
     await asDana.http().patch(`/api/v1/approvals/${inside.id}`).send({ decision: 'approve', comment: 'covering for Bob' }).expect(200);
     const detail = (await asDana.http().get(`/api/v1/approvals/${inside.id}`).expect(200)).body;
     expect(detail.status).toBe('approved');
@@ -78,8 +79,8 @@ describe('delegation', () => {
     // After the window: new assignments ask Bob again, and so does the one still pending.
     await moveWindow(seed, bob.id, new Date(Date.now() - 2 * HOUR).toISOString(), new Date(Date.now() - 60_000).toISOString());
     const after = await requestAsking(server, seed.key, bob.id);
-    expect(await approversToAsk(server.db, after.id)).toEqual([bob.id]);
-    expect(await approversToAsk(server.db, before.id)).toEqual([bob.id]);
+    expect(await askedNow(server.db, after.id)).toEqual([bob.id]);
+    expect(await askedNow(server.db, before.id)).toEqual([bob.id]);
     expect((await asBob.http().get('/api/v1/me/delegation').expect(200)).body.delegation).toBeNull();
   });
 
@@ -94,7 +95,7 @@ describe('delegation', () => {
     // A team step: Bob's place in it goes to Dana; Carl is asked as himself.
     const created = await createRequest(server, seed.key);
     await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ team_id: team.id, quorum: 'all', step_order: 1 }] }).expect(201);
-    expect(await approversToAsk(server.db, created.id)).toEqual([carl.id, dana.id].sort());
+    expect(await askedNow(server.db, created.id)).toEqual([carl.id, dana.id].sort());
     const asDana = await sessionOf(server, seed, dana);
     expect(await inbox(asDana)).toContain(created.id);
     expect(await inbox(asDana, 'my_teams')).not.toContain(created.id);
@@ -118,7 +119,7 @@ describe('delegation', () => {
 
     // Ending it early: Bob is asked again at once; the audit log has both.
     await asBob.http().delete('/api/v1/me/delegation').expect(200, { delegation: null });
-    expect(await approversToAsk(server.db, both.id)).toEqual([bob.id]);
+    expect(await askedNow(server.db, both.id)).toEqual([bob.id]);
     const { rows } = await server.db.query<{ type: string }>("SELECT type FROM audit_log WHERE org_id = $1 AND type LIKE 'delegation.%' ORDER BY id", [seed.org.id]);
     expect(rows.map((r) => r.type)).toEqual(['delegation.set', 'delegation.removed']);
   });
@@ -130,12 +131,12 @@ describe('delegation', () => {
     await admin.http().post(`/api/v1/members/${bob.id}/delegation`).send({ delegate_id: dana.id, ends_at: inFuture(HOUR) }).expect(200);
     expect((await admin.http().get(`/api/v1/members/${bob.id}/delegation`).expect(200)).body.delegation).toMatchObject({ delegate: { id: dana.id }, active: true });
     const forBob = await requestAsking(server, seed.key, bob.id);
-    expect(await approversToAsk(server.db, forBob.id)).toEqual([dana.id]);
+    expect(await askedNow(server.db, forBob.id)).toEqual([dana.id]);
     // Dana goes away too (to Eve): Bob's assignment stays with Bob rather than travelling on to Eve.
     await (await sessionOf(server, seed, dana)).http().post('/api/v1/me/delegation').send({ delegate_id: eve.id, ends_at: inFuture(HOUR) }).expect(200);
-    expect(await approversToAsk(server.db, forBob.id)).toEqual([bob.id]);
+    expect(await askedNow(server.db, forBob.id)).toEqual([bob.id]);
     const forDana = await requestAsking(server, seed.key, dana.id);
-    expect(await approversToAsk(server.db, forDana.id)).toEqual([eve.id]);
+    expect(await askedNow(server.db, forDana.id)).toEqual([eve.id]);
     const { rows } = await server.db.query<{ actor_id: string; target_id: string }>("SELECT actor_id, target_id FROM audit_log WHERE org_id = $1 AND type = 'delegation.set' ORDER BY id", [seed.org.id]);
     expect(rows).toEqual([
       { actor_id: seed.admin.id, target_id: bob.id },
@@ -150,7 +151,7 @@ describe('delegation', () => {
     const asDana = await sessionOf(server, seed, dana);
     const created = (await asDana.http().post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
     await asDana.http().post(`/api/v1/approvals/${created.id}/steps`).send({ steps: [{ approver_id: bob.id, step_order: 1 }] }).expect(201);
-    expect(await approversToAsk(server.db, created.id)).toEqual([]);
+    expect(await askedNow(server.db, created.id)).toEqual([]);
     const refused = await asDana.http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'SELF_APPROVAL_FORBIDDEN', details: { reason: 'requester' } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf, requestAsking } from '../../testing/decisions.ts';
-import { approversToAsk } from '../../core/approvers.ts';
+import { askedNow } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -21,11 +21,11 @@ describe('reassigning a pending step', () => {
     const res = await server.http(seed.key).post(`/api/v1/approvals/${created.id}/steps/${created.stepId}/reassign`).send({ team_ids: [team.id], quorum: 2, comment: 'Bob is on leave' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ id: created.stepId, status: 'pending', quorum: 2, approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Oncall' }] });
-    expect(await approversToAsk(server.db, created.id)).toEqual([carl.id, dana.id].sort());
+    expect(await askedNow(server.db, created.id)).toEqual([carl.id, dana.id].sort());
 
     const refused = await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
     expect(refused.status).toBe(403);
-    expect(refused.body.error.details).toEqual({ reason: 'not_asked' });
+    expect(refused.body.error.details).toEqual({ reason: 'not_asked', text: expect.stringMatching(/^Waiting for /) });
 
     const reassigned = (await eventsOf(server, created.id)).find((e) => e.type === 'step.reassigned')!;
     expect(reassigned).toMatchObject({ actor_type: 'connection', actor_id: seed.connectionId });

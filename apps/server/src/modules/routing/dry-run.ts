@@ -48,8 +48,7 @@ export async function dryRun(deps: Pick<AppDeps, 'db' | 'routing'>, orgId: strin
   const { rows } = await db.query<ReplayedRow>(
     `SELECT a.id, a.title, a.action_type, a.priority, a.source, a.tags, a.connection_id, a.flow_id, a.routing, a.created_at,
             EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id) AS has_steps,
-            CASE a.requested_by_type WHEN 'user' THEN a.requested_by_id
-                 WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id) END AS requester
+            greenlight_requester_person(a.requested_by_type, a.requested_by_id) AS requester
        FROM approvals a
       WHERE a.org_id = $1
       ORDER BY a.created_at DESC, a.seq DESC

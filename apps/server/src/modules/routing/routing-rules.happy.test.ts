@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { approversToAsk } from '../../core/approvers.ts';
+import { askedNow } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -115,7 +115,7 @@ describe('routing rules', () => {
         });
         expect(a.run.active_step).toBe(1);
       }
-      expect((await approversToAsk(server.db, id)).sort(), `request ${i}`).toEqual(want === null ? o.everyone : askedFirst[want]);
+      expect((await askedNow(server.db, id)).sort(), `request ${i}`).toEqual(want === null ? o.everyone : askedFirst[want]);
       if (want === 'Production deploys') expect(a).toMatchObject({ flow_id: o.deployFlow.id, flow_version: 1, required_approvals: 2, is_sequential: true });
       if (want === 'Invoices') expect(a).toMatchObject({ flow_id: o.invoiceFlow.id, on_expiry: 'reject', required_approvals: 2 });
       if (want === 'Critical') {
@@ -215,7 +215,7 @@ describe('routing rules', () => {
     const named = (await server.http(o.seed.key).get(`/api/v1/approvals/${first.body.id}`).expect(200)).body;
     expect(named).toMatchObject({ status: 'pending', routing: null, flow_id: null, flow_version: null, required_approvals: 1, current_approvals: 0, expires_at: null });
     expect(named.run.steps).toMatchObject([{ step_order: 1, approvers: [{ type: 'user', id: o.director.id }] }]);
-    expect(await approversToAsk(server.db, first.body.id)).toEqual([o.director.id]);
+    expect(await askedNow(server.db, first.body.id)).toEqual([o.director.id]);
     const configured = (await eventsOf(server, first.body.id)).find((e) => e.type === 'steps.configured')!;
     expect(configured.data).toMatchObject({ replaced_steps: 2, unrouted: { rule_id: expect.any(String), rule_name: 'Production deploys', version: 1 } });
     // A run of a flow the request named itself keeps its steps.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest, eventsOf } from '../../testing/decisions.ts';
-import { approversToAsk } from '../../core/approvers.ts';
+import { askedNow } from '../../core/approvals/index.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -92,7 +92,7 @@ describe('a team named as a step', () => {
       expect.objectContaining({ approver_id: null, approvers: [{ type: 'team', id: team.id, name: 'Finance' }], quorum: 2, status: 'pending' }),
     ]);
     const stepId = configured.body.data[0].id;
-    expect(await approversToAsk(server.db, created.id)).toEqual([ann.id, bob.id, cid.id].sort());
+    expect(await askedNow(server.db, created.id)).toEqual([ann.id, bob.id, cid.id].sort());
 
     const first = await (await sessionOf(server, seed, ann)).http().patch(`/api/v1/approvals/${created.id}/steps/${stepId}`).send({ decision: 'approve', comment: 'one' }).expect(200);
     expect(first.body).toMatchObject({ status: 'pending', decided_at: null });
@@ -109,7 +109,7 @@ describe('a team named as a step', () => {
       'step.decided',
       'approval.approved',
     ]);
-    expect(await approversToAsk(server.db, created.id)).toEqual([]);
+    expect(await askedNow(server.db, created.id)).toEqual([]);
   });
 
   it('a quorum of all needs every member but the requester; a person outside the team is not an approver', async () => {

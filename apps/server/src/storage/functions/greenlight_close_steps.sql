@@ -2,8 +2,8 @@
 -- open, in the transaction that ends it, so its run never shows a step still waiting on a request that
 -- no longer does (the contract's StepStatus):
 -- - `expired`: the request's time ran out (a step's time limit, or the request's deadline) while the
---   step was asked: the lowest open step of a sequential request, every open step of a parallel one.
---   Stamped with when it ended.
+--   step was asked: its front steps (greenlight_rules.sql: the lowest open step of a sequential
+--   request, every open step of a parallel one). Stamped with when it ended.
 -- - `skipped`: any other step left open (not yet reached, or the request ended on another step, or was
 --   cancelled); never decided, so no decided_at.
 -- Ended by time is judged as the guard judges a vote (greenlight_lock_pending): the deadline had passed
@@ -12,15 +12,13 @@
 CREATE OR REPLACE FUNCTION greenlight_close_steps() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   timed_out boolean := OLD.expires_at IS NOT NULL AND OLD.expires_at <= now();
-  first_open integer;
+  asked uuid[];
 BEGIN
-  SELECT min(s.step_order) INTO first_open FROM approval_steps s WHERE s.approval_id = NEW.id AND s.status = 'pending';
-  IF first_open IS NULL THEN
-    RETURN NULL;
-  END IF;
+  -- plpgsql resolves greenlight_front_steps when this runs, so the rules file may be applied after this one.
+  asked := CASE WHEN timed_out THEN ARRAY(SELECT f.id FROM greenlight_front_steps(NEW.id) f) ELSE '{}'::uuid[] END;
   UPDATE approval_steps s
-     SET status = CASE WHEN timed_out AND (NOT NEW.is_sequential OR s.step_order = first_open) THEN 'expired' ELSE 'skipped' END,
-         decided_at = CASE WHEN timed_out AND (NOT NEW.is_sequential OR s.step_order = first_open) THEN now() END
+     SET status = CASE WHEN s.id = ANY(asked) THEN 'expired' ELSE 'skipped' END,
+         decided_at = CASE WHEN s.id = ANY(asked) THEN now() END
    WHERE s.approval_id = NEW.id AND s.status = 'pending';
   RETURN NULL;
 END

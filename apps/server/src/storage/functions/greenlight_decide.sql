@@ -44,15 +44,14 @@ DECLARE
   prev text;
   wake boolean := false;
   self_approval boolean;
-  may_decide boolean;
   requester_user uuid;
   step_done boolean := false;
   org_rules record;
   privileged boolean;
-  access text;
   target_access text;
   first_access text;
   asked_as record;
+  pick record;
   on_behalf uuid;
   on_behalf_json jsonb := '{}'::jsonb;
 BEGIN
@@ -68,15 +67,12 @@ BEGIN
   -- Four-eyes: whoever created a request cannot approve it (rejecting, that is withdrawing, is fine):
   -- neither the principal that asked nor the person behind it (the person of an OAuth grant), whatever
   -- credential they vote with and whichever team asks them.
-  requester_user := CASE a.requested_by_type
-                      WHEN 'user' THEN a.requested_by_id
-                      WHEN 'connection' THEN (SELECT c.user_id FROM connections c WHERE c.id = a.requested_by_id)
-                    END;
+  requester_user := greenlight_requester_person(a.requested_by_type, a.requested_by_id);
   self_approval := v.decision = 'approve' AND (
     COALESCE(a.requested_by_type = v.actor_type AND a.requested_by_id = v.actor_id, false)
     OR COALESCE(v.user_id = requester_user, false));
   IF self_approval AND v.step IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{"reason":"requester"}';
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = jsonb_build_object('reason', 'requester', 'text', greenlight_vote_refusal(p_vote, '{decide,approve,reason}'))::text;
   END IF;
 
   -- Who may decide (the org row is share-locked by the guard, so its rules hold for this vote).
@@ -84,48 +80,35 @@ BEGIN
   SELECT o.resolve_policy = 'admin_only' AS admin_only, o.admin_override INTO org_rules FROM orgs o WHERE o.id = a.org_id;
   privileged := COALESCE(v.user_role = 'admin', false) OR (v.actor_type = 'connection' AND v.user_id IS NULL);
   IF org_rules.admin_only AND NOT COALESCE(v.user_role = 'admin', false) THEN
-    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = '{"subject":"approval","reason":"admin_only"}';
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = jsonb_build_object('subject', 'approval', 'reason', 'admin_only', 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
   END IF;
 
-  -- The step voted on: the named one, or the first pending one the caller may decide.
-  FOR s IN SELECT * FROM approval_steps st WHERE st.approval_id = a.id ORDER BY st.step_order LOOP
-    n_steps := n_steps + 1;
-    IF s.status = 'pending' AND first_pending.id IS NULL THEN
-      first_pending := s;
-    END IF;
-    -- Who was asked decides (greenlight_step_access); admins and keys only through the org's override.
-    access := greenlight_step_access(s, v.user_id, privileged, org_rules.admin_only, org_rules.admin_override);
-    may_decide := access IN ('asked', 'override');
-    IF s.id = first_pending.id THEN
-      first_access := access;
-    END IF;
-    IF target.id IS NULL AND (
-         (v.step IS NOT NULL AND s.id = v.step) OR (v.step IS NULL AND s.status = 'pending' AND may_decide)
-       ) THEN
-      target := s;
-      target_access := access;
-    ELSIF s.status <> 'approved' THEN
-      all_others_approved := false;
-    END IF;
-  END LOOP;
+  -- The step voted on: the named one, or the first pending one the caller may decide (greenlight_vote_step).
+  SELECT * INTO pick FROM greenlight_vote_step(a.id, v.step, v.user_id, privileged, org_rules.admin_only, org_rules.admin_override);
+  target := pick.target;
+  target_access := pick.target_access;
+  first_pending := pick.first_pending;
+  first_access := pick.first_access;
+  n_steps := pick.n_steps;
+  all_others_approved := pick.all_others_approved;
 
   IF v.step IS NOT NULL THEN
     IF target.id IS NULL THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_FOUND', DETAIL = '{"subject":"step"}';
     END IF;
     IF self_approval THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{"reason":"requester"}';
+      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = jsonb_build_object('reason', 'requester', 'text', greenlight_vote_refusal(p_vote, '{decide,approve,reason}'))::text;
     END IF;
     IF target.status <> 'pending' THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_STATUS',
         DETAIL = jsonb_build_object('subject', 'step', 'status', target.status)::text;
     END IF;
     IF target_access NOT IN ('asked', 'override') THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = jsonb_build_object('subject', 'step', 'reason', target_access)::text;
+      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = jsonb_build_object('subject', 'step', 'reason', target_access, 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
     END IF;
   ELSIF n_steps > 0 AND target.id IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER',
-      DETAIL = jsonb_build_object('subject', 'approval', 'reason', COALESCE(first_access, 'not_asked'))::text;
+      DETAIL = jsonb_build_object('subject', 'approval', 'reason', COALESCE(first_access, 'not_asked'), 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
   END IF;
 
   -- A delegate asked only in place of someone away votes for them ("X for Y"); one who is also asked
@@ -137,7 +120,7 @@ BEGIN
       FROM greenlight_step_asked(target) x WHERE x.user_id = v.user_id;
     IF NOT COALESCE(asked_as.own, false) THEN
       IF v.decision = 'approve' AND asked_as.for_other IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = '{"reason":"requester"}';
+        RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'SELF_APPROVAL_FORBIDDEN', DETAIL = jsonb_build_object('reason', 'requester', 'text', greenlight_vote_refusal(p_vote, '{decide,approve,reason}'))::text;
       END IF;
       on_behalf := COALESCE(asked_as.for_other, requester_user);
       on_behalf_json := jsonb_build_object('on_behalf_of', jsonb_build_object('id', on_behalf,
@@ -151,20 +134,20 @@ BEGIN
     VALUES (a.id, 0, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment, COALESCE(v.source, 'api'))
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"approval"}';
+      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = jsonb_build_object('subject', 'approval', 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
     END IF;
   ELSE
     -- With steps, completion means every step approved; required_approvals no longer applies.
     IF a.is_sequential AND first_pending.id IS DISTINCT FROM target.id THEN
       RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'STEP_OUT_OF_ORDER',
         DETAIL = jsonb_build_object('step_order', target.step_order, 'next_step_id', first_pending.id,
-                                    'next_step_order', first_pending.step_order)::text;
+                                    'next_step_order', first_pending.step_order, 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
     END IF;
     INSERT INTO approval_votes (approval_id, step_order, voter_type, voter_id, voter_user_id, decision, comment, on_behalf_of, source)
     VALUES (a.id, target.step_order, v.actor_type, v.actor_id, v.user_id, v.decision, v.comment, on_behalf, COALESCE(v.source, 'api'))
     ON CONFLICT DO NOTHING;
     IF NOT FOUND THEN
-      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = '{"subject":"step"}';
+      RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'ALREADY_VOTED', DETAIL = jsonb_build_object('subject', 'step', 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
     END IF;
     -- One rejection rejects the step; approvals complete it once its quorum is met.
     step_done := v.decision = 'reject' OR greenlight_step_approved(target, requester_user);

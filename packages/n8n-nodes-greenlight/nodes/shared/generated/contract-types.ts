@@ -142,6 +142,7 @@ export interface components {
             } | null;
             waiter?: components["schemas"]["Waiter"];
             created_via?: components["schemas"]["CreatedVia"];
+            viewer_can?: components["schemas"]["ViewerCan"];
         };
         ApprovalEvent: {
             /**
@@ -286,6 +287,25 @@ export interface components {
             id: string;
             name?: string;
         } | null;
+        /** @description What the caller may do with the request (absent in callbacks and subscription deliveries) */
+        ViewerCan: {
+            /** @description Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text` */
+            decide: components["schemas"]["ViewerPermission"] & {
+                /** @description The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps */
+                steps: string[];
+                approve: components["schemas"]["ViewerPermission"];
+            };
+            cancel: components["schemas"]["ViewerPermission"];
+            revoke: components["schemas"]["ViewerPermission"] & unknown;
+            reassign: components["schemas"]["ViewerPermission"] & unknown;
+            comment: components["schemas"]["ViewerPermission"];
+        };
+        /** @description Whether the decision may be an approval: a requester may reject (withdraw) but never approve */
+        ViewerPermission: {
+            allowed: boolean;
+            /** @description Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed */
+            reason?: string;
+        };
         /** @description Who waits for the answer: at `callback_url`, or by long poll (`/wait`) for a request without a callback (null until someone waited so). A pending request whose waiter is `gone` can be cancelled (`DELETE /api/v1/approvals/:id`); its requester was told (`approval.waiter_gone`, and email). */
         Waiter: {
             state: components["schemas"]["WaiterState"];

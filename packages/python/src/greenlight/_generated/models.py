@@ -98,6 +98,7 @@ class ApprovalDetail(_ApprovalDetailRequired, total=False):
     routing: Optional[ApprovalDetailRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    viewer_can: ViewerCan
 
 
 class ApprovalDetailRevokedBy(TypedDict):
@@ -193,6 +194,39 @@ class Waiter(TypedDict):
     since: Optional[str]
     #: When the target was last probed
     checked_at: Optional[str]
+
+
+class ViewerCan(TypedDict):
+    """What the caller may do with the request (absent in callbacks and subscription deliveries)"""
+    #: Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text`
+    decide: ViewerCanDecide
+    cancel: ViewerPermission
+    revoke: Any
+    reassign: Any
+    comment: ViewerPermission
+
+
+class _ViewerCanDecideRequired(TypedDict):
+    allowed: bool
+    #: The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps
+    steps: List[str]
+    approve: ViewerPermission
+
+
+class ViewerCanDecide(_ViewerCanDecideRequired, total=False):
+    """Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text`"""
+    #: Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed
+    reason: str
+
+
+class _ViewerPermissionRequired(TypedDict):
+    allowed: bool
+
+
+class ViewerPermission(_ViewerPermissionRequired, total=False):
+    """Whether the decision may be an approval: a requester may reject (withdraw) but never approve"""
+    #: Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed
+    reason: str
 
 
 class Run(TypedDict):
@@ -365,6 +399,7 @@ class Approval(_ApprovalRequired, total=False):
     routing: Optional[ApprovalRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    viewer_can: ViewerCan
 
 
 class ApprovalRevokedBy(TypedDict):
@@ -532,6 +567,7 @@ class DecisionResult(_DecisionResultRequired, total=False):
     routing: Optional[DecisionResultRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    viewer_can: ViewerCan
 
 
 class DecisionResultRevokedBy(TypedDict):
@@ -711,6 +747,7 @@ class WaitResult(_WaitResultRequired, total=False):
     routing: Optional[WaitResultRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    viewer_can: ViewerCan
 
 
 class WaitResultRevokedBy(TypedDict):
@@ -2034,6 +2071,9 @@ __all__ = [
     "UpdateOrgRequest",
     "UpdateSlackSettingsBody",
     "UpdateTeamRequest",
+    "ViewerCan",
+    "ViewerCanDecide",
+    "ViewerPermission",
     "VoteStepRequest",
     "WaitOutcome",
     "WaitResult",

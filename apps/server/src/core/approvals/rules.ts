@@ -1,0 +1,79 @@
+/**
+ * The approval's rules, as TypeScript calls them. Each rule is written once, in SQL, in
+ * storage/functions/greenlight_rules.sql (the transitions in storage/functions/ call the same
+ * functions under their locks); these are typed wrappers, each naming the function it calls, so
+ * go-to-definition lands here and one search for the name lands on the rule.
+ */
+import { ViewerCan, type Approval } from '@greenlight/contract';
+import type { Queryable } from '../../storage/database.ts';
+
+/** Who asks what the viewer may do: the principal, the person behind it (null for an API key), and what the credential may do. */
+export interface Asker {
+  principal: { type: 'connection' | 'user'; id: string };
+  user: { id: string; role: 'admin' | 'approver' | 'viewer' } | null;
+  scopes: readonly string[];
+}
+
+const askerParams = (who: Asker) => [
+  who.principal.type,
+  who.principal.id,
+  who.user?.id ?? null,
+  who.user?.role ?? null,
+  who.scopes.includes('approvals:write'),
+  who.scopes.includes('comments:write'),
+];
+
+/**
+ * What `who` may do with each request (greenlight_viewer_can), in one statement for all of them.
+ * A request that does not exist has no entry.
+ */
+export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: readonly string[]): Promise<Map<string, ViewerCan>> {
+  if (approvalIds.length === 0) return new Map();
+  const { rows } = await db.query<{ id: string; can: unknown }>(
+    `SELECT x.id, greenlight_viewer_can(x.id, $2, $3::uuid, $4::uuid, $5, $6, $7) AS can FROM unnest($1::uuid[]) AS x (id)`,
+    [[...new Set(approvalIds)], ...askerParams(who)],
+    { prepare: 'viewer_can_many' },
+  );
+  return new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, ViewerCan.parse(r.can)]));
+}
+
+/** What `who` may do with one request (greenlight_viewer_can); null when it does not exist. */
+export async function viewerCan(db: Queryable, who: Asker, approvalId: string): Promise<ViewerCan | null> {
+  return (await viewerCanMany(db, who, [approvalId])).get(approvalId) ?? null;
+}
+
+/** The requests with what the caller may do with each (`viewer_can`), read in one statement. */
+export async function withViewerCan<A extends Approval>(db: Queryable, auth: Asker, approvals: A[]): Promise<A[]> {
+  const can = await viewerCanMany(db, auth, approvals.map((a) => a.id));
+  return approvals.map((a) => {
+    const c = can.get(a.id);
+    return c ? { ...a, viewer_can: c } : a;
+  });
+}
+
+/** {@link withViewerCan} of one request. */
+export async function oneWithViewerCan<A extends Approval>(db: Queryable, auth: Asker, approval: A): Promise<A> {
+  return (await withViewerCan(db, auth, [approval]))[0]!;
+}
+
+/**
+ * Who is asked to decide a pending request now, as user ids (greenlight_asked_now): the people its
+ * active steps ask, teams and delegation applied, or without steps every approver and admin not away;
+ * never the requester. Empty when the request is not pending or not found.
+ */
+export async function askedNow(db: Queryable, approvalId: string): Promise<string[]> {
+  const { rows } = await db.query<{ user_id: string }>('SELECT DISTINCT x.user_id FROM greenlight_asked_now($1) x ORDER BY 1', [approvalId]);
+  return rows.map((r) => r.user_id);
+}
+
+/** The SQL condition "the request `a` asks `userSql` now and they have not voted on that step" (greenlight_asked_now), for the reviewer's inbox. */
+export const askedNowAndNotVotedSql = (approvalSql: string, userSql: string): string =>
+  `EXISTS (SELECT 1 FROM greenlight_asked_now(${approvalSql}, ${userSql}) x
+            WHERE NOT EXISTS (SELECT 1 FROM approval_votes v WHERE v.approval_id = ${approvalSql} AND v.step_order = x.step_order AND v.voter_user_id = ${userSql}))`;
+
+/** The SQL expression of the person behind a request's requester (greenlight_requester_person), for a request aliased `a`. */
+export const requesterPersonSql = (alias = 'a'): string => `greenlight_requester_person(${alias}.requested_by_type, ${alias}.requested_by_id)`;
+
+/** The SQL condition "`principal` or the person `user` cast an approving vote on the request" (greenlight_approved_by): who may revoke. */
+export const approvedBySql = (approvalSql: string, principalSql: string, userSql: string): string =>
+  `greenlight_approved_by(${approvalSql}, ${principalSql}, ${userSql})`;
