@@ -1553,41 +1553,6 @@ export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
     "key": "created_via",
     "label": "Created via",
     "type": "select"
-  },
-  {
-    "key": "viewer_can.decide",
-    "label": "Viewer can: Decide",
-    "type": "json"
-  },
-  {
-    "key": "viewer_can.cancel.allowed",
-    "label": "Viewer can cancel: Allowed",
-    "type": "boolean"
-  },
-  {
-    "key": "viewer_can.cancel.reason",
-    "label": "Viewer can cancel: Reason",
-    "type": "string"
-  },
-  {
-    "key": "viewer_can.revoke",
-    "label": "Viewer can: Revoke",
-    "type": "json"
-  },
-  {
-    "key": "viewer_can.reassign",
-    "label": "Viewer can: Reassign",
-    "type": "json"
-  },
-  {
-    "key": "viewer_can.comment.allowed",
-    "label": "Viewer can comment: Allowed",
-    "type": "boolean"
-  },
-  {
-    "key": "viewer_can.comment.reason",
-    "label": "Viewer can comment: Reason",
-    "type": "string"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [
