@@ -376,6 +376,17 @@ const bodyOf = (action: ActionKey) => Object.fromEntries(bodyFields(action).map(
 const idPath = (path: string) => path.replace('{id}', '{{encodeURL(parameters.id)}}');
 
 const APPROVAL_INTERFACE = toInterface(APPROVAL_OUTPUT_FIELDS);
+/** A request as the API answers the connection: also what it may do with it (a webhook's request has no viewer_can). */
+const ANSWER_INTERFACE: MakeParam[] = [...APPROVAL_INTERFACE, { name: 'viewer_can', label: 'What this connection may do (and why not)', type: 'any' }];
+/**
+ * The one request read by id or just created also carries its run (active step, each step's status)
+ * and every reviewer's result (the contract's ApprovalDetail), shown as they come.
+ */
+const DETAIL_INTERFACE: MakeParam[] = [
+  ...ANSWER_INTERFACE,
+  { name: 'run', label: 'Run (steps and where they stand)', type: 'any' },
+  { name: 'results', label: 'Reviewer results', type: 'array' },
+];
 const COMMENT_INTERFACE = toInterface(COMMENT_OUTPUT_FIELDS);
 const STEP_INTERFACE = toInterface(STEP_OUTPUT_FIELDS);
 
@@ -424,7 +435,7 @@ const requestApproval: ModuleDef = {
   },
   staticParams: [],
   mappableParams: bodyFields('request_approval').map((f) => toParam(f)),
-  interface: APPROVAL_INTERFACE,
+  interface: DETAIL_INTERFACE,
   samples: SAMPLE_PENDING_APPROVAL,
   scope: ['approvals:write'],
 };
@@ -443,7 +454,7 @@ const decideApproval: ModuleDef = {
   },
   staticParams: [],
   mappableParams: [approvalIdParam('decide', RPC_PENDING), ...bodyFields('decide').map((f) => toParam(f))],
-  interface: [...APPROVAL_INTERFACE, { name: 'callback_delivered', label: 'Callback delivered', type: 'boolean' }],
+  interface: [...ANSWER_INTERFACE, { name: 'callback_delivered', label: 'Callback delivered', type: 'boolean' }],
   samples: { ...SAMPLE_DECIDED_APPROVAL, callback_delivered: true },
   scope: ['approvals:write'],
 };
@@ -461,7 +472,7 @@ const cancelApproval: ModuleDef = {
   },
   staticParams: [],
   mappableParams: [approvalIdParam('cancel', RPC_PENDING)],
-  interface: APPROVAL_INTERFACE,
+  interface: ANSWER_INTERFACE,
   samples: { ...SAMPLE_PENDING_APPROVAL, status: 'cancelled', cancelled_at: '2026-03-24T10:02:00.000Z', updated_at: '2026-03-24T10:02:00.000Z' },
   scope: ['approvals:write'],
 };
@@ -520,7 +531,7 @@ const listApprovals: ModuleDef = {
   },
   staticParams: [],
   mappableParams: [...listQueryFields.map((f) => toParam(f)), LIMIT_PARAM('Limit', 10)],
-  interface: APPROVAL_INTERFACE,
+  interface: ANSWER_INTERFACE,
   samples: SAMPLE_PENDING_APPROVAL,
   scope: ['approvals:read'],
 };
@@ -537,13 +548,7 @@ const getApproval: ModuleDef = {
   },
   staticParams: [],
   mappableParams: [approvalIdParam('get_approval', RPC_RECENT)],
-  // The one request read by id also carries its run (active step, each step's status) and every
-  // reviewer's result (the contract's ApprovalDetail), shown as they come.
-  interface: [
-    ...APPROVAL_INTERFACE,
-    { name: 'run', label: 'Run (steps and where they stand)', type: 'any' },
-    { name: 'results', label: 'Reviewer results', type: 'array' },
-  ],
+  interface: DETAIL_INTERFACE,
   samples: SAMPLE_DECIDED_APPROVAL,
   scope: ['approvals:read'],
 };
@@ -561,7 +566,7 @@ const findByExternalId: ModuleDef = {
   },
   staticParams: [],
   mappableParams: ACTIONS.find_by_external_id.fields.map((f) => toParam(f)),
-  interface: APPROVAL_INTERFACE,
+  interface: ANSWER_INTERFACE,
   samples: SAMPLE_PENDING_APPROVAL,
   scope: ['approvals:read'],
 };
