@@ -21,8 +21,9 @@ let bodies: Partial<Record<OperationId, object>>;
 /** What each read answered before the stop was turned on. */
 const before = new Map<string, number>();
 
+/** What is stored of a request; viewer_can is what the caller may do now, which the stop changes. */
 async function stateOf(id: string) {
-  const approval = (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
+  const { viewer_can: _viewerCan, ...approval } = (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
   const q = async (sql: string) => (await server.db.query<{ n: number }>(sql, [id])).rows[0]!.n;
   return {
     approval,
@@ -149,6 +150,9 @@ describe('with the stop on', () => {
   it('nothing changed: the request, its events, comments and steps are as before the stop', async () => {
     const now = await stateOf(approvalId);
     expect(now).toEqual(snapshot);
+    // What the caller may do says why nothing may be done now.
+    const read = await server.http(org.key).get(`/api/v1/approvals/${approvalId}`).expect(200);
+    expect(read.body.viewer_can.decide).toMatchObject({ allowed: false, reason: 'The emergency stop is on' });
     const me = await server.http(org.key).get('/api/v1/me').expect(200);
     expect(me.body.org.emergency_stop).toBe(true);
   });
