@@ -352,9 +352,9 @@ const operationsPy =
     )
     .join('')}}\n`;
 
-/** One method's signature and call, for the sync or the async class. */
-function method(o: Op, flavour: 'sync' | 'async'): string {
-  const args: string[] = ['self'];
+/** One operation as a flow of the client's configuration (see _bind.py): its signature, docstring and call. */
+function flow(o: Op): string {
+  const args: string[] = ['config: Config'];
   const call: string[] = [];
   const pathParams = o.params.filter((p) => p.in === 'path');
   for (const p of pathParams) args.push(`${pyName(p.name)}: str`);
@@ -387,38 +387,40 @@ function method(o: Op, flavour: 'sync' | 'async'): string {
   const description = o.op.description ? `\n\n        ${oneLine(o.op.description).replaceAll('\\', '\\\\').replaceAll('"""', "'''")}` : '';
   const doc = `        """${summary}.${description}\n\n        \`${o.method} ${o.path}\` (\`${o.id}\`).\n        """\n`;
   const name = snake(o.id);
-  const invocation = `self._invoke(${JSON.stringify(o.id)}, ${call.join(', ')})`;
+  const head = `    @staticmethod\n    def ${name}(${args.join(', ')})`;
   if (o.stream) {
-    const result = `${flavour === 'sync' ? 'Iterator' : 'AsyncIterator'}[models.${Object.values(o.responses)[0]}]`;
-    return `    def ${name}(${args.join(', ')}) -> ${result}:\n${doc}        return cast(${JSON.stringify(result)}, self._stream(${JSON.stringify(o.id)}, ${call.join(', ')}))\n`;
+    const result = `Stream[models.${Object.values(o.responses)[0]}]`;
+    const streamArgs = call.filter((c) => c.startsWith('query=') || c.startsWith('request_timeout='));
+    return `${head} -> ${result}:\n${doc}        return Stream(${JSON.stringify(o.id)}, ${streamArgs.map((c) => c.replace(/^\w+=/, '')).join(', ')})\n`;
   }
-  if (flavour === 'sync') return `    def ${name}(${args.join(', ')}) -> ${o.result}:\n${doc}        return cast(${JSON.stringify(o.result)}, ${invocation})\n`;
-  return `    async def ${name}(${args.join(', ')}) -> ${o.result}:\n${doc}        return cast(${JSON.stringify(o.result)}, await ${invocation})\n`;
+  const result = `Flow[${o.result}]`;
+  return `${head} -> ${result}:\n${doc}        return cast(${JSON.stringify(result)}, call(config, ${JSON.stringify(o.id)}, ${call.join(', ')}))\n`;
 }
 
 const typeCount = typedDicts.length;
 const bearerOps = ops.filter((o) => o.bearer);
+const binding = (o: Op, sync: boolean): string =>
+  `    ${snake(o.id)} = ${o.stream ? (sync ? 'streaming' : 'astreaming') : sync ? 'blocking' : 'awaiting'}(Calls.${snake(o.id)})\n`;
 const methodsPy =
   `${HEADER}"""One typed method per operation an API key or OAuth token may call, for the sync and the async client.\n\n` +
-  'The dashboard-only operations (a signed-in session) are in the operation table too, reachable through\n' +
-  '`request()`, but an API key or OAuth token is refused there, so they get no method.\n"""\n\n' +
+  'Each operation is written once, as a flow in `Calls`; `SyncOperations` and `AsyncOperations` bind it\n' +
+  '(`_bind.py`) to a blocking and an awaiting method with its signature and docstring. The dashboard-only\n' +
+  'operations (a signed-in session) are in the operation table too, reachable through `request()`, but an\n' +
+  'API key or OAuth token is refused there, so they get no method.\n"""\n\n' +
   'from __future__ import annotations\n\n' +
-  `from typing import Any, AsyncIterator, Iterator, Mapping, Optional, cast${bearerOps.some((o) => o.result.startsWith('Union[')) ? ', Union' : ''}\n\n` +
+  `from typing import Optional, cast${bearerOps.some((o) => o.result.startsWith('Union[')) ? ', Union' : ''}\n\n` +
+  'from .._bind import astreaming, awaiting, blocking, streaming\n' +
+  'from .._transport import Config, Flow, Stream, call\n' +
   'from . import models\n\n\n' +
-  'class SyncOperations:\n' +
+  'class Calls:\n' +
+  '    """The API\'s operations, each a flow answering its response body (or a stream of events)."""\n\n' +
+  bearerOps.map((o) => flow(o)).join('\n') +
+  '\n\nclass SyncOperations:\n' +
   '    """The API\'s operations, each answering its response body."""\n\n' +
-  '    def _invoke(self, operation_id: str, *, params: Optional[Mapping[str, Any]] = None, query: Optional[Mapping[str, Any]] = None, body: Any = None, headers: Optional[Mapping[str, Optional[str]]] = None, request_timeout: Optional[float] = None) -> Any:\n' +
-  '        raise NotImplementedError\n\n' +
-  '    def _stream(self, operation_id: str, *, query: Optional[Mapping[str, Any]] = None, request_timeout: Optional[float] = None) -> Any:\n' +
-  '        raise NotImplementedError\n\n' +
-  bearerOps.map((o) => method(o, 'sync')).join('\n') +
+  bearerOps.map((o) => binding(o, true)).join('') +
   '\n\nclass AsyncOperations:\n' +
   '    """The API\'s operations, each a coroutine answering its response body."""\n\n' +
-  '    async def _invoke(self, operation_id: str, *, params: Optional[Mapping[str, Any]] = None, query: Optional[Mapping[str, Any]] = None, body: Any = None, headers: Optional[Mapping[str, Optional[str]]] = None, request_timeout: Optional[float] = None) -> Any:\n' +
-  '        raise NotImplementedError\n\n' +
-  '    def _stream(self, operation_id: str, *, query: Optional[Mapping[str, Any]] = None, request_timeout: Optional[float] = None) -> Any:\n' +
-  '        raise NotImplementedError\n\n' +
-  bearerOps.map((o) => method(o, 'async')).join('\n');
+  bearerOps.map((o) => binding(o, false)).join('');
 
 // A parameter whose schema defined a TypedDict after models.py was written would be missing from it.
 if (typedDicts.length !== typeCount) throw new Error('a parameter defines an inline object type: give it a named schema in the contract');

@@ -5,12 +5,14 @@ Each function is a flow (see ``_transport``): the sync and the async client carr
 
 from __future__ import annotations
 
+import inspect
 import json
+import logging
 import math
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Dict, Literal, Mapping, Optional, cast
+from typing import Any, Callable, Dict, Literal, Mapping, Optional, Tuple, Union, cast
 
 from ._generated.constants import (
     RECONNECT_MAX_DELAY_SECONDS,
@@ -20,7 +22,7 @@ from ._generated.constants import (
     WAIT_TIMEOUT_MAX,
     WAIT_TIMEOUT_MIN,
 )
-from ._generated.models import Approval, WaitResult
+from ._generated.models import Approval, Priority, WaitResult
 from ._transport import Config, Flow, Invoke, Sleep, call
 from .errors import ConflictError, ContractMismatchError, GreenlightError, NotApprovedError, RequestMismatchError, is_transient
 from .outcomes import Outcome, outcome_of_status
@@ -324,3 +326,128 @@ def refusal(result: Outcome, timeout: float) -> str:
 def json_safe(value: Any) -> Any:
     """A value as JSON can carry it: what JSON cannot is shown by its repr."""
     return json.loads(json.dumps(value, default=repr))
+
+
+# ---------------------------------------------------------------------------------------------
+# A gated call: ``approval()`` and ``require_approval()`` of both clients.
+
+
+@dataclass(frozen=True)
+class GateCall:
+    """One gated call: the request it makes, and the receipts it records around the work."""
+
+    request: GateRequest
+    started: str
+    done: str
+    receipt_url: Optional[str] = None
+
+    def ask(self, config: Config) -> Flow[Outcome]:
+        return ask_and_claim(config, self.request, self.started)
+
+    def finish(self, config: Config, approved: Outcome, failure: Optional[BaseException]) -> Flow[None]:
+        """Records ``succeeded``, or ``failed`` with the exception; a receipt that cannot be recorded is logged."""
+        status: ExecutionStatus = "failed" if failure is not None else "succeeded"
+        message = _failure_message(failure) if failure is not None else self.done
+        try:
+            yield from report(config, approved.approval_id, status, message, self.receipt_url)
+        except Exception as exc:  # noqa: BLE001 - the work is done; a lost receipt must not undo it
+            logging.getLogger("greenlight").warning("could not record the %s receipt of %s: %s", status, approved.approval_id, exc)
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """What ``require_approval(...)`` was given: each call of the gated function becomes a GateCall."""
+
+    call_of: Callable[[Callable[..., Any], Tuple[Any, ...], Mapping[str, Any]], GateCall]
+
+
+def _format(template: str, arguments: Mapping[str, Any]) -> str:
+    try:
+        return template.format(**arguments)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def _failure_message(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _body(fn_name: Optional[str], args: Mapping[str, Any], title: Optional[str], description: Optional[str], priority: Priority, fields: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """The request a gated call makes: title and description formatted with the call's arguments."""
+    shown = ", ".join(f"{k}={v!r}" for k, v in args.items())
+    body: Dict[str, Any] = {
+        "title": _format(title, args) if title else f"Run {fn_name}" if fn_name else "Run a gated step",
+        "description": _format(description, args) if description else f"{fn_name or 'A gated step'}({shown[:3000]})",
+        "priority": priority,
+    }
+    if fn_name is not None:
+        body["metadata"] = {"function": fn_name, "arguments": json_safe(dict(args))}
+    body.update(fields or {})
+    return body
+
+
+def _bound_arguments(fn: Callable[..., Any], args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> Dict[str, Any]:
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except (TypeError, ValueError):
+        return dict(kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def approval(
+    title: str,
+    description: Optional[str] = None,
+    *,
+    priority: Priority = "medium",
+    timeout: float = 600.0,
+    idempotency_key: Optional[str] = None,
+    revoke_window: Literal["claim", "wait"] = "claim",
+    cancel_on_timeout: bool = False,
+    on_created: Optional[Callable[[Approval], Any]] = None,
+    fields: Optional[Mapping[str, Any]] = None,
+    receipt_url: Optional[str] = None,
+) -> GateCall:
+    """Asks, waits, and enters the block only on an approval; records the execution receipts.
+
+    ``with gl.approval("Drop table users", "cleanup job") as approved: ...`` (``async with`` on
+    AsyncGreenlight). Raises NotApprovedError (with the reviewer's comment) for a rejection, a revoke, a
+    cancellation, an expiry or a wait that ran out, before the block runs. ``started`` is recorded before
+    the block; ``succeeded`` after it, or ``failed`` with the exception, which is raised on. ``fields``
+    adds to the request (``action_type``, ``tags``, ``expires_at``, ``revocable_for_seconds``…).
+    """
+    body = _body(None, {}, title, description or title, priority, fields)
+    request = GateRequest(body, idempotency_key, timeout, revoke_window, cancel_on_timeout, on_created)
+    return GateCall(request, f"Running: {title}", f"Done: {title}", receipt_url)
+
+
+def require_approval(
+    title: Optional[str] = None,
+    description: Optional[str] = None,
+    *,
+    priority: Priority = "medium",
+    timeout: float = 600.0,
+    idempotency_key: Union[None, str, Callable[..., str]] = None,
+    revoke_window: Literal["claim", "wait"] = "claim",
+    cancel_on_timeout: bool = False,
+    on_created: Optional[Callable[[Approval], Any]] = None,
+    fields: Optional[Mapping[str, Any]] = None,
+) -> GateSpec:
+    """A decorator: each call asks, waits, and runs the function only on an approval.
+
+    ``title`` and ``description`` are formatted with the call's arguments (``"Delete user {user_id}"``);
+    the arguments go in the request's ``metadata``. ``idempotency_key`` (a string, or a function of
+    the call's arguments) lets a retried task find the request it already made instead of asking
+    again. Otherwise as ``approval()``: receipts recorded, NotApprovedError when not approved. On
+    AsyncGreenlight it gates coroutine functions, on Greenlight the others.
+    """
+
+    def call_of(fn: Callable[..., Any], args: Tuple[Any, ...], kwargs: Mapping[str, Any]) -> GateCall:
+        name = fn.__qualname__
+        key = idempotency_key(*args, **kwargs) if callable(idempotency_key) else idempotency_key
+        body = _body(name, _bound_arguments(fn, args, kwargs), title, description, priority, fields)
+        request = GateRequest(body, key, timeout, revoke_window, cancel_on_timeout, on_created)
+        return GateCall(request, f"Running {name}", f"{name} returned")
+
+    return GateSpec(call_of)

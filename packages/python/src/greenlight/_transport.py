@@ -15,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, Awaitable, Callable, Dict, Generator, Mapping, Optional, Tuple, TypeVar, Union
+from typing import Any, Awaitable, Callable, Dict, Generator, Generic, Iterator, Mapping, Optional, Tuple, TypeVar, Union, cast
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -62,6 +62,15 @@ class Unreachable(Exception):
 
 T = TypeVar("T")
 Flow = Generator[Union[Send, Sleep, Invoke], Any, T]
+
+@dataclass(frozen=True)
+class Stream(Generic[T]):
+    """An operation answered with Server-Sent Events: the client opens it and checks each event as it comes."""
+
+    operation_id: str
+    query: Optional[Mapping[str, Any]] = None
+    request_timeout: Optional[float] = None
+
 
 TokenSource = Union[str, Callable[[], Union[str, Awaitable[str]]]]
 
@@ -280,56 +289,68 @@ def httpx_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 10.0))
 
 
+class _Steps(Generic[T]):
+    """Walks a flow: hands it each step's result (or the error the step raised) and reads its next step."""
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
+        self._value: Any = None
+        self._error: Optional[BaseException] = None
+        self.result: Any = None
+
+    def __iter__(self) -> Iterator[Union[Send, Sleep, Invoke]]:
+        while True:
+            try:
+                step = self._flow.throw(self._error) if self._error is not None else self._flow.send(self._value)
+            except StopIteration as done:
+                self.result = done.value
+                return
+            self._value, self._error = None, None
+            yield step
+
+    def answer(self, value: Any) -> None:
+        self._value = value
+
+    def fail(self, exc: BaseException) -> None:
+        # A transport failure reaches the flow as Unreachable; anything else as raised, for the flow to decide.
+        self._error = _unreachable(exc) if isinstance(exc, httpx.TransportError) else exc
+
+
 def run_sync(flow: Flow[T], http: httpx.Client, sleep: Callable[[float], None]) -> T:
     """Carries a flow out with a blocking httpx client."""
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            step = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        value, error = None, None
+    steps = _Steps(flow)
+    for step in steps:
         try:
             if isinstance(step, Send):
                 res = http.request(step.method, step.url, headers=step.headers, content=step.content, timeout=httpx_timeout(step.timeout))
-                value = Received(res.status_code, res.headers, res.content)
+                steps.answer(Received(res.status_code, res.headers, res.content))
             elif isinstance(step, Sleep):
                 sleep(step.seconds)
+            elif inspect.isawaitable(value := step.fn(*step.args)):
+                raise TypeError(f"{step.fn!r} returned an awaitable: use AsyncGreenlight for async callbacks")
             else:
-                value = step.fn(*step.args)
-                if inspect.isawaitable(value):
-                    raise TypeError(f"{step.fn!r} returned an awaitable: use AsyncGreenlight for async callbacks")
-        except httpx.TransportError as exc:
-            error = _unreachable(exc)
+                steps.answer(value)
         except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides
-            error = exc
+            steps.fail(exc)
+    return cast(T, steps.result)
 
 
 async def run_async(flow: Flow[T], http: httpx.AsyncClient, sleep: Callable[[float], Awaitable[None]]) -> T:
     """Carries a flow out with an async httpx client."""
-    value: Any = None
-    error: Optional[BaseException] = None
-    while True:
-        try:
-            step = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        value, error = None, None
+    steps = _Steps(flow)
+    for step in steps:
         try:
             if isinstance(step, Send):
                 res = await http.request(step.method, step.url, headers=step.headers, content=step.content, timeout=httpx_timeout(step.timeout))
-                value = Received(res.status_code, res.headers, res.content)
+                steps.answer(Received(res.status_code, res.headers, res.content))
             elif isinstance(step, Sleep):
                 await sleep(step.seconds)
             else:
                 value = step.fn(*step.args)
-                if inspect.isawaitable(value):
-                    value = await value
-        except httpx.TransportError as exc:
-            error = _unreachable(exc)
+                steps.answer(await value if inspect.isawaitable(value) else value)
         except Exception as exc:  # noqa: BLE001 - handed to the flow, which decides
-            error = exc
+            steps.fail(exc)
+    return cast(T, steps.result)
 
 
 def _unreachable(exc: httpx.TransportError) -> Unreachable:

@@ -6,7 +6,7 @@ to support). The families and the status each stands for are those of the TypeSc
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 if TYPE_CHECKING:
     from .outcomes import Outcome
@@ -138,18 +138,11 @@ class NotApprovedError(GreenlightError):
         self.comment: Optional[str] = result.comment
 
 
-def api_error_for(
-    *,
-    status: int,
-    code: str,
-    message: str,
-    details: Optional[Mapping[str, Any]] = None,
-    request_id: Optional[str] = None,
-    headers: Optional[Mapping[str, str]] = None,
-    retry_after: Optional[float] = None,
-) -> ApiError:
-    """The error class for a status and code, as the TypeScript SDK's ``apiErrorFor`` chooses it."""
-    init: Dict[str, Any] = dict(status=status, code=code, message=message, details=details, request_id=request_id, headers=headers)
+def api_error_for(*, retry_after: Optional[float] = None, **init: Any) -> ApiError:
+    """The error class for a status and code, as the TypeScript SDK's ``apiErrorFor`` chooses it;
+    ``init`` is ApiError's keyword arguments."""
+    status: int = init["status"]
+    code: str = init["code"]
     if status == 429:
         return RateLimitError(retry_after=retry_after, **init)
     if code == "EMERGENCY_STOP":

@@ -2,626 +2,426 @@
 # change the contract and run `pnpm generate`.
 """One typed method per operation an API key or OAuth token may call, for the sync and the async client.
 
-The dashboard-only operations (a signed-in session) are in the operation table too, reachable through
-`request()`, but an API key or OAuth token is refused there, so they get no method.
+Each operation is written once, as a flow in `Calls`; `SyncOperations` and `AsyncOperations` bind it
+(`_bind.py`) to a blocking and an awaiting method with its signature and docstring. The dashboard-only
+operations (a signed-in session) are in the operation table too, reachable through `request()`, but an
+API key or OAuth token is refused there, so they get no method.
 """
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Iterator, Mapping, Optional, cast
+from typing import Optional, cast
 
+from .._bind import astreaming, awaiting, blocking, streaming
+from .._transport import Config, Flow, Stream, call
 from . import models
+
+
+class Calls:
+    """The API's operations, each a flow answering its response body (or a stream of events)."""
+
+    @staticmethod
+    def create_approval(config: Config, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> Flow[models.ApprovalDetail]:
+        """Create an approval request.
+
+        Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+
+        `POST /api/v1/approvals` (`createApproval`).
+        """
+        return cast("Flow[models.ApprovalDetail]", call(config, "createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_approvals(config: Config, *, page: Optional[int] = None, page_size: Optional[int] = None, status: Optional[str] = None, priority: Optional[str] = None, search: Optional[str] = None, external_id: Optional[str] = None, idempotency_key: Optional[str] = None, action_type: Optional[str] = None, entity_type: Optional[str] = None, entity_id: Optional[str] = None, source: Optional[str] = None, tags: Optional[str] = None, created_after: Optional[str] = None, updated_after: Optional[str] = None, decided_after: Optional[str] = None, sort: Optional[models.ApprovalSort] = None, page_token: Optional[str] = None, reverse: Optional[bool] = None, assigned: Optional[models.AssignedFilter] = None, request_timeout: Optional[float] = None) -> Flow[models.ApprovalList]:
+        """List approval requests.
+
+        Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer's inbox: what waits for the caller (see AssignedFilter). Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/approvals` (`listApprovals`).
+        """
+        return cast("Flow[models.ApprovalList]", call(config, "listApprovals", query={"page": page, "page_size": page_size, "status": status, "priority": priority, "search": search, "external_id": external_id, "idempotency_key": idempotency_key, "action_type": action_type, "entity_type": entity_type, "entity_id": entity_id, "source": source, "tags": tags, "created_after": created_after, "updated_after": updated_after, "decided_after": decided_after, "sort": sort, "page_token": page_token, "reverse": reverse, "assigned": assigned}, request_timeout=request_timeout))
+
+    @staticmethod
+    def get_approval(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.ApprovalDetail]:
+        """Get an approval request.
+
+        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/approvals/{id}` (`getApproval`).
+        """
+        return cast("Flow[models.ApprovalDetail]", call(config, "getApproval", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def decide_approval(config: Config, id: str, body: models.DecideApprovalRequest, *, request_timeout: Optional[float] = None) -> Flow[models.DecisionResult]:
+        """Approve or reject a pending request.
+
+        Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+
+        `PATCH /api/v1/approvals/{id}` (`decideApproval`).
+        """
+        return cast("Flow[models.DecisionResult]", call(config, "decideApproval", params={"id": id}, body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def cancel_approval(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Approval]:
+        """Cancel a pending request.
+
+        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+
+        `DELETE /api/v1/approvals/{id}` (`cancelApproval`).
+        """
+        return cast("Flow[models.Approval]", call(config, "cancelApproval", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def batch_decide_approvals(config: Config, body: models.BatchDecideRequest, *, request_timeout: Optional[float] = None) -> Flow[models.BatchDecideResult]:
+        """Approve or reject several pending requests.
+
+        One decision (and comment) on 1 to 50 requests. Each is decided on its own, in its own transaction, by exactly the rules of `PATCH /api/v1/approvals/{id}`, in the order given; a refusal of one leaves it unchanged and does not stop the others. The answer is 200 with one result per distinct id: `recorded` with the request after the vote, or `refused` with the status, code, message and details the single decision would have answered (an unknown id and another organization’s both answer NOT_FOUND). Callbacks of the decisions are delivered by the delivery worker (no inline first attempt). The call counts once against the rate limit. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+
+        `POST /api/v1/approvals/batch-decide` (`batchDecideApprovals`).
+        """
+        return cast("Flow[models.BatchDecideResult]", call(config, "batchDecideApprovals", body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def report_execution(config: Config, id: str, body: models.ReportExecutionRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Approval]:
+        """Report what the automation did with an approval.
+
+        An execution receipt: `started`, then `succeeded` or `failed` (either may also be reported without `started`). Only on an approved request; after `succeeded` or `failed` the receipt is final (409). Each report is an `approval.execution_reported` event, shown on the request page and delivered to subscriptions that chose it. Allowed during an emergency stop: it reports what already happened. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin.
+
+        `POST /api/v1/approvals/{id}/execution` (`reportExecution`).
+        """
+        return cast("Flow[models.Approval]", call(config, "reportExecution", params={"id": id}, body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def revoke_approval(config: Config, id: str, body: models.RevokeApprovalRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Approval]:
+        """Rescind an approval within its revoke window.
+
+        Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). Only an approver who approved the request (any approving vote it rests on, not only the one that completed it: `decided_by`), or an admin: anyone else gets 403 FORBIDDEN; `viewer_can.revoke` says beforehand. Every refusal carries the words of `viewer_can.revoke.reason` as `details.text`. The request becomes `rejected` with `revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions that chose it. Allowed during an emergency stop: stopping is what it is for. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
+
+        `POST /api/v1/approvals/{id}/revoke` (`revokeApproval`).
+        """
+        return cast("Flow[models.Approval]", call(config, "revokeApproval", params={"id": id}, body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_approval_events(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.ApprovalEventList]:
+        """The audit trail of a request.
+
+        Every state change, oldest first. Events are immutable. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/approvals/{id}/events` (`listApprovalEvents`).
+        """
+        return cast("Flow[models.ApprovalEventList]", call(config, "listApprovalEvents", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def wait_for_approval(config: Config, id: str, *, timeout: Optional[int] = None, request_timeout: Optional[float] = None) -> Flow[models.WaitResult]:
+        """Wait for a decision (long poll).
+
+        Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, whichever server process recorded it. One call counts as one request against the rate limit. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/approvals/{id}/wait` (`waitForApproval`).
+        """
+        return cast("Flow[models.WaitResult]", call(config, "waitForApproval", params={"id": id}, query={"timeout": timeout}, request_timeout=request_timeout))
+
+    @staticmethod
+    def stream_events(config: Config, *, last_event_id: Optional[str] = None, request_timeout: Optional[float] = None) -> Stream[models.WebhookPayload]:
+        """Stream the organization's events (Server-Sent Events).
+
+        Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/events` (`streamEvents`).
+        """
+        return Stream("streamEvents", {"last_event_id": last_event_id}, request_timeout)
+
+    @staticmethod
+    def create_comment(config: Config, id: str, body: models.CreateCommentRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Comment]:
+        """Add a comment.
+
+        Allowed on pending and decided requests alike; appends a `comment.created` event. A request holds at most 1000 comments; the next one is refused with 409 LIMIT_REACHED. Who may call: API key, OAuth grant, session · any member · `comments:write` · refused during the emergency stop.
+
+        `POST /api/v1/approvals/{id}/comments` (`createComment`).
+        """
+        return cast("Flow[models.Comment]", call(config, "createComment", params={"id": id}, body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_comments(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.CommentList]:
+        """List comments, oldest first.
+
+        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/approvals/{id}/comments` (`listComments`).
+        """
+        return cast("Flow[models.CommentList]", call(config, "listComments", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_steps(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.StepList]:
+        """List the approval steps of a request, in order.
+
+        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/approvals/{id}/steps` (`listSteps`).
+        """
+        return cast("Flow[models.StepList]", call(config, "listSteps", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def configure_steps(config: Config, id: str, body: models.ConfigureStepsRequest, *, request_timeout: Optional[float] = None) -> Flow[models.StepList]:
+        """Configure the approval steps of a pending request.
+
+        Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast, and for the run of a flow the request named. A routed request takes the steps given instead of its rule's (or its rule's flow run) and is no longer routed (`routing` becomes null; the `steps.configured` event names the rule in `unrouted`). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+
+        `POST /api/v1/approvals/{id}/steps` (`configureSteps`).
+        """
+        return cast("Flow[models.StepList]", call(config, "configureSteps", params={"id": id}, body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def vote_step(config: Config, id: str, step_id: str, body: models.VoteStepRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Step]:
+        """Vote on a step.
+
+        The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+
+        `PATCH /api/v1/approvals/{id}/steps/{stepId}` (`voteStep`).
+        """
+        return cast("Flow[models.Step]", call(config, "voteStep", params={"id": id, "stepId": step_id}, body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def get_me(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.Me]:
+        """Who am I.
+
+        The caller’s org, connection or user, and scopes. Integrations use it to test a connection. Who may call: API key, OAuth grant, session · any member · no scope.
+
+        `GET /api/v1/me` (`getMe`).
+        """
+        return cast("Flow[models.Me]", call(config, "getMe", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_callback_secret(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.CallbackSecret]:
+        """The secret that signs callback_url deliveries.
+
+        Every `callback_url` delivery of the organization is signed (Standard Webhooks) with this secret; created on first read. Verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with it. Who may call: API key, OAuth grant, session · admin · `approvals:write`.
+
+        `GET /api/v1/callback-secret` (`getCallbackSecret`).
+        """
+        return cast("Flow[models.CallbackSecret]", call(config, "getCallbackSecret", request_timeout=request_timeout))
+
+    @staticmethod
+    def rotate_callback_secret(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.CallbackSecret]:
+        """Rotate the callback signing secret.
+
+        The previous secret keeps signing, as a second signature, for 24 hours. Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
+
+        `POST /api/v1/callback-secret/rotate` (`rotateCallbackSecret`).
+        """
+        return cast("Flow[models.CallbackSecret]", call(config, "rotateCallbackSecret", request_timeout=request_timeout))
+
+    @staticmethod
+    def create_webhook(config: Config, body: models.CreateWebhookRequest, *, request_timeout: Optional[float] = None) -> Flow[models.CreatedWebhook]:
+        """Subscribe to events (REST hook).
+
+        The subscribe call of the Zapier, n8n and Make triggers. Answers the stable `id` to unsubscribe with and the signing `secret`, shown only here. The URL must resolve to a public address. At most 50 subscriptions per organization (409 LIMIT_REACHED). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+
+        `POST /api/v1/webhooks` (`createWebhook`).
+        """
+        return cast("Flow[models.CreatedWebhook]", call(config, "createWebhook", body=body, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_webhooks(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.WebhookList]:
+        """List webhook subscriptions.
+
+        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
+
+        `GET /api/v1/webhooks` (`listWebhooks`).
+        """
+        return cast("Flow[models.WebhookList]", call(config, "listWebhooks", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_webhook(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Webhook]:
+        """Get a webhook subscription.
+
+        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
+
+        `GET /api/v1/webhooks/{id}` (`getWebhook`).
+        """
+        return cast("Flow[models.Webhook]", call(config, "getWebhook", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def delete_webhook(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.DeletedWebhook]:
+        """Unsubscribe (REST hook).
+
+        Already deleted or unknown → 404 NOT_FOUND, which integrations treat as success. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
+
+        `DELETE /api/v1/webhooks/{id}` (`deleteWebhook`).
+        """
+        return cast("Flow[models.DeletedWebhook]", call(config, "deleteWebhook", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def rotate_webhook_secret(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.RotatedSecret]:
+        """Rotate a subscription's signing secret.
+
+        Answers the new secret; the previous one keeps signing, as a second signature, for 24 hours. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
+
+        `POST /api/v1/webhooks/{id}/rotate-secret` (`rotateWebhookSecret`).
+        """
+        return cast("Flow[models.RotatedSecret]", call(config, "rotateWebhookSecret", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_deliveries(config: Config, *, page: Optional[int] = None, page_size: Optional[int] = None, approval_id: Optional[str] = None, subscription_id: Optional[str] = None, status: Optional[models.DeliveryStatus] = None, request_timeout: Optional[float] = None) -> Flow[models.DeliveryList]:
+        """The delivery log.
+
+        Callback and subscription deliveries of the organization, newest first, each with every attempt (status code, duration, error). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
+
+        `GET /api/v1/deliveries` (`listDeliveries`).
+        """
+        return cast("Flow[models.DeliveryList]", call(config, "listDeliveries", query={"page": page, "page_size": page_size, "approval_id": approval_id, "subscription_id": subscription_id, "status": status}, request_timeout=request_timeout))
+
+    @staticmethod
+    def redeliver_delivery(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Delivery]:
+        """Deliver again.
+
+        Queues a delivered, failed or gone delivery for a new attempt now, with the same `webhook-id` and a fresh retry schedule. 409 INVALID_STATUS while it is still queued, or when its subscription was deleted or disabled. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+
+        `POST /api/v1/deliveries/{id}/redeliver` (`redeliverDelivery`).
+        """
+        return cast("Flow[models.Delivery]", call(config, "redeliverDelivery", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_teams(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.TeamList]:
+        """List the teams of the organization.
+
+        Every team with its members, by name. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/teams` (`listTeams`).
+        """
+        return cast("Flow[models.TeamList]", call(config, "listTeams", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_team(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Team]:
+        """Get a team.
+
+        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/teams/{id}` (`getTeam`).
+        """
+        return cast("Flow[models.Team]", call(config, "getTeam", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def list_flows(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.FlowList]:
+        """List the approval flows of the organization.
+
+        Every flow in its current version, by name. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/flows` (`listFlows`).
+        """
+        return cast("Flow[models.FlowList]", call(config, "listFlows", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_flow(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Flow]:
+        """Get an approval flow.
+
+        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/flows/{id}` (`getFlow`).
+        """
+        return cast("Flow[models.Flow]", call(config, "getFlow", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def get_routing_rules(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.RoutingRuleSet]:
+        """Get the routing rule set.
+
+        The ordered rules of the organization. A new request that names no `flow_id` is routed by the first enabled rule that matches it (`action_type` and `source` globs, priorities, tags, the connection asking): the rule starts a run of its flow, or a one-step run asking its approvers with its quorum, and may set the expiry and `on_expiry`. `required_approvals` and `is_sequential` on create do not opt out of routing (they come from the run, as with `flow_id`). The request records the rule in `routing`, and its `approval.created` event says so. A request no rule matches is asked of every approver and admin, as without rules. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/routing-rules` (`getRoutingRules`).
+        """
+        return cast("Flow[models.RoutingRuleSet]", call(config, "getRoutingRules", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_routing_rule(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.RoutingRule]:
+        """Get a routing rule.
+
+        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/routing-rules/{id}` (`getRoutingRule`).
+        """
+        return cast("Flow[models.RoutingRule]", call(config, "getRoutingRule", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
+    def reassign_step(config: Config, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Step]:
+        """Reassign a pending step to other people or teams.
+
+        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+
+        `POST /api/v1/approvals/{id}/steps/{stepId}/reassign` (`reassignStep`).
+        """
+        return cast("Flow[models.Step]", call(config, "reassignStep", params={"id": id, "stepId": step_id}, body=body, request_timeout=request_timeout))
 
 
 class SyncOperations:
     """The API's operations, each answering its response body."""
 
-    def _invoke(self, operation_id: str, *, params: Optional[Mapping[str, Any]] = None, query: Optional[Mapping[str, Any]] = None, body: Any = None, headers: Optional[Mapping[str, Optional[str]]] = None, request_timeout: Optional[float] = None) -> Any:
-        raise NotImplementedError
-
-    def _stream(self, operation_id: str, *, query: Optional[Mapping[str, Any]] = None, request_timeout: Optional[float] = None) -> Any:
-        raise NotImplementedError
-
-    def create_approval(self, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> models.ApprovalDetail:
-        """Create an approval request.
-
-        Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/approvals` (`createApproval`).
-        """
-        return cast("models.ApprovalDetail", self._invoke("createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
-
-    def list_approvals(self, *, page: Optional[int] = None, page_size: Optional[int] = None, status: Optional[str] = None, priority: Optional[str] = None, search: Optional[str] = None, external_id: Optional[str] = None, idempotency_key: Optional[str] = None, action_type: Optional[str] = None, entity_type: Optional[str] = None, entity_id: Optional[str] = None, source: Optional[str] = None, tags: Optional[str] = None, created_after: Optional[str] = None, updated_after: Optional[str] = None, decided_after: Optional[str] = None, sort: Optional[models.ApprovalSort] = None, page_token: Optional[str] = None, reverse: Optional[bool] = None, assigned: Optional[models.AssignedFilter] = None, request_timeout: Optional[float] = None) -> models.ApprovalList:
-        """List approval requests.
-
-        Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer's inbox: what waits for the caller (see AssignedFilter). Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals` (`listApprovals`).
-        """
-        return cast("models.ApprovalList", self._invoke("listApprovals", query={"page": page, "page_size": page_size, "status": status, "priority": priority, "search": search, "external_id": external_id, "idempotency_key": idempotency_key, "action_type": action_type, "entity_type": entity_type, "entity_id": entity_id, "source": source, "tags": tags, "created_after": created_after, "updated_after": updated_after, "decided_after": decided_after, "sort": sort, "page_token": page_token, "reverse": reverse, "assigned": assigned}, request_timeout=request_timeout))
-
-    def get_approval(self, id: str, *, request_timeout: Optional[float] = None) -> models.ApprovalDetail:
-        """Get an approval request.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}` (`getApproval`).
-        """
-        return cast("models.ApprovalDetail", self._invoke("getApproval", params={"id": id}, request_timeout=request_timeout))
-
-    def decide_approval(self, id: str, body: models.DecideApprovalRequest, *, request_timeout: Optional[float] = None) -> models.DecisionResult:
-        """Approve or reject a pending request.
-
-        Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `PATCH /api/v1/approvals/{id}` (`decideApproval`).
-        """
-        return cast("models.DecisionResult", self._invoke("decideApproval", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    def cancel_approval(self, id: str, *, request_timeout: Optional[float] = None) -> models.Approval:
-        """Cancel a pending request.
-
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
-
-        `DELETE /api/v1/approvals/{id}` (`cancelApproval`).
-        """
-        return cast("models.Approval", self._invoke("cancelApproval", params={"id": id}, request_timeout=request_timeout))
-
-    def batch_decide_approvals(self, body: models.BatchDecideRequest, *, request_timeout: Optional[float] = None) -> models.BatchDecideResult:
-        """Approve or reject several pending requests.
-
-        One decision (and comment) on 1 to 50 requests. Each is decided on its own, in its own transaction, by exactly the rules of `PATCH /api/v1/approvals/{id}`, in the order given; a refusal of one leaves it unchanged and does not stop the others. The answer is 200 with one result per distinct id: `recorded` with the request after the vote, or `refused` with the status, code, message and details the single decision would have answered (an unknown id and another organization’s both answer NOT_FOUND). Callbacks of the decisions are delivered by the delivery worker (no inline first attempt). The call counts once against the rate limit. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/approvals/batch-decide` (`batchDecideApprovals`).
-        """
-        return cast("models.BatchDecideResult", self._invoke("batchDecideApprovals", body=body, request_timeout=request_timeout))
-
-    def report_execution(self, id: str, body: models.ReportExecutionRequest, *, request_timeout: Optional[float] = None) -> models.Approval:
-        """Report what the automation did with an approval.
-
-        An execution receipt: `started`, then `succeeded` or `failed` (either may also be reported without `started`). Only on an approved request; after `succeeded` or `failed` the receipt is final (409). Each report is an `approval.execution_reported` event, shown on the request page and delivered to subscriptions that chose it. Allowed during an emergency stop: it reports what already happened. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin.
-
-        `POST /api/v1/approvals/{id}/execution` (`reportExecution`).
-        """
-        return cast("models.Approval", self._invoke("reportExecution", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    def revoke_approval(self, id: str, body: models.RevokeApprovalRequest, *, request_timeout: Optional[float] = None) -> models.Approval:
-        """Rescind an approval within its revoke window.
-
-        Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). Only an approver who approved the request (any approving vote it rests on, not only the one that completed it: `decided_by`), or an admin: anyone else gets 403 FORBIDDEN; `viewer_can.revoke` says beforehand. Every refusal carries the words of `viewer_can.revoke.reason` as `details.text`. The request becomes `rejected` with `revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions that chose it. Allowed during an emergency stop: stopping is what it is for. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `POST /api/v1/approvals/{id}/revoke` (`revokeApproval`).
-        """
-        return cast("models.Approval", self._invoke("revokeApproval", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    def list_approval_events(self, id: str, *, request_timeout: Optional[float] = None) -> models.ApprovalEventList:
-        """The audit trail of a request.
-
-        Every state change, oldest first. Events are immutable. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/events` (`listApprovalEvents`).
-        """
-        return cast("models.ApprovalEventList", self._invoke("listApprovalEvents", params={"id": id}, request_timeout=request_timeout))
-
-    def wait_for_approval(self, id: str, *, timeout: Optional[int] = None, request_timeout: Optional[float] = None) -> models.WaitResult:
-        """Wait for a decision (long poll).
-
-        Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, whichever server process recorded it. One call counts as one request against the rate limit. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/wait` (`waitForApproval`).
-        """
-        return cast("models.WaitResult", self._invoke("waitForApproval", params={"id": id}, query={"timeout": timeout}, request_timeout=request_timeout))
-
-    def stream_events(self, *, last_event_id: Optional[str] = None, request_timeout: Optional[float] = None) -> Iterator[models.WebhookPayload]:
-        """Stream the organization's events (Server-Sent Events).
-
-        Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/events` (`streamEvents`).
-        """
-        return cast("Iterator[models.WebhookPayload]", self._stream("streamEvents", query={"last_event_id": last_event_id}, request_timeout=request_timeout))
-
-    def create_comment(self, id: str, body: models.CreateCommentRequest, *, request_timeout: Optional[float] = None) -> models.Comment:
-        """Add a comment.
-
-        Allowed on pending and decided requests alike; appends a `comment.created` event. A request holds at most 1000 comments; the next one is refused with 409 LIMIT_REACHED. Who may call: API key, OAuth grant, session · any member · `comments:write` · refused during the emergency stop.
-
-        `POST /api/v1/approvals/{id}/comments` (`createComment`).
-        """
-        return cast("models.Comment", self._invoke("createComment", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    def list_comments(self, id: str, *, request_timeout: Optional[float] = None) -> models.CommentList:
-        """List comments, oldest first.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/comments` (`listComments`).
-        """
-        return cast("models.CommentList", self._invoke("listComments", params={"id": id}, request_timeout=request_timeout))
-
-    def list_steps(self, id: str, *, request_timeout: Optional[float] = None) -> models.StepList:
-        """List the approval steps of a request, in order.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/steps` (`listSteps`).
-        """
-        return cast("models.StepList", self._invoke("listSteps", params={"id": id}, request_timeout=request_timeout))
-
-    def configure_steps(self, id: str, body: models.ConfigureStepsRequest, *, request_timeout: Optional[float] = None) -> models.StepList:
-        """Configure the approval steps of a pending request.
-
-        Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast, and for the run of a flow the request named. A routed request takes the steps given instead of its rule's (or its rule's flow run) and is no longer routed (`routing` becomes null; the `steps.configured` event names the rule in `unrouted`). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
-
-        `POST /api/v1/approvals/{id}/steps` (`configureSteps`).
-        """
-        return cast("models.StepList", self._invoke("configureSteps", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    def vote_step(self, id: str, step_id: str, body: models.VoteStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
-        """Vote on a step.
-
-        The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `PATCH /api/v1/approvals/{id}/steps/{stepId}` (`voteStep`).
-        """
-        return cast("models.Step", self._invoke("voteStep", params={"id": id, "stepId": step_id}, body=body, request_timeout=request_timeout))
-
-    def get_me(self, *, request_timeout: Optional[float] = None) -> models.Me:
-        """Who am I.
-
-        The caller’s org, connection or user, and scopes. Integrations use it to test a connection. Who may call: API key, OAuth grant, session · any member · no scope.
-
-        `GET /api/v1/me` (`getMe`).
-        """
-        return cast("models.Me", self._invoke("getMe", request_timeout=request_timeout))
-
-    def get_callback_secret(self, *, request_timeout: Optional[float] = None) -> models.CallbackSecret:
-        """The secret that signs callback_url deliveries.
-
-        Every `callback_url` delivery of the organization is signed (Standard Webhooks) with this secret; created on first read. Verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with it. Who may call: API key, OAuth grant, session · admin · `approvals:write`.
-
-        `GET /api/v1/callback-secret` (`getCallbackSecret`).
-        """
-        return cast("models.CallbackSecret", self._invoke("getCallbackSecret", request_timeout=request_timeout))
-
-    def rotate_callback_secret(self, *, request_timeout: Optional[float] = None) -> models.CallbackSecret:
-        """Rotate the callback signing secret.
-
-        The previous secret keeps signing, as a second signature, for 24 hours. Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/callback-secret/rotate` (`rotateCallbackSecret`).
-        """
-        return cast("models.CallbackSecret", self._invoke("rotateCallbackSecret", request_timeout=request_timeout))
-
-    def create_webhook(self, body: models.CreateWebhookRequest, *, request_timeout: Optional[float] = None) -> models.CreatedWebhook:
-        """Subscribe to events (REST hook).
-
-        The subscribe call of the Zapier, n8n and Make triggers. Answers the stable `id` to unsubscribe with and the signing `secret`, shown only here. The URL must resolve to a public address. At most 50 subscriptions per organization (409 LIMIT_REACHED). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/webhooks` (`createWebhook`).
-        """
-        return cast("models.CreatedWebhook", self._invoke("createWebhook", body=body, request_timeout=request_timeout))
-
-    def list_webhooks(self, *, request_timeout: Optional[float] = None) -> models.WebhookList:
-        """List webhook subscriptions.
-
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `GET /api/v1/webhooks` (`listWebhooks`).
-        """
-        return cast("models.WebhookList", self._invoke("listWebhooks", request_timeout=request_timeout))
-
-    def get_webhook(self, id: str, *, request_timeout: Optional[float] = None) -> models.Webhook:
-        """Get a webhook subscription.
-
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `GET /api/v1/webhooks/{id}` (`getWebhook`).
-        """
-        return cast("models.Webhook", self._invoke("getWebhook", params={"id": id}, request_timeout=request_timeout))
-
-    def delete_webhook(self, id: str, *, request_timeout: Optional[float] = None) -> models.DeletedWebhook:
-        """Unsubscribe (REST hook).
-
-        Already deleted or unknown → 404 NOT_FOUND, which integrations treat as success. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
-
-        `DELETE /api/v1/webhooks/{id}` (`deleteWebhook`).
-        """
-        return cast("models.DeletedWebhook", self._invoke("deleteWebhook", params={"id": id}, request_timeout=request_timeout))
-
-    def rotate_webhook_secret(self, id: str, *, request_timeout: Optional[float] = None) -> models.RotatedSecret:
-        """Rotate a subscription's signing secret.
-
-        Answers the new secret; the previous one keeps signing, as a second signature, for 24 hours. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
-
-        `POST /api/v1/webhooks/{id}/rotate-secret` (`rotateWebhookSecret`).
-        """
-        return cast("models.RotatedSecret", self._invoke("rotateWebhookSecret", params={"id": id}, request_timeout=request_timeout))
-
-    def list_deliveries(self, *, page: Optional[int] = None, page_size: Optional[int] = None, approval_id: Optional[str] = None, subscription_id: Optional[str] = None, status: Optional[models.DeliveryStatus] = None, request_timeout: Optional[float] = None) -> models.DeliveryList:
-        """The delivery log.
-
-        Callback and subscription deliveries of the organization, newest first, each with every attempt (status code, duration, error). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `GET /api/v1/deliveries` (`listDeliveries`).
-        """
-        return cast("models.DeliveryList", self._invoke("listDeliveries", query={"page": page, "page_size": page_size, "approval_id": approval_id, "subscription_id": subscription_id, "status": status}, request_timeout=request_timeout))
-
-    def redeliver_delivery(self, id: str, *, request_timeout: Optional[float] = None) -> models.Delivery:
-        """Deliver again.
-
-        Queues a delivered, failed or gone delivery for a new attempt now, with the same `webhook-id` and a fresh retry schedule. 409 INVALID_STATUS while it is still queued, or when its subscription was deleted or disabled. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/deliveries/{id}/redeliver` (`redeliverDelivery`).
-        """
-        return cast("models.Delivery", self._invoke("redeliverDelivery", params={"id": id}, request_timeout=request_timeout))
-
-    def list_teams(self, *, request_timeout: Optional[float] = None) -> models.TeamList:
-        """List the teams of the organization.
-
-        Every team with its members, by name. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/teams` (`listTeams`).
-        """
-        return cast("models.TeamList", self._invoke("listTeams", request_timeout=request_timeout))
-
-    def get_team(self, id: str, *, request_timeout: Optional[float] = None) -> models.Team:
-        """Get a team.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/teams/{id}` (`getTeam`).
-        """
-        return cast("models.Team", self._invoke("getTeam", params={"id": id}, request_timeout=request_timeout))
-
-    def list_flows(self, *, request_timeout: Optional[float] = None) -> models.FlowList:
-        """List the approval flows of the organization.
-
-        Every flow in its current version, by name. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/flows` (`listFlows`).
-        """
-        return cast("models.FlowList", self._invoke("listFlows", request_timeout=request_timeout))
-
-    def get_flow(self, id: str, *, request_timeout: Optional[float] = None) -> models.Flow:
-        """Get an approval flow.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/flows/{id}` (`getFlow`).
-        """
-        return cast("models.Flow", self._invoke("getFlow", params={"id": id}, request_timeout=request_timeout))
-
-    def get_routing_rules(self, *, request_timeout: Optional[float] = None) -> models.RoutingRuleSet:
-        """Get the routing rule set.
-
-        The ordered rules of the organization. A new request that names no `flow_id` is routed by the first enabled rule that matches it (`action_type` and `source` globs, priorities, tags, the connection asking): the rule starts a run of its flow, or a one-step run asking its approvers with its quorum, and may set the expiry and `on_expiry`. `required_approvals` and `is_sequential` on create do not opt out of routing (they come from the run, as with `flow_id`). The request records the rule in `routing`, and its `approval.created` event says so. A request no rule matches is asked of every approver and admin, as without rules. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/routing-rules` (`getRoutingRules`).
-        """
-        return cast("models.RoutingRuleSet", self._invoke("getRoutingRules", request_timeout=request_timeout))
-
-    def get_routing_rule(self, id: str, *, request_timeout: Optional[float] = None) -> models.RoutingRule:
-        """Get a routing rule.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/routing-rules/{id}` (`getRoutingRule`).
-        """
-        return cast("models.RoutingRule", self._invoke("getRoutingRule", params={"id": id}, request_timeout=request_timeout))
-
-    def reassign_step(self, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
-        """Reassign a pending step to other people or teams.
-
-        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
-
-        `POST /api/v1/approvals/{id}/steps/{stepId}/reassign` (`reassignStep`).
-        """
-        return cast("models.Step", self._invoke("reassignStep", params={"id": id, "stepId": step_id}, body=body, request_timeout=request_timeout))
+    create_approval = blocking(Calls.create_approval)
+    list_approvals = blocking(Calls.list_approvals)
+    get_approval = blocking(Calls.get_approval)
+    decide_approval = blocking(Calls.decide_approval)
+    cancel_approval = blocking(Calls.cancel_approval)
+    batch_decide_approvals = blocking(Calls.batch_decide_approvals)
+    report_execution = blocking(Calls.report_execution)
+    revoke_approval = blocking(Calls.revoke_approval)
+    list_approval_events = blocking(Calls.list_approval_events)
+    wait_for_approval = blocking(Calls.wait_for_approval)
+    stream_events = streaming(Calls.stream_events)
+    create_comment = blocking(Calls.create_comment)
+    list_comments = blocking(Calls.list_comments)
+    list_steps = blocking(Calls.list_steps)
+    configure_steps = blocking(Calls.configure_steps)
+    vote_step = blocking(Calls.vote_step)
+    get_me = blocking(Calls.get_me)
+    get_callback_secret = blocking(Calls.get_callback_secret)
+    rotate_callback_secret = blocking(Calls.rotate_callback_secret)
+    create_webhook = blocking(Calls.create_webhook)
+    list_webhooks = blocking(Calls.list_webhooks)
+    get_webhook = blocking(Calls.get_webhook)
+    delete_webhook = blocking(Calls.delete_webhook)
+    rotate_webhook_secret = blocking(Calls.rotate_webhook_secret)
+    list_deliveries = blocking(Calls.list_deliveries)
+    redeliver_delivery = blocking(Calls.redeliver_delivery)
+    list_teams = blocking(Calls.list_teams)
+    get_team = blocking(Calls.get_team)
+    list_flows = blocking(Calls.list_flows)
+    get_flow = blocking(Calls.get_flow)
+    get_routing_rules = blocking(Calls.get_routing_rules)
+    get_routing_rule = blocking(Calls.get_routing_rule)
+    reassign_step = blocking(Calls.reassign_step)
 
 
 class AsyncOperations:
     """The API's operations, each a coroutine answering its response body."""
 
-    async def _invoke(self, operation_id: str, *, params: Optional[Mapping[str, Any]] = None, query: Optional[Mapping[str, Any]] = None, body: Any = None, headers: Optional[Mapping[str, Optional[str]]] = None, request_timeout: Optional[float] = None) -> Any:
-        raise NotImplementedError
-
-    def _stream(self, operation_id: str, *, query: Optional[Mapping[str, Any]] = None, request_timeout: Optional[float] = None) -> Any:
-        raise NotImplementedError
-
-    async def create_approval(self, body: models.CreateApprovalRequest, *, idempotency_key: Optional[str] = None, request_timeout: Optional[float] = None) -> models.ApprovalDetail:
-        """Create an approval request.
-
-        Creates a pending request, visible to approvers at once. With an idempotency key already used in your organization and the same body, answers 200 with the existing request instead of creating a duplicate; with a different body, 409 IDEMPOTENCY_KEY_REUSED. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/approvals` (`createApproval`).
-        """
-        return cast("models.ApprovalDetail", await self._invoke("createApproval", body=body, headers={"idempotency-key": idempotency_key}, request_timeout=request_timeout))
-
-    async def list_approvals(self, *, page: Optional[int] = None, page_size: Optional[int] = None, status: Optional[str] = None, priority: Optional[str] = None, search: Optional[str] = None, external_id: Optional[str] = None, idempotency_key: Optional[str] = None, action_type: Optional[str] = None, entity_type: Optional[str] = None, entity_id: Optional[str] = None, source: Optional[str] = None, tags: Optional[str] = None, created_after: Optional[str] = None, updated_after: Optional[str] = None, decided_after: Optional[str] = None, sort: Optional[models.ApprovalSort] = None, page_token: Optional[str] = None, reverse: Optional[bool] = None, assigned: Optional[models.AssignedFilter] = None, request_timeout: Optional[float] = None) -> models.ApprovalList:
-        """List approval requests.
-
-        Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer's inbox: what waits for the caller (see AssignedFilter). Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals` (`listApprovals`).
-        """
-        return cast("models.ApprovalList", await self._invoke("listApprovals", query={"page": page, "page_size": page_size, "status": status, "priority": priority, "search": search, "external_id": external_id, "idempotency_key": idempotency_key, "action_type": action_type, "entity_type": entity_type, "entity_id": entity_id, "source": source, "tags": tags, "created_after": created_after, "updated_after": updated_after, "decided_after": decided_after, "sort": sort, "page_token": page_token, "reverse": reverse, "assigned": assigned}, request_timeout=request_timeout))
-
-    async def get_approval(self, id: str, *, request_timeout: Optional[float] = None) -> models.ApprovalDetail:
-        """Get an approval request.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}` (`getApproval`).
-        """
-        return cast("models.ApprovalDetail", await self._invoke("getApproval", params={"id": id}, request_timeout=request_timeout))
-
-    async def decide_approval(self, id: str, body: models.DecideApprovalRequest, *, request_timeout: Optional[float] = None) -> models.DecisionResult:
-        """Approve or reject a pending request.
-
-        Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `PATCH /api/v1/approvals/{id}` (`decideApproval`).
-        """
-        return cast("models.DecisionResult", await self._invoke("decideApproval", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    async def cancel_approval(self, id: str, *, request_timeout: Optional[float] = None) -> models.Approval:
-        """Cancel a pending request.
-
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
-
-        `DELETE /api/v1/approvals/{id}` (`cancelApproval`).
-        """
-        return cast("models.Approval", await self._invoke("cancelApproval", params={"id": id}, request_timeout=request_timeout))
-
-    async def batch_decide_approvals(self, body: models.BatchDecideRequest, *, request_timeout: Optional[float] = None) -> models.BatchDecideResult:
-        """Approve or reject several pending requests.
-
-        One decision (and comment) on 1 to 50 requests. Each is decided on its own, in its own transaction, by exactly the rules of `PATCH /api/v1/approvals/{id}`, in the order given; a refusal of one leaves it unchanged and does not stop the others. The answer is 200 with one result per distinct id: `recorded` with the request after the vote, or `refused` with the status, code, message and details the single decision would have answered (an unknown id and another organization’s both answer NOT_FOUND). Callbacks of the decisions are delivered by the delivery worker (no inline first attempt). The call counts once against the rate limit. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/approvals/batch-decide` (`batchDecideApprovals`).
-        """
-        return cast("models.BatchDecideResult", await self._invoke("batchDecideApprovals", body=body, request_timeout=request_timeout))
-
-    async def report_execution(self, id: str, body: models.ReportExecutionRequest, *, request_timeout: Optional[float] = None) -> models.Approval:
-        """Report what the automation did with an approval.
-
-        An execution receipt: `started`, then `succeeded` or `failed` (either may also be reported without `started`). Only on an approved request; after `succeeded` or `failed` the receipt is final (409). Each report is an `approval.execution_reported` event, shown on the request page and delivered to subscriptions that chose it. Allowed during an emergency stop: it reports what already happened. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin.
-
-        `POST /api/v1/approvals/{id}/execution` (`reportExecution`).
-        """
-        return cast("models.Approval", await self._invoke("reportExecution", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    async def revoke_approval(self, id: str, body: models.RevokeApprovalRequest, *, request_timeout: Optional[float] = None) -> models.Approval:
-        """Rescind an approval within its revoke window.
-
-        Only for a request created with `revocable_for_seconds`, within that window after its approval, and before any execution was reported: then 409 INVALID_STATUS with `details.reason` (`not_approved`, `not_revocable`, `window_closed`, `execution_started`). Only an approver who approved the request (any approving vote it rests on, not only the one that completed it: `decided_by`), or an admin: anyone else gets 403 FORBIDDEN; `viewer_can.revoke` says beforehand. Every refusal carries the words of `viewer_can.revoke.reason` as `details.text`. The request becomes `rejected` with `revoked_at`, `revoked_by` and `revocation_reason`, and an `approval.revoked` event goes to its callback and to subscriptions that chose it. Allowed during an emergency stop: stopping is what it is for. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `POST /api/v1/approvals/{id}/revoke` (`revokeApproval`).
-        """
-        return cast("models.Approval", await self._invoke("revokeApproval", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    async def list_approval_events(self, id: str, *, request_timeout: Optional[float] = None) -> models.ApprovalEventList:
-        """The audit trail of a request.
-
-        Every state change, oldest first. Events are immutable. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/events` (`listApprovalEvents`).
-        """
-        return cast("models.ApprovalEventList", await self._invoke("listApprovalEvents", params={"id": id}, request_timeout=request_timeout))
-
-    async def wait_for_approval(self, id: str, *, timeout: Optional[int] = None, request_timeout: Optional[float] = None) -> models.WaitResult:
-        """Wait for a decision (long poll).
-
-        Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, whichever server process recorded it. One call counts as one request against the rate limit. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/wait` (`waitForApproval`).
-        """
-        return cast("models.WaitResult", await self._invoke("waitForApproval", params={"id": id}, query={"timeout": timeout}, request_timeout=request_timeout))
-
-    def stream_events(self, *, last_event_id: Optional[str] = None, request_timeout: Optional[float] = None) -> AsyncIterator[models.WebhookPayload]:
-        """Stream the organization's events (Server-Sent Events).
-
-        Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/events` (`streamEvents`).
-        """
-        return cast("AsyncIterator[models.WebhookPayload]", self._stream("streamEvents", query={"last_event_id": last_event_id}, request_timeout=request_timeout))
-
-    async def create_comment(self, id: str, body: models.CreateCommentRequest, *, request_timeout: Optional[float] = None) -> models.Comment:
-        """Add a comment.
-
-        Allowed on pending and decided requests alike; appends a `comment.created` event. A request holds at most 1000 comments; the next one is refused with 409 LIMIT_REACHED. Who may call: API key, OAuth grant, session · any member · `comments:write` · refused during the emergency stop.
-
-        `POST /api/v1/approvals/{id}/comments` (`createComment`).
-        """
-        return cast("models.Comment", await self._invoke("createComment", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    async def list_comments(self, id: str, *, request_timeout: Optional[float] = None) -> models.CommentList:
-        """List comments, oldest first.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/comments` (`listComments`).
-        """
-        return cast("models.CommentList", await self._invoke("listComments", params={"id": id}, request_timeout=request_timeout))
-
-    async def list_steps(self, id: str, *, request_timeout: Optional[float] = None) -> models.StepList:
-        """List the approval steps of a request, in order.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/approvals/{id}/steps` (`listSteps`).
-        """
-        return cast("models.StepList", await self._invoke("listSteps", params={"id": id}, request_timeout=request_timeout))
-
-    async def configure_steps(self, id: str, body: models.ConfigureStepsRequest, *, request_timeout: Optional[float] = None) -> models.StepList:
-        """Configure the approval steps of a pending request.
-
-        Replaces any existing configuration. Refused (409 STEPS_LOCKED) once a vote has been cast, and for the run of a flow the request named. A routed request takes the steps given instead of its rule's (or its rule's flow run) and is no longer routed (`routing` becomes null; the `steps.configured` event names the rule in `unrouted`). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
-
-        `POST /api/v1/approvals/{id}/steps` (`configureSteps`).
-        """
-        return cast("models.StepList", await self._invoke("configureSteps", params={"id": id}, body=body, request_timeout=request_timeout))
-
-    async def vote_step(self, id: str, step_id: str, body: models.VoteStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
-        """Vote on a step.
-
-        The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `PATCH /api/v1/approvals/{id}/steps/{stepId}` (`voteStep`).
-        """
-        return cast("models.Step", await self._invoke("voteStep", params={"id": id, "stepId": step_id}, body=body, request_timeout=request_timeout))
-
-    async def get_me(self, *, request_timeout: Optional[float] = None) -> models.Me:
-        """Who am I.
-
-        The caller’s org, connection or user, and scopes. Integrations use it to test a connection. Who may call: API key, OAuth grant, session · any member · no scope.
-
-        `GET /api/v1/me` (`getMe`).
-        """
-        return cast("models.Me", await self._invoke("getMe", request_timeout=request_timeout))
-
-    async def get_callback_secret(self, *, request_timeout: Optional[float] = None) -> models.CallbackSecret:
-        """The secret that signs callback_url deliveries.
-
-        Every `callback_url` delivery of the organization is signed (Standard Webhooks) with this secret; created on first read. Verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with it. Who may call: API key, OAuth grant, session · admin · `approvals:write`.
-
-        `GET /api/v1/callback-secret` (`getCallbackSecret`).
-        """
-        return cast("models.CallbackSecret", await self._invoke("getCallbackSecret", request_timeout=request_timeout))
-
-    async def rotate_callback_secret(self, *, request_timeout: Optional[float] = None) -> models.CallbackSecret:
-        """Rotate the callback signing secret.
-
-        The previous secret keeps signing, as a second signature, for 24 hours. Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/callback-secret/rotate` (`rotateCallbackSecret`).
-        """
-        return cast("models.CallbackSecret", await self._invoke("rotateCallbackSecret", request_timeout=request_timeout))
-
-    async def create_webhook(self, body: models.CreateWebhookRequest, *, request_timeout: Optional[float] = None) -> models.CreatedWebhook:
-        """Subscribe to events (REST hook).
-
-        The subscribe call of the Zapier, n8n and Make triggers. Answers the stable `id` to unsubscribe with and the signing `secret`, shown only here. The URL must resolve to a public address. At most 50 subscriptions per organization (409 LIMIT_REACHED). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/webhooks` (`createWebhook`).
-        """
-        return cast("models.CreatedWebhook", await self._invoke("createWebhook", body=body, request_timeout=request_timeout))
-
-    async def list_webhooks(self, *, request_timeout: Optional[float] = None) -> models.WebhookList:
-        """List webhook subscriptions.
-
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `GET /api/v1/webhooks` (`listWebhooks`).
-        """
-        return cast("models.WebhookList", await self._invoke("listWebhooks", request_timeout=request_timeout))
-
-    async def get_webhook(self, id: str, *, request_timeout: Optional[float] = None) -> models.Webhook:
-        """Get a webhook subscription.
-
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `GET /api/v1/webhooks/{id}` (`getWebhook`).
-        """
-        return cast("models.Webhook", await self._invoke("getWebhook", params={"id": id}, request_timeout=request_timeout))
-
-    async def delete_webhook(self, id: str, *, request_timeout: Optional[float] = None) -> models.DeletedWebhook:
-        """Unsubscribe (REST hook).
-
-        Already deleted or unknown → 404 NOT_FOUND, which integrations treat as success. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
-
-        `DELETE /api/v1/webhooks/{id}` (`deleteWebhook`).
-        """
-        return cast("models.DeletedWebhook", await self._invoke("deleteWebhook", params={"id": id}, request_timeout=request_timeout))
-
-    async def rotate_webhook_secret(self, id: str, *, request_timeout: Optional[float] = None) -> models.RotatedSecret:
-        """Rotate a subscription's signing secret.
-
-        Answers the new secret; the previous one keeps signing, as a second signature, for 24 hours. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its creator or an admin · refused during the emergency stop.
-
-        `POST /api/v1/webhooks/{id}/rotate-secret` (`rotateWebhookSecret`).
-        """
-        return cast("models.RotatedSecret", await self._invoke("rotateWebhookSecret", params={"id": id}, request_timeout=request_timeout))
-
-    async def list_deliveries(self, *, page: Optional[int] = None, page_size: Optional[int] = None, approval_id: Optional[str] = None, subscription_id: Optional[str] = None, status: Optional[models.DeliveryStatus] = None, request_timeout: Optional[float] = None) -> models.DeliveryList:
-        """The delivery log.
-
-        Callback and subscription deliveries of the organization, newest first, each with every attempt (status code, duration, error). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write`.
-
-        `GET /api/v1/deliveries` (`listDeliveries`).
-        """
-        return cast("models.DeliveryList", await self._invoke("listDeliveries", query={"page": page, "page_size": page_size, "approval_id": approval_id, "subscription_id": subscription_id, "status": status}, request_timeout=request_timeout))
-
-    async def redeliver_delivery(self, id: str, *, request_timeout: Optional[float] = None) -> models.Delivery:
-        """Deliver again.
-
-        Queues a delivered, failed or gone delivery for a new attempt now, with the same `webhook-id` and a fresh retry schedule. 409 INVALID_STATUS while it is still queued, or when its subscription was deleted or disabled. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
-
-        `POST /api/v1/deliveries/{id}/redeliver` (`redeliverDelivery`).
-        """
-        return cast("models.Delivery", await self._invoke("redeliverDelivery", params={"id": id}, request_timeout=request_timeout))
-
-    async def list_teams(self, *, request_timeout: Optional[float] = None) -> models.TeamList:
-        """List the teams of the organization.
-
-        Every team with its members, by name. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/teams` (`listTeams`).
-        """
-        return cast("models.TeamList", await self._invoke("listTeams", request_timeout=request_timeout))
-
-    async def get_team(self, id: str, *, request_timeout: Optional[float] = None) -> models.Team:
-        """Get a team.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/teams/{id}` (`getTeam`).
-        """
-        return cast("models.Team", await self._invoke("getTeam", params={"id": id}, request_timeout=request_timeout))
-
-    async def list_flows(self, *, request_timeout: Optional[float] = None) -> models.FlowList:
-        """List the approval flows of the organization.
-
-        Every flow in its current version, by name. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/flows` (`listFlows`).
-        """
-        return cast("models.FlowList", await self._invoke("listFlows", request_timeout=request_timeout))
-
-    async def get_flow(self, id: str, *, request_timeout: Optional[float] = None) -> models.Flow:
-        """Get an approval flow.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/flows/{id}` (`getFlow`).
-        """
-        return cast("models.Flow", await self._invoke("getFlow", params={"id": id}, request_timeout=request_timeout))
-
-    async def get_routing_rules(self, *, request_timeout: Optional[float] = None) -> models.RoutingRuleSet:
-        """Get the routing rule set.
-
-        The ordered rules of the organization. A new request that names no `flow_id` is routed by the first enabled rule that matches it (`action_type` and `source` globs, priorities, tags, the connection asking): the rule starts a run of its flow, or a one-step run asking its approvers with its quorum, and may set the expiry and `on_expiry`. `required_approvals` and `is_sequential` on create do not opt out of routing (they come from the run, as with `flow_id`). The request records the rule in `routing`, and its `approval.created` event says so. A request no rule matches is asked of every approver and admin, as without rules. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/routing-rules` (`getRoutingRules`).
-        """
-        return cast("models.RoutingRuleSet", await self._invoke("getRoutingRules", request_timeout=request_timeout))
-
-    async def get_routing_rule(self, id: str, *, request_timeout: Optional[float] = None) -> models.RoutingRule:
-        """Get a routing rule.
-
-        Who may call: API key, OAuth grant, session · any member · `approvals:read`.
-
-        `GET /api/v1/routing-rules/{id}` (`getRoutingRule`).
-        """
-        return cast("models.RoutingRule", await self._invoke("getRoutingRule", params={"id": id}, request_timeout=request_timeout))
-
-    async def reassign_step(self, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
-        """Reassign a pending step to other people or teams.
-
-        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
-
-        `POST /api/v1/approvals/{id}/steps/{stepId}/reassign` (`reassignStep`).
-        """
-        return cast("models.Step", await self._invoke("reassignStep", params={"id": id, "stepId": step_id}, body=body, request_timeout=request_timeout))
+    create_approval = awaiting(Calls.create_approval)
+    list_approvals = awaiting(Calls.list_approvals)
+    get_approval = awaiting(Calls.get_approval)
+    decide_approval = awaiting(Calls.decide_approval)
+    cancel_approval = awaiting(Calls.cancel_approval)
+    batch_decide_approvals = awaiting(Calls.batch_decide_approvals)
+    report_execution = awaiting(Calls.report_execution)
+    revoke_approval = awaiting(Calls.revoke_approval)
+    list_approval_events = awaiting(Calls.list_approval_events)
+    wait_for_approval = awaiting(Calls.wait_for_approval)
+    stream_events = astreaming(Calls.stream_events)
+    create_comment = awaiting(Calls.create_comment)
+    list_comments = awaiting(Calls.list_comments)
+    list_steps = awaiting(Calls.list_steps)
+    configure_steps = awaiting(Calls.configure_steps)
+    vote_step = awaiting(Calls.vote_step)
+    get_me = awaiting(Calls.get_me)
+    get_callback_secret = awaiting(Calls.get_callback_secret)
+    rotate_callback_secret = awaiting(Calls.rotate_callback_secret)
+    create_webhook = awaiting(Calls.create_webhook)
+    list_webhooks = awaiting(Calls.list_webhooks)
+    get_webhook = awaiting(Calls.get_webhook)
+    delete_webhook = awaiting(Calls.delete_webhook)
+    rotate_webhook_secret = awaiting(Calls.rotate_webhook_secret)
+    list_deliveries = awaiting(Calls.list_deliveries)
+    redeliver_delivery = awaiting(Calls.redeliver_delivery)
+    list_teams = awaiting(Calls.list_teams)
+    get_team = awaiting(Calls.get_team)
+    list_flows = awaiting(Calls.list_flows)
+    get_flow = awaiting(Calls.get_flow)
+    get_routing_rules = awaiting(Calls.get_routing_rules)
+    get_routing_rule = awaiting(Calls.get_routing_rule)
+    reassign_step = awaiting(Calls.reassign_step)
