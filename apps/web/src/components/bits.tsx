@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import type { Approval } from '@greenlight/contract';
 import { expiryLabel } from '../lib/format.ts';
 import { plainWords } from '../lib/plain-words.ts';
@@ -119,5 +119,47 @@ export function ConfirmButton(props: {
         </div>
       </dialog>
     </>
+  );
+}
+
+/** A table of records: its column headings, and an unlabelled last column for each row's actions. */
+export function DataTable(props: {
+  columns: ReactNode[];
+  actions?: boolean;
+  caption?: string;
+  testId?: string;
+  style?: CSSProperties;
+  children: ReactNode;
+}) {
+  return (
+    <table className="data" data-testid={props.testId} style={props.style}>
+      {props.caption && <caption className="visually-hidden">{props.caption}</caption>}
+      <thead>
+        <tr>
+          {props.columns.map((c, i) => (
+            <th scope="col" key={i}>
+              {c}
+            </th>
+          ))}
+          {props.actions && (
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          )}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
+/** A form's submit button, which says what it is doing while the form is sent. */
+export function SubmitButton({ busy, disabled, label, busyLabel }: { busy: boolean; disabled?: boolean; label: string; busyLabel: string }) {
+  return (
+    <div>
+      <button type="submit" className="primary" disabled={busy || disabled}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
   );
 }

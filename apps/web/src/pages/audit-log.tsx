@@ -3,7 +3,7 @@ import type { AuditEventType } from '@greenlight/contract';
 import { AUDIT_EVENT_TYPES, AUDIT_EXPORT_PATH } from '../api/contract-values.ts';
 import { api, queryString, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ErrorMessage } from '../components/bits.tsx';
+import { DataTable, ErrorMessage } from '../components/bits.tsx';
 import { formatDate, principalLabel } from '../lib/format.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { useResource } from '../lib/use-resource.ts';
@@ -123,32 +123,22 @@ export function AuditLogPage() {
       ) : (
         <div className="table-wrap">
           {/* Emails and recorded values can be long words: they wrap rather than widen the page. */}
-          <table className="data" data-testid="audit-log" style={{ overflowWrap: 'anywhere' }}>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Who</th>
-                <th scope="col">Details</th>
+          <DataTable columns={['When', 'What', 'Who', 'Details']} testId="audit-log" style={{ overflowWrap: 'anywhere' }}>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
+                </td>
+                <td>
+                  <code>{e.type}</code>
+                </td>
+                <td>{e.actor.type === 'system' ? `Greenlight (${e.actor.name ?? 'system'})` : principalLabel(e.actor)}</td>
+                <td className="small">
+                  <Described entry={e} names={names} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <time dateTime={e.created_at}>{formatDate(e.created_at)}</time>
-                  </td>
-                  <td>
-                    <code>{e.type}</code>
-                  </td>
-                  <td>{e.actor.type === 'system' ? `Greenlight (${e.actor.name ?? 'system'})` : principalLabel(e.actor)}</td>
-                  <td className="small">
-                    <Described entry={e} names={names} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         </div>
       )}
       {token && (

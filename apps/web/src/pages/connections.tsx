@@ -3,7 +3,7 @@ import type { RateLimitWindow, Scope } from '@greenlight/contract';
 import { SCOPE_WORDS, SCOPES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -102,11 +102,7 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
         </select>
       </label>
       <ErrorMessage error={submit.error} />
-      <div>
-        <button type="submit" className="primary" disabled={submit.busy || scopes.length === 0}>
-          {submit.busy ? 'Creating…' : 'Create key'}
-        </button>
-      </div>
+      <SubmitButton busy={submit.busy} disabled={scopes.length === 0} label="Create key" busyLabel="Creating…" />
     </form>
   );
 }
@@ -133,52 +129,39 @@ function ConnectionTable({ rows, kind, onRevoked, loading }: { rows: Connection[
   if (rows.length === 0) return <p className="muted">{kind === 'api_key' ? 'No API keys.' : 'No OAuth connections.'}</p>;
   return (
     <div className="table-wrap">
-      <table className="data">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">{kind === 'api_key' ? 'Key' : 'For'}</th>
-            <th scope="col">Permissions</th>
-            <th scope="col">Created</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
+      <DataTable columns={['Name', kind === 'api_key' ? 'Key' : 'For', 'Permissions', 'Created']} actions>
+        {rows.map((c) => (
+          <tr key={c.id} data-id={c.id}>
+            <td>{c.name}</td>
+            <td className="mono">{kind === 'api_key' ? `${c.key_prefix ?? ''}…` : (c.user?.email ?? '—')}</td>
+            <td className="small">
+              {c.scopes.join(', ')}
+              <div className="muted">
+                {c.rate_limit}/{c.rate_limit_window}
+              </div>
+            </td>
+            <td className="small">
+              <time dateTime={c.created_at} title={formatDate(c.created_at)}>
+                {fromNow(c.created_at)}
+              </time>
+            </td>
+            <td>
+              <ConfirmButton
+                title={`Revoke ${c.name}?`}
+                body={<p>Anything using it stops working at its next request. This cannot be undone.</p>}
+                confirmLabel="Revoke"
+                danger
+                onConfirm={async () => {
+                  await api('revokeConnection', { params: { id: c.id } });
+                  onRevoked(c.id);
+                }}
+              >
+                Revoke<span className="visually-hidden"> {c.name}</span>
+              </ConfirmButton>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rows.map((c) => (
-            <tr key={c.id} data-id={c.id}>
-              <td>{c.name}</td>
-              <td className="mono">{kind === 'api_key' ? `${c.key_prefix ?? ''}…` : (c.user?.email ?? '—')}</td>
-              <td className="small">
-                {c.scopes.join(', ')}
-                <div className="muted">
-                  {c.rate_limit}/{c.rate_limit_window}
-                </div>
-              </td>
-              <td className="small">
-                <time dateTime={c.created_at} title={formatDate(c.created_at)}>
-                  {fromNow(c.created_at)}
-                </time>
-              </td>
-              <td>
-                <ConfirmButton
-                  title={`Revoke ${c.name}?`}
-                  body={<p>Anything using it stops working at its next request. This cannot be undone.</p>}
-                  confirmLabel="Revoke"
-                  danger
-                  onConfirm={async () => {
-                    await api('revokeConnection', { params: { id: c.id } });
-                    onRevoked(c.id);
-                  }}
-                >
-                  Revoke<span className="visually-hidden"> {c.name}</span>
-                </ConfirmButton>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </div>
   );
 }

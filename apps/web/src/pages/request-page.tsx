@@ -9,6 +9,7 @@ import { DecisionForm } from '../components/decision-form.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { JsonView } from '../components/json-view.tsx';
 import { Markdown } from '../components/markdown.tsx';
+import { PickList, QuorumSelect } from '../components/pickers.tsx';
 import { mayApprove, mayCancel, mayDecide, mayReassign, mayRevoke } from '../lib/decide.ts';
 import { formatDate, fromNow, principalLabel } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
@@ -494,7 +495,6 @@ function ReassignButton({ approvalId, step, me, onDone }: { approvalId: string; 
     })();
     return () => ctl.abort();
   }, [open, me]);
-  const toggle = (list: string[], set: (v: string[]) => void, id: string, on: boolean) => set(on ? [...list, id] : list.filter((x) => x !== id));
   if (!open) {
     return (
       <div>
@@ -530,38 +530,15 @@ function ReassignButton({ approvalId, step, me, onDone }: { approvalId: string; 
     >
       <fieldset>
         <legend>People</legend>
-        <div className="pick-list">
-          {people.map((p) => (
-            <label key={p.id} className="check">
-              <input type="checkbox" checked={userIds.includes(p.id)} onChange={(e) => toggle(userIds, setUserIds, p.id, e.target.checked)} />
-              {p.name}
-            </label>
-          ))}
-          {people.length === 0 && <span className="muted small">Nobody to choose from.</span>}
-        </div>
+        <PickList options={people} picked={userIds} onChange={setUserIds} empty="Nobody to choose from." />
       </fieldset>
       <fieldset>
         <legend>Teams</legend>
-        <div className="pick-list">
-          {teams.map((t) => (
-            <label key={t.id} className="check">
-              <input type="checkbox" checked={teamIds.includes(t.id)} onChange={(e) => toggle(teamIds, setTeamIds, t.id, e.target.checked)} />
-              {t.name}
-            </label>
-          ))}
-          {teams.length === 0 && <span className="muted small">No teams yet.</span>}
-        </div>
+        <PickList options={teams} picked={teamIds} onChange={setTeamIds} empty="No teams yet." />
       </fieldset>
       <label>
         How many must approve
-        <select value={quorum} onChange={(e) => setQuorum(e.target.value)}>
-          {['1', '2', '3', '4', '5'].map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-          <option value="all">all of them</option>
-        </select>
+        <QuorumSelect value={quorum} onChange={setQuorum} />
       </label>
       <label>
         Why (kept on the request)

@@ -3,7 +3,7 @@ import type { OnExpiry, Priority, Quorum, ReminderPolicy } from '@greenlight/con
 import { api, type ApiInput, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ON_EXPIRY, PRIORITIES } from '../api/contract-values.ts';
-import { ErrorMessage } from '../components/bits.tsx';
+import { DataTable, ErrorMessage } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 
 type RuleSet = ApiOutput<'getRoutingRules'>;
@@ -457,30 +457,19 @@ function Preview({ result }: { result: DryRun }) {
       </ul>
       {moved.length > 0 && (
         <div className="table-wrap">
-          <table className="data">
-            <caption className="visually-hidden">Requests that would move</caption>
-            <thead>
-              <tr>
-                <th scope="col">Request</th>
-                <th scope="col">Now</th>
-                <th scope="col">With these rules</th>
-                <th scope="col">Would ask</th>
+          <DataTable columns={['Request', 'Now', 'With these rules', 'Would ask']} caption="Requests that would move">
+            {moved.slice(0, 50).map((r) => (
+              <tr key={r.approval_id} data-testid="moved-request">
+                <td>
+                  <a href={`/requests/${r.approval_id}`}>{r.title}</a>
+                  <div className="small muted mono">{r.action_type ?? '—'}</div>
+                </td>
+                <td>{ruleName(r.current)}</td>
+                <td>{ruleName(r.candidate)}</td>
+                <td className="small">{r.candidate_approvers.map((p) => p.name).join(', ') || 'nobody'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {moved.slice(0, 50).map((r) => (
-                <tr key={r.approval_id} data-testid="moved-request">
-                  <td>
-                    <a href={`/requests/${r.approval_id}`}>{r.title}</a>
-                    <div className="small muted mono">{r.action_type ?? '—'}</div>
-                  </td>
-                  <td>{ruleName(r.current)}</td>
-                  <td>{ruleName(r.candidate)}</td>
-                  <td className="small">{r.candidate_approvers.map((p) => p.name).join(', ') || 'nobody'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
           {moved.length > 50 && <p className="small muted">…and {moved.length - 50} more.</p>}
         </div>
       )}

@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ConfirmButton, CopyButton, ErrorMessage } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -146,11 +146,7 @@ function SlackSettings() {
               <input id={`${id}-dm`} type="checkbox" checked={shownDm} onChange={(e) => setDm(e.target.checked)} /> Also send a direct message to each
               person asked to decide
             </label>
-            <div>
-              <button type="submit" className="primary" disabled={submit.busy}>
-                {submit.busy ? 'Saving…' : current.configured ? 'Save Slack settings' : 'Connect Slack'}
-              </button>
-            </div>
+            <SubmitButton busy={submit.busy} label={current.configured ? 'Save Slack settings' : 'Connect Slack'} busyLabel="Saving…" />
             {submit.saved && (
               <p role="status" className="muted">
                 Saved.
@@ -240,29 +236,17 @@ function Members({ selfId }: { selfId: string }) {
       <ErrorMessage error={members.error} />
       {members.data && (
         <div className="table-wrap">
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Member</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.data.data.map((m) => (
-                <MemberRow
-                  key={m.user_id}
-                  member={m}
-                  self={m.user_id === selfId}
-                  onChanged={replace}
-                  onRemoved={() => members.set((cur) => cur && { ...cur, data: cur.data.filter((x) => x.user_id !== m.user_id) })}
-                />
-              ))}
-            </tbody>
-          </table>
+          <DataTable columns={['Member', 'Role', 'Joined']} actions>
+            {members.data.data.map((m) => (
+              <MemberRow
+                key={m.user_id}
+                member={m}
+                self={m.user_id === selfId}
+                onChanged={replace}
+                onRemoved={() => members.set((cur) => cur && { ...cur, data: cur.data.filter((x) => x.user_id !== m.user_id) })}
+              />
+            ))}
+          </DataTable>
         </div>
       )}
       {invite && (
@@ -383,11 +367,7 @@ function AddMemberForm({ onAdded }: { onAdded(added: ApiOutput<'addMember'>): vo
             ))}
           </select>
         </label>
-        <div>
-          <button type="submit" className="primary" disabled={submit.busy}>
-            {submit.busy ? 'Adding…' : 'Add member'}
-          </button>
-        </div>
+        <SubmitButton busy={submit.busy} label="Add member" busyLabel="Adding…" />
       </div>
       <ErrorMessage error={submit.error} />
     </form>

@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import type { EventType } from '@greenlight/contract';
 import { DELIVERY_STATUSES, EVENT_TYPES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, StatusBadge } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, StatusBadge, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -40,61 +40,49 @@ export function WebhooksPage() {
         {hooks.data && hooks.data.data.length === 0 && <p className="muted">No subscriptions yet.</p>}
         {hooks.data && hooks.data.data.length > 0 && (
           <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">URL</th>
-                  <th scope="col">Events</th>
-                  <th scope="col">State</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+            <DataTable columns={['URL', 'Events', 'State']} actions>
+              {hooks.data.data.map((w) => (
+                <tr key={w.id}>
+                  <td className="mono" style={{ overflowWrap: 'anywhere' }}>
+                    {w.url}
+                    {w.description && <div className="muted small">{w.description}</div>}
+                  </td>
+                  <td className="small">{w.events.join(', ')}</td>
+                  <td>
+                    <StatusBadge status={w.status} />
+                    {w.disabled_reason && <div className="small muted">{w.disabled_reason}</div>}
+                  </td>
+                  <td>
+                    <div className="row">
+                      <ConfirmButton
+                        title="Rotate the signing secret?"
+                        body={<p>The old secret keeps signing, as a second signature, for 24 hours.</p>}
+                        confirmLabel="Rotate"
+                        onConfirm={async () => {
+                          const r = await api('rotateWebhookSecret', { params: { id: w.id } });
+                          setSecret({ label: w.url, value: r.secret });
+                          replace({ ...w, secret_rotated_at: r.rotated_at });
+                        }}
+                      >
+                        Rotate secret
+                      </ConfirmButton>
+                      <ConfirmButton
+                        title="Delete this subscription?"
+                        body={<p>Nothing more is sent to {w.url}; queued deliveries are dropped.</p>}
+                        confirmLabel="Delete"
+                        danger
+                        onConfirm={async () => {
+                          await api('deleteWebhook', { params: { id: w.id } });
+                          hooks.set((cur) => cur && { ...cur, data: cur.data.filter((x) => x.id !== w.id) });
+                        }}
+                      >
+                        Delete
+                      </ConfirmButton>
+                    </div>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {hooks.data.data.map((w) => (
-                  <tr key={w.id}>
-                    <td className="mono" style={{ overflowWrap: 'anywhere' }}>
-                      {w.url}
-                      {w.description && <div className="muted small">{w.description}</div>}
-                    </td>
-                    <td className="small">{w.events.join(', ')}</td>
-                    <td>
-                      <StatusBadge status={w.status} />
-                      {w.disabled_reason && <div className="small muted">{w.disabled_reason}</div>}
-                    </td>
-                    <td>
-                      <div className="row">
-                        <ConfirmButton
-                          title="Rotate the signing secret?"
-                          body={<p>The old secret keeps signing, as a second signature, for 24 hours.</p>}
-                          confirmLabel="Rotate"
-                          onConfirm={async () => {
-                            const r = await api('rotateWebhookSecret', { params: { id: w.id } });
-                            setSecret({ label: w.url, value: r.secret });
-                            replace({ ...w, secret_rotated_at: r.rotated_at });
-                          }}
-                        >
-                          Rotate secret
-                        </ConfirmButton>
-                        <ConfirmButton
-                          title="Delete this subscription?"
-                          body={<p>Nothing more is sent to {w.url}; queued deliveries are dropped.</p>}
-                          confirmLabel="Delete"
-                          danger
-                          onConfirm={async () => {
-                            await api('deleteWebhook', { params: { id: w.id } });
-                            hooks.set((cur) => cur && { ...cur, data: cur.data.filter((x) => x.id !== w.id) });
-                          }}
-                        >
-                          Delete
-                        </ConfirmButton>
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           </div>
         )}
         <details style={{ marginTop: '1rem' }}>
@@ -147,11 +135,7 @@ function CreateWebhookForm({ onCreated }: { onCreated(w: ApiOutput<'createWebhoo
         ))}
       </fieldset>
       <ErrorMessage error={submit.error} />
-      <div>
-        <button type="submit" className="primary" disabled={submit.busy || events.length === 0}>
-          {submit.busy ? 'Subscribing…' : 'Subscribe'}
-        </button>
-      </div>
+      <SubmitButton busy={submit.busy} disabled={events.length === 0} label="Subscribe" busyLabel="Subscribing…" />
     </form>
   );
 }
@@ -262,26 +246,16 @@ function DeliveryRow({ delivery: d, onChanged }: { delivery: Delivery; onChanged
       {d.attempts.length > 0 && (
         <details>
           <summary className="small">Attempts</summary>
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">When</th>
-                <th scope="col">Answer</th>
-                <th scope="col">Time</th>
+          <DataTable columns={['#', 'When', 'Answer', 'Time']}>
+            {d.attempts.map((t) => (
+              <tr key={t.attempt}>
+                <td>{t.attempt}</td>
+                <td>{formatDate(t.started_at)}</td>
+                <td>{t.status_code ?? t.error ?? '—'}</td>
+                <td>{t.duration_ms} ms</td>
               </tr>
-            </thead>
-            <tbody>
-              {d.attempts.map((t) => (
-                <tr key={t.attempt}>
-                  <td>{t.attempt}</td>
-                  <td>{formatDate(t.started_at)}</td>
-                  <td>{t.status_code ?? t.error ?? '—'}</td>
-                  <td>{t.duration_ms} ms</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         </details>
       )}
     </li>
