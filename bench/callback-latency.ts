@@ -9,7 +9,7 @@
  * in even ones) for BENCH_P3_ROUNDS rounds (3), and each ratio is the median of the rounds with its
  * spread, so one noisy moment of the machine falls on one round, not on one side.
  */
-import { createDatabase, createMany, decide, interleavedLatencyRounds, loadAverage, percentile, pgQuery, record, seed, sleep, startCallbackReceiver, startHelper, startServer, storageEnv, tcpCounter, uptimeLoad } from './lib.ts';
+import { createDatabase, createMany, decide, interleavedLatencyRounds, pacedLatency, type PacedPhase, pgQuery, record, seed, startCallbackReceiver, startHelper, startServer, storageEnv, tcpCounter, uptimeLoad } from './lib.ts';
 
 const RATE = Number(process.env.BENCH_P3_RATE ?? 100);
 const SECS = Number(process.env.BENCH_P3_SECONDS ?? 30);
@@ -17,14 +17,7 @@ const ROUNDS = Number(process.env.BENCH_P3_ROUNDS ?? 3);
 const WARM = 100;
 const N = RATE * SECS;
 
-interface Phase {
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  lost: number;
-  statuses: Record<number, number>;
-  load1: number;
-}
+type Phase = PacedPhase;
 
 const database = await createDatabase('callback');
 const receiver = await startCallbackReceiver();
@@ -44,41 +37,9 @@ try {
     ).map((r) => r.id);
 
     /** Decisions `from`…`from + count - 1` at RATE/s; latency per decision = sent → its callback arrived. */
-    const phase = async (url: string, key: string, ids: string[], prefix: string, from: number, count: number, rate: number): Promise<Phase> => {
-      const sentAt: number[] = new Array(count);
-      const statuses: Record<number, number> = {};
-      const inflight: Promise<void>[] = [];
-      const start = performance.now();
-      for (let j = 0; j < count; j++) {
-        const due = start + (j * 1000) / rate;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-        sentAt[j] = performance.now();
-        // A decision that fails to connect (a 10 s connect timeout on a machine under heavy load) counts as status 0, and its callback as lost.
-        inflight.push(
-          decide(url, key, ids[from + j]!)
-            .catch(() => 0)
-            .then((s) => void (statuses[s] = (statuses[s] ?? 0) + 1)),
-        );
-      }
-      await Promise.all(inflight);
-      const arrived = () => {
-        let n = 0;
-        for (let j = 0; j < count; j++) if (receiver.arrivals.has(`/${prefix}/${from + j}`)) n++;
-        return n;
-      };
-      const deadline = Date.now() + 15_000;
-      while (arrived() < count && Date.now() < deadline) await sleep(50);
-      const lat: number[] = [];
-      let lost = 0;
-      for (let j = 0; j < count; j++) {
-        const at = receiver.arrivals.get(`/${prefix}/${from + j}`);
-        if (at === undefined) lost++;
-        else lat.push(at - sentAt[j]!);
-      }
-      lat.sort((a, b) => a - b);
-      return { p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), max_ms: percentile(lat, 100), lost, statuses, load1: Number(loadAverage().toFixed(2)) };
-    };
+    // A decision that fails to connect (a 10 s connect timeout on a machine under heavy load) counts as status 0, and its callback as lost.
+    const phase = (url: string, key: string, ids: string[], prefix: string, from: number, count: number, rate: number): Promise<Phase> =>
+      pacedLatency(count, rate, (j) => decide(url, key, ids[from + j]!), (j) => receiver.arrivals.get(`/${prefix}/${from + j}`));
 
     // Unmeasured warm-up of both (JIT, pools, keep-alive connections).
     await phase(server.url, seeded.decider, serverIds, 's', 0, WARM, RATE);

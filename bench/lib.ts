@@ -466,3 +466,53 @@ export async function interleavedLatencyRounds<P extends LatencyPhase>(rounds: n
     per_round: done,
   };
 }
+
+/** What one paced phase of a latency bench measured. */
+export interface PacedPhase {
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  lost: number;
+  statuses: Record<number, number>;
+  load1: number;
+}
+
+/**
+ * Sends `count` requests at `rate`/s (`send(j)` answers the HTTP status; one that fails to connect
+ * counts as status 0), then waits up to 15 s for each one's effect to arrive (`arrivedAt(j)`, a
+ * performance.now() time, or undefined while it has not): latency = sent → arrived; none is a loss.
+ */
+export async function pacedLatency(count: number, rate: number, send: (j: number) => Promise<number>, arrivedAt: (j: number) => number | undefined): Promise<PacedPhase> {
+  const sentAt: number[] = new Array(count);
+  const statuses: Record<number, number> = {};
+  const inflight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let j = 0; j < count; j++) {
+    const due = start + (j * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sentAt[j] = performance.now();
+    inflight.push(
+      send(j)
+        .catch(() => 0)
+        .then((s) => void (statuses[s] = (statuses[s] ?? 0) + 1)),
+    );
+  }
+  await Promise.all(inflight);
+  const arrived = () => {
+    let n = 0;
+    for (let j = 0; j < count; j++) if (arrivedAt(j) !== undefined) n++;
+    return n;
+  };
+  const deadline = Date.now() + 15_000;
+  while (arrived() < count && Date.now() < deadline) await sleep(50);
+  const lat: number[] = [];
+  let lost = 0;
+  for (let j = 0; j < count; j++) {
+    const at = arrivedAt(j);
+    if (at === undefined) lost++;
+    else lat.push(at - sentAt[j]!);
+  }
+  lat.sort((a, b) => a - b);
+  return { p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), max_ms: percentile(lat, 100), lost, statuses, load1: Number(loadAverage().toFixed(2)) };
+}

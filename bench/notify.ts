@@ -12,7 +12,7 @@
  * bare first in even ones) for BENCH_N1_ROUNDS rounds (3); each ratio is the median of the rounds.
  */
 import { SMTPServer } from 'smtp-server';
-import { createDatabase, interleavedLatencyRounds, loadAverage, percentile, record, seed, sleep, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { createDatabase, interleavedLatencyRounds, pacedLatency, type PacedPhase, record, seed, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
 
 const RATE = Number(process.env.BENCH_N1_RATE ?? 20);
 const SECS = Number(process.env.BENCH_N1_SECONDS ?? 20);
@@ -43,14 +43,7 @@ smtp.on('error', () => {});
 await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
 const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as { port: number }).port}`;
 
-interface Phase {
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  lost: number;
-  statuses: Record<number, number>;
-  load1: number;
-}
+type Phase = PacedPhase;
 
 async function create(url: string, key: string, title: string): Promise<number> {
   const res = await fetch(`${url}/api/v1/approvals`, {
@@ -64,38 +57,8 @@ async function create(url: string, key: string, title: string): Promise<number> 
 
 /** Creates `count` requests titled `<prefix>-<i>` at `rate`/s; latency per create = sent → its email arrived. */
 async function phase(url: string, key: string, prefix: string, from: number, count: number): Promise<Phase> {
-  const sentAt: number[] = new Array(count);
-  const statuses: Record<number, number> = {};
-  const inflight: Promise<void>[] = [];
-  const start = performance.now();
-  for (let j = 0; j < count; j++) {
-    const due = start + (j * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    sentAt[j] = performance.now();
-    inflight.push(
-      create(url, key, `${prefix}-${from + j}`)
-        .catch(() => 0)
-        .then((s) => void (statuses[s] = (statuses[s] ?? 0) + 1)),
-    );
-  }
-  await Promise.all(inflight);
-  const arrived = () => {
-    let n = 0;
-    for (let j = 0; j < count; j++) if (arrivals.has(`${prefix}-${from + j}`)) n++;
-    return n;
-  };
-  const deadline = Date.now() + 15_000;
-  while (arrived() < count && Date.now() < deadline) await sleep(50);
-  const lat: number[] = [];
-  let lost = 0;
-  for (let j = 0; j < count; j++) {
-    const at = arrivals.get(`${prefix}-${from + j}`);
-    if (at === undefined) lost++;
-    else lat.push(at - sentAt[j]!);
-  }
-  lat.sort((a, b) => a - b);
-  return { p50_ms: round1(percentile(lat, 50)), p99_ms: round1(percentile(lat, 99)), max_ms: round1(percentile(lat, 100)), lost, statuses, load1: Number(loadAverage().toFixed(2)) };
+  const measured = await pacedLatency(count, RATE, (j) => create(url, key, `${prefix}-${from + j}`), (j) => arrivals.get(`${prefix}-${from + j}`));
+  return { ...measured, p50_ms: round1(measured.p50_ms), p99_ms: round1(measured.p99_ms), max_ms: round1(measured.max_ms) };
 }
 
 const database = await createDatabase('notify');
