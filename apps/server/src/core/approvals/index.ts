@@ -61,4 +61,4 @@ export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWai
 export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
 export { foldApprovalCounts } from './counts.ts';
-export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';
+export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, personAsker, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';
