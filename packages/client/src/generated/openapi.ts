@@ -46,7 +46,7 @@ export interface paths {
         post?: never;
         /**
          * Cancel a pending request
-         * @description Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+         * @description Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.cancel`) · refused during the emergency stop.
          */
         delete: operations["cancelApproval"];
         options?: never;
@@ -1095,7 +1095,7 @@ export interface paths {
          * Reassign a pending step to other people or teams
          * @description The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry.
          *
-         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+         *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.reassign`) · refused during the emergency stop.
          */
         post: operations["reassignStep"];
         delete?: never;

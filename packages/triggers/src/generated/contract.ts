@@ -701,7 +701,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "cancel": {
     "key": "cancel",
     "label": "Cancel Approval Request",
-    "description": "Cancel a pending request. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.",
+    "description": "Cancel a pending request. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.cancel`) · refused during the emergency stop.",
     "operationId": "cancelApproval",
     "method": "DELETE",
     "path": "/api/v1/approvals/{id}",

@@ -61,7 +61,7 @@ class SyncOperations:
     def cancel_approval(self, id: str, *, request_timeout: Optional[float] = None) -> models.Approval:
         """Cancel a pending request.
 
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.cancel`) · refused during the emergency stop.
 
         `DELETE /api/v1/approvals/{id}` (`cancelApproval`).
         """
@@ -313,7 +313,7 @@ class SyncOperations:
     def reassign_step(self, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
         """Reassign a pending step to other people or teams.
 
-        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.reassign`) · refused during the emergency stop.
 
         `POST /api/v1/approvals/{id}/steps/{stepId}/reassign` (`reassignStep`).
         """
@@ -368,7 +368,7 @@ class AsyncOperations:
     async def cancel_approval(self, id: str, *, request_timeout: Optional[float] = None) -> models.Approval:
         """Cancel a pending request.
 
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.cancel`) · refused during the emergency stop.
 
         `DELETE /api/v1/approvals/{id}` (`cancelApproval`).
         """
@@ -620,7 +620,7 @@ class AsyncOperations:
     async def reassign_step(self, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
         """Reassign a pending step to other people or teams.
 
-        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.reassign`) · refused during the emergency stop.
 
         `POST /api/v1/approvals/{id}/steps/{stepId}/reassign` (`reassignStep`).
         """
