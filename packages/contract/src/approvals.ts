@@ -455,8 +455,13 @@ export const Approval = z
     waiter: Waiter.nullable().optional(),
     // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
     created_via: CreatedVia.optional(),
-    // Absent where nobody asks (callbacks, subscriptions, exports); Greenlight sends it on every answer to a caller.
-    viewer_can: ViewerCan.optional().openapi({ description: 'What the caller may do with the request (absent in callbacks and subscription deliveries)' }),
+    // Absent where nobody asks (callbacks, subscriptions, exports); Greenlight sends it on every answer to a caller,
+    // long polls and the event stream included.
+    viewer_can: ViewerCan.optional().openapi({
+      description:
+        'What the caller may do with the request: on every answer, a long poll (`/wait`) and the event stream (`/events`, for the ' +
+        "stream's holder) included; absent in callbacks and subscription deliveries",
+    }),
   })
   .openapi('Approval');
 export type Approval = z.infer<typeof Approval>;

@@ -23,10 +23,18 @@ export interface OwnershipRule {
   /** Who holds it: the requester of an approval, the creator of a subscription, the person an OAuth grant acts for. */
   rule: 'requester' | 'creator' | 'holder';
   others?: 'forbidden' | 'hidden';
+  /**
+   * Where the rule is checked: by the router before the handler (default), or, for a change a request's
+   * own rules already decide (`viewer_can.cancel`, `viewer_can.reassign`: greenlight_rules.sql), by that
+   * rule alone, in the transition, with the same refusal (403 FORBIDDEN, before the request's status is
+   * looked at); one definition, shown beforehand by viewer_can and enforced by the same SQL.
+   */
+  checkedBy?: { viewerCan: 'cancel' | 'reassign' };
 }
 
 /**
- * Who may call a route; enforced by the server's router and nowhere else. Checked in this order:
+ * Who may call a route; enforced by the server's router and nowhere else, but for an ownership rule
+ * the request's rules check (`owner.checkedBy`). Checked in this order:
  * principal kind → role → scope → emergency stop → ownership.
  */
 export interface Authorization {
@@ -63,7 +71,7 @@ export function describeAuthorization(a: Authorization): string {
     a.role === 'viewer' ? 'any member' : a.role === 'approver' ? 'approver or admin' : 'admin',
     a.scope ? `\`${a.scope}\`` : 'no scope',
   ];
-  if (a.owner) parts.push(RULE_LABEL[a.owner.rule]);
+  if (a.owner) parts.push(RULE_LABEL[a.owner.rule] + (a.owner.checkedBy ? ` (\`viewer_can.${a.owner.checkedBy.viewerCan}\`)` : ''));
   if (a.emergencyStop === 'refused') parts.push('refused during the emergency stop');
   return parts.join(' · ');
 }

@@ -207,7 +207,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}',
     tag: 'Approvals',
     summary: 'Cancel a pending request',
-    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'approval', rule: 'requester' } },
+    authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', owner: { resource: 'approval', rule: 'requester', checkedBy: { viewerCan: 'cancel' } } },
     request: { params: IdParams },
     responses: { 200: { description: 'The cancelled request', schema: Approval } },
     errors: [403, 404, 409, 503],
@@ -268,7 +268,8 @@ export const routes = {
     description:
       'Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request ' +
       'still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, ' +
-      'whichever server process recorded it. One call counts as one request against the rate limit.',
+      'whichever server process recorded it. One call counts as one request against the rate limit. Like every answer, it ' +
+      'carries `viewer_can`: what the caller may do with the request now.',
     authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { params: IdParams, query: WaitApprovalQuery },
     responses: { 200: { description: 'The request, decided or still pending at the timeout', schema: WaitResult } },
@@ -283,7 +284,7 @@ export const routes = {
     description:
       'Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, ' +
       '`data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the ' +
-      'request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received ' +
+      'request as it is when the event is sent, with `viewer_can`: what the stream\'s holder may do with it then. Without a cursor the stream starts now. To resume, send the last id received ' +
       'as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is ' +
       'replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of ' +
       'order. Events come in the order their transactions wrote them, which is id order except between concurrent ' +
@@ -1088,7 +1089,7 @@ export const routes = {
       role: 'approver',
       scope: 'approvals:write',
       emergencyStop: 'refused',
-      owner: { resource: 'approval', rule: 'requester' },
+      owner: { resource: 'approval', rule: 'requester', checkedBy: { viewerCan: 'reassign' } },
     },
     request: { params: StepParams, body: ReassignStepBody },
     responses: { 200: { description: 'The step as it is now', schema: Step } },

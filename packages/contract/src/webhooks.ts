@@ -133,7 +133,9 @@ export const WebhookPayload = z
       to_status: ApprovalStatus.nullable(),
       details: z.record(z.string(), z.unknown()),
       approval: Approval.nullable().openapi({
-        description: 'The request as it was when the first delivery attempt was made (null for events without one)',
+        description:
+          'The request as it was when the first delivery attempt was made (null for events without one); on the event stream, as it ' +
+          'is when the event is sent, with `viewer_can` for the stream\'s holder',
       }),
     }),
   })

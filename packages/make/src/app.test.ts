@@ -91,6 +91,16 @@ describe('generated from the contract and the trigger layer', () => {
     expect(params.find((p) => p.name === 'tags')).toMatchObject({ type: 'array', spec: [{ name: 'key' }, { name: 'value' }] });
   });
 
+  it('modules that read the API declare viewer_can field by field; triggers, whose items carry none, do not', () => {
+    const viewerCanOf = (id: string) => (app.modules[id]!.codes.interface as { name: string; spec?: { name: string; spec?: { name: string }[] }[] }[]).find((p) => p.name === 'viewer_can');
+    for (const id of ['requestApproval', 'getApproval', 'decideApproval', 'cancelApproval', 'listApprovals', 'findApprovalByExternalId']) {
+      const can = viewerCanOf(id);
+      expect(can?.spec?.map((p) => p.name), id).toEqual(['decide', 'cancel', 'revoke', 'reassign', 'comment']);
+      expect(can?.spec?.[0]?.spec?.map((p) => p.name), id).toEqual(['allowed', 'reason', 'steps', 'approve']);
+    }
+    for (const id of ['watchNewApprovals', 'watchDecisions', 'watchDecisionsInstant']) expect(viewerCanOf(id), id).toBeUndefined();
+  });
+
   it('every IML expression in the app parses and calls only functions the evaluator implements', () => {
     const exprs = codeFiles()
       .filter(([p]) => p.endsWith('.json'))

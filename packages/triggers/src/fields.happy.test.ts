@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALTERNATE_SPELLINGS, CreateApprovalBody, CreateCommentBody, DecideApprovalBody, ListApprovalsQuery, routes, VoteStepBody, ConfigureStepsBody } from '@greenlight/contract';
-import { ACTIONS, type FieldDescriptor } from './index.ts';
+import { ACTIONS, APPROVAL_ANSWER_OUTPUT_FIELDS, APPROVAL_ITEM_OUTPUT_FIELDS, approvalDecidedTrigger, newApprovalTrigger, type FieldDescriptor } from './index.ts';
 
 const keysOf = (fields: readonly FieldDescriptor[], where: FieldDescriptor['in']) => fields.filter((f) => f.in === where).map((f) => f.key).sort();
 /** A schema's fields in Greenlight's own spelling: the integrations never offer the peer APIs' respellings. */
@@ -61,5 +61,27 @@ describe('action input fields, generated from the contract', () => {
       const pathParams = [...action.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       expect(keysOf(action.fields, 'path')).toEqual(pathParams.sort());
     }
+  });
+});
+
+describe('a request’s output fields, in two shapes', () => {
+  it('as the API answers it: every field of a trigger item, then what the caller may do, field by field', () => {
+    const item = APPROVAL_ITEM_OUTPUT_FIELDS.map((f) => f.key);
+    const answer = APPROVAL_ANSWER_OUTPUT_FIELDS.map((f) => f.key);
+    expect(item.filter((k) => k.startsWith('viewer_can'))).toEqual([]);
+    expect(answer.slice(0, item.length)).toEqual(item);
+    expect(answer.slice(item.length)).toEqual([
+      'viewer_can.decide.allowed',
+      'viewer_can.decide.reason',
+      'viewer_can.decide.steps',
+      'viewer_can.decide.approve.allowed',
+      'viewer_can.decide.approve.reason',
+      ...['cancel', 'revoke', 'reassign', 'comment'].flatMap((p) => [`viewer_can.${p}.allowed`, `viewer_can.${p}.reason`]),
+    ]);
+    expect(APPROVAL_ANSWER_OUTPUT_FIELDS.find((f) => f.key === 'viewer_can.decide.allowed')?.type).toBe('boolean');
+  });
+
+  it('the triggers’ items are the shape without viewer_can', () => {
+    for (const t of [newApprovalTrigger, approvalDecidedTrigger]) expect(t.outputFields).toBe(APPROVAL_ITEM_OUTPUT_FIELDS);
   });
 });

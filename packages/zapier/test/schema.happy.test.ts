@@ -37,4 +37,15 @@ describe('app definition', () => {
     expect(Object.keys(App.searches)).toEqual(['find_approval']);
     expect(App.searchOrCreates).toMatchObject({ find_approval: { search: 'find_approval', create: 'request_approval' } });
   });
+
+  it('actions and the search list what the connection may do (viewer_can) among their output fields; the triggers, whose items carry none, do not', () => {
+    // Zapier flattens nested output with `__`.
+    const keys = (o: { operation: { outputFields?: unknown[] } }) => (o.operation.outputFields ?? []).map((f) => (f as { key: string }).key.replace(/__/g, '.'));
+    const canKeys = ['allowed', 'reason', 'steps', 'approve.allowed', 'approve.reason'].map((k) => `viewer_can.decide.${k}`);
+    for (const c of ['cancel_approval', 'decide_approval', 'request_approval', 'request_approval_and_wait'] as const) {
+      expect(keys(App.creates[c]!), c).toEqual(expect.arrayContaining([...canKeys, 'viewer_can.cancel.allowed', 'viewer_can.cancel.reason']));
+    }
+    expect(keys(App.searches.find_approval!)).toEqual(expect.arrayContaining(canKeys));
+    for (const t of ['new_approval', 'approval_decided'] as const) expect(keys(App.triggers[t]!).filter((k) => k.startsWith('viewer_can')), t).toEqual([]);
+  });
 });

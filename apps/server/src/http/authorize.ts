@@ -51,10 +51,11 @@ export function authorizeCaller(a: Authorization, auth: AuthContext): void {
 
 /**
  * The ownership rule, after the id has been validated. Answers the principal a list must be limited
- * to (null: all), having refused a single resource that belongs to someone else.
+ * to (null: all), having refused a single resource that belongs to someone else. A rule the request's
+ * own rules decide (`checkedBy`: cancel, reassign) is left to them: the transition checks it.
  */
 export async function authorizeOwnership(a: Authorization, auth: AuthContext, params: { id?: string }, lookups: OwnerLookups): Promise<Principal | null> {
-  if (!a.owner || isAdminPerson(auth)) return null;
+  if (!a.owner || a.owner.checkedBy || isAdminPerson(auth)) return null;
   if (params.id === undefined) return auth.principal;
   const found = await lookups[a.owner.resource](auth.org.id, params.id);
   if (!found) return auth.principal;

@@ -38,6 +38,7 @@ function setRateLimitHeaders(res: Response, d: { limit: number; remaining: numbe
  * Binds every route of the contract to its handler, and is the one place that enforces the route's
  * `authorization` (no handler checks roles). The order of checks is fixed: authenticate → count against
  * the rate limit → principal kind → role → scope → emergency stop → validate → ownership → handle.
+ * (An ownership rule the request's rules decide, `owner.checkedBy`, is left to its transition.)
  * A route missing from `handlers` fails the type check, so served routes and the OpenAPI document cannot drift.
  */
 export function apiRouter(deps: AppDeps, handlers: Handlers, credentials: Credentials, owners: OwnerLookups): Router {

@@ -713,12 +713,14 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   greenlight_fold_approval_counts() → integer
 --   greenlight_front_steps(p_approval uuid) → SETOF approval_steps
 --   greenlight_lock_pending(p_org uuid, p_approval uuid) → approvals
+--   greenlight_manager_refusal(p_approval approvals, p_principal_type text, p_principal_id uuid, p_role text, p_change text) → text
 --   greenlight_notification_kind(p_event_type text) → text
 --   greenlight_org_chats(p_org uuid) → boolean
 --   greenlight_org_deciders(p_org uuid) → SETOF uuid
 --   greenlight_purge_closed(p_before timestamp with time zone, p_limit integer, p_older_than_days integer) → TABLE(org_id uuid, requests integer)
 --   greenlight_queue_message_updates(p_approval uuid, p_message uuid, p_event bigint) → integer
 --   greenlight_requester_person(p_type text, p_id uuid) → uuid
+--   greenlight_require_manager(p_org uuid, p_approval uuid, p_principal_type text, p_principal_id uuid, p_role text, p_change text) → void
 --   greenlight_stand_in(p_org uuid, p_user uuid) → uuid
 --   greenlight_step_access(p_step approval_steps, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → text
 --   greenlight_step_approved(p_step approval_steps, p_requester_user uuid) → boolean

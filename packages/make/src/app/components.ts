@@ -6,7 +6,8 @@
  */
 import {
   ACTIONS,
-  APPROVAL_OUTPUT_FIELDS,
+  APPROVAL_ANSWER_OUTPUT_FIELDS,
+  APPROVAL_ITEM_OUTPUT_FIELDS,
   COMMENT_OUTPUT_FIELDS,
   SCOPES,
   STEP_OUTPUT_FIELDS,
@@ -375,9 +376,10 @@ const bodyFields = (action: ActionKey) => ACTIONS[action].fields.filter((f) => f
 const bodyOf = (action: ActionKey) => Object.fromEntries(bodyFields(action).map((f) => [f.key, valueIml(f)]));
 const idPath = (path: string) => path.replace('{id}', '{{encodeURL(parameters.id)}}');
 
-const APPROVAL_INTERFACE = toInterface(APPROVAL_OUTPUT_FIELDS);
-/** A request as the API answers the connection: also what it may do with it (a webhook's request has no viewer_can). */
-const ANSWER_INTERFACE: MakeParam[] = [...APPROVAL_INTERFACE, { name: 'viewer_can', label: 'What this connection may do (and why not)', type: 'any' }];
+/** A request as a trigger's item (polled, or a webhook's): no viewer_can, which is an API caller's. */
+const APPROVAL_INTERFACE = toInterface(APPROVAL_ITEM_OUTPUT_FIELDS);
+/** A request as the API answers the connection: also what it may do with it (viewer_can). */
+const ANSWER_INTERFACE = toInterface(APPROVAL_ANSWER_OUTPUT_FIELDS);
 /**
  * The one request read by id or just created also carries its run (active step, each step's status)
  * and every reviewer's result (the contract's ApprovalDetail), shown as they come.

@@ -701,7 +701,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "cancel": {
     "key": "cancel",
     "label": "Cancel Approval Request",
-    "description": "Cancel a pending request. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.",
+    "description": "Cancel a pending request. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.cancel`) · refused during the emergency stop.",
     "operationId": "cancelApproval",
     "method": "DELETE",
     "path": "/api/v1/approvals/{id}",
@@ -1195,7 +1195,431 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   }
 };
 
-export const APPROVAL_OUTPUT_FIELDS: OutputField[] = [
+/** A request as the API answers a caller (actions and searches): with `viewer_can`, what the caller may do with it. */
+export const APPROVAL_ANSWER_OUTPUT_FIELDS: OutputField[] = [
+  {
+    "key": "id",
+    "label": "Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "org_id",
+    "label": "Org ID",
+    "type": "uuid"
+  },
+  {
+    "key": "connection_id",
+    "label": "Connection ID",
+    "type": "uuid"
+  },
+  {
+    "key": "title",
+    "label": "Title",
+    "type": "string"
+  },
+  {
+    "key": "description",
+    "label": "Description",
+    "type": "string"
+  },
+  {
+    "key": "status",
+    "label": "Status",
+    "type": "select"
+  },
+  {
+    "key": "priority",
+    "label": "Priority",
+    "type": "select"
+  },
+  {
+    "key": "action_type",
+    "label": "Action Type",
+    "type": "string"
+  },
+  {
+    "key": "source",
+    "label": "Source",
+    "type": "string"
+  },
+  {
+    "key": "metadata",
+    "label": "Metadata",
+    "type": "json"
+  },
+  {
+    "key": "required_approvals",
+    "label": "Required Approvals",
+    "type": "integer"
+  },
+  {
+    "key": "current_approvals",
+    "label": "Current approvals",
+    "type": "integer"
+  },
+  {
+    "key": "is_sequential",
+    "label": "Approve Steps in Order",
+    "type": "boolean"
+  },
+  {
+    "key": "callback_url",
+    "label": "Callback URL",
+    "type": "string"
+  },
+  {
+    "key": "has_callback",
+    "label": "Has callback",
+    "type": "boolean"
+  },
+  {
+    "key": "external_id",
+    "label": "External ID",
+    "type": "string"
+  },
+  {
+    "key": "idempotency_key",
+    "label": "Idempotency Key",
+    "type": "string"
+  },
+  {
+    "key": "tags",
+    "label": "Tags",
+    "type": "dictionary"
+  },
+  {
+    "key": "changes.before",
+    "label": "Changes: Before",
+    "type": "json"
+  },
+  {
+    "key": "changes.after",
+    "label": "Changes: After",
+    "type": "json"
+  },
+  {
+    "key": "resource.type",
+    "label": "Resource: Type",
+    "type": "string"
+  },
+  {
+    "key": "resource.id",
+    "label": "Resource: Approval Request ID",
+    "type": "string"
+  },
+  {
+    "key": "resource.name",
+    "label": "Resource: Name",
+    "type": "string"
+  },
+  {
+    "key": "entity_type",
+    "label": "Entity type",
+    "type": "string"
+  },
+  {
+    "key": "entity_id",
+    "label": "Entity ID",
+    "type": "string"
+  },
+  {
+    "key": "entity_name",
+    "label": "Entity name",
+    "type": "string"
+  },
+  {
+    "key": "action",
+    "label": "Action",
+    "type": "select"
+  },
+  {
+    "key": "requested_by.type",
+    "label": "Requested by: Type",
+    "type": "select"
+  },
+  {
+    "key": "requested_by.id",
+    "label": "Requested by: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "requested_by.name",
+    "label": "Requested by: Name",
+    "type": "string"
+  },
+  {
+    "key": "comments_count",
+    "label": "Comments count",
+    "type": "integer"
+  },
+  {
+    "key": "created_at",
+    "label": "Created at",
+    "type": "datetime"
+  },
+  {
+    "key": "updated_at",
+    "label": "Updated at",
+    "type": "datetime"
+  },
+  {
+    "key": "expires_at",
+    "label": "Expires At",
+    "type": "datetime"
+  },
+  {
+    "key": "on_expiry",
+    "label": "On Expiry",
+    "type": "select"
+  },
+  {
+    "key": "decided_at",
+    "label": "Decided at",
+    "type": "datetime"
+  },
+  {
+    "key": "decided_by",
+    "label": "Decided by",
+    "type": "uuid"
+  },
+  {
+    "key": "decided_by_id",
+    "label": "Decided by ID",
+    "type": "uuid"
+  },
+  {
+    "key": "decision_comment",
+    "label": "Decision comment",
+    "type": "string"
+  },
+  {
+    "key": "decision_note",
+    "label": "Decision note",
+    "type": "string"
+  },
+  {
+    "key": "cancelled_at",
+    "label": "Cancelled at",
+    "type": "datetime"
+  },
+  {
+    "key": "expired_at",
+    "label": "Expired at",
+    "type": "datetime"
+  },
+  {
+    "key": "approved_content_sha256",
+    "label": "Approved content SHA-256",
+    "type": "string"
+  },
+  {
+    "key": "execution.status",
+    "label": "Execution: Status",
+    "type": "select"
+  },
+  {
+    "key": "execution.message",
+    "label": "Execution: Message",
+    "type": "string"
+  },
+  {
+    "key": "execution.url",
+    "label": "Execution: URL",
+    "type": "string"
+  },
+  {
+    "key": "execution.reported_at",
+    "label": "Execution: Reported at",
+    "type": "datetime"
+  },
+  {
+    "key": "revocable_until",
+    "label": "Revocable until",
+    "type": "datetime"
+  },
+  {
+    "key": "revoked_at",
+    "label": "Revoked at",
+    "type": "datetime"
+  },
+  {
+    "key": "revoked_by.type",
+    "label": "Revoked by: Type",
+    "type": "select"
+  },
+  {
+    "key": "revoked_by.id",
+    "label": "Revoked by: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "revoked_by.name",
+    "label": "Revoked by: Name",
+    "type": "string"
+  },
+  {
+    "key": "revocation_reason",
+    "label": "Revocation reason",
+    "type": "string"
+  },
+  {
+    "key": "redact",
+    "label": "Redact",
+    "type": "json"
+  },
+  {
+    "key": "redacted",
+    "label": "Redacted",
+    "type": "boolean"
+  },
+  {
+    "key": "flow_id",
+    "label": "Flow ID",
+    "type": "uuid"
+  },
+  {
+    "key": "flow_version",
+    "label": "Flow version",
+    "type": "integer"
+  },
+  {
+    "key": "routing.rule_id",
+    "label": "Routing: Rule ID",
+    "type": "uuid"
+  },
+  {
+    "key": "routing.rule_name",
+    "label": "Routing: Rule name",
+    "type": "string"
+  },
+  {
+    "key": "routing.version",
+    "label": "Routing: Version",
+    "type": "integer"
+  },
+  {
+    "key": "routing.slack_channel",
+    "label": "Routing: Slack channel",
+    "type": "string"
+  },
+  {
+    "key": "routing.reminders.remind.after",
+    "label": "Routing reminders remind: After",
+    "type": "string"
+  },
+  {
+    "key": "routing.reminders.remind.every",
+    "label": "Routing reminders remind: Every",
+    "type": "json"
+  },
+  {
+    "key": "routing.reminders.remind.max",
+    "label": "Routing reminders remind: Max",
+    "type": "integer"
+  },
+  {
+    "key": "routing.reminders.escalate.after",
+    "label": "Routing reminders escalate: After",
+    "type": "json"
+  },
+  {
+    "key": "routing.reminders.escalate.to",
+    "label": "Routing reminders escalate: To",
+    "type": "json"
+  },
+  {
+    "key": "waiter.state",
+    "label": "Waiter: State",
+    "type": "select"
+  },
+  {
+    "key": "waiter.reason",
+    "label": "Waiter: Reason",
+    "type": "string"
+  },
+  {
+    "key": "waiter.since",
+    "label": "Waiter: Since",
+    "type": "datetime"
+  },
+  {
+    "key": "waiter.checked_at",
+    "label": "Waiter: Checked at",
+    "type": "datetime"
+  },
+  {
+    "key": "created_via",
+    "label": "Created via",
+    "type": "select"
+  },
+  {
+    "key": "viewer_can.decide.allowed",
+    "label": "Viewer can decide: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.decide.reason",
+    "label": "Viewer can decide: Reason",
+    "type": "string"
+  },
+  {
+    "key": "viewer_can.decide.steps",
+    "label": "Viewer can decide: Steps",
+    "type": "json"
+  },
+  {
+    "key": "viewer_can.decide.approve.allowed",
+    "label": "Viewer can decide approve: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.decide.approve.reason",
+    "label": "Viewer can decide approve: Reason",
+    "type": "string"
+  },
+  {
+    "key": "viewer_can.cancel.allowed",
+    "label": "Viewer can cancel: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.cancel.reason",
+    "label": "Viewer can cancel: Reason",
+    "type": "string"
+  },
+  {
+    "key": "viewer_can.revoke.allowed",
+    "label": "Viewer can revoke: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.revoke.reason",
+    "label": "Viewer can revoke: Reason",
+    "type": "string"
+  },
+  {
+    "key": "viewer_can.reassign.allowed",
+    "label": "Viewer can reassign: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.reassign.reason",
+    "label": "Viewer can reassign: Reason",
+    "type": "string"
+  },
+  {
+    "key": "viewer_can.comment.allowed",
+    "label": "Viewer can comment: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.comment.reason",
+    "label": "Viewer can comment: Reason",
+    "type": "string"
+  }
+];
+/** A request as a trigger item (polled, or pushed by a callback or subscription): no `viewer_can`, which is an API caller's. */
+export const APPROVAL_ITEM_OUTPUT_FIELDS: OutputField[] = [
   {
     "key": "id",
     "label": "Approval Request ID",

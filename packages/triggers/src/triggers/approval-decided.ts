@@ -1,5 +1,5 @@
 import type { Approval } from '@greenlight/contract';
-import { APPROVAL_OUTPUT_FIELDS, type EventType } from '../generated/contract.ts';
+import { APPROVAL_ITEM_OUTPUT_FIELDS, type EventType } from '../generated/contract.ts';
 import type { FieldDescriptor } from '../fields.ts';
 import { SAMPLE_DECIDED_APPROVAL } from '../samples.ts';
 import { OUTCOME_SOURCES, outcomeOf, type DecisionOutcome } from '../outcome.ts';
@@ -74,5 +74,5 @@ export const approvalDecidedTrigger: TriggerDefinition<Approval, DecidedFilters>
     },
   },
   sample: SAMPLE_DECIDED_APPROVAL,
-  outputFields: APPROVAL_OUTPUT_FIELDS,
+  outputFields: APPROVAL_ITEM_OUTPUT_FIELDS,
 };

@@ -1,5 +1,5 @@
 import type { Approval } from '@greenlight/contract';
-import { APPROVAL_OUTPUT_FIELDS } from '../generated/contract.ts';
+import { APPROVAL_ITEM_OUTPUT_FIELDS } from '../generated/contract.ts';
 import { SAMPLE_PENDING_APPROVAL } from '../samples.ts';
 import { oneEventWebhook, type TriggerDefinition } from './define.ts';
 
@@ -24,5 +24,5 @@ export const newApprovalTrigger: TriggerDefinition<Approval, Record<string, neve
   },
   webhook: oneEventWebhook('approval.created', (p) => (p.data.approval ? [p.data.approval] : [])),
   sample: SAMPLE_PENDING_APPROVAL,
-  outputFields: APPROVAL_OUTPUT_FIELDS,
+  outputFields: APPROVAL_ITEM_OUTPUT_FIELDS,
 };

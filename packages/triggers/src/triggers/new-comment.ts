@@ -1,4 +1,4 @@
-import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
+import { APPROVAL_ITEM_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
 import type { CommentItem } from '../items.ts';
 import { SAMPLE_COMMENT } from '../samples.ts';
 import { changedRequests, newestEvents, oneEventWebhook, prefixed, type TriggerDefinition } from './define.ts';
@@ -36,6 +36,6 @@ export const newCommentTrigger: TriggerDefinition<CommentItem, Record<string, ne
     { key: 'body', label: 'Comment', type: 'text' },
     ...prefixed('author', PRINCIPAL_OUTPUT_FIELDS),
     { key: 'created_at', label: 'Created At', type: 'datetime' },
-    ...prefixed('approval', APPROVAL_OUTPUT_FIELDS),
+    ...prefixed('approval', APPROVAL_ITEM_OUTPUT_FIELDS),
   ],
 };

@@ -1,5 +1,5 @@
 import type { Approval, Principal } from '@greenlight/contract';
-import { APPROVAL_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
+import { APPROVAL_ITEM_OUTPUT_FIELDS, PRINCIPAL_OUTPUT_FIELDS } from '../generated/contract.ts';
 import type { StepDecidedItem } from '../items.ts';
 import { SAMPLE_STEP_DECIDED } from '../samples.ts';
 import { changedRequests, newestEvents, oneEventWebhook, prefixed, type TriggerDefinition } from './define.ts';
@@ -47,6 +47,6 @@ export const stepDecidedTrigger: TriggerDefinition<StepDecidedItem, Record<strin
     { key: 'comment', label: 'Comment', type: 'text' },
     ...prefixed('decided_by', PRINCIPAL_OUTPUT_FIELDS),
     { key: 'decided_at', label: 'Decided At', type: 'datetime' },
-    ...prefixed('approval', APPROVAL_OUTPUT_FIELDS),
+    ...prefixed('approval', APPROVAL_ITEM_OUTPUT_FIELDS),
   ],
 };

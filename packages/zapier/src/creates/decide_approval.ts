@@ -1,6 +1,6 @@
 import { defineCreate, type Bundle, type ZObject } from 'zapier-platform-core';
 import { DecisionResult } from '@greenlight/contract';
-import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL } from '@greenlight/triggers';
+import { ACTIONS, APPROVAL_ANSWER_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL } from '@greenlight/triggers';
 import { callAction } from '../actions.ts';
 import { parseBody } from '../api.ts';
 import { inputFields, outputFields } from '../fields.ts';
@@ -15,6 +15,6 @@ export default defineCreate({
     inputFields: inputFields(action.fields, { id: { dynamic: 'pending_approval_choices.id.name', search: 'find_approval.id' } }),
     perform: async (z: ZObject, bundle: Bundle) => parseBody(DecisionResult, (await callAction(z, bundle, action)).data, 'decision'),
     sample: { ...SAMPLE_DECIDED_APPROVAL, callback_delivered: true },
-    outputFields: [...outputFields(APPROVAL_OUTPUT_FIELDS), { key: 'callback_delivered', label: 'Callback Delivered', type: 'boolean' }],
+    outputFields: [...outputFields(APPROVAL_ANSWER_OUTPUT_FIELDS), { key: 'callback_delivered', label: 'Callback Delivered', type: 'boolean' }],
   },
 });

@@ -1,6 +1,6 @@
 import { defineCreate, type Bundle, type ZObject } from 'zapier-platform-core';
 import { Approval } from '@greenlight/contract';
-import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, isAboutRequest, outcomeOfStatus, pathOf } from '@greenlight/triggers';
+import { ACTIONS, APPROVAL_ANSWER_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, isAboutRequest, outcomeOfStatus, pathOf } from '@greenlight/triggers';
 import { callAction } from '../actions.ts';
 import { parseBody, perform } from '../api.ts';
 import { inputFields, outputFields } from '../fields.ts';
@@ -92,7 +92,7 @@ export default defineCreate({
     performResume: resume,
     sample: { ...SAMPLE_DECIDED_APPROVAL, approved: true, outcome: 'approved' },
     outputFields: [
-      ...outputFields(APPROVAL_OUTPUT_FIELDS),
+      ...outputFields(APPROVAL_ANSWER_OUTPUT_FIELDS),
       { key: 'approved', label: 'Approved', type: 'boolean' },
       { key: 'outcome', label: 'Outcome', type: 'string' },
     ],

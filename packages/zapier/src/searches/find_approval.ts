@@ -1,6 +1,6 @@
 import { defineSearch, type Bundle, type ZObject } from 'zapier-platform-core';
 import { Approval, ApprovalList } from '@greenlight/contract';
-import { ACTIONS, APPROVAL_OUTPUT_FIELDS, SAMPLE_PENDING_APPROVAL, pathOf } from '@greenlight/triggers';
+import { ACTIONS, APPROVAL_ANSWER_OUTPUT_FIELDS, SAMPLE_PENDING_APPROVAL, pathOf } from '@greenlight/triggers';
 import { parseBody, perform, str } from '../api.ts';
 import { inputField, outputFields } from '../fields.ts';
 
@@ -64,6 +64,6 @@ export default defineSearch({
     ],
     perform: find,
     sample: SAMPLE_PENDING_APPROVAL,
-    outputFields: outputFields(APPROVAL_OUTPUT_FIELDS),
+    outputFields: outputFields(APPROVAL_ANSWER_OUTPUT_FIELDS),
   },
 });

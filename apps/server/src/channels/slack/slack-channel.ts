@@ -20,6 +20,7 @@ import { z } from 'zod';
 import type { WebClient } from '@slack/web-api';
 import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
+import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
 import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
@@ -97,7 +98,10 @@ async function requestCall(db: Queryable, publicUrl: string, row: Extract<SlackR
   const email = await emailOf(db, row.recipient_user_id);
   if (!email) return { skip: 'recipient removed' };
   const a = asking.request;
-  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: open(a.id), reminder: row.kind === 'reminder' });
+  // The buttons this person gets are the ones the rules allow them (viewer_can), read as it is sent.
+  const can = await viewerCan(db, personAsker(row.recipient_user_id!, asking.viewer.user!.role), a.id);
+  if (!can) return { skip: 'request removed' };
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: open(a.id), reminder: row.kind === 'reminder', decide: can.decide });
   return { method: 'post', to: { email }, message, record: true };
 }
 

@@ -4,6 +4,7 @@
  * broadcast (`<!channel>`); a request's description is shown as text, not rendered. Texts are cut to
  * Block Kit's limits, so a large request still makes a valid message.
  */
+import type { ViewerCan } from '@greenlight/contract';
 import type { ApprovalRow } from '../../core/approval-record.ts';
 import type { Closed } from '../../core/approval-outcome.ts';
 import type { DigestItem, Receipt } from '../notification-content.ts';
@@ -41,8 +42,15 @@ export interface SlackMessageInput {
   openUrl: string;
   /** Set once the request has ended: the message shows it, and no button to decide. */
   closed?: Closed | null;
-  /** A reminder of a request that still waits for the person. */
+  /** A reminder of a request that still waits. */
   reminder?: boolean;
+  /**
+   * For a message to one person: what the server's rules let them do (`viewer_can.decide` of that
+   * person), which chooses the buttons; without it a refused button would only refuse on click, so
+   * they read why instead ("Waiting for team Oncall"). Absent for a channel, whose readers are anyone:
+   * its buttons stay (each click is checked as that person's) and it names nobody as asked.
+   */
+  decide?: ViewerCan['decide'];
 }
 
 export interface SlackMessage {
@@ -102,12 +110,20 @@ export function approvalMessage(input: SlackMessageInput): SlackMessage {
   if (input.closed) {
     blocks.push({ type: 'section', block_id: 'greenlight_outcome', text: { type: 'mrkdwn', text: outcomeLine(input.closed) } });
     blocks.push({ type: 'actions', block_id: 'greenlight_links', elements: [open] });
+  } else if (input.decide && !input.decide.allowed) {
+    blocks.push({ type: 'section', block_id: 'greenlight_refusal', text: { type: 'mrkdwn', text: `⏳ ${cut(escapeMrkdwn(input.decide.reason ?? 'You cannot decide this request now'), 2900)}` } });
+    blocks.push({ type: 'actions', block_id: 'greenlight_links', elements: [open] });
   } else {
+    // A person who may reject but not approve (someone standing in for the requester) gets no Approve button, and reads why.
+    const approve = input.decide?.approve ?? { allowed: true };
+    if (!approve.allowed) {
+      blocks.push({ type: 'context', block_id: 'greenlight_refusal', elements: [{ type: 'mrkdwn', text: cut(escapeMrkdwn(approve.reason ?? 'You cannot approve this request'), 2900) }] });
+    }
     blocks.push({
       type: 'actions',
       block_id: 'greenlight_decision',
       elements: [
-        { type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: a.id },
+        ...(approve.allowed ? [{ type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: a.id }] : []),
         { type: 'button', action_id: SLACK_ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: a.id },
         { type: 'button', action_id: SLACK_ACTIONS.comment, text: { type: 'plain_text', text: 'Decide with a comment…' }, value: a.id },
         open,
@@ -116,7 +132,9 @@ export function approvalMessage(input: SlackMessageInput): SlackMessage {
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `Greenlight · ${cut(escapeMrkdwn(input.orgName), 200)}` }] });
   if (input.reminder && !input.closed) {
-    blocks.splice(1, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: '⏰ *Reminder:* this request still waits for your decision.' }] });
+    // "Your decision" only to a person the rules let decide.
+    const yours = input.decide?.allowed === true;
+    blocks.splice(1, 0, { type: 'context', elements: [{ type: 'mrkdwn', text: `⏰ *Reminder:* this request still waits for ${yours ? 'your decision' : 'a decision'}.` }] });
   }
   const state = input.closed ? `[${input.closed.status}] ` : `[${a.priority}] ${input.reminder ? 'Reminder: approval still needed' : 'Approval needed'}: `;
   // The top-level text is mrkdwn too (it is what notifications show): escaped like the rest.

@@ -18,7 +18,7 @@
  *   revoke                   {@link revoke}                                   state-machine.ts   -
  *   expire, auto-decide      {@link expireDue}                                state-machine.ts   -
  *   configure steps          {@link configureApprovalSteps}                   steps.ts           greenlight_lock_pending
- *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_lock_pending
+ *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_require_manager, greenlight_lock_pending
  *   escalate a step          {@link escalateStep}                             escalate.ts        -
  *   flag a waiter gone       {@link markWaiterGone}                           waiter.ts          -
  *   … present, returned      {@link markWaiterPresent}, {@link markWaitedOnByLongPoll}, {@link markWaiterInconclusive}
@@ -61,4 +61,4 @@ export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWai
 export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
 export { foldApprovalCounts } from './counts.ts';
-export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';
+export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, personAsker, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';

@@ -14,6 +14,16 @@ export interface Asker {
   scopes: readonly string[];
 }
 
+/**
+ * A person acting in one of Greenlight's own channels (a Slack message, an email's decision link):
+ * no credential narrows what they may do, only their role in the org does.
+ */
+export const personAsker = (userId: string, role: 'admin' | 'approver' | 'viewer'): Asker => ({
+  principal: { type: 'user', id: userId },
+  user: { id: userId, role },
+  scopes: ['approvals:write', 'comments:write'],
+});
+
 const askerParams = (who: Asker) => [
   who.principal.type,
   who.principal.id,

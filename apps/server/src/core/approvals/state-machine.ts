@@ -25,6 +25,8 @@
  *   → it is not past `expires_at` (judged by the database clock, even before the sweep marks it).
  *   The request row is locked and its org row share-locked, so changes of one request queue behind
  *   each other and the stop either committed first or waits.
+ * - Who may cancel a request or reassign its steps (greenlight_manager_refusal): its requester or an
+ *   admin; anyone else is refused (403) before the guard, whatever the request's status.
  * - Create: refused while the emergency stop is on (the org row is share-locked by the insert). An
  *   idempotency key already used in the org makes no second request (the handler replays the first).
  * - Who may decide (greenlight_step_access): a viewer never. Without steps, any approver, admin or
@@ -97,6 +99,9 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
       return notFound(onStep ? 'step' : 'approval request');
     case 'EMERGENCY_STOP':
       return emergencyStop();
+    case 'FORBIDDEN':
+      // Someone else's request (greenlight_require_manager), in the words viewer_can showed beforehand.
+      return new ApiError('FORBIDDEN', 'only the requester of this request or an admin can do this', said);
     case 'INVALID_STATUS':
       if (onStep) return new ApiError('INVALID_STATUS', `step is already ${detail.status}`, { reason: 'not_pending', status: detail.status });
       return detail.status
@@ -182,6 +187,20 @@ export async function lockPending(tx: Queryable, orgId: string, approvalId: stri
   } catch (err) {
     throw refusal(err, 'decided') ?? err;
   }
+}
+
+/**
+ * The guard of a change only the request's requester or an admin may make (reassigning a step):
+ * greenlight_require_manager refuses anyone else (403, before the request's status is looked at),
+ * then greenlight_lock_pending. viewer_can shows the same rule beforehand.
+ */
+export async function lockPendingAsManager(tx: Queryable, caller: Caller, approvalId: string, change: 'reassign'): Promise<ApprovalRow> {
+  try {
+    await tx.query('SELECT greenlight_require_manager($1, $2, $3, $4, $5, $6)', [caller.org.id, approvalId, caller.principal.type, caller.principal.id, caller.user?.role ?? null, change]);
+  } catch (err) {
+    throw refusal(err, 'decided') ?? err;
+  }
+  return lockPending(tx, caller.org.id, approvalId);
 }
 
 // ——— vote and step vote —————————————————————————————————————————————————————————————————————————————
@@ -311,6 +330,7 @@ export async function cancel(db: Database, caller: Caller, approvalId: string): 
     actor_type: caller.principal.type,
     actor_id: caller.principal.id,
     actor_name: wellFormed(caller.principal.name),
+    actor_role: caller.user?.role ?? null,
   };
   let r: { approval: Record<string, unknown>; event_id: string };
   try {

@@ -1,7 +1,8 @@
 /**
  * The steps of a pending request, configured or reassigned: both behind the guard of a vote
- * (lockPending), each one transaction. Who may (the requester or an admin) is the route table's
- * ownership rule, checked by the router before these run.
+ * (lockPending), each one transaction. Who may configure them (the requester or an admin) is the route
+ * table's ownership rule, checked by the router; who may reassign one is the request's rule
+ * (greenlight_manager_refusal, shown as viewer_can.reassign), checked here by lockPendingAsManager.
  */
 import type { ConfigureStepsBody, ReassignStepBody, Step } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
@@ -11,7 +12,7 @@ import { actorOf as auditActor, recordAudit } from '../audit.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { approverIssues } from '../approvers.ts';
 import { wellFormed } from '../text.ts';
-import { lockPending } from './state-machine.ts';
+import { lockPending, lockPendingAsManager } from './state-machine.ts';
 
 /**
  * Replaces the step configuration of a pending request in one transaction. The request row is locked
@@ -111,8 +112,8 @@ type Found = StepRow & { approver_ids_raw: string[]; team_ids_raw: string[]; app
 /**
  * Makes a pending step ask other people or teams, in one transaction behind the same guard as a vote
  * (the request locked, pending, not expired, no emergency stop), so a vote and a reassignment of one
- * request queue behind each other. Who may (the requester or an admin) is the route's ownership rule,
- * checked by the router. Votes already cast on the step stay and count towards its quorum.
+ * request queue behind each other. Who may (the requester or an admin) is the request's rule
+ * (greenlight_manager_refusal), checked before the guard. Votes already cast on the step stay and count towards its quorum.
  */
 export async function reassignApprovalStep(
   db: Database,
@@ -123,7 +124,7 @@ export async function reassignApprovalStep(
   options: { notify?: boolean } = {},
 ): Promise<Step> {
   const row = await db.transaction(async (tx) => {
-    const a = await lockPending(tx, auth.org.id, approvalId);
+    const a = await lockPendingAsManager(tx, auth, approvalId, 'reassign');
     if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
     const { rows: found } = await tx.query<Found>(
       `SELECT ${STEP_COLUMNS}, s.approver_ids AS approver_ids_raw, s.team_ids AS team_ids_raw,

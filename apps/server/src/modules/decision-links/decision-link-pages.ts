@@ -7,7 +7,7 @@ import { DECISION_LINK_PATH } from '../../channels/email/email-channel.ts';
 // The email's rendering: the page, like the email, shows nothing from the request that links or loads.
 import { descriptionHtml } from '../../channels/email/email-markdown.ts';
 import type { ApprovalRow } from '../../core/approval-record.ts';
-import { viewerCan } from '../../core/approvals/index.ts';
+import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
 import { checkConfirmationCsrf, issueConfirmationCsrf, type CsrfCheck } from './confirmation-csrf.ts';
@@ -158,7 +158,7 @@ async function holderRefusal(deps: AppDeps, link: { org_id: string; approval_id:
   const { rows } = await deps.db.query<{ role: 'admin' | 'approver' | 'viewer' }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [link.org_id, link.user_id]);
   const role = rows[0]?.role;
   if (!role) return null;
-  const can = await viewerCan(deps.db, { principal: { type: 'user', id: link.user_id }, user: { id: link.user_id, role }, scopes: ['approvals:write'] }, link.approval_id);
+  const can = await viewerCan(deps.db, personAsker(link.user_id, role), link.approval_id);
   const may = link.decision === 'approve' ? can?.decide.approve : can?.decide;
   return may && !may.allowed ? (may.reason ?? null) : null;
 }

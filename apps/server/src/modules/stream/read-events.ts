@@ -4,6 +4,7 @@ import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/appro
 import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
 import { toWebhookPayload } from '../../channels/webhook/payload.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
+import { withViewerCan, type Asker } from '../../core/approvals/index.ts';
 
 export type { EventRow };
 
@@ -97,9 +98,11 @@ export async function positionOf(db: Queryable, orgId: string, eventId: string):
 
 /**
  * The same JSON a subscription receives for the event (contract `WebhookPayload`), its `approval`
- * being the request as it is now, as `viewer` may see it. One query loads the requests of a whole batch.
+ * being the request as it is now, as `viewer` may see it, with what `viewer` may do with it
+ * (`viewer_can`). Two queries serve a whole batch, however many events and requests it holds: one
+ * loads the requests, one asks the rules about all of them.
  */
-export async function toPayloads(db: Queryable, orgId: string, events: EventRow[], viewer: Viewer): Promise<WebhookPayload[]> {
+export async function toPayloads(db: Queryable, orgId: string, events: EventRow[], viewer: Viewer & Asker): Promise<WebhookPayload[]> {
   const ids = [...new Set(events.map((e) => e.approval_id).filter((id): id is string => id !== null))];
   const approvals = new Map<string, Approval>();
   if (ids.length > 0) {
@@ -107,7 +110,8 @@ export async function toPayloads(db: Queryable, orgId: string, events: EventRow[
       `SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.org_id = $1 AND a.id = ANY ($2::uuid[])`,
       [orgId, ids],
     );
-    for (const r of rows) approvals.set(r.id, forViewer(viewer, toApproval(r)));
+    const shown = await withViewerCan(db, viewer, rows.map((r) => forViewer(viewer, toApproval(r))));
+    for (const a of shown) approvals.set(a.id, a);
   }
   return events.map((e) => toWebhookPayload(e, e.approval_id ? (approvals.get(e.approval_id) ?? null) : null));
 }

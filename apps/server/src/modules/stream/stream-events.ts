@@ -7,6 +7,7 @@ import type { AppDeps } from '../../context.ts';
 import type { Wakeup } from '../../events/event-bus.ts';
 import { currentPosition, positionOf, readEvents, toPayloads, type EventPosition } from './read-events.ts';
 import type { Viewer } from '../../core/approval-view.ts';
+import type { Asker } from '../../core/approvals/index.ts';
 
 export const STREAM_BATCH = 200;
 const HEARTBEAT_MS = EVENT_STREAM_HEARTBEAT_SECONDS * 1000;
@@ -16,7 +17,8 @@ export const STREAM_RECHECK_MS = 5_000;
 interface StreamContext {
   deps: AppDeps;
   orgId: string;
-  viewer: Viewer;
+  /** The stream's holder: who each request is shown to, and whose `viewer_can` it carries. */
+  viewer: Viewer & Asker;
   cursor: EventPosition;
   wakeup: Wakeup;
   stop: AbortSignal;

@@ -3,6 +3,7 @@ import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
+import { oneWithViewerCan } from '../../core/approvals/index.ts';
 import { notePollWait } from '../../jobs/waiter-probes.ts';
 
 /**
@@ -36,7 +37,8 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
       // Still pending when the client left or the server is shutting down: answer what there is.
       const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
       if (row.status !== 'pending' || stop) {
-        return { status: 200, body: { ...forViewer(auth, toApproval(row)), timed_out: row.status === 'pending' } };
+        // What the caller may do is read once, for the answer: not on every wake-up of the wait.
+        return { status: 200, body: { ...(await oneWithViewerCan(deps.db, auth, forViewer(auth, toApproval(row)))), timed_out: row.status === 'pending' } };
       }
       await wakeup.next(Math.min(remaining, WAIT_RECHECK_MS), signal);
     }

@@ -3,7 +3,10 @@
 -- emergency stop either committed before it or waits for it. One statement: the request and its
 -- `approval.cancelled` event (and, through the fan-out trigger, its callback) commit together.
 --
--- p_cancel (JSON): org, approval, actor_type, actor_id, actor_name.
+-- Only the requester or an admin may (greenlight_require_manager, the rule viewer_can.cancel shows).
+--
+-- p_cancel (JSON): org, approval, actor_type, actor_id, actor_name, actor_role (the role of the person
+-- acting; null for an API key).
 CREATE OR REPLACE FUNCTION greenlight_cancel(p_cancel jsonb)
 RETURNS TABLE (approval json, event_id text) LANGUAGE plpgsql AS $$
 DECLARE
@@ -11,7 +14,8 @@ DECLARE
   a approvals;
   ev_id bigint;
 BEGIN
-  SELECT * INTO v FROM jsonb_to_record(p_cancel) AS x(org uuid, approval uuid, actor_type text, actor_id uuid, actor_name text);
+  SELECT * INTO v FROM jsonb_to_record(p_cancel) AS x(org uuid, approval uuid, actor_type text, actor_id uuid, actor_name text, actor_role text);
+  PERFORM greenlight_require_manager(v.org, v.approval, v.actor_type, v.actor_id, v.actor_role, 'cancel');
   a := greenlight_lock_pending(v.org, v.approval);
   UPDATE approvals ap SET status = 'cancelled', cancelled_at = now(), updated_at = now()
    WHERE ap.id = a.id

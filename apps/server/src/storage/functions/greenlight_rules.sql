@@ -197,11 +197,40 @@ CREATE OR REPLACE FUNCTION greenlight_waiting_for(p_approval uuid) RETURNS text 
     ) w
 $$;
 
+-- Who may cancel a request or reassign its steps: its requester (the principal that created it) or an
+-- admin (p_role). Null when `p_principal` may; otherwise the refusal in words. `p_change`: 'cancel' or
+-- 'reassign'. greenlight_viewer_can shows it beforehand; greenlight_require_manager enforces it.
+CREATE OR REPLACE FUNCTION greenlight_manager_refusal(p_approval approvals, p_principal_type text, p_principal_id uuid, p_role text, p_change text)
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+    WHEN p_role IS NOT DISTINCT FROM 'admin' THEN NULL
+    WHEN (p_approval).requested_by_type = p_principal_type AND (p_approval).requested_by_id = p_principal_id THEN NULL
+    WHEN p_change = 'cancel' THEN 'Only the requester or an admin can cancel this'
+    ELSE 'Only the requester or an admin can reassign its steps' END
+$$;
+
+-- The transitions' check of greenlight_manager_refusal (cancel, reassign a step): raises GL001
+-- FORBIDDEN with the refusal's words as `text`. Called before the guard (greenlight_lock_pending), so
+-- someone else's request is refused as such whatever its status; who requested a request never changes,
+-- so reading it before the lock decides nothing stale. A request not in the org passes, for the guard's 404.
+CREATE OR REPLACE FUNCTION greenlight_require_manager(p_org uuid, p_approval uuid, p_principal_type text, p_principal_id uuid, p_role text, p_change text)
+RETURNS void LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  refused text;
+BEGIN
+  SELECT greenlight_manager_refusal(ap, p_principal_type, p_principal_id, p_role, p_change) INTO refused
+    FROM approvals ap WHERE ap.id = p_approval AND ap.org_id IS NOT DISTINCT FROM p_org;
+  IF refused IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'FORBIDDEN', DETAIL = jsonb_build_object('subject', 'approval', 'text', refused)::text;
+  END IF;
+END
+$$;
+
 -- What a viewer may do with a request, each as {"allowed": bool, "reason": text when not}:
 -- decide (with `steps`, the ids of the steps they may vote on, and `approve`: whether the decision
 -- may be an approval), cancel, revoke, reassign, comment. It restates no rule: the refusals are those
--- of greenlight_decide, the routes' authorization (role, scope, emergency stop, the requester-or-admin
--- ownership of cancel and reassign), the guard (greenlight_lock_pending), revoke (core/state-machine.ts),
+-- of greenlight_decide, the routes' authorization (role, scope, emergency stop), who may cancel and
+-- reassign (greenlight_manager_refusal), the guard (greenlight_lock_pending), revoke (core/state-machine.ts),
 -- and greenlight_decide takes the text of its refusals from here. Null when the request does not exist.
 --
 -- p_principal_type / p_principal_id: who acts (a person, or a connection); p_user and p_role: the
@@ -302,11 +331,9 @@ BEGIN
     approve_reason := decide_reason;
   END IF;
 
-  -- cancel and reassign: the requester or an admin, while pending (the route's ownership rule and the guard)
-  cancel_reason := coalesce(closed, write_refused,
-    CASE WHEN NOT own AND NOT admin THEN 'Only the requester or an admin can cancel this' END);
-  reassign_reason := coalesce(closed, write_refused,
-    CASE WHEN NOT own AND NOT admin THEN 'Only the requester or an admin can reassign its steps' END,
+  -- cancel and reassign: the requester or an admin (greenlight_manager_refusal), while pending (the guard)
+  cancel_reason := coalesce(closed, write_refused, greenlight_manager_refusal(a, p_principal_type, p_principal_id, p_role, 'cancel'));
+  reassign_reason := coalesce(closed, write_refused, greenlight_manager_refusal(a, p_principal_type, p_principal_id, p_role, 'reassign'),
     CASE WHEN NOT EXISTS (SELECT 1 FROM approval_steps st WHERE st.approval_id = a.id AND st.status = 'pending') THEN 'No step waits to be reassigned' END);
 
   -- revoke: an approver whose approving vote is on it, or an admin; within the window, before any receipt

@@ -287,7 +287,7 @@ export interface components {
             id: string;
             name?: string;
         } | null;
-        /** @description What the caller may do with the request (absent in callbacks and subscription deliveries) */
+        /** @description What the caller may do with the request: on every answer, a long poll (`/wait`) and the event stream (`/events`, for the stream's holder) included; absent in callbacks and subscription deliveries */
         ViewerCan: {
             /** @description Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text` */
             decide: components["schemas"]["ViewerPermission"] & {

@@ -64,7 +64,7 @@ class Calls:
     def cancel_approval(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Approval]:
         """Cancel a pending request.
 
-        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+        Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.cancel`) · refused during the emergency stop.
 
         `DELETE /api/v1/approvals/{id}` (`cancelApproval`).
         """
@@ -114,7 +114,7 @@ class Calls:
     def wait_for_approval(config: Config, id: str, *, timeout: Optional[int] = None, request_timeout: Optional[float] = None) -> Flow[models.WaitResult]:
         """Wait for a decision (long poll).
 
-        Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, whichever server process recorded it. One call counts as one request against the rate limit. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+        Answers as soon as the request leaves `pending` (at once if it already has), or after `timeout` seconds with the request still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, whichever server process recorded it. One call counts as one request against the rate limit. Like every answer, it carries `viewer_can`: what the caller may do with the request now. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
 
         `GET /api/v1/approvals/{id}/wait` (`waitForApproval`).
         """
@@ -124,7 +124,7 @@ class Calls:
     def stream_events(config: Config, *, last_event_id: Optional[str] = None, request_timeout: Optional[float] = None) -> Stream[models.WebhookPayload]:
         """Stream the organization's events (Server-Sent Events).
 
-        Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+        Every event of your organization, live, as Server-Sent Events: `id: <event id>`, `event: <event type>`, `data: <one line of JSON>`; the JSON is the same `WebhookPayload` that subscriptions receive, its `approval` being the request as it is when the event is sent, with `viewer_can`: what the stream's holder may do with it then. Without a cursor the stream starts now. To resume, send the last id received as the `Last-Event-ID` header (EventSource does so when it reconnects) or as `last_event_id`: every event after it is replayed, then the stream goes live; no event is skipped or repeated, even when concurrent transactions commit out of order. Events come in the order their transactions wrote them, which is id order except between concurrent transactions, so resume with the last id received rather than the highest; an event is sent once every transaction older than its own has ended. A comment line (`: keep-alive`) is sent every 15 s so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, `approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
 
         `GET /api/v1/events` (`streamEvents`).
         """
@@ -344,7 +344,7 @@ class Calls:
     def reassign_step(config: Config, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Step]:
         """Reassign a pending step to other people or teams.
 
-        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin · refused during the emergency stop.
+        The requester or an admin (others: 403). The step must be pending (409 INVALID_STATUS). It asks the people and teams given from then on, with `quorum` (default: its current one); votes already cast on it stay and count, so a quorum they already meet is refused. A step of a flow run can be reassigned too (the flow itself is unchanged). One transaction: a `step.reassigned` event and an audit entry. Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · its requester or an admin (`viewer_can.reassign`) · refused during the emergency stop.
 
         `POST /api/v1/approvals/{id}/steps/{stepId}/reassign` (`reassignStep`).
         """

@@ -197,7 +197,7 @@ class Waiter(TypedDict):
 
 
 class ViewerCan(TypedDict):
-    """What the caller may do with the request (absent in callbacks and subscription deliveries)"""
+    """What the caller may do with the request: on every answer, a long poll (`/wait`) and the event stream (`/events`, for the stream's holder) included; absent in callbacks and subscription deliveries"""
     #: Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text`
     decide: ViewerCanDecide
     cancel: ViewerPermission
