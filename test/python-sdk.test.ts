@@ -64,6 +64,26 @@ function collect(python: string): string[] {
   return ids;
 }
 
+/** mypy --strict over the package and its examples, as a child process: answers its exit code and output. */
+function typeCheckPackage(python: string, present: boolean): Promise<{ code: number | null; output: string }> {
+  if (!present) return Promise.resolve({ code: null, output: 'no mypy (Debian: python3-mypy)' });
+  const cacheDir = mkdtempSync(join(tmpdir(), 'greenlight-mypy-'));
+  const child = spawn(python, ['-m', 'mypy', '--python-version', '3.10', '--strict', '--cache-dir', cacheDir, 'src/greenlight', 'examples'], {
+    cwd: PACKAGE_DIR,
+    env: { ...pythonEnv(), MYPYPATH: SOURCES },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      rmSync(cacheDir, { recursive: true, force: true });
+      resolve({ code, output });
+    }),
+  );
+}
+
 interface Report {
   exit_status: number;
   tests: Record<string, { outcome: 'passed' | 'failed' | 'skipped'; message: string }>;
@@ -85,6 +105,8 @@ if ('reason' in found) {
 } else {
   const { python } = found;
   const ids = collect(python);
+  const mypy = hasModule(python, 'mypy');
+  let typeCheck: Promise<{ code: number | null; output: string }> = Promise.resolve({ code: null, output: 'mypy was not started' });
 
   describe('the Python SDK against the real server (pytest)', () => {
     let storage: ProcessStorage;
@@ -110,6 +132,7 @@ if ('reason' in found) {
     };
 
     beforeAll(async () => {
+      typeCheck = typeCheckPackage(python, mypy);
       storage = await processStorage('python-sdk', async (db) => {
         const org = await seedOrg(db, 'Python SDK');
         keys.requester = org.key;
@@ -174,26 +197,14 @@ if ('reason' in found) {
     });
 
     // The package promises types (py.typed): they hold under mypy --strict for the oldest Python it supports.
-    const mypy = hasModule(python, 'mypy');
+    // mypy was started beside pytest (in beforeAll): a minute or two of its own, overlapped with the suite.
     it.skipIf(!mypy && !IN_CI)(
       `the package and its examples type-check with mypy --strict for Python 3.10${mypy || IN_CI ? '' : ' (skipped: no mypy; Debian: python3-mypy)'}`,
-      () => {
-        const cacheDir = mkdtempSync(join(tmpdir(), 'greenlight-mypy-'));
-        try {
-          execFileSync(python, ['-m', 'mypy', '--python-version', '3.10', '--strict', '--cache-dir', cacheDir, 'src/greenlight', 'examples'], {
-            cwd: PACKAGE_DIR,
-            env: { ...pythonEnv(), MYPYPATH: SOURCES },
-            encoding: 'utf8',
-            stdio: 'pipe',
-          });
-        } catch (err) {
-          const e = err as { stdout?: string; stderr?: string; message: string };
-          throw new Error(`mypy found errors:\n${e.stdout || ''}${e.stderr || e.message}`);
-        } finally {
-          rmSync(cacheDir, { recursive: true, force: true });
-        }
+      async () => {
+        const result = await typeCheck;
+        if (result.code !== 0) throw new Error(`mypy found errors (exit ${result.code}):\n${result.output}`);
       },
-      120_000,
+      600_000,
     );
 
     it('pytest ran exactly the collected tests and exited 0', () => {
