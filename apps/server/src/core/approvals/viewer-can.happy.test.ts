@@ -156,6 +156,24 @@ describe('viewer_can on lists', () => {
     expect(inbox.map((a) => [a.id, a.viewer_can.decide.allowed])).toEqual([[asked.id, true]]);
   });
 
+  it('under admin_only the inbox asks the admins, with and without steps, and no approver: who is asked agrees with who may decide', async () => {
+    const seed = await seedOrg(server.db);
+    const [bob, ann] = [await seed.addUser('approver'), await seed.addUser('approver')];
+    await server.db.query(`UPDATE orgs SET resolve_policy = 'admin_only' WHERE id = $1`, [seed.org.id]);
+    const plain = await createRequest(server, seed.key);
+    const stepped = await requestAsking(server, seed.key, bob.id);
+    const inboxOf = async (who: SignedIn) =>
+      ((await who.http().get('/api/v1/approvals?assigned=me').expect(200)).body.data as { id: string; viewer_can: ViewerCan }[])
+        .filter((a) => a.id === plain.id || a.id === stepped.id)
+        .map((a) => [a.id, a.viewer_can.decide.allowed]);
+    const admin = await sessionOf(server, seed, seed.admin);
+    expect((await inboxOf(admin)).sort()).toEqual([[plain.id, true], [stepped.id, true]].sort());
+    expect(await inboxOf(await sessionOf(server, seed, bob))).toEqual([]);
+    expect(await inboxOf(await sessionOf(server, seed, ann))).toEqual([]);
+    const asked = await server.db.query<{ user_id: string; step_order: number }>('SELECT user_id, step_order FROM greenlight_asked_now($1)', [stepped.id]);
+    expect(asked.rows).toEqual([{ user_id: seed.admin.id, step_order: 1 }]);
+  });
+
   it('each request a batch decision recorded carries what the caller may do next', async () => {
     const seed = await seedOrg(server.db);
     const ann = await seed.addUser('approver');

@@ -59,14 +59,17 @@ function assignedConditions(orgParam: string, assigned: 'me' | 'my_teams', who: 
                 WHERE s.team_ids && ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ${u}))`,
     ];
   }
-  // Candidates only: whose assignments may come to the lister (their own, and those of whoever they may stand in for).
+  // Candidates only: whose assignments may come to the lister (their own, and those of whoever they may
+  // stand in for; every request, for an admin of an org where only admins decide). The rule judges them.
   const people = `ARRAY(SELECT ${u} UNION SELECT d.user_id FROM delegations d WHERE d.org_id = ${o} AND d.delegate_id = ${u})`;
   const teams = `ARRAY(SELECT tm.team_id FROM team_members tm WHERE tm.org_id = ${o} AND tm.user_id = ANY(${people}))`;
   return [
     `a.status = 'pending'`,
     `(a.id IN (SELECT s.approval_id FROM approval_steps s
                 WHERE s.org_id = ${o} AND s.status = 'pending' AND (s.approver_ids && ${people} OR s.team_ids && ${teams}))
-      OR (${who.decides ? 'true' : 'false'} AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)))`,
+      OR (${who.decides ? 'true' : 'false'} AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id))
+      OR EXISTS (SELECT 1 FROM orgs og JOIN memberships m ON m.org_id = og.id
+                  WHERE og.id = ${o} AND og.resolve_policy = 'admin_only' AND m.user_id = ${u} AND m.role = 'admin'))`,
     askedNowAndNotVotedSql('a.id', u),
   ];
 }

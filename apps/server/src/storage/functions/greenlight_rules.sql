@@ -112,25 +112,42 @@ $$;
 
 -- Who is asked to decide a pending request now, one row per person and active step (`step_order` 0
 -- for a request without steps): the people its active steps ask (greenlight_step_asked: teams as they
--- are now, each as whoever stands in for them), or without steps greenlight_org_deciders. Never the
--- person who asked for it, nor anyone only standing in for them (they may not approve it). Voting
--- does not take anyone off: whom to remind is narrower (notify/who-is-told.ts). `p_only` limits the
--- answer to one person (the reviewer's inbox asks about its reader).
+-- are now, each as whoever stands in for them), or without steps greenlight_org_deciders. In an org
+-- whose `resolve_policy` is `admin_only`, its admins who are not away, for each active step, and
+-- nobody else (greenlight_step_access: nobody else may decide). Never the person who asked for it, nor
+-- anyone only standing in for them (they may not approve it). Voting does not take anyone off: whom to
+-- remind is narrower (notify/who-is-told.ts). `p_only` limits the answer to one person (the reviewer's
+-- inbox asks about its reader).
 CREATE OR REPLACE FUNCTION greenlight_asked_now(p_approval uuid, p_only uuid DEFAULT NULL)
 RETURNS TABLE (user_id uuid, on_behalf_of uuid, step_order integer) LANGUAGE sql STABLE AS $$
   WITH a AS (
-    SELECT ap.id, ap.org_id, greenlight_requester_person(ap.requested_by_type, ap.requested_by_id) AS requester
-      FROM approvals ap WHERE ap.id = p_approval AND ap.status = 'pending'
+    SELECT ap.id, ap.org_id, greenlight_requester_person(ap.requested_by_type, ap.requested_by_id) AS requester,
+           o.resolve_policy = 'admin_only' AS admin_only
+      FROM approvals ap JOIN orgs o ON o.id = ap.org_id
+     WHERE ap.id = p_approval AND ap.status = 'pending'
   )
   SELECT x.user_id, x.on_behalf_of, s.step_order
     FROM a, LATERAL greenlight_active_steps(a.id) s, LATERAL greenlight_step_asked(s) x
-   WHERE x.user_id IS DISTINCT FROM a.requester AND (x.on_behalf_of IS NULL OR x.on_behalf_of IS DISTINCT FROM a.requester)
+   WHERE NOT a.admin_only
+     AND x.user_id IS DISTINCT FROM a.requester AND (x.on_behalf_of IS NULL OR x.on_behalf_of IS DISTINCT FROM a.requester)
      AND (p_only IS NULL OR x.user_id = p_only)
   UNION ALL
   SELECT d.user_id, NULL::uuid, 0
     FROM a, LATERAL greenlight_org_deciders(a.org_id) AS d (user_id)
-   WHERE d.user_id IS DISTINCT FROM a.requester AND (p_only IS NULL OR d.user_id = p_only)
+   WHERE NOT a.admin_only
+     AND d.user_id IS DISTINCT FROM a.requester AND (p_only IS NULL OR d.user_id = p_only)
      AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
+  UNION ALL
+  SELECT m.user_id, NULL::uuid, o.step_order
+    FROM a
+    CROSS JOIN LATERAL (
+      SELECT s.step_order FROM greenlight_active_steps(a.id) s
+      UNION ALL
+      SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)
+    ) o
+    JOIN memberships m ON m.org_id = a.org_id AND m.role = 'admin'
+   WHERE a.admin_only AND greenlight_stand_in(a.org_id, m.user_id) = m.user_id
+     AND m.user_id IS DISTINCT FROM a.requester AND (p_only IS NULL OR m.user_id = p_only)
 $$;
 
 -- Whether a principal (or the person behind it: their OAuth grant counts as themselves) cast an
