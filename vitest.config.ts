@@ -48,6 +48,8 @@ const slowEndToEndTests = ['test/npm-pack.test.ts', 'test/python-sdk.test.ts', '
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
 /** One migrated PGlite cluster per run, which every test database on PGlite starts from. */
 const PGLITE_TEMPLATE = 'apps/server/src/testing/pglite-template.ts';
+/** The `greenlight` command line bundled once per run, which the CLI's tests start (instead of tsx each time). */
+const CLI_BUNDLE = 'apps/server/src/testing/cli-bundle.ts';
 
 export default defineConfig({
   test: {
@@ -70,7 +72,7 @@ export default defineConfig({
           name: 'packages',
           include: ['packages/client/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
           // The command line's and the MCP server's tests run a real server (@greenlight/server/testing).
-          globalSetup: postgres ? [] : [PGLITE_TEMPLATE],
+          globalSetup: [CLI_BUNDLE, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
       },
       {
