@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { signedIn, type SignedIn } from '../testing/session.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
-import { mailConfig } from '../testing/mail-world.ts';
+import { mailConfig, notificationsSettled } from '../testing/mail-world.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import type { Database } from '../storage/database.ts';
 import { fireDueTimers } from '../jobs/timers.ts';
@@ -80,18 +80,6 @@ async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise
   throw new Error('timed out');
 }
 
-/**
- * Settles once nothing queued for the request is left to send: every reminder and escalation its
- * timers queued has been handed to the SMTP server. A timer queues its message in the transaction
- * that fires it, under a key of that timer: fired twice, it still queues one.
- */
-async function settled(approvalId: string): Promise<void> {
-  await until(async () => {
-    const { rows } = await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE approval_id = $1 AND status IN ('pending', 'delivering')`, [approvalId]);
-    return rows[0]!.n === 0;
-  });
-}
-
 const reminders = (address: string) => smtp.to(address).filter((m) => m.subject.includes('Reminder'));
 const requests = (address: string) => smtp.to(address).filter((m) => !m.subject.includes('Reminder'));
 
@@ -116,8 +104,9 @@ it('a waiting step reminds its approver every second at most twice, then escalat
   await until(async () => (await timersOf(a.id)).filter((t) => t.fired).length === 3);
   await smtp.until(() => requests(bob.user.email).length === 1 && reminders(alice.user.email).length === 2);
   // Every timer has fired (a third reminder would be a row below, written when the second fired) and
-  // what they queued has been sent: nothing more can come.
-  await settled(a.id);
+  // what they queued has been sent: nothing more can come. A timer queues its message under a key of
+  // its own, in the transaction that fires it: fired twice, it still queues one.
+  await notificationsSettled(server, a.id);
   expect(reminders(alice.user.email)).toHaveLength(2);
   expect(requests(bob.user.email)).toHaveLength(1);
   expect(reminders(bob.user.email)).toHaveLength(0);
@@ -160,8 +149,8 @@ it('no reminder or escalation fires after the decision: its timers are cancelled
     { kind: 'remind', seq: 1, fired: false, cancelled: true, outcome: expect.stringMatching(/^(step|request) rejected$/) },
   ]);
   await until(async () => (await timersOf(control.id)).filter((t) => t.fired).length === 2);
-  await settled(control.id);
-  await settled(a.id);
+  await notificationsSettled(server, control.id);
+  await notificationsSettled(server, a.id);
   expect(reminders(alice.user.email).filter((m) => m.subject.endsWith(': Still waiting')).length).toBeGreaterThanOrEqual(1);
   expect(reminders(alice.user.email).filter((m) => m.subject.endsWith(': Decided'))).toHaveLength(0);
   expect(smtp.to(seed.admin.email).filter((m) => m.subject.endsWith(': Decided'))).toHaveLength(0);
@@ -183,7 +172,7 @@ it('a cancelled request and one without steps: the org default reminds everyone 
   await smtp.until(() => aboutA(alice.email).length >= 1 && aboutA(seed.admin.email).length >= 1);
   await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(200);
   // A message already being handed to the SMTP server when the request was cancelled may still land.
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   const after = aboutA(alice.email).length;
   const rows = await timersOf(a.id);
   expect(rows.filter((t) => !t.fired).every((t) => t.cancelled && t.outcome === 'request cancelled')).toBe(true);
@@ -191,8 +180,8 @@ it('a cancelled request and one without steps: the org default reminds everyone 
   // cancelled one's next would have.
   const control = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'Control' })).expect(201)).body as { id: string };
   await until(async () => (await timersOf(control.id)).some((t) => t.fired));
-  await settled(control.id);
-  await settled(a.id);
+  await notificationsSettled(server, control.id);
+  await notificationsSettled(server, a.id);
   expect(reminders(alice.email).filter((m) => m.subject.endsWith(': Control')).length).toBeGreaterThanOrEqual(1);
   // A reminder queued just before the cancellation is not sent after it (the request is no longer pending).
   expect(aboutA(alice.email).length).toBe(after);
@@ -232,8 +221,8 @@ it("a routed request follows its rule's policy: the rule's reminders for its app
   // No third reminder to alice nor second to carol is due: a next one is a row written when the last fired.
   expect((await timersOf(deploy.id)).map((t) => t.outcome)).toEqual(['reminder queued', 'reminder queued']);
   expect((await timersOf(invoice.id)).map((t) => t.outcome)).toEqual(['reminder queued']);
-  await settled(deploy.id);
-  await settled(invoice.id);
+  await notificationsSettled(server, deploy.id);
+  await notificationsSettled(server, invoice.id);
   expect(reminders(alice.user.email)).toHaveLength(2);
   expect(reminders(carol.user.email)).toHaveLength(1);
 });
@@ -254,8 +243,8 @@ it('an escalation to a team, or to the next level (the admins): the newly asked 
   await smtp.until(() => about(bob.email, 'To the team').length === 1 && about(carol.email, 'To the team').length === 1 && about(seed.admin.email, 'To the admins').length === 1);
   const firedOnce = async (id: string) => (await timersOf(id)).filter((t) => t.fired).length === 1;
   await until(async () => (await firedOnce(a.id)) && (await firedOnce(b.id)));
-  await settled(a.id);
-  await settled(b.id);
+  await notificationsSettled(server, a.id);
+  await notificationsSettled(server, b.id);
   // Each escalation told only the people it added, once.
   expect(about(bob.email, 'To the team')).toHaveLength(1);
   expect(about(carol.email, 'To the team')).toHaveLength(1);
@@ -295,7 +284,7 @@ it('steps named after the create replace what the request waits on: the replaced
   // Steps named now: bob's step 1. Step 0's timers stop; bob is reminded, alice no longer.
   await server.http(seed.key).post(`/api/v1/approvals/${a.id}/steps`).send({ steps: [{ step_order: 1, approver_id: bob.id }] }).expect(201);
   await smtp.until(() => reminders(bob.email).length >= 2);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   const aliceAfterSteps = reminders(alice.email).length;
   const rows = await server.db.query<{ step_order: number; fired: boolean; outcome: string | null }>(
     'SELECT step_order, fired_at IS NOT NULL AS fired, outcome FROM timers WHERE approval_id = $1 AND cancelled_at IS NULL AND fired_at IS NULL',
@@ -306,12 +295,12 @@ it('steps named after the create replace what the request waits on: the replaced
   // Step 1 replaced again, now asking carol: bob's timers (fired ones too) go with his step, carol's step 1 is reminded.
   await server.http(seed.key).post(`/api/v1/approvals/${a.id}/steps`).send({ steps: [{ step_order: 1, approver_id: carol.id }] }).expect(201);
   await smtp.until(() => reminders(carol.email).length >= 2);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   const bobAfter = reminders(bob.email).length;
   // Carol's next reminder: a second of bob's every-second reminders would have come by then.
   const carolNow = reminders(carol.email).length;
   await smtp.until(() => reminders(carol.email).length > carolNow);
-  await settled(a.id);
+  await notificationsSettled(server, a.id);
   expect(reminders(bob.email)).toHaveLength(bobAfter);
   expect(reminders(alice.email)).toHaveLength(aliceAfterSteps);
   await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(200);
