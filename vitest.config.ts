@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * One run, one summary. The server suite runs on the embedded database (PGlite) by default. With
@@ -37,10 +37,19 @@ const embeddedDatabaseTests = [
   'apps/server/src/http/{auth,fuzz}.security.test.ts',
   'apps/server/src/http/{contract.happy,input-limits.error}.test.ts',
 ];
+/**
+ * The slowest end-to-end runs: what ships, installed and run as a user runs it (npm packs, the Python
+ * SDK under pytest and mypy, the Zapier app under `zapier invoke`, the n8n package in a real n8n) and
+ * the dashboard in Chromium. `pnpm test` leaves them out (project `e2e:slow`); `pnpm test:e2e` runs
+ * them; CI runs everything in one run (`pnpm test:all`).
+ */
+const slowEndToEndTests = ['test/npm-pack.test.ts', 'test/python-sdk.test.ts', 'test/zapier-invoke.test.ts', 'test/n8n-real.test.ts', 'test/web-*.test.ts'];
 /** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
 /** One migrated PGlite cluster per run, which every test database on PGlite starts from. */
 const PGLITE_TEMPLATE = 'apps/server/src/testing/pglite-template.ts';
+/** The `greenlight` command line bundled once per run, which the CLI's tests start (instead of tsx each time). */
+const CLI_BUNDLE = 'apps/server/src/testing/cli-bundle.ts';
 
 export default defineConfig({
   test: {
@@ -63,7 +72,7 @@ export default defineConfig({
           name: 'packages',
           include: ['packages/client/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
           // The command line's and the MCP server's tests run a real server (@greenlight/server/testing).
-          globalSetup: postgres ? [] : [PGLITE_TEMPLATE],
+          globalSetup: [CLI_BUNDLE, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
       },
       {
@@ -102,6 +111,15 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...slowEndToEndTests],
+          globalSetup: [N8N_BUILD, ...(postgres ? [] : [PGLITE_TEMPLATE])],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e:slow',
+          include: slowEndToEndTests,
           globalSetup: [N8N_BUILD, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
       },

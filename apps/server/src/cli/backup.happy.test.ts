@@ -2,22 +2,23 @@
  * The embedded database's backup, taken by the real CLI from a real server process under create load
  * (through the admin socket), restored into a fresh data directory and served again.
  */
+import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, TEST_DATABASE_URL } from '../testing/harness.ts';
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const TSX = join(REPO, 'node_modules/.bin/tsx');
+// tsx as a loader of this process, not its command line (which starts a second node under itself).
+const TSX = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 function greenlight(env: Record<string, string>, cwd: string, ...args: string[]) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(TSX, [MAIN, ...args], { cwd, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...TSX, MAIN, ...args], { cwd, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });

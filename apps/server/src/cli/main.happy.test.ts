@@ -3,12 +3,13 @@
  * on a PGlite data directory with the server down (the CLI opens the directory itself) and with a
  * server running on it (the CLI goes through the admin socket), and on Postgres via DATABASE_URL.
  */
+import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGreenlight, type RunningServer } from '../server.ts';
@@ -16,7 +17,8 @@ import { approvalBody, startTestServer, testConfig, TEST_DATABASE_URL, type Test
 import { captureLogs } from '../testing/capture-logs.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const TSX = join(REPO, 'node_modules/.bin/tsx');
+// tsx as a loader of this process, not its command line (which starts a second node under itself).
+const TSX = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 interface Run {
@@ -28,8 +30,8 @@ interface Run {
 function greenlight(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
-      TSX,
-      [MAIN, ...args],
+      process.execPath,
+      [...TSX, MAIN, ...args],
       { cwd: REPO, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;

@@ -2,11 +2,12 @@
  * `greenlight-admin oauth-client create`: in process (runCli, as the CLI and the admin socket run it) and
  * once as the real child process, whose client then completes the connect flow.
  */
+import { createRequire } from 'node:module';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, testConfig, TEST_DATABASE_URL, type TestServer } from '../testing/harness.ts';
 import { connectInBrowser, pkcePair, TEST_PASSWORD, tokenRequest } from '../testing/oauth.ts';
@@ -17,7 +18,8 @@ import { findActiveClient, secretMatches } from '../modules/oauth/clients.ts';
 import { runCli, type CliContext } from './run-cli.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const TSX = join(REPO, 'node_modules/.bin/tsx');
+// tsx as a loader of this process, not its command line (which starts a second node under itself).
+const TSX = ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const ZAPIER = 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/';
 
@@ -84,7 +86,7 @@ describe('greenlight-admin oauth-client create (in process)', () => {
 
 function greenlight(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, [MAIN, ...args], { cwd: REPO, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...TSX, MAIN, ...args], { cwd: REPO, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });

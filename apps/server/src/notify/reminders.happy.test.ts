@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { signedIn, type SignedIn } from '../testing/session.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
-import { mailConfig } from '../testing/mail-world.ts';
+import { mailConfig, notificationsSettled } from '../testing/mail-world.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import type { Database } from '../storage/database.ts';
 import { fireDueTimers } from '../jobs/timers.ts';
@@ -93,17 +93,20 @@ it('a waiting step reminds its approver every second at most twice, then escalat
     escalate: { after: '4s', to: { user_id: bob.user.id } },
   });
   const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ flow_id: flowId })).expect(201)).body as { id: string };
+  // Before the escalation (due 4 s after the create: asked at once, so a slow machine does not reach it),
+  // bob is not asked and may not decide.
+  const early = await bob.http().patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' });
+  expect(early.status).toBe(403);
   // A new version of the flow without a policy: the run keeps the version it started with.
   await admin.http().patch(`/api/v1/flows/${flowId}`).send({ steps: [{ approvers: { user_ids: [alice.user.id] } }] }).expect(200);
   await smtp.until(() => requests(alice.user.email).length === 1);
-  // Before the escalation, bob is not asked and may not decide.
-  const early = await bob.http().patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' });
-  expect(early.status).toBe(403);
 
   await until(async () => (await timersOf(a.id)).filter((t) => t.fired).length === 3);
   await smtp.until(() => requests(bob.user.email).length === 1 && reminders(alice.user.email).length === 2);
-  // Past every timer's time, with both workers still polling: nothing more.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Every timer has fired (a third reminder would be a row below, written when the second fired) and
+  // what they queued has been sent: nothing more can come. A timer queues its message under a key of
+  // its own, in the transaction that fires it: fired twice, it still queues one.
+  await notificationsSettled(server, a.id);
   expect(reminders(alice.user.email)).toHaveLength(2);
   expect(requests(bob.user.email)).toHaveLength(1);
   expect(reminders(bob.user.email)).toHaveLength(0);
@@ -136,17 +139,23 @@ it('no reminder or escalation fires after the decision: its timers are cancelled
   const admin = await signedIn(server, seed);
   const alice = await signedIn(server, seed, 'approver');
   const flowId = await flowWith(seed, admin, alice.user.id, { remind: { after: '2s', every: '1s', max: 5 }, escalate: { after: '2s', to: 'next_level' } });
-  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ flow_id: flowId })).expect(201)).body as { id: string };
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'Decided', flow_id: flowId })).expect(201)).body as { id: string };
+  // Created after it on the same flow, left waiting: once its timers fire, the decided one's times have passed.
+  const control = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'Still waiting', flow_id: flowId })).expect(201)).body as { id: string };
   await until(async () => (await timersOf(a.id)).length === 2);
   await alice.http().patch(`/api/v1/approvals/${a.id}`).send({ decision: 'reject' }).expect(200);
   expect(await timersOf(a.id)).toEqual([
     { kind: 'escalate', seq: 1, fired: false, cancelled: true, outcome: expect.stringMatching(/^(step|request) rejected$/) },
     { kind: 'remind', seq: 1, fired: false, cancelled: true, outcome: expect.stringMatching(/^(step|request) rejected$/) },
   ]);
-  await new Promise((r) => setTimeout(r, 3000));
-  expect(reminders(alice.user.email)).toHaveLength(0);
-  expect(smtp.to(seed.admin.email)).toHaveLength(0);
+  await until(async () => (await timersOf(control.id)).filter((t) => t.fired).length === 2);
+  await notificationsSettled(server, control.id);
+  await notificationsSettled(server, a.id);
+  expect(reminders(alice.user.email).filter((m) => m.subject.endsWith(': Still waiting')).length).toBeGreaterThanOrEqual(1);
+  expect(reminders(alice.user.email).filter((m) => m.subject.endsWith(': Decided'))).toHaveLength(0);
+  expect(smtp.to(seed.admin.email).filter((m) => m.subject.endsWith(': Decided'))).toHaveLength(0);
   expect((await timersOf(a.id)).every((t) => !t.fired)).toBe(true);
+  await server.http(seed.key).delete(`/api/v1/approvals/${control.id}`).expect(200);
 });
 
 it('a cancelled request and one without steps: the org default reminds everyone asked who has not voted, until it is cancelled', async () => {
@@ -158,17 +167,25 @@ it('a cancelled request and one without steps: the org default reminds everyone 
     .patch('/api/v1/org/notification-defaults')
     .send({ reminder_policy: { remind: { after: '1s', every: '1s', max: 10 } } })
     .expect(200);
-  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
-  await smtp.until(() => reminders(alice.email).length >= 1 && reminders(seed.admin.email).length >= 1);
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'Cancelled' })).expect(201)).body as { id: string };
+  const aboutA = (address: string) => reminders(address).filter((m) => m.subject.endsWith(': Cancelled'));
+  await smtp.until(() => aboutA(alice.email).length >= 1 && aboutA(seed.admin.email).length >= 1);
   await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(200);
   // A message already being handed to the SMTP server when the request was cancelled may still land.
-  await new Promise((r) => setTimeout(r, 300));
-  const after = reminders(alice.email).length;
+  await notificationsSettled(server, a.id);
+  const after = aboutA(alice.email).length;
   const rows = await timersOf(a.id);
   expect(rows.filter((t) => !t.fired).every((t) => t.cancelled && t.outcome === 'request cancelled')).toBe(true);
-  await new Promise((r) => setTimeout(r, 2500));
+  // A request created after the cancellation, on the same default: its first reminder comes after the
+  // cancelled one's next would have.
+  const control = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'Control' })).expect(201)).body as { id: string };
+  await until(async () => (await timersOf(control.id)).some((t) => t.fired));
+  await notificationsSettled(server, control.id);
+  await notificationsSettled(server, a.id);
+  expect(reminders(alice.email).filter((m) => m.subject.endsWith(': Control')).length).toBeGreaterThanOrEqual(1);
   // A reminder queued just before the cancellation is not sent after it (the request is no longer pending).
-  expect(reminders(alice.email).length).toBe(after);
+  expect(aboutA(alice.email).length).toBe(after);
+  await server.http(seed.key).delete(`/api/v1/approvals/${control.id}`).expect(200);
 });
 
 it("a routed request follows its rule's policy: the rule's reminders for its approvers; a flow step without a policy falls back to the org's default", async () => {
@@ -201,10 +218,13 @@ it("a routed request follows its rule's policy: the rule's reminders for its app
 
   // The rule's policy: two reminders to alice. The flow step has none: the org's one reminder to carol.
   await smtp.until(() => reminders(alice.user.email).length === 2 && reminders(carol.user.email).length === 1);
-  await new Promise((r) => setTimeout(r, 1500));
+  // No third reminder to alice nor second to carol is due: a next one is a row written when the last fired.
+  expect((await timersOf(deploy.id)).map((t) => t.outcome)).toEqual(['reminder queued', 'reminder queued']);
+  expect((await timersOf(invoice.id)).map((t) => t.outcome)).toEqual(['reminder queued']);
+  await notificationsSettled(server, deploy.id);
+  await notificationsSettled(server, invoice.id);
   expect(reminders(alice.user.email)).toHaveLength(2);
   expect(reminders(carol.user.email)).toHaveLength(1);
-  expect((await timersOf(deploy.id)).map((t) => t.outcome)).toEqual(['reminder queued', 'reminder queued']);
 });
 
 it('an escalation to a team, or to the next level (the admins): the newly asked are told, may decide, and it is in the trail', async () => {
@@ -223,7 +243,8 @@ it('an escalation to a team, or to the next level (the admins): the newly asked 
   await smtp.until(() => about(bob.email, 'To the team').length === 1 && about(carol.email, 'To the team').length === 1 && about(seed.admin.email, 'To the admins').length === 1);
   const firedOnce = async (id: string) => (await timersOf(id)).filter((t) => t.fired).length === 1;
   await until(async () => (await firedOnce(a.id)) && (await firedOnce(b.id)));
-  await new Promise((r) => setTimeout(r, 1000));
+  await notificationsSettled(server, a.id);
+  await notificationsSettled(server, b.id);
   // Each escalation told only the people it added, once.
   expect(about(bob.email, 'To the team')).toHaveLength(1);
   expect(about(carol.email, 'To the team')).toHaveLength(1);
@@ -263,7 +284,7 @@ it('steps named after the create replace what the request waits on: the replaced
   // Steps named now: bob's step 1. Step 0's timers stop; bob is reminded, alice no longer.
   await server.http(seed.key).post(`/api/v1/approvals/${a.id}/steps`).send({ steps: [{ step_order: 1, approver_id: bob.id }] }).expect(201);
   await smtp.until(() => reminders(bob.email).length >= 2);
-  await new Promise((r) => setTimeout(r, 300));
+  await notificationsSettled(server, a.id);
   const aliceAfterSteps = reminders(alice.email).length;
   const rows = await server.db.query<{ step_order: number; fired: boolean; outcome: string | null }>(
     'SELECT step_order, fired_at IS NOT NULL AS fired, outcome FROM timers WHERE approval_id = $1 AND cancelled_at IS NULL AND fired_at IS NULL',
@@ -274,9 +295,12 @@ it('steps named after the create replace what the request waits on: the replaced
   // Step 1 replaced again, now asking carol: bob's timers (fired ones too) go with his step, carol's step 1 is reminded.
   await server.http(seed.key).post(`/api/v1/approvals/${a.id}/steps`).send({ steps: [{ step_order: 1, approver_id: carol.id }] }).expect(201);
   await smtp.until(() => reminders(carol.email).length >= 2);
-  await new Promise((r) => setTimeout(r, 300));
+  await notificationsSettled(server, a.id);
   const bobAfter = reminders(bob.email).length;
-  await new Promise((r) => setTimeout(r, 2000));
+  // Carol's next reminder: a second of bob's every-second reminders would have come by then.
+  const carolNow = reminders(carol.email).length;
+  await smtp.until(() => reminders(carol.email).length > carolNow);
+  await notificationsSettled(server, a.id);
   expect(reminders(bob.email)).toHaveLength(bobAfter);
   expect(reminders(alice.email)).toHaveLength(aliceAfterSteps);
   await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(200);

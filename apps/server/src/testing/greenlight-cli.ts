@@ -1,6 +1,8 @@
 /**
  * The `greenlight` automation commands as a user runs them: a child process of the SDK package's
- * bin with GREENLIGHT_URL and GREENLIGHT_API_KEY in its environment, from sources through tsx. Tests wait on what the command prints, never on the clock.
+ * bin with GREENLIGHT_URL and GREENLIGHT_API_KEY in its environment: the bundle the run made of its
+ * sources (cli-bundle.ts), or the sources through tsx where no bundle was made. Tests wait on what the
+ * command prints, never on the clock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
 import { cleanEnv } from './spawn-server.ts';
+import { CLI_BUNDLE_ENV } from './cli-bundle.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 export const CLIENT_BIN = fileURLToPath(new URL('../../../../packages/client/src/cli/bin.ts', import.meta.url));
@@ -51,7 +54,8 @@ export function runGreenlight(
   args: string[],
   options: { url: string; apiKey?: string; env?: Record<string, string>; stdin?: string },
 ): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLIENT_BIN, ...args], {
+  const bundle = process.env[CLI_BUNDLE_ENV];
+  const child = spawn(process.execPath, [...(bundle ? [bundle] : ['--import', 'tsx', CLIENT_BIN]), ...args], {
     cwd: REPO,
     env: {
       ...cleanEnv(),

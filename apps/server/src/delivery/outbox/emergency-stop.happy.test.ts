@@ -31,6 +31,15 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The statuses of the request's deliveries, once `done` holds for them (polled). */
+async function statusesOnce(approvalId: string, done: (statuses: string[]) => boolean): Promise<string[]> {
+  for (const end = Date.now() + 10_000; ; await sleep(25)) {
+    const { rows } = await server.db.query<{ status: string }>(`SELECT status FROM deliveries WHERE approval_id = $1 ORDER BY seq`, [approvalId]);
+    const statuses = rows.map((r) => r.status);
+    if (done(statuses) || Date.now() > end) return statuses;
+  }
+}
+
 it('decide, stop, redeliver refused, nothing sent, stop off, the callback arrives once', async () => {
   const seed = await seedOrg(server.db);
   const admin = await signedIn(server, seed);
@@ -41,8 +50,9 @@ it('decide, stop, redeliver refused, nothing sent, stop off, the callback arrive
   const decided = await server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' }).expect(200);
   expect(decided.body.callback_delivered).toBe(false);
   await admin.http().patch('/api/v1/org').send({ emergency_stop: true }).expect(200);
-  // An attempt claimed before the stop committed may still be on its way: let it land.
-  await sleep(200);
+  // An attempt claimed before the stop committed may still be on its way (its row is 'delivering'
+  // until it lands or is given back): let it settle.
+  await statusesOnce(a.id, (statuses) => !statuses.includes('delivering'));
   const before = receiver.received.length;
 
   const { rows: deliveries } = await server.db.query<{ id: string; target: string }>(`SELECT id, kind AS target FROM deliveries WHERE approval_id = $1 ORDER BY seq`, [a.id]);
@@ -56,8 +66,9 @@ it('decide, stop, redeliver refused, nothing sent, stop off, the callback arrive
   await server.http(seed.key).delete(`/api/v1/webhooks/${hook.id}`).expect(503);
   await server.http(seed.key).post('/api/v1/callback-secret/rotate').expect(503);
 
-  // Several retry periods pass: nothing is sent, and nothing is dropped.
-  await sleep(1500);
+  // The held rows are due all along and the workers sweep every 100 ms: six sweeps pass, and nothing
+  // is sent, and nothing is dropped.
+  await sleep(600);
   expect(receiver.received.length).toBe(before);
   const held = await server.db.query<{ status: string }>(`SELECT status FROM deliveries WHERE approval_id = $1`, [a.id]);
   expect(held.rows.map((r) => r.status)).toEqual(['pending', 'pending']);
@@ -65,7 +76,8 @@ it('decide, stop, redeliver refused, nothing sent, stop off, the callback arrive
   accepting = true;
   await admin.http().patch('/api/v1/org').send({ emergency_stop: false }).expect(200);
   await receiver.until(() => receiver.received.filter((r) => r.answered && r.at > 0).length >= before + 2, 10_000);
-  await sleep(700);
+  // Delivered rows are never claimed again: once both are, nothing more can arrive.
+  await statusesOnce(a.id, (statuses) => statuses.every((s) => s === 'delivered'));
   const after = receiver.received.slice(before);
   expect(after.filter((r) => r.headers['webhook-id'] === deliveries.find((d) => d.target === 'callback')!.id)).toHaveLength(1);
   expect(after.filter((r) => r.headers['webhook-id'] === deliveries.find((d) => d.target === 'subscription')!.id)).toHaveLength(1);
