@@ -40,10 +40,23 @@ const embeddedDatabaseTests = [
 /**
  * The slowest end-to-end runs: what ships, installed and run as a user runs it (npm packs, the Python
  * SDK under pytest and mypy, the Zapier app under `zapier invoke`, the n8n package in a real n8n) and
- * the dashboard in Chromium. `pnpm test` leaves them out (project `e2e:slow`); `pnpm test:e2e` runs
- * them; CI runs everything in one run (`pnpm test:all`).
+ * the dashboard in Chromium. `pnpm test` leaves them out (the projects `slow:*`, with processTests);
+ * `pnpm test:e2e` runs them; CI runs everything in one run (`pnpm test:all`).
  */
 const slowEndToEndTests = ['test/npm-pack.test.ts', 'test/python-sdk.test.ts', 'test/zapier-invoke.test.ts', 'test/n8n-real.test.ts', 'test/web-*.test.ts'];
+/**
+ * Durability runs of whole server processes: kill -9 and restart with deliveries and notifications in
+ * flight, SIGTERM under keep-alive load, starts and restarts on a data directory, backups and the admin
+ * command line's own process, the compiled bundle. Each spawns and kills servers for minutes: `pnpm
+ * test` leaves them out with the slow end-to-end runs (`pnpm test:e2e` runs both; CI everything).
+ */
+const processTests = [
+  'apps/server/src/main.happy.test.ts',
+  'apps/server/src/shutdown.happy.test.ts',
+  'apps/server/src/testing/compiled.happy.test.ts',
+  'apps/server/src/cli/{main,backup}.happy.test.ts',
+  'apps/server/src/**/*crash.happy.test.ts',
+];
 /** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
 /** One migrated PGlite cluster per run, which every test database on PGlite starts from. */
@@ -80,6 +93,7 @@ export default defineConfig({
         test: {
           name: 'server:pglite',
           include: postgres ? embeddedDatabaseTests : serverTests,
+          exclude: [...configDefaults.exclude, ...processTests],
           globalSetup: [PGLITE_TEMPLATE],
           env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
         },
@@ -91,6 +105,29 @@ export default defineConfig({
               test: {
                 name: 'server:postgres',
                 include: serverTests,
+                exclude: [...configDefaults.exclude, ...processTests],
+                env: { GREENLIGHT_TEST_DATABASE_URL: postgres },
+              },
+            },
+          ]
+        : []),
+      {
+        extends: true,
+        test: {
+          // Every process test is of the embedded database too: on PGlite always, and on Postgres in CI.
+          name: 'slow:processes',
+          include: processTests,
+          globalSetup: [PGLITE_TEMPLATE],
+          env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
+        },
+      },
+      ...(postgres
+        ? [
+            {
+              extends: true,
+              test: {
+                name: 'slow:processes:postgres',
+                include: processTests,
                 env: { GREENLIGHT_TEST_DATABASE_URL: postgres },
               },
             },
@@ -118,7 +155,7 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'e2e:slow',
+          name: 'slow:e2e',
           include: slowEndToEndTests,
           globalSetup: [N8N_BUILD, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
