@@ -56,6 +56,9 @@ import { dryRunRoutingRules } from './routing/dry-run-routing-rules.ts';
 import { getRoutingRule } from './routing/get-routing-rule.ts';
 import { getRoutingRules } from './routing/get-routing-rules.ts';
 import { putRoutingRules } from './routing/put-routing-rules.ts';
+import { getPolicies } from './policies/get-policies.ts';
+import { putPolicies } from './policies/put-policies.ts';
+import { getPolicySchema } from './policies/get-policy-schema.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -142,6 +145,9 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   dryRunRoutingRules,
   getRoutingRule,
   deleteRoutingRule,
+  getPolicies,
+  putPolicies,
+  getPolicySchema,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

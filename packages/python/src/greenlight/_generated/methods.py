@@ -310,6 +310,24 @@ class SyncOperations:
         """
         return cast("models.RoutingRule", self._invoke("getRoutingRule", params={"id": id}, request_timeout=request_timeout))
 
+    def get_policies(self, *, request_timeout: Optional[float] = None) -> models.PolicySet:
+        """Get the policy set.
+
+        The organization's policies, in Cedar, with their version. Each new request is evaluated against them when it is created: a `forbid` that holds rejects it at once (its `@reason` is the comment), else a `permit` that holds approves it at once, else people are asked as routed. A request of a class in `never_without_person` (by default: critical priority) is never approved by a policy. An auto-decision is a decision like a person's (events, callbacks, waits, receipts, revoke window, audit) with `decided_by_type: "policy"` and `decided_by_policy` naming the policy. What a policy can read: `GET /api/v1/policies/schema`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies` (`getPolicies`).
+        """
+        return cast("models.PolicySet", self._invoke("getPolicies", request_timeout=request_timeout))
+
+    def get_policy_schema(self, *, request_timeout: Optional[float] = None) -> models.PolicySchema:
+        """What a policy can read of a request.
+
+        The Cedar schema every policy set is validated against, and each type's fields in words. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies/schema` (`getPolicySchema`).
+        """
+        return cast("models.PolicySchema", self._invoke("getPolicySchema", request_timeout=request_timeout))
+
     def reassign_step(self, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
         """Reassign a pending step to other people or teams.
 
@@ -616,6 +634,24 @@ class AsyncOperations:
         `GET /api/v1/routing-rules/{id}` (`getRoutingRule`).
         """
         return cast("models.RoutingRule", await self._invoke("getRoutingRule", params={"id": id}, request_timeout=request_timeout))
+
+    async def get_policies(self, *, request_timeout: Optional[float] = None) -> models.PolicySet:
+        """Get the policy set.
+
+        The organization's policies, in Cedar, with their version. Each new request is evaluated against them when it is created: a `forbid` that holds rejects it at once (its `@reason` is the comment), else a `permit` that holds approves it at once, else people are asked as routed. A request of a class in `never_without_person` (by default: critical priority) is never approved by a policy. An auto-decision is a decision like a person's (events, callbacks, waits, receipts, revoke window, audit) with `decided_by_type: "policy"` and `decided_by_policy` naming the policy. What a policy can read: `GET /api/v1/policies/schema`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies` (`getPolicies`).
+        """
+        return cast("models.PolicySet", await self._invoke("getPolicies", request_timeout=request_timeout))
+
+    async def get_policy_schema(self, *, request_timeout: Optional[float] = None) -> models.PolicySchema:
+        """What a policy can read of a request.
+
+        The Cedar schema every policy set is validated against, and each type's fields in words. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies/schema` (`getPolicySchema`).
+        """
+        return cast("models.PolicySchema", await self._invoke("getPolicySchema", request_timeout=request_timeout))
 
     async def reassign_step(self, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> models.Step:
         """Reassign a pending step to other people or teams.
