@@ -221,3 +221,47 @@ export function policySchema(): PolicySchema {
   };
 }
 
+
+export const POLICY_REPLAY_LIMITS = { default: 500, max: 2000 } as const;
+
+export const ReplayPoliciesBody = z
+  .strictObject({
+    source: PutPoliciesBody.shape.source,
+    never_without_person: NeverWithoutPerson,
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(POLICY_REPLAY_LIMITS.max)
+      .default(POLICY_REPLAY_LIMITS.default)
+      .openapi({ description: `How many of the latest decided requests to replay (default ${POLICY_REPLAY_LIMITS.default}, at most ${POLICY_REPLAY_LIMITS.max})` }),
+  })
+  .openapi('ReplayPoliciesRequest');
+export type ReplayPoliciesBody = z.infer<typeof ReplayPoliciesBody>;
+
+export const ReplayedRequest = z
+  .object({
+    approval_id: z.uuid(),
+    title: z.string(),
+    created_at: Timestamp,
+    decided: z.enum(['approved', 'rejected']).openapi({ description: 'How the request was decided (a revoked approval counts as rejected)' }),
+    decided_by_type: z.string().nullable().openapi({ description: 'Who decided it: user, connection, policy or system' }),
+    candidate: z.enum(['approve', 'reject', 'none']).openapi({ description: 'What the candidate set decides about it, created as it was then' }),
+    policy_id: z.string().nullable().openapi({ description: 'The policy of the candidate that decides it' }),
+  })
+  .openapi('ReplayedRequest');
+
+export const ReplayPoliciesResult = z
+  .object({
+    replayed: z.number().int().min(0).openapi({ description: 'Decided requests replayed: the latest of the organization, newest first' }),
+    would_approve: z.number().int().min(0),
+    would_reject: z.number().int().min(0),
+    no_decision: z.number().int().min(0),
+    disagreements: z.array(ReplayedRequest).openapi({
+      description: 'Every replayed request the candidate would decide otherwise than it was decided: approve what was rejected, or reject what was approved',
+    }),
+    approves_rejected: z.number().int().min(0).openapi({ description: 'Of the disagreements, requests the candidate would approve that were rejected' }),
+    sentences: z.array(z.string()).openapi({ description: 'The summary in English, one sentence each' }),
+  })
+  .openapi('ReplayPoliciesResult');
+export type ReplayPoliciesResult = z.infer<typeof ReplayPoliciesResult>;

@@ -52,7 +52,7 @@ import {
   UpdateOrgNotificationDefaultsBody,
 } from './notification-preferences.ts';
 import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
-import { POLICY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody } from './policies.ts';
+import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult } from './policies.ts';
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
@@ -979,6 +979,22 @@ export const routes = {
     request: { body: PutPoliciesBody },
     responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
     errors: [400, 403, 409],
+  }),
+  replayPolicies: defineRoute({
+    operationId: 'replayPolicies',
+    method: 'post',
+    path: '/api/v1/policies/replay',
+    tag: 'Policies',
+    summary: 'Replay a candidate policy set against recent decisions',
+    description:
+      `Admins only (dashboard session). Nothing is saved. The organization's latest decided requests (\`limit\`, default ${POLICY_REPLAY_LIMITS.default}, ` +
+      `at most ${POLICY_REPLAY_LIMITS.max}) are evaluated by the candidate as they were created (their fields, who asked, the time): how many it ` +
+      'would approve, reject or leave to people, and every request it would decide otherwise than it was decided, by id and title. ' +
+      'The candidate is validated as `PUT` would (400).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: ReplayPoliciesBody },
+    responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
+    errors: [400, 403],
   }),
   getPolicySchema: defineRoute({
     operationId: 'getPolicySchema',

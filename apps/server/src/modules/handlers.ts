@@ -59,6 +59,7 @@ import { putRoutingRules } from './routing/put-routing-rules.ts';
 import { getPolicies } from './policies/get-policies.ts';
 import { putPolicies } from './policies/put-policies.ts';
 import { getPolicySchema } from './policies/get-policy-schema.ts';
+import { replayPolicies } from './policies/replay-policies.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -148,6 +149,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getPolicies,
   putPolicies,
   getPolicySchema,
+  replayPolicies,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

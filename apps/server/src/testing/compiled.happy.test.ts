@@ -96,12 +96,17 @@ describe('the compiled server and CLI (apps/server/dist)', () => {
          SELECT id, 1, $1, '{"priorities":["critical"],"action_types":[]}', 'system' FROM orgs WHERE slug = 'default'`,
         ['@id("bundle")\npermit (principal, action, resource) when { resource has action_type && resource.action_type == "bundle.test" };'],
       );
-      const decided = await fetch(`${server.url}/api/v1/approvals`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(approvalBody({ title: 'Decided in the bundle', action_type: 'bundle.test', priority: 'low' })),
-      });
-      expect(await decided.json()).toMatchObject({ status: 'approved', decided_by_policy: { id: 'bundle' } });
+      // As another replica announces a change: the server drops the set it cached at the first create.
+      await postgres.db.query(`SELECT pg_notify('greenlight_policies', id::text) FROM orgs WHERE slug = 'default'`);
+      const create = async () =>
+        (await (
+          await fetch(`${server!.url}/api/v1/approvals`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify(approvalBody({ title: 'Decided in the bundle', action_type: 'bundle.test', priority: 'low' })),
+          })
+        ).json()) as { status: string; decided_by_policy: { id: string } | null };
+      await expect.poll(async () => (await create()).decided_by_policy?.id, { timeout: 10_000 }).toBe('bundle');
     }
 
     await server.stop();

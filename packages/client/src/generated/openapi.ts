@@ -990,6 +990,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a candidate policy set against recent decisions
+         * @description Admins only (dashboard session). Nothing is saved. The organization's latest decided requests (`limit`, default 500, at most 2000) are evaluated by the candidate as they were created (their fields, who asked, the time): how many it would approve, reject or leave to people, and every request it would decide otherwise than it was decided, by id and title. The candidate is validated as `PUT` would (400).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["replayPolicies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies/schema": {
         parameters: {
             query?: never;
@@ -2946,6 +2968,59 @@ export interface components {
             never_without_person: components["schemas"]["NeverWithoutPerson"];
             /** @description The version this change was made from; another change saved since answers 409 VERSION_CONFLICT */
             expected_version?: number;
+        };
+        ReplayPoliciesResult: {
+            /** @description Decided requests replayed: the latest of the organization, newest first */
+            replayed: number;
+            would_approve: number;
+            would_reject: number;
+            no_decision: number;
+            /** @description Every replayed request the candidate would decide otherwise than it was decided: approve what was rejected, or reject what was approved */
+            disagreements: components["schemas"]["ReplayedRequest"][];
+            /** @description Of the disagreements, requests the candidate would approve that were rejected */
+            approves_rejected: number;
+            /** @description The summary in English, one sentence each */
+            sentences: string[];
+        };
+        ReplayedRequest: {
+            /** Format: uuid */
+            approval_id: string;
+            title: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description How the request was decided (a revoked approval counts as rejected)
+             * @enum {string}
+             */
+            decided: "approved" | "rejected";
+            /** @description Who decided it: user, connection, policy or system */
+            decided_by_type: string | null;
+            /**
+             * @description What the candidate set decides about it, created as it was then
+             * @enum {string}
+             */
+            candidate: "approve" | "reject" | "none";
+            /** @description The policy of the candidate that decides it */
+            policy_id: string | null;
+        };
+        ReplayPoliciesRequest: {
+            /**
+             * @description The whole policy set in Cedar. Each policy carries `@id("…")` (letters, digits, `-`, `_`, `.`; unique in the set), and may carry `@reason("…")`: the comment of its decision (for a forbid, the rejection reason). An empty text: no policy.
+             * @example @id("low-risk-reads")
+             *     @reason("reads are safe")
+             *     permit (principal, action, resource)
+             *     when { resource has action_type && resource.action_type like "read.*" };
+             */
+            source: string;
+            never_without_person: components["schemas"]["NeverWithoutPerson"];
+            /**
+             * @description How many of the latest decided requests to replay (default 500, at most 2000)
+             * @default 500
+             */
+            limit?: number;
         };
         PolicySchema: {
             /** @description The Cedar schema (human-readable syntax) every set is validated against */
@@ -8266,6 +8341,81 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replayPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayPoliciesRequest"];
+            };
+        };
+        responses: {
+            /** @description What the candidate would have decided */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayPoliciesResult"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -66,6 +66,16 @@ function sourceRefusal(err: PolicySourceError): ApiError {
   });
 }
 
+/** A candidate set compiled as PUT validates it: a refusal is the same 400. */
+export function compileCandidate(version: number, source: string, never: NeverWithoutPerson): CompiledPolicySet {
+  try {
+    return compilePolicySet(version, source, normalizedNever(never));
+  } catch (err) {
+    if (err instanceof PolicySourceError) throw sourceRefusal(err);
+    throw err;
+  }
+}
+
 /**
  * Replaces the org's policy set in one transaction: validated (a refusal leaves the saved version as it
  * was), a new version, an audit entry with the text, and the announcement that drops every process's
@@ -89,13 +99,7 @@ export async function replacePolicySet(
       });
     }
     const version = from + 1;
-    let compiled: CompiledPolicySet;
-    try {
-      compiled = compilePolicySet(version, body.source, never);
-    } catch (err) {
-      if (err instanceof PolicySourceError) throw sourceRefusal(err);
-      throw err;
-    }
+    const compiled = compileCandidate(version, body.source, never);
     await tx.query(
       `INSERT INTO policy_sets (org_id, version, source, never_without_person, updated_at, updated_by_type, updated_by_id)
        VALUES ($1, $2, $3, $4::jsonb, now(), $5, $6)

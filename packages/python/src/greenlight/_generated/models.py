@@ -1596,6 +1596,45 @@ class PutPoliciesRequest(_PutPoliciesRequestRequired, total=False):
     expected_version: int
 
 
+class ReplayPoliciesResult(TypedDict):
+    #: Decided requests replayed: the latest of the organization, newest first
+    replayed: int
+    would_approve: int
+    would_reject: int
+    no_decision: int
+    #: Every replayed request the candidate would decide otherwise than it was decided: approve what was rejected, or reject what was approved
+    disagreements: List[ReplayedRequest]
+    #: Of the disagreements, requests the candidate would approve that were rejected
+    approves_rejected: int
+    #: The summary in English, one sentence each
+    sentences: List[str]
+
+
+class ReplayedRequest(TypedDict):
+    approval_id: str
+    title: str
+    created_at: str
+    #: How the request was decided (a revoked approval counts as rejected)
+    decided: Literal["approved", "rejected"]
+    #: Who decided it: user, connection, policy or system
+    decided_by_type: Optional[str]
+    #: What the candidate set decides about it, created as it was then
+    candidate: Literal["approve", "reject", "none"]
+    #: The policy of the candidate that decides it
+    policy_id: Optional[str]
+
+
+class _ReplayPoliciesRequestRequired(TypedDict):
+    #: The whole policy set in Cedar. Each policy carries `@id("…")` (letters, digits, `-`, `_`, `.`; unique in the set), and may carry `@reason("…")`: the comment of its decision (for a forbid, the rejection reason). An empty text: no policy.
+    source: str
+    never_without_person: NeverWithoutPerson
+
+
+class ReplayPoliciesRequest(_ReplayPoliciesRequestRequired, total=False):
+    #: How many of the latest decided requests to replay (default 500, at most 2000)
+    limit: int
+
+
 class PolicySchema(TypedDict):
     #: The Cedar schema (human-readable syntax) every set is validated against
     cedar_schema: str
@@ -2117,6 +2156,9 @@ __all__ = [
     "ReassignStepRequest",
     "RemindPolicy",
     "ReminderPolicy",
+    "ReplayPoliciesRequest",
+    "ReplayPoliciesResult",
+    "ReplayedRequest",
     "ReportExecutionRequest",
     "ResolvePolicy",
     "Resource",

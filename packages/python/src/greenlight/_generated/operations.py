@@ -739,6 +739,18 @@ OPERATIONS: Dict[str, Route] = {
         stream=False,
         bearer=False,
     ),
+    "replayPolicies": Route(
+        operation_id="replayPolicies",
+        method="POST",
+        path="/api/v1/policies/replay",
+        path_params=(),
+        query_params=(),
+        headers=(),
+        body="ReplayPoliciesRequest",
+        responses={200: "ReplayPoliciesResult"},
+        stream=False,
+        bearer=False,
+    ),
     "getPolicySchema": Route(
         operation_id="getPolicySchema",
         method="GET",
