@@ -173,6 +173,9 @@ export const PolicySummary = z
     effect: z.enum(['permit', 'forbid']),
     reason: z.string().nullable().openapi({ description: 'Its `@reason`, if any' }),
     line: z.number().int().min(1).openapi({ description: 'The line of `source` it starts on' }),
+    mode: z.enum(['enforce', 'shadow']).openapi({
+      description: '`shadow` (a policy annotated `@shadow`): evaluated for every new request and its verdict recorded, never applied; see `GET /policies/shadow`',
+    }),
   })
   .openapi('PolicySummary');
 
@@ -265,3 +268,19 @@ export const ReplayPoliciesResult = z
   })
   .openapi('ReplayPoliciesResult');
 export type ReplayPoliciesResult = z.infer<typeof ReplayPoliciesResult>;
+
+export const ShadowPolicyReport = z
+  .object({
+    policy_id: z.string(),
+    would_approve: z.number().int().min(0).openapi({ description: 'Requests it would have approved' }),
+    would_reject: z.number().int().min(0).openapi({ description: 'Requests it would have rejected' }),
+    agreed: z.number().int().min(0).openapi({ description: 'Of those decided since, decided as it would have' }),
+    disagreed: z.number().int().min(0).openapi({ description: 'Of those decided since, decided otherwise' }),
+    undecided: z.number().int().min(0).openapi({ description: 'Still pending, cancelled or expired' }),
+  })
+  .openapi('ShadowPolicyReport');
+
+export const ShadowReport = z
+  .object({ policies: z.array(ShadowPolicyReport).openapi({ description: 'Every policy that has run in shadow, by id' }) })
+  .openapi('ShadowReport');
+export type ShadowReport = z.infer<typeof ShadowReport>;

@@ -52,7 +52,7 @@ import {
   UpdateOrgNotificationDefaultsBody,
 } from './notification-preferences.ts';
 import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
-import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult } from './policies.ts';
+import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult, ShadowReport } from './policies.ts';
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
@@ -995,6 +995,20 @@ export const routes = {
     request: { body: ReplayPoliciesBody },
     responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
     errors: [400, 403],
+  }),
+  getPolicyShadow: defineRoute({
+    operationId: 'getPolicyShadow',
+    method: 'get',
+    path: '/api/v1/policies/shadow',
+    tag: 'Policies',
+    summary: 'What shadow policies would have decided, and their agreement with people',
+    description:
+      'A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. ' +
+      'Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Each shadow policy\'s record', schema: ShadowReport } },
+    errors: [403],
   }),
   getPolicySchema: defineRoute({
     operationId: 'getPolicySchema',

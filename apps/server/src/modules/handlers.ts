@@ -60,6 +60,7 @@ import { getPolicies } from './policies/get-policies.ts';
 import { putPolicies } from './policies/put-policies.ts';
 import { getPolicySchema } from './policies/get-policy-schema.ts';
 import { replayPolicies } from './policies/replay-policies.ts';
+import { getPolicyShadow } from './policies/get-policy-shadow.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -150,6 +151,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   putPolicies,
   getPolicySchema,
   replayPolicies,
+  getPolicyShadow,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

@@ -502,6 +502,20 @@ CREATE TABLE policy_sets (
   CONSTRAINT policy_sets_version_check CHECK (version >= 1)
 );
 
+CREATE TABLE policy_shadow_results (
+  approval_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  policy_id text NOT NULL,
+  version integer NOT NULL,
+  would text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT policy_shadow_results_pkey PRIMARY KEY (approval_id, policy_id),
+  CONSTRAINT policy_shadow_results_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT policy_shadow_results_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT policy_shadow_results_would_check CHECK (would = ANY (ARRAY['approve'::text, 'reject'::text]))
+);
+CREATE INDEX policy_shadow_results_org_idx ON policy_shadow_results USING btree (org_id, policy_id);
+
 CREATE TABLE routing_rule_sets (
   org_id uuid NOT NULL,
   version integer NOT NULL,

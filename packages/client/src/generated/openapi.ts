@@ -1012,6 +1012,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What shadow policies would have decided, and their agreement with people
+         * @description A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getPolicyShadow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies/schema": {
         parameters: {
             query?: never;
@@ -2948,6 +2970,11 @@ export interface components {
             reason: string | null;
             /** @description The line of `source` it starts on */
             line: number;
+            /**
+             * @description `shadow` (a policy annotated `@shadow`): evaluated for every new request and its verdict recorded, never applied; see `GET /policies/shadow`
+             * @enum {string}
+             */
+            mode: "enforce" | "shadow";
         };
         /** @description Classes of request that no policy may approve: a person always decides them. A policy may still reject them. A set whose permit names such a class outright (`resource.priority == "critical"`, an `action_type` the list matches) is refused on save; any other permit that would cover one is not applied to it when a request comes. */
         NeverWithoutPerson: {
@@ -3021,6 +3048,23 @@ export interface components {
              * @default 500
              */
             limit?: number;
+        };
+        ShadowReport: {
+            /** @description Every policy that has run in shadow, by id */
+            policies: components["schemas"]["ShadowPolicyReport"][];
+        };
+        ShadowPolicyReport: {
+            policy_id: string;
+            /** @description Requests it would have approved */
+            would_approve: number;
+            /** @description Requests it would have rejected */
+            would_reject: number;
+            /** @description Of those decided since, decided as it would have */
+            agreed: number;
+            /** @description Of those decided since, decided otherwise */
+            disagreed: number;
+            /** @description Still pending, cancelled or expired */
+            undecided: number;
         };
         PolicySchema: {
             /** @description The Cedar schema (human-readable syntax) every set is validated against */
@@ -8403,6 +8447,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPolicyShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each shadow policy's record */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowReport"];
                 };
             };
             /** @description Missing or invalid authentication */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_NEVER_WITHOUT_PERSON } from '@greenlight/contract';
-import { compilePolicySet, evaluate, PolicySourceError, type PolicyRequest } from './policy.ts';
+import { compilePolicySet, evaluate, PolicySourceError, shadowVerdicts, type PolicyRequest } from './policy.ts';
 
 const request = (over: Partial<PolicyRequest> = {}): PolicyRequest => ({
   title: 'Read the logs',
@@ -51,10 +51,10 @@ describe('what a set decides', () => {
 
   it('lists its policies in the order of the text, with their effect, reason and line', () => {
     expect(set.policies).toEqual([
-      { id: 'reads', effect: 'permit', reason: 'reads are safe', line: 2 },
-      { id: 'no-prod', effect: 'forbid', reason: 'nothing touches prod without a person saying so', line: 7 },
-      { id: 'small-refunds', effect: 'permit', reason: null, line: 12 },
-      { id: 'night', effect: 'forbid', reason: null, line: 16 },
+      { id: 'reads', effect: 'permit', reason: 'reads are safe', line: 2, mode: 'enforce' },
+      { id: 'no-prod', effect: 'forbid', reason: 'nothing touches prod without a person saying so', line: 7, mode: 'enforce' },
+      { id: 'small-refunds', effect: 'permit', reason: null, line: 12, mode: 'enforce' },
+      { id: 'night', effect: 'forbid', reason: null, line: 16, mode: 'enforce' },
     ]);
   });
 
@@ -112,6 +112,42 @@ when { principal.kind == "connection" && principal has auth_type && principal.au
     const r = request({ resource: { type: 'file', id: 'a.txt' }, changes: { before: { plan: 'pro' }, after: { plan: null } }, metadata: { session_id: 's-1' } });
     expect(evaluate(slot(), s, r, noon).kind).toBe('approve');
     expect(evaluate(slot(), s, { ...r, metadata: { session_id: 's-2' } }, noon).kind).toBe('none');
+  });
+});
+
+describe('shadow policies', () => {
+  const text = `
+@id("reads")
+permit (principal, action, resource) when { resource has action_type && resource.action_type like "read.*" };
+
+@id("try-deploys")
+@shadow
+permit (principal, action, resource) when { resource has action_type && resource.action_type like "deploy.*" };
+
+@id("try-no-staging")
+@shadow
+forbid (principal, action, resource) when { resource.hasTag("env") && resource.getTag("env") == "staging" };
+`;
+  const set = compilePolicySet(2, text, DEFAULT_NEVER_WITHOUT_PERSON);
+
+  it('decide nothing, and each says alone what it would have decided', () => {
+    expect(set.policies.map((p) => [p.id, p.mode])).toEqual([
+      ['reads', 'enforce'],
+      ['try-deploys', 'shadow'],
+      ['try-no-staging', 'shadow'],
+    ]);
+    const s = slot();
+    const deploy = request({ action_type: 'deploy.web', tags: { env: 'staging' } });
+    expect(evaluate(s, set, deploy, noon)).toEqual({ kind: 'none' });
+    // Each alone: the forbid does not hide the permit's answer.
+    expect(shadowVerdicts(s, set, deploy, noon)).toEqual([
+      { policy_id: 'try-deploys', would: 'approve' },
+      { policy_id: 'try-no-staging', would: 'reject' },
+    ]);
+    // An enforced permit still decides; a shadow forbid does not stop it.
+    expect(evaluate(s, set, request({ tags: { env: 'staging' } }), noon).kind).toBe('approve');
+    // A shadow permit would not approve what never goes without a person.
+    expect(shadowVerdicts(s, set, request({ action_type: 'deploy.web', priority: 'critical' }), noon)).toEqual([]);
   });
 });
 

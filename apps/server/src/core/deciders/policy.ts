@@ -62,6 +62,8 @@ export interface PolicyInfo {
   effect: 'permit' | 'forbid';
   reason: string | null;
   line: number;
+  /** `@shadow`: evaluated and recorded, never applied. */
+  mode: 'enforce' | 'shadow';
 }
 
 export interface CompiledPolicySet {
@@ -69,6 +71,8 @@ export interface CompiledPolicySet {
   source: string;
   /** In the order of the text; Cedar names them policy0, policy1, … in that order. */
   policies: PolicyInfo[];
+  /** Each policy's own text, by `@id`: the enforced ones are evaluated together, each shadow one alone. */
+  texts: Map<string, string>;
   never: NeverWithoutPerson;
   /** Whether a request is of a class no policy may approve. */
   needsPerson(r: Pick<PolicyRequest, 'priority' | 'action_type'>): boolean;
@@ -195,7 +199,7 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
   const needsPerson = (r: Pick<PolicyRequest, 'priority' | 'action_type'>) =>
     (never.priorities as string[]).includes(r.priority) || (r.action_type !== null && marked.some((m) => m(r.action_type!)));
   const base = { version, source, never, needsPerson };
-  if (source.trim() === '') return { ...base, policies: [] };
+  if (source.trim() === '') return { ...base, policies: [], texts: new Map() };
 
   const parsed = checkParsePolicySet({ staticPolicies: source });
   if (parsed.type === 'failure') throw new PolicySourceError(issuesOf(source, parsed.errors));
@@ -221,6 +225,7 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
   const seen = new Map<string, number>();
   const policies: PolicyInfo[] = [];
   const jsons: PolicyJson[] = [];
+  const texts = new Map<string, string>();
   for (const { text, at } of placed) {
     const json = policyToJson(text);
     if (json.type === 'failure') throw new PolicySourceError(issuesOf(source, json.errors));
@@ -234,7 +239,9 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
     if (seen.has(id)) issues.push({ ...where, policy_id: id, message: `@id("${id}") is also the id of the policy on line ${seen.get(id)}` });
     seen.set(id, where.line);
     const reason = json.json.annotations?.reason ?? null;
-    policies.push({ id, effect: json.json.effect, reason: reason === '' ? null : reason, line: where.line });
+    const shadow = json.json.annotations !== undefined && 'shadow' in json.json.annotations;
+    policies.push({ id, effect: json.json.effect, reason: reason === '' ? null : reason, line: where.line, mode: shadow ? 'shadow' : 'enforce' });
+    texts.set(id, text);
     jsons.push(json.json);
   }
   if (issues.length > 0) throw new PolicySourceError(issues);
@@ -254,6 +261,7 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
   }
 
   jsons.forEach((json, i) => {
+    // A shadow permit is refused too: it is the policy about to be enforced.
     if (json.effect !== 'permit') return;
     const named = namedClasses(json, never, marked);
     if (named.length > 0) {
@@ -267,17 +275,20 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
     }
   });
   if (issues.length > 0) throw new PolicySourceError(issues);
-  return { ...base, policies };
+  return { ...base, policies, texts };
 }
 
-/** Which compiled set each Cedar slot holds now. */
-const loaded = new Map<string, CompiledPolicySet>();
+/** Which policies each Cedar slot holds now (the compiled set and which of its policies). */
+const loaded = new Map<string, { set: CompiledPolicySet; ids: string }>();
 
-function ensureLoaded(slot: string, set: CompiledPolicySet): void {
-  if (loaded.get(slot) === set) return;
-  const r = preparsePolicySet(slot, { staticPolicies: set.source });
+/** Loads these policies of the set into the slot, unless it holds them already; Cedar then names each by its `@id`. */
+function ensureLoaded(slot: string, set: CompiledPolicySet, ids: string[]): void {
+  const key = ids.join('\n');
+  const now = loaded.get(slot);
+  if (now && now.set === set && now.ids === key) return;
+  const r = preparsePolicySet(slot, { staticPolicies: Object.fromEntries(ids.map((id) => [id, set.texts.get(id)!])) });
   if (r.type !== 'success') throw new Error(`a saved policy set no longer parses: ${r.errors.map((e) => e.message).join('; ')}`);
-  loaded.set(slot, set);
+  loaded.set(slot, { set, ids: key });
 }
 
 const ENTITY = (type: string, id: string) => ({ type: `${POLICY_NAMESPACE}::${type}`, id });
@@ -348,14 +359,7 @@ function entitiesOf(r: PolicyRequest) {
   };
 }
 
-/**
- * What the set decides about a new request (see the mapping at the top). `slot` names the org's place
- * in Cedar's cache. Throws only on a fault of Cedar itself, which the caller treats as no decision.
- */
-export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date()): Verdict {
-  if (set.policies.length === 0) return { kind: 'none' };
-  ensureSchema();
-  ensureLoaded(slot, set);
+function authorize(slot: string, request: PolicyRequest, now: Date) {
   const { principal, resource, entities } = entitiesOf(request);
   const answer = statefulIsAuthorized({
     principal,
@@ -368,17 +372,61 @@ export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRe
     entities,
   });
   if (answer.type !== 'success') throw new Error(`policy evaluation failed: ${answer.errors.map((e) => e.message).join('; ')}`);
-  const byCedarId = (id: string) => set.policies[Number(id.replace(/^policy/, ''))];
-  const named = (p: PolicyInfo): DecidedByPolicy => ({ id: p.id, version: set.version, reason: p.reason });
-  const reasons = answer.response.diagnostics.reason
-    .map(byCedarId)
+  return answer.response;
+}
+
+const named = (set: CompiledPolicySet, p: PolicyInfo): DecidedByPolicy => ({ id: p.id, version: set.version, reason: p.reason });
+
+/** Whether the set has enforced policies: without any, a create need not evaluate. */
+export const enforces = (set: CompiledPolicySet) => set.policies.some((p) => p.mode === 'enforce');
+
+/**
+ * What the set's enforced policies decide about a new request (see the mapping at the top). `slot`
+ * names the org's place in Cedar's cache. Throws only on a fault of Cedar itself, which the caller
+ * treats as no decision.
+ */
+export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date()): Verdict {
+  const enforced = set.policies.filter((p) => p.mode === 'enforce');
+  if (enforced.length === 0) return { kind: 'none' };
+  ensureSchema();
+  ensureLoaded(slot, set, enforced.map((p) => p.id));
+  const response = authorize(slot, request, now);
+  const byId = new Map(enforced.map((p) => [p.id, p]));
+  const reasons = response.diagnostics.reason
+    .map((id) => byId.get(id))
     .filter((p): p is PolicyInfo => p !== undefined)
     .sort((a, b) => a.line - b.line);
   const forbid = reasons.find((p) => p.effect === 'forbid');
-  if (forbid) return { kind: 'reject', policy: named(forbid) };
+  if (forbid) return { kind: 'reject', policy: named(set, forbid) };
   const permit = reasons.find((p) => p.effect === 'permit');
   if (!permit) return { kind: 'none' };
-  if (answer.response.diagnostics.errors.length > 0) return { kind: 'none', withheld: { policy: named(permit), why: 'evaluation_error' } };
-  if (set.needsPerson(request)) return { kind: 'none', withheld: { policy: named(permit), why: 'needs_person' } };
-  return { kind: 'approve', policy: named(permit) };
+  if (response.diagnostics.errors.length > 0) return { kind: 'none', withheld: { policy: named(set, permit), why: 'evaluation_error' } };
+  if (set.needsPerson(request)) return { kind: 'none', withheld: { policy: named(set, permit), why: 'needs_person' } };
+  return { kind: 'approve', policy: named(set, permit) };
+}
+
+/** What one shadow policy would decide: approve (a permit that holds, for a request a policy may approve), reject (a forbid that holds). */
+export interface ShadowVerdict {
+  policy_id: string;
+  would: 'approve' | 'reject';
+}
+
+/**
+ * Each shadow policy of the set, evaluated alone (so that what it would do is its own answer, not
+ * hidden by another policy's), against a new request: the ones that would decide it.
+ */
+export function shadowVerdicts(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date()): ShadowVerdict[] {
+  const shadows = set.policies.filter((p) => p.mode === 'shadow');
+  if (shadows.length === 0) return [];
+  ensureSchema();
+  const out: ShadowVerdict[] = [];
+  for (const p of shadows) {
+    const own = `${slot}:shadow:${p.id}`;
+    ensureLoaded(own, set, [p.id]);
+    const response = authorize(own, request, now);
+    if (!response.diagnostics.reason.includes(p.id) || response.diagnostics.errors.length > 0) continue;
+    if (p.effect === 'forbid') out.push({ policy_id: p.id, would: 'reject' });
+    else if (!set.needsPerson(request)) out.push({ policy_id: p.id, would: 'approve' });
+  }
+  return out;
 }

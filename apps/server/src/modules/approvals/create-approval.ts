@@ -10,7 +10,7 @@ import { secretKeys } from '../../security/sealed.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
-import { decideByPolicies } from '../policies/decide-request.ts';
+import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
 import { approvalWithRun, runOf } from '../../core/run.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
@@ -104,7 +104,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   // transaction makes that decision, as a person's would be made.
   const metadata = body.metadata ?? body.payload ?? {};
   const resource = body.resource ?? entityResource(body);
-  const decision = await decideByPolicies(deps, auth, {
+  const { decision, shadow } = await decideByPolicies(deps, auth, {
     title: body.title,
     action_type: actionType,
     source: body.source ?? null,
@@ -170,6 +170,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
     if (decision) deps.metrics?.approvalDecided(decision.decision === 'approve' ? 'approved' : 'rejected', 'policy');
+    await recordShadow(deps, auth.org.id, created.approval.id, shadow);
     // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
     return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decision) };
   }

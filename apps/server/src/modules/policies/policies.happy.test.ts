@@ -66,8 +66,8 @@ describe('the policy set', () => {
       version: 1,
       source: SET,
       policies: [
-        { id: 'low-risk-reads', effect: 'permit', reason: 'reads are safe', line: 2 },
-        { id: 'no-prod', effect: 'forbid', reason: 'prod needs a person', line: 7 },
+        { id: 'low-risk-reads', effect: 'permit', reason: 'reads are safe', line: 2, mode: 'enforce' },
+        { id: 'no-prod', effect: 'forbid', reason: 'prod needs a person', line: 7, mode: 'enforce' },
       ],
       never_without_person: NEVER,
       updated_by: { type: 'user', id: seed.admin.id },
@@ -198,5 +198,32 @@ describe('a policy decides at create, as a person would', () => {
     const after = await scrape();
     expect(after.policy - before.policy).toBe(1);
     expect(after.person - before.person).toBe(1);
+  });
+});
+
+describe('shadow mode', () => {
+  it('a @shadow policy decides nothing; what it would have decided is recorded, and its agreement with people read', async () => {
+    const seed = await seedOrg(server.db);
+    const admin = await signedIn(server, seed);
+    const source = `@id("try-deploys")\n@shadow\npermit (principal, action, resource)\nwhen { resource has action_type && resource.action_type like "deploy.*" };`;
+    const saved = (await admin.http().put('/api/v1/policies').send({ source, never_without_person: NEVER }).expect(200)).body;
+    expect(saved.policies).toEqual([{ id: 'try-deploys', effect: 'permit', reason: null, line: 1, mode: 'shadow' }]);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: `Deploy ${i}`, action_type: 'deploy.web' })).expect(201)).body;
+      expect(created.status).toBe('pending');
+      ids.push(created.id);
+    }
+    await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'read.logs' })).expect(201);
+    await admin.http().patch(`/api/v1/approvals/${ids[0]}`).send({ decision: 'approve' }).expect(200);
+    await admin.http().patch(`/api/v1/approvals/${ids[1]}`).send({ decision: 'approve' }).expect(200);
+    await admin.http().patch(`/api/v1/approvals/${ids[2]}`).send({ decision: 'reject' }).expect(200);
+    const viewer = await signedIn(server, seed, 'viewer');
+    expect((await viewer.http().get('/api/v1/policies/shadow').expect(200)).body).toEqual({
+      policies: [{ policy_id: 'try-deploys', would_approve: 4, would_reject: 0, agreed: 2, disagreed: 1, undecided: 1 }],
+    });
+    // Another org sees none of it.
+    const other = await seedOrg(server.db);
+    expect((await server.http(other.key).get('/api/v1/policies/shadow').expect(200)).body).toEqual({ policies: [] });
   });
 });

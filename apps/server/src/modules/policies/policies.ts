@@ -34,7 +34,7 @@ export async function getPolicySet(db: Queryable, orgId: string): Promise<Policy
   return {
     version: stored.version,
     source: stored.source,
-    policies: compiled.policies.map((p) => ({ id: p.id, effect: p.effect, reason: p.reason, line: p.line })),
+    policies: compiled.policies.map((p) => ({ id: p.id, effect: p.effect, reason: p.reason, line: p.line, mode: p.mode })),
     never_without_person: stored.never_without_person,
     updated_at: set ? set.updated_at.toISOString() : null,
     updated_by: set ? { type: set.updated_by_type, id: set.updated_by_id, name: set.updated_by_name } : null,

@@ -319,6 +319,15 @@ class SyncOperations:
         """
         return cast("models.PolicySet", self._invoke("getPolicies", request_timeout=request_timeout))
 
+    def get_policy_shadow(self, *, request_timeout: Optional[float] = None) -> models.ShadowReport:
+        """What shadow policies would have decided, and their agreement with people.
+
+        A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies/shadow` (`getPolicyShadow`).
+        """
+        return cast("models.ShadowReport", self._invoke("getPolicyShadow", request_timeout=request_timeout))
+
     def get_policy_schema(self, *, request_timeout: Optional[float] = None) -> models.PolicySchema:
         """What a policy can read of a request.
 
@@ -643,6 +652,15 @@ class AsyncOperations:
         `GET /api/v1/policies` (`getPolicies`).
         """
         return cast("models.PolicySet", await self._invoke("getPolicies", request_timeout=request_timeout))
+
+    async def get_policy_shadow(self, *, request_timeout: Optional[float] = None) -> models.ShadowReport:
+        """What shadow policies would have decided, and their agreement with people.
+
+        A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies/shadow` (`getPolicyShadow`).
+        """
+        return cast("models.ShadowReport", await self._invoke("getPolicyShadow", request_timeout=request_timeout))
 
     async def get_policy_schema(self, *, request_timeout: Optional[float] = None) -> models.PolicySchema:
         """What a policy can read of a request.

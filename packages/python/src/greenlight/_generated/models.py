@@ -1575,6 +1575,8 @@ class PolicySummary(TypedDict):
     reason: Optional[str]
     #: The line of `source` it starts on
     line: int
+    #: `shadow` (a policy annotated `@shadow`): evaluated for every new request and its verdict recorded, never applied; see `GET /policies/shadow`
+    mode: Literal["enforce", "shadow"]
 
 
 class NeverWithoutPerson(TypedDict):
@@ -1633,6 +1635,25 @@ class _ReplayPoliciesRequestRequired(TypedDict):
 class ReplayPoliciesRequest(_ReplayPoliciesRequestRequired, total=False):
     #: How many of the latest decided requests to replay (default 500, at most 2000)
     limit: int
+
+
+class ShadowReport(TypedDict):
+    #: Every policy that has run in shadow, by id
+    policies: List[ShadowPolicyReport]
+
+
+class ShadowPolicyReport(TypedDict):
+    policy_id: str
+    #: Requests it would have approved
+    would_approve: int
+    #: Requests it would have rejected
+    would_reject: int
+    #: Of those decided since, decided as it would have
+    agreed: int
+    #: Of those decided since, decided otherwise
+    disagreed: int
+    #: Still pending, cancelled or expired
+    undecided: int
 
 
 class PolicySchema(TypedDict):
@@ -2186,6 +2207,8 @@ __all__ = [
     "SessionsEnded",
     "SetDelegationRequest",
     "SetPasswordRequest",
+    "ShadowPolicyReport",
+    "ShadowReport",
     "SlackSettings",
     "SlackSettingsBotToken",
     "SlackSettingsSigningSecret",

@@ -751,6 +751,18 @@ OPERATIONS: Dict[str, Route] = {
         stream=False,
         bearer=False,
     ),
+    "getPolicyShadow": Route(
+        operation_id="getPolicyShadow",
+        method="GET",
+        path="/api/v1/policies/shadow",
+        path_params=(),
+        query_params=(),
+        headers=(),
+        body=None,
+        responses={200: "ShadowReport"},
+        stream=False,
+        bearer=True,
+    ),
     "getPolicySchema": Route(
         operation_id="getPolicySchema",
         method="GET",
