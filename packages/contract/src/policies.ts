@@ -1,6 +1,7 @@
 import { z } from './zod.ts';
 import { LIMITS, Priority } from './approvals.ts';
 import { Principal, Timestamp } from './common.ts';
+import { INPUT_LIMITS } from './input-limits.ts';
 
 /**
  * Policies: an organization's rules, written in Cedar (https://www.cedarpolicy.com), that decide a new
@@ -14,7 +15,8 @@ import { Principal, Timestamp } from './common.ts';
  * What a policy can look at is POLICY_SCHEMA below: the one definition, from which the Cedar schema
  * text (policySchemaText) is made, which the server validates every set against and serves.
  */
-export const POLICY_LIMITS = { sourceMax: 100_000, policiesMax: 500, actionTypesMax: 50 } as const;
+/** The text is one JSON string of the body, so it is held to the longest string a body may carry. */
+export const POLICY_LIMITS = { sourceMax: INPUT_LIMITS.jsonStringMax, policiesMax: 1000, actionTypesMax: 50 } as const;
 
 /** The Cedar namespace of every type below. */
 export const POLICY_NAMESPACE = 'Greenlight';

@@ -978,7 +978,7 @@ export interface paths {
         get: operations["getPolicies"];
         /**
          * Replace the policy set
-         * @description Admins only (dashboard session). The whole set at once (at most 500 policies), in one transaction; a new version, recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` (from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.
+         * @description Admins only (dashboard session). The whole set at once (at most 1000 policies), in one transaction; a new version, recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` (from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.
          *
          *     Who may call: session · admin · no scope.
          */

@@ -20,7 +20,7 @@ export async function loadPolicySet(db: Queryable, orgId: string): Promise<Store
 /** Read and compiled, uncached. */
 export async function readPolicySet(db: Queryable, orgId: string): Promise<CompiledPolicySet> {
   const s = await loadPolicySet(db, orgId);
-  return compilePolicySet(s.version, s.source, s.never_without_person);
+  return compilePolicySet(s.version, s.source, s.never_without_person, { saved: true });
 }
 
 /**
@@ -55,7 +55,7 @@ export class PolicyCache {
     const readAt = this.generation;
     const stored = await loadPolicySet(db, orgId);
     // The same version as the entry that lapsed: its compiled set (and Cedar's parse of it) still holds.
-    const set = hit && hit.set.version === stored.version ? hit.set : compilePolicySet(stored.version, stored.source, stored.never_without_person);
+    const set = hit && hit.set.version === stored.version ? hit.set : compilePolicySet(stored.version, stored.source, stored.never_without_person, { saved: true });
     if (readAt === this.generation) {
       if (this.entries.size >= this.maxEntries && !this.entries.has(orgId)) {
         const oldest = this.entries.keys().next();

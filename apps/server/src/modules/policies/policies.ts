@@ -30,7 +30,7 @@ export async function getPolicySet(db: Queryable, orgId: string): Promise<Policy
   );
   const set = rows[0];
   // A saved set compiled when it was saved; compiled again here for its summary (never refused now).
-  const compiled = compilePolicySet(stored.version, stored.source, stored.never_without_person);
+  const compiled = compilePolicySet(stored.version, stored.source, stored.never_without_person, { saved: true });
   return {
     version: stored.version,
     source: stored.source,
@@ -108,7 +108,7 @@ export async function replacePolicySet(
       [orgId, version, body.source, JSON.stringify(never), actor.type, actor.type === 'system' ? null : actor.id],
     );
     const ids = (s: { policies: { id: string }[] }) => new Set(s.policies.map((p) => p.id));
-    const old = ids(compilePolicySet(before.version, before.source, before.never_without_person));
+    const old = ids(compilePolicySet(before.version, before.source, before.never_without_person, { saved: true }));
     const now = ids(compiled);
     await recordAudit(tx, {
       orgId,
