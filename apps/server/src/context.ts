@@ -12,6 +12,7 @@ import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { ApiKeyCache } from './http/api-key-cache.ts';
 import type { RoutingCache } from './core/routing-cache.ts';
+import type { PolicyCache } from './core/deciders/policy-cache.ts';
 import type { EventBus } from './events/event-bus.ts';
 import type { DeliveryWorker } from './delivery/outbox/worker.ts';
 import type { RegisteredChannel } from './delivery/outbox/attempt.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   apiKeys?: ApiKeyCache<AuthContext>;
   /** Each org's routing rules, compiled, so a create reads none (absent: one query per create). */
   routing?: RoutingCache;
+  /** Each org's policy set, compiled, so a create neither reads nor parses it (absent: one query and a parse per create). */
+  policies?: PolicyCache;
   /**
    * This process's delivery worker (absent with GREENLIGHT_DELIVERY_WORKER=false): a decision makes its
    * callback's first attempt through it, so that attempt counts against the same concurrency and is

@@ -18,6 +18,7 @@ import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { RoutingCache } from './core/routing-cache.ts';
+import { PolicyCache } from './core/deciders/policy-cache.ts';
 import { DeliveryWorker } from './delivery/outbox/worker.ts';
 import { register } from './delivery/outbox/attempt.ts';
 import { channels } from './channels/index.ts';
@@ -72,6 +73,8 @@ export async function startGreenlight(
   await apiKeys.start(db);
   const routing = new RoutingCache();
   await routing.start(db);
+  const policies = new PolicyCache();
+  await policies.start(db);
   const metrics = config.GREENLIGHT_METRICS_TOKEN ? new Metrics(db) : undefined;
   // Email is sent by the delivery worker; without one in this process, another replica's worker sends it.
   const mailer = config.mail && config.GREENLIGHT_DELIVERY_WORKER ? smtpMailer(config.mail, config.GREENLIGHT_DELIVERY_TIMEOUT_MS) : undefined;
@@ -80,7 +83,7 @@ export async function startGreenlight(
   const ways = channels({ config, sender, mailer });
   const outbox = [...ways, register(notifyChannel({ channels: ways, graceMs: config.GREENLIGHT_NOTIFY_GRACE_MS }))];
   const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics, channels: outbox }) : undefined;
-  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, delivery, channels: outbox, metrics };
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, policies, delivery, channels: outbox, metrics };
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
@@ -130,6 +133,7 @@ export async function startGreenlight(
       mailer?.close();
       await apiKeys.close();
       await routing.close();
+      await policies.close();
       await rateLimit.close();
       if (!options.db) await db.close();
     })());

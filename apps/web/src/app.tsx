@@ -11,6 +11,7 @@ import { AuditLogPage } from './pages/audit-log.tsx';
 import { TeamsPage } from './pages/teams.tsx';
 import { NotificationsPage } from './pages/notifications.tsx';
 import { RoutingRulesPage } from './pages/routing-rules.tsx';
+import { PoliciesPage } from './pages/policies.tsx';
 import { FlowsPage } from './pages/flows.tsx';
 import { csrfToken } from './api/csrf.ts';
 
@@ -21,6 +22,7 @@ const NAV: { route: Route['name']; href: string; label: string; adminOnly?: bool
   { route: 'teams', href: '/teams', label: 'Teams' },
   { route: 'notifications', href: '/notifications', label: 'Notifications' },
   { route: 'routing', href: '/routing', label: 'Routing' },
+  { route: 'policies', href: '/policies', label: 'Policies' },
   { route: 'flows', href: '/flows', label: 'Flows' },
   { route: 'settings', href: '/settings', label: 'Organization' },
   { route: 'audit-log', href: '/audit-log', label: 'Audit log', adminOnly: true },
@@ -85,6 +87,8 @@ function Page({ route }: { route: Route }) {
       return <NotificationsPage />;
     case 'routing':
       return <RoutingRulesPage />;
+    case 'policies':
+      return <PoliciesPage />;
     case 'flows':
       return <FlowsPage />;
     case 'not-found':

@@ -384,6 +384,23 @@ export const ViewerCan = z
   });
 export type ViewerCan = z.infer<typeof ViewerCan>;
 
+/** Who or what made a request's final decision. */
+export const DECIDED_BY_TYPES = ['user', 'connection', 'policy', 'system'] as const;
+export const DecidedByType = z.enum(DECIDED_BY_TYPES).openapi('DecidedByType', {
+  description:
+    'Who made the final decision: a person (`user`), an automation with an API key (`connection`), a policy of the organization ' +
+    '(`policy`: `decided_by_policy` names it), or Greenlight itself (`system`: `on_expiry` approve / reject).',
+});
+
+export const DecidedByPolicy = z
+  .object({
+    id: z.string().openapi({ description: 'The `@id` of the policy that decided', example: 'low-risk-reads' }),
+    version: z.number().int().min(1).openapi({ description: 'The version of the policy set it was part of' }),
+    reason: z.string().nullable().openapi({ description: 'Its `@reason`' }),
+  })
+  .openapi('DecidedByPolicy', { description: 'The policy that decided a request, when one did (`decided_by` is then null)' });
+export type DecidedByPolicy = z.infer<typeof DecidedByPolicy>;
+
 export const Approval = z
   .object({
     id: z.uuid(),
@@ -426,6 +443,9 @@ export const Approval = z
     decided_at: Timestamp.nullable(),
     decided_by: z.uuid().nullable(),
     decided_by_id: z.uuid().nullable().optional().openapi({ description: 'Another name for `decided_by`' }),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
+    decided_by_type: DecidedByType.nullable().optional().openapi({ description: 'Who made the final decision; null while none is made' }),
+    decided_by_policy: DecidedByPolicy.nullable().optional(),
     decision_comment: z.string().nullable(),
     decision_note: z.string().nullable().optional().openapi({ description: 'Another name for `decision_comment`' }),
     cancelled_at: Timestamp.nullable(),

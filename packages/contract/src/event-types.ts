@@ -77,6 +77,7 @@ export const AUDIT_EVENT_TYPES = [
   'flow.updated',
   'flow.deleted',
   'routing_rules.updated',
+  'policies.updated',
   'org.settings_changed',
   'slack.configured',
   'slack.removed',

@@ -21,6 +21,7 @@ export * from './flows.ts';
 export * from './reminders.ts';
 export * from './notification-preferences.ts';
 export * from './routing-rules.ts';
+export * from './policies.ts';
 export * from './slack.ts';
 export * from './dialects.ts';
 export * from './routes.ts';

@@ -52,6 +52,7 @@ import {
   UpdateOrgNotificationDefaultsBody,
 } from './notification-preferences.ts';
 import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
+import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult, ShadowReport } from './policies.ts';
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
@@ -945,6 +946,82 @@ export const routes = {
     request: { params: IdParams },
     responses: { 200: { description: 'The rule set in its new version', schema: RoutingRuleSet } },
     errors: [403, 404],
+  }),
+  // Policies: read by anyone in the org (they say what is decided without a person); changed by admins.
+  getPolicies: defineRoute({
+    operationId: 'getPolicies',
+    method: 'get',
+    path: '/api/v1/policies',
+    tag: 'Policies',
+    summary: 'Get the policy set',
+    description:
+      "The organization's policies, in Cedar, with their version. Each new request is evaluated against them when it is created: a " +
+      '`forbid` that holds rejects it at once (its `@reason` is the comment), else a `permit` that holds approves it at once, else people ' +
+      'are asked as routed. A request of a class in `never_without_person` (by default: critical priority) is never approved by a policy. ' +
+      'An auto-decision is a decision like a person\'s (events, callbacks, waits, receipts, revoke window, audit) with `decided_by_type: ' +
+      '"policy"` and `decided_by_policy` naming the policy. What a policy can read: `GET /api/v1/policies/schema`.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The policy set, with its version', schema: PolicySet } },
+    errors: [403],
+  }),
+  putPolicies: defineRoute({
+    operationId: 'putPolicies',
+    method: 'put',
+    path: '/api/v1/policies',
+    tag: 'Policies',
+    summary: 'Replace the policy set',
+    description:
+      `Admins only (dashboard session). The whole set at once (at most ${POLICY_LIMITS.policiesMax} policies), in one transaction; a new version, ` +
+      'recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, ' +
+      'a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` ' +
+      '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: PutPoliciesBody },
+    responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
+    errors: [400, 403, 409],
+  }),
+  replayPolicies: defineRoute({
+    operationId: 'replayPolicies',
+    method: 'post',
+    path: '/api/v1/policies/replay',
+    tag: 'Policies',
+    summary: 'Replay a candidate policy set against recent decisions',
+    description:
+      `Admins only (dashboard session). Nothing is saved. The organization's latest decided requests (\`limit\`, default ${POLICY_REPLAY_LIMITS.default}, ` +
+      `at most ${POLICY_REPLAY_LIMITS.max}) are evaluated by the candidate as they were created (their fields, who asked, the time): how many it ` +
+      'would approve, reject or leave to people, and every request it would decide otherwise than it was decided, by id and title. ' +
+      'The candidate is validated as `PUT` would (400).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: ReplayPoliciesBody },
+    responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
+    errors: [400, 403],
+  }),
+  getPolicyShadow: defineRoute({
+    operationId: 'getPolicyShadow',
+    method: 'get',
+    path: '/api/v1/policies/shadow',
+    tag: 'Policies',
+    summary: 'What shadow policies would have decided, and their agreement with people',
+    description:
+      'A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. ' +
+      'Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Each shadow policy\'s record', schema: ShadowReport } },
+    errors: [403],
+  }),
+  getPolicySchema: defineRoute({
+    operationId: 'getPolicySchema',
+    method: 'get',
+    path: '/api/v1/policies/schema',
+    tag: 'Policies',
+    summary: 'What a policy can read of a request',
+    description: 'The Cedar schema every policy set is validated against, and each type\'s fields in words.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The schema', schema: PolicySchema } },
+    errors: [403],
   }),
   // Notification preferences: each person's own (any role, dashboard session), and the org's defaults (admins change them).
   getMyNotificationPreferences: defineRoute({

@@ -10,5 +10,5 @@ import { every, type Job } from './every.ts';
  * each batch's outcomes.
  */
 export function startExpirySweep(db: Database, logger: Logger, intervalMs: number, metrics?: Metrics): Job {
-  return every(intervalMs, logger, 'expiry-sweeper', () => expireDue(db, metrics && ((outcome) => metrics.approvalDecided(outcome))));
+  return every(intervalMs, logger, 'expiry-sweeper', () => expireDue(db, metrics && ((outcome) => metrics.approvalDecided(outcome, 'system'))));
 }

@@ -11,6 +11,6 @@ export function countDecisions(metrics: Metrics | undefined, events: readonly Ev
   if (!metrics) return;
   for (const type of events) {
     const outcome = FINAL[type];
-    if (outcome) metrics.approvalDecided(outcome);
+    if (outcome) metrics.approvalDecided(outcome, 'person');
   }
 }

@@ -6,6 +6,8 @@ import type { Database } from '../storage/database.ts';
 
 /** How a request, a decision or a delivery attempt ended, as the counters label it. */
 export type DecisionOutcome = 'approved' | 'rejected' | 'cancelled' | 'expired';
+/** Who decided: a person (or an automation's API key) voting, a policy of the org, or Greenlight itself (expiry, cancellation). */
+export type DeciderKind = 'person' | 'policy' | 'system';
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
 
 /** Seconds: from a quick read to a long poll's 30 s hold (streams are counted when they end). */
@@ -24,7 +26,7 @@ export class Metrics {
   private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly created: Counter;
-  private readonly decided: Counter<'outcome'>;
+  private readonly decided: Counter<'outcome' | 'kind'>;
   private readonly deliveries: Counter<'channel' | 'kind' | 'outcome'>;
 
   constructor(private readonly db: Database) {
@@ -46,8 +48,8 @@ export class Metrics {
     this.created = new Counter({ name: 'greenlight_approvals_created_total', help: 'Approval requests created by this process.', registers });
     this.decided = new Counter({
       name: 'greenlight_approvals_decided_total',
-      help: 'Approval requests that reached a final status in this process, by outcome (expired and auto-decided by the expiry sweep included).',
-      labelNames: ['outcome'],
+      help: 'Approval requests that reached a final status in this process, by outcome and by who decided (kind: person, policy, or system for the expiry sweep).',
+      labelNames: ['outcome', 'kind'],
       registers,
     });
     this.deliveries = new Counter({
@@ -129,8 +131,8 @@ export class Metrics {
     this.created.inc();
   }
 
-  approvalDecided(outcome: DecisionOutcome): void {
-    this.decided.inc({ outcome });
+  approvalDecided(outcome: DecisionOutcome, kind: DeciderKind): void {
+    this.decided.inc({ outcome, kind });
   }
 
   deliveryAttempted(channel: string, kind: string, outcome: DeliveryOutcome): void {

@@ -56,6 +56,11 @@ import { dryRunRoutingRules } from './routing/dry-run-routing-rules.ts';
 import { getRoutingRule } from './routing/get-routing-rule.ts';
 import { getRoutingRules } from './routing/get-routing-rules.ts';
 import { putRoutingRules } from './routing/put-routing-rules.ts';
+import { getPolicies } from './policies/get-policies.ts';
+import { putPolicies } from './policies/put-policies.ts';
+import { getPolicySchema } from './policies/get-policy-schema.ts';
+import { replayPolicies } from './policies/replay-policies.ts';
+import { getPolicyShadow } from './policies/get-policy-shadow.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -142,6 +147,11 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   dryRunRoutingRules,
   getRoutingRule,
   deleteRoutingRule,
+  getPolicies,
+  putPolicies,
+  getPolicySchema,
+  replayPolicies,
+  getPolicyShadow,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

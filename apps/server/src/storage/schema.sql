@@ -115,6 +115,7 @@ CREATE TABLE approvals (
   waiter_since timestamp with time zone,
   waiter_checked_at timestamp with time zone,
   created_via text DEFAULT 'v1'::text NOT NULL,
+  decided_by_policy jsonb,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
   CONSTRAINT approvals_external_id_key UNIQUE (org_id, external_id),
   CONSTRAINT approvals_idempotency_key UNIQUE (org_id, idempotency_key),
@@ -486,6 +487,34 @@ CREATE TABLE orgs (
   CONSTRAINT orgs_slug_check CHECK (slug ~ '^[a-z0-9][a-z0-9-]{0,62}$'::text)
 );
 CREATE TRIGGER orgs_auth_change AFTER DELETE OR UPDATE ON orgs FOR EACH ROW EXECUTE FUNCTION announce_auth_change('org');
+
+CREATE TABLE policy_sets (
+  org_id uuid NOT NULL,
+  version integer NOT NULL,
+  source text NOT NULL,
+  never_without_person jsonb NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_by_type text NOT NULL,
+  updated_by_id uuid,
+  CONSTRAINT policy_sets_pkey PRIMARY KEY (org_id),
+  CONSTRAINT policy_sets_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT policy_sets_updated_by_type_check CHECK (updated_by_type = ANY (ARRAY['user'::text, 'connection'::text, 'system'::text])),
+  CONSTRAINT policy_sets_version_check CHECK (version >= 1)
+);
+
+CREATE TABLE policy_shadow_results (
+  approval_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  policy_id text NOT NULL,
+  version integer NOT NULL,
+  would text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT policy_shadow_results_pkey PRIMARY KEY (approval_id, policy_id),
+  CONSTRAINT policy_shadow_results_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT policy_shadow_results_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT policy_shadow_results_would_check CHECK (would = ANY (ARRAY['approve'::text, 'reject'::text]))
+);
+CREATE INDEX policy_shadow_results_org_idx ON policy_shadow_results USING btree (org_id, policy_id);
 
 CREATE TABLE routing_rule_sets (
   org_id uuid NOT NULL,

@@ -86,6 +86,29 @@ describe('the compiled server and CLI (apps/server/dist)', () => {
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ title: 'From the bundle', status: 'pending' });
 
+    // Cedar's WebAssembly (an external package that reads its .wasm beside itself) loads from the
+    // bundle: the server imports it at start, and on Postgres a policy written to the database decides.
+    const schema = await fetch(`${server.url}/api/v1/policies/schema`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(schema.status).toBe(200);
+    if (postgres) {
+      await postgres.db.query(
+        `INSERT INTO policy_sets (org_id, version, source, never_without_person, updated_by_type)
+         SELECT id, 1, $1, '{"priorities":["critical"],"action_types":[]}', 'system' FROM orgs WHERE slug = 'default'`,
+        ['@id("bundle")\npermit (principal, action, resource) when { resource has action_type && resource.action_type == "bundle.test" };'],
+      );
+      // As another replica announces a change: the server drops the set it cached at the first create.
+      await postgres.db.query(`SELECT pg_notify('greenlight_policies', id::text) FROM orgs WHERE slug = 'default'`);
+      const create = async () =>
+        (await (
+          await fetch(`${server!.url}/api/v1/approvals`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+            body: JSON.stringify(approvalBody({ title: 'Decided in the bundle', action_type: 'bundle.test', priority: 'low' })),
+          })
+        ).json()) as { status: string; decided_by_policy: { id: string } | null };
+      await expect.poll(async () => (await create()).decided_by_policy?.id, { timeout: 10_000 }).toBe('bundle');
+    }
+
     await server.stop();
     expect(await server.exited).toEqual({ code: 0, signal: null });
   }, 60_000);

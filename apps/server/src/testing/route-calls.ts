@@ -38,6 +38,8 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   updateOrgNotificationDefaults: { reminder_policy: null },
   putRoutingRules: { rules: [] },
   dryRunRoutingRules: { rules: [] },
+  putPolicies: { source: '', never_without_person: { priorities: ['critical'], action_types: [] } },
+  replayPolicies: { source: '', never_without_person: { priorities: ['critical'], action_types: [] } },
   reassignStep: { user_ids: [randomUUID()] },
   setMyDelegation: { delegate_id: randomUUID(), ends_at: '2999-01-01T00:00:00.000Z' },
   setMemberDelegation: { delegate_id: randomUUID(), ends_at: '2999-01-01T00:00:00.000Z' },

@@ -11,6 +11,7 @@ export type Route =
   | { name: 'teams' }
   | { name: 'notifications' }
   | { name: 'routing' }
+  | { name: 'policies' }
   | { name: 'flows' }
   | { name: 'not-found' };
 
@@ -25,6 +26,7 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/teams') return { name: 'teams' };
   if (pathname === '/notifications') return { name: 'notifications' };
   if (pathname === '/routing') return { name: 'routing' };
+  if (pathname === '/policies') return { name: 'policies' };
   if (pathname === '/flows') return { name: 'flows' };
   return { name: 'not-found' };
 }

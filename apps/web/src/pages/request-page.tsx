@@ -267,7 +267,8 @@ function Quorum({ approval: a }: { approval: ApprovalDetail }) {
 function whyNot(a: Approval): string | null {
   if (a.status !== 'pending') {
     const when = a.decided_at ?? a.cancelled_at ?? a.updated_at;
-    return `This request was ${a.status} ${fromNow(when)}${a.decision_comment ? `: “${a.decision_comment}”` : '.'}`;
+    const byPolicy = a.decided_by_policy ? ` by the policy “${a.decided_by_policy.id}”` : '';
+    return `This request was ${a.status}${byPolicy} ${fromNow(when)}${a.decision_comment ? `: “${a.decision_comment}”` : '.'}`;
   }
   const decide = mayDecide(a);
   return decide.allowed ? null : (decide.reason ?? null);

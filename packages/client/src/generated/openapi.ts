@@ -962,6 +962,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the policy set
+         * @description The organization's policies, in Cedar, with their version. Each new request is evaluated against them when it is created: a `forbid` that holds rejects it at once (its `@reason` is the comment), else a `permit` that holds approves it at once, else people are asked as routed. A request of a class in `never_without_person` (by default: critical priority) is never approved by a policy. An auto-decision is a decision like a person's (events, callbacks, waits, receipts, revoke window, audit) with `decided_by_type: "policy"` and `decided_by_policy` naming the policy. What a policy can read: `GET /api/v1/policies/schema`.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getPolicies"];
+        /**
+         * Replace the policy set
+         * @description Admins only (dashboard session). The whole set at once (at most 1000 policies), in one transaction; a new version, recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` (from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["putPolicies"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay a candidate policy set against recent decisions
+         * @description Admins only (dashboard session). Nothing is saved. The organization's latest decided requests (`limit`, default 500, at most 2000) are evaluated by the candidate as they were created (their fields, who asked, the time): how many it would approve, reject or leave to people, and every request it would decide otherwise than it was decided, by id and title. The candidate is validated as `PUT` would (400).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["replayPolicies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/shadow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What shadow policies would have decided, and their agreement with people
+         * @description A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getPolicyShadow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/schema": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a policy can read of a request
+         * @description The Cedar schema every policy set is validated against, and each type's fields in words.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["getPolicySchema"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notification-preferences": {
         parameters: {
             query?: never;
@@ -1351,6 +1445,18 @@ export interface components {
          * @enum {string}
          */
         OnExpiry: "expire" | "approve" | "reject";
+        /** @description The policy that decided a request, when one did (`decided_by` is then null) */
+        DecidedByPolicy: {
+            /**
+             * @description The `@id` of the policy that decided
+             * @example low-risk-reads
+             */
+            id: string;
+            /** @description The version of the policy set it was part of */
+            version: number;
+            /** @description Its `@reason` */
+            reason: string | null;
+        } | null;
         /** @description The latest execution receipt of an approved request; null until one is reported */
         Execution: {
             status: components["schemas"]["ExecutionStatus"];
@@ -1629,6 +1735,12 @@ export interface components {
              * @description Another name for `decided_by`
              */
             decided_by_id?: string | null;
+            /**
+             * @description Who made the final decision; null while none is made
+             * @enum {string|null}
+             */
+            decided_by_type?: "user" | "connection" | "policy" | "system" | null;
+            decided_by_policy?: components["schemas"]["DecidedByPolicy"];
             decision_comment: string | null;
             /** @description Another name for `decision_comment` */
             decision_note?: string | null;
@@ -2523,7 +2635,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "org.settings_changed" | "slack.configured" | "slack.removed" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "org.settings_changed" | "slack.configured" | "slack.removed" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.delegate_vote";
         /** @description Teams by name */
         TeamList: {
             data: components["schemas"]["Team"][];
@@ -2834,6 +2946,146 @@ export interface components {
              * @default 500
              */
             limit?: number;
+        };
+        PolicySet: {
+            /** @description Increases with every change; 0 before the first */
+            version: number;
+            source: string;
+            /** @description The policies of `source`, in order */
+            policies: components["schemas"]["PolicySummary"][];
+            never_without_person: components["schemas"]["NeverWithoutPerson"];
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+            updated_by: components["schemas"]["Principal"] & (Record<string, never> | null);
+        };
+        PolicySummary: {
+            /** @description Its `@id` */
+            id: string;
+            /** @enum {string} */
+            effect: "permit" | "forbid";
+            /** @description Its `@reason`, if any */
+            reason: string | null;
+            /** @description The line of `source` it starts on */
+            line: number;
+            /**
+             * @description `shadow` (a policy annotated `@shadow`): evaluated for every new request and its verdict recorded, never applied; see `GET /policies/shadow`
+             * @enum {string}
+             */
+            mode: "enforce" | "shadow";
+        };
+        /** @description Classes of request that no policy may approve: a person always decides them. A policy may still reject them. A set whose permit names such a class outright (`resource.priority == "critical"`, an `action_type` the list matches) is refused on save; any other permit that would cover one is not applied to it when a request comes. */
+        NeverWithoutPerson: {
+            /** @description Requests of these priorities are never approved by a policy (default: critical) */
+            priorities: components["schemas"]["Priority"][];
+            /** @description Requests whose `action_type` matches one of these globs are never approved by a policy */
+            action_types: string[];
+        };
+        PutPoliciesRequest: {
+            /**
+             * @description The whole policy set in Cedar. Each policy carries `@id("…")` (letters, digits, `-`, `_`, `.`; unique in the set), and may carry `@reason("…")`: the comment of its decision (for a forbid, the rejection reason). An empty text: no policy.
+             * @example @id("low-risk-reads")
+             *     @reason("reads are safe")
+             *     permit (principal, action, resource)
+             *     when { resource has action_type && resource.action_type like "read.*" };
+             */
+            source: string;
+            never_without_person: components["schemas"]["NeverWithoutPerson"];
+            /** @description The version this change was made from; another change saved since answers 409 VERSION_CONFLICT */
+            expected_version?: number;
+        };
+        ReplayPoliciesResult: {
+            /** @description Decided requests replayed: the latest of the organization, newest first */
+            replayed: number;
+            would_approve: number;
+            would_reject: number;
+            no_decision: number;
+            /** @description Every replayed request the candidate would decide otherwise than it was decided: approve what was rejected, or reject what was approved */
+            disagreements: components["schemas"]["ReplayedRequest"][];
+            /** @description Of the disagreements, requests the candidate would approve that were rejected */
+            approves_rejected: number;
+            /** @description The summary in English, one sentence each */
+            sentences: string[];
+        };
+        ReplayedRequest: {
+            /** Format: uuid */
+            approval_id: string;
+            title: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * @description How the request was decided (a revoked approval counts as rejected)
+             * @enum {string}
+             */
+            decided: "approved" | "rejected";
+            /** @description Who decided it: user, connection, policy or system */
+            decided_by_type: string | null;
+            /**
+             * @description What the candidate set decides about it, created as it was then
+             * @enum {string}
+             */
+            candidate: "approve" | "reject" | "none";
+            /** @description The policy of the candidate that decides it */
+            policy_id: string | null;
+        };
+        ReplayPoliciesRequest: {
+            /**
+             * @description The whole policy set in Cedar. Each policy carries `@id("…")` (letters, digits, `-`, `_`, `.`; unique in the set), and may carry `@reason("…")`: the comment of its decision (for a forbid, the rejection reason). An empty text: no policy.
+             * @example @id("low-risk-reads")
+             *     @reason("reads are safe")
+             *     permit (principal, action, resource)
+             *     when { resource has action_type && resource.action_type like "read.*" };
+             */
+            source: string;
+            never_without_person: components["schemas"]["NeverWithoutPerson"];
+            /**
+             * @description How many of the latest decided requests to replay (default 500, at most 2000)
+             * @default 500
+             */
+            limit?: number;
+        };
+        ShadowReport: {
+            /** @description Every policy that has run in shadow, by id */
+            policies: components["schemas"]["ShadowPolicyReport"][];
+        };
+        ShadowPolicyReport: {
+            policy_id: string;
+            /** @description Requests it would have approved */
+            would_approve: number;
+            /** @description Requests it would have rejected */
+            would_reject: number;
+            /** @description Of those decided since, decided as it would have */
+            agreed: number;
+            /** @description Of those decided since, decided otherwise */
+            disagreed: number;
+            /** @description Still pending, cancelled or expired */
+            undecided: number;
+        };
+        PolicySchema: {
+            /** @description The Cedar schema (human-readable syntax) every set is validated against */
+            cedar_schema: string;
+            /** @example Greenlight::Requester */
+            principal: string;
+            /** @example Greenlight::Action::"ask" */
+            action: string;
+            /** @example Greenlight::Request */
+            resource: string;
+            types: {
+                name: string;
+                description: string;
+                fields: {
+                    name: string;
+                    /** @description Its Cedar type */
+                    type: string;
+                    optional: boolean;
+                    description: string;
+                }[];
+            }[];
         };
         MyNotificationPreferences: {
             preferences: components["schemas"]["NotificationPreferences"];
@@ -7987,6 +8239,351 @@ export interface operations {
             };
             /** @description Resource not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy set, with its version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicySet"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPoliciesRequest"];
+            };
+        };
+        responses: {
+            /** @description The policy set in its new version */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicySet"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    replayPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayPoliciesRequest"];
+            };
+        };
+        responses: {
+            /** @description What the candidate would have decided */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayPoliciesResult"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPolicyShadow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Each shadow policy's record */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShadowReport"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPolicySchema: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schema */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicySchema"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

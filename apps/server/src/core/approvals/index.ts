@@ -17,6 +17,7 @@
  *   execution receipt        {@link reportExecution}                          state-machine.ts   -
  *   revoke                   {@link revoke}                                   state-machine.ts   -
  *   expire, auto-decide      {@link expireDue}                                state-machine.ts   -
+ *   decided by a policy      {@link create} with a decision                   auto-decide.ts     greenlight_create_approval, then -
  *   configure steps          {@link configureApprovalSteps}                   steps.ts           greenlight_lock_pending
  *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_require_manager, greenlight_lock_pending
  *   escalate a step          {@link escalateStep}                             escalate.ts        -
@@ -55,6 +56,7 @@ export {
   type VoteInput,
 } from './state-machine.ts';
 export type { CreateItem, RunStepDefinition } from './create-batch.ts';
+export type { AutoDecision } from './auto-decide.ts';
 export { configureApprovalSteps, reassignApprovalStep } from './steps.ts';
 export { escalateStep } from './escalate.ts';
 export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';

@@ -13,6 +13,7 @@
  *   cancel      pending → cancelled  greenlight_cancel
  *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
  *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
+ *   policy      → approved / rejected at create, by a policy of the org (auto-decide.ts), in the create's transaction
  *   receipt     approved → approved  reportExecution: the automation's execution receipt
  *   revoke      approved → rejected  revoke: an approver who approved (any approving vote, not only the
  *                                    one that completed it; greenlight_approved_by) or an admin rescinds
@@ -84,6 +85,7 @@ import { createBatcherOf, type CreateItem, type CreateResult } from './create-ba
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql } from './rules.ts';
+import { createDecided, type AutoDecision } from './auto-decide.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -157,18 +159,23 @@ export type CreateOutcome =
 
 /**
  * Writes a new pending request and its `approval.created` event, together with the other creates
- * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. Errors
+ * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. With a
+ * `decision` (a policy's, made before the create), the request is written alone and decided in the same
+ * transaction (auto-decide.ts). Errors
  * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
  * 22021) are thrown as the database raised them, for the caller to explain.
  */
-export async function create(db: Database, caller: Caller, fields: NewRequest): Promise<CreateOutcome> {
-  const r: CreateResult = await createBatcherOf(db).create({
+export async function create(db: Database, caller: Caller, fields: NewRequest, decision?: AutoDecision): Promise<CreateOutcome> {
+  const item = {
     ...fields,
     org_id: caller.org.id,
     requested_by_type: caller.principal.type,
     requested_by_id: caller.principal.id,
     requested_by_name: caller.principal.name,
-  });
+  };
+  // A decider decided it already (core/deciders): created and decided in one transaction (auto-decide.ts).
+  if (decision) return createDecided(db, lockPending, caller, item, decision);
+  const r: CreateResult = await createBatcherOf(db).create(item);
   if (!r.org_open) return { kind: 'stopped' };
   if (r.approval === null) return { kind: 'key-taken' };
   const approval = approvalFromJson(r.approval);

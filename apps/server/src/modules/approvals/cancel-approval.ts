@@ -8,6 +8,6 @@ import { oneWithViewerCan } from '../../core/approvals/index.ts';
 /** `DELETE /approvals/:id`: the cancel transition (core/approvals/state-machine.ts). */
 export const cancelApproval: Handler<Routes['cancelApproval']> = async ({ params, auth, deps }) => {
   const cancelled = await cancel(deps.db, auth, params.id);
-  deps.metrics?.approvalDecided('cancelled');
+  deps.metrics?.approvalDecided('cancelled', 'person');
   return { status: 200, body: await oneWithViewerCan(deps.db, auth, forViewer(auth, toApproval(cancelled))) };
 };

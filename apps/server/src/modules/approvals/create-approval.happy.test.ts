@@ -160,6 +160,8 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       decided_at: null,
       decided_by: null,
       decided_by_id: null,
+      decided_by_type: null,
+      decided_by_policy: null,
       decision_comment: null,
       decision_note: null,
       cancelled_at: null,

@@ -10,6 +10,7 @@ import { secretKeys } from '../../security/sealed.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
+import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
 import { approvalWithRun, runOf } from '../../core/run.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
@@ -99,6 +100,23 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   const expiresIn = routed?.expiresInSeconds ?? run?.definition.expires_in_seconds ?? null;
   const runExpiry = expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null;
 
+  // The org's policies may decide it before anyone is asked (modules/policies): then the create's own
+  // transaction makes that decision, as a person's would be made.
+  const metadata = body.metadata ?? body.payload ?? {};
+  const resource = body.resource ?? entityResource(body);
+  const { decision, shadow } = await decideByPolicies(deps, auth, {
+    title: body.title,
+    action_type: actionType,
+    source: body.source ?? null,
+    priority: body.priority,
+    metadata,
+    tags,
+    resource,
+    changes: body.changes ?? null,
+    has_callback: body.callback_url !== undefined,
+    required_approvals: run ? run.definition.steps.length : steps ? steps.length : body.required_approvals,
+  });
+
   let created: CreateOutcome;
   try {
     created = await create(deps.db, auth, {
@@ -108,7 +126,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       priority: body.priority,
       action_type: actionType,
       source: body.source ?? null,
-      metadata: body.metadata ?? body.payload ?? {},
+      metadata,
       // With steps the counters count steps.
       required_approvals: run ? run.definition.steps.length : steps ? steps.length : body.required_approvals,
       is_sequential: run || steps ? true : body.is_sequential,
@@ -120,7 +138,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       request_fingerprint: fingerprint,
       tags,
       changes: body.changes ?? null,
-      resource: body.resource ?? entityResource(body),
+      resource,
       expires_at: body.expires_at ?? runExpiry,
       on_expiry: routed?.onExpiry ?? run?.definition.on_expiry ?? body.on_expiry,
       flow_id: flow ? body.flow_id! : (routed?.flow?.id ?? null),
@@ -132,7 +150,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       created_via: via,
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    });
+    }, decision ?? undefined);
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -151,8 +169,10 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   if (created.kind === 'stopped') throw emergencyStop();
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
+    if (decision) deps.metrics?.approvalDecided(decision.decision === 'approve' ? 'approved' : 'rejected', 'policy');
+    await recordShadow(deps, auth.org.id, created.approval.id, shadow);
     // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
-    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps) };
+    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decision) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement

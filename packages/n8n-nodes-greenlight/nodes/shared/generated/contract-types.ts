@@ -77,6 +77,12 @@ export interface components {
              * @description Another name for `decided_by`
              */
             decided_by_id?: string | null;
+            /**
+             * @description Who made the final decision; null while none is made
+             * @enum {string|null}
+             */
+            decided_by_type?: "user" | "connection" | "policy" | "system" | null;
+            decided_by_policy?: components["schemas"]["DecidedByPolicy"];
             decision_comment: string | null;
             /** @description Another name for `decision_comment` */
             decision_note?: string | null;
@@ -207,6 +213,18 @@ export interface components {
          * @enum {string}
          */
         CreatedVia: "v1" | "human-approval" | "kaireon";
+        /** @description The policy that decided a request, when one did (`decided_by` is then null) */
+        DecidedByPolicy: {
+            /**
+             * @description The `@id` of the policy that decided
+             * @example low-risk-reads
+             */
+            id: string;
+            /** @description The version of the policy set it was part of */
+            version: number;
+            /** @description Its `@reason` */
+            reason: string | null;
+        } | null;
         /**
          * @description First reminder this long after the step starts waiting
          * @example 4h

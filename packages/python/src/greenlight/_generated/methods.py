@@ -341,6 +341,36 @@ class Calls:
         return cast("Flow[models.RoutingRule]", call(config, "getRoutingRule", params={"id": id}, request_timeout=request_timeout))
 
     @staticmethod
+    def get_policies(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.PolicySet]:
+        """Get the policy set.
+
+        The organization's policies, in Cedar, with their version. Each new request is evaluated against them when it is created: a `forbid` that holds rejects it at once (its `@reason` is the comment), else a `permit` that holds approves it at once, else people are asked as routed. A request of a class in `never_without_person` (by default: critical priority) is never approved by a policy. An auto-decision is a decision like a person's (events, callbacks, waits, receipts, revoke window, audit) with `decided_by_type: "policy"` and `decided_by_policy` naming the policy. What a policy can read: `GET /api/v1/policies/schema`. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies` (`getPolicies`).
+        """
+        return cast("Flow[models.PolicySet]", call(config, "getPolicies", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_policy_shadow(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.ShadowReport]:
+        """What shadow policies would have decided, and their agreement with people.
+
+        A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies/shadow` (`getPolicyShadow`).
+        """
+        return cast("Flow[models.ShadowReport]", call(config, "getPolicyShadow", request_timeout=request_timeout))
+
+    @staticmethod
+    def get_policy_schema(config: Config, *, request_timeout: Optional[float] = None) -> Flow[models.PolicySchema]:
+        """What a policy can read of a request.
+
+        The Cedar schema every policy set is validated against, and each type's fields in words. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/policies/schema` (`getPolicySchema`).
+        """
+        return cast("Flow[models.PolicySchema]", call(config, "getPolicySchema", request_timeout=request_timeout))
+
+    @staticmethod
     def reassign_step(config: Config, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Step]:
         """Reassign a pending step to other people or teams.
 
@@ -386,6 +416,9 @@ class SyncOperations:
     get_flow = blocking(Calls.get_flow)
     get_routing_rules = blocking(Calls.get_routing_rules)
     get_routing_rule = blocking(Calls.get_routing_rule)
+    get_policies = blocking(Calls.get_policies)
+    get_policy_shadow = blocking(Calls.get_policy_shadow)
+    get_policy_schema = blocking(Calls.get_policy_schema)
     reassign_step = blocking(Calls.reassign_step)
 
 
@@ -424,4 +457,7 @@ class AsyncOperations:
     get_flow = awaiting(Calls.get_flow)
     get_routing_rules = awaiting(Calls.get_routing_rules)
     get_routing_rule = awaiting(Calls.get_routing_rule)
+    get_policies = awaiting(Calls.get_policies)
+    get_policy_shadow = awaiting(Calls.get_policy_shadow)
+    get_policy_schema = awaiting(Calls.get_policy_schema)
     reassign_step = awaiting(Calls.reassign_step)

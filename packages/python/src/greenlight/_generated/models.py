@@ -77,6 +77,9 @@ class ApprovalDetail(_ApprovalDetailRequired, total=False):
     action: Optional[Literal["create", "update", "delete"]]
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
+    #: Who made the final decision; null while none is made
+    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_policy: Optional[DecidedByPolicy]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -140,6 +143,16 @@ class Principal(TypedDict):
     type: Literal["connection", "user", "system"]
     id: Optional[str]
     name: Optional[str]
+
+
+class DecidedByPolicy(TypedDict):
+    """The policy that decided a request, when one did (`decided_by` is then null)"""
+    #: The `@id` of the policy that decided
+    id: str
+    #: The version of the policy set it was part of
+    version: int
+    #: Its `@reason`
+    reason: Optional[str]
 
 
 class Execution(TypedDict):
@@ -378,6 +391,9 @@ class Approval(_ApprovalRequired, total=False):
     action: Optional[Literal["create", "update", "delete"]]
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
+    #: Who made the final decision; null while none is made
+    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_policy: Optional[DecidedByPolicy]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -546,6 +562,9 @@ class DecisionResult(_DecisionResultRequired, total=False):
     action: Optional[Literal["create", "update", "delete"]]
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
+    #: Who made the final decision; null while none is made
+    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_policy: Optional[DecidedByPolicy]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -726,6 +745,9 @@ class WaitResult(_WaitResultRequired, total=False):
     action: Optional[Literal["create", "update", "delete"]]
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
+    #: Who made the final decision; null while none is made
+    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_policy: Optional[DecidedByPolicy]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -1534,6 +1556,129 @@ class RoutingDryRunRequest(_RoutingDryRunRequestRequired, total=False):
     limit: int
 
 
+class PolicySet(TypedDict):
+    #: Increases with every change; 0 before the first
+    version: int
+    source: str
+    #: The policies of `source`, in order
+    policies: List[PolicySummary]
+    never_without_person: NeverWithoutPerson
+    updated_at: Optional[str]
+    updated_by: Optional[Principal]
+
+
+class PolicySummary(TypedDict):
+    #: Its `@id`
+    id: str
+    effect: Literal["permit", "forbid"]
+    #: Its `@reason`, if any
+    reason: Optional[str]
+    #: The line of `source` it starts on
+    line: int
+    #: `shadow` (a policy annotated `@shadow`): evaluated for every new request and its verdict recorded, never applied; see `GET /policies/shadow`
+    mode: Literal["enforce", "shadow"]
+
+
+class NeverWithoutPerson(TypedDict):
+    """Classes of request that no policy may approve: a person always decides them. A policy may still reject them. A set whose permit names such a class outright (`resource.priority == "critical"`, an `action_type` the list matches) is refused on save; any other permit that would cover one is not applied to it when a request comes."""
+    #: Requests of these priorities are never approved by a policy (default: critical)
+    priorities: List[Priority]
+    #: Requests whose `action_type` matches one of these globs are never approved by a policy
+    action_types: List[str]
+
+
+class _PutPoliciesRequestRequired(TypedDict):
+    #: The whole policy set in Cedar. Each policy carries `@id("…")` (letters, digits, `-`, `_`, `.`; unique in the set), and may carry `@reason("…")`: the comment of its decision (for a forbid, the rejection reason). An empty text: no policy.
+    source: str
+    never_without_person: NeverWithoutPerson
+
+
+class PutPoliciesRequest(_PutPoliciesRequestRequired, total=False):
+    #: The version this change was made from; another change saved since answers 409 VERSION_CONFLICT
+    expected_version: int
+
+
+class ReplayPoliciesResult(TypedDict):
+    #: Decided requests replayed: the latest of the organization, newest first
+    replayed: int
+    would_approve: int
+    would_reject: int
+    no_decision: int
+    #: Every replayed request the candidate would decide otherwise than it was decided: approve what was rejected, or reject what was approved
+    disagreements: List[ReplayedRequest]
+    #: Of the disagreements, requests the candidate would approve that were rejected
+    approves_rejected: int
+    #: The summary in English, one sentence each
+    sentences: List[str]
+
+
+class ReplayedRequest(TypedDict):
+    approval_id: str
+    title: str
+    created_at: str
+    #: How the request was decided (a revoked approval counts as rejected)
+    decided: Literal["approved", "rejected"]
+    #: Who decided it: user, connection, policy or system
+    decided_by_type: Optional[str]
+    #: What the candidate set decides about it, created as it was then
+    candidate: Literal["approve", "reject", "none"]
+    #: The policy of the candidate that decides it
+    policy_id: Optional[str]
+
+
+class _ReplayPoliciesRequestRequired(TypedDict):
+    #: The whole policy set in Cedar. Each policy carries `@id("…")` (letters, digits, `-`, `_`, `.`; unique in the set), and may carry `@reason("…")`: the comment of its decision (for a forbid, the rejection reason). An empty text: no policy.
+    source: str
+    never_without_person: NeverWithoutPerson
+
+
+class ReplayPoliciesRequest(_ReplayPoliciesRequestRequired, total=False):
+    #: How many of the latest decided requests to replay (default 500, at most 2000)
+    limit: int
+
+
+class ShadowReport(TypedDict):
+    #: Every policy that has run in shadow, by id
+    policies: List[ShadowPolicyReport]
+
+
+class ShadowPolicyReport(TypedDict):
+    policy_id: str
+    #: Requests it would have approved
+    would_approve: int
+    #: Requests it would have rejected
+    would_reject: int
+    #: Of those decided since, decided as it would have
+    agreed: int
+    #: Of those decided since, decided otherwise
+    disagreed: int
+    #: Still pending, cancelled or expired
+    undecided: int
+
+
+class PolicySchema(TypedDict):
+    #: The Cedar schema (human-readable syntax) every set is validated against
+    cedar_schema: str
+    principal: str
+    action: str
+    resource: str
+    types: List[PolicySchemaTypesItem]
+
+
+class PolicySchemaTypesItem(TypedDict):
+    name: str
+    description: str
+    fields: List[PolicySchemaTypesItemFieldsItem]
+
+
+class PolicySchemaTypesItemFieldsItem(TypedDict):
+    name: str
+    #: Its Cedar type
+    type: str
+    optional: bool
+    description: str
+
+
 class MyNotificationPreferences(TypedDict):
     preferences: NotificationPreferences
     #: True when these are your own choices; false when they are the org defaults
@@ -1882,7 +2027,7 @@ Role = Literal["admin", "approver", "viewer"]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "invitation.accepted", "connection.created", "connection.revoked", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "org.settings_changed", "slack.configured", "slack.removed", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "invitation.accepted", "connection.created", "connection.revoked", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "org.settings_changed", "slack.configured", "slack.removed", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
@@ -1955,6 +2100,7 @@ __all__ = [
     "CreatedWebhook",
     "CreatedWebhookCreatedBy",
     "DecideApprovalRequest",
+    "DecidedByPolicy",
     "Decision",
     "DecisionOutcome",
     "DecisionResult",
@@ -2004,6 +2150,7 @@ __all__ = [
     "MemberAdded",
     "MemberList",
     "MyNotificationPreferences",
+    "NeverWithoutPerson",
     "NotificationChannels",
     "NotificationPreferences",
     "OAuthClient",
@@ -2015,8 +2162,14 @@ __all__ = [
     "Pagination",
     "PasswordSet",
     "PersonRef",
+    "PolicySchema",
+    "PolicySchemaTypesItem",
+    "PolicySchemaTypesItemFieldsItem",
+    "PolicySet",
+    "PolicySummary",
     "Principal",
     "Priority",
+    "PutPoliciesRequest",
     "PutRoutingRulesRequest",
     "QuietHours",
     "Quorum",
@@ -2024,6 +2177,9 @@ __all__ = [
     "ReassignStepRequest",
     "RemindPolicy",
     "ReminderPolicy",
+    "ReplayPoliciesRequest",
+    "ReplayPoliciesResult",
+    "ReplayedRequest",
     "ReportExecutionRequest",
     "ResolvePolicy",
     "Resource",
@@ -2051,6 +2207,8 @@ __all__ = [
     "SessionsEnded",
     "SetDelegationRequest",
     "SetPasswordRequest",
+    "ShadowPolicyReport",
+    "ShadowReport",
     "SlackSettings",
     "SlackSettingsBotToken",
     "SlackSettingsSigningSecret",

@@ -1391,6 +1391,26 @@ export const APPROVAL_ANSWER_OUTPUT_FIELDS: OutputField[] = [
     "type": "uuid"
   },
   {
+    "key": "decided_by_type",
+    "label": "Decided by type",
+    "type": "select"
+  },
+  {
+    "key": "decided_by_policy.id",
+    "label": "Decided by policy: Approval Request ID",
+    "type": "string"
+  },
+  {
+    "key": "decided_by_policy.version",
+    "label": "Decided by policy: Version",
+    "type": "integer"
+  },
+  {
+    "key": "decided_by_policy.reason",
+    "label": "Decided by policy: Reason",
+    "type": "string"
+  },
+  {
     "key": "decision_comment",
     "label": "Decision comment",
     "type": "string"
@@ -1812,6 +1832,26 @@ export const APPROVAL_ITEM_OUTPUT_FIELDS: OutputField[] = [
     "key": "decided_by_id",
     "label": "Decided by ID",
     "type": "uuid"
+  },
+  {
+    "key": "decided_by_type",
+    "label": "Decided by type",
+    "type": "select"
+  },
+  {
+    "key": "decided_by_policy.id",
+    "label": "Decided by policy: Approval Request ID",
+    "type": "string"
+  },
+  {
+    "key": "decided_by_policy.version",
+    "label": "Decided by policy: Version",
+    "type": "integer"
+  },
+  {
+    "key": "decided_by_policy.reason",
+    "label": "Decided by policy: Reason",
+    "type": "string"
   },
   {
     "key": "decision_comment",

@@ -1,0 +1,81 @@
+/**
+ * A policy set that cannot be saved: every refusal a 400 in the error envelope naming the line and
+ * column and the reason, and nothing of the version saved before it lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { signedIn, type SignedIn } from '../../testing/session.ts';
+
+let server: TestServer;
+let seed: SeededOrg;
+let admin: SignedIn;
+const NEVER = { priorities: ['critical'], action_types: [] };
+const SAVED = '@id("reads")\npermit (principal, action, resource)\nwhen { resource has action_type && resource.action_type like "read.*" };\n';
+beforeAll(async () => {
+  server = await startTestServer();
+  seed = await seedOrg(server.db);
+  admin = await signedIn(server, seed);
+  await admin.http().put('/api/v1/policies').send({ source: SAVED, never_without_person: NEVER }).expect(200);
+}, 60_000);
+afterAll(() => server.stop());
+
+describe('a policy text refused', () => {
+  const cases: [string, string, number, number, string][] = [
+    ['a syntax error', '@id("a")\npermit (principal, action, resource)\nwhen { resource.priority == };', 3, 29, 'unexpected token `}`'],
+    ['an attribute the schema does not have', '@id("a")\npermit (principal, action, resource)\nwhen { resource.owner == "me" };', 3, 8, 'attribute `owner` on entity type `Greenlight::Request` not found'],
+    ['an optional attribute read without has', '@id("a")\n\npermit (principal, action, resource)\nwhen { resource.source == "ci" };', 4, 8, 'optional attribute `source`'],
+    ['an unknown entity type', '@id("a")\npermit (principal is Greenlight::Robot, action, resource);', 2, 22, 'unrecognized entity type `Greenlight::Robot`'],
+    ['a policy without @id', 'permit (principal, action, resource);', 1, 1, 'needs an @id'],
+    ['an @id with spaces', '@id("my policy")\npermit (principal, action, resource);', 1, 1, 'use 1 to 100 letters'],
+    ['a duplicate @id', '@id("a")\nforbid (principal, action, resource);\n@id("a")\nforbid (principal, action, resource);', 3, 1, 'also the id of the policy on line 1'],
+    ['a permit of critical requests', '@id("a")\npermit (principal, action, resource)\nwhen { resource.priority == "critical" };', 1, 1, 'never goes without a person'],
+  ];
+
+  it.each(cases)('%s: 400 naming line and column; the saved set unchanged', async (_name, source, line, column, reason) => {
+    const res = await admin.http().put('/api/v1/policies').send({ source, never_without_person: NEVER });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', request_id: expect.any(String) });
+    expect(res.body.error.message).toContain(`source: line ${line}, column ${column}: `);
+    expect(res.body.error.message).toContain(reason);
+    expect(res.body.error.details.issues[0]).toMatchObject({ path: 'source', line, column });
+    expect((await admin.http().get('/api/v1/policies').expect(200)).body).toMatchObject({ version: 1, source: SAVED });
+  });
+
+  it('every issue is listed, each at its own line', async () => {
+    const source = '@id("a")\npermit (principal, action, resource)\nwhen { resource.nope == 1 };\n\n@id("b")\nforbid (principal, action, resource)\nwhen { resource.also_nope == 2 };';
+    const res = await admin.http().put('/api/v1/policies').send({ source, never_without_person: NEVER }).expect(400);
+    expect(res.body.error.details.issues.map((i: { line: number; policy_id?: string }) => [i.line, i.policy_id])).toEqual([
+      [3, 'a'],
+      [7, 'b'],
+    ]);
+  });
+
+  it('a line counted in characters after non-ASCII text', async () => {
+    const res = await admin.http().put('/api/v1/policies').send({ source: '// café ☕\n@id("a") permit (principal, action, resource) when { "é" == resource.nope };', never_without_person: NEVER }).expect(400);
+    expect(res.body.error.details.issues[0]).toMatchObject({ line: 2, column: 61 });
+  });
+});
+
+describe('other refusals', () => {
+  it.each([
+    ['no never_without_person', { source: '' }, 'never_without_person'],
+    ['an unknown priority', { source: '', never_without_person: { priorities: ['urgent'], action_types: [] } }, 'never_without_person.priorities'],
+    ['a malformed glob', { source: '', never_without_person: { priorities: [], action_types: ['pay.[x'] } }, 'never_without_person.action_types.0'],
+    ['an unknown field', { source: '', never_without_person: NEVER, mode: 'shadow' }, 'mode'],
+    ['a text too long', { source: 'x'.repeat(20_001), never_without_person: NEVER }, 'source'],
+    ['a source that is not text', { source: 42, never_without_person: NEVER }, 'source'],
+  ])('%s → 400', async (_name, body, message) => {
+    const res = await admin.http().put('/api/v1/policies').send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    expect(JSON.stringify(res.body.error)).toContain(message);
+    expect((await admin.http().get('/api/v1/policies').expect(200)).body).toMatchObject({ version: 1, source: SAVED });
+  });
+
+  it('a change from an older version → 409 VERSION_CONFLICT, nothing saved', async () => {
+    const res = await admin.http().put('/api/v1/policies').send({ source: '', never_without_person: NEVER, expected_version: 0 });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'VERSION_CONFLICT', details: { expected_version: 0, current_version: 1 } });
+    expect((await admin.http().get('/api/v1/policies').expect(200)).body).toMatchObject({ version: 1, source: SAVED });
+  });
+});
