@@ -51,3 +51,11 @@ export const BooleanQuery = z
   .default('false')
   .transform((v) => v === 'true')
   .openapi({ type: 'boolean' });
+
+/** A whole-set PUT's optimistic lock: the version the change was made from (routing rules, policies). */
+export const ExpectedVersion = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .openapi({ description: 'The version this change was made from; another change saved since answers 409 VERSION_CONFLICT' });

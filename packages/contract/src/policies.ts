@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { LIMITS, Priority } from './approvals.ts';
-import { Principal, Timestamp } from './common.ts';
+import { ExpectedVersion, Principal, Timestamp } from './common.ts';
 import { INPUT_LIMITS } from './input-limits.ts';
 
 /**
@@ -159,12 +159,7 @@ export const PutPoliciesBody = z
         example: '@id("low-risk-reads")\n@reason("reads are safe")\npermit (principal, action, resource)\nwhen { resource has action_type && resource.action_type like "read.*" };\n',
       }),
     never_without_person: NeverWithoutPerson,
-    expected_version: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .openapi({ description: 'The version this change was made from; another change saved since answers 409 VERSION_CONFLICT' }),
+    expected_version: ExpectedVersion,
   })
   .openapi('PutPoliciesRequest');
 export type PutPoliciesBody = z.infer<typeof PutPoliciesBody>;

@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { LIMITS, OnExpiry, Priority, Routing, Tags } from './approvals.ts';
-import { Principal, Timestamp, Uuid } from './common.ts';
+import { ExpectedVersion, Principal, Timestamp, Uuid } from './common.ts';
 import { FLOW_LIMITS, FlowApprovers, FlowSeconds } from './flows.ts';
 import { Quorum } from './steps.ts';
 import { ReminderPolicy } from './reminders.ts';
@@ -101,12 +101,7 @@ const RuleList = z
 export const PutRoutingRulesBody = z
   .strictObject({
     rules: RuleList,
-    expected_version: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .openapi({ description: 'The version this change was made from; another change saved since answers 409 VERSION_CONFLICT' }),
+    expected_version: ExpectedVersion,
   })
   .openapi('PutRoutingRulesRequest');
 export type PutRoutingRulesBody = z.infer<typeof PutRoutingRulesBody>;

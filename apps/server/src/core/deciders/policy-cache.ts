@@ -1,5 +1,6 @@
 import { DEFAULT_NEVER_WITHOUT_PERSON, type NeverWithoutPerson } from '@greenlight/contract';
-import type { Database, Queryable } from '../../storage/database.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { OrgCache } from '../org-cache.ts';
 import { compilePolicySet, type CompiledPolicySet } from './policy.ts';
 
 /** Announces, after commit, that an org's policy set changed (payload: the org id). */
@@ -25,59 +26,23 @@ export async function readPolicySet(db: Queryable, orgId: string): Promise<Compi
 
 /**
  * Each org's compiled policy set, cached in the process so that a create pays neither a database round
- * trip nor a Cedar parse for it, as RoutingCache does for routing rules and with the same invalidation:
- * the writer drops this process's entry at once (`forget`) and announces the org on POLICIES_CHANNEL when
- * it commits, which drops the other replicas' entries within milliseconds; the time to live bounds a lost
- * notification, and a reconnected LISTEN drops everything.
+ * trip nor a Cedar parse for it, invalidated through POLICIES_CHANNEL (OrgCache) as routing rules are.
  */
-export class PolicyCache {
-  private readonly entries = new Map<string, { set: CompiledPolicySet; expires: number }>();
-  private unlisten: (() => Promise<void>) | undefined;
-  /** Bumped by every drop: a load that began before a drop must not store what it read. */
-  private generation = 0;
-
-  constructor(
-    private readonly ttlMs = 10_000,
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  async start(db: Database): Promise<void> {
-    this.unlisten = await db.listen(
+export class PolicyCache extends OrgCache<CompiledPolicySet> {
+  constructor(ttlMs?: number, maxEntries?: number) {
+    super(
       POLICIES_CHANNEL,
-      (orgId) => this.forget(orgId),
-      () => this.clear(),
+      async (db, orgId, lapsed) => {
+        const stored = await loadPolicySet(db, orgId);
+        // The same version as the entry that lapsed: its compiled set (and Cedar's parse of it) still holds.
+        return lapsed && lapsed.version === stored.version ? lapsed : compilePolicySet(stored.version, stored.source, stored.never_without_person, { saved: true });
+      },
+      ttlMs,
+      maxEntries,
     );
   }
 
-  async setOf(db: Queryable, orgId: string): Promise<CompiledPolicySet> {
-    const hit = this.entries.get(orgId);
-    if (hit && hit.expires > performance.now()) return hit.set;
-    const readAt = this.generation;
-    const stored = await loadPolicySet(db, orgId);
-    // The same version as the entry that lapsed: its compiled set (and Cedar's parse of it) still holds.
-    const set = hit && hit.set.version === stored.version ? hit.set : compilePolicySet(stored.version, stored.source, stored.never_without_person, { saved: true });
-    if (readAt === this.generation) {
-      if (this.entries.size >= this.maxEntries && !this.entries.has(orgId)) {
-        const oldest = this.entries.keys().next();
-        if (!oldest.done) this.entries.delete(oldest.value);
-      }
-      this.entries.set(orgId, { set, expires: performance.now() + this.ttlMs });
-    }
-    return set;
-  }
-
-  forget(orgId: string): void {
-    this.generation++;
-    this.entries.delete(orgId);
-  }
-
-  clear(): void {
-    this.generation++;
-    this.entries.clear();
-  }
-
-  async close(): Promise<void> {
-    this.clear();
-    await this.unlisten?.().catch(() => {});
+  setOf(db: Queryable, orgId: string): Promise<CompiledPolicySet> {
+    return this.of(db, orgId);
   }
 }

@@ -1,30 +1,21 @@
-import type { Approval, Priority, ReplayPoliciesBody, ReplayPoliciesResult } from '@greenlight/contract';
+import type { ReplayPoliciesBody, ReplayPoliciesResult } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import { evaluate, type PolicyRequest } from '../../core/deciders/policy.ts';
 import { loadPolicySet } from '../../core/deciders/policy-cache.ts';
 import { compileCandidate } from './policies.ts';
 
-interface ReplayedRow {
+/** A decided request as replay reads it: what a policy reads of it, and who asked. */
+type ReplayedRow = Omit<PolicyRequest, 'requester'> & {
   id: string;
-  title: string;
   status: 'approved' | 'rejected';
   decided_by_type: string | null;
-  action_type: string | null;
-  source: string | null;
-  priority: Priority;
-  metadata: Record<string, unknown>;
-  tags: Record<string, string>;
-  resource: Approval['resource'];
-  changes: Approval['changes'];
-  has_callback: boolean;
-  required_approvals: number;
   requested_by_type: 'connection' | 'user';
   requested_by_id: string;
   requested_by_name: string | null;
   auth_type: 'api_key' | 'oauth' | null;
   oauth_client_id: string | null;
   created_at: Date;
-}
+};
 
 const requests = (n: number) => (n === 1 ? '1 request' : `${n} requests`);
 
