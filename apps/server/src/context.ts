@@ -62,6 +62,8 @@ export interface AuthContext {
     rate_limit: number;
     rate_limit_window: RateLimitWindow;
     created_at: Date;
+    /** When the credential stops working (API keys); null or absent: never. */
+    expires_at?: Date | null;
   } | null;
   /** `see_sensitive`: the member permission to see fields marked sensitive unmasked (absent: not granted). */
   user: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer'; see_sensitive?: boolean } | null;

@@ -27,6 +27,7 @@ import { smtpMailer } from './channels/email/email-sender.ts';
 import { notifyChannel } from './notify/notify-channel.ts';
 import { timerPoller } from './jobs/timers.ts';
 import { probeDueWaiters } from './jobs/waiter-probes.ts';
+import { startKeyExpiryWarnings } from './jobs/key-expiry-warnings.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
 import { reencryptSecrets } from './security/reencrypt-secrets.ts';
@@ -101,6 +102,9 @@ export async function startGreenlight(
     every(config.GREENLIGHT_TIMER_POLL_MS, logger, 'timers', timerPoller({ db, notify: config.mail !== null })),
     startUnauthorizedClientPurge(db, logger, OAUTH_SETTINGS.unauthorizedClientPurgeEvery * 1000),
   ];
+  // Hourly is soon enough for a warning days ahead; without email there is no way to tell anyone yet,
+  // and the keys stay unwarned until a server with email runs.
+  if (config.mail !== null) jobs.push(startKeyExpiryWarnings(db, logger, 3_600_000));
   if (config.GREENLIGHT_RETENTION_DAYS !== undefined) {
     jobs.push(
       startRetention(db, logger, {

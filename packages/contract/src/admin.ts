@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { Scope } from './scopes.ts';
-import { EmailAddress, Timestamp, Uuid } from './common.ts';
+import { EmailAddress, Timestamp, TimestampInput, Uuid } from './common.ts';
 import { AdminOverride, RateLimitWindow, ResolvePolicy, Role } from './me.ts';
 
 /** Admin-only changes to the caller's organization. */
@@ -122,10 +122,36 @@ export const Connection = z
     }),
     created_at: Timestamp,
     revoked_at: Timestamp.nullable(),
+    // Optional for clients, which also talk to servers of the spec's shape (keys never expire there); Greenlight sends it.
+    expires_at: Timestamp.nullable().optional().openapi({ description: 'When an API key stops working (null: never); after a rotation, the end of the overlap' }),
   })
   .openapi('Connection');
 
 export const ConnectionList = z.object({ data: z.array(Connection) }).openapi('ConnectionList');
+
+/** How long an API key may live, and how long a rotated key keeps working beside its successor. */
+export const API_KEY_LIMITS = {
+  /** The furthest `expires_at` may be: a key meant to expire should not outlive the people who made it. */
+  maxLifetimeDays: 730,
+  /** Shorter than this, a key would lapse before it could be put in place. */
+  minLifetimeSeconds: 300,
+  defaultOverlapSeconds: 86_400,
+  maxOverlapSeconds: 30 * 86_400,
+} as const;
+
+const checkExpiry = (expiresAt: string | undefined, ctx: z.RefinementCtx) => {
+  if (expiresAt === undefined) return;
+  const left = Date.parse(expiresAt) - Date.now();
+  if (left < API_KEY_LIMITS.minLifetimeSeconds * 1000) {
+    ctx.addIssue({ code: 'custom', path: ['expires_at'], message: `expires_at must be at least ${API_KEY_LIMITS.minLifetimeSeconds} seconds in the future` });
+  } else if (left > API_KEY_LIMITS.maxLifetimeDays * 86_400_000) {
+    ctx.addIssue({ code: 'custom', path: ['expires_at'], message: `expires_at must be at most ${API_KEY_LIMITS.maxLifetimeDays} days in the future` });
+  }
+};
+
+const KeyExpiresAt = TimestampInput.optional().openapi({
+  description: `When the key stops working: at least ${API_KEY_LIMITS.minLifetimeSeconds} seconds and at most ${API_KEY_LIMITS.maxLifetimeDays} days from now. Default: never`,
+});
 
 export const CreateConnectionBody = z
   .strictObject({
@@ -133,8 +159,37 @@ export const CreateConnectionBody = z
     scopes: z.array(Scope).min(1).optional().openapi({ description: 'Default: every scope' }),
     rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per `rate_limit_window` (default 100)' }),
     rate_limit_window: RateLimitWindow.optional().openapi({ description: 'Default hour' }),
+    expires_at: KeyExpiresAt,
   })
+  .superRefine((b, ctx) => checkExpiry(b.expires_at, ctx))
   .openapi('CreateConnectionRequest');
+
+export const RotateConnectionBody = z
+  .strictObject({
+    overlap_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(API_KEY_LIMITS.maxOverlapSeconds)
+      .optional()
+      .openapi({
+        description: `How long the old key keeps working beside the new one (default ${API_KEY_LIMITS.defaultOverlapSeconds}, at most ${API_KEY_LIMITS.maxOverlapSeconds}); never past its own expiry`,
+      }),
+    expires_at: KeyExpiresAt.openapi({
+      description: "When the new key stops working. Default: the old key's lifetime again from now (capped), or never if the old key had no expiry",
+    }),
+  })
+  .superRefine((b, ctx) => checkExpiry(b.expires_at, ctx))
+  .openapi('RotateConnectionRequest');
+
+export const ConnectionRotated = z
+  .object({
+    connection: Connection.extend({
+      api_key: z.string().openapi({ description: 'Shown once; only its SHA-256 is stored' }),
+    }).openapi({ description: 'The new key: same name, scopes and limits' }),
+    previous: Connection.openapi({ description: 'The old key, now expiring at the end of the overlap' }),
+  })
+  .openapi('ConnectionRotated');
 
 export const ConnectionCreated = Connection.extend({
   api_key: z.string().openapi({ description: 'Shown once; only its SHA-256 is stored' }),

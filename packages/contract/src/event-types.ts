@@ -53,6 +53,7 @@ export const AUDIT_EVENT_TYPES = [
   'invitation.accepted',
   'connection.created',
   'connection.revoked',
+  'connection.rotated',
   'oauth_client.registered',
   'oauth_client.revoked',
   // A person granted access to an application that registered itself (RFC 7591): recorded in their org.

@@ -41,6 +41,7 @@ export const ConnectionInfo = z
     // Optional for clients, which also talk to servers of the spec's shape (always per hour); Greenlight sends it.
     rate_limit_window: RateLimitWindow.optional(),
     created_at: Timestamp,
+    expires_at: Timestamp.nullable().optional().openapi({ description: 'When this API key stops working (null: never); Greenlight sends it' }),
   })
   .openapi('ConnectionInfo');
 

@@ -28,6 +28,8 @@ import {
   ConnectionCreated,
   ConnectionList,
   CreateConnectionBody,
+  ConnectionRotated,
+  RotateConnectionBody,
   CreateOAuthClientBody,
   Member,
   MemberAdded,
@@ -527,6 +529,21 @@ export const routes = {
     request: { params: IdParams },
     responses: { 200: { description: 'The revoked connection', schema: Connection } },
     errors: [403, 404],
+  }),
+  rotateConnection: defineRoute({
+    operationId: 'rotateConnection',
+    method: 'post',
+    path: '/api/v1/connections/{id}/rotate',
+    tag: 'Connections',
+    summary: 'Rotate an API key',
+    description:
+      'Admins only (dashboard session). Issues a new API key with the same name, scopes and limits (its key is in this response only) ' +
+      'and sets the old key to stop working after `overlap_seconds`, so both work while the new one is put in place. ' +
+      'OAuth grants and revoked keys are not found (404).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: RotateConnectionBody },
+    responses: { 201: { description: 'The new key and the old one with its new expiry', schema: ConnectionRotated } },
+    errors: [400, 403, 404],
   }),
   setPassword: defineRoute({
     operationId: 'setPassword',

@@ -60,10 +60,11 @@ export async function authenticate(credentials: Credentials, req: Request, keys?
 
   const keyHash = sha256Hex(token);
   const cached = keys?.get(keyHash);
-  if (cached) return cached;
+  if (cached) return unexpired(cached);
   const readAt = keys?.generation ?? 0;
   const auth = await credentials.apiKey(keyHash);
   if (!auth) throw unauthorized('invalid or revoked API key', 'invalid_token');
+  unexpired(auth);
   if (keys) {
     // Shared by every request with this key from now on: frozen, so none can change it for the others.
     Object.freeze(auth.org);
@@ -72,6 +73,25 @@ export async function authenticate(credentials: Credentials, req: Request, keys?
     Object.freeze(auth.connection);
     Object.freeze(auth);
     keys.set(keyHash, auth, readAt);
+  }
+  return auth;
+}
+
+/**
+ * An API key past its `expires_at` is refused on this process's clock, checked on every request, a
+ * cached one too: so it stops at its expiry on every replica without anyone announcing it. Only the
+ * holder of the key learns that it expired (rather than that it is unknown): they need to know to
+ * ask for a new one, and it tells them nothing they did not have.
+ */
+function unexpired(auth: AuthContext): AuthContext {
+  const expiresAt = auth.connection?.expires_at;
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    throw new ApiError(
+      'UNAUTHORIZED',
+      `this API key expired at ${expiresAt.toISOString()}; an admin can issue a new one (or rotate it)`,
+      { reason: 'api_key_expired', expired_at: expiresAt.toISOString() },
+      { 'WWW-Authenticate': 'Bearer realm="greenlight", error="invalid_token", error_description="the API key has expired"' },
+    );
   }
   return auth;
 }

@@ -28,6 +28,7 @@ import { updateMember } from './members/update-member.ts';
 import { createConnection } from './connections/create-connection.ts';
 import { listConnections } from './connections/list-connections.ts';
 import { revokeConnection } from './connections/revoke-connection.ts';
+import { rotateConnection } from './connections/rotate-connection.ts';
 import { setPassword } from './users/set-password.ts';
 import { getCallbackSecret } from './webhooks/get-callback-secret.ts';
 import { rotateCallbackSecret } from './webhooks/rotate-callback-secret.ts';
@@ -112,6 +113,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   listConnections,
   createConnection,
   revokeConnection,
+  rotateConnection,
   setPassword,
   getCallbackSecret,
   rotateCallbackSecret,

@@ -215,10 +215,14 @@ CREATE TABLE connections (
   revoked_at timestamp with time zone,
   created_by_user_id uuid,
   rate_limit_window text DEFAULT 'hour'::text NOT NULL,
+  expires_at timestamp with time zone,
+  rotated_from uuid,
+  expiry_warned_at timestamp with time zone,
   CONSTRAINT connections_pkey PRIMARY KEY (id),
   CONSTRAINT connections_key_hash_key UNIQUE (key_hash),
   CONSTRAINT connections_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
   CONSTRAINT connections_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT connections_rotated_from_fkey FOREIGN KEY (rotated_from) REFERENCES connections(id),
   CONSTRAINT connections_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
   CONSTRAINT connections_auth_type_check CHECK (auth_type = ANY (ARRAY['api_key'::text, 'oauth'::text])),
   CONSTRAINT connections_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
@@ -226,6 +230,7 @@ CREATE TABLE connections (
   CONSTRAINT connections_rate_limit_window_check CHECK (rate_limit_window = ANY (ARRAY['minute'::text, 'hour'::text]))
 );
 CREATE INDEX connections_created_by_idx ON connections USING btree (org_id, created_by_user_id) WHERE (revoked_at IS NULL);
+CREATE INDEX connections_expiry_warning_idx ON connections USING btree (expires_at) WHERE ((expires_at IS NOT NULL) AND (revoked_at IS NULL) AND (expiry_warned_at IS NULL));
 CREATE INDEX connections_org_idx ON connections USING btree (org_id, created_at DESC);
 CREATE TRIGGER connections_auth_change AFTER DELETE OR UPDATE ON connections FOR EACH ROW EXECUTE FUNCTION announce_auth_change('connection');
 

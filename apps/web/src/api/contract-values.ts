@@ -75,6 +75,7 @@ export const ENDPOINTS = endpoints({
   listConnections: ['get', '/api/v1/connections'],
   createConnection: ['post', '/api/v1/connections'],
   revokeConnection: ['delete', '/api/v1/connections/{id}'],
+  rotateConnection: ['post', '/api/v1/connections/{id}/rotate'],
   createWebhook: ['post', '/api/v1/webhooks'],
   listWebhooks: ['get', '/api/v1/webhooks'],
   deleteWebhook: ['delete', '/api/v1/webhooks/{id}'],

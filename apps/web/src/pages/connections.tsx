@@ -10,6 +10,23 @@ import { useSubmit } from '../lib/use-submit.ts';
 
 type Connection = ApiOutput<'listConnections'>['data'][number];
 type Created = ApiOutput<'createConnection'>;
+type Rotated = ApiOutput<'rotateConnection'>;
+
+/** The lifetimes the form offers; the API takes any time within its bounds. */
+const LIFETIMES = [
+  { label: 'never', days: null },
+  { label: '30 days', days: 30 },
+  { label: '90 days', days: 90 },
+  { label: '1 year', days: 365 },
+] as const;
+
+/** How long a rotated key keeps working beside its successor, as the rotate dialog offers it. */
+const OVERLAPS = [
+  { label: 'at once', seconds: 0 },
+  { label: 'for 1 hour', seconds: 3600 },
+  { label: 'for 1 day', seconds: 86_400 },
+  { label: 'for 7 days', seconds: 7 * 86_400 },
+] as const;
 
 export function ConnectionsPage() {
   const { me } = useSession();
@@ -20,6 +37,10 @@ export function ConnectionsPage() {
   const keys = all.filter((c) => c.auth_type === 'api_key');
   const grants = all.filter((c) => c.auth_type === 'oauth');
   const onRevoked = (id: string) => list.set((cur) => cur && { ...cur, data: cur.data.filter((c) => c.id !== id) });
+  const onRotated = (r: Rotated) => {
+    setCreated(r.connection);
+    list.set((cur) => cur && { ...cur, data: [r.connection, ...cur.data.map((c) => (c.id === r.previous.id ? r.previous : c))] });
+  };
 
   return (
     <>
@@ -46,7 +67,7 @@ export function ConnectionsPage() {
       {isAdmin && (
         <section className="card" aria-labelledby="h-keys">
           <h2 id="h-keys">API keys</h2>
-          <ConnectionTable rows={keys} kind="api_key" onRevoked={onRevoked} loading={list.loading && !list.data} />
+          <ConnectionTable rows={keys} kind="api_key" onRevoked={onRevoked} onRotated={onRotated} loading={list.loading && !list.data} />
         </section>
       )}
       <section className="card" aria-labelledby="h-grants">
@@ -64,8 +85,10 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
   const [scopes, setScopes] = useState<Scope[]>([...SCOPES]);
   const [rateLimit, setRateLimit] = useState('100');
   const [rateWindow, setRateWindow] = useState<RateLimitWindow>('hour');
+  const [lifetime, setLifetime] = useState<number | null>(null);
   const submit = useSubmit(async () => {
-    const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit), rate_limit_window: rateWindow } });
+    const expires = lifetime === null ? {} : { expires_at: new Date(Date.now() + lifetime * 86_400_000).toISOString() };
+    const c = await api('createConnection', { body: { name: name.trim(), scopes, rate_limit: Number(rateLimit), rate_limit_window: rateWindow, ...expires } });
     setName('');
     onCreated(c);
   });
@@ -101,6 +124,16 @@ function CreateKeyForm({ onCreated }: { onCreated(c: Created): void }) {
           <option value="hour">hour</option>
         </select>
       </label>
+      <label htmlFor={`${id}-expires`}>
+        Expires
+        <select id={`${id}-expires`} name="expires" value={lifetime ?? ''} onChange={(e) => setLifetime(e.target.value === '' ? null : Number(e.target.value))}>
+          {LIFETIMES.map((l) => (
+            <option key={l.label} value={l.days ?? ''}>
+              {l.days === null ? l.label : `in ${l.label}`}
+            </option>
+          ))}
+        </select>
+      </label>
       <ErrorMessage error={submit.error} />
       <SubmitButton busy={submit.busy} disabled={scopes.length === 0} label="Create key" busyLabel="Creating…" />
     </form>
@@ -124,12 +157,65 @@ function NewKey({ created, onDone }: { created: Created; onDone(): void }) {
   );
 }
 
-function ConnectionTable({ rows, kind, onRevoked, loading }: { rows: Connection[]; kind: Connection['auth_type']; onRevoked(id: string): void; loading: boolean }) {
+function Expiry({ at }: { at: string | null | undefined }) {
+  if (!at) return <span className="muted">never</span>;
+  const lapsed = Date.parse(at) <= Date.now();
+  return (
+    <time dateTime={at} title={formatDate(at)} className={lapsed ? 'danger' : undefined}>
+      {lapsed ? `expired ${fromNow(at)}` : fromNow(at)}
+    </time>
+  );
+}
+
+function RotateButton({ c, onRotated }: { c: Connection; onRotated(r: Rotated): void }) {
+  const id = useId();
+  const [overlap, setOverlap] = useState<number>(86_400);
+  return (
+    <ConfirmButton
+      title={`Rotate ${c.name}?`}
+      body={
+        <>
+          <p>A new key with the same name, permissions and limits is shown once. The old key keeps working for the time you choose, then stops.</p>
+          <label htmlFor={`${id}-overlap`}>
+            The old key stops
+            <select id={`${id}-overlap`} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))}>
+              {OVERLAPS.map((o) => (
+                <option key={o.seconds} value={o.seconds}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      }
+      confirmLabel="Rotate"
+      onConfirm={async () => {
+        onRotated(await api('rotateConnection', { params: { id: c.id }, body: { overlap_seconds: overlap } }));
+      }}
+    >
+      Rotate<span className="visually-hidden"> {c.name}</span>
+    </ConfirmButton>
+  );
+}
+
+function ConnectionTable({
+  rows,
+  kind,
+  onRevoked,
+  onRotated,
+  loading,
+}: {
+  rows: Connection[];
+  kind: Connection['auth_type'];
+  onRevoked(id: string): void;
+  onRotated?(r: Rotated): void;
+  loading: boolean;
+}) {
   if (loading) return <p className="muted">Loading…</p>;
   if (rows.length === 0) return <p className="muted">{kind === 'api_key' ? 'No API keys.' : 'No OAuth connections.'}</p>;
   return (
     <div className="table-wrap">
-      <DataTable columns={['Name', kind === 'api_key' ? 'Key' : 'For', 'Permissions', 'Created']} actions>
+      <DataTable columns={['Name', kind === 'api_key' ? 'Key' : 'For', 'Permissions', 'Created', ...(kind === 'api_key' ? ['Expires'] : [])]} actions>
         {rows.map((c) => (
           <tr key={c.id} data-id={c.id}>
             <td>{c.name}</td>
@@ -145,7 +231,13 @@ function ConnectionTable({ rows, kind, onRevoked, loading }: { rows: Connection[
                 {fromNow(c.created_at)}
               </time>
             </td>
+            {kind === 'api_key' && (
+              <td className="small" data-testid="expires">
+                <Expiry at={c.expires_at} />
+              </td>
+            )}
             <td>
+              {onRotated && <RotateButton c={c} onRotated={onRotated} />}{' '}
               <ConfirmButton
                 title={`Revoke ${c.name}?`}
                 body={<p>Anything using it stops working at its next request. This cannot be undone.</p>}

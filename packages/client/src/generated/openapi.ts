@@ -466,6 +466,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/connections/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key
+         * @description Admins only (dashboard session). Issues a new API key with the same name, scopes and limits (its key is in this response only) and sets the old key to stop working after `overlap_seconds`, so both work while the new one is put in place. OAuth grants and revoked keys are not found (404).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["rotateConnection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -2214,6 +2236,12 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description When this API key stops working (null: never); Greenlight sends it
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at?: string | null;
         } | null;
         /** @enum {string} */
         Scope: "approvals:read" | "approvals:write" | "comments:write";
@@ -2367,6 +2395,12 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             revoked_at: string | null;
+            /**
+             * Format: date-time
+             * @description When an API key stops working (null: never); after a rotation, the end of the overlap
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at?: string | null;
         };
         ConnectionCreated: components["schemas"]["Connection"] & {
             /** @description Shown once; only its SHA-256 is stored */
@@ -2380,6 +2414,30 @@ export interface components {
             /** @description Requests per `rate_limit_window` (default 100) */
             rate_limit?: number;
             rate_limit_window?: components["schemas"]["RateLimitWindow"] & unknown;
+            /**
+             * Format: date-time
+             * @description When the key stops working: at least 300 seconds and at most 730 days from now. Default: never
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            expires_at?: string;
+        };
+        ConnectionRotated: {
+            /** @description The new key: same name, scopes and limits */
+            connection: components["schemas"]["Connection"] & {
+                /** @description Shown once; only its SHA-256 is stored */
+                api_key: string;
+            };
+            previous: components["schemas"]["Connection"] & unknown;
+        };
+        RotateConnectionRequest: {
+            /** @description How long the old key keeps working beside the new one (default 86400, at most 2592000); never past its own expiry */
+            overlap_seconds?: number;
+            /**
+             * Format: date-time
+             * @description When the new key stops working. Default: the old key's lifetime again from now (capped), or never if the old key had no expiry
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            expires_at?: string;
         };
         PasswordSet: {
             /** @enum {boolean} */
@@ -2635,7 +2693,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "org.settings_changed" | "slack.configured" | "slack.removed" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "org.settings_changed" | "slack.configured" | "slack.removed" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.delegate_vote";
         /** @description Teams by name */
         TeamList: {
             data: components["schemas"]["Team"][];
@@ -5818,6 +5876,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Connection"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateConnection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateConnectionRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key and the old one with its new expiry */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionRotated"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid authentication */

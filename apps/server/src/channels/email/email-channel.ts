@@ -21,7 +21,7 @@ import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { askingAbout, digestFor, receiptFor, waiterGoneFor } from '../notification-content.ts';
 import type { EmailResult, Mailer } from './email-sender.ts';
-import { accountEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
+import { accountEmail, keyExpiringEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
 
 /** What an account email carries, sealed until it is sent: the sign-in token and when it expires. */
 const AccountLink = z.object({ token: z.string().min(1), expires_at: z.iso.datetime() });
@@ -37,6 +37,7 @@ export const EMAIL = {
     waiter_gone: { payload: Nothing },
     sign_in_link: { payload: Nothing, sealed: AccountLink },
     invitation: { payload: Nothing, sealed: AccountLink },
+    key_expiring: { payload: z.object({ connection_id: z.uuid() }) },
   },
 } as const satisfies ChannelSpec;
 
@@ -120,6 +121,16 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage, userId
       const d = await digestFor(db, msg.org_id, userId);
       if ('skip' in d) return d;
       return { message: digestEmail({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` }) };
+    }
+    case 'key_expiring': {
+      const { rows } = await db.query<{ name: string; key_prefix: string | null; expires_at: Date | null; revoked_at: Date | null; org_name: string }>(
+        `SELECT c.name, c.key_prefix, c.expires_at, c.revoked_at, o.name AS org_name FROM connections c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1`,
+        [msg.payload.connection_id],
+      );
+      const k = rows[0];
+      if (!k || k.revoked_at || !k.expires_at) return { skip: 'the key was revoked or no longer expires' };
+      if (k.expires_at.getTime() <= Date.now()) return { skip: 'the key expired before the warning could be sent' };
+      return { message: keyExpiringEmail({ orgName: k.org_name, keyName: k.name, keyPrefix: k.key_prefix, expiresAt: k.expires_at, open: `${publicUrl}/connections` }) };
     }
     case 'sign_in_link':
     case 'invitation': {

@@ -246,6 +246,30 @@ export function accountEmail(input: AccountEmailInput): RenderedEmail {
   return { subject, text, html };
 }
 
+export interface KeyExpiringEmailInput {
+  orgName: string;
+  keyName: string;
+  keyPrefix: string | null;
+  expiresAt: Date;
+  /** The Connections page, where the key is rotated. */
+  open: string;
+}
+
+/** To the admin who issued an API key, before it stops working: what to rotate, and by when. */
+export function keyExpiringEmail(input: KeyExpiringEmailInput): RenderedEmail {
+  const subject = oneLine(`The API key ${input.keyName} of ${input.orgName} expires ${when(input.expiresAt)}`);
+  const lead = `The API key "${input.keyName}"${input.keyPrefix ? ` (${input.keyPrefix}…)` : ''} of ${input.orgName} on Greenlight stops working ${when(input.expiresAt)}.`;
+  const advice = 'Rotate it on the Connections page to get a new key while the old one still works, then put the new key in place.';
+  const text = [lead, '', advice, '', `Open Connections: ${input.open}`].join('\n');
+  const html = layout(
+    subject,
+    `<p style="margin:0 0 16px">${escapeHtml(lead)}</p>
+<p style="margin:0 0 16px">${escapeHtml(advice)}</p>
+<p style="margin:20px 0 4px">${button(input.open, 'Open Connections', '#1a7f37')}</p>`,
+  );
+  return { subject, text, html };
+}
+
 export interface DigestEmailInput {
   orgName: string;
   items: { title: string; priority: string; requested_by_name: string | null; created_at: Date; expires_at: Date | null; url: string }[];

@@ -47,7 +47,7 @@ describe('listing', () => {
     expect(grant).toEqual({
       id: alice.connectionId, name: 'Zapier', auth_type: 'oauth', key_prefix: null,
       scopes: ['approvals:read', 'approvals:write', 'comments:write'], rate_limit: 1000, rate_limit_window: 'hour',
-      user: { id: alice.user.id, email: alice.user.email, name: null }, created_at: expect.any(String), revoked_at: null,
+      user: { id: alice.user.id, email: alice.user.email, name: null }, created_at: expect.any(String), revoked_at: null, expires_at: null,
       created_by: { id: alice.user.id, email: alice.user.email, name: null },
     });
     const key = res.body.data.find((c: { id: string }) => c.id === seed.connectionId);
@@ -79,7 +79,7 @@ describe('creating an API key', () => {
     const res = await admin.http().post('/api/v1/connections').send({ name: 'ci', scopes: ['approvals:read'], rate_limit: 500 }).expect(201);
     expect(res.body).toEqual({
       id: expect.any(String), name: 'ci', auth_type: 'api_key', key_prefix: res.body.api_key.slice(0, 11), scopes: ['approvals:read'],
-      rate_limit: 500, rate_limit_window: 'hour', user: null, created_at: expect.any(String), revoked_at: null, api_key: expect.stringMatching(/^gk_[0-9a-f]{64}$/),
+      rate_limit: 500, rate_limit_window: 'hour', user: null, created_at: expect.any(String), revoked_at: null, expires_at: null, api_key: expect.stringMatching(/^gk_[0-9a-f]{64}$/),
       created_by: { id: seed.admin.id, email: seed.admin.email, name: null },
     });
     const me = await server.http(res.body.api_key).get('/api/v1/me').expect(200);

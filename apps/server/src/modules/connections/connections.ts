@@ -1,4 +1,4 @@
-import { RATE_LIMIT_WINDOWS, SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
+import { API_KEY_LIMITS, RATE_LIMIT_WINDOWS, SCOPES, type RateLimitWindow, type Scope } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import type { AuthContext } from '../../context.ts';
 import { generateApiKey } from '../../security/tokens.ts';
@@ -21,9 +21,11 @@ export interface ConnectionRecord {
   created_by_user_id: string | null;
   created_at: Date;
   revoked_at: Date | null;
+  /** When an API key stops working; null: never. */
+  expires_at: Date | null;
 }
 
-const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, rate_limit_window, user_id, created_by_user_id, created_at, revoked_at';
+const COLUMNS = 'id, org_id, name, auth_type, key_prefix, scopes, rate_limit, rate_limit_window, user_id, created_by_user_id, created_at, revoked_at, expires_at';
 
 /** Creates an API-key connection. The key is returned once; only its SHA-256 is stored. */
 export async function createConnection(
@@ -36,14 +38,23 @@ export async function createConnection(
     rateLimitWindow?: RateLimitWindow;
     userId?: string | null;
     createdByUserId?: string | null;
+    expiresAt?: Date | null;
   },
   actor: AuditActor = SYSTEM_ACTOR,
 ): Promise<{ connection: ConnectionRecord; apiKey: string }> {
+  return db.transaction((tx) => insertApiKey(tx, input, actor));
+}
+
+async function insertApiKey(
+  tx: Queryable,
+  input: Parameters<typeof createConnection>[1] & { rotatedFrom?: string },
+  actor: AuditActor,
+): Promise<{ connection: ConnectionRecord; apiKey: string }> {
   const { key, hash, prefix } = generateApiKey();
-  return db.transaction(async (tx) => {
+  {
     const { rows } = await tx.query<ConnectionRecord>(
-      `INSERT INTO connections (org_id, name, key_hash, key_prefix, scopes, rate_limit, rate_limit_window, user_id, created_by_user_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      `INSERT INTO connections (org_id, name, key_hash, key_prefix, scopes, rate_limit, rate_limit_window, user_id, created_by_user_id, expires_at, rotated_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${COLUMNS}`,
       [
         input.orgId,
         input.name,
@@ -54,6 +65,8 @@ export async function createConnection(
         input.rateLimitWindow ?? 'hour',
         input.userId ?? null,
         input.createdByUserId ?? null,
+        input.expiresAt ?? null,
+        input.rotatedFrom ?? null,
       ],
     );
     const connection = rows[0]!;
@@ -62,9 +75,84 @@ export async function createConnection(
       actor,
       type: 'connection.created',
       target: { type: 'connection', id: connection.id },
-      details: { name: connection.name, auth_type: 'api_key', key_prefix: prefix, scopes: connection.scopes },
+      details: {
+        name: connection.name,
+        auth_type: 'api_key',
+        key_prefix: prefix,
+        scopes: connection.scopes,
+        expires_at: connection.expires_at?.toISOString() ?? null,
+        ...(input.rotatedFrom ? { rotated_from: input.rotatedFrom } : {}),
+      },
     });
     return { connection, apiKey: key };
+  }
+}
+
+/**
+ * Replaces an API key: a new key with the old one's name, scopes, limits and person, and the old
+ * key set to stop at the end of the overlap (never later than it would have anyway). Both, or
+ * neither: one transaction, the old row locked so two rotations at once make one successor each in
+ * turn rather than racing. Null when the org has no such live API key (OAuth grants are not keys).
+ */
+export async function rotateApiKey(
+  db: Database,
+  orgId: string,
+  id: string,
+  options: { overlapSeconds: number; expiresAt?: Date | undefined; createdByUserId: string | null },
+  actor: AuditActor = SYSTEM_ACTOR,
+): Promise<{ connection: ConnectionRecord; apiKey: string; previous: ConnectionRecord } | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<ConnectionRecord>(
+      `SELECT ${COLUMNS} FROM connections WHERE org_id = $1 AND id = $2 AND auth_type = 'api_key' AND revoked_at IS NULL FOR UPDATE`,
+      [orgId, id],
+    );
+    const old = rows[0];
+    if (!old) return null;
+    const lifetimeMs = old.expires_at ? old.expires_at.getTime() - old.created_at.getTime() : null;
+    const expiresAt =
+      options.expiresAt ??
+      (lifetimeMs === null ? null : new Date(Date.now() + Math.min(Math.max(lifetimeMs, API_KEY_LIMITS.minLifetimeSeconds * 1000), API_KEY_LIMITS.maxLifetimeDays * 86_400_000)));
+    const created = await insertApiKey(
+      tx,
+      {
+        orgId,
+        name: old.name,
+        scopes: old.scopes,
+        rateLimit: old.rate_limit,
+        rateLimitWindow: old.rate_limit_window,
+        userId: old.user_id,
+        createdByUserId: options.createdByUserId ?? old.created_by_user_id,
+        expiresAt,
+        rotatedFrom: old.id,
+      },
+      actor,
+    );
+    // Whoever rotated it knows the old key is ending: no warning about it is due any more.
+    const { rows: updated } = await tx.query<ConnectionRecord>(
+      `UPDATE connections
+          SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + $2::int * interval '1 second'),
+              expiry_warned_at = COALESCE(expiry_warned_at, now())
+        WHERE id = $1 RETURNING ${COLUMNS}`,
+      [old.id, options.overlapSeconds],
+    );
+    const previous = updated[0]!;
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      type: 'connection.rotated',
+      target: { type: 'connection', id: old.id },
+      details: {
+        name: old.name,
+        new_connection_id: created.connection.id,
+        key_prefix: old.key_prefix,
+        new_key_prefix: created.connection.key_prefix,
+        overlap_seconds: options.overlapSeconds,
+        previous_expires_at: previous.expires_at?.toISOString() ?? null,
+        expires_at: created.connection.expires_at?.toISOString() ?? null,
+      },
+    });
+    announceAuthChange(tx, { connectionId: old.id });
+    return { ...created, previous };
   });
 }
 
@@ -152,6 +240,7 @@ export const toConnectionJson = (c: ConnectionRecord, user: Person | null, creat
   created_by: createdBy(c.created_by_user_id ?? c.user_id, c.created_by_user_id ? creator : user),
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
+  expires_at: c.expires_at ? c.expires_at.toISOString() : null,
 });
 
 /** The columns a credential's caller is built from: its connection and its org (alias `c` and `o`). */
@@ -161,13 +250,14 @@ export interface CallerRow {
   rate_limit: number;
   rate_limit_window: RateLimitWindow;
   connection_created_at: Date;
+  connection_expires_at: Date | null;
   org_id: string;
   org_slug: string;
   org_name: string;
   emergency_stop: boolean;
 }
 
-export const CALLER_COLUMNS = `c.id AS connection_id, c.name AS connection_name, c.rate_limit, c.rate_limit_window, c.created_at AS connection_created_at,
+export const CALLER_COLUMNS = `c.id AS connection_id, c.name AS connection_name, c.rate_limit, c.rate_limit_window, c.created_at AS connection_created_at, c.expires_at AS connection_expires_at,
        o.id AS org_id, o.slug AS org_slug, o.name AS org_name, o.emergency_stop`;
 
 /** The caller of a connection's credential, with the scopes it holds and the person it acts for, if any. */
@@ -190,6 +280,7 @@ export function callerOf(
       rate_limit: row.rate_limit,
       rate_limit_window: row.rate_limit_window,
       created_at: row.connection_created_at,
+      expires_at: row.connection_expires_at,
     },
     user,
     scopes,
@@ -199,7 +290,11 @@ export function callerOf(
   };
 }
 
-/** The caller an API key stands for, by the key's SHA-256: its connection, acting as itself. Null when unknown or revoked. */
+/**
+ * The caller an API key stands for, by the key's SHA-256: its connection, acting as itself. Null when
+ * unknown or revoked. An expired key is answered too (`connection.expires_at`): authentication refuses
+ * it with its own message, on every request, cached or not (http/auth.ts).
+ */
 export async function authenticateApiKey(db: Queryable, keyHash: string): Promise<AuthContext | null> {
   const { rows } = await db.query<CallerRow & { auth_type: 'api_key' | 'oauth'; scopes: Scope[] }>(
     `SELECT ${CALLER_COLUMNS}, c.auth_type, c.scopes

@@ -15,6 +15,7 @@ export const createConnection: Handler<Routes['createConnection']> = async ({ au
     ...(body.scopes ? { scopes: body.scopes } : {}),
     ...(body.rate_limit ? { rateLimit: body.rate_limit } : {}),
     ...(body.rate_limit_window ? { rateLimitWindow: body.rate_limit_window } : {}),
+    ...(body.expires_at ? { expiresAt: new Date(body.expires_at) } : {}),
   }, actorOf(auth));
   log.info({ org_id: auth.org.id, user_id: auth.principal.id, connection_id: connection.id }, 'connection created');
   return { status: 201, body: { ...connections.toConnectionJson(connection, null, auth.user), api_key: apiKey } };

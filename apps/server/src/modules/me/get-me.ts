@@ -20,7 +20,11 @@ export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => {
     status: 200,
     body: {
       org: { ...auth.org, ...settings },
-      connection: auth.connection && { ...auth.connection, created_at: auth.connection.created_at.toISOString() },
+      connection: auth.connection && {
+        ...auth.connection,
+        created_at: auth.connection.created_at.toISOString(),
+        expires_at: auth.connection.expires_at?.toISOString() ?? null,
+      },
       user: auth.user,
       scopes: auth.scopes,
       notifications: { email: deps.config.mail !== null, slack },

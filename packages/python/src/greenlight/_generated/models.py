@@ -914,6 +914,8 @@ class _ConnectionInfoRequired(TypedDict):
 
 class ConnectionInfo(_ConnectionInfoRequired, total=False):
     rate_limit_window: RateLimitWindow
+    #: When this API key stops working (null: never); Greenlight sends it
+    expires_at: Optional[str]
 
 
 class UpdateOrgRequest(TypedDict, total=False):
@@ -1016,7 +1018,7 @@ class ConnectionList(TypedDict):
     data: List[Connection]
 
 
-class Connection(TypedDict):
+class _ConnectionRequired(TypedDict):
     id: str
     name: str
     auth_type: Literal["api_key", "oauth"]
@@ -1034,6 +1036,11 @@ class Connection(TypedDict):
     revoked_at: Optional[str]
 
 
+class Connection(_ConnectionRequired, total=False):
+    #: When an API key stops working (null: never); after a rotation, the end of the overlap
+    expires_at: Optional[str]
+
+
 class ConnectionUser(TypedDict):
     """The person an OAuth grant acts for; null for API keys"""
     id: str
@@ -1048,7 +1055,7 @@ class ConnectionCreatedBy(TypedDict):
     name: Optional[str]
 
 
-class ConnectionCreated(TypedDict):
+class _ConnectionCreatedRequired(TypedDict):
     id: str
     name: str
     auth_type: Literal["api_key", "oauth"]
@@ -1066,6 +1073,11 @@ class ConnectionCreated(TypedDict):
     revoked_at: Optional[str]
     #: Shown once; only its SHA-256 is stored
     api_key: str
+
+
+class ConnectionCreated(_ConnectionCreatedRequired, total=False):
+    #: When an API key stops working (null: never); after a rotation, the end of the overlap
+    expires_at: Optional[str]
 
 
 class ConnectionCreatedUser(TypedDict):
@@ -1092,6 +1104,61 @@ class CreateConnectionRequest(_CreateConnectionRequestRequired, total=False):
     #: Requests per `rate_limit_window` (default 100)
     rate_limit: int
     rate_limit_window: Any
+    #: When the key stops working: at least 300 seconds and at most 730 days from now. Default: never
+    expires_at: str
+
+
+class ConnectionRotated(TypedDict):
+    #: The new key: same name, scopes and limits
+    connection: ConnectionRotatedConnection
+    previous: Any
+
+
+class _ConnectionRotatedConnectionRequired(TypedDict):
+    id: str
+    name: str
+    auth_type: Literal["api_key", "oauth"]
+    #: The start of an API key, to recognise it; null for OAuth grants
+    key_prefix: Optional[str]
+    scopes: List[Scope]
+    #: Requests per `rate_limit_window`
+    rate_limit: int
+    rate_limit_window: RateLimitWindow
+    #: The person an OAuth grant acts for; null for API keys
+    user: Optional[ConnectionRotatedConnectionUser]
+    #: The admin who issued an API key (removing them revokes it); for an OAuth grant, its person; null when unknown
+    created_by: Optional[ConnectionRotatedConnectionCreatedBy]
+    created_at: str
+    revoked_at: Optional[str]
+    #: Shown once; only its SHA-256 is stored
+    api_key: str
+
+
+class ConnectionRotatedConnection(_ConnectionRotatedConnectionRequired, total=False):
+    """The new key: same name, scopes and limits"""
+    #: When an API key stops working (null: never); after a rotation, the end of the overlap
+    expires_at: Optional[str]
+
+
+class ConnectionRotatedConnectionUser(TypedDict):
+    """The person an OAuth grant acts for; null for API keys"""
+    id: str
+    email: str
+    name: Optional[str]
+
+
+class ConnectionRotatedConnectionCreatedBy(TypedDict):
+    """The admin who issued an API key (removing them revokes it); for an OAuth grant, its person; null when unknown"""
+    id: str
+    email: str
+    name: Optional[str]
+
+
+class RotateConnectionRequest(TypedDict, total=False):
+    #: How long the old key keeps working beside the new one (default 86400, at most 2592000); never past its own expiry
+    overlap_seconds: int
+    #: When the new key stops working. Default: the old key's lifetime again from now (capped), or never if the old key had no expiry
+    expires_at: str
 
 
 class PasswordSet(TypedDict):
@@ -2027,7 +2094,7 @@ Role = Literal["admin", "approver", "viewer"]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "invitation.accepted", "connection.created", "connection.revoked", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "org.settings_changed", "slack.configured", "slack.removed", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "org.settings_changed", "slack.configured", "slack.removed", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
@@ -2088,6 +2155,10 @@ __all__ = [
     "ConnectionCreatedUser",
     "ConnectionInfo",
     "ConnectionList",
+    "ConnectionRotated",
+    "ConnectionRotatedConnection",
+    "ConnectionRotatedConnectionCreatedBy",
+    "ConnectionRotatedConnectionUser",
     "ConnectionUser",
     "CreateApprovalRequest",
     "CreateCommentRequest",
@@ -2188,6 +2259,7 @@ __all__ = [
     "ReviewerResultReviewer",
     "RevokeApprovalRequest",
     "Role",
+    "RotateConnectionRequest",
     "RotatedSecret",
     "Routing",
     "RoutingAction",

@@ -343,6 +343,18 @@ OPERATIONS: Dict[str, Route] = {
         stream=False,
         bearer=False,
     ),
+    "rotateConnection": Route(
+        operation_id="rotateConnection",
+        method="POST",
+        path="/api/v1/connections/{id}/rotate",
+        path_params=("id",),
+        query_params=(),
+        headers=(),
+        body="RotateConnectionRequest",
+        responses={201: "ConnectionRotated"},
+        stream=False,
+        bearer=False,
+    ),
     "setPassword": Route(
         operation_id="setPassword",
         method="POST",
