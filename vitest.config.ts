@@ -64,6 +64,25 @@ const PGLITE_TEMPLATE = 'apps/server/src/testing/pglite-template.ts';
 /** The `greenlight` command line bundled once per run, which the CLI's tests start (instead of tsx each time). */
 const CLI_BUNDLE = 'apps/server/src/testing/cli-bundle.ts';
 
+/**
+ * The server's tests as a project on PGlite (`<name>` or `<name>:pglite`) and, with a Postgres, one on
+ * it (`<name>:postgres`): `onPglite` and `onPostgres` are the files each runs, less `exclude`.
+ */
+function serverProjects(name: string, onPglite: string[], onPostgres: string[], exclude: string[]) {
+  const pglite = {
+    extends: true as const,
+    test: {
+      name: name === 'server' ? 'server:pglite' : name,
+      include: onPglite,
+      exclude: [...configDefaults.exclude, ...exclude],
+      globalSetup: [PGLITE_TEMPLATE],
+      env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
+    },
+  };
+  if (!postgres) return [pglite];
+  return [pglite, { extends: true as const, test: { name: `${name}:postgres`, include: onPostgres, exclude: [...configDefaults.exclude, ...exclude], env: { GREENLIGHT_TEST_DATABASE_URL: postgres } } }];
+}
+
 export default defineConfig({
   test: {
     // Most test files spend their time waiting (servers, databases, timers), not computing: one
@@ -88,51 +107,9 @@ export default defineConfig({
           globalSetup: [CLI_BUNDLE, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'server:pglite',
-          include: postgres ? embeddedDatabaseTests : serverTests,
-          exclude: [...configDefaults.exclude, ...processTests],
-          globalSetup: [PGLITE_TEMPLATE],
-          env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
-        },
-      },
-      ...(postgres
-        ? [
-            {
-              extends: true,
-              test: {
-                name: 'server:postgres',
-                include: serverTests,
-                exclude: [...configDefaults.exclude, ...processTests],
-                env: { GREENLIGHT_TEST_DATABASE_URL: postgres },
-              },
-            },
-          ]
-        : []),
-      {
-        extends: true,
-        test: {
-          // Every process test is of the embedded database too: on PGlite always, and on Postgres in CI.
-          name: 'slow:processes',
-          include: processTests,
-          globalSetup: [PGLITE_TEMPLATE],
-          env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
-        },
-      },
-      ...(postgres
-        ? [
-            {
-              extends: true,
-              test: {
-                name: 'slow:processes:postgres',
-                include: processTests,
-                env: { GREENLIGHT_TEST_DATABASE_URL: postgres },
-              },
-            },
-          ]
-        : []),
+      ...serverProjects('server', postgres ? embeddedDatabaseTests : serverTests, serverTests, processTests),
+      // Every process test is of the embedded database too: on PGlite always, and on Postgres in CI.
+      ...serverProjects('slow:processes', processTests, processTests, []),
       {
         extends: true,
         test: {
