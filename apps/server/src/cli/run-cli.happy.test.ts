@@ -150,6 +150,7 @@ describe('greenlight-admin connection', () => {
           // Issued from the command line, not by a person in the dashboard.
           created_by: null,
           revoked_at: null,
+          expires_at: null,
         },
       ],
     });

@@ -90,7 +90,9 @@ describe('PATCH /api/v1/approvals/:id — security', () => {
     });
     const approver = await seed.newKey();
     const res = await server.http(approver.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' }).expect(200);
-    for (const field of ['callback_headers', 'request_fingerprint', 'search_vector', 'seq', 'decided_by_type', 'emergency_stop', 'expired']) {
+    // Who decided is part of the answer (a person, a connection or a policy), as the contract says.
+    expect(res.body.decided_by_type).toBe('connection');
+    for (const field of ['callback_headers', 'request_fingerprint', 'search_vector', 'seq', 'emergency_stop', 'expired']) {
       expect(res.body).not.toHaveProperty(field);
     }
     expect(JSON.stringify(res.body)).not.toContain('hunter2');
