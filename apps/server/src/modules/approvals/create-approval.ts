@@ -103,6 +103,8 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   // The org's policies may decide it before anyone is asked (modules/policies): then the create's own
   // transaction makes that decision, as a person's would be made.
   const metadata = body.metadata ?? body.payload ?? {};
+  // With steps the counters count steps.
+  const requiredApprovals = run ? run.definition.steps.length : steps ? steps.length : body.required_approvals;
   const resource = body.resource ?? entityResource(body);
   const { decision, shadow } = await decideByPolicies(deps, auth, {
     title: body.title,
@@ -114,7 +116,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     resource,
     changes: body.changes ?? null,
     has_callback: body.callback_url !== undefined,
-    required_approvals: run ? run.definition.steps.length : steps ? steps.length : body.required_approvals,
+    required_approvals: requiredApprovals,
   });
 
   let created: CreateOutcome;
@@ -128,7 +130,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       source: body.source ?? null,
       metadata,
       // With steps the counters count steps.
-      required_approvals: run ? run.definition.steps.length : steps ? steps.length : body.required_approvals,
+      required_approvals: requiredApprovals,
       is_sequential: run || steps ? true : body.is_sequential,
       callback_url: body.callback_url ?? null,
       // Sealed at rest: they carry the automation's own credentials.
