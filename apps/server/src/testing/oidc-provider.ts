@@ -29,6 +29,8 @@ export interface TestIdp {
   signInAs(sub: string): void;
   /** Alters the claims of the next ID tokens before they are re-signed (null: none). */
   tamper: ((claims: Record<string, unknown>) => Record<string, unknown>) | null;
+  /** Alters the discovery document the provider serves (null: as it is). */
+  tamperDiscovery: ((doc: Record<string, unknown>) => Record<string, unknown>) | null;
   /** Requests the proxy received, by path (what the client asked of the provider). */
   requests: string[];
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startTestIdp(options: { redirectUri: string; clientId?: st
       next = sub;
     },
     tamper: null,
+    tamperDiscovery: null,
     requests: [],
     async close() {
       await new Promise<void>((r) => proxy.close(() => r()));
@@ -125,6 +128,11 @@ export async function startTestIdp(options: { redirectUri: string; clientId?: st
     if (path === '/jwks') {
       res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
       res.end(JSON.stringify({ keys: [jwk] }));
+      return;
+    }
+    if (path === '/.well-known/openid-configuration' && idp.tamperDiscovery) {
+      const alter = idp.tamperDiscovery;
+      forward(req, res, async (body) => JSON.stringify(alter(JSON.parse(body) as Record<string, unknown>)));
       return;
     }
     if (path === '/token') {
