@@ -8,6 +8,7 @@ import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
+import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -25,6 +26,7 @@ export function SettingsPage() {
             Signed in as <strong>{me.user.email}</strong> ({me.user.role}).
           </p>
         )}
+        <SsoStatusLine />
         <a className="button" href="/account/password">
           Set or change your password
         </a>
@@ -35,6 +37,7 @@ export function SettingsPage() {
       {isAdmin ? (
         <>
           <SlackSettings />
+          <SsoSettings />
           <EmergencyStop />
           <WhoDecides />
           <Members selfId={me.user?.id ?? ''} />
