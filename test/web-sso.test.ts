@@ -59,7 +59,7 @@ describe.skipIf(!browserTestsRun)('single sign-on in the browser', () => {
     await visitor.getByRole('heading', { name: 'Inbox' }).waitFor();
     expect(idp.requests).toContain('/token');
 
-    const me = await visitor.evaluate(async () => (await fetch('/api/v1/me')).json());
+    const me = (await visitor.evaluate(async () => (await fetch('/api/v1/me')).json())) as { user: unknown; org: { id: string } };
     expect(me.user).toMatchObject({ email: person.email, role: 'approver' });
     expect(me.org.id).toBe(seed.org.id);
     await shot(visitor, '51-signed-in-with-sso');

@@ -42,7 +42,7 @@ export const SsoSettings = z
     require_sso: z.boolean().openapi({
       description:
         "Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included " +
-        '(the break-glass is the operator\'s one-time link, `greenlight-admin user sign-in-link`, which needs access to the server)',
+        '(the break-glass is the operator\'s one-time link, `greenlight-admin user sign-in-link --org --email`, which needs access to the server)',
     }),
     default_role: Role.openapi({ description: 'The role of a person who joins by signing in with SSO (just-in-time), unless a group maps to another' }),
     groups_claim: z.string().nullable().openapi({ description: 'The claim (of the ID token, else of the UserInfo answer) that lists the groups of the person; null: groups are not read' }),

@@ -80,3 +80,13 @@ export async function signInWithSso(world: SsoWorld, slug: string, sub: string, 
   const callback = await browser.get(callbackUrl);
   return { callback, session: browser.cookie(world.server.url, SESSION_COOKIE), browser };
 }
+
+/** Turns require_sso on for the org, as an admin who signed in with its SSO (the server asks for that proof). */
+export async function requireSso(world: SsoWorld, seed: SeededOrg): Promise<void> {
+  const admin = await seed.addUser('admin');
+  const account = idpAccount(world, { email: admin.email });
+  const { session } = await signInWithSso(world, seed.org.slug, account.sub);
+  const token = decodeURIComponent(session!);
+  const { sessionFor } = await import('./session.ts');
+  await sessionFor(world.server, admin, token).http().patch('/api/v1/org/sso').send({ require_sso: true }).expect(200);
+}

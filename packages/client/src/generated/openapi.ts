@@ -3371,7 +3371,7 @@ export interface components {
             client_secret: {
                 configured: boolean;
             };
-            /** @description Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included (the break-glass is the operator's one-time link, `greenlight-admin user sign-in-link`, which needs access to the server) */
+            /** @description Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included (the break-glass is the operator's one-time link, `greenlight-admin user sign-in-link --org --email`, which needs access to the server) */
             require_sso: boolean;
             default_role: components["schemas"]["Role"] & unknown;
             /** @description The claim (of the ID token, else of the UserInfo answer) that lists the groups of the person; null: groups are not read */

@@ -1885,7 +1885,7 @@ class SsoSettings(TypedDict):
     client_id: Optional[str]
     #: The client secret is never shown, only whether it is set
     client_secret: SsoSettingsClientSecret
-    #: Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included (the break-glass is the operator's one-time link, `greenlight-admin user sign-in-link`, which needs access to the server)
+    #: Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included (the break-glass is the operator's one-time link, `greenlight-admin user sign-in-link --org --email`, which needs access to the server)
     require_sso: bool
     default_role: Any
     #: The claim (of the ID token, else of the UserInfo answer) that lists the groups of the person; null: groups are not read
