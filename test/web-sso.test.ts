@@ -44,6 +44,7 @@ describe.skipIf(!browserTestsRun)('single sign-on in the browser', () => {
     await form.getByRole('button', { name: 'Set up SSO' }).click();
     await expect.poll(() => page.getByTestId('sso-configured').textContent()).toBe('configured');
     await expect.poll(() => form.getByLabel('Client secret').inputValue()).toBe('');
+    await expect.poll(() => page.getByTestId('sso-status').textContent()).toContain('Single sign-on is on');
     await shot(page, '50-sso-settings');
     await adminContext.close();
 

@@ -16,6 +16,8 @@ type Role = Member['role'];
 export function SettingsPage() {
   const { me } = useSession();
   const isAdmin = me?.user?.role === 'admin';
+  // Bumped when an admin changes SSO here, so the account card's line follows.
+  const [ssoVersion, setSsoVersion] = useState(0);
   return (
     <>
       <h1>Organization{me ? `: ${me.org.name}` : ''}</h1>
@@ -26,7 +28,7 @@ export function SettingsPage() {
             Signed in as <strong>{me.user.email}</strong> ({me.user.role}).
           </p>
         )}
-        <SsoStatusLine />
+        <SsoStatusLine version={ssoVersion} />
         <a className="button" href="/account/password">
           Set or change your password
         </a>
@@ -37,7 +39,7 @@ export function SettingsPage() {
       {isAdmin ? (
         <>
           <SlackSettings />
-          <SsoSettings />
+          <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <EmergencyStop />
           <WhoDecides />
           <Members selfId={me.user?.id ?? ''} />

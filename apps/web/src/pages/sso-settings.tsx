@@ -32,8 +32,8 @@ const showGroupRoles = (roles: Record<string, Role>) =>
     .join('\n');
 
 /** Whether the org signs in with SSO, for every member (the settings themselves are the admins'). */
-export function SsoStatusLine() {
-  const status = useResource('sso-status', (signal) => api('getSsoStatus', {}, { signal }));
+export function SsoStatusLine({ version = 0 }: { version?: number }) {
+  const status = useResource(`sso-status-${version}`, (signal) => api('getSsoStatus', {}, { signal }));
   if (!status.data) return null;
   return (
     <p data-testid="sso-status">
@@ -44,7 +44,7 @@ export function SsoStatusLine() {
 }
 
 /** The org's OpenID Connect provider; the client secret is write-only. */
-export function SsoSettings() {
+export function SsoSettings({ onChange }: { onChange?(): void }) {
   const id = useId();
   const settings = useResource('sso-settings', (signal) => api('getSsoSettings', {}, { signal }));
   const current: Sso | undefined = settings.data;
@@ -58,6 +58,7 @@ export function SsoSettings() {
     setEdits({});
     setDefaultRole(null);
     setRequireSso(null);
+    onChange?.();
   };
   const submit = useSubmit(async () => {
     if (!current) return;
