@@ -72,6 +72,10 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { deleteSsoSettings } from './sso/delete-sso-settings.ts';
+import { getSsoSettings } from './sso/get-sso-settings.ts';
+import { getSsoStatus } from './sso/get-sso-status.ts';
+import { updateSsoSettings } from './sso/update-sso-settings.ts';
 import { addTeamMember } from './teams/add-team-member.ts';
 import { createTeam } from './teams/create-team.ts';
 import { deleteTeam } from './teams/delete-team.ts';
@@ -164,4 +168,8 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getSlackSettings,
   updateSlackSettings,
   deleteSlackSettings,
+  getSsoSettings,
+  updateSsoSettings,
+  deleteSsoSettings,
+  getSsoStatus,
 };
