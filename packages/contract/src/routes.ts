@@ -117,6 +117,8 @@ export interface RouteDef {
    * `translates` onto these v1 operations, whose authorization it keeps (a dialect may only be stricter).
    */
   dialect?: { id: DialectId; translates: readonly string[] };
+  /** Top-level body fields that may hold up to INPUT_LIMITS.longTextMax characters instead of jsonStringMax. */
+  longText?: readonly string[];
 }
 
 const defineRoute = <const R extends RouteDef>(route: R): R => route;
@@ -996,6 +998,7 @@ export const routes = {
       '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: PutPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
     errors: [400, 403, 409],
   }),
@@ -1012,6 +1015,7 @@ export const routes = {
       'The candidate is validated as `PUT` would (400).',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: ReplayPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
     errors: [400, 403],
   }),
