@@ -72,6 +72,9 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { getScimSettings } from './scim/get-scim-settings.ts';
+import { createScimToken } from './scim/create-scim-token.ts';
+import { revokeScimToken } from './scim/revoke-scim-token.ts';
 import { addTeamMember } from './teams/add-team-member.ts';
 import { createTeam } from './teams/create-team.ts';
 import { deleteTeam } from './teams/delete-team.ts';
@@ -164,4 +167,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getSlackSettings,
   updateSlackSettings,
   deleteSlackSettings,
+  getScimSettings,
+  createScimToken,
+  revokeScimToken,
 };
