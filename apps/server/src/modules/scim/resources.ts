@@ -74,7 +74,7 @@ const ListQuery = z.object({
  */
 export function listResponse(resources: Record<string, unknown>[], query: unknown, listSchema: string) {
   const q = ListQuery.safeParse(query);
-  if (!q.success) throw scimError(400, 'invalidValue', `${q.error.issues[0]?.path.join('.')}: must be an integer`);
+  if (!q.success) throw scimError(400, 'invalidValue', `${q.error.issues[0]?.path.join('.')}: ${q.error.issues[0]?.message ?? 'invalid'}`);
   const test = q.data.filter ? parseScimFilter(q.data.filter) : () => true;
   const matched = resources.filter(test);
   const startIndex = Math.max(1, q.data.startIndex ?? 1);

@@ -36,6 +36,8 @@ describe('SCIM errors', () => {
       expectScimError(await scim.get(`/Users?filter=${encodeURIComponent(filter)}`), 400, 'invalidFilter');
     }
     expectScimError(await scim.get(`/Groups?filter=${encodeURIComponent('displayName eq')}`), 400, 'invalidFilter');
+    expectScimError(await scim.get('/Users?filter=a&filter=b'), 400, 'invalidValue');
+    expectScimError(await scim.get('/Users?count=many'), 400, 'invalidValue');
   });
 
   it('an unknown user or group is 404, whatever the id looks like', async () => {
