@@ -19,6 +19,7 @@ import { mcpRouter } from './modules/mcp/mcp-router.ts';
 import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
+import { ssoRouter } from './modules/sso/sso-pages.ts';
 import { DIALECT_MOUNTS, dialectErrorHandlers, dialectHandlers } from './dialects/index.ts';
 import { SCIM_BASE_PATH } from '@greenlight/contract';
 import { scimRouter } from './modules/scim/router.ts';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));
   app.use(signInRouter(deps));
+  app.use(ssoRouter(deps));
   app.use(passwordPageRouter(deps));
   app.use(oauthRouter(deps));
   app.use(decisionLinkRouter(deps));

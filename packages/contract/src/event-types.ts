@@ -87,6 +87,10 @@ export const AUDIT_EVENT_TYPES = [
   'org.settings_changed',
   'slack.configured',
   'slack.removed',
+  'sso.configured',
+  'sso.removed',
+  // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.
+  'member.joined_via_sso',
   'approval.admin_override',
   // A step waited past its escalation policy and its target was added to the approvers.
   'approval.escalated',

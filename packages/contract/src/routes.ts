@@ -59,6 +59,7 @@ import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegati
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
+import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import {
   ApprovalRun,
   ApprovalRunPage,
@@ -117,6 +118,8 @@ export interface RouteDef {
    * `translates` onto these v1 operations, whose authorization it keeps (a dialect may only be stricter).
    */
   dialect?: { id: DialectId; translates: readonly string[] };
+  /** Top-level body fields that may hold up to INPUT_LIMITS.longTextMax characters instead of jsonStringMax. */
+  longText?: readonly string[];
 }
 
 const defineRoute = <const R extends RouteDef>(route: R): R => route;
@@ -996,6 +999,7 @@ export const routes = {
       '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: PutPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
     errors: [400, 403, 409],
   }),
@@ -1012,6 +1016,7 @@ export const routes = {
       'The candidate is validated as `PUT` would (400).',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: ReplayPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
     errors: [400, 403],
   }),
@@ -1265,6 +1270,60 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The SCIM settings, now without a token', schema: ScimSettings } },
+    errors: [403],
+  }),
+  getSsoSettings: defineRoute({
+    operationId: 'getSsoSettings',
+    method: 'get',
+    path: '/api/v1/org/sso',
+    tag: 'Organization',
+    summary: "The organization's single sign-on (OpenID Connect)",
+    description: 'Admins only (dashboard session). The identity provider, whether SSO is required, the role and group mapping of people who join; never the client secret.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SSO settings', schema: SsoSettings } },
+    errors: [403],
+  }),
+  updateSsoSettings: defineRoute({
+    operationId: 'updateSsoSettings',
+    method: 'patch',
+    path: '/api/v1/org/sso',
+    tag: 'Organization',
+    summary: 'Configure single sign-on',
+    description:
+      'Admins only (dashboard session). Sets the OpenID Connect provider (issuer, client id, client secret: stored encrypted, never shown again), ' +
+      'whether members must sign in with it, the role of people who join by signing in, and the email domains that lead to it. ' +
+      '400 for a configuration that cannot work (the first one without issuer, client_id and client_secret; an http issuer the server does not allow; ' +
+      'require_sso by an admin who has not signed in with this SSO); 409 IN_USE for an email domain another organization has. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateSsoSettingsBody },
+    responses: { 200: { description: 'The SSO settings', schema: SsoSettings } },
+    errors: [400, 403, 409],
+  }),
+  deleteSsoSettings: defineRoute({
+    operationId: 'deleteSsoSettings',
+    method: 'delete',
+    path: '/api/v1/org/sso',
+    tag: 'Organization',
+    summary: 'Turn single sign-on off',
+    description:
+      'Admins only (dashboard session). Forgets the provider and its secret: nobody signs in with SSO any more, and members sign in with a password again. ' +
+      'Sessions already open stay open. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SSO settings, now not configured', schema: SsoSettings } },
+    errors: [403],
+  }),
+  getSsoStatus: defineRoute({
+    operationId: 'getSsoStatus',
+    method: 'get',
+    path: '/api/v1/org/sso/status',
+    tag: 'Organization',
+    summary: 'Whether single sign-on is on',
+    description: 'Any member (dashboard session): whether the organization signs in with SSO, and whether it is the only way in.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Whether SSO is on', schema: SsoStatus } },
     errors: [403],
   }),
   // The peer APIs (dialects.ts; docs/compatibility.md): each route translates onto the v1 operations it

@@ -8,6 +8,7 @@ import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
+import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -15,6 +16,8 @@ type Role = Member['role'];
 export function SettingsPage() {
   const { me } = useSession();
   const isAdmin = me?.user?.role === 'admin';
+  // Bumped when an admin changes SSO here, so the account card's line follows.
+  const [ssoVersion, setSsoVersion] = useState(0);
   return (
     <>
       <h1>Organization{me ? `: ${me.org.name}` : ''}</h1>
@@ -25,6 +28,7 @@ export function SettingsPage() {
             Signed in as <strong>{me.user.email}</strong> ({me.user.role}).
           </p>
         )}
+        <SsoStatusLine version={ssoVersion} />
         <a className="button" href="/account/password">
           Set or change your password
         </a>
@@ -35,6 +39,7 @@ export function SettingsPage() {
       {isAdmin ? (
         <>
           <SlackSettings />
+          <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
           <EmergencyStop />
           <WhoDecides />
