@@ -58,6 +58,7 @@ import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPolici
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
+import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import {
   ApprovalRun,
@@ -1231,6 +1232,44 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
+    errors: [403],
+  }),
+  getScimSettings: defineRoute({
+    operationId: 'getScimSettings',
+    method: 'get',
+    path: '/api/v1/org/scim',
+    tag: 'Organization',
+    summary: "The organization's SCIM provisioning",
+    description: 'Admins only (dashboard session). Whether a SCIM token is live, its prefix and when it was last used, and the base URL to give the identity provider; never the token.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SCIM settings', schema: ScimSettings } },
+    errors: [403],
+  }),
+  createScimToken: defineRoute({
+    operationId: 'createScimToken',
+    method: 'post',
+    path: '/api/v1/org/scim/token',
+    tag: 'Organization',
+    summary: 'Create or rotate the SCIM token',
+    description:
+      'Admins only (dashboard session). Issues the bearer token the identity provider provisions with, shown once (only its SHA-256 is stored). ' +
+      'A live token is replaced in the same transaction: the old one is refused from then on. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateScimTokenBody },
+    responses: { 201: { description: 'The new token, shown once', schema: ScimTokenCreated } },
+    errors: [400, 403],
+  }),
+  revokeScimToken: defineRoute({
+    operationId: 'revokeScimToken',
+    method: 'delete',
+    path: '/api/v1/org/scim/token',
+    tag: 'Organization',
+    summary: 'Revoke the SCIM token',
+    description: 'Admins only (dashboard session). The identity provider is refused (401) from now on; members it provisioned stay as they are. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SCIM settings, now without a token', schema: ScimSettings } },
     errors: [403],
   }),
   getSsoSettings: defineRoute({

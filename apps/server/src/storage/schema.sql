@@ -556,6 +556,56 @@ CREATE TABLE schema_migrations (
   CONSTRAINT schema_migrations_pkey PRIMARY KEY (name)
 );
 
+CREATE TABLE scim_groups (
+  team_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  external_id text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT scim_groups_pkey PRIMARY KEY (team_id),
+  CONSTRAINT scim_groups_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_groups_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams(id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX scim_groups_external_id_key ON scim_groups USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE TABLE scim_tokens (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  token_hash text NOT NULL,
+  token_prefix text NOT NULL,
+  default_role text DEFAULT 'approver'::text NOT NULL,
+  created_by_user_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_used_at timestamp with time zone,
+  revoked_at timestamp with time zone,
+  CONSTRAINT scim_tokens_pkey PRIMARY KEY (id),
+  CONSTRAINT scim_tokens_token_hash_key UNIQUE (token_hash),
+  CONSTRAINT scim_tokens_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
+  CONSTRAINT scim_tokens_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_tokens_default_role_check CHECK (default_role = ANY (ARRAY['viewer'::text, 'approver'::text]))
+);
+CREATE UNIQUE INDEX scim_tokens_live_org_key ON scim_tokens USING btree (org_id) WHERE (revoked_at IS NULL);
+
+CREATE TABLE scim_users (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  user_name text NOT NULL,
+  external_id text,
+  given_name text,
+  family_name text,
+  display_name text,
+  email text,
+  active boolean DEFAULT true NOT NULL,
+  role text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT scim_users_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT scim_users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_users_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT scim_users_role_check CHECK (role = ANY (ARRAY['viewer'::text, 'approver'::text, 'admin'::text]))
+);
+CREATE UNIQUE INDEX scim_users_external_id_key ON scim_users USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
+CREATE UNIQUE INDEX scim_users_user_name_key ON scim_users USING btree (org_id, lower(user_name));
+
 CREATE TABLE sent_messages (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   org_id uuid NOT NULL,

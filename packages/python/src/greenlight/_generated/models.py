@@ -1877,6 +1877,48 @@ class UpdateSlackSettingsBody(TypedDict, total=False):
     dm_approvers: bool
 
 
+class ScimSettings(TypedDict):
+    #: Whether a SCIM token is live: without one the SCIM endpoints answer 401
+    enabled: bool
+    #: The SCIM connector base URL to enter in the identity provider's provisioning settings
+    base_url: str
+    token: Optional[ScimSettingsToken]
+
+
+class ScimSettingsToken(TypedDict):
+    #: Its first characters, to tell it apart; the token itself is never shown again
+    prefix: str
+    #: The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+    default_role: Literal["viewer", "approver"]
+    created_at: str
+    last_used_at: Optional[str]
+
+
+class ScimTokenCreated(TypedDict):
+    #: Whether a SCIM token is live: without one the SCIM endpoints answer 401
+    enabled: bool
+    #: The SCIM connector base URL to enter in the identity provider's provisioning settings
+    base_url: str
+    token: Optional[ScimTokenCreatedToken]
+    #: The bearer token for the identity provider. Shown once; only its SHA-256 is stored.
+    secret: str
+
+
+class ScimTokenCreatedToken(TypedDict):
+    #: Its first characters, to tell it apart; the token itself is never shown again
+    prefix: str
+    #: The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+    default_role: Literal["viewer", "approver"]
+    created_at: str
+    last_used_at: Optional[str]
+
+
+class CreateScimTokenRequest(TypedDict, total=False):
+    """A new token replaces the live one at once (the old one is refused from this moment)"""
+    #: The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+    default_role: Literal["viewer", "approver"]
+
+
 class SsoSettings(TypedDict):
     #: Whether an identity provider is set: without one, nobody signs in to this organization with SSO
     configured: bool
@@ -2147,7 +2189,7 @@ Role = Literal["admin", "approver", "viewer"]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "org.settings_changed", "slack.configured", "slack.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "org.settings_changed", "slack.configured", "slack.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
@@ -2218,6 +2260,7 @@ __all__ = [
     "CreateConnectionRequest",
     "CreateFlowRequest",
     "CreateOAuthClientRequest",
+    "CreateScimTokenRequest",
     "CreateTeamRequest",
     "CreateWebhookRequest",
     "CreatedVia",
@@ -2326,6 +2369,10 @@ __all__ = [
     "RoutingRuleSet",
     "Run",
     "RunStep",
+    "ScimSettings",
+    "ScimSettingsToken",
+    "ScimTokenCreated",
+    "ScimTokenCreatedToken",
     "Scope",
     "Session",
     "SessionList",
