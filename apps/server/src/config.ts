@@ -21,7 +21,6 @@ const allowCidrs = z
  * Digits only: `Number()` would also take " ", "0x10" and "1e3", and an empty-looking PORT would
  * silently become 0 (a random port).
  */
-
 const integer = (min: number, max: number) =>
   z
     .string()
