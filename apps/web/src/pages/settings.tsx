@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SubmitButton } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SaveFooter, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -152,13 +152,7 @@ function SlackSettings() {
               <input id={`${id}-dm`} type="checkbox" checked={shownDm} onChange={(e) => setDm(e.target.checked)} /> Also send a direct message to each
               person asked to decide
             </label>
-            <SubmitButton busy={submit.busy} label={current.configured ? 'Save Slack settings' : 'Connect Slack'} busyLabel="Saving…" />
-            {submit.saved && (
-              <p role="status" className="muted">
-                Saved.
-              </p>
-            )}
-            <ErrorMessage error={submit.error} />
+            <SaveFooter submit={submit} label={current.configured ? 'Save Slack settings' : 'Connect Slack'} />
           </form>
           {current.configured && (
             <ConfirmButton
