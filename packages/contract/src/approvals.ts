@@ -444,11 +444,16 @@ export const GiveGrant = z
       .default(false)
       .openapi({ description: "Only requests of this request's agent session (`metadata.session_id` or `metadata.run_id`): \"this agent session\" / \"this run\"" }),
     fields: z
-      .record(
-        z.string().regex(GRANT_FIELD_PATTERN, 'a field is source, priority, title, resource.type, resource.id, tags.<key> or metadata.<key>'),
-        z.string().min(1).max(LIMITS.labelMax),
-      )
-      .refine((f) => Object.keys(f).length <= GRANT_LIMITS.fieldsMax, `at most ${GRANT_LIMITS.fieldsMax} fields`)
+      .record(z.string().min(1).max(LIMITS.labelMax), z.string().min(1).max(LIMITS.labelMax))
+      .superRefine((f, ctx) => {
+        const keys = Object.keys(f);
+        if (keys.length > GRANT_LIMITS.fieldsMax) ctx.addIssue({ code: 'custom', message: `at most ${GRANT_LIMITS.fieldsMax} fields` });
+        for (const k of keys) {
+          if (!GRANT_FIELD_PATTERN.test(k)) {
+            ctx.addIssue({ code: 'custom', path: [k], message: `"${k}": a field is source, priority, title, resource.type, resource.id, tags.<key> or metadata.<key>` });
+          }
+        }
+      })
       .optional()
       .openapi({
         description:
