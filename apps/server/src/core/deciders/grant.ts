@@ -246,3 +246,17 @@ export async function insertGrant(
   );
   return grantById(tx, g.id);
 }
+
+/**
+ * Revokes every live grant a person gave in an org (they were removed from it): what they consented to
+ * goes with them. The create-time check (still a member) would refuse them anyway; this makes the
+ * list say so. Answers how many.
+ */
+export async function revokeGrantsGivenBy(tx: Queryable, orgId: string, userId: string, by: { type: 'user' | 'connection'; id: string } | null): Promise<number> {
+  const { rows } = await tx.query(
+    `UPDATE grants SET revoked_at = now(), revoked_by_type = $3, revoked_by_id = $4
+      WHERE org_id = $1 AND given_by = $2 AND revoked_at IS NULL RETURNING id`,
+    [orgId, userId, by?.type ?? null, by?.id ?? null],
+  );
+  return rows.length;
+}

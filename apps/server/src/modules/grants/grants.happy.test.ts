@@ -165,9 +165,11 @@ describe('deciding with a grant', () => {
     expect((await ask(w)).status).toBe('pending');
     await w.admin.http().patch(`/api/v1/members/${w.approver.user.id}`).send({ role: 'approver' }).expect(200);
     expect((await ask(w)).decided_by_grant).toMatchObject({ id: grant.id });
-    // Removed from the org: never again.
+    // Removed from the org: never again, and their grants are revoked with them.
     await w.admin.http().delete(`/api/v1/members/${w.approver.user.id}`).expect((r) => expect([200, 204]).toContain(r.status));
     expect((await ask(w)).status).toBe('pending');
+    const all = (await w.admin.http().get('/api/v1/grants?status=all').expect(200)).body.data;
+    expect(all).toMatchObject([{ id: grant.id, active: false, revoked_by: { type: 'user', id: w.seed.admin.id } }]);
   });
 
   it('a request that needs more than one approval is left to people', async () => {

@@ -6,6 +6,7 @@ import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
 import { queueAccountEmail } from '../../channels/email/account-email.ts';
+import { revokeGrantsGivenBy } from '../../core/deciders/grant.ts';
 
 export interface MemberRecord {
   user_id: string;
@@ -193,7 +194,7 @@ export async function changeMember(
 
 /**
  * Removes a member and, in the same transaction, everything that let them act in this org: their
- * sessions, unused sign-in links and OAuth grants (their tokens would fail anyway without the
+ * sessions, unused sign-in links, the standing grants they gave and OAuth grants (their tokens would fail anyway without the
  * membership; revoking makes the connection list say so). The account itself stays: it may belong
  * to other orgs.
  */
@@ -225,6 +226,8 @@ export async function removeMember(db: Database, orgId: string, userId: string, 
       [orgId, userId],
     );
     await disableSubscriptionsOf(tx, orgId, { userId, connectionIds: theirs.map((c) => c.id) }, 'its creator was removed from the organization', actor);
+    // And the standing grants they gave.
+    await revokeGrantsGivenBy(tx, orgId, userId, actor.type === 'system' ? null : actor);
     announceAuthChange(tx, { orgId });
     return member;
   });
