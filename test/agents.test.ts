@@ -11,7 +11,7 @@ import { generateText, tool as aiTool, isStepCount } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { Agent, run, tool as agentsTool } from '@openai/agents-core';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents-core/testing';
-import { harness, startMisroutingProxy } from '@greenlight/server/testing';
+import { harness, startMisroutingProxy, usePolicies } from '@greenlight/server/testing';
 import { Greenlight, type Approval } from '@greenlight/client';
 import { greenlightToolApproval } from '@greenlight/client/ai-sdk';
 import { resolveInterruptions } from '@greenlight/client/openai-agents';
@@ -284,5 +284,69 @@ describe('OpenAI Agents SDK: resolveInterruptions', () => {
     expect(ran).toEqual(['D-4']);
     expect((await reviewer.approvals.get(second.id)).execution).toMatchObject({ status: 'started' });
     await expect(reviewer.approvals.revoke(second.id)).rejects.toMatchObject({ details: { reason: 'execution_started' } });
+  });
+});
+
+/**
+ * A policy's decision is a decision like a person's: the adapters get it without anyone deciding (no
+ * reviewer here), at once, and tell the model which policy said no and why.
+ */
+describe('auto-decisions by the org’s policies', () => {
+  const POLICIES = `@id("reads-are-safe")
+@reason("reads are safe")
+permit (principal, action, resource) when { resource has action_type && resource.action_type like "tool.lookup*" };
+
+@id("no-deletes")
+@reason("deleting needs a ticket")
+forbid (principal, action, resource) when { resource has action_type && resource.action_type == "tool.deleteAccount" };
+`;
+  async function withPolicies() {
+    const seed = await harness.seedOrg(server.db, 'Agents');
+    await usePolicies(server, seed, POLICIES);
+    return { seed, agent: new Greenlight({ baseUrl: server.url, apiKey: seed.key }) };
+  }
+  const lookupModel = (callId: string) =>
+    new MockLanguageModelV4({
+      doGenerate: [
+        { content: [{ type: 'tool-call', toolCallId: callId, toolName: 'lookup', input: '{"account":"acme-42"}' }], finishReason: { unified: 'tool-calls', raw: undefined }, usage, warnings: [] },
+        { content: [{ type: 'text', text: 'Read.' }], finishReason: { unified: 'stop', raw: undefined }, usage, warnings: [] },
+      ],
+    });
+
+  it('the SDK: create answers the decision, and waiting for it returns at once with the policy named', async () => {
+    const { agent } = await withPolicies();
+    const allowed = await agent.approvals.create({ title: 'Read', description: 'x', priority: 'low', action_type: 'tool.lookupOrder' });
+    expect(allowed).toMatchObject({ status: 'approved', decided_by_type: 'policy', decided_by_policy: { id: 'reads-are-safe' } });
+    expect(await agent.approvals.waitForDecision(allowed.id, { timeout: 5 })).toMatchObject({ status: 'approved', decided_by_type: 'policy' });
+    const denied = await agent.approvals.create({ title: 'Delete', description: 'x', priority: 'low', action_type: 'tool.deleteAccount' });
+    expect(await agent.approvals.waitForOutcome(denied.id, { timeout: 5 })).toMatchObject({ outcome: 'rejected', approval: { decided_by_policy: { id: 'no-deletes' }, decision_comment: 'deleting needs a ticket' } });
+  });
+
+  it('AI SDK: a policy’s approval runs the tool with nobody asked; its denial tells the model which policy and why', async () => {
+    const { agent } = await withPolicies();
+    const ran: string[] = [];
+    const tools = { ...aiTools(ran), lookup: aiTool({ description: 'Read an account', inputSchema: z.object({ account: z.string() }), execute: async ({ account }) => (ran.push(`read ${account}`), { ok: true }) }) };
+    await generateText({ model: lookupModel('call-policy-read'), tools, toolApproval: greenlightToolApproval(agent, { timeout: 5 }), stopWhen: isStepCount(3), prompt: 'x' });
+    expect(ran).toEqual(['read acme-42']);
+    expect(await agent.approvals.findByIdempotencyKey('ai-sdk:call-policy-read')).toMatchObject({ status: 'approved', decided_by_type: 'policy' });
+
+    const model = aiModel('call-policy-delete');
+    await generateText({ model, tools, toolApproval: greenlightToolApproval(agent, { timeout: 5 }), stopWhen: isStepCount(3), prompt: 'x' });
+    expect(ran).toEqual(['read acme-42']);
+    expect(JSON.stringify(model.doGenerateCalls[1]!.prompt)).toContain("Greenlight's policy no-deletes rejected this tool call: deleting needs a ticket");
+  });
+
+  it('OpenAI Agents: resolveInterruptions resolves a policy’s decision with nobody asked', async () => {
+    const { agent: gl } = await withPolicies();
+    const ran: string[] = [];
+    const lookup = agentsTool({ name: 'lookupOrder', description: 'Read an order', parameters: z.object({ order: z.string() }), needsApproval: true, execute: async ({ order }) => (ran.push(order), `read ${order}`) });
+    const model = new ScriptedModel([[functionCall('lookupOrder', { order: 'A-1' }, { callId: 'fc-policy' })], [assistantMessage('Read.')]]);
+    const agent = new Agent({ name: 'Support', instructions: 'Help', model, tools: [lookup] });
+    const first = await run(agent, 'Read order A-1');
+    const resolved = await resolveInterruptions(gl, first, { timeout: 5 });
+    expect(resolved.decisions.get('fc-policy')).toMatchObject({ approved: true, outcome: 'approved' });
+    const result = await run(agent, resolved.state);
+    expect(ran).toEqual(['A-1']);
+    expect(result.finalOutput).toBe('Read.');
   });
 });

@@ -6,7 +6,7 @@
  * workflow data → unsubscribe; the polling trigger over many events, none missed or repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, startReceiver, type TestReceiver } from '@greenlight/server/testing';
+import { harness, startReceiver, usePolicies, type TestReceiver } from '@greenlight/server/testing';
 import { verifyWebhook } from '@greenlight/triggers';
 import { context, loadNodes, n8nWorkflow } from '../packages/n8n-nodes-greenlight/test/context.mts';
 
@@ -133,6 +133,38 @@ describe('Request and Wait, end to end', () => {
     expect(item).toMatchObject({ decision, comment, approval_id: created.approval_id, approved_content_sha256: final.approved_content_sha256 });
     expect(item.decider).toMatchObject({ type: 'connection' });
     if (action === 'approve') expect(final.approved_content_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('Request and Wait, decided by a policy as the request is made', () => {
+  it.each([
+    ['read.logs', 'approved', null],
+    ['db.drop', 'rejected', 'Rejected by policy no-drops: dropping needs a person'],
+  ] as const)('%s → the signed callback resumes the execution as a person’s decision would, naming the policy', async (actionType, decision, failure) => {
+    const { seed } = await setup();
+    await usePolicies(server, seed);
+    const resumeUrl = `${receiver.url}/webhook-waiting/${Math.floor(Math.random() * 1e9)}/node-1?signature=tok`;
+    const c = context({
+      baseUrl: server.url, apiKey: seed.key, resumeUrl,
+      parameters: { authentication: 'apiKey', title: 'Auto', description: 'x', priority: 'low', additionalFields: { action_type: actionType }, limitWaitTime: false, options: {} },
+    });
+    const parked = await nodes.GreenlightRequestAndWait.execute.call(c.ctx);
+    const created = parked[2]![0]!.json as { approval_id: string };
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(created.approval_id)));
+    const delivery = receiver.received.find((r) => r.body.includes(created.approval_id))!;
+    const resumed = context({
+      baseUrl: server.url, apiKey: seed.key, parameters: { authentication: 'apiKey', options: {} },
+      request: { url: resumeUrl.slice(receiver.url.length), headers: delivery.headers as Record<string, string>, rawBody: Buffer.from(delivery.body) },
+      customData: c.record.customData,
+    });
+    const outputs = (await nodes.GreenlightRequestAndWait.webhook.call(resumed.ctx)).workflowData!;
+    const item = outputs[0]![0]!.json as Record<string, unknown>;
+    expect(item).toMatchObject({ decision, approval_id: created.approval_id, decider: { type: 'system', name: actionType === 'db.drop' ? 'policy no-drops' : 'policy reads-are-safe' } });
+    expect(item.approval).toMatchObject({ decided_by_type: 'policy' });
+    if (failure) {
+      const rerun = context({ baseUrl: server.url, apiKey: seed.key, parameters: {}, executeData: resumed.record.executeData });
+      await expect(nodes.GreenlightRequestAndWait.execute.call(rerun.ctx)).rejects.toMatchObject({ message: failure });
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  * same callback URL), and unsubscribing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer, connectInBrowser, memberWithPassword, pkcePair, registerClient, startReceiver, type Received, type TestReceiver } from '@greenlight/server/testing';
+import { seedOrg, startTestServer, usePolicies, type SeededOrg, type TestServer, connectInBrowser, memberWithPassword, pkcePair, registerClient, startReceiver, type Received, type TestReceiver } from '@greenlight/server/testing';
 import { App, createAppHandler, runAt as run } from '../packages/zapier/test/runtime.ts';
 
 const REDIRECT = 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/';
@@ -177,6 +177,22 @@ describe('Zapier app end to end', () => {
 
     const resumed = await run<Record<string, unknown>>('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(callback) });
     expect(resumed).toMatchObject({ id: outputData.id, status: 'approved', approved: true, decision_comment: 'Ship it' });
+  });
+
+  it('"request approval and wait" decided by a policy as it is made: the callback comes at once and performResume continues as for a person', async () => {
+    const seed = await seedOrg(server.db);
+    await usePolicies(server, seed);
+    const { authData } = await connect(seed);
+    const callbackUrl = `${receiver.url}/hooks/callback/run-policy/`;
+    const bundle = { authData, inputData: { title: 'Read the logs', description: 'x', priority: 'low', action_type: 'read.logs', stop_unless_approved: true } };
+    const paused = await handler({ command: 'execute', method: 'creates.request_approval_and_wait.operation.perform', bundle, callback_url: callbackUrl });
+    const outputData = paused.results as { id: string };
+    expect(outputData).toMatchObject({ status: 'approved', approved: true, outcome: 'approved', decided_by_type: 'policy' });
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(outputData.id) && r.body.includes('approval.approved')));
+    const callback = receiver.received.find((r) => r.body.includes(outputData.id) && r.body.includes('approval.approved'))!;
+    expect(callback.path).toBe('/hooks/callback/run-policy/');
+    const resumed = await run<Record<string, unknown>>('creates.request_approval_and_wait.operation.performResume', { ...bundle, outputData, ...asZapierRequest(callback) });
+    expect(resumed).toMatchObject({ id: outputData.id, status: 'approved', approved: true, decided_by_type: 'policy', decided_by_policy: { id: 'reads-are-safe' } });
   });
 
   it('"request approval and wait" and the hijack: another request’s signed approval at the callback URL continues nothing as approved', async () => {

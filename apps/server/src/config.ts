@@ -144,6 +144,23 @@ export const ConfigSchema = z.object({
       }
     }),
   /**
+   * Single sign-on (modules/sso/): networks an org's identity provider may be on although they are
+   * internal (a provider on the company network), e.g. "10.0.0.0/8". Empty: public addresses only,
+   * as for deliveries: an admin's issuer URL is fetched by the server.
+   */
+  GREENLIGHT_SSO_ALLOW_CIDRS: z
+    .string()
+    .optional()
+    .superRefine((s, ctx) => {
+      try {
+        parseAllowCidrs(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Accept http:// issuers (development and tests only): the client secret and codes then travel in the clear. */
+  GREENLIGHT_SSO_ALLOW_HTTP: bool.default(false),
+  /**
    * Serves `GET /metrics` (Prometheus text format) to a scraper sending `Authorization: Bearer <token>`.
    * Unset: no metrics are collected and /metrics answers 404.
    */
@@ -171,6 +188,7 @@ export type Config = z.infer<typeof ConfigSchema> & {
   validateResponses: boolean;
   deliverySchedule: Schedule;
   callbackAllowCidrs: Cidr[];
+  ssoAllowCidrs: Cidr[];
   /** Set when email is configured (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM). */
   mail: { smtpUrl: string; from: string } | null;
 };
@@ -197,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     validateResponses: c.GREENLIGHT_VALIDATE_RESPONSES ?? c.NODE_ENV !== 'production',
     deliverySchedule: parseSchedule(c.GREENLIGHT_DELIVERY_SCHEDULE),
     callbackAllowCidrs: parseAllowCidrs(c.GREENLIGHT_CALLBACK_ALLOW_CIDRS),
+    ssoAllowCidrs: parseAllowCidrs(c.GREENLIGHT_SSO_ALLOW_CIDRS),
     mail: c.GREENLIGHT_SMTP_URL && c.GREENLIGHT_MAIL_FROM ? { smtpUrl: c.GREENLIGHT_SMTP_URL, from: c.GREENLIGHT_MAIL_FROM } : null,
   };
 }

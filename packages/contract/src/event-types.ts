@@ -50,6 +50,11 @@ export const AUDIT_EVENT_TYPES = [
   'member.role_changed',
   'member.permission_changed',
   'member.removed',
+  // SCIM: the identity provider set the person inactive (their membership ends as on removal) or active again.
+  'member.deactivated',
+  'member.reactivated',
+  'scim.token_created',
+  'scim.token_revoked',
   'invitation.accepted',
   'connection.created',
   'connection.revoked',
@@ -85,6 +90,10 @@ export const AUDIT_EVENT_TYPES = [
   'org.settings_changed',
   'slack.configured',
   'slack.removed',
+  'sso.configured',
+  'sso.removed',
+  // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.
+  'member.joined_via_sso',
   'approval.admin_override',
   // A step waited past its escalation policy and its target was added to the approvers.
   'approval.escalated',
@@ -93,6 +102,8 @@ export const AUDIT_EVENT_TYPES = [
   'delegation.set',
   'delegation.removed',
   'approval.step_reassigned',
+  // A person who left the organization (removed, or deactivated by SCIM) was taken off a pending step.
+  'approval.step_person_removed',
   // A delegate decided a step for the person away (details.on_behalf_of).
   'approval.delegate_vote',
 ] as const;

@@ -24,6 +24,8 @@ export * from './routing-rules.ts';
 export * from './policies.ts';
 export * from './grants.ts';
 export * from './slack.ts';
+export * from './scim.ts';
+export * from './sso.ts';
 export * from './dialects.ts';
 export * from './routes.ts';
 export * from './input-limits.ts';

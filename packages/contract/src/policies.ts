@@ -16,7 +16,7 @@ import { INPUT_LIMITS } from './input-limits.ts';
  * text (policySchemaText) is made, which the server validates every set against and serves.
  */
 /** The text is one JSON string of the body, so it is held to the longest string a body may carry. */
-export const POLICY_LIMITS = { sourceMax: INPUT_LIMITS.jsonStringMax, policiesMax: 1000, actionTypesMax: 50 } as const;
+export const POLICY_LIMITS = { sourceMax: INPUT_LIMITS.longTextMax, policiesMax: 1000, actionTypesMax: 50 } as const;
 
 /** The Cedar namespace of every type below. */
 export const POLICY_NAMESPACE = 'Greenlight';

@@ -59,6 +59,8 @@ import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPolici
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
+import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
+import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import {
   ApprovalRun,
   ApprovalRunPage,
@@ -117,6 +119,8 @@ export interface RouteDef {
    * `translates` onto these v1 operations, whose authorization it keeps (a dialect may only be stricter).
    */
   dialect?: { id: DialectId; translates: readonly string[] };
+  /** Top-level body fields that may hold up to INPUT_LIMITS.longTextMax characters instead of jsonStringMax. */
+  longText?: readonly string[];
 }
 
 const defineRoute = <const R extends RouteDef>(route: R): R => route;
@@ -1001,6 +1005,7 @@ export const routes = {
       '(`details.disagreements` lists them, `details.approves_rejected` counts them), unless `confirm_approves_rejected` is true.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: PutPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
     errors: [400, 403, 409],
   }),
@@ -1017,6 +1022,7 @@ export const routes = {
       'The candidate is validated as `PUT` would (400).',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: ReplayPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
     errors: [400, 403],
   }),
@@ -1263,6 +1269,98 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
+    errors: [403],
+  }),
+  getScimSettings: defineRoute({
+    operationId: 'getScimSettings',
+    method: 'get',
+    path: '/api/v1/org/scim',
+    tag: 'Organization',
+    summary: "The organization's SCIM provisioning",
+    description: 'Admins only (dashboard session). Whether a SCIM token is live, its prefix and when it was last used, and the base URL to give the identity provider; never the token.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SCIM settings', schema: ScimSettings } },
+    errors: [403],
+  }),
+  createScimToken: defineRoute({
+    operationId: 'createScimToken',
+    method: 'post',
+    path: '/api/v1/org/scim/token',
+    tag: 'Organization',
+    summary: 'Create or rotate the SCIM token',
+    description:
+      'Admins only (dashboard session). Issues the bearer token the identity provider provisions with, shown once (only its SHA-256 is stored). ' +
+      'A live token is replaced in the same transaction: the old one is refused from then on. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateScimTokenBody },
+    responses: { 201: { description: 'The new token, shown once', schema: ScimTokenCreated } },
+    errors: [400, 403],
+  }),
+  revokeScimToken: defineRoute({
+    operationId: 'revokeScimToken',
+    method: 'delete',
+    path: '/api/v1/org/scim/token',
+    tag: 'Organization',
+    summary: 'Revoke the SCIM token',
+    description: 'Admins only (dashboard session). The identity provider is refused (401) from now on; members it provisioned stay as they are. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SCIM settings, now without a token', schema: ScimSettings } },
+    errors: [403],
+  }),
+  getSsoSettings: defineRoute({
+    operationId: 'getSsoSettings',
+    method: 'get',
+    path: '/api/v1/org/sso',
+    tag: 'Organization',
+    summary: "The organization's single sign-on (OpenID Connect)",
+    description: 'Admins only (dashboard session). The identity provider, whether SSO is required, the role and group mapping of people who join; never the client secret.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SSO settings', schema: SsoSettings } },
+    errors: [403],
+  }),
+  updateSsoSettings: defineRoute({
+    operationId: 'updateSsoSettings',
+    method: 'patch',
+    path: '/api/v1/org/sso',
+    tag: 'Organization',
+    summary: 'Configure single sign-on',
+    description:
+      'Admins only (dashboard session). Sets the OpenID Connect provider (issuer, client id, client secret: stored encrypted, never shown again), ' +
+      'whether members must sign in with it, the role of people who join by signing in, and the email domains that lead to it. ' +
+      '400 for a configuration that cannot work (the first one without issuer, client_id and client_secret; an http issuer the server does not allow; ' +
+      'require_sso by an admin who has not signed in with this SSO); 409 IN_USE for an email domain another organization has. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateSsoSettingsBody },
+    responses: { 200: { description: 'The SSO settings', schema: SsoSettings } },
+    errors: [400, 403, 409],
+  }),
+  deleteSsoSettings: defineRoute({
+    operationId: 'deleteSsoSettings',
+    method: 'delete',
+    path: '/api/v1/org/sso',
+    tag: 'Organization',
+    summary: 'Turn single sign-on off',
+    description:
+      'Admins only (dashboard session). Forgets the provider and its secret: nobody signs in with SSO any more, and members sign in with a password again. ' +
+      'Sessions already open stay open. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SSO settings, now not configured', schema: SsoSettings } },
+    errors: [403],
+  }),
+  getSsoStatus: defineRoute({
+    operationId: 'getSsoStatus',
+    method: 'get',
+    path: '/api/v1/org/sso/status',
+    tag: 'Organization',
+    summary: 'Whether single sign-on is on',
+    description: 'Any member (dashboard session): whether the organization signs in with SSO, and whether it is the only way in.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Whether SSO is on', schema: SsoStatus } },
     errors: [403],
   }),
   // The peer APIs (dialects.ts; docs/compatibility.md): each route translates onto the v1 operations it

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { seedOrg, startMisroutingProxy, startTestServer, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
+import { seedOrg, startMisroutingProxy, startTestServer, usePolicies, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
 
 /** The package's bin, as an MCP client configured with `"command": "greenlight-mcp"` starts it. */
 const BIN = fileURLToPath(new URL('../bin/greenlight-mcp.mjs', import.meta.url));
@@ -202,5 +202,26 @@ describe('greenlight-mcp over stdio', () => {
     const bad = await client.callTool({ name: 'request_approval', arguments: { title: 'x', description: 'y', priority: 'urgent' } });
     expect(bad.isError).toBe(true);
     expect((bad.content as { text: string }[])[0]!.text).toMatch(/priority/);
+  });
+});
+
+describe('a request one of the team’s policies decides as it is made', () => {
+  it('request_approval answers the outcome and who decided, and wait_for_decision returns it at once', async () => {
+    await usePolicies(server, seed);
+
+    const allowed = await client.callTool({ name: 'request_approval', arguments: { title: 'Read logs', description: 'x', priority: 'low', action_type: 'read.logs' } });
+    expect(allowed.isError).toBeFalsy();
+    expect(allowed.structuredContent).toMatchObject({ outcome: 'approved', approval: { status: 'approved', decided_by_type: 'policy', decided_by_policy: { id: 'reads-are-safe' } } });
+    const id = (allowed.structuredContent as { approval: { id: string } }).approval.id;
+    expect((allowed.content as { text: string }[])[0]!.text).toContain(`Approval request ${id} is approved by policy reads-are-safe. Decided as it was made`);
+    const waited = await client.callTool({ name: 'wait_for_decision', arguments: { id, timeout_seconds: 5 } });
+    expect(waited.structuredContent).toMatchObject({ outcome: 'approved', approval: { id, decided_by_type: 'policy' } });
+
+    const denied = await client.callTool({ name: 'request_approval', arguments: { title: 'Drop the table', description: 'x', priority: 'low', action_type: 'db.drop' } });
+    expect(denied.structuredContent).toMatchObject({ outcome: 'rejected', approval: { status: 'rejected', decision_comment: 'dropping needs a person' } });
+    expect((denied.content as { text: string }[])[0]!.text).toContain('is rejected by policy no-drops');
+
+    const asked = await client.callTool({ name: 'request_approval', arguments: { title: 'Deploy', description: 'x', priority: 'low', action_type: 'deploy' } });
+    expect(asked.structuredContent).toMatchObject({ outcome: null, approval: { status: 'pending' } });
   });
 });

@@ -2,7 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, ListApprovalsQuery, ReportExecutionBody, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
-import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
+import { ApiError, GreenlightError, outcomeOfStatus, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
 
 export const MCP_SERVER_NAME = 'greenlight';
 export const MCP_SERVER_VERSION = '0.1.0';
@@ -55,7 +55,14 @@ const HowToWait = z.object({
   arguments: z.object({ id: Approval.shape.id }),
   message: z.string(),
 });
-export const RequestApprovalOutput = z.object({ approval: ApprovalDetail, wait: HowToWait });
+export const RequestApprovalOutput = z.object({
+  approval: ApprovalDetail,
+  outcome: z
+    .enum(WAIT_OUTCOMES)
+    .nullable()
+    .describe('The outcome when the request was decided as it was made (by one of the team’s policies): nothing to wait for; null while pending'),
+  wait: HowToWait,
+});
 export const WaitForDecisionOutput = z.object({
   outcome: z.enum(WAIT_OUTCOMES).describe('approved, rejected, cancelled, expired, or timed_out (still pending: call again)'),
   approval: WaitResult,
@@ -86,6 +93,23 @@ export function youMay(a: Approval): string {
   const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
   const decide = can.decide.allowed ? '' : ` It cannot decide it: ${can.decide.reason ?? 'not allowed'}.`;
   return ` This caller may: ${allowed.length > 0 ? allowed.join(', ') : 'nothing'}.${decide}`;
+}
+
+/** Who decided, where it was not a person now: " by policy reads-are-safe", " by Ann's standing grant". */
+function decidedBy(approval: Pick<Approval, 'decided_by_type' | 'decided_by_policy' | 'decided_by_grant'>): string {
+  if (approval.decided_by_type === 'policy' && approval.decided_by_policy) return ` by policy ${approval.decided_by_policy.id}`;
+  if (approval.decided_by_type === 'grant' && approval.decided_by_grant) return ` by ${approval.decided_by_grant.given_by.name}'s standing grant`;
+  return '';
+}
+
+/**
+ * An approval still revocable is claimed by the `started` receipt, which the server takes or refuses
+ * atomically against a revoke: the agent is told so where it reads the outcome.
+ */
+function revocableHint(outcome: string | null, approval: Pick<Approval, 'revocable_until' | 'execution'>): string {
+  return outcome === 'approved' && approval.revocable_until && !approval.execution
+    ? ` It may be revoked until ${approval.revocable_until}: call report_execution with status started before acting; if that says it was revoked, do not act.`
+    : '';
 }
 
 /** A tool's answer: the structured result and, for clients that read only text, the same as JSON. */
@@ -147,12 +171,15 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
     (args) =>
       guarded(async () => {
         const approval = await greenlight.approvals.create({ ...args, source: args.source ?? 'mcp' });
+        const outcome = outcomeOfStatus(approval.status) ?? null;
         const wait = {
           tool: 'wait_for_decision' as const,
           arguments: { id: approval.id },
-          message: `Pending. Call wait_for_decision with {"id": "${approval.id}"} to wait for the decision.`,
+          message: outcome
+            ? `Decided as it was made: nothing to wait for (wait_for_decision with {"id": "${approval.id}"} answers the same).`
+            : `Pending. Call wait_for_decision with {"id": "${approval.id}"} to wait for the decision.`,
         };
-        return ok({ approval, wait }, `Approval request ${approval.id} is ${approval.status}. ${wait.message}`);
+        return ok({ approval, outcome, wait }, `Approval request ${approval.id} is ${approval.status}${decidedBy(approval)}. ${wait.message}${revocableHint(outcome, approval)}`);
       }),
   );
 
@@ -197,12 +224,7 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
             const poll = Math.max(WAIT_TIMEOUT.min, Math.min(WAIT_TIMEOUT.max, remaining));
             const { outcome, ...approval } = await greenlight.approvals.wait(id, poll, { signal: extra.signal });
             if (outcome && outcome !== 'timed_out') {
-              // An approval still revocable is claimed by the `started` receipt, which the server takes or refuses
-              // atomically against a revoke: the agent is told so where it reads the outcome.
-              const revocable = outcome === 'approved' && approval.revocable_until && !approval.execution
-                ? ` It may be revoked until ${approval.revocable_until}: call report_execution with status started before acting; if that says it was revoked, do not act.`
-                : '';
-              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.${revocable}`);
+              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${decidedBy(approval)}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.${revocableHint(outcome, approval)}`);
             }
             if (Date.now() >= deadline) {
               return ok({ outcome: 'timed_out' as const, approval }, `Approval request ${id} is still pending after ${timeout_seconds} s: call wait_for_decision again.`);

@@ -5,6 +5,7 @@ import type {
 	ICredentialType,
 	INodeProperties,
 } from 'n8n-workflow';
+import { BASE_URL_PROPERTY, CREDENTIAL_ICON } from '../nodes/shared/credential-fields';
 
 /**
  * An API key made in Greenlight (Settings → API keys, or `greenlight-admin connection create`), sent as
@@ -15,23 +16,12 @@ export class GreenlightApi implements ICredentialType {
 
 	displayName = 'Greenlight API';
 
-	icon: Icon = {
-		light: 'file:../nodes/Greenlight/greenlight.svg',
-		dark: 'file:../nodes/Greenlight/greenlight.dark.svg',
-	};
+	icon: Icon = CREDENTIAL_ICON;
 
 	documentationUrl = 'https://github.com/greenlight/greenlight/tree/main/packages/n8n-nodes-greenlight#credentials';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://greenlight.example.com',
-			description: 'Where your Greenlight server answers, without /api/v1',
-			required: true,
-		},
+		BASE_URL_PROPERTY,
 		{
 			displayName: 'API Key',
 			name: 'apiKey',

@@ -1,4 +1,5 @@
 import type { Icon, ICredentialType, INodeProperties } from 'n8n-workflow';
+import { BASE_URL_PROPERTY, CREDENTIAL_ICON } from '../nodes/shared/credential-fields';
 
 /**
  * "Connect with Greenlight": authorization code with PKCE (S256) against the server's own OAuth
@@ -13,23 +14,12 @@ export class GreenlightOAuth2Api implements ICredentialType {
 
 	displayName = 'Greenlight OAuth2 API';
 
-	icon: Icon = {
-		light: 'file:../nodes/Greenlight/greenlight.svg',
-		dark: 'file:../nodes/Greenlight/greenlight.dark.svg',
-	};
+	icon: Icon = CREDENTIAL_ICON;
 
 	documentationUrl = 'https://github.com/greenlight/greenlight/tree/main/packages/n8n-nodes-greenlight#credentials';
 
 	properties: INodeProperties[] = [
-		{
-			displayName: 'Base URL',
-			name: 'baseUrl',
-			type: 'string',
-			default: '',
-			placeholder: 'https://greenlight.example.com',
-			description: 'Where your Greenlight server answers, without /api/v1',
-			required: true,
-		},
+		BASE_URL_PROPERTY,
 		{
 			displayName: 'Grant Type',
 			name: 'grantType',

@@ -8,14 +8,19 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => server.stop(), 60_000);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * A deadline far enough ahead that the create reaches the server before it even on a loaded machine
+ * (a deadline already past is refused), and the wait for exactly that deadline to pass.
+ */
+const DUE_IN_MS = 1_500;
+const soon = (ms = DUE_IN_MS) => new Date(Date.now() + ms).toISOString();
+const until = (iso: string) => new Promise((r) => setTimeout(r, Math.max(0, Date.parse(iso) - Date.now() + 50)));
 
 async function create(seed: SeededOrg, overrides: Record<string, unknown> = {}) {
   const res = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody(overrides)).expect(201);
   return res.body as { id: string; updated_at: string };
 }
 
-const soon = (ms = 300) => new Date(Date.now() + ms).toISOString();
 
 async function statuses(orgId: string) {
   const { rows } = await server.db.query<{ id: string; status: string }>('SELECT id, status FROM approvals WHERE org_id = $1', [orgId]);
@@ -33,8 +38,9 @@ async function expiredEvents(orgId: string) {
 describe('expireDue', () => {
   it('expires a due request with a system-actor event; it can no longer be cancelled', async () => {
     const seed = await seedOrg(server.db);
-    const a = await create(seed, { expires_at: soon() });
-    await sleep(400);
+    const deadline = soon();
+    const a = await create(seed, { expires_at: deadline });
+    await until(deadline);
 
     // Past its deadline but not yet swept: refused as expired.
     const early = await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(409);
@@ -61,12 +67,13 @@ describe('expireDue', () => {
 
   it('leaves alone requests not yet due, without expiry, or no longer pending', async () => {
     const seed = await seedOrg(server.db);
-    const due = await create(seed, { expires_at: soon() });
+    const deadline = soon();
+    const due = await create(seed, { expires_at: deadline });
     const later = await create(seed, { expires_at: soon(3_600_000) });
     const never = await create(seed);
-    const cancelled = await create(seed, { expires_at: soon() });
+    const cancelled = await create(seed, { expires_at: deadline });
     await server.http(seed.key).delete(`/api/v1/approvals/${cancelled.id}`).expect(200);
-    await sleep(400);
+    await until(deadline);
 
     await expireDue(server.db);
     expect(await statuses(seed.org.id)).toEqual({ [due.id]: 'expired', [later.id]: 'pending', [never.id]: 'pending', [cancelled.id]: 'cancelled' });

@@ -74,6 +74,13 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { getScimSettings } from './scim/get-scim-settings.ts';
+import { createScimToken } from './scim/create-scim-token.ts';
+import { revokeScimToken } from './scim/revoke-scim-token.ts';
+import { deleteSsoSettings } from './sso/delete-sso-settings.ts';
+import { getSsoSettings } from './sso/get-sso-settings.ts';
+import { getSsoStatus } from './sso/get-sso-status.ts';
+import { updateSsoSettings } from './sso/update-sso-settings.ts';
 import { addTeamMember } from './teams/add-team-member.ts';
 import { createTeam } from './teams/create-team.ts';
 import { deleteTeam } from './teams/delete-team.ts';
@@ -168,4 +175,11 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getSlackSettings,
   updateSlackSettings,
   deleteSlackSettings,
+  getScimSettings,
+  createScimToken,
+  revokeScimToken,
+  getSsoSettings,
+  updateSsoSettings,
+  deleteSsoSettings,
+  getSsoStatus,
 };

@@ -14,6 +14,7 @@ const COLUMNS = [
   { table: 'deliveries', key: 'id', column: 'sealed', json: true },
   { table: 'slack_settings', key: 'org_id', column: 'bot_token', json: false },
   { table: 'slack_settings', key: 'org_id', column: 'signing_secret', json: false },
+  { table: 'sso_settings', key: 'org_id', column: 'client_secret', json: false },
 ] as const;
 
 const BATCH = 500;

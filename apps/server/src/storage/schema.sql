@@ -584,6 +584,56 @@ CREATE TABLE schema_migrations (
   CONSTRAINT schema_migrations_pkey PRIMARY KEY (name)
 );
 
+CREATE TABLE scim_groups (
+  team_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  external_id text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT scim_groups_pkey PRIMARY KEY (team_id),
+  CONSTRAINT scim_groups_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_groups_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams(id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX scim_groups_external_id_key ON scim_groups USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE TABLE scim_tokens (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  token_hash text NOT NULL,
+  token_prefix text NOT NULL,
+  default_role text DEFAULT 'approver'::text NOT NULL,
+  created_by_user_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_used_at timestamp with time zone,
+  revoked_at timestamp with time zone,
+  CONSTRAINT scim_tokens_pkey PRIMARY KEY (id),
+  CONSTRAINT scim_tokens_token_hash_key UNIQUE (token_hash),
+  CONSTRAINT scim_tokens_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
+  CONSTRAINT scim_tokens_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_tokens_default_role_check CHECK (default_role = ANY (ARRAY['viewer'::text, 'approver'::text]))
+);
+CREATE UNIQUE INDEX scim_tokens_live_org_key ON scim_tokens USING btree (org_id) WHERE (revoked_at IS NULL);
+
+CREATE TABLE scim_users (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  user_name text NOT NULL,
+  external_id text,
+  given_name text,
+  family_name text,
+  display_name text,
+  email text,
+  active boolean DEFAULT true NOT NULL,
+  role text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT scim_users_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT scim_users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_users_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT scim_users_role_check CHECK (role = ANY (ARRAY['viewer'::text, 'approver'::text, 'admin'::text]))
+);
+CREATE UNIQUE INDEX scim_users_external_id_key ON scim_users USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
+CREATE UNIQUE INDEX scim_users_user_name_key ON scim_users USING btree (org_id, lower(user_name));
+
 CREATE TABLE sent_messages (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   org_id uuid NOT NULL,
@@ -639,6 +689,60 @@ CREATE TABLE slack_settings (
   updated_at timestamp with time zone DEFAULT now() NOT NULL,
   CONSTRAINT slack_settings_pkey PRIMARY KEY (org_id),
   CONSTRAINT slack_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
+CREATE TABLE sso_domains (
+  domain text NOT NULL,
+  org_id uuid NOT NULL,
+  CONSTRAINT sso_domains_pkey PRIMARY KEY (domain),
+  CONSTRAINT sso_domains_org_id_fkey FOREIGN KEY (org_id) REFERENCES sso_settings(org_id) ON DELETE CASCADE,
+  CONSTRAINT sso_domains_domain_check CHECK (domain = lower(domain))
+);
+CREATE INDEX sso_domains_org_idx ON sso_domains USING btree (org_id);
+
+CREATE TABLE sso_identities (
+  org_id uuid NOT NULL,
+  issuer text NOT NULL,
+  subject text NOT NULL,
+  user_id uuid NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_sign_in_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT sso_identities_pkey PRIMARY KEY (org_id, issuer, subject),
+  CONSTRAINT sso_identities_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT sso_identities_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)
+);
+CREATE UNIQUE INDEX sso_identities_user_key ON sso_identities USING btree (org_id, issuer, user_id);
+
+CREATE TABLE sso_logins (
+  state_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  nonce text NOT NULL,
+  code_verifier text NOT NULL,
+  return_to text DEFAULT '/'::text NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT sso_logins_pkey PRIMARY KEY (state_hash),
+  CONSTRAINT sso_logins_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id) ON DELETE CASCADE
+);
+CREATE INDEX sso_logins_expires_idx ON sso_logins USING btree (expires_at);
+
+CREATE TABLE sso_settings (
+  org_id uuid NOT NULL,
+  issuer text NOT NULL,
+  client_id text NOT NULL,
+  client_secret text NOT NULL,
+  require_sso boolean DEFAULT false NOT NULL,
+  default_role text DEFAULT 'viewer'::text NOT NULL,
+  groups_claim text,
+  group_roles jsonb DEFAULT '{}'::jsonb NOT NULL,
+  additional_scopes text[] DEFAULT '{}'::text[] NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT sso_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT sso_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT sso_settings_default_role_check CHECK (default_role = ANY (ARRAY['admin'::text, 'approver'::text, 'viewer'::text])),
+  CONSTRAINT sso_settings_group_roles_check CHECK (jsonb_typeof(group_roles) = 'object'::text)
 );
 
 CREATE TABLE team_members (

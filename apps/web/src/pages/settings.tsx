@@ -8,6 +8,7 @@ import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
+import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -15,6 +16,8 @@ type Role = Member['role'];
 export function SettingsPage() {
   const { me } = useSession();
   const isAdmin = me?.user?.role === 'admin';
+  // Bumped when an admin changes SSO here, so the account card's line follows.
+  const [ssoVersion, setSsoVersion] = useState(0);
   return (
     <>
       <h1>Organization{me ? `: ${me.org.name}` : ''}</h1>
@@ -25,6 +28,7 @@ export function SettingsPage() {
             Signed in as <strong>{me.user.email}</strong> ({me.user.role}).
           </p>
         )}
+        <SsoStatusLine version={ssoVersion} />
         <a className="button" href="/account/password">
           Set or change your password
         </a>
@@ -35,6 +39,8 @@ export function SettingsPage() {
       {isAdmin ? (
         <>
           <SlackSettings />
+          <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
+          <ScimProvisioning />
           <EmergencyStop />
           <WhoDecides />
           <Members selfId={me.user?.id ?? ''} />
@@ -164,6 +170,88 @@ function SlackSettings() {
               onConfirm={async () => done(await api('deleteSlackSettings', {}))}
             >
               Turn Slack off
+            </ConfirmButton>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+type Scim = ApiOutput<'getScimSettings'>;
+
+/**
+ * SCIM provisioning: the base URL and the bearer token the identity provider (Okta, Entra ID) provisions
+ * with. The token is shown once, when created or rotated; only its prefix afterwards.
+ */
+function ScimProvisioning() {
+  const id = useId();
+  const settings = useResource('scim-settings', (signal) => api('getScimSettings', {}, { signal }));
+  const [role, setRole] = useState<'viewer' | 'approver'>('approver');
+  const [secret, setSecret] = useState<string | null>(null);
+  const current: Scim | undefined = settings.data;
+  const submit = useSubmit(async () => {
+    const created = await api('createScimToken', { body: { default_role: role } });
+    setSecret(created.secret);
+    settings.set(() => ({ enabled: created.enabled, base_url: created.base_url, token: created.token }));
+  });
+  return (
+    <section className="card" aria-labelledby="h-scim">
+      <h2 id="h-scim">SCIM provisioning</h2>
+      <ErrorMessage error={settings.error} />
+      {current && (
+        <>
+          <p>
+            Provisioning is <strong data-testid="scim-state">{current.enabled ? 'on' : 'off'}</strong>
+            {current.token ? (
+              <>
+                {' '}
+                — token <code>{current.token.prefix}…</code>, created {formatDate(current.token.created_at)}, last used{' '}
+                {current.token.last_used_at ? fromNow(current.token.last_used_at) : 'never'}; people join as {current.token.default_role}s.
+              </>
+            ) : (
+              '.'
+            )}
+          </p>
+          <p className="muted">
+            In Okta or Microsoft Entra ID, set the SCIM connector base URL (tenant URL) to <code data-testid="scim-base-url">{current.base_url}</code> and the
+            authentication to a bearer token: the token below. People the identity provider deactivates lose their sessions, keys, grants and places on
+            pending steps at once.
+          </p>
+          {secret && (
+            <div role="status" className="stack">
+              <p className="alert warn">This is the only time the SCIM token is shown. Copy it into the identity provider now.</p>
+              <div className="secret">
+                <code data-testid="scim-token">{secret}</code>
+                <CopyButton text={secret} label="Copy token" />
+              </div>
+            </div>
+          )}
+          <form className="stack" onSubmit={submit.onSubmit}>
+            <label htmlFor={`${id}-role`}>
+              Provisioned people join as
+              <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value === 'viewer' ? 'viewer' : 'approver')}>
+                <option value="approver">approver</option>
+                <option value="viewer">viewer</option>
+              </select>
+            </label>
+            <SubmitButton busy={submit.busy} label={current.enabled ? 'Rotate the SCIM token' : 'Create a SCIM token'} busyLabel="Creating…" />
+            <ErrorMessage error={submit.error} />
+          </form>
+          {current.enabled && (
+            <ConfirmButton
+              className="danger"
+              title="Revoke the SCIM token?"
+              body={<p>The identity provider is refused from now on. The people it provisioned stay as they are.</p>}
+              confirmLabel="Revoke"
+              danger
+              onConfirm={async () => {
+                setSecret(null);
+                const next = await api('revokeScimToken', {});
+                settings.set(() => next);
+              }}
+            >
+              Revoke the SCIM token
             </ConfirmButton>
           )}
         </>

@@ -148,6 +148,11 @@ function reasonOf(result: WaitOutcomeResult, comment: string | undefined, timeou
         const why = result.approval.revocation_reason ? `: ${result.approval.revocation_reason}` : '';
         return `A reviewer revoked the approval of this tool call in Greenlight before it ran${why}`;
       }
+      // The model is told who said no: a person, or one of the team's policies (named, with its reason).
+      if (result.approval.decided_by_type === 'policy') {
+        const policy = result.approval.decided_by_policy?.id;
+        return `Greenlight's policy${policy ? ` ${policy}` : ''} rejected this tool call${said}`;
+      }
       return `A reviewer rejected this tool call in Greenlight${said}`;
     case 'expired':
       return 'Nobody decided on this tool call before its approval request expired; it was not run.';

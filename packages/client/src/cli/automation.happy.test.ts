@@ -5,7 +5,7 @@
  * without --cancel-on-interrupt. The server restarting under a wait: automation-restart.happy.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireDue, runGreenlight, seedOrg, startTestServer, WAITING_ON, type SeededOrg, type TestServer } from '../../../../apps/server/src/testing/index.ts';
+import { expireDue, runGreenlight, seedOrg, startTestServer, usePolicies, WAITING_ON, type SeededOrg, type TestServer } from '../../../../apps/server/src/testing/index.ts';
 
 let server: TestServer;
 let org: SeededOrg;
@@ -128,6 +128,24 @@ describe('request --wait exits with the decision', { timeout: 60_000 }, () => {
     await again.printed(WAITING_ON);
     await server.http(approverKey).patch(`/api/v1/approvals/${approval.id}`).send({ decision: 'approve' }).expect(200);
     expect((await again.exited).code).toBe(0);
+  });
+});
+
+describe('a request one of the team’s policies decides as it is made', { timeout: 60_000 }, () => {
+  it('request --wait exits at once with the policy’s decision (0 approved, 1 rejected) and names the policy', async () => {
+    const team = await seedOrg(server.db, 'Policies CLI');
+    await usePolicies(server, team);
+    const ask = (actionType: string) => runGreenlight(['request', '--title', `Run ${actionType}`, '--action-type', actionType, '--wait'], { url: server.url, apiKey: team.key }).exited;
+
+    const allowed = await ask('read.logs');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/^Approved: Run read\.logs/);
+    expect(allowed.stdout).toMatch(/decided +\S+ by policy reads-are-safe/);
+    const denied = await ask('db.drop');
+    expect(denied.code).toBe(1);
+    expect(denied.stdout).toMatch(/^Rejected: Run db\.drop/);
+    expect(denied.stdout).toMatch(/decided +\S+ by policy no-drops/);
+    expect(denied.stdout).toMatch(/comment +dropping needs a person/);
   });
 });
 

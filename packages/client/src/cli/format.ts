@@ -19,7 +19,7 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
     ['action', a.action_type],
     ['created', a.created_at],
     ['expires', a.expires_at],
-    ['decided', a.decided_at ? `${a.decided_at}${a.decided_by ? ` by ${a.decided_by}` : ' automatically'}` : null],
+    ['decided', a.decided_at ? `${a.decided_at}${decider(a)}` : null],
     ['cancelled', a.cancelled_at],
     ['expired', a.expired_at],
     ['comment', a.decision_comment],
@@ -37,6 +37,14 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
   const headline = word ? `${word}: ${a.title}` : a.title;
   const body = rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(9)} ${v}`);
   return `${headline}\n${body.join('\n')}\n`;
+}
+
+/** Who decided: a person (by id), one of the team's policies (by its id), a person's standing grant (whose, how used), or Greenlight at expiry. */
+function decider(a: Approval): string {
+  if (a.decided_by_type === 'policy' && a.decided_by_policy) return ` by policy ${a.decided_by_policy.id}`;
+  const g = a.decided_by_grant;
+  if (a.decided_by_type === 'grant' && g) return ` by ${g.given_by.name}'s grant (${g.max_uses === null ? `use ${g.use}` : `${g.use} of ${g.max_uses} used`}, until ${g.expires_at})`;
+  return a.decided_by ? ` by ${a.decided_by}` : ' automatically';
 }
 
 type ViewerCan = NonNullable<Approval['viewer_can']>;

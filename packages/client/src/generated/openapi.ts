@@ -1298,6 +1298,112 @@ export interface paths {
         patch: operations["updateSlackSettings"];
         trace?: never;
     };
+    "/api/v1/org/scim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's SCIM provisioning
+         * @description Admins only (dashboard session). Whether a SCIM token is live, its prefix and when it was last used, and the base URL to give the identity provider; never the token.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getScimSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org/scim/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create or rotate the SCIM token
+         * @description Admins only (dashboard session). Issues the bearer token the identity provider provisions with, shown once (only its SHA-256 is stored). A live token is replaced in the same transaction: the old one is refused from then on. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["createScimToken"];
+        /**
+         * Revoke the SCIM token
+         * @description Admins only (dashboard session). The identity provider is refused (401) from now on; members it provisioned stay as they are. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["revokeScimToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's single sign-on (OpenID Connect)
+         * @description Admins only (dashboard session). The identity provider, whether SSO is required, the role and group mapping of people who join; never the client secret.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getSsoSettings"];
+        put?: never;
+        post?: never;
+        /**
+         * Turn single sign-on off
+         * @description Admins only (dashboard session). Forgets the provider and its secret: nobody signs in with SSO any more, and members sign in with a password again. Sessions already open stay open. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteSsoSettings"];
+        options?: never;
+        head?: never;
+        /**
+         * Configure single sign-on
+         * @description Admins only (dashboard session). Sets the OpenID Connect provider (issuer, client id, client secret: stored encrypted, never shown again), whether members must sign in with it, the role of people who join by signing in, and the email domains that lead to it. 400 for a configuration that cannot work (the first one without issuer, client_id and client_secret; an http issuer the server does not allow; require_sso by an admin who has not signed in with this SSO); 409 IN_USE for an email domain another organization has. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        patch: operations["updateSsoSettings"];
+        trace?: never;
+    };
+    "/api/v1/org/sso/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether single sign-on is on
+         * @description Any member (dashboard session): whether the organization signs in with SSO, and whether it is the only way in.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getSsoStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/human-approval/api/v1/requests": {
         parameters: {
             query?: never;
@@ -2787,7 +2893,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
         /** @description Teams by name */
         TeamList: {
             data: components["schemas"]["Team"][];
@@ -3460,6 +3566,105 @@ export interface components {
              */
             default_channel?: string | null;
             dm_approvers?: boolean;
+        };
+        ScimSettings: {
+            /** @description Whether a SCIM token is live: without one the SCIM endpoints answer 401 */
+            enabled: boolean;
+            /** @description The SCIM connector base URL to enter in the identity provider's provisioning settings */
+            base_url: string;
+            token: {
+                /** @description Its first characters, to tell it apart; the token itself is never shown again */
+                prefix: string;
+                /**
+                 * @description The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+                 * @enum {string}
+                 */
+                default_role: "viewer" | "approver";
+                /**
+                 * Format: date-time
+                 * @example 2026-03-24T10:00:00.000Z
+                 */
+                created_at: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-03-24T10:00:00.000Z
+                 */
+                last_used_at: string | null;
+            } | null;
+        };
+        ScimTokenCreated: components["schemas"]["ScimSettings"] & {
+            /**
+             * @description The bearer token for the identity provider. Shown once; only its SHA-256 is stored.
+             * @example gl_scim_…
+             */
+            secret: string;
+        };
+        /** @description A new token replaces the live one at once (the old one is refused from this moment) */
+        CreateScimTokenRequest: {
+            /**
+             * @description The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+             * @default approver
+             * @enum {string}
+             */
+            default_role?: "viewer" | "approver";
+        };
+        SsoSettings: {
+            /** @description Whether an identity provider is set: without one, nobody signs in to this organization with SSO */
+            configured: boolean;
+            /** @description The provider's issuer URL; its discovery document is read from `<issuer>/.well-known/openid-configuration` */
+            issuer: string | null;
+            client_id: string | null;
+            /** @description The client secret is never shown, only whether it is set */
+            client_secret: {
+                configured: boolean;
+            };
+            /** @description Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included (the break-glass is the operator's one-time link, `greenlight-admin user sign-in-link --org --email`, which needs access to the server) */
+            require_sso: boolean;
+            default_role: components["schemas"]["Role"] & unknown;
+            /** @description The claim (of the ID token, else of the UserInfo answer) that lists the groups of the person; null: groups are not read */
+            groups_claim: string | null;
+            /** @description Group → role for a person who joins; several matching groups: the strongest role */
+            group_roles: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            /** @description Email domains whose people are sent to this organization's provider from the SSO sign-in page */
+            email_domains: string[];
+            /** @description Scopes asked for besides `openid email profile` (a provider that lists groups under a scope of its own) */
+            additional_scopes: string[];
+            /** @description The redirect URI to register for the client at the provider */
+            redirect_uri: string;
+            /** @description Where a member signs in with SSO to this organization (a link for the organization's own pages) */
+            sign_in_url: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        /** @description The first configuration needs issuer, client_id and client_secret; later changes may leave out anything (kept as it is). Turning require_sso on needs the admin making the change to have signed in with this SSO once, so a configuration that does not work cannot lock everyone out. */
+        UpdateSsoSettingsBody: {
+            /**
+             * Format: uri
+             * @description The issuer URL exactly as the provider names itself (its `issuer`), e.g. https://login.example.com/realms/acme
+             */
+            issuer?: string;
+            client_id?: string;
+            /** @description Stored encrypted and never shown again. Left out: the stored one is kept. */
+            client_secret?: string;
+            require_sso?: boolean;
+            default_role?: components["schemas"]["Role"];
+            groups_claim?: string | null;
+            group_roles?: {
+                [key: string]: components["schemas"]["Role"];
+            };
+            email_domains?: string[];
+            additional_scopes?: string[];
+        };
+        SsoStatus: {
+            enabled: boolean;
+            require_sso: boolean;
+            /** @description Where to sign in with SSO; null when SSO is off */
+            sign_in_url: string | null;
         };
         HumanApprovalRequest: {
             /** Format: uuid */
@@ -10036,6 +10241,475 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScimSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SCIM settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScimSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createScimToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateScimTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description The new token, shown once */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScimTokenCreated"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeScimToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SCIM settings, now without a token */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScimSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSsoSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SSO settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSsoSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SSO settings, now not configured */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateSsoSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSsoSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The SSO settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoSettings"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSsoStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether SSO is on */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SsoStatus"];
                 };
             };
             /** @description Missing or invalid authentication */

@@ -368,7 +368,9 @@ export function spoken(ms: number): string {
 export function refusalOf(received: Decided, waitLimit: unknown, why: string): Refusal {
 	const { data } = received.payload;
 	const approval = data.approval;
-	const who = data.actor?.type === 'system' ? undefined : data.actor?.name;
+	// Greenlight itself (an expiry's on_expiry) is no one to name; one of the team's policies is.
+	const named = data.actor?.type !== 'system' || approval?.decided_by_type === 'policy';
+	const who = named ? data.actor?.name : undefined;
 	const by = who ? ` by ${who}` : '';
 	const details = (data.details ?? {}) as IDataObject;
 	const comment = typeof details.comment === 'string' && details.comment ? details.comment : approval?.decision_comment;

@@ -1,9 +1,11 @@
 import express, { type Router } from 'express';
+import { SSO_START_PATH } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { PASSWORD_PAGE } from '../users/password-page.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { acceptInvitation } from '../members/members.ts';
+import { requiresSso } from '../sso/sso-accounts.ts';
 import { EMAILED_SIGN_IN_SUFFIX } from '../../channels/email/email-channel.ts';
 import { createSession, CSRF_HEADER, csrfMatches, csrfTokenFor, findSession, readCookie, SESSION_COOKIE, setSessionCookie } from '../users/sessions.ts';
 
@@ -67,6 +69,14 @@ export function pagesRouter(deps: AppDeps): Router {
     const joined = await acceptInvitation(deps.db, found.hash, found.session.userId);
     if (!joined) {
       sendPage(res, 410, 'This link has expired', '<p>Invitations work once and for one hour. Ask an admin for a new one.</p>');
+      return;
+    }
+    // An org that requires SSO is entered through its provider, not with the session held for another org.
+    const sso = await requiresSso(deps.db, joined.orgId);
+    // A link, not a redirect: the provider is not a place this form may lead to (the page's CSP form-action).
+    if (sso) {
+      const start = `${SSO_START_PATH}?${new URLSearchParams({ org: sso.slug }).toString()}`;
+      sendPage(res, 200, `You joined ${sso.name}`, `<p>${escapeHtml(sso.name)} requires single sign-on.</p><p><a class="button primary" href="${escapeHtml(start)}">Sign in with SSO</a></p>`);
       return;
     }
     // Signed in to the org just joined.

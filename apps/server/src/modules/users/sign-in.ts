@@ -4,7 +4,9 @@ import type { AppDeps } from '../../context.ts';
 import { constantTimeEqual, randomToken } from '../../security/tokens.ts';
 import { checkCredentials } from './passwords.ts';
 import { escapeHtml, hiddenInput, sendPage } from './html.ts';
+import { SSO_PAGE, SSO_START_PATH } from '@greenlight/contract';
 import { createSession, PRE_SESSION_CSRF_COOKIE, readCookie, setSessionCookie } from './sessions.ts';
+import { requiresSso } from '../sso/sso-accounts.ts';
 
 /** Attempts per hour (the rate-limit store's window). Per email: stops guessing one account; per IP: stops spraying. */
 export const SIGN_IN_LIMITS = { perEmail: 10, perIp: 100 } as const;
@@ -22,18 +24,19 @@ const SignInForm = z.object({
   return_to: z.string().max(4096).optional(),
 });
 
-function renderForm(res: Response, status: number, csrf: string, returnTo: string, email = '', error?: string) {
+function renderForm(res: Response, status: number, csrf: string, returnTo: string, email = '', error?: string, ssoLink?: string) {
   sendPage(
     res,
     status,
     'Sign in',
-    `${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
+    `${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}${ssoLink ? `<p><a class="button primary" href="${escapeHtml(ssoLink)}">Sign in with SSO</a></p>` : ''}
 <form method="post" action="/sign-in">
 ${hiddenInput('csrf', csrf)}${hiddenInput('return_to', returnTo)}
 <label>Email <input type="email" name="email" autocomplete="username" required value="${escapeHtml(email)}"></label>
 <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+<p><a href="${SSO_PAGE}?return_to=${encodeURIComponent(returnTo)}">Sign in with SSO</a></p>`,
   );
 }
 
@@ -80,6 +83,12 @@ export function signInRouter(deps: AppDeps): Router {
     const user = await checkCredentials(deps.db, email, password);
     if (!user || !user.org_id) {
       renderForm(res, 401, cookieCsrf, returnTo, email, 'Wrong email or password.');
+      return;
+    }
+    // Checked after the password, so this answer tells nothing to someone who does not know it.
+    const sso = await requiresSso(deps.db, user.org_id);
+    if (sso) {
+      renderForm(res, 403, cookieCsrf, returnTo, email, `${sso.name} requires single sign-on: sign in with SSO instead.`, `${SSO_START_PATH}?${new URLSearchParams({ org: sso.slug, return_to: returnTo }).toString()}`);
       return;
     }
     setSessionCookie(res, await createSession(deps.db, user.id, user.org_id), secure);

@@ -1966,6 +1966,101 @@ class UpdateSlackSettingsBody(TypedDict, total=False):
     dm_approvers: bool
 
 
+class ScimSettings(TypedDict):
+    #: Whether a SCIM token is live: without one the SCIM endpoints answer 401
+    enabled: bool
+    #: The SCIM connector base URL to enter in the identity provider's provisioning settings
+    base_url: str
+    token: Optional[ScimSettingsToken]
+
+
+class ScimSettingsToken(TypedDict):
+    #: Its first characters, to tell it apart; the token itself is never shown again
+    prefix: str
+    #: The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+    default_role: Literal["viewer", "approver"]
+    created_at: str
+    last_used_at: Optional[str]
+
+
+class ScimTokenCreated(TypedDict):
+    #: Whether a SCIM token is live: without one the SCIM endpoints answer 401
+    enabled: bool
+    #: The SCIM connector base URL to enter in the identity provider's provisioning settings
+    base_url: str
+    token: Optional[ScimTokenCreatedToken]
+    #: The bearer token for the identity provider. Shown once; only its SHA-256 is stored.
+    secret: str
+
+
+class ScimTokenCreatedToken(TypedDict):
+    #: Its first characters, to tell it apart; the token itself is never shown again
+    prefix: str
+    #: The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+    default_role: Literal["viewer", "approver"]
+    created_at: str
+    last_used_at: Optional[str]
+
+
+class CreateScimTokenRequest(TypedDict, total=False):
+    """A new token replaces the live one at once (the old one is refused from this moment)"""
+    #: The role a provisioned person joins with; admins are made in Greenlight, never by the identity provider
+    default_role: Literal["viewer", "approver"]
+
+
+class SsoSettings(TypedDict):
+    #: Whether an identity provider is set: without one, nobody signs in to this organization with SSO
+    configured: bool
+    #: The provider's issuer URL; its discovery document is read from `<issuer>/.well-known/openid-configuration`
+    issuer: Optional[str]
+    client_id: Optional[str]
+    #: The client secret is never shown, only whether it is set
+    client_secret: SsoSettingsClientSecret
+    #: Whether the organization's members must sign in with SSO: their password sign-in is refused, admins' included (the break-glass is the operator's one-time link, `greenlight-admin user sign-in-link --org --email`, which needs access to the server)
+    require_sso: bool
+    default_role: Any
+    #: The claim (of the ID token, else of the UserInfo answer) that lists the groups of the person; null: groups are not read
+    groups_claim: Optional[str]
+    #: Group → role for a person who joins; several matching groups: the strongest role
+    group_roles: Dict[str, Role]
+    #: Email domains whose people are sent to this organization's provider from the SSO sign-in page
+    email_domains: List[str]
+    #: Scopes asked for besides `openid email profile` (a provider that lists groups under a scope of its own)
+    additional_scopes: List[str]
+    #: The redirect URI to register for the client at the provider
+    redirect_uri: str
+    #: Where a member signs in with SSO to this organization (a link for the organization's own pages)
+    sign_in_url: str
+    updated_at: Optional[str]
+
+
+class SsoSettingsClientSecret(TypedDict):
+    """The client secret is never shown, only whether it is set"""
+    configured: bool
+
+
+class UpdateSsoSettingsBody(TypedDict, total=False):
+    """The first configuration needs issuer, client_id and client_secret; later changes may leave out anything (kept as it is). Turning require_sso on needs the admin making the change to have signed in with this SSO once, so a configuration that does not work cannot lock everyone out."""
+    #: The issuer URL exactly as the provider names itself (its `issuer`), e.g. https://login.example.com/realms/acme
+    issuer: str
+    client_id: str
+    #: Stored encrypted and never shown again. Left out: the stored one is kept.
+    client_secret: str
+    require_sso: bool
+    default_role: Role
+    groups_claim: Optional[str]
+    group_roles: Dict[str, Role]
+    email_domains: List[str]
+    additional_scopes: List[str]
+
+
+class SsoStatus(TypedDict):
+    enabled: bool
+    require_sso: bool
+    #: Where to sign in with SSO; null when SSO is off
+    sign_in_url: Optional[str]
+
+
 class HumanApprovalRequest(TypedDict):
     id: str
     status: Any
@@ -2183,7 +2278,7 @@ Role = Literal["admin", "approver", "viewer"]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
@@ -2254,6 +2349,7 @@ __all__ = [
     "CreateConnectionRequest",
     "CreateFlowRequest",
     "CreateOAuthClientRequest",
+    "CreateScimTokenRequest",
     "CreateTeamRequest",
     "CreateWebhookRequest",
     "CreatedVia",
@@ -2370,6 +2466,10 @@ __all__ = [
     "RoutingRuleSet",
     "Run",
     "RunStep",
+    "ScimSettings",
+    "ScimSettingsToken",
+    "ScimTokenCreated",
+    "ScimTokenCreatedToken",
     "Scope",
     "Session",
     "SessionList",
@@ -2381,6 +2481,9 @@ __all__ = [
     "SlackSettings",
     "SlackSettingsBotToken",
     "SlackSettingsSigningSecret",
+    "SsoSettings",
+    "SsoSettingsClientSecret",
+    "SsoStatus",
     "Step",
     "StepApprover",
     "StepApproverDelegatedTo",
@@ -2397,6 +2500,7 @@ __all__ = [
     "UpdateOrgNotificationDefaultsRequestPreferences",
     "UpdateOrgRequest",
     "UpdateSlackSettingsBody",
+    "UpdateSsoSettingsBody",
     "UpdateTeamRequest",
     "ViewerCan",
     "ViewerCanDecide",
