@@ -62,6 +62,8 @@ import { putPolicies } from './policies/put-policies.ts';
 import { getPolicySchema } from './policies/get-policy-schema.ts';
 import { replayPolicies } from './policies/replay-policies.ts';
 import { getPolicyShadow } from './policies/get-policy-shadow.ts';
+import { listGrants } from './grants/list-grants.ts';
+import { revokeGrant } from './grants/revoke-grant.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -161,6 +163,8 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getPolicySchema,
   replayPolicies,
   getPolicyShadow,
+  listGrants,
+  revokeGrant,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

@@ -116,6 +116,7 @@ CREATE TABLE approvals (
   waiter_checked_at timestamp with time zone,
   created_via text DEFAULT 'v1'::text NOT NULL,
   decided_by_policy jsonb,
+  decided_by_grant jsonb,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
   CONSTRAINT approvals_external_id_key UNIQUE (org_id, external_id),
   CONSTRAINT approvals_idempotency_key UNIQUE (org_id, idempotency_key),
@@ -373,6 +374,33 @@ CREATE TABLE flows (
   CONSTRAINT flows_name_check CHECK (length(name) >= 1 AND length(name) <= 200)
 );
 CREATE UNIQUE INDEX flows_org_name_key ON flows USING btree (org_id, lower(name)) WHERE (deleted_at IS NULL);
+
+CREATE TABLE grants (
+  id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  given_by uuid NOT NULL,
+  given_on uuid NOT NULL,
+  connection_id uuid NOT NULL,
+  agent_session text,
+  action_type text NOT NULL,
+  fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  max_uses integer,
+  uses integer DEFAULT 0 NOT NULL,
+  revoked_at timestamp with time zone,
+  revoked_by_type text,
+  revoked_by_id uuid,
+  CONSTRAINT grants_pkey PRIMARY KEY (id),
+  CONSTRAINT grants_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
+  CONSTRAINT grants_given_by_fkey FOREIGN KEY (given_by) REFERENCES users(id),
+  CONSTRAINT grants_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT grants_check CHECK (uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)),
+  CONSTRAINT grants_max_uses_check CHECK (max_uses >= 1),
+  CONSTRAINT grants_revoked_by_type_check CHECK (revoked_by_type = ANY (ARRAY['user'::text, 'connection'::text]))
+);
+CREATE INDEX grants_live_idx ON grants USING btree (org_id, connection_id, expires_at) WHERE (revoked_at IS NULL);
+CREATE INDEX grants_org_idx ON grants USING btree (org_id, created_at DESC);
 
 CREATE TABLE memberships (
   org_id uuid NOT NULL,
