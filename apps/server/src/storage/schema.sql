@@ -391,6 +391,7 @@ CREATE TABLE grants (
   revoked_at timestamp with time zone,
   revoked_by_type text,
   revoked_by_id uuid,
+  action_prefix text GENERATED ALWAYS AS "substring"(action_type, '^[^][*?{}()!+@\\]*'::text) STORED,
   CONSTRAINT grants_pkey PRIMARY KEY (id),
   CONSTRAINT grants_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
   CONSTRAINT grants_given_by_fkey FOREIGN KEY (given_by) REFERENCES users(id),
@@ -400,6 +401,7 @@ CREATE TABLE grants (
   CONSTRAINT grants_revoked_by_type_check CHECK (revoked_by_type = ANY (ARRAY['user'::text, 'connection'::text]))
 );
 CREATE INDEX grants_live_idx ON grants USING btree (org_id, connection_id, expires_at) WHERE (revoked_at IS NULL);
+CREATE INDEX grants_live_prefix_idx ON grants USING btree (org_id, connection_id, action_prefix) WHERE (revoked_at IS NULL);
 CREATE INDEX grants_org_idx ON grants USING btree (org_id, created_at DESC);
 
 CREATE TABLE memberships (

@@ -105,9 +105,22 @@ SELECT g.id, g.org_id, g.given_by, coalesce(u.name, u.email) AS given_by_name, g
 /** The condition "the grant `g` still decides": not revoked, not expired (database clock), a use left. */
 export const LIVE_SQL = `g.revoked_at IS NULL AND g.expires_at > now() AND (g.max_uses IS NULL OR g.uses < g.max_uses)`;
 
-/** The live grants to a connection, oldest first (the first that applies is used). */
-export async function liveGrantsOf(db: Queryable, orgId: string, connectionId: string): Promise<GrantRow[]> {
-  const { rows } = await db.query<GrantRow>(`${GRANT_SELECT} WHERE g.org_id = $1 AND g.connection_id = $2 AND ${LIVE_SQL} ORDER BY g.created_at, g.id`, [orgId, connectionId]);
+/** Every prefix of a value, the empty one and the whole value included. */
+const prefixesOf = (value: string): string[] => Array.from({ length: value.length + 1 }, (_, i) => value.slice(0, i));
+
+/**
+ * The live grants to a connection that may match a request of this action type and agent session,
+ * oldest first (the first that applies is used): those whose glob's literal prefix (`action_prefix`)
+ * begins the action type, by index, so a create reads the few grants that can apply, not all of them.
+ * The glob itself and the fields are matched after (grantMatches).
+ */
+export async function liveGrantsFor(db: Queryable, orgId: string, connectionId: string, actionType: string, agentSession: string | null): Promise<GrantRow[]> {
+  const { rows } = await db.query<GrantRow>(
+    `${GRANT_SELECT} WHERE g.org_id = $1 AND g.connection_id = $2 AND g.action_prefix = ANY($3::text[])
+        AND (g.agent_session IS NULL OR g.agent_session = $4) AND ${LIVE_SQL}
+      ORDER BY g.created_at, g.id`,
+    [orgId, connectionId, prefixesOf(actionType), agentSession],
+  );
   return rows;
 }
 
@@ -147,8 +160,8 @@ export async function hasLiveGrant(db: Queryable, orgId: string, connectionId: s
  */
 export function grantDecider(orgId: string, connectionId: string, request: GrantRequest, needsPerson: boolean): InTransactionDecider {
   return async (tx, created: ApprovalRow): Promise<AutoDecision | null> => {
-    if (needsPerson) return null;
-    for (const g of await liveGrantsOf(tx, orgId, connectionId)) {
+    if (needsPerson || request.action_type === null) return null;
+    for (const g of await liveGrantsFor(tx, orgId, connectionId, request.action_type, agentSessionOf(request.metadata))) {
       if (!grantMatches(g, request)) continue;
       const use = await claimUse(tx, g, created.id);
       if (use) return { decision: 'approve', grant: use };
