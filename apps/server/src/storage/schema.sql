@@ -150,6 +150,33 @@ CREATE TRIGGER approval_counts_update AFTER UPDATE OF status ON approvals FOR EA
 CREATE TRIGGER approvals_close_steps AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION greenlight_close_steps();
 CREATE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION timers_cancel();
 
+CREATE TABLE audit_chain (
+  org_id uuid NOT NULL,
+  seq bigint NOT NULL,
+  audit_id bigint NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  CONSTRAINT audit_chain_pkey PRIMARY KEY (org_id, seq),
+  CONSTRAINT audit_chain_audit_id_key UNIQUE (audit_id),
+  CONSTRAINT audit_chain_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES audit_log(id),
+  CONSTRAINT audit_chain_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT audit_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_prev_hash_check CHECK (prev_hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_seq_check CHECK (seq >= 1)
+);
+CREATE TRIGGER audit_chain_append_only BEFORE DELETE OR UPDATE ON audit_chain FOR EACH ROW EXECUTE FUNCTION audit_chain_append_only();
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_append_only();
+
+CREATE TABLE audit_chain_heads (
+  org_id uuid NOT NULL,
+  seq bigint DEFAULT 0 NOT NULL,
+  hash text DEFAULT repeat('0'::text, 64) NOT NULL,
+  CONSTRAINT audit_chain_heads_pkey PRIMARY KEY (org_id),
+  CONSTRAINT audit_chain_heads_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT audit_chain_heads_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_heads_seq_check CHECK (seq >= 0)
+);
+
 CREATE TABLE audit_log (
   id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
   org_id uuid NOT NULL,
@@ -172,6 +199,25 @@ CREATE INDEX audit_log_org_idx ON audit_log USING btree (org_id, id DESC);
 CREATE INDEX audit_log_type_idx ON audit_log USING btree (org_id, type, id DESC);
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_queue_for_chain AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_queue_for_chain();
+
+CREATE TABLE audit_signing_keys (
+  kid text NOT NULL,
+  public_jwk jsonb NOT NULL,
+  private_key text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  retired_at timestamp with time zone,
+  CONSTRAINT audit_signing_keys_pkey PRIMARY KEY (kid)
+);
+
+CREATE TABLE audit_unchained (
+  audit_id bigint NOT NULL,
+  org_id uuid NOT NULL,
+  CONSTRAINT audit_unchained_pkey PRIMARY KEY (audit_id),
+  CONSTRAINT audit_unchained_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES audit_log(id),
+  CONSTRAINT audit_unchained_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+CREATE INDEX audit_unchained_org_idx ON audit_unchained USING btree (org_id, audit_id);
 
 CREATE TABLE callback_secrets (
   org_id uuid NOT NULL,
@@ -784,7 +830,9 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   approval_counts_insert() → trigger
 --   approval_counts_truncate() → trigger
 --   approval_counts_update() → trigger
+--   audit_chain_append_only() → trigger
 --   audit_log_append_only() → trigger
+--   audit_log_queue_for_chain() → trigger
 --   events_append_only() → trigger
 --   events_fan_out() → trigger
 --   greenlight_active_steps(p_approval uuid) → SETOF approval_steps
