@@ -120,13 +120,19 @@ export function verifyLedger(doc: unknown, keys: AuditKeySet): VerifyResult {
   }
   if (!signed) return fail(null, `the signature does not verify with key "${signature.kid}": the range, its ends or the org were changed, or another key signed it`);
 
+  // Which entries are there at all: an entry missing where expected was removed, or moved further on.
+  const present = new Set((entries as unknown[]).map((raw) => (isObject(raw) ? raw.seq : undefined)));
   let expectedSeq = statement.from_seq;
   let prev = statement.first_prev_hash;
   for (const raw of entries as unknown[]) {
     if (!isObject(raw) || !Number.isSafeInteger(raw.seq)) return fail(expectedSeq, `entry ${expectedSeq} is not an entry (no seq)`);
     const e = raw as unknown as LedgerEntry;
     if (e.seq > statement.to_seq) return fail(e.seq, `entry ${e.seq} is past the signed range (to ${statement.to_seq}): added`);
-    if (e.seq > expectedSeq) return fail(expectedSeq, `entry ${expectedSeq} was removed (the next entry is ${e.seq})`);
+    if (e.seq > expectedSeq) {
+      return present.has(expectedSeq)
+        ? fail(e.seq, `entry ${e.seq} is out of order (found where entry ${expectedSeq} belongs): reordered`)
+        : fail(expectedSeq, `entry ${expectedSeq} was removed (the next entry is ${e.seq})`);
+    }
     if (e.seq < expectedSeq) return fail(e.seq, `entry ${e.seq} is out of order (found where entry ${expectedSeq} belongs): reordered`);
     if (e.prev_hash !== prev) return fail(e.seq, `entry ${e.seq} does not follow the entry before it (prev_hash differs): an entry before it was altered, removed or reordered`);
     let hash: string;
