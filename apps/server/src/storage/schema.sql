@@ -158,7 +158,6 @@ CREATE TABLE audit_chain (
   hash text NOT NULL,
   CONSTRAINT audit_chain_pkey PRIMARY KEY (org_id, seq),
   CONSTRAINT audit_chain_audit_id_key UNIQUE (audit_id),
-  CONSTRAINT audit_chain_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES audit_log(id),
   CONSTRAINT audit_chain_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT audit_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
   CONSTRAINT audit_chain_prev_hash_check CHECK (prev_hash ~ '^[0-9a-f]{64}$'::text),
@@ -214,7 +213,6 @@ CREATE TABLE audit_unchained (
   audit_id bigint NOT NULL,
   org_id uuid NOT NULL,
   CONSTRAINT audit_unchained_pkey PRIMARY KEY (audit_id),
-  CONSTRAINT audit_unchained_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES audit_log(id),
   CONSTRAINT audit_unchained_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
 );
 CREATE INDEX audit_unchained_org_idx ON audit_unchained USING btree (org_id, audit_id);

@@ -175,6 +175,27 @@ describe('greenlight audit verify', () => {
   });
 });
 
+describe('the chain in the database', () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of its links', async () => {
+    const code = (p: Promise<unknown>) => p.then(() => 'done', (err: { code?: string }) => err.code);
+    expect(await code(server.db.query("UPDATE audit_chain SET hash = repeat('0', 64) WHERE org_id = $1 AND seq = 1", [seed.org.id]))).toBe('42501');
+    expect(await code(server.db.query('DELETE FROM audit_chain WHERE org_id = $1', [seed.org.id]))).toBe('42501');
+    expect(await code(server.db.query('TRUNCATE audit_chain'))).toBe('42501');
+  });
+});
+
+describe('the signing key', () => {
+  it('is stored sealed, and only its public half is published', async () => {
+    const { rows } = await server.db.query<{ private_key: string }>('SELECT private_key FROM audit_signing_keys');
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    for (const r of rows) {
+      expect(r.private_key).toMatch(/^gl1:/);
+      expect(r.private_key).not.toContain('PRIVATE KEY');
+    }
+    for (const k of keys.keys) expect(Object.keys(k).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x']);
+  });
+});
+
 describe('who may export', () => {
   it("another org's admin exports only their own org; an approver is refused", async () => {
     const other = await seedOrg(server.db, 'Elsewhere');

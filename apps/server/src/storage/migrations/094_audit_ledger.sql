@@ -1,6 +1,8 @@
 -- The verifiable audit ledger. Each org's audit entries form a hash chain (core/audit-chain.ts computes
 -- the hashes: RFC 8785 canonical JSON, which SQL cannot produce). audit_log itself stays append-only
--- and unchanged; its entries' places in the chain are rows of audit_chain, as append-only.
+-- and unchanged; its entries' places in the chain are rows of audit_chain, as append-only. (audit_id
+-- has no foreign key: audit_log rows are never removed, and a reference would make TRUNCATE of the log
+-- fail on the reference rather than on the append-only trigger that says why.)
 --
 -- audit_chain_heads: one row per org, the last link; locking it serializes the org's writers so two
 -- transactions never take the same seq (the chain cannot fork).
@@ -12,7 +14,7 @@ CREATE TABLE audit_chain_heads (
 CREATE TABLE audit_chain (
   org_id uuid NOT NULL REFERENCES orgs (id),
   seq bigint NOT NULL CHECK (seq >= 1),
-  audit_id bigint NOT NULL UNIQUE REFERENCES audit_log (id),
+  audit_id bigint NOT NULL UNIQUE,
   prev_hash text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
   hash text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
   PRIMARY KEY (org_id, seq)
@@ -21,7 +23,7 @@ CREATE TABLE audit_chain (
 -- SQL functions write are caught too), and chaining takes them out in id order. The rows already in
 -- the log are queued now, oldest first, and chained at the next start (or the org's next entry).
 CREATE TABLE audit_unchained (
-  audit_id bigint PRIMARY KEY REFERENCES audit_log (id),
+  audit_id bigint PRIMARY KEY,
   org_id uuid NOT NULL REFERENCES orgs (id)
 );
 CREATE INDEX audit_unchained_org_idx ON audit_unchained (org_id, audit_id);
