@@ -462,8 +462,12 @@ CREATE TABLE oauth_clients (
   revoked_at timestamp with time zone,
   rate_limit_window text DEFAULT 'hour'::text NOT NULL,
   registration text DEFAULT 'admin'::text NOT NULL,
+  expires_at timestamp with time zone,
+  expiry_warned_at timestamp with time zone,
+  created_by_user_id uuid,
   CONSTRAINT oauth_clients_pkey PRIMARY KEY (id),
   CONSTRAINT oauth_clients_client_id_key UNIQUE (client_id),
+  CONSTRAINT oauth_clients_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
   CONSTRAINT oauth_clients_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT oauth_clients_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
   CONSTRAINT oauth_clients_rate_limit_check CHECK (rate_limit >= 1 AND rate_limit <= 10000),
@@ -473,6 +477,7 @@ CREATE TABLE oauth_clients (
   CONSTRAINT oauth_clients_registration_shape CHECK (registration = 'admin'::text AND org_id IS NOT NULL AND client_secret_hash IS NOT NULL OR registration = 'dynamic'::text AND org_id IS NULL AND client_secret_hash IS NULL)
 );
 CREATE INDEX oauth_clients_dynamic_created_idx ON oauth_clients USING btree (created_at) WHERE (registration = 'dynamic'::text);
+CREATE INDEX oauth_clients_expiry_warning_idx ON oauth_clients USING btree (expires_at) WHERE ((expires_at IS NOT NULL) AND (revoked_at IS NULL) AND (expiry_warned_at IS NULL));
 CREATE INDEX oauth_clients_org_idx ON oauth_clients USING btree (org_id, created_at DESC);
 
 CREATE TABLE oauth_codes (

@@ -2362,6 +2362,12 @@ export interface components {
              */
             revoked_at: string | null;
             /**
+             * Format: date-time
+             * @description When the client stops working (null: never)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at?: string | null;
+            /**
              * @description `admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; revoking it ends its grants here and refuses it in this organization from then on.
              * @enum {string}
              */
@@ -2384,6 +2390,12 @@ export interface components {
             /** @description Requests per `rate_limit_window` of each grant (default 100) */
             rate_limit?: number;
             rate_limit_window?: components["schemas"]["RateLimitWindow"] & unknown;
+            /**
+             * Format: date-time
+             * @description When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. At least 300 seconds and at most 730 days from now, as for API keys. Default: never
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            expires_at?: string;
         };
         OAuthClientList: {
             data: components["schemas"]["OAuthClient"][];

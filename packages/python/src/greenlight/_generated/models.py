@@ -926,7 +926,7 @@ class UpdateOrgRequest(TypedDict, total=False):
     resolve_policy: ResolvePolicy
 
 
-class OAuthClientCreated(TypedDict):
+class _OAuthClientCreatedRequired(TypedDict):
     id: str
     client_id: str
     name: str
@@ -943,7 +943,12 @@ class OAuthClientCreated(TypedDict):
     client_secret: str
 
 
-class OAuthClient(TypedDict):
+class OAuthClientCreated(_OAuthClientCreatedRequired, total=False):
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+
+
+class _OAuthClientRequired(TypedDict):
     id: str
     client_id: str
     name: str
@@ -958,6 +963,11 @@ class OAuthClient(TypedDict):
     registration: Literal["admin", "dynamic"]
 
 
+class OAuthClient(_OAuthClientRequired, total=False):
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+
+
 class _CreateOAuthClientRequestRequired(TypedDict):
     #: Shown to users on the consent page
     name: str
@@ -970,6 +980,8 @@ class CreateOAuthClientRequest(_CreateOAuthClientRequestRequired, total=False):
     #: Requests per `rate_limit_window` of each grant (default 100)
     rate_limit: int
     rate_limit_window: Any
+    #: When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. At least 300 seconds and at most 730 days from now, as for API keys. Default: never
+    expires_at: str
 
 
 class OAuthClientList(TypedDict):
