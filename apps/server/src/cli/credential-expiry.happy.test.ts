@@ -58,3 +58,17 @@ describe('greenlight-admin connection create --expires-at / --expires-in', () =>
     expect((await server.db.query('SELECT count(*)::int AS n FROM connections')).rows[0]).toEqual(before);
   });
 });
+
+describe('greenlight-admin oauth-client create --expires-in', () => {
+  it('registers a client that lapses then; a bad duration is refused', async () => {
+    const r = await runCli(['oauth-client', 'create', '--org', slug, '--name', 'Zapier', '--redirect-uri', 'https://example.com/cb', '--expires-in', '90d', '--json'], ctx);
+    expect(r).toMatchObject({ exitCode: 0, stderr: '' });
+    const out = JSON.parse(r.stdout) as { id: string; expires_at: string };
+    const { rows } = await server.db.query<{ expires_at: Date }>('SELECT expires_at FROM oauth_clients WHERE id = $1', [out.id]);
+    expect(rows[0]!.expires_at.toISOString()).toBe(out.expires_at);
+    expect(rows[0]!.expires_at.getTime()).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+    const bad = await runCli(['oauth-client', 'create', '--org', slug, '--name', 'Zapier', '--redirect-uri', 'https://example.com/cb', '--expires-in', '3y'], ctx);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr).toMatch(/--expires-in: must be a duration/);
+  });
+});
