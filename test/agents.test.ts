@@ -11,7 +11,7 @@ import { generateText, tool as aiTool, isStepCount } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { Agent, run, tool as agentsTool } from '@openai/agents-core';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents-core/testing';
-import { harness, signedIn, startMisroutingProxy } from '@greenlight/server/testing';
+import { harness, startMisroutingProxy, usePolicies } from '@greenlight/server/testing';
 import { Greenlight, type Approval } from '@greenlight/client';
 import { greenlightToolApproval } from '@greenlight/client/ai-sdk';
 import { resolveInterruptions } from '@greenlight/client/openai-agents';
@@ -302,7 +302,7 @@ forbid (principal, action, resource) when { resource has action_type && resource
 `;
   async function withPolicies() {
     const seed = await harness.seedOrg(server.db, 'Agents');
-    await (await signedIn(server, seed)).http().put('/api/v1/policies').send({ source: POLICIES, never_without_person: { priorities: ['critical'], action_types: [] }, expected_version: 0 }).expect(200);
+    await usePolicies(server, seed, POLICIES);
     return { seed, agent: new Greenlight({ baseUrl: server.url, apiKey: seed.key }) };
   }
   const lookupModel = (callId: string) =>

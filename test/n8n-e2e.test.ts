@@ -6,7 +6,7 @@
  * workflow data → unsubscribe; the polling trigger over many events, none missed or repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, signedIn, startReceiver, type TestReceiver } from '@greenlight/server/testing';
+import { harness, startReceiver, usePolicies, type TestReceiver } from '@greenlight/server/testing';
 import { verifyWebhook } from '@greenlight/triggers';
 import { context, loadNodes, n8nWorkflow } from '../packages/n8n-nodes-greenlight/test/context.mts';
 
@@ -142,15 +142,7 @@ describe('Request and Wait, decided by a policy as the request is made', () => {
     ['db.drop', 'rejected', 'Rejected by policy no-drops: dropping needs a person'],
   ] as const)('%s → the signed callback resumes the execution as a person’s decision would, naming the policy', async (actionType, decision, failure) => {
     const { seed } = await setup();
-    const source = `@id("reads-are-safe")
-@reason("reads are safe")
-permit (principal, action, resource) when { resource has action_type && resource.action_type like "read.*" };
-
-@id("no-drops")
-@reason("dropping needs a person")
-forbid (principal, action, resource) when { resource has action_type && resource.action_type == "db.drop" };
-`;
-    await (await signedIn(server, seed)).http().put('/api/v1/policies').send({ source, never_without_person: { priorities: ['critical'], action_types: [] }, expected_version: 0 }).expect(200);
+    await usePolicies(server, seed);
     const resumeUrl = `${receiver.url}/webhook-waiting/${Math.floor(Math.random() * 1e9)}/node-1?signature=tok`;
     const c = context({
       baseUrl: server.url, apiKey: seed.key, resumeUrl,

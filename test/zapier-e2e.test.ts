@@ -6,7 +6,7 @@
  * same callback URL), and unsubscribing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, signedIn, startTestServer, type SeededOrg, type TestServer, connectInBrowser, memberWithPassword, pkcePair, registerClient, startReceiver, type Received, type TestReceiver } from '@greenlight/server/testing';
+import { seedOrg, startTestServer, usePolicies, type SeededOrg, type TestServer, connectInBrowser, memberWithPassword, pkcePair, registerClient, startReceiver, type Received, type TestReceiver } from '@greenlight/server/testing';
 import { App, createAppHandler, runAt as run } from '../packages/zapier/test/runtime.ts';
 
 const REDIRECT = 'https://zapier.com/dashboard/auth/oauth/return/App123CLIAPI/';
@@ -181,11 +181,7 @@ describe('Zapier app end to end', () => {
 
   it('"request approval and wait" decided by a policy as it is made: the callback comes at once and performResume continues as for a person', async () => {
     const seed = await seedOrg(server.db);
-    const source = `@id("reads-are-safe")
-@reason("reads are safe")
-permit (principal, action, resource) when { resource has action_type && resource.action_type like "read.*" };
-`;
-    await (await signedIn(server, seed)).http().put('/api/v1/policies').send({ source, never_without_person: { priorities: ['critical'], action_types: [] }, expected_version: 0 }).expect(200);
+    await usePolicies(server, seed);
     const { authData } = await connect(seed);
     const callbackUrl = `${receiver.url}/hooks/callback/run-policy/`;
     const bundle = { authData, inputData: { title: 'Read the logs', description: 'x', priority: 'low', action_type: 'read.logs', stop_unless_approved: true } };

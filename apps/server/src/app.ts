@@ -22,6 +22,9 @@ import { decisionLinkRouter } from './modules/decision-links/decision-link-pages
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
 import { ssoRouter } from './modules/sso/sso-pages.ts';
 import { DIALECT_MOUNTS, dialectErrorHandlers, dialectHandlers } from './dialects/index.ts';
+import { SCIM_BASE_PATH } from '@greenlight/contract';
+import { scimRouter } from './modules/scim/router.ts';
+import { scimErrorHandler } from './modules/scim/errors.ts';
 
 
 /** Builds the HTTP app without listening: tests and main.ts both start from here. */
@@ -75,6 +78,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(apiRouter(deps, { ...handlers, ...dialectHandlers }, credentials(deps.db, mcpCalls), ownerLookups(deps.db)));
   app.use(api, authFailures.after);
   app.use(mcpRouter(deps, mcpCalls));
+  // SCIM provisioning: its own token, media type and error body (modules/scim), wrapped in the same
+  // limit of guessed credentials as the API.
+  app.use(SCIM_BASE_PATH, authFailures.before, scimRouter(deps), authFailures.after, scimErrorHandler);
   // Before pagesRouter: with apps/web built, `/` is the dashboard rather than the plain landing page.
   app.use(dashboardRouter(deps));
   app.use(pagesRouter(deps));

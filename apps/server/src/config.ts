@@ -5,6 +5,18 @@ import { DEFAULT_DELIVERY_SCHEDULE, parseSchedule, type Schedule } from './deliv
 import { parseAllowCidrs, type Cidr } from './channels/webhook/ssrf.ts';
 import { parseKey } from './security/sealed.ts';
 
+/** A list of networks, e.g. "10.0.0.0/8,::1/128", checked as the SSRF guard reads it. Empty: none. */
+const allowCidrs = z
+  .string()
+  .optional()
+  .superRefine((s, ctx) => {
+    try {
+      parseAllowCidrs(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+
 /**
  * Digits only: `Number()` would also take " ", "0x10" and "1e3", and an empty-looking PORT would
  * silently become 0 (a random port).
@@ -133,31 +145,13 @@ export const ConfigSchema = z.object({
   /** How often due probes are looked for. */
   GREENLIGHT_WAITER_POLL_MS: integer(50, 3_600_000).default(5000),
   /** Networks that deliveries may reach although they are internal, e.g. "10.0.0.0/8,::1/128". Empty: none. */
-  GREENLIGHT_CALLBACK_ALLOW_CIDRS: z
-    .string()
-    .optional()
-    .superRefine((s, ctx) => {
-      try {
-        parseAllowCidrs(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
+  GREENLIGHT_CALLBACK_ALLOW_CIDRS: allowCidrs,
   /**
    * Single sign-on (modules/sso/): networks an org's identity provider may be on although they are
    * internal (a provider on the company network), e.g. "10.0.0.0/8". Empty: public addresses only,
    * as for deliveries: an admin's issuer URL is fetched by the server.
    */
-  GREENLIGHT_SSO_ALLOW_CIDRS: z
-    .string()
-    .optional()
-    .superRefine((s, ctx) => {
-      try {
-        parseAllowCidrs(s);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
+  GREENLIGHT_SSO_ALLOW_CIDRS: allowCidrs,
   /** Accept http:// issuers (development and tests only): the client secret and codes then travel in the clear. */
   GREENLIGHT_SSO_ALLOW_HTTP: bool.default(false),
   /**

@@ -50,6 +50,11 @@ export const AUDIT_EVENT_TYPES = [
   'member.role_changed',
   'member.permission_changed',
   'member.removed',
+  // SCIM: the identity provider set the person inactive (their membership ends as on removal) or active again.
+  'member.deactivated',
+  'member.reactivated',
+  'scim.token_created',
+  'scim.token_revoked',
   'invitation.accepted',
   'connection.created',
   'connection.revoked',
@@ -79,6 +84,9 @@ export const AUDIT_EVENT_TYPES = [
   'flow.deleted',
   'routing_rules.updated',
   'policies.updated',
+  // A person gave a standing grant with an approval, or someone revoked one.
+  'grant.created',
+  'grant.revoked',
   'org.settings_changed',
   'slack.configured',
   'slack.removed',
@@ -94,6 +102,8 @@ export const AUDIT_EVENT_TYPES = [
   'delegation.set',
   'delegation.removed',
   'approval.step_reassigned',
+  // A person who left the organization (removed, or deactivated by SCIM) was taken off a pending step.
+  'approval.step_person_removed',
   // A delegate decided a step for the person away (details.on_behalf_of).
   'approval.delegate_vote',
 ] as const;

@@ -9,6 +9,11 @@ export const INPUT_LIMITS = {
   jsonDepthMax: 32,
   /** Characters in any string of a body or a query parameter (fields with a lower limit of their own keep it). */
   jsonStringMax: 20_000,
+  /**
+   * Characters in a body field a route names as long text (`longText` in its route): a whole policy
+   * set of up to a thousand policies is one string. The body limit still bounds the request.
+   */
+  longTextMax: 200_000,
   /** Items in any array of a body. */
   jsonArrayMax: 1_000,
   /** Keys of any object of a body. */
@@ -18,15 +23,16 @@ export const INPUT_LIMITS = {
 export const INPUT_LIMITS_DESCRIPTION =
   `Every request body and query string is checked before routing; each of these is refused with 400 \`VALIDATION_ERROR\`: ` +
   `JSON nested deeper than ${INPUT_LIMITS.jsonDepthMax} levels (the body is level 1); ` +
-  `a string (value or key) longer than ${INPUT_LIMITS.jsonStringMax} characters, or containing NUL (U+0000) or an unpaired UTF-16 surrogate; ` +
+  `a string (value or key) longer than ${INPUT_LIMITS.jsonStringMax} characters (${INPUT_LIMITS.longTextMax} in the few fields an operation names as long text, such as a policy set's \`source\`), ` +
+  `or containing NUL (U+0000) or an unpaired UTF-16 surrogate; ` +
   `an array of more than ${INPUT_LIMITS.jsonArrayMax} items; an object of more than ${INPUT_LIMITS.jsonKeysMax} keys; ` +
   `malformed percent-encoding in the path. Fields state lower limits of their own in their schemas.`;
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a string cannot be accepted, or undefined. */
-function stringProblem(s: string): string | undefined {
-  if (s.length > INPUT_LIMITS.jsonStringMax) return `a string is longer than ${INPUT_LIMITS.jsonStringMax} characters`;
+function stringProblem(s: string, max: number = INPUT_LIMITS.jsonStringMax): string | undefined {
+  if (s.length > max) return `a string is longer than ${max} characters`;
   if (s.includes('\u0000')) return 'text fields cannot contain NUL characters';
   if (LONE_SURROGATE.test(s)) return 'text fields cannot contain unpaired UTF-16 surrogates';
   return undefined;
@@ -42,12 +48,13 @@ export interface InputProblem {
  * The first value of `input` (a parsed JSON body or a parsed query string) that breaks INPUT_LIMITS.
  * Iterative, so a document nested 100,000 deep is measured without using the call stack.
  */
-export function findInputProblem(input: unknown): InputProblem | undefined {
+export function findInputProblem(input: unknown, longText: readonly string[] = []): InputProblem | undefined {
   const stack: [value: unknown, depth: number, path: string][] = [[input, 0, '']];
   while (stack.length) {
     const [value, depth, path] = stack.pop()!;
     if (typeof value === 'string') {
-      const message = stringProblem(value);
+      // `longText` names top-level fields of a body, whose path is their name.
+      const message = stringProblem(value, longText.includes(path) ? INPUT_LIMITS.longTextMax : INPUT_LIMITS.jsonStringMax);
       if (message) return { message, path };
       continue;
     }

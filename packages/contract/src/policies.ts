@@ -16,7 +16,7 @@ import { INPUT_LIMITS } from './input-limits.ts';
  * text (policySchemaText) is made, which the server validates every set against and serves.
  */
 /** The text is one JSON string of the body, so it is held to the longest string a body may carry. */
-export const POLICY_LIMITS = { sourceMax: INPUT_LIMITS.jsonStringMax, policiesMax: 1000, actionTypesMax: 50 } as const;
+export const POLICY_LIMITS = { sourceMax: INPUT_LIMITS.longTextMax, policiesMax: 1000, actionTypesMax: 50 } as const;
 
 /** The Cedar namespace of every type below. */
 export const POLICY_NAMESPACE = 'Greenlight';
@@ -160,6 +160,12 @@ export const PutPoliciesBody = z
       }),
     never_without_person: NeverWithoutPerson,
     expected_version: ExpectedVersion,
+    confirm_approves_rejected: z.boolean().default(false).openapi({
+      description:
+        'Save even though the set, replayed against the latest decided requests (as `POST /policies/replay` does, with its default limit), ' +
+        'would approve a request a person rejected. Without it such a save is refused with 409 CONFIRMATION_REQUIRED, whose ' +
+        '`details.disagreements` lists those requests.',
+    }),
   })
   .openapi('PutPoliciesRequest');
 export type PutPoliciesBody = z.infer<typeof PutPoliciesBody>;

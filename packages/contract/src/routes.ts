@@ -54,10 +54,12 @@ import {
   UpdateOrgNotificationDefaultsBody,
 } from './notification-preferences.ts';
 import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
+import { Grant, GrantList, ListGrantsQuery } from './grants.ts';
 import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult, ShadowReport } from './policies.ts';
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
+import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import {
   ApprovalRun,
@@ -117,6 +119,8 @@ export interface RouteDef {
    * `translates` onto these v1 operations, whose authorization it keeps (a dialect may only be stricter).
    */
   dialect?: { id: DialectId; translates: readonly string[] };
+  /** Top-level body fields that may hold up to INPUT_LIMITS.longTextMax characters instead of jsonStringMax. */
+  longText?: readonly string[];
 }
 
 const defineRoute = <const R extends RouteDef>(route: R): R => route;
@@ -181,6 +185,9 @@ export const routes = {
       'The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: ' +
       'a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin ' +
       "override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. " +
+      'With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the ' +
+      'request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, ' +
+      'and with 403 for an API key (a grant is a person\'s). ' +
       `Every refusal names its reason in \`error.details.reason\`: ${describeRefusalReasons()}.`,
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
     request: { params: IdParams, body: DecideApprovalBody },
@@ -1009,9 +1016,12 @@ export const routes = {
       `Admins only (dashboard session). The whole set at once (at most ${POLICY_LIMITS.policiesMax} policies), in one transaction; a new version, ` +
       'recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, ' +
       'a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` ' +
-      '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.',
+      '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version. ' +
+      '409 CONFIRMATION_REQUIRED when the set, replayed against the latest decided requests, would approve one a person rejected ' +
+      '(`details.disagreements` lists them, `details.approves_rejected` counts them), unless `confirm_approves_rejected` is true.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: PutPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
     errors: [400, 403, 409],
   }),
@@ -1028,6 +1038,7 @@ export const routes = {
       'The candidate is validated as `PUT` would (400).',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: ReplayPoliciesBody },
+    longText: ['source'],
     responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
     errors: [400, 403],
   }),
@@ -1056,6 +1067,37 @@ export const routes = {
     request: {},
     responses: { 200: { description: 'The schema', schema: PolicySchema } },
     errors: [403],
+  }),
+  // Standing grants: given with an approval (PATCH /approvals/{id} with `grant`); seen and revoked here.
+  listGrants: defineRoute({
+    operationId: 'listGrants',
+    method: 'get',
+    path: '/api/v1/grants',
+    tag: 'Grants',
+    summary: 'List standing grants',
+    description:
+      'The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and ' +
+      'those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. ' +
+      'Each says whether the caller may revoke it (`viewer_can.revoke`).',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { query: ListGrantsQuery },
+    responses: { 200: { description: 'The grants', schema: GrantList } },
+    errors: [400, 403],
+  }),
+  revokeGrant: defineRoute({
+    operationId: 'revokeGrant',
+    method: 'post',
+    path: '/api/v1/grants/{id}/revoke',
+    tag: 'Grants',
+    summary: 'Revoke a standing grant',
+    description:
+      'Its giver, an admin, or the owner of the connection it is for (the person of an OAuth grant, the creator of an API key); the ' +
+      'connection itself too. It stops at once, on every server: the next request is asked of people. Recorded in the audit log ' +
+      '(`grant.revoked`). A grant the caller may not see is 404; one already revoked is 409 INVALID_STATUS. Allowed during the emergency stop.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:write', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The grant, revoked', schema: Grant } },
+    errors: [403, 404, 409],
   }),
   // Notification preferences: each person's own (any role, dashboard session), and the org's defaults (admins change them).
   getMyNotificationPreferences: defineRoute({
@@ -1243,6 +1285,44 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
+    errors: [403],
+  }),
+  getScimSettings: defineRoute({
+    operationId: 'getScimSettings',
+    method: 'get',
+    path: '/api/v1/org/scim',
+    tag: 'Organization',
+    summary: "The organization's SCIM provisioning",
+    description: 'Admins only (dashboard session). Whether a SCIM token is live, its prefix and when it was last used, and the base URL to give the identity provider; never the token.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SCIM settings', schema: ScimSettings } },
+    errors: [403],
+  }),
+  createScimToken: defineRoute({
+    operationId: 'createScimToken',
+    method: 'post',
+    path: '/api/v1/org/scim/token',
+    tag: 'Organization',
+    summary: 'Create or rotate the SCIM token',
+    description:
+      'Admins only (dashboard session). Issues the bearer token the identity provider provisions with, shown once (only its SHA-256 is stored). ' +
+      'A live token is replaced in the same transaction: the old one is refused from then on. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateScimTokenBody },
+    responses: { 201: { description: 'The new token, shown once', schema: ScimTokenCreated } },
+    errors: [400, 403],
+  }),
+  revokeScimToken: defineRoute({
+    operationId: 'revokeScimToken',
+    method: 'delete',
+    path: '/api/v1/org/scim/token',
+    tag: 'Organization',
+    summary: 'Revoke the SCIM token',
+    description: 'Admins only (dashboard session). The identity provider is refused (401) from now on; members it provisioned stay as they are. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The SCIM settings, now without a token', schema: ScimSettings } },
     errors: [403],
   }),
   getSsoSettings: defineRoute({

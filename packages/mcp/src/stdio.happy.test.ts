@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { seedOrg, signedIn, startMisroutingProxy, startTestServer, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
+import { seedOrg, startMisroutingProxy, startTestServer, usePolicies, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
 
 /** The package's bin, as an MCP client configured with `"command": "greenlight-mcp"` starts it. */
 const BIN = fileURLToPath(new URL('../bin/greenlight-mcp.mjs', import.meta.url));
@@ -207,17 +207,7 @@ describe('greenlight-mcp over stdio', () => {
 
 describe('a request one of the team’s policies decides as it is made', () => {
   it('request_approval answers the outcome and who decided, and wait_for_decision returns it at once', async () => {
-    const admin = await signedIn(server, seed);
-    const source = `@id("reads-are-safe")
-@reason("reads are safe")
-permit (principal, action, resource) when { resource has action_type && resource.action_type like "read.*" };
-
-@id("no-drops")
-@reason("dropping needs a person")
-forbid (principal, action, resource) when { resource has action_type && resource.action_type == "db.drop" };
-`;
-    const current = (await admin.http().get('/api/v1/policies').expect(200)).body.version as number;
-    await admin.http().put('/api/v1/policies').send({ source, never_without_person: { priorities: ['critical'], action_types: [] }, expected_version: current }).expect(200);
+    await usePolicies(server, seed);
 
     const allowed = await client.callTool({ name: 'request_approval', arguments: { title: 'Read logs', description: 'x', priority: 'low', action_type: 'read.logs' } });
     expect(allowed.isError).toBeFalsy();

@@ -1,11 +1,14 @@
 import express from 'express';
+import { pino } from 'pino';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { errorHandler } from './errors.ts';
+import { requestLog } from './request-log.ts';
 
-/** A route that fails the way node-postgres fails while Postgres restarts. */
+/** A route that fails the way node-postgres fails while Postgres restarts (behind the request log, as in the app). */
 function appThrowing(err: unknown) {
   const app = express();
+  app.use(requestLog(pino({ level: 'silent' })));
   app.get('/x', () => {
     throw err;
   });

@@ -63,6 +63,8 @@ import { putPolicies } from './policies/put-policies.ts';
 import { getPolicySchema } from './policies/get-policy-schema.ts';
 import { replayPolicies } from './policies/replay-policies.ts';
 import { getPolicyShadow } from './policies/get-policy-shadow.ts';
+import { listGrants } from './grants/list-grants.ts';
+import { revokeGrant } from './grants/revoke-grant.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -73,6 +75,9 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { getScimSettings } from './scim/get-scim-settings.ts';
+import { createScimToken } from './scim/create-scim-token.ts';
+import { revokeScimToken } from './scim/revoke-scim-token.ts';
 import { deleteSsoSettings } from './sso/delete-sso-settings.ts';
 import { getSsoSettings } from './sso/get-sso-settings.ts';
 import { getSsoStatus } from './sso/get-sso-status.ts';
@@ -160,6 +165,8 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getPolicySchema,
   replayPolicies,
   getPolicyShadow,
+  listGrants,
+  revokeGrant,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,
@@ -170,6 +177,9 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getSlackSettings,
   updateSlackSettings,
   deleteSlackSettings,
+  getScimSettings,
+  createScimToken,
+  revokeScimToken,
   getSsoSettings,
   updateSsoSettings,
   deleteSsoSettings,

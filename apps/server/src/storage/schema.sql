@@ -116,6 +116,7 @@ CREATE TABLE approvals (
   waiter_checked_at timestamp with time zone,
   created_via text DEFAULT 'v1'::text NOT NULL,
   decided_by_policy jsonb,
+  decided_by_grant jsonb,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
   CONSTRAINT approvals_external_id_key UNIQUE (org_id, external_id),
   CONSTRAINT approvals_idempotency_key UNIQUE (org_id, idempotency_key),
@@ -418,6 +419,33 @@ CREATE TABLE flows (
 );
 CREATE UNIQUE INDEX flows_org_name_key ON flows USING btree (org_id, lower(name)) WHERE (deleted_at IS NULL);
 
+CREATE TABLE grants (
+  id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  given_by uuid NOT NULL,
+  given_on uuid NOT NULL,
+  connection_id uuid NOT NULL,
+  agent_session text,
+  action_type text NOT NULL,
+  fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  max_uses integer,
+  uses integer DEFAULT 0 NOT NULL,
+  revoked_at timestamp with time zone,
+  revoked_by_type text,
+  revoked_by_id uuid,
+  CONSTRAINT grants_pkey PRIMARY KEY (id),
+  CONSTRAINT grants_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
+  CONSTRAINT grants_given_by_fkey FOREIGN KEY (given_by) REFERENCES users(id),
+  CONSTRAINT grants_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT grants_check CHECK (uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)),
+  CONSTRAINT grants_max_uses_check CHECK (max_uses >= 1),
+  CONSTRAINT grants_revoked_by_type_check CHECK (revoked_by_type = ANY (ARRAY['user'::text, 'connection'::text]))
+);
+CREATE INDEX grants_live_idx ON grants USING btree (org_id, connection_id, expires_at) WHERE (revoked_at IS NULL);
+CREATE INDEX grants_org_idx ON grants USING btree (org_id, created_at DESC);
+
 CREATE TABLE memberships (
   org_id uuid NOT NULL,
   user_id uuid NOT NULL,
@@ -604,6 +632,56 @@ CREATE TABLE schema_migrations (
   applied_at timestamp with time zone DEFAULT now() NOT NULL,
   CONSTRAINT schema_migrations_pkey PRIMARY KEY (name)
 );
+
+CREATE TABLE scim_groups (
+  team_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  external_id text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT scim_groups_pkey PRIMARY KEY (team_id),
+  CONSTRAINT scim_groups_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_groups_team_id_fkey FOREIGN KEY (team_id) REFERENCES teams(id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX scim_groups_external_id_key ON scim_groups USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
+
+CREATE TABLE scim_tokens (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  token_hash text NOT NULL,
+  token_prefix text NOT NULL,
+  default_role text DEFAULT 'approver'::text NOT NULL,
+  created_by_user_id uuid,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_used_at timestamp with time zone,
+  revoked_at timestamp with time zone,
+  CONSTRAINT scim_tokens_pkey PRIMARY KEY (id),
+  CONSTRAINT scim_tokens_token_hash_key UNIQUE (token_hash),
+  CONSTRAINT scim_tokens_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
+  CONSTRAINT scim_tokens_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_tokens_default_role_check CHECK (default_role = ANY (ARRAY['viewer'::text, 'approver'::text]))
+);
+CREATE UNIQUE INDEX scim_tokens_live_org_key ON scim_tokens USING btree (org_id) WHERE (revoked_at IS NULL);
+
+CREATE TABLE scim_users (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  user_name text NOT NULL,
+  external_id text,
+  given_name text,
+  family_name text,
+  display_name text,
+  email text,
+  active boolean DEFAULT true NOT NULL,
+  role text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT scim_users_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT scim_users_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT scim_users_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT scim_users_role_check CHECK (role = ANY (ARRAY['viewer'::text, 'approver'::text, 'admin'::text]))
+);
+CREATE UNIQUE INDEX scim_users_external_id_key ON scim_users USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
+CREATE UNIQUE INDEX scim_users_user_name_key ON scim_users USING btree (org_id, lower(user_name));
 
 CREATE TABLE sent_messages (
   id uuid DEFAULT gen_random_uuid() NOT NULL,

@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState, type CSSProperties, type ReactNode 
 import type { Approval } from '@greenlight/contract';
 import { expiryLabel } from '../lib/format.ts';
 import { plainWords } from '../lib/plain-words.ts';
+import type { Submit } from '../lib/use-submit.ts';
 
 export function PriorityBadge({ priority }: { priority: Approval['priority'] }) {
   return <span className={`badge priority-${priority}`}>{priority} priority</span>;
@@ -161,5 +162,20 @@ export function SubmitButton({ busy, disabled, label, busyLabel }: { busy: boole
         {busy ? busyLabel : label}
       </button>
     </div>
+  );
+}
+
+/** The end of a settings form: its submit button, "Saved." once it saved, and why it was refused. */
+export function SaveFooter({ submit, label }: { submit: Submit; label: string }) {
+  return (
+    <>
+      <SubmitButton busy={submit.busy} label={label} busyLabel="Saving…" />
+      {submit.saved && (
+        <p role="status" className="muted">
+          Saved.
+        </p>
+      )}
+      <ErrorMessage error={submit.error} />
+    </>
   );
 }

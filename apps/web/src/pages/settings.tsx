@@ -2,7 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SubmitButton } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SaveFooter, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -40,6 +40,7 @@ export function SettingsPage() {
         <>
           <SlackSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
+          <ScimProvisioning />
           <EmergencyStop />
           <WhoDecides />
           <Members selfId={me.user?.id ?? ''} />
@@ -151,13 +152,7 @@ function SlackSettings() {
               <input id={`${id}-dm`} type="checkbox" checked={shownDm} onChange={(e) => setDm(e.target.checked)} /> Also send a direct message to each
               person asked to decide
             </label>
-            <SubmitButton busy={submit.busy} label={current.configured ? 'Save Slack settings' : 'Connect Slack'} busyLabel="Saving…" />
-            {submit.saved && (
-              <p role="status" className="muted">
-                Saved.
-              </p>
-            )}
-            <ErrorMessage error={submit.error} />
+            <SaveFooter submit={submit} label={current.configured ? 'Save Slack settings' : 'Connect Slack'} />
           </form>
           {current.configured && (
             <ConfirmButton
@@ -169,6 +164,88 @@ function SlackSettings() {
               onConfirm={async () => done(await api('deleteSlackSettings', {}))}
             >
               Turn Slack off
+            </ConfirmButton>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+type Scim = ApiOutput<'getScimSettings'>;
+
+/**
+ * SCIM provisioning: the base URL and the bearer token the identity provider (Okta, Entra ID) provisions
+ * with. The token is shown once, when created or rotated; only its prefix afterwards.
+ */
+function ScimProvisioning() {
+  const id = useId();
+  const settings = useResource('scim-settings', (signal) => api('getScimSettings', {}, { signal }));
+  const [role, setRole] = useState<'viewer' | 'approver'>('approver');
+  const [secret, setSecret] = useState<string | null>(null);
+  const current: Scim | undefined = settings.data;
+  const submit = useSubmit(async () => {
+    const created = await api('createScimToken', { body: { default_role: role } });
+    setSecret(created.secret);
+    settings.set(() => ({ enabled: created.enabled, base_url: created.base_url, token: created.token }));
+  });
+  return (
+    <section className="card" aria-labelledby="h-scim">
+      <h2 id="h-scim">SCIM provisioning</h2>
+      <ErrorMessage error={settings.error} />
+      {current && (
+        <>
+          <p>
+            Provisioning is <strong data-testid="scim-state">{current.enabled ? 'on' : 'off'}</strong>
+            {current.token ? (
+              <>
+                {' '}
+                — token <code>{current.token.prefix}…</code>, created {formatDate(current.token.created_at)}, last used{' '}
+                {current.token.last_used_at ? fromNow(current.token.last_used_at) : 'never'}; people join as {current.token.default_role}s.
+              </>
+            ) : (
+              '.'
+            )}
+          </p>
+          <p className="muted">
+            In Okta or Microsoft Entra ID, set the SCIM connector base URL (tenant URL) to <code data-testid="scim-base-url">{current.base_url}</code> and the
+            authentication to a bearer token: the token below. People the identity provider deactivates lose their sessions, keys, grants and places on
+            pending steps at once.
+          </p>
+          {secret && (
+            <div role="status" className="stack">
+              <p className="alert warn">This is the only time the SCIM token is shown. Copy it into the identity provider now.</p>
+              <div className="secret">
+                <code data-testid="scim-token">{secret}</code>
+                <CopyButton text={secret} label="Copy token" />
+              </div>
+            </div>
+          )}
+          <form className="stack" onSubmit={submit.onSubmit}>
+            <label htmlFor={`${id}-role`}>
+              Provisioned people join as
+              <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value === 'viewer' ? 'viewer' : 'approver')}>
+                <option value="approver">approver</option>
+                <option value="viewer">viewer</option>
+              </select>
+            </label>
+            <SubmitButton busy={submit.busy} label={current.enabled ? 'Rotate the SCIM token' : 'Create a SCIM token'} busyLabel="Creating…" />
+            <ErrorMessage error={submit.error} />
+          </form>
+          {current.enabled && (
+            <ConfirmButton
+              className="danger"
+              title="Revoke the SCIM token?"
+              body={<p>The identity provider is refused from now on. The people it provisioned stay as they are.</p>}
+              confirmLabel="Revoke"
+              danger
+              onConfirm={async () => {
+                setSecret(null);
+                const next = await api('revokeScimToken', {});
+                settings.set(() => next);
+              }}
+            >
+              Revoke the SCIM token
             </ConfirmButton>
           )}
         </>

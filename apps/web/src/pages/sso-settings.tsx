@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
 import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, SubmitButton } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 
@@ -144,13 +144,7 @@ export function SsoSettings({ onChange }: { onChange?(): void }) {
               <input id={`${id}-require`} type="checkbox" checked={requireSso ?? current.require_sso} onChange={(e) => setRequireSso(e.target.checked)} /> Require SSO:
               refuse password sign-in for every member, admins included (sign in with SSO yourself first)
             </label>
-            <SubmitButton busy={submit.busy} label={current.configured ? 'Save SSO settings' : 'Set up SSO'} busyLabel="Saving…" />
-            {submit.saved && (
-              <p role="status" className="muted">
-                Saved.
-              </p>
-            )}
-            <ErrorMessage error={submit.error} />
+            <SaveFooter submit={submit} label={current.configured ? 'Save SSO settings' : 'Set up SSO'} />
           </form>
           {current.configured && (
             <>

@@ -5,7 +5,7 @@
  * without --cancel-on-interrupt. The server restarting under a wait: automation-restart.happy.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireDue, runGreenlight, seedOrg, signedIn, startTestServer, WAITING_ON, type SeededOrg, type TestServer } from '../../../../apps/server/src/testing/index.ts';
+import { expireDue, runGreenlight, seedOrg, startTestServer, usePolicies, WAITING_ON, type SeededOrg, type TestServer } from '../../../../apps/server/src/testing/index.ts';
 
 let server: TestServer;
 let org: SeededOrg;
@@ -134,15 +134,7 @@ describe('request --wait exits with the decision', { timeout: 60_000 }, () => {
 describe('a request one of the team’s policies decides as it is made', { timeout: 60_000 }, () => {
   it('request --wait exits at once with the policy’s decision (0 approved, 1 rejected) and names the policy', async () => {
     const team = await seedOrg(server.db, 'Policies CLI');
-    const source = `@id("reads-are-safe")
-@reason("reads are safe")
-permit (principal, action, resource) when { resource has action_type && resource.action_type like "read.*" };
-
-@id("no-drops")
-@reason("dropping needs a person")
-forbid (principal, action, resource) when { resource has action_type && resource.action_type == "db.drop" };
-`;
-    await (await signedIn(server, team)).http().put('/api/v1/policies').send({ source, never_without_person: { priorities: ['critical'], action_types: [] }, expected_version: 0 }).expect(200);
+    await usePolicies(server, team);
     const ask = (actionType: string) => runGreenlight(['request', '--title', `Run ${actionType}`, '--action-type', actionType, '--wait'], { url: server.url, apiKey: team.key }).exited;
 
     const allowed = await ask('read.logs');

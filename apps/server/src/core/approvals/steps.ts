@@ -5,9 +5,9 @@
  * (greenlight_manager_refusal, shown as viewer_can.reassign), checked here by lockPendingAsManager.
  */
 import type { ConfigureStepsBody, ReassignStepBody, Step } from '@greenlight/contract';
-import type { Database } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
-import { actorOf as eventActor, appendEvent, type Caller } from '../events.ts';
+import { actorOf as eventActor, appendEvent, SYSTEM_ACTOR, type Caller } from '../events.ts';
 import { actorOf as auditActor, recordAudit } from '../audit.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { approverIssues } from '../approvers.ts';
@@ -182,3 +182,66 @@ export async function reassignApprovalStep(
   return toStep(row);
 }
 
+
+/**
+ * A person left the organization (removed, or deactivated by the identity provider): they are taken off
+ * every pending step that names them, in the caller's transaction. Each request is locked as for a vote
+ * first (FOR UPDATE on its row, as greenlight_lock_pending takes it), so a vote of theirs in flight
+ * either commits before and counts, or waits and is refused for want of a membership. Neither the
+ * request's status, its deadline nor the emergency stop holds this back: leaving is never refused.
+ * A step left naming nobody asks the org's admins instead (never the person gone), so it can still be
+ * decided or reassigned; its quorum stays as it was: fewer people never means fewer approvals needed.
+ * Each change is a `step.reassigned` event (the newly asked are told) and an audit entry. Answers the
+ * number of steps changed.
+ */
+export async function removePersonFromPendingSteps(tx: Queryable, orgId: string, userId: string, reason: string): Promise<number> {
+  const { rows: requests } = await tx.query<{ id: string }>(
+    `SELECT a.id FROM approvals a
+      WHERE a.org_id = $1 AND a.status = 'pending'
+        AND EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id AND s.status = 'pending' AND $2::uuid = ANY (s.approver_ids))
+      ORDER BY a.id FOR UPDATE`,
+    [orgId, userId],
+  );
+  if (requests.length === 0) return 0;
+  await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
+  const { rows: admins } = await tx.query<{ user_id: string }>(
+    `SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin' AND user_id <> $2 ORDER BY created_at, user_id`,
+    [orgId, userId],
+  );
+  let changed = 0;
+  for (const { id: approvalId } of requests) {
+    const { rows: steps } = await tx.query<{ id: string; step_order: number; approver_ids: string[]; team_ids: string[]; quorum: number | null }>(
+      `SELECT id, step_order, approver_ids, team_ids, quorum FROM approval_steps
+        WHERE approval_id = $1 AND status = 'pending' AND $2::uuid = ANY (approver_ids) ORDER BY step_order`,
+      [approvalId, userId],
+    );
+    for (const step of steps) {
+      let userIds = step.approver_ids.filter((id) => id !== userId);
+      if (userIds.length + step.team_ids.length === 0) userIds = admins.map((a) => a.user_id);
+      // No other admin is left (the last admin cannot leave, so only in a broken org): the step keeps naming
+      // the person gone, who can no longer act; an admin made later can reassign it.
+      if (userIds.length + step.team_ids.length === 0) continue;
+      await tx.query('UPDATE approval_steps SET approver_ids = $2::uuid[] WHERE id = $1', [step.id, userIds]);
+      const quorum = step.quorum === null ? 'all' : step.quorum;
+      const from = { user_ids: step.approver_ids, team_ids: step.team_ids, quorum };
+      const to = { user_ids: userIds, team_ids: step.team_ids, quorum };
+      const eventId = await appendEvent(tx, {
+        orgId,
+        approvalId,
+        type: 'step.reassigned',
+        actor: SYSTEM_ACTOR,
+        data: { step_id: step.id, step_order: step.step_order, from, to, comment: reason, removed_user_id: userId },
+      });
+      await recordAudit(tx, {
+        orgId,
+        actor: { type: 'system', name: 'membership' },
+        type: 'approval.step_person_removed',
+        target: { type: 'approval', id: approvalId },
+        details: { step_id: step.id, step_order: step.step_order, user_id: userId, from, to, reason, event_id: eventId },
+      });
+      changed++;
+    }
+    await tx.query('UPDATE approvals SET updated_at = now() WHERE id = $1', [approvalId]);
+  }
+  return changed;
+}

@@ -2,8 +2,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { randomToken, sha256Hex } from '../../security/tokens.ts';
 import { SIGN_IN_LINK_TTL_MINUTES } from '../orgs/create-org.ts';
 import type { Role } from '../users/sessions.ts';
-import { announceAuthChange } from '../../http/api-key-cache.ts';
-import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
+import { endAccessOf, type MembershipEndCause } from './membership-end.ts';
 import { recordAudit, SYSTEM_ACTOR, type AuditActor } from '../../core/audit.ts';
 import { queueAccountEmail } from '../../channels/email/account-email.ts';
 
@@ -64,52 +63,63 @@ export async function addMember(
   input: { email: string; name?: string | undefined; role: Role },
   actor: AuditActor = SYSTEM_ACTOR,
   options: { email?: boolean } = {},
-): Promise<{ member: MemberRecord; signInToken: string | null; signInExpiresAt: Date | null }> {
-  return db.transaction(async (tx) => {
-    await tx.query(`INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT ((lower(email))) DO NOTHING`, [input.email, input.name ?? null]);
-    const user = (
-      await tx.query<{ id: string; password_set: boolean; other_orgs: number; here: boolean }>(
-        `SELECT u.id, u.password_hash IS NOT NULL AS password_set,
-                (SELECT count(*)::int FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2) AS other_orgs,
-                EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id = $2) AS here
-           FROM users u WHERE lower(u.email) = lower($1) FOR UPDATE`,
-        [input.email, orgId],
-      )
-    ).rows[0]!;
-    if (user.here) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
+): Promise<AddedMember> {
+  return db.transaction((tx) => addMemberIn(tx, orgId, input, actor, options));
+}
 
-    // With email on, the link is also emailed to the person, queued with it (channels/email/account-email.ts).
-    const link = async (inviteRole: Role | null) => {
-      const token = randomToken();
-      const { rows } = await tx.query<{ expires_at: Date; created_at: Date }>(
-        `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at, invite_role)
-         VALUES ($1, $2, $3, now() + make_interval(mins => $4), $5) RETURNING expires_at, created_at`,
-        [sha256Hex(token), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES, inviteRole],
-      );
-      if (options.email) {
-        await queueAccountEmail(tx, { orgId, userId: user.id, kind: inviteRole ? 'invitation' : 'sign_in_link', token, expiresAt: rows[0]!.expires_at });
-      }
-      return { token, ...rows[0]! };
-    };
+export type AddedMember = { member: MemberRecord; signInToken: string | null; signInExpiresAt: Date | null };
 
-    if (user.other_orgs > 0) {
-      const invitation = await link(input.role);
-      await recordAudit(tx, { orgId, actor, type: 'member.invited', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
-      const member: MemberRecord = { user_id: user.id, email: input.email, name: input.name ?? null, role: input.role, password_set: false, see_sensitive: false, joined_at: invitation.created_at };
-      return { member, signInToken: invitation.token, signInExpiresAt: invitation.expires_at };
+/** {@link addMember} in the caller's transaction. */
+export async function addMemberIn(
+  tx: Queryable,
+  orgId: string,
+  input: { email: string; name?: string | undefined; role: Role },
+  actor: AuditActor = SYSTEM_ACTOR,
+  options: { email?: boolean } = {},
+): Promise<AddedMember> {
+  await tx.query(`INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT ((lower(email))) DO NOTHING`, [input.email, input.name ?? null]);
+  const user = (
+    await tx.query<{ id: string; password_set: boolean; other_orgs: number; here: boolean }>(
+      `SELECT u.id, u.password_hash IS NOT NULL AS password_set,
+              (SELECT count(*)::int FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2) AS other_orgs,
+              EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id = $2) AS here
+         FROM users u WHERE lower(u.email) = lower($1) FOR UPDATE`,
+      [input.email, orgId],
+    )
+  ).rows[0]!;
+  if (user.here) throw new AlreadyMemberError(`${input.email} is already a member of this organization`);
+
+  // With email on, the link is also emailed to the person, queued with it (channels/email/account-email.ts).
+  const link = async (inviteRole: Role | null) => {
+    const token = randomToken();
+    const { rows } = await tx.query<{ expires_at: Date; created_at: Date }>(
+      `INSERT INTO sign_in_tokens (token_hash, user_id, org_id, expires_at, invite_role)
+       VALUES ($1, $2, $3, now() + make_interval(mins => $4), $5) RETURNING expires_at, created_at`,
+      [sha256Hex(token), user.id, orgId, SIGN_IN_LINK_TTL_MINUTES, inviteRole],
+    );
+    if (options.email) {
+      await queueAccountEmail(tx, { orgId, userId: user.id, kind: inviteRole ? 'invitation' : 'sign_in_link', token, expiresAt: rows[0]!.expires_at });
     }
+    return { token, ...rows[0]! };
+  };
 
-    await tx.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)`, [orgId, user.id, input.role]);
-    let signInToken: string | null = null;
-    let signInExpiresAt: Date | null = null;
-    if (!user.password_set) {
-      const first = await link(null);
-      signInToken = first.token;
-      signInExpiresAt = first.expires_at;
-    }
-    await recordAudit(tx, { orgId, actor, type: 'member.added', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
-    return { member: (await memberOf(tx, orgId, user.id))!, signInToken, signInExpiresAt };
-  });
+  if (user.other_orgs > 0) {
+    const invitation = await link(input.role);
+    await recordAudit(tx, { orgId, actor, type: 'member.invited', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
+    const member: MemberRecord = { user_id: user.id, email: input.email, name: input.name ?? null, role: input.role, password_set: false, see_sensitive: false, joined_at: invitation.created_at };
+    return { member, signInToken: invitation.token, signInExpiresAt: invitation.expires_at };
+  }
+
+  await tx.query(`INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)`, [orgId, user.id, input.role]);
+  let signInToken: string | null = null;
+  let signInExpiresAt: Date | null = null;
+  if (!user.password_set) {
+    const first = await link(null);
+    signInToken = first.token;
+    signInExpiresAt = first.expires_at;
+  }
+  await recordAudit(tx, { orgId, actor, type: 'member.added', target: { type: 'user', id: user.id }, details: { email: input.email, role: input.role } });
+  return { member: (await memberOf(tx, orgId, user.id))!, signInToken, signInExpiresAt };
 }
 
 /** Accepts an invitation: the holder of `token`, signed in as `userId`, joins its org. Null when it is not (or no longer) valid for them. */
@@ -192,40 +202,81 @@ export async function changeMember(
 }
 
 /**
- * Removes a member and, in the same transaction, everything that let them act in this org: their
- * sessions, unused sign-in links and OAuth grants (their tokens would fail anyway without the
- * membership; revoking makes the connection list say so). The account itself stays: it may belong
- * to other orgs.
+ * Ends a person's membership in the caller's transaction: the membership row, and with it everything
+ * that let them act in this org (membership-end.ts: sessions, sign-in links, team places, OAuth grants,
+ * the API keys they issued, their subscriptions, their places on pending steps). The account itself
+ * stays: it may belong to other orgs. `removed`: an admin removed them; `deactivated`: the identity
+ * provider did (SCIM), which may make them active again. The last admin is refused either way. Null
+ * when the user is not a member.
  */
-export async function removeMember(db: Database, orgId: string, userId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<MemberRecord | null> {
-  return db.transaction(async (tx) => {
-    const locked = await lockForChange(tx, orgId, userId);
-    if (!locked) return null;
-    if (locked.target.role === 'admin' && locked.admins <= 1) throw lastAdmin('removed');
-    const member = (await memberOf(tx, orgId, userId))!;
-    await recordAudit(tx, { orgId, actor, type: 'member.removed', target: { type: 'user', id: userId }, details: { email: member.email, role: member.role } });
-    await tx.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    await tx.query('DELETE FROM team_members WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    await tx.query('DELETE FROM sessions WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    await tx.query('UPDATE sign_in_tokens SET used_at = now() WHERE org_id = $1 AND user_id = $2 AND used_at IS NULL', [orgId, userId]);
-    await tx.query(
-      `UPDATE oauth_tokens SET revoked_at = COALESCE(revoked_at, now())
-        WHERE connection_id IN (SELECT id FROM connections WHERE org_id = $1 AND user_id = $2)`,
-      [orgId, userId],
-    );
-    await tx.query(
-      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now()) WHERE org_id = $1 AND user_id = $2`,
-      [orgId, userId],
-    );
-    // What they made goes with them: the API keys they issued, and every subscription they made or
-    // that was made through one of their credentials.
-    const { rows: theirs } = await tx.query<{ id: string }>(
-      `UPDATE connections SET revoked_at = COALESCE(revoked_at, now())
-        WHERE org_id = $1 AND (user_id = $2 OR created_by_user_id = $2) RETURNING id`,
-      [orgId, userId],
-    );
-    await disableSubscriptionsOf(tx, orgId, { userId, connectionIds: theirs.map((c) => c.id) }, 'its creator was removed from the organization', actor);
-    announceAuthChange(tx, { orgId });
-    return member;
+export async function endMembership(tx: Queryable, orgId: string, userId: string, actor: AuditActor, cause: MembershipEndCause): Promise<MemberRecord | null> {
+  const locked = await lockForChange(tx, orgId, userId);
+  if (!locked) return null;
+  if (locked.target.role === 'admin' && locked.admins <= 1) throw lastAdmin(cause);
+  const member = (await memberOf(tx, orgId, userId))!;
+  await recordAudit(tx, {
+    orgId,
+    actor,
+    type: cause === 'removed' ? 'member.removed' : 'member.deactivated',
+    target: { type: 'user', id: userId },
+    details: { email: member.email, role: member.role },
   });
+  await tx.query('DELETE FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  await endAccessOf(tx, { orgId, userId, actor, cause });
+  return member;
+}
+
+/** Removes a member (an admin's action): {@link endMembership} in its own transaction. */
+export async function removeMember(db: Database, orgId: string, userId: string, actor: AuditActor = SYSTEM_ACTOR): Promise<MemberRecord | null> {
+  return db.transaction((tx) => endMembership(tx, orgId, userId, actor, 'removed'));
+}
+
+/** The identity provider deactivated the person: {@link endMembership} in the caller's transaction. */
+export const deactivateMember = (tx: Queryable, orgId: string, userId: string, actor: AuditActor): Promise<MemberRecord | null> =>
+  endMembership(tx, orgId, userId, actor, 'deactivated');
+
+/** The account of an email, made when new (without a membership or a password): an identity provider provisioning someone inactive. */
+export async function ensureAccount(tx: Queryable, email: string, name: string | null): Promise<string> {
+  await tx.query(`INSERT INTO users (email, name) VALUES ($1, $2) ON CONFLICT ((lower(email))) DO NOTHING`, [email, name]);
+  return (await tx.query<{ id: string }>('SELECT id FROM users WHERE lower(email) = lower($1)', [email])).rows[0]!.id;
+}
+
+export class AccountSharedError extends Error {}
+export class EmailTakenError extends Error {}
+
+/**
+ * An org's identity provider renames a person or changes their sign-in email. The account is the
+ * person's across orgs, so an org may change it only while no other org has them as a member: one
+ * org's directory must not re-point another org's member's sign-in. Absent fields stay.
+ */
+export async function updateAccountFromDirectory(
+  tx: Queryable,
+  orgId: string,
+  userId: string,
+  change: { email?: string | undefined; name?: string | null | undefined },
+): Promise<void> {
+  const { rows } = await tx.query<{ email: string; name: string | null; other_orgs: number }>(
+    `SELECT u.email, u.name, (SELECT count(*)::int FROM memberships m WHERE m.user_id = u.id AND m.org_id <> $2) AS other_orgs
+       FROM users u WHERE u.id = $1 FOR UPDATE`,
+    [userId, orgId],
+  );
+  const account = rows[0];
+  if (!account) return;
+  const emailChanges = change.email !== undefined && change.email.toLowerCase() !== account.email.toLowerCase();
+  const nameChanges = change.name !== undefined && change.name !== account.name;
+  if (!emailChanges && !nameChanges) return;
+  if (account.other_orgs > 0) {
+    if (emailChanges) throw new AccountSharedError('the sign-in email of an account that is a member of another organization too cannot be changed here');
+    return;
+  }
+  if (emailChanges) {
+    const taken = await tx.query('SELECT 1 FROM users WHERE lower(email) = lower($1) AND id <> $2', [change.email, userId]);
+    if (taken.rows.length > 0) throw new EmailTakenError(`another account has the email ${change.email}`);
+  }
+  await tx.query('UPDATE users SET email = COALESCE($2, email), name = CASE WHEN $4 THEN $3 ELSE name END WHERE id = $1', [
+    userId,
+    emailChanges ? change.email : null,
+    change.name ?? null,
+    nameChanges,
+  ]);
 }

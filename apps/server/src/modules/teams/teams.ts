@@ -26,7 +26,7 @@ export async function getTeam(db: Queryable, orgId: string, teamId: string): Pro
 const nameTaken = (name: string) => new ApiError('NAME_TAKEN', `a team named "${name}" already exists`, { name });
 
 /** The team's name is unique in the org ignoring case: the unique index says so, under concurrency too. */
-async function uniqueName<T>(name: string, fn: () => Promise<T>): Promise<T> {
+export async function uniqueName<T>(name: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -52,34 +52,35 @@ async function lockTeam(tx: Queryable, orgId: string, teamId: string): Promise<{
 }
 
 export async function createTeam(db: Database, orgId: string, body: CreateTeamBody, actor: AuditActor): Promise<Team> {
+  return uniqueName(body.name, () => db.transaction((tx) => createTeamIn(tx, orgId, body, actor)));
+}
+
+/** {@link createTeam} in the caller's transaction (a name taken fails the transaction with the unique index's error). */
+export async function createTeamIn(tx: Queryable, orgId: string, body: CreateTeamBody, actor: AuditActor): Promise<Team> {
   const memberIds = [...new Set(body.member_ids)];
-  return uniqueName(body.name, () =>
-    db.transaction(async (tx) => {
-      // The org row is locked so two creates cannot both pass the count.
-      await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
-      const { rows: counted } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM teams WHERE org_id = $1', [orgId]);
-      if (counted[0]!.n >= TEAM_LIMITS.teamsMax) {
-        throw new ApiError('LIMIT_REACHED', `an organization has at most ${TEAM_LIMITS.teamsMax} teams`, { limit: TEAM_LIMITS.teamsMax });
-      }
-      await assertMembers(tx, orgId, memberIds, (i) => `member_ids.${body.member_ids.indexOf(memberIds[i]!)}`);
-      const { rows } = await tx.query<{ id: string }>('INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id', [orgId, body.name]);
-      const id = rows[0]!.id;
-      await tx.query('INSERT INTO team_members (team_id, org_id, user_id) SELECT $1, $2, u FROM unnest($3::uuid[]) AS u', [id, orgId, memberIds]);
-      await recordAudit(tx, { orgId, actor, type: 'team.created', target: { type: 'team', id }, details: { name: body.name, member_ids: memberIds } });
-      return (await getTeam(tx, orgId, id))!;
-    }),
-  );
+  // The org row is locked so two creates cannot both pass the count.
+  await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+  const { rows: counted } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM teams WHERE org_id = $1', [orgId]);
+  if (counted[0]!.n >= TEAM_LIMITS.teamsMax) {
+    throw new ApiError('LIMIT_REACHED', `an organization has at most ${TEAM_LIMITS.teamsMax} teams`, { limit: TEAM_LIMITS.teamsMax });
+  }
+  await assertMembers(tx, orgId, memberIds, (i) => `member_ids.${body.member_ids.indexOf(memberIds[i]!)}`);
+  const { rows } = await tx.query<{ id: string }>('INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id', [orgId, body.name]);
+  const id = rows[0]!.id;
+  await tx.query('INSERT INTO team_members (team_id, org_id, user_id) SELECT $1, $2, u FROM unnest($3::uuid[]) AS u', [id, orgId, memberIds]);
+  await recordAudit(tx, { orgId, actor, type: 'team.created', target: { type: 'team', id }, details: { name: body.name, member_ids: memberIds } });
+  return (await getTeam(tx, orgId, id))!;
 }
 
 export async function renameTeam(db: Database, orgId: string, teamId: string, name: string, actor: AuditActor): Promise<Team> {
-  return uniqueName(name, () =>
-    db.transaction(async (tx) => {
-      const team = await lockTeam(tx, orgId, teamId);
-      await tx.query('UPDATE teams SET name = $2, updated_at = now() WHERE id = $1', [teamId, name]);
-      await recordAudit(tx, { orgId, actor, type: 'team.renamed', target: { type: 'team', id: teamId }, details: { from: team.name, to: name } });
-      return (await getTeam(tx, orgId, teamId))!;
-    }),
-  );
+  return uniqueName(name, () => db.transaction((tx) => renameTeamIn(tx, orgId, teamId, name, actor)));
+}
+
+export async function renameTeamIn(tx: Queryable, orgId: string, teamId: string, name: string, actor: AuditActor): Promise<Team> {
+  const team = await lockTeam(tx, orgId, teamId);
+  await tx.query('UPDATE teams SET name = $2, updated_at = now() WHERE id = $1', [teamId, name]);
+  await recordAudit(tx, { orgId, actor, type: 'team.renamed', target: { type: 'team', id: teamId }, details: { from: team.name, to: name } });
+  return (await getTeam(tx, orgId, teamId))!;
 }
 
 /**
@@ -98,44 +99,58 @@ async function usesOf(tx: Queryable, orgId: string, teamId: string): Promise<{ a
 
 
 export async function deleteTeam(db: Database, orgId: string, teamId: string, actor: AuditActor): Promise<Team> {
-  return db.transaction(async (tx) => {
-    // The org row too: a routing rule set saved concurrently either sees the deletion or is seen here.
-    await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
-    await lockTeam(tx, orgId, teamId);
-    const uses = await usesOf(tx, orgId, teamId);
-    if (uses.approvals.length > 0 || uses.flows.length > 0 || uses.routing_rules.length > 0) {
-      throw new ApiError('IN_USE', 'the team is named by pending requests, flows or routing rules: change them first', {
-        approval_ids: uses.approvals,
-        flow_ids: uses.flows,
-        routing_rule_ids: uses.routing_rules,
-      });
-    }
-    const team = (await getTeam(tx, orgId, teamId))!;
-    await tx.query('DELETE FROM teams WHERE id = $1', [teamId]);
-    await recordAudit(tx, { orgId, actor, type: 'team.deleted', target: { type: 'team', id: teamId }, details: { name: team.name, member_ids: team.members.map((m) => m.user_id) } });
-    return team;
-  });
+  return db.transaction((tx) => deleteTeamIn(tx, orgId, teamId, actor));
+}
+
+export async function deleteTeamIn(tx: Queryable, orgId: string, teamId: string, actor: AuditActor): Promise<Team> {
+  // The org row too: a routing rule set saved concurrently either sees the deletion or is seen here.
+  await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+  await lockTeam(tx, orgId, teamId);
+  const uses = await usesOf(tx, orgId, teamId);
+  if (uses.approvals.length > 0 || uses.flows.length > 0 || uses.routing_rules.length > 0) {
+    throw new ApiError('IN_USE', 'the team is named by pending requests, flows or routing rules: change them first', {
+      approval_ids: uses.approvals,
+      flow_ids: uses.flows,
+      routing_rule_ids: uses.routing_rules,
+    });
+  }
+  const team = (await getTeam(tx, orgId, teamId))!;
+  await tx.query('DELETE FROM teams WHERE id = $1', [teamId]);
+  await recordAudit(tx, { orgId, actor, type: 'team.deleted', target: { type: 'team', id: teamId }, details: { name: team.name, member_ids: team.members.map((m) => m.user_id) } });
+  return team;
 }
 
 export async function addTeamMember(db: Database, orgId: string, teamId: string, userId: string, actor: AuditActor): Promise<Team> {
   return db.transaction(async (tx) => {
-    await lockTeam(tx, orgId, teamId);
-    await assertMembers(tx, orgId, [userId], () => 'user_id');
-    const added = await tx.query('INSERT INTO team_members (team_id, org_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [teamId, orgId, userId]);
-    if (added.rowCount === 0) throw new ApiError('ALREADY_MEMBER', 'this person is already in the team');
-    await tx.query('UPDATE teams SET updated_at = now() WHERE id = $1', [teamId]);
-    await recordAudit(tx, { orgId, actor, type: 'team.member_added', target: { type: 'team', id: teamId }, details: { user_id: userId } });
+    if (!(await addTeamMemberIn(tx, orgId, teamId, userId, actor))) throw new ApiError('ALREADY_MEMBER', 'this person is already in the team');
     return (await getTeam(tx, orgId, teamId))!;
   });
 }
 
+/** Adds a member of the org to a team in the caller's transaction; false when they are in it already. */
+export async function addTeamMemberIn(tx: Queryable, orgId: string, teamId: string, userId: string, actor: AuditActor): Promise<boolean> {
+  await lockTeam(tx, orgId, teamId);
+  await assertMembers(tx, orgId, [userId], () => 'user_id');
+  const added = await tx.query('INSERT INTO team_members (team_id, org_id, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [teamId, orgId, userId]);
+  if (added.rowCount === 0) return false;
+  await tx.query('UPDATE teams SET updated_at = now() WHERE id = $1', [teamId]);
+  await recordAudit(tx, { orgId, actor, type: 'team.member_added', target: { type: 'team', id: teamId }, details: { user_id: userId } });
+  return true;
+}
+
 export async function removeTeamMember(db: Database, orgId: string, teamId: string, userId: string, actor: AuditActor): Promise<Team> {
   return db.transaction(async (tx) => {
-    await lockTeam(tx, orgId, teamId);
-    const removed = await tx.query('DELETE FROM team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
-    if (removed.rowCount === 0) throw notFound('team member');
-    await tx.query('UPDATE teams SET updated_at = now() WHERE id = $1', [teamId]);
-    await recordAudit(tx, { orgId, actor, type: 'team.member_removed', target: { type: 'team', id: teamId }, details: { user_id: userId } });
+    if (!(await removeTeamMemberIn(tx, orgId, teamId, userId, actor))) throw notFound('team member');
     return (await getTeam(tx, orgId, teamId))!;
   });
+}
+
+/** Takes a person out of a team in the caller's transaction; false when they were not in it. */
+export async function removeTeamMemberIn(tx: Queryable, orgId: string, teamId: string, userId: string, actor: AuditActor): Promise<boolean> {
+  await lockTeam(tx, orgId, teamId);
+  const removed = await tx.query('DELETE FROM team_members WHERE team_id = $1 AND user_id = $2', [teamId, userId]);
+  if (removed.rowCount === 0) return false;
+  await tx.query('UPDATE teams SET updated_at = now() WHERE id = $1', [teamId]);
+  await recordAudit(tx, { orgId, actor, type: 'team.member_removed', target: { type: 'team', id: teamId }, details: { user_id: userId } });
+  return true;
 }
