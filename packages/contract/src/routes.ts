@@ -45,7 +45,7 @@ import {
   UpdateOrgBody,
   UserIdParams,
 } from './admin.ts';
-import { AuditLogPage, AuditEntry, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
+import { AuditLedger, AuditLogPage, AuditEntry, ExportAuditLedgerQuery, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
 import { ApprovalDetail, CreateFlowBody, Flow, FlowList, UpdateFlowBody } from './flows.ts';
 import {
   MyNotificationPreferences,
@@ -743,6 +743,22 @@ export const routes = {
         alternatives: { 'text/csv': 'With `format=csv`: a header row, then one row per entry; `details` as JSON' },
       },
     },
+    errors: [400, 403],
+  }),
+  exportAuditLedger: defineRoute({
+    operationId: 'exportAuditLedger',
+    method: 'get',
+    path: '/api/v1/audit-log/ledger',
+    tag: 'Organization',
+    summary: 'Export the org audit log as a signed hash chain',
+    description:
+      'The org\'s audit entries (admin overrides and delegated votes among them) in chain order, each with its `seq`, `prev_hash` and `hash`, ' +
+      'and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. ' +
+      '`greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. ' +
+      '400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { query: ExportAuditLedgerQuery },
+    responses: { 200: { description: 'The entries of the range and the signature', schema: AuditLedger } },
     errors: [400, 403],
   }),
   // Teams: anyone in the org may read them (the names on a request's steps); only admins change them.

@@ -41,6 +41,7 @@ import { listDeliveries } from './deliveries/list-deliveries.ts';
 import { redeliverDelivery } from './deliveries/redeliver-delivery.ts';
 import { listAuditLog } from './audit/list-audit-log.ts';
 import { exportAuditLog } from './audit/export-audit-log.ts';
+import { exportAuditLedger } from './audit/export-audit-ledger.ts';
 import { endOtherSessions } from './me/end-other-sessions.ts';
 import { listSessions } from './me/list-sessions.ts';
 import { createFlow } from './flows/create-flow.ts';
@@ -135,6 +136,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   redeliverDelivery,
   listAuditLog,
   exportAuditLog,
+  exportAuditLedger,
   listSessions,
   endOtherSessions,
   listTeams,

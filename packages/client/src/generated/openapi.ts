@@ -744,6 +744,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the org audit log as a signed hash chain
+         * @description The org's audit entries (admin overrides and delegated votes among them) in chain order, each with its `seq`, `prev_hash` and `hash`, and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. `greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. 400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["exportAuditLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams": {
         parameters: {
             query?: never;
@@ -2484,6 +2506,12 @@ export interface components {
              */
             revoked_at: string | null;
             /**
+             * Format: date-time
+             * @description When the client stops working (null: never)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at?: string | null;
+            /**
              * @description `admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; revoking it ends its grants here and refuses it in this organization from then on.
              * @enum {string}
              */
@@ -2506,6 +2534,12 @@ export interface components {
             /** @description Requests per `rate_limit_window` of each grant (default 100) */
             rate_limit?: number;
             rate_limit_window?: components["schemas"]["RateLimitWindow"] & unknown;
+            /**
+             * Format: date-time
+             * @description When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. At least 300 seconds and at most 730 days from now, as for API keys. Default: never
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            expires_at?: string;
         };
         OAuthClientList: {
             data: components["schemas"]["OAuthClient"][];
@@ -2894,6 +2928,42 @@ export interface components {
          * @enum {string}
          */
         AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditLedger: {
+            /** @enum {string} */
+            format: "greenlight-audit-ledger/1";
+            /** Format: uuid */
+            org_id: string;
+            from_seq: number;
+            /** @description The last entry exported (`from_seq - 1` when there is none) */
+            to_seq: number;
+            /** @description What the first entry chains to */
+            first_prev_hash: string;
+            /** @description The `hash` of the last entry (`first_prev_hash` when there is none) */
+            last_hash: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            signed_at: string;
+            entries: components["schemas"]["AuditLedgerEntry"][];
+            /** @description Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS` */
+            signature: {
+                /** @enum {string} */
+                alg: "EdDSA";
+                /** @description The key, among those at `/.well-known/greenlight-audit-keys.json` */
+                kid: string;
+                /** @description Ed25519 (base64url) over the RFC 8785 canonical JSON of `format`, `kid`, `org_id`, `from_seq`, `to_seq`, `first_prev_hash`, `last_hash` and `signed_at` */
+                value: string;
+            };
+        };
+        AuditLedgerEntry: components["schemas"]["AuditEntry"] & {
+            /** @description The place of the entry in the org's chain: 1, 2, 3, … with no gaps */
+            seq: number;
+            /** @description The `hash` of the entry before (64 zeros before the first) */
+            prev_hash: string;
+            /** @description SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at` */
+            hash: string;
+        };
         /** @description Teams by name */
         TeamList: {
             data: components["schemas"]["Team"][];
@@ -7394,6 +7464,82 @@ export interface operations {
                 content: {
                     "application/jsonl": components["schemas"]["AuditEntry"];
                     "text/csv": string;
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAuditLedger: {
+        parameters: {
+            query?: {
+                /** @description The first entry (default 1) */
+                from_seq?: number;
+                /** @description The last entry (default: the newest, at most 50000 entries after `from_seq`) */
+                to_seq?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries of the range and the signature */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLedger"];
                 };
             };
             /** @description Validation error */

@@ -965,7 +965,7 @@ class UpdateOrgRequest(TypedDict, total=False):
     resolve_policy: ResolvePolicy
 
 
-class OAuthClientCreated(TypedDict):
+class _OAuthClientCreatedRequired(TypedDict):
     id: str
     client_id: str
     name: str
@@ -982,7 +982,12 @@ class OAuthClientCreated(TypedDict):
     client_secret: str
 
 
-class OAuthClient(TypedDict):
+class OAuthClientCreated(_OAuthClientCreatedRequired, total=False):
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+
+
+class _OAuthClientRequired(TypedDict):
     id: str
     client_id: str
     name: str
@@ -997,6 +1002,11 @@ class OAuthClient(TypedDict):
     registration: Literal["admin", "dynamic"]
 
 
+class OAuthClient(_OAuthClientRequired, total=False):
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+
+
 class _CreateOAuthClientRequestRequired(TypedDict):
     #: Shown to users on the consent page
     name: str
@@ -1009,6 +1019,8 @@ class CreateOAuthClientRequest(_CreateOAuthClientRequestRequired, total=False):
     #: Requests per `rate_limit_window` of each grant (default 100)
     rate_limit: int
     rate_limit_window: Any
+    #: When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. At least 300 seconds and at most 730 days from now, as for API keys. Default: never
+    expires_at: str
 
 
 class OAuthClientList(TypedDict):
@@ -1388,6 +1400,55 @@ class AuditEntry(TypedDict):
 
 
 class AuditEntryTarget(TypedDict):
+    """What it was done to (a member, connection, OAuth client, subscription, the org)"""
+    type: str
+    id: str
+
+
+class AuditLedger(TypedDict):
+    format: Literal["greenlight-audit-ledger/1"]
+    org_id: str
+    from_seq: int
+    #: The last entry exported (`from_seq - 1` when there is none)
+    to_seq: int
+    #: What the first entry chains to
+    first_prev_hash: str
+    #: The `hash` of the last entry (`first_prev_hash` when there is none)
+    last_hash: str
+    signed_at: str
+    entries: List[AuditLedgerEntry]
+    #: Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS`
+    signature: AuditLedgerSignature
+
+
+class AuditLedgerSignature(TypedDict):
+    """Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS`"""
+    alg: Literal["EdDSA"]
+    #: The key, among those at `/.well-known/greenlight-audit-keys.json`
+    kid: str
+    #: Ed25519 (base64url) over the RFC 8785 canonical JSON of `format`, `kid`, `org_id`, `from_seq`, `to_seq`, `first_prev_hash`, `last_hash` and `signed_at`
+    value: str
+
+
+class AuditLedgerEntry(TypedDict):
+    #: Increases with each entry of the organization
+    id: str
+    type: AuditEventType
+    actor: Any
+    #: What it was done to (a member, connection, OAuth client, subscription, the org)
+    target: Optional[AuditLedgerEntryTarget]
+    #: What changed, by type (e.g. `role`, `previous_role`, `reason`)
+    details: Dict[str, Any]
+    created_at: str
+    #: The place of the entry in the org's chain: 1, 2, 3, … with no gaps
+    seq: int
+    #: The `hash` of the entry before (64 zeros before the first)
+    prev_hash: str
+    #: SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`
+    hash: str
+
+
+class AuditLedgerEntryTarget(TypedDict):
     """What it was done to (a member, connection, OAuth client, subscription, the org)"""
     type: str
     id: str
@@ -2319,6 +2380,10 @@ __all__ = [
     "AuditEntry",
     "AuditEntryTarget",
     "AuditEventType",
+    "AuditLedger",
+    "AuditLedgerEntry",
+    "AuditLedgerEntryTarget",
+    "AuditLedgerSignature",
     "AuditLogPage",
     "BatchDecideItem",
     "BatchDecideRecorded",

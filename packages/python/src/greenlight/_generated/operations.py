@@ -523,6 +523,18 @@ OPERATIONS: Dict[str, Route] = {
         stream=False,
         bearer=False,
     ),
+    "exportAuditLedger": Route(
+        operation_id="exportAuditLedger",
+        method="GET",
+        path="/api/v1/audit-log/ledger",
+        path_params=(),
+        query_params=("from_seq", "to_seq",),
+        headers=(),
+        body=None,
+        responses={200: "AuditLedger"},
+        stream=False,
+        bearer=False,
+    ),
     "listTeams": Route(
         operation_id="listTeams",
         method="GET",
