@@ -17,7 +17,8 @@ import {
 import type { Database, Queryable } from '../storage/database.ts';
 import { secretKeys } from '../security/sealed.ts';
 
-interface ChainSource {
+/** An audit row as stored (modules/audit reads the same, with its type narrowed to the contract's list). */
+export interface ChainSource {
   id: string;
   type: string;
   actor_type: 'user' | 'connection' | 'system';

@@ -3,6 +3,7 @@ import type { Approval } from '@greenlight/contract';
 import { expiryLabel } from '../lib/format.ts';
 import { plainWords } from '../lib/plain-words.ts';
 import type { Submit } from '../lib/use-submit.ts';
+import { ROLES } from '../api/contract-values.ts';
 
 export function PriorityBadge({ priority }: { priority: Approval['priority'] }) {
   return <span className={`badge priority-${priority}`}>{priority} priority</span>;
@@ -176,6 +177,19 @@ export function SaveFooter({ submit, label }: { submit: Submit; label: string })
         </p>
       )}
       <ErrorMessage error={submit.error} />
+    </>
+  );
+}
+
+/** The options of a role picker: the contract's roles, in its order. */
+export function RoleOptions() {
+  return (
+    <>
+      {ROLES.map((r) => (
+        <option key={r} value={r}>
+          {r}
+        </option>
+      ))}
     </>
   );
 }

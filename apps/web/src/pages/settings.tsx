@@ -1,8 +1,7 @@
 import { useEffect, useId, useState } from 'react';
-import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ConfirmButton, CopyButton, DataTable, ErrorMessage, SaveFooter, SubmitButton } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, RoleOptions, SaveFooter, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -380,11 +379,7 @@ function MemberRow({ member: m, self, onChanged, onRemoved }: { member: Member; 
             }
           }}
         >
-          {ROLES.map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
+          <RoleOptions />
         </select>
         <label className="small" style={{ display: 'flex', gap: '0.35rem', alignItems: 'center', marginTop: '0.35rem' }}>
           <input
@@ -442,11 +437,7 @@ function AddMemberForm({ onAdded }: { onAdded(added: ApiOutput<'addMember'>): vo
         <label htmlFor={`${id}-role`}>
           Role
           <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <RoleOptions />
           </select>
         </label>
         <SubmitButton busy={submit.busy} label="Add member" busyLabel="Adding…" />

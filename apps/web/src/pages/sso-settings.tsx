@@ -1,7 +1,6 @@
 import { useId, useState } from 'react';
-import { ROLES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, ErrorMessage, RoleOptions, SaveFooter } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
 
@@ -117,11 +116,7 @@ export function SsoSettings({ onChange }: { onChange?(): void }) {
             <label htmlFor={`${id}-role`}>
               Role of people who join by signing in
               <select id={`${id}-role`} value={defaultRole ?? current.default_role} onChange={(e) => setDefaultRole(e.target.value as Role)}>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {r}
-                  </option>
-                ))}
+                <RoleOptions />
               </select>
             </label>
             <label htmlFor={`${id}-groups-claim`}>

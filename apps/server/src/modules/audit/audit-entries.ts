@@ -1,18 +1,9 @@
 import type { AuditEntry, AuditEventType } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { ApiError } from '../../errors.ts';
+import type { ChainSource } from '../../core/audit-chain.ts';
 
-export interface AuditRow {
-  id: string;
-  type: AuditEventType;
-  actor_type: 'user' | 'connection' | 'system';
-  actor_id: string | null;
-  actor_name: string | null;
-  target_type: string | null;
-  target_id: string | null;
-  details: Record<string, unknown>;
-  created_at: Date;
-}
+export type AuditRow = ChainSource & { type: AuditEventType };
 
 export interface AuditFilters {
   actor_id?: string | undefined;
