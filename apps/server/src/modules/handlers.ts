@@ -43,6 +43,7 @@ import { listAuditLog } from './audit/list-audit-log.ts';
 import { exportAuditLog } from './audit/export-audit-log.ts';
 import { endOtherSessions } from './me/end-other-sessions.ts';
 import { listSessions } from './me/list-sessions.ts';
+import { beginPasskeyRegistration, beginStepUp, deletePasskey, finishPasskeyRegistration, finishStepUp, listPasskeys } from './passkeys/handlers.ts';
 import { createFlow } from './flows/create-flow.ts';
 import { deleteFlow } from './flows/delete-flow.ts';
 import { getFlow } from './flows/get-flow.ts';
@@ -137,6 +138,12 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   exportAuditLog,
   listSessions,
   endOtherSessions,
+  listPasskeys,
+  beginPasskeyRegistration,
+  finishPasskeyRegistration,
+  deletePasskey,
+  beginStepUp,
+  finishStepUp,
   listTeams,
   getTeam,
   createTeam,
