@@ -26,6 +26,7 @@ export * from './grants.ts';
 export * from './slack.ts';
 export * from './scim.ts';
 export * from './sso.ts';
+export * from './passkeys.ts';
 export * from './dialects.ts';
 export * from './routes.ts';
 export * from './input-limits.ts';

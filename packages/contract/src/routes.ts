@@ -61,6 +61,7 @@ import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, Up
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
+import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpStatus } from './passkeys.ts';
 import {
   ApprovalRun,
   ApprovalRunPage,
@@ -592,6 +593,85 @@ export const routes = {
     request: {},
     responses: { 200: { description: 'How many were ended', schema: SessionsEnded } },
     errors: [403],
+  }),
+  // Passkeys: a person's second factor. Dashboard session only; the challenge lives server-side on the session.
+  listPasskeys: defineRoute({
+    operationId: 'listPasskeys',
+    method: 'get',
+    path: '/api/v1/me/passkeys',
+    tag: 'Account',
+    summary: 'Your passkeys',
+    description: 'Dashboard session only. The passkeys you registered, oldest first.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Passkeys', schema: PasskeyList } },
+    errors: [403],
+  }),
+  beginPasskeyRegistration: defineRoute({
+    operationId: 'beginPasskeyRegistration',
+    method: 'post',
+    path: '/api/v1/me/passkeys/registration',
+    tag: 'Account',
+    summary: 'Start registering a passkey',
+    description: 'Dashboard session only. Options for navigator.credentials.create(); the challenge works once, for five minutes, in this session.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Registration options', schema: PasskeyOptions } },
+    errors: [403],
+  }),
+  finishPasskeyRegistration: defineRoute({
+    operationId: 'finishPasskeyRegistration',
+    method: 'post',
+    path: '/api/v1/me/passkeys',
+    tag: 'Account',
+    summary: 'Register a passkey',
+    description:
+      "Dashboard session only. Verifies the authenticator's attestation against this session's challenge (consumed whether or not it verifies), " +
+      "this server's origin and relying-party id; 400 when it does not verify or there is no live challenge, 409 IN_USE for a credential already registered.",
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: { body: FinishPasskeyRegistrationBody },
+    responses: { 201: { description: 'The passkey', schema: Passkey } },
+    errors: [400, 403, 409],
+  }),
+  deletePasskey: defineRoute({
+    operationId: 'deletePasskey',
+    method: 'delete',
+    path: '/api/v1/me/passkeys/{id}',
+    tag: 'Account',
+    summary: 'Remove a passkey',
+    description: 'Dashboard session only. Removes one of your passkeys (404 for any other id).',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'Your passkeys left', schema: PasskeyList } },
+    errors: [403, 404],
+  }),
+  beginStepUp: defineRoute({
+    operationId: 'beginStepUp',
+    method: 'post',
+    path: '/api/v1/me/step-up',
+    tag: 'Account',
+    summary: 'Start confirming with a passkey',
+    description:
+      'Dashboard session only. Options for navigator.credentials.get() allowing your passkeys; the challenge works once, for five minutes, in this session. ' +
+      '400 when you have no passkey (register one on the account page first).',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'Authentication options', schema: PasskeyOptions } },
+    errors: [400, 403],
+  }),
+  finishStepUp: defineRoute({
+    operationId: 'finishStepUp',
+    method: 'post',
+    path: '/api/v1/me/step-up/assertion',
+    tag: 'Account',
+    summary: 'Confirm with a passkey',
+    description:
+      "Dashboard session only. Verifies the assertion of one of your passkeys against this session's challenge (consumed whether or not it verifies), " +
+      "origin, relying-party id and signature counter; the session then counts as stepped up for five minutes. 400 when it does not verify.",
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: { body: FinishStepUpBody },
+    responses: { 200: { description: 'Until when the session is stepped up', schema: StepUpStatus } },
+    errors: [400, 403],
   }),
   // Outgoing webhooks (webhooks.ts documents the format). All take approvals:write and at least the
   // approver role: subscription URLs often embed the receiving platform's credentials, and the delivery

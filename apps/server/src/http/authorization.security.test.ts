@@ -114,6 +114,10 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   if (route.operationId === 'revokeApproval' && p.role !== 'admin' && !p.owner) return { status: 403, code: 'FORBIDDEN' };
   // A grant is seen and revoked by its giver, an admin, its connection (here the owner key) or that connection's owner; to anyone else it is not there.
   if (route.operationId === 'revokeGrant' && p.role !== 'admin' && !p.owner) return { status: 404, code: 'NOT_FOUND' };
+  // Passkey routes past the gate: a fixture cannot hold a WebAuthn ceremony, so finishing one (or stepping up
+  // without a passkey) is refused by the ceremony check, and a passkey id that is not the caller's is not there.
+  if (route.operationId === 'finishPasskeyRegistration' || route.operationId === 'finishStepUp' || route.operationId === 'beginStepUp') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'deletePasskey') return { status: 404, code: 'NOT_FOUND' };
   return { status: successOf(route) };
 }
 

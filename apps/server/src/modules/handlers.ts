@@ -44,6 +44,7 @@ import { exportAuditLog } from './audit/export-audit-log.ts';
 import { exportAuditLedger } from './audit/export-audit-ledger.ts';
 import { endOtherSessions } from './me/end-other-sessions.ts';
 import { listSessions } from './me/list-sessions.ts';
+import { beginPasskeyRegistration, beginStepUp, deletePasskey, finishPasskeyRegistration, finishStepUp, listPasskeys } from './passkeys/handlers.ts';
 import { createFlow } from './flows/create-flow.ts';
 import { deleteFlow } from './flows/delete-flow.ts';
 import { getFlow } from './flows/get-flow.ts';
@@ -139,6 +140,12 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   exportAuditLedger,
   listSessions,
   endOtherSessions,
+  listPasskeys,
+  beginPasskeyRegistration,
+  finishPasskeyRegistration,
+  deletePasskey,
+  beginStepUp,
+  finishStepUp,
   listTeams,
   getTeam,
   createTeam,

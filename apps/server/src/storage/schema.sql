@@ -572,6 +572,33 @@ CREATE TABLE orgs (
 );
 CREATE TRIGGER orgs_auth_change AFTER DELETE OR UPDATE ON orgs FOR EACH ROW EXECUTE FUNCTION announce_auth_change('org');
 
+CREATE TABLE passkey_challenges (
+  session_token_hash text NOT NULL,
+  purpose text NOT NULL,
+  challenge text NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  CONSTRAINT passkey_challenges_pkey PRIMARY KEY (session_token_hash, purpose),
+  CONSTRAINT passkey_challenges_session_token_hash_fkey FOREIGN KEY (session_token_hash) REFERENCES sessions(token_hash) ON DELETE CASCADE,
+  CONSTRAINT passkey_challenges_purpose_check CHECK (purpose = ANY (ARRAY['register'::text, 'step_up'::text]))
+);
+
+CREATE TABLE passkeys (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  user_id uuid NOT NULL,
+  credential_id text NOT NULL,
+  public_key bytea NOT NULL,
+  counter bigint DEFAULT 0 NOT NULL,
+  transports text[] DEFAULT '{}'::text[] NOT NULL,
+  name text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_used_at timestamp with time zone,
+  CONSTRAINT passkeys_pkey PRIMARY KEY (id),
+  CONSTRAINT passkeys_credential_id_key UNIQUE (credential_id),
+  CONSTRAINT passkeys_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT passkeys_name_check CHECK (length(name) >= 1 AND length(name) <= 100)
+);
+CREATE INDEX passkeys_user_idx ON passkeys USING btree (user_id);
+
 CREATE TABLE policy_sets (
   org_id uuid NOT NULL,
   version integer NOT NULL,
@@ -710,6 +737,7 @@ CREATE TABLE sessions (
   org_id uuid NOT NULL,
   expires_at timestamp with time zone NOT NULL,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
+  stepped_up_until timestamp with time zone,
   CONSTRAINT sessions_pkey PRIMARY KEY (token_hash),
   CONSTRAINT sessions_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT sessions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id)

@@ -1246,6 +1246,40 @@ class SessionsEnded(TypedDict):
     ended: int
 
 
+class PasskeyList(TypedDict):
+    data: List[Passkey]
+
+
+class Passkey(TypedDict):
+    id: str
+    name: str
+    #: The WebAuthn credential id, base64url
+    credential_id: str
+    transports: List[str]
+    created_at: str
+    last_used_at: Optional[str]
+
+
+class PasskeyOptions(TypedDict):
+    """Options for navigator.credentials; the challenge in them works once, for five minutes"""
+    options: WebAuthnJson
+
+
+class FinishPasskeyRegistrationBody(TypedDict):
+    #: What to call this passkey in the list
+    name: str
+    response: WebAuthnJson
+
+
+class StepUpStatus(TypedDict):
+    #: Until when this session counts as confirmed with a passkey (null: not now)
+    stepped_up_until: Optional[str]
+
+
+class FinishStepUpBody(TypedDict):
+    response: WebAuthnJson
+
+
 class CallbackSecret(TypedDict):
     """The organization's secret that signs every `callback_url` delivery. Created on first read; a receiver verifies callbacks with it."""
     #: Standard Webhooks signing secret: `whsec_` + base64 of 32 random bytes
@@ -2336,6 +2370,9 @@ RateLimitWindow = Literal["minute", "hour"]
 
 Role = Literal["admin", "approver", "viewer"]
 
+WebAuthnJson = Dict[str, Any]
+"""A WebAuthn options or response object in its JSON form (base64url fields), as @simplewebauthn/browser uses it"""
+
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
@@ -2451,6 +2488,8 @@ __all__ = [
     "EventType",
     "Execution",
     "ExecutionStatus",
+    "FinishPasskeyRegistrationBody",
+    "FinishStepUpBody",
     "Flow",
     "FlowApprovers",
     "FlowList",
@@ -2489,6 +2528,9 @@ __all__ = [
     "Org",
     "OrgNotificationDefaults",
     "Pagination",
+    "Passkey",
+    "PasskeyList",
+    "PasskeyOptions",
     "PasswordSet",
     "PersonRef",
     "PolicySchema",
@@ -2554,6 +2596,7 @@ __all__ = [
     "StepApproverDelegatedTo",
     "StepList",
     "StepStatus",
+    "StepUpStatus",
     "Tags",
     "Team",
     "TeamList",
@@ -2577,6 +2620,7 @@ __all__ = [
     "WaitResultRouting",
     "Waiter",
     "WaiterState",
+    "WebAuthnJson",
     "Webhook",
     "WebhookCreatedBy",
     "WebhookList",
