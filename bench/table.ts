@@ -34,6 +34,11 @@ const n1 = latest('notify');
 if (n1) {
   out.push(`| N1 | create → approver's email at the SMTP server, ${n(n1.rate)}/s for ${n(n1.seconds)} s | **p50 ${n(n1.p50_ms)} ms, p99 ${n(n1.p99_ms)} ms**, lost ${n(n1.lost)}; bare Express + pg sending inline p50 ${n(n1.bare_p50_ms)}, p99 ${n(n1.bare_p99_ms)} ms = **${n(n1.p50_ratio)}×**${sp(n1.p50_ratio_spread)} and **${n(n1.p99_ratio)}×**${sp(n1.p99_ratio_spread)} | 0 lost | ${verdict(n1.lost === 0)} | ${when(n1)} |`);
 }
+// The full D1 (the largest policy set and 10,000 grants); runs of one decider alone are diagnostics.
+const d1 = lines('deciders').findLast((r) => Number(r.policies) >= 1000 && Number(r.grants) >= 10_000);
+if (d1) {
+  out.push(`| D1 | create with ${n(d1.policies)} policies and ${n(d1.grants)} live grants vs none, ${n(d1.rate)}/s | p50 ${n(d1.p50_ms)} vs ${n(d1.bare_p50_ms)} ms = **${n(d1.p50_ratio)}×**${sp(d1.p50_ratio_spread)}, p99 ${n(d1.p99_ms)} vs ${n(d1.bare_p99_ms)} ms = **${n(d1.p99_ratio)}×**${sp(d1.p99_ratio_spread)} | ≤ 1.1× | ${verdict(Number(d1.p50_ratio) <= 1.1 && Number(d1.p99_ratio) <= 1.1)} | ${when(d1)} |`);
+}
 const p4 = latest('list-scale');
 if (p4) {
   out.push(`| P4 | newest 100 pending, ${n(p4.small_rows)} vs ${n(p4.large_rows)} rows | p50 ${n(p4.small_list_p50_ms)} vs ${n(p4.large_list_p50_ms)} ms = **${n(p4.list_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.list_ratio) <= 1.3)} | ${when(p4)} |`);
