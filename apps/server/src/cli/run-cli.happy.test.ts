@@ -83,6 +83,7 @@ describe('greenlight-admin connection', () => {
       rate_limit_window: 'hour',
       org: slug,
       created_at: expect.any(String),
+      expires_at: null,
     });
     const me = await server.http(out.api_key).get('/api/v1/me').expect(200);
     expect(me.body.connection).toMatchObject({ id: out.id, name: 'zapier-prod', rate_limit: 100 });
