@@ -23,6 +23,7 @@ export * from './notification-preferences.ts';
 export * from './routing-rules.ts';
 export * from './policies.ts';
 export * from './slack.ts';
+export * from './telegram.ts';
 export * from './scim.ts';
 export * from './sso.ts';
 export * from './dialects.ts';
