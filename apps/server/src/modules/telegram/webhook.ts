@@ -10,7 +10,7 @@
  *    made). Anything else said to the bot is answered with how to link.
  * 4. A button (callback_query): the sender must be a linked member; the button's token must exist, be
  *    this org's, be the sender's own (bound to one request, one person, one decision) and unspent; the
- *    member may not be a viewer. The token is spent, then the vote goes through the one decision path
+ *    member may not be a viewer. The token is spent (given back if the vote is refused), then the vote goes through the one decision path
  *    (channels/chat-vote.ts) with `telegram` as its source. Every outcome is told to the clicking
  *    person alone (answerCallbackQuery). The message is edited with the outcome by the outbox.
  *
@@ -139,6 +139,10 @@ async function clickOutcome(deps: AppDeps, orgId: string, telegramUserId: number
   const { rows: spent } = await deps.db.query('UPDATE telegram_buttons SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1', [sha256Hex(data)]);
   if (spent.length === 0) return refuse('This button was already used. Nothing more was decided.', button.approval_id);
   const result = await chatVote(deps, 'telegram', memberCaller(orgId, { ...member, role: member.role }), button.approval_id, button.decision, null);
-  if (!result.ok) return refuse(result.message, button.approval_id);
+  if (!result.ok) {
+    // Refused (the stop, not yet their step…): nothing was decided, so the button is theirs to press again later.
+    await deps.db.query('UPDATE telegram_buttons SET used_at = NULL WHERE token_hash = $1', [sha256Hex(data)]);
+    return refuse(result.message, button.approval_id);
+  }
   return { decided: true, text: result.message ?? (button.decision === 'approve' ? 'Approved.' : 'Rejected.'), approvalId: button.approval_id };
 }
