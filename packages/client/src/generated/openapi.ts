@@ -3351,7 +3351,7 @@ export interface components {
             digest_hour: number | null;
         };
         /**
-         * @description `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)
+         * @description `both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)
          * @enum {string}
          */
         NotificationChannels: "email" | "slack" | "both" | "digest_only";

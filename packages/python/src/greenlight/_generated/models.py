@@ -2229,7 +2229,7 @@ AuditEventType = Literal["member.added", "member.invited", "member.role_changed"
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
-"""`digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
+"""`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
 
 KaireonApprovalList = List["KaireonApprovalSummary"]
 """Newest first, at most 100"""
