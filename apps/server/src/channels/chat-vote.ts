@@ -4,7 +4,9 @@
  * with the channel recorded as the vote's source. A refusal comes back with the API's reason, for the
  * channel to tell the clicking person alone.
  */
-import type { AppDeps } from '../context.ts';
+import type { Config } from '../config.ts';
+import type { Database } from '../storage/database.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import type { Caller } from '../core/events.ts';
 import { decide } from '../core/approvals/index.ts';
 import { ApiError } from '../errors.ts';
@@ -13,7 +15,7 @@ import { countDecisions } from '../metrics/count-decisions.ts';
 export type ChatVoteResult = { ok: true; message: string | null } | { ok: false; message: string };
 
 export async function chatVote(
-  deps: Pick<AppDeps, 'db' | 'config' | 'metrics'>,
+  deps: { db: Database; config: Pick<Config, 'mail'>; metrics?: Metrics },
   source: 'slack' | 'telegram',
   caller: Caller,
   approvalId: string,
