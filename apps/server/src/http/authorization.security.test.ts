@@ -112,6 +112,9 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   if (a.owner && onOne && p.role !== 'admin' && !p.owner) return a.owner.others === 'hidden' ? { status: 404, code: 'NOT_FOUND' } : { status: 403, code: 'FORBIDDEN' };
   // Revoking: only the principal that approved (here the owner key) or an admin; any other is refused by the state machine.
   if (route.operationId === 'revokeApproval' && p.role !== 'admin' && !p.owner) return { status: 403, code: 'FORBIDDEN' };
+  // Connecting Telegram needs a bot token Telegram accepts, and a link code a connected bot: past authorization, this fixture has neither.
+  if (route.operationId === 'updateTelegramSettings') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'createMyTelegramLinkCode') return { status: 409, code: 'INVALID_STATUS' };
   return { status: successOf(route) };
 }
 
