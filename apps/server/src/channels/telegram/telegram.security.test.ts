@@ -89,7 +89,9 @@ describe('Telegram webhook security', () => {
   it('a link code works once, only in a private chat, and not after it expires; only a session makes one', async () => {
     const org = await telegramOrg(w);
     const carol = await linkedPerson(w, org);
-    const code = ((await carol.session.http().post('/api/v1/me/telegram/code').expect(201)).body as { code: string; link: string }).code;
+    const made = (await carol.session.http().post('/api/v1/me/telegram/code').expect(201)).body as { code: string; link: string };
+    expect(made.link).toBe(`https://t.me/greenlight_test_bot?start=${made.code}`);
+    const code = made.code;
     // A group chat is not the person's own chat: ignored.
     const group = startMessage(70_001, `/start ${code}`);
     (group.message.chat as { type: string }).type = 'group';
