@@ -28,6 +28,7 @@ const embeddedDatabaseTests = [
   'apps/server/src/channels/slack/slack-crash.*.test.ts',
   // Decisions exactly once, retention, the list and search indexes, and tests that say what differs.
   'apps/server/src/modules/approvals/decide-approval.concurrency.test.ts',
+  'apps/server/src/modules/grants/grants.concurrency.test.ts',
   'apps/server/src/modules/approvals/{list-approvals,create-approval}.*.test.ts',
   'apps/server/src/jobs/{search-index-upkeep,retention}.*.test.ts',
   'apps/server/src/modules/stream/{gap-safety,multi-process}.*.test.ts',

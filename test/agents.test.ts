@@ -11,7 +11,7 @@ import { generateText, tool as aiTool, isStepCount } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { Agent, run, tool as agentsTool } from '@openai/agents-core';
 import { ScriptedModel, assistantMessage, functionCall } from '@openai/agents-core/testing';
-import { harness, startMisroutingProxy, usePolicies } from '@greenlight/server/testing';
+import { harness, signedIn, startMisroutingProxy, usePolicies } from '@greenlight/server/testing';
 import { Greenlight, type Approval } from '@greenlight/client';
 import { greenlightToolApproval } from '@greenlight/client/ai-sdk';
 import { resolveInterruptions } from '@greenlight/client/openai-agents';
@@ -348,5 +348,43 @@ forbid (principal, action, resource) when { resource has action_type && resource
     const result = await run(agent, resolved.state);
     expect(ran).toEqual(['A-1']);
     expect(result.finalOutput).toBe('Read.');
+  });
+});
+
+/**
+ * "Allow for this session", kept by the team's server: a reviewer approves one call with a standing
+ * grant for the agent's session, and the session's next matching calls run without anyone asked;
+ * another session is asked as before.
+ */
+describe('a reviewer’s grant for the agent session', () => {
+  it('AI SDK with `session`: one approval with a session grant runs the session’s later calls at once, and no other session’s', async () => {
+    const seed = await harness.seedOrg(server.db, 'Agents');
+    const agent = new Greenlight({ baseUrl: server.url, apiKey: seed.key });
+    const admin = await signedIn(server, seed);
+    const ran: string[] = [];
+    const ask = (callId: string, session: string, timeout = 30) =>
+      generateText({ model: aiModel(callId), tools: aiTools(ran), toolApproval: greenlightToolApproval(agent, { session, timeout }), stopWhen: isStepCount(3), prompt: 'x' });
+
+    const approveWithGrant = async () => {
+      for (let i = 0; i < 400; i++) {
+        const found = await agent.approvals.findByIdempotencyKey('ai-sdk:call-session-1');
+        if (found) {
+          await admin.http().patch(`/api/v1/approvals/${found.id}`).send({ decision: 'approve', grant: { agent_session: true, max_uses: 5 } }).expect(200);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the first call never asked');
+    };
+    await Promise.all([ask('call-session-1', 'conv-1'), approveWithGrant()]);
+    expect(ran).toEqual(['acme-42']);
+
+    await ask('call-session-2', 'conv-1');
+    expect(ran).toEqual(['acme-42', 'acme-42']);
+    expect(await agent.approvals.findByIdempotencyKey('ai-sdk:call-session-2')).toMatchObject({ status: 'approved', decided_by_type: 'grant', metadata: { session_id: 'conv-1' } });
+
+    await ask('call-session-other', 'conv-2', 1);
+    expect(ran).toHaveLength(2);
+    expect((await agent.approvals.findByIdempotencyKey('ai-sdk:call-session-other'))?.status).toBe('pending');
   });
 });

@@ -2,7 +2,7 @@
  * The Policies page in a real browser (Debian's Chromium via playwright-core) against a real server
  * serving apps/web's build: an admin writes a policy with a mistake and sees it at its line, fixes it,
  * replays it against past decisions (the request a person rejected that it would approve is listed),
- * saves it, and the next request is decided by it. Screenshots in test-results/screenshots/.
+ * confirms that it approves what a person rejected, saves it, and the next request is decided by it. Screenshots in test-results/screenshots/.
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -46,12 +46,19 @@ describe.skipIf(!browserTestsRun)('the Policies page in Chromium', () => {
     await replay.getByRole('link', { name: 'Read the vault' }).waitFor();
     await shot(page, `policies-replay-${viewport.name}`);
 
+    // It would approve what was rejected: the save is refused until the admin confirms, the request listed.
+    await page.getByRole('button', { name: 'Save' }).click();
+    const confirm = page.getByTestId('policy-approves-rejected');
+    await confirm.getByRole('link', { name: 'Read the vault' }).waitFor();
+    expect((await server.http(seed.key).get('/api/v1/policies').expect(200)).body.version).toBe(0);
+    await shot(page, `policies-confirm-${viewport.name}`);
+    await page.getByTestId('confirm-approves-rejected').check();
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved as version 1.' }).waitFor();
     const next = (await server.http(seed.key).post('/api/v1/approvals').send(harness.approvalBody({ title: 'Read logs', action_type: 'read.logs', priority: 'low' })).expect(201)).body;
     expect(next).toMatchObject({ status: 'approved', decided_by_policy: { id: 'reads' } });
     await page.goto(`/requests/${next.id}`);
-    await page.getByText('This request was approved by the policy “reads”').waitFor();
+    await page.getByText('This request was approved by policy reads').waitFor();
     await shot(page, `policies-decided-request-${viewport.name}`);
     await context.close();
   }, 90_000);

@@ -15,6 +15,7 @@ import { pagesRouter } from './modules/sessions/pages.ts';
 import { signInRouter } from './modules/users/sign-in.ts';
 import { passwordPageRouter } from './modules/users/password-page.ts';
 import { oauthRouter } from './modules/oauth/router.ts';
+import { auditKeysRouter } from './modules/audit/export-audit-ledger.ts';
 import { mcpRouter } from './modules/mcp/mcp-router.ts';
 import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(ssoRouter(deps));
   app.use(passwordPageRouter(deps));
   app.use(oauthRouter(deps));
+  app.use(auditKeysRouter(deps));
   app.use(decisionLinkRouter(deps));
   app.use(slackInteractivityRouter(deps));
   app.use(telegramWebhookRouter(deps));

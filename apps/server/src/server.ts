@@ -30,6 +30,7 @@ import { probeDueWaiters } from './jobs/waiter-probes.ts';
 import { startKeyExpiryWarnings } from './jobs/key-expiry-warnings.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { installSecretKeys, loadSecretKeys } from './security/sealed.ts';
+import { sealAllAuditChains } from './core/audit-chain.ts';
 import { reencryptSecrets } from './security/reencrypt-secrets.ts';
 
 /** Between two retention batches: requests queued for the database meanwhile go first. */
@@ -66,6 +67,9 @@ export async function startGreenlight(
   installSecretKeys(keys);
   const resealed = await reencryptSecrets(db, keys);
   if (resealed > 0) logger.info({ values: resealed }, 'secrets sealed with the current key');
+  // Audit entries not yet in their org's hash chain (those from before the ledger) are chained, oldest first.
+  const chained = await sealAllAuditChains(db);
+  if (chained > 0) logger.info({ entries: chained }, 'audit entries added to the ledger');
   const rateLimit = options.rateLimit ?? (config.REDIS_URL ? await redisRateLimitStore(config.REDIS_URL, { logger }) : memoryRateLimitStore());
   // Listening before the first request is served, so no waiter can miss a notification.
   const bus = new EventBus(db, logger);

@@ -12,6 +12,7 @@ import { TeamsPage } from './pages/teams.tsx';
 import { NotificationsPage } from './pages/notifications.tsx';
 import { RoutingRulesPage } from './pages/routing-rules.tsx';
 import { PoliciesPage } from './pages/policies.tsx';
+import { GrantsPage } from './pages/grants.tsx';
 import { FlowsPage } from './pages/flows.tsx';
 import { csrfToken } from './api/csrf.ts';
 
@@ -23,6 +24,7 @@ const NAV: { route: Route['name']; href: string; label: string; adminOnly?: bool
   { route: 'notifications', href: '/notifications', label: 'Notifications' },
   { route: 'routing', href: '/routing', label: 'Routing' },
   { route: 'policies', href: '/policies', label: 'Policies' },
+  { route: 'grants', href: '/grants', label: 'Grants' },
   { route: 'flows', href: '/flows', label: 'Flows' },
   { route: 'settings', href: '/settings', label: 'Organization' },
   { route: 'audit-log', href: '/audit-log', label: 'Audit log', adminOnly: true },
@@ -89,6 +91,8 @@ function Page({ route }: { route: Route }) {
       return <RoutingRulesPage />;
     case 'policies':
       return <PoliciesPage />;
+    case 'grants':
+      return <GrantsPage />;
     case 'flows':
       return <FlowsPage />;
     case 'not-found':

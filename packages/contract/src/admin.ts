@@ -26,7 +26,13 @@ export const CreateOAuthClientBody = z
     scopes: z.array(Scope).min(1).optional().openapi({ description: 'Scopes the client may ask for (default: all)' }),
     rate_limit: z.number().int().min(1).max(10_000).optional().openapi({ description: 'Requests per `rate_limit_window` of each grant (default 100)' }),
     rate_limit_window: RateLimitWindow.optional().openapi({ description: 'Default hour' }),
+    expires_at: TimestampInput.optional().openapi({
+      description:
+        'When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. ' +
+        'At least 300 seconds and at most 730 days from now, as for API keys. Default: never',
+    }),
   })
+  .superRefine((b, ctx) => checkExpiry(b.expires_at, ctx))
   .openapi('CreateOAuthClientRequest');
 export type CreateOAuthClientBody = z.infer<typeof CreateOAuthClientBody>;
 
@@ -41,6 +47,7 @@ export const OAuthClient = z
     rate_limit_window: RateLimitWindow,
     created_at: Timestamp,
     revoked_at: Timestamp.nullable().openapi({ description: 'For a client that registered itself: when an admin revoked it in this organization' }),
+    expires_at: Timestamp.nullable().optional().openapi({ description: 'When the client stops working (null: never)' }),
     registration: z.enum(['admin', 'dynamic']).openapi({
       description:
         '`admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that ' +

@@ -385,11 +385,12 @@ export const ViewerCan = z
 export type ViewerCan = z.infer<typeof ViewerCan>;
 
 /** Who or what made a request's final decision. */
-export const DECIDED_BY_TYPES = ['user', 'connection', 'policy', 'system'] as const;
+export const DECIDED_BY_TYPES = ['user', 'connection', 'policy', 'grant', 'system'] as const;
 export const DecidedByType = z.enum(DECIDED_BY_TYPES).openapi('DecidedByType', {
   description:
     'Who made the final decision: a person (`user`), an automation with an API key (`connection`), a policy of the organization ' +
-    '(`policy`: `decided_by_policy` names it), or Greenlight itself (`system`: `on_expiry` approve / reject).',
+    "(`policy`: `decided_by_policy` names it), a person's standing grant (`grant`: `decided_by_grant` names it and its giver), " +
+    'or Greenlight itself (`system`: `on_expiry` approve / reject).',
 });
 
 export const DecidedByPolicy = z
@@ -400,6 +401,88 @@ export const DecidedByPolicy = z
   })
   .openapi('DecidedByPolicy', { description: 'The policy that decided a request, when one did (`decided_by` is then null)' });
 export type DecidedByPolicy = z.infer<typeof DecidedByPolicy>;
+
+export const DecidedByGrant = z
+  .object({
+    id: z.uuid().openapi({ description: 'The grant (`GET /api/v1/grants`)' }),
+    given_by: z.object({ id: z.uuid(), name: z.string() }).openapi({ description: 'The person who gave it, with the name Greenlight shows for them' }),
+    use: z.number().int().min(1).openapi({ description: 'This request was its use number `use`' }),
+    max_uses: z.number().int().min(1).nullable().openapi({ description: 'How many uses it allows; null: any number until `expires_at`' }),
+    expires_at: Timestamp.openapi({ description: 'Until when it decides' }),
+  })
+  .openapi('DecidedByGrant', {
+    description:
+      "The standing grant that approved a request, when one did (`decided_by` is then null), as it was at that decision: " +
+      '"by Ann\'s grant (12 of 20 used, until 15:00)" is `given_by.name`, `use`, `max_uses` and `expires_at`.',
+  });
+export type DecidedByGrant = z.infer<typeof DecidedByGrant>;
+
+/** Bounds of a standing grant given with an approval. */
+export const GRANT_LIMITS = {
+  expiresInSecondsDefault: 3600,
+  expiresInSecondsMax: 30 * 86_400,
+  maxUsesMax: 10_000,
+  fieldsMax: 10,
+} as const;
+
+/**
+ * The fields of a request a grant may pin, besides its action type: `source`, `priority`, `title`, `resource.type`,
+ * `resource.id`, a tag (`tags.<key>`) or a top-level metadata key (`metadata.<key>`).
+ */
+export const GRANT_FIELD_PATTERN = /^(source|priority|title|resource\.type|resource\.id|tags\.[^.\s]{1,100}|metadata\.[^.\s]{1,100})$/;
+
+export const GiveGrant = z
+  .strictObject({
+    action_type: z
+      .string()
+      .min(1)
+      .max(LIMITS.labelMax)
+      .optional()
+      .openapi({ description: "A glob over `action_type` (`deploy.*`); default: this request's `action_type` exactly (a request without one needs it given)", example: 'deploy.staging' }),
+    agent_session: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Only requests of this request's agent session (`metadata.session_id` or `metadata.run_id`): \"this agent session\" / \"this run\"" }),
+    fields: z
+      .record(z.string().min(1).max(LIMITS.labelMax), z.string().min(1).max(LIMITS.labelMax))
+      .superRefine((f, ctx) => {
+        const keys = Object.keys(f);
+        if (keys.length > GRANT_LIMITS.fieldsMax) ctx.addIssue({ code: 'custom', message: `at most ${GRANT_LIMITS.fieldsMax} fields` });
+        for (const k of keys) {
+          if (!GRANT_FIELD_PATTERN.test(k)) {
+            ctx.addIssue({ code: 'custom', path: [k], message: `"${k}": a field is source, priority, title, resource.type, resource.id, tags.<key> or metadata.<key>` });
+          }
+        }
+      })
+      .optional()
+      .openapi({
+        description:
+          'Fields a later request must match, each an exact value or a glob (`*` any run of characters): `{"tags.env": "staging", "resource.id": "inv-*"}`. ' +
+          'A metadata value that is not a string is matched as its JSON text.',
+      }),
+    expires_in_seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(GRANT_LIMITS.expiresInSecondsMax)
+      .default(GRANT_LIMITS.expiresInSecondsDefault)
+      .openapi({ description: `How long it decides, from now (default an hour, at most 30 days)` }),
+    max_uses: z
+      .number()
+      .int()
+      .min(1)
+      .max(GRANT_LIMITS.maxUsesMax)
+      .optional()
+      .openapi({ description: 'How many requests it may approve at most ("the next N times"); absent: any number until it expires' }),
+  })
+  .openapi('GiveGrant', {
+    description:
+      '"And the same for the next hour / N times / this agent session": a standing grant given with this approval, created in the same ' +
+      'transaction. It approves later requests of the same connection (API key or OAuth grant) that match its action type and fields, ' +
+      'each counted, until it expires, is used up or is revoked; never the giver\'s own requests, never a class of `never_without_person`, ' +
+      'never a request the giver could not approve alone. Only with `decision: "approve"`, and only by a person.',
+  });
+export type GiveGrant = z.infer<typeof GiveGrant>;
 
 export const Approval = z
   .object({
@@ -446,6 +529,7 @@ export const Approval = z
     // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
     decided_by_type: DecidedByType.nullable().optional().openapi({ description: 'Who made the final decision; null while none is made' }),
     decided_by_policy: DecidedByPolicy.nullable().optional(),
+    decided_by_grant: DecidedByGrant.nullable().optional(),
     decision_comment: z.string().nullable(),
     decision_note: z.string().nullable().optional().openapi({ description: 'Another name for `decision_comment`' }),
     cancelled_at: Timestamp.nullable(),
@@ -506,10 +590,15 @@ export const DecideApprovalBody = z
       })
       .optional()
       .openapi({ description: 'Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)', example: 'dashboard' }),
+    grant: GiveGrant.optional(),
   })
   .refine((body) => body.comment === undefined || body.decision_note === undefined, {
     path: ['decision_note'],
     message: 'decision_note is another name for comment: send one of the two',
+  })
+  .refine((body) => body.grant === undefined || body.decision === 'approve', {
+    path: ['grant'],
+    message: 'a grant is given only with an approval',
   })
   .openapi('DecideApprovalRequest');
 export type DecideApprovalBody = z.infer<typeof DecideApprovalBody>;

@@ -54,3 +54,44 @@ export const ExportAuditLogQuery = z.object({
 
 /** The CSV export's columns, in order; nested values (`details`) are written as JSON. */
 export const AUDIT_CSV_COLUMNS = ['id', 'created_at', 'type', 'actor_type', 'actor_id', 'actor_name', 'target_type', 'target_id', 'details'] as const;
+
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/).openapi({ description: 'SHA-256, 64 lowercase hex digits' });
+
+export const AuditLedgerEntry = AuditEntry.extend({
+  seq: z.number().int().min(1).openapi({ description: 'The place of the entry in the org\'s chain: 1, 2, 3, … with no gaps' }),
+  prev_hash: Sha256Hex.openapi({ description: 'The `hash` of the entry before (64 zeros before the first)' }),
+  hash: Sha256Hex.openapi({
+    description: 'SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`',
+  }),
+}).openapi('AuditLedgerEntry');
+
+export const AuditLedger = z
+  .object({
+    format: z.literal('greenlight-audit-ledger/1'),
+    org_id: z.uuid(),
+    from_seq: z.number().int().min(1),
+    to_seq: z.number().int().min(0).openapi({ description: 'The last entry exported (`from_seq - 1` when there is none)' }),
+    first_prev_hash: Sha256Hex.openapi({ description: 'What the first entry chains to' }),
+    last_hash: Sha256Hex.openapi({ description: 'The `hash` of the last entry (`first_prev_hash` when there is none)' }),
+    signed_at: Timestamp,
+    entries: z.array(AuditLedgerEntry),
+    signature: z
+      .object({
+        alg: z.literal('EdDSA'),
+        kid: z.string().openapi({ description: 'The key, among those at `/.well-known/greenlight-audit-keys.json`' }),
+        value: z.string().openapi({ description: 'Ed25519 (base64url) over the RFC 8785 canonical JSON of `format`, `kid`, `org_id`, `from_seq`, `to_seq`, `first_prev_hash`, `last_hash` and `signed_at`' }),
+      })
+      .openapi({ description: 'Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS`' }),
+  })
+  .openapi('AuditLedger');
+export type AuditLedger = z.infer<typeof AuditLedger>;
+
+/** The most entries one ledger export carries; a longer chain is exported in signed ranges. */
+export const AUDIT_LEDGER_MAX_ENTRIES = 50_000;
+
+export const ExportAuditLedgerQuery = z.object({
+  from_seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1).openapi({ description: 'The first entry (default 1)' }),
+  to_seq: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().openapi({
+    description: `The last entry (default: the newest, at most ${AUDIT_LEDGER_MAX_ENTRIES} entries after \`from_seq\`)`,
+  }),
+});

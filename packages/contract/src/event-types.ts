@@ -84,6 +84,9 @@ export const AUDIT_EVENT_TYPES = [
   'flow.deleted',
   'routing_rules.updated',
   'policies.updated',
+  // A person gave a standing grant with an approval, or someone revoked one.
+  'grant.created',
+  'grant.revoked',
   'org.settings_changed',
   'slack.configured',
   'slack.removed',

@@ -22,6 +22,7 @@ export * from './reminders.ts';
 export * from './notification-preferences.ts';
 export * from './routing-rules.ts';
 export * from './policies.ts';
+export * from './grants.ts';
 export * from './slack.ts';
 export * from './telegram.ts';
 export * from './scim.ts';

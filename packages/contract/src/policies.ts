@@ -160,6 +160,12 @@ export const PutPoliciesBody = z
       }),
     never_without_person: NeverWithoutPerson,
     expected_version: ExpectedVersion,
+    confirm_approves_rejected: z.boolean().default(false).openapi({
+      description:
+        'Save even though the set, replayed against the latest decided requests (as `POST /policies/replay` does, with its default limit), ' +
+        'would approve a request a person rejected. Without it such a save is refused with 409 CONFIRMATION_REQUIRED, whose ' +
+        '`details.disagreements` lists those requests.',
+    }),
   })
   .openapi('PutPoliciesRequest');
 export type PutPoliciesBody = z.infer<typeof PutPoliciesBody>;

@@ -45,7 +45,7 @@ import {
   UpdateOrgBody,
   UserIdParams,
 } from './admin.ts';
-import { AuditLogPage, AuditEntry, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
+import { AuditLedger, AuditLogPage, AuditEntry, ExportAuditLedgerQuery, ExportAuditLogQuery, ListAuditLogQuery } from './audit-log.ts';
 import { ApprovalDetail, CreateFlowBody, Flow, FlowList, UpdateFlowBody } from './flows.ts';
 import {
   MyNotificationPreferences,
@@ -54,6 +54,7 @@ import {
   UpdateOrgNotificationDefaultsBody,
 } from './notification-preferences.ts';
 import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
+import { Grant, GrantList, ListGrantsQuery } from './grants.ts';
 import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult, ShadowReport } from './policies.ts';
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
@@ -185,6 +186,9 @@ export const routes = {
       'The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: ' +
       'a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin ' +
       "override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. " +
+      'With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the ' +
+      'request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, ' +
+      'and with 403 for an API key (a grant is a person\'s). ' +
       `Every refusal names its reason in \`error.details.reason\`: ${describeRefusalReasons()}.`,
     authorization: { principals: ANY_CREDENTIAL, role: 'approver', scope: 'approvals:write', emergencyStop: 'refused', refusal: 'approve or reject requests' },
     request: { params: IdParams, body: DecideApprovalBody },
@@ -742,6 +746,22 @@ export const routes = {
     },
     errors: [400, 403],
   }),
+  exportAuditLedger: defineRoute({
+    operationId: 'exportAuditLedger',
+    method: 'get',
+    path: '/api/v1/audit-log/ledger',
+    tag: 'Organization',
+    summary: 'Export the org audit log as a signed hash chain',
+    description:
+      'The org\'s audit entries (admin overrides and delegated votes among them) in chain order, each with its `seq`, `prev_hash` and `hash`, ' +
+      'and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. ' +
+      '`greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. ' +
+      '400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { query: ExportAuditLedgerQuery },
+    responses: { 200: { description: 'The entries of the range and the signature', schema: AuditLedger } },
+    errors: [400, 403],
+  }),
   // Teams: anyone in the org may read them (the names on a request's steps); only admins change them.
   listTeams: defineRoute({
     operationId: 'listTeams',
@@ -997,7 +1017,9 @@ export const routes = {
       `Admins only (dashboard session). The whole set at once (at most ${POLICY_LIMITS.policiesMax} policies), in one transaction; a new version, ` +
       'recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, ' +
       'a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` ' +
-      '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.',
+      '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version. ' +
+      '409 CONFIRMATION_REQUIRED when the set, replayed against the latest decided requests, would approve one a person rejected ' +
+      '(`details.disagreements` lists them, `details.approves_rejected` counts them), unless `confirm_approves_rejected` is true.',
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: { body: PutPoliciesBody },
     longText: ['source'],
@@ -1046,6 +1068,37 @@ export const routes = {
     request: {},
     responses: { 200: { description: 'The schema', schema: PolicySchema } },
     errors: [403],
+  }),
+  // Standing grants: given with an approval (PATCH /approvals/{id} with `grant`); seen and revoked here.
+  listGrants: defineRoute({
+    operationId: 'listGrants',
+    method: 'get',
+    path: '/api/v1/grants',
+    tag: 'Grants',
+    summary: 'List standing grants',
+    description:
+      'The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and ' +
+      'those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. ' +
+      'Each says whether the caller may revoke it (`viewer_can.revoke`).',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { query: ListGrantsQuery },
+    responses: { 200: { description: 'The grants', schema: GrantList } },
+    errors: [400, 403],
+  }),
+  revokeGrant: defineRoute({
+    operationId: 'revokeGrant',
+    method: 'post',
+    path: '/api/v1/grants/{id}/revoke',
+    tag: 'Grants',
+    summary: 'Revoke a standing grant',
+    description:
+      'Its giver, an admin, or the owner of the connection it is for (the person of an OAuth grant, the creator of an API key); the ' +
+      'connection itself too. It stops at once, on every server: the next request is asked of people. Recorded in the audit log ' +
+      '(`grant.revoked`). A grant the caller may not see is 404; one already revoked is 409 INVALID_STATUS. Allowed during the emergency stop.',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:write', emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The grant, revoked', schema: Grant } },
+    errors: [403, 404, 409],
   }),
   // Notification preferences: each person's own (any role, dashboard session), and the org's defaults (admins change them).
   getMyNotificationPreferences: defineRoute({

@@ -95,9 +95,11 @@ export function youMay(a: Approval): string {
   return ` This caller may: ${allowed.length > 0 ? allowed.join(', ') : 'nothing'}.${decide}`;
 }
 
-/** Who decided, where it was not a person: " by policy reads-are-safe". */
-function decidedBy(approval: Pick<Approval, 'decided_by_type' | 'decided_by_policy'>): string {
-  return approval.decided_by_type === 'policy' && approval.decided_by_policy ? ` by policy ${approval.decided_by_policy.id}` : '';
+/** Who decided, where it was not a person now: " by policy reads-are-safe", " by Ann's standing grant". */
+function decidedBy(approval: Pick<Approval, 'decided_by_type' | 'decided_by_policy' | 'decided_by_grant'>): string {
+  if (approval.decided_by_type === 'policy' && approval.decided_by_policy) return ` by policy ${approval.decided_by_policy.id}`;
+  if (approval.decided_by_type === 'grant' && approval.decided_by_grant) return ` by ${approval.decided_by_grant.given_by.name}'s standing grant`;
+  return '';
 }
 
 /**

@@ -4,13 +4,22 @@
  * server must not get.
  */
 import nock from 'nock';
-import { afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 export function useNock(): void {
-  beforeAll(() => nock.disableNetConnect());
+  // A worker runs several files (isolate: false): nock intercepts only while this file runs, and the
+  // files after it in the worker get the real network (and fetch) back.
+  beforeAll(() => {
+    if (!nock.isActive()) nock.activate();
+    nock.disableNetConnect();
+  });
   afterEach(() => {
     const pending = nock.pendingMocks();
     nock.cleanAll();
     expect(pending).toEqual([]);
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore();
   });
 }

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import zapier, { type Bundle, type ZObject } from 'zapier-platform-core';
-import { afterEach, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { SAMPLE_PENDING_APPROVAL } from '@greenlight/triggers';
 import App from '../src/index.ts';
 
@@ -28,11 +28,20 @@ export function call<T = unknown>(path: string, bundle: Record<string, unknown> 
 
 /** nock for every test file: no real network, and every mocked call must have been made. */
 export function useNock() {
-  beforeAll(() => nock.disableNetConnect());
+  // A worker runs several files (isolate: false): nock intercepts only while this file runs, and the
+  // files after it in the worker get the real network (and fetch) back.
+  beforeAll(() => {
+    if (!nock.isActive()) nock.activate();
+    nock.disableNetConnect();
+  });
   afterEach(() => {
     const pending = nock.pendingMocks();
     nock.cleanAll();
     expect(pending).toEqual([]);
+  });
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore();
   });
 }
 

@@ -67,3 +67,54 @@ export function slugify(name: string): string {
     .slice(0, 63)
     .replace(/-+$/, '');
 }
+
+const DURATION_UNITS = { m: 60, h: 3600, d: 86_400, w: 7 * 86_400 } as const;
+
+/** `--expires-in 90d`: minutes, hours, days or weeks, combined (`1d12h`). */
+export const ExpiresIn = z
+  .string()
+  .optional()
+  .transform((value, ctx): number | undefined => {
+    if (value === undefined) return undefined;
+    const t = value.trim();
+    if (!/^(\d+[mhdw])+$/.test(t)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90d, 12h, 30m or 1w (minutes, hours, days, weeks)' });
+      return z.NEVER;
+    }
+    let seconds = 0;
+    for (const [, n, u] of t.matchAll(/(\d+)([mhdw])/g)) seconds += Number(n) * DURATION_UNITS[u as keyof typeof DURATION_UNITS];
+    return seconds;
+  });
+
+/** `--expires-at 2027-01-31T00:00:00Z`: an ISO 8601 time with its offset. */
+export const ExpiresAt = z
+  .string()
+  .optional()
+  .transform((value, ctx): Date | undefined => {
+    if (value === undefined) return undefined;
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value.trim()) ? new Date(value.trim()) : null;
+    if (!at || Number.isNaN(at.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 time with its offset, e.g. 2027-01-31T00:00:00Z' });
+      return z.NEVER;
+    }
+    return at;
+  });
+
+/**
+ * When a credential made on the command line stops working, from `--expires-at` or `--expires-in`
+ * (one at most), within the API's limits for keys: null when neither is given (never).
+ */
+export function expiryOf(
+  args: { 'expires-at'?: Date | undefined; 'expires-in'?: number | undefined },
+  limits: { minLifetimeSeconds: number; maxLifetimeDays: number },
+  now = Date.now(),
+): { expiresAt: Date | null } | { error: string } {
+  if (args['expires-at'] !== undefined && args['expires-in'] !== undefined) return { error: 'give --expires-at or --expires-in, not both' };
+  const at = args['expires-at'] ?? (args['expires-in'] !== undefined ? new Date(now + args['expires-in'] * 1000) : null);
+  if (at === null) return { expiresAt: null };
+  const option = args['expires-at'] !== undefined ? '--expires-at' : '--expires-in';
+  const left = at.getTime() - now;
+  if (left < limits.minLifetimeSeconds * 1000) return { error: `${option}: must be at least ${limits.minLifetimeSeconds} seconds from now` };
+  if (left > limits.maxLifetimeDays * 86_400_000) return { error: `${option}: must be at most ${limits.maxLifetimeDays} days from now` };
+  return { expiresAt: at };
+}

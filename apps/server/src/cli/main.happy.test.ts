@@ -97,7 +97,7 @@ describe.skipIf(TEST_DATABASE_URL)('greenlight CLI on a PGlite data directory', 
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     created = parseJsonLine(r.stdout);
-    expect(Object.keys(created).sort()).toEqual(['api_key', 'created_at', 'id', 'name', 'org', 'rate_limit', 'rate_limit_window', 'scopes']);
+    expect(Object.keys(created).sort()).toEqual(['api_key', 'created_at', 'expires_at', 'id', 'name', 'org', 'rate_limit', 'rate_limit_window', 'scopes']);
     expect(created).toMatchObject({ name: 'zap', org: 'acme-corp', rate_limit: 100, api_key: expect.stringMatching(/^gk_[0-9a-f]{64}$/) });
 
     const list = await greenlight(env, 'connection', 'list', '--org', 'acme-corp', '--json');

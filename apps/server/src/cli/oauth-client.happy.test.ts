@@ -42,7 +42,7 @@ describe('greenlight-admin oauth-client create (in process)', () => {
     expect(r).toMatchObject({ exitCode: 0, stderr: '' });
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out).sort()).toEqual(['client_id', 'client_secret', 'created_at', 'id', 'name', 'org', 'rate_limit', 'rate_limit_window', 'redirect_uris', 'scopes']);
+    expect(Object.keys(out).sort()).toEqual(['client_id', 'client_secret', 'created_at', 'expires_at', 'id', 'name', 'org', 'rate_limit', 'rate_limit_window', 'redirect_uris', 'scopes']);
     expect(out).toMatchObject({
       name: 'n8n', org: seed.org.slug, rate_limit: 250, scopes: ['approvals:read', 'approvals:write'],
       redirect_uris: ['https://n8n.example/rest/oauth2-credential/callback', 'http://localhost:5678/rest/oauth2-credential/callback'],

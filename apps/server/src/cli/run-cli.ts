@@ -92,13 +92,17 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--name <name>', 'what the key is for, e.g. "zapier-prod"')
     .option('--scopes <list>', 'comma-separated: approvals:read, approvals:write, comments:write (default: all)')
     .option('--rate-limit <n>', 'requests per hour, 1–10000, or N/min or N/hour (default: 100/hour)')
-    .option('--json', 'print one JSON object (api_key, id, name, scopes, rate_limit, rate_limit_window, org)')
+    .option('--expires-at <time>', 'when the key stops working, ISO 8601 with offset, e.g. 2027-01-31T00:00:00Z (default: never)')
+    .option('--expires-in <duration>', 'the same as a duration from now: 90d, 12h, 30m, 1w')
+    .option('--json', 'print one JSON object (api_key, id, name, scopes, rate_limit, rate_limit_window, org, expires_at)')
     .action(
       action(ConnectionCreateArgs, connectionCreateCommand, (_args, o) => ({
         org: o.org,
         name: o.name,
         scopes: o.scopes,
         'rate-limit': o.rateLimit,
+        'expires-at': o.expiresAt,
+        'expires-in': o.expiresIn,
         json: o.json === true,
       })),
     );
@@ -139,7 +143,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--redirect-uri <uri>', 'exact redirect URI; repeat for several (https, or http for localhost)', (v: string, prev?: string[]) => [...(prev ?? []), v])
     .option('--scopes <list>', 'comma-separated scopes the client may ask for (default: all)')
     .option('--rate-limit <n>', 'requests per hour of each grant, 1–10000, or N/min or N/hour (default: 100/hour)')
-    .option('--json', 'print one JSON object (client_id, client_secret, id, name, redirect_uris, scopes, rate_limit, rate_limit_window, org)')
+    .option('--expires-at <time>', 'when the client stops working, ISO 8601 with offset (default: never)')
+    .option('--expires-in <duration>', 'the same as a duration from now: 90d, 12h, 30m, 1w')
+    .option('--json', 'print one JSON object (client_id, client_secret, id, name, redirect_uris, scopes, rate_limit, rate_limit_window, org, expires_at)')
     .action(
       action(
         OAuthClientCreateArgs,
@@ -150,6 +156,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
           'redirect-uri': o.redirectUri,
           scopes: o.scopes,
           'rate-limit': o.rateLimit,
+          'expires-at': o.expiresAt,
+          'expires-in': o.expiresIn,
           json: o.json === true,
         }),
       ),

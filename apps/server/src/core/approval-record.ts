@@ -6,6 +6,7 @@ import {
   type Approval,
   type ApprovalStatus,
   type CreatedVia,
+  type DecidedByGrant,
   type DecidedByPolicy,
   type EntityAction,
   type ExecutionStatus,
@@ -53,9 +54,11 @@ export interface ApprovalRecord {
   on_expiry: OnExpiry;
   decided_at: Date | null;
   decided_by: string | null;
-  decided_by_type: 'connection' | 'user' | 'system' | 'policy' | null;
+  decided_by_type: 'connection' | 'user' | 'system' | 'policy' | 'grant' | null;
   /** The policy that decided, as it was then (core/deciders/policy.ts); null for any other decider. */
   decided_by_policy: DecidedByPolicy | null;
+  /** The standing grant that approved, as it was then (core/deciders/grant.ts); null for any other decider. */
+  decided_by_grant: DecidedByGrant | null;
   decision_comment: string | null;
   cancelled_at: Date | null;
   expired_at: Date | null;
@@ -91,7 +94,7 @@ const READ = [
   'id', 'seq', 'org_id', 'connection_id', 'requested_by_type', 'requested_by_id', 'requested_by_name', 'title', 'description',
   'status', 'priority', 'action_type', 'source', 'metadata', 'required_approvals', 'current_approvals', 'is_sequential',
   'callback_url', 'external_id', 'idempotency_key', 'tags', 'changes', 'resource', 'comments_count', 'created_at', 'updated_at',
-  'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decided_by_type', 'decided_by_policy', 'decision_comment', 'cancelled_at',
+  'expires_at', 'on_expiry', 'decided_at', 'decided_by', 'decided_by_type', 'decided_by_policy', 'decided_by_grant', 'decision_comment', 'cancelled_at',
   'expired_at', 'execution_status', 'execution_message', 'execution_url', 'execution_reported_at', 'redact', 'flow_id', 'flow_version',
   'routing',
   'revocable_for_seconds', 'revoked_at', 'revoked_by_type', 'revoked_by_id', 'revoked_by_name', 'revocation_reason',
@@ -215,6 +218,7 @@ export function toApproval(r: ApprovalRow): Approval {
     decided_by_id: r.decided_by,
     decided_by_type: r.decided_by_type ?? null,
     decided_by_policy: r.decided_by_policy ?? null,
+    decided_by_grant: r.decided_by_grant ?? null,
     decision_comment: r.decision_comment,
     decision_note: r.decision_comment,
     cancelled_at: iso(r.cancelled_at),

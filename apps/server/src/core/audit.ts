@@ -1,5 +1,6 @@
 import type { AuditEventType } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
+import { sealAuditChain } from './audit-chain.ts';
 
 /**
  * Who did something recorded in the audit log: a person or a connection (by id; their current name
@@ -31,6 +32,9 @@ export interface AuditRecord {
  * entry commits with it or not at all; the table refuses updates and deletes. Two SQL functions write
  * entries of this shape inside their own statement: greenlight_decide.sql (an admin override, a
  * delegate's vote) and greenlight_purge_closed.sql (retention).
+ *
+ * The entry takes its place in the org's hash chain in the same transaction (core/audit-chain.ts); the
+ * org's chain head stays locked until the transaction ends.
  */
 export async function recordAudit(tx: Queryable, entry: AuditRecord): Promise<void> {
   const actorId = entry.actor.type === 'system' ? null : entry.actor.id;
@@ -52,4 +56,5 @@ export async function recordAudit(tx: Queryable, entry: AuditRecord): Promise<vo
       JSON.stringify(entry.details ?? {}),
     ],
   );
+  await sealAuditChain(tx, entry.orgId);
 }

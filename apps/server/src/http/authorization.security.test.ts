@@ -115,6 +115,8 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   // Connecting Telegram needs a bot token Telegram accepts, and a link code a connected bot: past authorization, this fixture has neither.
   if (route.operationId === 'updateTelegramSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   if (route.operationId === 'createMyTelegramLinkCode') return { status: 409, code: 'INVALID_STATUS' };
+  // A grant is seen and revoked by its giver, an admin, its connection (here the owner key) or that connection's owner; to anyone else it is not there.
+  if (route.operationId === 'revokeGrant' && p.role !== 'admin' && !p.owner) return { status: 404, code: 'NOT_FOUND' };
   return { status: successOf(route) };
 }
 
@@ -218,6 +220,16 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
       body: { delegate_id: delegate.id, ends_at: new Date(Date.now() + 3_600_000).toISOString() },
       cleanup: () => server.db.query('DELETE FROM delegations WHERE org_id = $1', [org.org.id]),
     };
+  }
+  if (id === 'revokeGrant') {
+    // A grant to the owner key, given by the org's first admin on one of its requests.
+    const approval = await newApproval();
+    const { rows } = await server.db.query<{ id: string }>(
+      `INSERT INTO grants (id, org_id, given_by, given_on, connection_id, action_type, expires_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, 'deploy.*', now() + interval '1 hour') RETURNING id`,
+      [org.org.id, org.admin.id, approval, org.connectionId],
+    );
+    return { path: route.path.replace('{id}', rows[0]!.id) };
   }
   if (id === 'createFlow') return { path: route.path, body: { name: `flow-${randomBytes(4).toString('hex')}`, steps: [{ approvers: { user_ids: [approverUser.id] } }] } };
   if (id === 'createTeam') return { path: route.path, body: { name: `team-${randomBytes(4).toString('hex')}` } };

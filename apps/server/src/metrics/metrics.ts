@@ -6,8 +6,8 @@ import type { Database } from '../storage/database.ts';
 
 /** How a request, a decision or a delivery attempt ended, as the counters label it. */
 export type DecisionOutcome = 'approved' | 'rejected' | 'cancelled' | 'expired';
-/** Who decided: a person (or an automation's API key) voting, a policy of the org, or Greenlight itself (expiry, cancellation). */
-export type DeciderKind = 'person' | 'policy' | 'system';
+/** Who decided: a person (or an automation's API key) voting, a policy of the org, a person's standing grant, or Greenlight itself (expiry, cancellation). */
+export type DeciderKind = 'person' | 'policy' | 'grant' | 'system';
 export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'gone';
 
 /** Seconds: from a quick read to a long poll's 30 s hold (streams are counted when they end). */
@@ -48,7 +48,7 @@ export class Metrics {
     this.created = new Counter({ name: 'greenlight_approvals_created_total', help: 'Approval requests created by this process.', registers });
     this.decided = new Counter({
       name: 'greenlight_approvals_decided_total',
-      help: 'Approval requests that reached a final status in this process, by outcome and by who decided (kind: person, policy, or system for the expiry sweep).',
+      help: 'Approval requests that reached a final status in this process, by outcome and by who decided (kind: person, policy, grant, or system for the expiry sweep).',
       labelNames: ['outcome', 'kind'],
       registers,
     });

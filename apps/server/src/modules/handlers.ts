@@ -41,6 +41,7 @@ import { listDeliveries } from './deliveries/list-deliveries.ts';
 import { redeliverDelivery } from './deliveries/redeliver-delivery.ts';
 import { listAuditLog } from './audit/list-audit-log.ts';
 import { exportAuditLog } from './audit/export-audit-log.ts';
+import { exportAuditLedger } from './audit/export-audit-ledger.ts';
 import { endOtherSessions } from './me/end-other-sessions.ts';
 import { listSessions } from './me/list-sessions.ts';
 import { createFlow } from './flows/create-flow.ts';
@@ -62,6 +63,8 @@ import { putPolicies } from './policies/put-policies.ts';
 import { getPolicySchema } from './policies/get-policy-schema.ts';
 import { replayPolicies } from './policies/replay-policies.ts';
 import { getPolicyShadow } from './policies/get-policy-shadow.ts';
+import { listGrants } from './grants/list-grants.ts';
+import { revokeGrant } from './grants/revoke-grant.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -141,6 +144,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   redeliverDelivery,
   listAuditLog,
   exportAuditLog,
+  exportAuditLedger,
   listSessions,
   endOtherSessions,
   listTeams,
@@ -169,6 +173,8 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getPolicySchema,
   replayPolicies,
   getPolicyShadow,
+  listGrants,
+  revokeGrant,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

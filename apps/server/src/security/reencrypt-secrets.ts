@@ -15,6 +15,7 @@ const COLUMNS = [
   { table: 'slack_settings', key: 'org_id', column: 'bot_token', json: false },
   { table: 'slack_settings', key: 'org_id', column: 'signing_secret', json: false },
   { table: 'sso_settings', key: 'org_id', column: 'client_secret', json: false },
+  { table: 'audit_signing_keys', key: 'kid', column: 'private_key', json: false },
 ] as const;
 
 const BATCH = 500;

@@ -116,6 +116,7 @@ CREATE TABLE approvals (
   waiter_checked_at timestamp with time zone,
   created_via text DEFAULT 'v1'::text NOT NULL,
   decided_by_policy jsonb,
+  decided_by_grant jsonb,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
   CONSTRAINT approvals_external_id_key UNIQUE (org_id, external_id),
   CONSTRAINT approvals_idempotency_key UNIQUE (org_id, idempotency_key),
@@ -150,6 +151,32 @@ CREATE TRIGGER approval_counts_update AFTER UPDATE OF status ON approvals FOR EA
 CREATE TRIGGER approvals_close_steps AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION greenlight_close_steps();
 CREATE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON approvals FOR EACH ROW WHEN (((old.status = 'pending'::text) AND (new.status <> 'pending'::text))) EXECUTE FUNCTION timers_cancel();
 
+CREATE TABLE audit_chain (
+  org_id uuid NOT NULL,
+  seq bigint NOT NULL,
+  audit_id bigint NOT NULL,
+  prev_hash text NOT NULL,
+  hash text NOT NULL,
+  CONSTRAINT audit_chain_pkey PRIMARY KEY (org_id, seq),
+  CONSTRAINT audit_chain_audit_id_key UNIQUE (audit_id),
+  CONSTRAINT audit_chain_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT audit_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_prev_hash_check CHECK (prev_hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_seq_check CHECK (seq >= 1)
+);
+CREATE TRIGGER audit_chain_append_only BEFORE DELETE OR UPDATE ON audit_chain FOR EACH ROW EXECUTE FUNCTION audit_chain_append_only();
+CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_append_only();
+
+CREATE TABLE audit_chain_heads (
+  org_id uuid NOT NULL,
+  seq bigint DEFAULT 0 NOT NULL,
+  hash text DEFAULT repeat('0'::text, 64) NOT NULL,
+  CONSTRAINT audit_chain_heads_pkey PRIMARY KEY (org_id),
+  CONSTRAINT audit_chain_heads_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT audit_chain_heads_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_heads_seq_check CHECK (seq >= 0)
+);
+
 CREATE TABLE audit_log (
   id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
   org_id uuid NOT NULL,
@@ -172,6 +199,24 @@ CREATE INDEX audit_log_org_idx ON audit_log USING btree (org_id, id DESC);
 CREATE INDEX audit_log_type_idx ON audit_log USING btree (org_id, type, id DESC);
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_queue_for_chain AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_queue_for_chain();
+
+CREATE TABLE audit_signing_keys (
+  kid text NOT NULL,
+  public_jwk jsonb NOT NULL,
+  private_key text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  retired_at timestamp with time zone,
+  CONSTRAINT audit_signing_keys_pkey PRIMARY KEY (kid)
+);
+
+CREATE TABLE audit_unchained (
+  audit_id bigint NOT NULL,
+  org_id uuid NOT NULL,
+  CONSTRAINT audit_unchained_pkey PRIMARY KEY (audit_id),
+  CONSTRAINT audit_unchained_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+CREATE INDEX audit_unchained_org_idx ON audit_unchained USING btree (org_id, audit_id);
 
 CREATE TABLE callback_secrets (
   org_id uuid NOT NULL,
@@ -374,6 +419,35 @@ CREATE TABLE flows (
 );
 CREATE UNIQUE INDEX flows_org_name_key ON flows USING btree (org_id, lower(name)) WHERE (deleted_at IS NULL);
 
+CREATE TABLE grants (
+  id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  given_by uuid NOT NULL,
+  given_on uuid NOT NULL,
+  connection_id uuid NOT NULL,
+  agent_session text,
+  action_type text NOT NULL,
+  fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  max_uses integer,
+  uses integer DEFAULT 0 NOT NULL,
+  revoked_at timestamp with time zone,
+  revoked_by_type text,
+  revoked_by_id uuid,
+  action_prefix text GENERATED ALWAYS AS "substring"(action_type, '^[^][*?{}()!+@\\]*'::text) STORED,
+  CONSTRAINT grants_pkey PRIMARY KEY (id),
+  CONSTRAINT grants_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
+  CONSTRAINT grants_given_by_fkey FOREIGN KEY (given_by) REFERENCES users(id),
+  CONSTRAINT grants_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT grants_check CHECK (uses >= 0 AND (max_uses IS NULL OR uses <= max_uses)),
+  CONSTRAINT grants_max_uses_check CHECK (max_uses >= 1),
+  CONSTRAINT grants_revoked_by_type_check CHECK (revoked_by_type = ANY (ARRAY['user'::text, 'connection'::text]))
+);
+CREATE INDEX grants_live_idx ON grants USING btree (org_id, connection_id, expires_at) WHERE (revoked_at IS NULL);
+CREATE INDEX grants_live_prefix_idx ON grants USING btree (org_id, connection_id, action_prefix) WHERE (revoked_at IS NULL);
+CREATE INDEX grants_org_idx ON grants USING btree (org_id, created_at DESC);
+
 CREATE TABLE memberships (
   org_id uuid NOT NULL,
   user_id uuid NOT NULL,
@@ -418,8 +492,12 @@ CREATE TABLE oauth_clients (
   revoked_at timestamp with time zone,
   rate_limit_window text DEFAULT 'hour'::text NOT NULL,
   registration text DEFAULT 'admin'::text NOT NULL,
+  expires_at timestamp with time zone,
+  expiry_warned_at timestamp with time zone,
+  created_by_user_id uuid,
   CONSTRAINT oauth_clients_pkey PRIMARY KEY (id),
   CONSTRAINT oauth_clients_client_id_key UNIQUE (client_id),
+  CONSTRAINT oauth_clients_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
   CONSTRAINT oauth_clients_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT oauth_clients_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
   CONSTRAINT oauth_clients_rate_limit_check CHECK (rate_limit >= 1 AND rate_limit <= 10000),
@@ -429,6 +507,7 @@ CREATE TABLE oauth_clients (
   CONSTRAINT oauth_clients_registration_shape CHECK (registration = 'admin'::text AND org_id IS NOT NULL AND client_secret_hash IS NOT NULL OR registration = 'dynamic'::text AND org_id IS NULL AND client_secret_hash IS NULL)
 );
 CREATE INDEX oauth_clients_dynamic_created_idx ON oauth_clients USING btree (created_at) WHERE (registration = 'dynamic'::text);
+CREATE INDEX oauth_clients_expiry_warning_idx ON oauth_clients USING btree (expires_at) WHERE ((expires_at IS NOT NULL) AND (revoked_at IS NULL) AND (expiry_warned_at IS NULL));
 CREATE INDEX oauth_clients_org_idx ON oauth_clients USING btree (org_id, created_at DESC);
 
 CREATE TABLE oauth_codes (
@@ -884,7 +963,9 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   approval_counts_insert() → trigger
 --   approval_counts_truncate() → trigger
 --   approval_counts_update() → trigger
+--   audit_chain_append_only() → trigger
 --   audit_log_append_only() → trigger
+--   audit_log_queue_for_chain() → trigger
 --   events_append_only() → trigger
 --   events_fan_out() → trigger
 --   greenlight_active_steps(p_approval uuid) → SETOF approval_steps

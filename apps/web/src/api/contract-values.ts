@@ -103,6 +103,8 @@ export const ENDPOINTS = endpoints({
   getPolicies: ['get', '/api/v1/policies'],
   putPolicies: ['put', '/api/v1/policies'],
   replayPolicies: ['post', '/api/v1/policies/replay'],
+  listGrants: ['get', '/api/v1/grants'],
+  revokeGrant: ['post', '/api/v1/grants/{id}/revoke'],
   getPolicyShadow: ['get', '/api/v1/policies/shadow'],
   createFlow: ['post', '/api/v1/flows'],
   updateFlow: ['patch', '/api/v1/flows/{id}'],

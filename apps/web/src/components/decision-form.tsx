@@ -22,6 +22,13 @@ export function DecisionForm({
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState<Decision | null>(null);
   const [error, setError] = useState<unknown>(undefined);
+  const [grantOn, setGrantOn] = useState(false);
+  const [grantSeconds, setGrantSeconds] = useState(3600);
+  const [grantUses, setGrantUses] = useState('');
+  const [grantSession, setGrantSession] = useState(false);
+  // A grant goes to the connection that asked, for its action type: offered for such requests only (the server checks the rest).
+  const grantable = canApprove && approval.connection_id !== null && approval.action_type !== null;
+  const session = [approval.metadata.session_id, approval.metadata.run_id].find((v) => typeof v === 'string' && v !== '') as string | undefined;
 
   const decide = async (decision: Decision) => {
     setBusy(decision);
@@ -29,7 +36,20 @@ export function DecisionForm({
     try {
       const result = await api('decideApproval', {
         params: { id: approval.id },
-        body: { decision, source: 'dashboard', ...(comment.trim() ? { comment: comment.trim() } : {}) },
+        body: {
+          decision,
+          source: 'dashboard',
+          ...(comment.trim() ? { comment: comment.trim() } : {}),
+          ...(decision === 'approve' &&
+            grantable &&
+            grantOn && {
+              grant: {
+                expires_in_seconds: grantSeconds,
+                agent_session: grantSession,
+                ...(grantUses.trim() !== '' && { max_uses: Number(grantUses) }),
+              },
+            }),
+        },
       });
       setComment('');
       onDecided(result);
@@ -53,6 +73,43 @@ export function DecisionForm({
         onChange={(e) => setComment(e.target.value)}
         autoFocus={autoFocus}
       />
+      {grantable && (
+        <fieldset className="small" data-testid="grant-options">
+          <label className="inline">
+            <input type="checkbox" name="grant" checked={grantOn} onChange={(e) => setGrantOn(e.target.checked)} /> And approve the same without asking:{' '}
+            <span className="mono">{approval.action_type}</span> from {approval.requested_by.name ?? 'this connection'}
+          </label>
+          {grantOn && (
+            <div className="row">
+              <label htmlFor={`${id}-grant-for`}>for</label>
+              <select id={`${id}-grant-for`} value={grantSeconds} onChange={(e) => setGrantSeconds(Number(e.target.value))}>
+                <option value={3600}>the next hour</option>
+                <option value={8 * 3600}>the next 8 hours</option>
+                <option value={86_400}>the next day</option>
+                <option value={7 * 86_400}>the next week</option>
+              </select>
+              <label htmlFor={`${id}-grant-uses`}>at most</label>
+              <input
+                id={`${id}-grant-uses`}
+                type="number"
+                min={1}
+                max={10_000}
+                placeholder="any number of"
+                value={grantUses}
+                onChange={(e) => setGrantUses(e.target.value)}
+                style={{ width: '8rem' }}
+              />
+              <span>times</span>
+              {session && (
+                <label className="inline">
+                  <input type="checkbox" checked={grantSession} onChange={(e) => setGrantSession(e.target.checked)} /> only this agent session (
+                  <span className="mono">{session}</span>)
+                </label>
+              )}
+            </div>
+          )}
+        </fieldset>
+      )}
       <ErrorMessage error={error} />
       <div className="decision-bar">
         {canApprove && (

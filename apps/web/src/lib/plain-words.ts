@@ -30,6 +30,7 @@ const WORDS: Record<ErrorCode, (message: string) => string> = {
   NAME_TAKEN: (m) => `That name is taken: ${m}.`,
   IN_USE: (m) => `This is still in use: ${m}.`,
   VERSION_CONFLICT: () => 'Someone saved a change in the meantime. Reload to see it, then make your change again.',
+  CONFIRMATION_REQUIRED: (m) => m,
   PAYLOAD_TOO_LARGE: () => 'That is too long to save.',
   UNSUPPORTED_MEDIA_TYPE: (m) => m,
   RATE_LIMITED: () => 'Too many requests in a short time. Wait a moment and try again.',

@@ -12,6 +12,7 @@ export type Route =
   | { name: 'notifications' }
   | { name: 'routing' }
   | { name: 'policies' }
+  | { name: 'grants' }
   | { name: 'flows' }
   | { name: 'not-found' };
 
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string): Route {
   if (pathname === '/notifications') return { name: 'notifications' };
   if (pathname === '/routing') return { name: 'routing' };
   if (pathname === '/policies') return { name: 'policies' };
+  if (pathname === '/grants') return { name: 'grants' };
   if (pathname === '/flows') return { name: 'flows' };
   return { name: 'not-found' };
 }

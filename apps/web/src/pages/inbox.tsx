@@ -7,7 +7,7 @@ import { ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../compon
 import { DecideDialogButton } from '../components/decision-form.tsx';
 import { BatchDecideBar } from '../components/batch-decide.tsx';
 import { inboxOrder, mayDecide } from '../lib/decide.ts';
-import { fromNow, principalLabel } from '../lib/format.ts';
+import { autoDeciderLabel, fromNow, principalLabel } from '../lib/format.ts';
 import { handleLinkClick, navigate, useLocation } from '../lib/router.ts';
 import { useResource } from '../lib/use-resource.ts';
 
@@ -248,6 +248,11 @@ function InboxRow({
         <div className="meta">
           <PriorityBadge priority={a.priority} />
           {a.status !== 'pending' && <StatusBadge status={a.status} />}
+          {autoDeciderLabel(a) && (
+            <span className="muted" data-testid="auto-decider">
+              {a.status} {autoDeciderLabel(a)}
+            </span>
+          )}
           <ExpiryBadge expiresAt={a.expires_at} status={a.status} />
           {a.status === 'pending' && a.waiter?.state === 'gone' && (
             <span className="badge warn" data-testid="waiter-gone-badge" title={a.waiter.reason ?? undefined}>

@@ -24,6 +24,12 @@ function issuesOf(err: unknown): Issue[] {
   return issues.filter((i): i is Issue => typeof i.line === 'number' && typeof i.column === 'number' && typeof i.message === 'string');
 }
 
+/** The requests a refused save would approve though a person rejected them (`details.disagreements` of a 409 CONFIRMATION_REQUIRED). */
+function approvesRejectedOf(err: unknown): Replay['disagreements'] | null {
+  if (!(err instanceof ApiError) || err.code !== 'CONFIRMATION_REQUIRED') return null;
+  return (err.details?.disagreements ?? []) as Replay['disagreements'];
+}
+
 /**
  * Policies: the org's Cedar policy set. Everyone reads it; admins edit the text, replay it against the
  * latest decided requests, and save it. A refusal is shown at its line, beside the text.
@@ -124,8 +130,10 @@ function PolicyEditor({ set, onSaved }: { set: PolicySet; onSaved(s: PolicySet):
   const [replay, setReplay] = useState<Replay | undefined>(undefined);
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [confirmed, setConfirmed] = useState(false);
   const never = () => ({ priorities, action_types: actionTypes.split(',').map((s) => s.trim()).filter(Boolean) });
   const issues = issuesOf(error);
+  const approvesRejected = approvesRejectedOf(error);
 
   const run = async (what: 'save' | 'replay') => {
     setBusy(true);
@@ -134,9 +142,12 @@ function PolicyEditor({ set, onSaved }: { set: PolicySet; onSaved(s: PolicySet):
     try {
       if (what === 'replay') setReplay(await api('replayPolicies', { body: { source, never_without_person: never() } }));
       else {
-        const s = await api('putPolicies', { body: { source, never_without_person: never(), expected_version: version } });
+        const s = await api('putPolicies', {
+          body: { source, never_without_person: never(), expected_version: version, ...(confirmed && { confirm_approves_rejected: true }) },
+        });
         setVersion(s.version);
         setSaved(true);
+        setConfirmed(false);
         onSaved(s);
       }
     } catch (err) {
@@ -174,6 +185,25 @@ function PolicyEditor({ set, onSaved }: { set: PolicySet; onSaved(s: PolicySet):
         <input id={`${id}-types`} className="mono" value={actionTypes} onChange={(e) => setActionTypes(e.target.value)} />
       </fieldset>
       {issues.length > 0 ? <Lines source={source} issues={issues} /> : <ErrorMessage error={error} />}
+      {approvesRejected && (
+        <div className="card" data-testid="policy-approves-rejected">
+          <p>These policies would approve what a person rejected:</p>
+          <ul>
+            {approvesRejected.map((d) => (
+              <li key={d.approval_id}>
+                <a href={`/requests/${d.approval_id}`} onClick={handleLinkClick}>
+                  {d.title}
+                </a>{' '}
+                (<span className="mono">{d.policy_id}</span>)
+              </li>
+            ))}
+          </ul>
+          <label className="inline">
+            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} data-testid="confirm-approves-rejected" /> I have
+            reviewed these: save anyway
+          </label>
+        </div>
+      )}
       <div className="row">
         <button type="button" disabled={busy} onClick={() => void run('replay')}>
           Replay against recent decisions

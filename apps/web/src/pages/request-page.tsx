@@ -11,7 +11,7 @@ import { JsonView } from '../components/json-view.tsx';
 import { Markdown } from '../components/markdown.tsx';
 import { PickList, QuorumSelect } from '../components/pickers.tsx';
 import { mayApprove, mayCancel, mayDecide, mayReassign, mayRevoke } from '../lib/decide.ts';
-import { formatDate, fromNow, principalLabel } from '../lib/format.ts';
+import { autoDeciderLabel, formatDate, fromNow, principalLabel } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 
 /** The request with its run (steps, active step, per-reviewer results). */
@@ -267,8 +267,8 @@ function Quorum({ approval: a }: { approval: ApprovalDetail }) {
 function whyNot(a: Approval): string | null {
   if (a.status !== 'pending') {
     const when = a.decided_at ?? a.cancelled_at ?? a.updated_at;
-    const byPolicy = a.decided_by_policy ? ` by the policy “${a.decided_by_policy.id}”` : '';
-    return `This request was ${a.status}${byPolicy} ${fromNow(when)}${a.decision_comment ? `: “${a.decision_comment}”` : '.'}`;
+    const by = autoDeciderLabel(a);
+    return `This request was ${a.status}${by ? ` ${by}` : ''} ${fromNow(when)}${a.decision_comment ? `: “${a.decision_comment}”` : '.'}`;
   }
   const decide = mayDecide(a);
   return decide.allowed ? null : (decide.reason ?? null);

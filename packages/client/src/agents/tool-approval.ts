@@ -23,6 +23,13 @@ export interface ToolApprovalOptions {
    * framework).
    */
   request?: (call: ToolCall) => Partial<BodyOf<'createApproval'>>;
+  /**
+   * The agent's session or run (a conversation id, a run id), sent as `metadata.session_id`: a reviewer
+   * who approves with "and the same for this agent session" (a standing grant) then approves the
+   * session's later matching calls at once, without being asked again. The framework's own "allow for
+   * this session" is that grant, kept by the team's server, audited and revocable, not in the process.
+   */
+  session?: string;
   /** How long to wait for a decision, in seconds (default 600). Past it the call is denied. */
   timeout?: number;
   /** Aborts the ask or the wait: the abort error propagates and the request stays pending. */
@@ -69,7 +76,7 @@ export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: 
     priority: 'medium',
     action_type: `tool.${call.toolName}`,
     source: framework,
-    metadata: { tool: call.toolName, call_id: call.callId, input: call.input as never },
+    metadata: { tool: call.toolName, call_id: call.callId, input: call.input as never, ...(options.session ? { session_id: options.session } : {}) },
     ...options.request?.(call),
     idempotency_key: key,
   };

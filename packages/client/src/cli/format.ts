@@ -39,9 +39,11 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
   return `${headline}\n${body.join('\n')}\n`;
 }
 
-/** Who decided: a person (by id), one of the team's policies (by its id), or Greenlight at expiry. */
+/** Who decided: a person (by id), one of the team's policies (by its id), a person's standing grant (whose, how used), or Greenlight at expiry. */
 function decider(a: Approval): string {
   if (a.decided_by_type === 'policy' && a.decided_by_policy) return ` by policy ${a.decided_by_policy.id}`;
+  const g = a.decided_by_grant;
+  if (a.decided_by_type === 'grant' && g) return ` by ${g.given_by.name}'s grant (${g.max_uses === null ? `use ${g.use}` : `${g.use} of ${g.max_uses} used`}, until ${g.expires_at})`;
   return a.decided_by ? ` by ${a.decided_by}` : ' automatically';
 }
 

@@ -1,10 +1,12 @@
 /**
  * The `greenlight` command line for automations: request, run, wait, get, list, decide, cancel,
  * execution and the agent hook (hook claude-code), against a
- * Greenlight server over HTTP (GREENLIGHT_URL, GREENLIGHT_API_KEY). `bin.ts` runs it (the packed
+ * Greenlight server over HTTP (GREENLIGHT_URL, GREENLIGHT_API_KEY); and `audit verify`, which checks a
+ * ledger export offline. `bin.ts` runs it (the packed
  * package's `greenlight` bin; `pnpm greenlight` in the repository). The server's admin CLI is another
  * program, `greenlight-admin`.
  */
+import { auditCommand } from './commands/audit.ts';
 import { cancelCommand } from './commands/cancel.ts';
 import { decideCommand } from './commands/decide.ts';
 import { executionCommand } from './commands/execution.ts';
@@ -26,6 +28,7 @@ export const AUTOMATION_COMMANDS: CommandTable = {
   cancel: cancelCommand,
   execution: executionCommand,
   hook: hookCommand,
+  audit: auditCommand,
 };
 
 export { EXIT, EXIT_ON_SIGNAL, exitCodeOf } from './exit-codes.ts';

@@ -53,7 +53,7 @@ export interface paths {
         head?: never;
         /**
          * Approve or reject a pending request
-         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
+         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -744,6 +744,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-log/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the org audit log as a signed hash chain
+         * @description The org's audit entries (admin overrides and delegated votes among them) in chain order, each with its `seq`, `prev_hash` and `hash`, and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. `greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. 400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["exportAuditLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams": {
         parameters: {
             query?: never;
@@ -1000,7 +1022,7 @@ export interface paths {
         get: operations["getPolicies"];
         /**
          * Replace the policy set
-         * @description Admins only (dashboard session). The whole set at once (at most 1000 policies), in one transaction; a new version, recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` (from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version.
+         * @description Admins only (dashboard session). The whole set at once (at most 1000 policies), in one transaction; a new version, recorded in the audit log with the text. Refused with 400 VALIDATION_ERROR when the text does not parse, does not match the schema, a policy lacks a unique `@id`, or a permit names a class of `never_without_person` outright; each issue names its `line` and `column` (from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version. 409 CONFIRMATION_REQUIRED when the set, replayed against the latest decided requests, would approve one a person rejected (`details.disagreements` lists them, `details.approves_rejected` counts them), unless `confirm_approves_rejected` is true.
          *
          *     Who may call: session · admin · no scope.
          */
@@ -1072,6 +1094,50 @@ export interface paths {
         get: operations["getPolicySchema"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List standing grants
+         * @description The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. Each says whether the caller may revoke it (`viewer_can.revoke`).
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["listGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/grants/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a standing grant
+         * @description Its giver, an admin, or the owner of the connection it is for (the person of an OAuth grant, the creator of an API key); the connection itself too. It stops at once, on every server: the next request is asked of people. Recorded in the audit log (`grant.revoked`). A grant the caller may not see is 404; one already revoked is 409 INVALID_STATUS. Allowed during the emergency stop.
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:write`.
+         */
+        post: operations["revokeGrant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1602,7 +1668,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "VERSION_CONFLICT" | "CONFIRMATION_REQUIRED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
         ApprovalDetail: components["schemas"]["Approval"] & {
             run: components["schemas"]["Run"];
             /** @description Every vote cast on the request, oldest first */
@@ -1668,6 +1734,30 @@ export interface components {
             version: number;
             /** @description Its `@reason` */
             reason: string | null;
+        } | null;
+        /** @description The standing grant that approved a request, when one did (`decided_by` is then null), as it was at that decision: "by Ann's grant (12 of 20 used, until 15:00)" is `given_by.name`, `use`, `max_uses` and `expires_at`. */
+        DecidedByGrant: {
+            /**
+             * Format: uuid
+             * @description The grant (`GET /api/v1/grants`)
+             */
+            id: string;
+            /** @description The person who gave it, with the name Greenlight shows for them */
+            given_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /** @description This request was its use number `use` */
+            use: number;
+            /** @description How many uses it allows; null: any number until `expires_at` */
+            max_uses: number | null;
+            /**
+             * Format: date-time
+             * @description Until when it decides
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string;
         } | null;
         /** @description The latest execution receipt of an approved request; null until one is reported */
         Execution: {
@@ -1951,8 +2041,9 @@ export interface components {
              * @description Who made the final decision; null while none is made
              * @enum {string|null}
              */
-            decided_by_type?: "user" | "connection" | "policy" | "system" | null;
+            decided_by_type?: "user" | "connection" | "policy" | "grant" | "system" | null;
             decided_by_policy?: components["schemas"]["DecidedByPolicy"];
+            decided_by_grant?: components["schemas"]["DecidedByGrant"];
             decision_comment: string | null;
             /** @description Another name for `decision_comment` */
             decision_note?: string | null;
@@ -2198,9 +2289,34 @@ export interface components {
              * @example dashboard
              */
             source?: string;
+            grant?: components["schemas"]["GiveGrant"];
         };
         /** @enum {string} */
         Decision: "approve" | "reject";
+        /** @description "And the same for the next hour / N times / this agent session": a standing grant given with this approval, created in the same transaction. It approves later requests of the same connection (API key or OAuth grant) that match its action type and fields, each counted, until it expires, is used up or is revoked; never the giver's own requests, never a class of `never_without_person`, never a request the giver could not approve alone. Only with `decision: "approve"`, and only by a person. */
+        GiveGrant: {
+            /**
+             * @description A glob over `action_type` (`deploy.*`); default: this request's `action_type` exactly (a request without one needs it given)
+             * @example deploy.staging
+             */
+            action_type?: string;
+            /**
+             * @description Only requests of this request's agent session (`metadata.session_id` or `metadata.run_id`): "this agent session" / "this run"
+             * @default false
+             */
+            agent_session?: boolean;
+            /** @description Fields a later request must match, each an exact value or a glob (`*` any run of characters): `{"tags.env": "staging", "resource.id": "inv-*"}`. A metadata value that is not a string is matched as its JSON text. */
+            fields?: {
+                [key: string]: string;
+            };
+            /**
+             * @description How long it decides, from now (default an hour, at most 30 days)
+             * @default 3600
+             */
+            expires_in_seconds?: number;
+            /** @description How many requests it may approve at most ("the next N times"); absent: any number until it expires */
+            max_uses?: number;
+        };
         BatchDecideResult: {
             /** @description One result per distinct id, in the order of `ids` */
             data: components["schemas"]["BatchDecideItem"][];
@@ -2474,6 +2590,12 @@ export interface components {
              */
             revoked_at: string | null;
             /**
+             * Format: date-time
+             * @description When the client stops working (null: never)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at?: string | null;
+            /**
              * @description `admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; revoking it ends its grants here and refuses it in this organization from then on.
              * @enum {string}
              */
@@ -2496,6 +2618,12 @@ export interface components {
             /** @description Requests per `rate_limit_window` of each grant (default 100) */
             rate_limit?: number;
             rate_limit_window?: components["schemas"]["RateLimitWindow"] & unknown;
+            /**
+             * Format: date-time
+             * @description When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. At least 300 seconds and at most 730 days from now, as for API keys. Default: never
+             * @example 2026-03-25T10:00:00.000Z
+             */
+            expires_at?: string;
         };
         OAuthClientList: {
             data: components["schemas"]["OAuthClient"][];
@@ -2883,7 +3011,43 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditLedger: {
+            /** @enum {string} */
+            format: "greenlight-audit-ledger/1";
+            /** Format: uuid */
+            org_id: string;
+            from_seq: number;
+            /** @description The last entry exported (`from_seq - 1` when there is none) */
+            to_seq: number;
+            /** @description What the first entry chains to */
+            first_prev_hash: string;
+            /** @description The `hash` of the last entry (`first_prev_hash` when there is none) */
+            last_hash: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            signed_at: string;
+            entries: components["schemas"]["AuditLedgerEntry"][];
+            /** @description Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS` */
+            signature: {
+                /** @enum {string} */
+                alg: "EdDSA";
+                /** @description The key, among those at `/.well-known/greenlight-audit-keys.json` */
+                kid: string;
+                /** @description Ed25519 (base64url) over the RFC 8785 canonical JSON of `format`, `kid`, `org_id`, `from_seq`, `to_seq`, `first_prev_hash`, `last_hash` and `signed_at` */
+                value: string;
+            };
+        };
+        AuditLedgerEntry: components["schemas"]["AuditEntry"] & {
+            /** @description The place of the entry in the org's chain: 1, 2, 3, … with no gaps */
+            seq: number;
+            /** @description The `hash` of the entry before (64 zeros before the first) */
+            prev_hash: string;
+            /** @description SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at` */
+            hash: string;
+        };
         /** @description Teams by name */
         TeamList: {
             data: components["schemas"]["Team"][];
@@ -3243,6 +3407,11 @@ export interface components {
             never_without_person: components["schemas"]["NeverWithoutPerson"];
             /** @description The version this change was made from; another change saved since answers 409 VERSION_CONFLICT */
             expected_version?: number;
+            /**
+             * @description Save even though the set, replayed against the latest decided requests (as `POST /policies/replay` does, with its default limit), would approve a request a person rejected. Without it such a save is refused with 409 CONFIRMATION_REQUIRED, whose `details.disagreements` lists those requests.
+             * @default false
+             */
+            confirm_approves_rejected?: boolean;
         };
         ReplayPoliciesResult: {
             /** @description Decided requests replayed: the latest of the organization, newest first */
@@ -3334,6 +3503,63 @@ export interface components {
                     description: string;
                 }[];
             }[];
+        };
+        GrantList: {
+            data: components["schemas"]["Grant"][];
+        };
+        Grant: {
+            /** Format: uuid */
+            id: string;
+            /** @description The person who gave it */
+            given_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: uuid
+             * @description The request whose approval it was given with
+             */
+            given_on: string;
+            /** @description Whose requests it approves: the connection (API key or OAuth grant) that asked for that request */
+            connection: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /** @description Only requests of this agent session (`metadata.session_id` or `run_id`); null: any */
+            agent_session: string | null;
+            /** @description A glob the request's `action_type` must match */
+            action_type: string;
+            /** @description Fields the request must match, each an exact value or a glob */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string;
+            max_uses: number | null;
+            /** @description Requests it has approved */
+            uses: number;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            revoked_at: string | null;
+            revoked_by: components["schemas"]["Principal"] & (Record<string, never> | null);
+            /** @description Whether it still decides: not revoked, not expired, not used up */
+            active: boolean;
+            /** @description Whether the caller may revoke it (its giver, an admin, or the owner of its connection), with the reason when not */
+            viewer_can: {
+                revoke: components["schemas"]["ViewerPermission"];
+            };
         };
         MyNotificationPreferences: {
             preferences: components["schemas"]["NotificationPreferences"];
@@ -7412,6 +7638,82 @@ export interface operations {
             };
         };
     };
+    exportAuditLedger: {
+        parameters: {
+            query?: {
+                /** @description The first entry (default 1) */
+                from_seq?: number;
+                /** @description The last entry (default: the newest, at most 50000 entries after `from_seq`) */
+                to_seq?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries of the range and the signature */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditLedger"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listTeams: {
         parameters: {
             query?: never;
@@ -9058,6 +9360,162 @@ export interface operations {
             };
             /** @description Insufficient permissions */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listGrants: {
+        parameters: {
+            query?: {
+                /** @description `active` (default): not revoked, not expired, not used up; `all`: every grant the caller may see, newest first */
+                status?: "active" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grants */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeGrant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The grant, revoked */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Grant"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

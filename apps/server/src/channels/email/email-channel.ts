@@ -38,6 +38,7 @@ export const EMAIL = {
     sign_in_link: { payload: Nothing, sealed: AccountLink },
     invitation: { payload: Nothing, sealed: AccountLink },
     key_expiring: { payload: z.object({ connection_id: z.uuid() }) },
+    oauth_client_expiring: { payload: z.object({ client_id: z.uuid() }) },
   },
 } as const satisfies ChannelSpec;
 
@@ -131,6 +132,18 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage, userId
       if (!k || k.revoked_at || !k.expires_at) return { skip: 'the key was revoked or no longer expires' };
       if (k.expires_at.getTime() <= Date.now()) return { skip: 'the key expired before the warning could be sent' };
       return { message: keyExpiringEmail({ orgName: k.org_name, keyName: k.name, keyPrefix: k.key_prefix, expiresAt: k.expires_at, open: `${publicUrl}/connections` }) };
+    }
+    case 'oauth_client_expiring': {
+      const { rows } = await db.query<{ name: string; client_id: string; expires_at: Date | null; revoked_at: Date | null; org_name: string }>(
+        `SELECT c.name, c.client_id, c.expires_at, c.revoked_at, o.name AS org_name FROM oauth_clients c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1`,
+        [msg.payload.client_id],
+      );
+      const c = rows[0];
+      if (!c || c.revoked_at || !c.expires_at) return { skip: 'the client was revoked or no longer expires' };
+      if (c.expires_at.getTime() <= Date.now()) return { skip: 'the client expired before the warning could be sent' };
+      return {
+        message: keyExpiringEmail({ what: 'OAuth client', orgName: c.org_name, keyName: c.name, keyPrefix: c.client_id, expiresAt: c.expires_at, open: `${publicUrl}/connections` }),
+      };
     }
     case 'sign_in_link':
     case 'invitation': {

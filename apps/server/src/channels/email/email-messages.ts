@@ -253,13 +253,23 @@ export interface KeyExpiringEmailInput {
   expiresAt: Date;
   /** The Connections page, where the key is rotated. */
   open: string;
+  /** An API key (the default) or an OAuth client: what lapses, and so what to do about it. */
+  what?: 'API key' | 'OAuth client';
 }
 
-/** To the admin who issued an API key, before it stops working: what to rotate, and by when. */
+const EXPIRY_ADVICE = {
+  'API key': 'Rotate it on the Connections page to get a new key while the old one still works, then put the new key in place.',
+  'OAuth client':
+    'Register a new OAuth client on the Connections page and put its client ID and secret in place before then: ' +
+    'the app gets no new tokens through this one once it lapses, and the tokens it has stop working.',
+} as const;
+
+/** To the admin who issued an API key or registered an OAuth client, before it stops working: what to replace, and by when. */
 export function keyExpiringEmail(input: KeyExpiringEmailInput): RenderedEmail {
-  const subject = oneLine(`The API key ${input.keyName} of ${input.orgName} expires ${when(input.expiresAt)}`);
-  const lead = `The API key "${input.keyName}"${input.keyPrefix ? ` (${input.keyPrefix}…)` : ''} of ${input.orgName} on Greenlight stops working ${when(input.expiresAt)}.`;
-  const advice = 'Rotate it on the Connections page to get a new key while the old one still works, then put the new key in place.';
+  const what = input.what ?? 'API key';
+  const subject = oneLine(`The ${what} ${input.keyName} of ${input.orgName} expires ${when(input.expiresAt)}`);
+  const lead = `The ${what} "${input.keyName}"${input.keyPrefix ? ` (${input.keyPrefix}${what === 'API key' ? '…' : ''})` : ''} of ${input.orgName} on Greenlight stops working ${when(input.expiresAt)}.`;
+  const advice = EXPIRY_ADVICE[what];
   const text = [lead, '', advice, '', `Open Connections: ${input.open}`].join('\n');
   const html = layout(
     subject,

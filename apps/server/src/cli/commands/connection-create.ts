@@ -3,7 +3,8 @@ import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
 import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { createConnection } from '../../modules/connections/connections.ts';
-import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
+import { API_KEY_LIMITS } from '@greenlight/contract';
+import { ExpiresAt, ExpiresIn, expiryOf, Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
 import { CLI_ACTOR } from '../../core/audit.ts';
 
@@ -12,6 +13,8 @@ export const ConnectionCreateArgs = z.object({
   name: required().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
   scopes: Scopes,
   'rate-limit': RateLimit,
+  'expires-at': ExpiresAt,
+  'expires-in': ExpiresIn,
   json: Json,
 });
 export type ConnectionCreateArgs = z.output<typeof ConnectionCreateArgs>;
@@ -20,12 +23,15 @@ export type ConnectionCreateArgs = z.output<typeof ConnectionCreateArgs>;
 export async function connectionCreateCommand(db: Database, _config: Config, args: ConnectionCreateArgs): Promise<CliResult> {
   const org = await findOrgBySlug(db, args.org);
   if (!org) return failed(`org not found: ${args.org}`);
+  const expiry = expiryOf(args, API_KEY_LIMITS);
+  if ('error' in expiry) return failed(expiry.error);
   const { connection, apiKey } = await createConnection(db, {
     orgId: org.id,
     name: args.name,
     scopes: args.scopes,
     rateLimit: args['rate-limit'].limit,
     rateLimitWindow: args['rate-limit'].window,
+    expiresAt: expiry.expiresAt,
   }, CLI_ACTOR);
   if (args.json) {
     return ok(
@@ -38,6 +44,7 @@ export async function connectionCreateCommand(db: Database, _config: Config, arg
         rate_limit_window: connection.rate_limit_window,
         org: org.slug,
         created_at: connection.created_at.toISOString(),
+        expires_at: expiry.expiresAt?.toISOString() ?? null,
       }),
     );
   }
@@ -47,6 +54,7 @@ export async function connectionCreateCommand(db: Database, _config: Config, arg
       `  id:         ${connection.id}`,
       `  scopes:     ${connection.scopes.join(', ')}`,
       `  rate limit: ${connection.rate_limit} requests/${connection.rate_limit_window}`,
+      `  expires:    ${expiry.expiresAt ? expiry.expiresAt.toISOString() : 'never'}`,
       '',
       'API key (shown once; only its SHA-256 is stored, so copy it now):',
       `  ${apiKey}`,

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import type { Database } from '../../storage/database.ts';
 import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { createOAuthClient, RedirectUri } from '../../modules/oauth/clients.ts';
-import { Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
+import { API_KEY_LIMITS } from '@greenlight/contract';
+import { ExpiresAt, ExpiresIn, expiryOf, Json, OrgSlug, RateLimit, required, Scopes } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
 import { CLI_ACTOR } from '../../core/audit.ts';
 
-/** `greenlight-admin oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--json]` */
+/** `greenlight-admin oauth-client create --org … --name … --redirect-uri … [--redirect-uri …] [--scopes …] [--rate-limit …] [--expires-at … | --expires-in …] [--json]` */
 export const OAuthClientCreateArgs = z.object({
   org: OrgSlug,
   name: required().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
@@ -16,6 +17,8 @@ export const OAuthClientCreateArgs = z.object({
     .pipe(z.array(RedirectUri).min(1).max(20)),
   scopes: Scopes,
   'rate-limit': RateLimit,
+  'expires-at': ExpiresAt,
+  'expires-in': ExpiresIn,
   json: Json,
 });
 export type OAuthClientCreateArgs = z.output<typeof OAuthClientCreateArgs>;
@@ -24,12 +27,15 @@ export type OAuthClientCreateArgs = z.output<typeof OAuthClientCreateArgs>;
 export async function oauthClientCreateCommand(db: Database, args: OAuthClientCreateArgs): Promise<CliResult> {
   const org = await findOrgBySlug(db, args.org);
   if (!org) return failed(`org not found: ${args.org}`);
+  const expiry = expiryOf(args, API_KEY_LIMITS);
+  if ('error' in expiry) return failed(expiry.error);
   const { client, clientSecret } = await createOAuthClient(db, org.id, {
     name: args.name,
     redirect_uris: args['redirect-uri'],
     scopes: args.scopes,
     rate_limit: args['rate-limit'].limit,
     rate_limit_window: args['rate-limit'].window,
+    expires_at: expiry.expiresAt,
   }, CLI_ACTOR);
   if (args.json) {
     return ok(
@@ -44,6 +50,7 @@ export async function oauthClientCreateCommand(db: Database, args: OAuthClientCr
         rate_limit_window: client.rate_limit_window,
         org: org.slug,
         created_at: client.created_at.toISOString(),
+        expires_at: client.expires_at?.toISOString() ?? null,
       }),
     );
   }
@@ -53,6 +60,7 @@ export async function oauthClientCreateCommand(db: Database, args: OAuthClientCr
       `  client_id:     ${client.client_id}`,
       `  redirect URIs: ${client.redirect_uris.join(', ')}`,
       `  scopes:        ${client.scopes.join(', ')}`,
+      `  expires:       ${client.expires_at ? client.expires_at.toISOString() : 'never'}`,
       '',
       'Client secret (shown once; only its SHA-256 is stored, so copy it now):',
       `  ${clientSecret}`,

@@ -26,12 +26,12 @@ const table = (rows: string[][]) => {
 export async function oauthClientListCommand(db: Database, args: OAuthClientListArgs): Promise<CliResult> {
   if (args.unauthorized) {
     const clients = await listUnauthorizedClients(db);
-    if (args.json) return ok(JSON.stringify({ data: clients.map((c) => ({ ...toClientJson(c), expires_at: c.expires_at.toISOString() })) }));
+    if (args.json) return ok(JSON.stringify({ data: clients.map((c) => ({ ...toClientJson(c), expires_at: c.purge_at.toISOString() })) }));
     const hours = OAUTH_SETTINGS.unauthorizedClientTtl / 3600;
     if (clients.length === 0) return ok(`No self-registered client is waiting to be authorized (those nobody authorizes within ${hours} hours are deleted).`);
     return ok(
       `Self-registered clients nobody has authorized yet (each is deleted ${hours} hours after it registered, unless a member authorizes it):\n` +
-        table([['CLIENT ID', 'NAME', 'REDIRECT URIS', 'REGISTERED', 'EXPIRES'], ...clients.map((c) => [c.client_id, c.name, c.redirect_uris.join(' '), c.created_at.toISOString(), c.expires_at.toISOString()])]),
+        table([['CLIENT ID', 'NAME', 'REDIRECT URIS', 'REGISTERED', 'EXPIRES'], ...clients.map((c) => [c.client_id, c.name, c.redirect_uris.join(' '), c.created_at.toISOString(), c.purge_at.toISOString()])]),
     );
   }
   const org = await findOrgBySlug(db, args.org!);

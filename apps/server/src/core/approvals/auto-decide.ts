@@ -1,57 +1,70 @@
-import type { DecidedByPolicy, EventType, Principal } from '@greenlight/contract';
+import type { DecidedByGrant, DecidedByPolicy, EventType, Principal } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, type ApprovalRow } from '../approval-record.ts';
 import { appendEvent, type Caller } from '../events.ts';
 import { createOne, type CreateItem } from './create-batch.ts';
 
-/** A decision a decider other than a person made about a new request (core/deciders). */
-export interface AutoDecision {
-  decision: 'approve' | 'reject';
-  policy: DecidedByPolicy;
-}
-
-/** The actor of a policy's decision on events: Greenlight itself, naming the policy. */
-export const policyActor = (p: DecidedByPolicy): Principal => ({ type: 'system', id: null, name: `policy ${p.id}` });
-
-/** The decision's comment: the policy's `@reason`, or what decided in words. */
-const commentOf = (d: AutoDecision) => d.policy.reason ?? `${d.decision === 'approve' ? 'approved' : 'rejected'} by policy ${d.policy.id}`;
+/**
+ * A decision a decider other than a person made about a new request (core/deciders): a policy's
+ * (approve or reject), or a standing grant's (approve only: a grant is a person's consent given ahead).
+ */
+export type AutoDecision = { decision: 'approve' | 'reject'; policy: DecidedByPolicy } | { decision: 'approve'; grant: DecidedByGrant };
 
 /**
- * A policy's decision on a pending request, in the caller's transaction: behind the same guard as a
+ * A decider that decides inside the create's transaction, once the request is written (a grant: its use
+ * is counted in that transaction, so a request that is not created, or rolled back, uses nothing).
+ * Answers null to leave the request to people.
+ */
+export type InTransactionDecider = (tx: Queryable, created: ApprovalRow) => Promise<AutoDecision | null>;
+
+/** The actor of an auto-decision on events: Greenlight itself, naming the policy, or the grant and its giver. */
+export const policyActor = (p: DecidedByPolicy): Principal => ({ type: 'system', id: null, name: `policy ${p.id}` });
+export const grantActor = (g: DecidedByGrant): Principal => ({ type: 'system', id: null, name: `grant of ${g.given_by.name}` });
+
+const usesText = (g: DecidedByGrant) => (g.max_uses === null ? `use ${g.use}` : `${g.use} of ${g.max_uses} used`);
+
+/** The decision's comment: the policy's `@reason`, or what decided in words. */
+function commentOf(d: AutoDecision): string {
+  if ('grant' in d) return `approved by ${d.grant.given_by.name}'s grant (${usesText(d.grant)}, until ${d.grant.expires_at})`;
+  return d.policy.reason ?? `${d.decision === 'approve' ? 'approved' : 'rejected'} by policy ${d.policy.id}`;
+}
+
+/**
+ * An auto-decision on a pending request, in the caller's transaction: behind the same guard as a
  * person's vote (lockPending's rules: the org's emergency stop is off, the request is pending and not past
  * its deadline), then the final transition a person's last vote makes, with `decided_by` null,
- * `decided_by_type: 'policy'` and the policy in `decided_by_policy`, and the final event in the shape of a
- * person's (decision, comment, source, current_approvals, approved_content_sha256) plus `reason: 'policy'`
- * and `policy`. The event fans out as any decision's does (callback, subscriptions, chat message
- * updates: events_fan_out.sql); steps left open are closed by greenlight_close_steps. No vote is
- * recorded: nobody voted.
+ * `decided_by_type` 'policy' or 'grant' and the decider in `decided_by_policy` / `decided_by_grant`, and the
+ * final event in the shape of a person's (decision, comment, source, current_approvals,
+ * approved_content_sha256) plus `reason` ('policy' or 'grant') and `policy` / `grant`. The event fans out as
+ * any decision's does (callback, subscriptions, chat message updates: events_fan_out.sql); steps left open
+ * are closed by greenlight_close_steps. No vote is recorded: nobody voted now.
  */
-export async function decideByPolicy(tx: Queryable, lock: (tx: Queryable, orgId: string, id: string) => Promise<ApprovalRow>, orgId: string, approvalId: string, d: AutoDecision): Promise<{ approval: ApprovalRow; eventId: string; type: EventType }> {
+export async function decideAutomatically(tx: Queryable, lock: (tx: Queryable, orgId: string, id: string) => Promise<ApprovalRow>, orgId: string, approvalId: string, d: AutoDecision): Promise<{ approval: ApprovalRow; eventId: string; type: EventType }> {
   const a = await lock(tx, orgId, approvalId);
   const to = d.decision === 'approve' ? 'approved' : 'rejected';
   const comment = commentOf(d);
+  const byGrant = 'grant' in d;
   const { rows } = await tx.query<ApprovalRow>(
-    `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = NULL, decided_by_type = 'policy', decided_by_policy = $4::jsonb,
-            decision_comment = $5, updated_at = now()
+    `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = NULL, decided_by_type = $4, decided_by_policy = $5::jsonb,
+            decided_by_grant = $6::jsonb, decision_comment = $7, updated_at = now()
       WHERE a.id = $1 AND a.org_id = $2 AND a.status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
-    [approvalId, orgId, to, JSON.stringify(d.policy), comment],
+    [approvalId, orgId, to, byGrant ? 'grant' : 'policy', byGrant ? null : JSON.stringify(d.policy), byGrant ? JSON.stringify(d.grant) : null, comment],
   );
   const type: EventType = `approval.${to}`;
   const eventId = await appendEvent(tx, {
     orgId,
     approvalId,
     type,
-    actor: policyActor(d.policy),
+    actor: byGrant ? grantActor(d.grant) : policyActor(d.policy),
     from: 'pending',
     to,
     data: {
       decision: d.decision,
       comment,
-      source: 'policy',
+      source: byGrant ? 'grant' : 'policy',
       current_approvals: a.current_approvals,
-      reason: 'policy',
-      policy: d.policy,
+      ...(byGrant ? { reason: 'grant', grant: d.grant } : { reason: 'policy', policy: d.policy }),
       approved_content_sha256: contentSha256(a),
     },
   });
@@ -59,24 +72,38 @@ export async function decideByPolicy(tx: Queryable, lock: (tx: Queryable, orgId:
 }
 
 export type CreateDecidedResult =
-  | { kind: 'created'; approval: ApprovalRow }
+  | { kind: 'created'; approval: ApprovalRow; decided: AutoDecision | null }
   | { kind: 'stopped' }
   | { kind: 'key-taken' };
 
 /**
- * Create and a policy's decision in one transaction: the request is never seen pending, and a crash
- * leaves neither. This path writes alone (not in a create batch): the decision must commit with its
- * request. Announced after the commit like any create and decision.
+ * Create and an auto-decision in one transaction: a decided request is never seen pending, and a crash
+ * leaves neither. `decider` is the decision made before (a policy's), or one made in the transaction once
+ * the request is written (a grant's), which may leave it to people. This path writes alone (not in a
+ * create batch): the decision must commit with its request. Announced after the commit like any create
+ * and decision.
  */
-export async function createDecided(db: Database, lock: (tx: Queryable, orgId: string, id: string) => Promise<ApprovalRow>, caller: Caller, item: CreateItem, d: AutoDecision): Promise<CreateDecidedResult> {
+export async function createDecided(
+  db: Database,
+  lock: (tx: Queryable, orgId: string, id: string) => Promise<ApprovalRow>,
+  caller: Caller,
+  item: CreateItem,
+  decider: AutoDecision | InTransactionDecider,
+): Promise<CreateDecidedResult> {
   return db.transaction(async (tx) => {
     const r = await createOne(tx, item);
     if (!r.org_open) return { kind: 'stopped' };
     if (r.approval === null) return { kind: 'key-taken' };
     const created = approvalFromJson(r.approval);
     tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: caller.org.id, eventId: r.event_id!, approvalId: created.id, type: 'approval.created' }));
-    const decided = await decideByPolicy(tx, lock, caller.org.id, created.id, d);
+    const d = typeof decider === 'function' ? await decider(tx, created) : decider;
+    if (d === null) {
+      // Left to people: announced as any create (the worker woken only when it queued a delivery).
+      if (r.fanned_out) tx.notify(DELIVERIES_CHANNEL, `event:${r.event_id!}`);
+      return { kind: 'created', approval: created, decided: null };
+    }
+    const decided = await decideAutomatically(tx, lock, caller.org.id, created.id, d);
     tx.notify(DELIVERIES_CHANNEL, `event:${decided.eventId}`);
-    return { kind: 'created', approval: decided.approval };
+    return { kind: 'created', approval: decided.approval, decided: d };
   });
 }

@@ -18,6 +18,7 @@
  *   revoke                   {@link revoke}                                   state-machine.ts   -
  *   expire, auto-decide      {@link expireDue}                                state-machine.ts   -
  *   decided by a policy      {@link create} with a decision                   auto-decide.ts     greenlight_create_approval, then -
+ *   decided by a grant       {@link create} with an in-transaction decider    auto-decide.ts     greenlight_create_approval, then -
  *   configure steps          {@link configureApprovalSteps}                   steps.ts           greenlight_lock_pending
  *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_require_manager, greenlight_lock_pending
  *   escalate a step          {@link escalateStep}                             escalate.ts        -
@@ -57,7 +58,7 @@ export {
   type VoteInput,
 } from './state-machine.ts';
 export type { CreateItem, RunStepDefinition } from './create-batch.ts';
-export type { AutoDecision } from './auto-decide.ts';
+export type { AutoDecision, InTransactionDecider } from './auto-decide.ts';
 export { configureApprovalSteps, reassignApprovalStep, removePersonFromPendingSteps } from './steps.ts';
 export { escalateStep } from './escalate.ts';
 export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';

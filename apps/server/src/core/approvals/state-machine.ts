@@ -14,6 +14,7 @@
  *   expire      pending → expired    expireDue, when `expires_at` passes and on_expiry = expire
  *   auto-decide pending → approved / rejected, by the system, when on_expiry = approve / reject
  *   policy      → approved / rejected at create, by a policy of the org (auto-decide.ts), in the create's transaction
+ *   grant       → approved at create, by a person's standing grant (auto-decide.ts), its use counted in the create's transaction
  *   receipt     approved → approved  reportExecution: the automation's execution receipt
  *   revoke      approved → rejected  revoke: an approver who approved (any approving vote, not only the
  *                                    one that completed it; greenlight_approved_by) or an admin rescinds
@@ -85,7 +86,7 @@ import { createBatcherOf, type CreateItem, type CreateResult } from './create-ba
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql } from './rules.ts';
-import { createDecided, type AutoDecision } from './auto-decide.ts';
+import { createDecided, type AutoDecision, type InTransactionDecider } from './auto-decide.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -152,7 +153,8 @@ function announce(db: Queryable, orgId: string, approvalId: string, events: { id
 export type NewRequest = Omit<CreateItem, 'org_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name'>;
 
 export type CreateOutcome =
-  | { kind: 'created'; approval: ApprovalRow }
+  /** `decided`: the auto-decision made in the create's transaction, if any (core/deciders). */
+  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null }
   | { kind: 'stopped' }
   /** The idempotency key is taken in this org: the request that holds it is the answer. */
   | { kind: 'key-taken' };
@@ -160,12 +162,12 @@ export type CreateOutcome =
 /**
  * Writes a new pending request and its `approval.created` event, together with the other creates
  * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. With a
- * `decision` (a policy's, made before the create), the request is written alone and decided in the same
- * transaction (auto-decide.ts). Errors
+ * `decision` (a policy's, made before the create, or a grant's, made in the create's transaction once
+ * the request is written), the request is written alone and decided in the same transaction (auto-decide.ts). Errors
  * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
  * 22021) are thrown as the database raised them, for the caller to explain.
  */
-export async function create(db: Database, caller: Caller, fields: NewRequest, decision?: AutoDecision): Promise<CreateOutcome> {
+export async function create(db: Database, caller: Caller, fields: NewRequest, decision?: AutoDecision | InTransactionDecider): Promise<CreateOutcome> {
   const item = {
     ...fields,
     org_id: caller.org.id,

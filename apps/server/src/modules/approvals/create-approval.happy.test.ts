@@ -162,6 +162,7 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       decided_by_id: null,
       decided_by_type: null,
       decided_by_policy: null,
+      decided_by_grant: null,
       decision_comment: null,
       decision_note: null,
       cancelled_at: null,

@@ -11,6 +11,7 @@ import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
 import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
+import { grantDecider, hasLiveGrant } from '../../core/deciders/grant.ts';
 import { approvalWithRun, runOf } from '../../core/run.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
@@ -106,7 +107,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   // With steps the counters count steps.
   const requiredApprovals = run ? run.definition.steps.length : steps ? steps.length : body.required_approvals;
   const resource = body.resource ?? entityResource(body);
-  const { decision, shadow } = await decideByPolicies(deps, auth, {
+  const { decision, shadow, needsPerson } = await decideByPolicies(deps, auth, {
     title: body.title,
     action_type: actionType,
     source: body.source ?? null,
@@ -118,6 +119,13 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     has_callback: body.callback_url !== undefined,
     required_approvals: requiredApprovals,
   });
+
+  // Else a standing grant to the connection asking may approve it (core/deciders/grant.ts), decided in the
+  // create's transaction where its use is counted; a connection with no live grant takes the usual path.
+  const byGrant =
+    !decision && auth.connection && (await hasLiveGrant(deps.db, auth.org.id, auth.connection.id))
+      ? grantDecider(auth.org.id, auth.connection.id, { title: body.title, action_type: actionType, source: body.source ?? null, priority: body.priority, tags, metadata, resource }, needsPerson)
+      : null;
 
   let created: CreateOutcome;
   try {
@@ -152,7 +160,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       created_via: via,
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    }, decision ?? undefined);
+    }, decision ?? byGrant ?? undefined);
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -171,10 +179,11 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   if (created.kind === 'stopped') throw emergencyStop();
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
-    if (decision) deps.metrics?.approvalDecided(decision.decision === 'approve' ? 'approved' : 'rejected', 'policy');
+    const decided = created.decided ?? null;
+    if (decided) deps.metrics?.approvalDecided(decided.decision === 'approve' ? 'approved' : 'rejected', 'grant' in decided ? 'grant' : 'policy');
     await recordShadow(deps, auth.org.id, created.approval.id, shadow);
     // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
-    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decision) };
+    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decided) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement

@@ -8,24 +8,36 @@ import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { oneWithViewerCan } from '../../core/approvals/index.ts';
+import { giveGrant, planGrant } from '../grants/give-grant.ts';
 
 /**
  * `PATCH /approvals/:id`: the decision transition (core/approvals/state-machine.ts), then its callback.
  *
  * After the decision has committed (its callback is then safely in the outbox), the first attempt of
  * the callback is made inline, for at most GREENLIGHT_CALLBACK_INLINE_MS (~2 s): `callback_delivered`
- * is true when the receiver answered 2xx within that time. Slower receivers are not waited for; the
+ * is true when the receiver answered 2xx within that time. With `grant`, the vote and the grant commit
+ * together or not at all. Slower receivers are not waited for; the
  * attempt carries on and the worker retries as needed. A vote that leaves the request pending has no
  * callback yet, and answers false.
  */
 export const decideApproval: Handler<Routes['decideApproval']> = async ({ params, body, auth, deps }) => {
   const worker = deps.delivery;
   const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
+  const { decision_note, grant, ...ballot } = body;
+  // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
+  const plan = grant === undefined ? null : await planGrant(deps, auth, params.id, grant);
   const decideAndDeliver = async () => {
     // With a worker here, the decision's statement also claims its callback for this process.
     const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: secretKeys().seal(generateSecret()) };
-    const { decision_note, ...ballot } = body;
-    const { approval, callback, events } = await decide(deps.db, auth, params.id, { ...ballot, comment: body.comment ?? decision_note }, { claimCallback, notify: deps.config.mail !== null });
+    const vote = { ...ballot, comment: body.comment ?? decision_note };
+    const options = { claimCallback, notify: deps.config.mail !== null };
+    const { approval, callback, events } = plan
+      ? await deps.db.transaction(async (tx) => {
+          const d = await decide(tx, auth, params.id, vote, options);
+          await giveGrant(tx, auth, plan, d.approval.status);
+          return d;
+        })
+      : await decide(deps.db, auth, params.id, vote, options);
     countDecisions(deps.metrics, events);
     const final = approval.status === 'approved' || approval.status === 'rejected';
     let delivered = false;

@@ -14,7 +14,7 @@ export const STYLESHEET_PATH = '/greenlight.css';
  * The dashboard's pages: apps/web/src/lib/router.ts parses the same paths. Anything else keeps
  * answering 404 JSON, as unknown routes always have.
  */
-const DASHBOARD_PAGES = /^\/(?:|inbox|connections|webhooks|settings|audit-log|teams|notifications|routing|policies|flows|requests\/[0-9a-fA-F-]{36}\/?)$/;
+const DASHBOARD_PAGES = /^\/(?:|inbox|connections|webhooks|settings|audit-log|teams|notifications|routing|policies|grants|flows|requests\/[0-9a-fA-F-]{36}\/?)$/;
 
 /**
  * The dashboard's HTML may run only its own bundle: no inline script, no other origin (a markdown

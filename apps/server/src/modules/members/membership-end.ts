@@ -2,6 +2,7 @@ import type { Queryable } from '../../storage/database.ts';
 import type { AuditActor } from '../../core/audit.ts';
 import { removePersonFromPendingSteps } from '../../core/approvals/index.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
+import { revokeGrantsGivenBy } from '../../core/deciders/grant.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
 
 /** Why a person's access to an org ends: an admin removed them, or the identity provider deactivated or deleted them. */
@@ -56,6 +57,11 @@ const revokeCredentials: Ending = async (tx, end) => {
   announceAuthChange(tx, { orgId });
 };
 
+/** The standing grants they gave: what they consented to goes with them (a grant also checks its giver is a member at each use). */
+const revokeGrants: Ending = async (tx, { orgId, userId, actor }) => {
+  await revokeGrantsGivenBy(tx, orgId, userId, actor.type === 'system' ? null : actor);
+};
+
 /** Every pending step that names them asks someone else (core/approvals: the one writer of steps). */
 const leavePendingSteps: Ending = async (tx, end) => {
   await removePersonFromPendingSteps(tx, end.orgId, end.userId, end.cause === 'removed' ? 'removed from the organization' : 'deactivated by the identity provider');
@@ -65,7 +71,7 @@ const leavePendingSteps: Ending = async (tx, end) => {
  * Everything a membership's end takes away, in order. Something new a person can hold in an org (a
  * standing grant, a device) adds its ending here, and removal and deactivation both run it.
  */
-export const MEMBERSHIP_ENDINGS: readonly Ending[] = [endSessions, leaveTeams, revokeCredentials, leavePendingSteps];
+export const MEMBERSHIP_ENDINGS: readonly Ending[] = [endSessions, leaveTeams, revokeCredentials, revokeGrants, leavePendingSteps];
 
 export async function endAccessOf(tx: Queryable, end: MembershipEnd): Promise<void> {
   for (const ending of MEMBERSHIP_ENDINGS) await ending(tx, end);

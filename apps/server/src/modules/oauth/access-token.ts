@@ -52,7 +52,7 @@ export async function resolveAccessToken(db: Database, token: string, resource: 
        JOIN memberships m ON m.org_id = c.org_id AND m.user_id = c.user_id
        JOIN oauth_clients oc ON oc.id = t.client_id
       WHERE t.token_hash = $1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > now()
-        AND c.revoked_at IS NULL AND oc.revoked_at IS NULL AND t.resource IS NOT DISTINCT FROM $2`,
+        AND c.revoked_at IS NULL AND oc.revoked_at IS NULL AND (oc.expires_at IS NULL OR oc.expires_at > now()) AND t.resource IS NOT DISTINCT FROM $2`,
     [sha256Hex(token), resource],
   );
   const r = rows[0];

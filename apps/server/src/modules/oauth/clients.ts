@@ -19,6 +19,8 @@ export interface OAuthClientRecord {
   rate_limit_window: RateLimitWindow;
   created_at: Date;
   revoked_at: Date | null;
+  /** When the client stops working (null: never). */
+  expires_at: Date | null;
   /** `admin`: registered by an admin, confidential. `dynamic`: registered itself (RFC 7591), public. */
   registration: 'admin' | 'dynamic';
 }
@@ -26,7 +28,7 @@ export interface OAuthClientRecord {
 /** An admin-registered client, which always has an org. */
 export type OrgOAuthClientRecord = OAuthClientRecord & { org_id: string };
 
-const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at, registration';
+const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at, expires_at, registration';
 
 const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
@@ -55,6 +57,7 @@ export const CreateOAuthClientInput = z.object({
   scopes: z.array(z.enum(SCOPES)).min(1).default([...SCOPES]),
   rate_limit: z.number().int().min(1).max(10_000).default(100),
   rate_limit_window: RateLimitWindow.default('hour'),
+  expires_at: z.coerce.date().nullable().default(null),
 });
 export type CreateOAuthClientInput = z.input<typeof CreateOAuthClientInput>;
 
@@ -71,9 +74,12 @@ export async function createOAuthClient(
   const scopes = SCOPES.filter((s) => data.scopes.includes(s));
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<OrgOAuthClientRecord>(
-      `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit, rate_limit_window)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [orgId, clientId, sha256Hex(clientSecret), data.name, [...new Set(data.redirect_uris)], scopes, data.rate_limit, data.rate_limit_window],
+      `INSERT INTO oauth_clients (org_id, client_id, client_secret_hash, name, redirect_uris, scopes, rate_limit, rate_limit_window, expires_at, created_by_user_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+      [
+        orgId, clientId, sha256Hex(clientSecret), data.name, [...new Set(data.redirect_uris)], scopes, data.rate_limit, data.rate_limit_window,
+        data.expires_at, actor.type === 'user' ? actor.id : null,
+      ],
     );
     const client = rows[0]!;
     await recordAudit(tx, {
@@ -81,7 +87,7 @@ export async function createOAuthClient(
       actor,
       type: 'oauth_client.registered',
       target: { type: 'oauth_client', id: client.id },
-      details: { name: client.name, client_id: clientId, redirect_uris: client.redirect_uris, scopes },
+      details: { name: client.name, client_id: clientId, redirect_uris: client.redirect_uris, scopes, expires_at: client.expires_at?.toISOString() ?? null },
     });
     return { client, clientSecret };
   });
@@ -198,20 +204,20 @@ export async function findActiveClient(db: Database, clientId: string): Promise<
   if (!/^[\x20-\x7e]{1,200}$/.test(clientId)) return null;
   const { rows } = await db.query<OAuthClientRecord & { client_secret_hash: string | null }>(
     `SELECT ${COLUMNS}, client_secret_hash FROM oauth_clients c
-      WHERE client_id = $1 AND revoked_at IS NULL
+      WHERE client_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
         AND NOT (c.created_at <= now() - make_interval(secs => $2) AND ${NEVER_AUTHORIZED})`,
     [clientId, OAUTH_SETTINGS.unauthorizedClientTtl],
   );
   return rows[0] ?? null;
 }
 
-/** A self-registered client nobody has authorized yet, with the moment it expires. */
-export type UnauthorizedClient = OAuthClientRecord & { expires_at: Date };
+/** A self-registered client nobody has authorized yet, with the moment it is deleted. */
+export type UnauthorizedClient = OAuthClientRecord & { purge_at: Date };
 
 /** Every self-registered client nobody has authorized yet, install-wide (they belong to no org), oldest first. */
 export async function listUnauthorizedClients(db: Queryable): Promise<UnauthorizedClient[]> {
   const { rows } = await db.query<UnauthorizedClient>(
-    `SELECT ${COLUMNS}, created_at + make_interval(secs => $1) AS expires_at FROM oauth_clients c
+    `SELECT ${COLUMNS}, created_at + make_interval(secs => $1) AS purge_at FROM oauth_clients c
       WHERE ${NEVER_AUTHORIZED} ORDER BY created_at, id`,
     [OAUTH_SETTINGS.unauthorizedClientTtl],
   );
@@ -232,6 +238,7 @@ export const toClientJson = (c: OAuthClientRecord) => ({
   rate_limit_window: c.rate_limit_window,
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
+  expires_at: c.expires_at ? c.expires_at.toISOString() : null,
   registration: c.registration,
 });
 

@@ -9,6 +9,8 @@ export interface PolicyOutcome {
   decision: AutoDecision | null;
   /** What the shadow policies would have decided, to record once the request exists. */
   shadow: { version: number; verdicts: ShadowVerdict[] };
+  /** The request is of a class that never goes without a person (never_without_person): no grant approves it either. */
+  needsPerson: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function decideByPolicies(
   request: Omit<PolicyRequest, 'requester'>,
 ): Promise<PolicyOutcome> {
   const set = await policySetFor(deps, auth.org.id);
-  const none: PolicyOutcome = { decision: null, shadow: { version: set.version, verdicts: [] } };
+  const none: PolicyOutcome = { decision: null, shadow: { version: set.version, verdicts: [] }, needsPerson: set.needsPerson(request) };
   if (set.policies.length === 0) return none;
   const requester: PolicyRequest['requester'] = {
     kind: auth.principal.type,
@@ -39,6 +41,7 @@ export async function decideByPolicies(
     return {
       decision: verdict.kind === 'none' ? null : { decision: verdict.kind, policy: verdict.policy },
       shadow: { version: set.version, verdicts: shadowVerdicts(slot, set, full, now) },
+      needsPerson: none.needsPerson,
     };
   } catch (err) {
     deps.logger.error({ err, org_id: auth.org.id, version: set.version }, 'policy evaluation failed: the request is left to people');

@@ -81,6 +81,43 @@ describe('other refusals', () => {
   });
 });
 
+describe('a set that would approve what a person rejected', () => {
+  it('409 CONFIRMATION_REQUIRED listing those requests, nothing saved; saved with confirm_approves_rejected', async () => {
+    const org = await seedOrg(server.db);
+    const orgAdmin = await signedIn(server, org);
+    const rejected = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ title: 'Read the payroll', priority: 'low', action_type: 'read.payroll' })).expect(201)).body;
+    await orgAdmin.http().patch(`/api/v1/approvals/${rejected.id}`).send({ decision: 'reject', comment: 'not that' }).expect(200);
+    const approved = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ title: 'Read logs', priority: 'low', action_type: 'read.logs' })).expect(201)).body;
+    await orgAdmin.http().patch(`/api/v1/approvals/${approved.id}`).send({ decision: 'approve' }).expect(200);
+
+    const body = { source: SAVED, never_without_person: NEVER };
+    const res = await orgAdmin.http().put('/api/v1/policies').send(body).expect(409);
+    expect(res.body.error).toMatchObject({
+      code: 'CONFIRMATION_REQUIRED',
+      details: {
+        approves_rejected: 1,
+        replayed: 2,
+        disagreements: [{ approval_id: rejected.id, title: 'Read the payroll', decided: 'rejected', decided_by_type: 'user', candidate: 'approve', policy_id: 'reads' }],
+      },
+    });
+    expect(res.body.error.message).toContain('would approve 1 request a person rejected');
+    expect((await orgAdmin.http().get('/api/v1/policies').expect(200)).body.version).toBe(0);
+
+    await orgAdmin.http().put('/api/v1/policies').send({ ...body, confirm_approves_rejected: false }).expect(409);
+    const saved = (await orgAdmin.http().put('/api/v1/policies').send({ ...body, confirm_approves_rejected: true }).expect(200)).body;
+    expect(saved.version).toBe(1);
+  });
+
+  it('a set that only agrees with people, or rejects, needs no confirmation', async () => {
+    const org = await seedOrg(server.db);
+    const orgAdmin = await signedIn(server, org);
+    const a = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ title: 'Deploy', priority: 'low', action_type: 'deploy.web' })).expect(201)).body;
+    await orgAdmin.http().patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' }).expect(200);
+    const source = '@id("no-deploys")\nforbid (principal, action, resource) when { resource has action_type && resource.action_type like "deploy.*" };';
+    await orgAdmin.http().put('/api/v1/policies').send({ source, never_without_person: NEVER }).expect(200);
+  });
+});
+
 describe('the size of a set', () => {
   it('a thousand policies are saved whole; a text beyond the long-text limit, or longer text in another field, is 400 naming the field', async () => {
     const org = await seedOrg(server.db);

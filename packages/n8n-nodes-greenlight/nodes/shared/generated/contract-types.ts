@@ -81,8 +81,9 @@ export interface components {
              * @description Who made the final decision; null while none is made
              * @enum {string|null}
              */
-            decided_by_type?: "user" | "connection" | "policy" | "system" | null;
+            decided_by_type?: "user" | "connection" | "policy" | "grant" | "system" | null;
             decided_by_policy?: components["schemas"]["DecidedByPolicy"];
+            decided_by_grant?: components["schemas"]["DecidedByGrant"];
             decision_comment: string | null;
             /** @description Another name for `decision_comment` */
             decision_note?: string | null;
@@ -213,6 +214,30 @@ export interface components {
          * @enum {string}
          */
         CreatedVia: "v1" | "human-approval" | "kaireon";
+        /** @description The standing grant that approved a request, when one did (`decided_by` is then null), as it was at that decision: "by Ann's grant (12 of 20 used, until 15:00)" is `given_by.name`, `use`, `max_uses` and `expires_at`. */
+        DecidedByGrant: {
+            /**
+             * Format: uuid
+             * @description The grant (`GET /api/v1/grants`)
+             */
+            id: string;
+            /** @description The person who gave it, with the name Greenlight shows for them */
+            given_by: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /** @description This request was its use number `use` */
+            use: number;
+            /** @description How many uses it allows; null: any number until `expires_at` */
+            max_uses: number | null;
+            /**
+             * Format: date-time
+             * @description Until when it decides
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string;
+        } | null;
         /** @description The policy that decided a request, when one did (`decided_by` is then null) */
         DecidedByPolicy: {
             /**

@@ -47,6 +47,7 @@ export const ERROR_KIND: Record<ErrorCode, ErrorKind> = {
   NAME_TAKEN: 'duplicate',
   IN_USE: 'conflict',
   VERSION_CONFLICT: 'conflict',
+  CONFIRMATION_REQUIRED: 'conflict',
   PAYLOAD_TOO_LARGE: 'bad_input',
   UNSUPPORTED_MEDIA_TYPE: 'bad_input',
   RATE_LIMITED: 'throttle',

@@ -54,7 +54,7 @@ class Calls:
     def decide_approval(config: Config, id: str, body: models.DecideApprovalRequest, *, request_timeout: Optional[float] = None) -> Flow[models.DecisionResult]:
         """Approve or reject a pending request.
 
-        Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
+        Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline). Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
 
         `PATCH /api/v1/approvals/{id}` (`decideApproval`).
         """
@@ -371,6 +371,26 @@ class Calls:
         return cast("Flow[models.PolicySchema]", call(config, "getPolicySchema", request_timeout=request_timeout))
 
     @staticmethod
+    def list_grants(config: Config, *, status: Optional[Literal["active", "all"]] = None, request_timeout: Optional[float] = None) -> Flow[models.GrantList]:
+        """List standing grants.
+
+        The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. Each says whether the caller may revoke it (`viewer_can.revoke`). Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/grants` (`listGrants`).
+        """
+        return cast("Flow[models.GrantList]", call(config, "listGrants", query={"status": status}, request_timeout=request_timeout))
+
+    @staticmethod
+    def revoke_grant(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Grant]:
+        """Revoke a standing grant.
+
+        Its giver, an admin, or the owner of the connection it is for (the person of an OAuth grant, the creator of an API key); the connection itself too. It stops at once, on every server: the next request is asked of people. Recorded in the audit log (`grant.revoked`). A grant the caller may not see is 404; one already revoked is 409 INVALID_STATUS. Allowed during the emergency stop. Who may call: API key, OAuth grant, session · any member · `approvals:write`.
+
+        `POST /api/v1/grants/{id}/revoke` (`revokeGrant`).
+        """
+        return cast("Flow[models.Grant]", call(config, "revokeGrant", params={"id": id}, request_timeout=request_timeout))
+
+    @staticmethod
     def reassign_step(config: Config, id: str, step_id: str, body: models.ReassignStepRequest, *, request_timeout: Optional[float] = None) -> Flow[models.Step]:
         """Reassign a pending step to other people or teams.
 
@@ -419,6 +439,8 @@ class SyncOperations:
     get_policies = blocking(Calls.get_policies)
     get_policy_shadow = blocking(Calls.get_policy_shadow)
     get_policy_schema = blocking(Calls.get_policy_schema)
+    list_grants = blocking(Calls.list_grants)
+    revoke_grant = blocking(Calls.revoke_grant)
     reassign_step = blocking(Calls.reassign_step)
 
 
@@ -460,4 +482,6 @@ class AsyncOperations:
     get_policies = awaiting(Calls.get_policies)
     get_policy_shadow = awaiting(Calls.get_policy_shadow)
     get_policy_schema = awaiting(Calls.get_policy_schema)
+    list_grants = awaiting(Calls.list_grants)
+    revoke_grant = awaiting(Calls.revoke_grant)
     reassign_step = awaiting(Calls.reassign_step)

@@ -78,8 +78,9 @@ class ApprovalDetail(_ApprovalDetailRequired, total=False):
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
     #: Who made the final decision; null while none is made
-    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_type: Optional[Literal["user", "connection", "policy", "grant", "system"]]
     decided_by_policy: Optional[DecidedByPolicy]
+    decided_by_grant: Optional[DecidedByGrant]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -153,6 +154,26 @@ class DecidedByPolicy(TypedDict):
     version: int
     #: Its `@reason`
     reason: Optional[str]
+
+
+class DecidedByGrant(TypedDict):
+    """The standing grant that approved a request, when one did (`decided_by` is then null), as it was at that decision: "by Ann's grant (12 of 20 used, until 15:00)" is `given_by.name`, `use`, `max_uses` and `expires_at`."""
+    #: The grant (`GET /api/v1/grants`)
+    id: str
+    #: The person who gave it, with the name Greenlight shows for them
+    given_by: DecidedByGrantGivenBy
+    #: This request was its use number `use`
+    use: int
+    #: How many uses it allows; null: any number until `expires_at`
+    max_uses: Optional[int]
+    #: Until when it decides
+    expires_at: str
+
+
+class DecidedByGrantGivenBy(TypedDict):
+    """The person who gave it, with the name Greenlight shows for them"""
+    id: str
+    name: str
 
 
 class Execution(TypedDict):
@@ -392,8 +413,9 @@ class Approval(_ApprovalRequired, total=False):
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
     #: Who made the final decision; null while none is made
-    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_type: Optional[Literal["user", "connection", "policy", "grant", "system"]]
     decided_by_policy: Optional[DecidedByPolicy]
+    decided_by_grant: Optional[DecidedByGrant]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -563,8 +585,9 @@ class DecisionResult(_DecisionResultRequired, total=False):
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
     #: Who made the final decision; null while none is made
-    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_type: Optional[Literal["user", "connection", "policy", "grant", "system"]]
     decided_by_policy: Optional[DecidedByPolicy]
+    decided_by_grant: Optional[DecidedByGrant]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -617,6 +640,21 @@ class DecideApprovalRequest(_DecideApprovalRequestRequired, total=False):
     decision_note: str
     #: Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)
     source: str
+    grant: GiveGrant
+
+
+class GiveGrant(TypedDict, total=False):
+    """"And the same for the next hour / N times / this agent session": a standing grant given with this approval, created in the same transaction. It approves later requests of the same connection (API key or OAuth grant) that match its action type and fields, each counted, until it expires, is used up or is revoked; never the giver's own requests, never a class of `never_without_person`, never a request the giver could not approve alone. Only with `decision: "approve"`, and only by a person."""
+    #: A glob over `action_type` (`deploy.*`); default: this request's `action_type` exactly (a request without one needs it given)
+    action_type: str
+    #: Only requests of this request's agent session (`metadata.session_id` or `metadata.run_id`): "this agent session" / "this run"
+    agent_session: bool
+    #: Fields a later request must match, each an exact value or a glob (`*` any run of characters): `{"tags.env": "staging", "resource.id": "inv-*"}`. A metadata value that is not a string is matched as its JSON text.
+    fields: Dict[str, str]
+    #: How long it decides, from now (default an hour, at most 30 days)
+    expires_in_seconds: int
+    #: How many requests it may approve at most ("the next N times"); absent: any number until it expires
+    max_uses: int
 
 
 class BatchDecideResult(TypedDict):
@@ -746,8 +784,9 @@ class WaitResult(_WaitResultRequired, total=False):
     #: Another name for `decided_by`
     decided_by_id: Optional[str]
     #: Who made the final decision; null while none is made
-    decided_by_type: Optional[Literal["user", "connection", "policy", "system"]]
+    decided_by_type: Optional[Literal["user", "connection", "policy", "grant", "system"]]
     decided_by_policy: Optional[DecidedByPolicy]
+    decided_by_grant: Optional[DecidedByGrant]
     #: Another name for `decision_comment`
     decision_note: Optional[str]
     #: Until when an approval may be revoked (`revocable_for_seconds` after it); null without a window or before an approval
@@ -926,7 +965,7 @@ class UpdateOrgRequest(TypedDict, total=False):
     resolve_policy: ResolvePolicy
 
 
-class OAuthClientCreated(TypedDict):
+class _OAuthClientCreatedRequired(TypedDict):
     id: str
     client_id: str
     name: str
@@ -943,7 +982,12 @@ class OAuthClientCreated(TypedDict):
     client_secret: str
 
 
-class OAuthClient(TypedDict):
+class OAuthClientCreated(_OAuthClientCreatedRequired, total=False):
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+
+
+class _OAuthClientRequired(TypedDict):
     id: str
     client_id: str
     name: str
@@ -958,6 +1002,11 @@ class OAuthClient(TypedDict):
     registration: Literal["admin", "dynamic"]
 
 
+class OAuthClient(_OAuthClientRequired, total=False):
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+
+
 class _CreateOAuthClientRequestRequired(TypedDict):
     #: Shown to users on the consent page
     name: str
@@ -970,6 +1019,8 @@ class CreateOAuthClientRequest(_CreateOAuthClientRequestRequired, total=False):
     #: Requests per `rate_limit_window` of each grant (default 100)
     rate_limit: int
     rate_limit_window: Any
+    #: When the client stops working: it gets and refreshes no tokens after it (`invalid_client`), and its access tokens stop working. At least 300 seconds and at most 730 days from now, as for API keys. Default: never
+    expires_at: str
 
 
 class OAuthClientList(TypedDict):
@@ -1354,6 +1405,55 @@ class AuditEntryTarget(TypedDict):
     id: str
 
 
+class AuditLedger(TypedDict):
+    format: Literal["greenlight-audit-ledger/1"]
+    org_id: str
+    from_seq: int
+    #: The last entry exported (`from_seq - 1` when there is none)
+    to_seq: int
+    #: What the first entry chains to
+    first_prev_hash: str
+    #: The `hash` of the last entry (`first_prev_hash` when there is none)
+    last_hash: str
+    signed_at: str
+    entries: List[AuditLedgerEntry]
+    #: Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS`
+    signature: AuditLedgerSignature
+
+
+class AuditLedgerSignature(TypedDict):
+    """Check it, and the chain, offline with `greenlight audit verify FILE --key KEYS`"""
+    alg: Literal["EdDSA"]
+    #: The key, among those at `/.well-known/greenlight-audit-keys.json`
+    kid: str
+    #: Ed25519 (base64url) over the RFC 8785 canonical JSON of `format`, `kid`, `org_id`, `from_seq`, `to_seq`, `first_prev_hash`, `last_hash` and `signed_at`
+    value: str
+
+
+class AuditLedgerEntry(TypedDict):
+    #: Increases with each entry of the organization
+    id: str
+    type: AuditEventType
+    actor: Any
+    #: What it was done to (a member, connection, OAuth client, subscription, the org)
+    target: Optional[AuditLedgerEntryTarget]
+    #: What changed, by type (e.g. `role`, `previous_role`, `reason`)
+    details: Dict[str, Any]
+    created_at: str
+    #: The place of the entry in the org's chain: 1, 2, 3, … with no gaps
+    seq: int
+    #: The `hash` of the entry before (64 zeros before the first)
+    prev_hash: str
+    #: SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`
+    hash: str
+
+
+class AuditLedgerEntryTarget(TypedDict):
+    """What it was done to (a member, connection, OAuth client, subscription, the org)"""
+    type: str
+    id: str
+
+
 class TeamList(TypedDict):
     """Teams by name"""
     data: List[Team]
@@ -1663,6 +1763,8 @@ class _PutPoliciesRequestRequired(TypedDict):
 class PutPoliciesRequest(_PutPoliciesRequestRequired, total=False):
     #: The version this change was made from; another change saved since answers 409 VERSION_CONFLICT
     expected_version: int
+    #: Save even though the set, replayed against the latest decided requests (as `POST /policies/replay` does, with its default limit), would approve a request a person rejected. Without it such a save is refused with 409 CONFIRMATION_REQUIRED, whose `details.disagreements` lists those requests.
+    confirm_approves_rejected: bool
 
 
 class ReplayPoliciesResult(TypedDict):
@@ -1744,6 +1846,54 @@ class PolicySchemaTypesItemFieldsItem(TypedDict):
     type: str
     optional: bool
     description: str
+
+
+class GrantList(TypedDict):
+    data: List[Grant]
+
+
+class Grant(TypedDict):
+    id: str
+    #: The person who gave it
+    given_by: GrantGivenBy
+    #: The request whose approval it was given with
+    given_on: str
+    #: Whose requests it approves: the connection (API key or OAuth grant) that asked for that request
+    connection: GrantConnection
+    #: Only requests of this agent session (`metadata.session_id` or `run_id`); null: any
+    agent_session: Optional[str]
+    #: A glob the request's `action_type` must match
+    action_type: str
+    #: Fields the request must match, each an exact value or a glob
+    fields: Dict[str, str]
+    created_at: str
+    expires_at: str
+    max_uses: Optional[int]
+    #: Requests it has approved
+    uses: int
+    revoked_at: Optional[str]
+    revoked_by: Optional[Principal]
+    #: Whether it still decides: not revoked, not expired, not used up
+    active: bool
+    #: Whether the caller may revoke it (its giver, an admin, or the owner of its connection), with the reason when not
+    viewer_can: GrantViewerCan
+
+
+class GrantGivenBy(TypedDict):
+    """The person who gave it"""
+    id: str
+    name: str
+
+
+class GrantConnection(TypedDict):
+    """Whose requests it approves: the connection (API key or OAuth grant) that asked for that request"""
+    id: str
+    name: str
+
+
+class GrantViewerCan(TypedDict):
+    """Whether the caller may revoke it (its giver, an admin, or the owner of its connection), with the reason when not"""
+    revoke: ViewerPermission
 
 
 class MyNotificationPreferences(TypedDict):
@@ -2166,7 +2316,7 @@ class ApprovalRunResultsItemReviewer(TypedDict):
     id: Optional[str]
 
 
-ErrorCode = Literal["VALIDATION_ERROR", "INVALID_JSON", "INVALID_PAGE_TOKEN", "UNAUTHORIZED", "FORBIDDEN", "INSUFFICIENT_SCOPE", "SELF_APPROVAL_FORBIDDEN", "NOT_APPROVER", "NOT_FOUND", "METHOD_NOT_ALLOWED", "INVALID_STATUS", "APPROVAL_EXPIRED", "ALREADY_VOTED", "STEP_OUT_OF_ORDER", "STEPS_LOCKED", "IDEMPOTENCY_KEY_REUSED", "EXTERNAL_ID_CONFLICT", "LIMIT_REACHED", "LAST_ADMIN", "ALREADY_MEMBER", "NAME_TAKEN", "IN_USE", "VERSION_CONFLICT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL_ERROR", "EMERGENCY_STOP", "SERVICE_UNAVAILABLE"]
+ErrorCode = Literal["VALIDATION_ERROR", "INVALID_JSON", "INVALID_PAGE_TOKEN", "UNAUTHORIZED", "FORBIDDEN", "INSUFFICIENT_SCOPE", "SELF_APPROVAL_FORBIDDEN", "NOT_APPROVER", "NOT_FOUND", "METHOD_NOT_ALLOWED", "INVALID_STATUS", "APPROVAL_EXPIRED", "ALREADY_VOTED", "STEP_OUT_OF_ORDER", "STEPS_LOCKED", "IDEMPOTENCY_KEY_REUSED", "EXTERNAL_ID_CONFLICT", "LIMIT_REACHED", "LAST_ADMIN", "ALREADY_MEMBER", "NAME_TAKEN", "IN_USE", "VERSION_CONFLICT", "CONFIRMATION_REQUIRED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL_ERROR", "EMERGENCY_STOP", "SERVICE_UNAVAILABLE"]
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "cancelled", "expired"]
 
@@ -2225,7 +2375,7 @@ Role = Literal["admin", "approver", "viewer"]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
@@ -2266,6 +2416,10 @@ __all__ = [
     "AuditEntry",
     "AuditEntryTarget",
     "AuditEventType",
+    "AuditLedger",
+    "AuditLedgerEntry",
+    "AuditLedgerEntryTarget",
+    "AuditLedgerSignature",
     "AuditLogPage",
     "BatchDecideItem",
     "BatchDecideRecorded",
@@ -2303,6 +2457,8 @@ __all__ = [
     "CreatedWebhook",
     "CreatedWebhookCreatedBy",
     "DecideApprovalRequest",
+    "DecidedByGrant",
+    "DecidedByGrantGivenBy",
     "DecidedByPolicy",
     "Decision",
     "DecisionOutcome",
@@ -2337,6 +2493,12 @@ __all__ = [
     "FlowStep",
     "FlowStepDefinition",
     "FlowStepDefinitionApprovers",
+    "GiveGrant",
+    "Grant",
+    "GrantConnection",
+    "GrantGivenBy",
+    "GrantList",
+    "GrantViewerCan",
     "HumanApprovalCreateRequest",
     "HumanApprovalError",
     "HumanApprovalRequest",

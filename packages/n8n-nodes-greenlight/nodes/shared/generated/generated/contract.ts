@@ -41,6 +41,7 @@ export const ERROR_STATUS = {
   "NAME_TAKEN": 409,
   "IN_USE": 409,
   "VERSION_CONFLICT": 409,
+  "CONFIRMATION_REQUIRED": 409,
   "PAYLOAD_TOO_LARGE": 413,
   "UNSUPPORTED_MEDIA_TYPE": 415,
   "RATE_LIMITED": 429,
@@ -646,7 +647,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "decide": {
     "key": "decide",
     "label": "Approve or Reject",
-    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).",
+    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).",
     "operationId": "decideApproval",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}",
@@ -698,6 +699,65 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         "example": "dashboard",
         "minLength": 1,
         "maxLength": 200
+      },
+      {
+        "key": "grant",
+        "label": "Grant",
+        "help": "\"And the same for the next hour / N times / this agent session\": a standing grant given with this approval, created in the same transaction. It approves later requests of the same connection (API key or OAuth grant) that match its action type and fields, each counted, until it expires, is used up or is revoked; never the giver's own requests, never a class of `never_without_person`, never a request the giver could not approve alone. Only with `decision: \"approve\"`, and only by a person.",
+        "type": "object",
+        "required": false,
+        "in": "body",
+        "children": [
+          {
+            "key": "action_type",
+            "label": "Action Type",
+            "help": "A glob over `action_type` (`deploy.*`); default: this request's `action_type` exactly (a request without one needs it given)",
+            "type": "string",
+            "required": false,
+            "in": "body",
+            "example": "deploy.staging",
+            "minLength": 1,
+            "maxLength": 200
+          },
+          {
+            "key": "agent_session",
+            "label": "Agent session",
+            "help": "Only requests of this request's agent session (`metadata.session_id` or `metadata.run_id`): \"this agent session\" / \"this run\"",
+            "type": "boolean",
+            "required": false,
+            "in": "body",
+            "default": false
+          },
+          {
+            "key": "fields",
+            "label": "Fields",
+            "help": "Fields a later request must match, each an exact value or a glob (`*` any run of characters): `{\"tags.env\": \"staging\", \"resource.id\": \"inv-*\"}`. A metadata value that is not a string is matched as its JSON text.",
+            "type": "dictionary",
+            "required": false,
+            "in": "body"
+          },
+          {
+            "key": "expires_in_seconds",
+            "label": "Expires in seconds",
+            "help": "How long it decides, from now (default an hour, at most 30 days)",
+            "type": "integer",
+            "required": false,
+            "in": "body",
+            "default": 3600,
+            "minimum": 60,
+            "maximum": 2592000
+          },
+          {
+            "key": "max_uses",
+            "label": "Max uses",
+            "help": "How many requests it may approve at most (\"the next N times\"); absent: any number until it expires",
+            "type": "integer",
+            "required": false,
+            "in": "body",
+            "minimum": 1,
+            "maximum": 10000
+          }
+        ]
       }
     ]
   },
@@ -1411,6 +1471,36 @@ export const APPROVAL_ANSWER_OUTPUT_FIELDS: OutputField[] = [
     "type": "string"
   },
   {
+    "key": "decided_by_grant.id",
+    "label": "Decided by grant: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "decided_by_grant.given_by.id",
+    "label": "Decided by grant given by: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "decided_by_grant.given_by.name",
+    "label": "Decided by grant given by: Name",
+    "type": "string"
+  },
+  {
+    "key": "decided_by_grant.use",
+    "label": "Decided by grant: Use",
+    "type": "integer"
+  },
+  {
+    "key": "decided_by_grant.max_uses",
+    "label": "Decided by grant: Max uses",
+    "type": "integer"
+  },
+  {
+    "key": "decided_by_grant.expires_at",
+    "label": "Decided by grant: Expires At",
+    "type": "datetime"
+  },
+  {
     "key": "decision_comment",
     "label": "Decision comment",
     "type": "string"
@@ -1852,6 +1942,36 @@ export const APPROVAL_ITEM_OUTPUT_FIELDS: OutputField[] = [
     "key": "decided_by_policy.reason",
     "label": "Decided by policy: Reason",
     "type": "string"
+  },
+  {
+    "key": "decided_by_grant.id",
+    "label": "Decided by grant: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "decided_by_grant.given_by.id",
+    "label": "Decided by grant given by: Approval Request ID",
+    "type": "uuid"
+  },
+  {
+    "key": "decided_by_grant.given_by.name",
+    "label": "Decided by grant given by: Name",
+    "type": "string"
+  },
+  {
+    "key": "decided_by_grant.use",
+    "label": "Decided by grant: Use",
+    "type": "integer"
+  },
+  {
+    "key": "decided_by_grant.max_uses",
+    "label": "Decided by grant: Max uses",
+    "type": "integer"
+  },
+  {
+    "key": "decided_by_grant.expires_at",
+    "label": "Decided by grant: Expires At",
+    "type": "datetime"
   },
   {
     "key": "decision_comment",

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { PRIORITIES, type GiveGrant, type Grant } from '@greenlight/contract';
+import type { AppDeps, AuthContext } from '../../context.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { ApiError, notFound } from '../../errors.ts';
+import { approvalInOrg, type ApprovalRow } from '../../core/approval-record.ts';
+import { recordAudit } from '../../core/audit.ts';
+import { compileGlob, GlobError } from '../../core/routing.ts';
+import { agentSessionOf, insertGrant, toGrant } from '../../core/deciders/grant.ts';
+import { policySetFor } from '../policies/policies.ts';
+
+const refused = (path: string, message: string) =>
+  new ApiError('VALIDATION_ERROR', `${path}: ${message}`, { location: 'body', issues: [{ path, code: 'custom', message }] });
+
+function checkGlob(path: string, glob: string): void {
+  try {
+    compileGlob(glob);
+  } catch (err) {
+    if (!(err instanceof GlobError)) throw err;
+    throw refused(path, `"${glob}" is not a valid glob: ${err.message}`);
+  }
+}
+
+/** What a grant given on a request will be, once its checks passed. */
+export interface GrantPlan {
+  input: GiveGrant;
+  actionType: string;
+  agentSession: string | null;
+  approval: ApprovalRow;
+}
+
+/**
+ * The checks of a grant given with an approval that can be made before the vote (so that a refusal
+ * leaves the vote uncast): a person gives it (an API key has nobody whose consent it would carry), the
+ * request was asked by a connection (the grantee), the scope is well-formed, and the request is not of a
+ * class that never goes without a person (the policies' never_without_person: what no policy may approve
+ * no grant may either), nor is the grant pinned to a protected priority.
+ */
+export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: AuthContext, approvalId: string, input: GiveGrant): Promise<GrantPlan> {
+  if (!auth.user) throw new ApiError('FORBIDDEN', 'a grant is given by a person: an API key cannot give one');
+  const approval = await approvalInOrg(deps.db, auth.org.id, approvalId);
+  if (!approval) throw notFound();
+  if (approval.connection_id === null) {
+    throw refused('grant', 'this request was not asked by a connection (an API key or an OAuth grant): a grant is given to the connection that asked');
+  }
+  const actionType = input.action_type ?? approval.action_type;
+  if (actionType === null) throw refused('grant.action_type', 'this request has no action_type: name the action types the grant covers');
+  checkGlob('grant.action_type', actionType);
+  for (const [path, pattern] of Object.entries(input.fields ?? {})) checkGlob(`grant.fields.${path}`, pattern);
+  const agentSession = input.agent_session ? agentSessionOf(approval.metadata) : null;
+  if (input.agent_session && agentSession === null) {
+    throw refused('grant.agent_session', 'this request names no agent session (metadata.session_id or metadata.run_id)');
+  }
+  const set = await policySetFor(deps, auth.org.id);
+  if (set.needsPerson(approval)) {
+    throw refused('grant', `a ${approval.priority} request of action type ${approval.action_type ?? '(none)'} never goes without a person (never_without_person): no grant may approve such requests`);
+  }
+  const pinned = input.fields?.priority;
+  if (pinned !== undefined && PRIORITIES.some((p) => set.needsPerson({ priority: p, action_type: null }) && compileGlob(pinned)(p))) {
+    throw refused('grant.fields.priority', `"${pinned}" covers a priority that never goes without a person (never_without_person)`);
+  }
+  return { input, actionType, agentSession, approval };
+}
+
+/**
+ * Writes the grant in the vote's transaction, once the vote approved the request (a grant repeats an
+ * approval; a vote that leaves the request pending, or a rejection, gives none: the transaction is rolled
+ * back with the vote), and its audit entry. The grant never covers its giver's own requests: a connection
+ * that is the giver's own OAuth grant is refused.
+ */
+export async function giveGrant(tx: Queryable, auth: AuthContext, plan: GrantPlan, status: string): Promise<Grant> {
+  if (status !== 'approved') {
+    throw refused('grant', 'a grant is given with the approval that decides the request, and this vote leaves it ' + status);
+  }
+  const { rows } = await tx.query<{ user_id: string | null }>('SELECT user_id FROM connections WHERE id = $1', [plan.approval.connection_id]);
+  if (rows[0]?.user_id === auth.user!.id) throw refused('grant', 'the connection that asked acts for you: a grant never approves your own requests');
+  const row = await insertGrant(tx, {
+    id: randomUUID(),
+    orgId: auth.org.id,
+    givenBy: auth.user!.id,
+    approval: plan.approval,
+    agentSession: plan.agentSession,
+    actionType: plan.actionType,
+    input: plan.input,
+  });
+  await recordAudit(tx, {
+    orgId: auth.org.id,
+    actor: { type: auth.principal.type, id: auth.principal.id },
+    type: 'grant.created',
+    target: { type: 'grant', id: row.id },
+    details: {
+      approval_id: plan.approval.id,
+      connection_id: row.connection_id,
+      action_type: row.action_type,
+      agent_session: row.agent_session,
+      fields: row.fields,
+      expires_at: row.expires_at.toISOString(),
+      max_uses: row.max_uses,
+    },
+  });
+  return toGrant(row, auth);
+}
