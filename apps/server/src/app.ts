@@ -20,6 +20,7 @@ import { mcpRouter } from './modules/mcp/mcp-router.ts';
 import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
+import { telegramWebhookRouter } from './modules/telegram/webhook.ts';
 import { ssoRouter } from './modules/sso/sso-pages.ts';
 import { DIALECT_MOUNTS, dialectErrorHandlers, dialectHandlers } from './dialects/index.ts';
 import { SCIM_BASE_PATH } from '@greenlight/contract';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(auditKeysRouter(deps));
   app.use(decisionLinkRouter(deps));
   app.use(slackInteractivityRouter(deps));
+  app.use(telegramWebhookRouter(deps));
   app.use(routeNotFound);
   for (const [mount, handler] of dialectErrorHandlers()) app.use(mount, handler);
   app.use(errorHandler);

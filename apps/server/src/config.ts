@@ -171,6 +171,11 @@ export const ConfigSchema = z.object({
    * Slack's own. Tests point it at a local server standing in for Slack.
    */
   GREENLIGHT_SLACK_API_URL: urlWithScheme(['http', 'https']).optional(),
+  /**
+   * Where the Telegram Bot API is reached (grammY's `apiRoot`, without a trailing /bot…). Unset:
+   * https://api.telegram.org. Tests point it at a local server standing in for Telegram.
+   */
+  GREENLIGHT_TELEGRAM_API_URL: urlWithScheme(['http', 'https']).optional(),
   NODE_ENV: z.string().default('development'),
 }).refine((c) => (c.GREENLIGHT_SMTP_URL === undefined) === (c.GREENLIGHT_MAIL_FROM === undefined), {
   message: 'set both GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM, or neither',

@@ -90,6 +90,8 @@ export const AUDIT_EVENT_TYPES = [
   'org.settings_changed',
   'slack.configured',
   'slack.removed',
+  'telegram.configured',
+  'telegram.removed',
   'sso.configured',
   'sso.removed',
   // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.

@@ -24,6 +24,7 @@ export * from './routing-rules.ts';
 export * from './policies.ts';
 export * from './grants.ts';
 export * from './slack.ts';
+export * from './telegram.ts';
 export * from './scim.ts';
 export * from './sso.ts';
 export * from './passkeys.ts';

@@ -8,7 +8,9 @@ import { ReminderPolicy } from './reminders.ts';
  */
 export const NOTIFICATION_CHANNELS = ['email', 'slack', 'both', 'digest_only'] as const;
 export const NotificationChannels = z.enum(NOTIFICATION_CHANNELS).openapi('NotificationChannels', {
-  description: '`digest_only`: no message per request, only the daily digest (which then defaults to 09:00)',
+  description:
+    '`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); ' +
+    '`digest_only`: no message per request, only the daily digest (which then defaults to 09:00)',
 });
 
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)').openapi({ example: '22:00' });

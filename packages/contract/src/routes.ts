@@ -59,6 +59,7 @@ import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPolici
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
+import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSettingsBody } from './telegram.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpStatus } from './passkeys.ts';
@@ -1365,6 +1366,82 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
+    errors: [403],
+  }),
+  getTelegramSettings: defineRoute({
+    operationId: 'getTelegramSettings',
+    method: 'get',
+    path: '/api/v1/org/telegram',
+    tag: 'Organization',
+    summary: "The organization's Telegram bot",
+    description: 'Admins only (dashboard session). Whether a bot is connected, its username and webhook URL; never the bot token or the webhook secret.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Telegram settings', schema: TelegramSettings } },
+    errors: [403],
+  }),
+  updateTelegramSettings: defineRoute({
+    operationId: 'updateTelegramSettings',
+    method: 'put',
+    path: '/api/v1/org/telegram',
+    tag: 'Organization',
+    summary: 'Connect a Telegram bot',
+    description:
+      'Admins only (dashboard session). Stores the bot token (encrypted, never shown again), generates a new webhook secret and asks Telegram (setWebhook) to post the ' +
+      "bot's updates to Greenlight with it. 400 when Telegram refuses the token. Recorded in the audit log.",
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateTelegramSettingsBody },
+    responses: { 200: { description: 'The Telegram settings', schema: TelegramSettings } },
+    errors: [400, 403],
+  }),
+  deleteTelegramSettings: defineRoute({
+    operationId: 'deleteTelegramSettings',
+    method: 'delete',
+    path: '/api/v1/org/telegram',
+    tag: 'Organization',
+    summary: 'Turn Telegram off',
+    description: 'Admins only (dashboard session). Forgets the bot token and webhook secret: nothing more is sent, and updates Telegram posts are refused. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Telegram settings, now not configured', schema: TelegramSettings } },
+    errors: [403],
+  }),
+  getMyTelegramLink: defineRoute({
+    operationId: 'getMyTelegramLink',
+    method: 'get',
+    path: '/api/v1/me/telegram',
+    tag: 'Account',
+    summary: 'Your Telegram account in this organization',
+    description: 'Dashboard session. Whether a Telegram account is linked to you in this organization.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The link', schema: TelegramLink } },
+    errors: [403],
+  }),
+  createMyTelegramLinkCode: defineRoute({
+    operationId: 'createMyTelegramLinkCode',
+    method: 'post',
+    path: '/api/v1/me/telegram/code',
+    tag: 'Account',
+    summary: 'A one-time code to link your Telegram account',
+    description:
+      'Dashboard session. A code valid for 10 minutes and once: send `/start <code>` to the org\'s bot (or open the link) and that Telegram account becomes yours ' +
+      'here, replacing any earlier one. 409 when the org has no Telegram bot.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 201: { description: 'The code', schema: TelegramLinkCode } },
+    errors: [403, 409],
+  }),
+  deleteMyTelegramLink: defineRoute({
+    operationId: 'deleteMyTelegramLink',
+    method: 'delete',
+    path: '/api/v1/me/telegram',
+    tag: 'Account',
+    summary: 'Unlink your Telegram account',
+    description: 'Dashboard session. The Telegram account decides nothing more for you; its buttons are refused.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The link, now none', schema: TelegramLink } },
     errors: [403],
   }),
   getScimSettings: defineRoute({

@@ -112,6 +112,9 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   if (a.owner && onOne && p.role !== 'admin' && !p.owner) return a.owner.others === 'hidden' ? { status: 404, code: 'NOT_FOUND' } : { status: 403, code: 'FORBIDDEN' };
   // Revoking: only the principal that approved (here the owner key) or an admin; any other is refused by the state machine.
   if (route.operationId === 'revokeApproval' && p.role !== 'admin' && !p.owner) return { status: 403, code: 'FORBIDDEN' };
+  // Connecting Telegram needs a bot token Telegram accepts, and a link code a connected bot: past authorization, this fixture has neither.
+  if (route.operationId === 'updateTelegramSettings') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'createMyTelegramLinkCode') return { status: 409, code: 'INVALID_STATUS' };
   // A grant is seen and revoked by its giver, an admin, its connection (here the owner key) or that connection's owner; to anyone else it is not there.
   if (route.operationId === 'revokeGrant' && p.role !== 'admin' && !p.owner) return { status: 404, code: 'NOT_FOUND' };
   // Passkey routes past the gate: a fixture cannot hold a WebAuthn ceremony, so finishing one (or stepping up

@@ -76,6 +76,14 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import {
+  createMyTelegramLinkCode,
+  deleteMyTelegramLink,
+  deleteTelegramSettings,
+  getMyTelegramLink,
+  getTelegramSettings,
+  updateTelegramSettings,
+} from './telegram/telegram-handlers.ts';
 import { getScimSettings } from './scim/get-scim-settings.ts';
 import { createScimToken } from './scim/create-scim-token.ts';
 import { revokeScimToken } from './scim/revoke-scim-token.ts';
@@ -184,6 +192,12 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getSlackSettings,
   updateSlackSettings,
   deleteSlackSettings,
+  getTelegramSettings,
+  updateTelegramSettings,
+  deleteTelegramSettings,
+  getMyTelegramLink,
+  createMyTelegramLinkCode,
+  deleteMyTelegramLink,
   getScimSettings,
   createScimToken,
   revokeScimToken,

@@ -9,7 +9,7 @@ describe('channelsFor', () => {
   it.each([
     ['email', ['email']],
     ['slack', ['slack']],
-    ['both', ['email', 'slack']],
+    ['both', ['email', 'slack', 'telegram']],
     ['digest_only', []],
   ] as const)('%s → %j, now', (channels, expected) => {
     const got = channelsFor(prefs({ channels }), at);
@@ -20,7 +20,8 @@ describe('channelsFor', () => {
   it('in quiet hours every channel waits for their end, in the member time zone', () => {
     // 21:30 UTC is 22:30 in Berlin (winter): inside 22:00–07:00, which ends at 06:00 UTC.
     const got = channelsFor(prefs({ channels: 'both', time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } }), at);
-    expect(got).toEqual({ email: new Date('2026-01-16T06:00:00.000Z'), slack: new Date('2026-01-16T06:00:00.000Z') });
+    const end = new Date('2026-01-16T06:00:00.000Z');
+    expect(got).toEqual({ email: end, slack: end, telegram: end });
   });
 });
 

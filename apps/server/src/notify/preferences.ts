@@ -12,8 +12,12 @@ import {
 import type { Queryable } from '../storage/database.ts';
 import type { NotificationKind } from '../delivery/outbox/channel.ts';
 
-/** The channels each choice of the contract's NotificationChannels names (each channel that tells people says its `preference`). */
-const CHANNELS_OF: Record<Preferences['channels'], string[]> = { email: ['email'], slack: ['slack'], both: ['email', 'slack'], digest_only: [] };
+/**
+ * The channels each choice of the contract's NotificationChannels names (each channel that tells people
+ * says its `preference`). `both`, the default, is every channel: Telegram reaches only those who linked
+ * an account, which is their choice of it.
+ */
+const CHANNELS_OF: Record<Preferences['channels'], string[]> = { email: ['email'], slack: ['slack'], both: ['email', 'slack', 'telegram'], digest_only: [] };
 
 /**
  * The channels a member gets a message of `kind` by, each with when it may be sent: `at` itself, or

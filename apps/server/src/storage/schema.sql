@@ -848,6 +848,56 @@ CREATE TABLE teams (
 );
 CREATE UNIQUE INDEX teams_org_name_key ON teams USING btree (org_id, lower(name));
 
+CREATE TABLE telegram_buttons (
+  token_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  decision text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT telegram_buttons_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT telegram_buttons_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT telegram_buttons_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT telegram_buttons_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT telegram_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text]))
+);
+CREATE INDEX telegram_buttons_approval_idx ON telegram_buttons USING btree (approval_id);
+
+CREATE TABLE telegram_link_codes (
+  code_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT telegram_link_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT telegram_link_codes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT telegram_link_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE telegram_links (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  telegram_user_id bigint NOT NULL,
+  chat_id bigint NOT NULL,
+  telegram_username text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT telegram_links_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT telegram_links_org_id_telegram_user_id_key UNIQUE (org_id, telegram_user_id),
+  CONSTRAINT telegram_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT telegram_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE telegram_settings (
+  org_id uuid NOT NULL,
+  bot_token text NOT NULL,
+  webhook_secret text NOT NULL,
+  bot_username text,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT telegram_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT telegram_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
 CREATE TABLE timers (
   id uuid DEFAULT gen_random_uuid() NOT NULL,
   kind text NOT NULL,

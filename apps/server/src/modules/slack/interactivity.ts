@@ -22,10 +22,9 @@ import { z } from 'zod';
 import { LIMITS, SLACK_INTERACTIVITY_PATH } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import type { Caller } from '../../core/events.ts';
-import { decide } from '../../core/approvals/index.ts';
 import { slackAppOf, type SlackApp } from '../../core/slack.ts';
 import { ApiError } from '../../errors.ts';
-import { countDecisions } from '../../metrics/count-decisions.ts';
+import { chatVote, memberCaller, VIEWER_REFUSAL } from '../../channels/chat-vote.ts';
 import { callSlack, slackClient } from '../../channels/slack/slack-client.ts';
 import { decisionModal, SLACK_ACTIONS, SLACK_MODAL } from '../../channels/slack/slack-messages.ts';
 import { verifySlackSignature } from './verify-signature.ts';
@@ -94,34 +93,13 @@ async function memberOf(deps: AppDeps, app: SlackApp, slackUserId: string): Prom
   );
   const m = rows[0];
   if (!m) return { refusal: `No member of this Greenlight organization has your Slack email address (${email}), so you cannot decide this request.` };
-  if (m.role === 'viewer') return { refusal: 'You are a viewer in this Greenlight organization: viewers cannot approve or reject requests.' };
-  return {
-    caller: {
-      org: { id: app.orgId },
-      // As a dashboard session names the person (modules/users/session-auth.ts).
-      principal: { type: 'user', id: m.id, name: m.name ?? m.email },
-      user: { id: m.id, role: m.role },
-    },
-  };
+  if (m.role === 'viewer') return { refusal: VIEWER_REFUSAL };
+  return { caller: memberCaller(app.orgId, m) };
 }
 
-type VoteResult = { ok: true; message: string | null } | { ok: false; message: string };
-
-/** The vote, through the one decision path; a refusal comes back with its reason. */
-async function vote(deps: AppDeps, caller: Caller, approvalId: string, decision: 'approve' | 'reject', comment: string | null): Promise<VoteResult> {
-  try {
-    const decided = await decide(deps.db, caller, approvalId, { decision, comment: comment ?? undefined, source: 'slack' }, { notify: deps.config.mail !== null });
-    countDecisions(deps.metrics, decided.events);
-    const a = decided.approval;
-    if (a.status === 'pending') {
-      return { ok: true, message: `Your ${decision === 'approve' ? 'approval' : 'rejection'} is recorded. The request still waits for others (${a.current_approvals} of ${a.required_approvals}).` };
-    }
-    return { ok: true, message: null };
-  } catch (err) {
-    if (err instanceof ApiError) return { ok: false, message: `Nothing was decided: ${err.message}.` };
-    throw err;
-  }
-}
+/** The vote, through the one decision path shared by the chat channels. */
+const vote = (deps: AppDeps, caller: Caller, approvalId: string, decision: 'approve' | 'reject', comment: string | null) =>
+  chatVote(deps, 'slack', caller, approvalId, decision, comment);
 
 export function slackInteractivityRouter(deps: AppDeps): Router {
   const router = express.Router();

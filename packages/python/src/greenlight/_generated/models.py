@@ -1383,8 +1383,8 @@ class Delivery(TypedDict):
     event_id: str
     event_type: EventType
     approval_id: Optional[str]
-    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id)
-    target: Literal["callback", "subscription", "email", "slack", "slack_update"]
+    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome
+    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update"]
     subscription_id: Optional[str]
     #: Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url`
     url: Optional[str]
@@ -2061,6 +2061,42 @@ class UpdateSlackSettingsBody(TypedDict, total=False):
     dm_approvers: bool
 
 
+class TelegramSettings(TypedDict):
+    #: Whether a bot token is set: without it nothing is sent to Telegram
+    configured: bool
+    #: The bot token is never shown, only whether it is set
+    bot_token: TelegramSettingsBotToken
+    #: The bot's username as Telegram gave it (getMe), for the link people open
+    bot_username: Optional[str]
+    #: Where Telegram posts the bot's updates (set with setWebhook when the bot is connected)
+    webhook_url: Optional[str]
+    updated_at: Optional[str]
+
+
+class TelegramSettingsBotToken(TypedDict):
+    """The bot token is never shown, only whether it is set"""
+    configured: bool
+
+
+class UpdateTelegramSettingsBody(TypedDict):
+    #: The bot token @BotFather gave. Stored encrypted, never shown again.
+    bot_token: str
+
+
+class TelegramLink(TypedDict):
+    linked: bool
+    telegram_username: Optional[str]
+    linked_at: Optional[str]
+
+
+class TelegramLinkCode(TypedDict):
+    #: Send `/start <code>` to the bot (or open `link`): single use
+    code: str
+    #: https://t.me/<bot>?start=<code>, when the bot username is known
+    link: Optional[str]
+    expires_at: str
+
+
 class ScimSettings(TypedDict):
     #: Whether a SCIM token is live: without one the SCIM endpoints answer 401
     enabled: bool
@@ -2376,11 +2412,11 @@ WebAuthnJson = Dict[str, Any]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
-"""`digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
+"""`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
 
 KaireonApprovalList = List["KaireonApprovalSummary"]
 """Newest first, at most 100"""
@@ -2601,6 +2637,10 @@ __all__ = [
     "Team",
     "TeamList",
     "TeamMember",
+    "TelegramLink",
+    "TelegramLinkCode",
+    "TelegramSettings",
+    "TelegramSettingsBotToken",
     "UpdateFlowRequest",
     "UpdateMemberRequest",
     "UpdateNotificationPreferencesRequest",
@@ -2610,6 +2650,7 @@ __all__ = [
     "UpdateSlackSettingsBody",
     "UpdateSsoSettingsBody",
     "UpdateTeamRequest",
+    "UpdateTelegramSettingsBody",
     "ViewerCan",
     "ViewerCanDecide",
     "ViewerPermission",

@@ -1,0 +1,44 @@
+/**
+ * A vote cast by a button of a chat channel (Slack, Telegram), as the member behind the account:
+ * through the one decision path (core/approvals: four-eyes, steps, quorum, expiry, emergency stop),
+ * with the channel recorded as the vote's source. A refusal comes back with the API's reason, for the
+ * channel to tell the clicking person alone.
+ */
+import type { Config } from '../config.ts';
+import type { Database } from '../storage/database.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Caller } from '../core/events.ts';
+import { decide } from '../core/approvals/index.ts';
+import { ApiError } from '../errors.ts';
+import { countDecisions } from '../metrics/count-decisions.ts';
+
+export type ChatVoteResult = { ok: true; message: string | null } | { ok: false; message: string };
+
+export async function chatVote(
+  deps: { db: Database; config: Pick<Config, 'mail'>; metrics?: Metrics },
+  source: 'slack' | 'telegram',
+  caller: Caller,
+  approvalId: string,
+  decision: 'approve' | 'reject',
+  comment: string | null,
+): Promise<ChatVoteResult> {
+  try {
+    const decided = await decide(deps.db, caller, approvalId, { decision, comment: comment ?? undefined, source }, { notify: deps.config.mail !== null });
+    countDecisions(deps.metrics, decided.events);
+    const a = decided.approval;
+    if (a.status === 'pending') {
+      return { ok: true, message: `Your ${decision === 'approve' ? 'approval' : 'rejection'} is recorded. The request still waits for others (${a.current_approvals} of ${a.required_approvals}).` };
+    }
+    return { ok: true, message: null };
+  } catch (err) {
+    if (err instanceof ApiError) return { ok: false, message: `Nothing was decided: ${err.message}.` };
+    throw err;
+  }
+}
+
+/** The caller a linked member acts as, as a dashboard session names the person (modules/users/session-auth.ts). */
+export function memberCaller(orgId: string, m: { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' }): Caller {
+  return { org: { id: orgId }, principal: { type: 'user', id: m.id, name: m.name ?? m.email }, user: { id: m.id, role: m.role } };
+}
+
+export const VIEWER_REFUSAL = 'You are a viewer in this Greenlight organization: viewers cannot approve or reject requests.';

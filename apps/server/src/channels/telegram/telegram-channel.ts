@@ -1,0 +1,182 @@
+/**
+ * Telegram: an org's bot (modules/telegram/) sends each person asked to decide a request, who linked
+ * their Telegram account and chose a channel set that includes it, the request with Approve / Reject
+ * buttons; when the request ends, every such message is edited to show the outcome, without buttons.
+ * People are told through it by notify/.
+ *
+ * - Each button's callback_data is an opaque random token; only its SHA-256 is stored
+ *   (telegram_buttons), bound to one request, one person and one decision, spent by its first click
+ *   (modules/telegram/webhook.ts). The tokens of a message are stored before it is sent.
+ * - A message with buttons is recorded once sent (sent_messages: chat and message id), so it is
+ *   edited with the outcome by a `decision_update` row, as Slack's messages are rewritten. Found at a
+ *   later attempt, the record means the message is already sent: it is not sent again.
+ * - Telegram's refusals a retry cannot fix (400, 403: the person blocked the bot) fail the row for
+ *   good; a 429 is retried after the retry_after Telegram gave; the rest on the outbox's schedule.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Queryable } from '../../storage/database.ts';
+import { closedOf } from '../../core/approval-outcome.ts';
+import { personAsker, viewerCan } from '../../core/approvals/index.ts';
+import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
+import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { approverViewer, askingAbout, requestOf, shownTo } from '../notification-content.ts';
+import { callTelegram, telegramApi, telegramBotOf, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
+import { approvalMessage, type TelegramMessage } from './telegram-messages.ts';
+
+export const TELEGRAM = {
+  name: 'telegram',
+  kinds: {
+    approval_request: { payload: z.object({}) },
+    /** A sent message edited with the request's outcome, without buttons. */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
+  },
+} as const satisfies ChannelSpec;
+
+type Kinds = typeof TELEGRAM.kinds;
+type TelegramRow = Message<Kinds>;
+
+/** callback_data of a button: a prefix and 24 random bytes, well inside Telegram's 64 bytes. */
+export const CALLBACK_PREFIX = 'gl1:';
+const newToken = (): string => `${CALLBACK_PREFIX}${randomBytes(24).toString('base64url')}`;
+
+type Call =
+  | { method: 'send'; chatId: number; message: TelegramMessage; buttons: { decision: 'approve' | 'reject'; token: string }[] }
+  | { method: 'edit'; chatId: number; messageId: number; message: TelegramMessage };
+
+type Prepared = { token: string; call: Call };
+type Answer = TelegramCallResult<unknown>;
+
+const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+
+/** The private chat of a person's linked Telegram account in the org. */
+async function chatOf(db: Queryable, orgId: string, userId: string | null): Promise<number | null> {
+  const { rows } = await db.query<{ chat_id: string }>('SELECT chat_id FROM telegram_links WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  return rows[0] ? Number(rows[0].chat_id) : null;
+}
+
+async function requestCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: 'approval_request' }>): Promise<Call | { skip: string }> {
+  const userId = row.recipient_user_id!;
+  const asking = await askingAbout(db, row.approval_id, userId);
+  if ('skip' in asking) return asking;
+  const chatId = await chatOf(db, row.org_id, userId);
+  if (chatId === null) return { skip: 'the person has no linked Telegram account' };
+  const a = asking.request;
+  // The buttons this person gets are the ones the rules allow them (viewer_can), read as it is sent.
+  const can = await viewerCan(db, personAsker(userId, asking.viewer.user!.role), a.id);
+  if (!can) return { skip: 'request removed' };
+  const openUrl = `${publicUrl}/requests/${a.id}`;
+  if (!can.decide.allowed) {
+    return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+  }
+  const approve = can.decide.approve?.allowed === false ? null : newToken();
+  const reject = newToken();
+  const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
+  const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
+  return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, buttons: { approve, reject }, refusal }), buttons };
+}
+
+async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
+  const { rows } = await db.query<{ address: { chat_id: number; message_id: number }; recipient_user_id: string | null; approval_id: string }>(
+    'SELECT address, recipient_user_id, approval_id FROM sent_messages WHERE id = $1',
+    [messageId],
+  );
+  const sent = rows[0];
+  const a = sent ? await requestOf(db, sent.approval_id) : null;
+  if (!sent || !a) return { skip: 'message or request removed' };
+  const viewer = sent.recipient_user_id === null ? null : await approverViewer(db, a.org_id, sent.recipient_user_id);
+  const message = approvalMessage({ approval: shownTo(viewer, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: await closedOf(db, a) });
+  return { method: 'edit', chatId: sent.address.chat_id, messageId: sent.address.message_id, message };
+}
+
+const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
+
+export interface TelegramChannelDeps {
+  publicUrl: string;
+  telegram: TelegramConnection;
+}
+
+export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepared, Answer> {
+  return {
+    spec: TELEGRAM,
+
+    async prepare(ctx, row) {
+      const bot = await telegramBotOf(ctx.db, row.org_id);
+      if (!bot) return skip('Telegram is not configured for the organization');
+      if (row.kind !== 'decision_update') {
+        const { rows: sent } = await ctx.db.query('SELECT 1 FROM sent_messages WHERE delivery_id = $1', [row.id]);
+        // Sent by an attempt that was cut off before it was recorded: done, not sent again.
+        if (sent.length > 0) return { answered: ok() };
+      }
+      const call = row.kind === 'decision_update' ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id) : await requestCall(ctx.db, deps.publicUrl, row);
+      if ('skip' in call) return skip(call.skip);
+      return { send: { token: bot.botToken, call } };
+    },
+
+    async send(ctx, row, { token, call }) {
+      const api = telegramApi(token, deps.telegram);
+      if (call.method === 'edit') {
+        const result = await callTelegram(() => api.editMessageText(call.chatId, call.messageId, call.message.text, { link_preview_options: { is_disabled: true } }));
+        // Editing to the text it already shows (a second update of one message): nothing left to do.
+        if (result.statusCode === 400 && /message is not modified/i.test(result.error ?? '')) return { ...result, error: null, permanent: false };
+        return result;
+      }
+      if (call.buttons.length > 0) {
+        await ctx.db.query(
+          `INSERT INTO telegram_buttons (token_hash, org_id, approval_id, user_id, decision)
+           SELECT t.hash, $1, $2, $3, t.decision FROM unnest($4::text[], $5::text[]) AS t (hash, decision)`,
+          [row.org_id, row.approval_id, row.recipient_user_id, call.buttons.map((b) => sha256Hex(b.token)), call.buttons.map((b) => b.decision)],
+        );
+      }
+      const result = await callTelegram(() =>
+        api.sendMessage(call.chatId, call.message.text, {
+          link_preview_options: { is_disabled: true },
+          ...(call.message.reply_markup ? { reply_markup: call.message.reply_markup } : {}),
+        }),
+      );
+      if (result.error === null && result.value) {
+        await recordSentMessage(ctx.db, row, { chat_id: result.value.chat.id, message_id: result.value.message_id });
+      }
+      return result;
+    },
+
+    meaning(answer) {
+      if (answer.error === null) return { kind: 'delivered' };
+      if (answer.permanent) return { kind: 'failed' };
+      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+    },
+
+    describe(row) {
+      if (row.kind === 'decision_update') return { target: 'telegram_update', url: `telegram-message:${row.payload.message_id}` };
+      return { target: 'telegram', url: `telegram:dm:${row.recipient_email ?? ''}` };
+    },
+
+    people: {
+      preference: 'telegram',
+      async reaches(tx, orgId) {
+        const { rows } = await tx.query('SELECT 1 FROM telegram_settings WHERE org_id = $1', [orgId]);
+        return rows.length > 0;
+      },
+      async tell(tx, note: Notification, people: Recipient[]) {
+        // Only the request itself, with its buttons: reminders, receipts and digests go by the other channels.
+        if (note.kind !== 'approval_request' || !note.approvalId) return 0;
+        const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM telegram_links WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
+          note.orgId,
+          people.map((p) => p.userId),
+        ]);
+        const linked = new Set(rows.map((r) => r.user_id));
+        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
+        return enqueue(
+          tx,
+          TELEGRAM,
+          note.kind,
+          people
+            .filter((p) => linked.has(p.userId))
+            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: `approval_request:${note.approvalId}:${p.userId}`, notBefore: p.at, payload: {} })),
+        );
+      },
+    },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * An org's Telegram bot (telegram_settings) and its members' linked accounts (telegram_links). The bot
+ * token and the webhook's secret token are sealed (security/sealed.ts) and never read back.
+ */
+import { randomBytes } from 'node:crypto';
+import type { TelegramLink, TelegramLinkCode, TelegramSettings } from '@greenlight/contract';
+import type { Database, Queryable } from '../../storage/database.ts';
+import { recordAudit, type AuditActor } from '../../core/audit.ts';
+import { secretKeys } from '../../security/sealed.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { ApiError } from '../../errors.ts';
+import { callTelegram, telegramApi, type TelegramConnection } from '../../channels/telegram/telegram-client.ts';
+
+/** How long a link code may be used. */
+export const LINK_CODE_TTL_MS = 10 * 60_000;
+
+export const webhookPath = (orgId: string): string => `/channels/telegram/${orgId}/webhook`;
+
+interface SettingsRow {
+  bot_username: string | null;
+  updated_at: Date;
+}
+
+function view(orgId: string, row: SettingsRow | undefined, publicUrl: string): TelegramSettings {
+  return {
+    configured: row !== undefined,
+    bot_token: { configured: row !== undefined },
+    bot_username: row?.bot_username ?? null,
+    webhook_url: row ? `${publicUrl}${webhookPath(orgId)}` : null,
+    updated_at: row ? row.updated_at.toISOString() : null,
+  };
+}
+
+const SELECT = 'SELECT bot_username, updated_at FROM telegram_settings WHERE org_id = $1';
+
+export async function readTelegramSettings(db: Queryable, orgId: string, publicUrl: string): Promise<TelegramSettings> {
+  const { rows } = await db.query<SettingsRow>(SELECT, [orgId]);
+  return view(orgId, rows[0], publicUrl);
+}
+
+/**
+ * Connects the bot: Telegram confirms the token (getMe) and is asked to post the bot's updates to
+ * this org's webhook with a new secret token (setWebhook), then both are stored, with the audit entry.
+ * A token Telegram refuses is a 400 and nothing is stored.
+ */
+export async function connectTelegram(db: Database, orgId: string, botToken: string, actor: AuditActor, publicUrl: string, conn: TelegramConnection): Promise<TelegramSettings> {
+  const api = telegramApi(botToken, conn);
+  const me = await callTelegram(() => api.getMe());
+  if (me.error !== null || !me.value) {
+    throw new ApiError('VALIDATION_ERROR', 'Telegram did not accept the bot token', {
+      location: 'body',
+      issues: [{ path: ['bot_token'], code: 'refused', message: me.error ?? 'refused by Telegram' }],
+    });
+  }
+  const secret = randomBytes(32).toString('base64url');
+  const hooked = await callTelegram(() => api.setWebhook(`${publicUrl}${webhookPath(orgId)}`, { secret_token: secret, allowed_updates: ['message', 'callback_query'], drop_pending_updates: true }));
+  if (hooked.error !== null) {
+    throw new ApiError('VALIDATION_ERROR', 'Telegram refused to set the webhook', {
+      location: 'body',
+      issues: [{ path: ['bot_token'], code: 'refused', message: hooked.error }],
+    });
+  }
+  const keys = secretKeys();
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<SettingsRow>(`${SELECT} FOR UPDATE`, [orgId]);
+    await tx.query(
+      `INSERT INTO telegram_settings (org_id, bot_token, webhook_secret, bot_username) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (org_id) DO UPDATE SET bot_token = EXCLUDED.bot_token, webhook_secret = EXCLUDED.webhook_secret,
+              bot_username = EXCLUDED.bot_username, updated_at = now()`,
+      [orgId, keys.seal(botToken), keys.seal(secret), me.value!.username ?? null],
+    );
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      type: 'telegram.configured',
+      target: { type: 'org', id: orgId },
+      details: { replaced_secrets: ['bot_token', 'webhook_secret'], bot_username: me.value!.username ?? null, replaced: rows.length > 0 },
+    });
+    return view(orgId, (await tx.query<SettingsRow>(SELECT, [orgId])).rows[0], publicUrl);
+  });
+}
+
+/** Forgets the org's bot (nothing more is sent; its webhook's updates are refused), with its audit entry. */
+export async function removeTelegram(db: Database, orgId: string, actor: AuditActor, publicUrl: string): Promise<TelegramSettings> {
+  return db.transaction(async (tx) => {
+    const { rowCount } = await tx.query('DELETE FROM telegram_settings WHERE org_id = $1', [orgId]);
+    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: 'telegram.removed', target: { type: 'org', id: orgId } });
+    return view(orgId, undefined, publicUrl);
+  });
+}
+
+export async function readTelegramLink(db: Queryable, orgId: string, userId: string): Promise<TelegramLink> {
+  const { rows } = await db.query<{ telegram_username: string | null; created_at: Date }>('SELECT telegram_username, created_at FROM telegram_links WHERE org_id = $1 AND user_id = $2', [
+    orgId,
+    userId,
+  ]);
+  const r = rows[0];
+  return { linked: r !== undefined, telegram_username: r?.telegram_username ?? null, linked_at: r ? r.created_at.toISOString() : null };
+}
+
+/** A new one-time code for the member (only its SHA-256 is kept); 409 when the org has no bot. */
+export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<TelegramLinkCode> {
+  const { rows } = await db.query<{ bot_username: string | null }>('SELECT bot_username FROM telegram_settings WHERE org_id = $1', [orgId]);
+  if (!rows[0]) throw new ApiError('INVALID_STATUS', 'Telegram is not connected for this organization: an admin connects a bot first');
+  const code = randomBytes(16).toString('base64url');
+  const expiresAt = new Date(Date.now() + LINK_CODE_TTL_MS);
+  await db.query('INSERT INTO telegram_link_codes (code_hash, org_id, user_id, expires_at) VALUES ($1, $2, $3, $4)', [sha256Hex(code), orgId, userId, expiresAt]);
+  const bot = rows[0].bot_username;
+  return { code, link: bot ? `https://t.me/${bot}?start=${code}` : null, expires_at: expiresAt.toISOString() };
+}
+
+export async function unlink(db: Queryable, orgId: string, userId: string): Promise<TelegramLink> {
+  await db.query('DELETE FROM telegram_links WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  return { linked: false, telegram_username: null, linked_at: null };
+}
+
+/**
+ * Spends a code sent as `/start <code>` from a private chat and links that Telegram account to the
+ * code's member (replacing their earlier account, and taking this account from anyone it was linked to).
+ * Null: no such code, used, expired, or its person is no longer a member.
+ */
+export async function redeemLinkCode(
+  db: Database,
+  orgId: string,
+  code: string,
+  account: { telegramUserId: number; chatId: number; username: string | null },
+): Promise<{ userId: string } | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ user_id: string }>(
+      `UPDATE telegram_link_codes SET used_at = now() WHERE code_hash = $1 AND org_id = $2 AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
+      [sha256Hex(code), orgId],
+    );
+    const userId = rows[0]?.user_id;
+    if (!userId) return null;
+    const { rows: member } = await tx.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+    if (member.length === 0) return null;
+    await tx.query('DELETE FROM telegram_links WHERE org_id = $1 AND (user_id = $2 OR telegram_user_id = $3)', [orgId, userId, account.telegramUserId]);
+    await tx.query('INSERT INTO telegram_links (org_id, user_id, telegram_user_id, chat_id, telegram_username) VALUES ($1, $2, $3, $4, $5)', [
+      orgId,
+      userId,
+      account.telegramUserId,
+      account.chatId,
+      account.username,
+    ]);
+    return { userId };
+  });
+}
