@@ -262,7 +262,13 @@ const ACTION_SPECS: ActionSpec[] = [
     // The platform's own resume URL is the callback; nothing else may replace it.
     dropBody: ['callback_url', 'callback_headers'],
   },
-  { key: 'decide', label: 'Approve or Reject', operationId: 'decideApproval' },
+  {
+    key: 'decide',
+    label: 'Approve or Reject',
+    operationId: 'decideApproval',
+    // A standing grant is a person's, given where they decide; the server refuses one from an automation.
+    dropBody: ['grant'],
+  },
   { key: 'cancel', label: 'Cancel Approval Request', operationId: 'cancelApproval' },
   { key: 'add_comment', label: 'Add Comment', operationId: 'createComment' },
   { key: 'get_approval', label: 'Get Approval Request', operationId: 'getApproval' },

@@ -23,8 +23,12 @@ describe('action input fields, generated from the contract', () => {
     expect(keysOf(ACTIONS.request_approval_and_wait.fields, 'body')).toEqual(expected.sort());
   });
 
+  it('"Approve or Reject" has every decide field but the standing grant, which only a person gives', () => {
+    const expected = ownFields(DecideApprovalBody.shape).filter((k) => k !== 'grant');
+    expect(keysOf(ACTIONS.decide.fields, 'body')).toEqual(expected.sort());
+  });
+
   it.each([
-    ['decide', DecideApprovalBody],
     ['add_comment', CreateCommentBody],
     ['vote_step', VoteStepBody],
     ['configure_steps', ConfigureStepsBody],

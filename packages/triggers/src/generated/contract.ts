@@ -696,65 +696,6 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         "example": "dashboard",
         "minLength": 1,
         "maxLength": 200
-      },
-      {
-        "key": "grant",
-        "label": "Grant",
-        "help": "\"And the same for the next hour / N times / this agent session\": a standing grant given with this approval, created in the same transaction. It approves later requests of the same connection (API key or OAuth grant) that match its action type and fields, each counted, until it expires, is used up or is revoked; never the giver's own requests, never a class of `never_without_person`, never a request the giver could not approve alone. Only with `decision: \"approve\"`, and only by a person.",
-        "type": "object",
-        "required": false,
-        "in": "body",
-        "children": [
-          {
-            "key": "action_type",
-            "label": "Action Type",
-            "help": "A glob over `action_type` (`deploy.*`); default: this request's `action_type` exactly (a request without one needs it given)",
-            "type": "string",
-            "required": false,
-            "in": "body",
-            "example": "deploy.staging",
-            "minLength": 1,
-            "maxLength": 200
-          },
-          {
-            "key": "agent_session",
-            "label": "Agent session",
-            "help": "Only requests of this request's agent session (`metadata.session_id` or `metadata.run_id`): \"this agent session\" / \"this run\"",
-            "type": "boolean",
-            "required": false,
-            "in": "body",
-            "default": false
-          },
-          {
-            "key": "fields",
-            "label": "Fields",
-            "help": "Fields a later request must match, each an exact value or a glob (`*` any run of characters): `{\"tags.env\": \"staging\", \"resource.id\": \"inv-*\"}`. A metadata value that is not a string is matched as its JSON text.",
-            "type": "dictionary",
-            "required": false,
-            "in": "body"
-          },
-          {
-            "key": "expires_in_seconds",
-            "label": "Expires in seconds",
-            "help": "How long it decides, from now (default an hour, at most 30 days)",
-            "type": "integer",
-            "required": false,
-            "in": "body",
-            "default": 3600,
-            "minimum": 60,
-            "maximum": 2592000
-          },
-          {
-            "key": "max_uses",
-            "label": "Max uses",
-            "help": "How many requests it may approve at most (\"the next N times\"); absent: any number until it expires",
-            "type": "integer",
-            "required": false,
-            "in": "body",
-            "minimum": 1,
-            "maximum": 10000
-          }
-        ]
       }
     ]
   },
