@@ -401,6 +401,9 @@ const typeCount = typedDicts.length;
 const bearerOps = ops.filter((o) => o.bearer);
 const binding = (o: Op, sync: boolean): string =>
   `    ${snake(o.id)} = ${o.stream ? (sync ? 'streaming' : 'astreaming') : sync ? 'blocking' : 'awaiting'}(Calls.${snake(o.id)})\n`;
+const callsPy = bearerOps.map((o) => flow(o)).join('\n');
+// What the signatures name from typing: an enum parameter is a Literal, a result of several shapes a Union.
+const typingNames = ['Optional', 'cast', ...(/\bLiteral\[/.test(callsPy) ? ['Literal'] : []), ...(/\bUnion\[/.test(callsPy) ? ['Union'] : [])].sort();
 const methodsPy =
   `${HEADER}"""One typed method per operation an API key or OAuth token may call, for the sync and the async client.\n\n` +
   'Each operation is written once, as a flow in `Calls`; `SyncOperations` and `AsyncOperations` bind it\n' +
@@ -408,13 +411,13 @@ const methodsPy =
   'operations (a signed-in session) are in the operation table too, reachable through `request()`, but an\n' +
   'API key or OAuth token is refused there, so they get no method.\n"""\n\n' +
   'from __future__ import annotations\n\n' +
-  `from typing import Optional, cast${bearerOps.some((o) => o.result.startsWith('Union[')) ? ', Union' : ''}\n\n` +
+  `from typing import ${typingNames.join(', ')}\n\n` +
   'from .._bind import astreaming, awaiting, blocking, streaming\n' +
   'from .._transport import Config, Flow, Stream, call\n' +
   'from . import models\n\n\n' +
   'class Calls:\n' +
   '    """The API\'s operations, each a flow answering its response body (or a stream of events)."""\n\n' +
-  bearerOps.map((o) => flow(o)).join('\n') +
+  callsPy +
   '\n\nclass SyncOperations:\n' +
   '    """The API\'s operations, each answering its response body."""\n\n' +
   bearerOps.map((o) => binding(o, true)).join('') +

@@ -10,7 +10,7 @@ API key or OAuth token is refused there, so they get no method.
 
 from __future__ import annotations
 
-from typing import Optional, cast
+from typing import Literal, Optional, cast
 
 from .._bind import astreaming, awaiting, blocking, streaming
 from .._transport import Config, Flow, Stream, call
