@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditEventType } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { ApiError } from '../../errors.ts';
-import type { ChainSource } from '../../core/audit-chain.ts';
+import { ledgerFields, type ChainSource } from '../../core/audit-chain.ts';
 
 export type AuditRow = ChainSource & { type: AuditEventType };
 
@@ -12,14 +12,8 @@ export interface AuditFilters {
   until?: string | undefined;
 }
 
-export const toAuditEntry = (r: AuditRow): AuditEntry => ({
-  id: r.id,
-  type: r.type,
-  actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name },
-  target: r.target_type && r.target_id ? { type: r.target_type, id: r.target_id } : null,
-  details: r.details,
-  created_at: r.created_at.toISOString(),
-});
+/** An entry as the API answers it: the fields the ledger hashes, one mapping for both. */
+export const toAuditEntry = (r: AuditRow): AuditEntry => ({ ...ledgerFields(r), type: r.type });
 
 /**
  * One batch of the org's entries matching `filters`, in id order, after (ascending) or before
