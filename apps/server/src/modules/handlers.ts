@@ -44,7 +44,12 @@ import { exportAuditLog } from './audit/export-audit-log.ts';
 import { exportAuditLedger } from './audit/export-audit-ledger.ts';
 import { endOtherSessions } from './me/end-other-sessions.ts';
 import { listSessions } from './me/list-sessions.ts';
-import { beginPasskeyRegistration, beginStepUp, deletePasskey, finishPasskeyRegistration, finishStepUp, listPasskeys } from './passkeys/handlers.ts';
+import { beginPasskeyRegistration } from './passkeys/begin-passkey-registration.ts';
+import { beginStepUp } from './passkeys/begin-step-up.ts';
+import { deletePasskey } from './passkeys/delete-passkey.ts';
+import { finishPasskeyRegistration } from './passkeys/finish-passkey-registration.ts';
+import { finishStepUp } from './passkeys/finish-step-up.ts';
+import { listPasskeys } from './passkeys/list-passkeys.ts';
 import { createFlow } from './flows/create-flow.ts';
 import { deleteFlow } from './flows/delete-flow.ts';
 import { getFlow } from './flows/get-flow.ts';
@@ -76,14 +81,12 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
-import {
-  createMyTelegramLinkCode,
-  deleteMyTelegramLink,
-  deleteTelegramSettings,
-  getMyTelegramLink,
-  getTelegramSettings,
-  updateTelegramSettings,
-} from './telegram/telegram-handlers.ts';
+import { createMyTelegramLinkCode } from './telegram/create-my-telegram-link-code.ts';
+import { deleteMyTelegramLink } from './telegram/delete-my-telegram-link.ts';
+import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
+import { getMyTelegramLink } from './telegram/get-my-telegram-link.ts';
+import { getTelegramSettings } from './telegram/get-telegram-settings.ts';
+import { updateTelegramSettings } from './telegram/update-telegram-settings.ts';
 import { getScimSettings } from './scim/get-scim-settings.ts';
 import { createScimToken } from './scim/create-scim-token.ts';
 import { revokeScimToken } from './scim/revoke-scim-token.ts';

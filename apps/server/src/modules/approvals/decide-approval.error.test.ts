@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHANNEL_VOTE_SOURCES } from '@greenlight/contract';
 import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
 import type { AuthContext } from '../../context.ts';
@@ -22,8 +23,8 @@ describe('PATCH /api/v1/approvals/:id — malformed requests', () => {
     ['comment too long', { decision: 'approve', comment: 'x'.repeat(10_001) }, 'comment: Too big: expected string to have <=10000 characters'],
     ['source of the wrong type', { decision: 'approve', source: ['dashboard'] }, 'source: Invalid input: expected string, received array'],
     ['empty source', { decision: 'approve', source: '' }, 'source: Too small: expected string to have >=1 characters'],
-    ['a source only Greenlight records (a Slack vote)', { decision: 'approve', source: 'Slack' }, 'source: slack, email are recorded by Greenlight for votes cast in those channels: name your integration instead'],
-    ['a source only Greenlight records (a decision link)', { decision: 'approve', source: 'email' }, 'source: slack, email are recorded by Greenlight for votes cast in those channels: name your integration instead'],
+    ['a source only Greenlight records (a Slack vote)', { decision: 'approve', source: 'Slack' }, `source: ${CHANNEL_VOTE_SOURCES.join(', ')} are recorded by Greenlight for votes cast in those channels: name your integration instead`],
+    ['a source only Greenlight records (a decision link)', { decision: 'approve', source: 'email' }, `source: ${CHANNEL_VOTE_SOURCES.join(', ')} are recorded by Greenlight for votes cast in those channels: name your integration instead`],
     ['an array body', [{ decision: 'approve' }], 'Invalid input: expected object, received array'],
   ])('%s → 400 VALIDATION_ERROR', async (_name, body, message) => {
     const seed = await seedOrg(server.db);
