@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { listenOnLoopback } from './loopback.ts';
+import { untilSeen } from './until-seen.ts';
 
 export interface TelegramCall {
   method: string;
@@ -94,27 +95,7 @@ export async function startTelegramApi(): Promise<TestTelegramApi> {
     url: base,
     calls,
     of: (method, where) => calls.filter((c) => c.method === method && (!where || where(c))),
-    until(predicate, timeoutMs = 15_000) {
-      if (predicate()) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!predicate()) return;
-          cleanup();
-          resolve();
-        };
-        const timer = setInterval(check, 100);
-        const deadline = setTimeout(() => {
-          cleanup();
-          reject(new Error('the Telegram Bot API stand-in did not see what was expected in time'));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearInterval(timer);
-          clearTimeout(deadline);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-      });
-    },
+    until: (predicate, timeoutMs = 15_000) => untilSeen(waiters, predicate, timeoutMs, 'the Telegram Bot API stand-in'),
     fail: (method, error, times = 1) => failures.set(method, { error, times }),
     setDown: (d) => {
       down = d;
