@@ -2,7 +2,8 @@
 // the published package has no runtime dependency (n8n forbids them): relative imports lose their
 // `.ts` extension (n8n-node build compiles to CommonJS with plain tsc), and the contract's types come
 // from openapi-typescript over the schemas the layer names, instead of from the zod package.
-// `pnpm generate` runs it after packages/triggers'; CI fails when the committed copy differs.
+// The package's build, lint and typecheck run it first (and `pnpm generate` after packages/triggers');
+// the copy is a build output, ignored by git like dist/, so the layer is written once.
 // Plain JavaScript on purpose: n8n's linter checks every .ts in the package against the rules for
 // node code (no `process`, no `node:fs`), which a build script cannot follow.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /**
  * Vitest global setup of the `n8n` and `e2e` projects: the n8n tests load the BUILT n8n package (what n8n
- * loads), so `pnpm test` builds it first when its dist is missing or older than any of its sources.
+ * loads), so `pnpm test` builds it first when its dist is missing or older than any of its sources
+ * or than the trigger layer its build copies in.
  * Up to date, this costs one walk over a few dozen files.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PACKAGE = join(ROOT, 'packages/n8n-nodes-greenlight');
-const SOURCES = ['nodes', 'credentials', 'package.json', 'tsconfig.json'];
+const SOURCES = ['nodes', 'credentials', 'package.json', 'tsconfig.json'].map((s) => join(PACKAGE, s));
+/** The build copies the trigger layer and the contract's types in (scripts/generate.mjs): their changes count too. */
+const COPIED_FROM = [join(ROOT, 'packages/triggers/src'), join(ROOT, 'packages/contract/openapi.json')];
 
 function files(path: string): string[] {
   if (!existsSync(path)) return [];
@@ -22,7 +25,11 @@ export function n8nPackageIsStale(): boolean {
   const built = files(join(PACKAGE, 'dist')).filter((f) => f.endsWith('.js'));
   if (built.length === 0) return true;
   const oldestBuilt = Math.min(...built.map((f) => statSync(f).mtimeMs));
-  const newestSource = Math.max(...SOURCES.flatMap((s) => files(join(PACKAGE, s))).map((f) => statSync(f).mtimeMs));
+  const sources = [...SOURCES, ...COPIED_FROM].flatMap((s) => files(s)).filter(
+    // The copy itself is rewritten by every generate and typecheck; what it is copied from counts.
+    (f) => !f.endsWith('.test.ts') && !f.includes('/nodes/shared/generated/'),
+  );
+  const newestSource = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   return newestSource > oldestBuilt;
 }
 
