@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { SCIM_MEDIA_TYPE, SCIM_SCHEMAS } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
+import type { Database } from '../../storage/database.ts';
 import { ApiError } from '../../errors.ts';
 import { inputLimits } from '../../http/input-limits.ts';
 import { scimError } from './errors.ts';
@@ -35,6 +36,17 @@ const handle =
   };
 
 const idOf = (req: Request) => String(req.params.id);
+
+type ScimResource = Record<string, unknown>;
+/** One SCIM resource type's store: what `users.ts` and `groups.ts` each export. */
+interface ResourceOps {
+  list(db: Database, caller: ScimCaller, query: unknown, publicUrl: string): Promise<unknown>;
+  create(db: Database, caller: ScimCaller, body: unknown, publicUrl: string): Promise<ScimResource>;
+  get(db: Database, caller: ScimCaller, id: string, publicUrl: string): Promise<ScimResource>;
+  replace(db: Database, caller: ScimCaller, id: string, body: unknown, publicUrl: string): Promise<ScimResource>;
+  patch(db: Database, caller: ScimCaller, id: string, body: unknown, publicUrl: string): Promise<ScimResource>;
+  remove(db: Database, caller: ScimCaller, id: string): Promise<void>;
+}
 
 /**
  * SCIM 2.0 (RFC 7644) at /scim/v2: a protocol of its own beside the API, as the OAuth endpoints are,
@@ -75,33 +87,24 @@ export function scimRouter(deps: AppDeps): Router {
   router.get('/Schemas', handle(async (_req, res) => send(res, 200, list(schemas(publicUrl)))));
   router.get('/Schemas/:id', handle(async (req, res) => send(res, 200, one(schemas(publicUrl), idOf(req), 'Schema'))));
 
-  router.get('/Users', handle(async (req, res) => send(res, 200, await listScimUsers(deps.db, req.scim, req.query, publicUrl))));
-  router.post(
-    '/Users',
-    handle(async (req, res) => {
-      const user = await createScimUser(deps.db, req.scim, req.body, publicUrl);
-      res.location((user.meta as { location: string }).location);
-      send(res, 201, user);
-    }),
-  );
-  router.get('/Users/:id', handle(async (req, res) => send(res, 200, await getScimUser(deps.db, req.scim, idOf(req), publicUrl))));
-  router.put('/Users/:id', handle(async (req, res) => send(res, 200, await replaceScimUser(deps.db, req.scim, idOf(req), req.body, publicUrl))));
-  router.patch('/Users/:id', handle(async (req, res) => send(res, 200, await patchScimUser(deps.db, req.scim, idOf(req), req.body, publicUrl))));
-  router.delete('/Users/:id', handle(async (req, res) => send(res, 204, await deleteScimUser(deps.db, req.scim, idOf(req)))));
-
-  router.get('/Groups', handle(async (req, res) => send(res, 200, await listScimGroups(deps.db, req.scim, req.query, publicUrl))));
-  router.post(
-    '/Groups',
-    handle(async (req, res) => {
-      const group = await createScimGroup(deps.db, req.scim, req.body, publicUrl);
-      res.location((group.meta as { location: string }).location);
-      send(res, 201, group);
-    }),
-  );
-  router.get('/Groups/:id', handle(async (req, res) => send(res, 200, await getScimGroup(deps.db, req.scim, idOf(req), publicUrl))));
-  router.put('/Groups/:id', handle(async (req, res) => send(res, 200, await replaceScimGroup(deps.db, req.scim, idOf(req), req.body, publicUrl))));
-  router.patch('/Groups/:id', handle(async (req, res) => send(res, 200, await patchScimGroup(deps.db, req.scim, idOf(req), req.body, publicUrl))));
-  router.delete('/Groups/:id', handle(async (req, res) => send(res, 204, await deleteScimGroup(deps.db, req.scim, idOf(req)))));
+  // Users and Groups are the same six SCIM operations over their own store (RFC 7644 §3).
+  const resource = (path: string, ops: ResourceOps) => {
+    router.get(path, handle(async (req, res) => send(res, 200, await ops.list(deps.db, req.scim, req.query, publicUrl))));
+    router.post(
+      path,
+      handle(async (req, res) => {
+        const created = await ops.create(deps.db, req.scim, req.body, publicUrl);
+        res.location((created.meta as { location: string }).location);
+        send(res, 201, created);
+      }),
+    );
+    router.get(`${path}/:id`, handle(async (req, res) => send(res, 200, await ops.get(deps.db, req.scim, idOf(req), publicUrl))));
+    router.put(`${path}/:id`, handle(async (req, res) => send(res, 200, await ops.replace(deps.db, req.scim, idOf(req), req.body, publicUrl))));
+    router.patch(`${path}/:id`, handle(async (req, res) => send(res, 200, await ops.patch(deps.db, req.scim, idOf(req), req.body, publicUrl))));
+    router.delete(`${path}/:id`, handle(async (req, res) => send(res, 204, await ops.remove(deps.db, req.scim, idOf(req)))));
+  };
+  resource('/Users', { list: listScimUsers, create: createScimUser, get: getScimUser, replace: replaceScimUser, patch: patchScimUser, remove: deleteScimUser });
+  resource('/Groups', { list: listScimGroups, create: createScimGroup, get: getScimGroup, replace: replaceScimGroup, patch: patchScimGroup, remove: deleteScimGroup });
 
   router.use((req, _res, next) => next(scimError(404, null, `no SCIM endpoint for ${req.method} ${req.baseUrl}${req.path}`)));
   return router;
