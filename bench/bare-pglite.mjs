@@ -1,21 +1,8 @@
-// Baseline for P5: Express 5 + PGlite (on disk) doing one INSERT … RETURNING per request.
-// Env: PORT, DATA_DIR. Prints "ready <ms>" (process start to listening) when listening.
-import express from 'express';
+// Baseline for P5: the bare insert app on PGlite (on disk). Env: PORT, DATA_DIR. Prints "ready <ms>"
+// (process start to listening) when listening.
 import { PGlite } from '@electric-sql/pglite';
+import { serveBareInsert } from './bare-insert.mjs';
 
 const t0 = performance.now();
 const db = await PGlite.create(process.env.DATA_DIR);
-await db.query(`CREATE TABLE IF NOT EXISTS bare_items (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text NOT NULL,
-  description text NOT NULL, priority text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
-const app = express();
-app.use(express.json());
-app.post('/api/v1/approvals', async (req, res) => {
-  const { rows } = await db.query('INSERT INTO bare_items (title, description, priority) VALUES ($1, $2, $3) RETURNING *', [
-    req.body.title,
-    req.body.description,
-    req.body.priority,
-  ]);
-  res.status(201).json(rows[0]);
-});
-app.listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`ready ${(performance.now() - t0).toFixed(1)}`));
-process.on('SIGTERM', () => db.close().then(() => process.exit(0)));
+await serveBareInsert({ t0, query: (sql, params) => db.query(sql, params), close: () => db.close() });
