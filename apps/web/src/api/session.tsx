@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, onApiError, type ApiOutput } from './client.ts';
 
 export type Me = ApiOutput<'getMe'>;
@@ -21,12 +21,20 @@ export function signInAgain(): void {
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
-  const [stop, setStop] = useState(false);
+  const [stop, setStopState] = useState(false);
+  // Counts what the page learned of the stop (a live event, a refusal). A read of the org that was
+  // sent before the latest of them answers older news: it must not turn the banner back.
+  const stopNews = useRef(0);
+  const setStop = useCallback((on: boolean) => {
+    stopNews.current += 1;
+    setStopState(on);
+  }, []);
 
   const reload = useCallback(async () => {
+    const sentAt = stopNews.current;
     const next = await api('getMe', {});
     setMe(next);
-    setStop(next.org.emergency_stop);
+    if (stopNews.current === sentAt) setStopState(next.org.emergency_stop);
   }, []);
 
   useEffect(() => {
@@ -42,9 +50,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       window.removeEventListener('focus', onFocus);
       off();
     };
-  }, [reload]);
+  }, [reload, setStop]);
 
-  const value = useMemo<Session>(() => ({ me, emergencyStop: stop, setEmergencyStop: setStop, reload }), [me, stop, reload]);
+  const value = useMemo<Session>(() => ({ me, emergencyStop: stop, setEmergencyStop: setStop, reload }), [me, stop, setStop, reload]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
