@@ -22,7 +22,7 @@ import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
 import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
-import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
+import { personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { approverViewer, askingAbout, digestFor, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
@@ -144,14 +144,6 @@ async function updateCall(db: Queryable, publicUrl: string, messageId: string): 
 
 const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, slackError: null, permanent: false, retryAfterMs: null });
 
-/** What Slack rows a note queues: per person, and (a request's post, a reminder in its thread) per channel. */
-const personKey = (note: Notification, userId: string): string | null =>
-  note.kind === 'approval_request'
-    ? `approval_request:${note.approvalId}:${userId}`
-    : note.kind === 'execution_receipt' || note.kind === 'waiter_gone'
-      ? `${note.kind}:${note.eventId}:${userId}`
-      : `${note.kind}:${note.occasion}:${userId}`;
-
 export interface SlackChannelDeps {
   /** Where links point (GREENLIGHT_PUBLIC_URL). */
   publicUrl: string;
@@ -238,7 +230,7 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
           tx,
           SLACK,
           note.kind,
-          people.map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personKey(note, p.userId), notBefore: p.at, payload: { to: 'person' as const } })),
+          people.map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personNoteKey(note, p.userId), notBefore: p.at, payload: { to: 'person' as const } })),
         );
         // The request's channel: its post, and a reminder in the post's thread.
         if ((note.kind === 'approval_request' || note.kind === 'reminder') && note.approvalId) {

@@ -9,6 +9,7 @@ import type { ApprovalRow } from '../../core/approval-record.ts';
 import type { Closed } from '../../core/approval-outcome.ts';
 import type { DigestItem, Receipt } from '../notification-content.ts';
 import { changeRows, when } from '../email/email-messages.ts';
+import { cut, digestWords, outcomeLine as chatOutcomeLine, PRIORITY_MARK, receiptWords, reminderLine, waiterGoneWords, type ChatStyle } from '../chat-words.ts';
 
 /** action_id of each button; the interactivity endpoint (modules/slack/interactivity.ts) reads them. */
 export const SLACK_ACTIONS = {
@@ -30,7 +31,6 @@ export const SLACK_MODAL = {
 /** Slack's mrkdwn control characters (its "escaping text" rules). */
 export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-const cut = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 type Block = Record<string, unknown>;
 
@@ -59,23 +59,11 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-const PRIORITY_MARK: Record<ApprovalRow['priority'], string> = { low: '⚪', medium: '🔵', high: '🟠', critical: '🔴' };
+/** Slack's style of the chat words: mrkdwn escaped, strong as `*…*`. */
+const MRKDWN: ChatStyle = { text: escapeMrkdwn, strong: (s) => `*${s}*` };
 
 /** How a request ended, in one line. */
-export function outcomeLine(c: Closed): string {
-  const at = c.at ? when(c.at) : 'an unknown time';
-  const by = c.by ? ` by ${escapeMrkdwn(c.by)}` : c.status === 'expired' ? '' : ' automatically';
-  switch (c.status) {
-    case 'approved':
-      return `✅ *Approved*${by} at ${at}`;
-    case 'rejected':
-      return `❌ *Rejected*${by} at ${at}`;
-    case 'cancelled':
-      return `🚫 *Cancelled*${c.by ? ` by ${escapeMrkdwn(c.by)}` : ''} at ${at}`;
-    case 'expired':
-      return `⌛ *Expired* at ${at}`;
-  }
-}
+export const outcomeLine = (c: Closed): string => chatOutcomeLine(MRKDWN, c);
 
 /** A request as a Slack message: asking for a decision, or (closed) showing how it ended. */
 export function approvalMessage(input: SlackMessageInput): SlackMessage {
@@ -177,52 +165,33 @@ export function decisionModal(input: { approval: Pick<ApprovalRow, 'id' | 'title
 }
 
 const link = (url: string, label: string): string => `<${url.replace(/[<>|]/g, encodeURIComponent)}|${escapeMrkdwn(label)}>`;
-const oneLine = (s: string, max: number): string => cut(escapeMrkdwn(s.replace(/[\r\n]+/g, ' ')), max);
 
 /** A reminder in the thread of a request posted to a channel: it still waits (the buttons are on the request's own message). */
 export function reminderReply(input: { approval: Pick<ApprovalRow, 'title' | 'priority'>; openUrl: string }): SlackMessage {
-  const text = `⏰ Reminder: "${oneLine(input.approval.title, 200)}" still waits for a decision.`;
+  const text = reminderLine(MRKDWN, input.approval.title);
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `${text} ${link(input.openUrl, 'Open in Greenlight')}` } }] };
 }
 
-const RECEIPT_MARK = { started: '▶️', succeeded: '✅', failed: '❌' } as const;
-
 /** An execution receipt, to someone who approved the request. The receipt's link is shown as its full address. */
 export function receiptMessage(input: { approval: Pick<ApprovalRow, 'title'>; orgName: string; receipt: Receipt; openUrl: string }): SlackMessage {
-  const r = input.receipt;
-  const by = r.reportedBy ?? 'The automation';
-  const lines = [
-    `${RECEIPT_MARK[r.status]} *Execution ${r.status}*: ${oneLine(input.approval.title, 200)}`,
-    `${cut(escapeMrkdwn(by), 200)} reported what it did with a request you approved in ${cut(escapeMrkdwn(input.orgName), 200)} (${when(r.reportedAt)}).`,
-    ...(r.message ? [cut(escapeMrkdwn(r.message), 2000)] : []),
-    ...(r.url ? [`Link: ${cut(escapeMrkdwn(r.url), 500)}`] : []),
-    link(input.openUrl, 'Open in Greenlight'),
-  ];
-  return { text: cut(`[${r.status}] Execution of: ${escapeMrkdwn(input.approval.title.replace(/[\r\n]+/g, ' '))}`, 300), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut(lines.join('\n'), 3000) } }] };
+  const w = receiptWords(MRKDWN, { title: input.approval.title, orgName: input.orgName, receipt: input.receipt });
+  return { text: w.summary, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut([...w.lines, link(input.openUrl, 'Open in Greenlight')].join('\n'), 3000) } }] };
 }
 
 /** To the person behind a request: the automation that asked no longer waits for the answer. */
 export function waiterGoneMessage(input: { approval: Pick<ApprovalRow, 'title'>; orgName: string; reason: string; since: Date; openUrl: string }): SlackMessage {
-  const lines = [
-    `⚠️ *Nobody is waiting for this answer:* ${oneLine(input.approval.title, 200)}`,
-    `The automation behind your request in ${cut(escapeMrkdwn(input.orgName), 200)} no longer waits for its answer (since ${when(input.since)}): ${cut(escapeMrkdwn(input.reason), 500)}.`,
-    'A decision would reach nobody. Cancel the request if it is no longer needed, or restart the automation that should wait for it.',
-    link(input.openUrl, 'Open and cancel in Greenlight'),
-  ];
-  return { text: cut(`Nobody is waiting for this answer: ${escapeMrkdwn(input.approval.title.replace(/[\r\n]+/g, ' '))}`, 300), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }] };
+  const w = waiterGoneWords(MRKDWN, { title: input.approval.title, orgName: input.orgName, reason: input.reason, since: input.since });
+  return { text: w.summary, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: [...w.lines, link(input.openUrl, 'Open and cancel in Greenlight')].join('\n') } }] };
 }
 
 /** The daily digest: what waits for one person, oldest first, each linked. */
 export function digestMessage(input: { orgName: string; items: (DigestItem & { url: string })[]; total: number; inboxUrl: string }): SlackMessage {
-  const n = input.total;
-  const head = `${n} ${n === 1 ? 'request waits' : 'requests wait'} for you in ${cut(escapeMrkdwn(input.orgName), 200)}`;
-  const lines = input.items.map((i) => `• ${PRIORITY_MARK[i.priority as ApprovalRow['priority']] ?? ''} ${link(i.url, cut(i.title.replace(/[\r\n]+/g, ' '), 150))} — ${cut(escapeMrkdwn(i.requested_by_name ?? 'an automation'), 100)}, since ${when(i.created_at)}`);
-  const more = n > input.items.length ? [`…and ${n - input.items.length} more.`] : [];
+  const { head, lines } = digestWords(MRKDWN, input, (i, title) => link(i.url, title));
   return {
     text: head,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${head}*` } },
-      { type: 'section', text: { type: 'mrkdwn', text: cut([...lines, ...more].join('\n'), 3000) } },
+      { type: 'section', text: { type: 'mrkdwn', text: cut(lines.join('\n'), 3000) } },
       { type: 'section', text: { type: 'mrkdwn', text: link(input.inboxUrl, 'Open your inbox') } },
     ],
   };

@@ -2,7 +2,9 @@
  * Telegram: an org's bot (modules/telegram/) sends each person asked to decide a request, who linked
  * their Telegram account and chose a channel set that includes it, the request with Approve / Reject
  * buttons; when the request ends, every such message is edited to show the outcome, without buttons.
- * People are told through it by notify/.
+ * Reminders come as the request again (with its buttons); receipts, a gone waiter and the digest as
+ * plain messages (their words shared with Slack: ../chat-words.ts). People are told through it by
+ * notify/, by their preferences.
  *
  * - Each button's callback_data is an opaque random token; only its SHA-256 is stored
  *   (telegram_buttons), bound to one request, one person and one decision, spent by its first click
@@ -18,18 +20,23 @@ import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
 import { personAsker, viewerCan } from '../../core/approvals/index.ts';
-import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
+import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { approverViewer, askingAbout, requestOf, shownTo } from '../notification-content.ts';
+import { approverViewer, askingAbout, digestFor, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
 import { callTelegram, telegramApi, telegramBotOf, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
-import { approvalMessage, type TelegramMessage } from './telegram-messages.ts';
+import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type TelegramMessage } from './telegram-messages.ts';
 
 export const TELEGRAM = {
   name: 'telegram',
   kinds: {
     approval_request: { payload: z.object({}) },
+    /** The request again, with its buttons, said to be a reminder. */
+    reminder: { payload: z.object({}) },
+    digest: { payload: z.object({}) },
+    execution_receipt: { payload: z.object({}) },
+    waiter_gone: { payload: z.object({}) },
     /** A sent message edited with the request's outcome, without buttons. */
     decision_update: { payload: z.object({ message_id: z.uuid() }) },
   },
@@ -43,7 +50,7 @@ export const CALLBACK_PREFIX = 'gl1:';
 const newToken = (): string => `${CALLBACK_PREFIX}${randomBytes(24).toString('base64url')}`;
 
 type Call =
-  | { method: 'send'; chatId: number; message: TelegramMessage; buttons: { decision: 'approve' | 'reject'; token: string }[] }
+  | { method: 'send'; chatId: number; message: TelegramMessage; buttons: { decision: 'approve' | 'reject'; token: string }[]; record?: false }
   | { method: 'edit'; chatId: number; messageId: number; message: TelegramMessage };
 
 type Prepared = { token: string; call: Call };
@@ -57,7 +64,7 @@ async function chatOf(db: Queryable, orgId: string, userId: string | null): Prom
   return rows[0] ? Number(rows[0].chat_id) : null;
 }
 
-async function requestCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: 'approval_request' }>): Promise<Call | { skip: string }> {
+async function requestCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
   const userId = row.recipient_user_id!;
   const asking = await askingAbout(db, row.approval_id, userId);
   if ('skip' in asking) return asking;
@@ -68,14 +75,38 @@ async function requestCall(db: Queryable, publicUrl: string, row: Extract<Telegr
   const can = await viewerCan(db, personAsker(userId, asking.viewer.user!.role), a.id);
   if (!can) return { skip: 'request removed' };
   const openUrl = `${publicUrl}/requests/${a.id}`;
+  const reminder = row.kind === 'reminder';
   if (!can.decide.allowed) {
-    return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+    return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, reminder, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
   }
   const approve = can.decide.approve?.allowed === false ? null : newToken();
   const reject = newToken();
   const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
   const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-  return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, buttons: { approve, reject }, refusal }), buttons };
+  return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, reminder, buttons: { approve, reject }, refusal }), buttons };
+}
+
+/** What a row to one person that is not about deciding (a receipt, a gone waiter, the digest) sends. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: 'digest' | 'execution_receipt' | 'waiter_gone' }>): Promise<Call | { skip: string }> {
+  const open = (id: string) => `${publicUrl}/requests/${id}`;
+  const userId = row.recipient_user_id!;
+  const chatId = await chatOf(db, row.org_id, userId);
+  if (chatId === null) return { skip: 'the person has no linked Telegram account' };
+  let message: TelegramMessage;
+  if (row.kind === 'execution_receipt') {
+    const r = await receiptFor(db, row.approval_id, row.event_id, userId);
+    if ('skip' in r) return r;
+    message = receiptMessage({ title: r.request.title, orgName: r.request.org_name, receipt: r.receipt, openUrl: open(r.request.id) });
+  } else if (row.kind === 'waiter_gone') {
+    const w = await waiterGoneFor(db, row.approval_id, userId);
+    if ('skip' in w) return w;
+    message = waiterGoneMessage({ title: w.request.title, orgName: w.request.org_name, reason: w.reason, since: w.since, openUrl: open(w.request.id) });
+  } else {
+    const d = await digestFor(db, row.org_id, userId);
+    if ('skip' in d) return d;
+    message = digestMessage({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` });
+  }
+  return { method: 'send', chatId, message, buttons: [], record: false };
 }
 
 async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
@@ -110,7 +141,12 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
         // Sent by an attempt that was cut off before it was recorded: done, not sent again.
         if (sent.length > 0) return { answered: ok() };
       }
-      const call = row.kind === 'decision_update' ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id) : await requestCall(ctx.db, deps.publicUrl, row);
+      const call =
+        row.kind === 'decision_update'
+          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
+          : row.kind === 'approval_request' || row.kind === 'reminder'
+            ? await requestCall(ctx.db, deps.publicUrl, row)
+            : await personCall(ctx.db, deps.publicUrl, row);
       if ('skip' in call) return skip(call.skip);
       return { send: { token: bot.botToken, call } };
     },
@@ -136,7 +172,9 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
           ...(call.message.reply_markup ? { reply_markup: call.message.reply_markup } : {}),
         }),
       );
-      if (result.error === null && result.value) {
+      // A message about a request is recorded, to be edited with its outcome (and not sent twice);
+      // a receipt, a gone waiter and a digest are not edited later.
+      if (result.error === null && result.value && call.record !== false) {
         await recordSentMessage(ctx.db, row, { chat_id: result.value.chat.id, message_id: result.value.message_id });
       }
       return result;
@@ -160,8 +198,7 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
         return rows.length > 0;
       },
       async tell(tx, note: Notification, people: Recipient[]) {
-        // Only the request itself, with its buttons: reminders, receipts and digests go by the other channels.
-        if (note.kind !== 'approval_request' || !note.approvalId) return 0;
+        // Only people who linked an account in the org; the rest are told by their other channels.
         const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM telegram_links WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
           note.orgId,
           people.map((p) => p.userId),
@@ -174,7 +211,7 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
           note.kind,
           people
             .filter((p) => linked.has(p.userId))
-            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: `approval_request:${note.approvalId}:${p.userId}`, notBefore: p.at, payload: {} })),
+            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personNoteKey(note, p.userId), notBefore: p.at, payload: {} })),
         );
       },
     },

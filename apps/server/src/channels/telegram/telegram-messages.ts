@@ -5,31 +5,16 @@
 import type { InlineKeyboardMarkup } from 'grammy/types';
 import type { Closed } from '../../core/approval-outcome.ts';
 import { when } from '../email/email-messages.ts';
-import type { RequestShown } from '../notification-content.ts';
+import { cut, digestWords, outcomeLine, PLAIN, reminderLine, receiptWords, waiterGoneWords } from '../chat-words.ts';
+import type { DigestItem, Receipt, RequestShown } from '../notification-content.ts';
 
 /** Telegram's limit on a message's text. */
 const TEXT_MAX = 4096;
 
-const cut = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
 export interface TelegramMessage {
   text: string;
   reply_markup?: InlineKeyboardMarkup;
-}
-
-function outcomeLine(c: Closed): string {
-  const at = c.at ? when(c.at) : 'an unknown time';
-  const by = c.by ? ` by ${c.by}` : c.status === 'expired' ? '' : ' automatically';
-  switch (c.status) {
-    case 'approved':
-      return `✅ Approved${by} at ${at}`;
-    case 'rejected':
-      return `❌ Rejected${by} at ${at}`;
-    case 'cancelled':
-      return `🚫 Cancelled${c.by ? ` by ${c.by}` : ''} at ${at}`;
-    case 'expired':
-      return `⌛ Expired at ${at}`;
-  }
 }
 
 export interface TelegramApprovalInput {
@@ -41,18 +26,21 @@ export interface TelegramApprovalInput {
   /** Why this person cannot decide now (no buttons). */
   refusal?: string | null;
   closed?: Closed | null;
+  /** A reminder of a request that still waits: said first. */
+  reminder?: boolean;
 }
 
 export function approvalMessage(input: TelegramApprovalInput): TelegramMessage {
   const a = input.approval;
   const lines = [
+    ...(input.reminder && !input.closed ? [reminderLine(PLAIN, a.title), ''] : []),
     cut(a.title.replace(/[\r\n]+/g, ' '), 300),
     '',
     `Priority: ${a.priority}`,
     `Requested by: ${cut(a.requested_by_name ?? 'An automation', 200)} in ${cut(input.orgName, 200)}`,
     `Expires: ${a.expires_at ? when(a.expires_at) : 'no expiry'}`,
   ];
-  const tail = [input.closed ? outcomeLine(input.closed) : input.refusal ? `⏳ ${cut(input.refusal, 500)}` : null, `Open in Greenlight: ${input.openUrl}`].filter((l): l is string => l !== null);
+  const tail = [input.closed ? outcomeLine(PLAIN, input.closed) : input.refusal ? `⏳ ${cut(input.refusal, 500)}` : null, `Open in Greenlight: ${input.openUrl}`].filter((l): l is string => l !== null);
   const fixed = lines.join('\n').length + tail.join('\n').length + 4;
   const body = a.description ? ['', cut(a.description, Math.max(0, TEXT_MAX - fixed - 2))] : [];
   const text = [...lines, ...body, '', ...tail].join('\n');
@@ -66,3 +54,20 @@ export function approvalMessage(input: TelegramApprovalInput): TelegramMessage {
 
 /** Said to an account that is not linked (at most 200 characters: a callback answer's limit). */
 export const LINK_HELP = 'This Telegram account is not linked to Greenlight, so nothing was decided. In Greenlight, create a Telegram link code and send it here as /start <code>.';
+
+/** Text of a message that is not a request (plain text; Telegram's limit kept). */
+const textOf = (lines: string[], openLine: string): TelegramMessage => ({ text: cut([...lines, '', openLine].join('\n'), TEXT_MAX) });
+
+export function receiptMessage(input: { title: string; orgName: string; receipt: Receipt; openUrl: string }): TelegramMessage {
+  return textOf(receiptWords(PLAIN, input).lines, `Open in Greenlight: ${input.openUrl}`);
+}
+
+export function waiterGoneMessage(input: { title: string; orgName: string; reason: string; since: Date; openUrl: string }): TelegramMessage {
+  return textOf(waiterGoneWords(PLAIN, input).lines, `Open and cancel in Greenlight: ${input.openUrl}`);
+}
+
+/** The daily digest: what waits for one person, oldest first, each with its address (no previews: links are shown, not unfurled). */
+export function digestMessage(input: { orgName: string; items: (DigestItem & { url: string })[]; total: number; inboxUrl: string }): TelegramMessage {
+  const { head, lines } = digestWords(PLAIN, input, (i, title) => `${title} ${i.url}`);
+  return textOf([head, '', ...lines], `Open your inbox: ${input.inboxUrl}`);
+}

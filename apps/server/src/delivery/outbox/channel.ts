@@ -124,6 +124,17 @@ export interface Notification {
   occasion: string | null;
 }
 
+/**
+ * The dedupe key of a note's row to one person in a channel: a request is asked once per person, a
+ * receipt or a gone waiter once per event, a reminder or a digest once per timer that fired it.
+ */
+export const personNoteKey = (note: Notification, userId: string): string =>
+  note.kind === 'approval_request'
+    ? `approval_request:${note.approvalId}:${userId}`
+    : note.kind === 'execution_receipt' || note.kind === 'waiter_gone'
+      ? `${note.kind}:${note.eventId}:${userId}`
+      : `${note.kind}:${note.occasion}:${userId}`;
+
 /** What people are told, by every channel that tells people (the notify channel expands its rows into these). */
 export const NOTIFICATION_KINDS = ['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
