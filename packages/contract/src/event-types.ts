@@ -92,6 +92,9 @@ export const AUDIT_EVENT_TYPES = [
   'slack.removed',
   'telegram.configured',
   'telegram.removed',
+  // A member linked a Telegram account (details: its username) or unlinked it.
+  'telegram.linked',
+  'telegram.unlinked',
   'sso.configured',
   'sso.removed',
   // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.

@@ -90,7 +90,7 @@ describe('Telegram', () => {
     for (const r of rows) expect(String(edited(r.address.chat_id, r.address.message_id)[0]!.args.text)).toMatch(/Rejected by/);
   });
 
-  it('a member unlinks; their account then decides nothing', async () => {
+  it('a member unlinks; their account then decides nothing; linking and unlinking are in the audit log, by the member', async () => {
     const org = await telegramOrg(w);
     const alice = await linkedPerson(w, org);
     const id = await createRequest(w, org);
@@ -99,5 +99,15 @@ describe('Telegram', () => {
     await postUpdate(w, org, callbackQuery(alice.tgId, buttonData(messagesTo(w, alice.tgId, id)[0]!, /Approve/))).expect(200);
     expect(lastAnswer(w)).toMatch(/not linked/);
     expect(await statusOf(w, id)).toMatchObject({ status: 'pending', votes: 0 });
+    // Unlinking again changes nothing and records nothing more.
+    await alice.session.http().delete('/api/v1/me/telegram').expect(200);
+    const log = await org.admin.http().get('/api/v1/audit-log').query({ page_size: 100 }).expect(200);
+    const mine = (log.body.data as { type: string; actor: { id: string | null }; target: { id: string } | null; details: Record<string, unknown> }[])
+      .filter((e) => e.type.startsWith('telegram.') && e.target?.id === alice.id)
+      .map((e) => ({ type: e.type, actor: e.actor.id, username: e.details.telegram_username }));
+    expect(mine.sort((a, b) => a.type.localeCompare(b.type))).toEqual([
+      { type: 'telegram.linked', actor: alice.id, username: `user${alice.tgId}` },
+      { type: 'telegram.unlinked', actor: alice.id, username: `user${alice.tgId}` },
+    ]);
   });
 });

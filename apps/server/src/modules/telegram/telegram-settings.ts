@@ -109,9 +109,15 @@ export async function createLinkCode(db: Queryable, orgId: string, userId: strin
   return { code, link: bot ? `https://t.me/${bot}?start=${code}` : null, expires_at: expiresAt.toISOString() };
 }
 
-export async function unlink(db: Queryable, orgId: string, userId: string): Promise<TelegramLink> {
-  await db.query('DELETE FROM telegram_links WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-  return { linked: false, telegram_username: null, linked_at: null };
+/** Removes the member's linked account, with its audit entry (none when there was none). */
+export async function unlink(db: Database, orgId: string, userId: string): Promise<TelegramLink> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ telegram_username: string | null }>('DELETE FROM telegram_links WHERE org_id = $1 AND user_id = $2 RETURNING telegram_username', [orgId, userId]);
+    if (rows[0]) {
+      await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'telegram.unlinked', target: { type: 'user', id: userId }, details: { telegram_username: rows[0].telegram_username } });
+    }
+    return { linked: false, telegram_username: null, linked_at: null };
+  });
 }
 
 /**
@@ -142,6 +148,8 @@ export async function redeemLinkCode(
       account.chatId,
       account.username,
     ]);
+    // By the person themselves: the code they created while signed in, sent from the account.
+    await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'telegram.linked', target: { type: 'user', id: userId }, details: { telegram_username: account.username } });
     return { userId };
   });
 }
