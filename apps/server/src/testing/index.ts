@@ -21,5 +21,6 @@ export { startMisroutingProxy } from './misrouting-proxy.ts';
 export { expireDue } from '../core/approvals/index.ts';
 export { createOrg, setEmergencyStop } from '../modules/orgs/create-org.ts';
 export { memoryRateLimitStore } from '../http/rate-limit.ts';
+export { startTelegramApi, type TestTelegramApi } from './telegram.ts';
 export { startTestIdp, CrossOriginBrowser, type TestIdp, type TestAccount } from './oidc-provider.ts';
 export { startSsoWorld, idpAccount, type SsoWorld } from './sso-world.ts';

@@ -8,12 +8,13 @@ import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
+import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
 
 export function SettingsPage() {
-  const { me } = useSession();
+  const { me, reload } = useSession();
   const isAdmin = me?.user?.role === 'admin';
   // Bumped when an admin changes SSO here, so the account card's line follows.
   const [ssoVersion, setSsoVersion] = useState(0);
@@ -35,9 +36,11 @@ export function SettingsPage() {
       <Sessions />
       {me?.user && me.user.role !== 'viewer' && <OutOfOffice selfId={me.user.id} />}
       <Notifications email={me?.notifications?.email ?? false} slack={me?.notifications?.slack ?? false} isAdmin={isAdmin} />
+      {me?.notifications?.telegram && me.user && me.user.role !== 'viewer' && <MyTelegramLink />}
       {isAdmin ? (
         <>
           <SlackSettings />
+          <TelegramSettings onChange={() => void reload()} />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
           <EmergencyStop />

@@ -15,7 +15,10 @@ export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => {
     );
     settings = rows[0] ?? {};
   }
-  const slack = (await deps.db.query('SELECT 1 FROM slack_settings WHERE org_id = $1', [auth.org.id])).rows.length > 0;
+  const { rows: chats } = await deps.db.query<{ slack: boolean; telegram: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM slack_settings WHERE org_id = $1) AS slack, EXISTS (SELECT 1 FROM telegram_settings WHERE org_id = $1) AS telegram`,
+    [auth.org.id],
+  );
   return {
     status: 200,
     body: {
@@ -27,7 +30,7 @@ export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => {
       },
       user: auth.user,
       scopes: auth.scopes,
-      notifications: { email: deps.config.mail !== null, slack },
+      notifications: { email: deps.config.mail !== null, slack: chats[0]!.slack, telegram: chats[0]!.telegram },
     },
   };
 };
