@@ -2626,6 +2626,8 @@ export interface components {
                 email: boolean;
                 /** @description Whether the organization posts requests to Slack (an admin configured its Slack app) */
                 slack?: boolean;
+                /** @description Whether the organization has a Telegram bot members may link their account to */
+                telegram?: boolean;
             };
         };
         Org: {

@@ -926,6 +926,8 @@ class _MeNotificationsRequired(TypedDict):
 class MeNotifications(_MeNotificationsRequired, total=False):
     #: Whether the organization posts requests to Slack (an admin configured its Slack app)
     slack: bool
+    #: Whether the organization has a Telegram bot members may link their account to
+    telegram: bool
 
 
 class _OrgRequired(TypedDict):
