@@ -32,6 +32,11 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
       await mine.getByLabel('From', { exact: true }).fill('21:00');
       await mine.getByLabel('to', { exact: true }).fill('06:30');
       await mine.getByLabel('At', { exact: true }).selectOption('8');
+      // Reminders only by Telegram, and no receipts at all, whatever the channel above says.
+      const reminders = mine.getByRole('group', { name: 'Reminders' });
+      await reminders.getByRole('checkbox').first().check();
+      await reminders.getByLabel('Telegram', { exact: true }).check();
+      await mine.getByRole('group', { name: /^Receipts/ }).getByRole('checkbox').first().check();
       await mine.getByRole('button', { name: 'Save my preferences' }).click();
       await mine.getByTestId('preferences-source').filter({ hasText: 'Your own choices.' }).waitFor();
 
@@ -56,13 +61,19 @@ describe.skipIf(!browserTestsRun)('the Notifications page in Chromium', () => {
         seed.org.id,
         admin.id,
       ]);
-      expect(rows[0]!.preferences).toEqual({ channels: 'digest_only', time_zone: 'Europe/Berlin', quiet_hours: { start: '21:00', end: '06:30' }, digest_hour: 8 });
+      expect(rows[0]!.preferences).toEqual({
+        channels: 'digest_only',
+        by_kind: { reminder: ['telegram'], execution_receipt: [] },
+        time_zone: 'Europe/Berlin',
+        quiet_hours: { start: '21:00', end: '06:30' },
+        digest_hour: 8,
+      });
       const { rows: org } = await server.db.query<{ reminder_policy: unknown; notification_defaults: unknown }>(
         'SELECT reminder_policy, notification_defaults FROM orgs WHERE id = $1',
         [seed.org.id],
       );
       expect(org[0]!.reminder_policy).toEqual({ remind: { after: '4h', every: '1d', max: 3 }, escalate: { after: '2d', to: 'next_level' } });
-      expect(org[0]!.notification_defaults).toEqual({ channels: 'slack', time_zone: 'UTC', quiet_hours: { start: '22:00', end: '07:00' }, digest_hour: null });
+      expect(org[0]!.notification_defaults).toEqual({ channels: 'slack', by_kind: {}, time_zone: 'UTC', quiet_hours: { start: '22:00', end: '07:00' }, digest_hour: null });
       // A member who chose nothing is shown the defaults as what applies to them.
       const member = await memberWithPassword(server, seed, 'approver');
       const asMember = await signedInPage(browser, server.url, member, viewport);

@@ -13,6 +13,29 @@ export const NotificationChannels = z.enum(NOTIFICATION_CHANNELS).openapi('Notif
     '`digest_only`: no message per request, only the daily digest (which then defaults to 09:00)',
 });
 
+/** The channels that tell people one by one: what a person may choose by kind of message. */
+export const PERSON_CHANNELS = ['email', 'slack', 'telegram'] as const;
+export const PersonChannel = z.enum(PERSON_CHANNELS).openapi('PersonChannel');
+export type PersonChannel = z.infer<typeof PersonChannel>;
+
+/** What people are told: a request that asks them, its reminder, the daily digest, a receipt of what was done with what they approved, a request nobody waits for any more. */
+export const NOTIFICATION_KINDS = ['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+const ChannelList = z
+  .array(PersonChannel)
+  .max(PERSON_CHANNELS.length)
+  .refine((l) => new Set(l).size === l.length, { message: 'each channel at most once' });
+
+export const NotificationChannelsByKind = z
+  .strictObject(Object.fromEntries(NOTIFICATION_KINDS.map((k) => [k, ChannelList.optional()])) as Record<NotificationKind, z.ZodOptional<typeof ChannelList>>)
+  .openapi('NotificationChannelsByKind', {
+    description:
+      'Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). ' +
+      'A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org\'s Slack app, a linked Telegram account).',
+    example: { reminder: ['telegram'], execution_receipt: [] },
+  });
+
 const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)').openapi({ example: '22:00' });
 
 export const TimeZone = z
@@ -39,6 +62,7 @@ export const QuietHours = z
 
 const PreferenceFields = {
   channels: NotificationChannels,
+  by_kind: NotificationChannelsByKind.default({}),
   time_zone: TimeZone,
   quiet_hours: QuietHours.nullable(),
   digest_hour: z.number().int().min(0).max(23).nullable().openapi({ description: 'Hour of the day (in `time_zone`) of the daily digest; null: no digest' }),
@@ -49,6 +73,7 @@ export type NotificationPreferences = z.infer<typeof NotificationPreferences>;
 /** A change of preferences: the fields given replace those values, the others stay. */
 const PreferenceChanges = {
   channels: PreferenceFields.channels.optional(),
+  by_kind: NotificationChannelsByKind.optional(),
   time_zone: PreferenceFields.time_zone.optional(),
   quiet_hours: PreferenceFields.quiet_hours.optional(),
   digest_hour: PreferenceFields.digest_hour.optional(),
@@ -59,7 +84,7 @@ const PreferenceChanges = {
  * the org have turned on (email with SMTP configured, Slack direct messages with the org's Slack app
  * set to send them), so turning a channel on reaches people without each of them opting in.
  */
-export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationPreferences = { channels: 'both', time_zone: 'UTC', quiet_hours: null, digest_hour: null };
+export const DEFAULT_NOTIFICATION_PREFERENCES: NotificationPreferences = { channels: 'both', by_kind: {}, time_zone: 'UTC', quiet_hours: null, digest_hour: null };
 /** The digest hour of `digest_only` when none is chosen. */
 export const DIGEST_ONLY_DEFAULT_HOUR = 9;
 

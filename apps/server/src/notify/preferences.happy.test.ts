@@ -25,6 +25,29 @@ describe('channelsFor', () => {
   });
 });
 
+describe('channelsFor by kind of message', () => {
+  it('a kind the member chose channels for goes by those; the others follow `channels`', () => {
+    const p = prefs({ channels: 'email', by_kind: { reminder: ['telegram', 'slack'], execution_receipt: [] } });
+    expect(Object.keys(channelsFor(p, at, 'approval_request'))).toEqual(['email']);
+    expect(Object.keys(channelsFor(p, at, 'reminder'))).toEqual(['telegram', 'slack']);
+    expect(channelsFor(p, at, 'execution_receipt')).toEqual({});
+    expect(Object.keys(channelsFor(p, at, 'waiter_gone'))).toEqual(['email']);
+  });
+
+  it('digest_only with requests by Telegram: requests come there, reminders not at all, the digest by every channel', () => {
+    const p = prefs({ channels: 'digest_only', by_kind: { approval_request: ['telegram'] } });
+    expect(Object.keys(channelsFor(p, at, 'approval_request'))).toEqual(['telegram']);
+    expect(channelsFor(p, at, 'reminder')).toEqual({});
+    expect(Object.keys(channelsFor(p, at, 'digest'))).toEqual(['email', 'slack', 'telegram']);
+  });
+
+  it('quiet hours hold a chosen kind too; the digest comes at its hour', () => {
+    const p = prefs({ by_kind: { reminder: ['telegram'], digest: ['slack'] }, time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } });
+    expect(channelsFor(p, at, 'reminder')).toEqual({ telegram: new Date('2026-01-16T06:00:00.000Z') });
+    expect(channelsFor(p, at, 'digest')).toEqual({ slack: at });
+  });
+});
+
 describe('quietUntil', () => {
   it.each([
     ['21:00', '22:00', '2026-01-15T22:00:00.000Z'],

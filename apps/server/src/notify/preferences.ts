@@ -7,6 +7,7 @@ import {
   DEFAULT_NOTIFICATION_PREFERENCES,
   DIGEST_ONLY_DEFAULT_HOUR,
   NotificationPreferences,
+  PERSON_CHANNELS,
   type NotificationPreferences as Preferences,
 } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
@@ -17,18 +18,22 @@ import type { NotificationKind } from '../delivery/outbox/channel.ts';
  * says its `preference`). `both`, the default, is every channel: Telegram reaches only those who linked
  * an account, which is their choice of it.
  */
-const CHANNELS_OF: Record<Preferences['channels'], string[]> = { email: ['email'], slack: ['slack'], both: ['email', 'slack', 'telegram'], digest_only: [] };
+const CHANNELS_OF: Record<Preferences['channels'], readonly string[]> = { email: ['email'], slack: ['slack'], both: PERSON_CHANNELS, digest_only: [] };
 
 /**
  * The channels a member gets a message of `kind` by, each with when it may be sent: `at` itself, or
  * the end of their quiet hours when `at` falls in them (deferred, never dropped). A channel that is
- * absent is not used: `digest_only` gets no message per request on any channel. The digest comes at
- * the hour the member chose, by the channels they chose (`digest_only`: any that reaches them).
+ * absent is not used. The member's choice for the kind (`by_kind`) comes first; else `channels`:
+ * `digest_only` gets no message per request on any channel. The digest comes at the hour the member
+ * chose (it is not held by quiet hours), by the channels they chose (`digest_only`: any that reaches them).
  */
 export function channelsFor(prefs: Preferences, at: Date, kind: NotificationKind = 'approval_request'): Partial<Record<string, Date>> {
-  if (kind === 'digest') return Object.fromEntries((prefs.channels === 'digest_only' ? CHANNELS_OF.both : CHANNELS_OF[prefs.channels]).map((c) => [c, at]));
+  const chosen = prefs.by_kind?.[kind];
+  if (kind === 'digest') {
+    return Object.fromEntries((chosen ?? (prefs.channels === 'digest_only' ? CHANNELS_OF.both : CHANNELS_OF[prefs.channels])).map((c) => [c, at]));
+  }
   const sendAt = quietUntil(prefs, at) ?? at;
-  return Object.fromEntries(CHANNELS_OF[prefs.channels].map((c) => [c, sendAt]));
+  return Object.fromEntries((chosen ?? CHANNELS_OF[prefs.channels]).map((c) => [c, sendAt]));
 }
 
 /** The hour of the member's daily digest, or null for none (`digest_only` always has one). */

@@ -2,8 +2,10 @@ import type {
   ApprovalStatus,
   CreatedVia,
   Delivery,
+  NotificationKind,
   OnExpiry,
   OperationId,
+  PersonChannel,
   Priority,
   Role,
   Routes,
@@ -29,6 +31,8 @@ export const ON_EXPIRY = every<OnExpiry>()(['expire', 'approve', 'reject']);
 export const APPROVAL_STATUSES = every<ApprovalStatus>()(['pending', 'approved', 'rejected', 'cancelled', 'expired']);
 export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comments:write']);
 export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
+export const PERSON_CHANNELS = every<PersonChannel>()(['email', 'slack', 'telegram']);
+export const NOTIFICATION_KINDS = every<NotificationKind>()(['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone']);
 export const DELIVERY_STATUSES = every<Delivery['status']>()(['pending', 'delivering', 'delivered', 'failed', 'gone']);
 export { AUDIT_EVENT_TYPES, EVENT_TYPES } from '@greenlight/contract/event-types';
 

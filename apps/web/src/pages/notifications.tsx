@@ -3,6 +3,7 @@ import { api, type ApiInput, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
 import { ErrorMessage } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
+import { NOTIFICATION_KINDS, PERSON_CHANNELS } from '../api/contract-values.ts';
 import { useSubmit, type Submit } from '../lib/use-submit.ts';
 
 type Preferences = ApiOutput<'getMyNotificationPreferences'>['preferences'];
@@ -14,9 +15,65 @@ type Team = ApiOutput<'listTeams'>['data'][number];
 const CHANNELS: { value: Preferences['channels']; label: string; hint: string }[] = [
   { value: 'email', label: 'Email', hint: 'a message for each request that asks you' },
   { value: 'slack', label: 'Slack', hint: 'a direct message for each request, where Slack is set up' },
-  { value: 'both', label: 'Email and Slack', hint: 'both of the above' },
+  { value: 'both', label: 'Every channel', hint: 'email, Slack, and Telegram once you linked it' },
   { value: 'digest_only', label: 'Daily digest only', hint: 'no message per request; one email a day of what waits for you' },
 ];
+
+type Kind = (typeof NOTIFICATION_KINDS)[number];
+type PersonChannel = (typeof PERSON_CHANNELS)[number];
+
+const KIND_WORDS: Record<Kind, string> = {
+  approval_request: 'A request that asks you',
+  reminder: 'Reminders',
+  digest: 'The daily digest',
+  execution_receipt: 'Receipts of what was done with what you approved',
+  waiter_gone: 'A request of yours nobody waits for any more',
+};
+const CHANNEL_WORDS: Record<PersonChannel, string> = { email: 'Email', slack: 'Slack', telegram: 'Telegram' };
+
+/** Per kind of message: follow the choice above, or these channels (none at all is a choice too). */
+function ByKind({ value, onChange }: { value: Preferences['by_kind']; onChange(next: Preferences['by_kind']): void }) {
+  const set = (kind: Kind, channels: PersonChannel[] | undefined) => {
+    const next = { ...value };
+    if (channels === undefined) delete next[kind];
+    else next[kind] = channels;
+    onChange(next);
+  };
+  return (
+    <fieldset className="stack" data-testid="by-kind">
+      <legend>By kind of message</legend>
+      <p className="small muted">A kind you choose channels for goes by those instead; Telegram reaches you once you linked it (Organization page).</p>
+      {NOTIFICATION_KINDS.map((kind) => {
+        const chosen = value[kind];
+        return (
+          <div key={kind} className="stack" role="group" aria-label={KIND_WORDS[kind]}>
+            <label className="row">
+              <input type="checkbox" checked={chosen !== undefined} onChange={(e) => set(kind, e.target.checked ? [] : undefined)} />
+              <span>
+                {KIND_WORDS[kind]}: {chosen === undefined ? <span className="small muted">as above</span> : 'only by'}
+              </span>
+            </label>
+            {chosen !== undefined && (
+              <div className="row">
+                {PERSON_CHANNELS.map((c) => (
+                  <label key={c} className="row">
+                    <input
+                      type="checkbox"
+                      checked={chosen.includes(c)}
+                      onChange={(e) => set(kind, e.target.checked ? PERSON_CHANNELS.filter((x) => x === c || chosen.includes(x)) : chosen.filter((x) => x !== c))}
+                    />
+                    <span>{CHANNEL_WORDS[c]}</span>
+                  </label>
+                ))}
+                {chosen.length === 0 && <span className="small muted">none: not told of these</span>}
+              </div>
+            )}
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
 
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
 const hourLabel = (h: number) => `${String(h).padStart(2, '0')}:00`;
@@ -103,6 +160,7 @@ function PreferencesForm(props: {
           </label>
         ))}
       </fieldset>
+      <ByKind value={p.by_kind ?? {}} onChange={(by_kind) => setP({ ...p, by_kind })} />
       <label htmlFor={`${id}-tz`}>Time zone</label>
       <input id={`${id}-tz`} list={`${id}-zones`} value={p.time_zone} onChange={(e) => setP({ ...p, time_zone: e.target.value })} required maxLength={64} />
       <datalist id={`${id}-zones`}>

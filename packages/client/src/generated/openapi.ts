@@ -3733,6 +3733,7 @@ export interface components {
         /** @description What applies to you now */
         NotificationPreferences: {
             channels: components["schemas"]["NotificationChannels"];
+            by_kind?: components["schemas"]["NotificationChannelsByKind"];
             /** @example Europe/Berlin */
             time_zone: string;
             quiet_hours: components["schemas"]["QuietHours"];
@@ -3744,6 +3745,25 @@ export interface components {
          * @enum {string}
          */
         NotificationChannels: "email" | "slack" | "both" | "digest_only";
+        /**
+         * @description Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org's Slack app, a linked Telegram account).
+         * @default {}
+         * @example {
+         *       "reminder": [
+         *         "telegram"
+         *       ],
+         *       "execution_receipt": []
+         *     }
+         */
+        NotificationChannelsByKind: {
+            approval_request?: components["schemas"]["PersonChannel"][];
+            reminder?: components["schemas"]["PersonChannel"][];
+            digest?: components["schemas"]["PersonChannel"][];
+            execution_receipt?: components["schemas"]["PersonChannel"][];
+            waiter_gone?: components["schemas"]["PersonChannel"][];
+        };
+        /** @enum {string} */
+        PersonChannel: "email" | "slack" | "telegram";
         /** @description In `time_zone`; may span midnight (22:00 to 07:00) */
         QuietHours: {
             /** @example 22:00 */
@@ -3753,6 +3773,7 @@ export interface components {
         } | null;
         UpdateNotificationPreferencesRequest: {
             channels?: components["schemas"]["NotificationChannels"];
+            by_kind?: components["schemas"]["NotificationChannelsByKind"];
             /** @example Europe/Berlin */
             time_zone?: string;
             quiet_hours?: components["schemas"]["QuietHours"];
@@ -3771,6 +3792,7 @@ export interface components {
         UpdateOrgNotificationDefaultsRequest: {
             preferences?: {
                 channels?: components["schemas"]["NotificationChannels"];
+                by_kind?: components["schemas"]["NotificationChannelsByKind"];
                 /** @example Europe/Berlin */
                 time_zone?: string;
                 quiet_hours?: components["schemas"]["QuietHours"];

@@ -19,7 +19,7 @@
  *   people    optional: a channel that tells people queues their messages here (notify/).
  */
 import type { Logger } from 'pino';
-import type { Delivery } from '@greenlight/contract';
+import type { Delivery, NotificationKind, PERSON_CHANNELS } from '@greenlight/contract';
 import type { z } from 'zod';
 import type { Database, Queryable } from '../../storage/database.ts';
 
@@ -136,13 +136,12 @@ export const personNoteKey = (note: Notification, userId: string): string =>
       : `${note.kind}:${note.occasion}:${userId}`;
 
 /** What people are told, by every channel that tells people (the notify channel expands its rows into these). */
-export const NOTIFICATION_KINDS = ['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone'] as const;
-export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export { NOTIFICATION_KINDS, type NotificationKind } from '@greenlight/contract';
 
 /** The part of a channel that tells people (notify/tell.ts). */
 export interface PeopleChannel {
-  /** The name people choose the channel by in their notification preferences (notify/preferences.ts): `email`, `slack`. */
-  readonly preference: string;
+  /** The name people choose the channel by in their notification preferences (notify/preferences.ts): one of the contract's PERSON_CHANNELS. */
+  readonly preference: (typeof PERSON_CHANNELS)[number];
   /** Whether the channel can reach the org's people one by one now (email configured, the org's Slack app set to message people). */
   reaches(tx: Queryable, orgId: string): Promise<boolean>;
   /**

@@ -28,6 +28,10 @@ describe('PATCH /me/notification-preferences', () => {
     [{ digest_hour: 24 }, 'digest_hour'],
     [{ use_org_defaults: true, channels: 'email' }, 'use_org_defaults comes alone'],
     [{ status: 'x' }, 'status'],
+    [{ by_kind: { reminder: ['pigeon'] } }, 'by_kind.reminder.0'],
+    [{ by_kind: { reminder: ['email', 'email'] } }, 'each channel at most once'],
+    [{ by_kind: { smoke_signal: ['email'] } }, 'smoke_signal'],
+    [{ by_kind: { digest: 'email' } }, 'by_kind.digest'],
   ])('%j → 400', async (body, words) => {
     const res = await admin.http().patch('/api/v1/me/notification-preferences').send(body);
     expect(res.status, res.text).toBe(400);

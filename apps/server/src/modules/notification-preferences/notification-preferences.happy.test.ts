@@ -44,12 +44,18 @@ it('a member reads the org defaults until they choose their own; each change is 
     await alice
       .http()
       .patch('/api/v1/me/notification-preferences')
-      .send({ channels: 'both', quiet_hours: { start: '22:00', end: '07:00' } })
+      .send({ channels: 'both', by_kind: { reminder: ['telegram'], execution_receipt: [] }, quiet_hours: { start: '22:00', end: '07:00' } })
       .expect(200)
   ).body;
   expect(mine).toEqual({
     own: true,
-    preferences: { channels: 'both', time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' }, digest_hour: 8 },
+    preferences: {
+      channels: 'both',
+      by_kind: { reminder: ['telegram'], execution_receipt: [] },
+      time_zone: 'Europe/Berlin',
+      quiet_hours: { start: '22:00', end: '07:00' },
+      digest_hour: 8,
+    },
     org_defaults: defaults.preferences,
   });
   // Later defaults no longer change alice's own choices.

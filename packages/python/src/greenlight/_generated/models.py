@@ -1939,13 +1939,26 @@ class MyNotificationPreferences(TypedDict):
     org_defaults: NotificationPreferences
 
 
-class NotificationPreferences(TypedDict):
-    """What applies to you now"""
+class _NotificationPreferencesRequired(TypedDict):
     channels: NotificationChannels
     time_zone: str
     quiet_hours: Optional[QuietHours]
     #: Hour of the day (in `time_zone`) of the daily digest; null: no digest
     digest_hour: Optional[int]
+
+
+class NotificationPreferences(_NotificationPreferencesRequired, total=False):
+    """What applies to you now"""
+    by_kind: NotificationChannelsByKind
+
+
+class NotificationChannelsByKind(TypedDict, total=False):
+    """Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org's Slack app, a linked Telegram account)."""
+    approval_request: List[PersonChannel]
+    reminder: List[PersonChannel]
+    digest: List[PersonChannel]
+    execution_receipt: List[PersonChannel]
+    waiter_gone: List[PersonChannel]
 
 
 class QuietHours(TypedDict):
@@ -1956,6 +1969,7 @@ class QuietHours(TypedDict):
 
 class UpdateNotificationPreferencesRequest(TypedDict, total=False):
     channels: NotificationChannels
+    by_kind: NotificationChannelsByKind
     time_zone: str
     quiet_hours: Optional[QuietHours]
     #: Hour of the day (in `time_zone`) of the daily digest; null: no digest
@@ -1976,6 +1990,7 @@ class UpdateOrgNotificationDefaultsRequest(TypedDict, total=False):
 
 class UpdateOrgNotificationDefaultsRequestPreferences(TypedDict, total=False):
     channels: NotificationChannels
+    by_kind: NotificationChannelsByKind
     time_zone: str
     quiet_hours: Optional[QuietHours]
     #: Hour of the day (in `time_zone`) of the daily digest; null: no digest
@@ -2420,6 +2435,8 @@ AuditEventType = Literal["member.added", "member.invited", "member.role_changed"
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
 """`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
 
+PersonChannel = Literal["email", "slack", "telegram"]
+
 KaireonApprovalList = List["KaireonApprovalSummary"]
 """Newest first, at most 100"""
 
@@ -2558,6 +2575,7 @@ __all__ = [
     "MyNotificationPreferences",
     "NeverWithoutPerson",
     "NotificationChannels",
+    "NotificationChannelsByKind",
     "NotificationPreferences",
     "OAuthClient",
     "OAuthClientCreated",
@@ -2570,6 +2588,7 @@ __all__ = [
     "PasskeyList",
     "PasskeyOptions",
     "PasswordSet",
+    "PersonChannel",
     "PersonRef",
     "PolicySchema",
     "PolicySchemaTypesItem",
