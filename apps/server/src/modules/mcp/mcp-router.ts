@@ -88,7 +88,9 @@ export function mcpRouter(deps: AppDeps, internalCalls: InternalCalls): Router {
       accessToken: call.credential,
       userAgent: `greenlight-mcp/${MCP_SERVER_VERSION} (http)`,
     });
-    const server = createGreenlightMcpServer(greenlight);
+    // The page is offered only to a client that declared URL elicitation in this server's hearing,
+    // which a stateless server never has: kept so a session-bound deployment offers it unchanged.
+    const server = createGreenlightMcpServer(greenlight, { approvalPageUrl: (id) => `${publicUrl}/requests/${id}` });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       call.release();
