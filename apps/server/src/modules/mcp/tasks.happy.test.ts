@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, TaskStatusNotificationSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { seedOrg, startTestServer, usePolicies, type SeededOrg, type TestServer } from '../../testing/index.ts';
+import { seedOrg, signedIn, startTestServer, usePolicies, type SeededOrg, type TestServer } from '../../testing/index.ts';
 import { expireDue } from '../../core/approvals/index.ts';
 import { memberWithPassword } from '../../testing/oauth.ts';
 import { freePort } from '../../testing/spawn-server.ts';
@@ -58,7 +58,7 @@ describe('request_approval as an MCP task (the SDK client over Streamable HTTP)'
 
   it('creates the task, polls it, survives a reconnect, and tasks/result answers the decision a person made through the API', async () => {
     const task = await requestAsTask(client, { title: 'Rotate the signing key', description: 'prod', priority: 'high' });
-    expect(task).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'working', statusMessage: expect.stringMatching(/^Waiting for/), ttl: null, pollInterval: 5000 });
+    expect(task).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'working', statusMessage: 'Waiting for a decision', ttl: null, pollInterval: 5000 });
     // The task is the request: same id, pending, made by the member through this grant.
     const made = (await server.http(seed.key).get(`/api/v1/approvals/${task.taskId}`).expect(200)).body;
     expect(made).toMatchObject({ status: 'pending', title: 'Rotate the signing key', source: 'mcp', requested_by: { type: 'user', id: member.id } });
@@ -79,6 +79,15 @@ describe('request_approval as an MCP task (the SDK client over Streamable HTTP)'
     expect(result.structuredContent).toMatchObject({ outcome: 'approved', approval: { id: task.taskId, status: 'approved', decision_comment: 'Rotate it tonight', decided_by: approver.connectionId } });
     expect(result._meta).toMatchObject({ 'io.modelcontextprotocol/related-task': { taskId: task.taskId } });
     expect((result.content[0] as { text: string }).text).toContain(`Approval request ${task.taskId} is approved (Rotate it tonight).`);
+  });
+
+  it('while pending the task says whom the request waits for, in the server\'s words', async () => {
+    const task = await requestAsTask(client, { title: 'Restart the queue', description: 'x', priority: 'low' });
+    expect(task.statusMessage).toBe('Waiting for a decision');
+    const admin = await signedIn(server, seed);
+    const oncall = (await admin.http().post('/api/v1/teams').send({ name: 'Oncall', member_ids: [seed.admin.id] }).expect(201)).body.id as string;
+    await admin.http().post(`/api/v1/approvals/${task.taskId}/steps`).send({ steps: [{ team_id: oncall, step_order: 1 }] }).expect(201);
+    expect(await client.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'working', statusMessage: 'Waiting for team Oncall' });
   });
 
   it('tasks/result held open is woken by the decision and says the new status on its stream first', async () => {
