@@ -233,6 +233,8 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       annotations: { title: 'Request approval', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
       execution: { taskSupport: 'optional' },
     },
+    // Registered as a task tool for tools/list (`execution`) and the SDK's checks; its calls are
+    // answered by the wrapper above, with the same functions these handlers call.
     {
       createTask: (args, extra) => createTask(args as z.infer<typeof RequestApprovalInput>, extra),
       getTask: async (_args, extra) => taskOfApproval(await readTask(extra.taskId, extra.signal)),

@@ -54,12 +54,12 @@ describe('an MCP task belongs to the principal that made it', () => {
   ])('%s: tasks/get, tasks/result and tasks/cancel answer "not found" and nothing of the request; the request is untouched', async (_who, other) => {
     const task = await requestAsTask(clientA);
     const calls = [
-      other().experimental.tasks.getTask(task.taskId),
-      other().experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema),
-      other().experimental.tasks.cancelTask(task.taskId),
+      () => other().experimental.tasks.getTask(task.taskId),
+      () => other().experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema),
+      () => other().experimental.tasks.cancelTask(task.taskId),
     ];
     for (const call of calls) {
-      const err = await call.then(
+      const err = await call().then(
         (answer) => ({ answer }),
         (e: Error) => e,
       );
