@@ -5,8 +5,12 @@ import { ApiError, outcomeOfStatus, type Approval, type Greenlight } from '@gree
 /** A request as the API's read answers it (with its run and every reviewer's result). */
 type ApprovalDetail = Awaited<ReturnType<Greenlight['approvals']['get']>>;
 
-/** How often a client polling `tasks/get` is asked to look again (ms): a person's decision takes minutes, not milliseconds. */
-export const TASK_POLL_INTERVAL_MS = 5000;
+/**
+ * How often a client polling `tasks/get` is asked to look again (ms): a person's decision takes
+ * minutes, and each look is an API call counted against the connection's rate limit (an OAuth
+ * grant's 1,000 an hour). A client that wants the decision the moment it lands holds `tasks/result`.
+ */
+export const TASK_POLL_INTERVAL_MS = 30_000;
 
 /**
  * The MCP task of `request_approval` is the approval request itself, not a copy of it: its id is
@@ -24,11 +28,15 @@ export const TASK_POLL_INTERVAL_MS = 5000;
 export class ApprovalTaskStore implements TaskStore {
   #owner: Promise<string | null> | undefined;
 
-  constructor(private readonly greenlight: Greenlight) {}
+  /** `owner`: the connection the server acts as, where its host knows it; otherwise asked of the API (`GET /me`) once. */
+  constructor(
+    private readonly greenlight: Greenlight,
+    private readonly knownOwner?: () => Promise<string | null>,
+  ) {}
 
   /** The connection this MCP server acts as: the API key, or the OAuth grant; null for a person's session (which makes no tasks). */
   private owner(): Promise<string | null> {
-    this.#owner ??= this.greenlight.me().then((me) => me.connection?.id ?? null);
+    this.#owner ??= this.knownOwner ? this.knownOwner() : this.greenlight.me().then((me) => me.connection?.id ?? null);
     return this.#owner;
   }
 

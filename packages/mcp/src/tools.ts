@@ -93,6 +93,11 @@ export interface GreenlightToolsOptions {
    * URL elicitation when `request_approval` leaves a request pending. Absent: never offered.
    */
   approvalPageUrl?: (id: string) => string;
+  /**
+   * The connection (API key or OAuth grant) the client acts as, where the host knows it: the owner of
+   * the tasks `request_approval` makes. Absent: asked of the API once.
+   */
+  connectionId?: () => Promise<string | null>;
 }
 
 /**
@@ -146,7 +151,7 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
  */
 export function createGreenlightMcpServer(greenlight: Greenlight, options: GreenlightToolsOptions = {}): McpServer {
   const progressEvery = Math.max(1, options.progressIntervalSeconds ?? 10);
-  const tasks = new ApprovalTaskStore(greenlight);
+  const tasks = new ApprovalTaskStore(greenlight, options.connectionId);
   const server = new McpServer(
     { name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION, title: 'Greenlight' },
     {

@@ -58,7 +58,7 @@ describe('request_approval as an MCP task (the SDK client over Streamable HTTP)'
 
   it('creates the task, polls it, survives a reconnect, and tasks/result answers the decision a person made through the API', async () => {
     const task = await requestAsTask(client, { title: 'Rotate the signing key', description: 'prod', priority: 'high' });
-    expect(task).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'working', statusMessage: 'Waiting for a decision', ttl: null, pollInterval: 5000 });
+    expect(task).toMatchObject({ taskId: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'working', statusMessage: 'Waiting for a decision', ttl: null, pollInterval: 30_000 });
     // The task is the request: same id, pending, made by the member through this grant.
     const made = (await server.http(seed.key).get(`/api/v1/approvals/${task.taskId}`).expect(200)).body;
     expect(made).toMatchObject({ status: 'pending', title: 'Rotate the signing key', source: 'mcp', requested_by: { type: 'user', id: member.id } });
