@@ -50,7 +50,7 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     return 4;
   }
   const greenlight = new Greenlight({ baseUrl: env.data.GREENLIGHT_URL, apiKey: env.data.GREENLIGHT_API_KEY, userAgent: `greenlight-mcp/${MCP_SERVER_VERSION}` });
-  const server = createGreenlightMcpServer(greenlight);
+  const server = createGreenlightMcpServer(greenlight, { approvalPageUrl: (id) => `${env.data.GREENLIGHT_URL.replace(/\/+$/, '')}/requests/${id}` });
   const stdin: Readable = io.stdin ?? process.stdin;
   const transport = new StdioServerTransport(stdin, io.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => {

@@ -1,8 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetTaskPayloadRequestSchema,
+  McpError,
+  RELATED_TASK_META_KEY,
+  type CallToolRequest,
+  type CallToolResult,
+  type CreateTaskResult,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, ListApprovalsQuery, ReportExecutionBody, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
-import { ApiError, GreenlightError, outcomeOfStatus, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
+import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
+import { answerOfApproval, ApprovalTaskStore, decidedBy, revocableHint, TASK_POLL_INTERVAL_MS, taskOfApproval } from './approval-tasks.ts';
 
 export const MCP_SERVER_NAME = 'greenlight';
 export const MCP_SERVER_VERSION = '0.1.0';
@@ -74,6 +88,16 @@ export const ApprovalDetailOutput = z.object({ approval: ApprovalDetail });
 export interface GreenlightToolsOptions {
   /** How often `wait_for_decision` reports progress while it waits (seconds; default 10). */
   progressIntervalSeconds?: number;
+  /**
+   * The dashboard page of a request, for a person at the keyboard: offered to a client that declared
+   * URL elicitation when `request_approval` leaves a request pending. Absent: never offered.
+   */
+  approvalPageUrl?: (id: string) => string;
+  /**
+   * The connection (API key or OAuth grant) the client acts as, where the host knows it: the owner of
+   * the tasks `request_approval` makes. Absent: asked of the API once.
+   */
+  connectionId?: () => Promise<string | null>;
 }
 
 /**
@@ -93,23 +117,6 @@ export function youMay(a: Approval): string {
   const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
   const decide = can.decide.allowed ? '' : ` It cannot decide it: ${can.decide.reason ?? 'not allowed'}.`;
   return ` This caller may: ${allowed.length > 0 ? allowed.join(', ') : 'nothing'}.${decide}`;
-}
-
-/** Who decided, where it was not a person now: " by policy reads-are-safe", " by Ann's standing grant". */
-function decidedBy(approval: Pick<Approval, 'decided_by_type' | 'decided_by_policy' | 'decided_by_grant'>): string {
-  if (approval.decided_by_type === 'policy' && approval.decided_by_policy) return ` by policy ${approval.decided_by_policy.id}`;
-  if (approval.decided_by_type === 'grant' && approval.decided_by_grant) return ` by ${approval.decided_by_grant.given_by.name}'s standing grant`;
-  return '';
-}
-
-/**
- * An approval still revocable is claimed by the `started` receipt, which the server takes or refuses
- * atomically against a revoke: the agent is told so where it reads the outcome.
- */
-function revocableHint(outcome: string | null, approval: Pick<Approval, 'revocable_until' | 'execution'>): string {
-  return outcome === 'approved' && approval.revocable_until && !approval.execution
-    ? ` It may be revoked until ${approval.revocable_until}: call report_execution with status started before acting; if that says it was revoked, do not act.`
-    : '';
 }
 
 /** A tool's answer: the structured result and, for clients that read only text, the same as JSON. */
@@ -144,6 +151,7 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
  */
 export function createGreenlightMcpServer(greenlight: Greenlight, options: GreenlightToolsOptions = {}): McpServer {
   const progressEvery = Math.max(1, options.progressIntervalSeconds ?? 10);
+  const tasks = new ApprovalTaskStore(greenlight, options.connectionId);
   const server = new McpServer(
     { name: MCP_SERVER_NAME, version: MCP_SERVER_VERSION, title: 'Greenlight' },
     {
@@ -153,35 +161,115 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
         'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment). An approval may be ' +
         'revoked while its revocable_until lies ahead: call report_execution with status started just before acting, and if it ' +
         'answers that the approval was revoked, do not act (it is a rejection). After acting on an approval, call ' +
-        'report_execution (started, then succeeded or failed) so the approvers see what happened.',
+        'report_execution (started, then succeeded or failed) so the approvers see what happened. A client that supports tasks ' +
+        'may call request_approval as a task instead of waiting: the task is the request, completed when it is decided.',
+      // Tasks (experimental in MCP): request_approval as a task the client polls (tasks/get) or waits on (tasks/result).
+      // No tasks/list: a task is read by the id its call answered.
+      capabilities: { tasks: { cancel: {}, requests: { tools: { call: {} } } } },
+      taskStore: tasks,
     },
   );
 
-  server.registerTool(
+  /**
+   * The request as `request_approval` made it; a pending one is offered to a person at the keyboard
+   * as a page to open, where the client declared URL elicitation. Only an offer: whatever the
+   * client answers decides nothing, and the call does not wait for it.
+   */
+  const create = async (args: z.infer<typeof RequestApprovalInput>) => {
+    const approval = await greenlight.approvals.create({ ...args, source: args.source ?? 'mcp' });
+    const pageUrl = options.approvalPageUrl?.(approval.id);
+    if (approval.status === 'pending' && pageUrl && server.server.getClientCapabilities()?.elicitation?.url) {
+      server.server
+        .elicitInput({ mode: 'url', elicitationId: randomUUID(), url: pageUrl, message: `Greenlight asks a person to approve "${approval.title}". Open the request to see it and who is asked.` })
+        .catch(() => undefined);
+    }
+    return approval;
+  };
+
+  /** A task-augmented call: the request is made and answered as its task at once (a policy may have decided it already). */
+  const createTask = async (args: z.infer<typeof RequestApprovalInput>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): Promise<CreateTaskResult> => {
+    let approval;
+    try {
+      approval = await create(args);
+    } catch (err) {
+      const answer = failed(err);
+      throw new McpError(ErrorCode.InvalidRequest, (answer.content[0] as { text: string }).text);
+    }
+    const task = await extra.taskStore!.createTask({ pollInterval: TASK_POLL_INTERVAL_MS, context: { approval } });
+    return { task };
+  };
+
+  /**
+   * The SDK answers a call without `task` to a tool whose task support is optional by making the
+   * task and polling it to its end: for request_approval that would hold the call until a person
+   * decides, and a refused creation would come back as an unreadable result-validation error. So
+   * the tools/call handler the SDK installs is wrapped (before the first tool is registered, when
+   * it installs it): request_approval's calls are answered here, a client without tasks getting
+   * the answer it always got; every other call goes on to the SDK's handler.
+   */
+  const inner = server.server;
+  const install = inner.setRequestHandler.bind(inner) as (schema: unknown, handler: (request: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => unknown) => void;
+  inner.setRequestHandler = ((schema: unknown, handler: (request: unknown, extra: RequestHandlerExtra<ServerRequest, ServerNotification>) => unknown) => {
+    if (schema !== CallToolRequestSchema) return install(schema, handler);
+    return install(schema, async (request, extra) => {
+      const { params } = request as CallToolRequest;
+      if (params.name !== 'request_approval') return handler(request, extra);
+      const args = RequestApprovalInput.safeParse(params.arguments ?? {});
+      const invalid = args.success ? null : `Input validation error: Invalid arguments for tool request_approval: ${args.error.message}`;
+      if (params.task) {
+        if (!args.success) throw new McpError(ErrorCode.InvalidParams, invalid!);
+        return createTask(args.data, extra);
+      }
+      if (!args.success) return { isError: true, content: [{ type: 'text', text: invalid! }] } satisfies CallToolResult;
+      return guarded(async () => answerOfApproval(await create(args.data), true));
+    });
+  }) as typeof inner.setRequestHandler;
+
+  server.experimental.tasks.registerToolTask(
     'request_approval',
     {
       title: 'Request approval',
       description:
         'Ask a human to approve an action. Returns at once with the pending request; then call wait_for_decision with its id. ' +
-        'Give an idempotency_key (e.g. your tool call id) so a retried call never asks twice.',
+        'Give an idempotency_key (e.g. your tool call id) so a retried call never asks twice. ' +
+        'As a task (where the client supports tasks), the task is the request: working while pending, completed with the decision.',
       inputSchema: RequestApprovalInput,
       outputSchema: RequestApprovalOutput,
       annotations: { title: 'Request approval', readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+      execution: { taskSupport: 'optional' },
     },
-    (args) =>
-      guarded(async () => {
-        const approval = await greenlight.approvals.create({ ...args, source: args.source ?? 'mcp' });
-        const outcome = outcomeOfStatus(approval.status) ?? null;
-        const wait = {
-          tool: 'wait_for_decision' as const,
-          arguments: { id: approval.id },
-          message: outcome
-            ? `Decided as it was made: nothing to wait for (wait_for_decision with {"id": "${approval.id}"} answers the same).`
-            : `Pending. Call wait_for_decision with {"id": "${approval.id}"} to wait for the decision.`,
-        };
-        return ok({ approval, outcome, wait }, `Approval request ${approval.id} is ${approval.status}${decidedBy(approval)}. ${wait.message}${revocableHint(outcome, approval)}`);
-      }),
+    // Registered as a task tool for tools/list (`execution`) and the SDK's checks; its calls are
+    // answered by the wrapper above, with the same functions these handlers call.
+    {
+      createTask: (args, extra) => createTask(args as z.infer<typeof RequestApprovalInput>, extra),
+      getTask: async (_args, extra) => taskOfApproval(await readTask(extra.taskId, extra.signal)),
+      getTaskResult: async (_args, extra) => answerOfApproval(await readTask(extra.taskId, extra.signal)),
+    },
   );
+
+  const readTask = async (taskId: string, signal?: AbortSignal) => {
+    const approval = await tasks.read(taskId, signal);
+    if (!approval) throw new McpError(ErrorCode.InvalidParams, `Task not found: ${taskId}`);
+    return approval;
+  };
+
+  /**
+   * `tasks/result` holds until the task ends. The SDK's own handler would read the task again every
+   * poll interval; this one waits in the API's long poll instead, which the decision wakes on any
+   * replica, then says the task's new status on the same stream (`notifications/tasks/status`)
+   * and answers its result. A client gone meanwhile aborts the wait; the task is unchanged.
+   */
+  server.server.setRequestHandler(GetTaskPayloadRequestSchema, async (request, extra) => {
+    const taskId = request.params.taskId;
+    let approval = await readTask(taskId, extra.signal);
+    while (approval.status === 'pending') {
+      const waited = await greenlight.approvals.wait(taskId, WAIT_TIMEOUT.max, { signal: extra.signal });
+      if (waited.outcome && waited.outcome !== 'timed_out') approval = await readTask(taskId, extra.signal);
+    }
+    await extra.sendNotification({ method: 'notifications/tasks/status', params: taskOfApproval(approval) }).catch(() => undefined);
+    const answer = answerOfApproval(approval);
+    return { ...answer, _meta: { ...answer._meta, [RELATED_TASK_META_KEY]: { taskId } } };
+  });
 
   server.registerTool(
     'wait_for_decision',

@@ -82,13 +82,19 @@ export function mcpRouter(deps: AppDeps, internalCalls: InternalCalls): Router {
   // The transport reads and parses the body itself, answering JSON-RPC's own errors (parse error, …).
   router.post(MCP_PATH, bearer, async (req: Request, res: Response) => {
     const token = (req as Request & { auth: AuthInfo }).auth.token;
-    const call = internalCalls.issue(async () => (await resolveAccessToken(deps.db, token, resource))?.auth ?? null);
+    const auth = async () => (await resolveAccessToken(deps.db, token, resource))?.auth ?? null;
+    const call = internalCalls.issue(auth);
     const greenlight = new Greenlight({
       baseUrl: ownAddress(req),
       accessToken: call.credential,
       userAgent: `greenlight-mcp/${MCP_SERVER_VERSION} (http)`,
     });
-    const server = createGreenlightMcpServer(greenlight);
+    // The page is offered only to a client that declared URL elicitation in this server's hearing,
+    // which a stateless server never has: kept so a session-bound deployment offers it unchanged.
+    const server = createGreenlightMcpServer(greenlight, {
+      approvalPageUrl: (id) => `${publicUrl}/requests/${id}`,
+      connectionId: async () => (await auth())?.connection?.id ?? null,
+    });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       call.release();
