@@ -25,7 +25,7 @@ const embeddedDatabaseTests = [
   // Durability on one connection: a crash and a restart lose nothing; the claim of deliveries.
   'apps/server/src/delivery/outbox/{crash,worker,wake,decision-claim}.*.test.ts',
   'apps/server/src/notify/{notifications-crash,reminders}.*.test.ts',
-  'apps/server/src/channels/slack/slack-crash.*.test.ts',
+  'apps/server/src/channels/chat-crash.*.test.ts',
   // Decisions exactly once, retention, the list and search indexes, and tests that say what differs.
   'apps/server/src/modules/approvals/decide-approval.concurrency.test.ts',
   'apps/server/src/modules/grants/grants.concurrency.test.ts',

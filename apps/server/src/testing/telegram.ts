@@ -30,7 +30,8 @@ export interface TestTelegramApi {
 
 export const BOT_ID = 7_000_000_001;
 
-export async function startTelegramApi(): Promise<TestTelegramApi> {
+/** `delayMs`: how long each answer takes (a slow Bot API keeps messages in flight). */
+export async function startTelegramApi(options: { delayMs?: number } = {}): Promise<TestTelegramApi> {
   const calls: TelegramCall[] = [];
   const failures = new Map<string, { error: { code: number; description: string; retryAfter?: number }; times: number }>();
   const waiters = new Set<() => void>();
@@ -64,7 +65,8 @@ export async function startTelegramApi(): Promise<TestTelegramApi> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
       const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec((req.url ?? '').split('?')[0]!);
       const raw = Buffer.concat(chunks).toString('utf8');
       const send = (status: number, body: unknown) => {

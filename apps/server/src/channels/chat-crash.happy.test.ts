@@ -1,0 +1,182 @@
+/**
+ * The chat channels inherit the outbox's crash safety: a real server process with 500 messages pending
+ * for a chat (Slack posts to the org's channel; Telegram messages to a linked person) is killed with
+ * SIGKILL while it sends them; after a restart every request has reached the chat and every row of the
+ * channel is delivered, with its message recorded (to be edited with the outcome). A message cut off by
+ * the kill may be sent again; none is lost. Runs on PGlite (a data directory, as `pnpm start` uses it)
+ * and on Postgres.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SECRET_KEY } from '../testing/harness.ts';
+import { processStorage, type ProcessStorage } from '../testing/process-storage.ts';
+import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
+import { startSlackApi } from '../testing/slack.ts';
+import { startTelegramApi } from '../testing/telegram.ts';
+import type { Database } from '../storage/database.ts';
+import { createOrg } from '../modules/orgs/create-org.ts';
+import { create } from '../core/approvals/index.ts';
+import { installSecretKeys, parseKey, SecretKeys, secretKeys } from '../security/sealed.ts';
+
+const REQUESTS = 500;
+
+/** A stand-in of a chat's API, as the crash needs it: its calls that send a message, and a wait. */
+interface ChatApi {
+  url: string;
+  sends(): { text: string; token: string; to: string }[];
+  until(predicate: () => boolean, timeoutMs?: number): Promise<void>;
+  lastCallAt(): number;
+  close(): Promise<void>;
+}
+
+interface ChatCase {
+  channel: 'slack' | 'telegram';
+  /** GREENLIGHT_<…>_API_URL. */
+  apiEnv: string;
+  token: string;
+  /** Where every message goes. */
+  to: string;
+  start(): Promise<ChatApi>;
+  /** Connects the org to the chat, so each of its requests becomes one message. */
+  connect(db: Database, org: { id: string }, admin: { id: string }): Promise<void>;
+}
+
+// Slow enough that many messages are in flight when the kill lands.
+const DELAY_MS = 40;
+
+const CASES: ChatCase[] = [
+  {
+    channel: 'slack',
+    apiEnv: 'GREENLIGHT_SLACK_API_URL',
+    token: 'xoxb-1111-2222-crashcrashcrash',
+    to: '#crash',
+    async start() {
+      const api = await startSlackApi({ delayMs: DELAY_MS });
+      return {
+        url: api.url,
+        sends: () => api.of('chat.postMessage').map((c) => ({ text: String(c.args.text), token: c.token ?? '', to: String(c.args.channel) })),
+        until: api.until,
+        lastCallAt: () => Math.max(...api.calls.map((c) => c.at)),
+        close: api.close,
+      };
+    },
+    async connect(db, org) {
+      await db.query('INSERT INTO slack_settings (org_id, bot_token, signing_secret, default_channel, dm_approvers) VALUES ($1, $2, $3, $4, false)', [
+        org.id,
+        secretKeys().seal(this.token),
+        secretKeys().seal('crashsecret0123456789'),
+        this.to,
+      ]);
+    },
+  },
+  {
+    channel: 'telegram',
+    apiEnv: 'GREENLIGHT_TELEGRAM_API_URL',
+    token: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_x',
+    to: '4242',
+    async start() {
+      const api = await startTelegramApi({ delayMs: DELAY_MS });
+      return {
+        url: api.url,
+        sends: () => api.of('sendMessage').map((c) => ({ text: String(c.args.text), token: c.token, to: String(c.args.chat_id) })),
+        until: api.until,
+        lastCallAt: () => Math.max(...api.calls.map((c) => c.at)),
+        close: api.close,
+      };
+    },
+    async connect(db, org, admin) {
+      await db.query('INSERT INTO telegram_settings (org_id, bot_token, webhook_secret, bot_username) VALUES ($1, $2, $3, $4)', [
+        org.id,
+        secretKeys().seal(this.token),
+        secretKeys().seal('crash-webhook-secret-0123456789abcdef'),
+        'greenlight_test_bot',
+      ]);
+      await db.query('INSERT INTO telegram_links (org_id, user_id, telegram_user_id, chat_id, telegram_username) VALUES ($1, $2, $3, $3, $4)', [org.id, admin.id, Number(this.to), 'crash']);
+    },
+  },
+];
+
+describe.each(CASES)('$channel', (chat) => {
+  let storage: ProcessStorage;
+  let api: ChatApi;
+  const processes: SpawnedServer[] = [];
+
+  /** One org connected to the chat, and 500 requests that ask everyone: 500 `notify` rows pending, each to become one message. */
+  async function seed(db: Database): Promise<void> {
+    installSecretKeys(new SecretKeys(parseKey(TEST_SECRET_KEY)));
+    const { org, user } = await createOrg(db, { slug: `${chat.channel}-crash`, name: `${chat.channel} crash`, adminEmail: `admin@${chat.channel}-crash.test` });
+    await chat.connect(db, org, user);
+    const caller = { org: { id: org.id }, principal: { type: 'connection' as const, id: randomUUID(), name: 'crash test' }, user: null };
+    for (let i = 0; i < REQUESTS; i++) {
+      await create(db, caller, {
+        connection_id: null, title: `Request ${i + 1}`, description: '', priority: 'medium', action_type: null, source: null,
+        metadata: {}, required_approvals: 1, is_sequential: false, callback_url: null, callback_headers: null, external_id: null,
+        idempotency_key: null, request_fingerprint: null, tags: {}, changes: null, resource: null, expires_at: null,
+        on_expiry: 'expire', redact: [], flow_id: null, flow_version: null, notify: false,
+      });
+    }
+    // Queued because the org's chat tells people, although the caller sends no email.
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE channel = 'notify' AND status = 'pending'`);
+    expect(rows[0]!.n).toBe(REQUESTS);
+  }
+
+  beforeAll(async () => {
+    api = await chat.start();
+    storage = await processStorage(`${chat.channel}-crash`, seed);
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill()));
+    await api?.close();
+    await storage?.drop();
+  }, 60_000);
+
+  const env = () => ({
+    ...storage.env,
+    GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY,
+    [chat.apiEnv]: api.url,
+    GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms',
+    GREENLIGHT_DELIVERY_SWEEP_MS: '200',
+    // A short timeout keeps the lease of the killed process's claims (timeout + 5 s) short.
+    GREENLIGHT_DELIVERY_TIMEOUT_MS: '1000',
+    GREENLIGHT_DELIVERY_CONCURRENCY: '8',
+    // The requests ask everyone: sent at once, not after the grace that lets a requester name steps first.
+    GREENLIGHT_NOTIFY_GRACE_MS: '0',
+  });
+
+  /** The requests that reached the chat (a title is in each message once). */
+  const reached = () => new Set(api.sends().map((s) => /Request \d+/.exec(s.text)?.[0])).size;
+
+  it('SIGKILL while sending, restart: every request reaches the chat, and is recorded', async () => {
+    const first = await spawnServer(env());
+    processes.push(first);
+    await api.until(() => api.sends().length >= 40, 60_000);
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(reached()).toBeLessThan(REQUESTS);
+
+    const second = await spawnServer(env());
+    processes.push(second);
+    await api.until(() => reached() === REQUESTS, 120_000);
+    const outstanding = async (d: Database) =>
+      (await d.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('pending', 'delivering')`)).rows[0]!.n;
+    if (storage.live) {
+      for (let i = 0; i < 300 && (await outstanding(storage.live)) > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    } else {
+      await api.until(() => Date.now() - api.lastCallAt() > 7_000, 30_000);
+    }
+    await second.stop();
+
+    expect(api.sends().every((s) => s.to === chat.to && s.token === chat.token)).toBe(true);
+    const { rows } = await storage.read((check) =>
+      check.query<{ rows: number; delivered: number; messages: number }>(
+        `SELECT count(*) FILTER (WHERE channel = $1)::int AS rows,
+                count(*) FILTER (WHERE channel = $1 AND status = 'delivered')::int AS delivered,
+                (SELECT count(DISTINCT approval_id)::int FROM sent_messages WHERE channel = $1) AS messages
+           FROM deliveries`,
+        [chat.channel],
+      ),
+    );
+    expect(rows[0]).toEqual({ rows: REQUESTS, delivered: REQUESTS, messages: REQUESTS });
+  }, 300_000);
+});
