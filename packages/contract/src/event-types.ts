@@ -92,6 +92,8 @@ export const AUDIT_EVENT_TYPES = [
   'slack.removed',
   'telegram.configured',
   'telegram.removed',
+  'github.configured',
+  'github.removed',
   'sso.configured',
   'sso.removed',
   // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.

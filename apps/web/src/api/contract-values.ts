@@ -37,6 +37,7 @@ export const CREATED_VIA_WORDS: Record<CreatedVia, string> = {
   v1: 'Greenlight API',
   'human-approval': 'Human Approval API',
   kaireon: 'KaireonAI approvals API',
+  github: 'GitHub deployment protection rule',
 };
 
 export const SCOPE_WORDS: Record<Scope, string> = {
