@@ -8,6 +8,7 @@ import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
+import { GithubSettings } from './github-settings.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -38,6 +39,7 @@ export function SettingsPage() {
       {isAdmin ? (
         <>
           <SlackSettings />
+          <GithubSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
           <EmergencyStop />
