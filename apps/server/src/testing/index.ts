@@ -23,3 +23,4 @@ export { createOrg, setEmergencyStop } from '../modules/orgs/create-org.ts';
 export { memoryRateLimitStore } from '../http/rate-limit.ts';
 export { startTestIdp, CrossOriginBrowser, type TestIdp, type TestAccount } from './oidc-provider.ts';
 export { startSsoWorld, idpAccount, type SsoWorld } from './sso-world.ts';
+export { startGithubApi, githubSignature, newGithubApp, type TestGithubApi } from './github.ts';
