@@ -5,6 +5,7 @@
  * token), with the environment, the state, and the reviewer and comment; a cancelled run cancels it.
  */
 import { describe, expect, it } from 'vitest';
+import { usePolicies } from '../../testing/policies.ts';
 import { githubDeliveries, githubOrg, githubRequests, githubSettled, newDeployment, postEvent, protectionRuleEvent, useGithubWorld, workflowRunCancelled, type GithubWorld } from '../../testing/github-world.ts';
 
 let w: GithubWorld;
@@ -119,6 +120,30 @@ describe('GitHub deployment protection rules', () => {
     await postEvent(w, org, 'deployment_protection_rule', protectionRuleEvent(other)).expect(200);
     await postEvent(w, org, 'workflow_run', { ...workflowRunCancelled(other), workflow_run: { id: other.runId, status: 'completed', conclusion: 'success' } }).expect(200);
     expect((await githubRequests(w, org))[1]!.status).toBe('pending');
+  });
+
+  it('a request a policy decides as it is created is answered too: staging deploys approved, others left to people', async () => {
+    const org = await githubOrg(w);
+    await usePolicies(
+      w.server,
+      org.seed,
+      `@id("staging-is-safe")
+@reason("staging deploys need no person")
+permit (principal, action, resource) when { resource has action_type && resource.action_type == "github.deployment" && resource.hasTag("environment") && resource.getTag("environment") == "staging" };
+`,
+    );
+    const staging = newDeployment(w, 'staging');
+    await postEvent(w, org, 'deployment_protection_rule', protectionRuleEvent(staging)).expect(200);
+    const [req] = await githubRequests(w, org);
+    expect(req!.status).toBe('approved');
+    await w.github.until(() => reviewsOf(staging.runId).length === 1);
+    await githubSettled(w, req!.id);
+    expect(reviewsOf(staging.runId)[0]!.body).toMatchObject({ environment_name: 'staging', state: 'approved' });
+    expect(await githubDeliveries(w, req!.id)).toEqual([{ status: 'delivered', attempts: 1 }]);
+    const prod = newDeployment(w, 'production');
+    await postEvent(w, org, 'deployment_protection_rule', protectionRuleEvent(prod)).expect(200);
+    expect((await githubRequests(w, org))[1]!.status).toBe('pending');
+    expect(reviewsOf(prod.runId)).toHaveLength(0);
   });
 
   it('a ping is acknowledged and changes nothing', async () => {
