@@ -1,7 +1,6 @@
 import { z } from './zod.ts';
 import { Timestamp } from './common.ts';
 import { SESSION_ONLY, type Authorization } from './authorization.ts';
-import type { RouteDef } from './routes.ts';
 
 /**
  * GitHub: an org's own GitHub App, added to a repository's environments as a custom deployment
@@ -45,14 +44,15 @@ export type UpdateGithubSettingsBody = z.infer<typeof UpdateGithubSettingsBody>;
 
 const ADMIN_SESSION = { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' } as const satisfies Authorization;
 
-const route = <const R extends RouteDef>(r: R): R => r;
-
-/** The routes of the GitHub settings, spread into the one route table (routes.ts). */
+/**
+ * The routes of the GitHub settings, spread into the one route table (routes.ts), which checks them as
+ * every route (`satisfies Record<string, RouteDef>`); literal where the table's types read them.
+ */
 export const githubRoutes = {
-  getGithubSettings: route({
-    operationId: 'getGithubSettings',
-    method: 'get',
-    path: '/api/v1/org/github',
+  getGithubSettings: {
+    operationId: 'getGithubSettings' as const,
+    method: 'get' as const,
+    path: '/api/v1/org/github' as const,
     tag: 'Organization',
     summary: "The organization's GitHub App",
     description: 'Admins only (dashboard session). Whether a GitHub App is connected, its id and slug, and the webhook URL to give it; never its private key or webhook secret.',
@@ -60,11 +60,11 @@ export const githubRoutes = {
     request: {},
     responses: { 200: { description: 'The GitHub settings', schema: GithubSettings } },
     errors: [403],
-  }),
-  updateGithubSettings: route({
-    operationId: 'updateGithubSettings',
-    method: 'put',
-    path: '/api/v1/org/github',
+  },
+  updateGithubSettings: {
+    operationId: 'updateGithubSettings' as const,
+    method: 'put' as const,
+    path: '/api/v1/org/github' as const,
     tag: 'Organization',
     summary: 'Connect a GitHub App',
     description:
@@ -74,11 +74,11 @@ export const githubRoutes = {
     request: { body: UpdateGithubSettingsBody },
     responses: { 200: { description: 'The GitHub settings', schema: GithubSettings } },
     errors: [400, 403],
-  }),
-  deleteGithubSettings: route({
-    operationId: 'deleteGithubSettings',
-    method: 'delete',
-    path: '/api/v1/org/github',
+  },
+  deleteGithubSettings: {
+    operationId: 'deleteGithubSettings' as const,
+    method: 'delete' as const,
+    path: '/api/v1/org/github' as const,
     tag: 'Organization',
     summary: 'Disconnect the GitHub App',
     description:
@@ -87,5 +87,5 @@ export const githubRoutes = {
     request: {},
     responses: { 200: { description: 'The GitHub settings, now not configured', schema: GithubSettings } },
     errors: [403],
-  }),
-} as const;
+  },
+};
