@@ -135,4 +135,19 @@ describe('GitHub event verification', () => {
     await w.server.http(org.seed.key).get('/api/v1/org/github').expect(403);
     await w.server.http(org.seed.key).delete('/api/v1/org/github').expect(403);
   });
+
+  // Last in this file: it uses up this address's allowance of refusals.
+  it('forged events from one address are cut off (429) without using up the org: its signed events still go through', async () => {
+    const org = await githubOrg(w);
+    const d = newDeployment(w);
+    const statuses: number[] = [];
+    for (let i = 0; i < 70; i++) statuses.push((await postEvent(w, org, 'deployment_protection_rule', protectionRuleEvent(d), { secret: 'forged-secret-of-nobody' })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401 || s === 429)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    const limited = await postEvent(w, org, 'deployment_protection_rule', protectionRuleEvent(d), { secret: null });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    await postEvent(w, org, 'deployment_protection_rule', protectionRuleEvent(d)).expect(200);
+    expect(await githubRequests(w, org)).toHaveLength(1);
+  });
 });

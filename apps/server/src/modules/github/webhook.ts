@@ -2,12 +2,14 @@
  * The events GitHub posts to an org's GitHub App webhook (docs/github.md).
  *
  * Guard clauses, in order:
- * 1. At most GITHUB_WEBHOOKS_PER_MINUTE events per org a minute (429 with Retry-After); the body is
- *    read raw and capped (413).
+ * 1. The body is read raw and capped (413).
  * 2. The org in the path selects the webhook secret; `X-Hub-Signature-256` must be
  *    `sha256=` + HMAC-SHA256(secret, raw body), checked by `@octokit/webhooks` in constant time. An
  *    unknown org, an org without an app, a missing or wrong signature: 401, nothing read further. So an
- *    event signed for one org's app is refused at another org's URL.
+ *    event signed for one org's app is refused at another org's URL. Refusals are counted per address:
+ *    past REFUSED_PER_MINUTE a minute, 429.
+ *    Verified events are counted per org: past GITHUB_WEBHOOKS_PER_MINUTE a minute, 429 (Retry-After).
+ *    Counting only verified events there keeps forged traffic from using up an org's allowance.
  * 3. `X-GitHub-Event` and `X-GitHub-Delivery` must be present (400). A delivery id already handled for
  *    the org is answered 200 and changes nothing: GitHub's signature carries no timestamp, so a captured
  *    event verifies forever.
@@ -28,6 +30,7 @@ import { cancelRun, DeploymentProtectionRuleEvent, requestDeployment, WorkflowRu
 
 const BODY_LIMIT = '1mb';
 export const GITHUB_WEBHOOKS_PER_MINUTE = 600;
+export const REFUSED_PER_MINUTE = 60;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
@@ -44,28 +47,28 @@ async function signedBy(secret: string, body: string, signature: string | undefi
 export function githubWebhookRouter(deps: AppDeps): Router {
   const router = express.Router();
 
-  const limit: express.RequestHandler = (req, res, next) => {
-    deps.rateLimit
-      .consume(`github-webhook:${String(req.params.org)}`, GITHUB_WEBHOOKS_PER_MINUTE, 60)
-      .then((d) => {
-        res.setHeader('X-RateLimit-Limit', String(d.limit));
-        res.setHeader('X-RateLimit-Remaining', String(d.remaining));
-        res.setHeader('X-RateLimit-Reset', String(d.resetAt));
-        if (d.allowed) return next();
-        next(new ApiError('RATE_LIMITED', `too many GitHub events for this organization; retry in ${d.retryAfterSeconds} s`, { limit: d.limit, reset: d.resetAt }, { 'Retry-After': String(d.retryAfterSeconds) }));
-      })
-      .catch(next);
+  /** A 429 when `key` is past `limit` a minute, else null; the X-RateLimit headers either way. */
+  const overLimit = async (res: express.Response, key: string, limit: number, what: string): Promise<ApiError | null> => {
+    const d = await deps.rateLimit.consume(key, limit, 60);
+    res.setHeader('X-RateLimit-Limit', String(d.limit));
+    res.setHeader('X-RateLimit-Remaining', String(d.remaining));
+    res.setHeader('X-RateLimit-Reset', String(d.resetAt));
+    if (d.allowed) return null;
+    return new ApiError('RATE_LIMITED', `too many ${what}; retry in ${d.retryAfterSeconds} s`, { limit: d.limit, reset: d.resetAt }, { 'Retry-After': String(d.retryAfterSeconds) });
   };
 
-  router.post('/integrations/github/:org/webhook', limit, express.raw({ type: () => true, limit: BODY_LIMIT }), async (req, res, next) => {
+  router.post('/integrations/github/:org/webhook', express.raw({ type: () => true, limit: BODY_LIMIT }), async (req, res, next) => {
     try {
       const orgId = String(req.params.org);
       const app = UUID.test(orgId) ? await githubAppOf(deps.db, orgId) : null;
       const body = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
       if (!app || !(await signedBy(app.webhookSecret, body, req.header('x-hub-signature-256')))) {
         req.log.warn({ org_id: orgId }, 'GitHub event refused: signature not verified');
-        return next(new ApiError('UNAUTHORIZED', "the event is not signed with the webhook secret of the organization's GitHub App"));
+        const limited = await overLimit(res, `github-webhook-refused:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`, REFUSED_PER_MINUTE, 'unverified GitHub events from this address');
+        return next(limited ?? new ApiError('UNAUTHORIZED', "the event is not signed with the webhook secret of the organization's GitHub App"));
       }
+      const limited = await overLimit(res, `github-webhook:${orgId}`, GITHUB_WEBHOOKS_PER_MINUTE, 'GitHub events for this organization');
+      if (limited) return next(limited);
       const event = req.header('x-github-event');
       const delivery = req.header('x-github-delivery');
       if (!event || !delivery || !DELIVERY_ID.test(delivery) || event.length > 100) {
