@@ -3,14 +3,14 @@
  * secret are sealed (security/sealed.ts) and never read back through the API.
  */
 import { createPrivateKey } from 'node:crypto';
-import type { GithubSettings, UpdateGithubSettingsBody } from '@greenlight/contract';
+import { GITHUB_WEBHOOK_PATH, type GithubSettings, type UpdateGithubSettingsBody } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { ApiError } from '../../errors.ts';
 import { callGithub, githubOctokit, type GithubConnection } from '../../channels/github/github-client.ts';
 
-export const webhookPath = (orgId: string): string => `/integrations/github/${orgId}/webhook`;
+export const webhookPath = (orgId: string): string => GITHUB_WEBHOOK_PATH.replace(':org', orgId);
 
 interface SettingsRow {
   app_id: string;

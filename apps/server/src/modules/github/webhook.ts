@@ -22,6 +22,7 @@
  *    GitHub's "Redeliver" works once the stop ends.
  */
 import express, { type Router } from 'express';
+import { GITHUB_WEBHOOK_PATH } from '@greenlight/contract';
 import { Webhooks } from '@octokit/webhooks';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
@@ -57,7 +58,7 @@ export function githubWebhookRouter(deps: AppDeps): Router {
     return new ApiError('RATE_LIMITED', `too many ${what}; retry in ${d.retryAfterSeconds} s`, { limit: d.limit, reset: d.resetAt }, { 'Retry-After': String(d.retryAfterSeconds) });
   };
 
-  router.post('/integrations/github/:org/webhook', express.raw({ type: () => true, limit: BODY_LIMIT }), async (req, res, next) => {
+  router.post(GITHUB_WEBHOOK_PATH, express.raw({ type: () => true, limit: BODY_LIMIT }), async (req, res, next) => {
     try {
       const orgId = String(req.params.org);
       const app = UUID.test(orgId) ? await githubAppOf(deps.db, orgId) : null;
