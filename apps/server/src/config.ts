@@ -176,6 +176,13 @@ export const ConfigSchema = z.object({
    * https://api.telegram.org. Tests point it at a local server standing in for Telegram.
    */
   GREENLIGHT_TELEGRAM_API_URL: urlWithScheme(['http', 'https']).optional(),
+  /**
+   * Where GitHub's REST API is reached (the app's tokens and the deployment protection rule answers).
+   * Unset: https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3. A deployment's
+   * callback URL on any other origin is refused, so an installation token never leaves for elsewhere.
+   * Tests point it at a local server standing in for GitHub.
+   */
+  GREENLIGHT_GITHUB_API_URL: urlWithScheme(['http', 'https']).default('https://api.github.com'),
   NODE_ENV: z.string().default('development'),
 }).refine((c) => (c.GREENLIGHT_SMTP_URL === undefined) === (c.GREENLIGHT_MAIL_FROM === undefined), {
   message: 'set both GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM, or neither',

@@ -347,13 +347,14 @@ export type Waiter = z.infer<typeof Waiter>;
 
 /**
  * Which API a request was created through: `v1` (Greenlight's own, and everything built on it: the
- * dashboard, the SDKs, MCP, the platform apps), or a dialect that creates requests (dialects.ts).
+ * dashboard, the SDKs, MCP, the platform apps), a dialect that creates requests (dialects.ts), or a GitHub App's deployment protection rule.
  */
-export const CREATED_VIA = ['v1', 'human-approval', 'kaireon'] as const satisfies readonly ('v1' | DialectId)[];
+export const CREATED_VIA = ['v1', 'human-approval', 'kaireon', 'github'] as const satisfies readonly ('v1' | 'github' | DialectId)[];
 export const CreatedVia = z.enum(CREATED_VIA).openapi('CreatedVia', {
   description:
     'The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), ' +
-    '`human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.',
+    '`human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md), `github` (a deployment protection rule of the org\'s GitHub App: docs/github.md). ' +
+    'Such a request is an ordinary request everywhere.',
 });
 export type CreatedVia = z.infer<typeof CreatedVia>;
 

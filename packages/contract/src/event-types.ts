@@ -95,6 +95,8 @@ export const AUDIT_EVENT_TYPES = [
   // A member linked a Telegram account (details: its username) or unlinked it.
   'telegram.linked',
   'telegram.unlinked',
+  'github.configured',
+  'github.removed',
   'sso.configured',
   'sso.removed',
   // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.

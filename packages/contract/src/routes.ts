@@ -60,6 +60,7 @@ import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegati
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSettingsBody } from './telegram.ts';
+import { githubRoutes } from './github.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpStatus } from './passkeys.ts';
@@ -1651,6 +1652,7 @@ export const routes = {
     errors: [403, 404],
     dialect: { id: 'approval-runs', translates: ['getApproval'] },
   }),
+  ...githubRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type Routes = typeof routes;

@@ -115,6 +115,8 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   // Connecting Telegram needs a bot token Telegram accepts, and a link code a connected bot: past authorization, this fixture has neither.
   if (route.operationId === 'updateTelegramSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   if (route.operationId === 'createMyTelegramLinkCode') return { status: 409, code: 'INVALID_STATUS' };
+  // Connecting a GitHub App needs credentials GitHub accepts: past authorization, this fixture sends none.
+  if (route.operationId === 'updateGithubSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   // A grant is seen and revoked by its giver, an admin, its connection (here the owner key) or that connection's owner; to anyone else it is not there.
   if (route.operationId === 'revokeGrant' && p.role !== 'admin' && !p.owner) return { status: 404, code: 'NOT_FOUND' };
   // Passkey routes past the gate: a fixture cannot hold a WebAuthn ceremony, so finishing one (or stepping up

@@ -87,6 +87,9 @@ import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
 import { getMyTelegramLink } from './telegram/get-my-telegram-link.ts';
 import { getTelegramSettings } from './telegram/get-telegram-settings.ts';
 import { updateTelegramSettings } from './telegram/update-telegram-settings.ts';
+import { deleteGithubSettings } from './github/delete-github-settings.ts';
+import { getGithubSettings } from './github/get-github-settings.ts';
+import { updateGithubSettings } from './github/update-github-settings.ts';
 import { getScimSettings } from './scim/get-scim-settings.ts';
 import { createScimToken } from './scim/create-scim-token.ts';
 import { revokeScimToken } from './scim/revoke-scim-token.ts';
@@ -201,6 +204,9 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getMyTelegramLink,
   createMyTelegramLinkCode,
   deleteMyTelegramLink,
+  getGithubSettings,
+  updateGithubSettings,
+  deleteGithubSettings,
   getScimSettings,
   createScimToken,
   revokeScimToken,

@@ -419,6 +419,48 @@ CREATE TABLE flows (
 );
 CREATE UNIQUE INDEX flows_org_name_key ON flows USING btree (org_id, lower(name)) WHERE (deleted_at IS NULL);
 
+CREATE TABLE github_deployment_reviews (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  installation_id bigint NOT NULL,
+  repository text NOT NULL,
+  run_id bigint NOT NULL,
+  environment text NOT NULL,
+  deployment_id bigint NOT NULL,
+  callback_url text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  run_cancelled_at timestamp with time zone,
+  CONSTRAINT github_deployment_reviews_pkey PRIMARY KEY (id),
+  CONSTRAINT github_deployment_reviews_approval_id_key UNIQUE (approval_id),
+  CONSTRAINT github_deployment_reviews_org_id_run_id_environment_deploym_key UNIQUE (org_id, run_id, environment, deployment_id),
+  CONSTRAINT github_deployment_reviews_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT github_deployment_reviews_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+CREATE INDEX github_deployment_reviews_run_idx ON github_deployment_reviews USING btree (org_id, run_id);
+
+CREATE TABLE github_settings (
+  org_id uuid NOT NULL,
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  app_id bigint NOT NULL,
+  app_slug text,
+  private_key text NOT NULL,
+  webhook_secret text NOT NULL,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT github_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT github_settings_id_key UNIQUE (id),
+  CONSTRAINT github_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
+CREATE TABLE github_webhook_deliveries (
+  org_id uuid NOT NULL,
+  delivery_id text NOT NULL,
+  event text NOT NULL,
+  received_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT github_webhook_deliveries_pkey PRIMARY KEY (org_id, delivery_id),
+  CONSTRAINT github_webhook_deliveries_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
 CREATE TABLE grants (
   id uuid NOT NULL,
   org_id uuid NOT NULL,

@@ -24,3 +24,4 @@ export { memoryRateLimitStore } from '../http/rate-limit.ts';
 export { startTelegramApi, type TestTelegramApi } from './telegram.ts';
 export { startTestIdp, CrossOriginBrowser, type TestIdp, type TestAccount } from './oidc-provider.ts';
 export { startSsoWorld, idpAccount, type SsoWorld } from './sso-world.ts';
+export { startGithubApi, githubSignature, newGithubApp, type TestGithubApi } from './github.ts';

@@ -41,6 +41,7 @@ export const CREATED_VIA_WORDS: Record<CreatedVia, string> = {
   v1: 'Greenlight API',
   'human-approval': 'Human Approval API',
   kaireon: 'KaireonAI approvals API',
+  github: 'GitHub deployment protection rule',
 };
 
 export const SCOPE_WORDS: Record<Scope, string> = {
@@ -85,6 +86,9 @@ export const ENDPOINTS = endpoints({
   updateSsoSettings: ['patch', '/api/v1/org/sso'],
   deleteSsoSettings: ['delete', '/api/v1/org/sso'],
   getSsoStatus: ['get', '/api/v1/org/sso/status'],
+  getGithubSettings: ['get', '/api/v1/org/github'],
+  updateGithubSettings: ['put', '/api/v1/org/github'],
+  deleteGithubSettings: ['delete', '/api/v1/org/github'],
   listMembers: ['get', '/api/v1/members'],
   addMember: ['post', '/api/v1/members'],
   updateMember: ['patch', '/api/v1/members/{userId}'],

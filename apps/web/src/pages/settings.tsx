@@ -9,6 +9,7 @@ import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
+import { GithubSettings } from './github-settings.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -41,6 +42,7 @@ export function SettingsPage() {
         <>
           <SlackSettings />
           <TelegramSettings onChange={() => void reload()} />
+          <GithubSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
           <EmergencyStop />

@@ -1766,6 +1766,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/org/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's GitHub App
+         * @description Admins only (dashboard session). Whether a GitHub App is connected, its id and slug, and the webhook URL to give it; never its private key or webhook secret.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getGithubSettings"];
+        /**
+         * Connect a GitHub App
+         * @description Admins only (dashboard session). Checks the app id and private key with GitHub (GET /app as the app), then stores them and the webhook secret (encrypted, never shown again). 400 when the key is not a private key or GitHub refuses it; nothing is stored then. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["updateGithubSettings"];
+        post?: never;
+        /**
+         * Disconnect the GitHub App
+         * @description Admins only (dashboard session). Forgets the app and its secrets: events GitHub posts are refused, and decisions not yet sent to GitHub are not sent. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteGithubSettings"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1952,10 +1986,10 @@ export interface components {
          */
         WaiterState: "unknown" | "present" | "gone";
         /**
-         * @description The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere.
+         * @description The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md), `github` (a deployment protection rule of the org's GitHub App: docs/github.md). Such a request is an ordinary request everywhere.
          * @enum {string}
          */
-        CreatedVia: "v1" | "human-approval" | "kaireon";
+        CreatedVia: "v1" | "human-approval" | "kaireon" | "github";
         /** @description What the caller may do with the request: on every answer, a long poll (`/wait`) and the event stream (`/events`, for the stream's holder) included; absent in callbacks and subscription deliveries */
         ViewerCan: {
             /** @description Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text` */
@@ -3089,10 +3123,10 @@ export interface components {
             /** Format: uuid */
             approval_id: string | null;
             /**
-             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome
+             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
              * @enum {string}
              */
-            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update";
+            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "github";
             /** Format: uuid */
             subscription_id: string | null;
             /** @description Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url` */
@@ -3174,7 +3208,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "github.configured" | "github.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
         AuditLedger: {
             /** @enum {string} */
             format: "greenlight-audit-ledger/1";
@@ -4299,6 +4333,39 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             updatedAt: string;
+        };
+        GithubSettings: {
+            /** @description Whether the app is connected: without it every event is refused and nothing is sent to GitHub */
+            configured: boolean;
+            /** @description The GitHub App's id (its settings page: App ID) */
+            app_id: number | null;
+            /** @description The app's slug as GitHub gave it (GET /app), in its public page and install link */
+            app_slug: string | null;
+            /** @description The private key is never shown, only whether it is set */
+            private_key: {
+                configured: boolean;
+            };
+            /** @description The webhook secret is never shown, only whether it is set */
+            webhook_secret: {
+                configured: boolean;
+            };
+            /** @description The Webhook URL to enter in the GitHub App settings */
+            webhook_url: string | null;
+            /** @description Where to install the app on a repository (the app's public page on GitHub) */
+            install_url: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        UpdateGithubSettingsBody: {
+            /** @description The App ID from the GitHub App's settings page */
+            app_id: number;
+            /** @description The private key (.pem) generated in the GitHub App settings. Stored encrypted, never shown again. */
+            private_key: string;
+            /** @description The webhook secret entered in the GitHub App settings. Stored encrypted, never shown again. */
+            webhook_secret: string;
         };
     };
     responses: never;
@@ -12692,6 +12759,205 @@ export interface operations {
             };
             /** @description Resource not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getGithubSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The GitHub settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateGithubSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGithubSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The GitHub settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubSettings"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteGithubSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The GitHub settings, now not configured */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

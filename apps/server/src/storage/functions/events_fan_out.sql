@@ -11,7 +11,9 @@
 --   row that works it out when it is sent (notify/), when someone can be told: the writer sends email
 --   (it sets greenlight.notify for its transaction) or the org has a chat channel (greenlight_org_chats);
 -- - an event that ends the request (greenlight_final_event_types) rewrites every message posted for
---   it, whatever channel posted it (greenlight_queue_message_updates).
+--   it, whatever channel posted it (greenlight_queue_message_updates);
+-- - github/deployment_review: the decision of a request made for a GitHub deployment protection rule
+--   (github_deployment_reviews), once per request, unless its run was cancelled on GitHub.
 --
 -- `approval.created` is left out by the trigger's WHEN clause: only the create statement writes it
 -- (greenlight_create_approvals), and fans it out itself in the same statement. A create is the
@@ -41,6 +43,14 @@ BEGIN
    WHERE greenlight_notification_kind(NEW.type) IS NOT NULL
      AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id));
   queued := FOUND;
+  IF NEW.approval_id IS NOT NULL AND NEW.type IN ('approval.approved', 'approval.rejected', 'approval.expired', 'approval.cancelled') THEN
+    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, dedupe_key)
+    SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'github', 'deployment_review', jsonb_build_object('review_id', g.id), 'deployment_review:' || g.approval_id
+      FROM github_deployment_reviews g
+     WHERE g.approval_id = NEW.approval_id AND g.run_cancelled_at IS NULL
+    ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
+    queued := FOUND OR queued;
+  END IF;
   IF NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_final_event_types())
      AND EXISTS (SELECT 1 FROM sent_messages m WHERE m.approval_id = NEW.approval_id) THEN
     queued := greenlight_queue_message_updates(NEW.approval_id, NULL, NEW.id) > 0 OR queued;

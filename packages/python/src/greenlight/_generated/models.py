@@ -1385,8 +1385,8 @@ class Delivery(TypedDict):
     event_id: str
     event_type: EventType
     approval_id: Optional[str]
-    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome
-    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update"]
+    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
+    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "github"]
     subscription_id: Optional[str]
     #: Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url`
     url: Optional[str]
@@ -2367,6 +2367,43 @@ class ApprovalRunResultsItemReviewer(TypedDict):
     id: Optional[str]
 
 
+class GithubSettings(TypedDict):
+    #: Whether the app is connected: without it every event is refused and nothing is sent to GitHub
+    configured: bool
+    #: The GitHub App's id (its settings page: App ID)
+    app_id: Optional[int]
+    #: The app's slug as GitHub gave it (GET /app), in its public page and install link
+    app_slug: Optional[str]
+    #: The private key is never shown, only whether it is set
+    private_key: GithubSettingsPrivateKey
+    #: The webhook secret is never shown, only whether it is set
+    webhook_secret: GithubSettingsWebhookSecret
+    #: The Webhook URL to enter in the GitHub App settings
+    webhook_url: Optional[str]
+    #: Where to install the app on a repository (the app's public page on GitHub)
+    install_url: Optional[str]
+    updated_at: Optional[str]
+
+
+class GithubSettingsPrivateKey(TypedDict):
+    """The private key is never shown, only whether it is set"""
+    configured: bool
+
+
+class GithubSettingsWebhookSecret(TypedDict):
+    """The webhook secret is never shown, only whether it is set"""
+    configured: bool
+
+
+class UpdateGithubSettingsBody(TypedDict):
+    #: The App ID from the GitHub App's settings page
+    app_id: int
+    #: The private key (.pem) generated in the GitHub App settings. Stored encrypted, never shown again.
+    private_key: str
+    #: The webhook secret entered in the GitHub App settings. Stored encrypted, never shown again.
+    webhook_secret: str
+
+
 ErrorCode = Literal["VALIDATION_ERROR", "INVALID_JSON", "INVALID_PAGE_TOKEN", "UNAUTHORIZED", "FORBIDDEN", "INSUFFICIENT_SCOPE", "SELF_APPROVAL_FORBIDDEN", "NOT_APPROVER", "NOT_FOUND", "METHOD_NOT_ALLOWED", "INVALID_STATUS", "APPROVAL_EXPIRED", "ALREADY_VOTED", "STEP_OUT_OF_ORDER", "STEPS_LOCKED", "IDEMPOTENCY_KEY_REUSED", "EXTERNAL_ID_CONFLICT", "LIMIT_REACHED", "LAST_ADMIN", "ALREADY_MEMBER", "NAME_TAKEN", "IN_USE", "VERSION_CONFLICT", "CONFIRMATION_REQUIRED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL_ERROR", "EMERGENCY_STOP", "SERVICE_UNAVAILABLE"]
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "cancelled", "expired"]
@@ -2386,8 +2423,8 @@ EscalationTarget = Union["EscalationTarget1", "EscalationTarget2", Literal["next
 WaiterState = Literal["unknown", "present", "gone"]
 """`unknown` until the first probe, `present` when the target answered, `gone` when nobody waits for the answer"""
 
-CreatedVia = Literal["v1", "human-approval", "kaireon"]
-"""The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md). Such a request is an ordinary request everywhere."""
+CreatedVia = Literal["v1", "human-approval", "kaireon", "github"]
+"""The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md), `github` (a deployment protection rule of the org's GitHub App: docs/github.md). Such a request is an ordinary request everywhere."""
 
 Quorum = Union[int, Literal["all"]]
 """How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step."""
@@ -2429,7 +2466,7 @@ WebAuthnJson = Dict[str, Any]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "github.configured", "github.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
@@ -2551,6 +2588,9 @@ __all__ = [
     "FlowStep",
     "FlowStepDefinition",
     "FlowStepDefinitionApprovers",
+    "GithubSettings",
+    "GithubSettingsPrivateKey",
+    "GithubSettingsWebhookSecret",
     "GiveGrant",
     "Grant",
     "GrantConnection",
@@ -2663,6 +2703,7 @@ __all__ = [
     "TelegramSettings",
     "TelegramSettingsBotToken",
     "UpdateFlowRequest",
+    "UpdateGithubSettingsBody",
     "UpdateMemberRequest",
     "UpdateNotificationPreferencesRequest",
     "UpdateOrgNotificationDefaultsRequest",
