@@ -337,6 +337,11 @@ export interface components {
                 /** @description The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps */
                 steps: string[];
                 approve: components["schemas"]["ViewerPermission"];
+                /**
+                 * @description The refusal as `error.details.reason` names it, when a client can do something about it: `step_up_required` (the decision needs a passkey confirmation of this dashboard session first, `POST /api/v1/me/step-up`; show "Confirm with your passkey" instead of the buttons). Absent otherwise
+                 * @enum {string}
+                 */
+                reason_code?: "step_up_required";
             };
             cancel: components["schemas"]["ViewerPermission"];
             revoke: components["schemas"]["ViewerPermission"] & unknown;
