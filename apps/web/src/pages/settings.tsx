@@ -8,6 +8,7 @@ import { useSubmit } from '../lib/use-submit.ts';
 import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
+import { Passkeys, StepUpSetting } from './passkeys.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -33,6 +34,7 @@ export function SettingsPage() {
         </a>
       </section>
       <Sessions />
+      <Passkeys />
       {me?.user && me.user.role !== 'viewer' && <OutOfOffice selfId={me.user.id} />}
       <Notifications email={me?.notifications?.email ?? false} slack={me?.notifications?.slack ?? false} isAdmin={isAdmin} />
       {isAdmin ? (
@@ -42,6 +44,7 @@ export function SettingsPage() {
           <ScimProvisioning />
           <EmergencyStop />
           <WhoDecides />
+          <StepUpSetting />
           <Members selfId={me.user?.id ?? ''} />
         </>
       ) : (
