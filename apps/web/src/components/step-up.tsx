@@ -3,6 +3,7 @@ import type { Approval } from '@greenlight/contract';
 import { api } from '../api/client.ts';
 import { stepUpWithPasskey } from '../lib/webauthn.ts';
 import { ErrorMessage } from './bits.tsx';
+import { handleLinkClick } from '../lib/router.ts';
 
 /**
  * Shown where viewer_can refuses a decision with `step_up_required`: confirms this session with a
@@ -31,7 +32,11 @@ export function StepUpButton({ approval, onConfirmed }: { approval: Approval; on
         </button>
       </div>
       <p className="small muted">
-        No passkey yet? Register one under <a href="/settings">Organization → Passkeys</a>.
+        No passkey yet? Register one under{' '}
+        <a href="/settings" onClick={handleLinkClick}>
+          Organization → Passkeys
+        </a>
+        .
       </p>
       <ErrorMessage error={error} />
     </div>

@@ -94,21 +94,21 @@ export function StepUpSetting() {
       </p>
       <ErrorMessage error={setting.error} />
       {setting.data && (
-      <form className="stack" onSubmit={save.onSubmit}>
-        <fieldset>
-          <legend>Priorities</legend>
-          {PRIORITIES.map((p) => (
-            <label key={p} className="check">
-              <input type="checkbox" name={`step-up-${p}`} checked={priorities.includes(p)} onChange={(e) => toggle(p, e.target.checked)} /> {p}
-            </label>
-          ))}
-        </fieldset>
-        <label htmlFor={`${id}-globs`}>
-          Action types <span className="muted small">(one glob per line, as routing rules match them: payments.*)</span>
-          <textarea id={`${id}-globs`} name="step-up-action-types" rows={3} value={globs} onChange={(e) => setGlobs(e.target.value)} />
-        </label>
-        <SaveFooter submit={save} label="Save passkey confirmation" />
-      </form>
+        <form className="stack" onSubmit={save.onSubmit}>
+          <fieldset>
+            <legend>Priorities</legend>
+            {PRIORITIES.map((p) => (
+              <label key={p} className="check">
+                <input type="checkbox" name={`step-up-${p}`} checked={priorities.includes(p)} onChange={(e) => toggle(p, e.target.checked)} /> {p}
+              </label>
+            ))}
+          </fieldset>
+          <label htmlFor={`${id}-globs`}>
+            Action types <span className="muted small">(one glob per line, as routing rules match them: payments.*)</span>
+            <textarea id={`${id}-globs`} name="step-up-action-types" rows={3} value={globs} onChange={(e) => setGlobs(e.target.value)} />
+          </label>
+          <SaveFooter submit={save} label="Save passkey confirmation" />
+        </form>
       )}
     </section>
   );
