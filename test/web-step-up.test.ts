@@ -32,18 +32,12 @@ async function virtualAuthenticator(page: Page) {
   };
 }
 
-/** The session's own PATCH, as the dashboard sends it (cookie + CSRF token from the page). */
-const decideFromPage = (page: Page, id: string) =>
-  page.evaluate(async (approvalId) => {
-    const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
-    const res = await fetch(`/api/v1/approvals/${approvalId}`, {
-      method: 'PATCH',
-      credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: JSON.stringify({ decision: 'approve' }),
-    });
-    return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
-  }, id);
+/** The session's own PATCH, as the dashboard sends it: the browser's cookie, and the CSRF token the page carries. */
+async function decideFromPage(page: Page, id: string) {
+  const csrf = (await page.locator('meta[name="csrf-token"]').getAttribute('content'))!;
+  const res = await page.context().request.patch(`/api/v1/approvals/${id}`, { headers: { 'X-CSRF-Token': csrf }, data: { decision: 'approve' } });
+  return { status: res.status(), body: (await res.json()) as { error?: { code: string } } };
+}
 
 describe.skipIf(!browserTestsRun)('passkey step-up on the dashboard', () => {
   it('an admin requires it for critical requests; an approver registers a passkey, is refused without the confirmation, and decides after it', async () => {
@@ -95,7 +89,7 @@ describe.skipIf(!browserTestsRun)('passkey step-up on the dashboard', () => {
     await shot(page, '43-decided-after-step-up');
     const decided = (await server.http(seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
     expect(decided).toMatchObject({ status: 'approved', decided_by: alice.id });
-    const list = await page.evaluate(async () => (await (await fetch('/api/v1/me/passkeys', { credentials: 'same-origin' })).json()) as { data: { last_used_at: string | null }[] });
+    const list = (await (await page.context().request.get('/api/v1/me/passkeys')).json()) as { data: { last_used_at: string | null }[] };
     expect(list.data[0]!.last_used_at).not.toBeNull();
     await context.close();
   });
