@@ -67,5 +67,4 @@ export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWai
 export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
 export { foldApprovalCounts } from './counts.ts';
-export { STEP_UP_REASON, stepUpCovers } from './step-up.ts';
 export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, personAsker, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';
