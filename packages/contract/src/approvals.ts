@@ -372,6 +372,11 @@ export const ViewerCan = z
     decide: ViewerPermission.extend({
       steps: z.array(z.uuid()).openapi({ description: 'The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps' }),
       approve: ViewerPermission.openapi({ description: 'Whether the decision may be an approval: a requester may reject (withdraw) but never approve' }),
+      reason_code: z.enum(['step_up_required']).optional().openapi({
+        description:
+          'The refusal as `error.details.reason` names it, when a client can do something about it: `step_up_required` (the decision ' +
+          'needs a passkey confirmation of this dashboard session first, `POST /api/v1/me/step-up`; show "Confirm with your passkey" instead of the buttons). Absent otherwise',
+      }),
     }).openapi({ description: 'Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text`' }),
     cancel: ViewerPermission,
     revoke: ViewerPermission.openapi({ description: 'Rescind an approval: an approver whose approving vote is on it, or an admin, within the revoke window' }),

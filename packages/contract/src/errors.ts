@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   INSUFFICIENT_SCOPE: 403,
   SELF_APPROVAL_FORBIDDEN: 403,
   NOT_APPROVER: 403,
+  STEP_UP_REQUIRED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   INVALID_STATUS: 409,
@@ -53,6 +54,8 @@ export const DECISION_REFUSAL_REASONS = {
   already_voted: 'ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential',
   not_pending: 'INVALID_STATUS: the request (or the step) is already decided, cancelled or expired',
   expired: 'APPROVAL_EXPIRED: the request is past its deadline',
+  step_up_required:
+    "STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)",
 } as const;
 export type DecisionRefusalReason = keyof typeof DECISION_REFUSAL_REASONS;
 export const describeRefusalReasons = () =>

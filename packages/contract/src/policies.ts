@@ -120,7 +120,7 @@ export function policySchemaText(): string {
   ].join('\n');
 }
 
-const ActionTypeGlob = z
+export const ActionTypeGlob = z
   .string()
   .min(1)
   .max(LIMITS.labelMax)

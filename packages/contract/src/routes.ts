@@ -63,7 +63,7 @@ import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSetting
 import { githubRoutes } from './github.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
-import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpStatus } from './passkeys.ts';
+import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpSettings, StepUpStatus } from './passkeys.ts';
 import {
   ApprovalRun,
   ApprovalRunPage,
@@ -673,6 +673,33 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
     request: { body: FinishStepUpBody },
     responses: { 200: { description: 'Until when the session is stepped up', schema: StepUpStatus } },
+    errors: [400, 403],
+  }),
+  getStepUpSettings: defineRoute({
+    operationId: 'getStepUpSettings',
+    method: 'get',
+    path: '/api/v1/org/step-up',
+    tag: 'Organization',
+    summary: 'Which requests need a passkey confirmation',
+    description: 'Admins only (dashboard session). The priorities and action-type globs whose requests are decided only from a passkey-confirmed session.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The step-up setting', schema: StepUpSettings } },
+    errors: [403],
+  }),
+  updateStepUpSettings: defineRoute({
+    operationId: 'updateStepUpSettings',
+    method: 'put',
+    path: '/api/v1/org/step-up',
+    tag: 'Organization',
+    summary: 'Require a passkey confirmation for some requests',
+    description:
+      'Admins only (dashboard session). Replaces the setting: requests of these priorities, or whose `action_type` matches one of these globs, ' +
+      'are decided only by a person whose dashboard session was confirmed with a passkey in the last five minutes; every other credential and channel ' +
+      'gets 403 STEP_UP_REQUIRED. 400 for a glob that does not compile. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: StepUpSettings },
+    responses: { 200: { description: 'The step-up setting', schema: StepUpSettings } },
     errors: [400, 403],
   }),
   // Outgoing webhooks (webhooks.ts documents the format). All take approvals:write and at least the

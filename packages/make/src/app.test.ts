@@ -96,7 +96,7 @@ describe('generated from the contract and the trigger layer', () => {
     for (const id of ['requestApproval', 'getApproval', 'decideApproval', 'cancelApproval', 'listApprovals', 'findApprovalByExternalId']) {
       const can = viewerCanOf(id);
       expect(can?.spec?.map((p) => p.name), id).toEqual(['decide', 'cancel', 'revoke', 'reassign', 'comment']);
-      expect(can?.spec?.[0]?.spec?.map((p) => p.name), id).toEqual(['allowed', 'reason', 'steps', 'approve']);
+      expect(can?.spec?.[0]?.spec?.map((p) => p.name), id).toEqual(['allowed', 'reason', 'steps', 'approve', 'reason_code']);
     }
     for (const id of ['watchNewApprovals', 'watchDecisions', 'watchDecisionsInstant']) expect(viewerCanOf(id), id).toBeUndefined();
   });

@@ -30,6 +30,7 @@ export const ERROR_KIND: Record<ErrorCode, ErrorKind> = {
   INSUFFICIENT_SCOPE: 'forbidden',
   SELF_APPROVAL_FORBIDDEN: 'forbidden',
   NOT_APPROVER: 'forbidden',
+  STEP_UP_REQUIRED: 'forbidden',
   NOT_FOUND: 'not_found',
   METHOD_NOT_ALLOWED: 'bad_input',
   INVALID_STATUS: 'conflict',

@@ -2,7 +2,8 @@
  * A vote cast by a button of a chat channel (Slack, Telegram), as the member behind the account:
  * through the one decision path (core/approvals: four-eyes, steps, quorum, expiry, emergency stop),
  * with the channel recorded as the vote's source. A refusal comes back with the API's reason, for the
- * channel to tell the clicking person alone.
+ * channel to tell the clicking person alone; a request the org's step-up setting covers is never decided
+ * here (no chat account is a passkey-confirmed session): the answer links to its page on the dashboard.
  */
 import type { Config } from '../config.ts';
 import type { Database } from '../storage/database.ts';
@@ -15,7 +16,7 @@ import { countDecisions } from '../metrics/count-decisions.ts';
 export type ChatVoteResult = { ok: true; message: string | null } | { ok: false; message: string };
 
 export async function chatVote(
-  deps: { db: Database; config: Pick<Config, 'mail'>; metrics?: Metrics },
+  deps: { db: Database; config: Pick<Config, 'mail' | 'publicUrl'>; metrics?: Metrics },
   source: 'slack' | 'telegram',
   caller: Caller,
   approvalId: string,
@@ -31,6 +32,11 @@ export async function chatVote(
     }
     return { ok: true, message: null };
   } catch (err) {
+    // A chat account is no passkey-confirmed session: the person decides on the request's page instead
+    // (short: a Telegram callback answer holds 200 characters).
+    if (err instanceof ApiError && err.code === 'STEP_UP_REQUIRED') {
+      return { ok: false, message: `Nothing was decided: this needs your passkey. Open it in Greenlight to confirm and decide: ${deps.config.publicUrl}/requests/${approvalId}` };
+    }
     if (err instanceof ApiError) return { ok: false, message: `Nothing was decided: ${err.message}.` };
     throw err;
   }

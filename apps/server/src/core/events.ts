@@ -12,6 +12,8 @@ export interface Caller {
   org: { id: string };
   principal: { type: 'connection' | 'user'; id: string; name: string | null };
   user: { id: string; role: 'admin' | 'approver' | 'viewer' } | null;
+  /** Set for a dashboard session (its token's SHA-256): what a passkey step-up is recorded on (core/approvals/step-up.ts). */
+  sessionTokenHash?: string;
 }
 
 export const actorOf = (auth: Caller): Principal => ({

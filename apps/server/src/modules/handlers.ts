@@ -49,6 +49,8 @@ import { beginStepUp } from './passkeys/begin-step-up.ts';
 import { deletePasskey } from './passkeys/delete-passkey.ts';
 import { finishPasskeyRegistration } from './passkeys/finish-passkey-registration.ts';
 import { finishStepUp } from './passkeys/finish-step-up.ts';
+import { getStepUpSettings } from './passkeys/get-step-up-settings.ts';
+import { updateStepUpSettings } from './passkeys/update-step-up-settings.ts';
 import { listPasskeys } from './passkeys/list-passkeys.ts';
 import { createFlow } from './flows/create-flow.ts';
 import { deleteFlow } from './flows/delete-flow.ts';
@@ -160,6 +162,8 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   deletePasskey,
   beginStepUp,
   finishStepUp,
+  getStepUpSettings,
+  updateStepUpSettings,
   listTeams,
   getTeam,
   createTeam,

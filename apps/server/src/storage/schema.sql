@@ -607,6 +607,8 @@ CREATE TABLE orgs (
   resolve_policy text DEFAULT 'approvers'::text NOT NULL,
   notification_defaults jsonb,
   reminder_policy jsonb,
+  step_up_priorities text[] DEFAULT '{}'::text[] NOT NULL,
+  step_up_action_types text[] DEFAULT '{}'::text[] NOT NULL,
   CONSTRAINT orgs_pkey PRIMARY KEY (id),
   CONSTRAINT orgs_slug_key UNIQUE (slug),
   CONSTRAINT orgs_resolve_policy_check CHECK (resolve_policy = ANY (ARRAY['approvers'::text, 'admin_only'::text])),

@@ -25,6 +25,7 @@ export const SAMPLE_BODIES: Partial<Record<OperationId, object>> = {
   updateSlackSettings: { bot_token: 'xoxb-1111-2222-abcdefghijklmnop', signing_secret: 'abcdefghijklmnop1234', default_channel: '#approvals' },
   finishPasskeyRegistration: { name: 'laptop', response: { id: 'AAAA' } },
   finishStepUp: { response: { id: 'AAAA' } },
+  updateStepUpSettings: { priorities: [], action_types: [] },
   updateSsoSettings: { issuer: 'https://login.example.com/realms/acme', client_id: 'greenlight', client_secret: 'a client secret', default_role: 'viewer' },
   createOAuthClient: { name: 'Zapier', redirect_uris: ['https://zapier.com/dashboard/auth/oauth/return/App1/'] },
   addMember: { email: 'new-member@example.test', role: 'viewer' },

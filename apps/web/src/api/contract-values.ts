@@ -133,6 +133,14 @@ export const ENDPOINTS = endpoints({
   updateMyNotificationPreferences: ['patch', '/api/v1/me/notification-preferences'],
   getOrgNotificationDefaults: ['get', '/api/v1/org/notification-defaults'],
   updateOrgNotificationDefaults: ['patch', '/api/v1/org/notification-defaults'],
+  listPasskeys: ['get', '/api/v1/me/passkeys'],
+  beginPasskeyRegistration: ['post', '/api/v1/me/passkeys/registration'],
+  finishPasskeyRegistration: ['post', '/api/v1/me/passkeys'],
+  deletePasskey: ['delete', '/api/v1/me/passkeys/{id}'],
+  beginStepUp: ['post', '/api/v1/me/step-up'],
+  finishStepUp: ['post', '/api/v1/me/step-up/assertion'],
+  getStepUpSettings: ['get', '/api/v1/org/step-up'],
+  updateStepUpSettings: ['put', '/api/v1/org/step-up'],
 });
 
 /** Where the audit log's export is downloaded from (a plain link: the browser saves the file). */

@@ -7,7 +7,7 @@ import type { Approval, ViewerPermission } from '@greenlight/contract';
  */
 const REFUSED: ViewerPermission = { allowed: false };
 
-export const mayDecide = (a: Approval): ViewerPermission => a.viewer_can?.decide ?? REFUSED;
+export const mayDecide = (a: Approval): ViewerPermission & { reason_code?: 'step_up_required' } => a.viewer_can?.decide ?? REFUSED;
 export const mayApprove = (a: Approval): ViewerPermission => a.viewer_can?.decide.approve ?? REFUSED;
 export const mayCancel = (a: Approval): ViewerPermission => a.viewer_can?.cancel ?? REFUSED;
 export const mayRevoke = (a: Approval): ViewerPermission => a.viewer_can?.revoke ?? REFUSED;

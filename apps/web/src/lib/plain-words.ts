@@ -15,6 +15,7 @@ const WORDS: Record<ErrorCode, (message: string) => string> = {
   SELF_APPROVAL_FORBIDDEN: () =>
     'You asked for this yourself, so someone else has to approve it (four-eyes rule). You can still reject or cancel it.',
   NOT_APPROVER: () => 'You are not an approver of the step this request is waiting on.',
+  STEP_UP_REQUIRED: () => 'Confirm with your passkey first: this organization requires it to decide such requests.',
   NOT_FOUND: () => 'This no longer exists, or you cannot see it.',
   METHOD_NOT_ALLOWED: (m) => m,
   INVALID_STATUS: (m) => `This can’t be done any more: ${m}. Reload to see where it stands.`,

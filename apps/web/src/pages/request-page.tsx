@@ -6,6 +6,7 @@ import { useLiveEvents } from '../api/live.tsx';
 import { useSession, type Me } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
 import { DecisionForm } from '../components/decision-form.tsx';
+import { StepUpButton } from '../components/step-up.tsx';
 import { DiffView } from '../components/diff-view.tsx';
 import { JsonView } from '../components/json-view.tsx';
 import { Markdown } from '../components/markdown.tsx';
@@ -292,6 +293,7 @@ function DecisionArea({ approval: a, onChanged }: { approval: Approval; onChange
           {reason}
         </p>
       )}
+      {a.status === 'pending' && mayDecide(a).reason_code === 'step_up_required' && <StepUpButton approval={a} onConfirmed={onChanged} />}
       {emergencyStop && a.status === 'pending' && (
         <p className="alert error">The emergency stop is on: decisions are refused until an admin turns it off.</p>
       )}

@@ -10,6 +10,7 @@ import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
 import { GithubSettings } from './github-settings.tsx';
+import { Passkeys, StepUpSetting } from './passkeys.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
 type Role = Member['role'];
@@ -35,6 +36,7 @@ export function SettingsPage() {
         </a>
       </section>
       <Sessions />
+      <Passkeys />
       {me?.user && me.user.role !== 'viewer' && <OutOfOffice selfId={me.user.id} />}
       <Notifications email={me?.notifications?.email ?? false} slack={me?.notifications?.slack ?? false} isAdmin={isAdmin} />
       {me?.notifications?.telegram && me.user && me.user.role !== 'viewer' && <MyTelegramLink />}
@@ -47,6 +49,7 @@ export function SettingsPage() {
           <ScimProvisioning />
           <EmergencyStop />
           <WhoDecides />
+          <StepUpSetting />
           <Members selfId={me.user?.id ?? ''} />
         </>
       ) : (

@@ -53,7 +53,7 @@ export interface paths {
         head?: never;
         /**
          * Approve or reject a pending request
-         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
+         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -259,7 +259,7 @@ export interface paths {
         head?: never;
         /**
          * Vote on a step
-         * @description The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
+         * @description The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -648,6 +648,34 @@ export interface paths {
          *     Who may call: session · any member · no scope.
          */
         post: operations["finishStepUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which requests need a passkey confirmation
+         * @description Admins only (dashboard session). The priorities and action-type globs whose requests are decided only from a passkey-confirmed session.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getStepUpSettings"];
+        /**
+         * Require a passkey confirmation for some requests
+         * @description Admins only (dashboard session). Replaces the setting: requests of these priorities, or whose `action_type` matches one of these globs, are decided only by a person whose dashboard session was confirmed with a passkey in the last five minutes; every other credential and channel gets 403 STEP_UP_REQUIRED. 400 for a glob that does not compile. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["updateStepUpSettings"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1713,7 +1741,7 @@ export interface paths {
         put?: never;
         /**
          * Resolve an approval request (approve or reject)
-         * @description Admins only (and API keys, which only admins issue): one vote, exactly as `PATCH /api/v1/approvals/{id}` records it, so the request's steps, quorum, four-eyes and resolve policy apply, and its callback and subscriptions are delivered. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline).
+         * @description Admins only (and API keys, which only admins issue): one vote, exactly as `PATCH /api/v1/approvals/{id}` records it, so the request's steps, quorum, four-eyes and resolve policy apply, and its callback and subscriptions are delivered. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).
          *
          *     Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
          */
@@ -1818,7 +1846,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "VERSION_CONFLICT" | "CONFIRMATION_REQUIRED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_ERROR" | "INVALID_JSON" | "INVALID_PAGE_TOKEN" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "SELF_APPROVAL_FORBIDDEN" | "NOT_APPROVER" | "STEP_UP_REQUIRED" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "INVALID_STATUS" | "APPROVAL_EXPIRED" | "ALREADY_VOTED" | "STEP_OUT_OF_ORDER" | "STEPS_LOCKED" | "IDEMPOTENCY_KEY_REUSED" | "EXTERNAL_ID_CONFLICT" | "LIMIT_REACHED" | "LAST_ADMIN" | "ALREADY_MEMBER" | "NAME_TAKEN" | "IN_USE" | "VERSION_CONFLICT" | "CONFIRMATION_REQUIRED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "INTERNAL_ERROR" | "EMERGENCY_STOP" | "SERVICE_UNAVAILABLE";
         ApprovalDetail: components["schemas"]["Approval"] & {
             run: components["schemas"]["Run"];
             /** @description Every vote cast on the request, oldest first */
@@ -1997,6 +2025,11 @@ export interface components {
                 /** @description The steps the viewer may vote on now (`PATCH /api/v1/approvals/{id}/steps/{stepId}`); empty for a request without steps */
                 steps: string[];
                 approve: components["schemas"]["ViewerPermission"];
+                /**
+                 * @description The refusal as `error.details.reason` names it, when a client can do something about it: `step_up_required` (the decision needs a passkey confirmation of this dashboard session first, `POST /api/v1/me/step-up`; show "Confirm with your passkey" instead of the buttons). Absent otherwise
+                 * @enum {string}
+                 */
+                reason_code?: "step_up_required";
             };
             cancel: components["schemas"]["ViewerPermission"];
             revoke: components["schemas"]["ViewerPermission"] & unknown;
@@ -2988,6 +3021,13 @@ export interface components {
         };
         FinishStepUpBody: {
             response: components["schemas"]["WebAuthnJson"];
+        };
+        /** @description Requests a person decides only from a dashboard session confirmed with a passkey in the last five minutes (`POST /api/v1/me/step-up`). Every other way of deciding them (email links, Slack and Telegram buttons, API keys, OAuth connections, MCP) is refused with 403 STEP_UP_REQUIRED and, in the channels, answered with a link to the request on the dashboard. `viewer_can.decide` says so beforehand (`reason_code: step_up_required`). */
+        StepUpSettings: {
+            /** @description Requests of these priorities need a passkey confirmation before anyone decides them */
+            priorities: components["schemas"]["Priority"][];
+            /** @description Requests whose `action_type` matches one of these globs (as routing rules and policies match it) need one too */
+            action_types: string[];
         };
         /** @description The organization's secret that signs every `callback_url` delivery. Created on first read; a receiver verifies callbacks with it. */
         CallbackSecret: {
@@ -7396,6 +7436,143 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StepUpStatus"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStepUpSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The step-up setting */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepUpSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateStepUpSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUpSettings"];
+            };
+        };
+        responses: {
+            /** @description The step-up setting */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepUpSettings"];
                 };
             };
             /** @description Validation error */

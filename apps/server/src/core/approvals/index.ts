@@ -32,7 +32,9 @@
  *
  * Who may do what (the requester's person, the active steps, who is asked now, viewer_can) is one SQL
  * file, storage/functions/greenlight_rules.sql, that the transitions' SQL and every reader call; rules.ts
- * ({@link viewerCan}, {@link askedNow}) is its TypeScript face.
+ * ({@link viewerCan}, {@link askedNow}) is its TypeScript face. The step-up rule (which requests only a
+ * passkey-confirmed dashboard session decides) is step-up.ts, the one rule in TypeScript: its action-type
+ * globs are the routing rules' matcher; `vote` passes its verdict to greenlight_decide, viewer_can shows it.
  *
  * state-machine.ts states the rules each transition checks. Triggers keep what follows from these
  * writes: approval_counts.sql (the per-org counters), events_fan_out.sql (deliveries of the events),

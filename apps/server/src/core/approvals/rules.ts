@@ -6,12 +6,15 @@
  */
 import { ViewerCan, type Approval } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
+import { STEP_UP_REASON, stepUpMissing } from './step-up.ts';
 
 /** Who asks what the viewer may do: the principal, the person behind it (null for an API key), and what the credential may do. */
 export interface Asker {
   principal: { type: 'connection' | 'user'; id: string };
   user: { id: string; role: 'admin' | 'approver' | 'viewer' } | null;
   scopes: readonly string[];
+  /** Set for a dashboard session: whether it is stepped up decides `step_up_required` (step-up.ts). */
+  sessionTokenHash?: string;
 }
 
 /**
@@ -44,7 +47,23 @@ export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: read
     [[...new Set(approvalIds)], ...askerParams(who)],
     { prepare: 'viewer_can_many' },
   );
-  return new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, ViewerCan.parse(r.can)]));
+  const can = new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, ViewerCan.parse(r.can)]));
+  // The step-up rule (step-up.ts) refuses only what nothing else does: decisions otherwise allowed.
+  const open = [...can].filter(([, c]) => c.decide.allowed).map(([id]) => id);
+  for (const id of await stepUpMissing(db, who, open)) {
+    const c = can.get(id)!;
+    can.set(id, {
+      ...c,
+      decide: {
+        allowed: false,
+        reason: STEP_UP_REASON,
+        reason_code: 'step_up_required',
+        steps: [],
+        approve: c.decide.approve.allowed ? { allowed: false, reason: STEP_UP_REASON } : c.decide.approve,
+      },
+    });
+  }
+  return can;
 }
 
 /** What `who` may do with one request (greenlight_viewer_can); null when it does not exist. */

@@ -86,6 +86,7 @@ import { createBatcherOf, type CreateItem, type CreateResult } from './create-ba
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql } from './rules.ts';
+import { STEP_UP_REASON, stepUpMissing } from './step-up.ts';
 import { createDecided, type AutoDecision, type InTransactionDecider } from './auto-decide.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
@@ -128,6 +129,11 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
       return new ApiError('ALREADY_VOTED', onStep ? 'you have already voted on this step' : 'you have already voted on this approval request', {
         reason: 'already_voted',
         ...said,
+      });
+    case 'STEP_UP_REQUIRED':
+      return new ApiError('STEP_UP_REQUIRED', 'this request must be decided on the dashboard after confirming with your passkey', {
+        reason: 'step_up_required',
+        text: STEP_UP_REASON,
       });
     case 'STEP_OUT_OF_ORDER':
       return new ApiError('STEP_OUT_OF_ORDER', `step ${detail.step_order} cannot be decided before step ${detail.next_step_order}`, {
@@ -289,6 +295,8 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
     lease_ms: claim?.leaseMs ?? null,
     new_secret: claim?.newSecret ?? null,
     notify: options.notify ?? false,
+    // The step-up rule (step-up.ts); greenlight_decide refuses with it after its own checks.
+    step_up_missing: (await stepUpMissing(db, caller, [approvalId])).has(approvalId),
   };
   let r: DecideRow;
   try {

@@ -108,6 +108,7 @@ export function decisionLinkRouter(deps: AppDeps): Router {
     if (state.kind !== 'open') return explain(res, state, deps);
     // No button the rules would refuse: the holder reads why instead (viewer_can, as on the dashboard).
     const refused = await holderRefusal(deps, state.link);
+    if (refused === 'step_up') return page(res, 200, 'Decide on the dashboard', stepUpPage(state.approval, deps));
     if (refused) return page(res, 200, 'Not yours to decide now', `<p>${escapeHtml(refused)}</p>${summary(state.approval, deps)}`);
     const verb = VERB[state.link.decision].imperative;
     page(
@@ -143,6 +144,7 @@ ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
       case 'refused':
         // Overtaken meanwhile (decided elsewhere, already voted): say what happened rather than why the vote failed.
         if (result.state.kind !== 'open') return explain(res, result.state, deps);
+        if (result.error.code === 'STEP_UP_REQUIRED') return page(res, 403, 'Decide on the dashboard', stepUpPage(result.state.approval, deps));
         return page(res, result.error.status, 'Not decided', `<p>${escapeHtml(refusalSentence(result.error.code, result.error.message))}</p>${summary(result.state.approval, deps)}`);
     }
   });
@@ -154,13 +156,25 @@ ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
  * Why the link's holder may not cast its decision now (greenlight_viewer_can, through rules.ts), or
  * null when they may. Nothing to say for someone no longer a member: pressing the button tells them.
  */
-async function holderRefusal(deps: AppDeps, link: { org_id: string; approval_id: string; user_id: string; decision: 'approve' | 'reject' }): Promise<string | null> {
+async function holderRefusal(deps: AppDeps, link: { org_id: string; approval_id: string; user_id: string; decision: 'approve' | 'reject' }): Promise<string | 'step_up' | null> {
   const { rows } = await deps.db.query<{ role: 'admin' | 'approver' | 'viewer' }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [link.org_id, link.user_id]);
   const role = rows[0]?.role;
   if (!role) return null;
   const can = await viewerCan(deps.db, personAsker(link.user_id, role), link.approval_id);
+  if (can?.decide.reason_code === 'step_up_required') return 'step_up';
   const may = link.decision === 'approve' ? can?.decide.approve : can?.decide;
   return may && !may.allowed ? (may.reason ?? null) : null;
+}
+
+/**
+ * A request the org's step-up setting covers: an email link is no passkey-confirmed session, so it never
+ * decides one; the person opens the request on the dashboard, confirms with their passkey and decides there.
+ */
+function stepUpPage(a: ApprovalRow, deps: AppDeps): string {
+  const url = `${deps.config.publicUrl}/requests/${a.id}`;
+  return `<p>Nothing was decided. This organization requires a confirmation with your passkey to decide this request, which an email link cannot give.</p>
+<p><a href="${escapeHtml(url)}"><strong>Open the request in Greenlight</strong></a>, confirm with your passkey and decide there.</p>
+${summary(a, deps)}`;
 }
 
 /** The state machine's refusals in plain words. */

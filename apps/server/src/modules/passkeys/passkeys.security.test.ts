@@ -1,54 +1,8 @@
-import { createHash, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { Encoder } from 'cbor-x';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { signedIn } from '../../testing/session.ts';
 import { relyingParty } from './passkeys.ts';
-
-// Canonical-enough CBOR for WebAuthn: definite, shortest lengths, plain byte strings, no record extension.
-const cbor = new Encoder({ useRecords: false, variableMapSize: true, tagUint8Array: false, mapsAsObjects: false });
-const encode = (v: unknown) => cbor.encode(v);
-const b64url = (b: Uint8Array) => Buffer.from(b).toString('base64url');
-
-/** A software authenticator: one ES256 key, "none" attestation, user present and verified. */
-function softAuthenticator(origin: string, rpID: string) {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const jwk = publicKey.export({ format: 'jwk' });
-  const credId = randomBytes(16);
-  let counter = 0;
-  const rpHash = createHash('sha256').update(rpID).digest();
-  const authData = (attested: boolean) => {
-    const flags = Buffer.from([0x01 | 0x04 | (attested ? 0x40 : 0)]);
-    const count = Buffer.alloc(4);
-    count.writeUInt32BE(counter);
-    if (!attested) return Buffer.concat([rpHash, flags, count]);
-    const cose = encode(new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x!, 'base64url')], [-3, Buffer.from(jwk.y!, 'base64url')]]));
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(credId.length);
-    return Buffer.concat([rpHash, flags, count, Buffer.alloc(16), len, credId, cose]);
-  };
-  const clientData = (type: string, challenge: string, o = origin) => Buffer.from(JSON.stringify({ type, challenge, origin: o }));
-  return {
-    id: b64url(credId),
-    register(challenge: string, o?: string) {
-      const attestationObject = encode({ fmt: 'none', attStmt: {}, authData: authData(true) });
-      return {
-        id: b64url(credId), rawId: b64url(credId), type: 'public-key', clientExtensionResults: {},
-        response: { clientDataJSON: b64url(clientData('webauthn.create', challenge, o)), attestationObject: b64url(attestationObject), transports: ['internal'] },
-      };
-    },
-    assert(challenge: string, opts: { origin?: string; counter?: number } = {}) {
-      counter = opts.counter ?? counter + 1;
-      const ad = authData(false);
-      const cd = clientData('webauthn.get', challenge, opts.origin);
-      const sig = createSign('sha256').update(Buffer.concat([ad, createHash('sha256').update(cd).digest()])).sign(privateKey);
-      return {
-        id: b64url(credId), rawId: b64url(credId), type: 'public-key', clientExtensionResults: {},
-        response: { clientDataJSON: b64url(cd), authenticatorData: b64url(ad), signature: b64url(sig) },
-      };
-    },
-  };
-}
+import { softAuthenticator } from '../../testing/passkey.ts';
 
 const PUBLIC_URL = 'https://greenlight.test';
 let server: TestServer;

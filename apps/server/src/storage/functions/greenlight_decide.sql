@@ -7,7 +7,9 @@
 -- user_id and user_role (a person's, or null for a connection), decision ('approve' | 'reject'),
 -- comment, source (where the vote was cast: kept on the vote, `api` when the caller said nothing; on
 -- its events as given), content_sha256 (of the request as decided), lease_ms and new_secret
--- (see below), notify (true when the caller sends notifications).
+-- (see below), notify (true when the caller sends notifications), step_up_missing (true when the
+-- org's step-up setting covers the request and the caller has no passkey-confirmed session:
+-- core/approvals/step-up.ts decides it; refused here after every other check, as viewer_can shows it).
 --
 -- Exactly-once: greenlight_lock_pending locks the request and share-locks its org, and checks the stop,
 -- the status and the deadline under that lock; a vote is inserted against the primary key
@@ -57,7 +59,7 @@ DECLARE
 BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
-    decision text, comment text, source text, content_sha256 text, lease_ms float8, new_secret text, notify boolean);
+    decision text, comment text, source text, content_sha256 text, lease_ms float8, new_secret text, notify boolean, step_up_missing boolean);
   PERFORM set_config('greenlight.fanned_out', '', true);
   -- The caller sends notifications: a step decided queues a `notify` row (events_fan_out.sql).
   PERFORM set_config('greenlight.notify', CASE WHEN v.notify THEN 'on' ELSE '' END, true);
@@ -189,6 +191,12 @@ BEGIN
     END IF;
     ids := ids || ev.id::text;
     types := types || ev.type;
+  END IF;
+
+  -- Every other refusal comes first (viewer_can shows step_up_required only where nothing else refuses);
+  -- raising here rolls back the vote and whatever it wrote.
+  IF COALESCE(v.step_up_missing, true) THEN
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'STEP_UP_REQUIRED', DETAIL = '{"subject":"approval"}';
   END IF;
 
   -- The counters: approving votes without steps; with steps, the steps approved (required_approvals

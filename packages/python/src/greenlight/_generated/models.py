@@ -251,6 +251,8 @@ class ViewerCanDecide(_ViewerCanDecideRequired, total=False):
     """Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text`"""
     #: Why not, in plain words (e.g. "Waiting for team Oncall", "You requested this", "Already approved"); absent when allowed
     reason: str
+    #: The refusal as `error.details.reason` names it, when a client can do something about it: `step_up_required` (the decision needs a passkey confirmation of this dashboard session first, `POST /api/v1/me/step-up`; show "Confirm with your passkey" instead of the buttons). Absent otherwise
+    reason_code: Literal["step_up_required"]
 
 
 class _ViewerPermissionRequired(TypedDict):
@@ -1280,6 +1282,14 @@ class StepUpStatus(TypedDict):
 
 class FinishStepUpBody(TypedDict):
     response: WebAuthnJson
+
+
+class StepUpSettings(TypedDict):
+    """Requests a person decides only from a dashboard session confirmed with a passkey in the last five minutes (`POST /api/v1/me/step-up`). Every other way of deciding them (email links, Slack and Telegram buttons, API keys, OAuth connections, MCP) is refused with 403 STEP_UP_REQUIRED and, in the channels, answered with a link to the request on the dashboard. `viewer_can.decide` says so beforehand (`reason_code: step_up_required`)."""
+    #: Requests of these priorities need a passkey confirmation before anyone decides them
+    priorities: List[Priority]
+    #: Requests whose `action_type` matches one of these globs (as routing rules and policies match it) need one too
+    action_types: List[str]
 
 
 class CallbackSecret(TypedDict):
@@ -2404,7 +2414,7 @@ class UpdateGithubSettingsBody(TypedDict):
     webhook_secret: str
 
 
-ErrorCode = Literal["VALIDATION_ERROR", "INVALID_JSON", "INVALID_PAGE_TOKEN", "UNAUTHORIZED", "FORBIDDEN", "INSUFFICIENT_SCOPE", "SELF_APPROVAL_FORBIDDEN", "NOT_APPROVER", "NOT_FOUND", "METHOD_NOT_ALLOWED", "INVALID_STATUS", "APPROVAL_EXPIRED", "ALREADY_VOTED", "STEP_OUT_OF_ORDER", "STEPS_LOCKED", "IDEMPOTENCY_KEY_REUSED", "EXTERNAL_ID_CONFLICT", "LIMIT_REACHED", "LAST_ADMIN", "ALREADY_MEMBER", "NAME_TAKEN", "IN_USE", "VERSION_CONFLICT", "CONFIRMATION_REQUIRED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL_ERROR", "EMERGENCY_STOP", "SERVICE_UNAVAILABLE"]
+ErrorCode = Literal["VALIDATION_ERROR", "INVALID_JSON", "INVALID_PAGE_TOKEN", "UNAUTHORIZED", "FORBIDDEN", "INSUFFICIENT_SCOPE", "SELF_APPROVAL_FORBIDDEN", "NOT_APPROVER", "STEP_UP_REQUIRED", "NOT_FOUND", "METHOD_NOT_ALLOWED", "INVALID_STATUS", "APPROVAL_EXPIRED", "ALREADY_VOTED", "STEP_OUT_OF_ORDER", "STEPS_LOCKED", "IDEMPOTENCY_KEY_REUSED", "EXTERNAL_ID_CONFLICT", "LIMIT_REACHED", "LAST_ADMIN", "ALREADY_MEMBER", "NAME_TAKEN", "IN_USE", "VERSION_CONFLICT", "CONFIRMATION_REQUIRED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL_ERROR", "EMERGENCY_STOP", "SERVICE_UNAVAILABLE"]
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "cancelled", "expired"]
 
@@ -2693,6 +2703,7 @@ __all__ = [
     "StepApproverDelegatedTo",
     "StepList",
     "StepStatus",
+    "StepUpSettings",
     "StepUpStatus",
     "Tags",
     "Team",

@@ -1,0 +1,82 @@
+/**
+ * The step-up rule: which requests only a person whose dashboard session was confirmed with a passkey
+ * (sessions.stepped_up_until, set by modules/passkeys) may decide, and whether a caller is such a
+ * person now. The decision transition (state-machine.ts `vote`) enforces it and viewer_can (rules.ts)
+ * foretells it, both through {@link stepUpMissing}; nothing else restates it.
+ *
+ * Fails closed: only a `user` principal carrying the hash of a live dashboard session counts. An email
+ * link, a chat button, an API key (for a person or for nobody), an OAuth connection or MCP carries no
+ * session, so it never decides a covered request.
+ *
+ * Not covered: decisions nobody makes at decision time — a policy or a standing grant approving a new
+ * request, an expiry's auto-decision — which the policies' `never_without_person` governs.
+ */
+import type { Queryable } from '../../storage/database.ts';
+import { compileGlob } from '../routing.ts';
+
+/** The words viewer_can shows for `step_up_required`, and the refusal's message. */
+export const STEP_UP_REASON = 'Confirm with your passkey: this organization requires it to decide such requests';
+
+/** Who would decide: the acting principal, the person behind it, and the dashboard session it came through. */
+export interface StepUpCaller {
+  principal: { type: 'connection' | 'user'; id: string };
+  user: { id: string } | null;
+  /** SHA-256 of the dashboard session's token; absent for every other credential and channel. */
+  sessionTokenHash?: string;
+}
+
+interface CoveredRow {
+  id: string;
+  priority: string;
+  action_type: string | null;
+  priorities: string[];
+  action_types: string[];
+  stepped_up: boolean;
+}
+
+const compiled = new Map<string, ((v: string) => boolean)[]>();
+
+/** The org's globs, compiled once per distinct list (saved globs compiled when they were saved). */
+function matchersOf(globs: readonly string[]): ((v: string) => boolean)[] {
+  const key = JSON.stringify(globs);
+  let m = compiled.get(key);
+  if (!m) {
+    // A glob that no longer compiles matches everything: refuse rather than let a covered request through.
+    m = globs.map((g) => {
+      try {
+        return compileGlob(g);
+      } catch {
+        return () => true;
+      }
+    });
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(key, m);
+  }
+  return m;
+}
+
+/** Whether the org's setting covers a request of this priority and action type. */
+export function stepUpCovers(setting: { priorities: readonly string[]; action_types: readonly string[] }, r: { priority: string; action_type: string | null }): boolean {
+  if (setting.priorities.includes(r.priority)) return true;
+  return r.action_type !== null && matchersOf(setting.action_types).some((m) => m(r.action_type!));
+}
+
+/**
+ * The requests among `approvalIds` that the caller may decide only after a passkey step-up they have
+ * not made (or not within its five minutes), in one statement. Requests not covered, or not found, are
+ * not in the set.
+ */
+export async function stepUpMissing(db: Queryable, who: StepUpCaller, approvalIds: readonly string[]): Promise<Set<string>> {
+  if (approvalIds.length === 0) return new Set();
+  const session = who.principal.type === 'user' && who.user && who.sessionTokenHash ? who.sessionTokenHash : null;
+  const { rows } = await db.query<CoveredRow>(
+    `SELECT a.id, a.priority, a.action_type, o.step_up_priorities AS priorities, o.step_up_action_types AS action_types,
+            EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = $2 AND s.user_id = $3::uuid AND s.org_id = a.org_id
+                     AND s.expires_at > now() AND s.stepped_up_until > now()) AS stepped_up
+       FROM approvals a JOIN orgs o ON o.id = a.org_id
+      WHERE a.id = ANY ($1::uuid[]) AND (cardinality(o.step_up_priorities) > 0 OR cardinality(o.step_up_action_types) > 0)`,
+    [[...new Set(approvalIds)], session, session ? who.user!.id : null],
+    { prepare: 'step_up_missing' },
+  );
+  return new Set(rows.filter((r) => !r.stepped_up && stepUpCovers(r, r)).map((r) => r.id));
+}
