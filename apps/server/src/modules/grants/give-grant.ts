@@ -4,6 +4,7 @@ import type { AppDeps, AuthContext } from '../../context.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { approvalInOrg, type ApprovalRow } from '../../core/approval-record.ts';
+import { GRANT_BY_KEY_REFUSAL, viewerCan } from '../../core/approvals/index.ts';
 import { recordAudit } from '../../core/audit.ts';
 import { compileGlob, GlobError } from '../../core/routing.ts';
 import { agentSessionOf, insertGrant, toGrant } from '../../core/deciders/grant.ts';
@@ -31,18 +32,20 @@ export interface GrantPlan {
 
 /**
  * The checks of a grant given with an approval that can be made before the vote (so that a refusal
- * leaves the vote uncast): a person gives it (an API key has nobody whose consent it would carry), the
- * request was asked by a connection (the grantee), the scope is well-formed, and the request is not of a
- * class that never goes without a person (the policies' never_without_person: what no policy may approve
- * no grant may either), nor is the grant pinned to a protected priority.
+ * leaves the vote uncast). Whether this person may give one at all is `viewer_can.grant`
+ * (core/approvals/grant-permission.ts), the very entry the dashboard, Slack and the email page show:
+ * a refusal there is this 400 (403 for an API key), except when the vote itself is refused, which the
+ * vote then answers with its own code (self-approval, a viewer, a closed request). Then what depends on
+ * the grant's own scope: well-formed globs, an agent session the request names, no priority pinned to a
+ * class that never goes without a person.
  */
 export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: AuthContext, approvalId: string, input: GiveGrant): Promise<GrantPlan> {
-  if (!auth.user) throw new ApiError('FORBIDDEN', 'a grant is given by a person: an API key cannot give one');
   const approval = await approvalInOrg(deps.db, auth.org.id, approvalId);
   if (!approval) throw notFound();
-  if (approval.connection_id === null) {
-    throw refused('grant', 'this request was not asked by a connection (an API key or an OAuth grant): a grant is given to the connection that asked');
-  }
+  const can = await viewerCan(deps.db, auth, approval.id);
+  if (!can) throw notFound();
+  if (!auth.user) throw new ApiError('FORBIDDEN', can.grant.reason ?? GRANT_BY_KEY_REFUSAL);
+  if (!can.grant.allowed && can.decide.allowed && can.decide.approve.allowed) throw refused('grant', can.grant.reason!);
   const actionType = input.action_type ?? approval.action_type;
   if (actionType === null) throw refused('grant.action_type', 'this request has no action_type: name the action types the grant covers');
   checkGlob('grant.action_type', actionType);
@@ -52,9 +55,6 @@ export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: Au
     throw refused('grant.agent_session', 'this request names no agent session (metadata.session_id or metadata.run_id)');
   }
   const set = await policySetFor(deps, auth.org.id);
-  if (set.needsPerson(approval)) {
-    throw refused('grant', `a ${approval.priority} request of action type ${approval.action_type ?? '(none)'} never goes without a person (never_without_person): no grant may approve such requests`);
-  }
   const pinned = input.fields?.priority;
   if (pinned !== undefined && PRIORITIES.some((p) => set.needsPerson({ priority: p, action_type: null }) && compileGlob(pinned)(p))) {
     throw refused('grant.fields.priority', `"${pinned}" covers a priority that never goes without a person (never_without_person)`);

@@ -342,6 +342,7 @@ export interface components {
             revoke: components["schemas"]["ViewerPermission"] & unknown;
             reassign: components["schemas"]["ViewerPermission"] & unknown;
             comment: components["schemas"]["ViewerPermission"];
+            grant: components["schemas"]["ViewerPermission"] & unknown;
         };
         /** @description Whether the decision may be an approval: a requester may reject (withdraw) but never approve */
         ViewerPermission: {
