@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PRIORITIES, type GiveGrant, type Grant } from '@greenlight/contract';
-import type { AppDeps, AuthContext } from '../../context.ts';
+import type { AppDeps } from '../../context.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { approvalInOrg, type ApprovalRow } from '../../core/approval-record.ts';
-import { GRANT_BY_KEY_REFUSAL, viewerCan } from '../../core/approvals/index.ts';
+import { decide, GRANT_BY_KEY_REFUSAL, viewerCan, type Asker, type Decided, type DecideOptions, type VoteInput } from '../../core/approvals/index.ts';
+import type { Caller } from '../../core/events.ts';
 import { recordAudit } from '../../core/audit.ts';
 import { compileGlob, GlobError } from '../../core/routing.ts';
 import { agentSessionOf, insertGrant, toGrant } from '../../core/deciders/grant.ts';
@@ -21,6 +22,12 @@ function checkGlob(path: string, glob: string): void {
     throw refused(path, `"${glob}" is not a valid glob: ${err.message}`);
   }
 }
+
+/**
+ * Who gives a grant: a caller of the API, or a member acting in one of Greenlight's own channels (Slack,
+ * an email's decision page), as the vote's caller and the viewer `viewer_can` is read for.
+ */
+export type Giver = Caller & Asker;
 
 /** What a grant given on a request will be, once its checks passed. */
 export interface GrantPlan {
@@ -39,7 +46,7 @@ export interface GrantPlan {
  * the grant's own scope: well-formed globs, an agent session the request names, no priority pinned to a
  * class that never goes without a person.
  */
-export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: AuthContext, approvalId: string, input: GiveGrant): Promise<GrantPlan> {
+export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: Giver, approvalId: string, input: GiveGrant): Promise<GrantPlan> {
   const approval = await approvalInOrg(deps.db, auth.org.id, approvalId);
   if (!approval) throw notFound();
   const can = await viewerCan(deps.db, auth, approval.id);
@@ -68,7 +75,7 @@ export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: Au
  * back with the vote), and its audit entry. The grant never covers its giver's own requests: a connection
  * that is the giver's own OAuth grant is refused.
  */
-export async function giveGrant(tx: Queryable, auth: AuthContext, plan: GrantPlan, status: string): Promise<Grant> {
+export async function giveGrant(tx: Queryable, auth: Giver, plan: GrantPlan, status: string): Promise<Grant> {
   if (status !== 'approved') {
     throw refused('grant', 'a grant is given with the approval that decides the request, and this vote leaves it ' + status);
   }
@@ -99,4 +106,24 @@ export async function giveGrant(tx: Queryable, auth: AuthContext, plan: GrantPla
     },
   });
   return toGrant(row, auth);
+}
+
+/**
+ * A vote that gives a standing grant: the grant's checks (planGrant), then the vote and the grant in one
+ * transaction (a grant refused after the vote rolls the vote back). The only way a grant is given: the
+ * API's PATCH, Slack's button and the email decision page all come here.
+ */
+export async function voteWithGrant(
+  deps: Pick<AppDeps, 'db' | 'policies'>,
+  giver: Giver,
+  approvalId: string,
+  vote: VoteInput,
+  grant: GiveGrant,
+  options: DecideOptions = {},
+): Promise<Decided & { grant: Grant }> {
+  const plan = await planGrant(deps, giver, approvalId, grant);
+  return deps.db.transaction(async (tx) => {
+    const d = await decide(tx, giver, approvalId, vote, options);
+    return { ...d, grant: await giveGrant(tx, giver, plan, d.approval.status) };
+  });
 }
