@@ -109,9 +109,18 @@ export async function giveGrant(tx: Queryable, auth: Giver, plan: GrantPlan, sta
 }
 
 /**
+ * The vote and the grant, in the caller's transaction `tx` (a grant refused after the vote throws, and
+ * the transaction rolls the vote back with it). The plan is planGrant's, made before the transaction.
+ */
+export async function castWithGrant(tx: Queryable, giver: Giver, plan: GrantPlan, vote: VoteInput, options: DecideOptions = {}): Promise<Decided & { grant: Grant }> {
+  const d = await decide(tx, giver, plan.approval.id, vote, options);
+  return { ...d, grant: await giveGrant(tx, giver, plan, d.approval.status) };
+}
+
+/**
  * A vote that gives a standing grant: the grant's checks (planGrant), then the vote and the grant in one
- * transaction (a grant refused after the vote rolls the vote back). The only way a grant is given: the
- * API's PATCH, Slack's button and the email decision page all come here.
+ * transaction. The only way a grant is given: the API's PATCH, Slack's button and the email decision
+ * page (castWithGrant in the link's own transaction) all come here.
  */
 export async function voteWithGrant(
   deps: Pick<AppDeps, 'db' | 'policies'>,
@@ -122,8 +131,5 @@ export async function voteWithGrant(
   options: DecideOptions = {},
 ): Promise<Decided & { grant: Grant }> {
   const plan = await planGrant(deps, giver, approvalId, grant);
-  return deps.db.transaction(async (tx) => {
-    const d = await decide(tx, giver, approvalId, vote, options);
-    return { ...d, grant: await giveGrant(tx, giver, plan, d.approval.status) };
-  });
+  return deps.db.transaction((tx) => castWithGrant(tx, giver, plan, vote, options));
 }
