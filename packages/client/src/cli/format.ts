@@ -63,7 +63,7 @@ export function whatYouMay(can: ViewerCan | undefined): [string, string | null][
     ['revoke', can.revoke],
     ['reassign', can.reassign],
     ['comment', can.comment],
-    ...(can.grant ? [['grant', can.grant] as [string, { allowed: boolean; reason?: string }]] : []),
+    ['grant', can.grant],
   ];
   const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
   const refused = new Map<string, string[]>();

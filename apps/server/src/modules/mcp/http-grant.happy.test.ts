@@ -32,7 +32,7 @@ afterAll(async () => {
 const ask = async (overrides: Record<string, unknown>) =>
   (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'deploy.staging', priority: 'medium', ...overrides })).expect(201)).body;
 const grantsOn = async (id: string) => (await server.db.query<{ given_by: string; max_uses: number | null }>('SELECT given_by, max_uses FROM grants WHERE given_on = $1', [id])).rows;
-const text = (r: { content?: unknown }) => (r.content as { text: string }[]).map((c) => c.text).join('\n');
+const text = (r: object) => ((r as { content?: { text: string }[] }).content ?? []).map((c) => c.text).join('\n');
 
 describe('decide_approval with a grant, over HTTP as a person', () => {
   it('get_approval shows viewer_can.grant; the approval gives the grant, which approves the next matching request', async () => {
