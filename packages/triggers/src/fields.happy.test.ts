@@ -80,7 +80,7 @@ describe('a request’s output fields, in two shapes', () => {
       'viewer_can.decide.steps',
       'viewer_can.decide.approve.allowed',
       'viewer_can.decide.approve.reason',
-      ...['cancel', 'revoke', 'reassign', 'comment'].flatMap((p) => [`viewer_can.${p}.allowed`, `viewer_can.${p}.reason`]),
+      ...['cancel', 'revoke', 'reassign', 'comment', 'grant'].flatMap((p) => [`viewer_can.${p}.allowed`, `viewer_can.${p}.reason`]),
     ]);
     expect(APPROVAL_ANSWER_OUTPUT_FIELDS.find((f) => f.key === 'viewer_can.decide.allowed')?.type).toBe('boolean');
   });
