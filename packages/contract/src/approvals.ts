@@ -382,6 +382,12 @@ export const ViewerCan = z
     revoke: ViewerPermission.openapi({ description: 'Rescind an approval: an approver whose approving vote is on it, or an admin, within the revoke window' }),
     reassign: ViewerPermission.openapi({ description: "Reassign a pending step (the requester or an admin)" }),
     comment: ViewerPermission,
+    grant: ViewerPermission.openapi({
+      description:
+        'Give a standing grant with this approval (`grant` on `PATCH /api/v1/approvals/{id}`): a person who may approve it, on a request a ' +
+        'connection asked that is not theirs, not of a class that never goes without a person, whose one approval decides it. ' +
+        'The same check refuses a grant given anyway (core/approvals/grant-permission.ts)',
+    }),
   })
   .openapi('ViewerCan', {
     description:
@@ -430,6 +436,14 @@ export const GRANT_LIMITS = {
   maxUsesMax: 10_000,
   fieldsMax: 10,
 } as const;
+
+/**
+ * The durations a person picks from where a grant is offered as one choice (Slack's button, the email
+ * decision page, the dashboard, the command line's `--for`): each a valid `expires_in_seconds`.
+ */
+export const GRANT_DURATIONS = { '1h': 3600, '1d': 86_400, '1w': 7 * 86_400 } as const satisfies Record<string, number>;
+export type GrantDuration = keyof typeof GRANT_DURATIONS;
+export const GRANT_DURATION_LABELS: Record<GrantDuration, string> = { '1h': 'the next hour', '1d': 'the next day', '1w': 'the next week' };
 
 /**
  * The fields of a request a grant may pin, besides its action type: `source`, `priority`, `title`, `resource.type`,

@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { ViewerPermission } from './approvals.ts';
-import { Principal, Timestamp } from './common.ts';
+import { PageSizeQuery, Principal, Timestamp } from './common.ts';
 
 /**
  * Standing grants: "and the same for the next hour / N times / this agent session", given by a person
@@ -8,14 +8,22 @@ import { Principal, Timestamp } from './common.ts';
  * A grant approves later requests of the connection that asked, when they match it, each use counted,
  * in the request's create transaction; a policy that decides first wins (a forbid always does).
  */
-export const GRANT_STATUSES = ['active', 'all'] as const;
+export const GRANT_STATUSES = ['active', 'revoked', 'expired', 'used_up', 'all'] as const;
 
 export const ListGrantsQuery = z.object({
-  status: z
-    .enum(GRANT_STATUSES)
-    .default('active')
-    .openapi({ description: '`active` (default): not revoked, not expired, not used up; `all`: every grant the caller may see, newest first' }),
+  status: z.enum(GRANT_STATUSES).default('active').openapi({
+    description:
+      '`active` (default): not revoked, not expired, not used up; `revoked`; `expired` (not revoked, its time has passed); ' +
+      '`used_up` (not revoked nor expired, every use taken); `all`: every grant the caller may see',
+  }),
+  given_by: z
+    .union([z.literal('me'), z.uuid()])
+    .optional()
+    .openapi({ description: 'Only the grants this person gave (`me`: the caller, who must be a person)' }),
+  page_size: PageSizeQuery,
+  page_token: z.string().min(1).max(200).optional().openapi({ description: 'Cursor from `next_page_token`' }),
 });
+export type ListGrantsQuery = z.infer<typeof ListGrantsQuery>;
 
 export const Grant = z
   .object({
@@ -42,5 +50,49 @@ export const Grant = z
   .openapi('Grant');
 export type Grant = z.infer<typeof Grant>;
 
-export const GrantList = z.object({ data: z.array(Grant) }).openapi('GrantList');
+export const GrantList = z
+  .object({
+    data: z.array(Grant).openapi({ description: 'Newest first' }),
+    next_page_token: z.string().nullable().openapi({ description: 'Pass as `page_token` for the next page; null on the last page' }),
+  })
+  .openapi('GrantList');
 export type GrantList = z.infer<typeof GrantList>;
+
+/** The windows the prompts-avoided counts are read over. */
+export const AUTO_DECISION_WINDOWS = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const satisfies Record<string, number>;
+export const AutoDecisionWindow = z.enum(Object.keys(AUTO_DECISION_WINDOWS) as [keyof typeof AUTO_DECISION_WINDOWS, ...(keyof typeof AUTO_DECISION_WINDOWS)[]]);
+
+export const CountAutoDecisionsQuery = z.object({
+  window: AutoDecisionWindow.default('7d').openapi({ description: 'Decisions made in the last 24 hours, 7 days or 30 days' }),
+});
+
+export const AutoDecisionCounts = z
+  .object({
+    window: AutoDecisionWindow,
+    since: Timestamp.openapi({ description: 'The start of the window' }),
+    policies: z
+      .array(
+        z.object({
+          id: z.string().openapi({ description: 'The policy\'s `@id`' }),
+          approved: z.number().int().min(0),
+          rejected: z.number().int().min(0),
+        }),
+      )
+      .openapi({ description: 'Each policy that decided a request in the window, most decisions first' }),
+    grants: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          given_by: z.object({ id: z.uuid(), name: z.string() }),
+          action_type: z.string(),
+          connection: z.object({ id: z.uuid(), name: z.string() }),
+          approved: z.number().int().min(0).openapi({ description: 'Requests it approved in the window' }),
+        }),
+      )
+      .openapi({ description: 'Each grant the caller may see (as `GET /api/v1/grants`) that approved a request in the window, most first' }),
+  })
+  .openapi('AutoDecisionCounts', {
+    description:
+      'Prompts avoided: how many requests each policy and each standing grant decided, without asking anyone, over the window, counted from the stored decisions',
+  });
+export type AutoDecisionCounts = z.infer<typeof AutoDecisionCounts>;

@@ -54,7 +54,7 @@ import {
   UpdateOrgNotificationDefaultsBody,
 } from './notification-preferences.ts';
 import { DryRunBody, DryRunResult, PutRoutingRulesBody, ROUTING_LIMITS, RoutingRule, RoutingRuleSet } from './routing-rules.ts';
-import { Grant, GrantList, ListGrantsQuery } from './grants.ts';
+import { AutoDecisionCounts, CountAutoDecisionsQuery, Grant, GrantList, ListGrantsQuery } from './grants.ts';
 import { POLICY_LIMITS, POLICY_REPLAY_LIMITS, PolicySchema, PolicySet, PutPoliciesBody, ReplayPoliciesBody, ReplayPoliciesResult, ShadowReport } from './policies.ts';
 import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegationBody } from './people.ts';
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
@@ -1187,10 +1187,26 @@ export const routes = {
     description:
       'The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and ' +
       'those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. ' +
-      'Each says whether the caller may revoke it (`viewer_can.revoke`).',
+      'Each says whether the caller may revoke it (`viewer_can.revoke`). By pages (`page_token` → `next_page_token`); a page_token this list did not ' +
+      'answer is 400 INVALID_PAGE_TOKEN.',
     authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
     request: { query: ListGrantsQuery },
-    responses: { 200: { description: 'The grants', schema: GrantList } },
+    responses: { 200: { description: 'A page of the grants', schema: GrantList } },
+    errors: [400, 403],
+  }),
+  countAutoDecisions: defineRoute({
+    operationId: 'countAutoDecisions',
+    method: 'get',
+    path: '/api/v1/auto-decisions',
+    tag: 'Grants',
+    summary: 'Prompts avoided: decisions per policy and per grant',
+    description:
+      'How many requests each policy and each standing grant decided over the last 24 hours, 7 days or 30 days, from the stored decisions ' +
+      '(`decided_by_policy`, `decided_by_grant`). Policies are the organization\'s and counted for everyone who may read requests; grants ' +
+      'only those the caller may see (`GET /api/v1/grants`: an admin every one).',
+    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    request: { query: CountAutoDecisionsQuery },
+    responses: { 200: { description: 'The counts', schema: AutoDecisionCounts } },
     errors: [400, 403],
   }),
   revokeGrant: defineRoute({

@@ -32,10 +32,10 @@ afterAll(async () => {
 });
 
 describe('greenlight-mcp over stdio', () => {
-  it('lists the six tools with JSON Schemas from the contract and annotations that say what each does', async () => {
+  it('lists the seven tools with JSON Schemas from the contract and annotations that say what each does', async () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    expect(Object.keys(byName).sort()).toEqual(['cancel_approval', 'get_approval', 'list_pending', 'report_execution', 'request_approval', 'wait_for_decision']);
+    expect(Object.keys(byName).sort()).toEqual(['cancel_approval', 'decide_approval', 'get_approval', 'list_pending', 'report_execution', 'request_approval', 'wait_for_decision']);
 
     const request = byName.request_approval!;
     expect(request.inputSchema.required).toEqual(expect.arrayContaining(['title', 'description', 'priority']));
@@ -54,6 +54,14 @@ describe('greenlight-mcp over stdio', () => {
     expect(report.inputSchema.required).toEqual(expect.arrayContaining(['id', 'status']));
     expect(report.inputSchema.properties).toMatchObject({ status: { enum: ['started', 'succeeded', 'failed'] }, message: { type: 'string' }, url: { type: 'string' } });
     expect(report.outputSchema?.properties).toHaveProperty('approval');
+    // The grant a decision may give is the contract's GiveGrant: its bounds, as the server checks them.
+    const decide = byName.decide_approval!;
+    expect(decide.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(decide.inputSchema.required).toEqual(expect.arrayContaining(['id', 'decision']));
+    expect(decide.inputSchema.properties).toMatchObject({
+      decision: { enum: ['approve', 'reject'] },
+      grant: { properties: { expires_in_seconds: { minimum: 60, maximum: 30 * 86_400 }, max_uses: { minimum: 1, maximum: 10_000 }, agent_session: { type: 'boolean' } } },
+    });
   });
 
   it('an answer about another request (a gateway that mixes answers up) is a tool error, never its outcome', async () => {

@@ -14,7 +14,7 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, ListApprovalsQuery, ReportExecutionBody, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
+import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, DecideApprovalBody, DecisionResult, ListApprovalsQuery, ReportExecutionBody, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
 import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
 import { answerOfApproval, ApprovalTaskStore, decidedBy, revocableHint, TASK_POLL_INTERVAL_MS, taskOfApproval } from './approval-tasks.ts';
 
@@ -57,6 +57,24 @@ export const ListPendingInput = ListApprovalsQuery.pick({
   action_type: true,
   source: true,
 }).strict();
+
+/**
+ * A decision on someone else's request, with the contract's own schemas: the decision, a comment, and
+ * with an approval optionally a standing grant (GiveGrant), which the server gives only where the
+ * request's `viewer_can.grant` allows it (a person's OAuth grant; never an API key).
+ */
+export const DecideApprovalInput = z
+  .strictObject({
+    id: Approval.shape.id.describe('The id of the approval request to decide'),
+    decision: DecideApprovalBody.shape.decision,
+    comment: DecideApprovalBody.shape.comment,
+    grant: DecideApprovalBody.shape.grant.describe(
+      '"And the same for the next hour / N uses / this agent session": a standing grant given with the approval (only with decision approve, ' +
+        'only where the request\'s viewer_can.grant is allowed); it approves the same connection\'s next matching requests without asking',
+    ),
+  })
+  .refine((a) => a.grant === undefined || a.decision === 'approve', { path: ['grant'], message: 'a grant is given only with an approval' });
+export const DecisionOutput = z.object({ approval: DecisionResult });
 
 /** The receipt's body (the contract's) and the request it is about. */
 export const ReportExecutionInput = z.strictObject({
@@ -113,6 +131,7 @@ export function youMay(a: Approval): string {
     ['cancel', can.cancel],
     ['revoke', can.revoke],
     ['comment', can.comment],
+    ['give a standing grant with the approval', can.grant ?? { allowed: false }],
   ] as const;
   const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
   const decide = can.decide.allowed ? '' : ` It cannot decide it: ${can.decide.reason ?? 'not allowed'}.`;
@@ -146,7 +165,7 @@ async function guarded(run: () => Promise<CallToolResult>): Promise<CallToolResu
 }
 
 /**
- * The Greenlight MCP server: six tools over one API client. The stdio entry gives it a client with
+ * The Greenlight MCP server: seven tools over one API client. The stdio entry gives it a client with
  * the user's API key; the server's `/mcp` endpoint gives it one acting as the OAuth grant of the call.
  */
 export function createGreenlightMcpServer(greenlight: Greenlight, options: GreenlightToolsOptions = {}): McpServer {
@@ -353,6 +372,29 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       guarded(async () => {
         const page = await greenlight.approvals.list({ ...args, status: 'pending' } as Parameters<Greenlight['approvals']['list']>[0], { signal: extra.signal });
         return ok(page, `${page.data.length} pending approval request(s) on this page.`);
+      }),
+  );
+
+  server.registerTool(
+    'decide_approval',
+    {
+      title: 'Approve or reject a request',
+      description:
+        'Approve or reject an approval request someone else made, as the person this connection acts for (never your own request). ' +
+        'With decision approve, grant may add a standing grant ("the same for the next hour"): check the request\'s viewer_can.grant first ' +
+        '(get_approval); where it is not allowed the server refuses and nothing is decided.',
+      inputSchema: DecideApprovalInput,
+      outputSchema: DecisionOutput,
+      annotations: { title: 'Approve or reject a request', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+    },
+    ({ id, decision, comment, grant }, extra) =>
+      guarded(async () => {
+        const approval = await greenlight.approvals.decide(
+          id,
+          { decision, ...(comment !== undefined ? { comment } : {}), ...(grant !== undefined ? { grant } : {}), source: 'mcp' },
+          { signal: extra.signal },
+        );
+        return ok({ approval }, `Approval request ${id} is ${approval.status}${grant ? ', with a standing grant given' : ''}.${youMay(approval)}`);
       }),
   );
 

@@ -81,7 +81,7 @@ describe('a request’s output fields, in two shapes', () => {
       'viewer_can.decide.approve.allowed',
       'viewer_can.decide.approve.reason',
       'viewer_can.decide.reason_code',
-      ...['cancel', 'revoke', 'reassign', 'comment'].flatMap((p) => [`viewer_can.${p}.allowed`, `viewer_can.${p}.reason`]),
+      ...['cancel', 'revoke', 'reassign', 'comment', 'grant'].flatMap((p) => [`viewer_can.${p}.allowed`, `viewer_can.${p}.reason`]),
     ]);
     expect(APPROVAL_ANSWER_OUTPUT_FIELDS.find((f) => f.key === 'viewer_can.decide.allowed')?.type).toBe('boolean');
   });

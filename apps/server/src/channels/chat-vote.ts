@@ -9,11 +9,14 @@ import type { Config } from '../config.ts';
 import type { Database } from '../storage/database.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Caller } from '../core/events.ts';
-import { decide } from '../core/approvals/index.ts';
+import { decide, type Decided, type DecideOptions, type VoteInput } from '../core/approvals/index.ts';
 import { ApiError } from '../errors.ts';
 import { countDecisions } from '../metrics/count-decisions.ts';
 
 export type ChatVoteResult = { ok: true; message: string | null } | { ok: false; message: string };
+
+/** How the vote is cast: the decision transition itself, or one that also gives a standing grant (modules/grants, voteWithGrant). */
+export type CastVote = (caller: Caller, approvalId: string, vote: VoteInput, options: DecideOptions) => Promise<Decided>;
 
 export async function chatVote(
   deps: { db: Database; config: Pick<Config, 'mail' | 'publicUrl'>; metrics?: Metrics },
@@ -22,9 +25,10 @@ export async function chatVote(
   approvalId: string,
   decision: 'approve' | 'reject',
   comment: string | null,
+  cast: CastVote = (c, id, vote, options) => decide(deps.db, c, id, vote, options),
 ): Promise<ChatVoteResult> {
   try {
-    const decided = await decide(deps.db, caller, approvalId, { decision, comment: comment ?? undefined, source }, { notify: deps.config.mail !== null });
+    const decided = await cast(caller, approvalId, { decision, comment: comment ?? undefined, source }, { notify: deps.config.mail !== null });
     countDecisions(deps.metrics, decided.events);
     const a = decided.approval;
     if (a.status === 'pending') {

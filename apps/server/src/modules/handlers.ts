@@ -73,6 +73,7 @@ import { replayPolicies } from './policies/replay-policies.ts';
 import { getPolicyShadow } from './policies/get-policy-shadow.ts';
 import { listGrants } from './grants/list-grants.ts';
 import { revokeGrant } from './grants/revoke-grant.ts';
+import { countAutoDecisions } from './grants/count-auto-decisions.ts';
 import { deleteMemberDelegation } from './people/delete-member-delegation.ts';
 import { deleteMyDelegation } from './people/delete-my-delegation.ts';
 import { getMemberDelegation } from './people/get-member-delegation.ts';
@@ -192,6 +193,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getPolicyShadow,
   listGrants,
   revokeGrant,
+  countAutoDecisions,
   getMyDelegation,
   setMyDelegation,
   deleteMyDelegation,

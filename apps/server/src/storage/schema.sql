@@ -134,6 +134,7 @@ CREATE TABLE approvals (
   CONSTRAINT approvals_status_check CHECK (status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text, 'cancelled'::text, 'expired'::text])),
   CONSTRAINT approvals_waiter_state_check CHECK (waiter_state = ANY (ARRAY['present'::text, 'gone'::text]))
 );
+CREATE INDEX approvals_auto_decided_idx ON approvals USING btree (org_id, decided_at) INCLUDE (decided_by_type) WHERE (decided_by_type = ANY (ARRAY['policy'::text, 'grant'::text]));
 CREATE INDEX approvals_closed_idx ON approvals USING btree (COALESCE(decided_at, cancelled_at, expired_at)) WHERE (status <> 'pending'::text);
 CREATE INDEX approvals_created_idx ON approvals USING btree (org_id, created_at DESC, seq DESC);
 CREATE INDEX approvals_decided_idx ON approvals USING btree (org_id, decided_at DESC, seq DESC) WHERE (decided_at IS NOT NULL);

@@ -6,7 +6,7 @@
  */
 export * as harness from './harness.ts';
 export { seedOrg, startTestServer, type SeededOrg, type TestServer } from './harness.ts';
-export { authorizePath, connectInBrowser, memberWithPassword, pkcePair, registerClient, tokenRequest } from './oauth.ts';
+export { authorizePath, connectInBrowser, grantAccessToken, memberWithPassword, pkcePair, registerClient, tokenRequest } from './oauth.ts';
 export { signedIn } from './session.ts';
 export { READS_AND_DROPS, usePolicies } from './policies.ts';
 export { startReceiver, type Received, type TestReceiver } from './receiver.ts';

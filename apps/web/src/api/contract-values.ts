@@ -33,6 +33,8 @@ export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comm
 export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
 export const PERSON_CHANNELS = every<PersonChannel>()(['email', 'slack', 'telegram']);
 export const NOTIFICATION_KINDS = every<NotificationKind>()(['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone']);
+export const GRANT_STATUSES = every<NonNullable<z.input<Routes['listGrants']['request']['query']>['status']>>()(['active', 'revoked', 'expired', 'used_up', 'all']);
+export const AUTO_DECISION_WINDOWS = every<NonNullable<z.input<Routes['countAutoDecisions']['request']['query']>['window']>>()(['24h', '7d', '30d']);
 export const DELIVERY_STATUSES = every<Delivery['status']>()(['pending', 'delivering', 'delivered', 'failed', 'gone']);
 export { AUDIT_EVENT_TYPES, EVENT_TYPES } from '@greenlight/contract/event-types';
 
@@ -119,6 +121,7 @@ export const ENDPOINTS = endpoints({
   replayPolicies: ['post', '/api/v1/policies/replay'],
   listGrants: ['get', '/api/v1/grants'],
   revokeGrant: ['post', '/api/v1/grants/{id}/revoke'],
+  countAutoDecisions: ['get', '/api/v1/auto-decisions'],
   getPolicyShadow: ['get', '/api/v1/policies/shadow'],
   createFlow: ['post', '/api/v1/flows'],
   updateFlow: ['patch', '/api/v1/flows/{id}'],

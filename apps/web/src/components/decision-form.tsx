@@ -26,8 +26,9 @@ export function DecisionForm({
   const [grantSeconds, setGrantSeconds] = useState(3600);
   const [grantUses, setGrantUses] = useState('');
   const [grantSession, setGrantSession] = useState(false);
-  // A grant goes to the connection that asked, for its action type: offered for such requests only (the server checks the rest).
-  const grantable = canApprove && approval.connection_id !== null && approval.action_type !== null;
+  const [grantActionType, setGrantActionType] = useState('');
+  // Offered only where the server says this viewer may give one (viewer_can.grant), the rule its PATCH enforces.
+  const grantable = canApprove && approval.viewer_can?.grant?.allowed === true;
   const session = [approval.metadata.session_id, approval.metadata.run_id].find((v) => typeof v === 'string' && v !== '') as string | undefined;
 
   const decide = async (decision: Decision) => {
@@ -44,6 +45,7 @@ export function DecisionForm({
             grantable &&
             grantOn && {
               grant: {
+                ...(approval.action_type === null && grantActionType.trim() !== '' && { action_type: grantActionType.trim() }),
                 expires_in_seconds: grantSeconds,
                 agent_session: grantSession,
                 ...(grantUses.trim() !== '' && { max_uses: Number(grantUses) }),
@@ -73,14 +75,25 @@ export function DecisionForm({
         onChange={(e) => setComment(e.target.value)}
         autoFocus={autoFocus}
       />
+      {canApprove && approval.viewer_can?.grant && !approval.viewer_can.grant.allowed && (
+        <p className="small muted" data-testid="grant-refusal">
+          No standing grant with this approval: {approval.viewer_can.grant.reason ?? 'not allowed'}.
+        </p>
+      )}
       {grantable && (
         <fieldset className="small" data-testid="grant-options">
           <label className="inline">
             <input type="checkbox" name="grant" checked={grantOn} onChange={(e) => setGrantOn(e.target.checked)} /> And approve the same without asking:{' '}
-            <span className="mono">{approval.action_type}</span> from {approval.requested_by.name ?? 'this connection'}
+            {approval.action_type !== null && <span className="mono">{approval.action_type}</span>} from {approval.requested_by.name ?? 'this connection'}
           </label>
           {grantOn && (
             <div className="row">
+              {approval.action_type === null && (
+                <>
+                  <label htmlFor={`${id}-grant-action`}>action types</label>
+                  <input id={`${id}-grant-action`} required placeholder="deploy.*" value={grantActionType} onChange={(e) => setGrantActionType(e.target.value)} style={{ width: '10rem' }} />
+                </>
+              )}
               <label htmlFor={`${id}-grant-for`}>for</label>
               <select id={`${id}-grant-for`} value={grantSeconds} onChange={(e) => setGrantSeconds(Number(e.target.value))}>
                 <option value={3600}>the next hour</option>

@@ -222,7 +222,7 @@ describe('get and list', { timeout: 60_000 }, () => {
     expect(got.stdout).toMatch(/^Listed one\n {2}id +[0-9a-f-]{36}\n {2}status +pending/);
     // What the requester may do, as the server answers it (viewer_can).
     expect(got.stdout).toMatch(/^ {2}you may +reject, cancel, comment$/m);
-    expect(got.stdout).toMatch(/^ {2}not +approve: You requested this; revoke: Not approved yet; reassign: No step waits to be reassigned$/m);
+    expect(got.stdout).toMatch(/^ {2}not +approve: You requested this; revoke: Not approved yet; reassign: No step waits to be reassigned; grant: A grant is given by a person: an API key cannot give one$/m);
 
     const listed = await requester(['list', '--action-type', 'cli.list-test']).exited;
     expect(listed.code).toBe(0);

@@ -11,10 +11,11 @@ describe('whatYouMay', () => {
         revoke: { allowed: false, reason: 'Not approved yet' },
         reassign: { allowed: false, reason: 'Only the requester or an admin can reassign its steps' },
         comment: { allowed: true },
+        grant: waiting,
       }),
     ).toEqual([
       ['you may', 'comment'],
-      ['not', 'approve, reject: Waiting for team Oncall; cancel: Only the requester or an admin can cancel this; revoke: Not approved yet; reassign: Only the requester or an admin can reassign its steps'],
+      ['not', 'approve, reject, grant: Waiting for team Oncall; cancel: Only the requester or an admin can cancel this; revoke: Not approved yet; reassign: Only the requester or an admin can reassign its steps'],
     ]);
   });
 

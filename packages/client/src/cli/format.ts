@@ -63,6 +63,7 @@ export function whatYouMay(can: ViewerCan | undefined): [string, string | null][
     ['revoke', can.revoke],
     ['reassign', can.reassign],
     ['comment', can.comment],
+    ['grant', can.grant],
   ];
   const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
   const refused = new Map<string, string[]>();

@@ -1253,11 +1253,33 @@ export interface paths {
         };
         /**
          * List standing grants
-         * @description The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. Each says whether the caller may revoke it (`viewer_can.revoke`).
+         * @description The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. Each says whether the caller may revoke it (`viewer_can.revoke`). By pages (`page_token` → `next_page_token`); a page_token this list did not answer is 400 INVALID_PAGE_TOKEN.
          *
          *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
          */
         get: operations["listGrants"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auto-decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prompts avoided: decisions per policy and per grant
+         * @description How many requests each policy and each standing grant decided over the last 24 hours, 7 days or 30 days, from the stored decisions (`decided_by_policy`, `decided_by_grant`). Policies are the organization's and counted for everyone who may read requests; grants only those the caller may see (`GET /api/v1/grants`: an admin every one).
+         *
+         *     Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+         */
+        get: operations["countAutoDecisions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2035,6 +2057,7 @@ export interface components {
             revoke: components["schemas"]["ViewerPermission"] & unknown;
             reassign: components["schemas"]["ViewerPermission"] & unknown;
             comment: components["schemas"]["ViewerPermission"];
+            grant: components["schemas"]["ViewerPermission"] & unknown;
         };
         /** @description Whether the decision may be an approval: a requester may reject (withdraw) but never approve */
         ViewerPermission: {
@@ -3742,7 +3765,10 @@ export interface components {
             }[];
         };
         GrantList: {
+            /** @description Newest first */
             data: components["schemas"]["Grant"][];
+            /** @description Pass as `page_token` for the next page; null on the last page */
+            next_page_token: string | null;
         };
         Grant: {
             /** Format: uuid */
@@ -3797,6 +3823,42 @@ export interface components {
             viewer_can: {
                 revoke: components["schemas"]["ViewerPermission"];
             };
+        };
+        /** @description Prompts avoided: how many requests each policy and each standing grant decided, without asking anyone, over the window, counted from the stored decisions */
+        AutoDecisionCounts: {
+            /** @enum {string} */
+            window: "24h" | "7d" | "30d";
+            /**
+             * Format: date-time
+             * @description The start of the window
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            since: string;
+            /** @description Each policy that decided a request in the window, most decisions first */
+            policies: {
+                /** @description The policy's `@id` */
+                id: string;
+                approved: number;
+                rejected: number;
+            }[];
+            /** @description Each grant the caller may see (as `GET /api/v1/grants`) that approved a request in the window, most first */
+            grants: {
+                /** Format: uuid */
+                id: string;
+                given_by: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                };
+                action_type: string;
+                connection: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                };
+                /** @description Requests it approved in the window */
+                approved: number;
+            }[];
         };
         MyNotificationPreferences: {
             preferences: components["schemas"]["NotificationPreferences"];
@@ -10246,8 +10308,14 @@ export interface operations {
     listGrants: {
         parameters: {
             query?: {
-                /** @description `active` (default): not revoked, not expired, not used up; `all`: every grant the caller may see, newest first */
-                status?: "active" | "all";
+                /** @description `active` (default): not revoked, not expired, not used up; `revoked`; `expired` (not revoked, its time has passed); `used_up` (not revoked nor expired, every use taken); `all`: every grant the caller may see */
+                status?: "active" | "revoked" | "expired" | "used_up" | "all";
+                /** @description Only the grants this person gave (`me`: the caller, who must be a person) */
+                given_by?: "me" | string;
+                /** @description Results per page (max 100; larger values are clamped) */
+                page_size?: number;
+                /** @description Cursor from `next_page_token` */
+                page_token?: string;
             };
             header?: never;
             path?: never;
@@ -10255,7 +10323,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The grants */
+            /** @description A page of the grants */
             200: {
                 headers: {
                     /** @description Requests allowed in the current window */
@@ -10268,6 +10336,80 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GrantList"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    countAutoDecisions: {
+        parameters: {
+            query?: {
+                /** @description Decisions made in the last 24 hours, 7 days or 30 days */
+                window?: "24h" | "7d" | "30d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutoDecisionCounts"];
                 };
             };
             /** @description Validation error */

@@ -1673,6 +1673,16 @@ export const APPROVAL_ANSWER_OUTPUT_FIELDS: OutputField[] = [
     "key": "viewer_can.comment.reason",
     "label": "Viewer can comment: Reason",
     "type": "string"
+  },
+  {
+    "key": "viewer_can.grant.allowed",
+    "label": "Viewer can grant: Allowed",
+    "type": "boolean"
+  },
+  {
+    "key": "viewer_can.grant.reason",
+    "label": "Viewer can grant: Reason",
+    "type": "string"
   }
 ];
 /** A request as a trigger item (polled, or pushed by a callback or subscription): no `viewer_can`, which is an API caller's. */

@@ -101,7 +101,7 @@ async function requestCall(db: Queryable, publicUrl: string, row: Extract<SlackR
   // The buttons this person gets are the ones the rules allow them (viewer_can), read as it is sent.
   const can = await viewerCan(db, personAsker(row.recipient_user_id!, asking.viewer.user!.role), a.id);
   if (!can) return { skip: 'request removed' };
-  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: open(a.id), reminder: row.kind === 'reminder', decide: can.decide });
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: open(a.id), reminder: row.kind === 'reminder', decide: can.decide, grant: can.grant });
   return { method: 'post', to: { email }, message, record: true };
 }
 

@@ -4,7 +4,7 @@
  * broadcast (`<!channel>`); a request's description is shown as text, not rendered. Texts are cut to
  * Block Kit's limits, so a large request still makes a valid message.
  */
-import type { ViewerCan } from '@greenlight/contract';
+import { GRANT_DURATION_LABELS, type ViewerCan } from '@greenlight/contract';
 import type { ApprovalRow } from '../../core/approval-record.ts';
 import type { Closed } from '../../core/approval-outcome.ts';
 import type { DigestItem, Receipt } from '../notification-content.ts';
@@ -14,6 +14,8 @@ import { cut, digestWords, outcomeLine as chatOutcomeLine, PRIORITY_MARK, receip
 /** action_id of each button; the interactivity endpoint (modules/slack/interactivity.ts) reads them. */
 export const SLACK_ACTIONS = {
   approve: 'greenlight_approve',
+  /** Approve, and give a standing grant for the next hour (GRANT_DURATIONS['1h']). */
+  approveGrant: 'greenlight_approve_grant',
   reject: 'greenlight_reject',
   comment: 'greenlight_comment',
   open: 'greenlight_open',
@@ -51,6 +53,12 @@ export interface SlackMessageInput {
    * its buttons stay (each click is checked as that person's) and it names nobody as asked.
    */
   decide?: ViewerCan['decide'];
+  /**
+   * For a message to one person: whether they may give a standing grant with their approval
+   * (`viewer_can.grant`); when allowed the message offers "Approve and the same for the next hour".
+   * A channel's message never offers it: who clicks is not known when it is posted.
+   */
+  grant?: ViewerCan['grant'];
 }
 
 export interface SlackMessage {
@@ -112,6 +120,9 @@ export function approvalMessage(input: SlackMessageInput): SlackMessage {
       block_id: 'greenlight_decision',
       elements: [
         ...(approve.allowed ? [{ type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: a.id }] : []),
+        ...(approve.allowed && input.grant?.allowed
+          ? [{ type: 'button', action_id: SLACK_ACTIONS.approveGrant, text: { type: 'plain_text', text: `Approve and the same for ${GRANT_DURATION_LABELS['1h']}` }, value: a.id }]
+          : []),
         { type: 'button', action_id: SLACK_ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: a.id },
         { type: 'button', action_id: SLACK_ACTIONS.comment, text: { type: 'plain_text', text: 'Decide with a comment…' }, value: a.id },
         open,

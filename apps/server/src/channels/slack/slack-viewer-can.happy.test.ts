@@ -29,7 +29,8 @@ describe('Slack messages follow viewer_can', () => {
     // Who is asked is who may decide: only admins, so the approver gets no direct message at all.
     expect(dmTo(org.alice.slackId)).toEqual([]);
 
-    expect(buttonsOf(dmTo(`UADA${org.alice.slackId}`)[0]!)).toEqual(['greenlight_approve', 'greenlight_reject', 'greenlight_comment', 'greenlight_open']);
+    // The admin may also give a standing grant with the approval (viewer_can.grant), in their own message only.
+    expect(buttonsOf(dmTo(`UADA${org.alice.slackId}`)[0]!)).toEqual(['greenlight_approve', 'greenlight_approve_grant', 'greenlight_reject', 'greenlight_comment', 'greenlight_open']);
 
     const post = channelPost(w, id)[0]!;
     expect(buttonsOf(post)).toEqual(['greenlight_approve', 'greenlight_reject', 'greenlight_comment', 'greenlight_open']);
@@ -48,7 +49,7 @@ describe('Slack messages follow viewer_can', () => {
     const id = await createRequest(w, org);
     await w.slack.until(() => w.slack.of('chat.postMessage', (c) => c.args.channel === org.alice.slackId && JSON.stringify(c.args.blocks).includes(id)).length === 1);
     const dm = w.slack.of('chat.postMessage', (c) => c.args.channel === org.alice.slackId && JSON.stringify(c.args.blocks).includes(id))[0]!;
-    expect(buttonsOf(dm)).toEqual(['greenlight_approve', 'greenlight_reject', 'greenlight_comment', 'greenlight_open']);
+    expect(buttonsOf(dm)).toEqual(['greenlight_approve', 'greenlight_approve_grant', 'greenlight_reject', 'greenlight_comment', 'greenlight_open']);
     expect(JSON.stringify(dm.args.blocks)).not.toContain('greenlight_refusal');
   });
 });
@@ -62,6 +63,18 @@ describe('approvalMessage', () => {
     ['to a person who may reject only', { decide: { allowed: true, steps: [], approve: { allowed: false, reason: 'You stand in for the requester, who may not approve this' } } }, ['greenlight_reject', 'greenlight_comment', 'greenlight_open'], 'You stand in for the requester'],
     ['to a person allowed', { decide: { allowed: true, steps: [], approve: { allowed: true } } }, ['greenlight_approve', 'greenlight_reject', 'greenlight_comment', 'greenlight_open'], null],
     ['to a channel', {}, ['greenlight_approve', 'greenlight_reject', 'greenlight_comment', 'greenlight_open'], null],
+    [
+      'to a person who may also give a grant',
+      { decide: { allowed: true, steps: [], approve: { allowed: true } }, grant: { allowed: true } },
+      ['greenlight_approve', 'greenlight_approve_grant', 'greenlight_reject', 'greenlight_comment', 'greenlight_open'],
+      'Approve and the same for the next hour',
+    ],
+    [
+      'to a person who may approve but not give a grant',
+      { decide: { allowed: true, steps: [], approve: { allowed: true } }, grant: { allowed: false, reason: 'A critical request never goes without a person' } },
+      ['greenlight_approve', 'greenlight_reject', 'greenlight_comment', 'greenlight_open'],
+      null,
+    ],
   ])('%s', (_name, input, buttons, says) => {
     const m = approvalMessage({ ...base, ...input });
     expect(buttonsOf({ args: { blocks: m.blocks } })).toEqual(buttons);

@@ -7,6 +7,7 @@
 import { ViewerCan, type Approval } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { STEP_UP_REASON, stepUpMissing } from './step-up.ts';
+import { grantFactsSql, grantPermission, type GrantFacts } from './grant-permission.ts';
 
 /** Who asks what the viewer may do: the principal, the person behind it (null for an API key), and what the credential may do. */
 export interface Asker {
@@ -42,12 +43,13 @@ const askerParams = (who: Asker) => [
  */
 export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: readonly string[]): Promise<Map<string, ViewerCan>> {
   if (approvalIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; can: unknown }>(
-    `SELECT x.id, greenlight_viewer_can(x.id, $2, $3::uuid, $4::uuid, $5, $6, $7) AS can FROM unnest($1::uuid[]) AS x (id)`,
+  const { rows } = await db.query<{ id: string; can: Omit<ViewerCan, 'grant'> | null } & GrantFacts>(
+    `SELECT x.id, greenlight_viewer_can(x.id, $2, $3::uuid, $4::uuid, $5, $6, $7) AS can, ${grantFactsSql('a')}
+       FROM unnest($1::uuid[]) AS x (id) LEFT JOIN approvals a ON a.id = x.id`,
     [[...new Set(approvalIds)], ...askerParams(who)],
-    { prepare: 'viewer_can_many' },
+    { prepare: 'viewer_can_many_g' },
   );
-  const can = new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, ViewerCan.parse(r.can)]));
+  const can = new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, r.can!]));
   // The step-up rule (step-up.ts) refuses only what nothing else does: decisions otherwise allowed.
   const open = [...can].filter(([, c]) => c.decide.allowed).map(([id]) => id);
   for (const id of await stepUpMissing(db, who, open)) {
@@ -63,7 +65,9 @@ export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: read
       },
     });
   }
-  return can;
+  // `grant` is the one entry not written in SQL: it needs the policies' never-without-a-person test
+  // (grant-permission.ts); read after the step-up rule, so a decision it refuses gives no grant either.
+  return new Map(rows.filter((r) => can.has(r.id)).map((r) => [r.id, ViewerCan.parse({ ...can.get(r.id)!, grant: grantPermission(who, can.get(r.id)!, r) })]));
 }
 
 /** What `who` may do with one request (greenlight_viewer_can); null when it does not exist. */

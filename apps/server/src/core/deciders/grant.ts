@@ -222,12 +222,58 @@ export function toGrant(g: GrantRow, viewer: GrantViewer): Grant {
 }
 
 /** The grants a viewer may see, newest first: the live ones, or all. */
-export async function listGrants(db: Queryable, orgId: string, viewer: GrantViewer, status: 'active' | 'all'): Promise<GrantRow[]> {
+/** Which grants `GET /grants?status=` lists, as conditions on `g`. */
+const STATUS_SQL: Record<GrantStatusFilter, string> = {
+  active: LIVE_SQL,
+  revoked: 'g.revoked_at IS NOT NULL',
+  expired: 'g.revoked_at IS NULL AND g.expires_at <= now()',
+  used_up: 'g.revoked_at IS NULL AND g.expires_at > now() AND g.max_uses IS NOT NULL AND g.uses >= g.max_uses',
+  all: 'true',
+};
+export type GrantStatusFilter = 'active' | 'revoked' | 'expired' | 'used_up' | 'all';
+
+/**
+ * A page of the grants the viewer may see, newest first (`created_at`, then id, both descending), from
+ * after the grant `after` (a cursor: a grant of this org; null when it is not one, and the caller refuses
+ * it). Keyset order on values that never change, so pages neither skip nor repeat while grants are given.
+ */
+export async function listGrants(
+  db: Queryable,
+  orgId: string,
+  viewer: GrantViewer,
+  filter: { status: GrantStatusFilter; givenBy: string | null; after: string | null; limit: number },
+): Promise<GrantRow[] | null> {
+  if (filter.after !== null) {
+    const { rows } = await db.query('SELECT 1 FROM grants WHERE id = $1 AND org_id = $2', [filter.after, orgId]);
+    if (rows.length === 0) return null;
+  }
   const { rows } = await db.query<GrantRow>(
-    `${GRANT_SELECT} WHERE g.org_id = $5 AND ${MINE_SQL} ${status === 'active' ? `AND ${LIVE_SQL}` : ''} ORDER BY g.created_at DESC, g.id LIMIT 1000`,
-    [...viewerParams(viewer), orgId],
+    `${GRANT_SELECT} WHERE g.org_id = $5 AND ${MINE_SQL} AND ${STATUS_SQL[filter.status]}
+        AND ($6::uuid IS NULL OR g.given_by = $6::uuid)
+        AND ($7::uuid IS NULL OR (g.created_at, g.id) < (SELECT k.created_at, k.id FROM grants k WHERE k.id = $7::uuid))
+      ORDER BY g.created_at DESC, g.id DESC LIMIT $8`,
+    [...viewerParams(viewer), orgId, filter.givenBy, filter.after, filter.limit],
   );
   return rows;
+}
+
+/**
+ * How many requests each grant the viewer may see approved since `since` (the stored decisions'
+ * `decided_by_grant`), most first.
+ */
+export async function grantDecisionCounts(db: Queryable, orgId: string, viewer: GrantViewer, since: Date): Promise<(GrantRow & { approved: number })[]> {
+  const { rows } = await db.query<GrantRow & { approved: string }>(
+    `WITH counted AS (
+       SELECT (a.decided_by_grant ->> 'id')::uuid AS grant_id, count(*) AS approved
+         FROM approvals a
+        WHERE a.org_id = $5 AND a.decided_by_type = 'grant' AND a.decided_at >= $6
+        GROUP BY 1)
+     ${GRANT_SELECT.replace('FROM grants g', ', n.approved FROM counted n JOIN grants g ON g.id = n.grant_id')}
+      WHERE g.org_id = $5 AND ${MINE_SQL}
+      ORDER BY n.approved DESC, g.created_at DESC, g.id`,
+    [...viewerParams(viewer), orgId, since],
+  );
+  return rows.map((r) => ({ ...r, approved: Number(r.approved) }));
 }
 
 /** One grant the viewer may see, locked for a change; null when there is none (or it is not theirs to see). */

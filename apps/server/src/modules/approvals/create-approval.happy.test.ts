@@ -191,6 +191,7 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
         revoke: { allowed: false, reason: 'Not approved yet' },
         reassign: { allowed: false, reason: 'No step waits to be reassigned' },
         comment: { allowed: true },
+        grant: { allowed: false, reason: 'A grant is given by a person: an API key cannot give one' },
       },
     });
     const got = await server.http(seed.key).get(`/api/v1/approvals/${res.body.id}`).expect(200);

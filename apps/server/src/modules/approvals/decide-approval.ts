@@ -8,7 +8,7 @@ import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { oneWithViewerCan } from '../../core/approvals/index.ts';
-import { giveGrant, planGrant } from '../grants/give-grant.ts';
+import { voteWithGrant } from '../grants/give-grant.ts';
 
 /**
  * `PATCH /approvals/:id`: the decision transition (core/approvals/state-machine.ts), then its callback.
@@ -24,19 +24,14 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   const worker = deps.delivery;
   const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
   const { decision_note, grant, ...ballot } = body;
-  // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
-  const plan = grant === undefined ? null : await planGrant(deps, auth, params.id, grant);
   const decideAndDeliver = async () => {
     // With a worker here, the decision's statement also claims its callback for this process.
     const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: secretKeys().seal(generateSecret()) };
     const vote = { ...ballot, comment: body.comment ?? decision_note };
     const options = { claimCallback, notify: deps.config.mail !== null };
-    const { approval, callback, events } = plan
-      ? await deps.db.transaction(async (tx) => {
-          const d = await decide(tx, auth, params.id, vote, options);
-          await giveGrant(tx, auth, plan, d.approval.status);
-          return d;
-        })
+    // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
+    const { approval, callback, events } = grant
+      ? await voteWithGrant(deps, auth, params.id, vote, grant, options)
       : await decide(deps.db, auth, params.id, vote, options);
     countDecisions(deps.metrics, events);
     const final = approval.status === 'approved' || approval.status === 'rejected';

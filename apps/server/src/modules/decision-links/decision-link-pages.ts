@@ -1,6 +1,6 @@
 import express, { type Response, type Router } from 'express';
 import { z } from 'zod';
-import { LIMITS } from '@greenlight/contract';
+import { GiveGrant, GRANT_DURATION_LABELS, GRANT_DURATIONS, LIMITS, type GrantDuration, type ViewerCan } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import { escapeHtml, hiddenInput, sendPage } from '../users/html.ts';
 import { DECISION_LINK_PATH } from '../../channels/email/email-channel.ts';
@@ -8,15 +8,24 @@ import { DECISION_LINK_PATH } from '../../channels/email/email-channel.ts';
 import { descriptionHtml } from '../../channels/email/email-markdown.ts';
 import type { ApprovalRow } from '../../core/approval-record.ts';
 import { personAsker, viewerCan } from '../../core/approvals/index.ts';
+import { ApiError } from '../../errors.ts';
+import { castWithGrant, planGrant, type GrantPlan } from '../grants/give-grant.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
 import { checkConfirmationCsrf, issueConfirmationCsrf, type CsrfCheck } from './confirmation-csrf.ts';
+
+type UseInput = Parameters<typeof useLink>[2];
 
 const Form = z.object({
   token: z.string().max(100),
   comment: z.string().max(LIMITS.commentMax).optional(),
   // Missing or malformed is a CSRF refusal (403, below), not an invalid form.
   csrf: z.string().max(200).optional(),
+  // "And the same for …": a standing grant with the approval; empty is none.
+  grant: z
+    .enum(Object.keys(GRANT_DURATIONS) as [GrantDuration, ...GrantDuration[]])
+    .or(z.literal('').transform(() => undefined))
+    .optional(),
 });
 
 /** Why a confirmation was not accepted, in words the person can act on. */
@@ -107,10 +116,20 @@ export function decisionLinkRouter(deps: AppDeps): Router {
     const state = await describeLink(deps.db, token);
     if (state.kind !== 'open') return explain(res, state, deps);
     // No button the rules would refuse: the holder reads why instead (viewer_can, as on the dashboard).
-    const refused = await holderRefusal(deps, state.link);
-    if (refused === 'step_up') return page(res, 200, 'Decide on the dashboard', stepUpPage(state.approval, deps));
+    const can = await holderCan(deps, state.link);
+    if (can?.decide.reason_code === 'step_up_required') return page(res, 200, 'Decide on the dashboard', stepUpPage(state.approval, deps));
+    const may = state.link.decision === 'approve' ? can?.decide.approve : can?.decide;
+    const refused = may && !may.allowed ? (may.reason ?? null) : null;
     if (refused) return page(res, 200, 'Not yours to decide now', `<p>${escapeHtml(refused)}</p>${summary(state.approval, deps)}`);
     const verb = VERB[state.link.decision].imperative;
+    // A standing grant is offered only where viewer_can.grant allows it; the POST checks again through the one grant path.
+    const grantChoice =
+      state.link.decision === 'approve' && can?.grant.allowed
+        ? `<label>And the same for <select name="grant"><option value="">this request only</option>${(Object.keys(GRANT_DURATIONS) as GrantDuration[])
+            .map((d) => `<option value="${d}">${escapeHtml(GRANT_DURATION_LABELS[d])}</option>`)
+            .join('')}</select></label>
+<p><small>With a duration, this connection's next requests of the same kind are approved without asking until then (a standing grant; revoke it under Grants in Greenlight).</small></p>`
+        : '';
     page(
       res,
       200,
@@ -121,6 +140,7 @@ ${summary(state.approval, deps)}
 ${hiddenInput('token', token)}
 ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
 <label>Comment (optional) <textarea name="comment" maxlength="${LIMITS.commentMax}" rows="3"></textarea></label>
+${grantChoice}
 <button type="submit">${verb}</button>
 </form>`,
     );
@@ -132,7 +152,17 @@ ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
     const csrf = checkConfirmationCsrf(req, form.data.token, form.data.csrf, secure);
     if (csrf !== 'ok') return page(res, 403, 'Not decided', `<p>Nothing was decided. ${escapeHtml(CSRF_REFUSAL[csrf])}</p>`);
     const comment = form.data.comment?.trim() || null;
-    const result = await useLink(deps.db, form.data.token, { comment, notify: deps.config.mail !== null });
+    let plan: GrantPlan | null = null;
+    if (form.data.grant) {
+      const planned = await grantPlanOf(deps, form.data.token, form.data.grant);
+      if ('refusal' in planned) return page(res, planned.status, 'Not decided', `<p>Nothing was decided: ${escapeHtml(planned.refusal)}</p>`);
+      plan = planned.plan;
+    }
+    const granted = plan;
+    const cast: UseInput['cast'] = granted
+      ? (tx, caller, _id, vote, options) => castWithGrant(tx, { ...caller, scopes: personAsker(caller.user!.id, caller.user!.role).scopes }, granted, vote, options)
+      : undefined;
+    const result = await useLink(deps.db, form.data.token, { comment, notify: deps.config.mail !== null, cast });
     switch (result.kind) {
       case 'decided':
         countDecisions(deps.metrics, result.decided.events);
@@ -153,17 +183,44 @@ ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
 }
 
 /**
- * Why the link's holder may not cast its decision now (greenlight_viewer_can, through rules.ts), or
- * null when they may. Nothing to say for someone no longer a member: pressing the button tells them.
+ * What the link's holder may do with the request now (greenlight_viewer_can, through rules.ts), or null
+ * for someone no longer a member: pressing the button tells them.
  */
-async function holderRefusal(deps: AppDeps, link: { org_id: string; approval_id: string; user_id: string; decision: 'approve' | 'reject' }): Promise<string | 'step_up' | null> {
+async function holderCan(deps: AppDeps, link: { org_id: string; approval_id: string; user_id: string }): Promise<ViewerCan | null> {
+  const role = await holderRole(deps, link);
+  return role ? viewerCan(deps.db, personAsker(link.user_id, role), link.approval_id) : null;
+}
+
+async function holderRole(deps: AppDeps, link: { org_id: string; user_id: string }): Promise<'admin' | 'approver' | 'viewer' | null> {
   const { rows } = await deps.db.query<{ role: 'admin' | 'approver' | 'viewer' }>('SELECT role FROM memberships WHERE org_id = $1 AND user_id = $2', [link.org_id, link.user_id]);
-  const role = rows[0]?.role;
-  if (!role) return null;
-  const can = await viewerCan(deps.db, personAsker(link.user_id, role), link.approval_id);
-  if (can?.decide.reason_code === 'step_up_required') return 'step_up';
-  const may = link.decision === 'approve' ? can?.decide.approve : can?.decide;
-  return may && !may.allowed ? (may.reason ?? null) : null;
+  return rows[0]?.role ?? null;
+}
+
+/**
+ * The grant chosen on the page, checked by the one grant path (planGrant: `viewer_can.grant`, then its
+ * scope) as the link's holder, before the link's transaction; a refusal leaves the link unused.
+ */
+async function grantPlanOf(deps: AppDeps, token: string, duration: GrantDuration): Promise<{ plan: GrantPlan } | { refusal: string; status: number }> {
+  const state = await describeLink(deps.db, token);
+  if (state.kind !== 'open' || state.link.decision !== 'approve') return { refusal: 'a grant is given only with an approval this link can still make.', status: 400 };
+  const { rows } = await deps.db.query<{ role: 'admin' | 'approver' | 'viewer'; email: string; name: string | null }>(
+    'SELECT m.role, u.email, u.name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2',
+    [state.link.org_id, state.link.user_id],
+  );
+  const m = rows[0];
+  if (!m) return { refusal: 'you are no longer a member of this organization.', status: 403 };
+  const giver = {
+    org: { id: state.link.org_id },
+    principal: { type: 'user' as const, id: state.link.user_id, name: m.name ?? m.email },
+    user: { id: state.link.user_id, role: m.role },
+    scopes: personAsker(state.link.user_id, m.role).scopes,
+  };
+  try {
+    return { plan: await planGrant(deps, giver, state.link.approval_id, GiveGrant.parse({ expires_in_seconds: GRANT_DURATIONS[duration] })) };
+  } catch (err) {
+    if (err instanceof ApiError) return { refusal: err.message, status: err.status };
+    throw err;
+  }
 }
 
 /**

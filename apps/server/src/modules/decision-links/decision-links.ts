@@ -17,7 +17,7 @@ import { ApiError } from '../../errors.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
-import { decide, type Decided } from '../../core/approvals/index.ts';
+import { decide, type Decided, type DecideOptions, type VoteInput } from '../../core/approvals/index.ts';
 import type { Caller } from '../../core/events.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { closedOf, type Closed } from '../../core/approval-outcome.ts';
@@ -113,7 +113,12 @@ export type UseResult =
 export async function useLink(
   db: Database,
   token: string,
-  input: { comment: string | null; notify: boolean },
+  input: {
+    comment: string | null;
+    notify: boolean;
+    /** How the vote is cast in the link's transaction: the decision itself, or with a standing grant (modules/grants, castWithGrant). */
+    cast?: (tx: Queryable, caller: Caller, approvalId: string, vote: VoteInput, options: DecideOptions) => Promise<Decided>;
+  },
 ): Promise<UseResult> {
   const link = await linkByToken(db, token);
   if (!link) return { kind: 'unusable', state: { kind: 'unknown' } };
@@ -138,7 +143,8 @@ export async function useLink(
         principal: { type: 'user', id: l.user_id, name: m.name ?? m.email },
         user: { id: l.user_id, role: m.role },
       };
-      const decided = await decide(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: 'email' }, { notify: input.notify });
+      const cast = input.cast ?? ((t, c, id, vote, options) => decide(t, c, id, vote, options));
+      const decided = await cast(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: 'email' }, { notify: input.notify });
       return { kind: 'decided', decided };
     })
     .catch(async (err: unknown): Promise<UseResult> => {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { PRIORITIES, type GiveGrant, type Grant } from '@greenlight/contract';
-import type { AppDeps, AuthContext } from '../../context.ts';
+import type { AppDeps } from '../../context.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { approvalInOrg, type ApprovalRow } from '../../core/approval-record.ts';
+import { decide, GRANT_BY_KEY_REFUSAL, viewerCan, type Asker, type Decided, type DecideOptions, type VoteInput } from '../../core/approvals/index.ts';
+import type { Caller } from '../../core/events.ts';
 import { recordAudit } from '../../core/audit.ts';
 import { compileGlob, GlobError } from '../../core/routing.ts';
 import { agentSessionOf, insertGrant, toGrant } from '../../core/deciders/grant.ts';
@@ -21,6 +23,12 @@ function checkGlob(path: string, glob: string): void {
   }
 }
 
+/**
+ * Who gives a grant: a caller of the API, or a member acting in one of Greenlight's own channels (Slack,
+ * an email's decision page), as the vote's caller and the viewer `viewer_can` is read for.
+ */
+export type Giver = Caller & Asker;
+
 /** What a grant given on a request will be, once its checks passed. */
 export interface GrantPlan {
   input: GiveGrant;
@@ -31,18 +39,20 @@ export interface GrantPlan {
 
 /**
  * The checks of a grant given with an approval that can be made before the vote (so that a refusal
- * leaves the vote uncast): a person gives it (an API key has nobody whose consent it would carry), the
- * request was asked by a connection (the grantee), the scope is well-formed, and the request is not of a
- * class that never goes without a person (the policies' never_without_person: what no policy may approve
- * no grant may either), nor is the grant pinned to a protected priority.
+ * leaves the vote uncast). Whether this person may give one at all is `viewer_can.grant`
+ * (core/approvals/grant-permission.ts), the very entry the dashboard, Slack and the email page show:
+ * a refusal there is this 400 (403 for an API key), except when the vote itself is refused, which the
+ * vote then answers with its own code (self-approval, a viewer, a closed request). Then what depends on
+ * the grant's own scope: well-formed globs, an agent session the request names, no priority pinned to a
+ * class that never goes without a person.
  */
-export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: AuthContext, approvalId: string, input: GiveGrant): Promise<GrantPlan> {
-  if (!auth.user) throw new ApiError('FORBIDDEN', 'a grant is given by a person: an API key cannot give one');
+export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: Giver, approvalId: string, input: GiveGrant): Promise<GrantPlan> {
   const approval = await approvalInOrg(deps.db, auth.org.id, approvalId);
   if (!approval) throw notFound();
-  if (approval.connection_id === null) {
-    throw refused('grant', 'this request was not asked by a connection (an API key or an OAuth grant): a grant is given to the connection that asked');
-  }
+  const can = await viewerCan(deps.db, auth, approval.id);
+  if (!can) throw notFound();
+  if (!auth.user) throw new ApiError('FORBIDDEN', can.grant.reason ?? GRANT_BY_KEY_REFUSAL);
+  if (!can.grant.allowed && can.decide.allowed && can.decide.approve.allowed) throw refused('grant', can.grant.reason!);
   const actionType = input.action_type ?? approval.action_type;
   if (actionType === null) throw refused('grant.action_type', 'this request has no action_type: name the action types the grant covers');
   checkGlob('grant.action_type', actionType);
@@ -52,9 +62,6 @@ export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: Au
     throw refused('grant.agent_session', 'this request names no agent session (metadata.session_id or metadata.run_id)');
   }
   const set = await policySetFor(deps, auth.org.id);
-  if (set.needsPerson(approval)) {
-    throw refused('grant', `a ${approval.priority} request of action type ${approval.action_type ?? '(none)'} never goes without a person (never_without_person): no grant may approve such requests`);
-  }
   const pinned = input.fields?.priority;
   if (pinned !== undefined && PRIORITIES.some((p) => set.needsPerson({ priority: p, action_type: null }) && compileGlob(pinned)(p))) {
     throw refused('grant.fields.priority', `"${pinned}" covers a priority that never goes without a person (never_without_person)`);
@@ -68,7 +75,7 @@ export async function planGrant(deps: Pick<AppDeps, 'db' | 'policies'>, auth: Au
  * back with the vote), and its audit entry. The grant never covers its giver's own requests: a connection
  * that is the giver's own OAuth grant is refused.
  */
-export async function giveGrant(tx: Queryable, auth: AuthContext, plan: GrantPlan, status: string): Promise<Grant> {
+export async function giveGrant(tx: Queryable, auth: Giver, plan: GrantPlan, status: string): Promise<Grant> {
   if (status !== 'approved') {
     throw refused('grant', 'a grant is given with the approval that decides the request, and this vote leaves it ' + status);
   }
@@ -99,4 +106,30 @@ export async function giveGrant(tx: Queryable, auth: AuthContext, plan: GrantPla
     },
   });
   return toGrant(row, auth);
+}
+
+/**
+ * The vote and the grant, in the caller's transaction `tx` (a grant refused after the vote throws, and
+ * the transaction rolls the vote back with it). The plan is planGrant's, made before the transaction.
+ */
+export async function castWithGrant(tx: Queryable, giver: Giver, plan: GrantPlan, vote: VoteInput, options: DecideOptions = {}): Promise<Decided & { grant: Grant }> {
+  const d = await decide(tx, giver, plan.approval.id, vote, options);
+  return { ...d, grant: await giveGrant(tx, giver, plan, d.approval.status) };
+}
+
+/**
+ * A vote that gives a standing grant: the grant's checks (planGrant), then the vote and the grant in one
+ * transaction. The only way a grant is given: the API's PATCH, Slack's button and the email decision
+ * page (castWithGrant in the link's own transaction) all come here.
+ */
+export async function voteWithGrant(
+  deps: Pick<AppDeps, 'db' | 'policies'>,
+  giver: Giver,
+  approvalId: string,
+  vote: VoteInput,
+  grant: GiveGrant,
+  options: DecideOptions = {},
+): Promise<Decided & { grant: Grant }> {
+  const plan = await planGrant(deps, giver, approvalId, grant);
+  return deps.db.transaction((tx) => castWithGrant(tx, giver, plan, vote, options));
 }

@@ -33,7 +33,7 @@ describe('a grant refused', () => {
     ['for more than 30 days', {}, { decision: 'approve', grant: { expires_in_seconds: 31 * 86_400 } }, 400, 'VALIDATION_ERROR', 'expires_in_seconds'],
     ['of no use', {}, { decision: 'approve', grant: { max_uses: 0 } }, 400, 'VALIDATION_ERROR', 'max_uses'],
     ['with an unknown key', {}, { decision: 'approve', grant: { forever: true } }, 400, 'VALIDATION_ERROR', 'forever'],
-    ['with a vote that does not decide the request', { required_approvals: 2 }, { decision: 'approve', grant: {} }, 400, 'VALIDATION_ERROR', 'leaves it pending'],
+    ['with a vote that does not decide the request', { required_approvals: 2 }, { decision: 'approve', grant: {} }, 400, 'VALIDATION_ERROR', 'Your approval alone does not decide this request'],
   ];
 
   it.each(cases)('%s: refused, no grant and no vote', async (_name, request, decision, status, code, message) => {
@@ -50,7 +50,7 @@ describe('a grant refused', () => {
     const a = await ask();
     const other = await seed.newKey();
     const res = await server.http(other.key).patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve', grant: {} }).expect(403);
-    expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', message: 'a grant is given by a person: an API key cannot give one' });
+    expect(res.body.error).toMatchObject({ code: 'FORBIDDEN', message: 'A grant is given by a person: an API key cannot give one' });
     expect(await grantsOn(a.id)).toEqual([]);
   });
 
@@ -58,7 +58,7 @@ describe('a grant refused', () => {
     const creator = await signedIn(server, seed, 'approver');
     const a = (await creator.http().post('/api/v1/approvals').send(approvalBody({ action_type: 'deploy.staging', priority: 'medium' })).expect(201)).body;
     const res = await approver.http().patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve', grant: {} }).expect(400);
-    expect(res.body.error.message).toContain('not asked by a connection');
+    expect(res.body.error.message).toContain('Not asked by a connection');
     expect(await grantsOn(a.id)).toEqual([]);
   });
 
@@ -78,8 +78,28 @@ describe('a grant refused', () => {
 });
 
 describe('the grants routes refused', () => {
-  it('an unknown status filter: 400', async () => {
-    const res = await approver.http().get('/api/v1/grants?status=expired').expect(400);
+  it.each([
+    ['an unknown status filter', 'status=lapsed', 'VALIDATION_ERROR'],
+    ['a giver that is not a person id', 'given_by=ann', 'VALIDATION_ERROR'],
+    ['a page size that is not a number', 'page_size=many', 'VALIDATION_ERROR'],
+    ['a page_token that is not base64 of a cursor', 'page_token=%21%21%21', 'INVALID_PAGE_TOKEN'],
+    ['a page_token of another list', `page_token=${Buffer.from('audit:12').toString('base64url')}`, 'INVALID_PAGE_TOKEN'],
+    ['a page_token naming no grant', `page_token=${Buffer.from('grant:00000000-0000-4000-8000-000000000000').toString('base64url')}`, 'INVALID_PAGE_TOKEN'],
+    ['a page_token naming a request, not a grant', 'REQUEST', 'INVALID_PAGE_TOKEN'],
+  ])('listing with %s: 400', async (_name, q, code) => {
+    let query = q;
+    if (q === 'REQUEST') query = `page_token=${Buffer.from(`grant:${(await ask()).id}`).toString('base64url')}`;
+    const res = await approver.http().get(`/api/v1/grants?${query}`).expect(400);
+    expect(res.body.error).toMatchObject({ code, request_id: expect.any(String) });
+  });
+
+  it('given_by=me from an API key: 400, a key is nobody', async () => {
+    const res = await server.http(seed.key).get('/api/v1/grants?given_by=me').expect(400);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('given_by') });
+  });
+
+  it.each(['1h', '1y', ''])('prompts avoided over an unknown window %j: 400', async (w) => {
+    const res = await approver.http().get(`/api/v1/auto-decisions?window=${w}`).expect(400);
     expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR' });
   });
 

@@ -54,7 +54,7 @@ describe('/mcp over Streamable HTTP, connected by an MCP client never configured
 
   it('lists the tools', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['cancel_approval', 'get_approval', 'list_pending', 'report_execution', 'request_approval', 'wait_for_decision']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['cancel_approval', 'decide_approval', 'get_approval', 'list_pending', 'report_execution', 'request_approval', 'wait_for_decision']);
   });
 
   it('requests an approval as the member; an approver decides through the API; the wait tool returns the decision', async () => {

@@ -10,7 +10,8 @@
  * 3. The signature and timestamp are verified (verify-signature.ts). Refused: 401, nothing changes.
  * 4. The Slack user is mapped to a member of the org by the email Slack has verified (users.info).
  * 5. The vote goes through the one decision path (core/approvals/state-machine.ts: four-eyes, steps, quorum,
- *    expiry, emergency stop), as the person. A refusal is told to that person alone: an ephemeral
+ *    expiry, emergency stop), as the person; "Approve and the same for the next hour" through the one
+ *    grant path (modules/grants/give-grant.ts), which `viewer_can.grant` governs. A refusal is told to that person alone: an ephemeral
  *    message (a button) or the modal's error (the modal).
  *
  * The message itself is rewritten with the outcome by the outbox (channels/slack/slack-channel.ts),
@@ -19,12 +20,14 @@
  */
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { LIMITS, SLACK_INTERACTIVITY_PATH } from '@greenlight/contract';
+import { GiveGrant, GRANT_DURATION_LABELS, GRANT_DURATIONS, LIMITS, SLACK_INTERACTIVITY_PATH } from '@greenlight/contract';
 import type { AppDeps } from '../../context.ts';
 import type { Caller } from '../../core/events.ts';
 import { slackAppOf, type SlackApp } from '../../core/slack.ts';
 import { ApiError } from '../../errors.ts';
 import { chatVote, memberCaller, VIEWER_REFUSAL } from '../../channels/chat-vote.ts';
+import { personAsker } from '../../core/approvals/index.ts';
+import { voteWithGrant } from '../grants/give-grant.ts';
 import { callSlack, slackClient } from '../../channels/slack/slack-client.ts';
 import { decisionModal, SLACK_ACTIONS, SLACK_MODAL } from '../../channels/slack/slack-messages.ts';
 import { verifySlackSignature } from './verify-signature.ts';
@@ -101,6 +104,15 @@ async function memberOf(deps: AppDeps, app: SlackApp, slackUserId: string): Prom
 const vote = (deps: AppDeps, caller: Caller, approvalId: string, decision: 'approve' | 'reject', comment: string | null) =>
   chatVote(deps, 'slack', caller, approvalId, decision, comment);
 
+/**
+ * "Approve and the same for the next hour": the approval and a standing grant of an hour, through the
+ * one grant path (voteWithGrant: `viewer_can.grant` refuses it with its reason, told to the person alone).
+ */
+const approveWithGrant = (deps: AppDeps, caller: Caller, approvalId: string) =>
+  chatVote(deps, 'slack', caller, approvalId, 'approve', null, (c, id, v, options) =>
+    voteWithGrant(deps, { ...c, scopes: personAsker(c.user!.id, c.user!.role).scopes }, id, v, GiveGrant.parse({ expires_in_seconds: GRANT_DURATIONS['1h'] }), options),
+  );
+
 export function slackInteractivityRouter(deps: AppDeps): Router {
   const router = express.Router();
   const conn = () => ({ apiUrl: deps.config.GREENLIGHT_SLACK_API_URL, timeoutMs: deps.config.GREENLIGHT_DELIVERY_TIMEOUT_MS });
@@ -143,7 +155,8 @@ export function slackInteractivityRouter(deps: AppDeps): Router {
           const sent = await callSlack(() => client.chat.postEphemeral({ channel: p.channel!.id, user: p.user.id, text }));
           if (sent.error) req.log.warn({ error: sent.error }, 'Slack ephemeral message not sent');
         };
-        const decision = action.action_id === SLACK_ACTIONS.approve ? 'approve' : action.action_id === SLACK_ACTIONS.reject ? 'reject' : null;
+        const withGrant = action.action_id === SLACK_ACTIONS.approveGrant;
+        const decision = action.action_id === SLACK_ACTIONS.approve || withGrant ? 'approve' : action.action_id === SLACK_ACTIONS.reject ? 'reject' : null;
         if (decision === null && action.action_id !== SLACK_ACTIONS.comment) return ack();
         const member = await memberOf(deps, app, p.user.id);
         if ('refusal' in member) {
@@ -162,8 +175,9 @@ export function slackInteractivityRouter(deps: AppDeps): Router {
           if (opened.error) req.log.warn({ error: opened.error }, 'Slack modal not opened');
           return ack();
         }
-        const result = await vote(deps, member.caller, approvalId!, decision, null);
+        const result = withGrant ? await approveWithGrant(deps, member.caller, approvalId!) : await vote(deps, member.caller, approvalId!, decision, null);
         if (result.message) await tell(result.message);
+        else if (withGrant) await tell(`Approved, and the same for ${GRANT_DURATION_LABELS['1h']}: this connection's matching requests are approved without asking until then. Revoke it under Grants in Greenlight.`);
         return ack();
       }
 

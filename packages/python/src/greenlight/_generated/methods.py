@@ -10,7 +10,7 @@ API key or OAuth token is refused there, so they get no method.
 
 from __future__ import annotations
 
-from typing import Literal, Optional, cast
+from typing import Literal, Optional, Union, cast
 
 from .._bind import astreaming, awaiting, blocking, streaming
 from .._transport import Config, Flow, Stream, call
@@ -371,14 +371,24 @@ class Calls:
         return cast("Flow[models.PolicySchema]", call(config, "getPolicySchema", request_timeout=request_timeout))
 
     @staticmethod
-    def list_grants(config: Config, *, status: Optional[Literal["active", "all"]] = None, request_timeout: Optional[float] = None) -> Flow[models.GrantList]:
+    def list_grants(config: Config, *, status: Optional[Literal["active", "revoked", "expired", "used_up", "all"]] = None, given_by: Optional[Union[Literal["me"], str]] = None, page_size: Optional[int] = None, page_token: Optional[str] = None, request_timeout: Optional[float] = None) -> Flow[models.GrantList]:
         """List standing grants.
 
-        The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. Each says whether the caller may revoke it (`viewer_can.revoke`). Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+        The standing grants the caller may see, newest first: an admin every grant of the organization; a person the grants they gave and those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. Each says whether the caller may revoke it (`viewer_can.revoke`). By pages (`page_token` → `next_page_token`); a page_token this list did not answer is 400 INVALID_PAGE_TOKEN. Who may call: API key, OAuth grant, session · any member · `approvals:read`.
 
         `GET /api/v1/grants` (`listGrants`).
         """
-        return cast("Flow[models.GrantList]", call(config, "listGrants", query={"status": status}, request_timeout=request_timeout))
+        return cast("Flow[models.GrantList]", call(config, "listGrants", query={"status": status, "given_by": given_by, "page_size": page_size, "page_token": page_token}, request_timeout=request_timeout))
+
+    @staticmethod
+    def count_auto_decisions(config: Config, *, window: Optional[Literal["24h", "7d", "30d"]] = None, request_timeout: Optional[float] = None) -> Flow[models.AutoDecisionCounts]:
+        """Prompts avoided: decisions per policy and per grant.
+
+        How many requests each policy and each standing grant decided over the last 24 hours, 7 days or 30 days, from the stored decisions (`decided_by_policy`, `decided_by_grant`). Policies are the organization's and counted for everyone who may read requests; grants only those the caller may see (`GET /api/v1/grants`: an admin every one). Who may call: API key, OAuth grant, session · any member · `approvals:read`.
+
+        `GET /api/v1/auto-decisions` (`countAutoDecisions`).
+        """
+        return cast("Flow[models.AutoDecisionCounts]", call(config, "countAutoDecisions", query={"window": window}, request_timeout=request_timeout))
 
     @staticmethod
     def revoke_grant(config: Config, id: str, *, request_timeout: Optional[float] = None) -> Flow[models.Grant]:
@@ -440,6 +450,7 @@ class SyncOperations:
     get_policy_shadow = blocking(Calls.get_policy_shadow)
     get_policy_schema = blocking(Calls.get_policy_schema)
     list_grants = blocking(Calls.list_grants)
+    count_auto_decisions = blocking(Calls.count_auto_decisions)
     revoke_grant = blocking(Calls.revoke_grant)
     reassign_step = blocking(Calls.reassign_step)
 
@@ -483,5 +494,6 @@ class AsyncOperations:
     get_policy_shadow = awaiting(Calls.get_policy_shadow)
     get_policy_schema = awaiting(Calls.get_policy_schema)
     list_grants = awaiting(Calls.list_grants)
+    count_auto_decisions = awaiting(Calls.count_auto_decisions)
     revoke_grant = awaiting(Calls.revoke_grant)
     reassign_step = awaiting(Calls.reassign_step)

@@ -238,6 +238,7 @@ class ViewerCan(TypedDict):
     revoke: Any
     reassign: Any
     comment: ViewerPermission
+    grant: Any
 
 
 class _ViewerCanDecideRequired(TypedDict):
@@ -1895,7 +1896,10 @@ class PolicySchemaTypesItemFieldsItem(TypedDict):
 
 
 class GrantList(TypedDict):
+    #: Newest first
     data: List[Grant]
+    #: Pass as `page_token` for the next page; null on the last page
+    next_page_token: Optional[str]
 
 
 class Grant(TypedDict):
@@ -1940,6 +1944,43 @@ class GrantConnection(TypedDict):
 class GrantViewerCan(TypedDict):
     """Whether the caller may revoke it (its giver, an admin, or the owner of its connection), with the reason when not"""
     revoke: ViewerPermission
+
+
+class AutoDecisionCounts(TypedDict):
+    """Prompts avoided: how many requests each policy and each standing grant decided, without asking anyone, over the window, counted from the stored decisions"""
+    window: Literal["24h", "7d", "30d"]
+    #: The start of the window
+    since: str
+    #: Each policy that decided a request in the window, most decisions first
+    policies: List[AutoDecisionCountsPoliciesItem]
+    #: Each grant the caller may see (as `GET /api/v1/grants`) that approved a request in the window, most first
+    grants: List[AutoDecisionCountsGrantsItem]
+
+
+class AutoDecisionCountsPoliciesItem(TypedDict):
+    #: The policy's `@id`
+    id: str
+    approved: int
+    rejected: int
+
+
+class AutoDecisionCountsGrantsItem(TypedDict):
+    id: str
+    given_by: AutoDecisionCountsGrantsItemGivenBy
+    action_type: str
+    connection: AutoDecisionCountsGrantsItemConnection
+    #: Requests it approved in the window
+    approved: int
+
+
+class AutoDecisionCountsGrantsItemGivenBy(TypedDict):
+    id: str
+    name: str
+
+
+class AutoDecisionCountsGrantsItemConnection(TypedDict):
+    id: str
+    name: str
 
 
 class MyNotificationPreferences(TypedDict):
@@ -2524,6 +2565,11 @@ __all__ = [
     "AuditLedgerEntryTarget",
     "AuditLedgerSignature",
     "AuditLogPage",
+    "AutoDecisionCounts",
+    "AutoDecisionCountsGrantsItem",
+    "AutoDecisionCountsGrantsItemConnection",
+    "AutoDecisionCountsGrantsItemGivenBy",
+    "AutoDecisionCountsPoliciesItem",
     "BatchDecideItem",
     "BatchDecideRecorded",
     "BatchDecideRefused",
