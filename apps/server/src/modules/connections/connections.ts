@@ -127,11 +127,12 @@ export async function rotateApiKey(
       },
       actor,
     );
-    // Whoever rotated it knows the old key is ending: no warning about it is due any more.
+    // The old key now ends with the overlap: its creator is warned before then (jobs/key-expiry-warnings.ts),
+    // so something still using it is found while it works.
     const { rows: updated } = await tx.query<ConnectionRecord>(
       `UPDATE connections
           SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + $2::int * interval '1 second'),
-              expiry_warned_at = COALESCE(expiry_warned_at, now())
+              expiry_warned_at = NULL
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [old.id, options.overlapSeconds],
     );
