@@ -166,6 +166,23 @@ export async function listConnections(db: Database, orgId: string): Promise<Conn
 }
 
 /**
+ * Ends a rotated-away key's overlap now (tests, and an admin sure the old key is out of use): it stops
+ * working from the next request on, as when its overlap runs out. False when the key is not the org's, or
+ * was not rotated away.
+ */
+export async function endRotationOverlap(db: Database, orgId: string, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rowCount } = await tx.query(
+      `UPDATE connections c SET expires_at = LEAST(c.expires_at, now() - interval '1 millisecond')
+        WHERE c.org_id = $1 AND c.id = $2 AND c.auth_type = 'api_key' AND EXISTS (SELECT 1 FROM connections n WHERE n.rotated_from = c.id)`,
+      [orgId, id],
+    );
+    if (rowCount > 0) announceAuthChange(tx, { connectionId: id });
+    return rowCount > 0;
+  });
+}
+
+/**
  * Revokes at once: authentication reads the row on every request. An OAuth grant's tokens are
  * revoked with it, in the same transaction. `ofUser` limits the revocation to that person's own
  * grants. Returns null when not found in the org (or not theirs).
