@@ -11,6 +11,7 @@ import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer
 import { signedIn, type SignedIn } from '../../testing/session.ts';
 import { rotateAuditSigningKey } from '../../core/audit-chain.ts';
 import { contentSha256 } from '../../core/approval-record.ts';
+import { usePolicies } from '../../testing/policies.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -73,6 +74,26 @@ describe('decisions in the ledger', () => {
     expect(added[1]).toMatchObject({ target: { type: 'connection', id: key.body.id } });
     expect(added[3]).toMatchObject({ details: { decider: { kind: 'key', id: voter.connectionId }, decision: 'approve', comment: null, current_approvals: 1 } });
     expect(added[4]).toMatchObject({ details: { decider: { kind: 'person' }, decision: 'reject', comment: 'no' } });
+  });
+
+  it("chains a policy's decision at create, naming the policy as the decider", async () => {
+    const org = await seedOrg(server.db, 'Policy decided');
+    const orgAdmin = await signedIn(server, org);
+    await usePolicies(server, org);
+    const read = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'read.users', priority: 'low' })).expect(201)).body;
+    expect(read.status).toBe('approved');
+    const doc = await ledger(orgAdmin);
+    const decision = doc.entries.find((e) => e.kind === 'decision' && e.target?.id === read.id);
+    expect(decision).toMatchObject({
+      type: 'approval.approved',
+      actor: { type: 'system' },
+      details: { decider: { kind: 'policy', id: 'reads-are-safe' }, decision: 'approve', comment: 'reads are safe', approved_content_sha256: read.approved_content_sha256 },
+    });
+    // The policy change that allowed it is chained before it.
+    const policyChange = doc.entries.findIndex((e) => e.type === 'policies.updated');
+    expect(policyChange).toBeGreaterThanOrEqual(0);
+    expect(policyChange).toBeLessThan(doc.entries.indexOf(decision!));
+    expect(verifyLedger(doc, await keys()).ok).toBe(true);
   });
 
   it('keeps a decision in the ledger after retention removed its request and events', async () => {
