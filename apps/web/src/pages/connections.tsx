@@ -283,7 +283,7 @@ function OAuthClientsSection() {
             {rotated.previous_secret_expires_at ? (
               <>
                 {' '}
-                before the previous one stops, <time dateTime={rotated.previous_secret_expires_at}>{fromNow(rotated.previous_secret_expires_at)}</time>
+                (the previous one works until <time dateTime={rotated.previous_secret_expires_at}>{formatDate(rotated.previous_secret_expires_at)}</time>)
               </>
             ) : null}
             .
