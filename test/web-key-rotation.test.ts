@@ -1,12 +1,13 @@
 /**
  * API keys' expiry and rotation on the Connections page, in a real browser: an admin creates a key
  * that expires in 30 days and sees when, rotates it, is shown the new key once, and the old key stops
- * at the end of the overlap chosen (at once, here) while the new one works.
+ * at the end of the overlap chosen (at once, here) while the new one works. An OAuth client's secret
+ * rotates the same way, the new secret shown once and the previous one working for the overlap.
  */
 import { describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { browserTestsRun, shot, signedInPage, useDashboard } from './browser.ts';
-import { harness, memberWithPassword } from '@greenlight/server/testing';
+import { harness, memberWithPassword, registerClient } from '@greenlight/server/testing';
 
 let server: harness.TestServer;
 let browser: Browser;
@@ -47,6 +48,34 @@ describe.skipIf(!browserTestsRun)('expiring keys on the Connections page', () =>
     expect(refused.body.error.details.reason).toBe('api_key_expired');
     const fresh = await server.http(newKey).get('/api/v1/me').expect(200);
     expect(fresh.body.connection).toMatchObject({ name: 'deploys' });
+    await context.close();
+  });
+});
+
+describe.skipIf(!browserTestsRun)('OAuth clients on the Connections page', () => {
+  it("an admin rotates a client's secret, is shown the new one once, and the previous one works for the overlap", async () => {
+    const seed = await harness.seedOrg(server.db, 'Clients Org');
+    const admin = await memberWithPassword(server, seed, 'admin');
+    const app = await registerClient(server, seed, { name: 'Zapier' });
+    const { context, page } = await signedInPage(browser, server.url, admin);
+    const authenticates = async (secret: string) =>
+      (await server.http().post('/oauth/revoke').auth(app.clientId, secret).type('form').send({ token: 'not-a-token' })).status === 200;
+
+    await page.goto('/connections');
+    const row = page.locator(`tr[data-id="${app.id}"]`);
+    await expect.poll(() => row.getByTestId('previous-secret').textContent()).toBe('—');
+    await page.getByRole('button', { name: 'Rotate secret Zapier' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('The previous secret stops').selectOption({ label: 'for 1 hour' });
+    await dialog.getByRole('button', { name: 'Rotate' }).click();
+    const secret = (await page.getByTestId('new-client-secret').textContent())!;
+    expect(secret).toMatch(/^glcs_/);
+    await expect.poll(() => row.getByTestId('previous-secret').textContent()).toContain('works until');
+    await shot(page, '42-rotated-client-secret');
+    expect(await authenticates(secret)).toBe(true);
+    expect(await authenticates(app.clientSecret)).toBe(true);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByTestId('new-client-secret').count()).toBe(0);
     await context.close();
   });
 });

@@ -3,9 +3,14 @@
  * defined once for the server that writes the chain and for `greenlight audit verify`, which checks
  * an export offline.
  *
+ * - An entry is an audit entry (`kind` "audit") or a decision on a request (`kind` "decision": a vote
+ *   or a final decision, by a person, a key, an OAuth grant, a policy or a grant), in the order they
+ *   were committed.
  * - Each entry's `hash` is SHA-256 (hex) of the UTF-8 bytes of `prev_hash` (hex) followed by the
- *   RFC 8785 (JCS) canonical JSON of the entry's hashed fields (HASHED_FIELDS). The first entry of an
- *   org has the genesis `prev_hash`, 64 zeros. `seq` counts 1, 2, 3, … per org, with no gaps.
+ *   RFC 8785 (JCS) canonical JSON of the entry's hashed fields (ledgerEntryHash): `org_id`, `seq`, `id`,
+ *   `type`, `actor`, `target`, `details`, `created_at`, and `kind` for a decision (an audit entry's hash
+ *   leaves `kind` out, as exports made before decisions were chained did). The first entry of an org
+ *   has the genesis `prev_hash`, 64 zeros. `seq` counts 1, 2, 3, … per org, with no gaps.
  * - An export is signed with Ed25519 over the JCS of its statement (the org, the range of `seq`, the
  *   `prev_hash` of the first entry and the `hash` of the last, the time of signing), so an entry cannot
  *   be dropped from either end nor the chain replaced without the signature failing.
@@ -24,9 +29,13 @@ export interface LedgerActor {
   name: string | null;
 }
 
-/** One entry of an export: the audit entry, its place in the chain and its hash. */
+export type LedgerEntryKind = 'audit' | 'decision';
+
+/** One entry of an export: the audit entry or decision, its place in the chain and its hash. */
 export interface LedgerEntry {
   seq: number;
+  /** Absent in exports made before decisions were chained: an audit entry. */
+  kind?: LedgerEntryKind;
   id: string;
   type: string;
   actor: LedgerActor;
@@ -59,6 +68,7 @@ export interface AuditKeySet {
 /** The SHA-256 of one entry, chained to the one before it. */
 export function ledgerEntryHash(orgId: string, prevHash: string, e: Omit<LedgerEntry, 'prev_hash' | 'hash'>): string {
   const hashed = { org_id: orgId, seq: e.seq, id: e.id, type: e.type, actor: e.actor, target: e.target, details: e.details, created_at: e.created_at };
+  if (e.kind !== undefined && e.kind !== 'audit') Object.assign(hashed, { kind: e.kind });
   return createHash('sha256').update(prevHash + canonicalize(hashed), 'utf8').digest('hex');
 }
 
@@ -89,6 +99,13 @@ export type VerifyResult =
 const fail = (seq: number | null, problem: string): VerifyResult => ({ ok: false, seq, problem });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What an entry says it is ("the decision 41, approval.approved on request …"), to find it in the file. */
+function described(e: Record<string, unknown>): string {
+  const target = isObject(e.target) && typeof e.target.id === 'string' ? e.target.id : null;
+  if (e.kind === 'decision') return `the decision ${String(e.id)}, ${String(e.type)}${target ? ` on request ${target}` : ''}`;
+  return `the audit entry ${String(e.id)}, ${String(e.type)}`;
+}
 
 /**
  * Checks an export: every entry's hash, the chain from the first to the last with no gap, the order,
@@ -127,21 +144,23 @@ export function verifyLedger(doc: unknown, keys: AuditKeySet): VerifyResult {
   for (const raw of entries as unknown[]) {
     if (!isObject(raw) || !Number.isSafeInteger(raw.seq)) return fail(expectedSeq, `entry ${expectedSeq} is not an entry (no seq)`);
     const e = raw as unknown as LedgerEntry;
-    if (e.seq > statement.to_seq) return fail(e.seq, `entry ${e.seq} is past the signed range (to ${statement.to_seq}): added`);
+    const about = `: ${described(raw)}`;
+    if (e.seq > statement.to_seq) return fail(e.seq, `entry ${e.seq} is past the signed range (to ${statement.to_seq}): added${about}`);
     if (e.seq > expectedSeq) {
       return present.has(expectedSeq)
-        ? fail(e.seq, `entry ${e.seq} is out of order (found where entry ${expectedSeq} belongs): reordered`)
+        ? fail(e.seq, `entry ${e.seq} is out of order (found where entry ${expectedSeq} belongs): reordered${about}`)
         : fail(expectedSeq, `entry ${expectedSeq} was removed (the next entry is ${e.seq})`);
     }
-    if (e.seq < expectedSeq) return fail(e.seq, `entry ${e.seq} is out of order (found where entry ${expectedSeq} belongs): reordered`);
-    if (e.prev_hash !== prev) return fail(e.seq, `entry ${e.seq} does not follow the entry before it (prev_hash differs): an entry before it was altered, removed or reordered`);
+    if (e.seq < expectedSeq) return fail(e.seq, `entry ${e.seq} is out of order (found where entry ${expectedSeq} belongs): reordered${about}`);
+    if (e.kind !== undefined && e.kind !== 'audit' && e.kind !== 'decision') return fail(e.seq, `entry ${e.seq} has an unknown kind${about}`);
+    if (e.prev_hash !== prev) return fail(e.seq, `entry ${e.seq} does not follow the entry before it (prev_hash differs): an entry before it was altered, removed or reordered${about}`);
     let hash: string;
     try {
       hash = ledgerEntryHash(statement.org_id, prev, e);
     } catch {
       return fail(e.seq, `entry ${e.seq} cannot be read`);
     }
-    if (hash !== e.hash) return fail(e.seq, `entry ${e.seq} was altered (its content does not match its hash)`);
+    if (hash !== e.hash) return fail(e.seq, `entry ${e.seq} was altered (its content does not match its hash)${about}`);
     prev = e.hash;
     expectedSeq += 1;
   }

@@ -48,6 +48,9 @@ export const OAuthClient = z
     created_at: Timestamp,
     revoked_at: Timestamp.nullable().openapi({ description: 'For a client that registered itself: when an admin revoked it in this organization' }),
     expires_at: Timestamp.nullable().optional().openapi({ description: 'When the client stops working (null: never)' }),
+    previous_secret_expires_at: Timestamp.nullable().optional().openapi({
+      description: 'After a rotation of its secret: until when the previous secret still works beside the new one (null: no previous secret works)',
+    }),
     registration: z.enum(['admin', 'dynamic']).openapi({
       description:
         '`admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that ' +
@@ -188,6 +191,24 @@ export const RotateConnectionBody = z
   })
   .superRefine((b, ctx) => checkExpiry(b.expires_at, ctx))
   .openapi('RotateConnectionRequest');
+
+export const RotateOAuthClientSecretBody = z
+  .strictObject({
+    overlap_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(API_KEY_LIMITS.maxOverlapSeconds)
+      .optional()
+      .openapi({
+        description: `How long the previous secret keeps working beside the new one (default ${API_KEY_LIMITS.defaultOverlapSeconds}, at most ${API_KEY_LIMITS.maxOverlapSeconds}); 0 ends it at once`,
+      }),
+  })
+  .openapi('RotateOAuthClientSecretRequest');
+
+export const OAuthClientSecretRotated = OAuthClient.extend({
+  client_secret: z.string().openapi({ description: 'The new secret, shown once; only its SHA-256 is stored' }),
+}).openapi('OAuthClientSecretRotated', { description: 'The client with its new secret; `previous_secret_expires_at` says when the old one stops working' });
 
 export const ConnectionRotated = z
   .object({

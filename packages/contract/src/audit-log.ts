@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
-import { AUDIT_EVENT_TYPES } from './event-types.ts';
+import { AUDIT_EVENT_TYPES, LEDGER_DECISION_TYPES } from './event-types.ts';
 
 export const AuditEventType = z.enum(AUDIT_EVENT_TYPES).openapi('AuditEventType', {
   description:
@@ -57,13 +57,52 @@ export const AUDIT_CSV_COLUMNS = ['id', 'created_at', 'type', 'actor_type', 'act
 
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/).openapi({ description: 'SHA-256, 64 lowercase hex digits' });
 
-export const AuditLedgerEntry = AuditEntry.extend({
-  seq: z.number().int().min(1).openapi({ description: 'The place of the entry in the org\'s chain: 1, 2, 3, … with no gaps' }),
+const LedgerLink = {
+  seq: z.number().int().min(1).openapi({ description: 'The place of the entry in the org\'s chain: 1, 2, 3, … with no gaps, in commit order' }),
   prev_hash: Sha256Hex.openapi({ description: 'The `hash` of the entry before (64 zeros before the first)' }),
   hash: Sha256Hex.openapi({
-    description: 'SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`',
+    description:
+      'SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and ' +
+      '`created_at`, and `kind` for a decision (an audit entry\'s hash leaves `kind` out)',
   }),
-}).openapi('AuditLedgerEntry');
+};
+
+export const AuditLedgerAuditEntry = AuditEntry.extend({ kind: z.literal('audit'), ...LedgerLink }).openapi('AuditLedgerAuditEntry');
+
+export const LedgerDecisionType = z.enum(LEDGER_DECISION_TYPES).openapi('LedgerDecisionType');
+
+/** Who decided: a person, an API key, an OAuth grant (its connection), a policy, a standing grant, or Greenlight (expiry). */
+export const LedgerDecider = z
+  .object({
+    kind: z.enum(['person', 'key', 'oauth_grant', 'policy', 'grant', 'system']),
+    id: z.string().nullable(),
+    name: z.string().nullable(),
+  })
+  .openapi('LedgerDecider');
+
+export const AuditLedgerDecision = z
+  .object({
+    kind: z.literal('decision'),
+    ...LedgerLink,
+    id: z.string().openapi({ description: 'The decision\'s event (its id among the request\'s events)' }),
+    type: LedgerDecisionType,
+    actor: Principal,
+    target: z.object({ type: z.literal('approval'), id: z.uuid() }).openapi({ description: 'The request decided' }),
+    details: z
+      .object({
+        request_id: z.uuid(),
+        decider: LedgerDecider,
+        decision: z.enum(['approve', 'reject', 'revoke']).nullable(),
+        comment: z.string().nullable(),
+        approved_content_sha256: z.string().nullable().openapi({ description: 'SHA-256 of the request\'s content as decided on' }),
+      })
+      .catchall(z.unknown())
+      .openapi({ description: 'The decision, and the rest of its event\'s data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …)' }),
+    created_at: Timestamp,
+  })
+  .openapi('AuditLedgerDecision', { description: 'A vote or final decision on a request, as the ledger chains it' });
+
+export const AuditLedgerEntry = z.discriminatedUnion('kind', [AuditLedgerAuditEntry, AuditLedgerDecision]).openapi('AuditLedgerEntry');
 
 export const AuditLedger = z
   .object({

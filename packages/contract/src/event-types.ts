@@ -41,6 +41,20 @@ export const EVENT_TYPES = [
 ] as const;
 
 /**
+ * The events that are decisions, each also a link of the org's audit ledger (kind `decision`): votes,
+ * the final decisions (by people, keys, policies, grants, the expiry) and revocations.
+ * storage/functions/events_chain_decision.sql chains exactly these.
+ */
+export const LEDGER_DECISION_TYPES = [
+  'approval.vote_recorded',
+  'approval.approved',
+  'approval.rejected',
+  'step.vote_recorded',
+  'step.decided',
+  'approval.revoked',
+] as const satisfies readonly (typeof EVENT_TYPES)[number][];
+
+/**
  * What the org audit log records: every change to who may act in the organization and to what
  * automations receive. Approval requests keep their own trail (their events); this log is the org's.
  */
@@ -61,6 +75,8 @@ export const AUDIT_EVENT_TYPES = [
   'connection.rotated',
   'oauth_client.registered',
   'oauth_client.revoked',
+  // A confidential client's secret was replaced; the previous one works until details.previous_secret_expires_at.
+  'oauth_client.secret_rotated',
   // A person granted access to an application that registered itself (RFC 7591): recorded in their org.
   'oauth_client.authorized',
   'emergency_stop.enabled',

@@ -30,6 +30,8 @@ import {
   CreateConnectionBody,
   ConnectionRotated,
   RotateConnectionBody,
+  RotateOAuthClientSecretBody,
+  OAuthClientSecretRotated,
   CreateOAuthClientBody,
   Member,
   MemberAdded,
@@ -447,6 +449,22 @@ export const routes = {
     responses: { 200: { description: 'The revoked client', schema: OAuthClient } },
     errors: [403, 404],
   }),
+  rotateOAuthClientSecret: defineRoute({
+    operationId: 'rotateOAuthClientSecret',
+    method: 'post',
+    path: '/api/v1/oauth-clients/{id}/rotate-secret',
+    tag: 'OAuth clients',
+    summary: "Rotate an OAuth client's secret",
+    description:
+      'Admins only (dashboard session). Issues a new client secret (in this response only); the previous one keeps working for ' +
+      '`overlap_seconds` (default a day), so the application can be given the new one without an outage, then stops. A rotation during ' +
+      'an overlap ends the secret before the previous one at once. Its creator is warned before the previous secret stops. ' +
+      'Clients that registered themselves (public, no secret), revoked or expired clients and other organizations\' clients are not found (404).',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams, body: RotateOAuthClientSecretBody },
+    responses: { 201: { description: 'The client with its new secret', schema: OAuthClientSecretRotated } },
+    errors: [400, 403, 404],
+  }),
   listMembers: defineRoute({
     operationId: 'listMembers',
     method: 'get',
@@ -861,7 +879,8 @@ export const routes = {
     tag: 'Organization',
     summary: 'Export the org audit log as a signed hash chain',
     description:
-      'The org\'s audit entries (admin overrides and delegated votes among them) in chain order, each with its `seq`, `prev_hash` and `hash`, ' +
+      'The org\'s audit entries (`kind: audit`) and the decisions on its requests (`kind: decision`: votes, final decisions by people, keys, ' +
+      'policies and grants, revocations), interleaved in commit order, each with its `seq`, `prev_hash` and `hash`, ' +
       'and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. ' +
       '`greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. ' +
       '400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).',

@@ -50,7 +50,7 @@ describe('greenlight-admin oauth-client create (in process)', () => {
     });
     const stored = await findActiveClient(server.db, out.client_id);
     expect(stored!.org_id).toBe(seed.org.id);
-    expect(secretMatches(stored!.client_secret_hash, out.client_secret)).toBe(true);
+    expect(secretMatches(stored!, out.client_secret)).toBe(true);
   });
 
   it('without --json prints the client_id and the secret once, with a warning to copy it', async () => {

@@ -14,6 +14,8 @@ import { UserSignInLinkArgs, userSignInLinkCommand } from './commands/user-sign-
 import { BackupArgs, backupCommand } from './commands/backup.ts';
 import { RestoreArgs, restoreCommand } from './commands/restore.ts';
 import { ExportArgs, exportCommand } from './commands/export.ts';
+import { ConnectionRotateArgs, connectionRotateCommand, OAuthClientRotateArgs, oauthClientRotateCommand } from './commands/credential-rotate.ts';
+import { AuditRotateKeyArgs, auditRotateKeyCommand } from './commands/audit-rotate-key.ts';
 
 /**
  * How a command reaches the database. The CLI process opens it only once the arguments are
@@ -118,6 +120,21 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .argument('<id>', 'connection id (see "connection list")')
     .option('--org <slug>', 'org slug')
     .action(action(ConnectionRevokeArgs, connectionRevokeCommand, ([id], o) => ({ org: o.org, id }), { id: '<id>' }));
+  connection
+    .command('rotate')
+    .description('Issue a new API key in place of one; the old key keeps working for the overlap, then stops')
+    .argument('<id>', 'connection id (see "connection list")')
+    .option('--org <slug>', 'org slug')
+    .option('--overlap <duration>', 'how long the old key keeps working: 24h, 30m, 7d, 0m (default 24h, at most 30d)')
+    .option('--json', 'print one JSON object (api_key, id, name, expires_at, previous: {id, expires_at})')
+    .action(
+      action(
+        ConnectionRotateArgs,
+        (db, _config, args) => connectionRotateCommand(db, args),
+        ([id], o) => ({ org: o.org, id, overlap: o.overlap, json: o.json === true }),
+        { id: '<id>' },
+      ),
+    );
 
   program
     .command('emergency-stop')
@@ -175,6 +192,29 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
         (_args, o) => ({ org: o.org, unauthorized: o.unauthorized === true, json: o.json === true }),
       ),
     );
+
+  oauthClient
+    .command('rotate-secret')
+    .description("Issue a new client secret for an OAuth client; the previous one keeps working for the overlap, then stops")
+    .argument('<id>', 'OAuth client id (see "oauth-client list")')
+    .option('--org <slug>', 'org slug')
+    .option('--overlap <duration>', 'how long the previous secret keeps working: 24h, 30m, 7d, 0m (default 24h, at most 30d)')
+    .option('--json', 'print one JSON object (id, client_id, client_secret, previous_secret_expires_at)')
+    .action(
+      action(
+        OAuthClientRotateArgs,
+        (db, _config, args) => oauthClientRotateCommand(db, args),
+        ([id], o) => ({ org: o.org, id, overlap: o.overlap, json: o.json === true }),
+        { id: '<id>' },
+      ),
+    );
+
+  const audit = program.command('audit').description("The audit ledger's signing key");
+  audit
+    .command('rotate-key')
+    .description('Sign audit ledger exports with a new Ed25519 key from now on; older keys stay published so older exports still verify')
+    .option('--json', 'print one JSON object (kid, retired)')
+    .action(action(AuditRotateKeyArgs, (db, _config, args) => auditRotateKeyCommand(db, args), (_args, o) => ({ json: o.json === true })));
 
   program
     .command('backup')

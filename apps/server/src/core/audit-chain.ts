@@ -1,6 +1,6 @@
 /**
- * The one writer of the audit chain (audit_chain, audit_chain_heads, audit_unchained) and of the
- * ledger's signing keys. The hashing rule itself lives in @greenlight/client/audit-ledger, shared with
+ * The one hasher of the audit chain (audit_chain, audit_chain_heads; its links are placed by
+ * storage/functions/audit_chain_place.sql) and the one writer of the ledger's signing keys. The hashing rule itself lives in @greenlight/client/audit-ledger, shared with
  * the verifier.
  */
 import { generateKeyPairSync, createPrivateKey, sign, type JsonWebKey } from 'node:crypto';
@@ -40,50 +40,65 @@ export const ledgerFields = (r: ChainSource) => ({
   created_at: r.created_at.toISOString(),
 });
 
+/** A decision as its link keeps it (storage/functions/events_chain_decision.sql writes it). */
+type DecisionContent = Omit<LedgerEntry, 'seq' | 'kind' | 'prev_hash' | 'hash'>;
+
 const ENTRY_COLUMNS = 'a.id::text AS id, a.type, a.actor_type, a.actor_id, a.actor_name, a.target_type, a.target_id, a.details, a.created_at';
 
+type LinkRow = Partial<ChainSource> & { seq: number; decision: DecisionContent | null };
+
+/** A link's entry, as hashed and exported: a decision as its link keeps it, or the audit row. */
+const entryOf = (r: LinkRow): Omit<LedgerEntry, 'prev_hash' | 'hash'> =>
+  r.decision ? { seq: r.seq, kind: 'decision', ...r.decision } : { seq: r.seq, kind: 'audit', ...ledgerFields(r as ChainSource) };
+
+const LINK_SELECT = `SELECT c.seq::integer AS seq, c.decision, c.prev_hash, c.hash, ${ENTRY_COLUMNS}
+                       FROM audit_chain c LEFT JOIN audit_log a ON a.id = c.audit_id`;
+
 /**
- * Chains the org's queued audit entries, in id order, onto its chain head. The head row is locked
- * (`FOR UPDATE`) until the transaction ends, so the org's writers take their turn and the chain never
- * forks; call it in the transaction that wrote the entries (recordAudit does), so an entry commits
- * with its place in the chain. Entries written by SQL functions are chained by the org's next call.
+ * Hashes the org's links placed and not yet hashed, in seq order, onto the last hashed one. A link is
+ * placed (its seq taken, in commit order) by the statement that writes its audit entry or decision
+ * (storage/functions/audit_chain_place.sql); its hash depends only on what is before it, so it can be
+ * computed here, by the one hasher, whenever the chain is next read or written: recordAudit calls this in
+ * its own transaction, the export before it reads, the server at start. The head row is locked
+ * (`FOR UPDATE`) first, and the links read in a later statement, so a link committed while this waited
+ * is seen (READ COMMITTED takes a snapshot per statement).
  */
 export async function sealAuditChain(tx: Queryable, orgId: string): Promise<number> {
-  await tx.query('INSERT INTO audit_chain_heads (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING', [orgId]);
-  const head = (await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE org_id = $1 FOR UPDATE', [orgId])).rows[0]!;
-  const { rows } = await tx.query<ChainSource>(
-    `WITH taken AS (DELETE FROM audit_unchained WHERE org_id = $1 RETURNING audit_id)
-     SELECT ${ENTRY_COLUMNS} FROM audit_log a JOIN taken t ON t.audit_id = a.id ORDER BY a.id`,
+  const head = (await tx.query<{ seq: string; sealed_seq: string; hash: string }>(
+    'SELECT seq::text AS seq, sealed_seq::text AS sealed_seq, hash FROM audit_chain_heads WHERE org_id = $1 FOR UPDATE',
     [orgId],
-  );
-  if (rows.length === 0) return 0;
-  let seq = Number(head.seq);
+  )).rows[0];
+  if (!head || head.seq === head.sealed_seq) return 0;
+  const { rows } = await tx.query<LinkRow>(`${LINK_SELECT} WHERE c.org_id = $1 AND c.seq > $2 ORDER BY c.seq`, [orgId, head.sealed_seq]);
+  let seq = Number(head.sealed_seq);
   let prev = head.hash;
   const seqs: number[] = [];
-  const ids: string[] = [];
   const prevs: string[] = [];
   const hashes: string[] = [];
   for (const r of rows) {
-    seq += 1;
-    const hash = ledgerEntryHash(orgId, prev, { seq, ...ledgerFields(r) });
+    // Fails closed: a gap would be hashed over, hiding it.
+    if (r.seq !== seq + 1) throw new Error(`the audit chain of org ${orgId} has no link ${seq + 1}`);
+    seq = r.seq;
+    const hash = ledgerEntryHash(orgId, prev, entryOf(r));
     seqs.push(seq);
-    ids.push(r.id);
     prevs.push(prev);
     hashes.push(hash);
     prev = hash;
   }
+  if (String(seq) !== head.seq) throw new Error(`the audit chain of org ${orgId} ends at ${seq}, its head says ${head.seq}`);
   await tx.query(
-    `INSERT INTO audit_chain (org_id, seq, audit_id, prev_hash, hash)
-     SELECT $1, s, i, p, h FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS u (s, i, p, h)`,
-    [orgId, seqs, ids, prevs, hashes],
+    `WITH hashed AS (
+       UPDATE audit_chain c SET prev_hash = u.p, hash = u.h FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u (s, p, h)
+        WHERE c.org_id = $1 AND c.seq = u.s AND c.hash IS NULL)
+     UPDATE audit_chain_heads SET sealed_seq = $5, hash = $6 WHERE org_id = $1`,
+    [orgId, seqs, prevs, hashes, seq, prev],
   );
-  await tx.query('UPDATE audit_chain_heads SET seq = $2, hash = $3 WHERE org_id = $1', [orgId, seq, prev]);
   return rows.length;
 }
 
-/** Chains every org's queued entries (at start-up: the log written before the ledger, and any left). */
+/** Hashes every org's links not yet hashed (at start-up: links placed by a process that stopped before). */
 export async function sealAllAuditChains(db: Database): Promise<number> {
-  const { rows } = await db.query<{ org_id: string }>('SELECT DISTINCT org_id FROM audit_unchained');
+  const { rows } = await db.query<{ org_id: string }>('SELECT org_id FROM audit_chain_heads WHERE sealed_seq < seq');
   let chained = 0;
   for (const { org_id } of rows) chained += await db.transaction((tx) => sealAuditChain(tx, org_id));
   return chained;
@@ -94,12 +109,12 @@ export interface ChainHead {
   hash: string;
 }
 
-/** Chains what is queued and answers the org's head: what an export up to now covers. */
+/** Hashes what is placed and answers the org's head: what an export up to now covers. */
 export async function currentAuditHead(db: Database, orgId: string): Promise<ChainHead> {
   return db.transaction(async (tx) => {
     await sealAuditChain(tx, orgId);
-    const head = (await tx.query<{ seq: string; hash: string }>('SELECT seq::text AS seq, hash FROM audit_chain_heads WHERE org_id = $1', [orgId])).rows[0]!;
-    return { seq: Number(head.seq), hash: head.hash };
+    const head = (await tx.query<{ seq: string; hash: string }>('SELECT sealed_seq::text AS seq, hash FROM audit_chain_heads WHERE org_id = $1', [orgId])).rows[0];
+    return head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
   });
 }
 
@@ -110,15 +125,13 @@ export async function prevHashOf(db: Queryable, orgId: string, seq: number): Pro
   return rows[0]?.hash ?? GENESIS_HASH;
 }
 
-/** Entries `fromSeq`..`toSeq` of the org's chain, in order, at most `limit`. */
+/** Hashed entries `fromSeq`..`toSeq` of the org's chain, audit entries and decisions, in order, at most `limit`. */
 export async function readLedgerEntries(db: Queryable, orgId: string, fromSeq: number, toSeq: number, limit: number): Promise<LedgerEntry[]> {
-  const { rows } = await db.query<ChainSource & { seq: number; prev_hash: string; hash: string }>(
-    `SELECT c.seq::integer AS seq, c.prev_hash, c.hash, ${ENTRY_COLUMNS}
-       FROM audit_chain c JOIN audit_log a ON a.id = c.audit_id
-      WHERE c.org_id = $1 AND c.seq BETWEEN $2 AND $3 ORDER BY c.seq LIMIT $4`,
+  const { rows } = await db.query<LinkRow & { prev_hash: string; hash: string }>(
+    `${LINK_SELECT} WHERE c.org_id = $1 AND c.seq BETWEEN $2 AND $3 AND c.hash IS NOT NULL ORDER BY c.seq LIMIT $4`,
     [orgId, fromSeq, toSeq, limit],
   );
-  return rows.map((r) => ({ seq: r.seq, ...ledgerFields(r), prev_hash: r.prev_hash, hash: r.hash }));
+  return rows.map((r) => ({ ...entryOf(r), prev_hash: r.prev_hash, hash: r.hash }));
 }
 
 interface SigningKeyRow {
@@ -137,14 +150,32 @@ async function currentSigningKey(db: Database): Promise<SigningKeyRow> {
     // Replicas starting together make one key, not one each.
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_KEY_LOCK]);
     const again = (await tx.query<SigningKeyRow>(newest)).rows[0];
-    if (again) return again;
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    const jwk = publicKey.export({ format: 'jwk' });
-    const kid = jwkThumbprint(jwk);
-    const sealed = secretKeys().seal(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
-    const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: 'EdDSA', use: 'sig' };
-    await tx.query('INSERT INTO audit_signing_keys (kid, public_jwk, private_key) VALUES ($1, $2::jsonb, $3)', [kid, JSON.stringify(publicJwk), sealed]);
-    return { kid, private_key: sealed };
+    return again ?? (await insertSigningKey(tx));
+  });
+}
+
+/** A new Ed25519 key, its private half sealed (security/sealed.ts), its public half a JWK named by its RFC 7638 thumbprint. */
+async function insertSigningKey(tx: Queryable): Promise<SigningKeyRow> {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const jwk = publicKey.export({ format: 'jwk' });
+  const kid = jwkThumbprint(jwk);
+  const sealed = secretKeys().seal(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString());
+  const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid, alg: 'EdDSA', use: 'sig' };
+  await tx.query('INSERT INTO audit_signing_keys (kid, public_jwk, private_key) VALUES ($1, $2::jsonb, $3)', [kid, JSON.stringify(publicJwk), sealed]);
+  return { kid, private_key: sealed };
+}
+
+/**
+ * Rotates the ledger's signing key (`greenlight-admin audit rotate-key`): a new key signs every export
+ * from now on; the keys before it are retired (they sign nothing more) and stay published, so the
+ * exports they signed still verify. Answers the new key id and the retired ones.
+ */
+export async function rotateAuditSigningKey(db: Database): Promise<{ kid: string; retired: string[] }> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [LEDGER_KEY_LOCK]);
+    const { rows } = await tx.query<{ kid: string }>('UPDATE audit_signing_keys SET retired_at = now() WHERE retired_at IS NULL RETURNING kid');
+    const key = await insertSigningKey(tx);
+    return { kid: key.kid, retired: rows.map((r) => r.kid).sort() };
   });
 }
 

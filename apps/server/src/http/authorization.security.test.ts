@@ -240,7 +240,7 @@ async function fixture(id: OperationId, route: RouteDef): Promise<{ path: string
   if (id === 'createFlow') return { path: route.path, body: { name: `flow-${randomBytes(4).toString('hex')}`, steps: [{ approvers: { user_ids: [approverUser.id] } }] } };
   if (id === 'createTeam') return { path: route.path, body: { name: `team-${randomBytes(4).toString('hex')}` } };
   if (route.path.includes('{userId}')) return { path: route.path.replace('{userId}', (await org.addUser('viewer')).id), body };
-  if (id === 'revokeOAuthClient') return { path: route.path.replace('{id}', (await registerClient(server, org)).id) };
+  if (id === 'revokeOAuthClient' || id === 'rotateOAuthClientSecret') return { path: route.path.replace('{id}', (await registerClient(server, org)).id) };
   if (id === 'revokeConnection' || id === 'rotateConnection') return { path: route.path.replace('{id}', (await org.newKey()).connectionId) };
   if (id === 'addMember') return { path: route.path, body: { email: `member-${randomBytes(4).toString('hex')}@example.test`, role: 'viewer' } };
   if (id === 'setPassword') return { path: route.path, body: { current_password: TEST_PASSWORD, new_password: TEST_PASSWORD } };

@@ -1,15 +1,16 @@
 /**
  * The warning before an OAuth client lapses: the admin who registered it is told by email, once per
- * client, only for live clients inside the warning window; and the email reaches them.
+ * client, only for live clients inside the warning window; and the email reaches them. A rotated
+ * client's previous secret is warned about before its overlap ends, once per rotation.
  */
 import { describe, expect, it } from 'vitest';
 import type { TestServer } from '../testing/harness.ts';
 import { seedOrg } from '../testing/harness.ts';
 import type { TestSmtpServer } from '../testing/smtp.ts';
 import { useMailServer } from '../testing/mail-world.ts';
-import { createOAuthClient, revokeOAuthClient } from '../modules/oauth/clients.ts';
+import { createOAuthClient, revokeOAuthClient, rotateOAuthClientSecret } from '../modules/oauth/clients.ts';
 import { removeMember } from '../modules/members/members.ts';
-import { warnExpiringOAuthClients } from './key-expiry-warnings.ts';
+import { warnEndingOAuthClientSecrets, warnExpiringOAuthClients } from './key-expiry-warnings.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
@@ -52,5 +53,24 @@ describe('warning before an OAuth client lapses', () => {
     await removeMember(server.db, seed.org.id, other.id);
     await warnExpiringOAuthClients(server.db);
     expect(await warnings(seed.org.id)).toEqual([]);
+  });
+
+  it("tells the admin who registered a client before its previous secret stops, once per rotation", async () => {
+    const seed = await seedOrg(server.db, 'Rotated Clients');
+    const app = await register(seed.org.id, 'make-prod', seed.admin.id, null);
+    const long = await register(seed.org.id, 'long-overlap', seed.admin.id, null);
+    await rotateOAuthClientSecret(server.db, seed.org.id, app.client.id, 3600);
+    await rotateOAuthClientSecret(server.db, seed.org.id, long.client.id, 20 * 86_400);
+    await warnEndingOAuthClientSecrets(server.db);
+    await Promise.all([warnEndingOAuthClientSecrets(server.db), warnEndingOAuthClientSecrets(server.db)]);
+    expect(await warnings(seed.org.id)).toEqual([{ recipient_user_id: seed.admin.id, payload: { client_id: app.client.id, secret: 'previous' } }]);
+    await smtp.until(() => smtp.to(seed.admin.email).some((m) => m.subject.includes('make-prod')));
+    const mail = smtp.to(seed.admin.email).find((m) => m.subject.includes('make-prod'))!;
+    expect(mail.subject).toContain('The previous secret of the OAuth client make-prod of Rotated Clients expires');
+    expect(mail.text).toContain('put the new secret in the application');
+    // A second rotation: a new previous secret, told of again.
+    await rotateOAuthClientSecret(server.db, seed.org.id, app.client.id, 1800);
+    await warnEndingOAuthClientSecrets(server.db);
+    expect(await warnings(seed.org.id)).toHaveLength(2);
   });
 });

@@ -21,6 +21,7 @@ import { updateOrg } from './orgs/update-org.ts';
 import { createOAuthClient } from './oauth/create-oauth-client.ts';
 import { listOAuthClients } from './oauth/list-oauth-clients.ts';
 import { revokeOAuthClient } from './oauth/revoke-oauth-client.ts';
+import { rotateOAuthClientSecret } from './oauth/rotate-oauth-client-secret.ts';
 import { addMember } from './members/add-member.ts';
 import { listMembers } from './members/list-members.ts';
 import { removeMember } from './members/remove-member.ts';
@@ -134,6 +135,7 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   createOAuthClient,
   listOAuthClients,
   revokeOAuthClient,
+  rotateOAuthClientSecret,
   listMembers,
   addMember,
   updateMember,

@@ -155,16 +155,20 @@ CREATE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON approvals FOR E
 CREATE TABLE audit_chain (
   org_id uuid NOT NULL,
   seq bigint NOT NULL,
-  audit_id bigint NOT NULL,
-  prev_hash text NOT NULL,
-  hash text NOT NULL,
+  audit_id bigint,
+  prev_hash text,
+  hash text,
+  decision jsonb,
   CONSTRAINT audit_chain_pkey PRIMARY KEY (org_id, seq),
   CONSTRAINT audit_chain_audit_id_key UNIQUE (audit_id),
   CONSTRAINT audit_chain_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT audit_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_hashed_whole CHECK ((prev_hash IS NULL) = (hash IS NULL)),
+  CONSTRAINT audit_chain_one_source CHECK ((audit_id IS NULL) <> (decision IS NULL)),
   CONSTRAINT audit_chain_prev_hash_check CHECK (prev_hash ~ '^[0-9a-f]{64}$'::text),
   CONSTRAINT audit_chain_seq_check CHECK (seq >= 1)
 );
+CREATE INDEX audit_chain_unhashed_idx ON audit_chain USING btree (org_id, seq) WHERE (hash IS NULL);
 CREATE TRIGGER audit_chain_append_only BEFORE DELETE OR UPDATE ON audit_chain FOR EACH ROW EXECUTE FUNCTION audit_chain_append_only();
 CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_append_only();
 
@@ -172,9 +176,11 @@ CREATE TABLE audit_chain_heads (
   org_id uuid NOT NULL,
   seq bigint DEFAULT 0 NOT NULL,
   hash text DEFAULT repeat('0'::text, 64) NOT NULL,
+  sealed_seq bigint DEFAULT 0 NOT NULL,
   CONSTRAINT audit_chain_heads_pkey PRIMARY KEY (org_id),
   CONSTRAINT audit_chain_heads_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT audit_chain_heads_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
+  CONSTRAINT audit_chain_heads_sealed_seq_check CHECK (sealed_seq >= 0),
   CONSTRAINT audit_chain_heads_seq_check CHECK (seq >= 0)
 );
 
@@ -210,14 +216,6 @@ CREATE TABLE audit_signing_keys (
   retired_at timestamp with time zone,
   CONSTRAINT audit_signing_keys_pkey PRIMARY KEY (kid)
 );
-
-CREATE TABLE audit_unchained (
-  audit_id bigint NOT NULL,
-  org_id uuid NOT NULL,
-  CONSTRAINT audit_unchained_pkey PRIMARY KEY (audit_id),
-  CONSTRAINT audit_unchained_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
-);
-CREATE INDEX audit_unchained_org_idx ON audit_unchained USING btree (org_id, audit_id);
 
 CREATE TABLE callback_secrets (
   org_id uuid NOT NULL,
@@ -395,6 +393,7 @@ CREATE TABLE events (
 CREATE INDEX events_approval_idx ON events USING btree (approval_id, id);
 CREATE INDEX events_org_xid_idx ON events USING btree (org_id, xid, id);
 CREATE TRIGGER events_append_only BEFORE DELETE OR UPDATE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only();
+CREATE TRIGGER events_chain_decision AFTER INSERT ON events FOR EACH ROW WHEN ((new.type = ANY (ARRAY['approval.vote_recorded'::text, 'approval.approved'::text, 'approval.rejected'::text, 'step.vote_recorded'::text, 'step.decided'::text, 'approval.revoked'::text]))) EXECUTE FUNCTION events_chain_decision();
 CREATE TRIGGER events_fan_out AFTER INSERT ON events FOR EACH ROW WHEN ((new.type <> 'approval.created'::text)) EXECUTE FUNCTION events_fan_out();
 
 CREATE TABLE flow_versions (
@@ -538,11 +537,16 @@ CREATE TABLE oauth_clients (
   expires_at timestamp with time zone,
   expiry_warned_at timestamp with time zone,
   created_by_user_id uuid,
+  previous_secret_hash text,
+  previous_secret_expires_at timestamp with time zone,
+  previous_secret_warned_at timestamp with time zone,
+  secret_rotated_at timestamp with time zone,
   CONSTRAINT oauth_clients_pkey PRIMARY KEY (id),
   CONSTRAINT oauth_clients_client_id_key UNIQUE (client_id),
   CONSTRAINT oauth_clients_created_by_user_id_fkey FOREIGN KEY (created_by_user_id) REFERENCES users(id),
   CONSTRAINT oauth_clients_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT oauth_clients_name_check CHECK (length(name) >= 1 AND length(name) <= 200),
+  CONSTRAINT oauth_clients_previous_secret_whole CHECK ((previous_secret_hash IS NULL) = (previous_secret_expires_at IS NULL)),
   CONSTRAINT oauth_clients_rate_limit_check CHECK (rate_limit >= 1 AND rate_limit <= 10000),
   CONSTRAINT oauth_clients_rate_limit_window_check CHECK (rate_limit_window = ANY (ARRAY['minute'::text, 'hour'::text])),
   CONSTRAINT oauth_clients_redirect_uris_check CHECK (cardinality(redirect_uris) >= 1 AND cardinality(redirect_uris) <= 20),
@@ -1037,9 +1041,11 @@ CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree 
 --   approval_counts_truncate() → trigger
 --   approval_counts_update() → trigger
 --   audit_chain_append_only() → trigger
+--   audit_chain_place(p_org uuid, p_audit_id bigint, p_decision jsonb) → void
 --   audit_log_append_only() → trigger
 --   audit_log_queue_for_chain() → trigger
 --   events_append_only() → trigger
+--   events_chain_decision() → trigger
 --   events_fan_out() → trigger
 --   greenlight_active_steps(p_approval uuid) → SETOF approval_steps
 --   greenlight_approved_by(p_approval uuid, p_principal uuid, p_user uuid) → boolean

@@ -99,6 +99,8 @@ export const ENDPOINTS = endpoints({
   createConnection: ['post', '/api/v1/connections'],
   revokeConnection: ['delete', '/api/v1/connections/{id}'],
   rotateConnection: ['post', '/api/v1/connections/{id}/rotate'],
+  listOAuthClients: ['get', '/api/v1/oauth-clients'],
+  rotateOAuthClientSecret: ['post', '/api/v1/oauth-clients/{id}/rotate-secret'],
   createWebhook: ['post', '/api/v1/webhooks'],
   listWebhooks: ['get', '/api/v1/webhooks'],
   deleteWebhook: ['delete', '/api/v1/webhooks/{id}'],

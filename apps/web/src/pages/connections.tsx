@@ -11,6 +11,8 @@ import { useSubmit } from '../lib/use-submit.ts';
 type Connection = ApiOutput<'listConnections'>['data'][number];
 type Created = ApiOutput<'createConnection'>;
 type Rotated = ApiOutput<'rotateConnection'>;
+type OAuthClient = ApiOutput<'listOAuthClients'>['data'][number];
+type SecretRotated = ApiOutput<'rotateOAuthClientSecret'>;
 
 /** The lifetimes the form offers; the API takes any time within its bounds. */
 const LIFETIMES = [
@@ -70,6 +72,7 @@ export function ConnectionsPage() {
           <ConnectionTable rows={keys} kind="api_key" onRevoked={onRevoked} onRotated={onRotated} loading={list.loading && !list.data} />
         </section>
       )}
+      {isAdmin && <OAuthClientsSection />}
       <section className="card" aria-labelledby="h-grants">
         <h2 id="h-grants">OAuth connections</h2>
         <p className="small muted">{isAdmin ? 'Every app a member connected to this organization.' : 'Apps you connected to Greenlight.'}</p>
@@ -255,5 +258,99 @@ function ConnectionTable({
         ))}
       </DataTable>
     </div>
+  );
+}
+
+/** The org's OAuth clients (admins): a confidential one's secret rotates here, the new secret shown once. */
+function OAuthClientsSection() {
+  const list = useResource('oauth-clients', (signal) => api('listOAuthClients', {}, { signal }));
+  const [rotated, setRotated] = useState<SecretRotated | null>(null);
+  const rows = list.data?.data ?? [];
+  const onRotated = (r: SecretRotated) => {
+    setRotated(r);
+    const { client_secret: _secret, ...client } = r;
+    list.set((cur) => cur && { ...cur, data: cur.data.map((c) => (c.id === r.id ? client : c)) });
+  };
+  return (
+    <section className="card" aria-labelledby="h-oauth-clients">
+      <h2 id="h-oauth-clients">OAuth clients</h2>
+      <p className="small muted">The applications (Zapier, Make, n8n…) registered to let members connect them.</p>
+      <ErrorMessage error={list.error} />
+      {rotated && (
+        <div className="stack" role="status">
+          <p className="alert warn">
+            This is the only time the new secret of <strong>{rotated.name}</strong> is shown. Copy it now and put it in the application
+            {rotated.previous_secret_expires_at ? (
+              <>
+                {' '}
+                (the previous one works until <time dateTime={rotated.previous_secret_expires_at}>{formatDate(rotated.previous_secret_expires_at)}</time>)
+              </>
+            ) : null}
+            .
+          </p>
+          <div className="secret">
+            <code data-testid="new-client-secret">{rotated.client_secret}</code>
+            <CopyButton text={rotated.client_secret} label="Copy secret" />
+          </div>
+          <button type="button" onClick={() => setRotated(null)}>
+            Done
+          </button>
+        </div>
+      )}
+      {list.loading && !list.data ? (
+        <p className="muted">Loading…</p>
+      ) : rows.length === 0 ? (
+        <p className="muted">No OAuth clients.</p>
+      ) : (
+        <div className="table-wrap">
+          <DataTable columns={['Name', 'Client ID', 'Expires', 'Previous secret']} actions>
+            {rows.map((c) => (
+              <tr key={c.id} data-id={c.id}>
+                <td>{c.name}</td>
+                <td className="mono small">{c.client_id}</td>
+                <td className="small">
+                  <Expiry at={c.expires_at} />
+                </td>
+                <td className="small" data-testid="previous-secret">
+                  {c.previous_secret_expires_at ? <>works until {formatDate(c.previous_secret_expires_at)}</> : <span className="muted">—</span>}
+                </td>
+                <td>{c.registration === 'admin' && !c.revoked_at && <RotateSecretButton c={c} onRotated={onRotated} />}</td>
+              </tr>
+            ))}
+          </DataTable>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function RotateSecretButton({ c, onRotated }: { c: OAuthClient; onRotated(r: SecretRotated): void }) {
+  const id = useId();
+  const [overlap, setOverlap] = useState<number>(86_400);
+  return (
+    <ConfirmButton
+      title={`Rotate the secret of ${c.name}?`}
+      body={
+        <>
+          <p>A new client secret is shown once. The previous secret keeps working for the time you choose, then stops.</p>
+          <label htmlFor={`${id}-overlap`}>
+            The previous secret stops
+            <select id={`${id}-overlap`} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))}>
+              {OVERLAPS.map((o) => (
+                <option key={o.seconds} value={o.seconds}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      }
+      confirmLabel="Rotate"
+      onConfirm={async () => {
+        onRotated(await api('rotateOAuthClientSecret', { params: { id: c.id }, body: { overlap_seconds: overlap } }));
+      }}
+    >
+      Rotate secret<span className="visually-hidden"> {c.name}</span>
+    </ConfirmButton>
   );
 }

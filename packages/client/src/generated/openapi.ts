@@ -360,6 +360,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/oauth-clients/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an OAuth client's secret
+         * @description Admins only (dashboard session). Issues a new client secret (in this response only); the previous one keeps working for `overlap_seconds` (default a day), so the application can be given the new one without an outage, then stops. A rotation during an overlap ends the secret before the previous one at once. Its creator is warned before the previous secret stops. Clients that registered themselves (public, no secret), revoked or expired clients and other organizations' clients are not found (404).
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        post: operations["rotateOAuthClientSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/members": {
         parameters: {
             query?: never;
@@ -897,7 +919,7 @@ export interface paths {
         };
         /**
          * Export the org audit log as a signed hash chain
-         * @description The org's audit entries (admin overrides and delegated votes among them) in chain order, each with its `seq`, `prev_hash` and `hash`, and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. `greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. 400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).
+         * @description The org's audit entries (`kind: audit`) and the decisions on its requests (`kind: decision`: votes, final decisions by people, keys, policies and grants, revocations), interleaved in commit order, each with its `seq`, `prev_hash` and `hash`, and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. `greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. 400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).
          *
          *     Who may call: session · admin · no scope.
          */
@@ -2804,6 +2826,12 @@ export interface components {
              */
             expires_at?: string | null;
             /**
+             * Format: date-time
+             * @description After a rotation of its secret: until when the previous secret still works beside the new one (null: no previous secret works)
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            previous_secret_expires_at?: string | null;
+            /**
              * @description `admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; revoking it ends its grants here and refuses it in this organization from then on.
              * @enum {string}
              */
@@ -2835,6 +2863,15 @@ export interface components {
         };
         OAuthClientList: {
             data: components["schemas"]["OAuthClient"][];
+        };
+        /** @description The client with its new secret; `previous_secret_expires_at` says when the old one stops working */
+        OAuthClientSecretRotated: components["schemas"]["OAuthClient"] & {
+            /** @description The new secret, shown once; only its SHA-256 is stored */
+            client_secret: string;
+        };
+        RotateOAuthClientSecretRequest: {
+            /** @description How long the previous secret keeps working beside the new one (default 86400, at most 2592000); 0 ends it at once */
+            overlap_seconds?: number;
         };
         MemberList: {
             data: components["schemas"]["Member"][];
@@ -3271,7 +3308,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "github.configured" | "github.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.secret_rotated" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "github.configured" | "github.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
         AuditLedger: {
             /** @enum {string} */
             format: "greenlight-audit-ledger/1";
@@ -3300,13 +3337,73 @@ export interface components {
                 value: string;
             };
         };
-        AuditLedgerEntry: components["schemas"]["AuditEntry"] & {
-            /** @description The place of the entry in the org's chain: 1, 2, 3, … with no gaps */
+        AuditLedgerEntry: components["schemas"]["AuditLedgerAuditEntry"] | components["schemas"]["AuditLedgerDecision"];
+        AuditLedgerAuditEntry: components["schemas"]["AuditEntry"] & {
+            /** @enum {string} */
+            kind: "audit";
+            /** @description The place of the entry in the org's chain: 1, 2, 3, … with no gaps, in commit order */
             seq: number;
             /** @description The `hash` of the entry before (64 zeros before the first) */
             prev_hash: string;
-            /** @description SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at` */
+            /** @description SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`, and `kind` for a decision (an audit entry's hash leaves `kind` out) */
             hash: string;
+        } & {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "audit";
+        };
+        /** @description A vote or final decision on a request, as the ledger chains it */
+        AuditLedgerDecision: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "decision";
+            /** @description The place of the entry in the org's chain: 1, 2, 3, … with no gaps, in commit order */
+            seq: number;
+            /** @description The `hash` of the entry before (64 zeros before the first) */
+            prev_hash: string;
+            /** @description SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`, and `kind` for a decision (an audit entry's hash leaves `kind` out) */
+            hash: string;
+            /** @description The decision's event (its id among the request's events) */
+            id: string;
+            type: components["schemas"]["LedgerDecisionType"];
+            actor: components["schemas"]["Principal"];
+            /** @description The request decided */
+            target: {
+                /** @enum {string} */
+                type: "approval";
+                /** Format: uuid */
+                id: string;
+            };
+            /** @description The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …) */
+            details: {
+                /** Format: uuid */
+                request_id: string;
+                decider: components["schemas"]["LedgerDecider"];
+                /** @enum {string|null} */
+                decision: "approve" | "reject" | "revoke" | null;
+                comment: string | null;
+                /** @description SHA-256 of the request's content as decided on */
+                approved_content_sha256: string | null;
+            } & {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+        };
+        /** @enum {string} */
+        LedgerDecisionType: "approval.vote_recorded" | "approval.approved" | "approval.rejected" | "step.vote_recorded" | "step.decided" | "approval.revoked";
+        LedgerDecider: {
+            /** @enum {string} */
+            kind: "person" | "key" | "oauth_grant" | "policy" | "grant" | "system";
+            id: string | null;
+            name: string | null;
         };
         /** @description Teams by name */
         TeamList: {
@@ -6253,6 +6350,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthClient"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateOAuthClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateOAuthClientSecretRequest"];
+            };
+        };
+        responses: {
+            /** @description The client with its new secret */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthClientSecretRotated"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid authentication */

@@ -38,7 +38,7 @@ export const EMAIL = {
     sign_in_link: { payload: Nothing, sealed: AccountLink },
     invitation: { payload: Nothing, sealed: AccountLink },
     key_expiring: { payload: z.object({ connection_id: z.uuid() }) },
-    oauth_client_expiring: { payload: z.object({ client_id: z.uuid() }) },
+    oauth_client_expiring: { payload: z.object({ client_id: z.uuid(), secret: z.literal('previous').optional() }) },
   },
 } as const satisfies ChannelSpec;
 
@@ -124,21 +124,36 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage, userId
       return { message: digestEmail({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` }) };
     }
     case 'key_expiring': {
-      const { rows } = await db.query<{ name: string; key_prefix: string | null; expires_at: Date | null; revoked_at: Date | null; org_name: string }>(
-        `SELECT c.name, c.key_prefix, c.expires_at, c.revoked_at, o.name AS org_name FROM connections c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1`,
+      const { rows } = await db.query<{ name: string; key_prefix: string | null; expires_at: Date | null; revoked_at: Date | null; org_name: string; rotated: boolean }>(
+        `SELECT c.name, c.key_prefix, c.expires_at, c.revoked_at, o.name AS org_name,
+                EXISTS (SELECT 1 FROM connections n WHERE n.rotated_from = c.id) AS rotated
+           FROM connections c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1`,
         [msg.payload.connection_id],
       );
       const k = rows[0];
       if (!k || k.revoked_at || !k.expires_at) return { skip: 'the key was revoked or no longer expires' };
       if (k.expires_at.getTime() <= Date.now()) return { skip: 'the key expired before the warning could be sent' };
-      return { message: keyExpiringEmail({ orgName: k.org_name, keyName: k.name, keyPrefix: k.key_prefix, expiresAt: k.expires_at, open: `${publicUrl}/connections` }) };
+      return {
+        message: keyExpiringEmail({
+          what: k.rotated ? 'rotated API key' : 'API key',
+          orgName: k.org_name, keyName: k.name, keyPrefix: k.key_prefix, expiresAt: k.expires_at, open: `${publicUrl}/connections`,
+        }),
+      };
     }
     case 'oauth_client_expiring': {
+      const previous = msg.payload.secret === 'previous';
       const { rows } = await db.query<{ name: string; client_id: string; expires_at: Date | null; revoked_at: Date | null; org_name: string }>(
-        `SELECT c.name, c.client_id, c.expires_at, c.revoked_at, o.name AS org_name FROM oauth_clients c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1`,
+        `SELECT c.name, c.client_id, ${previous ? 'c.previous_secret_expires_at' : 'c.expires_at'} AS expires_at, c.revoked_at, o.name AS org_name
+           FROM oauth_clients c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1`,
         [msg.payload.client_id],
       );
       const c = rows[0];
+      if (previous) {
+        if (!c || c.revoked_at || !c.expires_at || c.expires_at.getTime() <= Date.now()) return { skip: 'the previous secret no longer works' };
+        return {
+          message: keyExpiringEmail({ what: 'previous secret of the OAuth client', orgName: c.org_name, keyName: c.name, keyPrefix: c.client_id, expiresAt: c.expires_at, open: `${publicUrl}/connections` }),
+        };
+      }
       if (!c || c.revoked_at || !c.expires_at) return { skip: 'the client was revoked or no longer expires' };
       if (c.expires_at.getTime() <= Date.now()) return { skip: 'the client expired before the warning could be sent' };
       return {

@@ -254,11 +254,14 @@ export interface KeyExpiringEmailInput {
   /** The Connections page, where the key is rotated. */
   open: string;
   /** An API key (the default) or an OAuth client: what lapses, and so what to do about it. */
-  what?: 'API key' | 'OAuth client';
+  what?: 'API key' | 'rotated API key' | 'OAuth client' | 'previous secret of the OAuth client';
 }
 
 const EXPIRY_ADVICE = {
   'API key': 'Rotate it on the Connections page to get a new key while the old one still works, then put the new key in place.',
+  'rotated API key': 'It was rotated and a new key replaces it: make sure everything that used this key has the new one before then.',
+  'previous secret of the OAuth client':
+    "Its secret was rotated: put the new secret in the application before then. The client keeps working with the new secret.",
   'OAuth client':
     'Register a new OAuth client on the Connections page and put its client ID and secret in place before then: ' +
     'the app gets no new tokens through this one once it lapses, and the tokens it has stop working.',
@@ -268,7 +271,7 @@ const EXPIRY_ADVICE = {
 export function keyExpiringEmail(input: KeyExpiringEmailInput): RenderedEmail {
   const what = input.what ?? 'API key';
   const subject = oneLine(`The ${what} ${input.keyName} of ${input.orgName} expires ${when(input.expiresAt)}`);
-  const lead = `The ${what} "${input.keyName}"${input.keyPrefix ? ` (${input.keyPrefix}${what === 'API key' ? '…' : ''})` : ''} of ${input.orgName} on Greenlight stops working ${when(input.expiresAt)}.`;
+  const lead = `The ${what} "${input.keyName}"${input.keyPrefix ? ` (${input.keyPrefix}${what.endsWith('API key') ? '…' : ''})` : ''} of ${input.orgName} on Greenlight stops working ${when(input.expiresAt)}.`;
   const advice = EXPIRY_ADVICE[what];
   const text = [lead, '', advice, '', `Open Connections: ${input.open}`].join('\n');
   const html = layout(

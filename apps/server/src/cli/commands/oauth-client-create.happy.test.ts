@@ -25,7 +25,7 @@ describe('oauth-client create (command logic)', () => {
     expect(out).toMatchObject({ name: 'Zapier', scopes: ['approvals:read', 'approvals:write'], rate_limit: 100, org: seed.org.slug });
     const stored = await findActiveClient(server.db, out.client_id);
     expect(stored!.redirect_uris).toHaveLength(2);
-    expect(secretMatches(stored!.client_secret_hash, out.client_secret)).toBe(true);
+    expect(secretMatches(stored!, out.client_secret)).toBe(true);
   });
 
   it.each([

@@ -41,7 +41,7 @@ describe('the audit ledger', () => {
     for (let i = 1; i < doc.entries.length; i++) expect(doc.entries[i]!.prev_hash).toBe(doc.entries[i - 1]!.hash);
     // The same entries as the audit log's own export, oldest first.
     const exported = (await http.get('/api/v1/audit-log/export').expect(200)).text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(doc.entries.map(({ seq: _s, prev_hash: _p, hash: _h, ...e }) => e)).toEqual(exported);
+    expect(doc.entries.map(({ seq: _s, kind: _k, prev_hash: _p, hash: _h, ...e }) => e)).toEqual(exported);
 
     const set = await keys();
     expect(set.keys).toHaveLength(1);

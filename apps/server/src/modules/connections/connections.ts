@@ -127,11 +127,12 @@ export async function rotateApiKey(
       },
       actor,
     );
-    // Whoever rotated it knows the old key is ending: no warning about it is due any more.
+    // The old key now ends with the overlap: its creator is warned before then (jobs/key-expiry-warnings.ts),
+    // so something still using it is found while it works.
     const { rows: updated } = await tx.query<ConnectionRecord>(
       `UPDATE connections
           SET expires_at = LEAST(COALESCE(expires_at, 'infinity'), now() + $2::int * interval '1 second'),
-              expiry_warned_at = COALESCE(expiry_warned_at, now())
+              expiry_warned_at = NULL
         WHERE id = $1 RETURNING ${COLUMNS}`,
       [old.id, options.overlapSeconds],
     );
@@ -162,6 +163,23 @@ export async function listConnections(db: Database, orgId: string): Promise<Conn
     [orgId],
   );
   return rows;
+}
+
+/**
+ * Ends a rotated-away key's overlap now (tests, and an admin sure the old key is out of use): it stops
+ * working from the next request on, as when its overlap runs out. False when the key is not the org's, or
+ * was not rotated away.
+ */
+export async function endRotationOverlap(db: Database, orgId: string, id: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rowCount } = await tx.query(
+      `UPDATE connections c SET expires_at = LEAST(c.expires_at, now() - interval '1 millisecond')
+        WHERE c.org_id = $1 AND c.id = $2 AND c.auth_type = 'api_key' AND EXISTS (SELECT 1 FROM connections n WHERE n.rotated_from = c.id)`,
+      [orgId, id],
+    );
+    if (rowCount > 0) announceAuthChange(tx, { connectionId: id });
+    return rowCount > 0;
+  });
 }
 
 /**

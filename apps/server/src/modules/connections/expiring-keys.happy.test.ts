@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { signedIn } from '../../testing/session.ts';
+import { endRotationOverlap } from './connections.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -98,6 +99,23 @@ describe('rotation', () => {
       .send({ overlap_seconds: 30 * 86_400, expires_at: next.toISOString() }).expect(201);
     expect(res.body.previous.expires_at).toBe(soon.toISOString());
     expect(res.body.connection.expires_at).toBe(next.toISOString());
+  });
+
+  it('the old key is refused once the overlap ends, the new one keeps working', async () => {
+    const seed = await seedOrg(server.db);
+    const admin = await signedIn(server, seed);
+    const old = await admin.http().post('/api/v1/connections').send({ name: 'overlapping' }).expect(201);
+    await server.http(old.body.api_key).get('/api/v1/me').expect(200); // cached from here on
+    const res = await admin.http().post(`/api/v1/connections/${old.body.id}/rotate`).send({ overlap_seconds: 3600 }).expect(201);
+    await server.http(old.body.api_key).get('/api/v1/me').expect(200);
+    await server.http(res.body.connection.api_key).get('/api/v1/me').expect(200);
+    // The overlap's end, brought forward by the one writer of keys, as the hour passing would.
+    expect(await endRotationOverlap(server.db, seed.org.id, old.body.id)).toBe(true);
+    const refused = await server.http(old.body.api_key).get('/api/v1/me').expect(401);
+    expect(refused.body.error.details).toMatchObject({ reason: 'api_key_expired' });
+    await server.http(res.body.connection.api_key).get('/api/v1/me').expect(200);
+    // A key never rotated away is not ended this way.
+    expect(await endRotationOverlap(server.db, seed.org.id, res.body.connection.id)).toBe(false);
   });
 
   it('with overlap 0 ends the old key at once', async () => {

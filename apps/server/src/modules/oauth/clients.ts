@@ -21,6 +21,8 @@ export interface OAuthClientRecord {
   revoked_at: Date | null;
   /** When the client stops working (null: never). */
   expires_at: Date | null;
+  /** After a rotation of its secret: until when the previous secret works (null: none does). */
+  previous_secret_expires_at: Date | null;
   /** `admin`: registered by an admin, confidential. `dynamic`: registered itself (RFC 7591), public. */
   registration: 'admin' | 'dynamic';
 }
@@ -28,7 +30,9 @@ export interface OAuthClientRecord {
 /** An admin-registered client, which always has an org. */
 export type OrgOAuthClientRecord = OAuthClientRecord & { org_id: string };
 
-const COLUMNS = 'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at, expires_at, registration';
+const COLUMNS =
+  'id, org_id, client_id, name, redirect_uris, scopes, rate_limit, rate_limit_window, created_at, revoked_at, expires_at, registration, ' +
+  'CASE WHEN previous_secret_expires_at > now() THEN previous_secret_expires_at END AS previous_secret_expires_at';
 
 const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 
@@ -93,8 +97,9 @@ export async function createOAuthClient(
   });
 }
 
+// A self-registered client has no secret, hence no previous one.
 const DYNAMIC_COLUMNS = COLUMNS.split(', ')
-  .map((c) => (c === 'revoked_at' ? 'b.created_at AS revoked_at' : `oc.${c}`))
+  .map((c) => (c === 'revoked_at' ? 'b.created_at AS revoked_at' : c.startsWith('CASE') ? 'NULL::timestamptz AS previous_secret_expires_at' : `oc.${c}`))
   .join(', ');
 
 /**
@@ -198,12 +203,13 @@ export const NEVER_AUTHORIZED = `c.registration = 'dynamic' AND NOT EXISTS (SELE
  * self-registered client nobody authorized within OAUTH_SETTINGS.unauthorizedClientTtl is expired:
  * not found, whether or not the purge has removed it yet.
  */
-export async function findActiveClient(db: Database, clientId: string): Promise<(OAuthClientRecord & { client_secret_hash: string | null }) | null> {
+export async function findActiveClient(db: Database, clientId: string): Promise<(OAuthClientRecord & ClientSecrets) | null> {
   // Visible ASCII only (RFC 6749 §A.1: VSCHAR): a NUL, which Postgres refuses in text, or any other
   // control character names no client, and never reaches the query.
   if (!/^[\x20-\x7e]{1,200}$/.test(clientId)) return null;
-  const { rows } = await db.query<OAuthClientRecord & { client_secret_hash: string | null }>(
-    `SELECT ${COLUMNS}, client_secret_hash FROM oauth_clients c
+  const { rows } = await db.query<OAuthClientRecord & ClientSecrets>(
+    `SELECT ${COLUMNS}, client_secret_hash, CASE WHEN previous_secret_expires_at > now() THEN previous_secret_hash END AS previous_secret_hash
+       FROM oauth_clients c
       WHERE client_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
         AND NOT (c.created_at <= now() - make_interval(secs => $2) AND ${NEVER_AUTHORIZED})`,
     [clientId, OAUTH_SETTINGS.unauthorizedClientTtl],
@@ -224,9 +230,75 @@ export async function listUnauthorizedClients(db: Queryable): Promise<Unauthoriz
   return rows;
 }
 
-/** A public client has no secret: nothing matches it (it authenticates with `none`, RFC 7591 §2). */
-export const secretMatches = (storedHash: string | null, presented: string): boolean =>
-  storedHash !== null && constantTimeEqual(storedHash, sha256Hex(presented));
+/** A client's secrets as stored: the current one, and the previous one while its overlap lasts (null after). */
+export interface ClientSecrets {
+  client_secret_hash: string | null;
+  previous_secret_hash: string | null;
+}
+
+/**
+ * Whether `presented` is the client's secret, or its previous one during the overlap after a rotation
+ * (findActiveClient answers that one only until its end, judged by the database clock). Both are
+ * compared, in constant time, whichever matches. A public client has no secret: nothing matches it (it
+ * authenticates with `none`, RFC 7591 §2).
+ */
+export const secretMatches = (client: ClientSecrets, presented: string): boolean => {
+  if (client.client_secret_hash === null) return false;
+  const hash = sha256Hex(presented);
+  const current = constantTimeEqual(client.client_secret_hash, hash);
+  const previous = client.previous_secret_hash !== null && constantTimeEqual(client.previous_secret_hash, hash);
+  return current || previous;
+};
+
+/**
+ * Replaces a confidential client's secret: the new one is returned once (only its SHA-256 is stored);
+ * the current one becomes the previous one and works for `overlapSeconds` more (the database clock), and
+ * one still previous from an earlier rotation stops at once. Revoked and expired clients, self-registered
+ * (public) ones and other orgs' are not found (null). Audited in the same transaction.
+ */
+export async function rotateOAuthClientSecret(
+  db: Database,
+  orgId: string,
+  id: string,
+  overlapSeconds: number,
+  actor: AuditActor = SYSTEM_ACTOR,
+): Promise<{ client: OrgOAuthClientRecord; clientSecret: string } | null> {
+  const clientSecret = `glcs_${randomBytes(32).toString('base64url')}`;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<OrgOAuthClientRecord>(
+      `UPDATE oauth_clients
+          SET previous_secret_hash = client_secret_hash, previous_secret_expires_at = now() + make_interval(secs => $4),
+              previous_secret_warned_at = NULL, client_secret_hash = $3, secret_rotated_at = now()
+        WHERE org_id = $1 AND id = $2 AND registration = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+        RETURNING ${COLUMNS.replace('previous_secret_expires_at > now()', 'previous_secret_expires_at >= now()')}`,
+      [orgId, id, sha256Hex(clientSecret), overlapSeconds],
+    );
+    const client = rows[0];
+    if (!client) return null;
+    await recordAudit(tx, {
+      orgId,
+      actor,
+      type: 'oauth_client.secret_rotated',
+      target: { type: 'oauth_client', id },
+      details: { name: client.name, client_id: client.client_id, overlap_seconds: overlapSeconds, previous_secret_expires_at: client.previous_secret_expires_at?.toISOString() ?? null },
+    });
+    announceAuthChange(tx, { orgId });
+    return { client, clientSecret };
+  });
+}
+
+/**
+ * Ends the previous secret's overlap now (tests, and an admin who knows the old secret leaked): from the
+ * next request on only the current secret works. Null when the client is not the org's.
+ */
+export async function endPreviousOAuthClientSecret(db: Queryable, orgId: string, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE oauth_clients SET previous_secret_expires_at = LEAST(previous_secret_expires_at, now() - interval '1 millisecond')
+      WHERE org_id = $1 AND id = $2 AND previous_secret_hash IS NOT NULL`,
+    [orgId, id],
+  );
+  return rowCount > 0;
+}
 
 export const toClientJson = (c: OAuthClientRecord) => ({
   id: c.id,
@@ -239,6 +311,7 @@ export const toClientJson = (c: OAuthClientRecord) => ({
   created_at: c.created_at.toISOString(),
   revoked_at: c.revoked_at ? c.revoked_at.toISOString() : null,
   expires_at: c.expires_at ? c.expires_at.toISOString() : null,
+  previous_secret_expires_at: c.previous_secret_expires_at ? c.previous_secret_expires_at.toISOString() : null,
   registration: c.registration,
 });
 

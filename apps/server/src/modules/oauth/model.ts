@@ -135,7 +135,7 @@ export function createOAuthModel(db: Database, context: OAuthRequestContext = {}
       if (!row) return false;
       if (clientSecret !== null) {
         const isPublic = row.client_secret_hash === null;
-        const ok = isPublic ? clientSecret === undefined : typeof clientSecret === 'string' && secretMatches(row.client_secret_hash, clientSecret);
+        const ok = isPublic ? clientSecret === undefined : typeof clientSecret === 'string' && secretMatches(row, clientSecret);
         if (!ok) return false;
       }
       return {

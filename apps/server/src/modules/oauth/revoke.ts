@@ -24,7 +24,7 @@ export async function revokeEndpoint(deps: AppDeps, req: Request, res: Response)
     // RFC 7009 §2.1: a public client revokes its own tokens by naming itself.
     const authenticated =
       client !== null &&
-      (presented.method === 'none' ? client.client_secret_hash === null : secretMatches(client.client_secret_hash, presented.clientSecret));
+      (presented.method === 'none' ? client.client_secret_hash === null : secretMatches(client, presented.clientSecret));
     if (!client || !authenticated) {
       throw new OAuthProtocolError(
         'invalid_client',

@@ -1,6 +1,13 @@
--- The audit chain is, like the log, only ever appended to; and every new audit entry is queued for it.
+-- The audit chain is, like the log, only ever appended to: a link is inserted by audit_chain_place and
+-- hashed once by core/audit-chain.ts (prev_hash and hash set from null, nothing else changed); every
+-- other change is refused. Every new audit entry takes its place in the chain as it is written.
 CREATE OR REPLACE FUNCTION audit_chain_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND NEW.hash IS NOT NULL
+     AND NEW.org_id = OLD.org_id AND NEW.seq = OLD.seq
+     AND NEW.audit_id IS NOT DISTINCT FROM OLD.audit_id AND NEW.decision IS NOT DISTINCT FROM OLD.decision THEN
+    RETURN NEW;
+  END IF;
   RAISE EXCEPTION 'the audit chain is append-only' USING ERRCODE = 'insufficient_privilege';
 END
 $$;
@@ -11,7 +18,7 @@ CREATE OR REPLACE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain
 
 CREATE OR REPLACE FUNCTION audit_log_queue_for_chain() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO audit_unchained (audit_id, org_id) VALUES (NEW.id, NEW.org_id);
+  PERFORM audit_chain_place(NEW.org_id, NEW.id, NULL);
   RETURN NULL;
 END
 $$;

@@ -9,8 +9,9 @@ export const AUDIT_EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const USAGE = `Usage: greenlight audit verify FILE [--key URL-or-file] [--json]
 
 Checks an export of the org audit ledger (GET /api/v1/audit-log/ledger, the dashboard's download)
-offline: every entry's hash, the chain with no entry missing or moved, and the Ed25519 signature over
-the org, the range and its end hashes.
+offline: every entry's hash (audit entries and decisions on requests), the chain with no entry missing
+or moved, and the Ed25519 signature over the org, the range and its end hashes. The export names the
+key that signed it (signature.kid); --key says which keys you trust.
 
   --key URL-or-file   the trusted public keys: a JWK set (the server's ${AUDIT_KEYS_PATH},
                       saved or fetched) or one JWK. Default: GREENLIGHT_URL's ${AUDIT_KEYS_PATH}.

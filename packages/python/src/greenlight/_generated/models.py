@@ -990,6 +990,8 @@ class _OAuthClientCreatedRequired(TypedDict):
 class OAuthClientCreated(_OAuthClientCreatedRequired, total=False):
     #: When the client stops working (null: never)
     expires_at: Optional[str]
+    #: After a rotation of its secret: until when the previous secret still works beside the new one (null: no previous secret works)
+    previous_secret_expires_at: Optional[str]
 
 
 class _OAuthClientRequired(TypedDict):
@@ -1010,6 +1012,8 @@ class _OAuthClientRequired(TypedDict):
 class OAuthClient(_OAuthClientRequired, total=False):
     #: When the client stops working (null: never)
     expires_at: Optional[str]
+    #: After a rotation of its secret: until when the previous secret still works beside the new one (null: no previous secret works)
+    previous_secret_expires_at: Optional[str]
 
 
 class _CreateOAuthClientRequestRequired(TypedDict):
@@ -1030,6 +1034,36 @@ class CreateOAuthClientRequest(_CreateOAuthClientRequestRequired, total=False):
 
 class OAuthClientList(TypedDict):
     data: List[OAuthClient]
+
+
+class _OAuthClientSecretRotatedRequired(TypedDict):
+    id: str
+    client_id: str
+    name: str
+    redirect_uris: List[str]
+    scopes: List[Scope]
+    rate_limit: int
+    rate_limit_window: RateLimitWindow
+    created_at: str
+    #: For a client that registered itself: when an admin revoked it in this organization
+    revoked_at: Optional[str]
+    #: `admin`: registered by an admin of this organization (confidential, with a secret). `dynamic`: an application that registered itself (RFC 7591, e.g. an MCP client), listed here once a member of this organization has authorized it; revoking it ends its grants here and refuses it in this organization from then on.
+    registration: Literal["admin", "dynamic"]
+    #: The new secret, shown once; only its SHA-256 is stored
+    client_secret: str
+
+
+class OAuthClientSecretRotated(_OAuthClientSecretRotatedRequired, total=False):
+    """The client with its new secret; `previous_secret_expires_at` says when the old one stops working"""
+    #: When the client stops working (null: never)
+    expires_at: Optional[str]
+    #: After a rotation of its secret: until when the previous secret still works beside the new one (null: no previous secret works)
+    previous_secret_expires_at: Optional[str]
+
+
+class RotateOAuthClientSecretRequest(TypedDict, total=False):
+    #: How long the previous secret keeps working beside the new one (default 86400, at most 2592000); 0 ends it at once
+    overlap_seconds: int
 
 
 class MemberList(TypedDict):
@@ -1477,28 +1511,71 @@ class AuditLedgerSignature(TypedDict):
     value: str
 
 
-class AuditLedgerEntry(TypedDict):
+class AuditLedgerAuditEntry(TypedDict):
     #: Increases with each entry of the organization
     id: str
     type: AuditEventType
     actor: Any
     #: What it was done to (a member, connection, OAuth client, subscription, the org)
-    target: Optional[AuditLedgerEntryTarget]
+    target: Optional[AuditLedgerAuditEntryTarget]
     #: What changed, by type (e.g. `role`, `previous_role`, `reason`)
     details: Dict[str, Any]
     created_at: str
-    #: The place of the entry in the org's chain: 1, 2, 3, … with no gaps
+    kind: Literal["audit"]
+    #: The place of the entry in the org's chain: 1, 2, 3, … with no gaps, in commit order
     seq: int
     #: The `hash` of the entry before (64 zeros before the first)
     prev_hash: str
-    #: SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`
+    #: SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`, and `kind` for a decision (an audit entry's hash leaves `kind` out)
     hash: str
 
 
-class AuditLedgerEntryTarget(TypedDict):
+class AuditLedgerAuditEntryTarget(TypedDict):
     """What it was done to (a member, connection, OAuth client, subscription, the org)"""
     type: str
     id: str
+
+
+class AuditLedgerDecision(TypedDict):
+    """A vote or final decision on a request, as the ledger chains it"""
+    kind: Literal["decision"]
+    #: The place of the entry in the org's chain: 1, 2, 3, … with no gaps, in commit order
+    seq: int
+    #: The `hash` of the entry before (64 zeros before the first)
+    prev_hash: str
+    #: SHA-256 of `prev_hash` followed by the RFC 8785 canonical JSON of `org_id`, `seq`, `id`, `type`, `actor`, `target`, `details` and `created_at`, and `kind` for a decision (an audit entry's hash leaves `kind` out)
+    hash: str
+    #: The decision's event (its id among the request's events)
+    id: str
+    type: LedgerDecisionType
+    actor: Principal
+    #: The request decided
+    target: AuditLedgerDecisionTarget
+    #: The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …)
+    details: AuditLedgerDecisionDetails
+    created_at: str
+
+
+class AuditLedgerDecisionTarget(TypedDict):
+    """The request decided"""
+    type: Literal["approval"]
+    id: str
+
+
+class AuditLedgerDecisionDetails(TypedDict):
+    """The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …)"""
+    request_id: str
+    decider: LedgerDecider
+    decision: Optional[Literal["approve", "reject", "revoke"]]
+    comment: Optional[str]
+    #: SHA-256 of the request's content as decided on
+    approved_content_sha256: Optional[str]
+
+
+class LedgerDecider(TypedDict):
+    kind: Literal["person", "key", "oauth_grant", "policy", "grant", "system"]
+    id: Optional[str]
+    name: Optional[str]
 
 
 class TeamList(TypedDict):
@@ -2517,8 +2594,12 @@ WebAuthnJson = Dict[str, Any]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "github.configured", "github.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.secret_rotated", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "github.configured", "github.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
+
+AuditLedgerEntry = Union["AuditLedgerAuditEntry", "AuditLedgerDecision"]
+
+LedgerDecisionType = Literal["approval.vote_recorded", "approval.approved", "approval.rejected", "step.vote_recorded", "step.decided", "approval.revoked"]
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
 """`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
@@ -2561,8 +2642,12 @@ __all__ = [
     "AuditEntryTarget",
     "AuditEventType",
     "AuditLedger",
+    "AuditLedgerAuditEntry",
+    "AuditLedgerAuditEntryTarget",
+    "AuditLedgerDecision",
+    "AuditLedgerDecisionDetails",
+    "AuditLedgerDecisionTarget",
     "AuditLedgerEntry",
-    "AuditLedgerEntryTarget",
     "AuditLedgerSignature",
     "AuditLogPage",
     "AutoDecisionCounts",
@@ -2662,6 +2747,8 @@ __all__ = [
     "KaireonCreateApprovalRequest",
     "KaireonResolution",
     "KaireonResolveApprovalRequest",
+    "LedgerDecider",
+    "LedgerDecisionType",
     "Me",
     "MeNotifications",
     "MeUser",
@@ -2676,6 +2763,7 @@ __all__ = [
     "OAuthClient",
     "OAuthClientCreated",
     "OAuthClientList",
+    "OAuthClientSecretRotated",
     "OnExpiry",
     "Org",
     "OrgNotificationDefaults",
@@ -2713,6 +2801,7 @@ __all__ = [
     "RevokeApprovalRequest",
     "Role",
     "RotateConnectionRequest",
+    "RotateOAuthClientSecretRequest",
     "RotatedSecret",
     "Routing",
     "RoutingAction",

@@ -259,6 +259,18 @@ OPERATIONS: Dict[str, Route] = {
         stream=False,
         bearer=False,
     ),
+    "rotateOAuthClientSecret": Route(
+        operation_id="rotateOAuthClientSecret",
+        method="POST",
+        path="/api/v1/oauth-clients/{id}/rotate-secret",
+        path_params=("id",),
+        query_params=(),
+        headers=(),
+        body="RotateOAuthClientSecretRequest",
+        responses={201: "OAuthClientSecretRotated"},
+        stream=False,
+        bearer=False,
+    ),
     "listMembers": Route(
         operation_id="listMembers",
         method="GET",

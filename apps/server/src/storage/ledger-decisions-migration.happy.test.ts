@@ -1,0 +1,104 @@
+/**
+ * Migration 100 upgrades an audit chain in place: links already hashed keep their hashes, entries
+ * that were queued for the chain are placed after them in id order, hashed at the next seal, and the
+ * org's chain goes on with decisions from then on, all verifying as one chain.
+ */
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { GENESIS_HASH, ledgerEntryHash } from '@greenlight/client/audit-ledger';
+import { TEST_DATABASE_URL } from '../testing/harness.ts';
+import { openPgliteThread } from './pglite-thread.ts';
+import { openPostgres } from './postgres.ts';
+import { migrate } from './migrate.ts';
+import type { Database } from './database.ts';
+import { currentAuditHead, readLedgerEntries, sealAllAuditChains } from '../core/audit-chain.ts';
+
+const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/** An empty database, on the engine the suite runs on. */
+async function emptyDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (!TEST_DATABASE_URL) {
+    const db = await openPgliteThread(undefined);
+    return { db, drop: () => db.close() };
+  }
+  const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = await openPostgres({ connectionString: url.toString(), max: 2 });
+  return {
+    db,
+    async drop() {
+      await db.close();
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+it('keeps the hashed links, places the queued entries after them, and the chain goes on with decisions', async () => {
+  const { db, drop } = await emptyDatabase();
+  try {
+    // The schema as it was before: every migration up to 100, applied as migrate applies them.
+    await db.query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    for (const name of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f < '100').sort()) {
+      await db.exec(readFileSync(MIGRATIONS + name, 'utf8'));
+      await db.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
+    }
+    const org = (await db.query<{ id: string }>(`INSERT INTO orgs (slug, name) VALUES ('old', 'Old') RETURNING id`)).rows[0]!.id;
+    const entry = (n: number) =>
+      db.query<{ id: string; created_at: Date }>(
+        `INSERT INTO audit_log (org_id, type, actor_type, actor_name, details) VALUES ($1, 'retention.purged', 'system', 'retention', $2::jsonb) RETURNING id::text AS id, created_at`,
+        [org, JSON.stringify({ requests: n })],
+      );
+    // One entry chained by the code before (the same hashing rule), two queued.
+    const first = (await entry(1)).rows[0]!;
+    const fields = { seq: 1, id: first.id, type: 'retention.purged', actor: { type: 'system' as const, id: null, name: 'retention' }, target: null, details: { requests: 1 }, created_at: first.created_at.toISOString() };
+    const firstHash = ledgerEntryHash(org, GENESIS_HASH, fields);
+    await db.query('INSERT INTO audit_chain_heads (org_id, seq, hash) VALUES ($1, 1, $2)', [org, firstHash]);
+    await db.query('INSERT INTO audit_chain (org_id, seq, audit_id, prev_hash, hash) VALUES ($1, 1, $2, $3, $4)', [org, first.id, GENESIS_HASH, firstHash]);
+    const queued = [(await entry(2)).rows[0]!.id, (await entry(3)).rows[0]!.id];
+    await db.query('INSERT INTO audit_unchained (audit_id, org_id) SELECT unnest($1::bigint[]), $2', [queued, org]);
+
+    expect(await migrate(db)).toEqual(['100_ledger_decisions_rotation.sql']);
+    expect(await sealAllAuditChains(db)).toBe(2);
+    // A decision after the upgrade: placed by the events trigger, hashed by the next seal.
+    const approval = (await db.query<{ id: string }>(
+      `INSERT INTO approvals (org_id, requested_by_type, title, description, priority) VALUES ($1, 'system', 'After', '', 'low') RETURNING id`,
+      [org],
+    )).rows[0]!.id;
+    await db.query(
+      `INSERT INTO events (org_id, approval_id, type, actor_type, actor_name, from_status, to_status, data)
+       VALUES ($1, $2, 'approval.approved', 'system', 'policy p1', 'pending', 'approved', '{"decision":"approve","comment":"ok","reason":"policy","policy":{"id":"p1","version":1}}')`,
+      [org, approval],
+    );
+    const head = await currentAuditHead(db, org);
+    expect(head.seq).toBe(4);
+    const entries = await readLedgerEntries(db, org, 1, 4, 10);
+    expect(entries.map((e) => [e.seq, e.kind, e.kind === 'audit' ? e.details.requests : e.type])).toEqual([
+      [1, 'audit', 1],
+      [2, 'audit', 2],
+      [3, 'audit', 3],
+      [4, 'decision', 'approval.approved'],
+    ]);
+    expect(entries[0]!.hash).toBe(firstHash);
+    let prev = GENESIS_HASH;
+    for (const e of entries) {
+      expect(e.prev_hash).toBe(prev);
+      expect(ledgerEntryHash(org, prev, e)).toBe(e.hash);
+      prev = e.hash;
+    }
+    expect(entries[3]!.details).toMatchObject({ decider: { kind: 'policy', id: 'p1', name: 'policy p1' }, request_id: approval, comment: 'ok' });
+    expect((await db.query(`SELECT to_regclass('audit_unchained') AS t`)).rows[0]).toEqual({ t: null });
+  } finally {
+    await drop();
+  }
+});
