@@ -17,8 +17,11 @@
  *   concurrency the uses never pass `max_uses` (READ COMMITTED re-checks the condition on the row a
  *   concurrent use committed), and a create rolled back gives its use back.
  *
- * Nothing of grants is cached: each create reads them from the database, so a revocation committed on
- * any replica stops the next create everywhere at once.
+ * Nothing of grants is cached: each create reads them from the database, and the use is taken by a
+ * statement that checks the grant is still live, so a revocation committed on any replica stops the
+ * next create everywhere at once. The read comes before the create (a request no grant matches is
+ * created in the usual batch, deciding nothing); a request with candidates is created in the batch
+ * of its moment too, and its use taken in that batch's transaction (core/approvals/auto-decide.ts).
  */
 import type { DecidedByGrant, Grant, GiveGrant } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
@@ -147,22 +150,26 @@ async function claimUse(tx: Queryable, g: GrantRow, approvalId: string): Promise
   return { id: g.id, given_by: { id: g.given_by, name: g.given_by_name }, use: r.uses, max_uses: r.max_uses, expires_at: r.expires_at.toISOString() };
 }
 
-/** Whether a connection has any live grant: without one, a create need not take the single-transaction path. */
-export async function hasLiveGrant(db: Queryable, orgId: string, connectionId: string): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM grants g WHERE g.org_id = $1 AND g.connection_id = $2 AND ${LIVE_SQL} LIMIT 1`, [orgId, connectionId]);
-  return rows.length > 0;
+/**
+ * The live grants to the connection that match a new request, oldest first: read before the create,
+ * by index (liveGrantsFor), so that a request no grant can decide is created as any other and one
+ * that a grant may decide carries only these to its create's transaction. None when the request is of
+ * a class that never goes without a person (`needsPerson`) or has no action type. Whether each is
+ * still live is checked again when its use is taken (claimUse), in that transaction.
+ */
+export async function grantCandidates(db: Queryable, orgId: string, connectionId: string, request: GrantRequest, needsPerson: boolean): Promise<GrantRow[]> {
+  if (needsPerson || request.action_type === null) return [];
+  const live = await liveGrantsFor(db, orgId, connectionId, request.action_type, agentSessionOf(request.metadata));
+  return live.filter((g) => grantMatches(g, request));
 }
 
 /**
  * The grants' decision about a new request, made in its create transaction (see the top): the first
- * live grant to the connection that matches and whose use it can take approves it; none: people are
- * asked. `needsPerson`: the request is of a class that never goes without a person.
+ * of its candidates (grantCandidates) whose use it can take approves it; none: people are asked.
  */
-export function grantDecider(orgId: string, connectionId: string, request: GrantRequest, needsPerson: boolean): InTransactionDecider {
+export function grantDecider(candidates: GrantRow[]): InTransactionDecider {
   return async (tx, created: ApprovalRow): Promise<AutoDecision | null> => {
-    if (needsPerson || request.action_type === null) return null;
-    for (const g of await liveGrantsFor(tx, orgId, connectionId, request.action_type, agentSessionOf(request.metadata))) {
-      if (!grantMatches(g, request)) continue;
+    for (const g of candidates) {
       const use = await claimUse(tx, g, created.id);
       if (use) return { decision: 'approve', grant: use };
     }
