@@ -331,19 +331,19 @@ function subsetSlot(slot: string, set: CompiledPolicySet, ids: string[]): string
  * narrows, parsed once per set into the org's slot, and the bounded ones that match, parsed per subset.
  */
 function diagnose(slot: string, set: CompiledPolicySet, which: (p: PolicyInfo) => boolean, request: PolicyRequest, now: Date, only: 'candidates' | 'all') {
-  const all = set.policies.map((p, i) => ({ p, i })).filter(({ p }) => which(p));
-  const chosen = only === 'all' ? all : ((c) => all.filter(({ i }) => c.has(i)))(new Set(set.index.candidates(request)));
+  const positions = only === 'all' ? set.policies.map((_, i) => i) : set.index.candidates(request);
+  const chosen = positions.filter((i) => which(set.policies[i]!));
   const out = { reasons: [] as string[], errors: [] as string[] };
   if (chosen.length === 0) return out;
   ensureSchema();
-  const always = chosen.filter(({ i }) => set.index.unbounded(i)).map(({ p }) => p.id);
-  const bounded = chosen.filter(({ i }) => !set.index.unbounded(i)).map(({ p }) => p.id);
+  const idsOf = (list: number[]) => list.map((i) => set.policies[i]!.id);
   const slots: string[] = [];
   if (only === 'all') {
-    const ids = chosen.map(({ p }) => p.id);
-    ensureLoaded(`${slot}:all`, set, ids);
+    ensureLoaded(`${slot}:all`, set, idsOf(chosen));
     slots.push(`${slot}:all`);
   } else {
+    const always = idsOf(chosen.filter((i) => set.index.unbounded(i)));
+    const bounded = idsOf(chosen.filter((i) => !set.index.unbounded(i)));
     if (always.length > 0) {
       ensureLoaded(slot, set, always);
       slots.push(slot);
@@ -357,8 +357,8 @@ function diagnose(slot: string, set: CompiledPolicySet, which: (p: PolicyInfo) =
   }
   // Cedar names the policies that determine its answer: the forbids that hold when any does, else
   // the permits. Two slots answer apart, so the permits one held go when the other's forbid holds.
-  const forbids = new Set(chosen.filter(({ p }) => p.effect === 'forbid').map(({ p }) => p.id));
-  if (slots.length > 1 && out.reasons.some((id) => forbids.has(id))) out.reasons = out.reasons.filter((id) => forbids.has(id));
+  const forbid = (id: string) => byIdOf(set).get(id)?.effect === 'forbid';
+  if (slots.length > 1 && out.reasons.some(forbid)) out.reasons = out.reasons.filter(forbid);
   return out;
 }
 
@@ -453,6 +453,14 @@ export const enforces = (set: CompiledPolicySet) => set.policies.some((p) => p.m
 
 const enforced = (p: PolicyInfo) => p.mode === 'enforce';
 
+/** Each set's policies by `@id`, made once per set: a create looks up only the few that answered. */
+const byIdMemo = new WeakMap<CompiledPolicySet, Map<string, PolicyInfo>>();
+function byIdOf(set: CompiledPolicySet): Map<string, PolicyInfo> {
+  let m = byIdMemo.get(set);
+  if (!m) byIdMemo.set(set, (m = new Map(set.policies.map((p) => [p.id, p]))));
+  return m;
+}
+
 /**
  * What the set's enforced policies decide about a new request (see the mapping at the top). `slot`
  * names the org's place in Cedar's cache. Throws only on a fault of Cedar itself, which the caller
@@ -462,10 +470,10 @@ const enforced = (p: PolicyInfo) => p.mode === 'enforce';
 export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date(), only: 'candidates' | 'all' = 'candidates'): Verdict {
   if (!set.policies.some(enforced)) return { kind: 'none' };
   const { reasons: held, errors } = diagnose(slot, set, enforced, request, now, only);
-  const byId = new Map(set.policies.filter(enforced).map((p) => [p.id, p]));
+  const byId = byIdOf(set);
   const reasons = held
     .map((id) => byId.get(id))
-    .filter((p): p is PolicyInfo => p !== undefined)
+    .filter((p): p is PolicyInfo => p !== undefined && enforced(p))
     .sort((a, b) => a.line - b.line);
   const forbid = reasons.find((p) => p.effect === 'forbid');
   if (forbid) return { kind: 'reject', policy: named(set, forbid) };
