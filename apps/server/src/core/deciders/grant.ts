@@ -97,13 +97,15 @@ export function grantMatches(g: Pick<GrantRow, 'action_type' | 'agent_session' |
   }
 }
 
-const GRANT_SELECT = `
+/** A grant row as GrantRow reads it, from `from` (a relation or subquery named g). */
+const grantSelect = (from = 'grants g') => `
 SELECT g.id, g.org_id, g.given_by, coalesce(u.name, u.email) AS given_by_name, g.given_on, g.connection_id, c.name AS connection_name,
        g.agent_session, g.action_type, g.fields, g.created_at, g.expires_at, g.max_uses, g.uses, g.revoked_at, g.revoked_by_type,
        g.revoked_by_id,
        CASE g.revoked_by_type WHEN 'user' THEN (SELECT coalesce(ru.name, ru.email) FROM users ru WHERE ru.id = g.revoked_by_id)
                               WHEN 'connection' THEN (SELECT rc.name FROM connections rc WHERE rc.id = g.revoked_by_id) END AS revoked_by_name
-  FROM grants g JOIN users u ON u.id = g.given_by JOIN connections c ON c.id = g.connection_id`;
+  FROM ${from} JOIN users u ON u.id = g.given_by JOIN connections c ON c.id = g.connection_id`;
+const GRANT_SELECT = grantSelect();
 
 /** The condition "the grant `g` still decides": not revoked, not expired (database clock), a use left. */
 export const LIVE_SQL = `g.revoked_at IS NULL AND g.expires_at > now() AND (g.max_uses IS NULL OR g.uses < g.max_uses)`;
@@ -114,13 +116,18 @@ const prefixesOf = (value: string): string[] => Array.from({ length: value.lengt
 /**
  * The live grants to a connection that may match a request of this action type and agent session,
  * oldest first (the first that applies is used): those whose glob's literal prefix (`action_prefix`)
- * begins the action type, by index, so a create reads the few grants that can apply, not all of them.
+ * begins the action type, so a create reads the few grants that can apply, not all of them. One index
+ * probe per prefix of the action type (grants_live_match_idx): an equality on each, in a subquery the
+ * planner cannot merge, so no plan reads the connection's other grants whatever the statistics say.
  * The glob itself and the fields are matched after (grantMatches).
  */
 export async function liveGrantsFor(db: Queryable, orgId: string, connectionId: string, actionType: string, agentSession: string | null): Promise<GrantRow[]> {
   const { rows } = await db.query<GrantRow>(
-    `${GRANT_SELECT} WHERE g.org_id = $1 AND g.connection_id = $2 AND g.action_prefix = ANY($3::text[])
-        AND (g.agent_session IS NULL OR g.agent_session = $4) AND ${LIVE_SQL}
+    `${grantSelect(`unnest($3::text[]) AS p(prefix)
+       CROSS JOIN LATERAL (SELECT g.* FROM grants g
+                            WHERE g.org_id = $1 AND g.connection_id = $2 AND g.action_prefix = p.prefix
+                              AND (g.agent_session IS NULL OR g.agent_session = $4) AND ${LIVE_SQL}
+                           OFFSET 0) g`)}
       ORDER BY g.created_at, g.id`,
     [orgId, connectionId, prefixesOf(actionType), agentSession],
   );
