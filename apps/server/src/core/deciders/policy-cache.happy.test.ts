@@ -20,7 +20,7 @@ const text = (n: number) => `@id("p${n}")\nforbid (principal, action, resource) 
 describe('PolicyCache', () => {
   it('compiles a version once: concurrent misses, a cleared cache and a lapsed entry share it; a change compiles the new one', async () => {
     const seed = await seedOrg(t.db);
-    const save = (n: number) => replacePolicySet({ db: t.db, policies: new PolicyCache() }, seed.org.id, { source: text(n), never_without_person: DEFAULT_NEVER_WITHOUT_PERSON }, { type: 'system' });
+    const save = (n: number) => replacePolicySet({ db: t.db, policies: new PolicyCache() }, seed.org.id, { source: text(n), never_without_person: DEFAULT_NEVER_WITHOUT_PERSON }, { type: 'system', name: 'policy cache test' });
     await save(1);
     const cache = new PolicyCache(0);
     const [a, b, c] = await Promise.all([cache.setOf(t.db, seed.org.id), cache.setOf(t.db, seed.org.id), cache.setOf(t.db, seed.org.id)]);
