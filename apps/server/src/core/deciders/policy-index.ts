@@ -18,13 +18,20 @@
  * vouch for counts as a possible error.
  */
 import type { Expr, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
-import type { PolicyRequest } from './policy.ts';
+
+/** What of a request the bounds name (policy.ts's PolicyRequest has these). */
+export interface BoundedRequest {
+  action_type: string | null;
+  source: string | null;
+  priority: string;
+  tags: Record<string, string>;
+}
 
 /** A value a request carries that bounds can name: `action_type`, `source`, `priority`, `tag:<key>` (the request's tags). */
 export type Dimension = string;
 
 /** The request's value for a dimension; undefined when it has none. */
-export function valueOf(r: Pick<PolicyRequest, 'action_type' | 'source' | 'priority' | 'tags'>, dim: Dimension): string | undefined {
+export function valueOf(r: BoundedRequest, dim: Dimension): string | undefined {
   if (dim === 'action_type') return r.action_type ?? undefined;
   if (dim === 'source') return r.source ?? undefined;
   if (dim === 'priority') return r.priority;
@@ -336,7 +343,7 @@ export class PolicyIndex {
   }
 
   /** The positions of the policies that may apply to the request, ascending. */
-  candidates(r: Pick<PolicyRequest, 'action_type' | 'source' | 'priority' | 'tags'>): number[] {
+  candidates(r: BoundedRequest): number[] {
     const out = new Set(this.always);
     for (const [dim, d] of this.byDim) {
       const value = valueOf(r, dim);
