@@ -486,8 +486,7 @@ CREATE TABLE grants (
   CONSTRAINT grants_max_uses_check CHECK (max_uses >= 1),
   CONSTRAINT grants_revoked_by_type_check CHECK (revoked_by_type = ANY (ARRAY['user'::text, 'connection'::text]))
 );
-CREATE INDEX grants_live_idx ON grants USING btree (org_id, connection_id, expires_at) WHERE (revoked_at IS NULL);
-CREATE INDEX grants_live_prefix_idx ON grants USING btree (org_id, connection_id, action_prefix) WHERE (revoked_at IS NULL);
+CREATE INDEX grants_live_match_idx ON grants USING btree (org_id, connection_id, action_prefix, expires_at) WHERE (revoked_at IS NULL);
 CREATE INDEX grants_org_idx ON grants USING btree (org_id, created_at DESC);
 
 CREATE TABLE memberships (

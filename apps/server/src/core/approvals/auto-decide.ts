@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, type ApprovalRow } from '../approval-record.ts';
 import { appendEvent, type Caller } from '../events.ts';
-import { createOne, type CreateItem } from './create-batch.ts';
+import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 
 /**
  * A decision a decider other than a person made about a new request (core/deciders): a policy's
@@ -79,9 +79,9 @@ export type CreateDecidedResult =
 /**
  * Create and an auto-decision in one transaction: a decided request is never seen pending, and a crash
  * leaves neither. `decider` is the decision made before (a policy's), or one made in the transaction once
- * the request is written (a grant's), which may leave it to people. This path writes alone (not in a
- * create batch): the decision must commit with its request. Announced after the commit like any create
- * and decision.
+ * the request is written (a grant's), which may leave it to people. The request goes in the create
+ * batch of its moment (create-batch.ts) like any other, and the decision is made in that batch's
+ * transaction: it commits with its request. Announced after the commit like any create and decision.
  */
 export async function createDecided(
   db: Database,
@@ -90,20 +90,29 @@ export async function createDecided(
   item: CreateItem,
   decider: AutoDecision | InTransactionDecider,
 ): Promise<CreateDecidedResult> {
-  return db.transaction(async (tx) => {
-    const r = await createOne(tx, item);
-    if (!r.org_open) return { kind: 'stopped' };
-    if (r.approval === null) return { kind: 'key-taken' };
-    const created = approvalFromJson(r.approval);
-    tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: caller.org.id, eventId: r.event_id!, approvalId: created.id, type: 'approval.created' }));
-    const d = typeof decider === 'function' ? await decider(tx, created) : decider;
-    if (d === null) {
-      // Left to people: announced as any create (the worker woken only when it queued a delivery).
-      if (r.fanned_out) tx.notify(DELIVERIES_CHANNEL, `event:${r.event_id!}`);
-      return { kind: 'created', approval: created, decided: null };
-    }
-    const decided = await decideAutomatically(tx, lock, caller.org.id, created.id, d);
-    tx.notify(DELIVERIES_CHANNEL, `event:${decided.eventId}`);
-    return { kind: 'created', approval: decided.approval, decided: d };
-  });
+  const r = await createBatcherOf(db).create(item, (tx, w) => decideWritten(tx, lock, caller, w, decider));
+  if (!r.org_open) return { kind: 'stopped' };
+  if (r.approval === null) return { kind: 'key-taken' };
+  return r.after as CreateDecidedResult;
+}
+
+/** The decision about a request just written in this transaction (see createDecided). */
+async function decideWritten(
+  tx: Queryable,
+  lock: (tx: Queryable, orgId: string, id: string) => Promise<ApprovalRow>,
+  caller: Caller,
+  r: CreateResult,
+  decider: AutoDecision | InTransactionDecider,
+): Promise<CreateDecidedResult> {
+  const created = approvalFromJson(r.approval!);
+  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: caller.org.id, eventId: r.event_id!, approvalId: created.id, type: 'approval.created' }));
+  const d = typeof decider === 'function' ? await decider(tx, created) : decider;
+  if (d === null) {
+    // Left to people: announced as any create (the worker woken only when it queued a delivery).
+    if (r.fanned_out) tx.notify(DELIVERIES_CHANNEL, `event:${r.event_id!}`);
+    return { kind: 'created', approval: created, decided: null };
+  }
+  const decided = await decideAutomatically(tx, lock, caller.org.id, created.id, d);
+  tx.notify(DELIVERIES_CHANNEL, `event:${decided.eventId}`);
+  return { kind: 'created', approval: decided.approval, decided: d };
 }

@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, seedOrg, type TestDatabase } from '../../testing/harness.ts';
-import type { Database } from '../../storage/database.ts';
-import { CreateBatcher, type CreateItem } from './create-batch.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
+import { CreateBatcher, type CreateItem, type CreateResult } from './create-batch.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -16,13 +16,27 @@ afterAll(() => t.drop(), 60_000);
 /** The same database, counting the create statements sent to it. */
 function counting(db: Database) {
   const sent = { one: 0, many: 0 };
+  const count = (sql: string) => {
+    if (sql.includes('greenlight_create_approvals(')) sent.many++;
+    else if (sql.includes('greenlight_create_approval(')) sent.one++;
+  };
   const counted: Database = {
     ...db,
     query: (sql, params, options) => {
-      if (sql.includes('greenlight_create_approvals(')) sent.many++;
-      else if (sql.includes('greenlight_create_approval(')) sent.one++;
+      count(sql);
       return db.query(sql, params, options);
     },
+    // Statements in a transaction too.
+    transaction: (fn) =>
+      db.transaction((tx) =>
+        fn({
+          ...tx,
+          query: (sql, params, options) => {
+            count(sql);
+            return tx.query(sql, params, options);
+          },
+        }),
+      ),
   };
   return { db: counted, sent };
 }
@@ -178,5 +192,53 @@ describe('CreateBatcher', () => {
     expect(c).toMatchObject({ org_open: false, approval: null, event_id: null });
     expect(await stored(open.org.id)).toEqual([{ title: 'Request 1', events: 1 }]);
     expect(await stored(stopped.org.id)).toEqual([]);
+  });
+
+  it('a create with work in its transaction goes in the batch of its moment, the work done in the batch transaction', async () => {
+    const seed = await seedOrg(t.db);
+    const { db, sent } = counting(t.db);
+    const batcher = new CreateBatcher(db, 1, 64);
+    // The work sees its own request, written and not yet committed, in the same transaction.
+    const work = async (tx: Queryable, r: CreateResult) => {
+      const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM approvals WHERE id = $1', [(r.approval as { id: string }).id]);
+      return `saw ${rows[0]!.n}`;
+    };
+    const results = await Promise.all(Array.from({ length: 6 }, (_, n) => batcher.create(item(seed.org.id, n), n % 2 === 0 ? work : undefined)));
+    expect(sent).toEqual({ one: 0, many: 1 });
+    expect(results.map((r) => r.after)).toEqual(['saw 1', undefined, 'saw 1', undefined, 'saw 1', undefined]);
+    expect((await stored(seed.org.id)).map((r) => r.title)).toEqual(Array.from({ length: 6 }, (_, n) => `Request ${n}`));
+  });
+
+  it('work that throws undoes its batch: the others are written alone, its own request not at all', async () => {
+    const seed = await seedOrg(t.db);
+    const { db, sent } = counting(t.db);
+    const batcher = new CreateBatcher(db, 1, 64);
+    const settled = await Promise.allSettled([
+      batcher.create(item(seed.org.id, 1), async () => 'done'),
+      batcher.create(item(seed.org.id, 2), async () => {
+        throw new Error('the work failed');
+      }),
+      batcher.create(item(seed.org.id, 3)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[0] as PromiseFulfilledResult<{ after?: unknown }>).value.after).toBe('done');
+    expect(sent).toEqual({ one: 3, many: 1 });
+    expect((await stored(seed.org.id)).map((r) => `${r.title}: ${r.events}`).sort()).toEqual(['Request 1: 1', 'Request 3: 1']);
+  });
+
+  it('work is not done for a request not written (a stopped org)', async () => {
+    const stopped = await seedOrg(t.db);
+    await t.db.query('UPDATE orgs SET emergency_stop = true WHERE id = $1', [stopped.org.id]);
+    const open = await seedOrg(t.db);
+    const batcher = new CreateBatcher(t.db, 1, 64);
+    let calls = 0;
+    const [a, b] = await Promise.all([
+      batcher.create(item(stopped.org.id, 1), async () => ++calls),
+      batcher.create(item(open.org.id, 2), async () => ++calls),
+    ]);
+    expect(a).toMatchObject({ org_open: false, approval: null });
+    expect(a.after).toBeUndefined();
+    expect(b.after).toBe(1);
+    expect(calls).toBe(1);
   });
 });

@@ -64,11 +64,24 @@ export async function createMany(db: Queryable, items: CreateItem[]): Promise<Cr
   return rows;
 }
 
+/**
+ * Work done in the create's own transaction once its request is written (a decider's: core/deciders),
+ * so that what it writes commits with the request or not at all. Called only for a request that was
+ * written (the org open, its key free); its answer comes back as `after`.
+ */
+export type InCreateTransaction = (tx: Queryable, written: CreateResult) => Promise<unknown>;
+
+/** A create's answer, with what its InCreateTransaction answered (undefined when it did not run). */
+export type Written = CreateResult & { after?: unknown };
+
 interface Waiting {
   item: CreateItem;
-  resolve: (r: CreateResult) => void;
+  after: InCreateTransaction | undefined;
+  resolve: (r: Written) => void;
   reject: (err: unknown) => void;
 }
+
+const written = (r: CreateResult) => r.org_open && r.approval !== null;
 
 /**
  * Gathers the creates that are waiting at the same time into one statement (group commit in the
@@ -98,9 +111,9 @@ export class CreateBatcher {
     private readonly maxBatch = MAX_BATCH,
   ) {}
 
-  create(item: CreateItem): Promise<CreateResult> {
-    return new Promise<CreateResult>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+  create(item: CreateItem, after?: InCreateTransaction): Promise<Written> {
+    return new Promise<Written>((resolve, reject) => {
+      this.queue.push({ item, after, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => {
@@ -124,9 +137,9 @@ export class CreateBatcher {
 
   private async write(batch: Waiting[]): Promise<void> {
     if (batch.length > 1) {
-      let rows: CreateResult[] | undefined;
+      let rows: Written[] | undefined;
       try {
-        rows = await createMany(this.db, batch.map((w) => w.item));
+        rows = batch.some((w) => w.after) ? await this.db.transaction((tx) => manyWithWork(tx, batch)) : await createMany(this.db, batch.map((w) => w.item));
       } catch {
         // Nothing of the batch was written: each request on its own below, with its own answer.
       }
@@ -142,8 +155,33 @@ export class CreateBatcher {
         return;
       }
     }
-    await Promise.all(batch.map((w) => createOne(this.db, w.item).then(w.resolve, w.reject)));
+    await Promise.all(batch.map((w) => oneWithWork(this.db, w).then(w.resolve, w.reject)));
   }
+}
+
+/**
+ * A batch whose requests have work in their transaction: the statement, then each request's work in
+ * the order they came, all in the caller's one transaction. Work that throws undoes the whole batch
+ * (the caller then writes each request alone).
+ */
+async function manyWithWork(tx: Queryable, batch: Waiting[]): Promise<Written[]> {
+  const rows: Written[] = await createMany(tx, batch.map((w) => w.item));
+  if (rows.length !== batch.length) return rows;
+  for (const [i, w] of batch.entries()) {
+    const r = rows[i]!;
+    if (w.after && written(r)) rows[i] = { ...r, after: await w.after(tx, r) };
+  }
+  return rows;
+}
+
+/** One request alone: in its own transaction with its work, if it has any. */
+function oneWithWork(db: Database, w: Waiting): Promise<Written> {
+  const after = w.after;
+  if (!after) return createOne(db, w.item);
+  return db.transaction(async (tx) => {
+    const r = await createOne(tx, w.item);
+    return written(r) ? { ...r, after: await after(tx, r) } : r;
+  });
 }
 
 /** Statements of creates running at once; more creates wait and go together in the next one. */

@@ -17,8 +17,8 @@
  *   execution receipt        {@link reportExecution}                          state-machine.ts   -
  *   revoke                   {@link revoke}                                   state-machine.ts   -
  *   expire, auto-decide      {@link expireDue}                                state-machine.ts   -
- *   decided by a policy      {@link create} with a decision                   auto-decide.ts     greenlight_create_approval, then -
- *   decided by a grant       {@link create} with an in-transaction decider    auto-decide.ts     greenlight_create_approval, then -
+ *   decided by a policy      {@link create} with a decision                   auto-decide.ts     greenlight_create_approvals / _approval (batched), then -
+ *   decided by a grant       {@link create} with an in-transaction decider    auto-decide.ts     greenlight_create_approvals / _approval (batched), then -
  *   configure steps          {@link configureApprovalSteps}                   steps.ts           greenlight_lock_pending
  *   reassign a step          {@link reassignApprovalStep}                     steps.ts           greenlight_require_manager, greenlight_lock_pending
  *   escalate a step          {@link escalateStep}                             escalate.ts        -

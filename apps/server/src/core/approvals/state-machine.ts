@@ -169,7 +169,7 @@ export type CreateOutcome =
  * Writes a new pending request and its `approval.created` event, together with the other creates
  * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. With a
  * `decision` (a policy's, made before the create, or a grant's, made in the create's transaction once
- * the request is written), the request is written alone and decided in the same transaction (auto-decide.ts). Errors
+ * the request is written), it is decided in the transaction that writes it, still in its batch (auto-decide.ts). Errors
  * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
  * 22021) are thrown as the database raised them, for the caller to explain.
  */

@@ -17,8 +17,11 @@
  *   concurrency the uses never pass `max_uses` (READ COMMITTED re-checks the condition on the row a
  *   concurrent use committed), and a create rolled back gives its use back.
  *
- * Nothing of grants is cached: each create reads them from the database, so a revocation committed on
- * any replica stops the next create everywhere at once.
+ * Nothing of grants is cached: each create reads them from the database, and the use is taken by a
+ * statement that checks the grant is still live, so a revocation committed on any replica stops the
+ * next create everywhere at once. The read comes before the create (a request no grant matches is
+ * created in the usual batch, deciding nothing); a request with candidates is created in the batch
+ * of its moment too, and its use taken in that batch's transaction (core/approvals/auto-decide.ts).
  */
 import type { DecidedByGrant, Grant, GiveGrant } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
@@ -94,13 +97,15 @@ export function grantMatches(g: Pick<GrantRow, 'action_type' | 'agent_session' |
   }
 }
 
-const GRANT_SELECT = `
+/** A grant row as GrantRow reads it, from `from` (a relation or subquery named g). */
+const grantSelect = (from = 'grants g') => `
 SELECT g.id, g.org_id, g.given_by, coalesce(u.name, u.email) AS given_by_name, g.given_on, g.connection_id, c.name AS connection_name,
        g.agent_session, g.action_type, g.fields, g.created_at, g.expires_at, g.max_uses, g.uses, g.revoked_at, g.revoked_by_type,
        g.revoked_by_id,
        CASE g.revoked_by_type WHEN 'user' THEN (SELECT coalesce(ru.name, ru.email) FROM users ru WHERE ru.id = g.revoked_by_id)
                               WHEN 'connection' THEN (SELECT rc.name FROM connections rc WHERE rc.id = g.revoked_by_id) END AS revoked_by_name
-  FROM grants g JOIN users u ON u.id = g.given_by JOIN connections c ON c.id = g.connection_id`;
+  FROM ${from} JOIN users u ON u.id = g.given_by JOIN connections c ON c.id = g.connection_id`;
+const GRANT_SELECT = grantSelect();
 
 /** The condition "the grant `g` still decides": not revoked, not expired (database clock), a use left. */
 export const LIVE_SQL = `g.revoked_at IS NULL AND g.expires_at > now() AND (g.max_uses IS NULL OR g.uses < g.max_uses)`;
@@ -111,13 +116,18 @@ const prefixesOf = (value: string): string[] => Array.from({ length: value.lengt
 /**
  * The live grants to a connection that may match a request of this action type and agent session,
  * oldest first (the first that applies is used): those whose glob's literal prefix (`action_prefix`)
- * begins the action type, by index, so a create reads the few grants that can apply, not all of them.
+ * begins the action type, so a create reads the few grants that can apply, not all of them. One index
+ * probe per prefix of the action type (grants_live_match_idx): an equality on each, in a subquery the
+ * planner cannot merge, so no plan reads the connection's other grants whatever the statistics say.
  * The glob itself and the fields are matched after (grantMatches).
  */
 export async function liveGrantsFor(db: Queryable, orgId: string, connectionId: string, actionType: string, agentSession: string | null): Promise<GrantRow[]> {
   const { rows } = await db.query<GrantRow>(
-    `${GRANT_SELECT} WHERE g.org_id = $1 AND g.connection_id = $2 AND g.action_prefix = ANY($3::text[])
-        AND (g.agent_session IS NULL OR g.agent_session = $4) AND ${LIVE_SQL}
+    `${grantSelect(`unnest($3::text[]) AS p(prefix)
+       CROSS JOIN LATERAL (SELECT g.* FROM grants g
+                            WHERE g.org_id = $1 AND g.connection_id = $2 AND g.action_prefix = p.prefix
+                              AND (g.agent_session IS NULL OR g.agent_session = $4) AND ${LIVE_SQL}
+                           OFFSET 0) g`)}
       ORDER BY g.created_at, g.id`,
     [orgId, connectionId, prefixesOf(actionType), agentSession],
   );
@@ -147,22 +157,26 @@ async function claimUse(tx: Queryable, g: GrantRow, approvalId: string): Promise
   return { id: g.id, given_by: { id: g.given_by, name: g.given_by_name }, use: r.uses, max_uses: r.max_uses, expires_at: r.expires_at.toISOString() };
 }
 
-/** Whether a connection has any live grant: without one, a create need not take the single-transaction path. */
-export async function hasLiveGrant(db: Queryable, orgId: string, connectionId: string): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM grants g WHERE g.org_id = $1 AND g.connection_id = $2 AND ${LIVE_SQL} LIMIT 1`, [orgId, connectionId]);
-  return rows.length > 0;
+/**
+ * The live grants to the connection that match a new request, oldest first: read before the create,
+ * by index (liveGrantsFor), so that a request no grant can decide is created as any other and one
+ * that a grant may decide carries only these to its create's transaction. None when the request is of
+ * a class that never goes without a person (`needsPerson`) or has no action type. Whether each is
+ * still live is checked again when its use is taken (claimUse), in that transaction.
+ */
+export async function grantCandidates(db: Queryable, orgId: string, connectionId: string, request: GrantRequest, needsPerson: boolean): Promise<GrantRow[]> {
+  if (needsPerson || request.action_type === null) return [];
+  const live = await liveGrantsFor(db, orgId, connectionId, request.action_type, agentSessionOf(request.metadata));
+  return live.filter((g) => grantMatches(g, request));
 }
 
 /**
  * The grants' decision about a new request, made in its create transaction (see the top): the first
- * live grant to the connection that matches and whose use it can take approves it; none: people are
- * asked. `needsPerson`: the request is of a class that never goes without a person.
+ * of its candidates (grantCandidates) whose use it can take approves it; none: people are asked.
  */
-export function grantDecider(orgId: string, connectionId: string, request: GrantRequest, needsPerson: boolean): InTransactionDecider {
+export function grantDecider(candidates: GrantRow[]): InTransactionDecider {
   return async (tx, created: ApprovalRow): Promise<AutoDecision | null> => {
-    if (needsPerson || request.action_type === null) return null;
-    for (const g of await liveGrantsFor(tx, orgId, connectionId, request.action_type, agentSessionOf(request.metadata))) {
-      if (!grantMatches(g, request)) continue;
+    for (const g of candidates) {
       const use = await claimUse(tx, g, created.id);
       if (use) return { decision: 'approve', grant: use };
     }

@@ -41,6 +41,7 @@ import {
   type Priority,
 } from '@greenlight/contract';
 import { compileGlob } from '../routing.ts';
+import { boundOf, PolicyIndex } from './policy-index.ts';
 
 /** One problem of a policy text, where it is (1-based line and column of `source`). */
 export interface PolicyIssue {
@@ -76,6 +77,8 @@ export interface CompiledPolicySet {
   never: NeverWithoutPerson;
   /** Whether a request is of a class no policy may approve. */
   needsPerson(r: Pick<PolicyRequest, 'priority' | 'action_type'>): boolean;
+  /** Which policies (positions in `policies`) may apply to a request: the others are false for it, without error (policy-index.ts). */
+  index: PolicyIndex;
 }
 
 /** What a policy reads of a new request (POLICY_SCHEMA in the contract says what each becomes). */
@@ -200,7 +203,7 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
   const needsPerson = (r: Pick<PolicyRequest, 'priority' | 'action_type'>) =>
     (never.priorities as string[]).includes(r.priority) || (r.action_type !== null && marked.some((m) => m(r.action_type!)));
   const base = { version, source, never, needsPerson };
-  if (source.trim() === '') return { ...base, policies: [], texts: new Map() };
+  if (source.trim() === '') return { ...base, policies: [], texts: new Map(), index: new PolicyIndex([]) };
 
   const parsed = checkParsePolicySet({ staticPolicies: source });
   if (parsed.type === 'failure') throw new PolicySourceError(issuesOf(source, parsed.errors));
@@ -246,10 +249,11 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
     jsons.push(json.json);
   }
   if (issues.length > 0) throw new PolicySourceError(issues);
+  const index = new PolicyIndex(jsons.map(boundOf));
 
   // A saved set passed the schema and the never-without-a-person check when it was saved: loading it
   // again (a cache miss on the create path) skips both, which are most of a large set's compile time.
-  if (options.saved) return { ...base, policies, texts };
+  if (options.saved) return { ...base, policies, texts, index };
   const idOf = (cedarId: string) => policies[Number(cedarId.replace(/^policy/, ''))]?.id;
   const validated = validate({ schema: policySchemaText(), policies: { staticPolicies: source }, validationSettings: { mode: 'strict' } });
   if (validated.type === 'failure') throw new PolicySourceError(issuesOf(source, validated.errors));
@@ -279,20 +283,83 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
     }
   });
   if (issues.length > 0) throw new PolicySourceError(issues);
-  return { ...base, policies, texts };
+  return { ...base, policies, texts, index };
 }
 
 /** Which policies each Cedar slot holds now (the compiled set and which of its policies). */
 const loaded = new Map<string, { set: CompiledPolicySet; ids: string }>();
 
 /** Loads these policies of the set into the slot, unless it holds them already; Cedar then names each by its `@id`. */
-function ensureLoaded(slot: string, set: CompiledPolicySet, ids: string[]): void {
-  const key = ids.join('\n');
+function ensureLoaded(slot: string, set: CompiledPolicySet, ids: string[], key = ids.join('\n')): void {
   const now = loaded.get(slot);
   if (now && now.set === set && now.ids === key) return;
   const r = preparsePolicySet(slot, { staticPolicies: Object.fromEntries(ids.map((id) => [id, set.texts.get(id)!])) });
   if (r.type !== 'success') throw new Error(`a saved policy set no longer parses: ${r.errors.map((e) => e.message).join('; ')}`);
   loaded.set(slot, { set, ids: key });
+}
+
+/**
+ * The Cedar slots an org's bounded candidates are parsed into, one per subset of its set seen lately
+ * (least recently used first). Requests of the same kind share a subset, so a create finds its subset
+ * parsed; SUBSET_SLOTS bounds what an org holds in Cedar's memory (Cedar has no way to drop a slot, so
+ * an evicted subset's slot is parsed again with the new one).
+ */
+const subsets = new Map<string, { set: CompiledPolicySet; slots: Map<string, string> }>();
+const SUBSET_SLOTS = 32;
+
+function subsetSlot(slot: string, set: CompiledPolicySet, ids: string[]): string {
+  const key = ids.join('\n');
+  let pool = subsets.get(slot);
+  if (!pool || pool.set !== set) subsets.set(slot, (pool = { set, slots: new Map() }));
+  let name = pool.slots.get(key);
+  if (name !== undefined) pool.slots.delete(key);
+  else if (pool.slots.size < SUBSET_SLOTS) name = `${slot}:subset:${pool.slots.size}`;
+  else {
+    const [oldest, reused] = pool.slots.entries().next().value!;
+    pool.slots.delete(oldest);
+    name = reused;
+  }
+  pool.slots.set(key, name);
+  ensureLoaded(name, set, ids, key);
+  return name;
+}
+
+/**
+ * The policies of `which` that hold for the request (`reasons`) and those that erred on it (`errors`),
+ * by `@id`. Cedar gets only the candidates of the set's index (policy-index.ts: the others are false
+ * for this request without error, so the answer is the one the whole set gives): the ones no bound
+ * narrows, parsed once per set into the org's slot, and the bounded ones that match, parsed per subset.
+ */
+function diagnose(slot: string, set: CompiledPolicySet, which: (p: PolicyInfo) => boolean, request: PolicyRequest, now: Date, only: 'candidates' | 'all') {
+  const positions = only === 'all' ? set.policies.map((_, i) => i) : set.index.candidates(request);
+  const chosen = positions.filter((i) => which(set.policies[i]!));
+  const out = { reasons: [] as string[], errors: [] as string[] };
+  if (chosen.length === 0) return out;
+  ensureSchema();
+  const idsOf = (list: number[]) => list.map((i) => set.policies[i]!.id);
+  const slots: string[] = [];
+  if (only === 'all') {
+    ensureLoaded(`${slot}:all`, set, idsOf(chosen));
+    slots.push(`${slot}:all`);
+  } else {
+    const always = idsOf(chosen.filter((i) => set.index.unbounded(i)));
+    const bounded = idsOf(chosen.filter((i) => !set.index.unbounded(i)));
+    if (always.length > 0) {
+      ensureLoaded(slot, set, always);
+      slots.push(slot);
+    }
+    if (bounded.length > 0) slots.push(subsetSlot(slot, set, bounded));
+  }
+  for (const s of slots) {
+    const r = authorize(s, request, now);
+    out.reasons.push(...r.diagnostics.reason);
+    out.errors.push(...r.diagnostics.errors.map((e) => e.policyId));
+  }
+  // Cedar names the policies that determine its answer: the forbids that hold when any does, else
+  // the permits. Two slots answer apart, so the permits one held go when the other's forbid holds.
+  const forbid = (id: string) => byIdOf(set).get(id)?.effect === 'forbid';
+  if (slots.length > 1 && out.reasons.some(forbid)) out.reasons = out.reasons.filter(forbid);
+  return out;
 }
 
 const ENTITY = (type: string, id: string) => ({ type: `${POLICY_NAMESPACE}::${type}`, id });
@@ -384,29 +451,43 @@ const named = (set: CompiledPolicySet, p: PolicyInfo): DecidedByPolicy => ({ id:
 /** Whether the set has enforced policies: without any, a create need not evaluate. */
 export const enforces = (set: CompiledPolicySet) => set.policies.some((p) => p.mode === 'enforce');
 
+const enforced = (p: PolicyInfo) => p.mode === 'enforce';
+
+/** Each set's policies by `@id`, made once per set: a create looks up only the few that answered. */
+const byIdMemo = new WeakMap<CompiledPolicySet, Map<string, PolicyInfo>>();
+function byIdOf(set: CompiledPolicySet): Map<string, PolicyInfo> {
+  let m = byIdMemo.get(set);
+  if (!m) byIdMemo.set(set, (m = new Map(set.policies.map((p) => [p.id, p]))));
+  return m;
+}
+
 /**
  * What the set's enforced policies decide about a new request (see the mapping at the top). `slot`
  * names the org's place in Cedar's cache. Throws only on a fault of Cedar itself, which the caller
- * treats as no decision.
+ * treats as no decision. `only: 'all'` hands Cedar every enforced policy instead of the index's
+ * candidates (the same answer, slower: the tests compare the two).
  */
-export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date()): Verdict {
-  const enforced = set.policies.filter((p) => p.mode === 'enforce');
-  if (enforced.length === 0) return { kind: 'none' };
-  ensureSchema();
-  ensureLoaded(slot, set, enforced.map((p) => p.id));
-  const response = authorize(slot, request, now);
-  const byId = new Map(enforced.map((p) => [p.id, p]));
-  const reasons = response.diagnostics.reason
+export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date(), only: 'candidates' | 'all' = 'candidates'): Verdict {
+  if (!set.policies.some(enforced)) return { kind: 'none' };
+  const { reasons: held, errors } = diagnose(slot, set, enforced, request, now, only);
+  const byId = byIdOf(set);
+  const reasons = held
     .map((id) => byId.get(id))
-    .filter((p): p is PolicyInfo => p !== undefined)
+    .filter((p): p is PolicyInfo => p !== undefined && enforced(p))
     .sort((a, b) => a.line - b.line);
   const forbid = reasons.find((p) => p.effect === 'forbid');
   if (forbid) return { kind: 'reject', policy: named(set, forbid) };
   const permit = reasons.find((p) => p.effect === 'permit');
   if (!permit) return { kind: 'none' };
-  if (response.diagnostics.errors.length > 0) return { kind: 'none', withheld: { policy: named(set, permit), why: 'evaluation_error' } };
+  if (errors.length > 0) return { kind: 'none', withheld: { policy: named(set, permit), why: 'evaluation_error' } };
   if (set.needsPerson(request)) return { kind: 'none', withheld: { policy: named(set, permit), why: 'needs_person' } };
   return { kind: 'approve', policy: named(set, permit) };
+}
+
+/** Which enforced policies hold for a request and which err on it, by `@id` (the tests' view of `evaluate`). */
+export function explain(slot: string, set: CompiledPolicySet, request: PolicyRequest, now: Date, only: 'candidates' | 'all'): { reasons: string[]; errors: string[] } {
+  const d = diagnose(slot, set, enforced, request, now, only);
+  return { reasons: [...new Set(d.reasons)].sort(), errors: [...new Set(d.errors)].sort() };
 }
 
 /** What one shadow policy would decide: approve (a permit that holds, for a request a policy may approve), reject (a forbid that holds). */
@@ -417,10 +498,13 @@ export interface ShadowVerdict {
 
 /**
  * Each shadow policy of the set, evaluated alone (so that what it would do is its own answer, not
- * hidden by another policy's), against a new request: the ones that would decide it.
+ * hidden by another policy's), against a new request: the ones that would decide it. Only the index's
+ * candidates are evaluated: the others are false for this request, without error.
  */
-export function shadowVerdicts(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date()): ShadowVerdict[] {
-  const shadows = set.policies.filter((p) => p.mode === 'shadow');
+export function shadowVerdicts(slot: string, set: CompiledPolicySet, request: PolicyRequest, now = new Date(), only: 'candidates' | 'all' = 'candidates'): ShadowVerdict[] {
+  if (!set.policies.some((p) => p.mode === 'shadow')) return [];
+  const candidates = only === 'all' ? null : new Set(set.index.candidates(request));
+  const shadows = set.policies.filter((p, i) => p.mode === 'shadow' && (candidates === null || candidates.has(i)));
   if (shadows.length === 0) return [];
   ensureSchema();
   const out: ShadowVerdict[] = [];

@@ -11,7 +11,7 @@ import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
 import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
-import { grantDecider, hasLiveGrant } from '../../core/deciders/grant.ts';
+import { grantCandidates, grantDecider } from '../../core/deciders/grant.ts';
 import { approvalWithRun, runOf } from '../../core/run.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
@@ -120,12 +120,13 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     required_approvals: requiredApprovals,
   });
 
-  // Else a standing grant to the connection asking may approve it (core/deciders/grant.ts), decided in the
-  // create's transaction where its use is counted; a connection with no live grant takes the usual path.
-  const byGrant =
-    !decision && auth.connection && (await hasLiveGrant(deps.db, auth.org.id, auth.connection.id))
-      ? grantDecider(auth.org.id, auth.connection.id, { title: body.title, action_type: actionType, source: body.source ?? null, priority: body.priority, tags, metadata, resource }, needsPerson)
-      : null;
+  // Else a standing grant to the connection asking may approve it (core/deciders/grant.ts): the grants
+  // that match are read first, and the create's transaction takes a use of the first still live.
+  const grants =
+    !decision && auth.connection
+      ? await grantCandidates(deps.db, auth.org.id, auth.connection.id, { title: body.title, action_type: actionType, source: body.source ?? null, priority: body.priority, tags, metadata, resource }, needsPerson)
+      : [];
+  const byGrant = grants.length > 0 ? grantDecider(grants) : null;
 
   let created: CreateOutcome;
   try {
