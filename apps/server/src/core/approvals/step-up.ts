@@ -8,8 +8,9 @@
  * link, a chat button, an API key (for a person or for nobody), an OAuth connection or MCP carries no
  * session, so it never decides a covered request.
  *
- * Not covered: decisions nobody makes at decision time — a policy or a standing grant approving a new
- * request, an expiry's auto-decision — which the policies' `never_without_person` governs.
+ * A standing grant never approves a covered request (core/deciders/grant.ts asks {@link stepUpCovers}):
+ * it is a person's approval given earlier, without a step-up for this request. Not covered: what no
+ * person decides — an admin's policy, an expiry's auto-decision — which `never_without_person` governs.
  */
 import type { Queryable } from '../../storage/database.ts';
 import { compileGlob } from '../routing.ts';

@@ -24,6 +24,7 @@
  * of its moment too, and its use taken in that batch's transaction (core/approvals/auto-decide.ts).
  */
 import type { DecidedByGrant, Grant, GiveGrant } from '@greenlight/contract';
+import { stepUpCovers } from '../approvals/step-up.ts';
 import type { Queryable } from '../../storage/database.ts';
 import type { ApprovalRow } from '../approval-record.ts';
 import type { AutoDecision, InTransactionDecider } from '../approvals/index.ts';
@@ -161,13 +162,23 @@ async function claimUse(tx: Queryable, g: GrantRow, approvalId: string): Promise
  * The live grants to the connection that match a new request, oldest first: read before the create,
  * by index (liveGrantsFor), so that a request no grant can decide is created as any other and one
  * that a grant may decide carries only these to its create's transaction. None when the request is of
- * a class that never goes without a person (`needsPerson`) or has no action type. Whether each is
- * still live is checked again when its use is taken (claimUse), in that transaction.
+ * a class that never goes without a person (`needsPerson`) or has no action type, and none when the
+ * org requires a fresh passkey step-up to decide requests like it (core/approvals/step-up.ts): a grant
+ * is a person's approval given earlier, without that step-up for this request. Whether each is still
+ * live is checked again when its use is taken (claimUse), in that transaction.
  */
 export async function grantCandidates(db: Queryable, orgId: string, connectionId: string, request: GrantRequest, needsPerson: boolean): Promise<GrantRow[]> {
   if (needsPerson || request.action_type === null) return [];
   const live = await liveGrantsFor(db, orgId, connectionId, request.action_type, agentSessionOf(request.metadata));
-  return live.filter((g) => grantMatches(g, request));
+  const matching = live.filter((g) => grantMatches(g, request));
+  if (matching.length === 0) return matching;
+  const { rows } = await db.query<{ priorities: string[]; action_types: string[] }>(
+    'SELECT step_up_priorities AS priorities, step_up_action_types AS action_types FROM orgs WHERE id = $1',
+    [orgId],
+  );
+  // Unknown org: nothing may decide for it.
+  if (!rows[0] || stepUpCovers(rows[0], { priority: request.priority, action_type: request.action_type })) return [];
+  return matching;
 }
 
 /**

@@ -44,6 +44,22 @@ async function coveredOrg() {
 
 const decideAs = (me: SignedIn, id: string, decision = 'approve') => me.http().patch(`/api/v1/approvals/${id}`).send({ decision });
 
+describe('a standing grant and a covered request', () => {
+  it('a grant given on a request the setting does not cover approves its like, but never a covered one: people are asked', async () => {
+    const { seed, admin, alice } = await coveredOrg();
+    // High (not critical, which no grant decides anyway) is covered from now on.
+    await admin.http().put('/api/v1/org/step-up').send({ priorities: ['high'], action_types: [] }).expect(200);
+    const first = await create(seed, { action_type: 'deploy.web', priority: 'medium' });
+    await alice.http().patch(`/api/v1/approvals/${first}`).send({ decision: 'approve', grant: { expires_in_seconds: 3600 } }).expect(200);
+
+    const like = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'deploy.web', priority: 'medium' })).expect(201)).body;
+    expect(like).toMatchObject({ status: 'approved', decided_by_type: 'grant' });
+    const covered = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'deploy.web', priority: 'high' })).expect(201)).body;
+    expect(covered.status).toBe('pending');
+    expect(await snapshot(covered.id)).toMatchObject({ status: 'pending', votes: 0, decided_by: null });
+  });
+});
+
 describe('deciding a covered request', () => {
   it('a session that has not stepped up is refused (403 STEP_UP_REQUIRED, nothing written); after a passkey step-up it decides', async () => {
     const { seed, alice } = await coveredOrg();
