@@ -15,6 +15,7 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
 import type { Queryable } from '../../storage/database.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 
 export interface GithubConnection {
   /** The REST API base (https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server). */
@@ -89,17 +90,8 @@ export function githubOctokit(app: Pick<GithubApp, 'appId' | 'privateKey'>, conn
   });
 }
 
-export interface GithubCallResult<T> {
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  value: T | null;
-  /** GitHub refused for a reason a retry cannot fix (the run no longer waits, the app may not review it). */
-  permanent: boolean;
-  /** The wait GitHub asked for (Retry-After, or a rate limit's reset). */
-  retryAfterMs: number | null;
-}
+/** `permanent`: the run no longer waits, or the app may not review it. */
+export type GithubCallResult<T> = ApiAnswer<T>;
 
 interface RequestErrorLike {
   status: number;

@@ -1,5 +1,5 @@
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
-import type { Answer } from '../../delivery/outbox/channel.ts';
+import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 
 /** Where and how long: GREENLIGHT_SLACK_API_URL (unset: Slack's own) and the delivery timeout. */
 export interface SlackConnection {
@@ -23,13 +23,9 @@ export function slackClient(token: string, conn: SlackConnection): WebClient {
 }
 
 /** What one Web API call came to, in the delivery log's terms. */
-export interface SlackCallResult<T> extends Answer {
-  value: T | null;
+export interface SlackCallResult<T> extends ApiAnswer<T> {
   /** Slack's error code (`channel_not_found`…), when Slack answered one. */
   slackError: string | null;
-  /** Retrying cannot help (a revoked token, an unknown channel or person…). */
-  permanent: boolean;
-  retryAfterMs: number | null;
 }
 
 /**

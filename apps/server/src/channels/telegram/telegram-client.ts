@@ -7,6 +7,7 @@
 import { Api, GrammyError } from 'grammy';
 import type { Queryable } from '../../storage/database.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 
 export interface TelegramConnection {
   /** The Bot API root (`https://api.telegram.org` unset). */
@@ -22,16 +23,8 @@ export function telegramApi(botToken: string, conn: TelegramConnection): Api {
   });
 }
 
-export interface TelegramCallResult<T> {
-  startedAt: Date;
-  durationMs: number;
-  statusCode: number | null;
-  error: string | null;
-  value: T | null;
-  /** Telegram refused for a reason a retry cannot fix (a 400 or 403 other than a rate limit). */
-  permanent: boolean;
-  retryAfterMs: number | null;
-}
+/** `permanent`: a 400 or 403 other than a rate limit. */
+export type TelegramCallResult<T> = ApiAnswer<T>;
 
 export async function callTelegram<T>(call: () => Promise<T>): Promise<TelegramCallResult<T>> {
   const startedAt = new Date();

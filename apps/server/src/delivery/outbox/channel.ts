@@ -78,6 +78,15 @@ export interface Answer {
   error: string | null;
 }
 
+/** The answer of a platform's Web API call (Slack, Telegram, GitHub…): what it returned, and whether and when to try again. */
+export interface ApiAnswer<T> extends Answer {
+  value: T | null;
+  /** The platform refused for a reason another attempt of the same call cannot fix. */
+  permanent: boolean;
+  /** The wait the platform asked for (Retry-After, a rate limit's reset), if any. */
+  retryAfterMs: number | null;
+}
+
 export type Prepared<M> =
   | { send: M }
   | { skip: { status: 'gone' | 'failed'; reason: string } }
