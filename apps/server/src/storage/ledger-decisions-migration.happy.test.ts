@@ -68,7 +68,8 @@ it('keeps the hashed links, places the queued entries after them, and the chain 
     const queued = [(await entry(2)).rows[0]!.id, (await entry(3)).rows[0]!.id];
     await db.query('INSERT INTO audit_unchained (audit_id, org_id) SELECT unnest($1::bigint[]), $2', [queued, org]);
 
-    expect(await migrate(db)).toEqual(['100_ledger_decisions_rotation.sql']);
+    // 100 first, and whatever came after it.
+    expect(await migrate(db)).toEqual(readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f >= '100').sort());
     expect(await sealAllAuditChains(db)).toBe(2);
     // A decision after the upgrade: placed by the events trigger, hashed by the next seal.
     const approval = (await db.query<{ id: string }>(
