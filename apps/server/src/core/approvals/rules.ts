@@ -6,7 +6,7 @@
  */
 import { ViewerCan, type Approval } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
-import { STEP_UP_REASON, stepUpMissing } from './step-up.ts';
+import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { grantFactsSql, grantPermission, type GrantFacts } from './grant-permission.ts';
 
 /** Who asks what the viewer may do: the principal, the person behind it (null for an API key), and what the credential may do. */
@@ -43,18 +43,19 @@ const askerParams = (who: Asker) => [
  */
 export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: readonly string[]): Promise<Map<string, ViewerCan>> {
   if (approvalIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; can: Omit<ViewerCan, 'grant'> | null } & GrantFacts>(
-    `SELECT x.id, greenlight_viewer_can(x.id, $2, $3::uuid, $4::uuid, $5, $6, $7) AS can, ${grantFactsSql('a')}
+  // What the step-up rule and the grant rule read come in the same statement: one per batch.
+  const { rows } = await db.query<{ id: string; can: Omit<ViewerCan, 'grant'> | null } & GrantFacts & StepUpFacts>(
+    `SELECT x.id, greenlight_viewer_can(x.id, $2, $3::uuid, $4::uuid, $5, $6, $7) AS can, ${grantFactsSql('a')}, ${stepUpFactsSql('a', '$8', '$4')}
        FROM unnest($1::uuid[]) AS x (id) LEFT JOIN approvals a ON a.id = x.id`,
-    [[...new Set(approvalIds)], ...askerParams(who)],
-    { prepare: 'viewer_can_many_g' },
+    [[...new Set(approvalIds)], ...askerParams(who), stepUpSessionOf(who)],
+    { prepare: 'viewer_can_many_gs' },
   );
   const can = new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, r.can!]));
   // The step-up rule (step-up.ts) refuses only what nothing else does: decisions otherwise allowed.
-  const open = [...can].filter(([, c]) => c.decide.allowed).map(([id]) => id);
-  for (const id of await stepUpMissing(db, who, open)) {
-    const c = can.get(id)!;
-    can.set(id, {
+  for (const r of rows) {
+    const c = can.get(r.id);
+    if (!c || !c.decide.allowed || !stepUpMissingIn(r)) continue;
+    can.set(r.id, {
       ...c,
       decide: {
         allowed: false,

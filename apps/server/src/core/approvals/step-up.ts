@@ -62,6 +62,33 @@ export function stepUpCovers(setting: { priorities: readonly string[]; action_ty
   return r.action_type !== null && matchersOf(setting.action_types).some((m) => m(r.action_type!));
 }
 
+/** The session of a caller that can have stepped up (a person's dashboard session), else null: nothing else ever has. */
+export const stepUpSessionOf = (who: StepUpCaller): string | null =>
+  who.principal.type === 'user' && who.user && who.sessionTokenHash ? who.sessionTokenHash : null;
+
+/**
+ * What the rule reads of a request of table alias `a`, as columns of another statement (viewer_can's,
+ * rules.ts), so that telling a viewer costs no statement of its own: the org's setting, and whether the
+ * session (`$session`, with its person `$user`; both null for any other caller) stepped up.
+ */
+export const stepUpFactsSql = (a: string, session: string, user: string): string =>
+  `(SELECT o.step_up_priorities FROM orgs o WHERE o.id = ${a}.org_id) AS step_up_priorities,
+   (SELECT o.step_up_action_types FROM orgs o WHERE o.id = ${a}.org_id) AS step_up_action_types,
+   EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ${session} AND s.user_id = ${user}::uuid AND s.org_id = ${a}.org_id
+            AND s.expires_at > now() AND s.stepped_up_until > now()) AS stepped_up`;
+
+export interface StepUpFacts {
+  priority: string;
+  action_type: string | null;
+  step_up_priorities: string[] | null;
+  step_up_action_types: string[] | null;
+  stepped_up: boolean;
+}
+
+/** Whether a request read with {@link stepUpFactsSql} may be decided by that caller only after a step-up they have not made. */
+export const stepUpMissingIn = (r: StepUpFacts): boolean =>
+  !r.stepped_up && stepUpCovers({ priorities: r.step_up_priorities ?? [], action_types: r.step_up_action_types ?? [] }, r);
+
 /**
  * The requests among `approvalIds` that the caller may decide only after a passkey step-up they have
  * not made (or not within its five minutes), in one statement. Requests not covered, or not found, are
@@ -69,7 +96,7 @@ export function stepUpCovers(setting: { priorities: readonly string[]; action_ty
  */
 export async function stepUpMissing(db: Queryable, who: StepUpCaller, approvalIds: readonly string[]): Promise<Set<string>> {
   if (approvalIds.length === 0) return new Set();
-  const session = who.principal.type === 'user' && who.user && who.sessionTokenHash ? who.sessionTokenHash : null;
+  const session = stepUpSessionOf(who);
   const { rows } = await db.query<CoveredRow>(
     `SELECT a.id, a.priority, a.action_type, o.step_up_priorities AS priorities, o.step_up_action_types AS action_types,
             EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = $2 AND s.user_id = $3::uuid AND s.org_id = a.org_id

@@ -92,7 +92,7 @@ describe('viewer_can on the event stream', () => {
     });
     const asker = { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read', 'approvals:write'] as const };
     const payloads = await toPayloads(counting, seed.org.id, events, { ...asker, scopes: [...asker.scopes] });
-    expect(statements).toHaveLength(2);
+    expect(statements, statements.join('\n---\n')).toHaveLength(2);
     const cans = payloads.map((p) => p.data.approval?.viewer_can as ViewerCan);
     expect(cans).toHaveLength(5);
     for (const can of cans) expect(can).toMatchObject({ cancel: { allowed: true }, decide: { approve: { allowed: false, reason: 'You requested this' } } });
