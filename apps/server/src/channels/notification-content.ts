@@ -7,6 +7,7 @@ import type { Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
 import { forViewer, type Viewer } from '../core/approval-view.ts';
 import { askedNow } from '../core/approvals/index.ts';
+import { closedOf, type Closed } from '../core/approval-outcome.ts';
 
 /** A request with its org's name, as messages show it. */
 export type RequestShown = ApprovalRow & { org_name: string };
@@ -43,6 +44,25 @@ export async function isMember(db: Queryable, orgId: string, userId: string): Pr
  */
 export function shownTo(viewer: Viewer | null, a: RequestShown): RequestShown {
   return { ...a, changes: forViewer(viewer, toApproval(a)).changes };
+}
+
+export type Ended<A> = { address: A; request: RequestShown; closed: Closed | null } | { skip: string };
+
+/**
+ * A sent message to rewrite with its request's outcome (a `decision_update` row): where the platform
+ * keeps it (`address`), and the request as its recipient may see it (null recipient: a channel post,
+ * masked as for anyone).
+ */
+export async function endedMessage<A>(db: Queryable, messageId: string): Promise<Ended<A>> {
+  const { rows } = await db.query<{ address: A; recipient_user_id: string | null; approval_id: string }>(
+    'SELECT address, recipient_user_id, approval_id FROM sent_messages WHERE id = $1',
+    [messageId],
+  );
+  const sent = rows[0];
+  const a = sent ? await requestOf(db, sent.approval_id) : null;
+  if (!sent || !a) return { skip: 'message or request removed' };
+  const viewer = sent.recipient_user_id === null ? null : await approverViewer(db, a.org_id, sent.recipient_user_id);
+  return { address: sent.address, request: shownTo(viewer, a), closed: await closedOf(db, a) };
 }
 
 export type Asking = { request: RequestShown; viewer: Viewer } | { skip: string };

@@ -19,13 +19,12 @@
 import { z } from 'zod';
 import type { WebClient } from '@slack/web-api';
 import type { Queryable } from '../../storage/database.ts';
-import { closedOf } from '../../core/approval-outcome.ts';
 import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
-import { approverViewer, askingAbout, digestFor, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
+import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
+import { askingAbout, digestFor, endedMessage, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
 import { callSlack, slackClient, type SlackCallResult, type SlackConnection } from './slack-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, reminderReply, waiterGoneMessage, type SlackMessage } from './slack-messages.ts';
 
@@ -130,16 +129,11 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<SlackRo
 
 /** The rewrite of a posted message with the request's outcome, as its recipient may see it. */
 async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
-  const { rows } = await db.query<{ address: { channel: string; ts: string }; recipient_user_id: string | null; approval_id: string }>(
-    'SELECT address, recipient_user_id, approval_id FROM sent_messages WHERE id = $1',
-    [messageId],
-  );
-  const posted = rows[0];
-  const a = posted ? await requestOf(db, posted.approval_id) : null;
-  if (!posted || !a) return { skip: 'message or request removed' };
-  const viewer = posted.recipient_user_id === null ? null : await approverViewer(db, a.org_id, posted.recipient_user_id);
-  const message = approvalMessage({ approval: shownTo(viewer, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: await closedOf(db, a) });
-  return { method: 'update', channel: posted.address.channel, ts: posted.address.ts, message };
+  const ended = await endedMessage<{ channel: string; ts: string }>(db, messageId);
+  if ('skip' in ended) return ended;
+  const a = ended.request;
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
+  return { method: 'update', channel: ended.address.channel, ts: ended.address.ts, message };
 }
 
 const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, slackError: null, permanent: false, retryAfterMs: null });
@@ -158,11 +152,7 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
     async prepare(ctx, row) {
       const app = await slackAppOf(ctx.db, row.org_id);
       if (!app) return skip('Slack is not configured for the organization');
-      if (row.kind !== 'decision_update') {
-        const { rows: posted } = await ctx.db.query('SELECT 1 FROM sent_messages WHERE delivery_id = $1', [row.id]);
-        // Posted by an attempt that was cut off before it was recorded: done, not posted again.
-        if (posted.length > 0) return { answered: ok() };
-      }
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
       const call =
         row.kind === 'decision_update'
           ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)

@@ -18,13 +18,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { closedOf } from '../../core/approval-outcome.ts';
 import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { approverViewer, askingAbout, digestFor, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
+import { askingAbout, digestFor, endedMessage, receiptFor, waiterGoneFor } from '../notification-content.ts';
 import { callTelegram, telegramApi, telegramBotOf, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type TelegramMessage } from './telegram-messages.ts';
 
@@ -110,16 +109,11 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Telegra
 }
 
 async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
-  const { rows } = await db.query<{ address: { chat_id: number; message_id: number }; recipient_user_id: string | null; approval_id: string }>(
-    'SELECT address, recipient_user_id, approval_id FROM sent_messages WHERE id = $1',
-    [messageId],
-  );
-  const sent = rows[0];
-  const a = sent ? await requestOf(db, sent.approval_id) : null;
-  if (!sent || !a) return { skip: 'message or request removed' };
-  const viewer = sent.recipient_user_id === null ? null : await approverViewer(db, a.org_id, sent.recipient_user_id);
-  const message = approvalMessage({ approval: shownTo(viewer, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: await closedOf(db, a) });
-  return { method: 'edit', chatId: sent.address.chat_id, messageId: sent.address.message_id, message };
+  const ended = await endedMessage<{ chat_id: number; message_id: number }>(db, messageId);
+  if ('skip' in ended) return ended;
+  const a = ended.request;
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
+  return { method: 'edit', chatId: ended.address.chat_id, messageId: ended.address.message_id, message };
 }
 
 const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
@@ -136,11 +130,7 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
     async prepare(ctx, row) {
       const bot = await telegramBotOf(ctx.db, row.org_id);
       if (!bot) return skip('Telegram is not configured for the organization');
-      if (row.kind !== 'decision_update') {
-        const { rows: sent } = await ctx.db.query('SELECT 1 FROM sent_messages WHERE delivery_id = $1', [row.id]);
-        // Sent by an attempt that was cut off before it was recorded: done, not sent again.
-        if (sent.length > 0) return { answered: ok() };
-      }
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
       const call =
         row.kind === 'decision_update'
           ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)

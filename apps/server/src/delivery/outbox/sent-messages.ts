@@ -1,4 +1,4 @@
-import type { Database } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
 import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
 import type { ClaimedRow } from './channel.ts';
 
@@ -26,4 +26,10 @@ export async function recordSentMessage(db: Database, row: Pick<ClaimedRow, 'id'
     const { rows: queued } = await tx.query<{ n: number }>('SELECT greenlight_queue_message_updates($1, $2, NULL) AS n', [row.approval_id, message.id]);
     if (queued[0]!.n > 0) tx.notify(DELIVERIES_CHANNEL, `message-update:${message.id}`);
   });
+}
+
+/** Whether the row's message was sent by an attempt that was cut off before it was recorded: done, not sent again. */
+export async function wasSent(db: Queryable, deliveryId: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM sent_messages WHERE delivery_id = $1', [deliveryId]);
+  return rows.length > 0;
 }
