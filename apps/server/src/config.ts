@@ -183,6 +183,16 @@ export const ConfigSchema = z.object({
    * Tests point it at a local server standing in for GitHub.
    */
   GREENLIGHT_GITHUB_API_URL: urlWithScheme(['http', 'https']).default('https://api.github.com'),
+  /**
+   * Web Push (channels/webpush): the contact the VAPID token names (RFC 8292 `sub`), for the push
+   * services' operators to reach whoever runs this server: a `mailto:` address or an `https:` URL.
+   * Unset: GREENLIGHT_PUBLIC_URL when it is https, else `mailto:webpush@` its host. Apple's service
+   * refuses a localhost URL here.
+   */
+  GREENLIGHT_WEBPUSH_SUBJECT: z
+    .string()
+    .refine((s) => URL.canParse(s) && ['mailto:', 'https:'].includes(new URL(s).protocol), 'must be a mailto: address or an https:// URL')
+    .optional(),
   NODE_ENV: z.string().default('development'),
 }).refine((c) => (c.GREENLIGHT_SMTP_URL === undefined) === (c.GREENLIGHT_MAIL_FROM === undefined), {
   message: 'set both GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM, or neither',

@@ -14,7 +14,7 @@ export const NotificationChannels = z.enum(NOTIFICATION_CHANNELS).openapi('Notif
 });
 
 /** The channels that tell people one by one: what a person may choose by kind of message. */
-export const PERSON_CHANNELS = ['email', 'slack', 'telegram'] as const;
+export const PERSON_CHANNELS = ['email', 'slack', 'telegram', 'webpush'] as const;
 export const PersonChannel = z.enum(PERSON_CHANNELS).openapi('PersonChannel');
 export type PersonChannel = z.infer<typeof PersonChannel>;
 

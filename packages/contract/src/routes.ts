@@ -62,6 +62,7 @@ import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegati
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSettingsBody } from './telegram.ts';
+import { CreateWebPushSubscriptionBody, MyWebPush, WebPushSubscription } from './webpush.ts';
 import { githubRoutes } from './github.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
@@ -1506,6 +1507,45 @@ export const routes = {
     request: {},
     responses: { 200: { description: 'The link, now none', schema: TelegramLink } },
     errors: [403],
+  }),
+  getMyWebPush: defineRoute({
+    operationId: 'getMyWebPush',
+    method: 'get',
+    path: '/api/v1/me/webpush',
+    tag: 'Account',
+    summary: 'Your devices that get push notifications',
+    description:
+      "Dashboard session. The server's VAPID public key (made on first use and kept) to subscribe a device with, and your devices subscribed in this organization.",
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The key and your devices', schema: MyWebPush } },
+    errors: [403],
+  }),
+  createMyWebPushSubscription: defineRoute({
+    operationId: 'createMyWebPushSubscription',
+    method: 'post',
+    path: '/api/v1/me/webpush/subscriptions',
+    tag: 'Account',
+    summary: 'Subscribe this device to push notifications',
+    description:
+      'Dashboard session. The browser\'s PushSubscription (as `toJSON()` gives it): each request you are asked to decide is then pushed to it, with Approve / Reject actions ' +
+      'where the platform shows them. The same endpoint subscribed again replaces the earlier subscription (whoever made it). At most 20 devices per person (409 LIMIT_REACHED).',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: { body: CreateWebPushSubscriptionBody },
+    responses: { 201: { description: 'The device', schema: WebPushSubscription } },
+    errors: [400, 403, 409],
+  }),
+  deleteMyWebPushSubscription: defineRoute({
+    operationId: 'deleteMyWebPushSubscription',
+    method: 'delete',
+    path: '/api/v1/me/webpush/subscriptions/{id}',
+    tag: 'Account',
+    summary: 'Stop push notifications to one of your devices',
+    description: 'Dashboard session. Nothing more is pushed to the device. Another person\'s device is not found (404).',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: { params: IdParams },
+    responses: { 200: { description: 'The device removed', schema: WebPushSubscription } },
+    errors: [403, 404],
   }),
   getScimSettings: defineRoute({
     operationId: 'getScimSettings',

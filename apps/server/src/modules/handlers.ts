@@ -91,6 +91,9 @@ import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
 import { getMyTelegramLink } from './telegram/get-my-telegram-link.ts';
 import { getTelegramSettings } from './telegram/get-telegram-settings.ts';
 import { updateTelegramSettings } from './telegram/update-telegram-settings.ts';
+import { createMyWebPushSubscription } from './webpush/create-my-webpush-subscription.ts';
+import { deleteMyWebPushSubscription } from './webpush/delete-my-webpush-subscription.ts';
+import { getMyWebPush } from './webpush/get-my-webpush.ts';
 import { deleteGithubSettings } from './github/delete-github-settings.ts';
 import { getGithubSettings } from './github/get-github-settings.ts';
 import { updateGithubSettings } from './github/update-github-settings.ts';
@@ -212,6 +215,9 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getMyTelegramLink,
   createMyTelegramLinkCode,
   deleteMyTelegramLink,
+  getMyWebPush,
+  createMyWebPushSubscription,
+  deleteMyWebPushSubscription,
   getGithubSettings,
   updateGithubSettings,
   deleteGithubSettings,

@@ -290,6 +290,7 @@ CREATE TABLE decision_links (
   expires_at timestamp with time zone NOT NULL,
   used_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
+  channel text DEFAULT 'email'::text NOT NULL,
   CONSTRAINT decision_links_pkey PRIMARY KEY (id),
   CONSTRAINT decision_links_delivery_id_decision_key UNIQUE (delivery_id, decision),
   CONSTRAINT decision_links_token_hash_key UNIQUE (token_hash),
@@ -297,6 +298,7 @@ CREATE TABLE decision_links (
   CONSTRAINT decision_links_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES deliveries(id),
   CONSTRAINT decision_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT decision_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT decision_links_channel_check CHECK (channel = ANY (ARRAY['email'::text, 'webpush'::text])),
   CONSTRAINT decision_links_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text]))
 );
 CREATE INDEX decision_links_approval_idx ON decision_links USING btree (approval_id);
@@ -1032,6 +1034,32 @@ CREATE TABLE webhook_subscriptions (
 CREATE INDEX webhook_subscriptions_connection_idx ON webhook_subscriptions USING btree (created_by_connection_id) WHERE (status = 'active'::text);
 CREATE INDEX webhook_subscriptions_creator_idx ON webhook_subscriptions USING btree (org_id, created_by_id) WHERE (status = 'active'::text);
 CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree (org_id, created_at) WHERE (status <> 'deleted'::text);
+
+CREATE TABLE webpush_subscriptions (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  endpoint text NOT NULL,
+  p256dh text NOT NULL,
+  auth text NOT NULL,
+  device text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_sent_at timestamp with time zone,
+  CONSTRAINT webpush_subscriptions_pkey PRIMARY KEY (id),
+  CONSTRAINT webpush_subscriptions_org_id_endpoint_key UNIQUE (org_id, endpoint),
+  CONSTRAINT webpush_subscriptions_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT webpush_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE INDEX webpush_subscriptions_person_idx ON webpush_subscriptions USING btree (org_id, user_id);
+
+CREATE TABLE webpush_vapid (
+  id boolean DEFAULT true NOT NULL,
+  public_key text NOT NULL,
+  private_key text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT webpush_vapid_pkey PRIMARY KEY (id),
+  CONSTRAINT webpush_vapid_id_check CHECK (id)
+);
 
 -- Functions (source: storage/functions/):
 --   announce_auth_change() → trigger

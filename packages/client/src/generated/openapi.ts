@@ -1592,6 +1592,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/webpush": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your devices that get push notifications
+         * @description Dashboard session. The server's VAPID public key (made on first use and kept) to subscribe a device with, and your devices subscribed in this organization.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getMyWebPush"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/webpush/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribe this device to push notifications
+         * @description Dashboard session. The browser's PushSubscription (as `toJSON()` gives it): each request you are asked to decide is then pushed to it, with Approve / Reject actions where the platform shows them. The same endpoint subscribed again replaces the earlier subscription (whoever made it). At most 20 devices per person (409 LIMIT_REACHED).
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        post: operations["createMyWebPushSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/webpush/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop push notifications to one of your devices
+         * @description Dashboard session. Nothing more is pushed to the device. Another person's device is not found (404).
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        delete: operations["deleteMyWebPushSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/org/scim": {
         parameters: {
             query?: never;
@@ -3223,10 +3289,10 @@ export interface components {
             /** Format: uuid */
             approval_id: string | null;
             /**
-             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
+             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
              * @enum {string}
              */
-            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "github";
+            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "webpush" | "github";
             /** Format: uuid */
             subscription_id: string | null;
             /** @description Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url` */
@@ -3996,7 +4062,7 @@ export interface components {
             waiter_gone?: components["schemas"]["PersonChannel"][];
         };
         /** @enum {string} */
-        PersonChannel: "email" | "slack" | "telegram";
+        PersonChannel: "email" | "slack" | "telegram" | "webpush";
         /** @description In `time_zone`; may span midnight (22:00 to 07:00) */
         QuietHours: {
             /** @example 22:00 */
@@ -4179,6 +4245,54 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             expires_at: string;
+        };
+        MyWebPush: {
+            /** @description The server's VAPID public key (an uncompressed P-256 point, base64url): the `applicationServerKey` to subscribe with */
+            public_key: string;
+            /** @description Your devices in this organization, newest first */
+            subscriptions: components["schemas"]["WebPushSubscription"][];
+        };
+        WebPushSubscription: {
+            /** Format: uuid */
+            id: string;
+            /** @description What the device called itself when it subscribed (its browser and system), to tell devices apart */
+            device: string;
+            /**
+             * @description The push service's origin (the browser's vendor runs it): the endpoint itself is not shown
+             * @example https://fcm.googleapis.com
+             */
+            push_service: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When a notification was last accepted by the push service for this device
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            last_sent_at: string | null;
+        };
+        CreateWebPushSubscriptionBody: {
+            /**
+             * Format: uri
+             * @description PushSubscription.endpoint: the push service's URL for this device. It must resolve to a public address (the webhook guard).
+             */
+            endpoint: string;
+            /** @description As PushSubscription.toJSON() gives it; not used */
+            expirationTime?: number | null;
+            keys: {
+                /** @description The device's P-256 public key (RFC 8291 ua_public) */
+                p256dh: string;
+                /** @description The 16-byte authentication secret (RFC 8291 auth_secret) */
+                auth: string;
+            };
+            /**
+             * @description A name for the device (the dashboard sends its browser and system)
+             * @example Chrome on Android
+             */
+            device?: string;
         };
         ScimSettings: {
             /** @description Whether a SCIM token is live: without one the SCIM endpoints answer 401 */
@@ -12100,6 +12214,225 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyWebPush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key and your devices */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyWebPush"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMyWebPushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebPushSubscriptionBody"];
+            };
+        };
+        responses: {
+            /** @description The device */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebPushSubscription"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMyWebPushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The device removed */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebPushSubscription"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

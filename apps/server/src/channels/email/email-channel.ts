@@ -14,9 +14,7 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { secretKeys } from '../../security/sealed.ts';
-import { randomToken, sha256Hex } from '../../security/tokens.ts';
-import type { ApprovalRow } from '../../core/approval-record.ts';
+import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { askingAbout, digestFor, receiptFor, waiterGoneFor } from '../notification-content.ts';
@@ -45,9 +43,6 @@ export const EMAIL = {
 type Kinds = typeof EMAIL.kinds;
 type EmailMessage = Message<Kinds>;
 
-/** A decision link lives as long as its request, and at most this long. */
-export const DECISION_LINK_MAX_MS = 7 * 24 * 3600 * 1000;
-
 /**
  * Appended to a sign-in link sent by email (modules/sessions/pages.ts): its GET only asks to continue,
  * so a mail scanner fetching it does not spend it. An invitation's own page is already safe to fetch.
@@ -56,35 +51,6 @@ export const EMAILED_SIGN_IN_SUFFIX = '/continue';
 
 /** The path of a decision link's page (modules/decision-links/); the token follows it. */
 export const DECISION_LINK_PATH = '/decide';
-
-/** The approve and reject links of one email, made once (two claimers racing: both read the first one's). */
-async function decisionLinks(db: Queryable, msg: EmailMessage, a: ApprovalRow): Promise<{ approve: string; reject: string; expiresAt: Date }> {
-  const cap = Date.now() + DECISION_LINK_MAX_MS;
-  const expiresAt = new Date(a.expires_at ? Math.min(a.expires_at.getTime(), cap) : cap);
-  const tokens = { approve: randomToken(), reject: randomToken() };
-  await db.query(
-    `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at)
-     SELECT u.hash, u.sealed, $1, $2, $3, u.decision, $4, $5
-       FROM unnest($6::text[], $7::text[], $8::text[]) AS u (decision, hash, sealed)
-     ON CONFLICT (delivery_id, decision) DO NOTHING`,
-    [
-      msg.org_id,
-      a.id,
-      msg.recipient_user_id,
-      msg.id,
-      expiresAt,
-      ['approve', 'reject'],
-      [sha256Hex(tokens.approve), sha256Hex(tokens.reject)],
-      [secretKeys().seal(tokens.approve), secretKeys().seal(tokens.reject)],
-    ],
-  );
-  const { rows } = await db.query<{ decision: 'approve' | 'reject'; token_sealed: string; expires_at: Date }>(
-    'SELECT decision, token_sealed, expires_at FROM decision_links WHERE delivery_id = $1',
-    [msg.id],
-  );
-  const token = (decision: 'approve' | 'reject') => secretKeys().open(rows.find((r) => r.decision === decision)!.token_sealed);
-  return { approve: token('approve'), reject: token('reject'), expiresAt: rows[0]!.expires_at };
-}
 
 type Built = { message: RenderedEmail } | { skip: string };
 
@@ -97,7 +63,7 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage, userId
       const asking = await askingAbout(db, msg.approval_id, userId);
       if ('skip' in asking) return asking;
       const a = asking.request;
-      const links = await decisionLinks(db, msg, a);
+      const links = await issueDecisionLinks(db, msg, a, 'email');
       return {
         message: approvalRequestEmail({
           approval: a,

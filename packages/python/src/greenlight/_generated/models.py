@@ -1430,8 +1430,8 @@ class Delivery(TypedDict):
     event_id: str
     event_type: EventType
     approval_id: Optional[str]
-    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
-    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "github"]
+    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
+    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "webpush", "github"]
     subscription_id: Optional[str]
     #: Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url`
     url: Optional[str]
@@ -2242,6 +2242,44 @@ class TelegramLinkCode(TypedDict):
     expires_at: str
 
 
+class MyWebPush(TypedDict):
+    #: The server's VAPID public key (an uncompressed P-256 point, base64url): the `applicationServerKey` to subscribe with
+    public_key: str
+    #: Your devices in this organization, newest first
+    subscriptions: List[WebPushSubscription]
+
+
+class WebPushSubscription(TypedDict):
+    id: str
+    #: What the device called itself when it subscribed (its browser and system), to tell devices apart
+    device: str
+    #: The push service's origin (the browser's vendor runs it): the endpoint itself is not shown
+    push_service: str
+    created_at: str
+    #: When a notification was last accepted by the push service for this device
+    last_sent_at: Optional[str]
+
+
+class _CreateWebPushSubscriptionBodyRequired(TypedDict):
+    #: PushSubscription.endpoint: the push service's URL for this device. It must resolve to a public address (the webhook guard).
+    endpoint: str
+    keys: CreateWebPushSubscriptionBodyKeys
+
+
+class CreateWebPushSubscriptionBody(_CreateWebPushSubscriptionBodyRequired, total=False):
+    #: As PushSubscription.toJSON() gives it; not used
+    expirationTime: Optional[float]
+    #: A name for the device (the dashboard sends its browser and system)
+    device: str
+
+
+class CreateWebPushSubscriptionBodyKeys(TypedDict):
+    #: The device's P-256 public key (RFC 8291 ua_public)
+    p256dh: str
+    #: The 16-byte authentication secret (RFC 8291 auth_secret)
+    auth: str
+
+
 class ScimSettings(TypedDict):
     #: Whether a SCIM token is live: without one the SCIM endpoints answer 401
     enabled: bool
@@ -2604,7 +2642,7 @@ LedgerDecisionType = Literal["approval.vote_recorded", "approval.approved", "app
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
 """`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
 
-PersonChannel = Literal["email", "slack", "telegram"]
+PersonChannel = Literal["email", "slack", "telegram", "webpush"]
 
 KaireonApprovalList = List["KaireonApprovalSummary"]
 """Newest first, at most 100"""
@@ -2686,6 +2724,8 @@ __all__ = [
     "CreateOAuthClientRequest",
     "CreateScimTokenRequest",
     "CreateTeamRequest",
+    "CreateWebPushSubscriptionBody",
+    "CreateWebPushSubscriptionBodyKeys",
     "CreateWebhookRequest",
     "CreatedVia",
     "CreatedWebhook",
@@ -2756,6 +2796,7 @@ __all__ = [
     "MemberAdded",
     "MemberList",
     "MyNotificationPreferences",
+    "MyWebPush",
     "NeverWithoutPerson",
     "NotificationChannels",
     "NotificationChannelsByKind",
@@ -2870,6 +2911,7 @@ __all__ = [
     "Waiter",
     "WaiterState",
     "WebAuthnJson",
+    "WebPushSubscription",
     "Webhook",
     "WebhookCreatedBy",
     "WebhookList",
