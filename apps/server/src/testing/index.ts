@@ -25,3 +25,4 @@ export { startTelegramApi, type TestTelegramApi } from './telegram.ts';
 export { startTestIdp, CrossOriginBrowser, type TestIdp, type TestAccount } from './oidc-provider.ts';
 export { startSsoWorld, idpAccount, type SsoWorld } from './sso-world.ts';
 export { startGithubApi, githubSignature, newGithubApp, type TestGithubApi } from './github.ts';
+export { startPushService, type PushDevice, type TestPushService } from './push-service.ts';
