@@ -29,7 +29,17 @@ afterAll(async () => {
   await push?.close();
 });
 
-declare const self: { greenlight: { showPushed(d: { json(): unknown }): Promise<void>; handleClick(d: unknown, action: string): Promise<Record<string, unknown>> }; registration: ServiceWorkerRegistration };
+// The browser globals the code run in the page and in the worker uses (this package compiles without the DOM library).
+interface ShownNotification {
+  title: string;
+  actions: { action: string }[];
+}
+declare const navigator: { serviceWorker: { ready: Promise<{ scope: string }> } };
+declare const document: { querySelector(selector: string): { content: string } | null };
+declare const self: {
+  greenlight: { showPushed(d: { json(): unknown }): Promise<void>; handleClick(d: unknown, action: string): Promise<Record<string, unknown>> };
+  registration: { getNotifications(filter: { tag: string }): Promise<ShownNotification[]> };
+};
 
 describe.skipIf(!browserTestsRun)('Web Push in the dashboard', () => {
   it('installable: a manifest with name, icons, start_url and display standalone; the service worker registers', async () => {
@@ -58,7 +68,7 @@ describe.skipIf(!browserTestsRun)('Web Push in the dashboard', () => {
     const { public_key } = await page.evaluate(async () => (await fetch('/api/v1/me/webpush')).json() as Promise<{ public_key: string }>);
     const device = push.device(public_key);
     const status = await page.evaluate(async (sub) => {
-      const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')!.content;
+      const csrf = document.querySelector('meta[name="csrf-token"]')!.content;
       const res = await fetch('/api/v1/me/webpush/subscriptions', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ ...sub, device: 'Chrome on Android' }) });
       return res.status;
     }, device.subscription);
@@ -77,7 +87,7 @@ describe.skipIf(!browserTestsRun)('Web Push in the dashboard', () => {
     const shown = await sw.evaluate(async (p) => {
       await self.greenlight.showPushed({ json: () => p });
       const list = await self.registration.getNotifications({ tag: (p as { tag: string }).tag });
-      return list.map((n) => ({ title: n.title, actions: (n as unknown as { actions: { action: string }[] }).actions.map((a) => a.action) }));
+      return list.map((n) => ({ title: n.title, actions: n.actions.map((a) => a.action) }));
     }, payload);
     expect(shown).toEqual([{ title: 'Deploy to production', actions: ['approve', 'reject'] }]);
 

@@ -10,7 +10,7 @@
  * The functions are also on `self.greenlight`, so a browser test can call the handler the
  * notificationclick listener calls (a synthetic event cannot be kept alive with waitUntil).
  */
-/* global self, clients, fetch, URL */
+/* global self */
 
 const ICON = '/icons/icon-192.png';
 
