@@ -123,6 +123,9 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   // without a passkey) is refused by the ceremony check, and a passkey id that is not the caller's is not there.
   if (route.operationId === 'finishPasskeyRegistration' || route.operationId === 'finishStepUp' || route.operationId === 'beginStepUp') return { status: 400, code: 'VALIDATION_ERROR' };
   if (route.operationId === 'deletePasskey') return { status: 404, code: 'NOT_FOUND' };
+  // A device subscription needs a browser's keys and a push service's endpoint (this fixture sends no body), and a device id that is not the caller's is not there.
+  if (route.operationId === 'createMyWebPushSubscription') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'deleteMyWebPushSubscription') return { status: 404, code: 'NOT_FOUND' };
   return { status: successOf(route) };
 }
 
