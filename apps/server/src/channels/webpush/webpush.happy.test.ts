@@ -100,6 +100,19 @@ describe('Web Push', () => {
     expect(reminder.actions).toHaveLength(2);
   });
 
+  it('preferences: by_kind chooses push for requests alone, or leaves it out; digest_only gets no push', async () => {
+    const org = await pushOrg(w);
+    const [only, none, digest] = [await subscribedPerson(w, org), await subscribedPerson(w, org), await subscribedPerson(w, org)];
+    await only.session.http().patch('/api/v1/me/notification-preferences').send({ channels: 'email', by_kind: { approval_request: ['webpush'] } }).expect(200);
+    await none.session.http().patch('/api/v1/me/notification-preferences').send({ by_kind: { approval_request: ['email', 'slack', 'telegram'] } }).expect(200);
+    await digest.session.http().patch('/api/v1/me/notification-preferences').send({ channels: 'digest_only' }).expect(200);
+    const id = await createRequest(w, org);
+    await w.push.until(() => pushesAbout(w, only.devices[0]!, id).length === 1);
+    await settled(w, id);
+    expect(pushesAbout(w, none.devices[0]!, id)).toEqual([]);
+    expect(pushesAbout(w, digest.devices[0]!, id)).toEqual([]);
+  });
+
   it('a person lists and removes their devices; a removed device gets nothing more and its actions decide nothing', async () => {
     const org = await pushOrg(w);
     const alice = await subscribedPerson(w, org, 'approver', 2);
