@@ -113,7 +113,7 @@ describe('Web Push', () => {
     expect(pushesAbout(w, digest.devices[0]!, id)).toEqual([]);
   });
 
-  it('a person lists and removes their devices; a removed device gets nothing more and its actions decide nothing', async () => {
+  it('a person lists and removes their devices (both in the audit log, without the endpoint); a removed device\'s actions decide nothing', async () => {
     const org = await pushOrg(w);
     const alice = await subscribedPerson(w, org, 'approver', 2);
     const bob = await subscribedPerson(w, org);
@@ -125,6 +125,13 @@ describe('Web Push', () => {
     const removed = (await alice.session.http().delete(`/api/v1/me/webpush/subscriptions/${list[0]!.id}`).expect(200)).body as { id: string };
     expect(removed.id).toBe(list[0]!.id);
     expect(((await alice.session.http().get('/api/v1/me/webpush').expect(200)).body.subscriptions as unknown[]).length).toBe(1);
+    const log = await org.admin.http().get('/api/v1/audit-log').query({ page_size: 100 }).expect(200);
+    const entries = (log.body.data as { type: string; actor: { id: string | null }; target: { id: string } | null; details: Record<string, unknown> }[])
+      .filter((e) => e.type.startsWith('webpush.') && e.target?.id === alice.id)
+      .map((e) => [e.type, e.actor.id, e.details.push_service]);
+    expect(entries.filter((e) => e[0] === 'webpush.subscribed')).toHaveLength(2);
+    expect(entries.filter((e) => e[0] === 'webpush.unsubscribed')).toEqual([['webpush.unsubscribed', alice.id, new URL(w.push.url).origin]]);
+    expect(JSON.stringify(log.body)).not.toContain(alice.devices[0]!.subscription.endpoint);
 
     // The removed device's notification is still on its screen: its action decides nothing.
     const { rows } = await w.server.db.query<{ endpoint: string }>('SELECT endpoint FROM webpush_subscriptions WHERE user_id = $1', [alice.id]);

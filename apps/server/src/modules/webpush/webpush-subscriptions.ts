@@ -8,6 +8,7 @@ import type { CreateWebPushSubscriptionBody, MyWebPush, WebPushSubscription } fr
 import type { Config } from '../../config.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { ApiError } from '../../errors.ts';
+import { recordAudit } from '../../core/audit.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 import { vapidKeys } from '../../channels/webpush/vapid.ts';
 
@@ -23,6 +24,9 @@ interface Row {
 }
 
 const COLUMNS = 'id, device, endpoint, created_at, last_sent_at';
+
+/** What the audit log says of a device: never its endpoint (a push service's capability URL). */
+const auditDetails = (d: WebPushSubscription) => ({ subscription_id: d.id, device: d.device, push_service: d.push_service });
 
 const shown = (r: Row): WebPushSubscription => ({
   id: r.id,
@@ -55,7 +59,9 @@ export async function subscribe(db: Database, config: Pick<Config, 'callbackAllo
        RETURNING ${COLUMNS}`,
       [orgId, userId, body.endpoint, body.keys.p256dh, body.keys.auth, body.device ?? 'A browser'],
     );
-    return shown(rows[0]!);
+    const device = shown(rows[0]!);
+    await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'webpush.subscribed', target: { type: 'user', id: userId }, details: auditDetails(device) });
+    return device;
   });
 }
 
@@ -79,9 +85,13 @@ async function removeDevices(tx: Queryable, where: string, params: unknown[]): P
 
 /** Removes one of the person's devices; another person's is not found. */
 export async function unsubscribe(db: Database, orgId: string, userId: string, id: string): Promise<WebPushSubscription> {
-  const rows = await db.transaction((tx) => removeDevices(tx, 'id = $1 AND org_id = $2 AND user_id = $3', [id, orgId, userId]));
-  if (!rows[0]) throw new ApiError('NOT_FOUND', 'no such device of yours');
-  return shown(rows[0]);
+  return db.transaction(async (tx) => {
+    const rows = await removeDevices(tx, 'id = $1 AND org_id = $2 AND user_id = $3', [id, orgId, userId]);
+    if (!rows[0]) throw new ApiError('NOT_FOUND', 'no such device of yours');
+    const device = shown(rows[0]);
+    await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'webpush.unsubscribed', target: { type: 'user', id: userId }, details: auditDetails(device) });
+    return device;
+  });
 }
 
 /** Every device of a person in an org, when their membership ends (modules/members/membership-end.ts). */
