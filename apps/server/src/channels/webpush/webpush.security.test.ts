@@ -1,6 +1,6 @@
 /**
  * What a push notification's action may not do: a forged, malformed, reused, expired or removed
- * token, another channel's token, a token of another person's device, a viewer, the emergency stop and
+ * token, another channel's token, a token of another person's device, a viewer, the emergency stop, four-eyes and
  * a person the request no longer asks decide nothing (the API's refusals, the token left unspent
  * where the vote was refused); fetching the action's URL decides nothing. A subscription's endpoint
  * goes through the webhook guard.
@@ -12,6 +12,8 @@ import { createRequest, postAction, pushesAbout, pushOrg, statusOf, subscribedPe
 import { configure } from '../../testing/decisions.ts';
 import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
 import { sha256Hex } from '../../security/tokens.ts';
+import { issueDecisionLinks } from '../decision-link-tokens.ts';
+import { approvalBody } from '../../testing/harness.ts';
 
 let w: WebPushWorld;
 useWebPushWorld((world) => (w = world));
@@ -104,6 +106,19 @@ describe('Web Push actions decide nothing they should not', () => {
     await configure(w.server, org.seed.key, id, [bob.id]);
     const res = await postAction(w, tokenOf(push, 'approve')).expect(403);
     expect(res.body.error.code).toBe('NOT_APPROVER');
+    expect(await statusOf(w, id)).toEqual({ status: 'pending', votes: 0 });
+  });
+
+  it('four-eyes: a token of the person who asked for the request decides nothing (the API refusal)', async () => {
+    const org = await pushOrg(w);
+    const alice = await subscribedPerson(w, org, 'admin');
+    const created = await alice.session.http().post('/api/v1/approvals').send(approvalBody({ title: 'my own' })).expect(201);
+    const id = (created.body as { id: string }).id;
+    // Alice is not asked her own request, so nothing pushes her a token: one is issued as the channel would.
+    const { rows } = await w.server.db.query<{ id: string }>("SELECT id FROM deliveries WHERE approval_id = $1 AND channel = 'notify' LIMIT 1", [id]);
+    const tokens = await issueDecisionLinks(w.server.db, { id: rows[0]!.id, org_id: org.seed.org.id, recipient_user_id: alice.id }, { id, expires_at: null }, 'webpush');
+    const res = await postAction(w, tokens.approve).expect(403);
+    expect(res.body.error.code).toBe('SELF_APPROVAL_FORBIDDEN');
     expect(await statusOf(w, id)).toEqual({ status: 'pending', votes: 0 });
   });
 
