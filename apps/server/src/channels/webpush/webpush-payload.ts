@@ -5,7 +5,9 @@
  * decision; modules/decision-links). The action POSTs its token to WEBPUSH_DECIDE_PATH; nothing in a
  * notification is a URL that decides when fetched.
  *
- * Push services take at most 4096 bytes of ciphertext (RFC 8030 §7.2); the text is cut well inside.
+ * Push services take at most 4096 bytes of ciphertext (RFC 8030 §7.2; RFC 8291 leaves 3993 of
+ * plaintext in one record): a payload is kept within MAX_PAYLOAD_BYTES of UTF-8, whatever the request's
+ * text holds, by cutting its description, then its title.
  */
 import { z } from 'zod';
 import { cut } from '../chat-words.ts';
@@ -14,6 +16,8 @@ import type { RequestShown } from '../notification-content.ts';
 
 /** Where the service worker POSTs an action's token (modules/webpush/decide.ts); same origin as the dashboard. */
 export const WEBPUSH_DECIDE_PATH = '/channels/webpush/decide';
+
+export const MAX_PAYLOAD_BYTES = 3072;
 
 export const PushAction = z.object({ action: z.enum(['approve', 'reject']), title: z.string(), token: z.string() });
 
@@ -39,23 +43,33 @@ export function pushPayload(input: {
   refusal: string | null;
 }): PushPayload {
   const a = input.approval;
-  const lines = [
-    `${a.priority} · ${cut(a.requested_by_name ?? 'An automation', 80)} in ${cut(a.org_name, 80)}`,
-    a.expires_at ? `Expires ${when(a.expires_at)}` : null,
-    input.refusal ? cut(input.refusal, 300) : a.description ? cut(a.description.replace(/\s+/g, ' '), 600) : null,
-  ].filter((l): l is string => l !== null);
+  const body = (description: number) =>
+    [
+      `${a.priority} · ${cut(a.requested_by_name ?? 'An automation', 80)} in ${cut(a.org_name, 80)}`,
+      a.expires_at ? `Expires ${when(a.expires_at)}` : null,
+      input.refusal ? cut(input.refusal, 300) : a.description && description > 0 ? cut(a.description.replace(/\s+/g, ' '), description) : null,
+    ]
+      .filter((l): l is string => l !== null)
+      .join('\n');
   const actions: PushPayload['actions'] = [];
   if (input.tokens?.approve) actions.push({ action: 'approve', title: 'Approve', token: input.tokens.approve });
   if (input.tokens?.reject) actions.push({ action: 'reject', title: 'Reject', token: input.tokens.reject });
-  return {
+  const title = (max: number) => cut(`${input.kind === 'reminder' ? 'Reminder: ' : ''}${a.title.replace(/[\r\n]+/g, ' ')}`, max);
+  const payload = (titleMax: number, descriptionMax: number): PushPayload => ({
     v: 1,
     kind: input.kind,
     approval_id: a.id,
-    title: cut(`${input.kind === 'reminder' ? 'Reminder: ' : ''}${a.title.replace(/[\r\n]+/g, ' ')}`, 200),
-    body: lines.join('\n'),
+    title: title(titleMax),
+    body: body(descriptionMax),
     url: `/requests/${a.id}`,
     tag: `greenlight-request-${a.id}`,
     actions,
     decide_url: WEBPUSH_DECIDE_PATH,
-  };
+  });
+  // Long text in many-byte characters (or many escapes) is cut further until the whole fits.
+  for (const [t, d] of [[200, 600], [200, 300], [120, 120], [80, 0], [40, 0]] as const) {
+    const p = payload(t, d);
+    if (Buffer.byteLength(JSON.stringify(p)) <= MAX_PAYLOAD_BYTES) return p;
+  }
+  return payload(20, 0);
 }

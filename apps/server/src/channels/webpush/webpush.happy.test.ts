@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRequest, postAction, pushesAbout, pushOrg, settled, statusOf, subscribedPerson, subscribeDevice, tokenOf, useWebPushWorld, type WebPushWorld } from '../../testing/webpush-world.ts';
 import { eventsOf } from '../../testing/decisions.ts';
+import { MAX_PAYLOAD_BYTES } from './webpush-payload.ts';
 
 let w: WebPushWorld;
 useWebPushWorld((world) => (w = world));
@@ -156,5 +157,18 @@ describe('Web Push', () => {
     const fresh = await subscribeDevice(w, alice);
     const next = await createRequest(w, org);
     await w.push.until(() => pushesAbout(w, fresh, next).length === 1);
+  });
+});
+
+describe('Web Push payload size', () => {
+  it('a request whose text is long in four-byte characters still fits one push message, and arrives', async () => {
+    const org = await pushOrg(w);
+    const alice = await subscribedPerson(w, org);
+    const id = await createRequest(w, org, { title: '🚀'.repeat(200), description: '"\\😀'.repeat(3000) });
+    await w.push.until(() => pushesAbout(w, alice.devices[0]!, id).length === 1);
+    const p = pushesAbout(w, alice.devices[0]!, id)[0]!;
+    expect(Buffer.byteLength(JSON.stringify(p))).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
+    expect(p.title.startsWith('🚀')).toBe(true);
+    expect(p.actions).toHaveLength(2);
   });
 });
