@@ -1,7 +1,7 @@
 /**
  * What the Discord application says. Discord renders markdown in a message's content, so text from a
  * request or a person is escaped character by character (markdown, masked links, headings, mentions,
- * custom emoji and timestamps shown as typed); every message goes with `allowed_mentions: {parse: []}`
+ * custom emoji and timestamps, which all need one of the escaped characters, shown as typed); every message goes with `allowed_mentions: {parse: []}`
  * (nobody is pinged, whatever the text holds) and SUPPRESS_EMBEDS (links are shown, never previewed).
  */
 import { ButtonStyleTypes, MessageComponentTypes } from 'discord-interactions';
@@ -17,7 +17,7 @@ export const SUPPRESS_EMBEDS = 1 << 2;
 
 /** Discord's markdown: each character that could start markup is escaped with a backslash. */
 export const DISCORD: ChatStyle = {
-  text: (s) => s.replace(/[\\`*_~|>#\-[\]()<:@]/g, (c) => `\\${c}`),
+  text: (s) => s.replace(/[\\`*_~|>#\-[\]()<@]/g, (c) => `\\${c}`),
   strong: (s) => `**${s}**`,
 };
 

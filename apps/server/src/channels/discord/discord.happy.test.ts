@@ -61,7 +61,7 @@ describe('Discord', () => {
     expect(dm.body.allowed_mentions).toEqual({ parse: [] });
     expect(Number(dm.body.flags) & 4).toBe(4);
     expect(String(dm.body.content)).toContain('Rotate \\<b\\>keys\\</b\\> \\@everyone');
-    expect(String(dm.body.content)).toContain('Use \\*care\\* \\[x\\]\\(http\\://evil.example\\) \\<\\@123\\>');
+    expect(String(dm.body.content)).toContain('Use \\*care\\* \\[x\\]\\(http://evil.example\\) \\<\\@123\\>');
     const approve = buttonId(dm, /Approve/);
     const reject = buttonId(dm, /Reject/);
     expect(approve.length).toBeLessThanOrEqual(100);
