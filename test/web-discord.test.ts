@@ -38,7 +38,7 @@ describe.skipIf(!browserTestsRun)('Discord in the settings', () => {
     await expect.poll(() => page.getByTestId('discord-configured').textContent()).toBe('not connected');
     await page.getByLabel('Application ID').fill(DISCORD_APP_ID);
     await page.getByLabel('Public key').fill(keys.publicKeyHex);
-    await page.getByLabel('Bot token').fill(DISCORD_BOT_TOKEN);
+    await page.getByLabel('Discord bot token').fill(DISCORD_BOT_TOKEN);
     await page.getByLabel('Channel ID (optional)').fill('400000000000000009');
     await page.getByRole('button', { name: 'Connect Discord' }).click();
     await expect.poll(() => page.getByTestId('discord-configured').textContent()).toBe('connected');

@@ -68,11 +68,11 @@ export function DiscordSettings({ onChange }: { onChange?: () => void }) {
             </label>
             <label>
               Public key
-              <input autoComplete="off" placeholder="General Information → Public Key (64 hexadecimal characters)" {...field('public_key')} />
+              <input required autoComplete="off" placeholder="General Information → Public Key (64 hexadecimal characters)" {...field('public_key')} />
             </label>
             <label>
-              Bot token
-              <input type="password" autoComplete="off" placeholder={current.bot_token.configured ? 'set: enter it again to replace the application' : 'Bot → Reset Token'} {...field('bot_token')} />
+              Discord bot token
+              <input required type="password" autoComplete="off" placeholder={current.bot_token.configured ? 'set: enter it again to replace the application' : 'Bot → Reset Token'} {...field('bot_token')} />
             </label>
             <label>
               Channel ID (optional)
