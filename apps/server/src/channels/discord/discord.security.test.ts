@@ -106,7 +106,7 @@ describe('Discord interactions security', () => {
     expect(await click(alice.discordId, 'gl1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toMatch(/not one Greenlight sent you/);
     expect(await click(alice.discordId, '')).toMatch(/not one Greenlight sent you/);
     const bot = buttonClick(alice.discordId, approve);
-    (bot.user as { bot?: boolean }).bot = true;
+    (bot as unknown as { user: { bot?: boolean } }).user.bot = true;
     expect((await postInteraction(w, org, bot).expect(200)).body.data.content).toMatch(/people only/);
     expect(w.discord.of('POST /channels/:id/messages', (c) => /Nothing was decided/.test(String(c.body.content)))).toEqual([]);
 
