@@ -384,7 +384,7 @@ CREATE TABLE discord_buttons (
   CONSTRAINT discord_buttons_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
   CONSTRAINT discord_buttons_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT discord_buttons_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
-  CONSTRAINT discord_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text]))
+  CONSTRAINT discord_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text, 'comment'::text]))
 );
 CREATE INDEX discord_buttons_approval_idx ON discord_buttons USING btree (approval_id);
 

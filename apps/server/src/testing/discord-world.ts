@@ -168,3 +168,11 @@ export async function sentOf(w: DiscordWorld, approvalId: string): Promise<{ cha
 
 export const edits = (w: DiscordWorld, m: { channel_id: string; message_id: string }): DiscordCall[] =>
   w.discord.of('PATCH /channels/:id/messages/:mid', (c) => c.params[0] === m.channel_id && c.params[1] === m.message_id);
+
+/** A Comment form submitted, as Discord posts it (the modal's custom_id is the button's). */
+export const commentSubmit = (discordId: string, customId: string, text: string) => ({
+  type: InteractionType.MODAL_SUBMIT,
+  user: user(discordId),
+  channel_id: '400000000000000003',
+  data: { custom_id: customId, components: [{ type: 1, components: [{ type: 4, custom_id: 'comment', value: text }] }] },
+});

@@ -11,7 +11,8 @@
  *   click). The channel's post is seen by many: its buttons are bound to no person, and each linked
  *   member the rules let decide votes once with them (the decision path's one vote per approver). The
  *   channel's post shows what a subscription shows (sensitive fields masked). Tokens are stored before
- *   the message is sent (modules/discord/interactions.ts reads them).
+ *   the message is sent (modules/discord/interactions.ts reads them). A person's message also has a
+ *   Comment button (its own token, bound to the request and the person, never spent) that opens a form.
  * - A message with buttons is recorded once sent (sent_messages: channel and message id), so it is
  *   edited with the outcome by a `decision_update` row. Found at a later attempt, the record means the
  *   message is already sent: it is not sent again.
@@ -55,7 +56,7 @@ type DiscordRow = Message<Kinds>;
 export const CUSTOM_ID_PREFIX = 'gl1:';
 const newToken = (): string => `${CUSTOM_ID_PREFIX}${randomBytes(24).toString('base64url')}`;
 
-type Button = { decision: 'approve' | 'reject'; token: string };
+type Button = { decision: 'approve' | 'reject' | 'comment'; token: string };
 type Call =
   | { method: 'send'; to: { channel: string } | { discordUser: string }; message: DiscordMessage; buttons: Button[]; buttonsFor: string | null; record: boolean }
   | { method: 'edit'; channel: string; messageId: string; message: DiscordMessage };
@@ -71,9 +72,15 @@ async function discordUserOf(db: Queryable, orgId: string, userId: string | null
   return rows[0]?.discord_user_id ?? null;
 }
 
-function buttonsOf(approve: boolean): { buttons: Button[]; ids: { approve: string | null; reject: string } } {
-  const ids = { approve: approve ? newToken() : null, reject: newToken() };
-  return { buttons: [...(ids.approve ? [{ decision: 'approve' as const, token: ids.approve }] : []), { decision: 'reject' as const, token: ids.reject }], ids };
+/** A message's buttons: Approve (when allowed), Reject, and Comment on a person's own message. */
+function buttonsOf(approve: boolean, comment: boolean): { buttons: Button[]; ids: { approve: string | null; reject: string; comment: string | null } } {
+  const ids = { approve: approve ? newToken() : null, reject: newToken(), comment: comment ? newToken() : null };
+  const buttons: Button[] = [
+    ...(ids.approve ? [{ decision: 'approve' as const, token: ids.approve }] : []),
+    { decision: 'reject', token: ids.reject },
+    ...(ids.comment ? [{ decision: 'comment' as const, token: ids.comment }] : []),
+  ];
+  return { buttons, ids };
 }
 
 async function requestCall(db: Queryable, publicUrl: string, row: Extract<DiscordRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
@@ -83,7 +90,7 @@ async function requestCall(db: Queryable, publicUrl: string, row: Extract<Discor
     if (!a) return { skip: 'request removed' };
     if (a.status !== 'pending') return { skip: `request already ${a.status}` };
     // Anyone in the channel sees it: sensitive fields masked, as for a subscription.
-    const { buttons, ids } = buttonsOf(true);
+    const { buttons, ids } = buttonsOf(true, false);
     const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: openUrl(a.id), buttons: ids });
     return { method: 'send', to: { channel: row.payload.channel }, message, buttons, buttonsFor: null, record: true };
   }
@@ -103,7 +110,7 @@ async function requestCall(db: Queryable, publicUrl: string, row: Extract<Discor
     return { method: 'send', to, message, buttons: [], buttonsFor: userId, record: true };
   }
   const approveAllowed = can.decide.approve?.allowed !== false;
-  const { buttons, ids } = buttonsOf(approveAllowed);
+  const { buttons, ids } = buttonsOf(approveAllowed, true);
   const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
   return { method: 'send', to, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl: openUrl(a.id), reminder, buttons: ids, refusal }), buttons, buttonsFor: userId, record: true };
 }

@@ -49,8 +49,8 @@ export interface DiscordApprovalInput {
   approval: Pick<RequestShown, 'title' | 'priority' | 'description' | 'requested_by_name' | 'expires_at'>;
   orgName: string;
   openUrl: string;
-  /** The opaque custom_id of each button (a message that may be decided). */
-  buttons?: { approve: string | null; reject: string | null };
+  /** The opaque custom_id of each button (a message that may be decided; Comment: a person's message). */
+  buttons?: { approve: string | null; reject: string | null; comment?: string | null };
   /** Why this person cannot decide now (no buttons). */
   refusal?: string | null;
   closed?: Closed | null;
@@ -78,9 +78,25 @@ export function approvalMessage(input: DiscordApprovalInput): DiscordMessage {
       : [
           ...(input.buttons.approve ? [{ type: MessageComponentTypes.BUTTON as const, style: ButtonStyleTypes.SUCCESS, label: 'Approve', custom_id: input.buttons.approve }] : []),
           ...(input.buttons.reject ? [{ type: MessageComponentTypes.BUTTON as const, style: ButtonStyleTypes.DANGER, label: 'Reject', custom_id: input.buttons.reject }] : []),
+          ...(input.buttons.comment ? [{ type: MessageComponentTypes.BUTTON as const, style: ButtonStyleTypes.SECONDARY, label: 'Comment', custom_id: input.buttons.comment }] : []),
         ];
   return message(content, [...decide, openButton(input.openUrl)]);
 }
+
+/** The form a Comment button opens (a modal with one paragraph field); its custom_id is the button's. */
+export function commentModal(customId: string, maxLength: number) {
+  return {
+    custom_id: customId,
+    title: 'Comment on the request',
+    components: [
+      {
+        type: MessageComponentTypes.ACTION_ROW,
+        components: [{ type: MessageComponentTypes.INPUT_TEXT, custom_id: COMMENT_FIELD, style: 2, label: 'Your comment', min_length: 1, max_length: maxLength, required: true }],
+      },
+    ],
+  };
+}
+export const COMMENT_FIELD = 'comment';
 
 /** Said to an account that is not linked. */
 export const LINK_HELP =

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { InteractionResponseType, InteractionType } from 'discord-interactions';
 import {
   buttonClick,
+  commentSubmit,
   buttonId,
   createRequest,
   customIds,
@@ -122,6 +123,24 @@ describe('Discord', () => {
     expect(sent).toHaveLength(3);
     await w.discord.until(() => sent.every((m) => edits(w, m).length === 1));
     for (const m of sent) expect(String(edits(w, m)[0]!.body.content)).toMatch(/Rejected\*\* by/);
+  });
+
+  it('Comment opens a form; the submitted comment is saved as the member, and decides nothing', async () => {
+    const org = await discordOrg(w, { channel: null });
+    const alice = await linkedPerson(w, org);
+    const id = await createRequest(w, org);
+    await w.discord.until(() => messagesTo(w, alice.discordId, id).length === 1);
+    const comment = buttonId(messagesTo(w, alice.discordId, id)[0]!, /Comment/);
+    const opened = await postInteraction(w, org, buttonClick(alice.discordId, comment)).expect(200);
+    expect(opened.body).toMatchObject({
+      type: InteractionResponseType.MODAL,
+      data: { custom_id: comment, components: [{ type: 1, components: [expect.objectContaining({ type: 4, custom_id: 'comment', required: true })] }] },
+    });
+    const saved = await postInteraction(w, org, commentSubmit(alice.discordId, comment, '  Checked the logs <@1>  ')).expect(200);
+    expect(saved.body.data).toMatchObject({ content: 'Your comment is saved on the request.', flags: 64 });
+    const list = await org.admin.http().get(`/api/v1/approvals/${id}/comments`).expect(200);
+    expect(list.body.data).toEqual([expect.objectContaining({ body: 'Checked the logs <@1>', user_id: alice.id })]);
+    expect(await statusOf(w, id)).toMatchObject({ status: 'pending', votes: 0 });
   });
 
   it('a member unlinks; their account then decides nothing; linking and unlinking are in the audit log, by the member', async () => {

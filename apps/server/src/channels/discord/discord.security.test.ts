@@ -10,6 +10,7 @@ import { InteractionType } from 'discord-interactions';
 import { newDiscordKeys } from '../../testing/discord.ts';
 import {
   buttonClick,
+  commentSubmit,
   buttonId,
   createRequest,
   discordOrg,
@@ -145,6 +146,23 @@ describe('Discord interactions security', () => {
     const res = await postInteraction(w, org, buttonClick(alice.discordId, buttonId(messagesTo(w, alice.discordId, late)[0]!, /Approve/))).expect(200);
     expect(res.body.data).toMatchObject({ content: expect.stringMatching(/Nothing was decided/), flags: 64 });
     expect((await statusOf(w, late)).votes).toBe(0);
+  });
+
+  it("someone else's or an unlinked account's Comment form saves nothing; a decision button cannot be a form", async () => {
+    const org = await discordOrg(w, { channel: null });
+    const alice = await linkedPerson(w, org);
+    const bob = await linkedPerson(w, org);
+    const id = await createRequest(w, org);
+    await w.discord.until(() => messagesTo(w, alice.discordId, id).length === 1);
+    const sent = messagesTo(w, alice.discordId, id)[0]!;
+    const comment = buttonId(sent, /Comment/);
+    expect((await postInteraction(w, org, buttonClick(bob.discordId, comment)).expect(200)).body.data).toMatchObject({ content: expect.stringMatching(/someone else/), flags: 64 });
+    expect((await postInteraction(w, org, commentSubmit(bob.discordId, comment, 'mine')).expect(200)).body.data.content).toMatch(/someone else/);
+    expect((await postInteraction(w, org, commentSubmit(snowflake(), comment, 'mine')).expect(200)).body.data.content).toMatch(/not linked/);
+    expect((await postInteraction(w, org, commentSubmit(alice.discordId, buttonId(sent, /Approve/), 'x')).expect(200)).body.data.content).toMatch(/not one Greenlight sent you/);
+    expect((await postInteraction(w, org, commentSubmit(alice.discordId, comment, '   ')).expect(200)).body.data.content).toMatch(/needs some text/);
+    expect((await org.admin.http().get(`/api/v1/approvals/${id}/comments`).expect(200)).body.data).toEqual([]);
+    expect(await statusOf(w, id)).toMatchObject({ status: 'pending', votes: 0 });
   });
 
   it('a link code works once and not after it expires; only a session makes one', async () => {

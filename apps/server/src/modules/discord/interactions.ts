@@ -22,6 +22,10 @@
  *    with `discord` as its source. Every outcome is told to the clicker alone (an ephemeral message,
  *    flag 64). The message is edited with the outcome by the outbox, for every recipient.
  *
+ * 7. A person's Comment button opens a form (a modal: the first answer, never deferred); the submitted
+ *    form (MODAL_SUBMIT, signed like every interaction) passes the same checks as the button, and the
+ *    comment is added as the member by the API's rule (modules/comments/add-comment.ts).
+ *
  * Discord drops an interaction not answered within 3 seconds: a click whose vote takes longer than
  * GREENLIGHT_DISCORD_ANSWER_WITHIN_MS is answered with a deferred update (type 6), and its outcome is
  * told by an ephemeral follow-up through the interaction's webhook when the vote is done.
@@ -34,10 +38,14 @@ import { ApiError } from '../../errors.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { chatVote, memberCaller, VIEWER_REFUSAL } from '../../channels/chat-vote.ts';
 import { callDiscord, discordAppOf, type DiscordConnection } from '../../channels/discord/discord-client.ts';
-import { LINK_HELP } from '../../channels/discord/discord-messages.ts';
+import { COMMENT_FIELD, commentModal, LINK_HELP } from '../../channels/discord/discord-messages.ts';
+import { LIMITS } from '@greenlight/contract';
+import { addComment } from '../comments/add-comment.ts';
 import { redeemLinkCode } from './discord-settings.ts';
 
 const BODY_LIMIT = '256kb';
+/** Discord's limit on a form field's text. */
+const DISCORD_TEXT_INPUT_MAX = 4000;
 /** How far a signed timestamp may be from now. */
 export const TIMESTAMP_WINDOW_S = 300;
 
@@ -54,6 +62,8 @@ const Interaction = z.object({
       custom_id: z.string().max(100).optional(),
       name: z.string().max(32).optional(),
       options: z.array(z.object({ name: z.string().max(32), value: z.unknown() })).max(25).optional(),
+      // A submitted form: its rows of fields.
+      components: z.array(z.object({ components: z.array(z.object({ custom_id: z.string().max(100), value: z.string().max(8000).optional() })).max(5) })).max(5).optional(),
     })
     .optional(),
   member: z.object({ user: User }).optional(),
@@ -124,6 +134,21 @@ export function discordInteractionsRouter(deps: AppDeps): Router {
           );
       }
 
+      if (interaction.type === InteractionType.MESSAGE_COMPONENT && (await isCommentButton(deps, orgId, interaction.data?.custom_id ?? ''))) {
+        // A form must be the first answer (it cannot follow a deferred one); opening it decides nothing.
+        const refusal = await commentRefusal(deps, orgId, user.id, interaction.data!.custom_id!);
+        if (refusal) return res.status(200).json(ephemeral(refusal.text));
+        return res.status(200).json({ type: InteractionResponseType.MODAL, data: commentModal(interaction.data!.custom_id!, Math.min(DISCORD_TEXT_INPUT_MAX, LIMITS.commentMax)) });
+      }
+
+      if (interaction.type === InteractionType.MODAL_SUBMIT) {
+        const customId = interaction.data?.custom_id ?? '';
+        const text = interaction.data?.components?.flatMap((r) => r.components).find((c) => c.custom_id === COMMENT_FIELD)?.value?.trim() ?? '';
+        const outcome = await commentOutcome(deps, orgId, user.id, customId, text);
+        req.log.info({ org_id: orgId, approval_id: outcome.approvalId, saved: outcome.decided }, 'Discord comment');
+        return res.status(200).json(ephemeral(outcome.text));
+      }
+
       if (interaction.type === InteractionType.MESSAGE_COMPONENT) {
         const work = clickOutcome(deps, orgId, user.id, interaction.data?.custom_id ?? '');
         const budget = deps.config.GREENLIGHT_DISCORD_ANSWER_WITHIN_MS;
@@ -167,10 +192,16 @@ async function firstTime(deps: AppDeps, interactionId: string): Promise<boolean>
 }
 
 type ClickOutcome = { decided: boolean; text: string; approvalId: string | null };
+type Member = { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' };
+type ButtonRow = { approval_id: string; user_id: string | null; decision: 'approve' | 'reject' | 'comment' };
 
-/** What a click does: the refusal, or the vote's result, for the clicker alone. */
-async function clickOutcome(deps: AppDeps, orgId: string, discordUserId: string, customId: string): Promise<ClickOutcome> {
-  const refuse = (text: string, approvalId: string | null = null): ClickOutcome => ({ decided: false, text, approvalId });
+const refuse = (text: string, approvalId: string | null = null): ClickOutcome => ({ decided: false, text, approvalId });
+
+/**
+ * The member behind a Discord account and the button (or form) they used, or the refusal: an
+ * unlinked account; a token not this org's, not of this `kind`; a person's token used by another.
+ */
+async function memberAndButton(deps: AppDeps, orgId: string, discordUserId: string, customId: string, comment: boolean): Promise<{ member: Member; button: ButtonRow; hash: string } | ClickOutcome> {
   const { rows: links } = await deps.db.query<{ id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' | null }>(
     `SELECT u.id, u.email, u.name, m.role FROM discord_links l JOIN users u ON u.id = l.user_id
        LEFT JOIN memberships m ON m.org_id = l.org_id AND m.user_id = l.user_id
@@ -180,13 +211,45 @@ async function clickOutcome(deps: AppDeps, orgId: string, discordUserId: string,
   const member = links[0];
   if (!member || member.role === null) return refuse(LINK_HELP);
   const hash = sha256Hex(customId);
-  const { rows: buttons } = await deps.db.query<{ approval_id: string; user_id: string | null; decision: 'approve' | 'reject' }>(
-    'SELECT approval_id, user_id, decision FROM discord_buttons WHERE token_hash = $1 AND org_id = $2',
-    [hash, orgId],
-  );
+  const { rows: buttons } = await deps.db.query<ButtonRow>('SELECT approval_id, user_id, decision FROM discord_buttons WHERE token_hash = $1 AND org_id = $2', [hash, orgId]);
   const button = buttons[0];
-  if (!button) return refuse('This button is not one Greenlight sent you. Nothing was decided.');
+  if (!button || (button.decision === 'comment') !== comment) return refuse('This button is not one Greenlight sent you. Nothing was decided.');
   if (button.user_id !== null && button.user_id !== member.id) return refuse('This button was sent to someone else. Nothing was decided.', button.approval_id);
+  return { member: { ...member, role: member.role }, button, hash };
+}
+
+async function isCommentButton(deps: AppDeps, orgId: string, customId: string): Promise<boolean> {
+  const { rows } = await deps.db.query("SELECT 1 FROM discord_buttons WHERE token_hash = $1 AND org_id = $2 AND decision = 'comment'", [sha256Hex(customId), orgId]);
+  return rows.length > 0;
+}
+
+/** Why the clicker may not open the Comment form, or null. */
+async function commentRefusal(deps: AppDeps, orgId: string, discordUserId: string, customId: string): Promise<ClickOutcome | null> {
+  const found = await memberAndButton(deps, orgId, discordUserId, customId, true);
+  return 'text' in found ? found : null;
+}
+
+/** A submitted Comment form: the comment added as the member (the API's rule: addComment), or why not. */
+async function commentOutcome(deps: AppDeps, orgId: string, discordUserId: string, customId: string, text: string): Promise<ClickOutcome> {
+  const found = await memberAndButton(deps, orgId, discordUserId, customId, true);
+  if ('text' in found) return found;
+  const { member, button } = found;
+  if (text.length === 0 || text.length > LIMITS.commentMax) return refuse('Nothing was saved: a comment needs some text.', button.approval_id);
+  try {
+    await addComment(deps.db, memberCaller(orgId, member), button.approval_id, text);
+    return { decided: true, text: 'Your comment is saved on the request.', approvalId: button.approval_id };
+  } catch (err) {
+    if (err instanceof ApiError) return refuse(`Nothing was saved: ${err.message}.`, button.approval_id);
+    throw err;
+  }
+}
+
+/** What a click does: the refusal, or the vote's result, for the clicker alone. */
+async function clickOutcome(deps: AppDeps, orgId: string, discordUserId: string, customId: string): Promise<ClickOutcome> {
+  const found = await memberAndButton(deps, orgId, discordUserId, customId, false);
+  if ('text' in found) return found;
+  const { member, button, hash } = found;
+  if (button.decision === 'comment') return refuse('This button is not one Greenlight sent you. Nothing was decided.');
   if (member.role === 'viewer') return refuse(VIEWER_REFUSAL, button.approval_id);
   const personal = button.user_id !== null;
   // A person's button is spent before the vote: of two clicks at once, one reaches the decision path.
@@ -195,7 +258,7 @@ async function clickOutcome(deps: AppDeps, orgId: string, discordUserId: string,
     const { rows: spent } = await deps.db.query('UPDATE discord_buttons SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1', [hash]);
     if (spent.length === 0) return refuse('This button was already used. Nothing more was decided.', button.approval_id);
   }
-  const result = await chatVote(deps, 'discord', memberCaller(orgId, { ...member, role: member.role }), button.approval_id, button.decision, null);
+  const result = await chatVote(deps, 'discord', memberCaller(orgId, member), button.approval_id, button.decision, null);
   if (!result.ok) {
     // Refused (the stop, not yet their step…): nothing was decided, so the button is theirs to press again later.
     if (personal) await deps.db.query('UPDATE discord_buttons SET used_at = NULL WHERE token_hash = $1', [hash]);

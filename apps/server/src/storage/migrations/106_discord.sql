@@ -35,12 +35,13 @@ CREATE TABLE discord_link_codes (
 -- The buttons of a message sent: custom_id is an opaque token (its SHA-256 here) bound to one request and
 -- one decision, and to one person (a direct message; spent by the first click that reaches the decision
 -- path) or to none (the channel's post: any linked member the rules let decide, each voting once).
+-- `comment`: a direct message's Comment button, which opens a form; never spent.
 CREATE TABLE discord_buttons (
   token_hash text PRIMARY KEY,
   org_id uuid NOT NULL REFERENCES orgs(id),
   approval_id uuid NOT NULL REFERENCES approvals(id) ON DELETE CASCADE,
   user_id uuid REFERENCES users(id) ON DELETE CASCADE,
-  decision text NOT NULL CHECK (decision IN ('approve', 'reject')),
+  decision text NOT NULL CHECK (decision IN ('approve', 'reject', 'comment')),
   created_at timestamptz NOT NULL DEFAULT now(),
   used_at timestamptz
 );
