@@ -1,18 +1,10 @@
 /** Bad inputs and refusals: the step fails with exit 4 and says why, and asks nobody. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
-import { runAction } from './run-action.ts';
+import { describe, expect, it } from 'vitest';
+import { runAction, useActionWorld } from './run-action.ts';
 
-let server: TestServer;
-let org: SeededOrg;
+const world = useActionWorld('GitHub Action errors');
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrg(server.db, 'GitHub Action errors');
-});
-afterAll(() => server.stop());
-
-const requestCount = async () => (await server.http(org.key).get('/api/v1/approvals?page_size=100').expect(200)).body.data.length as number;
+const requestCount = async () => (await world.server.http(world.org.key).get('/api/v1/approvals?page_size=100').expect(200)).body.data.length as number;
 
 describe('the step refuses bad inputs with exit 4', { timeout: 60_000 }, () => {
   it.each([
@@ -28,7 +20,7 @@ describe('the step refuses bad inputs with exit 4', { timeout: 60_000 }, () => {
     [{ url: 'ftp://example.com', 'api-key': 'KEY', title: 'Deploy' }, '::error::Greenlight: the input "url" must be http(s): "ftp://example.com"'],
   ])('%j', async (given, error) => {
     const before = await requestCount();
-    const resolved = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === 'URL' ? server.url : v === 'KEY' ? org.key : v]));
+    const resolved = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === 'URL' ? world.server.url : v === 'KEY' ? world.org.key : v]));
     const step = await runAction(resolved);
     const { code, stdout } = await step.exited;
     expect(code).toBe(4);

@@ -3,24 +3,13 @@
  * exit code is the decision, its outputs and summary say what was decided, the request carries the
  * run's context, and a retried step never asks twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, WAITING_ON, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
-import { runAction, runnerEnv } from './run-action.ts';
+import { describe, expect, it } from 'vitest';
+import { WAITING_ON } from '../../../apps/server/src/testing/index.ts';
+import { runAction, runnerEnv, useActionWorld } from './run-action.ts';
 
-let server: TestServer;
-let org: SeededOrg;
-let approverKey: string;
+const world = useActionWorld('GitHub Action');
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrg(server.db, 'GitHub Action');
-  approverKey = (await org.newKey({ name: 'approver' })).key;
-});
-afterAll(() => server.stop());
-
-const inputs = (title: string, more: Record<string, string> = {}) => ({ url: server.url, 'api-key': org.key, title, ...more });
-const decide = (id: string, decision: 'approve' | 'reject', comment?: string) =>
-  server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision, comment }).expect(200);
+const { inputs, decide, statusOf } = world;
 
 describe('the step exits with the decision', { timeout: 60_000 }, () => {
   it('approved → 0, with the outcome, the request and its page as outputs, and a line in the job summary', async () => {
@@ -31,11 +20,11 @@ describe('the step exits with the decision', { timeout: 60_000 }, () => {
     expect(code).toBe(0);
 
     const outputs = await step.outputs();
-    expect(outputs).toMatchObject({ outcome: 'approved', 'approval-id': id, 'approval-url': `${server.url}/requests/${id}`, comment: 'Ship it' });
+    expect(outputs).toMatchObject({ outcome: 'approved', 'approval-id': id, 'approval-url': `${world.server.url}/requests/${id}`, comment: 'Ship it' });
     expect(JSON.parse(outputs.approval!)).toMatchObject({ id, status: 'approved', priority: 'high', action_type: 'deploy.production' });
-    expect(await step.summary()).toContain(`Greenlight: **approved** (“Ship it”) — <a href="${server.url}/requests/${id}">the request</a>`);
+    expect(await step.summary()).toContain(`Greenlight: **approved** (“Ship it”) — <a href="${world.server.url}/requests/${id}">the request</a>`);
 
-    const request = (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
+    const request = (await world.server.http(world.org.key).get(`/api/v1/approvals/${id}`).expect(200)).body;
     expect(request.source).toBe('github-action');
     expect(request.metadata).toEqual({
       service: 'shop',
@@ -75,7 +64,7 @@ describe('the step exits with the decision', { timeout: 60_000 }, () => {
     expect(code).toBe(3);
     expect(stdout).toContain('::error::Greenlight: no decision within the timeout');
     expect(await step.outputs()).toMatchObject({ outcome: 'timed_out', 'approval-id': id });
-    expect((await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body.status).toBe('pending');
+    expect(await statusOf(id)).toBe('pending');
     await step.cleanUp();
   });
 });
@@ -95,7 +84,7 @@ describe('one request per step of one attempt', { timeout: 60_000 }, () => {
     const rerun = await runAction(inputs('Migrate the billing database'), { ...env, GITHUB_RUN_ATTEMPT: '2' });
     const again = (await rerun.printed(WAITING_ON))[1]!;
     expect(again).not.toBe(id);
-    await server.http(org.key).delete(`/api/v1/approvals/${again}`).expect(200);
+    await world.server.http(world.org.key).delete(`/api/v1/approvals/${again}`).expect(200);
     expect((await rerun.exited).code).toBe(2);
     expect((await rerun.outputs()).outcome).toBe('cancelled');
     await Promise.all([first.cleanUp(), retried.cleanUp(), rerun.cleanUp()]);

@@ -2,35 +2,25 @@
  * What the action must never do: show the API key, continue on anything but an approval of its own
  * request, or leave a request pending behind a cancelled job (unless told to).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, WAITING_ON, type SeededOrg, type TestServer } from '../../../apps/server/src/testing/index.ts';
-import { runAction, runnerEnv } from './run-action.ts';
+import { describe, expect, it } from 'vitest';
+import { WAITING_ON } from '../../../apps/server/src/testing/index.ts';
+import { runAction, runnerEnv, useActionWorld } from './run-action.ts';
 
-let server: TestServer;
-let org: SeededOrg;
-let approverKey: string;
+const world = useActionWorld('GitHub Action security');
 
-beforeAll(async () => {
-  server = await startTestServer();
-  org = await seedOrg(server.db, 'GitHub Action security');
-  approverKey = (await org.newKey({ name: 'approver' })).key;
-});
-afterAll(() => server.stop());
-
-const inputs = (title: string, more: Record<string, string> = {}) => ({ url: server.url, 'api-key': org.key, title, ...more });
-const statusOf = async (id: string) => (await server.http(org.key).get(`/api/v1/approvals/${id}`).expect(200)).body.status as string;
+const { inputs, decide, statusOf } = world;
 
 describe('the GitHub Action fails closed', { timeout: 60_000 }, () => {
   it('masks the API key before anything else is printed, and never prints it otherwise', async () => {
     const step = await runAction(inputs('Publish the package'));
     const id = (await step.printed(WAITING_ON))[1]!;
-    await server.http(approverKey).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    await decide(id, 'approve');
     const { code, stdout, stderr } = await step.exited;
     expect(code).toBe(0);
-    expect(stdout.startsWith(`::add-mask::${org.key}\n`)).toBe(true);
-    expect(stdout.split(org.key)).toHaveLength(2);
-    expect(stderr).not.toContain(org.key);
-    expect(JSON.stringify(await step.outputs())).not.toContain(org.key);
+    expect(stdout.startsWith(`::add-mask::${world.org.key}\n`)).toBe(true);
+    expect(stdout.split(world.org.key)).toHaveLength(2);
+    expect(stderr).not.toContain(world.org.key);
+    expect(JSON.stringify(await step.outputs())).not.toContain(world.org.key);
     await step.cleanUp();
   });
 
@@ -40,9 +30,9 @@ describe('the GitHub Action fails closed', { timeout: 60_000 }, () => {
     const theirs = await runAction(inputs('Delete the staging cluster'), { ...env, GITHUB_JOB: 'other' });
     const [mineId, theirsId] = [(await mine.printed(WAITING_ON))[1]!, (await theirs.printed(WAITING_ON))[1]!];
     expect(mineId).not.toBe(theirsId);
-    await server.http(approverKey).patch(`/api/v1/approvals/${theirsId}`).send({ decision: 'approve' }).expect(200);
+    await decide(theirsId, 'approve');
     expect((await theirs.exited).code).toBe(0);
-    await server.http(approverKey).patch(`/api/v1/approvals/${mineId}`).send({ decision: 'reject', comment: 'No' }).expect(200);
+    await decide(mineId, 'reject', 'No');
     expect((await mine.exited).code).toBe(1);
     expect((await mine.outputs()).outcome).toBe('rejected');
     await Promise.all([mine.cleanUp(), theirs.cleanUp()]);

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runNodeProgram, type CliRun } from '../../../apps/server/src/testing/index.ts';
+import { runNodeProgram, useCliWorld, type CliRun, type CliWorld } from '../../../apps/server/src/testing/index.ts';
 import { INPUTS, type InputName, type OutputName } from './inputs.ts';
 
 export const ACTION_BUNDLE = fileURLToPath(new URL('../dist/index.mjs', import.meta.url));
@@ -68,5 +68,23 @@ export async function runAction(inputs: Partial<Record<InputName, string>>, env:
     outputs: async () => parseOutputFile(await readFile(outputFile, 'utf8')),
     summary: () => readFile(summaryFile, 'utf8'),
     cleanUp: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A file's server and org (useCliWorld), with the inputs of a step that asks as the org's key and a decision by a second key. */
+export function useActionWorld(orgName: string) {
+  let w!: CliWorld;
+  useCliWorld(orgName, (world) => (w = world));
+  return {
+    get server() {
+      return w.server;
+    },
+    get org() {
+      return w.org;
+    },
+    inputs: (title: string, more: Partial<Record<InputName, string>> = {}) => ({ url: w.server.url, 'api-key': w.org.key, title, ...more }),
+    decide: (id: string, decision: 'approve' | 'reject', comment?: string) =>
+      w.server.http(w.approverKey).patch(`/api/v1/approvals/${id}`).send({ decision, comment }).expect(200),
+    statusOf: async (id: string) => (await w.server.http(w.org.key).get(`/api/v1/approvals/${id}`).expect(200)).body.status as string,
   };
 }
