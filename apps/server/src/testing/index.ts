@@ -15,7 +15,7 @@ export { mailConfig } from './mail-world.ts';
 export { linkIn } from './decision-links.ts';
 export { freePort, spawnServer, type SpawnedServer } from './spawn-server.ts';
 export { processStorage, type ProcessStorage } from './process-storage.ts';
-export { runGreenlight, useCliWorld, WAITING_ON, type CliRun, type CliWorld } from './greenlight-cli.ts';
+export { runGreenlight, runNodeProgram, useCliWorld, WAITING_ON, type CliRun, type CliWorld } from './greenlight-cli.ts';
 export { listenOnLoopback } from './loopback.ts';
 export { startMisroutingProxy } from './misrouting-proxy.ts';
 export { expireDue } from '../core/approvals/index.ts';
