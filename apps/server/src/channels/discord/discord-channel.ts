@@ -23,12 +23,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { askingAbout, digestFor, endedMessage, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
+import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callDiscord, discordAppOf, type DiscordApp, type DiscordCallResult, type DiscordConnection } from './discord-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type DiscordMessage } from './discord-messages.ts';
 
@@ -51,6 +50,7 @@ export const DISCORD_CHANNEL = {
 
 type Kinds = typeof DISCORD_CHANNEL.kinds;
 type DiscordRow = Message<Kinds>;
+type TopRow = Extract<DiscordRow, { kind: 'approval_request' }>;
 
 /** custom_id of a button: a prefix and 24 random bytes, well inside Discord's 100 characters. */
 export const CUSTOM_ID_PREFIX = 'gl1:';
@@ -83,59 +83,46 @@ function buttonsOf(approve: boolean, comment: boolean): { buttons: Button[]; ids
   return { buttons, ids };
 }
 
-async function requestCall(db: Queryable, publicUrl: string, row: Extract<DiscordRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
-  const openUrl = (id: string) => `${publicUrl}/requests/${id}`;
-  if (row.payload.to === 'channel') {
-    const a = await requestOf(db, row.approval_id);
-    if (!a) return { skip: 'request removed' };
-    if (a.status !== 'pending') return { skip: `request already ${a.status}` };
-    // Anyone in the channel sees it: sensitive fields masked, as for a subscription.
-    const { buttons, ids } = buttonsOf(true, false);
-    const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: openUrl(a.id), buttons: ids });
-    return { method: 'send', to: { channel: row.payload.channel }, message, buttons, buttonsFor: null, record: true };
-  }
-  const userId = row.recipient_user_id!;
-  const asking = await askingAbout(db, row.approval_id, userId);
-  if ('skip' in asking) return asking;
-  const discordUser = await discordUserOf(db, row.org_id, userId);
-  if (discordUser === null) return { skip: 'the person has no linked Discord account' };
-  const a = asking.request;
-  // The buttons this person gets are the ones the rules allow them (viewer_can), read as it is sent.
-  const can = await viewerCan(db, personAsker(userId, asking.viewer.user!.role), a.id);
-  if (!can) return { skip: 'request removed' };
-  const reminder = row.kind === 'reminder';
-  const to = { discordUser };
-  if (!can.decide.allowed) {
-    const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: openUrl(a.id), reminder, refusal: can.decide.reason ?? 'You cannot decide this request now' });
-    return { method: 'send', to, message, buttons: [], buttonsFor: userId, record: true };
-  }
-  const approveAllowed = can.decide.approve?.allowed !== false;
-  const { buttons, ids } = buttonsOf(approveAllowed, true);
-  const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
-  return { method: 'send', to, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl: openUrl(a.id), reminder, buttons: ids, refusal }), buttons, buttonsFor: userId, record: true };
+/** The request's post in the org's channel: what anyone may see (sensitive fields masked, as for a subscription). */
+async function channelCall(db: Queryable, publicUrl: string, row: TopRow, channel: string): Promise<Call | { skip: string }> {
+  const a = await requestOf(db, row.approval_id);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  const { buttons, ids } = buttonsOf(true, false);
+  const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, buttons: ids });
+  return { method: 'send', to: { channel }, message, buttons, buttonsFor: null, record: true };
 }
 
-/** What a row to one person that is not about deciding (a receipt, a gone waiter, the digest) sends. */
-async function personCall(db: Queryable, publicUrl: string, row: Extract<DiscordRow, { kind: 'digest' | 'execution_receipt' | 'waiter_gone' }>): Promise<Call | { skip: string }> {
-  const open = (id: string) => `${publicUrl}/requests/${id}`;
+/** What a row to one person sends: the request to decide with the buttons the rules allow them, or a note; or why nothing is. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<DiscordRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
   const userId = row.recipient_user_id!;
   const discordUser = await discordUserOf(db, row.org_id, userId);
   if (discordUser === null) return { skip: 'the person has no linked Discord account' };
-  let message: DiscordMessage;
-  if (row.kind === 'execution_receipt') {
-    const r = await receiptFor(db, row.approval_id, row.event_id, userId);
-    if ('skip' in r) return r;
-    message = receiptMessage({ title: r.request.title, orgName: r.request.org_name, receipt: r.receipt, openUrl: open(r.request.id) });
-  } else if (row.kind === 'waiter_gone') {
-    const w = await waiterGoneFor(db, row.approval_id, userId);
-    if ('skip' in w) return w;
-    message = waiterGoneMessage({ title: w.request.title, orgName: w.request.org_name, reason: w.reason, since: w.since, openUrl: open(w.request.id) });
-  } else {
-    const d = await digestFor(db, row.org_id, userId);
-    if ('skip' in d) return d;
-    message = digestMessage({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` });
+  const to = { discordUser };
+  const send = (message: DiscordMessage): Call => ({ method: 'send', to, message, buttons: [], buttonsFor: userId, record: false });
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const can = await askedCan(db, note);
+      if ('skip' in can) return can;
+      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+      if (!can.decide.allowed) {
+        return { method: 'send', to, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [], buttonsFor: userId, record: true };
+      }
+      const approveAllowed = can.decide.approve?.allowed !== false;
+      const { buttons, ids } = buttonsOf(approveAllowed, true);
+      const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
+      return { method: 'send', to, message: approvalMessage({ ...shown, buttons: ids, refusal }), buttons, buttonsFor: userId, record: true };
+    }
+    case 'receipt':
+      return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
+    case 'waiter_gone':
+      return send(waiterGoneMessage({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
+    case 'digest':
+      return send(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
   }
-  return { method: 'send', to: { discordUser }, message, buttons: [], buttonsFor: userId, record: false };
 }
 
 async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
@@ -166,8 +153,8 @@ export function discordChannel(deps: DiscordChannelDeps): Channel<Kinds, Prepare
       const call =
         row.kind === 'decision_update'
           ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : row.kind === 'approval_request' || row.kind === 'reminder'
-            ? await requestCall(ctx.db, deps.publicUrl, row)
+          : row.kind === 'approval_request' && row.payload.to === 'channel'
+            ? await channelCall(ctx.db, deps.publicUrl, row, row.payload.channel)
             : await personCall(ctx.db, deps.publicUrl, row);
       if ('skip' in call) return skip(call.skip);
       return { send: { app, call } };
