@@ -21,6 +21,7 @@ import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
 import { telegramWebhookRouter } from './modules/telegram/webhook.ts';
+import { discordInteractionsRouter } from './modules/discord/interactions.ts';
 import { webpushDecideRouter } from './modules/webpush/decide.ts';
 import { githubWebhookRouter } from './modules/github/webhook.ts';
 import { ssoRouter } from './modules/sso/sso-pages.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(decisionLinkRouter(deps));
   app.use(slackInteractivityRouter(deps));
   app.use(telegramWebhookRouter(deps));
+  app.use(discordInteractionsRouter(deps));
   app.use(webpushDecideRouter(deps));
   app.use(githubWebhookRouter(deps));
   app.use(routeNotFound);

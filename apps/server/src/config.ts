@@ -177,6 +177,17 @@ export const ConfigSchema = z.object({
    */
   GREENLIGHT_TELEGRAM_API_URL: urlWithScheme(['http', 'https']).optional(),
   /**
+   * Where Discord's HTTP API is reached (the base with its version, as https://discord.com/api/v10).
+   * Unset: that address. Tests point it at a local server standing in for Discord.
+   */
+  GREENLIGHT_DISCORD_API_URL: urlWithScheme(['http', 'https']).optional(),
+  /**
+   * How long a Discord button click may take to decide before Greenlight answers Discord with a
+   * deferred update and tells the outcome by a follow-up: Discord drops an interaction not answered
+   * within 3 seconds. 0 always defers.
+   */
+  GREENLIGHT_DISCORD_ANSWER_WITHIN_MS: integer(0, 2500).default(2000),
+  /**
    * Where GitHub's REST API is reached (the app's tokens and the deployment protection rule answers).
    * Unset: https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3. A deployment's
    * callback URL on any other origin is refused, so an installation token never leaves for elsewhere.

@@ -25,6 +25,7 @@ export * from './policies.ts';
 export * from './grants.ts';
 export * from './slack.ts';
 export * from './telegram.ts';
+export * from './discord.ts';
 export * from './webpush.ts';
 export * from './github.ts';
 export * from './scim.ts';

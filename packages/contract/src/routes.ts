@@ -62,6 +62,7 @@ import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegati
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSettingsBody } from './telegram.ts';
+import { DiscordLink, DiscordLinkCode, DiscordSettings, UpdateDiscordSettingsBody } from './discord.ts';
 import { CreateWebPushSubscriptionBody, MyWebPush, WebPushSubscription } from './webpush.ts';
 import { githubRoutes } from './github.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
@@ -1506,6 +1507,82 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The link, now none', schema: TelegramLink } },
+    errors: [403],
+  }),
+  getDiscordSettings: defineRoute({
+    operationId: 'getDiscordSettings',
+    method: 'get',
+    path: '/api/v1/org/discord',
+    tag: 'Organization',
+    summary: "The organization's Discord application",
+    description: 'Admins only (dashboard session). Whether an application is connected, its channel and Interactions Endpoint URL; never the bot token.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Discord settings', schema: DiscordSettings } },
+    errors: [403],
+  }),
+  updateDiscordSettings: defineRoute({
+    operationId: 'updateDiscordSettings',
+    method: 'put',
+    path: '/api/v1/org/discord',
+    tag: 'Organization',
+    summary: 'Connect a Discord application',
+    description:
+      'Admins only (dashboard session). Discord confirms the bot token (it must be the application\'s), the `/link` command is registered, and the token and public key ' +
+      'are stored encrypted. 400 when Discord refuses the token or the token is another application\'s. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateDiscordSettingsBody },
+    responses: { 200: { description: 'The Discord settings', schema: DiscordSettings } },
+    errors: [400, 403],
+  }),
+  deleteDiscordSettings: defineRoute({
+    operationId: 'deleteDiscordSettings',
+    method: 'delete',
+    path: '/api/v1/org/discord',
+    tag: 'Organization',
+    summary: 'Turn Discord off',
+    description: 'Admins only (dashboard session). Forgets the application: nothing more is sent, and interactions Discord posts are refused. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Discord settings, now not configured', schema: DiscordSettings } },
+    errors: [403],
+  }),
+  getMyDiscordLink: defineRoute({
+    operationId: 'getMyDiscordLink',
+    method: 'get',
+    path: '/api/v1/me/discord',
+    tag: 'Account',
+    summary: 'Your Discord account in this organization',
+    description: 'Dashboard session. Whether a Discord account is linked to you in this organization.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The link', schema: DiscordLink } },
+    errors: [403],
+  }),
+  createMyDiscordLinkCode: defineRoute({
+    operationId: 'createMyDiscordLinkCode',
+    method: 'post',
+    path: '/api/v1/me/discord/code',
+    tag: 'Account',
+    summary: 'A one-time code to link your Discord account',
+    description:
+      "Dashboard session. A code valid for 10 minutes and once: run the org's app's `/link` command with it in Discord and that Discord account becomes yours " +
+      'here, replacing any earlier one. 409 when the org has no Discord application.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 201: { description: 'The code', schema: DiscordLinkCode } },
+    errors: [403, 409],
+  }),
+  deleteMyDiscordLink: defineRoute({
+    operationId: 'deleteMyDiscordLink',
+    method: 'delete',
+    path: '/api/v1/me/discord',
+    tag: 'Account',
+    summary: 'Unlink your Discord account',
+    description: 'Dashboard session. The Discord account decides nothing more for you; its buttons are refused.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The link, now none', schema: DiscordLink } },
     errors: [403],
   }),
   getMyWebPush: defineRoute({

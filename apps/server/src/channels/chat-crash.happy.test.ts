@@ -1,6 +1,6 @@
 /**
  * The chat channels inherit the outbox's crash safety: a real server process with 500 messages pending
- * for a chat (Slack posts to the org's channel; Telegram messages to a linked person) is killed with
+ * for a chat (Slack posts to the org's channel; Telegram and Discord messages to a linked person) is killed with
  * SIGKILL while it sends them; after a restart every request has reached the chat and every row of the
  * channel is delivered, with its message recorded (to be edited with the outcome). A message cut off by
  * the kill may be sent again; none is lost. Runs on PGlite (a data directory, as `pnpm start` uses it)
@@ -13,6 +13,7 @@ import { processStorage, type ProcessStorage } from '../testing/process-storage.
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { startSlackApi } from '../testing/slack.ts';
 import { startTelegramApi } from '../testing/telegram.ts';
+import { DISCORD_APP_ID, DISCORD_BOT_TOKEN, startDiscordApi } from '../testing/discord.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { create } from '../core/approvals/index.ts';
@@ -30,7 +31,7 @@ interface ChatApi {
 }
 
 interface ChatCase {
-  channel: 'slack' | 'telegram';
+  channel: 'slack' | 'telegram' | 'discord';
   /** GREENLIGHT_<…>_API_URL. */
   apiEnv: string;
   token: string;
@@ -92,6 +93,39 @@ const CASES: ChatCase[] = [
         'greenlight_test_bot',
       ]);
       await db.query('INSERT INTO telegram_links (org_id, user_id, telegram_user_id, chat_id, telegram_username) VALUES ($1, $2, $3, $3, $4)', [org.id, admin.id, Number(this.to), 'crash']);
+    },
+  },
+  {
+    channel: 'discord',
+    apiEnv: 'GREENLIGHT_DISCORD_API_URL',
+    token: DISCORD_BOT_TOKEN,
+    // The linked person's Discord user id: each message goes to the DM channel Discord gives for them.
+    to: '700000000000000001',
+    async start() {
+      const api = await startDiscordApi({ delayMs: DELAY_MS });
+      const person = this.to;
+      return {
+        url: api.url,
+        sends: () =>
+          api.of('POST /channels/:id/messages').map((c) => ({
+            text: String(c.body.content),
+            token: (c.auth ?? '').replace(/^Bot /, ''),
+            to: c.params[0] === api.dmChannelOf(person) ? person : c.params[0]!,
+          })),
+        until: api.until,
+        lastCallAt: () => Math.max(...api.calls.map((c) => c.at)),
+        close: api.close,
+      };
+    },
+    async connect(db, org, admin) {
+      await db.query('INSERT INTO discord_settings (org_id, application_id, bot_token, public_key, channel_id, bot_username) VALUES ($1, $2, $3, $4, NULL, $5)', [
+        org.id,
+        DISCORD_APP_ID,
+        secretKeys().seal(this.token),
+        secretKeys().seal('ab'.repeat(32)),
+        'greenlight_test_bot',
+      ]);
+      await db.query('INSERT INTO discord_links (org_id, user_id, discord_user_id, discord_username) VALUES ($1, $2, $3, $4)', [org.id, admin.id, this.to, 'crash']);
     },
   },
 ];

@@ -85,6 +85,12 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { createMyDiscordLinkCode } from './discord/create-my-discord-link-code.ts';
+import { deleteMyDiscordLink } from './discord/delete-my-discord-link.ts';
+import { deleteDiscordSettings } from './discord/delete-discord-settings.ts';
+import { getMyDiscordLink } from './discord/get-my-discord-link.ts';
+import { getDiscordSettings } from './discord/get-discord-settings.ts';
+import { updateDiscordSettings } from './discord/update-discord-settings.ts';
 import { createMyTelegramLinkCode } from './telegram/create-my-telegram-link-code.ts';
 import { deleteMyTelegramLink } from './telegram/delete-my-telegram-link.ts';
 import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
@@ -215,6 +221,12 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getMyTelegramLink,
   createMyTelegramLinkCode,
   deleteMyTelegramLink,
+  getDiscordSettings,
+  updateDiscordSettings,
+  deleteDiscordSettings,
+  getMyDiscordLink,
+  createMyDiscordLinkCode,
+  deleteMyDiscordLink,
   getMyWebPush,
   createMyWebPushSubscription,
   deleteMyWebPushSubscription,

@@ -374,6 +374,64 @@ CREATE TABLE delivery_attempts (
   CONSTRAINT delivery_attempts_attempt_check CHECK (attempt >= 1)
 );
 
+CREATE TABLE discord_buttons (
+  token_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  user_id uuid,
+  decision text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT discord_buttons_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT discord_buttons_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT discord_buttons_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT discord_buttons_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT discord_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text, 'comment'::text]))
+);
+CREATE INDEX discord_buttons_approval_idx ON discord_buttons USING btree (approval_id);
+
+CREATE TABLE discord_interactions_seen (
+  interaction_id text NOT NULL,
+  seen_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT discord_interactions_seen_pkey PRIMARY KEY (interaction_id)
+);
+CREATE INDEX discord_interactions_seen_at_idx ON discord_interactions_seen USING btree (seen_at);
+
+CREATE TABLE discord_link_codes (
+  code_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT discord_link_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT discord_link_codes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT discord_link_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE discord_links (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  discord_user_id text NOT NULL,
+  discord_username text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT discord_links_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT discord_links_org_id_discord_user_id_key UNIQUE (org_id, discord_user_id),
+  CONSTRAINT discord_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT discord_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE discord_settings (
+  org_id uuid NOT NULL,
+  application_id text NOT NULL,
+  bot_token text NOT NULL,
+  public_key text NOT NULL,
+  channel_id text,
+  bot_username text,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT discord_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT discord_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
 CREATE TABLE events (
   id bigint DEFAULT nextval('events_id_seq'::regclass) NOT NULL,
   org_id uuid NOT NULL,

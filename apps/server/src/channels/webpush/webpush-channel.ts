@@ -18,13 +18,12 @@
  */
 import webpush from 'web-push';
 import { z } from 'zod';
-import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import type { Queryable } from '../../storage/database.ts';
 import type { AttemptResult, Sender } from '../webhook/http-sender.ts';
-import { askingAbout } from '../notification-content.ts';
+import { askedCan, personNoteFor } from '../notification-content.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
 import { pushPayload } from './webpush-payload.ts';
 
@@ -85,11 +84,12 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
       if (!userId) return skip('no recipient');
       const device = await deviceOf(ctx.db, row);
       if (!device) return skip('the device was unsubscribed');
-      const asking = await askingAbout(ctx.db, row.approval_id, userId);
-      if ('skip' in asking) return skip(asking.skip);
-      const a = asking.request;
-      const can = await viewerCan(ctx.db, personAsker(userId, asking.viewer.user!.role), a.id);
-      if (!can) return skip('request removed');
+      const note = await personNoteFor(ctx.db, deps.publicUrl, row);
+      if ('skip' in note) return skip(note.skip);
+      if (note.kind !== 'ask') return skip('not a request to decide');
+      const a = note.request;
+      const can = await askedCan(ctx.db, note);
+      if ('skip' in can) return skip(can.skip);
       let tokens: { approve: string | null; reject: string | null } | null = null;
       let refusal: string | null = null;
       if (can.decide.allowed) {
