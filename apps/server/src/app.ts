@@ -21,6 +21,7 @@ import { InternalCalls } from './modules/mcp/internal-calls.ts';
 import { decisionLinkRouter } from './modules/decision-links/decision-link-pages.ts';
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
 import { telegramWebhookRouter } from './modules/telegram/webhook.ts';
+import { msteamsMessagesRouter } from './modules/msteams/messages.ts';
 import { githubWebhookRouter } from './modules/github/webhook.ts';
 import { ssoRouter } from './modules/sso/sso-pages.ts';
 import { DIALECT_MOUNTS, dialectErrorHandlers, dialectHandlers } from './dialects/index.ts';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(decisionLinkRouter(deps));
   app.use(slackInteractivityRouter(deps));
   app.use(telegramWebhookRouter(deps));
+  app.use(msteamsMessagesRouter(deps));
   app.use(githubWebhookRouter(deps));
   app.use(routeNotFound);
   for (const [mount, handler] of dialectErrorHandlers()) app.use(mount, handler);

@@ -25,6 +25,7 @@ export * from './policies.ts';
 export * from './grants.ts';
 export * from './slack.ts';
 export * from './telegram.ts';
+export * from './msteams.ts';
 export * from './github.ts';
 export * from './scim.ts';
 export * from './sso.ts';
