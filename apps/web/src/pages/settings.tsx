@@ -9,6 +9,7 @@ import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
+import { MsTeamsSettings, MyMsTeamsLink } from './msteams-settings.tsx';
 import { GithubSettings } from './github-settings.tsx';
 import { Passkeys, StepUpSetting } from './passkeys.tsx';
 
@@ -40,10 +41,12 @@ export function SettingsPage() {
       {me?.user && me.user.role !== 'viewer' && <OutOfOffice selfId={me.user.id} />}
       <Notifications email={me?.notifications?.email ?? false} slack={me?.notifications?.slack ?? false} isAdmin={isAdmin} />
       {me?.notifications?.telegram && me.user && me.user.role !== 'viewer' && <MyTelegramLink />}
+      {me?.notifications?.msteams && me.user && me.user.role !== 'viewer' && <MyMsTeamsLink />}
       {isAdmin ? (
         <>
           <SlackSettings />
           <TelegramSettings onChange={() => void reload()} />
+          <MsTeamsSettings onChange={() => void reload()} />
           <GithubSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
