@@ -114,13 +114,11 @@ export async function startMsTeams(options: { delayMs?: number } = {}): Promise<
     });
   });
   base = await listenOnLoopback(server);
-  const signWith = async (k: CryptoKey, claims: Record<string, unknown>, keyId: string, expiresInS: number) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: keyId, typ: 'JWT' })
-      .setIssuedAt()
-      .setNotBefore(Math.floor(Date.now() / 1000) - 5)
-      .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInS)
-      .sign(k);
+  // Claims given win over the defaults (an expired token is one with an `exp` in the past).
+  const signWith = async (k: CryptoKey, claims: Record<string, unknown>, keyId: string, expiresInS: number) => {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({ iat: now, nbf: now - 5, exp: now + expiresInS, ...claims }).setProtectedHeader({ alg: 'RS256', kid: keyId, typ: 'JWT' }).sign(k);
+  };
   return {
     serviceUrl: `${base}/`,
     openIdUrl: `${base}/openid`,
