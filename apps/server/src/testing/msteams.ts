@@ -34,6 +34,8 @@ export interface TestMsTeams {
   tokenUrl: string;
   calls: ConnectorCall[];
   tokenRequests: { clientId: string; scope: string }[];
+  /** The app a Connector call's token was issued to (null: none it issued). */
+  appOf(authorization: string | null): string | null;
   posts(conversationId?: string): ConnectorCall[];
   updates(conversationId?: string): ConnectorCall[];
   until(predicate: () => boolean, timeoutMs?: number): Promise<void>;
@@ -52,7 +54,7 @@ export async function startMsTeams(options: { delayMs?: number } = {}): Promise<
   const calls: ConnectorCall[] = [];
   const tokenRequests: { clientId: string; scope: string }[] = [];
   const apps = new Map<string, string>();
-  const issued = new Set<string>();
+  const issued = new Map<string, string>();
   const waiters = new Set<() => void>();
   const failures = new Map<string, { status: number; times: number; retryAfterS?: number }>();
   let down = false;
@@ -86,7 +88,7 @@ export async function startMsTeams(options: { delayMs?: number } = {}): Promise<
           return send(401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
         }
         const token = randomBytes(24).toString('base64url');
-        issued.add(token);
+        issued.set(token, clientId);
         return send(200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
       }
       const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/]+))?$/.exec(url.pathname);
@@ -125,6 +127,7 @@ export async function startMsTeams(options: { delayMs?: number } = {}): Promise<
     tokenUrl: `${base}/token`,
     calls,
     tokenRequests,
+    appOf: (authorization) => issued.get((authorization ?? '').replace(/^Bearer /, '')) ?? null,
     posts: (conversationId) => calls.filter((c) => c.method === 'POST' && (conversationId === undefined || c.conversationId === conversationId)),
     updates: (conversationId) => calls.filter((c) => c.method === 'PUT' && (conversationId === undefined || c.conversationId === conversationId)),
     until: (predicate, timeoutMs = 15_000) => untilSeen(waiters, predicate, timeoutMs, 'the Microsoft Teams stand-in'),
