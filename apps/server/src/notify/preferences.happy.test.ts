@@ -9,7 +9,7 @@ describe('channelsFor', () => {
   it.each([
     ['email', ['email']],
     ['slack', ['slack']],
-    ['both', ['email', 'slack', 'telegram']],
+    ['both', ['email', 'slack', 'telegram', 'msteams']],
     ['digest_only', []],
   ] as const)('%s → %j, now', (channels, expected) => {
     const got = channelsFor(prefs({ channels }), at);
@@ -21,15 +21,16 @@ describe('channelsFor', () => {
     // 21:30 UTC is 22:30 in Berlin (winter): inside 22:00–07:00, which ends at 06:00 UTC.
     const got = channelsFor(prefs({ channels: 'both', time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } }), at);
     const end = new Date('2026-01-16T06:00:00.000Z');
-    expect(got).toEqual({ email: end, slack: end, telegram: end });
+    expect(got).toEqual({ email: end, slack: end, telegram: end, msteams: end });
   });
 });
 
 describe('channelsFor by kind of message', () => {
   it('a kind the member chose channels for goes by those; the others follow `channels`', () => {
-    const p = prefs({ channels: 'email', by_kind: { reminder: ['telegram', 'slack'], execution_receipt: [] } });
+    const p = prefs({ channels: 'email', by_kind: { reminder: ['telegram', 'slack'], digest: ['msteams'], execution_receipt: [] } });
     expect(Object.keys(channelsFor(p, at, 'approval_request'))).toEqual(['email']);
     expect(Object.keys(channelsFor(p, at, 'reminder'))).toEqual(['telegram', 'slack']);
+    expect(Object.keys(channelsFor(p, at, 'digest'))).toEqual(['msteams']);
     expect(channelsFor(p, at, 'execution_receipt')).toEqual({});
     expect(Object.keys(channelsFor(p, at, 'waiter_gone'))).toEqual(['email']);
   });
@@ -38,7 +39,7 @@ describe('channelsFor by kind of message', () => {
     const p = prefs({ channels: 'digest_only', by_kind: { approval_request: ['telegram'] } });
     expect(Object.keys(channelsFor(p, at, 'approval_request'))).toEqual(['telegram']);
     expect(channelsFor(p, at, 'reminder')).toEqual({});
-    expect(Object.keys(channelsFor(p, at, 'digest'))).toEqual(['email', 'slack', 'telegram']);
+    expect(Object.keys(channelsFor(p, at, 'digest'))).toEqual(['email', 'slack', 'telegram', 'msteams']);
   });
 
   it('quiet hours hold a chosen kind too; the digest comes at its hour', () => {
