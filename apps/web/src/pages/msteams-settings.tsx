@@ -56,7 +56,7 @@ export function MsTeamsSettings({ onChange }: { onChange?: () => void }) {
               <input autoComplete="off" placeholder="00000000-0000-0000-0000-000000000000" value={value(appId, current.app_id)} onChange={(e) => setAppId(e.target.value)} />
             </label>
             <label>
-              Client secret
+              Client secret of the bot
               <input
                 type="password"
                 autoComplete="off"
