@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionToken,
+  activity,
   answerText,
   cardOf,
   cardsIn,
@@ -98,6 +99,20 @@ describe('Microsoft Teams', () => {
     const decided = await postActivity(w, org, invoke(w, bob.teamsId, org.channelId!, { gl: actionToken(posted, 'reject') }, 'reject', false));
     expect(answerText(decided)).toBe('Rejected.');
     expect(await statusOf(w, id)).toMatchObject({ status: 'rejected', votes: 1 });
+  });
+
+  it("an Action.Submit click decides too; its answer goes to the clicker's personal chat, never to the channel", async () => {
+    const org = await msteamsOrg(w, { channel: true });
+    const bob = await linkedPerson(w, org);
+    const id = await createRequest(w, org);
+    await w.teams.until(() => cardsIn(w, org.channelId!, id).length === 1 && cardsIn(w, bob.chatId, id).length === 1);
+    await settled(w, id);
+    const inChannel = w.teams.posts(org.channelId!).length;
+    const gl = actionToken(cardsIn(w, org.channelId!, id)[0]!, 'approve');
+    await postActivity(w, org, activity(w, { type: 'message', from: bob.teamsId, conversation: org.channelId!, personal: false, value: { gl, comment: 'ok' } }));
+    expect(await statusOf(w, id)).toMatchObject({ status: 'approved', votes: 1 });
+    await w.teams.until(() => w.teams.posts(bob.chatId).some((c) => c.body.text === 'Approved.'));
+    expect(w.teams.posts(org.channelId!).length).toBe(inChannel);
   });
 
   it('a decision made in the API updates every Teams card of the request', async () => {

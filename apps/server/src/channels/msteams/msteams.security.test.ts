@@ -126,6 +126,23 @@ describe('Teams messaging endpoint security', () => {
     expect(await statusOf(w, id)).toMatchObject({ status: 'pending', votes: 1 });
   });
 
+  it("a linked member not asked (the step waits for someone else) decides nothing from the channel's card, and keeps the action", async () => {
+    const org = await msteamsOrg(w, { channel: true });
+    const bob = await linkedPerson(w, org);
+    const carol = await linkedPerson(w, org);
+    const flow = await org.admin
+      .http()
+      .post('/api/v1/flows')
+      .send({ name: 'Deploy', steps: [{ approvers: { user_ids: [bob.id] } }] })
+      .expect(201);
+    const id = await createRequest(w, org, { flow_id: flow.body.id });
+    await w.teams.until(() => cardsIn(w, org.channelId!, id).length === 1);
+    const approve = actionToken(cardsIn(w, org.channelId!, id)[0]!, 'approve');
+    expect(answerText(await postActivity(w, org, invoke(w, carol.teamsId, org.channelId!, { gl: approve }, 'approve', false)))).toMatch(/^Nothing was decided: /);
+    expect(await statusOf(w, id)).toMatchObject({ status: 'pending', votes: 0 });
+    expect(answerText(await postActivity(w, org, invoke(w, bob.teamsId, org.channelId!, { gl: approve }, 'approve', false)))).toBe('Approved.');
+  });
+
   it('under the emergency stop a click decides nothing, and the action works once the stop ends; after expiry nothing', async () => {
     const org = await msteamsOrg(w);
     const alice = await linkedPerson(w, org);
