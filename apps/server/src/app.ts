@@ -22,6 +22,7 @@ import { decisionLinkRouter } from './modules/decision-links/decision-link-pages
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
 import { telegramWebhookRouter } from './modules/telegram/webhook.ts';
 import { discordInteractionsRouter } from './modules/discord/interactions.ts';
+import { msteamsMessagesRouter } from './modules/msteams/messages.ts';
 import { githubWebhookRouter } from './modules/github/webhook.ts';
 import { ssoRouter } from './modules/sso/sso-pages.ts';
 import { DIALECT_MOUNTS, dialectErrorHandlers, dialectHandlers } from './dialects/index.ts';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(slackInteractivityRouter(deps));
   app.use(telegramWebhookRouter(deps));
   app.use(discordInteractionsRouter(deps));
+  app.use(msteamsMessagesRouter(deps));
   app.use(githubWebhookRouter(deps));
   app.use(routeNotFound);
   for (const [mount, handler] of dialectErrorHandlers()) app.use(mount, handler);

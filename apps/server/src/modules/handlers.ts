@@ -97,6 +97,12 @@ import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
 import { getMyTelegramLink } from './telegram/get-my-telegram-link.ts';
 import { getTelegramSettings } from './telegram/get-telegram-settings.ts';
 import { updateTelegramSettings } from './telegram/update-telegram-settings.ts';
+import { createMyMsTeamsLinkCode } from './msteams/create-my-msteams-link-code.ts';
+import { deleteMyMsTeamsLink } from './msteams/delete-my-msteams-link.ts';
+import { deleteMsTeamsSettings } from './msteams/delete-msteams-settings.ts';
+import { getMyMsTeamsLink } from './msteams/get-my-msteams-link.ts';
+import { getMsTeamsSettings } from './msteams/get-msteams-settings.ts';
+import { updateMsTeamsSettings } from './msteams/update-msteams-settings.ts';
 import { deleteGithubSettings } from './github/delete-github-settings.ts';
 import { getGithubSettings } from './github/get-github-settings.ts';
 import { updateGithubSettings } from './github/update-github-settings.ts';
@@ -224,6 +230,12 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getMyDiscordLink,
   createMyDiscordLinkCode,
   deleteMyDiscordLink,
+  getMsTeamsSettings,
+  updateMsTeamsSettings,
+  deleteMsTeamsSettings,
+  getMyMsTeamsLink,
+  createMyMsTeamsLinkCode,
+  deleteMyMsTeamsLink,
   getGithubSettings,
   updateGithubSettings,
   deleteGithubSettings,
