@@ -21,12 +21,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { askingAbout, digestFor, endedMessage, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
+import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
 import { approvalCard, cardActivity, digestCard, receiptCard, waiterGoneCard, type AdaptiveCard, type CardActions } from './msteams-cards.ts';
 import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
@@ -87,68 +86,54 @@ const actionsOf = (buttons: Button[]): CardActions => ({
   comment: buttons.find((b) => b.decision === 'comment')?.token ?? null,
 });
 
-async function requestCall(db: Queryable, publicUrl: string, bot: MsTeamsBot, conn: MsTeamsConnection, row: Extract<MsTeamsRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
-  const openUrl = (id: string) => `${publicUrl}/requests/${id}`;
-  if (row.payload.to === 'channel') {
-    const a = await requestOf(db, row.approval_id);
-    if (!a) return { skip: 'request removed' };
-    if (a.status !== 'pending') return { skip: `request already ${a.status}` };
-    // Anyone in the channel sees it: sensitive fields masked; its actions are for any linked member asked.
-    const buttons: Button[] = [{ decision: 'approve', token: newToken() }, { decision: 'reject', token: newToken() }, { decision: 'comment', token: newToken() }];
-    const card = approvalCard({ approval: shownTo(null, a), orgName: a.org_name, openUrl: openUrl(a.id), actions: actionsOf(buttons) });
-    const serviceUrl = bot.serviceUrl ?? conn.apiUrl ?? DEFAULT_SERVICE_URL;
-    return { method: 'send', serviceUrl, conversationId: row.payload.channel, card, summary: a.title, buttons, forUser: null, record: true };
-  }
-  const userId = row.recipient_user_id!;
-  const asking = await askingAbout(db, row.approval_id, userId);
-  if ('skip' in asking) return asking;
-  const chat = await chatOf(db, row.org_id, userId);
-  if (!chat) return { skip: 'the person has no linked Teams account' };
-  const a = asking.request;
-  // The actions this person gets are the ones the rules allow them (viewer_can), read as it is sent.
-  const can = await viewerCan(db, personAsker(userId, asking.viewer.user!.role), a.id);
-  if (!can) return { skip: 'request removed' };
-  const reminder = row.kind === 'reminder';
-  const base = { serviceUrl: chat.service_url, conversationId: chat.conversation_id, summary: a.title, forUser: userId, record: true };
-  if (!can.decide.allowed) {
-    const card = approvalCard({ approval: a, orgName: a.org_name, openUrl: openUrl(a.id), reminder, refusal: can.decide.reason ?? 'You cannot decide this request now' });
-    return { method: 'send', ...base, card, buttons: [] };
-  }
-  const buttons: Button[] = [
-    ...(can.decide.approve?.allowed === false ? [] : [{ decision: 'approve' as const, token: newToken() }]),
-    { decision: 'reject', token: newToken() },
-    { decision: 'comment', token: newToken() },
-  ];
-  const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-  const card = approvalCard({ approval: a, orgName: a.org_name, openUrl: openUrl(a.id), reminder, actions: actionsOf(buttons), refusal });
-  return { method: 'send', ...base, card, buttons };
+/** What a row of a request posts in the org's Teams channel; or why nothing is. */
+async function channelCall(db: Queryable, publicUrl: string, bot: MsTeamsBot, conn: MsTeamsConnection, row: MsTeamsRow, channel: string): Promise<Call | { skip: string }> {
+  const a = await requestOf(db, row.approval_id);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  // Anyone in the channel sees it: sensitive fields masked; its actions are for any linked member asked.
+  const buttons: Button[] = [{ decision: 'approve', token: newToken() }, { decision: 'reject', token: newToken() }, { decision: 'comment', token: newToken() }];
+  const card = approvalCard({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, actions: actionsOf(buttons) });
+  const serviceUrl = bot.serviceUrl ?? conn.apiUrl ?? DEFAULT_SERVICE_URL;
+  return { method: 'send', serviceUrl, conversationId: channel, card, summary: a.title, buttons, forUser: null, record: true };
 }
 
-/** What a row to one person that is not about deciding (a receipt, a gone waiter, the digest) sends. */
-async function personCall(db: Queryable, publicUrl: string, row: Extract<MsTeamsRow, { kind: 'digest' | 'execution_receipt' | 'waiter_gone' }>): Promise<Call | { skip: string }> {
-  const open = (id: string) => `${publicUrl}/requests/${id}`;
+/** What a row to one person sends: the request to decide with the actions the rules allow them, or a note; or why nothing is. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<MsTeamsRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
   const userId = row.recipient_user_id!;
   const chat = await chatOf(db, row.org_id, userId);
   if (!chat) return { skip: 'the person has no linked Teams account' };
-  let card: AdaptiveCard;
-  let summary: string;
-  if (row.kind === 'execution_receipt') {
-    const r = await receiptFor(db, row.approval_id, row.event_id, userId);
-    if ('skip' in r) return r;
-    card = receiptCard({ title: r.request.title, orgName: r.request.org_name, receipt: r.receipt, openUrl: open(r.request.id) });
-    summary = `Execution ${r.receipt.status}: ${r.request.title}`;
-  } else if (row.kind === 'waiter_gone') {
-    const w = await waiterGoneFor(db, row.approval_id, userId);
-    if ('skip' in w) return w;
-    card = waiterGoneCard({ title: w.request.title, orgName: w.request.org_name, reason: w.reason, since: w.since, openUrl: open(w.request.id) });
-    summary = `Nobody is waiting for this answer: ${w.request.title}`;
-  } else {
-    const d = await digestFor(db, row.org_id, userId);
-    if ('skip' in d) return d;
-    card = digestCard({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` });
-    summary = `${d.total} requests wait for you`;
+  const base = { serviceUrl: chat.service_url, conversationId: chat.conversation_id, forUser: userId };
+  const send = (card: AdaptiveCard, summary: string): Call => ({ method: 'send', ...base, card, summary, buttons: [], record: false });
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const can = await askedCan(db, note);
+      if ('skip' in can) return can;
+      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+      if (!can.decide.allowed) {
+        return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+      }
+      const buttons: Button[] = [
+        ...(can.decide.approve?.allowed === false ? [] : [{ decision: 'approve' as const, token: newToken() }]),
+        { decision: 'reject', token: newToken() },
+        { decision: 'comment', token: newToken() },
+      ];
+      const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
+      return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, actions: actionsOf(buttons), refusal }), buttons };
+    }
+    case 'receipt':
+      return send(receiptCard({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }), `Execution ${note.receipt.status}: ${note.request.title}`);
+    case 'waiter_gone':
+      return send(
+        waiterGoneCard({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }),
+        `Nobody is waiting for this answer: ${note.request.title}`,
+      );
+    case 'digest':
+      return send(digestCard({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }), `${note.total} requests wait for you`);
   }
-  return { method: 'send', serviceUrl: chat.service_url, conversationId: chat.conversation_id, card, summary, buttons: [], forUser: userId, record: false };
 }
 
 async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
@@ -174,11 +159,12 @@ export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepare
       const bot = await msteamsBotOf(ctx.db, row.org_id);
       if (!bot) return skip('Microsoft Teams is not configured for the organization');
       if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
       const call =
         row.kind === 'decision_update'
           ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : row.kind === 'approval_request' || row.kind === 'reminder'
-            ? await requestCall(ctx.db, deps.publicUrl, bot, deps.msteams, row)
+          : inChannel !== null
+            ? await channelCall(ctx.db, deps.publicUrl, bot, deps.msteams, row, inChannel)
             : await personCall(ctx.db, deps.publicUrl, row);
       if ('skip' in call) return skip(call.skip);
       return { send: { bot, call } };
