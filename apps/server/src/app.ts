@@ -22,6 +22,7 @@ import { decisionLinkRouter } from './modules/decision-links/decision-link-pages
 import { slackInteractivityRouter } from './modules/slack/interactivity.ts';
 import { telegramWebhookRouter } from './modules/telegram/webhook.ts';
 import { discordInteractionsRouter } from './modules/discord/interactions.ts';
+import { msteamsMessagesRouter } from './modules/msteams/messages.ts';
 import { webpushDecideRouter } from './modules/webpush/decide.ts';
 import { githubWebhookRouter } from './modules/github/webhook.ts';
 import { ssoRouter } from './modules/sso/sso-pages.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(slackInteractivityRouter(deps));
   app.use(telegramWebhookRouter(deps));
   app.use(discordInteractionsRouter(deps));
+  app.use(msteamsMessagesRouter(deps));
   app.use(webpushDecideRouter(deps));
   app.use(githubWebhookRouter(deps));
   app.use(routeNotFound);

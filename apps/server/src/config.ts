@@ -188,6 +188,16 @@ export const ConfigSchema = z.object({
    */
   GREENLIGHT_DISCORD_ANSWER_WITHIN_MS: integer(0, 2500).default(2000),
   /**
+   * Microsoft Teams (channels/msteams). Where the Bot Framework's OpenID metadata is read (it names
+   * the keys that sign the tokens Teams sends with each activity); where a bot gets its Connector API
+   * tokens (client credentials; unset: Microsoft Entra's, for the bot's tenant or botframework.com);
+   * and the Connector API a channel post goes to before any activity named one (unset: Teams' global
+   * one). Tests point all three at a local server standing in for Microsoft.
+   */
+  GREENLIGHT_MSTEAMS_OPENID_URL: urlWithScheme(['http', 'https']).default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  GREENLIGHT_MSTEAMS_TOKEN_URL: urlWithScheme(['http', 'https']).optional(),
+  GREENLIGHT_MSTEAMS_API_URL: urlWithScheme(['http', 'https']).optional(),
+  /**
    * Where GitHub's REST API is reached (the app's tokens and the deployment protection rule answers).
    * Unset: https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3. A deployment's
    * callback URL on any other origin is refused, so an installation token never leaves for elsewhere.

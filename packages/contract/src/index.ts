@@ -26,6 +26,7 @@ export * from './grants.ts';
 export * from './slack.ts';
 export * from './telegram.ts';
 export * from './discord.ts';
+export * from './msteams.ts';
 export * from './webpush.ts';
 export * from './github.ts';
 export * from './scim.ts';

@@ -62,8 +62,9 @@ import { DelegationAnswer, MemberDelegationParams, ReassignStepBody, SetDelegati
 import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, UpdateTeamBody } from './teams.ts';
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSettingsBody } from './telegram.ts';
-import { DiscordLink, DiscordLinkCode, DiscordSettings, UpdateDiscordSettingsBody } from './discord.ts';
 import { CreateWebPushSubscriptionBody, MyWebPush, WebPushSubscription } from './webpush.ts';
+import { DiscordLink, DiscordLinkCode, DiscordSettings, UpdateDiscordSettingsBody } from './discord.ts';
+import { MsTeamsLink, MsTeamsLinkCode, MsTeamsSettings, UpdateMsTeamsSettingsBody } from './msteams.ts';
 import { githubRoutes } from './github.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
@@ -1583,6 +1584,82 @@ export const routes = {
     authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
     request: {},
     responses: { 200: { description: 'The link, now none', schema: DiscordLink } },
+    errors: [403],
+  }),
+  getMsTeamsSettings: defineRoute({
+    operationId: 'getMsTeamsSettings',
+    method: 'get',
+    path: '/api/v1/org/msteams',
+    tag: 'Organization',
+    summary: "The organization's Microsoft Teams bot",
+    description: 'Admins only (dashboard session). Whether a bot is connected, its app id, tenant, channel and messaging endpoint; never the client secret.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Teams settings', schema: MsTeamsSettings } },
+    errors: [403],
+  }),
+  updateMsTeamsSettings: defineRoute({
+    operationId: 'updateMsTeamsSettings',
+    method: 'put',
+    path: '/api/v1/org/msteams',
+    tag: 'Organization',
+    summary: 'Connect a Microsoft Teams bot',
+    description:
+      'Admins only (dashboard session). Stores the Azure Bot\'s app id and client secret (encrypted, never shown again) once Microsoft Entra issues a Bot Framework ' +
+      'token for them. 400 when it does not. Recorded in the audit log. Set the answer\'s `messaging_endpoint` as the bot\'s messaging endpoint in Azure.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: { body: UpdateMsTeamsSettingsBody },
+    responses: { 200: { description: 'The Teams settings', schema: MsTeamsSettings } },
+    errors: [400, 403],
+  }),
+  deleteMsTeamsSettings: defineRoute({
+    operationId: 'deleteMsTeamsSettings',
+    method: 'delete',
+    path: '/api/v1/org/msteams',
+    tag: 'Organization',
+    summary: 'Turn Microsoft Teams off',
+    description: 'Admins only (dashboard session). Forgets the bot: nothing more is sent, and activities Teams posts are refused. Recorded in the audit log.',
+    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The Teams settings, now not configured', schema: MsTeamsSettings } },
+    errors: [403],
+  }),
+  getMyMsTeamsLink: defineRoute({
+    operationId: 'getMyMsTeamsLink',
+    method: 'get',
+    path: '/api/v1/me/msteams',
+    tag: 'Account',
+    summary: 'Your Microsoft Teams account in this organization',
+    description: 'Dashboard session. Whether a Teams account is linked to you in this organization.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The link', schema: MsTeamsLink } },
+    errors: [403],
+  }),
+  createMyMsTeamsLinkCode: defineRoute({
+    operationId: 'createMyMsTeamsLinkCode',
+    method: 'post',
+    path: '/api/v1/me/msteams/code',
+    tag: 'Account',
+    summary: 'A one-time code to link your Microsoft Teams account',
+    description:
+      "Dashboard session. A code valid for 10 minutes and once: send `link <code>` to the org's bot in a personal chat in Teams and that Teams account becomes yours " +
+      'here, replacing any earlier one. 409 when the org has no Teams bot.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 201: { description: 'The code', schema: MsTeamsLinkCode } },
+    errors: [403, 409],
+  }),
+  deleteMyMsTeamsLink: defineRoute({
+    operationId: 'deleteMyMsTeamsLink',
+    method: 'delete',
+    path: '/api/v1/me/msteams',
+    tag: 'Account',
+    summary: 'Unlink your Microsoft Teams account',
+    description: 'Dashboard session. The Teams account decides nothing more for you; its card actions are refused.',
+    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    request: {},
+    responses: { 200: { description: 'The link, now none', schema: MsTeamsLink } },
     errors: [403],
   }),
   getMyWebPush: defineRoute({

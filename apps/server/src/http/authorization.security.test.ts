@@ -118,6 +118,9 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   // Likewise Discord: an application Discord accepts, and a link code a connected application.
   if (route.operationId === 'updateDiscordSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   if (route.operationId === 'createMyDiscordLinkCode') return { status: 409, code: 'INVALID_STATUS' };
+  // Likewise Teams: an app id and secret Microsoft issues a token for, and a connected bot.
+  if (route.operationId === 'updateMsTeamsSettings') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'createMyMsTeamsLinkCode') return { status: 409, code: 'INVALID_STATUS' };
   // Connecting a GitHub App needs credentials GitHub accepts: past authorization, this fixture sends none.
   if (route.operationId === 'updateGithubSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   // A grant is seen and revoked by its giver, an admin, its connection (here the owner key) or that connection's owner; to anyone else it is not there.

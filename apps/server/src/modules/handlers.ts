@@ -97,6 +97,12 @@ import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
 import { getMyTelegramLink } from './telegram/get-my-telegram-link.ts';
 import { getTelegramSettings } from './telegram/get-telegram-settings.ts';
 import { updateTelegramSettings } from './telegram/update-telegram-settings.ts';
+import { createMyMsTeamsLinkCode } from './msteams/create-my-msteams-link-code.ts';
+import { deleteMyMsTeamsLink } from './msteams/delete-my-msteams-link.ts';
+import { deleteMsTeamsSettings } from './msteams/delete-msteams-settings.ts';
+import { getMyMsTeamsLink } from './msteams/get-my-msteams-link.ts';
+import { getMsTeamsSettings } from './msteams/get-msteams-settings.ts';
+import { updateMsTeamsSettings } from './msteams/update-msteams-settings.ts';
 import { createMyWebPushSubscription } from './webpush/create-my-webpush-subscription.ts';
 import { deleteMyWebPushSubscription } from './webpush/delete-my-webpush-subscription.ts';
 import { getMyWebPush } from './webpush/get-my-webpush.ts';
@@ -227,6 +233,12 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getMyDiscordLink,
   createMyDiscordLinkCode,
   deleteMyDiscordLink,
+  getMsTeamsSettings,
+  updateMsTeamsSettings,
+  deleteMsTeamsSettings,
+  getMyMsTeamsLink,
+  createMyMsTeamsLinkCode,
+  deleteMyMsTeamsLink,
   getMyWebPush,
   createMyWebPushSubscription,
   deleteMyWebPushSubscription,

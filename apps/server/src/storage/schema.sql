@@ -561,6 +561,68 @@ CREATE TABLE memberships (
   CONSTRAINT memberships_role_check CHECK (role = ANY (ARRAY['admin'::text, 'approver'::text, 'viewer'::text]))
 );
 
+CREATE TABLE msteams_button_uses (
+  token_hash text NOT NULL,
+  user_id uuid NOT NULL,
+  used_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_button_uses_pkey PRIMARY KEY (token_hash, user_id),
+  CONSTRAINT msteams_button_uses_token_hash_fkey FOREIGN KEY (token_hash) REFERENCES msteams_buttons(token_hash) ON DELETE CASCADE,
+  CONSTRAINT msteams_button_uses_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE msteams_buttons (
+  token_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  user_id uuid,
+  decision text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_buttons_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT msteams_buttons_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT msteams_buttons_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT msteams_buttons_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT msteams_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text, 'comment'::text]))
+);
+CREATE INDEX msteams_buttons_approval_idx ON msteams_buttons USING btree (approval_id);
+
+CREATE TABLE msteams_link_codes (
+  code_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT msteams_link_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT msteams_link_codes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT msteams_link_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE msteams_links (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  msteams_user_id text NOT NULL,
+  aad_object_id text,
+  conversation_id text NOT NULL,
+  service_url text NOT NULL,
+  msteams_name text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_links_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT msteams_links_org_id_msteams_user_id_key UNIQUE (org_id, msteams_user_id),
+  CONSTRAINT msteams_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT msteams_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE msteams_settings (
+  org_id uuid NOT NULL,
+  app_id text NOT NULL,
+  app_password text NOT NULL,
+  tenant_id text,
+  channel_id text,
+  service_url text,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT msteams_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
 CREATE TABLE notification_preferences (
   org_id uuid NOT NULL,
   user_id uuid NOT NULL,

@@ -23,6 +23,7 @@ export { createOrg, setEmergencyStop } from '../modules/orgs/create-org.ts';
 export { memoryRateLimitStore } from '../http/rate-limit.ts';
 export { startTelegramApi, type TestTelegramApi } from './telegram.ts';
 export { DISCORD_APP_ID, DISCORD_BOT_TOKEN, discordSignature, newDiscordKeys, startDiscordApi, type TestDiscordApi } from './discord.ts';
+export { startMsTeams, type TestMsTeams } from './msteams.ts';
 export { startTestIdp, CrossOriginBrowser, type TestIdp, type TestAccount } from './oidc-provider.ts';
 export { startSsoWorld, idpAccount, type SsoWorld } from './sso-world.ts';
 export { startGithubApi, githubSignature, newGithubApp, type TestGithubApi } from './github.ts';
