@@ -67,6 +67,7 @@ export async function createRequest(w: WebPushWorld, org: PushOrg, body: Record<
 }
 
 export interface ReceivedPush {
+  kind: string;
   approval_id: string;
   title: string;
   body: string;

@@ -23,9 +23,10 @@ import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import type { Queryable } from '../../storage/database.ts';
 import type { AttemptResult, Sender } from '../webhook/http-sender.ts';
-import { askedCan, personNoteFor } from '../notification-content.ts';
+import { askedCan, endedMessage, personNoteFor, type RequestShown } from '../notification-content.ts';
+import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
-import { pushPayload } from './webpush-payload.ts';
+import { notePayload, pushPayload, type PushPayload } from './webpush-payload.ts';
 
 const ToDevice = z.object({ subscription_id: z.uuid() });
 
@@ -35,6 +36,11 @@ export const WEBPUSH = {
     approval_request: { payload: ToDevice },
     /** The request again, with its actions, said to be a reminder. */
     reminder: { payload: ToDevice },
+    digest: { payload: ToDevice },
+    execution_receipt: { payload: ToDevice },
+    waiter_gone: { payload: ToDevice },
+    /** How a pushed request ended, shown in place of its notification on that device (no actions left). */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
   },
 } as const satisfies ChannelSpec;
 
@@ -56,13 +62,47 @@ interface Device {
   auth: string;
 }
 
-async function deviceOf(db: Queryable, row: WebPushRow): Promise<Device | null> {
+async function deviceOf(db: Queryable, orgId: string, subscriptionId: string, userId: string | null): Promise<Device | null> {
   const { rows } = await db.query<Device>('SELECT endpoint, p256dh, auth FROM webpush_subscriptions WHERE id = $1 AND org_id = $2 AND user_id = $3', [
-    row.payload.subscription_id,
-    row.org_id,
-    row.recipient_user_id,
+    subscriptionId,
+    orgId,
+    userId,
   ]);
   return rows[0] ?? null;
+}
+
+/** The device a sent message went to, and how its request ended: what a `decision_update` row pushes. */
+async function decidedFor(db: Queryable, row: Extract<WebPushRow, { kind: 'decision_update' }>): Promise<{ device: Device; payload: PushPayload; approval: RequestShown } | { skip: string }> {
+  const ended = await endedMessage<{ subscription_id: string }>(db, row.payload.message_id);
+  if ('skip' in ended) return ended;
+  if (!ended.closed) return { skip: 'the request is still pending' };
+  const { rows } = await db.query<{ user_id: string }>('SELECT recipient_user_id AS user_id FROM sent_messages WHERE id = $1', [row.payload.message_id]);
+  const device = await deviceOf(db, row.org_id, ended.address.subscription_id, rows[0]?.user_id ?? null);
+  if (!device) return { skip: 'the device was unsubscribed' };
+  return { device, approval: ended.request, payload: notePayload({ kind: 'decided', approval: ended.request, closed: ended.closed }) };
+}
+
+/** What a row to one person pushes to one device: the request with the actions the rules allow them, or a note. */
+async function personPush(db: Queryable, publicUrl: string, row: Exclude<WebPushRow, { kind: 'decision_update' }>): Promise<{ device: Device; payload: PushPayload; approval: RequestShown | null } | { skip: string }> {
+  const device = await deviceOf(db, row.org_id, row.payload.subscription_id, row.recipient_user_id);
+  if (!device) return { skip: 'the device was unsubscribed' };
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
+  if (note.kind !== 'ask') return { device, approval: note.kind === 'digest' ? null : note.request, payload: notePayload(note) };
+  const a = note.request;
+  const can = await askedCan(db, note);
+  if ('skip' in can) return can;
+  let tokens: { approve: string | null; reject: string | null } | null = null;
+  let refusal: string | null = null;
+  if (can.decide.allowed) {
+    const links = await issueDecisionLinks(db, row, a, 'webpush');
+    const approveAllowed = can.decide.approve?.allowed !== false;
+    tokens = { approve: approveAllowed ? links.approve : null, reject: links.reject };
+    if (!approveAllowed) refusal = can.decide.approve?.reason ?? null;
+  } else {
+    refusal = can.decide.reason ?? 'You cannot decide this request now';
+  }
+  return { device, approval: a, payload: pushPayload({ kind: note.reminder ? 'reminder' : 'approval_request', approval: a, tokens, refusal }) };
 }
 
 const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
@@ -80,35 +120,19 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
     spec: WEBPUSH,
 
     async prepare(ctx, row) {
-      const userId = row.recipient_user_id;
-      if (!userId) return skip('no recipient');
-      const device = await deviceOf(ctx.db, row);
-      if (!device) return skip('the device was unsubscribed');
-      const note = await personNoteFor(ctx.db, deps.publicUrl, row);
-      if ('skip' in note) return skip(note.skip);
-      if (note.kind !== 'ask') return skip('not a request to decide');
-      const a = note.request;
-      const can = await askedCan(ctx.db, note);
-      if ('skip' in can) return skip(can.skip);
-      let tokens: { approve: string | null; reject: string | null } | null = null;
-      let refusal: string | null = null;
-      if (can.decide.allowed) {
-        const links = await issueDecisionLinks(ctx.db, row, a, 'webpush');
-        const approveAllowed = can.decide.approve?.allowed !== false;
-        tokens = { approve: approveAllowed ? links.approve : null, reject: links.reject };
-        if (!approveAllowed) refusal = can.decide.approve?.reason ?? null;
-      } else {
-        refusal = can.decide.reason ?? 'You cannot decide this request now';
-      }
-      const payload = pushPayload({ kind: row.kind, approval: a, tokens, refusal });
+      const asks = row.kind === 'approval_request' || row.kind === 'reminder';
+      if (asks && (await wasSent(ctx.db, row.id))) return { answered: { startedAt: new Date(), durationMs: 0, statusCode: 201, error: null, permanent: false, retryAfterMs: null } };
+      const push = row.kind === 'decision_update' ? await decidedFor(ctx.db, row) : await personPush(ctx.db, deps.publicUrl, row);
+      if ('skip' in push) return skip(push.skip);
+      const { device, payload, approval: a } = push;
       const keys = await vapidKeys(ctx.db);
-      const ttl = a.expires_at ? Math.max(0, Math.min(MAX_TTL_S, Math.floor((a.expires_at.getTime() - Date.now()) / 1000))) : MAX_TTL_S;
+      const ttl = a?.expires_at ? Math.max(0, Math.min(MAX_TTL_S, Math.floor((a.expires_at.getTime() - Date.now()) / 1000))) : MAX_TTL_S;
       const details = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, JSON.stringify(payload), {
         vapidDetails: { subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
         TTL: ttl,
         urgency: 'high',
         // A reminder not yet delivered replaces the request's earlier message (RFC 8030 §5.4: 32 base64url characters at most).
-        topic: a.id.replace(/-/g, ''),
+        ...(payload.approval_id && asks ? { topic: payload.approval_id.replace(/-/g, '') } : {}),
         contentEncoding: 'aes128gcm',
       });
       const headers = Object.fromEntries(
@@ -119,8 +143,14 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
       return { send: { url: details.endpoint, headers, body: details.body ?? Buffer.alloc(0) } };
     },
 
-    async send(ctx, _row, message) {
-      return deps.sender({ url: message.url, headers: message.headers, body: message.body }, ctx.signal);
+    async send(ctx, row, message) {
+      const result = await deps.sender({ url: message.url, headers: message.headers, body: message.body }, ctx.signal);
+      // A request pushed to a device is recorded, so that its outcome replaces it there (and it is not pushed twice).
+      const s = result.statusCode;
+      if ((row.kind === 'approval_request' || row.kind === 'reminder') && s !== null && s >= 200 && s < 300) {
+        await recordSentMessage(ctx.db, row, { subscription_id: row.payload.subscription_id });
+      }
+      return result;
     },
 
     meaning(answer) {
@@ -132,6 +162,7 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
     },
 
     async settled(tx, row, outcome) {
+      if (row.kind === 'decision_update') return;
       if (outcome.kind === 'gone') {
         await tx.query('DELETE FROM webpush_subscriptions WHERE id = $1', [row.payload.subscription_id]);
       } else if (outcome.kind === 'delivered') {
@@ -140,6 +171,7 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
     },
 
     describe(row) {
+      if (row.kind === 'decision_update') return { target: 'webpush', url: `webpush-message:${row.payload.message_id}` };
       return { target: 'webpush', url: `webpush:${row.recipient_email ?? ''}:${row.payload.subscription_id}` };
     },
 
@@ -150,8 +182,6 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
         return rows.length > 0;
       },
       async tell(tx, note: Notification, people: Recipient[]) {
-        // What is pushed: a request to decide and its reminders. The rest goes by the person's other channels.
-        if (note.kind !== 'approval_request' && note.kind !== 'reminder') return 0;
         const kind = note.kind;
         const { rows } = await tx.query<{ id: string; user_id: string }>('SELECT id, user_id FROM webpush_subscriptions WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
           note.orgId,

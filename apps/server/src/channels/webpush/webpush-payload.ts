@@ -10,9 +10,10 @@
  * text holds, by cutting its description, then its title.
  */
 import { z } from 'zod';
-import { cut } from '../chat-words.ts';
+import { cut, digestWords, outcomeLine, PLAIN, receiptWords, waiterGoneWords } from '../chat-words.ts';
+import type { Closed } from '../../core/approval-outcome.ts';
 import { when } from '../email/email-messages.ts';
-import type { RequestShown } from '../notification-content.ts';
+import type { PersonNote, RequestShown } from '../notification-content.ts';
 
 /** Where the service worker POSTs an action's token (modules/webpush/decide.ts); same origin as the dashboard. */
 export const WEBPUSH_DECIDE_PATH = '/channels/webpush/decide';
@@ -23,8 +24,10 @@ export const PushAction = z.object({ action: z.enum(['approve', 'reject']), titl
 
 export const PushPayload = z.object({
   v: z.literal(1),
-  kind: z.enum(['approval_request', 'reminder']),
-  approval_id: z.uuid(),
+  /** A request to decide, or its reminder (with actions); how it ended (replacing its notification); a receipt, a gone waiter, the digest. */
+  kind: z.enum(['approval_request', 'reminder', 'decided', 'execution_receipt', 'waiter_gone', 'digest']),
+  /** The request, or null for the digest. */
+  approval_id: z.uuid().nullable(),
   title: z.string(),
   body: z.string(),
   /** The request's page (same origin): what a tap on the notification opens. */
@@ -62,7 +65,7 @@ export function pushPayload(input: {
     title: title(titleMax),
     body: body(descriptionMax),
     url: `/requests/${a.id}`,
-    tag: `greenlight-request-${a.id}`,
+    tag: requestTag(a.id),
     actions,
     decide_url: WEBPUSH_DECIDE_PATH,
   });
@@ -72,4 +75,37 @@ export function pushPayload(input: {
     if (Buffer.byteLength(JSON.stringify(p)) <= MAX_PAYLOAD_BYTES) return p;
   }
   return payload(20, 0);
+}
+
+/** The tag of a request's notification on a device: a reminder, and then its outcome, replace it. */
+const requestTag = (approvalId: string) => `greenlight-request-${approvalId}`;
+
+/**
+ * A notification without actions: how a request ended (shown in place of the request's notification,
+ * so no Approve is left on a lock screen for a request decided elsewhere), or a note to the person.
+ */
+export function notePayload(
+  input: { kind: 'decided'; approval: Pick<RequestShown, 'id' | 'title'>; closed: Closed } | Extract<PersonNote, { kind: 'receipt' | 'waiter_gone' | 'digest' }>,
+): PushPayload {
+  const base = { v: 1 as const, actions: [], decide_url: WEBPUSH_DECIDE_PATH };
+  const fit = (p: PushPayload): PushPayload =>
+    Buffer.byteLength(JSON.stringify(p)) <= MAX_PAYLOAD_BYTES ? p : { ...p, title: cut(p.title, 80), body: cut(p.body, 400) };
+  switch (input.kind) {
+    case 'decided': {
+      const a = input.approval;
+      return fit({ ...base, kind: 'decided', approval_id: a.id, title: cut(a.title.replace(/[\r\n]+/g, ' '), 200), body: outcomeLine(PLAIN, input.closed), url: `/requests/${a.id}`, tag: requestTag(a.id) });
+    }
+    case 'receipt': {
+      const w = receiptWords(PLAIN, { title: input.request.title, orgName: input.request.org_name, receipt: input.receipt });
+      return fit({ ...base, kind: 'execution_receipt', approval_id: input.request.id, title: w.lines[0]!, body: w.lines.slice(1).join('\n'), url: `/requests/${input.request.id}`, tag: `greenlight-receipt-${input.request.id}` });
+    }
+    case 'waiter_gone': {
+      const w = waiterGoneWords(PLAIN, { title: input.request.title, orgName: input.request.org_name, reason: input.reason, since: input.since });
+      return fit({ ...base, kind: 'waiter_gone', approval_id: input.request.id, title: w.lines[0]!, body: w.lines.slice(1).join('\n'), url: `/requests/${input.request.id}`, tag: `greenlight-waiter-${input.request.id}` });
+    }
+    case 'digest': {
+      const w = digestWords(PLAIN, { orgName: input.orgName, items: input.items.slice(0, 5), total: input.total }, (_i, title) => title);
+      return fit({ ...base, kind: 'digest', approval_id: null, title: w.head, body: w.lines.join('\n'), url: '/', tag: 'greenlight-digest' });
+    }
+  }
 }

@@ -101,6 +101,30 @@ describe('Web Push', () => {
     expect(reminder.actions).toHaveLength(2);
   });
 
+  it('a decision made elsewhere replaces the request on every device that got it, with its outcome and no actions; a receipt follows', async () => {
+    const org = await pushOrg(w);
+    const alice = await subscribedPerson(w, org, 'approver', 2);
+    const bob = await subscribedPerson(w, org, 'approver', 1);
+    const id = await createRequest(w, org, { title: 'Drop the staging database' });
+    const devices = [...alice.devices, ...bob.devices];
+    await w.push.until(() => devices.every((d) => pushesAbout(w, d, id).length === 1));
+    await settled(w, id);
+
+    await bob.session.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve', comment: 'From the dashboard' }).expect(200);
+    await w.push.until(() => devices.every((d) => pushesAbout(w, d, id).some((p) => p.kind === 'decided')));
+    for (const d of devices) {
+      const [asked, decided] = pushesAbout(w, d, id);
+      expect(decided).toMatchObject({ kind: 'decided', tag: asked!.tag, title: 'Drop the staging database', url: `/requests/${id}`, actions: [] });
+      expect(decided!.body).toMatch(/^✅ Approved by .+ at /);
+    }
+    // What the automation did with it reaches the person who approved, on their device too.
+    await w.server.http(org.seed.key).post(`/api/v1/approvals/${id}/execution`).send({ status: 'succeeded', message: 'Dropped' }).expect(200);
+    await w.push.until(() => pushesAbout(w, bob.devices[0]!, id).some((p) => p.kind === 'execution_receipt'));
+    const receipt = pushesAbout(w, bob.devices[0]!, id).find((p) => p.kind === 'execution_receipt')!;
+    expect(receipt).toMatchObject({ title: expect.stringMatching(/Execution succeeded/), actions: [], url: `/requests/${id}` });
+    expect(receipt.body).toContain('Dropped');
+  });
+
   it('preferences: by_kind chooses push for requests alone, or leaves it out; digest_only gets no push', async () => {
     const org = await pushOrg(w);
     const [only, none, digest] = [await subscribedPerson(w, org), await subscribedPerson(w, org), await subscribedPerson(w, org)];
