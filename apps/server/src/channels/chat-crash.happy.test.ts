@@ -15,6 +15,8 @@ import { startSlackApi } from '../testing/slack.ts';
 import { startTelegramApi } from '../testing/telegram.ts';
 import { DISCORD_APP_ID, DISCORD_BOT_TOKEN, startDiscordApi } from '../testing/discord.ts';
 import { startMsTeams } from '../testing/msteams.ts';
+import { startPushService, type PushDevice, type TestPushService } from '../testing/push-service.ts';
+import { vapidKeys } from './webpush/vapid.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { create } from '../core/approvals/index.ts';
@@ -32,7 +34,7 @@ interface ChatApi {
 }
 
 interface ChatCase {
-  channel: 'slack' | 'telegram' | 'discord' | 'msteams';
+  channel: 'slack' | 'telegram' | 'discord' | 'msteams' | 'webpush';
   /** What points the server at the stand-in (GREENLIGHT_<…>_API_URL). */
   apiEnv(url: string): Record<string, string>;
   token: string;
@@ -162,6 +164,43 @@ const CASES: ChatCase[] = [
       ]);
     },
   },
+  ((): ChatCase => {
+    let push: TestPushService;
+    let device: PushDevice;
+    return {
+      channel: 'webpush',
+      // The push service is on loopback, which the webhooks' guard (the sender of pushes) refuses unless told.
+      apiEnv: () => ({ GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_WEBPUSH_SUBJECT: 'mailto:crash@greenlight.test' }),
+      // The VAPID token's subject: each message must carry the server's token.
+      token: 'mailto:crash@greenlight.test',
+      to: 'the admin\'s device',
+      async start() {
+        push = await startPushService({ delayMs: DELAY_MS });
+        return {
+          url: push.url,
+          sends: () =>
+            push.calls
+              .filter((c) => c.status === 201 && c.payload)
+              .map((c) => ({ text: String(c.payload!.title), token: c.claims?.sub ?? '', to: c.deviceId === device.id ? this.to : c.deviceId })),
+          until: push.until,
+          lastCallAt: () => Math.max(...push.calls.map((c) => c.at)),
+          close: push.close,
+        };
+      },
+      async connect(db, org, admin) {
+        // The server's key pair, made as the server makes it; the device subscribes with its public key.
+        device = push.device((await vapidKeys(db)).publicKey);
+        await db.query('INSERT INTO webpush_subscriptions (org_id, user_id, endpoint, p256dh, auth, device) VALUES ($1, $2, $3, $4, $5, $6)', [
+          org.id,
+          admin.id,
+          device.subscription.endpoint,
+          device.subscription.keys.p256dh,
+          device.subscription.keys.auth,
+          'crash',
+        ]);
+      },
+    };
+  })(),
 ];
 
 describe.each(CASES)('$channel', (chat) => {

@@ -15,7 +15,7 @@
  * Answers: 201 Created, or what a test told a device to answer (410 Gone for an expired subscription).
  */
 import { createECDH, createDecipheriv, createPublicKey, hkdfSync, randomBytes, randomUUID, verify, type ECDH } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { listenOnLoopback } from './loopback.ts';
 import { untilSeen } from './until-seen.ts';
 
@@ -29,6 +29,8 @@ export interface PushDevice {
 
 export interface PushCall {
   deviceId: string;
+  /** When it was answered (epoch ms). */
+  at: number;
   status: number;
   headers: Record<string, string | string[] | undefined>;
   /** The decrypted payload, parsed as JSON; null when it could not be decrypted or read. */
@@ -107,7 +109,8 @@ export function decryptAes128gcm(body: Buffer, ua: ECDH, authSecret: Buffer): Bu
   return padded.subarray(0, end);
 }
 
-export async function startPushService(): Promise<TestPushService> {
+/** `delayMs`: how long each message waits before it is answered (a crash test kills the server while messages are in flight). */
+export async function startPushService(options: { delayMs?: number } = {}): Promise<TestPushService> {
   const calls: PushCall[] = [];
   const waiters = new Set<() => void>();
   const devices = new Map<string, PushDevice & { ecdh: ECDH; auth: Buffer; serverKey: string }>();
@@ -116,32 +119,33 @@ export async function startPushService(): Promise<TestPushService> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const id = /^\/push\/([A-Za-z0-9-]+)$/.exec(req.url ?? '')?.[1] ?? '';
-      const device = devices.get(id);
-      const finish = (status: number, call: Omit<PushCall, 'deviceId' | 'status' | 'headers'>) => {
-        calls.push({ deviceId: id, status, headers: req.headers, ...call });
-        res.writeHead(status, status === 201 ? { location: `${base}/message/${randomUUID()}` } : { 'content-type': 'text/plain' });
-        res.end(status === 201 ? '' : `status ${status}`);
-        for (const w of waiters) w();
-      };
-      if (req.method !== 'POST' || !device) return finish(404, { payload: null, error: 'no such subscription', claims: null });
-      let claims;
-      try {
-        claims = verifyVapid(req.headers.authorization, device.serverKey, device.subscription.endpoint);
-      } catch (err) {
-        return finish(401, { payload: null, error: `VAPID: ${(err as Error).message}`, claims: null });
-      }
-      if (req.headers['content-encoding'] !== 'aes128gcm' || !req.headers.ttl) return finish(400, { payload: null, error: 'not aes128gcm, or no TTL', claims });
-      if (device.answer < 200 || device.answer >= 300) return finish(device.answer, { payload: null, error: null, claims });
-      try {
-        const plain = decryptAes128gcm(Buffer.concat(chunks), device.ecdh, device.auth);
-        finish(201, { payload: JSON.parse(plain.toString('utf8')) as Record<string, unknown>, error: null, claims });
-      } catch (err) {
-        finish(400, { payload: null, error: `decrypt: ${(err as Error).message}`, claims });
-      }
-    });
+    req.on('end', () => setTimeout(() => answer(req, res, chunks), options.delayMs ?? 0));
   });
+  const answer = (req: IncomingMessage, res: ServerResponse, chunks: Buffer[]) => {
+    const id = /^\/push\/([A-Za-z0-9-]+)$/.exec(req.url ?? '')?.[1] ?? '';
+    const device = devices.get(id);
+    const finish = (status: number, call: Omit<PushCall, 'deviceId' | 'status' | 'headers' | 'at'>) => {
+      calls.push({ deviceId: id, status, headers: req.headers, at: Date.now(), ...call });
+      res.writeHead(status, status === 201 ? { location: `${base}/message/${randomUUID()}` } : { 'content-type': 'text/plain' });
+      res.end(status === 201 ? '' : `status ${status}`);
+      for (const w of waiters) w();
+    };
+    if (req.method !== 'POST' || !device) return finish(404, { payload: null, error: 'no such subscription', claims: null });
+    let claims;
+    try {
+      claims = verifyVapid(req.headers.authorization, device.serverKey, device.subscription.endpoint);
+    } catch (err) {
+      return finish(401, { payload: null, error: `VAPID: ${(err as Error).message}`, claims: null });
+    }
+    if (req.headers['content-encoding'] !== 'aes128gcm' || !req.headers.ttl) return finish(400, { payload: null, error: 'not aes128gcm, or no TTL', claims });
+    if (device.answer < 200 || device.answer >= 300) return finish(device.answer, { payload: null, error: null, claims });
+    try {
+      const plain = decryptAes128gcm(Buffer.concat(chunks), device.ecdh, device.auth);
+      finish(201, { payload: JSON.parse(plain.toString('utf8')) as Record<string, unknown>, error: null, claims });
+    } catch (err) {
+      finish(400, { payload: null, error: `decrypt: ${(err as Error).message}`, claims });
+    }
+  };
   base = await listenOnLoopback(server);
   return {
     url: base,

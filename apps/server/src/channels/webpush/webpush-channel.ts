@@ -146,9 +146,10 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
     async send(ctx, row, message) {
       const result = await deps.sender({ url: message.url, headers: message.headers, body: message.body }, ctx.signal);
       // A request pushed to a device is recorded, so that its outcome replaces it there (and it is not pushed twice).
+      // One record per request and device (the address is unique in its channel): a reminder is the same notification.
       const s = result.statusCode;
       if ((row.kind === 'approval_request' || row.kind === 'reminder') && s !== null && s >= 200 && s < 300) {
-        await recordSentMessage(ctx.db, row, { subscription_id: row.payload.subscription_id });
+        await recordSentMessage(ctx.db, row, { subscription_id: row.payload.subscription_id, approval_id: row.approval_id });
       }
       return result;
     },
