@@ -26,6 +26,7 @@ export * from './grants.ts';
 export * from './slack.ts';
 export * from './telegram.ts';
 export * from './github.ts';
+export * from './engines.ts';
 export * from './scim.ts';
 export * from './sso.ts';
 export * from './passkeys.ts';

@@ -63,6 +63,7 @@ import { AddTeamMemberBody, CreateTeamBody, Team, TeamList, TeamMemberParams, Up
 import { SlackSettings, UpdateSlackSettingsBody } from './slack.ts';
 import { TelegramLink, TelegramLinkCode, TelegramSettings, UpdateTelegramSettingsBody } from './telegram.ts';
 import { githubRoutes } from './github.ts';
+import { engineRoutes } from './engines.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpSettings, StepUpStatus } from './passkeys.ts';
@@ -1715,6 +1716,7 @@ export const routes = {
     dialect: { id: 'approval-runs', translates: ['getApproval'] },
   }),
   ...githubRoutes,
+  ...engineRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type Routes = typeof routes;

@@ -11,12 +11,14 @@ import { emailChannel } from './email/email-channel.ts';
 import { slackChannel } from './slack/slack-channel.ts';
 import { telegramChannel } from './telegram/telegram-channel.ts';
 import { githubChannel } from './github/github-channel.ts';
+import { enginesChannel } from './engines/engines-channel.ts';
 import type { Sender } from './webhook/http-sender.ts';
+import type { EngineUrls } from './engines/engine-calls.ts';
 import type { Mailer } from './email/email-sender.ts';
 
 /** What the channels of one process are built with. */
 export interface ChannelDeps {
-  config: Pick<Config, 'publicUrl' | 'mail' | 'GREENLIGHT_SLACK_API_URL' | 'GREENLIGHT_TELEGRAM_API_URL' | 'GREENLIGHT_GITHUB_API_URL' | 'GREENLIGHT_DELIVERY_TIMEOUT_MS'>;
+  config: Pick<Config, 'publicUrl' | 'mail' | 'GREENLIGHT_SLACK_API_URL' | 'GREENLIGHT_TELEGRAM_API_URL' | 'GREENLIGHT_GITHUB_API_URL' | 'GREENLIGHT_DELIVERY_TIMEOUT_MS' | EngineUrls>;
   /** How webhooks leave the process (HTTP through the SSRF guard; recording in some tests). */
   sender: Sender;
   /** Sends email (absent: this process sends none). */
@@ -31,5 +33,6 @@ export function channels(deps: ChannelDeps): RegisteredChannel[] {
     register(slackChannel({ publicUrl: config.publicUrl, slack: { apiUrl: config.GREENLIGHT_SLACK_API_URL, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS } })),
     register(telegramChannel({ publicUrl: config.publicUrl, telegram: { apiUrl: config.GREENLIGHT_TELEGRAM_API_URL, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS } })),
     register(githubChannel({ publicUrl: config.publicUrl, github: { apiUrl: config.GREENLIGHT_GITHUB_API_URL, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS } })),
+    register(enginesChannel({ publicUrl: config.publicUrl, urls: config, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS })),
   ];
 }
