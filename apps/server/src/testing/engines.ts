@@ -10,8 +10,8 @@
  *   `Content-Type: application/x-amz-json-1.0`, SigV4-signed. The signature is recomputed here with
  *   `@smithy/signature-v4` (the SDK's own signer, an independent path from the client's middleware
  *   stack: it is given only the bytes received) from the known secret key, the credential scope must
- *   name the configured region and service `states`, and X-Amz-Date must be within 15 minutes, as AWS
- *   checks; anything else is 403 `InvalidSignatureException` / `UnrecognizedClientException`. A task
+ *   name the configured region and service `states`, X-Amz-Date must be within 15 minutes and a sent
+ *   X-Amz-Content-Sha256 must be the body's hash, as AWS checks; anything else is 403 `InvalidSignatureException` / `UnrecognizedClientException`. A task
  *   token must be one the stand-in issued and not yet answered (else 400 `TaskDoesNotExist`).
  * - Inngest: `POST /e/{event key}` with an event or an array of events → 200 `{ids, status: 200}`; an
  *   unknown key 401.
@@ -186,8 +186,11 @@ async function sigV4Refusal(req: IncomingMessage, path: string, raw: string, cre
   if (!at || amzDate.slice(0, 8) !== date) return 'InvalidSignatureException';
   const signingDate = new Date(Date.UTC(+at[1]!, +at[2]! - 1, +at[3]!, +at[4]!, +at[5]!, +at[6]!));
   if (Math.abs(Date.now() - signingDate.getTime()) > 15 * 60_000) return 'InvalidSignatureException';
+  // The signer takes a sent x-amz-content-sha256 as the payload's hash, as AWS does after checking it: check it here too.
+  const contentSha = req.headers['x-amz-content-sha256'];
+  if (contentSha !== undefined && contentSha !== createHash('sha256').update(raw, 'utf8').digest('hex')) return 'InvalidSignatureException';
   const names = signedHeaders.split(';');
-  if (!names.includes('host') || !names.includes('x-amz-date')) return 'InvalidSignatureException';
+  if (!names.includes('host') || !names.includes('x-amz-date') || (contentSha !== undefined && !names.includes('x-amz-content-sha256'))) return 'InvalidSignatureException';
   const headers: Record<string, string> = {};
   for (const n of names) {
     const v = req.headers[n];
