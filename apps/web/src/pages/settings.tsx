@@ -10,6 +10,7 @@ import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
 import { GithubSettings } from './github-settings.tsx';
+import { EngineSettings } from './engine-settings.tsx';
 import { Passkeys, StepUpSetting } from './passkeys.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
@@ -45,6 +46,7 @@ export function SettingsPage() {
           <SlackSettings />
           <TelegramSettings onChange={() => void reload()} />
           <GithubSettings />
+          <EngineSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
           <EmergencyStop />
