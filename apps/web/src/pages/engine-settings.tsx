@@ -45,7 +45,7 @@ export function EngineSettings() {
   );
   const state = (on: boolean, testId: string) => <strong data-testid={testId}>{on ? 'set' : 'not set'}</strong>;
   return (
-    <section className="card" aria-labelledby="h-engines">
+    <section className="card" aria-labelledby="h-engines" data-testid="engine-settings">
       <h2 id="h-engines">Durable engines</h2>
       <ErrorMessage error={settings.error} />
       {current && (
