@@ -111,11 +111,11 @@ export async function answerTask(conn: EngineConnection, creds: AwsCredentials, 
     ...(conn.GREENLIGHT_STEP_FUNCTIONS_ENDPOINT === undefined ? {} : { endpoint: conn.GREENLIGHT_STEP_FUNCTIONS_ENDPOINT }),
   });
   try {
-    const command =
+    const options = { abortSignal: AbortSignal.timeout(conn.timeoutMs) };
+    const res =
       'success' in answer
-        ? new SendTaskSuccessCommand({ taskToken, output: answer.success.output })
-        : new SendTaskFailureCommand({ taskToken, error: answer.failure.error, cause: answer.failure.cause });
-    const res = await client.send(command as SendTaskSuccessCommand, { abortSignal: AbortSignal.timeout(conn.timeoutMs) });
+        ? await client.send(new SendTaskSuccessCommand({ taskToken, output: answer.success.output }), options)
+        : await client.send(new SendTaskFailureCommand({ taskToken, error: answer.failure.error, cause: answer.failure.cause }), options);
     return done({ statusCode: res.$metadata.httpStatusCode ?? 200, error: null, permanent: false, retryAfterMs: null });
   } catch (err) {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };

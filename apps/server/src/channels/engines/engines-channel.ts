@@ -69,7 +69,8 @@ async function resumeOf(db: Queryable, orgId: string, approvalId: string): Promi
 /** What the engine is resumed with: the request's outcome as it is now. */
 export async function engineDecision(db: Queryable, r: ResumeRow, publicUrl: string): Promise<EngineDecision> {
   const closed = await closedOf(db, { id: r.approval_id, status: r.status, decided_at: r.decided_at, cancelled_at: r.cancelled_at, expired_at: r.expired_at });
-  const status = r.status === 'pending' ? 'cancelled' : r.status;
+  if (r.status === 'pending') throw new Error(`request ${r.approval_id} is still pending: nothing to resume with`);
+  const status = r.status;
   const approved = status === 'approved';
   return {
     approval_id: r.approval_id,
@@ -87,6 +88,7 @@ export async function engineDecision(db: Queryable, r: ResumeRow, publicUrl: str
 /** Step Functions: an approval is the task's success (its output the decision); any other end is its failure, the decision as the cause. */
 export function taskAnswer(d: EngineDecision): TaskAnswer {
   if (d.approved) return { success: { output: JSON.stringify(d) } };
+  // `approved` without `approved: true` cannot be built (engineDecision); were it ever, it fails the task (fail closed).
   const status = d.status === 'approved' ? 'rejected' : d.status;
   return { failure: { error: STEP_FUNCTIONS_ERRORS[status], cause: JSON.stringify(d) } };
 }
