@@ -108,7 +108,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'packages',
-          include: ['packages/client/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
+          include: ['packages/client/**/*.test.ts', 'packages/github-action/src/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
           // The command line's and the MCP server's tests run a real server (@greenlight/server/testing).
           globalSetup: [CLI_BUNDLE, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },

@@ -123,7 +123,9 @@ export function storageEnv(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR
  */
 export function startServer(env: Record<string, string>, port?: number, options: { pollMs?: number } = {}): Promise<SpawnedServer> {
   const compiled = process.env.BENCH_SERVER !== 'tsx';
-  return spawnServer({ NODE_ENV: 'production', ...env }, { compiled, timeoutMs: 60_000, ...options, ...(port ? { port } : {}) });
+  // BENCH_CPU_PROF=DIR: each server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawnServer({ NODE_ENV: 'production', ...env }, { compiled, timeoutMs: 60_000, nodeArgs, ...options, ...(port ? { port } : {}) });
 }
 
 export interface Child {

@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
  * JSX goes through Vite's built-in Oxc transform; no plugin is needed.
  */
 const target = process.env.GREENLIGHT_URL ?? 'http://127.0.0.1:3000';
-const proxied = ['/api', '/oauth', '/sign-in', '/account', '/docs', '/.well-known', '/dashboard/session'];
+const proxied = ['/api', '/oauth', '/sign-in', '/account', '/docs', '/.well-known', '/dashboard/session', '/channels'];
 
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic' } },

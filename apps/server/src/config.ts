@@ -177,12 +177,43 @@ export const ConfigSchema = z.object({
    */
   GREENLIGHT_TELEGRAM_API_URL: urlWithScheme(['http', 'https']).optional(),
   /**
+   * Where Discord's HTTP API is reached (the base with its version, as https://discord.com/api/v10).
+   * Unset: that address. Tests point it at a local server standing in for Discord.
+   */
+  GREENLIGHT_DISCORD_API_URL: urlWithScheme(['http', 'https']).optional(),
+  /**
+   * How long a Discord button click may take to decide before Greenlight answers Discord with a
+   * deferred update and tells the outcome by a follow-up: Discord drops an interaction not answered
+   * within 3 seconds. 0 always defers.
+   */
+  GREENLIGHT_DISCORD_ANSWER_WITHIN_MS: integer(0, 2500).default(2000),
+  /**
+   * Microsoft Teams (channels/msteams). Where the Bot Framework's OpenID metadata is read (it names
+   * the keys that sign the tokens Teams sends with each activity); where a bot gets its Connector API
+   * tokens (client credentials; unset: Microsoft Entra's, for the bot's tenant or botframework.com);
+   * and the Connector API a channel post goes to before any activity named one (unset: Teams' global
+   * one). Tests point all three at a local server standing in for Microsoft.
+   */
+  GREENLIGHT_MSTEAMS_OPENID_URL: urlWithScheme(['http', 'https']).default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+  GREENLIGHT_MSTEAMS_TOKEN_URL: urlWithScheme(['http', 'https']).optional(),
+  GREENLIGHT_MSTEAMS_API_URL: urlWithScheme(['http', 'https']).optional(),
+  /**
    * Where GitHub's REST API is reached (the app's tokens and the deployment protection rule answers).
    * Unset: https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3. A deployment's
    * callback URL on any other origin is refused, so an installation token never leaves for elsewhere.
    * Tests point it at a local server standing in for GitHub.
    */
   GREENLIGHT_GITHUB_API_URL: urlWithScheme(['http', 'https']).default('https://api.github.com'),
+  /**
+   * Web Push (channels/webpush): the contact the VAPID token names (RFC 8292 `sub`), for the push
+   * services' operators to reach whoever runs this server: a `mailto:` address or an `https:` URL.
+   * Unset: GREENLIGHT_PUBLIC_URL when it is https, else `mailto:webpush@` its host. Apple's service
+   * refuses a localhost URL here.
+   */
+  GREENLIGHT_WEBPUSH_SUBJECT: z
+    .string()
+    .refine((s) => URL.canParse(s) && ['mailto:', 'https:'].includes(new URL(s).protocol), 'must be a mailto: address or an https:// URL')
+    .optional(),
   /**
    * Durable engines (channels/engines): where each is reached. Trigger.dev's REST API (self-hosted:
    * your instance's URL); Inngest's event API; Step Functions: unset means AWS's endpoint for each

@@ -596,7 +596,7 @@ export type Approval = z.infer<typeof Approval>;
  * The sources Greenlight itself records for a vote cast in one of its channels (a Slack button, a
  * decision link in an email). An API caller may not claim them, so a vote's source is evidence.
  */
-export const CHANNEL_VOTE_SOURCES = ['slack', 'email', 'telegram'] as const;
+export const CHANNEL_VOTE_SOURCES = ['slack', 'email', 'telegram', 'discord', 'msteams', 'webpush'] as const;
 
 export const DecideApprovalBody = z
   .strictObject({

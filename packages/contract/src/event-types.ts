@@ -111,6 +111,19 @@ export const AUDIT_EVENT_TYPES = [
   // A member linked a Telegram account (details: its username) or unlinked it.
   'telegram.linked',
   'telegram.unlinked',
+  'discord.configured',
+  'discord.removed',
+  // A member linked a Discord account (details: its username) or unlinked it.
+  'discord.linked',
+  'discord.unlinked',
+  'msteams.configured',
+  'msteams.removed',
+  // A member linked a Teams account (details: its display name) or unlinked it.
+  'msteams.linked',
+  'msteams.unlinked',
+  // A member turned push notifications on for a device, or removed one (details: the device's name and push service).
+  'webpush.subscribed',
+  'webpush.unsubscribed',
   'github.configured',
   'github.removed',
   'engines.configured',

@@ -65,6 +65,8 @@ export const Me = z
         email: z.boolean().openapi({ description: 'Whether this server emails the people asked to decide (GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM are set)' }),
         slack: z.boolean().optional().openapi({ description: 'Whether the organization posts requests to Slack (an admin configured its Slack app)' }),
         telegram: z.boolean().optional().openapi({ description: 'Whether the organization has a Telegram bot members may link their account to' }),
+        discord: z.boolean().optional().openapi({ description: 'Whether the organization has a Discord application members may link their account to' }),
+        msteams: z.boolean().optional().openapi({ description: 'Whether the organization has a Microsoft Teams bot members may link their account to' }),
       })
       .optional(),
   })

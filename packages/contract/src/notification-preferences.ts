@@ -9,12 +9,12 @@ import { ReminderPolicy } from './reminders.ts';
 export const NOTIFICATION_CHANNELS = ['email', 'slack', 'both', 'digest_only'] as const;
 export const NotificationChannels = z.enum(NOTIFICATION_CHANNELS).openapi('NotificationChannels', {
   description:
-    '`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); ' +
+    '`both`: every channel that reaches the member (email, Slack, and Telegram, Discord or Microsoft Teams once they linked an account); ' +
     '`digest_only`: no message per request, only the daily digest (which then defaults to 09:00)',
 });
 
 /** The channels that tell people one by one: what a person may choose by kind of message. */
-export const PERSON_CHANNELS = ['email', 'slack', 'telegram'] as const;
+export const PERSON_CHANNELS = ['email', 'slack', 'telegram', 'discord', 'msteams', 'webpush'] as const;
 export const PersonChannel = z.enum(PERSON_CHANNELS).openapi('PersonChannel');
 export type PersonChannel = z.infer<typeof PersonChannel>;
 
@@ -32,7 +32,7 @@ export const NotificationChannelsByKind = z
   .openapi('NotificationChannelsByKind', {
     description:
       'Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). ' +
-      'A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org\'s Slack app, a linked Telegram account).',
+      'A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org\'s Slack app, a linked Telegram, Discord or Teams account).',
     example: { reminder: ['telegram'], execution_receipt: [] },
   });
 

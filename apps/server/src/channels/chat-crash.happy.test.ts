@@ -1,6 +1,6 @@
 /**
  * The chat channels inherit the outbox's crash safety: a real server process with 500 messages pending
- * for a chat (Slack posts to the org's channel; Telegram messages to a linked person) is killed with
+ * for a chat (Slack posts to the org's channel; Telegram, Discord and Teams messages to a linked person) is killed with
  * SIGKILL while it sends them; after a restart every request has reached the chat and every row of the
  * channel is delivered, with its message recorded (to be edited with the outcome). A message cut off by
  * the kill may be sent again; none is lost. Runs on PGlite (a data directory, as `pnpm start` uses it)
@@ -13,6 +13,8 @@ import { processStorage, type ProcessStorage } from '../testing/process-storage.
 import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { startSlackApi } from '../testing/slack.ts';
 import { startTelegramApi } from '../testing/telegram.ts';
+import { DISCORD_APP_ID, DISCORD_BOT_TOKEN, startDiscordApi } from '../testing/discord.ts';
+import { startMsTeams } from '../testing/msteams.ts';
 import type { Database } from '../storage/database.ts';
 import { createOrg } from '../modules/orgs/create-org.ts';
 import { create } from '../core/approvals/index.ts';
@@ -30,15 +32,15 @@ interface ChatApi {
 }
 
 interface ChatCase {
-  channel: 'slack' | 'telegram';
-  /** GREENLIGHT_<…>_API_URL. */
-  apiEnv: string;
+  channel: 'slack' | 'telegram' | 'discord' | 'msteams';
+  /** What points the server at the stand-in (GREENLIGHT_<…>_API_URL). */
+  apiEnv(url: string): Record<string, string>;
   token: string;
   /** Where every message goes. */
   to: string;
   start(): Promise<ChatApi>;
   /** Connects the org to the chat, so each of its requests becomes one message. */
-  connect(db: Database, org: { id: string }, admin: { id: string }): Promise<void>;
+  connect(db: Database, org: { id: string }, admin: { id: string }, apiUrl: string): Promise<void>;
 }
 
 // Slow enough that many messages are in flight when the kill lands.
@@ -47,7 +49,7 @@ const DELAY_MS = 40;
 const CASES: ChatCase[] = [
   {
     channel: 'slack',
-    apiEnv: 'GREENLIGHT_SLACK_API_URL',
+    apiEnv: (url) => ({ GREENLIGHT_SLACK_API_URL: url }),
     token: 'xoxb-1111-2222-crashcrashcrash',
     to: '#crash',
     async start() {
@@ -71,7 +73,7 @@ const CASES: ChatCase[] = [
   },
   {
     channel: 'telegram',
-    apiEnv: 'GREENLIGHT_TELEGRAM_API_URL',
+    apiEnv: (url) => ({ GREENLIGHT_TELEGRAM_API_URL: url }),
     token: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_x',
     to: '4242',
     async start() {
@@ -94,6 +96,72 @@ const CASES: ChatCase[] = [
       await db.query('INSERT INTO telegram_links (org_id, user_id, telegram_user_id, chat_id, telegram_username) VALUES ($1, $2, $3, $3, $4)', [org.id, admin.id, Number(this.to), 'crash']);
     },
   },
+  {
+    channel: 'discord',
+    apiEnv: (url) => ({ GREENLIGHT_DISCORD_API_URL: url }),
+    token: DISCORD_BOT_TOKEN,
+    // The linked person's Discord user id: each message goes to the DM channel Discord gives for them.
+    to: '700000000000000001',
+    async start() {
+      const api = await startDiscordApi({ delayMs: DELAY_MS });
+      const person = this.to;
+      return {
+        url: api.url,
+        sends: () =>
+          api.of('POST /channels/:id/messages').map((c) => ({
+            text: String(c.body.content),
+            token: (c.auth ?? '').replace(/^Bot /, ''),
+            to: c.params[0] === api.dmChannelOf(person) ? person : c.params[0]!,
+          })),
+        until: api.until,
+        lastCallAt: () => Math.max(...api.calls.map((c) => c.at)),
+        close: api.close,
+      };
+    },
+    async connect(db, org, admin) {
+      await db.query('INSERT INTO discord_settings (org_id, application_id, bot_token, public_key, channel_id, bot_username) VALUES ($1, $2, $3, $4, NULL, $5)', [
+        org.id,
+        DISCORD_APP_ID,
+        secretKeys().seal(this.token),
+        secretKeys().seal('ab'.repeat(32)),
+        'greenlight_test_bot',
+      ]);
+      await db.query('INSERT INTO discord_links (org_id, user_id, discord_user_id, discord_username) VALUES ($1, $2, $3, $4)', [org.id, admin.id, this.to, 'crash']);
+    },
+  },
+  {
+    channel: 'msteams',
+    apiEnv: (url) => ({ GREENLIGHT_MSTEAMS_API_URL: url, GREENLIGHT_MSTEAMS_TOKEN_URL: `${url}token` }),
+    // The app id: each card must carry a Connector token the stand-in issued to this app.
+    token: '6f1c2b0e-5d4a-4c3b-9a8f-7e6d5c4b3a21',
+    to: 'a:crash-personal-chat',
+    async start() {
+      const api = await startMsTeams({ delayMs: DELAY_MS });
+      api.addApp(this.token, 'crash~secret');
+      return {
+        url: api.serviceUrl,
+        sends: () =>
+          api
+            .posts()
+            .filter((c) => Array.isArray(c.body.attachments))
+            .map((c) => ({ text: JSON.stringify(c.body.attachments), token: api.appOf(c.authorization) ?? '', to: c.conversationId })),
+        until: api.until,
+        lastCallAt: () => Math.max(...api.calls.map((c) => c.at)),
+        close: api.close,
+      };
+    },
+    async connect(db, org, admin, apiUrl) {
+      await db.query('INSERT INTO msteams_settings (org_id, app_id, app_password) VALUES ($1, $2, $3)', [org.id, this.token, secretKeys().seal('crash~secret')]);
+      await db.query('INSERT INTO msteams_links (org_id, user_id, msteams_user_id, conversation_id, service_url, msteams_name) VALUES ($1, $2, $3, $4, $5, $6)', [
+        org.id,
+        admin.id,
+        '29:crash',
+        this.to,
+        apiUrl,
+        'crash',
+      ]);
+    },
+  },
 ];
 
 describe.each(CASES)('$channel', (chat) => {
@@ -105,7 +173,7 @@ describe.each(CASES)('$channel', (chat) => {
   async function seed(db: Database): Promise<void> {
     installSecretKeys(new SecretKeys(parseKey(TEST_SECRET_KEY)));
     const { org, user } = await createOrg(db, { slug: `${chat.channel}-crash`, name: `${chat.channel} crash`, adminEmail: `admin@${chat.channel}-crash.test` });
-    await chat.connect(db, org, user);
+    await chat.connect(db, org, user, api.url);
     const caller = { org: { id: org.id }, principal: { type: 'connection' as const, id: randomUUID(), name: 'crash test' }, user: null };
     for (let i = 0; i < REQUESTS; i++) {
       await create(db, caller, {
@@ -134,7 +202,7 @@ describe.each(CASES)('$channel', (chat) => {
   const env = () => ({
     ...storage.env,
     GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY,
-    [chat.apiEnv]: api.url,
+    ...chat.apiEnv(api.url),
     GREENLIGHT_DELIVERY_SCHEDULE: '0,200ms,200ms,200ms,200ms,200ms',
     GREENLIGHT_DELIVERY_SWEEP_MS: '200',
     // A short timeout keeps the lease of the killed process's claims (timeout + 5 s) short.

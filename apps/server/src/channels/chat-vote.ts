@@ -1,5 +1,5 @@
 /**
- * A vote cast by a button of a chat channel (Slack, Telegram), as the member behind the account:
+ * A vote cast by a button of a chat channel (Slack, Telegram, Discord, Teams), as the member behind the account:
  * through the one decision path (core/approvals: four-eyes, steps, quorum, expiry, emergency stop),
  * with the channel recorded as the vote's source. A refusal comes back with the API's reason, for the
  * channel to tell the clicking person alone; a request the org's step-up setting covers is never decided
@@ -20,7 +20,7 @@ export type CastVote = (caller: Caller, approvalId: string, vote: VoteInput, opt
 
 export async function chatVote(
   deps: { db: Database; config: Pick<Config, 'mail' | 'publicUrl'>; metrics?: Metrics },
-  source: 'slack' | 'telegram',
+  source: 'slack' | 'telegram' | 'discord' | 'msteams',
   caller: Caller,
   approvalId: string,
   decision: 'approve' | 'reject',

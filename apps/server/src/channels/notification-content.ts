@@ -6,7 +6,8 @@
 import type { Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
 import { forViewer, type Viewer } from '../core/approval-view.ts';
-import { askedNow } from '../core/approvals/index.ts';
+import { askedNow, personAsker, viewerCan } from '../core/approvals/index.ts';
+import type { ViewerCan } from '@greenlight/contract';
 import { closedOf, type Closed } from '../core/approval-outcome.ts';
 
 /** A request with its org's name, as messages show it. */
@@ -149,4 +150,65 @@ export async function digestFor(db: Queryable, orgId: string, userId: string): P
   for (const a of pending) if ((await askedNow(db, a.id)).includes(userId)) waiting.push(a);
   if (waiting.length === 0) return { skip: 'nothing waits for the recipient' };
   return { orgName: member[0]!.org_name, items: waiting.slice(0, DIGEST_MAX_ITEMS), total: waiting.length };
+}
+
+/** The kinds of message to one person about a request or what waits for them, said alike by every channel that tells people. */
+export type PersonNoteKind = 'approval_request' | 'reminder' | 'execution_receipt' | 'waiter_gone' | 'digest';
+
+/**
+ * What a message to one person says, by its kind, with the links it carries: read here once for
+ * every channel (email, Slack, Telegram and the next), each of which only lays it out in its own
+ * words and markup. `ask` is a request the person is asked to decide (or reminded of).
+ */
+export type PersonNote =
+  | { kind: 'ask'; request: RequestShown; viewer: Viewer; reminder: boolean; openUrl: string }
+  | { kind: 'receipt'; request: RequestShown; receipt: Receipt; openUrl: string }
+  | { kind: 'waiter_gone'; request: RequestShown; reason: string; since: Date; openUrl: string }
+  | { kind: 'digest'; orgName: string; items: (DigestItem & { url: string })[]; total: number; inboxUrl: string };
+
+/** An outbox row to one person, as personNoteFor reads it. */
+export interface PersonRow {
+  kind: PersonNoteKind;
+  org_id: string;
+  approval_id: string | null;
+  event_id: string | null;
+  recipient_user_id: string | null;
+}
+
+export async function personNoteFor(db: Queryable, publicUrl: string, row: PersonRow): Promise<PersonNote | { skip: string }> {
+  const open = (id: string) => `${publicUrl}/requests/${id}`;
+  const userId = row.recipient_user_id;
+  if (!userId) return { skip: 'no recipient' };
+  switch (row.kind) {
+    case 'approval_request':
+    case 'reminder': {
+      const asking = await askingAbout(db, row.approval_id, userId);
+      if ('skip' in asking) return asking;
+      return { kind: 'ask', request: asking.request, viewer: asking.viewer, reminder: row.kind === 'reminder', openUrl: open(asking.request.id) };
+    }
+    case 'execution_receipt': {
+      const r = await receiptFor(db, row.approval_id, row.event_id, userId);
+      if ('skip' in r) return r;
+      return { kind: 'receipt', request: r.request, receipt: r.receipt, openUrl: open(r.request.id) };
+    }
+    case 'waiter_gone': {
+      const w = await waiterGoneFor(db, row.approval_id, userId);
+      if ('skip' in w) return w;
+      return { kind: 'waiter_gone', request: w.request, reason: w.reason, since: w.since, openUrl: open(w.request.id) };
+    }
+    case 'digest': {
+      const d = await digestFor(db, row.org_id, userId);
+      if ('skip' in d) return d;
+      return { kind: 'digest', orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` };
+    }
+  }
+}
+
+/**
+ * What the person asked may do with the request as its message is sent (the buttons a chat shows):
+ * the rules' own viewer_can, never a guess of the channel's.
+ */
+export async function askedCan(db: Queryable, note: Extract<PersonNote, { kind: 'ask' }>): Promise<ViewerCan | { skip: string }> {
+  const can = await viewerCan(db, personAsker(note.viewer.principal.id, note.viewer.user!.role), note.request.id);
+  return can ?? { skip: 'request removed' };
 }

@@ -115,6 +115,12 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   // Connecting Telegram needs a bot token Telegram accepts, and a link code a connected bot: past authorization, this fixture has neither.
   if (route.operationId === 'updateTelegramSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   if (route.operationId === 'createMyTelegramLinkCode') return { status: 409, code: 'INVALID_STATUS' };
+  // Likewise Discord: an application Discord accepts, and a link code a connected application.
+  if (route.operationId === 'updateDiscordSettings') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'createMyDiscordLinkCode') return { status: 409, code: 'INVALID_STATUS' };
+  // Likewise Teams: an app id and secret Microsoft issues a token for, and a connected bot.
+  if (route.operationId === 'updateMsTeamsSettings') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'createMyMsTeamsLinkCode') return { status: 409, code: 'INVALID_STATUS' };
   // Connecting a GitHub App needs credentials GitHub accepts: past authorization, this fixture sends none.
   if (route.operationId === 'updateGithubSettings') return { status: 400, code: 'VALIDATION_ERROR' };
   // A grant is seen and revoked by its giver, an admin, its connection (here the owner key) or that connection's owner; to anyone else it is not there.
@@ -123,6 +129,9 @@ function expected(route: RouteDef, p: Principal): { status: number; code?: strin
   // without a passkey) is refused by the ceremony check, and a passkey id that is not the caller's is not there.
   if (route.operationId === 'finishPasskeyRegistration' || route.operationId === 'finishStepUp' || route.operationId === 'beginStepUp') return { status: 400, code: 'VALIDATION_ERROR' };
   if (route.operationId === 'deletePasskey') return { status: 404, code: 'NOT_FOUND' };
+  // A device subscription needs a browser's keys and a push service's endpoint (this fixture sends no body), and a device id that is not the caller's is not there.
+  if (route.operationId === 'createMyWebPushSubscription') return { status: 400, code: 'VALIDATION_ERROR' };
+  if (route.operationId === 'deleteMyWebPushSubscription') return { status: 404, code: 'NOT_FOUND' };
   return { status: successOf(route) };
 }
 

@@ -85,12 +85,27 @@ import { reassignStep } from './people/reassign-step.ts';
 import { deleteSlackSettings } from './slack/delete-slack-settings.ts';
 import { getSlackSettings } from './slack/get-slack-settings.ts';
 import { updateSlackSettings } from './slack/update-slack-settings.ts';
+import { createMyDiscordLinkCode } from './discord/create-my-discord-link-code.ts';
+import { deleteMyDiscordLink } from './discord/delete-my-discord-link.ts';
+import { deleteDiscordSettings } from './discord/delete-discord-settings.ts';
+import { getMyDiscordLink } from './discord/get-my-discord-link.ts';
+import { getDiscordSettings } from './discord/get-discord-settings.ts';
+import { updateDiscordSettings } from './discord/update-discord-settings.ts';
 import { createMyTelegramLinkCode } from './telegram/create-my-telegram-link-code.ts';
 import { deleteMyTelegramLink } from './telegram/delete-my-telegram-link.ts';
 import { deleteTelegramSettings } from './telegram/delete-telegram-settings.ts';
 import { getMyTelegramLink } from './telegram/get-my-telegram-link.ts';
 import { getTelegramSettings } from './telegram/get-telegram-settings.ts';
 import { updateTelegramSettings } from './telegram/update-telegram-settings.ts';
+import { createMyMsTeamsLinkCode } from './msteams/create-my-msteams-link-code.ts';
+import { deleteMyMsTeamsLink } from './msteams/delete-my-msteams-link.ts';
+import { deleteMsTeamsSettings } from './msteams/delete-msteams-settings.ts';
+import { getMyMsTeamsLink } from './msteams/get-my-msteams-link.ts';
+import { getMsTeamsSettings } from './msteams/get-msteams-settings.ts';
+import { updateMsTeamsSettings } from './msteams/update-msteams-settings.ts';
+import { createMyWebPushSubscription } from './webpush/create-my-webpush-subscription.ts';
+import { deleteMyWebPushSubscription } from './webpush/delete-my-webpush-subscription.ts';
+import { getMyWebPush } from './webpush/get-my-webpush.ts';
 import { deleteGithubSettings } from './github/delete-github-settings.ts';
 import { getGithubSettings } from './github/get-github-settings.ts';
 import { updateGithubSettings } from './github/update-github-settings.ts';
@@ -214,6 +229,21 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getMyTelegramLink,
   createMyTelegramLinkCode,
   deleteMyTelegramLink,
+  getDiscordSettings,
+  updateDiscordSettings,
+  deleteDiscordSettings,
+  getMyDiscordLink,
+  createMyDiscordLinkCode,
+  deleteMyDiscordLink,
+  getMsTeamsSettings,
+  updateMsTeamsSettings,
+  deleteMsTeamsSettings,
+  getMyMsTeamsLink,
+  createMyMsTeamsLinkCode,
+  deleteMyMsTeamsLink,
+  getMyWebPush,
+  createMyWebPushSubscription,
+  deleteMyWebPushSubscription,
   getGithubSettings,
   updateGithubSettings,
   deleteGithubSettings,

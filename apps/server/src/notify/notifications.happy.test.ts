@@ -77,7 +77,7 @@ it('a new request emails every approver and admin of the org once, never a viewe
 
 it('GET /me says email is on (and Slack off), for the dashboard to show', async () => {
   const seed = await seedOrg(server.db);
-  expect((await server.http(seed.key).get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: false, telegram: false });
+  expect((await server.http(seed.key).get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: false, telegram: false, discord: false, msteams: false });
 });
 
 it('a request made by a person is not emailed to that person', async () => {

@@ -9,7 +9,7 @@ describe('channelsFor', () => {
   it.each([
     ['email', ['email']],
     ['slack', ['slack']],
-    ['both', ['email', 'slack', 'telegram']],
+    ['both', ['email', 'slack', 'telegram', 'discord', 'msteams', 'webpush']],
     ['digest_only', []],
   ] as const)('%s → %j, now', (channels, expected) => {
     const got = channelsFor(prefs({ channels }), at);
@@ -21,7 +21,7 @@ describe('channelsFor', () => {
     // 21:30 UTC is 22:30 in Berlin (winter): inside 22:00–07:00, which ends at 06:00 UTC.
     const got = channelsFor(prefs({ channels: 'both', time_zone: 'Europe/Berlin', quiet_hours: { start: '22:00', end: '07:00' } }), at);
     const end = new Date('2026-01-16T06:00:00.000Z');
-    expect(got).toEqual({ email: end, slack: end, telegram: end });
+    expect(got).toEqual({ email: end, slack: end, telegram: end, discord: end, msteams: end, webpush: end });
   });
 });
 
@@ -38,7 +38,7 @@ describe('channelsFor by kind of message', () => {
     const p = prefs({ channels: 'digest_only', by_kind: { approval_request: ['telegram'] } });
     expect(Object.keys(channelsFor(p, at, 'approval_request'))).toEqual(['telegram']);
     expect(channelsFor(p, at, 'reminder')).toEqual({});
-    expect(Object.keys(channelsFor(p, at, 'digest'))).toEqual(['email', 'slack', 'telegram']);
+    expect(Object.keys(channelsFor(p, at, 'digest'))).toEqual(['email', 'slack', 'telegram', 'discord', 'msteams', 'webpush']);
   });
 
   it('quiet hours hold a chosen kind too; the digest comes at its hour', () => {

@@ -15,7 +15,7 @@ import type { NotificationKind } from '../delivery/outbox/channel.ts';
 
 /**
  * The channels each choice of the contract's NotificationChannels names (each channel that tells people
- * says its `preference`). `both`, the default, is every channel: Telegram reaches only those who linked
+ * says its `preference`). `both`, the default, is every channel: Telegram and Discord reach only those who linked
  * an account, which is their choice of it.
  */
 const CHANNELS_OF: Record<Preferences['channels'], readonly string[]> = { email: ['email'], slack: ['slack'], both: PERSON_CHANNELS, digest_only: [] };

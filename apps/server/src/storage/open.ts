@@ -11,31 +11,48 @@ import { lockDataDir } from './data-dir-lock.ts';
 export async function openDatabase(
   config: Pick<Config, 'DATABASE_URL' | 'GREENLIGHT_DATA_DIR'> & Partial<Pick<Config, 'GREENLIGHT_DB_POOL_MAX' | 'GREENLIGHT_DB_POOL_IDLE_MS'>>,
 ): Promise<Database> {
-  let db: Database;
   if (config.DATABASE_URL) {
-    db = await openPostgres({ connectionString: config.DATABASE_URL, max: config.GREENLIGHT_DB_POOL_MAX, idleMs: config.GREENLIGHT_DB_POOL_IDLE_MS });
-  } else {
-    const root = resolve(config.GREENLIGHT_DATA_DIR);
-    const dir = resolve(root, 'pglite');
-    mkdirSync(dir, { recursive: true });
-    const unlock = lockDataDir(root);
+    const db = await openPostgres({ connectionString: config.DATABASE_URL, max: config.GREENLIGHT_DB_POOL_MAX, idleMs: config.GREENLIGHT_DB_POOL_IDLE_MS });
+    return migrated(db);
+  }
+  const root = resolve(config.GREENLIGHT_DATA_DIR);
+  const dir = resolve(root, 'pglite');
+  mkdirSync(dir, { recursive: true });
+  const unlock = lockDataDir(root);
+  try {
+    let pglite = await openPgliteThread(dir);
+    let applied: string[];
     try {
-      const pglite = await openPgliteThread(dir);
-      db = {
-        ...pglite,
-        close: async () => {
-          try {
-            await pglite.close();
-          } finally {
-            unlock();
-          }
-        },
-      };
+      applied = await migrate(pglite);
     } catch (err) {
-      unlock();
+      await pglite.close();
       throw err;
     }
+    if (applied.length > 0) {
+      // Creating a cluster (initdb) and migrating it grow PGlite's WebAssembly memory to several
+      // hundred MB that a WebAssembly instance never gives back: the thread that did it ends, and the
+      // server runs on a new one that opens the migrated directory (about half the memory at rest).
+      await pglite.close();
+      pglite = await openPgliteThread(dir);
+    }
+    const opened = pglite;
+    return {
+      ...opened,
+      close: async () => {
+        try {
+          await opened.close();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (err) {
+    unlock();
+    throw err;
   }
+}
+
+async function migrated(db: Database): Promise<Database> {
   try {
     await migrate(db);
   } catch (err) {

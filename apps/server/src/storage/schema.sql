@@ -290,6 +290,7 @@ CREATE TABLE decision_links (
   expires_at timestamp with time zone NOT NULL,
   used_at timestamp with time zone,
   created_at timestamp with time zone DEFAULT now() NOT NULL,
+  channel text DEFAULT 'email'::text NOT NULL,
   CONSTRAINT decision_links_pkey PRIMARY KEY (id),
   CONSTRAINT decision_links_delivery_id_decision_key UNIQUE (delivery_id, decision),
   CONSTRAINT decision_links_token_hash_key UNIQUE (token_hash),
@@ -297,6 +298,7 @@ CREATE TABLE decision_links (
   CONSTRAINT decision_links_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES deliveries(id),
   CONSTRAINT decision_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT decision_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
+  CONSTRAINT decision_links_channel_check CHECK (channel = ANY (ARRAY['email'::text, 'webpush'::text])),
   CONSTRAINT decision_links_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text]))
 );
 CREATE INDEX decision_links_approval_idx ON decision_links USING btree (approval_id);
@@ -370,6 +372,64 @@ CREATE TABLE delivery_attempts (
   CONSTRAINT delivery_attempts_pkey PRIMARY KEY (delivery_id, attempt),
   CONSTRAINT delivery_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES deliveries(id),
   CONSTRAINT delivery_attempts_attempt_check CHECK (attempt >= 1)
+);
+
+CREATE TABLE discord_buttons (
+  token_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  user_id uuid,
+  decision text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT discord_buttons_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT discord_buttons_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT discord_buttons_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT discord_buttons_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT discord_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text, 'comment'::text]))
+);
+CREATE INDEX discord_buttons_approval_idx ON discord_buttons USING btree (approval_id);
+
+CREATE TABLE discord_interactions_seen (
+  interaction_id text NOT NULL,
+  seen_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT discord_interactions_seen_pkey PRIMARY KEY (interaction_id)
+);
+CREATE INDEX discord_interactions_seen_at_idx ON discord_interactions_seen USING btree (seen_at);
+
+CREATE TABLE discord_link_codes (
+  code_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT discord_link_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT discord_link_codes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT discord_link_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE discord_links (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  discord_user_id text NOT NULL,
+  discord_username text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT discord_links_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT discord_links_org_id_discord_user_id_key UNIQUE (org_id, discord_user_id),
+  CONSTRAINT discord_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT discord_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE discord_settings (
+  org_id uuid NOT NULL,
+  application_id text NOT NULL,
+  bot_token text NOT NULL,
+  public_key text NOT NULL,
+  channel_id text,
+  bot_username text,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT discord_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT discord_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
 );
 
 CREATE TABLE engine_resumes (
@@ -523,6 +583,68 @@ CREATE TABLE memberships (
   CONSTRAINT memberships_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT memberships_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id),
   CONSTRAINT memberships_role_check CHECK (role = ANY (ARRAY['admin'::text, 'approver'::text, 'viewer'::text]))
+);
+
+CREATE TABLE msteams_button_uses (
+  token_hash text NOT NULL,
+  user_id uuid NOT NULL,
+  used_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_button_uses_pkey PRIMARY KEY (token_hash, user_id),
+  CONSTRAINT msteams_button_uses_token_hash_fkey FOREIGN KEY (token_hash) REFERENCES msteams_buttons(token_hash) ON DELETE CASCADE,
+  CONSTRAINT msteams_button_uses_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE msteams_buttons (
+  token_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  approval_id uuid NOT NULL,
+  user_id uuid,
+  decision text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_buttons_pkey PRIMARY KEY (token_hash),
+  CONSTRAINT msteams_buttons_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT msteams_buttons_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT msteams_buttons_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE,
+  CONSTRAINT msteams_buttons_decision_check CHECK (decision = ANY (ARRAY['approve'::text, 'reject'::text, 'comment'::text]))
+);
+CREATE INDEX msteams_buttons_approval_idx ON msteams_buttons USING btree (approval_id);
+
+CREATE TABLE msteams_link_codes (
+  code_hash text NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  expires_at timestamp with time zone NOT NULL,
+  used_at timestamp with time zone,
+  CONSTRAINT msteams_link_codes_pkey PRIMARY KEY (code_hash),
+  CONSTRAINT msteams_link_codes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT msteams_link_codes_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE msteams_links (
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  msteams_user_id text NOT NULL,
+  aad_object_id text,
+  conversation_id text NOT NULL,
+  service_url text NOT NULL,
+  msteams_name text,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_links_pkey PRIMARY KEY (org_id, user_id),
+  CONSTRAINT msteams_links_org_id_msteams_user_id_key UNIQUE (org_id, msteams_user_id),
+  CONSTRAINT msteams_links_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT msteams_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+
+CREATE TABLE msteams_settings (
+  org_id uuid NOT NULL,
+  app_id text NOT NULL,
+  app_password text NOT NULL,
+  tenant_id text,
+  channel_id text,
+  service_url text,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT msteams_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT msteams_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
 );
 
 CREATE TABLE notification_preferences (
@@ -1056,6 +1178,32 @@ CREATE TABLE webhook_subscriptions (
 CREATE INDEX webhook_subscriptions_connection_idx ON webhook_subscriptions USING btree (created_by_connection_id) WHERE (status = 'active'::text);
 CREATE INDEX webhook_subscriptions_creator_idx ON webhook_subscriptions USING btree (org_id, created_by_id) WHERE (status = 'active'::text);
 CREATE INDEX webhook_subscriptions_org_idx ON webhook_subscriptions USING btree (org_id, created_at) WHERE (status <> 'deleted'::text);
+
+CREATE TABLE webpush_subscriptions (
+  id uuid DEFAULT gen_random_uuid() NOT NULL,
+  org_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  endpoint text NOT NULL,
+  p256dh text NOT NULL,
+  auth text NOT NULL,
+  device text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  last_sent_at timestamp with time zone,
+  CONSTRAINT webpush_subscriptions_pkey PRIMARY KEY (id),
+  CONSTRAINT webpush_subscriptions_org_id_endpoint_key UNIQUE (org_id, endpoint),
+  CONSTRAINT webpush_subscriptions_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT webpush_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE
+);
+CREATE INDEX webpush_subscriptions_person_idx ON webpush_subscriptions USING btree (org_id, user_id);
+
+CREATE TABLE webpush_vapid (
+  id boolean DEFAULT true NOT NULL,
+  public_key text NOT NULL,
+  private_key text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT webpush_vapid_pkey PRIMARY KEY (id),
+  CONSTRAINT webpush_vapid_id_check CHECK (id)
+);
 
 -- Functions (source: storage/functions/):
 --   announce_auth_change() → trigger

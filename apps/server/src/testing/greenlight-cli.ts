@@ -55,14 +55,20 @@ export function runGreenlight(
   options: { url: string; apiKey?: string; env?: Record<string, string>; stdin?: string },
 ): CliRun {
   const bundle = process.env[CLI_BUNDLE_ENV];
-  const child = spawn(process.execPath, [...(bundle ? [bundle] : ['--import', 'tsx', CLIENT_BIN]), ...args], {
+  return runNodeProgram([...(bundle ? [bundle] : ['--import', 'tsx', CLIENT_BIN]), ...args], {
+    env: { GREENLIGHT_URL: options.url, ...(options.apiKey !== undefined ? { GREENLIGHT_API_KEY: options.apiKey } : {}), ...options.env },
+    stdin: options.stdin,
+  });
+}
+
+/**
+ * A Node.js program as a child process with a clean environment plus `env` (what runGreenlight
+ * runs the command with; the GitHub Action's bundle runs the same way, as a runner starts it).
+ */
+export function runNodeProgram(args: string[], options: { env?: Record<string, string>; stdin?: string } = {}): CliRun {
+  const child = spawn(process.execPath, args, {
     cwd: REPO,
-    env: {
-      ...cleanEnv(),
-      GREENLIGHT_URL: options.url,
-      ...(options.apiKey !== undefined ? { GREENLIGHT_API_KEY: options.apiKey } : {}),
-      ...options.env,
-    },
+    env: { ...cleanEnv(), ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -93,7 +99,7 @@ export function runGreenlight(
           resolve(match);
         } else if (child.exitCode !== null || child.signalCode !== null) {
           listeners.delete(check);
-          reject(new Error(`greenlight ${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) without printing ${pattern}:\n${stdout}\n${stderr}`));
+          reject(new Error(`${args.join(' ')} exited (${child.exitCode ?? child.signalCode}) without printing ${pattern}:\n${stdout}\n${stderr}`));
         }
       };
       listeners.add(check);

@@ -81,11 +81,11 @@ export function cleanEnv(): Record<string, string> {
  */
 export async function spawnServer(
   env: Record<string, string>,
-  options: { readyPath?: string; timeoutMs?: number; port?: number; compiled?: boolean; pollMs?: number } = {},
+  options: { readyPath?: string; timeoutMs?: number; port?: number; compiled?: boolean; pollMs?: number; nodeArgs?: string[] } = {},
 ): Promise<SpawnedServer> {
   if (options.compiled) ensureCompiled();
   const port = options.port ?? (await freePort());
-  const args = options.compiled ? [...startNodeOptions(), COMPILED_MAIN] : ['--import', 'tsx', MAIN];
+  const args = [...(options.nodeArgs ?? []), ...(options.compiled ? [...startNodeOptions(), COMPILED_MAIN] : ['--import', 'tsx', MAIN])];
   const what = options.compiled ? 'dist/main.js' : 'main.ts';
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, {

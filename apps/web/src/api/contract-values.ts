@@ -31,7 +31,7 @@ export const ON_EXPIRY = every<OnExpiry>()(['expire', 'approve', 'reject']);
 export const APPROVAL_STATUSES = every<ApprovalStatus>()(['pending', 'approved', 'rejected', 'cancelled', 'expired']);
 export const SCOPES = every<Scope>()(['approvals:read', 'approvals:write', 'comments:write']);
 export const ROLES = every<z.infer<typeof Role>>()(['admin', 'approver', 'viewer']);
-export const PERSON_CHANNELS = every<PersonChannel>()(['email', 'slack', 'telegram']);
+export const PERSON_CHANNELS = every<PersonChannel>()(['email', 'slack', 'telegram', 'discord', 'msteams', 'webpush']);
 export const NOTIFICATION_KINDS = every<NotificationKind>()(['approval_request', 'reminder', 'digest', 'execution_receipt', 'waiter_gone']);
 export const GRANT_STATUSES = every<NonNullable<z.input<Routes['listGrants']['request']['query']>['status']>>()(['active', 'revoked', 'expired', 'used_up', 'all']);
 export const AUTO_DECISION_WINDOWS = every<NonNullable<z.input<Routes['countAutoDecisions']['request']['query']>['window']>>()(['24h', '7d', '30d']);
@@ -81,6 +81,21 @@ export const ENDPOINTS = endpoints({
   getMyTelegramLink: ['get', '/api/v1/me/telegram'],
   createMyTelegramLinkCode: ['post', '/api/v1/me/telegram/code'],
   deleteMyTelegramLink: ['delete', '/api/v1/me/telegram'],
+  getDiscordSettings: ['get', '/api/v1/org/discord'],
+  updateDiscordSettings: ['put', '/api/v1/org/discord'],
+  deleteDiscordSettings: ['delete', '/api/v1/org/discord'],
+  getMyDiscordLink: ['get', '/api/v1/me/discord'],
+  createMyDiscordLinkCode: ['post', '/api/v1/me/discord/code'],
+  deleteMyDiscordLink: ['delete', '/api/v1/me/discord'],
+  getMsTeamsSettings: ['get', '/api/v1/org/msteams'],
+  updateMsTeamsSettings: ['put', '/api/v1/org/msteams'],
+  deleteMsTeamsSettings: ['delete', '/api/v1/org/msteams'],
+  getMyMsTeamsLink: ['get', '/api/v1/me/msteams'],
+  createMyMsTeamsLinkCode: ['post', '/api/v1/me/msteams/code'],
+  deleteMyMsTeamsLink: ['delete', '/api/v1/me/msteams'],
+  getMyWebPush: ['get', '/api/v1/me/webpush'],
+  createMyWebPushSubscription: ['post', '/api/v1/me/webpush/subscriptions'],
+  deleteMyWebPushSubscription: ['delete', '/api/v1/me/webpush/subscriptions/{id}'],
   getScimSettings: ['get', '/api/v1/org/scim'],
   createScimToken: ['post', '/api/v1/org/scim/token'],
   revokeScimToken: ['delete', '/api/v1/org/scim/token'],

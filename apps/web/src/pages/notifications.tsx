@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 import { NOTIFICATION_KINDS, PERSON_CHANNELS } from '../api/contract-values.ts';
 import { useSubmit, type Submit } from '../lib/use-submit.ts';
+import { WebPushDevices } from './webpush-devices.tsx';
 
 type Preferences = ApiOutput<'getMyNotificationPreferences'>['preferences'];
 type Defaults = ApiOutput<'getOrgNotificationDefaults'>;
@@ -15,7 +16,7 @@ type Team = ApiOutput<'listTeams'>['data'][number];
 const CHANNELS: { value: Preferences['channels']; label: string; hint: string }[] = [
   { value: 'email', label: 'Email', hint: 'a message for each request that asks you' },
   { value: 'slack', label: 'Slack', hint: 'a direct message for each request, where Slack is set up' },
-  { value: 'both', label: 'Every channel', hint: 'email, Slack, and Telegram once you linked it' },
+  { value: 'both', label: 'Every channel', hint: 'email, Slack, Telegram, Discord or Microsoft Teams once you linked them, and push to the devices you turned on below' },
   { value: 'digest_only', label: 'Daily digest only', hint: 'no message per request; one email a day of what waits for you' },
 ];
 
@@ -29,7 +30,7 @@ const KIND_WORDS: Record<Kind, string> = {
   execution_receipt: 'Receipts of what was done with what you approved',
   waiter_gone: 'A request of yours nobody waits for any more',
 };
-const CHANNEL_WORDS: Record<PersonChannel, string> = { email: 'Email', slack: 'Slack', telegram: 'Telegram' };
+const CHANNEL_WORDS: Record<PersonChannel, string> = { email: 'Email', slack: 'Slack', telegram: 'Telegram', discord: 'Discord', msteams: 'Microsoft Teams', webpush: 'Push' };
 
 /** Per kind of message: follow the choice above, or these channels (none at all is a choice too). */
 function ByKind({ value, onChange }: { value: Preferences['by_kind']; onChange(next: Preferences['by_kind']): void }) {
@@ -42,7 +43,7 @@ function ByKind({ value, onChange }: { value: Preferences['by_kind']; onChange(n
   return (
     <fieldset className="stack" data-testid="by-kind">
       <legend>By kind of message</legend>
-      <p className="small muted">A kind you choose channels for goes by those instead; Telegram reaches you once you linked it (Organization page).</p>
+      <p className="small muted">A kind you choose channels for goes by those instead; Telegram, Discord and Microsoft Teams reach you once you linked them (Organization page); push reaches the devices you turned on below (requests and reminders only).</p>
       {NOTIFICATION_KINDS.map((kind) => {
         const chosen = value[kind];
         return (
@@ -131,6 +132,7 @@ export function NotificationsPage() {
           />
         </section>
       )}
+      {me?.user && me.user.role !== 'viewer' && <WebPushDevices />}
       {isAdmin && <OrgDefaults />}
     </>
   );

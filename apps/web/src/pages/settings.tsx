@@ -9,6 +9,8 @@ import { handleLinkClick } from '../lib/router.ts';
 import { csrfToken } from '../api/csrf.ts';
 import { SsoSettings, SsoStatusLine } from './sso-settings.tsx';
 import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
+import { DiscordSettings, MyDiscordLink } from './discord-settings.tsx';
+import { MsTeamsSettings, MyMsTeamsLink } from './msteams-settings.tsx';
 import { GithubSettings } from './github-settings.tsx';
 import { EngineSettings } from './engine-settings.tsx';
 import { Passkeys, StepUpSetting } from './passkeys.tsx';
@@ -41,10 +43,14 @@ export function SettingsPage() {
       {me?.user && me.user.role !== 'viewer' && <OutOfOffice selfId={me.user.id} />}
       <Notifications email={me?.notifications?.email ?? false} slack={me?.notifications?.slack ?? false} isAdmin={isAdmin} />
       {me?.notifications?.telegram && me.user && me.user.role !== 'viewer' && <MyTelegramLink />}
+      {me?.notifications?.discord && me.user && me.user.role !== 'viewer' && <MyDiscordLink />}
+      {me?.notifications?.msteams && me.user && me.user.role !== 'viewer' && <MyMsTeamsLink />}
       {isAdmin ? (
         <>
           <SlackSettings />
           <TelegramSettings onChange={() => void reload()} />
+          <DiscordSettings onChange={() => void reload()} />
+          <MsTeamsSettings onChange={() => void reload()} />
           <GithubSettings />
           <EngineSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />

@@ -34,3 +34,4 @@ export const AUTOMATION_COMMANDS: CommandTable = {
 export { EXIT, EXIT_ON_SIGNAL, exitCodeOf } from './exit-codes.ts';
 export { processIo, type CliIo, type StopSignal } from './io.ts';
 export { helpText, isCommandOf, runCommandLine, type CliCommand, type CommandTable } from './registry.ts';
+export { remoteFrom, type Remote } from './support.ts';

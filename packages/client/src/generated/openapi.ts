@@ -1592,6 +1592,240 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/org/discord": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's Discord application
+         * @description Admins only (dashboard session). Whether an application is connected, its channel and Interactions Endpoint URL; never the bot token.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getDiscordSettings"];
+        /**
+         * Connect a Discord application
+         * @description Admins only (dashboard session). Discord confirms the bot token (it must be the application's), the `/link` command is registered, and the token and public key are stored encrypted. 400 when Discord refuses the token or the token is another application's. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["updateDiscordSettings"];
+        post?: never;
+        /**
+         * Turn Discord off
+         * @description Admins only (dashboard session). Forgets the application: nothing more is sent, and interactions Discord posts are refused. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteDiscordSettings"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/discord": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your Discord account in this organization
+         * @description Dashboard session. Whether a Discord account is linked to you in this organization.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getMyDiscordLink"];
+        put?: never;
+        post?: never;
+        /**
+         * Unlink your Discord account
+         * @description Dashboard session. The Discord account decides nothing more for you; its buttons are refused.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        delete: operations["deleteMyDiscordLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/discord/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time code to link your Discord account
+         * @description Dashboard session. A code valid for 10 minutes and once: run the org's app's `/link` command with it in Discord and that Discord account becomes yours here, replacing any earlier one. 409 when the org has no Discord application.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        post: operations["createMyDiscordLinkCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/org/msteams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's Microsoft Teams bot
+         * @description Admins only (dashboard session). Whether a bot is connected, its app id, tenant, channel and messaging endpoint; never the client secret.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getMsTeamsSettings"];
+        /**
+         * Connect a Microsoft Teams bot
+         * @description Admins only (dashboard session). Stores the Azure Bot's app id and client secret (encrypted, never shown again) once Microsoft Entra issues a Bot Framework token for them. 400 when it does not. Recorded in the audit log. Set the answer's `messaging_endpoint` as the bot's messaging endpoint in Azure.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["updateMsTeamsSettings"];
+        post?: never;
+        /**
+         * Turn Microsoft Teams off
+         * @description Admins only (dashboard session). Forgets the bot: nothing more is sent, and activities Teams posts are refused. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        delete: operations["deleteMsTeamsSettings"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/msteams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your Microsoft Teams account in this organization
+         * @description Dashboard session. Whether a Teams account is linked to you in this organization.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getMyMsTeamsLink"];
+        put?: never;
+        post?: never;
+        /**
+         * Unlink your Microsoft Teams account
+         * @description Dashboard session. The Teams account decides nothing more for you; its card actions are refused.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        delete: operations["deleteMyMsTeamsLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/msteams/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time code to link your Microsoft Teams account
+         * @description Dashboard session. A code valid for 10 minutes and once: send `link <code>` to the org's bot in a personal chat in Teams and that Teams account becomes yours here, replacing any earlier one. 409 when the org has no Teams bot.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        post: operations["createMyMsTeamsLinkCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/webpush": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your devices that get push notifications
+         * @description Dashboard session. The server's VAPID public key (made on first use and kept) to subscribe a device with, and your devices subscribed in this organization.
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        get: operations["getMyWebPush"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/webpush/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Subscribe this device to push notifications
+         * @description Dashboard session. The browser's PushSubscription (as `toJSON()` gives it): each request you are asked to decide is then pushed to it, with Approve / Reject actions where the platform shows them. The same endpoint subscribed again replaces the earlier subscription (whoever made it). At most 20 devices per person (409 LIMIT_REACHED).
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        post: operations["createMyWebPushSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/webpush/subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop push notifications to one of your devices
+         * @description Dashboard session. Nothing more is pushed to the device. Another person's device is not found (404).
+         *
+         *     Who may call: session · any member · no scope.
+         */
+        delete: operations["deleteMyWebPushSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/org/scim": {
         parameters: {
             query?: never;
@@ -2813,6 +3047,10 @@ export interface components {
                 slack?: boolean;
                 /** @description Whether the organization has a Telegram bot members may link their account to */
                 telegram?: boolean;
+                /** @description Whether the organization has a Discord application members may link their account to */
+                discord?: boolean;
+                /** @description Whether the organization has a Microsoft Teams bot members may link their account to */
+                msteams?: boolean;
             };
         };
         Org: {
@@ -3296,10 +3534,10 @@ export interface components {
             /** Format: uuid */
             approval_id: string | null;
             /**
-             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint); `engine`: a durable engine resumed with the request's outcome (`url` is `engine:` + the engine + `:` + the request id)
+             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; `msteams`: a request's card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint); `engine`: a durable engine resumed with the request's outcome (`url` is `engine:` + the engine + `:` + the request id)
              * @enum {string}
              */
-            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "github" | "engine";
+            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "discord" | "discord_update" | "msteams" | "msteams_update" | "webpush" | "github" | "engine";
             /** Format: uuid */
             subscription_id: string | null;
             /** @description Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url` */
@@ -3381,7 +3619,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.secret_rotated" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "github.configured" | "github.removed" | "engines.configured" | "engines.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.secret_rotated" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "discord.configured" | "discord.removed" | "discord.linked" | "discord.unlinked" | "msteams.configured" | "msteams.removed" | "msteams.linked" | "msteams.unlinked" | "webpush.subscribed" | "webpush.unsubscribed" | "github.configured" | "github.removed" | "engines.configured" | "engines.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
         AuditLedger: {
             /** @enum {string} */
             format: "greenlight-audit-ledger/1";
@@ -4047,12 +4285,12 @@ export interface components {
             digest_hour: number | null;
         };
         /**
-         * @description `both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)
+         * @description `both`: every channel that reaches the member (email, Slack, and Telegram, Discord or Microsoft Teams once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)
          * @enum {string}
          */
         NotificationChannels: "email" | "slack" | "both" | "digest_only";
         /**
-         * @description Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org's Slack app, a linked Telegram account).
+         * @description Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org's Slack app, a linked Telegram, Discord or Teams account).
          * @default {}
          * @example {
          *       "reminder": [
@@ -4069,7 +4307,7 @@ export interface components {
             waiter_gone?: components["schemas"]["PersonChannel"][];
         };
         /** @enum {string} */
-        PersonChannel: "email" | "slack" | "telegram";
+        PersonChannel: "email" | "slack" | "telegram" | "discord" | "msteams" | "webpush";
         /** @description In `time_zone`; may span midnight (22:00 to 07:00) */
         QuietHours: {
             /** @example 22:00 */
@@ -4252,6 +4490,156 @@ export interface components {
              * @example 2026-03-24T10:00:00.000Z
              */
             expires_at: string;
+        };
+        DiscordSettings: {
+            /** @description Whether an application is connected: without it nothing is sent to Discord */
+            configured: boolean;
+            application_id: string | null;
+            /** @description The bot token is never shown, only whether it is set */
+            bot_token: {
+                configured: boolean;
+            };
+            /** @description The public key interactions are verified with; kept sealed, not shown */
+            public_key: {
+                configured: boolean;
+            };
+            /** @description The Discord channel requests are posted to (besides direct messages), if any */
+            channel_id: string | null;
+            /** @description The bot's username as Discord gave it */
+            bot_username: string | null;
+            /** @description What to enter as the application's Interactions Endpoint URL in Discord's developer portal */
+            interactions_url: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        UpdateDiscordSettingsBody: {
+            /** @description The application's id (General Information in the developer portal) */
+            application_id: string;
+            /** @description The application's public key (General Information): interactions are verified against it */
+            public_key: string;
+            /** @description The bot token. Stored encrypted, never shown again. */
+            bot_token: string;
+            /** @description A channel the bot may write to, where every request is posted; none: direct messages only */
+            channel_id?: string | null;
+        };
+        DiscordLink: {
+            linked: boolean;
+            discord_username: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            linked_at: string | null;
+        };
+        DiscordLinkCode: {
+            /** @description Run the app's `/link` command with this code in Discord: single use */
+            code: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string;
+        };
+        MsTeamsSettings: {
+            /** @description Whether a bot is connected: without it nothing is sent to Teams */
+            configured: boolean;
+            /** @description The bot's Microsoft App ID (the audience of the tokens Teams sends) */
+            app_id: string | null;
+            /** @description The client secret is never shown, only whether it is set */
+            app_password: {
+                configured: boolean;
+            };
+            /** @description The Microsoft Entra tenant of a single-tenant bot; null: multi-tenant */
+            tenant_id: string | null;
+            /** @description The Teams channel every request is posted to (its conversation id, 19:…@thread.tacv2); null: people only */
+            channel_id: string | null;
+            /** @description The URL to set as the Azure Bot's messaging endpoint */
+            messaging_endpoint: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        UpdateMsTeamsSettingsBody: {
+            /** @description The Microsoft App ID of the Azure Bot registration */
+            app_id: string;
+            /** @description A client secret of the bot's app registration. Stored encrypted, never shown again. */
+            app_password: string;
+            /** @description For a single-tenant bot, its tenant id; omitted or null: multi-tenant */
+            tenant_id?: string | null;
+            /** @description The Teams channel to post every request to (the bot must be installed in its team); omitted or null: people only */
+            channel_id?: string | null;
+        };
+        MsTeamsLink: {
+            linked: boolean;
+            /** @description The Teams display name of the linked account */
+            msteams_name: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            linked_at: string | null;
+        };
+        MsTeamsLinkCode: {
+            /** @description Send `link <code>` to the bot in a personal chat in Teams: single use */
+            code: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            expires_at: string;
+        };
+        MyWebPush: {
+            /** @description The server's VAPID public key (an uncompressed P-256 point, base64url): the `applicationServerKey` to subscribe with */
+            public_key: string;
+            /** @description Your devices in this organization, newest first */
+            subscriptions: components["schemas"]["WebPushSubscription"][];
+        };
+        WebPushSubscription: {
+            /** Format: uuid */
+            id: string;
+            /** @description What the device called itself when it subscribed (its browser and system), to tell devices apart */
+            device: string;
+            /**
+             * @description The push service's origin (the browser's vendor runs it): the endpoint itself is not shown
+             * @example https://fcm.googleapis.com
+             */
+            push_service: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When a notification was last accepted by the push service for this device
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            last_sent_at: string | null;
+        };
+        CreateWebPushSubscriptionBody: {
+            /**
+             * Format: uri
+             * @description PushSubscription.endpoint: the push service's URL for this device. It must resolve to a public address (the webhook guard).
+             */
+            endpoint: string;
+            /** @description As PushSubscription.toJSON() gives it; not used */
+            expirationTime?: number | null;
+            keys: {
+                /** @description The device's P-256 public key (RFC 8291 ua_public) */
+                p256dh: string;
+                /** @description The 16-byte authentication secret (RFC 8291 auth_secret) */
+                auth: string;
+            };
+            /**
+             * @description A name for the device (the dashboard sends its browser and system)
+             * @example Chrome on Android
+             */
+            device?: string;
         };
         ScimSettings: {
             /** @description Whether a SCIM token is live: without one the SCIM endpoints answer 401 */
@@ -12223,6 +12611,1013 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDiscordSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Discord settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateDiscordSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateDiscordSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The Discord settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordSettings"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteDiscordSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Discord settings, now not configured */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyDiscordLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordLink"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMyDiscordLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link, now none */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordLink"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMyDiscordLinkCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscordLinkCode"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMsTeamsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Teams settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsTeamsSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateMsTeamsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMsTeamsSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The Teams settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsTeamsSettings"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMsTeamsSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Teams settings, now not configured */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsTeamsSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyMsTeamsLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsTeamsLink"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMyMsTeamsLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link, now none */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsTeamsLink"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMyMsTeamsLinkCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsTeamsLinkCode"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyWebPush: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key and your devices */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyWebPush"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMyWebPushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebPushSubscriptionBody"];
+            };
+        };
+        responses: {
+            /** @description The device */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebPushSubscription"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteMyWebPushSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The device removed */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebPushSubscription"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Resource not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,12 +14,10 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { secretKeys } from '../../security/sealed.ts';
-import { randomToken, sha256Hex } from '../../security/tokens.ts';
-import type { ApprovalRow } from '../../core/approval-record.ts';
+import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { askingAbout, digestFor, receiptFor, waiterGoneFor } from '../notification-content.ts';
+import { personNoteFor } from '../notification-content.ts';
 import type { EmailResult, Mailer } from './email-sender.ts';
 import { accountEmail, keyExpiringEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
 
@@ -45,9 +43,6 @@ export const EMAIL = {
 type Kinds = typeof EMAIL.kinds;
 type EmailMessage = Message<Kinds>;
 
-/** A decision link lives as long as its request, and at most this long. */
-export const DECISION_LINK_MAX_MS = 7 * 24 * 3600 * 1000;
-
 /**
  * Appended to a sign-in link sent by email (modules/sessions/pages.ts): its GET only asks to continue,
  * so a mail scanner fetching it does not spend it. An invitation's own page is already safe to fetch.
@@ -57,72 +52,41 @@ export const EMAILED_SIGN_IN_SUFFIX = '/continue';
 /** The path of a decision link's page (modules/decision-links/); the token follows it. */
 export const DECISION_LINK_PATH = '/decide';
 
-/** The approve and reject links of one email, made once (two claimers racing: both read the first one's). */
-async function decisionLinks(db: Queryable, msg: EmailMessage, a: ApprovalRow): Promise<{ approve: string; reject: string; expiresAt: Date }> {
-  const cap = Date.now() + DECISION_LINK_MAX_MS;
-  const expiresAt = new Date(a.expires_at ? Math.min(a.expires_at.getTime(), cap) : cap);
-  const tokens = { approve: randomToken(), reject: randomToken() };
-  await db.query(
-    `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at)
-     SELECT u.hash, u.sealed, $1, $2, $3, u.decision, $4, $5
-       FROM unnest($6::text[], $7::text[], $8::text[]) AS u (decision, hash, sealed)
-     ON CONFLICT (delivery_id, decision) DO NOTHING`,
-    [
-      msg.org_id,
-      a.id,
-      msg.recipient_user_id,
-      msg.id,
-      expiresAt,
-      ['approve', 'reject'],
-      [sha256Hex(tokens.approve), sha256Hex(tokens.reject)],
-      [secretKeys().seal(tokens.approve), secretKeys().seal(tokens.reject)],
-    ],
-  );
-  const { rows } = await db.query<{ decision: 'approve' | 'reject'; token_sealed: string; expires_at: Date }>(
-    'SELECT decision, token_sealed, expires_at FROM decision_links WHERE delivery_id = $1',
-    [msg.id],
-  );
-  const token = (decision: 'approve' | 'reject') => secretKeys().open(rows.find((r) => r.decision === decision)!.token_sealed);
-  return { approve: token('approve'), reject: token('reject'), expiresAt: rows[0]!.expires_at };
-}
-
 type Built = { message: RenderedEmail } | { skip: string };
 
 /** The message of a row, as it is now; or why there is none to send. */
-async function build(db: Queryable, publicUrl: string, msg: EmailMessage, userId: string): Promise<Built> {
-  const open = (id: string) => `${publicUrl}/requests/${id}`;
+async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promise<Built> {
   switch (msg.kind) {
     case 'approval_request':
-    case 'reminder': {
-      const asking = await askingAbout(db, msg.approval_id, userId);
-      if ('skip' in asking) return asking;
-      const a = asking.request;
-      const links = await decisionLinks(db, msg, a);
-      return {
-        message: approvalRequestEmail({
-          approval: a,
-          orgName: a.org_name,
-          links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: open(a.id) },
-          linksExpireAt: links.expiresAt,
-          reminder: msg.kind === 'reminder',
-        }),
-      };
-    }
-    case 'execution_receipt': {
-      const r = await receiptFor(db, msg.approval_id, msg.event_id, userId);
-      if ('skip' in r) return r;
-      return { message: executionReceiptEmail({ approval: r.request, orgName: r.request.org_name, receipt: r.receipt, open: open(r.request.id) }) };
-    }
-    case 'waiter_gone': {
-      const w = await waiterGoneFor(db, msg.approval_id, userId);
-      if ('skip' in w) return w;
-      return { message: waiterGoneEmail({ approval: w.request, orgName: w.request.org_name, reason: w.reason, since: w.since, open: open(w.request.id) }) };
-    }
+    case 'reminder':
+    case 'execution_receipt':
+    case 'waiter_gone':
     case 'digest': {
-      const d = await digestFor(db, msg.org_id, userId);
-      if ('skip' in d) return d;
-      return { message: digestEmail({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` }) };
+      const note = await personNoteFor(db, publicUrl, msg);
+      if ('skip' in note) return note;
+      switch (note.kind) {
+        case 'ask': {
+          const a = note.request;
+          const links = await issueDecisionLinks(db, msg, a, 'email');
+          return {
+            message: approvalRequestEmail({
+              approval: a,
+              orgName: a.org_name,
+              links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: note.openUrl },
+              linksExpireAt: links.expiresAt,
+              reminder: note.reminder,
+            }),
+          };
+        }
+        case 'receipt':
+          return { message: executionReceiptEmail({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, open: note.openUrl }) };
+        case 'waiter_gone':
+          return { message: waiterGoneEmail({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, open: note.openUrl }) };
+        case 'digest':
+          return { message: digestEmail({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }) };
+      }
     }
+    // eslint-disable-next-line no-fallthrough -- every note kind returns above
     case 'key_expiring': {
       const { rows } = await db.query<{ name: string; key_prefix: string | null; expires_at: Date | null; revoked_at: Date | null; org_name: string; rotated: boolean }>(
         `SELECT c.name, c.key_prefix, c.expires_at, c.revoked_at, o.name AS org_name,
@@ -213,7 +177,7 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
         // Queued by a process with email configured; this one has none (replicas should share settings).
         return { answered: { startedAt: new Date(), durationMs: 0, statusCode: null, error: 'email is not configured on this server', permanent: false } };
       }
-      const built = await build(ctx.db, deps.publicUrl, msg, msg.recipient_user_id!);
+      const built = await build(ctx.db, deps.publicUrl, msg);
       if ('skip' in built) return { skip: { status: 'gone', reason: built.skip } };
       return { send: { message: built.message, to: to.email } };
     },

@@ -19,12 +19,11 @@
 import { z } from 'zod';
 import type { WebClient } from '@slack/web-api';
 import type { Queryable } from '../../storage/database.ts';
-import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { askingAbout, digestFor, endedMessage, receiptFor, requestOf, shownTo, waiterGoneFor } from '../notification-content.ts';
+import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callSlack, slackClient, type SlackCallResult, type SlackConnection } from './slack-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, reminderReply, waiterGoneMessage, type SlackMessage } from './slack-messages.ts';
 
@@ -76,55 +75,43 @@ async function channelPostOf(db: Queryable, approvalId: string | null, channel: 
   return rows[0]?.address ?? null;
 }
 
-/** What a row of a request (asking, reminding) posts, and where; or why nothing is. */
-async function requestCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
-  const open = (id: string) => `${publicUrl}/requests/${id}`;
-  if (row.payload.to === 'channel') {
-    const a = await requestOf(db, row.approval_id);
-    if (!a) return { skip: 'request removed' };
-    if (a.status !== 'pending') return { skip: `request already ${a.status}` };
-    if (row.kind === 'reminder') {
-      const post = await channelPostOf(db, a.id, row.payload.channel);
-      if (!post) return { skip: 'the request was not posted to the channel' };
-      return { method: 'post', to: { channel: post.channel }, threadTs: post.ts, message: reminderReply({ approval: a, openUrl: open(a.id) }), record: false };
-    }
-    // Anyone in a channel sees it: sensitive fields masked, as for a subscription.
-    const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: open(a.id) });
-    return { method: 'post', to: { channel: row.payload.channel }, message, record: true };
+/** What a row of a request (asking, reminding) posts in the request's channel; or why nothing is. */
+async function channelCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: 'approval_request' | 'reminder' }>, channel: string): Promise<Call | { skip: string }> {
+  const a = await requestOf(db, row.approval_id);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  const openUrl = `${publicUrl}/requests/${a.id}`;
+  if (row.kind === 'reminder') {
+    const post = await channelPostOf(db, a.id, channel);
+    if (!post) return { skip: 'the request was not posted to the channel' };
+    return { method: 'post', to: { channel: post.channel }, threadTs: post.ts, message: reminderReply({ approval: a, openUrl }), record: false };
   }
-  const asking = await askingAbout(db, row.approval_id, row.recipient_user_id!);
-  if ('skip' in asking) return asking;
-  const email = await emailOf(db, row.recipient_user_id);
-  if (!email) return { skip: 'recipient removed' };
-  const a = asking.request;
-  // The buttons this person gets are the ones the rules allow them (viewer_can), read as it is sent.
-  const can = await viewerCan(db, personAsker(row.recipient_user_id!, asking.viewer.user!.role), a.id);
-  if (!can) return { skip: 'request removed' };
-  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: open(a.id), reminder: row.kind === 'reminder', decide: can.decide, grant: can.grant });
-  return { method: 'post', to: { email }, message, record: true };
+  // Anyone in a channel sees it: sensitive fields masked, as for a subscription.
+  return { method: 'post', to: { channel }, message: approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl }), record: true };
 }
 
-/** What a row to one person that is not about deciding (a receipt, a gone waiter, the digest) posts. */
-async function personCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: 'digest' | 'execution_receipt' | 'waiter_gone' }>): Promise<Call | { skip: string }> {
-  const open = (id: string) => `${publicUrl}/requests/${id}`;
-  const userId = row.recipient_user_id!;
-  const email = await emailOf(db, userId);
+/** What a row to one person posts: the request to decide with the buttons the rules allow them, or a note; or why nothing is. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
+  const email = await emailOf(db, row.recipient_user_id);
   if (!email) return { skip: 'recipient removed' };
-  let message: SlackMessage;
-  if (row.kind === 'execution_receipt') {
-    const r = await receiptFor(db, row.approval_id, row.event_id, userId);
-    if ('skip' in r) return r;
-    message = receiptMessage({ approval: r.request, orgName: r.request.org_name, receipt: r.receipt, openUrl: open(r.request.id) });
-  } else if (row.kind === 'waiter_gone') {
-    const w = await waiterGoneFor(db, row.approval_id, userId);
-    if ('skip' in w) return w;
-    message = waiterGoneMessage({ approval: w.request, orgName: w.request.org_name, reason: w.reason, since: w.since, openUrl: open(w.request.id) });
-  } else {
-    const d = await digestFor(db, row.org_id, userId);
-    if ('skip' in d) return d;
-    message = digestMessage({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` });
+  const post = (message: SlackMessage, record = false): Call => ({ method: 'post', to: { email }, message, record });
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const can = await askedCan(db, note);
+      if ('skip' in can) return can;
+      const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder, decide: can.decide, grant: can.grant });
+      return post(message, true);
+    }
+    case 'receipt':
+      return post(receiptMessage({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
+    case 'waiter_gone':
+      return post(waiterGoneMessage({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
+    case 'digest':
+      return post(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
   }
-  return { method: 'post', to: { email }, message, record: false };
 }
 
 /** The rewrite of a posted message with the request's outcome, as its recipient may see it. */
@@ -153,11 +140,12 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
       const app = await slackAppOf(ctx.db, row.org_id);
       if (!app) return skip('Slack is not configured for the organization');
       if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
       const call =
         row.kind === 'decision_update'
           ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : row.kind === 'approval_request' || row.kind === 'reminder'
-            ? await requestCall(ctx.db, deps.publicUrl, row)
+          : inChannel !== null && (row.kind === 'approval_request' || row.kind === 'reminder')
+            ? await channelCall(ctx.db, deps.publicUrl, row, inChannel)
             : await personCall(ctx.db, deps.publicUrl, row);
       if ('skip' in call) return skip(call.skip);
       return { send: { client: slackClient(app.botToken, deps.slack), call } };

@@ -18,12 +18,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { personAsker, viewerCan } from '../../core/approvals/index.ts';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { askingAbout, digestFor, endedMessage, receiptFor, waiterGoneFor } from '../notification-content.ts';
+import { askedCan, endedMessage, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
 import { callTelegram, telegramApi, telegramBotOf, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type TelegramMessage } from './telegram-messages.ts';
 
@@ -63,49 +62,35 @@ async function chatOf(db: Queryable, orgId: string, userId: string | null): Prom
   return rows[0] ? Number(rows[0].chat_id) : null;
 }
 
-async function requestCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: 'approval_request' | 'reminder' }>): Promise<Call | { skip: string }> {
-  const userId = row.recipient_user_id!;
-  const asking = await askingAbout(db, row.approval_id, userId);
-  if ('skip' in asking) return asking;
-  const chatId = await chatOf(db, row.org_id, userId);
+/** What a row to one person sends: the request to decide with the buttons the rules allow them, or a note; or why nothing is. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
+  const chatId = await chatOf(db, row.org_id, row.recipient_user_id);
   if (chatId === null) return { skip: 'the person has no linked Telegram account' };
-  const a = asking.request;
-  // The buttons this person gets are the ones the rules allow them (viewer_can), read as it is sent.
-  const can = await viewerCan(db, personAsker(userId, asking.viewer.user!.role), a.id);
-  if (!can) return { skip: 'request removed' };
-  const openUrl = `${publicUrl}/requests/${a.id}`;
-  const reminder = row.kind === 'reminder';
-  if (!can.decide.allowed) {
-    return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, reminder, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+  const send = (message: TelegramMessage): Call => ({ method: 'send', chatId, message, buttons: [], record: false });
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const can = await askedCan(db, note);
+      if ('skip' in can) return can;
+      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+      if (!can.decide.allowed) {
+        return { method: 'send', chatId, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+      }
+      const approve = can.decide.approve?.allowed === false ? null : newToken();
+      const reject = newToken();
+      const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
+      const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
+      return { method: 'send', chatId, message: approvalMessage({ ...shown, buttons: { approve, reject }, refusal }), buttons };
+    }
+    case 'receipt':
+      return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
+    case 'waiter_gone':
+      return send(waiterGoneMessage({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
+    case 'digest':
+      return send(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
   }
-  const approve = can.decide.approve?.allowed === false ? null : newToken();
-  const reject = newToken();
-  const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
-  const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-  return { method: 'send', chatId, message: approvalMessage({ approval: a, orgName: a.org_name, openUrl, reminder, buttons: { approve, reject }, refusal }), buttons };
-}
-
-/** What a row to one person that is not about deciding (a receipt, a gone waiter, the digest) sends. */
-async function personCall(db: Queryable, publicUrl: string, row: Extract<TelegramRow, { kind: 'digest' | 'execution_receipt' | 'waiter_gone' }>): Promise<Call | { skip: string }> {
-  const open = (id: string) => `${publicUrl}/requests/${id}`;
-  const userId = row.recipient_user_id!;
-  const chatId = await chatOf(db, row.org_id, userId);
-  if (chatId === null) return { skip: 'the person has no linked Telegram account' };
-  let message: TelegramMessage;
-  if (row.kind === 'execution_receipt') {
-    const r = await receiptFor(db, row.approval_id, row.event_id, userId);
-    if ('skip' in r) return r;
-    message = receiptMessage({ title: r.request.title, orgName: r.request.org_name, receipt: r.receipt, openUrl: open(r.request.id) });
-  } else if (row.kind === 'waiter_gone') {
-    const w = await waiterGoneFor(db, row.approval_id, userId);
-    if ('skip' in w) return w;
-    message = waiterGoneMessage({ title: w.request.title, orgName: w.request.org_name, reason: w.reason, since: w.since, openUrl: open(w.request.id) });
-  } else {
-    const d = await digestFor(db, row.org_id, userId);
-    if ('skip' in d) return d;
-    message = digestMessage({ orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` });
-  }
-  return { method: 'send', chatId, message, buttons: [], record: false };
 }
 
 async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
@@ -131,12 +116,7 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
       const bot = await telegramBotOf(ctx.db, row.org_id);
       if (!bot) return skip('Telegram is not configured for the organization');
       if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
-      const call =
-        row.kind === 'decision_update'
-          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : row.kind === 'approval_request' || row.kind === 'reminder'
-            ? await requestCall(ctx.db, deps.publicUrl, row)
-            : await personCall(ctx.db, deps.publicUrl, row);
+      const call = row.kind === 'decision_update' ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id) : await personCall(ctx.db, deps.publicUrl, row);
       if ('skip' in call) return skip(call.skip);
       return { send: { token: bot.botToken, call } };
     },

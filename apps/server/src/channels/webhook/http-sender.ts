@@ -14,7 +14,8 @@ export interface OutgoingDelivery {
   headers: Record<string, string>;
   /** The requester's callback_headers: added only where they do not collide with ours. */
   extraHeaders?: Record<string, string>;
-  body: string;
+  /** Text, or bytes (a Web Push message is ciphertext). */
+  body: string | Uint8Array;
 }
 
 /** The receiver's status (`statusCode`), null when no response came (refused target, network error, timeout). */

@@ -2,7 +2,7 @@ import type { Routes } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { notFound } from '../../errors.ts';
 import { COMMENT_COLUMNS, toComment, type CommentRow } from './serialize-comment.ts';
-import { MAX_COMMENTS_PER_APPROVAL } from './create-comment.ts';
+import { MAX_COMMENTS_PER_APPROVAL } from './add-comment.ts';
 
 /**
  * Oldest first. Not paginated: a request holds at most MAX_COMMENTS_PER_APPROVAL comments.

@@ -24,6 +24,26 @@ const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/**
+ * What makes the dashboard an installable app (apps/web/public, copied into the build): its manifest,
+ * icons and service worker. The worker is served from the root so that its scope is the whole
+ * dashboard, never cached long (a new version must reach every device), and may fetch only this origin.
+ */
+const APP_FILES: Record<string, { type: string; cache: string; headers?: Record<string, string> }> = {
+  '/manifest.webmanifest': { type: 'application/manifest+json', cache: 'public, max-age=300' },
+  '/sw.js': { type: 'text/javascript', cache: 'no-cache', headers: { 'Content-Security-Policy': "default-src 'self'; connect-src 'self'; img-src 'self'" } },
+  '/icons/icon-192.png': { type: 'image/png', cache: 'public, max-age=86400' },
+  '/icons/icon-512.png': { type: 'image/png', cache: 'public, max-age=86400' },
+  '/icons/maskable-512.png': { type: 'image/png', cache: 'public, max-age=86400' },
+  '/icons/apple-touch-icon.png': { type: 'image/png', cache: 'public, max-age=86400' },
+};
+
+/** A file of apps/web/public, from the build when there is one. */
+function webFile(path: string): string {
+  const built = `${DASHBOARD_DIST}${path.slice(1)}`;
+  return existsSync(built) ? built : `${WEB_DIR}public/${path.slice(1)}`;
+}
+
 function stylesheetFile(): string {
   const built = `${DASHBOARD_DIST}greenlight.css`;
   return existsSync(built) ? built : `${WEB_DIR}public/greenlight.css`;
@@ -48,6 +68,13 @@ export function dashboardRouter(deps: AppDeps): Router {
     res.set('Cache-Control', 'public, max-age=300');
     res.type('text/css').sendFile(stylesheetFile());
   });
+
+  for (const [path, file] of Object.entries(APP_FILES)) {
+    router.get(path, (_req, res) => {
+      res.set({ 'Cache-Control': file.cache, ...file.headers });
+      res.type(file.type).sendFile(webFile(path));
+    });
+  }
 
   // For `vite dev` (its index.html has no meta tag). Same-origin only: no CORS header is ever sent.
   router.get('/dashboard/session', async (req, res) => {

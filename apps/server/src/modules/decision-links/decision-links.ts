@@ -1,9 +1,10 @@
 /**
- * Decision links: what a link in an approval email may do (RFC 9110 §9.2.1: GET and HEAD are safe).
+ * Decision links: what a link in an approval email may do (RFC 9110 §9.2.1: GET and HEAD are safe),
+ * and what a push notification's Approve / Reject action carries (channels/webpush: POSTed by the
+ * service worker, modules/webpush/decide.ts). A link is used only where its channel uses it.
  *
  * A link's token is 256 random bits; only its SHA-256 finds it. It is bound to one request, one
- * person and one decision, works once, and expires with its request (at most 7 days: see
- * channels/email/email-channel.ts). Reading a link (`describeLink`) changes nothing, whoever reads it. Using
+ * person and one decision, works once, and expires with its request (at most 7 days: channels/decision-link-tokens.ts). Reading a link (`describeLink`) changes nothing, whoever reads it. Using
  * it (`useLink`) is one transaction: the link is marked used and the person's vote goes through the
  * one decision path (core/approvals/state-machine.ts: four-eyes, steps, quorum, expiry, emergency stop); a
  * refused vote rolls the use back with it. The token authenticates this one vote and nothing else:
@@ -21,6 +22,7 @@ import { decide, type Decided, type DecideOptions, type VoteInput } from '../../
 import type { Caller } from '../../core/events.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { closedOf, type Closed } from '../../core/approval-outcome.ts';
+import type { LinkChannel } from '../../channels/decision-link-tokens.ts';
 
 export type { Closed };
 
@@ -29,12 +31,15 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 export type LinkDecision = 'approve' | 'reject';
 
+export type { LinkChannel };
+
 interface LinkRow {
   id: string;
   org_id: string;
   approval_id: string;
   user_id: string;
   decision: LinkDecision;
+  channel: LinkChannel;
   expires_at: Date;
   used_at: Date | null;
 }
@@ -58,11 +63,12 @@ export type LinkState =
   | { kind: 'voted'; link: LinkRow; approval: ApprovalRow; vote: { decision: LinkDecision; at: Date } }
   | { kind: 'open'; link: LinkRow; approval: ApprovalRow };
 
-async function linkByToken(db: Queryable, token: string): Promise<LinkRow | null> {
+/** A link of `channel` only: an emailed link is used on its confirmation page, a push's at its action's POST, neither at the other's. */
+async function linkByToken(db: Queryable, token: string, channel: LinkChannel): Promise<LinkRow | null> {
   if (!TOKEN.test(token)) return null;
   const { rows } = await db.query<LinkRow>(
-    'SELECT id, org_id, approval_id, user_id, decision, expires_at, used_at FROM decision_links WHERE token_hash = $1',
-    [sha256Hex(token)],
+    'SELECT id, org_id, approval_id, user_id, decision, channel, expires_at, used_at FROM decision_links WHERE token_hash = $1 AND channel = $2',
+    [sha256Hex(token), channel],
   );
   return rows[0] ?? null;
 }
@@ -78,8 +84,8 @@ async function asHolderSees(db: Queryable, link: LinkRow, a: ApprovalRow): Promi
 }
 
 /** What a link stands for now. Reads only. */
-export async function describeLink(db: Queryable, token: string): Promise<LinkState> {
-  const link = await linkByToken(db, token);
+export async function describeLink(db: Queryable, token: string, channel: LinkChannel = 'email'): Promise<LinkState> {
+  const link = await linkByToken(db, token, channel);
   if (!link) return { kind: 'unknown' };
   const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [link.approval_id]);
   const row = rows[0];
@@ -116,17 +122,20 @@ export async function useLink(
   input: {
     comment: string | null;
     notify: boolean;
+    /** Where the token was sent (default email): a token of another channel is unknown here. */
+    channel?: LinkChannel;
     /** How the vote is cast in the link's transaction: the decision itself, or with a standing grant (modules/grants, castWithGrant). */
     cast?: (tx: Queryable, caller: Caller, approvalId: string, vote: VoteInput, options: DecideOptions) => Promise<Decided>;
   },
 ): Promise<UseResult> {
-  const link = await linkByToken(db, token);
+  const channel = input.channel ?? 'email';
+  const link = await linkByToken(db, token, channel);
   if (!link) return { kind: 'unusable', state: { kind: 'unknown' } };
   const done = await db
     .transaction(async (tx): Promise<UseResult | null> => {
       const { rows: claimed } = await tx.query<LinkRow>(
         `UPDATE decision_links SET used_at = now() WHERE id = $1 AND used_at IS NULL AND expires_at > now()
-          RETURNING id, org_id, approval_id, user_id, decision, expires_at, used_at`,
+          RETURNING id, org_id, approval_id, user_id, decision, channel, expires_at, used_at`,
         [link.id],
       );
       const l = claimed[0];
@@ -144,15 +153,15 @@ export async function useLink(
         user: { id: l.user_id, role: m.role },
       };
       const cast = input.cast ?? ((t, c, id, vote, options) => decide(t, c, id, vote, options));
-      const decided = await cast(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: 'email' }, { notify: input.notify });
+      const decided = await cast(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: l.channel }, { notify: input.notify });
       return { kind: 'decided', decided };
     })
     .catch(async (err: unknown): Promise<UseResult> => {
-      if (err instanceof NotAllowed) return { kind: 'not-allowed', state: await describeLink(db, token) };
-      if (err instanceof ApiError) return { kind: 'refused', error: err, state: await describeLink(db, token) };
+      if (err instanceof NotAllowed) return { kind: 'not-allowed', state: await describeLink(db, token, channel) };
+      if (err instanceof ApiError) return { kind: 'refused', error: err, state: await describeLink(db, token, channel) };
       throw err;
     });
-  return done ?? { kind: 'unusable', state: await describeLink(db, token) };
+  return done ?? { kind: 'unusable', state: await describeLink(db, token, channel) };
 }
 
 class NotAllowed extends Error {}

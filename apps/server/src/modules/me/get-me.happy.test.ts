@@ -17,7 +17,7 @@ describe('GET /api/v1/me', () => {
       user: null,
       scopes: ['approvals:read', 'approvals:write', 'comments:write'],
       // No GREENLIGHT_SMTP_URL here: the dashboard says email is off.
-      notifications: { email: false, slack: false, telegram: false },
+      notifications: { email: false, slack: false, telegram: false, discord: false, msteams: false },
     });
     expect(res.headers['x-ratelimit-limit']).toBe('10000');
     expect(res.headers['x-ratelimit-remaining']).toBe('9999');

@@ -15,8 +15,10 @@ export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => {
     );
     settings = rows[0] ?? {};
   }
-  const { rows: chats } = await deps.db.query<{ slack: boolean; telegram: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM slack_settings WHERE org_id = $1) AS slack, EXISTS (SELECT 1 FROM telegram_settings WHERE org_id = $1) AS telegram`,
+  const { rows: chats } = await deps.db.query<{ slack: boolean; telegram: boolean; discord: boolean; msteams: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM slack_settings WHERE org_id = $1) AS slack, EXISTS (SELECT 1 FROM telegram_settings WHERE org_id = $1) AS telegram,
+            EXISTS (SELECT 1 FROM discord_settings WHERE org_id = $1) AS discord,
+            EXISTS (SELECT 1 FROM msteams_settings WHERE org_id = $1) AS msteams`,
     [auth.org.id],
   );
   return {
@@ -30,7 +32,7 @@ export const getMe: Handler<Routes['getMe']> = async ({ auth, deps }) => {
       },
       user: auth.user,
       scopes: auth.scopes,
-      notifications: { email: deps.config.mail !== null, slack: chats[0]!.slack, telegram: chats[0]!.telegram },
+      notifications: { email: deps.config.mail !== null, slack: chats[0]!.slack, telegram: chats[0]!.telegram, discord: chats[0]!.discord, msteams: chats[0]!.msteams },
     },
   };
 };

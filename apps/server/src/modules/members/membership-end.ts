@@ -4,6 +4,7 @@ import { removePersonFromPendingSteps } from '../../core/approvals/index.ts';
 import { announceAuthChange } from '../../http/api-key-cache.ts';
 import { revokeGrantsGivenBy } from '../../core/deciders/grant.ts';
 import { disableSubscriptionsOf } from '../webhooks/disable-subscriptions.ts';
+import { forgetDevicesOf } from '../webpush/webpush-subscriptions.ts';
 
 /** Why a person's access to an org ends: an admin removed them, or the identity provider deactivated or deleted them. */
 export type MembershipEndCause = 'removed' | 'deactivated';
@@ -67,11 +68,16 @@ const leavePendingSteps: Ending = async (tx, end) => {
   await removePersonFromPendingSteps(tx, end.orgId, end.userId, end.cause === 'removed' ? 'removed from the organization' : 'deactivated by the identity provider');
 };
 
+/** Their devices subscribed to Web Push: nothing more is pushed to them, and their actions' tokens are refused at use. */
+const forgetDevices: Ending = async (tx, { orgId, userId }) => {
+  await forgetDevicesOf(tx, orgId, userId);
+};
+
 /**
  * Everything a membership's end takes away, in order. Something new a person can hold in an org (a
  * standing grant, a device) adds its ending here, and removal and deactivation both run it.
  */
-export const MEMBERSHIP_ENDINGS: readonly Ending[] = [endSessions, leaveTeams, revokeCredentials, revokeGrants, leavePendingSteps];
+export const MEMBERSHIP_ENDINGS: readonly Ending[] = [endSessions, leaveTeams, revokeCredentials, revokeGrants, leavePendingSteps, forgetDevices];
 
 export async function endAccessOf(tx: Queryable, end: MembershipEnd): Promise<void> {
   for (const ending of MEMBERSHIP_ENDINGS) await ending(tx, end);

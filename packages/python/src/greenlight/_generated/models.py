@@ -955,6 +955,10 @@ class MeNotifications(_MeNotificationsRequired, total=False):
     slack: bool
     #: Whether the organization has a Telegram bot members may link their account to
     telegram: bool
+    #: Whether the organization has a Discord application members may link their account to
+    discord: bool
+    #: Whether the organization has a Microsoft Teams bot members may link their account to
+    msteams: bool
 
 
 class _OrgRequired(TypedDict):
@@ -1454,8 +1458,8 @@ class Delivery(TypedDict):
     event_id: str
     event_type: EventType
     approval_id: Optional[str]
-    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint); `engine`: a durable engine resumed with the request's outcome (`url` is `engine:` + the engine + `:` + the request id)
-    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "github", "engine"]
+    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; `msteams`: a request's card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint); `engine`: a durable engine resumed with the request's outcome (`url` is `engine:` + the engine + `:` + the request id)
+    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "discord", "discord_update", "msteams", "msteams_update", "webpush", "github", "engine"]
     subscription_id: Optional[str]
     #: Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url`
     url: Optional[str]
@@ -2105,7 +2109,7 @@ class NotificationPreferences(_NotificationPreferencesRequired, total=False):
 
 
 class NotificationChannelsByKind(TypedDict, total=False):
-    """Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org's Slack app, a linked Telegram account)."""
+    """Per kind of message, the channels it goes by instead of what `channels` says (an empty list: none of that kind). A kind not named follows `channels`. A channel reaches a person only where it is set up (email on the server, the org's Slack app, a linked Telegram, Discord or Teams account)."""
     approval_request: List[PersonChannel]
     reminder: List[PersonChannel]
     digest: List[PersonChannel]
@@ -2264,6 +2268,145 @@ class TelegramLinkCode(TypedDict):
     #: https://t.me/<bot>?start=<code>, when the bot username is known
     link: Optional[str]
     expires_at: str
+
+
+class DiscordSettings(TypedDict):
+    #: Whether an application is connected: without it nothing is sent to Discord
+    configured: bool
+    application_id: Optional[str]
+    #: The bot token is never shown, only whether it is set
+    bot_token: DiscordSettingsBotToken
+    #: The public key interactions are verified with; kept sealed, not shown
+    public_key: DiscordSettingsPublicKey
+    #: The Discord channel requests are posted to (besides direct messages), if any
+    channel_id: Optional[str]
+    #: The bot's username as Discord gave it
+    bot_username: Optional[str]
+    #: What to enter as the application's Interactions Endpoint URL in Discord's developer portal
+    interactions_url: Optional[str]
+    updated_at: Optional[str]
+
+
+class DiscordSettingsBotToken(TypedDict):
+    """The bot token is never shown, only whether it is set"""
+    configured: bool
+
+
+class DiscordSettingsPublicKey(TypedDict):
+    """The public key interactions are verified with; kept sealed, not shown"""
+    configured: bool
+
+
+class _UpdateDiscordSettingsBodyRequired(TypedDict):
+    #: The application's id (General Information in the developer portal)
+    application_id: str
+    #: The application's public key (General Information): interactions are verified against it
+    public_key: str
+    #: The bot token. Stored encrypted, never shown again.
+    bot_token: str
+
+
+class UpdateDiscordSettingsBody(_UpdateDiscordSettingsBodyRequired, total=False):
+    #: A channel the bot may write to, where every request is posted; none: direct messages only
+    channel_id: Optional[str]
+
+
+class DiscordLink(TypedDict):
+    linked: bool
+    discord_username: Optional[str]
+    linked_at: Optional[str]
+
+
+class DiscordLinkCode(TypedDict):
+    #: Run the app's `/link` command with this code in Discord: single use
+    code: str
+    expires_at: str
+
+
+class MsTeamsSettings(TypedDict):
+    #: Whether a bot is connected: without it nothing is sent to Teams
+    configured: bool
+    #: The bot's Microsoft App ID (the audience of the tokens Teams sends)
+    app_id: Optional[str]
+    #: The client secret is never shown, only whether it is set
+    app_password: MsTeamsSettingsAppPassword
+    #: The Microsoft Entra tenant of a single-tenant bot; null: multi-tenant
+    tenant_id: Optional[str]
+    #: The Teams channel every request is posted to (its conversation id, 19:…@thread.tacv2); null: people only
+    channel_id: Optional[str]
+    #: The URL to set as the Azure Bot's messaging endpoint
+    messaging_endpoint: Optional[str]
+    updated_at: Optional[str]
+
+
+class MsTeamsSettingsAppPassword(TypedDict):
+    """The client secret is never shown, only whether it is set"""
+    configured: bool
+
+
+class _UpdateMsTeamsSettingsBodyRequired(TypedDict):
+    #: The Microsoft App ID of the Azure Bot registration
+    app_id: str
+    #: A client secret of the bot's app registration. Stored encrypted, never shown again.
+    app_password: str
+
+
+class UpdateMsTeamsSettingsBody(_UpdateMsTeamsSettingsBodyRequired, total=False):
+    #: For a single-tenant bot, its tenant id; omitted or null: multi-tenant
+    tenant_id: Optional[str]
+    #: The Teams channel to post every request to (the bot must be installed in its team); omitted or null: people only
+    channel_id: Optional[str]
+
+
+class MsTeamsLink(TypedDict):
+    linked: bool
+    #: The Teams display name of the linked account
+    msteams_name: Optional[str]
+    linked_at: Optional[str]
+
+
+class MsTeamsLinkCode(TypedDict):
+    #: Send `link <code>` to the bot in a personal chat in Teams: single use
+    code: str
+    expires_at: str
+
+
+class MyWebPush(TypedDict):
+    #: The server's VAPID public key (an uncompressed P-256 point, base64url): the `applicationServerKey` to subscribe with
+    public_key: str
+    #: Your devices in this organization, newest first
+    subscriptions: List[WebPushSubscription]
+
+
+class WebPushSubscription(TypedDict):
+    id: str
+    #: What the device called itself when it subscribed (its browser and system), to tell devices apart
+    device: str
+    #: The push service's origin (the browser's vendor runs it): the endpoint itself is not shown
+    push_service: str
+    created_at: str
+    #: When a notification was last accepted by the push service for this device
+    last_sent_at: Optional[str]
+
+
+class _CreateWebPushSubscriptionBodyRequired(TypedDict):
+    #: PushSubscription.endpoint: the push service's URL for this device. It must resolve to a public address (the webhook guard).
+    endpoint: str
+    keys: CreateWebPushSubscriptionBodyKeys
+
+
+class CreateWebPushSubscriptionBody(_CreateWebPushSubscriptionBodyRequired, total=False):
+    #: As PushSubscription.toJSON() gives it; not used
+    expirationTime: Optional[float]
+    #: A name for the device (the dashboard sends its browser and system)
+    device: str
+
+
+class CreateWebPushSubscriptionBodyKeys(TypedDict):
+    #: The device's P-256 public key (RFC 8291 ua_public)
+    p256dh: str
+    #: The 16-byte authentication secret (RFC 8291 auth_secret)
+    auth: str
 
 
 class ScimSettings(TypedDict):
@@ -2693,7 +2836,7 @@ WebAuthnJson = Dict[str, Any]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.secret_rotated", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "github.configured", "github.removed", "engines.configured", "engines.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.secret_rotated", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "discord.configured", "discord.removed", "discord.linked", "discord.unlinked", "msteams.configured", "msteams.removed", "msteams.linked", "msteams.unlinked", "webpush.subscribed", "webpush.unsubscribed", "github.configured", "github.removed", "engines.configured", "engines.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 AuditLedgerEntry = Union["AuditLedgerAuditEntry", "AuditLedgerDecision"]
@@ -2701,9 +2844,9 @@ AuditLedgerEntry = Union["AuditLedgerAuditEntry", "AuditLedgerDecision"]
 LedgerDecisionType = Literal["approval.vote_recorded", "approval.approved", "approval.rejected", "step.vote_recorded", "step.decided", "approval.revoked"]
 
 NotificationChannels = Literal["email", "slack", "both", "digest_only"]
-"""`both`: every channel that reaches the member (email, Slack, and Telegram once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
+"""`both`: every channel that reaches the member (email, Slack, and Telegram, Discord or Microsoft Teams once they linked an account); `digest_only`: no message per request, only the daily digest (which then defaults to 09:00)"""
 
-PersonChannel = Literal["email", "slack", "telegram"]
+PersonChannel = Literal["email", "slack", "telegram", "discord", "msteams", "webpush"]
 
 KaireonApprovalList = List["KaireonApprovalSummary"]
 """Newest first, at most 100"""
@@ -2785,6 +2928,8 @@ __all__ = [
     "CreateOAuthClientRequest",
     "CreateScimTokenRequest",
     "CreateTeamRequest",
+    "CreateWebPushSubscriptionBody",
+    "CreateWebPushSubscriptionBodyKeys",
     "CreateWebhookRequest",
     "CreatedVia",
     "CreatedWebhook",
@@ -2805,6 +2950,11 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryList",
     "DeliveryStatus",
+    "DiscordLink",
+    "DiscordLinkCode",
+    "DiscordSettings",
+    "DiscordSettingsBotToken",
+    "DiscordSettingsPublicKey",
     "DryRunRequest",
     "DryRunRuleRef",
     "DryRunTransition",
@@ -2862,7 +3012,12 @@ __all__ = [
     "Member",
     "MemberAdded",
     "MemberList",
+    "MsTeamsLink",
+    "MsTeamsLinkCode",
+    "MsTeamsSettings",
+    "MsTeamsSettingsAppPassword",
     "MyNotificationPreferences",
+    "MyWebPush",
     "NeverWithoutPerson",
     "NotificationChannels",
     "NotificationChannelsByKind",
@@ -2958,6 +3113,7 @@ __all__ = [
     "TelegramSettings",
     "TelegramSettingsBotToken",
     "TriggerDevResume",
+    "UpdateDiscordSettingsBody",
     "UpdateEngineSettingsBody",
     "UpdateEngineSettingsBodyInngest",
     "UpdateEngineSettingsBodyStepFunctions",
@@ -2965,6 +3121,7 @@ __all__ = [
     "UpdateFlowRequest",
     "UpdateGithubSettingsBody",
     "UpdateMemberRequest",
+    "UpdateMsTeamsSettingsBody",
     "UpdateNotificationPreferencesRequest",
     "UpdateOrgNotificationDefaultsRequest",
     "UpdateOrgNotificationDefaultsRequestPreferences",
@@ -2984,6 +3141,7 @@ __all__ = [
     "Waiter",
     "WaiterState",
     "WebAuthnJson",
+    "WebPushSubscription",
     "Webhook",
     "WebhookCreatedBy",
     "WebhookList",

@@ -1,0 +1,237 @@
+/**
+ * Discord: an org's Discord application (modules/discord/) posts each request to the org's configured
+ * channel, and sends each person asked who linked their Discord account and chose a channel set that
+ * includes it the request by direct message, with Approve / Reject buttons; when the request ends,
+ * every such message is edited to show the outcome, without buttons. Reminders come as the request
+ * again (with its buttons); receipts, a gone waiter and the digest as plain messages (their words
+ * shared with the other chats: ../chat-words.ts). People are told through it by notify/, by their preferences.
+ *
+ * - Each button's custom_id is an opaque random token; only its SHA-256 is stored (discord_buttons),
+ *   bound to one request and one decision, and in a direct message to one person (spent by its first
+ *   click). The channel's post is seen by many: its buttons are bound to no person, and each linked
+ *   member the rules let decide votes once with them (the decision path's one vote per approver). The
+ *   channel's post shows what a subscription shows (sensitive fields masked). Tokens are stored before
+ *   the message is sent (modules/discord/interactions.ts reads them). A person's message also has a
+ *   Comment button (its own token, bound to the request and the person, never spent) that opens a form.
+ * - A message with buttons is recorded once sent (sent_messages: channel and message id), so it is
+ *   edited with the outcome by a `decision_update` row. Found at a later attempt, the record means the
+ *   message is already sent: it is not sent again.
+ * - Discord's refusals a retry cannot fix (400, 401, 403 such as "cannot send messages to this user",
+ *   404) fail the row for good; a 429 is retried after the retry_after Discord gave; the rest on the
+ *   outbox's schedule.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Queryable } from '../../storage/database.ts';
+import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
+import { callDiscord, discordAppOf, type DiscordApp, type DiscordCallResult, type DiscordConnection } from './discord-client.ts';
+import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type DiscordMessage } from './discord-messages.ts';
+
+const Person = z.object({ to: z.literal('person') });
+const InChannel = z.object({ to: z.literal('channel'), channel: z.string().regex(/^[0-9]{15,21}$/) });
+
+export const DISCORD_CHANNEL = {
+  name: 'discord',
+  kinds: {
+    approval_request: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
+    /** The request again, with its buttons, said to be a reminder (to people only). */
+    reminder: { payload: Person },
+    digest: { payload: Person },
+    execution_receipt: { payload: Person },
+    waiter_gone: { payload: Person },
+    /** A sent message edited with the request's outcome, without buttons. */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
+  },
+} as const satisfies ChannelSpec;
+
+type Kinds = typeof DISCORD_CHANNEL.kinds;
+type DiscordRow = Message<Kinds>;
+type TopRow = Extract<DiscordRow, { kind: 'approval_request' }>;
+
+/** custom_id of a button: a prefix and 24 random bytes, well inside Discord's 100 characters. */
+export const CUSTOM_ID_PREFIX = 'gl1:';
+const newToken = (): string => `${CUSTOM_ID_PREFIX}${randomBytes(24).toString('base64url')}`;
+
+type Button = { decision: 'approve' | 'reject' | 'comment'; token: string };
+type Call =
+  | { method: 'send'; to: { channel: string } | { discordUser: string }; message: DiscordMessage; buttons: Button[]; buttonsFor: string | null; record: boolean }
+  | { method: 'edit'; channel: string; messageId: string; message: DiscordMessage };
+
+type Prepared = { app: DiscordApp; call: Call };
+type Answer = DiscordCallResult<unknown>;
+
+const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+
+/** A person's linked Discord account in the org. */
+async function discordUserOf(db: Queryable, orgId: string, userId: string | null): Promise<string | null> {
+  const { rows } = await db.query<{ discord_user_id: string }>('SELECT discord_user_id FROM discord_links WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
+  return rows[0]?.discord_user_id ?? null;
+}
+
+/** A message's buttons: Approve (when allowed), Reject, and Comment on a person's own message. */
+function buttonsOf(approve: boolean, comment: boolean): { buttons: Button[]; ids: { approve: string | null; reject: string; comment: string | null } } {
+  const ids = { approve: approve ? newToken() : null, reject: newToken(), comment: comment ? newToken() : null };
+  const buttons: Button[] = [
+    ...(ids.approve ? [{ decision: 'approve' as const, token: ids.approve }] : []),
+    { decision: 'reject', token: ids.reject },
+    ...(ids.comment ? [{ decision: 'comment' as const, token: ids.comment }] : []),
+  ];
+  return { buttons, ids };
+}
+
+/** The request's post in the org's channel: what anyone may see (sensitive fields masked, as for a subscription). */
+async function channelCall(db: Queryable, publicUrl: string, row: TopRow, channel: string): Promise<Call | { skip: string }> {
+  const a = await requestOf(db, row.approval_id);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  const { buttons, ids } = buttonsOf(true, false);
+  const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, buttons: ids });
+  return { method: 'send', to: { channel }, message, buttons, buttonsFor: null, record: true };
+}
+
+/** What a row to one person sends: the request to decide with the buttons the rules allow them, or a note; or why nothing is. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<DiscordRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
+  const userId = row.recipient_user_id!;
+  const discordUser = await discordUserOf(db, row.org_id, userId);
+  if (discordUser === null) return { skip: 'the person has no linked Discord account' };
+  const to = { discordUser };
+  const send = (message: DiscordMessage): Call => ({ method: 'send', to, message, buttons: [], buttonsFor: userId, record: false });
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const can = await askedCan(db, note);
+      if ('skip' in can) return can;
+      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+      if (!can.decide.allowed) {
+        return { method: 'send', to, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [], buttonsFor: userId, record: true };
+      }
+      const approveAllowed = can.decide.approve?.allowed !== false;
+      const { buttons, ids } = buttonsOf(approveAllowed, true);
+      const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
+      return { method: 'send', to, message: approvalMessage({ ...shown, buttons: ids, refusal }), buttons, buttonsFor: userId, record: true };
+    }
+    case 'receipt':
+      return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
+    case 'waiter_gone':
+      return send(waiterGoneMessage({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
+    case 'digest':
+      return send(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
+  }
+}
+
+async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
+  const ended = await endedMessage<{ channel_id: string; message_id: string }>(db, messageId);
+  if ('skip' in ended) return ended;
+  const { rows } = await db.query<{ recipient_user_id: string | null }>('SELECT recipient_user_id FROM sent_messages WHERE id = $1', [messageId]);
+  // The channel's post keeps showing what anyone may see.
+  const a = rows[0]?.recipient_user_id ? ended.request : shownTo(null, ended.request);
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
+  return { method: 'edit', channel: ended.address.channel_id, messageId: ended.address.message_id, message };
+}
+
+const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
+
+export interface DiscordChannelDeps {
+  publicUrl: string;
+  discord: DiscordConnection;
+}
+
+export function discordChannel(deps: DiscordChannelDeps): Channel<Kinds, Prepared, Answer> {
+  return {
+    spec: DISCORD_CHANNEL,
+
+    async prepare(ctx, row) {
+      const app = await discordAppOf(ctx.db, row.org_id);
+      if (!app) return skip('Discord is not configured for the organization');
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      const call =
+        row.kind === 'decision_update'
+          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
+          : row.kind === 'approval_request' && row.payload.to === 'channel'
+            ? await channelCall(ctx.db, deps.publicUrl, row, row.payload.channel)
+            : await personCall(ctx.db, deps.publicUrl, row);
+      if ('skip' in call) return skip(call.skip);
+      return { send: { app, call } };
+    },
+
+    async send(ctx, row, { app, call }) {
+      const token = app.botToken;
+      if (call.method === 'edit') {
+        const { content, components, allowed_mentions, flags } = call.message;
+        return callDiscord(deps.discord, token, 'PATCH', `/channels/${call.channel}/messages/${call.messageId}`, { content, components, allowed_mentions, flags });
+      }
+      let channelId: string;
+      if ('channel' in call.to) channelId = call.to.channel;
+      else {
+        // The direct-message channel with the person (Discord gives the same one each time).
+        const dm = await callDiscord<{ id: string }>(deps.discord, token, 'POST', '/users/@me/channels', { recipient_id: call.to.discordUser });
+        if (dm.error !== null || !dm.value?.id) return dm;
+        channelId = dm.value.id;
+      }
+      if (call.buttons.length > 0) {
+        await ctx.db.query(
+          `INSERT INTO discord_buttons (token_hash, org_id, approval_id, user_id, decision)
+           SELECT t.hash, $1, $2, $3, t.decision FROM unnest($4::text[], $5::text[]) AS t (hash, decision)`,
+          [row.org_id, row.approval_id, call.buttonsFor, call.buttons.map((b) => sha256Hex(b.token)), call.buttons.map((b) => b.decision)],
+        );
+      }
+      const result = await callDiscord<{ id: string; channel_id: string }>(deps.discord, token, 'POST', `/channels/${channelId}/messages`, call.message);
+      // A message about a request is recorded, to be edited with its outcome (and not sent twice);
+      // a receipt, a gone waiter and a digest are not edited later.
+      if (result.error === null && result.value?.id && call.record) {
+        await recordSentMessage(ctx.db, row, { channel_id: result.value.channel_id ?? channelId, message_id: result.value.id });
+      }
+      return result;
+    },
+
+    meaning(answer) {
+      if (answer.error === null) return { kind: 'delivered' };
+      if (answer.permanent) return { kind: 'failed' };
+      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+    },
+
+    describe(row) {
+      if (row.kind === 'decision_update') return { target: 'discord_update', url: `discord-message:${row.payload.message_id}` };
+      if (row.kind === 'approval_request' && row.payload.to === 'channel') return { target: 'discord', url: `discord:channel:${row.payload.channel}` };
+      return { target: 'discord', url: `discord:dm:${row.recipient_email ?? ''}` };
+    },
+
+    people: {
+      preference: 'discord',
+      async reaches(tx, orgId) {
+        const { rows } = await tx.query('SELECT 1 FROM discord_settings WHERE org_id = $1', [orgId]);
+        return rows.length > 0;
+      },
+      async tell(tx, note: Notification, people: Recipient[]) {
+        const { rows: settings } = await tx.query<{ channel_id: string | null }>('SELECT channel_id FROM discord_settings WHERE org_id = $1', [note.orgId]);
+        if (!settings[0]) return 0;
+        // Only people who linked an account in the org; the rest are told by their other channels.
+        const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM discord_links WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
+          note.orgId,
+          people.map((p) => p.userId),
+        ]);
+        const linked = new Set(rows.map((r) => r.user_id));
+        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
+        let queued = await enqueue(
+          tx,
+          DISCORD_CHANNEL,
+          note.kind,
+          people
+            .filter((p) => linked.has(p.userId))
+            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personNoteKey(note, p.userId), notBefore: p.at, payload: { to: 'person' as const } })),
+        );
+        const channel = settings[0].channel_id;
+        if (note.kind === 'approval_request' && note.approvalId && channel) {
+          queued += await enqueue(tx, DISCORD_CHANNEL, 'approval_request', [{ ...base, dedupeKey: `approval_request:${note.approvalId}:channel:${channel}`, payload: { to: 'channel' as const, channel } }]);
+        }
+        return queued;
+      },
+    },
+  };
+}

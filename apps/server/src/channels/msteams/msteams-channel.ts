@@ -1,0 +1,237 @@
+/**
+ * Microsoft Teams: an org's bot (modules/msteams/) posts each request as an Adaptive Card with Approve /
+ * Reject / Comment to the org's Teams channel (when one is set) and, to each person asked who linked a
+ * Teams account and chose a channel set that includes it, in their personal chat with the bot. When the
+ * request ends, every such card is updated in place (PUT activity) to show the outcome, without actions.
+ * Reminders come as the request again (with its actions); receipts, a gone waiter and the digest as
+ * cards of text (their words shared with the other chats: ../chat-words.ts). People are told through it
+ * by notify/, by their preferences.
+ *
+ * - Each action's data is an opaque random token; only its SHA-256 is stored (msteams_buttons), bound
+ *   to one request and one decision, and on a person's card to that person; a channel's card is for any
+ *   linked member asked. A token is spent per person by their first click (modules/msteams/messages.ts).
+ *   The tokens of a card are stored before it is sent.
+ * - A card with actions is recorded once sent (sent_messages: service URL, conversation and activity
+ *   id), so a `decision_update` row updates it with the outcome, as Slack's and Telegram's messages
+ *   are. Found at a later attempt, the record means the card is already sent: it is not sent again.
+ * - The Connector API's refusals a retry cannot fix (400, 403: the bot is not in the conversation or
+ *   was blocked; 404) fail the row for good; a 429 is retried after its Retry-After; the rest on the
+ *   outbox's schedule.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Queryable } from '../../storage/database.ts';
+import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
+import { sha256Hex } from '../../security/tokens.ts';
+import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
+import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
+import { approvalCard, cardActivity, digestCard, receiptCard, waiterGoneCard, type AdaptiveCard, type CardActions } from './msteams-cards.ts';
+import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
+
+const Person = z.object({ to: z.literal('person') });
+/** The org's Teams channel (its conversation id). */
+const InChannel = z.object({ to: z.literal('channel'), channel: z.string().min(1).max(300) });
+
+export const MSTEAMS = {
+  name: 'msteams',
+  kinds: {
+    approval_request: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
+    /** The request again, with its actions, said to be a reminder. */
+    reminder: { payload: Person },
+    digest: { payload: Person },
+    execution_receipt: { payload: Person },
+    waiter_gone: { payload: Person },
+    /** A sent card updated with the request's outcome, without actions. */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
+  },
+} as const satisfies ChannelSpec;
+
+type Kinds = typeof MSTEAMS.kinds;
+type MsTeamsRow = Message<Kinds>;
+
+/** Where a card is, as the Connector API names it. */
+export interface CardAddress {
+  service_url: string;
+  conversation_id: string;
+  activity_id: string;
+}
+
+export const TOKEN_PREFIX = 'gl1.';
+const newToken = (): string => `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
+
+type Button = { decision: 'approve' | 'reject' | 'comment'; token: string };
+type Call =
+  | { method: 'send'; serviceUrl: string; conversationId: string; card: AdaptiveCard; summary: string; buttons: Button[]; forUser: string | null; record: boolean }
+  | { method: 'update'; address: CardAddress; card: AdaptiveCard; summary: string };
+
+type Prepared = { bot: MsTeamsBot; call: Call };
+type Answer = ApiAnswer<{ id?: string }>;
+
+const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+
+/** The personal chat of a person's linked Teams account in the org. */
+async function chatOf(db: Queryable, orgId: string, userId: string | null): Promise<{ conversation_id: string; service_url: string } | null> {
+  const { rows } = await db.query<{ conversation_id: string; service_url: string }>('SELECT conversation_id, service_url FROM msteams_links WHERE org_id = $1 AND user_id = $2', [
+    orgId,
+    userId,
+  ]);
+  return rows[0] ?? null;
+}
+
+const actionsOf = (buttons: Button[]): CardActions => ({
+  approve: buttons.find((b) => b.decision === 'approve')?.token ?? null,
+  reject: buttons.find((b) => b.decision === 'reject')?.token ?? null,
+  comment: buttons.find((b) => b.decision === 'comment')?.token ?? null,
+});
+
+/** What a row of a request posts in the org's Teams channel; or why nothing is. */
+async function channelCall(db: Queryable, publicUrl: string, bot: MsTeamsBot, conn: MsTeamsConnection, row: MsTeamsRow, channel: string): Promise<Call | { skip: string }> {
+  const a = await requestOf(db, row.approval_id);
+  if (!a) return { skip: 'request removed' };
+  if (a.status !== 'pending') return { skip: `request already ${a.status}` };
+  // Anyone in the channel sees it: sensitive fields masked; its actions are for any linked member asked.
+  const buttons: Button[] = [{ decision: 'approve', token: newToken() }, { decision: 'reject', token: newToken() }, { decision: 'comment', token: newToken() }];
+  const card = approvalCard({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, actions: actionsOf(buttons) });
+  const serviceUrl = bot.serviceUrl ?? conn.apiUrl ?? DEFAULT_SERVICE_URL;
+  return { method: 'send', serviceUrl, conversationId: channel, card, summary: a.title, buttons, forUser: null, record: true };
+}
+
+/** What a row to one person sends: the request to decide with the actions the rules allow them, or a note; or why nothing is. */
+async function personCall(db: Queryable, publicUrl: string, row: Extract<MsTeamsRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
+  const note = await personNoteFor(db, publicUrl, row);
+  if ('skip' in note) return note;
+  const userId = row.recipient_user_id!;
+  const chat = await chatOf(db, row.org_id, userId);
+  if (!chat) return { skip: 'the person has no linked Teams account' };
+  const base = { serviceUrl: chat.service_url, conversationId: chat.conversation_id, forUser: userId };
+  const send = (card: AdaptiveCard, summary: string): Call => ({ method: 'send', ...base, card, summary, buttons: [], record: false });
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const can = await askedCan(db, note);
+      if ('skip' in can) return can;
+      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+      if (!can.decide.allowed) {
+        return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+      }
+      const buttons: Button[] = [
+        ...(can.decide.approve?.allowed === false ? [] : [{ decision: 'approve' as const, token: newToken() }]),
+        { decision: 'reject', token: newToken() },
+        { decision: 'comment', token: newToken() },
+      ];
+      const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
+      return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, actions: actionsOf(buttons), refusal }), buttons };
+    }
+    case 'receipt':
+      return send(receiptCard({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }), `Execution ${note.receipt.status}: ${note.request.title}`);
+    case 'waiter_gone':
+      return send(
+        waiterGoneCard({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }),
+        `Nobody is waiting for this answer: ${note.request.title}`,
+      );
+    case 'digest':
+      return send(digestCard({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }), `${note.total} requests wait for you`);
+  }
+}
+
+async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
+  const ended = await endedMessage<CardAddress>(db, messageId);
+  if ('skip' in ended) return ended;
+  const a = ended.request;
+  const card = approvalCard({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
+  return { method: 'update', address: ended.address, card, summary: a.title };
+}
+
+const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
+
+export interface MsTeamsChannelDeps {
+  publicUrl: string;
+  msteams: MsTeamsConnection;
+}
+
+export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepared, Answer> {
+  return {
+    spec: MSTEAMS,
+
+    async prepare(ctx, row) {
+      const bot = await msteamsBotOf(ctx.db, row.org_id);
+      if (!bot) return skip('Microsoft Teams is not configured for the organization');
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
+      const call =
+        row.kind === 'decision_update'
+          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
+          : inChannel !== null
+            ? await channelCall(ctx.db, deps.publicUrl, bot, deps.msteams, row, inChannel)
+            : await personCall(ctx.db, deps.publicUrl, row);
+      if ('skip' in call) return skip(call.skip);
+      return { send: { bot, call } };
+    },
+
+    async send(ctx, row, { bot, call }) {
+      if (call.method === 'update') {
+        const { service_url, conversation_id, activity_id } = call.address;
+        return callConnector(bot, deps.msteams, 'PUT', service_url, activitiesPath(conversation_id, activity_id), { ...cardActivity(call.card, call.summary), id: activity_id });
+      }
+      if (call.buttons.length > 0) {
+        await ctx.db.query(
+          `INSERT INTO msteams_buttons (token_hash, org_id, approval_id, user_id, decision)
+           SELECT t.hash, $1, $2, $3, t.decision FROM unnest($4::text[], $5::text[]) AS t (hash, decision)`,
+          [row.org_id, row.approval_id, call.forUser, call.buttons.map((b) => sha256Hex(b.token)), call.buttons.map((b) => b.decision)],
+        );
+      }
+      const result = await callConnector(bot, deps.msteams, 'POST', call.serviceUrl, activitiesPath(call.conversationId), cardActivity(call.card, call.summary));
+      // A card about a request is recorded, to be updated with its outcome (and not sent twice).
+      if (result.error === null && call.record && typeof result.value?.id === 'string') {
+        await recordSentMessage(ctx.db, row, { service_url: call.serviceUrl, conversation_id: call.conversationId, activity_id: result.value.id } satisfies CardAddress);
+      }
+      return result;
+    },
+
+    meaning(answer) {
+      if (answer.error === null) return { kind: 'delivered' };
+      if (answer.permanent) return { kind: 'failed' };
+      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+    },
+
+    describe(row) {
+      if (row.kind === 'decision_update') return { target: 'msteams_update', url: `msteams-message:${row.payload.message_id}` };
+      if (row.kind === 'approval_request' && row.payload.to === 'channel') return { target: 'msteams', url: `msteams:channel:${row.payload.channel}` };
+      return { target: 'msteams', url: `msteams:dm:${row.recipient_email ?? ''}` };
+    },
+
+    people: {
+      preference: 'msteams',
+      async reaches(tx, orgId) {
+        const { rows } = await tx.query('SELECT 1 FROM msteams_settings WHERE org_id = $1', [orgId]);
+        return rows.length > 0;
+      },
+      async tell(tx, note: Notification, people: Recipient[]) {
+        const { rows: settings } = await tx.query<{ channel_id: string | null }>('SELECT channel_id FROM msteams_settings WHERE org_id = $1', [note.orgId]);
+        if (!settings[0]) return 0;
+        // Only people who linked an account in the org; the rest are told by their other channels.
+        const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM msteams_links WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
+          note.orgId,
+          people.map((p) => p.userId),
+        ]);
+        const linked = new Set(rows.map((r) => r.user_id));
+        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
+        let queued = await enqueue(
+          tx,
+          MSTEAMS,
+          note.kind,
+          people
+            .filter((p) => linked.has(p.userId))
+            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personNoteKey(note, p.userId), notBefore: p.at, payload: { to: 'person' as const } })),
+        );
+        const channel = settings[0].channel_id;
+        if (note.kind === 'approval_request' && note.approvalId && channel) {
+          queued += await enqueue(tx, MSTEAMS, 'approval_request', [{ ...base, dedupeKey: `approval_request:${note.approvalId}:channel:${channel}`, payload: { to: 'channel' as const, channel } }]);
+        }
+        return queued;
+      },
+    },
+  };
+}

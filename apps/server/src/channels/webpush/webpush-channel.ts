@@ -1,0 +1,171 @@
+/**
+ * Web Push: each request a person is asked to decide (and its reminders) goes to every device they
+ * subscribed in the org (modules/webpush), as a push message encrypted for that device (RFC 8291,
+ * aes128gcm) and sent with the server's VAPID token (RFC 8292), both made by `web-push`'s
+ * generateRequestDetails. The dashboard's service worker shows it with Approve / Reject actions where
+ * the platform shows actions, and a tap opens the request's page. People are told through it by
+ * notify/, by their preferences (`webpush`).
+ *
+ * - One row per device (payload: the subscription), so each device's push service answers for itself.
+ * - The actions carry decision links of channel `webpush` (modules/decision-links): single-use, bound
+ *   to one request, one person and one decision, expiring with the request; made at the first
+ *   attempt and kept, so a retry carries the same tokens. What the person may do is read as it is
+ *   sent (viewer_can): no action they could not take.
+ * - The message leaves through the SSRF-guarded sender of the webhooks (an endpoint is a URL a
+ *   browser gave, so it is checked like any other), not through web-push's own HTTPS client.
+ * - 404 and 410 from the push service (RFC 8030 §7.3: the subscription expired or was withdrawn)
+ *   remove the subscription; 429 and 5xx are retried (after its Retry-After); other 4xx fail the row.
+ */
+import webpush from 'web-push';
+import { z } from 'zod';
+import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { issueDecisionLinks } from '../decision-link-tokens.ts';
+import type { Queryable } from '../../storage/database.ts';
+import type { AttemptResult, Sender } from '../webhook/http-sender.ts';
+import { askedCan, personNoteFor } from '../notification-content.ts';
+import { vapidKeys, vapidSubject } from './vapid.ts';
+import { pushPayload } from './webpush-payload.ts';
+
+const ToDevice = z.object({ subscription_id: z.uuid() });
+
+export const WEBPUSH = {
+  name: 'webpush',
+  kinds: {
+    approval_request: { payload: ToDevice },
+    /** The request again, with its actions, said to be a reminder. */
+    reminder: { payload: ToDevice },
+  },
+} as const satisfies ChannelSpec;
+
+type Kinds = typeof WEBPUSH.kinds;
+type WebPushRow = Message<Kinds>;
+
+/** How long a push service keeps a message for a device that is offline: until the request expires, at most a day. */
+const MAX_TTL_S = 24 * 3600;
+
+interface Outgoing {
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+interface Device {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+async function deviceOf(db: Queryable, row: WebPushRow): Promise<Device | null> {
+  const { rows } = await db.query<Device>('SELECT endpoint, p256dh, auth FROM webpush_subscriptions WHERE id = $1 AND org_id = $2 AND user_id = $3', [
+    row.payload.subscription_id,
+    row.org_id,
+    row.recipient_user_id,
+  ]);
+  return rows[0] ?? null;
+}
+
+const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+
+export interface WebPushChannelDeps {
+  publicUrl: string;
+  subject?: string | undefined;
+  /** The SSRF-guarded HTTP sender of the webhooks. */
+  sender: Sender;
+}
+
+export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoing, AttemptResult> {
+  const subject = vapidSubject({ GREENLIGHT_WEBPUSH_SUBJECT: deps.subject, publicUrl: deps.publicUrl });
+  return {
+    spec: WEBPUSH,
+
+    async prepare(ctx, row) {
+      const userId = row.recipient_user_id;
+      if (!userId) return skip('no recipient');
+      const device = await deviceOf(ctx.db, row);
+      if (!device) return skip('the device was unsubscribed');
+      const note = await personNoteFor(ctx.db, deps.publicUrl, row);
+      if ('skip' in note) return skip(note.skip);
+      if (note.kind !== 'ask') return skip('not a request to decide');
+      const a = note.request;
+      const can = await askedCan(ctx.db, note);
+      if ('skip' in can) return skip(can.skip);
+      let tokens: { approve: string | null; reject: string | null } | null = null;
+      let refusal: string | null = null;
+      if (can.decide.allowed) {
+        const links = await issueDecisionLinks(ctx.db, row, a, 'webpush');
+        const approveAllowed = can.decide.approve?.allowed !== false;
+        tokens = { approve: approveAllowed ? links.approve : null, reject: links.reject };
+        if (!approveAllowed) refusal = can.decide.approve?.reason ?? null;
+      } else {
+        refusal = can.decide.reason ?? 'You cannot decide this request now';
+      }
+      const payload = pushPayload({ kind: row.kind, approval: a, tokens, refusal });
+      const keys = await vapidKeys(ctx.db);
+      const ttl = a.expires_at ? Math.max(0, Math.min(MAX_TTL_S, Math.floor((a.expires_at.getTime() - Date.now()) / 1000))) : MAX_TTL_S;
+      const details = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, JSON.stringify(payload), {
+        vapidDetails: { subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
+        TTL: ttl,
+        urgency: 'high',
+        // A reminder not yet delivered replaces the request's earlier message (RFC 8030 §5.4: 32 base64url characters at most).
+        topic: a.id.replace(/-/g, ''),
+        contentEncoding: 'aes128gcm',
+      });
+      const headers = Object.fromEntries(
+        Object.entries(details.headers)
+          .filter(([name]) => name.toLowerCase() !== 'content-length')
+          .map(([name, value]) => [name.toLowerCase(), String(value)]),
+      );
+      return { send: { url: details.endpoint, headers, body: details.body ?? Buffer.alloc(0) } };
+    },
+
+    async send(ctx, _row, message) {
+      return deps.sender({ url: message.url, headers: message.headers, body: message.body }, ctx.signal);
+    },
+
+    meaning(answer) {
+      const s = answer.statusCode;
+      if (s !== null && s >= 200 && s < 300) return { kind: 'delivered' };
+      if (s === 404 || s === 410) return { kind: 'gone' };
+      if (s === null || s === 429 || s >= 500) return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+      return { kind: 'failed' };
+    },
+
+    async settled(tx, row, outcome) {
+      if (outcome.kind === 'gone') {
+        await tx.query('DELETE FROM webpush_subscriptions WHERE id = $1', [row.payload.subscription_id]);
+      } else if (outcome.kind === 'delivered') {
+        await tx.query('UPDATE webpush_subscriptions SET last_sent_at = now() WHERE id = $1', [row.payload.subscription_id]);
+      }
+    },
+
+    describe(row) {
+      return { target: 'webpush', url: `webpush:${row.recipient_email ?? ''}:${row.payload.subscription_id}` };
+    },
+
+    people: {
+      preference: 'webpush',
+      async reaches(tx, orgId) {
+        const { rows } = await tx.query('SELECT 1 FROM webpush_subscriptions WHERE org_id = $1 LIMIT 1', [orgId]);
+        return rows.length > 0;
+      },
+      async tell(tx, note: Notification, people: Recipient[]) {
+        // What is pushed: a request to decide and its reminders. The rest goes by the person's other channels.
+        if (note.kind !== 'approval_request' && note.kind !== 'reminder') return 0;
+        const kind = note.kind;
+        const { rows } = await tx.query<{ id: string; user_id: string }>('SELECT id, user_id FROM webpush_subscriptions WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
+          note.orgId,
+          people.map((p) => p.userId),
+        ]);
+        const at = new Map(people.map((p) => [p.userId, p.at]));
+        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
+        return enqueue(
+          tx,
+          WEBPUSH,
+          kind,
+          rows.map((d) => ({ ...base, recipientUserId: d.user_id, dedupeKey: `${personNoteKey(note, d.user_id)}:${d.id}`, notBefore: at.get(d.user_id), payload: { subscription_id: d.id } })),
+        );
+      },
+    },
+  };
+}
