@@ -83,8 +83,12 @@ describe('durable engines, security', () => {
     w.sfn.setDown(true);
     const before = w.sfn.calls.length;
     await org.admin.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
-    await w.sfn.until(() => w.sfn.calls.slice(before).some((c) => c.status === 503));
+    const refusedOurs = (from: number) => w.sfn.calls.slice(from).filter((c) => c.status === 503 && (c.body as { taskToken?: string } | null)?.taskToken === task).length;
+    await w.sfn.until(() => refusedOurs(before) >= 1);
     await org.admin.http().post(`/api/v1/approvals/${id}/revoke`).send({ reason: 'wrong customer' }).expect(200);
+    // Two more refusals after the revoke: the second attempt was prepared after the revoke committed.
+    const revokedAt = w.sfn.calls.length;
+    await w.sfn.until(() => refusedOurs(revokedAt) >= 2);
     w.sfn.setDown(false);
     await w.sfn.until(() => tasksAnswered(task).length === 1);
     await enginesSettled(w, id);
