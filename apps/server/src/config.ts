@@ -214,6 +214,14 @@ export const ConfigSchema = z.object({
     .string()
     .refine((s) => URL.canParse(s) && ['mailto:', 'https:'].includes(new URL(s).protocol), 'must be a mailto: address or an https:// URL')
     .optional(),
+  /**
+   * Durable engines (channels/engines): where each is reached. Trigger.dev's REST API (self-hosted:
+   * your instance's URL); Inngest's event API; Step Functions: unset means AWS's endpoint for each
+   * org's region. Tests point them at local servers standing in for the engines.
+   */
+  GREENLIGHT_TRIGGER_DEV_API_URL: urlWithScheme(['http', 'https']).default('https://api.trigger.dev'),
+  GREENLIGHT_INNGEST_EVENT_API_URL: urlWithScheme(['http', 'https']).default('https://inn.gs'),
+  GREENLIGHT_STEP_FUNCTIONS_ENDPOINT: urlWithScheme(['http', 'https']).optional(),
   NODE_ENV: z.string().default('development'),
 }).refine((c) => (c.GREENLIGHT_SMTP_URL === undefined) === (c.GREENLIGHT_MAIL_FROM === undefined), {
   message: 'set both GREENLIGHT_SMTP_URL and GREENLIGHT_MAIL_FROM, or neither',

@@ -2,6 +2,7 @@ import { z } from './zod.ts';
 import { ReminderPolicy } from './reminders.ts';
 import { BooleanQuery, Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
 import type { DialectId } from './dialect-ids.ts';
+import { ResumeTarget } from './engines.ts';
 
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 export const Priority = z.enum(PRIORITIES).openapi('Priority');
@@ -201,6 +202,7 @@ export const CreateApprovalBody = z
       example: 'https://your-app.com/webhooks/greenlight',
     }),
     callback_headers: CallbackHeaders.optional(),
+    resume: ResumeTarget.optional(),
     action_type: z.string().min(1).max(LIMITS.labelMax).optional().openapi({ description: 'Custom label for filtering and routing', example: 'user.delete' }),
     metadata: Metadata.optional(),
     expires_at: TimestampInput.optional().openapi({ description: 'Auto-expires if no decision by this time; must be in the future' }),

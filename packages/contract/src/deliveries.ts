@@ -30,7 +30,7 @@ export const Delivery = z
     event_id: z.string(),
     event_type: EventType,
     approval_id: z.uuid().nullable(),
-    target: z.enum(['callback', 'subscription', 'email', 'slack', 'slack_update', 'telegram', 'telegram_update', 'discord', 'discord_update', 'msteams', 'msteams_update', 'webpush', 'github']).openapi({
+    target: z.enum(['callback', 'subscription', 'email', 'slack', 'slack_update', 'telegram', 'telegram_update', 'discord', 'discord_update', 'msteams', 'msteams_update', 'webpush', 'github', 'engine']).openapi({
       description:
         '`callback`: the request\'s callback_url; `subscription`: a webhook subscription; `email`: a notification to a member ' +
         '(`url` is `mailto:` + the address, and each attempt\'s `status_code` is the SMTP server\'s reply code); ' +
@@ -40,7 +40,8 @@ export const Delivery = z
         '`discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; ' +
         '`msteams`: a request\'s card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; ' +
         '`webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service\'s origin); ' +
-        '`github`: the decision of a deployment protection rule sent to GitHub as the org\'s GitHub App (`url` is the run\'s deployment_protection_rule endpoint)',
+        '`github`: the decision of a deployment protection rule sent to GitHub as the org\'s GitHub App (`url` is the run\'s deployment_protection_rule endpoint); ' +
+        '`engine`: a durable engine resumed with the request\'s outcome (`url` is `engine:` + the engine + `:` + the request id)',
     }),
     subscription_id: z.uuid().nullable(),
     url: z.string().nullable().openapi({

@@ -126,6 +126,8 @@ export const AUDIT_EVENT_TYPES = [
   'webpush.unsubscribed',
   'github.configured',
   'github.removed',
+  'engines.configured',
+  'engines.removed',
   'sso.configured',
   'sso.removed',
   // A person signed in with the org's SSO for the first time and joined it (just-in-time), with the role in details.

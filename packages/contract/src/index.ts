@@ -29,6 +29,7 @@ export * from './discord.ts';
 export * from './msteams.ts';
 export * from './webpush.ts';
 export * from './github.ts';
+export * from './engines.ts';
 export * from './scim.ts';
 export * from './sso.ts';
 export * from './passkeys.ts';

@@ -66,6 +66,7 @@ import { CreateWebPushSubscriptionBody, MyWebPush, WebPushSubscription } from '.
 import { DiscordLink, DiscordLinkCode, DiscordSettings, UpdateDiscordSettingsBody } from './discord.ts';
 import { MsTeamsLink, MsTeamsLinkCode, MsTeamsSettings, UpdateMsTeamsSettingsBody } from './msteams.ts';
 import { githubRoutes } from './github.ts';
+import { engineRoutes } from './engines.ts';
 import { CreateScimTokenBody, ScimSettings, ScimTokenCreated } from './scim.ts';
 import { SsoSettings, SsoStatus, UpdateSsoSettingsBody } from './sso.ts';
 import { FinishPasskeyRegistrationBody, FinishStepUpBody, Passkey, PasskeyList, PasskeyOptions, StepUpSettings, StepUpStatus } from './passkeys.ts';
@@ -1909,6 +1910,7 @@ export const routes = {
     dialect: { id: 'approval-runs', translates: ['getApproval'] },
   }),
   ...githubRoutes,
+  ...engineRoutes,
 } as const satisfies Record<string, RouteDef>;
 
 export type Routes = typeof routes;

@@ -259,8 +259,8 @@ const ACTION_SPECS: ActionSpec[] = [
     description:
       'Creates an approval request whose callback is this workflow’s resume URL, and waits until a person approves or rejects it ' +
       '(or it expires or is cancelled).',
-    // The platform's own resume URL is the callback; nothing else may replace it.
-    dropBody: ['callback_url', 'callback_headers'],
+    // The platform's own resume URL is the callback; nothing else may replace it, nor resume an engine instead.
+    dropBody: ['callback_url', 'callback_headers', 'resume'],
   },
   {
     key: 'decide',

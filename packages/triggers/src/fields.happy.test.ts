@@ -18,8 +18,8 @@ describe('action input fields, generated from the contract', () => {
     }
   });
 
-  it('"Request approval and wait" has every create field but the callback, which the platform supplies', () => {
-    const expected = ownFields(CreateApprovalBody.shape).filter((k) => k !== 'callback_url' && k !== 'callback_headers');
+  it('"Request approval and wait" has every create field but the callback, which the platform supplies, and an engine\'s resume target', () => {
+    const expected = ownFields(CreateApprovalBody.shape).filter((k) => k !== 'callback_url' && k !== 'callback_headers' && k !== 'resume');
     expect(keysOf(ACTIONS.request_approval_and_wait.fields, 'body')).toEqual(expected.sort());
   });
 

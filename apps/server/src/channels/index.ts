@@ -15,12 +15,14 @@ import { msteamsChannel } from './msteams/msteams-channel.ts';
 import { msteamsConnection } from './msteams/msteams-client.ts';
 import { githubChannel } from './github/github-channel.ts';
 import { webpushChannel } from './webpush/webpush-channel.ts';
+import { enginesChannel } from './engines/engines-channel.ts';
 import type { Sender } from './webhook/http-sender.ts';
+import type { EngineUrls } from './engines/engine-calls.ts';
 import type { Mailer } from './email/email-sender.ts';
 
 /** What the channels of one process are built with. */
 export interface ChannelDeps {
-  config: Pick<Config, 'publicUrl' | 'mail' | 'GREENLIGHT_SLACK_API_URL' | 'GREENLIGHT_TELEGRAM_API_URL' | 'GREENLIGHT_DISCORD_API_URL' | 'GREENLIGHT_MSTEAMS_TOKEN_URL' | 'GREENLIGHT_MSTEAMS_API_URL' | 'GREENLIGHT_GITHUB_API_URL' | 'GREENLIGHT_DELIVERY_TIMEOUT_MS' | 'GREENLIGHT_WEBPUSH_SUBJECT'>;
+  config: Pick<Config, 'publicUrl' | 'mail' | 'GREENLIGHT_SLACK_API_URL' | 'GREENLIGHT_TELEGRAM_API_URL' | 'GREENLIGHT_DISCORD_API_URL' | 'GREENLIGHT_MSTEAMS_TOKEN_URL' | 'GREENLIGHT_MSTEAMS_API_URL' | 'GREENLIGHT_GITHUB_API_URL' | 'GREENLIGHT_DELIVERY_TIMEOUT_MS' | 'GREENLIGHT_WEBPUSH_SUBJECT' | EngineUrls>;
   /** How webhooks leave the process (HTTP through the SSRF guard; recording in some tests). */
   sender: Sender;
   /** Sends email (absent: this process sends none). */
@@ -38,5 +40,6 @@ export function channels(deps: ChannelDeps): RegisteredChannel[] {
     register(msteamsChannel({ publicUrl: config.publicUrl, msteams: msteamsConnection(config) })),
     register(githubChannel({ publicUrl: config.publicUrl, github: { apiUrl: config.GREENLIGHT_GITHUB_API_URL, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS } })),
     register(webpushChannel({ publicUrl: config.publicUrl, subject: config.GREENLIGHT_WEBPUSH_SUBJECT, sender: deps.sender })),
+    register(enginesChannel({ publicUrl: config.publicUrl, urls: config, timeoutMs: config.GREENLIGHT_DELIVERY_TIMEOUT_MS })),
   ];
 }

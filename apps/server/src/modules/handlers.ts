@@ -109,6 +109,8 @@ import { getMyWebPush } from './webpush/get-my-webpush.ts';
 import { deleteGithubSettings } from './github/delete-github-settings.ts';
 import { getGithubSettings } from './github/get-github-settings.ts';
 import { updateGithubSettings } from './github/update-github-settings.ts';
+import { getEngineSettings } from './engines/get-engine-settings.ts';
+import { updateEngineSettings } from './engines/update-engine-settings.ts';
 import { getScimSettings } from './scim/get-scim-settings.ts';
 import { createScimToken } from './scim/create-scim-token.ts';
 import { revokeScimToken } from './scim/revoke-scim-token.ts';
@@ -245,6 +247,8 @@ export const handlers: Omit<Handlers, DialectOperationId> = {
   getGithubSettings,
   updateGithubSettings,
   deleteGithubSettings,
+  getEngineSettings,
+  updateEngineSettings,
   getScimSettings,
   createScimToken,
   revokeScimToken,

@@ -432,6 +432,30 @@ CREATE TABLE discord_settings (
   CONSTRAINT discord_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
 );
 
+CREATE TABLE engine_resumes (
+  approval_id uuid NOT NULL,
+  org_id uuid NOT NULL,
+  engine text NOT NULL,
+  target text NOT NULL,
+  created_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT engine_resumes_pkey PRIMARY KEY (approval_id),
+  CONSTRAINT engine_resumes_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES approvals(id) ON DELETE CASCADE,
+  CONSTRAINT engine_resumes_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
+  CONSTRAINT engine_resumes_engine_check CHECK (engine = ANY (ARRAY['trigger.dev'::text, 'step-functions'::text, 'inngest'::text]))
+);
+
+CREATE TABLE engine_settings (
+  org_id uuid NOT NULL,
+  trigger_dev_secret_key text,
+  step_functions_region text,
+  step_functions_access_key_id text,
+  step_functions_secret_access_key text,
+  inngest_event_key text,
+  updated_at timestamp with time zone DEFAULT now() NOT NULL,
+  CONSTRAINT engine_settings_pkey PRIMARY KEY (org_id),
+  CONSTRAINT engine_settings_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id)
+);
+
 CREATE TABLE events (
   id bigint DEFAULT nextval('events_id_seq'::regclass) NOT NULL,
   org_id uuid NOT NULL,

@@ -106,6 +106,8 @@ export const ENDPOINTS = endpoints({
   getGithubSettings: ['get', '/api/v1/org/github'],
   updateGithubSettings: ['put', '/api/v1/org/github'],
   deleteGithubSettings: ['delete', '/api/v1/org/github'],
+  getEngineSettings: ['get', '/api/v1/org/engines'],
+  updateEngineSettings: ['put', '/api/v1/org/engines'],
   listMembers: ['get', '/api/v1/members'],
   addMember: ['post', '/api/v1/members'],
   updateMember: ['patch', '/api/v1/members/{userId}'],

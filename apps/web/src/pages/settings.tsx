@@ -12,6 +12,7 @@ import { MyTelegramLink, TelegramSettings } from './telegram-settings.tsx';
 import { DiscordSettings, MyDiscordLink } from './discord-settings.tsx';
 import { MsTeamsSettings, MyMsTeamsLink } from './msteams-settings.tsx';
 import { GithubSettings } from './github-settings.tsx';
+import { EngineSettings } from './engine-settings.tsx';
 import { Passkeys, StepUpSetting } from './passkeys.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
@@ -51,6 +52,7 @@ export function SettingsPage() {
           <DiscordSettings onChange={() => void reload()} />
           <MsTeamsSettings onChange={() => void reload()} />
           <GithubSettings />
+          <EngineSettings />
           <SsoSettings onChange={() => setSsoVersion((v) => v + 1)} />
           <ScimProvisioning />
           <EmergencyStop />

@@ -2106,6 +2106,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/org/engines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's durable-engine credentials
+         * @description Admins only (dashboard session). Which engines a request may name as its `resume` target; never a secret.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        get: operations["getEngineSettings"];
+        /**
+         * Set or remove durable-engine credentials
+         * @description Admins only (dashboard session). Each engine given is replaced (an object) or removed (null); the secrets are stored encrypted and never shown again. A removed engine's resumes not yet sent fail. Recorded in the audit log.
+         *
+         *     Who may call: session · admin · no scope.
+         */
+        put: operations["updateEngineSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2600,6 +2628,7 @@ export interface components {
             callback_headers?: {
                 [key: string]: string;
             };
+            resume?: components["schemas"]["ResumeTarget"];
             /**
              * @description Custom label for filtering and routing
              * @example user.delete
@@ -2694,6 +2723,50 @@ export interface components {
              *     ]
              */
             redact?: string[];
+        };
+        /** @description What resumes when the request ends (approved, rejected, expired or cancelled), once, through the outbox (retried, held by the emergency stop, in the delivery log): a Trigger.dev waitpoint token (completed with the decision as its output), an AWS Step Functions task token (`SendTaskSuccess` when approved, `SendTaskFailure` otherwise) or an Inngest event. The organization must have that engine's credentials (`PUT /api/v1/org/engines`). docs/durable-engines.md */
+        ResumeTarget: components["schemas"]["TriggerDevResume"] | components["schemas"]["StepFunctionsResume"] | components["schemas"]["InngestResume"];
+        TriggerDevResume: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            engine: "trigger.dev";
+            /**
+             * @description The id of the waitpoint token the run waits on (`wait.createToken()` → `token.id`)
+             * @example waitpoint_cm8v2z4xq0001
+             */
+            token: string;
+        };
+        StepFunctionsResume: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            engine: "step-functions";
+            /** @description The task token of a `.waitForTaskToken` state (`$$.Task.Token`) */
+            task_token: string;
+        };
+        InngestResume: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            engine: "inngest";
+            /**
+             * @description The name of the event sent when the request ends (what `step.waitForEvent` waits for)
+             * @example app/approval.decided
+             */
+            event: string;
+            /**
+             * @description Extra fields of the event's `data`, e.g. a key your function knew before it asked, to match on. The decision's fields (`approval_id`, `status`, …) are added and win over these.
+             * @example {
+             *       "order_id": "ord_4821"
+             *     }
+             */
+            data?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * @description Key/value labels, filterable with `tags=key:value`
@@ -3461,10 +3534,10 @@ export interface components {
             /** Format: uuid */
             approval_id: string | null;
             /**
-             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; `msteams`: a request's card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
+             * @description `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; `msteams`: a request's card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint); `engine`: a durable engine resumed with the request's outcome (`url` is `engine:` + the engine + `:` + the request id)
              * @enum {string}
              */
-            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "discord" | "discord_update" | "msteams" | "msteams_update" | "webpush" | "github";
+            target: "callback" | "subscription" | "email" | "slack" | "slack_update" | "telegram" | "telegram_update" | "discord" | "discord_update" | "msteams" | "msteams_update" | "webpush" | "github" | "engine";
             /** Format: uuid */
             subscription_id: string | null;
             /** @description Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url` */
@@ -3546,7 +3619,7 @@ export interface components {
          * @description `webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410.
          * @enum {string}
          */
-        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.secret_rotated" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "discord.configured" | "discord.removed" | "discord.linked" | "discord.unlinked" | "msteams.configured" | "msteams.removed" | "msteams.linked" | "msteams.unlinked" | "webpush.subscribed" | "webpush.unsubscribed" | "github.configured" | "github.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
+        AuditEventType: "member.added" | "member.invited" | "member.role_changed" | "member.permission_changed" | "member.removed" | "member.deactivated" | "member.reactivated" | "scim.token_created" | "scim.token_revoked" | "invitation.accepted" | "connection.created" | "connection.revoked" | "connection.rotated" | "oauth_client.registered" | "oauth_client.revoked" | "oauth_client.secret_rotated" | "oauth_client.authorized" | "emergency_stop.enabled" | "emergency_stop.disabled" | "callback_secret.rotated" | "webhook.created" | "webhook.deleted" | "webhook.disabled" | "webhook.secret_rotated" | "secrets.reencrypted" | "session.signed_out_everywhere" | "sign_in_link.issued" | "retention.purged" | "team.created" | "team.renamed" | "team.deleted" | "team.member_added" | "team.member_removed" | "flow.created" | "flow.updated" | "flow.deleted" | "routing_rules.updated" | "policies.updated" | "grant.created" | "grant.revoked" | "org.settings_changed" | "slack.configured" | "slack.removed" | "telegram.configured" | "telegram.removed" | "telegram.linked" | "telegram.unlinked" | "discord.configured" | "discord.removed" | "discord.linked" | "discord.unlinked" | "msteams.configured" | "msteams.removed" | "msteams.linked" | "msteams.unlinked" | "webpush.subscribed" | "webpush.unsubscribed" | "github.configured" | "github.removed" | "engines.configured" | "engines.removed" | "sso.configured" | "sso.removed" | "member.joined_via_sso" | "approval.admin_override" | "approval.escalated" | "notification_defaults.changed" | "notification_preferences.changed" | "delegation.set" | "delegation.removed" | "approval.step_reassigned" | "approval.step_person_removed" | "approval.delegate_vote";
         AuditLedger: {
             /** @enum {string} */
             format: "greenlight-audit-ledger/1";
@@ -4953,6 +5026,56 @@ export interface components {
             private_key: string;
             /** @description The webhook secret entered in the GitHub App settings. Stored encrypted, never shown again. */
             webhook_secret: string;
+        };
+        EngineSettings: {
+            /** @description The project secret key (`tr_prod_…`) is never shown */
+            trigger_dev: {
+                configured: boolean;
+                secret_key: {
+                    configured: boolean;
+                };
+            };
+            /** @description The credentials of an IAM user or role allowed `states:SendTaskSuccess` and `states:SendTaskFailure` */
+            step_functions: {
+                configured: boolean;
+                region: string | null;
+                /** @description The access key id (not a secret; shown to tell keys apart) */
+                access_key_id: string | null;
+                secret_access_key: {
+                    configured: boolean;
+                };
+            };
+            /** @description The event key is never shown */
+            inngest: {
+                configured: boolean;
+                event_key: {
+                    configured: boolean;
+                };
+            };
+            /**
+             * Format: date-time
+             * @example 2026-03-24T10:00:00.000Z
+             */
+            updated_at: string | null;
+        };
+        UpdateEngineSettingsBody: {
+            /** @description Set (object) or remove (null) the Trigger.dev key; absent: unchanged */
+            trigger_dev?: {
+                /** @description The project environment's secret API key. Stored encrypted, never shown again. */
+                secret_key: string;
+            } | null;
+            /** @description Set (object) or remove (null) the AWS credentials; absent: unchanged */
+            step_functions?: {
+                region: string;
+                access_key_id: string;
+                /** @description Stored encrypted, never shown again. */
+                secret_access_key: string;
+            } | null;
+            /** @description Set (object) or remove (null) the Inngest event key; absent: unchanged */
+            inngest?: {
+                /** @description An event key of the Inngest environment. Stored encrypted, never shown again. */
+                event_key: string;
+            } | null;
         };
     };
     responses: never;
@@ -14842,6 +14965,143 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GithubSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEngineSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The engine settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineSettings"];
+                };
+            };
+            /** @description Missing or invalid authentication */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateEngineSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateEngineSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The engine settings */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the current window */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description When the window resets (epoch seconds) */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineSettings"];
+                };
+            };
+            /** @description Validation error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid authentication */

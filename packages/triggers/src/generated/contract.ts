@@ -128,6 +128,14 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         }
       },
       {
+        "key": "resume",
+        "label": "Resume",
+        "help": "What resumes when the request ends (approved, rejected, expired or cancelled), once, through the outbox (retried, held by the emergency stop, in the delivery log): a Trigger.dev waitpoint token (completed with the decision as its output), an AWS Step Functions task token (`SendTaskSuccess` when approved, `SendTaskFailure` otherwise) or an Inngest event. The organization must have that engine's credentials (`PUT /api/v1/org/engines`). docs/durable-engines.md",
+        "type": "json",
+        "required": false,
+        "in": "body"
+      },
+      {
         "key": "action_type",
         "label": "Action Type",
         "help": "Custom label for filtering and routing",

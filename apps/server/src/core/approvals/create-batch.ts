@@ -14,6 +14,8 @@ export type CreateItem = Omit<NewApproval, 'id'> & {
   probe_after_ms?: number;
   /** A run's steps given with the request (a routing rule's approvers), in a flow definition's shape; a flow's come from its version. */
   steps?: RunStepDefinition[];
+  /** A durable engine to resume when the request ends (channels/engines): the engine, and the request's `resume` sealed. */
+  resume?: { engine: string; target: string };
 };
 
 /** One step of a run as flows store it (flow_versions.definition): `quorum` null means all. */

@@ -13,6 +13,7 @@ import { routeRequest } from '../routing/route-request.ts';
 import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
 import { grantCandidates, grantDecider } from '../../core/deciders/grant.ts';
 import { approvalWithRun, runOf } from '../../core/run.ts';
+import { resumeFor } from '../engines/engine-settings.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
 type Replayed = { status: 200; body: Detail };
@@ -60,6 +61,8 @@ function entityResource(body: Routes['createApproval']['request']['body']['_outp
 export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApproval']> => async ({ body, headers, auth, deps }) => {
   // SSRF guard at creation (delivery checks the target again at every attempt).
   if (body.callback_url !== undefined) await assertDeliverableUrl(body.callback_url, 'callback_url', deps.config);
+  // A resume target names an engine the org holds credentials for (else 400); stored sealed with the request.
+  const resume = body.resume === undefined ? undefined : await resumeFor(deps.db, auth.org.id, body.resume);
   const key = idempotencyKeyOf(body, headers);
   const fingerprint = key === null ? null : requestFingerprint(body);
 
@@ -159,6 +162,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       redact: body.redact ?? [],
       revocable_for_seconds: body.revocable_for_seconds ?? null,
       created_via: via,
+      ...(resume && { resume }),
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
     }, decision ?? byGrant ?? undefined);

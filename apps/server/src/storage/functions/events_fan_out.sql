@@ -14,6 +14,8 @@
 --   it, whatever channel posted it (greenlight_queue_message_updates);
 -- - github/deployment_review: the decision of a request made for a GitHub deployment protection rule
 --   (github_deployment_reviews), once per request, unless its run was cancelled on GitHub.
+-- - engines/resume: the durable engine a request names as its resume target (engine_resumes), once per
+--   request, with its outcome as it is when sent (channels/engines).
 --
 -- `approval.created` is left out by the trigger's WHEN clause: only the create statement writes it
 -- (greenlight_create_approvals), and fans it out itself in the same statement. A create is the
@@ -48,6 +50,12 @@ BEGIN
     SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'github', 'deployment_review', jsonb_build_object('review_id', g.id), 'deployment_review:' || g.approval_id
       FROM github_deployment_reviews g
      WHERE g.approval_id = NEW.approval_id AND g.run_cancelled_at IS NULL
+    ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
+    queued := FOUND OR queued;
+    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, dedupe_key)
+    SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'engines', 'resume', jsonb_build_object('engine', r.engine), 'engine_resume:' || r.approval_id
+      FROM engine_resumes r
+     WHERE r.approval_id = NEW.approval_id
     ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
     queued := FOUND OR queued;
   END IF;

@@ -19,6 +19,8 @@
 --   a chat channel (greenlight_org_chats), the `notify` row that works out whom to tell when it is sent (notify/);
 -- - a request with a callback_url and an item's `probe_after_ms` gets its waiter probe row, first due
 --   that long after now (jobs/waiter-probes.ts).
+-- - an item's `resume` ({engine, target}: a durable engine's resume target, target sealed) is its
+--   engine_resumes row, so the request and what its outcome resumes commit together (channels/engines).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
 -- writes each request on its own (core/approvals/create-batch.ts). Errors keep their SQLSTATE and constraint.
 -- Requests are inserted in item order, so `seq`, the list order's tie-breaker, follows it. Two batches
@@ -37,7 +39,8 @@ BEGIN
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
            coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
            (p_items -> (i.ordinality - 1)::integer ->> 'probe_after_ms')::float8 AS probe_after_ms,
-           p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps
+           p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps,
+           p_items -> (i.ordinality - 1)::integer -> 'resume' AS resume
       FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
   ), o AS (
     SELECT orgs.id FROM orgs WHERE orgs.id IN (SELECT items.org_id FROM items) AND NOT orgs.emergency_stop FOR SHARE
@@ -104,6 +107,11 @@ BEGIN
     SELECT ins.id, ins.org_id, now() + i.probe_after_ms * interval '1 millisecond'
       FROM ins JOIN items i ON i.id = ins.id
      WHERE ins.callback_url IS NOT NULL AND i.probe_after_ms IS NOT NULL
+  ), resumes AS (
+    INSERT INTO engine_resumes (approval_id, org_id, engine, target)
+    SELECT ins.id, ins.org_id, i.resume ->> 'engine', i.resume ->> 'target'
+      FROM ins JOIN items i ON i.id = ins.id
+     WHERE jsonb_typeof(i.resume) = 'object'
   )
   SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id)
     FROM items i

@@ -474,6 +474,7 @@ class CreateApprovalRequest(_CreateApprovalRequestRequired, total=False):
     callback_url: str
     #: Extra headers sent with the callback. `webhook-*`, `Host`, `Content-Type`, `Content-Length` and `Authorization` are reserved. Names are RFC 9110 tokens; values RFC 9110 field values (visible ASCII, space, tab, U+0080–U+00FF; no leading or trailing whitespace).
     callback_headers: Dict[str, str]
+    resume: ResumeTarget
     #: Custom label for filtering and routing
     action_type: str
     #: Arbitrary JSON object passed through to the callback
@@ -509,6 +510,29 @@ class CreateApprovalRequest(_CreateApprovalRequestRequired, total=False):
     entity_name: str
     #: Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `"[redacted]"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.
     redact: List[str]
+
+
+class TriggerDevResume(TypedDict):
+    engine: Literal["trigger.dev"]
+    #: The id of the waitpoint token the run waits on (`wait.createToken()` → `token.id`)
+    token: str
+
+
+class StepFunctionsResume(TypedDict):
+    engine: Literal["step-functions"]
+    #: The task token of a `.waitForTaskToken` state (`$$.Task.Token`)
+    task_token: str
+
+
+class _InngestResumeRequired(TypedDict):
+    engine: Literal["inngest"]
+    #: The name of the event sent when the request ends (what `step.waitForEvent` waits for)
+    event: str
+
+
+class InngestResume(_InngestResumeRequired, total=False):
+    #: Extra fields of the event's `data`, e.g. a key your function knew before it asked, to match on. The decision's fields (`approval_id`, `status`, …) are added and win over these.
+    data: Dict[str, Any]
 
 
 class ApprovalList(TypedDict):
@@ -1434,8 +1458,8 @@ class Delivery(TypedDict):
     event_id: str
     event_type: EventType
     approval_id: Optional[str]
-    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; `msteams`: a request's card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint)
-    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "discord", "discord_update", "msteams", "msteams_update", "webpush", "github"]
+    #: `callback`: the request's callback_url; `subscription`: a webhook subscription; `email`: a notification to a member (`url` is `mailto:` + the address, and each attempt's `status_code` is the SMTP server's reply code); `slack`: a request posted to a Slack channel (`url` is `slack:channel:` + the channel) or to a member (`slack:dm:` + the address); `slack_update`: a posted message rewritten with the request's outcome (`url` is `slack-message:` + its id); `telegram`: a request sent to a linked member by the Telegram bot (`url` is `telegram:dm:` + the address); `telegram_update`: such a message edited with the outcome; `discord`: a request posted by the Discord application to its channel (`url` is `discord:channel:` + the channel) or to a linked member (`discord:dm:` + the address); `discord_update`: such a message edited with the outcome; `msteams`: a request's card sent by the Teams bot to a channel (`url` is `msteams:channel:` + its id) or to a linked member (`msteams:dm:` + the address); `msteams_update`: such a card updated with the outcome; `webpush`: a push notification to one device of a member (`url` is `webpush:` + the address and the push service's origin); `github`: the decision of a deployment protection rule sent to GitHub as the org's GitHub App (`url` is the run's deployment_protection_rule endpoint); `engine`: a durable engine resumed with the request's outcome (`url` is `engine:` + the engine + `:` + the request id)
+    target: Literal["callback", "subscription", "email", "slack", "slack_update", "telegram", "telegram_update", "discord", "discord_update", "msteams", "msteams_update", "webpush", "github", "engine"]
     subscription_id: Optional[str]
     #: Where it went. null for a callback the caller may not see: only the principal that created the request and admins see a request's `callback_url`
     url: Optional[str]
@@ -2675,6 +2699,78 @@ class UpdateGithubSettingsBody(TypedDict):
     webhook_secret: str
 
 
+class EngineSettings(TypedDict):
+    #: The project secret key (`tr_prod_…`) is never shown
+    trigger_dev: EngineSettingsTriggerDev
+    #: The credentials of an IAM user or role allowed `states:SendTaskSuccess` and `states:SendTaskFailure`
+    step_functions: EngineSettingsStepFunctions
+    #: The event key is never shown
+    inngest: EngineSettingsInngest
+    updated_at: Optional[str]
+
+
+class EngineSettingsTriggerDev(TypedDict):
+    """The project secret key (`tr_prod_…`) is never shown"""
+    configured: bool
+    secret_key: EngineSettingsTriggerDevSecretKey
+
+
+class EngineSettingsTriggerDevSecretKey(TypedDict):
+    configured: bool
+
+
+class EngineSettingsStepFunctions(TypedDict):
+    """The credentials of an IAM user or role allowed `states:SendTaskSuccess` and `states:SendTaskFailure`"""
+    configured: bool
+    region: Optional[str]
+    #: The access key id (not a secret; shown to tell keys apart)
+    access_key_id: Optional[str]
+    secret_access_key: EngineSettingsStepFunctionsSecretAccessKey
+
+
+class EngineSettingsStepFunctionsSecretAccessKey(TypedDict):
+    configured: bool
+
+
+class EngineSettingsInngest(TypedDict):
+    """The event key is never shown"""
+    configured: bool
+    event_key: EngineSettingsInngestEventKey
+
+
+class EngineSettingsInngestEventKey(TypedDict):
+    configured: bool
+
+
+class UpdateEngineSettingsBody(TypedDict, total=False):
+    #: Set (object) or remove (null) the Trigger.dev key; absent: unchanged
+    trigger_dev: Optional[UpdateEngineSettingsBodyTriggerDev]
+    #: Set (object) or remove (null) the AWS credentials; absent: unchanged
+    step_functions: Optional[UpdateEngineSettingsBodyStepFunctions]
+    #: Set (object) or remove (null) the Inngest event key; absent: unchanged
+    inngest: Optional[UpdateEngineSettingsBodyInngest]
+
+
+class UpdateEngineSettingsBodyTriggerDev(TypedDict):
+    """Set (object) or remove (null) the Trigger.dev key; absent: unchanged"""
+    #: The project environment's secret API key. Stored encrypted, never shown again.
+    secret_key: str
+
+
+class UpdateEngineSettingsBodyStepFunctions(TypedDict):
+    """Set (object) or remove (null) the AWS credentials; absent: unchanged"""
+    region: str
+    access_key_id: str
+    #: Stored encrypted, never shown again.
+    secret_access_key: str
+
+
+class UpdateEngineSettingsBodyInngest(TypedDict):
+    """Set (object) or remove (null) the Inngest event key; absent: unchanged"""
+    #: An event key of the Inngest environment. Stored encrypted, never shown again.
+    event_key: str
+
+
 ErrorCode = Literal["VALIDATION_ERROR", "INVALID_JSON", "INVALID_PAGE_TOKEN", "UNAUTHORIZED", "FORBIDDEN", "INSUFFICIENT_SCOPE", "SELF_APPROVAL_FORBIDDEN", "NOT_APPROVER", "STEP_UP_REQUIRED", "NOT_FOUND", "METHOD_NOT_ALLOWED", "INVALID_STATUS", "APPROVAL_EXPIRED", "ALREADY_VOTED", "STEP_OUT_OF_ORDER", "STEPS_LOCKED", "IDEMPOTENCY_KEY_REUSED", "EXTERNAL_ID_CONFLICT", "LIMIT_REACHED", "LAST_ADMIN", "ALREADY_MEMBER", "NAME_TAKEN", "IN_USE", "VERSION_CONFLICT", "CONFIRMATION_REQUIRED", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED", "INTERNAL_ERROR", "EMERGENCY_STOP", "SERVICE_UNAVAILABLE"]
 
 ApprovalStatus = Literal["pending", "approved", "rejected", "cancelled", "expired"]
@@ -2702,6 +2798,9 @@ Quorum = Union[int, Literal["all"]]
 
 StepStatus = Literal["pending", "approved", "rejected", "expired", "skipped"]
 """`pending`: waiting for its votes, or, in a sequential request, for the steps before it. `approved` / `rejected`: decided by its votes. Once the request ends, no step is left `pending`: `expired`, the request's time ran out while this step was asked (the step's time limit or the request's deadline: the active step of a sequential request, every open step of a parallel one); `skipped`, the request ended otherwise (decided on another step, cancelled, or expired before this step was reached) before this step was decided."""
+
+ResumeTarget = Union["TriggerDevResume", "StepFunctionsResume", "InngestResume"]
+"""What resumes when the request ends (approved, rejected, expired or cancelled), once, through the outbox (retried, held by the emergency stop, in the delivery log): a Trigger.dev waitpoint token (completed with the decision as its output), an AWS Step Functions task token (`SendTaskSuccess` when approved, `SendTaskFailure` otherwise) or an Inngest event. The organization must have that engine's credentials (`PUT /api/v1/org/engines`). docs/durable-engines.md"""
 
 Tags = Dict[str, str]
 """Key/value labels, filterable with `tags=key:value`"""
@@ -2737,7 +2836,7 @@ WebAuthnJson = Dict[str, Any]
 DeliveryStatus = Literal["pending", "delivering", "delivered", "failed", "gone"]
 """`pending`: waiting for its next attempt; `delivering`: an attempt is under way; `delivered`: a 2xx came back; `failed`: retries exhausted (or the subscription was disabled); `gone`: the receiver answered 410, or the subscription was deleted, or (an email, a Slack message) its request was decided before it was sent, or (a Slack direct message) the person is not in the Slack workspace"""
 
-AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.secret_rotated", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "discord.configured", "discord.removed", "discord.linked", "discord.unlinked", "msteams.configured", "msteams.removed", "msteams.linked", "msteams.unlinked", "webpush.subscribed", "webpush.unsubscribed", "github.configured", "github.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
+AuditEventType = Literal["member.added", "member.invited", "member.role_changed", "member.permission_changed", "member.removed", "member.deactivated", "member.reactivated", "scim.token_created", "scim.token_revoked", "invitation.accepted", "connection.created", "connection.revoked", "connection.rotated", "oauth_client.registered", "oauth_client.revoked", "oauth_client.secret_rotated", "oauth_client.authorized", "emergency_stop.enabled", "emergency_stop.disabled", "callback_secret.rotated", "webhook.created", "webhook.deleted", "webhook.disabled", "webhook.secret_rotated", "secrets.reencrypted", "session.signed_out_everywhere", "sign_in_link.issued", "retention.purged", "team.created", "team.renamed", "team.deleted", "team.member_added", "team.member_removed", "flow.created", "flow.updated", "flow.deleted", "routing_rules.updated", "policies.updated", "grant.created", "grant.revoked", "org.settings_changed", "slack.configured", "slack.removed", "telegram.configured", "telegram.removed", "telegram.linked", "telegram.unlinked", "discord.configured", "discord.removed", "discord.linked", "discord.unlinked", "msteams.configured", "msteams.removed", "msteams.linked", "msteams.unlinked", "webpush.subscribed", "webpush.unsubscribed", "github.configured", "github.removed", "engines.configured", "engines.removed", "sso.configured", "sso.removed", "member.joined_via_sso", "approval.admin_override", "approval.escalated", "notification_defaults.changed", "notification_preferences.changed", "delegation.set", "delegation.removed", "approval.step_reassigned", "approval.step_person_removed", "approval.delegate_vote"]
 """`webhook.disabled` is also written when a subscription is disabled because its creator was removed, its connection revoked or its deliveries failed (`details.reason` says which); `webhook.deleted` also when its receiver answered 410."""
 
 AuditLedgerEntry = Union["AuditLedgerAuditEntry", "AuditLedgerDecision"]
@@ -2860,6 +2959,13 @@ __all__ = [
     "DryRunRuleRef",
     "DryRunTransition",
     "Duration",
+    "EngineSettings",
+    "EngineSettingsInngest",
+    "EngineSettingsInngestEventKey",
+    "EngineSettingsStepFunctions",
+    "EngineSettingsStepFunctionsSecretAccessKey",
+    "EngineSettingsTriggerDev",
+    "EngineSettingsTriggerDevSecretKey",
     "EntityAction",
     "Error",
     "ErrorCode",
@@ -2891,6 +2997,7 @@ __all__ = [
     "HumanApprovalCreateRequest",
     "HumanApprovalError",
     "HumanApprovalRequest",
+    "InngestResume",
     "KaireonApproval",
     "KaireonApprovalList",
     "KaireonApprovalSummary",
@@ -2950,6 +3057,7 @@ __all__ = [
     "ReportExecutionRequest",
     "ResolvePolicy",
     "Resource",
+    "ResumeTarget",
     "ReviewerResult",
     "ReviewerResultOnBehalfOf",
     "ReviewerResultReviewer",
@@ -2991,6 +3099,7 @@ __all__ = [
     "Step",
     "StepApprover",
     "StepApproverDelegatedTo",
+    "StepFunctionsResume",
     "StepList",
     "StepStatus",
     "StepUpSettings",
@@ -3003,7 +3112,12 @@ __all__ = [
     "TelegramLinkCode",
     "TelegramSettings",
     "TelegramSettingsBotToken",
+    "TriggerDevResume",
     "UpdateDiscordSettingsBody",
+    "UpdateEngineSettingsBody",
+    "UpdateEngineSettingsBodyInngest",
+    "UpdateEngineSettingsBodyStepFunctions",
+    "UpdateEngineSettingsBodyTriggerDev",
     "UpdateFlowRequest",
     "UpdateGithubSettingsBody",
     "UpdateMemberRequest",
