@@ -51,7 +51,7 @@ it('settings: admins set the bot token and signing secret (sealed, never shown a
   const after = await w.server.db.query<{ bot_token: string }>('SELECT bot_token FROM slack_settings WHERE org_id = $1', [org.seed.org.id]);
   expect(after.rows[0]!.bot_token).toBe(rows[0]!.bot_token);
 
-  expect((await org.admin.http().get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: true, telegram: false, msteams: false });
+  expect((await org.admin.http().get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: true, telegram: false, discord: false, msteams: false });
 
   const audit = (await org.admin.http().get('/api/v1/audit-log?type=slack.configured').expect(200)).body as { data: { type: string; details: unknown }[] };
   const entries = audit.data.filter((e) => e.type === 'slack.configured');
@@ -66,7 +66,7 @@ it('settings: admins set the bot token and signing secret (sealed, never shown a
 
   const removed = (await org.admin.http().delete('/api/v1/org/slack').expect(200)).body;
   expect(removed).toMatchObject({ configured: false, bot_token: { configured: false }, default_channel: null });
-  expect((await org.admin.http().get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: false, telegram: false, msteams: false });
+  expect((await org.admin.http().get('/api/v1/me').expect(200)).body.notifications).toEqual({ email: true, slack: false, telegram: false, discord: false, msteams: false });
   const log = (await org.admin.http().get('/api/v1/audit-log').expect(200)).body as { data: { type: string }[] };
   expect(log.data.some((e) => e.type === 'slack.removed')).toBe(true);
 });
