@@ -8,7 +8,8 @@ import { expect, it } from 'vitest';
 import { ROUTE_LIST } from '@greenlight/contract';
 import { dialectHandlers } from '../dialects/index.ts';
 
-const kebab = (name: string) => name.replace(/OAuth/g, 'Oauth').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+// Microsoft Teams and Web Push are one word each in file names (msteams, webpush), as OAuth is (oauth).
+const kebab = (name: string) => name.replace(/OAuth/g, 'Oauth').replace(/MsTeams/g, 'Msteams').replace(/WebPush/g, 'Webpush').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 const source = readFileSync(new URL('./handlers.ts', import.meta.url), 'utf8');
 const imports = [...source.matchAll(/^import \{ (\w+) \} from '\.\/([\w-]+)\/([\w-]+)\.ts';$/gm)].map(([, name, folder, file]) => ({ name: name!, folder: folder!, file: file! }));
 

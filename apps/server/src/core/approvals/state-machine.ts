@@ -454,6 +454,12 @@ function revokeRefusal(current: ApprovalRow & { window_open: boolean | null; app
  */
 export async function revoke(db: Database, caller: Caller, approvalId: string, body: RevokeApprovalBody): Promise<ApprovalRow> {
   return db.transaction(async (tx) => {
+    // The row is locked first, in a statement of its own: the rule below reads the request through
+    // greenlight_viewer_can, whose queries see the statement's snapshot. In the locking statement
+    // itself, a revoke that waited for a receipt's transaction would re-read the row but judge it by
+    // the snapshot from before the wait (execution not yet started), and both would win.
+    const { rows: locked } = await tx.query('SELECT 1 FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE', [approvalId, caller.org.id]);
+    if (locked.length === 0) throw notFound();
     // Whether the caller may revoke is the rule's answer (greenlight_viewer_can, which shows it
     // beforehand as viewer_can.revoke); the refusal's code and details say which part refused.
     const { rows } = await tx.query<ApprovalRow & { window_open: boolean | null; approved_by_caller: boolean; rule: { allowed: boolean; reason?: string } }>(
@@ -461,7 +467,7 @@ export async function revoke(db: Database, caller: Caller, approvalId: string, b
               a.decided_at + make_interval(secs => a.revocable_for_seconds) > now() AS window_open,
               ${approvedBySql('a.id', '$3::uuid', '$4::uuid')} AS approved_by_caller,
               greenlight_viewer_can(a.id, $5, $3::uuid, $4::uuid, $6) -> 'revoke' AS rule
-         FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`,
+         FROM approvals a WHERE a.id = $1 AND a.org_id = $2`,
       [approvalId, caller.org.id, caller.principal.id, caller.user?.id ?? null, caller.principal.type, caller.user?.role ?? null],
     );
     const current = rows[0];
