@@ -225,26 +225,28 @@ describe.skipIf(!browserTestsRun)('the dashboard in Chromium', () => {
   it('Organization says email and Slack are off, connects Slack (secrets never shown again), and turns it off', async () => {
     const { seed, page, context } = await signIn();
     await page.getByRole('link', { name: 'Organization' }).click();
+    // Other chats' cards have fields of the same names (a Discord bot token, a Teams channel).
+    const slack = page.getByRole('region', { name: 'Slack', exact: true });
     expect(await page.getByTestId('email-state').textContent()).toBe('off');
     expect(await page.getByTestId('slack-state').textContent()).toBe('off');
     expect(await page.getByTestId('slack-configured').textContent()).toBe('not configured');
-    await page.getByLabel('Bot token').fill('xoxb-1111-2222-browserbrowser');
-    await page.getByLabel('Signing secret').fill('browsersecret0123456789');
-    await page.getByLabel('Channel').fill('#approvals');
-    await page.getByLabel('Also send a direct message to each person asked to decide').check();
-    await page.getByRole('button', { name: 'Connect Slack' }).click();
+    await slack.getByLabel('Bot token').fill('xoxb-1111-2222-browserbrowser');
+    await slack.getByLabel('Signing secret').fill('browsersecret0123456789');
+    await slack.getByLabel('Channel').fill('#approvals');
+    await slack.getByLabel('Also send a direct message to each person asked to decide').check();
+    await slack.getByRole('button', { name: 'Connect Slack' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
     expect(await page.getByTestId('slack-configured').textContent()).toBe('configured');
     expect(await page.getByTestId('slack-channel').textContent()).toBe('#approvals');
     // The secrets are write-only: the form is empty again and the page never holds them.
-    expect(await page.getByLabel('Bot token').inputValue()).toBe('');
+    expect(await slack.getByLabel('Bot token').inputValue()).toBe('');
     expect(await page.content()).not.toContain('xoxb-1111-2222-browserbrowser');
     await page.reload();
     await page.getByTestId('slack-channel').waitFor();
     expect(await page.getByTestId('slack-state').textContent()).toBe('on');
     await shot(page, '06b-slack-settings');
 
-    await page.getByRole('button', { name: 'Turn Slack off' }).click();
+    await slack.getByRole('button', { name: 'Turn Slack off' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Turn off' }).click();
     await expect.poll(() => page.getByTestId('slack-configured').textContent()).toBe('not configured');
     const { rows } = await server.db.query('SELECT 1 FROM slack_settings WHERE org_id = $1', [seed.org.id]);
