@@ -21,10 +21,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
-import { enqueue } from '../../delivery/outbox/outbox.ts';
+import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
+import { linkedChatPeople } from '../linked-chat-people.ts';
 import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
 import { approvalCard, cardActivity, digestCard, receiptCard, waiterGoneCard, type AdaptiveCard, type CardActions } from './msteams-cards.ts';
@@ -202,36 +202,6 @@ export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepare
       return { target: 'msteams', url: `msteams:dm:${row.recipient_email ?? ''}` };
     },
 
-    people: {
-      preference: 'msteams',
-      async reaches(tx, orgId) {
-        const { rows } = await tx.query('SELECT 1 FROM msteams_settings WHERE org_id = $1', [orgId]);
-        return rows.length > 0;
-      },
-      async tell(tx, note: Notification, people: Recipient[]) {
-        const { rows: settings } = await tx.query<{ channel_id: string | null }>('SELECT channel_id FROM msteams_settings WHERE org_id = $1', [note.orgId]);
-        if (!settings[0]) return 0;
-        // Only people who linked an account in the org; the rest are told by their other channels.
-        const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM msteams_links WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
-          note.orgId,
-          people.map((p) => p.userId),
-        ]);
-        const linked = new Set(rows.map((r) => r.user_id));
-        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
-        let queued = await enqueue(
-          tx,
-          MSTEAMS,
-          note.kind,
-          people
-            .filter((p) => linked.has(p.userId))
-            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personNoteKey(note, p.userId), notBefore: p.at, payload: { to: 'person' as const } })),
-        );
-        const channel = settings[0].channel_id;
-        if (note.kind === 'approval_request' && note.approvalId && channel) {
-          queued += await enqueue(tx, MSTEAMS, 'approval_request', [{ ...base, dedupeKey: `approval_request:${note.approvalId}:channel:${channel}`, payload: { to: 'channel' as const, channel } }]);
-        }
-        return queued;
-      },
-    },
+    people: linkedChatPeople(MSTEAMS),
   };
 }
