@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter, SubmitButton } from '../components/bits.tsx';
-import { formatDate, fromNow } from '../lib/format.ts';
+import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
+import { LinkedAccountCard } from '../components/linked-account.tsx';
 
 type Discord = ApiOutput<'getDiscordSettings'>;
 
@@ -98,59 +98,25 @@ export function DiscordSettings({ onChange }: { onChange?: () => void }) {
   );
 }
 
-type Code = ApiOutput<'createMyDiscordLinkCode'>;
-
 /** The signed-in person's Discord account: link it with a one-time code given to the app's /link command, or unlink it. */
 export function MyDiscordLink() {
-  const link = useResource('my-discord-link', (signal) => api('getMyDiscordLink', {}, { signal }));
-  const [code, setCode] = useState<Code | null>(null);
-  const create = useSubmit(async () => setCode(await api('createMyDiscordLinkCode', {})));
-  const current = link.data;
   return (
-    <section className="card" aria-labelledby="h-my-discord">
-      <h2 id="h-my-discord">Your Discord</h2>
-      <ErrorMessage error={link.error} />
-      {current &&
-        (current.linked ? (
-          <>
-            <p>
-              Linked to <strong data-testid="discord-linked">{current.discord_username ?? 'a Discord account'}</strong>
-              {current.linked_at ? ` since ${formatDate(current.linked_at)}` : ''}: requests you are asked to decide come there with Approve and Reject buttons.
-            </p>
-            <ConfirmButton
-              title="Unlink Discord?"
-              body={<p>Nothing more is sent to that account, and its buttons decide nothing.</p>}
-              confirmLabel="Unlink"
-              onConfirm={async () => {
-                const next = await api('deleteMyDiscordLink', {});
-                link.set(() => next);
-                setCode(null);
-              }}
-            >
-              Unlink Discord
-            </ConfirmButton>
-          </>
-        ) : (
-          <>
-            <p data-testid="discord-not-linked">Not linked. Create a code, then run the app&apos;s /link command with it in Discord.</p>
-            {code ? (
-              <div className="stack">
-                <p>
-                  In Discord, run <code data-testid="discord-code">/link code:{code.code}</code> <CopyButton text={`/link code:${code.code}`} />. The code works once,
-                  until {formatDate(code.expires_at)} ({fromNow(code.expires_at)}).
-                </p>
-                <button type="button" onClick={() => link.reload()}>
-                  I ran it: check again
-                </button>
-              </div>
-            ) : (
-              <form onSubmit={create.onSubmit}>
-                <ErrorMessage error={create.error} />
-                <SubmitButton busy={create.busy} label="Create a link code" busyLabel="Creating…" />
-              </form>
-            )}
-          </>
-        ))}
-    </section>
+    <LinkedAccountCard
+      slug="discord"
+      name="Discord"
+      load={(signal) => api('getMyDiscordLink', {}, { signal })}
+      createCode={() => api('createMyDiscordLinkCode', {})}
+      unlink={() => api('deleteMyDiscordLink', {})}
+      account={(l) => l.discord_username ?? 'a Discord account'}
+      linkedNote="requests you are asked to decide come there with Approve and Reject buttons."
+      unlinkNote="Nothing more is sent to that account, and its buttons decide nothing."
+      notLinked="Not linked. Create a code, then run the app's /link command with it in Discord."
+      howToSend={(code, codeElement) => (
+        <>
+          In Discord, run {codeElement(`/link code:${code.code}`)} <CopyButton text={`/link code:${code.code}`} />.
+        </>
+      )}
+      sentLabel="I ran it: check again"
+    />
   );
 }

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter, SubmitButton } from '../components/bits.tsx';
-import { formatDate, fromNow } from '../lib/format.ts';
+import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
+import { LinkedAccountCard } from '../components/linked-account.tsx';
 
 type MsTeams = ApiOutput<'getMsTeamsSettings'>;
 
@@ -93,60 +93,25 @@ export function MsTeamsSettings({ onChange }: { onChange?: () => void }) {
   );
 }
 
-type Code = ApiOutput<'createMyMsTeamsLinkCode'>;
-
-/** The signed-in person's Teams account: link it with a one-time code sent to the bot, or unlink it. */
+/** The signed-in person's Teams account: link it with a one-time code sent to the bot in a personal chat, or unlink it. */
 export function MyMsTeamsLink() {
-  const link = useResource('my-msteams-link', (signal) => api('getMyMsTeamsLink', {}, { signal }));
-  const [code, setCode] = useState<Code | null>(null);
-  const create = useSubmit(async () => setCode(await api('createMyMsTeamsLinkCode', {})));
-  const current = link.data;
   return (
-    <section className="card" aria-labelledby="h-my-msteams">
-      <h2 id="h-my-msteams">Your Microsoft Teams</h2>
-      <ErrorMessage error={link.error} />
-      {current &&
-        (current.linked ? (
-          <>
-            <p>
-              Linked to <strong data-testid="msteams-linked">{current.msteams_name ?? 'a Teams account'}</strong>
-              {current.linked_at ? ` since ${formatDate(current.linked_at)}` : ''}: requests you are asked to decide come there with Approve, Reject and
-              Comment.
-            </p>
-            <ConfirmButton
-              title="Unlink Microsoft Teams?"
-              body={<p>Nothing more is sent to that account, and its card actions decide nothing.</p>}
-              confirmLabel="Unlink"
-              onConfirm={async () => {
-                const next = await api('deleteMyMsTeamsLink', {});
-                link.set(() => next);
-                setCode(null);
-              }}
-            >
-              Unlink Microsoft Teams
-            </ConfirmButton>
-          </>
-        ) : (
-          <>
-            <p data-testid="msteams-not-linked">Not linked. Create a code, then send it to the organization&apos;s bot in a personal chat in Teams.</p>
-            {code ? (
-              <div className="stack">
-                <p>
-                  Send <code data-testid="msteams-code">link {code.code}</code> <CopyButton text={`link ${code.code}`} /> to the bot. The code works once, until{' '}
-                  {formatDate(code.expires_at)} ({fromNow(code.expires_at)}).
-                </p>
-                <button type="button" onClick={() => link.reload()}>
-                  I sent it: check again
-                </button>
-              </div>
-            ) : (
-              <form onSubmit={create.onSubmit}>
-                <ErrorMessage error={create.error} />
-                <SubmitButton busy={create.busy} label="Create a link code" busyLabel="Creating…" />
-              </form>
-            )}
-          </>
-        ))}
-    </section>
+    <LinkedAccountCard
+      slug="msteams"
+      name="Microsoft Teams"
+      load={(signal) => api('getMyMsTeamsLink', {}, { signal })}
+      createCode={() => api('createMyMsTeamsLinkCode', {})}
+      unlink={() => api('deleteMyMsTeamsLink', {})}
+      account={(l) => l.msteams_name ?? 'a Teams account'}
+      linkedNote="requests you are asked to decide come there with Approve, Reject and Comment."
+      unlinkNote="Nothing more is sent to that account, and its card actions decide nothing."
+      notLinked="Not linked. Create a code, then send it to the organization's bot in a personal chat in Teams."
+      howToSend={(code, codeElement) => (
+        <>
+          Send {codeElement(`link ${code.code}`)} <CopyButton text={`link ${code.code}`} /> to the bot.
+        </>
+      )}
+      sentLabel="I sent it: check again"
+    />
   );
 }

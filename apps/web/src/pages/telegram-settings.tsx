@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter, SubmitButton } from '../components/bits.tsx';
-import { formatDate, fromNow } from '../lib/format.ts';
+import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter } from '../components/bits.tsx';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
+import { LinkedAccountCard } from '../components/linked-account.tsx';
 
 type Telegram = ApiOutput<'getTelegramSettings'>;
 
@@ -70,68 +70,34 @@ export function TelegramSettings({ onChange }: { onChange?: () => void }) {
   );
 }
 
-type Code = ApiOutput<'createMyTelegramLinkCode'>;
-
 /** The signed-in person's Telegram account: link it with a one-time code sent to the bot, or unlink it. */
 export function MyTelegramLink() {
-  const link = useResource('my-telegram-link', (signal) => api('getMyTelegramLink', {}, { signal }));
-  const [code, setCode] = useState<Code | null>(null);
-  const create = useSubmit(async () => setCode(await api('createMyTelegramLinkCode', {})));
-  const current = link.data;
   return (
-    <section className="card" aria-labelledby="h-my-telegram">
-      <h2 id="h-my-telegram">Your Telegram</h2>
-      <ErrorMessage error={link.error} />
-      {current &&
-        (current.linked ? (
-          <>
-            <p>
-              Linked to <strong data-testid="telegram-linked">{current.telegram_username ? `@${current.telegram_username}` : 'a Telegram account'}</strong>
-              {current.linked_at ? ` since ${formatDate(current.linked_at)}` : ''}: requests you are asked to decide come there with Approve and Reject
-              buttons.
-            </p>
-            <ConfirmButton
-              title="Unlink Telegram?"
-              body={<p>Nothing more is sent to that account, and its buttons decide nothing.</p>}
-              confirmLabel="Unlink"
-              onConfirm={async () => {
-                const next = await api('deleteMyTelegramLink', {});
-                link.set(() => next);
-                setCode(null);
-              }}
-            >
-              Unlink Telegram
-            </ConfirmButton>
-          </>
-        ) : (
-          <>
-            <p data-testid="telegram-not-linked">Not linked. Create a code, then send it to the organization&apos;s bot from your Telegram account.</p>
-            {code ? (
-              <div className="stack">
-                <p>
-                  Send <code data-testid="telegram-code">/start {code.code}</code> <CopyButton text={`/start ${code.code}`} /> to the bot
-                  {code.link ? (
-                    <>
-                      , or open{' '}
-                      <a href={code.link} target="_blank" rel="noreferrer">
-                        {code.link}
-                      </a>
-                    </>
-                  ) : null}
-                  . The code works once, until {formatDate(code.expires_at)} ({fromNow(code.expires_at)}).
-                </p>
-                <button type="button" onClick={() => link.reload()}>
-                  I sent it: check again
-                </button>
-              </div>
-            ) : (
-              <form onSubmit={create.onSubmit}>
-                <ErrorMessage error={create.error} />
-                <SubmitButton busy={create.busy} label="Create a link code" busyLabel="Creating…" />
-              </form>
-            )}
-          </>
-        ))}
-    </section>
+    <LinkedAccountCard
+      slug="telegram"
+      name="Telegram"
+      load={(signal) => api('getMyTelegramLink', {}, { signal })}
+      createCode={() => api('createMyTelegramLinkCode', {})}
+      unlink={() => api('deleteMyTelegramLink', {})}
+      account={(l) => (l.telegram_username ? `@${l.telegram_username}` : 'a Telegram account')}
+      linkedNote="requests you are asked to decide come there with Approve and Reject buttons."
+      unlinkNote="Nothing more is sent to that account, and its buttons decide nothing."
+      notLinked="Not linked. Create a code, then send it to the organization's bot from your Telegram account."
+      howToSend={(code, codeElement) => (
+        <>
+          Send {codeElement(`/start ${code.code}`)} <CopyButton text={`/start ${code.code}`} /> to the bot
+          {code.link ? (
+            <>
+              , or open{' '}
+              <a href={code.link} target="_blank" rel="noreferrer">
+                {code.link}
+              </a>
+            </>
+          ) : null}
+          .
+        </>
+      )}
+      sentLabel="I sent it: check again"
+    />
   );
 }
