@@ -9,6 +9,26 @@ import { personNoteKey, type ChannelSpec, type MessageSpec, type Notification, t
 import { enqueue } from '../delivery/outbox/outbox.ts';
 import type { Queryable } from '../storage/database.ts';
 
+const Person = z.object({ to: z.literal('person') });
+
+/**
+ * The messages such a chat sends (its spec's `kinds`): a request to a person or to the org's channel
+ * (`channel`: how the chat names one), the rest to a person, and the rewrite of a sent message with
+ * its request's outcome.
+ */
+export function linkedChatKinds(channel: z.ZodString) {
+  return {
+    approval_request: { payload: z.discriminatedUnion('to', [Person, z.object({ to: z.literal('channel'), channel })]) },
+    /** The request again, with its actions, said to be a reminder (to people only). */
+    reminder: { payload: Person },
+    digest: { payload: Person },
+    execution_receipt: { payload: Person },
+    waiter_gone: { payload: Person },
+    /** A sent message rewritten with the request's outcome, without actions. */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
+  };
+}
+
 /** What such a chat's spec holds: a request to a person or to the org's channel, everything else to a person. */
 type ToPerson = MessageSpec<z.ZodType<{ to: 'person' }>>;
 type LinkedChatKinds = { approval_request: MessageSpec<z.ZodType<{ to: 'person' } | { to: 'channel'; channel: string }>> } & Record<Exclude<NotificationKind, 'approval_request'>, ToPerson>;

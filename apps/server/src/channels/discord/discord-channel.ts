@@ -26,26 +26,15 @@ import type { Queryable } from '../../storage/database.ts';
 import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { linkedChatPeople } from '../linked-chat-people.ts';
+import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
 import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callDiscord, discordAppOf, type DiscordApp, type DiscordCallResult, type DiscordConnection } from './discord-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type DiscordMessage } from './discord-messages.ts';
 
-const Person = z.object({ to: z.literal('person') });
-const InChannel = z.object({ to: z.literal('channel'), channel: z.string().regex(/^[0-9]{15,21}$/) });
-
 export const DISCORD_CHANNEL = {
   name: 'discord',
-  kinds: {
-    approval_request: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
-    /** The request again, with its buttons, said to be a reminder (to people only). */
-    reminder: { payload: Person },
-    digest: { payload: Person },
-    execution_receipt: { payload: Person },
-    waiter_gone: { payload: Person },
-    /** A sent message edited with the request's outcome, without buttons. */
-    decision_update: { payload: z.object({ message_id: z.uuid() }) },
-  },
+  // A channel is its snowflake id.
+  kinds: linkedChatKinds(z.string().regex(/^[0-9]{15,21}$/)),
 } as const satisfies ChannelSpec;
 
 type Kinds = typeof DISCORD_CHANNEL.kinds;

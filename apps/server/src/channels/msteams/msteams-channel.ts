@@ -24,28 +24,16 @@ import type { Queryable } from '../../storage/database.ts';
 import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { linkedChatPeople } from '../linked-chat-people.ts';
+import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
 import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
 import { approvalCard, cardActivity, digestCard, receiptCard, waiterGoneCard, type AdaptiveCard, type CardActions } from './msteams-cards.ts';
 import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 
-const Person = z.object({ to: z.literal('person') });
-/** The org's Teams channel (its conversation id). */
-const InChannel = z.object({ to: z.literal('channel'), channel: z.string().min(1).max(300) });
-
 export const MSTEAMS = {
   name: 'msteams',
-  kinds: {
-    approval_request: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
-    /** The request again, with its actions, said to be a reminder. */
-    reminder: { payload: Person },
-    digest: { payload: Person },
-    execution_receipt: { payload: Person },
-    waiter_gone: { payload: Person },
-    /** A sent card updated with the request's outcome, without actions. */
-    decision_update: { payload: z.object({ message_id: z.uuid() }) },
-  },
+  // A channel is the Teams conversation id of the org's channel.
+  kinds: linkedChatKinds(z.string().min(1).max(300)),
 } as const satisfies ChannelSpec;
 
 type Kinds = typeof MSTEAMS.kinds;
