@@ -20,6 +20,7 @@ import { PGLITE_TEMPLATE_ENV } from './pglite-template.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
 import { addMember, createOrg } from '../modules/orgs/create-org.ts';
 import { createConnection } from '../modules/connections/connections.ts';
+import { sha256Hex } from '../security/tokens.ts';
 
 export const TEST_DATABASE_URL = process.env.GREENLIGHT_TEST_DATABASE_URL || undefined;
 export const TEST_REDIS_URL = process.env.GREENLIGHT_TEST_REDIS_URL || undefined;
@@ -90,6 +91,11 @@ export interface TestServer extends RunningServer {
   databaseUrl: string | undefined;
   /** supertest against the real listening server, with the key as Bearer when given. */
   http(key?: string): ReturnType<typeof authed>;
+  /**
+   * After a test changes a connection in SQL (as an operator or another replica would), resolves once
+   * the trigger's NOTIFY has dropped the key from this process's cache: the next request reads the row.
+   */
+  keyForgotten(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -121,6 +127,14 @@ export async function startTestServer(options: { config?: Record<string, string>
     db: tdb.db,
     databaseUrl: tdb.url,
     http: (key?: string) => authed(running.url, key),
+    async keyForgotten(key) {
+      const hash = sha256Hex(key);
+      const deadline = performance.now() + 5_000;
+      while (running.deps.apiKeys?.get(hash) !== undefined) {
+        if (performance.now() > deadline) throw new Error('the cached key was not dropped within 5 s of the change');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     async stop() {
       // Its clients are this process's tests: nothing to wait for on an idle connection.
       await running.close({ idleConnections: 'close' });

@@ -64,12 +64,15 @@ describe('who sees and revokes a grant', () => {
   it('the grantee connection sees its grants; a read-only key may not revoke (403), a writing one may', async () => {
     const { seed, grantId } = await withGrant();
     expect(await listed(server.http(seed.key))).toEqual([grantId]);
+    // Written as an operator would in psql: the trigger's NOTIFY drops the cached key a moment after commit.
     await server.db.query(`UPDATE connections SET scopes = ARRAY['approvals:read'] WHERE id = $1`, [seed.connectionId]);
+    await server.keyForgotten(seed.key);
     const readOnly = (await server.http(seed.key).get('/api/v1/grants').expect(200)).body.data;
     expect(readOnly[0].viewer_can.revoke).toEqual({ allowed: false, reason: 'This credential lacks the approvals:write scope' });
     const refused = await server.http(seed.key).post(`/api/v1/grants/${grantId}/revoke`).send({}).expect(403);
     expect(refused.body.error.code).toBe('INSUFFICIENT_SCOPE');
     await server.db.query(`UPDATE connections SET scopes = ARRAY['approvals:read', 'approvals:write'] WHERE id = $1`, [seed.connectionId]);
+    await server.keyForgotten(seed.key);
     await server.http(seed.key).post(`/api/v1/grants/${grantId}/revoke`).send({}).expect(200);
   });
 
@@ -98,6 +101,7 @@ describe('what a grant never does', () => {
   it('never approves a request whose requester is its giver (the connection came to act for them)', async () => {
     const { seed, giver } = await withGrant();
     await server.db.query('UPDATE connections SET user_id = $2 WHERE id = $1', [seed.connectionId, giver.user.id]);
+    await server.keyForgotten(seed.key);
     expect((await ask(seed.key)).status).toBe('pending');
   });
 

@@ -41,6 +41,7 @@ describe('who may reassign', () => {
     const otherAdmin = await signedIn(server, other);
     expect((await otherAdmin.http().post(c.path).send({ user_ids: [c.carl.id] })).status).toBe(404);
     await server.db.query('UPDATE orgs SET emergency_stop = true WHERE id = $1', [c.seed.org.id]);
+    await server.keyForgotten(c.seed.key);
     const stopped = await server.http(c.seed.key).post(c.path).send({ user_ids: [c.carl.id] });
     expect(stopped.status).toBe(503);
     await server.db.query('UPDATE orgs SET emergency_stop = false WHERE id = $1', [c.seed.org.id]);
