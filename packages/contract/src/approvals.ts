@@ -1,4 +1,6 @@
 import { z } from './zod.ts';
+import { valueAtContentPath } from './content-path.ts';
+import { Answer, answersOnlyWithApproval, Edit, EditablePaths, Edits, ResponseSchema } from './answers.ts';
 import { ReminderPolicy } from './reminders.ts';
 import { BooleanQuery, Pagination, PageQuery, PageSizeQuery, Principal, Timestamp, TimestampInput } from './common.ts';
 import type { DialectId } from './dialect-ids.ts';
@@ -30,8 +32,9 @@ export const ContentSha256 = z
   .openapi({
     description:
       'SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown ' +
-      'to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an ' +
-      'automation can check that what it is about to execute is what was approved.',
+      'to approvers (`changes` is null when none were given), with the approving reviewer\'s `edits` applied once approved (the content of ' +
+      '`approved_content`). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is ' +
+      'about to execute is what was approved.',
     example: '3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
   });
 
@@ -62,14 +65,7 @@ const REDACT_PATH = /^(metadata|changes\.(before|after))(\.[^.]+)+$/;
 
 /** The value a redact path names in a create body, or undefined when it names nothing. */
 export function valueAtPath(body: { metadata?: unknown; payload?: unknown; changes?: unknown }, path: string): unknown {
-  const [root, ...rest] = path.split('.');
-  let cur: unknown = root === 'metadata' ? (body.metadata ?? body.payload) : body.changes;
-  for (const key of rest) {
-    if (Array.isArray(cur) && /^(0|[1-9][0-9]*)$/.test(key)) cur = cur[Number(key)];
-    else if (cur !== null && typeof cur === 'object' && !Array.isArray(cur) && Object.hasOwn(cur, key)) cur = (cur as Record<string, unknown>)[key];
-    else return undefined;
-  }
-  return cur;
+  return valueAtContentPath({ metadata: body.metadata ?? body.payload, changes: body.changes }, path);
 }
 
 export const RedactPaths = z
@@ -238,8 +234,19 @@ export const CreateApprovalBody = z
     entity_id: z.string().min(1).max(LIMITS.keyMax).optional().openapi({ description: 'Another way to give `resource.id`', example: 'qr_001' }),
     entity_name: z.string().max(LIMITS.labelMax).optional().openapi({ description: 'Another way to give `resource.name`', example: 'Credit Score Rule' }),
     redact: RedactPaths.optional(),
+    response_schema: ResponseSchema.optional(),
+    editable: EditablePaths.optional(),
   })
   .superRefine((body, ctx) => {
+    const editable = new Set<string>();
+    body.editable?.forEach((path, i) => {
+      if (editable.has(path)) ctx.addIssue({ code: 'custom', path: ['editable', i], message: `${path} is listed twice` });
+      else if (valueAtPath(body, path) === undefined) ctx.addIssue({ code: 'custom', path: ['editable', i], message: `${path} names no field of this request` });
+      else if (body.redact?.some((r) => r === path || path.startsWith(`${r}.`) || r.startsWith(`${path}.`))) {
+        ctx.addIssue({ code: 'custom', path: ['editable', i], message: `${path} is marked sensitive in redact: a sensitive field cannot be editable` });
+      }
+      editable.add(path);
+    });
     const seen = new Set<string>();
     body.redact?.forEach((path, i) => {
       if (seen.has(path)) ctx.addIssue({ code: 'custom', path: ['redact', i], message: `${path} is listed twice` });
@@ -581,6 +588,22 @@ export const Approval = z
     waiter: Waiter.nullable().optional(),
     // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends it.
     created_via: CreatedVia.optional(),
+    // Optional for clients, which also talk to servers of the spec's shape; Greenlight always sends them.
+    response_schema: ResponseSchema.nullable().optional().openapi({ description: 'What the reviewer is asked to answer when approving; null when nothing is asked' }),
+    editable: z.array(z.string()).optional().openapi({ description: 'The fields of this request the reviewer may change before approving (see `editable` on create)' }),
+    response: Answer.nullable().optional().openapi({
+      description: "The reviewer's answer to `response_schema`, validated, defaults filled in: set when the request is approved, null otherwise",
+    }),
+    edits: z.array(Edit).optional().openapi({ description: 'The fields the approving reviewer changed, each with its value before and after; empty when none' }),
+    approved_content: z
+      .object({ metadata: z.record(z.string(), z.unknown()), changes: Changes.nullable() })
+      .nullable()
+      .optional()
+      .openapi({
+        description:
+          'What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless ' +
+          'approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it.',
+      }),
     // Absent where nobody asks (callbacks, subscriptions, exports); Greenlight sends it on every answer to a caller,
     // long polls and the event stream included.
     viewer_can: ViewerCan.optional().openapi({
@@ -613,6 +636,8 @@ export const DecideApprovalBody = z
       .optional()
       .openapi({ description: 'Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)', example: 'dashboard' }),
     grant: GiveGrant.optional(),
+    response: Answer.optional().openapi({ description: "The answer to the request's `response_schema`: only with an approval, checked on the server" }),
+    edits: Edits.optional().openapi({ description: 'New values for fields the request marks `editable`: only with an approval' }),
   })
   .refine((body) => body.comment === undefined || body.decision_note === undefined, {
     path: ['decision_note'],
@@ -622,6 +647,7 @@ export const DecideApprovalBody = z
     path: ['grant'],
     message: 'a grant is given only with an approval',
   })
+  .superRefine(answersOnlyWithApproval)
   .openapi('DecideApprovalRequest');
 export type DecideApprovalBody = z.infer<typeof DecideApprovalBody>;
 

@@ -97,7 +97,7 @@ export const AuditLedgerDecision = z
         approved_content_sha256: z.string().nullable().openapi({ description: 'SHA-256 of the request\'s content as decided on' }),
       })
       .catchall(z.unknown())
-      .openapi({ description: 'The decision, and the rest of its event\'s data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …)' }),
+      .openapi({ description: 'The decision, and the rest of its event\'s data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, the reviewer\'s `response` and `edits` with their values before and after, …)' }),
     created_at: Timestamp,
   })
   .openapi('AuditLedgerDecision', { description: 'A vote or final decision on a request, as the ledger chains it' });

@@ -57,6 +57,11 @@ export interface Authorization {
 export const ANY_CREDENTIAL = ['api_key', 'oauth', 'session'] as const satisfies readonly PrincipalKind[];
 export const SESSION_ONLY = ['session'] as const satisfies readonly PrincipalKind[];
 
+/** The rules most routes share, named once: the dashboard's admin pages, its member pages, and reading requests. */
+export const ADMIN_SESSION = { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' } as const satisfies Authorization;
+export const MEMBER_SESSION = { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' } as const satisfies Authorization;
+export const READ_APPROVALS = { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' } as const satisfies Authorization;
+
 const KIND_LABEL: Record<PrincipalKind, string> = { api_key: 'API key', oauth: 'OAuth grant', session: 'session' };
 const RULE_LABEL: Record<OwnershipRule['rule'], string> = {
   requester: 'its requester or an admin',

@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { Timestamp } from './common.ts';
-import { SESSION_ONLY, type Authorization } from './authorization.ts';
+import { ADMIN_SESSION } from './authorization.ts';
 
 /**
  * Durable engines: a request may name what resumes when it ends instead of (or beside) a raw
@@ -157,7 +157,6 @@ export const UpdateEngineSettingsBody = z
   .openapi('UpdateEngineSettingsBody');
 export type UpdateEngineSettingsBody = z.infer<typeof UpdateEngineSettingsBody>;
 
-const ADMIN_SESSION = { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' } as const satisfies Authorization;
 
 /** The routes of the engine credentials, spread into the one route table (routes.ts). */
 export const engineRoutes = {

@@ -56,6 +56,8 @@ export const DECISION_REFUSAL_REASONS = {
   expired: 'APPROVAL_EXPIRED: the request is past its deadline',
   step_up_required:
     "STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)",
+  invalid_answer:
+    'VALIDATION_ERROR (400): the approval\'s answer or edits do not fit what the request asks (`response_schema`, `editable`), or an approve without an answer on a request whose defaults do not answer it; `details.issues` names each field (`response.<field>`, `edits.<path>`) and why (docs/answers.md)',
 } as const;
 export type DecisionRefusalReason = keyof typeof DECISION_REFUSAL_REASONS;
 export const describeRefusalReasons = () =>

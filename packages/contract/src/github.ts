@@ -1,6 +1,6 @@
 import { z } from './zod.ts';
 import { Timestamp } from './common.ts';
-import { SESSION_ONLY, type Authorization } from './authorization.ts';
+import { ADMIN_SESSION } from './authorization.ts';
 
 /**
  * GitHub: an org's own GitHub App, added to a repository's environments as a custom deployment
@@ -42,7 +42,6 @@ export const UpdateGithubSettingsBody = z
   .openapi('UpdateGithubSettingsBody');
 export type UpdateGithubSettingsBody = z.infer<typeof UpdateGithubSettingsBody>;
 
-const ADMIN_SESSION = { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' } as const satisfies Authorization;
 
 /**
  * The routes of the GitHub settings, spread into the one route table (routes.ts), which checks them as

@@ -3,6 +3,8 @@ export * from './scopes.ts';
 export * from './authorization.ts';
 export * from './errors.ts';
 export * from './common.ts';
+export * from './answers.ts';
+export * from './answer-controls.ts';
 export * from './approvals.ts';
 export * from './batch-decide.ts';
 export * from './comments.ts';

@@ -1,7 +1,7 @@
 import type { ZodObject, ZodType } from 'zod';
 import { z } from './zod.ts';
 import { IdParams } from './common.ts';
-import { ANY_CREDENTIAL, SESSION_ONLY, type Authorization } from './authorization.ts';
+import { ANY_CREDENTIAL, SESSION_ONLY, type Authorization, ADMIN_SESSION, MEMBER_SESSION, READ_APPROVALS } from './authorization.ts';
 import { describeRefusalReasons, ErrorEnvelope } from './errors.ts';
 import {
   Approval,
@@ -167,7 +167,7 @@ export const routes = {
     description:
       'Newest first by default. Page numbers and a cursor (`page_token` → `next_page_token`) both work. `assigned=me` is the reviewer\'s ' +
       'inbox: what waits for the caller (see AssignedFilter).',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { query: ListApprovalsQuery },
     responses: { 200: { description: 'A page of requests', schema: ApprovalList } },
     errors: [400, 403],
@@ -178,7 +178,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}',
     tag: 'Approvals',
     summary: 'Get an approval request',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'The request, with its run (steps and where they stand) and every reviewer\'s result', schema: ApprovalDetail } },
     errors: [403, 404],
@@ -274,7 +274,7 @@ export const routes = {
     tag: 'Approvals',
     summary: 'The audit trail of a request',
     description: 'Every state change, oldest first. Events are immutable.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'Events, oldest first', schema: ApprovalEventList } },
     errors: [403, 404],
@@ -290,7 +290,7 @@ export const routes = {
       'still pending and `timed_out: true`: call again to keep waiting. The answer follows the decision within milliseconds, ' +
       'whichever server process recorded it. One call counts as one request against the rate limit. Like every answer, it ' +
       'carries `viewer_can`: what the caller may do with the request now.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams, query: WaitApprovalQuery },
     responses: { 200: { description: 'The request, decided or still pending at the timeout', schema: WaitResult } },
     errors: [400, 403, 404],
@@ -312,7 +312,7 @@ export const routes = {
       `older than its own has ended. A comment line (\`: keep-alive\`) is sent every ${EVENT_STREAM_HEARTBEAT_SECONDS} s ` +
       'so proxies keep the connection open. Decision events (`approval.vote_recorded`, `step.decided`, `approval.approved`, ' +
       '`approval.rejected`) carry `approved_content_sha256` in `details`; automatic decisions on expiry carry `reason: "expired"`.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { query: EventStreamQuery, headers: EventStreamHeaders },
     responses: {
       200: { description: 'A stream of events; each `data:` line is one WebhookPayload', schema: WebhookPayload, contentType: 'text/event-stream' },
@@ -339,7 +339,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}/comments',
     tag: 'Comments',
     summary: 'List comments, oldest first',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'Comments', schema: CommentList } },
     errors: [403, 404],
@@ -350,7 +350,7 @@ export const routes = {
     path: '/api/v1/approvals/{id}/steps',
     tag: 'Steps',
     summary: 'List the approval steps of a request, in order',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'Steps in order', schema: StepList } },
     errors: [403, 404],
@@ -411,7 +411,7 @@ export const routes = {
       'Admins only, signed in to the dashboard (session cookie + X-CSRF-Token). API keys and OAuth tokens get 403. ' +
       '`admin_override` (default false) lets admins and API keys decide steps that do not ask them; `resolve_policy: admin_only` makes only admins decide. ' +
       'Changes of either are in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateOrgBody },
     responses: { 200: { description: 'The organization', schema: Org } },
     errors: [400, 403],
@@ -423,7 +423,7 @@ export const routes = {
     tag: 'OAuth clients',
     summary: 'Register an OAuth client',
     description: 'Admins only (dashboard session). The client secret is in this response only.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: CreateOAuthClientBody },
     responses: { 201: { description: 'Registered', schema: OAuthClientCreated } },
     errors: [400, 403],
@@ -435,7 +435,7 @@ export const routes = {
     tag: 'OAuth clients',
     summary: 'List the OAuth clients of the organization',
     description: 'Admins only (dashboard session). The clients admins registered, and the ones that registered themselves and that members have authorized.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'Clients, newest first', schema: OAuthClientList } },
     errors: [403],
@@ -448,7 +448,7 @@ export const routes = {
     summary: 'Revoke an OAuth client and every grant it holds',
     description:
       'Admins only (dashboard session). Its tokens stop working at once. A client that registered itself is revoked in this organization: its grants here end and members can no longer authorize it.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams },
     responses: { 200: { description: 'The revoked client', schema: OAuthClient } },
     errors: [403, 404],
@@ -464,7 +464,7 @@ export const routes = {
       '`overlap_seconds` (default a day), so the application can be given the new one without an outage, then stops. A rotation during ' +
       'an overlap ends the secret before the previous one at once. Its creator is warned before the previous secret stops. ' +
       'Clients that registered themselves (public, no secret), revoked or expired clients and other organizations\' clients are not found (404).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams, body: RotateOAuthClientSecretBody },
     responses: { 201: { description: 'The client with its new secret', schema: OAuthClientSecretRotated } },
     errors: [400, 403, 404],
@@ -476,7 +476,7 @@ export const routes = {
     tag: 'Members',
     summary: 'List the members of the organization and their roles',
     description: 'Admins only (dashboard session).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'Members, oldest first', schema: MemberList } },
     errors: [403],
@@ -491,7 +491,7 @@ export const routes = {
       'Admins only (dashboard session). A new account gets a one-time sign-in link (in this response only, valid for an hour) ' +
       'after which the member sets a password. An account of another organization is invited instead: the link asks the person, ' +
       'signed in, to accept; the answer does not say which happened. 409 ALREADY_MEMBER when the email is already a member.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: AddMemberBody },
     responses: { 201: { description: 'Added', schema: MemberAdded } },
     errors: [400, 403, 409],
@@ -506,7 +506,7 @@ export const routes = {
       'Admins only (dashboard session). The last admin cannot be demoted (409 LAST_ADMIN). `see_sensitive` grants or withdraws the ' +
       'permission to see fields marked sensitive unmasked (admins have it by their role). Applies at once, to sessions and OAuth grants; ' +
       'written to the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: UserIdParams, body: UpdateMemberBody },
     responses: { 200: { description: 'The member', schema: Member } },
     errors: [400, 403, 404, 409],
@@ -520,7 +520,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Ends their sessions and revokes their OAuth grants in this organization. ' +
       'The last admin cannot be removed (409 LAST_ADMIN).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: UserIdParams },
     responses: { 200: { description: 'The removed member', schema: Member } },
     errors: [403, 404, 409],
@@ -544,7 +544,7 @@ export const routes = {
     tag: 'Connections',
     summary: 'Create an API-key connection',
     description: 'Admins only (dashboard session). The API key is in this response only.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: CreateConnectionBody },
     responses: { 201: { description: 'Created', schema: ConnectionCreated } },
     errors: [400, 403],
@@ -573,7 +573,7 @@ export const routes = {
       'Admins only (dashboard session). Issues a new API key with the same name, scopes and limits (its key is in this response only) ' +
       'and sets the old key to stop working after `overlap_seconds`, so both work while the new one is put in place. ' +
       'OAuth grants and revoked keys are not found (404).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams, body: RotateConnectionBody },
     responses: { 201: { description: 'The new key and the old one with its new expiry', schema: ConnectionRotated } },
     errors: [400, 403, 404],
@@ -587,7 +587,7 @@ export const routes = {
     description:
       'Dashboard session only. `current_password` is required when a password is already set. Your other sessions are signed out. ' +
       'Limited to 10 attempts per hour.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { body: SetPasswordBody },
     responses: { 200: { description: 'The password is set', schema: PasswordSet } },
     errors: [400, 403],
@@ -599,7 +599,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your signed-in sessions',
     description: 'Dashboard session only. Every live session of yours in this organization, newest first. `POST /sign-out` ends the current one.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Sessions, newest first', schema: SessionList } },
     errors: [403],
@@ -613,7 +613,7 @@ export const routes = {
     description:
       'Dashboard session only. Ends every session of yours but this one, in every organization you belong to; an event stream ' +
       'opened with one of them ends too (then `POST /sign-out` ends this one).',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'How many were ended', schema: SessionsEnded } },
     errors: [403],
@@ -626,7 +626,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your passkeys',
     description: 'Dashboard session only. The passkeys you registered, oldest first.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Passkeys', schema: PasskeyList } },
     errors: [403],
@@ -638,7 +638,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Start registering a passkey',
     description: 'Dashboard session only. Options for navigator.credentials.create(); the challenge works once, for five minutes, in this session.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Registration options', schema: PasskeyOptions } },
     errors: [403],
@@ -652,7 +652,7 @@ export const routes = {
     description:
       "Dashboard session only. Verifies the authenticator's attestation against this session's challenge (consumed whether or not it verifies), " +
       "this server's origin and relying-party id; 400 when it does not verify or there is no live challenge, 409 IN_USE for a credential already registered.",
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { body: FinishPasskeyRegistrationBody },
     responses: { 201: { description: 'The passkey', schema: Passkey } },
     errors: [400, 403, 409],
@@ -664,7 +664,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Remove a passkey',
     description: 'Dashboard session only. Removes one of your passkeys (404 for any other id).',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { params: IdParams },
     responses: { 200: { description: 'Your passkeys left', schema: PasskeyList } },
     errors: [403, 404],
@@ -678,7 +678,7 @@ export const routes = {
     description:
       'Dashboard session only. Options for navigator.credentials.get() allowing your passkeys; the challenge works once, for five minutes, in this session. ' +
       '400 when you have no passkey (register one on the account page first).',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Authentication options', schema: PasskeyOptions } },
     errors: [400, 403],
@@ -692,7 +692,7 @@ export const routes = {
     description:
       "Dashboard session only. Verifies the assertion of one of your passkeys against this session's challenge (consumed whether or not it verifies), " +
       "origin, relying-party id and signature counter; the session then counts as stepped up for five minutes. 400 when it does not verify.",
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { body: FinishStepUpBody },
     responses: { 200: { description: 'Until when the session is stepped up', schema: StepUpStatus } },
     errors: [400, 403],
@@ -704,7 +704,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Which requests need a passkey confirmation',
     description: 'Admins only (dashboard session). The priorities and action-type globs whose requests are decided only from a passkey-confirmed session.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The step-up setting', schema: StepUpSettings } },
     errors: [403],
@@ -719,7 +719,7 @@ export const routes = {
       'Admins only (dashboard session). Replaces the setting: requests of these priorities, or whose `action_type` matches one of these globs, ' +
       'are decided only by a person whose dashboard session was confirmed with a passkey in the last five minutes; every other credential and channel ' +
       'gets 403 STEP_UP_REQUIRED. 400 for a glob that does not compile. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: StepUpSettings },
     responses: { 200: { description: 'The step-up setting', schema: StepUpSettings } },
     errors: [400, 403],
@@ -852,7 +852,7 @@ export const routes = {
       'Every admin action, newest first: members added, invited, changed and removed, keys and OAuth clients created and revoked, ' +
       'the emergency stop, secret rotations, subscriptions created, deleted and disabled. Entries are never changed or removed. ' +
       'Admins only (dashboard session).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { query: ListAuditLogQuery },
     responses: { 200: { description: 'A page of entries, newest first', schema: AuditLogPage } },
     errors: [400, 403],
@@ -864,7 +864,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Export the org audit log',
     description: 'Every entry matching the filters, oldest first, as JSON Lines (`format=jsonl`) or CSV (`format=csv`). Admins only (dashboard session).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { query: ExportAuditLogQuery },
     responses: {
       200: {
@@ -888,7 +888,7 @@ export const routes = {
       'and an Ed25519 signature over the org, the range and its end hashes, by a key published at `/.well-known/greenlight-audit-keys.json`. ' +
       '`greenlight audit verify FILE` checks it offline and names the first entry altered, removed or reordered. ' +
       '400 VALIDATION_ERROR when `to_seq` is before `from_seq` or the range is longer than the most one export carries. Admins only (dashboard session).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { query: ExportAuditLedgerQuery },
     responses: { 200: { description: 'The entries of the range and the signature', schema: AuditLedger } },
     errors: [400, 403],
@@ -901,7 +901,7 @@ export const routes = {
     tag: 'Teams',
     summary: 'List the teams of the organization',
     description: 'Every team with its members, by name.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: {},
     responses: { 200: { description: 'Teams, by name', schema: TeamList } },
     errors: [403],
@@ -912,7 +912,7 @@ export const routes = {
     path: '/api/v1/teams/{id}',
     tag: 'Teams',
     summary: 'Get a team',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'The team', schema: Team } },
     errors: [403, 404],
@@ -926,7 +926,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Names are unique in the organization, ignoring case (409 NAME_TAKEN). ' +
       '`member_ids` must be members of the organization. At most 200 teams per organization (409 LIMIT_REACHED).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: CreateTeamBody },
     responses: { 201: { description: 'Created', schema: Team } },
     errors: [400, 403, 409],
@@ -938,7 +938,7 @@ export const routes = {
     tag: 'Teams',
     summary: 'Rename a team',
     description: 'Admins only (dashboard session). 409 NAME_TAKEN when another team has the name.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams, body: UpdateTeamBody },
     responses: { 200: { description: 'The team', schema: Team } },
     errors: [400, 403, 404, 409],
@@ -952,7 +952,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Refused with 409 IN_USE while a flow, a routing rule or a step of a pending request names the team ' +
       '(`details` says which), so nobody is left waiting on a team that no longer exists.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams },
     responses: { 200: { description: 'The deleted team', schema: Team } },
     errors: [403, 404, 409],
@@ -966,7 +966,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). The person must be a member of the organization (400); already in the team: 409 ALREADY_MEMBER. ' +
       'A team member may decide the pending steps that name the team from then on.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams, body: AddTeamMemberBody },
     responses: { 200: { description: 'The team', schema: Team } },
     errors: [400, 403, 404, 409],
@@ -978,7 +978,7 @@ export const routes = {
     tag: 'Teams',
     summary: 'Remove a member from a team',
     description: 'Admins only (dashboard session). 404 when the person is not in the team. Votes already cast stay.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: TeamMemberParams },
     responses: { 200: { description: 'The team', schema: Team } },
     errors: [403, 404],
@@ -991,7 +991,7 @@ export const routes = {
     tag: 'Flows',
     summary: 'List the approval flows of the organization',
     description: 'Every flow in its current version, by name.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: {},
     responses: { 200: { description: 'Flows, by name', schema: FlowList } },
     errors: [403],
@@ -1002,7 +1002,7 @@ export const routes = {
     path: '/api/v1/flows/{id}',
     tag: 'Flows',
     summary: 'Get an approval flow',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'The flow in its current version', schema: Flow } },
     errors: [403, 404],
@@ -1016,7 +1016,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Ordered steps, each asking people and/or teams with a quorum (`1`, a number, or `all`) and an ' +
       'optional time limit; the run\'s expiry and `on_expiry`. Names are unique ignoring case (409 NAME_TAKEN).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: CreateFlowBody },
     responses: { 201: { description: 'Created (version 1)', schema: Flow } },
     errors: [400, 403, 409],
@@ -1028,7 +1028,7 @@ export const routes = {
     tag: 'Flows',
     summary: 'Change an approval flow',
     description: 'Admins only (dashboard session). Makes a new version; runs already started keep the version they began with.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams, body: UpdateFlowBody },
     responses: { 200: { description: 'The flow in its new version', schema: Flow } },
     errors: [400, 403, 404, 409],
@@ -1042,7 +1042,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). New requests can no longer name it; runs already started go on. Refused with 409 IN_USE while a ' +
       'routing rule starts runs of it (`details.routing_rule_ids`).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams },
     responses: { 200: { description: 'The deleted flow', schema: Flow } },
     errors: [403, 404, 409],
@@ -1060,7 +1060,7 @@ export const routes = {
       'asking its approvers with its quorum, and may set the expiry and `on_expiry`. `required_approvals` and `is_sequential` on create do ' +
       'not opt out of routing (they come from the run, as with `flow_id`). The request records the rule in `routing`, and its ' +
       '`approval.created` event says so. A request no rule matches is asked of every approver and admin, as without rules.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: {},
     responses: { 200: { description: 'The rule set in order, with its version', schema: RoutingRuleSet } },
     errors: [403],
@@ -1076,7 +1076,7 @@ export const routes = {
       'a rule sent with its `id` keeps it, a rule left out is removed. Makes a new version, recorded in the audit log with the set. ' +
       'Refused with 400 when a flow, team, person or connection is not of the organization, a glob is malformed or a quorum is more ' +
       'than the people a step asks; with 409 VERSION_CONFLICT when `expected_version` is not the current version.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: PutRoutingRulesBody },
     responses: { 200: { description: 'The rule set in its new version', schema: RoutingRuleSet } },
     errors: [400, 403, 409],
@@ -1092,7 +1092,7 @@ export const routes = {
       `at most ${ROUTING_LIMITS.dryRunMax}) are matched against the saved set and against the candidate, by the same matching as create: ` +
       'for each, the rule each set picks and who it would ask first (names; the requester excepted); and a summary of the moves ' +
       '(counts per from → to pair, and sentences). The candidate is validated as `PUT` would (400).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: DryRunBody },
     responses: { 200: { description: 'What would change', schema: DryRunResult } },
     errors: [400, 403],
@@ -1103,7 +1103,7 @@ export const routes = {
     path: '/api/v1/routing-rules/{id}',
     tag: 'Routing rules',
     summary: 'Get a routing rule',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'The rule, with its position', schema: RoutingRule } },
     errors: [403, 404],
@@ -1115,7 +1115,7 @@ export const routes = {
     tag: 'Routing rules',
     summary: 'Remove a routing rule',
     description: 'Admins only (dashboard session). The rules after it move up; makes a new version of the set, recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: IdParams },
     responses: { 200: { description: 'The rule set in its new version', schema: RoutingRuleSet } },
     errors: [403, 404],
@@ -1133,7 +1133,7 @@ export const routes = {
       'are asked as routed. A request of a class in `never_without_person` (by default: critical priority) is never approved by a policy. ' +
       'An auto-decision is a decision like a person\'s (events, callbacks, waits, receipts, revoke window, audit) with `decided_by_type: ' +
       '"policy"` and `decided_by_policy` naming the policy. What a policy can read: `GET /api/v1/policies/schema`.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: {},
     responses: { 200: { description: 'The policy set, with its version', schema: PolicySet } },
     errors: [403],
@@ -1151,7 +1151,7 @@ export const routes = {
       '(from 1) and the saved set is untouched. 409 VERSION_CONFLICT when `expected_version` is not the current version. ' +
       '409 CONFIRMATION_REQUIRED when the set, replayed against the latest decided requests, would approve one a person rejected ' +
       '(`details.disagreements` lists them, `details.approves_rejected` counts them), unless `confirm_approves_rejected` is true.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: PutPoliciesBody },
     longText: ['source'],
     responses: { 200: { description: 'The policy set in its new version', schema: PolicySet } },
@@ -1168,7 +1168,7 @@ export const routes = {
       `at most ${POLICY_REPLAY_LIMITS.max}) are evaluated by the candidate as they were created (their fields, who asked, the time): how many it ` +
       'would approve, reject or leave to people, and every request it would decide otherwise than it was decided, by id and title. ' +
       'The candidate is validated as `PUT` would (400).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: ReplayPoliciesBody },
     longText: ['source'],
     responses: { 200: { description: 'What the candidate would have decided', schema: ReplayPoliciesResult } },
@@ -1183,7 +1183,7 @@ export const routes = {
     description:
       'A policy annotated `@shadow` decides nothing: for each new request it is evaluated alone and what it would have decided is recorded. ' +
       'Here, per policy: how many requests it would have approved or rejected, and of those decided since, how many were decided as it would have.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: {},
     responses: { 200: { description: 'Each shadow policy\'s record', schema: ShadowReport } },
     errors: [403],
@@ -1195,7 +1195,7 @@ export const routes = {
     tag: 'Policies',
     summary: 'What a policy can read of a request',
     description: 'The Cedar schema every policy set is validated against, and each type\'s fields in words.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: {},
     responses: { 200: { description: 'The schema', schema: PolicySchema } },
     errors: [403],
@@ -1212,7 +1212,7 @@ export const routes = {
       'those to connections they own (their OAuth grants, the API keys they created); an API key or OAuth grant the grants to itself. ' +
       'Each says whether the caller may revoke it (`viewer_can.revoke`). By pages (`page_token` → `next_page_token`); a page_token this list did not ' +
       'answer is 400 INVALID_PAGE_TOKEN.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { query: ListGrantsQuery },
     responses: { 200: { description: 'A page of the grants', schema: GrantList } },
     errors: [400, 403],
@@ -1227,7 +1227,7 @@ export const routes = {
       'How many requests each policy and each standing grant decided over the last 24 hours, 7 days or 30 days, from the stored decisions ' +
       '(`decided_by_policy`, `decided_by_grant`). Policies are the organization\'s and counted for everyone who may read requests; grants ' +
       'only those the caller may see (`GET /api/v1/grants`: an admin every one).',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { query: CountAutoDecisionsQuery },
     responses: { 200: { description: 'The counts', schema: AutoDecisionCounts } },
     errors: [400, 403],
@@ -1255,7 +1255,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your notification preferences',
     description: 'Dashboard session. What applies to you in this organization: your own choices, or the org defaults.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Your preferences', schema: MyNotificationPreferences } },
     errors: [403],
@@ -1269,7 +1269,7 @@ export const routes = {
     description:
       'Dashboard session. Channels (`email`, `slack`, `both`, `digest_only`), quiet hours in your time zone (what falls in them is sent when they end) ' +
       'and the hour of a daily digest. Fields left out keep their value (starting from the org defaults); `use_org_defaults: true` forgets your own. Audit logged.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { body: UpdateNotificationPreferencesBody },
     responses: { 200: { description: 'Your preferences', schema: MyNotificationPreferences } },
     errors: [400, 403],
@@ -1281,7 +1281,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Notification defaults and the default reminder policy',
     description: 'Admins only (dashboard session).',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The defaults', schema: OrgNotificationDefaults } },
     errors: [403],
@@ -1295,7 +1295,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). `preferences` apply to members who chose none of their own; `reminder_policy` to steps without one ' +
       '(null: none). Changes are in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateOrgNotificationDefaultsBody },
     responses: { 200: { description: 'The defaults', schema: OrgNotificationDefaults } },
     errors: [400, 403],
@@ -1308,7 +1308,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your out-of-office delegation',
     description: 'Dashboard session only. Your delegation, current or upcoming; null when none is set or it has ended.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Your delegation, or null', schema: DelegationAnswer } },
     errors: [403],
@@ -1336,7 +1336,7 @@ export const routes = {
     tag: 'Account',
     summary: 'End your out-of-office delegation',
     description: 'Dashboard session only. What asked your delegate for you asks you again. Audited; answers null even when none was set.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'No delegation', schema: DelegationAnswer } },
     errors: [403],
@@ -1347,7 +1347,7 @@ export const routes = {
     path: '/api/v1/members/{userId}/delegation',
     tag: 'Organization',
     summary: "A member's out-of-office delegation",
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: MemberDelegationParams },
     responses: { 200: { description: 'The delegation, or null', schema: DelegationAnswer } },
     errors: [403, 404],
@@ -1359,7 +1359,7 @@ export const routes = {
     tag: 'Organization',
     summary: "Set a member's out-of-office delegate",
     description: 'Admins only (dashboard session): as `POST /me/delegation`, for a member who could not set it themselves. Audited.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: MemberDelegationParams, body: SetDelegationBody },
     responses: { 200: { description: 'The delegation', schema: DelegationAnswer } },
     errors: [400, 403, 404],
@@ -1370,7 +1370,7 @@ export const routes = {
     path: '/api/v1/members/{userId}/delegation',
     tag: 'Organization',
     summary: "End a member's out-of-office delegation",
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { params: MemberDelegationParams },
     responses: { 200: { description: 'No delegation', schema: DelegationAnswer } },
     errors: [403, 404],
@@ -1403,7 +1403,7 @@ export const routes = {
     tag: 'Organization',
     summary: "The organization's Slack app",
     description: 'Admins only (dashboard session). Whether Slack is configured, the channel and the direct-message switch; never the bot token or signing secret.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Slack settings', schema: SlackSettings } },
     errors: [403],
@@ -1417,7 +1417,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Sets the bot token and signing secret (stored encrypted, never shown again), the channel requests are posted to, ' +
       'and whether the people asked get a direct message. The first configuration needs both secrets (400 otherwise). Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateSlackSettingsBody },
     responses: { 200: { description: 'The Slack settings', schema: SlackSettings } },
     errors: [400, 403],
@@ -1430,7 +1430,7 @@ export const routes = {
     summary: 'Turn Slack off',
     description:
       'Admins only (dashboard session). Forgets the bot token and signing secret: nothing more is posted, and buttons of messages already posted are refused. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Slack settings, now not configured', schema: SlackSettings } },
     errors: [403],
@@ -1442,7 +1442,7 @@ export const routes = {
     tag: 'Organization',
     summary: "The organization's Telegram bot",
     description: 'Admins only (dashboard session). Whether a bot is connected, its username and webhook URL; never the bot token or the webhook secret.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Telegram settings', schema: TelegramSettings } },
     errors: [403],
@@ -1456,7 +1456,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Stores the bot token (encrypted, never shown again), generates a new webhook secret and asks Telegram (setWebhook) to post the ' +
       "bot's updates to Greenlight with it. 400 when Telegram refuses the token. Recorded in the audit log.",
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateTelegramSettingsBody },
     responses: { 200: { description: 'The Telegram settings', schema: TelegramSettings } },
     errors: [400, 403],
@@ -1468,7 +1468,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Turn Telegram off',
     description: 'Admins only (dashboard session). Forgets the bot token and webhook secret: nothing more is sent, and updates Telegram posts are refused. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Telegram settings, now not configured', schema: TelegramSettings } },
     errors: [403],
@@ -1480,7 +1480,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your Telegram account in this organization',
     description: 'Dashboard session. Whether a Telegram account is linked to you in this organization.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The link', schema: TelegramLink } },
     errors: [403],
@@ -1494,7 +1494,7 @@ export const routes = {
     description:
       'Dashboard session. A code valid for 10 minutes and once: send `/start <code>` to the org\'s bot (or open the link) and that Telegram account becomes yours ' +
       'here, replacing any earlier one. 409 when the org has no Telegram bot.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 201: { description: 'The code', schema: TelegramLinkCode } },
     errors: [403, 409],
@@ -1506,7 +1506,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Unlink your Telegram account',
     description: 'Dashboard session. The Telegram account decides nothing more for you; its buttons are refused.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The link, now none', schema: TelegramLink } },
     errors: [403],
@@ -1518,7 +1518,7 @@ export const routes = {
     tag: 'Organization',
     summary: "The organization's Discord application",
     description: 'Admins only (dashboard session). Whether an application is connected, its channel and Interactions Endpoint URL; never the bot token.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Discord settings', schema: DiscordSettings } },
     errors: [403],
@@ -1532,7 +1532,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Discord confirms the bot token (it must be the application\'s), the `/link` command is registered, and the token and public key ' +
       'are stored encrypted. 400 when Discord refuses the token or the token is another application\'s. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateDiscordSettingsBody },
     responses: { 200: { description: 'The Discord settings', schema: DiscordSettings } },
     errors: [400, 403],
@@ -1544,7 +1544,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Turn Discord off',
     description: 'Admins only (dashboard session). Forgets the application: nothing more is sent, and interactions Discord posts are refused. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Discord settings, now not configured', schema: DiscordSettings } },
     errors: [403],
@@ -1556,7 +1556,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your Discord account in this organization',
     description: 'Dashboard session. Whether a Discord account is linked to you in this organization.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The link', schema: DiscordLink } },
     errors: [403],
@@ -1570,7 +1570,7 @@ export const routes = {
     description:
       "Dashboard session. A code valid for 10 minutes and once: run the org's app's `/link` command with it in Discord and that Discord account becomes yours " +
       'here, replacing any earlier one. 409 when the org has no Discord application.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 201: { description: 'The code', schema: DiscordLinkCode } },
     errors: [403, 409],
@@ -1582,7 +1582,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Unlink your Discord account',
     description: 'Dashboard session. The Discord account decides nothing more for you; its buttons are refused.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The link, now none', schema: DiscordLink } },
     errors: [403],
@@ -1594,7 +1594,7 @@ export const routes = {
     tag: 'Organization',
     summary: "The organization's Microsoft Teams bot",
     description: 'Admins only (dashboard session). Whether a bot is connected, its app id, tenant, channel and messaging endpoint; never the client secret.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Teams settings', schema: MsTeamsSettings } },
     errors: [403],
@@ -1608,7 +1608,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Stores the Azure Bot\'s app id and client secret (encrypted, never shown again) once Microsoft Entra issues a Bot Framework ' +
       'token for them. 400 when it does not. Recorded in the audit log. Set the answer\'s `messaging_endpoint` as the bot\'s messaging endpoint in Azure.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateMsTeamsSettingsBody },
     responses: { 200: { description: 'The Teams settings', schema: MsTeamsSettings } },
     errors: [400, 403],
@@ -1620,7 +1620,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Turn Microsoft Teams off',
     description: 'Admins only (dashboard session). Forgets the bot: nothing more is sent, and activities Teams posts are refused. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The Teams settings, now not configured', schema: MsTeamsSettings } },
     errors: [403],
@@ -1632,7 +1632,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Your Microsoft Teams account in this organization',
     description: 'Dashboard session. Whether a Teams account is linked to you in this organization.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The link', schema: MsTeamsLink } },
     errors: [403],
@@ -1646,7 +1646,7 @@ export const routes = {
     description:
       "Dashboard session. A code valid for 10 minutes and once: send `link <code>` to the org's bot in a personal chat in Teams and that Teams account becomes yours " +
       'here, replacing any earlier one. 409 when the org has no Teams bot.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 201: { description: 'The code', schema: MsTeamsLinkCode } },
     errors: [403, 409],
@@ -1658,7 +1658,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Unlink your Microsoft Teams account',
     description: 'Dashboard session. The Teams account decides nothing more for you; its card actions are refused.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The link, now none', schema: MsTeamsLink } },
     errors: [403],
@@ -1671,7 +1671,7 @@ export const routes = {
     summary: 'Your devices that get push notifications',
     description:
       "Dashboard session. The server's VAPID public key (made on first use and kept) to subscribe a device with, and your devices subscribed in this organization.",
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'The key and your devices', schema: MyWebPush } },
     errors: [403],
@@ -1685,7 +1685,7 @@ export const routes = {
     description:
       'Dashboard session. The browser\'s PushSubscription (as `toJSON()` gives it): each request you are asked to decide is then pushed to it, with Approve / Reject actions ' +
       'where the platform shows them. The same endpoint subscribed again replaces the earlier subscription (whoever made it). At most 20 devices per person (409 LIMIT_REACHED).',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { body: CreateWebPushSubscriptionBody },
     responses: { 201: { description: 'The device', schema: WebPushSubscription } },
     errors: [400, 403, 409],
@@ -1697,7 +1697,7 @@ export const routes = {
     tag: 'Account',
     summary: 'Stop push notifications to one of your devices',
     description: 'Dashboard session. Nothing more is pushed to the device. Another person\'s device is not found (404).',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: { params: IdParams },
     responses: { 200: { description: 'The device removed', schema: WebPushSubscription } },
     errors: [403, 404],
@@ -1709,7 +1709,7 @@ export const routes = {
     tag: 'Organization',
     summary: "The organization's SCIM provisioning",
     description: 'Admins only (dashboard session). Whether a SCIM token is live, its prefix and when it was last used, and the base URL to give the identity provider; never the token.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The SCIM settings', schema: ScimSettings } },
     errors: [403],
@@ -1723,7 +1723,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Issues the bearer token the identity provider provisions with, shown once (only its SHA-256 is stored). ' +
       'A live token is replaced in the same transaction: the old one is refused from then on. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: CreateScimTokenBody },
     responses: { 201: { description: 'The new token, shown once', schema: ScimTokenCreated } },
     errors: [400, 403],
@@ -1735,7 +1735,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Revoke the SCIM token',
     description: 'Admins only (dashboard session). The identity provider is refused (401) from now on; members it provisioned stay as they are. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The SCIM settings, now without a token', schema: ScimSettings } },
     errors: [403],
@@ -1747,7 +1747,7 @@ export const routes = {
     tag: 'Organization',
     summary: "The organization's single sign-on (OpenID Connect)",
     description: 'Admins only (dashboard session). The identity provider, whether SSO is required, the role and group mapping of people who join; never the client secret.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The SSO settings', schema: SsoSettings } },
     errors: [403],
@@ -1763,7 +1763,7 @@ export const routes = {
       'whether members must sign in with it, the role of people who join by signing in, and the email domains that lead to it. ' +
       '400 for a configuration that cannot work (the first one without issuer, client_id and client_secret; an http issuer the server does not allow; ' +
       'require_sso by an admin who has not signed in with this SSO); 409 IN_USE for an email domain another organization has. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: { body: UpdateSsoSettingsBody },
     responses: { 200: { description: 'The SSO settings', schema: SsoSettings } },
     errors: [400, 403, 409],
@@ -1777,7 +1777,7 @@ export const routes = {
     description:
       'Admins only (dashboard session). Forgets the provider and its secret: nobody signs in with SSO any more, and members sign in with a password again. ' +
       'Sessions already open stay open. Recorded in the audit log.',
-    authorization: { principals: SESSION_ONLY, role: 'admin', scope: null, emergencyStop: 'allowed' },
+    authorization: ADMIN_SESSION,
     request: {},
     responses: { 200: { description: 'The SSO settings, now not configured', schema: SsoSettings } },
     errors: [403],
@@ -1789,7 +1789,7 @@ export const routes = {
     tag: 'Organization',
     summary: 'Whether single sign-on is on',
     description: 'Any member (dashboard session): whether the organization signs in with SSO, and whether it is the only way in.',
-    authorization: { principals: SESSION_ONLY, role: 'viewer', scope: null, emergencyStop: 'allowed' },
+    authorization: MEMBER_SESSION,
     request: {},
     responses: { 200: { description: 'Whether SSO is on', schema: SsoStatus } },
     errors: [403],
@@ -1819,7 +1819,7 @@ export const routes = {
     tag: DIALECTS['human-approval'].tag,
     summary: 'Check the status of a request',
     description: 'Any request of the organization, whichever API created it.',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams },
     responses: { 200: { description: 'The request', schema: HumanApprovalRequest } },
     errors: [403, 404],
@@ -1832,7 +1832,7 @@ export const routes = {
     tag: DIALECTS.kaireon.tag,
     summary: 'List approval requests filtered by status',
     description: `A bare array, newest first, of at most ${KAIREON_LIST_MAX} requests of the organization (whichever API created them) with the status asked (default \`pending\`).`,
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { query: KaireonListQuery, headers: KaireonHeaders },
     responses: { 200: { description: 'The requests', schema: KaireonApprovalList } },
     errors: [400, 403],
@@ -1860,7 +1860,7 @@ export const routes = {
     path: '/kaireon/api/v1/approvals/{id}',
     tag: DIALECTS.kaireon.tag,
     summary: 'Get a single approval request',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: IdParams, headers: KaireonHeaders },
     responses: { 200: { description: 'The request', schema: KaireonApproval } },
     errors: [403, 404],
@@ -1891,7 +1891,7 @@ export const routes = {
     description:
       'The runs of an approval flow (the requests started from it, newest first; `reverse=true` for oldest first), or the one run of a ' +
       "single request. `organizationId` is the caller's organization (its id or slug); any other answers 404.",
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: ApprovalRunsParams, query: ApprovalRunsQuery },
     responses: { 200: { description: 'A page of runs', schema: ApprovalRunPage } },
     errors: [400, 403, 404],
@@ -1903,7 +1903,7 @@ export const routes = {
     path: '/organizations/{organizationId}/approvals/{approvalId}/runs/{approvalRunId}',
     tag: DIALECTS['approval-runs'].tag,
     summary: 'Get a run of an approval',
-    authorization: { principals: ANY_CREDENTIAL, role: 'viewer', scope: 'approvals:read', emergencyStop: 'allowed' },
+    authorization: READ_APPROVALS,
     request: { params: ApprovalRunParams },
     responses: { 200: { description: 'The run', schema: ApprovalRun } },
     errors: [403, 404],

@@ -1,5 +1,6 @@
 import { z } from './zod.ts';
 import { Decision, LIMITS } from './approvals.ts';
+import { Answer, answersOnlyWithApproval, Edits } from './answers.ts';
 import { Timestamp } from './common.ts';
 
 export const STEP_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'skipped'] as const;
@@ -94,6 +95,9 @@ export const VoteStepBody = z
   .strictObject({
     decision: Decision,
     comment: z.string().max(LIMITS.commentMax).optional().openapi({ example: 'LGTM' }),
+    response: Answer.optional().openapi({ description: "The answer to the request's `response_schema`: only with an approval, checked on the server" }),
+    edits: Edits.optional().openapi({ description: 'New values for fields the request marks `editable`: only with an approval' }),
   })
+  .superRefine(answersOnlyWithApproval)
   .openapi('VoteStepRequest');
 export type VoteStepBody = z.infer<typeof VoteStepBody>;
