@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
 import type { Queryable } from '../storage/database.ts';
 import {
+  applyEdits,
   ENTITY_ACTIONS,
   type Approval,
+  type Edit,
+  type ResponseSchema,
   type ApprovalStatus,
   type CreatedVia,
   type DecidedByGrant,
@@ -87,6 +90,14 @@ export interface ApprovalRecord {
   waiter_checked_at: Date | null;
   /** The API the request was created through: v1, or a peer API (dialects/). */
   created_via: CreatedVia;
+  /** What the reviewer answers when approving (docs/answers.md); null when nothing is asked. Fixed at create. */
+  response_schema: ResponseSchema | null;
+  /** Paths of metadata / changes.after the reviewer may change before approving. Fixed at create. */
+  editable: string[];
+  /** The approving vote's answer, validated, defaults filled in; null until approved (greenlight_decide). */
+  response: Record<string, unknown> | null;
+  /** The approving vote's edits, each with its value before and after; empty when none. */
+  edits: Edit[];
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -99,6 +110,7 @@ const READ = [
   'routing',
   'revocable_for_seconds', 'revoked_at', 'revoked_by_type', 'revoked_by_id', 'revoked_by_name', 'revocation_reason',
   'waiter_state', 'waiter_reason', 'waiter_since', 'waiter_checked_at', 'created_via',
+  'response_schema', 'editable', 'response', 'edits',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -136,7 +148,7 @@ export type NewApproval = Pick<
   | 'callback_headers' | 'external_id' | 'idempotency_key' | 'request_fingerprint' | 'tags' | 'changes' | 'resource' | 'on_expiry'
   | 'redact' | 'flow_id' | 'flow_version'
 > &
-  Partial<Pick<ApprovalRecord, 'routing' | 'created_via'>> & { expires_at: string | null; revocable_for_seconds?: number | null };
+  Partial<Pick<ApprovalRecord, 'routing' | 'created_via' | 'response_schema' | 'editable'>> & { expires_at: string | null; revocable_for_seconds?: number | null };
 
 const TIMESTAMPS = [
   'created_at', 'updated_at', 'expires_at', 'decided_at', 'cancelled_at', 'expired_at', 'execution_reported_at', 'revoked_at', 'waiter_since', 'waiter_checked_at',
@@ -161,16 +173,26 @@ export const iso = (d: Date | null): string | null => (d ? d.toISOString() : nul
 /**
  * What approvers decide on, bound to the decision: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON
  * of `{title, description, metadata, changes}`, computed from the stored row as the API shows it
- * (`changes` null when none were given). JCS fixes key order, number formatting and string escaping,
- * so any client can recompute the digest from a GET of the request with a JCS library and compare it
- * with the `approved_content_sha256` of the decision event.
+ * (`changes` null when none were given), with `edits` applied when the approving reviewer changed
+ * editable fields (the content of `approved_content`: what was approved, not what was asked). JCS
+ * fixes key order, number formatting and string escaping, so any client can recompute the digest from
+ * a GET of the request with a JCS library and compare it with the `approved_content_sha256` of the
+ * decision event.
  *
- * The fields hashed are immutable after creation (nothing updates them), so the digest on a pending
- * request is the one its decision will carry.
+ * The fields hashed are immutable after creation (nothing updates them), and edits are written only by
+ * the approving vote, whose events carry the digest of the content with its own edits: the digest on
+ * a pending request is the one a decision without edits will carry.
  */
-export function contentSha256(a: Pick<ApprovalRecord, 'title' | 'description' | 'metadata' | 'changes'>): string {
-  const canonical = canonicalize({ title: a.title, description: a.description, metadata: a.metadata, changes: a.changes ?? null });
+export function contentSha256(a: Pick<ApprovalRecord, 'title' | 'description' | 'metadata' | 'changes'>, edits: readonly Edit[] = []): string {
+  const content = applyEdits({ metadata: a.metadata, changes: a.changes ?? null }, edits);
+  const canonical = canonicalize({ title: a.title, description: a.description, metadata: content.metadata, changes: content.changes });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}
+
+/** What was approved: metadata and changes with the approving vote's edits applied; null unless approved. */
+export function approvedContent(r: Pick<ApprovalRecord, 'status' | 'metadata' | 'changes' | 'edits'>): Approval['approved_content'] {
+  if (r.status !== 'approved') return null;
+  return applyEdits({ metadata: r.metadata, changes: r.changes ?? null }, r.edits ?? []);
 }
 
 const entityAction = (actionType: string | null): EntityAction | null =>
@@ -223,7 +245,7 @@ export function toApproval(r: ApprovalRow): Approval {
     decision_note: r.decision_comment,
     cancelled_at: iso(r.cancelled_at),
     expired_at: iso(r.expired_at),
-    approved_content_sha256: contentSha256(r),
+    approved_content_sha256: contentSha256(r, r.edits ?? []),
     execution: r.execution_status
       ? { status: r.execution_status, message: r.execution_message, url: r.execution_url, reported_at: r.execution_reported_at!.toISOString() }
       : null,
@@ -238,6 +260,12 @@ export function toApproval(r: ApprovalRow): Approval {
     routing: r.routing ?? null,
     waiter: waiterOf(r),
     created_via: r.created_via,
+    // A row written by an older process, or read before the answers' columns existed, asks nothing.
+    response_schema: r.response_schema ?? null,
+    editable: r.editable ?? [],
+    response: r.status === 'approved' ? (r.response ?? null) : null,
+    edits: r.edits ?? [],
+    approved_content: approvedContent(r),
   };
 }
 

@@ -50,18 +50,28 @@ function maskAt(value: unknown, path: string[]): unknown {
   return value;
 }
 
-/**
- * The one masking function: the request with every path of `redact` replaced by REDACTED_VALUE.
- * `approved_content_sha256` is left as computed over the full content (what the decision binds).
- */
-export function maskSensitive(a: Approval): Approval {
-  let { metadata, changes } = a;
-  for (const path of a.redact ?? []) {
+/** `metadata` and `changes` with every path of `redact` masked. */
+function maskContent<C extends Pick<Approval, 'metadata' | 'changes'>>(content: C, redact: readonly string[]): C {
+  let { metadata, changes } = content;
+  for (const path of redact) {
     const [root, ...rest] = path.split('.');
     if (root === 'metadata') metadata = maskAt(metadata, rest) as Approval['metadata'];
     else if (root === 'changes' && changes) changes = maskAt(changes, rest) as Approval['changes'];
   }
-  return { ...a, metadata, changes, redacted: true };
+  return { ...content, metadata, changes };
+}
+
+/**
+ * The one masking function: the request with every path of `redact` replaced by REDACTED_VALUE, in
+ * what was asked and in what was approved (`approved_content`). The edits need none: an editable path
+ * is never a sensitive one (the contract refuses the overlap at create), so an edit's before and after
+ * are never a masked value. `approved_content_sha256` is left as computed over the full content (what
+ * the decision binds).
+ */
+export function maskSensitive(a: Approval): Approval {
+  const redact = a.redact ?? [];
+  const approved = a.approved_content ? maskContent(a.approved_content, redact) : a.approved_content;
+  return { ...maskContent(a, redact), ...(approved !== undefined && { approved_content: approved }), redacted: true };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ApprovalStatus, EventType, Principal, WebhookPayload } from '@greenlight/contract';
+import { CALLBACK_EVENT_TYPES, type ApprovalStatus, type EventType, type Principal, type WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
 import { EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
 
@@ -65,6 +65,12 @@ export interface EventInput {
  * statements, and every path must fan out with no extra round trip. The event is announced on
  * EVENTS_CHANNEL once the caller's transaction commits (`Queryable.notify`).
  */
+/**
+ * An outcome: what a callback is sent, and what waiters (long polls, streams, paused runs) hold for,
+ * on this replica or another. Its notification goes out at once (Queryable.notify's `urgent`).
+ */
+export const isOutcomeEvent = (type: EventType): boolean => (CALLBACK_EVENT_TYPES as readonly EventType[]).includes(type);
+
 export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
   const { rows } = await tx.query<{ id: string }>(
     `INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
@@ -72,6 +78,6 @@ export async function appendEvent(tx: Queryable, e: EventInput): Promise<string>
     [e.orgId, e.approvalId, e.type, e.actor.type, e.actor.id, e.actor.name, e.from ?? null, e.to ?? null, JSON.stringify(e.data ?? {})],
   );
   const id = rows[0]!.id;
-  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: e.orgId, eventId: id, approvalId: e.approvalId, type: e.type }));
+  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: e.orgId, eventId: id, approvalId: e.approvalId, type: e.type }), isOutcomeEvent(e.type));
   return id;
 }

@@ -30,8 +30,10 @@ export interface Queryable {
    * which makes every notifying transaction of the cluster commit one after another.
    * Best effort: a notification lost (the process dies between commit and send, the connection
    * fails) is a wake-up lost, never data; every listener re-reads on a timer of its own.
+   * `urgent`: someone holds for it (a decision a waiter or a callback waits on): sent as soon as the
+   * commit allows, ahead of the spacing that gathers the others (on Postgres, NOTIFY_SPACING_MS).
    */
-  notify(channel: string, payload: string): void;
+  notify(channel: string, payload: string, urgent?: boolean): void;
 }
 
 export interface Database extends Queryable {

@@ -33,8 +33,8 @@ describe.skipIf(!TEST_DATABASE_URL)('notifications on Postgres', () => {
     await Promise.all(open.splice(0).map((d) => d.close()));
     await Promise.all(clients.splice(0).map((c) => c.end().catch(() => {})));
   });
-  const database = async () => {
-    const db = await openPostgres({ connectionString: TEST_DATABASE_URL!, max: 2 });
+  const database = async (notifySpacingMs?: number) => {
+    const db = await openPostgres({ connectionString: TEST_DATABASE_URL!, max: 2, notifySpacingMs });
     open.push(db);
     return db;
   };
@@ -91,6 +91,34 @@ describe.skipIf(!TEST_DATABASE_URL)('notifications on Postgres', () => {
     expect(raw).toEqual(['org:1::approval.created']);
     // Not held for the spacing interval after a quiet spell (generous bound: loopback on a busy machine).
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('an urgent notification is not held for the spacing, and takes what waits with it, in order', async () => {
+    const ch = channel();
+    // A spacing far longer than the test: what goes out before it ends was sent because it was urgent.
+    const a = await database(600_000);
+    const raw = await rawListener(ch);
+    a.notify(ch, 'org:1:e1:approval.created');
+    await until(() => raw.length === 1);
+    a.notify(ch, 'org:1:e2:approval.created');
+    a.notify(ch, 'org:1:e3:approval.approved', true);
+    await until(() => raw.length === 2);
+    expect(raw).toEqual(['org:1:e1:approval.created', 'org:1:e2:approval.created\norg:1:e3:approval.approved']);
+  });
+
+  it('a transaction’s urgent notification goes out once it commits, not after the spacing', async () => {
+    const ch = channel();
+    const a = await database(600_000);
+    const raw = await rawListener(ch);
+    a.notify(ch, 'warm');
+    await until(() => raw.length === 1);
+    await a.transaction(async (tx) => {
+      tx.notify(ch, 'org:1:e4:approval.rejected', true);
+      await tx.query('SELECT 1');
+      expect(raw).toHaveLength(1);
+    });
+    await until(() => raw.length === 2);
+    expect(raw[1]).toBe('org:1:e4:approval.rejected');
   });
 
   it('close sends what is still queued', async () => {

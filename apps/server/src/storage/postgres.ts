@@ -8,6 +8,8 @@ export interface PostgresOptions {
   max?: number;
   /** How long a connection may sit idle before the pool closes it (GREENLIGHT_DB_POOL_IDLE_MS, 5 min; 0: never). */
   idleMs?: number;
+  /** The least time between two rounds of gathered notifications (NOTIFY_SPACING_MS); urgent ones are not held. */
+  notifySpacingMs?: number;
 }
 
 /**
@@ -100,9 +102,17 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     else echoes.delete(key);
   };
   const sending = new Set<Promise<unknown>>();
+  const spacing = options.notifySpacingMs ?? NOTIFY_SPACING_MS;
   let cancelFlush: (() => void) | undefined;
+  // Whether the flush cancelFlush would cancel is a spacing timer (an urgent notification overtakes it).
+  let spacedFlush = false;
   let lastFlush = -Infinity;
-  function queueNotify(channel: string, payload: string) {
+  function flushSoon() {
+    spacedFlush = false;
+    const immediate = setImmediate(flushNotifications);
+    cancelFlush = () => clearImmediate(immediate);
+  }
+  function queueNotify(channel: string, payload: string, urgent = false) {
     if (closed) return;
     // Greenlight's payloads are ids and type names; one that breaks these rules is a bug of its caller.
     if (payload.includes(PAYLOAD_SEPARATOR) || Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
@@ -116,19 +126,26 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     const item = { payload, local: Boolean(local?.size) };
     if (list) list.push(item);
     else outbox.set(channel, [item]);
-    if (cancelFlush) return;
-    const wait = lastFlush + NOTIFY_SPACING_MS - performance.now();
+    if (cancelFlush) {
+      // Someone holds for this one (a waiter, a callback): what is queued goes out on the next turn,
+      // not after the spacing; a round still being sent is waited for all the same (order).
+      if (urgent && spacedFlush) {
+        cancelFlush();
+        flushSoon();
+      }
+      return;
+    }
+    const wait = urgent ? 0 : lastFlush + spacing - performance.now();
     if (wait > 0) {
       const timer = setTimeout(flushNotifications, wait);
+      spacedFlush = true;
       cancelFlush = () => clearTimeout(timer);
-    } else {
-      const immediate = setImmediate(flushNotifications);
-      cancelFlush = () => clearImmediate(immediate);
-    }
+    } else flushSoon();
   }
 
   function flushNotifications() {
     cancelFlush = undefined;
+    spacedFlush = false;
     // One round on its way at a time: a round sent while the previous one waits for a pooled
     // connection could take another and overtake it, and listeners would hear payloads out of
     // order. What is queued meanwhile goes out together once the previous round is sent.
@@ -197,10 +214,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     async transaction(fn) {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
-        const afterCommit: Array<[string, string]> = [];
+        const afterCommit: Array<[string, string, boolean]> = [];
         const tx: Queryable = {
-          notify(channel: string, payload: string) {
-            afterCommit.push([channel, payload]);
+          notify(channel: string, payload: string, urgent = false) {
+            afterCommit.push([channel, payload, urgent]);
           },
           async exec(sql: string) {
             await client.query(sql);
@@ -212,7 +229,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
           const result = await fn(tx);
           await client.query('COMMIT');
           client.release();
-          for (const [channel, payload] of afterCommit) queueNotify(channel, payload);
+          for (const [channel, payload, urgent] of afterCommit) queueNotify(channel, payload, urgent);
           return result;
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});

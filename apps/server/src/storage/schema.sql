@@ -117,9 +117,11 @@ CREATE TABLE approvals (
   created_via text DEFAULT 'v1'::text NOT NULL,
   decided_by_policy jsonb,
   decided_by_grant jsonb,
+  response_schema json,
+  editable text[] DEFAULT '{}'::text[] NOT NULL,
+  response jsonb,
+  edits jsonb DEFAULT '[]'::jsonb NOT NULL,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
-  CONSTRAINT approvals_external_id_key UNIQUE (org_id, external_id),
-  CONSTRAINT approvals_idempotency_key UNIQUE (org_id, idempotency_key),
   CONSTRAINT approvals_seq_key UNIQUE (seq),
   CONSTRAINT approvals_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),
   CONSTRAINT approvals_flow_id_fkey FOREIGN KEY (flow_id) REFERENCES flows(id),
@@ -140,10 +142,12 @@ CREATE INDEX approvals_created_idx ON approvals USING btree (org_id, created_at 
 CREATE INDEX approvals_decided_idx ON approvals USING btree (org_id, decided_at DESC, seq DESC) WHERE (decided_at IS NOT NULL);
 CREATE INDEX approvals_entity_idx ON approvals USING btree (org_id, ((resource ->> 'type'::text)), ((resource ->> 'id'::text)), created_at DESC) WHERE (resource IS NOT NULL);
 CREATE INDEX approvals_expiry_idx ON approvals USING btree (expires_at) WHERE ((status = 'pending'::text) AND (expires_at IS NOT NULL));
+CREATE UNIQUE INDEX approvals_external_id_key ON approvals USING btree (org_id, external_id) WHERE (external_id IS NOT NULL);
 CREATE INDEX approvals_flow_runs_idx ON approvals USING btree (flow_id, seq) WHERE (flow_id IS NOT NULL);
+CREATE UNIQUE INDEX approvals_idempotency_key ON approvals USING btree (org_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 CREATE INDEX approvals_search_idx ON approvals USING gin (search_vector);
 CREATE INDEX approvals_status_created_idx ON approvals USING btree (org_id, status, created_at DESC, seq DESC);
-CREATE INDEX approvals_tags_idx ON approvals USING gin (tags jsonb_path_ops);
+CREATE INDEX approvals_tags_idx ON approvals USING gin (tags jsonb_path_ops) WHERE (tags <> '{}'::jsonb);
 CREATE INDEX approvals_updated_idx ON approvals USING btree (org_id, updated_at DESC, seq DESC);
 CREATE TRIGGER approval_counts_delete AFTER DELETE ON approvals REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_delete();
 CREATE TRIGGER approval_counts_insert AFTER INSERT ON approvals REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION approval_counts_insert();

@@ -13,6 +13,7 @@ export { startReceiver, type Received, type TestReceiver } from './receiver.ts';
 export { startSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtp.ts';
 export { mailConfig } from './mail-world.ts';
 export { linkIn } from './decision-links.ts';
+export { REFUND } from './refund-request.ts';
 export { freePort, spawnServer, type SpawnedServer } from './spawn-server.ts';
 export { processStorage, type ProcessStorage } from './process-storage.ts';
 export { runGreenlight, runNodeProgram, useCliWorld, WAITING_ON, type CliRun, type CliWorld } from './greenlight-cli.ts';

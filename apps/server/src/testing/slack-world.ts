@@ -19,10 +19,11 @@ export interface SlackWorld {
   close(): Promise<void>;
 }
 
-export async function startSlackWorld(): Promise<SlackWorld> {
+/** `config` adds to the server's settings (e.g. GREENLIGHT_CALLBACK_ALLOW_CIDRS, for a callback receiver on loopback). */
+export async function startSlackWorld(config: Record<string, string> = {}): Promise<SlackWorld> {
   const smtp = await startSmtpServer();
   const slack = await startSlackApi();
-  const server = await startTestServer({ config: mailConfig(smtp, { GREENLIGHT_SLACK_API_URL: slack.url, GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000' }) });
+  const server = await startTestServer({ config: mailConfig(smtp, { GREENLIGHT_SLACK_API_URL: slack.url, GREENLIGHT_DELIVERY_TIMEOUT_MS: '3000', ...config }) });
   return {
     server,
     smtp,
@@ -36,10 +37,10 @@ export async function startSlackWorld(): Promise<SlackWorld> {
 }
 
 /** Starts the world before the file's tests (handing it to `use`) and closes it after. */
-export function useSlackWorld(use: (w: SlackWorld) => void): void {
+export function useSlackWorld(use: (w: SlackWorld) => void, config: Record<string, string> = {}): void {
   let w: SlackWorld | undefined;
   beforeAll(async () => {
-    w = await startSlackWorld();
+    w = await startSlackWorld(config);
     use(w);
   }, 60_000);
   afterAll(async () => {
@@ -142,3 +143,38 @@ export async function statusOf(w: SlackWorld, approvalId: string): Promise<{ sta
 /** Every block of a Slack message of a given type. */
 export const blocksOf = (c: SlackCall, type: string): Record<string, unknown>[] =>
   (c.args.blocks as Record<string, unknown>[]).filter((b) => b.type === type);
+
+/** The answer modal Slack was asked to open for a request's Approve (the last one). */
+export function answerView(w: SlackWorld): { trigger_id: string; view: { callback_id: string; private_metadata: string; blocks: Record<string, unknown>[] } } {
+  const opened = w.slack.of('views.open', (c) => (c.args.view as { callback_id?: string }).callback_id === 'greenlight_answer').at(-1);
+  if (!opened) throw new Error('no answer modal was opened');
+  return opened.args as ReturnType<typeof answerView>;
+}
+
+/** One input's state in a view_submission, as Slack sends it for its element type. */
+export type InputValue =
+  | { type: 'plain_text_input' | 'number_input'; value: string | null }
+  | { type: 'static_select'; selected_option: { value: string } | null }
+  | { type: 'checkboxes' | 'multi_static_select'; selected_options: { value: string }[] };
+
+/** The answer modal submitted, signed with `secret`: each block's input (action_id `value`). `sign: false` sends no signature. */
+export function submitAnswer(
+  w: SlackWorld,
+  input: { secret: string; privateMetadata: string; slackUserId: string; values: Record<string, InputValue>; sign?: boolean },
+): supertest.Test {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T1' },
+    user: { id: input.slackUserId },
+    view: {
+      id: 'V1',
+      type: 'modal',
+      callback_id: 'greenlight_answer',
+      private_metadata: input.privateMetadata,
+      state: { values: Object.fromEntries(Object.entries(input.values).map(([block, v]) => [block, { value: v }])) },
+    },
+  };
+  const body = interactivityBody(payload);
+  const t = supertest(w.server.url).post('/slack/interactivity').type('form');
+  return (input.sign === false ? t : t.set(slackSignature(input.secret, body))).send(body);
+}

@@ -59,8 +59,15 @@ export async function startSlackApi(options: { delayMs?: number } = {}): Promise
         return { ok: true, channel: args.channel, ts: args.ts };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${++ts}.000200` };
-      case 'views.open':
-        return { ok: true, view: { id: 'V1' } };
+      case 'views.open': {
+        // As Slack's views.open: a trigger is required; a view breaking Block Kit's rules is refused
+        // with invalid_arguments and what is wrong; else the view comes back with its id and state.
+        if (typeof args.trigger_id !== 'string' || args.trigger_id === '') return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } };
+        const problems = viewProblems(args.view);
+        if (problems.length > 0) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } };
+        const view = args.view as Record<string, unknown>;
+        return { ok: true, view: { id: `V${++ts}`, team_id: 'T1', type: view.type, hash: `${ts}.hash`, state: { values: {} }, private_metadata: view.private_metadata ?? '', callback_id: view.callback_id ?? '', ...view } };
+      }
       case 'users.lookupByEmail': {
         const u = [...users.values()].find((x) => x.email?.toLowerCase() === String(args.email).toLowerCase());
         return u ? { ok: true, user: { id: u.id } } : { ok: false, error: 'users_not_found' };
@@ -124,6 +131,54 @@ export async function startSlackApi(options: { delayMs?: number } = {}): Promise
         server.close(() => r());
       }),
   };
+}
+
+/**
+ * What Slack's views.open refuses in a modal, by the limits Block Kit documents for the elements
+ * Greenlight uses (view: title 24 characters, at most 100 blocks, private_metadata 3000, callback_id
+ * 255; block_id unique, 255; input: a label of 2000, an element; plain_text_input max_length 3000;
+ * options 100 at most, text 75, value 150; number_input bounds as numbers).
+ */
+export function viewProblems(view: unknown): string[] {
+  const problems: string[] = [];
+  const v = view as Record<string, unknown> | null;
+  if (!v || typeof v !== 'object') return ['view must be an object'];
+  const text = (t: unknown) => (t as { text?: unknown } | undefined)?.text;
+  if (v.type !== 'modal') problems.push('view.type must be modal');
+  const title = text(v.title);
+  if (typeof title !== 'string' || title.length === 0 || title.length > 24) problems.push('view.title must be 1 to 24 characters');
+  for (const k of ['submit', 'close']) if (v[k] !== undefined && String(text(v[k]) ?? '').length > 24) problems.push(`view.${k} must be at most 24 characters`);
+  if (typeof v.private_metadata === 'string' && v.private_metadata.length > 3000) problems.push('view.private_metadata must be at most 3000 characters');
+  if (typeof v.callback_id === 'string' && v.callback_id.length > 255) problems.push('view.callback_id must be at most 255 characters');
+  const blocks = Array.isArray(v.blocks) ? (v.blocks as Record<string, unknown>[]) : [];
+  if (blocks.length === 0 || blocks.length > 100) problems.push('view.blocks must hold 1 to 100 blocks');
+  const ids = new Set<string>();
+  blocks.forEach((b, i) => {
+    if (typeof b.block_id === 'string') {
+      if (ids.has(b.block_id) || b.block_id.length > 255) problems.push(`blocks[${i}].block_id must be unique and at most 255 characters`);
+      ids.add(b.block_id);
+    }
+    if (b.type !== 'input') return;
+    const label = text(b.label);
+    if (typeof label !== 'string' || label.length === 0 || label.length > 2000) problems.push(`blocks[${i}].label must be 1 to 2000 characters`);
+    const e = b.element as Record<string, unknown> | undefined;
+    if (!e || typeof e.type !== 'string') return void problems.push(`blocks[${i}].element is required`);
+    if (e.type === 'plain_text_input' && typeof e.max_length === 'number' && e.max_length > 3000) problems.push(`blocks[${i}].element.max_length must be at most 3000`);
+    if (e.type === 'plain_text_input' && typeof e.initial_value === 'string' && e.initial_value.length > 3000) problems.push(`blocks[${i}].element.initial_value must be at most 3000 characters`);
+    if (e.type === 'number_input') {
+      for (const k of ['min_value', 'max_value', 'initial_value']) if (e[k] !== undefined && (typeof e[k] !== 'string' || !Number.isFinite(Number(e[k])))) problems.push(`blocks[${i}].element.${k} must be a number as a string`);
+      if (typeof e.is_decimal_allowed !== 'boolean') problems.push(`blocks[${i}].element.is_decimal_allowed is required`);
+    }
+    if (Array.isArray(e.options)) {
+      const options = e.options as { text?: { text?: unknown }; value?: unknown }[];
+      if (options.length === 0 || options.length > 100) problems.push(`blocks[${i}].element.options must hold 1 to 100 options`);
+      options.forEach((o, j) => {
+        if (typeof o.text?.text !== 'string' || o.text.text.length > 75) problems.push(`blocks[${i}].element.options[${j}].text must be at most 75 characters`);
+        if (typeof o.value !== 'string' || o.value.length > 150) problems.push(`blocks[${i}].element.options[${j}].value must be at most 150 characters`);
+      });
+    }
+  });
+  return problems;
 }
 
 /** The headers Slack sends with an interactivity request: `v0=` + hex HMAC-SHA256 of `v0:{ts}:{body}`. */

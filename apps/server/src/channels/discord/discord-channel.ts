@@ -23,10 +23,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
+import { alreadySent, apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { sha256Hex } from '../../security/tokens.ts';
+import { chatDescribed, storeButtons } from '../chat-sending.ts';
 import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
+import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callDiscord, discordAppOf, type DiscordApp, type DiscordCallResult, type DiscordConnection } from './discord-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type DiscordMessage } from './discord-messages.ts';
@@ -77,8 +78,10 @@ async function channelCall(db: Queryable, publicUrl: string, row: TopRow, channe
   const a = await requestOf(db, row.approval_id);
   if (!a) return { skip: 'request removed' };
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
-  const { buttons, ids } = buttonsOf(true, false);
-  const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, buttons: ids });
+  // A request that needs an answer is approved on its page: no one-tap Approve, the link instead.
+  const answerNeeded = needsAnswer(a) ? answerNeededLine(a) : null;
+  const { buttons, ids } = buttonsOf(answerNeeded === null, false);
+  const message = approvalMessage({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, buttons: ids, answerNeeded });
   return { method: 'send', to: { channel }, message, buttons, buttonsFor: null, record: true };
 }
 
@@ -101,9 +104,10 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Discord
         return { method: 'send', to, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [], buttonsFor: userId, record: true };
       }
       const approveAllowed = can.decide.approve?.allowed !== false;
-      const { buttons, ids } = buttonsOf(approveAllowed, true);
+      const answerNeeded = approveAllowed && needsAnswer(a) ? answerNeededLine(a) : null;
+      const { buttons, ids } = buttonsOf(approveAllowed && answerNeeded === null, true);
       const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
-      return { method: 'send', to, message: approvalMessage({ ...shown, buttons: ids, refusal }), buttons, buttonsFor: userId, record: true };
+      return { method: 'send', to, message: approvalMessage({ ...shown, buttons: ids, refusal, answerNeeded }), buttons, buttonsFor: userId, record: true };
     }
     case 'receipt':
       return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
@@ -124,8 +128,6 @@ async function updateCall(db: Queryable, publicUrl: string, messageId: string): 
   return { method: 'edit', channel: ended.address.channel_id, messageId: ended.address.message_id, message };
 }
 
-const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
-
 export interface DiscordChannelDeps {
   publicUrl: string;
   discord: DiscordConnection;
@@ -138,7 +140,7 @@ export function discordChannel(deps: DiscordChannelDeps): Channel<Kinds, Prepare
     async prepare(ctx, row) {
       const app = await discordAppOf(ctx.db, row.org_id);
       if (!app) return skip('Discord is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
       const call =
         row.kind === 'decision_update'
           ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
@@ -163,13 +165,7 @@ export function discordChannel(deps: DiscordChannelDeps): Channel<Kinds, Prepare
         if (dm.error !== null || !dm.value?.id) return dm;
         channelId = dm.value.id;
       }
-      if (call.buttons.length > 0) {
-        await ctx.db.query(
-          `INSERT INTO discord_buttons (token_hash, org_id, approval_id, user_id, decision)
-           SELECT t.hash, $1, $2, $3, t.decision FROM unnest($4::text[], $5::text[]) AS t (hash, decision)`,
-          [row.org_id, row.approval_id, call.buttonsFor, call.buttons.map((b) => sha256Hex(b.token)), call.buttons.map((b) => b.decision)],
-        );
-      }
+      await storeButtons(ctx.db, 'discord', row, call.buttonsFor, call.buttons);
       const result = await callDiscord<{ id: string; channel_id: string }>(deps.discord, token, 'POST', `/channels/${channelId}/messages`, call.message);
       // A message about a request is recorded, to be edited with its outcome (and not sent twice);
       // a receipt, a gone waiter and a digest are not edited later.
@@ -179,17 +175,9 @@ export function discordChannel(deps: DiscordChannelDeps): Channel<Kinds, Prepare
       return result;
     },
 
-    meaning(answer) {
-      if (answer.error === null) return { kind: 'delivered' };
-      if (answer.permanent) return { kind: 'failed' };
-      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
-    },
+    meaning: apiVerdict,
 
-    describe(row) {
-      if (row.kind === 'decision_update') return { target: 'discord_update', url: `discord-message:${row.payload.message_id}` };
-      if (row.kind === 'approval_request' && row.payload.to === 'channel') return { target: 'discord', url: `discord:channel:${row.payload.channel}` };
-      return { target: 'discord', url: `discord:dm:${row.recipient_email ?? ''}` };
-    },
+    describe: (row) => chatDescribed('discord', row),
 
     people: linkedChatPeople(DISCORD_CHANNEL),
   };

@@ -53,6 +53,8 @@ export interface DiscordApprovalInput {
   buttons?: { approve: string | null; reject: string | null; comment?: string | null };
   /** Why this person cannot decide now (no buttons). */
   refusal?: string | null;
+  /** The request needs an answer (chat-answers.ts): said in place of the Approve button, whose place the link takes. */
+  answerNeeded?: string | null;
   closed?: Closed | null;
   /** A reminder of a request that still waits: said first. */
   reminder?: boolean;
@@ -68,7 +70,11 @@ export function approvalMessage(input: DiscordApprovalInput): DiscordMessage {
     `Requested by: ${cut(DISCORD.text(a.requested_by_name ?? 'An automation'), 300)} in ${cut(DISCORD.text(input.orgName), 300)}`,
     `Expires: ${a.expires_at ? when(a.expires_at) : 'no expiry'}`,
   ];
-  const tail = [input.closed ? outcomeLine(DISCORD, input.closed) : input.refusal ? `⏳ ${cut(DISCORD.text(input.refusal), 500)}` : null].filter((l): l is string => l !== null);
+  const answerNeeded = !input.closed && input.answerNeeded ? input.answerNeeded : null;
+  const tail = [
+    input.closed ? outcomeLine(DISCORD, input.closed) : input.refusal ? `⏳ ${cut(DISCORD.text(input.refusal), 500)}` : null,
+    answerNeeded ? `✍️ ${DISCORD.text(answerNeeded)}` : null,
+  ].filter((l): l is string => l !== null);
   const fixed = lines.join('\n').length + tail.join('\n').length + 4;
   const body = a.description ? ['', cut(DISCORD.text(a.description), Math.max(0, CONTENT_MAX - fixed - 2))] : [];
   const content = [...lines, ...body, ...(tail.length ? ['', ...tail] : [])].join('\n');
@@ -80,7 +86,8 @@ export function approvalMessage(input: DiscordApprovalInput): DiscordMessage {
           ...(input.buttons.reject ? [{ type: MessageComponentTypes.BUTTON as const, style: ButtonStyleTypes.DANGER, label: 'Reject', custom_id: input.buttons.reject }] : []),
           ...(input.buttons.comment ? [{ type: MessageComponentTypes.BUTTON as const, style: ButtonStyleTypes.SECONDARY, label: 'Comment', custom_id: input.buttons.comment }] : []),
         ];
-  return message(content, [...decide, openButton(input.openUrl)]);
+  const open = openButton(input.openUrl);
+  return message(content, answerNeeded ? [{ ...open, label: 'Open to approve' }, ...decide] : [...decide, open]);
 }
 
 /** The form a Comment button opens (a modal with one paragraph field); its custom_id is the button's. */

@@ -13,12 +13,12 @@
  *   without a call.
  */
 import { z } from 'zod';
-import { Engine, EngineDecision, inngestEventId, ResumeTarget, STEP_FUNCTIONS_ERRORS } from '@greenlight/contract';
+import { Engine, EngineDecision, inngestEventId, ResumeTarget, STEP_FUNCTIONS_ERRORS, type Edit } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
 import { contentSha256 } from '../../core/approval-record.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
+import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { answerTask, completeWaitpoint, sendInngestEvent, type AwsCredentials, type EngineAnswer, type EngineConnection, type EngineUrls, type InngestEvent, type TaskAnswer } from './engine-calls.ts';
 import { engineCredentialsOf } from './engine-credentials.ts';
 import type { Config } from '../../config.ts';
@@ -53,12 +53,14 @@ interface ResumeRow {
   description: string;
   metadata: Record<string, unknown>;
   changes: { before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
+  /** The approving reviewer's edits: the digest is of the content as approved (docs/answers.md). */
+  edits: Edit[];
 }
 
 async function resumeOf(db: Queryable, orgId: string, approvalId: string): Promise<ResumeRow | null> {
   const { rows } = await db.query<ResumeRow>(
     `SELECT r.engine, r.target, a.id AS approval_id, a.status, a.decision_comment, a.decided_at, a.cancelled_at, a.expired_at, a.revoked_at,
-            a.title, a.description, a.metadata, a.changes
+            a.title, a.description, a.metadata, a.changes, a.edits
        FROM engine_resumes r JOIN approvals a ON a.id = r.approval_id
       WHERE r.approval_id = $1 AND r.org_id = $2 AND a.org_id = $2`,
     [approvalId, orgId],
@@ -80,7 +82,7 @@ export async function engineDecision(db: Queryable, r: ResumeRow, publicUrl: str
     decided_by: closed?.by ?? null,
     comment: r.decision_comment,
     ended_at: closed?.at ? closed.at.toISOString() : null,
-    approved_content_sha256: approved ? contentSha256(r) : null,
+    approved_content_sha256: approved ? contentSha256(r, r.edits) : null,
     url: `${publicUrl}/requests/${r.approval_id}`,
   };
 }
@@ -159,11 +161,7 @@ export function enginesChannel(deps: EnginesChannelDeps): Channel<Kinds, EngineC
       }
     },
 
-    meaning(answer) {
-      if (answer.error === null) return { kind: 'delivered' };
-      if (answer.permanent) return { kind: 'failed' };
-      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
-    },
+    meaning: apiVerdict,
 
     describe(row) {
       return { target: 'engine', url: `engine:${row.payload.engine}:${row.approval_id ?? ''}` };

@@ -18,6 +18,17 @@ const tasksAnswered = (token: string) => w.sfn.accepted((c) => (c.body as { task
 const eventsFor = (approvalId: string) => w.inngest.events().filter((e) => e.data.approval_id === approvalId);
 
 describe('durable engines', () => {
+  it('an approval with edits: the engine is resumed with the digest of the content as approved (docs/answers.md)', async () => {
+    const org = await enginesOrg(w);
+    const token = w.triggerDev.createToken();
+    const id = await createResumed(w, org, { engine: 'trigger.dev', token }, { metadata: { query: 'SELECT *' }, editable: ['metadata.query'] });
+    const asked = (await w.server.http(org.seed.key).get(`/api/v1/approvals/${id}`).expect(200)).body.approved_content_sha256 as string;
+    const decided = (await org.admin.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve', edits: { 'metadata.query': 'SELECT id' } }).expect(200)).body;
+    expect(decided.approved_content_sha256).not.toBe(asked);
+    await w.triggerDev.until(() => completionsOf(token).length === 1);
+    expect((completionsOf(token)[0]!.body as { data: { approved_content_sha256: string } }).data.approved_content_sha256).toBe(decided.approved_content_sha256);
+  });
+
   it('Trigger.dev: approving completes the waitpoint token once, with the decision as its output; another request\'s token is untouched', async () => {
     const org = await enginesOrg(w);
     const token = w.triggerDev.createToken();

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
-import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
+import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { callGithub, callbackTarget, githubAppOf, githubOctokit, type CallbackTarget, type GithubCallResult, type GithubConnection } from './github-client.ts';
 
 export const GITHUB = {
@@ -132,11 +132,7 @@ export function githubChannel(deps: GithubChannelDeps): Channel<Kinds, Deploymen
       );
     },
 
-    meaning(answer) {
-      if (answer.error === null) return { kind: 'delivered' };
-      if (answer.permanent) return { kind: 'failed' };
-      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
-    },
+    meaning: apiVerdict,
 
     describe(row) {
       return { target: 'github', url: `github:deployment_review:${row.payload.review_id}` };

@@ -21,14 +21,14 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
+import { alreadySent, apiVerdict, type ApiAnswer, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { sha256Hex } from '../../security/tokens.ts';
+import { chatDescribed, storeButtons } from '../chat-sending.ts';
 import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
-import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
+import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind, type RequestShown } from '../notification-content.ts';
+import { asksAnswer, editableFields } from '../chat-answers.ts';
 import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
 import { approvalCard, cardActivity, digestCard, receiptCard, waiterGoneCard, type AdaptiveCard, type CardActions } from './msteams-cards.ts';
-import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 
 export const MSTEAMS = {
   name: 'msteams',
@@ -74,6 +74,9 @@ const actionsOf = (buttons: Button[]): CardActions => ({
   comment: buttons.find((b) => b.decision === 'comment')?.token ?? null,
 });
 
+/** The form a request's card shows with Approve, when it asks for an answer (chat-answers.ts). */
+const formOf = (a: RequestShown) => (asksAnswer(a) ? { schema: a.response_schema, editable: editableFields(a) } : null);
+
 /** What a row of a request posts in the org's Teams channel; or why nothing is. */
 async function channelCall(db: Queryable, publicUrl: string, bot: MsTeamsBot, conn: MsTeamsConnection, row: MsTeamsRow, channel: string): Promise<Call | { skip: string }> {
   const a = await requestOf(db, row.approval_id);
@@ -81,7 +84,7 @@ async function channelCall(db: Queryable, publicUrl: string, bot: MsTeamsBot, co
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
   // Anyone in the channel sees it: sensitive fields masked; its actions are for any linked member asked.
   const buttons: Button[] = [{ decision: 'approve', token: newToken() }, { decision: 'reject', token: newToken() }, { decision: 'comment', token: newToken() }];
-  const card = approvalCard({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, actions: actionsOf(buttons) });
+  const card = approvalCard({ approval: shownTo(null, a), orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, actions: actionsOf(buttons), form: formOf(a) });
   const serviceUrl = bot.serviceUrl ?? conn.apiUrl ?? DEFAULT_SERVICE_URL;
   return { method: 'send', serviceUrl, conversationId: channel, card, summary: a.title, buttons, forUser: null, record: true };
 }
@@ -110,7 +113,7 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<MsTeams
         { decision: 'comment', token: newToken() },
       ];
       const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-      return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, actions: actionsOf(buttons), refusal }), buttons };
+      return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, actions: actionsOf(buttons), refusal, form: formOf(a) }), buttons };
     }
     case 'receipt':
       return send(receiptCard({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }), `Execution ${note.receipt.status}: ${note.request.title}`);
@@ -132,8 +135,6 @@ async function updateCall(db: Queryable, publicUrl: string, messageId: string): 
   return { method: 'update', address: ended.address, card, summary: a.title };
 }
 
-const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
-
 export interface MsTeamsChannelDeps {
   publicUrl: string;
   msteams: MsTeamsConnection;
@@ -146,7 +147,7 @@ export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepare
     async prepare(ctx, row) {
       const bot = await msteamsBotOf(ctx.db, row.org_id);
       if (!bot) return skip('Microsoft Teams is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
       const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
       const call =
         row.kind === 'decision_update'
@@ -163,13 +164,7 @@ export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepare
         const { service_url, conversation_id, activity_id } = call.address;
         return callConnector(bot, deps.msteams, 'PUT', service_url, activitiesPath(conversation_id, activity_id), { ...cardActivity(call.card, call.summary), id: activity_id });
       }
-      if (call.buttons.length > 0) {
-        await ctx.db.query(
-          `INSERT INTO msteams_buttons (token_hash, org_id, approval_id, user_id, decision)
-           SELECT t.hash, $1, $2, $3, t.decision FROM unnest($4::text[], $5::text[]) AS t (hash, decision)`,
-          [row.org_id, row.approval_id, call.forUser, call.buttons.map((b) => sha256Hex(b.token)), call.buttons.map((b) => b.decision)],
-        );
-      }
+      await storeButtons(ctx.db, 'msteams', row, call.forUser, call.buttons);
       const result = await callConnector(bot, deps.msteams, 'POST', call.serviceUrl, activitiesPath(call.conversationId), cardActivity(call.card, call.summary));
       // A card about a request is recorded, to be updated with its outcome (and not sent twice).
       if (result.error === null && call.record && typeof result.value?.id === 'string') {
@@ -178,17 +173,9 @@ export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepare
       return result;
     },
 
-    meaning(answer) {
-      if (answer.error === null) return { kind: 'delivered' };
-      if (answer.permanent) return { kind: 'failed' };
-      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
-    },
+    meaning: apiVerdict,
 
-    describe(row) {
-      if (row.kind === 'decision_update') return { target: 'msteams_update', url: `msteams-message:${row.payload.message_id}` };
-      if (row.kind === 'approval_request' && row.payload.to === 'channel') return { target: 'msteams', url: `msteams:channel:${row.payload.channel}` };
-      return { target: 'msteams', url: `msteams:dm:${row.recipient_email ?? ''}` };
-    },
+    describe: (row) => chatDescribed('msteams', row),
 
     people: linkedChatPeople(MSTEAMS),
   };

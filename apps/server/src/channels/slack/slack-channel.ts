@@ -20,9 +20,10 @@ import { z } from 'zod';
 import type { WebClient } from '@slack/web-api';
 import type { Queryable } from '../../storage/database.ts';
 import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
-import { personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
+import { alreadySent, apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
+import { chatDescribed } from '../chat-sending.ts';
 import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callSlack, slackClient, type SlackCallResult, type SlackConnection } from './slack-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, reminderReply, waiterGoneMessage, type SlackMessage } from './slack-messages.ts';
@@ -123,8 +124,6 @@ async function updateCall(db: Queryable, publicUrl: string, messageId: string): 
   return { method: 'update', channel: ended.address.channel, ts: ended.address.ts, message };
 }
 
-const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, slackError: null, permanent: false, retryAfterMs: null });
-
 export interface SlackChannelDeps {
   /** Where links point (GREENLIGHT_PUBLIC_URL). */
   publicUrl: string;
@@ -139,7 +138,7 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
     async prepare(ctx, row) {
       const app = await slackAppOf(ctx.db, row.org_id);
       if (!app) return skip('Slack is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
       const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
       const call =
         row.kind === 'decision_update'
@@ -185,14 +184,10 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
       if (answer.error === null) return { kind: 'delivered' };
       // Not in the workspace (under this address): nobody to message, which is not a failure to report.
       if (answer.slackError === 'users_not_found') return { kind: 'gone' };
-      if (answer.permanent) return { kind: 'failed' };
-      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+      return apiVerdict(answer);
     },
 
-    describe(row) {
-      if (row.kind === 'decision_update') return { target: 'slack_update', url: `slack-message:${row.payload.message_id}` };
-      return { target: 'slack', url: row.payload.to === 'channel' ? `slack:channel:${row.payload.channel}` : `slack:dm:${row.recipient_email ?? ''}` };
-    },
+    describe: (row) => chatDescribed('slack', row),
 
     people: {
       preference: 'slack',

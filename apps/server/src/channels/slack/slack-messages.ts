@@ -9,6 +9,8 @@ import type { ApprovalRow } from '../../core/approval-record.ts';
 import type { Closed } from '../../core/approval-outcome.ts';
 import type { DigestItem, Receipt } from '../notification-content.ts';
 import { changeRows, when } from '../email/email-messages.ts';
+import { answerFields, type ResponseField } from '@greenlight/contract';
+import { answerNeededLine, asksAnswer, choiceValue, editableFields, editableText, FORM_IDS, type EditableField } from '../chat-answers.ts';
 import { cut, digestWords, outcomeLine as chatOutcomeLine, PRIORITY_MARK, receiptWords, reminderLine, waiterGoneWords, type ChatStyle } from '../chat-words.ts';
 
 /** action_id of each button; the interactivity endpoint (modules/slack/interactivity.ts) reads them. */
@@ -30,13 +32,24 @@ export const SLACK_MODAL = {
   commentAction: 'comment',
 } as const;
 
+/** callback_id of the answer modal (Approve on a request that asks for an answer), and the ids of its inputs. */
+export const SLACK_ANSWER = {
+  callbackId: 'greenlight_answer',
+  /** The input of an answer's field, by the field's name; of an editable field, by its index in the request's `editable`. */
+  fieldBlock: FORM_IDS.field,
+  editBlock: FORM_IDS.edit,
+  commentBlock: 'comment',
+  /** Every input's action_id: the block says which field it is. */
+  action: 'value',
+} as const;
+
 /** Slack's mrkdwn control characters (its "escaping text" rules). */
 export const escapeMrkdwn = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 
 type Block = Record<string, unknown>;
 
-export type SlackApproval = Pick<ApprovalRow, 'id' | 'title' | 'description' | 'priority' | 'requested_by_name' | 'expires_at' | 'changes' | 'action_type'>;
+export type SlackApproval = Pick<ApprovalRow, 'id' | 'title' | 'description' | 'priority' | 'requested_by_name' | 'expires_at' | 'changes' | 'action_type' | 'response_schema' | 'editable'>;
 
 export interface SlackMessageInput {
   approval: SlackApproval;
@@ -112,6 +125,12 @@ export function approvalMessage(input: SlackMessageInput): SlackMessage {
   } else {
     // A person who may reject but not approve (someone standing in for the requester) gets no Approve button, and reads why.
     const approve = input.decide?.approve ?? { allowed: true };
+    // Approve on a request that asks for an answer opens the answer modal (modules/slack/interactivity.ts);
+    // no standing grant is offered with it: a grant would approve the next ones with no answer.
+    const asks = asksAnswer(a);
+    if (asks && approve.allowed) {
+      blocks.push({ type: 'context', block_id: 'greenlight_answer', elements: [{ type: 'mrkdwn', text: `✍️ ${answerNeededLine(a).replace(': open it to approve.', ': Approve opens its form.')}` }] });
+    }
     if (!approve.allowed) {
       blocks.push({ type: 'context', block_id: 'greenlight_refusal', elements: [{ type: 'mrkdwn', text: cut(escapeMrkdwn(approve.reason ?? 'You cannot approve this request'), 2900) }] });
     }
@@ -119,8 +138,8 @@ export function approvalMessage(input: SlackMessageInput): SlackMessage {
       type: 'actions',
       block_id: 'greenlight_decision',
       elements: [
-        ...(approve.allowed ? [{ type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: a.id }] : []),
-        ...(approve.allowed && input.grant?.allowed
+        ...(approve.allowed ? [{ type: 'button', action_id: SLACK_ACTIONS.approve, style: 'primary', text: { type: 'plain_text', text: asks ? 'Approve…' : 'Approve' }, value: a.id }] : []),
+        ...(approve.allowed && !asks && input.grant?.allowed
           ? [{ type: 'button', action_id: SLACK_ACTIONS.approveGrant, text: { type: 'plain_text', text: `Approve and the same for ${GRANT_DURATION_LABELS['1h']}` }, value: a.id }]
           : []),
         { type: 'button', action_id: SLACK_ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: a.id },
@@ -172,6 +191,130 @@ export function decisionModal(input: { approval: Pick<ApprovalRow, 'id' | 'title
         element: { type: 'plain_text_input', action_id: SLACK_MODAL.commentAction, multiline: true, max_length: 2000 },
       },
     ],
+  };
+}
+
+/** Block Kit's limits of the elements the answer modal uses. */
+const SLACK_TEXT_INPUT_MAX = 3000;
+const OPTION_TEXT_MAX = 75;
+const LABEL_MAX = 2000;
+
+const plain = (text: string, max = LABEL_MAX) => ({ type: 'plain_text', text: cut(text, max), emoji: false });
+const option = (text: string, value: string) => ({ text: plain(text, OPTION_TEXT_MAX), value });
+
+/** The input element of one answer field: a choice, several choices, a number, a checkbox or text. */
+function fieldElement(f: ResponseField): Block {
+  const action_id = SLACK_ANSWER.action;
+  switch (f.type) {
+    case 'string': {
+      if (f.enum) {
+        const options = f.enum.map((c, i) => option(c, choiceValue(i)));
+        const initial = f.default !== undefined ? options[f.enum.indexOf(f.default)] : undefined;
+        return { type: 'static_select', action_id, options, ...(initial && { initial_option: initial }) };
+      }
+      const max = Math.min(f.maxLength ?? SLACK_TEXT_INPUT_MAX, SLACK_TEXT_INPUT_MAX);
+      return {
+        type: 'plain_text_input',
+        action_id,
+        multiline: max > 150,
+        max_length: max,
+        ...(f.minLength !== undefined && f.minLength > 0 && { min_length: Math.min(f.minLength, max) }),
+        ...(f.default !== undefined && f.default !== '' && { initial_value: cut(f.default, max) }),
+      };
+    }
+    case 'number':
+    case 'integer':
+      return {
+        type: 'number_input',
+        action_id,
+        is_decimal_allowed: f.type === 'number',
+        ...(f.minimum !== undefined && { min_value: String(f.minimum) }),
+        ...(f.maximum !== undefined && { max_value: String(f.maximum) }),
+        ...(f.default !== undefined && { initial_value: String(f.default) }),
+      };
+    case 'boolean': {
+      const yes = option('Yes', 'true');
+      return { type: 'checkboxes', action_id, options: [yes], ...(f.default === true && { initial_options: [yes] }) };
+    }
+    case 'array': {
+      const options = f.items.enum.map((c, i) => option(c, choiceValue(i)));
+      const initial = (f.default ?? []).map((d) => options[f.items.enum.indexOf(d)]).filter((o) => o !== undefined);
+      return { type: 'multi_static_select', action_id, options, ...(initial.length > 0 && { initial_options: initial }), ...(f.maxItems !== undefined && { max_selected_items: f.maxItems }) };
+    }
+  }
+}
+
+/** The input of one editable field, pre-filled with its value as requested; null when Slack cannot hold it (the page can). */
+function editElement(e: EditableField): Block | null {
+  const action_id = SLACK_ANSWER.action;
+  switch (e.kind) {
+    case 'number':
+      return { type: 'number_input', action_id, is_decimal_allowed: true, initial_value: String(e.current) };
+    case 'boolean': {
+      const yes = option('Yes', 'true');
+      return { type: 'checkboxes', action_id, options: [yes], ...(e.current === true && { initial_options: [yes] }) };
+    }
+    case 'text':
+    case 'json': {
+      const text = editableText(e);
+      if (text.length > SLACK_TEXT_INPUT_MAX) return null;
+      return { type: 'plain_text_input', action_id, multiline: e.kind === 'json' || text.length > 150 || text.includes('\n'), max_length: SLACK_TEXT_INPUT_MAX, ...(text !== '' && { initial_value: text }) };
+    }
+  }
+}
+
+/**
+ * The modal Approve opens on a request that asks for an answer: one input per field of its
+ * `response_schema` (answerFields: labels, help, optional flags, defaults as initial values) and one
+ * per editable field, pre-filled with its value; then an optional comment. `privateMetadata` is sealed
+ * by the caller: it binds the modal to one request and one Slack user.
+ */
+export function answerModal(input: {
+  approval: Pick<ApprovalRow, 'id' | 'title' | 'response_schema' | 'editable' | 'metadata' | 'changes'>;
+  privateMetadata: string;
+  openUrl: string;
+}): Record<string, unknown> {
+  const a = input.approval;
+  const schema = a.response_schema;
+  const blocks: Block[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${cut(escapeMrkdwn(a.title.replace(/[\r\n]+/g, ' ')), 2900)}*` } }];
+  if (schema?.description) blocks.push({ type: 'context', elements: [{ type: 'plain_text', text: cut(schema.description, 2000), emoji: false }] });
+  for (const { name, label, required, field } of schema ? answerFields(schema) : []) {
+    blocks.push({
+      type: 'input',
+      block_id: SLACK_ANSWER.fieldBlock(name),
+      // An unticked box is an answer (false): a checkbox is never required.
+      optional: !required || field.type === 'boolean',
+      label: plain(label),
+      ...(field.description && { hint: plain(field.description) }),
+      element: fieldElement(field),
+    });
+  }
+  const fields = editableFields(a);
+  if (fields.length > 0) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: '*You may change these before approving*' } });
+  fields.forEach((e, i) => {
+    const element = editElement(e);
+    if (!element) {
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `${escapeMrkdwn(cut(e.path, 200))}: too long to edit in Slack. ${link(input.openUrl, 'Edit it in Greenlight')}` } });
+      return;
+    }
+    const hint = e.kind === 'json' ? 'JSON; keep it the same kind of value.' : null;
+    blocks.push({ type: 'input', block_id: SLACK_ANSWER.editBlock(i), optional: e.kind !== 'number', label: plain(e.path), ...(hint && { hint: plain(hint) }), element });
+  });
+  blocks.push({
+    type: 'input',
+    block_id: SLACK_ANSWER.commentBlock,
+    optional: true,
+    label: plain('Comment'),
+    element: { type: 'plain_text_input', action_id: SLACK_ANSWER.action, multiline: true, max_length: 2000 },
+  });
+  return {
+    type: 'modal',
+    callback_id: SLACK_ANSWER.callbackId,
+    private_metadata: input.privateMetadata,
+    title: plain('Approve', 24),
+    submit: plain('Approve', 24),
+    close: plain('Cancel', 24),
+    blocks,
   };
 }
 

@@ -55,7 +55,7 @@ describe('Slack messages follow viewer_can', () => {
 });
 
 describe('approvalMessage', () => {
-  const approval = { id: '00000000-0000-4000-8000-000000000001', title: 'T', description: '', priority: 'low' as const, requested_by_name: null, expires_at: null, changes: null, action_type: null };
+  const approval = { id: '00000000-0000-4000-8000-000000000001', title: 'T', description: '', priority: 'low' as const, requested_by_name: null, expires_at: null, changes: null, action_type: null, response_schema: null, editable: [] };
   const base = { approval, orgName: 'Acme', openUrl: 'https://greenlight.example.test/requests/1' };
 
   it.each([

@@ -18,12 +18,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { alreadySent, apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { sha256Hex } from '../../security/tokens.ts';
+import { chatDescribed, storeButtons } from '../chat-sending.ts';
 import { askedCan, endedMessage, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
 import { callTelegram, telegramApi, telegramBotOf, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
+import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type TelegramMessage } from './telegram-messages.ts';
 
 export const TELEGRAM = {
@@ -78,11 +79,13 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Telegra
       if (!can.decide.allowed) {
         return { method: 'send', chatId, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
       }
-      const approve = can.decide.approve?.allowed === false ? null : newToken();
+      // A request that needs an answer is approved on its page: no one-tap Approve, the link instead.
+      const answerNeeded = needsAnswer(a) ? answerNeededLine(a) : null;
+      const approve = can.decide.approve?.allowed === false || answerNeeded ? null : newToken();
       const reject = newToken();
       const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
       const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-      return { method: 'send', chatId, message: approvalMessage({ ...shown, buttons: { approve, reject }, refusal }), buttons };
+      return { method: 'send', chatId, message: approvalMessage({ ...shown, buttons: { approve, reject }, refusal, answerNeeded: refusal ? null : answerNeeded }), buttons };
     }
     case 'receipt':
       return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
@@ -101,8 +104,6 @@ async function updateCall(db: Queryable, publicUrl: string, messageId: string): 
   return { method: 'edit', chatId: ended.address.chat_id, messageId: ended.address.message_id, message };
 }
 
-const ok = (): Answer => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
-
 export interface TelegramChannelDeps {
   publicUrl: string;
   telegram: TelegramConnection;
@@ -115,7 +116,7 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
     async prepare(ctx, row) {
       const bot = await telegramBotOf(ctx.db, row.org_id);
       if (!bot) return skip('Telegram is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: ok() };
+      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
       const call = row.kind === 'decision_update' ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id) : await personCall(ctx.db, deps.publicUrl, row);
       if ('skip' in call) return skip(call.skip);
       return { send: { token: bot.botToken, call } };
@@ -129,13 +130,7 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
         if (result.statusCode === 400 && /message is not modified/i.test(result.error ?? '')) return { ...result, error: null, permanent: false };
         return result;
       }
-      if (call.buttons.length > 0) {
-        await ctx.db.query(
-          `INSERT INTO telegram_buttons (token_hash, org_id, approval_id, user_id, decision)
-           SELECT t.hash, $1, $2, $3, t.decision FROM unnest($4::text[], $5::text[]) AS t (hash, decision)`,
-          [row.org_id, row.approval_id, row.recipient_user_id, call.buttons.map((b) => sha256Hex(b.token)), call.buttons.map((b) => b.decision)],
-        );
-      }
+      await storeButtons(ctx.db, 'telegram', row, row.recipient_user_id, call.buttons);
       const result = await callTelegram(() =>
         api.sendMessage(call.chatId, call.message.text, {
           link_preview_options: { is_disabled: true },
@@ -150,16 +145,9 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
       return result;
     },
 
-    meaning(answer) {
-      if (answer.error === null) return { kind: 'delivered' };
-      if (answer.permanent) return { kind: 'failed' };
-      return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
-    },
+    meaning: apiVerdict,
 
-    describe(row) {
-      if (row.kind === 'decision_update') return { target: 'telegram_update', url: `telegram-message:${row.payload.message_id}` };
-      return { target: 'telegram', url: `telegram:dm:${row.recipient_email ?? ''}` };
-    },
+    describe: (row) => chatDescribed('telegram', row),
 
     people: {
       preference: 'telegram',

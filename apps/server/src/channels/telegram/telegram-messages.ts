@@ -25,6 +25,8 @@ export interface TelegramApprovalInput {
   buttons?: { approve: string | null; reject: string | null };
   /** Why this person cannot decide now (no buttons). */
   refusal?: string | null;
+  /** The request needs an answer (chat-answers.ts): said in place of the Approve button, before the link. */
+  answerNeeded?: string | null;
   closed?: Closed | null;
   /** A reminder of a request that still waits: said first. */
   reminder?: boolean;
@@ -40,7 +42,11 @@ export function approvalMessage(input: TelegramApprovalInput): TelegramMessage {
     `Requested by: ${cut(a.requested_by_name ?? 'An automation', 200)} in ${cut(input.orgName, 200)}`,
     `Expires: ${a.expires_at ? when(a.expires_at) : 'no expiry'}`,
   ];
-  const tail = [input.closed ? outcomeLine(PLAIN, input.closed) : input.refusal ? `⏳ ${cut(input.refusal, 500)}` : null, `Open in Greenlight: ${input.openUrl}`].filter((l): l is string => l !== null);
+  const tail = [
+    input.closed ? outcomeLine(PLAIN, input.closed) : input.refusal ? `⏳ ${cut(input.refusal, 500)}` : null,
+    !input.closed && input.answerNeeded ? `✍️ ${input.answerNeeded}` : null,
+    `Open in Greenlight: ${input.openUrl}`,
+  ].filter((l): l is string => l !== null);
   const fixed = lines.join('\n').length + tail.join('\n').length + 4;
   const body = a.description ? ['', cut(a.description, Math.max(0, TEXT_MAX - fixed - 2))] : [];
   const text = [...lines, ...body, '', ...tail].join('\n');

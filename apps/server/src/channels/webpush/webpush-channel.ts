@@ -26,6 +26,7 @@ import type { AttemptResult, Sender } from '../webhook/http-sender.ts';
 import { askedCan, endedMessage, personNoteFor, type RequestShown } from '../notification-content.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
+import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { notePayload, pushPayload, type PushPayload } from './webpush-payload.ts';
 
 const ToDevice = z.object({ subscription_id: z.uuid() });
@@ -97,8 +98,11 @@ async function personPush(db: Queryable, publicUrl: string, row: Exclude<WebPush
   if (can.decide.allowed) {
     const links = await issueDecisionLinks(db, row, a, 'webpush');
     const approveAllowed = can.decide.approve?.allowed !== false;
-    tokens = { approve: approveAllowed ? links.approve : null, reject: links.reject };
+    // A request that needs an answer is approved on its page (a tap opens it): no Approve action.
+    const answerNeeded = needsAnswer(a);
+    tokens = { approve: approveAllowed && !answerNeeded ? links.approve : null, reject: links.reject };
     if (!approveAllowed) refusal = can.decide.approve?.reason ?? null;
+    else if (answerNeeded) refusal = answerNeededLine(a);
   } else {
     refusal = can.decide.reason ?? 'You cannot decide this request now';
   }

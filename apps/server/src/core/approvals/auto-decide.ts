@@ -1,4 +1,4 @@
-import type { DecidedByGrant, DecidedByPolicy, EventType, Principal } from '@greenlight/contract';
+import { checkAnswer, type DecidedByGrant, type DecidedByPolicy, type EventType, type Principal } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, type ApprovalRow } from '../approval-record.ts';
@@ -45,11 +45,15 @@ export async function decideAutomatically(tx: Queryable, lock: (tx: Queryable, o
   const to = d.decision === 'approve' ? 'approved' : 'rejected';
   const comment = commentOf(d);
   const byGrant = 'grant' in d;
+  const answer = d.decision === 'approve' ? defaultsOf(a, d) : null;
   const { rows } = await tx.query<ApprovalRow>(
     `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = NULL, decided_by_type = $4, decided_by_policy = $5::jsonb,
-            decided_by_grant = $6::jsonb, decision_comment = $7, updated_at = now()
+            decided_by_grant = $6::jsonb, decision_comment = $7, response = $8::jsonb, updated_at = now()
       WHERE a.id = $1 AND a.org_id = $2 AND a.status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
-    [approvalId, orgId, to, byGrant ? 'grant' : 'policy', byGrant ? null : JSON.stringify(d.policy), byGrant ? JSON.stringify(d.grant) : null, comment],
+    [
+      approvalId, orgId, to, byGrant ? 'grant' : 'policy', byGrant ? null : JSON.stringify(d.policy), byGrant ? JSON.stringify(d.grant) : null, comment,
+      answer?.response ? JSON.stringify(answer.response) : null,
+    ],
   );
   const type: EventType = `approval.${to}`;
   const eventId = await appendEvent(tx, {
@@ -66,9 +70,25 @@ export async function decideAutomatically(tx: Queryable, lock: (tx: Queryable, o
       current_approvals: a.current_approvals,
       ...(byGrant ? { reason: 'grant', grant: d.grant } : { reason: 'policy', policy: d.policy }),
       approved_content_sha256: contentSha256(a),
+      ...answer,
     },
   });
   return { approval: rows[0]!, eventId, type };
+}
+
+/**
+ * The answer of an automatic approval: an auto-decision never invents input, so a request that asks
+ * for an answer gets its schema's defaults, and only when they answer it (the deciders check first:
+ * a policy approves such a request only with `@answers("defaults")`, a grant never; the expiry sweep
+ * has its own). Its edits: none (what was approved is what was asked). Null when nothing is asked.
+ */
+function defaultsOf(a: ApprovalRow, d: AutoDecision): { response: Record<string, unknown> | null; edits: [] } | null {
+  if (a.response_schema === null && (a.editable ?? []).length === 0) return null;
+  if (a.response_schema === null) return { response: null, edits: [] };
+  const checked = checkAnswer(a.response_schema, {});
+  // A decider that got here without checking is a bug: the create rolls back rather than approve unanswered.
+  if (!checked.ok || 'grant' in d) throw new Error(`an automatic approval of ${a.id} would invent its answer`);
+  return { response: checked.answer, edits: [] };
 }
 
 export type CreateDecidedResult =

@@ -47,13 +47,20 @@ const TEXT_COLUMNS = [
 ] as const satisfies readonly (keyof CreateItem)[];
 
 /**
+ * An item as the statement takes it: `response_schema` as JSON text, since the statement's jsonb
+ * parameter would reorder its keys (the order of the form's fields); greenlight_create_approvals parses it.
+ */
+const sendable = (item: CreateItem): Record<string, unknown> =>
+  item.response_schema ? { ...item, response_schema: JSON.stringify(item.response_schema) } : item;
+
+/**
  * One request in one statement: the path of a request that arrives alone, and of a batch that failed.
  * A text with a lone UTF-16 surrogate cannot travel in JSON (Postgres refuses the escape, and with it
  * the batch); here such texts are stored with U+FFFD in its place, as the drivers store any text
  * parameter, and the request is written. JSON columns (metadata, tags…) are refused as everywhere.
  */
 export async function createOne(db: Queryable, item: CreateItem): Promise<CreateResult> {
-  const sent: Record<string, unknown> = { ...item, id: randomUUID() };
+  const sent: Record<string, unknown> = { ...sendable(item), id: randomUUID() };
   for (const k of TEXT_COLUMNS) sent[k] = wellFormed(item[k]);
   const { rows } = await db.query<CreateResult>(ONE_SQL, [JSON.stringify(sent)], { prepare: 'create_approval' });
   return rows[0]!;
@@ -61,7 +68,7 @@ export async function createOne(db: Queryable, item: CreateItem): Promise<Create
 
 /** Several requests in one statement, one answer row each in their order; rejects as a whole when the statement fails. */
 export async function createMany(db: Queryable, items: CreateItem[]): Promise<CreateResult[]> {
-  const payload = items.map((item) => ({ ...item, id: randomUUID() }));
+  const payload = items.map((item) => ({ ...sendable(item), id: randomUUID() }));
   const { rows } = await db.query<CreateResult & { ord: number }>(MANY_SQL, [JSON.stringify(payload)], { prepare: 'create_approvals' });
   return rows;
 }

@@ -64,8 +64,15 @@
  *   when every step is.
  * - Exactly once: the final transition repeats the status and deadline checks in its own WHERE.
  * - Every decision event carries `approved_content_sha256` (approval-record.ts) of the request: the
- *   content the decision was made on. The hashed fields never change after creation, so the hash is
- *   computed from a read before the statement.
+ *   content the decision was made on, with the approving vote's edits applied. The hashed fields never
+ *   change after creation, so the hash is computed from a read before the statement.
+ * - Answers (core/answers.ts, docs/answers.md): an approving vote's `response` and `edits` are checked
+ *   against the request's `response_schema` and `editable` (an approve without an answer passes only
+ *   when the defaults answer); a wrong one is refused (400) after every other check, deciding nothing.
+ *   Each vote's answer is in its events; the vote that approves writes its own to the request. An
+ *   auto-decision never invents input: policies need `@answers("defaults")` and defaults that answer,
+ *   grants never approve a request with a schema, an expiry approves with the defaults (create refuses
+ *   `on_expiry: approve` without them).
  * - Expiry: a due request is claimed FOR UPDATE SKIP LOCKED (several processes sweep side by side; a
  *   request locked by a decision or cancellation is left to it, and its own guard refuses it), then
  *   its `on_expiry` applies: `expire` → expired; `approve` / `reject` → a final decision by the system
@@ -75,19 +82,20 @@
  *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
  *   queued for it.
  */
-import type { Approval, ApprovalStatus, DecideApprovalBody, DecisionRefusalReason, EventType, ReportExecutionBody, RevokeApprovalBody, Step } from '@greenlight/contract';
+import { checkAnswer, type Approval, type ApprovalStatus, type DecideApprovalBody, type DecisionRefusalReason, type EventType, type ReportExecutionBody, type RevokeApprovalBody, type Step } from '@greenlight/contract';
 import { sqlState, type Database, type Queryable } from '../../storage/database.ts';
 import { ApiError, emergencyStop, notFound } from '../../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
-import { actorOf, appendEvent, eventFromJson, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
+import { actorOf, appendEvent, eventFromJson, isOutcomeEvent, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql } from './rules.ts';
-import { STEP_UP_REASON, stepUpMissing } from './step-up.ts';
+import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { createDecided, type AutoDecision, type InTransactionDecider } from './auto-decide.ts';
+import { checkVoteAnswer, type AnswerRefusal } from '../answers.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -135,6 +143,11 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
         reason: 'step_up_required',
         text: STEP_UP_REASON,
       });
+    case 'INVALID_ANSWER': {
+      // The refusal core/answers.ts worded, raised by greenlight_decide once nothing else refused.
+      const r = detail as unknown as AnswerRefusal;
+      return new ApiError('VALIDATION_ERROR', r.message, r.details);
+    }
     case 'STEP_OUT_OF_ORDER':
       return new ApiError('STEP_OUT_OF_ORDER', `step ${detail.step_order} cannot be decided before step ${detail.next_step_order}`, {
         reason: 'step_out_of_order',
@@ -147,10 +160,15 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
   }
 }
 
-/** Announces what a committed statement wrote: its events to every listener, and queued deliveries to the worker. */
+/**
+ * Announces what a committed statement wrote: its events to every listener, and queued deliveries to
+ * the worker. An outcome (the events a callback is sent) is what waiters and callbacks hold for, on
+ * this replica or another: it is announced at once, the rest gathered (Queryable.notify).
+ */
 function announce(db: Queryable, orgId: string, approvalId: string, events: { id: string; type: EventType }[], wakeWorker: boolean): void {
-  for (const e of events) db.notify(EVENTS_CHANNEL, notificationOf({ orgId, eventId: e.id, approvalId, type: e.type }));
-  if (wakeWorker && events.length > 0) db.notify(DELIVERIES_CHANNEL, `event:${events.at(-1)!.id}`);
+  const urgent = events.some((e) => isOutcomeEvent(e.type));
+  for (const e of events) db.notify(EVENTS_CHANNEL, notificationOf({ orgId, eventId: e.id, approvalId, type: e.type }), urgent);
+  if (wakeWorker && events.length > 0) db.notify(DELIVERIES_CHANNEL, `event:${events.at(-1)!.id}`, urgent);
 }
 
 // ——— create ———————————————————————————————————————————————————————————————————————————————————————
@@ -272,12 +290,19 @@ async function stepById(db: Queryable, stepId: string): Promise<Step> {
 }
 
 async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
-  const { rows: content } = await db.query<Pick<ApprovalRow, 'title' | 'description' | 'metadata' | 'changes'>>(
-    `SELECT a.title, a.description, a.metadata, a.changes FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
-    [approvalId, caller.org.id],
-    { prepare: 'decision_content' },
+  // What the vote is on and what it must answer: fixed at create, so read before the statement; with
+  // it, what the step-up rule reads (step-up.ts), in the same round trip.
+  const session = stepUpSessionOf(caller);
+  const { rows: content } = await db.query<Pick<ApprovalRow, 'title' | 'description' | 'metadata' | 'changes' | 'response_schema' | 'editable'> & StepUpFacts>(
+    `SELECT a.title, a.description, a.metadata, a.changes, a.response_schema, a.editable, a.priority, a.action_type, ${stepUpFactsSql('a', '$3', '$4')}
+       FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
+    [approvalId, caller.org.id, session, session ? caller.user!.id : null],
+    { prepare: 'decision_content_step_up' },
   );
   if (!content[0]) throw notFound();
+  // The answer and edits (core/answers.ts); a refusal is raised by greenlight_decide after its own checks.
+  const checked = checkVoteAnswer(content[0], ballot);
+  const answer = checked.ok ? checked.answer : null;
   const claim = options.claimCallback;
   const input = {
     org: caller.org.id,
@@ -291,12 +316,15 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
     decision: ballot.decision,
     comment: wellFormed(ballot.comment ?? null),
     source: wellFormed(ballot.source ?? null),
-    content_sha256: contentSha256(content[0]),
+    // The content as this vote would approve it: its own edits applied.
+    content_sha256: contentSha256(content[0], answer?.edits ?? []),
+    answer,
+    answer_refusal: checked.ok ? null : checked.refusal,
     lease_ms: claim?.leaseMs ?? null,
     new_secret: claim?.newSecret ?? null,
     notify: options.notify ?? false,
     // The step-up rule (step-up.ts); greenlight_decide refuses with it after its own checks.
-    step_up_missing: (await stepUpMissing(db, caller, [approvalId])).has(approvalId),
+    step_up_missing: stepUpMissingIn(content[0]),
   };
   let r: DecideRow;
   try {
@@ -511,18 +539,37 @@ SELECT ${APPROVAL_COLUMNS}
  LIMIT $1
    FOR UPDATE SKIP LOCKED`;
 
-/** Each claimed request's `on_expiry` policy; FOR UPDATE re-checked `pending` against the latest committed row. */
+/**
+ * Each claimed request's `on_expiry` policy; FOR UPDATE re-checked `pending` against the latest committed
+ * row. An approval on expiry answers with the schema's defaults ($4: id → answer); one whose defaults do
+ * not answer it (create refuses such a request, so only a row written around that check) is expired
+ * instead ($5): an expiry never invents input.
+ */
 const APPLY_SQL = `
 UPDATE approvals a
-   SET status = CASE a.on_expiry WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'expired' END,
-       decided_at = CASE WHEN a.on_expiry = 'expire' THEN NULL ELSE now() END,
-       expired_at = CASE WHEN a.on_expiry = 'expire' THEN now() END,
+   SET status = CASE WHEN a.id = ANY ($5::uuid[]) THEN 'expired' ELSE CASE a.on_expiry WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'expired' END END,
+       decided_at = CASE WHEN a.on_expiry = 'expire' OR a.id = ANY ($5::uuid[]) THEN NULL ELSE now() END,
+       expired_at = CASE WHEN a.on_expiry = 'expire' OR a.id = ANY ($5::uuid[]) THEN now() END,
        decided_by = NULL,
-       decided_by_type = CASE WHEN a.on_expiry = 'expire' THEN NULL ELSE 'system' END,
-       decision_comment = CASE a.on_expiry WHEN 'approve' THEN $2 WHEN 'reject' THEN $3 END,
+       decided_by_type = CASE WHEN a.on_expiry = 'expire' OR a.id = ANY ($5::uuid[]) THEN NULL ELSE 'system' END,
+       decision_comment = CASE WHEN a.id = ANY ($5::uuid[]) THEN NULL ELSE CASE a.on_expiry WHEN 'approve' THEN $2 WHEN 'reject' THEN $3 END END,
+       response = CASE WHEN a.on_expiry = 'approve' THEN $4::jsonb -> a.id::text END,
        updated_at = now()
  WHERE a.id = ANY ($1::uuid[]) AND a.status = 'pending'
 RETURNING a.id, a.status`;
+
+/** The defaults that answer each due request approving on expiry, and the requests whose defaults do not (expired instead). */
+function expiryAnswers(due: ApprovalRow[]): { answers: Record<string, Record<string, unknown>>; unanswered: string[] } {
+  const answers: Record<string, Record<string, unknown>> = {};
+  const unanswered: string[] = [];
+  for (const a of due) {
+    if (a.on_expiry !== 'approve' || a.response_schema === null) continue;
+    const checked = checkAnswer(a.response_schema, {});
+    if (checked.ok) answers[a.id] = checked.answer;
+    else unanswered.push(a.id);
+  }
+  return { answers, unanswered };
+}
 
 export type SweepOutcome = Extract<ApprovalStatus, 'expired' | 'approved' | 'rejected'>;
 type Outcome = SweepOutcome;
@@ -538,8 +585,10 @@ const EVENT_OF: Record<Outcome, EventType> = {
  * comment, source, current_approvals, approved_content_sha256), plus `reason: 'expired'` so a
  * receiver tells the automatic decision apart.
  */
-async function recordOutcome(tx: Queryable, a: ApprovalRow, to: Outcome): Promise<void> {
+async function recordOutcome(tx: Queryable, a: ApprovalRow, to: Outcome, answer: Record<string, unknown> | undefined): Promise<void> {
   const expiresAt = a.expires_at!.toISOString();
+  // What a request that asks for an answer was approved with: its defaults, nothing edited.
+  const answered = to === 'approved' && (a.response_schema !== null || (a.editable ?? []).length > 0) ? { response: answer ?? null, edits: [] } : {};
   const data: Record<string, unknown> =
     to === 'expired'
       ? { expires_at: expiresAt }
@@ -551,6 +600,7 @@ async function recordOutcome(tx: Queryable, a: ApprovalRow, to: Outcome): Promis
           reason: 'expired',
           expires_at: expiresAt,
           approved_content_sha256: contentSha256(a),
+          ...answered,
         };
   await appendEvent(tx, { orgId: a.org_id, approvalId: a.id, type: EVENT_OF[to], actor: SYSTEM_ACTOR, from: 'pending', to, data });
 }
@@ -560,17 +610,20 @@ async function sweepBatch(db: Database): Promise<{ claimed: number; applied: { s
   return db.transaction(async (tx) => {
     const { rows: due } = await tx.query<ApprovalRow>(CLAIM_DUE_SQL, [EXPIRY_BATCH_SIZE]);
     if (due.length === 0) return { claimed: 0, applied: [] };
+    const { answers, unanswered } = expiryAnswers(due);
     const { rows: applied } = await tx.query<{ id: string; status: Outcome }>(APPLY_SQL, [
       due.map((a) => a.id),
       AUTO_DECISION_COMMENT.approve,
       AUTO_DECISION_COMMENT.reject,
+      JSON.stringify(answers),
+      unanswered,
     ]);
     const outcome = new Map(applied.map((r) => [r.id, r.status]));
     // A decision's event locks its org's audit chain head until the commit (audit_chain_place.sql): org by
     // org, so two sweeps (replicas) take the heads of the orgs they share in one order and never deadlock.
     for (const a of due.toSorted((x, y) => (x.org_id < y.org_id ? -1 : x.org_id > y.org_id ? 1 : 0))) {
       const to = outcome.get(a.id);
-      if (to) await recordOutcome(tx, a, to);
+      if (to) await recordOutcome(tx, a, to, answers[a.id]);
     }
     return { claimed: due.length, applied };
   });

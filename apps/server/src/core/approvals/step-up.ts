@@ -2,7 +2,8 @@
  * The step-up rule: which requests only a person whose dashboard session was confirmed with a passkey
  * (sessions.stepped_up_until, set by modules/passkeys) may decide, and whether a caller is such a
  * person now. The decision transition (state-machine.ts `vote`) enforces it and viewer_can (rules.ts)
- * foretells it, both through {@link stepUpMissing}; nothing else restates it.
+ * foretells it, both reading {@link stepUpFactsSql} and judging with {@link stepUpMissingIn}; nothing
+ * else restates it.
  *
  * Fails closed: only a `user` principal carrying the hash of a live dashboard session counts. An email
  * link, a chat button, an API key (for a person or for nobody), an OAuth connection or MCP carries no
@@ -12,7 +13,6 @@
  * it is a person's approval given earlier, without a step-up for this request. Not covered: what no
  * person decides — an admin's policy, an expiry's auto-decision — which `never_without_person` governs.
  */
-import type { Queryable } from '../../storage/database.ts';
 import { compileGlob } from '../routing.ts';
 
 /** The words viewer_can shows for `step_up_required`, and the refusal's message. */
@@ -24,15 +24,6 @@ export interface StepUpCaller {
   user: { id: string } | null;
   /** SHA-256 of the dashboard session's token; absent for every other credential and channel. */
   sessionTokenHash?: string;
-}
-
-interface CoveredRow {
-  id: string;
-  priority: string;
-  action_type: string | null;
-  priorities: string[];
-  action_types: string[];
-  stepped_up: boolean;
 }
 
 const compiled = new Map<string, ((v: string) => boolean)[]>();
@@ -89,22 +80,3 @@ export interface StepUpFacts {
 export const stepUpMissingIn = (r: StepUpFacts): boolean =>
   !r.stepped_up && stepUpCovers({ priorities: r.step_up_priorities ?? [], action_types: r.step_up_action_types ?? [] }, r);
 
-/**
- * The requests among `approvalIds` that the caller may decide only after a passkey step-up they have
- * not made (or not within its five minutes), in one statement. Requests not covered, or not found, are
- * not in the set.
- */
-export async function stepUpMissing(db: Queryable, who: StepUpCaller, approvalIds: readonly string[]): Promise<Set<string>> {
-  if (approvalIds.length === 0) return new Set();
-  const session = stepUpSessionOf(who);
-  const { rows } = await db.query<CoveredRow>(
-    `SELECT a.id, a.priority, a.action_type, o.step_up_priorities AS priorities, o.step_up_action_types AS action_types,
-            EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = $2 AND s.user_id = $3::uuid AND s.org_id = a.org_id
-                     AND s.expires_at > now() AND s.stepped_up_until > now()) AS stepped_up
-       FROM approvals a JOIN orgs o ON o.id = a.org_id
-      WHERE a.id = ANY ($1::uuid[]) AND (cardinality(o.step_up_priorities) > 0 OR cardinality(o.step_up_action_types) > 0)`,
-    [[...new Set(approvalIds)], session, session ? who.user!.id : null],
-    { prepare: 'step_up_missing' },
-  );
-  return new Set(rows.filter((r) => !r.stepped_up && stepUpCovers(r, r)).map((r) => r.id));
-}

@@ -13,6 +13,7 @@
  *   its requester's person, asked by it or allowed to decide it (greenlight_viewer_can, the one rule the
  *   dashboard shows and a vote obeys), and one approval completes it (required_approvals 1, no step
  *   needing more than one person): a grant never exceeds what its giver could decide;
+ * - the request asks for no answer (`response_schema`): a grant cannot know the next answer;
  * - a use is left: one conditional UPDATE (`uses < max_uses`, not revoked, not expired) takes it, so under
  *   concurrency the uses never pass `max_uses` (READ COMMITTED re-checks the condition on the row a
  *   concurrent use committed), and a create rolled back gives its use back.
@@ -187,6 +188,10 @@ export async function grantCandidates(db: Queryable, orgId: string, connectionId
  */
 export function grantDecider(candidates: GrantRow[]): InTransactionDecider {
   return async (tx, created: ApprovalRow): Promise<AutoDecision | null> => {
+    // A grant is its giver's consent to the next request like the one they approved, not their answer
+    // to it: a request that asks for an answer goes to people (its use is not taken). Editable fields
+    // alone do not stop it: approved as asked, nothing edited.
+    if (created.response_schema !== null) return null;
     for (const g of candidates) {
       const use = await claimUse(tx, g, created.id);
       if (use) return { decision: 'approve', grant: use };

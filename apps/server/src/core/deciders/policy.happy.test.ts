@@ -51,10 +51,10 @@ describe('what a set decides', () => {
 
   it('lists its policies in the order of the text, with their effect, reason and line', () => {
     expect(set.policies).toEqual([
-      { id: 'reads', effect: 'permit', reason: 'reads are safe', line: 2, mode: 'enforce' },
-      { id: 'no-prod', effect: 'forbid', reason: 'nothing touches prod without a person saying so', line: 7, mode: 'enforce' },
-      { id: 'small-refunds', effect: 'permit', reason: null, line: 12, mode: 'enforce' },
-      { id: 'night', effect: 'forbid', reason: null, line: 16, mode: 'enforce' },
+      { id: 'reads', effect: 'permit', reason: 'reads are safe', line: 2, mode: 'enforce', answers: null },
+      { id: 'no-prod', effect: 'forbid', reason: 'nothing touches prod without a person saying so', line: 7, mode: 'enforce', answers: null },
+      { id: 'small-refunds', effect: 'permit', reason: null, line: 12, mode: 'enforce', answers: null },
+      { id: 'night', effect: 'forbid', reason: null, line: 16, mode: 'enforce', answers: null },
     ]);
   });
 
@@ -112,6 +112,55 @@ when { principal.kind == "connection" && principal has auth_type && principal.au
     const r = request({ resource: { type: 'file', id: 'a.txt' }, changes: { before: { plan: 'pro' }, after: { plan: null } }, metadata: { session_id: 's-1' } });
     expect(evaluate(slot(), s, r, noon).kind).toBe('approve');
     expect(evaluate(slot(), s, { ...r, metadata: { session_id: 's-2' } }, noon).kind).toBe('none');
+  });
+});
+
+describe('a request that asks for an answer (docs/answers.md)', () => {
+  const text = `
+@id("takes-defaults")
+@answers("defaults")
+permit (principal, action, resource) when { resource has action_type && resource.action_type == "read.logs" };
+
+@id("plain")
+permit (principal, action, resource) when { resource has action_type && resource.action_type == "read.files" };
+
+@id("shadow-defaults")
+@shadow
+@answers("defaults")
+permit (principal, action, resource) when { resource has action_type && resource.action_type == "read.files" };
+`;
+  const set = compilePolicySet(4, text, DEFAULT_NEVER_WITHOUT_PERSON);
+  const defaulted = { type: 'object' as const, properties: { region: { type: 'string' as const, default: 'eu' } }, required: ['region'] };
+  const open = { type: 'object' as const, properties: { amount: { type: 'number' as const } }, required: ['amount'] };
+
+  it('reads @answers("defaults") on a permit', () => {
+    expect(set.policies.map((p) => [p.id, p.answers])).toEqual([
+      ['takes-defaults', 'defaults'],
+      ['plain', null],
+      ['shadow-defaults', 'defaults'],
+    ]);
+  });
+
+  it.each([
+    ['a permit with @answers("defaults"), defaults that answer: approved', { response_schema: defaulted }, 'approve:takes-defaults'],
+    ['a permit with @answers("defaults"), defaults that do not answer: no decision', { response_schema: open }, 'none'],
+    ['a permit without @answers, defaults that answer: no decision', { action_type: 'read.files', response_schema: defaulted }, 'none'],
+    ['a permit without @answers, nothing asked: approved', { action_type: 'read.files', response_schema: null }, 'approve:plain'],
+  ])('%s', (_name, over, expected) => {
+    const v = evaluate(slot(), set, request(over as Partial<PolicyRequest>), noon);
+    expect(v.kind === 'none' ? 'none' : `${v.kind}:${v.policy.id}`).toBe(expected);
+  });
+
+  it('a permit held back for the answer says so', () => {
+    expect(evaluate(slot(), set, request({ response_schema: open }), noon)).toEqual({
+      kind: 'none',
+      withheld: { policy: { id: 'takes-defaults', version: 4, reason: null }, why: 'needs_answer' },
+    });
+  });
+
+  it('a shadow permit would approve only on the same terms', () => {
+    expect(shadowVerdicts(slot(), set, request({ action_type: 'read.files', response_schema: defaulted }), noon)).toEqual([{ policy_id: 'shadow-defaults', would: 'approve' }]);
+    expect(shadowVerdicts(slot(), set, request({ action_type: 'read.files', response_schema: open }), noon)).toEqual([]);
   });
 });
 

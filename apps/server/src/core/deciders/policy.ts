@@ -39,6 +39,8 @@ import {
   type DecidedByPolicy,
   type NeverWithoutPerson,
   type Priority,
+  type ResponseSchema,
+  defaultsAnswer,
 } from '@greenlight/contract';
 import { compileGlob } from '../routing.ts';
 import { boundOf, PolicyIndex } from './policy-index.ts';
@@ -65,6 +67,8 @@ export interface PolicyInfo {
   line: number;
   /** `@shadow`: evaluated and recorded, never applied. */
   mode: 'enforce' | 'shadow';
+  /** `@answers("defaults")` on a permit: it may approve a request that asks for an answer its defaults give (they become the answer). */
+  answers: 'defaults' | null;
 }
 
 export interface CompiledPolicySet {
@@ -93,11 +97,13 @@ export interface PolicyRequest {
   changes: Approval['changes'];
   has_callback: boolean;
   required_approvals: number;
+  /** What the request asks the approving reviewer to answer (docs/answers.md); absent or null: nothing. Not a Cedar attribute. */
+  response_schema?: ResponseSchema | null;
   requester: { kind: 'connection' | 'user'; id: string; name: string | null; auth_type?: 'api_key' | 'oauth'; oauth_client_id?: string | null };
 }
 
 export type Verdict =
-  | { kind: 'none'; withheld?: { policy: DecidedByPolicy; why: 'needs_person' | 'evaluation_error' } }
+  | { kind: 'none'; withheld?: { policy: DecidedByPolicy; why: 'needs_person' | 'evaluation_error' | 'needs_answer' } }
   | { kind: 'approve' | 'reject'; policy: DecidedByPolicy };
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -244,7 +250,20 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
     seen.set(id, where.line);
     const reason = json.json.annotations?.reason ?? null;
     const shadow = json.json.annotations !== undefined && 'shadow' in json.json.annotations;
-    policies.push({ id, effect: json.json.effect, reason: reason === '' ? null : reason, line: where.line, mode: shadow ? 'shadow' : 'enforce' });
+    const answers = json.json.annotations?.answers;
+    if (answers !== undefined && answers !== 'defaults') {
+      issues.push({ ...where, policy_id: id, message: '@answers takes one value: @answers("defaults") (the approval answers with the request\'s defaults)' });
+    } else if (answers !== undefined && json.json.effect !== 'permit') {
+      issues.push({ ...where, policy_id: id, message: '@answers applies to a permit: a forbid rejects, and a rejection answers nothing' });
+    }
+    policies.push({
+      id,
+      effect: json.json.effect,
+      reason: reason === '' ? null : reason,
+      line: where.line,
+      mode: shadow ? 'shadow' : 'enforce',
+      answers: answers === 'defaults' ? 'defaults' : null,
+    });
     texts.set(id, text);
     jsons.push(json.json);
   }
@@ -481,7 +500,19 @@ export function evaluate(slot: string, set: CompiledPolicySet, request: PolicyRe
   if (!permit) return { kind: 'none' };
   if (errors.length > 0) return { kind: 'none', withheld: { policy: named(set, permit), why: 'evaluation_error' } };
   if (set.needsPerson(request)) return { kind: 'none', withheld: { policy: named(set, permit), why: 'needs_person' } };
+  if (!answeredBy(permit, request)) return { kind: 'none', withheld: { policy: named(set, permit), why: 'needs_answer' } };
   return { kind: 'approve', policy: named(set, permit) };
+}
+
+/**
+ * Whether a permit may approve a request as far as its answer goes: a policy never invents input, so a
+ * request that asks for an answer is approved only when its defaults answer it and the permit says it
+ * accepts them (`@answers("defaults")`); the defaults are then its `response`. Editable fields alone
+ * do not stop an approval: what is approved is what was asked.
+ */
+function answeredBy(permit: PolicyInfo, request: Pick<PolicyRequest, 'response_schema'>): boolean {
+  const schema = request.response_schema ?? null;
+  return schema === null || (permit.answers === 'defaults' && defaultsAnswer(schema));
 }
 
 /** Which enforced policies hold for a request and which err on it, by `@id` (the tests' view of `evaluate`). */
@@ -514,7 +545,7 @@ export function shadowVerdicts(slot: string, set: CompiledPolicySet, request: Po
     const response = authorize(own, request, now);
     if (!response.diagnostics.reason.includes(p.id) || response.diagnostics.errors.length > 0) continue;
     if (p.effect === 'forbid') out.push({ policy_id: p.id, would: 'reject' });
-    else if (!set.needsPerson(request)) out.push({ policy_id: p.id, would: 'approve' });
+    else if (!set.needsPerson(request) && answeredBy(p, request)) out.push({ policy_id: p.id, would: 'approve' });
   }
   return out;
 }

@@ -87,6 +87,19 @@ export interface ApiAnswer<T> extends Answer {
   retryAfterMs: number | null;
 }
 
+/**
+ * How the outbox reads a platform's Web API answer (a chat, GitHub, an engine): through; refused for
+ * a reason another attempt cannot fix; or again, when the platform said when.
+ */
+export function apiVerdict(answer: ApiAnswer<unknown>): Verdict {
+  if (answer.error === null) return { kind: 'delivered' };
+  if (answer.permanent) return { kind: 'failed' };
+  return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
+}
+
+/** What a chat's attempt answers when it finds its message already sent (recorded by an earlier attempt): nothing to send again. */
+export const alreadySent = (): ApiAnswer<null> => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
+
 export type Prepared<M> =
   | { send: M }
   | { skip: { status: 'gone' | 'failed'; reason: string } }

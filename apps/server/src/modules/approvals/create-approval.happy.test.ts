@@ -124,6 +124,13 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       tags: { env: 'production', team: 'platform', 'a/b.c_d-e': '' },
       changes: { before: { password_age_days: 400 }, after: null },
       resource: { type: 'database', id: 'db-main', name: 'Main cluster' },
+      response_schema: {
+        type: 'object',
+        title: 'Rotation',
+        properties: { window: { type: 'string', enum: ['now', 'tonight'], default: 'tonight' }, notify: { type: 'boolean', title: 'Tell the team' } },
+        required: ['window'],
+      },
+      editable: ['metadata.nested.n'],
     };
     const res = await server.http(seed.key).post('/api/v1/approvals').send(body).expect(201);
     expect(res.body).toEqual({
@@ -181,6 +188,12 @@ describe('POST /api/v1/approvals — fields and defaults', () => {
       // A callback: who waits there is not known before the first probe.
       waiter: { state: 'unknown', reason: null, since: null, checked_at: null },
       created_via: 'v1',
+      // What the reviewer answers and may edit (docs/answers.md); nothing answered while pending.
+      response_schema: body.response_schema,
+      editable: ['metadata.nested.n'],
+      response: null,
+      edits: [],
+      approved_content: null,
       // Its run (none: no steps) and its reviewers' results (none yet), as the request read by id shows them.
       run: null,
       results: [],

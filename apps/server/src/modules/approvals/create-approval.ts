@@ -1,4 +1,4 @@
-import type { Approval, ApprovalDetail, CreatedVia, Routes, z } from '@greenlight/contract';
+import { checkAnswer, type Approval, type ApprovalDetail, type CreatedVia, type OnExpiry, type ResponseSchema, type Routes, type z } from '@greenlight/contract';
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
@@ -54,6 +54,24 @@ function entityResource(body: Routes['createApproval']['request']['body']['_outp
 }
 
 /**
+ * An expiry never invents input: a request that approves itself when it expires (its own `on_expiry`,
+ * or its flow's or routing rule's) must be answered by its schema's defaults, which become its
+ * `response` then (core/approvals/state-machine.ts, expireDue). Refused at create, when the requester
+ * can still fix it, rather than found out at the deadline.
+ */
+function expiryAnswers(schema: ResponseSchema, onExpiry: OnExpiry, own: boolean): void {
+  if (onExpiry !== 'approve') return;
+  const check = checkAnswer(schema, {});
+  if (check.ok) return;
+  const whose = own ? 'on_expiry "approve"' : 'on_expiry "approve" (of the flow or routing rule this request follows)';
+  const issues = check.problems.map((p) => ({ path: `response_schema.properties.${p.field}`, code: 'custom', message: `${p.field} ${p.reason} and has no valid default` }));
+  throw new ApiError('VALIDATION_ERROR', `${whose} needs defaults that answer response_schema: ${issues[0]!.message}`, {
+    location: 'body',
+    issues: [{ path: 'on_expiry', code: 'custom', message: 'approving on expiry needs defaults that answer response_schema' }, ...issues],
+  });
+}
+
+/**
  * `POST /approvals`: the create transition (core/approvals/state-machine.ts), with what only HTTP has: the SSRF
  * check of `callback_url`, the idempotency key (body or header) and the replay of a key already used.
  * `via`: the API the request is created through (a peer API's dialect creates through this too).
@@ -101,6 +119,8 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       : null;
   const run = flow ?? routed?.flow ?? null;
   const steps = routed?.steps ?? null;
+  const onExpiry = routed?.onExpiry ?? run?.definition.on_expiry ?? body.on_expiry;
+  if (body.response_schema !== undefined) expiryAnswers(body.response_schema, onExpiry, body.on_expiry === onExpiry);
   const expiresIn = routed?.expiresInSeconds ?? run?.definition.expires_in_seconds ?? null;
   const runExpiry = expiresIn ? new Date(Date.now() + expiresIn * 1000).toISOString() : null;
 
@@ -121,6 +141,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     changes: body.changes ?? null,
     has_callback: body.callback_url !== undefined,
     required_approvals: requiredApprovals,
+    response_schema: body.response_schema ?? null,
   });
 
   // Else a standing grant to the connection asking may approve it (core/deciders/grant.ts): the grants
@@ -154,12 +175,14 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       changes: body.changes ?? null,
       resource,
       expires_at: body.expires_at ?? runExpiry,
-      on_expiry: routed?.onExpiry ?? run?.definition.on_expiry ?? body.on_expiry,
+      on_expiry: onExpiry,
       flow_id: flow ? body.flow_id! : (routed?.flow?.id ?? null),
       flow_version: run?.version ?? null,
       ...(steps && { steps }),
       routing: routed && { rule_id: routed.rule.id, rule_name: routed.rule.name, version: routed.rule.version, slack_channel: routed.slackChannel, reminders: routed.reminders },
       redact: body.redact ?? [],
+      response_schema: body.response_schema ?? null,
+      editable: body.editable ?? [],
       revocable_for_seconds: body.revocable_for_seconds ?? null,
       created_via: via,
       ...(resume && { resume }),

@@ -98,7 +98,8 @@ export function filterConditions(orgId: string, q: ListApprovalsQuery, p: Params
   if (q.entity_type) where.push(`a.resource->>'type' = ${p.add(q.entity_type)}`);
   if (q.entity_id) where.push(`a.resource->>'id' = ${p.add(q.entity_id)}`);
   if (q.source) where.push(`a.source = ${p.add(q.source)}`);
-  if (q.tags) where.push(`a.tags @> ${p.add(JSON.stringify(q.tags))}::jsonb`);
+  // The tags index holds only tagged requests (migration 110): a filter naming a tag says so, for the planner to use it.
+  if (q.tags) where.push(`a.tags @> ${p.add(JSON.stringify(q.tags))}::jsonb${Object.keys(q.tags).length > 0 ? ` AND a.tags <> '{}'::jsonb` : ''}`);
   if (q.created_after) where.push(`a.created_at > ${p.add(q.created_after)}::timestamptz`);
   if (q.updated_after) where.push(`a.updated_at > ${p.add(q.updated_after)}::timestamptz`);
   if (q.decided_after) where.push(`a.decided_at > ${p.add(q.decided_after)}::timestamptz`);

@@ -34,6 +34,8 @@ describe('an expired key', () => {
     await server.db.query("UPDATE connections SET expires_at = now() - interval '1 second' WHERE id = $1", [connection.id]);
     const { rows } = await server.db.query<{ expires_at: Date }>('SELECT expires_at FROM connections WHERE id = $1', [connection.id]);
     const expired = rows[0]!.expires_at.toISOString();
+    // On Postgres the drop arrives by NOTIFY, milliseconds after the commit: await it, then every request is refused.
+    await vi.waitFor(() => server.http(apiKey).get('/api/v1/me').expect(401), { timeout: 5_000, interval: 20 });
     for (const path of ['/api/v1/me', '/api/v1/approvals']) {
       const res = await server.http(apiKey).get(path).expect(401);
       expect(res.body.error).toMatchObject({

@@ -13,6 +13,7 @@ import { castWithGrant, planGrant, type GrantPlan } from '../grants/give-grant.t
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { describeLink, useLink, type Closed, type LinkDecision, type LinkState } from './decision-links.ts';
 import { checkConfirmationCsrf, issueConfirmationCsrf, type CsrfCheck } from './confirmation-csrf.ts';
+import { answeredHtml, answerFormHtml, asksForInput, initialValues, problemsOfRefusal, rawValuesOf, readAnswer, type Problems, type RawValues } from './answer-form.ts';
 
 type UseInput = Parameters<typeof useLink>[2];
 
@@ -72,6 +73,7 @@ function summary(a: ApprovalRow, deps: AppDeps): string {
 <dl>${row('Priority', a.priority)}${row('Requested by', a.requested_by_name ?? 'an automation')}${row('Expires', a.expires_at ? when(a.expires_at) : 'no expiry')}</dl>
 ${a.description ? `<div>${descriptionHtml(a.description)}</div>` : ''}
 ${changes}
+${a.status === 'approved' ? answeredHtml(a) : ''}
 <p><a href="${escapeHtml(`${deps.config.publicUrl}/requests/${a.id}`)}">Open in Greenlight</a></p>`;
 }
 
@@ -121,6 +123,23 @@ export function decisionLinkRouter(deps: AppDeps): Router {
     const may = state.link.decision === 'approve' ? can?.decide.approve : can?.decide;
     const refused = may && !may.allowed ? (may.reason ?? null) : null;
     if (refused) return page(res, 200, 'Not yours to decide now', `<p>${escapeHtml(refused)}</p>${summary(state.approval, deps)}`);
+    confirmationPage(req, res, 200, token, state, can, { values: asksForInput(state.approval) ? initialValues(state.approval) : {}, problems: {}, comment: '' });
+  });
+
+  /**
+   * The confirmation page of an open link: the request, and the form whose POST decides. An approve
+   * link of a request that asks for an answer or edits carries the answer form, filled with `values`
+   * and each problem at its field (a refused answer comes back here, typed values kept).
+   */
+  function confirmationPage(
+    req: express.Request,
+    res: Response,
+    status: number,
+    token: string,
+    state: Extract<LinkState, { kind: 'open' }>,
+    can: ViewerCan | null,
+    form: { values: RawValues; problems: Problems; comment: string },
+  ): void {
     const verb = VERB[state.link.decision].imperative;
     // A standing grant is offered only where viewer_can.grant allows it; the POST checks again through the one grant path.
     const grantChoice =
@@ -130,21 +149,23 @@ export function decisionLinkRouter(deps: AppDeps): Router {
             .join('')}</select></label>
 <p><small>With a duration, this connection's next requests of the same kind are approved without asking until then (a standing grant; revoke it under Grants in Greenlight).</small></p>`
         : '';
+    const answerForm = state.link.decision === 'approve' && asksForInput(state.approval) ? answerFormHtml(state.approval, form.values, form.problems) : '';
     page(
       res,
-      200,
+      status,
       `${verb} this request?`,
       `<p>Nothing is decided until you press <strong>${verb}</strong> below.</p>
 ${summary(state.approval, deps)}
 <form method="post" action="${DECISION_LINK_PATH}">
 ${hiddenInput('token', token)}
 ${hiddenInput('csrf', issueConfirmationCsrf(req, res, token, secure))}
-<label>Comment (optional) <textarea name="comment" maxlength="${LIMITS.commentMax}" rows="3"></textarea></label>
+${answerForm}
+<label>Comment (optional) <textarea name="comment" maxlength="${LIMITS.commentMax}" rows="3">${escapeHtml(form.comment)}</textarea></label>
 ${grantChoice}
 <button type="submit">${verb}</button>
 </form>`,
     );
-  });
+  }
 
   router.post(DECISION_LINK_PATH, express.urlencoded({ extended: false, limit: '64kb' }), async (req, res) => {
     const form = Form.safeParse(req.body ?? {});
@@ -152,6 +173,19 @@ ${grantChoice}
     const csrf = checkConfirmationCsrf(req, form.data.token, form.data.csrf, secure);
     if (csrf !== 'ok') return page(res, 403, 'Not decided', `<p>Nothing was decided. ${escapeHtml(CSRF_REFUSAL[csrf])}</p>`);
     const comment = form.data.comment?.trim() || null;
+    // The answer form (answer-form.ts): checked here by the contract's functions, so a wrong answer comes
+    // back at its fields with what was typed, and nothing is decided; the decision checks it again.
+    let answer: { response?: Record<string, unknown>; edits?: Record<string, unknown> } = {};
+    let again: ((problems: Problems) => Promise<void>) | null = null;
+    const before = await describeLink(deps.db, form.data.token);
+    if (before.kind === 'open' && before.link.decision === 'approve' && asksForInput(before.approval)) {
+      const open = before;
+      const values = rawValuesOf(open.approval, (req.body ?? {}) as Record<string, unknown>);
+      again = async (problems) => confirmationPage(req, res, 400, form.data.token, open, await holderCan(deps, open.link), { values, problems, comment: form.data.comment ?? '' });
+      const read = readAnswer(open.approval, values);
+      if (!read.ok) return again(read.problems);
+      answer = { ...(read.response && { response: read.response }), ...(read.edits && { edits: read.edits }) };
+    }
     let plan: GrantPlan | null = null;
     if (form.data.grant) {
       const planned = await grantPlanOf(deps, form.data.token, form.data.grant);
@@ -162,7 +196,7 @@ ${grantChoice}
     const cast: UseInput['cast'] = granted
       ? (tx, caller, _id, vote, options) => castWithGrant(tx, { ...caller, scopes: personAsker(caller.user!.id, caller.user!.role).scopes }, granted, vote, options)
       : undefined;
-    const result = await useLink(deps.db, form.data.token, { comment, notify: deps.config.mail !== null, cast });
+    const result = await useLink(deps.db, form.data.token, { comment, notify: deps.config.mail !== null, cast, ...answer });
     switch (result.kind) {
       case 'decided':
         countDecisions(deps.metrics, result.decided.events);
@@ -175,6 +209,10 @@ ${grantChoice}
         // Overtaken meanwhile (decided elsewhere, already voted): say what happened rather than why the vote failed.
         if (result.state.kind !== 'open') return explain(res, result.state, deps);
         if (result.error.code === 'STEP_UP_REQUIRED') return page(res, 403, 'Decide on the dashboard', stepUpPage(result.state.approval, deps));
+        if (again && result.error.code === 'VALIDATION_ERROR') {
+          const problems = problemsOfRefusal(result.error.details);
+          if (Object.keys(problems).length > 0) return again(problems);
+        }
         return page(res, result.error.status, 'Not decided', `<p>${escapeHtml(refusalSentence(result.error.code, result.error.message))}</p>${summary(result.state.approval, deps)}`);
     }
   });

@@ -124,6 +124,9 @@ export async function useLink(
     notify: boolean;
     /** Where the token was sent (default email): a token of another channel is unknown here. */
     channel?: LinkChannel;
+    /** The answer and edits an approving link's confirmation page gave (answer-form.ts); checked again by the decision itself. */
+    response?: Record<string, unknown> | undefined;
+    edits?: Record<string, unknown> | undefined;
     /** How the vote is cast in the link's transaction: the decision itself, or with a standing grant (modules/grants, castWithGrant). */
     cast?: (tx: Queryable, caller: Caller, approvalId: string, vote: VoteInput, options: DecideOptions) => Promise<Decided>;
   },
@@ -153,7 +156,9 @@ export async function useLink(
         user: { id: l.user_id, role: m.role },
       };
       const cast = input.cast ?? ((t, c, id, vote, options) => decide(t, c, id, vote, options));
-      const decided = await cast(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: l.channel }, { notify: input.notify });
+      // An answer goes only with an approval: a reject link ignores whatever was posted with it.
+      const answer = l.decision === 'approve' ? { ...(input.response && { response: input.response }), ...(input.edits && { edits: input.edits }) } : {};
+      const decided = await cast(tx, caller, l.approval_id, { decision: l.decision, comment: input.comment ?? undefined, source: l.channel, ...answer }, { notify: input.notify });
       return { kind: 'decided', decided };
     })
     .catch(async (err: unknown): Promise<UseResult> => {

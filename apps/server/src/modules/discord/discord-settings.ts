@@ -2,17 +2,15 @@
  * An org's Discord application (discord_settings) and its members' linked accounts (discord_links). The
  * bot token and the public key are sealed (security/sealed.ts) and never read back.
  */
-import { randomBytes } from 'node:crypto';
 import type { DiscordLink, DiscordLinkCode, DiscordSettings, UpdateDiscordSettingsBody } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { sha256Hex } from '../../security/tokens.ts';
+import { createChatLinkCode, readChatLink, redeemChatLinkCode, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
 import { ApiError } from '../../errors.ts';
 import { callDiscord, type DiscordConnection } from '../../channels/discord/discord-client.ts';
 
-/** How long a link code may be used. */
-export const LINK_CODE_TTL_MS = 10 * 60_000;
+const LINKS: LinkingChatSpec = { chat: 'discord', nameColumn: 'discord_username', notConnected: 'Discord is not connected for this organization: an admin connects a Discord application first' };
 
 export const interactionsPath = (orgId: string): string => `/channels/discord/${orgId}/interactions`;
 
@@ -99,54 +97,23 @@ export async function removeDiscord(db: Database, orgId: string, actor: AuditAct
 }
 
 export async function readDiscordLink(db: Queryable, orgId: string, userId: string): Promise<DiscordLink> {
-  const { rows } = await db.query<{ discord_username: string | null; created_at: Date }>('SELECT discord_username, created_at FROM discord_links WHERE org_id = $1 AND user_id = $2', [
-    orgId,
-    userId,
-  ]);
-  const r = rows[0];
-  return { linked: r !== undefined, discord_username: r?.discord_username ?? null, linked_at: r ? r.created_at.toISOString() : null };
+  const link = await readChatLink(db, LINKS, orgId, userId);
+  return { linked: link !== null, discord_username: link?.name ?? null, linked_at: link?.linkedAt ?? null };
 }
 
 /** A new one-time code for the member (only its SHA-256 is kept); 409 when the org has no application. */
 export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<DiscordLinkCode> {
-  const { rows } = await db.query('SELECT 1 FROM discord_settings WHERE org_id = $1', [orgId]);
-  if (!rows[0]) throw new ApiError('INVALID_STATUS', 'Discord is not connected for this organization: an admin connects a Discord application first');
-  const code = randomBytes(16).toString('base64url');
-  const expiresAt = new Date(Date.now() + LINK_CODE_TTL_MS);
-  await db.query('INSERT INTO discord_link_codes (code_hash, org_id, user_id, expires_at) VALUES ($1, $2, $3, $4)', [sha256Hex(code), orgId, userId, expiresAt]);
+  const { code, expiresAt } = await createChatLinkCode(db, LINKS, orgId, userId);
   return { code, expires_at: expiresAt.toISOString() };
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */
 export async function unlink(db: Database, orgId: string, userId: string): Promise<DiscordLink> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ discord_username: string | null }>('DELETE FROM discord_links WHERE org_id = $1 AND user_id = $2 RETURNING discord_username', [orgId, userId]);
-    if (rows[0]) {
-      await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'discord.unlinked', target: { type: 'user', id: userId }, details: { discord_username: rows[0].discord_username } });
-    }
-    return { linked: false, discord_username: null, linked_at: null };
-  });
+  await unlinkChat(db, LINKS, orgId, userId);
+  return { linked: false, discord_username: null, linked_at: null };
 }
 
-/**
- * Spends a code given to `/link` and links that Discord account to the code's member (replacing their
- * earlier account, and taking this account from anyone it was linked to). Null: no such code, used,
- * expired, or its person is no longer a member.
- */
+/** Spends a code given to `/link` and links that Discord account to the code's member (chat-links.ts). */
 export async function redeemLinkCode(db: Database, orgId: string, code: string, account: { discordUserId: string; username: string | null }): Promise<{ userId: string } | null> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ user_id: string }>(
-      `UPDATE discord_link_codes SET used_at = now() WHERE code_hash = $1 AND org_id = $2 AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
-      [sha256Hex(code), orgId],
-    );
-    const userId = rows[0]?.user_id;
-    if (!userId) return null;
-    const { rows: member } = await tx.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    if (member.length === 0) return null;
-    await tx.query('DELETE FROM discord_links WHERE org_id = $1 AND (user_id = $2 OR discord_user_id = $3)', [orgId, userId, account.discordUserId]);
-    await tx.query('INSERT INTO discord_links (org_id, user_id, discord_user_id, discord_username) VALUES ($1, $2, $3, $4)', [orgId, userId, account.discordUserId, account.username]);
-    // By the person themselves: the code they created while signed in, given from the account.
-    await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'discord.linked', target: { type: 'user', id: userId }, details: { discord_username: account.username } });
-    return { userId };
-  });
+  return redeemChatLinkCode(db, LINKS, orgId, code, { chatUserId: account.discordUserId, name: account.username });
 }

@@ -36,7 +36,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { chatVote, memberCaller, VIEWER_REFUSAL } from '../../channels/chat-vote.ts';
+import { chatButton, chatVote, linkedMember, memberCaller, refusedClick, VIEWER_REFUSAL, type ChatButton, type ClickOutcome, type LinkedMember } from '../../channels/chat-vote.ts';
 import { callDiscord, discordAppOf, type DiscordConnection } from '../../channels/discord/discord-client.ts';
 import { COMMENT_FIELD, commentModal, LINK_HELP } from '../../channels/discord/discord-messages.ts';
 import { LIMITS } from '@greenlight/contract';
@@ -191,31 +191,20 @@ async function firstTime(deps: AppDeps, interactionId: string): Promise<boolean>
   return rows.length > 0;
 }
 
-type ClickOutcome = { decided: boolean; text: string; approvalId: string | null };
-type Member = { id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' };
-type ButtonRow = { approval_id: string; user_id: string | null; decision: 'approve' | 'reject' | 'comment' };
-
-const refuse = (text: string, approvalId: string | null = null): ClickOutcome => ({ decided: false, text, approvalId });
+const refuse = refusedClick;
 
 /**
  * The member behind a Discord account and the button (or form) they used, or the refusal: an
  * unlinked account; a token not this org's, not of this `kind`; a person's token used by another.
  */
-async function memberAndButton(deps: AppDeps, orgId: string, discordUserId: string, customId: string, comment: boolean): Promise<{ member: Member; button: ButtonRow; hash: string } | ClickOutcome> {
-  const { rows: links } = await deps.db.query<{ id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' | null }>(
-    `SELECT u.id, u.email, u.name, m.role FROM discord_links l JOIN users u ON u.id = l.user_id
-       LEFT JOIN memberships m ON m.org_id = l.org_id AND m.user_id = l.user_id
-      WHERE l.org_id = $1 AND l.discord_user_id = $2`,
-    [orgId, discordUserId],
-  );
-  const member = links[0];
-  if (!member || member.role === null) return refuse(LINK_HELP);
+async function memberAndButton(deps: AppDeps, orgId: string, discordUserId: string, customId: string, comment: boolean): Promise<{ member: LinkedMember; button: ChatButton; hash: string } | ClickOutcome> {
+  const member = await linkedMember(deps.db, 'discord', orgId, discordUserId);
+  if (!member) return refuse(LINK_HELP);
   const hash = sha256Hex(customId);
-  const { rows: buttons } = await deps.db.query<ButtonRow>('SELECT approval_id, user_id, decision FROM discord_buttons WHERE token_hash = $1 AND org_id = $2', [hash, orgId]);
-  const button = buttons[0];
+  const button = await chatButton(deps.db, 'discord', orgId, hash);
   if (!button || (button.decision === 'comment') !== comment) return refuse('This button is not one Greenlight sent you. Nothing was decided.');
   if (button.user_id !== null && button.user_id !== member.id) return refuse('This button was sent to someone else. Nothing was decided.', button.approval_id);
-  return { member: { ...member, role: member.role }, button, hash };
+  return { member, button, hash };
 }
 
 async function isCommentButton(deps: AppDeps, orgId: string, customId: string): Promise<boolean> {

@@ -15,7 +15,9 @@
  *    from Action.Submit): the sender must be a linked member; the action's token must exist, be this
  *    org's, be the sender's own (or a channel card's) and not yet used by them; the member may not be a
  *    viewer. The use is recorded (and taken back if refused), then the vote goes through the one
- *    decision path (channels/chat-vote.ts) with `msteams` as its source, or the comment is added. Every
+ *    decision path (channels/chat-vote.ts) with `msteams` as its source, or the comment is added. An
+ *    Approve of a request that asks for an answer carries its card's form (channels/chat-answers.ts),
+ *    checked by the decision path; a refused answer is told with the fields it got wrong. Every
  *    outcome is told to the clicking person alone: the invoke's answer, which Teams shows only to them
  *    (for Action.Submit, a reply in their personal chat). Every card is updated by the outbox.
  *
@@ -26,7 +28,10 @@ import { z } from 'zod';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { chatVote, memberCaller, VIEWER_REFUSAL } from '../../channels/chat-vote.ts';
+import { chatButton, chatVote, linkedMember, memberCaller, refusedClick, VIEWER_REFUSAL, type ChatAnswer, type ClickOutcome } from '../../channels/chat-vote.ts';
+import { answerFromForm, asksAnswer, editableFields, editsFromForm, FORM_IDS, formProblems, type EditableField } from '../../channels/chat-answers.ts';
+import type { ApprovalRow } from '../../core/approval-record.ts';
+import { ANSWER_LIMITS } from '@greenlight/contract';
 import { verifyBotFrameworkRequest } from '../../channels/msteams/msteams-auth.ts';
 import { activitiesPath, callConnector, msteamsBotOf, msteamsConnection, type MsTeamsBot } from '../../channels/msteams/msteams-client.ts';
 import { COMMENT_INPUT, COMMENT_MAX, LINK_HELP } from '../../channels/msteams/msteams-cards.ts';
@@ -48,8 +53,16 @@ const Activity = z.object({
 });
 type Activity = z.infer<typeof Activity>;
 
-/** What a card action carries: our token, and the comment box's text. */
-const ActionData = z.object({ gl: z.string().min(1).max(128), [COMMENT_INPUT]: z.string().max(COMMENT_MAX).optional() });
+/**
+ * What a card action carries: our token, the comment box's text, and the values of a request's form
+ * (answer_<field>, edit_<index>: chat-answers.ts FORM_IDS), which Teams sends as text (a number input's
+ * value may come as a number, a toggle's as its valueOn / valueOff).
+ */
+const FormInput = z.union([z.string().max(10_000), z.number(), z.boolean()]).transform(String);
+const ActionData = z
+  .object({ gl: z.string().min(1).max(128), [COMMENT_INPUT]: z.string().max(COMMENT_MAX).optional() })
+  .catchall(FormInput)
+  .refine((d) => Object.keys(d).length <= 2 + ANSWER_LIMITS.fieldsMax + ANSWER_LIMITS.editableMax, { message: 'too many inputs' });
 const ExecuteValue = z.object({ action: z.object({ type: z.literal('Action.Execute'), verb: z.string().max(64).optional(), data: ActionData }) });
 
 const Uuid = z.uuid();
@@ -153,25 +166,13 @@ export function msteamsMessagesRouter(deps: AppDeps): Router {
   }
 }
 
-type ClickOutcome = { decided: boolean; text: string; approvalId: string | null };
-
 /** What a card action does: the refusal, or the vote's (or comment's) result, for the clicking person alone. */
 async function clickOutcome(deps: AppDeps, orgId: string, msteamsUserId: string, verb: string | null, data: z.infer<typeof ActionData>): Promise<ClickOutcome> {
-  const refuse = (text: string, approvalId: string | null = null): ClickOutcome => ({ decided: false, text, approvalId });
-  const { rows: links } = await deps.db.query<{ id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' | null }>(
-    `SELECT u.id, u.email, u.name, m.role FROM msteams_links l JOIN users u ON u.id = l.user_id
-       LEFT JOIN memberships m ON m.org_id = l.org_id AND m.user_id = l.user_id
-      WHERE l.org_id = $1 AND l.msteams_user_id = $2`,
-    [orgId, msteamsUserId],
-  );
-  const member = links[0];
-  if (!member || member.role === null) return refuse(LINK_HELP);
+  const refuse = refusedClick;
+  const member = await linkedMember(deps.db, 'msteams', orgId, msteamsUserId);
+  if (!member) return refuse(LINK_HELP);
   const hash = sha256Hex(data.gl);
-  const { rows: buttons } = await deps.db.query<{ approval_id: string; user_id: string | null; decision: 'approve' | 'reject' | 'comment' }>(
-    'SELECT approval_id, user_id, decision FROM msteams_buttons WHERE token_hash = $1 AND org_id = $2',
-    [hash, orgId],
-  );
-  const button = buttons[0];
+  const button = await chatButton(deps.db, 'msteams', orgId, hash);
   if (!button || (verb !== null && verb !== button.decision)) return refuse('This action is not one Greenlight sent you. Nothing was decided.');
   if (button.user_id !== null && button.user_id !== member.id) return refuse('This card was sent to someone else. Nothing was decided.', button.approval_id);
   if (member.role === 'viewer') return refuse(VIEWER_REFUSAL, button.approval_id);
@@ -181,7 +182,7 @@ async function clickOutcome(deps: AppDeps, orgId: string, msteamsUserId: string,
   const { rows: spent } = await deps.db.query('INSERT INTO msteams_button_uses (token_hash, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1', [hash, member.id]);
   if (spent.length === 0) return refuse('You already used this action. Nothing more was decided.', button.approval_id);
   const giveBack = () => deps.db.query('DELETE FROM msteams_button_uses WHERE token_hash = $1 AND user_id = $2', [hash, member.id]);
-  const caller = memberCaller(orgId, { ...member, role: member.role });
+  const caller = memberCaller(orgId, member);
   if (button.decision === 'comment') {
     try {
       await addComment(deps.db, caller, button.approval_id, comment!);
@@ -192,11 +193,47 @@ async function clickOutcome(deps: AppDeps, orgId: string, msteamsUserId: string,
       throw err;
     }
   }
-  const result = await chatVote(deps, 'msteams', caller, button.approval_id, button.decision, comment);
+  const answer = button.decision === 'approve' ? await answerOf(deps, button.approval_id, data) : null;
+  const result = await chatVote(deps, 'msteams', caller, button.approval_id, button.decision, comment, undefined, answer);
   if (!result.ok) {
     // Refused (the stop, not yet their step…): nothing was decided, so the action is theirs to use again later.
     await giveBack();
+    // A refused answer names each field the card's form got wrong, in the words of the form.
+    const problems = answer ? formProblems(result.details, answer.editable) : [];
+    if (problems.length > 0) {
+      const fields = answer!.fields;
+      const named = problems.map((p) => `${p.at === null ? '' : 'answer' in p.at ? `${p.at.answer}: ` : `${fields[p.at.edit]?.path ?? 'edit'}: `}${p.reason}`);
+      return refuse(`Nothing was decided: ${named.join('; ')}.`, button.approval_id);
+    }
     return refuse(result.message, button.approval_id);
   }
   return { decided: true, text: result.message ?? (button.decision === 'approve' ? 'Approved.' : 'Rejected.'), approvalId: button.approval_id };
+}
+
+/**
+ * The answer and edits an Approve of a card carries, read from its form's inputs, when the request asks
+ * for them; null otherwise (a one-tap approve, which chatVote refuses for a request that needs an answer).
+ */
+async function answerOf(
+  deps: AppDeps,
+  approvalId: string,
+  data: Record<string, string | undefined>,
+): Promise<(ChatAnswer & { editable: string[]; fields: EditableField[] }) | null> {
+  const { rows } = await deps.db.query<Pick<ApprovalRow, 'response_schema' | 'editable' | 'metadata' | 'changes'>>(
+    'SELECT response_schema, editable, metadata, changes FROM approvals WHERE id = $1',
+    [approvalId],
+  );
+  const a = rows[0];
+  if (!a || !asksAnswer(a)) return null;
+  const fields = editableFields(a);
+  const has = (id: string) => Object.hasOwn(data, id);
+  // A card without the form's inputs (an old card, a crafted action) answers nothing: a one-tap approve.
+  const sent = (a.response_schema ? Object.keys(a.response_schema.properties).some((n) => has(FORM_IDS.field(n))) : false) || fields.some((_, i) => has(FORM_IDS.edit(i)));
+  if (!sent) return null;
+  return {
+    ...(a.response_schema && { response: answerFromForm(a.response_schema, (n) => (has(FORM_IDS.field(n)) ? data[FORM_IDS.field(n)] : undefined)) }),
+    ...(fields.length > 0 && { edits: editsFromForm(fields, (i) => (has(FORM_IDS.edit(i)) ? data[FORM_IDS.edit(i)] : undefined)) }),
+    editable: a.editable,
+    fields,
+  };
 }

@@ -2,17 +2,15 @@
  * An org's Teams bot (msteams_settings) and its members' linked accounts (msteams_links). The bot's
  * client secret is sealed (security/sealed.ts) and never read back.
  */
-import { randomBytes } from 'node:crypto';
 import type { MsTeamsLink, MsTeamsLinkCode, MsTeamsSettings, UpdateMsTeamsSettingsBody } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { sha256Hex } from '../../security/tokens.ts';
+import { createChatLinkCode, readChatLink, redeemChatLinkCode, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
 import { ApiError } from '../../errors.ts';
 import { connectorToken, type MsTeamsConnection } from '../../channels/msteams/msteams-client.ts';
 
-/** How long a link code may be used. */
-export const LINK_CODE_TTL_MS = 10 * 60_000;
+const LINKS: LinkingChatSpec = { chat: 'msteams', nameColumn: 'msteams_name', notConnected: 'Microsoft Teams is not connected for this organization: an admin connects a bot first' };
 
 export const messagesPath = (orgId: string): string => `/channels/msteams/${orgId}/messages`;
 
@@ -89,30 +87,20 @@ export async function removeMsTeams(db: Database, orgId: string, actor: AuditAct
 }
 
 export async function readMsTeamsLink(db: Queryable, orgId: string, userId: string): Promise<MsTeamsLink> {
-  const { rows } = await db.query<{ msteams_name: string | null; created_at: Date }>('SELECT msteams_name, created_at FROM msteams_links WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-  const r = rows[0];
-  return { linked: r !== undefined, msteams_name: r?.msteams_name ?? null, linked_at: r ? r.created_at.toISOString() : null };
+  const link = await readChatLink(db, LINKS, orgId, userId);
+  return { linked: link !== null, msteams_name: link?.name ?? null, linked_at: link?.linkedAt ?? null };
 }
 
 /** A new one-time code for the member (only its SHA-256 is kept); 409 when the org has no bot. */
 export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<MsTeamsLinkCode> {
-  const { rows } = await db.query('SELECT 1 FROM msteams_settings WHERE org_id = $1', [orgId]);
-  if (!rows[0]) throw new ApiError('INVALID_STATUS', 'Microsoft Teams is not connected for this organization: an admin connects a bot first');
-  const code = randomBytes(16).toString('base64url');
-  const expiresAt = new Date(Date.now() + LINK_CODE_TTL_MS);
-  await db.query('INSERT INTO msteams_link_codes (code_hash, org_id, user_id, expires_at) VALUES ($1, $2, $3, $4)', [sha256Hex(code), orgId, userId, expiresAt]);
+  const { code, expiresAt } = await createChatLinkCode(db, LINKS, orgId, userId);
   return { code, expires_at: expiresAt.toISOString() };
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */
 export async function unlink(db: Database, orgId: string, userId: string): Promise<MsTeamsLink> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ msteams_name: string | null }>('DELETE FROM msteams_links WHERE org_id = $1 AND user_id = $2 RETURNING msteams_name', [orgId, userId]);
-    if (rows[0]) {
-      await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'msteams.unlinked', target: { type: 'user', id: userId }, details: { msteams_name: rows[0].msteams_name } });
-    }
-    return { linked: false, msteams_name: null, linked_at: null };
-  });
+  await unlinkChat(db, LINKS, orgId, userId);
+  return { linked: false, msteams_name: null, linked_at: null };
 }
 
 /** The Teams account a verified activity came from, and the personal chat it was sent in. */
@@ -130,22 +118,9 @@ export interface MsTeamsAccount {
  * Null: no such code, used, expired, or its person is no longer a member.
  */
 export async function redeemLinkCode(db: Database, orgId: string, code: string, account: MsTeamsAccount): Promise<{ userId: string } | null> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ user_id: string }>(
-      'UPDATE msteams_link_codes SET used_at = now() WHERE code_hash = $1 AND org_id = $2 AND used_at IS NULL AND expires_at > now() RETURNING user_id',
-      [sha256Hex(code), orgId],
-    );
-    const userId = rows[0]?.user_id;
-    if (!userId) return null;
-    const { rows: member } = await tx.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    if (member.length === 0) return null;
-    await tx.query('DELETE FROM msteams_links WHERE org_id = $1 AND (user_id = $2 OR msteams_user_id = $3)', [orgId, userId, account.msteamsUserId]);
-    await tx.query(
-      'INSERT INTO msteams_links (org_id, user_id, msteams_user_id, aad_object_id, conversation_id, service_url, msteams_name) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [orgId, userId, account.msteamsUserId, account.aadObjectId, account.conversationId, account.serviceUrl, account.name],
-    );
-    // By the person themselves: the code they created while signed in, sent from the account.
-    await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'msteams.linked', target: { type: 'user', id: userId }, details: { msteams_name: account.name } });
-    return { userId };
+  return redeemChatLinkCode(db, LINKS, orgId, code, {
+    chatUserId: account.msteamsUserId,
+    name: account.name,
+    more: { aad_object_id: account.aadObjectId, conversation_id: account.conversationId, service_url: account.serviceUrl },
   });
 }

@@ -25,6 +25,7 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
   const wakeup = deps.bus.watchApproval(params.id);
   // A pending request without a callback is watched through its waits (dead-waiter detection).
   let noted: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number } | null = null;
+  let decided = false;
   try {
     for (;;) {
       const row = await approvalInOrg(deps.db, auth.org.id, params.id);
@@ -36,7 +37,8 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
       const remaining = deadline - Date.now();
       // Still pending when the client left or the server is shutting down: answer what there is.
       const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
-      if (row.status !== 'pending' || stop) {
+      decided = row.status !== 'pending';
+      if (decided || stop) {
         // What the caller may do is read once, for the answer: not on every wake-up of the wait.
         return { status: 200, body: { ...(await oneWithViewerCan(deps.db, auth, forViewer(auth, toApproval(row)))), timed_out: row.status === 'pending' } };
       }
@@ -45,6 +47,12 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
   } finally {
     wakeup.close();
     // The waiter leaves: the silence is counted from now. Not worth failing the answer for.
-    if (noted) await notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
+    if (noted) {
+      const ended = notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
+      // A waiter that timed out may poll again at once: its next start must not be overtaken by this
+      // end, so the answer waits for it. A decided request's probe only closes (nothing waits on it
+      // any more): the answer does not wait for that write.
+      if (!decided) await ended;
+    }
   }
 };

@@ -7,12 +7,11 @@ import type { TelegramLink, TelegramLinkCode, TelegramSettings } from '@greenlig
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { sha256Hex } from '../../security/tokens.ts';
+import { createChatLinkCode, readChatLink, redeemChatLinkCode, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
 import { ApiError } from '../../errors.ts';
 import { callTelegram, telegramApi, type TelegramConnection } from '../../channels/telegram/telegram-client.ts';
 
-/** How long a link code may be used. */
-export const LINK_CODE_TTL_MS = 10 * 60_000;
+const LINKS: LinkingChatSpec = { chat: 'telegram', nameColumn: 'telegram_username', notConnected: 'Telegram is not connected for this organization: an admin connects a bot first' };
 
 export const webhookPath = (orgId: string): string => `/channels/telegram/${orgId}/webhook`;
 
@@ -90,66 +89,30 @@ export async function removeTelegram(db: Database, orgId: string, actor: AuditAc
 }
 
 export async function readTelegramLink(db: Queryable, orgId: string, userId: string): Promise<TelegramLink> {
-  const { rows } = await db.query<{ telegram_username: string | null; created_at: Date }>('SELECT telegram_username, created_at FROM telegram_links WHERE org_id = $1 AND user_id = $2', [
-    orgId,
-    userId,
-  ]);
-  const r = rows[0];
-  return { linked: r !== undefined, telegram_username: r?.telegram_username ?? null, linked_at: r ? r.created_at.toISOString() : null };
+  const link = await readChatLink(db, LINKS, orgId, userId);
+  return { linked: link !== null, telegram_username: link?.name ?? null, linked_at: link?.linkedAt ?? null };
 }
 
-/** A new one-time code for the member (only its SHA-256 is kept); 409 when the org has no bot. */
+/** A new one-time code for the member (only its SHA-256 is kept), with the bot's start link; 409 when the org has no bot. */
 export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<TelegramLinkCode> {
+  const { code, expiresAt } = await createChatLinkCode(db, LINKS, orgId, userId);
   const { rows } = await db.query<{ bot_username: string | null }>('SELECT bot_username FROM telegram_settings WHERE org_id = $1', [orgId]);
-  if (!rows[0]) throw new ApiError('INVALID_STATUS', 'Telegram is not connected for this organization: an admin connects a bot first');
-  const code = randomBytes(16).toString('base64url');
-  const expiresAt = new Date(Date.now() + LINK_CODE_TTL_MS);
-  await db.query('INSERT INTO telegram_link_codes (code_hash, org_id, user_id, expires_at) VALUES ($1, $2, $3, $4)', [sha256Hex(code), orgId, userId, expiresAt]);
-  const bot = rows[0].bot_username;
+  const bot = rows[0]?.bot_username;
   return { code, link: bot ? `https://t.me/${bot}?start=${code}` : null, expires_at: expiresAt.toISOString() };
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */
 export async function unlink(db: Database, orgId: string, userId: string): Promise<TelegramLink> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ telegram_username: string | null }>('DELETE FROM telegram_links WHERE org_id = $1 AND user_id = $2 RETURNING telegram_username', [orgId, userId]);
-    if (rows[0]) {
-      await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'telegram.unlinked', target: { type: 'user', id: userId }, details: { telegram_username: rows[0].telegram_username } });
-    }
-    return { linked: false, telegram_username: null, linked_at: null };
-  });
+  await unlinkChat(db, LINKS, orgId, userId);
+  return { linked: false, telegram_username: null, linked_at: null };
 }
 
-/**
- * Spends a code sent as `/start <code>` from a private chat and links that Telegram account to the
- * code's member (replacing their earlier account, and taking this account from anyone it was linked to).
- * Null: no such code, used, expired, or its person is no longer a member.
- */
+/** Spends a code sent as `/start <code>` from a private chat and links that Telegram account to the code's member (chat-links.ts). */
 export async function redeemLinkCode(
   db: Database,
   orgId: string,
   code: string,
   account: { telegramUserId: number; chatId: number; username: string | null },
 ): Promise<{ userId: string } | null> {
-  return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ user_id: string }>(
-      `UPDATE telegram_link_codes SET used_at = now() WHERE code_hash = $1 AND org_id = $2 AND used_at IS NULL AND expires_at > now() RETURNING user_id`,
-      [sha256Hex(code), orgId],
-    );
-    const userId = rows[0]?.user_id;
-    if (!userId) return null;
-    const { rows: member } = await tx.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-    if (member.length === 0) return null;
-    await tx.query('DELETE FROM telegram_links WHERE org_id = $1 AND (user_id = $2 OR telegram_user_id = $3)', [orgId, userId, account.telegramUserId]);
-    await tx.query('INSERT INTO telegram_links (org_id, user_id, telegram_user_id, chat_id, telegram_username) VALUES ($1, $2, $3, $4, $5)', [
-      orgId,
-      userId,
-      account.telegramUserId,
-      account.chatId,
-      account.username,
-    ]);
-    // By the person themselves: the code they created while signed in, sent from the account.
-    await recordAudit(tx, { orgId, actor: { type: 'user', id: userId }, type: 'telegram.linked', target: { type: 'user', id: userId }, details: { telegram_username: account.username } });
-    return { userId };
-  });
+  return redeemChatLinkCode(db, LINKS, orgId, code, { chatUserId: account.telegramUserId, name: account.username, more: { chat_id: account.chatId } });
 }

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { sha256Hex } from '../../security/tokens.ts';
-import { chatVote, memberCaller, VIEWER_REFUSAL } from '../../channels/chat-vote.ts';
+import { chatButton, chatVote, linkedMember, memberCaller, refusedClick, VIEWER_REFUSAL, type ClickOutcome } from '../../channels/chat-vote.ts';
 import { callTelegram, telegramApi, telegramBotOf } from '../../channels/telegram/telegram-client.ts';
 import { LINK_HELP } from '../../channels/telegram/telegram-messages.ts';
 import { redeemLinkCode } from './telegram-settings.ts';
@@ -114,31 +114,19 @@ export function telegramWebhookRouter(deps: AppDeps): Router {
   return router;
 }
 
-type ClickOutcome = { decided: boolean; text: string; approvalId: string | null };
-
 /** What a click does: the refusal, or the vote's result, for the clicking person alone. */
 async function clickOutcome(deps: AppDeps, orgId: string, telegramUserId: number, data: string): Promise<ClickOutcome> {
-  const refuse = (text: string, approvalId: string | null = null): ClickOutcome => ({ decided: false, text, approvalId });
-  const { rows: links } = await deps.db.query<{ id: string; email: string; name: string | null; role: 'admin' | 'approver' | 'viewer' | null }>(
-    `SELECT u.id, u.email, u.name, m.role FROM telegram_links l JOIN users u ON u.id = l.user_id
-       LEFT JOIN memberships m ON m.org_id = l.org_id AND m.user_id = l.user_id
-      WHERE l.org_id = $1 AND l.telegram_user_id = $2`,
-    [orgId, telegramUserId],
-  );
-  const member = links[0];
-  if (!member || member.role === null) return refuse(LINK_HELP);
-  const { rows: buttons } = await deps.db.query<{ approval_id: string; user_id: string; decision: 'approve' | 'reject'; used_at: Date | null }>(
-    'SELECT approval_id, user_id, decision, used_at FROM telegram_buttons WHERE token_hash = $1 AND org_id = $2',
-    [sha256Hex(data), orgId],
-  );
-  const button = buttons[0];
-  if (!button) return refuse('This button is not one Greenlight sent you. Nothing was decided.');
+  const refuse = refusedClick;
+  const member = await linkedMember(deps.db, 'telegram', orgId, telegramUserId);
+  if (!member) return refuse(LINK_HELP);
+  const button = await chatButton(deps.db, 'telegram', orgId, sha256Hex(data));
+  if (!button || button.decision === 'comment') return refuse('This button is not one Greenlight sent you. Nothing was decided.');
   if (button.user_id !== member.id) return refuse('This button was sent to someone else. Nothing was decided.', button.approval_id);
   if (member.role === 'viewer') return refuse(VIEWER_REFUSAL, button.approval_id);
   // Spent before the vote: of two clicks at once, one reaches the decision path.
   const { rows: spent } = await deps.db.query('UPDATE telegram_buttons SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL RETURNING 1', [sha256Hex(data)]);
   if (spent.length === 0) return refuse('This button was already used. Nothing more was decided.', button.approval_id);
-  const result = await chatVote(deps, 'telegram', memberCaller(orgId, { ...member, role: member.role }), button.approval_id, button.decision, null);
+  const result = await chatVote(deps, 'telegram', memberCaller(orgId, member), button.approval_id, button.decision, null);
   if (!result.ok) {
     // Refused (the stop, not yet their step…): nothing was decided, so the button is theirs to press again later.
     await deps.db.query('UPDATE telegram_buttons SET used_at = NULL WHERE token_hash = $1', [sha256Hex(data)]);

@@ -8,7 +8,8 @@
  * token reached it, it is not theirs.
  *
  * Guard clauses, in order: a JSON body holding a token (else 400) → a webpush link with that token
- * (else 404) → no dashboard session of another person on the device (else 403) → unused, unexpired, the request still open and not yet voted on by its person (else 409,
+ * (else 404) → no dashboard session of another person on the device (else 403) → not an approve of a
+ * request that needs an answer (channels/chat-answers.ts; else 400: it is approved on its page) → unused, unexpired, the request still open and not yet voted on by its person (else 409,
  * saying which) → the person still a member who may decide (else 403) → the vote, through the one
  * decision path with `webpush` as its source (core/approvals: four-eyes, steps, quorum, expiry, the
  * emergency stop): its refusals are the API's own, with the API's status and code, and leave the token
@@ -20,6 +21,7 @@ import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { WEBPUSH_DECIDE_PATH } from '../../channels/webpush/webpush-payload.ts';
+import { needsAnswer } from '../../channels/chat-answers.ts';
 import { describeLink, useLink, type LinkState } from '../decision-links/decision-links.ts';
 import { findSession, readCookie, SESSION_COOKIE } from '../users/sessions.ts';
 
@@ -52,12 +54,15 @@ export function webpushDecideRouter(deps: AppDeps): Router {
       const token = body.data.token;
       const cookie = readCookie(req, SESSION_COOKIE);
       const session = cookie ? await findSession(deps.db, cookie) : null;
-      if (session) {
-        const seen = await describeLink(deps.db, token, 'webpush');
-        if (seen.kind !== 'unknown' && seen.link.user_id !== session.user.id) {
-          req.log.warn({ approval_id: seen.link.approval_id }, 'Web Push action refused: sent to another person');
-          return next(new ApiError('FORBIDDEN', 'this action was sent to someone else: nothing was decided'));
-        }
+      const seen = await describeLink(deps.db, token, 'webpush');
+      if (session && seen.kind !== 'unknown' && seen.link.user_id !== session.user.id) {
+        req.log.warn({ approval_id: seen.link.approval_id }, 'Web Push action refused: sent to another person');
+        return next(new ApiError('FORBIDDEN', 'this action was sent to someone else: nothing was decided'));
+      }
+      // A request that needs an answer is approved on its page, never by an action (its notification offers none).
+      if (seen.kind === 'open' && seen.link.decision === 'approve' && needsAnswer(seen.approval)) {
+        req.log.info({ approval_id: seen.link.approval_id }, 'Web Push approve refused: the request needs an answer');
+        return next(new ApiError('VALIDATION_ERROR', `this request asks for an answer: open it to approve (${deps.config.publicUrl}/requests/${seen.link.approval_id}); nothing was decided`));
       }
       const result = await useLink(deps.db, token, { comment: null, notify: deps.config.mail !== null, channel: 'webpush' });
       switch (result.kind) {

@@ -19,6 +19,8 @@
 --   a chat channel (greenlight_org_chats), the `notify` row that works out whom to tell when it is sent (notify/);
 -- - a request with a callback_url and an item's `probe_after_ms` gets its waiter probe row, first due
 --   that long after now (jobs/waiter-probes.ts).
+-- - an item's `response_schema` is JSON text (a string), parsed into its json column here: a jsonb
+--   parameter would have reordered its keys, which are the order of the form's fields;
 -- - an item's `resume` ({engine, target}: a durable engine's resume target, target sealed) is its
 --   engine_resumes row, so the request and what its outcome resumes commit together (channels/engines).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
@@ -40,7 +42,9 @@ BEGIN
            coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
            (p_items -> (i.ordinality - 1)::integer ->> 'probe_after_ms')::float8 AS probe_after_ms,
            p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps,
-           p_items -> (i.ordinality - 1)::integer -> 'resume' AS resume
+           p_items -> (i.ordinality - 1)::integer -> 'resume' AS resume,
+           -- Sent as JSON text, so its keys keep the order they were written in (the column is json).
+           (p_items -> (i.ordinality - 1)::integer ->> 'response_schema')::json AS schema_text
       FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
   ), o AS (
     SELECT orgs.id FROM orgs WHERE orgs.id IN (SELECT items.org_id FROM items) AND NOT orgs.emergency_stop FOR SHARE
@@ -49,7 +53,7 @@ BEGIN
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
                            callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
                            expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at, routing, revocable_for_seconds,
-                           created_via)
+                           created_via, response_schema, editable)
     SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
            i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
            i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
@@ -58,11 +62,11 @@ BEGIN
            CASE WHEN fv.flow_id IS NULL THEN i.expires_at
                 ELSE LEAST(i.expires_at, now() + make_interval(secs => (fv.definition -> 'steps' -> 0 ->> 'time_limit_seconds')::integer)) END,
            i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END,
-           i.routing, i.revocable_for_seconds, COALESCE(i.created_via, 'v1')
+           i.routing, i.revocable_for_seconds, COALESCE(i.created_via, 'v1'), i.schema_text, COALESCE(i.editable, '{}')
       FROM items i JOIN o ON o.id = i.org_id
       LEFT JOIN flow_versions fv ON fv.flow_id = i.flow_id AND fv.version = i.flow_version
      ORDER BY i.ord
-    ON CONFLICT ON CONSTRAINT approvals_idempotency_key DO NOTHING
+    ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
   ), run_steps AS (
     -- A run's steps, copied from the flow version it starts (later versions never change them), or

@@ -6,7 +6,10 @@
 -- p_vote (JSON): org, approval, step (null: the request itself), actor_type, actor_id, actor_name,
 -- user_id and user_role (a person's, or null for a connection), decision ('approve' | 'reject'),
 -- comment, source (where the vote was cast: kept on the vote, `api` when the caller said nothing; on
--- its events as given), content_sha256 (of the request as decided), lease_ms and new_secret
+-- its events as given), content_sha256 (of the request as decided: with this vote's edits applied),
+-- answer ({response, edits}: what an approving vote gave, checked by core/answers.ts; null when the
+-- request asks nothing or for a rejection) and answer_refusal ({message, details}: the answer was
+-- wrong; refused here after every other check, so a request already decided says so first), lease_ms and new_secret
 -- (see below), notify (true when the caller sends notifications), step_up_missing (true when the
 -- org's step-up setting covers the request and the caller has no passkey-confirmed session:
 -- core/approvals/step-up.ts decides it; refused here after every other check, as viewer_can shows it).
@@ -59,7 +62,8 @@ DECLARE
 BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
-    decision text, comment text, source text, content_sha256 text, lease_ms float8, new_secret text, notify boolean, step_up_missing boolean);
+    decision text, comment text, source text, content_sha256 text, answer jsonb, answer_refusal jsonb,
+    lease_ms float8, new_secret text, notify boolean, step_up_missing boolean);
   PERFORM set_config('greenlight.fanned_out', '', true);
   -- The caller sends notifications: a step decided queues a `notify` row (events_fan_out.sql).
   PERFORM set_config('greenlight.notify', CASE WHEN v.notify THEN 'on' ELSE '' END, true);
@@ -171,6 +175,7 @@ BEGIN
             v.actor_type, v.actor_id, v.actor_name,
             jsonb_build_object('step_id', s.id, 'step_order', s.step_order, 'decision', v.decision, 'comment', v.comment,
                                'source', v.source, 'approved_content_sha256', v.content_sha256)
+            || COALESCE(v.answer, '{}'::jsonb)
             || CASE WHEN target_access = 'override' THEN '{"admin_override":true}'::jsonb ELSE '{}'::jsonb END
             || on_behalf_json)
     RETURNING * INTO ev;
@@ -198,6 +203,10 @@ BEGIN
   IF COALESCE(v.step_up_missing, true) THEN
     RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'STEP_UP_REQUIRED', DETAIL = '{"subject":"approval"}';
   END IF;
+  -- A wrong or missing answer (core/answers.ts worded it): nothing is decided.
+  IF v.answer_refusal IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'INVALID_ANSWER', DETAIL = v.answer_refusal::text;
+  END IF;
 
   -- The counters: approving votes without steps; with steps, the steps approved (required_approvals
   -- is then the number of steps), so a request half-way through its steps never reads as complete.
@@ -215,7 +224,10 @@ BEGIN
   IF final_status IS NOT NULL THEN
     UPDATE approvals ap
        SET status = final_status, current_approvals = approvals_now, decided_at = now(), decided_by = v.actor_id,
-           decided_by_type = v.actor_type, decision_comment = v.comment, updated_at = now()
+           decided_by_type = v.actor_type, decision_comment = v.comment, updated_at = now(),
+           -- The request's answer and edits are those of the vote that approves it.
+           response = CASE WHEN final_status = 'approved' THEN NULLIF(v.answer -> 'response', 'null'::jsonb) END,
+           edits = CASE WHEN final_status = 'approved' THEN COALESCE(v.answer -> 'edits', '[]'::jsonb) ELSE '[]'::jsonb END
      WHERE ap.id = a.id AND ap.status = 'pending' AND (ap.expires_at IS NULL OR ap.expires_at > now())
     RETURNING ap.* INTO a;
     IF NOT FOUND THEN
@@ -224,7 +236,8 @@ BEGIN
     INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
     VALUES (a.org_id, a.id, 'approval.' || final_status, v.actor_type, v.actor_id, v.actor_name, 'pending', final_status,
             jsonb_build_object('decision', v.decision, 'comment', v.comment, 'source', v.source,
-                               'current_approvals', approvals_now, 'approved_content_sha256', v.content_sha256) || on_behalf_json)
+                               'current_approvals', approvals_now, 'approved_content_sha256', v.content_sha256)
+            || COALESCE(v.answer, '{}'::jsonb) || on_behalf_json)
     RETURNING * INTO ev;
   ELSE
     -- A run's next step becomes active: its time limit (if any) starts now, within the run's deadline.
@@ -241,7 +254,7 @@ BEGIN
       INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, data)
       VALUES (a.org_id, a.id, 'approval.vote_recorded', v.actor_type, v.actor_id, v.actor_name,
               jsonb_build_object('decision', v.decision, 'comment', v.comment, 'source', v.source, 'current_approvals', approvals_now,
-                                 'approved_content_sha256', v.content_sha256))
+                                 'approved_content_sha256', v.content_sha256) || COALESCE(v.answer, '{}'::jsonb))
       RETURNING * INTO ev;
     END IF;
   END IF;
