@@ -1,8 +1,6 @@
-import { useState } from 'react';
 import { api, type ApiOutput } from '../api/client.ts';
-import { ConfirmButton, CopyButton, ErrorMessage, SaveFooter } from '../components/bits.tsx';
-import { useResource } from '../lib/use-resource.ts';
-import { useSubmit } from '../lib/use-submit.ts';
+import { CopyButton } from '../components/bits.tsx';
+import { ChatAppCard } from '../components/chat-app-card.tsx';
 import { LinkedAccountCard } from '../components/linked-account.tsx';
 
 type Discord = ApiOutput<'getDiscordSettings'>;
@@ -13,88 +11,67 @@ type Discord = ApiOutput<'getDiscordSettings'>;
  * so connecting again asks for it again.
  */
 export function DiscordSettings({ onChange }: { onChange?: () => void }) {
-  const settings = useResource('discord-settings', (signal) => api('getDiscordSettings', {}, { signal }));
-  const [form, setForm] = useState({ application_id: '', public_key: '', bot_token: '', channel_id: '' });
-  const current: Discord | undefined = settings.data;
-  const done = (next: Discord) => {
-    settings.set(() => next);
-    setForm({ application_id: '', public_key: '', bot_token: '', channel_id: '' });
-    onChange?.();
-  };
-  const submit = useSubmit(async () =>
-    done(
-      await api('updateDiscordSettings', {
-        body: {
-          application_id: (form.application_id.trim() || current?.application_id) ?? '',
-          public_key: form.public_key.trim(),
-          bot_token: form.bot_token.trim(),
-          channel_id: form.channel_id.trim() || null,
-        },
-      }),
-    ),
-  );
-  const field = (name: keyof typeof form) => ({ value: form[name], onChange: (e: { target: { value: string } }) => setForm((f) => ({ ...f, [name]: e.target.value })) });
   return (
-    <section className="card" aria-labelledby="h-discord">
-      <h2 id="h-discord">Discord</h2>
-      <ErrorMessage error={settings.error} />
-      {current && (
+    <ChatAppCard<Discord>
+      slug="discord"
+      name="Discord"
+      load={(signal) => api('getDiscordSettings', {}, { signal })}
+      save={(v) =>
+        api('updateDiscordSettings', {
+          body: {
+            application_id: v.application_id as string,
+            public_key: v.public_key as string,
+            bot_token: v.bot_token as string,
+            channel_id: (v.channel_id as string) || null,
+          },
+        })
+      }
+      remove={() => api('deleteDiscordSettings', {})}
+      status={(current) => (
         <>
-          <p>
-            Discord is <strong data-testid="discord-configured">{current.configured ? 'connected' : 'not connected'}</strong>
-            {current.configured && current.bot_username ? (
-              <>
-                {' '}
-                through the bot <code data-testid="discord-bot">{current.bot_username}</code>
-              </>
-            ) : null}
-            {current.channel_id ? (
-              <>
-                ; every request is posted to the channel <code data-testid="discord-channel">{current.channel_id}</code>
-              </>
-            ) : null}
-            . Members link their own Discord account below; only linked accounts decide.
-          </p>
-          {current.interactions_url && (
-            <p className="muted">
-              In Discord&apos;s developer portal, set the application&apos;s Interactions Endpoint URL to{' '}
-              <code data-testid="discord-interactions-url">{current.interactions_url}</code> <CopyButton text={current.interactions_url} />
-            </p>
-          )}
-          <form className="stack" onSubmit={submit.onSubmit}>
-            <label>
-              Application ID
-              <input autoComplete="off" inputMode="numeric" placeholder={current.application_id ?? 'General Information → Application ID'} {...field('application_id')} />
-            </label>
-            <label>
-              Public key
-              <input required autoComplete="off" placeholder="General Information → Public Key (64 hexadecimal characters)" {...field('public_key')} />
-            </label>
-            <label>
-              Discord bot token
-              <input required type="password" autoComplete="off" placeholder={current.bot_token.configured ? 'set: enter it again to replace the application' : 'Bot → Reset Token'} {...field('bot_token')} />
-            </label>
-            <label>
-              Channel ID (optional)
-              <input autoComplete="off" inputMode="numeric" placeholder="a channel the bot may write to; empty: direct messages only" {...field('channel_id')} />
-            </label>
-            <SaveFooter submit={submit} label={current.configured ? 'Replace the application' : 'Connect Discord'} />
-          </form>
-          {current.configured && (
-            <ConfirmButton
-              className="danger"
-              title="Disconnect Discord?"
-              body={<p>Nothing more is sent to Discord, and the buttons of messages already sent stop working.</p>}
-              confirmLabel="Disconnect"
-              danger
-              onConfirm={async () => done(await api('deleteDiscordSettings', {}))}
-            >
-              Disconnect Discord
-            </ConfirmButton>
-          )}
+          {current.configured && current.bot_username ? (
+            <>
+              {' '}
+              through the bot <code data-testid="discord-bot">{current.bot_username}</code>
+            </>
+          ) : null}
+          {current.channel_id ? (
+            <>
+              ; every request is posted to the channel <code data-testid="discord-channel">{current.channel_id}</code>
+            </>
+          ) : null}
+          . Members link their own Discord account below; only linked accounts decide.
         </>
       )}
-    </section>
+      setup={(current) =>
+        current.interactions_url && (
+          <p className="muted">
+            In Discord&apos;s developer portal, set the application&apos;s Interactions Endpoint URL to{' '}
+            <code data-testid="discord-interactions-url">{current.interactions_url}</code> <CopyButton text={current.interactions_url} />
+          </p>
+        )
+      }
+      fields={[
+        { kind: 'text', key: 'application_id', label: 'Application ID', placeholder: 'General Information → Application ID', saved: (c) => c.application_id, required: true, inputMode: 'numeric' },
+        { kind: 'text', key: 'public_key', label: 'Public key', placeholder: 'General Information → Public Key (64 hexadecimal characters)', required: true },
+        {
+          kind: 'secret',
+          key: 'bot_token',
+          label: 'Discord bot token',
+          placeholder: (c) => (c.bot_token.configured ? 'set: enter it again to replace the application' : 'Bot → Reset Token'),
+          required: () => true,
+        },
+        { kind: 'text', key: 'channel_id', label: 'Channel ID (optional)', placeholder: 'a channel the bot may write to; empty: direct messages only', saved: (c) => c.channel_id, inputMode: 'numeric' },
+      ]}
+      saveLabel={(c) => (c.configured ? 'Replace the application' : 'Connect Discord')}
+      disconnect={{
+        label: 'Disconnect Discord',
+        title: 'Disconnect Discord?',
+        confirmLabel: 'Disconnect',
+        body: 'Nothing more is sent to Discord, and the buttons of messages already sent stop working.',
+      }}
+      onChange={onChange}
+    />
   );
 }
 

@@ -5,6 +5,7 @@ import { CREATED_VIA_WORDS } from '../api/contract-values.ts';
 import { useLiveEvents } from '../api/live.tsx';
 import { useSession, type Me } from '../api/session.tsx';
 import { ConfirmButton, ErrorMessage, ExpiryBadge, PriorityBadge, StatusBadge } from '../components/bits.tsx';
+import { AnswerView, VoteAnswer } from '../components/answer-view.tsx';
 import { DecisionForm } from '../components/decision-form.tsx';
 import { StepUpButton } from '../components/step-up.tsx';
 import { DiffView } from '../components/diff-view.tsx';
@@ -94,6 +95,8 @@ export function RequestPage({ id }: { id: string }) {
             <Quorum approval={a} />
             <DecisionArea approval={a} onChanged={setApproval} />
           </section>
+          {/* Pending, whoever may approve sees what is asked in the decision form itself. */}
+          {!(a.status === 'pending' && mayApprove(a).allowed && mayDecide(a).allowed) && <AnswerView approval={a} />}
           {a.execution && <ExecutionReceipt execution={a.execution} />}
           <section className="card" aria-labelledby="h-description">
             <h2 id="h-description">Description</h2>
@@ -614,6 +617,7 @@ const EVENT_WORDS: Record<ApprovalEvent['type'], string> = {
 
 function Timeline({ events }: { events: ApprovalEvent[] }) {
   if (events.length === 0) return <p className="muted">No events yet.</p>;
+  const withSteps = events.some((e) => e.type === 'step.decided');
   return (
     <ol className="timeline" data-testid="timeline">
       {events.map((e) => {
@@ -633,6 +637,8 @@ function Timeline({ events }: { events: ApprovalEvent[] }) {
               {e.type === 'approval.created' && isRouting(e.data.routing) ? ` (routed by the rule “${e.data.routing.rule_name}”)` : ''}
             </div>
             {comment && <div className="small">“{comment}”</div>}
+            {/* With steps, the final step's event already shows the answer the approval repeats. */}
+            {!(e.type === 'approval.approved' && withSteps) && <VoteAnswer data={e.data} />}
             <time className="small muted" dateTime={e.created_at} title={formatDate(e.created_at)}>
               {fromNow(e.created_at)}
             </time>

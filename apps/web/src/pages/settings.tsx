@@ -1,7 +1,7 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { api, type ApiOutput } from '../api/client.ts';
 import { useSession } from '../api/session.tsx';
-import { ConfirmButton, CopyButton, DataTable, ErrorMessage, RoleOptions, SaveFooter, SubmitButton } from '../components/bits.tsx';
+import { ConfirmButton, CopyButton, DataTable, ErrorMessage, RoleOptions, SubmitButton } from '../components/bits.tsx';
 import { formatDate, fromNow } from '../lib/format.ts';
 import { useResource } from '../lib/use-resource.ts';
 import { useSubmit } from '../lib/use-submit.ts';
@@ -13,6 +13,7 @@ import { DiscordSettings, MyDiscordLink } from './discord-settings.tsx';
 import { MsTeamsSettings, MyMsTeamsLink } from './msteams-settings.tsx';
 import { GithubSettings } from './github-settings.tsx';
 import { EngineSettings } from './engine-settings.tsx';
+import { ChatAppCard, type ChatAppField } from '../components/chat-app-card.tsx';
 import { Passkeys, StepUpSetting } from './passkeys.tsx';
 
 type Member = ApiOutput<'listMembers'>['data'][number];
@@ -107,83 +108,62 @@ type Slack = ApiOutput<'getSlackSettings'>;
 
 /** The org's Slack app: whether it is configured, its channel and direct messages. Secrets are write-only. */
 function SlackSettings() {
-  const id = useId();
-  const settings = useResource('slack-settings', (signal) => api('getSlackSettings', {}, { signal }));
-  const [botToken, setBotToken] = useState('');
-  const [signingSecret, setSigningSecret] = useState('');
-  const [channel, setChannel] = useState<string | null>(null);
-  const [dm, setDm] = useState<boolean | null>(null);
-  const current: Slack | undefined = settings.data;
-  const shownChannel = channel ?? current?.default_channel ?? '';
-  const shownDm = dm ?? current?.dm_approvers ?? false;
-  const done = (next: Slack) => {
-    settings.set(() => next);
-    setBotToken('');
-    setSigningSecret('');
-    setChannel(null);
-    setDm(null);
-  };
-  const submit = useSubmit(async () =>
-    done(
-      await api('updateSlackSettings', {
-        body: {
-          ...(botToken.trim() ? { bot_token: botToken.trim() } : {}),
-          ...(signingSecret.trim() ? { signing_secret: signingSecret.trim() } : {}),
-          default_channel: shownChannel.trim() === '' ? null : shownChannel.trim(),
-          dm_approvers: shownDm,
-        },
-      }),
-    ),
-  );
+  const secret = (key: 'bot_token' | 'signing_secret', label: string, example: string): ChatAppField<Slack> => ({
+    kind: 'secret',
+    key,
+    label,
+    placeholder: (c) => (c[key].configured ? 'set: leave empty to keep it' : example),
+    required: (c) => !c[key].configured,
+  });
   return (
-    <section className="card" aria-labelledby="h-slack">
-      <h2 id="h-slack">Slack</h2>
-      <ErrorMessage error={settings.error} />
-      {current && (
+    <ChatAppCard<Slack>
+      slug="slack"
+      name="Slack"
+      state={['configured', 'not configured']}
+      load={(signal) => api('getSlackSettings', {}, { signal })}
+      save={(v) =>
+        api('updateSlackSettings', {
+          body: {
+            ...(v.bot_token ? { bot_token: v.bot_token as string } : {}),
+            ...(v.signing_secret ? { signing_secret: v.signing_secret as string } : {}),
+            default_channel: (v.default_channel as string) || null,
+            dm_approvers: v.dm_approvers === true,
+          },
+        })
+      }
+      remove={() => api('deleteSlackSettings', {})}
+      status={(current) => (
         <>
-          <p>
-            Slack is <strong data-testid="slack-configured">{current.configured ? 'configured' : 'not configured'}</strong>
-            {current.configured && current.default_channel ? (
-              <>
-                {' '}
-                — requests are posted to <code data-testid="slack-channel">{current.default_channel}</code>
-              </>
-            ) : null}
-            {current.configured ? `; direct messages to the people asked are ${current.dm_approvers ? 'on' : 'off'}.` : '.'}
-          </p>
-          <p className="muted">
-            In your Slack app, set the Interactivity Request URL to <code>{current.interactivity_url}</code> and give the bot the scopes{' '}
-            <code>chat:write</code>, <code>users:read</code> and <code>users:read.email</code>. The bot token and signing secret are stored encrypted
-            and never shown again.
-          </p>
-          <form className="stack" onSubmit={submit.onSubmit}>
-            <SecretField label="Bot token" configured={current.bot_token.configured} placeholder="xoxb-…" value={botToken} onChange={setBotToken} />
-            <SecretField label="Signing secret" configured={current.signing_secret.configured} value={signingSecret} onChange={setSigningSecret} />
-            <label htmlFor={`${id}-channel`}>
-              Channel
-              <input id={`${id}-channel`} placeholder="#approvals" value={shownChannel} onChange={(e) => setChannel(e.target.value)} />
-            </label>
-            <label htmlFor={`${id}-dm`} className="checkbox">
-              <input id={`${id}-dm`} type="checkbox" checked={shownDm} onChange={(e) => setDm(e.target.checked)} /> Also send a direct message to each
-              person asked to decide
-            </label>
-            <SaveFooter submit={submit} label={current.configured ? 'Save Slack settings' : 'Connect Slack'} />
-          </form>
-          {current.configured && (
-            <ConfirmButton
-              className="danger"
-              title="Turn Slack off?"
-              body={<p>Nothing more is posted to Slack, and the buttons of messages already posted stop working.</p>}
-              confirmLabel="Turn off"
-              danger
-              onConfirm={async () => done(await api('deleteSlackSettings', {}))}
-            >
-              Turn Slack off
-            </ConfirmButton>
-          )}
+          {current.configured && current.default_channel ? (
+            <>
+              {' '}
+              — requests are posted to <code data-testid="slack-channel">{current.default_channel}</code>
+            </>
+          ) : null}
+          {current.configured ? `; direct messages to the people asked are ${current.dm_approvers ? 'on' : 'off'}.` : '.'}
         </>
       )}
-    </section>
+      setup={(current) => (
+        <p className="muted">
+          In your Slack app, set the Interactivity Request URL to <code>{current.interactivity_url}</code> and give the bot the scopes{' '}
+          <code>chat:write</code>, <code>users:read</code> and <code>users:read.email</code>. The bot token and signing secret are stored encrypted and
+          never shown again.
+        </p>
+      )}
+      fields={[
+        secret('bot_token', 'Bot token', 'xoxb-…'),
+        secret('signing_secret', 'Signing secret', ''),
+        { kind: 'text', key: 'default_channel', label: 'Channel', placeholder: '#approvals', saved: (c) => c.default_channel },
+        { kind: 'checkbox', key: 'dm_approvers', label: 'Also send a direct message to each person asked to decide', saved: (c) => c.dm_approvers },
+      ]}
+      saveLabel={(c) => (c.configured ? 'Save Slack settings' : 'Connect Slack')}
+      disconnect={{
+        label: 'Turn Slack off',
+        title: 'Turn Slack off?',
+        confirmLabel: 'Turn off',
+        body: 'Nothing more is posted to Slack, and the buttons of messages already posted stop working.',
+      }}
+    />
   );
 }
 
@@ -266,25 +246,6 @@ function ScimProvisioning() {
         </>
       )}
     </section>
-  );
-}
-
-/** A secret the server keeps sealed and never shows again: once set, left empty it stays as it is. */
-function SecretField(props: { label: string; configured: boolean; placeholder?: string; value: string; onChange(value: string): void }) {
-  const id = useId();
-  return (
-    <label htmlFor={id}>
-      {props.label} {props.configured && <span className="muted">(set; leave empty to keep it)</span>}
-      <input
-        id={id}
-        type="password"
-        autoComplete="off"
-        placeholder={props.placeholder}
-        required={!props.configured}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-    </label>
   );
 }
 
@@ -600,28 +561,27 @@ function WhoDecides() {
   const { me, reload } = useSession();
   const [error, setError] = useState<unknown>(undefined);
   const [saved, setSaved] = useState('');
-  // Shown as chosen at once; the server's answer (or a refusal) then sets them.
-  const [override, setOverride] = useState(me?.org.admin_override ?? false);
-  const [policy, setPolicy] = useState(me?.org.resolve_policy ?? 'approvers');
-  useEffect(() => {
-    setOverride(me?.org.admin_override ?? false);
-    setPolicy(me?.org.resolve_policy ?? 'approvers');
-  }, [me]);
+  // A change is shown as chosen at once and held until the session is read again after the save: a
+  // session read that was already on its way (the page's first load) cannot undo the click.
+  const [pending, setPending] = useState<{ admin_override?: boolean; resolve_policy?: 'approvers' | 'admin_only' } | null>(null);
+  const inFlight = useRef(0);
+  const override = pending?.admin_override ?? me?.org.admin_override ?? false;
+  const policy = pending?.resolve_policy ?? me?.org.resolve_policy ?? 'approvers';
   const change = async (body: { admin_override?: boolean; resolve_policy?: 'approvers' | 'admin_only' }) => {
     setError(undefined);
     setSaved('');
-    if (body.admin_override !== undefined) setOverride(body.admin_override);
-    if (body.resolve_policy !== undefined) setPolicy(body.resolve_policy);
+    setPending((p) => ({ ...p, ...body }));
+    inFlight.current += 1;
     try {
-      const org = await api('updateOrg', { body });
-      setOverride(org.admin_override ?? false);
-      setPolicy(org.resolve_policy ?? 'approvers');
+      await api('updateOrg', { body });
       setSaved('Saved.');
-      void reload();
     } catch (err) {
       setError(err);
-      void reload();
     }
+    await reload().catch(() => undefined);
+    // The last change to finish lets the session speak again (an earlier one must not undo a later click).
+    inFlight.current -= 1;
+    if (inFlight.current === 0) setPending(null);
   };
   return (
     <section className="card" aria-labelledby="h-who-decides" data-testid="who-decides">
