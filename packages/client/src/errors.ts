@@ -37,6 +37,16 @@ export class ApiError extends GreenlightError {
 /** 400, 413, 415: the request itself is wrong; sending it again cannot help. */
 export class ValidationError extends ApiError {
   override name = 'ValidationError';
+
+  /**
+   * Each field the server refused and why (`details.issues`), e.g. `{ path: 'response.amount', message:
+   * 'Too big: expected number to be <=500' }` for an answer; empty when the server named none.
+   */
+  get issues(): { path: string; code?: string; message: string }[] {
+    const issues = this.details?.issues;
+    if (!Array.isArray(issues)) return [];
+    return issues.filter((i): i is { path: string; code?: string; message: string } => typeof i?.path === 'string' && typeof i?.message === 'string');
+  }
 }
 /** 401: missing, invalid, expired or revoked credentials. */
 export class AuthenticationError extends ApiError {

@@ -54,3 +54,14 @@ export type WebhookPayload = Schemas['WebhookPayload'];
 export type Delivery = Schemas['Delivery'];
 export type Me = Schemas['Me'];
 export type ListApprovalsQuery = QueryOf<'listApprovals'>;
+/** What a request asks the reviewer to answer when approving (a flat form); see the contract's `ResponseSchema`. */
+export type ResponseSchema = NonNullable<Approval['response_schema']>;
+export type ResponseField = Schemas['ResponseField'];
+/** The reviewer's answer to a request's `response_schema`, validated and with defaults filled in. */
+export type Answer = NonNullable<Approval['response']>;
+/** One field the approving reviewer changed: its value as requested and as approved. */
+export type Edit = Schemas['Edit'];
+/** What was approved: `metadata` and `changes` with the reviewer's edits applied. */
+export type ApprovedContent = NonNullable<Approval['approved_content']>;
+/** New values for fields of a request's `editable`, by path, as a decision gives them. */
+export type Edits = NonNullable<DecideApprovalRequest['edits']>;

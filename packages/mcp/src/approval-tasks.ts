@@ -135,6 +135,26 @@ export function decidedBy(approval: Pick<Approval, 'decided_by_type' | 'decided_
   return '';
 }
 
+/** A value in a sentence: JSON, cut short when long. */
+export const shown = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? 'null';
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+};
+
+/**
+ * What a decided request's reviewer answered and changed, in a sentence (also in the structured
+ * result: `response`, `edits`, `approved_content`): the model acts on what was approved.
+ */
+export function answered(a: Pick<Approval, 'response' | 'edits' | 'approved_content'>): string {
+  const parts: string[] = [];
+  if (a.response && Object.keys(a.response).length > 0) parts.push(` The reviewer answered: ${shown(a.response)}.`);
+  if (a.edits && a.edits.length > 0) {
+    const changes = a.edits.map((e) => `${e.path} from ${shown(e.before)} to ${shown(e.after)}`).join('; ');
+    parts.push(` The reviewer changed ${changes} before approving: act on approved_content, not on what was asked.`);
+  }
+  return parts.join('');
+}
+
 /**
  * An approved request still revocable is claimed by the `started` receipt, which the server takes or
  * refuses atomically against a revoke: the agent is told so where it reads the outcome.
@@ -164,7 +184,7 @@ export function answerOfApproval(approval: ApprovalDetail, asMade = false): Call
   };
   const structured = { approval, outcome, wait };
   const comment = !asMade && approval.decision_comment ? ` (${approval.decision_comment})` : '';
-  const summary = `Approval request ${approval.id} is ${approval.status}${decidedBy(approval)}${comment}. ${wait.message}${revocableHint(outcome, approval)}`;
+  const summary = `Approval request ${approval.id} is ${approval.status}${decidedBy(approval)}${comment}. ${wait.message}${answered(approval)}${revocableHint(outcome, approval)}`;
   return {
     structuredContent: structured as unknown as Record<string, unknown>,
     content: [{ type: 'text', text: `${summary}\n${JSON.stringify(structured)}` }],

@@ -14,9 +14,23 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { Approval, ApprovalDetail, ApprovalList, CreateApprovalBody, DecideApprovalBody, DecisionResult, ListApprovalsQuery, ReportExecutionBody, WAIT_TIMEOUT, WaitResult, ALTERNATE_SPELLINGS } from '@greenlight/contract';
-import { ApiError, GreenlightError, WAIT_OUTCOMES, type Greenlight } from '@greenlight/client';
-import { answerOfApproval, ApprovalTaskStore, decidedBy, revocableHint, TASK_POLL_INTERVAL_MS, taskOfApproval } from './approval-tasks.ts';
+import {
+  Approval,
+  ApprovalDetail,
+  ApprovalList,
+  CreateApprovalBody,
+  DecideApprovalBody,
+  DecisionResult,
+  ListApprovalsQuery,
+  ReportExecutionBody,
+  WAIT_TIMEOUT,
+  WaitResult,
+  ALTERNATE_SPELLINGS,
+  answerFields,
+  type ResponseSchema,
+} from '@greenlight/contract';
+import { ApiError, GreenlightError, WAIT_OUTCOMES, type Approval as ApiApproval, type Greenlight } from '@greenlight/client';
+import { answered, answerOfApproval, ApprovalTaskStore, decidedBy, revocableHint, TASK_POLL_INTERVAL_MS, taskOfApproval } from './approval-tasks.ts';
 
 export const MCP_SERVER_NAME = 'greenlight';
 export const MCP_SERVER_VERSION = '0.1.0';
@@ -68,12 +82,22 @@ export const DecideApprovalInput = z
     id: Approval.shape.id.describe('The id of the approval request to decide'),
     decision: DecideApprovalBody.shape.decision,
     comment: DecideApprovalBody.shape.comment,
+    response: DecideApprovalBody.shape.response.describe(
+      "The answer to the request's response_schema (only with decision approve): get_approval shows what it asks. The server checks it; a wrong " +
+        'answer is refused naming each field, and nothing is decided',
+    ),
+    edits: DecideApprovalBody.shape.edits.describe(
+      "New values for fields the request marks editable (its editable paths, e.g. {\"metadata.input.query\": \"SELECT 1\"}), only with decision approve; " +
+        'each keeps the type of the value it replaces',
+    ),
     grant: DecideApprovalBody.shape.grant.describe(
       '"And the same for the next hour / N uses / this agent session": a standing grant given with the approval (only with decision approve, ' +
         'only where the request\'s viewer_can.grant is allowed); it approves the same connection\'s next matching requests without asking',
     ),
   })
-  .refine((a) => a.grant === undefined || a.decision === 'approve', { path: ['grant'], message: 'a grant is given only with an approval' });
+  .refine((a) => a.grant === undefined || a.decision === 'approve', { path: ['grant'], message: 'a grant is given only with an approval' })
+  .refine((a) => a.response === undefined || a.decision === 'approve', { path: ['response'], message: 'an answer is given only with an approval' })
+  .refine((a) => a.edits === undefined || a.decision === 'approve', { path: ['edits'], message: 'edits are made only with an approval' });
 export const DecisionOutput = z.object({ approval: DecisionResult });
 
 /** The receipt's body (the contract's) and the request it is about. */
@@ -122,7 +146,7 @@ export interface GreenlightToolsOptions {
  * What the caller may do with a request, in a sentence, from the server's `viewer_can` (also in the
  * structured result): the model then neither offers a decision it would be refused nor guesses why.
  */
-export function youMay(a: Approval): string {
+export function youMay(a: Pick<Approval, 'viewer_can'>): string {
   const can = a.viewer_can;
   if (!can) return '';
   const actions = [
@@ -136,6 +160,16 @@ export function youMay(a: Approval): string {
   const allowed = actions.filter(([, p]) => p.allowed).map(([name]) => name);
   const decide = can.decide.allowed ? '' : ` It cannot decide it: ${can.decide.reason ?? 'not allowed'}.`;
   return ` This caller may: ${allowed.length > 0 ? allowed.join(', ') : 'nothing'}.${decide}`;
+}
+
+/** What a pending request asks of whoever approves it: the fields of its answer and what may be edited. */
+export function asked(a: Pick<ApiApproval, 'status' | 'response_schema' | 'editable'>): string {
+  if (a.status !== 'pending') return '';
+  const fields = a.response_schema ? answerFields(a.response_schema as ResponseSchema).map((f) => `${f.name} (${f.field.type}${f.required ? ', required' : ''})`) : [];
+  return [
+    fields.length > 0 ? ` Approving it takes an answer (response): ${fields.join(', ')}; see response_schema.` : '',
+    (a.editable ?? []).length > 0 ? ` An approver may edit: ${a.editable!.join(', ')}.` : '',
+  ].join('');
 }
 
 /** A tool's answer: the structured result and, for clients that read only text, the same as JSON. */
@@ -177,7 +211,10 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       instructions:
         'Greenlight asks a human to approve an action. Call request_approval before doing anything risky or irreversible, ' +
         'then wait_for_decision with the id it returns (again while the outcome is timed_out). Act only when the outcome is ' +
-        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment). An approval may be ' +
+        'approved; on rejected, do not act and tell the user the reviewer\'s comment (decision_comment). A request may ask the ' +
+        'reviewer for an answer (response_schema) and let them change fields before approving (editable, e.g. metadata.input.<argument>): ' +
+        'once approved, act on approved_content (the metadata and changes as approved, edits applied), not on what you asked, and read ' +
+        'the answer in response. An approval may be ' +
         'revoked while its revocable_until lies ahead: call report_execution with status started just before acting, and if it ' +
         'answers that the approval was revoked, do not act (it is a rejection). After acting on an approval, call ' +
         'report_execution (started, then succeeded or failed) so the approvers see what happened. A client that supports tasks ' +
@@ -331,7 +368,10 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
             const poll = Math.max(WAIT_TIMEOUT.min, Math.min(WAIT_TIMEOUT.max, remaining));
             const { outcome, ...approval } = await greenlight.approvals.wait(id, poll, { signal: extra.signal });
             if (outcome && outcome !== 'timed_out') {
-              return ok({ outcome, approval }, `Approval request ${id}: ${outcome}${decidedBy(approval)}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.${revocableHint(outcome, approval)}`);
+              return ok(
+                { outcome, approval },
+                `Approval request ${id}: ${outcome}${decidedBy(approval)}${approval.decision_comment ? ` (${approval.decision_comment})` : ''}.${answered(approval)}${revocableHint(outcome, approval)}`,
+              );
             }
             if (Date.now() >= deadline) {
               return ok({ outcome: 'timed_out' as const, approval }, `Approval request ${id} is still pending after ${timeout_seconds} s: call wait_for_decision again.`);
@@ -355,7 +395,7 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
     ({ id }, extra) =>
       guarded(async () => {
         const approval = await greenlight.approvals.get(id, { signal: extra.signal });
-        return ok({ approval }, `Approval request ${id} is ${approval.status}.${youMay(approval)}`);
+        return ok({ approval }, `Approval request ${id} is ${approval.status}.${asked(approval)}${answered(approval)}${youMay(approval)}`);
       }),
   );
 
@@ -381,20 +421,28 @@ export function createGreenlightMcpServer(greenlight: Greenlight, options: Green
       title: 'Approve or reject a request',
       description:
         'Approve or reject an approval request someone else made, as the person this connection acts for (never your own request). ' +
-        'With decision approve, grant may add a standing grant ("the same for the next hour"): check the request\'s viewer_can.grant first ' +
+        'A request with a response_schema takes an answer (response) with the approval, and one with editable fields may be approved with ' +
+        'edits; get_approval shows both. With decision approve, grant may add a standing grant ("the same for the next hour"): check the request\'s viewer_can.grant first ' +
         '(get_approval); where it is not allowed the server refuses and nothing is decided.',
       inputSchema: DecideApprovalInput,
       outputSchema: DecisionOutput,
       annotations: { title: 'Approve or reject a request', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     },
-    ({ id, decision, comment, grant }, extra) =>
+    ({ id, decision, comment, response, edits, grant }, extra) =>
       guarded(async () => {
         const approval = await greenlight.approvals.decide(
           id,
-          { decision, ...(comment !== undefined ? { comment } : {}), ...(grant !== undefined ? { grant } : {}), source: 'mcp' },
+          {
+            decision,
+            ...(comment !== undefined ? { comment } : {}),
+            ...(response !== undefined ? { response } : {}),
+            ...(edits !== undefined ? { edits } : {}),
+            ...(grant !== undefined ? { grant } : {}),
+            source: 'mcp',
+          },
           { signal: extra.signal },
         );
-        return ok({ approval }, `Approval request ${id} is ${approval.status}${grant ? ', with a standing grant given' : ''}.${youMay(approval)}`);
+        return ok({ approval }, `Approval request ${id} is ${approval.status}${grant ? ', with a standing grant given' : ''}.${answered(approval)}${youMay(approval)}`);
       }),
   );
 

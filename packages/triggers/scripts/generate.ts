@@ -181,9 +181,12 @@ function fieldType(s: Schema): FieldType {
   return 'json';
 }
 
+/** Fields whose value is itself a document (a JSON Schema): one JSON input, not a form of its keywords. */
+const DOCUMENT_FIELDS = new Set(['response_schema']);
+
 function describe(action: string, key: string, raw: Schema, required: boolean, where: FieldDescriptor['in'], path = key, outerHelp?: string): FieldDescriptor {
   const { schema: s } = nonNull(raw);
-  const type = where === 'path' ? 'uuid' : fieldType(s);
+  const type = where === 'path' ? 'uuid' : DOCUMENT_FIELDS.has(path) ? 'json' : fieldType(s);
   const field: FieldDescriptor = {
     key,
     label: LABELS[path] ?? LABELS[key] ?? humanize(key),
@@ -192,7 +195,7 @@ function describe(action: string, key: string, raw: Schema, required: boolean, w
     required,
     in: where,
   };
-  if (s.enum) field.options = options(s.enum);
+  if (s.enum && type === 'select') field.options = options(s.enum);
   if (type === 'multiselect' && s.items) field.options = options(resolve(s.items).enum ?? []);
   if (s.default !== undefined) field.default = s.default;
   if (s.example !== undefined) field.example = s.example;
@@ -319,7 +322,9 @@ function outputFields(schema: Schema, prefix = ''): OutputField[] {
     const object = merged(raw);
     const v = object.properties ? object : nonNull(raw).schema;
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v.properties) out.push(...outputFields(v, key));
+    // A document (the request's response schema) is one value to map, not a list of its keywords.
+    if (DOCUMENT_FIELDS.has(key)) out.push({ key, label: LABELS[k] ?? humanize(k), type: 'json' });
+    else if (v.properties) out.push(...outputFields(v, key));
     else out.push({ key, label: (prefix ? humanize(prefix) + ': ' : '') + (LABELS[k] ?? humanize(k)), type: fieldType(v) });
   }
   return out;

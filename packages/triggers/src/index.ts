@@ -6,6 +6,7 @@ export * from './samples.ts';
 export * from './outcome.ts';
 export * from './errors.ts';
 export * from './retry-after.ts';
+export * from './answers.ts';
 export * from './generated/contract.ts';
 export { subscribeRequest, unsubscribeRequest, WEBHOOKS_PATH, type TriggerDefinition, type WebhookSpec } from './triggers/define.ts';
 export { newApprovalTrigger } from './triggers/new-approval.ts';

@@ -15,7 +15,7 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   priority: 'high',
   action_type: 'user.delete',
   source: 'support-bot',
-  metadata: { user_id: '4821', ticket_id: 'SUP-1234' },
+  metadata: { user_id: '4821', ticket_id: 'SUP-1234', notice: 'Your account will be deleted.' },
   required_approvals: 1,
   current_approvals: 0,
   is_sequential: false,
@@ -59,6 +59,20 @@ export const SAMPLE_PENDING_APPROVAL: Approval = {
   routing: null,
   waiter: { state: 'present', reason: 'the callback target answered 200', since: '2026-03-24T10:05:00.000Z', checked_at: '2026-03-24T10:05:00.000Z' },
   created_via: 'v1',
+  // The reviewer answers a reason and may reword the notice sent to the user: what each platform
+  // shows as the answer's fields before a real request exists.
+  response_schema: {
+    type: 'object',
+    properties: {
+      reason: { type: 'string', title: 'Reason', enum: ['user_request', 'gdpr', 'fraud'] },
+      notify_user: { type: 'boolean', title: 'Notify the user', default: true },
+    },
+    required: ['reason'],
+  },
+  editable: ['metadata.notice'],
+  response: null,
+  edits: [],
+  approved_content: null,
 };
 
 export const SAMPLE_DECIDED_APPROVAL: Approval = {
@@ -76,6 +90,12 @@ export const SAMPLE_DECIDED_APPROVAL: Approval = {
   decision_comment: 'Verified with the user. Proceeding with deletion.',
   decision_note: 'Verified with the user. Proceeding with deletion.',
   execution: { status: 'succeeded', message: 'Account #4821 deleted', url: null, reported_at: '2026-03-24T10:06:30.000Z' },
+  response: { reason: 'gdpr', notify_user: true },
+  edits: [{ path: 'metadata.notice', before: 'Your account will be deleted.', after: 'Your account and its data will be deleted within 24 hours.' }],
+  approved_content: {
+    metadata: { user_id: '4821', ticket_id: 'SUP-1234', notice: 'Your account and its data will be deleted within 24 hours.' },
+    changes: SAMPLE_PENDING_APPROVAL.changes ?? null,
+  },
 };
 
 export const SAMPLE_COMMENT: CommentItem = {

@@ -8,7 +8,9 @@
  *   `tool_use_id`;
  * - output, exit 0: `{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision":
  *   "allow" | "deny" | "ask", "permissionDecisionReason": "…"}}`; a denial's reason is shown to
- *   Claude, an "ask" falls back to Claude Code's own permission prompt;
+ *   Claude, an "ask" falls back to Claude Code's own permission prompt; with "allow", `updatedInput`
+ *   replaces the tool's input before it runs (the whole input object) and `additionalContext` is
+ *   added to Claude's context: how a reviewer's edits of the call reach the tool and Claude;
  * - a hook that exits non-zero other than 2, or runs past its `timeout` (600 s by default), does NOT
  *   block the call. So this hook never fails that way: every error is answered as a denial (or
  *   "ask"), on stdout with exit 0, and its own wait ends before Claude Code's timeout would.
@@ -46,11 +48,19 @@ export interface ClaudeCodeHookOutput {
     hookEventName: 'PreToolUse';
     permissionDecision: PermissionDecision;
     permissionDecisionReason: string;
+    /** With "allow": the input the tool runs with, in place of the one Claude gave (a reviewer edited it). */
+    updatedInput?: Record<string, unknown>;
+    /** Told to Claude before the tool runs: what the reviewer changed. */
+    additionalContext?: string;
   };
 }
 
-export function hookOutput(permissionDecision: PermissionDecision, permissionDecisionReason: string): ClaudeCodeHookOutput {
-  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision, permissionDecisionReason } };
+export function hookOutput(
+  permissionDecision: PermissionDecision,
+  permissionDecisionReason: string,
+  edited?: { updatedInput: Record<string, unknown>; additionalContext: string },
+): ClaudeCodeHookOutput {
+  return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision, permissionDecisionReason, ...edited } };
 }
 
 export interface ClaudeCodeHookOptions {
@@ -223,7 +233,10 @@ export function toolCallOf(input: ClaudeCodeHookInput, fallbackId: () => string)
 /** Claude Code's answer for a decision: allow only an approval, with the reviewer's words either way. */
 export function outputOfDecision(decision: ToolDecision, pageOf: (id: string) => string): ClaudeCodeHookOutput {
   if (decision.approved) {
-    return hookOutput('allow', `Approved in Greenlight (${pageOf(decision.approvalId)})${decision.reason ? `: ${decision.reason}` : ''}`);
+    const reason = `Approved in Greenlight (${pageOf(decision.approvalId)})${decision.reason ? `: ${decision.reason}` : ''}`;
+    if (decision.edits.length === 0) return hookOutput('allow', reason);
+    // The hook's input is always an object (its schema says so), and so is the input with edits applied.
+    return hookOutput('allow', `${reason}. ${decision.changed}`, { updatedInput: decision.input as Record<string, unknown>, additionalContext: decision.changed! });
   }
   return hookOutput('deny', `${decision.reason ?? 'Not approved in Greenlight.'} (${pageOf(decision.approvalId)})`);
 }
@@ -263,6 +276,8 @@ export async function runClaudeCodeHook(
       ...(options.revocableFor === undefined ? {} : { revokeWindow: 'wait' as const }),
       timeout: options.timeout,
       cancelOnTimeout: true,
+      // Claude Code runs the tool with `updatedInput`: the reviewer may change the call's arguments.
+      editInput: true,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return outputOfDecision(decision, options.pageOf);

@@ -12,8 +12,12 @@
  * let result = await run(agent, input);
  * while (result.interruptions.length > 0) result = await run(agent, (await resolveInterruptions(gl, result)).state);
  * ```
+ *
+ * Approving an item cannot change the arguments the SDK runs the tool with, so a reviewer's edits of
+ * a call need the tools too: `greenlightApprovals(gl)` gives `tool()` to wrap them and its own
+ * `resolveInterruptions`, together running each approved call with its arguments as approved.
  */
-import type { RunToolApprovalItem } from '@openai/agents-core';
+import type { FunctionTool, RunToolApprovalItem } from '@openai/agents-core';
 import type { Greenlight } from '../client.ts';
 import { decideToolCall, type ToolApprovalOptions, type ToolCall, type ToolDecision } from './tool-approval.ts';
 
@@ -56,16 +60,69 @@ export async function resolveInterruptions<TState extends ApprovableState>(
   result: InterruptedRun<TState>,
   options: ToolApprovalOptions = {},
 ): Promise<{ state: TState; decisions: Map<string, ToolDecision> }> {
+  return resolveWith(gl, result, options, () => false);
+}
+
+async function resolveWith<TState extends ApprovableState>(
+  gl: Greenlight,
+  result: InterruptedRun<TState>,
+  options: ToolApprovalOptions,
+  editable: (call: ToolCall) => boolean,
+): Promise<{ state: TState; decisions: Map<string, ToolDecision> }> {
   const decisions = new Map<string, ToolDecision>();
   await Promise.all(
     result.interruptions.map(async (item) => {
       const call = callOf(item);
       if (options.when && !(await options.when(call))) return;
-      const decision = await decideToolCall(gl, call, 'openai-agents', options);
+      const decision = await decideToolCall(gl, call, 'openai-agents', { ...options, editInput: editable(call) });
       decisions.set(call.callId, decision);
       if (decision.approved) result.state.approve(item);
       else result.state.reject(item, { message: decision.reason! });
     }),
   );
   return { state: result.state, decisions };
+}
+
+/**
+ * Tool approval where a reviewer may change a call's arguments before approving: each request marks
+ * the call's top-level arguments editable, and a tool wrapped by `tool()` runs an approved call with
+ * its arguments as approved (the tool's own parsing checks them: arguments it refuses never reach
+ * its `execute`), its output to the model starting with what the reviewer changed.
+ *
+ * ```ts
+ * const greenlight = greenlightApprovals(gl);
+ * const agent = new Agent({ name: 'ops', tools: [greenlight.tool(refund)] });
+ * let result = await run(agent, input);
+ * while (result.interruptions.length > 0) result = await run(agent, (await greenlight.resolveInterruptions(result)).state);
+ * ```
+ */
+export function greenlightApprovals(gl: Greenlight, options: ToolApprovalOptions = {}) {
+  const edited = new Map<string, ToolDecision>();
+  // Only a wrapped tool's calls are offered for editing: another tool would run the arguments as asked.
+  const wrapped = new Set<string>();
+  return {
+    /** The tool, running an approved call with its arguments as the reviewer approved them. */
+    tool<T extends FunctionTool<never, never, unknown>>(tool: T): T {
+      wrapped.add(tool.name);
+      return {
+        ...tool,
+        invoke: async (runContext: Parameters<T['invoke']>[0], input: string, details?: Parameters<T['invoke']>[2]) => {
+          const callId = details?.toolCall?.callId;
+          const decision = callId === undefined ? undefined : edited.get(callId);
+          if (!decision) return tool.invoke(runContext, input, details);
+          const output = await tool.invoke(runContext, JSON.stringify(decision.input), details);
+          return `${decision.changed}\n\n${typeof output === 'string' ? output : JSON.stringify(output)}`;
+        },
+      };
+    },
+    /** `resolveInterruptions`, with a reviewer's edits kept for the wrapped tools. */
+    async resolveInterruptions<TState extends ApprovableState>(result: InterruptedRun<TState>): Promise<{ state: TState; decisions: Map<string, ToolDecision> }> {
+      const resolved = await resolveWith(gl, result, options, (call) => wrapped.has(call.toolName));
+      for (const [callId, decision] of resolved.decisions) {
+        if (decision.approved && decision.edits.length > 0) edited.set(callId, decision);
+        else edited.delete(callId);
+      }
+      return resolved;
+    },
+  };
 }

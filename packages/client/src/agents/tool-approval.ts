@@ -1,7 +1,8 @@
+import { applyEdits } from '@greenlight/contract';
 import { outcomeOfStatus } from '@greenlight/triggers';
 import type { Greenlight, WaitOutcomeResult } from '../client.ts';
 import { ConflictError } from '../errors.ts';
-import type { BodyOf } from '../types.ts';
+import type { Answer, BodyOf, Edit } from '../types.ts';
 
 /** A tool call an agent framework wants to run, in the terms every framework has. */
 export interface ToolCall {
@@ -51,6 +52,20 @@ export interface ToolApprovalOptions {
   revokeWindow?: 'claim' | 'wait';
 }
 
+/** Where a tool call's input is kept in the request's metadata: its fields are `metadata.input.<key>`. */
+export const INPUT_PATH = 'metadata.input';
+
+/** How an adapter runs an approved call: whether it can run the input a reviewer edited. */
+export interface InputEditing {
+  /**
+   * The adapter runs the tool with the input as approved, edits applied: the request marks the
+   * top-level fields of the input editable. Without it nothing is marked, and an approval that edited
+   * the input anyway (the `request` option marked fields) is answered as a denial: the call as asked
+   * is not what was approved, and the call as approved cannot be run here.
+   */
+  editInput?: boolean;
+}
+
 /** What a person decided about one tool call, in the form every adapter answers its framework with. */
 export interface ToolDecision {
   approved: boolean;
@@ -60,6 +75,58 @@ export interface ToolDecision {
   outcome: WaitOutcomeResult['outcome'];
   /** With `cancelOnTimeout`: the wait ran out and the request was withdrawn. */
   withdrawn?: boolean;
+  /** The input to run: the call's input with the approving reviewer's edits applied (the call's own input when none). */
+  input: unknown;
+  /** The fields of the input the reviewer changed, each with its value as asked and as approved (empty when none). */
+  edits: Edit[];
+  /** The reviewer's answer to the request's `response_schema`, when it asked for one. */
+  response: Answer | null;
+  /** For an approval with edits: what the model is told changed. */
+  changed?: string;
+}
+
+/** The paths of a call's input a reviewer may change: each top-level field, unless the request marks it (or part of it) sensitive. */
+export function editablePaths(body: BodyOf<'createApproval'>, input: unknown): string[] {
+  const shown = (body.metadata as Record<string, unknown> | undefined)?.input;
+  if (!isRecord(input) || !isRecord(shown)) return [];
+  const sensitive = body.redact ?? [];
+  return Object.keys(input)
+    .filter((key) => !key.includes('.') && key !== '' && input[key] !== undefined)
+    // A field shown shortened (a long string cut for the reviewer) is not offered: an edit would replace it with the excerpt.
+    .filter((key) => Object.hasOwn(shown, key) && JSON.stringify(shown[key]) === JSON.stringify(input[key]))
+    .map((key) => `${INPUT_PATH}.${key}`)
+    .filter((path) => path.length <= 200 && !sensitive.some((r) => r === path || path.startsWith(`${r}.`) || r.startsWith(`${path}.`)))
+    .slice(0, 20);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A value as the model reads it in a sentence: JSON, cut short when long. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** What the model is told about a reviewer's edits of its call. */
+export function describeEdits(edits: readonly Edit[]): string {
+  const fields = edits.map((e) => `${e.path.startsWith(`${INPUT_PATH}.`) ? e.path.slice(INPUT_PATH.length + 1) : e.path} from ${shown(e.before)} to ${shown(e.after)}`);
+  return `A reviewer changed the arguments of this tool call before approving it in Greenlight: ${fields.join('; ')}.`;
+}
+
+/**
+ * The call's input with the edits of its input applied. Edits of other fields (a `request` that marked
+ * its own metadata editable) do not touch the input. Throws when an edit names a field the input does
+ * not have: the approved call is then not one this adapter can run.
+ */
+export function editedInput(input: unknown, edits: readonly Edit[]): unknown {
+  const ofInput = edits.filter((e) => e.path.startsWith(`${INPUT_PATH}.`));
+  if (ofInput.length === 0) return input;
+  if (!isRecord(input)) throw new TypeError('the reviewer edited the input of a call whose input is not an object');
+  for (const e of ofInput) {
+    const key = e.path.slice(INPUT_PATH.length + 1).split('.')[0]!;
+    if (!Object.hasOwn(input, key)) throw new TypeError(`the reviewer edited ${e.path}, which the call's input does not have`);
+  }
+  return applyEdits({ metadata: { input }, changes: null }, ofInput.map((e) => ({ path: e.path, before: e.before, after: e.after }))).metadata.input;
 }
 
 /**
@@ -68,7 +135,7 @@ export interface ToolDecision {
  * model can act on. The framework's call id is the idempotency key, so a step that is retried (or
  * resumed after a crash) finds the request it already made and waits on it instead of asking again.
  */
-export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: string, options: ToolApprovalOptions = {}): Promise<ToolDecision> {
+export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: string, options: ToolApprovalOptions & InputEditing = {}): Promise<ToolDecision> {
   const key = `${options.keyPrefix ?? framework}:${call.callId}`;
   const body: BodyOf<'createApproval'> = {
     title: `Run the tool ${call.toolName}`,
@@ -80,6 +147,10 @@ export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: 
     ...options.request?.(call),
     idempotency_key: key,
   };
+  if (options.editInput && body.editable === undefined) {
+    const editable = editablePaths(body, call.input);
+    if (editable.length > 0) body.editable = editable;
+  }
   const created = await gl.approvals.create(body, { idempotencyKey: key, ...(options.signal ? { signal: options.signal } : {}) });
   const timeout = options.timeout ?? 600;
   const waited = await gl.approvals.waitForOutcome(created.id, {
@@ -91,13 +162,34 @@ export async function decideToolCall(gl: Greenlight, call: ToolCall, framework: 
     waited.outcome === 'timed_out' && options.cancelOnTimeout ? await withdraw(gl, waited) : { result: waited, withdrawn: false };
   const result = settled.outcome === 'approved' ? await claimApproval(gl, settled, options.signal) : settled;
   const comment = result.approval.decision_comment ?? undefined;
-  return {
-    approved: result.outcome === 'approved',
+  const approved = result.outcome === 'approved';
+  const edits = approved ? (result.approval.edits ?? []) : [];
+  const decision: ToolDecision = {
+    approved,
     reason: reasonOf(result, comment, timeout, withdrawn),
     approvalId: created.id,
     outcome: result.outcome,
     ...(withdrawn ? { withdrawn } : {}),
+    input: call.input,
+    edits,
+    response: approved ? (result.approval.response ?? null) : null,
   };
+  if (edits.length === 0) return decision;
+  // Fails closed: an approval of changed input runs the input as changed, or nothing.
+  const changed = describeEdits(edits);
+  if (!options.editInput) {
+    return { ...decision, approved: false, reason: `${changed} This integration cannot run changed arguments, so the call was not run; call the tool again with the changed arguments if they suit the task.` };
+  }
+  try {
+    return { ...decision, input: editedInput(call.input, edits), changed: `${changed} The tool is called with the changed arguments.${comment ? ` The reviewer said: ${comment}` : ''}` };
+  } catch (err) {
+    return { ...decision, approved: false, reason: `The approved tool call could not be run as a reviewer changed it (${(err as Error).message}); it was not run.` };
+  }
+}
+
+/** The reason of a denial for an approval whose changed input the tool refuses: the call never runs. */
+export function invalidEdit(decision: ToolDecision, problem: string): string {
+  return `${describeEdits(decision.edits)} The changed arguments are not valid input for this tool (${problem}), so it was not run.`;
 }
 
 /**

@@ -1,5 +1,6 @@
+import { answerFields, type ResponseSchema as ContractResponseSchema } from '@greenlight/contract';
 import type { WaitOutcome } from '@greenlight/triggers';
-import type { Approval, ApprovalList } from '../types.ts';
+import type { Approval, ApprovalList, ResponseField, ResponseSchema } from '../types.ts';
 
 /** How a person reads an outcome, first word of the summary line. */
 const HEADLINE: Record<WaitOutcome, string> = {
@@ -24,6 +25,7 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
     ['expired', a.expired_at],
     ['comment', a.decision_comment],
     ['execution', a.execution ? [a.execution.status, a.execution.message, a.execution.url].filter(Boolean).join(' — ') : null],
+    ...answerRows(a),
     ...whatYouMay(a.viewer_can),
     ['page', page],
   ];
@@ -37,6 +39,47 @@ export function describeApproval(a: Approval, page: string, outcome?: WaitOutcom
   const headline = word ? `${word}: ${a.title}` : a.title;
   const body = rows.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `  ${k.padEnd(9)} ${v}`);
   return `${headline}\n${body.join('\n')}\n`;
+}
+
+/** A value as one line shows it: JSON, cut short when long. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/** What a field takes, in a few words: "number 0–500", "one of eu, us", "several of a, b". */
+function kindOf(f: ResponseField): string {
+  const range = (min?: number, max?: number) => (min !== undefined || max !== undefined ? ` ${min ?? ''}–${max ?? ''}` : '');
+  switch (f.type) {
+    case 'string':
+      return f.enum ? `one of ${f.enum.join(', ')}` : `text${f.maxLength !== undefined ? ` (at most ${f.maxLength})` : ''}`;
+    case 'number':
+    case 'integer':
+      return `${f.type}${range(f.minimum, f.maximum)}`;
+    case 'boolean':
+      return 'true/false';
+    case 'array':
+      return `several of ${f.items.enum.join(', ')}`;
+  }
+}
+
+/**
+ * What the request asks of the approving reviewer (one row a field, as every channel lists them:
+ * `answerFields`), what may be edited, and once approved the answer and the edits.
+ */
+function answerRows(a: Approval): [string, string | null][] {
+  const rows: [string, string | null][] = [];
+  const schema: ResponseSchema | null | undefined = a.response_schema;
+  if (schema) {
+    answerFields(schema as ContractResponseSchema).forEach((f, i) => {
+      const dflt = f.field.default !== undefined ? `, default ${shown(f.field.default)}` : '';
+      rows.push([i === 0 ? 'asks' : '', `${f.name}${f.label !== f.name ? ` (${f.label})` : ''}: ${kindOf(f.field as ResponseField)}${f.required ? ', required' : ''}${dflt}`]);
+    });
+  }
+  (a.editable ?? []).forEach((path, i) => rows.push([i === 0 ? 'editable' : '', path]));
+  if (a.response) Object.entries(a.response).forEach(([k, v], i) => rows.push([i === 0 ? 'answer' : '', `${k} = ${shown(v)}`]));
+  (a.edits ?? []).forEach((e, i) => rows.push([i === 0 ? 'edited' : '', `${e.path}: ${shown(e.before)} → ${shown(e.after)}`]));
+  return rows;
 }
 
 /** Who decided: a person (by id), one of the team's policies (by its id), a person's standing grant (whose, how used), or Greenlight at expiry. */

@@ -47,9 +47,21 @@ interface Ended {
 }
 
 /** Runs the command with this process's streams; answers how it ended, as a shell would count it. */
-function runChild(command: string[], env: CliIo['env'], approvalId: string, interrupts: Interrupts): Promise<Ended> {
+/**
+ * What the command is told of the approval: its id, the approver's answer (JSON, `{}` when none was
+ * asked) and the metadata as approved (edits applied): a script acts on what was approved.
+ */
+function approvalEnv(approval: Approval): Record<string, string> {
+  return {
+    GREENLIGHT_APPROVAL_ID: approval.id,
+    GREENLIGHT_RESPONSE: JSON.stringify(approval.response ?? {}),
+    GREENLIGHT_APPROVED_METADATA: JSON.stringify(approval.approved_content?.metadata ?? approval.metadata),
+  };
+}
+
+function runChild(command: string[], env: CliIo['env'], approval: Approval, interrupts: Interrupts): Promise<Ended> {
   return new Promise((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...env, GREENLIGHT_APPROVAL_ID: approvalId } });
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...env, ...approvalEnv(approval) } });
     // A CI runner's SIGTERM reaches this process only: pass it on (Ctrl-C in a terminal reaches both).
     const forward = () => child.kill(interrupts.stoppedBy ?? 'SIGTERM');
     interrupts.signal.addEventListener('abort', forward, { once: true });
@@ -111,7 +123,7 @@ export async function runAfterApproval(remote: Remote, io: CliIo, interrupts: In
   }
   if (!plan.json) printOutcome(remote, io, result, 'stderr');
   io.stderr(`Running ${shown}\n`);
-  const ended = await runChild(plan.command, io.env, id, interrupts);
+  const ended = await runChild(plan.command, io.env, result.approval, interrupts);
   let approval: Approval | null = null;
   try {
     approval = await report(remote, id, ended.status, `${ended.message}: ${shown}`, plan.link);

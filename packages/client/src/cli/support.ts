@@ -85,6 +85,12 @@ export function reportError(io: CliIo, err: unknown, json: boolean, command: str
   if (err instanceof ApiError) {
     const where = [`HTTP ${err.status} ${err.code}`, err.requestId ? `request id ${err.requestId}` : null].filter(Boolean).join('; ');
     line = `${err.message} (${where})`;
+    // Every field the server refused, one a line: an answer wrong in several fields is mended at once.
+    const issues = Array.isArray(err.details?.issues) ? (err.details.issues as { path?: unknown; message?: unknown }[]) : [];
+    const named = issues.filter((i) => typeof i?.path === 'string' && i.path !== '' && typeof i.message === 'string');
+    if (named.length > 1 || (named.length === 1 && !err.message.includes(named[0]!.path as string))) {
+      line += named.map((i) => `\n  ${i.path as string}: ${i.message as string}`).join('');
+    }
     body = { code: err.code, message: err.message, status: err.status, request_id: err.requestId ?? null, ...(err.details ? { details: err.details } : {}) };
   } else if (err instanceof NetworkError) {
     line = `could not reach Greenlight: ${err.message}`;

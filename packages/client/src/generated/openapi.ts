@@ -53,7 +53,7 @@ export interface paths {
         head?: never;
         /**
          * Approve or reject a pending request
-         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).
+         * @description Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)); `invalid_answer` (VALIDATION_ERROR (400): the approval's answer or edits do not fit what the request asks (`response_schema`, `editable`), or an approve without an answer on a request whose defaults do not answer it; `details.issues` names each field (`response.<field>`, `edits.<path>`) and why (docs/answers.md)).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -259,7 +259,7 @@ export interface paths {
         head?: never;
         /**
          * Vote on a step
-         * @description The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).
+         * @description The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)); `invalid_answer` (VALIDATION_ERROR (400): the approval's answer or edits do not fit what the request asks (`response_schema`, `editable`), or an approve without an answer on a request whose defaults do not answer it; `details.issues` names each field (`response.<field>`, `edits.<path>`) and why (docs/answers.md)).
          *
          *     Who may call: API key, OAuth grant, session · approver or admin · `approvals:write` · refused during the emergency stop.
          */
@@ -2019,7 +2019,7 @@ export interface paths {
         put?: never;
         /**
          * Resolve an approval request (approve or reject)
-         * @description Admins only (and API keys, which only admins issue): one vote, exactly as `PATCH /api/v1/approvals/{id}` records it, so the request's steps, quorum, four-eyes and resolve policy apply, and its callback and subscriptions are delivered. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).
+         * @description Admins only (and API keys, which only admins issue): one vote, exactly as `PATCH /api/v1/approvals/{id}` records it, so the request's steps, quorum, four-eyes and resolve policy apply, and its callback and subscriptions are delivered. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)); `invalid_answer` (VALIDATION_ERROR (400): the approval's answer or edits do not fit what the request asks (`response_schema`, `editable`), or an approve without an answer on a request whose defaults do not answer it; `details.issues` names each field (`response.<field>`, `edits.<path>`) and why (docs/answers.md)).
          *
          *     Who may call: API key, OAuth grant, session · admin · `approvals:write` · refused during the emergency stop.
          */
@@ -2324,6 +2324,95 @@ export interface components {
          * @enum {string}
          */
         CreatedVia: "v1" | "human-approval" | "kaireon" | "github";
+        ResponseField: components["schemas"]["ResponseStringField"] | components["schemas"]["ResponseNumberField"] | components["schemas"]["ResponseIntegerField"] | components["schemas"]["ResponseBooleanField"] | components["schemas"]["ResponseChoicesField"];
+        ResponseStringField: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "string";
+            /** @description The label shown to the reviewer (default: the field name) */
+            title?: string;
+            /** @description Help shown under the field */
+            description?: string;
+            /** @description The only values allowed: rendered as a choice */
+            enum?: string[];
+            minLength?: number;
+            /** @description At most 10000 (the default) */
+            maxLength?: number;
+            default?: string;
+        };
+        ResponseNumberField: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "number";
+            /** @description The label shown to the reviewer (default: the field name) */
+            title?: string;
+            /** @description Help shown under the field */
+            description?: string;
+            minimum?: number;
+            maximum?: number;
+            default?: number;
+        };
+        ResponseIntegerField: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "integer";
+            /** @description The label shown to the reviewer (default: the field name) */
+            title?: string;
+            /** @description Help shown under the field */
+            description?: string;
+            minimum?: number;
+            maximum?: number;
+            default?: number;
+        };
+        ResponseBooleanField: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "boolean";
+            /** @description The label shown to the reviewer (default: the field name) */
+            title?: string;
+            /** @description Help shown under the field */
+            description?: string;
+            default?: boolean;
+        };
+        /** @description Several of a fixed list of choices */
+        ResponseChoicesField: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "array";
+            /** @description The label shown to the reviewer (default: the field name) */
+            title?: string;
+            /** @description Help shown under the field */
+            description?: string;
+            items: {
+                /** @enum {string} */
+                type: "string";
+                enum: string[];
+            };
+            minItems?: number;
+            maxItems?: number;
+            /**
+             * @description Always true in effect: a choice is picked once
+             * @enum {boolean}
+             */
+            uniqueItems?: true;
+            default?: string[];
+        };
+        /** @description One field the reviewer changed: its value as requested and as approved */
+        Edit: {
+            path: string;
+            before?: unknown;
+            after?: unknown;
+        };
         /** @description What the caller may do with the request: on every answer, a long poll (`/wait`) and the event stream (`/events`, for the stream's holder) included; absent in callbacks and subscription deliveries */
         ViewerCan: {
             /** @description Approve or reject (`PATCH /api/v1/approvals/{id}`); the refusal then has this reason as `error.details.text` */
@@ -2549,7 +2638,7 @@ export interface components {
              */
             expired_at: string | null;
             /**
-             * @description SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
+             * @description SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given), with the approving reviewer's `edits` applied once approved (the content of `approved_content`). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
              * @example 3f0a1c9e5b2d4f6a8c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a
              */
             approved_content_sha256: string;
@@ -2599,6 +2688,67 @@ export interface components {
             } | null;
             waiter?: components["schemas"]["Waiter"];
             created_via?: components["schemas"]["CreatedVia"];
+            /**
+             * @description What the reviewer is asked to answer when approving; null when nothing is asked
+             * @example {
+             *       "type": "object",
+             *       "properties": {
+             *         "amount": {
+             *           "type": "number",
+             *           "title": "Refund amount",
+             *           "minimum": 0,
+             *           "maximum": 500
+             *         },
+             *         "region": {
+             *           "type": "string",
+             *           "enum": [
+             *             "eu",
+             *             "us"
+             *           ],
+             *           "default": "eu"
+             *         }
+             *       },
+             *       "required": [
+             *         "amount"
+             *       ]
+             *     }
+             */
+            response_schema?: {
+                /** @enum {string} */
+                type: "object";
+                title?: string;
+                description?: string;
+                properties: {
+                    [key: string]: components["schemas"]["ResponseField"];
+                };
+                required?: string[];
+                /**
+                 * @description Always false in effect: an answer has only the fields asked
+                 * @enum {boolean}
+                 */
+                additionalProperties?: false;
+            } | null;
+            /** @description The fields of this request the reviewer may change before approving (see `editable` on create) */
+            editable?: string[];
+            /**
+             * @description The reviewer's answer to `response_schema`, validated, defaults filled in: set when the request is approved, null otherwise
+             * @example {
+             *       "amount": 120,
+             *       "region": "eu"
+             *     }
+             */
+            response?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The fields the approving reviewer changed, each with its value before and after; empty when none */
+            edits?: components["schemas"]["Edit"][];
+            /** @description What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it. */
+            approved_content?: {
+                metadata: {
+                    [key: string]: unknown;
+                };
+                changes: components["schemas"]["Changes"];
+            } | null;
             viewer_can?: components["schemas"]["ViewerCan"];
         };
         CreateApprovalRequest: {
@@ -2723,6 +2873,8 @@ export interface components {
              *     ]
              */
             redact?: string[];
+            response_schema?: components["schemas"]["ResponseSchema"];
+            editable?: components["schemas"]["EditablePaths"];
         };
         /** @description What resumes when the request ends (approved, rejected, expired or cancelled), once, through the outbox (retried, held by the emergency stop, in the delivery log): a Trigger.dev waitpoint token (completed with the decision as its output), an AWS Step Functions task token (`SendTaskSuccess` when approved, `SendTaskFailure` otherwise) or an Inngest event. The organization must have that engine's credentials (`PUT /api/v1/org/engines`). docs/durable-engines.md */
         ResumeTarget: components["schemas"]["TriggerDevResume"] | components["schemas"]["StepFunctionsResume"] | components["schemas"]["InngestResume"];
@@ -2783,6 +2935,53 @@ export interface components {
          * @enum {string}
          */
         EntityAction: "create" | "update" | "delete";
+        /**
+         * @description What the reviewer answers when approving: a flat form in a subset of JSON Schema. Each property is a string (optionally a choice with `enum`, `minLength`, `maxLength`), a number or integer (`minimum`, `maximum`), a boolean, or an array of strings from a fixed `items.enum` (several choices, `minItems`, `maxItems`); each may have `title`, `description` and a `default`. `required` names the fields that must be answered. At most 20 fields, named as identifiers. No other keyword is accepted.
+         * @example {
+         *       "type": "object",
+         *       "properties": {
+         *         "amount": {
+         *           "type": "number",
+         *           "title": "Refund amount",
+         *           "minimum": 0,
+         *           "maximum": 500
+         *         },
+         *         "region": {
+         *           "type": "string",
+         *           "enum": [
+         *             "eu",
+         *             "us"
+         *           ],
+         *           "default": "eu"
+         *         }
+         *       },
+         *       "required": [
+         *         "amount"
+         *       ]
+         *     }
+         */
+        ResponseSchema: {
+            /** @enum {string} */
+            type: "object";
+            title?: string;
+            description?: string;
+            properties: {
+                [key: string]: components["schemas"]["ResponseField"];
+            };
+            required?: string[];
+            /**
+             * @description Always false in effect: an answer has only the fields asked
+             * @enum {boolean}
+             */
+            additionalProperties?: false;
+        };
+        /**
+         * @description Fields of this request's `metadata` or `changes.after` the reviewer may change before approving (a tool call's arguments, an email's body, a query): paths such as `metadata.arguments.query` or `changes.after.plan`. Each must name a field of this request that is not marked sensitive in `redact`. An edit keeps the JSON type of the value it replaces. What was approved, edits applied, is `approved_content`, and `approved_content_sha256` is computed over it.
+         * @example [
+         *       "metadata.arguments.query"
+         *     ]
+         */
+        EditablePaths: string[];
         ApprovalList: {
             data: components["schemas"]["Approval"][];
             pagination: components["schemas"]["ApprovalPagination"];
@@ -2825,6 +3024,8 @@ export interface components {
              */
             source?: string;
             grant?: components["schemas"]["GiveGrant"];
+            response?: components["schemas"]["Answer"];
+            edits?: components["schemas"]["Edits"];
         };
         /** @enum {string} */
         Decision: "approve" | "reject";
@@ -2851,6 +3052,25 @@ export interface components {
             expires_in_seconds?: number;
             /** @description How many requests it may approve at most ("the next N times"); absent: any number until it expires */
             max_uses?: number;
+        };
+        /**
+         * @description The answer to the request's `response_schema`: only with an approval, checked on the server
+         * @example {
+         *       "amount": 120,
+         *       "region": "eu"
+         *     }
+         */
+        Answer: {
+            [key: string]: unknown;
+        };
+        /**
+         * @description New values for fields the request marks `editable`: only with an approval
+         * @example {
+         *       "metadata.arguments.query": "SELECT id FROM users LIMIT 10"
+         *     }
+         */
+        Edits: {
+            [key: string]: unknown;
         };
         BatchDecideResult: {
             /** @description One result per distinct id, in the order of `ids` */
@@ -3025,6 +3245,8 @@ export interface components {
             decision: components["schemas"]["Decision"];
             /** @example LGTM */
             comment?: string;
+            response?: components["schemas"]["Answer"];
+            edits?: components["schemas"]["Edits"];
         };
         /** @description The caller: its org, and the connection or user it acts as */
         Me: {
@@ -3689,7 +3911,7 @@ export interface components {
                 /** Format: uuid */
                 id: string;
             };
-            /** @description The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …) */
+            /** @description The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, the reviewer's `response` and `edits` with their values before and after, …) */
             details: {
                 /** Format: uuid */
                 request_id: string;

@@ -362,6 +362,47 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
           "metadata.ssn",
           "changes.after.card"
         ]
+      },
+      {
+        "key": "response_schema",
+        "label": "Response schema",
+        "help": "What the reviewer answers when approving: a flat form in a subset of JSON Schema. Each property is a string (optionally a choice with `enum`, `minLength`, `maxLength`), a number or integer (`minimum`, `maximum`), a boolean, or an array of strings from a fixed `items.enum` (several choices, `minItems`, `maxItems`); each may have `title`, `description` and a `default`. `required` names the fields that must be answered. At most 20 fields, named as identifiers. No other keyword is accepted.",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": {
+          "type": "object",
+          "properties": {
+            "amount": {
+              "type": "number",
+              "title": "Refund amount",
+              "minimum": 0,
+              "maximum": 500
+            },
+            "region": {
+              "type": "string",
+              "enum": [
+                "eu",
+                "us"
+              ],
+              "default": "eu"
+            }
+          },
+          "required": [
+            "amount"
+          ]
+        }
+      },
+      {
+        "key": "editable",
+        "label": "Editable",
+        "help": "Fields of this request's `metadata` or `changes.after` the reviewer may change before approving (a tool call's arguments, an email's body, a query): paths such as `metadata.arguments.query` or `changes.after.plan`. Each must name a field of this request that is not marked sensitive in `redact`. An edit keeps the JSON type of the value it replaces. What was approved, edits applied, is `approved_content`, and `approved_content_sha256` is computed over it.",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": [
+          "metadata.arguments.query"
+        ]
       }
     ]
   },
@@ -647,13 +688,54 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
           "metadata.ssn",
           "changes.after.card"
         ]
+      },
+      {
+        "key": "response_schema",
+        "label": "Response schema",
+        "help": "What the reviewer answers when approving: a flat form in a subset of JSON Schema. Each property is a string (optionally a choice with `enum`, `minLength`, `maxLength`), a number or integer (`minimum`, `maximum`), a boolean, or an array of strings from a fixed `items.enum` (several choices, `minItems`, `maxItems`); each may have `title`, `description` and a `default`. `required` names the fields that must be answered. At most 20 fields, named as identifiers. No other keyword is accepted.",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": {
+          "type": "object",
+          "properties": {
+            "amount": {
+              "type": "number",
+              "title": "Refund amount",
+              "minimum": 0,
+              "maximum": 500
+            },
+            "region": {
+              "type": "string",
+              "enum": [
+                "eu",
+                "us"
+              ],
+              "default": "eu"
+            }
+          },
+          "required": [
+            "amount"
+          ]
+        }
+      },
+      {
+        "key": "editable",
+        "label": "Editable",
+        "help": "Fields of this request's `metadata` or `changes.after` the reviewer may change before approving (a tool call's arguments, an email's body, a query): paths such as `metadata.arguments.query` or `changes.after.plan`. Each must name a field of this request that is not marked sensitive in `redact`. An edit keeps the JSON type of the value it replaces. What was approved, edits applied, is `approved_content`, and `approved_content_sha256` is computed over it.",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": [
+          "metadata.arguments.query"
+        ]
       }
     ]
   },
   "decide": {
     "key": "decide",
     "label": "Approve or Reject",
-    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).",
+    "description": "Approve or reject a pending request. Records one vote. A rejection rejects the request; approvals count distinct approvers until `required_approvals` is reached. The principal that created the request cannot approve it. With steps configured, the vote goes to the first pending step the caller may decide: a step is decided by the people it asks (named, or members of a team it names); admins and API keys only when the organization allows the admin override (each use is recorded on the request's events and in the audit log); with `resolve_policy: admin_only`, by admins only. With `grant`, an approval by a person also gives a standing grant (GiveGrant), in the same transaction; refused with 400 when the request was not asked by a connection, is of a class of `never_without_person`, or the decision is not the approval that completes it, and with 403 for an API key (a grant is a person's). Every refusal names its reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)); `invalid_answer` (VALIDATION_ERROR (400): the approval's answer or edits do not fit what the request asks (`response_schema`, `editable`), or an approve without an answer on a request whose defaults do not answer it; `details.issues` names each field (`response.<field>`, `edits.<path>`) and why (docs/answers.md)).",
     "operationId": "decideApproval",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}",
@@ -705,6 +787,29 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         "example": "dashboard",
         "minLength": 1,
         "maxLength": 200
+      },
+      {
+        "key": "response",
+        "label": "Response",
+        "help": "The answer to the request's `response_schema`: only with an approval, checked on the server",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": {
+          "amount": 120,
+          "region": "eu"
+        }
+      },
+      {
+        "key": "edits",
+        "label": "Edits",
+        "help": "New values for fields the request marks `editable`: only with an approval",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": {
+          "metadata.arguments.query": "SELECT id FROM users LIMIT 10"
+        }
       }
     ]
   },
@@ -1152,7 +1257,7 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
   "vote_step": {
     "key": "vote_step",
     "label": "Vote on Step",
-    "description": "Vote on a step. The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)).",
+    "description": "Vote on a step. The step must be pending and must ask the caller (named, or as a member of a team it names); an admin or an API key decides it only when the organization allows the admin override (recorded), and under `resolve_policy: admin_only` only admins decide. With `is_sequential` (every flow run), earlier steps must be approved first. A step completes once its quorum approved; one rejection rejects it. Refusals name their reason in `error.details.reason`: `requester` (SELF_APPROVAL_FORBIDDEN: whoever asked for the request (the principal, or the person behind it) cannot approve it, even as a member of a team it asks); `not_asked` (NOT_APPROVER: the step is not asking you (you are neither named nor in a team it names)); `admin_override_off` (NOT_APPROVER: admins and API keys decide a step that does not ask them only when the organization allows the admin override); `admin_only` (NOT_APPROVER: the organization's resolve_policy is admin_only: only admins decide); `step_out_of_order` (STEP_OUT_OF_ORDER: an earlier step is still pending (`details.next_step_order`)); `already_voted` (ALREADY_VOTED: you have voted on this step (or request) already, with this or another credential); `not_pending` (INVALID_STATUS: the request (or the step) is already decided, cancelled or expired); `expired` (APPROVAL_EXPIRED: the request is past its deadline); `step_up_required` (STEP_UP_REQUIRED: the organization's step-up setting covers this request: only a person signed in to the dashboard whose session was confirmed with a passkey in the last five minutes decides it (docs/passkeys.md)); `invalid_answer` (VALIDATION_ERROR (400): the approval's answer or edits do not fit what the request asks (`response_schema`, `editable`), or an approve without an answer on a request whose defaults do not answer it; `details.issues` names each field (`response.<field>`, `edits.<path>`) and why (docs/answers.md)).",
     "operationId": "voteStep",
     "method": "PATCH",
     "path": "/api/v1/approvals/{id}/steps/{stepId}",
@@ -1200,6 +1305,29 @@ export const ACTIONS: Record<ActionKey, ActionDescriptor> = {
         "in": "body",
         "example": "LGTM",
         "maxLength": 10000
+      },
+      {
+        "key": "response",
+        "label": "Response",
+        "help": "The answer to the request's `response_schema`: only with an approval, checked on the server",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": {
+          "amount": 120,
+          "region": "eu"
+        }
+      },
+      {
+        "key": "edits",
+        "label": "Edits",
+        "help": "New values for fields the request marks `editable`: only with an approval",
+        "type": "json",
+        "required": false,
+        "in": "body",
+        "example": {
+          "metadata.arguments.query": "SELECT id FROM users LIMIT 10"
+        }
       }
     ]
   }
@@ -1611,6 +1739,41 @@ export const APPROVAL_ANSWER_OUTPUT_FIELDS: OutputField[] = [
     "key": "created_via",
     "label": "Created via",
     "type": "select"
+  },
+  {
+    "key": "response_schema",
+    "label": "Response schema",
+    "type": "json"
+  },
+  {
+    "key": "editable",
+    "label": "Editable",
+    "type": "json"
+  },
+  {
+    "key": "response",
+    "label": "Response",
+    "type": "json"
+  },
+  {
+    "key": "edits",
+    "label": "Edits",
+    "type": "list"
+  },
+  {
+    "key": "approved_content.metadata",
+    "label": "Approved content: Metadata",
+    "type": "json"
+  },
+  {
+    "key": "approved_content.changes.before",
+    "label": "Approved content changes: Before",
+    "type": "json"
+  },
+  {
+    "key": "approved_content.changes.after",
+    "label": "Approved content changes: After",
+    "type": "json"
   },
   {
     "key": "viewer_can.decide.allowed",
@@ -2099,6 +2262,41 @@ export const APPROVAL_ITEM_OUTPUT_FIELDS: OutputField[] = [
     "key": "created_via",
     "label": "Created via",
     "type": "select"
+  },
+  {
+    "key": "response_schema",
+    "label": "Response schema",
+    "type": "json"
+  },
+  {
+    "key": "editable",
+    "label": "Editable",
+    "type": "json"
+  },
+  {
+    "key": "response",
+    "label": "Response",
+    "type": "json"
+  },
+  {
+    "key": "edits",
+    "label": "Edits",
+    "type": "list"
+  },
+  {
+    "key": "approved_content.metadata",
+    "label": "Approved content: Metadata",
+    "type": "json"
+  },
+  {
+    "key": "approved_content.changes.before",
+    "label": "Approved content changes: Before",
+    "type": "json"
+  },
+  {
+    "key": "approved_content.changes.after",
+    "label": "Approved content changes: After",
+    "type": "json"
   }
 ];
 export const COMMENT_OUTPUT_FIELDS: OutputField[] = [

@@ -24,6 +24,8 @@ Options:
   --priority LEVEL         ${PRIORITIES.join(', ')} (default: medium)
   --action-type LABEL      e.g. deploy.production, for filtering and routing
   --metadata JSON          a JSON object, @file.json to read it from a file, or @- from stdin
+  --response-schema JSON   what the approver answers when approving (a flat JSON Schema form; @file.json)
+  --editable PATH          a field the approver may change before approving (repeatable), e.g. metadata.query
   --source NAME            what is asking (default: cli)
   --expires-in DURATION    expire the request if nobody decides within it (90s, 30m, 2h, 1d)
   --idempotency-key KEY    the same key never creates a second request (default: a new one per run)
@@ -40,7 +42,9 @@ Options:
 
 Environment: GREENLIGHT_URL (e.g. https://greenlight.example.com) and GREENLIGHT_API_KEY (gk_…).
 Exit 4 on a usage or API error. With --run: the command's own exit code when it ran (it sees the
-request's id in GREENLIGHT_APPROVAL_ID); 1, 2, 3 or 4 as above when it did not (--json says which).
+request's id in GREENLIGHT_APPROVAL_ID, the approver's answer as JSON in GREENLIGHT_RESPONSE and the
+metadata as approved, edits applied, in GREENLIGHT_APPROVED_METADATA); 1, 2, 3 or 4 as above when it
+did not (--json says which).
 `;
 
 const OPTIONS = {
@@ -49,6 +53,8 @@ const OPTIONS = {
   priority: { type: 'string' },
   'action-type': { type: 'string' },
   metadata: { type: 'string' },
+  'response-schema': { type: 'string' },
+  editable: { type: 'string', multiple: true },
   source: { type: 'string' },
   'expires-in': { type: 'string' },
   'idempotency-key': { type: 'string' },
@@ -65,23 +71,23 @@ const OPTIONS = {
 export const DEFAULT_TIMEOUT = '10m';
 
 /** `--metadata '{"a":1}'`, `@file.json` or `@-` (stdin): a JSON object. */
-async function readMetadata(io: CliIo, value: string): Promise<unknown> {
+async function readMetadata(io: CliIo, value: string, flag = '--metadata'): Promise<unknown> {
   let text = value;
   if (value === '@-') text = await io.readStdin();
   else if (value.startsWith('@')) {
     try {
       text = await io.readFile(value.slice(1));
     } catch (err) {
-      throw new UsageError(`--metadata: cannot read ${value.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(`${flag}: cannot read ${value.slice(1)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`--metadata is not JSON: ${(err as Error).message}`);
+    throw new UsageError(`${flag} is not JSON: ${(err as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError('--metadata must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`${flag} must be a JSON object`);
   return parsed;
 }
 
@@ -90,6 +96,7 @@ const FLAG_OF: Record<string, string> = {
   expires_at: '--expires-in',
   idempotency_key: '--idempotency-key',
   revocable_for_seconds: '--revocable-for',
+  response_schema: '--response-schema',
 };
 
 /** JSON with sorted keys, to compare two objects by content. */
@@ -180,6 +187,8 @@ export const requestCommand: CliCommand = {
         priority: opts.priority ?? 'medium',
         ...(opts['action-type'] !== undefined ? { action_type: opts['action-type'] } : {}),
         ...(opts.metadata !== undefined ? { metadata: await readMetadata(io, opts.metadata) } : {}),
+        ...(opts['response-schema'] !== undefined ? { response_schema: await readMetadata(io, opts['response-schema'], '--response-schema') } : {}),
+        ...(opts.editable !== undefined ? { editable: opts.editable } : {}),
         source: opts.source ?? 'cli',
         ...(expiresIn !== undefined ? { expires_at: new Date(Date.now() + expiresIn * 1000).toISOString() } : {}),
         ...(revocableFor !== undefined ? { revocable_for_seconds: revocableFor } : {}),
