@@ -46,6 +46,18 @@ describe('the step exits with the decision', { timeout: 60_000 }, () => {
     await step.cleanUp();
   });
 
+  it('a step that asks which region: the approver answers, and the answer is the output `response`', async () => {
+    const schema = { type: 'object', properties: { region: { type: 'string', enum: ['eu', 'us'] } }, required: ['region'] };
+    const step = await runAction(inputs('Deploy to which region?', { 'response-schema': JSON.stringify(schema) }));
+    const id = (await step.printed(WAITING_ON))[1]!;
+    expect((await world.server.http(world.org.key).get(`/api/v1/approvals/${id}`).expect(200)).body.response_schema).toEqual(schema);
+    await decide(id, 'approve', undefined, { region: 'us' });
+    expect((await step.exited).code).toBe(0);
+    const outputs = await step.outputs();
+    expect(JSON.parse(outputs.response!)).toEqual({ region: 'us' });
+    await step.cleanUp();
+  });
+
   it('rejected → 1: the step fails with the reviewer\'s reason, which is also an output', async () => {
     const step = await runAction(inputs('Drop the orders table'));
     const id = (await step.printed(WAITING_ON))[1]!;

@@ -34,6 +34,10 @@ export const INPUTS = {
     default: 'true',
   },
   source: { description: 'What is asking, as the request records it', default: 'github-action' },
+  'response-schema': {
+    description:
+      'What the approver answers when approving, as a JSON Schema form (docs/answers.md), e.g. {"type":"object","properties":{"region":{"type":"string","enum":["eu","us"]}},"required":["region"]}; the answer is the output `response`',
+  },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;
@@ -43,6 +47,7 @@ export const OUTPUTS = {
   'approval-id': { description: "The request's id" },
   'approval-url': { description: "The request's page on the dashboard" },
   comment: { description: "The decision's comment (the reviewer's reason on a rejection)" },
+  response: { description: "The approver's answer to `response-schema` as a JSON object (read it with fromJSON); empty unless approved" },
   approval: { description: 'The whole request as JSON, as the API answers it' },
 } as const satisfies Record<string, { description: string }>;
 

@@ -84,6 +84,7 @@ export function requestArgs(input: (name: InputName) => string, env: Env): strin
   option('--timeout', input('timeout'));
   option('--revocable-for', input('revocable-for'));
   option('--source', input('source'));
+  option('--response-schema', input('response-schema'));
   option('--idempotency-key', input('idempotency-key') || defaultIdempotencyKey(github, env, title));
   const cancel = input('cancel-on-interrupt').toLowerCase();
   if (cancel !== '' && cancel !== 'true' && cancel !== 'false') throw new InputError('the input "cancel-on-interrupt" must be true or false');
@@ -94,7 +95,7 @@ export function requestArgs(input: (name: InputName) => string, env: Env): strin
 /** What `request --wait --json` printed: the outcome and the request, or the error. */
 interface Printed {
   outcome?: string;
-  approval?: { id: string; decision_comment?: string | null; status?: string };
+  approval?: { id: string; decision_comment?: string | null; status?: string; response?: Record<string, unknown> | null };
   error?: { code: string; message: string };
 }
 
@@ -133,6 +134,7 @@ export async function run(io: CliIo = processIo()): Promise<number> {
     setOutput('approval-id', result.approval.id);
     setOutput('approval-url', page);
     setOutput('comment', result.approval.decision_comment ?? '');
+    setOutput('response', result.approval.response ? JSON.stringify(result.approval.response) : '');
     setOutput('approval', JSON.stringify(result.approval));
     if (io.env.GITHUB_STEP_SUMMARY) {
       await core.summary

@@ -83,8 +83,8 @@ export function useActionWorld(orgName: string) {
       return w.org;
     },
     inputs: (title: string, more: Partial<Record<InputName, string>> = {}) => ({ url: w.server.url, 'api-key': w.org.key, title, ...more }),
-    decide: (id: string, decision: 'approve' | 'reject', comment?: string) =>
-      w.server.http(w.approverKey).patch(`/api/v1/approvals/${id}`).send({ decision, comment }).expect(200),
+    decide: (id: string, decision: 'approve' | 'reject', comment?: string, response?: Record<string, unknown>) =>
+      w.server.http(w.approverKey).patch(`/api/v1/approvals/${id}`).send({ decision, comment, response }).expect(200),
     statusOf: async (id: string) => (await w.server.http(w.org.key).get(`/api/v1/approvals/${id}`).expect(200)).body.status as string,
   };
 }

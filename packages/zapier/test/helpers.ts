@@ -26,6 +26,11 @@ export function call<T = unknown>(path: string, bundle: Record<string, unknown> 
   return appTester(fn as Fn, bundle as never) as Promise<T>;
 }
 
+// Importing nock turns its interception on (it patches globalThis.fetch). A file that imports these
+// helpers without useNock, and every file after it in the worker (isolate: false), would then send
+// real requests through nock's interceptor: the real network stays as it is until useNock asks.
+if (nock.isActive()) nock.restore();
+
 /** nock for every test file: no real network, and every mocked call must have been made. */
 export function useNock() {
   // A worker runs several files (isolate: false): nock intercepts only while this file runs, and the

@@ -40,7 +40,8 @@ describe('app definition', () => {
 
   it('actions and the search list what the connection may do (viewer_can) among their output fields; the triggers, whose items carry none, do not', () => {
     // Zapier flattens nested output with `__`.
-    const keys = (o: { operation: { outputFields?: unknown[] } }) => (o.operation.outputFields ?? []).map((f) => (f as { key: string }).key.replace(/__/g, '.'));
+    const keys = (o: { operation: { outputFields?: unknown[] } }) =>
+      (o.operation.outputFields ?? []).flatMap((f) => (typeof f === 'function' ? [] : [(f as { key: string }).key.replace(/__/g, '.')]));
     const canKeys = ['allowed', 'reason', 'steps', 'approve.allowed', 'approve.reason'].map((k) => `viewer_can.decide.${k}`);
     for (const c of ['cancel_approval', 'decide_approval', 'request_approval', 'request_approval_and_wait'] as const) {
       expect(keys(App.creates[c]!), c).toEqual(expect.arrayContaining([...canKeys, 'viewer_can.cancel.allowed', 'viewer_can.cancel.reason']));

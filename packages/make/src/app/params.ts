@@ -11,6 +11,9 @@ const titleCase = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 /** Help text without markdown backticks, which Make's form shows literally. */
 const help = (s: string) => s.replace(/`/g, '');
 
+/** Help text ended as a sentence, so more can follow it. */
+const sentence = (s: string) => (s === '' ? '' : /[.!?]$/.test(s) ? `${s} ` : `${s}. `);
+
 function base(f: FieldDescriptor): { name: string } & Record<string, unknown> {
   return {
     name: f.key,
@@ -77,8 +80,14 @@ export function toParam(f: FieldDescriptor, overrides: Partial<MakeParam> = {}):
       } as MakeParam;
       break;
     case 'json':
-      // Any mapped collection or value from an earlier module.
-      p = { ...b, type: 'any' } as MakeParam;
+      if (Array.isArray(f.example) && f.example.every((x) => typeof x === 'string')) {
+        // A list of text (paths): one item per line in Make's form, typed or mapped; an array of text on the wire.
+        p = { ...b, type: 'array', spec: { type: 'text', label: 'Path' } } as MakeParam;
+        break;
+      }
+      // Any mapped collection or value from an earlier module. Make's IML cannot parse JSON text:
+      // typed in, it would reach the API as text, which refuses it naming the field.
+      p = { ...b, help: `${sentence(help(f.help))}Map a collection from an earlier module (JSON › Parse JSON turns JSON text into one).`, type: 'any' } as MakeParam;
       break;
     case 'object':
       p = { ...b, type: 'collection', spec: (f.children ?? []).map((c) => toParam(c)) } as MakeParam;

@@ -61,7 +61,9 @@ export function toProperty(field: FieldDescriptor, displayOptions?: IDisplayOpti
 			return { ...base, type: 'dateTime', default: '' };
 		default:
 			if (JSON_TYPES.has(field.type)) {
-				return { ...base, type: 'json', default: field.type === 'list' ? '[]' : '{}', ...(placeholder ? { placeholder } : {}) };
+				// A list (editable paths, redact) starts as an empty list, so adding the field sends a valid value.
+				const list = field.type === 'list' || Array.isArray(field.example);
+				return { ...base, type: 'json', default: list ? '[]' : '{}', ...(placeholder ? { placeholder } : {}) };
 			}
 			return {
 				...base,

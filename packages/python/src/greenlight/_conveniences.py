@@ -8,7 +8,7 @@ from typing import Any, Callable, Concatenate, Literal, Optional, ParamSpec
 from ._bind import Page
 from ._flows import RevokeWindow, WaitOptions, Reconnecting, wait_for_outcome as _wait_for_outcome
 from ._generated.methods import Calls
-from ._generated.models import Approval, ApprovalList, DecideApprovalRequest, DecisionResult, Delivery, WebhookPayload
+from ._generated.models import Answer, Approval, ApprovalList, DecideApprovalRequest, DecisionResult, Delivery, Edits, WebhookPayload
 from ._transport import Config, Flow, Stream
 from .errors import DecisionTimeoutError, NotFoundError
 from .outcomes import Outcome
@@ -61,8 +61,23 @@ def _decision(decision: Literal["approve", "reject"], comment: Optional[str]) ->
     return body
 
 
-def approve(config: Config, approval_id: str, comment: Optional[str] = None) -> Flow[DecisionResult]:
-    return Calls.decide_approval(config, approval_id, _decision("approve", comment))
+def approve(
+    config: Config,
+    approval_id: str,
+    comment: Optional[str] = None,
+    *,
+    response: Optional[Answer] = None,
+    edits: Optional[Edits] = None,
+) -> Flow[DecisionResult]:
+    """Approves, with the answer to the request's ``response_schema`` and new values for its ``editable``
+    fields (by path) where it asks for them. The server checks both: a wrong one raises ValidationError
+    naming each field (``error.issues``), and nothing is decided."""
+    body = _decision("approve", comment)
+    if response is not None:
+        body["response"] = response
+    if edits is not None:
+        body["edits"] = edits
+    return Calls.decide_approval(config, approval_id, body)
 
 
 def reject(config: Config, approval_id: str, comment: Optional[str] = None) -> Flow[DecisionResult]:

@@ -44,6 +44,15 @@ class ApiError(GreenlightError):
 class ValidationError(ApiError):
     """400, 413, 415: the request itself is wrong; sending it again cannot help."""
 
+    @property
+    def issues(self) -> List[Mapping[str, Any]]:
+        """Each field the server refused and why (``details.issues``): ``{"path": "response.amount",
+        "message": "..."}`` for an answer; empty when the server named none."""
+        issues = self.details.get("issues")
+        if not isinstance(issues, list):
+            return []
+        return [i for i in issues if isinstance(i, Mapping) and isinstance(i.get("path"), str) and isinstance(i.get("message"), str)]
+
 
 class AuthenticationError(ApiError):
     """401: missing, invalid, expired or revoked credentials."""

@@ -9,10 +9,10 @@ approved. ``timed_out`` is a wait whose own limit passed, which no status or eve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, cast
+from typing import Any, Dict, List, Mapping, Optional, cast
 
 from ._generated.constants import OUTCOME_BY_EVENT, OUTCOME_BY_STATUS
-from ._generated.models import DecisionOutcome, WaitOutcome, WaitResult
+from ._generated.models import DecisionOutcome, Edit, WaitOutcome, WaitResult, WaitResultApprovedContent
 
 
 def outcome_of_status(status: Any) -> Optional[DecisionOutcome]:
@@ -52,6 +52,21 @@ class Outcome:
     @property
     def approval_id(self) -> str:
         return self.approval["id"]
+
+    @property
+    def response(self) -> Optional[Dict[str, Any]]:
+        """The reviewer's answer to the request's ``response_schema`` (defaults filled in), once approved; else None."""
+        return self.approval.get("response")
+
+    @property
+    def edits(self) -> List[Edit]:
+        """The fields the approving reviewer changed, each with ``path``, ``before`` and ``after``; empty when none."""
+        return self.approval.get("edits") or []
+
+    @property
+    def approved_content(self) -> Optional[WaitResultApprovedContent]:
+        """What was approved: ``metadata`` and ``changes`` with the edits applied; None unless approved. Act on this, not on what was asked."""
+        return self.approval.get("approved_content")
 
     @property
     def comment(self) -> Optional[str]:

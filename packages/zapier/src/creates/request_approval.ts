@@ -4,6 +4,7 @@ import { ACTIONS, APPROVAL_ANSWER_OUTPUT_FIELDS, SAMPLE_PENDING_APPROVAL } from 
 import { callAction } from '../actions.ts';
 import { parseBody } from '../api.ts';
 import { inputFields, outputFields } from '../fields.ts';
+import { answerFieldsFromInput } from '../answers.ts';
 
 const action = ACTIONS.request_approval;
 
@@ -15,6 +16,6 @@ export default defineCreate({
     inputFields: inputFields(action.fields, { action_type: { dynamic: 'action_type_choices.id.name' } }),
     perform: async (z: ZObject, bundle: Bundle) => parseBody(Approval, (await callAction(z, bundle, action)).data, 'approval request'),
     sample: SAMPLE_PENDING_APPROVAL,
-    outputFields: outputFields(APPROVAL_ANSWER_OUTPUT_FIELDS),
+    outputFields: [...outputFields(APPROVAL_ANSWER_OUTPUT_FIELDS), answerFieldsFromInput],
   },
 });

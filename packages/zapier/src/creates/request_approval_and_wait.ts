@@ -4,6 +4,7 @@ import { ACTIONS, APPROVAL_ANSWER_OUTPUT_FIELDS, SAMPLE_DECIDED_APPROVAL, isAbou
 import { callAction } from '../actions.ts';
 import { parseBody, perform } from '../api.ts';
 import { inputFields, outputFields } from '../fields.ts';
+import { answerFieldsFromInput } from '../answers.ts';
 
 const action = ACTIONS.request_approval_and_wait;
 
@@ -95,6 +96,7 @@ export default defineCreate({
       ...outputFields(APPROVAL_ANSWER_OUTPUT_FIELDS),
       { key: 'approved', label: 'Approved', type: 'boolean' },
       { key: 'outcome', label: 'Outcome', type: 'string' },
+      answerFieldsFromInput,
     ],
   },
 });

@@ -56,7 +56,7 @@ class _ApprovalDetailRequired(TypedDict):
     cancelled_at: Optional[str]
     #: When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
     expired_at: Optional[str]
-    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
+    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given), with the approving reviewer's `edits` applied once approved (the content of `approved_content`). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
     approved_content_sha256: str
     execution: Optional[Execution]
     run: Optional[Run]
@@ -102,6 +102,16 @@ class ApprovalDetail(_ApprovalDetailRequired, total=False):
     routing: Optional[ApprovalDetailRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    #: What the reviewer is asked to answer when approving; null when nothing is asked
+    response_schema: Optional[ApprovalDetailResponseSchema]
+    #: The fields of this request the reviewer may change before approving (see `editable` on create)
+    editable: List[str]
+    #: The reviewer's answer to `response_schema`, validated, defaults filled in: set when the request is approved, null otherwise
+    response: Optional[Dict[str, Any]]
+    #: The fields the approving reviewer changed, each with its value before and after; empty when none
+    edits: List[Edit]
+    #: What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it.
+    approved_content: Optional[ApprovalDetailApprovedContent]
     viewer_can: ViewerCan
 
 
@@ -121,6 +131,26 @@ class ApprovalDetailRouting(TypedDict):
     #: The rule's Slack channel, where notifications of the request are posted
     slack_channel: Optional[str]
     reminders: Optional[ReminderPolicy]
+
+
+class _ApprovalDetailResponseSchemaRequired(TypedDict):
+    type: Literal["object"]
+    properties: Dict[str, ResponseField]
+
+
+class ApprovalDetailResponseSchema(_ApprovalDetailResponseSchemaRequired, total=False):
+    """What the reviewer is asked to answer when approving; null when nothing is asked"""
+    title: str
+    description: str
+    required: List[str]
+    #: Always false in effect: an answer has only the fields asked
+    additionalProperties: Literal[False]
+
+
+class ApprovalDetailApprovedContent(TypedDict):
+    """What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it."""
+    metadata: Dict[str, Any]
+    changes: Optional[Changes]
 
 
 class Changes(TypedDict):
@@ -228,6 +258,96 @@ class Waiter(TypedDict):
     since: Optional[str]
     #: When the target was last probed
     checked_at: Optional[str]
+
+
+class _ResponseStringFieldRequired(TypedDict):
+    type: Literal["string"]
+
+
+class ResponseStringField(_ResponseStringFieldRequired, total=False):
+    #: The label shown to the reviewer (default: the field name)
+    title: str
+    #: Help shown under the field
+    description: str
+    #: The only values allowed: rendered as a choice
+    enum: List[str]
+    minLength: int
+    #: At most 10000 (the default)
+    maxLength: int
+    default: str
+
+
+class _ResponseNumberFieldRequired(TypedDict):
+    type: Literal["number"]
+
+
+class ResponseNumberField(_ResponseNumberFieldRequired, total=False):
+    #: The label shown to the reviewer (default: the field name)
+    title: str
+    #: Help shown under the field
+    description: str
+    minimum: float
+    maximum: float
+    default: float
+
+
+class _ResponseIntegerFieldRequired(TypedDict):
+    type: Literal["integer"]
+
+
+class ResponseIntegerField(_ResponseIntegerFieldRequired, total=False):
+    #: The label shown to the reviewer (default: the field name)
+    title: str
+    #: Help shown under the field
+    description: str
+    minimum: int
+    maximum: int
+    default: int
+
+
+class _ResponseBooleanFieldRequired(TypedDict):
+    type: Literal["boolean"]
+
+
+class ResponseBooleanField(_ResponseBooleanFieldRequired, total=False):
+    #: The label shown to the reviewer (default: the field name)
+    title: str
+    #: Help shown under the field
+    description: str
+    default: bool
+
+
+class _ResponseChoicesFieldRequired(TypedDict):
+    type: Literal["array"]
+    items: ResponseChoicesFieldItems
+
+
+class ResponseChoicesField(_ResponseChoicesFieldRequired, total=False):
+    """Several of a fixed list of choices"""
+    #: The label shown to the reviewer (default: the field name)
+    title: str
+    #: Help shown under the field
+    description: str
+    minItems: int
+    maxItems: int
+    #: Always true in effect: a choice is picked once
+    uniqueItems: Literal[True]
+    default: List[str]
+
+
+class ResponseChoicesFieldItems(TypedDict):
+    type: Literal["string"]
+    enum: List[str]
+
+
+class _EditRequired(TypedDict):
+    path: str
+
+
+class Edit(_EditRequired, total=False):
+    """One field the reviewer changed: its value as requested and as approved"""
+    before: Any
+    after: Any
 
 
 class ViewerCan(TypedDict):
@@ -397,7 +517,7 @@ class _ApprovalRequired(TypedDict):
     cancelled_at: Optional[str]
     #: When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
     expired_at: Optional[str]
-    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
+    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given), with the approving reviewer's `edits` applied once approved (the content of `approved_content`). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
     approved_content_sha256: str
     execution: Optional[Execution]
 
@@ -440,6 +560,16 @@ class Approval(_ApprovalRequired, total=False):
     routing: Optional[ApprovalRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    #: What the reviewer is asked to answer when approving; null when nothing is asked
+    response_schema: Optional[ApprovalResponseSchema]
+    #: The fields of this request the reviewer may change before approving (see `editable` on create)
+    editable: List[str]
+    #: The reviewer's answer to `response_schema`, validated, defaults filled in: set when the request is approved, null otherwise
+    response: Optional[Dict[str, Any]]
+    #: The fields the approving reviewer changed, each with its value before and after; empty when none
+    edits: List[Edit]
+    #: What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it.
+    approved_content: Optional[ApprovalApprovedContent]
     viewer_can: ViewerCan
 
 
@@ -459,6 +589,26 @@ class ApprovalRouting(TypedDict):
     #: The rule's Slack channel, where notifications of the request are posted
     slack_channel: Optional[str]
     reminders: Optional[ReminderPolicy]
+
+
+class _ApprovalResponseSchemaRequired(TypedDict):
+    type: Literal["object"]
+    properties: Dict[str, ResponseField]
+
+
+class ApprovalResponseSchema(_ApprovalResponseSchemaRequired, total=False):
+    """What the reviewer is asked to answer when approving; null when nothing is asked"""
+    title: str
+    description: str
+    required: List[str]
+    #: Always false in effect: an answer has only the fields asked
+    additionalProperties: Literal[False]
+
+
+class ApprovalApprovedContent(TypedDict):
+    """What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it."""
+    metadata: Dict[str, Any]
+    changes: Optional[Changes]
 
 
 class _CreateApprovalRequestRequired(TypedDict):
@@ -510,6 +660,8 @@ class CreateApprovalRequest(_CreateApprovalRequestRequired, total=False):
     entity_name: str
     #: Fields of `metadata` and `changes` that only people with the `see_sensitive` permission (and admins, and the requester) see: paths such as `metadata.ssn`, `metadata.customer.iban`, `changes.after.card` (a dot between keys; a number indexes an array). Every path must name a field of this request. Others see the value replaced by `"[redacted]"`, in every answer of the API, the event stream and subscription deliveries; the `callback_url` delivery carries the full request, and `approved_content_sha256` is computed over the full content. At most 50 paths of at most 200 characters.
     redact: List[str]
+    response_schema: ResponseSchema
+    editable: EditablePaths
 
 
 class TriggerDevResume(TypedDict):
@@ -533,6 +685,20 @@ class _InngestResumeRequired(TypedDict):
 class InngestResume(_InngestResumeRequired, total=False):
     #: Extra fields of the event's `data`, e.g. a key your function knew before it asked, to match on. The decision's fields (`approval_id`, `status`, …) are added and win over these.
     data: Dict[str, Any]
+
+
+class _ResponseSchemaRequired(TypedDict):
+    type: Literal["object"]
+    properties: Dict[str, ResponseField]
+
+
+class ResponseSchema(_ResponseSchemaRequired, total=False):
+    """What the reviewer answers when approving: a flat form in a subset of JSON Schema. Each property is a string (optionally a choice with `enum`, `minLength`, `maxLength`), a number or integer (`minimum`, `maximum`), a boolean, or an array of strings from a fixed `items.enum` (several choices, `minItems`, `maxItems`); each may have `title`, `description` and a `default`. `required` names the fields that must be answered. At most 20 fields, named as identifiers. No other keyword is accepted."""
+    title: str
+    description: str
+    required: List[str]
+    #: Always false in effect: an answer has only the fields asked
+    additionalProperties: Literal[False]
 
 
 class ApprovalList(TypedDict):
@@ -591,7 +757,7 @@ class _DecisionResultRequired(TypedDict):
     cancelled_at: Optional[str]
     #: When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
     expired_at: Optional[str]
-    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
+    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given), with the approving reviewer's `edits` applied once approved (the content of `approved_content`). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
     approved_content_sha256: str
     execution: Optional[Execution]
     #: Whether the callback was delivered before this response was sent
@@ -636,6 +802,16 @@ class DecisionResult(_DecisionResultRequired, total=False):
     routing: Optional[DecisionResultRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    #: What the reviewer is asked to answer when approving; null when nothing is asked
+    response_schema: Optional[DecisionResultResponseSchema]
+    #: The fields of this request the reviewer may change before approving (see `editable` on create)
+    editable: List[str]
+    #: The reviewer's answer to `response_schema`, validated, defaults filled in: set when the request is approved, null otherwise
+    response: Optional[Dict[str, Any]]
+    #: The fields the approving reviewer changed, each with its value before and after; empty when none
+    edits: List[Edit]
+    #: What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it.
+    approved_content: Optional[DecisionResultApprovedContent]
     viewer_can: ViewerCan
 
 
@@ -657,6 +833,26 @@ class DecisionResultRouting(TypedDict):
     reminders: Optional[ReminderPolicy]
 
 
+class _DecisionResultResponseSchemaRequired(TypedDict):
+    type: Literal["object"]
+    properties: Dict[str, ResponseField]
+
+
+class DecisionResultResponseSchema(_DecisionResultResponseSchemaRequired, total=False):
+    """What the reviewer is asked to answer when approving; null when nothing is asked"""
+    title: str
+    description: str
+    required: List[str]
+    #: Always false in effect: an answer has only the fields asked
+    additionalProperties: Literal[False]
+
+
+class DecisionResultApprovedContent(TypedDict):
+    """What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it."""
+    metadata: Dict[str, Any]
+    changes: Optional[Changes]
+
+
 class _DecideApprovalRequestRequired(TypedDict):
     decision: Decision
 
@@ -668,6 +864,8 @@ class DecideApprovalRequest(_DecideApprovalRequestRequired, total=False):
     #: Where the vote was cast, as the caller names it (the dashboard sends `dashboard`, the CLI `cli`)
     source: str
     grant: GiveGrant
+    response: Answer
+    edits: Edits
 
 
 class GiveGrant(TypedDict, total=False):
@@ -790,7 +988,7 @@ class _WaitResultRequired(TypedDict):
     cancelled_at: Optional[str]
     #: When the request expired with nobody deciding (`on_expiry: expire`); null otherwise. With `decided_at` and `cancelled_at`, the moment any request left `pending`.
     expired_at: Optional[str]
-    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
+    #: SHA-256 (hex) of the RFC 8785 (JCS) canonical JSON of `{title, description, metadata, changes}` exactly as stored and shown to approvers (`changes` is null when none were given), with the approving reviewer's `edits` applied once approved (the content of `approved_content`). Every decision event carries it as `approved_content_sha256`, so an automation can check that what it is about to execute is what was approved.
     approved_content_sha256: str
     execution: Optional[Execution]
     #: `true` when the timeout passed with the request still `pending`: call again to keep waiting
@@ -835,6 +1033,16 @@ class WaitResult(_WaitResultRequired, total=False):
     routing: Optional[WaitResultRouting]
     waiter: Optional[Waiter]
     created_via: CreatedVia
+    #: What the reviewer is asked to answer when approving; null when nothing is asked
+    response_schema: Optional[WaitResultResponseSchema]
+    #: The fields of this request the reviewer may change before approving (see `editable` on create)
+    editable: List[str]
+    #: The reviewer's answer to `response_schema`, validated, defaults filled in: set when the request is approved, null otherwise
+    response: Optional[Dict[str, Any]]
+    #: The fields the approving reviewer changed, each with its value before and after; empty when none
+    edits: List[Edit]
+    #: What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it.
+    approved_content: Optional[WaitResultApprovedContent]
     viewer_can: ViewerCan
 
 
@@ -854,6 +1062,26 @@ class WaitResultRouting(TypedDict):
     #: The rule's Slack channel, where notifications of the request are posted
     slack_channel: Optional[str]
     reminders: Optional[ReminderPolicy]
+
+
+class _WaitResultResponseSchemaRequired(TypedDict):
+    type: Literal["object"]
+    properties: Dict[str, ResponseField]
+
+
+class WaitResultResponseSchema(_WaitResultResponseSchemaRequired, total=False):
+    """What the reviewer is asked to answer when approving; null when nothing is asked"""
+    title: str
+    description: str
+    required: List[str]
+    #: Always false in effect: an answer has only the fields asked
+    additionalProperties: Literal[False]
+
+
+class WaitResultApprovedContent(TypedDict):
+    """What was approved: `metadata` and `changes` with the edits applied (the same as requested when nothing was edited). Null unless approved. An automation runs this, not what it asked for; `approved_content_sha256` is computed over it."""
+    metadata: Dict[str, Any]
+    changes: Optional[Changes]
 
 
 class WebhookPayload(TypedDict):
@@ -919,6 +1147,8 @@ class _VoteStepRequestRequired(TypedDict):
 
 class VoteStepRequest(_VoteStepRequestRequired, total=False):
     comment: str
+    response: Answer
+    edits: Edits
 
 
 class _MeRequired(TypedDict):
@@ -1579,7 +1809,7 @@ class AuditLedgerDecision(TypedDict):
     actor: Principal
     #: The request decided
     target: AuditLedgerDecisionTarget
-    #: The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …)
+    #: The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, the reviewer's `response` and `edits` with their values before and after, …)
     details: AuditLedgerDecisionDetails
     created_at: str
 
@@ -1591,7 +1821,7 @@ class AuditLedgerDecisionTarget(TypedDict):
 
 
 class AuditLedgerDecisionDetails(TypedDict):
-    """The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, …)"""
+    """The decision, and the rest of its event's data (step_id, step_order, source, on_behalf_of, admin_override, policy, grant, the reviewer's `response` and `edits` with their values before and after, …)"""
     request_id: str
     decider: LedgerDecider
     decision: Optional[Literal["approve", "reject", "revoke"]]
@@ -2793,6 +3023,8 @@ WaiterState = Literal["unknown", "present", "gone"]
 CreatedVia = Literal["v1", "human-approval", "kaireon", "github"]
 """The API the request was created through: `v1` (this API, and the dashboard, SDKs, MCP and platform apps built on it), `human-approval` or `kaireon` (the peer APIs Greenlight also serves: docs/compatibility.md), `github` (a deployment protection rule of the org's GitHub App: docs/github.md). Such a request is an ordinary request everywhere."""
 
+ResponseField = Union["ResponseStringField", "ResponseNumberField", "ResponseIntegerField", "ResponseBooleanField", "ResponseChoicesField"]
+
 Quorum = Union[int, Literal["all"]]
 """How many of the people a step asks must approve: a number (`1`: the first to respond), or `all` (every person it names and every member of the teams it names, as the teams are when votes are cast; the requester excepted). One rejection rejects the step."""
 
@@ -2808,12 +3040,21 @@ Tags = Dict[str, str]
 EntityAction = Literal["create", "update", "delete"]
 """Another name for `action_type`, for entity-change requests (send one of the two)"""
 
+EditablePaths = List[str]
+"""Fields of this request's `metadata` or `changes.after` the reviewer may change before approving (a tool call's arguments, an email's body, a query): paths such as `metadata.arguments.query` or `changes.after.plan`. Each must name a field of this request that is not marked sensitive in `redact`. An edit keeps the JSON type of the value it replaces. What was approved, edits applied, is `approved_content`, and `approved_content_sha256` is computed over it."""
+
 ApprovalSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "decided_at", "-decided_at"]
 
 AssignedFilter = Literal["me", "my_teams", "all"]
 """`me`: pending requests that ask the caller now and that they have not voted on: the current step names them, a team of theirs, or someone they stand in for (delegation); a request without steps asks every approver and admin. `my_teams`: pending requests whose current step names a team the caller is in. `all` (default): no filter. `me` and `my_teams` need a person (session or OAuth grant)."""
 
 Decision = Literal["approve", "reject"]
+
+Answer = Dict[str, Any]
+"""The answer to the request's `response_schema`: only with an approval, checked on the server"""
+
+Edits = Dict[str, Any]
+"""New values for fields the request marks `editable`: only with an approval"""
 
 BatchDecideItem = Union["BatchDecideRecorded", "BatchDecideRefused"]
 """`recorded`: the vote counted, exactly as `PATCH /api/v1/approvals/{id}` would have recorded it. `refused`: nothing changed on that request, for the reason a single decision would have given (same code, message and details)."""
@@ -2860,14 +3101,19 @@ WaitOutcome = Literal["approved", "rejected", "cancelled", "expired", "timed_out
 __all__ = [
     "AddMemberRequest",
     "AddTeamMemberRequest",
+    "Answer",
     "Approval",
+    "ApprovalApprovedContent",
     "ApprovalDetail",
+    "ApprovalDetailApprovedContent",
+    "ApprovalDetailResponseSchema",
     "ApprovalDetailRevokedBy",
     "ApprovalDetailRouting",
     "ApprovalEvent",
     "ApprovalEventList",
     "ApprovalList",
     "ApprovalPagination",
+    "ApprovalResponseSchema",
     "ApprovalRevokedBy",
     "ApprovalRouting",
     "ApprovalRun",
@@ -2941,6 +3187,8 @@ __all__ = [
     "Decision",
     "DecisionOutcome",
     "DecisionResult",
+    "DecisionResultApprovedContent",
+    "DecisionResultResponseSchema",
     "DecisionResultRevokedBy",
     "DecisionResultRouting",
     "Delegation",
@@ -2959,6 +3207,9 @@ __all__ = [
     "DryRunRuleRef",
     "DryRunTransition",
     "Duration",
+    "Edit",
+    "EditablePaths",
+    "Edits",
     "EngineSettings",
     "EngineSettingsInngest",
     "EngineSettingsInngestEventKey",
@@ -3057,6 +3308,14 @@ __all__ = [
     "ReportExecutionRequest",
     "ResolvePolicy",
     "Resource",
+    "ResponseBooleanField",
+    "ResponseChoicesField",
+    "ResponseChoicesFieldItems",
+    "ResponseField",
+    "ResponseIntegerField",
+    "ResponseNumberField",
+    "ResponseSchema",
+    "ResponseStringField",
     "ResumeTarget",
     "ReviewerResult",
     "ReviewerResultOnBehalfOf",
@@ -3136,6 +3395,8 @@ __all__ = [
     "VoteStepRequest",
     "WaitOutcome",
     "WaitResult",
+    "WaitResultApprovedContent",
+    "WaitResultResponseSchema",
     "WaitResultRevokedBy",
     "WaitResultRouting",
     "Waiter",
