@@ -45,7 +45,7 @@ try {
   if (!loaded?.admin) throw new Error('the loaded org has no admin to give grants');
   const db = await openDatabase(storage);
   try {
-    const set = await replacePolicySet({ db, policies: new PolicyCache() }, loaded.org_id, { source: policySet(POLICIES), never_without_person: { priorities: ['critical'], action_types: [] } }, { type: 'system' });
+    const set = await replacePolicySet({ db, policies: new PolicyCache() }, loaded.org_id, { source: policySet(POLICIES), never_without_person: { priorities: ['critical'], action_types: [] } }, { type: 'system', name: 'bench' });
     console.log(`policies: ${set.policies.length}`);
   } finally {
     await db.close();

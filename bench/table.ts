@@ -30,6 +30,12 @@ const p3 = latest('callback-latency');
 if (p3) {
   out.push(`| P3 | decision → callback, ${n(p3.rate)}/s for ${n(p3.seconds)} s | **p50 ${n(p3.p50_ms)} ms, p99 ${n(p3.p99_ms)} ms**, lost ${n(p3.lost)}${p3.bare_p50_ms !== undefined ? `; bare Express + pg p50 ${n(p3.bare_p50_ms)}, p99 ${n(p3.bare_p99_ms)} ms = **${n(p3.p50_ratio)}×**${sp(p3.p50_ratio_spread)} and **${n(p3.p99_ratio)}×**${sp(p3.p99_ratio_spread)}` : ''} | p50 ≤ 10, p99 ≤ 50, 0 lost | ${verdict(Number(p3.p50_ms) <= 10 && Number(p3.p99_ms) <= 50 && p3.lost === 0)} | ${when(p3)} |`);
 }
+const w1 = latest('waiter-latency');
+if (w1) {
+  const lp = w1.long_poll as Record<string, number>;
+  const es = w1.event_stream as Record<string, number>;
+  out.push(`| W1 | decision → long poll and event stream on another replica, ${n(w1.rate)}/s for ${n(w1.seconds)} s | both answered p50 ${n(w1.p50_ms)}, p99 ${n(w1.p99_ms)} ms, lost ${n(w1.lost)}; bare Express + pg LISTEN/NOTIFY p50 ${n(w1.bare_p50_ms)}, p99 ${n(w1.bare_p99_ms)} ms = **${n(w1.p50_ratio)}×**${sp(w1.p50_ratio_spread)} and **${n(w1.p99_ratio)}×**${sp(w1.p99_ratio_spread)} (long poll p99 ${n(lp.p99_ms)}, stream p99 ${n(es.p99_ms)} ms; Temporal Cloud Signal p99 ${n(w1.temporal_signal_p99_ms)} ms, context) | ≤ 1.5×, 0 lost | ${verdict(Number(w1.p50_ratio) <= 1.5 && Number(w1.p99_ratio) <= 1.5 && w1.lost === 0)} | ${when(w1)} |`);
+}
 const n1 = latest('notify');
 if (n1) {
   out.push(`| N1 | create → approver's email at the SMTP server, ${n(n1.rate)}/s for ${n(n1.seconds)} s | **p50 ${n(n1.p50_ms)} ms, p99 ${n(n1.p99_ms)} ms**, lost ${n(n1.lost)}; bare Express + pg sending inline p50 ${n(n1.bare_p50_ms)}, p99 ${n(n1.bare_p99_ms)} ms = **${n(n1.p50_ratio)}×**${sp(n1.p50_ratio_spread)} and **${n(n1.p99_ratio)}×**${sp(n1.p99_ratio_spread)} | 0 lost | ${verdict(n1.lost === 0)} | ${when(n1)} |`);
