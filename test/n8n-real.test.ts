@@ -8,13 +8,14 @@
  *   outcome (approved, rejected, cancelled by the requester, expired in Greenlight, the node's own
  *   wait limit, with and without expiring the request, "Continue Only When Approved", version 1 at a
  *   wait limit) reaches a downstream HTTP Request node (a local receiver standing in for a third
- *   party) with its decision, exactly once, or not at all where nothing may continue; unsigned,
- *   forged and replayed calls to a resume URL change nothing. The hijack, for version 1, version 2
- *   and "Continue Only When Approved": another request naming the resume URL as its callback,
- *   approved by expiry and signed by Greenlight, is refused (410); the execution keeps waiting and
- *   resumes once on its own decision. With "Continue Only When Approved" each refusal is an
- *   execution n8n lists as failed, with the reason (read back from n8n's public API), except a
- *   limit of n8n's own timer, which runs no node code (listed as succeeded, nothing run after it).
+ *   party) with its decision (and an approval's answer and edits), exactly once, or not at all where
+ *   nothing may continue; unsigned, forged and replayed calls to a resume URL change nothing. The
+ *   hijack, for version 1, version 2 and "Continue Only When Approved": another request naming the
+ *   resume URL as its callback, approved by expiry and signed by Greenlight, is refused (410); the
+ *   execution keeps waiting and resumes once on its own decision. With "Continue Only When
+ *   Approved" each refusal is an execution n8n lists as failed, with the reason (read back from
+ *   n8n's public API), except a limit of n8n's own timer, which runs no node code (listed as
+ *   succeeded, nothing run after it).
  * - in the same `n8n start`: the Greenlight Trigger (REST hook) and the Greenlight Polling Trigger,
  *   activated through n8n's public API, each start one execution per new request and per decision
  *   (read back from n8n's executions), and deactivating removes the subscription in Greenlight.
@@ -146,6 +147,18 @@ const CHAINS = {
   },
   onlyApprovedLimit: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'leavePending', options: { onlyApproved: true } } },
   onlyApprovedLimitExpire: { version: 2, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}', onWaitLimit: 'expire', options: { onlyApproved: true } } },
+  // A request that asks for an answer and lets the reviewer reword a field: JSON parameters as the editor holds them.
+  answers: {
+    version: 2,
+    parameters: {
+      additionalFields: {
+        external_id: '={{ $json.body.external_id }}',
+        metadata: '{"order":1042,"note":"Refund as asked"}',
+        response_schema: '{"type":"object","properties":{"amount":{"type":"number","minimum":0},"region":{"type":"string","enum":["eu","us"],"default":"eu"}},"required":["amount"]}',
+        editable: '["metadata.note"]',
+      },
+    },
+  },
   v1: { version: 1, parameters: {} },
   v1limit: { version: 1, parameters: { limitWaitTime: true, limitType: 'atSpecifiedTime', maxDateAndTime: '={{ $json.body.limit }}' } },
 } as const;
@@ -360,18 +373,34 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
       });
       console.log(`n8n start took ${Date.now() - started} ms`);
       // The owner n8n asks for on first start, then an API key with the scopes this test uses.
+      const owner = { email: 'owner@greenlight.test', password: `Pw-${randomBytes(8).toString('hex')}` };
       const setup = await fetch(`${n8nUrl}/rest/owner/setup`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'owner@greenlight.test', firstName: 'Test', lastName: 'Owner', password: `Pw-${randomBytes(8).toString('hex')}` }),
+        body: JSON.stringify({ ...owner, firstName: 'Test', lastName: 'Owner' }),
       });
       expect(setup.status, await setup.clone().text()).toBe(200);
-      const cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
-      const key = await fetch(`${n8nUrl}/rest/api-keys`, {
-        method: 'POST', headers: { 'content-type': 'application/json', cookie },
-        body: JSON.stringify({ label: 'greenlight-test', expiresAt: null, scopes: ['workflow:activate', 'workflow:deactivate', 'execution:list', 'execution:read'] }),
+      let cookie = (setup.headers.get('set-cookie') ?? '').split(';')[0]!;
+      // n8n reads the user back on each call through a pool of SQLite connections; under load one
+      // of them has been seen still holding the shell owner (no email, no password), so the new
+      // cookie's hash did not match and the call answered 401. Signing in again reads the owner afresh.
+      let last = '';
+      apiKey = await until('n8n gives the owner an API key', async () => {
+        const key = await fetch(`${n8nUrl}/rest/api-keys`, {
+          method: 'POST', headers: { 'content-type': 'application/json', cookie },
+          body: JSON.stringify({ label: 'greenlight-test', expiresAt: null, scopes: ['workflow:activate', 'workflow:deactivate', 'execution:list', 'execution:read'] }),
+        });
+        last = `${key.status} ${await key.clone().text()}`;
+        if (key.status === 200) return ((await key.json()) as { data: { rawApiKey: string } }).data.rawApiKey;
+        if (key.status !== 401) throw new Error(last);
+        const login = await fetch(`${n8nUrl}/rest/login`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ emailOrLdapLoginId: owner.email, password: owner.password }),
+        });
+        if (login.status === 200) cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+        return undefined;
+      }, 60_000, 500).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}; last answer: ${last}\n${log}`);
       });
-      expect(key.status, await key.clone().text()).toBe(200);
-      apiKey = ((await key.json()) as { data: { rawApiKey: string } }).data.rawApiKey;
     }, 360_000);
 
     afterAll(async () => {
@@ -464,6 +493,20 @@ describe.skipIf(!N8N_BIN)('the built package in a real n8n', () => {
         expect(replay.status).toBeGreaterThanOrEqual(400);
         await sleep(2000);
         expect(arrivals('decide', c.external_id)).toHaveLength(1);
+      });
+
+      it('approved with an answer and an edit: the downstream node gets response, edits and approved_content', async () => {
+        const c = await startChain('answers');
+        const asked = (await api().get(`/api/v1/approvals/${c.id}`).expect(200)).body as Record<string, unknown>;
+        expect(asked).toMatchObject({ response_schema: { required: ['amount'] }, editable: ['metadata.note'], metadata: { order: 1042, note: 'Refund as asked' } });
+        await server.http(approverKey).patch(`/api/v1/approvals/${c.id}`).send({ decision: 'approve', response: { amount: 120 }, edits: { 'metadata.note': 'Refund 120 only' } }).expect(200);
+        expect(await arrived('answers', c.external_id)).toMatchObject({
+          decision: 'approved',
+          approved: true,
+          response: { amount: 120, region: 'eu' },
+          edits: [{ path: 'metadata.note', before: 'Refund as asked', after: 'Refund 120 only' }],
+          approved_content: { metadata: { order: 1042, note: 'Refund 120 only' }, changes: null },
+        });
       });
 
       it('rejected', async () => {

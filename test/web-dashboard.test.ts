@@ -289,7 +289,8 @@ describe.skipIf(!browserTestsRun)('the dashboard in Chromium', () => {
     await server.http(token.body.access_token as string).get('/api/v1/me').expect(200);
 
     await page.goto('/connections');
-    await page.locator('table').filter({ hasText: 'Zapier' }).waitFor();
+    // The grant's own card: the OAuth clients card names Zapier as well once it has loaded.
+    await page.getByRole('region', { name: 'OAuth connections' }).locator('table').filter({ hasText: 'Zapier' }).waitFor();
     await context.close();
   });
 

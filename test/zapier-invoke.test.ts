@@ -2,7 +2,8 @@
  * The built Zapier app (packages/zapier/dist/index.cjs) run by Zapier's own command-line runner,
  * `zapier invoke` in local mode (zapier-platform-cli), against a real Greenlight server: the auth
  * test and label, `auth start` (the OAuth connect flow, a stand-in browser driving Greenlight's real
- * sign-in and consent pages), every polling trigger, every create, the search, and a token refresh.
+ * sign-in and consent pages), every polling trigger, every create (a request that asks for an answer,
+ * approved with one), the search, and a token refresh.
  *
  * Local mode reads `authData_*` and the app's environment from a `.env` file in the app's folder and
  * needs no Zapier login. The app runs from a folder of its own (package.json, the build and a link
@@ -202,13 +203,17 @@ describe('the Zapier app under `zapier invoke` (local mode)', () => {
     const callbackUrl = `${receiver.url}/hooks/catch/invoke/`;
     const [requested, waiting] = await Promise.all([
       invoked<Approval>(['create', 'request_approval', ...input({
-        title: 'Refund order 1042', description: 'Customer asked twice', priority: 'high', external_id: externalId, callback_url: callbackUrl, metadata: '{"order":1042}',
+        title: 'Refund order 1042', description: 'Customer asked twice', priority: 'high', external_id: externalId, callback_url: callbackUrl,
+        metadata: '{"order":1042,"note":"Refund as asked"}',
+        // The reviewer answers an amount and may reword the note: JSON text, as the Zap editor sends it.
+        response_schema: JSON.stringify({ type: 'object', properties: { amount: { type: 'number', minimum: 0 } }, required: ['amount'] }),
+        editable: '["metadata.note"]',
       })]),
       invoked<Approval & { approved: boolean; outcome: string | null }>(['create', 'request_approval_and_wait', ...input({
         title: 'Deploy v2.4.0', description: 'Production release', priority: 'medium', stop_unless_approved: 'false',
       })]),
     ]);
-    expect(requested).toMatchObject({ title: 'Refund order 1042', status: 'pending', external_id: externalId, callback_url: callbackUrl, metadata: { order: 1042 } });
+    expect(requested).toMatchObject({ title: 'Refund order 1042', status: 'pending', external_id: externalId, callback_url: callbackUrl, metadata: { order: 1042 }, editable: ['metadata.note'] });
     // Outside Zapier there is no callback URL to hand over: the request waits without one.
     expect(waiting).toMatchObject({ title: 'Deploy v2.4.0', status: 'pending', callback_url: null, approved: false, outcome: null });
 
@@ -223,9 +228,15 @@ describe('the Zapier app under `zapier invoke` (local mode)', () => {
     expect(all.map((c) => c.id).sort()).toEqual([requested.id, waiting.id].sort());
     expect(Array.isArray(actionTypes)).toBe(true);
 
-    // Another user's Zap decides (self-approval is forbidden), with that user's connection.
-    const decided = await invoked<Approval & { callback_delivered: boolean }>(['create', 'decide_approval', ...input({ id: requested.id, decision: 'approve', comment: 'Refund it' })], approverDir);
-    expect(decided).toMatchObject({ id: requested.id, status: 'approved', decision_comment: 'Refund it' });
+    // Another user's Zap decides (self-approval is forbidden), with that user's connection, answering
+    // field by field (the step asks the request's questions one input each) and rewording the note.
+    const decided = await invoked<Approval & { callback_delivered: boolean }>(['create', 'decide_approval', ...input({
+      id: requested.id, decision: 'approve', comment: 'Refund it', answer__amount: '120', edits: '{"metadata.note":"Refund 120 only"}',
+    })], approverDir);
+    expect(decided).toMatchObject({
+      id: requested.id, status: 'approved', decision_comment: 'Refund it', response: { amount: 120 },
+      edits: [{ path: 'metadata.note', before: 'Refund as asked', after: 'Refund 120 only' }], approved_content: { metadata: { order: 1042, note: 'Refund 120 only' } },
+    });
     await receiver.until(() => receiver.received.some((r) => r.body.includes(requested.id) && r.body.includes('approval.approved')));
 
     const [cancelled, found] = await Promise.all([
