@@ -57,6 +57,8 @@ const processTests = [
   'apps/server/src/testing/compiled.happy.test.ts',
   'apps/server/src/cli/{main,backup}.happy.test.ts',
   'apps/server/src/**/*crash.happy.test.ts',
+  // `greenlight request --wait` across a server's SIGTERM and SIGKILL: three server processes in turn.
+  'packages/client/src/cli/automation-restart.happy.test.ts',
 ];
 /** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
@@ -69,19 +71,19 @@ const CLI_BUNDLE = 'apps/server/src/testing/cli-bundle.ts';
  * The server's tests as a project on PGlite (`<name>` or `<name>:pglite`) and, with a Postgres, one on
  * it (`<name>:postgres`): `onPglite` and `onPostgres` are the files each runs, less `exclude`.
  */
-function serverProjects(name: string, onPglite: string[], onPostgres: string[], exclude: string[]) {
+function serverProjects(name: string, onPglite: string[], onPostgres: string[], exclude: string[], globalSetup: string[] = []) {
   const pglite = {
     extends: true as const,
     test: {
       name: name === 'server' ? 'server:pglite' : name,
       include: onPglite,
       exclude: [...configDefaults.exclude, ...exclude],
-      globalSetup: [PGLITE_TEMPLATE],
+      globalSetup: [PGLITE_TEMPLATE, ...globalSetup],
       env: { GREENLIGHT_TEST_DATABASE_URL: '', GREENLIGHT_TEST_REDIS_URL: '' },
     },
   };
   if (!postgres) return [pglite];
-  return [pglite, { extends: true as const, test: { name: `${name}:postgres`, include: onPostgres, exclude: [...configDefaults.exclude, ...exclude], env: { GREENLIGHT_TEST_DATABASE_URL: postgres } } }];
+  return [pglite, { extends: true as const, test: { name: `${name}:postgres`, include: onPostgres, exclude: [...configDefaults.exclude, ...exclude], globalSetup, env: { GREENLIGHT_TEST_DATABASE_URL: postgres } } }];
 }
 
 export default defineConfig({
@@ -109,13 +111,14 @@ export default defineConfig({
         test: {
           name: 'packages',
           include: ['packages/client/**/*.test.ts', 'packages/github-action/src/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...processTests],
           // The command line's and the MCP server's tests run a real server (@greenlight/server/testing).
           globalSetup: [CLI_BUNDLE, ...(postgres ? [] : [PGLITE_TEMPLATE])],
         },
       },
       ...serverProjects('server', postgres ? embeddedDatabaseTests : serverTests, serverTests, processTests),
       // Every process test is of the embedded database too: on PGlite always, and on Postgres in CI.
-      ...serverProjects('slow:processes', processTests, processTests, []),
+      ...serverProjects('slow:processes', processTests, processTests, [], [CLI_BUNDLE]),
       {
         extends: true,
         test: {
