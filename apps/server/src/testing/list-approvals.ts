@@ -8,13 +8,21 @@ import { listApprovalsWith } from '../modules/approvals/list-approvals.ts';
  * of it (and both ways of reading a page) with a few requests instead of thousands. The query goes
  * through the contract's parser and the answer through the contract's response schema, as over HTTP.
  */
-export async function listWithBound(server: TestServer, seed: SeededOrg, exactTotalUpTo: number, qs: string): Promise<ApprovalList> {
-  const handler = listApprovalsWith({ countUpTo: exactTotalUpTo, countToChooseUpTo: exactTotalUpTo });
+export async function listWithBound(
+  server: TestServer,
+  seed: SeededOrg,
+  exactTotalUpTo: number,
+  qs: string,
+  /** The bound that chooses how a page is read (default: `exactTotalUpTo`); the person who lists (default: the org's key). */
+  options: { countToChooseUpTo?: number; user?: { id: string; email: string; role: 'admin' | 'approver' | 'viewer' } } = {},
+): Promise<ApprovalList> {
+  const handler = listApprovalsWith({ countUpTo: exactTotalUpTo, countToChooseUpTo: options.countToChooseUpTo ?? exactTotalUpTo });
+  const user = options.user ? { ...options.user, name: null } : null;
   const auth: AuthContext = {
     org: { id: seed.org.id, slug: seed.org.slug, name: seed.org.name, emergency_stop: false },
-    principal: { type: 'connection', id: seed.connectionId, name: 'primary' },
+    principal: user ? { type: 'user', id: user.id, name: null } : { type: 'connection', id: seed.connectionId, name: 'primary' },
     connection: null,
-    user: null,
+    user,
     scopes: ['approvals:read'],
     rateLimitKey: 'test',
     rateLimit: 100,

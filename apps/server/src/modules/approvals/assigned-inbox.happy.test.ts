@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { sessionOf, signedIn } from '../../testing/session.ts';
 import { createRequest } from '../../testing/decisions.ts';
+import { listWithBound } from '../../testing/list-approvals.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -97,5 +98,28 @@ describe('counters of a request with steps', () => {
       await (await sessionOf(server, seed, bob)).http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
       expect((await admin.http().get(`/api/v1/approvals/${id}`).expect(200)).body).toMatchObject({ status: 'approved', current_approvals: 2, required_approvals: 2 });
     }
+  });
+});
+
+describe('a long inbox', () => {
+  it('is counted only up to the exact bound (each match is judged by the rule), and its pages walk every request once, newest first', async () => {
+    const seed = await seedOrg(server.db);
+    const ann = await seed.addUser('approver');
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await createRequest(server, seed.key)).id);
+    // Counting up to 3 of them chooses no more than counting up to 3 would: the rest is the walk's.
+    const options = { countToChooseUpTo: 50, user: { ...ann, role: 'approver' as const } };
+    const first = await listWithBound(server, seed, 3, 'assigned=me&page_size=2', options);
+    expect(first.pagination).toMatchObject({ total_exact: false });
+    expect(first.pagination.total).toBeGreaterThan(3);
+    const seen = first.data.map((a) => a.id);
+    for (let token = first.next_page_token; token; ) {
+      const next = await listWithBound(server, seed, 3, `assigned=me&page_size=2&page_token=${token}`, options);
+      seen.push(...next.data.map((a) => a.id));
+      token = next.next_page_token;
+    }
+    expect(seen).toEqual([...ids].reverse());
+    // A list that is not judged by the rule still counts to the choosing bound: exact at 7.
+    expect((await listWithBound(server, seed, 3, 'status=pending&priority=medium,high,low,critical&page_size=2', options)).pagination).toMatchObject({ total: 7, total_exact: true });
   });
 });
