@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const ALL = ['create-postgres', 'callback-latency', 'waiter-latency', 'notify', 'deciders', 'list-scale', 'embedded', 'soak', 'retention', 'faults'];
+const ALL = ['create-postgres', 'callback-latency', 'waiter-latency', 'notify', 'deciders', 'list-scale', 'pending-scale', 'embedded', 'soak', 'retention', 'faults'];
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 for (const name of chosen) {
   if (!ALL.includes(name)) throw new Error(`unknown bench "${name}"; one of ${ALL.join(', ')}`);

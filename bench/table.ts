@@ -53,6 +53,14 @@ if (p4) {
 if (p4?.writes_ratio !== undefined) {
   out.push(`| P4 | newest 20 pending under ${n(p4.writes_rate)} creates/s, ${n(p4.writes_large_pending)} vs ${n(p4.writes_small_pending)} pending | p50 ${n(p4.writes_large_p50_ms)} vs ${n(p4.writes_small_p50_ms)} ms = **${n(p4.writes_ratio)}×** | ≤ 1.3 | ${verdict(Number(p4.writes_ratio) <= 1.3)} | ${when(p4)} |`);
 }
+// P7 at its full size only (smaller runs are diagnostics).
+const p7 = lines('pending-scale').findLast((r) => Number(r.large_pending) >= 1_000_000);
+if (p7) {
+  const under = `${n(p7.large_pending)} vs ${n(p7.small_pending)} pending, under ${n(p7.create_rate)} creates/s each`;
+  out.push(`| P7 | newest 20 pending, ${under} | p50 ${n(p7.pending_large_p50_ms)} vs ${n(p7.pending_small_p50_ms)} ms = **${n(p7.pending_ratio)}×** | ≤ 1.1 | ${verdict(Number(p7.pending_ratio) <= 1.1)} | ${when(p7)} |`);
+  out.push(`| P7 | inbox "waiting for me" (newest 20), ${under} | p50 **${n(p7.inbox_large_p50_ms)}** vs ${n(p7.inbox_small_p50_ms)} ms = **${n(p7.inbox_ratio)}×** | ≤ 1.1 | ${verdict(Number(p7.inbox_ratio) <= 1.1)} | ${when(p7)} |`);
+  out.push(`| P7 | decide the oldest vs the newest of ${n(p7.large_pending)} pending | p50 ${n(p7.decide_oldest_p50_ms)} vs ${n(p7.decide_newest_p50_ms)} ms = **${n(p7.decide_oldest_vs_newest)}×**; newest vs the ${n(p7.small_pending)}-pending org ${n(p7.decide_large_vs_small)}× | ≤ 1.1 | ${verdict(Number(p7.decide_oldest_vs_newest) <= 1.1)} | ${when(p7)} |`);
+}
 // A soak run may be its ramp alone or its long run alone (BENCH_SOAK_PARTS): each row from the latest run that had it.
 const soakRuns = lines('soak');
 let soak = soakRuns.findLast((r) => r.sustainable_ratio !== undefined);
