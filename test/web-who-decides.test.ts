@@ -83,7 +83,21 @@ describe.skipIf(!browserTestsRun)('who may decide, the counters of a run and the
       await shot(page, `run-admin-override-${viewport.name}`);
 
       // The audit log page: the settings changes and the override, with the request a link, people and teams by name.
+      // The session (which names the organization) is held until every other source has answered: the
+      // log must wait for it rather than show the organization's id.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      await page.route('**/api/v1/me', async (route) => {
+        await held;
+        await route.continue();
+      });
+      const answered = ['/api/v1/audit-log', '/api/v1/members', '/api/v1/teams', '/api/v1/flows', '/api/v1/connections'].map((path) =>
+        page.waitForResponse((r) => new URL(r.url()).pathname === path),
+      );
       await page.goto('/audit-log');
+      await Promise.all(answered);
+      expect(await page.locator('body').textContent()).not.toContain(seed.org.id);
+      release();
       const log = page.getByTestId('audit-log');
       const override = log.locator('tr').filter({ hasText: 'approval.admin_override' });
       await override.waitFor();

@@ -51,7 +51,8 @@ export function AuditLogPage() {
   ]);
 
   // The log waits for the names it shows instead of ids, so it never flashes raw ids (a source that failed shows ids).
-  const namesLoading = [members, teams, flows, connections].some((r) => r.loading && !r.data && !r.error);
+  // The organization's own name comes with the session: it is waited for too (without it no page of the dashboard works).
+  const namesLoading = !me || [members, teams, flows, connections].some((r) => r.loading && !r.data && !r.error);
 
   if (me && me.user?.role !== 'admin') return <p className="muted">Only admins can read the audit log.</p>;
 
