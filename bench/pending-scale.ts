@@ -15,7 +15,7 @@
  * within `BENCH_P7_SEED_BUDGET_MS`; if 1M is not reached, the size reached is used and reported.
  */
 import pg from 'pg';
-import { createDatabase, load, percentile, record, seed, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
+import { createDatabase, decide, load, percentile, record, seed, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
 import { openDatabase } from '../apps/server/src/storage/open.ts';
 import { createSession, SESSION_COOKIE } from '../apps/server/src/modules/users/sessions.ts';
 
@@ -89,13 +89,8 @@ async function list(side: Side, query: string, as: 'key' | 'person'): Promise<{ 
 
 async function decided(side: Side, id: string): Promise<number> {
   const start = performance.now();
-  const res = await fetch(`${side.url}/api/v1/approvals/${id}`, {
-    method: 'PATCH',
-    headers: { authorization: `Bearer ${side.decider}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ decision: 'approve' }),
-  });
-  const body = await res.text();
-  if (res.status !== 200) throw new Error(`decision answered ${res.status}: ${body}`);
+  const status = await decide(side.url, side.decider, id);
+  if (status !== 200) throw new Error(`decision on ${id} answered ${status}`);
   return performance.now() - start;
 }
 
