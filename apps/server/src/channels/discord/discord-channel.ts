@@ -23,12 +23,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { alreadySent, apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
-import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { chatDescribed, storeButtons } from '../chat-sending.ts';
+import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
+import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
 import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
-import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
+import { askedCan, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callDiscord, discordAppOf, type DiscordApp, type DiscordCallResult, type DiscordConnection } from './discord-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type DiscordMessage } from './discord-messages.ts';
 
@@ -54,7 +54,7 @@ type Call =
 type Prepared = { app: DiscordApp; call: Call };
 type Answer = DiscordCallResult<unknown>;
 
-const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+const LAYOUTS: ChatLayouts<DiscordMessage> = { ended: approvalMessage, receipt: receiptMessage, waiterGone: waiterGoneMessage, digest: digestMessage };
 
 /** A person's linked Discord account in the org. */
 async function discordUserOf(db: Queryable, orgId: string, userId: string | null): Promise<string | null> {
@@ -93,39 +93,19 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Discord
   const discordUser = await discordUserOf(db, row.org_id, userId);
   if (discordUser === null) return { skip: 'the person has no linked Discord account' };
   const to = { discordUser };
-  const send = (message: DiscordMessage): Call => ({ method: 'send', to, message, buttons: [], buttonsFor: userId, record: false });
-  switch (note.kind) {
-    case 'ask': {
-      const a = note.request;
-      const can = await askedCan(db, note);
-      if ('skip' in can) return can;
-      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
-      if (!can.decide.allowed) {
-        return { method: 'send', to, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [], buttonsFor: userId, record: true };
-      }
-      const approveAllowed = can.decide.approve?.allowed !== false;
-      const answerNeeded = approveAllowed && needsAnswer(a) ? answerNeededLine(a) : null;
-      const { buttons, ids } = buttonsOf(approveAllowed && answerNeeded === null, true);
-      const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
-      return { method: 'send', to, message: approvalMessage({ ...shown, buttons: ids, refusal, answerNeeded }), buttons, buttonsFor: userId, record: true };
-    }
-    case 'receipt':
-      return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
-    case 'waiter_gone':
-      return send(waiterGoneMessage({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
-    case 'digest':
-      return send(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
+  if (note.kind !== 'ask') return { method: 'send', to, message: noteMessage(LAYOUTS, note), buttons: [], buttonsFor: userId, record: false };
+  const a = note.request;
+  const can = await askedCan(db, note);
+  if ('skip' in can) return can;
+  const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+  if (!can.decide.allowed) {
+    return { method: 'send', to, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [], buttonsFor: userId, record: true };
   }
-}
-
-async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
-  const ended = await endedMessage<{ channel_id: string; message_id: string }>(db, messageId);
-  if ('skip' in ended) return ended;
-  const { rows } = await db.query<{ recipient_user_id: string | null }>('SELECT recipient_user_id FROM sent_messages WHERE id = $1', [messageId]);
-  // The channel's post keeps showing what anyone may see.
-  const a = rows[0]?.recipient_user_id ? ended.request : shownTo(null, ended.request);
-  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
-  return { method: 'edit', channel: ended.address.channel_id, messageId: ended.address.message_id, message };
+  const approveAllowed = can.decide.approve?.allowed !== false;
+  const answerNeeded = approveAllowed && needsAnswer(a) ? answerNeededLine(a) : null;
+  const { buttons, ids } = buttonsOf(approveAllowed && answerNeeded === null, true);
+  const refusal = approveAllowed ? null : (can.decide.approve?.reason ?? null);
+  return { method: 'send', to, message: approvalMessage({ ...shown, buttons: ids, refusal, answerNeeded }), buttons, buttonsFor: userId, record: true };
 }
 
 export interface DiscordChannelDeps {
@@ -137,19 +117,15 @@ export function discordChannel(deps: DiscordChannelDeps): Channel<Kinds, Prepare
   return {
     spec: DISCORD_CHANNEL,
 
-    async prepare(ctx, row) {
-      const app = await discordAppOf(ctx.db, row.org_id);
-      if (!app) return skip('Discord is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
-      const call =
-        row.kind === 'decision_update'
-          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : row.kind === 'approval_request' && row.payload.to === 'channel'
-            ? await channelCall(ctx.db, deps.publicUrl, row, row.payload.channel)
-            : await personCall(ctx.db, deps.publicUrl, row);
-      if ('skip' in call) return skip(call.skip);
-      return { send: { app, call } };
-    },
+    prepare: (ctx, row) =>
+      prepareChat(ctx.db, deps.publicUrl, row, {
+        name: 'Discord',
+        appOf: discordAppOf,
+        layouts: LAYOUTS,
+        update: (at: { channel_id: string; message_id: string }, message): Call => ({ method: 'edit', channel: at.channel_id, messageId: at.message_id, message }),
+        call: (_app, row) =>
+          row.kind === 'approval_request' && row.payload.to === 'channel' ? channelCall(ctx.db, deps.publicUrl, row, row.payload.channel) : personCall(ctx.db, deps.publicUrl, row),
+      }),
 
     async send(ctx, row, { app, call }) {
       const token = app.botToken;

@@ -21,11 +21,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { alreadySent, apiVerdict, type ApiAnswer, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
-import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { chatDescribed, storeButtons } from '../chat-sending.ts';
+import { apiVerdict, type ApiAnswer, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
+import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
 import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
-import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind, type RequestShown } from '../notification-content.ts';
+import { askedCan, personNoteFor, requestOf, shownTo, type PersonNoteKind, type RequestShown } from '../notification-content.ts';
 import { asksAnswer, editableFields } from '../chat-answers.ts';
 import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
 import { approvalCard, cardActivity, digestCard, receiptCard, waiterGoneCard, type AdaptiveCard, type CardActions } from './msteams-cards.ts';
@@ -50,14 +50,21 @@ export const TOKEN_PREFIX = 'gl1.';
 const newToken = (): string => `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
 
 type Button = { decision: 'approve' | 'reject' | 'comment'; token: string };
+/** A card and the one line a notification shows of it. */
+type CardMessage = { card: AdaptiveCard; summary: string };
 type Call =
-  | { method: 'send'; serviceUrl: string; conversationId: string; card: AdaptiveCard; summary: string; buttons: Button[]; forUser: string | null; record: boolean }
-  | { method: 'update'; address: CardAddress; card: AdaptiveCard; summary: string };
+  | ({ method: 'send'; serviceUrl: string; conversationId: string; buttons: Button[]; forUser: string | null; record: boolean } & CardMessage)
+  | ({ method: 'update'; address: CardAddress } & CardMessage);
 
-type Prepared = { bot: MsTeamsBot; call: Call };
+type Prepared = { app: MsTeamsBot; call: Call };
 type Answer = ApiAnswer<{ id?: string }>;
 
-const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+const LAYOUTS: ChatLayouts<CardMessage> = {
+  ended: (input) => ({ card: approvalCard(input), summary: input.approval.title }),
+  receipt: (input) => ({ card: receiptCard(input), summary: `Execution ${input.receipt.status}: ${input.title}` }),
+  waiterGone: (input) => ({ card: waiterGoneCard(input), summary: `Nobody is waiting for this answer: ${input.title}` }),
+  digest: (input) => ({ card: digestCard(input), summary: `${input.total} requests wait for you` }),
+};
 
 /** The personal chat of a person's linked Teams account in the org. */
 async function chatOf(db: Queryable, orgId: string, userId: string | null): Promise<{ conversation_id: string; service_url: string } | null> {
@@ -97,42 +104,21 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<MsTeams
   const chat = await chatOf(db, row.org_id, userId);
   if (!chat) return { skip: 'the person has no linked Teams account' };
   const base = { serviceUrl: chat.service_url, conversationId: chat.conversation_id, forUser: userId };
-  const send = (card: AdaptiveCard, summary: string): Call => ({ method: 'send', ...base, card, summary, buttons: [], record: false });
-  switch (note.kind) {
-    case 'ask': {
-      const a = note.request;
-      const can = await askedCan(db, note);
-      if ('skip' in can) return can;
-      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
-      if (!can.decide.allowed) {
-        return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
-      }
-      const buttons: Button[] = [
-        ...(can.decide.approve?.allowed === false ? [] : [{ decision: 'approve' as const, token: newToken() }]),
-        { decision: 'reject', token: newToken() },
-        { decision: 'comment', token: newToken() },
-      ];
-      const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-      return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, actions: actionsOf(buttons), refusal, form: formOf(a) }), buttons };
-    }
-    case 'receipt':
-      return send(receiptCard({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }), `Execution ${note.receipt.status}: ${note.request.title}`);
-    case 'waiter_gone':
-      return send(
-        waiterGoneCard({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }),
-        `Nobody is waiting for this answer: ${note.request.title}`,
-      );
-    case 'digest':
-      return send(digestCard({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }), `${note.total} requests wait for you`);
+  if (note.kind !== 'ask') return { method: 'send', ...base, ...noteMessage(LAYOUTS, note), buttons: [], record: false };
+  const a = note.request;
+  const can = await askedCan(db, note);
+  if ('skip' in can) return can;
+  const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+  if (!can.decide.allowed) {
+    return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
   }
-}
-
-async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
-  const ended = await endedMessage<CardAddress>(db, messageId);
-  if ('skip' in ended) return ended;
-  const a = ended.request;
-  const card = approvalCard({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
-  return { method: 'update', address: ended.address, card, summary: a.title };
+  const buttons: Button[] = [
+    ...(can.decide.approve?.allowed === false ? [] : [{ decision: 'approve' as const, token: newToken() }]),
+    { decision: 'reject', token: newToken() },
+    { decision: 'comment', token: newToken() },
+  ];
+  const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
+  return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, actions: actionsOf(buttons), refusal, form: formOf(a) }), buttons };
 }
 
 export interface MsTeamsChannelDeps {
@@ -144,22 +130,19 @@ export function msteamsChannel(deps: MsTeamsChannelDeps): Channel<Kinds, Prepare
   return {
     spec: MSTEAMS,
 
-    async prepare(ctx, row) {
-      const bot = await msteamsBotOf(ctx.db, row.org_id);
-      if (!bot) return skip('Microsoft Teams is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
-      const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
-      const call =
-        row.kind === 'decision_update'
-          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : inChannel !== null
-            ? await channelCall(ctx.db, deps.publicUrl, bot, deps.msteams, row, inChannel)
-            : await personCall(ctx.db, deps.publicUrl, row);
-      if ('skip' in call) return skip(call.skip);
-      return { send: { bot, call } };
-    },
+    prepare: (ctx, row) =>
+      prepareChat(ctx.db, deps.publicUrl, row, {
+        name: 'Microsoft Teams',
+        appOf: msteamsBotOf,
+        layouts: LAYOUTS,
+        update: (address: CardAddress, message): Call => ({ method: 'update', address, ...message }),
+        call: (bot, row) => {
+          const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
+          return inChannel !== null ? channelCall(ctx.db, deps.publicUrl, bot, deps.msteams, row, inChannel) : personCall(ctx.db, deps.publicUrl, row);
+        },
+      }),
 
-    async send(ctx, row, { bot, call }) {
+    async send(ctx, row, { app: bot, call }) {
       if (call.method === 'update') {
         const { service_url, conversation_id, activity_id } = call.address;
         return callConnector(bot, deps.msteams, 'PUT', service_url, activitiesPath(conversation_id, activity_id), { ...cardActivity(call.card, call.summary), id: activity_id });

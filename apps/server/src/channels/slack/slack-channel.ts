@@ -17,14 +17,13 @@
  *   Retry-After, Slack's failures, timeouts) are retried on the outbox's schedule.
  */
 import { z } from 'zod';
-import type { WebClient } from '@slack/web-api';
 import type { Queryable } from '../../storage/database.ts';
-import { slackAppOf, slackChannelFor } from '../../core/slack.ts';
-import { alreadySent, apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
+import { slackAppOf, slackChannelFor, type SlackApp } from '../../core/slack.ts';
+import { apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { chatDescribed } from '../chat-sending.ts';
-import { askedCan, endedMessage, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
+import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { chatDescribed, noteMessage, prepareChat, type ChatLayouts } from '../chat-sending.ts';
+import { askedCan, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callSlack, slackClient, type SlackCallResult, type SlackConnection } from './slack-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, reminderReply, waiterGoneMessage, type SlackMessage } from './slack-messages.ts';
 
@@ -54,10 +53,10 @@ type Call =
   | { method: 'post'; to: { channel: string } | { email: string }; threadTs?: string; message: SlackMessage; record: boolean }
   | { method: 'update'; channel: string; ts: string; message: SlackMessage };
 
-type Prepared = { client: WebClient; call: Call };
+type Prepared = { app: SlackApp; call: Call };
 type Answer = SlackCallResult<unknown>;
 
-const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+const LAYOUTS: ChatLayouts<SlackMessage> = { ended: approvalMessage, receipt: receiptMessage, waiterGone: waiterGoneMessage, digest: digestMessage };
 
 /** The address of a person, read when their message is sent. */
 async function emailOf(db: Queryable, userId: string | null): Promise<string | null> {
@@ -97,31 +96,12 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<SlackRo
   if ('skip' in note) return note;
   const email = await emailOf(db, row.recipient_user_id);
   if (!email) return { skip: 'recipient removed' };
-  const post = (message: SlackMessage, record = false): Call => ({ method: 'post', to: { email }, message, record });
-  switch (note.kind) {
-    case 'ask': {
-      const a = note.request;
-      const can = await askedCan(db, note);
-      if ('skip' in can) return can;
-      const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder, decide: can.decide, grant: can.grant });
-      return post(message, true);
-    }
-    case 'receipt':
-      return post(receiptMessage({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
-    case 'waiter_gone':
-      return post(waiterGoneMessage({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
-    case 'digest':
-      return post(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
-  }
-}
-
-/** The rewrite of a posted message with the request's outcome, as its recipient may see it. */
-async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
-  const ended = await endedMessage<{ channel: string; ts: string }>(db, messageId);
-  if ('skip' in ended) return ended;
-  const a = ended.request;
-  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
-  return { method: 'update', channel: ended.address.channel, ts: ended.address.ts, message };
+  if (note.kind !== 'ask') return { method: 'post', to: { email }, message: noteMessage(LAYOUTS, note), record: false };
+  const a = note.request;
+  const can = await askedCan(db, note);
+  if ('skip' in can) return can;
+  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder, decide: can.decide, grant: can.grant });
+  return { method: 'post', to: { email }, message, record: true };
 }
 
 export interface SlackChannelDeps {
@@ -135,22 +115,20 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
   return {
     spec: SLACK,
 
-    async prepare(ctx, row) {
-      const app = await slackAppOf(ctx.db, row.org_id);
-      if (!app) return skip('Slack is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
-      const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
-      const call =
-        row.kind === 'decision_update'
-          ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id)
-          : inChannel !== null && (row.kind === 'approval_request' || row.kind === 'reminder')
-            ? await channelCall(ctx.db, deps.publicUrl, row, inChannel)
-            : await personCall(ctx.db, deps.publicUrl, row);
-      if ('skip' in call) return skip(call.skip);
-      return { send: { client: slackClient(app.botToken, deps.slack), call } };
-    },
+    prepare: (ctx, row) =>
+      prepareChat(ctx.db, deps.publicUrl, row, {
+        name: 'Slack',
+        appOf: slackAppOf,
+        layouts: LAYOUTS,
+        update: (at: { channel: string; ts: string }, message): Call => ({ method: 'update', channel: at.channel, ts: at.ts, message }),
+        call: (_app, row) => {
+          const inChannel = (row.kind === 'approval_request' || row.kind === 'reminder') && row.payload.to === 'channel' ? row.payload.channel : null;
+          return inChannel !== null && (row.kind === 'approval_request' || row.kind === 'reminder') ? channelCall(ctx.db, deps.publicUrl, row, inChannel) : personCall(ctx.db, deps.publicUrl, row);
+        },
+      }),
 
-    async send(ctx, row, { client, call }) {
+    async send(ctx, row, { app, call }) {
+      const client = slackClient(app.botToken, deps.slack);
       if (call.method === 'update') {
         return callSlack(() => client.chat.update({ channel: call.channel, ts: call.ts, text: call.message.text, blocks: call.message.blocks as never }));
       }

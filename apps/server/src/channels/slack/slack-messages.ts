@@ -327,14 +327,14 @@ export function reminderReply(input: { approval: Pick<ApprovalRow, 'title' | 'pr
 }
 
 /** An execution receipt, to someone who approved the request. The receipt's link is shown as its full address. */
-export function receiptMessage(input: { approval: Pick<ApprovalRow, 'title'>; orgName: string; receipt: Receipt; openUrl: string }): SlackMessage {
-  const w = receiptWords(MRKDWN, { title: input.approval.title, orgName: input.orgName, receipt: input.receipt });
+export function receiptMessage(input: { title: string; orgName: string; receipt: Receipt; openUrl: string }): SlackMessage {
+  const w = receiptWords(MRKDWN, input);
   return { text: w.summary, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut([...w.lines, link(input.openUrl, 'Open in Greenlight')].join('\n'), 3000) } }] };
 }
 
 /** To the person behind a request: the automation that asked no longer waits for the answer. */
-export function waiterGoneMessage(input: { approval: Pick<ApprovalRow, 'title'>; orgName: string; reason: string; since: Date; openUrl: string }): SlackMessage {
-  const w = waiterGoneWords(MRKDWN, { title: input.approval.title, orgName: input.orgName, reason: input.reason, since: input.since });
+export function waiterGoneMessage(input: { title: string; orgName: string; reason: string; since: Date; openUrl: string }): SlackMessage {
+  const w = waiterGoneWords(MRKDWN, input);
   return { text: w.summary, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: [...w.lines, link(input.openUrl, 'Open and cancel in Greenlight')].join('\n') } }] };
 }
 

@@ -18,12 +18,12 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { alreadySent, apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { chatDescribed, storeButtons } from '../chat-sending.ts';
-import { askedCan, endedMessage, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
-import { callTelegram, telegramApi, telegramBotOf, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
+import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
+import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
+import { askedCan, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
+import { callTelegram, telegramApi, telegramBotOf, type TelegramBot, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type TelegramMessage } from './telegram-messages.ts';
 
@@ -52,10 +52,10 @@ type Call =
   | { method: 'send'; chatId: number; message: TelegramMessage; buttons: { decision: 'approve' | 'reject'; token: string }[]; record?: false }
   | { method: 'edit'; chatId: number; messageId: number; message: TelegramMessage };
 
-type Prepared = { token: string; call: Call };
+type Prepared = { app: TelegramBot; call: Call };
 type Answer = TelegramCallResult<unknown>;
 
-const skip = (reason: string) => ({ skip: { status: 'gone' as const, reason } });
+const LAYOUTS: ChatLayouts<TelegramMessage> = { ended: approvalMessage, receipt: receiptMessage, waiterGone: waiterGoneMessage, digest: digestMessage };
 
 /** The private chat of a person's linked Telegram account in the org. */
 async function chatOf(db: Queryable, orgId: string, userId: string | null): Promise<number | null> {
@@ -69,39 +69,21 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Telegra
   if ('skip' in note) return note;
   const chatId = await chatOf(db, row.org_id, row.recipient_user_id);
   if (chatId === null) return { skip: 'the person has no linked Telegram account' };
-  const send = (message: TelegramMessage): Call => ({ method: 'send', chatId, message, buttons: [], record: false });
-  switch (note.kind) {
-    case 'ask': {
-      const a = note.request;
-      const can = await askedCan(db, note);
-      if ('skip' in can) return can;
-      const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
-      if (!can.decide.allowed) {
-        return { method: 'send', chatId, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
-      }
-      // A request that needs an answer is approved on its page: no one-tap Approve, the link instead.
-      const answerNeeded = needsAnswer(a) ? answerNeededLine(a) : null;
-      const approve = can.decide.approve?.allowed === false || answerNeeded ? null : newToken();
-      const reject = newToken();
-      const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
-      const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
-      return { method: 'send', chatId, message: approvalMessage({ ...shown, buttons: { approve, reject }, refusal, answerNeeded: refusal ? null : answerNeeded }), buttons };
-    }
-    case 'receipt':
-      return send(receiptMessage({ title: note.request.title, orgName: note.request.org_name, receipt: note.receipt, openUrl: note.openUrl }));
-    case 'waiter_gone':
-      return send(waiterGoneMessage({ title: note.request.title, orgName: note.request.org_name, reason: note.reason, since: note.since, openUrl: note.openUrl }));
-    case 'digest':
-      return send(digestMessage({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }));
+  if (note.kind !== 'ask') return { method: 'send', chatId, message: noteMessage(LAYOUTS, note), buttons: [], record: false };
+  const a = note.request;
+  const can = await askedCan(db, note);
+  if ('skip' in can) return can;
+  const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
+  if (!can.decide.allowed) {
+    return { method: 'send', chatId, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
   }
-}
-
-async function updateCall(db: Queryable, publicUrl: string, messageId: string): Promise<Call | { skip: string }> {
-  const ended = await endedMessage<{ chat_id: number; message_id: number }>(db, messageId);
-  if ('skip' in ended) return ended;
-  const a = ended.request;
-  const message = approvalMessage({ approval: a, orgName: a.org_name, openUrl: `${publicUrl}/requests/${a.id}`, closed: ended.closed });
-  return { method: 'edit', chatId: ended.address.chat_id, messageId: ended.address.message_id, message };
+  // A request that needs an answer is approved on its page: no one-tap Approve, the link instead.
+  const answerNeeded = needsAnswer(a) ? answerNeededLine(a) : null;
+  const approve = can.decide.approve?.allowed === false || answerNeeded ? null : newToken();
+  const reject = newToken();
+  const buttons = [...(approve ? [{ decision: 'approve' as const, token: approve }] : []), { decision: 'reject' as const, token: reject }];
+  const refusal = can.decide.approve?.allowed === false ? (can.decide.approve.reason ?? null) : null;
+  return { method: 'send', chatId, message: approvalMessage({ ...shown, buttons: { approve, reject }, refusal, answerNeeded: refusal ? null : answerNeeded }), buttons };
 }
 
 export interface TelegramChannelDeps {
@@ -113,17 +95,17 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
   return {
     spec: TELEGRAM,
 
-    async prepare(ctx, row) {
-      const bot = await telegramBotOf(ctx.db, row.org_id);
-      if (!bot) return skip('Telegram is not configured for the organization');
-      if (row.kind !== 'decision_update' && (await wasSent(ctx.db, row.id))) return { answered: alreadySent() };
-      const call = row.kind === 'decision_update' ? await updateCall(ctx.db, deps.publicUrl, row.payload.message_id) : await personCall(ctx.db, deps.publicUrl, row);
-      if ('skip' in call) return skip(call.skip);
-      return { send: { token: bot.botToken, call } };
-    },
+    prepare: (ctx, row) =>
+      prepareChat(ctx.db, deps.publicUrl, row, {
+        name: 'Telegram',
+        appOf: telegramBotOf,
+        layouts: LAYOUTS,
+        update: (at: { chat_id: number; message_id: number }, message): Call => ({ method: 'edit', chatId: at.chat_id, messageId: at.message_id, message }),
+        call: (_bot, row) => personCall(ctx.db, deps.publicUrl, row),
+      }),
 
-    async send(ctx, row, { token, call }) {
-      const api = telegramApi(token, deps.telegram);
+    async send(ctx, row, { app, call }) {
+      const api = telegramApi(app.botToken, deps.telegram);
       if (call.method === 'edit') {
         const result = await callTelegram(() => api.editMessageText(call.chatId, call.messageId, call.message.text, { link_preview_options: { is_disabled: true } }));
         // Editing to the text it already shows (a second update of one message): nothing left to do.
