@@ -118,6 +118,18 @@ export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
 /** The select list of an ApprovalRow from `approvals a`. */
 export const APPROVAL_COLUMNS = READ.map((c) => (c === 'seq' ? 'a.seq::text AS seq' : `a.${c}`)).join(', ');
 
+const DECISION = ['status', 'decision_comment', 'decided_at', 'cancelled_at', 'expired_at', 'revoked_at'] as const satisfies readonly (keyof ApprovalRecord)[];
+
+/**
+ * How a request was decided, as what answers an automation once the request ended reads it (a GitHub
+ * deployment review, an engine's resume): the status, the comment, when it ended, whether an approval
+ * was revoked.
+ */
+export type ApprovalDecision = Pick<ApprovalRecord, (typeof DECISION)[number]>;
+
+/** The select list of an ApprovalDecision from `approvals a`. */
+export const DECISION_COLUMNS = DECISION.map((c) => `a.${c}`).join(', ');
+
 /**
  * The condition "this request, in this org" for a statement kept prepared (a named statement, or one
  * inside a PL/pgSQL function): `$id` and `$org` are its parameters. Postgres plans such a statement

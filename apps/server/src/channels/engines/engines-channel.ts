@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { Engine, EngineDecision, inngestEventId, ResumeTarget, STEP_FUNCTIONS_ERRORS, type Edit } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
-import { contentSha256 } from '../../core/approval-record.ts';
+import { contentSha256, DECISION_COLUMNS, type ApprovalDecision } from '../../core/approval-record.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { answerTask, completeWaitpoint, sendInngestEvent, type AwsCredentials, type EngineAnswer, type EngineConnection, type EngineUrls, type InngestEvent, type TaskAnswer } from './engine-calls.ts';
@@ -39,16 +39,10 @@ export type EngineCall =
   | { engine: 'step-functions'; credentials: AwsCredentials; taskToken: string; answer: TaskAnswer }
   | { engine: 'inngest'; eventKey: string; event: InngestEvent };
 
-interface ResumeRow {
+interface ResumeRow extends ApprovalDecision {
   engine: string;
   target: string;
   approval_id: string;
-  status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired';
-  decision_comment: string | null;
-  decided_at: Date | null;
-  cancelled_at: Date | null;
-  expired_at: Date | null;
-  revoked_at: Date | null;
   title: string;
   description: string;
   metadata: Record<string, unknown>;
@@ -59,8 +53,7 @@ interface ResumeRow {
 
 async function resumeOf(db: Queryable, orgId: string, approvalId: string): Promise<ResumeRow | null> {
   const { rows } = await db.query<ResumeRow>(
-    `SELECT r.engine, r.target, a.id AS approval_id, a.status, a.decision_comment, a.decided_at, a.cancelled_at, a.expired_at, a.revoked_at,
-            a.title, a.description, a.metadata, a.changes, a.edits
+    `SELECT r.engine, r.target, a.id AS approval_id, ${DECISION_COLUMNS}, a.title, a.description, a.metadata, a.changes, a.edits
        FROM engine_resumes r JOIN approvals a ON a.id = r.approval_id
       WHERE r.approval_id = $1 AND r.org_id = $2 AND a.org_id = $2`,
     [approvalId, orgId],
@@ -70,7 +63,7 @@ async function resumeOf(db: Queryable, orgId: string, approvalId: string): Promi
 
 /** What the engine is resumed with: the request's outcome as it is now. */
 export async function engineDecision(db: Queryable, r: ResumeRow, publicUrl: string): Promise<EngineDecision> {
-  const closed = await closedOf(db, { id: r.approval_id, status: r.status, decided_at: r.decided_at, cancelled_at: r.cancelled_at, expired_at: r.expired_at });
+  const closed = await closedOf(db, { ...r, id: r.approval_id });
   if (r.status === 'pending') throw new Error(`request ${r.approval_id} is still pending: nothing to resume with`);
   const status = r.status;
   const approved = status === 'approved';

@@ -17,6 +17,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
 import { closedOf } from '../../core/approval-outcome.ts';
+import { DECISION_COLUMNS, type ApprovalDecision } from '../../core/approval-record.ts';
 import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { callGithub, callbackTarget, githubAppOf, githubOctokit, type CallbackTarget, type GithubCallResult, type GithubConnection } from './github-client.ts';
 
@@ -44,24 +45,17 @@ export interface DeploymentReview {
 
 type Answer = GithubCallResult<unknown>;
 
-interface ReviewRow {
+interface ReviewRow extends ApprovalDecision {
   installation_id: string;
   environment: string;
   callback_url: string;
   run_cancelled_at: Date | null;
   approval_id: string;
-  status: 'pending' | 'approved' | 'rejected' | 'cancelled' | 'expired';
-  decision_comment: string | null;
-  decided_at: Date | null;
-  cancelled_at: Date | null;
-  expired_at: Date | null;
-  revoked_at: Date | null;
 }
 
 async function reviewOf(db: Queryable, reviewId: string): Promise<ReviewRow | null> {
   const { rows } = await db.query<ReviewRow>(
-    `SELECT g.installation_id::text, g.environment, g.callback_url, g.run_cancelled_at, a.id AS approval_id, a.status, a.decision_comment,
-            a.decided_at, a.cancelled_at, a.expired_at, a.revoked_at
+    `SELECT g.installation_id::text, g.environment, g.callback_url, g.run_cancelled_at, a.id AS approval_id, ${DECISION_COLUMNS}
        FROM github_deployment_reviews g JOIN approvals a ON a.id = g.approval_id WHERE g.id = $1`,
     [reviewId],
   );
@@ -107,7 +101,7 @@ export function githubChannel(deps: GithubChannelDeps): Channel<Kinds, Deploymen
       const target = callbackTarget(review.callback_url, deps.github.apiUrl);
       if (!target) return { skip: { status: 'failed', reason: 'the deployment callback URL is not under GREENLIGHT_GITHUB_API_URL: no token is sent to it' } };
       const state = review.status === 'approved' ? 'approved' : 'rejected';
-      const closed = await closedOf(ctx.db, { id: review.approval_id, status: review.status, decided_at: review.decided_at, cancelled_at: review.cancelled_at, expired_at: review.expired_at });
+      const closed = await closedOf(ctx.db, { ...review, id: review.approval_id });
       const comment = reviewComment(review, closed?.by ?? null, `${deps.publicUrl}/requests/${review.approval_id}`);
       return {
         send: {
