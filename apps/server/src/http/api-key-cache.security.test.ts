@@ -67,7 +67,8 @@ describe('the API-key cache', () => {
     for (;;) {
       const refused = await auth(key).then(() => false, (err: unknown) => (err as ApiError).code === 'UNAUTHORIZED');
       if (refused) break;
-      expect(performance.now() - t0).toBeLessThan(200);
+      // Sooner than the entry's own lifetime (10 s): only the trigger's notification explains it.
+      expect(performance.now() - t0).toBeLessThan(5_000);
       await new Promise((r) => setTimeout(r, 5));
     }
   });

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WaitResult } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { WAIT_RECHECK_MS } from './wait-for-approval.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -10,6 +11,12 @@ beforeAll(async () => {
 afterAll(() => server.stop(), 60_000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sooner than the waiter's own recheck of the row: only the event can explain the answer. How fast
+ * the event wakes a waiter is bench/'s (W1), not a test's: a fixed figure here fails on a busy machine.
+ */
+const WOKEN_BY_THE_EVENT_MS = WAIT_RECHECK_MS / 2;
 
 async function create(seed: SeededOrg, overrides: Record<string, unknown> = {}): Promise<{ id: string }> {
   return (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody(overrides)).expect(201)).body;
@@ -30,7 +37,7 @@ function startWait(key: string, id: string, timeout = 20) {
 }
 
 describe('GET /approvals/:id/wait', () => {
-  it('answers within 100 ms of a decision made by another request', async () => {
+  it('answers a decision made by another request at once, woken by its event', async () => {
     const seed = await seedOrg(server.db);
     const approver = await seed.newKey();
     const a = await create(seed);
@@ -46,7 +53,7 @@ describe('GET /approvals/:id/wait', () => {
     expect(res.status).toBe(200);
     expect(WaitResult.safeParse(res.body).success).toBe(true);
     expect(res.body).toMatchObject({ id: a.id, status: 'approved', timed_out: false, decided_at: decided.body.decided_at });
-    expect(at - decidedAt).toBeLessThan(100);
+    expect(at - decidedAt).toBeLessThan(WOKEN_BY_THE_EVENT_MS);
     // The waiter is gone once answered.
     expect(server.deps.bus.size).toBe(before);
   });
@@ -71,7 +78,7 @@ describe('GET /approvals/:id/wait', () => {
     const decidedAt = performance.now();
     const { res, at } = await waiting;
     expect(res.body).toMatchObject({ status: 'approved', current_approvals: 2, timed_out: false });
-    expect(at - decidedAt).toBeLessThan(100);
+    expect(at - decidedAt).toBeLessThan(WOKEN_BY_THE_EVENT_MS);
   });
 
   it('answers at the timeout with the request still pending and timed_out: true', async () => {
@@ -94,7 +101,7 @@ describe('GET /approvals/:id/wait', () => {
 
     const t0 = performance.now();
     const res = await server.http(seed.key).get(`/api/v1/approvals/${a.id}/wait?timeout=30`).expect(200);
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(performance.now() - t0).toBeLessThan(WOKEN_BY_THE_EVENT_MS);
     expect(res.body).toMatchObject({
       status: { approve: 'approved', reject: 'rejected', cancel: 'cancelled' }[how],
       timed_out: false,
@@ -113,7 +120,7 @@ describe('GET /approvals/:id/wait', () => {
     const sweptAt = performance.now();
     const { res, at } = await waiting;
     expect(res.body).toMatchObject({ status: 'expired', timed_out: false });
-    expect(at - sweptAt).toBeLessThan(100);
+    expect(at - sweptAt).toBeLessThan(WOKEN_BY_THE_EVENT_MS);
   });
 
   it('a client that disconnects leaves no waiter behind', async () => {
