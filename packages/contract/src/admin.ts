@@ -174,17 +174,21 @@ export const CreateConnectionBody = z
   .superRefine((b, ctx) => checkExpiry(b.expires_at, ctx))
   .openapi('CreateConnectionRequest');
 
+/** A rotation's `overlap_seconds`: how long `old` (what the rotation replaces) keeps working beside the new one; `after`: what else ends it. */
+const OverlapSeconds = (old: string, after: string) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .max(API_KEY_LIMITS.maxOverlapSeconds)
+    .optional()
+    .openapi({
+      description: `How long ${old} keeps working beside the new one (default ${API_KEY_LIMITS.defaultOverlapSeconds}, at most ${API_KEY_LIMITS.maxOverlapSeconds}); ${after}`,
+    });
+
 export const RotateConnectionBody = z
   .strictObject({
-    overlap_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(API_KEY_LIMITS.maxOverlapSeconds)
-      .optional()
-      .openapi({
-        description: `How long the old key keeps working beside the new one (default ${API_KEY_LIMITS.defaultOverlapSeconds}, at most ${API_KEY_LIMITS.maxOverlapSeconds}); never past its own expiry`,
-      }),
+    overlap_seconds: OverlapSeconds('the old key', 'never past its own expiry'),
     expires_at: KeyExpiresAt.openapi({
       description: "When the new key stops working. Default: the old key's lifetime again from now (capped), or never if the old key had no expiry",
     }),
@@ -194,15 +198,7 @@ export const RotateConnectionBody = z
 
 export const RotateOAuthClientSecretBody = z
   .strictObject({
-    overlap_seconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(API_KEY_LIMITS.maxOverlapSeconds)
-      .optional()
-      .openapi({
-        description: `How long the previous secret keeps working beside the new one (default ${API_KEY_LIMITS.defaultOverlapSeconds}, at most ${API_KEY_LIMITS.maxOverlapSeconds}); 0 ends it at once`,
-      }),
+    overlap_seconds: OverlapSeconds('the previous secret', '0 ends it at once'),
   })
   .openapi('RotateOAuthClientSecretRequest');
 
