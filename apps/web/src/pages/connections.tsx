@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import type { RateLimitWindow, Scope } from '@greenlight/contract';
 import { SCOPE_WORDS, SCOPES } from '../api/contract-values.ts';
 import { api, type ApiOutput } from '../api/client.ts';
@@ -11,7 +11,6 @@ import { useSubmit } from '../lib/use-submit.ts';
 type Connection = ApiOutput<'listConnections'>['data'][number];
 type Created = ApiOutput<'createConnection'>;
 type Rotated = ApiOutput<'rotateConnection'>;
-type OAuthClient = ApiOutput<'listOAuthClients'>['data'][number];
 type SecretRotated = ApiOutput<'rotateOAuthClientSecret'>;
 
 /** The lifetimes the form offers; the API takes any time within its bounds. */
@@ -170,17 +169,21 @@ function Expiry({ at }: { at: string | null | undefined }) {
   );
 }
 
-function RotateButton({ c, onRotated }: { c: Connection; onRotated(r: Rotated): void }) {
+/**
+ * A Rotate button (its content: `children`) whose dialog says what rotating does (`text`) and asks how
+ * long the old credential keeps working (`label`: what stops), then calls `rotate` with that overlap.
+ */
+function RotateButton({ title, text, label, rotate, children }: { title: string; text: string; label: string; rotate(overlapSeconds: number): Promise<void>; children: ReactNode }) {
   const id = useId();
   const [overlap, setOverlap] = useState<number>(86_400);
   return (
     <ConfirmButton
-      title={`Rotate ${c.name}?`}
+      title={title}
       body={
         <>
-          <p>A new key with the same name, permissions and limits is shown once. The old key keeps working for the time you choose, then stops.</p>
+          <p>{text}</p>
           <label htmlFor={`${id}-overlap`}>
-            The old key stops
+            {label}
             <select id={`${id}-overlap`} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))}>
               {OVERLAPS.map((o) => (
                 <option key={o.seconds} value={o.seconds}>
@@ -192,11 +195,9 @@ function RotateButton({ c, onRotated }: { c: Connection; onRotated(r: Rotated): 
         </>
       }
       confirmLabel="Rotate"
-      onConfirm={async () => {
-        onRotated(await api('rotateConnection', { params: { id: c.id }, body: { overlap_seconds: overlap } }));
-      }}
+      onConfirm={() => rotate(overlap)}
     >
-      Rotate<span className="visually-hidden"> {c.name}</span>
+      {children}
     </ConfirmButton>
   );
 }
@@ -240,7 +241,16 @@ function ConnectionTable({
               </td>
             )}
             <td>
-              {onRotated && <RotateButton c={c} onRotated={onRotated} />}{' '}
+              {onRotated && (
+                <RotateButton
+                  title={`Rotate ${c.name}?`}
+                  text="A new key with the same name, permissions and limits is shown once. The old key keeps working for the time you choose, then stops."
+                  label="The old key stops"
+                  rotate={async (overlap) => onRotated(await api('rotateConnection', { params: { id: c.id }, body: { overlap_seconds: overlap } }))}
+                >
+                  Rotate<span className="visually-hidden"> {c.name}</span>
+                </RotateButton>
+              )}{' '}
               <ConfirmButton
                 title={`Revoke ${c.name}?`}
                 body={<p>Anything using it stops working at its next request. This cannot be undone.</p>}
@@ -314,43 +324,23 @@ function OAuthClientsSection() {
                 <td className="small" data-testid="previous-secret">
                   {c.previous_secret_expires_at ? <>works until {formatDate(c.previous_secret_expires_at)}</> : <span className="muted">—</span>}
                 </td>
-                <td>{c.registration === 'admin' && !c.revoked_at && <RotateSecretButton c={c} onRotated={onRotated} />}</td>
+                <td>
+                  {c.registration === 'admin' && !c.revoked_at && (
+                    <RotateButton
+                      title={`Rotate the secret of ${c.name}?`}
+                      text="A new client secret is shown once. The previous secret keeps working for the time you choose, then stops."
+                      label="The previous secret stops"
+                      rotate={async (overlap) => onRotated(await api('rotateOAuthClientSecret', { params: { id: c.id }, body: { overlap_seconds: overlap } }))}
+                    >
+                      Rotate secret<span className="visually-hidden"> {c.name}</span>
+                    </RotateButton>
+                  )}
+                </td>
               </tr>
             ))}
           </DataTable>
         </div>
       )}
     </section>
-  );
-}
-
-function RotateSecretButton({ c, onRotated }: { c: OAuthClient; onRotated(r: SecretRotated): void }) {
-  const id = useId();
-  const [overlap, setOverlap] = useState<number>(86_400);
-  return (
-    <ConfirmButton
-      title={`Rotate the secret of ${c.name}?`}
-      body={
-        <>
-          <p>A new client secret is shown once. The previous secret keeps working for the time you choose, then stops.</p>
-          <label htmlFor={`${id}-overlap`}>
-            The previous secret stops
-            <select id={`${id}-overlap`} value={overlap} onChange={(e) => setOverlap(Number(e.target.value))}>
-              {OVERLAPS.map((o) => (
-                <option key={o.seconds} value={o.seconds}>
-                  {o.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        </>
-      }
-      confirmLabel="Rotate"
-      onConfirm={async () => {
-        onRotated(await api('rotateOAuthClientSecret', { params: { id: c.id }, body: { overlap_seconds: overlap } }));
-      }}
-    >
-      Rotate secret<span className="visually-hidden"> {c.name}</span>
-    </ConfirmButton>
   );
 }
