@@ -3,12 +3,12 @@
  * one-time code: the member creates the code signed in, then sends it from the chat account, which
  * proves both ends. One account per member and one member per account in an org (`<chat>_links`);
  * codes live ten minutes and only their SHA-256 is kept (`<chat>_link_codes`). Linking and unlinking
- * are in the audit log, as the person themselves. Table and column names come from the chat's own
- * name, never from input.
+ * are in the audit log, as the person themselves. Forgetting the org's app of such a chat is here
+ * too. Table and column names come from the chat's own name, never from input.
  */
 import { randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../storage/database.ts';
-import { recordAudit } from '../core/audit.ts';
+import { recordAudit, type AuditActor } from '../core/audit.ts';
 import { sha256Hex } from '../security/tokens.ts';
 import { ApiError } from '../errors.ts';
 import type { LinkingChat } from './chat-vote.ts';
@@ -31,14 +31,22 @@ export async function readChatLink(db: Queryable, spec: LinkingChatSpec, orgId: 
   return r ? { name: r.name, linkedAt: r.created_at.toISOString() } : null;
 }
 
-/** A new one-time code for the member; 409 when the org has not connected the chat. */
-export async function createChatLinkCode(db: Queryable, spec: LinkingChatSpec, orgId: string, userId: string): Promise<{ code: string; expiresAt: Date }> {
+/** A new one-time code for the member, as the API answers it; 409 when the org has not connected the chat. */
+export async function createChatLinkCode(db: Queryable, spec: LinkingChatSpec, orgId: string, userId: string): Promise<{ code: string; expires_at: string }> {
   const { rows } = await db.query(`SELECT 1 FROM ${spec.chat}_settings WHERE org_id = $1`, [orgId]);
   if (!rows[0]) throw new ApiError('INVALID_STATUS', spec.notConnected);
   const code = randomBytes(16).toString('base64url');
   const expiresAt = new Date(Date.now() + LINK_CODE_TTL_MS);
   await db.query(`INSERT INTO ${spec.chat}_link_codes (code_hash, org_id, user_id, expires_at) VALUES ($1, $2, $3, $4)`, [sha256Hex(code), orgId, userId, expiresAt]);
-  return { code, expiresAt };
+  return { code, expires_at: expiresAt.toISOString() };
+}
+
+/** Forgets the org's app or bot of the chat (`<chat>_settings`), with its audit entry (none when there was none). */
+export async function removeChatApp(db: Database, spec: LinkingChatSpec, orgId: string, actor: AuditActor): Promise<void> {
+  await db.transaction(async (tx) => {
+    const { rowCount } = await tx.query(`DELETE FROM ${spec.chat}_settings WHERE org_id = $1`, [orgId]);
+    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: `${spec.chat}.removed`, target: { type: 'org', id: orgId } });
+  });
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */

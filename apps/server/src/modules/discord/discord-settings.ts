@@ -6,7 +6,7 @@ import type { DiscordLink, DiscordLinkCode, DiscordSettings, UpdateDiscordSettin
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { createChatLinkCode, readChatLink, redeemChatLinkCode, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
+import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
 import { ApiError } from '../../errors.ts';
 import { callDiscord, type DiscordConnection } from '../../channels/discord/discord-client.ts';
 
@@ -89,11 +89,8 @@ export async function connectDiscord(db: Database, orgId: string, body: UpdateDi
 
 /** Forgets the org's application (nothing more is sent; its interactions are refused), with its audit entry. */
 export async function removeDiscord(db: Database, orgId: string, actor: AuditActor, publicUrl: string): Promise<DiscordSettings> {
-  return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('DELETE FROM discord_settings WHERE org_id = $1', [orgId]);
-    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: 'discord.removed', target: { type: 'org', id: orgId } });
-    return view(orgId, undefined, publicUrl);
-  });
+  await removeChatApp(db, LINKS, orgId, actor);
+  return view(orgId, undefined, publicUrl);
 }
 
 export async function readDiscordLink(db: Queryable, orgId: string, userId: string): Promise<DiscordLink> {
@@ -102,9 +99,8 @@ export async function readDiscordLink(db: Queryable, orgId: string, userId: stri
 }
 
 /** A new one-time code for the member (only its SHA-256 is kept); 409 when the org has no application. */
-export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<DiscordLinkCode> {
-  const { code, expiresAt } = await createChatLinkCode(db, LINKS, orgId, userId);
-  return { code, expires_at: expiresAt.toISOString() };
+export function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<DiscordLinkCode> {
+  return createChatLinkCode(db, LINKS, orgId, userId);
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */

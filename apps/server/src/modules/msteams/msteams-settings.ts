@@ -6,7 +6,7 @@ import type { MsTeamsLink, MsTeamsLinkCode, MsTeamsSettings, UpdateMsTeamsSettin
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { createChatLinkCode, readChatLink, redeemChatLinkCode, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
+import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
 import { ApiError } from '../../errors.ts';
 import { connectorToken, type MsTeamsConnection } from '../../channels/msteams/msteams-client.ts';
 
@@ -79,11 +79,8 @@ export async function connectMsTeams(db: Database, orgId: string, body: UpdateMs
 
 /** Forgets the org's bot (nothing more is sent; its activities are refused), with its audit entry. */
 export async function removeMsTeams(db: Database, orgId: string, actor: AuditActor, publicUrl: string): Promise<MsTeamsSettings> {
-  return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('DELETE FROM msteams_settings WHERE org_id = $1', [orgId]);
-    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: 'msteams.removed', target: { type: 'org', id: orgId } });
-    return view(orgId, undefined, publicUrl);
-  });
+  await removeChatApp(db, LINKS, orgId, actor);
+  return view(orgId, undefined, publicUrl);
 }
 
 export async function readMsTeamsLink(db: Queryable, orgId: string, userId: string): Promise<MsTeamsLink> {
@@ -92,9 +89,8 @@ export async function readMsTeamsLink(db: Queryable, orgId: string, userId: stri
 }
 
 /** A new one-time code for the member (only its SHA-256 is kept); 409 when the org has no bot. */
-export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<MsTeamsLinkCode> {
-  const { code, expiresAt } = await createChatLinkCode(db, LINKS, orgId, userId);
-  return { code, expires_at: expiresAt.toISOString() };
+export function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<MsTeamsLinkCode> {
+  return createChatLinkCode(db, LINKS, orgId, userId);
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */

@@ -7,7 +7,7 @@ import type { TelegramLink, TelegramLinkCode, TelegramSettings } from '@greenlig
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { createChatLinkCode, readChatLink, redeemChatLinkCode, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
+import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
 import { ApiError } from '../../errors.ts';
 import { callTelegram, telegramApi, type TelegramConnection } from '../../channels/telegram/telegram-client.ts';
 
@@ -81,11 +81,8 @@ export async function connectTelegram(db: Database, orgId: string, botToken: str
 
 /** Forgets the org's bot (nothing more is sent; its webhook's updates are refused), with its audit entry. */
 export async function removeTelegram(db: Database, orgId: string, actor: AuditActor, publicUrl: string): Promise<TelegramSettings> {
-  return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('DELETE FROM telegram_settings WHERE org_id = $1', [orgId]);
-    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: 'telegram.removed', target: { type: 'org', id: orgId } });
-    return view(orgId, undefined, publicUrl);
-  });
+  await removeChatApp(db, LINKS, orgId, actor);
+  return view(orgId, undefined, publicUrl);
 }
 
 export async function readTelegramLink(db: Queryable, orgId: string, userId: string): Promise<TelegramLink> {
@@ -95,10 +92,10 @@ export async function readTelegramLink(db: Queryable, orgId: string, userId: str
 
 /** A new one-time code for the member (only its SHA-256 is kept), with the bot's start link; 409 when the org has no bot. */
 export async function createLinkCode(db: Queryable, orgId: string, userId: string): Promise<TelegramLinkCode> {
-  const { code, expiresAt } = await createChatLinkCode(db, LINKS, orgId, userId);
+  const { code, expires_at } = await createChatLinkCode(db, LINKS, orgId, userId);
   const { rows } = await db.query<{ bot_username: string | null }>('SELECT bot_username FROM telegram_settings WHERE org_id = $1', [orgId]);
   const bot = rows[0]?.bot_username;
-  return { code, link: bot ? `https://t.me/${bot}?start=${code}` : null, expires_at: expiresAt.toISOString() };
+  return { code, link: bot ? `https://t.me/${bot}?start=${code}` : null, expires_at };
 }
 
 /** Removes the member's linked account, with its audit entry (none when there was none). */
