@@ -3,6 +3,7 @@
  * tells people (email, Slack, the next ones), so that two channels never disagree on what a message
  * may show or whether it is still worth sending. Each channel only lays it out.
  */
+import { z } from 'zod';
 import type { Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../core/approval-record.ts';
 import { forViewer, type Viewer } from '../core/approval-view.ts';
@@ -154,6 +155,24 @@ export async function digestFor(db: Queryable, orgId: string, userId: string): P
 
 /** The kinds of message to one person about a request or what waits for them, said alike by every channel that tells people. */
 export type PersonNoteKind = 'approval_request' | 'reminder' | 'execution_receipt' | 'waiter_gone' | 'digest';
+
+/**
+ * The kinds (a ChannelSpec's `kinds`) of a channel that tells people and shows a request's outcome in
+ * place of what it sent (the chats, Web Push): a row per kind of note, each carrying `payload`, and
+ * the rewrite of a sent message. A channel that sends some kind elsewhere too overrides its entry.
+ */
+export function noteKinds<P extends z.ZodType>(payload: P) {
+  return {
+    approval_request: { payload },
+    /** The request again, with its buttons, said to be a reminder. */
+    reminder: { payload },
+    digest: { payload },
+    execution_receipt: { payload },
+    waiter_gone: { payload },
+    /** A sent message rewritten with the request's outcome, without buttons (sent_messages, queued when the request ends). */
+    decision_update: { payload: z.object({ message_id: z.uuid() }) },
+  };
+}
 
 /**
  * What a message to one person says, by its kind, with the links it carries: read here once for

@@ -23,7 +23,7 @@ import { apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { chatDescribed, noteMessage, prepareChat, type ChatLayouts } from '../chat-sending.ts';
-import { askedCan, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
+import { askedCan, noteKinds, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callSlack, slackClient, type SlackCallResult, type SlackConnection } from './slack-client.ts';
 import { approvalMessage, digestMessage, receiptMessage, reminderReply, waiterGoneMessage, type SlackMessage } from './slack-messages.ts';
 
@@ -34,14 +34,10 @@ const InChannel = z.object({ to: z.literal('channel'), channel: z.string().min(1
 export const SLACK = {
   name: 'slack',
   kinds: {
+    ...noteKinds(Person),
     approval_request: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
     /** To a person: the request again, with its buttons; in a channel: a reply in the thread of the request's post there. */
     reminder: { payload: z.discriminatedUnion('to', [Person, InChannel]) },
-    digest: { payload: Person },
-    execution_receipt: { payload: Person },
-    waiter_gone: { payload: Person },
-    /** A posted message rewritten with the request's outcome, without buttons. */
-    decision_update: { payload: z.object({ message_id: z.uuid() }) },
   },
 } as const satisfies ChannelSpec;
 

@@ -18,27 +18,19 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
-import { apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
-import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../delivery/outbox/channel.ts';
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
-import { askedCan, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
+import { linkedPeople } from '../linked-chat-people.ts';
+import { askedCan, noteKinds, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
 import { callTelegram, telegramApi, telegramBotOf, type TelegramBot, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { approvalMessage, digestMessage, receiptMessage, waiterGoneMessage, type TelegramMessage } from './telegram-messages.ts';
 
 export const TELEGRAM = {
   name: 'telegram',
-  kinds: {
-    approval_request: { payload: z.object({}) },
-    /** The request again, with its buttons, said to be a reminder. */
-    reminder: { payload: z.object({}) },
-    digest: { payload: z.object({}) },
-    execution_receipt: { payload: z.object({}) },
-    waiter_gone: { payload: z.object({}) },
-    /** A sent message edited with the request's outcome, without buttons. */
-    decision_update: { payload: z.object({ message_id: z.uuid() }) },
-  },
+  // Every row is to one person (recipient_user_id): its payload names nothing more.
+  kinds: noteKinds(z.object({})),
 } as const satisfies ChannelSpec;
 
 type Kinds = typeof TELEGRAM.kinds;
@@ -131,29 +123,6 @@ export function telegramChannel(deps: TelegramChannelDeps): Channel<Kinds, Prepa
 
     describe: (row) => chatDescribed('telegram', row),
 
-    people: {
-      preference: 'telegram',
-      async reaches(tx, orgId) {
-        const { rows } = await tx.query('SELECT 1 FROM telegram_settings WHERE org_id = $1', [orgId]);
-        return rows.length > 0;
-      },
-      async tell(tx, note: Notification, people: Recipient[]) {
-        // Only people who linked an account in the org; the rest are told by their other channels.
-        const { rows } = await tx.query<{ user_id: string }>('SELECT user_id FROM telegram_links WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
-          note.orgId,
-          people.map((p) => p.userId),
-        ]);
-        const linked = new Set(rows.map((r) => r.user_id));
-        const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
-        return enqueue(
-          tx,
-          TELEGRAM,
-          note.kind,
-          people
-            .filter((p) => linked.has(p.userId))
-            .map((p) => ({ ...base, recipientUserId: p.userId, dedupeKey: personNoteKey(note, p.userId), notBefore: p.at, payload: {} })),
-        );
-      },
-    },
+    people: linkedPeople(TELEGRAM, {}),
   };
 }

@@ -23,7 +23,7 @@ import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import type { Queryable } from '../../storage/database.ts';
 import type { AttemptResult, Sender } from '../webhook/http-sender.ts';
-import { askedCan, endedMessage, personNoteFor, type RequestShown } from '../notification-content.ts';
+import { askedCan, endedMessage, noteKinds, personNoteFor, type RequestShown } from '../notification-content.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
@@ -33,16 +33,8 @@ const ToDevice = z.object({ subscription_id: z.uuid() });
 
 export const WEBPUSH = {
   name: 'webpush',
-  kinds: {
-    approval_request: { payload: ToDevice },
-    /** The request again, with its actions, said to be a reminder. */
-    reminder: { payload: ToDevice },
-    digest: { payload: ToDevice },
-    execution_receipt: { payload: ToDevice },
-    waiter_gone: { payload: ToDevice },
-    /** How a pushed request ended, shown in place of its notification on that device (no actions left). */
-    decision_update: { payload: z.object({ message_id: z.uuid() }) },
-  },
+  // Each row to one device; a decision_update shows how a pushed request ended in place of its notification there.
+  kinds: noteKinds(ToDevice),
 } as const satisfies ChannelSpec;
 
 type Kinds = typeof WEBPUSH.kinds;
