@@ -42,6 +42,9 @@ export function outcomeLine(style: ChatStyle, c: Closed): string {
   }
 }
 
+/** Why the person asked cannot decide the request now: the rules' reason (viewer_can), or this when they gave none. */
+export const cannotDecide = (decide: { reason?: string | undefined }): string => decide.reason ?? 'You cannot decide this request now';
+
 /** A reminder of a request that still waits, in one line. */
 export const reminderLine = (style: ChatStyle, title: string): string => `⏰ Reminder: "${oneLine(style, title, 200)}" still waits for a decision.`;
 

@@ -27,6 +27,7 @@ import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
 import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
+import { cannotDecide } from '../chat-words.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { askedCan, personNoteFor, requestOf, shownTo, type PersonNoteKind } from '../notification-content.ts';
 import { callDiscord, discordAppOf, type DiscordApp, type DiscordCallResult, type DiscordConnection } from './discord-client.ts';
@@ -99,7 +100,7 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Discord
   if ('skip' in can) return can;
   const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
   if (!can.decide.allowed) {
-    return { method: 'send', to, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [], buttonsFor: userId, record: true };
+    return { method: 'send', to, message: approvalMessage({ ...shown, refusal: cannotDecide(can.decide) }), buttons: [], buttonsFor: userId, record: true };
   }
   const approveAllowed = can.decide.approve?.allowed !== false;
   const answerNeeded = approveAllowed && needsAnswer(a) ? answerNeededLine(a) : null;

@@ -25,6 +25,7 @@ import { apiVerdict, type ApiAnswer, type Channel, type ChannelSpec, type Messag
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
 import { linkedChatKinds, linkedChatPeople } from '../linked-chat-people.ts';
+import { cannotDecide } from '../chat-words.ts';
 import { askedCan, personNoteFor, requestOf, shownTo, type PersonNoteKind, type RequestShown } from '../notification-content.ts';
 import { asksAnswer, editableFields } from '../chat-answers.ts';
 import { activitiesPath, callConnector, DEFAULT_SERVICE_URL, msteamsBotOf, type MsTeamsBot, type MsTeamsConnection } from './msteams-client.ts';
@@ -110,7 +111,7 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<MsTeams
   if ('skip' in can) return can;
   const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
   if (!can.decide.allowed) {
-    return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+    return { method: 'send', ...base, summary: a.title, record: true, card: approvalCard({ ...shown, refusal: cannotDecide(can.decide) }), buttons: [] };
   }
   const buttons: Button[] = [
     ...(can.decide.approve?.allowed === false ? [] : [{ decision: 'approve' as const, token: newToken() }]),

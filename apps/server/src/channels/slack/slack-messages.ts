@@ -11,7 +11,7 @@ import type { DigestItem, Receipt } from '../notification-content.ts';
 import { changeRows, when } from '../email/email-messages.ts';
 import { answerFields, type ResponseField } from '@greenlight/contract';
 import { answerNeededLine, asksAnswer, choiceValue, editableFields, editableText, FORM_IDS, type EditableField } from '../chat-answers.ts';
-import { cut, digestWords, outcomeLine as chatOutcomeLine, PRIORITY_MARK, receiptWords, reminderLine, waiterGoneWords, type ChatStyle } from '../chat-words.ts';
+import { cannotDecide, cut, digestWords, outcomeLine as chatOutcomeLine, PRIORITY_MARK, receiptWords, reminderLine, waiterGoneWords, type ChatStyle } from '../chat-words.ts';
 
 /** action_id of each button; the interactivity endpoint (modules/slack/interactivity.ts) reads them. */
 export const SLACK_ACTIONS = {
@@ -120,7 +120,7 @@ export function approvalMessage(input: SlackMessageInput): SlackMessage {
     blocks.push({ type: 'section', block_id: 'greenlight_outcome', text: { type: 'mrkdwn', text: outcomeLine(input.closed) } });
     blocks.push({ type: 'actions', block_id: 'greenlight_links', elements: [open] });
   } else if (input.decide && !input.decide.allowed) {
-    blocks.push({ type: 'section', block_id: 'greenlight_refusal', text: { type: 'mrkdwn', text: `⏳ ${cut(escapeMrkdwn(input.decide.reason ?? 'You cannot decide this request now'), 2900)}` } });
+    blocks.push({ type: 'section', block_id: 'greenlight_refusal', text: { type: 'mrkdwn', text: `⏳ ${cut(escapeMrkdwn(cannotDecide(input.decide)), 2900)}` } });
     blocks.push({ type: 'actions', block_id: 'greenlight_links', elements: [open] });
   } else {
     // A person who may reject but not approve (someone standing in for the requester) gets no Approve button, and reads why.

@@ -22,6 +22,7 @@ import { apiVerdict, type Channel, type ChannelSpec, type Message } from '../../
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { chatDescribed, noteMessage, prepareChat, storeButtons, type ChatLayouts } from '../chat-sending.ts';
 import { linkedPeople } from '../linked-chat-people.ts';
+import { cannotDecide } from '../chat-words.ts';
 import { askedCan, noteKinds, personNoteFor, type PersonNoteKind } from '../notification-content.ts';
 import { callTelegram, telegramApi, telegramBotOf, type TelegramBot, type TelegramCallResult, type TelegramConnection } from './telegram-client.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
@@ -67,7 +68,7 @@ async function personCall(db: Queryable, publicUrl: string, row: Extract<Telegra
   if ('skip' in can) return can;
   const shown = { approval: a, orgName: a.org_name, openUrl: note.openUrl, reminder: note.reminder };
   if (!can.decide.allowed) {
-    return { method: 'send', chatId, message: approvalMessage({ ...shown, refusal: can.decide.reason ?? 'You cannot decide this request now' }), buttons: [] };
+    return { method: 'send', chatId, message: approvalMessage({ ...shown, refusal: cannotDecide(can.decide) }), buttons: [] };
   }
   // A request that needs an answer is approved on its page: no one-tap Approve, the link instead.
   const answerNeeded = needsAnswer(a) ? answerNeededLine(a) : null;

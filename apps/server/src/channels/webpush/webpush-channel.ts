@@ -27,6 +27,7 @@ import { askedCan, endedMessage, noteKinds, personNoteFor, type RequestShown } f
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
 import { vapidKeys, vapidSubject } from './vapid.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
+import { cannotDecide } from '../chat-words.ts';
 import { notePayload, pushPayload, type PushPayload } from './webpush-payload.ts';
 
 const ToDevice = z.object({ subscription_id: z.uuid() });
@@ -96,7 +97,7 @@ async function personPush(db: Queryable, publicUrl: string, row: Exclude<WebPush
     if (!approveAllowed) refusal = can.decide.approve?.reason ?? null;
     else if (answerNeeded) refusal = answerNeededLine(a);
   } else {
-    refusal = can.decide.reason ?? 'You cannot decide this request now';
+    refusal = cannotDecide(can.decide);
   }
   return { device, approval: a, payload: pushPayload({ kind: note.reminder ? 'reminder' : 'approval_request', approval: a, tokens, refusal }) };
 }
