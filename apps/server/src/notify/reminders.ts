@@ -48,7 +48,8 @@ SELECT a.org_id, coalesce(s.step_order, 0) AS step_order
 
 /** Writes the first reminder and the escalation of each step the request waits on now, once per step. */
 export async function scheduleStepTimers(tx: Queryable, approvalId: string): Promise<void> {
-  const { rows } = await tx.query<{ org_id: string; step_order: number }>(WAITING_STEPS_SQL, [approvalId]);
+  // Prepared, as askedNow (core/approvals/rules.ts): planning the inlined active-steps rule costs more than running it.
+  const { rows } = await tx.query<{ org_id: string; step_order: number }>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps' });
   for (const r of rows) {
     const policy = await reminderPolicy(tx, approvalId, r.step_order);
     // Requests without steps have nobody to escalate to: everyone who may decide is already asked.

@@ -96,7 +96,9 @@ export async function oneWithViewerCan<A extends Approval>(db: Queryable, auth: 
  * never the requester. Empty when the request is not pending or not found.
  */
 export async function askedNow(db: Queryable, approvalId: string): Promise<string[]> {
-  const { rows } = await db.query<{ user_id: string }>('SELECT DISTINCT x.user_id FROM greenlight_asked_now($1) x ORDER BY 1', [approvalId]);
+  // Prepared: planning the rule's inlined functions costs ~2 ms, five times its execution; the
+  // connection's generic plan (index lookups by the request's id) serves every request alike.
+  const { rows } = await db.query<{ user_id: string }>('SELECT DISTINCT x.user_id FROM greenlight_asked_now($1) x ORDER BY 1', [approvalId], { prepare: 'asked_now' });
   return rows.map((r) => r.user_id);
 }
 
