@@ -50,7 +50,8 @@ export function linkedPeople(spec: ChannelSpec<Record<NotificationKind, MessageS
   return {
     preference: spec.name,
     reaches: (tx, orgId) => connected(tx, spec.name, orgId),
-    tell: (tx, note, people) => tellLinked(tx, spec, note, people, payload),
+    // Not connected (reached false): nobody to tell and nothing to post, without asking again.
+    tell: async (tx, note, people, reached) => (reached === false || people.length === 0 ? 0 : tellLinked(tx, spec, note, people, payload)),
   };
 }
 
@@ -58,10 +59,12 @@ export function linkedChatPeople(spec: ChannelSpec<LinkedChatKinds> & { name: 'd
   return {
     preference: spec.name,
     reaches: (tx, orgId) => connected(tx, spec.name, orgId),
-    async tell(tx: Queryable, note: Notification, people: Recipient[]) {
+    async tell(tx: Queryable, note: Notification, people: Recipient[], reached?: boolean) {
+      // Not connected (reached false): nobody to tell and no channel to post to, without asking again.
+      if (reached === false) return 0;
       const { rows: set } = await tx.query<{ channel_id: string | null }>(`SELECT channel_id FROM ${spec.name}_settings WHERE org_id = $1`, [note.orgId]);
       if (!set[0]) return 0;
-      let queued = await tellLinked(tx, spec, note, people, { to: 'person' as const });
+      let queued = people.length === 0 ? 0 : await tellLinked(tx, spec, note, people, { to: 'person' as const });
       const channel = set[0].channel_id;
       if (note.kind === 'approval_request' && note.approvalId && channel) {
         const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };

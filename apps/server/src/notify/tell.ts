@@ -18,14 +18,14 @@ export async function tell(tx: Queryable, channels: readonly RegisteredChannel[]
   for (const c of channels) {
     const way = c.people;
     if (!way) continue;
-    const reaches = people.length > 0 && (await way.reaches(tx, note.orgId));
-    const recipients = reaches
+    const reached = people.length > 0 ? await way.reaches(tx, note.orgId) : undefined;
+    const recipients = reached
       ? people.flatMap((p) => {
           const at = channelsFor(prefs.get(p.userId)!, now, note.kind)[way.preference];
           return at ? [{ ...p, at }] : [];
         })
       : [];
-    queued[c.spec.name] = await way.tell(tx, note, recipients);
+    queued[c.spec.name] = await way.tell(tx, note, recipients, reached);
   }
   return queued;
 }

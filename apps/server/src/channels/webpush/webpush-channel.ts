@@ -180,6 +180,8 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
         return rows.length > 0;
       },
       async tell(tx, note: Notification, people: Recipient[]) {
+        // Web Push posts nowhere but to people's devices: nobody reached, nothing to read.
+        if (people.length === 0) return 0;
         const kind = note.kind;
         const { rows } = await tx.query<{ id: string; user_id: string }>('SELECT id, user_id FROM webpush_subscriptions WHERE org_id = $1 AND user_id = ANY ($2::uuid[])', [
           note.orgId,

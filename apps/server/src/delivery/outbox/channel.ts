@@ -169,9 +169,11 @@ export interface PeopleChannel {
   /**
    * Queues, in the caller's transaction, what this channel sends for `note` to `people` (those who
    * chose it and whom it reaches; maybe none), and anything it sends for the note to no one person
-   * (a request posted to a Slack channel). Returns how many rows it queued.
+   * (a request posted to a Slack channel). Returns how many rows it queued. `reached` is what
+   * `reaches` answered for this note (undefined when nobody was to be told, so it was not asked): a
+   * channel whose `false` also means it has nothing to post queues nothing without reading again.
    */
-  tell(tx: Queryable, note: Notification, people: Recipient[]): Promise<number>;
+  tell(tx: Queryable, note: Notification, people: Recipient[], reached?: boolean): Promise<number>;
 }
 
 export interface Channel<K extends Record<string, MessageSpec> = Record<string, MessageSpec>, M = unknown, A extends Answer = Answer> {
