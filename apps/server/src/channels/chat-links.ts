@@ -41,11 +41,11 @@ export async function createChatLinkCode(db: Queryable, spec: LinkingChatSpec, o
   return { code, expires_at: expiresAt.toISOString() };
 }
 
-/** Forgets the org's app or bot of the chat (`<chat>_settings`), with its audit entry (none when there was none). */
-export async function removeChatApp(db: Database, spec: LinkingChatSpec, orgId: string, actor: AuditActor): Promise<void> {
+/** Forgets the org's app or bot of a chat, Slack too (`<chat>_settings`), with its audit entry (none when there was none). */
+export async function removeChatApp(db: Database, chat: LinkingChat | 'slack', orgId: string, actor: AuditActor): Promise<void> {
   await db.transaction(async (tx) => {
-    const { rowCount } = await tx.query(`DELETE FROM ${spec.chat}_settings WHERE org_id = $1`, [orgId]);
-    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: `${spec.chat}.removed`, target: { type: 'org', id: orgId } });
+    const { rowCount } = await tx.query(`DELETE FROM ${chat}_settings WHERE org_id = $1`, [orgId]);
+    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: `${chat}.removed`, target: { type: 'org', id: orgId } });
   });
 }
 

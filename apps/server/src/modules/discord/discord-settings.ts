@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
-import { ApiError } from '../../errors.ts';
+import { refusedField } from '../../errors.ts';
 import { callDiscord, type DiscordConnection } from '../../channels/discord/discord-client.ts';
 
 const LINKS: LinkingChatSpec = { chat: 'discord', nameColumn: 'discord_username', notConnected: 'Discord is not connected for this organization: an admin connects a Discord application first' };
@@ -51,8 +51,6 @@ export async function readDiscordSettings(db: Queryable, orgId: string, publicUr
   return view(orgId, rows[0], publicUrl);
 }
 
-const refused = (message: string, detail: string, path = 'bot_token') =>
-  new ApiError('VALIDATION_ERROR', message, { location: 'body', issues: [{ path: [path], code: 'refused', message: detail }] });
 
 /**
  * Connects the application: Discord confirms the bot token is the application's (GET
@@ -62,10 +60,10 @@ const refused = (message: string, detail: string, path = 'bot_token') =>
  */
 export async function connectDiscord(db: Database, orgId: string, body: UpdateDiscordSettingsBody, actor: AuditActor, publicUrl: string, conn: DiscordConnection): Promise<DiscordSettings> {
   const me = await callDiscord<{ id: string; name?: string; bot?: { username?: string } }>(conn, body.bot_token, 'GET', '/applications/@me');
-  if (me.error !== null || !me.value) throw refused('Discord did not accept the bot token', me.error ?? 'refused by Discord');
-  if (me.value.id !== body.application_id) throw refused('The bot token belongs to another Discord application', 'not the bot of application_id', 'application_id');
+  if (me.error !== null || !me.value) throw refusedField('bot_token', 'Discord did not accept the bot token', me.error ?? 'refused by Discord');
+  if (me.value.id !== body.application_id) throw refusedField('application_id', 'The bot token belongs to another Discord application', 'not the bot of application_id');
   const commands = await callDiscord(conn, body.bot_token, 'PUT', `/applications/${body.application_id}/commands`, [LINK_COMMAND]);
-  if (commands.error !== null) throw refused('Discord refused to register the /link command', commands.error);
+  if (commands.error !== null) throw refusedField('bot_token', 'Discord refused to register the /link command', commands.error);
   const keys = secretKeys();
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<SettingsRow>(`${SELECT} FOR UPDATE`, [orgId]);
@@ -89,7 +87,7 @@ export async function connectDiscord(db: Database, orgId: string, body: UpdateDi
 
 /** Forgets the org's application (nothing more is sent; its interactions are refused), with its audit entry. */
 export async function removeDiscord(db: Database, orgId: string, actor: AuditActor, publicUrl: string): Promise<DiscordSettings> {
-  await removeChatApp(db, LINKS, orgId, actor);
+  await removeChatApp(db, LINKS.chat, orgId, actor);
   return view(orgId, undefined, publicUrl);
 }
 

@@ -3,6 +3,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { ApiError } from '../../errors.ts';
+import { removeChatApp } from '../../channels/chat-links.ts';
 
 interface SettingsRow {
   default_channel: string | null;
@@ -89,9 +90,6 @@ export async function updateSlackSettings(
 
 /** Forgets the org's Slack app (nothing more is posted; its buttons are refused), with its audit entry. */
 export async function removeSlackSettings(db: Database, orgId: string, actor: AuditActor, publicUrl: string): Promise<SlackSettings> {
-  return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('DELETE FROM slack_settings WHERE org_id = $1', [orgId]);
-    if (rowCount > 0) await recordAudit(tx, { orgId, actor, type: 'slack.removed', target: { type: 'org', id: orgId } });
-    return view(undefined, publicUrl);
-  });
+  await removeChatApp(db, 'slack', orgId, actor);
+  return view(undefined, publicUrl);
 }
