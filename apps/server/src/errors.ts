@@ -20,3 +20,11 @@ export const notFound = (what = 'approval request') => new ApiError('NOT_FOUND',
 
 export const emergencyStop = () =>
   new ApiError('EMERGENCY_STOP', 'the emergency stop is on for this organization: approval requests cannot be changed until an admin turns it off');
+
+/**
+ * A 400 at one body field that a check beyond the schema refused (the other side, GitHub or a chat
+ * platform, did not accept it; a setting is missing): `path` dotted as a schema's issues are
+ * (http/errors.ts), `detail` the issue's own words.
+ */
+export const fieldError = (path: string, code: string, message: string, detail = message) =>
+  new ApiError('VALIDATION_ERROR', message, { location: 'body', issues: [{ path, code, message: detail }] });

@@ -128,7 +128,7 @@ describe('durable engine errors', () => {
     const org = await enginesOrg(w, ['trigger_dev']);
     const res = await w.server.http(org.seed.key).post('/api/v1/approvals').send(approvalBody({ resume: { engine: 'step-functions', task_token: w.sfn.createTaskToken() } })).expect(400);
     expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('AWS Step Functions is not configured') });
-    expect(res.body.error.details.issues[0].path).toEqual(['resume', 'engine']);
+    expect(res.body.error.details.issues[0].path).toEqual('resume.engine');
     expect(await requestCount(org.seed.org.id)).toBe(0);
   });
 

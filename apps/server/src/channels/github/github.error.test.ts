@@ -125,7 +125,7 @@ describe('GitHub errors', () => {
     await org.admin.http().delete('/api/v1/org/github').expect(200);
     const other = newGithubApp();
     const wrongKey = await org.admin.http().put('/api/v1/org/github').send({ app_id: w.github.app.appId, private_key: other.privateKey, webhook_secret: 's'.repeat(20) }).expect(400);
-    expect(wrongKey.body.error).toMatchObject({ code: 'VALIDATION_ERROR' });
+    expect(wrongKey.body.error).toMatchObject({ code: 'VALIDATION_ERROR', details: { location: 'body', issues: [{ path: 'app_id', code: 'refused' }] } });
     await org.admin.http().put('/api/v1/org/github').send({ app_id: w.github.app.appId + 1, private_key: w.github.app.privateKey, webhook_secret: 's'.repeat(20) }).expect(400);
     await org.admin.http().put('/api/v1/org/github').send({ app_id: w.github.app.appId, private_key: 'not a key', webhook_secret: 's'.repeat(20) }).expect(400);
     await org.admin

@@ -37,7 +37,7 @@ describe('Teams errors', () => {
     const org = await msteamsOrg(w);
     await org.admin.http().delete('/api/v1/org/msteams').expect(200);
     const res = await org.admin.http().put('/api/v1/org/msteams').send({ app_id: org.appId, app_password: 'wrong' }).expect(400);
-    expect(res.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+    expect(res.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', details: { location: 'body', issues: [{ path: 'app_password', code: 'refused' }] } } });
     expect(JSON.stringify(res.body)).not.toContain('wrong"');
     expect((await org.admin.http().get('/api/v1/org/msteams').expect(200)).body).toMatchObject({ configured: false });
     await org.admin.http().put('/api/v1/org/msteams').send({ app_id: 'not-a-guid', app_password: org.appPassword }).expect(400);

@@ -31,7 +31,7 @@ describe('Telegram errors', () => {
     await org.admin.http().delete('/api/v1/org/telegram').expect(200);
     w.telegram.fail('getMe', { code: 401, description: 'Unauthorized' });
     const res = await org.admin.http().put('/api/v1/org/telegram').send({ bot_token: TELEGRAM_BOT_TOKEN }).expect(400);
-    expect(res.body).toMatchObject({ error: { code: 'VALIDATION_ERROR' } });
+    expect(res.body).toMatchObject({ error: { code: 'VALIDATION_ERROR', details: { location: 'body', issues: [{ path: 'bot_token', code: 'refused' }] } } });
     expect((await org.admin.http().get('/api/v1/org/telegram').expect(200)).body).toMatchObject({ configured: false });
     await org.admin.http().put('/api/v1/org/telegram').send({ bot_token: 'not a token' }).expect(400);
   });

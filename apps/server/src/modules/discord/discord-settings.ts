@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
-import { refusedField } from '../../errors.ts';
+import { fieldError } from '../../errors.ts';
 import { callDiscord, type DiscordConnection } from '../../channels/discord/discord-client.ts';
 
 const LINKS: LinkingChatSpec = { chat: 'discord', nameColumn: 'discord_username', notConnected: 'Discord is not connected for this organization: an admin connects a Discord application first' };
@@ -60,10 +60,10 @@ export async function readDiscordSettings(db: Queryable, orgId: string, publicUr
  */
 export async function connectDiscord(db: Database, orgId: string, body: UpdateDiscordSettingsBody, actor: AuditActor, publicUrl: string, conn: DiscordConnection): Promise<DiscordSettings> {
   const me = await callDiscord<{ id: string; name?: string; bot?: { username?: string } }>(conn, body.bot_token, 'GET', '/applications/@me');
-  if (me.error !== null || !me.value) throw refusedField('bot_token', 'Discord did not accept the bot token', me.error ?? 'refused by Discord');
-  if (me.value.id !== body.application_id) throw refusedField('application_id', 'The bot token belongs to another Discord application', 'not the bot of application_id');
+  if (me.error !== null || !me.value) throw fieldError('bot_token', 'refused', 'Discord did not accept the bot token', me.error ?? 'refused by Discord');
+  if (me.value.id !== body.application_id) throw fieldError('application_id', 'refused', 'The bot token belongs to another Discord application', 'not the bot of application_id');
   const commands = await callDiscord(conn, body.bot_token, 'PUT', `/applications/${body.application_id}/commands`, [LINK_COMMAND]);
-  if (commands.error !== null) throw refusedField('bot_token', 'Discord refused to register the /link command', commands.error);
+  if (commands.error !== null) throw fieldError('bot_token', 'refused', 'Discord refused to register the /link command', commands.error);
   const keys = secretKeys();
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<SettingsRow>(`${SELECT} FOR UPDATE`, [orgId]);

@@ -7,7 +7,7 @@ import type { EngineSettings, ResumeTarget, UpdateEngineSettingsBody } from '@gr
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { ApiError } from '../../errors.ts';
+import { fieldError } from '../../errors.ts';
 import { configuredEngines, ENGINE_SETTINGS_SELECT, type EngineSettingsRow } from '../../channels/engines/engine-credentials.ts';
 
 function view(row: EngineSettingsRow | undefined): EngineSettings {
@@ -75,7 +75,7 @@ export async function resumeFor(db: Queryable, orgId: string, target: ResumeTarg
   const { rows } = await db.query<EngineSettingsRow>(ENGINE_SETTINGS_SELECT, [orgId]);
   if (!configuredEngines(rows[0]).has(target.engine)) {
     const message = `${ENGINE_WORDS[target.engine]} is not configured for this organization: an admin sets its credentials first (PUT /api/v1/org/engines)`;
-    throw new ApiError('VALIDATION_ERROR', message, { location: 'body', issues: [{ path: ['resume', 'engine'], code: 'not_configured', message }] });
+    throw fieldError('resume.engine', 'not_configured', message);
   }
   return { engine: target.engine, target: secretKeys().seal(JSON.stringify(target)) };
 }

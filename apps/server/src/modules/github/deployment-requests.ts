@@ -14,7 +14,7 @@ import { routes, type ApprovalDetail, type z as cz } from '@greenlight/contract'
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { AppDeps, AuthContext } from '../../context.ts';
-import { ApiError } from '../../errors.ts';
+import { ApiError, fieldError } from '../../errors.ts';
 import { validationError } from '../../http/errors.ts';
 import { cancel } from '../../core/approvals/index.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
@@ -122,10 +122,7 @@ export type Requested = { outcome: 'created' | 'existing'; approvalId: string };
 export async function requestDeployment(deps: AppDeps, app: GithubApp, event: DeploymentProtectionRuleEvent, log: Logger): Promise<Requested> {
   const target = callbackTarget(event.deployment_callback_url, deps.config.GREENLIGHT_GITHUB_API_URL);
   if (!target) {
-    throw new ApiError('VALIDATION_ERROR', 'deployment_callback_url is not a deployment protection rule endpoint of the configured GitHub API', {
-      location: 'body',
-      issues: [{ path: ['deployment_callback_url'], code: 'refused', message: 'not under GREENLIGHT_GITHUB_API_URL' }],
-    });
+    throw fieldError('deployment_callback_url', 'refused', 'deployment_callback_url is not a deployment protection rule endpoint of the configured GitHub API', 'not under GREENLIGHT_GITHUB_API_URL');
   }
   const deploymentId = event.deployment?.id ?? 0;
   const existing = await deps.db.query<{ approval_id: string }>(

@@ -7,7 +7,7 @@ import { GITHUB_WEBHOOK_PATH, type GithubSettings, type UpdateGithubSettingsBody
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { ApiError } from '../../errors.ts';
+import { fieldError } from '../../errors.ts';
 import { callGithub, githubOctokit, type GithubConnection } from '../../channels/github/github-client.ts';
 
 export const webhookPath = (orgId: string): string => GITHUB_WEBHOOK_PATH.replace(':org', orgId);
@@ -38,8 +38,6 @@ export async function readGithubSettings(db: Queryable, orgId: string, publicUrl
   return view(orgId, rows[0], publicUrl);
 }
 
-const refused = (path: string, message: string) =>
-  new ApiError('VALIDATION_ERROR', message, { location: 'body', issues: [{ path: [path], code: 'refused', message }] });
 
 /**
  * Connects the app: the key must be an RSA private key, and GitHub must accept a JWT signed with it
@@ -51,15 +49,15 @@ export async function connectGithub(db: Database, orgId: string, body: UpdateGit
     const key = createPrivateKey(body.private_key);
     if (key.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
   } catch {
-    throw refused('private_key', 'private_key is not an RSA private key in PEM form');
+    throw fieldError('private_key', 'refused', 'private_key is not an RSA private key in PEM form');
   }
   const privateKey = body.private_key.trim() + '\n';
   const checked = await callGithub(() => githubOctokit({ appId: body.app_id, privateKey }, conn).request('GET /app'));
   if (checked.error !== null || !checked.value) {
-    throw refused('app_id', `GitHub did not accept the app id and private key (${checked.error ?? 'no answer'})`);
+    throw fieldError('app_id', 'refused', `GitHub did not accept the app id and private key (${checked.error ?? 'no answer'})`);
   }
   const app = checked.value.data as { id?: number; slug?: string } | null;
-  if (app?.id !== undefined && app.id !== body.app_id) throw refused('app_id', 'GitHub answered for another app id');
+  if (app?.id !== undefined && app.id !== body.app_id) throw fieldError('app_id', 'refused', 'GitHub answered for another app id');
   const slug = typeof app?.slug === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(app.slug) ? app.slug : null;
   const keys = secretKeys();
   return db.transaction(async (tx) => {

@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
-import { refusedField } from '../../errors.ts';
+import { fieldError } from '../../errors.ts';
 import { connectorToken, type MsTeamsConnection } from '../../channels/msteams/msteams-client.ts';
 
 const LINKS: LinkingChatSpec = { chat: 'msteams', nameColumn: 'msteams_name', notConnected: 'Microsoft Teams is not connected for this organization: an admin connects a bot first' };
@@ -49,7 +49,7 @@ export async function connectMsTeams(db: Database, orgId: string, body: UpdateMs
   const tenantId = body.tenant_id ?? null;
   const token = await connectorToken({ appId: body.app_id, appPassword: body.app_password, tenantId }, conn);
   if (token.error !== null) {
-    throw refusedField('app_password', 'Microsoft did not issue a Bot Framework token for this app id and secret', token.error);
+    throw fieldError('app_password', 'refused', 'Microsoft did not issue a Bot Framework token for this app id and secret', token.error);
   }
   const keys = secretKeys();
   return db.transaction(async (tx) => {

@@ -2,7 +2,7 @@ import { SLACK_INTERACTIVITY_PATH, type SlackSettings, type UpdateSlackSettingsB
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { ApiError } from '../../errors.ts';
+import { fieldError } from '../../errors.ts';
 import { removeChatApp } from '../../channels/chat-links.ts';
 
 interface SettingsRow {
@@ -47,10 +47,7 @@ export async function updateSlackSettings(
     const { rows } = await tx.query<SettingsRow>(`${SELECT} FOR UPDATE`, [orgId]);
     const before = rows[0];
     if (!before && (change.bot_token === undefined || change.signing_secret === undefined)) {
-      throw new ApiError('VALIDATION_ERROR', 'Slack is not configured yet: give both bot_token and signing_secret', {
-        location: 'body',
-        issues: [{ path: [change.bot_token === undefined ? 'bot_token' : 'signing_secret'], code: 'required', message: 'required to configure Slack' }],
-      });
+      throw fieldError(change.bot_token === undefined ? 'bot_token' : 'signing_secret', 'required', 'Slack is not configured yet: give both bot_token and signing_secret', 'required to configure Slack');
     }
     const keys = secretKeys();
     const token = change.bot_token === undefined ? null : keys.seal(change.bot_token);

@@ -3,7 +3,7 @@ import type { Config } from '../../config.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { ApiError } from '../../errors.ts';
+import { ApiError, fieldError } from '../../errors.ts';
 import type { Role } from '../users/sessions.ts';
 
 interface SettingsRow {
@@ -91,8 +91,7 @@ export async function ssoProviderOf(db: Queryable, orgId: string): Promise<SsoPr
   };
 }
 
-const invalid = (path: string, message: string) =>
-  new ApiError('VALIDATION_ERROR', message, { location: 'body', issues: [{ path: [path], code: 'invalid', message }] });
+const invalid = (path: string, message: string) => fieldError(path, 'invalid', message);
 
 /**
  * Sets the org's provider, in one transaction with its audit entry. The secret is sealed

@@ -8,7 +8,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { createChatLinkCode, readChatLink, redeemChatLinkCode, removeChatApp, unlinkChat, type LinkingChatSpec } from '../../channels/chat-links.ts';
-import { refusedField } from '../../errors.ts';
+import { fieldError } from '../../errors.ts';
 import { callTelegram, telegramApi, type TelegramConnection } from '../../channels/telegram/telegram-client.ts';
 
 const LINKS: LinkingChatSpec = { chat: 'telegram', nameColumn: 'telegram_username', notConnected: 'Telegram is not connected for this organization: an admin connects a bot first' };
@@ -46,12 +46,12 @@ export async function connectTelegram(db: Database, orgId: string, botToken: str
   const api = telegramApi(botToken, conn);
   const me = await callTelegram(() => api.getMe());
   if (me.error !== null || !me.value) {
-    throw refusedField('bot_token', 'Telegram did not accept the bot token', me.error ?? 'refused by Telegram');
+    throw fieldError('bot_token', 'refused', 'Telegram did not accept the bot token', me.error ?? 'refused by Telegram');
   }
   const secret = randomBytes(32).toString('base64url');
   const hooked = await callTelegram(() => api.setWebhook(`${publicUrl}${webhookPath(orgId)}`, { secret_token: secret, allowed_updates: ['message', 'callback_query'], drop_pending_updates: true }));
   if (hooked.error !== null) {
-    throw refusedField('bot_token', 'Telegram refused to set the webhook', hooked.error);
+    throw fieldError('bot_token', 'refused', 'Telegram refused to set the webhook', hooked.error);
   }
   const keys = secretKeys();
   return db.transaction(async (tx) => {
