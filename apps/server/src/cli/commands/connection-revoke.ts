@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
-import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { revokeConnection } from '../../modules/connections/connections.ts';
 import { OrgSlug, required } from '../args.ts';
 import { failed, ok, type CliResult } from '../result.ts';
+import { inOrg } from '../in-org.ts';
 import { CLI_ACTOR } from '../../core/audit.ts';
 
 export const ConnectionRevokeArgs = z.object({
@@ -15,11 +15,11 @@ export type ConnectionRevokeArgs = z.output<typeof ConnectionRevokeArgs>;
 
 /** Revokes a connection; authentication reads the row on every request, so its key fails on the next one. */
 export async function connectionRevokeCommand(db: Database, _config: Config, args: ConnectionRevokeArgs): Promise<CliResult> {
-  const org = await findOrgBySlug(db, args.org);
-  if (!org) return failed(`org not found: ${args.org}`);
-  const connection = await revokeConnection(db, org.id, args.id, { actor: CLI_ACTOR });
-  if (!connection) return failed(`connection not found in org ${org.slug}: ${args.id}`);
-  return ok(
-    `Revoked connection "${connection.name}" (${connection.id}) at ${connection.revoked_at!.toISOString()}; its key no longer works.`,
-  );
+  return inOrg(db, args.org, async (org) => {
+    const connection = await revokeConnection(db, org.id, args.id, { actor: CLI_ACTOR });
+    if (!connection) return failed(`connection not found in org ${org.slug}: ${args.id}`);
+    return ok(
+      `Revoked connection "${connection.name}" (${connection.id}) at ${connection.revoked_at!.toISOString()}; its key no longer works.`,
+    );
+  });
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { API_KEY_LIMITS } from '@greenlight/contract';
 import type { Database } from '../../storage/database.ts';
-import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { rotateApiKey } from '../../modules/connections/connections.ts';
 import { rotateOAuthClientSecret } from '../../modules/oauth/clients.ts';
 import { ExpiresIn, Json, OrgSlug, required } from '../args.ts';
 import { failed, ok, usage, type CliResult } from '../result.ts';
+import { inOrg, type CliOrg } from '../in-org.ts';
 import { CLI_ACTOR } from '../../core/audit.ts';
 
 /**
@@ -18,13 +18,11 @@ const rotateArgs = (idMessage: string) => z.object({ org: OrgSlug, id: required(
 async function rotateInOrg(
   db: Database,
   args: { org: string; overlap: number | undefined },
-  rotate: (org: { id: string; slug: string }, overlapSeconds: number) => Promise<CliResult>,
+  rotate: (org: CliOrg, overlapSeconds: number) => Promise<CliResult>,
 ): Promise<CliResult> {
   const overlap = args.overlap ?? API_KEY_LIMITS.defaultOverlapSeconds;
   if (overlap > API_KEY_LIMITS.maxOverlapSeconds) return usage(`error: --overlap: must be at most ${API_KEY_LIMITS.maxOverlapSeconds / 86_400} days`);
-  const org = await findOrgBySlug(db, args.org);
-  if (!org) return failed(`org not found: ${args.org}`);
-  return rotate(org, overlap);
+  return inOrg(db, args.org, (org) => rotate(org, overlap));
 }
 
 export const ConnectionRotateArgs = rotateArgs('must be a connection id (a UUID, see "connection list")');

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
-import { findOrgBySlug, setEmergencyStop } from '../../modules/orgs/create-org.ts';
+import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
 import { OrgSlug, required } from '../args.ts';
-import { failed, ok, type CliResult } from '../result.ts';
+import { ok, type CliResult } from '../result.ts';
+import { inOrg } from '../in-org.ts';
 import { CLI_ACTOR } from '../../core/audit.ts';
 
 export const EmergencyStopArgs = z.object({
@@ -14,12 +15,12 @@ export type EmergencyStopArgs = z.output<typeof EmergencyStopArgs>;
 
 /** Turns the org's emergency stop on or off; while on, every mutating approval endpoint answers 503. */
 export async function emergencyStopCommand(db: Database, _config: Config, args: EmergencyStopArgs): Promise<CliResult> {
-  const org = await findOrgBySlug(db, args.org);
-  if (!org) return failed(`org not found: ${args.org}`);
-  await setEmergencyStop(db, org.id, args.state === 'on', CLI_ACTOR);
-  return ok(
-    args.state === 'on'
-      ? `Emergency stop is ON for org ${org.slug}: every change to approval requests is refused (503 EMERGENCY_STOP) until it is turned off.`
-      : `Emergency stop is OFF for org ${org.slug}: approval requests can be changed again.`,
-  );
+  return inOrg(db, args.org, async (org) => {
+    await setEmergencyStop(db, org.id, args.state === 'on', CLI_ACTOR);
+    return ok(
+      args.state === 'on'
+        ? `Emergency stop is ON for org ${org.slug}: every change to approval requests is refused (503 EMERGENCY_STOP) until it is turned off.`
+        : `Emergency stop is OFF for org ${org.slug}: approval requests can be changed again.`,
+    );
+  });
 }

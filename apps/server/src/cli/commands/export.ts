@@ -4,10 +4,10 @@ import { isAbsolute } from 'node:path';
 import { once } from 'node:events';
 import { z } from 'zod';
 import type { Database } from '../../storage/database.ts';
-import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { exportApprovals } from '../../modules/approvals/export-approvals.ts';
 import { OrgSlug, required } from '../args.ts';
-import { failed, ok, type CliResult } from '../result.ts';
+import { ok, type CliResult } from '../result.ts';
+import { inOrg } from '../in-org.ts';
 
 export const ExportArgs = z.object({
   org: OrgSlug,
@@ -22,29 +22,29 @@ export type ExportArgs = z.output<typeof ExportArgs>;
  * `--out` to a file written whole or not at all (mode 0600).
  */
 export async function exportCommand(db: Database, args: ExportArgs): Promise<CliResult> {
-  const org = await findOrgBySlug(db, args.org);
-  if (!org) return failed(`org not found: ${args.org}`);
-  if (!args.out) {
-    let stdout = '';
-    await exportApprovals(db, org.id, args.since, async (item) => {
-      stdout += `${JSON.stringify(item)}\n`;
-    });
-    return { exitCode: 0, stdout, stderr: '' };
-  }
-  const tmp = `${args.out}.${process.pid}.tmp`;
-  const file = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
-  try {
-    await once(file, 'open');
-    const n = await exportApprovals(db, org.id, args.since, async (item) => {
-      if (!file.write(`${JSON.stringify(item)}\n`)) await once(file, 'drain');
-    });
-    file.end();
-    await once(file, 'finish');
-    await rename(tmp, args.out);
-    return ok(`Exported ${n} request${n === 1 ? '' : 's'} of org ${org.slug} created since ${args.since.toISOString()} to ${args.out}`);
-  } catch (err) {
-    file.destroy();
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  return inOrg(db, args.org, async (org) => {
+    if (!args.out) {
+      let stdout = '';
+      await exportApprovals(db, org.id, args.since, async (item) => {
+        stdout += `${JSON.stringify(item)}\n`;
+      });
+      return { exitCode: 0, stdout, stderr: '' };
+    }
+    const tmp = `${args.out}.${process.pid}.tmp`;
+    const file = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+    try {
+      await once(file, 'open');
+      const n = await exportApprovals(db, org.id, args.since, async (item) => {
+        if (!file.write(`${JSON.stringify(item)}\n`)) await once(file, 'drain');
+      });
+      file.end();
+      await once(file, 'finish');
+      await rename(tmp, args.out);
+      return ok(`Exported ${n} request${n === 1 ? '' : 's'} of org ${org.slug} created since ${args.since.toISOString()} to ${args.out}`);
+    } catch (err) {
+      file.destroy();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  });
 }

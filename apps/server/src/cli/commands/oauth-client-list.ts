@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import type { Database } from '../../storage/database.ts';
-import { findOrgBySlug } from '../../modules/orgs/create-org.ts';
 import { listOAuthClients, listUnauthorizedClients, toClientJson } from '../../modules/oauth/clients.ts';
 import { OAUTH_SETTINGS } from '../../modules/oauth/settings.ts';
 import { Json, OrgSlug } from '../args.ts';
-import { failed, ok, type CliResult } from '../result.ts';
+import { ok, type CliResult } from '../result.ts';
+import { inOrg } from '../in-org.ts';
 
 /** `greenlight-admin oauth-client list --org SLUG | --unauthorized [--json]` */
 export const OAuthClientListArgs = z
@@ -34,15 +34,15 @@ export async function oauthClientListCommand(db: Database, args: OAuthClientList
         table([['CLIENT ID', 'NAME', 'REDIRECT URIS', 'REGISTERED', 'EXPIRES'], ...clients.map((c) => [c.client_id, c.name, c.redirect_uris.join(' '), c.created_at.toISOString(), c.purge_at.toISOString()])]),
     );
   }
-  const org = await findOrgBySlug(db, args.org!);
-  if (!org) return failed(`org not found: ${args.org}`);
-  const clients = await listOAuthClients(db, org.id);
-  if (args.json) return ok(JSON.stringify({ org: org.slug, data: clients.map(toClientJson) }));
-  if (clients.length === 0) return ok(`No OAuth clients in org ${org.slug}.`);
-  return ok(
-    table([
-      ['ID', 'CLIENT ID', 'NAME', 'REGISTRATION', 'CREATED', 'STATUS'],
-      ...clients.map((c) => [c.id, c.client_id, c.name, c.registration, c.created_at.toISOString(), c.revoked_at ? `revoked ${c.revoked_at.toISOString()}` : 'active']),
-    ]),
-  );
+  return inOrg(db, args.org!, async (org) => {
+    const clients = await listOAuthClients(db, org.id);
+    if (args.json) return ok(JSON.stringify({ org: org.slug, data: clients.map(toClientJson) }));
+    if (clients.length === 0) return ok(`No OAuth clients in org ${org.slug}.`);
+    return ok(
+      table([
+        ['ID', 'CLIENT ID', 'NAME', 'REGISTRATION', 'CREATED', 'STATUS'],
+        ...clients.map((c) => [c.id, c.client_id, c.name, c.registration, c.created_at.toISOString(), c.revoked_at ? `revoked ${c.revoked_at.toISOString()}` : 'active']),
+      ]),
+    );
+  });
 }
