@@ -35,6 +35,7 @@ import { InteractionResponseFlags, InteractionResponseType, InteractionType, ver
 import { z } from 'zod';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
+import { platformBody } from '../../http/platform-body.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { chatButton, chatVote, linkedMember, memberCaller, refusedClick, VIEWER_REFUSAL, type ChatButton, type ClickOutcome, type LinkedMember } from '../../channels/chat-vote.ts';
 import { callDiscord, discordAppOf, type DiscordConnection } from '../../channels/discord/discord-client.ts';
@@ -99,15 +100,7 @@ export function discordInteractionsRouter(deps: AppDeps): Router {
         req.log.warn({ org_id: orgId }, 'Discord interaction refused: stale timestamp');
         return next(new ApiError('UNAUTHORIZED', 'the interaction was signed too long ago'));
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return next(new ApiError('VALIDATION_ERROR', 'expected a JSON Discord interaction'));
-      }
-      const parsed = Interaction.safeParse(json);
-      if (!parsed.success) return next(new ApiError('VALIDATION_ERROR', 'expected a Discord interaction (id, application_id, type, token)', undefined, undefined, { cause: parsed.error }));
-      const interaction = parsed.data;
+      const interaction = platformBody(raw, Interaction, { notJson: 'expected a JSON Discord interaction', notShape: 'expected a Discord interaction (id, application_id, type, token)' });
       if (interaction.application_id !== app.applicationId) return next(new ApiError('UNAUTHORIZED', "the interaction is not for the organization's Discord application"));
       if (!(await firstTime(deps, interaction.id))) {
         req.log.warn({ org_id: orgId }, 'Discord interaction refused: already answered');

@@ -26,6 +26,7 @@ import { GITHUB_WEBHOOK_PATH } from '@greenlight/contract';
 import { Webhooks } from '@octokit/webhooks';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
+import { platformJson, platformShape } from '../../http/platform-body.ts';
 import { githubAppOf } from '../../channels/github/github-client.ts';
 import { cancelRun, DeploymentProtectionRuleEvent, requestDeployment, WorkflowRunEvent } from './deployment-requests.ts';
 
@@ -80,24 +81,17 @@ export function githubWebhookRouter(deps: AppDeps): Router {
         req.log.info({ org_id: orgId, delivery }, 'GitHub event already handled');
         return res.status(200).json({ handled: 'duplicate' });
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        return next(new ApiError('VALIDATION_ERROR', 'expected a JSON GitHub event (content type application/json)'));
-      }
+      const json = platformJson(body, 'expected a JSON GitHub event (content type application/json)');
 
       let handled: Record<string, unknown> = { handled: 'ignored' };
       const action = typeof (json as { action?: unknown })?.action === 'string' ? (json as { action: string }).action : null;
       if (event === 'deployment_protection_rule' && action === 'requested') {
-        const parsed = DeploymentProtectionRuleEvent.safeParse(json);
-        if (!parsed.success) return next(new ApiError('VALIDATION_ERROR', 'expected a deployment_protection_rule event (environment, deployment_callback_url, installation, repository)', undefined, undefined, { cause: parsed.error }));
-        const r = await requestDeployment(deps, app, parsed.data, req.log);
+        const requested = platformShape(json, DeploymentProtectionRuleEvent, 'expected a deployment_protection_rule event (environment, deployment_callback_url, installation, repository)');
+        const r = await requestDeployment(deps, app, requested, req.log);
         handled = { handled: r.outcome, approval_id: r.approvalId };
       } else if (event === 'workflow_run' && action === 'completed') {
-        const parsed = WorkflowRunEvent.safeParse(json);
-        if (!parsed.success) return next(new ApiError('VALIDATION_ERROR', 'expected a workflow_run event', undefined, undefined, { cause: parsed.error }));
-        if (parsed.data.workflow_run.conclusion === 'cancelled') handled = { handled: 'cancelled', cancelled: await cancelRun(deps, orgId, parsed.data.workflow_run.id, req.log) };
+        const run = platformShape(json, WorkflowRunEvent, 'expected a workflow_run event').workflow_run;
+        if (run.conclusion === 'cancelled') handled = { handled: 'cancelled', cancelled: await cancelRun(deps, orgId, run.id, req.log) };
       }
       await deps.db.query('INSERT INTO github_webhook_deliveries (org_id, delivery_id, event) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [orgId, delivery, event]);
       res.status(200).json(handled);

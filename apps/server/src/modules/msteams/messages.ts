@@ -27,6 +27,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
+import { platformBody } from '../../http/platform-body.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { chatButton, chatVote, linkedMember, memberCaller, refusedClick, VIEWER_REFUSAL, type ChatAnswer, type ClickOutcome } from '../../channels/chat-vote.ts';
 import { answerFromForm, asksAnswer, editableFields, editsFromForm, FORM_IDS, formProblems, type EditableField } from '../../channels/chat-answers.ts';
@@ -82,15 +83,10 @@ export function msteamsMessagesRouter(deps: AppDeps): Router {
         req.log.warn({ org_id: orgId }, 'Teams activity refused: no bot or no token');
         return next(new ApiError('UNAUTHORIZED', "the activity does not carry a Bot Framework token for the organization's Teams bot"));
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-      } catch {
-        return next(new ApiError('VALIDATION_ERROR', 'expected a JSON Bot Framework activity'));
-      }
-      const parsed = Activity.safeParse(json);
-      if (!parsed.success) return next(new ApiError('VALIDATION_ERROR', 'expected a Bot Framework activity (type, channelId, serviceUrl, from, conversation)', undefined, undefined, { cause: parsed.error }));
-      const activity = parsed.data;
+      const activity = platformBody(req.body, Activity, {
+        notJson: 'expected a JSON Bot Framework activity',
+        notShape: 'expected a Bot Framework activity (type, channelId, serviceUrl, from, conversation)',
+      });
       const verified = await verifyBotFrameworkRequest({ authorization, appId: bot.appId, channelId: activity.channelId, serviceUrl: activity.serviceUrl, openIdUrl: deps.config.GREENLIGHT_MSTEAMS_OPENID_URL });
       if (!verified.ok) {
         req.log.warn({ org_id: orgId, reason: verified.reason }, 'Teams activity refused: token not verified');

@@ -21,6 +21,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
+import { platformBody } from '../../http/platform-body.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { chatButton, chatVote, linkedMember, memberCaller, refusedClick, VIEWER_REFUSAL, type ClickOutcome } from '../../channels/chat-vote.ts';
 import { callTelegram, telegramApi, telegramBotOf } from '../../channels/telegram/telegram-client.ts';
@@ -66,15 +67,7 @@ export function telegramWebhookRouter(deps: AppDeps): Router {
         req.log.warn({ org_id: orgId }, 'Telegram update refused: secret token not verified');
         return next(new ApiError('UNAUTHORIZED', 'the update does not carry the secret token of the organization\'s Telegram bot'));
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
-      } catch {
-        return next(new ApiError('VALIDATION_ERROR', 'expected a JSON Telegram update'));
-      }
-      const parsed = Update.safeParse(json);
-      if (!parsed.success) return next(new ApiError('VALIDATION_ERROR', 'expected a Telegram update (update_id, message or callback_query)', undefined, undefined, { cause: parsed.error }));
-      const update = parsed.data;
+      const update = platformBody(req.body, Update, { notJson: 'expected a JSON Telegram update', notShape: 'expected a Telegram update (update_id, message or callback_query)' });
       const api = telegramApi(bot.botToken, conn());
       const ack = () => res.status(200).json({});
 
