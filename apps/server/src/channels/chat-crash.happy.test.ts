@@ -1,5 +1,5 @@
 /**
- * The chat channels inherit the outbox's crash safety: a real server process with 500 messages pending
+ * The chat channels inherit the outbox's crash safety: a real server process with 200 messages pending
  * for a chat (Slack posts to the org's channel; Telegram, Discord and Teams messages to a linked person) is killed with
  * SIGKILL while it sends them; after a restart every request has reached the chat and every row of the
  * channel is delivered, with its message recorded (to be edited with the outcome). A message cut off by
@@ -22,7 +22,7 @@ import { createOrg } from '../modules/orgs/create-org.ts';
 import { create } from '../core/approvals/index.ts';
 import { installSecretKeys, parseKey, SecretKeys, secretKeys } from '../security/sealed.ts';
 
-const REQUESTS = 500;
+const REQUESTS = 200;
 
 /** A stand-in of a chat's API, as the crash needs it: its calls that send a message, and a wait. */
 interface ChatApi {
@@ -208,7 +208,7 @@ describe.each(CASES)('$channel', (chat) => {
   let api: ChatApi;
   const processes: SpawnedServer[] = [];
 
-  /** One org connected to the chat, and 500 requests that ask everyone: 500 `notify` rows pending, each to become one message. */
+  /** One org connected to the chat, and 200 requests that ask everyone: 200 `notify` rows pending, each to become one message. */
   async function seed(db: Database): Promise<void> {
     installSecretKeys(new SecretKeys(parseKey(TEST_SECRET_KEY)));
     const { org, user } = await createOrg(db, { slug: `${chat.channel}-crash`, name: `${chat.channel} crash`, adminEmail: `admin@${chat.channel}-crash.test` });
