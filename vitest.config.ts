@@ -60,10 +60,22 @@ const processTests = [
   // `greenlight request --wait` across a server's SIGTERM and SIGKILL: three server processes in turn.
   'packages/client/src/cli/automation-restart.happy.test.ts',
 ];
+/**
+ * The programs a user runs, each run as its own process against a real server: the `greenlight` command
+ * line (every command, `run`, `request --wait`, the receipts and the Claude Code hook) and the MCP
+ * server over stdio. Each test starts Node again, a second or more of CPU a run: `pnpm test` leaves
+ * them out with the other slow runs (`pnpm test:e2e` runs them; CI everything). What the command line
+ * and the MCP server compute in-process (formats, the transport, waits) stays in `pnpm test`.
+ */
+const programTests = ['packages/client/src/cli/{automation,decide,hook,receipts}*.test.ts', 'packages/mcp/src/*.test.ts'];
 /** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
 /** One migrated PGlite cluster per run, which every test database on PGlite starts from. */
 const PGLITE_TEMPLATE = 'apps/server/src/testing/pglite-template.ts';
+/** One migrated Postgres database per run, which every test database on Postgres is created from. */
+const POSTGRES_TEMPLATE = 'apps/server/src/testing/postgres-template.ts';
+/** The template of the database the tests of a project that is not the server's run on. */
+const DATABASE_TEMPLATE = postgres ? POSTGRES_TEMPLATE : PGLITE_TEMPLATE;
 /** The `greenlight` command line bundled once per run, which the CLI's tests start (instead of tsx each time). */
 const CLI_BUNDLE = 'apps/server/src/testing/cli-bundle.ts';
 
@@ -83,7 +95,7 @@ function serverProjects(name: string, onPglite: string[], onPostgres: string[], 
     },
   };
   if (!postgres) return [pglite];
-  return [pglite, { extends: true as const, test: { name: `${name}:postgres`, include: onPostgres, exclude: [...configDefaults.exclude, ...exclude], globalSetup, env: { GREENLIGHT_TEST_DATABASE_URL: postgres } } }];
+  return [pglite, { extends: true as const, test: { name: `${name}:postgres`, include: onPostgres, exclude: [...configDefaults.exclude, ...exclude], globalSetup: [POSTGRES_TEMPLATE, ...globalSetup], env: { GREENLIGHT_TEST_DATABASE_URL: postgres } } }];
 }
 
 export default defineConfig({
@@ -111,9 +123,18 @@ export default defineConfig({
         test: {
           name: 'packages',
           include: ['packages/client/**/*.test.ts', 'packages/github-action/src/**/*.test.ts', 'packages/mcp/**/*.test.ts', 'packages/triggers/**/*.test.ts', 'packages/zapier/test/**/*.test.ts', 'packages/make/src/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...processTests, ...programTests],
+          globalSetup: [DATABASE_TEMPLATE],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'slow:programs',
+          include: programTests,
           exclude: [...configDefaults.exclude, ...processTests],
           // The command line's and the MCP server's tests run a real server (@greenlight/server/testing).
-          globalSetup: [CLI_BUNDLE, ...(postgres ? [] : [PGLITE_TEMPLATE])],
+          globalSetup: [CLI_BUNDLE, DATABASE_TEMPLATE],
         },
       },
       ...serverProjects('server', postgres ? embeddedDatabaseTests : serverTests, serverTests, processTests),
@@ -135,7 +156,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...slowEndToEndTests],
-          globalSetup: [N8N_BUILD, ...(postgres ? [] : [PGLITE_TEMPLATE])],
+          globalSetup: [N8N_BUILD, DATABASE_TEMPLATE],
         },
       },
       {
@@ -143,7 +164,7 @@ export default defineConfig({
         test: {
           name: 'slow:e2e',
           include: slowEndToEndTests,
-          globalSetup: [N8N_BUILD, ...(postgres ? [] : [PGLITE_TEMPLATE])],
+          globalSetup: [N8N_BUILD, DATABASE_TEMPLATE],
         },
       },
     ],

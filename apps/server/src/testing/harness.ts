@@ -1,8 +1,9 @@
 /**
  * Test harness: a real Greenlight HTTP server on an ephemeral loopback port, on a real database.
- * - Default: PGlite in memory, on its own thread as in production (one per test file; start-up costs
- *   seconds, so share it across a file).
- * - GREENLIGHT_TEST_DATABASE_URL set: a fresh database on that Postgres per test file, dropped afterwards.
+ * - Default: PGlite on its own thread as in production, a copy of the run's migrated template (one per
+ *   test file; start-up costs most of a second, so share it across a file).
+ * - GREENLIGHT_TEST_DATABASE_URL set: a fresh database on that Postgres per test file (a copy of the run's
+ *   migrated one, postgres-template.ts), dropped afterwards.
  * - GREENLIGHT_TEST_REDIS_URL set: the rate limiter runs on that Redis.
  * Tenant isolation comes from a fresh org per test (`seedOrg`), not from a fresh database.
  */
@@ -16,7 +17,8 @@ import type { Database } from '../storage/database.ts';
 import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
-import { PGLITE_TEMPLATE_ENV } from './pglite-template.ts';
+import { openFromTemplate } from './pglite-template.ts';
+import { POSTGRES_TEMPLATE_ENV } from './postgres-template.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
 import { addMember, createOrg } from '../modules/orgs/create-org.ts';
 import { createConnection } from '../modules/connections/connections.ts';
@@ -34,21 +36,29 @@ export interface TestDatabase {
 
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
-    // The embedded database as the server runs it, on its own thread (in memory here), started from
-    // the run's migrated cluster when the project made one (pglite-template.ts).
-    const db = await openPgliteThread(undefined, { loadDataDir: process.env[PGLITE_TEMPLATE_ENV] || undefined });
+    // The embedded database as the server runs it, on its own thread, started from the run's
+    // migrated cluster when the project made one (pglite-template.ts), else created in memory.
+    const fromTemplate = await openFromTemplate();
+    if (fromTemplate) return { ...fromTemplate, url: undefined };
+    const db = await openPgliteThread();
     await migrate(db);
     return { db, url: undefined, drop: () => db.close() };
   }
   const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  // A copy of the run's migrated database when the project made one (postgres-template.ts), which
+  // is not migrated again; else a new database, migrated here.
+  const template = process.env[POSTGRES_TEMPLATE_ENV];
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+  } finally {
+    await admin.end();
+  }
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   const db = await openPostgres({ connectionString: url.toString(), max: 30 });
-  await migrate(db);
+  if (!template) await migrate(db);
   return {
     db,
     url: url.toString(),

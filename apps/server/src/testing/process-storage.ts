@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database } from '../storage/database.ts';
 import { openDatabase } from '../storage/open.ts';
-import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from './harness.ts';
-import { PGLITE_TEMPLATE_ENV } from './pglite-template.ts';
+import { copyTemplateTo } from './pglite-template.ts';
 
 /**
  * Storage for servers run as child processes (spawn-server.ts): a fresh data directory, and a fresh
@@ -35,11 +34,9 @@ export async function processStorage(prefix: string, seed: (db: Database) => Pro
       await db.close();
     }
   };
-  if (!postgres && process.env[PGLITE_TEMPLATE_ENV]) {
-    // The run's migrated cluster (pglite-template.ts), copied where the server keeps its database,
-    // instead of creating one: the server then opens and migrates it as it would any existing one.
-    await (await openPgliteThread(join(dataDir, 'pglite'), { loadDataDir: process.env[PGLITE_TEMPLATE_ENV] })).close();
-  }
+  // The run's migrated cluster (pglite-template.ts), copied where the server keeps its database,
+  // instead of creating one: the server then opens and migrates it as it would any existing one.
+  if (!postgres) await copyTemplateTo(join(dataDir, 'pglite'));
   await read(seed);
   return {
     env: { GREENLIGHT_DATA_DIR: dataDir, ...(postgres ? { DATABASE_URL: postgres.url! } : {}) },
