@@ -24,7 +24,25 @@ export const PGLITE_TEMPLATE_ENV = 'GREENLIGHT_TEST_PGLITE_TEMPLATE';
 
 const MEMORY_FS = '/dev/shm';
 
+/**
+ * The template of this run, shared by every project that sets it up (vitest runs a global setup once per
+ * project, in one process): made by the first, removed when the last tears down.
+ */
+const shared = globalThis as { greenlightPgliteTemplate?: { made: Promise<{ path: string; remove(): void }>; users: number } };
+
 export default async function setup(): Promise<() => void> {
+  const run = (shared.greenlightPgliteTemplate ??= { made: makeTemplate(), users: 0 });
+  run.users++;
+  const { path, remove } = await run.made;
+  process.env[PGLITE_TEMPLATE_ENV] = path;
+  return () => {
+    if (--run.users > 0) return;
+    delete shared.greenlightPgliteTemplate;
+    remove();
+  };
+}
+
+async function makeTemplate(): Promise<{ path: string; remove(): void }> {
   const onMemoryFs = existsSync(MEMORY_FS) && statSync(MEMORY_FS).isDirectory();
   const run = mkdtempSync(join(onMemoryFs ? MEMORY_FS : tmpdir(), 'greenlight-pglite-template-'));
   const template = onMemoryFs ? join(run, 'template') : join(run, 'migrated.tar');
@@ -35,9 +53,8 @@ export default async function setup(): Promise<() => void> {
   } finally {
     await db.close();
   }
-  process.env[PGLITE_TEMPLATE_ENV] = template;
   // The copies of test files that did not drop theirs (a run cut short) go with the run's folder.
-  return () => rmSync(run, { recursive: true, force: true });
+  return { path: template, remove: () => rmSync(run, { recursive: true, force: true }) };
 }
 
 /**

@@ -15,9 +15,24 @@ import { migrate } from '../storage/migrate.ts';
 
 export const POSTGRES_TEMPLATE_ENV = 'GREENLIGHT_TEST_POSTGRES_TEMPLATE';
 
+/** Shared by every project that sets it up, as pglite-template.ts's: made by the first, dropped by the last. */
+const shared = globalThis as { greenlightPostgresTemplate?: { made: Promise<{ name: string; drop(): Promise<void> }>; users: number } };
+
 export default async function setup(): Promise<() => Promise<void>> {
   const url = process.env.GREENLIGHT_TEST_DATABASE_URL;
   if (!url) return async () => {};
+  const run = (shared.greenlightPostgresTemplate ??= { made: makeTemplate(url), users: 0 });
+  run.users++;
+  const { name, drop } = await run.made;
+  process.env[POSTGRES_TEMPLATE_ENV] = name;
+  return async () => {
+    if (--run.users > 0) return;
+    delete shared.greenlightPostgresTemplate;
+    await drop();
+  };
+}
+
+async function makeTemplate(url: string): Promise<{ name: string; drop(): Promise<void> }> {
   const name = `gl_template_${process.pid}_${randomBytes(4).toString('hex')}`;
   await onServer(url, (admin) => admin.query(`CREATE DATABASE ${name}`));
   const at = new URL(url);
@@ -29,8 +44,7 @@ export default async function setup(): Promise<() => Promise<void>> {
   } finally {
     await db.close();
   }
-  process.env[POSTGRES_TEMPLATE_ENV] = name;
-  return () => onServer(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined);
+  return { name, drop: () => onServer(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
 }
 
 async function onServer<T>(url: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
