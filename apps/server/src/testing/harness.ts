@@ -8,7 +8,6 @@
  * Tenant isolation comes from a fresh org per test (`seedOrg`), not from a fresh database.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import supertest from 'supertest';
 import { SCOPES, type Scope } from '@greenlight/contract';
 import { loadConfig, type Config } from '../config.ts';
@@ -18,7 +17,7 @@ import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
 import { openFromTemplate } from './pglite-template.ts';
-import { POSTGRES_TEMPLATE_ENV } from './postgres-template.ts';
+import { onServer, POSTGRES_TEMPLATE_ENV } from './postgres-template.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
 import { addMember, createOrg } from '../modules/orgs/create-org.ts';
 import { createConnection } from '../modules/connections/connections.ts';
@@ -48,13 +47,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   // A copy of the run's migrated database when the project made one (postgres-template.ts), which
   // is not migrated again; else a new database, migrated here.
   const template = process.env[POSTGRES_TEMPLATE_ENV];
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
-  } finally {
-    await admin.end();
-  }
+  await onServer(TEST_DATABASE_URL, (admin) => admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
   const db = await openPostgres({ connectionString: url.toString(), max: 30 });
@@ -64,10 +57,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     url: url.toString(),
     async drop() {
       await db.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await onServer(TEST_DATABASE_URL, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }

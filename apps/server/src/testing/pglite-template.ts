@@ -19,27 +19,16 @@ import { join } from 'node:path';
 import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { migrate } from '../storage/migrate.ts';
 import type { Database } from '../storage/database.ts';
+import { sharedPerRun } from './run-shared.ts';
 
 export const PGLITE_TEMPLATE_ENV = 'GREENLIGHT_TEST_PGLITE_TEMPLATE';
 
 const MEMORY_FS = '/dev/shm';
 
-/**
- * The template of this run, shared by every project that sets it up (vitest runs a global setup once per
- * project, in one process): made by the first, removed when the last tears down.
- */
-const shared = globalThis as { greenlightPgliteTemplate?: { made: Promise<{ path: string; remove(): void }>; users: number } };
-
-export default async function setup(): Promise<() => void> {
-  const run = (shared.greenlightPgliteTemplate ??= { made: makeTemplate(), users: 0 });
-  run.users++;
-  const { path, remove } = await run.made;
-  process.env[PGLITE_TEMPLATE_ENV] = path;
-  return () => {
-    if (--run.users > 0) return;
-    delete shared.greenlightPgliteTemplate;
-    remove();
-  };
+export default async function setup(): Promise<() => Promise<void>> {
+  const { value, teardown } = await sharedPerRun('pglite-template', makeTemplate, (made) => made.remove());
+  process.env[PGLITE_TEMPLATE_ENV] = value.path;
+  return teardown;
 }
 
 async function makeTemplate(): Promise<{ path: string; remove(): void }> {
@@ -70,7 +59,7 @@ export async function openFromTemplate(): Promise<{ db: Database; drop(): Promis
   }
   const dir = mkdtempSync(join(template, '..', 'db-'));
   try {
-    cpSync(template, dir, { recursive: true });
+    await copyTemplateTo(dir);
     const db = await openPgliteThread(dir);
     return {
       db,

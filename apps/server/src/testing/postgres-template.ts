@@ -12,24 +12,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
+import { sharedPerRun } from './run-shared.ts';
 
 export const POSTGRES_TEMPLATE_ENV = 'GREENLIGHT_TEST_POSTGRES_TEMPLATE';
-
-/** Shared by every project that sets it up, as pglite-template.ts's: made by the first, dropped by the last. */
-const shared = globalThis as { greenlightPostgresTemplate?: { made: Promise<{ name: string; drop(): Promise<void> }>; users: number } };
 
 export default async function setup(): Promise<() => Promise<void>> {
   const url = process.env.GREENLIGHT_TEST_DATABASE_URL;
   if (!url) return async () => {};
-  const run = (shared.greenlightPostgresTemplate ??= { made: makeTemplate(url), users: 0 });
-  run.users++;
-  const { name, drop } = await run.made;
-  process.env[POSTGRES_TEMPLATE_ENV] = name;
-  return async () => {
-    if (--run.users > 0) return;
-    delete shared.greenlightPostgresTemplate;
-    await drop();
-  };
+  const { value, teardown } = await sharedPerRun('postgres-template', () => makeTemplate(url), (made) => made.drop());
+  process.env[POSTGRES_TEMPLATE_ENV] = value.name;
+  return teardown;
 }
 
 async function makeTemplate(url: string): Promise<{ name: string; drop(): Promise<void> }> {
@@ -47,7 +39,8 @@ async function makeTemplate(url: string): Promise<{ name: string; drop(): Promis
   return { name, drop: () => onServer(url, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
 }
 
-async function onServer<T>(url: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a client of the test Postgres's server (creating and dropping databases), then ends it. */
+export async function onServer<T>(url: string, fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
