@@ -30,6 +30,9 @@ describe('loadConfig refuses a bad setting', () => {
     ['GREENLIGHT_INDEX_UPKEEP_MS', '0', 'must be a whole number from 100 to 86400000'],
     ['GREENLIGHT_DB_POOL_MAX', '0', 'must be a whole number from 1 to 1000'],
     ['GREENLIGHT_DB_POOL_IDLE_MS', '-1', 'must be a whole number from 0 to 86400000'],
+    ['GREENLIGHT_PGLITE_SHARED_BUFFERS', '16', 'must be a size in MB, such as 16MB'],
+    ['GREENLIGHT_PGLITE_SHARED_BUFFERS', '0MB', 'must be a size in MB, such as 16MB'],
+    ['GREENLIGHT_PGLITE_SHARED_BUFFERS', '2048MB', 'must be at most 1024MB'],
     ['GREENLIGHT_BODY_LIMIT', '1gb', 'must be a size in kb or mb, such as 256kb or 1mb'],
     ['GREENLIGHT_VALIDATE_RESPONSES', 'yes', 'must be true, false, 1 or 0'],
   ])('%s=%j', (name, value, rule) => {

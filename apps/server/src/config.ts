@@ -80,6 +80,15 @@ export const ConfigSchema = z.object({
   GREENLIGHT_DB_POOL_MAX: integer(1, 1000).default(20),
   GREENLIGHT_DB_POOL_IDLE_MS: integer(0, 86_400_000).default(300_000),
   GREENLIGHT_DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * The embedded database's buffer pool (Postgres's shared_buffers), in its WebAssembly memory and
+   * zeroed at every start; unset: PGlite's 128MB. Smaller starts faster and holds less memory.
+   */
+  GREENLIGHT_PGLITE_SHARED_BUFFERS: z
+    .string()
+    .regex(/^[1-9]\d*MB$/, 'must be a size in MB, such as 16MB')
+    .refine((v) => Number.parseInt(v, 10) <= 1024, 'must be at most 1024MB')
+    .optional(),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
   /** Seals signing secrets and callback headers at rest (security/sealed.ts); unset: `<data dir>/secret.key`, made on first start. */
   GREENLIGHT_SECRET_KEY: secretKey.optional(),

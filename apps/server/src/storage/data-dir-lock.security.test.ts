@@ -53,10 +53,11 @@ describe('one process owns a PGlite data directory', () => {
     release();
   });
 
-  it('openDatabase holds the lock until close', async () => {
+  it('openDatabase holds the lock until close, on the buffer pool it was given', async () => {
     const dir = tempDir();
-    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dir, DATABASE_URL: undefined });
+    const db = await openDatabase({ GREENLIGHT_DATA_DIR: dir, DATABASE_URL: undefined, GREENLIGHT_PGLITE_SHARED_BUFFERS: '16MB' });
     expect(readFileSync(join(dir, 'greenlight.lock'), 'utf8')).toBe(String(process.pid));
+    expect((await db.query<{ s: string }>(`SELECT current_setting('shared_buffers') AS s`)).rows).toEqual([{ s: '16MB' }]);
     await db.close();
     expect(existsSync(join(dir, 'greenlight.lock'))).toBe(false);
   }, 60_000);

@@ -9,7 +9,8 @@ import { lockDataDir } from './data-dir-lock.ts';
 
 /** DATABASE_URL → Postgres; otherwise the embedded PGlite in GREENLIGHT_DATA_DIR. Migrations run before anything else. */
 export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'GREENLIGHT_DATA_DIR'> & Partial<Pick<Config, 'GREENLIGHT_DB_POOL_MAX' | 'GREENLIGHT_DB_POOL_IDLE_MS'>>,
+  config: Pick<Config, 'DATABASE_URL' | 'GREENLIGHT_DATA_DIR'> &
+    Partial<Pick<Config, 'GREENLIGHT_DB_POOL_MAX' | 'GREENLIGHT_DB_POOL_IDLE_MS' | 'GREENLIGHT_PGLITE_SHARED_BUFFERS'>>,
 ): Promise<Database> {
   if (config.DATABASE_URL) {
     const db = await openPostgres({ connectionString: config.DATABASE_URL, max: config.GREENLIGHT_DB_POOL_MAX, idleMs: config.GREENLIGHT_DB_POOL_IDLE_MS });
@@ -19,8 +20,9 @@ export async function openDatabase(
   const dir = resolve(root, 'pglite');
   mkdirSync(dir, { recursive: true });
   const unlock = lockDataDir(root);
+  const options = { sharedBuffers: config.GREENLIGHT_PGLITE_SHARED_BUFFERS };
   try {
-    let pglite = await openPgliteThread(dir);
+    let pglite = await openPgliteThread(dir, options);
     let applied: string[];
     try {
       applied = await migrate(pglite);
@@ -33,7 +35,7 @@ export async function openDatabase(
       // hundred MB that a WebAssembly instance never gives back: the thread that did it ends, and the
       // server runs on a new one that opens the migrated directory (about half the memory at rest).
       await pglite.close();
-      pglite = await openPgliteThread(dir);
+      pglite = await openPgliteThread(dir, options);
     }
     const opened = pglite;
     return {

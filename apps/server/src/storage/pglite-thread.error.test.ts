@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgliteThread } from './pglite-thread.ts';
 import type { Database } from './database.ts';
 import { TEST_DATABASE_URL } from '../testing/harness.ts';
+import { TEST_SHARED_BUFFERS } from '../testing/pglite-template.ts';
 
 let db: Database;
 
@@ -33,7 +34,7 @@ function settlesWithin<T>(p: Promise<T>, ms = 10_000): Promise<T> {
 
 describe.skipIf(TEST_DATABASE_URL)('PGlite on its own thread: requests that cannot cross the boundary', () => {
   beforeAll(async () => {
-    db = await openPgliteThread();
+    db = await openPgliteThread(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
     await db.exec('CREATE TABLE deep (id int PRIMARY KEY, doc jsonb)');
   }, 60_000);
   afterAll(async () => {

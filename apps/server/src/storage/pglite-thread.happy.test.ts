@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgliteThread } from './pglite-thread.ts';
 import { constraintName, sqlState, type Database } from './database.ts';
 import { TEST_DATABASE_URL } from '../testing/harness.ts';
+import { copyTemplateTo, TEST_SHARED_BUFFERS } from '../testing/pglite-template.ts';
 
 let dir: string;
 let db: Database;
@@ -17,6 +18,9 @@ let db: Database;
 describe.skipIf(TEST_DATABASE_URL)('PGlite on its own thread', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'greenlight-thread-'));
+    // A directory that holds a database already, as openDatabase finds it after the first start
+    // (data-dir-lock.security covers a first start on an empty one); PGlite's own buffer pool.
+    await copyTemplateTo(dir);
     db = await openPgliteThread(dir);
     await db.exec('CREATE TABLE t (id int PRIMARY KEY, at timestamptz, doc jsonb, big bigint)');
   }, 60_000);
@@ -108,13 +112,17 @@ describe.skipIf(TEST_DATABASE_URL)('PGlite on its own thread', () => {
   it('keeps what it wrote across a close and a reopen of the directory, and refuses work once closed', async () => {
     const other = mkdtempSync(join(tmpdir(), 'greenlight-thread-'));
     try {
-      const a = await openPgliteThread(other);
+      await copyTemplateTo(other);
+      const a = await openPgliteThread(other, { sharedBuffers: TEST_SHARED_BUFFERS });
       await a.exec('CREATE TABLE kept (v text)');
       await a.query('INSERT INTO kept VALUES ($1)', ['still here']);
       await a.close();
       await expect(a.query('SELECT 1')).rejects.toThrow('closed');
-      const b = await openPgliteThread(other);
+      const b = await openPgliteThread(other, { sharedBuffers: '8MB' });
       expect((await b.query<{ v: string }>('SELECT v FROM kept')).rows).toEqual([{ v: 'still here' }]);
+      // The buffer pool is the one each open asks for (GREENLIGHT_PGLITE_SHARED_BUFFERS), else PGlite's.
+      expect((await b.query<{ s: string }>(`SELECT current_setting('shared_buffers') AS s`)).rows).toEqual([{ s: '8MB' }]);
+      expect((await db.query<{ s: string }>(`SELECT current_setting('shared_buffers') AS s`)).rows).toEqual([{ s: '128MB' }]);
       await b.close();
     } finally {
       rmSync(other, { recursive: true, force: true });
@@ -128,14 +136,14 @@ describe.skipIf(TEST_DATABASE_URL)('PGlite on its own thread', () => {
       await db.query('INSERT INTO dumped VALUES ($1)', ['in the dump']);
       const file = join(other, 'dump.tar');
       writeFileSync(file, await db.dumpDataDir!('none'));
-      const inMemory = await openPgliteThread(undefined, { loadDataDir: file });
-      const onDisk = await openPgliteThread(join(other, 'data'), { loadDataDir: file });
+      const inMemory = await openPgliteThread(undefined, { loadDataDir: file, sharedBuffers: TEST_SHARED_BUFFERS });
+      const onDisk = await openPgliteThread(join(other, 'data'), { loadDataDir: file, sharedBuffers: TEST_SHARED_BUFFERS });
       await inMemory.query('INSERT INTO dumped VALUES ($1)', ['only in memory']);
       expect((await inMemory.query<{ v: string }>('SELECT v FROM dumped ORDER BY v')).rows).toEqual([{ v: 'in the dump' }, { v: 'only in memory' }]);
       expect((await onDisk.query<{ v: string }>('SELECT v FROM dumped')).rows).toEqual([{ v: 'in the dump' }]);
       await Promise.all([inMemory.close(), onDisk.close()]);
       // The directory holds a database of its own now: it opens without the dump.
-      const reopened = await openPgliteThread(join(other, 'data'));
+      const reopened = await openPgliteThread(join(other, 'data'), { sharedBuffers: TEST_SHARED_BUFFERS });
       expect((await reopened.query<{ v: string }>('SELECT v FROM dumped')).rows).toEqual([{ v: 'in the dump' }]);
       await reopened.close();
     } finally {

@@ -70,9 +70,13 @@ function toError(fields: Record<string, unknown>): Error {
  * `options.loadDataDir`: the path of a dump written by `dumpDataDir`, for a database that starts as a
  * copy of it (into `dataDir`, which must hold no database yet, or in memory). Starting from a dump
  * skips creating the cluster, most of PGlite's start-up.
+ * `options.sharedBuffers`: the size of Postgres's buffer pool (`shared_buffers`, e.g. `16MB`); unset,
+ * PGlite's 128 MB.
  */
-export async function openPgliteThread(dataDir?: string, options: { loadDataDir?: string } = {}): Promise<Database> {
-  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), { workerData: { dataDir, loadDataDir: options.loadDataDir } });
+export async function openPgliteThread(dataDir?: string, options: { loadDataDir?: string; sharedBuffers?: string } = {}): Promise<Database> {
+  const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
+    workerData: { dataDir, loadDataDir: options.loadDataDir, sharedBuffers: options.sharedBuffers },
+  });
   const pending = new Map<number, Pending>();
   const listeners = new LocalListeners();
   let nextId = 1;

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from '../testing/harness.ts';
 import { openPgliteThread } from './pglite-thread.ts';
+import { TEST_SHARED_BUFFERS } from '../testing/pglite-template.ts';
 import { openPostgres } from './postgres.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './database.ts';
@@ -24,7 +25,7 @@ const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 /** An empty database, on the engine the suite runs on. */
 async function emptyDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
   if (!TEST_DATABASE_URL) {
-    const db = await openPgliteThread(undefined);
+    const db = await openPgliteThread(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
     return { db, drop: () => db.close() };
   }
   const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;

@@ -16,7 +16,7 @@ import type { Database } from '../storage/database.ts';
 import { openPgliteThread } from '../storage/pglite-thread.ts';
 import { openPostgres } from '../storage/postgres.ts';
 import { migrate } from '../storage/migrate.ts';
-import { openFromTemplate } from './pglite-template.ts';
+import { openFromTemplate, TEST_SHARED_BUFFERS } from './pglite-template.ts';
 import { onServer, POSTGRES_TEMPLATE_ENV } from './postgres-template.ts';
 import { memoryRateLimitStore, redisRateLimitStore, type RateLimitStore } from '../http/rate-limit.ts';
 import { addMember, createOrg } from '../modules/orgs/create-org.ts';
@@ -39,7 +39,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     // migrated cluster when the project made one (pglite-template.ts), else created in memory.
     const fromTemplate = await openFromTemplate();
     if (fromTemplate) return { ...fromTemplate, url: undefined };
-    const db = await openPgliteThread();
+    const db = await openPgliteThread(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
     await migrate(db);
     return { db, url: undefined, drop: () => db.close() };
   }
@@ -82,6 +82,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     GREENLIGHT_AUTH_FAILURES_PER_IP: '100000000',
     // A fixed key, so tests never write a key file; sealed.security.test.ts covers the generated one.
     GREENLIGHT_SECRET_KEY: TEST_SECRET_KEY,
+    // Servers a test starts on a data directory open it as the test databases are opened.
+    GREENLIGHT_PGLITE_SHARED_BUFFERS: TEST_SHARED_BUFFERS,
     ...overrides,
   });
 }

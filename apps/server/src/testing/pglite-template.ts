@@ -23,6 +23,13 @@ import { sharedPerRun } from './run-shared.ts';
 
 export const PGLITE_TEMPLATE_ENV = 'GREENLIGHT_TEST_PGLITE_TEMPLATE';
 
+/**
+ * The buffer pool of a test's embedded database (GREENLIGHT_PGLITE_SHARED_BUFFERS). PGlite zeroes its
+ * 128 MB default at every start, about half of opening a copy of the template, and a test file's
+ * database holds a few MB.
+ */
+export const TEST_SHARED_BUFFERS = '16MB';
+
 const MEMORY_FS = '/dev/shm';
 
 export default async function setup(): Promise<() => Promise<void>> {
@@ -35,7 +42,7 @@ async function makeTemplate(): Promise<{ path: string; remove(): void }> {
   const onMemoryFs = existsSync(MEMORY_FS) && statSync(MEMORY_FS).isDirectory();
   const run = mkdtempSync(join(onMemoryFs ? MEMORY_FS : tmpdir(), 'greenlight-pglite-template-'));
   const template = onMemoryFs ? join(run, 'template') : join(run, 'migrated.tar');
-  const db = await openPgliteThread(onMemoryFs ? template : undefined);
+  const db = await openPgliteThread(onMemoryFs ? template : undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
   try {
     await migrate(db);
     if (!onMemoryFs) writeFileSync(template, await db.dumpDataDir!('none'));
@@ -54,13 +61,13 @@ export async function openFromTemplate(): Promise<{ db: Database; drop(): Promis
   const template = process.env[PGLITE_TEMPLATE_ENV];
   if (!template) return null;
   if (template.endsWith('.tar')) {
-    const db = await openPgliteThread(undefined, { loadDataDir: template });
+    const db = await openPgliteThread(undefined, { loadDataDir: template, sharedBuffers: TEST_SHARED_BUFFERS });
     return { db, drop: () => db.close() };
   }
   const dir = mkdtempSync(join(template, '..', 'db-'));
   try {
     await copyTemplateTo(dir);
-    const db = await openPgliteThread(dir);
+    const db = await openPgliteThread(dir, { sharedBuffers: TEST_SHARED_BUFFERS });
     return {
       db,
       async drop() {
@@ -84,7 +91,7 @@ export async function openFromTemplate(): Promise<{ db: Database; drop(): Promis
 export async function copyTemplateTo(dir: string): Promise<boolean> {
   const template = process.env[PGLITE_TEMPLATE_ENV];
   if (!template) return false;
-  if (template.endsWith('.tar')) await (await openPgliteThread(dir, { loadDataDir: template })).close();
+  if (template.endsWith('.tar')) await (await openPgliteThread(dir, { loadDataDir: template, sharedBuffers: TEST_SHARED_BUFFERS })).close();
   else cpSync(template, dir, { recursive: true });
   return true;
 }
