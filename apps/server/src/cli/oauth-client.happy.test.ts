@@ -16,6 +16,7 @@ import { startGreenlight, createLogger } from '../server.ts';
 import { addMember, createOrg } from '../modules/orgs/create-org.ts';
 import { findActiveClient, secretMatches } from '../modules/oauth/clients.ts';
 import { runCli, type CliContext } from './run-cli.ts';
+import { copyTemplateTo } from '../testing/pglite-template.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 // tsx as a loader of this process, not its command line (which starts a second node under itself).
@@ -96,6 +97,9 @@ describe('greenlight-admin oauth-client create (child process)', { timeout: 60_0
   it('registers a client that a user then connects with, end to end', async () => {
     // On PGlite a server owns the data directory and the CLI goes through its admin socket; on Postgres it connects itself.
     const dir = await mkdtemp(join(tmpdir(), 'gl-oauth-cli-'));
+    // Its database as a server finds it after its first start (the run's migrated template): creating
+    // and migrating one is the first start's test (data-dir-lock.security), not this one's.
+    if (!TEST_DATABASE_URL) await copyTemplateTo(join(dir, 'pglite'));
     const running = TEST_DATABASE_URL ? undefined : await startGreenlight(testConfig({ GREENLIGHT_DATA_DIR: dir }), { logger: createLogger(testConfig()) });
     try {
       const target = running ? { db: running.deps.db, url: running.url } : { db: server.db, url: server.url };
