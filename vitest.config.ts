@@ -62,12 +62,13 @@ const processTests = [
 ];
 /**
  * The programs a user runs, each run as its own process against a real server: the `greenlight` command
- * line (every command, `run`, `request --wait`, the receipts and the Claude Code hook) and the MCP
- * server over stdio. Each test starts Node again, a second or more of CPU a run: `pnpm test` leaves
- * them out with the other slow runs (`pnpm test:e2e` runs them; CI everything). What the command line
- * and the MCP server compute in-process (formats, the transport, waits) stays in `pnpm test`.
+ * line (every command, `run`, `request --wait`, the receipts and the Claude Code hook), the MCP
+ * server over stdio and the GitHub Action's bundle as a runner starts a step. Each test starts Node
+ * again, a second or more of CPU a run: `pnpm test` leaves them out with the other slow runs (`pnpm
+ * test:e2e` runs them; CI everything). What the command line and the MCP server compute in-process
+ * (formats, the transport, waits) stays in `pnpm test`.
  */
-const programTests = ['packages/client/src/cli/{automation,decide,hook,receipts}*.test.ts', 'packages/mcp/src/*.test.ts'];
+const programTests = ['packages/client/src/cli/{automation,decide,hook,receipts}*.test.ts', 'packages/mcp/src/*.test.ts', 'packages/github-action/src/action.*.test.ts'];
 /** The n8n tests load the built n8n package (what n8n loads): this builds it when missing or stale. */
 const N8N_BUILD = 'packages/n8n-nodes-greenlight/test/global-setup.mts';
 /** One migrated PGlite cluster per run, which every test database on PGlite starts from. */
