@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedOrg, startTestServer, TEST_DATABASE_URL, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { openSse, type SseStream } from './sse-client.ts';
 import { EVENTS_CHANNEL } from '../../events/event-bus.ts';
+import { STREAM_RECHECK_MS } from './stream-events.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,6 +78,26 @@ describe.skipIf(!TEST_DATABASE_URL)('the event stream on Postgres, with concurre
     await sleep(200);
     expect(s.messages).toHaveLength(2);
     expect(o.messages).toHaveLength(0);
+  });
+
+  it('an event held back by an older transaction that writes nothing for its org is sent soon after that one ends, not at the next recheck', async () => {
+    const [acme, other] = [await seedOrg(server.db), await seedOrg(server.db, 'Other')];
+    const [older, newer] = [await connect(), await connect()];
+    const s = await stream(acme);
+
+    await older.query('BEGIN');
+    // Another org's write: its end is announced to that org, never to this stream.
+    await insertEvent(older, other);
+    await newer.query('BEGIN');
+    const held = await insertEvent(newer, acme);
+    await end(newer, acme);
+    await sleep(300);
+    expect(s.messages).toHaveLength(0);
+
+    await end(older, other);
+    // Without reading again while events are held back, only the recheck would send it.
+    const got = await s.waitFor(1, STREAM_RECHECK_MS / 2);
+    expect(got.map((m) => m.id)).toEqual([held]);
   });
 
   it('an older transaction writing after a newer one comes first, and a resume after either id misses nothing', async () => {

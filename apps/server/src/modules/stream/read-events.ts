@@ -48,21 +48,31 @@ const HORIZON = `(
    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = xid(x) AND a.datname <> current_database())
 )`;
 
+// Events at or above the horizon are read too, marked not final: they sort after every final one,
+// so the final ones are a prefix of the answer, and the rest says that committed events are waiting.
 const READ_SQL = `
-SELECT ${EVENT_COLUMNS}, e.xid::text AS xid
+SELECT ${EVENT_COLUMNS}, e.xid::text AS xid, e.xid < ${HORIZON} AS final
   FROM events e
- WHERE e.org_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint) AND e.xid < ${HORIZON}
+ WHERE e.org_id = $1 AND (e.xid, e.id) > ($2::xid8, $3::bigint)
  ORDER BY e.xid, e.id
  LIMIT $4`;
 
+/**
+ * The org's final events after `after` (at most `limit`), and whether committed events after them are
+ * held back by an older transaction still running. That transaction may write nothing for this org,
+ * so its end notifies nobody here: a reader that saw `heldBack` reads again soon rather than wait for
+ * the next notification.
+ */
 export async function readEvents(
   db: Queryable,
   orgId: string,
   after: EventPosition,
   limit: number,
-): Promise<Array<EventRow & { xid: string }>> {
-  const { rows } = await db.query<EventRow & { xid: string }>(READ_SQL, [orgId, after.xid, after.id, limit]);
-  return rows;
+): Promise<{ events: Array<EventRow & { xid: string }>; heldBack: boolean }> {
+  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit]);
+  const firstHeld = rows.findIndex((r) => !r.final);
+  const final = firstHeld === -1 ? rows : rows.slice(0, firstHeld);
+  return { events: final.map(({ final: _, ...event }) => event), heldBack: firstHeld !== -1 };
 }
 
 /** Where a stream without a cursor starts: after the org's last event below the horizon (START when none). */

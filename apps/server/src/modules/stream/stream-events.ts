@@ -13,6 +13,11 @@ export const STREAM_BATCH = 200;
 const HEARTBEAT_MS = EVENT_STREAM_HEARTBEAT_SECONDS * 1000;
 /** Without any notification, the log is read again this often (a lost notification costs at most this). */
 export const STREAM_RECHECK_MS = 5_000;
+/**
+ * While committed events wait for an older transaction to end (read-events.ts), the log is read again
+ * after this, doubling up to the recheck: that transaction's end may notify nobody in this org.
+ */
+const HELD_BACK_RETRY_MS = 20;
 
 interface StreamContext {
   deps: AppDeps;
@@ -39,9 +44,10 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
   const { deps, orgId, viewer, wakeup, stop } = ctx;
   let cursor = ctx.cursor;
   let nextHeartbeat = Date.now() + HEARTBEAT_MS;
+  let heldBackRetry = HELD_BACK_RETRY_MS;
   await write(res, ': connected\n\n', stop);
   while (!stop.aborted) {
-    const events = await readEvents(deps.db, orgId, cursor, STREAM_BATCH);
+    const { events, heldBack } = await readEvents(deps.db, orgId, cursor, STREAM_BATCH);
     // Before anything more is sent (events, or a heartbeat that keeps the stream open): the session
     // may have ended, the key or grant been revoked, since the stream began.
     if ((events.length > 0 || Date.now() >= nextHeartbeat) && ctx.stillAuthenticated && !(await ctx.stillAuthenticated())) return;
@@ -58,7 +64,9 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
       await write(res, ': keep-alive\n\n', stop);
       nextHeartbeat = Date.now() + HEARTBEAT_MS;
     }
-    await wakeup.next(Math.min(STREAM_RECHECK_MS, Math.max(0, nextHeartbeat - Date.now())), stop);
+    const recheck = heldBack ? heldBackRetry : STREAM_RECHECK_MS;
+    heldBackRetry = heldBack ? Math.min(heldBackRetry * 2, STREAM_RECHECK_MS) : HELD_BACK_RETRY_MS;
+    await wakeup.next(Math.min(recheck, Math.max(0, nextHeartbeat - Date.now())), stop);
   }
 }
 

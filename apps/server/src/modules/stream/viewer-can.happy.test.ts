@@ -80,7 +80,7 @@ describe('viewer_can on the event stream', () => {
   it('a batch asks the rule once for all its requests: two queries for any number of events', async () => {
     const seed = await seedOrg(server.db);
     for (let i = 0; i < 5; i++) await createRequest(server, seed.key, { title: `batch ${i}` });
-    const events = await readEvents(server.db, seed.org.id, START, 100);
+    const { events } = await readEvents(server.db, seed.org.id, START, 100);
     expect(events.length).toBe(5);
     const statements: string[] = [];
     // The server's database, counting the statements sent through it.
