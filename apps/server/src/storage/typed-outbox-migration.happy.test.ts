@@ -3,17 +3,11 @@
  * database with one row of every former target, pending, is migrated, and every row keeps its id,
  * status and schedule, names its channel and kind, and carries a payload its channel's schema reads.
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { expect, it } from 'vitest';
-import { TEST_DATABASE_URL } from '../testing/harness.ts';
-import { openPgliteThread } from './pglite-thread.ts';
-import { TEST_SHARED_BUFFERS } from '../testing/pglite-template.ts';
-import { openPostgres } from './postgres.ts';
+import { openEmptyTestDatabase } from '../testing/harness.ts';
 import { migrate } from './migrate.ts';
-import type { Database } from './database.ts';
 import { WEBHOOK } from '../channels/webhook/webhook-channel.ts';
 import { EMAIL } from '../channels/email/email-channel.ts';
 import { SLACK } from '../channels/slack/slack-channel.ts';
@@ -22,36 +16,11 @@ import type { ChannelSpec } from '../delivery/outbox/channel.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** An empty database, on the engine the suite runs on. */
-async function emptyDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
-  if (!TEST_DATABASE_URL) {
-    const db = await openPgliteThread(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
-    return { db, drop: () => db.close() };
-  }
-  const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  const db = await openPostgres({ connectionString: url.toString(), max: 2 });
-  return {
-    db,
-    async drop() {
-      await db.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 const SPECS: Record<string, ChannelSpec> = { webhook: WEBHOOK, email: EMAIL, slack: SLACK, notify: NOTIFY };
 
 it('converts every pending row of every former target to its channel, kind and payload, losing none', async () => {
-  const { db, drop } = await emptyDatabase();
+  const { db, drop } = await openEmptyTestDatabase();
   try {
     // The schema as it was before: every migration up to 050, applied as migrate applies them.
     await db.query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');

@@ -36,28 +36,43 @@ export interface TestDatabase {
 export async function openTestDatabase(): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
     // The embedded database as the server runs it, on its own thread, started from the run's
-    // migrated cluster when the project made one (pglite-template.ts), else created in memory.
+    // migrated cluster when the project made one (pglite-template.ts), else created and migrated here.
     const fromTemplate = await openFromTemplate();
     if (fromTemplate) return { ...fromTemplate, url: undefined };
-    const db = await openPgliteThread(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
-    await migrate(db);
-    return { db, url: undefined, drop: () => db.close() };
+    const empty = await openEmptyTestDatabase();
+    await migrate(empty.db);
+    return empty;
   }
-  const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   // A copy of the run's migrated database when the project made one (postgres-template.ts), which
   // is not migrated again; else a new database, migrated here.
   const template = process.env[POSTGRES_TEMPLATE_ENV];
-  await onServer(TEST_DATABASE_URL, (admin) => admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
-  const url = new URL(TEST_DATABASE_URL);
+  const tdb = await newPostgresDatabase(TEST_DATABASE_URL, template, 30);
+  if (!template) await migrate(tdb.db);
+  return tdb;
+}
+
+/** A database with no schema at all (for the tests of migrations), on the engine the suite runs on. */
+export async function openEmptyTestDatabase(): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) {
+    const db = await openPgliteThread(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
+    return { db, url: undefined, drop: () => db.close() };
+  }
+  return newPostgresDatabase(TEST_DATABASE_URL, undefined, 2);
+}
+
+/** A new database on the test Postgres (a copy of `template` when given), dropped by `drop`. */
+async function newPostgresDatabase(serverUrl: string, template: string | undefined, max: number): Promise<TestDatabase> {
+  const name = `gl_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await onServer(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`));
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const db = await openPostgres({ connectionString: url.toString(), max: 30 });
-  if (!template) await migrate(db);
+  const db = await openPostgres({ connectionString: url.toString(), max });
   return {
     db,
     url: url.toString(),
     async drop() {
       await db.close();
-      await onServer(TEST_DATABASE_URL, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await onServer(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }
