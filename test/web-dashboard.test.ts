@@ -135,11 +135,16 @@ describe.skipIf(!browserTestsRun)('the dashboard in Chromium', () => {
     const after = await server.http(seed.key).get(`/api/v1/approvals/${req.id}`).expect(200);
     expect(after.body).toMatchObject({ status: 'rejected', decision_comment: 'Not without a ticket' });
 
-    // A second tab still shows the form; deciding there is refused, in words a person understands.
+    // A decision that loses a race (the request is withdrawn between the click and the server's answer)
+    // is refused in words a person understands. The withdrawal happens as the click's PATCH leaves:
+    // made before the click, the live stream could take the button away first.
     const stale = await createRequest(seed.key, { title: 'Rotate the root key', priority: 'high' });
     await page.goto(`/requests/${stale.id}`);
     await page.getByRole('button', { name: 'Approve' }).waitFor();
-    await server.http(seed.key).delete(`/api/v1/approvals/${stale.id}`).expect(200);
+    await page.route(`**/api/v1/approvals/${stale.id}`, async (route) => {
+      if (route.request().method() === 'PATCH') await server.http(seed.key).delete(`/api/v1/approvals/${stale.id}`).expect(200);
+      await route.continue();
+    });
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('alert').filter({ hasText: 'This can’t be done any more' }).waitFor();
     await shot(page, '04-refusal');
