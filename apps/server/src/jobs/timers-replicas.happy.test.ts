@@ -85,6 +85,10 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
     const flow = async (reminders: object) =>
       (await admin.http().post('/api/v1/flows').send({ name: `Flow ${Math.random()}`, steps: [{ approvers: { user_ids: [alice.id] }, reminders }] }).expect(201)).body.id as string;
     const remindAndEscalate = await flow({ remind: { after: '1s', every: '1s', max: 2 }, escalate: { after: '3s', to: { user_id: bob.id } } });
+    // The requests decided at once have the same timers later: under a loaded machine a create and a
+    // decision can take over a second, and a reminder due before the decision is rightly sent.
+    const DECIDED_AFTER_S = 6;
+    const remindAndEscalateLater = await flow({ remind: { after: `${DECIDED_AFTER_S}s`, every: '1s', max: 2 }, escalate: { after: `${DECIDED_AFTER_S + 2}s`, to: { user_id: bob.id } } });
     // Requests made through either process, alternately.
     const create = async (i: number, title: string, flowId: string) =>
       (await supertest((i % 2 === 0 ? one : two).url).post('/api/v1/approvals').set('Authorization', `Bearer ${seed.key}`).send(approvalBody({ title, flow_id: flowId })).expect(201)).body
@@ -95,7 +99,7 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
     const asAlice = await sessionAt(two, seed.org.id, alice);
     for (let i = 0; i < WAITING + DECIDED; i++) {
       const title = `Timer request #${String(i).padStart(2, '0')}`;
-      const id = await create(i, title, remindAndEscalate);
+      const id = await create(i, title, i < DECIDED ? remindAndEscalateLater : remindAndEscalate);
       if (i < DECIDED) {
         // Decided at once: before its timers were written, or after (then cancelled with the decision).
         await asAlice.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
@@ -110,8 +114,16 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
       for (const r of waiting) if ((await timersOf(r.id)).filter((t) => t.fired).length < 3) return false;
       return true;
     });
-    // Past every timer's time, both processes still polling: nothing more.
-    await new Promise((r) => setTimeout(r, 2000));
+    // Each decided request was decided before its first timer was due, so none may fire.
+    const { rows: decidedTimes } = await postgres.db.query<{ early: boolean; past_ms: number }>(
+      `SELECT decided_at < created_at + make_interval(secs => $2) AS early,
+              (extract(epoch FROM created_at + make_interval(secs => $2 + 2) - now()) * 1000)::int AS past_ms
+         FROM approvals WHERE id = ANY($1::uuid[])`,
+      [decided.map((r) => r.id), DECIDED_AFTER_S],
+    );
+    expect(decidedTimes.map((r) => r.early)).toEqual(decided.map(() => true));
+    // Past every timer's time (the decided requests' escalation too), both processes still polling: nothing more.
+    await new Promise((r) => setTimeout(r, Math.max(2000, ...decidedTimes.map((r) => r.past_ms + 1000))));
     for (const r of waiting) {
       expect(mails(alice.email, r.title, 'request')).toHaveLength(1);
       expect(mails(alice.email, r.title, 'reminder')).toHaveLength(2);
