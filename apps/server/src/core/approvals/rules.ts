@@ -5,7 +5,8 @@
  * go-to-definition lands here and one search for the name lands on the rule.
  */
 import { ViewerCan, type Approval } from '@greenlight/contract';
-import type { Queryable } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
+import { isDatabase, ReadBatcher } from '../../storage/read-batcher.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { grantFactsSql, grantPermission, type GrantFacts } from './grant-permission.ts';
 
@@ -28,28 +29,39 @@ export const personAsker = (userId: string, role: 'admin' | 'approver' | 'viewer
   scopes: ['approvals:write', 'comments:write'],
 });
 
-const askerParams = (who: Asker) => [
-  who.principal.type,
-  who.principal.id,
-  who.user?.id ?? null,
-  who.user?.role ?? null,
-  who.scopes.includes('approvals:write'),
-  who.scopes.includes('comments:write'),
-];
+type CanRow = { ord: number; id: string; can: Omit<ViewerCan, 'grant'> | null } & GrantFacts & StepUpFacts;
+/** One caller's question: what `who` may do with each of `ids`. */
+interface CanAsk {
+  who: Asker;
+  ids: readonly string[];
+}
 
 /**
- * What `who` may do with each request (greenlight_viewer_can), in one statement for all of them.
- * A request that does not exist has no entry.
+ * What each asker may do with each of its requests (greenlight_viewer_can), for any number of askers in
+ * one statement: a row per asker and request (`ord` names the asker), with what the step-up rule and
+ * the grant rule read.
  */
-export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: readonly string[]): Promise<Map<string, ViewerCan>> {
-  if (approvalIds.length === 0) return new Map();
-  // What the step-up rule and the grant rule read come in the same statement: one per batch.
-  const { rows } = await db.query<{ id: string; can: Omit<ViewerCan, 'grant'> | null } & GrantFacts & StepUpFacts>(
-    `SELECT x.id, greenlight_viewer_can(x.id, $2, $3::uuid, $4::uuid, $5, $6, $7) AS can, ${grantFactsSql('a')}, ${stepUpFactsSql('a', '$8', '$4')}
-       FROM unnest($1::uuid[]) AS x (id) LEFT JOIN approvals a ON a.id = x.id`,
-    [[...new Set(approvalIds)], ...askerParams(who), stepUpSessionOf(who)],
-    { prepare: 'viewer_can_many_gs' },
-  );
+const VIEWER_CAN_SQL = `
+SELECT x.ord, x.id, greenlight_viewer_can(x.id, x.principal_type, x.principal_id, x.user_id, x.role, x.may_write, x.may_comment) AS can,
+       ${grantFactsSql('a')}, ${stepUpFactsSql('a', 'x.session', 'x.user_id')}
+  FROM unnest($1::int[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::boolean[], $8::boolean[], $9::text[])
+         AS x (ord, id, principal_type, principal_id, user_id, role, may_write, may_comment, session)
+  LEFT JOIN approvals a ON a.id = x.id`;
+
+async function viewerCanStatement(db: Queryable, asks: readonly CanAsk[]): Promise<Map<string, ViewerCan>[]> {
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+  asks.forEach(({ who, ids }, ord) => {
+    for (const id of new Set(ids)) {
+      const row = [ord, id, who.principal.type, who.principal.id, who.user?.id ?? null, who.user?.role ?? null, who.scopes.includes('approvals:write'), who.scopes.includes('comments:write'), stepUpSessionOf(who)];
+      row.forEach((v, i) => cols[i]!.push(v));
+    }
+  });
+  const { rows } = cols[0]!.length === 0 ? { rows: [] as CanRow[] } : await db.query<CanRow>(VIEWER_CAN_SQL, cols, { prepare: 'viewer_can_asks' });
+  return asks.map(({ who }, ord) => answerOf(who, rows.filter((r) => r.ord === ord)));
+}
+
+/** One asker's rows as its answer: the SQL rule's, then the step-up rule, then the grant rule. */
+function answerOf(who: Asker, rows: CanRow[]): Map<string, ViewerCan> {
   const can = new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, r.can!]));
   // The step-up rule (step-up.ts) refuses only what nothing else does: decisions otherwise allowed.
   for (const r of rows) {
@@ -69,6 +81,28 @@ export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: read
   // `grant` is the one entry not written in SQL: it needs the policies' never-without-a-person test
   // (grant-permission.ts); read after the step-up rule, so a decision it refuses gives no grant either.
   return new Map(rows.filter((r) => can.has(r.id)).map((r) => [r.id, ViewerCan.parse({ ...can.get(r.id)!, grant: grantPermission(who, can.get(r.id)!, r) })]));
+}
+
+const batchers = new WeakMap<Database, ReadBatcher<CanAsk, Map<string, ViewerCan>>>();
+function batcherOf(db: Database): ReadBatcher<CanAsk, Map<string, ViewerCan>> {
+  let b = batchers.get(db);
+  if (!b) {
+    // PGlite runs one statement at a time: a second in flight would only wait there, and split the batch.
+    b = new ReadBatcher((asks) => viewerCanStatement(db, asks), (ask) => ask.ids.length, db.kind === 'pglite' ? 1 : 4);
+    batchers.set(db, b);
+  }
+  return b;
+}
+
+/**
+ * What `who` may do with each request (greenlight_viewer_can). A request that does not exist has no
+ * entry. On the database itself, the asks of callers at the same moment share one statement
+ * (ReadBatcher); on a transaction, its own statement in that transaction.
+ */
+export async function viewerCanMany(db: Queryable, who: Asker, approvalIds: readonly string[]): Promise<Map<string, ViewerCan>> {
+  if (approvalIds.length === 0) return new Map();
+  const ask = { who, ids: approvalIds };
+  return isDatabase(db) ? batcherOf(db).ask(ask) : (await viewerCanStatement(db, [ask]))[0]!;
 }
 
 /** What `who` may do with one request (greenlight_viewer_can); null when it does not exist. */
