@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       GREENLIGHT_INDEX_UPKEEP_MS: 1000,
       GREENLIGHT_DB_POOL_MAX: 20,
       GREENLIGHT_DB_POOL_IDLE_MS: 300_000,
+      GREENLIGHT_PGLITE_SHARED_BUFFERS: '32MB',
       GREENLIGHT_BODY_LIMIT: '256kb',
       publicUrl: 'http://127.0.0.1:3000',
       validateResponses: true,

@@ -82,13 +82,15 @@ export const ConfigSchema = z.object({
   GREENLIGHT_DATA_DIR: z.string().min(1).default('./data'),
   /**
    * The embedded database's buffer pool (Postgres's shared_buffers), in its WebAssembly memory and
-   * zeroed at every start; unset: PGlite's 128MB. Smaller starts faster and holds less memory.
+   * zeroed at every start. 32MB rather than PGlite's 128MB: the same create throughput under load
+   * (bench P5), about 90 MB less at rest and under load; the data directory's files stay in the
+   * operating system's cache beyond it.
    */
   GREENLIGHT_PGLITE_SHARED_BUFFERS: z
     .string()
     .regex(/^[1-9]\d*MB$/, 'must be a size in MB, such as 16MB')
     .refine((v) => Number.parseInt(v, 10) <= 1024, 'must be at most 1024MB')
-    .optional(),
+    .default('32MB'),
   REDIS_URL: urlWithScheme(['redis', 'rediss']).optional(),
   /** Seals signing secrets and callback headers at rest (security/sealed.ts); unset: `<data dir>/secret.key`, made on first start. */
   GREENLIGHT_SECRET_KEY: secretKey.optional(),
