@@ -76,6 +76,14 @@ const p5 = latest('embedded');
 if (p5) {
   out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×**${sp(p5.ratio_spread)} | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
   out.push(`| P5 | cold start to ready | ${n(p5.server_start_ms)} ms vs PGlite ${n(p5.pglite_start_ms)} ms = **${n(p5.start_ratio)}×**${sp(p5.start_ratio_spread)} | ≤ 1.5× | ${verdict(Number(p5.start_ratio) <= 1.5)} | ${when(p5)} |`);
+  // Runs before the memory figures were measured have none.
+  if (p5.rest_rss_mb !== undefined) {
+    out.push(
+      `| P5 | embedded server's RSS (buffer pool ${n(p5.shared_buffers)}) | at rest ${n(p5.rest_seconds)} s after the load **${n(p5.rest_rss_mb)} MB** vs bare ${n(p5.bare_rest_rss_mb)} MB = **${n(p5.rest_rss_ratio)}×**; ` +
+        `peak under P5 **${n(p5.load_rss_mb)} MB** vs bare ${n(p5.bare_load_rss_mb)} MB = **${n(p5.load_rss_ratio)}×**; ${n(p5.rest_seconds)} s after a first start ${n(p5.started_rss_mb)} vs ${n(p5.bare_started_rss_mb)} MB | ≤ 1.2× | ` +
+        `${verdict(Number(p5.rest_rss_ratio) <= 1.2 && Number(p5.load_rss_ratio) <= 1.2)} | ${when(p5)} |`,
+    );
+  }
 }
 const ret = latest('retention');
 for (const r of (ret?.results as Record<string, unknown>[] | undefined) ?? []) {
