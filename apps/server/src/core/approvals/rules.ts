@@ -6,7 +6,7 @@
  */
 import { ViewerCan, type Approval } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
-import { isDatabase, ReadBatcher } from '../../storage/read-batcher.ts';
+import { isDatabase, ReadBatcher } from '../../storage/batcher.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { grantFactsSql, grantPermission, type GrantFacts } from './grant-permission.ts';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../testing/harness.ts';
-import { isDatabase, ReadBatcher } from './read-batcher.ts';
+import { isDatabase, ReadBatcher } from './batcher.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
