@@ -9,7 +9,7 @@
  * PGlite's initdb instance until a garbage collection that an idle process may not run for minutes
  * (770 MB against the server's 420 MB in one run), so that moment is reported, not judged.
  */
-import { ensureCompiled } from '../apps/server/src/testing/spawn-server.ts';
+import { ensureCompiled, startNodeOptions } from '../apps/server/src/testing/spawn-server.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
 import { load, loadAverage, median, record, rssMb, seed, SECONDS, sleep, spread, startHelper, startServer, tempDataDir, uptimeLoad, LOAD_KEYS, type LoadFigures } from './lib.ts';
 
@@ -136,6 +136,7 @@ record(
     uptime: uptimeLoad(),
     starts: { pglite: pgliteStarts.map(Math.round), server: serverStarts.map(Math.round) },
     shared_buffers: sharedBuffers,
+    node_options: startNodeOptions(),
     rest_seconds: REST_SECONDS,
     started_rss_mb: started.server_mb,
     bare_started_rss_mb: started.bare_mb,

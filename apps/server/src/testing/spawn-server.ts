@@ -19,12 +19,13 @@ export const COMPILED_CLI = fileURLToPath(new URL('../../dist/cli.js', import.me
  * (`node scripts/ensure-build.mjs && node <options> dist/main.js`) so tests and benchmarks start it
  * exactly so. V8's default heap limit (about 4 GB here) lets the old generation grow to 4× its live
  * size between full collections: under create load that was ~200 MB of RSS for ~25 MB of live heap.
- * A 1 GB limit keeps the growth factor near 1.6. The young generation is set the other way, larger
- * than V8's default for this machine (16 MB): with 32 MB semi-spaces there were a fifth as many
- * scavenges as with 8 MB and a third fewer full collections under create load, so less time paused
- * and more requests served (bench/README.md, P2). That was before the garbage Express kept alive was
- * found; since then 16 MB is within noise of 32 MB for speed, at ~140 MB of RSS under P1's load
- * instead of ~165 MB (P6), and 32 MB stays for its half as many scavenges.
+ * A 1 GB limit keeps the growth factor near 1.6. The young generation is V8's default for this
+ * machine, 16 MB semi-spaces, set so that it does not depend on the machine: 32 MB once gave a fifth
+ * as many scavenges as 8 MB under create load (bench/README.md, P2), but after the garbage Express
+ * kept alive was found 16 MB was within noise of 32 MB for speed. The flag holds for every isolate of
+ * the process, the embedded database's thread included: with 16 MB the embedded server held 380 MB
+ * at rest after P5's load and 440 MB at its peak, against 505 and 514 MB with 32 MB, at the same
+ * throughput (P1 on Postgres too: 0.69× against 0.71× of the bare app, one round each).
  */
 export function startNodeOptions(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
