@@ -5,7 +5,7 @@
  * alternate for BENCH_ROUNDS rounds (3; the bare app first in odd rounds, the server first in even
  * ones), and each ratio is the median of the rounds with its spread (min–max). Load comes from cannon.mjs.
  */
-import { walLsn, walBytesSince, cpuSeconds, PG_ADMIN_URL, sampleWaits, createDatabase, load, median, record, rssMb, seed, SECONDS, spread, startHelper, startServer, storageEnv, sleep, uptimeLoad, loadAverage, type LoadFigures, LOAD_KEYS } from './lib.ts';
+import { withPeakRss, walLsn, walBytesSince, cpuSeconds, PG_ADMIN_URL, sampleWaits, createDatabase, load, median, record, rssMb, seed, SECONDS, spread, startHelper, startServer, storageEnv, sleep, uptimeLoad, loadAverage, type LoadFigures, LOAD_KEYS } from './lib.ts';
 
 const CONNECTIONS = 64;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -33,13 +33,10 @@ try {
       return { fig, wal: Math.round((await walBytesSince(lsn)) / Math.max(1, fig.requests)) };
     };
     const serverP1 = async () => {
-      let peakRss = 0;
       const waits = sampleWaits(PG_ADMIN_URL, dbName);
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
       const cpu0 = cpuSeconds(pid);
       const lsn = await walLsn();
-      const fig = await load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: SECONDS });
-      clearInterval(sampler);
+      const { result: fig, peakRss } = await withPeakRss(pid, () => load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: SECONDS }));
       const wal = Math.round((await walBytesSince(lsn)) / Math.max(1, fig.requests));
       const cpuPercent = Math.round((100 * (cpuSeconds(pid) - cpu0)) / SECONDS);
       return { fig, wal, peakRss, cpuPercent, waits: await waits.stop() };

@@ -11,7 +11,7 @@
  */
 import { ensureCompiled, startNodeOptions } from '../apps/server/src/testing/spawn-server.ts';
 import { loadConfig } from '../apps/server/src/config.ts';
-import { load, loadAverage, median, record, rssMb, seed, SECONDS, sleep, spread, startHelper, startServer, tempDataDir, uptimeLoad, LOAD_KEYS, type LoadFigures } from './lib.ts';
+import { load, loadAverage, median, record, rssMb, seed, withPeakRss, SECONDS, sleep, spread, startHelper, startServer, tempDataDir, uptimeLoad, LOAD_KEYS, type LoadFigures } from './lib.ts';
 
 const CONNECTIONS = Number(process.env.BENCH_P5_CONNECTIONS ?? 64);
 const STARTS = 3;
@@ -64,15 +64,9 @@ function restNow(): { server_mb: number; bare_mb: number; ratio: number } {
 let started = { server_mb: 0, bare_mb: 0, ratio: 0 };
 let rest = started;
 /** A load phase with the peak RSS of the process under it. */
-async function withPeakRss(pid: number, run: () => Promise<LoadFigures>): Promise<LoadFigures & { peakRss: number }> {
-  let peakRss = rssMb(pid);
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
-  try {
-    const fig = await run();
-    return { ...fig, peakRss: Math.max(peakRss, rssMb(pid)) };
-  } finally {
-    clearInterval(sampler);
-  }
+async function loadWithPeakRss(pid: number, run: () => Promise<LoadFigures>): Promise<LoadFigures & { peakRss: number }> {
+  const { result, peakRss } = await withPeakRss(pid, run);
+  return { ...result, peakRss };
 }
 try {
   // Just started (the server's keys seeded through its own CLI first), both idle: reported only.
@@ -83,8 +77,8 @@ try {
   await load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: 2 });
   for (let r = 0; r < ROUNDS; r++) {
     const load1 = Number(loadAverage().toFixed(2));
-    const runBare = () => withPeakRss(bare.child.pid!, () => load({ url: bare.url, connections: CONNECTIONS, seconds: SECONDS }));
-    const runServer = () => withPeakRss(server.child.pid!, () => load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: SECONDS }));
+    const runBare = () => loadWithPeakRss(bare.child.pid!, () => load({ url: bare.url, connections: CONNECTIONS, seconds: SECONDS }));
+    const runServer = () => loadWithPeakRss(server.child.pid!, () => load({ url: server.url, keys: seeded.keys, connections: CONNECTIONS, seconds: SECONDS }));
     let b;
     let s;
     if (r % 2 === 0) {

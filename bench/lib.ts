@@ -211,6 +211,18 @@ export function rssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 }
 
+/** `run` with the peak RSS of process `pid` while it ran (sampled every 250 ms from /proc, and at both ends). */
+export async function withPeakRss<T>(pid: number, run: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+  let peakRss = rssMb(pid);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMb(pid))), 250);
+  try {
+    const result = await run();
+    return { result, peakRss: Math.max(peakRss, rssMb(pid)) };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2));
