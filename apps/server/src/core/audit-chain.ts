@@ -1,5 +1,5 @@
 /**
- * The one hasher of the audit chain (audit_chain, audit_chain_heads; its links are placed by
+ * The one placer and hasher of the audit chain (audit_chain, audit_chain_heads; its links are written by
  * storage/functions/audit_chain_place.sql) and the one writer of the ledger's signing keys. The hashing rule itself lives in @greenlight/client/audit-ledger, shared with
  * the verifier.
  */
@@ -45,60 +45,71 @@ type DecisionContent = Omit<LedgerEntry, 'seq' | 'kind' | 'prev_hash' | 'hash'>;
 
 const ENTRY_COLUMNS = 'a.id::text AS id, a.type, a.actor_type, a.actor_id, a.actor_name, a.target_type, a.target_id, a.details, a.created_at';
 
-type LinkRow = Partial<ChainSource> & { seq: number; decision: DecisionContent | null };
+type LinkRow = Partial<ChainSource> & { link_id: string; seq: number; decision: DecisionContent | null };
 
 /** A link's entry, as hashed and exported: a decision as its link keeps it, or the audit row. */
 const entryOf = (r: LinkRow): Omit<LedgerEntry, 'prev_hash' | 'hash'> =>
   r.decision ? { seq: r.seq, kind: 'decision', ...r.decision } : { seq: r.seq, kind: 'audit', ...ledgerFields(r as ChainSource) };
 
-const LINK_SELECT = `SELECT c.seq::integer AS seq, c.decision, c.prev_hash, c.hash, ${ENTRY_COLUMNS}
+const LINK_SELECT = `SELECT c.id::text AS link_id, c.seq::integer AS seq, c.decision, c.prev_hash, c.hash, ${ENTRY_COLUMNS}
                        FROM audit_chain c LEFT JOIN audit_log a ON a.id = c.audit_id`;
 
 /**
- * Hashes the org's links placed and not yet hashed, in seq order, onto the last hashed one. A link is
- * placed (its seq taken, in commit order) by the statement that writes its audit entry or decision
- * (storage/functions/audit_chain_place.sql); its hash depends only on what is before it, so it can be
- * computed here, by the one hasher, whenever the chain is next read or written: recordAudit calls this in
- * its own transaction, the export before it reads, the server at start. The head row is locked
- * (`FOR UPDATE`) first, and the links read in a later statement, so a link committed while this waited
- * is seen (READ COMMITTED takes a snapshot per statement).
+ * Places and hashes the org's links not yet hashed, onto the last hashed one: the one placer and
+ * hasher of the chain. A link is written unplaced (no seq, no lock) by the statement that writes its
+ * audit entry or decision (storage/functions/audit_chain_place.sql); here, under the org's head row
+ * lock, each takes the next seq in the order the links were written, and its hash, which depends only
+ * on what is before it. Called whenever the chain is next read or written: recordAudit in its own
+ * transaction, the export before it reads, the server at start. The head row is locked (`FOR UPDATE`)
+ * first and the links read in a later statement, so every link committed while this waited is placed
+ * (READ COMMITTED takes a snapshot per statement); one committed later waits for the next seal. Links
+ * placed when they were written (before placing moved here) and not hashed yet keep their seq and come
+ * first.
  */
 export async function sealAuditChain(tx: Queryable, orgId: string): Promise<number> {
-  const head = (await tx.query<{ seq: string; sealed_seq: string; hash: string }>(
-    'SELECT seq::text AS seq, sealed_seq::text AS sealed_seq, hash FROM audit_chain_heads WHERE org_id = $1 FOR UPDATE',
-    [orgId],
-  )).rows[0];
-  if (!head || head.seq === head.sealed_seq) return 0;
-  const { rows } = await tx.query<LinkRow>(`${LINK_SELECT} WHERE c.org_id = $1 AND c.seq > $2 ORDER BY c.seq`, [orgId, head.sealed_seq]);
+  const lockHead = () =>
+    tx.query<{ seq: string; sealed_seq: string; hash: string }>('SELECT seq::text AS seq, sealed_seq::text AS sealed_seq, hash FROM audit_chain_heads WHERE org_id = $1 FOR UPDATE', [orgId]);
+  let head = (await lockHead()).rows[0];
+  if (!head) {
+    // The org's first link: its head row is made here, by the placer, rather than by each writer.
+    await tx.query('INSERT INTO audit_chain_heads (org_id) VALUES ($1) ON CONFLICT (org_id) DO NOTHING', [orgId]);
+    head = (await lockHead()).rows[0]!;
+  }
+  // seq is null for a link not placed yet.
+  const { rows } = await tx.query<Omit<LinkRow, 'seq'> & { seq: number | null }>(`${LINK_SELECT} WHERE c.org_id = $1 AND c.hash IS NULL ORDER BY c.seq NULLS LAST, c.id`, [orgId]);
+  if (rows.length === 0) return 0;
   let seq = Number(head.sealed_seq);
   let prev = head.hash;
+  const ids: string[] = [];
   const seqs: number[] = [];
   const prevs: string[] = [];
   const hashes: string[] = [];
   for (const r of rows) {
-    // Fails closed: a gap would be hashed over, hiding it.
-    if (r.seq !== seq + 1) throw new Error(`the audit chain of org ${orgId} has no link ${seq + 1}`);
-    seq = r.seq;
-    const hash = ledgerEntryHash(orgId, prev, entryOf(r));
+    // Fails closed: a gap among the links placed before would be hashed over, hiding it; an unplaced
+    // link goes right after the last placed one.
+    if (r.seq === null ? seq < Number(head.seq) : r.seq !== seq + 1) throw new Error(`the audit chain of org ${orgId} has no link ${seq + 1}`);
+    seq += 1;
+    const hash = ledgerEntryHash(orgId, prev, entryOf({ ...r, seq }));
+    ids.push(r.link_id);
     seqs.push(seq);
     prevs.push(prev);
     hashes.push(hash);
     prev = hash;
   }
-  if (String(seq) !== head.seq) throw new Error(`the audit chain of org ${orgId} ends at ${seq}, its head says ${head.seq}`);
+  if (seq < Number(head.seq)) throw new Error(`the audit chain of org ${orgId} ends at ${seq}, its head says ${head.seq}`);
   await tx.query(
     `WITH hashed AS (
-       UPDATE audit_chain c SET prev_hash = u.p, hash = u.h FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u (s, p, h)
-        WHERE c.org_id = $1 AND c.seq = u.s AND c.hash IS NULL)
-     UPDATE audit_chain_heads SET sealed_seq = $5, hash = $6 WHERE org_id = $1`,
-    [orgId, seqs, prevs, hashes, seq, prev],
+       UPDATE audit_chain c SET seq = u.s, prev_hash = u.p, hash = u.h FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[]) AS u (id, s, p, h)
+        WHERE c.id = u.id AND c.org_id = $1 AND c.hash IS NULL)
+     UPDATE audit_chain_heads SET seq = $6, sealed_seq = $6, hash = $7 WHERE org_id = $1`,
+    [orgId, ids, seqs, prevs, hashes, seq, prev],
   );
   return rows.length;
 }
 
-/** Hashes every org's links not yet hashed (at start-up: links placed by a process that stopped before). */
+/** Places and hashes every org's links not yet hashed (at start-up: links written by a process that stopped before). */
 export async function sealAllAuditChains(db: Database): Promise<number> {
-  const { rows } = await db.query<{ org_id: string }>('SELECT org_id FROM audit_chain_heads WHERE sealed_seq < seq');
+  const { rows } = await db.query<{ org_id: string }>('SELECT DISTINCT org_id FROM audit_chain WHERE hash IS NULL');
   let chained = 0;
   for (const { org_id } of rows) chained += await db.transaction((tx) => sealAuditChain(tx, org_id));
   return chained;

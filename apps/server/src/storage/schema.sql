@@ -158,21 +158,24 @@ CREATE TRIGGER approvals_timers_cancel AFTER UPDATE OF status ON approvals FOR E
 
 CREATE TABLE audit_chain (
   org_id uuid NOT NULL,
-  seq bigint NOT NULL,
+  seq bigint,
   audit_id bigint,
   prev_hash text,
   hash text,
   decision jsonb,
-  CONSTRAINT audit_chain_pkey PRIMARY KEY (org_id, seq),
+  id bigint GENERATED ALWAYS AS IDENTITY NOT NULL,
+  CONSTRAINT audit_chain_pkey PRIMARY KEY (id),
   CONSTRAINT audit_chain_audit_id_key UNIQUE (audit_id),
+  CONSTRAINT audit_chain_org_seq_key UNIQUE (org_id, seq),
   CONSTRAINT audit_chain_org_id_fkey FOREIGN KEY (org_id) REFERENCES orgs(id),
   CONSTRAINT audit_chain_hash_check CHECK (hash ~ '^[0-9a-f]{64}$'::text),
   CONSTRAINT audit_chain_hashed_whole CHECK ((prev_hash IS NULL) = (hash IS NULL)),
   CONSTRAINT audit_chain_one_source CHECK ((audit_id IS NULL) <> (decision IS NULL)),
+  CONSTRAINT audit_chain_placed_whole CHECK ((seq IS NULL) = (hash IS NULL)) NOT VALID,
   CONSTRAINT audit_chain_prev_hash_check CHECK (prev_hash ~ '^[0-9a-f]{64}$'::text),
   CONSTRAINT audit_chain_seq_check CHECK (seq >= 1)
 );
-CREATE INDEX audit_chain_unhashed_idx ON audit_chain USING btree (org_id, seq) WHERE (hash IS NULL);
+CREATE INDEX audit_chain_unhashed_idx ON audit_chain USING btree (org_id, id) WHERE (hash IS NULL);
 CREATE TRIGGER audit_chain_append_only BEFORE DELETE OR UPDATE ON audit_chain FOR EACH ROW EXECUTE FUNCTION audit_chain_append_only();
 CREATE TRIGGER audit_chain_no_truncate BEFORE TRUNCATE ON audit_chain FOR EACH STATEMENT EXECUTE FUNCTION audit_chain_append_only();
 

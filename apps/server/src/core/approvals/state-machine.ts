@@ -619,9 +619,7 @@ async function sweepBatch(db: Database): Promise<{ claimed: number; applied: { s
       unanswered,
     ]);
     const outcome = new Map(applied.map((r) => [r.id, r.status]));
-    // A decision's event locks its org's audit chain head until the commit (audit_chain_place.sql): org by
-    // org, so two sweeps (replicas) take the heads of the orgs they share in one order and never deadlock.
-    for (const a of due.toSorted((x, y) => (x.org_id < y.org_id ? -1 : x.org_id > y.org_id ? 1 : 0))) {
+    for (const a of due) {
       const to = outcome.get(a.id);
       if (to) await recordOutcome(tx, a, to, answers[a.id]);
     }

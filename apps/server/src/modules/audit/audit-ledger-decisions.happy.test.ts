@@ -1,13 +1,15 @@
 /**
  * Decisions are links of the org's audit chain: votes and final decisions, by people and keys,
  * interleaved with audit entries in commit order, exported with what was decided on, and verified
- * like any entry; decisions made in parallel in one org chain without a fork; the signing key
- * rotates with older exports still verifying.
+ * like any entry; decisions made in parallel in one org chain without a fork, and (on Postgres) one
+ * org's decisions do not wait for each other's commits; the signing key rotates with older exports
+ * still verifying.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLedger, LEDGER_DECISION_TYPES } from '@greenlight/contract';
 import { AUDIT_KEYS_PATH, verifyLedger, type AuditKeySet } from '@greenlight/client/audit-ledger';
-import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
+import { approvalBody, seedOrg, startTestServer, TEST_DATABASE_URL, type SeededOrg, type TestServer } from '../../testing/harness.ts';
 import { signedIn, type SignedIn } from '../../testing/session.ts';
 import { rotateAuditSigningKey } from '../../core/audit-chain.ts';
 import { contentSha256 } from '../../core/approval-record.ts';
@@ -140,6 +142,40 @@ describe('decisions in the ledger', () => {
     );
     expect(rows[0]).toEqual({ n: doc.to_seq, distinct_prev: doc.to_seq });
     expect(verifyLedger(doc, await keys())).toMatchObject({ ok: true, to_seq: before + n + 4 + 3 });
+  });
+});
+
+// PGlite runs one transaction at a time, so there a decision cannot be held open beside another.
+describe.skipIf(!TEST_DATABASE_URL)('decisions of one org at the same moment, on Postgres', () => {
+  it('a decision whose transaction is still open holds up no other decision of the org; both chain', async () => {
+    const org = await seedOrg(server.db, 'Side by side');
+    const busy = await signedIn(server, org);
+    const [held, other] = [await create(org), await create(org)];
+    const before = (await ledger(busy)).to_seq;
+    const voter = await org.newKey({ name: 'voter' });
+    const c = new pg.Client({ connectionString: server.databaseUrl });
+    await c.connect();
+    try {
+      // A decision written and not committed: its event's link is in the chain's table, unplaced.
+      await c.query('BEGIN');
+      await c.query(
+        `INSERT INTO events (org_id, approval_id, type, actor_type, actor_name, from_status, to_status, data)
+         VALUES ($1, $2, 'approval.approved', 'system', 'held', 'pending', 'approved', '{"decision":"approve","reason":"policy","policy":{"id":"p","version":1}}')`,
+        [org.org.id, held.id],
+      );
+      // Another decision in the org meanwhile answers, and an export does too (without the held link).
+      await server.http(voter.key).patch(`/api/v1/approvals/${other.id}`).send({ decision: 'approve' }).expect(200);
+      const meanwhile = await ledger(busy);
+      expect(meanwhile.entries.slice(before).map((e) => e.target?.id)).toEqual([expect.any(String), other.id]); // the voter's key, then the decision
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
+    }
+    // Committed later, the held decision is placed after it at the next seal, and the chain verifies.
+    const doc = await ledger(busy);
+    expect(doc.entries.slice(before).map((e) => e.target?.id)).toEqual([expect.any(String), other.id, held.id]);
+    expect(doc.entries.map((e) => e.seq)).toEqual(doc.entries.map((_, i) => i + 1));
+    expect(verifyLedger(doc, await keys())).toMatchObject({ ok: true });
   });
 });
 

@@ -121,6 +121,29 @@ describe('the links of decisions in the database', () => {
     expect(await code(server.db.query(`UPDATE audit_chain SET hash = repeat('a', 64), prev_hash = repeat('a', 64) WHERE org_id = $1 AND seq = $2`, [seed.org.id, seq]))).toBe('42501');
     expect(await code(server.db.query('DELETE FROM audit_chain WHERE org_id = $1 AND seq = $2', [seed.org.id, seq]))).toBe('42501');
   });
+
+  it('a link is placed only with its hash, once, and a placed link is never moved', async () => {
+    const code = (p: Promise<unknown>) => p.then(() => 'done', (err: { code?: string }) => err.code);
+    // A decision's link as its statement writes it: unplaced and unhashed, until the next seal.
+    const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: 'placed later' })).expect(201)).body;
+    await admin.http().patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' }).expect(200);
+    const { rows } = await server.db.query<{ id: string; seq: string | null; hash: string | null }>(
+      `SELECT id::text AS id, seq::text AS seq, hash FROM audit_chain WHERE org_id = $1 AND decision->'target'->>'id' = $2`,
+      [seed.org.id, a.id],
+    );
+    expect(rows).toEqual([{ id: expect.any(String), seq: null, hash: null }]);
+    const link = rows[0]!.id;
+    const hash = "repeat('b', 64)";
+    // Placed without a hash, or with a seq another link holds: refused.
+    expect(await code(server.db.query('UPDATE audit_chain SET seq = 999999 WHERE id = $1', [link]))).toBe('42501');
+    expect(await code(server.db.query(`UPDATE audit_chain SET seq = $2, prev_hash = ${hash}, hash = ${hash} WHERE id = $1`, [link, doc.entries[0]!.seq]))).toBe('23505');
+    // The sealer places it after the last link; the placed link can be neither moved nor hashed again.
+    const head = (await admin.http().get('/api/v1/audit-log/ledger').expect(200)).body as AuditLedger;
+    const placed = head.entries.find((e) => e.target?.id === a.id)!;
+    expect(placed.seq).toBe(head.to_seq);
+    expect(await code(server.db.query(`UPDATE audit_chain SET seq = seq + 1000 WHERE id = $1`, [link]))).toBe('42501');
+    expect(await code(server.db.query(`UPDATE audit_chain SET prev_hash = ${hash}, hash = ${hash} WHERE id = $1`, [link]))).toBe('42501');
+  });
 });
 
 describe('across orgs', () => {

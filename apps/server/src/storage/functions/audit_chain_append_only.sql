@@ -1,10 +1,11 @@
 -- The audit chain is, like the log, only ever appended to: a link is inserted by audit_chain_place and
--- hashed once by core/audit-chain.ts (prev_hash and hash set from null, nothing else changed); every
--- other change is refused. Every new audit entry takes its place in the chain as it is written.
+-- placed and hashed once by core/audit-chain.ts (seq, prev_hash and hash set from null, a seq already
+-- placed kept; nothing else changed); every other change is refused. Every new audit entry is written
+-- into the chain as it is written into the log.
 CREATE OR REPLACE FUNCTION audit_chain_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND NEW.hash IS NOT NULL
-     AND NEW.org_id = OLD.org_id AND NEW.seq = OLD.seq
+     AND NEW.id = OLD.id AND NEW.org_id = OLD.org_id AND NEW.seq IS NOT NULL AND (OLD.seq IS NULL OR NEW.seq = OLD.seq)
      AND NEW.audit_id IS NOT DISTINCT FROM OLD.audit_id AND NEW.decision IS NOT DISTINCT FROM OLD.decision THEN
     RETURN NEW;
   END IF;

@@ -1,15 +1,9 @@
--- The one place a link of an org's audit chain is placed: an audit entry (p_audit_id) or a decision
--- (p_decision, its ledger content) takes the next seq of its org. The upsert locks the org's head row
--- until the transaction ends, so the org's writers take turns in commit order (a second one waits
--- here and then reads the first one's seq: no two links share a seq, none is skipped, the chain cannot
--- fork). One statement, run by the triggers of audit_log and events inside the writer's own statement:
--- no round trip of its own. core/audit-chain.ts hashes the links later, in seq order.
+-- The one place a link of an org's audit chain is written: an audit entry (p_audit_id) or a decision
+-- (p_decision, its ledger content), unplaced. It takes no lock: the one sealer (core/audit-chain.ts,
+-- sealAuditChain) places the org's links under its head row lock, in the order they were written, and
+-- hashes them. One statement, run by the triggers of audit_log and events inside the writer's own
+-- statement: no round trip of its own, and an org's writers never wait for each other here.
 CREATE OR REPLACE FUNCTION audit_chain_place(p_org uuid, p_audit_id bigint, p_decision jsonb) RETURNS void
 LANGUAGE sql AS $$
-  WITH head AS (
-    INSERT INTO audit_chain_heads AS h (org_id, seq) VALUES (p_org, 1)
-    ON CONFLICT (org_id) DO UPDATE SET seq = h.seq + 1
-    RETURNING h.seq
-  )
-  INSERT INTO audit_chain (org_id, seq, audit_id, decision) SELECT p_org, head.seq, p_audit_id, p_decision FROM head;
+  INSERT INTO audit_chain (org_id, audit_id, decision) VALUES (p_org, p_audit_id, p_decision);
 $$;

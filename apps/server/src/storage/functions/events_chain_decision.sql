@@ -1,4 +1,4 @@
--- Every decision on a request is a link of its org's audit chain, placed (audit_chain_place) by the very
+-- Every decision on a request is a link of its org's audit chain, written (audit_chain_place) by the very
 -- statement that records it, whatever decided: a person's or a key's vote and the final decision it
 -- makes (greenlight_decide), a policy's or a grant's decision at create, the expiry's auto-decision, a
 -- revocation. The link keeps the decision as the ledger exports it (its content outlives the event,
