@@ -3,9 +3,10 @@
  * the server, at one evenly paced rate (default 450/s, `tsx cpu-split.ts 600`): CPU seconds of the
  * HTTP process and of all Postgres processes per request (from /proc), the machine's busy share,
  * and the latency. On a 2-core machine that also runs the load generator, this is what bounds P1
- * and gives P2 its tail.
+ * and gives P2 its tail. With pg_stat_statements loaded (shared_preload_libraries, and the extension
+ * in the admin database), the server's costliest statements over the paced run, and their calls per create.
  */
-import { busyPercent, cpuSeconds, postgresCpu, createDatabase, load, machineTicks, record, seed, startHelper, startServer, storageEnv, LOAD_KEYS } from './lib.ts';
+import { busyPercent, cpuSeconds, postgresCpu, createDatabase, load, machineTicks, record, resetStatements, seed, startHelper, startServer, storageEnv, topStatements, LOAD_KEYS } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 450);
 const SECS = 10;
@@ -20,6 +21,7 @@ for (const kind of ['bare', 'server'] as const) {
     const proc = kind === 'server' ? await startServer(storageEnv(storage)) : await startHelper('bare-pg.mjs', [], { DATABASE_URL: database.url });
     try {
       await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: 2 });
+      const statements = kind === 'server' && (await resetStatements());
       const [n0, p0, m0] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
       const f = await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: SECS, rate: RATE });
       const [n1, p1, m1] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
@@ -36,6 +38,11 @@ for (const kind of ['bare', 'server'] as const) {
         `${kind.padEnd(6)} at ${RATE}/s: HTTP process ${row.http_process_ms_per_request} ms CPU/request, Postgres ${row.postgres_ms_per_request} ms CPU/request, ` +
           `machine ${row.machine_busy_percent} % busy; p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms`,
       );
+      if (statements) {
+        const { top, lines: topLines } = await topStatements(database.url, 20);
+        figures.statements = top;
+        lines.push(`statements of the paced run (${Math.round(n)} creates):`, ...topLines);
+      }
     } finally {
       await proc.stop();
     }

@@ -405,6 +405,37 @@ export function stealPercent(from: { steal: number; all: number }, to: { steal: 
 }
 
 /** The cluster's current WAL position; the difference across a run / its requests = WAL bytes per request (cluster-wide, so other work on the cluster adds to it). */
+/** A statement's share of a run, from pg_stat_statements. */
+export interface StatementFigure {
+  calls: string;
+  ms: string;
+  mean: string;
+  query: string;
+}
+
+/**
+ * Whether pg_stat_statements is there to ask (shared_preload_libraries, and the extension in the
+ * admin database); it is reset when it is, so what `topStatements` reads is the run's.
+ */
+export async function resetStatements(): Promise<boolean> {
+  try {
+    await pgQuery(PG_ADMIN_URL)('SELECT pg_stat_statements_reset()');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The costliest statements run in one database since `resetStatements`, with a line each for the summary. */
+export async function topStatements(databaseUrl: string, limit = 30): Promise<{ top: StatementFigure[]; lines: string[] }> {
+  const top = await pgQuery(PG_ADMIN_URL)<StatementFigure>(
+    `SELECT calls::text, round(total_exec_time)::text AS ms, round(mean_exec_time::numeric, 3)::text AS mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) AS query
+       FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY total_exec_time DESC LIMIT ${limit}`,
+    [new URL(databaseUrl).pathname.slice(1)],
+  );
+  return { top, lines: top.map((t) => `  ${t.ms.padStart(6)} ms ${t.calls.padStart(7)} calls ${t.mean.padStart(8)} ms  ${t.query}`) };
+}
+
 export async function walLsn(): Promise<string> {
   const rows = await pgQuery(PG_ADMIN_URL)<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
   return rows[0]!.lsn;

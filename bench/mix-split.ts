@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { busyPercent, cpuSeconds, postgresCpu, createDatabase, HERE, machineTicks, PG_ADMIN_URL, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad, LOAD_KEYS } from './lib.ts';
+import { busyPercent, cpuSeconds, postgresCpu, createDatabase, HERE, machineTicks, record, resetStatements, seed, startHelper, startServer, storageEnv, topStatements, uptimeLoad, LOAD_KEYS } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 600);
 const SECS = Number(process.argv[3] ?? 20);
@@ -36,7 +36,7 @@ for (const kind of KINDS) {
         : await startHelper('bare-soak.mjs', [], { DATABASE_URL: database.url, ...nodeOptions });
     try {
       const statements = process.env.BENCH_MIX_STATEMENTS === '1' && kind === 'server';
-      if (statements) await pgQuery(PG_ADMIN_URL)('SELECT pg_stat_statements_reset()');
+      if (statements) await resetStatements();
       const cannon = spawn(process.execPath, [path.join(HERE, 'soak-cannon.mjs'), JSON.stringify({ url: proc.url, keys: seeded.keys, decider: seeded.decider, rate: RATE, seconds: SECS, window: SECS })], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -76,13 +76,9 @@ for (const kind of KINDS) {
             .join(', '),
       );
       if (statements) {
-        const top = await pgQuery(PG_ADMIN_URL)<{ calls: string; ms: string; mean: string; query: string }>(
-          `SELECT calls::text, round(total_exec_time)::text AS ms, round(mean_exec_time::numeric, 3)::text AS mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) AS query
-             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) ORDER BY total_exec_time DESC LIMIT 30`,
-          [new URL(database.url).pathname.slice(1)],
-        );
+        const { top, lines: topLines } = await topStatements(database.url);
         figures.statements = top;
-        for (const t of top) lines.push(`  ${t.ms.padStart(6)} ms ${t.calls.padStart(7)} calls ${t.mean.padStart(8)} ms  ${t.query}`);
+        lines.push(...topLines);
       }
     } finally {
       await proc.stop();
