@@ -1,0 +1,32 @@
+/**
+ * The viewer_can statement is prepared, and a connection keeps its generic plan for as long as it
+ * lives. That plan must read each request by its key however the table has grown since it was made:
+ * a plan that scanned the requests (a hash join, chosen while the table was young) would cost every
+ * answer a pass over all of them.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { VIEWER_CAN_SQL } from './rules.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.stop());
+
+it('its generic plan reads each request by its primary key, never by a scan of the table', async () => {
+  const plan = await server.db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+    await tx.query(`PREPARE viewer_can_plan (jsonb) AS ${VIEWER_CAN_SQL}`);
+    try {
+      const ask = [{ ord: 0, id: '00000000-0000-4000-8000-000000000000', principal_type: 'connection', principal_id: '00000000-0000-4000-8000-000000000001', may_write: true, may_comment: true }];
+      const { rows } = await tx.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE viewer_can_plan ('${JSON.stringify(ask)}')`);
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      await tx.query('DEALLOCATE viewer_can_plan');
+    }
+  });
+  expect(plan).toMatch(/Index Scan using approvals_pkey on approvals/);
+  expect(plan).not.toMatch(/Seq Scan on approvals/);
+  expect(plan).not.toMatch(/Hash (Right |Left )?Join/);
+});
