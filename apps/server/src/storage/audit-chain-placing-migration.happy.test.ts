@@ -3,25 +3,16 @@
  * in place keeps its hashed links; links its writers had placed and not hashed yet keep their seq and are
  * hashed first; links written afterwards (unplaced) follow them, all verifying as one chain.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { GENESIS_HASH, ledgerEntryHash } from '@greenlight/client/audit-ledger';
-import { openEmptyTestDatabase } from '../testing/harness.ts';
+import { migrationNames, openMigratedBefore } from '../testing/migrated-before.ts';
 import { migrate } from './migrate.ts';
 import { currentAuditHead, readLedgerEntries, sealAllAuditChains } from '../core/audit-chain.ts';
 
-const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
-
 it('keeps the hashed links, hashes the placed ones in their places, and places new links after them', async () => {
-  const { db, drop } = await openEmptyTestDatabase();
+  // The schema as it was before migration 111.
+  const { db, drop } = await openMigratedBefore('111');
   try {
-    // The schema as it was before: every migration up to 111, applied as migrate applies them.
-    await db.query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    for (const name of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f < '111').sort()) {
-      await db.exec(readFileSync(MIGRATIONS + name, 'utf8'));
-      await db.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
-    }
     const org = (await db.query<{ id: string }>(`INSERT INTO orgs (slug, name) VALUES ('old', 'Old') RETURNING id`)).rows[0]!.id;
     const entry = async (n: number) =>
       (await db.query<{ id: string; created_at: Date }>(
@@ -36,7 +27,7 @@ it('keeps the hashed links, hashes the placed ones in their places, and places n
     await db.query('INSERT INTO audit_chain (org_id, seq, audit_id, prev_hash, hash) VALUES ($1, 1, $2, $3, $4)', [org, first.id, GENESIS_HASH, firstHash]);
     await db.query('INSERT INTO audit_chain (org_id, seq, audit_id) VALUES ($1, 2, $2), ($1, 3, $3)', [org, second.id, third.id]);
 
-    expect(await migrate(db)).toEqual(readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f >= '111').sort());
+    expect(await migrate(db)).toEqual(migrationNames().filter((f) => f >= '111'));
     // An entry written after the upgrade: unplaced until the seal, which hashes 2 and 3 first.
     const fourth = await entry(4);
     expect((await db.query('SELECT seq, hash FROM audit_chain WHERE audit_id = $1', [fourth.id])).rows).toEqual([{ seq: null, hash: null }]);
@@ -45,12 +36,9 @@ it('keeps the hashed links, hashes the placed ones in their places, and places n
     const entries = await readLedgerEntries(db, org, 1, 4, 10);
     expect(entries.map((e) => [e.seq, e.id])).toEqual([[1, first.id], [2, second.id], [3, third.id], [4, fourth.id]]);
     expect(entries[0]!.hash).toBe(firstHash);
-    let prev = GENESIS_HASH;
-    for (const e of entries) {
-      expect(e.prev_hash).toBe(prev);
-      expect(ledgerEntryHash(org, prev, e)).toBe(e.hash);
-      prev = e.hash;
-    }
+    // One chain: each link on the one before, each hash its own entry's.
+    expect(entries.map((e) => e.prev_hash)).toEqual([GENESIS_HASH, ...entries.slice(0, -1).map((e) => e.hash)]);
+    expect(entries.filter((e) => ledgerEntryHash(org, e.prev_hash, e) !== e.hash)).toEqual([]);
     expect(await sealAllAuditChains(db)).toBe(0);
   } finally {
     await drop();
@@ -58,13 +46,9 @@ it('keeps the hashed links, hashes the placed ones in their places, and places n
 });
 
 it('fails closed on a gap among the links placed before the upgrade', async () => {
-  const { db, drop } = await openEmptyTestDatabase();
+  // The schema as it was before migration 111.
+  const { db, drop } = await openMigratedBefore('111');
   try {
-    await db.query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    for (const name of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f < '111').sort()) {
-      await db.exec(readFileSync(MIGRATIONS + name, 'utf8'));
-      await db.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
-    }
     const org = (await db.query<{ id: string }>(`INSERT INTO orgs (slug, name) VALUES ('gap', 'Gap') RETURNING id`)).rows[0]!.id;
     const id = (await db.query<{ id: string }>(`INSERT INTO audit_log (org_id, type, actor_type, actor_name) VALUES ($1, 'retention.purged', 'system', 'r') RETURNING id::text AS id`, [org])).rows[0]!.id;
     // Link 1 missing: the head says 2 were placed.

@@ -3,26 +3,16 @@
  * that were queued for the chain are placed after them in id order, hashed at the next seal, and the
  * org's chain goes on with decisions from then on, all verifying as one chain.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { GENESIS_HASH, ledgerEntryHash } from '@greenlight/client/audit-ledger';
-import { openEmptyTestDatabase } from '../testing/harness.ts';
+import { migrationNames, openMigratedBefore } from '../testing/migrated-before.ts';
 import { migrate } from './migrate.ts';
 import { currentAuditHead, readLedgerEntries, sealAllAuditChains } from '../core/audit-chain.ts';
 
-const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
-
-
 it('keeps the hashed links, places the queued entries after them, and the chain goes on with decisions', async () => {
-  const { db, drop } = await openEmptyTestDatabase();
+  // The schema as it was before migration 100.
+  const { db, drop } = await openMigratedBefore('100');
   try {
-    // The schema as it was before: every migration up to 100, applied as migrate applies them.
-    await db.query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    for (const name of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f < '100').sort()) {
-      await db.exec(readFileSync(MIGRATIONS + name, 'utf8'));
-      await db.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
-    }
     const org = (await db.query<{ id: string }>(`INSERT INTO orgs (slug, name) VALUES ('old', 'Old') RETURNING id`)).rows[0]!.id;
     const entry = (n: number) =>
       db.query<{ id: string; created_at: Date }>(
@@ -39,7 +29,7 @@ it('keeps the hashed links, places the queued entries after them, and the chain 
     await db.query('INSERT INTO audit_unchained (audit_id, org_id) SELECT unnest($1::bigint[]), $2', [queued, org]);
 
     // 100 first, and whatever came after it.
-    expect(await migrate(db)).toEqual(readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f >= '100').sort());
+    expect(await migrate(db)).toEqual(migrationNames().filter((f) => f >= '100'));
     expect(await sealAllAuditChains(db)).toBe(2);
     // A decision after the upgrade: placed by the events trigger, hashed by the next seal.
     const approval = (await db.query<{ id: string }>(

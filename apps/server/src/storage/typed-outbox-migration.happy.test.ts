@@ -3,10 +3,8 @@
  * database with one row of every former target, pending, is migrated, and every row keeps its id,
  * status and schedule, names its channel and kind, and carries a payload its channel's schema reads.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { openEmptyTestDatabase } from '../testing/harness.ts';
+import { openMigratedBefore } from '../testing/migrated-before.ts';
 import { migrate } from './migrate.ts';
 import { WEBHOOK } from '../channels/webhook/webhook-channel.ts';
 import { EMAIL } from '../channels/email/email-channel.ts';
@@ -14,20 +12,12 @@ import { SLACK } from '../channels/slack/slack-channel.ts';
 import { NOTIFY } from '../notify/notify-spec.ts';
 import type { ChannelSpec } from '../delivery/outbox/channel.ts';
 
-const MIGRATIONS = fileURLToPath(new URL('./migrations/', import.meta.url));
-
-
 const SPECS: Record<string, ChannelSpec> = { webhook: WEBHOOK, email: EMAIL, slack: SLACK, notify: NOTIFY };
 
 it('converts every pending row of every former target to its channel, kind and payload, losing none', async () => {
-  const { db, drop } = await openEmptyTestDatabase();
+  // The schema as it was before migration 050.
+  const { db, drop } = await openMigratedBefore('050');
   try {
-    // The schema as it was before: every migration up to 050, applied as migrate applies them.
-    await db.query('CREATE TABLE schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
-    for (const name of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && f < '050').sort()) {
-      await db.exec(readFileSync(MIGRATIONS + name, 'utf8'));
-      await db.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
-    }
     const { rows: ids } = await db.query<{ org: string; user_id: string; approval: string; event: string; sub: string; message: string }>(
       `WITH o AS (INSERT INTO orgs (slug, name) VALUES ('old', 'Old') RETURNING id),
             u AS (INSERT INTO users (email) VALUES ('alice@example.test') RETURNING id),
