@@ -46,7 +46,8 @@ describe('expireDue', () => {
     const early = await server.http(seed.key).delete(`/api/v1/approvals/${a.id}`).expect(409);
     expect(early.body.error.code).toBe('APPROVAL_EXPIRED');
 
-    expect(await expireDue(server.db)).toBeGreaterThanOrEqual(1);
+    // The test server's own sweeper may have taken it first on a loaded machine: either sweep writes the same.
+    await expireDue(server.db);
     const got = await server.http(seed.key).get(`/api/v1/approvals/${a.id}`).expect(200);
     expect(got.body).toMatchObject({ status: 'expired', decided_at: null, cancelled_at: null, expired_at: got.body.updated_at });
     expect(Date.parse(got.body.updated_at)).toBeGreaterThan(Date.parse(a.updated_at));
