@@ -3,7 +3,8 @@
 // Our workspace packages (@greenlight/contract) are bundled in; npm packages stay external and load
 // from apps/server/node_modules, so every one the bundle imports must be a dependency of this package.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,7 +57,7 @@ export async function buildServer() {
   const readFrom = new Date();
   const result = await build({
     absWorkingDir: SERVER,
-    entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
+    entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts', 'pglite-template': 'src/storage/make-pglite-template.ts' },
     outdir: DIST,
     bundle: true,
     platform: 'node',
@@ -92,7 +93,13 @@ export async function buildServer() {
     renameSync(tmp, path);
   };
   for (const file of result.outputFiles) put(file.path, file.contents);
-  const inputs = Object.keys(result.metafile.inputs).map(posix).sort();
+  // The embedded database's migrated template (src/storage/pglite-template.ts), made from the migrations
+  // unless it exists: a new data directory then starts as a copy of it instead of creating and
+  // migrating a cluster. Its own process: it runs the bundle just written.
+  execFileSync(process.execPath, [join(DIST, 'pglite-template.js')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  // The migrations are read at run time, not bundled; a changed one (or one more) needs a new template.
+  const migrations = ['src/storage/migrations', ...readdirSync(join(SERVER, 'src/storage/migrations')).map((f) => `src/storage/migrations/${f}`)];
+  const inputs = [...Object.keys(result.metafile.inputs).map(posix), ...migrations].sort();
   put(BUILD_INFO, JSON.stringify({ note: 'Written by scripts/build.mjs; read by scripts/ensure-build.mjs.', inputs }, null, 2) + '\n');
   utimesSync(BUILD_INFO, readFrom, readFrom);
   return { ms: Math.round(performance.now() - started), inputs: inputs.length };

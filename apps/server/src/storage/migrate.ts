@@ -2,13 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const FUNCTIONS_DIR = fileURLToPath(new URL('./functions/', import.meta.url));
 
 /** The database has a migration this build does not have: a newer Greenlight upgraded it. */
 export class NewerDatabaseError extends Error {}
 
-const sqlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+export const sqlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
 
 /**
  * Brings a database to the current schema and functions, all in one transaction: a database is at one

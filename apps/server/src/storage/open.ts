@@ -6,8 +6,12 @@ import { openPgliteThread } from './pglite-thread.ts';
 import { openPostgres } from './postgres.ts';
 import { migrate } from './migrate.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { seedFromTemplate } from './pglite-template.ts';
 
-/** DATABASE_URL → Postgres; otherwise the embedded PGlite in GREENLIGHT_DATA_DIR. Migrations run before anything else. */
+/**
+ * DATABASE_URL → Postgres; otherwise the embedded PGlite in GREENLIGHT_DATA_DIR (a new one copied from
+ * the build's migrated template when there is one: pglite-template.ts). Migrations run before anything else.
+ */
 export async function openDatabase(
   config: Pick<Config, 'DATABASE_URL' | 'GREENLIGHT_DATA_DIR'> &
     Partial<Pick<Config, 'GREENLIGHT_DB_POOL_MAX' | 'GREENLIGHT_DB_POOL_IDLE_MS' | 'GREENLIGHT_PGLITE_SHARED_BUFFERS'>>,
@@ -22,6 +26,8 @@ export async function openDatabase(
   const unlock = lockDataDir(root);
   const options = { sharedBuffers: config.GREENLIGHT_PGLITE_SHARED_BUFFERS };
   try {
+    // A new data directory starts as a copy of the build's migrated template, when there is one.
+    seedFromTemplate(dir);
     let pglite = await openPgliteThread(dir, options);
     let applied: string[];
     try {

@@ -41,7 +41,8 @@ beforeAll(async () => {
     postgres = await openTestDatabase();
     storage.DATABASE_URL = postgres.url!;
   }
-}, 60_000);
+  // A fresh checkout builds here, the embedded database's template included (creating a cluster: several seconds on a busy machine).
+}, 180_000);
 afterAll(async () => {
   await server?.kill();
   await postgres?.drop();
