@@ -65,10 +65,13 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
         );
         if (rows[0]?.until) return { defer: rows[0].until };
       }
-      return { send: null };
+      // Nothing leaves the process: the expansion is written where the attempt is recorded (settled).
+      // So the emergency stop is not read here (it holds what sends, not what queues): each row the
+      // expansion queues reads it itself right before it sends.
+      return { answered: { startedAt: new Date(), durationMs: 0, statusCode: null, error: null } };
     },
 
-    // Nothing leaves the process: the expansion is written where the attempt is recorded (settled).
+    // Never called: prepare answers every row itself.
     async send() {
       return { startedAt: new Date(), durationMs: 0, statusCode: null, error: null };
     },

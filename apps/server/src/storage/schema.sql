@@ -1232,8 +1232,8 @@ CREATE TABLE webpush_vapid (
 --   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
 --   greenlight_close_steps() → trigger
---   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean)
---   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean)
+--   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
+--   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
 --   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)
 --   greenlight_final_event_types() → text[]
 --   greenlight_fold_approval_counts() → integer

@@ -17,6 +17,11 @@ export type CreateItem = Omit<NewApproval, 'id'> & {
   steps?: RunStepDefinition[];
   /** A durable engine to resume when the request ends (channels/engines): the engine, and the request's `resume` sealed. */
   resume?: { engine: string; target: string };
+  /**
+   * The writer runs a delivery worker: the `notify` row (if the statement queues one) is claimed for
+   * the writer's first attempt, for this long, and comes back as `notify`.
+   */
+  claim_notify_ms?: number;
 };
 
 /** One step of a run as flows store it (flow_versions.definition): `quorum` null means all. */
@@ -32,15 +37,18 @@ export interface RunStepDefinition {
 export interface CreateResult {
   org_open: boolean;
   event_id: string | null;
+  /** Whether the statement queued a delivery for the delivery worker. */
   fanned_out: boolean;
   approval: Record<string, unknown> | null;
+  /** The `notify` row claimed for the writer (`claim_notify_ms`), as JSON (delivery/outbox: claimedFromJson). */
+  notify: Record<string, unknown> | null;
 }
 
 const ONE_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval FROM greenlight_create_approval($1) AS r`;
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify FROM greenlight_create_approval($1) AS r`;
 
 const MANY_SQL = `
-SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval FROM greenlight_create_approvals($1) AS r`;
+SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify FROM greenlight_create_approvals($1) AS r`;
 
 /** The text columns of a request, which the single path makes well-formed (see createOne). */
 const TEXT_COLUMNS = [

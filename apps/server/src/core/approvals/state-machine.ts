@@ -177,8 +177,11 @@ function announce(db: Queryable, orgId: string, approvalId: string, events: { id
 export type NewRequest = Omit<CreateItem, 'org_id' | 'requested_by_type' | 'requested_by_id' | 'requested_by_name'>;
 
 export type CreateOutcome =
-  /** `decided`: the auto-decision made in the create's transaction, if any (core/deciders). */
-  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null }
+  /**
+   * `decided`: the auto-decision made in the create's transaction, if any (core/deciders). `notify`:
+   * the `notify` row claimed for the caller's first attempt (`claimNotifyMs`), as JSON.
+   */
+  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null; notify?: Record<string, unknown> | null }
   | { kind: 'stopped' }
   /** The idempotency key is taken in this org: the request that holds it is the answer. */
   | { kind: 'key-taken' };
@@ -191,7 +194,13 @@ export type CreateOutcome =
  * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
  * 22021) are thrown as the database raised them, for the caller to explain.
  */
-export async function create(db: Database, caller: Caller, fields: NewRequest, decision?: AutoDecision | InTransactionDecider): Promise<CreateOutcome> {
+export async function create(
+  db: Database,
+  caller: Caller,
+  fields: NewRequest,
+  decision?: AutoDecision | InTransactionDecider,
+  options: { claimNotifyMs?: number } = {},
+): Promise<CreateOutcome> {
   const item = {
     ...fields,
     org_id: caller.org.id,
@@ -201,13 +210,14 @@ export async function create(db: Database, caller: Caller, fields: NewRequest, d
   };
   // A decider decided it already (core/deciders): created and decided in one transaction (auto-decide.ts).
   if (decision) return createDecided(db, lockPending, caller, item, decision);
-  const r: CreateResult = await createBatcherOf(db).create(item);
+  // Only here: a decided request's notification is the worker's (the caller attempts what it claims).
+  const r: CreateResult = await createBatcherOf(db).create(options.claimNotifyMs === undefined ? item : { ...item, claim_notify_ms: options.claimNotifyMs });
   if (!r.org_open) return { kind: 'stopped' };
   if (r.approval === null) return { kind: 'key-taken' };
   const approval = approvalFromJson(r.approval);
-  // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery.
+  // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery for it.
   announce(db, caller.org.id, approval.id, [{ id: r.event_id!, type: 'approval.created' }], r.fanned_out);
-  return { kind: 'created', approval };
+  return { kind: 'created', approval, notify: r.notify };
 }
 
 // ——— guard ————————————————————————————————————————————————————————————————————————————————————————

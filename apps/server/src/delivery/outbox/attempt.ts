@@ -4,7 +4,7 @@ import type { Metrics } from '../../metrics/metrics.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
 import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Verdict } from './channel.ts';
-import { deferRow, heldByStop, recordAttempt, settleWithoutAttempt } from './outbox.ts';
+import { claimQueued, deferRow, heldByStop, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 
 /** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
@@ -19,6 +19,12 @@ export interface OutboxRuntime {
   metrics?: Metrics;
   /** Every channel this process sends through, by name. */
   channels: ReadonlyMap<string, RegisteredChannel>;
+  /**
+   * Set by a delivery worker: what an attempt's transaction queues is claimed for this process and
+   * attempted right after its commit (outbox.ts, QueueClaim), while the worker has `room` for more
+   * attempts; `attempt` runs one such row as the worker runs those it claims.
+   */
+  follow?: { room(): number; attempt(row: ClaimedRow): void };
 }
 
 /** A channel as the outbox holds it: its types erased behind the one attempt algorithm (register). */
@@ -104,7 +110,9 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
         answer = await channel.send(ctx, msg, prepared.send);
       }
       const outcome = outcomeOf(channel.meaning(answer, msg), row, rt.schedule);
+      const claim: QueueClaim | undefined = rt.follow && { leaseMs: rt.leaseMs, room: rt.follow.room(), rows: [] };
       const kept = await recordAttempt(rt.db, row, answer, outcome, rt.worker, async (tx) => {
+        if (claim) claimQueued(tx, claim);
         await channel.settled?.(tx, msg, outcome, answer);
         if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
       });
@@ -112,6 +120,8 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
         rt.logger.warn({ delivery_id: row.id, attempt: row.attempt }, 'delivery claim expired before the attempt was recorded');
         return null;
       }
+      // What the settling transaction queued and claimed for this process (a notification's messages) goes now.
+      for (const next of claim?.rows ?? []) rt.follow!.attempt(next);
       rt.metrics?.deliveryAttempted(row.channel, row.kind, outcome.kind);
       if (outcome.kind === 'failed') rt.logger.warn({ delivery_id: row.id, attempts: row.attempt, channel: row.channel, kind: row.kind }, 'delivery failed for good');
       return outcome;

@@ -85,10 +85,33 @@ type PayloadIn<M extends MessageSpec> = z.input<M['payload']>;
 type SealedIn<M extends MessageSpec> = M['sealed'] extends z.ZodType ? z.input<M['sealed']> : never;
 
 /**
+ * A transaction whose queued rows go to this process's first attempt right after its commit (the
+ * expansion of a notification, made by a process with a delivery worker): rows due now are written
+ * already claimed for it (as greenlight_claim_deliveries claims: `delivering`, attempt 1, a lease),
+ * at most `room` of them, and gathered in `rows`. It saves each row a wake-up, a claim and their
+ * round trips. Killed before the attempt, a row is claimed again when its lease ends, as after any
+ * claim. What the stop holds is unchanged: each attempt reads the stop before it sends (heldByStop).
+ */
+export interface QueueClaim {
+  leaseMs: number;
+  room: number;
+  rows: ClaimedRow[];
+}
+
+/** The claim of each transaction that asked for one (claimQueued); gone with its transaction. */
+const queueClaims = new WeakMap<Queryable, QueueClaim>();
+
+/** Rows queued in `tx` from now on are claimed for the caller, up to `claim.room` (QueueClaim). */
+export function claimQueued(tx: Queryable, claim: QueueClaim): void {
+  queueClaims.set(tx, claim);
+}
+
+/**
  * Queues rows of one channel and kind in the caller's transaction, so they commit with whatever
- * caused them, and wakes the delivery workers once it commits. A row whose dedupe key is taken is
- * skipped. Throws when a payload does not fit the kind's schema (a programming error: nothing is
- * queued that the channel could not read). Returns how many were queued.
+ * caused them, and wakes the delivery workers once it commits (unless the transaction claimed them
+ * all: claimQueued). A row whose dedupe key is taken is skipped. Throws when a payload does not fit
+ * the kind's schema (a programming error: nothing is queued that the channel could not read).
+ * Returns how many were queued.
  */
 export async function enqueue<K extends Record<string, MessageSpec>, Kind extends keyof K & string>(
   tx: Queryable,
@@ -103,13 +126,23 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
     if (!message.sealed) throw new Error(`${spec.name}/${kind} carries nothing sealed`);
     return JSON.stringify(secretKeys().seal(JSON.stringify(message.sealed.parse(r.sealed))));
   };
+  const claim = queueClaims.get(tx);
+  // A row is due now when its time (this process's clock) has come by the database's clock, not by
+  // now(), which is when the transaction began.
+  const room = claim ? Math.max(0, claim.room - claim.rows.length) : 0;
   const now = new Date();
-  const { rowCount } = await tx.query(
-    `INSERT INTO deliveries (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at, payload, sealed)
-     SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key, u.at, u.payload::jsonb, u.sealed::jsonb
+  const { rows: queued } = await tx.query<ClaimedRow & { claimed: boolean }>(
+    `INSERT INTO deliveries AS d (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at,
+                                  payload, sealed, status, attempts, lease_until)
+     SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key,
+            CASE WHEN c.claimed THEN c.lease ELSE u.at END, u.payload::jsonb, u.sealed::jsonb,
+            CASE WHEN c.claimed THEN 'delivering' ELSE 'pending' END, CASE WHEN c.claimed THEN 1 ELSE 0 END,
+            CASE WHEN c.claimed THEN c.lease END
        FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
-            AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed)
-     ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
+              WITH ORDINALITY AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
+            LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS claimed, now() + $13::float8 * interval '1 millisecond' AS lease) c
+     ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+     RETURNING d.status = 'delivering' AS claimed, ${CLAIMED_COLUMNS}`,
     [
       spec.name,
       kind,
@@ -122,10 +155,13 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
       rows.map((r) => (r.notBefore ?? now).toISOString()),
       rows.map((r) => JSON.stringify(message.payload.parse(r.payload))),
       rows.map(sealedOf),
+      room,
+      claim?.leaseMs ?? 0,
     ],
   );
-  if (rowCount > 0) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
-  return rowCount;
+  for (const { claimed, ...row } of queued) if (claimed) claim!.rows.push(row);
+  if (queued.some((r) => !r.claimed)) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
+  return queued.length;
 }
 
 /**

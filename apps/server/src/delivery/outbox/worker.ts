@@ -53,6 +53,8 @@ export class DeliveryWorker {
   /** Requests whose decision is being made in this process, and whose callback it will attempt inline. */
   private readonly inline = new Map<string, number>();
   private nudgeTimer: NodeJS.Timeout | undefined;
+  /** Slots held by writers that may claim a row for this process's attempt (reserveSlot). */
+  private reserved = 0;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     const { config } = options;
@@ -66,6 +68,10 @@ export class DeliveryWorker {
       worker: `${hostname()}:${process.pid}`,
       metrics: options.metrics,
       channels: new Map(options.channels.map((c) => [c.spec.name, c])),
+      follow: {
+        room: () => (this.stopped ? 0 : this.concurrency - this.inflight.size - this.reserved),
+        attempt: (row) => void this.track(runAttempt(this.runtime, row, this.abort.signal)),
+      },
     };
   }
 
@@ -115,6 +121,22 @@ export class DeliveryWorker {
       if (n > 0) this.inline.set(approvalId, n);
       else this.inline.delete(approvalId);
     }
+  }
+
+  /**
+   * Holds one of the worker's slots for a row a writer may claim in its own transaction and hand to
+   * `runtime.follow.attempt` after the commit (a create's notification): null when none is free (the
+   * writer then claims nothing, and the worker takes the row up as any other). The returned function
+   * gives the slot back; call it before handing the row over.
+   */
+  reserveSlot(): (() => void) | null {
+    if (this.runtime.follow!.room() <= 0) return null;
+    this.reserved++;
+    let held = true;
+    return () => {
+      if (held) this.reserved--;
+      held = false;
+    };
   }
 
   /** An event was committed somewhere: wake, unless a claim just found nothing (EVENT_NUDGE_GAP_MS). */

@@ -7,6 +7,7 @@ import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/appro
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import { claimedFromJson } from '../../delivery/outbox/outbox.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
@@ -152,6 +153,10 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       : [];
   const byGrant = grants.length > 0 ? grantDecider(grants) : null;
 
+  // With a delivery worker here, the create claims its notification for this process, which works
+  // out whom to tell right after the commit instead of waiting for the worker to wake and claim it.
+  const worker = deps.delivery;
+  const slot = worker?.reserveSlot() ?? null;
   let created: CreateOutcome;
   try {
     created = await create(deps.db, auth, {
@@ -188,7 +193,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       ...(resume && { resume }),
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    }, decision ?? byGrant ?? undefined);
+    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -203,8 +208,11 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       throw new ApiError('VALIDATION_ERROR', 'text fields cannot contain NUL characters', { location: 'body' });
     }
     throw err;
+  } finally {
+    slot?.();
   }
   if (created.kind === 'stopped') throw emergencyStop();
+  if (created.kind === 'created' && created.notify) worker!.runtime.follow!.attempt(claimedFromJson(created.notify));
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
     const decided = created.decided ?? null;

@@ -6,7 +6,8 @@
 --
 -- One row comes back per item, in their order (`ord`, from 0): whether its org accepts requests, its
 -- `approval.created` event id, the new request as JSON (NULL when the org is stopped or the
--- idempotency key was already taken, within this batch too), and whether the event queued a delivery.
+-- idempotency key was already taken, within this batch too), whether the event queued a delivery for
+-- the delivery worker, and the `notify` row claimed for the caller (see below), if any.
 --
 -- One statement, all or nothing:
 -- - the org rows are read under a share lock, so the emergency stop is checked atomically with the
@@ -17,6 +18,11 @@
 --   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
 --   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends email) or of an org with
 --   a chat channel (greenlight_org_chats), the `notify` row that works out whom to tell when it is sent (notify/);
+--   With an item's `claim_notify_ms` (the caller runs a delivery worker), that row is written claimed
+--   for the caller's first attempt right after the commit, as greenlight_claim_deliveries claims
+--   (`delivering`, attempt 1, a lease that long): the caller works out whom to tell without waiting for
+--   a worker to wake and claim it; killed first, the row is claimed again when the lease ends. It comes
+--   back as `notify` (the row as JSON), and `fanned_out` says only whether a delivery waits for a worker;
 -- - a request with a callback_url and an item's `probe_after_ms` gets its waiter probe row, first due
 --   that long after now (jobs/waiter-probes.ts).
 -- - an item's `response_schema` is JSON text (a string), parsed into its json column here: a jsonb
@@ -33,7 +39,7 @@
 -- every call (PGlite's protocol has no named prepared statements). The row comes back as one JSON
 -- value: a driver parses that much faster than the row as typed columns.
 CREATE OR REPLACE FUNCTION greenlight_create_approvals(p_items jsonb)
-RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean) LANGUAGE plpgsql AS $$
+RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 BEGIN
   RETURN QUERY
@@ -41,6 +47,7 @@ BEGIN
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
            coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
            (p_items -> (i.ordinality - 1)::integer ->> 'probe_after_ms')::float8 AS probe_after_ms,
+           now() + (p_items -> (i.ordinality - 1)::integer ->> 'claim_notify_ms')::float8 * interval '1 millisecond' AS notify_lease,
            p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps,
            p_items -> (i.ordinality - 1)::integer -> 'resume' AS resume,
            -- Sent as JSON text, so its keys keep the order they were written in (the column is json).
@@ -94,18 +101,21 @@ BEGIN
      ORDER BY i.ord
     RETURNING id, org_id, approval_id
   ), fan AS (
-    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload)
+    INSERT INTO deliveries AS d (event_id, org_id, approval_id, event_type, channel, kind, payload, status, attempts, lease_until, next_attempt_at)
     SELECT f.* FROM (
-      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id)
+      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id),
+             'pending', 0, NULL::timestamptz, now()
         FROM ev
         JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
       UNION ALL
-      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', greenlight_notification_kind('approval.created'), '{}'::jsonb
+      SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', greenlight_notification_kind('approval.created'), '{}'::jsonb,
+             CASE WHEN i.notify_lease IS NULL THEN 'pending' ELSE 'delivering' END, CASE WHEN i.notify_lease IS NULL THEN 0 ELSE 1 END,
+             i.notify_lease, COALESCE(i.notify_lease, now())
         FROM ev JOIN items i ON i.id = ev.approval_id
        WHERE i.notify OR greenlight_org_chats(ev.org_id)
-    ) f (event_id, org_id, approval_id, event_type, channel, kind, payload)
+    ) f (event_id, org_id, approval_id, event_type, channel, kind, payload, status, attempts, lease_until, next_attempt_at)
      ORDER BY f.event_id
-    RETURNING approval_id
+    RETURNING d.approval_id, CASE WHEN d.status = 'delivering' THEN to_json(d) END AS claimed
   ), probes AS (
     INSERT INTO waiter_probes (approval_id, org_id, next_probe_at)
     SELECT ins.id, ins.org_id, now() + i.probe_after_ms * interval '1 millisecond'
@@ -117,7 +127,8 @@ BEGIN
       FROM ins JOIN items i ON i.id = ins.id
      WHERE jsonb_typeof(i.resume) = 'object'
   )
-  SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id)
+  SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id AND fan.claimed IS NULL),
+         (SELECT fan.claimed FROM fan WHERE fan.approval_id = i.id AND fan.claimed IS NOT NULL LIMIT 1)
     FROM items i
     LEFT JOIN o ON o.id = i.org_id
     LEFT JOIN ins ON ins.id = i.id
