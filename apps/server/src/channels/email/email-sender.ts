@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { Answer } from '../../delivery/outbox/channel.ts';
 
 /** One message, fully rendered. */
@@ -33,21 +32,26 @@ const SMTP_CODE = /^(\d{3})\b/;
  * `timeoutMs`, like an HTTP delivery's, so an attempt ends well within its claim's lease.
  */
 export function smtpMailer(mail: { smtpUrl: string; from: string }, timeoutMs: number): Mailer {
-  const transport = nodemailer.createTransport({
-    url: mail.smtpUrl,
-    pool: true,
-    maxConnections: 4,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  // nodemailer is loaded only by a server that sends email (about 15 MB that one without SMTP never holds).
+  const transport = import('nodemailer').then(({ default: nodemailer }) =>
+    nodemailer.createTransport({
+      url: mail.smtpUrl,
+      pool: true,
+      maxConnections: 4,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    }),
+  );
+  // A failed load fails each send (as an error of its attempt), never the process.
+  transport.catch(() => {});
   return {
     async send(m) {
       const startedAt = new Date();
       const t0 = performance.now();
       const durationMs = () => Math.round(performance.now() - t0);
       try {
-        const info = (await transport.sendMail({
+        const info = (await (await transport).sendMail({
           from: mail.from,
           to: m.to,
           subject: m.subject,
@@ -72,7 +76,7 @@ export function smtpMailer(mail: { smtpUrl: string; from: string }, timeoutMs: n
       }
     },
     close() {
-      transport.close();
+      void transport.then((t) => t.close());
     },
   };
 }

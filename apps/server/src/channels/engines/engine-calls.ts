@@ -12,7 +12,6 @@
  * - Inngest: `POST {event api}/e/{event key}` with one event whose `id` is fixed per request: Inngest
  *   ignores a second event with the same id (24 h), so a retry after a lost answer is not a second event.
  */
-import { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import type { Config } from '../../config.ts';
 import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 import { retryAfterMs } from '../../delivery/outbox/schedule.ts';
@@ -104,6 +103,8 @@ const FINAL_SFN_ERRORS = new Set(['TaskDoesNotExist', 'TaskTimedOut', 'InvalidTo
 export async function answerTask(conn: EngineConnection, creds: AwsCredentials, taskToken: string, answer: TaskAnswer): Promise<EngineAnswer> {
   const startedAt = new Date();
   const done = (r: Omit<EngineAnswer, 'startedAt' | 'durationMs' | 'value'>): EngineAnswer => ({ startedAt, durationMs: Date.now() - startedAt.getTime(), value: null, ...r });
+  // Loaded at the first call: the AWS SDK holds about 20 MB that a server without Step Functions never needs.
+  const { SFNClient, SendTaskFailureCommand, SendTaskSuccessCommand } = await import('@aws-sdk/client-sfn');
   const client = new SFNClient({
     region: creds.region,
     credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },

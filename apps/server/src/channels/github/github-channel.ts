@@ -115,9 +115,8 @@ export function githubChannel(deps: GithubChannelDeps): Channel<Kinds, Deploymen
     },
 
     async send(_ctx, _row, m) {
-      const octokit = githubOctokit(m, deps.github, m.installationId);
-      return callGithub(() =>
-        octokit.request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
+      return callGithub(async () =>
+        (await githubOctokit(m, deps.github, m.installationId)).request('POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule', {
           owner: m.target.owner,
           repo: m.target.repo,
           run_id: m.target.runId,

@@ -11,8 +11,7 @@
  * and the call is then made to that route, built from the base. A payload naming another host, port,
  * scheme or path gets no token sent to it. Not covered: a compromised GitHub, or a wrong base configured.
  */
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/core';
+import type { Octokit } from '@octokit/core';
 import type { Queryable } from '../../storage/database.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
@@ -79,8 +78,12 @@ export function callbackTarget(callbackUrl: string, apiUrl: string): CallbackTar
   return { owner: m[1]!, repo: m[2]!, runId: Number(m[3]) };
 }
 
-/** An Octokit acting as the app (JWT), or as one of its installations (installation token). */
-export function githubOctokit(app: Pick<GithubApp, 'appId' | 'privateKey'>, conn: GithubConnection, installationId?: number): Octokit {
+/**
+ * An Octokit acting as the app (JWT), or as one of its installations (installation token). Octokit is
+ * loaded at the first call: a server that never talks to GitHub does not hold it.
+ */
+export async function githubOctokit(app: Pick<GithubApp, 'appId' | 'privateKey'>, conn: GithubConnection, installationId?: number): Promise<Octokit> {
+  const [{ Octokit }, { createAppAuth }] = await Promise.all([import('@octokit/core'), import('@octokit/auth-app')]);
   return new Octokit({
     baseUrl: trimSlash(conn.apiUrl),
     authStrategy: createAppAuth,

@@ -5,9 +5,11 @@
  * a message for a subscription only with a token signed by the same key, so it is never replaced: a
  * new pair would silently orphan every device. Two replicas making it at once keep the first one's.
  */
-import webpush from 'web-push';
 import type { Queryable } from '../../storage/database.ts';
 import { secretKeys } from '../../security/sealed.ts';
+
+/** web-push, loaded at its first use: a server whose people use no phone push never holds it (about 10 MB). */
+export const webPush = async () => (await import('web-push')).default;
 
 export interface VapidKeys {
   /** The uncompressed public point, base64url (the browser's `applicationServerKey`). */
@@ -20,7 +22,7 @@ export async function vapidKeys(db: Queryable): Promise<VapidKeys> {
   const read = async () => (await db.query<{ public_key: string; private_key: string }>('SELECT public_key, private_key FROM webpush_vapid')).rows[0];
   let row = await read();
   if (!row) {
-    const made = webpush.generateVAPIDKeys();
+    const made = (await webPush()).generateVAPIDKeys();
     await db.query('INSERT INTO webpush_vapid (public_key, private_key) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [made.publicKey, secretKeys().seal(made.privateKey)]);
     row = (await read())!;
   }

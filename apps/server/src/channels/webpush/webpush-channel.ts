@@ -16,7 +16,6 @@
  * - 404 and 410 from the push service (RFC 8030 §7.3: the subscription expired or was withdrawn)
  *   remove the subscription; 429 and 5xx are retried (after its Retry-After); other 4xx fail the row.
  */
-import webpush from 'web-push';
 import { z } from 'zod';
 import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
@@ -25,7 +24,7 @@ import type { Queryable } from '../../storage/database.ts';
 import type { AttemptResult, Sender } from '../webhook/http-sender.ts';
 import { askedCan, endedMessage, noteKinds, personNoteFor, type RequestShown } from '../notification-content.ts';
 import { recordSentMessage, wasSent } from '../../delivery/outbox/sent-messages.ts';
-import { vapidKeys, vapidSubject } from './vapid.ts';
+import { vapidKeys, vapidSubject, webPush } from './vapid.ts';
 import { answerNeededLine, needsAnswer } from '../chat-answers.ts';
 import { cannotDecide } from '../chat-words.ts';
 import { notePayload, pushPayload, type PushPayload } from './webpush-payload.ts';
@@ -124,7 +123,7 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
       const { device, payload, approval: a } = push;
       const keys = await vapidKeys(ctx.db);
       const ttl = a?.expires_at ? Math.max(0, Math.min(MAX_TTL_S, Math.floor((a.expires_at.getTime() - Date.now()) / 1000))) : MAX_TTL_S;
-      const details = webpush.generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, JSON.stringify(payload), {
+      const details = (await webPush()).generateRequestDetails({ endpoint: device.endpoint, keys: { p256dh: device.p256dh, auth: device.auth } }, JSON.stringify(payload), {
         vapidDetails: { subject, publicKey: keys.publicKey, privateKey: keys.privateKey },
         TTL: ttl,
         urgency: 'high',

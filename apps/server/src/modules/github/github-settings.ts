@@ -52,7 +52,7 @@ export async function connectGithub(db: Database, orgId: string, body: UpdateGit
     throw fieldError('private_key', 'refused', 'private_key is not an RSA private key in PEM form');
   }
   const privateKey = body.private_key.trim() + '\n';
-  const checked = await callGithub(() => githubOctokit({ appId: body.app_id, privateKey }, conn).request('GET /app'));
+  const checked = await callGithub(async () => (await githubOctokit({ appId: body.app_id, privateKey }, conn)).request('GET /app'));
   if (checked.error !== null || !checked.value) {
     throw fieldError('app_id', 'refused', `GitHub did not accept the app id and private key (${checked.error ?? 'no answer'})`);
   }

@@ -23,7 +23,6 @@
  */
 import express, { type Router } from 'express';
 import { GITHUB_WEBHOOK_PATH } from '@greenlight/contract';
-import { Webhooks } from '@octokit/webhooks';
 import type { AppDeps } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { platformJson, platformShape } from '../../http/platform-body.ts';
@@ -40,6 +39,8 @@ const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
 async function signedBy(secret: string, body: string, signature: string | undefined): Promise<boolean> {
   if (typeof signature !== 'string' || !/^sha256=[0-9a-f]{64}$/i.test(signature)) return false;
   try {
+    // Loaded at the first delivery from GitHub: a server without a GitHub App never holds it.
+    const { Webhooks } = await import('@octokit/webhooks');
     return await new Webhooks({ secret }).verify(body, signature);
   } catch {
     return false;
