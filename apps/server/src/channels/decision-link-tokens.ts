@@ -44,10 +44,12 @@ export async function issueDecisionLinks(
       [secretKeys().seal(tokens.approve), secretKeys().seal(tokens.reject)],
       channel,
     ],
+    { prepare: 'decision_links_make' },
   );
   const { rows } = await db.query<{ decision: LinkDecision; token_sealed: string; expires_at: Date }>(
     'SELECT decision, token_sealed, expires_at FROM decision_links WHERE delivery_id = $1',
     [msg.id],
+    { prepare: 'decision_links_of' },
   );
   const token = (decision: LinkDecision) => secretKeys().open(rows.find((r) => r.decision === decision)!.token_sealed);
   return { approve: token('approve'), reject: token('reject'), expiresAt: rows[0]!.expires_at };

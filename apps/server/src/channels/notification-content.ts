@@ -17,9 +17,9 @@ export type RequestShown = ApprovalRow & { org_name: string };
 /** The request a message is about, with its org's name; null once it is removed. */
 export async function requestOf(db: Queryable, approvalId: string | null): Promise<RequestShown | null> {
   if (approvalId === null) return null;
-  const { rows } = await db.query<RequestShown>(`SELECT ${APPROVAL_COLUMNS}, o.name AS org_name FROM approvals a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`, [
-    approvalId,
-  ]);
+  const { rows } = await db.query<RequestShown>(`SELECT ${APPROVAL_COLUMNS}, o.name AS org_name FROM approvals a JOIN orgs o ON o.id = a.org_id WHERE a.id = $1`, [approvalId], {
+    prepare: 'request_shown',
+  });
   return rows[0] ?? null;
 }
 
@@ -31,6 +31,7 @@ export async function approverViewer(db: Queryable, orgId: string, userId: strin
   const { rows } = await db.query<{ role: 'admin' | 'approver'; see_sensitive: boolean }>(
     'SELECT role, see_sensitive FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ($3, $4)',
     [orgId, userId, 'approver', 'admin'],
+    { prepare: 'approver_viewer' },
   );
   return rows[0] ? { principal: { type: 'user', id: userId }, user: rows[0] } : null;
 }

@@ -27,6 +27,7 @@ export async function whoIsAsked(db: Queryable, approvalId: string): Promise<Ask
       WHERE u.id = ANY($2::uuid[])
       ORDER BY u.email`,
     [approvalId, ids],
+    { prepare: 'who_is_asked' },
   );
   return rows;
 }

@@ -85,6 +85,7 @@ export async function preferencesOf(db: Queryable, orgId: string, userIds: strin
        JOIN orgs o ON o.id = $1
        LEFT JOIN notification_preferences p ON p.org_id = $1 AND p.user_id = u.id`,
     [orgId, userIds],
+    { prepare: 'preferences_of' },
   );
   return new Map(rows.map((r) => [r.user_id, parsePreferences(r.own) ?? parsePreferences(r.defaults) ?? DEFAULT_NOTIFICATION_PREFERENCES]));
 }

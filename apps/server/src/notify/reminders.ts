@@ -31,6 +31,7 @@ export async function reminderPolicy(tx: Queryable, approvalId: string, stepOrde
        LEFT JOIN flow_versions fv ON fv.flow_id = a.flow_id AND fv.version = a.flow_version AND s.step_order IS NOT NULL
       WHERE a.id = $1`,
     [approvalId, stepOrder],
+    { prepare: 'reminder_policy' },
   );
   return parsePolicy(rows[0]?.policy);
 }

@@ -170,7 +170,7 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
     spec: EMAIL,
 
     async prepare(ctx, msg) {
-      const { rows } = await ctx.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [msg.recipient_user_id]);
+      const { rows } = await ctx.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [msg.recipient_user_id], { prepare: 'user_email' });
       const to = rows[0];
       if (!to) return { skip: { status: 'gone', reason: 'recipient removed' } };
       if (!deps.mailer) {

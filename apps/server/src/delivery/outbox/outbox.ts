@@ -43,7 +43,7 @@ SELECT ${CLAIMED_COLUMNS}
  * claimed before the stop committed is given back by heldByStop, right before it would be sent.
  */
 export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
-  const { rows } = await db.query<ClaimedRow>(CLAIM_SQL, [limit, leaseMs]);
+  const { rows } = await db.query<ClaimedRow>(CLAIM_SQL, [limit, leaseMs], { prepare: 'outbox_claim' });
   return rows;
 }
 
@@ -158,6 +158,7 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
       room,
       claim?.leaseMs ?? 0,
     ],
+    { prepare: 'outbox_enqueue' },
   );
   for (const { claimed, ...row } of queued) if (claimed) claim!.rows.push(row);
   if (queued.some((r) => !r.claimed)) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
@@ -189,6 +190,7 @@ export async function heldByStop(db: Queryable, row: ClaimedRow): Promise<boolea
         AND EXISTS (SELECT 1 FROM orgs WHERE id = $3 AND emergency_stop)
       RETURNING id`,
     [row.id, row.attempt, row.org_id],
+    { prepare: 'outbox_held_by_stop' },
   );
   return rows.length > 0;
 }
@@ -229,6 +231,7 @@ export async function recordAttempt(
       `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
       [row.id, row.attempt, answer.startedAt, answer.durationMs, answer.statusCode, answer.error?.slice(0, 1000) ?? null, worker],
+      { prepare: 'outbox_attempt_log' },
     );
     const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
     const { rows } = await tx.query<{ id: string }>(
@@ -239,6 +242,7 @@ export async function recordAttempt(
         WHERE id = $1 AND status = 'delivering' AND attempts = $2
         RETURNING id`,
       [row.id, row.attempt, status, answer.statusCode, answer.error?.slice(0, 1000) ?? null, outcome.kind === 'retry' ? outcome.delayMs : 0],
+      { prepare: 'outbox_attempt_outcome' },
     );
     if (rows.length === 0) return false;
     await then?.(tx);

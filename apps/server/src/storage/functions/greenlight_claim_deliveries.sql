@@ -7,7 +7,10 @@
 -- fixed by the claim, so the same attempt cannot be made twice, and a claimer that dies leaves the
 -- row to be claimed again when the lease ends (`next_attempt_at`), under the next attempt number.
 CREATE OR REPLACE FUNCTION greenlight_claim_deliveries(p_ids uuid[], p_lease_ms float8)
-RETURNS SETOF deliveries LANGUAGE plpgsql AS $$
+RETURNS SETOF deliveries LANGUAGE plpgsql
+-- An array parameter made Postgres plan the UPDATE at every call (it knows the array's length only
+-- then); by the primary key, the plan is the same for any length.
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
   RETURN QUERY
   UPDATE deliveries d
