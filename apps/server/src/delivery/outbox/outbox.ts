@@ -127,8 +127,6 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
     return JSON.stringify(secretKeys().seal(JSON.stringify(message.sealed.parse(r.sealed))));
   };
   const claim = queueClaims.get(tx);
-  // A row is due now when its time (this process's clock) has come by the database's clock, not by
-  // now(), which is when the transaction began.
   const room = claim ? Math.max(0, claim.room - claim.rows.length) : 0;
   const now = new Date();
   const { rows: queued } = await tx.query<ClaimedRow & { claimed: boolean }>(
@@ -140,6 +138,8 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
             CASE WHEN c.claimed THEN c.lease END
        FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
               WITH ORDINALITY AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
+            -- Due now: its time (this process's clock) has come by the database's clock, not by now(),
+            -- which is when the transaction began.
             LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS claimed, now() + $13::float8 * interval '1 millisecond' AS lease) c
      ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
      RETURNING d.status = 'delivering' AS claimed, ${CLAIMED_COLUMNS}`,
