@@ -1239,7 +1239,7 @@ CREATE TABLE webpush_vapid (
 --   greenlight_fold_approval_counts() → integer
 --   greenlight_front_steps(p_approval uuid) → SETOF approval_steps
 --   greenlight_lock_pending(p_org uuid, p_approval uuid) → approvals
---   greenlight_manager_refusal(p_approval approvals, p_principal_type text, p_principal_id uuid, p_role text, p_change text) → text
+--   greenlight_manager_refusal(p_requested_by_type text, p_requested_by_id uuid, p_principal_type text, p_principal_id uuid, p_role text, p_change text) → text
 --   greenlight_notification_kind(p_event_type text) → text
 --   greenlight_org_chats(p_org uuid) → boolean
 --   greenlight_org_deciders(p_org uuid) → SETOF uuid
