@@ -2,6 +2,7 @@ import type { ApprovalStatus, ReviewerResult, Run } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, IN_ORG, type ApprovalRow } from './approval-record.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
+import { viewerCanColumns, type Asker } from './approvals/rules.ts';
 
 interface VoteRow {
   step_order: number;
@@ -24,12 +25,16 @@ type ApprovalWithRunRow = ApprovalRow & { run_votes: VoteRow[]; run_steps: RunSt
  * A request with its run, in one statement: `GET /approvals/:id` is among the most frequent calls
  * (every polling automation makes it), and its votes and steps read apart were two more round trips.
  * Votes come oldest first, with the voter's current name (a person's name or email, a connection's
- * name), whom a delegate voted for and where the vote was cast; steps in their order. Prepared on each connection: every part
- * is found by the request's primary key (IN_ORG says why that matters for a kept plan).
+ * name), whom a delegate voted for and where the vote was cast; steps in their order. And what `who`
+ * may do with it (rules.ts, viewerCanColumns; read back with viewerCanOfRow), a round trip less again.
+ * Prepared on each connection: every part is found by the request's primary key (IN_ORG says why that
+ * matters for a kept plan).
  */
-export async function approvalWithRun(db: Queryable, orgId: string, id: string): Promise<ApprovalWithRunRow | undefined> {
+export async function approvalWithRun(db: Queryable, orgId: string, id: string, who: Asker): Promise<ApprovalWithRunRow | undefined> {
+  const values: unknown[] = [id, orgId];
+  const param = (v: unknown) => `$${values.push(v)}`;
   const { rows } = await db.query<ApprovalWithRunRow>(
-    `SELECT ${APPROVAL_COLUMNS},
+    `SELECT ${APPROVAL_COLUMNS}, ${viewerCanColumns('a', who, param)},
             (SELECT coalesce(json_agg(json_build_object(
                       'step_order', v.step_order, 'voter_type', v.voter_type, 'voter_id', v.voter_id, 'decision', v.decision,
                       'comment', v.comment, 'created_at', v.created_at, 'on_behalf_of', v.on_behalf_of, 'source', v.source,
@@ -44,7 +49,7 @@ export async function approvalWithRun(db: Queryable, orgId: string, id: string):
             (SELECT coalesce(json_agg(to_json(x) ORDER BY x.step_order), '[]'::json)
                FROM (SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = a.id) x) AS run_steps
        FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
-    [id, orgId],
+    values,
     { prepare: 'approval_with_run' },
   );
   return rows[0];

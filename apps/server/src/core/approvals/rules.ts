@@ -36,6 +36,25 @@ interface CanAsk {
   ids: readonly string[];
 }
 
+/** What a statement tells greenlight_viewer_can and the step-up rule about the asker, by name: each an SQL expression. */
+type AskerSql = Record<'id' | 'principal_type' | 'principal_id' | 'user_id' | 'role' | 'may_write' | 'may_comment' | 'session', string>;
+
+/** The columns that say what an asker may do with the request of alias `a`: the SQL rule's answer (`can`) and what the step-up and grant rules read. */
+const canColumnsSql = (a: string, x: AskerSql): string =>
+  `greenlight_viewer_can(${x.id}, ${x.principal_type}, ${x.principal_id}, ${x.user_id}, ${x.role}, ${x.may_write}, ${x.may_comment}) AS can,
+       ${grantFactsSql(a)}, ${stepUpFactsSql(a, x.session, x.user_id)}`;
+
+/** An asker as the values of a statement: what greenlight_viewer_can and the step-up rule are told. */
+const askerValues = (who: Asker) => ({
+  principal_type: who.principal.type,
+  principal_id: who.principal.id,
+  user_id: who.user?.id ?? null,
+  role: who.user?.role ?? null,
+  may_write: who.scopes.includes('approvals:write'),
+  may_comment: who.scopes.includes('comments:write'),
+  session: stepUpSessionOf(who),
+});
+
 /**
  * What each asker may do with each of its requests (greenlight_viewer_can), for any number of askers in
  * one statement: a row per asker and request (`ord` names the asker), with what the step-up rule and
@@ -47,26 +66,40 @@ interface CanAsk {
  * scan a grown one): each request is read by its key (LATERAL, kept apart from the join by OFFSET 0).
  */
 export const VIEWER_CAN_SQL = `
-SELECT x.ord, x.id, greenlight_viewer_can(x.id, x.principal_type, x.principal_id, x.user_id, x.role, x.may_write, x.may_comment) AS can,
-       ${grantFactsSql('a')}, ${stepUpFactsSql('a', 'x.session', 'x.user_id')}
+SELECT x.ord, x.id, ${canColumnsSql('a', {
+  id: 'x.id', principal_type: 'x.principal_type', principal_id: 'x.principal_id', user_id: 'x.user_id',
+  role: 'x.role', may_write: 'x.may_write', may_comment: 'x.may_comment', session: 'x.session',
+})}
   FROM jsonb_to_recordset($1::jsonb)
          AS x (ord int, id uuid, principal_type text, principal_id uuid, user_id uuid, role text, may_write boolean, may_comment boolean, session text)
   LEFT JOIN LATERAL (SELECT * FROM approvals WHERE approvals.id = x.id OFFSET 0) a ON true`;
 
+/**
+ * For a statement that reads a request anyway: the columns of what `who` may do with it (`a` is the
+ * request's alias), so the answer needs no statement of its own. `param` adds a value to the
+ * statement and gives its placeholder. Read the answer back with {@link viewerCanOfRow}.
+ */
+export function viewerCanColumns(a: string, who: Asker, param: (value: unknown) => string): string {
+  const v = askerValues(who);
+  return canColumnsSql(a, {
+    id: `${a}.id`,
+    principal_type: `${param(v.principal_type)}::text`,
+    principal_id: `${param(v.principal_id)}::uuid`,
+    user_id: `${param(v.user_id)}::uuid`,
+    role: `${param(v.role)}::text`,
+    may_write: `${param(v.may_write)}::boolean`,
+    may_comment: `${param(v.may_comment)}::boolean`,
+    session: `${param(v.session)}::text`,
+  });
+}
+
+/** What `who` may do with a request read with {@link viewerCanColumns}: the same answer as {@link viewerCan}. */
+export function viewerCanOfRow(who: Asker, row: { id: string }): ViewerCan | null {
+  return answerOf(who, [{ ...(row as unknown as CanRow), ord: 0 }]).get(row.id) ?? null;
+}
+
 async function viewerCanStatement(db: Queryable, asks: readonly CanAsk[]): Promise<Map<string, ViewerCan>[]> {
-  const rowsOf = asks.flatMap(({ who, ids }, ord) =>
-    [...new Set(ids)].map((id) => ({
-      ord,
-      id,
-      principal_type: who.principal.type,
-      principal_id: who.principal.id,
-      user_id: who.user?.id ?? null,
-      role: who.user?.role ?? null,
-      may_write: who.scopes.includes('approvals:write'),
-      may_comment: who.scopes.includes('comments:write'),
-      session: stepUpSessionOf(who),
-    })),
-  );
+  const rowsOf = asks.flatMap(({ who, ids }, ord) => [...new Set(ids)].map((id) => ({ ord, id, ...askerValues(who) })));
   const { rows } = rowsOf.length === 0 ? { rows: [] as CanRow[] } : await db.query<CanRow>(VIEWER_CAN_SQL, [JSON.stringify(rowsOf)], { prepare: 'viewer_can_asks' });
   return asks.map(({ who }, ord) => answerOf(who, rows.filter((r) => r.ord === ord)));
 }
@@ -124,11 +157,11 @@ export async function viewerCan(db: Queryable, who: Asker, approvalId: string): 
 /** The requests with what the caller may do with each (`viewer_can`), read in one statement. */
 export async function withViewerCan<A extends Approval>(db: Queryable, auth: Asker, approvals: A[]): Promise<A[]> {
   const can = await viewerCanMany(db, auth, approvals.map((a) => a.id));
-  return approvals.map((a) => {
-    const c = can.get(a.id);
-    return c ? { ...a, viewer_can: c } : a;
-  });
+  return approvals.map((a) => withCan(a, can.get(a.id) ?? null));
 }
+
+/** A request with what the caller may do with it (`viewer_can`), when that is known. */
+export const withCan = <A extends Approval>(approval: A, can: ViewerCan | null): A => (can ? { ...approval, viewer_can: can } : approval);
 
 /** {@link withViewerCan} of one request. */
 export async function oneWithViewerCan<A extends Approval>(db: Queryable, auth: Asker, approval: A): Promise<A> {

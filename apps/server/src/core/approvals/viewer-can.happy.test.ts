@@ -204,3 +204,23 @@ describe('revoke: any approver whose approving vote the approval rests on, or an
     expect(revoked.body).toMatchObject({ status: 'rejected', revoked_by: { id: ann.id }, viewer_can: { revoke: { allowed: false, reason: 'Already revoked' } } });
   });
 });
+
+describe('one answer, however it is read', () => {
+  it('GET reads viewer_can in its own statement; the list asks the rules apart: each caller gets the same answer from both', async () => {
+    const seed = await seedOrg(server.db);
+    const [ann, vic] = [await seed.addUser('approver'), await seed.addUser('viewer')];
+    const plain = await createRequest(server, seed.key);
+    const asked = await requestAsking(server, seed.key, ann.id);
+    const decided = await createRequest(server, seed.key, { revocable_for_seconds: 600 });
+    await server.http(seed.key).patch(`/api/v1/approvals/${decided.id}`).send({ decision: 'approve' });
+    const callers: Caller[] = [keyCaller(seed.key), await sessionOf(server, seed, seed.admin), await sessionOf(server, seed, ann), await sessionOf(server, seed, vic)];
+    for (const who of callers) {
+      const listed = await who.http().get('/api/v1/approvals?page_size=100').expect(200);
+      const fromList = new Map((listed.body.data as { id: string; viewer_can: ViewerCan }[]).map((a) => [a.id, a.viewer_can]));
+      for (const id of [plain.id, asked.id, decided.id]) {
+        expect(fromList.get(id)).toBeDefined();
+        expect(await canOf(who, id)).toEqual(fromList.get(id));
+      }
+    }
+  });
+});
