@@ -1231,6 +1231,7 @@ CREATE TABLE webpush_vapid (
 --   greenlight_callback_event_types() → text[]
 --   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
+--   greenlight_claim_state(p_attempts integer, p_due timestamp with time zone, p_lease_until timestamp with time zone) → TABLE(status text, attempts integer, lease_until timestamp with time zone, next_attempt_at timestamp with time zone)
 --   greenlight_close_steps() → trigger
 --   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
 --   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)

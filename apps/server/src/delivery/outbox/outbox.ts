@@ -87,8 +87,8 @@ type SealedIn<M extends MessageSpec> = M['sealed'] extends z.ZodType ? z.input<M
 /**
  * A transaction whose queued rows go to this process's first attempt right after its commit (the
  * expansion of a notification, made by a process with a delivery worker): rows due now are written
- * already claimed for it (as greenlight_claim_deliveries claims: `delivering`, attempt 1, a lease),
- * at most `room` of them, and gathered in `rows`. It saves each row a wake-up, a claim and their
+ * already claimed for it (greenlight_claim_state: `delivering`, attempt 1, a lease, as a claim makes
+ * them), at most `room` of them, and gathered in `rows`. It saves each row a wake-up, a claim and their
  * round trips. Killed before the attempt, a row is claimed again when its lease ends, as after any
  * claim. What the stop holds is unchanged: each attempt reads the stop before it sends (heldByStop).
  */
@@ -133,14 +133,14 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
     `INSERT INTO deliveries AS d (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at,
                                   payload, sealed, status, attempts, lease_until)
      SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key,
-            CASE WHEN c.claimed THEN c.lease ELSE u.at END, u.payload::jsonb, u.sealed::jsonb,
-            CASE WHEN c.claimed THEN 'delivering' ELSE 'pending' END, CASE WHEN c.claimed THEN 1 ELSE 0 END,
-            CASE WHEN c.claimed THEN c.lease END
+            c.next_attempt_at, u.payload::jsonb, u.sealed::jsonb, c.status, c.attempts, c.lease_until
        FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
               WITH ORDINALITY AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
-            -- Due now: its time (this process's clock) has come by the database's clock, not by now(),
-            -- which is when the transaction began.
-            LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS claimed, now() + $13::float8 * interval '1 millisecond' AS lease) c
+            -- Claimed when due now: its time (this process's clock) has come by the database's clock,
+            -- not by now(), which is when the transaction began. Read apart, once a row (the clock is
+            -- volatile), so that Postgres still inlines the claim's definition.
+            LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS due) n,
+            LATERAL greenlight_claim_state(0, u.at, CASE WHEN n.due THEN now() + $13::float8 * interval '1 millisecond' END) c
      ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
      RETURNING d.status = 'delivering' AS claimed, ${CLAIMED_COLUMNS}`,
     [

@@ -114,9 +114,8 @@ BEGIN
         JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
       UNION ALL
       SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', greenlight_notification_kind('approval.created'), '{}'::jsonb,
-             CASE WHEN i.notify_lease IS NULL THEN 'pending' ELSE 'delivering' END, CASE WHEN i.notify_lease IS NULL THEN 0 ELSE 1 END,
-             i.notify_lease, COALESCE(i.notify_lease, now())
-        FROM ev JOIN items i ON i.id = ev.approval_id
+             c.status, c.attempts, c.lease_until, c.next_attempt_at
+        FROM ev JOIN items i ON i.id = ev.approval_id, LATERAL greenlight_claim_state(0, now(), i.notify_lease) c
        WHERE i.notify OR greenlight_org_chats(ev.org_id)
     ) f (event_id, org_id, approval_id, event_type, channel, kind, payload, status, attempts, lease_until, next_attempt_at)
      ORDER BY f.event_id
