@@ -1,8 +1,9 @@
-import type { ApprovalStatus, ReviewerResult, Run } from '@greenlight/contract';
+import type { ApprovalDetail, ApprovalStatus, ReviewerResult, Run, z } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
-import { APPROVAL_COLUMNS, IN_ORG, type ApprovalRow } from './approval-record.ts';
+import { APPROVAL_COLUMNS, IN_ORG, toApproval, type ApprovalRow } from './approval-record.ts';
+import { forViewer, type Viewer } from './approval-view.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
-import { viewerCanColumns, type Asker } from './approvals/rules.ts';
+import { viewerCanColumns, viewerCanOfRow, withCan, type Asker, type CanColumns } from './approvals/rules.ts';
 
 interface VoteRow {
   step_order: number;
@@ -19,7 +20,7 @@ interface VoteRow {
 }
 
 type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; name: string | null; time_limit_seconds: number | null };
-type ApprovalWithRunRow = ApprovalRow & { run_votes: VoteRow[]; run_steps: RunStepRow[] };
+type ApprovalWithRunRow = ApprovalRow & CanColumns & { run_votes: VoteRow[]; run_steps: RunStepRow[] };
 
 /**
  * A request with its run, in one statement: `GET /approvals/:id` is among the most frequent calls
@@ -53,6 +54,15 @@ export async function approvalWithRun(db: Queryable, orgId: string, id: string, 
     { prepare: 'approval_with_run' },
   );
   return rows[0];
+}
+
+/**
+ * A request as `GET /approvals/:id` shows it to `viewer`: as they may see it, with its run, every
+ * reviewer's result and what they may do with it, in one statement. Undefined when it is not in the org.
+ */
+export async function detailFor(db: Queryable, orgId: string, id: string, viewer: Viewer & Asker): Promise<z.infer<typeof ApprovalDetail> | undefined> {
+  const row = await approvalWithRun(db, orgId, id, viewer);
+  return row && withCan({ ...forViewer(viewer, toApproval(row)), ...runOf(row) }, viewerCanOfRow(viewer, row));
 }
 
 /**

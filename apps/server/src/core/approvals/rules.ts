@@ -29,7 +29,9 @@ export const personAsker = (userId: string, role: 'admin' | 'approver' | 'viewer
   scopes: ['approvals:write', 'comments:write'],
 });
 
-type CanRow = { ord: number; id: string; can: Omit<ViewerCan, 'grant'> | null } & GrantFacts & StepUpFacts;
+/** The columns read with a request that say what an asker may do with it (viewerCanColumns). */
+export type CanColumns = { can: Omit<ViewerCan, 'grant'> | null } & GrantFacts & StepUpFacts;
+type CanRow = { ord: number; id: string } & CanColumns;
 /** One caller's question: what `who` may do with each of `ids`. */
 interface CanAsk {
   who: Asker;
@@ -94,8 +96,8 @@ export function viewerCanColumns(a: string, who: Asker, param: (value: unknown) 
 }
 
 /** What `who` may do with a request read with {@link viewerCanColumns}: the same answer as {@link viewerCan}. */
-export function viewerCanOfRow(who: Asker, row: { id: string }): ViewerCan | null {
-  return answerOf(who, [{ ...(row as unknown as CanRow), ord: 0 }]).get(row.id) ?? null;
+export function viewerCanOfRow(who: Asker, row: { id: string } & CanColumns): ViewerCan | null {
+  return answerOf(who, [{ ...row, ord: 0 }]).get(row.id) ?? null;
 }
 
 async function viewerCanStatement(db: Queryable, asks: readonly CanAsk[]): Promise<Map<string, ViewerCan>[]> {

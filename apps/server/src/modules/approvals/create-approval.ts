@@ -2,7 +2,7 @@ import { checkAnswer, type Approval, type ApprovalDetail, type CreatedVia, type 
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
-import { create, oneWithViewerCan, viewerCanOfRow, withCan, type Asker, type CreateOutcome } from '../../core/approvals/index.ts';
+import { create, oneWithViewerCan, type Asker, type CreateOutcome } from '../../core/approvals/index.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -13,7 +13,7 @@ import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
 import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
 import { grantCandidates, grantDecider } from '../../core/deciders/grant.ts';
-import { approvalWithRun, runOf } from '../../core/run.ts';
+import { detailFor } from '../../core/run.ts';
 import { resumeFor } from '../engines/engine-settings.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
@@ -25,9 +25,9 @@ type Replayed = { status: 200; body: Detail };
  */
 async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false): Promise<Detail> {
   if (fresh) return oneWithViewerCan(db, viewer, { ...forViewer(viewer, toApproval(a)), run: null, results: [] });
-  const row = await approvalWithRun(db, a.org_id, a.id, viewer);
-  if (!row) throw new Error(`approval ${a.id} not found right after it was written`);
-  return withCan({ ...forViewer(viewer, toApproval(row)), ...runOf(row) }, viewerCanOfRow(viewer, row));
+  const detail = await detailFor(db, a.org_id, a.id, viewer);
+  if (!detail) throw new Error(`approval ${a.id} not found right after it was written`);
+  return detail;
 }
 
 async function findByKey(db: Queryable, orgId: string, key: string) {

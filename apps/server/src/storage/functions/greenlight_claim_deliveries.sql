@@ -1,16 +1,8 @@
--- Claims outbox rows for one attempt each: the one definition of a claim, used by the delivery
--- worker for due rows (delivery/outbox/outbox.ts) and by a final decision for its callback's first attempt
--- (greenlight_decide.sql). The caller chooses the rows and holds their locks (FOR UPDATE SKIP LOCKED
--- for the worker; a row its own transaction just inserted for a decision).
---
--- A claim marks the row `delivering`, counts the attempt and sets a lease: the attempt number is
--- fixed by the claim, so the same attempt cannot be made twice, and a claimer that dies leaves the
--- row to be claimed again when the lease ends (`next_attempt_at`), under the next attempt number.
 -- What a claim makes of a row, the one definition of it: with a lease (`p_lease_until`), `delivering`,
 -- the attempt counted (`p_attempts` + 1) and due again when the lease ends; without one, the row as
--- it was, `pending` and due at `p_due`. greenlight_claim_deliveries claims rows already written with
--- it; a writer that claims the rows it writes for its own first attempt writes them with it
--- (greenlight_create_approvals, the outbox's enqueue), so a row written claimed is a claimed row.
+-- it was, `pending` and due at `p_due`. greenlight_claim_deliveries sets it on rows already written;
+-- a writer that claims the rows it writes for its own first attempt (greenlight_create_approvals, the
+-- outbox's enqueue) writes them with it, so a row written claimed is a claimed row.
 -- SQL and IMMUTABLE so that Postgres inlines it into each statement.
 CREATE OR REPLACE FUNCTION greenlight_claim_state(p_attempts integer, p_due timestamptz, p_lease_until timestamptz)
 RETURNS TABLE (status text, attempts integer, lease_until timestamptz, next_attempt_at timestamptz)
@@ -21,6 +13,14 @@ LANGUAGE sql IMMUTABLE AS $$
          coalesce(p_lease_until, p_due)
 $$;
 
+-- Claims outbox rows already written for one attempt each (greenlight_claim_state), used by the delivery
+-- worker for due rows (delivery/outbox/outbox.ts) and by a final decision for its callback's first attempt
+-- (greenlight_decide.sql). The caller chooses the rows and holds their locks (FOR UPDATE SKIP LOCKED
+-- for the worker; a row its own transaction just inserted for a decision).
+--
+-- A claim marks the row `delivering`, counts the attempt and sets a lease: the attempt number is
+-- fixed by the claim, so the same attempt cannot be made twice, and a claimer that dies leaves the
+-- row to be claimed again when the lease ends (`next_attempt_at`), under the next attempt number.
 CREATE OR REPLACE FUNCTION greenlight_claim_deliveries(p_ids uuid[], p_lease_ms float8)
 RETURNS SETOF deliveries LANGUAGE plpgsql
 -- An array parameter made Postgres plan the UPDATE at every call (it knows the array's length only
