@@ -55,6 +55,13 @@ export class DeliveryWorker {
   private nudgeTimer: NodeJS.Timeout | undefined;
   /** Slots held by writers that may claim a row for this process's attempt (reserveSlot). */
   private reserved = 0;
+  /**
+   * The last pass stopped because every slot was taken, not because nothing more was due: rows may be
+   * waiting, so the next slot that frees claims again. Otherwise a freed slot claims nothing: most
+   * attempts end with nothing due (their rows were claimed at write or by the transaction that
+   * queued them), and a claim that finds nothing costs two statements.
+   */
+  private full = false;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     const { config } = options;
@@ -155,20 +162,25 @@ export class DeliveryWorker {
     try {
       do {
         this.again = false;
+        let drained = false;
         while (!this.stopped && this.inflight.size < this.concurrency) {
           const want = this.concurrency - this.inflight.size;
           const claimed = await claimDue(this.runtime.db, want, this.runtime.leaseMs);
           for (const d of claimed) this.track(runAttempt(this.runtime, d, this.abort.signal));
           if (claimed.length === 0) this.lastEmptyClaimAt = performance.now();
-          if (claimed.length < want) break;
+          if (claimed.length < want) {
+            drained = true;
+            break;
+          }
         }
+        if (!drained) this.full = true;
       } while (this.again && !this.stopped);
     } catch (err) {
       if (!this.stopped) this.runtime.logger.error({ err }, 'claiming deliveries failed');
     }
   }
 
-  /** Keeps count of an attempt; when it ends, its slot is refilled and a near retry gets a timer of its own. */
+  /** Keeps count of an attempt; when it ends, its slot is refilled if rows may be waiting for one (`full`), and a near retry gets a timer of its own. */
   track<T>(attempt: Promise<T>): Promise<T> {
     const p = attempt.then(
       (outcome) => {
@@ -184,7 +196,10 @@ export class DeliveryWorker {
     this.inflight.add(p);
     void p.finally(() => {
       this.inflight.delete(p);
-      this.wake();
+      if (this.full) {
+        this.full = false;
+        this.wake();
+      }
     });
     return p;
   }
