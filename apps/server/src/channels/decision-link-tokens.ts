@@ -28,11 +28,12 @@ export async function issueDecisionLinks(
   const cap = Date.now() + DECISION_LINK_MAX_MS;
   const expiresAt = new Date(a.expires_at ? Math.min(a.expires_at.getTime(), cap) : cap);
   const tokens = { approve: randomToken(), reject: randomToken() };
-  await db.query(
+  const { rows: made } = await db.query<{ expires_at: Date }>(
     `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at, channel)
      SELECT u.hash, u.sealed, $1, $2, $3, u.decision, $4, $5, $9
        FROM unnest($6::text[], $7::text[], $8::text[]) AS u (decision, hash, sealed)
-     ON CONFLICT (delivery_id, decision) DO NOTHING`,
+     ON CONFLICT (delivery_id, decision) DO NOTHING
+     RETURNING expires_at`,
     [
       msg.org_id,
       a.id,
@@ -46,6 +47,9 @@ export async function issueDecisionLinks(
     ],
     { prepare: 'decision_links_make' },
   );
+  // Both made now (the first attempt): these are the links. Otherwise an earlier attempt, or a claimer
+  // racing this one, made them first: send theirs, so that every copy carries the same links.
+  if (made.length === 2) return { ...tokens, expiresAt: made[0]!.expires_at };
   const { rows } = await db.query<{ decision: LinkDecision; token_sealed: string; expires_at: Date }>(
     'SELECT decision, token_sealed, expires_at FROM decision_links WHERE delivery_id = $1',
     [msg.id],

@@ -5,7 +5,7 @@
  * channel when one is set (`channel_id`). The people who linked none are told by their other channels.
  */
 import { z } from 'zod';
-import { personNoteKey, type ChannelSpec, type MessageSpec, type Notification, type NotificationKind, type PeopleChannel, type Recipient } from '../delivery/outbox/channel.ts';
+import { peopleChannel, personNoteKey, type ChannelSpec, type MessageSpec, type Notification, type NotificationKind, type PeopleChannel, type Recipient } from '../delivery/outbox/channel.ts';
 import { enqueue } from '../delivery/outbox/outbox.ts';
 import type { Queryable } from '../storage/database.ts';
 import type { LinkingChat } from './chat-vote.ts';
@@ -26,11 +26,15 @@ export function linkedChatKinds(channel: z.ZodString) {
 type ToPerson = MessageSpec<z.ZodType<{ to: 'person' }>>;
 type LinkedChatKinds = { approval_request: MessageSpec<z.ZodType<{ to: 'person' } | { to: 'channel'; channel: string }>> } & Record<Exclude<NotificationKind, 'approval_request'>, ToPerson>;
 
-/** Whether the org connected the chat: its people who linked an account can be told. Table names come from the chat's own name, never from input. */
-async function connected(tx: Queryable, chat: LinkingChat, orgId: string): Promise<boolean> {
-  const { rows } = await tx.query(`SELECT 1 FROM ${chat}_settings WHERE org_id = $1`, [orgId]);
-  return rows.length > 0;
-}
+/**
+ * What such a chat knows of an org: null until the org connected it (`<name>_settings`), else where it
+ * posts requests (`channel_id`, for the chats that post). Table names come from the chat's own name,
+ * never from input.
+ */
+const settingsOf = (chat: LinkingChat, posts: boolean) => ({
+  sql: `(SELECT jsonb_build_object(${posts ? "'channel_id', s.channel_id" : ''}) FROM ${chat}_settings s WHERE s.org_id = $1)`,
+  schema: z.object({ channel_id: z.string().nullable().optional() }),
+});
 
 /** Queues `note` for each of `people` who linked an account of the chat in the org, each row carrying `payload`. */
 async function tellLinked(tx: Queryable, spec: ChannelSpec<Record<NotificationKind, MessageSpec>> & { name: LinkingChat }, note: Notification, people: Recipient[], payload: object): Promise<number> {
@@ -47,30 +51,30 @@ async function tellLinked(tx: Queryable, spec: ChannelSpec<Record<NotificationKi
 
 /** Such a chat that posts nothing to a channel (Telegram): its linked people only, each row carrying `payload`. */
 export function linkedPeople(spec: ChannelSpec<Record<NotificationKind, MessageSpec>> & { name: 'telegram' }, payload: object): PeopleChannel {
-  return {
+  return peopleChannel({
     preference: spec.name,
-    reaches: (tx, orgId) => connected(tx, spec.name, orgId),
-    // Not connected (reached false): nobody to tell and nothing to post, without asking again.
-    tell: async (tx, note, people, reached) => (reached === false || people.length === 0 ? 0 : tellLinked(tx, spec, note, people, payload)),
-  };
+    orgFacts: settingsOf(spec.name, false),
+    reaches: (settings) => settings !== null,
+    // Not connected: nobody to tell and nothing to post.
+    tell: async (tx, note, people, settings) => (settings === null || people.length === 0 ? 0 : tellLinked(tx, spec, note, people, payload)),
+  });
 }
 
 export function linkedChatPeople(spec: ChannelSpec<LinkedChatKinds> & { name: 'discord' | 'msteams' }): PeopleChannel {
-  return {
+  return peopleChannel({
     preference: spec.name,
-    reaches: (tx, orgId) => connected(tx, spec.name, orgId),
-    async tell(tx: Queryable, note: Notification, people: Recipient[], reached?: boolean) {
-      // Not connected (reached false): nobody to tell and no channel to post to, without asking again.
-      if (reached === false) return 0;
-      const { rows: set } = await tx.query<{ channel_id: string | null }>(`SELECT channel_id FROM ${spec.name}_settings WHERE org_id = $1`, [note.orgId]);
-      if (!set[0]) return 0;
+    orgFacts: settingsOf(spec.name, true),
+    reaches: (settings) => settings !== null,
+    async tell(tx: Queryable, note: Notification, people: Recipient[], settings) {
+      // Not connected: nobody to tell and no channel to post to.
+      if (settings === null) return 0;
       let queued = people.length === 0 ? 0 : await tellLinked(tx, spec, note, people, { to: 'person' as const });
-      const channel = set[0].channel_id;
+      const channel = settings.channel_id;
       if (note.kind === 'approval_request' && note.approvalId && channel) {
         const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
         queued += await enqueue(tx, spec, 'approval_request', [{ ...base, dedupeKey: `approval_request:${note.approvalId}:channel:${channel}`, payload: { to: 'channel' as const, channel } }]);
       }
       return queued;
     },
-  };
+  });
 }

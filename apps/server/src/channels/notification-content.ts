@@ -23,22 +23,28 @@ export async function requestOf(db: Queryable, approvalId: string | null): Promi
   return rows[0] ?? null;
 }
 
+/** Whether membership `m` may be asked to decide: an approver or an admin (a viewer never is). */
+const DECIDER_MEMBER = "m.role IN ('approver', 'admin')";
+
 /**
  * The person a message about a request is for, as a viewer of it (their role and permission to see
  * sensitive fields), or null when they are no longer an approver or admin of the org: nothing to ask them.
  */
 export async function approverViewer(db: Queryable, orgId: string, userId: string): Promise<Viewer | null> {
   const { rows } = await db.query<{ role: 'admin' | 'approver'; see_sensitive: boolean }>(
-    'SELECT role, see_sensitive FROM memberships WHERE org_id = $1 AND user_id = $2 AND role IN ($3, $4)',
-    [orgId, userId, 'approver', 'admin'],
+    `SELECT m.role, m.see_sensitive FROM memberships m WHERE m.org_id = $1 AND m.user_id = $2 AND ${DECIDER_MEMBER}`,
+    [orgId, userId],
     { prepare: 'approver_viewer' },
   );
   return rows[0] ? { principal: { type: 'user', id: userId }, user: rows[0] } : null;
 }
 
-export async function isMember(db: Queryable, orgId: string, userId: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2', [orgId, userId]);
-  return rows.length > 0;
+/** The address of a member of the org (any role), or null when they are no longer one. */
+async function memberEmail(db: Queryable, orgId: string, userId: string): Promise<string | null> {
+  const { rows } = await db.query<{ email: string }>('SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 AND m.user_id = $2', [orgId, userId], {
+    prepare: 'member_email',
+  });
+  return rows[0]?.email ?? null;
 }
 
 /**
@@ -68,17 +74,30 @@ export async function endedMessage<A>(db: Queryable, messageId: string): Promise
   return { address: sent.address, request: shownTo(viewer, a), closed: await closedOf(db, a) };
 }
 
-export type Asking = { request: RequestShown; viewer: Viewer } | { skip: string };
+export type Asking = { request: RequestShown; viewer: Viewer; email: string } | { skip: string };
 
-/** A request to ask (or remind) a person about: still pending, and they still an approver of the org. */
+/**
+ * A request to ask (or remind) a person about: still pending, and they still an approver of the org
+ * (approverViewer's rule); read with the person's address in one statement, as a message is about to go.
+ */
 export async function askingAbout(db: Queryable, approvalId: string | null, userId: string): Promise<Asking> {
-  const a = await requestOf(db, approvalId);
-  if (!a) return { skip: 'request removed' };
+  if (approvalId === null) return { skip: 'request removed' };
+  const { rows } = await db.query<RequestShown & { recipient_role: 'admin' | 'approver' | null; recipient_see_sensitive: boolean | null; recipient_email: string | null }>(
+    `SELECT ${APPROVAL_COLUMNS}, o.name AS org_name, m.role AS recipient_role, m.see_sensitive AS recipient_see_sensitive, u.email AS recipient_email
+       FROM approvals a JOIN orgs o ON o.id = a.org_id
+       LEFT JOIN (memberships m JOIN users u ON u.id = m.user_id) ON m.org_id = a.org_id AND m.user_id = $2 AND ${DECIDER_MEMBER}
+      WHERE a.id = $1`,
+    [approvalId, userId],
+    { prepare: 'asking_about' },
+  );
+  const row = rows[0];
+  if (!row) return { skip: 'request removed' };
+  const { recipient_role: role, recipient_see_sensitive: seeSensitive, recipient_email: email, ...a } = row;
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
   // Removed from the org, or made a viewer, since they were asked: nothing to ask them any more.
-  const viewer = await approverViewer(db, a.org_id, userId);
-  if (!viewer) return { skip: 'recipient is no longer an approver of the org' };
-  return { request: shownTo(viewer, a), viewer };
+  if (role === null || email === null) return { skip: 'recipient is no longer an approver of the org' };
+  const viewer: Viewer = { principal: { type: 'user', id: userId }, user: { role, see_sensitive: seeSensitive ?? false } };
+  return { request: shownTo(viewer, a), viewer, email };
 }
 
 /** What a receipt's event says (core/approvals/state-machine.ts `reportExecution`), as it recorded it: a later receipt does not change this message. */
@@ -90,22 +109,23 @@ export interface Receipt {
   reportedAt: Date;
 }
 
-export type Receipted = { request: RequestShown; receipt: Receipt } | { skip: string };
+export type Receipted = { request: RequestShown; receipt: Receipt; email: string } | { skip: string };
 
 export async function receiptFor(db: Queryable, approvalId: string | null, eventId: string | null, userId: string): Promise<Receipted> {
   const a = await requestOf(db, approvalId);
   if (!a) return { skip: 'request removed' };
-  if (!(await isMember(db, a.org_id, userId))) return { skip: 'recipient is no longer a member of the org' };
+  const email = await memberEmail(db, a.org_id, userId);
+  if (email === null) return { skip: 'recipient is no longer a member of the org' };
   const { rows } = await db.query<{ data: Omit<Receipt, 'reportedBy' | 'reportedAt'>; actor_name: string | null; created_at: Date }>(
     'SELECT data, actor_name, created_at FROM events WHERE id = $1',
     [eventId],
   );
   const e = rows[0];
   if (!e) return { skip: 'receipt removed' };
-  return { request: a, receipt: { status: e.data.status, message: e.data.message, url: e.data.url, reportedBy: e.actor_name, reportedAt: e.created_at } };
+  return { request: a, receipt: { status: e.data.status, message: e.data.message, url: e.data.url, reportedBy: e.actor_name, reportedAt: e.created_at }, email };
 }
 
-export type WaiterGone = { request: RequestShown; reason: string; since: Date } | { skip: string };
+export type WaiterGone = { request: RequestShown; reason: string; since: Date; email: string } | { skip: string };
 
 /**
  * Nobody waits for the answer of the recipient's request (jobs/waiter-probes.ts): why and since when.
@@ -116,8 +136,9 @@ export async function waiterGoneFor(db: Queryable, approvalId: string | null, us
   if (!a) return { skip: 'request removed' };
   if (a.status !== 'pending') return { skip: `request already ${a.status}` };
   if (a.waiter_state !== 'gone') return { skip: 'the waiter answers again' };
-  if (!(await isMember(db, a.org_id, userId))) return { skip: 'recipient is no longer a member of the org' };
-  return { request: a, reason: a.waiter_reason ?? 'nobody answers at its callback', since: a.waiter_since ?? new Date() };
+  const email = await memberEmail(db, a.org_id, userId);
+  if (email === null) return { skip: 'recipient is no longer a member of the org' };
+  return { request: a, reason: a.waiter_reason ?? 'nobody answers at its callback', since: a.waiter_since ?? new Date(), email };
 }
 
 /** The most requests a digest lists; it says how many more wait. */
@@ -134,12 +155,13 @@ export interface DigestItem {
   expires_at: Date | null;
 }
 
-export type Digest = { orgName: string; items: DigestItem[]; total: number } | { skip: string };
+export type Digest = { orgName: string; items: DigestItem[]; total: number; email: string } | { skip: string };
 
 /** What waits for the recipient now (asked by core/approvers.ts), read when the digest is sent; nothing waiting: nothing sent. */
 export async function digestFor(db: Queryable, orgId: string, userId: string): Promise<Digest> {
-  const { rows: member } = await db.query<{ org_name: string }>(
-    `SELECT o.name AS org_name FROM memberships m JOIN orgs o ON o.id = m.org_id WHERE m.org_id = $1 AND m.user_id = $2 AND m.role IN ('approver', 'admin')`,
+  const { rows: member } = await db.query<{ org_name: string; email: string }>(
+    `SELECT o.name AS org_name, u.email FROM memberships m JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id
+      WHERE m.org_id = $1 AND m.user_id = $2 AND ${DECIDER_MEMBER}`,
     [orgId, userId],
   );
   if (member.length === 0) return { skip: 'recipient is no longer an approver of the org' };
@@ -151,11 +173,15 @@ export async function digestFor(db: Queryable, orgId: string, userId: string): P
   const waiting: DigestItem[] = [];
   for (const a of pending) if ((await askedNow(db, a.id)).includes(userId)) waiting.push(a);
   if (waiting.length === 0) return { skip: 'nothing waits for the recipient' };
-  return { orgName: member[0]!.org_name, items: waiting.slice(0, DIGEST_MAX_ITEMS), total: waiting.length };
+  return { orgName: member[0]!.org_name, items: waiting.slice(0, DIGEST_MAX_ITEMS), total: waiting.length, email: member[0]!.email };
 }
 
 /** The kinds of message to one person about a request or what waits for them, said alike by every channel that tells people. */
-export type PersonNoteKind = 'approval_request' | 'reminder' | 'execution_receipt' | 'waiter_gone' | 'digest';
+const PERSON_NOTE_KINDS = ['approval_request', 'reminder', 'execution_receipt', 'waiter_gone', 'digest'] as const;
+export type PersonNoteKind = (typeof PERSON_NOTE_KINDS)[number];
+
+/** Whether a row is a note to one person (personNoteFor reads it), rather than another kind of its channel's. */
+export const isPersonNote = <R extends { kind: string }>(row: R): row is Extract<R, { kind: PersonNoteKind }> => (PERSON_NOTE_KINDS as readonly string[]).includes(row.kind);
 
 /**
  * The kinds (a ChannelSpec's `kinds`) of a channel that tells people and shows a request's outcome in
@@ -178,13 +204,15 @@ export function noteKinds<P extends z.ZodType>(payload: P) {
 /**
  * What a message to one person says, by its kind, with the links it carries: read here once for
  * every channel (email, Slack, Telegram and the next), each of which only lays it out in its own
- * words and markup. `ask` is a request the person is asked to decide (or reminded of).
+ * words and markup. `ask` is a request the person is asked to decide (or reminded of). `email` is
+ * the person's address, read with the rest (the email channel sends to it, Slack finds them by it).
  */
-export type PersonNote =
+export type PersonNote = { email: string } & (
   | { kind: 'ask'; request: RequestShown; viewer: Viewer; reminder: boolean; openUrl: string }
   | { kind: 'receipt'; request: RequestShown; receipt: Receipt; openUrl: string }
   | { kind: 'waiter_gone'; request: RequestShown; reason: string; since: Date; openUrl: string }
-  | { kind: 'digest'; orgName: string; items: (DigestItem & { url: string })[]; total: number; inboxUrl: string };
+  | { kind: 'digest'; orgName: string; items: (DigestItem & { url: string })[]; total: number; inboxUrl: string }
+);
 
 /** An outbox row to one person, as personNoteFor reads it. */
 export interface PersonRow {
@@ -204,22 +232,22 @@ export async function personNoteFor(db: Queryable, publicUrl: string, row: Perso
     case 'reminder': {
       const asking = await askingAbout(db, row.approval_id, userId);
       if ('skip' in asking) return asking;
-      return { kind: 'ask', request: asking.request, viewer: asking.viewer, reminder: row.kind === 'reminder', openUrl: open(asking.request.id) };
+      return { kind: 'ask', request: asking.request, viewer: asking.viewer, reminder: row.kind === 'reminder', openUrl: open(asking.request.id), email: asking.email };
     }
     case 'execution_receipt': {
       const r = await receiptFor(db, row.approval_id, row.event_id, userId);
       if ('skip' in r) return r;
-      return { kind: 'receipt', request: r.request, receipt: r.receipt, openUrl: open(r.request.id) };
+      return { kind: 'receipt', request: r.request, receipt: r.receipt, openUrl: open(r.request.id), email: r.email };
     }
     case 'waiter_gone': {
       const w = await waiterGoneFor(db, row.approval_id, userId);
       if ('skip' in w) return w;
-      return { kind: 'waiter_gone', request: w.request, reason: w.reason, since: w.since, openUrl: open(w.request.id) };
+      return { kind: 'waiter_gone', request: w.request, reason: w.reason, since: w.since, openUrl: open(w.request.id), email: w.email };
     }
     case 'digest': {
       const d = await digestFor(db, row.org_id, userId);
       if ('skip' in d) return d;
-      return { kind: 'digest', orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/` };
+      return { kind: 'digest', orgName: d.orgName, items: d.items.map((i) => ({ ...i, url: open(i.id) })), total: d.total, inboxUrl: `${publicUrl}/`, email: d.email };
     }
   }
 }

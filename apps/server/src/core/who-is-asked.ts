@@ -1,5 +1,4 @@
 import type { Queryable } from '../storage/database.ts';
-import { askedNow } from './approvals/index.ts';
 
 /** A person asked to decide a request, as notifications address them. */
 export interface Asked {
@@ -17,17 +16,17 @@ export interface Asked {
  * narrower (an admin with the override may decide any step, but is told only of the steps that are theirs).
  */
 export async function whoIsAsked(db: Queryable, approvalId: string): Promise<Asked[]> {
-  const ids = await askedNow(db, approvalId);
-  if (ids.length === 0) return [];
+  // askedNow's rule read in the statement that reads the people: one round trip. Prepared: planning
+  // the rule's inlined functions costs several times its execution.
   const { rows } = await db.query<Asked>(
     `SELECT u.id AS "userId", u.email, u.name
-       FROM users u
+       FROM (SELECT DISTINCT x.user_id FROM greenlight_asked_now($1) x) x
+       JOIN users u ON u.id = x.user_id
        JOIN approvals a ON a.id = $1
        JOIN memberships m ON m.org_id = a.org_id AND m.user_id = u.id AND m.role IN ('approver', 'admin')
-      WHERE u.id = ANY($2::uuid[])
       ORDER BY u.email`,
-    [approvalId, ids],
-    { prepare: 'who_is_asked' },
+    [approvalId],
+    { prepare: 'who_is_asked_now' },
   );
   return rows;
 }

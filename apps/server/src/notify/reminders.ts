@@ -19,40 +19,41 @@ const parsePolicy = (stored: unknown): ReminderPolicy | null => {
 };
 
 /**
- * The reminder policy of one step of a request (step 0: a request without steps): its flow step's,
- * else the routing rule's the request was routed by, else the org's default. A flow step stored
- * without one holds JSON null, which `nullif` turns into SQL NULL so that the next one applies.
+ * The reminder policy of one step of a request (step 0: a request without steps), as a SQL scalar
+ * subquery of the request's id and the step's order: its flow step's, else the routing rule's the
+ * request was routed by, else the org's default. A flow step stored without one holds JSON null,
+ * which `nullif` turns into SQL NULL so that the next one applies.
  */
+const reminderPolicySql = (approvalIdSql: string, stepOrderSql: string): string => `(
+  SELECT coalesce(nullif(fv.definition -> 'steps' -> (${stepOrderSql} - 1) -> 'reminders', 'null'), nullif(r.routing -> 'reminders', 'null'), o.reminder_policy)
+    FROM approvals r JOIN orgs o ON o.id = r.org_id
+    LEFT JOIN approval_steps rs ON rs.approval_id = r.id AND rs.step_order = ${stepOrderSql}
+    LEFT JOIN flow_versions fv ON fv.flow_id = r.flow_id AND fv.version = r.flow_version AND rs.step_order IS NOT NULL
+   WHERE r.id = ${approvalIdSql})`;
+
 export async function reminderPolicy(tx: Queryable, approvalId: string, stepOrder: number): Promise<ReminderPolicy | null> {
-  const { rows } = await tx.query<{ policy: unknown }>(
-    `SELECT coalesce(nullif(fv.definition -> 'steps' -> ($2::int - 1) -> 'reminders', 'null'), nullif(a.routing -> 'reminders', 'null'), o.reminder_policy) AS policy
-       FROM approvals a JOIN orgs o ON o.id = a.org_id
-       LEFT JOIN approval_steps s ON s.approval_id = a.id AND s.step_order = $2
-       LEFT JOIN flow_versions fv ON fv.flow_id = a.flow_id AND fv.version = a.flow_version AND s.step_order IS NOT NULL
-      WHERE a.id = $1`,
-    [approvalId, stepOrder],
-    { prepare: 'reminder_policy' },
-  );
+  const { rows } = await tx.query<{ policy: unknown }>(`SELECT ${reminderPolicySql('$1::uuid', '$2::int')} AS policy`, [approvalId, stepOrder], { prepare: 'reminder_policy' });
   return parsePolicy(rows[0]?.policy);
 }
 
 /**
- * The steps a pending request waits on now: its active steps (greenlight_active_steps), or the
- * request itself (step 0) when it has no steps.
+ * The steps a pending request waits on now, each with its reminder policy: its active steps
+ * (greenlight_active_steps), or the request itself (step 0) when it has no steps.
  */
 const WAITING_STEPS_SQL = `
-SELECT a.org_id, coalesce(s.step_order, 0) AS step_order
-  FROM approvals a
-  LEFT JOIN LATERAL greenlight_active_steps(a.id) s ON true
- WHERE a.id = $1 AND a.status = 'pending'
-   AND (s.step_order IS NOT NULL OR NOT EXISTS (SELECT 1 FROM approval_steps x WHERE x.approval_id = a.id))`;
+SELECT w.org_id, w.step_order, ${reminderPolicySql('w.id', 'w.step_order')} AS policy
+  FROM (SELECT a.id, a.org_id, coalesce(s.step_order, 0) AS step_order
+          FROM approvals a
+          LEFT JOIN LATERAL greenlight_active_steps(a.id) s ON true
+         WHERE a.id = $1 AND a.status = 'pending'
+           AND (s.step_order IS NOT NULL OR NOT EXISTS (SELECT 1 FROM approval_steps x WHERE x.approval_id = a.id))) w`;
 
 /** Writes the first reminder and the escalation of each step the request waits on now, once per step. */
 export async function scheduleStepTimers(tx: Queryable, approvalId: string): Promise<void> {
   // Prepared, as askedNow (core/approvals/rules.ts): planning the inlined active-steps rule costs more than running it.
-  const { rows } = await tx.query<{ org_id: string; step_order: number }>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps' });
+  const { rows } = await tx.query<{ org_id: string; step_order: number; policy: unknown }>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps' });
   for (const r of rows) {
-    const policy = await reminderPolicy(tx, approvalId, r.step_order);
+    const policy = parsePolicy(r.policy);
     // Requests without steps have nobody to escalate to: everyone who may decide is already asked.
     const due: { kind: 'remind' | 'escalate'; seconds: number }[] = [];
     if (policy?.remind) due.push({ kind: 'remind', seconds: durationSeconds(policy.remind.after) });

@@ -15,9 +15,9 @@
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
-import type { Channel, ChannelSpec, Message, Notification, Recipient } from '../../delivery/outbox/channel.ts';
+import { peopleChannel, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { personNoteFor } from '../notification-content.ts';
+import { isPersonNote, personNoteFor, type PersonNote, type PersonNoteKind } from '../notification-content.ts';
 import type { EmailResult, Mailer } from './email-sender.ts';
 import { accountEmail, keyExpiringEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
 
@@ -52,41 +52,53 @@ export const EMAILED_SIGN_IN_SUFFIX = '/continue';
 /** The path of a decision link's page (modules/decision-links/); the token follows it. */
 export const DECISION_LINK_PATH = '/decide';
 
-type Built = { message: RenderedEmail } | { skip: string };
+type Built = { message: RenderedEmail; to: string } | { skip: string };
 
-/** The message of a row, as it is now; or why there is none to send. */
+/** The recipient's address (null: removed). A message about a request reads it with the request (personNoteFor). */
+async function recipientEmail(db: Queryable, userId: string | null): Promise<string | null> {
+  const { rows } = await db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId], { prepare: 'user_email' });
+  return rows[0]?.email ?? null;
+}
+
+/** The message of a row, as it is now, and whom it goes to; or why there is none to send. */
 async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promise<Built> {
-  switch (msg.kind) {
-    case 'approval_request':
-    case 'reminder':
-    case 'execution_receipt':
-    case 'waiter_gone':
-    case 'digest': {
-      const note = await personNoteFor(db, publicUrl, msg);
-      if ('skip' in note) return note;
-      switch (note.kind) {
-        case 'ask': {
-          const a = note.request;
-          const links = await issueDecisionLinks(db, msg, a, 'email');
-          return {
-            message: approvalRequestEmail({
-              approval: a,
-              orgName: a.org_name,
-              links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: note.openUrl },
-              linksExpireAt: links.expiresAt,
-              reminder: note.reminder,
-            }),
-          };
-        }
-        case 'receipt':
-          return { message: executionReceiptEmail({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, open: note.openUrl }) };
-        case 'waiter_gone':
-          return { message: waiterGoneEmail({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, open: note.openUrl }) };
-        case 'digest':
-          return { message: digestEmail({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }) };
-      }
+  if (isPersonNote(msg)) {
+    const note = await personNoteFor(db, publicUrl, msg);
+    if ('skip' in note) return note;
+    return { message: await noteEmail(db, publicUrl, msg, note), to: note.email };
+  }
+  const to = await recipientEmail(db, msg.recipient_user_id);
+  if (to === null) return { skip: 'recipient removed' };
+  const built = await accountMessage(db, publicUrl, msg);
+  return 'skip' in built ? built : { message: built.message, to };
+}
+
+/** What a note to one person says by email (its decision links made at the first attempt). */
+async function noteEmail(db: Queryable, publicUrl: string, msg: EmailMessage, note: PersonNote): Promise<RenderedEmail> {
+  switch (note.kind) {
+    case 'ask': {
+      const a = note.request;
+      const links = await issueDecisionLinks(db, msg, a, 'email');
+      return approvalRequestEmail({
+        approval: a,
+        orgName: a.org_name,
+        links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: note.openUrl },
+        linksExpireAt: links.expiresAt,
+        reminder: note.reminder,
+      });
     }
-    // eslint-disable-next-line no-fallthrough -- every note kind returns above
+    case 'receipt':
+      return executionReceiptEmail({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, open: note.openUrl });
+    case 'waiter_gone':
+      return waiterGoneEmail({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, open: note.openUrl });
+    case 'digest':
+      return digestEmail({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl });
+  }
+}
+
+/** The message of a row that is not about a request (a key's or client's expiry, a sign-in link, an invitation); or why there is none. */
+async function accountMessage(db: Queryable, publicUrl: string, msg: Exclude<EmailMessage, { kind: PersonNoteKind }>): Promise<{ message: RenderedEmail } | { skip: string }> {
+  switch (msg.kind) {
     case 'key_expiring': {
       const { rows } = await db.query<{ name: string; key_prefix: string | null; expires_at: Date | null; revoked_at: Date | null; org_name: string; rotated: boolean }>(
         `SELECT c.name, c.key_prefix, c.expires_at, c.revoked_at, o.name AS org_name,
@@ -170,16 +182,14 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
     spec: EMAIL,
 
     async prepare(ctx, msg) {
-      const { rows } = await ctx.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [msg.recipient_user_id], { prepare: 'user_email' });
-      const to = rows[0];
-      if (!to) return { skip: { status: 'gone', reason: 'recipient removed' } };
       if (!deps.mailer) {
+        if ((await recipientEmail(ctx.db, msg.recipient_user_id)) === null) return { skip: { status: 'gone', reason: 'recipient removed' } };
         // Queued by a process with email configured; this one has none (replicas should share settings).
         return { answered: { startedAt: new Date(), durationMs: 0, statusCode: null, error: 'email is not configured on this server', permanent: false } };
       }
       const built = await build(ctx.db, deps.publicUrl, msg);
       if ('skip' in built) return { skip: { status: 'gone', reason: built.skip } };
-      return { send: { message: built.message, to: to.email } };
+      return { send: { message: built.message, to: built.to } };
     },
 
     send(_ctx, msg, { message, to }) {
@@ -195,11 +205,10 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
       return { target: 'email', url: `mailto:${msg.recipient_email ?? ''}` };
     },
 
-    people: {
+    people: peopleChannel<never>({
       preference: 'email',
-      async reaches() {
-        return deps.enabled;
-      },
+      // Nothing to read of the org: SMTP is the server's.
+      reaches: () => deps.enabled,
       tell(tx, note, people: Recipient[]) {
         return enqueue(
           tx,
@@ -217,6 +226,6 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
           })),
         );
       },
-    },
+    }),
   };
 }

@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
 import { slackAppOf, slackChannelFor, type SlackApp } from '../../core/slack.ts';
-import { apiVerdict, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
+import { apiVerdict, peopleChannel, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { recordSentMessage } from '../../delivery/outbox/sent-messages.ts';
 import { chatDescribed, noteMessage, prepareChat, type ChatLayouts } from '../chat-sending.ts';
@@ -54,12 +54,6 @@ type Answer = SlackCallResult<unknown>;
 
 const LAYOUTS: ChatLayouts<SlackMessage> = { ended: approvalMessage, receipt: receiptMessage, waiterGone: waiterGoneMessage, digest: digestMessage };
 
-/** The address of a person, read when their message is sent. */
-async function emailOf(db: Queryable, userId: string | null): Promise<string | null> {
-  const { rows } = await db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
-  return rows[0]?.email ?? null;
-}
-
 /** The request's post in a channel (the parent of a reminder's thread). */
 async function channelPostOf(db: Queryable, approvalId: string | null, channel: string): Promise<{ channel: string; ts: string } | null> {
   const { rows } = await db.query<{ address: { channel: string; ts: string } }>(
@@ -90,8 +84,7 @@ async function channelCall(db: Queryable, publicUrl: string, row: Extract<SlackR
 async function personCall(db: Queryable, publicUrl: string, row: Extract<SlackRow, { kind: PersonNoteKind }>): Promise<Call | { skip: string }> {
   const note = await personNoteFor(db, publicUrl, row);
   if ('skip' in note) return note;
-  const email = await emailOf(db, row.recipient_user_id);
-  if (!email) return { skip: 'recipient removed' };
+  const email = note.email;
   if (note.kind !== 'ask') return { method: 'post', to: { email }, message: noteMessage(LAYOUTS, note), record: false };
   const a = note.request;
   const can = await askedCan(db, note);
@@ -163,15 +156,16 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
 
     describe: (row) => chatDescribed('slack', row),
 
-    people: {
+    people: peopleChannel({
       preference: 'slack',
-      async reaches(tx, orgId) {
-        const { rows } = await tx.query<{ dm_approvers: boolean }>('SELECT dm_approvers FROM slack_settings WHERE org_id = $1', [orgId]);
-        return rows[0]?.dm_approvers ?? false;
+      // The org's Slack app (null: none), and whether it messages people one by one.
+      orgFacts: {
+        sql: "(SELECT jsonb_build_object('dm_approvers', s.dm_approvers) FROM slack_settings s WHERE s.org_id = $1)",
+        schema: z.object({ dm_approvers: z.boolean() }),
       },
-      async tell(tx, note, people: Recipient[]) {
-        const { rows } = await tx.query('SELECT 1 FROM slack_settings WHERE org_id = $1', [note.orgId]);
-        if (rows.length === 0) return 0;
+      reaches: (app) => app?.dm_approvers ?? false,
+      async tell(tx, note, people: Recipient[], app) {
+        if (!app) return 0;
         const base = { orgId: note.orgId, approvalId: note.approvalId, eventId: note.eventId, eventType: note.eventType };
         let queued = await enqueue(
           tx,
@@ -189,6 +183,6 @@ export function slackChannel(deps: SlackChannelDeps): Channel<Kinds, Prepared, A
         }
         return queued;
       },
-    },
+    }),
   };
 }

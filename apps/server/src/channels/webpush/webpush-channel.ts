@@ -17,7 +17,7 @@
  *   remove the subscription; 429 and 5xx are retried (after its Retry-After); other 4xx fail the row.
  */
 import { z } from 'zod';
-import { personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { peopleChannel, personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import type { Queryable } from '../../storage/database.ts';
@@ -172,12 +172,11 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
       return { target: 'webpush', url: `webpush:${row.recipient_email ?? ''}:${row.payload.subscription_id}` };
     },
 
-    people: {
+    people: peopleChannel({
       preference: 'webpush',
-      async reaches(tx, orgId) {
-        const { rows } = await tx.query('SELECT 1 FROM webpush_subscriptions WHERE org_id = $1 LIMIT 1', [orgId]);
-        return rows.length > 0;
-      },
+      // Someone of the org subscribed a device.
+      orgFacts: { sql: 'EXISTS (SELECT 1 FROM webpush_subscriptions WHERE org_id = $1)', schema: z.boolean() },
+      reaches: (subscribed) => subscribed === true,
       async tell(tx, note: Notification, people: Recipient[]) {
         // Web Push posts nowhere but to people's devices: nobody reached, nothing to read.
         if (people.length === 0) return 0;
@@ -195,6 +194,6 @@ export function webpushChannel(deps: WebPushChannelDeps): Channel<Kinds, Outgoin
           rows.map((d) => ({ ...base, recipientUserId: d.user_id, dedupeKey: `${personNoteKey(note, d.user_id)}:${d.id}`, notBefore: at.get(d.user_id), payload: { subscription_id: d.id } })),
         );
       },
-    },
+    }),
   };
 }

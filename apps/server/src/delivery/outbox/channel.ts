@@ -160,20 +160,36 @@ export const personNoteKey = (note: Notification, userId: string): string =>
 /** What people are told, by every channel that tells people (the notify channel expands its rows into these). */
 export { NOTIFICATION_KINDS, type NotificationKind } from '@greenlight/contract';
 
+/**
+ * What a channel that tells people must know of an org before it tells anyone there (whether the org
+ * connected it, where it posts): one SQL expression of `$1`, the org's id, that notify/tell.ts reads
+ * with every other channel's in one statement, and the schema its value is read by (null: nothing found).
+ * The expression is the channel's own text, never built from input.
+ */
+export interface OrgFacts<F> {
+  sql: string;
+  schema: z.ZodType<F>;
+}
+
 /** The part of a channel that tells people (notify/tell.ts). */
-export interface PeopleChannel {
+export interface PeopleChannel<F = unknown> {
   /** The name people choose the channel by in their notification preferences (notify/preferences.ts): one of the contract's PERSON_CHANNELS. */
   readonly preference: (typeof PERSON_CHANNELS)[number];
-  /** Whether the channel can reach the org's people one by one now (email configured, the org's Slack app set to message people). */
-  reaches(tx: Queryable, orgId: string): Promise<boolean>;
+  /** What it reads of the org (OrgFacts); absent: nothing, and its `facts` are null. */
+  readonly orgFacts?: OrgFacts<F>;
+  /** Whether the channel can reach the org's people one by one now (email configured, the org's Slack app set to message people), from its facts. */
+  reaches(facts: F | null): boolean;
   /**
    * Queues, in the caller's transaction, what this channel sends for `note` to `people` (those who
    * chose it and whom it reaches; maybe none), and anything it sends for the note to no one person
-   * (a request posted to a Slack channel). Returns how many rows it queued. `reached` is what
-   * `reaches` answered for this note (undefined when nobody was to be told, so it was not asked): a
-   * channel whose `false` also means it has nothing to post queues nothing without reading again.
+   * (a request posted to a Slack channel), from its facts of the org. Returns how many rows it queued.
    */
-  tell(tx: Queryable, note: Notification, people: Recipient[], reached?: boolean): Promise<number>;
+  tell(tx: Queryable, note: Notification, people: Recipient[], facts: F | null): Promise<number>;
+}
+
+/** A channel's PeopleChannel, its facts typed by their schema (the outbox holds every channel's as PeopleChannel<unknown>). */
+export function peopleChannel<F>(way: PeopleChannel<F>): PeopleChannel {
+  return way;
 }
 
 export interface Channel<K extends Record<string, MessageSpec> = Record<string, MessageSpec>, M = unknown, A extends Answer = Answer> {
