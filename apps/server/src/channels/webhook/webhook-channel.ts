@@ -24,7 +24,7 @@ import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { markWaiterGone } from '../../core/approvals/index.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
-import { closeQueued, keepBody } from '../../delivery/outbox/outbox.ts';
+import { closeQueued } from '../../delivery/outbox/outbox.ts';
 import { toWebhookPayload } from './payload.ts';
 import { generateSecret, signatureHeader } from './signer.ts';
 import type { AttemptResult, Sender } from './http-sender.ts';
@@ -141,16 +141,18 @@ export function webhookChannel(deps: { sender: Sender }): Channel<Kinds, { secre
       const preloaded = hint as Preloaded | undefined;
       const signing = preloaded ? { secrets: preloaded.secrets } : await signingState(ctx.db, msg);
       if ('skip' in signing) return { skip: signing.skip };
-      let body = msg.body;
-      if (body === null) {
-        const { event, approval } = preloaded?.body ?? (await bodySource(ctx.db, msg.event_id));
-        const payload = toWebhookPayload(event, msg.kind === 'callback' || approval === null ? approval : forViewer(null, approval));
-        body = await keepBody(ctx.db, msg, JSON.stringify(payload));
-      }
-      return { send: { secrets: signing.secrets, body } };
+      // A retry sends the bytes the first attempt kept; the first attempt builds them and keeps them.
+      if (msg.body !== null) return { send: { secrets: signing.secrets, body: msg.body } };
+      const { event, approval } = preloaded?.body ?? (await bodySource(ctx.db, msg.event_id));
+      const payload = toWebhookPayload(event, msg.kind === 'callback' || approval === null ? approval : forViewer(null, approval));
+      const body = JSON.stringify(payload);
+      return { send: { secrets: signing.secrets, body }, keep: body };
     },
 
-    send(ctx, msg, { secrets, body }) {
+    send(ctx, msg, prepared) {
+      // What the outbox kept is sent: this attempt's bytes, or those of a claimer that raced it.
+      const body = msg.body ?? prepared.body;
+      const secrets = prepared.secrets;
       const timestamp = Math.floor(Date.now() / 1000);
       return deps.sender(
         {

@@ -4,7 +4,7 @@ import type { Metrics } from '../../metrics/metrics.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
 import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Verdict } from './channel.ts';
-import { claimQueued, deferRow, heldByStop, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
+import { beforeSend, claimQueued, deferRow, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 
 /** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
@@ -70,7 +70,8 @@ function read<K extends Record<string, MessageSpec>>(spec: ChannelSpec<K>, row: 
  *
  * An attempt: read the row (a row its channel cannot read fails at once: nothing is sent that its
  * schema does not describe) → prepare (skip: closed without an attempt; defer: given back, due then) →
- * the emergency stop, read again right before sending (held: given back, due once the stop ends) →
+ * the emergency stop, read again right before sending, with what a first attempt keeps for its retries
+ * (held: given back, due once the stop ends) →
  * send → meaning, with the retry schedule → record the attempt, and in the same transaction what the
  * outcome changes besides (`settled`). Returns the recorded outcome, or null when nothing was recorded
  * (skipped, deferred, held, or the claim was lost meanwhile).
@@ -106,8 +107,9 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       if ('answered' in prepared) {
         answer = prepared.answered as A;
       } else {
-        if (await heldByStop(rt.db, row)) return null;
-        answer = await channel.send(ctx, msg, prepared.send);
+        const ready = await beforeSend(rt.db, row, prepared.keep);
+        if (ready.held) return null;
+        answer = await channel.send(ctx, { ...msg, body: ready.body }, prepared.send);
       }
       const outcome = outcomeOf(channel.meaning(answer, msg), row, rt.schedule);
       const claim: QueueClaim | undefined = rt.follow && { leaseMs: rt.leaseMs, room: rt.follow.room(), rows: [] };

@@ -101,7 +101,12 @@ export function apiVerdict(answer: ApiAnswer<unknown>): Verdict {
 export const alreadySent = (): ApiAnswer<null> => ({ startedAt: new Date(), durationMs: 0, statusCode: 200, error: null, value: null, permanent: false, retryAfterMs: null });
 
 export type Prepared<M> =
-  | { send: M }
+  /**
+   * `keep`: the bytes a first attempt sends, for every retry to send the same (the row's `body`). The
+   * outbox stores them right before sending, in the statement that reads the emergency stop, and the
+   * attempt's `send` gets the stored bytes as `msg.body` (another claimer's, should one have raced).
+   */
+  | { send: M; keep?: string }
   | { skip: { status: 'gone' | 'failed'; reason: string } }
   | { defer: Date }
   | { answered: Answer };

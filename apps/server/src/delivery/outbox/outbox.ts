@@ -40,7 +40,7 @@ SELECT ${CLAIMED_COLUMNS}
 /**
  * Claims up to `limit` due rows for `leaseMs`. Rows of an org whose emergency stop is on are held, not
  * dropped: they stay due and are claimed once the stop ends (their schedule is not advanced). A row
- * claimed before the stop committed is given back by heldByStop, right before it would be sent.
+ * claimed before the stop committed is given back by beforeSend, right before it would be sent.
  */
 export async function claimDue(db: Queryable, limit: number, leaseMs: number): Promise<ClaimedRow[]> {
   const { rows } = await db.query<ClaimedRow>(CLAIM_SQL, [limit, leaseMs], { prepare: 'outbox_claim' });
@@ -90,7 +90,7 @@ type SealedIn<M extends MessageSpec> = M['sealed'] extends z.ZodType ? z.input<M
  * already claimed for it (greenlight_claim_state: `delivering`, attempt 1, a lease, as a claim makes
  * them), at most `room` of them, and gathered in `rows`. It saves each row a wake-up, a claim and their
  * round trips. Killed before the attempt, a row is claimed again when its lease ends, as after any
- * claim. What the stop holds is unchanged: each attempt reads the stop before it sends (heldByStop).
+ * claim. What the stop holds is unchanged: each attempt reads the stop before it sends (beforeSend).
  */
 export interface QueueClaim {
   leaseMs: number;
@@ -166,33 +166,38 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
 }
 
 /**
- * What a row carries, as the first attempt fixed it, so that retries send the same bytes (COALESCE:
- * if two claimers ever raced here, both send what was stored first).
+ * Right before sending, in one statement:
+ * - the emergency stop, read again: a row claimed before the stop committed is given back (with its
+ *   attempt number) and stays due, so it is claimed and sent once the stop ends (`held`). What it does
+ *   not cover: a stop that commits between this statement and the message leaving the process (the
+ *   time to open the connection) does not hold that one message;
+ * - what the first attempt sends (`keep`), stored as the row's `body` so that retries send the same
+ *   bytes. COALESCE: if two claimers ever raced here, both send what was stored first. `body` is what
+ *   to send: the stored bytes (the row's as claimed, when there is nothing to keep).
+ * Without a stop and with nothing to keep, it writes nothing.
  */
-export async function keepBody(db: Queryable, row: Pick<ClaimedRow, 'id' | 'body'>, body: string): Promise<string> {
-  if (row.body !== null) return row.body;
-  const { rows } = await db.query<{ body: string }>('UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1 RETURNING body', [row.id, body], {
-    prepare: 'delivery_body',
-  });
-  return rows[0]!.body;
-}
-
-/**
- * The emergency stop, read again right before sending: a row claimed before the stop committed is given
- * back (with its attempt number) and stays due, so it is claimed and sent once the stop ends. True when
- * it was held. What it does not cover: a stop that commits between this statement and the message
- * leaving the process (the time to open the connection) does not hold that one message.
- */
-export async function heldByStop(db: Queryable, row: ClaimedRow): Promise<boolean> {
-  const { rows } = await db.query<{ id: string }>(
-    `UPDATE deliveries SET status = 'pending', attempts = attempts - 1, lease_until = NULL, next_attempt_at = now(), updated_at = now()
-      WHERE id = $1 AND status = 'delivering' AND attempts = $2
-        AND EXISTS (SELECT 1 FROM orgs WHERE id = $3 AND emergency_stop)
-      RETURNING id`,
-    [row.id, row.attempt, row.org_id],
-    { prepare: 'outbox_held_by_stop' },
+export async function beforeSend(db: Queryable, row: ClaimedRow, keep: string | undefined): Promise<{ held: boolean; body: string | null }> {
+  // Two updates of one row, never both: `kept` runs only when `held` changed nothing. The bytes are
+  // kept whether or not the claim still holds (as the first attempt of a lapsed claim did before it
+  // sent), and read back after any concurrent writer's commit, so every copy sent is the same.
+  const { rows } = await db.query<{ held: boolean; body: string | null }>(
+    `WITH held AS (
+       UPDATE deliveries d
+          SET status = 'pending', attempts = d.attempts - 1, lease_until = NULL, next_attempt_at = now(), updated_at = now(),
+              body = COALESCE(d.body, $4)
+        WHERE d.id = $1 AND d.status = 'delivering' AND d.attempts = $2
+          AND EXISTS (SELECT 1 FROM orgs WHERE id = $3 AND emergency_stop)
+       RETURNING d.body
+     ), kept AS (
+       UPDATE deliveries d SET body = COALESCE(d.body, $4)
+        WHERE d.id = $1 AND $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM held)
+       RETURNING d.body
+     )
+     SELECT EXISTS (SELECT 1 FROM held) AS held, coalesce((SELECT body FROM held), (SELECT body FROM kept)) AS body`,
+    [row.id, row.attempt, row.org_id, keep ?? null],
+    { prepare: 'outbox_before_send' },
   );
-  return rows.length > 0;
+  return { held: rows[0]!.held, body: rows[0]!.body ?? row.body };
 }
 
 /** Gives a claimed row back without an attempt, due again at `at` (its channel says: not yet). */

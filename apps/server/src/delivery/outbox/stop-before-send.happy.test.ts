@@ -6,7 +6,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
-import { claimDue } from './outbox.ts';
+import { beforeSend, claimDue } from './outbox.ts';
 import { register, runAttempt, type OutboxRuntime } from './attempt.ts';
 import { webhookChannel } from '../../channels/webhook/webhook-channel.ts';
 import type { OutgoingDelivery } from '../../channels/webhook/http-sender.ts';
@@ -57,4 +57,26 @@ it('a delivery claimed before the stop is not sent while the stop is on, and is 
   expect(again.map((d) => d.attempt)).toEqual([1]);
   expect(await runAttempt(rt, again[0]!)).toEqual({ kind: 'delivered' });
   expect(sent.map((d) => d.headers['webhook-id'])).toEqual([claimed[0]!.id]);
+});
+
+it("a first attempt's bytes are kept as it sends; a claimer whose claim lapsed sends the kept bytes, and the stop holds the row", async () => {
+  const seed = await seedOrg(server.db);
+  const approver = await seed.newKey();
+  const a = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'https://automation.example.com/cb' })).expect(201)).body;
+  await server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision: 'approve' }).expect(200);
+  const [row] = (await claimDue(server.db, 100, 30_000)).filter((d) => d.approval_id === a.id);
+  expect(row!.body).toBeNull();
+  const stored = async () => (await server.db.query<{ body: string | null; status: string; attempts: number }>('SELECT body, status, attempts FROM deliveries WHERE id = $1', [row!.id])).rows[0];
+
+  expect(await beforeSend(server.db, row!, 'first bytes')).toEqual({ held: false, body: 'first bytes' });
+  expect(await stored()).toEqual({ body: 'first bytes', status: 'delivering', attempts: 1 });
+  // Another claimer that built its own bytes, its claim gone: it sends what was kept.
+  expect(await beforeSend(server.db, { ...row!, attempt: 7 }, 'other bytes')).toEqual({ held: false, body: 'first bytes' });
+  // A retry keeps nothing and sends what is stored.
+  expect(await beforeSend(server.db, { ...row!, body: 'first bytes' }, undefined)).toEqual({ held: false, body: 'first bytes' });
+
+  await setEmergencyStop(server.db, seed.org.id, true);
+  expect((await beforeSend(server.db, row!, 'late bytes')).held).toBe(true);
+  expect(await stored()).toEqual({ body: 'first bytes', status: 'pending', attempts: 0 });
+  await setEmergencyStop(server.db, seed.org.id, false);
 });
