@@ -10,7 +10,6 @@ import {
   PERSON_CHANNELS,
   type NotificationPreferences as Preferences,
 } from '@greenlight/contract';
-import type { Queryable } from '../storage/database.ts';
 import type { NotificationKind } from '../delivery/outbox/channel.ts';
 
 /**
@@ -77,15 +76,17 @@ export function parsePreferences(stored: unknown): Preferences | null {
   return r.success ? r.data : null;
 }
 
-/** The preferences that apply to each of `userIds` in the org (own, else org defaults, else built-in). */
-export async function preferencesOf(db: Queryable, orgId: string, userIds: string[]): Promise<Map<string, Preferences>> {
-  const { rows } = await db.query<{ user_id: string; own: unknown; defaults: unknown }>(
-    `SELECT u.id AS user_id, p.preferences AS own, o.notification_defaults AS defaults
+/**
+ * The stored preferences of each of the users `$2` (uuid[]) in the org `$1`, with the org's defaults:
+ * rows (user_id, own, defaults), read by `preferencesFrom`. notify/tell.ts reads it in the statement
+ * that reads the channels' facts of the org (one round trip for both).
+ */
+export const PREFERENCES_SQL = `SELECT u.id AS user_id, p.preferences AS own, o.notification_defaults AS defaults
        FROM unnest($2::uuid[]) AS u (id)
        JOIN orgs o ON o.id = $1
-       LEFT JOIN notification_preferences p ON p.org_id = $1 AND p.user_id = u.id`,
-    [orgId, userIds],
-    { prepare: 'preferences_of' },
-  );
+       LEFT JOIN notification_preferences p ON p.org_id = $1 AND p.user_id = u.id`;
+
+/** The preferences that apply to each user of PREFERENCES_SQL's rows (own, else org defaults, else built-in). */
+export function preferencesFrom(rows: ReadonlyArray<{ user_id: string; own: unknown; defaults: unknown }>): Map<string, Preferences> {
   return new Map(rows.map((r) => [r.user_id, parsePreferences(r.own) ?? parsePreferences(r.defaults) ?? DEFAULT_NOTIFICATION_PREFERENCES]));
 }

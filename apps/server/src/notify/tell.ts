@@ -3,32 +3,40 @@ import type { Queryable } from '../storage/database.ts';
 import type { Notification } from '../delivery/outbox/channel.ts';
 import type { RegisteredChannel } from '../delivery/outbox/attempt.ts';
 import type { Asked } from '../core/who-is-asked.ts';
-import { channelsFor, preferencesOf } from './preferences.ts';
+import { channelsFor, PREFERENCES_SQL, preferencesFrom } from './preferences.ts';
 
-/** The statement that reads every channel's facts of an org (PeopleChannel `orgFacts`), made once per set of channels. */
-const factsStatements = new WeakMap<readonly RegisteredChannel[], { sql: string; name: string } | null>();
+/**
+ * The statement that reads every channel's facts of an org (PeopleChannel `orgFacts`, `$1` the org)
+ * and the preferences of the people told (PREFERENCES_SQL, `$2` their ids), made once per set of channels.
+ */
+const readStatements = new WeakMap<readonly RegisteredChannel[], { sql: string; name: string }>();
 
-function factsStatement(channels: readonly RegisteredChannel[]): { sql: string; name: string } | null {
-  let made = factsStatements.get(channels);
+function readStatement(channels: readonly RegisteredChannel[]): { sql: string; name: string } {
+  let made = readStatements.get(channels);
   if (made === undefined) {
     const columns = channels.flatMap((c, i) => (c.people?.orgFacts ? [`(${c.people.orgFacts.sql}) AS f${i}`] : []));
-    const sql = columns.length > 0 ? `SELECT ${columns.join(', ')}` : null;
+    columns.push(`(SELECT coalesce(jsonb_agg(to_jsonb(p)), '[]') FROM (${PREFERENCES_SQL}) p) AS prefs`);
+    const sql = `SELECT ${columns.join(', ')}`;
     // Named by its text: a process may hold more than one set of channels (tests), each its own statement.
-    made = sql ? { sql, name: `org_facts_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}` } : null;
-    factsStatements.set(channels, made);
+    made = { sql, name: `tell_read_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}` };
+    readStatements.set(channels, made);
   }
   return made;
 }
 
-/** What each channel knows of the org (null: it reads nothing, or found nothing), by the channel's place in `channels`: one round trip for all. */
-async function orgFacts(tx: Queryable, channels: readonly RegisteredChannel[], orgId: string): Promise<unknown[]> {
-  const statement = factsStatement(channels);
-  const row = statement ? (await tx.query<Record<string, unknown>>(statement.sql, [orgId], { prepare: statement.name })).rows[0] : undefined;
-  return channels.map((c, i) => {
-    const facts = c.people?.orgFacts;
-    const value = row?.[`f${i}`];
-    return facts && value !== null && value !== undefined ? facts.schema.parse(value) : null;
+/**
+ * What each channel knows of the org (null: it reads nothing, or found nothing), by the channel's
+ * place in `channels`, and the preferences of `userIds`: one round trip for all.
+ */
+async function readForTelling(tx: Queryable, channels: readonly RegisteredChannel[], orgId: string, userIds: string[]) {
+  const statement = readStatement(channels);
+  const row = (await tx.query<Record<string, unknown>>(statement.sql, [orgId, userIds], { prepare: statement.name })).rows[0]!;
+  const facts = channels.map((c, i) => {
+    const f = c.people?.orgFacts;
+    const value = row[`f${i}`];
+    return f && value !== null && value !== undefined ? f.schema.parse(value) : null;
   });
+  return { facts, prefs: preferencesFrom(row.prefs as Array<{ user_id: string; own: unknown; defaults: unknown }>) };
 }
 
 /**
@@ -40,8 +48,7 @@ async function orgFacts(tx: Queryable, channels: readonly RegisteredChannel[], o
  */
 export async function tell(tx: Queryable, channels: readonly RegisteredChannel[], note: Notification, people: Asked[]): Promise<Record<string, number>> {
   const now = new Date();
-  const facts = await orgFacts(tx, channels, note.orgId);
-  const prefs = people.length > 0 ? await preferencesOf(tx, note.orgId, people.map((p) => p.userId)) : new Map();
+  const { facts, prefs } = await readForTelling(tx, channels, note.orgId, people.map((p) => p.userId));
   const queued: Record<string, number> = {};
   for (const [i, c] of channels.entries()) {
     const way = c.people;
