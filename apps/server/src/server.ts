@@ -139,6 +139,7 @@ export async function startGreenlight(
       await drained;
       await Promise.all(jobs.map((j) => j.stop()));
       mailer?.close();
+      sender.close();
       await apiKeys.close();
       await routing.close();
       await policies.close();
