@@ -36,7 +36,7 @@ async function readForTelling(tx: Queryable, channels: readonly RegisteredChanne
     const value = row[`f${i}`];
     return f && value !== null && value !== undefined ? f.schema.parse(value) : null;
   });
-  return { facts, prefs: preferencesFrom(row.prefs as Array<{ user_id: string; own: unknown; defaults: unknown }>) };
+  return { facts, prefs: preferencesFrom(row.prefs as Parameters<typeof preferencesFrom>[0]) };
 }
 
 /**
