@@ -19,6 +19,11 @@ export interface QueryOptions {
 }
 
 export interface Queryable {
+  /**
+   * On a transaction, statements issued before the previous one's answer run in the order issued
+   * (on Postgres they are sent together: one round trip for statements that do not depend on each
+   * other); one that fails aborts the transaction, and those after it fail too.
+   */
   query<T = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;

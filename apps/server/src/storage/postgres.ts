@@ -42,6 +42,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     max: options.max ?? POOL_DEFAULTS.max,
     idleTimeoutMillis: options.idleMs ?? POOL_DEFAULTS.idleMs,
     options: SESSION_OPTIONS,
+    // A transaction's independent statements, issued together, go to its connection together and
+    // Postgres answers them in order (each with its own Sync): one round trip, not one each. Nothing
+    // changes for a statement awaited before the next is issued. No query here reads by portal
+    // (cursors, `rows`), which pipelining refuses.
+    pipeline: true,
   });
   // An idle client that loses its server (Postgres restarted) emits here; the pool drops it and
   // the next query takes a fresh connection. Without a listener the process would crash.
