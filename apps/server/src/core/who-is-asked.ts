@@ -18,17 +18,21 @@ export interface Asked {
 export async function whoIsAsked(db: Queryable, approvalId: string): Promise<Asked[]> {
   // askedNow's rule read in the statement that reads the people: one round trip. Prepared: planning
   // the rule's inlined functions costs several times its execution.
-  const { rows } = await db.query<Asked>(
-    `SELECT u.id AS "userId", u.email, u.name
-       FROM (SELECT DISTINCT x.user_id FROM greenlight_asked_now($1) x) x
-       JOIN users u ON u.id = x.user_id
-       JOIN approvals a ON a.id = $1
-       JOIN memberships m ON m.org_id = a.org_id AND m.user_id = u.id AND m.role IN ('approver', 'admin')
-      ORDER BY u.email`,
-    [approvalId],
-    { prepare: 'who_is_asked_now' },
-  );
+  const { rows } = await db.query<Asked>(`${askedNowPeopleSql('$1')} ORDER BY u.email`, [approvalId], { prepare: 'who_is_asked_now' });
   return rows;
+}
+
+/**
+ * whoIsAsked's statement for the request whose id is the parameter `approvalParam` (`$1`, `$2`…):
+ * rows ("userId", email, name), unordered. A statement that needs these people with more (notify/tell.ts:
+ * their preferences and the channels' facts) reads them inside itself from here.
+ */
+export function askedNowPeopleSql(approvalParam: string): string {
+  return `SELECT u.id AS "userId", u.email, u.name
+       FROM (SELECT DISTINCT x.user_id FROM greenlight_asked_now(${approvalParam}) x) x
+       JOIN users u ON u.id = x.user_id
+       JOIN approvals a ON a.id = ${approvalParam}
+       JOIN memberships m ON m.org_id = a.org_id AND m.user_id = u.id AND m.role IN ('approver', 'admin')`;
 }
 
 /**

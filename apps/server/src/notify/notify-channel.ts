@@ -21,20 +21,20 @@ import type { Queryable } from '../storage/database.ts';
 import type { Answer, Channel, Message, Notification } from '../delivery/outbox/channel.ts';
 import type { RegisteredChannel } from '../delivery/outbox/attempt.ts';
 import { NOTIFY } from './notify-spec.ts';
-import { tell } from './tell.ts';
-import { digestReader, requesterPeople, whoApproved, whoIsAsked, whoToRemind, type Asked } from './who-is-told.ts';
-import { scheduleStepTimers } from './reminders.ts';
+import { readForTelling, tell, type People, type ReadForTelling } from './tell.ts';
+import { digestReader, requesterPeople, whoApproved, whoToRemind } from './who-is-told.ts';
+import { startStepTimers, waitingSteps, type WaitingStep } from './reminders.ts';
 
 type Kinds = typeof NOTIFY.kinds;
 type NotifyRow = Message<Kinds>;
 
-/** Who the row tells, worked out now. */
-async function peopleOf(tx: Queryable, row: NotifyRow): Promise<Asked[]> {
+/** Who the row tells, worked out now (a request's asked people: by tell, in the statement that reads what telling them needs). */
+async function peopleOf(tx: Queryable, row: NotifyRow): Promise<People> {
   if (row.kind === 'digest') return digestReader(tx, row.org_id, row.recipient_user_id);
   if (!row.approval_id) return [];
   switch (row.kind) {
     case 'approval_request':
-      return whoIsAsked(tx, row.approval_id);
+      return { askedNow: row.approval_id };
     case 'execution_receipt':
       return whoApproved(tx, row.approval_id);
     case 'waiter_gone':
@@ -51,7 +51,16 @@ export interface NotifyChannelDeps {
   graceMs: number;
 }
 
-export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Answer> {
+/** What an expansion reads before it writes (settleReads). */
+interface ExpansionReads {
+  note: Notification;
+  telling: ReadForTelling;
+  /** The request whose waiting steps start their clocks (a new request's notification), and those steps. */
+  approvalId: string | null;
+  steps: WaitingStep[];
+}
+
+export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Answer, ExpansionReads> {
   return {
     spec: NOTIFY,
 
@@ -80,7 +89,9 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
       return { kind: 'delivered' };
     },
 
-    async settled(tx, row) {
+    // Everything the expansion reads goes beside the attempt's record: whom to tell and what telling
+    // them needs, and for a request the steps that start waiting now (one round trip on Postgres).
+    async settleReads(tx, row): Promise<ExpansionReads> {
       const note: Notification = {
         kind: row.kind,
         orgId: row.org_id,
@@ -89,9 +100,17 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
         eventType: row.event_type,
         occasion: row.id,
       };
-      await tell(tx, deps.channels, note, await peopleOf(tx, row));
-      // The steps that start waiting now start their reminder and escalation clocks.
-      if (row.kind === 'approval_request' && row.approval_id) await scheduleStepTimers(tx, row.approval_id);
+      const approvalId = row.kind === 'approval_request' ? row.approval_id : null;
+      const [telling, steps] = await Promise.all([
+        peopleOf(tx, row).then((who) => readForTelling(tx, deps.channels, note.orgId, who)),
+        approvalId ? waitingSteps(tx, approvalId) : [],
+      ]);
+      return { note, telling, steps, approvalId };
+    },
+
+    async settled(tx, _row, _outcome, _answer, { note, telling, steps, approvalId }) {
+      // The steps that start waiting now start their reminder and escalation clocks, beside the telling.
+      await Promise.all([tell(tx, deps.channels, note, telling), approvalId ? startStepTimers(tx, approvalId, steps) : null]);
     },
   };
 }

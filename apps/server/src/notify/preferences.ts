@@ -77,16 +77,18 @@ export function parsePreferences(stored: unknown): Preferences | null {
 }
 
 /**
- * The stored preferences of each of the users `$2` (uuid[]) in the org `$1`, with the org's defaults:
- * rows (user_id, own, defaults), read by `preferencesFrom`. notify/tell.ts reads it in the statement
- * that reads the channels' facts of the org (one round trip for both).
+ * The stored preferences of each of the users `ids` (an SQL expression of a uuid[]: `$2`, a subquery)
+ * in the org `$1`, with the org's defaults: rows (user_id, own, defaults), read by `preferencesFrom`.
+ * notify/tell.ts reads it in the statement that reads the channels' facts of the org (one round trip for both).
  */
-export const PREFERENCES_SQL = `SELECT u.id AS user_id, p.preferences AS own, o.notification_defaults AS defaults
-       FROM unnest($2::uuid[]) AS u (id)
+export function preferencesSql(ids: string): string {
+  return `SELECT u.id AS user_id, p.preferences AS own, o.notification_defaults AS defaults
+       FROM unnest(${ids}::uuid[]) AS u (id)
        JOIN orgs o ON o.id = $1
        LEFT JOIN notification_preferences p ON p.org_id = $1 AND p.user_id = u.id`;
+}
 
-/** The preferences that apply to each user of PREFERENCES_SQL's rows (own, else org defaults, else built-in). */
+/** The preferences that apply to each user of preferencesSql's rows (own, else org defaults, else built-in). */
 export function preferencesFrom(rows: ReadonlyArray<{ user_id: string; own: unknown; defaults: unknown }>): Map<string, Preferences> {
   return new Map(rows.map((r) => [r.user_id, parsePreferences(r.own) ?? parsePreferences(r.defaults) ?? DEFAULT_NOTIFICATION_PREFERENCES]));
 }

@@ -48,11 +48,22 @@ SELECT w.org_id, w.step_order, ${reminderPolicySql('w.id', 'w.step_order')} AS p
          WHERE a.id = $1 AND a.status = 'pending'
            AND (s.step_order IS NOT NULL OR NOT EXISTS (SELECT 1 FROM approval_steps x WHERE x.approval_id = a.id))) w`;
 
-/** Writes the first reminder and the escalation of each step the request waits on now, once per step. */
-export async function scheduleStepTimers(tx: Queryable, approvalId: string): Promise<void> {
+/** A step a request waits on now, with its reminder policy as stored (waitingSteps). */
+export interface WaitingStep {
+  org_id: string;
+  step_order: number;
+  policy: unknown;
+}
+
+/** The steps the request waits on now: what startStepTimers starts the clocks of (read apart, so it can go beside other reads). */
+export async function waitingSteps(tx: Queryable, approvalId: string): Promise<WaitingStep[]> {
   // Prepared, as askedNow (core/approvals/rules.ts): planning the inlined active-steps rule costs more than running it.
-  const { rows } = await tx.query<{ org_id: string; step_order: number; policy: unknown }>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps' });
-  for (const r of rows) {
+  return (await tx.query<WaitingStep>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps' })).rows;
+}
+
+/** Writes the first reminder and the escalation of each step of `steps` (waitingSteps), once per step. */
+export async function startStepTimers(tx: Queryable, approvalId: string, steps: WaitingStep[]): Promise<void> {
+  for (const r of steps) {
     const policy = parsePolicy(r.policy);
     // Requests without steps have nobody to escalate to: everyone who may decide is already asked.
     const due: { kind: 'remind' | 'escalate'; seconds: number }[] = [];

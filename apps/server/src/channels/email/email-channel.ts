@@ -63,9 +63,14 @@ async function recipientEmail(db: Queryable, userId: string | null): Promise<str
 /** The message of a row, as it is now, and whom it goes to; or why there is none to send. */
 async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promise<Built> {
   if (isPersonNote(msg)) {
-    const note = await personNoteFor(db, publicUrl, msg);
+    // A message that asks carries decision links: made beside the read of what it asks about (each on
+    // its own connection, one wait for both). Made for nothing when the read finds nothing to ask:
+    // links that are never sent decide nothing, and go with their request.
+    const asks = (msg.kind === 'approval_request' || msg.kind === 'reminder') && msg.approval_id !== null;
+    const [note, links] = await Promise.all([personNoteFor(db, publicUrl, msg), asks ? issueDecisionLinks(db, msg, msg.approval_id!, 'email') : null]);
     if ('skip' in note) return note;
-    return { message: await noteEmail(db, publicUrl, msg, note), to: note.email };
+    if (note.kind === 'ask' && links === null) return { skip: 'request removed' };
+    return { message: noteEmail(publicUrl, note, links), to: note.email };
   }
   const to = await recipientEmail(db, msg.recipient_user_id);
   if (to === null) return { skip: 'recipient removed' };
@@ -73,12 +78,14 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promi
   return 'skip' in built ? built : { message: built.message, to };
 }
 
-/** What a note to one person says by email (its decision links made at the first attempt). */
-async function noteEmail(db: Queryable, publicUrl: string, msg: EmailMessage, note: PersonNote): Promise<RenderedEmail> {
+type Links = NonNullable<Awaited<ReturnType<typeof issueDecisionLinks>>>;
+
+/** What a note to one person says by email; a note that asks, with its decision links (made at the first attempt). */
+function noteEmail(publicUrl: string, note: PersonNote, links: Links | null): RenderedEmail {
   switch (note.kind) {
     case 'ask': {
       const a = note.request;
-      const links = await issueDecisionLinks(db, msg, a, 'email');
+      if (links === null) throw new Error('an email that asks is sent with its decision links');
       return approvalRequestEmail({
         approval: a,
         orgName: a.org_name,
@@ -180,6 +187,8 @@ export interface EmailChannelDeps {
 export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: RenderedEmail; to: string }, EmailResult> {
   return {
     spec: EMAIL,
+    // Its prepare writes only decision links, which decide nothing until sent: the stop is read beside it.
+    keepsNothing: true,
 
     async prepare(ctx, msg) {
       if (!deps.mailer) {

@@ -88,7 +88,8 @@ async function personPush(db: Queryable, publicUrl: string, row: Exclude<WebPush
   let tokens: { approve: string | null; reject: string | null } | null = null;
   let refusal: string | null = null;
   if (can.decide.allowed) {
-    const links = await issueDecisionLinks(db, row, a, 'webpush');
+    const links = await issueDecisionLinks(db, row, a.id, 'webpush');
+    if (links === null) return { skip: 'request removed' };
     const approveAllowed = can.decide.approve?.allowed !== false;
     // A request that needs an answer is approved on its page (a tap opens it): no Approve action.
     const answerNeeded = needsAnswer(a);

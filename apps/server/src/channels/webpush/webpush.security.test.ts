@@ -116,8 +116,8 @@ describe('Web Push actions decide nothing they should not', () => {
     const id = (created.body as { id: string }).id;
     // Alice is not asked her own request, so nothing pushes her a token: one is issued as the channel would.
     const { rows } = await w.server.db.query<{ id: string }>("SELECT id FROM deliveries WHERE approval_id = $1 AND channel = 'notify' LIMIT 1", [id]);
-    const tokens = await issueDecisionLinks(w.server.db, { id: rows[0]!.id, org_id: org.seed.org.id, recipient_user_id: alice.id }, { id, expires_at: null }, 'webpush');
-    const res = await postAction(w, tokens.approve).expect(403);
+    const tokens = await issueDecisionLinks(w.server.db, { id: rows[0]!.id, org_id: org.seed.org.id, recipient_user_id: alice.id }, id, 'webpush');
+    const res = await postAction(w, tokens!.approve).expect(403);
     expect(res.body.error.code).toBe('SELF_APPROVAL_FORBIDDEN');
     expect(await statusOf(w, id)).toEqual({ status: 'pending', votes: 0 });
   });

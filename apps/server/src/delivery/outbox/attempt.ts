@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
-import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Verdict } from './channel.ts';
+import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Prepared, Verdict } from './channel.ts';
 import { beforeSend, claimQueued, deferRow, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 
@@ -71,12 +71,12 @@ function read<K extends Record<string, MessageSpec>>(spec: ChannelSpec<K>, row: 
  * An attempt: read the row (a row its channel cannot read fails at once: nothing is sent that its
  * schema does not describe) → prepare (skip: closed without an attempt; defer: given back, due then) →
  * the emergency stop, read again right before sending, with what a first attempt keeps for its retries
- * (held: given back, due once the stop ends) →
+ * (held: given back, due once the stop ends; read beside prepare for a channel that keeps nothing) →
  * send → meaning, with the retry schedule → record the attempt, and in the same transaction what the
  * outcome changes besides (`settled`). Returns the recorded outcome, or null when nothing was recorded
  * (skipped, deferred, held, or the claim was lost meanwhile).
  */
-export function register<K extends Record<string, MessageSpec>, M, A extends Answer>(channel: Channel<K, M, A>): RegisteredChannel {
+export function register<K extends Record<string, MessageSpec>, M, A extends Answer, R = undefined>(channel: Channel<K, M, A, R>): RegisteredChannel {
   const spec = channel.spec;
   return {
     spec,
@@ -94,7 +94,20 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       }
       const msg = r.message;
       const ctx: AttemptContext = { db: rt.db, logger: rt.logger, signal };
-      const prepared = await channel.prepare(ctx, msg, hint);
+      // A channel that keeps nothing has the emergency stop read beside its prepare (Channel.keepsNothing).
+      const early = channel.keepsNothing ? beforeSend(rt.db, row, undefined) : null;
+      let prepared: Prepared<M>;
+      try {
+        prepared = await channel.prepare(ctx, msg, hint);
+      } finally {
+        // Settled before anything else is decided: a prepare that failed leaves no read behind it.
+        await early?.catch(() => {});
+      }
+      if (early) {
+        // Held: the row waits for the stop's end, and what prepare found is found again then.
+        if ((await early).held) return null;
+        if ('send' in prepared && prepared.keep !== undefined) throw new Error(`${spec.name} keeps bytes but says it keeps nothing`);
+      }
       if ('skip' in prepared) {
         await settleWithoutAttempt(rt.db, row, prepared.skip.status, prepared.skip.reason);
         return null;
@@ -107,15 +120,19 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       if ('answered' in prepared) {
         answer = prepared.answered as A;
       } else {
-        const ready = await beforeSend(rt.db, row, prepared.keep);
+        const ready = early ? await early : await beforeSend(rt.db, row, prepared.keep);
         if (ready.held) return null;
         answer = await channel.send(ctx, { ...msg, body: ready.body }, prepared.send);
       }
       const outcome = outcomeOf(channel.meaning(answer, msg), row, rt.schedule);
       const claim: QueueClaim | undefined = rt.follow && { leaseMs: rt.leaseMs, room: rt.follow.room(), rows: [] };
-      const kept = await recordAttempt(rt.db, row, answer, outcome, rt.worker, async (tx) => {
+      const kept = await recordAttempt(rt.db, row, answer, outcome, rt.worker, async (tx, held) => {
+        // The channel's reads go beside the record; its writes wait for the claim to have held.
+        const reads = channel.settleReads ? channel.settleReads(tx, msg, outcome) : Promise.resolve(undefined as R);
+        reads.catch(() => {});
+        if (!(await held)) return;
         if (claim) claimQueued(tx, claim);
-        await channel.settled?.(tx, msg, outcome, answer);
+        await channel.settled?.(tx, msg, outcome, answer, await reads);
         if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
       });
       if (!kept) {

@@ -197,12 +197,24 @@ export function peopleChannel<F>(way: PeopleChannel<F>): PeopleChannel {
   return way;
 }
 
-export interface Channel<K extends Record<string, MessageSpec> = Record<string, MessageSpec>, M = unknown, A extends Answer = Answer> {
+export interface Channel<K extends Record<string, MessageSpec> = Record<string, MessageSpec>, M = unknown, A extends Answer = Answer, R = undefined> {
   readonly spec: ChannelSpec<K>;
   prepare(ctx: AttemptContext, msg: Message<K>, hint?: unknown): Promise<Prepared<M>>;
+  /**
+   * The channel's `prepare` never keeps bytes, and whatever it writes is harmless when the attempt is
+   * then held (made again by the attempt after the stop): the emergency stop is read beside it, one
+   * wait for both instead of one after the other. Still before anything is sent.
+   */
+  readonly keepsNothing?: true;
   send(ctx: AttemptContext, msg: Message<K>, message: M): Promise<A>;
   meaning(answer: A, msg: Message<K>): Verdict;
-  settled?(tx: Queryable, msg: Message<K>, outcome: Outcome, answer: A): Promise<void>;
+  /**
+   * What `settled` reads, issued in the recording transaction beside the attempt's record (one round
+   * trip for both), before it is known whether the claim held: reads only.
+   */
+  settleReads?(tx: Queryable, msg: Message<K>, outcome: Outcome): Promise<R>;
+  /** What the outcome changes besides, in the recording transaction, once the claim held; `reads` is settleReads' answer. */
+  settled?(tx: Queryable, msg: Message<K>, outcome: Outcome, answer: A, reads: R): Promise<void>;
   /** Absent: its rows are not deliveries of the log (the notify channel's). */
   describe?(msg: Message<K> & { recipient_email: string | null }): Described;
   readonly people?: PeopleChannel;

@@ -222,6 +222,8 @@ export async function settleWithoutAttempt(db: Queryable, row: ClaimedRow, statu
  * Records an attempt and its consequence in one transaction, and there, when the claim still held,
  * whatever else the outcome changes (`then`: the channel's `settled`). Returns false when the claim had
  * been lost (lease ran out and another claimer took the row): the attempt is still logged, the outcome is not.
+ * `then` is called as soon as the record is issued, so its reads go with it (one round trip); `held`
+ * says whether the claim held, and `then` writes nothing before it says so.
  */
 export async function recordAttempt(
   db: Database,
@@ -229,14 +231,14 @@ export async function recordAttempt(
   answer: Answer,
   outcome: Outcome,
   worker: string,
-  then?: (tx: Queryable) => Promise<void>,
+  then?: (tx: Queryable, held: Promise<boolean>) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
     // The attempt's log row and the outcome in one statement: one round trip less on the way to what
     // the outcome sets off (a notification's messages). The log row is written whether or not the
     // claim still held.
-    const { rows } = await tx.query<{ id: string }>(
+    const recorded = tx.query<{ id: string }>(
       `WITH logged AS (
          INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
          VALUES ($1, $2, $7, $8, $4, $5, $9) ON CONFLICT DO NOTHING
@@ -260,9 +262,9 @@ export async function recordAttempt(
       ],
       { prepare: 'outbox_attempt_record' },
     );
-    if (rows.length === 0) return false;
-    await then?.(tx);
-    return true;
+    const held = recorded.then((r) => r.rows.length > 0);
+    const [kept] = await Promise.all([held, then?.(tx, held)]);
+    return kept;
   });
 }
 
