@@ -64,13 +64,13 @@ try {
       tcp_syn_retrans: synRetrans,
       uptime: uptimeLoad(),
     };
-    const met = f.p50_ms <= 10 && f.p99_ms <= 50 && lost === 0;
+    const met = f.p50_ratio <= 1.2 && f.p99_ratio <= 1.5 && lost === 0;
     record(
       'callback-latency',
       f,
       [
-        `P3 decision → callback at ${RATE}/s, ${ROUNDS} interleaved rounds of ${SECS} s: server p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (medians), lost ${lost} of ${N * ROUNDS} (target p50 ≤ 10, p99 ≤ 50, 0 lost) ${met ? 'MET' : 'MISSED'}`,
-        `bare Express + pg (one UPDATE, callback inline): p50 ${f.bare_p50_ms} ms, p99 ${f.bare_p99_ms} ms; ratio p50 ${f.p50_ratio}× (${f.p50_ratio_spread.join('–')}), p99 ${f.p99_ratio}× (${f.p99_ratio_spread.join('–')})`,
+        `P3 decision → callback at ${RATE}/s, ${ROUNDS} interleaved rounds of ${SECS} s: server p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms (medians), lost ${lost} of ${N * ROUNDS}`,
+        `bare Express + pg (one UPDATE, callback inline): p50 ${f.bare_p50_ms} ms, p99 ${f.bare_p99_ms} ms; ratio p50 ${f.p50_ratio}× (${f.p50_ratio_spread.join('–')}), p99 ${f.p99_ratio}× (${f.p99_ratio_spread.join('–')}) (target p50 ≤ 1.2×, p99 ≤ 1.5×, 0 lost) ${met ? 'MET' : 'MISSED'}`,
         `${synRetrans} TCP SYN retransmissions on the machine meanwhile; uptime: ${f.uptime}`,
       ].join('\n'),
     );
