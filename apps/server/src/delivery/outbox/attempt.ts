@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
-import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Prepared, Verdict } from './channel.ts';
+import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Verdict } from './channel.ts';
 import { beforeSend, claimQueued, deferRow, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 
@@ -95,17 +95,15 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       const msg = r.message;
       const ctx: AttemptContext = { db: rt.db, logger: rt.logger, signal };
       // A channel that keeps nothing has the emergency stop read beside its prepare (Channel.keepsNothing).
-      const early = channel.keepsNothing ? beforeSend(rt.db, row, undefined) : null;
-      let prepared: Prepared<M>;
-      try {
-        prepared = await channel.prepare(ctx, msg, hint);
-      } finally {
-        // Settled before anything else is decided: a prepare that failed leaves no read behind it.
-        await early?.catch(() => {});
-      }
+      // Both settle before the attempt goes on or fails: it never ends with a statement of its own in flight.
+      const [preparing, reading] = await Promise.allSettled([channel.prepare(ctx, msg, hint), channel.keepsNothing ? beforeSend(rt.db, row, undefined) : null]);
+      if (preparing.status === 'rejected') throw preparing.reason;
+      if (reading.status === 'rejected') throw reading.reason;
+      const prepared = preparing.value;
+      const early = reading.value;
       if (early) {
         // Held: the row waits for the stop's end, and what prepare found is found again then.
-        if ((await early).held) return null;
+        if (early.held) return null;
         if ('send' in prepared && prepared.keep !== undefined) throw new Error(`${spec.name} keeps bytes but says it keeps nothing`);
       }
       if ('skip' in prepared) {
@@ -120,7 +118,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       if ('answered' in prepared) {
         answer = prepared.answered as A;
       } else {
-        const ready = early ? await early : await beforeSend(rt.db, row, prepared.keep);
+        const ready = early ?? (await beforeSend(rt.db, row, prepared.keep));
         if (ready.held) return null;
         answer = await channel.send(ctx, { ...msg, body: ready.body }, prepared.send);
       }
