@@ -180,6 +180,12 @@ export async function digestFor(db: Queryable, orgId: string, userId: string): P
 const PERSON_NOTE_KINDS = ['approval_request', 'reminder', 'execution_receipt', 'waiter_gone', 'digest'] as const;
 export type PersonNoteKind = (typeof PERSON_NOTE_KINDS)[number];
 
+/** The kinds personNoteFor reads as an `ask`: a request the person is asked to decide, or reminded of. */
+const ASKING_KINDS = ['approval_request', 'reminder'] as const satisfies readonly PersonNoteKind[];
+
+/** Whether a note to one person asks them to decide (personNoteFor reads it as an `ask`, with the request), known before it is read. */
+export const asksToDecide = (kind: PersonNoteKind): kind is (typeof ASKING_KINDS)[number] => (ASKING_KINDS as readonly string[]).includes(kind);
+
 /** Whether a row is a note to one person (personNoteFor reads it), rather than another kind of its channel's. */
 export const isPersonNote = <R extends { kind: string }>(row: R): row is Extract<R, { kind: PersonNoteKind }> => (PERSON_NOTE_KINDS as readonly string[]).includes(row.kind);
 
@@ -227,13 +233,12 @@ export async function personNoteFor(db: Queryable, publicUrl: string, row: Perso
   const open = (id: string) => `${publicUrl}/requests/${id}`;
   const userId = row.recipient_user_id;
   if (!userId) return { skip: 'no recipient' };
+  if (asksToDecide(row.kind)) {
+    const asking = await askingAbout(db, row.approval_id, userId);
+    if ('skip' in asking) return asking;
+    return { kind: 'ask', request: asking.request, viewer: asking.viewer, reminder: row.kind === 'reminder', openUrl: open(asking.request.id), email: asking.email };
+  }
   switch (row.kind) {
-    case 'approval_request':
-    case 'reminder': {
-      const asking = await askingAbout(db, row.approval_id, userId);
-      if ('skip' in asking) return asking;
-      return { kind: 'ask', request: asking.request, viewer: asking.viewer, reminder: row.kind === 'reminder', openUrl: open(asking.request.id), email: asking.email };
-    }
     case 'execution_receipt': {
       const r = await receiptFor(db, row.approval_id, row.event_id, userId);
       if ('skip' in r) return r;

@@ -17,7 +17,7 @@ import type { Queryable } from '../../storage/database.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
 import { peopleChannel, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
-import { isPersonNote, personNoteFor, type PersonNote, type PersonNoteKind } from '../notification-content.ts';
+import { asksToDecide, isPersonNote, personNoteFor, type PersonNote, type PersonNoteKind } from '../notification-content.ts';
 import type { EmailResult, Mailer } from './email-sender.ts';
 import { accountEmail, keyExpiringEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
 
@@ -66,11 +66,11 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promi
     // A message that asks carries decision links: made beside the read of what it asks about (each on
     // its own connection, one wait for both). Made for nothing when the read finds nothing to ask:
     // links that are never sent decide nothing, and go with their request.
-    const asks = (msg.kind === 'approval_request' || msg.kind === 'reminder') && msg.approval_id !== null;
-    const [note, links] = await Promise.all([personNoteFor(db, publicUrl, msg), asks ? issueDecisionLinks(db, msg, msg.approval_id!, 'email') : null]);
+    const approvalId = asksToDecide(msg.kind) ? msg.approval_id : null;
+    const [note, links] = await Promise.all([personNoteFor(db, publicUrl, msg), approvalId ? issueDecisionLinks(db, msg, approvalId, 'email') : null]);
     if ('skip' in note) return note;
-    if (note.kind === 'ask' && links === null) return { skip: 'request removed' };
-    return { message: noteEmail(publicUrl, note, links), to: note.email };
+    const built = noteEmail(publicUrl, note, links);
+    return 'skip' in built ? built : { message: built.message, to: note.email };
   }
   const to = await recipientEmail(db, msg.recipient_user_id);
   if (to === null) return { skip: 'recipient removed' };
@@ -80,26 +80,31 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promi
 
 type Links = NonNullable<Awaited<ReturnType<typeof issueDecisionLinks>>>;
 
-/** What a note to one person says by email; a note that asks, with its decision links (made at the first attempt). */
-function noteEmail(publicUrl: string, note: PersonNote, links: Links | null): RenderedEmail {
+/**
+ * What a note to one person says by email; a note that asks, with its decision links (made at the
+ * first attempt; none: the request is gone); or why there is none.
+ */
+function noteEmail(publicUrl: string, note: PersonNote, links: Links | null): { message: RenderedEmail } | { skip: string } {
   switch (note.kind) {
     case 'ask': {
+      if (links === null) return { skip: 'request removed' };
       const a = note.request;
-      if (links === null) throw new Error('an email that asks is sent with its decision links');
-      return approvalRequestEmail({
-        approval: a,
-        orgName: a.org_name,
-        links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: note.openUrl },
-        linksExpireAt: links.expiresAt,
-        reminder: note.reminder,
-      });
+      return {
+        message: approvalRequestEmail({
+          approval: a,
+          orgName: a.org_name,
+          links: { approve: `${publicUrl}${DECISION_LINK_PATH}/${links.approve}`, reject: `${publicUrl}${DECISION_LINK_PATH}/${links.reject}`, open: note.openUrl },
+          linksExpireAt: links.expiresAt,
+          reminder: note.reminder,
+        }),
+      };
     }
     case 'receipt':
-      return executionReceiptEmail({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, open: note.openUrl });
+      return { message: executionReceiptEmail({ approval: note.request, orgName: note.request.org_name, receipt: note.receipt, open: note.openUrl }) };
     case 'waiter_gone':
-      return waiterGoneEmail({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, open: note.openUrl });
+      return { message: waiterGoneEmail({ approval: note.request, orgName: note.request.org_name, reason: note.reason, since: note.since, open: note.openUrl }) };
     case 'digest':
-      return digestEmail({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl });
+      return { message: digestEmail({ orgName: note.orgName, items: note.items, total: note.total, inboxUrl: note.inboxUrl }) };
   }
 }
 
