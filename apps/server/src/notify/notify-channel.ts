@@ -51,14 +51,22 @@ export interface NotifyChannelDeps {
   graceMs: number;
 }
 
-/** What an expansion reads before it writes (settleReads). */
+/** What an expansion reads before it writes (settleReads): whom to tell and what telling needs; the steps whose clocks start. */
 interface ExpansionReads {
-  note: Notification;
   telling: ReadForTelling;
-  /** The request whose waiting steps start their clocks (a new request's notification), and those steps. */
-  approvalId: string | null;
+  /** A new request's notification: the steps it waits on now (none for any other row). */
   steps: WaitingStep[];
 }
+
+/** The notification a row stands for, as telling it needs it. */
+const noteOf = (row: NotifyRow): Notification => ({
+  kind: row.kind,
+  orgId: row.org_id,
+  approvalId: row.approval_id,
+  eventId: row.event_id,
+  eventType: row.event_type,
+  occasion: row.id,
+});
 
 export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Answer, ExpansionReads> {
   return {
@@ -92,25 +100,16 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
     // Everything the expansion reads goes beside the attempt's record: whom to tell and what telling
     // them needs, and for a request the steps that start waiting now (one round trip on Postgres).
     async settleReads(tx, row): Promise<ExpansionReads> {
-      const note: Notification = {
-        kind: row.kind,
-        orgId: row.org_id,
-        approvalId: row.approval_id,
-        eventId: row.event_id,
-        eventType: row.event_type,
-        occasion: row.id,
-      };
-      const approvalId = row.kind === 'approval_request' ? row.approval_id : null;
       const [telling, steps] = await Promise.all([
-        peopleOf(tx, row).then((who) => readForTelling(tx, deps.channels, note.orgId, who)),
-        approvalId ? waitingSteps(tx, approvalId) : [],
+        peopleOf(tx, row).then((who) => readForTelling(tx, deps.channels, row.org_id, who)),
+        row.kind === 'approval_request' && row.approval_id ? waitingSteps(tx, row.approval_id) : [],
       ]);
-      return { note, telling, steps, approvalId };
+      return { telling, steps };
     },
 
-    async settled(tx, _row, _outcome, _answer, { note, telling, steps, approvalId }) {
+    async settled(tx, row, _outcome, _answer, { telling, steps }) {
       // The steps that start waiting now start their reminder and escalation clocks, beside the telling.
-      await Promise.all([tell(tx, deps.channels, note, telling), approvalId ? startStepTimers(tx, approvalId, steps) : null]);
+      await Promise.all([tell(tx, deps.channels, noteOf(row), telling), startStepTimers(tx, steps)]);
     },
   };
 }

@@ -41,7 +41,7 @@ export async function reminderPolicy(tx: Queryable, approvalId: string, stepOrde
  * (greenlight_active_steps), or the request itself (step 0) when it has no steps.
  */
 const WAITING_STEPS_SQL = `
-SELECT w.org_id, w.step_order, ${reminderPolicySql('w.id', 'w.step_order')} AS policy
+SELECT w.id AS approval_id, w.org_id, w.step_order, ${reminderPolicySql('w.id', 'w.step_order')} AS policy
   FROM (SELECT a.id, a.org_id, coalesce(s.step_order, 0) AS step_order
           FROM approvals a
           LEFT JOIN LATERAL greenlight_active_steps(a.id) s ON true
@@ -50,6 +50,7 @@ SELECT w.org_id, w.step_order, ${reminderPolicySql('w.id', 'w.step_order')} AS p
 
 /** A step a request waits on now, with its reminder policy as stored (waitingSteps). */
 export interface WaitingStep {
+  approval_id: string;
   org_id: string;
   step_order: number;
   policy: unknown;
@@ -62,7 +63,7 @@ export async function waitingSteps(tx: Queryable, approvalId: string): Promise<W
 }
 
 /** Writes the first reminder and the escalation of each step of `steps` (waitingSteps), once per step. */
-export async function startStepTimers(tx: Queryable, approvalId: string, steps: WaitingStep[]): Promise<void> {
+export async function startStepTimers(tx: Queryable, steps: WaitingStep[]): Promise<void> {
   for (const r of steps) {
     const policy = parsePolicy(r.policy);
     // Requests without steps have nobody to escalate to: everyone who may decide is already asked.
@@ -74,7 +75,7 @@ export async function startStepTimers(tx: Queryable, approvalId: string, steps: 
       `INSERT INTO timers (kind, org_id, approval_id, step_order, seq, fire_at)
        SELECT u.kind, $1, $2, $3, 1, now() + u.seconds * interval '1 second' FROM unnest($4::text[], $5::int[]) AS u (kind, seconds)
        ON CONFLICT (approval_id, step_order, kind, seq) WHERE approval_id IS NOT NULL DO NOTHING`,
-      [r.org_id, approvalId, r.step_order, due.map((d) => d.kind), due.map((d) => d.seconds)],
+      [r.org_id, r.approval_id, r.step_order, due.map((d) => d.kind), due.map((d) => d.seconds)],
     );
   }
 }
