@@ -3,12 +3,11 @@
  * record says whether the claim held: a claimer whose claim was lost meanwhile queues nothing and
  * starts no clock, and the claimer that holds the row expands it once.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
+import { handRuntime } from '../testing/outbox.ts';
 import { claimDue } from '../delivery/outbox/outbox.ts';
 import { register, runAttempt, type OutboxRuntime } from '../delivery/outbox/attempt.ts';
-import { parseSchedule } from '../delivery/outbox/schedule.ts';
 import { emailChannel } from '../channels/email/email-channel.ts';
 import { notifyChannel } from './notify-channel.ts';
 
@@ -20,15 +19,7 @@ beforeAll(async () => {
   // request queues its notification and people who chose email are told.
   server = await startTestServer({ config: { GREENLIGHT_DELIVERY_WORKER: 'false', GREENLIGHT_SMTP_URL: 'smtp://127.0.0.1:9', GREENLIGHT_MAIL_FROM: 'greenlight@example.test' } });
   const email = register(emailChannel({ enabled: true, publicUrl: 'https://greenlight.example.test' }));
-  const notify = register(notifyChannel({ channels: [email], graceMs: 0 }));
-  rt = {
-    db: server.db,
-    logger: pino({ level: 'silent' }),
-    schedule: parseSchedule('0,1s'),
-    leaseMs: 30_000,
-    worker: 'test',
-    channels: new Map([email, notify].map((c) => [c.spec.name, c])),
-  };
+  rt = handRuntime(server.db, [email, register(notifyChannel({ channels: [email], graceMs: 0 }))]);
 }, 60_000);
 afterAll(() => server.stop());
 

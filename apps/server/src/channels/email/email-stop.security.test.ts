@@ -3,15 +3,14 @@
  * claimed before the stop still goes nowhere while the stop is on, and goes once after it ends, with
  * the decision links its held attempt made (a real SMTP server; rows claimed and attempted by hand).
  */
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../testing/smtp.ts';
+import { handRuntime } from '../../testing/outbox.ts';
 import { linkIn } from '../../testing/decision-links.ts';
 import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
 import { claimDue } from '../../delivery/outbox/outbox.ts';
 import { register, runAttempt, type OutboxRuntime } from '../../delivery/outbox/attempt.ts';
-import { parseSchedule } from '../../delivery/outbox/schedule.ts';
 import { notifyChannel } from '../../notify/notify-channel.ts';
 import { sha256Hex } from '../../security/tokens.ts';
 import { emailChannel } from './email-channel.ts';
@@ -28,15 +27,7 @@ beforeAll(async () => {
   server = await startTestServer({ config: { GREENLIGHT_DELIVERY_WORKER: 'false', GREENLIGHT_SMTP_URL: smtp.url, GREENLIGHT_MAIL_FROM: 'greenlight@example.test' } });
   mailer = smtpMailer({ smtpUrl: smtp.url, from: 'greenlight@example.test' }, 5_000);
   const email = register(emailChannel({ mailer, enabled: true, publicUrl: 'https://greenlight.example.test' }));
-  const notify = register(notifyChannel({ channels: [email], graceMs: 0 }));
-  rt = {
-    db: server.db,
-    logger: pino({ level: 'silent' }),
-    schedule: parseSchedule('0,1s'),
-    leaseMs: 30_000,
-    worker: 'test',
-    channels: new Map([email, notify].map((c) => [c.spec.name, c])),
-  };
+  rt = handRuntime(server.db, [email, register(notifyChannel({ channels: [email], graceMs: 0 }))]);
 }, 60_000);
 
 afterAll(async () => {

@@ -2,15 +2,14 @@
  * An attempt claimed before the emergency stop committed does not go out: the sender looks at the stop
  * right before sending, and gives the claim back, so the row is sent once the stop ends.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { handRuntime } from '../../testing/outbox.ts';
 import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
 import { beforeSend, claimDue } from './outbox.ts';
-import { register, runAttempt, type OutboxRuntime } from './attempt.ts';
+import { register, runAttempt } from './attempt.ts';
 import { webhookChannel } from '../../channels/webhook/webhook-channel.ts';
 import type { OutgoingDelivery } from '../../channels/webhook/http-sender.ts';
-import { parseSchedule } from './schedule.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -34,14 +33,7 @@ it('a delivery claimed before the stop is not sent while the stop is on, and is 
       },
     }),
   );
-  const rt: OutboxRuntime = {
-    db: server.db,
-    logger: pino({ level: 'silent' }),
-    schedule: parseSchedule('0,1s'),
-    leaseMs: 30_000,
-    worker: 'test',
-    channels: new Map([[webhook.spec.name, webhook]]),
-  };
+  const rt = handRuntime(server.db, [webhook]);
   const claimed = (await claimDue(server.db, 100, 30_000)).filter((d) => d.approval_id === a.id);
   expect(claimed).toHaveLength(1);
   await setEmergencyStop(server.db, seed.org.id, true);
