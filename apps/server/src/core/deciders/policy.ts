@@ -17,18 +17,8 @@
  * request is then a call of about 0.1 ms; a slot holds one org's one version at a time and is reloaded
  * when a newer compiled set is evaluated (evaluation is synchronous, so no call sees a half-loaded slot).
  */
-import {
-  checkParsePolicySet,
-  policySetTextToParts,
-  policyToJson,
-  preparsePolicySet,
-  preparseSchema,
-  statefulIsAuthorized,
-  validate,
-  type DetailedError,
-  type Expr,
-  type PolicyJson,
-} from '@cedar-policy/cedar-wasm/nodejs';
+import type * as Cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type { DetailedError, Expr, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import {
   POLICY_ACTION,
   POLICY_LIMITS,
@@ -44,6 +34,14 @@ import {
 } from '@greenlight/contract';
 import { compileGlob } from '../routing.ts';
 import { boundOf, PolicyIndex } from './policy-index.ts';
+import { lazyModule } from '../../lazy-module.ts';
+
+/**
+ * Cedar's `nodejs` build compiles and instantiates its 4 MB of WebAssembly as it is loaded (about 6 MB
+ * of a server's memory, and more as its functions tier up); most orgs have no policy, so it is loaded
+ * by the first set that has one.
+ */
+const cedar = lazyModule<typeof Cedar>(import.meta.url, '@cedar-policy/cedar-wasm/nodejs');
 
 /** One problem of a policy text, where it is (1-based line and column of `source`). */
 export interface PolicyIssue {
@@ -112,7 +110,7 @@ let schemaLoaded = false;
 
 function ensureSchema(): void {
   if (schemaLoaded) return;
-  const r = preparseSchema(SCHEMA_SLOT, policySchemaText());
+  const r = cedar().preparseSchema(SCHEMA_SLOT, policySchemaText());
   if (r.type !== 'success') throw new Error(`the policy schema does not parse: ${r.errors.map((e) => e.message).join('; ')}`);
   schemaLoaded = true;
 }
@@ -204,16 +202,17 @@ function namedClasses(policy: PolicyJson, never: NeverWithoutPerson, marked: ((v
  * the first stage that has any, each at its line and column.
  */
 export function compilePolicySet(version: number, source: string, never: NeverWithoutPerson, options: { saved?: boolean } = {}): CompiledPolicySet {
-  ensureSchema();
   const marked = never.action_types.map((g) => compileGlob(g));
   const needsPerson = (r: Pick<PolicyRequest, 'priority' | 'action_type'>) =>
     (never.priorities as string[]).includes(r.priority) || (r.action_type !== null && marked.some((m) => m(r.action_type!)));
   const base = { version, source, never, needsPerson };
+  // An empty set (most orgs') needs nothing of Cedar: not even its module, nor the schema's parse.
   if (source.trim() === '') return { ...base, policies: [], texts: new Map(), index: new PolicyIndex([]) };
+  ensureSchema();
 
-  const parsed = checkParsePolicySet({ staticPolicies: source });
+  const parsed = cedar().checkParsePolicySet({ staticPolicies: source });
   if (parsed.type === 'failure') throw new PolicySourceError(issuesOf(source, parsed.errors));
-  const parts = policySetTextToParts(source);
+  const parts = cedar().policySetTextToParts(source);
   if (parts.type === 'failure') throw new PolicySourceError(issuesOf(source, parts.errors));
   if (parts.policy_templates.length > 0) throw new PolicySourceError([{ line: 1, column: 1, message: 'templates (policies with ?principal or ?resource) are not supported' }]);
   if (parts.policies.length > POLICY_LIMITS.policiesMax) {
@@ -237,7 +236,7 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
   const jsons: PolicyJson[] = [];
   const texts = new Map<string, string>();
   for (const { text, at } of placed) {
-    const json = policyToJson(text);
+    const json = cedar().policyToJson(text);
     if (json.type === 'failure') throw new PolicySourceError(issuesOf(source, json.errors));
     const where = { line: source.slice(0, at).split('\n').length, column: at - source.lastIndexOf('\n', at - 1) };
     const id = json.json.annotations?.id;
@@ -274,7 +273,7 @@ export function compilePolicySet(version: number, source: string, never: NeverWi
   // again (a cache miss on the create path) skips both, which are most of a large set's compile time.
   if (options.saved) return { ...base, policies, texts, index };
   const idOf = (cedarId: string) => policies[Number(cedarId.replace(/^policy/, ''))]?.id;
-  const validated = validate({ schema: policySchemaText(), policies: { staticPolicies: source }, validationSettings: { mode: 'strict' } });
+  const validated = cedar().validate({ schema: policySchemaText(), policies: { staticPolicies: source }, validationSettings: { mode: 'strict' } });
   if (validated.type === 'failure') throw new PolicySourceError(issuesOf(source, validated.errors));
   if (validated.validationErrors.length > 0) {
     throw new PolicySourceError(
@@ -312,7 +311,7 @@ const loaded = new Map<string, { set: CompiledPolicySet; ids: string }>();
 function ensureLoaded(slot: string, set: CompiledPolicySet, ids: string[], key = ids.join('\n')): void {
   const now = loaded.get(slot);
   if (now && now.set === set && now.ids === key) return;
-  const r = preparsePolicySet(slot, { staticPolicies: Object.fromEntries(ids.map((id) => [id, set.texts.get(id)!])) });
+  const r = cedar().preparsePolicySet(slot, { staticPolicies: Object.fromEntries(ids.map((id) => [id, set.texts.get(id)!])) });
   if (r.type !== 'success') throw new Error(`a saved policy set no longer parses: ${r.errors.map((e) => e.message).join('; ')}`);
   loaded.set(slot, { set, ids: key });
 }
@@ -451,7 +450,7 @@ function entitiesOf(r: PolicyRequest) {
 
 function authorize(slot: string, request: PolicyRequest, now: Date) {
   const { principal, resource, entities } = entitiesOf(request);
-  const answer = statefulIsAuthorized({
+  const answer = cedar().statefulIsAuthorized({
     principal,
     action: ENTITY('Action', POLICY_ACTION),
     resource,
