@@ -17,7 +17,11 @@
  * What it does not cover: a token is not bound to the activity it came with, so a captured request
  * replayed within the token's lifetime passes here; a card action is single-use for that reason.
  */
-import { JwtTokenExtractor } from 'botframework-connector/lib/auth/jwtTokenExtractor.js';
+import type * as Extractor from 'botframework-connector/lib/auth/jwtTokenExtractor.js';
+import { lazyModule } from '../../lazy-module.ts';
+
+/** The Bot Framework's token checks, loaded by the first call from Teams (most servers never get one). */
+const extractorModule = lazyModule<typeof Extractor>(import.meta.url, 'botframework-connector/lib/auth/jwtTokenExtractor.js');
 
 export const BOT_FRAMEWORK_ISSUER = 'https://api.botframework.com';
 const ALGORITHMS = ['RS256', 'RS384', 'RS512'] as const;
@@ -34,7 +38,7 @@ export async function verifyBotFrameworkRequest(input: {
 }): Promise<Verified> {
   const header = input.authorization ?? '';
   if (!/^Bearer [A-Za-z0-9_.-]+$/.test(header)) return { ok: false, reason: 'no Bearer token' };
-  const extractor = new JwtTokenExtractor({ issuer: [BOT_FRAMEWORK_ISSUER], audience: input.appId, clockTolerance: CLOCK_SKEW_S, ignoreExpiration: false }, input.openIdUrl, [...ALGORITHMS]);
+  const extractor = new (extractorModule().JwtTokenExtractor)({ issuer: [BOT_FRAMEWORK_ISSUER], audience: input.appId, clockTolerance: CLOCK_SKEW_S, ignoreExpiration: false }, input.openIdUrl, [...ALGORITHMS]);
   let identity;
   try {
     identity = await extractor.getIdentityFromAuthHeader(header, input.channelId);

@@ -1,4 +1,6 @@
-import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import type * as SlackWebApi from '@slack/web-api';
+import type { WebClient } from '@slack/web-api';
+import { lazyModule } from '../../lazy-module.ts';
 import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
 
 /** Where and how long: GREENLIGHT_SLACK_API_URL (unset: Slack's own) and the delivery timeout. */
@@ -7,18 +9,21 @@ export interface SlackConnection {
   timeoutMs: number;
 }
 
+/** Slack's Web API client, loaded by the first call to Slack (most servers never make one). */
+const slack = lazyModule<typeof SlackWebApi>(import.meta.url, '@slack/web-api');
+
 /**
  * A Web API client for one org's bot token. The outbox owns retries (its schedule, its delivery log,
  * its crash safety), so the client's own retries are off and a rate-limited call comes back as an
  * error carrying Retry-After instead of being queued inside the process.
  */
 export function slackClient(token: string, conn: SlackConnection): WebClient {
-  return new WebClient(token, {
+  return new (slack().WebClient)(token, {
     ...(conn.apiUrl ? { slackApiUrl: conn.apiUrl.endsWith('/') ? conn.apiUrl : `${conn.apiUrl}/` } : {}),
     timeout: conn.timeoutMs,
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
-    logLevel: LogLevel.ERROR,
+    logLevel: slack().LogLevel.ERROR,
   });
 }
 
@@ -66,6 +71,7 @@ export async function callSlack<T>(call: () => Promise<T>): Promise<SlackCallRes
     return { ...base(), statusCode: 200, error: null, value, slackError: null, permanent: false, retryAfterMs: null };
   } catch (err) {
     const e = err as { code?: string; data?: { error?: string }; statusCode?: number; retryAfter?: number; message?: string };
+    const { ErrorCode } = slack();
     switch (e.code) {
       case ErrorCode.PlatformError: {
         const code = e.data?.error ?? 'unknown_error';

@@ -4,7 +4,9 @@
  * result says what the outbox needs: Telegram's error code, whether a retry can help, and the wait
  * Telegram asked for (429's retry_after).
  */
-import { Api, GrammyError } from 'grammy';
+import type * as Grammy from 'grammy';
+import type { Api } from 'grammy';
+import { lazyModule } from '../../lazy-module.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import type { ApiAnswer } from '../../delivery/outbox/channel.ts';
@@ -15,8 +17,11 @@ export interface TelegramConnection {
   timeoutMs: number;
 }
 
+/** grammY, loaded by the first call to Telegram (most servers never make one). */
+const grammy = lazyModule<typeof Grammy>(import.meta.url, 'grammy');
+
 export function telegramApi(botToken: string, conn: TelegramConnection): Api {
-  return new Api(botToken, {
+  return new (grammy().Api)(botToken, {
     ...(conn.apiUrl ? { apiRoot: conn.apiUrl.replace(/\/+$/, '') } : {}),
     timeoutSeconds: Math.max(1, Math.ceil(conn.timeoutMs / 1000)),
     fetch: globalThis.fetch as never,
@@ -33,7 +38,7 @@ export async function callTelegram<T>(call: () => Promise<T>): Promise<TelegramC
     const value = await call();
     return done({ statusCode: 200, error: null, value, permanent: false, retryAfterMs: null });
   } catch (err) {
-    if (err instanceof GrammyError) {
+    if (err instanceof grammy().GrammyError) {
       const retryAfter = err.parameters.retry_after;
       return done({
         statusCode: err.error_code,

@@ -1,4 +1,3 @@
-import { PGlite } from '@electric-sql/pglite';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
@@ -39,6 +38,9 @@ export async function restoreCommand(config: Config, args: RestoreArgs): Promise
     const started = performance.now();
     const data = await readFile(args.file);
     try {
+      // Imported here: the server runs this command through its admin socket, and the embedded
+      // database's module would otherwise be held in every server's main thread (its own runs on a worker).
+      const { PGlite } = await import('@electric-sql/pglite');
       const pg = await PGlite.create(dir, { loadDataDir: new Blob([data]) });
       try {
         const { rows } = await pg.query<{ present: boolean }>("SELECT to_regclass('public.approvals') IS NOT NULL AS present");
