@@ -4,7 +4,7 @@
 // from apps/server/node_modules, so every one the bundle imports must be a dependency of this package.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +62,10 @@ export async function buildServer() {
     bundle: true,
     platform: 'node',
     format: 'esm',
+    // Code reached only through `import()` (the MCP tools, whose SDK a server holds only once /mcp is
+    // called) goes to a chunk of its own; so does code the entry points share.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     target: 'node20',
     // Class and function names (in logs and error reports) stay as written.
     keepNames: true,
@@ -92,7 +96,14 @@ export async function buildServer() {
     writeFileSync(tmp, contents);
     renameSync(tmp, path);
   };
-  for (const file of result.outputFiles) put(file.path, file.contents);
+  // A bundle is kept as a string in the heap for its whole life: one character outside Latin-1 (in a
+  // comment: esbuild escapes the rest) makes V8 keep all of it at two bytes a character.
+  const ascii = (file) =>
+    file.path.endsWith('.js') ? Buffer.from(file.text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)) : file.contents;
+  for (const file of result.outputFiles) put(file.path, ascii(file));
+  // Chunks are named by their content: those of earlier builds go.
+  const written = new Set(result.outputFiles.map((f) => f.path));
+  for (const name of readdirSync(DIST)) if (name.startsWith('chunk-') && !written.has(join(DIST, name))) rmSync(join(DIST, name));
   // The embedded database's migrated template (src/storage/pglite-template.ts), made from the migrations
   // unless it exists: a new data directory then starts as a copy of it instead of creating and
   // migrating a cluster. Its own process: it runs the bundle just written.
@@ -100,7 +111,8 @@ export async function buildServer() {
   // The migrations are read at run time, not bundled; a changed one (or one more) needs a new template.
   const migrations = ['src/storage/migrations', ...readdirSync(join(SERVER, 'src/storage/migrations')).map((f) => `src/storage/migrations/${f}`)];
   const inputs = [...Object.keys(result.metafile.inputs).map(posix), ...migrations].sort();
-  put(BUILD_INFO, JSON.stringify({ note: 'Written by scripts/build.mjs; read by scripts/ensure-build.mjs.', inputs }, null, 2) + '\n');
+  const outputs = [...written].map((p) => posix(relative(SERVER, p))).sort();
+  put(BUILD_INFO, JSON.stringify({ note: 'Written by scripts/build.mjs; read by scripts/ensure-build.mjs.', outputs, inputs }, null, 2) + '\n');
   utimesSync(BUILD_INFO, readFrom, readFrom);
   return { ms: Math.round(performance.now() - started), inputs: inputs.length };
 }

@@ -14,12 +14,14 @@ const OUTPUTS = ['main.js', 'cli.js'].map((f) => join(DIST, f));
 /** Why dist/ must be rebuilt, or null when it is up to date. */
 export function staleReason() {
   if (![BUILD_INFO, ...OUTPUTS].every(existsSync)) return 'no build yet';
-  let inputs;
+  let inputs, outputs;
   try {
-    ({ inputs } = JSON.parse(readFileSync(BUILD_INFO, 'utf8')));
+    ({ inputs, outputs = [] } = JSON.parse(readFileSync(BUILD_INFO, 'utf8')));
   } catch {
     return 'unreadable build-info.json';
   }
+  // The bundles import their chunks: one missing is a build to make again.
+  for (const file of outputs) if (!existsSync(join(SERVER, file))) return `${file} is gone`;
   const builtAt = statSync(BUILD_INFO).mtimeMs;
   // The build's own settings and the dependency list (checked by the build) count as inputs too.
   const files = [...inputs, 'scripts/build.mjs', 'package.json'];

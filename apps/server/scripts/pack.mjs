@@ -23,8 +23,8 @@ export async function packServer(dest) {
   const stage = mkdtempSync(join(tmpdir(), 'greenlight-server-pack-'));
   try {
     const put = (from, to, filter) => cpSync(from, join(stage, to), { recursive: true, filter });
-    put(join(SERVER, 'dist', 'main.js'), 'apps/server/dist/main.js');
-    put(join(SERVER, 'dist', 'cli.js'), 'apps/server/dist/cli.js');
+    // The bundles and the chunks they import (scripts/build.mjs), without the embedded database's template.
+    put(join(SERVER, 'dist'), 'apps/server/dist', (p) => !p.includes('pglite-template') && !p.endsWith('.map') && !p.endsWith('build-info.json'));
     put(join(SERVER, 'src', 'storage', 'migrations'), 'apps/server/src/storage/migrations', (p) => !p.endsWith('.ts'));
     put(join(SERVER, 'src', 'storage', 'functions'), 'apps/server/src/storage/functions', (p) => !p.endsWith('.ts'));
     put(join(SERVER, 'src', 'storage', 'pglite-worker.mjs'), 'apps/server/src/storage/pglite-worker.mjs');

@@ -87,8 +87,14 @@ describe('the compiled server and CLI (apps/server/dist)', () => {
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ title: 'From the bundle', status: 'pending' });
 
+    // The MCP endpoint's SDK and tools are a chunk of their own, loaded by the first call to /mcp:
+    // the SDK's bearer check answers from it, as the MCP authorization specification asks.
+    const mcp = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(mcp.status).toBe(401);
+    expect(mcp.headers.get('www-authenticate')).toMatch(/^Bearer .*resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+
     // Cedar's WebAssembly (an external package that reads its .wasm beside itself) loads from the
-    // bundle: the server imports it at start, and on Postgres a policy written to the database decides.
+    // bundle: the server loads it with the first set that has a policy, and on Postgres such a set decides.
     const schema = await fetch(`${server.url}/api/v1/policies/schema`, { headers: { Authorization: `Bearer ${key}` } });
     expect(schema.status).toBe(200);
     if (postgres) {

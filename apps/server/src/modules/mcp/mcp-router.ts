@@ -1,11 +1,9 @@
-import express, { type Request, type Response, type Router } from 'express';
-import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { Greenlight } from '@greenlight/client';
-import { createGreenlightMcpServer, MCP_SERVER_VERSION } from '@greenlight/mcp';
+import type { createGreenlightMcpServer } from '@greenlight/mcp';
 import type { AppDeps } from '../../context.ts';
 import { resolveAccessToken } from '../oauth/access-token.ts';
 import { MCP_PATH, mcpResource } from '../oauth/resources.ts';
@@ -40,6 +38,42 @@ const methodNotAllowed = (_req: Request, res: Response) => {
   res.set('Allow', 'POST').status(405).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed: POST JSON-RPC messages to this endpoint' }, id: null });
 };
 
+interface Mcp {
+  bearer: RequestHandler;
+  createGreenlightMcpServer: typeof createGreenlightMcpServer;
+  MCP_SERVER_VERSION: string;
+  StreamableHTTPServerTransport: typeof StreamableHTTPServerTransport;
+}
+
+/** The SDK's bearer check around this server's tokens, and what a request builds its server from. */
+async function loadMcp(deps: AppDeps, resource: string, publicUrl: string): Promise<Mcp> {
+  const [{ requireBearerAuth }, { InvalidTokenError }, { StreamableHTTPServerTransport }, { createGreenlightMcpServer, MCP_SERVER_VERSION }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'),
+    import('@modelcontextprotocol/sdk/server/auth/errors.js'),
+    import('@modelcontextprotocol/sdk/server/streamableHttp.js'),
+    import('@greenlight/mcp'),
+  ]);
+  const bearer = requireBearerAuth({
+    resourceMetadataUrl: `${publicUrl}${PRM_PATH}${MCP_PATH}`,
+    expectedResource: new URL(resource),
+    verifier: {
+      async verifyAccessToken(token: string): Promise<AuthInfo> {
+        const found = /^glat_[A-Za-z0-9_-]{43}$/.test(token) ? await resolveAccessToken(deps.db, token, resource) : null;
+        if (!found) throw new InvalidTokenError('invalid, expired or revoked access token, or one not issued for this resource');
+        return {
+          token,
+          clientId: found.clientId,
+          scopes: found.auth.scopes,
+          expiresAt: Math.floor(found.expiresAt.getTime() / 1000),
+          resource: new URL(resource),
+        };
+      },
+    },
+  });
+
+  return { bearer, createGreenlightMcpServer, MCP_SERVER_VERSION, StreamableHTTPServerTransport };
+}
+
 /**
  * The MCP server over Streamable HTTP at `/mcp`, protected as the MCP authorization specification
  * asks: a request without a valid token gets 401 with `WWW-Authenticate: Bearer …
@@ -61,29 +95,24 @@ export function mcpRouter(deps: AppDeps, internalCalls: InternalCalls): Router {
     res.set('Access-Control-Allow-Origin', '*').json(metadata);
   });
 
-  const bearer = requireBearerAuth({
-    resourceMetadataUrl: `${publicUrl}${PRM_PATH}${MCP_PATH}`,
-    expectedResource: new URL(resource),
-    verifier: {
-      async verifyAccessToken(token: string): Promise<AuthInfo> {
-        const found = /^glat_[A-Za-z0-9_-]{43}$/.test(token) ? await resolveAccessToken(deps.db, token, resource) : null;
-        if (!found) throw new InvalidTokenError('invalid, expired or revoked access token, or one not issued for this resource');
-        return {
-          token,
-          clientId: found.clientId,
-          scopes: found.auth.scopes,
-          expiresAt: Math.floor(found.expiresAt.getTime() / 1000),
-          resource: new URL(resource),
-        };
-      },
-    },
-  });
+  // The MCP SDK and the tools load with the first request to /mcp: a server whose clients never
+  // call it does not hold them (about 10 MB).
+  let loading: Promise<Mcp> | undefined;
+  const mcp = () =>
+    (loading ??= loadMcp(deps, resource, publicUrl).catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    }));
+  const bearer: RequestHandler = (req, res, next) => {
+    mcp().then((m) => m.bearer(req, res, next), next);
+  };
 
   // The transport reads and parses the body itself, answering JSON-RPC's own errors (parse error, …).
   router.post(MCP_PATH, bearer, async (req: Request, res: Response) => {
     const token = (req as Request & { auth: AuthInfo }).auth.token;
     const auth = async () => (await resolveAccessToken(deps.db, token, resource))?.auth ?? null;
     const call = internalCalls.issue(auth);
+    const { createGreenlightMcpServer, MCP_SERVER_VERSION, StreamableHTTPServerTransport } = await mcp();
     const greenlight = new Greenlight({
       baseUrl: ownAddress(req),
       accessToken: call.credential,
