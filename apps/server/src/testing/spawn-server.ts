@@ -19,13 +19,14 @@ export const COMPILED_CLI = fileURLToPath(new URL('../../dist/cli.js', import.me
  * (`node scripts/ensure-build.mjs && node <options> dist/main.js`) so tests and benchmarks start it
  * exactly so. V8's default heap limit (about 4 GB here) lets the old generation grow to 4× its live
  * size between full collections: under create load that was ~200 MB of RSS for ~25 MB of live heap.
- * A 1 GB limit keeps the growth factor near 1.6. The young generation is V8's default for this
- * machine, 16 MB semi-spaces, set so that it does not depend on the machine: 32 MB once gave a fifth
- * as many scavenges as 8 MB under create load (bench/README.md, P2), but after the garbage Express
- * kept alive was found 16 MB was within noise of 32 MB for speed. The flag holds for every isolate of
- * the process, the embedded database's thread included: with 16 MB the embedded server held 380 MB
- * at rest after P5's load and 440 MB at its peak, against 505 and 514 MB with 32 MB, at the same
- * throughput (P1 on Postgres too: 0.69× against 0.71× of the bare app, one round each).
+ * V8 scales that growth factor with the limit: 1 GB kept it near 1.6, 512 MB near 1.4, which held
+ * about 10 MB less at P1's peak (bench/README.md, P6) and is still ten times the live heap under
+ * load; a server that needed more would not fit the memory the README asks for anyway. The young
+ * generation's semi-spaces are 8 MB, half V8's default for this machine, set so that they do not
+ * depend on the machine: the young generation grows to its limit under load and stays committed,
+ * so 16 MB held 23 MB more at P1's peak (171 against 148 MB), for 5–10 % more of P1's throughput
+ * (0.83× against 0.75–0.77× of the bare app in runs back to back: fewer scavenges). The flags hold
+ * for every isolate of the process, the embedded database's thread included.
  */
 export function startNodeOptions(): string[] {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
