@@ -109,10 +109,10 @@ export function mcpRouter(deps: AppDeps, internalCalls: InternalCalls): Router {
 
   // The transport reads and parses the body itself, answering JSON-RPC's own errors (parse error, …).
   router.post(MCP_PATH, bearer, async (req: Request, res: Response) => {
+    const { createGreenlightMcpServer, MCP_SERVER_VERSION, StreamableHTTPServerTransport } = await mcp();
     const token = (req as Request & { auth: AuthInfo }).auth.token;
     const auth = async () => (await resolveAccessToken(deps.db, token, resource))?.auth ?? null;
     const call = internalCalls.issue(auth);
-    const { createGreenlightMcpServer, MCP_SERVER_VERSION, StreamableHTTPServerTransport } = await mcp();
     const greenlight = new Greenlight({
       baseUrl: ownAddress(req),
       accessToken: call.credential,
