@@ -50,6 +50,15 @@ const sourceUrls = {
   },
 };
 
+/** The files the last build wrote (build-info.json), before this one replaces it. */
+function previousOutputs() {
+  try {
+    return JSON.parse(readFileSync(BUILD_INFO, 'utf8')).outputs ?? [];
+  } catch {
+    return [];
+  }
+}
+
 export async function buildServer() {
   const started = performance.now();
   // ensure-build.mjs compares inputs' mtimes with build-info.json's: it gets this time, from before
@@ -101,9 +110,14 @@ export async function buildServer() {
   const ascii = (file) =>
     file.path.endsWith('.js') ? Buffer.from(file.text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)) : file.contents;
   for (const file of result.outputFiles) put(file.path, ascii(file));
-  // Chunks are named by their content: those of earlier builds go.
+  // Chunks are named by their content. Those of the build before stay, for a server still running it
+  // that has yet to import one (the MCP tools at the first call to /mcp); older ones go.
   const written = new Set(result.outputFiles.map((f) => f.path));
-  for (const name of readdirSync(DIST)) if (name.startsWith('chunk-') && !written.has(join(DIST, name))) rmSync(join(DIST, name));
+  const previous = new Set(previousOutputs().map((p) => join(SERVER, p)));
+  for (const name of readdirSync(DIST)) {
+    const path = join(DIST, name);
+    if (name.startsWith('chunk-') && !written.has(path) && !previous.has(path)) rmSync(path);
+  }
   // The embedded database's migrated template (src/storage/pglite-template.ts), made from the migrations
   // unless it exists: a new data directory then starts as a copy of it instead of creating and
   // migrating a cluster. Its own process: it runs the bundle just written.
