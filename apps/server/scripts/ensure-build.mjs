@@ -9,18 +9,19 @@ import { fileURLToPath } from 'node:url';
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = join(SERVER, 'dist');
 const BUILD_INFO = join(DIST, 'build-info.json');
-const OUTPUTS = ['main.js', 'cli.js'].map((f) => join(DIST, f));
 
 /** Why dist/ must be rebuilt, or null when it is up to date. */
 export function staleReason() {
-  if (![BUILD_INFO, ...OUTPUTS].every(existsSync)) return 'no build yet';
+  if (!existsSync(BUILD_INFO)) return 'no build yet';
   let inputs, outputs;
   try {
-    ({ inputs, outputs = [] } = JSON.parse(readFileSync(BUILD_INFO, 'utf8')));
+    ({ inputs, outputs } = JSON.parse(readFileSync(BUILD_INFO, 'utf8')));
   } catch {
     return 'unreadable build-info.json';
   }
-  // The bundles import their chunks: one missing is a build to make again.
+  // What the build wrote: the bundles and the chunks they import. One missing is a build to make again
+  // (an older build's record names none, so it is made again too).
+  if (!Array.isArray(outputs)) return 'build-info.json names no outputs';
   for (const file of outputs) if (!existsSync(join(SERVER, file))) return `${file} is gone`;
   const builtAt = statSync(BUILD_INFO).mtimeMs;
   // The build's own settings and the dependency list (checked by the build) count as inputs too.
