@@ -1,14 +1,13 @@
 /**
  * CPU profile of the server under create load: `tsx profile-create.ts [pglite|postgres] [RATE]` (RATE paces
  * the load in requests/s, as P2 does; without it the load is as fast as 64 connections go). Runs the server
- * with --cpu-prof, loads it for BENCH_SECONDS, stops it and prints the functions with the most self time
- * (the .cpuprofile is kept in results/profiles/ for Chrome DevTools). Not part of `pnpm bench`.
+ * as the benches do (the bundle with the start script's options; BENCH_SERVER=tsx runs the sources) with
+ * --cpu-prof, loads it for BENCH_SECONDS, stops it and prints the functions with the most self time (the
+ * .cpuprofile is kept in results/profiles/ for Chrome DevTools). Not part of `pnpm bench`.
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { cleanEnv, freePort, MAIN, SERVER_DIR } from '../apps/server/src/testing/spawn-server.ts';
-import { createDatabase, HERE, load, seed, SECONDS, sleep, storageEnv, tempDataDir, LOAD_KEYS } from './lib.ts';
+import { createDatabase, HERE, load, seed, SECONDS, startServer, storageEnv, tempDataDir, LOAD_KEYS } from './lib.ts';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'pglite';
@@ -19,30 +18,18 @@ const data = tempDataDir();
 try {
   const storage = { DATABASE_URL: pgdb?.url, GREENLIGHT_DATA_DIR: data.dir };
   const seeded = await seed(storage, LOAD_KEYS);
-  // --cpu-prof is refused in NODE_OPTIONS, so the server is spawned here rather than by spawnServer.
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', MAIN], {
-    cwd: SERVER_DIR,
-    env: { ...cleanEnv(), ...storageEnv(storage), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
-    stdio: 'inherit',
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/readyz`).then((r) => r.ok, () => false)); i++) {
-    if (i > 300) throw new Error('server not ready in 60 s');
-    await sleep(200);
-  }
+  const server = await startServer(storageEnv(storage), undefined, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const url = server.url;
   const rate = process.argv[3] ? Number(process.argv[3]) : undefined;
   const fig = await load({ url, keys: seeded.keys, connections: 64, seconds: SECONDS, rate });
-  child.kill('SIGTERM');
-  await exited;
+  await server.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
   const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { nodes: ProfileNode[] };
   const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
   const byFn = new Map<string, number>();
   for (const n of profile.nodes) {
-    const where = n.callFrame.url.replace(/^.*node_modules\/(\.pnpm\/)?/, '').replace(/^file:\/\/\/work\/main\//, '');
+    const where = n.callFrame.url.replace(/^.*node_modules\/(\.pnpm\/)?/, '').replace(/^file:\/\/.*?\/apps\/server\//, '');
     const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
     byFn.set(key, (byFn.get(key) ?? 0) + (n.hitCount ?? 0));
   }
@@ -55,7 +42,7 @@ try {
     const fn = n.callFrame.functionName;
     const area = u.startsWith('wasm://') ? 'PGlite wasm (Postgres itself)'
       : u.includes('@electric-sql') ? 'PGlite JS glue'
-      : /\/apps\/server\/src\//.test(u) ? 'Greenlight server code'
+      : /\/apps\/server\/(src|dist)\//.test(u) ? 'Greenlight server code'
       : /node_modules\/\.pnpm\/([^/]+)/.exec(u)?.[1]?.replace(/@[\d.]+.*$/, '') ?? (u.startsWith('node:') ? 'node internals' : fn.startsWith('(') ? fn : `native: ${fn}`);
     byArea.set(area, (byArea.get(area) ?? 0) + (n.hitCount ?? 0));
   }
