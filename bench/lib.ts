@@ -205,6 +205,29 @@ export function load(o: LoadOptions): Promise<LoadFigures> {
   });
 }
 
+/** A call frame of a V8 CPU or heap profile. */
+export interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+
+/** A profile frame as the profile scripts print it: the function, and its file without the node_modules or server prefix. */
+export function frameName(f: CallFrame): string {
+  const where = f.url.replace(/^.*node_modules\/(\.pnpm\/)?/, '').replace(/^file:\/\/.*?\/apps\/server\//, '');
+  return `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
+}
+
+/** Where a frame's code lives: PGlite's engine or glue, the server, a package by name, Node, or V8's own. */
+export function frameArea(f: CallFrame): string {
+  const u = f.url;
+  const fn = f.functionName;
+  if (u.startsWith('wasm://')) return 'PGlite wasm (Postgres itself)';
+  if (u.includes('@electric-sql')) return 'PGlite JS glue';
+  if (/\/apps\/server\/(src|dist)\//.test(u)) return 'Greenlight server code';
+  return /node_modules\/\.pnpm\/([^/]+)/.exec(u)?.[1]?.replace(/@[\d.]+.*$/, '') ?? (u.startsWith('node:') ? 'node internals' : fn.startsWith('(') ? fn : fn ? `native: ${fn}` : '(no function: V8 itself)');
+}
+
 /** Resident set size of a process in MB (Linux /proc). */
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -9,9 +9,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createDatabase, HERE, load, seed, SECONDS, sleep, startServer, tempDataDir, LOAD_KEYS } from './lib.ts';
+import { createDatabase, frameArea, frameName, HERE, load, seed, SECONDS, sleep, startServer, tempDataDir, LOAD_KEYS, type CallFrame } from './lib.ts';
 
-interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
+interface HeapNode { callFrame: CallFrame; selfSize: number; children: HeapNode[] }
 const dir = path.join(HERE, 'results', 'profiles');
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `alloc-${Date.now()}.heapprofile`);
@@ -40,11 +40,9 @@ try {
     let total = 0;
     const walk = (n: HeapNode) => {
       total += n.selfSize;
-      const u = n.callFrame.url;
-      const where = u.replace(/^.*node_modules\/(\.pnpm\/)?/, '').replace(/^file:\/\/.*?\/apps\/server\//, '');
-      const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+      const key = frameName(n.callFrame);
       byFn.set(key, (byFn.get(key) ?? 0) + n.selfSize);
-      const area = /node_modules\/(?:\.pnpm\/)?((?:@[^/]+\/)?[^/@]+)/.exec(u)?.[1] ?? (u.startsWith('node:') ? 'node internals' : u ? 'the bundle' : n.callFrame.functionName || '(root)');
+      const area = frameArea(n.callFrame);
       byArea.set(area, (byArea.get(area) ?? 0) + n.selfSize);
       n.children.forEach(walk);
     };

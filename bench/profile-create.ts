@@ -7,9 +7,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase, HERE, load, seed, SECONDS, startServer, storageEnv, tempDataDir, LOAD_KEYS } from './lib.ts';
+import { createDatabase, frameArea, frameName, HERE, load, seed, SECONDS, startServer, storageEnv, tempDataDir, LOAD_KEYS, type CallFrame } from './lib.ts';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+interface ProfileNode { id: number; callFrame: CallFrame; hitCount?: number }
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'pglite';
 const dir = path.join(HERE, 'results', 'profiles', `${kind}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
@@ -29,8 +29,7 @@ try {
   const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
   const byFn = new Map<string, number>();
   for (const n of profile.nodes) {
-    const where = n.callFrame.url.replace(/^.*node_modules\/(\.pnpm\/)?/, '').replace(/^file:\/\/.*?\/apps\/server\//, '');
-    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    const key = frameName(n.callFrame);
     byFn.set(key, (byFn.get(key) ?? 0) + (n.hitCount ?? 0));
   }
   console.log(`${kind}: ${fig.rps} req/s (p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms) during the profile; top self time of ${total} samples:`);
@@ -38,12 +37,7 @@ try {
   // The same samples by where the code lives: tells "inside the database engine" from "in our JavaScript".
   const byArea = new Map<string, number>();
   for (const n of profile.nodes) {
-    const u = n.callFrame.url;
-    const fn = n.callFrame.functionName;
-    const area = u.startsWith('wasm://') ? 'PGlite wasm (Postgres itself)'
-      : u.includes('@electric-sql') ? 'PGlite JS glue'
-      : /\/apps\/server\/(src|dist)\//.test(u) ? 'Greenlight server code'
-      : /node_modules\/\.pnpm\/([^/]+)/.exec(u)?.[1]?.replace(/@[\d.]+.*$/, '') ?? (u.startsWith('node:') ? 'node internals' : fn.startsWith('(') ? fn : `native: ${fn}`);
+    const area = frameArea(n.callFrame);
     byArea.set(area, (byArea.get(area) ?? 0) + (n.hitCount ?? 0));
   }
   console.log('by area:');
