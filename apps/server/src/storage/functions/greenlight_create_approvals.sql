@@ -60,7 +60,11 @@ BEGIN
            (p_items -> (i.ordinality - 1)::integer ->> 'response_schema')::json AS schema_text
       FROM jsonb_populate_recordset(NULL::approvals, p_items) WITH ORDINALITY AS i
   ), o AS (
-    SELECT orgs.id FROM orgs WHERE orgs.id IN (SELECT items.org_id FROM items) AND NOT orgs.emergency_stop FOR SHARE
+    -- Each org by its key (LATERAL … OFFSET 0), as every table this function reads: its plans are kept
+    -- for the connection, and the JSON's functions guess a hundred items, for which a plan made on a
+    -- small table (or any table of a few thousand orgs) read and hashed the whole table at every create.
+    SELECT lo.id FROM (SELECT DISTINCT items.org_id FROM items) AS io,
+           LATERAL (SELECT orgs.id FROM orgs WHERE orgs.id = io.org_id AND NOT orgs.emergency_stop OFFSET 0 FOR SHARE) AS lo
   ), ins AS (
     INSERT INTO approvals (id, org_id, connection_id, requested_by_type, requested_by_id, requested_by_name, title, description,
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
@@ -77,7 +81,7 @@ BEGIN
            i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END,
            i.routing, i.revocable_for_seconds, COALESCE(i.created_via, 'v1'), i.schema_text, COALESCE(i.editable, '{}')
       FROM items i JOIN o ON o.id = i.org_id
-      LEFT JOIN flow_versions fv ON fv.flow_id = i.flow_id AND fv.version = i.flow_version
+      LEFT JOIN LATERAL (SELECT * FROM flow_versions WHERE flow_id = i.flow_id AND version = i.flow_version OFFSET 0) AS fv ON true
      ORDER BY i.ord
     ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
@@ -117,7 +121,8 @@ BEGIN
   -- What only some requests have, each in a statement of its own that runs only when an item has it
   -- (a statement's start opens every table it may write, and these three cost every create 0.05 ms
   -- when they were parts of the statement above). Each sees the requests that statement wrote, and
-  -- only those: an item's id is new, so no request of another statement has it.
+  -- only those: an item's id is new, so no request of another statement has it. Each finds them by
+  -- their primary key, one item at a time (LATERAL … OFFSET 0, see `o` above).
   IF jsonb_path_exists(p_items, '$[*] ? (@.steps.type() == "array" || @.flow_id != null)') THEN
     -- A run's steps, copied from the flow version it starts (later versions never change them), or
     -- given with the item (a routing rule's approvers), in the flow definition's shape.
@@ -128,8 +133,8 @@ BEGIN
            (st.step ->> 'quorum')::integer, (st.step ->> 'time_limit_seconds')::integer
       FROM (SELECT a.id, a.org_id, CASE WHEN a.flow_id IS NULL THEN i.steps ELSE fv.definition -> 'steps' END AS steps
               FROM jsonb_to_recordset(p_items) AS i (id uuid, steps jsonb)
-              JOIN approvals a ON a.id = i.id
-              LEFT JOIN flow_versions fv ON fv.flow_id = a.flow_id AND fv.version = a.flow_version) AS r,
+              JOIN LATERAL (SELECT * FROM approvals WHERE approvals.id = i.id OFFSET 0) a ON true
+              LEFT JOIN LATERAL (SELECT * FROM flow_versions WHERE flow_id = a.flow_id AND version = a.flow_version OFFSET 0) fv ON true) AS r,
            jsonb_array_elements(r.steps) WITH ORDINALITY AS st (step, ord)
      WHERE jsonb_typeof(r.steps) = 'array';
   END IF;
@@ -138,7 +143,7 @@ BEGIN
     INSERT INTO waiter_probes (approval_id, org_id, next_probe_at)
     SELECT a.id, a.org_id, now() + i.probe_after_ms * interval '1 millisecond'
       FROM jsonb_to_recordset(p_items) AS i (id uuid, probe_after_ms float8)
-      JOIN approvals a ON a.id = i.id
+      JOIN LATERAL (SELECT * FROM approvals WHERE approvals.id = i.id OFFSET 0) a ON true
      WHERE a.callback_url IS NOT NULL AND i.probe_after_ms IS NOT NULL;
   END IF;
   -- An item's `resume`: its engine_resumes row.
@@ -146,7 +151,7 @@ BEGIN
     INSERT INTO engine_resumes (approval_id, org_id, engine, target)
     SELECT a.id, a.org_id, i.resume ->> 'engine', i.resume ->> 'target'
       FROM jsonb_to_recordset(p_items) AS i (id uuid, resume jsonb)
-      JOIN approvals a ON a.id = i.id
+      JOIN LATERAL (SELECT * FROM approvals WHERE approvals.id = i.id OFFSET 0) a ON true
      WHERE jsonb_typeof(i.resume) = 'object';
   END IF;
 END
