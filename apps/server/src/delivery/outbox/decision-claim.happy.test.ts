@@ -66,6 +66,51 @@ describe("a decision's claim of its callback", () => {
     await expect.poll(settled, { timeout: 2_000 }).toEqual({ status: 'delivered', attempts: 2 });
   });
 
+  it('is written claimed, in one insert and no update, and claims nothing else its transaction queues afterwards', async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    const first = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/w1` })).expect(201)).body;
+    const second = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/w2` })).expect(201)).body;
+    const auth = {
+      org: { ...seed.org, emergency_stop: false },
+      principal: { type: 'connection' as const, id: decider.connectionId, name: 'decider' },
+      connection: null,
+      user: null,
+      scopes: ['approvals:write' as const],
+      rateLimitKey: `conn:${decider.connectionId}`,
+      rateLimit: 10_000,
+    };
+    const { decided, writes, later } = await server.db.transaction(async (tx) => {
+      // The backend's counters of rows written to the outbox, not yet reported (they may hold earlier
+      // transactions' too, but nothing is reported while this one is open): their change is the decision's.
+      const counters = async () =>
+        (
+          await tx.query<{ ins: number; upd: number }>(
+            `SELECT coalesce(sum(n_tup_ins), 0)::int AS ins, coalesce(sum(n_tup_upd), 0)::int AS upd FROM pg_stat_xact_user_tables WHERE relname = 'deliveries'`,
+          )
+        ).rows[0]!;
+      const before = await counters();
+      const decided = await decide(tx, auth, first.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
+      const after = await counters();
+      // A decision made without a claim later in the same transaction: its callback waits for the worker.
+      const later = await decide(tx, auth, second.id, { decision: 'reject' });
+      return { decided, writes: { ins: after.ins - before.ins, upd: after.upd - before.upd }, later };
+    });
+    expect(writes).toEqual({ ins: 1, upd: 0 });
+    expect(claimedFromJson(decided.callback!.delivery)).toMatchObject({ attempt: 1, approval_id: first.id, event_type: 'approval.approved' });
+    expect(later.callback).toBeNull();
+    const { rows } = await server.db.query<{ status: string; attempts: number; lease_left: boolean }>(
+      `SELECT status, attempts, lease_until > now() + interval '50 seconds' AS lease_left FROM deliveries
+        WHERE approval_id = $1 AND channel = 'webhook' AND kind = 'callback'`,
+      [first.id],
+    );
+    expect(rows).toEqual([{ status: 'delivering', attempts: 1, lease_left: true }]);
+    // The second request's callback was queued unclaimed: the worker sends it at once, as its first attempt
+    // (claimed for the minute's lease, it would wait that long and come as the second).
+    await receiver.until(() => receiver.received.some((r) => r.body.includes(second.id)), 5_000);
+    expect(receiver.received.find((r) => r.body.includes(second.id))!.attempt).toBe(1);
+  });
+
   it('is not made when the decision leaves the request pending, and nothing is claimed for a request without callback_url', async () => {
     const seed = await seedOrg(server.db);
     const a = await seed.newKey();

@@ -14,8 +14,9 @@
  * `next_attempt_at` = the lease's end; they are claimed again then, under the next attempt number.
  * The result of an attempt is recorded only by the claimer that still holds the row (`attempts`
  * unchanged): a claimer whose lease ran out records its attempt but not the outcome. A final
- * decision's callback row is claimed by the decision's own statement, with the same function, for
- * the deciding process's first attempt. While an org's emergency stop is on, none of its rows is claimed.
+ * decision's callback row is written already claimed (greenlight_claim_state) by the decision's own
+ * statement, for the deciding process's first attempt. While an org's emergency stop is on, none of its
+ * rows is claimed.
  */
 import type { z } from 'zod';
 import type { Database, Queryable } from '../../storage/database.ts';

@@ -5,7 +5,9 @@
 --
 -- - webhook/callback: the request's callback_url gets the events of the contract's
 --   CALLBACK_EVENT_TYPES (greenlight_callback_event_types, generated from it), with the request's
---   callback headers, still sealed;
+--   callback headers, still sealed. While its transaction's `greenlight.claim_callback_ms` is set (a
+--   decision whose caller makes the first attempt: greenlight_decide.sql), the row is written
+--   claimed for that long (greenlight_claim_state), as a claim would leave it, without a second write;
 -- - webhook/subscription: each active subscription of the org that chose the type;
 -- - notify: an event that may change who is told something (greenlight_notification_kind) gets the
 --   row that works it out when it is sent (notify/), when someone can be told: the writer sends email
@@ -29,19 +31,22 @@ CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS 
 DECLARE
   queued boolean;
 BEGIN
-  INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed)
+  INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
   SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'callback', jsonb_build_object('url', a.callback_url),
-         NULLIF(a.callback_headers, '{}'::jsonb)
-    FROM approvals a
+         NULLIF(a.callback_headers, '{}'::jsonb), c.status, c.attempts, c.lease_until, c.next_attempt_at
+    FROM approvals a,
+         greenlight_claim_state(0, now(), now() + NULLIF(current_setting('greenlight.claim_callback_ms', true), '')::float8 * interval '1 millisecond') c
    WHERE a.id = NEW.approval_id
      AND a.callback_url IS NOT NULL
      AND NEW.type = ANY (greenlight_callback_event_types())
   UNION ALL
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id), NULL
+  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id), NULL,
+         'pending', 0, NULL, now()
     FROM webhook_subscriptions s
    WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)
   UNION ALL
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', greenlight_notification_kind(NEW.type), '{}'::jsonb, NULL
+  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', greenlight_notification_kind(NEW.type), '{}'::jsonb, NULL,
+         'pending', 0, NULL, now()
    WHERE greenlight_notification_kind(NEW.type) IS NOT NULL
      AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id));
   queued := FOUND;
