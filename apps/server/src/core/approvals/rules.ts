@@ -65,16 +65,21 @@ const askerValues = (who: Asker) => ({
  * row count (about 1 ms a statement, more than running it); a JSON parameter's row count is unknown
  * either way, so after its fifth run the connection keeps one generic plan. That plan must not depend
  * on the table's size when it was made (it guesses 100 asks, and a young table's hash join would then
- * scan a grown one): each request is read by its key (LATERAL, kept apart from the join by OFFSET 0).
+ * scan a grown one): each request is read by its key (LATERAL, kept apart from the join by OFFSET 0),
+ * and so is what is read beside it (its steps, the caller's sessions), inside that lookup: over a
+ * hundred guessed asks, a subquery hashed once per statement, which reads all of its table, looked
+ * cheaper than a lookup per ask. A request that does not exist has no row there, and no answer.
  */
 export const VIEWER_CAN_SQL = `
-SELECT x.ord, x.id, ${canColumnsSql('a', {
-  id: 'x.id', principal_type: 'x.principal_type', principal_id: 'x.principal_id', user_id: 'x.user_id',
-  role: 'x.role', may_write: 'x.may_write', may_comment: 'x.may_comment', session: 'x.session',
-})}
+SELECT x.ord, x.id, c.*
   FROM jsonb_to_recordset($1::jsonb)
          AS x (ord int, id uuid, principal_type text, principal_id uuid, user_id uuid, role text, may_write boolean, may_comment boolean, session text)
-  LEFT JOIN LATERAL (SELECT * FROM approvals WHERE approvals.id = x.id OFFSET 0) a ON true`;
+  LEFT JOIN LATERAL (
+    SELECT ${canColumnsSql('a', {
+      id: 'x.id', principal_type: 'x.principal_type', principal_id: 'x.principal_id', user_id: 'x.user_id',
+      role: 'x.role', may_write: 'x.may_write', may_comment: 'x.may_comment', session: 'x.session',
+    })}
+      FROM approvals a WHERE a.id = x.id OFFSET 0) c ON true`;
 
 /**
  * For a statement that reads a request anyway: the columns of what `who` may do with it (`a` is the
