@@ -11,7 +11,8 @@ const lines = (bench: string): Row[] => {
   const file = path.join(HERE, 'results', `${bench}.jsonl`);
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row) : [];
 };
-const latest = (bench: string) => lines(bench).at(-1);
+/** The latest full run: a shorter diagnostic run (fewer rounds than the bench's three) is kept in the file, not shown. */
+const latest = (bench: string) => lines(bench).filter((r) => r.rounds === undefined || Number(r.rounds) >= 3).at(-1);
 const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**');
 const n = (v: unknown) => String(v);
 // A ratio's spread over the interleaved rounds, when the run recorded one.

@@ -1,0 +1,129 @@
+/**
+ * Diagnostic, not part of `pnpm bench`: where the machine's CPU goes per decision with a callback (P3's
+ * path), for the bare app (`bare-callback.mjs`) and the server, at one evenly paced rate (default 50/s
+ * for 20 s, `tsx decide-split.ts 80`): CPU seconds of the HTTP process and of all Postgres processes per
+ * decision (from /proc), the machine's busy share, and decision → callback latency. With
+ * BENCH_PROFILE=1 the server runs with --cpu-prof and the functions and areas with the most self time
+ * are printed (the .cpuprofile stays in results/profiles/). With pg_stat_statements loaded, the
+ * server's costliest statements over the paced run, with nested ones if its `track` is `all`.
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  busyPercent,
+  cpuSeconds,
+  createDatabase,
+  createMany,
+  decide,
+  frameArea,
+  frameName,
+  HERE,
+  machineTicks,
+  pacedLatency,
+  pgQuery,
+  postgresCpu,
+  record,
+  resetStatements,
+  seed,
+  startCallbackReceiver,
+  startHelper,
+  startServer,
+  storageEnv,
+  topStatements,
+  type CallFrame,
+} from './lib.ts';
+
+const RATE = Number(process.argv[2] ?? 50);
+const SECS = Number(process.env.BENCH_SECONDS ?? 20);
+const WARM = 200;
+const N = RATE * SECS;
+const PROFILE = process.env.BENCH_PROFILE === '1';
+
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+}
+
+function topOf(profile: { nodes: ProfileNode[] }, key: (f: CallFrame) => string, n: number): string[] {
+  const total = profile.nodes.reduce((s, x) => s + (x.hitCount ?? 0), 0);
+  const by = new Map<string, number>();
+  for (const x of profile.nodes) by.set(key(x.callFrame), (by.get(key(x.callFrame)) ?? 0) + (x.hitCount ?? 0));
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+}
+
+const figures: Record<string, unknown> = { rate: RATE, seconds: SECS };
+const lines: string[] = [];
+const receiver = await startCallbackReceiver();
+try {
+  for (const kind of ['bare', 'server'] as const) {
+    const database = await createDatabase(`dsplit_${kind}`);
+    const profileDir = path.join(HERE, 'results', 'profiles', `decide-${Date.now()}`);
+    try {
+      const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
+      const seeded = await seed(storage, 1);
+      if (PROFILE && kind === 'server') mkdirSync(profileDir, { recursive: true });
+      const proc =
+        kind === 'server'
+          ? await startServer({ ...storageEnv(storage), GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8' }, undefined, {
+              nodeArgs: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+            })
+          : await startHelper('bare-callback.mjs', [], { DATABASE_URL: database.url });
+      try {
+        const total = WARM + N;
+        const prefix = kind === 'server' ? 's' : 'b';
+        const ids =
+          kind === 'server'
+            ? await createMany(proc.url, seeded.keys, total, (i) => ({ callback_url: `${receiver.url}/${prefix}/${i}` }))
+            : (
+                await pgQuery(database.url)<{ id: string }>(
+                  `INSERT INTO bare_decisions (title, callback_url) SELECT 'Bench ' || i, $1 || '/b/' || i FROM generate_series(0, $2 - 1) AS i ORDER BY i RETURNING id`,
+                  [receiver.url, total],
+                )
+              ).map((r) => r.id);
+        const phase = (from: number, count: number) =>
+          pacedLatency(count, RATE, (j) => decide(proc.url, seeded.decider, ids[from + j]!), (j) => receiver.arrivals.get(`/${prefix}/${from + j}`));
+        await phase(0, WARM);
+        const statements = kind === 'server' && (await resetStatements());
+        const [n0, p0, m0] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
+        const f = await phase(WARM, N);
+        const [n1, p1, m1] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
+        const row = {
+          http_process_ms_per_decision: Math.round((1e6 * (n1 - n0)) / N) / 1000,
+          postgres_ms_per_decision: Math.round((1e6 * (p1 - p0)) / N) / 1000,
+          machine_busy_percent: busyPercent(m0, m1),
+          p50_ms: f.p50_ms,
+          p99_ms: f.p99_ms,
+          lost: f.lost,
+        };
+        figures[kind] = row;
+        lines.push(
+          `${kind.padEnd(6)} at ${RATE}/s: HTTP process ${row.http_process_ms_per_decision} ms CPU/decision, Postgres ${row.postgres_ms_per_decision} ms CPU/decision, ` +
+            `machine ${row.machine_busy_percent} % busy; decision → callback p50 ${row.p50_ms} ms, p99 ${row.p99_ms} ms, lost ${row.lost}`,
+        );
+        if (statements) {
+          const { top, lines: topLines } = await topStatements(database.url, 25);
+          figures.statements = top;
+          lines.push(`statements of the paced run (${N} decisions):`, ...topLines);
+        }
+      } finally {
+        await proc.stop();
+      }
+      if (PROFILE && kind === 'server') {
+        const file = readdirSync(profileDir).find((x) => x.endsWith('.cpuprofile'));
+        if (file) {
+          const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as { nodes: ProfileNode[] };
+          lines.push('server self time (the whole run, creates included):', ...topOf(profile, frameName, 30), 'by area:', ...topOf(profile, frameArea, 12), `profile: ${path.join(profileDir, file)}`);
+        }
+      }
+    } finally {
+      await database.drop();
+    }
+  }
+} finally {
+  await receiver.close();
+}
+record('decide-split', figures, lines.join('\n'));
