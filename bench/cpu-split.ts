@@ -6,7 +6,7 @@
  * and gives P2 its tail. With pg_stat_statements loaded (shared_preload_libraries, and the extension
  * in the admin database), the server's costliest statements over the paced run, and their calls per create.
  */
-import { busyPercent, cpuSeconds, postgresCpu, createDatabase, load, machineTicks, record, resetStatements, seed, startHelper, startServer, storageEnv, topStatements, LOAD_KEYS } from './lib.ts';
+import { cpuPerRequest, createDatabase, load, record, resetStatements, seed, startHelper, startServer, storageEnv, topStatements, LOAD_KEYS } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 450);
 const SECS = 10;
@@ -22,16 +22,17 @@ for (const kind of ['bare', 'server'] as const) {
     try {
       await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: 2 });
       const statements = kind === 'server' && (await resetStatements());
-      const [n0, p0, m0] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
-      const f = await load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: SECS, rate: RATE });
-      const [n1, p1, m1] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
-      const n = f.rps * SECS;
+      const cost = await cpuPerRequest(
+        proc.child.pid!,
+        () => load({ url: proc.url, keys: seeded?.keys, connections: 64, seconds: SECS, rate: RATE }),
+        (f) => f.rps * SECS,
+      );
       const row = {
-        http_process_ms_per_request: Math.round((1e6 * (n1 - n0)) / n) / 1000,
-        postgres_ms_per_request: Math.round((1e6 * (p1 - p0)) / n) / 1000,
-        machine_busy_percent: busyPercent(m0, m1),
-        p50_ms: f.p50_ms,
-        p99_ms: f.p99_ms,
+        http_process_ms_per_request: cost.http_process_ms,
+        postgres_ms_per_request: cost.postgres_ms,
+        machine_busy_percent: cost.machine_busy_percent,
+        p50_ms: cost.result.p50_ms,
+        p99_ms: cost.result.p99_ms,
       };
       figures[kind] = row;
       lines.push(
@@ -41,7 +42,7 @@ for (const kind of ['bare', 'server'] as const) {
       if (statements) {
         const { top, lines: topLines } = await topStatements(database.url, 20);
         figures.statements = top;
-        lines.push(`statements of the paced run (${Math.round(n)} creates):`, ...topLines);
+        lines.push(`statements of the paced run (${Math.round(cost.result.rps * SECS)} creates):`, ...topLines);
       }
     } finally {
       await proc.stop();

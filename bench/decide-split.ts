@@ -10,18 +10,15 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  busyPercent,
-  cpuSeconds,
+  cpuPerRequest,
   createDatabase,
   createMany,
   decide,
   frameArea,
   frameName,
   HERE,
-  machineTicks,
   pacedLatency,
   pgQuery,
-  postgresCpu,
   record,
   resetStatements,
   seed,
@@ -88,16 +85,14 @@ try {
           pacedLatency(count, RATE, (j) => decide(proc.url, seeded.decider, ids[from + j]!), (j) => receiver.arrivals.get(`/${prefix}/${from + j}`));
         await phase(0, WARM);
         const statements = kind === 'server' && (await resetStatements());
-        const [n0, p0, m0] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
-        const f = await phase(WARM, N);
-        const [n1, p1, m1] = [cpuSeconds(proc.child.pid!), postgresCpu(), machineTicks()];
+        const cost = await cpuPerRequest(proc.child.pid!, () => phase(WARM, N), () => N);
         const row = {
-          http_process_ms_per_decision: Math.round((1e6 * (n1 - n0)) / N) / 1000,
-          postgres_ms_per_decision: Math.round((1e6 * (p1 - p0)) / N) / 1000,
-          machine_busy_percent: busyPercent(m0, m1),
-          p50_ms: f.p50_ms,
-          p99_ms: f.p99_ms,
-          lost: f.lost,
+          http_process_ms_per_decision: cost.http_process_ms,
+          postgres_ms_per_decision: cost.postgres_ms,
+          machine_busy_percent: cost.machine_busy_percent,
+          p50_ms: cost.result.p50_ms,
+          p99_ms: cost.result.p99_ms,
+          lost: cost.result.lost,
         };
         figures[kind] = row;
         lines.push(

@@ -393,6 +393,27 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * What `run` cost the machine: CPU ms per request of the HTTP process `pid` and of all Postgres
+ * processes (`requests` says how many `run` made), and the machine's busy share meanwhile.
+ */
+export async function cpuPerRequest<T>(
+  pid: number,
+  run: () => Promise<T>,
+  requests: (result: T) => number,
+): Promise<{ result: T; http_process_ms: number; postgres_ms: number; machine_busy_percent: number }> {
+  const [n0, p0, m0] = [cpuSeconds(pid), postgresCpu(), machineTicks()];
+  const result = await run();
+  const [n1, p1, m1] = [cpuSeconds(pid), postgresCpu(), machineTicks()];
+  const n = requests(result);
+  return {
+    result,
+    http_process_ms: Math.round((1e6 * (n1 - n0)) / n) / 1000,
+    postgres_ms: Math.round((1e6 * (p1 - p0)) / n) / 1000,
+    machine_busy_percent: busyPercent(m0, m1),
+  };
+}
+
 /** CPU seconds used so far by every process named `postgres` (backends, WAL writer, checkpointer…). */
 export function postgresCpu(): number {
   let s = 0;

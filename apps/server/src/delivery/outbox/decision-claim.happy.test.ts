@@ -10,6 +10,17 @@ import { claimedFromJson } from './outbox.ts';
 import { decide } from '../../core/approvals/index.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 
+/** A connection's key as the API authenticates it, for calling decide() the way the route does. */
+const keyAuth = (org: Awaited<ReturnType<typeof seedOrg>>['org'], connectionId: string, name: string) => ({
+  org: { ...org, emergency_stop: false },
+  principal: { type: 'connection' as const, id: connectionId, name },
+  connection: null,
+  user: null,
+  scopes: ['approvals:write' as const],
+  rateLimitKey: `conn:${connectionId}`,
+  rateLimit: 10_000,
+});
+
 let server: TestServer;
 let receiver: TestReceiver;
 beforeAll(async () => {
@@ -26,15 +37,7 @@ describe("a decision's claim of its callback", () => {
     const seed = await seedOrg(server.db);
     const decider = await seed.newKey();
     const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/cb` })).expect(201)).body;
-    const auth = {
-      org: { ...seed.org, emergency_stop: false },
-      principal: { type: 'connection' as const, id: decider.connectionId, name: 'decider' },
-      connection: null,
-      user: null,
-      scopes: ['approvals:write' as const],
-      rateLimitKey: `conn:${decider.connectionId}`,
-      rateLimit: 10_000,
-    };
+    const auth = keyAuth(seed.org, decider.connectionId, 'decider');
     // A process that decides and claims, then dies before sending: the claim is simply never used.
     const t0 = Date.now();
     const decided = await decide(server.db, auth, created.id, { decision: 'approve' }, { claimCallback: { leaseMs: 600, newSecret: generateSecret() } });
@@ -71,15 +74,7 @@ describe("a decision's claim of its callback", () => {
     const decider = await seed.newKey();
     const first = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/w1` })).expect(201)).body;
     const second = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/w2` })).expect(201)).body;
-    const auth = {
-      org: { ...seed.org, emergency_stop: false },
-      principal: { type: 'connection' as const, id: decider.connectionId, name: 'decider' },
-      connection: null,
-      user: null,
-      scopes: ['approvals:write' as const],
-      rateLimitKey: `conn:${decider.connectionId}`,
-      rateLimit: 10_000,
-    };
+    const auth = keyAuth(seed.org, decider.connectionId, 'decider');
     const { decided, writes, later } = await server.db.transaction(async (tx) => {
       // The backend's counters of rows written to the outbox, not yet reported (they may hold earlier
       // transactions' too, but nothing is reported while this one is open): their change is the decision's.
@@ -115,15 +110,7 @@ describe("a decision's claim of its callback", () => {
     const seed = await seedOrg(server.db);
     const a = await seed.newKey();
     const withQuorum = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/q`, required_approvals: 2 })).expect(201)).body;
-    const auth = {
-      org: { ...seed.org, emergency_stop: false },
-      principal: { type: 'connection' as const, id: a.connectionId, name: 'a' },
-      connection: null,
-      user: null,
-      scopes: ['approvals:write' as const],
-      rateLimitKey: `conn:${a.connectionId}`,
-      rateLimit: 10_000,
-    };
+    const auth = keyAuth(seed.org, a.connectionId, 'a');
     const vote = await decide(server.db, auth, withQuorum.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
     expect(vote.approval).toMatchObject({ status: 'pending', current_approvals: 1 });
     expect(vote.callback).toBeNull();
