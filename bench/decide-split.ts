@@ -27,7 +27,8 @@ import {
   startServer,
   storageEnv,
   topStatements,
-  type CallFrame,
+  topSelfTime,
+  type CpuProfile,
 } from './lib.ts';
 
 const RATE = Number(process.argv[2] ?? 50);
@@ -35,22 +36,6 @@ const SECS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARM = 200;
 const N = RATE * SECS;
 const PROFILE = process.env.BENCH_PROFILE === '1';
-
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  hitCount?: number;
-}
-
-function topOf(profile: { nodes: ProfileNode[] }, key: (f: CallFrame) => string, n: number): string[] {
-  const total = profile.nodes.reduce((s, x) => s + (x.hitCount ?? 0), 0);
-  const by = new Map<string, number>();
-  for (const x of profile.nodes) by.set(key(x.callFrame), (by.get(key(x.callFrame)) ?? 0) + (x.hitCount ?? 0));
-  return [...by]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
-}
 
 const figures: Record<string, unknown> = { rate: RATE, seconds: SECS };
 const lines: string[] = [];
@@ -110,8 +95,8 @@ try {
       if (PROFILE && kind === 'server') {
         const file = readdirSync(profileDir).find((x) => x.endsWith('.cpuprofile'));
         if (file) {
-          const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as { nodes: ProfileNode[] };
-          lines.push('server self time (the whole run, creates included):', ...topOf(profile, frameName, 30), 'by area:', ...topOf(profile, frameArea, 12), `profile: ${path.join(profileDir, file)}`);
+          const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
+          lines.push('server self time (the whole run, creates included):', ...topSelfTime(profile, frameName, 30), 'by area:', ...topSelfTime(profile, frameArea, 12), `profile: ${path.join(profileDir, file)}`);
         }
       }
     } finally {

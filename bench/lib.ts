@@ -228,6 +228,22 @@ export function frameArea(f: CallFrame): string {
   return /node_modules\/\.pnpm\/([^/]+)/.exec(u)?.[1]?.replace(/@[\d.]+.*$/, '') ?? (u.startsWith('node:') ? 'node internals' : fn.startsWith('(') ? fn : fn ? `native: ${fn}` : '(no function: V8 itself)');
 }
 
+/** A V8 CPU profile (`--cpu-prof`), as far as the profile scripts read it. */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: CallFrame; hitCount?: number }[];
+}
+
+/** A CPU profile's self time by `key` of each frame (frameName, frameArea): the `n` largest, a line each with its share of the samples. */
+export function topSelfTime(profile: CpuProfile, key: (f: CallFrame) => string, n: number): string[] {
+  const total = profile.nodes.reduce((s, x) => s + (x.hitCount ?? 0), 0);
+  const by = new Map<string, number>();
+  for (const x of profile.nodes) by.set(key(x.callFrame), (by.get(key(x.callFrame)) ?? 0) + (x.hitCount ?? 0));
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+}
+
 /** Resident set size of a process in MB (Linux /proc). */
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -7,9 +7,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createDatabase, frameArea, frameName, HERE, load, seed, SECONDS, startServer, storageEnv, tempDataDir, LOAD_KEYS, type CallFrame } from './lib.ts';
+import { createDatabase, frameArea, frameName, HERE, load, seed, SECONDS, startServer, storageEnv, tempDataDir, LOAD_KEYS, topSelfTime, type CpuProfile } from './lib.ts';
 
-interface ProfileNode { id: number; callFrame: CallFrame; hitCount?: number }
 const kind = process.argv[2] === 'postgres' ? 'postgres' : 'pglite';
 const dir = path.join(HERE, 'results', 'profiles', `${kind}-${Date.now()}`);
 mkdirSync(dir, { recursive: true });
@@ -25,23 +24,13 @@ try {
   await server.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
-  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { nodes: ProfileNode[] };
+  const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
   const total = profile.nodes.reduce((s, n) => s + (n.hitCount ?? 0), 0);
-  const byFn = new Map<string, number>();
-  for (const n of profile.nodes) {
-    const key = frameName(n.callFrame);
-    byFn.set(key, (byFn.get(key) ?? 0) + (n.hitCount ?? 0));
-  }
   console.log(`${kind}: ${fig.rps} req/s (p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms) during the profile; top self time of ${total} samples:`);
-  for (const [k, v] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  for (const line of topSelfTime(profile, frameName, 25)) console.log(line);
   // The same samples by where the code lives: tells "inside the database engine" from "in our JavaScript".
-  const byArea = new Map<string, number>();
-  for (const n of profile.nodes) {
-    const area = frameArea(n.callFrame);
-    byArea.set(area, (byArea.get(area) ?? 0) + (n.hitCount ?? 0));
-  }
   console.log('by area:');
-  for (const [k, v] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  for (const line of topSelfTime(profile, frameArea, 15)) console.log(line);
   console.log(`profile: ${path.join(dir, file)}`);
 } finally {
   data.remove();
