@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, seedOrg, type TestDatabase } from '../../testing/harness.ts';
+import { tableAccess } from '../../testing/table-access.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
 import { CreateBatcher, createMany, createOne, type CreateItem, type CreateResult } from './create-batch.ts';
 
@@ -248,19 +249,13 @@ describe('CreateBatcher', () => {
     const items = [0, 1, 2].map((n) =>
       item(org.id, 100 + n, { callback_url: 'https://example.test/cb', probe_after_ms: 60_000, steps, resume: { engine: 'inngest', target: 'sealed' } }),
     );
-    const { results, scans } = await t.db.transaction(async (tx) => {
-      // The backend's unreported counters for the table: nothing is reported while this transaction is open.
-      const counters = async () =>
-        (
-          await tx.query<{ seq: number }>(
-            `SELECT coalesce(sum(seq_scan), 0)::int AS seq FROM pg_stat_xact_user_tables WHERE relname IN ('approvals', 'orgs', 'flow_versions')`,
-          )
-        ).rows[0]!.seq;
-      const before = await counters();
-      const results = [...(await createMany(tx, items)), await createOne(tx, { ...items[0]!, title: 'alone' })];
-      return { results, scans: (await counters()) - before };
-    });
-    expect(scans).toBe(0);
+    const { result: results, access } = await t.db.transaction((tx) =>
+      tableAccess(tx, ['approvals', 'orgs', 'flow_versions'], async () => [
+        ...(await createMany(tx, items)),
+        await createOne(tx, { ...items[0]!, title: 'alone' }),
+      ]),
+    );
+    expect(access.seq).toBe(0);
     const ids = results.map((r) => r.approval!.id as string);
     const { rows } = await t.db.query<{ steps: number; probes: number; resumes: number }>(
       `SELECT (SELECT count(*)::int FROM approval_steps WHERE approval_id = ANY ($1)) AS steps,

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../testing/harness.ts';
+import { tableAccess } from '../../testing/table-access.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,19 +16,11 @@ afterAll(async () => {
 }, 60_000);
 
 it('claims the rows it names through the primary key, never by scanning the outbox, on a table too small to need an index', async () => {
-  const scans = await server.db.transaction(async (tx) => {
-    // The backend's unreported counters for the table: nothing is reported while this transaction is open.
-    const counters = async () =>
-      (
-        await tx.query<{ seq: number; idx: number }>(
-          `SELECT coalesce(sum(seq_scan), 0)::int AS seq, coalesce(sum(idx_scan), 0)::int AS idx FROM pg_stat_xact_user_tables WHERE relname = 'deliveries'`,
-        )
-      ).rows[0]!;
-    const before = await counters();
-    for (let i = 0; i < 8; i++) await tx.query('SELECT id FROM greenlight_claim_deliveries(ARRAY[gen_random_uuid(), gen_random_uuid()], 1000)');
-    const after = await counters();
-    return { seq: after.seq - before.seq, idx: after.idx - before.idx };
-  });
-  expect(scans.seq).toBe(0);
-  expect(scans.idx).toBeGreaterThanOrEqual(8);
+  const { access } = await server.db.transaction((tx) =>
+    tableAccess(tx, ['deliveries'], async () => {
+      for (let i = 0; i < 8; i++) await tx.query('SELECT id FROM greenlight_claim_deliveries(ARRAY[gen_random_uuid(), gen_random_uuid()], 1000)');
+    }),
+  );
+  expect(access.seq).toBe(0);
+  expect(access.idx).toBeGreaterThanOrEqual(8);
 });

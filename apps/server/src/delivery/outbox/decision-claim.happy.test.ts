@@ -9,6 +9,7 @@ import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../t
 import { claimedFromJson } from './outbox.ts';
 import { decide } from '../../core/approvals/index.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
+import { tableAccess } from '../../testing/table-access.ts';
 
 /** A connection's key as the API authenticates it, for calling decide() the way the route does. */
 const keyAuth = (org: Awaited<ReturnType<typeof seedOrg>>['org'], connectionId: string, name: string) => ({
@@ -76,20 +77,12 @@ describe("a decision's claim of its callback", () => {
     const second = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/w2` })).expect(201)).body;
     const auth = keyAuth(seed.org, decider.connectionId, 'decider');
     const { decided, writes, later } = await server.db.transaction(async (tx) => {
-      // The backend's counters of rows written to the outbox, not yet reported (they may hold earlier
-      // transactions' too, but nothing is reported while this one is open): their change is the decision's.
-      const counters = async () =>
-        (
-          await tx.query<{ ins: number; upd: number }>(
-            `SELECT coalesce(sum(n_tup_ins), 0)::int AS ins, coalesce(sum(n_tup_upd), 0)::int AS upd FROM pg_stat_xact_user_tables WHERE relname = 'deliveries'`,
-          )
-        ).rows[0]!;
-      const before = await counters();
-      const decided = await decide(tx, auth, first.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
-      const after = await counters();
+      const { result: decided, access } = await tableAccess(tx, ['deliveries'], () =>
+        decide(tx, auth, first.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } }),
+      );
       // A decision made without a claim later in the same transaction: its callback waits for the worker.
       const later = await decide(tx, auth, second.id, { decision: 'reject' });
-      return { decided, writes: { ins: after.ins - before.ins, upd: after.upd - before.upd }, later };
+      return { decided, writes: { ins: access.ins, upd: access.upd }, later };
     });
     expect(writes).toEqual({ ins: 1, upd: 0 });
     expect(claimedFromJson(decided.callback!.delivery)).toMatchObject({ attempt: 1, approval_id: first.id, event_type: 'approval.approved' });
