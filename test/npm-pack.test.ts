@@ -23,7 +23,6 @@ import { freePort, harness } from '@greenlight/server/testing';
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
-const TSC_JS = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 /**
  * Node 22 and 24 binaries installed beside this Node by .ci/install-node.sh. Without one, its test is
  * skipped and says why: it never passes on the Node that runs the suite.
@@ -197,21 +196,14 @@ describe('npm packages', { timeout: 300_000 }, () => {
   });
 
   for (const { major, bin } of OTHER_NODES) {
-    it.skipIf(!bin)(`@greenlight/client under Node ${major}: imported at run time, and typed by tsc run on that Node under node16, nodenext and bundler resolution`, async () => {
+    // What differs between Node release lines is what runs: the package's import, its adapters and its
+    // command line. Its types do not: tsc gives the same answer on every Node, and the test above ran it.
+    it.skipIf(!bin)(`@greenlight/client under Node ${major}: imported at run time, its adapters and its command line`, async () => {
       const node = bin!;
       expect((await run(node, ['--version'])).stdout).toMatch(new RegExp(`^v${major}\\.`));
       expect(sdkApp, 'the packed SDK was installed by the test above').toBeDefined();
       const app = sdkApp!;
       expect((await run(node, ['run.mjs'], { cwd: app })).stdout).toBe('function RateLimitError function function\n');
-      const checked = await Promise.all(
-        ['node16', 'nodenext', 'bundler'].map((resolution) =>
-          run(node, [TSC_JS, '-p', `tsconfig.${resolution}.json`], { cwd: app }).then(
-            () => `${resolution}: ok`,
-            (err: { stdout?: string }) => `${resolution}: ${err.stdout ?? String(err)}`,
-          ),
-        ),
-      );
-      expect(checked).toEqual(['node16: ok', 'nodenext: ok', 'bundler: ok']);
       const help = await run(node, [join(app, 'node_modules', '@greenlight', 'client', 'dist', 'cli', 'bin.js'), '--help'], { cwd: app });
       expect(help.stdout).toMatch(/^ {2}request +ask for an approval/m);
     });
