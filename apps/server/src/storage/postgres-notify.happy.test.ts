@@ -121,6 +121,29 @@ describe.skipIf(!TEST_DATABASE_URL)('notifications on Postgres', () => {
     expect(raw[1]).toBe('org:1:e4:approval.rejected');
   });
 
+  it('a notification reaches another process while every pooled connection is busy', async () => {
+    const ch = channel();
+    const [a, b] = [await database(), await database()];
+    // The sender listens too (as every server does): its LISTEN connection is up.
+    await a.listen(channel(), () => {});
+    let heard!: () => void;
+    const heardIt = new Promise<void>((resolve) => (heard = resolve));
+    await b.listen(ch, (p) => p === 'decided' && heard());
+    // Both of the sender's pooled connections (max 2) held in transactions until the other process
+    // hears the notification, or for 3 s: a notification that waited for a pooled connection would
+    // be heard only once they give up.
+    const released: string[] = [];
+    const hold = () =>
+      a.transaction(async () => {
+        released.push(await Promise.race([heardIt.then(() => 'heard'), new Promise<string>((r) => setTimeout(() => r('gave up'), 3000))]));
+      });
+    const holds = [hold(), hold()];
+    await until(() => a.poolStats?.().idle === 0 && a.poolStats?.().total === 2);
+    a.notify(ch, 'decided', true);
+    await Promise.all(holds);
+    expect(released).toEqual(['heard', 'heard']);
+  });
+
   it('close sends what is still queued', async () => {
     const ch = channel();
     const a = await database();

@@ -185,8 +185,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         ...joinPayloads(queued.filter((q) => !(q.local && echoed)).map((q) => q.payload)).map((text) => ({ text, echo: false })),
       ];
       for (const n of notifications) if (n.echo) countEcho(`${ch}\n${n.text}`, 1);
-      // Lost if Postgres is unreachable right now: listeners recheck on their own timers.
-      const p = pool
+      // Sent on the LISTEN connection while it is up: it is idle between notifications, so a wake-up
+      // never queues behind the pool's statements when the pool is busy (a waiter on another replica
+      // hears of a decision as soon as it commits), and its statements run in order. Lost if Postgres
+      // is unreachable right now: listeners recheck on their own timers.
+      const p = (listenClient ?? pool)
         .query({ name: 'notify_many', text: 'SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', values: [ch, notifications.map((n) => n.text)] })
         .catch(() => {
           for (const n of notifications) if (n.echo) countEcho(`${ch}\n${n.text}`, -1);
