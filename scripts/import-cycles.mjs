@@ -2,26 +2,12 @@
 // imports included (a cycle of types is a cycle of the design even when the bundle drops it). dpdm
 // reads every source file of every package, tests and generated files too, and follows imports
 // across packages. Exits 1 naming each cycle.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseCircular, parseDependencyTree, prettyCircular } from 'dpdm';
+import { root, workspacePackages } from './workspace.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const workspaces = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8')
-  .split('\n')
-  .map((line) => /^\s+-\s+(\S+)\s*$/.exec(line)?.[1])
-  .filter((p) => p !== undefined);
-const packages = workspaces.flatMap((pattern) =>
-  pattern.endsWith('/*')
-    ? readdirSync(join(root, pattern.slice(0, -2)), { withFileTypes: true })
-        .filter((d) => d.isDirectory())
-        .map((d) => join(pattern.slice(0, -2), d.name))
-    : [pattern],
-);
-const entries = packages
-  .filter((p) => existsSync(join(root, p, 'package.json')))
-  .map((p) => `${p}/**/*.{ts,tsx,mts}`);
+const packages = workspacePackages();
+const entries = packages.map((p) => `${p}/**/*.{ts,tsx,mts}`);
 
 const tree = await parseDependencyTree(entries, {
   context: root,

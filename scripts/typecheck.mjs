@@ -6,20 +6,11 @@
 // with exactly their options, so each file is checked once. A package with options of its own (the
 // dashboard's DOM and JSX, the n8n package's CommonJS) runs its own script beside it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { root, workspacePackages } from './workspace.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE_SCRIPT = 'tsc -p tsconfig.json';
-
-/** The workspace's package folders (pnpm-workspace.yaml: `apps/*`, `packages/*`, `test`, `bench`). */
-function workspacePackages() {
-  const globs = [...readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8').matchAll(/^ {2}- (\S+)$/gm)].map((m) => m[1]);
-  return globs.flatMap((g) =>
-    g.endsWith('/*') ? readdirSync(join(root, g.slice(0, -2)), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(g.slice(0, -2), d.name)) : [g],
-  ).filter((dir) => existsSync(join(root, dir, 'package.json')));
-}
 
 const shared = [];
 const ownScripts = [];
