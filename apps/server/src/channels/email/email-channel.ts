@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../storage/database.ts';
 import { issueDecisionLinks } from '../decision-link-tokens.ts';
-import { peopleChannel, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { peopleChannel, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
 import { enqueue } from '../../delivery/outbox/outbox.ts';
 import { asksToDecide, isPersonNote, personNoteFor, type PersonNote, type PersonNoteKind } from '../notification-content.ts';
 import type { EmailResult, Mailer } from './email-sender.ts';
@@ -166,20 +166,6 @@ async function accountMessage(db: Queryable, publicUrl: string, msg: Exclude<Ema
   }
 }
 
-/** What people are told by email about `note`, one row each; a request's first message to a person goes once. */
-const dedupeKey = (note: Notification, userId: string): string | null => {
-  switch (note.kind) {
-    case 'approval_request':
-      return `approval_request:${note.approvalId}:${userId}`;
-    case 'execution_receipt':
-    case 'waiter_gone':
-      return `${note.kind}:${note.eventId}:${userId}`;
-    case 'reminder':
-    case 'digest':
-      return `${note.kind}:${note.occasion}:${userId}`;
-  }
-};
-
 export interface EmailChannelDeps {
   /** Sends the messages (absent: this process sends no email; its rows wait for a process that does). */
   mailer?: Mailer;
@@ -234,7 +220,8 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
             eventId: note.eventId,
             eventType: note.eventType,
             recipientUserId: p.userId,
-            dedupeKey: dedupeKey(note, p.userId),
+            // A request's first message to a person goes once (personNoteKey).
+            dedupeKey: personNoteKey(note, p.userId),
             notBefore: p.at,
             payload: {},
           })),
