@@ -97,12 +97,12 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
       return { kind: 'delivered' };
     },
 
-    // Everything the expansion reads goes beside the attempt's record: whom to tell and what telling
-    // them needs, and for a request the steps that start waiting now (one round trip on Postgres).
-    async settleReads(tx, row): Promise<ExpansionReads> {
+    // Everything the expansion reads, read before its transaction: whom to tell and what telling
+    // them needs, and for a request the steps that start waiting now (side by side on Postgres).
+    async settleReads(db, row): Promise<ExpansionReads> {
       const [telling, steps] = await Promise.all([
-        peopleOf(tx, row).then((who) => readForTelling(tx, deps.channels, row.org_id, who)),
-        row.kind === 'approval_request' && row.approval_id ? waitingSteps(tx, row.approval_id) : [],
+        peopleOf(db, row).then((who) => readForTelling(db, deps.channels, row.org_id, who)),
+        row.kind === 'approval_request' && row.approval_id ? waitingSteps(db, row.approval_id) : [],
       ]);
       return { telling, steps };
     },

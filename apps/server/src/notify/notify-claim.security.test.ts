@@ -1,7 +1,8 @@
 /**
- * A notification's expansion reads beside its attempt's record (Channel.settleReads), before the
- * record says whether the claim held: a claimer whose claim was lost meanwhile queues nothing and
- * starts no clock, and the claimer that holds the row expands it once.
+ * A notification's expansion reads before its transaction (Channel.settleReads) and writes right
+ * behind its attempt's record, before the record says whether the claim held: a claimer whose claim
+ * was lost meanwhile queues nothing and starts no clock (its writes are rolled back, its attempt still
+ * logged), and the claimer that holds the row expands it once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';

@@ -41,10 +41,20 @@ export interface Queryable {
   notify(channel: string, payload: string, urgent?: boolean): void;
 }
 
+export interface TransactionOptions {
+  /**
+   * Statements already issued on the database itself that `fn` waits for (reads that go beside the
+   * transaction). On Postgres the transaction begins at once, on a connection of its own beside them;
+   * on the embedded database, one connection, it begins once they have settled (begun first, it would
+   * hold that connection while they wait for it).
+   */
+  besides?: Promise<unknown>;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `fn` in one transaction (READ COMMITTED); rolls back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Subscribes to a NOTIFY channel; PGlite delivers notifications of its own single process.
    * `onReconnect` runs after the listening connection was lost and is listening again: whatever

@@ -146,7 +146,9 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
     query: base.query,
     exec: base.exec,
     notify: base.notify,
-    async transaction(fn) {
+    async transaction(fn, options) {
+      // What the transaction waits for on the database goes first: the one connection is its (TransactionOptions).
+      if (options?.besides) await options.besides.catch(() => {});
       const tx = nextTx++;
       await send({ op: 'begin', tx });
       return listeners.afterCommit(async (notify) => {

@@ -230,6 +230,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     },
     notify: queueNotify,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
+    // `besides` (TransactionOptions) needs nothing here: the pool's other connections serve those statements.
     async transaction(fn) {
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();

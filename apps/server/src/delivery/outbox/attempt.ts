@@ -124,15 +124,29 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       }
       const outcome = outcomeOf(channel.meaning(answer, msg), row, rt.schedule);
       const claim: QueueClaim | undefined = rt.follow && { leaseMs: rt.leaseMs, room: rt.follow.room(), rows: [] };
-      const kept = await recordAttempt(rt.db, row, answer, outcome, rt.worker, async (tx, held) => {
-        // The channel's reads go beside the record; its writes wait for the claim to have held.
-        const reads = channel.settleReads ? channel.settleReads(tx, msg, outcome) : Promise.resolve(undefined as R);
-        reads.catch(() => {});
-        if (!(await held)) return;
-        if (claim) claimQueued(tx, claim);
-        await channel.settled?.(tx, msg, outcome, answer, await reads);
-        if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
-      });
+      // The channel's reads go on the database beside the recording transaction's start: what they
+      // see is what they would see inside it (READ COMMITTED, before its first write), and its writes
+      // then go right behind the record instead of waiting for it (recordAttempt).
+      const reads = channel.settleReads?.(rt.db, msg, outcome);
+      reads?.catch(() => {});
+      const kept = await recordAttempt(
+        rt.db,
+        row,
+        answer,
+        outcome,
+        rt.worker,
+        async (tx) => {
+          if (claim) {
+            // A transaction tried again starts its claim again.
+            claim.rows.length = 0;
+            claimQueued(tx, claim);
+          }
+          const read = (await reads) as R;
+          await channel.settled?.(tx, msg, outcome, answer, read);
+          if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
+        },
+        reads,
+      );
       if (!kept) {
         rt.logger.warn({ delivery_id: row.id, attempt: row.attempt }, 'delivery claim expired before the attempt was recorded');
         return null;

@@ -209,11 +209,15 @@ export interface Channel<K extends Record<string, MessageSpec> = Record<string, 
   send(ctx: AttemptContext, msg: Message<K>, message: M): Promise<A>;
   meaning(answer: A, msg: Message<K>): Verdict;
   /**
-   * What `settled` reads, issued in the recording transaction beside the attempt's record (one round
-   * trip for both), before it is known whether the claim held: reads only.
+   * What `settled` reads, read on the database right before the recording transaction (reads only:
+   * the claim may turn out lost), so that `settled`'s writes can go right behind the record.
    */
-  settleReads?(tx: Queryable, msg: Message<K>, outcome: Outcome): Promise<R>;
-  /** What the outcome changes besides, in the recording transaction, once the claim held; `reads` is settleReads' answer. */
+  settleReads?(db: Queryable, msg: Message<K>, outcome: Outcome): Promise<R>;
+  /**
+   * What the outcome changes besides, in the recording transaction; `reads` is settleReads' answer.
+   * Issued right behind the record, before its answer: rolled back with everything else when the
+   * record finds the claim lost (recordAttempt).
+   */
   settled?(tx: Queryable, msg: Message<K>, outcome: Outcome, answer: A, reads: R): Promise<void>;
   /** Absent: its rows are not deliveries of the log (the notify channel's). */
   describe?(msg: Message<K> & { recipient_email: string | null }): Described;

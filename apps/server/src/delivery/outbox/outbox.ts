@@ -219,12 +219,22 @@ export async function settleWithoutAttempt(db: Queryable, row: ClaimedRow, statu
   );
 }
 
+/** The attempt's log row alone: what a claimer whose claim was lost still records (the outcome is the holder's). */
+const LOG_ATTEMPT_SQL = `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
+  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`;
+
+/** Thrown inside the recording transaction when the claim was lost: it rolls back whatever went with the record. */
+class ClaimLost extends Error {}
+
 /**
  * Records an attempt and its consequence in one transaction, and there, when the claim still held,
  * whatever else the outcome changes (`then`: the channel's `settled`). Returns false when the claim had
  * been lost (lease ran out and another claimer took the row): the attempt is still logged, the outcome is not.
- * `then` is called as soon as the record is issued, so its reads go with it (one round trip); `held`
- * says whether the claim held, and `then` writes nothing before it says so.
+ *
+ * `then` is called as soon as the record is issued, so its writes go to the connection right behind
+ * it (one round trip for both) instead of waiting for the record's answer; when the record then says
+ * the claim was lost, the transaction is rolled back with them, and the attempt's log row is written
+ * alone. So a claim lost meanwhile still changes nothing but the log.
  */
 export async function recordAttempt(
   db: Database,
@@ -232,41 +242,43 @@ export async function recordAttempt(
   answer: Answer,
   outcome: Outcome,
   worker: string,
-  then?: (tx: Queryable, held: Promise<boolean>) => Promise<void>,
+  then?: (tx: Queryable) => Promise<void>,
+  /** Reads on the database that `then` waits for (Database.transaction's `besides`). */
+  besides?: Promise<unknown>,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
-    // The attempt's log row and the outcome in one statement: one round trip less on the way to what
-    // the outcome sets off (a notification's messages). The log row is written whether or not the
-    // claim still held.
-    const recorded = tx.query<{ id: string }>(
-      `WITH logged AS (
-         INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
-         VALUES ($1, $2, $7, $8, $4, $5, $9) ON CONFLICT DO NOTHING
-       )
-       UPDATE deliveries
-          SET status = $3, last_status = $4, last_error = $5, lease_until = NULL, updated_at = now(),
-              next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $6::float8 * interval '1 millisecond' ELSE next_attempt_at END,
-              delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
-        WHERE id = $1 AND status = 'delivering' AND attempts = $2
-        RETURNING id`,
-      [
-        row.id,
-        row.attempt,
-        status,
-        answer.statusCode,
-        answer.error?.slice(0, 1000) ?? null,
-        outcome.kind === 'retry' ? outcome.delayMs : 0,
-        answer.startedAt,
-        answer.durationMs,
-        worker,
-      ],
-      { prepare: 'outbox_attempt_record' },
-    );
-    const held = recorded.then((r) => r.rows.length > 0);
-    const [kept] = await Promise.all([held, then?.(tx, held)]);
-    return kept;
-  });
+  const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
+  const error = answer.error?.slice(0, 1000) ?? null;
+  try {
+    return await db.transaction(async (tx) => {
+      // The attempt's log row and the outcome in one statement. The log row is written whether or
+      // not the claim still held; the outcome only by the holder.
+      const recorded = tx.query<{ id: string }>(
+        `WITH logged AS (
+           INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
+           VALUES ($1, $2, $7, $8, $4, $5, $9) ON CONFLICT DO NOTHING
+         )
+         UPDATE deliveries
+            SET status = $3, last_status = $4, last_error = $5, lease_until = NULL, updated_at = now(),
+                next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $6::float8 * interval '1 millisecond' ELSE next_attempt_at END,
+                delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
+          WHERE id = $1 AND status = 'delivering' AND attempts = $2
+          RETURNING id`,
+        [row.id, row.attempt, status, answer.statusCode, error, outcome.kind === 'retry' ? outcome.delayMs : 0, answer.startedAt, answer.durationMs, worker],
+        { prepare: 'outbox_attempt_record' },
+      );
+      // Both settle before the transaction ends either way: nothing of `then` runs on a connection
+      // already given back.
+      const [record, rest] = await Promise.allSettled([recorded, then?.(tx)]);
+      if (record.status === 'rejected') throw record.reason;
+      if (record.value.rows.length === 0) throw new ClaimLost();
+      if (rest.status === 'rejected') throw rest.reason;
+      return true;
+    }, { besides });
+  } catch (err) {
+    if (!(err instanceof ClaimLost)) throw err;
+    await db.query(LOG_ATTEMPT_SQL, [row.id, row.attempt, answer.startedAt, answer.durationMs, answer.statusCode, error, worker], { prepare: 'outbox_attempt_log' });
+    return false;
+  }
 }
 
 /**
