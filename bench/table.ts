@@ -40,7 +40,11 @@ if (w1) {
 }
 const n1 = latest('notify');
 if (n1) {
-  out.push(`| N1 | create → approver's email at the SMTP server, ${n(n1.rate)}/s for ${n(n1.seconds)} s | **p50 ${n(n1.p50_ms)} ms, p99 ${n(n1.p99_ms)} ms**, lost ${n(n1.lost)}; bare Express + pg sending inline p50 ${n(n1.bare_p50_ms)}, p99 ${n(n1.bare_p99_ms)} ms = **${n(n1.p50_ratio)}×**${sp(n1.p50_ratio_spread)} and **${n(n1.p99_ratio)}×**${sp(n1.p99_ratio_spread)} | ≤ 2× p50, 0 lost | ${verdict(Number(n1.p50_ratio) <= 2 && n1.lost === 0)} | ${when(n1)} |`);
+  // Runs before the requests named their approver measured requests that name nobody, without the grace.
+  const unrouted = n1.unrouted as { creates: number; grace_ms: number; p50_ms: number; p99_ms: number; lost: number } | undefined;
+  const asked = unrouted ? 'requests naming their approver' : 'requests naming nobody, grace 0';
+  const apart = unrouted ? `; apart, ${unrouted.creates} naming nobody wait the ${unrouted.grace_ms / 1000} s grace: p50 ${n(unrouted.p50_ms)} ms, lost ${n(unrouted.lost)}` : '';
+  out.push(`| N1 | create → approver's email at the SMTP server, ${n(n1.rate)}/s for ${n(n1.seconds)} s, ${asked} | **p50 ${n(n1.p50_ms)} ms, p99 ${n(n1.p99_ms)} ms**, lost ${n(n1.lost)}; bare Express + pg sending inline p50 ${n(n1.bare_p50_ms)}, p99 ${n(n1.bare_p99_ms)} ms = **${n(n1.p50_ratio)}×**${sp(n1.p50_ratio_spread)} and **${n(n1.p99_ratio)}×**${sp(n1.p99_ratio_spread)}${apart} | ≤ 2× p50, 0 lost | ${verdict(Number(n1.p50_ratio) <= 2 && n1.lost === 0)} | ${when(n1)} |`);
 }
 // The full D1 (the largest policy set and 10,000 grants); runs of one decider alone are diagnostics.
 const d1 = lines('deciders').findLast((r) => Number(r.policies) >= 1000 && Number(r.grants) >= 10_000);

@@ -73,7 +73,8 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
     spec: NOTIFY,
 
     async prepare(ctx, row) {
-      if (row.kind === 'approval_request' && row.event_type === 'approval.created' && deps.graceMs > 0) {
+      // A request that named its approvers at create (`named`) has nothing to wait for.
+      if (row.kind === 'approval_request' && row.event_type === 'approval.created' && deps.graceMs > 0 && !row.payload.named) {
         const { rows } = await ctx.db.query<{ until: Date | null }>(
           `SELECT a.created_at + $2::float8 * interval '1 millisecond' AS until FROM approvals a
             WHERE a.id = $1 AND a.status = 'pending' AND NOT EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id)

@@ -90,4 +90,10 @@ it('a request that names its approvers is told at once, while one that names nob
   // Told well within the grace the other request is still held for.
   expect(await creationRow(waiting.id)).toMatchObject({ status: 'pending', attempts: 0 });
   expect(asked(alice.email, waiting.id)).toHaveLength(0);
+  // The create says which one named its approvers, so that one's notification reads no grace.
+  const payloads = await server.db.query<{ approval_id: string; payload: unknown }>(
+    `SELECT approval_id, payload FROM deliveries WHERE approval_id = ANY ($1::uuid[]) AND channel = 'notify' AND event_type = 'approval.created'`,
+    [[named.id, waiting.id]],
+  );
+  expect(Object.fromEntries(payloads.rows.map((r) => [r.approval_id, r.payload]))).toEqual({ [named.id]: { named: true }, [waiting.id]: {} });
 });

@@ -11,8 +11,12 @@ const Nothing = z.object({});
 export const NOTIFY = {
   name: 'notify',
   kinds: {
-    /** Who is asked may have changed (the row's event): whoever is asked now and was not told yet. */
-    approval_request: { payload: Nothing },
+    /**
+     * Who is asked may have changed (the row's event): whoever is asked now and was not told yet.
+     * `named`: written by the create of a request that names its approvers (its steps are written with
+     * it), which is told at once: the grace for a request that names nobody need not be read.
+     */
+    approval_request: { payload: z.object({ named: z.literal(true).optional() }) },
     /** An execution receipt (the row's event): the people who approved. */
     execution_receipt: { payload: Nothing },
     /** Nobody waits for the answer any more (the row's event): the person behind the request. */
