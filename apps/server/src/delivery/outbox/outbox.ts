@@ -219,7 +219,10 @@ export async function settleWithoutAttempt(db: Queryable, row: ClaimedRow, statu
   );
 }
 
-/** The attempt's log row alone: what a claimer whose claim was lost still records (the outcome is the holder's). */
+/**
+ * An attempt's log row, of `$1`–`$7` (logParams): written with the outcome by the holder of the claim,
+ * and alone by a claimer whose claim was lost (the outcome is the holder's).
+ */
 const LOG_ATTEMPT_SQL = `INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
   VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`;
 
@@ -248,22 +251,20 @@ export async function recordAttempt(
 ): Promise<boolean> {
   const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
   const error = answer.error?.slice(0, 1000) ?? null;
+  const logParams = [row.id, row.attempt, answer.startedAt, answer.durationMs, answer.statusCode, error, worker];
   try {
     return await db.transaction(async (tx) => {
       // The attempt's log row and the outcome in one statement. The log row is written whether or
       // not the claim still held; the outcome only by the holder.
       const recorded = tx.query<{ id: string }>(
-        `WITH logged AS (
-           INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, worker)
-           VALUES ($1, $2, $7, $8, $4, $5, $9) ON CONFLICT DO NOTHING
-         )
+        `WITH logged AS (${LOG_ATTEMPT_SQL})
          UPDATE deliveries
-            SET status = $3, last_status = $4, last_error = $5, lease_until = NULL, updated_at = now(),
-                next_attempt_at = CASE WHEN $3 = 'pending' THEN now() + $6::float8 * interval '1 millisecond' ELSE next_attempt_at END,
-                delivered_at = CASE WHEN $3 = 'delivered' THEN now() END
+            SET status = $8, last_status = $5, last_error = $6, lease_until = NULL, updated_at = now(),
+                next_attempt_at = CASE WHEN $8 = 'pending' THEN now() + $9::float8 * interval '1 millisecond' ELSE next_attempt_at END,
+                delivered_at = CASE WHEN $8 = 'delivered' THEN now() END
           WHERE id = $1 AND status = 'delivering' AND attempts = $2
           RETURNING id`,
-        [row.id, row.attempt, status, answer.statusCode, error, outcome.kind === 'retry' ? outcome.delayMs : 0, answer.startedAt, answer.durationMs, worker],
+        [...logParams, status, outcome.kind === 'retry' ? outcome.delayMs : 0],
         { prepare: 'outbox_attempt_record' },
       );
       // Both settle before the transaction ends either way: nothing of `then` runs on a connection
@@ -276,7 +277,7 @@ export async function recordAttempt(
     }, { besides });
   } catch (err) {
     if (!(err instanceof ClaimLost)) throw err;
-    await db.query(LOG_ATTEMPT_SQL, [row.id, row.attempt, answer.startedAt, answer.durationMs, answer.statusCode, error, worker], { prepare: 'outbox_attempt_log' });
+    await db.query(LOG_ATTEMPT_SQL, logParams, { prepare: 'outbox_attempt_log' });
     return false;
   }
 }
