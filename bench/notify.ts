@@ -28,7 +28,7 @@ const SECS = Number(process.env.BENCH_N1_SECONDS ?? 20);
 const ROUNDS = Number(process.env.BENCH_N1_ROUNDS ?? 3);
 const WARM = 40;
 const UNROUTED = Number(process.env.BENCH_N1_UNROUTED ?? 40);
-/** The server's default GREENLIGHT_NOTIFY_GRACE_MS (config.ts): what a request that names nobody waits first. */
+/** What a request that names nobody waits first: GREENLIGHT_NOTIFY_GRACE_MS, set to the server's default (config.ts). */
 const GRACE_MS = 10_000;
 const N = RATE * SECS;
 
@@ -88,7 +88,7 @@ try {
   } finally {
     await db.close();
   }
-  const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtpUrl, GREENLIGHT_MAIL_FROM: 'bench@example.test' });
+  const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtpUrl, GREENLIGHT_MAIL_FROM: 'bench@example.test', GREENLIGHT_NOTIFY_GRACE_MS: String(GRACE_MS) });
   const bare = await startHelper('bare-notify.mjs', [], { DATABASE_URL: database.url, SMTP_URL: smtpUrl });
   try {
     const key = seeded.keys[0]!;

@@ -55,10 +55,6 @@ BEGIN
            (p_items -> (i.ordinality - 1)::integer ->> 'probe_after_ms')::float8 AS probe_after_ms,
            now() + (p_items -> (i.ordinality - 1)::integer ->> 'claim_notify_ms')::float8 * interval '1 millisecond' AS notify_lease,
            p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps,
-           -- It names its approvers: its steps are written below, in this call (notify/notify-spec.ts).
-           (jsonb_array_length(CASE WHEN jsonb_typeof(p_items -> (i.ordinality - 1)::integer -> 'steps') = 'array'
-                                    THEN p_items -> (i.ordinality - 1)::integer -> 'steps' END) > 0
-            OR i.flow_id IS NOT NULL) IS TRUE AS named,
            p_items -> (i.ordinality - 1)::integer -> 'resume' AS resume,
            -- Sent as JSON text, so its keys keep the order they were written in (the column is json).
            (p_items -> (i.ordinality - 1)::integer ->> 'response_schema')::json AS schema_text
@@ -107,7 +103,9 @@ BEGIN
         JOIN webhook_subscriptions s ON s.org_id = ev.org_id AND s.status = 'active' AND 'approval.created' = ANY (s.events)
       UNION ALL
       SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', greenlight_notification_kind('approval.created'),
-             CASE WHEN i.named THEN '{"named": true}'::jsonb ELSE '{}'::jsonb END,
+             -- It names its approvers: its steps are written below, in this call (notify/notify-spec.ts).
+             CASE WHEN i.flow_id IS NOT NULL OR CASE jsonb_typeof(i.steps) WHEN 'array' THEN jsonb_array_length(i.steps) > 0 ELSE false END
+                  THEN '{"named": true}'::jsonb ELSE '{}'::jsonb END,
              c.status, c.attempts, c.lease_until, c.next_attempt_at
         FROM ev JOIN items i ON i.id = ev.approval_id, LATERAL greenlight_claim_state(0, now(), i.notify_lease) c
        WHERE i.notify OR greenlight_org_chats(ev.org_id)
