@@ -25,6 +25,8 @@ export interface OutboxRuntime {
    * attempts; `attempt` runs one such row as the worker runs those it claims.
    */
   follow?: { room(): number; attempt(row: ClaimedRow): void };
+  /** Set by a delivery worker: a row this process gave back comes due at `at` (a channel deferred it), so the worker wakes then. */
+  due?(at: Date): void;
 }
 
 /** A channel as the outbox holds it: its types erased behind the one attempt algorithm (register). */
@@ -112,6 +114,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       }
       if ('defer' in prepared) {
         await deferRow(rt.db, row, prepared.defer);
+        rt.due?.(prepared.defer);
         return null;
       }
       let answer: A;

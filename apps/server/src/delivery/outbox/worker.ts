@@ -31,6 +31,13 @@ const STOP_GRACE_MS = 5000;
  */
 export const EVENT_NUDGE_GAP_MS = 5;
 
+/** Rows due within this long get a timer of their own (wakeAt); later ones wait for the sweep. */
+const DUE_TIMER_HORIZON_MS = 120_000;
+/** Rows due within one grain share a timer. */
+const DUE_GRAIN_MS = 20;
+/** A timer fires this much after its grain: a row's due time compared by the database's `now()` is then past. */
+const DUE_TIMER_SLACK_MS = 5;
+
 /**
  * The delivery worker of one process. It is woken by NOTIFY (an event committed anywhere, on
  * Postgres by any process; on PGlite by this one) and by a periodic sweep that also picks up retries
@@ -47,7 +54,8 @@ export class DeliveryWorker {
   private again = false;
   private stopped = false;
   private sweep: NodeJS.Timeout | undefined;
-  private soon: { at: number; timer: NodeJS.Timeout } | undefined;
+  /** Timers that wake the worker when rows it retries or gives back come due, one per DUE_GRAIN_MS (wakeAt). */
+  private readonly dueTimers = new Map<number, NodeJS.Timeout>();
   private unlisten: Array<() => Promise<void>> = [];
   private lastEmptyClaimAt = -Infinity;
   /** Requests whose decision is being made in this process, and whose callback it will attempt inline. */
@@ -79,6 +87,7 @@ export class DeliveryWorker {
         room: () => (this.stopped ? 0 : this.concurrency - this.inflight.size - this.reserved),
         attempt: (row) => void this.track(runAttempt(this.runtime, row, this.abort.signal)),
       },
+      due: (at) => this.wakeAt(at.getTime()),
     };
   }
 
@@ -185,7 +194,7 @@ export class DeliveryWorker {
     const p = attempt.then(
       (outcome) => {
         const o = outcome as { kind?: string; delayMs?: number } | null;
-        if (o?.kind === 'retry' && o.delayMs !== undefined) this.wakeIn(o.delayMs);
+        if (o?.kind === 'retry' && o.delayMs !== undefined) this.wakeAt(Date.now() + o.delayMs);
         return outcome;
       },
       (err: unknown) => {
@@ -204,18 +213,27 @@ export class DeliveryWorker {
     return p;
   }
 
-  /** Retries due before the next sweep would otherwise wait for it. */
-  private wakeIn(ms: number): void {
-    if (this.stopped || ms >= this.sweepMs) return;
-    const at = Date.now() + ms;
-    if (this.soon && this.soon.at <= at) return;
-    if (this.soon) clearTimeout(this.soon.timer);
+  /**
+   * Wakes the worker when a row this process retries or gives back comes due (`at`, ms since the epoch),
+   * instead of at the sweep after it: a request that names nobody is told when its grace ends, not up
+   * to a sweep later. Rows due within one grain share a timer, so a burst of them sets a few; rows due
+   * beyond the horizon are left to the sweep (a timer for each would only be memory held meanwhile).
+   * The row's time is the database's clock and the timer this one's: a timer that fires a little early
+   * claims nothing, and the sweep takes the row up.
+   */
+  private wakeAt(at: number): void {
+    if (this.stopped) return;
+    const ms = at - Date.now();
+    if (ms <= 0) return this.wake();
+    if (ms > DUE_TIMER_HORIZON_MS) return;
+    const grain = Math.ceil(at / DUE_GRAIN_MS) * DUE_GRAIN_MS;
+    if (this.dueTimers.has(grain)) return;
     const timer = setTimeout(() => {
-      this.soon = undefined;
+      this.dueTimers.delete(grain);
       this.wake();
-    }, ms + 5);
+    }, grain - Date.now() + DUE_TIMER_SLACK_MS);
     timer.unref();
-    this.soon = { at, timer };
+    this.dueTimers.set(grain, timer);
   }
 
   /** In-flight attempts (started here or inline by a decision) — for shutdown and tests. */
@@ -232,7 +250,8 @@ export class DeliveryWorker {
     this.stopped = true;
     clearInterval(this.sweep);
     clearTimeout(this.nudgeTimer);
-    if (this.soon) clearTimeout(this.soon.timer);
+    for (const timer of this.dueTimers.values()) clearTimeout(timer);
+    this.dueTimers.clear();
     await Promise.all(this.unlisten.map((u) => u().catch(() => {})));
     // A claim under way finishes first, so the attempts it starts are in `inflight` below.
     await this.pumping;
