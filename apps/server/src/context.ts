@@ -12,6 +12,7 @@ import type { Database } from './storage/database.ts';
 import type { RateLimitStore } from './http/rate-limit.ts';
 import type { ApiKeyCache } from './http/api-key-cache.ts';
 import type { RoutingCache } from './core/routing-cache.ts';
+import type { FlowCache } from './core/flow-cache.ts';
 import type { PolicyCache } from './core/deciders/policy-cache.ts';
 import type { EventBus } from './events/event-bus.ts';
 import type { DeliveryWorker } from './delivery/outbox/worker.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   apiKeys?: ApiKeyCache<AuthContext>;
   /** Each org's routing rules, compiled, so a create reads none (absent: one query per create). */
   routing?: RoutingCache;
+  /** The current versions of the flows creates name, so a run's create reads none (absent: one query per run). */
+  flows?: FlowCache;
   /** Each org's policy set, compiled, so a create neither reads nor parses it (absent: one query and a parse per create). */
   policies?: PolicyCache;
   /**

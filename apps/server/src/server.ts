@@ -18,6 +18,7 @@ import { startAdminSocket } from './admin/admin-socket.ts';
 import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { RoutingCache } from './core/routing-cache.ts';
+import { FlowCache } from './core/flow-cache.ts';
 import { PolicyCache } from './core/deciders/policy-cache.ts';
 import { DeliveryWorker } from './delivery/outbox/worker.ts';
 import { register } from './delivery/outbox/attempt.ts';
@@ -78,6 +79,8 @@ export async function startGreenlight(
   await apiKeys.start(db);
   const routing = new RoutingCache();
   await routing.start(db);
+  const flows = new FlowCache();
+  await flows.start(db);
   const policies = new PolicyCache();
   await policies.start(db);
   const metrics = config.GREENLIGHT_METRICS_TOKEN ? new Metrics(db) : undefined;
@@ -88,7 +91,7 @@ export async function startGreenlight(
   const ways = channels({ config, sender, mailer });
   const outbox = [...ways, register(notifyChannel({ channels: ways, graceMs: config.GREENLIGHT_NOTIFY_GRACE_MS }))];
   const delivery = config.GREENLIGHT_DELIVERY_WORKER ? new DeliveryWorker({ db, logger, config, metrics, channels: outbox }) : undefined;
-  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, policies, delivery, channels: outbox, metrics };
+  const deps: AppDeps = { config, db, logger, rateLimit, bus, apiKeys, routing, flows, policies, delivery, channels: outbox, metrics };
   const app = createApp(deps);
   const server = createExpressServer(app);
   server.keepAliveTimeout = 5_000;
@@ -142,6 +145,7 @@ export async function startGreenlight(
       sender.close();
       await apiKeys.close();
       await routing.close();
+      await flows.close();
       await policies.close();
       await rateLimit.close();
       if (!options.db) await db.close();

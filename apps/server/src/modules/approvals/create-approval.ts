@@ -96,7 +96,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   }
 
   // A run of a flow: its current version's steps (copied by the create statement), in order, and its expiry rule.
-  const flow = body.flow_id === undefined ? null : await currentVersion(deps.db, auth.org.id, body.flow_id);
+  const flow = body.flow_id === undefined ? null : await currentVersion(deps, auth.org.id, body.flow_id);
   if (body.flow_id !== undefined && !flow) {
     throw new ApiError('VALIDATION_ERROR', `flow_id: ${body.flow_id} is not a flow of this organization`, {
       location: 'body',

@@ -5,5 +5,5 @@ import { deleteFlow as remove } from './flows.ts';
 
 export const deleteFlow: Handler<Routes['deleteFlow']> = async ({ auth, params, deps }) => ({
   status: 200,
-  body: await remove(deps.db, auth.org.id, params.id, actorOf(auth)),
+  body: await remove(deps, auth.org.id, params.id, actorOf(auth)),
 });

@@ -1,18 +1,13 @@
-import { FLOW_LIMITS, type CreateFlowBody, type Flow, type ReminderPolicy, type UpdateFlowBody } from '@greenlight/contract';
+import { FLOW_LIMITS, type CreateFlowBody, type Flow, type UpdateFlowBody } from '@greenlight/contract';
 import { constraintName, sqlState, type Database, type Queryable } from '../../storage/database.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { approverIssues, escalationTarget } from '../../core/approvers.ts';
 import { rulesNaming } from '../routing/routing-rules.ts';
+import { FLOWS_CHANNEL, readCurrentVersion, type FlowDefinition, type FlowVersion } from '../../core/flow-cache.ts';
+import type { AppDeps } from '../../context.ts';
 
-/** A flow version as stored (flow_versions.definition): `quorum` null means all. */
-export interface FlowDefinition {
-  description: string | null;
-  expires_in_seconds: number | null;
-  on_expiry: Flow['on_expiry'];
-  /** `reminders` absent in versions stored before steps had a policy. */
-  steps: { name: string | null; user_ids: string[]; team_ids: string[]; quorum: number | null; time_limit_seconds: number | null; reminders?: ReminderPolicy | null }[];
-}
+export type { FlowDefinition } from '../../core/flow-cache.ts';
 
 interface FlowRow {
   id: string;
@@ -98,9 +93,8 @@ export async function getFlow(db: Queryable, orgId: string, flowId: string): Pro
 }
 
 /** The version a new run of the flow starts with, and what it sets on the request; null when the org has no such flow. */
-export async function currentVersion(db: Queryable, orgId: string, flowId: string): Promise<{ version: number; definition: FlowDefinition } | null> {
-  const { rows } = await db.query<FlowRow>(`${FLOW_SELECT} WHERE f.org_id = $1 AND f.id = $2 AND f.deleted_at IS NULL`, [orgId, flowId]);
-  return rows[0] ? { version: rows[0].version, definition: rows[0].definition } : null;
+export function currentVersion(deps: Pick<AppDeps, 'db' | 'flows'>, orgId: string, flowId: string): Promise<FlowVersion | null> {
+  return deps.flows ? deps.flows.versionOf(deps.db, orgId, flowId) : readCurrentVersion(deps.db, orgId, flowId);
 }
 
 export async function createFlow(db: Database, orgId: string, body: CreateFlowBody, actor: AuditActor): Promise<Flow> {
@@ -123,9 +117,9 @@ export async function createFlow(db: Database, orgId: string, body: CreateFlowBo
 }
 
 /** A change is a new version (the flow row is locked, so two changes never take one number); runs keep theirs. */
-export async function updateFlow(db: Database, orgId: string, flowId: string, body: UpdateFlowBody, actor: AuditActor): Promise<Flow> {
-  return uniqueName(body.name, () =>
-    db.transaction(async (tx) => {
+export async function updateFlow(deps: Pick<AppDeps, 'db' | 'flows'>, orgId: string, flowId: string, body: UpdateFlowBody, actor: AuditActor): Promise<Flow> {
+  const flow = await uniqueName(body.name, () =>
+    deps.db.transaction(async (tx) => {
       const { rows } = await tx.query<FlowRow>(`${FLOW_SELECT} WHERE f.org_id = $1 AND f.id = $2 AND f.deleted_at IS NULL FOR UPDATE OF f`, [orgId, flowId]);
       const current = rows[0];
       if (!current) throw notFound('flow');
@@ -147,13 +141,17 @@ export async function updateFlow(db: Database, orgId: string, flowId: string, bo
         target: { type: 'flow', id: flowId },
         details: { name: body.name ?? current.name, from_version: current.version, version, changed: Object.keys(body) },
       });
+      tx.notify(FLOWS_CHANNEL, orgId);
       return (await getFlow(tx, orgId, flowId))!;
     }),
   );
+  // This process at once; the others when the NOTIFY arrives.
+  deps.flows?.forget(orgId);
+  return flow;
 }
 
-export async function deleteFlow(db: Database, orgId: string, flowId: string, actor: AuditActor): Promise<Flow> {
-  return db.transaction(async (tx) => {
+export async function deleteFlow(deps: Pick<AppDeps, 'db' | 'flows'>, orgId: string, flowId: string, actor: AuditActor): Promise<Flow> {
+  const deleted = await deps.db.transaction(async (tx) => {
     // The org row, as a routing rule set is saved under it: a rule naming the flow is seen or sees the deletion.
     await tx.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
     const flow = await getFlow(tx, orgId, flowId);
@@ -165,8 +163,11 @@ export async function deleteFlow(db: Database, orgId: string, flowId: string, ac
     const { rowCount } = await tx.query('UPDATE flows SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL', [flowId]);
     if (rowCount === 0) throw notFound('flow');
     await recordAudit(tx, { orgId, actor, type: 'flow.deleted', target: { type: 'flow', id: flowId }, details: { name: flow.name, version: flow.version } });
+    tx.notify(FLOWS_CHANNEL, orgId);
     return flow;
   });
+  deps.flows?.forget(orgId);
+  return deleted;
 }
 
 /** Flows whose current version names the team. */

@@ -5,5 +5,5 @@ import { updateFlow as update } from './flows.ts';
 
 export const updateFlow: Handler<Routes['updateFlow']> = async ({ auth, params, body, deps }) => ({
   status: 200,
-  body: await update(deps.db, auth.org.id, params.id, body, actorOf(auth)),
+  body: await update(deps, auth.org.id, params.id, body, actorOf(auth)),
 });

@@ -22,7 +22,7 @@ export interface Routed {
  * run it starts. Null when the org has no rule or none matches; an org without rules pays one lookup
  * in the process cache.
  */
-export async function routeRequest(deps: Pick<AppDeps, 'db' | 'routing'>, orgId: string, request: RoutableRequest): Promise<Routed | null> {
+export async function routeRequest(deps: Pick<AppDeps, 'db' | 'routing' | 'flows'>, orgId: string, request: RoutableRequest): Promise<Routed | null> {
   const set = await ruleSetFor(deps, orgId);
   if (set.rules.length === 0) return null;
   const rule = firstMatch(set, request);
@@ -30,7 +30,7 @@ export async function routeRequest(deps: Pick<AppDeps, 'db' | 'routing'>, orgId:
   const a = rule.action;
   let flow: Routed['flow'] = null;
   if (a.flow_id) {
-    const v = await currentVersion(deps.db, orgId, a.flow_id);
+    const v = await currentVersion(deps, orgId, a.flow_id);
     // A flow named by a rule cannot be deleted (flows.ts refuses it), so this is a broken invariant, not bad input.
     if (!v) throw new Error(`routing rule ${rule.id} names flow ${a.flow_id}, which does not exist`);
     flow = { id: a.flow_id, ...v };
