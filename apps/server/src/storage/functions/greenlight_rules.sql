@@ -61,9 +61,11 @@ $$;
 
 -- Whether a step has the approvals it needs: `quorum` approving votes, or, with a quorum of all
 -- (null), an approving vote from every person it asks but the requester (who may not approve, nor
--- may anyone standing in for them) and at least one.
-CREATE OR REPLACE FUNCTION greenlight_step_approved(p_step approval_steps, p_requester_user uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT CASE
+-- may anyone standing in for them) and at least one. PL/pgSQL for its plan's sake (see
+-- greenlight_requester_person): greenlight_decide calls it at every vote on a step.
+CREATE OR REPLACE FUNCTION greenlight_step_approved(p_step approval_steps, p_requester_user uuid) RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN CASE
     WHEN p_step.quorum IS NOT NULL THEN
       (SELECT count(*) FROM approval_votes v
         WHERE v.approval_id = p_step.approval_id AND v.step_order = p_step.step_order AND v.decision = 'approve') >= p_step.quorum
@@ -76,23 +78,27 @@ CREATE OR REPLACE FUNCTION greenlight_step_approved(p_step approval_steps, p_req
            AND NOT EXISTS (SELECT 1 FROM approval_votes v
                             WHERE v.approval_id = p_step.approval_id AND v.step_order = p_step.step_order
                               AND v.decision = 'approve' AND v.voter_user_id = p.user_id))
-  END
+  END;
+END
 $$;
 
 -- Whether a caller may decide a step (core/state-machine.ts states the rule): 'asked' when the step
 -- asks them (named, or through a team); otherwise an admin, or an API key (which only admins issue and
 -- which has no person to be asked), 'override' when the org allows the admin override and
 -- 'admin_override_off' when it does not; anyone else 'not_asked'. Under the org's
--- `resolve_policy = admin_only` admins decide every step and nobody else any.
+-- `resolve_policy = admin_only` admins decide every step and nobody else any. PL/pgSQL for its plan's
+-- sake (see greenlight_requester_person): greenlight_vote_step and greenlight_viewer_can call it once per step.
 CREATE OR REPLACE FUNCTION greenlight_step_access(p_step approval_steps, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean)
-RETURNS text LANGUAGE sql STABLE AS $$
-  SELECT CASE
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN CASE
     WHEN p_admin_only THEN CASE WHEN p_privileged AND p_user IS NOT NULL THEN 'asked' ELSE 'admin_only' END
     WHEN p_user IS NOT NULL AND EXISTS (SELECT 1 FROM greenlight_step_people(p_step) AS p (user_id) WHERE p.user_id = p_user) THEN 'asked'
     WHEN p_privileged AND p_override THEN 'override'
     WHEN p_privileged THEN 'admin_override_off'
     ELSE 'not_asked'
-  END
+  END;
+END
 $$;
 
 -- The steps a request asks at once, whatever its status: its open (pending) steps; of a sequential
