@@ -23,7 +23,7 @@ import { forViewer } from '../../core/approval-view.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { markWaiterGone } from '../../core/approvals/index.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import type { Channel, ChannelSpec, Message } from '../../delivery/outbox/channel.ts';
+import type { Answer, Channel, ChannelSpec, Message, Outcome } from '../../delivery/outbox/channel.ts';
 import { closeQueued } from '../../delivery/outbox/outbox.ts';
 import { toWebhookPayload } from './payload.ts';
 import { generateSecret, signatureHeader } from './signer.ts';
@@ -109,6 +109,21 @@ async function signingState(db: Queryable, msg: WebhookMessage): Promise<{ secre
 
 const subscriptionOf = (msg: WebhookMessage): string | null => (msg.kind === 'subscription' ? msg.payload.subscription_id : null);
 
+/**
+ * What an attempt's outcome changes besides its row: a subscription whose target is gone ends, one
+ * whose row failed for good is disabled, and a decision's callback answered 404 or 410 flags the
+ * request's waiter as gone. Read by `settled`, which writes it, and by `settles`, so that an outcome
+ * that changes nothing is recorded without a transaction.
+ */
+function settlementOf(msg: WebhookMessage, outcome: Outcome, answer: Pick<Answer, 'statusCode'>): { unsubscribe: boolean; disable: boolean; waiterGone: boolean } {
+  const subscription = subscriptionOf(msg) !== null;
+  return {
+    unsubscribe: subscription && outcome.kind === 'gone',
+    disable: subscription && outcome.kind === 'failed',
+    waiterGone: msg.kind === 'callback' && msg.approval_id !== null && (answer.statusCode === 404 || answer.statusCode === 410),
+  };
+}
+
 /** The subscription is removed, with its queued rows (the receiver answered 410). */
 async function unsubscribe(tx: Queryable, orgId: string, subscriptionId: string): Promise<void> {
   const removed = await tx.query(`UPDATE webhook_subscriptions SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1 AND status <> 'deleted'`, [
@@ -178,12 +193,18 @@ export function webhookChannel(deps: { sender: Sender }): Channel<Kinds, { secre
       return { kind: 'retry', notBeforeMs: answer.retryAfterMs };
     },
 
+    settles(msg, outcome, answer) {
+      const s = settlementOf(msg, outcome, answer);
+      return s.unsubscribe || s.disable || s.waiterGone;
+    },
+
     async settled(tx, msg, outcome, answer) {
       const subscription = subscriptionOf(msg);
-      if (subscription && outcome.kind === 'gone') await unsubscribe(tx, msg.org_id, subscription);
-      if (subscription && outcome.kind === 'failed') await disable(tx, msg, subscription, answer);
+      const s = settlementOf(msg, outcome, answer);
+      if (subscription && s.unsubscribe) await unsubscribe(tx, msg.org_id, subscription);
+      if (subscription && s.disable) await disable(tx, msg, subscription, answer);
       // The decision's own callback found nobody at its address: the request says so, like a probe's verdict.
-      if (msg.kind === 'callback' && msg.approval_id && (answer.statusCode === 404 || answer.statusCode === 410)) {
+      if (s.waiterGone && msg.approval_id && (answer.statusCode === 404 || answer.statusCode === 410)) {
         const code = answer.statusCode;
         await markWaiterGone(tx, {
           approvalId: msg.approval_id,

@@ -132,7 +132,11 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       // then go right behind the record instead of waiting for it (recordAttempt).
       const reads = channel.settleReads?.(rt.db, msg, outcome);
       reads?.catch(() => {});
-      const kept = await recordAttempt(
+      // Nothing besides the record: no transaction around it (Channel.settles).
+      const alone = !reads && outcome.kind !== 'failed' && (!channel.settled || channel.settles?.(msg, outcome, answer) === false);
+      const kept = alone
+        ? await recordAttempt(rt.db, row, answer, outcome, rt.worker)
+        : await recordAttempt(
         rt.db,
         row,
         answer,

@@ -252,24 +252,28 @@ export async function recordAttempt(
   const status = outcome.kind === 'retry' ? 'pending' : outcome.kind;
   const error = answer.error?.slice(0, 1000) ?? null;
   const logParams = [row.id, row.attempt, answer.startedAt, answer.durationMs, answer.statusCode, error, worker];
+  // The attempt's log row and the outcome in one statement. The log row is written whether or not the
+  // claim still held; the outcome only by the holder.
+  const issue = (on: Queryable) =>
+    on.query<{ id: string }>(
+      `WITH logged AS (${LOG_ATTEMPT_SQL})
+       UPDATE deliveries
+          SET status = $8, last_status = $5, last_error = $6, lease_until = NULL, updated_at = now(),
+              next_attempt_at = CASE WHEN $8 = 'pending' THEN now() + $9::float8 * interval '1 millisecond' ELSE next_attempt_at END,
+              delivered_at = CASE WHEN $8 = 'delivered' THEN now() END
+        WHERE id = $1 AND status = 'delivering' AND attempts = $2
+        RETURNING id`,
+      [...logParams, status, outcome.kind === 'retry' ? outcome.delayMs : 0],
+      { prepare: 'outbox_attempt_record' },
+    );
+  // Nothing goes with it: the statement is its own transaction, and a lost claim has had its attempt logged by it.
+  if (!then) return (await issue(db)).rows.length > 0;
   try {
     return await db.transaction(async (tx) => {
-      // The attempt's log row and the outcome in one statement. The log row is written whether or
-      // not the claim still held; the outcome only by the holder.
-      const recorded = tx.query<{ id: string }>(
-        `WITH logged AS (${LOG_ATTEMPT_SQL})
-         UPDATE deliveries
-            SET status = $8, last_status = $5, last_error = $6, lease_until = NULL, updated_at = now(),
-                next_attempt_at = CASE WHEN $8 = 'pending' THEN now() + $9::float8 * interval '1 millisecond' ELSE next_attempt_at END,
-                delivered_at = CASE WHEN $8 = 'delivered' THEN now() END
-          WHERE id = $1 AND status = 'delivering' AND attempts = $2
-          RETURNING id`,
-        [...logParams, status, outcome.kind === 'retry' ? outcome.delayMs : 0],
-        { prepare: 'outbox_attempt_record' },
-      );
+      const recorded = issue(tx);
       // Both settle before the transaction ends either way: nothing of `then` runs on a connection
       // already given back.
-      const [record, rest] = await Promise.allSettled([recorded, then?.(tx)]);
+      const [record, rest] = await Promise.allSettled([recorded, then(tx)]);
       if (record.status === 'rejected') throw record.reason;
       if (record.value.rows.length === 0) throw new ClaimLost();
       if (rest.status === 'rejected') throw rest.reason;
