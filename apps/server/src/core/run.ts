@@ -1,4 +1,4 @@
-import type { ApprovalDetail, ApprovalStatus, ReviewerResult, Run, z } from '@greenlight/contract';
+import type { Approval, ApprovalDetail, ApprovalStatus, ReviewerResult, Run, z } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
 import { APPROVAL_COLUMNS, IN_ORG, toApproval, type ApprovalRow } from './approval-record.ts';
 import { forViewer, type Viewer } from './approval-view.ts';
@@ -108,4 +108,22 @@ export function runOf(a: {
       }),
     },
   };
+}
+
+/**
+ * A request of the org as `viewer` may see it, with what they may do with it (`viewer_can`), in one
+ * statement rather than a read and then the rules' (a woken long poll's answer, an event stream's
+ * event). Prepared on each connection: every part is found by the request's key (IN_ORG). Undefined
+ * when it is not in the org.
+ */
+export async function shownWithCan(db: Queryable, orgId: string, id: string, viewer: Viewer & Asker): Promise<{ row: ApprovalRow; shown: Approval } | undefined> {
+  const values: unknown[] = [id, orgId];
+  const param = (v: unknown) => `$${values.push(v)}`;
+  const { rows } = await db.query<ApprovalRow & CanColumns>(
+    `SELECT ${APPROVAL_COLUMNS}, ${viewerCanColumns('a', viewer, param)} FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
+    values,
+    { prepare: 'approval_with_can' },
+  );
+  const row = rows[0];
+  return row && { row, shown: withCan(forViewer(viewer, toApproval(row)), viewerCanOfRow(viewer, row)) };
 }

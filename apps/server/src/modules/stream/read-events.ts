@@ -5,6 +5,7 @@ import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
 import { toWebhookPayload } from '../../channels/webhook/payload.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { withViewerCan, type Asker } from '../../core/approvals/index.ts';
+import { shownWithCan } from '../../core/run.ts';
 
 export type { EventRow };
 
@@ -110,12 +111,16 @@ export async function positionOf(db: Queryable, orgId: string, eventId: string):
  * The same JSON a subscription receives for the event (contract `WebhookPayload`), its `approval`
  * being the request as it is now, as `viewer` may see it, with what `viewer` may do with it
  * (`viewer_can`). Two queries serve a whole batch, however many events and requests it holds: one
- * loads the requests, one asks the rules about all of them.
+ * loads the requests, one asks the rules about all of them; a batch about one request, one query.
  */
 export async function toPayloads(db: Queryable, orgId: string, events: EventRow[], viewer: Viewer & Asker): Promise<WebhookPayload[]> {
   const ids = [...new Set(events.map((e) => e.approval_id).filter((id): id is string => id !== null))];
   const approvals = new Map<string, Approval>();
-  if (ids.length > 0) {
+  if (ids.length === 1) {
+    // One request (a woken stream's usual batch: its decision's events): one statement for both.
+    const one = await shownWithCan(db, orgId, ids[0]!, viewer);
+    if (one) approvals.set(one.shown.id, one.shown);
+  } else if (ids.length > 1) {
     const { rows } = await db.query<ApprovalRow>(
       `SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.org_id = $1 AND a.id = ANY ($2::uuid[])`,
       [orgId, ids],

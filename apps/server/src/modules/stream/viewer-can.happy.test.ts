@@ -11,6 +11,9 @@ import { createRequest, requestAsking } from '../../testing/decisions.ts';
 import type { Queryable, QueryOptions } from '../../storage/database.ts';
 import { openSse, type SseMessage, type SseStream } from './sse-client.ts';
 import { readEvents, START, toPayloads } from './read-events.ts';
+import { personAsker, withViewerCan } from '../../core/approvals/index.ts';
+import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
+import { forViewer } from '../../core/approval-view.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -96,5 +99,31 @@ describe('viewer_can on the event stream', () => {
     const cans = payloads.map((p) => p.data.approval?.viewer_can as ViewerCan);
     expect(cans).toHaveLength(5);
     for (const can of cans) expect(can).toMatchObject({ cancel: { allowed: true }, decide: { approve: { allowed: false, reason: 'You requested this' } } });
+  });
+
+  it("a batch about one request is one statement, with the request and the rules' answer as their own statements give them", async () => {
+    const seed = await seedOrg(server.db);
+    const bob = await seed.addUser('approver');
+    const { id } = await requestAsking(server, seed.key, bob.id);
+    await server.http(seed.key).post(`/api/v1/approvals/${id}/comments`).send({ body: 'one more event' }).expect(201);
+    const { events } = await readEvents(server.db, seed.org.id, START, 100);
+    expect(new Set(events.map((e) => e.approval_id))).toEqual(new Set([id]));
+    const statements: string[] = [];
+    const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
+      query: ((text: string, params?: unknown[], options?: QueryOptions) => {
+        statements.push(text);
+        return server.db.query(text, params, options);
+      }) as Queryable['query'],
+    });
+    for (const asker of [
+      { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read', 'approvals:write'] },
+      personAsker(bob.id, 'approver'),
+    ]) {
+      statements.length = 0;
+      const payloads = await toPayloads(counting, seed.org.id, events, asker);
+      expect(statements, statements.join('\n---\n')).toHaveLength(1);
+      const [own] = await withViewerCan(server.db, asker, [forViewer(asker, toApproval((await approvalInOrg(server.db, seed.org.id, id))!))]);
+      for (const p of payloads) expect(p.data.approval).toEqual(own);
+    }
   });
 });

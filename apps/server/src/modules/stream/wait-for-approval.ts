@@ -5,6 +5,7 @@ import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { oneWithViewerCan } from '../../core/approvals/index.ts';
 import { notePollWait } from '../../jobs/waiter-probes.ts';
+import { shownWithCan } from '../../core/run.ts';
 
 /**
  * How long a waiter trusts notifications alone before it reads the row again anyway. Notifications
@@ -26,9 +27,14 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
   // A pending request without a callback is watched through its waits (dead-waiter detection).
   let noted: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number } | null = null;
   let decided = false;
+  let woken = false;
   try {
     for (;;) {
-      const row = await approvalInOrg(deps.db, auth.org.id, params.id);
+      // Woken by an event of the request, which is most often its decision: read with what the caller
+      // may do, in one statement. The first read, and one after a recheck, is mostly of a pending
+      // request: read alone, the rules asked only for the answer.
+      const read = woken ? await shownWithCan(deps.db, auth.org.id, params.id, auth) : undefined;
+      const row = woken ? read?.row : await approvalInOrg(deps.db, auth.org.id, params.id);
       if (!row) throw notFound();
       if (noted === null && row.status === 'pending' && row.callback_url === null && deps.config.GREENLIGHT_WAITER_PROBES) {
         noted = { approvalId: row.id, orgId: row.org_id, timeoutMs: query.timeout * 1000, goneAfterMs: deps.config.GREENLIGHT_WAITER_GONE_AFTER_MS };
@@ -39,10 +45,10 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
       const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
       decided = row.status !== 'pending';
       if (decided || stop) {
-        // What the caller may do is read once, for the answer: not on every wake-up of the wait.
-        return { status: 200, body: { ...(await oneWithViewerCan(deps.db, auth, forViewer(auth, toApproval(row)))), timed_out: row.status === 'pending' } };
+        const shown = read?.shown ?? (await oneWithViewerCan(deps.db, auth, forViewer(auth, toApproval(row))));
+        return { status: 200, body: { ...shown, timed_out: row.status === 'pending' } };
       }
-      await wakeup.next(Math.min(remaining, WAIT_RECHECK_MS), signal);
+      woken = await wakeup.next(Math.min(remaining, WAIT_RECHECK_MS), signal);
     }
   } finally {
     wakeup.close();
