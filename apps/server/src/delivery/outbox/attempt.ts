@@ -134,26 +134,19 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       reads?.catch(() => {});
       // Nothing besides the record: no transaction around it (Channel.settles).
       const alone = !reads && outcome.kind !== 'failed' && (!channel.settled || channel.settles?.(msg, outcome, answer) === false);
-      const kept = alone
-        ? await recordAttempt(rt.db, row, answer, outcome, rt.worker)
-        : await recordAttempt(
-        rt.db,
-        row,
-        answer,
-        outcome,
-        rt.worker,
-        async (tx) => {
-          if (claim) {
-            // A transaction tried again starts its claim again.
-            claim.rows.length = 0;
-            claimQueued(tx, claim);
-          }
-          const read = (await reads) as R;
-          await channel.settled?.(tx, msg, outcome, answer, read);
-          if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
-        },
-        reads,
-      );
+      const besides = alone
+        ? undefined
+        : async (tx: Queryable) => {
+            if (claim) {
+              // A transaction tried again starts its claim again.
+              claim.rows.length = 0;
+              claimQueued(tx, claim);
+            }
+            const read = (await reads) as R;
+            await channel.settled?.(tx, msg, outcome, answer, read);
+            if (outcome.kind === 'failed') await recordFailure(tx, row, answer, (email) => channel.describe?.({ ...msg, recipient_email: email }) ?? null);
+          };
+      const kept = await recordAttempt(rt.db, row, answer, outcome, rt.worker, besides, reads);
       if (!kept) {
         rt.logger.warn({ delivery_id: row.id, attempt: row.attempt }, 'delivery claim expired before the attempt was recorded');
         return null;
