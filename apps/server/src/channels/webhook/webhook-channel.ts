@@ -115,12 +115,17 @@ const subscriptionOf = (msg: WebhookMessage): string | null => (msg.kind === 'su
  * request's waiter as gone. Read by `settled`, which writes it, and by `settles`, so that an outcome
  * that changes nothing is recorded without a transaction.
  */
-function settlementOf(msg: WebhookMessage, outcome: Outcome, answer: Pick<Answer, 'statusCode'>): { unsubscribe: boolean; disable: boolean; waiterGone: boolean } {
-  const subscription = subscriptionOf(msg) !== null;
+function settlementOf(
+  msg: WebhookMessage,
+  outcome: Outcome,
+  answer: Pick<Answer, 'statusCode'>,
+): { unsubscribe: string | null; disable: string | null; waiterGone: { approvalId: string; code: 404 | 410 } | null } {
+  const subscription = subscriptionOf(msg);
+  const code = answer.statusCode;
   return {
-    unsubscribe: subscription && outcome.kind === 'gone',
-    disable: subscription && outcome.kind === 'failed',
-    waiterGone: msg.kind === 'callback' && msg.approval_id !== null && (answer.statusCode === 404 || answer.statusCode === 410),
+    unsubscribe: outcome.kind === 'gone' ? subscription : null,
+    disable: outcome.kind === 'failed' ? subscription : null,
+    waiterGone: msg.kind === 'callback' && msg.approval_id && (code === 404 || code === 410) ? { approvalId: msg.approval_id, code } : null,
   };
 }
 
@@ -195,19 +200,18 @@ export function webhookChannel(deps: { sender: Sender }): Channel<Kinds, { secre
 
     settles(msg, outcome, answer) {
       const s = settlementOf(msg, outcome, answer);
-      return s.unsubscribe || s.disable || s.waiterGone;
+      return s.unsubscribe !== null || s.disable !== null || s.waiterGone !== null;
     },
 
     async settled(tx, msg, outcome, answer) {
-      const subscription = subscriptionOf(msg);
       const s = settlementOf(msg, outcome, answer);
-      if (subscription && s.unsubscribe) await unsubscribe(tx, msg.org_id, subscription);
-      if (subscription && s.disable) await disable(tx, msg, subscription, answer);
+      if (s.unsubscribe) await unsubscribe(tx, msg.org_id, s.unsubscribe);
+      if (s.disable) await disable(tx, msg, s.disable, answer);
       // The decision's own callback found nobody at its address: the request says so, like a probe's verdict.
-      if (s.waiterGone && msg.approval_id && (answer.statusCode === 404 || answer.statusCode === 410)) {
-        const code = answer.statusCode;
+      if (s.waiterGone) {
+        const { approvalId, code } = s.waiterGone;
         await markWaiterGone(tx, {
-          approvalId: msg.approval_id,
+          approvalId,
           reason: `the callback target answered ${code} ${code === 410 ? 'Gone' : 'Not Found'} to the ${msg.event_type} callback`,
           since: answer.startedAt,
           statusCode: code,
