@@ -19,6 +19,7 @@ import { EventBus } from './events/event-bus.ts';
 import { ApiKeyCache } from './http/api-key-cache.ts';
 import { RoutingCache } from './core/routing-cache.ts';
 import { FlowCache } from './core/flow-cache.ts';
+import { readCurrentVersion } from './modules/flows/flows.ts';
 import { PolicyCache } from './core/deciders/policy-cache.ts';
 import { DeliveryWorker } from './delivery/outbox/worker.ts';
 import { register } from './delivery/outbox/attempt.ts';
@@ -79,7 +80,7 @@ export async function startGreenlight(
   await apiKeys.start(db);
   const routing = new RoutingCache();
   await routing.start(db);
-  const flows = new FlowCache();
+  const flows = new FlowCache(readCurrentVersion);
   await flows.start(db);
   const policies = new PolicyCache();
   await policies.start(db);

@@ -7,12 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, seedOrg, type TestDatabase } from '../testing/harness.ts';
 import { SYSTEM_ACTOR } from './audit.ts';
-import { createFlow, deleteFlow, updateFlow } from '../modules/flows/flows.ts';
+import { createFlow, deleteFlow, readCurrentVersion, updateFlow } from '../modules/flows/flows.ts';
 import { FlowCache, FLOWS_CHANNEL } from './flow-cache.ts';
 
 let t: TestDatabase;
-const here = new FlowCache();
-const there = new FlowCache();
+const here = new FlowCache(readCurrentVersion);
+const there = new FlowCache(readCurrentVersion);
 beforeAll(async () => {
   t = await openTestDatabase();
   await here.start(t.db);
@@ -65,7 +65,7 @@ describe('FlowCache', () => {
   it('keeps no read that a change overtook, and nothing for a flow that does not exist', async () => {
     const seed = await seedOrg(t.db);
     const flow = await oneStepFlow(seed.org.id, seed.admin.id);
-    const cache = new FlowCache();
+    const cache = new FlowCache(readCurrentVersion);
     const reading = cache.versionOf(t.db, seed.org.id, flow.id);
     cache.forget(seed.org.id);
     const overtaken = await reading;

@@ -20,15 +20,8 @@ export interface FlowVersion {
   definition: FlowDefinition;
 }
 
-/** The flow's current version, uncached; null when the org has no such flow (or it was deleted). */
-export async function readCurrentVersion(db: Queryable, orgId: string, flowId: string): Promise<FlowVersion | null> {
-  const { rows } = await db.query<FlowVersion>(
-    `SELECT f.version, v.definition FROM flows f JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.version
-      WHERE f.org_id = $1 AND f.id = $2 AND f.deleted_at IS NULL`,
-    [orgId, flowId],
-  );
-  return rows[0] ?? null;
-}
+/** Reads a flow's current version, uncached; null when the org has no such flow (or it was deleted). */
+export type ReadFlowVersion = (db: Queryable, orgId: string, flowId: string) => Promise<FlowVersion | null>;
 
 function frozen<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -48,7 +41,12 @@ function frozen<T>(value: T): T {
  * never kept (any id may be sent), and a version is frozen, as every create shares it.
  */
 export class FlowCache extends OrgCache<Map<string, FlowVersion>> {
-  constructor(ttlMs?: number, maxEntries?: number) {
+  /** `readVersion`: the flows module's own read of a current version (modules/flows/flows.ts). */
+  constructor(
+    private readonly readVersion: ReadFlowVersion,
+    ttlMs?: number,
+    maxEntries?: number,
+  ) {
     // The org's entry starts empty, without a read: its flows are read as creates name them.
     super(FLOWS_CHANNEL, () => Promise.resolve(new Map()), ttlMs, maxEntries);
   }
@@ -58,7 +56,7 @@ export class FlowCache extends OrgCache<Map<string, FlowVersion>> {
     const flows = await this.of(db, orgId);
     const hit = flows.get(flowId);
     if (hit) return hit;
-    const read = await readCurrentVersion(db, orgId, flowId);
+    const read = await this.readVersion(db, orgId, flowId);
     // A change committed during the read dropped `flows` from the cache: what is stored in it then is never read.
     if (read) flows.set(flowId, frozen(read));
     return read;

@@ -4,7 +4,7 @@ import { ApiError, notFound } from '../../errors.ts';
 import { recordAudit, type AuditActor } from '../../core/audit.ts';
 import { approverIssues, escalationTarget } from '../../core/approvers.ts';
 import { rulesNaming } from '../routing/routing-rules.ts';
-import { FLOWS_CHANNEL, readCurrentVersion, type FlowDefinition, type FlowVersion } from '../../core/flow-cache.ts';
+import { FLOWS_CHANNEL, type FlowDefinition, type FlowVersion } from '../../core/flow-cache.ts';
 import type { AppDeps } from '../../context.ts';
 
 export type { FlowDefinition } from '../../core/flow-cache.ts';
@@ -90,6 +90,12 @@ export async function listFlows(db: Queryable, orgId: string): Promise<Flow[]> {
 export async function getFlow(db: Queryable, orgId: string, flowId: string): Promise<Flow | null> {
   const { rows } = await db.query<FlowRow>(`${FLOW_SELECT} WHERE f.org_id = $1 AND f.id = $2 AND f.deleted_at IS NULL`, [orgId, flowId]);
   return rows[0] ? toFlow(rows[0]) : null;
+}
+
+/** The flow's current version, read (FlowCache keeps what this reads); null when the org has no such flow. */
+export async function readCurrentVersion(db: Queryable, orgId: string, flowId: string): Promise<FlowVersion | null> {
+  const { rows } = await db.query<FlowRow>(`${FLOW_SELECT} WHERE f.org_id = $1 AND f.id = $2 AND f.deleted_at IS NULL`, [orgId, flowId]);
+  return rows[0] ? { version: rows[0].version, definition: rows[0].definition } : null;
 }
 
 /** The version a new run of the flow starts with, and what it sets on the request; null when the org has no such flow. */
