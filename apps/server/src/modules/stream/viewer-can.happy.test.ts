@@ -32,6 +32,18 @@ async function until(s: SseStream, type: string): Promise<SseMessage> {
   }
 }
 
+/** The server's database, counting the statements sent through it. */
+function countingStatements(): { counting: Queryable; statements: string[] } {
+  const statements: string[] = [];
+  const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
+    query: ((text: string, params?: unknown[], options?: QueryOptions) => {
+      statements.push(text);
+      return server.db.query(text, params, options);
+    }) as Queryable['query'],
+  });
+  return { counting, statements };
+}
+
 const approvalOf = (m: SseMessage) => WebhookPayload.parse(JSON.parse(m.data)).data.approval;
 
 describe('viewer_can on /wait', () => {
@@ -85,14 +97,7 @@ describe('viewer_can on the event stream', () => {
     for (let i = 0; i < 5; i++) await createRequest(server, seed.key, { title: `batch ${i}` });
     const { events } = await readEvents(server.db, seed.org.id, START, 100);
     expect(events.length).toBe(5);
-    const statements: string[] = [];
-    // The server's database, counting the statements sent through it.
-    const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
-      query: ((text: string, params?: unknown[], options?: QueryOptions) => {
-        statements.push(text);
-        return server.db.query(text, params, options);
-      }) as Queryable['query'],
-    });
+    const { counting, statements } = countingStatements();
     const asker = { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read', 'approvals:write'] as const };
     const payloads = await toPayloads(counting, seed.org.id, events, { ...asker, scopes: [...asker.scopes] });
     expect(statements, statements.join('\n---\n')).toHaveLength(2);
@@ -108,13 +113,7 @@ describe('viewer_can on the event stream', () => {
     await server.http(seed.key).post(`/api/v1/approvals/${id}/comments`).send({ body: 'one more event' }).expect(201);
     const { events } = await readEvents(server.db, seed.org.id, START, 100);
     expect(new Set(events.map((e) => e.approval_id))).toEqual(new Set([id]));
-    const statements: string[] = [];
-    const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
-      query: ((text: string, params?: unknown[], options?: QueryOptions) => {
-        statements.push(text);
-        return server.db.query(text, params, options);
-      }) as Queryable['query'],
-    });
+    const { counting, statements } = countingStatements();
     for (const asker of [
       { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read', 'approvals:write'] },
       personAsker(bob.id, 'approver'),
