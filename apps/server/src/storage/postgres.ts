@@ -244,9 +244,15 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
           },
           query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => run<T>(client, sql, params, options),
         };
+        // BEGIN is not awaited: the transaction's first statements go on the wire behind it (pipeline)
+        // instead of a round trip later. It is awaited before COMMIT all the same. A BEGIN on a pooled
+        // connection, idle and outside any transaction, fails only when the connection does, and then
+        // every statement queued behind it fails with it: none runs outside the transaction.
+        const begun = client.query('BEGIN');
+        begun.catch(() => {});
         try {
-          await client.query('BEGIN');
           const result = await fn(tx);
+          await begun;
           await client.query('COMMIT');
           client.release();
           for (const [channel, payload, urgent] of afterCommit) queueNotify(channel, payload, urgent);
