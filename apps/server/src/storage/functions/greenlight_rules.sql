@@ -218,8 +218,8 @@ $$;
 -- a person away as their stand-in "for" them. Shown when a viewer may not decide.
 -- PL/pgSQL, though it is one query: greenlight_viewer_can calls it, and a SQL-language function that
 -- cannot be inlined (this one reads tables) keeps its plan only as long as the caller's expression
--- state, which PL/pgSQL makes anew in each transaction. As SQL it was planned again at every
--- autocommit call, about 1 ms, five times what it runs in; PL/pgSQL keeps its plan for the session.
+-- state, which PL/pgSQL makes anew in each transaction. As SQL it would be planned again at every
+-- autocommit call (about 1 ms, five times what it runs in); PL/pgSQL keeps its plan for the session.
 CREATE OR REPLACE FUNCTION greenlight_waiting_for(p_approval uuid) RETURNS text LANGUAGE plpgsql STABLE AS $$
 BEGIN
   RETURN (
