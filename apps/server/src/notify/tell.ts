@@ -65,22 +65,29 @@ export async function readForTelling(tx: Queryable, channels: readonly Registere
  * the org's Slack app set to message people), when their quiet hours allow: one or more outbox rows
  * per person and channel, queued in the caller's transaction. A channel may also queue what it sends
  * to no one person (a request posted to the org's Slack channel), with or without people of its own.
+ * The channels queue side by side: their statements go to the transaction's connection together, one
+ * wait for all of them rather than one per channel (enqueue shares the claim's room among them).
  * Returns how many rows each channel queued.
  */
 export async function tell(tx: Queryable, channels: readonly RegisteredChannel[], note: Notification, read: ReadForTelling): Promise<Record<string, number>> {
   const now = new Date();
   const { people, facts, prefs } = read;
-  const queued: Record<string, number> = {};
-  for (const [i, c] of channels.entries()) {
+  // Whom each channel tells, worked out before any of them queues anything.
+  const ways = channels.flatMap((c, i) => {
     const way = c.people;
-    if (!way) continue;
+    if (!way) return [];
     const recipients = way.reaches(facts[i])
       ? people.flatMap((p) => {
           const at = channelsFor(prefs.get(p.userId)!, now, note.kind)[way.preference];
           return at ? [{ ...p, at }] : [];
         })
       : [];
-    queued[c.spec.name] = await way.tell(tx, note, recipients, facts[i]);
-  }
-  return queued;
+    return [{ name: c.spec.name, way, recipients, facts: facts[i] }];
+  });
+  // Started together (a channel that throws rejects its own promise, not the others'); every one
+  // settles before the transaction goes on, whichever fails first.
+  const settled = await Promise.allSettled(ways.map(async (w) => w.way.tell(tx, note, w.recipients, w.facts)));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return Object.fromEntries(ways.map((w, i) => [w.name, (settled[i] as PromiseFulfilledResult<number>).value]));
 }

@@ -102,6 +102,22 @@ it('what an expansion claims is bounded by the room the process has; the rest wa
   await smtp.until(() => people.every((p) => smtp.to(p.email).length === 1), 10_000);
 });
 
+it('channels queueing at once in one transaction share the room: together they claim no more than it', async () => {
+  const seed = await seedOrg(server.db);
+  const people = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
+  const claim: QueueClaim = { leaseMs: 120_000, room: 2, rows: [] };
+  const key = `test:${randomUUID()}`;
+  const queued = await server.db.transaction(async (tx) => {
+    claimQueued(tx, claim);
+    const row = (p: { id: string }, part: string) => ({ orgId: seed.org.id, recipientUserId: p.id, dedupeKey: `${key}:${part}:${p.id}`, payload: {} });
+    // Issued together, as tell() issues its channels': each takes its share of the room before it is sent.
+    return Promise.all([enqueue(tx, EMAIL, 'digest', people.map((p) => row(p, 'a'))), enqueue(tx, EMAIL, 'digest', people.map((p) => row(p, 'b')))]);
+  });
+  expect(queued).toEqual([3, 3]);
+  expect(claim.rows).toHaveLength(2);
+  expect(claim.taking).toBe(0);
+});
+
 it('rows due later (quiet hours) and rows whose dedupe key is taken are not claimed', async () => {
   const seed = await seedOrg(server.db);
   const carol = await seed.addUser('approver');

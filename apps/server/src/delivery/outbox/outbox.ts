@@ -97,6 +97,12 @@ export interface QueueClaim {
   leaseMs: number;
   room: number;
   rows: ClaimedRow[];
+  /**
+   * Room held by queueing statements still in flight (enqueue): several channels queue at once in
+   * one transaction, and each takes its share before it is sent, so that together they never claim
+   * more than `room`.
+   */
+  taking?: number;
 }
 
 /** The claim of each transaction that asked for one (claimQueued); gone with its transaction. */
@@ -128,39 +134,45 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
     return JSON.stringify(secretKeys().seal(JSON.stringify(message.sealed.parse(r.sealed))));
   };
   const claim = queueClaims.get(tx);
-  const room = claim ? Math.max(0, claim.room - claim.rows.length) : 0;
+  const room = claim ? Math.max(0, claim.room - claim.rows.length - (claim.taking ?? 0)) : 0;
+  if (claim) claim.taking = (claim.taking ?? 0) + room;
   const now = new Date();
-  const { rows: queued } = await tx.query<ClaimedRow & { claimed: boolean }>(
-    `INSERT INTO deliveries AS d (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at,
-                                  payload, sealed, status, attempts, lease_until)
-     SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key,
-            c.next_attempt_at, u.payload::jsonb, u.sealed::jsonb, c.status, c.attempts, c.lease_until
-       FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
-              WITH ORDINALITY AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
-            -- Claimed when due now: its time (this process's clock) has come by the database's clock,
-            -- not by now(), which is when the transaction began. Read apart, once a row (the clock is
-            -- volatile), so that Postgres still inlines the claim's definition.
-            LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS due) n,
-            LATERAL greenlight_claim_state(0, u.at, CASE WHEN n.due THEN now() + $13::float8 * interval '1 millisecond' END) c
-     ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-     RETURNING d.status = 'delivering' AS claimed, ${CLAIMED_COLUMNS}`,
-    [
-      spec.name,
-      kind,
-      rows.map((r) => r.orgId),
-      rows.map((r) => r.approvalId ?? null),
-      rows.map((r) => r.eventId ?? null),
-      rows.map((r) => r.eventType ?? null),
-      rows.map((r) => r.recipientUserId ?? null),
-      rows.map((r) => r.dedupeKey ?? null),
-      rows.map((r) => (r.notBefore ?? now).toISOString()),
-      rows.map((r) => JSON.stringify(message.payload.parse(r.payload))),
-      rows.map(sealedOf),
-      room,
-      claim?.leaseMs ?? 0,
-    ],
-    { prepare: 'outbox_enqueue' },
-  );
+  let queued: (ClaimedRow & { claimed: boolean })[];
+  try {
+    ({ rows: queued } = await tx.query<ClaimedRow & { claimed: boolean }>(
+      `INSERT INTO deliveries AS d (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at,
+                                    payload, sealed, status, attempts, lease_until)
+       SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key,
+              c.next_attempt_at, u.payload::jsonb, u.sealed::jsonb, c.status, c.attempts, c.lease_until
+         FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+                WITH ORDINALITY AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
+              -- Claimed when due now: its time (this process's clock) has come by the database's clock,
+              -- not by now(), which is when the transaction began. Read apart, once a row (the clock is
+              -- volatile), so that Postgres still inlines the claim's definition.
+              LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS due) n,
+              LATERAL greenlight_claim_state(0, u.at, CASE WHEN n.due THEN now() + $13::float8 * interval '1 millisecond' END) c
+       ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING d.status = 'delivering' AS claimed, ${CLAIMED_COLUMNS}`,
+      [
+        spec.name,
+        kind,
+        rows.map((r) => r.orgId),
+        rows.map((r) => r.approvalId ?? null),
+        rows.map((r) => r.eventId ?? null),
+        rows.map((r) => r.eventType ?? null),
+        rows.map((r) => r.recipientUserId ?? null),
+        rows.map((r) => r.dedupeKey ?? null),
+        rows.map((r) => (r.notBefore ?? now).toISOString()),
+        rows.map((r) => JSON.stringify(message.payload.parse(r.payload))),
+        rows.map(sealedOf),
+        room,
+        claim?.leaseMs ?? 0,
+      ],
+      { prepare: 'outbox_enqueue' },
+    ));
+  } finally {
+    if (claim) claim.taking! -= room;
+  }
   for (const { claimed, ...row } of queued) if (claimed) claim!.rows.push(row);
   if (queued.some((r) => !r.claimed)) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
   return queued.length;
