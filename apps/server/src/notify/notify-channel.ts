@@ -17,7 +17,7 @@
  * - An execution receipt: the people who approved. A gone waiter: the person behind the request.
  * - A reminder (reminders.ts): whoever the step still waits for. A digest (digests.ts): its member.
  */
-import type { Queryable } from '../storage/database.ts';
+import { sideBySide, type Queryable } from '../storage/database.ts';
 import type { Answer, Channel, Message, Notification } from '../delivery/outbox/channel.ts';
 import type { RegisteredChannel } from '../delivery/outbox/attempt.ts';
 import { NOTIFY } from './notify-spec.ts';
@@ -110,7 +110,7 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
 
     async settled(tx, row, _outcome, _answer, { telling, steps }) {
       // The steps that start waiting now start their reminder and escalation clocks, beside the telling.
-      await Promise.all([tell(tx, deps.channels, noteOf(row), telling), startStepTimers(tx, steps)]);
+      await sideBySide([tell(tx, deps.channels, noteOf(row), telling), startStepTimers(tx, steps)]);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../storage/database.ts';
+import { sideBySide, type Queryable } from '../storage/database.ts';
 import type { Notification } from '../delivery/outbox/channel.ts';
 import type { RegisteredChannel } from '../delivery/outbox/attempt.ts';
 import { askedNowPeopleSql, type Asked } from '../core/who-is-asked.ts';
@@ -84,10 +84,7 @@ export async function tell(tx: Queryable, channels: readonly RegisteredChannel[]
       : [];
     return [{ name: c.spec.name, way, recipients, facts: facts[i] }];
   });
-  // Started together (a channel that throws rejects its own promise, not the others'); every one
-  // settles before the transaction goes on, whichever fails first.
-  const settled = await Promise.allSettled(ways.map(async (w) => w.way.tell(tx, note, w.recipients, w.facts)));
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return Object.fromEntries(ways.map((w, i) => [w.name, (settled[i] as PromiseFulfilledResult<number>).value]));
+  // Started together (a channel that throws rejects its own promise, not the others').
+  const counts = await sideBySide(ways.map(async (w) => w.way.tell(tx, note, w.recipients, w.facts)));
+  return Object.fromEntries(ways.map((w, i) => [w.name, counts[i]!]));
 }

@@ -84,6 +84,18 @@ export function deliverLocally(onMessage: (payload: string) => void, payload: st
   }
 }
 
+/**
+ * Work issued side by side (statements on one transaction's connection, a read beside other work):
+ * every piece settles before the caller goes on, so none is still in flight when the transaction ends
+ * or the caller fails; then the first failure in the order given is thrown, else every value (typed as
+ * Promise.all's).
+ */
+export async function sideBySide<T extends readonly unknown[] | []>(work: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(work);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 /** SQLSTATEs that mean "try the whole transaction again". */
 export const RETRYABLE_SQLSTATES = new Set(['40001', '40P01']);
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Database, Queryable } from '../../storage/database.ts';
+import { sideBySide, type Database, type Queryable } from '../../storage/database.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
@@ -98,11 +98,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       const ctx: AttemptContext = { db: rt.db, logger: rt.logger, signal };
       // A channel that keeps nothing has the emergency stop read beside its prepare (Channel.keepsNothing).
       // Both settle before the attempt goes on or fails: it never ends with a statement of its own in flight.
-      const [preparing, reading] = await Promise.allSettled([channel.prepare(ctx, msg, hint), channel.keepsNothing ? beforeSend(rt.db, row, undefined) : null]);
-      if (preparing.status === 'rejected') throw preparing.reason;
-      if (reading.status === 'rejected') throw reading.reason;
-      const prepared = preparing.value;
-      const early = reading.value;
+      const [prepared, early] = await sideBySide([channel.prepare(ctx, msg, hint), channel.keepsNothing ? beforeSend(rt.db, row, undefined) : null]);
       if (early) {
         // Held: the row waits for the stop's end, and what prepare found is found again then.
         if (early.held) return null;
@@ -126,7 +122,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
         answer = await channel.send(ctx, { ...msg, body: ready.body }, prepared.send);
       }
       const outcome = outcomeOf(channel.meaning(answer, msg), row, rt.schedule);
-      const claim: QueueClaim | undefined = rt.follow && { leaseMs: rt.leaseMs, room: rt.follow.room(), rows: [] };
+      const claim: QueueClaim | undefined = rt.follow && { leaseMs: rt.leaseMs, room: rt.follow.room(), rows: [], taking: 0 };
       // The channel's reads go on the database beside the recording transaction's start: what they
       // see is what they would see inside it (READ COMMITTED, before its first write), and its writes
       // then go right behind the record instead of waiting for it (recordAttempt).
