@@ -105,7 +105,7 @@ it('what an expansion claims is bounded by the room the process has; the rest wa
 it('channels queueing at once in one transaction share the room: together they claim no more than it', async () => {
   const seed = await seedOrg(server.db);
   const people = [await seed.addUser('approver'), await seed.addUser('approver'), await seed.addUser('approver')];
-  const claim: QueueClaim = { leaseMs: 120_000, room: 2, rows: [] };
+  const claim: QueueClaim = { leaseMs: 120_000, room: 2, rows: [], taking: 0 };
   const key = `test:${randomUUID()}`;
   const queued = await server.db.transaction(async (tx) => {
     claimQueued(tx, claim);
@@ -121,7 +121,7 @@ it('channels queueing at once in one transaction share the room: together they c
 it('rows due later (quiet hours) and rows whose dedupe key is taken are not claimed', async () => {
   const seed = await seedOrg(server.db);
   const carol = await seed.addUser('approver');
-  const claim: QueueClaim = { leaseMs: 120_000, room: 8, rows: [] };
+  const claim: QueueClaim = { leaseMs: 120_000, room: 8, rows: [], taking: 0 };
   const later = new Date(Date.now() + 3_600_000);
   const key = `test:${randomUUID()}`;
   const queued = await server.db.transaction(async (tx) => {

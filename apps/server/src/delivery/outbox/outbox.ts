@@ -102,7 +102,7 @@ export interface QueueClaim {
    * one transaction, and each takes its share before it is sent, so that together they never claim
    * more than `room`.
    */
-  taking?: number;
+  taking: number;
 }
 
 /** The claim of each transaction that asked for one (claimQueued); gone with its transaction. */
@@ -134,8 +134,8 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
     return JSON.stringify(secretKeys().seal(JSON.stringify(message.sealed.parse(r.sealed))));
   };
   const claim = queueClaims.get(tx);
-  const room = claim ? Math.max(0, claim.room - claim.rows.length - (claim.taking ?? 0)) : 0;
-  if (claim) claim.taking = (claim.taking ?? 0) + room;
+  const room = claim ? Math.max(0, claim.room - claim.rows.length - claim.taking) : 0;
+  if (claim) claim.taking += room;
   const now = new Date();
   let queued: (ClaimedRow & { claimed: boolean })[];
   try {
@@ -171,7 +171,7 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
       { prepare: 'outbox_enqueue' },
     ));
   } finally {
-    if (claim) claim.taking! -= room;
+    if (claim) claim.taking -= room;
   }
   for (const { claimed, ...row } of queued) if (claimed) claim!.rows.push(row);
   if (queued.some((r) => !r.claimed)) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
