@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../testing/harness.ts';
-import { EVENTS_CHANNEL, EventBus, parseNotification } from './event-bus.ts';
+import { EVENTS_CHANNEL, EventBus, MAX_HINTS, parseNotification } from './event-bus.ts';
 
 const ORG = '6f1c2b8e-0d5a-4c3e-9b7a-1e2d3c4b5a69';
 const APPROVAL = 'a1b2c3d4-e5f6-4890-abcd-ef1234567890';
@@ -47,6 +47,30 @@ describe('EventBus', () => {
     expect(await forApproval.next(100)).toBe(false);
     [forApproval, forOrg, forOther].forEach((s) => s.close());
     expect(bus.size).toBe(0);
+  });
+
+  it('tells a subscriber what was announced since it last asked, in order; not what it cannot know', async () => {
+    const sub = bus.watchOrg(ORG);
+    expect(sub.announced()).toEqual([]);
+    bus.dispatch(`${ORG}:5:${APPROVAL}:approval.vote_recorded`);
+    bus.dispatch(`${ORG}:6:${APPROVAL}:approval.approved`);
+    bus.dispatch('00000000-0000-4000-8000-000000000000:7::approval.created');
+    expect(await sub.next(100)).toBe(true);
+    expect(sub.announced()).toEqual([
+      { orgId: ORG, eventId: '5', approvalId: APPROVAL, type: 'approval.vote_recorded' },
+      { orgId: ORG, eventId: '6', approvalId: APPROVAL, type: 'approval.approved' },
+    ]);
+    expect(sub.announced()).toEqual([]);
+    // Woken without an announcement (a reconnect): what happened meanwhile is unknown.
+    bus.dispatch(`${ORG}:8::approval.created`);
+    bus.wakeAll();
+    bus.dispatch(`${ORG}:9::approval.created`);
+    expect(sub.announced()).toBeNull();
+    expect(sub.announced()).toEqual([]);
+    // More than it keeps: only that it was woken.
+    for (let i = 0; i <= MAX_HINTS; i++) bus.dispatch(`${ORG}:${100 + i}::approval.created`);
+    expect(sub.announced()).toBeNull();
+    sub.close();
   });
 
   it('a wait ends when its signal aborts', async () => {

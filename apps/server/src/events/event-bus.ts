@@ -41,19 +41,34 @@ export interface Wakeup {
    * `ms` without one or when `signal` aborts or the bus closes.
    */
   next(ms: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * The events announced since the last call, in the order they arrived; null when that is not known
+   * (a wake-up without one: a reconnect, or more than {@link MAX_HINTS} of them). A hint, never the
+   * data: each was committed before its announcement arrived, so whatever is read after this call
+   * sees it, but the log may hold others.
+   */
+  announced(): BusEvent[] | null;
   close(): void;
 }
+
+/** The most announcements a subscription remembers between two reads; past it, it only knows it was woken. */
+export const MAX_HINTS = 64;
 
 class Subscription implements Wakeup {
   private pending = false;
   private resolve: ((woken: boolean) => void) | null = null;
+  private heard: BusEvent[] | null = [];
 
   constructor(
     private readonly bus: EventBus,
     private readonly detach: () => void,
   ) {}
 
-  wake() {
+  wake(e: BusEvent | null) {
+    if (this.heard !== null) {
+      if (e === null || this.heard.length >= MAX_HINTS) this.heard = null;
+      else this.heard.push(e);
+    }
     if (this.resolve) {
       const r = this.resolve;
       this.resolve = null;
@@ -83,6 +98,12 @@ class Subscription implements Wakeup {
       this.bus.signal.addEventListener('abort', onAbort, { once: true });
       this.resolve = done;
     });
+  }
+
+  announced(): BusEvent[] | null {
+    const heard = this.heard;
+    this.heard = [];
+    return heard;
   }
 
   close() {
@@ -136,7 +157,7 @@ export class EventBus {
 
   /** Wakes everyone: after a reconnect, notifications sent in between are gone, so everyone re-reads. */
   wakeAll(): void {
-    for (const map of [this.byApproval, this.byOrg]) for (const set of map.values()) for (const s of set) s.wake();
+    for (const map of [this.byApproval, this.byOrg]) for (const set of map.values()) for (const s of set) s.wake(null);
   }
 
   /** Number of live subscriptions (for tests and metrics). */
@@ -152,8 +173,8 @@ export class EventBus {
       this.log?.warn({ payload }, 'ignored a malformed event notification');
       return;
     }
-    for (const s of this.byOrg.get(e.orgId) ?? []) s.wake();
-    if (e.approvalId) for (const s of this.byApproval.get(e.approvalId) ?? []) s.wake();
+    for (const s of this.byOrg.get(e.orgId) ?? []) s.wake(e);
+    if (e.approvalId) for (const s of this.byApproval.get(e.approvalId) ?? []) s.wake(e);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import { toWebhookPayload } from '../../channels/webhook/payload.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { withViewerCan, type Asker } from '../../core/approvals/index.ts';
 import { shownWithCan } from '../../core/run.ts';
+import type { BusEvent } from '../../events/event-bus.ts';
 
 export type { EventRow };
 
@@ -113,7 +114,12 @@ export async function positionOf(db: Queryable, orgId: string, eventId: string):
  * (`viewer_can`). Two queries serve a whole batch, however many events and requests it holds: one
  * loads the requests, one asks the rules about all of them; a batch about one request, one query.
  */
-export async function toPayloads(db: Queryable, orgId: string, events: EventRow[], viewer: Viewer & Asker): Promise<WebhookPayload[]> {
+export async function toPayloads(db: Queryable, orgId: string, events: EventRow[], viewer: Viewer & Asker, beside?: ReadBeside | null): Promise<WebhookPayload[]> {
+  // A request read beside the log is the request as it is now for these events only when each of them
+  // was announced before that read began (each committed by then), and they are all of that request.
+  if (beside && events.every((e) => e.approval_id === beside.approvalId && beside.announced.has(e.id))) {
+    return events.map((e) => toWebhookPayload(e, beside.shown));
+  }
   const ids = [...new Set(events.map((e) => e.approval_id).filter((id): id is string => id !== null))];
   const approvals = new Map<string, Approval>();
   if (ids.length === 1) {
@@ -129,4 +135,23 @@ export async function toPayloads(db: Queryable, orgId: string, events: EventRow[
     for (const a of shown) approvals.set(a.id, a);
   }
   return events.map((e) => toWebhookPayload(e, e.approval_id ? (approvals.get(e.approval_id) ?? null) : null));
+}
+
+/** A request read beside the log's read (readBeside): the events announced before it was read, and the request as `viewer` sees it (null: gone). */
+export interface ReadBeside {
+  approvalId: string;
+  announced: ReadonlySet<string>;
+  shown: Approval | null;
+}
+
+/**
+ * A woken stream's read of the request its announcements name, issued beside its read of the log
+ * rather than after it: one wait for both, as the long poll's one read. Only when every announcement
+ * heard names the same request (a decision's events); otherwise null, and toPayloads reads after.
+ */
+export function readBeside(db: Queryable, orgId: string, heard: readonly BusEvent[] | null, viewer: Viewer & Asker): Promise<ReadBeside> | null {
+  const approvalId = heard?.[0]?.approvalId;
+  if (!heard || !approvalId || heard.some((e) => e.approvalId !== approvalId)) return null;
+  const announced = new Set(heard.map((e) => e.eventId));
+  return shownWithCan(db, orgId, approvalId, viewer).then((r) => ({ approvalId, announced, shown: r?.shown ?? null }));
 }

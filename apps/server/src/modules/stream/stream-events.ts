@@ -4,8 +4,9 @@ import { EVENT_STREAM_HEARTBEAT_SECONDS, WebhookPayload, type Routes } from '@gr
 import type { Logger } from 'pino';
 import type { Handler } from '../../context.ts';
 import type { AppDeps } from '../../context.ts';
-import type { Wakeup } from '../../events/event-bus.ts';
-import { currentPosition, positionOf, readEvents, toPayloads, type EventPosition } from './read-events.ts';
+import type { BusEvent, Wakeup } from '../../events/event-bus.ts';
+import { sideBySide } from '../../storage/database.ts';
+import { currentPosition, positionOf, readBeside, readEvents, toPayloads, type EventPosition } from './read-events.ts';
 import type { Viewer } from '../../core/approval-view.ts';
 import type { Asker } from '../../core/approvals/index.ts';
 
@@ -46,13 +47,17 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
   let nextHeartbeat = Date.now() + HEARTBEAT_MS;
   let heldBackRetry = HELD_BACK_RETRY_MS;
   await write(res, ': connected\n\n', stop);
+  // What the last wake-up announced: none before the first read.
+  let heard: BusEvent[] | null = [];
   while (!stop.aborted) {
-    const { events, heldBack } = await readEvents(deps.db, orgId, cursor, STREAM_BATCH);
+    // Both settle before the loop goes on: never a statement of this stream left in flight.
+    const [{ events, heldBack }, beside] = await sideBySide([readEvents(deps.db, orgId, cursor, STREAM_BATCH), readBeside(deps.db, orgId, heard, viewer)]);
+    heard = null;
     // Before anything more is sent (events, or a heartbeat that keeps the stream open): the session
     // may have ended, the key or grant been revoked, since the stream began.
     if ((events.length > 0 || Date.now() >= nextHeartbeat) && ctx.stillAuthenticated && !(await ctx.stillAuthenticated())) return;
     if (events.length > 0) {
-      const payloads = await toPayloads(deps.db, orgId, events, viewer);
+      const payloads = await toPayloads(deps.db, orgId, events, viewer, beside);
       let chunk = '';
       for (const p of payloads) chunk += frame(deps.config.validateResponses ? WebhookPayload.parse(p) : p);
       await write(res, chunk, stop);
@@ -67,6 +72,7 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
     const recheck = heldBack ? heldBackRetry : STREAM_RECHECK_MS;
     heldBackRetry = heldBack ? Math.min(heldBackRetry * 2, STREAM_RECHECK_MS) : HELD_BACK_RETRY_MS;
     await wakeup.next(Math.min(recheck, Math.max(0, nextHeartbeat - Date.now())), stop);
+    heard = wakeup.announced();
   }
 }
 

@@ -1,0 +1,132 @@
+/**
+ * A woken event stream reads the request its announcements name beside its read of the log, not
+ * after it (one wait for both, like the long poll's one read), and uses that read only for events
+ * announced before it began: anything else in the batch is read after the log, as before.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookPayload } from '@greenlight/contract';
+import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { createRequest } from '../../testing/decisions.ts';
+import type { Queryable, QueryOptions } from '../../storage/database.ts';
+import type { BusEvent } from '../../events/event-bus.ts';
+import { openSse, type SseMessage } from './sse-client.ts';
+import { readBeside, readEvents, START, toPayloads } from './read-events.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 60_000);
+afterAll(() => server.stop(), 60_000);
+
+/** The server's database, counting the statements sent through it. */
+function countingStatements(): { counting: Queryable; statements: string[] } {
+  const statements: string[] = [];
+  const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
+    query: ((text: string, params?: unknown[], options?: QueryOptions) => {
+      statements.push(text);
+      return server.db.query(text, params, options);
+    }) as Queryable['query'],
+  });
+  return { counting, statements };
+}
+
+/** The log's read (read-events.ts): the only statement that reads `final`. */
+const isLogRead = (text: string) => text.includes(' AS final');
+
+async function until(s: Awaited<ReturnType<typeof openSse>>, type: string): Promise<SseMessage> {
+  for (let n = 1; ; n++) {
+    const m = (await s.waitFor(n))[n - 1]!;
+    if (m.event === type) return m;
+  }
+}
+
+describe('a woken stream', () => {
+  it('reads the request a decision names before its read of the log has answered, and sends it as it is now', async () => {
+    const seed = await seedOrg(server.db);
+    const approver = await seed.newKey();
+    const stream = await openSse(`${server.url}/api/v1/events`, { key: seed.key });
+    try {
+      const { id } = await createRequest(server, seed.key, { title: 'read beside' });
+      await until(stream, 'approval.created');
+
+      // Every statement of the server, as issued and as answered, in one order.
+      const order: string[] = [];
+      const db = server.db as { query: Queryable['query'] };
+      const original = db.query;
+      db.query = ((text: string, params?: unknown[], options?: QueryOptions) => {
+        const name = isLogRead(text) ? 'log' : options?.prepare === 'approval_with_can' ? 'request' : 'other';
+        order.push(`${name} issued`);
+        const answer = original.call(server.db, text, params, options);
+        void answer.then(() => order.push(`${name} answered`), () => order.push(`${name} failed`));
+        return answer;
+      }) as Queryable['query'];
+      let approved: SseMessage;
+      try {
+        await server.http(approver.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+        approved = await until(stream, 'approval.approved');
+      } finally {
+        db.query = original;
+      }
+      const logIssued = order.lastIndexOf('log issued');
+      expect(logIssued, order.join(', ')).toBeGreaterThanOrEqual(0);
+      const requestIssued = order.indexOf('request issued', logIssued - 1);
+      expect(requestIssued, order.join(', ')).toBeGreaterThanOrEqual(0);
+      expect(requestIssued, order.join(', ')).toBeLessThan(order.indexOf('log answered', logIssued));
+
+      const shown = WebhookPayload.parse(JSON.parse(approved.data)).data.approval;
+      expect(shown).toMatchObject({ id, status: 'approved', viewer_can: { decide: { allowed: false, reason: 'Already approved' } } });
+    } finally {
+      stream.close();
+    }
+  });
+});
+
+describe('readBeside and toPayloads', () => {
+  const asKey = (seed: Awaited<ReturnType<typeof seedOrg>>) => ({
+    principal: { type: 'connection' as const, id: seed.connectionId },
+    user: null,
+    scopes: ['approvals:read', 'approvals:write'],
+  });
+  const heardOf = (orgId: string, events: { id: string; approval_id: string | null; type: string }[]): BusEvent[] =>
+    events.map((e) => ({ orgId, eventId: e.id, approvalId: e.approval_id, type: e.type }));
+
+  it('reads nothing beside the log unless every announcement names the same request', async () => {
+    const seed = await seedOrg(server.db);
+    const a = await createRequest(server, seed.key, { title: 'a' });
+    const b = await createRequest(server, seed.key, { title: 'b' });
+    const { counting, statements } = countingStatements();
+    const one = (approvalId: string | null, eventId = '1'): BusEvent => ({ orgId: seed.org.id, eventId, approvalId, type: 'approval.created' });
+    for (const heard of [null, [], [one(a.id), one(b.id, '2')], [one(a.id), one(null, '2')], [one(null)]]) {
+      expect(readBeside(counting, seed.org.id, heard, asKey(seed)), JSON.stringify(heard)).toBeNull();
+    }
+    expect(statements).toEqual([]);
+    const beside = await readBeside(counting, seed.org.id, [one(a.id), one(a.id, '2')], asKey(seed));
+    expect(statements).toHaveLength(1);
+    expect(beside).toMatchObject({ approvalId: a.id, announced: new Set(['1', '2']), shown: { id: a.id, status: 'pending' } });
+  });
+
+  it('stands for the events announced before it was read, and for no later one', async () => {
+    const seed = await seedOrg(server.db);
+    const approver = await seed.newKey();
+    const { id } = await createRequest(server, seed.key, { title: 'before and after' });
+    const created = (await readEvents(server.db, seed.org.id, START, 100)).events;
+    expect(created.map((e) => e.type)).toEqual(['approval.created']);
+    const beside = (await readBeside(server.db, seed.org.id, heardOf(seed.org.id, created), asKey(seed)))!;
+    expect(beside.shown).toMatchObject({ status: 'pending' });
+
+    // Announced before the read: the read beside is the request as it is now for it, and nothing is read again.
+    const { counting, statements } = countingStatements();
+    const covered = await toPayloads(counting, seed.org.id, created, asKey(seed), beside);
+    expect(statements).toEqual([]);
+    expect(covered[0]!.data.approval).toEqual(beside.shown);
+
+    // A decision committed after the read beside: the batch holds an event it never heard of, so the
+    // request is read again after the log and shows the decision.
+    await server.http(approver.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    const both = (await readEvents(server.db, seed.org.id, START, 100)).events;
+    expect(both.map((e) => e.type)).toEqual(['approval.created', 'approval.approved']);
+    const fresh = await toPayloads(counting, seed.org.id, both, asKey(seed), beside);
+    expect(statements).toHaveLength(1);
+    for (const p of fresh) expect(p.data.approval).toMatchObject({ id, status: 'approved' });
+  });
+});
