@@ -121,6 +121,7 @@ CREATE TABLE approvals (
   editable text[] DEFAULT '{}'::text[] NOT NULL,
   response jsonb,
   edits jsonb DEFAULT '[]'::jsonb NOT NULL,
+  content_sha256 text,
   CONSTRAINT approvals_pkey PRIMARY KEY (id),
   CONSTRAINT approvals_seq_key UNIQUE (seq),
   CONSTRAINT approvals_connection_id_fkey FOREIGN KEY (connection_id) REFERENCES connections(id),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { asksForInput } from '@greenlight/contract';
 import type { Database, Queryable } from '../../storage/database.ts';
-import type { NewApproval } from '../approval-record.ts';
+import { contentSha256, type NewApproval } from '../approval-record.ts';
 import { wellFormed } from '../text.ts';
 import { Batcher } from '../../storage/batcher.ts';
 
@@ -63,6 +64,14 @@ const sendable = (item: CreateItem): Record<string, unknown> =>
   item.response_schema ? { ...item, response_schema: JSON.stringify(item.response_schema) } : item;
 
 /**
+ * What a vote without input approves, for a request that asks for no input (its content then never
+ * changes: greenlight_decide's `fast` takes it from the row instead of a read); null for one that asks.
+ * Made from the values sent, after the texts are made well-formed, so it is the hash of what is stored.
+ */
+const contentHashOf = (item: CreateItem, texts: Pick<CreateItem, 'title' | 'description'>): string | null =>
+  asksForInput(item) ? null : contentSha256({ title: texts.title, description: texts.description, metadata: item.metadata, changes: item.changes });
+
+/**
  * One request in one statement: the path of a request that arrives alone, and of a batch that failed.
  * A text with a lone UTF-16 surrogate cannot travel in JSON (Postgres refuses the escape, and with it
  * the batch); here such texts are stored with U+FFFD in its place, as the drivers store any text
@@ -71,13 +80,15 @@ const sendable = (item: CreateItem): Record<string, unknown> =>
 export async function createOne(db: Queryable, item: CreateItem): Promise<CreateResult> {
   const sent: Record<string, unknown> = { ...sendable(item), id: randomUUID() };
   for (const k of TEXT_COLUMNS) sent[k] = wellFormed(item[k]);
+  sent.content_sha256 = contentHashOf(item, { title: wellFormed(item.title), description: wellFormed(item.description) });
   const { rows } = await db.query<CreateResult>(ONE_SQL, [JSON.stringify(sent)], { prepare: 'create_approval' });
   return rows[0]!;
 }
 
 /** Several requests in one statement, one answer row each in their order; rejects as a whole when the statement fails. */
 export async function createMany(db: Queryable, items: CreateItem[]): Promise<CreateResult[]> {
-  const payload = items.map((item) => ({ ...sendable(item), id: randomUUID() }));
+  // A text with a lone surrogate fails the whole statement (createOne writes it well-formed): as sent, the texts are stored.
+  const payload = items.map((item) => ({ ...sendable(item), id: randomUUID(), content_sha256: contentHashOf(item, item) }));
   const { rows } = await db.query<CreateResult & { ord: number }>(MANY_SQL, [JSON.stringify(payload)], { prepare: 'create_approvals' });
   return rows;
 }

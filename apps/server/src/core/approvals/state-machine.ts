@@ -84,6 +84,7 @@
  */
 import { checkAnswer, type Approval, type ApprovalStatus, type DecideApprovalBody, type DecisionRefusalReason, type EventType, type ReportExecutionBody, type RevokeApprovalBody, type Step } from '@greenlight/contract';
 import { sqlState, type Database, type Queryable } from '../../storage/database.ts';
+import { isDatabase } from '../../storage/batcher.ts';
 import { ApiError, emergencyStop, notFound } from '../../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
@@ -95,7 +96,7 @@ import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql } from './rules.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { createDecided, type AutoDecision, type InTransactionDecider } from './auto-decide.ts';
-import { checkVoteAnswer, type AnswerRefusal } from '../answers.ts';
+import { checkVoteAnswer, type AnswerRefusal, type VoteAnswer } from '../answers.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
 function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null {
@@ -300,6 +301,15 @@ async function stepById(db: Queryable, stepId: string): Promise<Step> {
 }
 
 async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: string | null, ballot: VoteInput, options: DecideOptions = {}): Promise<Decided> {
+  // A vote that carries no input (a button, a link, an API call without an answer) first goes without
+  // a read of the request: greenlight_decide takes what it approves from the row, when the request asks
+  // for no input and the org has no step-up setting, and otherwise refuses before writing anything
+  // (GL002), and the vote goes again below with the request read. Not inside a caller's transaction
+  // (a link used up with its vote), which the refusal would abort.
+  if (ballot.response === undefined && ballot.edits === undefined && isDatabase(db)) {
+    const decided = await decideStatement(db, caller, approvalId, stepId, ballot, options, { fast: true, content_sha256: null, answer: null, answer_refusal: null, step_up_missing: null });
+    if (decided) return decided;
+  }
   // What the vote is on and what it must answer: fixed at create, so read before the statement; with
   // it, what the step-up rule reads (step-up.ts), in the same round trip.
   const session = stepUpSessionOf(caller);
@@ -313,6 +323,37 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
   // The answer and edits (core/answers.ts); a refusal is raised by greenlight_decide after its own checks.
   const checked = checkVoteAnswer(content[0], ballot);
   const answer = checked.ok ? checked.answer : null;
+  const decided = await decideStatement(db, caller, approvalId, stepId, ballot, options, {
+    fast: false,
+    // The content as this vote would approve it: its own edits applied.
+    content_sha256: contentSha256(content[0], answer?.edits ?? []),
+    answer,
+    answer_refusal: checked.ok ? null : checked.refusal,
+    // The step-up rule (step-up.ts); greenlight_decide refuses with it after its own checks.
+    step_up_missing: stepUpMissingIn(content[0]),
+  });
+  return decided!;
+}
+
+/** What the vote's statement is told of its content: read by the caller, or (`fast`) taken from the row by the statement. */
+interface VoteContent {
+  fast: boolean;
+  content_sha256: string | null;
+  answer: VoteAnswer | null;
+  answer_refusal: AnswerRefusal | null;
+  step_up_missing: boolean | null;
+}
+
+/** The vote's statement (greenlight_decide); null when a `fast` vote needs its content read (GL002), nothing written. */
+async function decideStatement(
+  db: Queryable,
+  caller: Caller,
+  approvalId: string,
+  stepId: string | null,
+  ballot: VoteInput,
+  options: DecideOptions,
+  content: VoteContent,
+): Promise<Decided | null> {
   const claim = options.claimCallback;
   const input = {
     org: caller.org.id,
@@ -326,21 +367,17 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
     decision: ballot.decision,
     comment: wellFormed(ballot.comment ?? null),
     source: wellFormed(ballot.source ?? null),
-    // The content as this vote would approve it: its own edits applied.
-    content_sha256: contentSha256(content[0], answer?.edits ?? []),
-    answer,
-    answer_refusal: checked.ok ? null : checked.refusal,
+    ...content,
     lease_ms: claim?.leaseMs ?? null,
     new_secret: claim?.newSecret ?? null,
     notify: options.notify ?? false,
-    // The step-up rule (step-up.ts); greenlight_decide refuses with it after its own checks.
-    step_up_missing: stepUpMissingIn(content[0]),
   };
   let r: DecideRow;
   try {
     const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], { prepare: 'decide_approval' });
     r = rows[0]!;
   } catch (err) {
+    if (content.fast && sqlState(err) === 'GL002') return null;
     throw refusal(err, 'decided') ?? err;
   }
   announce(db, caller.org.id, approvalId, r.event_ids.map((id, i) => ({ id, type: r.event_types[i]! })), r.wake_worker);

@@ -28,6 +28,8 @@
 -- - a run's steps: a flow's, or an item's `steps` (a routing rule's approvers);
 -- - an item's `response_schema` is JSON text (a string), parsed into its json column here: a jsonb
 --   parameter would have reordered its keys, which are the order of the form's fields;
+-- - an item's `content_sha256` is set by the caller for a request that asks for no input (what a vote
+--   without input approves: greenlight_decide's `fast`), from the values it sends;
 -- - an item's `resume` ({engine, target}: a durable engine's resume target, target sealed) is its
 --   engine_resumes row, so the request and what its outcome resumes commit together (channels/engines).
 -- An error (an external_id taken, a text Postgres refuses) writes none of the batch; the caller then
@@ -70,7 +72,7 @@ BEGIN
                            priority, action_type, source, metadata, required_approvals, is_sequential, callback_url,
                            callback_headers, external_id, idempotency_key, request_fingerprint, tags, changes, resource,
                            expires_at, on_expiry, redact, flow_id, flow_version, run_expires_at, routing, revocable_for_seconds,
-                           created_via, response_schema, editable)
+                           created_via, response_schema, editable, content_sha256)
     SELECT i.id, o.id, i.connection_id, i.requested_by_type, i.requested_by_id, i.requested_by_name, i.title, i.description,
            i.priority, i.action_type, i.source, i.metadata, i.required_approvals, i.is_sequential, i.callback_url,
            i.callback_headers, i.external_id, i.idempotency_key, i.request_fingerprint, i.tags, i.changes, i.resource,
@@ -79,7 +81,8 @@ BEGIN
            CASE WHEN fv.flow_id IS NULL THEN i.expires_at
                 ELSE LEAST(i.expires_at, now() + make_interval(secs => (fv.definition -> 'steps' -> 0 ->> 'time_limit_seconds')::integer)) END,
            i.on_expiry, COALESCE(i.redact, '{}'), fv.flow_id, fv.version, CASE WHEN fv.flow_id IS NULL THEN NULL ELSE i.expires_at END,
-           i.routing, i.revocable_for_seconds, COALESCE(i.created_via, 'v1'), i.schema_text, COALESCE(i.editable, '{}')
+           i.routing, i.revocable_for_seconds, COALESCE(i.created_via, 'v1'), i.schema_text, COALESCE(i.editable, '{}'),
+           i.content_sha256
       FROM items i JOIN o ON o.id = i.org_id
       LEFT JOIN LATERAL (SELECT * FROM flow_versions WHERE flow_id = i.flow_id AND version = i.flow_version OFFSET 0) AS fv ON true
      ORDER BY i.ord

@@ -12,7 +12,8 @@
 -- wrong; refused here after every other check, so a request already decided says so first), lease_ms and new_secret
 -- (see below), notify (true when the caller sends notifications), step_up_missing (true when the
 -- org's step-up setting covers the request and the caller has no passkey-confirmed session:
--- core/approvals/step-up.ts decides it; refused here after every other check, as viewer_can shows it).
+-- core/approvals/step-up.ts decides it; refused here after every other check, as viewer_can shows it),
+-- fast (a vote that carries no input, sent without the request's content: see below).
 --
 -- Exactly-once: greenlight_lock_pending locks the request and share-locks its org, and checks the stop,
 -- the status and the deadline under that lock; a vote is inserted against the primary key
@@ -64,7 +65,7 @@ BEGIN
   SELECT * INTO v FROM jsonb_to_record(p_vote) AS x(
     org uuid, approval uuid, step uuid, actor_type text, actor_id uuid, actor_name text, user_id uuid, user_role text,
     decision text, comment text, source text, content_sha256 text, answer jsonb, answer_refusal jsonb,
-    lease_ms float8, new_secret text, notify boolean, step_up_missing boolean);
+    lease_ms float8, new_secret text, notify boolean, step_up_missing boolean, fast boolean);
   PERFORM set_config('greenlight.fanned_out', '', true);
   -- The caller sends notifications: a step decided queues a `notify` row (events_fan_out.sql).
   PERFORM set_config('greenlight.notify', CASE WHEN v.notify THEN 'on' ELSE '' END, true);
@@ -84,7 +85,22 @@ BEGIN
 
   -- Who may decide (the org row is share-locked by the guard, so its rules hold for this vote).
   -- An admin, or an API key (issued by admins, with no person to be asked), is privileged.
-  SELECT o.resolve_policy = 'admin_only' AS admin_only, o.admin_override INTO org_rules FROM orgs o WHERE o.id = a.org_id;
+  SELECT o.resolve_policy = 'admin_only' AS admin_only, o.admin_override,
+         coalesce(cardinality(o.step_up_priorities), 0) + coalesce(cardinality(o.step_up_action_types), 0) > 0 AS step_up_set
+    INTO org_rules FROM orgs o WHERE o.id = a.org_id;
+  -- A vote without input sent without a read of the request (`fast`): it stands only for a request
+  -- whose content hash was recorded at create (it asks for no input, so the vote answers nothing and
+  -- approves that content), in an org with no step-up setting (which then covers no request). Anything
+  -- else is refused with GL002 before any write, and the caller reads the request and votes again.
+  IF v.fast THEN
+    IF a.content_sha256 IS NULL OR org_rules.step_up_set THEN
+      RAISE EXCEPTION USING ERRCODE = 'GL002', MESSAGE = 'CONTENT_NEEDED';
+    END IF;
+    v.content_sha256 := a.content_sha256;
+    v.answer := NULL;
+    v.answer_refusal := NULL;
+    v.step_up_missing := false;
+  END IF;
   privileged := COALESCE(v.user_role = 'admin', false) OR (v.actor_type = 'connection' AND v.user_id IS NULL);
   IF org_rules.admin_only AND NOT COALESCE(v.user_role = 'admin', false) THEN
     RAISE EXCEPTION USING ERRCODE = 'GL001', MESSAGE = 'NOT_APPROVER', DETAIL = jsonb_build_object('subject', 'approval', 'reason', 'admin_only', 'text', greenlight_vote_refusal(p_vote, '{decide,reason}'))::text;
