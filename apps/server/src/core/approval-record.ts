@@ -98,6 +98,12 @@ export interface ApprovalRecord {
   response: Record<string, unknown> | null;
   /** The approving vote's edits, each with its value before and after; empty when none. */
   edits: Edit[];
+  /**
+   * contentSha256 of the request, recorded at create for one that asks for no input (no
+   * response_schema, nothing editable), whose content no vote changes; null for one that asks, and for
+   * one written before it was recorded. What a vote without input approves (greenlight_decide's `fast`).
+   */
+  content_sha256: string | null;
 }
 
 /** The columns a reader selects: everything the API shows (`toApproval`). */
@@ -110,7 +116,7 @@ const READ = [
   'routing',
   'revocable_for_seconds', 'revoked_at', 'revoked_by_type', 'revoked_by_id', 'revoked_by_name', 'revocation_reason',
   'waiter_state', 'waiter_reason', 'waiter_since', 'waiter_checked_at', 'created_via',
-  'response_schema', 'editable', 'response', 'edits',
+  'response_schema', 'editable', 'response', 'edits', 'content_sha256',
 ] as const satisfies readonly (keyof ApprovalRecord)[];
 
 export type ApprovalRow = Pick<ApprovalRecord, (typeof READ)[number]>;
@@ -257,7 +263,8 @@ export function toApproval(r: ApprovalRow): Approval {
     decision_note: r.decision_comment,
     cancelled_at: iso(r.cancelled_at),
     expired_at: iso(r.expired_at),
-    approved_content_sha256: contentSha256(r, r.edits ?? []),
+    // Recorded at create only where no vote can change the content (then edits are empty).
+    approved_content_sha256: r.content_sha256 ?? contentSha256(r, r.edits ?? []),
     execution: r.execution_status
       ? { status: r.execution_status, message: r.execution_message, url: r.execution_url, reported_at: r.execution_reported_at!.toISOString() }
       : null,
