@@ -65,7 +65,9 @@
  * - Exactly once: the final transition repeats the status and deadline checks in its own WHERE.
  * - Every decision event carries `approved_content_sha256` (approval-record.ts) of the request: the
  *   content the decision was made on, with the approving vote's edits applied. The hashed fields never
- *   change after creation, so the hash is computed from a read before the statement.
+ *   change after creation, so the hash is computed from a read before the statement; for a request
+ *   that asks for no input it is recorded at create, and a vote without input takes it from the row
+ *   in the statement itself, with no read before (`fast`, greenlight_decide.sql).
  * - Answers (core/answers.ts, docs/answers.md): an approving vote's `response` and `edits` are checked
  *   against the request's `response_schema` and `editable` (an approve without an answer passes only
  *   when the defaults answer); a wrong one is refused (400) after every other check, deciding nothing.
