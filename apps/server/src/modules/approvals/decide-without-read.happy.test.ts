@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../../testing/harness.ts';
-import type { Queryable, QueryOptions } from '../../storage/database.ts';
+import { statementsDuring } from '../../testing/statements.ts';
 import { APPROVAL_COLUMNS, contentSha256, type ApprovalRow } from '../../core/approval-record.ts';
 
 let server: TestServer;
@@ -19,20 +19,9 @@ afterAll(() => server.stop(), 60_000);
 const CONTENT_READ = 'decision_content_step_up';
 
 /** The names of the prepared statements the server sends while `work` runs. */
-async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const names: string[] = [];
-  const db = server.db as { query: Queryable['query'] };
-  const original = db.query;
-  db.query = ((text: string, params?: unknown[], options?: QueryOptions) => {
-    names.push(options?.prepare ?? text.slice(0, 40));
-    return original.call(server.db, text, params, options);
-  }) as Queryable['query'];
-  try {
-    await work();
-  } finally {
-    db.query = original;
-  }
-  return names;
+async function namesDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const { steps } = await statementsDuring(server.db, work);
+  return steps.filter((s) => s.step === 'issued').map((s) => s.prepare ?? s.text.slice(0, 40));
 }
 
 async function create(seed: SeededOrg, overrides: Record<string, unknown> = {}): Promise<{ id: string; approved_content_sha256: string }> {
@@ -67,7 +56,7 @@ describe('a vote without input', () => {
       // Recorded at create from what was stored: the digest of the row as read back.
       expect(stored.content_sha256).toBe(contentSha256(stored));
       expect(stored.content_sha256).toBe(a.approved_content_sha256);
-      const names = await statementsDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision }).expect(200));
+      const names = await namesDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${a.id}`).send({ decision }).expect(200));
       expect(names).toContain('decide_approval');
       expect(names).not.toContain(CONTENT_READ);
       expect((await decisionEvent(seed, a.id)).data.approved_content_sha256).toBe(contentSha256(stored));
@@ -90,7 +79,7 @@ describe('a vote without input', () => {
     // Asks for an answer its defaults give: approved in one tap, the defaults its response.
     const defaults = await create(seed, { response_schema: { type: 'object', properties: { region: { type: 'string', enum: ['eu', 'us'], default: 'eu' } } } });
     expect((await row(defaults.id)).content_sha256).toBeNull();
-    const names = await statementsDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${defaults.id}`).send({ decision: 'approve' }).expect(200));
+    const names = await namesDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${defaults.id}`).send({ decision: 'approve' }).expect(200));
     expect(names).toContain(CONTENT_READ);
     expect(await row(defaults.id)).toMatchObject({ status: 'approved', response: { region: 'eu' } });
 
@@ -103,7 +92,7 @@ describe('a vote without input', () => {
     // Written before the hash was recorded: read, and decided with the hash computed from the read.
     const older = await create(seed, TRICKY);
     await server.db.query('UPDATE approvals SET content_sha256 = NULL WHERE id = $1', [older.id]);
-    const olderNames = await statementsDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${older.id}`).send({ decision: 'approve' }).expect(200));
+    const olderNames = await namesDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${older.id}`).send({ decision: 'approve' }).expect(200));
     expect(olderNames).toContain(CONTENT_READ);
     expect((await decisionEvent(seed, older.id)).data.approved_content_sha256).toBe(older.approved_content_sha256);
   });
@@ -120,7 +109,7 @@ describe('a vote without input', () => {
     expect(rows[0]!.n).toBe(0);
     // Not covered by the setting: decided, after the read the setting asks for.
     const other = await create(seed, { priority: 'low' });
-    const names = await statementsDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${other.id}`).send({ decision: 'approve' }).expect(200));
+    const names = await namesDuring(() => server.http(approver.key).patch(`/api/v1/approvals/${other.id}`).send({ decision: 'approve' }).expect(200));
     expect(names).toContain(CONTENT_READ);
   });
 

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookPayload } from '@greenlight/contract';
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { createRequest } from '../../testing/decisions.ts';
-import type { Queryable, QueryOptions } from '../../storage/database.ts';
+import { countingStatements, statementsDuring } from '../../testing/statements.ts';
 import type { BusEvent } from '../../events/event-bus.ts';
-import { openSse, type SseMessage } from './sse-client.ts';
+import { firstOfType, openSse } from './sse-client.ts';
 import { readBeside, readEvents, START, toPayloads } from './read-events.ts';
 
 let server: TestServer;
@@ -18,27 +18,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => server.stop(), 60_000);
 
-/** The server's database, counting the statements sent through it. */
-function countingStatements(): { counting: Queryable; statements: string[] } {
-  const statements: string[] = [];
-  const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
-    query: ((text: string, params?: unknown[], options?: QueryOptions) => {
-      statements.push(text);
-      return server.db.query(text, params, options);
-    }) as Queryable['query'],
-  });
-  return { counting, statements };
-}
-
 /** The log's read (read-events.ts): the only statement that reads `final`. */
 const isLogRead = (text: string) => text.includes(' AS final');
-
-async function until(s: Awaited<ReturnType<typeof openSse>>, type: string): Promise<SseMessage> {
-  for (let n = 1; ; n++) {
-    const m = (await s.waitFor(n))[n - 1]!;
-    if (m.event === type) return m;
-  }
-}
 
 describe('a woken stream', () => {
   it('reads the request a decision names before its read of the log has answered, and sends it as it is now', async () => {
@@ -47,26 +28,14 @@ describe('a woken stream', () => {
     const stream = await openSse(`${server.url}/api/v1/events`, { key: seed.key });
     try {
       const { id } = await createRequest(server, seed.key, { title: 'read beside' });
-      await until(stream, 'approval.created');
+      await firstOfType(stream, 'approval.created');
 
       // Every statement of the server, as issued and as answered, in one order.
-      const order: string[] = [];
-      const db = server.db as { query: Queryable['query'] };
-      const original = db.query;
-      db.query = ((text: string, params?: unknown[], options?: QueryOptions) => {
-        const name = isLogRead(text) ? 'log' : options?.prepare === 'approval_with_can' ? 'request' : 'other';
-        order.push(`${name} issued`);
-        const answer = original.call(server.db, text, params, options);
-        void answer.then(() => order.push(`${name} answered`), () => order.push(`${name} failed`));
-        return answer;
-      }) as Queryable['query'];
-      let approved: SseMessage;
-      try {
+      const { result: approved, steps } = await statementsDuring(server.db, async () => {
         await server.http(approver.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
-        approved = await until(stream, 'approval.approved');
-      } finally {
-        db.query = original;
-      }
+        return firstOfType(stream, 'approval.approved');
+      });
+      const order = steps.map((s) => `${isLogRead(s.text) ? 'log' : s.prepare === 'approval_with_can' ? 'request' : 'other'} ${s.step}`);
       const logIssued = order.lastIndexOf('log issued');
       expect(logIssued, order.join(', ')).toBeGreaterThanOrEqual(0);
       const requestIssued = order.indexOf('request issued', logIssued - 1);
@@ -94,7 +63,7 @@ describe('readBeside and toPayloads', () => {
     const seed = await seedOrg(server.db);
     const a = await createRequest(server, seed.key, { title: 'a' });
     const b = await createRequest(server, seed.key, { title: 'b' });
-    const { counting, statements } = countingStatements();
+    const { counting, statements } = countingStatements(server.db);
     const one = (approvalId: string | null, eventId = '1'): BusEvent => ({ orgId: seed.org.id, eventId, approvalId, type: 'approval.created' });
     for (const heard of [null, [], [one(a.id), one(b.id, '2')], [one(a.id), one(null, '2')], [one(null)]]) {
       expect(readBeside(counting, seed.org.id, heard, asKey(seed)), JSON.stringify(heard)).toBeNull();
@@ -115,7 +84,7 @@ describe('readBeside and toPayloads', () => {
     expect(beside.shown).toMatchObject({ status: 'pending' });
 
     // Announced before the read: the read beside is the request as it is now for it, and nothing is read again.
-    const { counting, statements } = countingStatements();
+    const { counting, statements } = countingStatements(server.db);
     const covered = await toPayloads(counting, seed.org.id, created, asKey(seed), beside);
     expect(statements).toEqual([]);
     expect(covered[0]!.data.approval).toEqual(beside.shown);

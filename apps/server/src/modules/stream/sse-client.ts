@@ -27,6 +27,14 @@ export interface SseStream {
   close(): void;
 }
 
+/** The first message of `type` on the stream, awaited message by message (each wait as `waitFor`'s). */
+export async function firstOfType(s: SseStream, type: string): Promise<SseMessage> {
+  for (let n = 1; ; n++) {
+    const m = (await s.waitFor(n))[n - 1]!;
+    if (m.event === type) return m;
+  }
+}
+
 /** A stream opened with an API key, or with a dashboard session's cookie. */
 export function openSse(url: string, options: ({ key: string } | { cookie: string }) & { lastEventId?: string }): Promise<SseStream> {
   return new Promise((resolve, reject) => {

@@ -8,8 +8,8 @@ import { WaitResult, WebhookPayload, type ViewerCan } from '@greenlight/contract
 import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { sessionOf } from '../../testing/session.ts';
 import { createRequest, requestAsking } from '../../testing/decisions.ts';
-import type { Queryable, QueryOptions } from '../../storage/database.ts';
-import { openSse, type SseMessage, type SseStream } from './sse-client.ts';
+import { countingStatements } from '../../testing/statements.ts';
+import { firstOfType, openSse, type SseMessage, type SseStream } from './sse-client.ts';
 import { readEvents, START, toPayloads } from './read-events.ts';
 import { personAsker, withViewerCan } from '../../core/approvals/index.ts';
 import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
@@ -23,26 +23,6 @@ afterAll(() => server.stop(), 60_000);
 
 const streams: SseStream[] = [];
 afterAll(() => streams.forEach((s) => s.close()));
-
-/** The first message of `type` on the stream, awaited message by message. */
-async function until(s: SseStream, type: string): Promise<SseMessage> {
-  for (let n = 1; ; n++) {
-    const m = (await s.waitFor(n))[n - 1]!;
-    if (m.event === type) return m;
-  }
-}
-
-/** The server's database, counting the statements sent through it. */
-function countingStatements(): { counting: Queryable; statements: string[] } {
-  const statements: string[] = [];
-  const counting: Queryable = Object.assign(Object.create(server.db) as Queryable, {
-    query: ((text: string, params?: unknown[], options?: QueryOptions) => {
-      statements.push(text);
-      return server.db.query(text, params, options);
-    }) as Queryable['query'],
-  });
-  return { counting, statements };
-}
 
 const approvalOf = (m: SseMessage) => WebhookPayload.parse(JSON.parse(m.data)).data.approval;
 
@@ -88,7 +68,7 @@ describe('viewer_can on the event stream', () => {
     expect(approvalOf(bobSees)).toMatchObject({ id, viewer_can: { decide: { allowed: true }, cancel: { allowed: false } } });
 
     await asBob.http().patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
-    const last = await until(byBob, 'approval.approved');
+    const last = await firstOfType(byBob, 'approval.approved');
     expect(approvalOf(last)?.viewer_can?.decide).toMatchObject({ allowed: false, reason: 'Already approved' });
   });
 
@@ -97,7 +77,7 @@ describe('viewer_can on the event stream', () => {
     for (let i = 0; i < 5; i++) await createRequest(server, seed.key, { title: `batch ${i}` });
     const { events } = await readEvents(server.db, seed.org.id, START, 100);
     expect(events.length).toBe(5);
-    const { counting, statements } = countingStatements();
+    const { counting, statements } = countingStatements(server.db);
     const asker = { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read', 'approvals:write'] as const };
     const payloads = await toPayloads(counting, seed.org.id, events, { ...asker, scopes: [...asker.scopes] });
     expect(statements, statements.join('\n---\n')).toHaveLength(2);
@@ -113,7 +93,7 @@ describe('viewer_can on the event stream', () => {
     await server.http(seed.key).post(`/api/v1/approvals/${id}/comments`).send({ body: 'one more event' }).expect(201);
     const { events } = await readEvents(server.db, seed.org.id, START, 100);
     expect(new Set(events.map((e) => e.approval_id))).toEqual(new Set([id]));
-    const { counting, statements } = countingStatements();
+    const { counting, statements } = countingStatements(server.db);
     for (const asker of [
       { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read', 'approvals:write'] },
       personAsker(bob.id, 'approver'),

@@ -1,0 +1,46 @@
+import type { Queryable, QueryOptions } from '../storage/database.ts';
+
+/** One statement's step as the server's code saw it: sent, answered or failed, in the order they happened. */
+export interface StatementStep {
+  step: 'issued' | 'answered' | 'failed';
+  text: string;
+  /** The prepared statement's name, when it has one. */
+  prepare: string | undefined;
+}
+
+/** `db` for code called directly, recording the text of each statement sent through it. */
+export function countingStatements(db: Queryable): { counting: Queryable; statements: string[] } {
+  const statements: string[] = [];
+  const counting: Queryable = Object.assign(Object.create(db) as Queryable, {
+    query: ((text: string, params?: unknown[], options?: QueryOptions) => {
+      statements.push(text);
+      return db.query(text, params, options);
+    }) as Queryable['query'],
+  });
+  return { counting, statements };
+}
+
+/**
+ * Every statement the server sends through `db` (the running server's own database object) while
+ * `work` runs, each as issued and as answered, in one order; `db` is given back as it was afterwards.
+ */
+export async function statementsDuring<T>(db: Queryable, work: () => Promise<T>): Promise<{ result: T; steps: StatementStep[] }> {
+  const steps: StatementStep[] = [];
+  const patched = db as { query: Queryable['query'] };
+  const original = patched.query;
+  patched.query = ((text: string, params?: unknown[], options?: QueryOptions) => {
+    const prepare = options?.prepare;
+    steps.push({ step: 'issued', text, prepare });
+    const answer = original.call(db, text, params, options);
+    void answer.then(
+      () => steps.push({ step: 'answered', text, prepare }),
+      () => steps.push({ step: 'failed', text, prepare }),
+    );
+    return answer;
+  }) as Queryable['query'];
+  try {
+    return { result: await work(), steps };
+  } finally {
+    patched.query = original;
+  }
+}
