@@ -80,7 +80,7 @@ const contentHashOf = (item: CreateItem, texts: Pick<CreateItem, 'title' | 'desc
 export async function createOne(db: Queryable, item: CreateItem): Promise<CreateResult> {
   const sent: Record<string, unknown> = { ...sendable(item), id: randomUUID() };
   for (const k of TEXT_COLUMNS) sent[k] = wellFormed(item[k]);
-  sent.content_sha256 = contentHashOf(item, { title: wellFormed(item.title), description: wellFormed(item.description) });
+  sent.content_sha256 = contentHashOf(item, sent as Pick<CreateItem, 'title' | 'description'>);
   const { rows } = await db.query<CreateResult>(ONE_SQL, [JSON.stringify(sent)], { prepare: 'create_approval' });
   return rows[0]!;
 }
