@@ -2,7 +2,8 @@ import type { Queryable, QueryOptions } from '../storage/database.ts';
 
 /** One statement's step as the server's code saw it: sent, answered or failed, in the order they happened. */
 export interface StatementStep {
-  step: 'issued' | 'answered' | 'failed';
+  /** `mark`: not a statement, a moment the test marked among them (`text` names it). */
+  step: 'issued' | 'answered' | 'failed' | 'mark';
   text: string;
   /** The prepared statement's name, when it has one. */
   prepare: string | undefined;
@@ -23,9 +24,11 @@ export function countingStatements(db: Queryable): { counting: Queryable; statem
 /**
  * Every statement the server sends through `db` (the running server's own database object) while
  * `work` runs, each as issued and as answered, in one order; `db` is given back as it was afterwards.
+ * `mark` puts a moment of the test's own (a message arriving elsewhere) in that order.
  */
-export async function statementsDuring<T>(db: Queryable, work: () => Promise<T>): Promise<{ result: T; steps: StatementStep[] }> {
+export async function statementsDuring<T>(db: Queryable, work: (mark: (text: string) => void) => Promise<T>): Promise<{ result: T; steps: StatementStep[] }> {
   const steps: StatementStep[] = [];
+  const mark = (text: string) => steps.push({ step: 'mark', text, prepare: undefined });
   const patched = db as { query: Queryable['query'] };
   const original = patched.query;
   patched.query = ((text: string, params?: unknown[], options?: QueryOptions) => {
@@ -39,7 +42,7 @@ export async function statementsDuring<T>(db: Queryable, work: () => Promise<T>)
     return answer;
   }) as Queryable['query'];
   try {
-    return { result: await work(), steps };
+    return { result: await work(mark), steps };
   } finally {
     patched.query = original;
   }

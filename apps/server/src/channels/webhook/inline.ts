@@ -36,9 +36,12 @@ export async function watchFirstAttempt(db: Database, approvalId: string, waitMs
   }
 }
 
-/** The first attempt of a row the decision's statement claimed for this process, with what that statement read. */
+/**
+ * The first attempt of a row the decision's statement claimed for this process, with what that statement
+ * read: the emergency stop among it (greenlight_lock_pending), so the attempt does not read it again.
+ */
 export async function attemptClaimed(worker: DeliveryWorker, claimed: ClaimedRow, preloaded: Preloaded, waitMs: number): Promise<boolean> {
-  const attempt = worker.track(runAttempt(worker.runtime, claimed, worker.signal, preloaded));
+  const attempt = worker.track(runAttempt(worker.runtime, { ...claimed, stopReadByClaim: true }, worker.signal, preloaded));
   const outcome = await Promise.race([attempt, sleep(waitMs).then(() => null)]);
   return outcome?.kind === 'delivered';
 }

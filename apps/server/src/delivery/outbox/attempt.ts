@@ -4,7 +4,7 @@ import type { Metrics } from '../../metrics/metrics.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../../core/events.ts';
 import type { Answer, AttemptContext, Channel, ChannelSpec, ClaimedRow, Described, Message, MessageSpec, Outcome, PeopleChannel, Verdict } from './channel.ts';
-import { beforeSend, claimQueued, deferRow, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
+import { beforeSend, claimQueued, deferRow, keepFirstBytes, recordAttempt, settleWithoutAttempt, type QueueClaim } from './outbox.ts';
 import { delayBefore, MAX_RETRY_AFTER_MS, type Schedule } from './schedule.ts';
 
 /** What one process needs to make attempts: shared by the background worker and the inline first attempt of a decision. */
@@ -73,7 +73,8 @@ function read<K extends Record<string, MessageSpec>>(spec: ChannelSpec<K>, row: 
  * An attempt: read the row (a row its channel cannot read fails at once: nothing is sent that its
  * schema does not describe) → prepare (skip: closed without an attempt; defer: given back, due then) →
  * the emergency stop, read again right before sending, with what a first attempt keeps for its retries
- * (held: given back, due once the stop ends; read beside prepare for a channel that keeps nothing) →
+ * (held: given back, due once the stop ends; read beside prepare for a channel that keeps nothing; not
+ * read again for a row whose claiming statement read it just now, ClaimedRow.stopReadByClaim) →
  * send → meaning, with the retry schedule → record the attempt, and in the same transaction what the
  * outcome changes besides (`settled`). Returns the recorded outcome, or null when nothing was recorded
  * (skipped, deferred, held, or the claim was lost meanwhile).
@@ -98,7 +99,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       const ctx: AttemptContext = { db: rt.db, logger: rt.logger, signal };
       // A channel that keeps nothing has the emergency stop read beside its prepare (Channel.keepsNothing).
       // Both settle before the attempt goes on or fails: it never ends with a statement of its own in flight.
-      const [prepared, early] = await sideBySide([channel.prepare(ctx, msg, hint), channel.keepsNothing ? beforeSend(rt.db, row, undefined) : null]);
+      const [prepared, early] = await sideBySide([channel.prepare(ctx, msg, hint), channel.keepsNothing && !row.stopReadByClaim ? beforeSend(rt.db, row, undefined) : null]);
       if (early) {
         // Held: the row waits for the stop's end, and what prepare found is found again then.
         if (early.held) return null;
@@ -116,6 +117,14 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       let answer: A;
       if ('answered' in prepared) {
         answer = prepared.answered as A;
+      } else if (row.stopReadByClaim) {
+        // The decision that claimed the row read the stop under the org's lock a moment ago: a stop
+        // committed since then does not hold this message, as one committed after beforeSend's read
+        // would not either. What the attempt keeps for its retries is issued before the message is
+        // sent and waited for after, before the attempt is recorded: one round trip less before the
+        // message leaves. Nobody else sends the row meanwhile (it is claimed), so what is sent is kept.
+        const kept = prepared.keep === undefined ? null : keepFirstBytes(rt.db, row, prepared.keep);
+        [answer] = await sideBySide([channel.send(ctx, msg, prepared.send), kept]);
       } else {
         const ready = early ?? (await beforeSend(rt.db, row, prepared.keep));
         if (ready.held) return null;

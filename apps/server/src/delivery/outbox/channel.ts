@@ -57,6 +57,12 @@ export interface ClaimedRow {
   body: string | null;
   /** The person the message is for; null for an automation (a webhook) or a chat channel. */
   recipient_user_id: string | null;
+  /**
+   * The statement that claimed the row read the emergency stop under the org's lock, and this attempt
+   * follows its commit at once (a decision's callback, claimed by the decision: greenlight_decide), so
+   * the attempt does not read the stop again before sending (delivery/outbox/attempt.ts).
+   */
+  stopReadByClaim?: true;
 }
 
 /** A claimed row as its channel sees it: the payload checked by the kind's schema, the sealed part opened and checked. */

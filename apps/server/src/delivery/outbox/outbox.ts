@@ -213,6 +213,15 @@ export async function beforeSend(db: Queryable, row: ClaimedRow, keep: string | 
   return { held: rows[0]!.held, body: rows[0]!.body ?? row.body };
 }
 
+/**
+ * What a first attempt sends, stored as the row's `body` so that retries send the same bytes, without
+ * reading the emergency stop: for a row whose claiming statement read it (ClaimedRow.stopReadByClaim).
+ * COALESCE, as in beforeSend: bytes stored first stay.
+ */
+export async function keepFirstBytes(db: Queryable, row: ClaimedRow, keep: string): Promise<void> {
+  await db.query('UPDATE deliveries SET body = COALESCE(body, $2) WHERE id = $1', [row.id, keep], { prepare: 'outbox_keep' });
+}
+
 /** Gives a claimed row back without an attempt, due again at `at` (its channel says: not yet). */
 export async function deferRow(db: Queryable, row: ClaimedRow, at: Date): Promise<void> {
   await db.query(
