@@ -11,7 +11,7 @@
  * odd rounds) for BENCH_W1_ROUNDS rounds; each ratio is the median of the rounds with its spread.
  * The absolute p99 is printed beside Temporal Cloud's published Signal p99 (91 ms), as context only.
  */
-import { createDatabase, createMany, decide, interleavedLatencyRounds, pacedLatency, percentile, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad, median } from './lib.ts';
+import { createDatabase, createMany, decide, interleavedLatencyRounds, pacedLatency, percentile, pgQuery, record, seed, sleep, startHelper, startServer, storageEnv, uptimeLoad, median } from './lib.ts';
 
 const RATE = Number(process.env.BENCH_W1_RATE ?? 100);
 const SECS = Number(process.env.BENCH_W1_SECONDS ?? 30);
@@ -112,7 +112,16 @@ try {
       const ids = app === 'server' ? serverIds : bareIds;
       const url = app === 'server' ? deciding.url : bareDeciding.url;
       const seen = app === 'server' ? server : bare;
-      for (let j = 0; j < Math.min(LEAD, count); j++) openPoll(app, ids, from + j);
+      // Each long poll is opened a second before its decision, evenly, from the first one on: the
+      // first second opens polls only, at the decisions' rate, as every later second does beside its
+      // decisions (a hundred opened at once would measure a burst of opens, not a wake-up).
+      const opening = performance.now();
+      for (let j = 0; j < Math.min(LEAD, count); j++) {
+        const wait = opening + (j * 1000) / RATE - performance.now();
+        if (wait > 0) await sleep(wait);
+        openPoll(app, ids, from + j);
+      }
+      await sleep(opening + (Math.min(LEAD, count) * 1000) / RATE - performance.now());
       const sentAt = new Map<number, number>();
       const both = await pacedLatency(
         count,
