@@ -106,6 +106,35 @@ describe.skipIf(!TEST_DATABASE_URL)('notifications on Postgres', () => {
     expect(raw).toEqual(['org:1:e1:approval.created', 'org:1:e2:approval.created\norg:1:e3:approval.approved']);
   });
 
+  it('an urgent notification is sent as soon as its announcer yields, before the next turn of the event loop', async () => {
+    const ch = channel();
+    const a = await database();
+    await a.listen(channel(), () => {});
+    const raw = await rawListener(ch);
+    const order: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      if ((args[0] as { name?: string } | undefined)?.name === 'notify_many') order.push('NOTIFY sent');
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      // The rest of the turn the announcer runs in (a deciding request's own answer, its callback).
+      setImmediate(() => order.push('next turn'));
+      a.notify(ch, 'org:1:e5:approval.approved', true);
+      await until(() => order.includes('next turn') && raw.length === 1);
+      expect(order).toEqual(['NOTIFY sent', 'next turn']);
+      expect(raw).toEqual(['org:1:e5:approval.approved']);
+      // One that is not urgent still waits for the next turn.
+      order.length = 0;
+      setImmediate(() => order.push('next turn'));
+      a.notify(ch, 'org:1:e6:approval.created');
+      await until(() => order.length === 2);
+      expect(order).toEqual(['next turn', 'NOTIFY sent']);
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+  });
+
   it('a transaction’s urgent notification goes out once it commits, not after the spacing', async () => {
     const ch = channel();
     const a = await database(600_000);

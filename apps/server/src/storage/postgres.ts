@@ -99,7 +99,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   // Notifications queued by committed writes, sent together: one autocommit statement per channel,
   // at most one round of them every NOTIFY_SPACING_MS (the first after a quiet spell goes out on the
-  // next turn of the event loop), and many payloads joined into one notification (see joinPayloads).
+  // next turn of the event loop; an urgent one as soon as its announcer yields), and many payloads
+  // joined into one notification (see joinPayloads).
   // That statement takes no transaction id, so its commit writes no WAL and holds the notification
   // queue lock only for the moment of the send. Sent one per create, it and its echo through LISTEN
   // cost the server and Postgres a fifth of a create's CPU at 450 creates/s (bench/README.md, P2);
@@ -120,11 +121,26 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   const sending = new Set<Promise<unknown>>();
   const spacing = options.notifySpacingMs ?? NOTIFY_SPACING_MS;
   let cancelFlush: (() => void) | undefined;
-  // Whether the flush cancelFlush would cancel is a spacing timer (an urgent notification overtakes it).
-  let spacedFlush = false;
+  // Whether the flush cancelFlush would cancel is an urgent one's (a microtask): an urgent
+  // notification overtakes any other (the spacing timer, the next turn).
+  let urgentFlush = false;
   let lastFlush = -Infinity;
-  function flushSoon() {
-    spacedFlush = false;
+  function flushSoon(urgent: boolean) {
+    urgentFlush = urgent;
+    if (urgent) {
+      // Someone on another replica holds for it (a waiter): it goes out as soon as the code that
+      // announced it yields, not after the rest of that turn (the deciding request's callback attempt
+      // and its answer: on the wire about 0.1 ms later than now). Whatever else is announced before
+      // then goes with it.
+      let cancelled = false;
+      queueMicrotask(() => {
+        if (!cancelled) flushNotifications();
+      });
+      cancelFlush = () => {
+        cancelled = true;
+      };
+      return;
+    }
     const immediate = setImmediate(flushNotifications);
     cancelFlush = () => clearImmediate(immediate);
   }
@@ -143,25 +159,24 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     if (list) list.push(item);
     else outbox.set(channel, [item]);
     if (cancelFlush) {
-      // Someone holds for this one (a waiter, a callback): what is queued goes out on the next turn,
-      // not after the spacing; a round still being sent is waited for all the same (order).
-      if (urgent && spacedFlush) {
+      // Someone holds for this one (a waiter, a callback): what is queued goes out at once, not after
+      // the spacing or the turn; a round still being sent is waited for all the same (order).
+      if (urgent && !urgentFlush) {
         cancelFlush();
-        flushSoon();
+        flushSoon(true);
       }
       return;
     }
     const wait = urgent ? 0 : lastFlush + spacing - performance.now();
     if (wait > 0) {
       const timer = setTimeout(flushNotifications, wait);
-      spacedFlush = true;
       cancelFlush = () => clearTimeout(timer);
-    } else flushSoon();
+    } else flushSoon(urgent);
   }
 
   function flushNotifications() {
     cancelFlush = undefined;
-    spacedFlush = false;
+    urgentFlush = false;
     // One round on its way at a time: a round sent while the previous one waits for a pooled
     // connection could take another and overtake it, and listeners would hear payloads out of
     // order. What is queued meanwhile goes out together once the previous round is sent.
