@@ -30,8 +30,8 @@ async function create(seed: SeededOrg, overrides: Record<string, unknown> = {}):
   return res.body;
 }
 
-async function row(id: string): Promise<ApprovalRow & { content_sha256: string | null }> {
-  const { rows } = await server.db.query<ApprovalRow & { content_sha256: string | null }>(`SELECT ${APPROVAL_COLUMNS}, a.content_sha256 FROM approvals a WHERE a.id = $1`, [id]);
+async function row(id: string): Promise<ApprovalRow> {
+  const { rows } = await server.db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [id]);
   return rows[0]!;
 }
 
