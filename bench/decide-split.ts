@@ -36,8 +36,13 @@ const SECS = Number(process.env.BENCH_SECONDS ?? 20);
 const WARM = 200;
 const N = RATE * SECS;
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/**
+ * BENCH_BACKLOG=N: before the paced run, N subscription deliveries wait in the server's outbox for a
+ * retry an hour away, as when a subscriber has been down for a while (the bare app has no outbox).
+ */
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 0);
 
-const figures: Record<string, unknown> = { rate: RATE, seconds: SECS };
+const figures: Record<string, unknown> = { rate: RATE, seconds: SECS, ...(BACKLOG > 0 ? { backlog: BACKLOG } : {}) };
 const lines: string[] = [];
 const receiver = await startCallbackReceiver();
 try {
@@ -68,6 +73,15 @@ try {
               ).map((r) => r.id);
         const phase = (from: number, count: number) =>
           pacedLatency(count, RATE, (j) => decide(proc.url, seeded.decider, ids[from + j]!), (j) => receiver.arrivals.get(`/${prefix}/${from + j}`));
+        if (kind === 'server' && BACKLOG > 0) {
+          await pgQuery(database.url)(
+            `INSERT INTO deliveries (org_id, channel, kind, payload, status, attempts, next_attempt_at)
+             SELECT $1, 'webhook', 'subscription', jsonb_build_object('url', 'http://127.0.0.1:9/down'), 'pending', 3, now() + interval '1 hour'
+               FROM generate_series(1, $2)`,
+            [seeded.orgId, BACKLOG],
+          );
+          await pgQuery(database.url)('ANALYZE deliveries');
+        }
         await phase(0, WARM);
         const statements = kind === 'server' && (await resetStatements());
         const cost = await cpuPerRequest(proc.child.pid!, () => phase(WARM, N), () => N);

@@ -10,6 +10,7 @@ import { claimedFromJson } from './outbox.ts';
 import { decide } from '../../core/approvals/index.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 import { tableAccess } from '../../testing/table-access.ts';
+import { secretKeys } from '../../security/sealed.ts';
 
 /** A connection's key as the API authenticates it, for calling decide() the way the route does. */
 const keyAuth = (org: Awaited<ReturnType<typeof seedOrg>>['org'], connectionId: string, name: string) => ({
@@ -97,6 +98,42 @@ describe("a decision's claim of its callback", () => {
     // (claimed for the minute's lease, it would wait that long and come as the second).
     await receiver.until(() => receiver.received.some((r) => r.body.includes(second.id)), 5_000);
     expect(receiver.received.find((r) => r.body.includes(second.id))!.attempt).toBe(1);
+  });
+
+  it("hands its caller the claimed row, and whether the worker has work, without reading the outbox back", async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    // The vote as the API's decision sends it (core/approvals/state-machine.ts): a key's vote without input.
+    const vote = (approval: string) =>
+      JSON.stringify({
+        org: seed.org.id, approval, step: null, actor_type: 'connection', actor_id: decider.connectionId, actor_name: 'decider',
+        user_id: null, user_role: null, decision: 'approve', comment: null, source: null, fast: true, content_sha256: null,
+        answer: null, answer_refusal: null, step_up_missing: false, lease_ms: 60_000, new_secret: secretKeys().seal(generateSecret()), notify: false,
+      });
+    const decideOnce = (approval: string) =>
+      server.db.transaction((tx) =>
+        tableAccess(tx, ['deliveries'], async () =>
+          (await tx.query<{ delivery: Record<string, unknown> | null; wake_worker: boolean }>('SELECT r.delivery, r.wake_worker FROM greenlight_decide($1) AS r', [vote(approval)])).rows[0]!,
+        ),
+      );
+    const stored = async (id: unknown) => (await server.db.query<{ d: Record<string, unknown> }>('SELECT to_json(d) AS d FROM deliveries d WHERE d.id = $1', [id])).rows[0]!.d;
+
+    // Only its callback queued, and claimed: nothing for the worker.
+    const alone = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/alone` })).expect(201)).body;
+    const first = await decideOnce(alone.id);
+    expect(first.access).toMatchObject({ seq: 0, idx: 0, ins: 1 });
+    expect(first.result.wake_worker).toBe(false);
+    expect(first.result.delivery).toEqual(await stored(first.result.delivery!.id));
+    expect(first.result.delivery).toMatchObject({ status: 'delivering', attempts: 1, kind: 'callback', approval_id: alone.id });
+
+    // A subscription to the decision queues a row for the worker beside the claimed callback.
+    await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/subscribed`, events: ['approval.approved'] }).expect(201);
+    const watched = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/watched` })).expect(201)).body;
+    const second = await decideOnce(watched.id);
+    expect(second.access).toMatchObject({ seq: 0, idx: 0, ins: 2 });
+    expect(second.result.wake_worker).toBe(true);
+    expect(second.result.delivery).toEqual(await stored(second.result.delivery!.id));
+    expect(second.result.delivery).toMatchObject({ status: 'delivering', kind: 'callback', approval_id: watched.id });
   });
 
   it('is not made when the decision leaves the request pending, and nothing is claimed for a request without callback_url', async () => {
