@@ -21,8 +21,13 @@ const up = (r: Row) => (r.uptime ? `; uptime ${n(r.uptime)}` : "");
 
 // The targets are the current ones (the issue on the decision's path): each ratio to its bare app in the same run.
 const out: string[] = ['| id | measure | figure | target | result | run at (machine load) |', '|---|---|---|---|---|---|'];
-const when = (r: Row) => `${r.at.slice(0, 16).replace('T', ' ')} (${/load ([\d.]+)/.exec(r.machine)?.[1] ?? '?'}${up(r)})`;
 const c = latest('create-postgres');
+const p5 = latest('embedded');
+// The machine named above the table; a row run on another boot (machines here differ several-fold) names its kernel.
+const machine = c?.machine ?? p5?.machine ?? '';
+const kernelOf = (m: string) => /linux ([^,]+)/.exec(m)?.[1] ?? '';
+const boot = (r: Row) => (kernelOf(r.machine) !== kernelOf(machine) ? `, on linux ${kernelOf(r.machine)}` : '');
+const when = (r: Row) => `${r.at.slice(0, 16).replace('T', ' ')} (${/load ([\d.]+)/.exec(r.machine)?.[1] ?? '?'}${up(r)}${boot(r)})`;
 if (c) {
   out.push(`| P1 | create on Postgres, ${n(c.connections)} connections | ${n(c.p1_rps)} req/s vs bare ${n(c.bare_rps)} req/s = **${n(c.p1_ratio)}×**${sp(c.p1_ratio_spread)} (8 orgs: ${n(c.p1_8orgs_ratio)}×) | ≥ 1.3×, 8 orgs ≥ 1.0× | ${verdict(Number(c.p1_ratio) >= 1.3 && Number(c.p1_8orgs_ratio) >= 1)} | ${when(c)} |`);
   out.push(`| P2 | create latency at 70 % of P1 (${n(c.p2_rate)} req/s) | p50 ${n(c.p2_p50_ms)} ms, **p99 ${n(c.p2_p99_ms)} ms**${c.bare_at_p2_rate_p99_ms !== undefined ? `; bare app at the same rate p99 ${n(c.bare_at_p2_rate_p99_ms)} ms` : ''}${c.p2_p99_ratio !== undefined ? ` = **${n(c.p2_p99_ratio)}×**${sp(c.p2_p99_ratio_spread)}` : ''} | p99 ≤ 50 ms | ${verdict(Number(c.p2_p99_ms) <= 50)} | ${when(c)} |`);
@@ -78,7 +83,6 @@ if (soak?.last_over_first_p99 !== undefined) {
   const ok = soak.errors === 0 && Number(soak.last_over_first_p99) <= 2 && Number(soak.rss_after_first_minute_spread_percent) <= 15 && soak.callbacks_missing === 0;
   out.push(`| S2 | mixed load at ${n(soak.rate)}/s for ${n(soak.seconds)} s | errors ${n(soak.errors)}; p99 first ${n(soak.first_p99_ms)} → last ${n(soak.last_p99_ms)} ms = **${n(soak.last_over_first_p99)}×** (bare ${n(soak.bare_first_p99_ms)} → ${n(soak.bare_last_p99_ms)} ms); RSS after 1 min ±${n(soak.rss_after_first_minute_spread_percent)} %; callbacks missing ${n(soak.callbacks_missing)} of ${n(soak.callbacks_expected)} | 0 errors, ≤ 2×, ± 15 %, 0 missing | ${verdict(ok)} | ${when(soak)} |`);
 }
-const p5 = latest('embedded');
 if (p5) {
   out.push(`| P5 | embedded (PGlite) create, ${n(p5.connections)} connections | ${n(p5.rps)} req/s vs bare ${n(p5.bare_rps)} req/s = **${n(p5.ratio)}×**${sp(p5.ratio_spread)} | ≥ 0.5× | ${verdict(Number(p5.ratio) >= 0.5)} | ${when(p5)} |`);
   out.push(`| P5 | cold start to ready | ${n(p5.server_start_ms)} ms vs PGlite ${n(p5.pglite_start_ms)} ms = **${n(p5.start_ratio)}×**${sp(p5.start_ratio_spread)} | ≤ 1.5× | ${verdict(Number(p5.start_ratio) <= 1.5)} | ${when(p5)} |`);
@@ -107,7 +111,6 @@ for (const [, r] of [...faults].sort()) {
   const { at: _at, machine: _m, bench: _b, fault, database, lost, ...rest } = r;
   faultRows.push(`| ${n(fault)} | ${n(database)} | ${JSON.stringify(rest).replaceAll('|', '/')} | ${lost === undefined ? '—' : `**${n(lost)}**`} | ${when(r)} |`);
 }
-const machine = c?.machine ?? p5?.machine ?? '';
 const block = `<!-- RESULTS:start (written by table.ts) -->\nMachine: ${machine.replace(/, load [\d. ]+$/, '')}\n\n${out.join('\n')}\n\n${faultRows.join('\n')}\n<!-- RESULTS:end -->`;
 const readme = path.join(HERE, 'README.md');
 const text = readFileSync(readme, 'utf8');
