@@ -292,16 +292,16 @@ BEGIN
   -- The callback's first attempt is the caller's: the row the final event's fan-out wrote claimed.
   IF final_status IS NOT NULL AND a.callback_url IS NOT NULL AND v.lease_ms IS NOT NULL THEN
     d := NULLIF(current_setting('greenlight.claimed_callback', true), '')::json;
+    -- The org's secrets, read first; an org without one gets the caller's (or a racing decision's,
+    -- committed first), read on the second turn.
     IF d IS NOT NULL THEN
-      SELECT cs.secret, CASE WHEN cs.previous_secret_expires_at > now() THEN cs.previous_secret END
-        INTO sec, prev
-        FROM callback_secrets cs WHERE cs.org_id = a.org_id;
-      IF NOT FOUND THEN
-        INSERT INTO callback_secrets (org_id, secret) VALUES (a.org_id, v.new_secret) ON CONFLICT (org_id) DO NOTHING;
+      FOR turn IN 1..2 LOOP
         SELECT cs.secret, CASE WHEN cs.previous_secret_expires_at > now() THEN cs.previous_secret END
           INTO sec, prev
           FROM callback_secrets cs WHERE cs.org_id = a.org_id;
-      END IF;
+        EXIT WHEN FOUND;
+        INSERT INTO callback_secrets (org_id, secret) VALUES (a.org_id, v.new_secret) ON CONFLICT (org_id) DO NOTHING;
+      END LOOP;
     END IF;
   END IF;
 
