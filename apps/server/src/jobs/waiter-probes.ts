@@ -237,7 +237,8 @@ async function recordPollSilence(rt: WaiterProbeRuntime, p: ClaimedProbe): Promi
  * begins, `end` when it answers. The request's poll row is written (never a callback request's: its
  * probes say more), due only once nobody waited for `GREENLIGHT_WAITER_GONE_AFTER_MS`; a request
  * flagged gone is cleared by the wait that comes back (`approval.waiter_returned`), one not yet
- * known is marked present. One or two small writes per wait, none while it waits.
+ * known is marked present. One or two small writes per wait, none while it waits, each prepared on
+ * the connection: planned on every wait, they cost the waiting process more than the wait itself.
  */
 export async function notePollWait(
   db: Database,
@@ -248,6 +249,7 @@ export async function notePollWait(
       `UPDATE waiter_probes SET last_waited_at = now(), next_probe_at = now() + $2::float8 * interval '1 millisecond'
         WHERE approval_id = $1 AND kind = 'poll' AND done_at IS NULL`,
       [input.approvalId, input.goneAfterMs],
+      { prepare: 'poll_wait_end' },
     );
     return;
   }
@@ -258,6 +260,7 @@ export async function notePollWait(
        ON CONFLICT (approval_id) DO UPDATE SET last_waited_at = now(), next_probe_at = EXCLUDED.next_probe_at
         WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
       [input.approvalId, input.orgId, input.timeoutMs + input.goneAfterMs],
+      { prepare: 'poll_wait_start' },
     );
     await markWaitedOnByLongPoll(tx, { approvalId: input.approvalId, orgId: input.orgId });
   });

@@ -58,24 +58,28 @@ export interface Preloaded {
   body: BodySource;
 }
 
+/**
+ * The event and its request, read for a message's first attempt. Every statement of an attempt is
+ * prepared on its connection: planning the request's read alone took longer than running it.
+ */
 async function bodySource(db: Queryable, eventId: string | null): Promise<BodySource> {
-  const { rows: events } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = $1`, [eventId]);
+  const { rows: events } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = $1`, [eventId], { prepare: 'webhook_body_event' });
   const event = events[0]!;
   let approval: WebhookPayload['data']['approval'] = null;
   if (event.approval_id) {
-    const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [event.approval_id]);
+    const { rows } = await db.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1`, [event.approval_id], { prepare: 'webhook_body_approval' });
     if (rows[0]) approval = toApproval(rows[0]);
   }
   return { event, approval };
 }
 
 /**
- * The org's callback secret, created on first use, opened (it is sealed at rest). Two processes
+ * The org's callback secret, created on first use, opened (it is sealed at rest). Read first: a
+ * secret is made and sealed only for an org that has none, not on every attempt. Two processes
  * creating it at once: the loser's INSERT does nothing, and the row of the winner is read back.
  */
 export async function callbackSecrets(db: Queryable, orgId: string): Promise<{ secret: string; previous: string | null; previous_expires_at: Date | null; rotated_at: Date | null }> {
   for (;;) {
-    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, secretKeys().seal(generateSecret())]);
     const { rows } = await db.query<{ secret: string; previous: string | null; previous_expires_at: Date | null; rotated_at: Date | null }>(
       `SELECT secret,
               CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous,
@@ -83,9 +87,13 @@ export async function callbackSecrets(db: Queryable, orgId: string): Promise<{ s
               rotated_at
          FROM callback_secrets WHERE org_id = $1`,
       [orgId],
+      { prepare: 'callback_secrets_read' },
     );
     const r = rows[0];
     if (r) return { ...r, secret: secretKeys().open(r.secret), previous: r.previous === null ? null : secretKeys().open(r.previous) };
+    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, secretKeys().seal(generateSecret())], {
+      prepare: 'callback_secret_create',
+    });
   }
 }
 
@@ -99,6 +107,7 @@ async function signingState(db: Queryable, msg: WebhookMessage): Promise<{ secre
     `SELECT status, secret, CASE WHEN previous_secret_expires_at > now() THEN previous_secret END AS previous, disabled_reason
        FROM webhook_subscriptions WHERE id = $1`,
     [msg.payload.subscription_id],
+    { prepare: 'webhook_subscription_secrets' },
   );
   const s = rows[0];
   if (!s || s.status === 'deleted') return { skip: { status: 'gone', reason: 'subscription deleted' } };

@@ -89,6 +89,7 @@ export async function markWaitedOnByLongPoll(tx: Queryable, input: { approvalId:
       WHERE a.id = b.id AND a.status = 'pending' AND a.callback_url IS NULL AND a.waiter_state IS DISTINCT FROM 'present'
       RETURNING b.was`,
     [input.approvalId],
+    { prepare: 'waited_on_by_long_poll' },
   );
   if (rows[0]?.was === 'gone') await waiterReturned(tx, input.orgId, input.approvalId, { status_code: null, long_poll: true });
 }

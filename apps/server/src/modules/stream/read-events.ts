@@ -52,6 +52,9 @@ const HORIZON = `(
 
 // Events at or above the horizon are read too, marked not final: they sort after every final one,
 // so the final ones are a prefix of the answer, and the rest says that committed events are waiting.
+// Prepared on each connection, as the statements below: every woken stream reads it, and parsing and
+// planning it took 0.7 ms where running it takes 0.03 ms (Postgres's statement log under W1). Its
+// kept plan is the (org_id, xid, id) index's range scan whatever the org or the cursor.
 const READ_SQL = `
 SELECT ${EVENT_COLUMNS}, e.xid::text AS xid, e.xid < ${HORIZON} AS final
   FROM events e
@@ -71,7 +74,7 @@ export async function readEvents(
   after: EventPosition,
   limit: number,
 ): Promise<{ events: Array<EventRow & { xid: string }>; heldBack: boolean }> {
-  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit]);
+  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit], { prepare: 'stream_events_after' });
   const firstHeld = rows.findIndex((r) => !r.final);
   const final = firstHeld === -1 ? rows : rows.slice(0, firstHeld);
   return { events: final.map(({ final: _, ...event }) => event), heldBack: firstHeld !== -1 };
@@ -84,6 +87,7 @@ export async function currentPosition(db: Queryable, orgId: string): Promise<Eve
       WHERE e.org_id = $1 AND e.xid < ${HORIZON}
       ORDER BY e.xid DESC, e.id DESC LIMIT 1`,
     [orgId],
+    { prepare: 'stream_position_now' },
   );
   return rows[0] ?? START;
 }
@@ -98,12 +102,14 @@ export async function positionOf(db: Queryable, orgId: string, eventId: string):
   const exact = await db.query<EventPosition>(
     'SELECT e.xid::text AS xid, e.id::text AS id FROM events e WHERE e.id = $2::bigint AND e.org_id = $1',
     [orgId, eventId],
+    { prepare: 'stream_position_of' },
   );
   if (exact.rows[0]) return exact.rows[0];
   const below = await db.query<EventPosition>(
     `SELECT e.xid::text AS xid, e.id::text AS id FROM events e
       WHERE e.org_id = $1 AND e.id < $2::bigint ORDER BY e.id DESC LIMIT 1`,
     [orgId, eventId],
+    { prepare: 'stream_position_below' },
   );
   return below.rows[0] ?? START;
 }
