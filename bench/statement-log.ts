@@ -18,8 +18,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readdirSync, readSync, rmSync, statSync, truncateSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { HERE, PG_ADMIN_URL } from './lib.ts';
+import { HERE, median, PG_ADMIN_URL, pgQuery } from './lib.ts';
 
 const [script, ...args] = process.argv.slice(2);
 if (!script) {
@@ -29,32 +28,22 @@ if (!script) {
 const TOP = Number(process.env.BENCH_STATEMENTS_TOP ?? 25);
 const WARM_CALLS = 6;
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = pgQuery(PG_ADMIN_URL);
 
 async function logFile(): Promise<string> {
   if (process.env.BENCH_PG_LOG) return process.env.BENCH_PG_LOG;
-  return admin(async (c) => {
-    const current = (await c.query<{ f: string | null; dir: string; v: string }>(
-      `SELECT pg_current_logfile() AS f, current_setting('data_directory') AS dir, current_setting('server_version_num') AS v`,
-    )).rows[0]!;
-    if (current.f) return path.resolve(current.dir, current.f);
-    return `/var/log/postgresql/postgresql-${Math.floor(Number(current.v) / 10000)}-main.log`;
-  });
+  const current = (await admin<{ f: string | null; dir: string; v: string }>(
+    `SELECT pg_current_logfile() AS f, current_setting('data_directory') AS dir, current_setting('server_version_num') AS v`,
+  ))[0]!;
+  if (current.f) return path.resolve(current.dir, current.f);
+  return `/var/log/postgresql/postgresql-${Math.floor(Number(current.v) / 10000)}-main.log`;
 }
 
-const setLogging = (on: boolean) =>
-  admin(async (c) => {
-    await c.query(on ? 'ALTER SYSTEM SET log_min_duration_statement = 0' : 'ALTER SYSTEM RESET log_min_duration_statement');
-    await c.query('SELECT pg_reload_conf()');
-  });
+// ALTER SYSTEM cannot run in a transaction block: each statement on its own.
+const setLogging = async (on: boolean) => {
+  await admin(on ? 'ALTER SYSTEM SET log_min_duration_statement = 0' : 'ALTER SYSTEM RESET log_min_duration_statement');
+  await admin('SELECT pg_reload_conf()');
+};
 
 function readFrom(file: string, offset: number): string {
   const fd = openSync(file, 'r');
@@ -112,11 +101,6 @@ function parseLog(text: string): Entry[] {
   return entries;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s[Math.floor(s.length / 2)]!;
-};
-
 function report(entries: Entry[]): void {
   const calls = new Map<string, number>();
   const byStatement = new Map<string, { db: string; name: string; text: string; phases: Map<string, number[]> }>();
@@ -138,16 +122,17 @@ function report(entries: Entry[]): void {
     const ph = (p: string) => s.phases.get(p) ?? [];
     const n = Math.max(ph('execute').length, ph('statement').length, ph('bind').length);
     const total = [...s.phases.values()].flat().reduce((a, b) => a + b, 0);
-    const med = (xs: number[]) => (xs.length === 0 ? null : median(xs));
+    // In µs: the bench's median keeps two decimals, and a kept plan's bind takes about 0.01 ms.
+    const med = (xs: number[]) => (xs.length === 0 ? null : median(xs.map((x) => x * 1000)));
     return { ...s, n, total, parse: med(ph('parse')), bind: med(ph('bind')), run: med(ph('execute').length ? ph('execute') : ph('statement')) };
   });
   // `-`: not seen after the first calls (a prepared statement is parsed once per connection).
-  const ms = (x: number | null) => (x === null ? '-' : x.toFixed(3)).padStart(7);
+  const us = (x: number | null) => (x === null ? '-' : x.toFixed(0)).padStart(7);
   const print = (list: typeof rows) => {
-    console.log('  calls   total ms   parse    bind     run  statement');
+    console.log('  calls   total ms  parse µs bind µs  run µs  statement');
     for (const r of list) {
       console.log(
-        `${String(r.n).padStart(7)} ${r.total.toFixed(1).padStart(10)} ${ms(r.parse)} ${ms(r.bind)} ${ms(r.run)}  ${r.name === '<unnamed>' ? '<unnamed> ' : `${r.name}: `}${r.text}`,
+        `${String(r.n).padStart(7)} ${r.total.toFixed(1).padStart(10)} ${us(r.parse)} ${us(r.bind)} ${us(r.run)}  ${r.name === '<unnamed>' ? '<unnamed> ' : `${r.name}: `}${r.text}`,
       );
     }
   };
