@@ -16,17 +16,23 @@ export interface GrantFacts {
   action_type: string | null;
   /** The org's classes that never go without a person; null: the default. */
   never: NeverWithoutPerson | null;
-  /** One approval completes it: `required_approvals` 1, at most one step pending, each step's quorum 1. */
-  one_vote_decides: boolean;
+  /** One approval completes it: `required_approvals` 1, at most one step pending, each step's quorum 1 (null: not read). */
+  one_vote_decides: boolean | null;
 }
 
-/** The SQL columns of GrantFacts, for a request aliased `a` (null columns when it does not exist). */
-export const grantFactsSql = (a = 'a'): string => `${a}.connection_id, ${a}.priority, ${a}.action_type,
-  (SELECT gc.user_id FROM connections gc WHERE gc.id = ${a}.connection_id) AS connection_person,
-  (SELECT ps.never_without_person FROM policy_sets ps WHERE ps.org_id = ${a}.org_id) AS never,
-  (${a}.required_approvals = 1
-   AND NOT EXISTS (SELECT 1 FROM approval_steps gs WHERE gs.approval_id = ${a}.id AND gs.quorum IS DISTINCT FROM 1)
-   AND (SELECT count(*) FROM approval_steps gs WHERE gs.approval_id = ${a}.id AND gs.status = 'pending') <= 1) AS one_vote_decides`;
+/**
+ * The SQL columns of GrantFacts, for a request aliased `a` (null columns when it does not exist), as
+ * `user` (an SQL expression: the person behind the asker) would be judged. For an asker without a
+ * person (an API key) the rule refuses before it looks at a fact, so those its first check does not
+ * need are not read (null): a key's create answer and lists ask this of every request.
+ */
+export const grantFactsSql = (a: string, user: string): string => `${a}.connection_id, ${a}.priority, ${a}.action_type,
+  CASE WHEN ${user} IS NOT NULL THEN (SELECT gc.user_id FROM connections gc WHERE gc.id = ${a}.connection_id) END AS connection_person,
+  CASE WHEN ${user} IS NOT NULL THEN (SELECT ps.never_without_person FROM policy_sets ps WHERE ps.org_id = ${a}.org_id) END AS never,
+  CASE WHEN ${user} IS NOT NULL THEN
+    (${a}.required_approvals = 1
+     AND NOT EXISTS (SELECT 1 FROM approval_steps gs WHERE gs.approval_id = ${a}.id AND gs.quorum IS DISTINCT FROM 1)
+     AND (SELECT count(*) FROM approval_steps gs WHERE gs.approval_id = ${a}.id AND gs.status = 'pending') <= 1) END AS one_vote_decides`;
 
 /** The words of the refusal an API key gets: nobody's consent stands behind a key. */
 export const GRANT_BY_KEY_REFUSAL = 'A grant is given by a person: an API key cannot give one';

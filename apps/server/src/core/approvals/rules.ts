@@ -44,7 +44,7 @@ type AskerSql = Record<'id' | 'principal_type' | 'principal_id' | 'user_id' | 'r
 /** The columns that say what an asker may do with the request of alias `a`: the SQL rule's answer (`can`) and what the step-up and grant rules read. */
 const canColumnsSql = (a: string, x: AskerSql): string =>
   `greenlight_viewer_can(${x.id}, ${x.principal_type}, ${x.principal_id}, ${x.user_id}, ${x.role}, ${x.may_write}, ${x.may_comment}) AS can,
-       ${grantFactsSql(a)}, ${stepUpFactsSql(a, x.session, x.user_id)}`;
+       ${grantFactsSql(a, x.user_id)}, ${stepUpFactsSql(a, x.session, x.user_id)}`;
 
 /** An asker as the values of a statement: what greenlight_viewer_can and the step-up rule are told. */
 const askerValues = (who: Asker) => ({

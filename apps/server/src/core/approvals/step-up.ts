@@ -65,7 +65,7 @@ export const stepUpSessionOf = (who: StepUpCaller): string | null =>
 export const stepUpFactsSql = (a: string, session: string, user: string): string =>
   `(SELECT o.step_up_priorities FROM orgs o WHERE o.id = ${a}.org_id) AS step_up_priorities,
    (SELECT o.step_up_action_types FROM orgs o WHERE o.id = ${a}.org_id) AS step_up_action_types,
-   EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ${session} AND s.user_id = ${user}::uuid AND s.org_id = ${a}.org_id
+   ${session}::text IS NOT NULL AND EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ${session} AND s.user_id = ${user}::uuid AND s.org_id = ${a}.org_id
             AND s.expires_at > now() AND s.stepped_up_until > now()) AS stepped_up`;
 
 export interface StepUpFacts {

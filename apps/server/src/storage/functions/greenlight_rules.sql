@@ -271,6 +271,13 @@ BEGIN
 END
 $$;
 
+-- One entry of greenlight_viewer_can: {"allowed": true}, or {"allowed": false, "reason": …} when
+-- `p_reason` says why not. SQL, so that it is inlined into the expressions that call it (STABLE as
+-- jsonb_build_object is: a function declared stricter than its body is not inlined).
+CREATE OR REPLACE FUNCTION greenlight_can_entry(p_reason text) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_reason IS NULL THEN '{"allowed": true}'::jsonb ELSE jsonb_build_object('allowed', false, 'reason', p_reason) END
+$$;
+
 -- What a viewer may do with a request, each as {"allowed": bool, "reason": text when not}:
 -- decide (with `steps`, the ids of the steps they may vote on, and `approve`: whether the decision
 -- may be an approval), cancel, revoke, reassign, comment. It restates no rule: the refusals are those
@@ -320,7 +327,11 @@ BEGIN
   IF NOT FOUND THEN
     RETURN NULL;
   END IF;
-  requester := greenlight_requester_person(a.requested_by_type, a.requested_by_id);
+  -- The person behind the requester matters only to a viewer who is a person (an API key has none):
+  -- not read for the others, which is most of what a create's answer and a key's list ask.
+  IF p_user IS NOT NULL THEN
+    requester := greenlight_requester_person(a.requested_by_type, a.requested_by_id);
+  END IF;
   own := (a.requested_by_type = p_principal_type AND a.requested_by_id = p_principal_id);
   privileged := admin OR (p_principal_type = 'connection' AND p_user IS NULL);
   expired := a.status = 'pending' AND a.expires_at IS NOT NULL AND a.expires_at <= now();
@@ -402,14 +413,15 @@ BEGIN
     WHEN NOT p_may_comment THEN 'This credential lacks the comments:write scope'
     WHEN a.emergency_stop THEN 'The emergency stop is on' END;
 
+  -- Each entry built once, without stripping nulls afterwards: a list asks this of each of its rows.
   RETURN jsonb_build_object(
-    'decide', jsonb_strip_nulls(jsonb_build_object('allowed', decide_reason IS NULL, 'reason', decide_reason))
-              || jsonb_build_object('steps', CASE WHEN decide_reason IS NULL THEN votable ELSE '[]'::jsonb END,
-                                    'approve', jsonb_strip_nulls(jsonb_build_object('allowed', approve_reason IS NULL, 'reason', approve_reason))),
-    'cancel', jsonb_strip_nulls(jsonb_build_object('allowed', cancel_reason IS NULL, 'reason', cancel_reason)),
-    'revoke', jsonb_strip_nulls(jsonb_build_object('allowed', revoke_reason IS NULL, 'reason', revoke_reason)),
-    'reassign', jsonb_strip_nulls(jsonb_build_object('allowed', reassign_reason IS NULL, 'reason', reassign_reason)),
-    'comment', jsonb_strip_nulls(jsonb_build_object('allowed', comment_reason IS NULL, 'reason', comment_reason)));
+    'decide', CASE WHEN decide_reason IS NULL
+                   THEN jsonb_build_object('allowed', true, 'steps', votable, 'approve', greenlight_can_entry(approve_reason))
+                   ELSE jsonb_build_object('allowed', false, 'reason', decide_reason, 'steps', '[]'::jsonb, 'approve', greenlight_can_entry(approve_reason)) END,
+    'cancel', greenlight_can_entry(cancel_reason),
+    'revoke', greenlight_can_entry(revoke_reason),
+    'reassign', greenlight_can_entry(reassign_reason),
+    'comment', greenlight_can_entry(comment_reason));
 END
 $$;
 
