@@ -68,4 +68,4 @@ export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
 export { foldApprovalCounts } from './counts.ts';
 export { GRANT_BY_KEY_REFUSAL } from './grant-permission.ts';
-export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, personAsker, requesterPersonSql, viewerCan, viewerCanMany, withViewerCan, type Asker } from './rules.ts';
+export { askedNow, askedNowAndNotVotedSql, approvedBySql, oneWithViewerCan, personAsker, requesterPersonSql, viewerCan, viewerCanColumns, viewerCanMany, viewerCanOfRow, withCan, withViewerCan, type Asker, type CanColumns } from './rules.ts';

@@ -102,36 +102,42 @@ export function viewerCanColumns(a: string, who: Asker, param: (value: unknown) 
 
 /** What `who` may do with a request read with {@link viewerCanColumns}: the same answer as {@link viewerCan}. */
 export function viewerCanOfRow(who: Asker, row: { id: string } & CanColumns): ViewerCan | null {
-  return answerOf(who, [{ ...row, ord: 0 }]).get(row.id) ?? null;
+  return judged(who, row);
 }
 
 async function viewerCanStatement(db: Queryable, asks: readonly CanAsk[]): Promise<Map<string, ViewerCan>[]> {
   const rowsOf = asks.flatMap(({ who, ids }, ord) => [...new Set(ids)].map((id) => ({ ord, id, ...askerValues(who) })));
   const { rows } = rowsOf.length === 0 ? { rows: [] as CanRow[] } : await db.query<CanRow>(VIEWER_CAN_SQL, [JSON.stringify(rowsOf)], { prepare: 'viewer_can_asks' });
-  return asks.map(({ who }, ord) => answerOf(who, rows.filter((r) => r.ord === ord)));
+  return asks.map(({ who }, ord) => {
+    const answers = new Map<string, ViewerCan>();
+    for (const r of rows) {
+      const can = r.ord === ord ? judged(who, r) : null;
+      if (can) answers.set(r.id, can);
+    }
+    return answers;
+  });
 }
 
-/** One asker's rows as its answer: the SQL rule's, then the step-up rule, then the grant rule. */
-function answerOf(who: Asker, rows: CanRow[]): Map<string, ViewerCan> {
-  const can = new Map(rows.filter((r) => r.can !== null).map((r) => [r.id, r.can!]));
+/** One request's row as its answer: the SQL rule's, then the step-up rule, then the grant rule; null when it does not exist. */
+function judged(who: Asker, row: CanColumns): ViewerCan | null {
+  let can = row.can;
+  if (!can) return null;
   // The step-up rule (step-up.ts) refuses only what nothing else does: decisions otherwise allowed.
-  for (const r of rows) {
-    const c = can.get(r.id);
-    if (!c || !c.decide.allowed || !stepUpMissingIn(r)) continue;
-    can.set(r.id, {
-      ...c,
+  if (can.decide.allowed && stepUpMissingIn(row)) {
+    can = {
+      ...can,
       decide: {
         allowed: false,
         reason: STEP_UP_REASON,
         reason_code: 'step_up_required',
         steps: [],
-        approve: c.decide.approve.allowed ? { allowed: false, reason: STEP_UP_REASON } : c.decide.approve,
+        approve: can.decide.approve.allowed ? { allowed: false, reason: STEP_UP_REASON } : can.decide.approve,
       },
-    });
+    };
   }
   // `grant` is the one entry not written in SQL: it needs the policies' never-without-a-person test
   // (grant-permission.ts); read after the step-up rule, so a decision it refuses gives no grant either.
-  return new Map(rows.filter((r) => can.has(r.id)).map((r) => [r.id, ViewerCan.parse({ ...can.get(r.id)!, grant: grantPermission(who, can.get(r.id)!, r) })]));
+  return ViewerCan.parse({ ...can, grant: grantPermission(who, can, row) });
 }
 
 const batchers = new WeakMap<Database, ReadBatcher<CanAsk, Map<string, ViewerCan>>>();

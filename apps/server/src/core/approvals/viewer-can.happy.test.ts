@@ -206,7 +206,7 @@ describe('revoke: any approver whose approving vote the approval rests on, or an
 });
 
 describe('one answer, however it is read', () => {
-  it('GET reads viewer_can in its own statement; the list asks the rules apart: each caller gets the same answer from both', async () => {
+  it('GET and the list each read viewer_can with their own statement: each caller gets the same answer from both', async () => {
     const seed = await seedOrg(server.db);
     const [ann, vic] = [await seed.addUser('approver'), await seed.addUser('viewer')];
     const plain = await createRequest(server, seed.key);
@@ -221,6 +221,41 @@ describe('one answer, however it is read', () => {
         expect(fromList.get(id)).toBeDefined();
         expect(await canOf(who, id)).toEqual(fromList.get(id));
       }
+    }
+  });
+
+  it('each page of the list carries its own requests\' answers: numbered and cursor pages, the index walk, the counted matches and the maintained count', async () => {
+    const seed = await seedOrg(server.db);
+    const ann = await seed.addUser('approver');
+    const ids = [
+      (await createRequest(server, seed.key, { title: 'Rotate the signing key' })).id,
+      (await requestAsking(server, seed.key, ann.id)).id,
+      (await createRequest(server, seed.key, { title: 'Rotate the backup key', priority: 'high' })).id,
+    ];
+    await server.http(seed.key).patch(`/api/v1/approvals/${ids[2]}`).send({ decision: 'reject' }).expect(200);
+    const callers: Caller[] = [keyCaller(seed.key), await sessionOf(server, seed, ann)];
+    // Each query reads its page another way (list-approvals.ts): by status alone, by search, with no filter.
+    for (const query of ['status=pending', 'search=rotate', '']) {
+      for (const who of callers) {
+        const seen: string[] = [];
+        let next: string | null = `/api/v1/approvals?page_size=1${query ? `&${query}` : ''}`;
+        while (next) {
+          const res = await who.http().get(next).expect(200);
+          const data = res.body.data as { id: string; viewer_can: ViewerCan }[];
+          expect(data.length).toBeLessThanOrEqual(1);
+          for (const a of data) {
+            seen.push(a.id);
+            expect(a.viewer_can, `${query} ${a.id}`).toEqual(await canOf(who, a.id));
+          }
+          const token = res.body.next_page_token as string | null;
+          next = token ? `/api/v1/approvals?page_size=1${query ? `&${query}` : ''}&page_token=${encodeURIComponent(token)}` : null;
+        }
+        expect(new Set(seen).size).toBe(seen.length);
+        expect(seen.length).toBe(query === '' ? 3 : 2);
+      }
+      // A numbered page past the first: its one request, with its own answer.
+      const second = await keyCaller(seed.key).http().get(`/api/v1/approvals?page_size=1&page=2${query ? `&${query}` : ''}`).expect(200);
+      for (const a of second.body.data as { id: string; viewer_can: ViewerCan }[]) expect(a.viewer_can).toEqual(await canOf(keyCaller(seed.key), a.id));
     }
   });
 });

@@ -1,5 +1,5 @@
 import { forViewer } from '../../core/approval-view.ts';
-import { withViewerCan } from '../../core/approvals/index.ts';
+import { viewerCanColumns, viewerCanOfRow, withCan, type CanColumns } from '../../core/approvals/index.ts';
 import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
 import type { Queryable } from '../../storage/database.ts';
 import type { AuthContext, Handler } from '../../context.ts';
@@ -20,7 +20,7 @@ import {
   sortValueSql,
 } from './query-approvals.ts';
 
-type PageRow = { [K in keyof ApprovalRow]: ApprovalRow[K] | null } & { counted: number; sort_value: string | null };
+type PageRow = { [K in keyof ApprovalRow]: ApprovalRow[K] | null } & { counted: number; sort_value: string | null } & CanColumns;
 
 export interface ListApprovalsOptions {
   /** How far lists that an index serves in order are counted: the contract's promise. */
@@ -78,6 +78,8 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
         offset: p.add(offset),
         countUpTo: maintained ? '' : p.add(countUpTo),
         columns: `${APPROVAL_COLUMNS}, ${sortValueSql(sort)} AS sort_value`,
+        // What the caller may do with each request, read with the page: no statement of its own.
+        pageColumns: viewerCanColumns('page_rows', auth, (v: unknown) => p.add(v)),
         read,
         maintained: counts,
       }),
@@ -86,7 +88,7 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
 
     // The LEFT JOIN keeps the count when the page is empty.
     const counted = rows[0]?.counted ?? 0;
-    const items = rows.filter((r) => r.id !== null) as unknown as (ApprovalRow & { sort_value: string })[];
+    const items = rows.filter((r) => r.id !== null) as unknown as (ApprovalRow & CanColumns & { sort_value: string })[];
     const hasMore = items.length > pageSize;
     const data = items.slice(0, pageSize);
     const last = data[data.length - 1];
@@ -112,8 +114,7 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
     return {
       status: 200,
       body: {
-        // What the caller may do with each, in one statement for the page.
-        data: await withViewerCan(deps.db, auth, data.map((r) => forViewer(auth, toApproval(r)))),
+        data: data.map((r) => withCan(forViewer(auth, toApproval(r)), viewerCanOfRow(auth, r))),
         pagination: { page, page_size: pageSize, total, total_pages: Math.ceil(total / pageSize), total_exact: exact },
         next_page_token,
       },

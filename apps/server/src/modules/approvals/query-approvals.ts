@@ -176,6 +176,12 @@ export interface ListStatement {
   /** The selected columns, `a.` being the approvals row. */
   columns: string;
   /**
+   * Columns computed over the chosen page only (`page_rows` being its row), after it is chosen: what
+   * the caller may do with each request (rules.ts, viewerCanColumns), for at most the page's rows
+   * and the one after it, never for a match the page leaves out.
+   */
+  pageColumns?: string;
+  /**
    * `walk`: the sort order's index, always (for lists `servedInOrder`). `by-count`: the page is
    * sorted from the matches when there are at most `countUpTo`, read by the walk otherwise.
    */
@@ -208,7 +214,7 @@ export function listStatementSql(q: ListStatement): string {
         WHERE ${pageWhere}${gate}
         ORDER BY ${orderBySql(q.sort)}
         LIMIT ${q.limit} OFFSET ${q.offset}`;
-  const select = `SELECT counted.n AS counted, page_rows.*
+  const select = `SELECT counted.n AS counted, page_rows.*${q.pageColumns ? `, ${q.pageColumns}` : ''}
       FROM counted LEFT JOIN page_rows ON true
      ORDER BY ${orderBySql(q.sort, 'page_rows', 'seq_order')}`;
   if (q.read === 'walk' && q.maintained) {
