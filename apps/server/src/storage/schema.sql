@@ -1230,6 +1230,7 @@ CREATE TABLE webpush_vapid (
 --   greenlight_approved_by(p_approval uuid, p_principal uuid, p_user uuid) → boolean
 --   greenlight_asked_now(p_approval uuid, p_only uuid) → TABLE(user_id uuid, on_behalf_of uuid, step_order integer)
 --   greenlight_callback_event_types() → text[]
+--   greenlight_can_entry(p_reason text) → jsonb
 --   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
 --   greenlight_claim_state(p_attempts integer, p_due timestamp with time zone, p_lease_until timestamp with time zone) → TABLE(status text, attempts integer, lease_until timestamp with time zone, next_attempt_at timestamp with time zone)
