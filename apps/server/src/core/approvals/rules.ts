@@ -100,26 +100,24 @@ export function viewerCanColumns(a: string, who: Asker, param: (value: unknown) 
   });
 }
 
-/** What `who` may do with a request read with {@link viewerCanColumns}: the same answer as {@link viewerCan}. */
-export function viewerCanOfRow(who: Asker, row: { id: string } & CanColumns): ViewerCan | null {
-  return judged(who, row);
-}
-
 async function viewerCanStatement(db: Queryable, asks: readonly CanAsk[]): Promise<Map<string, ViewerCan>[]> {
   const rowsOf = asks.flatMap(({ who, ids }, ord) => [...new Set(ids)].map((id) => ({ ord, id, ...askerValues(who) })));
   const { rows } = rowsOf.length === 0 ? { rows: [] as CanRow[] } : await db.query<CanRow>(VIEWER_CAN_SQL, [JSON.stringify(rowsOf)], { prepare: 'viewer_can_asks' });
   return asks.map(({ who }, ord) => {
     const answers = new Map<string, ViewerCan>();
     for (const r of rows) {
-      const can = r.ord === ord ? judged(who, r) : null;
+      const can = r.ord === ord ? viewerCanOfRow(who, r) : null;
       if (can) answers.set(r.id, can);
     }
     return answers;
   });
 }
 
-/** One request's row as its answer: the SQL rule's, then the step-up rule, then the grant rule; null when it does not exist. */
-function judged(who: Asker, row: CanColumns): ViewerCan | null {
+/**
+ * What `who` may do with a request read with {@link viewerCanColumns} (or by the batch statement): the
+ * SQL rule's answer, then the step-up rule, then the grant rule; null when it does not exist.
+ */
+export function viewerCanOfRow(who: Asker, row: CanColumns): ViewerCan | null {
   let can = row.can;
   if (!can) return null;
   // The step-up rule (step-up.ts) refuses only what nothing else does: decisions otherwise allowed.
