@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { sideBySide, type Queryable } from '../storage/database.ts';
+import { preparedName, sideBySide, type Queryable } from '../storage/database.ts';
 import type { Notification } from '../delivery/outbox/channel.ts';
 import type { RegisteredChannel } from '../delivery/outbox/attempt.ts';
 import { askedNowPeopleSql, type Asked } from '../core/who-is-asked.ts';
@@ -32,7 +31,7 @@ function readStatement(channels: readonly RegisteredChannel[], askedNow: boolean
     if (askedNow) columns.push(`(SELECT coalesce(jsonb_agg(to_jsonb(x) ORDER BY x.email), '[]') FROM asked x) AS people`);
     const sql = `${askedNow ? `WITH asked AS (${askedNowPeopleSql('$2')}) ` : ''}SELECT ${columns.join(', ')}`;
     // Named by its text: a process may hold more than one set of channels (tests), each its own statement.
-    statement = { sql, name: `tell_read_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}` };
+    statement = { sql, name: preparedName('tell_read', sql) };
     made[key] = statement;
   }
   return statement;

@@ -4,6 +4,8 @@
  * Both speak the same SQL; int8 columns are cast to text or int in queries, because
  * the two drivers parse them differently.
  */
+import { createHash } from 'node:crypto';
+
 export interface QueryResult<T> {
   rows: T[];
   rowCount: number;
@@ -16,6 +18,14 @@ export interface QueryOptions {
    * memory on every pooled connection. Ignored by PGlite.
    */
   prepare?: string;
+}
+
+/**
+ * The `prepare` name of a statement whose text is built at run time, from that text: Postgres refuses
+ * a name prepared again with another text, so each text has its own name, the same every time it is built.
+ */
+export function preparedName(prefix: string, sql: string): string {
+  return `${prefix}_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
 }
 
 export interface Queryable {

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { forViewer } from '../../core/approval-view.ts';
 import { viewerCanColumns, viewerCanOfRow, withCan, type CanColumns } from '../../core/approvals/index.ts';
 import { EXACT_TOTAL_UP_TO, type ListApprovalsQuery, type Routes } from '@greenlight/contract';
-import type { Queryable } from '../../storage/database.ts';
+import { preparedName, type Queryable } from '../../storage/database.ts';
 import type { AuthContext, Handler } from '../../context.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import {
@@ -83,7 +82,15 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
       read,
       maintained: counts,
     });
-    const { rows } = await deps.db.query<PageRow>(sql, p.values, maintained ? { prepare: keptName(sql) } : undefined);
+    // Only the pending list's kind (one status by creation time, counted by the maintained count) is
+    // kept prepared: the index hands out its page in order whatever the values, and it is the list
+    // asked most (S1's mix). Sent unnamed, it was parsed on every call, a quarter to a third of its
+    // time in Postgres. Postgres still plans it for its values (a generic plan cannot know the page's
+    // LIMIT, and costs more in its eyes). Its texts differ only by the order's direction and a cursor:
+    // four names at most on a connection. The other lists stay unnamed, planned for their values:
+    // their reads are gated on counts (listStatementSql), and a plan kept for one org's values could
+    // walk another's whole table.
+    const { rows } = await deps.db.query<PageRow>(sql, p.values, maintained ? { prepare: preparedName('list', sql) } : undefined);
 
     // The LEFT JOIN keeps the count when the page is empty.
     const counted = rows[0]?.counted ?? 0;
@@ -120,27 +127,6 @@ export function listApprovalsWith(options: ListApprovalsOptions): Handler<Routes
     };
   };
 }
-
-/**
- * The name a list's statement is kept prepared under, one per text. Only the pending list's kind is
- * kept (one status by creation time, counted by the maintained count): the index hands out its page
- * in order whatever the values, so no plan made for them could do better, and it is the list asked
- * most (S1's mix). Sent unnamed, it was parsed on every call: a quarter to a third of its time in
- * Postgres. Postgres still plans it for its values (a generic plan cannot know the page's LIMIT, and
- * costs more in its eyes). Its texts differ only by the order's direction and a cursor: four names
- * at most on each connection. The other lists stay unnamed, planned for their values: their reads
- * are gated on counts (listStatementSql), and a plan kept for one org's values could walk another's
- * whole table.
- */
-function keptName(sql: string): string {
-  let name = keptNames.get(sql);
-  if (!name) {
-    name = `list_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
-    if (keptNames.size < 64) keptNames.set(sql, name);
-  }
-  return name;
-}
-const keptNames = new Map<string, string>();
 
 /** The person behind the caller (signed in, or the person of an OAuth grant); null for an API key. */
 const listerOf = (auth: AuthContext): Lister | null =>
