@@ -14,43 +14,75 @@ type LinkDecision = 'approve' | 'reject';
 /** A decision link lives as long as its request, and at most this long. */
 export const DECISION_LINK_MAX_MS = 7 * 24 * 3600 * 1000;
 
+/** A message's approve and reject tokens, in the clear, and when they expire. */
+export interface DecisionLinks {
+  approve: string;
+  reject: string;
+  expiresAt: Date;
+}
+
+/**
+ * Makes the approve and reject tokens of each message (an outbox row to one person about request
+ * `approvalId`) that has none yet: those made by this call, by message id. A message whose tokens an
+ * earlier attempt made, or whose row is not there (a dedupe key already taken when the caller's
+ * transaction queued it), gets none here. The request's expiry is read
+ * in the statement that makes them, so a channel may make them beside its read of the request (one
+ * wait for both), and in the transaction that queues the messages, right behind their insert.
+ */
+export async function makeDecisionLinks(
+  db: Queryable,
+  orgId: string,
+  approvalId: string,
+  channel: LinkChannel,
+  messages: readonly { id: string; recipient_user_id: string | null }[],
+): Promise<Map<string, DecisionLinks>> {
+  const tokens = messages.map(() => ({ approve: randomToken(), reject: randomToken() }));
+  const each = <T>(f: (t: { approve: string; reject: string }, decision: LinkDecision) => T) => tokens.flatMap((t) => [f(t, 'approve'), f(t, 'reject')]);
+  const { rows: made } = await db.query<{ delivery_id: string; decision: LinkDecision; expires_at: Date }>(
+    `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at, channel)
+     SELECT u.hash, u.sealed, a.org_id, a.id, u.user_id, u.decision, u.delivery_id, LEAST(a.expires_at, now() + $3::float8 * interval '1 millisecond'), $4
+       FROM approvals a, unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[]) AS u (delivery_id, user_id, decision, hash, sealed)
+      WHERE a.id = $2 AND a.org_id = $1
+        AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id)
+     ON CONFLICT (delivery_id, decision) DO NOTHING
+     RETURNING delivery_id, decision, expires_at`,
+    [
+      orgId,
+      approvalId,
+      DECISION_LINK_MAX_MS,
+      channel,
+      messages.flatMap((m) => [m.id, m.id]),
+      messages.flatMap((m) => [m.recipient_user_id, m.recipient_user_id]),
+      each((_, d) => d),
+      each((t, d) => sha256Hex(t[d])),
+      each((t, d) => secretKeys().seal(t[d])),
+    ],
+    { prepare: 'decision_links_make' },
+  );
+  const links = new Map<string, DecisionLinks>();
+  messages.forEach((m, i) => {
+    const both = made.filter((r) => r.delivery_id === m.id);
+    if (both.length === 2) links.set(m.id, { ...tokens[i]!, expiresAt: both[0]!.expires_at });
+  });
+  return links;
+}
+
 /**
  * The approve and reject tokens of one message (an outbox row to one person: an email, a push to one
- * device), made at its first attempt and kept sealed, so a retry sends the same tokens; two claimers
- * racing both read the first one's. They expire with the request, and at most DECISION_LINK_MAX_MS
- * after they are made; the request's expiry is read in the statement that makes them, so a channel
- * may make them beside its read of the request (one wait for both). Null: the request is gone.
+ * device), made at its first attempt (or by the transaction that queued it: makeDecisionLinks) and
+ * kept sealed, so a retry sends the same tokens; two claimers racing both read the first one's. They
+ * expire with the request, and at most DECISION_LINK_MAX_MS after they are made. Null: the request is gone.
  */
 export async function issueDecisionLinks(
   db: Queryable,
   msg: { id: string; org_id: string; recipient_user_id: string | null },
   approvalId: string,
   channel: LinkChannel,
-): Promise<{ approve: string; reject: string; expiresAt: Date } | null> {
-  const tokens = { approve: randomToken(), reject: randomToken() };
-  const { rows: made } = await db.query<{ expires_at: Date }>(
-    `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at, channel)
-     SELECT u.hash, u.sealed, a.org_id, a.id, $3, u.decision, $4, LEAST(a.expires_at, now() + $5::float8 * interval '1 millisecond'), $9
-       FROM approvals a, unnest($6::text[], $7::text[], $8::text[]) AS u (decision, hash, sealed)
-      WHERE a.id = $2 AND a.org_id = $1
-     ON CONFLICT (delivery_id, decision) DO NOTHING
-     RETURNING expires_at`,
-    [
-      msg.org_id,
-      approvalId,
-      msg.recipient_user_id,
-      msg.id,
-      DECISION_LINK_MAX_MS,
-      ['approve', 'reject'],
-      [sha256Hex(tokens.approve), sha256Hex(tokens.reject)],
-      [secretKeys().seal(tokens.approve), secretKeys().seal(tokens.reject)],
-      channel,
-    ],
-    { prepare: 'decision_links_issue' },
-  );
+): Promise<DecisionLinks | null> {
+  const made = (await makeDecisionLinks(db, msg.org_id, approvalId, channel, [msg])).get(msg.id);
   // Both made now (the first attempt): these are the links. Otherwise an earlier attempt, or a claimer
   // racing this one, made them first: send theirs, so that every copy carries the same links.
-  if (made.length === 2) return { ...tokens, expiresAt: made[0]!.expires_at };
+  if (made) return made;
   const { rows } = await db.query<{ decision: LinkDecision; token_sealed: string; expires_at: Date }>(
     'SELECT decision, token_sealed, expires_at FROM decision_links WHERE delivery_id = $1',
     [msg.id],

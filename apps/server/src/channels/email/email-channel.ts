@@ -7,16 +7,18 @@
  *   more), nor to someone no longer an approver of the org; what it shows follows the recipient's
  *   right to see sensitive fields (channels/notification-content.ts).
  * - A request's decision links are made at its first attempt and kept (sealed), so a retry sends the
- *   same links; a message sent twice (an attempt cut off after the server accepted it) carries the
+ *   same links; the first attempt this process makes right after an expansion queued the message has
+ *   them made, and what it asks about read, by that expansion's transaction (readyAsks); a message sent twice (an attempt cut off after the server accepted it) carries the
  *   same Message-ID and the same links, so the copy is harmless.
  * - An accepted message is delivered; a 5xx reply is final (an unknown mailbox…); anything else is
  *   retried on the outbox's schedule.
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Queryable } from '../../storage/database.ts';
-import { issueDecisionLinks } from '../decision-link-tokens.ts';
-import { peopleChannel, personNoteKey, type Channel, type ChannelSpec, type Message, type Recipient } from '../../delivery/outbox/channel.ts';
-import { enqueue } from '../../delivery/outbox/outbox.ts';
+import { sideBySide, type Queryable } from '../../storage/database.ts';
+import { issueDecisionLinks, makeDecisionLinks, type DecisionLinks } from '../decision-link-tokens.ts';
+import { peopleChannel, personNoteKey, type Channel, type ChannelSpec, type Message, type Notification, type Recipient } from '../../delivery/outbox/channel.ts';
+import { claimRoom, enqueue, readyFirstAttempt } from '../../delivery/outbox/outbox.ts';
 import { asksToDecide, isPersonNote, personNoteFor, type PersonNote, type PersonNoteKind } from '../notification-content.ts';
 import type { EmailResult, Mailer } from './email-sender.ts';
 import { accountEmail, keyExpiringEmail, approvalRequestEmail, digestEmail, executionReceiptEmail, waiterGoneEmail, type RenderedEmail } from './email-messages.ts';
@@ -60,14 +62,28 @@ async function recipientEmail(db: Queryable, userId: string | null): Promise<str
   return rows[0]?.email ?? null;
 }
 
-/** The message of a row, as it is now, and whom it goes to; or why there is none to send. */
-async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promise<Built> {
+/**
+ * What the transaction that queued a message asking someone to decide read for its first attempt
+ * (readyAsks): the note as it was then, and the decision links it made for the row.
+ */
+interface ReadiedAsk {
+  readiedAsk: true;
+  note: PersonNote | { skip: string };
+  links: DecisionLinks;
+}
+
+const isReadiedAsk = (hint: unknown): hint is ReadiedAsk => typeof hint === 'object' && hint !== null && (hint as ReadiedAsk).readiedAsk === true;
+
+/** The message of a row, as it is now (or as its queueing transaction read it: `readied`), and whom it goes to; or why there is none to send. */
+async function build(db: Queryable, publicUrl: string, msg: EmailMessage, readied?: ReadiedAsk): Promise<Built> {
   if (isPersonNote(msg)) {
     // A message that asks carries decision links: made beside the read of what it asks about (each on
     // its own connection, one wait for both). Made for nothing when the read finds nothing to ask:
     // links that are never sent decide nothing, and go with their request.
     const approvalId = asksToDecide(msg.kind) ? msg.approval_id : null;
-    const [note, links] = await Promise.all([personNoteFor(db, publicUrl, msg), approvalId ? issueDecisionLinks(db, msg, approvalId, 'email') : null]);
+    const [note, links] = readied
+      ? [readied.note, readied.links]
+      : await Promise.all([personNoteFor(db, publicUrl, msg), approvalId ? issueDecisionLinks(db, msg, approvalId, 'email') : null]);
     if ('skip' in note) return note;
     const built = noteEmail(publicUrl, note, links);
     return 'skip' in built ? built : { message: built.message, to: note.email };
@@ -78,13 +94,38 @@ async function build(db: Queryable, publicUrl: string, msg: EmailMessage): Promi
   return 'skip' in built ? built : { message: built.message, to };
 }
 
-type Links = NonNullable<Awaited<ReturnType<typeof issueDecisionLinks>>>;
+type QueuedEmail = { id: string; recipientUserId: string; notBefore: Date };
+
+/**
+ * Readies, in the transaction that queues them, the first attempts of the messages asking people to
+ * decide that this process sends right after the commit (the first `room` of `rows` due now: those
+ * the queueing statement claims, outbox.ts claimRoom): what each asks about, read as its attempt
+ * would read it, and its decision links, made behind the rows' insert. Issued together with that
+ * insert, they cost the expansion no wait of its own, and the attempt sends without one
+ * (ClaimedRow.readied). A row the insert did not claim after all keeps nothing readied; links made
+ * for it are the ones its later attempt finds and sends.
+ */
+async function readyAsks(tx: Queryable, publicUrl: string, note: Notification, rows: QueuedEmail[], room: number): Promise<void> {
+  const now = Date.now();
+  const approvalId = note.approvalId;
+  const ready = approvalId === null || !asksToDecide(note.kind) ? [] : rows.slice(0, room).filter((r) => r.notBefore.getTime() <= now);
+  if (ready.length === 0) return;
+  const msg = (r: QueuedEmail) => ({ id: r.id, kind: note.kind, org_id: note.orgId, approval_id: approvalId, event_id: note.eventId, recipient_user_id: r.recipientUserId });
+  const [links, notes] = await sideBySide([
+    makeDecisionLinks(tx, note.orgId, approvalId!, 'email', ready.map(msg)),
+    sideBySide(ready.map((r) => personNoteFor(tx, publicUrl, msg(r)))),
+  ]);
+  ready.forEach((r, i) => {
+    const made = links.get(r.id);
+    if (made) readyFirstAttempt(tx, r.id, { readiedAsk: true, note: notes[i]!, links: made } satisfies ReadiedAsk);
+  });
+}
 
 /**
  * What a note to one person says by email; a note that asks, with its decision links (made at the
  * first attempt; none: the request is gone); or why there is none.
  */
-function noteEmail(publicUrl: string, note: PersonNote, links: Links | null): { message: RenderedEmail } | { skip: string } {
+function noteEmail(publicUrl: string, note: PersonNote, links: DecisionLinks | null): { message: RenderedEmail } | { skip: string } {
   switch (note.kind) {
     case 'ask': {
       if (links === null) return { skip: 'request removed' };
@@ -181,13 +222,13 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
     // Its prepare writes only decision links, which decide nothing until sent: the stop is read beside it.
     keepsNothing: true,
 
-    async prepare(ctx, msg) {
+    async prepare(ctx, msg, hint) {
       if (!deps.mailer) {
         if ((await recipientEmail(ctx.db, msg.recipient_user_id)) === null) return { skip: { status: 'gone', reason: 'recipient removed' } };
         // Queued by a process with email configured; this one has none (replicas should share settings).
         return { answered: { startedAt: new Date(), durationMs: 0, statusCode: null, error: 'email is not configured on this server', permanent: false } };
       }
-      const built = await build(ctx.db, deps.publicUrl, msg);
+      const built = await build(ctx.db, deps.publicUrl, msg, isReadiedAsk(hint) ? hint : undefined);
       if ('skip' in built) return { skip: { status: 'gone', reason: built.skip } };
       return { send: { message: built.message, to: built.to } };
     },
@@ -209,23 +250,31 @@ export function emailChannel(deps: EmailChannelDeps): Channel<Kinds, { message: 
       preference: 'email',
       // Nothing to read of the org: SMTP is the server's.
       reaches: () => deps.enabled,
-      tell(tx, note, people: Recipient[]) {
-        return enqueue(
-          tx,
-          EMAIL,
-          note.kind,
-          people.map((p) => ({
-            orgId: note.orgId,
-            approvalId: note.approvalId,
-            eventId: note.eventId,
-            eventType: note.eventType,
-            recipientUserId: p.userId,
-            // A request's first message to a person goes once (personNoteKey).
-            dedupeKey: personNoteKey(note, p.userId),
-            notBefore: p.at,
-            payload: {},
-          })),
-        );
+      async tell(tx, note, people: Recipient[]) {
+        const rows = people.map((p) => ({ id: randomUUID(), recipientUserId: p.userId, notBefore: p.at }));
+        // Read in the same synchronous stretch as the enqueue below, which takes this room.
+        const room = deps.mailer ? claimRoom(tx) : 0;
+        const [queued] = await sideBySide([
+          enqueue(
+            tx,
+            EMAIL,
+            note.kind,
+            rows.map((r) => ({
+              id: r.id,
+              orgId: note.orgId,
+              approvalId: note.approvalId,
+              eventId: note.eventId,
+              eventType: note.eventType,
+              recipientUserId: r.recipientUserId,
+              // A request's first message to a person goes once (personNoteKey).
+              dedupeKey: personNoteKey(note, r.recipientUserId),
+              notBefore: r.notBefore,
+              payload: {},
+            })),
+          ),
+          readyAsks(tx, deps.publicUrl, note, rows, room),
+        ]);
+        return queued;
       },
     }),
   };

@@ -99,7 +99,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       const ctx: AttemptContext = { db: rt.db, logger: rt.logger, signal };
       // A channel that keeps nothing has the emergency stop read beside its prepare (Channel.keepsNothing).
       // Both settle before the attempt goes on or fails: it never ends with a statement of its own in flight.
-      const [prepared, early] = await sideBySide([channel.prepare(ctx, msg, hint), channel.keepsNothing && !row.stopReadByClaim ? beforeSend(rt.db, row, undefined) : null]);
+      const [prepared, early] = await sideBySide([channel.prepare(ctx, msg, hint ?? row.readied), channel.keepsNothing && !row.stopReadByClaim ? beforeSend(rt.db, row, undefined) : null]);
       if (early) {
         // Held: the row waits for the stop's end, and what prepare found is found again then.
         if (early.held) return null;

@@ -58,11 +58,19 @@ export interface ClaimedRow {
   /** The person the message is for; null for an automation (a webhook) or a chat channel. */
   recipient_user_id: string | null;
   /**
-   * The statement that claimed the row read the emergency stop under the org's lock, and this attempt
-   * follows its commit at once (a decision's callback, claimed by the decision: greenlight_decide), so
-   * the attempt does not read the stop again before sending (delivery/outbox/attempt.ts).
+   * The statement that claimed the row read the emergency stop, and this attempt follows its commit at
+   * once (a decision's callback, claimed by the decision under the org's lock: greenlight_decide; a
+   * message claimed by the expansion that queued it: outbox.ts enqueue), so the attempt does not read
+   * the stop again before sending (delivery/outbox/attempt.ts). A stop committed after that read does
+   * not hold this one message, as one committed after beforeSend's read would not either.
    */
   stopReadByClaim?: true;
+  /**
+   * What the transaction that queued and claimed the row read for its first attempt (outbox.ts,
+   * readyFirstAttempt), handed to the channel's `prepare` as its hint: that attempt then sends
+   * without a read of its own. Never stored; absent on every other attempt.
+   */
+  readied?: unknown;
 }
 
 /** A claimed row as its channel sees it: the payload checked by the kind's schema, the sealed part opened and checked. */

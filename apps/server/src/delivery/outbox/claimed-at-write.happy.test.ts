@@ -11,7 +11,8 @@ import type { TestSmtpServer } from '../../testing/smtp.ts';
 import { useMailServer } from '../../testing/mail-world.ts';
 import { create } from '../../core/approvals/index.ts';
 import { setEmergencyStop } from '../../modules/orgs/create-org.ts';
-import { claimedFromJson, claimQueued, enqueue, type QueueClaim } from './outbox.ts';
+import { CLAIMED_COLUMNS, claimedFromJson, claimQueued, enqueue, type QueueClaim } from './outbox.ts';
+import { sha256Hex } from '../../security/tokens.ts';
 import { runAttempt, type OutboxRuntime } from './attempt.ts';
 import type { ClaimedRow } from './channel.ts';
 import { EMAIL } from '../../channels/email/email-channel.ts';
@@ -144,7 +145,7 @@ it('rows due later (quiet hours) and rows whose dedupe key is taken are not clai
   ]);
 });
 
-it('with the emergency stop on, an expansion still queues, and each claimed email is held until the stop ends', async () => {
+it('with the emergency stop on, an expansion still queues but claims nothing; the emails go once the stop ends', async () => {
   const seed = await seedOrg(server.db);
   const dan = await seed.addUser('approver');
   const made = await createClaiming(seed, [dan.id], 120_000);
@@ -152,11 +153,72 @@ it('with the emergency stop on, an expansion still queues, and each claimed emai
   const followed: ClaimedRow[] = [];
   const rt = recordingRuntime(8, followed);
   expect(await runAttempt(rt, claimedFromJson(made.notify!))).toEqual({ kind: 'delivered' });
-  expect(followed).toHaveLength(1);
-  // Held: given back, due again, its attempt number returned; nothing sent.
-  expect(await runAttempt(rt, followed[0]!)).toBeNull();
-  expect(await rowOf(followed[0]!.id)).toEqual({ status: 'pending', attempts: 0, lease: false });
+  // The queueing statement read the stop: the email waits, pending, as the stop holds every row.
+  expect(followed).toHaveLength(0);
+  const { rows } = await server.db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM deliveries WHERE approval_id = $1 AND channel = 'email'`, [made.approval.id]);
+  expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
   expect(smtp.to(dan.email)).toHaveLength(0);
   await setEmergencyStop(server.db, seed.org.id, false);
   await smtp.until(() => smtp.to(dan.email).length === 1, 10_000);
+});
+
+it("the expansion readies its email's first attempt: sent without a statement before it, carrying the links made for that row", async () => {
+  const seed = await seedOrg(server.db);
+  const erin = await seed.addUser('approver');
+  const made = await createClaiming(seed, [erin.id], 120_000);
+  const followed: ClaimedRow[] = [];
+  const rt = recordingRuntime(8, followed);
+  await runAttempt(rt, claimedFromJson(made.notify!));
+  expect(followed).toHaveLength(1);
+  const email = followed[0]!;
+  expect(email).toMatchObject({ stopReadByClaim: true, readied: { readiedAsk: true } });
+
+  // Every statement the attempt sends, in order: only its record, after the message left.
+  const said: string[] = [];
+  const db = new Proxy(server.db, {
+    get(target, key) {
+      if (key === 'query') return (sql: string, ...rest: unknown[]) => (said.push(sql), (target.query as (...a: unknown[]) => unknown)(sql, ...rest));
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  expect(await runAttempt({ ...rt, db }, email)).toEqual({ kind: 'delivered' });
+  await smtp.until(() => smtp.to(erin.email).length === 1);
+  expect(said).toHaveLength(1);
+  expect(said[0]).toContain('INSERT INTO delivery_attempts');
+
+  // Its links are the row's own, as the expansion made them; each decides only its request.
+  const tokens = [...smtp.to(erin.email)[0]!.text.matchAll(/\/decide\/([A-Za-z0-9_-]{43})/g)].map((m) => m[1]!);
+  expect(tokens).toHaveLength(2);
+  const { rows } = await server.db.query<{ decision: string; delivery_id: string; approval_id: string; user_id: string }>(
+    'SELECT decision, delivery_id, approval_id, user_id FROM decision_links WHERE token_hash = ANY($1) ORDER BY decision',
+    [tokens.map((t) => sha256Hex(t))],
+  );
+  expect(rows).toEqual([
+    { decision: 'approve', delivery_id: email.id, approval_id: made.approval.id, user_id: erin.id },
+    { decision: 'reject', delivery_id: email.id, approval_id: made.approval.id, user_id: erin.id },
+  ]);
+});
+
+it('a later attempt of a readied email reads everything again and sends the same links', async () => {
+  const seed = await seedOrg(server.db);
+  const fay = await seed.addUser('approver');
+  const made = await createClaiming(seed, [fay.id], 120_000);
+  const followed: ClaimedRow[] = [];
+  const rt = recordingRuntime(8, followed);
+  await runAttempt(rt, claimedFromJson(made.notify!));
+  smtp.answer({ code: 451, message: 'try again later' });
+  expect(await runAttempt(rt, followed[0]!)).toMatchObject({ kind: 'retry' });
+  smtp.answer('accept');
+  // Claimed again as the worker claims (attempt 2), before its retry is due: nothing readied.
+  const { rows: [again] } = await server.db.query<ClaimedRow>(`SELECT ${CLAIMED_COLUMNS} FROM greenlight_claim_deliveries(ARRAY[$1]::uuid[], 60000) AS d`, [followed[0]!.id]);
+  expect(again).toMatchObject({ attempt: 2 });
+  expect(again!.readied).toBeUndefined();
+  expect(await runAttempt(rt, again!)).toEqual({ kind: 'delivered' });
+  await smtp.until(() => smtp.to(fay.email).length === 1);
+  const { rows } = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decision_links WHERE delivery_id = $1', [followed[0]!.id]);
+  expect(rows[0]!.n).toBe(2);
+  const tokens = [...smtp.to(fay.email)[0]!.text.matchAll(/\/decide\/([A-Za-z0-9_-]{43})/g)].map((m) => sha256Hex(m[1]!));
+  const { rows: found } = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decision_links WHERE token_hash = ANY($1) AND delivery_id = $2', [tokens, followed[0]!.id]);
+  expect(found[0]!.n).toBe(2);
 });

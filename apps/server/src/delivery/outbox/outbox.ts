@@ -69,6 +69,11 @@ export function claimedFromJson(d: Record<string, unknown>): ClaimedRow {
 
 /** One row to queue; `payload` and `sealed` are checked by the channel's schema for the kind. */
 export interface NewRow<P = unknown, S = unknown> {
+  /**
+   * Chosen by the writer (absent: by the database), so that statements issued right behind the
+   * queueing one, in the same transaction, can name the row before its answer comes back (readyFirstAttempt).
+   */
+  id?: string;
   orgId: string;
   approvalId?: string | null;
   eventId?: string | null;
@@ -114,6 +119,27 @@ export function claimQueued(tx: Queryable, claim: QueueClaim): void {
 }
 
 /**
+ * How many of the rows the next enqueue in `tx` issues may be claimed for this process: its first
+ * rows, up to this many, of those due now (0 without a claim). Read right before that enqueue, in the
+ * same synchronous stretch, it is the room that enqueue takes.
+ */
+export function claimRoom(tx: Queryable): number {
+  const claim = queueClaims.get(tx);
+  return claim ? Math.max(0, claim.room - claim.rows.length - claim.taking) : 0;
+}
+
+/**
+ * What a channel read for the first attempt of a row it queued in `tx` and this transaction claimed
+ * (ClaimedRow.readied), so that the attempt, right after the commit, sends without reading it again.
+ * A row that was not claimed (no room, not due, a taken dedupe key, the emergency stop) is not found
+ * and nothing is kept: its attempt reads everything itself, as every later attempt does.
+ */
+export function readyFirstAttempt(tx: Queryable, id: string, readied: unknown): void {
+  const row = queueClaims.get(tx)?.rows.find((r) => r.id === id);
+  if (row) row.readied = readied;
+}
+
+/**
  * Queues rows of one channel and kind in the caller's transaction, so they commit with whatever
  * caused them, and wakes the delivery workers once it commits (unless the transaction claimed them
  * all: claimQueued). A row whose dedupe key is taken is skipped. Throws when a payload does not fit
@@ -134,22 +160,25 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
     return JSON.stringify(secretKeys().seal(JSON.stringify(message.sealed.parse(r.sealed))));
   };
   const claim = queueClaims.get(tx);
-  const room = claim ? Math.max(0, claim.room - claim.rows.length - claim.taking) : 0;
+  const room = claimRoom(tx);
   if (claim) claim.taking += room;
   const now = new Date();
   let queued: (ClaimedRow & { claimed: boolean })[];
   try {
     ({ rows: queued } = await tx.query<ClaimedRow & { claimed: boolean }>(
-      `INSERT INTO deliveries AS d (channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at,
+      `INSERT INTO deliveries AS d (id, channel, kind, org_id, approval_id, event_id, event_type, recipient_user_id, dedupe_key, next_attempt_at,
                                     payload, sealed, status, attempts, lease_until)
-       SELECT $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key,
+       SELECT coalesce(u.id, gen_random_uuid()), $1, $2, u.org_id, u.approval_id, u.event_id, u.event_type, u.recipient, u.dedupe_key,
               c.next_attempt_at, u.payload::jsonb, u.sealed::jsonb, c.status, c.attempts, c.lease_until
-         FROM unnest($3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
-                WITH ORDINALITY AS u (org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
+         FROM unnest($14::uuid[], $3::uuid[], $4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+                WITH ORDINALITY AS u (id, org_id, approval_id, event_id, event_type, recipient, dedupe_key, at, payload, sealed, ord),
               -- Claimed when due now: its time (this process's clock) has come by the database's clock,
               -- not by now(), which is when the transaction began. Read apart, once a row (the clock is
-              -- volatile), so that Postgres still inlines the claim's definition.
-              LATERAL (SELECT u.at <= clock_timestamp() AND u.ord <= $12 AS due) n,
+              -- volatile), so that Postgres still inlines the claim's definition. Never while the org's
+              -- emergency stop is on: the row then waits, pending, as any other the stop holds, and a
+              -- claimed row's attempt need not read the stop again (ClaimedRow.stopReadByClaim).
+              LATERAL (SELECT CASE WHEN u.ord <= $12 AND u.at <= clock_timestamp()
+                                   THEN NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = u.org_id AND o.emergency_stop) ELSE false END AS due) n,
               LATERAL greenlight_claim_state(0, u.at, CASE WHEN n.due THEN now() + $13::float8 * interval '1 millisecond' END) c
        ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
        RETURNING d.status = 'delivering' AS claimed, ${CLAIMED_COLUMNS}`,
@@ -167,13 +196,14 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
         rows.map(sealedOf),
         room,
         claim?.leaseMs ?? 0,
+        rows.map((r) => r.id ?? null),
       ],
       { prepare: 'outbox_enqueue' },
     ));
   } finally {
     if (claim) claim.taking -= room;
   }
-  for (const { claimed, ...row } of queued) if (claimed) claim!.rows.push(row);
+  for (const { claimed, ...row } of queued) if (claimed) claim!.rows.push({ ...row, stopReadByClaim: true });
   if (queued.some((r) => !r.claimed)) tx.notify(DELIVERIES_CHANNEL, `${spec.name}:${kind}`);
   return queued.length;
 }
