@@ -18,6 +18,15 @@ export interface QueryOptions {
    * memory on every pooled connection. Ignored by PGlite.
    */
   prepare?: string;
+  /**
+   * With `prepare`: run it from the statement's generic plan, made once per connection, even from
+   * its first call. Postgres otherwise plans a kept statement for its values on its first five
+   * calls, and after them as long as its cost model finds the values' plans cheaper, which for some
+   * it always does: a statement whose one good plan does not depend on the values (an index that
+   * hands out its rows in order, whatever they are) is then planned again at every call for nothing.
+   * Never for a statement whose best plan depends on its values. Ignored by PGlite.
+   */
+  generic?: boolean;
 }
 
 /**

@@ -85,9 +85,9 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
   }, 60_000);
 
   // The pending list's kind (one status, by creation time) is read through its index in order,
-  // whatever the values: it is parsed once per connection. Any other list is planned for its values
-  // every time (its reads are gated on counts), so it is never kept.
-  it('keeps the pending list prepared, and no other list', async () => {
+  // whatever the values: it is parsed and planned once per connection. Any other list is planned for
+  // its values every time (its reads are gated on counts), so it is never kept.
+  it('keeps the pending list prepared and planned once, and no other list', async () => {
     const seed = await seedOrg(server.db);
     for (let i = 0; i < 3; i++) await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ title: `Rotate key ${i}` })).expect(201);
     const auth: AuthContext = {
@@ -124,13 +124,40 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
       expect((await list({ status: 'pending,approved' })).pagination.total).toBe(3);
     }
     const added = (
-      await one.query<{ name: string; statement: string; runs: string }>(
-        'SELECT name, statement, (generic_plans + custom_plans)::text AS runs FROM pg_prepared_statements WHERE NOT (name = ANY ($1::text[]))',
+      await one.query<{ name: string; statement: string; runs: string; planned: string }>(
+        'SELECT name, statement, (generic_plans + custom_plans)::text AS runs, custom_plans::text AS planned FROM pg_prepared_statements WHERE NOT (name = ANY ($1::text[]))',
         [[...before]],
       )
     ).rows.filter((r) => r.name.startsWith('list_'));
     expect(added).toHaveLength(1);
     expect(added[0]!.statement).toContain('approval_counts');
     expect(Number(added[0]!.runs)).toBe(RUNS);
+    // Every run from the one generic plan, the first included: never planned for its values.
+    expect(Number(added[0]!.planned)).toBe(0);
+    // The setting that asks for it lasted only as long as the statement.
+    expect((await one.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('auto');
+  }, 60_000);
+
+  it('a statement run from its generic plan leaves no setting behind, whether it fails or runs in a transaction', async () => {
+    const mode = async (db: { query: Database['query'] }) => (await db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode;
+    const generic = { prepare: 'generic_probe', generic: true };
+    expect((await one.query<{ n: number }>('SELECT $1::int + 1 AS n', [41], generic)).rows[0]!.n).toBe(42);
+    expect(await mode(one)).toBe('auto');
+    // A failure (division by zero) is the statement's: the setting is reset all the same.
+    await expect(one.query('SELECT 1 / ($1::int - 1) AS n', [1], { prepare: 'generic_probe_fails', generic: true })).rejects.toThrow(/division by zero/);
+    expect(await mode(one)).toBe('auto');
+    // In a transaction, on its connection, between the transaction's other statements.
+    const seen = await one.transaction(async (tx) => {
+      const before = mode(tx);
+      const n = tx.query<{ n: number }>('SELECT $1::int + 1 AS n', [1], generic);
+      const after = mode(tx);
+      return [await before, (await n).rows[0]!.n, await after];
+    });
+    expect(seen).toEqual(['auto', 2, 'auto']);
+    // A transaction that fails on it rolls back, setting and all.
+    await expect(one.transaction((tx) => tx.query('SELECT 1 / ($1::int - 1) AS n', [1], { prepare: 'generic_probe_fails', generic: true }))).rejects.toThrow(/division by zero/);
+    expect(await mode(one)).toBe('auto');
+    const plans = (await one.query<{ name: string; custom: string }>("SELECT name, custom_plans::text AS custom FROM pg_prepared_statements WHERE name LIKE 'generic_probe%' ORDER BY name")).rows;
+    expect(plans).toEqual([{ name: 'generic_probe', custom: '0' }, { name: 'generic_probe_fails', custom: '0' }]);
   }, 60_000);
 });

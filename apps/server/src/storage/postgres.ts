@@ -233,8 +233,32 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 
   /** One statement on the pool or on a transaction's client; named (prepared) when asked to. */
   async function run<T>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) {
+    if (options?.prepare && options.generic) return runGeneric<T>(on, options.prepare, sql, params);
     const r = await (options?.prepare ? on.query({ name: options.prepare, text: sql, values: params }) : on.query(sql, params));
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+
+  /**
+   * A kept statement run from its generic plan (QueryOptions.generic): Postgres has no per-statement
+   * setting for it, so the connection's `plan_cache_mode` is set right before the statement and reset
+   * right after, the three sent together (pipeline: one round trip) and issued in one synchronous
+   * stretch, so nothing else of a transaction sharing the connection runs between them. On a pool, a
+   * connection of its own for the three. The reset runs whether or not the statement failed (each has
+   * its own Sync); in a transaction the statement aborted, the rollback undoes the setting instead. A
+   * pooled connection whose reset failed is closed rather than given back with the setting.
+   */
+  async function runGeneric<T>(on: pg.Pool | pg.PoolClient, name: string, sql: string, params?: unknown[]) {
+    const own = on === pool ? await pool.connect() : null;
+    const client = own ?? (on as pg.PoolClient);
+    const set = client.query('SET plan_cache_mode = force_generic_plan');
+    const result = client.query({ name, text: sql, values: params });
+    const reset = client.query('RESET plan_cache_mode');
+    const [s, r, z] = await Promise.allSettled([set, result, reset]);
+    own?.release(z.status === 'rejected' ? true : undefined);
+    if (s.status === 'rejected') throw s.reason;
+    if (r.status === 'rejected') throw r.reason;
+    if (z.status === 'rejected') throw z.reason;
+    return { rows: r.value.rows as T[], rowCount: r.value.rowCount ?? 0 };
   }
 
   return {
