@@ -4,6 +4,7 @@
  * each, only their SHA-256 findable, bound to one request, one person and one decision.
  */
 import type { Queryable } from '../storage/database.ts';
+import { IN_ORG } from '../core/approval-record.ts';
 import { secretKeys } from '../security/sealed.ts';
 import { randomToken, sha256Hex } from '../security/tokens.ts';
 
@@ -42,7 +43,7 @@ export async function makeDecisionLinks(
     `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at, channel)
      SELECT u.hash, u.sealed, a.org_id, a.id, u.user_id, u.decision, u.delivery_id, LEAST(a.expires_at, now() + $3::float8 * interval '1 millisecond'), $4
        FROM approvals a, unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[]) AS u (delivery_id, user_id, decision, hash, sealed)
-      WHERE a.id = $2 AND a.org_id = $1
+      WHERE ${IN_ORG('$2', '$1')}
         AND EXISTS (SELECT 1 FROM deliveries d WHERE d.id = u.delivery_id)
      ON CONFLICT (delivery_id, decision) DO NOTHING
      RETURNING delivery_id, decision, expires_at`,
@@ -57,7 +58,8 @@ export async function makeDecisionLinks(
       each((t, d) => sha256Hex(t[d])),
       each((t, d) => secretKeys().seal(t[d])),
     ],
-    { prepare: 'decision_links_make' },
+    // Its plan is the same for any values (the request by its key, the messages by theirs): planned once a connection.
+    { prepare: 'decision_links_make', generic: true },
   );
   const links = new Map<string, DecisionLinks>();
   messages.forEach((m, i) => {

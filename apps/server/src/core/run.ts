@@ -28,8 +28,9 @@ type ApprovalWithRunRow = ApprovalRow & CanColumns & { run_votes: VoteRow[]; run
  * Votes come oldest first, with the voter's current name (a person's name or email, a connection's
  * name), whom a delegate voted for and where the vote was cast; steps in their order. And what `who`
  * may do with it (rules.ts, viewerCanColumns; read back with viewerCanOfRow), a round trip less again.
- * Prepared on each connection: every part is found by the request's primary key (IN_ORG says why that
- * matters for a kept plan).
+ * Prepared on each connection and run from its generic plan from the first call: every part is found
+ * by the request's primary key whatever the values (IN_ORG says why that matters for a kept plan),
+ * and a create answers with it on a connection that may not have run it five times yet.
  */
 export async function approvalWithRun(db: Queryable, orgId: string, id: string, who: Asker): Promise<ApprovalWithRunRow | undefined> {
   const values: unknown[] = [id, orgId];
@@ -51,7 +52,7 @@ export async function approvalWithRun(db: Queryable, orgId: string, id: string, 
                FROM (SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = a.id) x) AS run_steps
        FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
     values,
-    { prepare: 'approval_with_run' },
+    { prepare: 'approval_with_run', generic: true },
   );
   return rows[0];
 }

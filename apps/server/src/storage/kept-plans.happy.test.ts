@@ -16,11 +16,15 @@ import type { Database } from './database.ts';
 import { currentPosition, positionOf, readEvents, START } from '../modules/stream/read-events.ts';
 import { notePollWait } from '../jobs/waiter-probes.ts';
 import { callbackSecrets, webhookChannel, WEBHOOK } from '../channels/webhook/webhook-channel.ts';
-import { claimedFromJson } from '../delivery/outbox/outbox.ts';
 import type { Message } from '../delivery/outbox/channel.ts';
 import { routes } from '@greenlight/contract';
 import { listApprovals } from '../modules/approvals/list-approvals.ts';
 import type { AuthContext } from '../context.ts';
+import { randomUUID } from 'node:crypto';
+import { approvalWithRun } from '../core/run.ts';
+import { claimedFromJson, enqueue } from '../delivery/outbox/outbox.ts';
+import { EMAIL } from '../channels/email/email-channel.ts';
+import { makeDecisionLinks } from '../channels/decision-link-tokens.ts';
 
 const RUNS = 8;
 
@@ -136,6 +140,32 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
     expect(Number(added[0]!.planned)).toBe(0);
     // The setting that asks for it lasted only as long as the statement.
     expect((await one.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('auto');
+  }, 60_000);
+
+  // A create's answer, and what a notification's expansion queues and readies: their plans do not
+  // depend on the values, and at a few calls a second per connection most calls were among the five
+  // Postgres plans for their values.
+  it("a create's answer and an expansion's queueing and links are planned once, from the first call", async () => {
+    const seed = await seedOrg(server.db);
+    const carol = await seed.addUser('approver');
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
+    const asker = { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read'] };
+    for (let i = 0; i < RUNS; i++) {
+      expect((await approvalWithRun(one, seed.org.id, created.id, asker))?.id).toBe(created.id);
+      const id = randomUUID();
+      const queued = await one.transaction((tx) =>
+        enqueue(tx, EMAIL, 'approval_request', [{ id, orgId: seed.org.id, approvalId: created.id, recipientUserId: carol.id, dedupeKey: `plans:${id}`, payload: {} }]),
+      );
+      expect(queued).toBe(1);
+      const links = await makeDecisionLinks(one, seed.org.id, created.id, 'email', [{ id, recipient_user_id: carol.id }]);
+      expect(links.get(id)?.approve).toBeTruthy();
+    }
+    const plans = (
+      await one.query<{ name: string; generic_plans: string; custom_plans: string }>(
+        `SELECT name, generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE name IN ('approval_with_run', 'outbox_enqueue', 'decision_links_make') ORDER BY name`,
+      )
+    ).rows;
+    expect(plans).toEqual(['approval_with_run', 'decision_links_make', 'outbox_enqueue'].map((name) => ({ name, generic_plans: String(RUNS), custom_plans: '0' })));
   }, 60_000);
 
   it('a statement run from its generic plan leaves no setting behind, whether it fails or runs in a transaction', async () => {

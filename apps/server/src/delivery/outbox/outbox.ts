@@ -198,7 +198,9 @@ export async function enqueue<K extends Record<string, MessageSpec>, Kind extend
         claim?.leaseMs ?? 0,
         rows.map((r) => r.id ?? null),
       ],
-      { prepare: 'outbox_enqueue' },
+      // Its plan is the same for any values (the rows come from arrays): planned once a connection,
+      // where Postgres would plan it for its values at every call.
+      { prepare: 'outbox_enqueue', generic: true },
     ));
   } finally {
     if (claim) claim.taking -= room;
