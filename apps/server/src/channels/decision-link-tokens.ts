@@ -26,9 +26,9 @@ export interface DecisionLinks {
  * Makes the approve and reject tokens of each message (an outbox row to one person about request
  * `approvalId`) that has none yet: those made by this call, by message id. A message whose tokens an
  * earlier attempt made, or whose row is not there (a dedupe key already taken when the caller's
- * transaction queued it), gets none here. The request's expiry is read
- * in the statement that makes them, so a channel may make them beside its read of the request (one
- * wait for both), and in the transaction that queues the messages, right behind their insert.
+ * transaction queued it), gets none here. The request's expiry is read in the statement that makes
+ * them, so a channel may make them beside its read of the request (one wait for both), and in the
+ * transaction that queues the messages, right behind their insert.
  */
 export async function makeDecisionLinks(
   db: Queryable,

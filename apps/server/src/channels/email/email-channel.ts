@@ -7,9 +7,10 @@
  *   more), nor to someone no longer an approver of the org; what it shows follows the recipient's
  *   right to see sensitive fields (channels/notification-content.ts).
  * - A request's decision links are made at its first attempt and kept (sealed), so a retry sends the
- *   same links; the first attempt this process makes right after an expansion queued the message has
- *   them made, and what it asks about read, by that expansion's transaction (readyAsks); a message sent twice (an attempt cut off after the server accepted it) carries the
- *   same Message-ID and the same links, so the copy is harmless.
+ *   same links (the first attempt this process makes right after an expansion queued the message has
+ *   them made, and what it asks about read, by that expansion's transaction: readyAsks); a message
+ *   sent twice (an attempt cut off after the server accepted it) carries the same Message-ID and the
+ *   same links, so the copy is harmless.
  * - An accepted message is delivered; a 5xx reply is final (an unknown mailbox…); anything else is
  *   retried on the outbox's schedule.
  */
@@ -110,11 +111,8 @@ async function readyAsks(tx: Queryable, publicUrl: string, note: Notification, r
   const approvalId = note.approvalId;
   const ready = approvalId === null || !asksToDecide(note.kind) ? [] : rows.slice(0, room).filter((r) => r.notBefore.getTime() <= now);
   if (ready.length === 0) return;
-  const msg = (r: QueuedEmail) => ({ id: r.id, kind: note.kind, org_id: note.orgId, approval_id: approvalId, event_id: note.eventId, recipient_user_id: r.recipientUserId });
-  const [links, notes] = await sideBySide([
-    makeDecisionLinks(tx, note.orgId, approvalId!, 'email', ready.map(msg)),
-    sideBySide(ready.map((r) => personNoteFor(tx, publicUrl, msg(r)))),
-  ]);
+  const msgs = ready.map((r) => ({ id: r.id, kind: note.kind, org_id: note.orgId, approval_id: approvalId, event_id: note.eventId, recipient_user_id: r.recipientUserId }));
+  const [links, notes] = await sideBySide([makeDecisionLinks(tx, note.orgId, approvalId!, 'email', msgs), sideBySide(msgs.map((m) => personNoteFor(tx, publicUrl, m)))]);
   ready.forEach((r, i) => {
     const made = links.get(r.id);
     if (made) readyFirstAttempt(tx, r.id, { readiedAsk: true, note: notes[i]!, links: made } satisfies ReadiedAsk);
