@@ -162,13 +162,22 @@ it('with the emergency stop on, an expansion still queues but claims nothing; th
   await smtp.until(() => smtp.to(dan.email).length === 1, 10_000);
 });
 
-it("the expansion readies its email's first attempt: sent without a statement before it, carrying the links made for that row", async () => {
+/** A request naming one new approver, and its notification's expansion, whose email is claimed for the recording runtime. */
+async function expandedForOne() {
   const seed = await seedOrg(server.db);
-  const erin = await seed.addUser('approver');
-  const made = await createClaiming(seed, [erin.id], 120_000);
+  const person = await seed.addUser('approver');
+  const made = await createClaiming(seed, [person.id], 120_000);
   const followed: ClaimedRow[] = [];
   const rt = recordingRuntime(8, followed);
-  await runAttempt(rt, claimedFromJson(made.notify!));
+  expect(await runAttempt(rt, claimedFromJson(made.notify!))).toEqual({ kind: 'delivered' });
+  return { person, made, followed, rt };
+}
+
+/** The decision-link tokens an email carries, in order. */
+const linkTokens = (text: string) => [...text.matchAll(/\/decide\/([A-Za-z0-9_-]{43})/g)].map((m) => m[1]!);
+
+it("the expansion readies its email's first attempt: sent without a statement before it, carrying the links made for that row", async () => {
+  const { person: erin, made, followed, rt } = await expandedForOne();
   expect(followed).toHaveLength(1);
   const email = followed[0]!;
   expect(email).toMatchObject({ stopReadByClaim: true, readied: { readiedAsk: true } });
@@ -188,7 +197,7 @@ it("the expansion readies its email's first attempt: sent without a statement be
   expect(said[0]).toContain('INSERT INTO delivery_attempts');
 
   // Its links are the row's own, as the expansion made them; each decides only its request.
-  const tokens = [...smtp.to(erin.email)[0]!.text.matchAll(/\/decide\/([A-Za-z0-9_-]{43})/g)].map((m) => m[1]!);
+  const tokens = linkTokens(smtp.to(erin.email)[0]!.text);
   expect(tokens).toHaveLength(2);
   const { rows } = await server.db.query<{ decision: string; delivery_id: string; approval_id: string; user_id: string }>(
     'SELECT decision, delivery_id, approval_id, user_id FROM decision_links WHERE token_hash = ANY($1) ORDER BY decision',
@@ -201,12 +210,7 @@ it("the expansion readies its email's first attempt: sent without a statement be
 });
 
 it('a later attempt of a readied email reads everything again and sends the same links', async () => {
-  const seed = await seedOrg(server.db);
-  const fay = await seed.addUser('approver');
-  const made = await createClaiming(seed, [fay.id], 120_000);
-  const followed: ClaimedRow[] = [];
-  const rt = recordingRuntime(8, followed);
-  await runAttempt(rt, claimedFromJson(made.notify!));
+  const { person: fay, followed, rt } = await expandedForOne();
   smtp.answer({ code: 451, message: 'try again later' });
   expect(await runAttempt(rt, followed[0]!)).toMatchObject({ kind: 'retry' });
   smtp.answer('accept');
@@ -218,7 +222,7 @@ it('a later attempt of a readied email reads everything again and sends the same
   await smtp.until(() => smtp.to(fay.email).length === 1);
   const { rows } = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decision_links WHERE delivery_id = $1', [followed[0]!.id]);
   expect(rows[0]!.n).toBe(2);
-  const tokens = [...smtp.to(fay.email)[0]!.text.matchAll(/\/decide\/([A-Za-z0-9_-]{43})/g)].map((m) => sha256Hex(m[1]!));
+  const tokens = linkTokens(smtp.to(fay.email)[0]!.text).map((t) => sha256Hex(t));
   const { rows: found } = await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM decision_links WHERE token_hash = ANY($1) AND delivery_id = $2', [tokens, followed[0]!.id]);
   expect(found[0]!.n).toBe(2);
 });
