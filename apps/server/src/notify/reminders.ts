@@ -58,8 +58,10 @@ export interface WaitingStep {
 
 /** The steps the request waits on now: what startStepTimers starts the clocks of (read apart, so it can go beside other reads). */
 export async function waitingSteps(tx: Queryable, approvalId: string): Promise<WaitingStep[]> {
-  // Prepared, as askedNow (core/approvals/rules.ts): planning the inlined active-steps rule costs more than running it.
-  return (await tx.query<WaitingStep>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps' })).rows;
+  // Prepared, as askedNow (core/approvals/rules.ts): planning the inlined active-steps rule costs more
+  // than running it. From its generic plan: the same whatever the request, and Postgres would plan a
+  // connection's first five calls for their values (most calls, at a few creates a second).
+  return (await tx.query<WaitingStep>(WAITING_STEPS_SQL, [approvalId], { prepare: 'waiting_steps', generic: true })).rows;
 }
 
 /** Writes the first reminder and the escalation of each step of `steps` (waitingSteps), once per step. */

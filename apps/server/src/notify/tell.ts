@@ -48,7 +48,9 @@ export async function readForTelling(tx: Queryable, channels: readonly Registere
   const askedNow = !Array.isArray(who);
   const statement = readStatement(channels, askedNow);
   const param = askedNow ? who.askedNow : who.map((p) => p.userId);
-  const row = (await tx.query<Record<string, unknown>>(statement.sql, [orgId, param], { prepare: statement.name })).rows[0]!;
+  // From its generic plan (the same whatever the org and the people): planned for its values, it
+  // cost 0.24 ms to plan and 0.26 to run, against 0.14 and 0.19 (N1's load, Postgres's statement log).
+  const row = (await tx.query<Record<string, unknown>>(statement.sql, [orgId, param], { prepare: statement.name, generic: true })).rows[0]!;
   const facts = channels.map((c, i) => {
     const f = c.people?.orgFacts;
     const value = row[`f${i}`];

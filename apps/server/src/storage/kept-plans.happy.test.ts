@@ -25,6 +25,8 @@ import { approvalWithRun } from '../core/run.ts';
 import { claimedFromJson, enqueue } from '../delivery/outbox/outbox.ts';
 import { EMAIL } from '../channels/email/email-channel.ts';
 import { makeDecisionLinks } from '../channels/decision-link-tokens.ts';
+import { readForTelling } from '../notify/tell.ts';
+import { waitingSteps } from '../notify/reminders.ts';
 
 const RUNS = 8;
 
@@ -142,10 +144,10 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
     expect((await one.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('auto');
   }, 60_000);
 
-  // A create's answer, and what a notification's expansion queues and readies: their plans do not
-  // depend on the values, and at a few calls a second per connection most calls were among the five
-  // Postgres plans for their values.
-  it("a create's answer and an expansion's queueing and links are planned once, from the first call", async () => {
+  // A create's answer, and what a notification's expansion reads, queues and readies: their plans do
+  // not depend on the values, and at a few calls a second per connection most calls were among the
+  // five Postgres plans for their values.
+  it("a create's answer and an expansion's reads, queueing and links are planned once, from the first call", async () => {
     const seed = await seedOrg(server.db);
     const carol = await seed.addUser('approver');
     const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
@@ -159,13 +161,19 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
       expect(queued).toBe(1);
       const links = await makeDecisionLinks(one, seed.org.id, created.id, 'email', [{ id, recipient_user_id: carol.id }]);
       expect(links.get(id)?.approve).toBeTruthy();
+      // Whom the request asks now (it names no step: everyone who may decide) and the steps it waits on (the request itself).
+      expect((await readForTelling(one, [], seed.org.id, { askedNow: created.id })).people.map((p) => p.userId)).toContain(carol.id);
+      expect(await waitingSteps(one, created.id)).toMatchObject([{ approval_id: created.id, step_order: 0 }]);
     }
     const plans = (
       await one.query<{ name: string; generic_plans: string; custom_plans: string }>(
-        `SELECT name, generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE name IN ('approval_with_run', 'outbox_enqueue', 'decision_links_make') ORDER BY name`,
+        `SELECT regexp_replace(name, '^(tell_read)_.*$', '\\1') AS name, generic_plans::text, custom_plans::text FROM pg_prepared_statements
+          WHERE name IN ('approval_with_run', 'outbox_enqueue', 'decision_links_make', 'waiting_steps') OR name LIKE 'tell\\_read\\_%' ORDER BY 1`,
       )
     ).rows;
-    expect(plans).toEqual(['approval_with_run', 'decision_links_make', 'outbox_enqueue'].map((name) => ({ name, generic_plans: String(RUNS), custom_plans: '0' })));
+    expect(plans).toEqual(
+      ['approval_with_run', 'decision_links_make', 'outbox_enqueue', 'tell_read', 'waiting_steps'].map((name) => ({ name, generic_plans: String(RUNS), custom_plans: '0' })),
+    );
   }, 60_000);
 
   it('a statement run from its generic plan leaves no setting behind, whether it fails or runs in a transaction', async () => {
