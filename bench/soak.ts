@@ -7,7 +7,8 @@
  * 1. Sustainable mixed rate: each offered rate of BENCH_SOAK_RAMP for BENCH_SOAK_STEP_SECONDS, server
  *    and bare app alternating at each rate; a rate is sustained when every request was answered 2xx
  *    with at least 95 % served on time within the step, and the last third's p99 is at most twice the
- *    first third's (and at most 1 s). The ratio compares the highest rate each sustained.
+ *    first third's or within SETTLED_P99_MS (and at most 1 s): a backlog that grows. The ratio compares
+ *    the highest rate each sustained.
  * 2. Soak: BENCH_SOAK_RATE (200/s) for BENCH_SOAK_SECONDS (600), per BENCH_SOAK_WINDOW (30 s): served
  *    rate, p50/p99, errors, the process's RSS and Postgres's new sessions (pg_stat_database.sessions);
  *    the server first, then the bare app. Targets: 0 errors, the last window's p99 ≤ 2× the first's,
@@ -117,6 +118,14 @@ async function run(app: App, rate: number, seconds: number, window: number): Pro
   return m;
 }
 
+/**
+ * A last third's p99 this low is no growing backlog, whatever the first third's was. This machine
+ * stalls for up to about 100 ms now and then (both apps' p99 in N1 sit at 105–115 ms), and at 20 ms
+ * a bare app that served every request of a 1,200/s step on time, its p99 going 14 → 10 → 35 ms,
+ * counted as not holding it. An overloaded step grows by seconds (1,600/s: 4.5 → 7.5 → 10 s).
+ */
+const SETTLED_P99_MS = 100;
+
 function sustained(m: Mix): boolean {
   const ws = m.windows;
   if (ws.length < 2) return false;
@@ -125,7 +134,7 @@ function sustained(m: Mix): boolean {
   const errors = ws.reduce((n, w) => n + w.errors, 0);
   const first = ws[0]!.p99_ms;
   const lastW = ws[ws.length - 1]!.p99_ms;
-  return errors === 0 && served >= 0.95 * offered && lastW <= Math.max(2 * first, 20) && lastW <= 1000;
+  return errors === 0 && served >= 0.95 * offered && lastW <= Math.max(2 * first, SETTLED_P99_MS) && lastW <= 1000;
 }
 
 const figures: Record<string, unknown> = { uptime_before: uptimeLoad() };
@@ -166,7 +175,7 @@ if (PARTS.includes('ramp')) {
     await bare.drop();
   }
   const ratio = best.bare ? Number((best.server / best.bare).toFixed(2)) : 0;
-  Object.assign(figures, { ramp_step_seconds: STEP_S, ramp: steps, sustainable_rps: best.server, bare_sustainable_rps: best.bare, sustainable_ratio: ratio });
+  Object.assign(figures, { ramp_step_seconds: STEP_S, settled_p99_ms: SETTLED_P99_MS, ramp: steps, sustainable_rps: best.server, bare_sustainable_rps: best.bare, sustainable_ratio: ratio });
   lines.push(
     `sustainable mixed rate: server ${best.server}/s vs bare ${best.bare}/s = ${ratio}× (target ≥ 0.8×) ${ratio >= 0.8 ? 'MET' : 'MISSED'}${best.server === RAMP.at(-1) || best.bare === RAMP.at(-1) ? ' (the top of the ramp was held: the ratio is a bound)' : ''}`,
   );
