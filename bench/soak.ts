@@ -20,7 +20,9 @@ import path from 'node:path';
 import { createDatabase, HERE, pgQuery, record, rssMb, seed, sleep, startHelper, startServer, storageEnv, uptimeLoad, type Child, LOAD_KEYS } from './lib.ts';
 
 const PARTS = (process.env.BENCH_SOAK_PARTS ?? 'ramp,soak').split(',');
-const RAMP = (process.env.BENCH_SOAK_RAMP ?? '100,200,300,400,600,800').split(',').map(Number);
+// Up to past the bare app's limit on this machine (2,800/s on a fast boot): a ratio is only a
+// ratio of limits when both were found. The server leaves the ramp at its own limit.
+const RAMP = (process.env.BENCH_SOAK_RAMP ?? '200,400,600,800,1000,1200,1600,2000,2400,2800,3200,4000').split(',').map(Number);
 const STEP_S = Number(process.env.BENCH_SOAK_STEP_SECONDS ?? 30);
 const RATE = Number(process.env.BENCH_SOAK_RATE ?? 200);
 const SOAK_S = Number(process.env.BENCH_SOAK_SECONDS ?? 600);
@@ -175,9 +177,20 @@ if (PARTS.includes('ramp')) {
     await bare.drop();
   }
   const ratio = best.bare ? Number((best.server / best.bare).toFixed(2)) : 0;
-  Object.assign(figures, { ramp_step_seconds: STEP_S, settled_p99_ms: SETTLED_P99_MS, ramp: steps, sustainable_rps: best.server, bare_sustainable_rps: best.bare, sustainable_ratio: ratio });
+  // The bare app held the ramp's top: its limit is higher, and the ratio at most this.
+  const bareAtTop = best.bare === RAMP.at(-1);
+  Object.assign(figures, {
+    ramp_step_seconds: STEP_S,
+    settled_p99_ms: SETTLED_P99_MS,
+    ramp: steps,
+    sustainable_rps: best.server,
+    bare_sustainable_rps: best.bare,
+    sustainable_ratio: ratio,
+    bare_held_top: bareAtTop,
+  });
+  const verdict = ratio < 0.8 ? 'MISSED' : bareAtTop ? 'NOT SHOWN (raise BENCH_SOAK_RAMP past the bare app\'s limit)' : 'MET';
   lines.push(
-    `sustainable mixed rate: server ${best.server}/s vs bare ${best.bare}/s = ${ratio}× (target ≥ 0.8×) ${ratio >= 0.8 ? 'MET' : 'MISSED'}${best.server === RAMP.at(-1) || best.bare === RAMP.at(-1) ? ' (the top of the ramp was held: the ratio is a bound)' : ''}`,
+    `sustainable mixed rate: server ${best.server}/s vs bare ${best.bare}/s = ${ratio}× (target ≥ 0.8×) ${verdict}${bareAtTop ? ' (the bare app held the ramp\'s top: the ratio is at most this)' : best.server === RAMP.at(-1) ? ' (the server held the ramp\'s top: the ratio is at least this)' : ''}`,
   );
 }
 
