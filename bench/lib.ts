@@ -621,3 +621,13 @@ export async function pacedLatency(count: number, rate: number, send: (j: number
   lat.sort((a, b) => a - b);
   return { p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), max_ms: percentile(lat, 100), lost, statuses, load1: Number(loadAverage().toFixed(2)) };
 }
+
+/**
+ * S1's verdict from a ramp as soak.ts records it (the steps tried, in order) and the rates held. A
+ * bare app that held the ramp's last step has a higher limit: the ratio is then at most what it
+ * reads, and never a target met (`not shown`).
+ */
+export function sustainableVerdict(ramp: readonly { rate: number }[], bareRps: number, ratio: number): { bareAtTop: boolean; verdict: 'met' | 'missed' | 'not shown' } {
+  const bareAtTop = ramp.length > 0 && bareRps === ramp.at(-1)!.rate;
+  return { bareAtTop, verdict: ratio < 0.8 ? 'missed' : bareAtTop ? 'not shown' : 'met' };
+}
