@@ -57,7 +57,7 @@ function fanOutVariants(definition: string): Record<string, string[]> {
   };
   let callbackOnly = edit(definition, "WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)", 'WHERE false');
   callbackOnly = edit(callbackOnly, /WHERE greenlight_notification_kind\(NEW\.type\) IS NOT NULL\s+AND \(current_setting[^\n]*\n/, 'WHERE false\n');
-  callbackOnly = edit(callbackOnly, /\n  IF NEW\.approval_id IS NOT NULL AND NEW\.type IN \('approval\.approved'[\s\S]*?\n  IF queued THEN/, '\n  IF queued THEN');
+  callbackOnly = edit(callbackOnly, /\n {2}IF NEW\.approval_id IS NOT NULL AND NEW\.type IN \('approval\.approved'[\s\S]*?\n {2}IF queued THEN/, '\n  IF queued THEN');
   const plainInsert = `CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
   INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, status, attempts)
