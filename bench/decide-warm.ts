@@ -116,10 +116,10 @@ try {
         await client.query('ROLLBACK');
       }
     };
-    // Each variant between two runs of the schema as it is, and set against their mean: the machine
-    // drifts within a round too.
     // Unmeasured: the connection's first decisions plan the function's statements (custom plans for five calls).
     await measure('as-is');
+    // Each variant between two runs of the schema as it is, and set against their mean: the machine
+    // drifts within a round too.
     const perRound: { as_is: number[]; differences: Record<string, number> }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const asIs = [await measure('as-is')];
@@ -132,11 +132,10 @@ try {
       perRound.push({ as_is: asIs, differences });
       console.log(`round ${round + 1}: as-is ${asIs.join(', ')} ms; ${Object.entries(differences).map(([n, d]) => `${n} ${d}`).join(', ')}`);
     }
-    const medianOf = (xs: number[]) => Number([...xs].sort((a, b) => a - b)[xs.length >> 1]!.toFixed(3));
     const quiet = perRound.filter((r) => Math.max(...r.as_is) / Math.min(...r.as_is) <= QUIET);
     const counted = quiet.length > 0 ? quiet : perRound;
-    const asIs = medianOf(counted.flatMap((r) => r.as_is));
-    const differences = Object.fromEntries(names.filter((n) => n !== 'as-is').map((n) => [n, medianOf(counted.map((r) => r.differences[n]!))]));
+    const asIs = p50(counted.flatMap((r) => r.as_is));
+    const differences = Object.fromEntries(names.filter((n) => n !== 'as-is').map((n) => [n, p50(counted.map((r) => r.differences[n]!))]));
     record(
       'decide-warm',
       { decisions: N, warm: WARM, rounds: ROUNDS, quiet_rounds: quiet.length, as_is_p50_ms: asIs, differences_ms: differences, per_round: perRound },
