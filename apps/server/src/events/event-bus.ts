@@ -21,8 +21,15 @@ export interface BusEvent {
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const PAYLOAD = new RegExp(`^(${UUID}):(\\d{1,19}):(${UUID})?:([a-z_.]{1,64})$`);
 
-/** The payload announcing one event: `<org_id>:<event_id>:<approval_id or empty>:<type>`. */
-export const notificationOf = (e: BusEvent): string => `${e.orgId}:${e.eventId}:${e.approvalId ?? ''}:${e.type}`;
+/**
+ * The fields of the payload announcing one event, in order, joined by `:` (an absent one empty):
+ * `<org_id>:<event_id>:<approval_id or empty>:<type>`. SQL that announces an event itself builds it
+ * with greenlight_event_notification, generated from these (scripts/generate.ts).
+ */
+export const NOTIFICATION_FIELDS = ['orgId', 'eventId', 'approvalId', 'type'] as const satisfies readonly (keyof BusEvent)[];
+
+/** The payload announcing one event (NOTIFICATION_FIELDS). */
+export const notificationOf = (e: BusEvent): string => NOTIFICATION_FIELDS.map((f) => e[f] ?? '').join(':');
 
 /** `<org_id>:<event_id>:<approval_id or empty>:<type>`; anything else is ignored (null). */
 export function parseNotification(payload: string): BusEvent | null {

@@ -1238,6 +1238,7 @@ CREATE TABLE webpush_vapid (
 --   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
 --   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
 --   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)
+--   greenlight_event_notification(org_id uuid, event_id bigint, approval_id uuid, type text) → text
 --   greenlight_final_event_types() → text[]
 --   greenlight_fold_approval_counts() → integer
 --   greenlight_front_steps(p_approval uuid) → SETOF approval_steps
