@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { Database, Queryable, QueryResult } from './database.ts';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.ts';
 import { LocalListeners } from './local-listeners.ts';
 
 /**
@@ -134,8 +134,14 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
     async exec(sql) {
       await send({ op: 'exec', sql, tx });
     },
-    async query<T>(sql: string, params: unknown[] = []): Promise<QueryResult<T>> {
-      const r = await send({ op: 'query', sql, params, tx });
+    async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+      const answer = send({ op: 'query', sql, params, tx });
+      // The thread runs what it is sent in order: the follower right after the statement.
+      if (options?.followedBy) {
+        if (tx !== undefined) throw new Error('followedBy runs on the database itself');
+        send({ op: 'query', sql: options.followedBy.sql, params: [] }).catch(() => {});
+      }
+      const r = await answer;
       return { rows: r.rows as T[], rowCount: r.rowCount! };
     },
   });
