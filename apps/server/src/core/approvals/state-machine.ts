@@ -166,11 +166,15 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
 /**
  * Announces what a committed statement wrote: its events to every listener, and queued deliveries to
  * the worker. An outcome (the events a callback is sent) is what waiters and callbacks hold for, on
- * this replica or another: it is announced at once, the rest gathered (Queryable.notify).
+ * this replica or another: it is announced at once, the rest gathered (Queryable.notify). `announced`:
+ * the outcome was announced by the statement's follower (ANNOUNCE_DECISION) and is not sent again.
  */
-function announce(db: Queryable, orgId: string, approvalId: string, events: { id: string; type: EventType }[], wakeWorker: boolean): void {
+function announce(db: Queryable, orgId: string, approvalId: string, events: { id: string; type: EventType }[], wakeWorker: boolean, announced = false): void {
   const urgent = events.some((e) => isOutcomeEvent(e.type));
-  for (const e of events) db.notify(EVENTS_CHANNEL, notificationOf({ orgId, eventId: e.id, approvalId, type: e.type }), urgent);
+  for (const e of events) {
+    if (announced && isOutcomeEvent(e.type)) continue;
+    db.notify(EVENTS_CHANNEL, notificationOf({ orgId, eventId: e.id, approvalId, type: e.type }), urgent);
+  }
   if (wakeWorker && events.length > 0) db.notify(DELIVERIES_CHANNEL, `event:${events.at(-1)!.id}`, urgent);
 }
 
@@ -337,6 +341,19 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
   return decided!;
 }
 
+/**
+ * Sent behind a decision made on the database itself (QueryOptions.followedBy), once it has committed:
+ * NOTIFYs the announcement of its outcome that greenlight_decide left in the session, and empties it.
+ * Waiters on other replicas, and this one's through its LISTEN, hear of the decision as it commits,
+ * instead of once its answer has come back and been handled. Nothing when the decision failed or
+ * decided nothing (the setting is empty). A notification lost meanwhile (the LISTEN connection down)
+ * is a wake-up lost as any other: a reconnect wakes every listener to read again.
+ */
+const ANNOUNCE_DECISION = {
+  name: 'announce_decision',
+  sql: `SELECT pg_notify('${EVENTS_CHANNEL}', p), set_config('greenlight.announce', '', false) FROM nullif(current_setting('greenlight.announce', true), '') AS p`,
+};
+
 /** What the vote's statement is told of its content: read by the caller, or (`fast`) taken from the row by the statement. */
 interface VoteContent {
   fast: boolean;
@@ -373,16 +390,21 @@ async function decideStatement(
     lease_ms: claim?.leaseMs ?? null,
     new_secret: claim?.newSecret ?? null,
     notify: options.notify ?? false,
+    // A decision inside a caller's transaction is announced after its commit (Queryable.notify).
+    announce: isDatabase(db),
   };
   let r: DecideRow;
   try {
-    const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], { prepare: 'decide_approval' });
+    const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], {
+      prepare: 'decide_approval',
+      ...(input.announce ? { followedBy: ANNOUNCE_DECISION } : {}),
+    });
     r = rows[0]!;
   } catch (err) {
     if (content.fast && sqlState(err) === 'GL002') return null;
     throw refusal(err, 'decided') ?? err;
   }
-  announce(db, caller.org.id, approvalId, r.event_ids.map((id, i) => ({ id, type: r.event_types[i]! })), r.wake_worker);
+  announce(db, caller.org.id, approvalId, r.event_ids.map((id, i) => ({ id, type: r.event_types[i]! })), r.wake_worker, input.announce);
 
   const approval = toApproval(approvalFromJson(r.approval));
   // The step as the API shows it (with the names of whoever it asks), read after the commit.
