@@ -30,34 +30,41 @@
 -- to the callback).
 -- No NOTIFY here: a NOTIFY takes the cluster's notification lock at commit and holds it through the
 -- WAL flush, serializing every notifying commit; the server notifies after commit instead.
+-- Each kind of row is its own statement, run only when it has a row to write (its condition read
+-- first): one statement for the three of them set up all three for every event, which cost a decision
+-- 0.015–0.035 ms more of its 0.93–0.95 (bench/decide-warm.ts, two runs).
 CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  queued boolean;
+  queued boolean := false;
   claimed json;
+  notify_kind text := greenlight_notification_kind(NEW.type);
 BEGIN
-  WITH queued_rows AS (
-  INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'callback', jsonb_build_object('url', a.callback_url),
-         NULLIF(a.callback_headers, '{}'::jsonb), c.status, c.attempts, c.lease_until, c.next_attempt_at
-    FROM approvals a,
-         greenlight_claim_state(0, now(), now() + NULLIF(current_setting('greenlight.claim_callback_ms', true), '')::float8 * interval '1 millisecond') c
-   WHERE a.id = NEW.approval_id
-     AND a.callback_url IS NOT NULL
-     AND NEW.type = ANY (greenlight_callback_event_types())
-  UNION ALL
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id), NULL,
-         'pending', 0, NULL, now()
-    FROM webhook_subscriptions s
-   WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)
-  UNION ALL
-  SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', greenlight_notification_kind(NEW.type), '{}'::jsonb, NULL,
-         'pending', 0, NULL, now()
-   WHERE greenlight_notification_kind(NEW.type) IS NOT NULL
-     AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id))
-  RETURNING *)
-  SELECT coalesce(bool_or(q.status = 'pending'), false), (array_agg(to_json(q)) FILTER (WHERE q.status = 'delivering'))[1]
-    INTO queued, claimed
-    FROM queued_rows q;
+  IF NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_callback_event_types()) THEN
+    WITH q AS (
+      INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
+      SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'callback', jsonb_build_object('url', a.callback_url),
+             NULLIF(a.callback_headers, '{}'::jsonb), c.status, c.attempts, c.lease_until, c.next_attempt_at
+        FROM approvals a,
+             greenlight_claim_state(0, now(), now() + NULLIF(current_setting('greenlight.claim_callback_ms', true), '')::float8 * interval '1 millisecond') c
+       WHERE a.id = NEW.approval_id
+         AND a.callback_url IS NOT NULL
+      RETURNING *)
+    SELECT q.status = 'pending', CASE WHEN q.status = 'delivering' THEN to_json(q) END INTO queued, claimed FROM q;
+    queued := coalesce(queued, false);
+  END IF;
+  IF EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)) THEN
+    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
+    SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id), NULL,
+           'pending', 0, NULL, now()
+      FROM webhook_subscriptions s
+     WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events);
+    queued := FOUND OR queued;
+  END IF;
+  IF notify_kind IS NOT NULL AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id)) THEN
+    INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
+    VALUES (NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', notify_kind, '{}'::jsonb, NULL, 'pending', 0, NULL, now());
+    queued := true;
+  END IF;
   IF claimed IS NOT NULL THEN
     PERFORM set_config('greenlight.claimed_callback', claimed::text, true);
   END IF;
