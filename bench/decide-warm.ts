@@ -55,8 +55,8 @@ function fanOutVariants(definition: string): Record<string, string[]> {
     if (out === text) throw new Error(`events_fan_out no longer has ${String(from)}: update decide-warm.ts`);
     return out;
   };
-  let callbackOnly = edit(definition, "WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)", 'WHERE false');
-  callbackOnly = edit(callbackOnly, /WHERE greenlight_notification_kind\(NEW\.type\) IS NOT NULL\s+AND \(current_setting[^\n]*\n/, 'WHERE false\n');
+  let callbackOnly = edit(definition, "IF EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)) THEN", 'IF false THEN');
+  callbackOnly = edit(callbackOnly, /IF notify_kind IS NOT NULL AND \(current_setting[^\n]*THEN\n/, 'IF false THEN\n');
   callbackOnly = edit(callbackOnly, /\n {2}IF NEW\.approval_id IS NOT NULL AND NEW\.type IN \('approval\.approved'[\s\S]*?\n {2}IF queued THEN/, '\n  IF queued THEN');
   const plainInsert = `CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
