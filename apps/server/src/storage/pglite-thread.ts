@@ -135,12 +135,10 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
       await send({ op: 'exec', sql, tx });
     },
     async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+      if (options?.followedBy && tx !== undefined) throw new Error('followedBy runs on the database itself');
       const answer = send({ op: 'query', sql, params, tx });
       // The thread runs what it is sent in order: the follower right after the statement.
-      if (options?.followedBy) {
-        if (tx !== undefined) throw new Error('followedBy runs on the database itself');
-        send({ op: 'query', sql: options.followedBy.sql, params: [] }).catch(() => {});
-      }
+      if (options?.followedBy) send({ op: 'query', sql: options.followedBy.sql, params: [] }).catch(() => {});
       const r = await answer;
       return { rows: r.rows as T[], rowCount: r.rowCount! };
     },
