@@ -12,8 +12,9 @@
  * WAL flush): a measure of the statement's own work, to compare variants by, not a decision's latency.
  * A round whose runs of the schema as it is differ by more than 10 % is left out of the medians (the
  * machine was busy meanwhile), unless every round was. Each vote is a connection's approval without input,
- * as the server sends it for `PATCH /approvals/:id` with a delivery worker (`fast`, the callback claimed):
- * a change of greenlight_decide's input makes it fail here rather than measure something else.
+ * as the server sends it for `PATCH /approvals/:id` with a delivery worker (`fast`, the callback claimed,
+ * its outcome's announcement left for the follower): greenlight_decide reads a key missing here as null,
+ * so a key the server's vote gains (state-machine.ts decideStatement) must be added here too.
  * Variants are named on the command line (default: all).
  */
 import pg from 'pg';
@@ -105,7 +106,7 @@ try {
             org: actor.org_id, approval: id, step: null, actor_type: 'connection', actor_id: actor.id, actor_name: 'bench-0',
             user_id: null, user_role: null, decision: 'approve', comment: null, source: null,
             fast: true, content_sha256: null, answer: null, answer_refusal: null, step_up_missing: null,
-            lease_ms: 30_000, new_secret: null, notify: false,
+            lease_ms: 30_000, new_secret: null, notify: false, announce: true,
           };
           const t0 = performance.now();
           await client.query({ name: 'decide_approval', text: 'SELECT r.* FROM greenlight_decide($1) AS r', values: [JSON.stringify(vote)] });
