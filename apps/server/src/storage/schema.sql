@@ -1235,8 +1235,8 @@ CREATE TABLE webpush_vapid (
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
 --   greenlight_claim_state(p_attempts integer, p_due timestamp with time zone, p_lease_until timestamp with time zone) → TABLE(status text, attempts integer, lease_until timestamp with time zone, next_attempt_at timestamp with time zone)
 --   greenlight_close_steps() → trigger
---   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
---   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json)
+--   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json)
+--   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json)
 --   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)
 --   greenlight_event_notification(org_id uuid, event_id bigint, approval_id uuid, type text) → text
 --   greenlight_final_event_types() → text[]
@@ -1257,6 +1257,7 @@ CREATE TABLE webpush_vapid (
 --   greenlight_step_asked(p_step approval_steps) → TABLE(user_id uuid, on_behalf_of uuid)
 --   greenlight_step_people(p_step approval_steps) → SETOF uuid
 --   greenlight_viewer_can(p_approval uuid, p_principal_type text, p_principal_id uuid, p_user uuid, p_role text, p_may_write boolean, p_may_comment boolean) → jsonb
+--   greenlight_viewer_can_asks(p_asks jsonb) → TABLE(ord integer, id uuid, can_columns json)
 --   greenlight_vote_refusal(p_vote jsonb, p_path text[]) → text
 --   greenlight_vote_step(p_approval uuid, p_step uuid, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → TABLE(target approval_steps, target_access text, first_pending approval_steps, first_access text, n_steps integer, all_others_approved boolean)
 --   greenlight_waiting_for(p_approval uuid) → text

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../../storage/database.ts';
 import { contentSha256, type NewApproval } from '../approval-record.ts';
 import { wellFormed } from '../text.ts';
 import { Batcher } from '../../storage/batcher.ts';
+import type { AskerFacts, CanColumns } from './rules.ts';
 
 /**
  * One request to write: the columns a create sets, without the id (chosen when it is sent), and
@@ -23,6 +24,8 @@ export type CreateItem = Omit<NewApproval, 'id'> & {
    * the writer's first attempt, for this long, and comes back as `notify`.
    */
   claim_notify_ms?: number;
+  /** Who waits for the answer: the create then answers what they may do with the request (`can_columns`). */
+  viewer?: AskerFacts;
 };
 
 /** One step of a run as flows store it (flow_versions.definition): `quorum` null means all. */
@@ -43,13 +46,15 @@ export interface CreateResult {
   approval: Record<string, unknown> | null;
   /** The `notify` row claimed for the writer (`claim_notify_ms`), as JSON (delivery/outbox: claimedFromJson). */
   notify: Record<string, unknown> | null;
+  /** What the item's `viewer` may do with the new request, as the rule's columns (rules.ts viewerCanOfRow); null without a viewer or a request. */
+  can_columns: CanColumns | null;
 }
 
 const ONE_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify FROM greenlight_create_approval($1) AS r`;
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify, r.can_columns FROM greenlight_create_approval($1) AS r`;
 
 const MANY_SQL = `
-SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify FROM greenlight_create_approvals($1) AS r`;
+SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify, r.can_columns FROM greenlight_create_approvals($1) AS r`;
 
 /** The text columns of a request, which the single path makes well-formed (see createOne). */
 const TEXT_COLUMNS = [

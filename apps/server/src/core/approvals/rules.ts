@@ -47,7 +47,7 @@ const canColumnsSql = (a: string, x: AskerSql): string =>
        ${grantFactsSql(a, x.user_id)}, ${stepUpFactsSql(a, x.session, x.user_id)}`;
 
 /** An asker as the values of a statement: what greenlight_viewer_can and the step-up rule are told. */
-const askerValues = (who: Asker) => ({
+export const askerFacts = (who: Asker) => ({
   principal_type: who.principal.type,
   principal_id: who.principal.id,
   user_id: who.user?.id ?? null,
@@ -57,10 +57,14 @@ const askerValues = (who: Asker) => ({
   session: stepUpSessionOf(who),
 });
 
+/** An asker as greenlight_viewer_can_asks takes it, in each ask beside `ord` and `id` (askerFacts). */
+const ASK_COLUMNS = 'principal_type text, principal_id uuid, user_id uuid, role text, may_write boolean, may_comment boolean, session text';
+
 /**
  * What each asker may do with each of its requests (greenlight_viewer_can), for any number of askers in
  * one statement: a row per asker and request (`ord` names the asker), with what the step-up rule and
- * the grant rule read. The asks travel as one JSON array rather than as arrays of columns: Postgres
+ * the grant rule read (`columns` names them: each column, or all of them as one JSON value). The asks
+ * travel as one JSON array rather than as arrays of columns: Postgres
  * knows the length of an array parameter when it plans, so it planned every execution anew for its
  * row count (about 1 ms a statement, more than running it); a JSON parameter's row count is unknown
  * either way, so after its fifth run the connection keeps one generic plan. That plan must not depend
@@ -70,10 +74,10 @@ const askerValues = (who: Asker) => ({
  * hundred guessed asks, a subquery hashed once per statement, which reads all of its table, looked
  * cheaper than a lookup per ask. A request that does not exist has no row there, and no answer.
  */
-export const VIEWER_CAN_SQL = `
-SELECT x.ord, x.id, c.*
-  FROM jsonb_to_recordset($1::jsonb)
-         AS x (ord int, id uuid, principal_type text, principal_id uuid, user_id uuid, role text, may_write boolean, may_comment boolean, session text)
+const asksSql = (asks: string, columns: (alias: string) => string): string => `
+SELECT x.ord, x.id, ${columns('c')}
+  FROM jsonb_to_recordset(${asks})
+         AS x (ord int, id uuid, ${ASK_COLUMNS})
   LEFT JOIN LATERAL (
     SELECT ${canColumnsSql('a', {
       id: 'x.id', principal_type: 'x.principal_type', principal_id: 'x.principal_id', user_id: 'x.user_id',
@@ -81,13 +85,27 @@ SELECT x.ord, x.id, c.*
     })}
       FROM approvals a WHERE a.id = x.id OFFSET 0) c ON true`;
 
+/** The statement of viewerCanMany: `$1` the asks, each with `ord`, `id` and the asker's facts (askerFacts). */
+export const VIEWER_CAN_SQL = asksSql('$1::jsonb', (c) => `${c}.*`);
+
+/**
+ * The same, for the database's own statements: the body of greenlight_viewer_can_asks (written by
+ * `pnpm generate` from this), which answers each ask's columns as one JSON value (`can_columns`, read
+ * back with {@link viewerCanOfRow}). A create answers its creator with it (greenlight_create_approvals),
+ * in the statement that wrote the request, instead of a statement of its own after the commit.
+ */
+export const VIEWER_CAN_ASKS_SQL = asksSql('p_asks', (c) => `to_json(${c}) AS can_columns`);
+
+/** What the create statement is told of the asker who waits for its answer (CreateItem `viewer`). */
+export type AskerFacts = ReturnType<typeof askerFacts>;
+
 /**
  * For a statement that reads a request anyway: the columns of what `who` may do with it (`a` is the
  * request's alias), so the answer needs no statement of its own. `param` adds a value to the
  * statement and gives its placeholder. Read the answer back with {@link viewerCanOfRow}.
  */
 export function viewerCanColumns(a: string, who: Asker, param: (value: unknown) => string): string {
-  const v = askerValues(who);
+  const v = askerFacts(who);
   return canColumnsSql(a, {
     id: `${a}.id`,
     principal_type: `${param(v.principal_type)}::text`,
@@ -101,7 +119,7 @@ export function viewerCanColumns(a: string, who: Asker, param: (value: unknown) 
 }
 
 async function viewerCanStatement(db: Queryable, asks: readonly CanAsk[]): Promise<Map<string, ViewerCan>[]> {
-  const rowsOf = asks.flatMap(({ who, ids }, ord) => [...new Set(ids)].map((id) => ({ ord, id, ...askerValues(who) })));
+  const rowsOf = asks.flatMap(({ who, ids }, ord) => [...new Set(ids)].map((id) => ({ ord, id, ...askerFacts(who) })));
   const { rows } = rowsOf.length === 0 ? { rows: [] as CanRow[] } : await db.query<CanRow>(VIEWER_CAN_SQL, [JSON.stringify(rowsOf)], { prepare: 'viewer_can_asks' });
   return asks.map(({ who }, ord) => {
     const answers = new Map<string, ViewerCan>();

@@ -95,7 +95,7 @@ import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { approvedBySql } from './rules.ts';
+import { approvedBySql, askerFacts, type Asker, type CanColumns } from './rules.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { createDecided, type AutoDecision, type InTransactionDecider } from './auto-decide.ts';
 import { checkVoteAnswer, type AnswerRefusal, type VoteAnswer } from '../answers.ts';
@@ -186,9 +186,10 @@ export type NewRequest = Omit<CreateItem, 'org_id' | 'requested_by_type' | 'requ
 export type CreateOutcome =
   /**
    * `decided`: the auto-decision made in the create's transaction, if any (core/deciders). `notify`:
-   * the `notify` row claimed for the caller's first attempt (`claimNotifyMs`), as JSON.
+   * the `notify` row claimed for the caller's first attempt (`claimNotifyMs`), as JSON. `can`: what
+   * `answerFor` may do with the request, as the rule's columns (rules.ts viewerCanOfRow).
    */
-  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null; notify?: Record<string, unknown> | null }
+  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null; notify?: Record<string, unknown> | null; can?: CanColumns | null }
   | { kind: 'stopped' }
   /** The idempotency key is taken in this org: the request that holds it is the answer. */
   | { kind: 'key-taken' };
@@ -206,7 +207,7 @@ export async function create(
   caller: Caller,
   fields: NewRequest,
   decision?: AutoDecision | InTransactionDecider,
-  options: { claimNotifyMs?: number } = {},
+  options: { claimNotifyMs?: number; answerFor?: Asker } = {},
 ): Promise<CreateOutcome> {
   const item = {
     ...fields,
@@ -218,13 +219,18 @@ export async function create(
   // A decider decided it already (core/deciders): created and decided in one transaction (auto-decide.ts).
   if (decision) return createDecided(db, lockPending, caller, item, decision);
   // Only here: a decided request's notification is the worker's (the caller attempts what it claims).
-  const r: CreateResult = await createBatcherOf(db).create(options.claimNotifyMs === undefined ? item : { ...item, claim_notify_ms: options.claimNotifyMs });
+  const r: CreateResult = await createBatcherOf(db).create({
+    ...item,
+    ...(options.claimNotifyMs !== undefined && { claim_notify_ms: options.claimNotifyMs }),
+    // What the answer's reader may do with the request, read by the create itself (no statement after it).
+    ...(options.answerFor && { viewer: askerFacts(options.answerFor) }),
+  });
   if (!r.org_open) return { kind: 'stopped' };
   if (r.approval === null) return { kind: 'key-taken' };
   const approval = approvalFromJson(r.approval);
   // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery for it.
   announce(db, caller.org.id, approval.id, [{ id: r.event_id!, type: 'approval.created' }], r.fanned_out);
-  return { kind: 'created', approval, notify: r.notify };
+  return { kind: 'created', approval, notify: r.notify, can: r.can_columns };
 }
 
 // ——— guard ————————————————————————————————————————————————————————————————————————————————————————

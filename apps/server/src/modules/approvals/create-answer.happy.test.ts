@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { signedIn } from '../../testing/session.ts';
+import { statementsDuring } from '../../testing/statements.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -47,5 +48,55 @@ describe('the create answer says what GET says', () => {
     const again = await server.http(seed.key).post('/api/v1/approvals').send(body).expect(200);
     expect(again.body.run).toMatchObject({ active_step: 1, steps: [{ step_order: 1, status: 'pending', approvers: [{ id: ann.id }] }] });
     expect((await server.http(seed.key).get(`/api/v1/approvals/${first.body.id}`).expect(200)).body).toEqual(again.body);
+  });
+});
+
+describe("the creator's viewer_can comes with the create", () => {
+  /** The prepared statements the server sends while `work` runs. */
+  async function namesDuring(work: () => Promise<unknown>): Promise<string[]> {
+    const { steps } = await statementsDuring(server.db, work);
+    return steps.filter((s) => s.step === 'issued').map((s) => s.prepare ?? s.text.slice(0, 40));
+  }
+
+  it('read by the create statement itself, no statement of its own after it, and the same as GET answers', async () => {
+    const seed = await seedOrg(server.db);
+    let created: { body: { id: string; viewer_can: unknown } } | undefined;
+    const names = await namesDuring(async () => {
+      created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201);
+    });
+    expect(names.filter((n) => n.startsWith('create_approval'))).toHaveLength(1);
+    expect(names).not.toContain('viewer_can_asks');
+    expect(created!.body.viewer_can).toMatchObject({ cancel: { allowed: true } });
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${created!.body.id}`).expect(200)).body).toEqual(created!.body);
+  });
+
+  it('for each asker of a batch its own: API keys and signed-in people, with a step-up setting that covers some requests', async () => {
+    const seed = await seedOrg(server.db);
+    // Step-up covers critical requests: whether the creator's session is stepped up is part of what the rule reads.
+    await server.db.query(`UPDATE orgs SET step_up_priorities = '{critical}' WHERE id = $1`, [seed.org.id]);
+    const [admin, approver] = [await signedIn(server, seed), await signedIn(server, seed, 'approver')];
+    const otherKey = await seed.newKey();
+    const askers = [
+      { name: 'key', http: () => server.http(seed.key), get: () => server.http(seed.key) },
+      { name: 'other key', http: () => server.http(otherKey.key), get: () => server.http(otherKey.key) },
+      { name: 'admin', http: () => admin.http(), get: () => admin.http() },
+      { name: 'approver', http: () => approver.http(), get: () => approver.http() },
+    ];
+    // Sent together, so that creates of different askers share a statement.
+    const made = await Promise.all(
+      askers.flatMap((a) => (['low', 'critical'] as const).map(async (priority) => ({ a, res: await a.http().post('/api/v1/approvals').send(approvalBody({ priority })) }))),
+    );
+    for (const { a, res } of made) {
+      expect(res.status, `${a.name}: ${JSON.stringify(res.body)}`).toBe(201);
+      expect(res.body.viewer_can, a.name).toBeDefined();
+      const got = (await a.get().get(`/api/v1/approvals/${res.body.id}`).expect(200)).body;
+      expect(got, `${a.name}, ${res.body.priority}`).toEqual(res.body);
+    }
+    // Each asker's answer is its own: the admin may cancel another's request, the approver may not.
+    const keyMade = made.find((m) => m.a.name === 'key')!.res.body;
+    const byAdmin = (await admin.http().get(`/api/v1/approvals/${keyMade.id}`).expect(200)).body;
+    const byApprover = (await approver.http().get(`/api/v1/approvals/${keyMade.id}`).expect(200)).body;
+    expect(byAdmin.viewer_can.cancel.allowed).toBe(true);
+    expect(byApprover.viewer_can.cancel.allowed).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { checkAnswer, type Approval, type ApprovalDetail, type CreatedVia, type 
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
-import { create, oneWithViewerCan, type Asker, type CreateOutcome } from '../../core/approvals/index.ts';
+import { create, oneWithViewerCan, viewerCanOfRow, withCan, type Asker, type CanColumns, type CreateOutcome } from '../../core/approvals/index.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -21,10 +21,14 @@ type Replayed = { status: 200; body: Detail };
 
 /**
  * A request as `GET /approvals/:id` shows it (its run and every reviewer's result), for the viewer.
- * `fresh`: the request was just created without steps, so it has neither steps nor votes to read.
+ * `fresh`: the request was just created without steps, so it has neither steps nor votes to read;
+ * `can`: what the viewer may do with it, read by the create statement (else read here).
  */
-async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false): Promise<Detail> {
-  if (fresh) return oneWithViewerCan(db, viewer, { ...forViewer(viewer, toApproval(a)), run: null, results: [] });
+async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false, can: CanColumns | null = null): Promise<Detail> {
+  if (fresh) {
+    const shown = { ...forViewer(viewer, toApproval(a)), run: null, results: [] };
+    return can ? withCan(shown, viewerCanOfRow(viewer, can)) : oneWithViewerCan(db, viewer, shown);
+  }
   const detail = await detailFor(db, a.org_id, a.id, viewer);
   if (!detail) throw new Error(`approval ${a.id} not found right after it was written`);
   return detail;
@@ -193,7 +197,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       ...(resume && { resume }),
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined });
+    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -219,7 +223,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     if (decided) deps.metrics?.approvalDecided(decided.decision === 'approve' ? 'approved' : 'rejected', 'grant' in decided ? 'grant' : 'policy');
     await recordShadow(deps, auth.org.id, created.approval.id, shadow);
     // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
-    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decided) };
+    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decided, created.can) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement

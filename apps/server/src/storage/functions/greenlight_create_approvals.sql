@@ -7,7 +7,10 @@
 -- One row comes back per item, in their order (`ord`, from 0): whether its org accepts requests, its
 -- `approval.created` event id, the new request as JSON (NULL when the org is stopped or the
 -- idempotency key was already taken, within this batch too), whether the event queued a delivery for
--- the delivery worker, and the `notify` row claimed for the caller (see below), if any.
+-- the delivery worker, the `notify` row claimed for the caller (see below), if any, and for an item
+-- with a `viewer` (the asker waiting for the answer, as core/approvals/rules.ts askerFacts gives it)
+-- what they may do with the new request (`can_columns`, greenlight_viewer_can_asks), read after every
+-- statement below has written: the creator's answer needs no statement of its own after the commit.
 --
 -- One call, all or nothing (its statements are one statement to the caller):
 -- - the org rows are read under a share lock, so the emergency stop is checked atomically with the
@@ -42,15 +45,17 @@
 -- every call (PGlite's protocol has no named prepared statements). The row comes back as one JSON
 -- value: a driver parses that much faster than the row as typed columns.
 CREATE OR REPLACE FUNCTION greenlight_create_approvals(p_items jsonb)
-RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json) LANGUAGE plpgsql
+RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json) LANGUAGE plpgsql
 -- Its statement's plan does not depend on the parameter's value (every row estimate comes from the
 -- JSON's functions, the same whatever it holds), yet Postgres planned the first five calls of each
 -- connection for their values before it kept the generic plan (2.7 ms each to plan, 1.2 to run, one
 -- request at a time), and the pool opens connections again after idle spells. Planned once per connection.
 SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
+DECLARE
+  -- Each item's answer, kept until the statements after the insert have run (greenlight_created: migrations).
+  answers greenlight_created[];
 BEGIN
-  RETURN QUERY
   WITH items AS (
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
            coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
@@ -116,13 +121,13 @@ BEGIN
      ORDER BY f.event_id
     RETURNING d.approval_id, CASE WHEN d.status = 'delivering' THEN to_json(d) END AS claimed
   )
-  SELECT i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id AND fan.claimed IS NULL),
-         (SELECT fan.claimed FROM fan WHERE fan.approval_id = i.id AND fan.claimed IS NOT NULL LIMIT 1)
+  SELECT array_agg(ROW(i.ord, o.id IS NOT NULL, ev.id, to_json(ins), EXISTS (SELECT 1 FROM fan WHERE fan.approval_id = i.id AND fan.claimed IS NULL),
+                       (SELECT fan.claimed FROM fan WHERE fan.approval_id = i.id AND fan.claimed IS NOT NULL LIMIT 1))::greenlight_created ORDER BY i.ord)
+    INTO answers
     FROM items i
     LEFT JOIN o ON o.id = i.org_id
     LEFT JOIN ins ON ins.id = i.id
-    LEFT JOIN ev ON ev.approval_id = i.id
-   ORDER BY i.ord;
+    LEFT JOIN ev ON ev.approval_id = i.id;
 
   -- What only some requests have, each in a statement of its own that runs only when an item has it
   -- (a statement's start opens every table it may write, and these three cost every create 0.05 ms
@@ -159,6 +164,22 @@ BEGIN
       FROM jsonb_to_recordset(p_items) AS i (id uuid, resume jsonb)
       JOIN LATERAL (SELECT * FROM approvals WHERE approvals.id = i.id OFFSET 0) a ON true
      WHERE jsonb_typeof(i.resume) = 'object';
+  END IF;
+
+  -- The answers, each with what its viewer may do with the request as it now stands (its steps
+  -- written): the rule's one statement for every item that names a viewer. An item whose request was
+  -- not written (the org stopped, the key taken) finds no request there, and no answer.
+  IF jsonb_path_exists(p_items, '$[*] ? (@.viewer.type() == "object")') THEN
+    RETURN QUERY
+    SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, c.can_columns
+      FROM unnest(answers) AS r
+      LEFT JOIN greenlight_viewer_can_asks((
+        SELECT jsonb_agg((x.item -> 'viewer') || jsonb_build_object('ord', x.n - 1, 'id', x.item -> 'id'))
+          FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x (item, n)
+         WHERE jsonb_typeof(x.item -> 'viewer') = 'object')) AS c ON c.ord = r.ord
+     ORDER BY r.ord;
+  ELSE
+    RETURN QUERY SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, NULL::json FROM unnest(answers) AS r ORDER BY r.ord;
   END IF;
 END
 $$;
