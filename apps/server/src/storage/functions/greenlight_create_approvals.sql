@@ -55,6 +55,8 @@ SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
   -- Each item's answer, kept until the statements after the insert have run (greenlight_created: migrations).
   answers greenlight_created[];
+  -- What the items' viewers ask (greenlight_viewer_can_asks), each with its item's `ord` and request id.
+  asks jsonb;
 BEGIN
   WITH items AS (
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
@@ -170,13 +172,14 @@ BEGIN
   -- written): the rule's one statement for every item that names a viewer. An item whose request was
   -- not written (the org stopped, the key taken) finds no request there, and no answer.
   IF jsonb_path_exists(p_items, '$[*] ? (@.viewer.type() == "object")') THEN
+    -- Passed as a value, not a subquery: the rule's statement is then inlined into this one.
+    asks := (SELECT jsonb_agg((x.item -> 'viewer') || jsonb_build_object('ord', x.n - 1, 'id', x.item -> 'id'))
+               FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x (item, n)
+              WHERE jsonb_typeof(x.item -> 'viewer') = 'object');
     RETURN QUERY
     SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, c.can_columns
       FROM unnest(answers) AS r
-      LEFT JOIN greenlight_viewer_can_asks((
-        SELECT jsonb_agg((x.item -> 'viewer') || jsonb_build_object('ord', x.n - 1, 'id', x.item -> 'id'))
-          FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x (item, n)
-         WHERE jsonb_typeof(x.item -> 'viewer') = 'object')) AS c ON c.ord = r.ord
+      LEFT JOIN greenlight_viewer_can_asks(asks) AS c ON c.ord = r.ord
      ORDER BY r.ord;
   ELSE
     RETURN QUERY SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, NULL::json FROM unnest(answers) AS r ORDER BY r.ord;
