@@ -30,7 +30,7 @@ export interface QueryOptions {
   /**
    * A statement sent right behind this one on its connection, to run once this one has committed or
    * failed, in a transaction of its own: what must follow a commit at once, without waiting for the
-   * answer to come back and be handled first (a decision's announcement: ANNOUNCE_DECISION in
+   * answer to come back and be handled first (a decision's announcement: ANNOUNCE_OUTCOME in
    * core/approvals/state-machine.ts). Kept prepared under `name`. The caller gets this statement's
    * answer without waiting for the follower's, whose outcome is dropped: on Postgres a connection
    * whose follower failed is closed, not given back. On the database itself only (a transaction's

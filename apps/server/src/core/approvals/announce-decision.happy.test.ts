@@ -1,9 +1,10 @@
 /**
  * A decision made on the database itself is announced by the statement sent right behind it on its
- * connection (ANNOUNCE_DECISION), as soon as it commits: every listener, this process's and another
+ * connection (ANNOUNCE_OUTCOME), as soon as it commits: every listener, this process's and another
  * process's, hears its outcome once, in the payload the event bus reads (notificationOf, built in SQL
  * by the generated greenlight_event_notification). A decision that fails announces nothing, and one
- * made inside a caller's transaction is announced after that transaction commits.
+ * made inside a caller's transaction is announced after that transaction commits. A cancellation is
+ * announced the same way.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ afterAll(async () => {
 /** The announcement of a request's outcome event, as the event bus reads it. */
 async function outcomeOf(approvalId: string): Promise<string> {
   const { rows } = await server.db.query<{ org_id: string; id: string; type: string }>(
-    `SELECT org_id, id::text, type FROM events WHERE approval_id = $1 AND type IN ('approval.approved', 'approval.rejected')`,
+    `SELECT org_id, id::text, type FROM events WHERE approval_id = $1 AND type IN ('approval.approved', 'approval.rejected', 'approval.cancelled')`,
     [approvalId],
   );
   expect(rows).toHaveLength(1);
@@ -98,6 +99,36 @@ describe("a decision's announcement", () => {
       expect(count(list, secondOutcome)).toBe(1);
       const mine = list.filter((p) => (p.includes(first.id) || p.includes(second.id)) && !p.endsWith(':approval.created'));
       expect(mine).toEqual([firstOutcome, secondOutcome]);
+    }
+  });
+
+  it('of a cancellation: sent by the follower, heard once by every listener; a refused cancellation announces nothing', async () => {
+    const seed = await seedOrg(server.db);
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
+    const sent: string[] = [];
+    const notify = server.db.notify;
+    server.db.notify = (channel, payload, urgent) => {
+      sent.push(payload);
+      notify.call(server.db, channel, payload, urgent);
+    };
+    try {
+      await server.http(seed.key).delete(`/api/v1/approvals/${created.id}`).expect(200);
+      // Refused: no longer pending. Nothing is left in the session for the follower.
+      await server.http(seed.key).delete(`/api/v1/approvals/${created.id}`).expect(409);
+    } finally {
+      server.db.notify = notify;
+    }
+    const outcome = await outcomeOf(created.id);
+    expect(outcome.endsWith(':approval.cancelled')).toBe(true);
+    expect(sent).not.toContain(outcome);
+    await hearing(outcome);
+    // A later announcement, heard after it, settles that nothing else was on its way.
+    const later = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
+    await server.http(seed.key).delete(`/api/v1/approvals/${later.id}`).expect(200);
+    await hearing(await outcomeOf(later.id));
+    for (const list of other ? [heard, heardElsewhere] : [heard]) {
+      expect(count(list, outcome)).toBe(1);
+      expect(list.filter((p) => p.includes(created.id) && !p.endsWith(':approval.created'))).toEqual([outcome]);
     }
   });
 

@@ -167,7 +167,7 @@ function refusal(err: unknown, action: 'decided' | 'cancelled'): ApiError | null
  * Announces what a committed statement wrote: its events to every listener, and queued deliveries to
  * the worker. An outcome (the events a callback is sent) is what waiters and callbacks hold for, on
  * this replica or another: it is announced at once, the rest gathered (Queryable.notify). `announced`:
- * the outcome was announced by the statement's follower (ANNOUNCE_DECISION) and is not sent again.
+ * the outcome was announced by the statement's follower (ANNOUNCE_OUTCOME) and is not sent again.
  */
 function announce(db: Queryable, orgId: string, approvalId: string, events: { id: string; type: EventType }[], wakeWorker: boolean, announced = false): void {
   const urgent = events.some((e) => isOutcomeEvent(e.type));
@@ -348,14 +348,15 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
 }
 
 /**
- * Sent behind a decision made on the database itself (QueryOptions.followedBy), once it has committed:
- * NOTIFYs the announcement of its outcome that greenlight_decide left in the session, and empties it.
- * Waiters on other replicas, and this one's through its LISTEN, hear of the decision as it commits,
- * instead of once its answer has come back and been handled. Nothing when the decision failed or
- * decided nothing (the setting is empty). A notification lost meanwhile (the LISTEN connection down)
- * is a wake-up lost as any other: a reconnect wakes every listener to read again.
+ * Sent behind a decision or a cancellation made on the database itself (QueryOptions.followedBy), once
+ * it has committed: NOTIFYs the announcement of its outcome that greenlight_decide or greenlight_cancel
+ * left in the session, and empties it. Waiters on other replicas, and this one's through its LISTEN,
+ * hear of the outcome as it commits, instead of once its answer has come back and been handled.
+ * Nothing when the statement failed or decided nothing (the setting is empty). A notification lost
+ * meanwhile (the LISTEN connection down) is a wake-up lost as any other: a reconnect wakes every
+ * listener to read again.
  */
-const ANNOUNCE_DECISION = {
+const ANNOUNCE_OUTCOME = {
   name: 'announce_decision',
   sql: `SELECT pg_notify('${EVENTS_CHANNEL}', p), set_config('greenlight.announce', '', false) FROM nullif(current_setting('greenlight.announce', true), '') AS p`,
 };
@@ -403,7 +404,7 @@ async function decideStatement(
   try {
     const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], {
       prepare: 'decide_approval',
-      ...(input.announce ? { followedBy: ANNOUNCE_DECISION } : {}),
+      ...(input.announce ? { followedBy: ANNOUNCE_OUTCOME } : {}),
     });
     r = rows[0]!;
   } catch (err) {
@@ -453,16 +454,17 @@ export async function cancel(db: Database, caller: Caller, approvalId: string): 
     actor_id: caller.principal.id,
     actor_name: wellFormed(caller.principal.name),
     actor_role: caller.user?.role ?? null,
+    announce: true,
   };
   let r: { approval: Record<string, unknown>; event_id: string };
   try {
-    const { rows } = await db.query<typeof r>('SELECT r.approval, r.event_id FROM greenlight_cancel($1) AS r', [JSON.stringify(input)]);
+    const { rows } = await db.query<typeof r>('SELECT r.approval, r.event_id FROM greenlight_cancel($1) AS r', [JSON.stringify(input)], { followedBy: ANNOUNCE_OUTCOME });
     r = rows[0]!;
   } catch (err) {
     throw refusal(err, 'cancelled') ?? err;
   }
-  // The callback of a cancellation is the worker's: the event's announcement wakes it.
-  announce(db, caller.org.id, approvalId, [{ id: r.event_id, type: 'approval.cancelled' }], false);
+  // The callback of a cancellation is the worker's: the event's announcement (by the follower) wakes it.
+  announce(db, caller.org.id, approvalId, [{ id: r.event_id, type: 'approval.cancelled' }], false, true);
   return approvalFromJson(r.approval);
 }
 

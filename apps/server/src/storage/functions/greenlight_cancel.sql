@@ -6,7 +6,9 @@
 -- Only the requester or an admin may (greenlight_require_manager, the rule viewer_can.cancel shows).
 --
 -- p_cancel (JSON): org, approval, actor_type, actor_id, actor_name, actor_role (the role of the person
--- acting; null for an API key).
+-- acting; null for an API key), announce: the event's announcement is left in the session's
+-- `greenlight.announce` for the statement the caller sends right behind this one (as greenlight_decide
+-- does: ANNOUNCE_OUTCOME in core/approvals/state-machine.ts), which NOTIFYs it once this commits.
 CREATE OR REPLACE FUNCTION greenlight_cancel(p_cancel jsonb)
 RETURNS TABLE (approval json, event_id text) LANGUAGE plpgsql AS $$
 DECLARE
@@ -14,7 +16,7 @@ DECLARE
   a approvals;
   ev_id bigint;
 BEGIN
-  SELECT * INTO v FROM jsonb_to_record(p_cancel) AS x(org uuid, approval uuid, actor_type text, actor_id uuid, actor_name text, actor_role text);
+  SELECT * INTO v FROM jsonb_to_record(p_cancel) AS x(org uuid, approval uuid, actor_type text, actor_id uuid, actor_name text, actor_role text, announce boolean);
   PERFORM greenlight_require_manager(v.org, v.approval, v.actor_type, v.actor_id, v.actor_role, 'cancel');
   a := greenlight_lock_pending(v.org, v.approval);
   UPDATE approvals ap SET status = 'cancelled', cancelled_at = now(), updated_at = now()
@@ -23,6 +25,9 @@ BEGIN
   INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
   VALUES (a.org_id, a.id, 'approval.cancelled', v.actor_type, v.actor_id, v.actor_name, 'pending', 'cancelled', '{}')
   RETURNING id INTO ev_id;
+  IF v.announce THEN
+    PERFORM set_config('greenlight.announce', greenlight_event_notification(a.org_id, ev_id, a.id, 'approval.cancelled'), false);
+  END IF;
   RETURN QUERY SELECT to_json(a), ev_id::text;
 END
 $$;
