@@ -49,6 +49,22 @@ async function hearing(payload: string): Promise<void> {
   await expect.poll(() => heard.includes(payload) && (!other || heardElsewhere.includes(payload)), { timeout: 5_000 }).toBe(true);
 }
 
+/** What the process itself announces (Queryable.notify) while `work` runs. */
+async function sentDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const notify = server.db.notify;
+  server.db.notify = (channel, payload, urgent) => {
+    sent.push(payload);
+    notify.call(server.db, channel, payload, urgent);
+  };
+  try {
+    await work();
+  } finally {
+    server.db.notify = notify;
+  }
+  return sent;
+}
+
 const count = (list: string[], payload: string) => list.filter((p) => p === payload).length;
 
 describe("a decision's announcement", () => {
@@ -73,17 +89,7 @@ describe("a decision's announcement", () => {
     const second = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
 
     // The process itself sends nothing for the outcome (Queryable.notify): the follower did.
-    const sent: string[] = [];
-    const notify = server.db.notify;
-    server.db.notify = (channel, payload, urgent) => {
-      sent.push(payload);
-      notify.call(server.db, channel, payload, urgent);
-    };
-    try {
-      await server.http(decider.key).patch(`/api/v1/approvals/${first.id}`).send({ decision: 'approve' }).expect(200);
-    } finally {
-      server.db.notify = notify;
-    }
+    const sent = await sentDuring(() => server.http(decider.key).patch(`/api/v1/approvals/${first.id}`).send({ decision: 'approve' }).expect(200));
     const firstOutcome = await outcomeOf(first.id);
     expect(sent).not.toContain(firstOutcome);
     await hearing(firstOutcome);
@@ -105,19 +111,11 @@ describe("a decision's announcement", () => {
   it('of a cancellation: sent by the follower, heard once by every listener; a refused cancellation announces nothing', async () => {
     const seed = await seedOrg(server.db);
     const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
-    const sent: string[] = [];
-    const notify = server.db.notify;
-    server.db.notify = (channel, payload, urgent) => {
-      sent.push(payload);
-      notify.call(server.db, channel, payload, urgent);
-    };
-    try {
+    const sent = await sentDuring(async () => {
       await server.http(seed.key).delete(`/api/v1/approvals/${created.id}`).expect(200);
       // Refused: no longer pending. Nothing is left in the session for the follower.
       await server.http(seed.key).delete(`/api/v1/approvals/${created.id}`).expect(409);
-    } finally {
-      server.db.notify = notify;
-    }
+    });
     const outcome = await outcomeOf(created.id);
     expect(outcome.endsWith(':approval.cancelled')).toBe(true);
     expect(sent).not.toContain(outcome);
