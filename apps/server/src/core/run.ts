@@ -19,7 +19,17 @@ interface VoteRow {
   source: string | null;
 }
 
-type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; name: string | null; time_limit_seconds: number | null };
+/** A step as a run shows it, read as JSON (runStepsSql). */
+export type RunStepRow = Omit<StepRow, 'decided_at'> & { decided_at: string | null; name: string | null; time_limit_seconds: number | null };
+
+/**
+ * A request's steps as its run shows them, in their order, as one JSON array (`[]` without steps):
+ * `approvalId` is the SQL of the request's id. approvalWithRun reads them with the request; `pnpm
+ * generate` writes greenlight_run_steps from this, for a create's answer (greenlight_create_approvals).
+ */
+export const runStepsSql = (approvalId: string): string =>
+  `(SELECT coalesce(json_agg(to_json(x) ORDER BY x.step_order), '[]'::json)
+               FROM (SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = ${approvalId}) x)`;
 type ApprovalWithRunRow = ApprovalRow & CanColumns & { run_votes: VoteRow[]; run_steps: RunStepRow[] };
 
 /**
@@ -48,8 +58,7 @@ export async function approvalWithRun(db: Queryable, orgId: string, id: string, 
                LEFT JOIN users ob ON ob.id = v.on_behalf_of
                LEFT JOIN connections c ON v.voter_type = 'connection' AND c.id = v.voter_id
               WHERE v.approval_id = a.id) AS run_votes,
-            (SELECT coalesce(json_agg(to_json(x) ORDER BY x.step_order), '[]'::json)
-               FROM (SELECT ${STEP_COLUMNS}, s.name, s.time_limit_seconds FROM approval_steps s WHERE s.approval_id = a.id) x) AS run_steps
+            ${runStepsSql('a.id')} AS run_steps
        FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
     values,
     { prepare: 'approval_with_run', generic: true },

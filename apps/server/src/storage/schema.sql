@@ -1235,8 +1235,8 @@ CREATE TABLE webpush_vapid (
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
 --   greenlight_claim_state(p_attempts integer, p_due timestamp with time zone, p_lease_until timestamp with time zone) → TABLE(status text, attempts integer, lease_until timestamp with time zone, next_attempt_at timestamp with time zone)
 --   greenlight_close_steps() → trigger
---   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json)
---   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json)
+--   greenlight_create_approval(p_item jsonb) → TABLE(org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json, run_steps json)
+--   greenlight_create_approvals(p_items jsonb) → TABLE(ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json, run_steps json)
 --   greenlight_decide(p_vote jsonb) → TABLE(approval json, step json, event json, event_ids text[], event_types text[], delivery json, secret text, previous_secret text, wake_worker boolean)
 --   greenlight_event_notification(org_id uuid, event_id bigint, approval_id uuid, type text) → text
 --   greenlight_final_event_types() → text[]
@@ -1251,6 +1251,7 @@ CREATE TABLE webpush_vapid (
 --   greenlight_queue_message_updates(p_approval uuid, p_message uuid, p_event bigint) → integer
 --   greenlight_requester_person(p_type text, p_id uuid) → uuid
 --   greenlight_require_manager(p_org uuid, p_approval uuid, p_principal_type text, p_principal_id uuid, p_role text, p_change text) → void
+--   greenlight_run_steps(p_approval uuid) → json
 --   greenlight_stand_in(p_org uuid, p_user uuid) → uuid
 --   greenlight_step_access(p_step approval_steps, p_user uuid, p_privileged boolean, p_admin_only boolean, p_override boolean) → text
 --   greenlight_step_approved(p_step approval_steps, p_requester_user uuid) → boolean

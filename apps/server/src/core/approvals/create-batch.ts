@@ -5,6 +5,7 @@ import { contentSha256, type NewApproval } from '../approval-record.ts';
 import { wellFormed } from '../text.ts';
 import { Batcher } from '../../storage/batcher.ts';
 import type { AskerFacts, CanColumns } from './rules.ts';
+import type { RunStepRow } from '../run.ts';
 
 /**
  * One request to write: the columns a create sets, without the id (chosen when it is sent), and
@@ -48,13 +49,15 @@ export interface CreateResult {
   notify: Record<string, unknown> | null;
   /** What the item's `viewer` may do with the new request, as the rule's columns (rules.ts viewerCanOfRow); null without a viewer or a request. */
   can_columns: CanColumns | null;
+  /** With a viewer, a request with steps: its run's steps, as GET shows them (run.ts runStepsSql); null otherwise. */
+  run_steps: RunStepRow[] | null;
 }
 
 const ONE_SQL = `
-SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify, r.can_columns FROM greenlight_create_approval($1) AS r`;
+SELECT r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify, r.can_columns, r.run_steps FROM greenlight_create_approval($1) AS r`;
 
 const MANY_SQL = `
-SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify, r.can_columns FROM greenlight_create_approvals($1) AS r`;
+SELECT r.ord, r.org_open, r.event_id::text AS event_id, r.fanned_out, r.approval, r.notify, r.can_columns, r.run_steps FROM greenlight_create_approvals($1) AS r`;
 
 /** The text columns of a request, which the single path makes well-formed (see createOne). */
 const TEXT_COLUMNS = [

@@ -93,6 +93,7 @@ import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUnt
 import { actorOf, appendEvent, eventFromJson, isOutcomeEvent, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
+import type { RunStepRow } from '../run.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql, askerFacts, type Asker, type CanColumns } from './rules.ts';
@@ -187,9 +188,10 @@ export type CreateOutcome =
   /**
    * `decided`: the auto-decision made in the create's transaction, if any (core/deciders). `notify`:
    * the `notify` row claimed for the caller's first attempt (`claimNotifyMs`), as JSON. `can`: what
-   * `answerFor` may do with the request, as the rule's columns (rules.ts viewerCanOfRow).
+   * `answerFor` may do with the request, as the rule's columns (rules.ts viewerCanOfRow); `runSteps`:
+   * with it, the steps of a request that has some, as its run shows them (run.ts runOf).
    */
-  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null; notify?: Record<string, unknown> | null; can?: CanColumns | null }
+  | { kind: 'created'; approval: ApprovalRow; decided?: AutoDecision | null; notify?: Record<string, unknown> | null; can?: CanColumns | null; runSteps?: RunStepRow[] | null }
   | { kind: 'stopped' }
   /** The idempotency key is taken in this org: the request that holds it is the answer. */
   | { kind: 'key-taken' };
@@ -230,7 +232,7 @@ export async function create(
   const approval = approvalFromJson(r.approval);
   // The delivery worker ignores creates' announcements; it is woken only when this one queued a delivery for it.
   announce(db, caller.org.id, approval.id, [{ id: r.event_id!, type: 'approval.created' }], r.fanned_out);
-  return { kind: 'created', approval, notify: r.notify, can: r.can_columns };
+  return { kind: 'created', approval, notify: r.notify, can: r.can_columns, runSteps: r.run_steps };
 }
 
 // ——— guard ————————————————————————————————————————————————————————————————————————————————————————

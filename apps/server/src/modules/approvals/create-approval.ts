@@ -13,22 +13,27 @@ import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
 import { decideByPolicies, recordShadow } from '../policies/decide-request.ts';
 import { grantCandidates, grantDecider } from '../../core/deciders/grant.ts';
-import { detailFor } from '../../core/run.ts';
+import { detailFor, runOf, type RunStepRow } from '../../core/run.ts';
 import { resumeFor } from '../engines/engine-settings.ts';
 
 type Detail = z.infer<typeof ApprovalDetail>;
 type Replayed = { status: 200; body: Detail };
 
+/** What the create statement read for the viewer of its answer: what they may do with the request, and its run's steps (none without steps). */
+interface ReadByCreate {
+  can: CanColumns;
+  runSteps: RunStepRow[] | null;
+}
+
 /**
  * A request as `GET /approvals/:id` shows it (its run and every reviewer's result), for the viewer.
- * `fresh`: the request was just created without steps, so it has neither steps nor votes to read;
- * `can`: what the viewer may do with it, read by the create statement (else read here).
+ * `fresh`: the request was just created without steps, so it has neither steps nor votes to read.
+ * `read`: what the create statement read for the viewer of a request it has just written and nobody
+ * has decided (no vote can exist yet): the answer is made from it, without a statement of its own.
  */
-async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false, can: CanColumns | null = null): Promise<Detail> {
-  if (fresh) {
-    const shown = { ...forViewer(viewer, toApproval(a)), run: null, results: [] };
-    return can ? withCan(shown, viewerCanOfRow(viewer, can)) : oneWithViewerCan(db, viewer, shown);
-  }
+async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false, read: ReadByCreate | null = null): Promise<Detail> {
+  if (read) return withCan({ ...forViewer(viewer, toApproval(a)), ...runOf({ ...a, run_votes: [], run_steps: read.runSteps ?? [] }) }, viewerCanOfRow(viewer, read.can));
+  if (fresh) return oneWithViewerCan(db, viewer, { ...forViewer(viewer, toApproval(a)), run: null, results: [] });
   const detail = await detailFor(db, a.org_id, a.id, viewer);
   if (!detail) throw new Error(`approval ${a.id} not found right after it was written`);
   return detail;
@@ -223,7 +228,8 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     if (decided) deps.metrics?.approvalDecided(decided.decision === 'approve' ? 'approved' : 'rejected', 'grant' in decided ? 'grant' : 'policy');
     await recordShadow(deps, auth.org.id, created.approval.id, shadow);
     // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
-    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decided, created.can) };
+    const read = !decided && created.can ? { can: created.can, runSteps: created.runSteps ?? null } : null;
+    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decided, read) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement

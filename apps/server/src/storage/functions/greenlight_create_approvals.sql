@@ -9,8 +9,10 @@
 -- idempotency key was already taken, within this batch too), whether the event queued a delivery for
 -- the delivery worker, the `notify` row claimed for the caller (see below), if any, and for an item
 -- with a `viewer` (the asker waiting for the answer, as core/approvals/rules.ts askerFacts gives it)
--- what they may do with the new request (`can_columns`, greenlight_viewer_can_asks), read after every
--- statement below has written: the creator's answer needs no statement of its own after the commit.
+-- what they may do with the new request (`can_columns`, greenlight_viewer_can_asks) and, for a request
+-- with steps (a flow's, or the item's own), its run's steps (`run_steps`, greenlight_run_steps), read
+-- after every statement below has written: the creator's answer needs no statement of its own after
+-- the commit.
 --
 -- One call, all or nothing (its statements are one statement to the caller):
 -- - the org rows are read under a share lock, so the emergency stop is checked atomically with the
@@ -45,7 +47,7 @@
 -- every call (PGlite's protocol has no named prepared statements). The row comes back as one JSON
 -- value: a driver parses that much faster than the row as typed columns.
 CREATE OR REPLACE FUNCTION greenlight_create_approvals(p_items jsonb)
-RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json) LANGUAGE plpgsql
+RETURNS TABLE (ord integer, org_open boolean, event_id bigint, approval json, fanned_out boolean, notify json, can_columns json, run_steps json) LANGUAGE plpgsql
 -- Its statement's plan does not depend on the parameter's value (every row estimate comes from the
 -- JSON's functions, the same whatever it holds), yet Postgres planned the first five calls of each
 -- connection for their values before it kept the generic plan (2.7 ms each to plan, 1.2 to run, one
@@ -177,12 +179,15 @@ BEGIN
                FROM jsonb_array_elements(p_items) WITH ORDINALITY AS x (item, n)
               WHERE jsonb_typeof(x.item -> 'viewer') = 'object');
     RETURN QUERY
-    SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, c.can_columns
+    SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, c.can_columns,
+           CASE WHEN c.can_columns IS NOT NULL
+                 AND ((p_items -> r.ord ->> 'flow_id') IS NOT NULL OR jsonb_typeof(p_items -> r.ord -> 'steps') = 'array')
+                THEN greenlight_run_steps(c.id) END
       FROM unnest(answers) AS r
       LEFT JOIN greenlight_viewer_can_asks(asks) AS c ON c.ord = r.ord
      ORDER BY r.ord;
   ELSE
-    RETURN QUERY SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, NULL::json FROM unnest(answers) AS r ORDER BY r.ord;
+    RETURN QUERY SELECT r.ord, r.org_open, r.event_id, r.approval, r.fanned_out, r.notify, NULL::json, NULL::json FROM unnest(answers) AS r ORDER BY r.ord;
   END IF;
 END
 $$;

@@ -1,7 +1,7 @@
 -- A create answers, beside each new request, what its creator may do with it (`can_columns`: the
--- rule's columns, greenlight_viewer_can_asks), read in the create's own call once its rows are
--- written: one more result column, so the two create functions are dropped here and made again from
--- functions/. greenlight_create_approvals keeps each request's answer in an array of this type until
+-- rule's columns, greenlight_viewer_can_asks) and its run's steps (`run_steps`), read in the create's
+-- own call once its rows are written: two more result columns, so the two create functions are
+-- dropped here and made again from functions/. greenlight_create_approvals keeps each request's answer in an array of this type until
 -- the statements after its insert (steps, probes, resumes) have run.
 DROP FUNCTION IF EXISTS greenlight_create_approval(jsonb);
 DROP FUNCTION IF EXISTS greenlight_create_approvals(jsonb);
