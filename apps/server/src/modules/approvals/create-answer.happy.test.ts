@@ -84,10 +84,10 @@ describe("the creator's viewer_can comes with the create", () => {
     const [admin, approver] = [await signedIn(server, seed), await signedIn(server, seed, 'approver')];
     const otherKey = await seed.newKey();
     const askers = [
-      { name: 'key', http: () => server.http(seed.key), get: () => server.http(seed.key) },
-      { name: 'other key', http: () => server.http(otherKey.key), get: () => server.http(otherKey.key) },
-      { name: 'admin', http: () => admin.http(), get: () => admin.http() },
-      { name: 'approver', http: () => approver.http(), get: () => approver.http() },
+      { name: 'key', http: () => server.http(seed.key) },
+      { name: 'other key', http: () => server.http(otherKey.key) },
+      { name: 'admin', http: () => admin.http() },
+      { name: 'approver', http: () => approver.http() },
     ];
     // Sent together, so that creates of different askers share a statement.
     const made = await Promise.all(
@@ -96,7 +96,7 @@ describe("the creator's viewer_can comes with the create", () => {
     for (const { a, res } of made) {
       expect(res.status, `${a.name}: ${JSON.stringify(res.body)}`).toBe(201);
       expect(res.body.viewer_can, a.name).toBeDefined();
-      const got = (await a.get().get(`/api/v1/approvals/${res.body.id}`).expect(200)).body;
+      const got = (await a.http().get(`/api/v1/approvals/${res.body.id}`).expect(200)).body;
       expect(got, `${a.name}, ${res.body.priority}`).toEqual(res.body);
     }
     // Each asker's answer is its own: the admin may cancel another's request, the approver may not.

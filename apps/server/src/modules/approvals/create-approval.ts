@@ -2,7 +2,7 @@ import { checkAnswer, type Approval, type ApprovalDetail, type CreatedVia, type 
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
-import { create, oneWithViewerCan, viewerCanOfRow, withCan, type Asker, type CanColumns, type CreateOutcome } from '../../core/approvals/index.ts';
+import { create, viewerCanOfRow, withCan, type Asker, type CanColumns, type CreateOutcome } from '../../core/approvals/index.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -27,13 +27,11 @@ interface ReadByCreate {
 
 /**
  * A request as `GET /approvals/:id` shows it (its run and every reviewer's result), for the viewer.
- * `fresh`: the request was just created without steps, so it has neither steps nor votes to read.
  * `read`: what the create statement read for the viewer of a request it has just written and nobody
  * has decided (no vote can exist yet): the answer is made from it, without a statement of its own.
  */
-async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, fresh = false, read: ReadByCreate | null = null): Promise<Detail> {
+async function detailOf(db: Queryable, viewer: Viewer & Asker, a: ApprovalRow, read: ReadByCreate | null = null): Promise<Detail> {
   if (read) return withCan({ ...forViewer(viewer, toApproval(a)), ...runOf({ ...a, run_votes: [], run_steps: read.runSteps ?? [] }) }, viewerCanOfRow(viewer, read.can));
-  if (fresh) return oneWithViewerCan(db, viewer, { ...forViewer(viewer, toApproval(a)), run: null, results: [] });
   const detail = await detailFor(db, a.org_id, a.id, viewer);
   if (!detail) throw new Error(`approval ${a.id} not found right after it was written`);
   return detail;
@@ -227,9 +225,9 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     const decided = created.decided ?? null;
     if (decided) deps.metrics?.approvalDecided(decided.decision === 'approve' ? 'approved' : 'rejected', 'grant' in decided ? 'grant' : 'policy');
     await recordShadow(deps, auth.org.id, created.approval.id, shadow);
-    // A run (a flow's, or a routing rule's steps) is read back as GET shows it; a request without steps has no run yet.
+    // Undecided, the answer is what the create read; decided at once (a policy, a grant), it is read back as GET shows it.
     const read = !decided && created.can ? { can: created.can, runSteps: created.runSteps ?? null } : null;
-    return { status: 201, body: await detailOf(deps.db, auth, created.approval, !run && !steps && !decided, read) };
+    return { status: 201, body: await detailOf(deps.db, auth, created.approval, read) };
   }
 
   // The key is taken. ON CONFLICT waited for the row's transaction to commit, and this new statement
