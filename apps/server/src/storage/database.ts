@@ -65,7 +65,11 @@ export interface Queryable {
    * Best effort: a notification lost (the process dies between commit and send, the connection
    * fails) is a wake-up lost, never data; every listener re-reads on a timer of its own.
    * `urgent`: someone holds for it (a decision a waiter or a callback waits on): sent as soon as the
-   * commit allows, ahead of the spacing that gathers the others (on Postgres, NOTIFY_SPACING_MS).
+   * commit allows, ahead of the spacing that gathers the others (on Postgres, NOTIFY_SPACING_MS). On a
+   * Postgres transaction, the statement sent right behind its COMMIT sends it with the transaction's
+   * other notifications (postgres.ts, AFTER_COMMIT), and this process's listeners hear them back
+   * through LISTEN like everyone else's. A payload with a line break or of 8000 bytes or more is
+   * refused when it is given.
    */
   notify(channel: string, payload: string, urgent?: boolean): void;
 }

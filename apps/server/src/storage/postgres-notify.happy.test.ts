@@ -150,6 +150,105 @@ describe.skipIf(!TEST_DATABASE_URL)('notifications on Postgres', () => {
     expect(raw[1]).toBe('org:1:e4:approval.rejected');
   });
 
+  /** The names of the statements the process sends (every pg client) while `work` runs. */
+  const namesDuring = async (work: () => Promise<unknown>): Promise<string[]> => {
+    const names: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as { name?: string; text?: string } | string | undefined;
+      names.push(typeof first === 'string' ? first : (first?.name ?? first?.text ?? ''));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await work();
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    return names;
+  };
+
+  it('a transaction’s urgent notification is sent by the statement behind its COMMIT, with the rest of the transaction’s, in order, heard here once', async () => {
+    const ch = channel();
+    const a = await database(600_000);
+    const inA: string[] = [];
+    await a.listen(ch, (p) => inA.push(p));
+    const raw = await rawListener(ch);
+    const names = await namesDuring(() =>
+      a.transaction(async (tx) => {
+        tx.notify(ch, 'org:1:e7:approval.created');
+        tx.notify(ch, 'org:1:e8:approval.revoked', true);
+        await tx.query('SELECT 1');
+      }),
+    );
+    // One round trip: the setting, COMMIT and the follower went out together, and the process sent
+    // no NOTIFY of its own, then or after.
+    expect(names.slice(-3)).toEqual(['after_commit_set', 'COMMIT', 'after_commit_announce']);
+    await until(() => raw.length === 1 && inA.length === 2);
+    expect(raw).toEqual(['org:1:e7:approval.created\norg:1:e8:approval.revoked']);
+    // This process's listener heard them back through LISTEN, once: nothing was handed to it before.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(inA).toEqual(['org:1:e7:approval.created', 'org:1:e8:approval.revoked']);
+    expect(await namesDuring(() => new Promise((r) => setTimeout(r, 50)))).not.toContain('notify_many');
+  });
+
+  it('a transaction that does not commit announces nothing, and leaves nothing for the next one on its connection', async () => {
+    const ch = channel();
+    const table = `test_deferred_${randomUUID().replaceAll('-', '')}`;
+    // One connection: the next transactions run on the one whose COMMIT failed.
+    const a = await openPostgres({ connectionString: TEST_DATABASE_URL!, max: 1, notifySpacingMs: 600_000 });
+    open.push(a);
+    const raw = await rawListener(ch);
+    await a.query(`CREATE TABLE ${table} (id int, CONSTRAINT ${table}_u UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)`);
+    try {
+      // Its statements succeed; the deferred check fails the COMMIT itself.
+      await expect(
+        a.transaction(async (tx) => {
+          tx.notify(ch, 'org:1:never:approval.approved', true);
+          await tx.query(`INSERT INTO ${table} VALUES (1), (1)`);
+        }),
+      ).rejects.toMatchObject({ code: '23505' });
+      await expect(
+        a.transaction(async (tx) => {
+          tx.notify(ch, 'org:1:rolled-back:approval.approved', true);
+          throw new Error('given up');
+        }),
+      ).rejects.toThrow('given up');
+      await a.transaction(async (tx) => {
+        tx.notify(ch, 'org:1:quiet:approval.created');
+        await tx.query('SELECT 1');
+      });
+      await a.transaction(async (tx) => {
+        tx.notify(ch, 'org:1:e9:approval.approved', true);
+        await tx.query('SELECT 1');
+      });
+      await until(() => raw.includes('org:1:e9:approval.approved'));
+      expect(raw.flatMap((n) => n.split('\n'))).not.toContain('org:1:never:approval.approved');
+      expect(raw.flatMap((n) => n.split('\n'))).not.toContain('org:1:rolled-back:approval.approved');
+      expect(raw.filter((n) => n === 'org:1:e9:approval.approved')).toHaveLength(1);
+      const { rows } = await a.query<{ left: string }>(`SELECT current_setting('greenlight.after_commit', true) AS left`);
+      expect(rows[0]!.left).toBe('');
+    } finally {
+      await a.query(`DROP TABLE ${table}`);
+    }
+  });
+
+  it('a payload that cannot travel is refused when a transaction announces it, before anything commits', async () => {
+    const a = await database();
+    const table = `test_refused_${randomUUID().replaceAll('-', '')}`;
+    await a.query(`CREATE TABLE ${table} (id int)`);
+    try {
+      await expect(
+        a.transaction(async (tx) => {
+          await tx.query(`INSERT INTO ${table} VALUES (1)`);
+          tx.notify(channel(), 'a\nb', true);
+        }),
+      ).rejects.toThrow(/line break/);
+      expect((await a.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]).toEqual({ n: 0 });
+    } finally {
+      await a.query(`DROP TABLE ${table}`);
+    }
+  });
+
   it('a notification reaches another process while every pooled connection is busy', async () => {
     const ch = channel();
     const [a, b] = [await database(), await database()];

@@ -146,10 +146,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   }
   function queueNotify(channel: string, payload: string, urgent = false) {
     if (closed) return;
-    // Greenlight's payloads are ids and type names; one that breaks these rules is a bug of its caller.
-    if (payload.includes(PAYLOAD_SEPARATOR) || Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
-      throw new Error(`a notification payload has no line break and at most ${MAX_PAYLOAD_BYTES} bytes: ${payload.slice(0, 80)}`);
-    }
+    checkPayload(payload);
     // This process's listeners learn at once, without the round trip (a revoked key is refused by
     // the very next request here); other processes learn through the NOTIFY below.
     const local = listeners.get(channel);
@@ -296,6 +293,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         const afterCommit: Array<[string, string, boolean]> = [];
         const tx: Queryable = {
           notify(channel: string, payload: string, urgent = false) {
+            checkPayload(payload);
             afterCommit.push([channel, payload, urgent]);
           },
           async exec(sql: string) {
@@ -309,16 +307,39 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         // every statement queued behind it fails with it: none runs outside the transaction.
         const begun = client.query('BEGIN');
         begun.catch(() => {});
+        // Set once COMMIT has gone out with the announcing follower: the connection then goes back
+        // to the pool when the follower is answered, and nothing is left to roll back.
+        let handedOff = false;
         try {
           const result = await fn(tx);
           await begun;
-          await client.query('COMMIT');
-          client.release();
-          for (const [channel, payload, urgent] of afterCommit) queueNotify(channel, payload, urgent);
+          if (!afterCommit.some(([, , urgent]) => urgent)) {
+            await client.query('COMMIT');
+            client.release();
+            for (const [channel, payload, urgent] of afterCommit) queueNotify(channel, payload, urgent);
+            return result;
+          }
+          // Someone holds for one of these (a waiter, a callback, on this replica or another): they
+          // are left in the session by the transaction's last statement and NOTIFYed by the one sent
+          // right behind COMMIT (AFTER_COMMIT), all three in one round trip, so every listener hears
+          // as the transaction commits, not a round trip after its answer. The setting is undone
+          // with the transaction if it does not commit, and the follower then finds nothing to send.
+          // This process's listeners hear them back through LISTEN, as everyone else does.
+          const announced = afterCommitPayload(afterCommit);
+          handedOff = true;
+          const set = client.query({ name: 'after_commit_set', text: AFTER_COMMIT_SET, values: [announced] });
+          const commit = client.query('COMMIT');
+          const followed = client.query({ name: AFTER_COMMIT.name, text: AFTER_COMMIT.sql });
+          void Promise.allSettled([set, commit, followed]).then(([, , f]) => client.release(f.status === 'rejected' ? true : undefined));
+          // A failed setting aborted the transaction: the COMMIT behind it rolled back.
+          await set;
+          await commit;
           return result;
         } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          client.release();
+          if (!handedOff) {
+            await client.query('ROLLBACK').catch(() => {});
+            client.release();
+          }
           // Deadlocks and serialization failures are safe to retry: nothing was committed.
           if (attempt < 3 && RETRYABLE_SQLSTATES.has(sqlState(err) ?? '')) continue;
           throw err;
@@ -366,12 +387,44 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   };
 }
 
+/** The transaction's notifications, joined per channel as a flush joins them, as `[[channel, text], …]`. */
+function afterCommitPayload(notifications: Array<[string, string, boolean]>): string {
+  const byChannel = new Map<string, string[]>();
+  for (const [channel, payload] of notifications) {
+    const list = byChannel.get(channel);
+    if (list) list.push(payload);
+    else byChannel.set(channel, [payload]);
+  }
+  return JSON.stringify([...byChannel].flatMap(([channel, payloads]) => joinPayloads(payloads).map((text) => [channel, text])));
+}
+
+/** A transaction's last statement: what AFTER_COMMIT sends once it has committed (session-wide, undone by a rollback). */
+const AFTER_COMMIT_SET = `SELECT set_config('greenlight.after_commit', $1, false)`;
+
+/**
+ * Sent right behind a transaction's COMMIT: NOTIFYs what the transaction left in the session, in
+ * order, and empties it. An autocommit statement of its own, like a flush's: it takes no transaction
+ * id, so its commit writes no WAL and holds the notification queue lock only for the send.
+ */
+const AFTER_COMMIT = {
+  name: 'after_commit_announce',
+  sql: `SELECT count(pg_notify(n ->> 0, n ->> 1)), set_config('greenlight.after_commit', '', false)
+          FROM jsonb_array_elements(coalesce(nullif(current_setting('greenlight.after_commit', true), ''), '[]')::jsonb) AS n`,
+};
+
 /** At most one round of NOTIFY statements per this many milliseconds (see queueNotify). */
 export const NOTIFY_SPACING_MS = 10;
 /** Joins the payloads of one notification; no payload of Greenlight's contains it (queueNotify refuses one). */
 const PAYLOAD_SEPARATOR = '\n';
 /** Postgres refuses a NOTIFY payload of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7999;
+
+/** Greenlight's payloads are ids and type names; one that could not travel joined with others is a bug of its caller. */
+function checkPayload(payload: string): void {
+  if (payload.includes(PAYLOAD_SEPARATOR) || Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+    throw new Error(`a notification payload has no line break and at most ${MAX_PAYLOAD_BYTES} bytes: ${payload.slice(0, 80)}`);
+  }
+}
 
 /** Payloads joined into as few notifications as fit Postgres's limit, in order; none when there are none. */
 export function joinPayloads(payloads: string[]): string[] {

@@ -4,13 +4,14 @@
  * process's, hears its outcome once, in the payload the event bus reads (notificationOf, built in SQL
  * by the generated greenlight_event_notification). A decision that fails announces nothing, and one
  * made inside a caller's transaction is announced after that transaction commits. A cancellation is
- * announced the same way.
+ * announced the same way; a revocation and an expiry, each a transaction of several statements, by
+ * the statement sent behind their COMMIT (postgres.ts, AFTER_COMMIT).
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { decide } from './index.ts';
+import { decide, expireDue } from './index.ts';
 
 let server: TestServer;
 /** Every payload heard on the events channel by this process's listener, and by another process's (Postgres). */
@@ -35,10 +36,10 @@ afterAll(async () => {
 }, 60_000);
 
 /** The announcement of a request's outcome event, as the event bus reads it. */
-async function outcomeOf(approvalId: string): Promise<string> {
+async function outcomeOf(approvalId: string, types = ['approval.approved', 'approval.rejected', 'approval.cancelled']): Promise<string> {
   const { rows } = await server.db.query<{ org_id: string; id: string; type: string }>(
-    `SELECT org_id, id::text, type FROM events WHERE approval_id = $1 AND type IN ('approval.approved', 'approval.rejected', 'approval.cancelled')`,
-    [approvalId],
+    `SELECT org_id, id::text, type FROM events WHERE approval_id = $1 AND type = ANY ($2::text[])`,
+    [approvalId, types],
   );
   expect(rows).toHaveLength(1);
   return notificationOf({ orgId: rows[0]!.org_id, eventId: rows[0]!.id, approvalId, type: rows[0]!.type });
@@ -61,6 +62,28 @@ async function sentDuring(work: () => Promise<unknown>): Promise<string[]> {
     await work();
   } finally {
     server.db.notify = notify;
+  }
+  return sent;
+}
+
+/**
+ * The payloads the process sends in NOTIFYs of its own (postgres.ts, notify_many) while `work` runs;
+ * none on the embedded database, which has no other process to tell.
+ */
+async function notifiedDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const q = args[0] as { name?: string; values?: unknown[] } | undefined;
+    if (q?.name === 'notify_many') sent.push(...(q.values![1] as string[]).flatMap((n) => n.split('\n')));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await work();
+    // Whatever the work left queued goes out within the spacing.
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    pg.Client.prototype.query = query;
   }
   return sent;
 }
@@ -145,5 +168,29 @@ describe("a decision's announcement", () => {
     await hearing(await outcomeOf(later.id));
     expect(count(heard, outcome)).toBe(1);
     if (other) expect(count(heardElsewhere, outcome)).toBe(1);
+  });
+
+  it('of a revocation and of an expiry: sent behind their COMMIT, not by the process, heard once by every listener', async () => {
+    const seed = await seedOrg(server.db);
+    const approver = await seed.newKey({ name: 'approver' });
+    const revoked = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ revocable_for_seconds: 300 })).expect(201)).body;
+    await server.http(approver.key).patch(`/api/v1/approvals/${revoked.id}`).send({ decision: 'approve' }).expect(200);
+    const expired = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ expires_at: new Date(Date.now() + 60_000).toISOString() })).expect(201)).body;
+    await server.db.query(`UPDATE approvals SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.id]);
+
+    const sent = await notifiedDuring(async () => {
+      await server.http(approver.key).post(`/api/v1/approvals/${revoked.id}/revoke`).send({ reason: 'changed my mind' }).expect(200);
+      await expireDue(server.db);
+    });
+    const outcomes = [await outcomeOf(revoked.id, ['approval.revoked']), await outcomeOf(expired.id, ['approval.expired'])];
+    for (const outcome of outcomes) {
+      expect(sent).not.toContain(outcome);
+      await hearing(outcome);
+    }
+    // A later announcement, heard after them, settles that nothing else was on its way.
+    const later = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
+    await server.http(seed.key).delete(`/api/v1/approvals/${later.id}`).expect(200);
+    await hearing(await outcomeOf(later.id));
+    for (const list of other ? [heard, heardElsewhere] : [heard]) for (const outcome of outcomes) expect(count(list, outcome)).toBe(1);
   });
 });

@@ -356,7 +356,10 @@ async function vote(db: Queryable, caller: Caller, approvalId: string, stepId: s
  * hear of the outcome as it commits, instead of once its answer has come back and been handled.
  * Nothing when the statement failed or decided nothing (the setting is empty). A notification lost
  * meanwhile (the LISTEN connection down) is a wake-up lost as any other: a reconnect wakes every
- * listener to read again.
+ * listener to read again. A transaction's announcements go the same way by a statement of their own
+ * (storage/postgres.ts, AFTER_COMMIT), which carries any channel; this one's setting holds one payload
+ * of the events channel because the functions that write it serve every process on the database, and
+ * during an upgrade those of the version before send this statement behind them.
  */
 const ANNOUNCE_OUTCOME = {
   name: 'announce_decision',
