@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type SeededOrg, type TestServer } from '../testing/harness.ts';
 import { EXPIRY_BATCH_SIZE, expireDue } from '../core/approvals/index.ts';
+import { transactionStepsDuring } from '../testing/statements.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -36,6 +37,21 @@ async function expiredEvents(orgId: string) {
 }
 
 describe('expireDue', () => {
+  it("sends a batch's events together, in one round trip, not one after another", async () => {
+    const seed = await seedOrg(server.db);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push((await create(seed, { expires_at: soon(600_000) })).id);
+    await server.db.query(`UPDATE approvals SET expires_at = now() - interval '1 second' WHERE id = ANY ($1::uuid[])`, [ids]);
+    const { result: swept, steps } = await transactionStepsDuring(server.db, (sql) => (sql.includes('INSERT INTO events') ? 'event' : null), () => expireDue(server.db));
+    expect(swept).toBeGreaterThanOrEqual(4);
+    // Every event was issued before the first was answered.
+    const firstAnswer = steps.indexOf('answered event');
+    expect(steps.filter((x) => x === 'issued event').length).toBeGreaterThanOrEqual(4);
+    expect(steps.slice(firstAnswer).filter((x) => x === 'issued event')).toEqual([]);
+    expect(await statuses(seed.org.id)).toEqual(Object.fromEntries(ids.map((id) => [id, 'expired'])));
+    expect(await expiredEvents(seed.org.id)).toBe(4);
+  });
+
   it('expires a due request with a system-actor event; it can no longer be cancelled', async () => {
     const seed = await seedOrg(server.db);
     const deadline = soon();

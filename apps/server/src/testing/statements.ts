@@ -1,4 +1,4 @@
-import type { Queryable, QueryOptions } from '../storage/database.ts';
+import type { Database, Queryable, QueryOptions } from '../storage/database.ts';
 
 /** One statement's step as the server's code saw it: sent, answered or failed, in the order they happened. */
 export interface StatementStep {
@@ -45,5 +45,39 @@ export async function statementsDuring<T>(db: Queryable, work: (mark: (text: str
     return { result: await work(mark), steps };
   } finally {
     patched.query = original;
+  }
+}
+
+/**
+ * The statements of every transaction begun on `db` (the running server's own database object) while
+ * `work` runs, as `issued NAME` and `answered NAME` in the order they happened, each named by `name`
+ * (null: left out); `db` is given back as it was afterwards. Shows which statements went to the
+ * connection together (each issued before the one before it was answered).
+ */
+export async function transactionStepsDuring<T>(db: Database, name: (sql: string) => string | null, work: () => Promise<T>): Promise<{ result: T; steps: string[] }> {
+  const steps: string[] = [];
+  const patched = db as { transaction: Database['transaction'] };
+  const original = patched.transaction;
+  patched.transaction = ((fn, options) =>
+    original.call(
+      db,
+      (tx) =>
+        fn(
+          Object.assign(Object.create(tx) as Queryable, {
+            query: ((sql: string, params?: unknown[], opts?: QueryOptions) => {
+              const n = name(sql);
+              if (n) steps.push(`issued ${n}`);
+              const answer = tx.query(sql, params, opts);
+              if (n) void answer.then(() => steps.push(`answered ${n}`), () => {});
+              return answer;
+            }) as Queryable['query'],
+          }),
+        ),
+      options,
+    )) as Database['transaction'];
+  try {
+    return { result: await work(), steps };
+  } finally {
+    patched.transaction = original;
   }
 }

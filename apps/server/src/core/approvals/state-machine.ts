@@ -85,7 +85,7 @@
  *   queued for it.
  */
 import { checkAnswer, type Approval, type ApprovalStatus, type DecideApprovalBody, type DecisionRefusalReason, type EventType, type ReportExecutionBody, type RevokeApprovalBody, type Step } from '@greenlight/contract';
-import { sqlState, type Database, type Queryable } from '../../storage/database.ts';
+import { sideBySide, sqlState, type Database, type Queryable } from '../../storage/database.ts';
 import { isDatabase } from '../../storage/batcher.ts';
 import { ApiError, emergencyStop, notFound } from '../../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
@@ -586,21 +586,24 @@ export async function revoke(db: Database, caller: Caller, approvalId: string, b
     if (!current) throw notFound();
     if (!current.rule.allowed) throw revokeRefusal(current, caller, current.rule.reason ?? 'not allowed');
     const reason = body.reason === undefined ? null : wellFormed(body.reason);
-    const { rows: updated } = await tx.query<ApprovalRow>(
-      `UPDATE approvals a SET status = 'rejected', revoked_at = now(), revoked_by_type = $3, revoked_by_id = $4, revoked_by_name = $5,
-              revocation_reason = $6, updated_at = now()
-        WHERE a.id = $1 AND a.org_id = $2 RETURNING ${APPROVAL_COLUMNS}`,
-      [approvalId, caller.org.id, caller.principal.type, caller.principal.id, caller.principal.name, reason],
-    );
-    await appendEvent(tx, {
-      orgId: caller.org.id,
-      approvalId,
-      type: 'approval.revoked',
-      actor: actorOf(caller),
-      from: 'approved',
-      to: 'rejected',
-      data: { reason },
-    });
+    // The update and its event go to the connection together (one round trip) and run in that order.
+    const [{ rows: updated }] = await sideBySide([
+      tx.query<ApprovalRow>(
+        `UPDATE approvals a SET status = 'rejected', revoked_at = now(), revoked_by_type = $3, revoked_by_id = $4, revoked_by_name = $5,
+                revocation_reason = $6, updated_at = now()
+          WHERE a.id = $1 AND a.org_id = $2 RETURNING ${APPROVAL_COLUMNS}`,
+        [approvalId, caller.org.id, caller.principal.type, caller.principal.id, caller.principal.name, reason],
+      ),
+      appendEvent(tx, {
+        orgId: caller.org.id,
+        approvalId,
+        type: 'approval.revoked',
+        actor: actorOf(caller),
+        from: 'approved',
+        to: 'rejected',
+        data: { reason },
+      }),
+    ]);
     return updated[0]!;
   });
 }
@@ -703,10 +706,14 @@ async function sweepBatch(db: Database): Promise<{ claimed: number; applied: { s
       unanswered,
     ]);
     const outcome = new Map(applied.map((r) => [r.id, r.status]));
-    for (const a of due) {
-      const to = outcome.get(a.id);
-      if (to) await recordOutcome(tx, a, to, answers[a.id]);
-    }
+    // Every event of the batch goes to the connection at once, in the order of `due`: one round trip
+    // for the batch, not one per request while its rows stay locked.
+    await sideBySide(
+      due.flatMap((a) => {
+        const to = outcome.get(a.id);
+        return to ? [recordOutcome(tx, a, to, answers[a.id])] : [];
+      }),
+    );
     return { claimed: due.length, applied };
   });
 }

@@ -9,6 +9,7 @@ import { WebhookPayload } from '@greenlight/contract';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
+import { transactionStepsDuring } from '../../testing/statements.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -99,5 +100,21 @@ describe('POST /api/v1/approvals/:id/revoke', () => {
     await setEmergencyStop(server.db, seed.org.id, true);
     const res = await server.http(approver.key).post(`/api/v1/approvals/${created.body.id}/revoke`).send({}).expect(200);
     expect(res.body).toMatchObject({ status: 'rejected', revocation_reason: null });
+  });
+
+  it('sends the update and its event to the connection together, the update first', async () => {
+    const seed = await seedOrg(server.db);
+    const approver = await seed.newKey({ name: 'approver' });
+    const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ revocable_for_seconds: 300 })).expect(201);
+    await server.http(approver.key).patch(`/api/v1/approvals/${created.body.id}`).send({ decision: 'approve' }).expect(200);
+    const name = (sql: string) => (sql.trimStart().startsWith('UPDATE approvals') ? 'update' : sql.includes('INSERT INTO events') ? 'event' : null);
+    const { result, steps } = await transactionStepsDuring(server.db, name, () =>
+      server.http(approver.key).post(`/api/v1/approvals/${created.body.id}/revoke`).send({ reason: 'wrong account' }),
+    );
+    expect(result.status).toBe(200);
+    expect(result.body).toMatchObject({ status: 'rejected', revocation_reason: 'wrong account' });
+    // The event was issued before the update was answered, and after the update was issued.
+    expect(steps.indexOf('issued update')).toBeLessThan(steps.indexOf('issued event'));
+    expect(steps.indexOf('issued event')).toBeLessThan(steps.indexOf('answered update'));
   });
 });
