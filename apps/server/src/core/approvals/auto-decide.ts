@@ -1,5 +1,5 @@
 import { checkAnswer, type DecidedByGrant, type DecidedByPolicy, type EventType, type Principal } from '@greenlight/contract';
-import type { Database, Queryable } from '../../storage/database.ts';
+import { sideBySide, type Database, type Queryable } from '../../storage/database.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, type ApprovalRow } from '../approval-record.ts';
 import { appendEvent, type Caller } from '../events.ts';
@@ -46,33 +46,37 @@ export async function decideAutomatically(tx: Queryable, lock: (tx: Queryable, o
   const comment = commentOf(d);
   const byGrant = 'grant' in d;
   const answer = d.decision === 'approve' ? defaultsOf(a, d) : null;
-  const { rows } = await tx.query<ApprovalRow>(
-    `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = NULL, decided_by_type = $4, decided_by_policy = $5::jsonb,
-            decided_by_grant = $6::jsonb, decision_comment = $7, response = $8::jsonb, updated_at = now()
-      WHERE a.id = $1 AND a.org_id = $2 AND a.status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
-    [
-      approvalId, orgId, to, byGrant ? 'grant' : 'policy', byGrant ? null : JSON.stringify(d.policy), byGrant ? JSON.stringify(d.grant) : null, comment,
-      answer?.response ? JSON.stringify(answer.response) : null,
-    ],
-  );
   const type: EventType = `approval.${to}`;
-  const eventId = await appendEvent(tx, {
-    orgId,
-    approvalId,
-    type,
-    actor: byGrant ? grantActor(d.grant) : policyActor(d.policy),
-    from: 'pending',
-    to,
-    data: {
-      decision: d.decision,
-      comment,
-      source: byGrant ? 'grant' : 'policy',
-      current_approvals: a.current_approvals,
-      ...(byGrant ? { reason: 'grant', grant: d.grant } : { reason: 'policy', policy: d.policy }),
-      approved_content_sha256: contentSha256(a),
-      ...answer,
-    },
-  });
+  // The transition and its event go to the connection together (one round trip), in that order: the
+  // event is made from the locked row, not from the update's answer.
+  const [{ rows }, eventId] = await sideBySide([
+    tx.query<ApprovalRow>(
+      `UPDATE approvals a SET status = $3, decided_at = now(), decided_by = NULL, decided_by_type = $4, decided_by_policy = $5::jsonb,
+              decided_by_grant = $6::jsonb, decision_comment = $7, response = $8::jsonb, updated_at = now()
+        WHERE a.id = $1 AND a.org_id = $2 AND a.status = 'pending' RETURNING ${APPROVAL_COLUMNS}`,
+      [
+        approvalId, orgId, to, byGrant ? 'grant' : 'policy', byGrant ? null : JSON.stringify(d.policy), byGrant ? JSON.stringify(d.grant) : null, comment,
+        answer?.response ? JSON.stringify(answer.response) : null,
+      ],
+    ),
+    appendEvent(tx, {
+      orgId,
+      approvalId,
+      type,
+      actor: byGrant ? grantActor(d.grant) : policyActor(d.policy),
+      from: 'pending',
+      to,
+      data: {
+        decision: d.decision,
+        comment,
+        source: byGrant ? 'grant' : 'policy',
+        current_approvals: a.current_approvals,
+        ...(byGrant ? { reason: 'grant', grant: d.grant } : { reason: 'policy', policy: d.policy }),
+        approved_content_sha256: contentSha256(a),
+        ...answer,
+      },
+    }),
+  ]);
   return { approval: rows[0]!, eventId, type };
 }
 
@@ -109,8 +113,9 @@ export async function createDecided(
   caller: Caller,
   item: CreateItem,
   decider: AutoDecision | InTransactionDecider,
+  readAfter?: ReadInCreate,
 ): Promise<CreateDecidedResult> {
-  const r = await createBatcherOf(db).create(item, (tx, w) => decideWritten(tx, lock, caller, w, decider));
+  const r = await createBatcherOf(db).create(item, (tx, w) => decideWritten(tx, lock, caller, w, decider, readAfter));
   if (!r.org_open) return { kind: 'stopped' };
   if (r.approval === null) return { kind: 'key-taken' };
   return r.after as CreateDecidedResult;
@@ -123,6 +128,7 @@ async function decideWritten(
   caller: Caller,
   r: CreateResult,
   decider: AutoDecision | InTransactionDecider,
+  readAfter: ReadInCreate | undefined,
 ): Promise<CreateDecidedResult> {
   const created = approvalFromJson(r.approval!);
   tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: caller.org.id, eventId: r.event_id!, approvalId: created.id, type: 'approval.created' }));
@@ -130,9 +136,25 @@ async function decideWritten(
   if (d === null) {
     // Left to people: announced as any create (the worker woken only when it queued a delivery).
     if (r.fanned_out) tx.notify(DELIVERIES_CHANNEL, `event:${r.event_id!}`);
+    issueRead(tx, created.id, readAfter);
     return { kind: 'created', approval: created, decided: null };
   }
   const decided = await decideAutomatically(tx, lock, caller.org.id, created.id, d);
   tx.notify(DELIVERIES_CHANNEL, `event:${decided.eventId}`);
+  issueRead(tx, created.id, readAfter);
   return { kind: 'created', approval: decided.approval, decided: d };
+}
+
+/**
+ * A read of the request as its transaction leaves it (the creator's answer), issued right after the
+ * decision and not awaited: its statements go to the connection before the COMMIT and come back with
+ * it, instead of a round trip after it. The caller keeps the promise and awaits it once the create
+ * has committed; it must issue its statements before it first yields (run.ts detailFor does). Called
+ * again when the transaction is tried again, each call's promise superseding the one before.
+ */
+export type ReadInCreate = (tx: Queryable, approvalId: string) => Promise<unknown>;
+
+function issueRead(tx: Queryable, approvalId: string, read: ReadInCreate | undefined): void {
+  // A read of a transaction that then failed is never awaited: its failure is nobody's.
+  read?.(tx, approvalId).catch(() => {});
 }

@@ -98,7 +98,7 @@ import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { approvedBySql, askerFacts, type Asker, type CanColumns } from './rules.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
-import { createDecided, type AutoDecision, type InTransactionDecider } from './auto-decide.ts';
+import { createDecided, type AutoDecision, type InTransactionDecider, type ReadInCreate } from './auto-decide.ts';
 import { checkVoteAnswer, type AnswerRefusal, type VoteAnswer } from '../answers.ts';
 
 /** Refusals of the transitions' SQL (SQLSTATE GL001: the API error code as message, details as JSON in DETAIL). */
@@ -200,7 +200,8 @@ export type CreateOutcome =
  * Writes a new pending request and its `approval.created` event, together with the other creates
  * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. With a
  * `decision` (a policy's, made before the create, or a grant's, made in the create's transaction once
- * the request is written), it is decided in the transaction that writes it, still in its batch (auto-decide.ts). Errors
+ * the request is written), it is decided in the transaction that writes it, still in its batch (auto-decide.ts),
+ * and `readDecided` reads it there, as that transaction leaves it (ReadInCreate). Errors
  * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
  * 22021) are thrown as the database raised them, for the caller to explain.
  */
@@ -209,7 +210,7 @@ export async function create(
   caller: Caller,
   fields: NewRequest,
   decision?: AutoDecision | InTransactionDecider,
-  options: { claimNotifyMs?: number; answerFor?: Asker } = {},
+  options: { claimNotifyMs?: number; answerFor?: Asker; readDecided?: ReadInCreate } = {},
 ): Promise<CreateOutcome> {
   const item = {
     ...fields,
@@ -219,7 +220,7 @@ export async function create(
     requested_by_name: caller.principal.name,
   };
   // A decider decided it already (core/deciders): created and decided in one transaction (auto-decide.ts).
-  if (decision) return createDecided(db, lockPending, caller, item, decision);
+  if (decision) return createDecided(db, lockPending, caller, item, decision, options.readDecided);
   // Only here: a decided request's notification is the worker's (the caller attempts what it claims).
   const r: CreateResult = await createBatcherOf(db).create({
     ...item,

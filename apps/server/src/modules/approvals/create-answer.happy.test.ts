@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { signedIn } from '../../testing/session.ts';
-import { statementsDuring } from '../../testing/statements.ts';
+import { statementsDuring, transactionStepsDuring } from '../../testing/statements.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -61,6 +61,38 @@ describe('the create answer says what GET says', () => {
     const again = await server.http(seed.key).post('/api/v1/approvals').send(body).expect(200);
     expect(again.body.run).toMatchObject({ active_step: 1, steps: [{ step_order: 1, status: 'pending', approvers: [{ id: ann.id }] }] });
     expect((await server.http(seed.key).get(`/api/v1/approvals/${first.body.id}`).expect(200)).body).toEqual(again.body);
+  });
+});
+
+describe('a request decided at its create', () => {
+  it("is answered as its transaction leaves it, read in that transaction: no read after the commit, and the same as GET", async () => {
+    const seed = await seedOrg(server.db);
+    const admin = await signedIn(server, seed);
+    await admin
+      .http()
+      .put('/api/v1/policies')
+      .send({ source: '@id("reads") permit (principal, action, resource) when { resource has action_type && resource.action_type == "db.read" };', never_without_person: { priorities: [], action_types: [] } })
+      .expect(200);
+    let created: { status: number; body: { id: string; status: string; decided_by: unknown; viewer_can: unknown } } | undefined;
+    const name = (sql: string) =>
+      sql.includes('run_votes') ? 'read' : sql.trimStart().startsWith('UPDATE approvals') ? 'decision' : sql.includes('INSERT INTO events') ? 'event' : null;
+    const inTransaction = await transactionStepsDuring(server.db, name, async () => {
+      const names = await namesDuring(async () => {
+        created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'db.read' })).expect(201);
+      });
+      expect(names).not.toContain('approval_with_run');
+    });
+    // The decision and its event went to the connection together, and the read right behind them.
+    const at = (step: string) => inTransaction.steps.indexOf(step);
+    expect(at('issued decision')).toBeGreaterThanOrEqual(0);
+    expect(at('issued event')).toBeLessThan(at('answered decision'));
+    expect(at('issued read')).toBeGreaterThan(at('issued event'));
+    expect(created!.body).toMatchObject({ status: 'approved' });
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${created!.body.id}`).expect(200)).body).toEqual(created!.body);
+    // Left to people (no policy applies): answered by the create statement, as any create.
+    const pending = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'db.write' })).expect(201);
+    expect(pending.body.status).toBe('pending');
+    expect((await server.http(seed.key).get(`/api/v1/approvals/${pending.body.id}`).expect(200)).body).toEqual(pending.body);
   });
 });
 

@@ -164,6 +164,10 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   // out whom to tell right after the commit instead of waiting for the worker to wake and claim it.
   const worker = deps.delivery;
   const slot = worker?.reserveSlot() ?? null;
+  // Decided at its create (a policy, a grant), or left to people by a grant: the answer is read in the
+  // create's transaction, sent before its COMMIT, as GET shows it (ReadInCreate).
+  let readInCreate: Promise<Detail | undefined> | null = null;
+  const readDecided = (tx: Queryable, id: string) => (readInCreate = detailFor(tx, auth.org.id, id, auth));
   let created: CreateOutcome;
   try {
     created = await create(deps.db, auth, {
@@ -200,7 +204,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       ...(resume && { resume }),
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth });
+    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth, readDecided });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -225,8 +229,13 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     const decided = created.decided ?? null;
     if (decided) deps.metrics?.approvalDecided(decided.decision === 'approve' ? 'approved' : 'rejected', 'grant' in decided ? 'grant' : 'policy');
     await recordShadow(deps, auth.org.id, created.approval.id, shadow);
-    // Undecided, the answer is what the create read; decided at once (a policy, a grant), it is read back as GET shows it.
-    const read = !decided && created.can ? { can: created.can, runSteps: created.runSteps ?? null } : null;
+    if (readInCreate) {
+      const detail = await readInCreate;
+      if (!detail) throw new Error(`approval ${created.approval.id} not found by its own create`);
+      return { status: 201, body: detail };
+    }
+    // Undecided and without a decider, the answer is what the create statement read.
+    const read = created.can ? { can: created.can, runSteps: created.runSteps ?? null } : null;
     return { status: 201, body: await detailOf(deps.db, auth, created.approval, read) };
   }
 
