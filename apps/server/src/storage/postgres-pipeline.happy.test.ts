@@ -2,7 +2,9 @@
  * A transaction on Postgres (postgres.ts, transaction) sends its BEGIN and its first statements
  * together, instead of waiting a round trip for BEGIN's answer: seen here from a TCP relay between
  * the pool and Postgres. And it stays one transaction whatever fails in it: its first statement, a
- * later one, or the code around them before any statement was sent.
+ * later one, or the code around them before any statement was sent. What it issues in one stretch of
+ * code leaves in one write: BEGIN with its first statements, its last with COMMIT and the statement
+ * behind it.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,5 +81,34 @@ describe.skipIf(!TEST_DATABASE_URL)('a transaction on Postgres', () => {
     // The pool's one connection again: a write of its own commits at once, seen from another connection.
     await db.query('INSERT INTO pipelined VALUES (3)');
     expect((await t.db.query('SELECT id FROM pipelined')).rows).toEqual([{ id: 3 }]);
+  });
+
+  it('writes to its socket twice: BEGIN with its first statement, the announcement with COMMIT and the statement behind it', async () => {
+    const direct = await openPostgres({ connectionString: t.url!, max: 1 });
+    try {
+      await direct.query('SELECT 1');
+      const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const [write, writev] = [proto._write, proto._writev];
+      let writes = 0;
+      proto._write = function (this: net.Socket, ...args: unknown[]) {
+        writes++;
+        return write.apply(this, args);
+      };
+      proto._writev = function (this: net.Socket, ...args: unknown[]) {
+        writes++;
+        return writev.apply(this, args);
+      };
+      try {
+        await direct.transaction(async (tx) => {
+          await tx.query(`SELECT 'the first statement' AS x`);
+          tx.notify('pipelined_writes', 'org:1:e1:approval.revoked', true);
+        });
+      } finally {
+        [proto._write, proto._writev] = [write, writev];
+      }
+      expect(writes).toBe(2);
+    } finally {
+      await direct.close();
+    }
   });
 });
