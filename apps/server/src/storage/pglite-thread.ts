@@ -156,14 +156,32 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
       const tx = nextTx++;
       await send({ op: 'begin', tx });
       return listeners.afterCommit(async (notify) => {
+        // The first statement of the transaction that failed, awaited or not: PGlite rolls back a
+        // transaction a failed statement aborted when asked to commit it.
+        let failed: { error: unknown } | null = null;
+        const own = queryable(tx, notify);
+        const tracked: Queryable = {
+          ...own,
+          query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => {
+            const answer = own.query<T>(sql, params, options);
+            answer.catch((error: unknown) => void (failed ??= { error }));
+            return answer;
+          },
+        };
         let result;
         try {
-          result = await fn(queryable(tx, notify));
+          result = await fn(tracked);
         } catch (err) {
           await send({ op: 'rollback', tx });
           throw err;
         }
-        await send({ op: 'commit', tx });
+        // The thread answers in order: a statement sent before the commit and not awaited has failed
+        // or not by the time the commit is answered, and its error is the transaction's.
+        const committing = send({ op: 'commit', tx });
+        await committing.catch(() => {});
+        const failure = failed as { error: unknown } | null;
+        if (failure) throw failure.error;
+        await committing;
         return result;
       });
     },

@@ -296,6 +296,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect();
         const afterCommit: Array<[string, string, boolean]> = [];
+        // The first statement of the transaction that failed, awaited or not: Postgres answers the
+        // COMMIT of a transaction a failed statement aborted with ROLLBACK, not with an error.
+        let failed: { error: unknown } | null = null;
         const tx: Queryable = {
           notify(channel: string, payload: string, urgent = false) {
             checkPayload(payload);
@@ -304,7 +307,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
           async exec(sql: string) {
             await client.query(sql);
           },
-          query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => run<T>(client, sql, params, options),
+          query: <T>(sql: string, params?: unknown[], options?: QueryOptions) => {
+            const answer = run<T>(client, sql, params, options);
+            answer.catch((error: unknown) => void (failed ??= { error }));
+            return answer;
+          },
         };
         // BEGIN is not awaited: the transaction's first statements go on the wire behind it (pipeline)
         // instead of a round trip later. It is awaited before COMMIT all the same. A BEGIN on a pooled
@@ -313,34 +320,37 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         gatherWrites(client);
         const begun = client.query('BEGIN');
         begun.catch(() => {});
-        // Set once COMMIT has gone out with the announcing follower: the connection then goes back
-        // to the pool when the follower is answered, and nothing is left to roll back.
+        // Set once COMMIT has gone out: the connection then goes back to the pool when what was sent
+        // with it is answered, and nothing is left to roll back.
         let handedOff = false;
         try {
           const result = await fn(tx);
           await begun;
           gatherWrites(client);
-          if (!afterCommit.some(([, , urgent]) => urgent)) {
-            await client.query('COMMIT');
-            client.release();
-            for (const [channel, payload, urgent] of afterCommit) queueNotify(channel, payload, urgent);
-            return result;
-          }
           // Someone holds for one of these (a waiter, a callback, on this replica or another): they
           // are left in the session by the transaction's last statement and NOTIFYed by the one sent
           // right behind COMMIT (AFTER_COMMIT), all three in one round trip, so every listener hears
           // as the transaction commits, not a round trip after its answer. The setting is undone
           // with the transaction if it does not commit, and the follower then finds nothing to send.
-          // This process's listeners hear them back through LISTEN, as everyone else does.
-          const announced = afterCommitPayload(afterCommit);
+          // This process's listeners hear them back through LISTEN, as everyone else does. Without
+          // one, they are sent once the COMMIT is answered (queueNotify).
+          const announced = afterCommit.some(([, , urgent]) => urgent) ? afterCommitPayload(afterCommit) : null;
           handedOff = true;
-          const set = client.query({ name: 'after_commit_set', text: AFTER_COMMIT_SET, values: [announced] });
+          const set = announced === null ? null : client.query({ name: 'after_commit_set', text: AFTER_COMMIT_SET, values: [announced] });
           const commit = client.query('COMMIT');
-          const followed = client.query({ name: AFTER_COMMIT.name, text: AFTER_COMMIT.sql });
+          const followed = announced === null ? null : client.query({ name: AFTER_COMMIT.name, text: AFTER_COMMIT.sql });
           void Promise.allSettled([set, commit, followed]).then(([, , f]) => client.release(f.status === 'rejected' ? true : undefined));
+          // Both are answered after every statement sent before them, so a statement that failed
+          // unawaited is known by then; its error is the transaction's (the setting and the COMMIT
+          // behind it only fail, or roll back, because of it).
+          const [setting, committing] = await Promise.allSettled([set, commit]);
+          const failure = failed as { error: unknown } | null;
+          if (failure) throw failure.error;
           // A failed setting aborted the transaction: the COMMIT behind it rolled back.
-          await set;
-          await commit;
+          if (setting.status === 'rejected') throw setting.reason;
+          if (committing.status === 'rejected') throw committing.reason;
+          if (committing.value.command !== 'COMMIT') throw new Error(`the transaction was not committed: Postgres answered ${committing.value.command}`);
+          if (announced === null) for (const [channel, payload, urgent] of afterCommit) queueNotify(channel, payload, urgent);
           return result;
         } catch (err) {
           if (!handedOff) {
