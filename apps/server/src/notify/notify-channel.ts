@@ -58,6 +58,12 @@ interface ExpansionReads {
   steps: WaitingStep[];
 }
 
+/** What a request's notification reads: whoever is asked now, what telling them needs, and the steps that wait now. */
+async function requestReads(db: Queryable, channels: readonly RegisteredChannel[], orgId: string, approvalId: string): Promise<ExpansionReads> {
+  const [telling, steps] = await sideBySide([readForTelling(db, channels, orgId, { askedNow: approvalId }), waitingSteps(db, approvalId)]);
+  return { telling, steps };
+}
+
 /** The notification a row stands for, as telling it needs it. */
 const noteOf = (row: NotifyRow): Notification => ({
   kind: row.kind,
@@ -99,13 +105,15 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
     },
 
     // Everything the expansion reads, read before its transaction: whom to tell and what telling
-    // them needs, and for a request the steps that start waiting now (side by side on Postgres).
-    async settleReads(db, row): Promise<ExpansionReads> {
-      const [telling, steps] = await Promise.all([
-        peopleOf(db, row).then((who) => readForTelling(db, deps.channels, row.org_id, who)),
-        row.kind === 'approval_request' && row.approval_id ? waitingSteps(db, row.approval_id) : [],
-      ]);
-      return { telling, steps };
+    // them needs, and for a request the steps that start waiting now (side by side on Postgres). A new
+    // request's, when its create read them ahead (readAheadOfCreate), are those.
+    async settleReads(db, row, _outcome, ahead): Promise<ExpansionReads> {
+      if (row.kind === 'approval_request' && row.approval_id) return ahead && row.event_type === 'approval.created' ? ahead : requestReads(db, deps.channels, row.org_id, row.approval_id);
+      return { telling: await readForTelling(db, deps.channels, row.org_id, await peopleOf(db, row)), steps: [] };
+    },
+
+    readAheadOfCreate(db, orgId, approvalId) {
+      return requestReads(db, deps.channels, orgId, approvalId);
     },
 
     async settled(tx, row, _outcome, _answer, { telling, steps }) {

@@ -37,6 +37,17 @@ export interface QueryOptions {
    * statements commit with it); never with `generic`.
    */
   followedBy?: { name: string; sql: string };
+  /**
+   * Statements sent right behind this one on its connection, before its answer comes back, each in a
+   * transaction of its own: reads of what this one writes (a new request's, for the first attempt of
+   * its notification), run by the same session as soon as this one has committed or failed, without
+   * waiting for its answer to come back and be handled first, nor for a connection of their own.
+   * Called once this statement is issued, with a handle on its connection; the connection goes back
+   * to the pool once the promise returned has settled, so that promise must await every statement
+   * issued through the handle. The caller gets this statement's answer without waiting for them. On
+   * the database itself only; never with `generic` or `followedBy`.
+   */
+  behind?: (on: Queryable) => Promise<unknown>;
 }
 
 /**

@@ -129,20 +129,30 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
     throw err;
   }
 
-  const queryable = (tx: number | undefined, notify: Queryable['notify']): Queryable => ({
-    notify,
-    async exec(sql) {
-      await send({ op: 'exec', sql, tx });
-    },
-    async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
-      if (options?.followedBy && tx !== undefined) throw new Error('followedBy runs on the database itself');
-      const answer = send({ op: 'query', sql, params, tx });
-      // The thread runs what it is sent in order: the follower right after the statement.
-      if (options?.followedBy) send({ op: 'query', sql: options.followedBy.sql, params: [] }).catch(() => {});
-      const r = await answer;
-      return { rows: r.rows as T[], rowCount: r.rowCount! };
-    },
-  });
+  const queryable = (tx: number | undefined, notify: Queryable['notify']): Queryable => {
+    const q: Queryable = {
+      notify,
+      async exec(sql) {
+        await send({ op: 'exec', sql, tx });
+      },
+      async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
+        if ((options?.followedBy || options?.behind) && tx !== undefined) throw new Error('followedBy and behind run on the database itself');
+        const answer = send({ op: 'query', sql, params, tx });
+        // The thread runs what it is sent in order: the follower, and what is sent behind, right after the statement.
+        if (options?.followedBy) send({ op: 'query', sql: options.followedBy.sql, params: [] }).catch(() => {});
+        if (options?.behind) {
+          try {
+            options.behind(q).catch(() => {});
+          } catch {
+            // What is sent behind is the caller's to wait for; the statement's answer is not held by it.
+          }
+        }
+        const r = await answer;
+        return { rows: r.rows as T[], rowCount: r.rowCount! };
+      },
+    };
+    return q;
+  };
   const base = queryable(undefined, listeners.deliver);
 
   return {

@@ -232,8 +232,12 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   async function run<T>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) {
     if (on !== pool) gatherWrites(on as pg.PoolClient);
     if (options?.followedBy) {
-      if (on !== pool || options.generic) throw new Error('followedBy runs on the database itself, and not with generic');
+      if (on !== pool || options.generic || options.behind) throw new Error('followedBy runs on the database itself, and not with generic or behind');
       return runFollowed<T>(sql, params, options.prepare, options.followedBy);
+    }
+    if (options?.behind) {
+      if (on !== pool || options.generic) throw new Error('behind runs on the database itself, and not with generic');
+      return runBehind<T>(sql, params, options.prepare, options.behind);
     }
     if (options?.prepare && options.generic) return runGeneric<T>(on, options.prepare, sql, params);
     const r = await (options?.prepare ? on.query({ name: options.prepare, text: sql, values: params }) : on.query(sql, params));
@@ -253,6 +257,36 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     const statement = client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
     const followed = client.query({ name: follower.name, text: follower.sql });
     void Promise.allSettled([statement, followed]).then(([, f]) => client.release(f.status === 'rejected' ? true : undefined));
+    const r = await statement;
+    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+  }
+
+  /**
+   * A statement and what is sent behind it (QueryOptions.behind) on a connection of their own: the
+   * statement's answer is handed back at once; the connection goes back to the pool once what
+   * `behind` returned has settled, or is closed if that failed (a statement of it may still be in
+   * flight).
+   */
+  async function runBehind<T>(sql: string, params: unknown[] | undefined, name: string | undefined, behind: (on: Queryable) => Promise<unknown>) {
+    const client = await pool.connect();
+    gatherWrites(client);
+    const statement = client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
+    const on: Queryable = {
+      query: <R>(text: string, values?: unknown[], options?: QueryOptions) => run<R>(client, text, values, options),
+      async exec(text: string) {
+        await client.query(text);
+      },
+      notify() {
+        throw new Error('a statement sent behind another notifies nothing: each commits on its own');
+      },
+    };
+    let after: Promise<unknown>;
+    try {
+      after = behind(on);
+    } catch (err) {
+      after = Promise.reject(err);
+    }
+    void Promise.allSettled([statement, after]).then(([, a]) => client.release(a.status === 'rejected' ? true : undefined));
     const r = await statement;
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   }

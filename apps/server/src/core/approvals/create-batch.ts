@@ -85,11 +85,12 @@ const contentHashOf = (item: CreateItem, texts: Pick<CreateItem, 'title' | 'desc
  * the batch); here such texts are stored with U+FFFD in its place, as the drivers store any text
  * parameter, and the request is written. JSON columns (metadata, tags…) are refused as everywhere.
  */
-export async function createOne(db: Queryable, item: CreateItem): Promise<CreateResult> {
-  const sent: Record<string, unknown> = { ...sendable(item), id: randomUUID() };
+export async function createOne(db: Queryable, item: CreateItem, behind?: ReadBehind): Promise<CreateResult> {
+  const id = randomUUID();
+  const sent: Record<string, unknown> = { ...sendable(item), id };
   for (const k of TEXT_COLUMNS) sent[k] = wellFormed(item[k]);
   sent.content_sha256 = contentHashOf(item, sent as Pick<CreateItem, 'title' | 'description'>);
-  const { rows } = await db.query<CreateResult>(ONE_SQL, [JSON.stringify(sent)], { prepare: 'create_approval' });
+  const { rows } = await db.query<CreateResult>(ONE_SQL, [JSON.stringify(sent)], { prepare: 'create_approval', ...(behind && { behind: (on) => behind(on, id) }) });
   return rows[0]!;
 }
 
@@ -108,12 +109,21 @@ export async function createMany(db: Queryable, items: CreateItem[]): Promise<Cr
  */
 export type InCreateTransaction = (tx: Queryable, written: CreateResult) => Promise<unknown>;
 
+/**
+ * Reads of the new request sent right behind its create statement on its connection (QueryOptions.behind),
+ * run once it has committed: what the first attempt of its notification reads, without a round trip
+ * after the create's answer. Only a create written alone and without InCreateTransaction work sends
+ * them; the caller then finds them run (it passes the promise on), else it reads as it would have.
+ */
+export type ReadBehind = (on: Queryable, approvalId: string) => Promise<unknown>;
+
 /** A create's answer, with what its InCreateTransaction answered (undefined when it did not run). */
 export type Written = CreateResult & { after?: unknown };
 
 interface Waiting {
   item: CreateItem;
   after: InCreateTransaction | undefined;
+  behind: ReadBehind | undefined;
   resolve: (r: Written) => void;
   reject: (err: unknown) => void;
 }
@@ -148,8 +158,8 @@ export class CreateBatcher {
     this.batcher = new Batcher((batch) => this.write(batch), maxInFlight, maxBatch);
   }
 
-  create(item: CreateItem, after?: InCreateTransaction): Promise<Written> {
-    return new Promise<Written>((resolve, reject) => this.batcher.add({ item, after, resolve, reject }));
+  create(item: CreateItem, after?: InCreateTransaction, behind?: ReadBehind): Promise<Written> {
+    return new Promise<Written>((resolve, reject) => this.batcher.add({ item, after, behind, resolve, reject }));
   }
 
   private async write(batch: Waiting[]): Promise<void> {
@@ -194,7 +204,7 @@ async function manyWithWork(tx: Queryable, batch: Waiting[]): Promise<Written[]>
 /** One request alone: in its own transaction with its work, if it has any. */
 function oneWithWork(db: Database, w: Waiting): Promise<Written> {
   const after = w.after;
-  if (!after) return createOne(db, w.item);
+  if (!after) return createOne(db, w.item, w.behind);
   return db.transaction(async (tx) => {
     const r = await createOne(tx, w.item);
     return written(r) ? { ...r, after: await after(tx, r) } : r;

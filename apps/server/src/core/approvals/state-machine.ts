@@ -92,7 +92,7 @@ import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events
 import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
 import { actorOf, appendEvent, eventFromJson, isOutcomeEvent, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
-import { createBatcherOf, type CreateItem, type CreateResult } from './create-batch.ts';
+import { createBatcherOf, type CreateItem, type CreateResult, type ReadBehind } from './create-batch.ts';
 import type { RunStepRow } from '../run.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
@@ -201,7 +201,8 @@ export type CreateOutcome =
  * waiting at the same moment (create-batch.ts), unless the org is stopped or the key is taken. With a
  * `decision` (a policy's, made before the create, or a grant's, made in the create's transaction once
  * the request is written), it is decided in the transaction that writes it, still in its batch (auto-decide.ts),
- * and `readDecided` reads it there, as that transaction leaves it (ReadInCreate). Errors
+ * and `readDecided` reads it there, as that transaction leaves it (ReadInCreate). Undecided and
+ * written alone, `readBehind` is sent behind its statement (create-batch.ts ReadBehind). Errors
  * of the statement (an external_id taken: 23505 on approvals_external_id_key; a NUL in a text: 22P05,
  * 22021) are thrown as the database raised them, for the caller to explain.
  */
@@ -210,7 +211,7 @@ export async function create(
   caller: Caller,
   fields: NewRequest,
   decision?: AutoDecision | InTransactionDecider,
-  options: { claimNotifyMs?: number; answerFor?: Asker; readDecided?: ReadInCreate } = {},
+  options: { claimNotifyMs?: number; answerFor?: Asker; readDecided?: ReadInCreate; readBehind?: ReadBehind } = {},
 ): Promise<CreateOutcome> {
   const item = {
     ...fields,
@@ -227,7 +228,7 @@ export async function create(
     ...(options.claimNotifyMs !== undefined && { claim_notify_ms: options.claimNotifyMs }),
     // What the answer's reader may do with the request, read by the create itself (no statement after it).
     ...(options.answerFor && { viewer: askerFacts(options.answerFor) }),
-  });
+  }, undefined, options.readBehind);
   if (!r.org_open) return { kind: 'stopped' };
   if (r.approval === null) return { kind: 'key-taken' };
   const approval = approvalFromJson(r.approval);

@@ -37,6 +37,8 @@ export interface RegisteredChannel {
   /** How the delivery log shows a row of this channel; null when the row does not read as one. */
   describe(row: ClaimedRow & { recipient_email: string | null }): Described | null;
   readonly people?: PeopleChannel;
+  /** Channel.readAheadOfCreate, its reads' type erased. */
+  readAheadOfCreate?(db: Queryable, orgId: string, approvalId: string): Promise<unknown>;
 }
 
 /** The verdict with the retry schedule applied: a retry waits for the schedule's next step (or longer, if the answer asked), else the row has failed. */
@@ -84,6 +86,7 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
   return {
     spec,
     people: channel.people,
+    ...(channel.readAheadOfCreate && { readAheadOfCreate: (db: Queryable, orgId: string, approvalId: string) => channel.readAheadOfCreate!(db, orgId, approvalId) }),
     describe(row) {
       const r = read(spec, row);
       return 'message' in r && channel.describe ? channel.describe({ ...r.message, recipient_email: row.recipient_email }) : null;
@@ -135,7 +138,9 @@ export function register<K extends Record<string, MessageSpec>, M, A extends Ans
       // The channel's reads go on the database beside the recording transaction's start: what they
       // see is what they would see inside it (READ COMMITTED, before its first write), and its writes
       // then go right behind the record instead of waiting for it (recordAttempt).
-      const reads = channel.settleReads?.(rt.db, msg, outcome);
+      // Reads made ahead for another request than the row's are never handed over.
+      const ahead = row.readAhead && row.readAhead.approvalId === row.approval_id ? (row.readAhead.reads as Promise<R>) : undefined;
+      const reads = channel.settleReads?.(rt.db, msg, outcome, ahead);
       reads?.catch(() => {});
       // Nothing besides the record: no transaction around it (Channel.settles).
       const alone = !reads && outcome.kind !== 'failed' && (!channel.settled || channel.settles?.(msg, outcome, answer) === false);

@@ -71,6 +71,18 @@ export interface ClaimedRow {
    * without a read of its own. Never stored; absent on every other attempt.
    */
   readied?: unknown;
+  /**
+   * What the writer that queued and claimed the row read ahead for its first attempt, right behind
+   * the statement that queued it (Channel.readAheadOfCreate: a new request's notification), for the
+   * request named. settleReads is handed it only when that request is the row's. Never stored.
+   */
+  readAhead?: ReadAhead;
+}
+
+/** Reads made ahead of a row's first attempt (ClaimedRow.readAhead), for one request. */
+export interface ReadAhead {
+  approvalId: string;
+  reads: Promise<unknown>;
 }
 
 /** A claimed row as its channel sees it: the payload checked by the kind's schema, the sealed part opened and checked. */
@@ -226,7 +238,14 @@ export interface Channel<K extends Record<string, MessageSpec> = Record<string, 
    * What `settled` reads, read on the database right before the recording transaction (reads only:
    * the claim may turn out lost), so that `settled`'s writes can go right behind the record.
    */
-  settleReads?(db: Queryable, msg: Message<K>, outcome: Outcome): Promise<R>;
+  settleReads?(db: Queryable, msg: Message<K>, outcome: Outcome, ahead?: Promise<R>): Promise<R>;
+  /**
+   * What settleReads reads for the row a new request's create queues and claims for this process (a
+   * `notify` row), read before the row exists: sent behind the create's statement on its connection
+   * (core/approvals ReadBehind), it is run as soon as the create has committed. The attempt hands it
+   * back to settleReads as `ahead`, for the channel to answer with when it reads what the row would.
+   */
+  readAheadOfCreate?(db: Queryable, orgId: string, approvalId: string): Promise<R>;
   /**
    * What the outcome changes besides, in the recording transaction; `reads` is settleReads' answer.
    * Issued right behind the record, before its answer: rolled back with everything else when the

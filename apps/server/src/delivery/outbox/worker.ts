@@ -7,6 +7,8 @@ import { DELIVERIES_CHANNEL, EVENTS_CHANNEL } from '../../events/event-bus.ts';
 import { parseNotification } from '../../events/event-bus.ts';
 import { runAttempt, type OutboxRuntime, type RegisteredChannel } from './attempt.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
+import type { ReadAhead } from './channel.ts';
+import type { ReadBehind } from '../../core/approvals/index.ts';
 
 export interface DeliveryWorkerOptions {
   db: Database;
@@ -152,6 +154,24 @@ export class DeliveryWorker {
     return () => {
       if (held) this.reserved--;
       held = false;
+    };
+  }
+
+  /**
+   * What the first attempt of a new request's notification reads, to send behind the create that
+   * claims the row for this process (core/approvals ReadBehind): the channel's readAheadOfCreate.
+   * `keep` gets the reads as they start, to hand to the row (ClaimedRow.readAhead). Undefined when no
+   * channel reads ahead.
+   */
+  readBehindCreate(orgId: string, keep: (ahead: ReadAhead) => void): ReadBehind | undefined {
+    const reader = [...this.runtime.channels.values()].find((c) => c.readAheadOfCreate);
+    if (!reader) return undefined;
+    return (on, approvalId) => {
+      const reads = reader.readAheadOfCreate!(on, orgId, approvalId);
+      // Handled by the attempt it is handed to; never by anyone when the create claimed no row.
+      reads.catch(() => {});
+      keep({ approvalId, reads });
+      return reads;
     };
   }
 

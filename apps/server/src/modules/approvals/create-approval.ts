@@ -8,6 +8,7 @@ import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { claimedFromJson } from '../../delivery/outbox/outbox.ts';
+import type { ReadAhead } from '../../delivery/outbox/channel.ts';
 import { forViewer, type Viewer } from '../../core/approval-view.ts';
 import { currentVersion } from '../flows/flows.ts';
 import { routeRequest } from '../routing/route-request.ts';
@@ -168,6 +169,10 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   // create's transaction, sent before its COMMIT, as GET shows it (ReadInCreate).
   let readInCreate: Promise<Detail | undefined> | null = null;
   const readDecided = (tx: Queryable, id: string) => (readInCreate = detailFor(tx, auth.org.id, id, auth));
+  // A request that names its approvers is told at once: what its notification's attempt reads is sent
+  // behind the create's statement, and run as it commits (ReadBehind).
+  let ahead: ReadAhead | undefined;
+  const readBehind = slot && (run || steps?.length) ? worker!.readBehindCreate(auth.org.id, (a) => (ahead = a)) : undefined;
   let created: CreateOutcome;
   try {
     created = await create(deps.db, auth, {
@@ -204,7 +209,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       ...(resume && { resume }),
       notify: deps.config.mail !== null,
       ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth, readDecided });
+    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth, readDecided, readBehind });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.
@@ -223,7 +228,7 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
     slot?.();
   }
   if (created.kind === 'stopped') throw emergencyStop();
-  if (created.kind === 'created' && created.notify) worker!.runtime.follow!.attempt(claimedFromJson(created.notify));
+  if (created.kind === 'created' && created.notify) worker!.runtime.follow!.attempt({ ...claimedFromJson(created.notify), ...(ahead && { readAhead: ahead }) });
   if (created.kind === 'created') {
     deps.metrics?.approvalCreated();
     const decided = created.decided ?? null;
