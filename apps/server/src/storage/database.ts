@@ -50,6 +50,13 @@ export interface QueryOptions {
   behind?: (on: Queryable) => Promise<unknown>;
 }
 
+/** What is sent behind a statement (QueryOptions): its `behind`, or its follower (`followedBy`), which is one statement sent so. */
+export function sentBehind(options: QueryOptions | undefined): ((on: Queryable) => Promise<unknown>) | undefined {
+  if (options?.followedBy && options.behind) throw new Error('followedBy and behind do not go together');
+  const follower = options?.followedBy;
+  return follower ? (on) => on.query(follower.sql, [], { prepare: follower.name }) : options?.behind;
+}
+
 /**
  * The `prepare` name of a statement whose text is built at run time, from that text: Postgres refuses
  * a name prepared again with another text, so each text has its own name, the same every time it is built.

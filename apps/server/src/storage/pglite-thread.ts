@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { Database, Queryable, QueryOptions, QueryResult } from './database.ts';
+import { sentBehind, type Database, type Queryable, type QueryOptions, type QueryResult } from './database.ts';
 import { LocalListeners } from './local-listeners.ts';
 
 /**
@@ -136,13 +136,13 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
         await send({ op: 'exec', sql, tx });
       },
       async query<T>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<QueryResult<T>> {
-        if ((options?.followedBy || options?.behind) && tx !== undefined) throw new Error('followedBy and behind run on the database itself');
+        const behind = sentBehind(options);
+        if (behind && tx !== undefined) throw new Error('followedBy and behind run on the database itself');
         const answer = send({ op: 'query', sql, params, tx });
-        // The thread runs what it is sent in order: the follower, and what is sent behind, right after the statement.
-        if (options?.followedBy) send({ op: 'query', sql: options.followedBy.sql, params: [] }).catch(() => {});
-        if (options?.behind) {
+        // The thread runs what it is sent in order: what is sent behind runs right after the statement.
+        if (behind) {
           try {
-            options.behind(q).catch(() => {});
+            behind(q).catch(() => {});
           } catch {
             // What is sent behind is the caller's to wait for; the statement's answer is not held by it.
           }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Database, Queryable, QueryOptions } from './database.ts';
-import { deliverLocally, RETRYABLE_SQLSTATES, sqlState } from './database.ts';
+import { deliverLocally, RETRYABLE_SQLSTATES, sentBehind, sqlState } from './database.ts';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -231,13 +231,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   /** One statement on the pool or on a transaction's client; named (prepared) when asked to. */
   async function run<T>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) {
     if (on !== pool) gatherWrites(on as pg.PoolClient);
-    if (options?.followedBy) {
-      if (on !== pool || options.generic || options.behind) throw new Error('followedBy runs on the database itself, and not with generic or behind');
-      return runFollowed<T>(sql, params, options.prepare, options.followedBy);
-    }
-    if (options?.behind) {
-      if (on !== pool || options.generic) throw new Error('behind runs on the database itself, and not with generic');
-      return runBehind<T>(sql, params, options.prepare, options.behind);
+    const behind = sentBehind(options);
+    if (behind) {
+      if (on !== pool || options!.generic) throw new Error('followedBy and behind run on the database itself, and not with generic');
+      return runBehind<T>(sql, params, options!.prepare, behind);
     }
     if (options?.prepare && options.generic) return runGeneric<T>(on, options.prepare, sql, params);
     const r = await (options?.prepare ? on.query({ name: options.prepare, text: sql, values: params }) : on.query(sql, params));
@@ -245,27 +242,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   }
 
   /**
-   * A statement and its follower (QueryOptions.followedBy) on a connection of their own, sent together
-   * (pipeline), each with its own Sync: the follower runs as soon as the statement has committed, or
-   * failed. The statement's answer is handed back at once; the connection goes back to the pool once
-   * the follower is answered too, or is closed if it failed (whatever it was to leave in its session
-   * may be left there).
-   */
-  async function runFollowed<T>(sql: string, params: unknown[] | undefined, name: string | undefined, follower: { name: string; sql: string }) {
-    const client = await pool.connect();
-    gatherWrites(client);
-    const statement = client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
-    const followed = client.query({ name: follower.name, text: follower.sql });
-    void Promise.allSettled([statement, followed]).then(([, f]) => client.release(f.status === 'rejected' ? true : undefined));
-    const r = await statement;
-    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
-  }
-
-  /**
-   * A statement and what is sent behind it (QueryOptions.behind) on a connection of their own: the
-   * statement's answer is handed back at once; the connection goes back to the pool once what
-   * `behind` returned has settled, or is closed if that failed (a statement of it may still be in
-   * flight).
+   * A statement and what is sent behind it (QueryOptions.behind, or its follower: followedBy) on a
+   * connection of their own, sent together (pipeline), each with its own Sync. The statement's answer
+   * is handed back at once; the connection goes back to the pool once what `behind` returned has
+   * settled, or is closed if that failed (a statement of it may still be in flight, or whatever a
+   * follower was to leave in its session may be left there).
    */
   async function runBehind<T>(sql: string, params: unknown[] | undefined, name: string | undefined, behind: (on: Queryable) => Promise<unknown>) {
     const client = await pool.connect();
