@@ -72,6 +72,8 @@ export class DeliveryWorker {
    * queued them), and a claim that finds nothing costs two statements.
    */
   private full = false;
+  /** The read ahead of a create's notification (readBehindCreate): the one channel's that has it, found once. */
+  private readonly aheadReader: RegisteredChannel['readAheadOfCreate'];
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     const { config } = options;
@@ -91,6 +93,8 @@ export class DeliveryWorker {
       },
       due: (at) => this.wakeAt(at.getTime()),
     };
+    const reader = options.channels.find((c) => c.readAheadOfCreate);
+    this.aheadReader = reader?.readAheadOfCreate?.bind(reader);
   }
 
   async start(): Promise<void> {
@@ -164,10 +168,10 @@ export class DeliveryWorker {
    * channel reads ahead.
    */
   readBehindCreate(orgId: string, keep: (ahead: ReadAhead) => void): ReadBehind | undefined {
-    const reader = [...this.runtime.channels.values()].find((c) => c.readAheadOfCreate);
+    const reader = this.aheadReader;
     if (!reader) return undefined;
     return (on, approvalId) => {
-      const reads = reader.readAheadOfCreate!(on, orgId, approvalId);
+      const reads = reader(on, orgId, approvalId);
       // Handled by the attempt it is handed to; never by anyone when the create claimed no row.
       reads.catch(() => {});
       keep({ approvalId, reads });
