@@ -28,13 +28,11 @@ import { startStepTimers, waitingSteps, type WaitingStep } from './reminders.ts'
 type Kinds = typeof NOTIFY.kinds;
 type NotifyRow = Message<Kinds>;
 
-/** Who the row tells, worked out now (a request's asked people: by tell, in the statement that reads what telling them needs). */
-async function peopleOf(tx: Queryable, row: NotifyRow): Promise<People> {
+/** Who a row not about who is asked tells, worked out now (a request's asked people: requestReads). */
+async function peopleOf(tx: Queryable, row: Exclude<NotifyRow, { kind: 'approval_request' }>): Promise<People> {
   if (row.kind === 'digest') return digestReader(tx, row.org_id, row.recipient_user_id);
   if (!row.approval_id) return [];
   switch (row.kind) {
-    case 'approval_request':
-      return { askedNow: row.approval_id };
     case 'execution_receipt':
       return whoApproved(tx, row.approval_id);
     case 'waiter_gone':
@@ -108,8 +106,11 @@ export function notifyChannel(deps: NotifyChannelDeps): Channel<Kinds, null, Ans
     // them needs, and for a request the steps that start waiting now (side by side on Postgres). A new
     // request's, when its create read them ahead (readAheadOfCreate), are those.
     async settleReads(db, row, _outcome, ahead): Promise<ExpansionReads> {
-      if (row.kind === 'approval_request' && row.approval_id) return ahead && row.event_type === 'approval.created' ? ahead : requestReads(db, deps.channels, row.org_id, row.approval_id);
-      return { telling: await readForTelling(db, deps.channels, row.org_id, await peopleOf(db, row)), steps: [] };
+      if (row.kind !== 'approval_request') return { telling: await readForTelling(db, deps.channels, row.org_id, await peopleOf(db, row)), steps: [] };
+      if (ahead && row.event_type === 'approval.created') return ahead;
+      // A request's notification without its request (never written so) tells nobody.
+      if (!row.approval_id) return { telling: await readForTelling(db, deps.channels, row.org_id, []), steps: [] };
+      return requestReads(db, deps.channels, row.org_id, row.approval_id);
     },
 
     readAheadOfCreate(db, orgId, approvalId) {
