@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, seedOrg, type TestDatabase } from '../../testing/harness.ts';
 import { tableAccess } from '../../testing/table-access.ts';
 import type { Database, Queryable } from '../../storage/database.ts';
-import { CreateBatcher, createMany, createOne, type CreateItem, type CreateResult } from './create-batch.ts';
+import { CreateBatcher, createMany, createOne, namesItsApprovers, type CreateItem, type CreateResult } from './create-batch.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -264,5 +264,32 @@ describe('CreateBatcher', () => {
       [ids],
     );
     expect(rows[0]).toEqual({ steps: 4, probes: 4, resumes: 4 });
+  });
+
+  it('marks the notification `named` exactly for the requests namesItsApprovers says name their approvers, alone and in a batch', async () => {
+    const { org, admin } = await seedOrg(t.db);
+    const step = { name: 'first', user_ids: [admin.id], team_ids: [], quorum: 1, time_limit_seconds: null };
+    const { rows: flows } = await t.db.query<{ id: string }>(
+      `WITH f AS (INSERT INTO flows (org_id, name) VALUES ($1, 'named test') RETURNING id)
+       INSERT INTO flow_versions (flow_id, version, definition) SELECT id, 1, $2 FROM f RETURNING flow_id AS id`,
+      [org.id, JSON.stringify({ steps: [step] })],
+    );
+    const kinds: Record<string, Partial<CreateItem>> = {
+      plain: {},
+      'no steps': { steps: [] },
+      steps: { steps: [step] },
+      flow: { flow_id: flows[0]!.id, flow_version: 1 },
+    };
+    const items = Object.values(kinds).map((over, n) => item(org.id, 300 + n, { ...over, notify: true }));
+    const results = [...(await createMany(t.db, items)), ...(await Promise.all(items.map((i) => createOne(t.db, i))))];
+    const ids = results.map((r) => r.approval!.id as string);
+    const { rows } = await t.db.query<{ approval_id: string; payload: Record<string, unknown> }>(
+      `SELECT approval_id, payload FROM deliveries WHERE channel = 'notify' AND approval_id = ANY ($1)`,
+      [ids],
+    );
+    const payloadOf = new Map(rows.map((r) => [r.approval_id, r.payload]));
+    const marked = ids.map((id) => payloadOf.get(id)?.named === true);
+    expect(marked).toEqual([...items, ...items].map(namesItsApprovers));
+    expect(marked).toEqual([false, false, true, true, false, false, true, true]);
   });
 });

@@ -65,11 +65,24 @@ const TEXT_COLUMNS = [
 ] as const satisfies readonly (keyof CreateItem)[];
 
 /**
- * An item as the statement takes it: `response_schema` as JSON text, since the statement's jsonb
- * parameter would reorder its keys (the order of the form's fields); greenlight_create_approvals parses it.
+ * Whether a request names its approvers: a flow's run, or steps given with it (a routing rule's). Such
+ * a request is told at once: its create marks its `notify` row `named` (notify/notify-spec.ts), and a
+ * writer that claims that row reads ahead of it (ReadBehind). The statement takes it from the item.
  */
-const sendable = (item: CreateItem): Record<string, unknown> =>
-  item.response_schema ? { ...item, response_schema: JSON.stringify(item.response_schema) } : item;
+export function namesItsApprovers(item: Pick<CreateItem, 'flow_id' | 'steps'>): boolean {
+  return item.flow_id !== null || (item.steps?.length ?? 0) > 0;
+}
+
+/**
+ * An item as the statement takes it: whether it names its approvers (`named`), and `response_schema`
+ * as JSON text, since the statement's jsonb parameter would reorder its keys (the order of the form's
+ * fields); greenlight_create_approvals parses it.
+ */
+const sendable = (item: CreateItem): Record<string, unknown> => ({
+  ...item,
+  named: namesItsApprovers(item),
+  ...(item.response_schema && { response_schema: JSON.stringify(item.response_schema) }),
+});
 
 /**
  * What a vote without input approves, for a request that asks for no input (its content then never

@@ -60,6 +60,7 @@ export {
   type VoteInput,
 } from './state-machine.ts';
 export type { CreateItem, ReadBehind, RunStepDefinition } from './create-batch.ts';
+export { namesItsApprovers } from './create-batch.ts';
 export type { AutoDecision, InTransactionDecider } from './auto-decide.ts';
 export { configureApprovalSteps, reassignApprovalStep, removePersonFromPendingSteps } from './steps.ts';
 export { escalateStep } from './escalate.ts';

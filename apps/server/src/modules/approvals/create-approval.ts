@@ -2,7 +2,7 @@ import { checkAnswer, type Approval, type ApprovalDetail, type CreatedVia, type 
 import type { Handler } from '../../context.ts';
 import { ApiError, emergencyStop } from '../../errors.ts';
 import { constraintName, sqlState, type Queryable } from '../../storage/database.ts';
-import { create, viewerCanOfRow, withCan, type Asker, type CanColumns, type CreateOutcome } from '../../core/approvals/index.ts';
+import { create, namesItsApprovers, viewerCanOfRow, withCan, type Asker, type CanColumns, type CreateOutcome, type NewRequest } from '../../core/approvals/index.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { idempotencyKeyOf, requestFingerprint } from './idempotency.ts';
 import { assertDeliverableUrl } from '../webhooks/assert-target.ts';
@@ -161,6 +161,42 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
       : [];
   const byGrant = grants.length > 0 ? grantDecider(grants) : null;
 
+  const fields: NewRequest = {
+    connection_id: auth.connection?.id ?? null,
+    title: body.title,
+    description: body.description,
+    priority: body.priority,
+    action_type: actionType,
+    source: body.source ?? null,
+    metadata,
+    // With steps the counters count steps.
+    required_approvals: requiredApprovals,
+    is_sequential: run || steps ? true : body.is_sequential,
+    callback_url: body.callback_url ?? null,
+    // Sealed at rest: they carry the automation's own credentials.
+    callback_headers: body.callback_headers ? secretKeys().seal(JSON.stringify(body.callback_headers)) : null,
+    external_id: body.external_id ?? null,
+    idempotency_key: key,
+    request_fingerprint: fingerprint,
+    tags,
+    changes: body.changes ?? null,
+    resource,
+    expires_at: body.expires_at ?? runExpiry,
+    on_expiry: onExpiry,
+    flow_id: flow ? body.flow_id! : (routed?.flow?.id ?? null),
+    flow_version: run?.version ?? null,
+    ...(steps && { steps }),
+    routing: routed && { rule_id: routed.rule.id, rule_name: routed.rule.name, version: routed.rule.version, slack_channel: routed.slackChannel, reminders: routed.reminders },
+    redact: body.redact ?? [],
+    response_schema: body.response_schema ?? null,
+    editable: body.editable ?? [],
+    revocable_for_seconds: body.revocable_for_seconds ?? null,
+    created_via: via,
+    ...(resume && { resume }),
+    notify: deps.config.mail !== null,
+    ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
+  };
+
   // With a delivery worker here, the create claims its notification for this process, which works
   // out whom to tell right after the commit instead of waiting for the worker to wake and claim it.
   const worker = deps.delivery;
@@ -172,44 +208,10 @@ export const createApprovalVia = (via: CreatedVia): Handler<Routes['createApprov
   // A request that names its approvers is told at once: what its notification's attempt reads is sent
   // behind the create's statement, and run as it commits (ReadBehind).
   let ahead: ReadAhead | undefined;
-  const readBehind = slot && (run || steps?.length) ? worker!.readBehindCreate(auth.org.id, (a) => (ahead = a)) : undefined;
+  const readBehind = slot && namesItsApprovers(fields) ? worker!.readBehindCreate(auth.org.id, (a) => (ahead = a)) : undefined;
   let created: CreateOutcome;
   try {
-    created = await create(deps.db, auth, {
-      connection_id: auth.connection?.id ?? null,
-      title: body.title,
-      description: body.description,
-      priority: body.priority,
-      action_type: actionType,
-      source: body.source ?? null,
-      metadata,
-      // With steps the counters count steps.
-      required_approvals: requiredApprovals,
-      is_sequential: run || steps ? true : body.is_sequential,
-      callback_url: body.callback_url ?? null,
-      // Sealed at rest: they carry the automation's own credentials.
-      callback_headers: body.callback_headers ? secretKeys().seal(JSON.stringify(body.callback_headers)) : null,
-      external_id: body.external_id ?? null,
-      idempotency_key: key,
-      request_fingerprint: fingerprint,
-      tags,
-      changes: body.changes ?? null,
-      resource,
-      expires_at: body.expires_at ?? runExpiry,
-      on_expiry: onExpiry,
-      flow_id: flow ? body.flow_id! : (routed?.flow?.id ?? null),
-      flow_version: run?.version ?? null,
-      ...(steps && { steps }),
-      routing: routed && { rule_id: routed.rule.id, rule_name: routed.rule.name, version: routed.rule.version, slack_channel: routed.slackChannel, reminders: routed.reminders },
-      redact: body.redact ?? [],
-      response_schema: body.response_schema ?? null,
-      editable: body.editable ?? [],
-      revocable_for_seconds: body.revocable_for_seconds ?? null,
-      created_via: via,
-      ...(resume && { resume }),
-      notify: deps.config.mail !== null,
-      ...(body.callback_url && deps.config.GREENLIGHT_WAITER_PROBES && { probe_after_ms: deps.config.GREENLIGHT_WAITER_PROBE_AFTER_MS }),
-    }, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth, readDecided, readBehind });
+    created = await create(deps.db, auth, fields, decision ?? byGrant ?? undefined, { claimNotifyMs: slot ? worker!.runtime.leaseMs : undefined, answerFor: auth, readDecided, readBehind });
   } catch (err) {
     if (sqlState(err) === '23505' && constraintName(err) === 'approvals_external_id_key') {
       // A concurrent duplicate with the same key and external_id can trip this index before the key's.

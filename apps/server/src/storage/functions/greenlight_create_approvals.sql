@@ -22,7 +22,8 @@
 -- - its event comes from the same RETURNING, so neither exists without the other, and its
 --   subscriptions' deliveries are inserted here too (the fan-out trigger leaves `approval.created`
 --   out: see events_fan_out.sql), and, for an item with `notify: true` (the caller sends email) or of an org with
---   a chat channel (greenlight_org_chats), the `notify` row that works out whom to tell when it is sent (notify/);
+--   a chat channel (greenlight_org_chats), the `notify` row that works out whom to tell when it is sent (notify/),
+--   marked `named` for an item whose `named` says it names its approvers (create-batch.ts namesItsApprovers);
 --   With an item's `claim_notify_ms` (the caller runs a delivery worker), that row is written claimed
 --   for the caller's first attempt right after the commit, as greenlight_claim_deliveries claims
 --   (`delivering`, attempt 1, a lease that long): the caller works out whom to tell without waiting for
@@ -63,6 +64,8 @@ BEGIN
   WITH items AS (
     SELECT (i.ordinality - 1)::integer AS ord, i.*,
            coalesce((p_items -> (i.ordinality - 1)::integer ->> 'notify')::boolean, false) AS notify,
+           -- It names its approvers (core/approvals/create-batch.ts namesItsApprovers): told at once.
+           coalesce((p_items -> (i.ordinality - 1)::integer ->> 'named')::boolean, false) AS named,
            (p_items -> (i.ordinality - 1)::integer ->> 'probe_after_ms')::float8 AS probe_after_ms,
            now() + (p_items -> (i.ordinality - 1)::integer ->> 'claim_notify_ms')::float8 * interval '1 millisecond' AS notify_lease,
            p_items -> (i.ordinality - 1)::integer -> 'steps' AS steps,
@@ -116,8 +119,7 @@ BEGIN
       UNION ALL
       SELECT ev.id, ev.org_id, ev.approval_id, 'approval.created', 'notify', greenlight_notification_kind('approval.created'),
              -- It names its approvers: its steps are written below, in this call (notify/notify-spec.ts).
-             CASE WHEN i.flow_id IS NOT NULL OR CASE jsonb_typeof(i.steps) WHEN 'array' THEN jsonb_array_length(i.steps) > 0 ELSE false END
-                  THEN '{"named": true}'::jsonb ELSE '{}'::jsonb END,
+             CASE WHEN i.named THEN '{"named": true}'::jsonb ELSE '{}'::jsonb END,
              c.status, c.attempts, c.lease_until, c.next_attempt_at
         FROM ev JOIN items i ON i.id = ev.approval_id, LATERAL greenlight_claim_state(0, now(), i.notify_lease) c
        WHERE i.notify OR greenlight_org_chats(ev.org_id)
