@@ -50,11 +50,24 @@ export interface QueryOptions {
   behind?: (on: Queryable) => Promise<unknown>;
 }
 
-/** What is sent behind a statement (QueryOptions): its `behind`, or its follower (`followedBy`), which is one statement sent so. */
+/**
+ * What is sent behind a statement (QueryOptions): its `behind`, or its follower (`followedBy`), which is
+ * one statement sent so. A `behind` that throws before it returns a promise is a rejected promise: the
+ * statement's answer is never held by it, and the connection's end is decided by its outcome as by any.
+ */
 export function sentBehind(options: QueryOptions | undefined): ((on: Queryable) => Promise<unknown>) | undefined {
   if (options?.followedBy && options.behind) throw new Error('followedBy and behind do not go together');
   const follower = options?.followedBy;
-  return follower ? (on) => on.query(follower.sql, [], { prepare: follower.name }) : options?.behind;
+  if (follower) return (on) => on.query(follower.sql, [], { prepare: follower.name });
+  const behind = options?.behind;
+  if (!behind) return undefined;
+  return (on) => {
+    try {
+      return behind(on);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
 }
 
 /**

@@ -140,13 +140,8 @@ export async function openPgliteThread(dataDir?: string, options: { loadDataDir?
         if (behind && tx !== undefined) throw new Error('followedBy and behind run on the database itself');
         const answer = send({ op: 'query', sql, params, tx });
         // The thread runs what it is sent in order: what is sent behind runs right after the statement.
-        if (behind) {
-          try {
-            behind(q).catch(() => {});
-          } catch {
-            // What is sent behind is the caller's to wait for; the statement's answer is not held by it.
-          }
-        }
+        // What is sent behind is the caller's to wait for; the statement's answer is not held by it.
+        if (behind) behind(q).catch(() => {});
         const r = await answer;
         return { rows: r.rows as T[], rowCount: r.rowCount! };
       },

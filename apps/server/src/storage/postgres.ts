@@ -261,12 +261,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
         throw new Error('a statement sent behind another notifies nothing: each commits on its own');
       },
     };
-    let after: Promise<unknown>;
-    try {
-      after = behind(on);
-    } catch (err) {
-      after = Promise.reject(err);
-    }
+    const after = behind(on);
     void Promise.allSettled([statement, after]).then(([, a]) => client.release(a.status === 'rejected' ? true : undefined));
     const r = await statement;
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };

@@ -46,6 +46,16 @@ it('a failed statement is the caller’s error while what went behind it still r
   expect((await t.db.query<{ id: number }>('SELECT id FROM behind_test ORDER BY id')).rows).toEqual([{ id: 1 }, { id: 2 }]);
 });
 
+it('what throws before it sends anything behind fails only itself: the statement is answered and written', async () => {
+  const answered = await t.db.query<{ id: number }>('INSERT INTO behind_test VALUES (3, 0) RETURNING id', [], {
+    behind: () => {
+      throw new Error('nothing sent');
+    },
+  });
+  expect(answered.rows).toEqual([{ id: 3 }]);
+  await t.db.query('DELETE FROM behind_test WHERE id = 3');
+});
+
 it('each connection goes back to the pool once what went behind it settled', async () => {
   for (let i = 0; i < 40; i++) {
     let settled: Promise<unknown> | undefined;

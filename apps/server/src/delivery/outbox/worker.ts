@@ -93,8 +93,7 @@ export class DeliveryWorker {
       },
       due: (at) => this.wakeAt(at.getTime()),
     };
-    const reader = options.channels.find((c) => c.readAheadOfCreate);
-    this.aheadReader = reader?.readAheadOfCreate?.bind(reader);
+    this.aheadReader = options.channels.find((c) => c.readAheadOfCreate)?.readAheadOfCreate;
   }
 
   async start(): Promise<void> {
