@@ -16,9 +16,13 @@ const HEARTBEAT_MS = EVENT_STREAM_HEARTBEAT_SECONDS * 1000;
 export const STREAM_RECHECK_MS = 5_000;
 /**
  * While committed events wait for an older transaction to end (read-events.ts), the log is read again
- * after this, doubling up to the recheck: that transaction's end may notify nobody in this org.
+ * after this, doubling up to the recheck: that transaction's end may notify nobody in this org. Most
+ * such transactions are a few milliseconds long (another request's write, a long poll's note); under
+ * a hundred decisions a second one in twenty woken reads met one, and a first retry after 20 ms was
+ * most of the stream's p99 (bench/README.md, W1). Doubling from 2 ms costs a held-back episode a few
+ * more reads of the log's index, and meets the usual one within a retry or two.
  */
-const HELD_BACK_RETRY_MS = 20;
+const HELD_BACK_RETRY_MS = 2;
 
 interface StreamContext {
   deps: AppDeps;
