@@ -84,7 +84,7 @@
  *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
  *   queued for it.
  */
-import { checkAnswer, type Approval, type ApprovalStatus, type DecideApprovalBody, type DecisionRefusalReason, type EventType, type ReportExecutionBody, type RevokeApprovalBody, type Step, type ViewerCan } from '@greenlight/contract';
+import { checkAnswer, type Approval, type ApprovalStatus, type DecideApprovalBody, type DecisionRefusalReason, type EventType, type ReportExecutionBody, type RevokeApprovalBody, type Step } from '@greenlight/contract';
 import { sideBySide, sqlState, type Database, type Queryable } from '../../storage/database.ts';
 import { isDatabase } from '../../storage/batcher.ts';
 import { ApiError, emergencyStop, notFound } from '../../errors.ts';
@@ -96,7 +96,7 @@ import { createBatcherOf, type CreateItem, type CreateResult, type ReadBehind } 
 import type { RunStepRow } from '../run.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { approvedBySql, askerFacts, viewerCan, type Asker, type CanColumns } from './rules.ts';
+import { approvedBySql, askerFacts, type Asker, type CanColumns } from './rules.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { createDecided, type AutoDecision, type InTransactionDecider, type ReadInCreate } from './auto-decide.ts';
 import { checkVoteAnswer, type AnswerRefusal, type VoteAnswer } from '../answers.ts';
@@ -286,11 +286,6 @@ export interface Decided {
   callback: ClaimedCallback | null;
   /** The events this vote committed, in order: a vote, and the final decision when it made one. */
   events: EventType[];
-  /**
-   * With `answerFor`: what they may do with the request once the vote committed, read by a statement
-   * sent right behind the vote's (null: not read there, or that read failed; the caller reads it then).
-   */
-  can?: Promise<ViewerCan | null>;
 }
 
 export interface DecideOptions {
@@ -302,8 +297,6 @@ export interface DecideOptions {
   claimCallback?: { leaseMs: number; newSecret: string };
   /** The caller sends notifications: a step decided queues the work of telling the next step's approvers. */
   notify?: boolean;
-  /** Who waits for the answer: what they may do with the request is read right behind the vote's statement (`Decided.can`). */
-  answerFor?: Asker;
 }
 
 interface DecideRow {
@@ -414,27 +407,12 @@ async function decideStatement(
     // A decision inside a caller's transaction is announced after its commit (Queryable.notify).
     announce: isDatabase(db),
   };
-  // On the database itself, the outcome's announcement goes right behind the vote, and with
-  // `answerFor` what they may do with the request after it (a read of its own, not part of the vote's
-  // statement: the commit, and so the callback and the waiters, would wait for it). Their answers come
-  // back in the same round trip, once the vote has committed.
-  let can: Promise<ViewerCan | null> | undefined;
-  const answerFor = options.answerFor;
-  const sentBehind = !input.announce
-    ? {}
-    : answerFor
-      ? {
-          behind: (on: Queryable) => {
-            const announced = on.query(ANNOUNCE_OUTCOME.sql, [], { prepare: ANNOUNCE_OUTCOME.name });
-            const read = viewerCan(on, answerFor, approvalId);
-            can = read.catch(() => null);
-            return Promise.all([announced, read]);
-          },
-        }
-      : { followedBy: ANNOUNCE_OUTCOME };
   let r: DecideRow;
   try {
-    const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], { prepare: 'decide_approval', ...sentBehind });
+    const { rows } = await db.query<DecideRow>('SELECT r.* FROM greenlight_decide($1) AS r', [JSON.stringify(input)], {
+      prepare: 'decide_approval',
+      ...(input.announce ? { followedBy: ANNOUNCE_OUTCOME } : {}),
+    });
     r = rows[0]!;
   } catch (err) {
     if (content.fast && sqlState(err) === 'GL002') return null;
@@ -454,7 +432,7 @@ async function decideStatement(
           secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().open(s)),
           body: { approval, event: eventFromJson(r.event) },
         };
-  return { approval, step, callback, events: r.event_types, ...(can && { can }) };
+  return { approval, step, callback, events: r.event_types };
 }
 
 /**

@@ -7,7 +7,7 @@ import { countDecisions } from '../../metrics/count-decisions.ts';
 import { generateSecret } from '../../channels/webhook/signer.ts';
 import { secretKeys } from '../../security/sealed.ts';
 import { forViewer } from '../../core/approval-view.ts';
-import { oneWithViewerCan, withCan } from '../../core/approvals/index.ts';
+import { oneWithViewerCan } from '../../core/approvals/index.ts';
 import { voteWithGrant } from '../grants/give-grant.ts';
 
 /**
@@ -28,10 +28,9 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     // With a worker here, the decision's statement also claims its callback for this process.
     const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: secretKeys().seal(generateSecret()) };
     const vote = { ...ballot, comment: body.comment ?? decision_note };
-    // What the voter may do with the request is read right behind the vote: no round trip after it.
-    const options = { claimCallback, notify: deps.config.mail !== null, answerFor: auth };
+    const options = { claimCallback, notify: deps.config.mail !== null };
     // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
-    const { approval, callback, events, can } = grant
+    const { approval, callback, events } = grant
       ? await voteWithGrant(deps, auth, params.id, vote, grant, options)
       : await decide(deps.db, auth, params.id, vote, options);
     countDecisions(deps.metrics, events);
@@ -42,10 +41,9 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     } else if (final && approval.callback_url !== null) {
       delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
     }
-    return { shown: { ...forViewer(auth, approval), callback_delivered: delivered }, can };
+    return { ...forViewer(auth, approval), callback_delivered: delivered };
   };
   // Reserved before the decision commits, so this process's worker leaves the first attempt to us.
   const decided = worker ? await worker.reservingInline(params.id, decideAndDeliver) : await decideAndDeliver();
-  const can = (await decided.can) ?? null;
-  return { status: 200, body: can ? withCan(decided.shown, can) : await oneWithViewerCan(deps.db, auth, decided.shown) };
+  return { status: 200, body: await oneWithViewerCan(deps.db, auth, decided) };
 };
