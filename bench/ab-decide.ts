@@ -1,0 +1,154 @@
+/**
+ * Diagnostic, not part of `pnpm bench`: a change on a decision's way, measured against the build
+ * before it in the same minutes. Separate runs of P3 or W1 drift by 0.4–0.7 ms on this machine, more
+ * than most changes move; two builds serving in turn from one database do not.
+ *
+ * `tsx ab-decide.ts <git revision>`: the revision is checked out in a temporary worktree, installed
+ * from the store (offline) and built; then that build ("before") and this checkout's bundle ("after",
+ * built first when stale) start on one fresh database, as `pnpm start` runs them. Requests are
+ * created with a `callback_url` on a receiver in this process (P3's shape); decisions by another key
+ * at `BENCH_AB_RATE`/s (100) in phases of `BENCH_AB_SECONDS` (10), the two builds alternating for
+ * `BENCH_AB_ROUNDS` rounds (4: "before" first in even rounds). Per build, the medians over rounds of:
+ * decision sent → its callback received, and → the decision's own answer (p50 and p99 each).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDatabase, createMany, median, percentile, record, seed, sleep, uptimeLoad } from './lib.ts';
+import { COMPILED_MAIN, ensureCompiled, freePort, SERVER_DIR, startNodeOptions } from '../apps/server/src/testing/spawn-server.ts';
+
+const REVISION = process.argv[2];
+if (!REVISION) throw new Error('usage: tsx ab-decide.ts <git revision to compare with>');
+const RATE = Number(process.env.BENCH_AB_RATE ?? 100);
+const SECS = Number(process.env.BENCH_AB_SECONDS ?? 10);
+const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 4);
+const WARM = 100;
+/** One sealing key for both builds, as replicas share one: each seals what the other opens (callback secrets). */
+const SECRET_KEY = randomBytes(32).toString('hex');
+
+const ROOT = path.resolve(SERVER_DIR, '../..');
+const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
+
+/** The revision's server bundle, built in a worktree of its own; removed with `remove`. */
+function buildRevision(rev: string): { main: string; commit: string; remove: () => void } {
+  const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlight-ab-'));
+  git('worktree', 'add', '--detach', dir, commit);
+  const remove = () => {
+    git('worktree', 'remove', '--force', dir);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline'], { cwd: dir, stdio: 'ignore' });
+    execFileSync(process.execPath, ['apps/server/scripts/build.mjs'], { cwd: dir, stdio: 'ignore' });
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { main: path.join(dir, 'apps/server/dist/main.js'), commit, remove };
+}
+
+/** A bundle started as `pnpm start` runs it, ready once `/readyz` answers 200. */
+async function start(main: string, databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...startNodeOptions(), main], {
+    cwd: path.dirname(path.dirname(main)),
+    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_SECRET_KEY: SECRET_KEY },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${main} exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) return { url, child };
+    await sleep(100);
+  }
+  throw new Error(`${main} not ready in 60 s`);
+}
+
+ensureCompiled();
+const before = buildRevision(REVISION);
+const database = await createDatabase('ab');
+const arrived = new Map<number, number>();
+const receiver = http.createServer((req, res) => {
+  const n = Number(req.url!.split('/').pop());
+  if (!arrived.has(n)) arrived.set(n, performance.now());
+  req.resume();
+  req.on('end', () => res.end('ok'));
+});
+try {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverPort = (receiver.address() as { port: number }).port;
+  const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
+  const seeded = await seed(storage, 4);
+  const builds = { before: await start(before.main, database.url), after: await start(COMPILED_MAIN, database.url) };
+  try {
+    const n = RATE * SECS;
+    const ids = await createMany(builds.before.url, seeded.keys, 2 * WARM + 2 * ROUNDS * n, (i) => ({ callback_url: `http://127.0.0.1:${receiverPort}/cb/${i}` }));
+    let next = 0;
+    /** `count` decisions at RATE/s on `url`: p50/p99 of sent → callback received, and → answered. */
+    const phase = async (url: string, count: number) => {
+      const callback: number[] = [];
+      const answer: number[] = [];
+      const start = performance.now();
+      const inflight: Promise<void>[] = [];
+      for (let j = 0; j < count; j++) {
+        const wait = start + (j * 1000) / RATE - performance.now();
+        if (wait > 0) await sleep(wait);
+        const i = next++;
+        const sent = performance.now();
+        inflight.push(
+          (async () => {
+            const res = await fetch(`${url}/api/v1/approvals/${ids[i]}`, {
+              method: 'PATCH',
+              headers: { authorization: `Bearer ${seeded.decider}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ decision: 'approve' }),
+            });
+            await res.arrayBuffer();
+            if (res.status !== 200) return;
+            answer.push(performance.now() - sent);
+            for (let w = 0; w < 300 && !arrived.has(i); w++) await sleep(10);
+            const at = arrived.get(i);
+            if (at !== undefined) callback.push(at - sent);
+          })(),
+        );
+      }
+      await Promise.all(inflight);
+      const of = (xs: number[]) => {
+        xs.sort((a, b) => a - b);
+        return { p50_ms: percentile(xs, 50), p99_ms: percentile(xs, 99), n: xs.length };
+      };
+      return { callback: of(callback), answer: of(answer) };
+    };
+    await phase(builds.before.url, WARM);
+    await phase(builds.after.url, WARM);
+    const rounds: Record<'before' | 'after', Awaited<ReturnType<typeof phase>>[]> = { before: [], after: [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const which of r % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
+        rounds[which].push(await phase(builds[which].url, n));
+      }
+    }
+    const summary = (which: 'before' | 'after') => ({
+      callback_p50_ms: median(rounds[which].map((x) => x.callback.p50_ms)),
+      callback_p99_ms: median(rounds[which].map((x) => x.callback.p99_ms)),
+      answer_p50_ms: median(rounds[which].map((x) => x.answer.p50_ms)),
+      answer_p99_ms: median(rounds[which].map((x) => x.answer.p99_ms)),
+      // Not answered 200, or answered without its callback arriving within 3 s.
+      lost: rounds[which].reduce((t, x) => t + n - x.callback.n, 0),
+    });
+    const f = { before_commit: before.commit, after_commit: git('rev-parse', 'HEAD'), rate: RATE, seconds: SECS, rounds: ROUNDS, before: summary('before'), after: summary('after'), per_round: rounds, uptime: uptimeLoad() };
+    const line = (which: 'before' | 'after') =>
+      `${which.padEnd(6)} callback p50 ${f[which].callback_p50_ms} / p99 ${f[which].callback_p99_ms} ms, answer p50 ${f[which].answer_p50_ms} / p99 ${f[which].answer_p99_ms} ms, lost ${f[which].lost}`;
+    record('ab-decide', f, [`decisions at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`, line('before'), line('after'), `uptime: ${f.uptime}`].join('\n'));
+  } finally {
+    for (const b of Object.values(builds)) b.child.kill('SIGTERM');
+    await sleep(500);
+  }
+} finally {
+  receiver.close();
+  await database.drop();
+  before.remove();
+}
