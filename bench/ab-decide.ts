@@ -11,14 +11,14 @@
  * `BENCH_AB_ROUNDS` rounds (4: "before" first in even rounds). Per build, the medians over rounds of:
  * decision sent → its callback received, and → the decision's own answer (p50 and p99 each).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDatabase, createMany, median, percentile, record, seed, sleep, uptimeLoad } from './lib.ts';
-import { COMPILED_MAIN, ensureCompiled, freePort, SERVER_DIR, startNodeOptions } from '../apps/server/src/testing/spawn-server.ts';
+import { createDatabase, createMany, median, percentile, record, seed, sleep, startServer, uptimeLoad } from './lib.ts';
+import { SERVER_DIR } from '../apps/server/src/testing/spawn-server.ts';
 
 const REVISION = process.argv[2];
 if (!REVISION) throw new Error('usage: tsx ab-decide.ts <git revision to compare with>');
@@ -51,25 +51,9 @@ function buildRevision(rev: string): { main: string; commit: string; remove: () 
   return { main: path.join(dir, 'apps/server/dist/main.js'), commit, remove };
 }
 
-/** A bundle started as `pnpm start` runs it, ready once `/readyz` answers 200. */
-async function start(main: string, databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [...startNodeOptions(), main], {
-    cwd: path.dirname(path.dirname(main)),
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_SECRET_KEY: SECRET_KEY },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`${main} exited with ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) return { url, child };
-    await sleep(100);
-  }
-  throw new Error(`${main} not ready in 60 s`);
-}
+/** What both builds run with: one database, callbacks allowed to the loopback receiver, one sealing key. */
+const envOf = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_SECRET_KEY: SECRET_KEY });
 
-ensureCompiled();
 const before = buildRevision(REVISION);
 const database = await createDatabase('ab');
 const arrived = new Map<number, number>();
@@ -84,7 +68,7 @@ try {
   const receiverPort = (receiver.address() as { port: number }).port;
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
   const seeded = await seed(storage, 4);
-  const builds = { before: await start(before.main, database.url), after: await start(COMPILED_MAIN, database.url) };
+  const builds = { before: await startServer(envOf(database.url), undefined, { bundle: before.main }), after: await startServer(envOf(database.url)) };
   try {
     const n = RATE * SECS;
     const ids = await createMany(builds.before.url, seeded.keys, 2 * WARM + 2 * ROUNDS * n, (i) => ({ callback_url: `http://127.0.0.1:${receiverPort}/cb/${i}` }));
@@ -144,8 +128,7 @@ try {
       `${which.padEnd(6)} callback p50 ${f[which].callback_p50_ms} / p99 ${f[which].callback_p99_ms} ms, answer p50 ${f[which].answer_p50_ms} / p99 ${f[which].answer_p99_ms} ms, lost ${f[which].lost}`;
     record('ab-decide', f, [`decisions at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`, line('before'), line('after'), `uptime: ${f.uptime}`].join('\n'));
   } finally {
-    for (const b of Object.values(builds)) b.child.kill('SIGTERM');
-    await sleep(500);
+    await Promise.all(Object.values(builds).map((b) => b.stop()));
   }
 } finally {
   receiver.close();

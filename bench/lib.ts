@@ -119,9 +119,10 @@ export function storageEnv(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR
 
 /**
  * The server as `pnpm start` runs it: the compiled bundle (built first when stale), in production
- * mode. BENCH_SERVER=tsx runs the sources through tsx instead, to compare the two.
+ * mode. BENCH_SERVER=tsx runs the sources through tsx instead, to compare the two; `bundle` another
+ * checkout's bundle, started the same way (ab-decide.ts).
  */
-export function startServer(env: Record<string, string>, port?: number, options: { pollMs?: number; nodeArgs?: string[] } = {}): Promise<SpawnedServer> {
+export function startServer(env: Record<string, string>, port?: number, options: { pollMs?: number; nodeArgs?: string[]; bundle?: string } = {}): Promise<SpawnedServer> {
   const compiled = process.env.BENCH_SERVER !== 'tsx';
   // BENCH_CPU_PROF=DIR: each server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const nodeArgs = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(options.nodeArgs ?? [])];

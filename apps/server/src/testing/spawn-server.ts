@@ -78,17 +78,20 @@ export function cleanEnv(): Record<string, string> {
 }
 
 /**
- * Starts main.ts (through tsx) or, with `compiled`, dist/main.js, and waits until `readyPath` answers
- * 200 (default /readyz). A compiled start builds first when needed, before the clock of `timeoutMs`.
+ * Starts main.ts (through tsx) or, with `compiled`, dist/main.js, or `bundle` (another checkout's
+ * dist/main.js, started as `compiled` starts this one's, never built here), and waits until
+ * `readyPath` answers 200 (default /readyz). A compiled start builds first when needed, before the
+ * clock of `timeoutMs`.
  */
 export async function spawnServer(
   env: Record<string, string>,
-  options: { readyPath?: string; timeoutMs?: number; port?: number; compiled?: boolean; pollMs?: number; nodeArgs?: string[] } = {},
+  options: { readyPath?: string; timeoutMs?: number; port?: number; compiled?: boolean; bundle?: string; pollMs?: number; nodeArgs?: string[] } = {},
 ): Promise<SpawnedServer> {
-  if (options.compiled) ensureCompiled();
+  const bundle = options.bundle ?? (options.compiled ? COMPILED_MAIN : undefined);
+  if (options.compiled && !options.bundle) ensureCompiled();
   const port = options.port ?? (await freePort());
-  const args = [...(options.nodeArgs ?? []), ...(options.compiled ? [...startNodeOptions(), COMPILED_MAIN] : ['--import', 'tsx', MAIN])];
-  const what = options.compiled ? 'dist/main.js' : 'main.ts';
+  const args = [...(options.nodeArgs ?? []), ...(bundle ? [...startNodeOptions(), bundle] : ['--import', 'tsx', MAIN])];
+  const what = options.bundle ?? (bundle ? 'dist/main.js' : 'main.ts');
   const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: SERVER_DIR,
