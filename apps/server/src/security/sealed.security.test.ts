@@ -25,6 +25,20 @@ describe('SecretKeys', () => {
     expect(new SecretKeys(b, [a]).open(one)).toBe('whsec_abc');
     expect(() => new SecretKeys(b).open(one)).toThrow(/not configured/);
   });
+  it('opens a kept value as open does, by its sealed text, and keeps nothing it could not open', () => {
+    const keys = new SecretKeys(a);
+    const one = keys.seal('whsec_one');
+    const same = keys.seal('whsec_one');
+    expect(keys.openKept(one)).toBe('whsec_one');
+    expect(keys.openKept(one)).toBe('whsec_one');
+    expect(keys.openKept(same)).toBe('whsec_one');
+    expect(keys.openKept('whsec_stored_before_encryption')).toBe('whsec_stored_before_encryption');
+    const raw = one.split(':');
+    const altered = `${raw[0]}:${raw[1]}:${raw[2]!.slice(0, -2)}${raw[2]!.endsWith('A') ? 'B' : 'A'}${raw[2]!.slice(-1)}`;
+    expect(() => keys.openKept(altered)).toThrow();
+    expect(() => keys.openKept(altered)).toThrow();
+    expect(() => new SecretKeys(b).openKept(one)).toThrow(/not configured/);
+  });
   it('refuses an altered value', () => {
     const sealed = sealWith(a, 'secret');
     const raw = Buffer.from(sealed, 'base64url');

@@ -12,6 +12,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 
 const PREFIX = 'gl1:';
+/** Opened signing secrets kept (`openKept`): one per org with recent deliveries, and its previous one. */
+const KEPT_OPENED = 1000;
 
 /** Seals `plaintext` under a 32-byte key: base64url of nonce (12) ‖ tag (16) ‖ ciphertext. */
 export function sealWith(key: Buffer, plaintext: string): string {
@@ -46,6 +48,7 @@ export function parseKey(text: string): Buffer {
 export class SecretKeys {
   readonly #current: { id: string; key: Buffer };
   readonly #all = new Map<string, Buffer>();
+  readonly #kept = new Map<string, string>();
 
   constructor(current: Buffer, previous: readonly Buffer[] = []) {
     this.#current = { id: keyId(current), key: current };
@@ -62,6 +65,22 @@ export class SecretKeys {
     const key = this.#all.get(id);
     if (!key || sealed === undefined) throw new Error(`a secret was sealed with key ${id}, which is not configured (GREENLIGHT_SECRET_KEY, GREENLIGHT_SECRET_KEY_PREVIOUS)`);
     return openWith(key, sealed);
+  }
+
+  /**
+   * `open`, for the signing secrets every delivery opens (a decision's callback is signed on its way
+   * out, right after its statement): the values opened last are kept by their sealed text, so a
+   * delivery does not pay an AES-GCM pass, cold at 0.05–0.1 ms here, each time. A sealed text is
+   * immutable (a rotation stores a new one), so what is kept never goes stale; at most KEPT_OPENED are
+   * kept, in this process's memory only, never at rest.
+   */
+  openKept(stored: string): string {
+    const kept = this.#kept.get(stored);
+    if (kept !== undefined) return kept;
+    const opened = this.open(stored);
+    if (this.#kept.size >= KEPT_OPENED) this.#kept.delete(this.#kept.keys().next().value!);
+    this.#kept.set(stored, opened);
+    return opened;
   }
 
   /** How every value sealed with the current key starts (nothing to re-encrypt). */

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { madeAhead } from '../../security/made-ahead.ts';
 
 /**
  * Standard Webhooks signing (https://www.standardwebhooks.com, "Signature scheme"):
@@ -18,6 +19,14 @@ const SECRET_PATTERN = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
 export function generateSecret(): string {
   return SECRET_PREFIX + randomBytes(SECRET_BYTES).toString('base64');
 }
+
+/**
+ * A new org callback secret, sealed, for a statement that keeps it only where the org has none yet.
+ * Every decision offers one (its statement creates the org's secret on first use): made ahead, so the
+ * draw and the seal are not on every decision's way to its callback for the first decision of an org
+ * only. No two calls get the same one (two orgs deciding for the first time at once must not share).
+ */
+export const takeSealedNewSecret: () => string = madeAhead(1, (keys) => keys.seal(generateSecret()));
 
 function keyOf(secret: string): Buffer {
   const m = SECRET_PATTERN.exec(secret);

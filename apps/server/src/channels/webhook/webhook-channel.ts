@@ -26,7 +26,7 @@ import { secretKeys } from '../../security/sealed.ts';
 import type { Answer, Channel, ChannelSpec, Message, Outcome } from '../../delivery/outbox/channel.ts';
 import { closeQueued } from '../../delivery/outbox/outbox.ts';
 import { toWebhookPayload } from './payload.ts';
-import { generateSecret, signatureHeader } from './signer.ts';
+import { signatureHeader, takeSealedNewSecret } from './signer.ts';
 import type { AttemptResult, Sender } from './http-sender.ts';
 
 export const WEBHOOK = {
@@ -90,8 +90,8 @@ export async function callbackSecrets(db: Queryable, orgId: string): Promise<{ s
       { prepare: 'callback_secrets_read' },
     );
     const r = rows[0];
-    if (r) return { ...r, secret: secretKeys().open(r.secret), previous: r.previous === null ? null : secretKeys().open(r.previous) };
-    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, secretKeys().seal(generateSecret())], {
+    if (r) return { ...r, secret: secretKeys().openKept(r.secret), previous: r.previous === null ? null : secretKeys().openKept(r.previous) };
+    await db.query('INSERT INTO callback_secrets (org_id, secret) VALUES ($1, $2) ON CONFLICT (org_id) DO NOTHING', [orgId, takeSealedNewSecret()], {
       prepare: 'callback_secret_create',
     });
   }
@@ -113,7 +113,7 @@ async function signingState(db: Queryable, msg: WebhookMessage): Promise<{ secre
   if (!s || s.status === 'deleted') return { skip: { status: 'gone', reason: 'subscription deleted' } };
   if (s.status === 'disabled') return { skip: { status: 'failed', reason: `subscription disabled: ${s.disabled_reason ?? 'retries exhausted'}` } };
   const keys = secretKeys();
-  return { secrets: s.previous ? [keys.open(s.secret), keys.open(s.previous)] : [keys.open(s.secret)] };
+  return { secrets: s.previous ? [keys.openKept(s.secret), keys.openKept(s.previous)] : [keys.openKept(s.secret)] };
 }
 
 const subscriptionOf = (msg: WebhookMessage): string | null => (msg.kind === 'subscription' ? msg.payload.subscription_id : null);

@@ -429,7 +429,7 @@ async function decideStatement(
       ? null
       : {
           delivery: d,
-          secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().open(s)),
+          secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().openKept(s)),
           body: { approval, event: eventFromJson(r.event) },
         };
   return { approval, step, callback, events: r.event_types };

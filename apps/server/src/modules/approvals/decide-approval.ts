@@ -4,8 +4,7 @@ import { attemptClaimed, watchFirstAttempt } from '../../channels/webhook/inline
 import { claimedFromJson } from '../../delivery/outbox/outbox.ts';
 import { decide } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
-import { generateSecret } from '../../channels/webhook/signer.ts';
-import { secretKeys } from '../../security/sealed.ts';
+import { takeSealedNewSecret } from '../../channels/webhook/signer.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { oneWithViewerCan } from '../../core/approvals/index.ts';
 import { voteWithGrant } from '../grants/give-grant.ts';
@@ -26,7 +25,7 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   const { decision_note, grant, ...ballot } = body;
   const decideAndDeliver = async () => {
     // With a worker here, the decision's statement also claims its callback for this process.
-    const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: secretKeys().seal(generateSecret()) };
+    const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: takeSealedNewSecret() };
     const vote = { ...ballot, comment: body.comment ?? decision_note };
     const options = { claimCallback, notify: deps.config.mail !== null };
     // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
