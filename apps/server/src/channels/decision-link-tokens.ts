@@ -6,6 +6,7 @@
 import type { Queryable } from '../storage/database.ts';
 import { IN_ORG } from '../core/approval-record.ts';
 import { secretKeys } from '../security/sealed.ts';
+import { madeAhead } from '../security/made-ahead.ts';
 import { randomToken, sha256Hex } from '../security/tokens.ts';
 
 /** Where a link was sent: it is used only there, and its vote records it as its source. */
@@ -23,6 +24,16 @@ export interface DecisionLinks {
 }
 
 /**
+ * A token in the clear with what is stored of it: its SHA-256 (found by) and its sealed copy (sent
+ * again by a retry). Made ahead: a message's two are on the way from a create to its email. Enough for
+ * a request that asks four people at once; more are made on the way.
+ */
+const newToken = madeAhead(8, (keys) => {
+  const token = randomToken();
+  return { token, hash: sha256Hex(token), sealed: keys.seal(token) };
+});
+
+/**
  * Makes the approve and reject tokens of each message (an outbox row to one person about request
  * `approvalId`) that has none yet: those made by this call, by message id. A message whose tokens an
  * earlier attempt made, or whose row is not there (a dedupe key already taken when the caller's
@@ -37,8 +48,8 @@ export async function makeDecisionLinks(
   channel: LinkChannel,
   messages: readonly { id: string; recipient_user_id: string | null }[],
 ): Promise<Map<string, DecisionLinks>> {
-  const tokens = messages.map(() => ({ approve: randomToken(), reject: randomToken() }));
-  const each = <T>(f: (t: { approve: string; reject: string }, decision: LinkDecision) => T) => tokens.flatMap((t) => [f(t, 'approve'), f(t, 'reject')]);
+  const tokens = messages.map(() => ({ approve: newToken(), reject: newToken() }));
+  const each = <T>(f: (t: (typeof tokens)[number], decision: LinkDecision) => T) => tokens.flatMap((t) => [f(t, 'approve'), f(t, 'reject')]);
   const { rows: made } = await db.query<{ delivery_id: string; decision: LinkDecision; expires_at: Date }>(
     `INSERT INTO decision_links (token_hash, token_sealed, org_id, approval_id, user_id, decision, delivery_id, expires_at, channel)
      SELECT u.hash, u.sealed, a.org_id, a.id, u.user_id, u.decision, u.delivery_id, LEAST(a.expires_at, now() + $3::float8 * interval '1 millisecond'), $4
@@ -55,8 +66,8 @@ export async function makeDecisionLinks(
       messages.flatMap((m) => [m.id, m.id]),
       messages.flatMap((m) => [m.recipient_user_id, m.recipient_user_id]),
       each((_, d) => d),
-      each((t, d) => sha256Hex(t[d])),
-      each((t, d) => secretKeys().seal(t[d])),
+      each((t, d) => t[d].hash),
+      each((t, d) => t[d].sealed),
     ],
     // Its plan is the same for any values (the request by its key, the messages by theirs): planned once a connection.
     { prepare: 'decision_links_make', generic: true },
@@ -64,7 +75,7 @@ export async function makeDecisionLinks(
   const links = new Map<string, DecisionLinks>();
   messages.forEach((m, i) => {
     const both = made.filter((r) => r.delivery_id === m.id);
-    if (both.length === 2) links.set(m.id, { ...tokens[i]!, expiresAt: both[0]!.expires_at });
+    if (both.length === 2) links.set(m.id, { approve: tokens[i]!.approve.token, reject: tokens[i]!.reject.token, expiresAt: both[0]!.expires_at });
   });
   return links;
 }
