@@ -9,16 +9,12 @@
  * created with a `callback_url` on a receiver in this process (P3's shape); decisions by another key
  * at `BENCH_AB_RATE`/s (100) in phases of `BENCH_AB_SECONDS` (10), the two builds alternating for
  * `BENCH_AB_ROUNDS` rounds (4: "before" first in even rounds). Per build, the medians over rounds of:
- * decision sent → its callback received, and → the decision's own answer (p50 and p99 each).
+ * decision sent → its callback received, and → the decision's own answer (p50 and p99 each); and, round
+ * by round, in how many the change was faster (lib.ts `paired`).
  */
-import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createDatabase, createMany, median, percentile, record, seed, sleep, startServer, uptimeLoad } from './lib.ts';
-import { SERVER_DIR } from '../apps/server/src/testing/spawn-server.ts';
+import { buildRevision, createDatabase, createMany, git, median, paired, percentile, record, seed, sleep, startServer, uptimeLoad } from './lib.ts';
 
 const REVISION = process.argv[2];
 if (!REVISION) throw new Error('usage: tsx ab-decide.ts <git revision to compare with>');
@@ -28,28 +24,6 @@ const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 4);
 const WARM = 100;
 /** One sealing key for both builds, as replicas share one: each seals what the other opens (callback secrets). */
 const SECRET_KEY = randomBytes(32).toString('hex');
-
-const ROOT = path.resolve(SERVER_DIR, '../..');
-const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
-
-/** The revision's server bundle, built in a worktree of its own; removed with `remove`. */
-function buildRevision(rev: string): { main: string; commit: string; remove: () => void } {
-  const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlight-ab-'));
-  git('worktree', 'add', '--detach', dir, commit);
-  const remove = () => {
-    git('worktree', 'remove', '--force', dir);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline'], { cwd: dir, stdio: 'ignore' });
-    execFileSync(process.execPath, ['apps/server/scripts/build.mjs'], { cwd: dir, stdio: 'ignore' });
-  } catch (err) {
-    remove();
-    throw err;
-  }
-  return { main: path.join(dir, 'apps/server/dist/main.js'), commit, remove };
-}
 
 /** What both builds run with: one database, callbacks allowed to the loopback receiver, one sealing key. */
 const envOf = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_SECRET_KEY: SECRET_KEY });
@@ -123,10 +97,16 @@ try {
       // Not answered 200, or answered without its callback arriving within 3 s.
       lost: rounds[which].reduce((t, x) => t + n - x.callback.n, 0),
     });
-    const f = { before_commit: before.commit, after_commit: git('rev-parse', 'HEAD'), rate: RATE, seconds: SECS, rounds: ROUNDS, before: summary('before'), after: summary('after'), per_round: rounds, uptime: uptimeLoad() };
+    const pairs = (k: 'callback' | 'answer', p: 'p50_ms' | 'p99_ms') => paired(rounds.before.map((x) => x[k][p]), rounds.after.map((x) => x[k][p]));
+    const f = {
+      before_commit: before.commit, after_commit: git('rev-parse', 'HEAD'), rate: RATE, seconds: SECS, rounds: ROUNDS, before: summary('before'), after: summary('after'),
+      paired: { callback_p50: pairs('callback', 'p50_ms'), callback_p99: pairs('callback', 'p99_ms'), answer_p50: pairs('answer', 'p50_ms') },
+      per_round: rounds, uptime: uptimeLoad(),
+    };
+    const pairLine = (name: string, x: ReturnType<typeof paired>) => `${name} lower after in ${x.after_lower} of ${x.rounds} rounds (median difference ${x.median_difference_ms} ms)`;
     const line = (which: 'before' | 'after') =>
       `${which.padEnd(6)} callback p50 ${f[which].callback_p50_ms} / p99 ${f[which].callback_p99_ms} ms, answer p50 ${f[which].answer_p50_ms} / p99 ${f[which].answer_p99_ms} ms, lost ${f[which].lost}`;
-    record('ab-decide', f, [`decisions at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`, line('before'), line('after'), `uptime: ${f.uptime}`].join('\n'));
+    record('ab-decide', f, [`decisions at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`, line('before'), line('after'), [pairLine('callback p50', f.paired.callback_p50), pairLine('p99', f.paired.callback_p99), pairLine('answer p50', f.paired.answer_p50)].join('; '), `uptime: ${f.uptime}`].join('\n'));
   } finally {
     await Promise.all(Object.values(builds).map((b) => b.stop()));
   }

@@ -8,10 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { SMTPServer } from 'smtp-server';
 import { openDatabase } from '../apps/server/src/storage/open.ts';
 import { createOrg } from '../apps/server/src/modules/orgs/create-org.ts';
 import { createConnection } from '../apps/server/src/modules/connections/connections.ts';
 import { freePort, spawnServer, type SpawnedServer } from '../apps/server/src/testing/spawn-server.ts';
+import { createFlow } from '../apps/server/src/modules/flows/flows.ts';
+import { SYSTEM_ACTOR } from '../apps/server/src/core/audit.ts';
 import { SCOPES } from '../packages/contract/src/index.ts';
 
 export const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -120,7 +123,7 @@ export function storageEnv(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR
 /**
  * The server as `pnpm start` runs it: the compiled bundle (built first when stale), in production
  * mode. BENCH_SERVER=tsx runs the sources through tsx instead, to compare the two; `bundle` another
- * checkout's bundle, started the same way (ab-decide.ts).
+ * checkout's bundle, started the same way (the A/B scripts, ab-*.ts).
  */
 export function startServer(env: Record<string, string>, port?: number, options: { pollMs?: number; nodeArgs?: string[]; bundle?: string } = {}): Promise<SpawnedServer> {
   const compiled = process.env.BENCH_SERVER !== 'tsx';
@@ -631,4 +634,95 @@ export async function pacedLatency(count: number, rate: number, send: (j: number
 export function sustainableVerdict(ramp: readonly { rate: number }[], bareRps: number, ratio: number): { bareAtTop: boolean; verdict: 'met' | 'missed' | 'not shown' } {
   const bareAtTop = ramp.length > 0 && bareRps === ramp.at(-1)!.rate;
   return { bareAtTop, verdict: ratio < 0.8 ? 'missed' : bareAtTop ? 'not shown' : 'met' };
+}
+
+const ROOT = path.resolve(HERE, '..');
+/** git in this checkout. */
+export const git = (...args: string[]) => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
+
+/**
+ * For the A/B scripts (ab-*.ts): the server bundle of revision `rev`, built in a worktree of its own
+ * (installed offline from the store), to run beside this checkout's; `remove` takes the worktree away.
+ */
+export function buildRevision(rev: string): { main: string; commit: string; remove: () => void } {
+  const commit = git('rev-parse', '--verify', `${rev}^{commit}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'greenlight-ab-'));
+  git('worktree', 'add', '--detach', dir, commit);
+  const remove = () => {
+    git('worktree', 'remove', '--force', dir);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline'], { cwd: dir, stdio: 'ignore' });
+    execFileSync(process.execPath, ['apps/server/scripts/build.mjs'], { cwd: dir, stdio: 'ignore' });
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { main: path.join(dir, 'apps/server/dist/main.js'), commit, remove };
+}
+
+/**
+ * Two builds' figures round by round (the A/B scripts alternate them): in how many rounds the second
+ * was lower, and the median of the differences (first minus second). The medians of each build's
+ * rounds hide what pairing shows: a machine that drifts between rounds moves both sides of a pair.
+ */
+export function paired(before: number[], after: number[]): { after_lower: number; rounds: number; median_difference_ms: number } {
+  const d = before.map((b, i) => b - after[i]!);
+  return { after_lower: d.filter((x) => x > 0).length, rounds: d.length, median_difference_ms: median(d) };
+}
+
+/** N1's requests name their approver: a run of this flow of one step, which asks the org's admin. */
+export async function flowAskingAdmin(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, orgId: string): Promise<string> {
+  const db = await openDatabase(storage);
+  try {
+    const { rows } = await db.query<{ user_id: string }>(`SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin'`, [orgId]);
+    const flow = await createFlow(db, orgId, { name: 'N1', steps: [{ approvers: { user_ids: [rows[0]!.user_id], team_ids: [] }, quorum: 1 }], on_expiry: 'expire' }, SYSTEM_ACTOR);
+    return flow.id;
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * N1's SMTP server, in the bench's process on loopback: notes when each message's DATA ends, by the
+ * request title its subject names, so that the create and its email are timed on one clock.
+ */
+export async function startSmtpArrivals(): Promise<{ url: string; arrivals: Map<string, number>; close(): Promise<void> }> {
+  const arrivals = new Map<string, number>();
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _session, callback) {
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (head.length < 8192) head += chunk.toString('latin1');
+      });
+      stream.on('end', () => {
+        const at = performance.now();
+        const title = /^Subject: .*Approval needed: (\S+)/m.exec(head)?.[1];
+        if (title && !arrivals.has(title)) arrivals.set(title, at);
+        callback();
+      });
+    },
+  });
+  smtp.on('error', () => {});
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `smtp://127.0.0.1:${(smtp.server.address() as { port: number }).port}`,
+    arrivals,
+    close: () => new Promise<void>((r) => smtp.close(() => r())),
+  };
+}
+
+/** N1's create: a request titled `title` (its email's subject names it); a run of `flowId` when given (a bare app ignores it). */
+export async function createTitled(url: string, key: string, title: string, flowId: string | null): Promise<number> {
+  const res = await fetch(`${url}/api/v1/approvals`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title, description: 'bench', priority: 'low', ...(flowId && { flow_id: flowId }) }),
+  });
+  await res.arrayBuffer();
+  return res.status;
 }

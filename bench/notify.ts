@@ -17,11 +17,7 @@
  * those steps name (notify/notify-channel.ts). One phase of BENCH_N1_UNROUTED (40) such creates after
  * the rounds shows that grace and what comes after it.
  */
-import { SMTPServer } from 'smtp-server';
-import { openDatabase } from '../apps/server/src/storage/open.ts';
-import { createFlow } from '../apps/server/src/modules/flows/flows.ts';
-import { SYSTEM_ACTOR } from '../apps/server/src/core/audit.ts';
-import { createDatabase, interleavedLatencyRounds, pacedLatency, type PacedPhase, record, seed, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { createDatabase, createTitled, flowAskingAdmin, interleavedLatencyRounds, pacedLatency, type PacedPhase, record, seed, startHelper, startServer, startSmtpArrivals, storageEnv, uptimeLoad } from './lib.ts';
 
 const RATE = Number(process.env.BENCH_N1_RATE ?? 20);
 const SECS = Number(process.env.BENCH_N1_SECONDS ?? 20);
@@ -32,45 +28,15 @@ const UNROUTED = Number(process.env.BENCH_N1_UNROUTED ?? 40);
 const GRACE_MS = 10_000;
 const N = RATE * SECS;
 
-/** Arrival time of each message, by its subject's request title. */
-const arrivals = new Map<string, number>();
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS', 'AUTH'],
-  logger: false,
-  onData(stream, _session, callback) {
-    let head = '';
-    stream.on('data', (chunk: Buffer) => {
-      if (head.length < 8192) head += chunk.toString('latin1');
-    });
-    stream.on('end', () => {
-      const at = performance.now();
-      const title = /^Subject: .*Approval needed: (\S+)/m.exec(head)?.[1];
-      if (title && !arrivals.has(title)) arrivals.set(title, at);
-      callback();
-    });
-  },
-});
-smtp.on('error', () => {});
-await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
-const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as { port: number }).port}`;
+const smtp = await startSmtpArrivals();
+const arrivals = smtp.arrivals;
+const smtpUrl = smtp.url;
 
 type Phase = PacedPhase;
 
-/** A request titled `title`; a run of `flowId` when given (the bare app ignores it). */
-async function create(url: string, key: string, title: string, flowId: string | null): Promise<number> {
-  const res = await fetch(`${url}/api/v1/approvals`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ title, description: 'bench', priority: 'low', ...(flowId && { flow_id: flowId }) }),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 /** Creates `count` requests titled `<prefix>-<i>` at `rate`/s; latency per create = sent → its email arrived. */
 async function phase(url: string, key: string, prefix: string, from: number, count: number, flowId: string | null): Promise<Phase> {
-  const measured = await pacedLatency(count, RATE, (j) => create(url, key, `${prefix}-${from + j}`, flowId), (j) => arrivals.get(`${prefix}-${from + j}`));
+  const measured = await pacedLatency(count, RATE, (j) => createTitled(url, key, `${prefix}-${from + j}`, flowId), (j) => arrivals.get(`${prefix}-${from + j}`));
   return { ...measured, p50_ms: round1(measured.p50_ms), p99_ms: round1(measured.p99_ms), max_ms: round1(measured.max_ms) };
 }
 
@@ -78,16 +44,7 @@ const database = await createDatabase('notify');
 try {
   const storage = { DATABASE_URL: database.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
   const seeded = await seed(storage, 1);
-  // The approver the requests name: the org's admin, asked by a flow of one step.
-  const db = await openDatabase(storage);
-  let flowId: string;
-  try {
-    const { rows } = await db.query<{ user_id: string }>(`SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin'`, [seeded.orgId]);
-    const flow = await createFlow(db, seeded.orgId, { name: 'N1', steps: [{ approvers: { user_ids: [rows[0]!.user_id], team_ids: [] }, quorum: 1 }], on_expiry: 'expire' }, SYSTEM_ACTOR);
-    flowId = flow.id;
-  } finally {
-    await db.close();
-  }
+  const flowId = await flowAskingAdmin(storage, seeded.orgId);
   const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtpUrl, GREENLIGHT_MAIL_FROM: 'bench@example.test', GREENLIGHT_NOTIFY_GRACE_MS: String(GRACE_MS) });
   const bare = await startHelper('bare-notify.mjs', [], { DATABASE_URL: database.url, SMTP_URL: smtpUrl });
   try {
@@ -122,7 +79,7 @@ try {
   }
 } finally {
   await database.drop();
-  await new Promise<void>((r) => smtp.close(() => r()));
+  await smtp.close();
 }
 
 
