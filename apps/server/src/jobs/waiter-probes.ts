@@ -35,7 +35,7 @@
  *   later than the moment the threshold passes. Probing stops when the request leaves `pending`.
  */
 import type { Config } from '../config.ts';
-import type { Database, Queryable } from '../storage/database.ts';
+import { sideBySide, type Database, type Queryable } from '../storage/database.ts';
 import { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from '../core/approvals/index.ts';
 import { secretKeys } from '../security/sealed.ts';
 import type { AttemptResult, Sender } from '../channels/webhook/http-sender.ts';
@@ -253,17 +253,20 @@ export async function notePollWait(
     );
     return;
   }
-  await db.transaction(async (tx) => {
-    await tx.query(
+  // Two facts, each written by a statement of its own that commits as it ends (markWaitedOnByLongPoll
+  // says why): the poll's row, and the request's waiter present. A failure between them loses only a
+  // hint, which the next wait writes again.
+  await sideBySide([
+    db.query(
       `INSERT INTO waiter_probes (approval_id, org_id, kind, last_waited_at, next_probe_at)
        VALUES ($1, $2, 'poll', now(), now() + $3::float8 * interval '1 millisecond')
        ON CONFLICT (approval_id) DO UPDATE SET last_waited_at = now(), next_probe_at = EXCLUDED.next_probe_at
         WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
       [input.approvalId, input.orgId, input.timeoutMs + input.goneAfterMs],
       { prepare: 'poll_wait_start' },
-    );
-    await markWaitedOnByLongPoll(tx, { approvalId: input.approvalId, orgId: input.orgId });
-  });
+    ),
+    markWaitedOnByLongPoll(db, { approvalId: input.approvalId, orgId: input.orgId }),
+  ]);
 }
 
 /** The HEADs of one round, by target (URL and callback headers): each target is probed once per round. */

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../storage/database.ts';
+import type { Database, Queryable } from '../../storage/database.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../events.ts';
 
 /**
@@ -80,18 +80,33 @@ export async function markWaiterInconclusive(
 
 /**
  * A long poll began on a pending request without a callback: its waiter is present, and one flagged
- * gone has returned. Locks the request's row itself.
+ * gone has returned. Not in a transaction of the caller's: a request not flagged gone (nearly every
+ * one) is marked by one statement that commits as it ends, because a transaction would hold the
+ * request's row across a round trip to this process and a turn of its event loop, and the request's
+ * decision waits for that row (on a busy waiting replica, for tens of milliseconds). One flagged gone
+ * is cleared in a transaction with its `approval.waiter_returned` event.
  */
-export async function markWaitedOnByLongPoll(tx: Queryable, input: { approvalId: string; orgId: string }): Promise<void> {
-  const { rows } = await tx.query<{ was: 'present' | 'gone' | null }>(
-    `UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
-       FROM (SELECT id, waiter_state AS was FROM approvals WHERE id = $1 FOR UPDATE) b
-      WHERE a.id = b.id AND a.status = 'pending' AND a.callback_url IS NULL AND a.waiter_state IS DISTINCT FROM 'present'
-      RETURNING b.was`,
-    [input.approvalId],
-    { prepare: 'waited_on_by_long_poll' },
-  );
-  if (rows[0]?.was === 'gone') await waiterReturned(tx, input.orgId, input.approvalId, { status_code: null, long_poll: true });
+export async function markWaitedOnByLongPoll(db: Database, input: { approvalId: string; orgId: string }): Promise<void> {
+  // clearGone false: a request flagged gone is left for the transaction below, which says it returned.
+  // NO KEY: the poll row's insert beside this statement key-share-locks the request (its foreign key).
+  const mark = (q: Queryable, clearGone: boolean) =>
+    q.query<{ was: 'present' | 'gone' | null; marked: boolean }>(
+      `WITH b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 FOR NO KEY UPDATE),
+            m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+                    FROM b
+                   WHERE a.id = b.id AND b.status = 'pending' AND b.callback_url IS NULL
+                     AND (b.was IS NULL OR ($2 AND b.was = 'gone'))
+                  RETURNING a.id)
+       SELECT b.was, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
+      [input.approvalId, clearGone],
+      { prepare: 'waited_on_by_long_poll' },
+    );
+  const { rows } = await mark(db, false);
+  if (rows[0]?.was !== 'gone') return;
+  await db.transaction(async (tx) => {
+    const again = (await mark(tx, true)).rows[0];
+    if (again?.marked && again.was === 'gone') await waiterReturned(tx, input.orgId, input.approvalId, { status_code: null, long_poll: true });
+  });
 }
 
 /** A pending request whose waiter is not known yet says why it never will be (its callback is not probed). */

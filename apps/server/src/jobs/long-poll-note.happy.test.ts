@@ -1,0 +1,84 @@
+/**
+ * What a long poll writes when it begins (notePollWait): the poll's row and the request's waiter
+ * present, each by a statement that commits as it ends. A transaction there held the request's row
+ * across a round trip to the waiting process, and the request's decision waited behind it. A request
+ * flagged gone is cleared in a transaction with its `approval.waiter_returned` event.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../storage/database.ts';
+import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
+import { notePollWait } from './waiter-probes.ts';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 60_000);
+afterAll(async () => {
+  await server.stop();
+}, 60_000);
+
+/** The server's database, counting the transactions begun through it. */
+function counting(db: Database): { db: Database; transactions: () => number } {
+  let n = 0;
+  const wrapped = new Proxy(db, {
+    get(target, key) {
+      if (key === 'transaction') {
+        return (...args: Parameters<Database['transaction']>) => {
+          n++;
+          return target.transaction(...args);
+        };
+      }
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { db: wrapped, transactions: () => n };
+}
+
+describe("a long poll's note when it begins", () => {
+  const start = (db: Database, approvalId: string, orgId: string) => notePollWait(db, { approvalId, orgId, phase: 'start', timeoutMs: 1000, goneAfterMs: 60_000 });
+  const stateOf = async (id: string) =>
+    (await server.db.query<{ waiter_state: string | null; waiter_reason: string | null }>('SELECT waiter_state, waiter_reason FROM approvals WHERE id = $1', [id])).rows[0]!;
+  const probeOf = async (id: string) => (await server.db.query<{ kind: string }>('SELECT kind FROM waiter_probes WHERE approval_id = $1', [id])).rows[0];
+  const eventTypes = async (id: string) => (await server.db.query<{ type: string }>('SELECT type FROM events WHERE approval_id = $1 ORDER BY id', [id])).rows.map((r) => r.type);
+
+  it('marks the waiter present and writes the poll row without a transaction, and again changes nothing', async () => {
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
+    const c = counting(server.db);
+    await start(c.db, id, seed.org.id);
+    expect(await stateOf(id)).toEqual({ waiter_state: 'present', waiter_reason: 'waited on by long poll' });
+    expect(await probeOf(id)).toEqual({ kind: 'poll' });
+    await start(c.db, id, seed.org.id);
+    expect(c.transactions()).toBe(0);
+    expect(await eventTypes(id)).toEqual(['approval.created']);
+  });
+
+  it('clears a waiter flagged gone in a transaction with its waiter_returned event, once', async () => {
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
+    await server.db.query(`UPDATE approvals SET waiter_state = 'gone', waiter_reason = 'nobody waited' WHERE id = $1`, [id]);
+    const c = counting(server.db);
+    await start(c.db, id, seed.org.id);
+    expect(c.transactions()).toBe(1);
+    expect(await stateOf(id)).toEqual({ waiter_state: 'present', waiter_reason: 'waited on by long poll' });
+    await start(c.db, id, seed.org.id);
+    expect(c.transactions()).toBe(1);
+    expect(await eventTypes(id)).toEqual(['approval.created', 'approval.waiter_returned']);
+  });
+
+  it('marks nothing on a request with a callback or one already decided', async () => {
+    const seed = await seedOrg(server.db);
+    const withCallback = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'https://example.test/cb' })).expect(201)).body.id as string;
+    const decided = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
+    const decider = await seed.newKey();
+    await server.http(decider.key).patch(`/api/v1/approvals/${decided}`).send({ decision: 'reject' }).expect(200);
+    await server.db.query(`UPDATE approvals SET waiter_state = 'gone' WHERE id = $1`, [decided]);
+    const c = counting(server.db);
+    await start(c.db, withCallback, seed.org.id);
+    await start(c.db, decided, seed.org.id);
+    expect((await stateOf(withCallback)).waiter_state).toBeNull();
+    expect((await stateOf(decided)).waiter_state).toBe('gone');
+    expect(await eventTypes(decided)).not.toContain('approval.waiter_returned');
+  });
+});
