@@ -3,25 +3,18 @@
  * none; it is made ahead of the decision (takeSealedNewSecret, security/made-ahead.ts). No two offers
  * may be the same secret, or two orgs deciding for the first time at once would sign with one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
-import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
+import { approvalBody, seedOrg, type TestServer } from '../../testing/harness.ts';
+import { useCallbackServer } from '../../testing/callback-world.ts';
 import { secretKeys } from '../../security/sealed.ts';
 
-describe('two orgs deciding their first requests at once', () => {
-  let server: TestServer;
-  let receiver: TestReceiver;
-  beforeAll(async () => {
-    server = await startTestServer({ config: { GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8' } });
-    receiver = await startReceiver();
-  }, 60_000);
-  afterAll(async () => {
-    await server.stop();
-    await receiver.close();
-  }, 60_000);
+let server: TestServer;
+const { receiver: startReceiver } = useCallbackServer((s) => (server = s), {});
 
+describe('two orgs deciding their first requests at once', () => {
   it('get secrets of their own, each the one their callback is signed with', async () => {
+    const receiver = await startReceiver();
     const orgs = await Promise.all([seedOrg(server.db), seedOrg(server.db), seedOrg(server.db)]);
     const ids = await Promise.all(
       orgs.map(async (seed) => (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/cb` })).expect(201)).body.id as string),
