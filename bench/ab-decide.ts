@@ -14,13 +14,9 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { buildRevision, createDatabase, createMany, git, median, paired, percentile, record, seed, sleep, startServer, uptimeLoad } from './lib.ts';
+import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, git, median, paired, pairedLine, percentile, record, seed, sleep, startServer, uptimeLoad } from './lib.ts';
 
-const REVISION = process.argv[2];
-if (!REVISION) throw new Error('usage: tsx ab-decide.ts <git revision to compare with>');
-const RATE = Number(process.env.BENCH_AB_RATE ?? 100);
-const SECS = Number(process.env.BENCH_AB_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 4);
+const { revision: REVISION, rate: RATE, seconds: SECS, rounds: ROUNDS } = abSettings('ab-decide.ts', { rate: 100, seconds: 10, rounds: 4 });
 const WARM = 100;
 /** One sealing key for both builds, as replicas share one: each seals what the other opens (callback secrets). */
 const SECRET_KEY = randomBytes(32).toString('hex');
@@ -83,12 +79,7 @@ try {
     };
     await phase(builds.before.url, WARM);
     await phase(builds.after.url, WARM);
-    const rounds: Record<'before' | 'after', Awaited<ReturnType<typeof phase>>[]> = { before: [], after: [] };
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const which of r % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
-        rounds[which].push(await phase(builds[which].url, n));
-      }
-    }
+    const rounds = await alternatingRounds(ROUNDS, (which) => phase(builds[which].url, n));
     const summary = (which: 'before' | 'after') => ({
       callback_p50_ms: median(rounds[which].map((x) => x.callback.p50_ms)),
       callback_p99_ms: median(rounds[which].map((x) => x.callback.p99_ms)),
@@ -103,10 +94,9 @@ try {
       paired: { callback_p50: pairs('callback', 'p50_ms'), callback_p99: pairs('callback', 'p99_ms'), answer_p50: pairs('answer', 'p50_ms') },
       per_round: rounds, uptime: uptimeLoad(),
     };
-    const pairLine = (name: string, x: ReturnType<typeof paired>) => `${name} lower after in ${x.after_lower} of ${x.rounds} rounds (median difference ${x.median_difference_ms} ms)`;
     const line = (which: 'before' | 'after') =>
       `${which.padEnd(6)} callback p50 ${f[which].callback_p50_ms} / p99 ${f[which].callback_p99_ms} ms, answer p50 ${f[which].answer_p50_ms} / p99 ${f[which].answer_p99_ms} ms, lost ${f[which].lost}`;
-    record('ab-decide', f, [`decisions at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`, line('before'), line('after'), [pairLine('callback p50', f.paired.callback_p50), pairLine('p99', f.paired.callback_p99), pairLine('answer p50', f.paired.answer_p50)].join('; '), `uptime: ${f.uptime}`].join('\n'));
+    record('ab-decide', f, [`decisions at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`, line('before'), line('after'), [pairedLine('callback p50', f.paired.callback_p50), pairedLine('p99', f.paired.callback_p99), pairedLine('answer p50', f.paired.answer_p50)].join('; '), `uptime: ${f.uptime}`].join('\n'));
   } finally {
     await Promise.all(Object.values(builds).map((b) => b.stop()));
   }

@@ -12,13 +12,9 @@
  * even rounds). Per build, the medians over rounds of create sent → its email's end at the SMTP server
  * (p50, p99), and round by round in how many the change was faster (lib.ts `paired`).
  */
-import { buildRevision, createDatabase, createTitled, flowAskingAdmin, git, median, pacedLatency, paired, record, seed, startServer, startSmtpArrivals, storageEnv, uptimeLoad, type PacedPhase } from './lib.ts';
+import { abSettings, alternatingRounds, buildRevision, createDatabase, createTitled, flowAskingAdmin, git, median, pacedLatency, paired, pairedLine, record, seed, startServer, startSmtpArrivals, storageEnv, uptimeLoad, type PacedPhase } from './lib.ts';
 
-const REVISION = process.argv[2];
-if (!REVISION) throw new Error('usage: tsx ab-notify.ts <git revision to compare with>');
-const RATE = Number(process.env.BENCH_AB_RATE ?? 20);
-const SECS = Number(process.env.BENCH_AB_SECONDS ?? 10);
-const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 6);
+const { revision: REVISION, rate: RATE, seconds: SECS, rounds: ROUNDS } = abSettings('ab-notify.ts', { rate: 20, seconds: 10, rounds: 6 });
 const WARM = 40;
 
 const before = buildRevision(REVISION);
@@ -48,11 +44,8 @@ try {
     };
     await phase('before', WARM);
     await phase('after', WARM);
-    const rounds: Record<'before' | 'after', PacedPhase[]> = { before: [], after: [] };
     const n = RATE * SECS;
-    for (let r = 0; r < ROUNDS; r++) {
-      for (const which of r % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) rounds[which].push(await phase(which, n));
-    }
+    const rounds = await alternatingRounds(ROUNDS, (which) => phase(which, n));
     const summary = (which: 'before' | 'after') => ({
       p50_ms: median(rounds[which].map((x) => x.p50_ms)),
       p99_ms: median(rounds[which].map((x) => x.p99_ms)),
@@ -66,7 +59,6 @@ try {
       uptime: uptimeLoad(),
     };
     const line = (which: 'before' | 'after') => `${which.padEnd(6)} email p50 ${f[which].p50_ms} / p99 ${f[which].p99_ms} ms, lost ${f[which].lost}`;
-    const pairLine = (name: string, x: ReturnType<typeof paired>) => `${name} lower after in ${x.after_lower} of ${x.rounds} rounds (median difference ${x.median_difference_ms} ms)`;
     record(
       'ab-notify',
       f,
@@ -74,7 +66,7 @@ try {
         `creates naming their approver at ${RATE}/s, ${ROUNDS} alternating rounds of ${SECS} s; before = ${f.before_commit.slice(0, 7)}, after = this checkout`,
         line('before'),
         line('after'),
-        `${pairLine('p50', f.paired.p50)}; ${pairLine('p99', f.paired.p99)}`,
+        `${pairedLine('p50', f.paired.p50)}; ${pairedLine('p99', f.paired.p99)}`,
         `uptime: ${f.uptime}`,
       ].join('\n'),
     );

@@ -663,6 +663,30 @@ export function buildRevision(rev: string): { main: string; commit: string; remo
 }
 
 /**
+ * The A/B scripts' settings: the revision to compare with (their one argument), and the rate, the
+ * length of a phase and the number of rounds (`BENCH_AB_RATE`, `BENCH_AB_SECONDS`, `BENCH_AB_ROUNDS`).
+ */
+export function abSettings(script: string, defaults: { rate: number; seconds: number; rounds: number }): { revision: string; rate: number; seconds: number; rounds: number } {
+  const revision = process.argv[2];
+  if (!revision) throw new Error(`usage: tsx ${script} <git revision to compare with>`);
+  return {
+    revision,
+    rate: Number(process.env.BENCH_AB_RATE ?? defaults.rate),
+    seconds: Number(process.env.BENCH_AB_SECONDS ?? defaults.seconds),
+    rounds: Number(process.env.BENCH_AB_ROUNDS ?? defaults.rounds),
+  };
+}
+
+/** `rounds` phases of each build, taking turns ("before" first in even rounds, so a drift within a round falls on both). */
+export async function alternatingRounds<P>(rounds: number, run: (which: 'before' | 'after') => Promise<P>): Promise<Record<'before' | 'after', P[]>> {
+  const done: Record<'before' | 'after', P[]> = { before: [], after: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const which of r % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) done[which].push(await run(which));
+  }
+  return done;
+}
+
+/**
  * Two builds' figures round by round (the A/B scripts alternate them): in how many rounds the second
  * was lower, and the median of the differences (first minus second). The medians of each build's
  * rounds hide what pairing shows: a machine that drifts between rounds moves both sides of a pair.
@@ -671,6 +695,9 @@ export function paired(before: number[], after: number[]): { after_lower: number
   const d = before.map((b, i) => b - after[i]!);
   return { after_lower: d.filter((x) => x > 0).length, rounds: d.length, median_difference_ms: median(d) };
 }
+
+/** How the A/B scripts print what `paired` found. */
+export const pairedLine = (name: string, x: ReturnType<typeof paired>): string => `${name} lower after in ${x.after_lower} of ${x.rounds} rounds (median difference ${x.median_difference_ms} ms)`;
 
 /** N1's requests name their approver: a run of this flow of one step, which asks the org's admin. */
 export async function flowAskingAdmin(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, orgId: string): Promise<string> {
