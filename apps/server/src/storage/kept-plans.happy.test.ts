@@ -21,7 +21,7 @@ import { routes } from '@greenlight/contract';
 import { listApprovals } from '../modules/approvals/list-approvals.ts';
 import type { AuthContext } from '../context.ts';
 import { randomUUID } from 'node:crypto';
-import { approvalWithRun } from '../core/run.ts';
+import { approvalWithRun, shownWithCan } from '../core/run.ts';
 import { claimedFromJson, enqueue } from '../delivery/outbox/outbox.ts';
 import { EMAIL } from '../channels/email/email-channel.ts';
 import { makeDecisionLinks } from '../channels/decision-link-tokens.ts';
@@ -144,16 +144,18 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
     expect((await one.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]!.plan_cache_mode).toBe('auto');
   }, 60_000);
 
-  // A create's answer, and what a notification's expansion reads, queues and readies: their plans do
-  // not depend on the values, and at a few calls a second per connection most calls were among the
-  // five Postgres plans for their values.
-  it("a create's answer and an expansion's reads, queueing and links are planned once, from the first call", async () => {
+  // A create's answer, a woken waiter's read, and what a notification's expansion reads, queues and
+  // readies: their plans do not depend on the values. At a few calls a second per connection most
+  // calls were among the five Postgres plans for their values; and Postgres never kept a plan for the
+  // woken waiter's read, planning it at every call for longer than it ran.
+  it("a create's answer, a woken waiter's read and an expansion's reads, queueing and links are planned once, from the first call", async () => {
     const seed = await seedOrg(server.db);
     const carol = await seed.addUser('approver');
     const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body as { id: string };
     const asker = { principal: { type: 'connection' as const, id: seed.connectionId }, user: null, scopes: ['approvals:read'] };
     for (let i = 0; i < RUNS; i++) {
       expect((await approvalWithRun(one, seed.org.id, created.id, asker))?.id).toBe(created.id);
+      expect((await shownWithCan(one, seed.org.id, created.id, asker))?.shown.viewer_can?.decide.approve.allowed).toBe(false);
       const id = randomUUID();
       const queued = await one.transaction((tx) =>
         enqueue(tx, EMAIL, 'approval_request', [{ id, orgId: seed.org.id, approvalId: created.id, recipientUserId: carol.id, dedupeKey: `plans:${id}`, payload: {} }]),
@@ -168,11 +170,11 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
     const plans = (
       await one.query<{ name: string; generic_plans: string; custom_plans: string }>(
         `SELECT regexp_replace(name, '^(tell_read)_.*$', '\\1') AS name, generic_plans::text, custom_plans::text FROM pg_prepared_statements
-          WHERE name IN ('approval_with_run', 'outbox_enqueue', 'decision_links_make', 'waiting_steps') OR name LIKE 'tell\\_read\\_%' ORDER BY 1`,
+          WHERE name IN ('approval_with_run', 'approval_with_can', 'outbox_enqueue', 'decision_links_make', 'waiting_steps') OR name LIKE 'tell\\_read\\_%' ORDER BY 1`,
       )
     ).rows;
     expect(plans).toEqual(
-      ['approval_with_run', 'decision_links_make', 'outbox_enqueue', 'tell_read', 'waiting_steps'].map((name) => ({ name, generic_plans: String(RUNS), custom_plans: '0' })),
+      ['approval_with_can', 'approval_with_run', 'decision_links_make', 'outbox_enqueue', 'tell_read', 'waiting_steps'].map((name) => ({ name, generic_plans: String(RUNS), custom_plans: '0' })),
     );
   }, 60_000);
 
