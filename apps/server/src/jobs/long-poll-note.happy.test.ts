@@ -2,20 +2,34 @@
  * What a long poll writes when it begins (notePollWait): the poll's row and the request's waiter
  * present, each by a statement that commits as it ends. A transaction there held the request's row
  * across a round trip to the waiting process, and the request's decision waited behind it. A request
- * flagged gone is cleared in a transaction with its `approval.waiter_returned` event.
+ * flagged gone is cleared in a transaction with its `approval.waiter_returned` event. When it ends, a
+ * wait on a request still pending moves the silence's start to now; one answered by the decision
+ * writes nothing, and the prober closes its poll row as it does every decided request's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../storage/database.ts';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
-import { notePollWait } from './waiter-probes.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import { httpSender } from '../channels/webhook/http-sender.ts';
+import { notePollWait, probeDueWaiters } from './waiter-probes.ts';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  // The server's own prober is slowed down: the test runs it when a row is due.
+  server = await startTestServer({ config: { GREENLIGHT_WAITER_POLL_MS: '3600000' } });
 }, 60_000);
 afterAll(async () => {
   await server.stop();
 }, 60_000);
+
+/** The first value `f` gives, asked again every 10 ms (for 15 s at most). */
+async function until<T>(f: () => Promise<T | undefined>): Promise<T> {
+  for (const end = Date.now() + 15_000; Date.now() < end; await delay(10)) {
+    const v = await f();
+    if (v !== undefined) return v;
+  }
+  throw new Error('not seen within 15 s');
+}
 
 /** The server's database, counting the transactions begun through it. */
 function counting(db: Database): { db: Database; transactions: () => number } {
@@ -80,5 +94,36 @@ describe("a long poll's note when it begins", () => {
     expect((await stateOf(withCallback)).waiter_state).toBeNull();
     expect((await stateOf(decided)).waiter_state).toBe('gone');
     expect(await eventTypes(decided)).not.toContain('approval.waiter_returned');
+  });
+});
+
+describe("a long poll's note when it ends", () => {
+  const pollRow = async (id: string) =>
+    (await server.db.query<{ last_waited_at: Date; done_at: Date | null }>(`SELECT last_waited_at, done_at FROM waiter_probes WHERE approval_id = $1 AND kind = 'poll'`, [id])).rows[0];
+
+  it('moves the silence on when the wait times out on a pending request', async () => {
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
+    const sent = Date.now();
+    const waited = await server.http(seed.key).get(`/api/v1/approvals/${id}/wait?timeout=1`).expect(200);
+    expect(waited.body).toMatchObject({ status: 'pending', timed_out: true });
+    // Written as the wait ended (its answer waits for it), so a second after it began.
+    expect((await pollRow(id))!.last_waited_at.getTime()).toBeGreaterThanOrEqual(sent + 900);
+  });
+
+  it('writes nothing when the decision answers it; the prober then closes the poll row', async () => {
+    const seed = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
+    const waiting = server.http(seed.key).get(`/api/v1/approvals/${id}/wait?timeout=30`).then((r) => r);
+    const started = await until(() => pollRow(id));
+    const decider = await seed.newKey();
+    await server.http(decider.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+    const answered = await waiting;
+    expect(answered.status).toBe(200);
+    expect(answered.body).toMatchObject({ status: 'approved', timed_out: false });
+    expect(await pollRow(id)).toEqual(started);
+    await server.db.query('UPDATE waiter_probes SET next_probe_at = now() WHERE approval_id = $1', [id]);
+    await probeDueWaiters({ db: server.db, sender: httpSender({ guard: { allowCidrs: [] }, timeoutMs: 1000 }), mail: false, config: server.deps.config });
+    expect((await pollRow(id))!.done_at).not.toBeNull();
   });
 });

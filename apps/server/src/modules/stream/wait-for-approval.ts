@@ -52,13 +52,12 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
     }
   } finally {
     wakeup.close();
-    // The waiter leaves: the silence is counted from now. Not worth failing the answer for.
-    if (noted) {
-      const ended = notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
-      // A waiter that timed out may poll again at once: its next start must not be overtaken by this
-      // end, so the answer waits for it. A decided request's probe only closes (nothing waits on it
-      // any more): the answer does not wait for that write.
-      if (!decided) await ended;
+    // The waiter leaves a request still pending: the silence is counted from now. A waiter that timed
+    // out may poll again at once, so the answer waits for this write (its next start must not be
+    // overtaken by it). Not worth failing the answer for. A decided request's poll row needs no end:
+    // nothing waits on it any more, and the prober closes it when it comes due (it is not pending).
+    if (noted && !decided) {
+      await notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
     }
   }
 };
