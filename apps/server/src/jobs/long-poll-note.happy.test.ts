@@ -1,6 +1,6 @@
 /**
  * What a long poll writes when it begins (notePollWait): the poll's row and the request's waiter
- * present, each by a statement that commits as it ends. A transaction there held the request's row
+ * present, by one statement that commits as it ends. A transaction there held the request's row
  * across a round trip to the waiting process, and the request's decision waited behind it. A request
  * flagged gone is cleared in a transaction with its `approval.waiter_returned` event. When it ends, a
  * wait on a request still pending moves the silence's start to now; one answered by the decision
@@ -31,9 +31,10 @@ async function until<T>(f: () => Promise<T | undefined>): Promise<T> {
   throw new Error('not seen within 15 s');
 }
 
-/** The server's database, counting the transactions begun through it. */
-function counting(db: Database): { db: Database; transactions: () => number } {
+/** The server's database, counting the transactions begun and the statements sent through it. */
+function counting(db: Database): { db: Database; transactions: () => number; statements: () => number } {
   let n = 0;
+  let q = 0;
   const wrapped = new Proxy(db, {
     get(target, key) {
       if (key === 'transaction') {
@@ -42,11 +43,17 @@ function counting(db: Database): { db: Database; transactions: () => number } {
           return target.transaction(...args);
         };
       }
+      if (key === 'query') {
+        return (...args: Parameters<Database['query']>) => {
+          q++;
+          return target.query(...args);
+        };
+      }
       const v = Reflect.get(target, key) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
-  return { db: wrapped, transactions: () => n };
+  return { db: wrapped, transactions: () => n, statements: () => q };
 }
 
 describe("a long poll's note when it begins", () => {
@@ -56,14 +63,16 @@ describe("a long poll's note when it begins", () => {
   const probeOf = async (id: string) => (await server.db.query<{ kind: string }>('SELECT kind FROM waiter_probes WHERE approval_id = $1', [id])).rows[0];
   const eventTypes = async (id: string) => (await server.db.query<{ type: string }>('SELECT type FROM events WHERE approval_id = $1 ORDER BY id', [id])).rows.map((r) => r.type);
 
-  it('marks the waiter present and writes the poll row without a transaction, and again changes nothing', async () => {
+  it('marks the waiter present and writes the poll row by one statement, without a transaction, and again changes nothing', async () => {
     const seed = await seedOrg(server.db);
     const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
     const c = counting(server.db);
     await start(c.db, id, seed.org.id);
+    expect(c.statements()).toBe(1);
     expect(await stateOf(id)).toEqual({ waiter_state: 'present', waiter_reason: 'waited on by long poll' });
     expect(await probeOf(id)).toEqual({ kind: 'poll' });
     await start(c.db, id, seed.org.id);
+    expect(c.statements()).toBe(2);
     expect(c.transactions()).toBe(0);
     expect(await eventTypes(id)).toEqual(['approval.created']);
   });

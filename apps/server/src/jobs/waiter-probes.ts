@@ -35,7 +35,7 @@
  *   later than the moment the threshold passes. Probing stops when the request leaves `pending`.
  */
 import type { Config } from '../config.ts';
-import { sideBySide, type Database, type Queryable } from '../storage/database.ts';
+import { type Database, type Queryable } from '../storage/database.ts';
 import { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from '../core/approvals/index.ts';
 import { secretKeys } from '../security/sealed.ts';
 import type { AttemptResult, Sender } from '../channels/webhook/http-sender.ts';
@@ -237,8 +237,9 @@ async function recordPollSilence(rt: WaiterProbeRuntime, p: ClaimedProbe): Promi
  * begins, `end` when it answers. The request's poll row is written (never a callback request's: its
  * probes say more), due only once nobody waited for `GREENLIGHT_WAITER_GONE_AFTER_MS`; a request
  * flagged gone is cleared by the wait that comes back (`approval.waiter_returned`), one not yet
- * known is marked present. One or two small writes per wait, none while it waits, each prepared on
- * the connection: planned on every wait, they cost the waiting process more than the wait itself.
+ * known is marked present. One small write when a wait begins and one when it ends on a request still
+ * pending, none while it waits, each prepared on the connection: planned on every wait, they cost the
+ * waiting process more than the wait itself.
  */
 export async function notePollWait(
   db: Database,
@@ -253,20 +254,16 @@ export async function notePollWait(
     );
     return;
   }
-  // Two facts, each written by a statement of its own that commits as it ends (markWaitedOnByLongPoll
-  // says why): the poll's row, and the request's waiter present. A failure between them loses only a
-  // hint, which the next wait writes again.
-  await sideBySide([
-    db.query(
-      `INSERT INTO waiter_probes (approval_id, org_id, kind, last_waited_at, next_probe_at)
-       VALUES ($1, $2, 'poll', now(), now() + $3::float8 * interval '1 millisecond')
-       ON CONFLICT (approval_id) DO UPDATE SET last_waited_at = now(), next_probe_at = EXCLUDED.next_probe_at
-        WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
-      [input.approvalId, input.orgId, input.timeoutMs + input.goneAfterMs],
-      { prepare: 'poll_wait_start' },
-    ),
-    markWaitedOnByLongPoll(db, { approvalId: input.approvalId, orgId: input.orgId }),
-  ]);
+  // Two facts in one statement that commits as it ends (markWaitedOnByLongPoll says why not in a
+  // transaction): the poll's row, and the request's waiter present.
+  await markWaitedOnByLongPoll(db, { approvalId: input.approvalId, orgId: input.orgId }, {
+    name: 'poll_row',
+    sql: `INSERT INTO waiter_probes (approval_id, org_id, kind, last_waited_at, next_probe_at)
+          VALUES ($1, $3, 'poll', now(), now() + $4::float8 * interval '1 millisecond')
+          ON CONFLICT (approval_id) DO UPDATE SET last_waited_at = now(), next_probe_at = EXCLUDED.next_probe_at
+           WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
+    params: [input.orgId, input.timeoutMs + input.goneAfterMs],
+  });
 }
 
 /** The HEADs of one round, by target (URL and callback headers): each target is probed once per round. */

@@ -73,7 +73,7 @@ describe.skipIf(!TEST_DATABASE_URL)('statements run on every wake-up, wait and f
 
     const kept = [
       'stream_events_after', 'stream_position_now', 'stream_position_of', 'stream_position_below',
-      'poll_wait_start', 'waited_on_by_long_poll', 'poll_wait_end',
+      'waited_on_by_long_poll_poll_row', 'poll_wait_end',
       'callback_secrets_read', 'webhook_subscription_secrets', 'webhook_body_event', 'webhook_body_approval',
     ];
     const plans = (

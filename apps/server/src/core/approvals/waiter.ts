@@ -84,24 +84,30 @@ export async function markWaiterInconclusive(
  * one) is marked by one statement that commits as it ends, because a transaction would hold the
  * request's row across a round trip to this process and a turn of its event loop, and the request's
  * decision waits for that row (on a busy waiting replica, for tens of milliseconds). One flagged gone
- * is cleared in a transaction with its `approval.waiter_returned` event.
+ * is cleared in a transaction with its `approval.waiter_returned` event. `alongside`: a write of the
+ * caller's that goes in the same statement (the poll's own row: jobs/waiter-probes.ts), as a CTE whose
+ * text uses `$1` for the request and `$3` on for its `params`: one statement and one commit for both.
  */
-export async function markWaitedOnByLongPoll(db: Database, input: { approvalId: string; orgId: string }): Promise<void> {
+export async function markWaitedOnByLongPoll(
+  db: Database,
+  input: { approvalId: string; orgId: string },
+  alongside?: { name: string; sql: string; params: unknown[] },
+): Promise<void> {
   // clearGone false: a request flagged gone is left for the transaction below, which says it returned.
-  // NO KEY: the poll row's insert beside this statement key-share-locks the request (its foreign key).
-  const mark = (q: Queryable, clearGone: boolean) =>
+  // NO KEY: a poll row's insert (alongside, or beside this statement) key-share-locks the request (its foreign key).
+  const mark = (q: Queryable, clearGone: boolean, also?: typeof alongside) =>
     q.query<{ was: 'present' | 'gone' | null; marked: boolean }>(
-      `WITH b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 FOR NO KEY UPDATE),
+      `WITH ${also ? `alongside AS (${also.sql}), ` : ''}b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 FOR NO KEY UPDATE),
             m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
                     FROM b
                    WHERE a.id = b.id AND b.status = 'pending' AND b.callback_url IS NULL
                      AND (b.was IS NULL OR ($2 AND b.was = 'gone'))
                   RETURNING a.id)
        SELECT b.was, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
-      [input.approvalId, clearGone],
-      { prepare: 'waited_on_by_long_poll' },
+      [input.approvalId, clearGone, ...(also?.params ?? [])],
+      { prepare: also ? `waited_on_by_long_poll_${also.name}` : 'waited_on_by_long_poll' },
     );
-  const { rows } = await mark(db, false);
+  const { rows } = await mark(db, false, alongside);
   if (rows[0]?.was !== 'gone') return;
   await db.transaction(async (tx) => {
     const again = (await mark(tx, true)).rows[0];
