@@ -1,6 +1,6 @@
 import { CALLBACK_EVENT_TYPES, type ApprovalStatus, type EventType, type Principal, type WebhookPayload } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
-import { EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
+import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../events/event-bus.ts';
 
 export const SYSTEM_ACTOR: Principal = { type: 'system', id: null, name: 'Greenlight' };
 
@@ -57,27 +57,31 @@ export interface EventInput {
 }
 
 /**
- * Appends one immutable event in the caller's transaction: the audit trail entry and, for
- * delivery, the outbox rows commit together with the change they describe, or not at all.
- *
- * The fan-out happens inside this same INSERT (storage/functions/events_fan_out.sql): a trigger
- * rather than CTEs here, because the transitions of approvals/state-machine.ts insert events in their own
- * statements, and every path must fan out with no extra round trip. The event is announced on
- * EVENTS_CHANNEL once the caller's transaction commits (`Queryable.notify`).
- */
-/**
  * An outcome: what a callback is sent, and what waiters (long polls, streams, paused runs) hold for,
  * on this replica or another. Its notification goes out at once (Queryable.notify's `urgent`).
  */
 export const isOutcomeEvent = (type: EventType): boolean => (CALLBACK_EVENT_TYPES as readonly EventType[]).includes(type);
 
+/**
+ * Appends one immutable event in the caller's transaction: the audit trail entry and, for
+ * delivery, the outbox rows commit together with the change they describe, or not at all.
+ *
+ * The fan-out happens inside the event's INSERT (storage/functions/events_fan_out.sql): a trigger
+ * rather than CTEs here, because the transitions of approvals/state-machine.ts insert events in their own
+ * statements, and every path must fan out with no extra round trip. The event is announced on
+ * EVENTS_CHANNEL once the caller's transaction commits (`Queryable.notify`), and the delivery workers
+ * are woken (DELIVERIES_CHANNEL) when its fan-out queued a delivery for them
+ * (storage/functions/greenlight_append_event.sql).
+ */
 export async function appendEvent(tx: Queryable, e: EventInput): Promise<string> {
-  const { rows } = await tx.query<{ id: string }>(
-    `INSERT INTO events (org_id, approval_id, type, actor_type, actor_id, actor_name, from_status, to_status, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id::text AS id`,
+  const { rows } = await tx.query<{ id: string; fanned_out: boolean }>(
+    'SELECT id, fanned_out FROM greenlight_append_event($1, $2, $3, $4, $5, $6, $7, $8, $9)',
     [e.orgId, e.approvalId, e.type, e.actor.type, e.actor.id, e.actor.name, e.from ?? null, e.to ?? null, JSON.stringify(e.data ?? {})],
+    { prepare: 'append_event' },
   );
-  const id = rows[0]!.id;
-  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: e.orgId, eventId: id, approvalId: e.approvalId, type: e.type }), isOutcomeEvent(e.type));
+  const { id, fanned_out: fannedOut } = rows[0]!;
+  const urgent = isOutcomeEvent(e.type);
+  tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: e.orgId, eventId: id, approvalId: e.approvalId, type: e.type }), urgent);
+  if (fannedOut) tx.notify(DELIVERIES_CHANNEL, `event:${id}`, urgent);
   return id;
 }

@@ -42,7 +42,7 @@ describe('expireDue', () => {
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await create(seed, { expires_at: soon(600_000) })).id);
     await server.db.query(`UPDATE approvals SET expires_at = now() - interval '1 second' WHERE id = ANY ($1::uuid[])`, [ids]);
-    const { result: swept, steps } = await transactionStepsDuring(server.db, (sql) => (sql.includes('INSERT INTO events') ? 'event' : null), () => expireDue(server.db));
+    const { result: swept, steps } = await transactionStepsDuring(server.db, (sql) => (sql.includes('greenlight_append_event(') ? 'event' : null), () => expireDue(server.db));
     expect(swept).toBeGreaterThanOrEqual(4);
     // Every event was issued before the first was answered.
     const firstAnswer = steps.indexOf('answered event');

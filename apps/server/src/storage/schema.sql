@@ -1227,11 +1227,12 @@ CREATE TABLE webpush_vapid (
 --   events_chain_decision() → trigger
 --   events_fan_out() → trigger
 --   greenlight_active_steps(p_approval uuid) → SETOF approval_steps
+--   greenlight_append_event(p_org uuid, p_approval uuid, p_type text, p_actor_type text, p_actor_id uuid, p_actor_name text, p_from text, p_to text, p_data jsonb) → TABLE(id text, fanned_out boolean)
 --   greenlight_approved_by(p_approval uuid, p_principal uuid, p_user uuid) → boolean
 --   greenlight_asked_now(p_approval uuid, p_only uuid) → TABLE(user_id uuid, on_behalf_of uuid, step_order integer)
 --   greenlight_callback_event_types() → text[]
 --   greenlight_can_entry(p_reason text) → jsonb
---   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text)
+--   greenlight_cancel(p_cancel jsonb) → TABLE(approval json, event_id text, wake_worker boolean)
 --   greenlight_claim_deliveries(p_ids uuid[], p_lease_ms double precision) → SETOF deliveries
 --   greenlight_claim_state(p_attempts integer, p_due timestamp with time zone, p_lease_until timestamp with time zone) → TABLE(status text, attempts integer, lease_until timestamp with time zone, next_attempt_at timestamp with time zone)
 --   greenlight_close_steps() → trigger

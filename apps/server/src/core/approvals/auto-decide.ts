@@ -132,15 +132,15 @@ async function decideWritten(
 ): Promise<CreateDecidedResult> {
   const created = approvalFromJson(r.approval!);
   tx.notify(EVENTS_CHANNEL, notificationOf({ orgId: caller.org.id, eventId: r.event_id!, approvalId: created.id, type: 'approval.created' }));
+  // Announced as any create: the workers woken only when it queued a delivery. A decision's own
+  // deliveries are told by its event (appendEvent).
+  if (r.fanned_out) tx.notify(DELIVERIES_CHANNEL, `event:${r.event_id!}`);
   const d = typeof decider === 'function' ? await decider(tx, created) : decider;
   if (d === null) {
-    // Left to people: announced as any create (the worker woken only when it queued a delivery).
-    if (r.fanned_out) tx.notify(DELIVERIES_CHANNEL, `event:${r.event_id!}`);
     issueRead(tx, created.id, readAfter);
     return { kind: 'created', approval: created, decided: null };
   }
   const decided = await decideAutomatically(tx, lock, caller.org.id, created.id, d);
-  tx.notify(DELIVERIES_CHANNEL, `event:${decided.eventId}`);
   issueRead(tx, created.id, readAfter);
   return { kind: 'created', approval: decided.approval, decided: d };
 }

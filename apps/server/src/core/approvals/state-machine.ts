@@ -81,8 +81,8 @@
  *   (decided_by null, decided_by_type 'system'), stamped at the sweep, with `reason: 'expired'`.
  * - Events: every transition writes its events in the same statement; the fan-out trigger queues
  *   their deliveries (storage/functions/events_fan_out.sql). Once the statement has committed the
- *   events are announced (Queryable.notify), and the delivery worker is woken when a delivery was
- *   queued for it.
+ *   events are announced (Queryable.notify), and the delivery workers are woken when a delivery was
+ *   queued for them: only then (DeliveryWorker, delivery/outbox/worker.ts).
  */
 import { checkAnswer, type Approval, type ApprovalStatus, type DecideApprovalBody, type DecisionRefusalReason, type EventType, type ReportExecutionBody, type RevokeApprovalBody, type Step } from '@greenlight/contract';
 import { sideBySide, sqlState, type Database, type Queryable } from '../../storage/database.ts';
@@ -463,15 +463,15 @@ export async function cancel(db: Database, caller: Caller, approvalId: string): 
     actor_role: caller.user?.role ?? null,
     announce: true,
   };
-  let r: { approval: Record<string, unknown>; event_id: string };
+  let r: { approval: Record<string, unknown>; event_id: string; wake_worker: boolean };
   try {
-    const { rows } = await db.query<typeof r>('SELECT r.approval, r.event_id FROM greenlight_cancel($1) AS r', [JSON.stringify(input)], { followedBy: ANNOUNCE_OUTCOME });
+    const { rows } = await db.query<typeof r>('SELECT r.approval, r.event_id, r.wake_worker FROM greenlight_cancel($1) AS r', [JSON.stringify(input)], { followedBy: ANNOUNCE_OUTCOME });
     r = rows[0]!;
   } catch (err) {
     throw refusal(err, 'cancelled') ?? err;
   }
-  // The callback of a cancellation is the worker's: the event's announcement (by the follower) wakes it.
-  announce(db, caller.org.id, approvalId, [{ id: r.event_id, type: 'approval.cancelled' }], false, true);
+  // The callback of a cancellation is the worker's, woken for it (wake_worker).
+  announce(db, caller.org.id, approvalId, [{ id: r.event_id, type: 'approval.cancelled' }], r.wake_worker, true);
   return approvalFromJson(r.approval);
 }
 

@@ -1,12 +1,13 @@
 /**
  * What wakes the delivery worker, with its backstop sweep set to ten minutes so that only the wake-ups
- * are seen: a create whose event queued a delivery (the create statement's fan-out flag, announced on
- * DELIVERIES_CHANNEL), and any other event (announced on the events channel). Creates that queue
- * nothing do not wake it at all.
+ * are seen: a statement whose events queued a delivery says so (the fan-out's flag, read by the
+ * create, decision and cancel statements and by appendEvent; announced on DELIVERIES_CHANNEL). Events
+ * that queue nothing (most of them under load) do not wake it at all, whichever process wrote them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
+import { EVENTS_CHANNEL } from '../../events/event-bus.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -30,7 +31,7 @@ describe('waking the delivery worker', () => {
     expect(performance.now() - t0).toBeLessThan(2_000);
   });
 
-  it('a comment (announced on the events channel) is delivered at once too', async () => {
+  it('a comment subscribed to is delivered at once too: its event says it queued a delivery', async () => {
     const seed = await seedOrg(server.db);
     const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
     await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/comments`, events: ['comment.created'] }).expect(201);
@@ -74,6 +75,14 @@ describe('waking the delivery worker', () => {
     expect(new Set(decided().map((r) => r.id)).size).toBe(2);
   });
 
+  it("a cancellation's callback is delivered at once, without the sweep", async () => {
+    const seed = await seedOrg(server.db);
+    const created = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/cancelled` })).expect(201)).body;
+    const before = receiver.received.length;
+    await server.http(seed.key).delete(`/api/v1/approvals/${created.id}`).expect(200);
+    await receiver.until(() => receiver.received.slice(before).some((r) => r.path === '/cancelled'), 2_000);
+  });
+
   it('creates that queue no delivery never make the worker look', async () => {
     const seed = await seedOrg(server.db);
     await server.http(seed.key).post('/api/v1/webhooks').send({ url: `${receiver.url}/approved`, events: ['approval.approved'] }).expect(201);
@@ -86,7 +95,42 @@ describe('waking the delivery worker', () => {
       claims.restore();
     }
   });
+  it('events that queue no delivery (comments, votes and decisions nobody waits for) never make the worker look', async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ required_approvals: 2 })).expect(201)).body.id as string);
+    const heard = new Set<string>();
+    const unlisten = await server.db.listen(EVENTS_CHANNEL, (p) => heard.add(p));
+    const claims = countClaims();
+    try {
+      const written: string[] = [];
+      for (const id of ids) {
+        await server.http(seed.key).post(`/api/v1/approvals/${id}/comments`).send({ body: 'looks fine' }).expect(201);
+        await server.http(decider.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
+        await server.http(decider.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'reject' }).expect(409);
+        await server.http(seed.key).delete(`/api/v1/approvals/${id}`).expect(200);
+        // Those written since the listener started: all but the create's.
+        written.push(...(await server.db.query<{ id: string }>(`SELECT id::text AS id FROM events WHERE approval_id = $1 AND type <> 'approval.created'`, [id])).rows.map((r) => r.id));
+      }
+      // Every one of them announced, as the worker would have heard them; then a moment for any claim to start.
+      await until(() => written.every((e) => [...heard].some((p) => p.split(':')[1] === e)));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(written.length).toBeGreaterThanOrEqual(15);
+      expect(claims.n).toBe(0);
+    } finally {
+      claims.restore();
+      await unlisten();
+    }
+  });
 });
+
+/** Resolves once `f` holds, asked again every 10 ms (for 5 s at most). */
+async function until(f: () => boolean): Promise<void> {
+  for (const end = Date.now() + 5_000; !f(); await new Promise((r) => setTimeout(r, 10))) {
+    if (Date.now() > end) throw new Error('not seen within 5 s');
+  }
+}
 
 /** Counts the worker's claims by watching for the outbox's claim statement (outbox.ts CLAIM_SQL). */
 function countClaims() {
@@ -101,9 +145,13 @@ function countClaims() {
     if (claim) counter.n++;
     const result = query(sql, params, options as never);
     if (typeof sql === 'string' && sql.includes('greenlight_decide(')) {
-      void result.then((r) => {
-        counter.byDecision += r.rows.filter((row) => (row as { delivery_id: string | null }).delivery_id !== null).length;
-      });
+      // A refused vote rejects: the caller handles that, not this count.
+      void result.then(
+        (r) => {
+          counter.byDecision += r.rows.filter((row) => (row as { delivery_id: string | null }).delivery_id !== null).length;
+        },
+        () => {},
+      );
     }
     if (claim) {
       void result.then((r) => {

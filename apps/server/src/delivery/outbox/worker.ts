@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { Database } from '../../storage/database.ts';
 import { claimDue } from './outbox.ts';
-import { DELIVERIES_CHANNEL, EVENTS_CHANNEL } from '../../events/event-bus.ts';
-import { parseNotification } from '../../events/event-bus.ts';
+import { DELIVERIES_CHANNEL } from '../../events/event-bus.ts';
 import { runAttempt, type OutboxRuntime, type RegisteredChannel } from './attempt.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { ReadAhead } from './channel.ts';
@@ -24,15 +23,6 @@ export interface DeliveryWorkerOptions {
 const LEASE_MARGIN_MS = 5000;
 /** In-flight attempts get this long to finish on shutdown before they are cut off (and retried by whoever comes next). */
 const STOP_GRACE_MS = 5000;
-/**
- * Many events produce no delivery (a comment or a vote nobody subscribed to), and the worker cannot
- * tell from their announcement (creates can: see start()). After a claim that found nothing, the next
- * event-triggered claim waits this long, coalescing the announcements of a burst into one claim. A
- * decision's callback does not wait for it (the deciding process makes the first attempt inline); a
- * subscription's first attempt may start this much later.
- */
-export const EVENT_NUDGE_GAP_MS = 5;
-
 /** Rows due within this long get a timer of their own (wakeAt); later ones wait for the sweep. */
 const DUE_TIMER_HORIZON_MS = 120_000;
 /** Rows due within one grain share a timer. */
@@ -41,10 +31,12 @@ const DUE_GRAIN_MS = 20;
 const DUE_TIMER_SLACK_MS = 5;
 
 /**
- * The delivery worker of one process. It is woken by NOTIFY (an event committed anywhere, on
- * Postgres by any process; on PGlite by this one) and by a periodic sweep that also picks up retries
- * that came due and rows whose claimer died. At most `concurrency` attempts run at once; claims are
- * made only for free slots, so rows are never held by a process that cannot work on them yet.
+ * The delivery worker of one process. It is woken when a transaction queued a row for it
+ * (DELIVERIES_CHANNEL: every writer of events or rows says so once it commits, on Postgres from any
+ * process, on PGlite from this one; an event that queued nothing, most of them under load, wakes no
+ * worker), and by a periodic sweep that also picks up retries that came due and rows whose claimer
+ * died. At most `concurrency` attempts run at once; claims are made only for free slots, so rows are
+ * never held by a process that cannot work on them yet.
  */
 export class DeliveryWorker {
   readonly runtime: OutboxRuntime;
@@ -59,10 +51,6 @@ export class DeliveryWorker {
   /** Timers that wake the worker when rows it retries or gives back come due, one per DUE_GRAIN_MS (wakeAt). */
   private readonly dueTimers = new Map<number, NodeJS.Timeout>();
   private unlisten: Array<() => Promise<void>> = [];
-  private lastEmptyClaimAt = -Infinity;
-  /** Requests whose decision is being made in this process, and whose callback it will attempt inline. */
-  private readonly inline = new Map<string, number>();
-  private nudgeTimer: NodeJS.Timeout | undefined;
   /** Slots held by writers that may claim a row for this process's attempt (reserveSlot). */
   private reserved = 0;
   /**
@@ -98,18 +86,6 @@ export class DeliveryWorker {
 
   async start(): Promise<void> {
     const wake = () => this.wake();
-    this.unlisten.push(
-      await this.options.db.listen(EVENTS_CHANNEL, (payload) => {
-        // A create that queued a delivery says so on DELIVERIES_CHANNEL (core/approvals/state-machine.ts); the rest,
-        // the great majority under load, have nothing for the worker.
-        const e = parseNotification(payload);
-        if (e?.type === 'approval.created') return;
-        // A decision of this process makes its callback's first attempt itself, right after its commit
-        // (channels/webhook/inline.ts): claiming the row first would only make it wait for this worker's attempt.
-        if (e?.approvalId && this.inline.has(e.approvalId)) return;
-        this.nudge();
-      }),
-    );
     this.unlisten.push(await this.options.db.listen(DELIVERIES_CHANNEL, wake));
     this.sweep = setInterval(wake, this.sweepMs);
     this.sweep.unref();
@@ -126,22 +102,6 @@ export class DeliveryWorker {
     this.pumping = this.pump().finally(() => {
       this.pumping = null;
     });
-  }
-
-  /**
-   * Runs `fn` (a decision and its inline first attempt) with the request marked as this process's to
-   * attempt: its events do not wake the worker meanwhile. Anything the inline attempt leaves is the
-   * worker's again afterwards (the periodic sweep and retry timers).
-   */
-  async reservingInline<T>(approvalId: string, fn: () => Promise<T>): Promise<T> {
-    this.inline.set(approvalId, (this.inline.get(approvalId) ?? 0) + 1);
-    try {
-      return await fn();
-    } finally {
-      const n = this.inline.get(approvalId)! - 1;
-      if (n > 0) this.inline.set(approvalId, n);
-      else this.inline.delete(approvalId);
-    }
   }
 
   /**
@@ -178,18 +138,6 @@ export class DeliveryWorker {
     };
   }
 
-  /** An event was committed somewhere: wake, unless a claim just found nothing (EVENT_NUDGE_GAP_MS). */
-  private nudge(): void {
-    if (this.stopped || this.nudgeTimer) return;
-    const wait = this.lastEmptyClaimAt + EVENT_NUDGE_GAP_MS - performance.now();
-    if (wait <= 0) return this.wake();
-    this.nudgeTimer = setTimeout(() => {
-      this.nudgeTimer = undefined;
-      this.wake();
-    }, wait);
-    this.nudgeTimer.unref();
-  }
-
   private async pump(): Promise<void> {
     try {
       do {
@@ -199,7 +147,6 @@ export class DeliveryWorker {
           const want = this.concurrency - this.inflight.size;
           const claimed = await claimDue(this.runtime.db, want, this.runtime.leaseMs);
           for (const d of claimed) this.track(runAttempt(this.runtime, d, this.abort.signal));
-          if (claimed.length === 0) this.lastEmptyClaimAt = performance.now();
           if (claimed.length < want) {
             drained = true;
             break;
@@ -272,7 +219,6 @@ export class DeliveryWorker {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.sweep);
-    clearTimeout(this.nudgeTimer);
     for (const timer of this.dueTimers.values()) clearTimeout(timer);
     this.dueTimers.clear();
     await Promise.all(this.unlisten.map((u) => u().catch(() => {})));

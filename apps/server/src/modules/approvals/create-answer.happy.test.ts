@@ -75,7 +75,7 @@ describe('a request decided at its create', () => {
       .expect(200);
     let created: { status: number; body: { id: string; status: string; decided_by: unknown; viewer_can: unknown } } | undefined;
     const name = (sql: string) =>
-      sql.includes('run_votes') ? 'read' : sql.trimStart().startsWith('UPDATE approvals') ? 'decision' : sql.includes('INSERT INTO events') ? 'event' : null;
+      sql.includes('run_votes') ? 'read' : sql.trimStart().startsWith('UPDATE approvals') ? 'decision' : sql.includes('greenlight_append_event(') ? 'event' : null;
     const inTransaction = await transactionStepsDuring(server.db, name, async () => {
       const names = await namesDuring(async () => {
         created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ action_type: 'db.read' })).expect(201);

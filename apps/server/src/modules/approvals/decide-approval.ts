@@ -42,7 +42,6 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     }
     return { ...forViewer(auth, approval), callback_delivered: delivered };
   };
-  // Reserved before the decision commits, so this process's worker leaves the first attempt to us.
-  const decided = worker ? await worker.reservingInline(params.id, decideAndDeliver) : await decideAndDeliver();
+  const decided = await decideAndDeliver();
   return { status: 200, body: await oneWithViewerCan(deps.db, auth, decided) };
 };

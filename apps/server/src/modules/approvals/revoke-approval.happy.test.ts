@@ -107,7 +107,7 @@ describe('POST /api/v1/approvals/:id/revoke', () => {
     const approver = await seed.newKey({ name: 'approver' });
     const created = await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ revocable_for_seconds: 300 })).expect(201);
     await server.http(approver.key).patch(`/api/v1/approvals/${created.body.id}`).send({ decision: 'approve' }).expect(200);
-    const name = (sql: string) => (sql.trimStart().startsWith('UPDATE approvals') ? 'update' : sql.includes('INSERT INTO events') ? 'event' : null);
+    const name = (sql: string) => (sql.trimStart().startsWith('UPDATE approvals') ? 'update' : sql.includes('greenlight_append_event(') ? 'event' : null);
     const { result, steps } = await transactionStepsDuring(server.db, name, () =>
       server.http(approver.key).post(`/api/v1/approvals/${created.body.id}/revoke`).send({ reason: 'wrong account' }),
     );
