@@ -29,9 +29,10 @@ try {
   const bundles = { before: { bundle: before.main }, after: {} } as const;
   const side = async (which: 'before' | 'after'): Promise<WaiterSide> => {
     const storage = { DATABASE_URL: databases[which]!.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-    const seeded = await seed(storage, 8);
+    // The build migrates its own database first (seed leaves it as it is).
     const deciding = await startServer(storageEnv(storage), undefined, bundles[which]);
     servers.push(deciding);
+    const seeded = await seed(storage, 8, 1, true);
     const waiting = await startServer(storageEnv(storage), undefined, bundles[which]);
     servers.push(waiting);
     const ids = await createMany(deciding.url, seeded.keys, WARM + N * ROUNDS);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { openDatabase } from '../apps/server/src/storage/open.ts';
+import { openPostgres } from '../apps/server/src/storage/postgres.ts';
 import { createOrg } from '../apps/server/src/modules/orgs/create-org.ts';
 import { createConnection } from '../apps/server/src/modules/connections/connections.ts';
 import { freePort, spawnServer, type SpawnedServer } from '../apps/server/src/testing/spawn-server.ts';
@@ -92,9 +93,14 @@ export interface Seeded {
   decider: string;
 }
 
-/** Migrates and seeds storage before the server process opens it (one process owns a PGlite directory). */
-export async function seed(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, keys: number, orgs = 1): Promise<Seeded> {
-  const db = await openDatabase(storage);
+/**
+ * Migrates and seeds storage before the server process opens it (one process owns a PGlite directory).
+ * `migrated`: a Postgres database some server has already migrated, seeded as it is: the A/B scripts'
+ * older build migrates its own database, and this checkout's migrations would leave it one the older
+ * build refuses to start on.
+ */
+export async function seed(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, keys: number, orgs = 1, migrated = false): Promise<Seeded> {
+  const db = migrated && storage.DATABASE_URL ? await openPostgres({ connectionString: storage.DATABASE_URL, max: 2 }) : await openDatabase(storage);
   try {
     const orgIds: string[] = [];
     for (let o = 0; o < orgs; o++) {
