@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redisRateLimitStore, type RateLimitStore } from './rate-limit.ts';
+import { until } from '../testing/until.ts';
 
 const REDIS_URL = process.env.GREENLIGHT_TEST_REDIS_URL || undefined;
 
@@ -67,14 +68,6 @@ afterEach(async () => {
 
 const logger = () => ({ warn: vi.fn(), info: vi.fn() });
 
-async function waitFor(check: () => boolean, ms = 10_000) {
-  const until = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe('redis rate-limit store, Redis unreachable at start', () => {
   it('refuses to start, naming REDIS_URL and not echoing its password', async () => {
     const closed = createServer();
@@ -114,7 +107,7 @@ describe.runIf(REDIS_URL !== undefined)('redis rate-limit store, Redis failing w
     for (const remaining of [4, 3, 2]) expect(await store.consume(key, 5)).toMatchObject({ allowed: true, remaining });
 
     await proxy.down();
-    await waitFor(() => log.warn.mock.calls.length > 0);
+    await until(() => log.warn.mock.calls.length > 0, 10_000);
     expect(log.warn).toHaveBeenCalledTimes(1);
     expect(log.warn.mock.calls[0]?.[1]).toBe('Redis unavailable: rate limits are counted per process until it is back');
 
@@ -131,7 +124,7 @@ describe.runIf(REDIS_URL !== undefined)('redis rate-limit store, Redis failing w
     ]);
 
     await proxy.up();
-    await waitFor(() => log.info.mock.calls.length > 0);
+    await until(() => log.info.mock.calls.length > 0, 10_000);
     expect(log.info).toHaveBeenCalledWith('Redis is back: rate limits are counted across processes again');
     // Redis kept its 3; the requests counted in memory meanwhile are not added to it.
     expect(await store.consume(key, 5)).toMatchObject({ allowed: true, remaining: 1 });

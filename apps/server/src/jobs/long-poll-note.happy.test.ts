@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../storage/database.ts';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
-import { setTimeout as delay } from 'node:timers/promises';
+import { until } from '../testing/until.ts';
 import { httpSender } from '../channels/webhook/http-sender.ts';
 import { notePollWait, probeDueWaiters } from './waiter-probes.ts';
 
@@ -21,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 }, 60_000);
-
-/** The first value `f` gives, asked again every 10 ms (for 15 s at most). */
-async function until<T>(f: () => Promise<T | undefined>): Promise<T> {
-  for (const end = Date.now() + 15_000; Date.now() < end; await delay(10)) {
-    const v = await f();
-    if (v !== undefined) return v;
-  }
-  throw new Error('not seen within 15 s');
-}
 
 /** The server's database, counting the transactions begun and the statements sent through it. */
 function counting(db: Database): { db: Database; transactions: () => number; statements: () => number } {

@@ -16,6 +16,7 @@ import { spawnServer, type SpawnedServer } from '../testing/spawn-server.ts';
 import { startSmtpServer, type TestSmtpServer } from '../testing/smtp.ts';
 import { sessionFor, type SignedIn } from '../testing/session.ts';
 import { createSession } from '../modules/users/sessions.ts';
+import { until } from '../testing/until.ts';
 
 const WAITING = 10;
 const DECIDED = 4;
@@ -67,15 +68,6 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
     return rows;
   }
 
-  async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      if (await check()) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('timed out');
-  }
-
   it('each reminder and escalation fires once across both processes, none after a decision; one due while every server was down fires once on the next start', async () => {
     const seed = await seedOrg(postgres.db, 'Timers');
     const alice = await seed.addUser('approver');
@@ -109,11 +101,11 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
       }
     }
 
-    await until(() => waiting.every((r) => mails(alice.email, r.title, 'reminder').length === 2 && mails(bob.email, r.title, 'request').length === 1));
+    await until(() => waiting.every((r) => mails(alice.email, r.title, 'reminder').length === 2 && mails(bob.email, r.title, 'request').length === 1), 30_000);
     await until(async () => {
       for (const r of waiting) if ((await timersOf(r.id)).filter((t) => t.fired).length < 3) return false;
       return true;
-    });
+    }, 30_000);
     // Each decided request was decided before its first timer was due, so none may fire.
     const { rows: decidedTimes } = await postgres.db.query<{ early: boolean; past_ms: number }>(
       `SELECT decided_at < created_at + make_interval(secs => $2) AS early,
@@ -152,11 +144,11 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
     const later = await flow({ remind: { after: '3s' } });
     const titles = ['Down #1', 'Down #2', 'Down #3'];
     const downIds = await Promise.all(titles.map((t, i) => create(i, t, later)));
-    await until(() => titles.every((t) => mails(alice.email, t, 'request').length === 1));
+    await until(() => titles.every((t) => mails(alice.email, t, 'request').length === 1), 30_000);
     await until(async () => {
       for (const id of downIds) if ((await timersOf(id)).length !== 1) return false;
       return true;
-    });
+    }, 30_000);
     await Promise.all(processes.map((p) => p.kill()));
     const { rows: due } = await postgres.db.query<{ ms: number }>(`SELECT (extract(epoch FROM max(fire_at) - now()) * 1000)::int AS ms FROM timers WHERE approval_id = ANY($1::uuid[])`, [downIds]);
     await new Promise((r) => setTimeout(r, Math.max(0, due[0]!.ms) + 500));
@@ -164,7 +156,7 @@ describe.skipIf(!TEST_DATABASE_URL)('timers on two processes sharing one Postgre
 
     const restarted = await spawnServer(env());
     processes.push(restarted);
-    await until(() => titles.every((t) => mails(alice.email, t, 'reminder').length === 1));
+    await until(() => titles.every((t) => mails(alice.email, t, 'reminder').length === 1), 30_000);
     await new Promise((r) => setTimeout(r, 1500));
     for (const [i, t] of titles.entries()) {
       expect(mails(alice.email, t, 'reminder')).toHaveLength(1);

@@ -15,6 +15,7 @@ import { receiverPool, startReceiver, type TestReceiver } from '../testing/recei
 import { sessionOf } from '../testing/session.ts';
 import type { TestSmtpServer } from '../testing/smtp.ts';
 import { createConnection } from '../modules/connections/connections.ts';
+import { until } from '../testing/until.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
@@ -33,14 +34,6 @@ afterAll(async () => {
   await closeReceivers();
 });
 
-
-async function waitFor<T>(f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
-    const v = await f();
-    if (v !== undefined) return v;
-  }
-  throw new Error('timed out waiting');
-}
 
 /** An org whose automation's key was issued by Dana (an admin): she is the person behind its requests. */
 async function orgWithRequester(): Promise<{ seed: SeededOrg; dana: { id: string; email: string }; key: string }> {
@@ -68,7 +61,7 @@ describe('a pending request whose waiter is gone', () => {
     const id = created.body.id as string;
     expect(created.body.waiter).toEqual({ state: 'unknown', reason: null, since: null, checked_at: null });
 
-    const waiter = await waitFor(async () => {
+    const waiter = await until(async () => {
       const w = await waiterOf(key, id);
       return w?.state === 'gone' ? w : undefined;
     });
@@ -81,7 +74,7 @@ describe('a pending request whose waiter is gone', () => {
     expect(target.received[0]!.headers['x-resume-token']).toBe('tok-1');
 
     // The subscription gets approval.waiter_gone, signed like every event.
-    const got = await waitFor(() => hooks.received.find((r) => r.body.includes(id)));
+    const got = await until(() => hooks.received.find((r) => r.body.includes(id)));
     const payload = WebhookPayload.parse(new Webhook(sub.body.secret).verify(got.body, got.headers as Record<string, string>));
     expect(payload.type).toBe('approval.waiter_gone');
     expect(payload.data.approval).toMatchObject({ id, status: 'pending', waiter: { state: 'gone', reason: 'the callback target answered 410 Gone' } });
@@ -123,13 +116,13 @@ describe('a pending request whose waiter is gone', () => {
     const id = (await server.http(key).post('/api/v1/approvals').send(approvalBody({ callback_url: url })).expect(201)).body.id as string;
 
     // Probed, refused, but not yet gone.
-    await waitFor(async () => {
+    await until(async () => {
       const { rows } = await server.db.query<{ n: number }>('SELECT probes AS n FROM waiter_probes WHERE approval_id = $1 AND unreachable_since IS NOT NULL', [id]);
       return rows[0] && rows[0].n >= 1 ? true : undefined;
     });
     if (Date.now() - t0 < GONE_AFTER_MS - 300) expect((await waiterOf(key, id))?.state).toBe('unknown');
 
-    const waiter = await waitFor(async () => {
+    const waiter = await until(async () => {
       const w = await waiterOf(key, id);
       return w?.state === 'gone' ? w : undefined;
     });
@@ -150,7 +143,7 @@ describe('a pending request whose waiter is gone', () => {
       targets.push(t);
       ids.push((await server.http(key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/wait` })).expect(201)).body.id as string);
     }
-    await waitFor(() => (targets.every((t) => t.received.length >= 3) ? true : undefined));
+    await until(() => (targets.every((t) => t.received.length >= 3) ? true : undefined));
     for (const [i, id] of ids.entries()) {
       const w = await waiterOf(key, id);
       expect(w).toMatchObject({ state: 'present', reason: `the callback target answered ${answers[i]}` });
@@ -165,13 +158,13 @@ describe('a pending request whose waiter is gone', () => {
     let status = 404;
     const t = await receiver(() => ({ status }));
     const id = (await server.http(key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/callbacks/7` })).expect(201)).body.id as string;
-    const gone = await waitFor(async () => {
+    const gone = await until(async () => {
       const w = await waiterOf(key, id);
       return w?.state === 'gone' ? w : undefined;
     });
     expect(gone.reason).toBe('the callback target answered 404 Not Found');
     status = 204;
-    const back = await waitFor(async () => {
+    const back = await until(async () => {
       const w = await waiterOf(key, id);
       return w?.state === 'present' ? w : undefined;
     });
@@ -190,7 +183,7 @@ describe('a pending request whose waiter is gone', () => {
     expect(waited.body).toMatchObject({ timed_out: true, waiter: { state: 'present', reason: 'waited on by long poll' } });
     const left = Date.now();
 
-    const gone = await waitFor(async () => {
+    const gone = await until(async () => {
       const w = await waiterOf(key, id);
       return w?.state === 'gone' ? w : undefined;
     });
@@ -210,7 +203,7 @@ describe('a pending request whose waiter is gone', () => {
     const t = await receiver((r) => ({ status: r.method === 'POST' ? 410 : 200 }));
     const id = (await server.http(key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${t.url}/cb` })).expect(201)).body.id as string;
     await server.http(seed.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
-    const w = await waitFor(async () => {
+    const w = await until(async () => {
       const x = await waiterOf(key, id);
       return x?.state === 'gone' ? x : undefined;
     });

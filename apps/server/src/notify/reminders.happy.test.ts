@@ -13,6 +13,7 @@ import { openPostgres } from '../storage/postgres.ts';
 import type { Database } from '../storage/database.ts';
 import { fireDueTimers } from '../jobs/timers.ts';
 import { confirmationForm, linkIn } from '../testing/decision-links.ts';
+import { until } from '../testing/until.ts';
 
 let server: TestServer;
 let smtp: TestSmtpServer;
@@ -69,15 +70,6 @@ async function timersOf(approvalId: string) {
     [approvalId],
   );
   return rows;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('timed out');
 }
 
 const reminders = (address: string) => smtp.to(address).filter((m) => m.subject.includes('Reminder'));

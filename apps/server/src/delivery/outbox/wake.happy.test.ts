@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 import { EVENTS_CHANNEL } from '../../events/event-bus.ts';
+import { until } from '../../testing/until.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -114,7 +115,7 @@ describe('waking the delivery worker', () => {
         written.push(...(await server.db.query<{ id: string }>(`SELECT id::text AS id FROM events WHERE approval_id = $1 AND type <> 'approval.created'`, [id])).rows.map((r) => r.id));
       }
       // Every one of them announced, as the worker would have heard them; then a moment for any claim to start.
-      await until(() => written.every((e) => [...heard].some((p) => p.split(':')[1] === e)));
+      await until(() => written.every((e) => [...heard].some((p) => p.split(':')[1] === e)), 5_000);
       await new Promise((r) => setTimeout(r, 200));
       expect(written.length).toBeGreaterThanOrEqual(15);
       expect(claims.n).toBe(0);
@@ -124,13 +125,6 @@ describe('waking the delivery worker', () => {
     }
   });
 });
-
-/** Resolves once `f` holds, asked again every 10 ms (for 5 s at most). */
-async function until(f: () => boolean): Promise<void> {
-  for (const end = Date.now() + 5_000; !f(); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > end) throw new Error('not seen within 5 s');
-  }
-}
 
 /** Counts the worker's claims by watching for the outbox's claim statement (outbox.ts CLAIM_SQL). */
 function countClaims() {

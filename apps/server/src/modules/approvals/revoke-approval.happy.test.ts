@@ -10,6 +10,7 @@ import { approvalBody, seedOrg, startTestServer, type TestServer } from '../../t
 import { startReceiver, type TestReceiver } from '../../testing/receiver.ts';
 import { setEmergencyStop } from '../orgs/create-org.ts';
 import { transactionStepsDuring } from '../../testing/statements.ts';
+import { until } from '../../testing/until.ts';
 
 let server: TestServer;
 let receiver: TestReceiver;
@@ -26,14 +27,6 @@ afterAll(async () => {
   await receiver.close();
   await hooks.close();
 }, 60_000);
-
-async function waitFor<T>(f: () => T | undefined, ms = 10_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
-    const v = f();
-    if (v !== undefined) return v;
-  }
-  throw new Error('timed out waiting');
-}
 
 describe('POST /api/v1/approvals/:id/revoke', () => {
   it('inside the window: rejected with revoked_*, approval.revoked to the callback and a subscription, signed', async () => {
@@ -53,8 +46,8 @@ describe('POST /api/v1/approvals/:id/revoke', () => {
     expect(created.body).toMatchObject({ revocable_until: null, revoked_at: null, revoked_by: null, revocation_reason: null });
 
     const decided = await server.http(approver.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' }).expect(200);
-    const until = Date.parse(decided.body.revocable_until);
-    expect(until - Date.parse(decided.body.decided_at)).toBe(300_000);
+    const revocableUntil = Date.parse(decided.body.revocable_until);
+    expect(revocableUntil - Date.parse(decided.body.decided_at)).toBe(300_000);
 
     const res = await server.http(approver.key).post(`/api/v1/approvals/${id}/revoke`).send({ reason: 'Wrong customer' }).expect(200);
     expect(res.body).toMatchObject({
@@ -63,20 +56,20 @@ describe('POST /api/v1/approvals/:id/revoke', () => {
       revocation_reason: 'Wrong customer',
       revocable_until: decided.body.revocable_until,
     });
-    expect(Date.parse(res.body.revoked_at)).toBeLessThan(until);
+    expect(Date.parse(res.body.revoked_at)).toBeLessThan(revocableUntil);
 
     const secret = (await server.http(seed.key).get('/api/v1/callback-secret').expect(200)).body.secret as string;
-    const callbacks = await waitFor(() => {
+    const callbacks = await until(() => {
       const mine = receiver.received.filter((r) => r.body.includes(id));
       return mine.length >= 2 ? mine : undefined;
-    });
+    }, 10_000);
     const types = callbacks.map((r) => WebhookPayload.parse(new Webhook(secret).verify(r.body, r.headers as Record<string, string>)).type);
     expect(types.sort()).toEqual(['approval.approved', 'approval.revoked']);
     const revokedCallback = callbacks.find((r) => r.body.includes('"approval.revoked"'))!;
     const payload = WebhookPayload.parse(new Webhook(secret).verify(revokedCallback.body, revokedCallback.headers as Record<string, string>));
     expect(payload.data.approval).toMatchObject({ id, status: 'rejected', revocation_reason: 'Wrong customer' });
 
-    const sub = await waitFor(() => hooks.received.find((r) => r.body.includes(id)));
+    const sub = await until(() => hooks.received.find((r) => r.body.includes(id)), 10_000);
     const subPayload = WebhookPayload.parse(new Webhook(hook.body.secret).verify(sub.body, sub.headers as Record<string, string>));
     expect(subPayload.type).toBe('approval.revoked');
 
