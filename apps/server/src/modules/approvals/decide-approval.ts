@@ -23,25 +23,22 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   const worker = deps.delivery;
   const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
   const { decision_note, grant, ...ballot } = body;
-  const decideAndDeliver = async () => {
-    // With a worker here, the decision's statement also claims its callback for this process.
-    const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: takeSealedNewSecret() };
-    const vote = { ...ballot, comment: body.comment ?? decision_note };
-    const options = { claimCallback, notify: deps.config.mail !== null };
-    // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
-    const { approval, callback, events } = grant
-      ? await voteWithGrant(deps, auth, params.id, vote, grant, options)
-      : await decide(deps.db, auth, params.id, vote, options);
-    countDecisions(deps.metrics, events);
-    const final = approval.status === 'approved' || approval.status === 'rejected';
-    let delivered = false;
-    if (callback && worker) {
-      delivered = await attemptClaimed(worker, claimedFromJson(callback.delivery), callback, waitMs);
-    } else if (final && approval.callback_url !== null) {
-      delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
-    }
-    return { ...forViewer(auth, approval), callback_delivered: delivered };
-  };
-  const decided = await decideAndDeliver();
+  // With a worker here, the decision's statement also claims its callback for this process.
+  const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: takeSealedNewSecret() };
+  const vote = { ...ballot, comment: body.comment ?? decision_note };
+  const options = { claimCallback, notify: deps.config.mail !== null };
+  // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
+  const { approval, callback, events } = grant
+    ? await voteWithGrant(deps, auth, params.id, vote, grant, options)
+    : await decide(deps.db, auth, params.id, vote, options);
+  countDecisions(deps.metrics, events);
+  const final = approval.status === 'approved' || approval.status === 'rejected';
+  let delivered = false;
+  if (callback && worker) {
+    delivered = await attemptClaimed(worker, claimedFromJson(callback.delivery), callback, waitMs);
+  } else if (final && approval.callback_url !== null) {
+    delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
+  }
+  const decided = { ...forViewer(auth, approval), callback_delivered: delivered };
   return { status: 200, body: await oneWithViewerCan(deps.db, auth, decided) };
 };
