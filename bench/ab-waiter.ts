@@ -12,8 +12,8 @@
  * databases, so the build at rest adds its idle share to both sides alike), with the paired rounds.
  * Near the machine's limit the CPU figure is the steadier one: the latency follows the queue.
  */
-import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, decide, git, median, paired, pairedLine, record, seed, startServer, storageEnv, uptimeLoad } from './lib.ts';
-import { arrivals, openServerStream, poll, waiterPhase, type WaiterPhase, type WaiterSide } from './waiter-rig.ts';
+import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, git, median, paired, pairedLine, record, seed, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { serverSide, waiterPhase, type WaiterPhase, type WaiterSide } from './waiter-rig.ts';
 
 const { revision: REVISION, rate: RATE, seconds: SECS, rounds: ROUNDS } = abSettings('ab-waiter.ts', { rate: 100, seconds: 10, rounds: 4 });
 const WARM = 100;
@@ -36,15 +36,8 @@ try {
     const waiting = await startServer(storageEnv(storage), undefined, bundles[which]);
     servers.push(waiting);
     const ids = await createMany(deciding.url, seeded.keys, WARM + N * ROUNDS);
-    const waitKey = (i: number) => seeded.keys[1 + (i % (seeded.keys.length - 1))]!;
-    const s: WaiterSide = {
-      ids,
-      seen: arrivals(),
-      openPoll: (i) => poll(`${waiting.url}/api/v1/approvals/${ids[i]}/wait?timeout=30`, waitKey(i), s.seen.poll, ids[i]!, (b) => b.status !== 'pending'),
-      decide: (id) => decide(deciding.url, seeded.decider, id),
-      pids: [deciding.child.pid!, waiting.child.pid!],
-    };
-    closers.push(await openServerStream(waiting.url, seeded.keys[0]!, s.seen.stream));
+    const { side: s, close } = await serverSide(deciding, waiting, seeded, ids);
+    closers.push(close);
     return s;
   };
   const sides = { before: await side('before'), after: await side('after') };

@@ -12,7 +12,7 @@
  * The absolute p99 is printed beside Temporal Cloud's published Signal p99 (91 ms), as context only.
  */
 import { createDatabase, createMany, decide, interleavedLatencyRounds, median, pgQuery, record, seed, startHelper, startServer, storageEnv, uptimeLoad } from './lib.ts';
-import { arrivals, openServerStream, openStream, poll, STREAM_LAG_MS, waiterPhase, type WaiterSide } from './waiter-rig.ts';
+import { arrivals, openStream, poll, serverSide, STREAM_LAG_MS, waiterPhase, type WaiterSide } from './waiter-rig.ts';
 
 const RATE = Number(process.env.BENCH_W1_RATE ?? 100);
 const SECS = Number(process.env.BENCH_W1_SECONDS ?? 30);
@@ -36,14 +36,8 @@ try {
     const bareIds = (
       await pgQuery(database.url)<{ id: string }>(`INSERT INTO bare_waits (title) SELECT 'Bench ' || i FROM generate_series(0, $1 - 1) AS i ORDER BY i RETURNING id`, [total])
     ).map((r) => r.id);
-    const waitKey = (i: number) => seeded.keys[1 + (i % (seeded.keys.length - 1))]!;
-    const server: WaiterSide = {
-      ids: serverIds,
-      seen: arrivals(),
-      openPoll: (i) => poll(`${waiting.url}/api/v1/approvals/${serverIds[i]}/wait?timeout=30`, waitKey(i), server.seen.poll, serverIds[i]!, (b) => b.status !== 'pending'),
-      decide: (id) => decide(deciding.url, seeded.decider, id),
-      pids: [deciding.child.pid!, waiting.child.pid!],
-    };
+    const { side: server, close } = await serverSide(deciding, waiting, seeded, serverIds);
+    closers.push(close);
     const bare: WaiterSide = {
       ids: bareIds,
       seen: arrivals(),
@@ -51,10 +45,7 @@ try {
       decide: (id) => decide(bareDeciding.url, seeded.decider, id),
       pids: [bareDeciding.child.pid!, bareWaiting.child.pid!],
     };
-    closers.push(
-      await openServerStream(waiting.url, seeded.keys[0]!, server.seen.stream),
-      await openStream(`${bareWaiting.url}/api/v1/events`, null, (p) => (p as { id: string }).id, bare.seen.stream),
-    );
+    closers.push(await openStream(`${bareWaiting.url}/api/v1/events`, null, (p) => (p as { id: string }).id, bare.seen.stream));
     const phase = (app: 'server' | 'bare', from: number, count: number) => waiterPhase(app === 'server' ? server : bare, from, count, RATE);
 
     await phase('server', 0, WARM);

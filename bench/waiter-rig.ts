@@ -4,7 +4,7 @@
  * stream per side, decisions at a fixed rate; each phase's latencies, and what a decision with its
  * waiters cost in CPU.
  */
-import { busyPercent, cpuSeconds, machineTicks, pacedLatency, percentile, postgresCpu, sleep, type PacedPhase } from './lib.ts';
+import { busyPercent, cpuSeconds, decide, machineTicks, pacedLatency, percentile, postgresCpu, sleep, type PacedPhase, type Seeded } from './lib.ts';
 
 /** Arrival times (performance.now()) of each kind of waiter, by request id. */
 export interface Arrivals {
@@ -70,7 +70,7 @@ export function poll(url: string, key: string | null, into: Map<string, number>,
 const DECISIONS = new Set(['approval.approved', 'approval.rejected']);
 
 /** The server's event stream of the org, noting each request's decision: what a waiting replica's SSE client sees. */
-export function openServerStream(waitingUrl: string, key: string, into: Map<string, number>): Promise<() => void> {
+function openServerStream(waitingUrl: string, key: string, into: Map<string, number>): Promise<() => void> {
   return openStream(`${waitingUrl}/api/v1/events`, key, (p, event) => (DECISIONS.has(event) ? ((p as { data: { approval_id: string } }).data.approval_id ?? null) : null), into);
 }
 
@@ -84,6 +84,29 @@ export interface WaiterSide {
   decide(id: string): Promise<number>;
   /** The side's app processes (the deciding and the waiting one), for their CPU. */
   pids: readonly number[];
+}
+
+/** A server process as the rig needs it. */
+interface Process {
+  url: string;
+  child: { pid?: number };
+}
+
+/**
+ * The server's side of W1: requests `ids` decided on `deciding` by the seeded decider, each long-polled
+ * on `waiting` by the seeded keys but the first in turn, and the org's event stream on `waiting` by the
+ * first key. Resolves once the stream is open; `close` ends it.
+ */
+export async function serverSide(deciding: Process, waiting: Process, seeded: Seeded, ids: readonly string[]): Promise<{ side: WaiterSide; close: () => void }> {
+  const waitKey = (i: number) => seeded.keys[1 + (i % (seeded.keys.length - 1))]!;
+  const side: WaiterSide = {
+    ids,
+    seen: arrivals(),
+    openPoll: (i) => poll(`${waiting.url}/api/v1/approvals/${ids[i]}/wait?timeout=30`, waitKey(i), side.seen.poll, ids[i]!, (b) => b.status !== 'pending'),
+    decide: (id) => decide(deciding.url, seeded.decider, id),
+    pids: [deciding.child.pid!, waiting.child.pid!],
+  };
+  return { side, close: await openServerStream(waiting.url, seeded.keys[0]!, side.seen.stream) };
 }
 
 export interface WaiterPhase extends PacedPhase {
