@@ -5,8 +5,9 @@
  *
  * `tsx ab-notify.ts <git revision>`: the revision is built in a temporary worktree (lib.ts
  * `buildRevision`); that build ("before") and this checkout's bundle ("after", built first when
- * stale) each start on a fresh database of its own (each build's worker sends only its own emails),
- * as `pnpm start` runs them, mailing the SMTP server in this process. Requests that name their
+ * stale) each start on a fresh database of its own (each build's worker sends only its own emails;
+ * each migrates its own before it is seeded), as `pnpm start` runs them, mailing the SMTP server in
+ * this process. Requests that name their
  * approver (N1's flow of one step) are created at `BENCH_AB_RATE`/s (20) in phases of
  * `BENCH_AB_SECONDS` (10), the builds alternating for `BENCH_AB_ROUNDS` rounds (6: "before" first in
  * even rounds). Per build, the medians over rounds of create sent → its email's end at the SMTP server
@@ -26,9 +27,11 @@ try {
   const apps = { before: { bundle: before.main }, after: {} } as const;
   const sides = (['before', 'after'] as const).map(async (which) => {
     const storage = { DATABASE_URL: databases[which]!.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-    const seeded = await seed(storage, 1);
-    const flowId = await flowAskingAdmin(storage, seeded.orgId);
+    // The build migrates its own database first (seed and the flow leave it as it is), so a revision
+    // older than a migration of this checkout still starts.
     const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtp.url, GREENLIGHT_MAIL_FROM: 'bench@example.test' }, undefined, apps[which]);
+    const seeded = await seed(storage, 1, 1, true);
+    const flowId = await flowAskingAdmin(storage, seeded.orgId, true);
     return { which, key: seeded.keys[0]!, flowId, server };
   });
   const [b, a] = await Promise.all(sides);

@@ -93,6 +93,11 @@ export interface Seeded {
   decider: string;
 }
 
+/** Storage opened to seed it: migrated first, unless `migrated` (seed says why). */
+function openToSeed(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, migrated: boolean) {
+  return migrated && storage.DATABASE_URL ? openPostgres({ connectionString: storage.DATABASE_URL, max: 2 }) : openDatabase(storage);
+}
+
 /**
  * Migrates and seeds storage before the server process opens it (one process owns a PGlite directory).
  * `migrated`: a Postgres database some server has already migrated, seeded as it is: the A/B scripts'
@@ -100,7 +105,7 @@ export interface Seeded {
  * build refuses to start on.
  */
 export async function seed(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, keys: number, orgs = 1, migrated = false): Promise<Seeded> {
-  const db = migrated && storage.DATABASE_URL ? await openPostgres({ connectionString: storage.DATABASE_URL, max: 2 }) : await openDatabase(storage);
+  const db = await openToSeed(storage, migrated);
   try {
     const orgIds: string[] = [];
     for (let o = 0; o < orgs; o++) {
@@ -705,9 +710,9 @@ export function paired(before: number[], after: number[]): { after_lower: number
 /** How the A/B scripts print what `paired` found. */
 export const pairedLine = (name: string, x: ReturnType<typeof paired>): string => `${name} lower after in ${x.after_lower} of ${x.rounds} rounds (median difference ${x.median_difference_ms} ms)`;
 
-/** N1's requests name their approver: a run of this flow of one step, which asks the org's admin. */
-export async function flowAskingAdmin(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, orgId: string): Promise<string> {
-  const db = await openDatabase(storage);
+/** N1's requests name their approver: a run of this flow of one step, which asks the org's admin. `migrated` as seed's. */
+export async function flowAskingAdmin(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR: string }, orgId: string, migrated = false): Promise<string> {
+  const db = await openToSeed(storage, migrated);
   try {
     const { rows } = await db.query<{ user_id: string }>(`SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'admin'`, [orgId]);
     const flow = await createFlow(db, orgId, { name: 'N1', steps: [{ approvers: { user_ids: [rows[0]!.user_id], team_ids: [] }, quorum: 1 }], on_expiry: 'expire' }, SYSTEM_ACTOR);
