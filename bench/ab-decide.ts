@@ -16,12 +16,12 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, git, median, paired, pairedLine, percentile, record, seed, sleep, startServer, uptimeLoad } from './lib.ts';
+import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, git, median, paired, pairedLine, percentile, record, sleep, startSeeded, uptimeLoad } from './lib.ts';
 
 const { revision: REVISION, rate: RATE, seconds: SECS, rounds: ROUNDS } = abSettings('ab-decide.ts', { rate: 100, seconds: 10, rounds: 4 });
 const WARM = 100;
-/** What each build runs with: its database, callbacks allowed to the loopback receiver, a sealing key. */
-const envOf = (databaseUrl: string) => ({ DATABASE_URL: databaseUrl, GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_SECRET_KEY: randomBytes(32).toString('hex') });
+/** What each build runs with besides its database: callbacks allowed to the loopback receiver, a sealing key. */
+const envOf = () => ({ GREENLIGHT_CALLBACK_ALLOW_CIDRS: '127.0.0.0/8', GREENLIGHT_SECRET_KEY: randomBytes(32).toString('hex') });
 
 const before = buildRevision(REVISION);
 const databases: Partial<Record<'before' | 'after', Awaited<ReturnType<typeof createDatabase>>>> = {};
@@ -42,11 +42,8 @@ try {
   const n = RATE * SECS;
   const bundles = { before: { bundle: before.main }, after: {} } as const;
   const side = async (which: 'before' | 'after') => {
-    const url = databases[which]!.url;
-    // The build migrates its own database first (seed leaves it as it is).
-    const server = await startServer(envOf(url), undefined, bundles[which]);
+    const { server, seeded } = await startSeeded(databases[which]!.url, envOf(), 4, bundles[which]);
     servers.push(server);
-    const seeded = await seed({ DATABASE_URL: url, GREENLIGHT_DATA_DIR: '/nonexistent' }, 4, 1, true);
     const ids = await createMany(server.url, seeded.keys, WARM + ROUNDS * n, (i) => ({ callback_url: `http://127.0.0.1:${receiverPort}/cb/${which}-${i}` }));
     return { which, url: server.url, decider: seeded.decider, ids, next: 0 };
   };

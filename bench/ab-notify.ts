@@ -13,7 +13,7 @@
  * even rounds). Per build, the medians over rounds of create sent → its email's end at the SMTP server
  * (p50, p99), and round by round in how many the change was faster (lib.ts `paired`).
  */
-import { abSettings, alternatingRounds, buildRevision, createDatabase, createTitled, flowAskingAdmin, git, median, pacedLatency, paired, pairedLine, record, seed, startServer, startSmtpArrivals, storageEnv, uptimeLoad, type PacedPhase } from './lib.ts';
+import { abSettings, alternatingRounds, buildRevision, createDatabase, createTitled, flowAskingAdmin, git, median, pacedLatency, paired, pairedLine, record, startSeeded, startSmtpArrivals, uptimeLoad, type PacedPhase } from './lib.ts';
 
 const { revision: REVISION, rate: RATE, seconds: SECS, rounds: ROUNDS } = abSettings('ab-notify.ts', { rate: 20, seconds: 10, rounds: 6 });
 const WARM = 40;
@@ -26,11 +26,8 @@ try {
   databases.after = await createDatabase('ab_n1_after');
   const apps = { before: { bundle: before.main }, after: {} } as const;
   const sides = (['before', 'after'] as const).map(async (which) => {
-    const storage = { DATABASE_URL: databases[which]!.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-    // The build migrates its own database first (seed and the flow leave it as it is), so a revision
-    // older than a migration of this checkout still starts.
-    const server = await startServer({ ...storageEnv(storage), GREENLIGHT_SMTP_URL: smtp.url, GREENLIGHT_MAIL_FROM: 'bench@example.test' }, undefined, apps[which]);
-    const seeded = await seed(storage, 1, 1, true);
+    const { server, seeded, storage } = await startSeeded(databases[which]!.url, { GREENLIGHT_SMTP_URL: smtp.url, GREENLIGHT_MAIL_FROM: 'bench@example.test' }, 1, apps[which]);
+    // The database as the build migrated it (startSeeded), as seed leaves it.
     const flowId = await flowAskingAdmin(storage, seeded.orgId, true);
     return { which, key: seeded.keys[0]!, flowId, server };
   });

@@ -12,7 +12,7 @@
  * databases, so the build at rest adds its idle share to both sides alike), with the paired rounds.
  * Near the machine's limit the CPU figure is the steadier one: the latency follows the queue.
  */
-import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, git, median, paired, pairedLine, record, seed, startServer, storageEnv, uptimeLoad } from './lib.ts';
+import { abSettings, alternatingRounds, buildRevision, createDatabase, createMany, git, median, paired, pairedLine, record, startSeeded, startServer, storageEnv, uptimeLoad } from './lib.ts';
 import { serverSide, waiterPhase, type WaiterPhase, type WaiterSide } from './waiter-rig.ts';
 
 const { revision: REVISION, rate: RATE, seconds: SECS, rounds: ROUNDS } = abSettings('ab-waiter.ts', { rate: 100, seconds: 10, rounds: 4 });
@@ -28,11 +28,8 @@ try {
   databases.after = await createDatabase('ab_w1_after');
   const bundles = { before: { bundle: before.main }, after: {} } as const;
   const side = async (which: 'before' | 'after'): Promise<WaiterSide> => {
-    const storage = { DATABASE_URL: databases[which]!.url, GREENLIGHT_DATA_DIR: '/nonexistent' };
-    // The build migrates its own database first (seed leaves it as it is).
-    const deciding = await startServer(storageEnv(storage), undefined, bundles[which]);
+    const { server: deciding, seeded, storage } = await startSeeded(databases[which]!.url, {}, 8, bundles[which]);
     servers.push(deciding);
-    const seeded = await seed(storage, 8, 1, true);
     const waiting = await startServer(storageEnv(storage), undefined, bundles[which]);
     servers.push(waiting);
     const ids = await createMany(deciding.url, seeded.keys, WARM + N * ROUNDS);

@@ -143,6 +143,27 @@ export function startServer(env: Record<string, string>, port?: number, options:
   return spawnServer({ NODE_ENV: 'production', ...env }, { compiled, timeoutMs: 60_000, ...options, nodeArgs, ...(port ? { port } : {}) });
 }
 
+/**
+ * One build of an A/B script on a Postgres database of its own: its server first, so the build
+ * migrates the database itself (a revision older than a migration of this checkout still starts),
+ * then seeded as it is (seed's `migrated`). The server is stopped again if seeding fails.
+ */
+export async function startSeeded(
+  databaseUrl: string,
+  env: Record<string, string>,
+  keys: number,
+  bundle: { bundle?: string },
+): Promise<{ server: SpawnedServer; seeded: Seeded; storage: { DATABASE_URL: string; GREENLIGHT_DATA_DIR: string } }> {
+  const storage = { DATABASE_URL: databaseUrl, GREENLIGHT_DATA_DIR: '/nonexistent' };
+  const server = await startServer({ ...storageEnv(storage), ...env }, undefined, bundle);
+  try {
+    return { server, seeded: await seed(storage, keys, 1, true), storage };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
 export interface Child {
   child: ChildProcess;
   url: string;
