@@ -75,8 +75,9 @@
  *   auto-decision never invents input: policies need `@answers("defaults")` and defaults that answer,
  *   grants never approve a request with a schema, an expiry approves with the defaults (create refuses
  *   `on_expiry: approve` without them).
- * - Expiry: a due request is claimed FOR UPDATE SKIP LOCKED (several processes sweep side by side; a
- *   request locked by a decision or cancellation is left to it, and its own guard refuses it), then
+ * - Expiry: a due request is claimed FOR NO KEY UPDATE SKIP LOCKED (several processes sweep side by
+ *   side; a request locked by a decision or cancellation is left to it, and its own guard refuses it;
+ *   a row being written that only refers to the request, such as a delivery, does not hide it), then
  *   its `on_expiry` applies: `expire` → expired; `approve` / `reject` → a final decision by the system
  *   (decided_by null, decided_by_type 'system'), stamped at the sweep, with `reason: 'expired'`.
  * - Events: every transition writes its events in the same statement; the fan-out trigger queues
@@ -626,10 +627,10 @@ SELECT ${APPROVAL_COLUMNS}
  WHERE a.status = 'pending' AND a.expires_at IS NOT NULL AND a.expires_at <= now()
  ORDER BY a.expires_at
  LIMIT $1
-   FOR UPDATE SKIP LOCKED`;
+   FOR NO KEY UPDATE SKIP LOCKED`;
 
 /**
- * Each claimed request's `on_expiry` policy; FOR UPDATE re-checked `pending` against the latest committed
+ * Each claimed request's `on_expiry` policy; the lock re-checked `pending` against the latest committed
  * row. An approval on expiry answers with the schema's defaults ($4: id → answer); one whose defaults do
  * not answer it (create refuses such a request, so only a row written around that check) is expired
  * instead ($5): an expiry never invents input.
