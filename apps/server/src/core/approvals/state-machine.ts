@@ -491,7 +491,7 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
   // server sends notifications: greenlight.notify, read by the fan-out trigger).
   return db.transaction(async (tx) => {
     if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
-    const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE`, [approvalId, caller.org.id]);
+    const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR NO KEY UPDATE`, [approvalId, caller.org.id]);
     const current = rows[0];
     if (!current) throw notFound();
     if (current.status !== 'approved') {
@@ -573,7 +573,7 @@ export async function revoke(db: Database, caller: Caller, approvalId: string, b
     // greenlight_viewer_can, whose queries see the statement's snapshot. In the locking statement
     // itself, a revoke that waited for a receipt's transaction would re-read the row but judge it by
     // the snapshot from before the wait (execution not yet started), and both would win.
-    const { rows: locked } = await tx.query('SELECT 1 FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR UPDATE', [approvalId, caller.org.id]);
+    const { rows: locked } = await tx.query('SELECT 1 FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR NO KEY UPDATE', [approvalId, caller.org.id]);
     if (locked.length === 0) throw notFound();
     // Whether the caller may revoke is the rule's answer (greenlight_viewer_can, which shows it
     // beforehand as viewer_can.revoke); the refusal's code and details say which part refused.

@@ -3,7 +3,8 @@
  * time; on Postgres (GREENLIGHT_TEST_DATABASE_URL) the requests really race on separate connections.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedOrg, startTestServer, type TestServer } from '../../testing/harness.ts';
+import { seedOrg, startTestServer, TEST_DATABASE_URL, type TestServer } from '../../testing/harness.ts';
+import { until } from '../../testing/until.ts';
 import { approvalRow, createRequest, eventsOf, votesOf } from '../../testing/decisions.ts';
 
 let server: TestServer;
@@ -105,5 +106,33 @@ describe('parallel decisions', () => {
     expect(row.status).toBe(finals[0]!.body.status);
     const approvals = (await votesOf(server, created.id)).filter((v) => v.decision === 'approve');
     expect(row.current_approvals).toBe(approvals.length);
+  });
+});
+
+// Two connections at once: Postgres only (the embedded database has one).
+describe.skipIf(!TEST_DATABASE_URL)('a change of a request beside a row being written that refers to it', () => {
+  /** Whether a backend of this database waits for a lock (another transaction's row lock). */
+  const someoneWaits = async () => {
+    const { rows } = await server.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+    );
+    return rows[0]!.n > 0 && ('waits' as const);
+  };
+
+  it('a decision and a comment go ahead while a transaction inserting a row that refers to the request is open', async () => {
+    const seed = await seedOrg(server.db);
+    const created = await createRequest(server, seed.key);
+    const [approver] = await keys(seed, 1);
+    await server.db.transaction(async (tx) => {
+      // What a foreign key's check takes on the request when a delivery, a notification's email or
+      // another writer's event referring to it is inserted, held until that transaction ends.
+      await tx.query('SELECT 1 FROM approvals WHERE id = $1 FOR KEY SHARE', [created.id]);
+      const commented = server.http(approver!.key).post(`/api/v1/approvals/${created.id}/comments`).send({ body: 'looks fine' });
+      expect(await Promise.race([commented, until(someoneWaits)])).toMatchObject({ status: 201 });
+      const decided = server.http(approver!.key).patch(`/api/v1/approvals/${created.id}`).send({ decision: 'approve' });
+      const first = await Promise.race([decided, until(someoneWaits)]);
+      expect(first).toMatchObject({ status: 200, body: { status: 'approved' } });
+    });
+    expect((await approvalRow(server, created.id)).status).toBe('approved');
   });
 });

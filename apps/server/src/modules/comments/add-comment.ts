@@ -14,10 +14,10 @@ export const MAX_COMMENTS_PER_APPROVAL = 1000;
 /**
  * Adds a comment, on pending and decided requests alike, as the caller (the API, or a chat account
  * linked to a member). One transaction: lock the request row and share-lock the org row (the same
- * statement shape as the decision path, so the two take their locks in one order), refuse under the
- * emergency stop, insert, count, append the event. The share lock makes the stop atomic with the
- * insert: turning the stop on updates the org row and so waits for this transaction, or this
- * transaction sees the stop.
+ * statement shape and lock modes as the decision path, greenlight_lock_pending.sql, so the two take
+ * their locks in one order), refuse under the emergency stop, insert, count, append the event. The
+ * share lock makes the stop atomic with the insert: turning the stop on updates the org row and so
+ * waits for this transaction, or this transaction sees the stop.
  */
 export async function addComment(db: Database, caller: Caller & { connection?: { id: string } | null }, approvalId: string, body: string): Promise<CommentRow> {
   return db.transaction(async (tx) => {
@@ -25,7 +25,7 @@ export async function addComment(db: Database, caller: Caller & { connection?: {
       `SELECT a.comments_count, o.emergency_stop
          FROM approvals a JOIN orgs o ON o.id = a.org_id
         WHERE a.id = $1 AND a.org_id = $2
-          FOR UPDATE OF a FOR SHARE OF o`,
+          FOR NO KEY UPDATE OF a FOR SHARE OF o`,
       [approvalId, caller.org.id],
     );
     const approval = rows[0];
