@@ -137,6 +137,16 @@ export type ApprovalDecision = Pick<ApprovalRecord, (typeof DECISION)[number]>;
 export const DECISION_COLUMNS = DECISION.map((c) => `a.${c}`).join(', ');
 
 /**
+ * The row lock every change of a request takes on it before it writes (a vote, a cancellation, a
+ * comment, a revocation, a receipt, a person leaving, a waiter's probe, the expiry sweep's claim), so
+ * changes of one request queue behind each other. Not FOR UPDATE: no change touches the request's key,
+ * and FOR UPDATE would also wait for (and hold up) every transaction that only inserts a row referring
+ * to the request, whose foreign key takes FOR KEY SHARE (a notification's emails, a delivery, another
+ * writer's event). storage/functions/greenlight_lock_pending.sql takes the same lock.
+ */
+export const CHANGE_LOCK = 'FOR NO KEY UPDATE';
+
+/**
  * The condition "this request, in this org" for a statement kept prepared (a named statement, or one
  * inside a PL/pgSQL function): `$id` and `$org` are its parameters. Postgres plans such a statement
  * once per connection for any parameters (a generic plan), and a connection opened on a new

@@ -37,6 +37,7 @@
 import type { Config } from '../config.ts';
 import { type Database, type Queryable } from '../storage/database.ts';
 import { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from '../core/approvals/index.ts';
+import { CHANGE_LOCK } from '../core/approval-record.ts';
 import { secretKeys } from '../security/sealed.ts';
 import type { AttemptResult, Sender } from '../channels/webhook/http-sender.ts';
 
@@ -168,7 +169,7 @@ async function tellByEmail(tx: Queryable, rt: WaiterProbeRuntime): Promise<void>
 async function recordProbe(rt: WaiterProbeRuntime, p: ClaimedProbe, result: AttemptResult): Promise<Verdict | null> {
   return rt.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ org_id: string; status: string; waiter_state: 'present' | 'gone' | null }>(
-      'SELECT org_id, status, waiter_state FROM approvals WHERE id = $1 FOR NO KEY UPDATE',
+      `SELECT org_id, status, waiter_state FROM approvals WHERE id = $1 ${CHANGE_LOCK}`,
       [p.approval_id],
     );
     const a = rows[0];
@@ -212,7 +213,7 @@ async function recordProbe(rt: WaiterProbeRuntime, p: ClaimedProbe, result: Atte
  */
 async function recordPollSilence(rt: WaiterProbeRuntime, p: ClaimedProbe): Promise<Verdict | null> {
   return rt.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ status: string }>('SELECT status FROM approvals WHERE id = $1 FOR NO KEY UPDATE', [p.approval_id]);
+    const { rows } = await tx.query<{ status: string }>(`SELECT status FROM approvals WHERE id = $1 ${CHANGE_LOCK}`, [p.approval_id]);
     if (rows[0]?.status !== 'pending') {
       await tx.query('UPDATE waiter_probes SET done_at = now(), lease_until = NULL WHERE approval_id = $1', [p.approval_id]);
       return null;

@@ -75,7 +75,7 @@
  *   auto-decision never invents input: policies need `@answers("defaults")` and defaults that answer,
  *   grants never approve a request with a schema, an expiry approves with the defaults (create refuses
  *   `on_expiry: approve` without them).
- * - Expiry: a due request is claimed FOR NO KEY UPDATE SKIP LOCKED (several processes sweep side by
+ * - Expiry: a due request is claimed with CHANGE_LOCK, SKIP LOCKED (several processes sweep side by
  *   side; a request locked by a decision or cancellation is left to it, and its own guard refuses it;
  *   a row being written that only refers to the request, such as a delivery, does not hide it), then
  *   its `on_expiry` applies: `expire` → expired; `approve` / `reject` → a final decision by the system
@@ -90,7 +90,7 @@ import { sideBySide, sqlState, type Database, type Queryable } from '../../stora
 import { isDatabase } from '../../storage/batcher.ts';
 import { ApiError, emergencyStop, notFound } from '../../errors.ts';
 import { DELIVERIES_CHANNEL, EVENTS_CHANNEL, notificationOf } from '../../events/event-bus.ts';
-import { APPROVAL_COLUMNS, approvalFromJson, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
+import { APPROVAL_COLUMNS, approvalFromJson, CHANGE_LOCK, contentSha256, IN_ORG, revocableUntil, toApproval, type ApprovalRow } from '../approval-record.ts';
 import { actorOf, appendEvent, eventFromJson, isOutcomeEvent, SYSTEM_ACTOR, type Caller, type EventRow } from '../events.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
 import { createBatcherOf, type CreateItem, type CreateResult, type ReadBehind } from './create-batch.ts';
@@ -491,7 +491,7 @@ export async function reportExecution(db: Database, caller: Caller, approvalId: 
   // server sends notifications: greenlight.notify, read by the fan-out trigger).
   return db.transaction(async (tx) => {
     if (options.notify) await tx.query(`SELECT set_config('greenlight.notify', 'on', true)`);
-    const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR NO KEY UPDATE`, [approvalId, caller.org.id]);
+    const { rows } = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM approvals a WHERE a.id = $1 AND a.org_id = $2 ${CHANGE_LOCK}`, [approvalId, caller.org.id]);
     const current = rows[0];
     if (!current) throw notFound();
     if (current.status !== 'approved') {
@@ -573,7 +573,7 @@ export async function revoke(db: Database, caller: Caller, approvalId: string, b
     // greenlight_viewer_can, whose queries see the statement's snapshot. In the locking statement
     // itself, a revoke that waited for a receipt's transaction would re-read the row but judge it by
     // the snapshot from before the wait (execution not yet started), and both would win.
-    const { rows: locked } = await tx.query('SELECT 1 FROM approvals a WHERE a.id = $1 AND a.org_id = $2 FOR NO KEY UPDATE', [approvalId, caller.org.id]);
+    const { rows: locked } = await tx.query(`SELECT 1 FROM approvals a WHERE a.id = $1 AND a.org_id = $2 ${CHANGE_LOCK}`, [approvalId, caller.org.id]);
     if (locked.length === 0) throw notFound();
     // Whether the caller may revoke is the rule's answer (greenlight_viewer_can, which shows it
     // beforehand as viewer_can.revoke); the refusal's code and details say which part refused.
@@ -627,7 +627,7 @@ SELECT ${APPROVAL_COLUMNS}
  WHERE a.status = 'pending' AND a.expires_at IS NOT NULL AND a.expires_at <= now()
  ORDER BY a.expires_at
  LIMIT $1
-   FOR NO KEY UPDATE SKIP LOCKED`;
+   ${CHANGE_LOCK} SKIP LOCKED`;
 
 /**
  * Each claimed request's `on_expiry` policy; the lock re-checked `pending` against the latest committed

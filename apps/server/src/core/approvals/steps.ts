@@ -10,6 +10,7 @@ import { ApiError, notFound } from '../../errors.ts';
 import { actorOf as eventActor, appendEvent, SYSTEM_ACTOR, type Caller } from '../events.ts';
 import { actorOf as auditActor, recordAudit } from '../audit.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from '../step-record.ts';
+import { CHANGE_LOCK } from '../approval-record.ts';
 import { approverIssues } from '../approvers.ts';
 import { wellFormed } from '../text.ts';
 import { lockPending, lockPendingAsManager } from './state-machine.ts';
@@ -186,7 +187,7 @@ export async function reassignApprovalStep(
 /**
  * A person left the organization (removed, or deactivated by the identity provider): they are taken off
  * every pending step that names them, in the caller's transaction. Each request is locked as for a vote
- * first (FOR NO KEY UPDATE on its row, as greenlight_lock_pending takes it), so a vote of theirs in flight
+ * first (CHANGE_LOCK on its row, as greenlight_lock_pending takes it), so a vote of theirs in flight
  * either commits before and counts, or waits and is refused for want of a membership. Neither the
  * request's status, its deadline nor the emergency stop holds this back: leaving is never refused.
  * A step left naming nobody asks the org's admins instead (never the person gone), so it can still be
@@ -199,7 +200,7 @@ export async function removePersonFromPendingSteps(tx: Queryable, orgId: string,
     `SELECT a.id FROM approvals a
       WHERE a.org_id = $1 AND a.status = 'pending'
         AND EXISTS (SELECT 1 FROM approval_steps s WHERE s.approval_id = a.id AND s.status = 'pending' AND $2::uuid = ANY (s.approver_ids))
-      ORDER BY a.id FOR NO KEY UPDATE`,
+      ORDER BY a.id ${CHANGE_LOCK}`,
     [orgId, userId],
   );
   if (requests.length === 0) return 0;

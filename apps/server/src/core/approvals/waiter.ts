@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../../storage/database.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../events.ts';
+import { CHANGE_LOCK } from '../approval-record.ts';
 
 /**
  * What the request says about whoever waits for its answer (`waiter_*` of approvals), as waiter
@@ -94,10 +95,10 @@ export async function markWaitedOnByLongPoll(
   alongside?: { name: string; sql: string; params: unknown[] },
 ): Promise<void> {
   // clearGone false: a request flagged gone is left for the transaction below, which says it returned.
-  // NO KEY: a poll row's insert (alongside, or beside this statement) key-share-locks the request (its foreign key).
+  // CHANGE_LOCK, not FOR UPDATE: a poll row's insert (alongside, or beside this statement) key-share-locks the request (its foreign key).
   const mark = (q: Queryable, clearGone: boolean, also?: typeof alongside) =>
     q.query<{ was: 'present' | 'gone' | null; marked: boolean }>(
-      `WITH ${also ? `alongside AS (${also.sql}), ` : ''}b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 FOR NO KEY UPDATE),
+      `WITH ${also ? `alongside AS (${also.sql}), ` : ''}b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 ${CHANGE_LOCK}),
             m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
                     FROM b
                    WHERE a.id = b.id AND b.status = 'pending' AND b.callback_url IS NULL

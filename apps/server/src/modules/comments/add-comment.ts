@@ -3,6 +3,7 @@ import { emergencyStop } from '../../errors.ts';
 import { ApiError, notFound } from '../../errors.ts';
 import { actorOf, appendEvent, type Caller } from '../../core/events.ts';
 import { countComment } from '../../core/approvals/index.ts';
+import { CHANGE_LOCK } from '../../core/approval-record.ts';
 import { COMMENT_COLUMNS, type CommentRow } from './serialize-comment.ts';
 
 /**
@@ -25,7 +26,7 @@ export async function addComment(db: Database, caller: Caller & { connection?: {
       `SELECT a.comments_count, o.emergency_stop
          FROM approvals a JOIN orgs o ON o.id = a.org_id
         WHERE a.id = $1 AND a.org_id = $2
-          FOR NO KEY UPDATE OF a FOR SHARE OF o`,
+          ${CHANGE_LOCK} OF a FOR SHARE OF o`,
       [approvalId, caller.org.id],
     );
     const approval = rows[0];

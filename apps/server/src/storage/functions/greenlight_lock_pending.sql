@@ -2,12 +2,10 @@
 -- steps being configured), in a fixed order: found in the caller's org → emergency stop off → still
 -- pending → not past `expires_at`. Returns the request, locked.
 --
--- The request row is locked FOR NO KEY UPDATE and its org row FOR SHARE, so changes of one request
--- queue behind each other and each sees what the one before it committed, and the stop, toggled by an
--- UPDATE of the org row, either committed before this lock or waits for the change to commit. Not FOR
--- UPDATE: no change of a pending request touches its key, and FOR UPDATE would also wait for (and
--- hold up) every transaction that only inserts a row referring to the request, whose foreign key
--- takes FOR KEY SHARE (a notification's emails, a delivery, an event of another writer). A
+-- The request row is locked FOR NO KEY UPDATE (core/approval-record.ts, CHANGE_LOCK, says why not FOR
+-- UPDATE) and its org row FOR SHARE, so changes of one request queue behind each other and each sees
+-- what the one before it committed, and the stop, toggled by an UPDATE of the org row, either
+-- committed before this lock or waits for the change to commit. A
 -- request past `expires_at` is refused even before the expiry sweep has marked it: the deadline is
 -- judged with `now()`, the transaction's start, which also stamps a decision's `decided_at`, so a vote
 -- that arrived before the deadline but queued behind the lock still counts, and the record stays
