@@ -6,7 +6,7 @@ import { decide } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
 import { takeSealedNewSecret } from '../../channels/webhook/signer.ts';
 import { forViewer } from '../../core/approval-view.ts';
-import { oneWithViewerCan } from '../../core/approvals/index.ts';
+import { oneWithViewerCan, withCan } from '../../core/approvals/index.ts';
 import { voteWithGrant } from '../grants/give-grant.ts';
 
 /**
@@ -26,9 +26,9 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   // With a worker here, the decision's statement also claims its callback for this process.
   const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: takeSealedNewSecret() };
   const vote = { ...ballot, comment: body.comment ?? decision_note };
-  const options = { claimCallback, notify: deps.config.mail !== null };
+  const options = { claimCallback, notify: deps.config.mail !== null, answerFor: auth };
   // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
-  const { approval, callback, events } = grant
+  const { approval, callback, events, can } = grant
     ? await voteWithGrant(deps, auth, params.id, vote, grant, options)
     : await decide(deps.db, auth, params.id, vote, options);
   countDecisions(deps.metrics, events);
@@ -40,5 +40,6 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
     delivered = await watchFirstAttempt(deps.db, approval.id, waitMs);
   }
   const decided = { ...forViewer(auth, approval), callback_delivered: delivered };
-  return { status: 200, body: await oneWithViewerCan(deps.db, auth, decided) };
+  // What the caller may do now: read right behind the vote where it could be (DecideOptions.answerFor).
+  return { status: 200, body: can ? withCan(decided, await can) : await oneWithViewerCan(deps.db, auth, decided) };
 };
