@@ -1,6 +1,6 @@
 /**
- * What a long poll writes when it begins (notePollWait): the poll's row and the request's waiter
- * present, by one statement that commits as it ends. A transaction there held the request's row
+ * What a long poll reads and writes when it begins (beginPollWait): the request, the poll's row and
+ * the request's waiter present, by one statement that commits as it ends. A transaction there held the request's row
  * across a round trip to the waiting process, and the request's decision waited behind it. A request
  * flagged gone is cleared in a transaction with its `approval.waiter_returned` event. When it ends, a
  * wait on a request still pending moves the silence's start to now; one answered by the decision
@@ -11,7 +11,7 @@ import type { Database } from '../storage/database.ts';
 import { approvalBody, seedOrg, startTestServer, type TestServer } from '../testing/harness.ts';
 import { until } from '../testing/until.ts';
 import { httpSender } from '../channels/webhook/http-sender.ts';
-import { notePollWait, probeDueWaiters } from './waiter-probes.ts';
+import { beginPollWait, probeDueWaiters } from './waiter-probes.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -48,18 +48,20 @@ function counting(db: Database): { db: Database; transactions: () => number; sta
 }
 
 describe("a long poll's note when it begins", () => {
-  const start = (db: Database, approvalId: string, orgId: string) => notePollWait(db, { approvalId, orgId, phase: 'start', timeoutMs: 1000, goneAfterMs: 60_000 });
+  const start = (db: Database, approvalId: string, orgId: string) => beginPollWait(db, { approvalId, orgId, timeoutMs: 1000, goneAfterMs: 60_000 });
   const stateOf = async (id: string) =>
     (await server.db.query<{ waiter_state: string | null; waiter_reason: string | null }>('SELECT waiter_state, waiter_reason FROM approvals WHERE id = $1', [id])).rows[0]!;
   const probeOf = async (id: string) => (await server.db.query<{ kind: string }>('SELECT kind FROM waiter_probes WHERE approval_id = $1', [id])).rows[0];
   const eventTypes = async (id: string) => (await server.db.query<{ type: string }>('SELECT type FROM events WHERE approval_id = $1 ORDER BY id', [id])).rows.map((r) => r.type);
 
-  it('marks the waiter present and writes the poll row by one statement, without a transaction, and again changes nothing', async () => {
+  it('reads the request, marks the waiter present and writes the poll row by one statement, without a transaction, and again changes nothing', async () => {
     const seed = await seedOrg(server.db);
     const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
     const c = counting(server.db);
-    await start(c.db, id, seed.org.id);
+    const begun = await start(c.db, id, seed.org.id);
     expect(c.statements()).toBe(1);
+    // The row as it was read, before the note: what the wait answers with if it ends at once.
+    expect(begun).toMatchObject({ noted: true, row: { id, org_id: seed.org.id, status: 'pending', waiter_state: null } });
     expect(await stateOf(id)).toEqual({ waiter_state: 'present', waiter_reason: 'waited on by long poll' });
     expect(await probeOf(id)).toEqual({ kind: 'poll' });
     await start(c.db, id, seed.org.id);
@@ -81,6 +83,18 @@ describe("a long poll's note when it begins", () => {
     expect(await eventTypes(id)).toEqual(['approval.created', 'approval.waiter_returned']);
   });
 
+  it("reads nothing and writes nothing for another org's request", async () => {
+    const seed = await seedOrg(server.db);
+    const other = await seedOrg(server.db);
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body.id as string;
+    expect(await start(server.db, id, other.org.id)).toBeUndefined();
+    expect((await stateOf(id)).waiter_state).toBeNull();
+    expect(await probeOf(id)).toBeUndefined();
+    const waited = await server.http(other.key).get(`/api/v1/approvals/${id}/wait?timeout=1`);
+    expect(waited.status).toBe(404);
+    expect(await probeOf(id)).toBeUndefined();
+  });
+
   it('marks nothing on a request with a callback or one already decided', async () => {
     const seed = await seedOrg(server.db);
     const withCallback = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'https://example.test/cb' })).expect(201)).body.id as string;
@@ -89,8 +103,11 @@ describe("a long poll's note when it begins", () => {
     await server.http(decider.key).patch(`/api/v1/approvals/${decided}`).send({ decision: 'reject' }).expect(200);
     await server.db.query(`UPDATE approvals SET waiter_state = 'gone' WHERE id = $1`, [decided]);
     const c = counting(server.db);
-    await start(c.db, withCallback, seed.org.id);
-    await start(c.db, decided, seed.org.id);
+    expect(await start(c.db, withCallback, seed.org.id)).toMatchObject({ noted: false, row: { id: withCallback, status: 'pending' } });
+    expect(await start(c.db, decided, seed.org.id)).toMatchObject({ noted: false, row: { id: decided, status: 'rejected' } });
+    // A callback request keeps the probe row its create wrote; a decided one gets none.
+    expect(await probeOf(withCallback)).toEqual({ kind: 'callback' });
+    expect(await probeOf(decided)).toBeUndefined();
     expect((await stateOf(withCallback)).waiter_state).toBeNull();
     expect((await stateOf(decided)).waiter_state).toBe('gone');
     expect(await eventTypes(decided)).not.toContain('approval.waiter_returned');

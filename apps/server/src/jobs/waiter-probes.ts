@@ -28,16 +28,16 @@
  *   (core/approvals/waiter.ts: delivered to subscriptions that chose it, never to the callback), and the person
  *   behind the request is told through their channels (notify/), or the org's admins when no person is.
  * - Long polls: a pending request without a callback that someone waited on (GET …/wait) is watched
- *   through its waits (notePollWait): nobody waiting for longer than the threshold flags it gone the
- *   same way; a wait that comes back clears it.
+ *   through its waits (beginPollWait, endPollWait): nobody waiting for longer than the threshold flags
+ *   it gone the same way; a wait that comes back clears it.
  * - Schedule: first probe GREENLIGHT_WAITER_PROBE_AFTER_MS after the create, then doubling up to
  *   GREENLIGHT_WAITER_PROBE_MAX_MS; while the target does not answer, the next probe is also due no
  *   later than the moment the threshold passes. Probing stops when the request leaves `pending`.
  */
 import type { Config } from '../config.ts';
 import { type Database, type Queryable } from '../storage/database.ts';
-import { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from '../core/approvals/index.ts';
-import { CHANGE_LOCK } from '../core/approval-record.ts';
+import { readWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from '../core/approvals/index.ts';
+import { CHANGE_LOCK, type ApprovalRow } from '../core/approval-record.ts';
 import { secretKeys } from '../security/sealed.ts';
 import type { AttemptResult, Sender } from '../channels/webhook/http-sender.ts';
 
@@ -208,7 +208,7 @@ async function recordProbe(rt: WaiterProbeRuntime, p: ClaimedProbe, result: Atte
 
 /**
  * A long-poll row came due: nobody started a wait for (timeout + threshold) nor ended one for the
- * threshold (each wait pushes the row out: notePollWait). Unless a wait came in since the claim, the
+ * threshold (each wait pushes the row out: endPollWait). Unless a wait came in since the claim, the
  * waiter is gone since the last wait ended; the row is then parked until the next wait.
  */
 async function recordPollSilence(rt: WaiterProbeRuntime, p: ClaimedProbe): Promise<Verdict | null> {
@@ -234,37 +234,40 @@ async function recordPollSilence(rt: WaiterProbeRuntime, p: ClaimedProbe): Promi
 }
 
 /**
- * A long poll (GET /approvals/:id/wait) on a pending request without a callback: `start` when it
- * begins, `end` when it answers. The request's poll row is written (never a callback request's: its
- * probes say more), due only once nobody waited for `GREENLIGHT_WAITER_GONE_AFTER_MS`; a request
- * flagged gone is cleared by the wait that comes back (`approval.waiter_returned`), one not yet
- * known is marked present. One small write when a wait begins and one when it ends on a request still
- * pending, none while it waits, each prepared on the connection: planned on every wait, they cost the
- * waiting process more than the wait itself.
+ * A long poll (GET /approvals/:id/wait) begins: the request as it first reads it (undefined when not in
+ * the org) and, on a pending request without a callback (`noted`), the request's poll row (never a
+ * callback request's: its probes say more), due only once nobody waited for
+ * `GREENLIGHT_WAITER_GONE_AFTER_MS`, and its waiter present (a request flagged gone is cleared by the
+ * wait that comes back: `approval.waiter_returned`). The read and both facts are one statement that
+ * commits as it ends (readWaitedOnByLongPoll says why), prepared on the connection: planned on every
+ * wait, they cost the waiting process more than the wait itself.
  */
-export async function notePollWait(
+export function beginPollWait(
   db: Database,
-  input: { approvalId: string; orgId: string; phase: 'start' | 'end'; timeoutMs: number; goneAfterMs: number },
-): Promise<void> {
-  if (input.phase === 'end') {
-    await db.query(
-      `UPDATE waiter_probes SET last_waited_at = now(), next_probe_at = now() + $2::float8 * interval '1 millisecond'
-        WHERE approval_id = $1 AND kind = 'poll' AND done_at IS NULL`,
-      [input.approvalId, input.goneAfterMs],
-      { prepare: 'poll_wait_end' },
-    );
-    return;
-  }
-  // Two facts in one statement that commits as it ends (markWaitedOnByLongPoll says why not in a
-  // transaction): the poll's row, and the request's waiter present.
-  await markWaitedOnByLongPoll(db, { approvalId: input.approvalId, orgId: input.orgId }, {
+  input: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number },
+): Promise<{ row: ApprovalRow; noted: boolean } | undefined> {
+  return readWaitedOnByLongPoll(db, { approvalId: input.approvalId, orgId: input.orgId }, {
     name: 'poll_row',
     sql: `INSERT INTO waiter_probes (approval_id, org_id, kind, last_waited_at, next_probe_at)
-          VALUES ($1, $3, 'poll', now(), now() + $4::float8 * interval '1 millisecond')
+          SELECT b.id, b.org_id, 'poll', now(), now() + $3::float8 * interval '1 millisecond' FROM b WHERE b.noted
           ON CONFLICT (approval_id) DO UPDATE SET last_waited_at = now(), next_probe_at = EXCLUDED.next_probe_at
            WHERE waiter_probes.kind = 'poll' AND waiter_probes.done_at IS NULL`,
-    params: [input.orgId, input.timeoutMs + input.goneAfterMs],
+    params: [input.timeoutMs + input.goneAfterMs],
   });
+}
+
+/**
+ * A long poll that beginPollWait noted ends on a request still pending: the silence is counted from
+ * now. One small write, none while it waits; a wait answered by the decision writes nothing (the
+ * prober closes its poll row as it does every decided request's).
+ */
+export async function endPollWait(db: Database, input: { approvalId: string; goneAfterMs: number }): Promise<void> {
+  await db.query(
+    `UPDATE waiter_probes SET last_waited_at = now(), next_probe_at = now() + $2::float8 * interval '1 millisecond'
+      WHERE approval_id = $1 AND kind = 'poll' AND done_at IS NULL`,
+    [input.approvalId, input.goneAfterMs],
+    { prepare: 'poll_wait_end' },
+  );
 }
 
 /** The HEADs of one round, by target (URL and callback headers): each target is probed once per round. */

@@ -24,7 +24,7 @@
  *   escalate a step          {@link escalateStep}                             escalate.ts        -
  *   a person leaves          {@link removePersonFromPendingSteps}             steps.ts           -
  *   flag a waiter gone       {@link markWaiterGone}                           waiter.ts          -
- *   … present, returned      {@link markWaiterPresent}, {@link markWaitedOnByLongPoll}, {@link markWaiterInconclusive}
+ *   … present, returned      {@link markWaiterPresent}, {@link readWaitedOnByLongPoll}, {@link markWaiterInconclusive}
  *   … looked at, unprobed    {@link noteWaiterChecked}, {@link noteWaiterUnprobed}
  *   count a comment          {@link countComment}                             comments.ts        -
  *   purge closed requests    {@link purgeClosed}                              purge.ts           greenlight_purge_closed
@@ -64,7 +64,7 @@ export { namesItsApprovers } from './create-batch.ts';
 export type { AutoDecision, InTransactionDecider } from './auto-decide.ts';
 export { configureApprovalSteps, reassignApprovalStep, removePersonFromPendingSteps } from './steps.ts';
 export { escalateStep } from './escalate.ts';
-export { markWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';
+export { readWaitedOnByLongPoll, markWaiterGone, markWaiterInconclusive, markWaiterPresent, noteWaiterChecked, noteWaiterUnprobed } from './waiter.ts';
 export { countComment } from './comments.ts';
 export { purgeClosed } from './purge.ts';
 export { foldApprovalCounts } from './counts.ts';

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../../storage/database.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../events.ts';
-import { CHANGE_LOCK } from '../approval-record.ts';
+import { APPROVAL_COLUMNS, CHANGE_LOCK, IN_ORG, type ApprovalRow } from '../approval-record.ts';
 
 /**
  * What the request says about whoever waits for its answer (`waiter_*` of approvals), as waiter
@@ -80,40 +80,55 @@ export async function markWaiterInconclusive(
 }
 
 /**
- * A long poll began on a pending request without a callback: its waiter is present, and one flagged
- * gone has returned. Not in a transaction of the caller's: a request not flagged gone (nearly every
- * one) is marked by one statement that commits as it ends, because a transaction would hold the
- * request's row across a round trip to this process and a turn of its event loop, and the request's
- * decision waits for that row (on a busy waiting replica, for tens of milliseconds). One flagged gone
- * is cleared in a transaction with its `approval.waiter_returned` event. `alongside`: a write of the
- * caller's that goes in the same statement (the poll's own row: jobs/waiter-probes.ts), as a CTE whose
- * text uses `$1` for the request and `$3` on for its `params`: one statement and one commit for both.
+ * A long poll begins: the request as it first reads it (in the org, or undefined), and on a pending
+ * request without a callback its waiter present (`noted`), in one statement that commits as it ends.
+ * One statement because a long poll's read and its note were two round trips, two pooled connections
+ * and two writes to Postgres on every wait; and not in a transaction of the caller's, because that
+ * would hold the request's row across a round trip to this process and a turn of its event loop, and
+ * the request's decision waits for that row (on a busy waiting replica, for tens of milliseconds). The
+ * row is read under CHANGE_LOCK, as a change of the request reads it, so a decision in flight is waited
+ * for and the row read is the one it leaves. A request flagged gone is cleared in a transaction with
+ * its `approval.waiter_returned` event. `alongside`: a write of the caller's that goes in the same
+ * statement (the poll's own row: jobs/waiter-probes.ts), as a CTE that may read `b` (the request's row,
+ * with `noted`), with `$3` on for its `params`: one statement and one commit for all of it.
  */
-export async function markWaitedOnByLongPoll(
+export async function readWaitedOnByLongPoll(
   db: Database,
   input: { approvalId: string; orgId: string },
-  alongside?: { name: string; sql: string; params: unknown[] },
-): Promise<void> {
-  // clearGone false: a request flagged gone is left for the transaction below, which says it returned.
-  // CHANGE_LOCK, not FOR UPDATE: a poll row's insert (alongside, or beside this statement) key-share-locks the request (its foreign key).
-  const mark = (q: Queryable, clearGone: boolean, also?: typeof alongside) =>
-    q.query<{ was: 'present' | 'gone' | null; marked: boolean }>(
-      `WITH ${also ? `alongside AS (${also.sql}), ` : ''}b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 ${CHANGE_LOCK}),
-            m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
-                    FROM b
-                   WHERE a.id = b.id AND b.status = 'pending' AND b.callback_url IS NULL
-                     AND (b.was IS NULL OR ($2 AND b.was = 'gone'))
-                  RETURNING a.id)
-       SELECT b.was, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
-      [input.approvalId, clearGone, ...(also?.params ?? [])],
-      { prepare: also ? `waited_on_by_long_poll_${also.name}` : 'waited_on_by_long_poll' },
-    );
-  const { rows } = await mark(db, false, alongside);
-  if (rows[0]?.was !== 'gone') return;
-  await db.transaction(async (tx) => {
-    const again = (await mark(tx, true)).rows[0];
-    if (again?.marked && again.was === 'gone') await waiterReturned(tx, input.orgId, input.approvalId, { status_code: null, long_poll: true });
-  });
+  alongside: { name: string; sql: string; params: unknown[] },
+): Promise<{ row: ApprovalRow; noted: boolean } | undefined> {
+  const { rows } = await db.query<ApprovalRow & { was: 'present' | 'gone' | null; noted: boolean; marked: boolean }>(
+    `WITH b AS (SELECT ${APPROVAL_COLUMNS}, a.waiter_state AS was, a.status = 'pending' AND a.callback_url IS NULL AS noted
+                  FROM approvals a WHERE ${IN_ORG('$1', '$2')} ${CHANGE_LOCK}),
+          alongside AS (${alongside.sql}),
+          m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+                  FROM b
+                 WHERE a.id = b.id AND b.noted AND b.was IS NULL
+                RETURNING a.id)
+     SELECT b.*, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
+    [input.approvalId, input.orgId, ...alongside.params],
+    { prepare: `waited_on_by_long_poll_${alongside.name}` },
+  );
+  const first = rows[0];
+  if (!first) return undefined;
+  const { was, noted, marked: _, ...row } = first;
+  if (noted && was === 'gone') {
+    await db.transaction(async (tx) => {
+      // CHANGE_LOCK, not FOR UPDATE: a poll row's insert beside this statement key-share-locks the request (its foreign key).
+      const { rows: again } = await tx.query<{ was: 'present' | 'gone' | null; marked: boolean }>(
+        `WITH b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 ${CHANGE_LOCK}),
+              m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+                      FROM b
+                     WHERE a.id = b.id AND b.status = 'pending' AND b.callback_url IS NULL AND b.was = 'gone'
+                    RETURNING a.id)
+         SELECT b.was, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
+        [input.approvalId],
+        { prepare: 'waiter_returned_by_long_poll' },
+      );
+      if (again[0]?.marked) await waiterReturned(tx, input.orgId, input.approvalId, { status_code: null, long_poll: true });
+    });
+  }
+  return { row, noted };
 }
 
 /** A pending request whose waiter is not known yet says why it never will be (its callback is not probed). */

@@ -4,7 +4,7 @@ import { notFound } from '../../errors.ts';
 import { approvalInOrg, toApproval } from '../../core/approval-record.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { oneWithViewerCan } from '../../core/approvals/index.ts';
-import { notePollWait } from '../../jobs/waiter-probes.ts';
+import { beginPollWait, endPollWait } from '../../jobs/waiter-probes.ts';
 import { shownWithCan } from '../../core/run.ts';
 
 /**
@@ -25,21 +25,29 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
   const deadline = Date.now() + query.timeout * 1000;
   const wakeup = deps.bus.watchApproval(params.id);
   // A pending request without a callback is watched through its waits (dead-waiter detection).
-  let noted: { approvalId: string; orgId: string; timeoutMs: number; goneAfterMs: number } | null = null;
+  const goneAfterMs = deps.config.GREENLIGHT_WAITER_GONE_AFTER_MS;
+  // Whether this wait was noted when it began (a pending request without a callback): its end is noted too.
+  let noted = false;
   let decided = false;
   let woken = false;
+  let first = true;
   try {
     for (;;) {
       // Woken by an event of the request, which is most often its decision: read with what the caller
       // may do, in one statement. The first read, and one after a recheck, is mostly of a pending
-      // request: read alone, the rules asked only for the answer.
+      // request: read alone, the rules asked only for the answer; the first with the wait's note
+      // (beginPollWait), in the same statement.
       const read = woken ? await shownWithCan(deps.db, auth.org.id, params.id, auth) : undefined;
-      const row = woken ? read?.row : await approvalInOrg(deps.db, auth.org.id, params.id);
-      if (!row) throw notFound();
-      if (noted === null && row.status === 'pending' && row.callback_url === null && deps.config.GREENLIGHT_WAITER_PROBES) {
-        noted = { approvalId: row.id, orgId: row.org_id, timeoutMs: query.timeout * 1000, goneAfterMs: deps.config.GREENLIGHT_WAITER_GONE_AFTER_MS };
-        await notePollWait(deps.db, { ...noted, phase: 'start' });
+      let row = read?.row;
+      if (!woken && first && deps.config.GREENLIGHT_WAITER_PROBES) {
+        const begun = await beginPollWait(deps.db, { approvalId: params.id, orgId: auth.org.id, timeoutMs: query.timeout * 1000, goneAfterMs });
+        row = begun?.row;
+        noted = begun?.noted ?? false;
+      } else if (!woken) {
+        row = await approvalInOrg(deps.db, auth.org.id, params.id);
       }
+      first = false;
+      if (!row) throw notFound();
       const remaining = deadline - Date.now();
       // Still pending when the client left or the server is shutting down: answer what there is.
       const stop = remaining <= 0 || signal?.aborted === true || deps.bus.signal.aborted;
@@ -57,7 +65,7 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
     // overtaken by it). Not worth failing the answer for. A decided request's poll row needs no end:
     // nothing waits on it any more, and the prober closes it when it comes due (it is not pending).
     if (noted && !decided) {
-      await notePollWait(deps.db, { ...noted, phase: 'end' }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
+      await endPollWait(deps.db, { approvalId: params.id, goneAfterMs }).catch((err: unknown) => deps.logger.warn({ err }, 'recording the end of a long poll failed'));
     }
   }
 };
