@@ -73,8 +73,9 @@ export async function readEvents(
   orgId: string,
   after: EventPosition,
   limit: number,
+  behind?: (on: Queryable) => Promise<unknown>,
 ): Promise<{ events: Array<EventRow & { xid: string }>; heldBack: boolean }> {
-  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit], { prepare: 'stream_events_after' });
+  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit], { prepare: 'stream_events_after', ...(behind && { behind }) });
   const firstHeld = rows.findIndex((r) => !r.final);
   const final = firstHeld === -1 ? rows : rows.slice(0, firstHeld);
   return { events: final.map(({ final: _, ...event }) => event), heldBack: firstHeld !== -1 };
@@ -151,13 +152,39 @@ export interface ReadBeside {
 }
 
 /**
- * A woken stream's read of the request its announcements name, issued beside its read of the log
- * rather than after it: one wait for both, as the long poll's one read. Only when every announcement
- * heard names the same request (a decision's events); otherwise null, and toPayloads reads after.
+ * A woken stream's read of the request its announcements name, issued with its read of the log rather
+ * than after it: one wait for both, as the long poll's one read. Only when every announcement heard
+ * names the same request (a decision's events); otherwise null, and toPayloads reads after.
  */
 export function readBeside(db: Queryable, orgId: string, heard: readonly BusEvent[] | null, viewer: Viewer & Asker): Promise<ReadBeside> | null {
   const approvalId = heard?.[0]?.approvalId;
   if (!heard || !approvalId || heard.some((e) => e.approvalId !== approvalId)) return null;
   const announced = new Set(heard.map((e) => e.eventId));
   return shownWithCan(db, orgId, approvalId, viewer).then((r) => ({ approvalId, announced, shown: r?.shown ?? null }));
+}
+
+/**
+ * A woken stream's reads: the log (readEvents) and, when its announcements name one request, that
+ * request (readBeside), sent right behind the log's read on its connection (QueryOptions.behind): one
+ * connection and one write to Postgres for both instead of two, the two reads run one after the other
+ * by one backend. Both have settled when this returns (never a read left in flight); the first failure
+ * is thrown.
+ */
+export async function readWoken(
+  db: Queryable,
+  orgId: string,
+  after: EventPosition,
+  limit: number,
+  heard: readonly BusEvent[] | null,
+  viewer: Viewer & Asker,
+): Promise<[{ events: Array<EventRow & { xid: string }>; heldBack: boolean }, ReadBeside | null]> {
+  let beside: Promise<ReadBeside> | null = null;
+  // The request's read is issued when the log's is (on Postgres, once it has its connection): it is
+  // null until then, and never issued if the log's read failed before.
+  const log = readEvents(db, orgId, after, limit, (on) => (beside = readBeside(on, orgId, heard, viewer)) ?? Promise.resolve(null));
+  const [read] = await Promise.allSettled([log]);
+  const [besideRead] = await Promise.allSettled([beside]);
+  if (read.status === 'rejected') throw read.reason;
+  if (besideRead.status === 'rejected') throw besideRead.reason;
+  return [read.value, besideRead.value];
 }

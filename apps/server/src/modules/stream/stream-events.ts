@@ -5,8 +5,7 @@ import type { Logger } from 'pino';
 import type { Handler } from '../../context.ts';
 import type { AppDeps } from '../../context.ts';
 import type { BusEvent, Wakeup } from '../../events/event-bus.ts';
-import { sideBySide } from '../../storage/database.ts';
-import { currentPosition, positionOf, readBeside, readEvents, toPayloads, type EventPosition } from './read-events.ts';
+import { currentPosition, positionOf, readWoken, toPayloads, type EventPosition } from './read-events.ts';
 import type { Viewer } from '../../core/approval-view.ts';
 import type { Asker } from '../../core/approvals/index.ts';
 
@@ -55,7 +54,7 @@ async function pump(res: Response, ctx: StreamContext): Promise<void> {
   let heard: BusEvent[] | null = [];
   while (!stop.aborted) {
     // Both settle before the loop goes on: never a statement of this stream left in flight.
-    const [{ events, heldBack }, beside] = await sideBySide([readEvents(deps.db, orgId, cursor, STREAM_BATCH), readBeside(deps.db, orgId, heard, viewer)]);
+    const [{ events, heldBack }, beside] = await readWoken(deps.db, orgId, cursor, STREAM_BATCH, heard, viewer);
     heard = null;
     // Before anything more is sent (events, or a heartbeat that keeps the stream open): the session
     // may have ended, the key or grant been revoked, since the stream began.
