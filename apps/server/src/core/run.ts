@@ -134,7 +134,8 @@ export async function shownWithCan(db: Queryable, orgId: string, id: string, vie
   const { rows } = await db.query<ApprovalRow & CanColumns>(
     `SELECT ${APPROVAL_COLUMNS}, ${viewerCanColumns('a', viewer, param)} FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
     values,
-    { prepare: 'approval_with_can', generic: true },
+    // Gathered: a decision's notification wakes its long polls and streams at once, each with this read.
+    { prepare: 'approval_with_can', generic: true, gather: true },
   );
   const row = rows[0];
   return row && { row, shown: withCan(forViewer(viewer, toApproval(row)), viewerCanOfRow(viewer, row)) };

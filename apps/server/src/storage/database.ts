@@ -48,6 +48,15 @@ export interface QueryOptions {
    * the database itself only; never with `generic` or `followedBy`.
    */
   behind?: (on: Queryable) => Promise<unknown>;
+  /**
+   * A read that several callers make at one moment (the waiters one notification wakes): such reads
+   * issued in one burst of the process's work share a pooled connection and go to Postgres in one
+   * write, each in a transaction of its own, run one after the other, instead of a connection, a
+   * write and a backend woken for each (storage/postgres.ts runGathered). With `generic` and
+   * `behind` as without it. On the database itself only; ignored in a transaction and by PGlite
+   * (one connection, whose statements run in order anyway).
+   */
+  gather?: boolean;
 }
 
 /**

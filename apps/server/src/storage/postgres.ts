@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Database, Queryable, QueryOptions } from './database.ts';
+import type { Database, Queryable, QueryOptions, QueryResult } from './database.ts';
 import { deliverLocally, RETRYABLE_SQLSTATES, sentBehind, sqlState } from './database.ts';
 
 export interface PostgresOptions {
@@ -229,28 +229,30 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   }
 
   /** One statement on the pool or on a transaction's client; named (prepared) when asked to. */
-  async function run<T>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions) {
+  async function run<T>(on: pg.Pool | pg.PoolClient, sql: string, params?: unknown[], options?: QueryOptions): Promise<QueryResult<T>> {
     if (on !== pool) gatherWrites(on as pg.PoolClient);
     const behind = sentBehind(options);
-    if (behind) {
-      if (on !== pool || options!.generic) throw new Error('followedBy and behind run on the database itself, and not with generic');
-      return runBehind<T>(sql, params, options!.prepare, behind);
-    }
-    if (options?.prepare && options.generic) return runGeneric<T>(on, options.prepare, sql, params);
-    const r = await (options?.prepare ? on.query({ name: options.prepare, text: sql, values: params }) : on.query(sql, params));
+    if (behind && (on !== pool || options!.generic)) throw new Error('followedBy and behind run on the database itself, and not with generic');
+    const name = options?.prepare;
+    const issue = (client: pg.PoolClient): Issued<T> =>
+      behind ? issueBehind<T>(client, sql, params, name, behind) : name && options!.generic ? issueGeneric<T>(client, name, sql, params) : issuePlain<T>(client, sql, params, name);
+    if (on === pool && options?.gather) return runGathered(issue);
+    if (on === pool && (behind || (name && options!.generic))) return onOwnConnection(issue);
+    if (name && options!.generic) return await issue(on as pg.PoolClient).answer;
+    // Awaited here, not handed on: a transaction records its statements' first failure as they fail
+    // (transaction, `failed`), which must come before its COMMIT's answer is looked at.
+    const r = await (name ? on.query({ name, text: sql, values: params }) : on.query(sql, params));
     return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
   }
 
   /**
-   * A statement and what is sent behind it (QueryOptions.behind, or its follower: followedBy) on a
-   * connection of their own, sent together (pipeline), each with its own Sync. The statement's answer
-   * is handed back at once; the connection goes back to the pool once what `behind` returned has
-   * settled, or is closed if that failed (a statement of it may still be in flight, or whatever a
-   * follower was to leave in its session may be left there).
+   * A statement and what is sent behind it (QueryOptions.behind, or its follower: followedBy), sent
+   * together (pipeline), each with its own Sync. The statement's answer is handed back at once; the
+   * connection may go back to the pool once what `behind` returned has settled, and is closed if that
+   * failed (a statement of it may still be in flight, or whatever a follower was to leave in its
+   * session may be left there).
    */
-  async function runBehind<T>(sql: string, params: unknown[] | undefined, name: string | undefined, behind: (on: Queryable) => Promise<unknown>) {
-    const client = await pool.connect();
-    gatherWrites(client);
+  function issueBehind<T>(client: pg.PoolClient, sql: string, params: unknown[] | undefined, name: string | undefined, behind: (on: Queryable) => Promise<unknown>): Issued<T> {
     const statement = client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
     const on: Queryable = {
       query: <R>(text: string, values?: unknown[], options?: QueryOptions) => run<R>(client, text, values, options),
@@ -262,35 +264,90 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       },
     };
     const after = behind(on);
-    void Promise.allSettled([statement, after]).then(([, a]) => client.release(a.status === 'rejected' ? true : undefined));
-    const r = await statement;
-    return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    return {
+      answer: statement.then((r) => ({ rows: r.rows as T[], rowCount: r.rowCount ?? 0 })),
+      keep: Promise.allSettled([statement, after]).then(([, a]) => a.status === 'fulfilled'),
+    };
   }
 
   /**
    * A kept statement run from its generic plan (QueryOptions.generic): Postgres has no per-statement
    * setting for it, so the connection's `plan_cache_mode` is set right before the statement and reset
    * right after, the three sent together (pipeline: one round trip) and issued in one synchronous
-   * stretch, so nothing else of a transaction sharing the connection runs between them. On a pool, a
-   * connection of its own for the three. The reset runs whether or not the statement failed (each has
-   * its own Sync); in a transaction the statement aborted, the rollback undoes the setting instead. A
-   * pooled connection whose reset failed is closed rather than given back with the setting.
+   * stretch, so nothing else of a transaction sharing the connection runs between them. The reset
+   * runs whether or not the statement failed (each has its own Sync); in a transaction the statement
+   * aborted, the rollback undoes the setting instead. A pooled connection whose reset failed is closed
+   * rather than given back with the setting.
    */
-  async function runGeneric<T>(on: pg.Pool | pg.PoolClient, name: string, sql: string, params?: unknown[]) {
-    // On a transaction's connection the three are issued before this function first yields, so a
-    // statement issued and not awaited before the transaction's COMMIT is on the wire before it.
-    const own = on === pool ? await pool.connect() : null;
-    const client = own ?? (on as pg.PoolClient);
-    gatherWrites(client);
+  function issueGeneric<T>(client: pg.PoolClient, name: string, sql: string, params?: unknown[]): Issued<T> {
+    // Issued before this function returns, so on a transaction's connection a statement issued and
+    // not awaited before the transaction's COMMIT is on the wire before it.
     const set = client.query('SET plan_cache_mode = force_generic_plan');
     const result = client.query({ name, text: sql, values: params });
     const reset = client.query('RESET plan_cache_mode');
-    const [s, r, z] = await Promise.allSettled([set, result, reset]);
-    own?.release(z.status === 'rejected' ? true : undefined);
-    if (s.status === 'rejected') throw s.reason;
-    if (r.status === 'rejected') throw r.reason;
-    if (z.status === 'rejected') throw z.reason;
-    return { rows: r.value.rows as T[], rowCount: r.value.rowCount ?? 0 };
+    const all = Promise.allSettled([set, result, reset]);
+    return {
+      answer: all.then(([s, r, z]) => {
+        if (s.status === 'rejected') throw s.reason;
+        if (r.status === 'rejected') throw r.reason;
+        if (z.status === 'rejected') throw z.reason;
+        return { rows: r.value.rows as T[], rowCount: r.value.rowCount ?? 0 };
+      }),
+      keep: all.then(([, , z]) => z.status === 'fulfilled'),
+    };
+  }
+
+  /** A statement alone; a connection it failed on (its own Sync) stays usable. */
+  function issuePlain<T>(client: pg.PoolClient, sql: string, params: unknown[] | undefined, name: string | undefined): Issued<T> {
+    const r = client.query(name ? { name, text: sql, values: params } : { text: sql, values: params });
+    return { answer: r.then((x) => ({ rows: x.rows as T[], rowCount: x.rowCount ?? 0 })), keep: r.then(() => true, () => true) };
+  }
+
+  /** Issued on a pooled connection of its own, given back (or closed) once all of it has settled. */
+  async function onOwnConnection<T>(issue: (client: pg.PoolClient) => Issued<T>): Promise<QueryResult<T>> {
+    const client = await pool.connect();
+    gatherWrites(client);
+    const issued = issue(client);
+    void issued.keep.then((keep) => client.release(keep ? undefined : true));
+    return issued.answer;
+  }
+
+  /**
+   * Statements flagged `gather` (QueryOptions) issued in one burst of this process's work (the code
+   * running now, and every continuation it sets going, until all of them have yielded: a notification
+   * that wakes several waiters) share one pooled connection and go to Postgres in one write, each
+   * with its own Sync, in the order issued. The burst ends when the microtasks queued by then have run
+   * (a microtask that defers the rest to process.nextTick, which Node runs once the microtask queue is
+   * empty), so the first statement waits only for the others' issuing, not for another turn of the
+   * event loop. The connection goes back once every one of them has settled; each answers or fails
+   * on its own, and all fail if no connection can be had.
+   */
+  let gathered: Array<{ issue: (client: pg.PoolClient) => Issued<unknown>; resolve: (r: QueryResult<unknown>) => void; reject: (err: unknown) => void }> | null = null;
+  function runGathered<T>(issue: (client: pg.PoolClient) => Issued<T>): Promise<QueryResult<T>> {
+    return new Promise<QueryResult<T>>((resolve, reject) => {
+      const item = { issue, resolve: resolve as (r: QueryResult<unknown>) => void, reject };
+      if (gathered) return void gathered.push(item);
+      const burst = (gathered = [item]);
+      queueMicrotask(() =>
+        process.nextTick(() => {
+          gathered = null;
+          pool.connect().then(
+            (client) => {
+              gatherWrites(client);
+              const keeps = burst.map((one) => {
+                const issued = one.issue(client);
+                issued.answer.then(one.resolve, one.reject);
+                return issued.keep;
+              });
+              void Promise.all(keeps).then((kept) => client.release(kept.every(Boolean) ? undefined : true));
+            },
+            (err: unknown) => {
+              for (const one of burst) one.reject(err);
+            },
+          );
+        }),
+      );
+    });
   }
 
   return {
@@ -412,6 +469,12 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
       await pool.end();
     },
   };
+}
+
+/** A statement issued on a pooled connection: its answer, and whether the connection may go back to the pool once all of it has settled (false: close it). */
+interface Issued<T> {
+  answer: Promise<QueryResult<T>>;
+  keep: Promise<boolean>;
 }
 
 /** Connections whose writes are being gathered (gatherWrites) until the current stretch of code ends. */

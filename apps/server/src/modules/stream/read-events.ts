@@ -75,7 +75,7 @@ export async function readEvents(
   limit: number,
   behind?: (on: Queryable) => Promise<unknown>,
 ): Promise<{ events: Array<EventRow & { xid: string }>; heldBack: boolean }> {
-  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit], { prepare: 'stream_events_after', ...(behind && { behind }) });
+  const { rows } = await db.query<EventRow & { xid: string; final: boolean }>(READ_SQL, [orgId, after.xid, after.id, limit], { prepare: 'stream_events_after', gather: true, ...(behind && { behind }) });
   const firstHeld = rows.findIndex((r) => !r.final);
   const final = firstHeld === -1 ? rows : rows.slice(0, firstHeld);
   return { events: final.map(({ final: _, ...event }) => event), heldBack: firstHeld !== -1 };
