@@ -84,6 +84,20 @@ describe.skipIf(!TEST_DATABASE_URL)('gathered reads on Postgres', () => {
     expect(ok2.status === 'fulfilled' && ok2.value.rows[0]!.two).toBe(2);
   });
 
+  it('a read whose value cannot even be sent fails alone, and the pool stays whole', async () => {
+    const unsendable = { toPostgres: () => { throw new Error('no text for this value'); } };
+    const [ok1, bad, ok2] = await Promise.allSettled([
+      db.query('SELECT 1 AS one', [], { gather: true }),
+      db.query('SELECT $1::text AS x', [unsendable], { gather: true }),
+      later(() => db.query<{ two: number }>('SELECT 2 AS two', [], { gather: true })),
+    ]);
+    expect(ok1.status).toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+    expect(ok2.status === 'fulfilled' && ok2.value.rows[0]!.two).toBe(2);
+    await Promise.all([1, 2, 3, 4, 5, 6].map(() => pid(db)));
+    expect(db.poolStats!().waiting).toBe(0);
+  });
+
   it('what a gathered read sends behind it runs on the same backend, after it', async () => {
     let behindPid: Promise<number> | undefined;
     const [own, other] = await Promise.all([

@@ -307,7 +307,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
   async function onOwnConnection<T>(issue: (client: pg.PoolClient) => Issued<T>): Promise<QueryResult<T>> {
     const client = await pool.connect();
     gatherWrites(client);
-    const issued = issue(client);
+    const issued = issuedOrFailed(issue, client);
     void issued.keep.then((keep) => client.release(keep ? undefined : true));
     return issued.answer;
   }
@@ -335,7 +335,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
             (client) => {
               gatherWrites(client);
               const keeps = burst.map((one) => {
-                const issued = one.issue(client);
+                const issued = issuedOrFailed(one.issue, client);
                 issued.answer.then(one.resolve, one.reject);
                 return issued.keep;
               });
@@ -475,6 +475,18 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
 interface Issued<T> {
   answer: Promise<QueryResult<T>>;
   keep: Promise<boolean>;
+}
+
+/**
+ * `issue` on `client`. One that throws as it issues fails alone, and the connection is closed rather
+ * than given back: what it issued before the throw may have left a setting in the session.
+ */
+function issuedOrFailed<T>(issue: (client: pg.PoolClient) => Issued<T>, client: pg.PoolClient): Issued<T> {
+  try {
+    return issue(client);
+  } catch (err) {
+    return { answer: Promise.reject(err as Error), keep: Promise.resolve(false) };
+  }
 }
 
 /** Connections whose writes are being gathered (gatherWrites) until the current stretch of code ends. */
