@@ -5,46 +5,22 @@
  * the backend each statement ran on. Each still answers or fails on its own, with `generic` and
  * `behind` as without, and the pool is whole afterwards.
  */
-import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from '../testing/harness.ts';
+import { useRelayedPostgres } from '../testing/tcp-relay.ts';
 import type { Database, Queryable } from './database.ts';
-import { openPostgres } from './postgres.ts';
 
 describe.skipIf(!TEST_DATABASE_URL)('gathered reads on Postgres', () => {
-  let t: TestDatabase;
-  let relay: net.Server;
-  let db: Database;
   /** Writes the pool sent to Postgres, counted at the relay. */
   let writes = 0;
-
+  const relayed = useRelayedPostgres(4, (from) => {
+    if (from === 'c') writes++;
+  });
+  let db: Database;
   beforeAll(async () => {
-    t = await openTestDatabase();
-    const target = new URL(t.url!);
-    relay = net.createServer((client) => {
-      const server = net.connect(Number(target.port || 5432), target.hostname);
-      client.on('data', (b) => {
-        writes++;
-        server.write(b);
-      });
-      server.on('data', (b) => client.write(b));
-      client.on('close', () => server.destroy());
-      server.on('close', () => client.destroy());
-      client.on('error', () => server.destroy());
-      server.on('error', () => client.destroy());
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
-    const viaRelay = new URL(t.url!);
-    viaRelay.hostname = '127.0.0.1';
-    viaRelay.port = String((relay.address() as net.AddressInfo).port);
-    db = await openPostgres({ connectionString: viaRelay.toString(), max: 4 });
+    db = relayed.db;
     // Every connection of the pool open and idle: a read then never waits for a connect.
     await Promise.all([1, 2, 3, 4].map(() => db.query('SELECT pg_sleep(0.05)')));
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await new Promise((r) => relay?.close(r));
-    await t?.drop();
   }, 60_000);
 
   const pid = (q: Queryable, name?: string) =>

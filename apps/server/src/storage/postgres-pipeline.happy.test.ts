@@ -7,47 +7,20 @@
  * behind it.
  */
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../testing/harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from '../testing/harness.ts';
+import { useRelayedPostgres } from '../testing/tcp-relay.ts';
 import type { Database } from './database.ts';
 import { openPostgres } from './postgres.ts';
 
 describe.skipIf(!TEST_DATABASE_URL)('a transaction on Postgres', () => {
-  let t: TestDatabase;
-  let relay: net.Server;
-  let db: Database;
   /** What crossed the relay, in order: 'c' sent by the pool, 's' answered by Postgres. */
   const crossed: Array<['c' | 's', Buffer]> = [];
-
+  const relayed = useRelayedPostgres(1, (from, b) => crossed.push([from, b]));
+  let db: Database;
   beforeAll(async () => {
-    t = await openTestDatabase();
-    const target = new URL(t.url!);
-    relay = net.createServer((client) => {
-      const server = net.connect(Number(target.port || 5432), target.hostname);
-      client.on('data', (b) => {
-        crossed.push(['c', b]);
-        server.write(b);
-      });
-      server.on('data', (b) => {
-        crossed.push(['s', b]);
-        client.write(b);
-      });
-      client.on('close', () => server.destroy());
-      server.on('close', () => client.destroy());
-      client.on('error', () => server.destroy());
-      server.on('error', () => client.destroy());
-    });
-    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', () => r()));
-    const viaRelay = new URL(t.url!);
-    viaRelay.hostname = '127.0.0.1';
-    viaRelay.port = String((relay.address() as net.AddressInfo).port);
-    db = await openPostgres({ connectionString: viaRelay.toString(), max: 1 });
+    db = relayed.db;
     await db.query('CREATE TABLE pipelined (id int PRIMARY KEY)');
-  }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await new Promise((r) => relay?.close(r));
-    await t?.drop();
   }, 60_000);
 
   it('sends its first statement before BEGIN is answered', async () => {
@@ -80,11 +53,11 @@ describe.skipIf(!TEST_DATABASE_URL)('a transaction on Postgres', () => {
     })).rejects.toThrow('refused before any statement');
     // The pool's one connection again: a write of its own commits at once, seen from another connection.
     await db.query('INSERT INTO pipelined VALUES (3)');
-    expect((await t.db.query('SELECT id FROM pipelined')).rows).toEqual([{ id: 3 }]);
+    expect((await relayed.t.db.query('SELECT id FROM pipelined')).rows).toEqual([{ id: 3 }]);
   });
 
   it('writes to its socket twice: BEGIN with its first statement, the announcement with COMMIT and the statement behind it', async () => {
-    const direct = await openPostgres({ connectionString: t.url!, max: 1 });
+    const direct = await openPostgres({ connectionString: relayed.t.url!, max: 1 });
     try {
       await direct.query('SELECT 1');
       const proto = net.Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
