@@ -234,11 +234,14 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     const behind = sentBehind(options);
     if (behind && (on !== pool || options!.generic)) throw new Error('followedBy and behind run on the database itself, and not with generic');
     const name = options?.prepare;
-    const issue = (client: pg.PoolClient): Issued<T> =>
-      behind ? issueBehind<T>(client, sql, params, name, behind) : name && options!.generic ? issueGeneric<T>(client, name, sql, params) : issuePlain<T>(client, sql, params, name);
-    if (on === pool && options?.gather) return runGathered(issue);
-    if (on === pool && (behind || (name && options!.generic))) return onOwnConnection(issue);
-    if (name && options!.generic) return await issue(on as pg.PoolClient).answer;
+    const generic = name !== undefined && options!.generic === true;
+    // The plain statement on the pool or a transaction's client (most of them) goes below, as it is.
+    if (behind || generic || (on === pool && options?.gather)) {
+      const issue = (client: pg.PoolClient): Issued<T> =>
+        behind ? issueBehind<T>(client, sql, params, name, behind) : generic ? issueGeneric<T>(client, name, sql, params) : issuePlain<T>(client, sql, params, name);
+      if (on !== pool) return await issue(on as pg.PoolClient).answer;
+      return options?.gather ? runGathered(issue) : onOwnConnection(issue);
+    }
     // Awaited here, not handed on: a transaction records its statements' first failure as they fail
     // (transaction, `failed`), which must come before its COMMIT's answer is looked at.
     const r = await (name ? on.query({ name, text: sql, values: params }) : on.query(sql, params));

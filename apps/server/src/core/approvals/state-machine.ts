@@ -97,7 +97,7 @@ import { createBatcherOf, type CreateItem, type CreateResult, type ReadBehind } 
 import type { RunStepRow } from '../run.ts';
 import { wellFormed } from '../text.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import { approvedBySql, askerFacts, viewerCanMany, type Asker, type CanColumns } from './rules.ts';
+import { approvedBySql, askerFacts, viewerCan, type Asker, type CanColumns } from './rules.ts';
 import { STEP_UP_REASON, stepUpFactsSql, stepUpMissingIn, stepUpSessionOf, type StepUpFacts } from './step-up.ts';
 import { createDecided, type AutoDecision, type InTransactionDecider, type ReadInCreate } from './auto-decide.ts';
 import { checkVoteAnswer, type AnswerRefusal, type VoteAnswer } from '../answers.ts';
@@ -429,7 +429,7 @@ async function decideStatement(
     input.announce && answerFor
       ? (on: Queryable) => {
           const announced = on.query(ANNOUNCE_OUTCOME.sql, [], { prepare: ANNOUNCE_OUTCOME.name });
-          can = viewerCanMany(on, answerFor, [approvalId]).then((m) => m.get(approvalId) ?? null);
+          can = viewerCan(on, answerFor, approvalId);
           can.catch(() => {});
           return Promise.all([announced, can]);
         }

@@ -79,6 +79,9 @@ export async function markWaiterInconclusive(
   if (input.clearSilence) await waiterReturned(tx, input.orgId, input.approvalId, { status_code: input.statusCode });
 }
 
+/** What a long poll writes on the request it waits for: its waiter present, seen now. */
+const PRESENT_BY_LONG_POLL = `waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()`;
+
 /**
  * A long poll begins: the request as it first reads it (in the org, or undefined), and on a pending
  * request without a callback its waiter present (`noted`), in one statement that commits as it ends.
@@ -101,7 +104,7 @@ export async function readWaitedOnByLongPoll(
     `WITH b AS (SELECT ${APPROVAL_COLUMNS}, a.waiter_state AS was, a.status = 'pending' AND a.callback_url IS NULL AS noted
                   FROM approvals a WHERE ${IN_ORG('$1', '$2')} ${CHANGE_LOCK}),
           alongside AS (${alongside.sql}),
-          m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+          m AS (UPDATE approvals a SET ${PRESENT_BY_LONG_POLL}
                   FROM b
                  WHERE a.id = b.id AND b.noted AND b.was IS NULL
                 RETURNING a.id)
@@ -117,7 +120,7 @@ export async function readWaitedOnByLongPoll(
       // CHANGE_LOCK, not FOR UPDATE: a poll row's insert beside this statement key-share-locks the request (its foreign key).
       const { rows: again } = await tx.query<{ was: 'present' | 'gone' | null; marked: boolean }>(
         `WITH b AS (SELECT id, status, callback_url, waiter_state AS was FROM approvals WHERE id = $1 ${CHANGE_LOCK}),
-              m AS (UPDATE approvals a SET waiter_state = 'present', waiter_reason = 'waited on by long poll', waiter_since = now(), waiter_checked_at = now()
+              m AS (UPDATE approvals a SET ${PRESENT_BY_LONG_POLL}
                       FROM b
                      WHERE a.id = b.id AND b.status = 'pending' AND b.callback_url IS NULL AND b.was = 'gone'
                     RETURNING a.id)

@@ -1,5 +1,5 @@
 import type { Approval, WebhookPayload } from '@greenlight/contract';
-import type { Queryable } from '../../storage/database.ts';
+import { sideBySide, type Queryable } from '../../storage/database.ts';
 import { APPROVAL_COLUMNS, toApproval, type ApprovalRow } from '../../core/approval-record.ts';
 import { EVENT_COLUMNS, type EventRow } from '../../core/events.ts';
 import { toWebhookPayload } from '../../channels/webhook/payload.ts';
@@ -182,9 +182,7 @@ export async function readWoken(
   // The request's read is issued when the log's is (on Postgres, once it has its connection): it is
   // null until then, and never issued if the log's read failed before.
   const log = readEvents(db, orgId, after, limit, (on) => (beside = readBeside(on, orgId, heard, viewer)) ?? Promise.resolve(null));
-  const [read] = await Promise.allSettled([log]);
-  const [besideRead] = await Promise.allSettled([beside]);
-  if (read.status === 'rejected') throw read.reason;
-  if (besideRead.status === 'rejected') throw besideRead.reason;
-  return [read.value, besideRead.value];
+  // Once the log's read has settled, the request's read is issued or never will be.
+  await log.catch(() => {});
+  return sideBySide([log, beside]);
 }

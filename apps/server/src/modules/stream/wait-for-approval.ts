@@ -39,7 +39,7 @@ export const waitForApproval: Handler<Routes['waitForApproval']> = async ({ para
       // (beginPollWait), in the same statement.
       const read = woken ? await shownWithCan(deps.db, auth.org.id, params.id, auth) : undefined;
       let row = read?.row;
-      if (!woken && first && deps.config.GREENLIGHT_WAITER_PROBES) {
+      if (first && deps.config.GREENLIGHT_WAITER_PROBES) {
         const begun = await beginPollWait(deps.db, { approvalId: params.id, orgId: auth.org.id, timeoutMs: query.timeout * 1000, goneAfterMs });
         row = begun?.row;
         noted = begun?.noted ?? false;
