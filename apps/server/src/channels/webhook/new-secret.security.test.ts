@@ -1,16 +1,48 @@
 /**
- * Every decision offers its statement a sealed new callback secret, kept only for an org that has
- * none; it is made ahead of the decision (takeSealedNewSecret, security/made-ahead.ts). No two offers
- * may be the same secret, or two orgs deciding for the first time at once would sign with one.
+ * An org's callback signing secret is made once, by the first callback's attempt (callbackSecrets,
+ * from a secret made ahead: takeSealedNewSecret, security/made-ahead.ts); a decision's statement only
+ * reads it. No two orgs may get the same secret, or two orgs deciding for the first time at once would
+ * sign with one; and every callback of an org is signed with the one secret it keeps.
  */
 import { describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { approvalBody, seedOrg, type TestServer } from '../../testing/harness.ts';
 import { useCallbackServer } from '../../testing/callback-world.ts';
+import type { TestReceiver } from '../../testing/receiver.ts';
 import { secretKeys } from '../../security/sealed.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { generateSecret } from './signer.ts';
 
 let server: TestServer;
 const { receiver: startReceiver } = useCallbackServer((s) => (server = s), {});
+
+/** The `new_secret` of each decision statement the server sends while `work` runs. */
+async function offeredSecrets(work: () => Promise<unknown>): Promise<unknown[]> {
+  const offered: unknown[] = [];
+  const db = server.db as { query: Queryable['query'] };
+  const original = db.query;
+  db.query = ((text: string, params?: unknown[], options?: Parameters<Queryable['query']>[2]) => {
+    if (options?.prepare === 'decide_approval') offered.push((JSON.parse(String(params![0])) as { new_secret: unknown }).new_secret);
+    return original.call(server.db, text, params, options);
+  }) as Queryable['query'];
+  try {
+    await work();
+  } finally {
+    db.query = original;
+  }
+  return offered;
+}
+
+const verifies = (secret: string, got: { body: string; headers: unknown }) => {
+  try {
+    new Webhook(secret).verify(got.body, got.headers as Record<string, string>);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const received = (receiver: TestReceiver, id: string) => receiver.until(() => receiver.received.some((r) => r.body.includes(id)), 10_000).then(() => receiver.received.find((r) => r.body.includes(id))!);
 
 describe('two orgs deciding their first requests at once', () => {
   it('get secrets of their own, each the one their callback is signed with', async () => {
@@ -29,12 +61,52 @@ describe('two orgs deciding their first requests at once', () => {
     expect(rows).toHaveLength(3);
     const secrets = rows.map((r) => secretKeys().open(r.secret));
     expect(new Set(secrets).size).toBe(3);
-    await receiver.until(() => ids.every((id) => receiver.received.some((r) => r.body.includes(id))), 10_000);
     for (const [i, id] of ids.entries()) {
-      const got = receiver.received.find((r) => r.body.includes(id))!;
+      const got = await received(receiver, id);
       const secret = secrets[rows.findIndex((r) => r.org_id === orgs[i]!.org.id)]!;
-      expect(new Webhook(secret).verify(got.body, got.headers as Record<string, string>), `org ${i}'s callback, signed with its own secret`).toMatchObject({ data: { approval: { id } } });
-      for (const other of secrets.filter((s) => s !== secret)) expect(() => new Webhook(other).verify(got.body, got.headers as Record<string, string>)).toThrow();
+      expect(verifies(secret, got), `org ${i}'s callback, signed with its own secret`).toBe(true);
+      for (const other of secrets.filter((s) => s !== secret)) expect(verifies(other, got)).toBe(false);
     }
+  });
+});
+
+describe("a decision's statement", () => {
+  it("is offered no new secret, before the org's first callback or after it, and every callback is signed with the one the org keeps", async () => {
+    const receiver = await startReceiver();
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    const create = async () => (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/cb` })).expect(201)).body.id as string;
+    const [first, second] = [await create(), await create()];
+
+    const offered = await offeredSecrets(async () => {
+      for (const id of [first, second]) {
+        const r = await server.http(decider.key).patch(`/api/v1/approvals/${id}`).send({ decision: 'approve' });
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        await received(receiver, id);
+      }
+    });
+    expect(offered).toEqual([null, null]);
+
+    const { rows } = await server.db.query<{ secret: string }>('SELECT secret FROM callback_secrets WHERE org_id = $1', [seed.org.id]);
+    expect(rows).toHaveLength(1);
+    const secret = secretKeys().open(rows[0]!.secret);
+    for (const id of [first, second]) expect(verifies(secret, await received(receiver, id)), 'signed with the secret the org keeps').toBe(true);
+  });
+
+  it('still keeps a secret a caller offers for an org that has none, as a process of the version before sends it', async () => {
+    const seed = await seedOrg(server.db);
+    const decider = await seed.newKey();
+    const id = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: 'http://127.0.0.1:9/cb' })).expect(201)).body.id as string;
+    const offered = secretKeys().seal(generateSecret());
+    const vote = {
+      org: seed.org.id, approval: id, step: null, actor_type: 'connection', actor_id: decider.connectionId, actor_name: 'decider',
+      user_id: null, user_role: null, decision: 'approve', comment: null, source: null, fast: true, content_sha256: null,
+      answer: null, answer_refusal: null, step_up_missing: false, lease_ms: 60_000, new_secret: offered, notify: false,
+    };
+    const { rows } = await server.db.query<{ secret: string | null; delivery: unknown }>('SELECT r.secret, r.delivery FROM greenlight_decide($1) AS r', [JSON.stringify(vote)]);
+    expect(rows[0]!.delivery).not.toBeNull();
+    expect(rows[0]!.secret).toBe(offered);
+    const kept = await server.db.query<{ secret: string }>('SELECT secret FROM callback_secrets WHERE org_id = $1', [seed.org.id]);
+    expect(kept.rows).toEqual([{ secret: offered }]);
   });
 });

@@ -54,7 +54,8 @@ export interface BodySource {
  * modules/approvals/decide-approval.ts), so the attempt does not read it again.
  */
 export interface Preloaded {
-  secrets: string[];
+  /** The org's signing secrets, current first; null when it had none (read or made as a retry's are). */
+  secrets: string[] | null;
   body: BodySource;
 }
 
@@ -168,7 +169,7 @@ export function webhookChannel(deps: { sender: Sender }): Channel<Kinds, { secre
 
     async prepare(ctx, msg, hint) {
       const preloaded = hint as Preloaded | undefined;
-      const signing = preloaded ? { secrets: preloaded.secrets } : await signingState(ctx.db, msg);
+      const signing = preloaded?.secrets ? { secrets: preloaded.secrets } : await signingState(ctx.db, msg);
       if ('skip' in signing) return { skip: signing.skip };
       // A retry sends the bytes the first attempt kept; the first attempt builds them and keeps them.
       if (msg.body !== null) return { send: { secrets: signing.secrets, body: msg.body } };

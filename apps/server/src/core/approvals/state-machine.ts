@@ -277,7 +277,8 @@ export type VoteInput = DecideApprovalBody;
 export interface ClaimedCallback {
   /** The outbox row as the statement claimed it (delivery/outbox reads it: claimedFromJson). */
   delivery: Record<string, unknown>;
-  secrets: string[];
+  /** The org's signing secrets, current first; null when it has none yet (the attempt makes it). */
+  secrets: string[] | null;
   body: { event: EventRow; approval: Approval };
 }
 
@@ -298,9 +299,8 @@ export interface DecideOptions {
   /**
    * Set when this process runs a delivery worker: a final decision's callback row is claimed for the
    * caller, for `leaseMs`, in the decision's own statement, and the caller makes the first attempt.
-   * `newSecret` (sealed) becomes the org's callback signing secret if it has none yet.
    */
-  claimCallback?: { leaseMs: number; newSecret: string };
+  claimCallback?: { leaseMs: number };
   /** The caller sends notifications: a step decided queues the work of telling the next step's approvers. */
   notify?: boolean;
   /**
@@ -415,7 +415,8 @@ async function decideStatement(
     source: wellFormed(ballot.source ?? null),
     ...content,
     lease_ms: claim?.leaseMs ?? null,
-    new_secret: claim?.newSecret ?? null,
+    // The org's first callback reads or makes its secret in its attempt (channels/webhook), not here.
+    new_secret: null,
     notify: options.notify ?? false,
     // A decision inside a caller's transaction is announced after its commit (Queryable.notify).
     announce: isDatabase(db),
@@ -455,7 +456,7 @@ async function decideStatement(
       ? null
       : {
           delivery: d,
-          secrets: (r.previous_secret ? [r.secret!, r.previous_secret] : [r.secret!]).map((s) => secretKeys().openKept(s)),
+          secrets: r.secret === null ? null : (r.previous_secret ? [r.secret, r.previous_secret] : [r.secret]).map((s) => secretKeys().openKept(s)),
           body: { approval, event: eventFromJson(r.event) },
         };
   return { approval, step, callback, events: r.event_types, ...(can && { can }) };

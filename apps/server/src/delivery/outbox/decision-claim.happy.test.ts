@@ -42,11 +42,12 @@ describe("a decision's claim of its callback", () => {
     const auth = keyAuth(seed.org, decider.connectionId, 'decider');
     // A process that decides and claims, then dies before sending: the claim is simply never used.
     const t0 = Date.now();
-    const decided = await decide(server.db, auth, created.id, { decision: 'approve' }, { claimCallback: { leaseMs: 600, newSecret: generateSecret() } });
+    const decided = await decide(server.db, auth, created.id, { decision: 'approve' }, { claimCallback: { leaseMs: 600 } });
     expect(decided.approval.status).toBe('approved');
     expect(decided.callback).not.toBeNull();
     expect(claimedFromJson(decided.callback!.delivery)).toMatchObject({ attempt: 1, channel: 'webhook', kind: 'callback', payload: { url: `${receiver.url}/cb` } });
-    expect(decided.callback!.secrets).toHaveLength(1);
+    // The org has no callback secret yet: the attempt makes it, so the decision hands none over.
+    expect(decided.callback!.secrets).toBeNull();
 
     const { rows } = await server.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM deliveries WHERE id = $1', [
       decided.callback!.delivery.id,
@@ -79,7 +80,7 @@ describe("a decision's claim of its callback", () => {
     const auth = keyAuth(seed.org, decider.connectionId, 'decider');
     const { decided, writes, later } = await server.db.transaction(async (tx) => {
       const { result: decided, access } = await tableAccess(tx, ['deliveries'], () =>
-        decide(tx, auth, first.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } }),
+        decide(tx, auth, first.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000 } }),
       );
       // A decision made without a claim later in the same transaction: its callback waits for the worker.
       const later = await decide(tx, auth, second.id, { decision: 'reject' });
@@ -141,12 +142,12 @@ describe("a decision's claim of its callback", () => {
     const a = await seed.newKey();
     const withQuorum = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody({ callback_url: `${receiver.url}/q`, required_approvals: 2 })).expect(201)).body;
     const auth = keyAuth(seed.org, a.connectionId, 'a');
-    const vote = await decide(server.db, auth, withQuorum.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
+    const vote = await decide(server.db, auth, withQuorum.id, { decision: 'approve' }, { claimCallback: { leaseMs: 60_000 } });
     expect(vote.approval).toMatchObject({ status: 'pending', current_approvals: 1 });
     expect(vote.callback).toBeNull();
 
     const plain = (await server.http(seed.key).post('/api/v1/approvals').send(approvalBody()).expect(201)).body;
-    const decided = await decide(server.db, auth, plain.id, { decision: 'reject' }, { claimCallback: { leaseMs: 60_000, newSecret: generateSecret() } });
+    const decided = await decide(server.db, auth, plain.id, { decision: 'reject' }, { claimCallback: { leaseMs: 60_000 } });
     expect(decided.approval.status).toBe('rejected');
     expect(decided.callback).toBeNull();
   });

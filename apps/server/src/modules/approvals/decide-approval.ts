@@ -4,7 +4,6 @@ import { attemptClaimed, watchFirstAttempt } from '../../channels/webhook/inline
 import { claimedFromJson } from '../../delivery/outbox/outbox.ts';
 import { decide } from '../../core/approvals/index.ts';
 import { countDecisions } from '../../metrics/count-decisions.ts';
-import { takeSealedNewSecret } from '../../channels/webhook/signer.ts';
 import { forViewer } from '../../core/approval-view.ts';
 import { oneWithViewerCan, withCan } from '../../core/approvals/index.ts';
 import { voteWithGrant } from '../grants/give-grant.ts';
@@ -24,7 +23,7 @@ export const decideApproval: Handler<Routes['decideApproval']> = async ({ params
   const waitMs = deps.config.GREENLIGHT_CALLBACK_INLINE_MS;
   const { decision_note, grant, ...ballot } = body;
   // With a worker here, the decision's statement also claims its callback for this process.
-  const claimCallback = worker && { leaseMs: worker.runtime.leaseMs, newSecret: takeSealedNewSecret() };
+  const claimCallback = worker && { leaseMs: worker.runtime.leaseMs };
   const vote = { ...ballot, comment: body.comment ?? decision_note };
   const options = { claimCallback, notify: deps.config.mail !== null, answerFor: auth };
   // A standing grant given with the approval (modules/grants): checked before the vote, written with it.
