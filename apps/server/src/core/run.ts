@@ -1,6 +1,6 @@
 import type { Approval, ApprovalDetail, ApprovalStatus, ReviewerResult, Run, z } from '@greenlight/contract';
 import type { Queryable } from '../storage/database.ts';
-import { APPROVAL_COLUMNS, IN_ORG, toApproval, type ApprovalRow } from './approval-record.ts';
+import { APPROVAL_JSON, IN_ORG, approvalFromJson, toApproval, type ApprovalRow } from './approval-record.ts';
 import { forViewer, type Viewer } from './approval-view.ts';
 import { STEP_COLUMNS, toStep, type StepRow } from './step-record.ts';
 import { viewerCanColumns, viewerCanOfRow, withCan, type Asker, type CanColumns } from './approvals/rules.ts';
@@ -45,8 +45,8 @@ type ApprovalWithRunRow = ApprovalRow & CanColumns & { run_votes: VoteRow[]; run
 export async function approvalWithRun(db: Queryable, orgId: string, id: string, who: Asker): Promise<ApprovalWithRunRow | undefined> {
   const values: unknown[] = [id, orgId];
   const param = (v: unknown) => `$${values.push(v)}`;
-  const { rows } = await db.query<ApprovalWithRunRow>(
-    `SELECT ${APPROVAL_COLUMNS}, ${viewerCanColumns('a', who, param)},
+  const { rows } = await db.query<{ approval: Record<string, unknown> } & Omit<ApprovalWithRunRow, keyof ApprovalRow>>(
+    `SELECT ${APPROVAL_JSON}, ${viewerCanColumns('a', who, param)},
             (SELECT coalesce(json_agg(json_build_object(
                       'step_order', v.step_order, 'voter_type', v.voter_type, 'voter_id', v.voter_id, 'decision', v.decision,
                       'comment', v.comment, 'created_at', v.created_at, 'on_behalf_of', v.on_behalf_of, 'source', v.source,
@@ -63,7 +63,10 @@ export async function approvalWithRun(db: Queryable, orgId: string, id: string, 
     values,
     { prepare: 'approval_with_run', generic: true },
   );
-  return rows[0];
+  const r = rows[0];
+  if (!r) return undefined;
+  const { approval, ...rest } = r;
+  return Object.assign(approvalFromJson(approval), rest);
 }
 
 /**
@@ -131,12 +134,14 @@ export function runOf(a: {
 export async function shownWithCan(db: Queryable, orgId: string, id: string, viewer: Viewer & Asker): Promise<{ row: ApprovalRow; shown: Approval } | undefined> {
   const values: unknown[] = [id, orgId];
   const param = (v: unknown) => `$${values.push(v)}`;
-  const { rows } = await db.query<ApprovalRow & CanColumns>(
-    `SELECT ${APPROVAL_COLUMNS}, ${viewerCanColumns('a', viewer, param)} FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
+  const { rows } = await db.query<{ approval: Record<string, unknown> } & CanColumns>(
+    `SELECT ${APPROVAL_JSON}, ${viewerCanColumns('a', viewer, param)} FROM approvals a WHERE ${IN_ORG('$1', '$2')}`,
     values,
     // Gathered: a decision's notification wakes its long polls and streams at once, each with this read.
     { prepare: 'approval_with_can', generic: true, gather: true },
   );
-  const row = rows[0];
-  return row && { row, shown: withCan(forViewer(viewer, toApproval(row)), viewerCanOfRow(viewer, row)) };
+  const r = rows[0];
+  if (!r) return undefined;
+  const row = approvalFromJson(r.approval);
+  return { row, shown: withCan(forViewer(viewer, toApproval(row)), viewerCanOfRow(viewer, r)) };
 }

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../../storage/database.ts';
 import { appendEvent, SYSTEM_ACTOR } from '../events.ts';
-import { APPROVAL_COLUMNS, CHANGE_LOCK, IN_ORG, type ApprovalRow } from '../approval-record.ts';
+import { APPROVAL_JSON, CHANGE_LOCK, IN_ORG, approvalFromJson, type ApprovalRow } from '../approval-record.ts';
 
 /**
  * What the request says about whoever waits for its answer (`waiter_*` of approvals), as waiter
@@ -92,29 +92,30 @@ const PRESENT_BY_LONG_POLL = `waiter_state = 'present', waiter_reason = 'waited 
  * row is read under CHANGE_LOCK, as a change of the request reads it, so a decision in flight is waited
  * for and the row read is the one it leaves. A request flagged gone is cleared in a transaction with
  * its `approval.waiter_returned` event. `alongside`: a write of the caller's that goes in the same
- * statement (the poll's own row: jobs/waiter-probes.ts), as a CTE that may read `b` (the request's row,
- * with `noted`), with `$3` on for its `params`: one statement and one commit for all of it.
+ * statement (the poll's own row: jobs/waiter-probes.ts), as a CTE that may read `b` (the request's
+ * `id` and `org_id`, with `noted`), with `$3` on for its `params`: one statement and one commit for all of it.
  */
 export async function readWaitedOnByLongPoll(
   db: Database,
   input: { approvalId: string; orgId: string },
   alongside: { name: string; sql: string; params: unknown[] },
 ): Promise<{ row: ApprovalRow; noted: boolean } | undefined> {
-  const { rows } = await db.query<ApprovalRow & { was: 'present' | 'gone' | null; noted: boolean; marked: boolean }>(
-    `WITH b AS (SELECT ${APPROVAL_COLUMNS}, a.waiter_state AS was, a.status = 'pending' AND a.callback_url IS NULL AS noted
+  const { rows } = await db.query<{ approval: Record<string, unknown>; was: 'present' | 'gone' | null; noted: boolean; marked: boolean }>(
+    `WITH b AS (SELECT ${APPROVAL_JSON}, a.id, a.org_id, a.waiter_state AS was, a.status = 'pending' AND a.callback_url IS NULL AS noted
                   FROM approvals a WHERE ${IN_ORG('$1', '$2')} ${CHANGE_LOCK}),
           alongside AS (${alongside.sql}),
           m AS (UPDATE approvals a SET ${PRESENT_BY_LONG_POLL}
                   FROM b
                  WHERE a.id = b.id AND b.noted AND b.was IS NULL
                 RETURNING a.id)
-     SELECT b.*, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
+     SELECT b.approval, b.was, b.noted, EXISTS (SELECT 1 FROM m) AS marked FROM b`,
     [input.approvalId, input.orgId, ...alongside.params],
     { prepare: `waited_on_by_long_poll_${alongside.name}` },
   );
   const first = rows[0];
   if (!first) return undefined;
-  const { was, noted, marked: _, ...row } = first;
+  const { was, noted } = first;
+  const row = approvalFromJson(first.approval);
   if (noted && was === 'gone') {
     await db.transaction(async (tx) => {
       // CHANGE_LOCK, not FOR UPDATE: a poll row's insert beside this statement key-share-locks the request (its foreign key).
