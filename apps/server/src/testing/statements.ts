@@ -7,6 +7,8 @@ export interface StatementStep {
   text: string;
   /** The prepared statement's name, when it has one. */
   prepare: string | undefined;
+  /** The values sent with it, on its `issued` step. */
+  params?: readonly unknown[];
 }
 
 /** `db` for code called directly, recording the text of each statement sent through it. */
@@ -33,7 +35,7 @@ export async function statementsDuring<T>(db: Queryable, work: (mark: (text: str
   const original = patched.query;
   patched.query = ((text: string, params?: unknown[], options?: QueryOptions) => {
     const prepare = options?.prepare;
-    steps.push({ step: 'issued', text, prepare });
+    steps.push({ step: 'issued', text, prepare, params });
     const answer = original.call(db, text, params, options);
     void answer.then(
       () => steps.push({ step: 'answered', text, prepare }),

@@ -10,7 +10,7 @@ import { approvalBody, seedOrg, type TestServer } from '../../testing/harness.ts
 import { useCallbackServer } from '../../testing/callback-world.ts';
 import type { TestReceiver } from '../../testing/receiver.ts';
 import { secretKeys } from '../../security/sealed.ts';
-import type { Queryable } from '../../storage/database.ts';
+import { statementsDuring } from '../../testing/statements.ts';
 import { generateSecret } from './signer.ts';
 
 let server: TestServer;
@@ -18,19 +18,10 @@ const { receiver: startReceiver } = useCallbackServer((s) => (server = s), {});
 
 /** The `new_secret` of each decision statement the server sends while `work` runs. */
 async function offeredSecrets(work: () => Promise<unknown>): Promise<unknown[]> {
-  const offered: unknown[] = [];
-  const db = server.db as { query: Queryable['query'] };
-  const original = db.query;
-  db.query = ((text: string, params?: unknown[], options?: Parameters<Queryable['query']>[2]) => {
-    if (options?.prepare === 'decide_approval') offered.push((JSON.parse(String(params![0])) as { new_secret: unknown }).new_secret);
-    return original.call(server.db, text, params, options);
-  }) as Queryable['query'];
-  try {
-    await work();
-  } finally {
-    db.query = original;
-  }
-  return offered;
+  const { steps } = await statementsDuring(server.db, work);
+  return steps
+    .filter((s) => s.step === 'issued' && s.prepare === 'decide_approval')
+    .map((s) => (JSON.parse(String(s.params![0])) as { new_secret: unknown }).new_secret);
 }
 
 const verifies = (secret: string, got: { body: string; headers: unknown }) => {
