@@ -139,7 +139,7 @@ export function storageEnv(storage: { DATABASE_URL?: string; GREENLIGHT_DATA_DIR
 export function startServer(env: Record<string, string>, port?: number, options: { pollMs?: number; nodeArgs?: string[]; bundle?: string } = {}): Promise<SpawnedServer> {
   const compiled = process.env.BENCH_SERVER !== 'tsx';
   // BENCH_CPU_PROF=DIR: each server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-  const nodeArgs = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...(options.nodeArgs ?? [])];
+  const nodeArgs = [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, ...(process.env.BENCH_CPU_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.BENCH_CPU_PROF_INTERVAL}`] : [])] : []), ...(options.nodeArgs ?? [])];
   return spawnServer({ NODE_ENV: 'production', ...env }, { compiled, timeoutMs: 60_000, ...options, nodeArgs, ...(port ? { port } : {}) });
 }
 

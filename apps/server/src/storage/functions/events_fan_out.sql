@@ -30,16 +30,29 @@
 -- to the callback).
 -- No NOTIFY here: a NOTIFY takes the cluster's notification lock at commit and holds it through the
 -- WAL flush, serializing every notifying commit; the server notifies after commit instead.
--- Each kind of row is its own statement, run only when it has a row to write (its condition read
--- first): one statement for the three of them set up all three for every event, which cost a decision
--- 0.015–0.035 ms more of its 0.93–0.95 (bench/decide-warm.ts, two runs).
+-- Which kinds of row the event has is read first, in one statement for all of them (`need`); each kind
+-- with a row to write is then its own statement. One statement writing all three kinds set up all
+-- three for every event, which cost a decision 0.015–0.035 ms more of its 0.93–0.95; a statement per
+-- kind to find out whether it had a row (four for a decision's event that had none but its callback)
+-- cost more than the one read of all of them (bench/decide-warm.ts).
 CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   queued boolean := false;
   claimed json;
   notify_kind text := greenlight_notification_kind(NEW.type);
+  need record;
 BEGIN
-  IF NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_callback_event_types()) THEN
+  SELECT NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_callback_event_types())
+           AND EXISTS (SELECT 1 FROM approvals a WHERE a.id = NEW.approval_id AND a.callback_url IS NOT NULL) AS callback,
+         EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)) AS subscriptions,
+         notify_kind IS NOT NULL AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id)) AS notify,
+         NEW.approval_id IS NOT NULL AND NEW.type IN ('approval.approved', 'approval.rejected', 'approval.expired', 'approval.cancelled')
+           AND (EXISTS (SELECT 1 FROM github_deployment_reviews g WHERE g.approval_id = NEW.approval_id AND g.run_cancelled_at IS NULL)
+                OR EXISTS (SELECT 1 FROM engine_resumes r WHERE r.approval_id = NEW.approval_id)) AS resume,
+         NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_final_event_types())
+           AND EXISTS (SELECT 1 FROM sent_messages m WHERE m.approval_id = NEW.approval_id) AS messages
+    INTO need;
+  IF need.callback THEN
     WITH q AS (
       INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
       SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'callback', jsonb_build_object('url', a.callback_url),
@@ -52,7 +65,7 @@ BEGIN
     SELECT q.status = 'pending', CASE WHEN q.status = 'delivering' THEN to_json(q) END INTO queued, claimed FROM q;
     queued := coalesce(queued, false);
   END IF;
-  IF EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events)) THEN
+  IF need.subscriptions THEN
     INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
     SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'webhook', 'subscription', jsonb_build_object('url', s.url, 'subscription_id', s.id), NULL,
            'pending', 0, NULL, now()
@@ -60,7 +73,7 @@ BEGIN
      WHERE s.org_id = NEW.org_id AND s.status = 'active' AND NEW.type = ANY (s.events);
     queued := FOUND OR queued;
   END IF;
-  IF notify_kind IS NOT NULL AND (current_setting('greenlight.notify', true) = 'on' OR greenlight_org_chats(NEW.org_id)) THEN
+  IF need.notify THEN
     INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, sealed, status, attempts, lease_until, next_attempt_at)
     VALUES (NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'notify', notify_kind, '{}'::jsonb, NULL, 'pending', 0, NULL, now());
     queued := true;
@@ -68,7 +81,7 @@ BEGIN
   IF claimed IS NOT NULL THEN
     PERFORM set_config('greenlight.claimed_callback', claimed::text, true);
   END IF;
-  IF NEW.approval_id IS NOT NULL AND NEW.type IN ('approval.approved', 'approval.rejected', 'approval.expired', 'approval.cancelled') THEN
+  IF need.resume THEN
     INSERT INTO deliveries (event_id, org_id, approval_id, event_type, channel, kind, payload, dedupe_key)
     SELECT NEW.id, NEW.org_id, NEW.approval_id, NEW.type, 'github', 'deployment_review', jsonb_build_object('review_id', g.id), 'deployment_review:' || g.approval_id
       FROM github_deployment_reviews g
@@ -80,8 +93,7 @@ BEGIN
     ON CONFLICT (channel, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
     queued := FOUND OR queued;
   END IF;
-  IF NEW.approval_id IS NOT NULL AND NEW.type = ANY (greenlight_final_event_types())
-     AND EXISTS (SELECT 1 FROM sent_messages m WHERE m.approval_id = NEW.approval_id) THEN
+  IF need.messages THEN
     queued := greenlight_queue_message_updates(NEW.approval_id, NULL, NEW.id) > 0 OR queued;
   END IF;
   IF queued THEN
