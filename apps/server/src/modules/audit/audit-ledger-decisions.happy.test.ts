@@ -6,6 +6,7 @@
  * still verifying.
  */
 import pg from 'pg';
+import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLedger, LEDGER_DECISION_TYPES } from '@greenlight/contract';
 import { AUDIT_KEYS_PATH, verifyLedger, type AuditKeySet } from '@greenlight/client/audit-ledger';
@@ -14,6 +15,7 @@ import { signedIn, type SignedIn } from '../../testing/session.ts';
 import { rotateAuditSigningKey } from '../../core/audit-chain.ts';
 import { contentSha256 } from '../../core/approval-record.ts';
 import { usePolicies } from '../../testing/policies.ts';
+import { grantAccessToken, memberWithPassword } from '../../testing/oauth.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -76,6 +78,23 @@ describe('decisions in the ledger', () => {
     expect(added[1]).toMatchObject({ target: { type: 'connection', id: key.body.id } });
     expect(added[3]).toMatchObject({ details: { decider: { kind: 'key', id: voter.connectionId }, decision: 'approve', comment: null, current_approvals: 1 } });
     expect(added[4]).toMatchObject({ details: { decider: { kind: 'person' }, decision: 'reject', comment: 'no' } });
+  });
+
+  it('chains a vote made through an OAuth grant as the person who granted it', async () => {
+    const org = await seedOrg(server.db, 'Grant voted');
+    const orgAdmin = await signedIn(server, org);
+    const approver = await memberWithPassword(server, org, 'approver');
+    const token = await grantAccessToken(server, org, approver, ['approvals:read', 'approvals:write']);
+    const one = (await server.http(org.key).post('/api/v1/approvals').send(approvalBody({ title: 'Voted through Zapier' })).expect(201)).body;
+    await supertest(server.url).patch(`/api/v1/approvals/${one.id}`).set('Authorization', `Bearer ${token}`).send({ decision: 'approve' }).expect(200);
+    const doc = await ledger(orgAdmin);
+    const decision = doc.entries.find((e) => e.kind === 'decision' && e.target?.id === one.id);
+    expect(decision).toMatchObject({
+      type: 'approval.approved',
+      actor: { type: 'user', id: approver.id },
+      details: { decider: { kind: 'person', id: approver.id, name: approver.email }, decision: 'approve' },
+    });
+    expect(verifyLedger(doc, await keys()).ok).toBe(true);
   });
 
   it("chains a policy's decision at create, naming the policy as the decider", async () => {

@@ -6,18 +6,9 @@
 -- oauth_grant, policy, grant or system), the decision, the comment, the time and the SHA-256 of the
 -- content decided on, with the rest of the event's data (step, source, on_behalf_of, admin_override, …).
 CREATE OR REPLACE FUNCTION events_chain_decision() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  decider jsonb;
 BEGIN
-  decider := CASE NEW.actor_type
-    WHEN 'user' THEN jsonb_build_object('kind', 'person', 'id', NEW.actor_id)
-    WHEN 'connection' THEN jsonb_build_object('id', NEW.actor_id, 'kind',
-      (SELECT CASE c.auth_type WHEN 'oauth' THEN 'oauth_grant' ELSE 'key' END FROM connections c WHERE c.id = NEW.actor_id))
-    ELSE CASE NEW.data->>'reason'
-      WHEN 'policy' THEN jsonb_build_object('kind', 'policy', 'id', NEW.data->'policy'->'id')
-      WHEN 'grant' THEN jsonb_build_object('kind', 'grant', 'id', NEW.data->'grant'->'id')
-      ELSE jsonb_build_object('kind', 'system', 'id', NULL) END
-  END || jsonb_build_object('name', NEW.actor_name);
+  -- One statement: the decider (a key's kind is read from its connection) is an expression of the
+  -- link's, not an assignment of its own, which ran as a statement before it on every decision.
   PERFORM audit_chain_place(NEW.org_id, NULL, jsonb_build_object(
     'id', NEW.id::text,
     'type', NEW.type,
@@ -26,7 +17,15 @@ BEGIN
     'details', jsonb_build_object('decision', CASE WHEN NEW.type = 'approval.revoked' THEN to_jsonb('revoke'::text) ELSE NEW.data->'decision' END,
                                   'comment', NEW.data->'comment', 'approved_content_sha256', NEW.data->'approved_content_sha256')
                || NEW.data
-               || jsonb_build_object('request_id', NEW.approval_id::text, 'decider', decider),
+               || jsonb_build_object('request_id', NEW.approval_id::text, 'decider', CASE NEW.actor_type
+                    WHEN 'user' THEN jsonb_build_object('kind', 'person', 'id', NEW.actor_id)
+                    WHEN 'connection' THEN jsonb_build_object('id', NEW.actor_id, 'kind',
+                      (SELECT CASE c.auth_type WHEN 'oauth' THEN 'oauth_grant' ELSE 'key' END FROM connections c WHERE c.id = NEW.actor_id))
+                    ELSE CASE NEW.data->>'reason'
+                      WHEN 'policy' THEN jsonb_build_object('kind', 'policy', 'id', NEW.data->'policy'->'id')
+                      WHEN 'grant' THEN jsonb_build_object('kind', 'grant', 'id', NEW.data->'grant'->'id')
+                      ELSE jsonb_build_object('kind', 'system', 'id', NULL) END
+                  END || jsonb_build_object('name', NEW.actor_name)),
     'created_at', to_char(NEW.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
   RETURN NULL;
 END
