@@ -12,10 +12,13 @@
 CREATE OR REPLACE FUNCTION greenlight_close_steps() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   timed_out boolean := OLD.expires_at IS NOT NULL AND OLD.expires_at <= now();
-  asked uuid[];
+  asked uuid[] := '{}'::uuid[];
 BEGIN
   -- plpgsql resolves greenlight_front_steps when this runs, so the rules file may be applied after this one.
-  asked := CASE WHEN timed_out THEN ARRAY(SELECT f.id FROM greenlight_front_steps(NEW.id) f) ELSE '{}'::uuid[] END;
+  -- Read only for a request that timed out: as a CASE, the read was a statement of its own on every decision too.
+  IF timed_out THEN
+    asked := ARRAY(SELECT f.id FROM greenlight_front_steps(NEW.id) f);
+  END IF;
   UPDATE approval_steps s
      SET status = CASE WHEN s.id = ANY(asked) THEN 'expired' ELSE 'skipped' END,
          decided_at = CASE WHEN s.id = ANY(asked) THEN now() END
