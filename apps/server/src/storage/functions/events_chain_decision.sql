@@ -7,8 +7,8 @@
 -- content decided on, with the rest of the event's data (step, source, on_behalf_of, admin_override, …).
 CREATE OR REPLACE FUNCTION events_chain_decision() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- One statement: the decider (a key's kind is read from its connection) is an expression of the
-  -- link's, not an assignment of its own, which ran as a statement before it on every decision.
+  -- The decider (a key's kind is read from its connection) is an expression of the link's statement:
+  -- as an assignment, its subquery would make PL/pgSQL run it as a statement of its own.
   PERFORM audit_chain_place(NEW.org_id, NULL, jsonb_build_object(
     'id', NEW.id::text,
     'type', NEW.type,

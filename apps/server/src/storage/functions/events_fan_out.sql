@@ -33,8 +33,9 @@
 -- Which kinds of row the event has is read first, in one statement for all of them (`need`); each kind
 -- with a row to write is then its own statement. One statement writing all three kinds set up all
 -- three for every event, which cost a decision 0.015–0.035 ms more of its 0.93–0.95; a statement per
--- kind to find out whether it had a row (four for a decision's event that had none but its callback)
--- cost more than the one read of all of them (bench/decide-warm.ts).
+-- kind to find out whether it has a row makes a decision's event, which mostly has none but its
+-- callback's, run two or three statements more (bench/decide-warm.ts counts them; their time is
+-- below what that bench can tell apart on a noisy host).
 CREATE OR REPLACE FUNCTION events_fan_out() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   queued boolean := false;

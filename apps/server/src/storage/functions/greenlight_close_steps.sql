@@ -15,7 +15,8 @@ DECLARE
   asked uuid[] := '{}'::uuid[];
 BEGIN
   -- plpgsql resolves greenlight_front_steps when this runs, so the rules file may be applied after this one.
-  -- Read only for a request that timed out: as a CASE, the read was a statement of its own on every decision too.
+  -- Read only for a request that timed out: behind a CASE, the subquery would make PL/pgSQL run the
+  -- assignment as a statement of its own on every decision.
   IF timed_out THEN
     asked := ARRAY(SELECT f.id FROM greenlight_front_steps(NEW.id) f);
   END IF;
